@@ -1,0 +1,42 @@
+# PeerLoop developer tasks. Every target creates .venv and installs the project when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test check lint typecheck contracts run console bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)        ## scripted walk of a small community on the embedded SQLite database
+	@$(BIN)/peerloop demo
+
+test: $(STAMP)        ## the whole test suite (PostgreSQL tests run when PEERLOOP_TEST_DATABASE_URL is set)
+	@$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	@$(BIN)/ruff check bot tests
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy bot/core bot/matching
+
+contracts: $(STAMP)
+	@$(BIN)/lint-imports
+
+check: lint typecheck contracts test  ## ruff, mypy (strict on core and matching), import-linter, then the tests
+
+run: $(STAMP)         ## run the configured faces (reads .env)
+	@$(BIN)/peerloop run
+
+console: $(STAMP)     ## interactive terminal console
+	@$(BIN)/peerloop console
+
+bench: $(STAMP)       ## benchmark smoke run
+	@$(BIN)/peerloop bench matching --smoke
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

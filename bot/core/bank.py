@@ -1,0 +1,198 @@
+"""The question bank's domain model: rubrics and prompts.
+
+These pydantic models are both the schema the bank's data files are validated
+against (``bot/prompts/loader.py``) and the objects services use. Text limits
+are chosen so that every text fits one Discord embed field (1,024 characters)
+or one Slack section block (3,000 characters); longer material is a list of
+items that faces split into pages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from bot.core.vocab import InterviewType, Level
+
+#: Slug ids: lower-case words joined by hyphens, stable forever once published.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=3, max_length=64)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
+#: One item of a guide: fits a Discord embed field with room to spare.
+Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=900)]
+#: The candidate's statement: fits a Discord embed description and a Slack section.
+Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2800)]
+
+VERDICTS: tuple[str, ...] = ("strong-no", "lean-no", "lean-yes", "strong-yes")
+VERDICT_LABELS: dict[str, str] = {
+    "strong-no": "Strong no",
+    "lean-no": "Lean no",
+    "lean-yes": "Lean yes",
+    "strong-yes": "Strong yes",
+}
+ANY_TRACK = "any"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dimension(_Strict):
+    """One rubric dimension: what a 1, 2, 3 and 4 look like, and what each level is expected to show."""
+
+    id: Slug
+    name: Title
+    description: Item
+    anchors: dict[int, Item]
+    expectations: dict[Level, Item]
+
+    @field_validator("anchors")
+    @classmethod
+    def _four_anchors(cls, value: dict[int, str]) -> dict[int, str]:
+        if sorted(value) != [1, 2, 3, 4]:
+            raise ValueError("anchors must describe exactly the scores 1, 2, 3 and 4")
+        return value
+
+    @field_validator("expectations")
+    @classmethod
+    def _every_level(cls, value: dict[Level, str]) -> dict[Level, str]:
+        missing = [lv.value for lv in Level if lv not in value]
+        if missing:
+            raise ValueError(f"expectations are missing for: {', '.join(missing)}")
+        return value
+
+
+class Rubric(_Strict):
+    id: Slug
+    interview_type: InterviewType
+    title: Title
+    dimensions: Annotated[list[Dimension], Field(min_length=4, max_length=6)]
+    #: What each overall verdict means at the candidate's target level.
+    verdict_guidance: dict[str, Item]
+
+    @field_validator("verdict_guidance")
+    @classmethod
+    def _all_verdicts(cls, value: dict[str, str]) -> dict[str, str]:
+        if sorted(value) != sorted(VERDICTS):
+            raise ValueError(f"verdict_guidance must cover exactly: {', '.join(VERDICTS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_dimensions(self) -> Rubric:
+        ids = [d.id for d in self.dimensions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("dimension ids must be unique within a rubric")
+        return self
+
+    def dimension(self, dim_id: str) -> Dimension:
+        for dim in self.dimensions:
+            if dim.id == dim_id:
+                return dim
+        raise KeyError(dim_id)
+
+
+class Clarification(_Strict):
+    """What to say when the candidate asks."""
+
+    question: Item
+    answer: Item
+
+
+class TimeBlock(_Strict):
+    minutes: Annotated[int, Field(ge=1, le=45)]
+    activity: Item
+
+
+class Guide(_Strict):
+    """The interviewer guide: never shown to the candidate."""
+
+    clarifications: Annotated[list[Clarification], Field(min_length=2, max_length=10)]
+    hints: Annotated[list[Item], Field(min_length=3, max_length=3)]
+    follow_ups: dict[Level, Annotated[list[Item], Field(min_length=1, max_length=5)]]
+    strong_answer: Annotated[list[Item], Field(min_length=3, max_length=10)]
+    level_differences: dict[Level, Item]
+    common_mistakes: Annotated[list[Item], Field(min_length=2, max_length=8)]
+    time_plan: Annotated[list[TimeBlock], Field(min_length=3, max_length=8)]
+    #: Rubric dimension ids this prompt exercises most (1 to 3), for selection and the guide's opening.
+    exercises: Annotated[list[Slug], Field(min_length=1, max_length=3)]
+
+    @field_validator("time_plan")
+    @classmethod
+    def _forty_five_minutes(cls, value: list[TimeBlock]) -> list[TimeBlock]:
+        total = sum(block.minutes for block in value)
+        if total != 45:
+            raise ValueError(f"the time plan must add up to 45 minutes, not {total}")
+        return value
+
+    @field_validator("level_differences")
+    @classmethod
+    def _key_levels(cls, value: dict[Level, str]) -> dict[Level, str]:
+        missing = [lv.value for lv in (Level.JUNIOR, Level.SENIOR, Level.STAFF) if lv not in value]
+        if missing:
+            raise ValueError(f"level_differences must describe at least: {', '.join(missing)}")
+        return value
+
+
+class Example(_Strict):
+    input: Item
+    output: Item
+    explanation: Item | None = None
+
+
+class Approach(_Strict):
+    name: Title
+    description: Item
+    time: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    space: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class CodingExtras(_Strict):
+    examples: Annotated[list[Example], Field(min_length=1, max_length=5)]
+    test_cases: Annotated[list[Item], Field(min_length=3, max_length=12)]
+    #: Naive first, then better ones.
+    approaches: Annotated[list[Approach], Field(min_length=2, max_length=4)]
+
+
+class BehavioralExtras(_Strict):
+    probes: Annotated[list[Item], Field(min_length=1, max_length=6)]
+    star_probes: Annotated[list[Item], Field(min_length=3, max_length=8)]
+
+
+class DesignExtras(_Strict):
+    scale: Annotated[list[Item], Field(min_length=2, max_length=8)]
+    deep_dives: Annotated[list[Item], Field(min_length=2, max_length=8)]
+
+
+_NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
+
+
+class Prompt(_Strict):
+    id: Slug
+    title: Title
+    type: InterviewType
+    levels: Annotated[list[Level], Field(min_length=1)]
+    #: Role tracks the prompt suits, or ``["any"]``.
+    tracks: Annotated[list[str], Field(min_length=1)]
+    duration_minutes: Annotated[int, Field(ge=15, le=90)] = 45
+    statement: Statement
+    rubric: Slug
+    guide: Guide
+    coding: CodingExtras | None = None
+    behavioral: BehavioralExtras | None = None
+    design: DesignExtras | None = None
+
+    @model_validator(mode="after")
+    def _extras_match_type(self) -> Prompt:
+        if self.type is InterviewType.CODING and self.coding is None:
+            raise ValueError("a coding prompt needs a 'coding' section (examples, test_cases, approaches)")
+        if self.type is InterviewType.BEHAVIORAL and self.behavioral is None:
+            raise ValueError("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
+        if self.type in _NEEDS_DESIGN and self.design is None:
+            raise ValueError("a design prompt needs a 'design' section (scale, deep_dives)")
+        missing = [lv.value for lv in self.levels if lv not in self.guide.follow_ups]
+        if missing:
+            raise ValueError(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
+        return self
+
+    def suits_track(self, track: str) -> bool:
+        return ANY_TRACK in self.tracks or track in self.tracks
