@@ -6,13 +6,13 @@ value, the label, or a documented alias, case-insensitively.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import TypeVar
 
 from bot.core.errors import InvalidInput
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     JUNIOR = "junior"
     MID = "mid"
     SENIOR = "senior"
@@ -35,7 +35,7 @@ _LEVEL_LABELS = {
 }
 
 
-class InterviewType(str, Enum):
+class InterviewType(StrEnum):
     CODING = "coding"
     SYSTEM_DESIGN = "system-design"
     BEHAVIORAL = "behavioral"
@@ -62,7 +62,7 @@ _TYPE_LABELS = {
 }
 
 
-class RolePreference(str, Enum):
+class RolePreference(StrEnum):
     """Who does what in a session. ``swap`` (the default): each interviews the other."""
 
     SWAP = "swap"

@@ -1,0 +1,140 @@
+"""``peerloop`` (also ``python -m bot``): the one composition root.
+
+Settings are read once here; nothing reads the environment or connects at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger("peerloop")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="peerloop", description="PeerLoop: peer mock interviews that run themselves.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run every configured face (Discord, Slack) until stopped")
+
+    console = sub.add_parser("console", help="an interactive terminal session (or a script on stdin)")
+    console.add_argument("--database", help="database URL (default: DATABASE_URL or data/peerloop.sqlite3)")
+    console.add_argument("--start", help="simulated start time, UTC, e.g. 2026-12-01T09:00 (default: now)")
+    console.add_argument("--echo", action="store_true", help="echo each input line (default when not a terminal)")
+
+    demo = sub.add_parser("demo", help="a scripted walk of a small community, printed as a transcript")
+    demo.add_argument("--database", default="data/demo.sqlite3", help="SQLite file for the demo (recreated)")
+    demo.add_argument("--out", default="data/demo", help="folder for files the demo writes (charts, invites)")
+
+    db = sub.add_parser("db", help="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="upgrade the schema to the newest migration")
+    db_sub.add_parser("current", help="print the schema revision")
+
+    prompts = sub.add_parser("prompts", help="the question bank")
+    prompts_sub = prompts.add_subparsers(dest="prompts_command", required=True)
+    check = prompts_sub.add_parser("check", help="validate a prompt pack (TOML or YAML)")
+    check.add_argument("file")
+    lst = prompts_sub.add_parser("list", help="list the bank's prompts")
+    lst.add_argument("--type", dest="type", default=None)
+    show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
+    show.add_argument("id")
+
+    bench = sub.add_parser("bench", help="benchmarks that print figures (and --json)")
+    bench.add_argument("which", choices=["matching"])
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bot.settings import Settings
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command != "run":
+        # Local commands print their own output; keep library chatter out of transcripts.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    if args.command == "console":
+        return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(Path(args.database), Path(args.out)))
+    if args.command == "db":
+        return asyncio.run(_db(settings.database_url, args.db_command))
+    if args.command == "prompts":
+        from bot.prompts import cli
+
+        if args.prompts_command == "check":
+            return cli.cmd_check(args.file)
+        if args.prompts_command == "list":
+            return cli.cmd_list(args.type)
+        return cli.cmd_show(args.id)
+    if args.command == "bench":
+        if args.which == "matching":
+            from bot.matching.bench import main as bench_matching
+
+            return bench_matching(args.rest)
+    if args.command == "run":
+        return asyncio.run(_run(settings))
+    return 2
+
+
+async def _db(url: str, what: str) -> int:
+    from bot.storage.db import Database
+    from bot.storage.migrate import current_revision
+
+    db = Database(url)
+    try:
+        if what == "upgrade":
+            await db.upgrade()
+        print(f"schema revision: {await current_revision(db.engine)}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def _console(url: str, args: argparse.Namespace) -> int:
+    from bot.adapters.console import Console
+    from bot.app import build_app
+    from bot.core.clock import FakeClock
+
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    if args.start:
+        parsed = datetime.fromisoformat(args.start)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    clock = FakeClock(start)
+    app = await build_app(url, clock=clock)
+    try:
+        console = Console(app, clock, echo=args.echo or not sys.stdin.isatty())
+        await console.run(sys.stdin)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _run(settings: object) -> int:
+    from bot.settings import Settings
+
+    assert isinstance(settings, Settings)
+    if not settings.discord_enabled and not settings.slack_enabled:
+        print(
+            "No face is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (see .env.example), "
+            "or try `peerloop console` / `peerloop demo` locally.",
+            file=sys.stderr,
+        )
+        return 2
+    log.info("starting PeerLoop: %s", settings.describe())
+    print("The Discord and Slack faces are not part of this build yet.", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""One action-id format for every button, select and form, parsed the same way by every face.
+
+``pl:<verb>:<arg>:<arg>…`` — ASCII, at most 100 characters (Discord's ``custom_id``
+limit; Slack's ``action_id`` allows 255). Ids carry no secrets and grant nothing:
+the service behind each verb checks that the member acting may do it, so a tampered
+id is at worst refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.errors import PeerLoopError
+
+PREFIX = "pl"
+MAX_LENGTH = 100
+_VERB = re.compile(r"^[a-z][a-z0-9_.]{0,30}$")
+_ARG = re.compile(r"^[A-Za-z0-9_\-+.]{1,64}$")
+#: A regular expression matching every PeerLoop action id (Discord DynamicItem, bolt matchers).
+PATTERN = r"pl:(?P<verb>[a-z][a-z0-9_.]{0,30})(?P<args>(?::[A-Za-z0-9_\-+.]{1,64})*)"
+_FULL = re.compile(rf"^{PATTERN}$")
+
+
+class InvalidAction(PeerLoopError):
+    def __init__(self) -> None:
+        super().__init__("That button or form is not valid any more. Run the command again.")
+
+
+@dataclass(frozen=True)
+class Action:
+    verb: str
+    args: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        return encode(self.verb, *self.args)
+
+    def arg(self, index: int) -> str:
+        try:
+            return self.args[index]
+        except IndexError:
+            raise InvalidAction() from None
+
+
+def encode(verb: str, *args: str) -> str:
+    if not _VERB.match(verb):
+        raise ValueError(f"bad action verb {verb!r}")
+    for arg in args:
+        if not _ARG.match(arg):
+            raise ValueError(f"bad action argument {arg!r}")
+    text = ":".join((PREFIX, verb, *args))
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"action id over {MAX_LENGTH} characters")
+    return text
+
+
+def decode(text: str) -> Action:
+    """Parse an action id; anything malformed raises :class:`InvalidAction`."""
+    if len(text) > MAX_LENGTH or not _FULL.match(text):
+        raise InvalidAction()
+    parts = text.split(":")
+    return Action(parts[1], tuple(parts[2:]))

@@ -1,0 +1,207 @@
+"""The `/mock` command set, shared by every face.
+
+Discord hands typed options; Slack and the console hand text, which
+:func:`parse_command_text` turns into the same ``(subcommand, options)`` shape
+(``schedule type:coding role:swap``; quotes group words: ``types:"coding, behavioral"``).
+:class:`CommandRouter` maps subcommands and button actions to service calls, so no
+face holds a business rule.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.core.actions import Action, InvalidAction, decode
+from bot.core.errors import InvalidInput, PeerLoopError
+from bot.core.messages import FormValues, OutboundMessage, error_message
+from bot.core.services.actor import Actor
+from bot.core.services.profiles import ProfileService
+from bot.core.services.requests import RequestService
+from bot.core.text import HELP_TOPICS, help_text
+
+#: Options that take the rest of the line when given without ``key:``.
+FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "cancel": "request"}
+
+SUBCOMMANDS: tuple[str, ...] = (*tuple(HELP_TOPICS), "help")
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def parse_command_text(text: str) -> ParsedCommand:
+    """``schedule type:coding days:5`` → ``ParsedCommand("schedule", {"type": "coding", "days": "5"})``."""
+    text = text.strip()
+    if text.startswith("/mock"):
+        text = text[len("/mock") :].strip()
+    if not text:
+        return ParsedCommand("help")
+    name, _, rest = text.partition(" ")
+    name = name.lower()
+    options: dict[str, str] = {}
+    rest = rest.strip()
+    if not rest:
+        return ParsedCommand(name, options)
+    try:
+        tokens = shlex.split(rest)
+    except ValueError:
+        raise InvalidInput("options", "A quote is not closed.", accepted='key:value or key:"several words"') from None
+    if name in FREE_TEXT_OPTION and not any(_is_option(t) for t in tokens):
+        options[FREE_TEXT_OPTION[name]] = rest
+        return ParsedCommand(name, options)
+    loose: list[str] = []
+    last_key: str | None = None
+    for token in tokens:
+        if _is_option(token):
+            key, _, value = token.partition(":")
+            last_key = key.lower().replace("-", "_")
+            options[last_key] = value
+        elif last_key is not None:
+            options[last_key] = f"{options[last_key]} {token}".strip()
+        else:
+            loose.append(token)
+    if loose:
+        if name in FREE_TEXT_OPTION:
+            options.setdefault(FREE_TEXT_OPTION[name], " ".join(loose))
+        else:
+            raise InvalidInput(
+                "options", f"“{' '.join(loose)}” is not an option.", accepted="key:value pairs, e.g. type:coding"
+            )
+    return ParsedCommand(name, options)
+
+
+def _is_option(token: str) -> bool:
+    key, sep, _ = token.partition(":")
+    return bool(sep) and key.replace("-", "").replace("_", "").isalpha() and len(key) <= 20
+
+
+Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
+ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
+
+
+def _int_option(options: Mapping[str, str], key: str) -> int | None:
+    raw = options.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(key, f"“{raw}” is not a whole number.", accepted="a whole number, e.g. 7") from None
+
+
+class CommandRouter:
+    def __init__(self, profiles: ProfileService, requests: RequestService) -> None:
+        self.profiles = profiles
+        self.requests = requests
+        self._commands: dict[str, Handler] = {
+            "help": self._help,
+            "profile": self._profile,
+            "availability": self._availability,
+            "schedule": self._schedule,
+            "cancel": self._cancel,
+            "upcoming": self._upcoming,
+        }
+        self._actions: dict[str, ActionHandler] = {
+            "request.cancel": self._action_cancel_request,
+        }
+
+    def register(self, name: str, handler: Handler) -> None:
+        self._commands[name] = handler
+
+    def register_action(self, verb: str, handler: ActionHandler) -> None:
+        self._actions[verb] = handler
+
+    @property
+    def command_names(self) -> list[str]:
+        return sorted(self._commands)
+
+    async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
+        handler = self._commands.get(name)
+        if handler is None:
+            return error_message(
+                f"`/mock {name}` is not a command. Try: " + ", ".join(self.command_names) + "."
+            )
+        return await guarded(handler(actor, options))
+
+    async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
+        try:
+            parsed = parse_command_text(text)
+        except PeerLoopError as exc:
+            return error_message(exc.message)
+        return await self.run(actor, parsed.name, parsed.options)
+
+    async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
+        try:
+            action = decode(action_id)
+        except InvalidAction as exc:
+            return error_message(exc.message)
+        handler = self._actions.get(action.verb)
+        if handler is None:
+            return error_message(InvalidAction().message)
+        return await guarded(handler(actor, action, values or {}))
+
+    # -- commands -------------------------------------------------------------------------
+
+    async def _help(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        topic = options.get("topic", "").strip().lower()
+        if topic and topic in HELP_TOPICS:
+            return OutboundMessage(text=HELP_TOPICS[topic])
+        return OutboundMessage(title="PeerLoop help", text=help_text())
+
+    async def _profile(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        known = {"timezone", "tz", "track", "level", "types", "interview_types", "languages"}
+        unknown = set(options) - known
+        if unknown:
+            raise InvalidInput(
+                "profile",
+                f"Unknown profile option(s): {', '.join(sorted(unknown))}.",
+                accepted="timezone, track, level, types, languages",
+            )
+        return await self.profiles.set_profile(
+            actor,
+            timezone=options.get("timezone", options.get("tz")),
+            track=options.get("track"),
+            level=options.get("level"),
+            interview_types=options.get("types", options.get("interview_types")),
+            languages=options.get("languages"),
+        )
+
+    async def _availability(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        text = options.get("text", "").strip()
+        if not text:
+            return await self.profiles.show(actor)
+        return await self.profiles.set_availability(actor, text, blackouts=options.get("blackouts"))
+
+    async def _schedule(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        kind = options.get("type", "").strip()
+        if not kind:
+            raise InvalidInput(
+                "type",
+                "Which interview type?",
+                accepted="coding, system-design, behavioral, ml-system-design, ml-fundamentals, "
+                "stats-product, sql-data-modelling, sre-troubleshooting",
+            )
+        return await self.requests.schedule(
+            actor, kind, options.get("role"), _int_option(options, "days")
+        )
+
+    async def _cancel(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        return await self.requests.cancel(actor, options.get("request") or None)
+
+    async def _upcoming(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        return await self.requests.upcoming(actor)
+
+    async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        return await self.requests.cancel(actor, action.arg(0))
+
+
+async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:
+    """Turn a refused action into a short private message that says what to do next."""
+    try:
+        return await call
+    except PeerLoopError as exc:
+        return error_message(exc.message)

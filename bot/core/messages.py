@@ -1,0 +1,188 @@
+"""The neutral UI model: what services say, before any platform renders it.
+
+Text uses a small markup subset that every face can render:
+``**bold**``, ``_italic_``, `` `code` ``, lines starting with ``- `` for bullets,
+and time tokens made with :func:`ts`, which each face shows in the viewer's own
+zone (Discord ``<t:unix:F>``, Slack ``<!date^…>``, the console in the member's zone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+#: Discord embed/Slack block friendly limits the neutral model enforces early.
+MAX_TITLE = 200
+MAX_TEXT = 3800
+MAX_FIELD_NAME = 200
+MAX_FIELD_VALUE = 1000
+MAX_BUTTON_LABEL = 75
+MAX_FORM_TITLE = 45
+MAX_INPUT_LABEL = 45
+MAX_OPTIONS = 25
+
+TIME_TOKEN = re.compile(r"\{t:(?P<unix>-?\d+):(?P<style>[FfDdTtR])\}")
+
+
+def ts(when: datetime, style: str = "F") -> str:
+    """A time token: F full date and time, f short, D date, d short date, T/t time, R relative."""
+    if when.tzinfo is None:
+        raise ValueError("time tokens need an aware datetime")
+    return f"{{t:{int(when.timestamp())}:{style}}}"
+
+
+def replace_time_tokens(text: str, render: Callable[[int, str], str]) -> str:
+    return TIME_TOKEN.sub(lambda m: render(int(m.group("unix")), m.group("style")), text)
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    value: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Select:
+    action: str
+    placeholder: str
+    options: tuple[Option, ...]
+    min_values: int = 1
+    max_values: int = 1
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str = "application/octet-stream"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    text: str = ""
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    selects: tuple[Select, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    tone: Tone = Tone.INFO
+    #: A private reply, seen only by the member who acted.
+    ephemeral: bool = True
+    #: A form the face should open right away (Slack ``views.open``, Discord modal).
+    form: FormSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.title is not None and len(self.title) > MAX_TITLE:
+            raise ValueError(f"title over {MAX_TITLE} characters")
+        if len(self.text) > MAX_TEXT:
+            raise ValueError(f"text over {MAX_TEXT} characters: split it into pages")
+        for f in self.fields:
+            if len(f.name) > MAX_FIELD_NAME or len(f.value) > MAX_FIELD_VALUE:
+                raise ValueError(f"field {f.name[:30]!r} is over the field limits")
+        for b in self.buttons:
+            if len(b.label) > MAX_BUTTON_LABEL:
+                raise ValueError(f"button label {b.label[:30]!r} over {MAX_BUTTON_LABEL} characters")
+        for s in self.selects:
+            if not 0 < len(s.options) <= MAX_OPTIONS:
+                raise ValueError(f"a select holds 1 to {MAX_OPTIONS} options")
+
+
+def error_message(text: str) -> OutboundMessage:
+    return OutboundMessage(text=text, tone=Tone.ERROR, ephemeral=True)
+
+
+@dataclass(frozen=True)
+class ChoiceInput:
+    id: str
+    label: str
+    options: tuple[Option, ...]
+    required: bool = True
+    multi: bool = False
+    default: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class TextInput:
+    id: str
+    label: str
+    required: bool = True
+    multiline: bool = False
+    min_length: int = 0
+    max_length: int = 1000
+    placeholder: str | None = None
+    default: str | None = None
+    hint: str | None = None
+
+
+FormInput = ChoiceInput | TextInput
+
+
+@dataclass(frozen=True)
+class FormPage:
+    title: str
+    inputs: tuple[FormInput, ...]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form. Faces show it as one modal (Slack) or as pages of at most 5 inputs (Discord)."""
+
+    action: str
+    title: str
+    pages: tuple[FormPage, ...]
+    submit_label: str = "Submit"
+    intro: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.title) > MAX_FORM_TITLE:
+            raise ValueError(f"form title over {MAX_FORM_TITLE} characters")
+        ids = [i.id for p in self.pages for i in p.inputs]
+        if len(ids) != len(set(ids)):
+            raise ValueError("form input ids must be unique")
+        for page in self.pages:
+            for item in page.inputs:
+                if len(item.label) > MAX_INPUT_LABEL:
+                    raise ValueError(f"input label {item.label!r} over {MAX_INPUT_LABEL} characters")
+                if isinstance(item, ChoiceInput) and not 0 < len(item.options) <= MAX_OPTIONS:
+                    raise ValueError(f"choice {item.id!r} needs 1 to {MAX_OPTIONS} options")
+
+    @property
+    def inputs(self) -> tuple[FormInput, ...]:
+        return tuple(i for p in self.pages for i in p.inputs)
+
+
+FormValues = dict[str, "str | tuple[str, ...]"]

@@ -1,0 +1,196 @@
+"""Domain models: plain, immutable, platform-neutral.
+
+Repositories return these; services take and return these. Times are aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Self
+
+from bot.core.availability import WeeklyAvailability
+from bot.core.vocab import InterviewType, Level, RolePreference
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    DISCORD = "discord"
+    SLACK = "slack"
+
+
+@dataclass(frozen=True)
+class CommunitySettings:
+    """What a community's admins can tune. Stored as one JSON document."""
+
+    session_minutes: int = 60
+    match_every_minutes: int = 15
+    #: Weekday (0 = Monday) and local hour at which weekly digests go out.
+    digest_weekday: int = 0
+    digest_hour: int = 9
+    #: Minutes before the start at which reminders are sent.
+    reminder_minutes: tuple[int, ...] = (24 * 60, 60, 10)
+    #: Where pair spaces are opened (a Discord channel for private threads); None: platform default.
+    pair_channel_id: str | None = None
+    admin_channel_id: str | None = None
+    paused: bool = False
+    extra_tracks: dict[str, str] = field(default_factory=dict)
+    disabled_types: tuple[str, ...] = ()
+    prefer_prompt_interviewer_has_seen: bool = False
+    admins_see_feedback: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "session_minutes": self.session_minutes,
+            "match_every_minutes": self.match_every_minutes,
+            "digest_weekday": self.digest_weekday,
+            "digest_hour": self.digest_hour,
+            "reminder_minutes": list(self.reminder_minutes),
+            "pair_channel_id": self.pair_channel_id,
+            "admin_channel_id": self.admin_channel_id,
+            "paused": self.paused,
+            "extra_tracks": dict(self.extra_tracks),
+            "disabled_types": list(self.disabled_types),
+            "prefer_prompt_interviewer_has_seen": self.prefer_prompt_interviewer_has_seen,
+            "admins_see_feedback": self.admins_see_feedback,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object] | None) -> Self:
+        if not data:
+            return cls()
+        known = {f for f in cls.__dataclass_fields__}
+        clean: dict[str, object] = {k: v for k, v in data.items() if k in known}
+        for key in ("reminder_minutes", "disabled_types"):
+            if key in clean and isinstance(clean[key], list):
+                clean[key] = tuple(clean[key])  # type: ignore[arg-type]
+        return cls(**clean)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Community:
+    id: str
+    platform: Platform
+    external_id: str
+    name: str
+    settings: CommunitySettings = field(default_factory=CommunitySettings)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    community_id: str
+    platform: Platform
+    #: The member's id on their platform (Discord user id, Slack user id, console name).
+    external_id: str
+    display_name: str
+    timezone: str | None = None
+    track: str | None = None
+    level: Level | None = None
+    interview_types: tuple[InterviewType, ...] = ()
+    languages: tuple[str, ...] = ()
+    availability: WeeklyAvailability | None = None
+    blackouts: tuple[date, ...] = ()
+    #: Members this member never wants to be paired with (confidential).
+    blocked: tuple[str, ...] = ()
+    digest_opt_out: bool = False
+    #: Send a short nudge when a week had nothing to report (else nothing).
+    digest_nudge: bool = True
+    is_admin: bool = False
+    created_at: datetime | None = None
+
+    def with_changes(self, **changes: object) -> Member:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def profile_complete(self) -> bool:
+        return bool(self.timezone and self.track and self.level and self.interview_types)
+
+    def missing_profile_fields(self) -> list[str]:
+        missing = []
+        if not self.timezone:
+            missing.append("time zone")
+        if not self.track:
+            missing.append("track")
+        if not self.level:
+            missing.append("level")
+        if not self.interview_types:
+            missing.append("interview types")
+        return missing
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class InterviewRequest:
+    id: str
+    community_id: str
+    member_id: str
+    interview_type: InterviewType
+    role: RolePreference
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    status: RequestStatus = RequestStatus.OPEN
+    #: ``True`` for ``/mock now``: ready within the next minutes, live queue.
+    live: bool = False
+    #: Rounds this request was considered and left out (carries priority).
+    times_left_out: int = 0
+    last_left_out_reason: str | None = None
+    #: A rematch after a partner's no-show or cancellation gets priority.
+    priority: bool = False
+    session_id: str | None = None
+
+
+class SessionState(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SessionState.COMPLETED, SessionState.CANCELLED, SessionState.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    community_id: str
+    interview_type: InterviewType
+    #: Member who interviews first (the only interviewer in a one-way session).
+    interviewer_id: str
+    #: Member who is the candidate first.
+    candidate_id: str
+    swap: bool
+    start: datetime
+    minutes: int
+    state: SessionState
+    request_ids: tuple[str, ...] = ()
+    #: Prompt for part one (candidate_id is the candidate) and part two (after the swap).
+    prompt_ids: tuple[str, ...] = ()
+    prompt_reasons: tuple[str, ...] = ()
+    space_ref: str | None = None
+    sequence: int = 0
+    confirmed_by: tuple[str, ...] = ()
+    match_reasons: tuple[str, ...] = ()
+    created_at: datetime | None = None
+
+    @property
+    def member_ids(self) -> tuple[str, str]:
+        return (self.interviewer_id, self.candidate_id)
+
+    def partner_of(self, member_id: str) -> str:
+        if member_id == self.interviewer_id:
+            return self.candidate_id
+        if member_id == self.candidate_id:
+            return self.interviewer_id
+        raise ValueError("not a member of this session")

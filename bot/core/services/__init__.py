@@ -1,0 +1,1 @@
+"""Services: the product's behaviour, platform-neutral. Faces call these with an :class:`Actor`."""

@@ -1,0 +1,74 @@
+"""Who is acting: resolved once per interaction by the face, checked by every service."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from bot.core.clock import Clock
+from bot.core.errors import PermissionDenied
+from bot.core.models import Community, Member, Platform
+from bot.core.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Actor:
+    community: Community
+    member: Member
+    #: The platform says this member may administer the community (Manage Server,
+    #: workspace admin, the console's local admin). Checked again by admin services.
+    platform_admin: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.platform_admin or self.member.is_admin
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise PermissionDenied(
+                "Only community admins can do that (Discord: Manage Server; Slack: workspace admins "
+                "or the configured admin group)."
+            )
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ActorResolver:
+    """Finds or creates the community and member behind a platform event."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def resolve(
+        self,
+        platform: Platform,
+        community_external_id: str,
+        community_name: str,
+        user_external_id: str,
+        display_name: str,
+        *,
+        platform_admin: bool = False,
+    ) -> Actor:
+        async with self._uow() as tx:
+            community = await tx.communities.find(platform, community_external_id)
+            if community is None:
+                community = Community(new_id(), platform, community_external_id, community_name)
+                await tx.communities.add(community)
+            member = await tx.members.find(community.id, user_external_id)
+            if member is None:
+                member = Member(
+                    id=new_id(),
+                    community_id=community.id,
+                    platform=platform,
+                    external_id=user_external_id,
+                    display_name=display_name[:80] or user_external_id,
+                    created_at=self._clock.now(),
+                )
+                await tx.members.add(member)
+            elif display_name and member.display_name != display_name[:80]:
+                member = member.with_changes(display_name=display_name[:80])
+                await tx.members.save(member)
+        return Actor(community, member, platform_admin)

@@ -1,0 +1,95 @@
+"""Shared fixtures: an app on a fresh SQLite file (and on PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.core.clock import FakeClock
+from bot.core.models import Platform
+from bot.core.services.actor import Actor
+from bot.settings import sqlite_url_for
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
+PG_ENV = "PEERLOOP_TEST_DATABASE_URL"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def _backends() -> list[object]:
+    return [
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=pytest.mark.skipif(
+                postgres_url() is None,
+                reason=f"PostgreSQL tests skipped: {PG_ENV} is not set (.ci/run sets it when a server "
+                "answers on 127.0.0.1:5432)",
+            ),
+        ),
+    ]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.storage.db import create_engine
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=_backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url_for(tmp_path / f"test-{uuid.uuid4().hex[:6]}.sqlite3")
+        return
+    url = postgres_url()
+    assert url is not None
+    await _reset_postgres(url)
+    yield url
+
+
+@pytest.fixture
+async def app(database_url: str, clock: FakeClock) -> AsyncIterator[App]:
+    application = await build_app(database_url, clock=clock)
+    try:
+        yield application
+    finally:
+        await application.close()
+
+
+async def make_actor(app: App, name: str, *, admin: bool = False) -> Actor:
+    return await app.actors.resolve(Platform.CONSOLE, "local", "Local community", name, name.title(), platform_admin=admin)
+
+
+async def ready_member(
+    app: App,
+    name: str,
+    *,
+    tz: str = "Europe/Berlin",
+    track: str = "backend",
+    level: str = "mid",
+    types: str = "coding",
+    availability: str = "daily 08:00-22:00",
+) -> Actor:
+    actor = await make_actor(app, name)
+    await app.profiles.set_profile(actor, timezone=tz, track=track, level=level, interview_types=types)
+    await app.profiles.set_availability(actor, availability)
+    return await make_actor(app, name)
