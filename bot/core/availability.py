@@ -522,8 +522,7 @@ def parse_weekly(text: str) -> WeeklyAvailability:
     if pending_pieces:
         first = pending_pieces[0]
         raise _bad(
-            f"“{first}” has no times; add them, as in “{first} 18:00-21:00” "
-            f"or “{first} all day”."
+            f"“{first}” has no times; add them, as in “{first} 18:00-21:00” or “{first} all day”."
         )
 
     windows = _merge(Window(d, s, e) for d, s, e, _ in spans)
@@ -902,6 +901,11 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
     if m is None:
         raise _bad_when(f"Could not read “{raw}” as a date and a time.")
     day_text, time_text = m.group("day"), m.group("time").strip()
+    singular = day_text[:-1] if day_text.endswith("s") else ""
+    weekday = _DAY_WORDS.get(day_text, _DAY_WORDS.get(singular))
+    relative = day_text in ("today", "tomorrow") or weekday is not None
+    if not relative and not _ISO_DATE_ONLY.fullmatch(day_text):
+        raise _bad_when(f"“{day_text}” in “{raw}” is not a date or a day.")
     clock = _read_single_time(time_text, raw)
     if _ISO_DATE_ONLY.fullmatch(day_text):
         try:
@@ -917,10 +921,7 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
         return _localise(datetime.combine(today, clock), tz, raw)
     if day_text == "tomorrow":
         return _localise(datetime.combine(today + timedelta(days=1), clock), tz, raw)
-    singular = day_text[:-1] if day_text.endswith("s") else ""
-    weekday = _DAY_WORDS.get(day_text, _DAY_WORDS.get(singular))
-    if weekday is None:
-        raise _bad_when(f"“{day_text}” in “{raw}” is not a date or a day.")
+    assert weekday is not None
     day = today + timedelta(days=(weekday - today.weekday()) % 7)
     moment = _localise(datetime.combine(day, clock), tz, raw)
     if moment <= now:
@@ -930,12 +931,12 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
 
 def _read_single_time(text: str, raw: str) -> time:
     text = text.strip()
+    if not re.fullmatch(_TIME, text):
+        raise _bad_when(f"Could not read the time “{text}” in “{raw}”.")
     try:
         c = _read_clock(text, raw)
     except InvalidInput as exc:
         raise _bad_when(exc.problem) from None
-    if not re.fullmatch(_TIME, text):
-        raise _bad_when(f"Could not read the time “{text}” in “{raw}”.")
     if c.hour == 24:
         raise _bad_when(f"“{text}” in “{raw}” is not a time of day; use 00:00 of the next day.")
     minutes = _clock_value(c, c.ap)
