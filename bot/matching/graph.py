@@ -1,0 +1,428 @@
+"""The compatibility graph of one matching round, built with vectorised numpy.
+
+Requests are bucketed by interview type (pairs never cross types). Inside a bucket
+the pair scores are computed block by block (``_BLOCK`` rows against the whole
+bucket) from dense arrays: start times binned by day (one small matrix product per
+day finds whether two requests share a start and on which day first), a class table
+for role/level/track, and sparse corrections for blocks and past pairings.
+
+Each request keeps its ``prune_degree`` best partners (by exact score, ties broken
+by the seeded jitter); an edge is kept when either end keeps it. With
+``prune_degree=None`` every compatible pair is an edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.matching.model import MatchRequest, Weights
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float32]
+AnyArray = npt.NDArray[Any]
+
+_BLOCK = 256
+ROLE_INDEX = {"swap": 0, "candidate": 1, "interviewer": 2}
+
+# Session modes in the class tables.
+INVALID, SWAP, ROW_INTERVIEWS, COL_INTERVIEWS = -1, 0, 1, 2
+
+
+def role_mode(role_a: str, role_b: str) -> int:
+    """Who interviews whom when a request with ``role_a`` meets one with ``role_b``.
+
+    swap+swap -> swap; a one-way preference meets swap or the opposite one-way
+    preference -> one-way; candidate+candidate and interviewer+interviewer -> invalid.
+    """
+    if role_a == "swap" and role_b == "swap":
+        return SWAP
+    if role_a == "candidate":
+        return COL_INTERVIEWS if role_b in ("swap", "interviewer") else INVALID
+    if role_a == "interviewer":
+        return ROW_INTERVIEWS if role_b in ("swap", "candidate") else INVALID
+    # role_a is swap, role_b is one-way
+    return ROW_INTERVIEWS if role_b == "candidate" else COL_INTERVIEWS
+
+
+def level_allows(mode: int, level_a: int, level_b: int) -> bool:
+    """One-way sessions: the interviewer is at most one level below the candidate."""
+    if mode == ROW_INTERVIEWS:
+        return level_a >= level_b - 1
+    if mode == COL_INTERVIEWS:
+        return level_b >= level_a - 1
+    return mode == SWAP
+
+
+def track_relation(track_a: str, track_b: str, neighbours: Mapping[str, frozenset[str]]) -> int:
+    """2 = same track, 1 = neighbouring tracks, 0 = other."""
+    if track_a == track_b:
+        return 2
+    if track_b in neighbours.get(track_a, frozenset()) or track_a in neighbours.get(
+        track_b, frozenset()
+    ):
+        return 1
+    return 0
+
+
+def repeat_points(weights: Weights, days_since: float) -> int:
+    """The repeat penalty (positive points subtracted) for a pair last met ``days_since`` ago."""
+    days = max(0.0, days_since)
+    return round(weights.repeat_penalty * 0.5 ** (days / weights.repeat_half_life_days))
+
+
+def day_points(weights: Weights, day: int) -> int:
+    """Points for a pair whose earliest common start is on day ``day`` (0 = the next 24 h)."""
+    share = max(0.0, 1.0 - day / weights.slot_horizon_days)
+    return round(weights.earliest_day * share)
+
+
+def wait_points(weights: Weights, days_waited: float) -> int:
+    return round(min(max(days_waited, 0.0), float(weights.wait_cap_days)) * weights.wait_per_day)
+
+
+def left_out_points(weights: Weights, times: int) -> int:
+    return min(times, weights.left_out_cap) * weights.left_out_bonus
+
+
+def balance_points(weights: Weights, given: int, taken: int) -> int:
+    """Candidate priority of a member who has interviewed others more than they were interviewed."""
+    return min(max(given - taken, 0), weights.balance_cap) * weights.balance_per_session
+
+
+def reliability_quanta(reliability: float) -> int:
+    return round(reliability * 100)
+
+
+def reliability_points(weights: Weights, q_a: int, q_b: int) -> int:
+    return (weights.reliability * q_a * q_b) // 10_000
+
+
+def tie_hash(seed: int, request_id: str) -> int:
+    digest = hashlib.blake2b(f"{seed}\x00{request_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Per request, in input order: usable starts (epoch minutes) and node priority."""
+
+    requests: Sequence[MatchRequest]
+    starts: Sequence[tuple[int, ...]]
+    priority: Sequence[int]
+    now_minute: int
+
+
+@dataclass(slots=True)
+class Bucket:
+    """Dense arrays for the requests (global indices ``index``) of one interview type."""
+
+    index: IntArray
+    member: IntArray
+    cls: IntArray
+    priority: IntArray
+    rel_q: IntArray
+    bal: IntArray
+    jitter: IntArray
+    day_slots: list[FloatArray]
+    lang: FloatArray | None
+    mode_table: AnyArray
+    role_table: BoolArray
+    score_table: AnyArray
+    day_bonus: IntArray
+    dup_members: bool
+    blocked: tuple[IntArray, IntArray]
+    repeat: tuple[IntArray, IntArray, IntArray]
+    weights: Weights
+
+    @property
+    def size(self) -> int:
+        return int(self.index.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Kept edges of one bucket, in bucket-local indices, ``u < v``; ``scaled`` includes jitter."""
+
+    u: IntArray
+    v: IntArray
+    weight: IntArray
+    scaled: IntArray
+    compatible_pairs: int
+    scale: int
+
+
+def _empty_int() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def build_bucket(
+    prepared: Prepared,
+    index: Sequence[int],
+    *,
+    weights: Weights,
+    neighbours: Mapping[str, frozenset[str]],
+    repeat: Sequence[tuple[int, int, int]],
+    seed: int,
+    require_common_language: bool,
+    member_codes: Mapping[str, int],
+) -> Bucket:
+    """Arrays of one interview type's requests (``index``: global request indices).
+
+    ``repeat`` lists ``(member code, member code, penalty points)`` of past pairings.
+    """
+    reqs = [prepared.requests[i] for i in index]
+    n = len(reqs)
+    idx = np.asarray(index, dtype=np.int64)
+    member = np.asarray([member_codes[r.member_id] for r in reqs], dtype=np.int64)
+
+    tracks = sorted({r.track for r in reqs})
+    track_of = {t: k for k, t in enumerate(tracks)}
+    # class = (track, role, level)
+    cls = np.asarray(
+        [(track_of[r.track] * 3 + ROLE_INDEX[r.role]) * 4 + r.level for r in reqs], dtype=np.int64
+    )
+    n_cls = len(tracks) * 12
+    mode_table = np.full((n_cls, n_cls), INVALID, dtype=np.int8)
+    role_table = np.zeros((n_cls, n_cls), dtype=np.bool_)
+    score_table = np.zeros((n_cls, n_cls), dtype=np.int32)
+    roles = ("swap", "candidate", "interviewer")
+    track_pts = (0, weights.neighbour_track, weights.same_track)
+    for ta, track_a in enumerate(tracks):
+        for tb, track_b in enumerate(tracks):
+            tp = track_pts[track_relation(track_a, track_b, neighbours)]
+            for ra, role_a in enumerate(roles):
+                for rb, role_b in enumerate(roles):
+                    mode = role_mode(role_a, role_b)
+                    for la in range(4):
+                        for lb in range(4):
+                            ca = (ta * 3 + ra) * 4 + la
+                            cb = (tb * 3 + rb) * 4 + lb
+                            role_table[ca, cb] = mode != INVALID
+                            if level_allows(mode, la, lb):
+                                mode_table[ca, cb] = mode
+                            score_table[ca, cb] = (
+                                weights.base + tp + weights.level_points(abs(la - lb))
+                            )
+
+    priority = np.asarray([prepared.priority[i] for i in index], dtype=np.int64)
+    rel_q = np.asarray([reliability_quanta(r.reliability) for r in reqs], dtype=np.int64)
+    bal = np.asarray(
+        [balance_points(weights, r.given_as_interviewer, r.taken_as_candidate) for r in reqs],
+        dtype=np.int64,
+    )
+    jitter = np.asarray([tie_hash(seed, r.request_id) & 0xFF for r in reqs], dtype=np.int64)
+
+    # Start times binned by day from now: one 0/1 matrix per day.
+    starts = [prepared.starts[i] for i in index]
+    all_minutes = sorted({m for s in starts for m in s})
+    now = prepared.now_minute
+    day_of = {m: (m - now) // 1440 for m in all_minutes}
+    n_days = (max(day_of.values()) + 1) if all_minutes else 0
+    col_in_day: dict[int, int] = {}
+    width = [0] * n_days
+    for m in all_minutes:
+        d = day_of[m]
+        col_in_day[m] = width[d]
+        width[d] += 1
+    day_slots = [np.zeros((n, w), dtype=np.float32) for w in width]
+    for row, s in enumerate(starts):
+        for m in s:
+            day_slots[day_of[m]][row, col_in_day[m]] = 1.0
+    day_slots = [d if d.shape[1] else np.zeros((n, 1), dtype=np.float32) for d in day_slots]
+    day_bonus = np.asarray([day_points(weights, d) for d in range(max(n_days, 1))], dtype=np.int64)
+
+    lang: FloatArray | None = None
+    if require_common_language:
+        langs = sorted({lg for r in reqs for lg in r.languages})
+        distinct = {r.languages for r in reqs}
+        if len(langs) > 1 and len(distinct) > 1:
+            lang_of = {lg: k for k, lg in enumerate(langs)}
+            lang = np.zeros((n, len(langs)), dtype=np.float32)
+            for row, r in enumerate(reqs):
+                if r.languages:
+                    lang[row, [lang_of[lg] for lg in r.languages]] = 1.0
+                else:  # no language given: speaks with anyone
+                    lang[row, :] = 1.0
+
+    # Sparse corrections, in bucket-local indices (both directions).
+    local_of_member: dict[int, list[int]] = {}
+    for row, code in enumerate(member.tolist()):
+        local_of_member.setdefault(code, []).append(row)
+    dup_members = any(len(rows) > 1 for rows in local_of_member.values())
+    bi: list[int] = []
+    bj: list[int] = []
+    for row, r in enumerate(reqs):
+        for other in sorted(r.blocked):
+            code = member_codes.get(other)
+            if code is None:
+                continue
+            for col in local_of_member.get(code, ()):
+                bi += (row, col)
+                bj += (col, row)
+    ri: list[int] = []
+    rj: list[int] = []
+    rp: list[int] = []
+    for ca, cb, pen in repeat:
+        for x in local_of_member.get(ca, ()):
+            for y in local_of_member.get(cb, ()):
+                ri += (x, y)
+                rj += (y, x)
+                rp += (pen, pen)
+    return Bucket(
+        index=idx,
+        member=member,
+        cls=cls,
+        priority=priority,
+        rel_q=rel_q,
+        bal=bal,
+        jitter=jitter,
+        day_slots=day_slots,
+        lang=lang,
+        mode_table=mode_table,
+        role_table=role_table,
+        score_table=score_table,
+        day_bonus=day_bonus,
+        dup_members=dup_members,
+        blocked=(np.asarray(bi, dtype=np.int64), np.asarray(bj, dtype=np.int64)),
+        repeat=(
+            np.asarray(ri, dtype=np.int64),
+            np.asarray(rj, dtype=np.int64),
+            np.asarray(rp, dtype=np.int64),
+        ),
+        weights=weights,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Scores of the bucket rows ``rows`` against the whole bucket."""
+
+    rows: IntArray
+    first_day: AnyArray  # int8, -1 = no common start
+    lang_ok: BoolArray | None
+    mode: AnyArray  # int8, INVALID where roles or levels do not fit
+    ok: BoolArray  # every hard rule holds
+    weight: AnyArray  # int64, the exact score where ok
+
+
+def _select(src: IntArray, rows: IntArray) -> tuple[BoolArray, IntArray]:
+    """Which entries of ``src`` are among the sorted ``rows``, and their positions in it."""
+    pos = np.searchsorted(rows, src)
+    pos = np.minimum(pos, rows.shape[0] - 1)
+    sel = rows[pos] == src
+    return sel, pos[sel]
+
+
+def score_block(b: Bucket, rows: IntArray) -> Block:
+    """Hard rules and exact scores of the (sorted) bucket rows ``rows`` against the bucket."""
+    n = b.size
+    m = int(rows.shape[0])
+    first_day = np.full((m, n), -1, dtype=np.int8)
+    for d in range(len(b.day_slots) - 1, -1, -1):
+        mat = b.day_slots[d]
+        common = mat[rows] @ mat.T
+        first_day[common > 0.5] = d
+    ok = first_day >= 0
+    lang_ok: BoolArray | None = None
+    if b.lang is not None:
+        lang_ok = (b.lang[rows] @ b.lang.T) > 0.5
+        ok &= lang_ok
+    ci = b.cls[rows, None]
+    cj = b.cls[None, :]
+    mode = b.mode_table[ci, cj]
+    ok &= mode >= 0
+    if b.dup_members:
+        ok &= b.member[rows, None] != b.member[None, :]
+    else:
+        ok[np.arange(m), rows] = False
+    bi, bj = b.blocked
+    if bi.size:
+        sel, pos = _select(bi, rows)
+        ok[pos, bj[sel]] = False
+
+    w = b.score_table[ci, cj].astype(np.int64)
+    w += b.priority[rows, None]
+    w += b.priority[None, :]
+    w += (b.weights.reliability * (b.rel_q[rows, None] * b.rel_q[None, :])) // 10_000
+    w += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows, None])
+    w += np.where(mode == COL_INTERVIEWS, 0, b.bal[None, :])
+    w += b.day_bonus[np.maximum(first_day, 0)]
+    ri, rj, rp = b.repeat
+    if ri.size:
+        sel, pos = _select(ri, rows)
+        np.subtract.at(w, (pos, rj[sel]), rp[sel])
+    return Block(rows=rows, first_day=first_day, lang_ok=lang_ok, mode=mode, ok=ok, weight=w)
+
+
+def blocks(n: int) -> Iterable[IntArray]:
+    for r0 in range(0, n, _BLOCK):
+        yield np.arange(r0, min(n, r0 + _BLOCK), dtype=np.int64)
+
+
+def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool) -> Edges:
+    """The kept edges of a bucket (see module doc), with exact and jitter-scaled weights."""
+    n = b.size
+    span = 256 if jitter else 1
+    scale = span * (n // 2 + 1) if jitter else 1
+    keys: list[IntArray] = []
+    vals: list[IntArray] = []
+    compatible = 0
+    for rows in blocks(n):
+        r0 = int(rows[0])
+        blk = score_block(b, rows)
+        ok = blk.ok
+        compatible += int(np.count_nonzero(ok))
+        scaled = blk.weight * scale
+        if jitter:
+            scaled += b.jitter[rows, None] ^ b.jitter[None, :]
+        scaled[~ok] = -1
+        rows_local = np.arange(rows.shape[0])
+        if prune_degree is None or prune_degree >= n - 1:
+            rr, cc = np.nonzero(ok)
+        else:
+            k = prune_degree
+            top = np.argpartition(-scaled, k - 1, axis=1)[:, :k]
+            rr = np.repeat(rows_local, k)
+            cc = top.reshape(-1)
+            keep = scaled[rr, cc] > 0
+            rr, cc = rr[keep], cc[keep]
+        g_r = rr.astype(np.int64) + r0
+        g_c = cc.astype(np.int64)
+        lo = np.minimum(g_r, g_c)
+        hi = np.maximum(g_r, g_c)
+        keys.append(lo * n + hi)
+        vals.append(scaled[rr, cc])
+    if not keys:
+        return Edges(_empty_int(), _empty_int(), _empty_int(), _empty_int(), 0, scale)
+    key = np.concatenate(keys)
+    val = np.concatenate(vals)
+    key, first = np.unique(key, return_index=True)
+    val = val[first]
+    u = key // n
+    v = key % n
+    return Edges(
+        u=u,
+        v=v,
+        weight=val // scale,
+        scaled=val,
+        compatible_pairs=compatible // 2,
+        scale=scale,
+    )
+
+
+def any_partner(b: Bucket, rows: Sequence[int]) -> BoolArray:
+    """For the given bucket rows: does any other member's request fit every hard rule?"""
+    picked = np.asarray(sorted(set(rows)), dtype=np.int64)
+    out = np.zeros(0, dtype=np.bool_)
+    parts = [out]
+    for start in range(0, picked.shape[0], _BLOCK):
+        blk = score_block(b, picked[start : start + _BLOCK])
+        parts.append(blk.ok.any(axis=1))
+    return np.concatenate(parts)
