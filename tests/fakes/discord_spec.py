@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -106,6 +106,32 @@ def _lenient_snowflakes(node: Any) -> Any:
     if isinstance(node, list):
         return [_lenient_snowflakes(v) for v in node]
     return node
+
+
+_WEAK_VALIDATORS = {"enum": 0, "const": 0, "type": 0, "required": 1, "additionalProperties": 1}
+
+
+def _most_specific(errors: Iterable[ValidationError]) -> ValidationError | None:
+    """The error that best explains a failure inside unions (anyOf/oneOf) of component types.
+
+    ``jsonschema``'s ``best_match`` tends to report a discriminator (``type: 2 is not one of [10]``) from
+    a union branch that was never meant; the deepest leaf error, preferring limits
+    (maxLength, maximum, pattern...) over type/enum mismatches, is usually the real one.
+    """
+    stack = list(errors)
+    if not stack:
+        return None
+    leaves: list[ValidationError] = []
+    while stack:
+        err = stack.pop()
+        if err.context:
+            stack.extend(err.context)
+        else:
+            leaves.append(err)
+    return max(
+        leaves,
+        key=lambda e: (len(e.absolute_path), _WEAK_VALIDATORS.get(str(e.validator), 2)),
+    )
 
 
 def _pointer(*parts: str) -> str:
@@ -189,7 +215,7 @@ class DiscordSpec:
             problems = []
         if rec.json is None:
             return problems
-        error = best_match(self._validator(template, rec.method, media).iter_errors(rec.json))
+        error = _most_specific(self._validator(template, rec.method, media).iter_errors(rec.json))
         if error is not None:
             location = "".join(f"[{p!r}]" for p in error.absolute_path) or "body"
             detail = error.message if len(error.message) < 400 else error.message[:400] + "..."

@@ -84,6 +84,7 @@ ALL_PERMISSIONS_BOT = DEFAULT_MEMBER_PERMISSIONS | MANAGE_THREADS | MANAGE_EVENT
 
 # Gateway intents the fake looks at when deciding which events to push.
 INTENT_GUILDS = 1 << 0
+INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 
@@ -485,7 +486,10 @@ class FakeDiscord:
             self._changed.notify_all()
 
     async def wait_until(
-        self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = ""  # noqa: ASYNC109
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,
+        what: str = "",  # noqa: ASYNC109
     ) -> Any:
         """Wait until ``predicate()`` returns something truthy (re-checked on every change)."""
         assert self._changed is not None, "start the fake first"
@@ -679,6 +683,7 @@ class FakeDiscord:
         return member
 
     def _guild_create_payload(self, guild: FakeGuild) -> dict[str, Any]:
+        intents = self.session.intents if self.session else 0
         threads = [
             c
             for c in self.channels.values()
@@ -724,7 +729,12 @@ class FakeDiscord:
             "unavailable": False,
             "lazy": True,
             "member_count": len(guild.member_roles),
-            "members": [self.member_payload(guild, uid) for uid in guild.member_roles],
+            # Without the privileged GUILD_MEMBERS intent Discord sends only the bot's own member.
+            "members": [
+                self.member_payload(guild, uid)
+                for uid in guild.member_roles
+                if intents & INTENT_GUILD_MEMBERS or uid == self.bot.id
+            ],
             "channels": [c for c in guild.channels if c["type"] not in (10, 11, 12)],
             "threads": threads,
             "presences": [],
@@ -794,6 +804,8 @@ class FakeDiscord:
             ),
             ("POST", "/webhooks/{webhook_id}/{webhook_token}", self._post_followup),
             ("POST", "/users/@me/channels", self._open_dm),
+            ("GET", "/users/{user_id}", self._get_user),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._post_message),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
@@ -1008,7 +1020,9 @@ class FakeDiscord:
         ]
 
     async def wait_for_interaction_response(
-        self, interaction: int | str | Mapping[str, Any], timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        interaction: int | str | Mapping[str, Any],
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> dict[str, Any]:
         """Wait for the (accepted) callback of an interaction and return its JSON body."""
         iid = interaction["id"] if isinstance(interaction, Mapping) else interaction
@@ -1287,6 +1301,18 @@ class FakeDiscord:
     async def _get_channel(self, rec: RecordedRequest, channel_id: str) -> Any:
         channel = self.channels.get(int(channel_id))
         return channel if channel is not None else self._unknown("Channel")
+
+    async def _get_user(self, rec: RecordedRequest, user_id: str) -> Any:
+        user = self.users.get(int(user_id)) if user_id.isdigit() else None
+        return user.payload() if user is not None else self._unknown("User")
+
+    async def _get_member(self, rec: RecordedRequest, guild_id: str, user_id: str) -> Any:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return self._unknown("Guild")
+        if not user_id.isdigit() or int(user_id) not in guild.member_roles:
+            return self._unknown("Member")
+        return self.member_payload(guild, int(user_id))
 
     async def _open_dm(self, rec: RecordedRequest) -> Any:
         body = rec.json or {}
