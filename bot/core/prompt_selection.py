@@ -1,0 +1,247 @@
+"""Which prompt a session uses: a pure, deterministic policy.
+
+The rules, in order of strength:
+
+1. The prompt is of the session's interview type and is not excluded (for example the
+   first prompt of a swap session).
+2. It fits the candidate: their level and track first (a prompt for track ``any`` fits
+   every track); failing that, the same level on a neighbouring track, then any track;
+   then a neighbouring level (one step up or down). Prompts two or more levels away are
+   used only when nothing closer exists at all.
+3. It is one the candidate has never had as a candidate. If they have had every fitting
+   prompt, the one they had longest ago is reused, and the reason says so.
+4. With feedback history, it leans to the candidate's weakest rubric dimension: among the
+   remaining prompts, those that exercise the weakest dimension win, else the next weakest.
+5. Optionally (Pramp style) it prefers one the interviewer has had as a candidate, so they
+   know its turns.
+6. Among equals, a seeded random pick: the same inputs and seed give the same prompt,
+   whatever the order of the candidates.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.bank import ANY_TRACK, Prompt, Rubric
+from bot.core.errors import NotFound
+from bot.core.vocab import DEFAULT_TRACKS, NEIGHBOUR_TRACKS, InterviewType, Level
+
+__all__ = ["PromptChoice", "choose_prompt"]
+
+
+@dataclass(frozen=True)
+class PromptChoice:
+    """The chosen prompt and why, for the opening of the interviewer's guide."""
+
+    prompt: Prompt
+    #: One or more sentences addressed to the interviewer.
+    reason: str
+    #: True when the candidate has had this prompt before (every fitting one was used up).
+    reused: bool
+    #: Names of the rubric dimensions the prompt exercises most.
+    exercised: tuple[str, ...]
+    #: Ids of the candidate's weak dimensions this prompt exercises (empty without history).
+    targets_weakness: tuple[str, ...] = ()
+    #: True when the prompt is not for the candidate's own level and track.
+    fallback: bool = False
+
+
+def _soft_lower(text: str) -> str:
+    """Lower-case the first letter unless the word is an acronym ("Backend" but "SQL", "ML")."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _track_label(track: str) -> str:
+    return _soft_lower(DEFAULT_TRACKS.get(track, track.replace("-", " ")))
+
+
+def _track_distance(prompt: Prompt, track: str) -> int:
+    """0: fits (own track or ``any``), 1: a neighbouring track, 2: another track."""
+    if track == ANY_TRACK or prompt.suits_track(track):
+        return 0
+    if NEIGHBOUR_TRACKS.get(track, frozenset()) & set(prompt.tracks):
+        return 1
+    return 2
+
+
+def _level_distance(prompt: Prompt, level: Level) -> int:
+    return min(abs(lv.rank - level.rank) for lv in prompt.levels)
+
+
+def _names(prompt: Prompt, rubric: Rubric | None) -> tuple[str, ...]:
+    names: list[str] = []
+    for dim_id in prompt.guide.exercises:
+        name = dim_id.replace("-", " ")
+        if rubric is not None:
+            try:
+                name = rubric.dimension(dim_id).name
+            except KeyError:
+                pass
+        names.append(name)
+    return tuple(names)
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _who(level: Level, track: str) -> str:
+    if track == ANY_TRACK:
+        return f"a {level.label.lower()} candidate"
+    return f"a {level.label.lower()} {_track_label(track)} candidate"
+
+
+def choose_prompt(
+    candidates: Sequence[Prompt],
+    *,
+    level: Level,
+    track: str,
+    seen_by_candidate: Mapping[str, datetime],
+    weakest_dimensions: Sequence[str] = (),
+    interviewer_seen: Mapping[str, datetime] | None = None,
+    prefer_interviewer_seen: bool = False,
+    exclude: Collection[str] = (),
+    seed: int,
+    interview_type: InterviewType | None = None,
+    rubric: Rubric | None = None,
+) -> PromptChoice:
+    """Choose the prompt for one candidate in one session.
+
+    ``candidates`` are the bank's prompts for the session's type (other types are ignored
+    when ``interview_type`` is given; without it, the candidates must share one type).
+    ``seen_by_candidate`` maps prompt ids to when the candidate last had each as a
+    candidate; ``weakest_dimensions`` are rubric dimension ids, weakest first. ``rubric``
+    (optional) turns dimension ids into names for the reason.
+
+    Raises :class:`NotFound` when no prompt of the type is left after ``exclude``.
+    """
+    types = {p.type for p in candidates}
+    if interview_type is None:
+        if len(types) > 1:
+            raise ValueError("candidates mix interview types; pass interview_type")
+        kind = next(iter(types)) if types else None
+    else:
+        kind = interview_type
+    excluded = set(exclude)
+    pool = sorted(
+        {p.id: p for p in candidates if p.type is kind and p.id not in excluded}.values(),
+        key=lambda p: p.id,
+    )
+    if kind is None or not pool:
+        what = kind.label if kind is not None else "this interview type"
+        raise NotFound(f"There is no prompt for {what} to choose from.")
+
+    def tier(p: Prompt) -> tuple[int, int]:
+        return (_level_distance(p, level), _track_distance(p, track))
+
+    near = [p for p in pool if _level_distance(p, level) <= 1]
+    fitting = near or pool
+    unseen = [p for p in fitting if p.id not in seen_by_candidate]
+    exact = [p for p in pool if tier(p) == (0, 0)]
+    exact_excluded = any(p.id in excluded and p.type is kind and tier(p) == (0, 0)
+                         for p in candidates)
+
+    reused = not unseen
+    if unseen:
+        best = min(tier(p) for p in unseen)
+        group = [p for p in unseen if tier(p) == best]
+    else:
+        best = min(tier(p) for p in fitting)
+        group = [p for p in fitting if tier(p) == best]
+
+    # Lean to the weakest dimension (first weak dimension any remaining prompt exercises).
+    targeted: tuple[str, ...] = ()
+    if weakest_dimensions and not reused:
+        for dim in weakest_dimensions:
+            hits = [p for p in group if dim in p.guide.exercises]
+            if hits:
+                group = hits
+                break
+    # Pramp style: one the interviewer has had themselves.
+    interviewer_knows = False
+    if prefer_interviewer_seen and interviewer_seen and not reused:
+        known = [p for p in group if p.id in interviewer_seen]
+        if known:
+            group = known
+            interviewer_knows = True
+
+    if reused:
+        oldest = min(seen_by_candidate[p.id] for p in group)
+        group = [p for p in group if seen_by_candidate[p.id] == oldest]
+    chosen = group[0] if len(group) == 1 else random.Random(seed).choice(group)
+    if weakest_dimensions:
+        weak = set(weakest_dimensions)
+        targeted = tuple(d for d in chosen.guide.exercises if d in weak)
+    if interviewer_seen and chosen.id in interviewer_seen:
+        interviewer_knows = True
+
+    # The reason, addressed to the interviewer.
+    sentences: list[str] = []
+    who = _who(level, track)
+    level_gap, track_gap = tier(chosen)
+    if reused:
+        when = seen_by_candidate[chosen.id].strftime("%d %b %Y").lstrip("0")
+        sentences.append(
+            f"Your candidate has already had every {_soft_lower(kind.label)} prompt that fits "
+            f"them, so this is the one they had longest ago (on {when}): ask them to go "
+            "further than last time."
+        )
+    elif (level_gap, track_gap) != (0, 0):
+        own = level.label.lower() + ("" if track == ANY_TRACK else f" {_track_label(track)}")
+        type_word = _soft_lower(kind.label)
+        if exact:
+            lead = f"Your candidate has had every {own} {type_word} prompt"
+        elif exact_excluded:
+            lead = f"No other {own} {type_word} prompt is available"
+        else:
+            lead = f"No {own} {type_word} prompt is written yet"
+        if level_gap == 0:
+            tracks = _join([_track_label(t) for t in chosen.tracks])
+            sentences.append(f"{lead}, so this one is written for {tracks} at their level.")
+        else:
+            levels = _join([lv.label.lower() for lv in chosen.levels])
+            if min(lv.rank for lv in chosen.levels) < level.rank:
+                tail = f"use the {level.label.lower()} follow-ups to raise the bar."
+            else:
+                tail = "it runs above their level, so judge them against their own level's bar."
+            sentences.append(f"{lead}, so this prompt is written for {levels}: {tail}")
+    else:
+        sentences.append(f"Chosen for {who}.")
+    names = _names(chosen, rubric)
+    if targeted:
+        weak_names = _join(_names_for(targeted, rubric))
+        area = "area" if len(targeted) == 1 else "areas"
+        sentences.append(
+            f"This prompt exercises {weak_names}, your candidate's weakest {area} so far.")
+    elif names:
+        sentences.append(f"It exercises {_join([_soft_lower(n) for n in names])} most.")
+    if interviewer_knows:
+        sentences.append("You had this prompt yourself as a candidate, so you know its turns.")
+    return PromptChoice(
+        prompt=chosen,
+        reason=" ".join(sentences),
+        reused=reused,
+        exercised=names,
+        targets_weakness=targeted,
+        fallback=(level_gap, track_gap) != (0, 0),
+    )
+
+
+def _names_for(dim_ids: Sequence[str], rubric: Rubric | None) -> list[str]:
+    out: list[str] = []
+    for dim_id in dim_ids:
+        name = dim_id.replace("-", " ")
+        if rubric is not None:
+            try:
+                name = rubric.dimension(dim_id).name
+            except KeyError:
+                pass
+        out.append(_soft_lower(name))
+    return out
