@@ -24,14 +24,14 @@ from bot.adapters.discord_client import (
     current_discord_endpoints,
     discord_endpoints,
 )
-from tests.fakes.discord_fixtures import (  # noqa: F401 (fixtures)
-    DiscordRunner,
-    client_options,
-    discord_runner,
-    fake_discord,
-)
+from tests.fakes import discord_fixtures
+from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.discord_spec import load_discord_spec, requires_discord_spec
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
+
+# The fixtures, made visible to pytest in this module (tests/conftest.py may load them for all).
+fake_discord = discord_fixtures.fake_discord
+discord_runner = discord_fixtures.discord_runner
 
 TRACKS = ["backend", "frontend", "data", "mobile", "infrastructure"]
 

@@ -488,8 +488,8 @@ class FakeDiscord:
     async def wait_until(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,
-        what: str = "",  # noqa: ASYNC109
+        timeout: float = 5.0,  # noqa: ASYNC109
+        what: str = "",
     ) -> Any:
         """Wait until ``predicate()`` returns something truthy (re-checked on every change)."""
         assert self._changed is not None, "start the fake first"
