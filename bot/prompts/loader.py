@@ -258,6 +258,14 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"text is {len(value):,} characters; the limit is {ctx.get('max_length')}"
     if kind == "string_too_short" and isinstance(value, str):
         return f"text is {len(value)} characters; at least {ctx.get('min_length')} are needed"
+    if kind == "too_short":
+        return (f"needs at least {ctx.get('min_length')} items; "
+                f"it has {ctx.get('actual_length')}")
+    if kind == "too_long":
+        return (f"holds at most {ctx.get('max_length')} items; "
+                f"it has {ctx.get('actual_length')}")
+    if kind == "enum":
+        return f"{value!r} is not accepted; use one of: {ctx.get('expected')}"
     if kind == "string_pattern_mismatch":
         return (f"{value!r} is not a valid id: use lower-case letters, digits and hyphens "
                 "(e.g. 'rate-limiter-design'), 3 to 64 characters")
