@@ -63,6 +63,22 @@ class ConfirmButton(
         )
 
 
+class TrackView(discord.ui.View):
+    """A persistent view with a select; answers with a deferred update and edits @original."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.select(
+        custom_id="pl:track",
+        placeholder="Pick a track",
+        options=[discord.SelectOption(label=t.title(), value=t) for t in TRACKS],
+    )
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content=f"Track set to {select.values[0]}.")
+
+
 class FeedbackModal(discord.ui.Modal, title="Session feedback"):
     notes: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="What went well?", style=discord.TextStyle.paragraph, max_length=1000
@@ -108,6 +124,7 @@ def build_client(fake: FakeDiscord) -> tuple[discord.Client, app_commands.Comman
         await interaction.response.send_modal(FeedbackModal())
 
     client.add_dynamic_items(ConfirmButton)
+    client.add_view(TrackView())
     tree.copy_global_to(guild=discord.Object(fake.guild.id))
     return client, tree
 
@@ -163,6 +180,8 @@ async def test_ready_and_guild_create(
 
     conn = fake_discord.gateway_connections[0]
     assert conn.query["v"] == "10" and conn.query["encoding"] == "json"
+    # discord.py asks for transport compression; the fake speaks zlib-stream when asked.
+    assert conn.query.get("compress") == discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
     assert fake_discord.identifies[0]["token"] == fake_discord.token
     assert fake_discord.identifies[0]["intents"] == discord.Intents.default().value
     assert [r.route for r in fake_discord.requests][:2] == [
@@ -270,6 +289,25 @@ async def test_dynamic_button_works_after_restart(
     stored = fake_discord.find_message(sent.id)
     assert stored is not None and stored["content"] == "Session 4242 confirmed."
     assert fake_discord.identifies[1]["token"] == fake_discord.token  # a new IDENTIFY, not a RESUME
+
+
+async def test_select_defer_update_then_edit_original(
+    fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    client, _ = await start_bot(discord_runner, sync=False)
+    channel = client.get_channel(fake_discord.guild.text_channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("Which track?", view=TrackView())
+    (row,) = fake_discord.find_message(sent.id)["components"]  # type: ignore[index]
+    assert row["components"][0]["custom_id"] == "pl:track"
+
+    picked = await fake_discord.interact(fake_discord.select("bob", "pl:track", ["data"], sent.id))
+    assert (await fake_discord.wait_for_interaction_response(picked)) == {"type": 6}
+    patch = await fake_discord.wait_for_request(
+        "PATCH", "/webhooks/{app}/{token}/messages/@original"
+    )
+    assert patch.json["content"] == "Track set to data."
+    assert fake_discord.find_message(sent.id)["content"] == "Track set to data."  # type: ignore[index]
 
 
 async def test_modal_open_and_submit(
@@ -528,6 +566,38 @@ async def test_dropped_gateway_resumes_and_replays_missed_events(
         fake_discord.slash_command("bob", fake_discord.guild, "ping")
     )
     assert (await fake_discord.wait_for_interaction_response(after))["type"] == 4
+    session = fake_discord.session
+    assert session is not None
+    assert [f["s"] for f in session.frames] == list(range(1, session.seq + 1))
+    assert [f["t"] for f in session.frames][-3:] == [
+        "INTERACTION_CREATE",
+        "RESUMED",
+        "INTERACTION_CREATE",
+    ]
+    assert client.ws is not None and client.ws.sequence == session.seq
+
+
+async def test_invalid_session_leads_to_a_fresh_identify_at_the_configured_gateway(
+    fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    client, _ = await start_bot(discord_runner, sync=False)
+
+    # discord.py sleeps 5 s before a non-initial IDENTIFY; this documented hook skips that.
+    async def identify_now(shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+    client.before_identify_hook = identify_now  # type: ignore[method-assign]
+    await fake_discord.invalidate_session(resumable=False)
+    await fake_discord.wait_until(
+        lambda: len(fake_discord.identifies) == 2, what="a second IDENTIFY"
+    )
+    await fake_discord.wait_for_connection()
+    assert fake_discord.gateway_connections[-1].path == "/"  # DEFAULT_GATEWAY, i.e. the fake
+    assert fake_discord.resumes == []
+    interaction = await fake_discord.interact(
+        fake_discord.slash_command("alice", fake_discord.guild, "ping")
+    )
+    await fake_discord.wait_for_interaction_response(interaction)
 
 
 # ------------------------------------------------------------- spec checker
