@@ -102,18 +102,20 @@ async def _db(url: str, what: str) -> int:
 
 
 async def _console(url: str, args: argparse.Namespace) -> int:
-    from bot.adapters.console import Console
+    from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
+    from bot.core.models import Platform
 
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     if args.start:
         parsed = datetime.fromisoformat(args.start)
         start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     clock = FakeClock(start)
-    app = await build_app(url, clock=clock)
+    chat = ConsoleChat(sys.stdout, clock)
+    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat})
     try:
-        console = Console(app, clock, echo=args.echo or not sys.stdin.isatty())
+        console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
         await console.run(sys.stdin)
     finally:
         await app.close()

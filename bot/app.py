@@ -1,19 +1,26 @@
 """The composition root's building blocks: one place that wires storage, services and faces.
 
 ``bot/__main__.py`` reads settings once and calls :func:`build_app`; tests build the
-same object on a temporary database with a fake clock.
+same object on a temporary database with a fake clock and fake chat ports.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.models import Platform
+from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
+from bot.core.services.delivery import DeliveryService
+from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.requests import RequestService
+from bot.core.services.sessions import SessionService, StepRunner
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -23,27 +30,78 @@ log = logging.getLogger(__name__)
 class App:
     db: Database
     clock: Clock
+    prompts: PromptSource
     actors: ActorResolver
     profiles: ProfileService
     requests: RequestService
+    sessions: SessionService
+    matching: MatchingService
+    steps: StepRunner
+    delivery: DeliveryService
     router: CommandRouter
+    chats: dict[Platform, ChatPort] = field(default_factory=dict)
+
+    async def tick(self) -> None:
+        """Run every step due now and deliver what they queued, until nothing is left."""
+        for _ in range(50):
+            ran = await self.steps.run_due()
+            sent = await self.delivery.deliver_due()
+            if not ran and not sent:
+                return
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.uow() as tx:
+            pending = await tx.actions.pending()
+        return min((due for _, due in pending), default=None)
 
     async def close(self) -> None:
         await self.db.dispose()
 
 
-async def build_app(database_url: str, *, clock: Clock | None = None, upgrade: bool = True) -> App:
+_BANK: PromptSource | None = None
+
+
+def bundled_prompts() -> PromptSource:
+    """The bundled question bank, loaded and validated once per process."""
+    global _BANK
+    if _BANK is None:
+        from bot.prompts import load_bundled
+
+        _BANK = load_bundled()
+    return _BANK
+
+
+async def build_app(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    upgrade: bool = True,
+    chats: Mapping[Platform, ChatPort] | None = None,
+    prompts: PromptSource | None = None,
+) -> App:
     db = Database(database_url)
     if upgrade:
         await db.upgrade()
     clock = clock or SystemClock()
+    bank = prompts or bundled_prompts()
+    chat_map: dict[Platform, ChatPort] = dict(chats or {})
     profiles = ProfileService(db.uow, clock)
     requests = RequestService(db.uow, clock)
+    sessions = SessionService(db.uow, clock, bank)
+    matching = MatchingService(db.uow, clock, bank)
+    steps = StepRunner(db.uow, clock, bank)
+    steps.round_runner = matching
     return App(
         db=db,
         clock=clock,
+        prompts=bank,
         actors=ActorResolver(db.uow, clock),
         profiles=profiles,
         requests=requests,
-        router=CommandRouter(profiles, requests),
+        sessions=sessions,
+        matching=matching,
+        steps=steps,
+        delivery=DeliveryService(db.uow, clock, chat_map),
+        router=CommandRouter(profiles, requests, sessions, matching),
+        chats=chat_map,
     )

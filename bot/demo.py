@@ -49,18 +49,20 @@ def _fresh_files(database: Path, out_dir: Path) -> None:
 
 
 async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
-    from bot.adapters.console import Console
+    from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
+    from bot.core.models import Platform
     from bot.settings import sqlite_url_for
 
     _fresh_files(database, out_dir)
     clock = FakeClock(DEMO_START)
-    app = await build_app(sqlite_url_for(database), clock=clock)
     out = stream or sys.stdout
+    chat = ConsoleChat(out, clock)  # type: ignore[arg-type]
+    app = await build_app(sqlite_url_for(database), clock=clock, chats={Platform.CONSOLE: chat})
     print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
     try:
-        console = Console(app, clock, out=out, echo=True)  # type: ignore[arg-type]
+        console = Console(app, clock, out=out, echo=True, chat=chat)  # type: ignore[arg-type]
         for line in SCRIPT.strip().splitlines():
             if not await console.handle(line):
                 break

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.messages import OutboundMessage, Tone, replace_time_tokens
-from bot.core.models import Platform
+from bot.core.models import Community, Member, Platform
+from bot.core.ports import DirectMessagesClosed
 from bot.core.services.actor import Actor
 
 COMMUNITY_ID = "local"
@@ -25,7 +26,8 @@ _TONE_MARK = {Tone.INFO: "•", Tone.SUCCESS: "✓", Tone.WARNING: "!", Tone.ERR
 CONSOLE_HELP = """Console commands:
   /as NAME                 act as member NAME (created on first use)
   /mock SUBCOMMAND ...     the member commands, e.g. /mock profile timezone:Europe/Berlin level:senior
-  /press N                 press button N of the last reply
+  /press N [room-1|dm]     press button N of the last reply (or of the last message in a room / your DMs)
+  /dms closed NAME         simulate a member whose direct messages are closed (/dms open NAME undoes it)
   /clock                   show the simulated time; /clock +2h, /clock +1d, /clock 2026-12-01 18:00 (UTC)
   /help                    this text;  /quit  leave"""
 
@@ -83,6 +85,53 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
     return "\n".join(lines)
 
 
+class ConsoleChat:
+    """The console's ChatPort: messages nobody asked for are printed, addressed."""
+
+    platform = Platform.CONSOLE
+
+    def __init__(self, out: TextIO, clock: FakeClock) -> None:
+        self.out = out
+        self.clock = clock
+        self.rooms: dict[str, tuple[str, str]] = {}
+        self.closed_dms: set[str] = set()
+        self.sent: list[tuple[str, OutboundMessage]] = []
+        #: The last message each member or room got (so /press can act on it).
+        self.last: dict[str, OutboundMessage] = {}
+
+    def _print(self, header: str, message: OutboundMessage, zone: ZoneInfo) -> None:
+        body = render_text(message, zone, self.clock.now())
+        print(f"  {header}\n" + "\n".join(f"  │ {line}" for line in body.splitlines()), file=self.out, flush=True)
+
+    async def send_direct(self, member: Member, message: OutboundMessage) -> str:
+        if member.external_id in self.closed_dms:
+            raise DirectMessagesClosed(member.display_name)
+        self.sent.append((f"dm:{member.external_id}", message))
+        self.last[member.external_id] = message
+        self._print(f"📨 to {member.display_name} (direct message)", message, _zone(member))
+        return f"dm-{len(self.sent)}"
+
+    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+        ref = f"room-{len(self.rooms) + 1}"
+        zone = _zone(members[0])
+        self.rooms[ref] = (title, members[0].timezone or "UTC")
+        names = " and ".join(m.display_name for m in members)
+        print(f"  🚪 opened private room {ref} “{title}” for {names}", file=self.out, flush=True)
+        del zone
+        return ref
+
+    async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
+        title, zone = self.rooms.get(space_ref, (space_ref, "UTC"))
+        self.sent.append((space_ref, message))
+        self.last[space_ref] = message
+        self._print(f"💬 in {space_ref} ({title})", message, ZoneInfo(zone))
+        return f"{space_ref}-{len(self.sent)}"
+
+
+def _zone(member: Member) -> ZoneInfo:
+    return ZoneInfo(member.timezone or "UTC")
+
+
 class Console:
     def __init__(
         self,
@@ -91,7 +140,7 @@ class Console:
         out: TextIO = sys.stdout,
         *,
         echo: bool = False,
-        on_clock_moved: Callable[[], Awaitable[None]] | None = None,
+        chat: ConsoleChat | None = None,
     ) -> None:
         self.app = app
         self.clock = clock
@@ -99,7 +148,7 @@ class Console:
         self.echo = echo
         self.actor: Actor | None = None
         self.last: OutboundMessage | None = None
-        self.on_clock_moved = on_clock_moved
+        self.chat = chat
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -153,6 +202,8 @@ class Console:
             await self.move_clock(rest.strip())
         elif word == "/press":
             await self.press(rest.strip())
+        elif word == "/dms":
+            self.set_dms(rest.strip())
         elif word == "/mock":
             if self.actor is None:
                 self.say("✗ Pick a member first: /as NAME")
@@ -160,6 +211,7 @@ class Console:
             await self.refresh_actor()
             assert self.actor is not None
             self.show(await self.app.router.run_text(self.actor, rest))
+            await self.app.tick()
             await self.refresh_actor()
         else:
             self.say(f"✗ “{word}” is not a console command. Type /help.")
@@ -169,40 +221,72 @@ class Console:
         who = self.actor.member.display_name if self.actor else "nobody"
         return f"[{self.clock.now():%Y-%m-%d %H:%M} UTC] {who}> "
 
+    def set_dms(self, arg: str) -> None:
+        state, _, name = arg.partition(" ")
+        if self.chat is None or state not in ("open", "closed") or not name.strip():
+            self.say("✗ Use /dms closed NAME or /dms open NAME (simulates a member who closed their DMs).")
+            return
+        key = name.strip().lower()
+        (self.chat.closed_dms.add if state == "closed" else self.chat.closed_dms.discard)(key)
+        self.say(f"• Direct messages to {name.strip()} are now {state}.")
+
     async def press(self, arg: str) -> None:
-        if self.actor is None or self.last is None or not self.last.buttons:
+        """``/press N`` presses button N of your last reply; ``/press N room-1`` or ``/press N dm``
+        presses a button of the last message in that room or in your direct messages."""
+        number, _, where = arg.partition(" ")
+        source = self.last
+        if where.strip() and self.chat is not None and self.actor is not None:
+            key = self.actor.member.external_id if where.strip() == "dm" else where.strip()
+            source = self.chat.last.get(key)
+        if self.actor is None or source is None or not source.buttons:
             self.say("✗ There is no button to press.")
             return
         try:
-            index = int(arg) - 1
-            button = self.last.buttons[index]
+            index = int(number) - 1
+            button = source.buttons[index]
             if index < 0:
                 raise IndexError
         except (ValueError, IndexError):
-            self.say(f"✗ Press a button by number, 1 to {len(self.last.buttons)}.")
+            self.say(f"✗ Press a button by number, 1 to {len(source.buttons)}.")
             return
         self.show(await self.app.router.act(self.actor, button.action))
+        await self.app.tick()
 
     async def move_clock(self, arg: str) -> None:
         if arg:
             match = re.fullmatch(r"\+(\d+)\s*([mhd])", arg)
             if match:
                 n, unit = int(match.group(1)), match.group(2)
-                self.clock.advance(timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: n}))
+                target = self.clock.now() + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: n})
             else:
                 try:
                     when = datetime.fromisoformat(arg.replace(" ", "T"))
                 except ValueError:
                     self.say("✗ Move the clock with +30m, +2h, +1d or a UTC time like 2026-12-01 18:00.")
                     return
-                when = when if when.tzinfo else when.replace(tzinfo=UTC)
-                if when < self.clock.now():
+                target = when if when.tzinfo else when.replace(tzinfo=UTC)
+                if target < self.clock.now():
                     self.say("✗ The clock only moves forward.")
                     return
-                self.clock.set(when)
-            if self.on_clock_moved is not None:
-                await self.on_clock_moved()
+            await self.advance_to(target)
         self.say(f"• Clock: {self.clock.now():%a %d %b %Y %H:%M} UTC")
+
+    async def advance_to(self, target: datetime) -> None:
+        """Move the clock step by step, so every scheduled step fires at its own time."""
+        while True:
+            due = await self.app.next_due()
+            if due is None or due > target:
+                break
+            if due > self.clock.now():
+                self.clock.set(due)
+            before = self.clock.now()
+            await self.app.tick()
+            if await self.app.next_due() == due and self.clock.now() == before:
+                break  # a step that keeps failing: don't spin
+        self.clock.set(target)
+        await self.app.tick()
+        if self.actor is not None:
+            await self.refresh_actor()
 
     async def run(self, stream: TextIO) -> None:
         interactive = stream.isatty()

@@ -17,12 +17,16 @@ from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.messages import FormValues, OutboundMessage, error_message
 from bot.core.services.actor import Actor
+from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.requests import RequestService
+from bot.core.services.sessions import SessionService
 from bot.core.text import HELP_TOPICS, help_text
 
 #: Options that take the rest of the line when given without ``key:``.
-FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "cancel": "request"}
+FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "now": "type", "cancel": "request"}
+_TYPES = ("coding", "system-design", "behavioral", "ml-system-design", "ml-fundamentals", "stats-product",
+          "sql-data-modelling", "sre-troubleshooting")
 
 SUBCOMMANDS: tuple[str, ...] = (*tuple(HELP_TOPICS), "help")
 
@@ -94,20 +98,32 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
 
 
 class CommandRouter:
-    def __init__(self, profiles: ProfileService, requests: RequestService) -> None:
+    def __init__(
+        self,
+        profiles: ProfileService,
+        requests: RequestService,
+        sessions: SessionService,
+        matching: MatchingService,
+    ) -> None:
         self.profiles = profiles
         self.requests = requests
+        self.sessions = sessions
+        self.matching = matching
         self._commands: dict[str, Handler] = {
             "help": self._help,
             "profile": self._profile,
             "availability": self._availability,
             "schedule": self._schedule,
+            "now": self._now,
             "cancel": self._cancel,
             "upcoming": self._upcoming,
         }
         self._actions: dict[str, ActionHandler] = {
             "request.cancel": self._action_cancel_request,
         }
+        for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
+                     "session.noshow", "guide.open"):
+            self._actions[verb] = sessions.on_action
 
     def register(self, name: str, handler: Handler) -> None:
         self._commands[name] = handler
@@ -182,18 +198,33 @@ class CommandRouter:
             raise InvalidInput(
                 "type",
                 "Which interview type?",
-                accepted="coding, system-design, behavioral, ml-system-design, ml-fundamentals, "
-                "stats-product, sql-data-modelling, sre-troubleshooting",
+                accepted=", ".join(_TYPES),
             )
         return await self.requests.schedule(
             actor, kind, options.get("role"), _int_option(options, "days")
         )
 
+    async def _now(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        kind = options.get("type", "").strip()
+        if not kind:
+            raise InvalidInput("type", "Which interview type?", accepted=", ".join(_TYPES))
+        return await self.matching.now(actor, kind, options.get("role"))
+
     async def _cancel(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
         return await self.requests.cancel(actor, options.get("request") or None)
 
     async def _upcoming(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        return await self.requests.upcoming(actor)
+        requests = await self.requests.upcoming(actor)
+        fields, buttons = await self.sessions.upcoming_fields(actor)
+        if not fields:
+            return requests
+        open_text = requests.text if requests.fields else "No open requests."
+        return OutboundMessage(
+            title="Upcoming",
+            text=f"{len(fields)} booked session(s). {open_text}",
+            fields=(*fields, *requests.fields)[:20],
+            buttons=(*buttons, *(b for b in requests.buttons if b.action.startswith("pl:request.")))[:5],
+        )
 
     async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         return await self.requests.cancel(actor, action.arg(0))

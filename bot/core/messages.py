@@ -186,3 +186,59 @@ class FormSpec:
 
 
 FormValues = dict[str, "str | tuple[str, ...]"]
+
+
+def message_to_dict(message: OutboundMessage) -> dict[str, object]:
+    """A JSON-able form of a message, for the outbox (forms are not stored: they open on demand)."""
+    import base64
+
+    return {
+        "text": message.text,
+        "title": message.title,
+        "fields": [[f.name, f.value, f.inline] for f in message.fields],
+        "buttons": [[b.label, b.action, b.style.value] for b in message.buttons],
+        "selects": [
+            {
+                "action": s.action,
+                "placeholder": s.placeholder,
+                "options": [[o.label, o.value, o.description] for o in s.options],
+                "min": s.min_values,
+                "max": s.max_values,
+            }
+            for s in message.selects
+        ],
+        "attachments": [
+            [a.filename, base64.b64encode(a.data).decode("ascii"), a.mime, a.description]
+            for a in message.attachments
+        ],
+        "tone": message.tone.value,
+        "ephemeral": message.ephemeral,
+    }
+
+
+def message_from_dict(data: dict[str, object]) -> OutboundMessage:
+    import base64
+    from typing import Any, cast
+
+    d = cast(dict[str, Any], data)
+    return OutboundMessage(
+        text=d.get("text", ""),
+        title=d.get("title"),
+        fields=tuple(Field(n, v, bool(i)) for n, v, i in d.get("fields", [])),
+        buttons=tuple(Button(lbl, act, ButtonStyle(st)) for lbl, act, st in d.get("buttons", [])),
+        selects=tuple(
+            Select(
+                s["action"],
+                s["placeholder"],
+                tuple(Option(lbl, v, desc) for lbl, v, desc in s["options"]),
+                s.get("min", 1),
+                s.get("max", 1),
+            )
+            for s in d.get("selects", [])
+        ),
+        attachments=tuple(
+            Attachment(name, base64.b64decode(b64), mime, desc) for name, b64, mime, desc in d.get("attachments", [])
+        ),
+        tone=Tone(d.get("tone", "info")),
+        ephemeral=bool(d.get("ephemeral", False)),
+    )

@@ -194,3 +194,94 @@ class Session:
         if member_id == self.candidate_id:
             return self.interviewer_id
         raise ValueError("not a member of this session")
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class ActionKind(StrEnum):
+    """Scheduled steps. Each is a row before it is a timer, and runs at most once."""
+
+    MATCH_ROUND = "match_round"
+    REMINDER = "reminder"
+    START = "start"
+    SWAP = "swap"
+    END = "end"
+    NOSHOW_CHECK = "noshow_check"
+    FEEDBACK_REMINDER = "feedback_reminder"
+    FEEDBACK_CLOSE = "feedback_close"
+    EXPIRE_REQUEST = "expire_request"
+    DIGEST = "digest"
+
+    @property
+    def skippable(self) -> bool:
+        """A reminder that is too late to be useful is skipped; other steps never are."""
+        return self in (ActionKind.REMINDER, ActionKind.FEEDBACK_REMINDER, ActionKind.NOSHOW_CHECK)
+
+
+@dataclass(frozen=True)
+class ScheduledAction:
+    id: str
+    #: Unique, deterministic key (e.g. ``session:<id>:start``): inserting twice is a no-op.
+    key: str
+    kind: ActionKind
+    community_id: str
+    due_at: datetime
+    session_id: str | None = None
+    payload: dict[str, object] = field(default_factory=dict)
+    status: ActionStatus = ActionStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message waiting to be delivered. ``key`` makes every message unique: never sent twice."""
+
+    id: str
+    key: str
+    community_id: str
+    message: dict[str, object]
+    created_at: datetime
+    next_attempt_at: datetime
+    #: A direct message to this member, or (when ``member_id`` is None) a post in ``space_ref``.
+    member_id: str | None = None
+    space_ref: str | None = None
+    #: Private material (the interviewer guide): never falls back to the shared pair space.
+    private: bool = False
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_ref: str | None = None
+    fallback_used: bool = False
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What one matching round considered, paired and left out (for admins asking why)."""
+
+    id: str
+    community_id: str
+    ran_at: datetime
+    considered: tuple[str, ...]
+    paired: tuple[tuple[str, str, str], ...]
+    left_out: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class NoShowReport:
+    session_id: str
+    reporter_id: str
+    absent_id: str
+    reported_at: datetime
+    cleared: bool = False

@@ -21,7 +21,16 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.storage.repos import SqlCommunityRepo, SqlMemberRepo, SqlRequestRepo
+from bot.storage.repos import (
+    SqlActionRepo,
+    SqlCommunityRepo,
+    SqlMemberRepo,
+    SqlNoShowRepo,
+    SqlOutboxRepo,
+    SqlRequestRepo,
+    SqlRoundRepo,
+    SqlSessionRepo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +86,11 @@ class SqlUnitOfWork:
         self.communities = SqlCommunityRepo(self.session)
         self.members = SqlMemberRepo(self.session)
         self.requests = SqlRequestRepo(self.session)
+        self.sessions = SqlSessionRepo(self.session)
+        self.actions = SqlActionRepo(self.session)
+        self.outbox = SqlOutboxRepo(self.session)
+        self.rounds = SqlRoundRepo(self.session)
+        self.no_shows = SqlNoShowRepo(self.session)
         return self
 
     async def __aexit__(

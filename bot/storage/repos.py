@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.availability import WeeklyAvailability
 from bot.core.errors import Conflict
 from bot.core.models import (
+    ActionKind,
+    ActionStatus,
     Community,
     CommunitySettings,
     InterviewRequest,
     Member,
+    NoShowReport,
+    OutboxItem,
+    OutboxStatus,
     Platform,
     RequestStatus,
+    RoundRecord,
+    ScheduledAction,
+    Session,
+    SessionState,
 )
 from bot.core.vocab import InterviewType, Level, RolePreference
-from bot.storage.tables import CommunityRow, MemberRow, RequestRow
+from bot.storage.tables import (
+    CommunityRow,
+    MatchRoundRow,
+    MemberRow,
+    NoShowRow,
+    OutboxRow,
+    RequestRow,
+    ScheduledActionRow,
+    SessionRow,
+)
 
 
 def _community(row: CommunityRow) -> Community:
@@ -262,3 +282,403 @@ class SqlRequestRepo:
             select(RequestRow).where(RequestRow.member_id == member_id).order_by(RequestRow.created_at)
         )
         return [request_from_row(r) for r in result.scalars()]
+
+
+def session_from_row(row: SessionRow) -> Session:
+    return Session(
+        id=row.id,
+        community_id=row.community_id,
+        interview_type=InterviewType(row.interview_type),
+        interviewer_id=row.interviewer_id,
+        candidate_id=row.candidate_id,
+        swap=row.swap,
+        start=row.start,
+        minutes=row.minutes,
+        state=SessionState(row.state),
+        request_ids=tuple(row.request_ids),
+        prompt_ids=tuple(row.prompt_ids),
+        prompt_reasons=tuple(row.prompt_reasons),
+        space_ref=row.space_ref,
+        sequence=row.sequence,
+        confirmed_by=tuple(row.confirmed_by),
+        match_reasons=tuple(row.match_reasons),
+        created_at=row.created_at,
+    )
+
+
+def _session_values(s: Session) -> dict[str, object]:
+    return {
+        "id": s.id,
+        "community_id": s.community_id,
+        "interview_type": s.interview_type.value,
+        "interviewer_id": s.interviewer_id,
+        "candidate_id": s.candidate_id,
+        "swap": s.swap,
+        "start": s.start,
+        "minutes": s.minutes,
+        "state": s.state.value,
+        "request_ids": list(s.request_ids),
+        "prompt_ids": list(s.prompt_ids),
+        "prompt_reasons": list(s.prompt_reasons),
+        "space_ref": s.space_ref,
+        "sequence": s.sequence,
+        "confirmed_by": list(s.confirmed_by),
+        "match_reasons": list(s.match_reasons),
+        "created_at": s.created_at,
+    }
+
+
+ACTIVE_STATES = (SessionState.PROPOSED.value, SessionState.CONFIRMED.value, SessionState.IN_PROGRESS.value)
+
+
+class SqlSessionRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, session_id: str) -> Session | None:
+        row = await self._s.get(SessionRow, session_id)
+        return session_from_row(row) if row else None
+
+    async def get_for_update(self, session_id: str) -> Session | None:
+        stmt = select(SessionRow).where(SessionRow.id == session_id)
+        if self._s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return session_from_row(row) if row else None
+
+    async def add(self, s: Session) -> None:
+        self._s.add(SessionRow(**_session_values(s)))
+        await self._s.flush()
+
+    async def save(self, s: Session) -> None:
+        row = await self._s.get(SessionRow, s.id)
+        if row is None:
+            await self.add(s)
+            return
+        for key, value in _session_values(s).items():
+            setattr(row, key, value)
+        await self._s.flush()
+
+    async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
+        stmt = select(SessionRow).where(
+            or_(SessionRow.interviewer_id == member_id, SessionRow.candidate_id == member_id)
+        )
+        if active_only:
+            stmt = stmt.where(SessionRow.state.in_(ACTIVE_STATES))  # type: ignore[attr-defined]
+        result = await self._s.execute(stmt.order_by(SessionRow.start))
+        return [session_from_row(r) for r in result.scalars()]
+
+    async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]:
+        if not member_ids:
+            return []
+        ids = list(member_ids)
+        result = await self._s.execute(
+            select(SessionRow).where(
+                SessionRow.state.in_(ACTIVE_STATES),  # type: ignore[attr-defined]
+                or_(SessionRow.interviewer_id.in_(ids), SessionRow.candidate_id.in_(ids)),  # type: ignore[attr-defined]
+            )
+        )
+        return [session_from_row(r) for r in result.scalars()]
+
+    async def for_community(self, community_id: str) -> list[Session]:
+        result = await self._s.execute(
+            select(SessionRow).where(SessionRow.community_id == community_id).order_by(SessionRow.start)
+        )
+        return [session_from_row(r) for r in result.scalars()]
+
+
+def action_from_row(row: ScheduledActionRow) -> ScheduledAction:
+    return ScheduledAction(
+        id=row.id,
+        key=row.key,
+        kind=ActionKind(row.kind),
+        community_id=row.community_id,
+        due_at=row.due_at,
+        session_id=row.session_id,
+        payload=dict(row.payload),
+        status=ActionStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
+
+
+def _insert_ignore(session: AsyncSession, table: object, values: dict[str, object], key: str) -> object:
+    dialect = session.bind.dialect.name
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    return builder(table).values(**values).on_conflict_do_nothing(index_elements=[key])  # type: ignore[arg-type]
+
+
+class SqlActionRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, action: ScheduledAction) -> bool:
+        """Insert unless an action with the same key exists; True when inserted."""
+        values = {
+            "id": action.id,
+            "key": action.key,
+            "kind": action.kind.value,
+            "community_id": action.community_id,
+            "session_id": action.session_id,
+            "due_at": action.due_at,
+            "payload": action.payload,
+            "status": action.status.value,
+            "attempts": action.attempts,
+            "last_error": action.last_error,
+        }
+        result = await self._s.execute(_insert_ignore(self._s, ScheduledActionRow.__table__, values, "key"))  # type: ignore[arg-type]
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, action_id: str) -> ScheduledAction | None:
+        row = await self._s.get(ScheduledActionRow, action_id)
+        return action_from_row(row) if row else None
+
+    async def claim(self, action_id: str) -> ScheduledAction | None:
+        """Lock a pending action for this transaction; None if done or claimed elsewhere."""
+        stmt = select(ScheduledActionRow).where(
+            ScheduledActionRow.id == action_id, ScheduledActionRow.status == ActionStatus.PENDING.value
+        )
+        if self._s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        else:
+            # SQLite: take the database's write lock first, so a second process waits, then
+            # sees the action already done.
+            await self._s.execute(
+                update(ScheduledActionRow)
+                .where(ScheduledActionRow.id == action_id)
+                .values(attempts=ScheduledActionRow.attempts)
+            )
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return action_from_row(row) if row else None
+
+    async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
+        stmt = (
+            select(ScheduledActionRow.id)
+            .where(ScheduledActionRow.status == ActionStatus.PENDING.value, ScheduledActionRow.due_at <= now)
+            .order_by(ScheduledActionRow.due_at, ScheduledActionRow.id)
+            .limit(limit)
+        )
+        if self._s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list((await self._s.execute(stmt)).scalars())
+
+    async def pending(self) -> list[tuple[str, datetime]]:
+        """Every pending action's id and due time (to rebuild timers on start)."""
+        result = await self._s.execute(
+            select(ScheduledActionRow.id, ScheduledActionRow.due_at).where(
+                ScheduledActionRow.status == ActionStatus.PENDING.value
+            )
+        )
+        return [(r[0], r[1]) for r in result.all()]
+
+    async def finish(
+        self, action_id: str, status: ActionStatus, now: datetime, error: str | None = None
+    ) -> None:
+        row = await self._s.get(ScheduledActionRow, action_id)
+        if row is not None:
+            row.status = status.value
+            row.finished_at = now
+            row.last_error = error[:500] if error else None
+            await self._s.flush()
+
+    async def retry_later(self, action_id: str, due_at: datetime, error: str) -> int:
+        row = await self._s.get(ScheduledActionRow, action_id)
+        if row is None:
+            return 0
+        row.attempts += 1
+        row.due_at = due_at
+        row.last_error = error[:500]
+        await self._s.flush()
+        return row.attempts
+
+    async def cancel_for_session(self, session_id: str, now: datetime, kinds: Sequence[ActionKind] | None = None) -> None:
+        stmt = (
+            update(ScheduledActionRow)
+            .where(
+                ScheduledActionRow.session_id == session_id,
+                ScheduledActionRow.status == ActionStatus.PENDING.value,
+            )
+            .values(status=ActionStatus.SKIPPED.value, finished_at=now, last_error="session changed")
+        )
+        if kinds:
+            stmt = stmt.where(ScheduledActionRow.kind.in_([k.value for k in kinds]))  # type: ignore[attr-defined]
+        await self._s.execute(stmt)
+
+    async def for_session(self, session_id: str) -> list[ScheduledAction]:
+        result = await self._s.execute(
+            select(ScheduledActionRow).where(ScheduledActionRow.session_id == session_id).order_by(ScheduledActionRow.due_at)
+        )
+        return [action_from_row(r) for r in result.scalars()]
+
+    async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]:
+        result = await self._s.execute(select(ScheduledActionRow).where(ScheduledActionRow.kind == kind.value))
+        return [action_from_row(r) for r in result.scalars()]
+
+
+def outbox_from_row(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        key=row.key,
+        community_id=row.community_id,
+        message=dict(row.message),
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        member_id=row.member_id,
+        space_ref=row.space_ref,
+        private=row.private,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_ref=row.sent_ref,
+        fallback_used=row.fallback_used,
+    )
+
+
+class SqlOutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, item: OutboxItem) -> bool:
+        values = {
+            "id": item.id,
+            "key": item.key,
+            "community_id": item.community_id,
+            "member_id": item.member_id,
+            "space_ref": item.space_ref,
+            "private": item.private,
+            "message": item.message,
+            "status": item.status.value,
+            "attempts": item.attempts,
+            "created_at": item.created_at,
+            "next_attempt_at": item.next_attempt_at,
+            "fallback_used": False,
+        }
+        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due_ids(self, now: datetime, limit: int = 200) -> list[str]:
+        result = await self._s.execute(
+            select(OutboxRow.id)
+            .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at, OutboxRow.key)
+            .limit(limit)
+        )
+        return list(result.scalars())
+
+    async def claim(self, item_id: str) -> OutboxItem | None:
+        stmt = select(OutboxRow).where(OutboxRow.id == item_id, OutboxRow.status == OutboxStatus.PENDING.value)
+        if self._s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        else:
+            await self._s.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(attempts=OutboxRow.attempts))
+        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        return outbox_from_row(row) if row else None
+
+    async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None:
+        row = await self._s.get(OutboxRow, item_id)
+        if row is not None:
+            row.status = OutboxStatus.SENT.value
+            row.sent_ref = ref[:128]
+            row.fallback_used = fallback
+            row.attempts += 1
+            await self._s.flush()
+
+    async def retry_later(self, item_id: str, when: datetime, error: str, *, give_up: bool) -> None:
+        row = await self._s.get(OutboxRow, item_id)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = error[:500]
+            row.next_attempt_at = when
+            if give_up:
+                row.status = OutboxStatus.FAILED.value
+            await self._s.flush()
+
+    async def all(self) -> list[OutboxItem]:
+        result = await self._s.execute(select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.key))
+        return [outbox_from_row(r) for r in result.scalars()]
+
+
+class SqlRoundRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, record: RoundRecord) -> None:
+        self._s.add(
+            MatchRoundRow(
+                id=record.id,
+                community_id=record.community_id,
+                ran_at=record.ran_at,
+                considered=list(record.considered),
+                paired=[list(p) for p in record.paired],
+                left_out=[list(x) for x in record.left_out],
+            )
+        )
+        await self._s.flush()
+
+    async def latest(self, community_id: str, limit: int = 20) -> list[RoundRecord]:
+        result = await self._s.execute(
+            select(MatchRoundRow)
+            .where(MatchRoundRow.community_id == community_id)
+            .order_by(MatchRoundRow.ran_at.desc())  # type: ignore[attr-defined]
+            .limit(limit)
+        )
+        return [
+            RoundRecord(
+                id=r.id,
+                community_id=r.community_id,
+                ran_at=r.ran_at,
+                considered=tuple(r.considered),
+                paired=tuple((p[0], p[1], p[2]) for p in r.paired),
+                left_out=tuple((x[0], x[1], x[2]) for x in r.left_out),
+            )
+            for r in result.scalars()
+        ]
+
+    async def lock_community(self, community_id: str) -> None:
+        """Serialise matching rounds of one community across processes (held until commit)."""
+        if self._s.bind.dialect.name == "postgresql":
+            await self._s.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"peerloop-round:{community_id}"}
+            )
+        else:
+            await self._s.execute(
+                update(CommunityRow).where(CommunityRow.id == community_id).values(name=CommunityRow.name)
+            )
+
+
+class SqlNoShowRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, report: NoShowReport, report_id: str) -> bool:
+        values = {
+            "id": report_id,
+            "session_id": report.session_id,
+            "reporter_id": report.reporter_id,
+            "absent_id": report.absent_id,
+            "reported_at": report.reported_at,
+            "cleared": False,
+        }
+        dialect = self._s.bind.dialect.name
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = builder(NoShowRow.__table__).values(**values).on_conflict_do_nothing(  # type: ignore[arg-type]
+            index_elements=["session_id", "reporter_id"]
+        )
+        result = await self._s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def for_members(self, member_ids: Sequence[str]) -> list[NoShowReport]:
+        if not member_ids:
+            return []
+        result = await self._s.execute(
+            select(NoShowRow).where(NoShowRow.absent_id.in_(list(member_ids)), NoShowRow.cleared.is_(False))  # type: ignore[attr-defined]
+        )
+        return [
+            NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared) for r in result.scalars()
+        ]
+
+    async def clear_for(self, member_id: str) -> int:
+        result = await self._s.execute(
+            update(NoShowRow).where(NoShowRow.absent_id == member_id, NoShowRow.cleared.is_(False)).values(cleared=True)  # type: ignore[attr-defined]
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

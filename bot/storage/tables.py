@@ -90,4 +90,103 @@ class RequestRow(SQLModel, table=True):
     session_id: str | None = Field(default=None, max_length=32)
 
 
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_community_state", "community_id", "state"),
+        Index("ix_sessions_start", "start"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    community_id: str = _fk("communities.id", index=False)
+    interview_type: str = Field(max_length=32)
+    interviewer_id: str = _fk("members.id")
+    candidate_id: str = _fk("members.id")
+    swap: bool = True
+    start: datetime = _when()
+    minutes: int = 60
+    state: str = Field(default="proposed", max_length=16)
+    request_ids: list[str] = _json(list)
+    prompt_ids: list[str] = _json(list)
+    prompt_reasons: list[str] = _json(list)
+    space_ref: str | None = Field(default=None, max_length=128)
+    sequence: int = 0
+    confirmed_by: list[str] = _json(list)
+    match_reasons: list[str] = _json(list)
+    created_at: datetime | None = _when(nullable=True)
+
+
+class ScheduledActionRow(SQLModel, table=True):
+    __tablename__ = "scheduled_actions"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_scheduled_action_key"),
+        Index("ix_scheduled_actions_due", "status", "due_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(max_length=160)
+    kind: str = Field(max_length=32)
+    community_id: str = _fk("communities.id", index=False)
+    session_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    due_at: datetime = _when()
+    payload: dict[str, Any] = _json(dict)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    finished_at: datetime | None = _when(nullable=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(max_length=200)
+    community_id: str = _fk("communities.id", index=False)
+    member_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    space_ref: str | None = Field(default=None, max_length=128)
+    private: bool = False
+    message: dict[str, Any] = _json(dict)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_ref: str | None = Field(default=None, max_length=128)
+    fallback_used: bool = False
+    created_at: datetime = _when()
+    next_attempt_at: datetime = _when()
+
+
+class MatchRoundRow(SQLModel, table=True):
+    __tablename__ = "match_rounds"
+    __table_args__ = (Index("ix_match_rounds_community_ran", "community_id", "ran_at"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    community_id: str = _fk("communities.id", index=False)
+    ran_at: datetime = _when()
+    considered: list[str] = _json(list)
+    paired: list[list[str]] = _json(list)
+    left_out: list[list[str]] = _json(list)
+
+
+class NoShowRow(SQLModel, table=True):
+    __tablename__ = "no_show_reports"
+    __table_args__ = (UniqueConstraint("session_id", "reporter_id", name="uq_no_show_session_reporter"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    session_id: str = _fk("sessions.id")
+    reporter_id: str = _fk("members.id", index=False)
+    absent_id: str = _fk("members.id")
+    reported_at: datetime = _when()
+    cleared: bool = False
+
+
 metadata = SQLModel.metadata

@@ -13,6 +13,7 @@ from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone,
 from bot.core.models import InterviewRequest, RequestStatus
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
+from bot.core.services.rounds import schedule_next_round
 from bot.core.vocab import InterviewType, RolePreference, parse_interview_type, parse_role
 
 MIN_DAYS = 1
@@ -89,6 +90,7 @@ class RequestService:
                 created_at=now,
             )
             await tx.requests.add(request)
+            await schedule_next_round(tx, actor.community, now)
         every = actor.community.settings.match_every_minutes
         return OutboundMessage(
             title="Request open",

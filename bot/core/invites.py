@@ -1,0 +1,38 @@
+"""Calendar invites (.ics): a stable UID per session, SEQUENCE raised on reschedule,
+METHOD:CANCEL when cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+
+PRODID = "-//PeerLoop//Mock interviews//EN"
+
+
+def session_invite(
+    *,
+    session_id: str,
+    summary: str,
+    description: str,
+    start: datetime,
+    minutes: int,
+    sequence: int,
+    stamp: datetime,
+    cancelled: bool = False,
+) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", f"session-{session_id}@peerloop")
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=minutes))
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    cal.add_component(event)
+    return bytes(cal.to_ical())

@@ -1,0 +1,297 @@
+"""Matching rounds and the live queue: the core's side of the pure engine in ``bot/matching``.
+
+A round reads open requests, members, history and reliability in one transaction that
+holds the community's round lock (an advisory lock on PostgreSQL, the write lock on
+SQLite), runs the engine, and books every pair in that same transaction — so two rounds
+running at once never pair a member twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.actions import encode
+from bot.core.availability import candidate_starts
+from bot.core.clock import Clock
+from bot.core.errors import Conflict, NotFound
+from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
+from bot.core.models import (
+    ActionKind,
+    Community,
+    InterviewRequest,
+    Member,
+    RequestStatus,
+    RoundRecord,
+    ScheduledAction,
+    Session,
+    SessionState,
+)
+from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.prompt_selection import choose_prompt
+from bot.core.services import session_text as say
+from bot.core.services.actor import Actor, new_id
+from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.rounds import round_up as _round_up
+from bot.core.services.rounds import schedule_next_round
+from bot.core.services.sessions import RoundRunner, invite_for, schedule_session_steps
+from bot.core.vocab import NEIGHBOUR_TRACKS, Level, RolePreference, parse_interview_type, parse_role
+from bot.matching import MatchInput, MatchRequest, MatchResult, match
+from bot.matching.model import Pair, pair_key
+
+log = logging.getLogger(__name__)
+
+#: Scheduled sessions start at least this far ahead, so the pair can plan.
+LEAD_TIME = timedelta(minutes=30)
+LIVE_WINDOW = timedelta(minutes=15)
+NO_SHOW_HALF_LIFE_DAYS = 21.0
+NO_SHOW_WEIGHT = 0.5
+
+
+def reliability(no_show_times: list[datetime], now: datetime) -> float:
+    """1.0 for a clean record; each no-show costs up to 0.5, halving every three weeks."""
+    penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
+                  for when in no_show_times)
+    return float(max(0.0, min(1.0, 1.0 - penalty)))
+
+
+def _seed(community_id: str, now: datetime) -> int:
+    return int(hashlib.sha256(f"{community_id}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
+
+
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    sessions: tuple[Session, ...]
+    left_out: tuple[tuple[str, str], ...]
+    considered: int
+
+
+class MatchingService(RoundRunner):
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._prompts = prompts
+
+    # -- scheduling rounds -----------------------------------------------------------------
+
+    async def ensure_round_scheduled(self, community: Community) -> None:
+        """Store the community's next round (idempotent)."""
+        async with self._uow() as tx:
+            await self._schedule_next_round(tx, community, self._clock.now())
+
+    async def _schedule_next_round(self, tx: UnitOfWork, community: Community, now: datetime) -> None:
+        await schedule_next_round(tx, community, now)
+
+    async def scheduled_round(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> None:
+        community = await tx.communities.get(action.community_id)
+        if community is None:
+            return
+        await self._round(tx, community, now, live=False)
+        await self._schedule_next_round(tx, community, now + timedelta(seconds=1))
+
+    async def run_round(self, community_id: str) -> RoundOutcome:
+        now = self._clock.now()
+        async with self._uow() as tx:
+            community = await tx.communities.get(community_id)
+            if community is None:
+                raise NotFound("No such community.")
+            return await self._round(tx, community, now, live=False)
+
+    # -- the live queue ---------------------------------------------------------------------
+
+    async def now(self, actor: Actor, interview_type: str, role: str | None = None) -> OutboundMessage:
+        kind = parse_interview_type(interview_type)
+        pref = parse_role(role) if role else RolePreference.SWAP
+        now = self._clock.now()
+        async with self._uow() as tx:
+            member = await tx.members.get(actor.member.id)
+            if member is None or member.missing_profile_fields():
+                missing = member.missing_profile_fields() if member else ["profile"]
+                raise Conflict("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
+            for existing in await tx.requests.open_for_member(member.id):
+                if existing.interview_type is kind:
+                    raise Conflict(f"You already have an open {kind.label} request; cancel it first with `/mock cancel`.")
+            if await tx.sessions.active_for_members([member.id]):
+                busy = [s for s in await tx.sessions.active_for_members([member.id])
+                        if s.start <= now + LIVE_WINDOW + timedelta(minutes=s.minutes) and s.start >= now - timedelta(minutes=s.minutes)]
+                if busy:
+                    raise Conflict("You already have a session around now.")
+            request = InterviewRequest(
+                id=new_id(), community_id=actor.community.id, member_id=member.id, interview_type=kind, role=pref,
+                window_start=now, window_end=now + LIVE_WINDOW, created_at=now, live=True)
+            await tx.requests.add(request)
+            await tx.actions.add(ScheduledAction(
+                id=new_id(), key=f"expire:{request.id}", kind=ActionKind.EXPIRE_REQUEST,
+                community_id=actor.community.id, due_at=now + LIVE_WINDOW, payload={"request_id": request.id}))
+            community = await tx.communities.get(actor.community.id)
+            assert community is not None
+            outcome = await self._round(tx, community, now, live=True)
+            mine = [s for s in outcome.sessions if member.id in s.member_ids]
+            waiting = [r for r in await tx.requests.list_open(actor.community.id)
+                       if r.interview_type is kind and r.member_id != member.id]
+        if mine:
+            s = mine[0]
+            return OutboundMessage(
+                title="Paired!",
+                text=f"Your {kind.label} session starts {ts(s.start, 'R')} ({ts(s.start, 't')}). "
+                "Head to your pair space: the details are there.",
+                tone=Tone.SUCCESS,
+            )
+        hint = (f"{len(waiting)} member(s) have {kind.label} requests for later this week; "
+                "none fits right now." if waiting else f"Nobody else is waiting for {kind.label} right now.")
+        return OutboundMessage(
+            title="You're in the live queue",
+            text=f"{hint} You stay in the queue for 15 minutes (until {ts(now + LIVE_WINDOW, 't')}); "
+            "you'll get a message the moment someone fits.",
+            buttons=(Button("Leave the queue", encode("request.cancel", request.id), ButtonStyle.DANGER),),
+        )
+
+    # -- one round --------------------------------------------------------------------------
+
+    async def _round(self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool) -> RoundOutcome:
+        await tx.rounds.lock_community(community.id)
+        if community.settings.paused:
+            return RoundOutcome((), (), 0)
+        requests = [r for r in await tx.requests.list_open(community.id) if r.window_end > now]
+        if not requests:
+            return RoundOutcome((), (), 0)
+        member_ids = sorted({r.member_id for r in requests})
+        members = await tx.members.get_many(member_ids)
+        history_sessions = await tx.sessions.for_community(community.id)
+        no_shows = await tx.no_shows.for_members(member_ids)
+        history: dict[frozenset[str], datetime] = {}
+        given: dict[str, int] = {}
+        taken: dict[str, int] = {}
+        busy: dict[str, list[tuple[datetime, datetime]]] = {}
+        for s in history_sessions:
+            if s.state is SessionState.COMPLETED:
+                key = pair_key(s.interviewer_id, s.candidate_id)
+                history[key] = max(history.get(key, s.start), s.start)
+                for mid in s.member_ids:
+                    given[mid] = given.get(mid, 0) + (1 if s.swap or mid == s.interviewer_id else 0)
+                    taken[mid] = taken.get(mid, 0) + (1 if s.swap or mid == s.candidate_id else 0)
+            if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED, SessionState.IN_PROGRESS):
+                for mid in s.member_ids:
+                    busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))
+        absences: dict[str, list[datetime]] = {}
+        for report in no_shows:
+            absences.setdefault(report.absent_id, []).append(report.reported_at)
+
+        minutes = community.settings.session_minutes
+        live_start = _round_up(now + timedelta(minutes=2), 5)
+        match_requests: list[MatchRequest] = []
+        for r in requests:
+            m = members.get(r.member_id)
+            if m is None or m.level is None or m.track is None:
+                continue
+            if r.live:
+                starts = [live_start] if not any(
+                    a < live_start + timedelta(minutes=minutes) and live_start < b for a, b in busy.get(m.id, [])
+                ) else []
+            elif live:
+                continue  # a live round pairs only the live queue
+            elif m.availability is None or m.timezone is None:
+                starts = []
+            else:
+                starts = candidate_starts(
+                    m.availability, ZoneInfo(m.timezone), max(r.window_start, now + LEAD_TIME), r.window_end,
+                    session_minutes=minutes, blackouts=m.blackouts, busy=busy.get(m.id, ()))
+            match_requests.append(MatchRequest(
+                request_id=r.id, member_id=m.id, interview_type=r.interview_type.value, role=r.role.value,
+                track=m.track, level=m.level.rank, start_times=tuple(starts), created_at=r.created_at,
+                languages=frozenset(x.lower() for x in m.languages),
+                times_left_out=r.times_left_out + (3 if r.priority else 0),
+                reliability=reliability(absences.get(m.id, []), now),
+                given_as_interviewer=given.get(m.id, 0), taken_as_candidate=taken.get(m.id, 0),
+                blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ()))))
+        if not match_requests:
+            return RoundOutcome((), (), 0)
+        next_round = _round_up(now + timedelta(seconds=1), max(1, community.settings.match_every_minutes))
+        result: MatchResult = match(MatchInput(
+            requests=tuple(match_requests), now=now, history=history, neighbour_tracks=NEIGHBOUR_TRACKS,
+            session_minutes=minutes, seed=_seed(community.id, now), next_round_at=next_round,
+            require_common_language=False))
+        by_id = {r.id: r for r in requests}
+        booked: list[Session] = []
+        for pair in result.pairs:
+            booked.append(await self._book(tx, community, pair, by_id, members, history_sessions, now))
+        left_out: list[tuple[str, str]] = []
+        for miss in result.unmatched:
+            req = by_id[miss.request_id]
+            left_out.append((req.member_id, miss.text))
+            await tx.requests.save(InterviewRequest(**{
+                **req.__dict__, "times_left_out": req.times_left_out + 1, "last_left_out_reason": miss.text}))
+            if req.last_left_out_reason != miss.text and not live:
+                when = f" Next chance: {ts(miss.next_chance, 't')}." if miss.next_chance else ""
+                await queue_direct(tx, key=f"leftout:{req.id}:{req.times_left_out + 1}", community_id=community.id,
+                                   member_id=req.member_id, now=now, message=OutboundMessage(
+                                       title=f"No {req.interview_type.label} partner yet",
+                                       text=f"{miss.text}{when} You keep your place, with priority next round.",
+                                       ephemeral=False))
+        await tx.rounds.add(RoundRecord(
+            id=new_id(), community_id=community.id, ran_at=now,
+            considered=tuple(r.request_id for r in match_requests),
+            paired=tuple((p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs),
+            left_out=tuple((by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched)))
+        return RoundOutcome(tuple(booked), tuple(left_out), len(match_requests))
+
+    async def _book(
+        self, tx: UnitOfWork, community: Community, pair: Pair, requests: dict[str, InterviewRequest],
+        members: dict[str, Member], history: list[Session], now: datetime,
+    ) -> Session:
+        session_id = new_id()
+        interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
+        swap = pair.mode == "swap"
+        kind = requests[pair.request_ids[0]].interview_type
+        seen: dict[str, dict[str, datetime]] = {}
+        for s in history:
+            for i, pid in enumerate(s.prompt_ids):
+                cand = s.candidate_id if i == 0 else s.interviewer_id
+                seen.setdefault(cand, {})[pid] = max(seen.get(cand, {}).get(pid, s.start), s.start)
+        candidates = self._prompts.prompts(kind)
+        prompt_ids: list[str] = []
+        reasons: list[str] = []
+        parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
+        for asker, answerer in parts:
+            choice = choose_prompt(
+                candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
+                seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
+                prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
+                exclude=prompt_ids, seed=_seed(session_id, now), interview_type=kind)
+            prompt_ids.append(choice.prompt.id)
+            reasons.append(choice.reason)
+        session = Session(
+            id=session_id, community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
+            candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
+            state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
+            prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now)
+        await tx.sessions.add(session)
+        for rid in pair.request_ids:
+            req = requests[rid]
+            await tx.requests.save(InterviewRequest(**{**req.__dict__, "status": RequestStatus.MATCHED,
+                                                       "session_id": session.id}))
+        await schedule_session_steps(tx, session, community.settings.reminder_minutes, now)
+        pair_members = {interviewer.id: interviewer, candidate.id: candidate}
+        await queue_space(tx, key=f"{session.id}:announce", community_id=community.id,
+                          space_ref=session_space(session.id), now=now,
+                          message=say.announcement(session, pair_members, invite_for(session, pair_members, now)))
+        return session
+
+    async def why_not_matched(self, community_id: str, member_id: str) -> list[tuple[datetime, str]]:
+        """For admins: the member's outcomes in recent rounds."""
+        async with self._uow() as tx:
+            rounds = await tx.rounds.latest(community_id, limit=50)
+        out: list[tuple[datetime, str]] = []
+        for rec in rounds:
+            for mid, _code, text in rec.left_out:
+                if mid == member_id:
+                    out.append((rec.ran_at, text))
+            for a, b, start in rec.paired:
+                if member_id in (a, b):
+                    out.append((rec.ran_at, f"paired for {start}"))
+        return out

@@ -1,0 +1,62 @@
+"""Queueing messages inside a transaction: they are delivered after it commits, exactly once per key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.messages import OutboundMessage, message_to_dict
+from bot.core.models import OutboxItem
+from bot.core.ports import UnitOfWork
+from bot.core.services.actor import new_id
+
+#: ``space_ref`` for "the pair space of session X": resolved (and opened if need be) on delivery.
+SESSION_SPACE = "session:"
+
+
+def session_space(session_id: str) -> str:
+    return f"{SESSION_SPACE}{session_id}"
+
+
+async def queue_direct(
+    tx: UnitOfWork,
+    *,
+    key: str,
+    community_id: str,
+    member_id: str,
+    message: OutboundMessage,
+    now: datetime,
+    private: bool = False,
+    session_id: str | None = None,
+) -> bool:
+    """A direct message. When DMs are closed it falls back to the session's pair space —
+    with the content for ordinary messages, or only a button for ``private`` ones."""
+    return await tx.outbox.add(
+        OutboxItem(
+            id=new_id(),
+            key=key,
+            community_id=community_id,
+            member_id=member_id,
+            space_ref=session_space(session_id) if session_id else None,
+            private=private,
+            message=message_to_dict(message),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def queue_space(
+    tx: UnitOfWork, *, key: str, community_id: str, space_ref: str, message: OutboundMessage, now: datetime
+) -> bool:
+    return await tx.outbox.add(
+        OutboxItem(
+            id=new_id(),
+            key=key,
+            community_id=community_id,
+            member_id=None,
+            space_ref=space_ref,
+            message=message_to_dict(message),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
