@@ -19,7 +19,22 @@ interactions are built the way Discord delivers them
 :meth:`FakeDiscord.interact`.
 
 Point discord.py at it with
-``bot.adapters.discord_client.configure_discord_endpoints(fake.api_base_url, fake.gateway_url)``.
+``bot.adapters.discord_client.configure_discord_endpoints(fake.api_base_url, fake.gateway_url)``
+(the ``fake_discord`` fixture in ``tests/fakes/discord_fixtures.py`` does it). Example::
+
+    async def test_ping(fake_discord, discord_runner):
+        client, tree = make_my_bot()                      # discord.Client(**client_options())
+        await discord_runner.start(client)                # login, IDENTIFY, READY, GUILD_CREATE
+        await tree.sync(guild=discord.Object(fake_discord.guild.id))
+        sent = await fake_discord.interact(
+            fake_discord.slash_command("alice", fake_discord.guild, "ping"))
+        body = await fake_discord.wait_for_interaction_response(sent)
+        assert body["type"] == 4 and body["data"]["flags"] == 64
+
+Behaviour worth knowing: without the privileged GUILD_MEMBERS intent GUILD_CREATE
+carries only the bot's own member (as on Discord); a second callback for the same
+interaction gets 400/40060; the first followup after a deferred reply replaces the
+"thinking" message; 429s carry ``Via`` (discord.py only retries 429s that have it).
 """
 
 from __future__ import annotations
