@@ -49,8 +49,9 @@ def _print_errors(errors: Sequence[PackError], out: TextIO) -> None:
         print(str(error), file=out)
 
 
-def cmd_check(path: str, out: TextIO = sys.stdout) -> int:
+def cmd_check(path: str, out: TextIO | None = None) -> int:
     """Check a pack (or one of the bank's own data files); print each problem with its place."""
+    out = out if out is not None else sys.stdout
     file = Path(path)
     if not file.is_file():
         print(f"{path}: no such file", file=out)
@@ -99,8 +100,9 @@ def _bank(out: TextIO) -> PromptBank | None:
         return None
 
 
-def cmd_list(type: str | None = None, out: TextIO = sys.stdout) -> int:
+def cmd_list(type: str | None = None, out: TextIO | None = None) -> int:
     """List the bundled prompts, optionally of one interview type."""
+    out = out if out is not None else sys.stdout
     bank = _bank(out)
     if bank is None:
         return 1
@@ -127,8 +129,9 @@ def cmd_list(type: str | None = None, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def cmd_show(prompt_id: str, out: TextIO = sys.stdout, *, level: str | None = None) -> int:
+def cmd_show(prompt_id: str, out: TextIO | None = None, *, level: str | None = None) -> int:
     """Show a prompt (statement, then the interviewer's guide) or a rubric, by id."""
+    out = out if out is not None else sys.stdout
     bank = _bank(out)
     if bank is None:
         return 1
@@ -158,7 +161,7 @@ def cmd_show(prompt_id: str, out: TextIO = sys.stdout, *, level: str | None = No
     return 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.prompts",
                                      description="PeerLoop question bank tools.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -255,9 +255,10 @@ def _message(err: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "unknown field (check its spelling and where it is nested)"
     if kind == "string_too_long" and isinstance(value, str):
-        return f"text is {len(value):,} characters; the limit is {ctx.get('max_length')}"
+        return f"text is {len(value.strip()):,} characters; the limit is {ctx.get('max_length')}"
     if kind == "string_too_short" and isinstance(value, str):
-        return f"text is {len(value)} characters; at least {ctx.get('min_length')} are needed"
+        return (f"text is {len(value.strip())} characters; "
+                f"at least {ctx.get('min_length')} are needed")
     if kind == "too_short":
         return (f"needs at least {ctx.get('min_length')} items; "
                 f"it has {ctx.get('actual_length')}")
