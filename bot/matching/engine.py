@@ -173,7 +173,8 @@ class _Round:
 
     def solve(self, interview_type: str, index: Sequence[int]) -> SolvedBucket:
         b = self.bucket(interview_type, index)
-        edges = g.bucket_edges(b, self.inp.prune_degree, self.inp.weights.tie_break_jitter)
+        prune = self.inp.prune_degree if b.size > self.inp.exact_up_to else None
+        edges = g.bucket_edges(b, prune, self.inp.weights.tie_break_jitter)
         return SolvedBucket(b, edges, *solve_edges(b.size, edges))
 
 
@@ -242,8 +243,8 @@ def match(inp: MatchInput) -> MatchResult:
     for sb in solved:
         rows = [k for k in range(sb.bucket.size) if k not in matched_rows[_type_of(sb, reqs)]]
         if rows:
-            for k, code in zip(rows, _reasons(sb.bucket, rows), strict=True):
-                codes[int(sb.bucket.index[k])] = code
+            for k, why in zip(rows, _reasons(sb.bucket, rows), strict=True):
+                codes[int(sb.bucket.index[k])] = why
     active_set = set(active)
     for i, r in enumerate(reqs):
         if i in active_set and i not in codes:

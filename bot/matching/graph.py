@@ -74,7 +74,8 @@ def track_relation(track_a: str, track_b: str, neighbours: Mapping[str, frozense
 def repeat_points(weights: Weights, days_since: float) -> int:
     """The repeat penalty (positive points subtracted) for a pair last met ``days_since`` ago."""
     days = max(0.0, days_since)
-    return round(weights.repeat_penalty * 0.5 ** (days / weights.repeat_half_life_days))
+    factor: float = 0.5 ** (days / weights.repeat_half_life_days)
+    return round(weights.repeat_penalty * factor)
 
 
 def day_points(weights: Weights, day: int) -> int:
@@ -136,6 +137,7 @@ class Bucket:
     role_table: BoolArray
     score_table: AnyArray
     day_bonus: IntArray
+    day_bonus32: AnyArray
     dup_members: bool
     blocked: tuple[IntArray, IntArray]
     repeat: tuple[IntArray, IntArray, IntArray]
@@ -289,6 +291,7 @@ def build_bucket(
         role_table=role_table,
         score_table=score_table,
         day_bonus=day_bonus,
+        day_bonus32=day_bonus.astype(np.int32),
         dup_members=dup_members,
         blocked=(np.asarray(bi, dtype=np.int64), np.asarray(bj, dtype=np.int64)),
         repeat=(
@@ -309,7 +312,8 @@ class Block:
     lang_ok: BoolArray | None
     mode: AnyArray  # int8, INVALID where roles or levels do not fit
     ok: BoolArray  # every hard rule holds
-    weight: AnyArray  # int64, the exact score where ok
+    pair: AnyArray  # int32, the symmetric pair part: base, track, level, day, reliability, repeat
+    weight: AnyArray  # int64, the exact score (pair part + priorities + balance) where ok
 
 
 def _select(src: IntArray, rows: IntArray) -> tuple[BoolArray, IntArray]:
@@ -347,18 +351,22 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
         sel, pos = _select(bi, rows)
         ok[pos, bj[sel]] = False
 
-    w = b.score_table[ci, cj].astype(np.int64)
-    w += b.priority[rows, None]
-    w += b.priority[None, :]
-    w += (b.weights.reliability * (b.rel_q[rows, None] * b.rel_q[None, :])) // 10_000
-    w += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows, None])
-    w += np.where(mode == COL_INTERVIEWS, 0, b.bal[None, :])
-    w += b.day_bonus[np.maximum(first_day, 0)]
+    pair = b.score_table[ci, cj]  # int32: base + track + level
+    pair += b.day_bonus32[np.maximum(first_day, 0)]
+    pair += (b.rel_q[rows, None] * b.rel_q[None, :] * b.weights.reliability // 10_000).astype(
+        np.int32
+    )
     ri, rj, rp = b.repeat
     if ri.size:
         sel, pos = _select(ri, rows)
-        np.subtract.at(w, (pos, rj[sel]), rp[sel])
-    return Block(rows=rows, first_day=first_day, lang_ok=lang_ok, mode=mode, ok=ok, weight=w)
+        np.subtract.at(pair, (pos, rj[sel]), rp[sel].astype(np.int32))
+    weight = pair + (b.priority[rows, None] + b.priority[None, :])
+    weight += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows, None])
+    weight += np.where(mode == COL_INTERVIEWS, 0, b.bal[None, :])
+    return Block(
+        rows=rows, first_day=first_day, lang_ok=lang_ok, mode=mode, ok=ok, pair=pair,
+        weight=weight,
+    )
 
 
 def blocks(n: int) -> Iterable[IntArray]:
@@ -366,39 +374,57 @@ def blocks(n: int) -> Iterable[IntArray]:
         yield np.arange(r0, min(n, r0 + _BLOCK), dtype=np.int64)
 
 
+#: Extra partners kept per request, picked by the seeded jitter alone: a few random
+#: compatible partners make the kept graph well connected, so pruning does not cost pairs.
+RANDOM_PARTNERS = 4
+
+
 def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool) -> Edges:
-    """The kept edges of a bucket (see module doc), with exact and jitter-scaled weights."""
+    """The kept edges of a bucket (see module doc), with exact and jitter-scaled weights.
+
+    Pruning keeps, for each request, its ``prune_degree`` best partners by the pair part
+    of the score (track, level, earliest common day, reliability, repeat penalty; not the
+    partner's own priority, which would send everybody to the same few long-waiting
+    requests) plus ``RANDOM_PARTNERS`` random compatible partners; an edge stays when
+    either end keeps it.
+    """
     n = b.size
     span = 256 if jitter else 1
     scale = span * (n // 2 + 1) if jitter else 1
     keys: list[IntArray] = []
     vals: list[IntArray] = []
     compatible = 0
+    full = prune_degree is None or prune_degree + RANDOM_PARTNERS >= n - 1
     for rows in blocks(n):
         r0 = int(rows[0])
         blk = score_block(b, rows)
         ok = blk.ok
         compatible += int(np.count_nonzero(ok))
-        scaled = blk.weight * scale
-        if jitter:
-            scaled += b.jitter[rows, None] ^ b.jitter[None, :]
-        scaled[~ok] = -1
-        rows_local = np.arange(rows.shape[0])
-        if prune_degree is None or prune_degree >= n - 1:
+        jit = b.jitter[rows, None] ^ b.jitter[None, :]
+        if full:
             rr, cc = np.nonzero(ok)
         else:
+            assert prune_degree is not None
             k = prune_degree
-            top = np.argpartition(-scaled, k - 1, axis=1)[:, :k]
-            rr = np.repeat(rows_local, k)
-            cc = top.reshape(-1)
-            keep = scaled[rr, cc] > 0
+            rank = blk.pair.astype(np.int64) * 256 + jit
+            rank[~ok] = -1
+            top = np.argpartition(-rank, k - 1, axis=1)[:, :k]
+            rand = np.where(ok, jit, -1)
+            extra = np.argpartition(-rand, RANDOM_PARTNERS - 1, axis=1)[:, :RANDOM_PARTNERS]
+            cols = np.concatenate((top, extra), axis=1)
+            rr = np.repeat(np.arange(rows.shape[0]), cols.shape[1])
+            cc = cols.reshape(-1)
+            keep = ok[rr, cc]
             rr, cc = rr[keep], cc[keep]
         g_r = rr.astype(np.int64) + r0
         g_c = cc.astype(np.int64)
         lo = np.minimum(g_r, g_c)
         hi = np.maximum(g_r, g_c)
         keys.append(lo * n + hi)
-        vals.append(scaled[rr, cc])
+        scaled = blk.weight[rr, cc] * scale
+        if jitter:
+            scaled += jit[rr, cc]
+        vals.append(scaled)
     if not keys:
         return Edges(_empty_int(), _empty_int(), _empty_int(), _empty_int(), 0, scale)
     key = np.concatenate(keys)
@@ -421,8 +447,8 @@ def any_partner(b: Bucket, rows: Sequence[int]) -> BoolArray:
     """For the given bucket rows: does any other member's request fit every hard rule?"""
     picked = np.asarray(sorted(set(rows)), dtype=np.int64)
     out = np.zeros(0, dtype=np.bool_)
-    parts = [out]
+    parts: list[BoolArray] = [out]
     for start in range(0, picked.shape[0], _BLOCK):
         blk = score_block(b, picked[start : start + _BLOCK])
-        parts.append(blk.ok.any(axis=1))
+        parts.append(np.asarray(blk.ok.any(axis=1), dtype=np.bool_))
     return np.concatenate(parts)

@@ -173,9 +173,11 @@ class MatchInput:
     given to members left out). ``seed`` only breaks exact ties between equally good
     matchings; the same input and seed always give the same result.
 
-    ``prune_degree`` bounds the candidate partners kept per request (its best
-    ``prune_degree`` partners by score, plus every partner that keeps it): ``None``
-    keeps the full compatibility graph. See docs/matching.md for what this costs.
+    Interview types with at most ``exact_up_to`` active requests are solved on the full
+    compatibility graph (provably optimal). Larger ones keep, per request, its best
+    ``prune_degree`` partners by pair score plus a few random ones (an edge stays when
+    either end keeps it); ``prune_degree=None`` never prunes. See docs/matching.md for
+    what pruning costs, measured.
     """
 
     requests: tuple[MatchRequest, ...]
@@ -187,7 +189,8 @@ class MatchInput:
     seed: int = 0
     next_round_at: datetime | None = None
     require_common_language: bool = True
-    prune_degree: int | None = 24
+    prune_degree: int | None = 16
+    exact_up_to: int = 500
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "requests", tuple(self.requests))
