@@ -12,8 +12,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.core.messages import OutboundMessage
 from bot.core.bank import Prompt, Rubric
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.messages import OutboundMessage
 from bot.core.models import (
     ActionKind,
     ActionStatus,
@@ -122,6 +123,21 @@ class NoShowRepo(Protocol):
     async def clear_for(self, member_id: str) -> int: ...
 
 
+class FeedbackRepo(Protocol):
+    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None: ...
+    async def save(self, fb: Feedback) -> None:
+        """Insert, or update the row with the same (session, part, author, role)."""
+        ...
+
+    async def for_session(self, session_id: str) -> list[Feedback]: ...
+    async def for_member(self, member_id: str) -> list[Feedback]:
+        """Every row the member wrote or is the subject of."""
+        ...
+
+    async def for_community(self, community_id: str) -> list[Feedback]: ...
+    async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -133,6 +149,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepo
     rounds: RoundRepo
     no_shows: NoShowRepo
+    feedback: FeedbackRepo
 
     async def __aenter__(self) -> Self: ...
 

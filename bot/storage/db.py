@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.repos import (
     SqlActionRepo,
     SqlCommunityRepo,
@@ -91,6 +92,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepo(self.session)
         self.rounds = SqlRoundRepo(self.session)
         self.no_shows = SqlNoShowRepo(self.session)
+        self.feedback = SqlFeedbackRepo(self.session)
         return self
 
     async def __aexit__(

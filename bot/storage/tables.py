@@ -190,3 +190,4 @@ class NoShowRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)

@@ -1,0 +1,129 @@
+"""The feedback repository: :class:`bot.core.feedback_models.Feedback` in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.storage.feedback_tables import FeedbackRow
+from bot.storage.tables import SessionRow
+
+
+def feedback_from_row(row: FeedbackRow, interview_type: str | None = None,
+                      community_id: str | None = None) -> Feedback:
+    return Feedback(
+        id=row.id,
+        session_id=row.session_id,
+        part=row.part,
+        author_id=row.author_id,
+        subject_id=row.subject_id,
+        role=FeedbackRole(row.role),
+        scores={str(k): int(v) for k, v in row.scores.items()},
+        submitted_at=row.submitted_at,
+        updated_at=row.updated_at,
+        verdict=row.verdict,
+        help_needed=row.help_needed,
+        strengths=row.strengths,
+        improvements=row.improvements,
+        admin_note=row.admin_note,
+        interviewer_ratings={str(k): int(v) for k, v in row.interviewer_ratings.items()},
+        prompt_quality=row.prompt_quality,
+        revealed_at=row.revealed_at,
+        interview_type=interview_type,
+        community_id=community_id,
+    )
+
+
+def _values(fb: Feedback) -> dict[str, Any]:
+    return {
+        "id": fb.id,
+        "session_id": fb.session_id,
+        "part": fb.part,
+        "author_id": fb.author_id,
+        "subject_id": fb.subject_id,
+        "role": fb.role.value,
+        "scores": dict(fb.scores),
+        "verdict": fb.verdict,
+        "help_needed": fb.help_needed,
+        "strengths": fb.strengths,
+        "improvements": fb.improvements,
+        "admin_note": fb.admin_note,
+        "interviewer_ratings": dict(fb.interviewer_ratings),
+        "prompt_quality": fb.prompt_quality,
+        "submitted_at": fb.submitted_at,
+        "updated_at": fb.updated_at,
+        "revealed_at": fb.revealed_at,
+    }
+
+
+def _joined() -> Any:
+    return select(FeedbackRow, SessionRow.interview_type, SessionRow.community_id).join(
+        SessionRow, SessionRow.id == FeedbackRow.session_id
+    )
+
+
+class SqlFeedbackRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def _many(self, stmt: Any) -> list[Feedback]:
+        result = await self._s.execute(stmt.order_by(FeedbackRow.submitted_at, FeedbackRow.id))
+        return [feedback_from_row(row, kind, cid) for row, kind, cid in result.all()]
+
+    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None:
+        found = await self._many(
+            _joined().where(
+                FeedbackRow.session_id == session_id,
+                FeedbackRow.part == part,
+                FeedbackRow.author_id == author_id,
+                FeedbackRow.role == role.value,
+            )
+        )
+        return found[0] if found else None
+
+    async def save(self, fb: Feedback) -> None:
+        """Insert, or update the row with the same (session, part, author, role)."""
+        existing = (
+            await self._s.execute(
+                select(FeedbackRow).where(
+                    FeedbackRow.session_id == fb.session_id,
+                    FeedbackRow.part == fb.part,
+                    FeedbackRow.author_id == fb.author_id,
+                    FeedbackRow.role == fb.role.value,
+                )
+            )
+        ).scalar_one_or_none()
+        values = _values(fb)
+        if existing is None:
+            self._s.add(FeedbackRow(**values))
+        else:
+            values.pop("id")
+            for key, value in values.items():
+                setattr(existing, key, value)
+        await self._s.flush()
+
+    async def for_session(self, session_id: str) -> list[Feedback]:
+        return await self._many(_joined().where(FeedbackRow.session_id == session_id))
+
+    async def for_member(self, member_id: str) -> list[Feedback]:
+        """Every row the member wrote or is the subject of."""
+        return await self._many(
+            _joined().where(or_(FeedbackRow.author_id == member_id, FeedbackRow.subject_id == member_id))
+        )
+
+    async def for_community(self, community_id: str) -> list[Feedback]:
+        return await self._many(_joined().where(SessionRow.community_id == community_id))
+
+    async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
+        if not feedback_ids:
+            return
+        await self._s.execute(
+            update(FeedbackRow)
+            .where(FeedbackRow.id.in_(list(feedback_ids)), FeedbackRow.revealed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+            .values(revealed_at=when)
+        )
