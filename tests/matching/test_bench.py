@@ -1,0 +1,43 @@
+"""The benchmark's smoke run (what CI runs) and its JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.matching import bench
+
+
+def test_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--smoke", "--json", "--seed", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"seed", "cpus", "prune_degree", "sizes"} <= report.keys()
+    assert [s["requests"] for s in report["sizes"]] == list(bench.SMOKE_SIZES)
+    for size in report["sizes"]:
+        assert size["optimum_source"] == "networkx"
+        assert size["max_pairs"] > 0
+        methods = size["methods"]
+        assert {"peerloop", "networkx", "greedy"} <= methods.keys()
+        for name in ("peerloop", "networkx", "greedy"):
+            m = methods[name]
+            assert {"seconds", "pairs", "pairs_share", "weight", "weight_share",
+                    "repeat_pairs", "median_wait_days"} <= m.keys()
+        assert methods["peerloop"]["pairs_share"] == 1.0
+        assert methods["peerloop"]["weight_share"] == 1.0
+        assert methods["greedy"]["weight_share"] <= 1.0
+
+
+def test_sizes_flag_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--sizes", "60", "--no-greedy"]) == 0
+    out = capsys.readouterr().out
+    assert "60 requests" in out and "peerloop" in out and "networkx" in out
+
+
+def test_bad_sizes_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["--sizes", "ten"])
+
+
+def test_generator_is_deterministic() -> None:
+    assert bench.generate(50, 4) == bench.generate(50, 4)
