@@ -14,7 +14,7 @@ from pathlib import Path
 DEMO_START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 SCRIPT = """
-# PeerLoop demo: a small community sets up and asks for practice sessions.
+# PeerLoop demo: a small community sets up, gets paired and runs a session.
 # Alice, a senior backend engineer in Berlin, sets her profile.
 /as alice
 /mock help
@@ -33,11 +33,42 @@ SCRIPT = """
 /mock availability weekdays 12:00-15:00, sun 9-12
 /mock schedule type:coding days:7
 /mock schedule type:behavioral role:candidate
+# Carol, a junior frontend engineer in Berlin, only wants to be a candidate.
+/as carol
+/mock profile tz:Europe/Berlin track:frontend level:junior types:coding languages:javascript
+/mock availability daily 19-22
+/mock schedule type:coding role:candidate
 /mock upcoming
-/press 2
+# Bob withdraws his behavioral request with its button.
+/as bob
+/mock upcoming
+/press 1
+# The next matching round runs at the quarter hour. Alice and Bob share times
+# (18:00 Berlin is 12:00 New York); with three people one is left out, and told why.
+/clock +15m
 /mock upcoming
 /as alice
-/mock upcoming
+/press 1 room-1
+# Alice has closed her direct messages: her interviewer guide will come through a
+# button in the room that only she can open, never as text the candidate could read.
+/dms closed alice
+# Time passes: reminders, the start (prompt to the candidate, guide to the
+# interviewer only), the swap at half time, the no-show check, the end and feedback requests.
+/clock 2026-12-01 16:30
+/as bob
+/press 1 room-1
+/as alice
+/clock 2026-12-01 17:15
+/press 1 room-1
+/as bob
+/press 1 room-1
+# Half time: the roles swap. The new interviewer gets the guide (Alice through the
+# button in the room, since her DMs are closed); the candidate cannot open it.
+/clock 2026-12-01 17:31
+/press 1 room-1
+/as alice
+/press 1 room-1
+/clock 2026-12-01 18:15
 """
 
 

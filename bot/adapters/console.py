@@ -149,6 +149,7 @@ class Console:
         self.actor: Actor | None = None
         self.last: OutboundMessage | None = None
         self.chat = chat
+        self._after_comment = False
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -186,8 +187,10 @@ class Console:
             return True
         if line.startswith("#"):
             if self.echo:
-                self.say(f"\n{line}")
+                self.say(line if self._after_comment else f"\n{line}")
+            self._after_comment = True
             return True
+        self._after_comment = False
         if self.echo:
             self.say(f"\n{self.prompt()}{line}")
         word, _, rest = line.partition(" ")

@@ -64,6 +64,11 @@ def _seed(community_id: str, now: datetime) -> int:
 
 
 
+def _reason(text: str | None) -> str:
+    """The reason part of a left-out text, without the changing next-chance time."""
+    return (text or "").split(" Next chance")[0]
+
+
 @dataclass(frozen=True)
 class RoundOutcome:
     sessions: tuple[Session, ...]
@@ -214,7 +219,7 @@ class MatchingService(RoundRunner):
         next_round = _round_up(now + timedelta(seconds=1), max(1, community.settings.match_every_minutes))
         result: MatchResult = match(MatchInput(
             requests=tuple(match_requests), now=now, history=history, neighbour_tracks=NEIGHBOUR_TRACKS,
-            session_minutes=minutes, seed=_seed(community.id, now), next_round_at=next_round,
+            session_minutes=minutes, seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round,
             require_common_language=False))
         by_id = {r.id: r for r in requests}
         booked: list[Session] = []
@@ -226,8 +231,9 @@ class MatchingService(RoundRunner):
             left_out.append((req.member_id, miss.text))
             await tx.requests.save(InterviewRequest(**{
                 **req.__dict__, "times_left_out": req.times_left_out + 1, "last_left_out_reason": miss.text}))
-            if req.last_left_out_reason != miss.text and not live:
-                when = f" Next chance: {ts(miss.next_chance, 't')}." if miss.next_chance else ""
+            if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
+                when = "" if "next chance" in miss.text.lower() or not miss.next_chance else (
+                    f" Next chance: {ts(miss.next_chance, 't')}.")
                 await queue_direct(tx, key=f"leftout:{req.id}:{req.times_left_out + 1}", community_id=community.id,
                                    member_id=req.member_id, now=now, message=OutboundMessage(
                                        title=f"No {req.interview_type.label} partner yet",
@@ -262,7 +268,8 @@ class MatchingService(RoundRunner):
                 candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
                 seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
                 prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
-                exclude=prompt_ids, seed=_seed(session_id, now), interview_type=kind)
+                exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
+                interview_type=kind)
             prompt_ids.append(choice.prompt.id)
             reasons.append(choice.reason)
         session = Session(

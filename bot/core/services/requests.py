@@ -144,6 +144,7 @@ class RequestService:
     async def upcoming(self, actor: Actor) -> OutboundMessage:
         async with self._uow() as tx:
             open_requests = await tx.requests.open_for_member(actor.member.id)
+        open_requests.sort(key=lambda r: (r.created_at, r.interview_type.value))
         if not open_requests:
             return OutboundMessage(
                 title="Upcoming",
@@ -156,7 +157,7 @@ class RequestService:
                 f"Open since {ts(r.created_at, 'f')}; looking until {ts(r.window_end, 'f')}."
                 + (f"\nLast round: {r.last_left_out_reason}" if r.last_left_out_reason else ""),
             )
-            for r in sorted(open_requests, key=lambda r: r.created_at)
+            for r in open_requests
         )
         return OutboundMessage(
             title="Upcoming",
