@@ -1,0 +1,189 @@
+"""The scheduler runtime: APScheduler 3.x timers in front of the stored steps.
+
+The database is the truth: every step is a ``scheduled_actions`` row, and a timer is only a
+wake-up call for it. The job store is memory only; on :meth:`SchedulerRuntime.start` every
+pending row gets a timer again (job id = action id). A sweep every few seconds runs steps
+that are due but have no timer yet (rows written by services since the last sweep), delivers
+due outbox items and sets timers for new pending rows, so nothing depends on a timer firing.
+
+Misfires are explicit: ``misfire_grace_time=None`` (a late timer still fires) with
+``coalesce=True`` (a backlog fires once). Whether a late step still makes sense is the step
+runner's decision: stale reminders are skipped, start/swap/end/feedback steps never are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.models import ActionStatus
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB_ID = "peerloop:sweep"
+DEFAULT_SWEEP_SECONDS = 5.0
+
+
+class SchedulerRuntime:
+    """Implements the core's ``JobScheduler`` port and drives the app's stored steps."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
+        concurrency: int | None = None,
+    ) -> None:
+        self.app = app
+        self.sweep_seconds = sweep_seconds
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        #: action id -> the due time its timer was set for (what has a timer right now).
+        self.timers: dict[str, datetime] = {}
+        if concurrency is None:
+            # SQLite has one writer: running steps one at a time avoids lock waits.
+            concurrency = 1 if app.db.url.startswith("sqlite") else 4
+        self._running: set[asyncio.Task[object]] = set()
+        self._gate = asyncio.Semaphore(concurrency)
+        self._sweeping = asyncio.Lock()
+        self.started = False
+
+    # -- the JobScheduler port ---------------------------------------------------------------
+
+    def schedule(self, key: str, when: datetime, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` at ``when`` (at once if that has passed); replaces a timer with the same key."""
+        self.scheduler.add_job(
+            job, trigger=DateTrigger(run_date=when, timezone=UTC), id=key, replace_existing=True,
+            misfire_grace_time=None, coalesce=True,
+        )
+
+    def cancel(self, key: str) -> None:
+        try:
+            self.scheduler.remove_job(key)
+        except JobLookupError:
+            pass
+        self.timers.pop(key, None)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Store a matching round for every community, set a timer per pending step, start
+        the sweep. Returns how many timers were set."""
+        async with self.app.db.uow() as tx:
+            communities = await tx.communities.list()
+        for community in communities:
+            await self.app.matching.ensure_round_scheduled(community)
+        # Timers added before start are queued by APScheduler and registered in one go on start.
+        count = await self.sync_timers()
+        self.scheduler.add_job(
+            self.sweep, trigger=IntervalTrigger(seconds=self.sweep_seconds, timezone=UTC),
+            id=SWEEP_JOB_ID, replace_existing=True, misfire_grace_time=None, coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.start()
+        self.started = True
+        log.info("scheduler started: %d timers, sweep every %.0f s", count, self.sweep_seconds)
+        return count
+
+    async def stop(self) -> None:
+        """Stop firing timers and wait for running steps; pending rows stay in the database."""
+        if self.started:
+            # AsyncIOScheduler.shutdown is queued onto the loop: yield once so it has run.
+            self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+            self.started = False
+        # Let steps and sweeps already running finish their transaction.
+        running = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=30)
+        self.timers.clear()
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    # -- timers ------------------------------------------------------------------------------
+
+    async def sync_timers(self) -> int:
+        """Set a timer for every pending row that has none (or whose due time moved)."""
+        async with self.app.db.uow() as tx:
+            pending = await tx.actions.pending()
+        added = 0
+        for action_id, due in pending:
+            if self.timers.get(action_id) != due:
+                self._set_timer(action_id, due)
+                added += 1
+        return added
+
+    def _set_timer(self, action_id: str, due: datetime) -> None:
+        self.timers[action_id] = due
+        self.scheduler.add_job(
+            self.fire, trigger=DateTrigger(run_date=due, timezone=UTC), args=(action_id,), id=action_id,
+            replace_existing=True,
+        )
+
+    def timers_due(self, now: datetime) -> list[str]:
+        """Action ids whose timer time has come (lets a test with a fake clock fire them)."""
+        return [a for a, due in sorted(self.timers.items(), key=lambda kv: kv[1]) if due <= now]
+
+    async def fire(self, action_id: str) -> None:
+        """A timer went off: run the step, deliver what it queued, re-arm it if it is still pending
+        (a retry with backoff, or a timer that woke a little before the clock reached its time)."""
+        self._track()
+        self.timers.pop(action_id, None)
+        async with self._gate:
+            try:
+                await self.app.steps.run_one(action_id)
+                await self.app.delivery.deliver_due()
+            except Exception:
+                log.exception("running step %s failed; the sweep will retry it", action_id)
+                return
+            async with self.app.db.uow() as tx:
+                current = await tx.actions.get(action_id)
+        if current is not None and current.status is ActionStatus.PENDING and action_id not in self.timers:
+            now = self.app.clock.now()
+            self._set_timer(action_id, max(current.due_at, now + timedelta(milliseconds=50)))
+
+    async def sweep(self) -> tuple[int, int, int]:
+        """Run due steps that have no timer, deliver due outbox items, set timers for new rows.
+
+        Returns (steps run, messages sent, timers set)."""
+        if self._sweeping.locked():
+            return 0, 0, 0
+        self._track()
+        async with self._sweeping:
+            ran = sent = 0
+            try:
+                now = self.app.clock.now()
+                async with self.app.db.uow() as tx:
+                    due = await tx.actions.due_ids(now)
+                late = now - timedelta(seconds=2 * self.sweep_seconds)
+                for action_id in due:
+                    armed = self.timers.get(action_id)
+                    if self.started and armed is not None and armed > late:
+                        continue  # its timer fires (or has just fired) on its own
+                    async with self._gate:
+                        if await self.app.steps.run_one(action_id):
+                            ran += 1
+                async with self._gate:
+                    sent = await self.app.delivery.deliver_due()
+                added = await self.sync_timers()
+            except Exception:
+                log.exception("scheduler sweep failed; trying again at the next one")
+                return ran, sent, 0
+            return ran, sent, added
