@@ -62,8 +62,8 @@ SCRIPT = """
 /press 1 room-1
 /as bob
 /press 1 room-1
-# Half time: the roles swap. The new interviewer gets the guide (Alice through the
-# button in the room, since her DMs are closed); the candidate cannot open it.
+# Half time: the roles swap. Bob, interviewing now, gets his guide by direct message;
+# the room's guide button answers only him, never the candidate.
 /clock 2026-12-01 17:31
 /press 1 room-1
 /as alice

@@ -1,0 +1,233 @@
+"""Whole sessions with a fake clock and a recording chat: booking, steps, cancel, no-show, privacy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.core.clock import FakeClock
+from bot.core.messages import OutboundMessage, Tone
+from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
+from bot.settings import sqlite_url_for
+from tests.conftest import T0, make_actor, ready_member
+from tests.fakes.fake_chat import FakeChat, rate_limited
+
+
+@pytest.fixture
+def chat() -> FakeChat:
+    return FakeChat()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
+    application = await build_app(sqlite_url_for(tmp_path / "s.sqlite3"), clock=clock,
+                                  chats={Platform.CONSOLE: chat})
+    yield application
+    await application.close()
+
+
+async def book_pair(app: App, *, role_b: str = "swap") -> Session:
+    alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
+    bob = await ready_member(app, "bob", level="mid", availability="daily 18:00-20:00")
+    assert (await app.router.run(alice, "schedule", {"type": "coding"})).tone is Tone.SUCCESS
+    assert (await app.router.run(bob, "schedule", {"type": "coding", "role": role_b})).tone is Tone.SUCCESS
+    outcome = await app.matching.run_round(alice.community.id)
+    assert len(outcome.sessions) == 1
+    await app.tick()
+    return outcome.sessions[0]
+
+
+async def advance(app: App, clock: FakeClock, to: object) -> None:
+    """Step the clock through every due step up to ``to``, as the scheduler would."""
+    assert hasattr(to, "tzinfo")
+    while (due := await app.next_due()) is not None and due <= to:  # type: ignore[operator]
+        clock.set(max(due, clock.now()))
+        await app.tick()
+    clock.set(to)  # type: ignore[arg-type]
+    await app.tick()
+
+
+def is_guide(message: OutboundMessage) -> bool:
+    return (message.title or "").startswith("Interviewer guide")
+
+
+async def session_of(app: App, session_id: str) -> Session:
+    async with app.db.uow() as tx:
+        s = await tx.sessions.get(session_id)
+    assert s is not None
+    return s
+
+
+async def test_booking_announces_with_invite_and_stores_every_step(app: App, chat: FakeChat) -> None:
+    session = await book_pair(app)
+    assert session.swap and session.state is SessionState.PROPOSED
+    assert session.start.astimezone().hour in range(24)
+    announce = chat.posts[0][1]
+    assert announce.title == "Mock interview booked: Coding"
+    assert [b.label for b in announce.buttons] == ["Confirm", "Reschedule", "Can't make it"]
+    ics = announce.attachments[0].data.decode()
+    assert f"UID:session-{session.id}@peerloop" in ics and "SEQUENCE:0" in ics
+    async with app.db.uow() as tx:
+        kinds = sorted(a.kind.value for a in await tx.actions.for_session(session.id))
+        requests = await tx.requests.for_member(session.interviewer_id)
+    assert kinds == sorted(["reminder", "reminder", "start", "swap", "noshow_check", "end"])  # 24 h is past
+    assert requests[0].status is RequestStatus.MATCHED
+
+
+async def test_full_swap_session_keeps_the_guide_from_the_candidate(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    first_interviewer = (await app.actors.resolve(Platform.CONSOLE, "local", "", "alice", "Alice")).member
+    await advance(app, clock, session.start + timedelta(minutes=session.minutes + 1))
+    final = await session_of(app, session.id)
+    assert final.state is SessionState.COMPLETED
+    async with app.db.uow() as tx:
+        members = await tx.members.get_many(session.member_ids)
+    interviewer = members[session.interviewer_id].external_id
+    candidate = members[session.candidate_id].external_id
+    # Part 1: the guide goes to the first interviewer only; part 2 to the other.
+    guides = [(who, m) for who, m in chat.direct if is_guide(m)]
+    assert [who for who, _ in guides] == [interviewer, candidate]
+    assert guides[0][1].title != guides[1][1].title
+    assert not any(is_guide(m) for _, m in chat.posts), "guide text must never reach the shared space"
+    titles = chat.titles()
+    assert any(t.startswith("Part 1:") for t in titles) and any(t.startswith("Part 2:") for t in titles)
+    assert "Is everyone here?" in titles
+    assert {who for who, m in chat.direct if m.title == "Feedback time"} == {interviewer, candidate}
+    async with app.db.uow() as tx:
+        statuses = {a.kind: a.status for a in await tx.actions.for_session(session.id)}
+    assert statuses[ActionKind.START] is ActionStatus.DONE and statuses[ActionKind.END] is ActionStatus.DONE
+    assert first_interviewer.id in session.member_ids
+
+
+async def test_one_way_session_has_one_part(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    session = await book_pair(app, role_b="candidate")
+    assert not session.swap
+    await advance(app, clock, session.start + timedelta(minutes=61))
+    titles = chat.titles()
+    assert any(t.startswith("Session:") for t in titles) and not any(t.startswith("Part 2") for t in titles)
+    assert len([m for _, m in chat.direct if is_guide(m)]) == 1
+
+
+async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    async with app.db.uow() as tx:
+        members = await tx.members.get_many(session.member_ids)
+    interviewer = members[session.interviewer_id]
+    candidate = members[session.candidate_id]
+    chat.closed_dms.add(interviewer.external_id)
+    await advance(app, clock, session.start + timedelta(minutes=1))
+    fallback = [m for _, m in chat.posts if m.buttons and m.buttons[0].label == "Open interviewer guide"
+                and "couldn't message you" in m.text]
+    assert len(fallback) == 1
+    action = fallback[0].buttons[0].action
+    cand_actor = await make_actor(app, candidate.external_id)
+    refused = await app.router.act(cand_actor, action)
+    assert refused.tone is Tone.ERROR and "Only this part's interviewer" in refused.text
+    int_actor = await make_actor(app, interviewer.external_id)
+    guide = await app.router.act(int_actor, action)
+    assert is_guide(guide) and guide.ephemeral
+
+
+async def test_cancel_before_start_tells_partner_and_reopens_with_priority(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    alice = await make_actor(app, "alice")
+    stranger = await ready_member(app, "mallory")
+    refused = await app.router.act(stranger, f"pl:session.cancel:{session.id}")
+    assert refused.tone is Tone.ERROR and "not yours" in refused.text
+    done = await app.router.act(alice, f"pl:session.cancel:{session.id}")
+    assert done.tone is Tone.SUCCESS
+    await app.tick()
+    cancelled = await session_of(app, session.id)
+    assert cancelled.state is SessionState.CANCELLED and cancelled.sequence == 1
+    notice = chat.posts[-1][1]
+    assert notice.title == "Session cancelled"
+    ics = notice.attachments[0].data.decode()
+    assert "METHOD:CANCEL" in ics and "SEQUENCE:1" in ics and "STATUS:CANCELLED" in ics
+    partner_id = session.partner_of(alice.member.id)
+    async with app.db.uow() as tx:
+        reopened = await tx.requests.open_for_member(partner_id)
+        mine = await tx.requests.open_for_member(alice.member.id)
+        pending = [a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING]
+    assert len(reopened) == 1 and reopened[0].priority
+    assert mine == [] and pending == []
+    # Nothing more happens at the old start time.
+    posts_before = len(chat.posts)
+    await advance(app, clock, session.start + timedelta(hours=2))
+    assert not any(t.startswith("Part") for t in chat.titles()[posts_before:])
+    again = await app.router.act(alice, f"pl:session.cancel:{session.id}")
+    assert again.tone is Tone.ERROR
+
+
+async def test_no_show_report_lowers_priority_and_rematches_the_reporter(app: App, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    reporter = await make_actor(app, "alice")
+    await advance(app, clock, session.start + timedelta(minutes=5))
+    early = await app.router.act(reporter, f"pl:session.noshow:{session.id}")
+    assert early.tone is Tone.ERROR and "ten minutes after the start" in early.text
+    await advance(app, clock, session.start + timedelta(minutes=11))
+    reply = await app.router.act(reporter, f"pl:session.noshow:{session.id}")
+    assert reply.tone is Tone.SUCCESS
+    assert (await session_of(app, session.id)).state is SessionState.NO_SHOW
+    async with app.db.uow() as tx:
+        reports = await tx.no_shows.for_members([session.partner_of(reporter.member.id)])
+        reopened = await tx.requests.open_for_member(reporter.member.id)
+    assert len(reports) == 1 and reopened[0].priority
+    from bot.core.services.matching import reliability
+
+    assert reliability([reports[0].reported_at], clock.now()) == pytest.approx(0.5)
+    assert reliability([reports[0].reported_at], clock.now() + timedelta(days=21)) == pytest.approx(0.75)
+
+
+async def test_late_start_after_downtime_skips_stale_reminders_but_never_the_start(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    clock.set(session.start + timedelta(minutes=session.minutes + 5))  # the process was down
+    await app.tick()
+    async with app.db.uow() as tx:
+        statuses = {(a.kind, a.key): a.status for a in await tx.actions.for_session(session.id)}
+    assert all(st is ActionStatus.SKIPPED for (k, _), st in statuses.items() if k is ActionKind.REMINDER)
+    for kind in (ActionKind.START, ActionKind.SWAP, ActionKind.END):
+        assert [st for (k, _), st in statuses.items() if k is kind] == [ActionStatus.DONE]
+    titles = chat.titles()
+    assert titles.index(next(t for t in titles if t.startswith("Part 1"))) < titles.index(
+        next(t for t in titles if t.startswith("Part 2")))
+
+
+async def test_rate_limited_delivery_is_retried_and_sent_once(app: App, chat: FakeChat, clock: FakeClock) -> None:
+    alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
+    bob = await ready_member(app, "bob", availability="daily 18:00-20:00")
+    await app.router.run(alice, "schedule", {"type": "coding"})
+    await app.router.run(bob, "schedule", {"type": "coding"})
+    chat.fail_next.append(rate_limited(30))
+    await app.matching.run_round(alice.community.id)
+    await app.tick()
+    assert chat.posts == []
+    async with app.db.uow() as tx:
+        item = (await tx.outbox.all())[0]
+    assert item.attempts == 1 and item.last_error == "rate limited"
+    clock.advance(timedelta(seconds=31))
+    await app.tick()
+    await app.tick()
+    assert [m.title for _, m in chat.posts] == ["Mock interview booked: Coding"]
+
+
+async def test_round_is_recorded_and_left_out_member_is_told_why(app: App, chat: FakeChat) -> None:
+    alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
+    carol = await ready_member(app, "carol", tz="Asia/Tokyo", availability="daily 18:00-20:00")
+    await app.router.run(alice, "schedule", {"type": "coding"})
+    await app.router.run(carol, "schedule", {"type": "coding"})
+    outcome = await app.matching.run_round(alice.community.id)
+    await app.tick()
+    assert outcome.sessions == () and len(outcome.left_out) == 2
+    told = chat.dms_to("carol")
+    assert told and told[0].title == "No Coding partner yet"
+    why = await app.matching.why_not_matched(alice.community.id, carol.member.id)
+    assert why and "time" in why[0][1].lower()
+    # A second round with the same reason does not repeat the notice.
+    await app.matching.run_round(alice.community.id)
+    await app.tick()
+    assert len(chat.dms_to("carol")) == 1
+    assert T0 <= why[0][0]
