@@ -1,0 +1,121 @@
+"""The Slack ChatPort: direct messages, group DMs as pair spaces, posts and file uploads.
+
+Rate limits and server errors are first retried by the Web API client itself
+(``slack_sdk.http_retry``); what is still failing becomes :class:`TemporaryDeliveryError`,
+so the outbox tries again later. A member who cannot be messaged becomes
+:class:`DirectMessagesClosed`, so the outbox falls back to the pair space.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_render import render_message
+from bot.core.messages import OutboundMessage
+from bot.core.models import Community, Member, Platform
+from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+
+log = logging.getLogger(__name__)
+
+#: Web API errors meaning "this member cannot get a direct message from the app".
+DM_CLOSED_ERRORS = frozenset({
+    "cannot_dm_bot", "user_disabled", "user_not_found", "user_not_visible", "account_inactive",
+    "messages_tab_disabled", "not_in_channel", "is_archived", "channel_not_found",
+})
+TEMPORARY_ERRORS = frozenset({"ratelimited", "rate_limited", "fatal_error", "internal_error",
+                              "service_unavailable", "request_timeout"})
+
+
+def make_client(token: str | None, base_url: str, *, max_retries: int = 2) -> AsyncWebClient:
+    """A Web API client that retries rate limits (honouring Retry-After), 5xx and dropped
+    connections a few times before giving up."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=max_retries),
+        ],
+    )
+
+
+def translate(exc: SlackApiError, *, direct: bool) -> Exception:
+    """A Web API error as the core's delivery errors."""
+    response = exc.response
+    error = str(response.get("error", "")) if response is not None else ""
+    status = getattr(response, "status_code", 0) or 0
+    if status == 429 or status >= 500 or error in TEMPORARY_ERRORS:
+        retry_after: float | None = None
+        headers = getattr(response, "headers", {}) or {}
+        for key, value in headers.items():
+            if key.lower() == "retry-after":
+                raw = value[0] if isinstance(value, list) else value
+                try:
+                    retry_after = float(raw)
+                except (TypeError, ValueError):
+                    retry_after = None
+        return TemporaryDeliveryError(f"Slack: {error or status}", retry_after)
+    if direct and error in DM_CLOSED_ERRORS:
+        return DirectMessagesClosed(error)
+    return exc
+
+
+class SlackChat:
+    """Implements :class:`bot.core.ports.ChatPort` for one workspace's bot token."""
+
+    platform = Platform.SLACK
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _call(self, method: str, *, direct: bool = False, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise translate(exc, direct=direct) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporaryDeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+
+    async def send_direct(self, member: Member, message: OutboundMessage) -> str:
+        opened = await self._call("conversations_open", direct=True, users=member.external_id)
+        channel = opened["channel"]["id"]
+        return await self._post(channel, message, direct=True)
+
+    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+        """A group DM of the pair and the app (``conversations.open`` with several users
+        returns the same conversation every time, so opening twice is harmless)."""
+        users = ",".join(m.external_id for m in members)
+        opened = await self._call("conversations_open", users=users)
+        return str(opened["channel"]["id"])
+
+    async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
+        return await self._post(space_ref, message)
+
+    async def _post(self, channel: str, message: OutboundMessage, *, direct: bool = False) -> str:
+        body = render_message(message)
+        sent = await self._call("chat_postMessage", direct=direct, channel=channel, text=body["text"],
+                                blocks=body["blocks"], unfurl_links=False)
+        ts = str(sent.get("ts", ""))
+        if message.attachments:
+            await self._call(
+                "files_upload_v2",
+                channel=channel,
+                thread_ts=ts or None,
+                file_uploads=[
+                    {"content": a.data, "filename": a.filename, "title": a.description or a.filename}
+                    for a in message.attachments
+                ],
+            )
+        return f"{channel}:{ts}"

@@ -1,0 +1,367 @@
+"""The Slack face: bolt listeners that acknowledge, resolve the actor, call the core, render.
+
+- ``/mock …``: the shared command set (text parsed by ``parse_command_text``); ``/mock`` or
+  ``/mock schedule`` alone opens the scheduling modal; ``/mock admin …`` needs a workspace
+  admin/owner or a member of ``SLACK_ADMIN_GROUP`` (checked here, server-side).
+- Buttons and selects whose ``action_id`` matches the core's action-id pattern go to
+  ``CommandRouter.act``; modals submit to the router (or, for scheduling, the request service).
+- ``app_home_opened`` publishes the App Home (profile, upcoming sessions, buttons).
+
+Every reply is private (``respond`` with ``response_type: ephemeral`` or
+``chat.postEphemeral``) unless the core marks it public. After each handled event the
+app's due steps and outbox run (``App.tick``), so queued messages go out at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_chat import SlackChat, make_client
+from bot.adapters.slack_render import form_values, home_view, input_errors, render_message
+from bot.app import App
+from bot.core.actions import PATTERN
+from bot.core.errors import InvalidInput, PeerLoopError
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    ChoiceInput,
+    FormPage,
+    FormSpec,
+    FormValues,
+    Option,
+    OutboundMessage,
+    Tone,
+    error_message,
+)
+from bot.core.models import Platform
+from bot.core.services.actor import Actor
+from bot.core.vocab import InterviewType, RolePreference
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ACTION_ID = re.compile(rf"^{PATTERN}$")
+#: Face-local ids (same format, never reach the router).
+SCHEDULE_FORM = "pl:slack.schedule"
+OPEN_SCHEDULE = "pl:slack.open_schedule"
+REFRESH_HOME = "pl:slack.home"
+EVENTS_PATH = "/slack/events"
+SOMETHING_WRONG = "Something went wrong on our side; nothing was changed. Please try again in a minute."
+
+
+def schedule_form() -> FormSpec:
+    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n)) for n in (1, 2, 3, 5, 7, 10, 14))
+    return FormSpec(
+        action=SCHEDULE_FORM,
+        title="Schedule a mock interview",
+        submit_label="Schedule",
+        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
+        pages=(FormPage("Request", (
+            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
+            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
+                        default=(RolePreference.SWAP.value,)),
+            ChoiceInput("days", "Within the next", days, default=("7",)),
+        )),),
+    )
+
+
+# -- who is acting -----------------------------------------------------------------------------
+
+
+def _ids(body: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """(team id, team name, user id, user name) from any kind of payload."""
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    event = body.get("event") or {}
+    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None) or ""
+    team_name = body.get("team_domain") or (team.get("domain") if isinstance(team, dict) else None) or team_id
+    if isinstance(user, dict):
+        user_id, user_name = user.get("id", ""), user.get("name") or user.get("username") or ""
+    else:
+        user_id, user_name = body.get("user_id") or event.get("user") or "", body.get("user_name") or ""
+    if not user_id:
+        user_id = body.get("user_id") or event.get("user") or ""
+        user_name = body.get("user_name") or ""
+    return str(team_id), str(team_name), str(user_id), str(user_name)
+
+
+class SlackFace:
+    """The listeners' shared state: the PeerLoop app, the settings and the chat port."""
+
+    def __init__(self, app: App, settings: Settings, chat: SlackChat) -> None:
+        self.app = app
+        self.settings = settings
+        self.chat = chat
+
+    async def actor(self, body: Mapping[str, Any], *, platform_admin: bool = False) -> Actor:
+        team_id, team_name, user_id, user_name = _ids(body)
+        return await self.app.actors.resolve(
+            Platform.SLACK, team_id, team_name, user_id, user_name, platform_admin=platform_admin
+        )
+
+    async def is_workspace_admin(self, client: AsyncWebClient, user_id: str) -> bool:
+        """Asked of Slack every time (never trusted from the payload)."""
+        info = await client.users_info(user=user_id)
+        user = info.get("user") or {}
+        if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+            return True
+        group = self.settings.slack_admin_group
+        if group:
+            members = await client.usergroups_users_list(usergroup=group)
+            return user_id in (members.get("users") or [])
+        return False
+
+    # -- replying ----------------------------------------------------------------------------
+
+    async def reply(
+        self, client: AsyncWebClient, body: Mapping[str, Any], actor: Actor, message: OutboundMessage,
+        *, channel: str | None = None,
+    ) -> None:
+        """Answer the member who acted: through the response URL when there is one, else as an
+        ephemeral in the channel, else in their direct messages with the app."""
+        if message.form is not None and body.get("trigger_id"):
+            await self.open_form(client, body["trigger_id"], message.form, channel)
+            if not message.text and not message.title:
+                return
+        rendered = render_message(message)
+        user_id = actor.member.external_id
+        response_url = body.get("response_url")
+        channel = channel or (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if response_url:
+            from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+            hook = AsyncWebhookClient(response_url)
+            await hook.send(
+                text=rendered["text"], blocks=rendered["blocks"], replace_original=False,
+                response_type="ephemeral" if message.ephemeral else "in_channel",
+            )
+        elif channel and message.ephemeral:
+            await client.chat_postEphemeral(channel=channel, user=user_id, **rendered)
+        else:
+            await client.chat_postMessage(channel=channel or user_id, **rendered)
+        if message.attachments:
+            await self.chat.send_direct(actor.member, OutboundMessage(
+                text="The files for your last request.", attachments=message.attachments))
+
+    async def open_form(self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None) -> None:
+        from bot.adapters.slack_render import form_view
+
+        metadata = json.dumps({"channel": channel}) if channel else ""
+        await client.views_open(trigger_id=trigger_id, view=form_view(form, metadata).to_dict())
+
+    async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
+        profile = await self.app.profiles.show(actor)
+        upcoming = await self.app.router.run(actor, "upcoming", {})
+        buttons = (Button("Schedule an interview", OPEN_SCHEDULE, ButtonStyle.PRIMARY), Button("Refresh", REFRESH_HOME))
+        view = home_view([profile, upcoming], buttons)
+        await client.views_publish(user_id=actor.member.external_id, view=view.to_dict())
+
+    # -- admin -------------------------------------------------------------------------------
+
+    async def admin(self, client: AsyncWebClient, body: Mapping[str, Any], text: str) -> OutboundMessage:
+        """``/mock admin pause|resume|status``. The core has no admin service yet, so this
+        minimal handling lives here; a router command named ``admin`` takes over when registered."""
+        _, _, user_id, _ = _ids(body)
+        if not await self.is_workspace_admin(client, user_id):
+            return error_message(
+                "Only workspace admins and owners (or members of the configured admin group) can use "
+                "`/mock admin`."
+            )
+        actor = await self.actor(body, platform_admin=True)
+        if "admin" in self.app.router.command_names:
+            return await self.app.router.run_text(actor, text)
+        verb = text.split()[1].lower() if len(text.split()) > 1 else "status"
+        if verb not in ("pause", "resume", "status"):
+            return error_message(f"`/mock admin {verb}` is not an admin command. Accepted: pause, resume, status.")
+        if verb == "status":
+            state = "paused" if actor.community.settings.paused else "running"
+            return OutboundMessage(text=f"Matching in this workspace is {state}.")
+        paused = verb == "pause"
+        async with self.app.db.uow() as tx:
+            community = await tx.communities.get(actor.community.id)
+            assert community is not None
+            await tx.communities.save_settings(community.id, replace(community.settings, paused=paused))
+        if paused:
+            return OutboundMessage(text="Matching is paused: no new requests or pairings until `/mock admin resume`.",
+                                   tone=Tone.WARNING)
+        return OutboundMessage(text="Matching is running again.", tone=Tone.SUCCESS)
+
+
+def _selected(action: Mapping[str, Any]) -> FormValues:
+    if "selected_options" in action:
+        return {"selected": tuple(o["value"] for o in action.get("selected_options") or ())}
+    if action.get("selected_option"):
+        return {"selected": action["selected_option"]["value"]}
+    return {}
+
+
+def build_slack_app(
+    app: App, settings: Settings, *, client: AsyncWebClient | None = None
+) -> AsyncApp:
+    """The bolt app with every PeerLoop listener. Its Web API client uses
+    ``SLACK_API_BASE_URL`` and retries rate limits and server errors."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    client = client or make_client(token, settings.slack_api_base_url)
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=secret,
+        request_verification_enabled=secret is not None,
+        raise_error_for_unhandled_request=False,
+    )
+    face = SlackFace(app, settings, SlackChat(client))
+    bolt._peerloop_face = face  # type: ignore[attr-defined]
+
+    @bolt.middleware
+    async def skip_timed_out_event_retries(request: Any, body: dict[str, Any], next: Any) -> Any:
+        """An event Slack re-sends because our answer was late was already handled."""
+        headers = request.headers
+        retry = headers.get("x-slack-retry-num")
+        reason = (headers.get("x-slack-retry-reason") or [""])[0]
+        if retry and body.get("type") == "event_callback" and reason == "http_timeout":
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def guarded(work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await work()
+        except Exception:
+            log.exception("Slack handler failed")
+            raise
+        finally:
+            try:
+                await app.tick()
+            except Exception:
+                log.exception("delivering queued messages failed")
+
+    @bolt.command("/mock")
+    async def on_mock(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        text = (body.get("text") or "").strip()
+
+        async def work() -> None:
+            actor = await face.actor(body)
+            try:
+                if text.lower() in ("", "schedule"):
+                    await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"))
+                    return
+                if text.split()[0].lower() == "admin":
+                    reply = await face.admin(client, body, text)
+                else:
+                    reply = await app.router.run_text(actor, text)
+            except SlackApiError as exc:
+                log.warning("Slack refused a call: %s", exc.response.get("error"))
+                reply = error_message(SOMETHING_WRONG)
+            await face.reply(client, body, actor, reply)
+
+        await guarded(work)
+
+    @bolt.action(ACTION_ID)
+    async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+
+        async def work() -> None:
+            actor = await face.actor(body)
+            action_id = action["action_id"]
+            in_home = (body.get("view") or {}).get("type") == "home"
+            if action_id == OPEN_SCHEDULE:
+                await face.open_form(client, body["trigger_id"], schedule_form(), None)
+                return
+            if action_id != REFRESH_HOME:
+                reply = await app.router.act(actor, action_id, _selected(action))
+                await face.reply(client, body, actor, reply)
+            if in_home:
+                await face.publish_home(client, await face.actor(body))
+
+        await guarded(work)
+
+    @bolt.view(ACTION_ID)
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        callback_id = view.get("callback_id", "")
+        values = form_values(view.get("state") or {})
+        block_ids = [b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"]
+        metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
+        actor = await face.actor(body)
+        if callback_id == SCHEDULE_FORM:
+            try:
+                days = values.get("days") or None
+                reply = await app.requests.schedule(
+                    actor, str(values.get("type", "")), str(values.get("role") or "") or None,
+                    int(str(days)) if days else None,
+                )
+            except InvalidInput as exc:
+                await ack(**input_errors({exc.field: exc.message}, block_ids))
+                return
+            except PeerLoopError as exc:
+                await ack(**input_errors({"type": exc.message}, block_ids))
+                return
+        else:
+            reply = await app.router.act(actor, callback_id, values)
+            if reply.tone is Tone.ERROR:
+                await ack(**input_errors({"": reply.text}, block_ids))
+                return
+        await ack()
+        await guarded(lambda: face.reply(client, {}, actor, reply, channel=metadata.get("channel")))
+
+    @bolt.event("app_home_opened")
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+
+        async def work() -> None:
+            await face.publish_home(client, await face.actor(body))
+
+        await guarded(work)
+
+    return bolt
+
+
+
+def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+    """An aiohttp application serving bolt at ``path`` (signatures checked by bolt)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    web_app = web.Application()
+    web_app.router.add_post(path, handle)
+    return web_app
+
+
+async def start_slack(
+    app: App, settings: Settings, *, host: str = "0.0.0.0"
+) -> tuple[Any, Callable[[], Awaitable[None]]]:
+    """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
+
+    Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), else an HTTP server
+    on ``SLACK_HTTP_PORT`` serving ``/slack/events``. Registers the Slack chat port on the app,
+    so the outbox can deliver to Slack members.
+    """
+    bolt = build_slack_app(app, settings)
+    app.chats[Platform.SLACK] = bolt._peerloop_face.chat  # type: ignore[attr-defined]
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        await handler.connect_async()
+        log.info("Slack: connected in Socket Mode")
+        return handler, handler.close_async
+    runner = web.AppRunner(http_app(bolt))
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.slack_http_port)
+    await site.start()
+    log.info("Slack: listening for events on port %s%s", settings.slack_http_port, EVENTS_PATH)
+    return runner, runner.cleanup

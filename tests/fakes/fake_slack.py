@@ -1,0 +1,266 @@
+"""A local fake of the Slack Web API (aiohttp on 127.0.0.1), plus helpers that send signed
+requests to a bolt app the way Slack does.
+
+Every Web API call, upload and response-URL post is recorded in ``calls`` as
+``(method, args)``. Blocks and views are re-parsed with ``slack_sdk.models`` so anything
+Slack would refuse for Block Kit limits is refused here too (``invalid_blocks``), and
+listed in ``invalid``. ``fail_next(method, …)`` injects one failure (e.g. ``ratelimited``
+with ``Retry-After``) before the method answers normally again.
+
+Usage::
+
+    fake = FakeSlack()
+    await fake.start()                    # fake.api_url → give to AsyncWebClient(base_url=…)
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=0)
+    await fake.wait_for(lambda: fake.count("views.open") == 1)
+    await fake.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+BOT_USER = "UBOT"
+
+
+class FakeSlack:
+    def __init__(self, team_id: str = "T1", team_name: str = "acme") -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.invalid: list[tuple[str, str]] = []
+        self.faults: dict[str, list[tuple[int, str, float | None]]] = {}
+        self.admins: set[str] = set()
+        self.groups: dict[str, list[str]] = {}
+        self.closed_dms: set[str] = set()
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{key}", self._response)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.url}/response/{key}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- test helpers --------------------------------------------------------------------------
+
+    def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
+                  retry_after: float | None = 0) -> None:
+        self.faults.setdefault(method, []).append((status, error, retry_after))
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [args for name, args in self.calls if name == method]
+
+    def count(self, method: str) -> int:
+        return len(self.of(method))
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+        deadline = asyncio.get_running_loop().time() + within
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out; calls so far: {[name for name, _ in self.calls]}")
+            await asyncio.sleep(0.02)
+
+    # -- the wire ------------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "view", "file_uploads", "files"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    pass
+        return args
+
+    def _validate(self, method: str, args: dict[str, Any]) -> str | None:
+        try:
+            if "blocks" in args and args["blocks"] is not None:
+                for block in Block.parse_all(args["blocks"]):
+                    block.to_dict()
+            if isinstance(args.get("view"), dict):
+                View(**args["view"]).to_dict()
+        except Exception as exc:
+            self.invalid.append((method, str(exc)))
+            return str(exc)
+        return None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append((method, args))
+        faults = self.faults.get(method)
+        if faults:
+            status, error, retry_after = faults.pop(0)
+            headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        if self._validate(method, args):
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ok: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            return {**ok, "user_id": BOT_USER, "bot_id": "B1", "team_id": self.team_id, "team": self.team_name,
+                    "url": f"https://{self.team_name}.slack.com/"}
+        if method == "conversations.open":
+            users = sorted(str(args.get("users", "")).split(","))
+            if len(users) == 1:
+                if users[0] in self.closed_dms:
+                    return {"ok": False, "error": "cannot_dm_bot"}
+                return {**ok, "channel": {"id": f"D{users[0]}"}}
+            return {**ok, "channel": {"id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()}}
+        if method == "chat.postMessage":
+            return {**ok, "channel": args.get("channel"), "ts": f"{next(self._ts)}.000100"}
+        if method == "chat.postEphemeral":
+            return {**ok, "message_ts": f"{next(self._ts)}.000200"}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {**ok, "view": {**(args.get("view") or {}), "id": f"V{next(self._ts)}"}}
+        if method == "users.info":
+            user = str(args.get("user"))
+            return {**ok, "user": {"id": user, "name": user.lower(), "is_admin": user in self.admins,
+                                   "is_owner": False}}
+        if method == "usergroups.users.list":
+            return {**ok, "users": self.groups.get(str(args.get("usergroup")), [])}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {**ok, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {**ok, "files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]}
+        if method == "files.info":
+            return {**ok, "file": {"id": args.get("file")}}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.calls.append(("upload", {"file_id": request.match_info["file_id"], "size": len(data), "data": data}))
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        args = await request.json()
+        self.calls.append(("response_url", {"key": request.match_info["key"], **args}))
+        if self._validate("response_url", args):
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")
+
+
+# -- requests as Slack sends them ----------------------------------------------------------------
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """The X-Slack-Signature and timestamp headers for ``body``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackSender:
+    """Posts signed slash commands, interactions and events to a bolt app's URL."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, secret: str, fake: FakeSlack) -> None:
+        self.session = session
+        self.url = url
+        self.secret = secret
+        self.fake = fake
+        self._n = itertools.count(1)
+
+    async def post(
+        self, body: str, content_type: str, *, secret: str | None = None, timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
+        async with self.session.post(self.url, data=body.encode(), headers=all_headers) as resp:
+            return resp.status, await resp.text()
+
+    def user(self, user_id: str) -> dict[str, str]:
+        return {"id": user_id, "name": user_id.lower(), "username": user_id.lower(), "team_id": self.fake.team_id}
+
+    def team(self) -> dict[str, str]:
+        return {"id": self.fake.team_id, "domain": self.fake.team_name}
+
+    def command_body(self, user_id: str, text: str, channel: str = "C1") -> tuple[str, str]:
+        n = next(self._n)
+        body = urlencode({
+            "token": "legacy", "team_id": self.fake.team_id, "team_domain": self.fake.team_name,
+            "channel_id": channel, "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(),
+            "command": "/mock", "text": text, "api_app_id": "A1", "trigger_id": f"trigger-{n}",
+            "response_url": self.fake.response_url(f"cmd-{n}"),
+        })
+        return body, f"cmd-{n}"
+
+    async def command(self, user_id: str, text: str, **kw: Any) -> tuple[int, str, str]:
+        body, key = self.command_body(user_id, text)
+        status, answer = await self.post(body, "application/x-www-form-urlencoded", **kw)
+        return status, answer, key
+
+    async def interaction(self, payload: dict[str, Any], **kw: Any) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    async def click(self, user_id: str, action_id: str, channel: str, **kw: Any) -> tuple[int, str, str]:
+        n = next(self._n)
+        key = f"act-{n}"
+        payload = {
+            "type": "block_actions", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
+            "token": "legacy", "trigger_id": f"trigger-{n}", "response_url": self.fake.response_url(key),
+            "channel": {"id": channel, "name": "mpdm"}, "container": {"type": "message", "channel_id": channel},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": action_id,
+                         "action_ts": "1.0", "text": {"type": "plain_text", "text": "x"}}],
+        }
+        status, text = await self.interaction(payload, **kw)
+        return status, text, key
+
+    async def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any], **kw: Any) -> tuple[int, str]:
+        payload = {
+            "type": "view_submission", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
+            "token": "legacy", "trigger_id": f"trigger-{next(self._n)}",
+            "view": {**view, "id": "V1", "state": {"values": values}},
+        }
+        return await self.interaction(payload, **kw)
+
+    async def event(self, event: dict[str, Any], **kw: Any) -> tuple[int, str]:
+        body = json.dumps({
+            "token": "legacy", "team_id": self.fake.team_id, "api_app_id": "A1", "type": "event_callback",
+            "event": event, "event_id": f"Ev{next(self._n)}", "event_time": int(time.time()),
+            "authorizations": [{"team_id": self.fake.team_id, "user_id": BOT_USER, "is_bot": True}],
+        })
+        return await self.post(body, "application/json", **kw)
