@@ -37,7 +37,8 @@ def _is_pack(path: Path) -> bool:
     """A pack has a top-level ``pack`` table; a bank data file does not."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
+        data = (tomllib.loads(text) if path.suffix.lower() == ".toml"
+                else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError):
         return True  # let the pack checker report the problem
     return not (isinstance(data, dict) and "pack" not in data
@@ -68,7 +69,8 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
             noun = "problem" if len(errors) == 1 else "problems"
             print(f"{file.name}: {len(errors)} {noun}.", file=out)
             return 1
-        data = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
+        data = yaml.load(file.read_text(encoding="utf-8-sig"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         prompts = data.get("prompts") or []
         rubrics = data.get("rubrics") or []
         what = f"{len(prompts)} prompts" if prompts else f"{len(rubrics)} rubrics"

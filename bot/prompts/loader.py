@@ -146,12 +146,23 @@ def _format_path(loc: Loc) -> str:
     return out
 
 
-def _yaml_locator(text: str) -> Callable[[Loc], int | None]:
-    """Map a path in the document to the 1-based line of the deepest node that exists."""
+#: libyaml's parser when available (much faster), with PyYAML's safe constructor.
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_compose_and_load(text: str) -> tuple[yaml.Node | None, object]:
+    """Parse once: the node tree (for line numbers) and the plain data built from it."""
+    loader = _YamlLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        root = None
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _yaml_locator(root: yaml.Node | None) -> Callable[[Loc], int | None]:
+    """Map a path in the document to the 1-based line of the deepest node that exists."""
 
     def locate(loc: Loc) -> int | None:
         node: yaml.Node | None = root
@@ -417,23 +428,18 @@ def _parse(text: str, fmt: Format) -> tuple[object, list[PackError], Callable[[L
             match = re.search(r"line (\d+)", str(exc))
             line = int(match.group(1)) if match else None
             return None, [PackError("", f"not valid TOML: {exc}", line)], locate
-    locate = _yaml_locator(text)
     try:
-        data = yaml.safe_load(text)
+        root, data = _yaml_compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [PackError("", f"not valid YAML: {problem}", line)], locate
-    return data, _yaml_duplicate_keys(text), locate
+        return None, [PackError("", f"not valid YAML: {problem}", line)], _yaml_locator(None)
+    return data, _yaml_duplicate_keys(root), _yaml_locator(root)
 
 
-def _yaml_duplicate_keys(text: str) -> list[PackError]:
+def _yaml_duplicate_keys(root: yaml.Node | None) -> list[PackError]:
     """PyYAML keeps the last of two equal keys silently; a pack author wants to know."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []
     found: list[PackError] = []
 
     def walk(node: yaml.Node, loc: Loc) -> None:
