@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import io
+
+import yaml
+
+from bot.adapters.slack_manifest import manifest_text, print_manifest
+
+
+def test_manifest_declares_what_the_face_uses() -> None:
+    data = yaml.safe_load(manifest_text())
+    assert [c["command"] for c in data["features"]["slash_commands"]] == ["/mock"]
+    assert set(data["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "im:write", "mpim:write", "users:read", "files:write", "usergroups:read"}
+    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["socket_mode_enabled"] is True
+
+
+def test_manifest_for_http_mode() -> None:
+    out = io.StringIO()
+    print_manifest("https://bot.example.org/", out)
+    data = yaml.safe_load(out.getvalue())
+    assert data["settings"]["socket_mode_enabled"] is False
+    assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
