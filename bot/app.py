@@ -17,6 +17,7 @@ from bot.core.models import Platform
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
 from bot.core.services.delivery import DeliveryService
+from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.requests import RequestService
@@ -40,6 +41,7 @@ class App:
     delivery: DeliveryService
     router: CommandRouter
     chats: dict[Platform, ChatPort] = field(default_factory=dict)
+    feedback: FeedbackService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -91,7 +93,13 @@ async def build_app(
     matching = MatchingService(db.uow, clock, bank)
     steps = StepRunner(db.uow, clock, bank)
     steps.round_runner = matching
-    return App(
+    feedback = FeedbackService(db.uow, clock, bank)
+    steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
+    router = CommandRouter(profiles, requests, sessions, matching)
+    router.register("feedback", lambda actor, _options: feedback.owed(actor))
+    router.register_action("feedback.open", feedback.on_action)
+    router.register_action("feedback.submit", feedback.on_action)
+    app = App(
         db=db,
         clock=clock,
         prompts=bank,
@@ -102,6 +110,8 @@ async def build_app(
         matching=matching,
         steps=steps,
         delivery=DeliveryService(db.uow, clock, chat_map),
-        router=CommandRouter(profiles, requests, sessions, matching),
+        router=router,
         chats=chat_map,
     )
+    app.feedback = feedback
+    return app

@@ -1,0 +1,157 @@
+"""Feedback forms, validation, edits, the reveal and the 72-hour window, on a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App
+from bot.core.clock import FakeClock
+from bot.core.feedback_models import FeedbackRole
+from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput, Tone, message_from_dict
+from bot.core.models import ActionKind, ScheduledAction, SessionState
+from bot.core.services.actor import Actor
+from bot.core.services.feedback import window_end
+from tests.conftest import T0, make_actor
+from tests.feedback_helpers import finished_session
+
+START = T0 - timedelta(hours=2)
+
+
+def fill(form: FormSpec, **overrides: str) -> FormValues:
+    values: FormValues = {}
+    for item in form.inputs:
+        if isinstance(item, ChoiceInput):
+            values[item.id] = "3" if item.options[0].value == "1" else item.options[-2].value
+        elif item.required:
+            values[item.id] = "A clear, concrete example of what went well."
+    values.update(overrides)
+    return values
+
+
+async def _pair(app: App) -> tuple[Actor, Actor, Actor]:
+    return await make_actor(app, "alice"), await make_actor(app, "bob"), await make_actor(app, "carol")
+
+
+async def _reveals(app: App) -> dict[str, list[str]]:
+    async with app.db.uow() as tx:
+        items = [i for i in await tx.outbox.all() if ":reveal" in i.key]
+    out: dict[str, list[str]] = {}
+    for item in items:
+        msg = message_from_dict(item.message)
+        out.setdefault(item.member_id or "", []).append(
+            " ".join([msg.title or "", msg.text, *(f"{f.name} {f.value}" for f in msg.fields)]))
+    return out
+
+
+async def test_forms_fit_the_platform_limits(app: App) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    reply = await app.router.act(alice, f"pl:feedback.open:{session.id}")
+    assert reply.tone is not Tone.ERROR, reply.text
+    assert reply.form is not None
+    assert reply.form.action == f"pl:feedback.submit:{session.id}:1:interviewer"
+    assert len(reply.buttons) == 2  # interviewer in part 1, candidate in part 2
+    for page in reply.form.pages:
+        assert 1 <= len(page.inputs) <= 5
+    ids = {i.id for i in reply.form.inputs}
+    assert {"verdict", "help_needed", "strengths", "improvements", "admin_note"} <= ids
+    for item in reply.form.inputs:
+        if isinstance(item, ChoiceInput):
+            assert all(o.description is None or len(o.description) <= 100 for o in item.options)
+        if isinstance(item, TextInput):
+            assert item.max_length <= 1000 and item.hint and str(item.max_length) in item.hint
+    candidate_form = await app.router.act(alice, f"pl:feedback.open:{session.id}:2:candidate")
+    assert candidate_form.form is not None
+    cids = {i.id for i in candidate_form.form.inputs}
+    assert {"rate.preparation", "rate.usefulness", "rate.again", "prompt_quality"} <= cids
+    assert any(i.startswith("self.") for i in cids)
+
+
+async def test_only_members_in_the_right_role_after_the_end(app: App) -> None:
+    alice, bob, carol = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START, swap=False)
+    stranger = await app.router.act(carol, f"pl:feedback.open:{session.id}")
+    assert stranger.tone is Tone.ERROR and "not yours" in stranger.text
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    wrong_role = await app.router.act(alice, f"pl:feedback.submit:{session.id}:1:candidate", fill(form))
+    assert wrong_role.tone is Tone.ERROR and "not in that role" in wrong_role.text
+    no_part_two = await app.router.act(alice, f"pl:feedback.submit:{session.id}:2:interviewer", fill(form))
+    assert no_part_two.tone is Tone.ERROR
+    live = await finished_session(app, alice, bob, start=T0, state=SessionState.IN_PROGRESS)
+    early = await app.router.act(alice, f"pl:feedback.open:{live.id}")
+    assert early.tone is Tone.ERROR and "ended" in early.text
+
+
+async def test_bad_values_are_all_named_and_nothing_is_saved(app: App) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    score_id = next(i.id for i in form.inputs if i.id.startswith("score."))
+    bad = fill(form, **{score_id: "7", "verdict": "maybe", "strengths": "ok", "sneaky": "x"})
+    reply = await app.router.act(alice, form.action, bad)
+    assert reply.tone is Tone.ERROR
+    for expected in ("1, 2, 3 or 4", "strong-no, lean-no, lean-yes, strong-yes", "10 to 1000 characters",
+                     "Unknown field(s): sneaky", "Nothing was saved"):
+        assert expected in reply.text
+    async with app.db.uow() as tx:
+        assert await tx.feedback.for_session(session.id) == []
+
+
+async def test_edit_until_reveal_idempotent_and_reveal_when_both_submit(app: App) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    values = fill(form, admin_note="Secret note for the admins only.")
+    first = await app.router.act(alice, form.action, values)
+    assert first.tone is Tone.SUCCESS and "Thanks, saved" in first.text
+    again = await app.router.act(alice, form.action, values)
+    assert "nothing changed" in again.text
+    edited = await app.router.act(alice, form.action, {**values, "strengths": "Even clearer reasoning, well done."})
+    assert edited.text.startswith("Updated")
+    assert await _reveals(app) == {}  # bob sees nothing before the reveal
+    reopened = await app.router.act(alice, f"pl:feedback.open:{session.id}:1:interviewer")
+    assert reopened.form is not None
+    strengths = next(i for i in reopened.form.inputs if i.id == "strengths")
+    assert isinstance(strengths, TextInput) and strengths.default == "Even clearer reasoning, well done."
+
+    bob_form = (await app.router.act(bob, f"pl:feedback.open:{session.id}:1:candidate")).form
+    assert bob_form is not None
+    done = await app.router.act(bob, bob_form.action, fill(bob_form, improvements="Give hints a bit earlier."))
+    assert done.tone is Tone.SUCCESS and "shared" in done.text
+    reveals = await _reveals(app)
+    assert "Even clearer reasoning" in reveals[bob.member.id][0]
+    assert "Secret note" not in " ".join(reveals[bob.member.id])
+    assert "Give hints a bit earlier" in reveals[alice.member.id][0]
+    assert "self" not in reveals[alice.member.id][0].lower()
+    late_edit = await app.router.act(alice, form.action, {**values, "strengths": "Changing after the reveal."})
+    assert late_edit.tone is Tone.ERROR and "already been shared" in late_edit.text
+    # Part 2 is still open for both.
+    owed = await app.router.run(alice, "feedback", {})
+    assert "1 session(s)" in owed.text
+
+
+async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, clock: FakeClock) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START, swap=False)
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    await app.router.act(alice, form.action, fill(form))
+    async with app.db.uow() as tx:
+        assert app.steps.feedback_owed_hook is not None
+        assert list(await app.steps.feedback_owed_hook(tx, session)) == [bob.member.id]
+        await tx.actions.add(ScheduledAction(id="close1", key=f"session:{session.id}:feedback-close",
+                                             kind=ActionKind.FEEDBACK_CLOSE, community_id=session.community_id,
+                                             due_at=window_end(session), session_id=session.id))
+    clock.set(window_end(session) + timedelta(minutes=1))
+    assert await app.steps.run_due() == 1
+    reveals = await _reveals(app)
+    assert list(reveals) == [bob.member.id]
+    late = await app.router.act(bob, f"pl:feedback.submit:{session.id}:1:candidate", {})
+    assert late.tone is Tone.ERROR and "closed" in late.text
+    assert "owe no feedback" in (await app.router.run(bob, "feedback", {})).text
+    async with app.db.uow() as tx:
+        rows = await tx.feedback.for_session(session.id)
+    assert [r.role for r in rows] == [FeedbackRole.INTERVIEWER] and rows[0].revealed_at is not None
