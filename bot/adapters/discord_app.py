@@ -1,0 +1,93 @@
+"""Building and running the Discord face: the client, its commands, its chat port, the invite link.
+
+``peerloop run`` calls :func:`start_discord` when ``DISCORD_TOKEN`` is set and closes
+the returned :class:`RunningDiscord` on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+
+from bot.adapters.discord_chat import DiscordChat
+from bot.adapters.discord_client import configure_discord_endpoints
+from bot.app import App
+from bot.cogs.mock import PeerLoopClient, setup
+from bot.core.models import Platform
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Exactly what PeerLoop needs: post and read in its channel, open private pair threads
+#: and post in them with embeds and calendar files. No privileged intents.
+BOT_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_private_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int | str) -> str:
+    """The link a server admin opens to add PeerLoop with the permissions above."""
+    return discord.utils.oauth_url(int(application_id), permissions=BOT_PERMISSIONS, scopes=SCOPES)
+
+
+class _Client(PeerLoopClient):
+    def __init__(self, dev_guild_id: int | None, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.dev_guild_id = dev_guild_id
+
+    async def setup_hook(self) -> None:
+        if self.dev_guild_id:
+            guild = discord.Object(self.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            log.info("Discord commands synced to the development server")
+        else:
+            await self.tree.sync()
+            log.info("Discord commands synced globally (they can take a while to appear)")
+
+
+def build_discord_client(app: App, settings: Settings, **options: object) -> PeerLoopClient:
+    """A client with ``/mock`` and ``/mockadmin``; commands sync when it logs in."""
+    client_options: dict[str, object] = {"intents": discord.Intents.default()}
+    client_options.update(options)
+    client = _Client(settings.discord_dev_guild_id, **client_options)
+    setup(client, app)
+    return client
+
+
+class RunningDiscord:
+    """The running face: ``await running.wait()`` until it stops, ``await running.close()`` to stop."""
+
+    def __init__(self, client: discord.Client, task: asyncio.Task[None]) -> None:
+        self.client = client
+        self.task = task
+
+    async def wait(self) -> None:
+        await self.task
+
+    async def close(self) -> None:
+        await self.client.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(self.task), 10)
+
+
+async def start_discord(app: App, settings: Settings, **options: object) -> RunningDiscord:
+    """Point discord.py at the configured endpoints, register the chat port, start the client."""
+    if settings.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    configure_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
+    client = build_discord_client(app, settings, **options)
+    app.chats[Platform.DISCORD] = DiscordChat(client)
+    token = settings.discord_token.get_secret_value()
+    task = asyncio.create_task(client.start(token), name="peerloop-discord")
+    return RunningDiscord(client, task)

@@ -1,0 +1,109 @@
+"""The Discord :class:`~bot.core.ports.ChatPort`: direct messages, private pair threads, posts.
+
+Discord's answers become the core's delivery errors: a closed DM (403, code 50007)
+is :class:`DirectMessagesClosed` (the outbox falls back to the pair thread), a rate
+limit or server error is :class:`TemporaryDeliveryError` (the outbox retries later).
+discord.py already retries 429s and 5xx a few times before giving up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import discord
+
+from bot.adapters.discord_render import render_message
+from bot.core.messages import OutboundMessage
+from bot.core.models import Community, Member, Platform
+from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+
+CANNOT_MESSAGE_USER = 50007
+THREAD_NAME = 100
+#: A week of inactivity before Discord hides the thread (it reopens when someone posts).
+AUTO_ARCHIVE_MINUTES = 10080
+
+T = TypeVar("T")
+
+
+class PairSpaceUnavailable(TemporaryDeliveryError):
+    """No channel the bot can open a private thread in (an admin needs to fix permissions)."""
+
+
+async def _call(call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except discord.Forbidden as exc:
+        if exc.code == CANNOT_MESSAGE_USER:
+            raise DirectMessagesClosed(str(exc.text)) from None
+        raise
+    except discord.DiscordServerError as exc:
+        raise TemporaryDeliveryError(f"Discord server error {exc.status}") from None
+    except discord.HTTPException as exc:
+        if exc.status == 429:
+            retry_after = getattr(exc, "retry_after", None)
+            raise TemporaryDeliveryError("Discord rate limit", retry_after) from None
+        raise
+
+
+class DiscordChat:
+    platform = Platform.DISCORD
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send_direct(self, member: Member, message: OutboundMessage) -> str:
+        user_id = int(member.external_id)
+
+        async def send() -> discord.Message:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            return await user.send(**render_message(message).send_kwargs())
+
+        sent = await _call(send)
+        return f"{sent.channel.id}/{sent.id}"
+
+    async def _channel(self, channel_id: int) -> Any:
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            channel = await _call(lambda: self.client.fetch_channel(channel_id))
+        return channel
+
+    async def _pair_parent(self, community: Community) -> discord.TextChannel:
+        if community.settings.pair_channel_id:
+            channel = await self._channel(int(community.settings.pair_channel_id))
+            if isinstance(channel, discord.TextChannel):
+                return channel
+        guild = self.client.get_guild(int(community.external_id))
+        if guild is not None:
+            me = guild.me
+            for channel in sorted(guild.text_channels, key=lambda c: (c.position, c.id)):
+                perms = channel.permissions_for(me)
+                if (
+                    perms.view_channel
+                    and perms.send_messages_in_threads
+                    and perms.create_private_threads
+                ):
+                    return channel
+        raise PairSpaceUnavailable(
+            "No channel where PeerLoop can open private threads: give it View Channel, "
+            "Create Private Threads and Send Messages in Threads, or set a pair channel."
+        )
+
+    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+        parent = await self._pair_parent(community)
+        thread = await _call(
+            lambda: parent.create_thread(
+                name=title[:THREAD_NAME],
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=AUTO_ARCHIVE_MINUTES,
+            )
+        )
+        for member in members:
+            await _call(lambda m=member: thread.add_user(discord.Object(int(m.external_id))))
+        return str(thread.id)
+
+    async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
+        channel = await self._channel(int(space_ref))
+        sent = await _call(lambda: channel.send(**render_message(message).send_kwargs()))
+        return f"{channel.id}/{sent.id}"

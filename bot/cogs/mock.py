@@ -1,0 +1,452 @@
+"""The Discord face of ``/mock`` and ``/mockadmin`` (discord.py ``app_commands``).
+
+Thin by design: acknowledge first, resolve the actor, hand the subcommand or the
+button's action id to the :class:`~bot.core.commands.CommandRouter`, render the reply
+privately, then let the app deliver whatever the call queued (``App.tick``).
+
+Buttons and selects carry the core action id as their ``custom_id``; the persistent
+:class:`ActionButton` (a ``DynamicItem`` whose template is the core pattern) answers
+them, so they keep working after a restart. Anything else that looks like ours, such
+as an edited or stale id, gets a short private refusal instead of a failed interaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord_render import FormFlow, render_message
+from bot.app import App
+from bot.core.actions import PATTERN
+from bot.core.availability import common_timezones
+from bot.core.commands import parse_command_text
+from bot.core.errors import PeerLoopError
+from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
+from bot.core.models import Community, Platform
+from bot.core.services.actor import Actor
+from bot.core.text import HELP_TOPICS
+from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
+
+log = logging.getLogger(__name__)
+
+FORM_PREFIX = "plform:"
+_ACTION = re.compile(rf"^{PATTERN}$")
+SOMETHING_WRONG = "Something went wrong on our side. Please try again in a minute."
+NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
+
+#: Subcommands with typed options below; every other router command gets a generic one.
+TYPED_SUBCOMMANDS = frozenset({"help", "profile", "availability", "schedule", "now", "cancel", "upcoming"})
+
+
+class PeerLoopClient(discord.Client):
+    """A ``discord.Client`` that knows its :class:`MockFace` (for the persistent buttons)."""
+
+    face: MockFace
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.tree: app_commands.CommandTree[PeerLoopClient] = app_commands.CommandTree(self)
+
+
+class MockFace:
+    """Turns interactions into router calls and replies."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.forms: dict[str, FormFlow] = {}
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until no interaction is being handled (tests, and a clean shutdown)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    # -- actors ---------------------------------------------------------------------------
+
+    async def actor(self, interaction: discord.Interaction) -> Actor | None:
+        """The member acting, in the server the interaction came from (None in a DM)."""
+        if interaction.guild_id is None:
+            return None
+        guild = interaction.guild
+        return await self.app.actors.resolve(
+            Platform.DISCORD,
+            str(interaction.guild_id),
+            guild.name if guild is not None and guild.name else str(interaction.guild_id),
+            str(interaction.user.id),
+            interaction.user.display_name,
+            platform_admin=bool(interaction.permissions.manage_guild),
+        )
+
+    async def _direct_actors(self, interaction: discord.Interaction) -> list[Actor]:
+        """A button in a DM carries no server: the member's PeerLoop servers, known ones only."""
+        actors = []
+        async with self.app.db.uow() as tx:
+            for community in await tx.communities.list():
+                if community.platform is not Platform.DISCORD:
+                    continue
+                member = await tx.members.find(community.id, str(interaction.user.id))
+                if member is not None:
+                    actors.append(Actor(community, member))
+        return actors
+
+    # -- replies --------------------------------------------------------------------------
+
+    async def defer(self, interaction: discord.Interaction) -> None:
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+    async def reply(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        """A private reply (the interaction is answered or deferred already)."""
+        if message.form is not None:
+            await self.open_form(interaction, message)
+            return
+        rendered = render_message(message)
+        await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+
+    async def open_form(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        assert message.form is not None
+        async def submit(done: discord.Interaction, values: FormValues) -> None:
+            self.forms.pop(flow.token, None)
+            await self._act_and_reply(done, message.form.action, values)  # type: ignore[union-attr]
+
+        flow = FormFlow(message.form, interaction.user.id, submit)
+        self.forms[flow.token] = flow
+        text = render_message(replace(message, form=None, buttons=(), selects=())).content
+        content = (text + "\n" if text and message.text else "") + flow.start_text()
+        await interaction.followup.send(content[:2000], view=flow.start_view(), ephemeral=True)
+
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        rendered = render_message(error_message(text))
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+        else:
+            await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
+
+    async def guard(self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]]) -> None:
+        """Run a handler: errors become a short private message; queued messages go out after."""
+        self._busy += 1
+        self._idle.clear()
+        try:
+            await self._guarded(interaction, work)
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
+
+    async def _guarded(self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await work()
+        except Exception:
+            log.exception("handling a Discord interaction failed")
+            try:
+                await self.refuse(interaction, SOMETHING_WRONG)
+            except discord.HTTPException:
+                log.warning("could not tell the member about the failure")
+        try:
+            await self.app.tick()
+        except Exception:
+            log.exception("delivering queued messages failed")
+
+    # -- commands and actions -------------------------------------------------------------
+
+    async def run_command(
+        self, interaction: discord.Interaction, name: str, options: Mapping[str, Any]
+    ) -> None:
+        async def work() -> None:
+            await self.defer(interaction)
+            actor = await self.actor(interaction)
+            if actor is None:
+                await self.reply(interaction, error_message(NOT_IN_SERVER))
+                return
+            clean = {k: str(v) for k, v in options.items() if v is not None and str(v) != ""}
+            await self.reply(interaction, await self.app.router.run(actor, name, clean))
+
+        await self.guard(interaction, work)
+
+    async def run_text_command(self, interaction: discord.Interaction, name: str, text: str | None) -> None:
+        """A router command without typed options: its options as ``key:value`` text."""
+        try:
+            parsed = parse_command_text(f"{name} {text or ''}")
+        except PeerLoopError as exc:
+            problem = exc.message
+        else:
+            await self.run_command(interaction, parsed.name, parsed.options)
+            return
+        await self.guard(interaction, lambda: self.refuse(interaction, problem))
+
+    async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
+        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        picked = tuple(str(v) for v in data.get("values", ()))
+        values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
+
+        async def work() -> None:
+            await self.defer(interaction)
+            await self._act_and_reply(interaction, action_id, values)
+
+        await self.guard(interaction, work)
+
+    async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
+        actor = await self.actor(interaction)
+        if actor is not None:
+            await self.reply(interaction, await self.app.router.act(actor, action_id, values))
+            return
+        actors = await self._direct_actors(interaction)
+        if not actors:
+            await self.reply(interaction, error_message("Run `/mock profile` in your server first."))
+            return
+        result = error_message(NOT_IN_SERVER)
+        for candidate in actors:  # ids are unique: only the right server accepts the action
+            result = await self.app.router.act(candidate, action_id, values)
+            if result.tone is not Tone.ERROR:
+                break
+        await self.reply(interaction, result)
+
+    async def set_paused(self, interaction: discord.Interaction, paused: bool) -> None:
+        async def work() -> None:
+            await self.defer(interaction)
+            actor = await self.actor(interaction)
+            if actor is None:
+                await self.reply(interaction, error_message(NOT_IN_SERVER))
+                return
+            try:
+                actor.require_admin()
+            except PeerLoopError as exc:
+                await self.reply(interaction, error_message(exc.message))
+                return
+            await set_community_paused(self.app, actor.community, paused)
+            text = (
+                "Matching is paused: no new pairs until `/mockadmin resume`. Booked sessions go ahead."
+                if paused
+                else "Matching is running again."
+            )
+            await self.reply(interaction, OutboundMessage(text=text, tone=Tone.SUCCESS))
+
+        await self.guard(interaction, work)
+
+    # -- interactions nobody else answers -----------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Refuse stale or edited ids (which the persistent button never sees) and expired forms."""
+        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit or (
+            interaction.type is discord.InteractionType.component
+        ):
+            if custom_id.startswith(FORM_PREFIX):
+                token = custom_id.split(":")[1] if custom_id.count(":") >= 1 else ""
+                if token not in self.forms:
+                    await self.guard(
+                        interaction, lambda: self.refuse(interaction, "This form has expired. Start it again.")
+                    )
+                return
+            if interaction.type is discord.InteractionType.component and not _handled_by_dynamic_item(
+                interaction, custom_id
+            ):
+                # Malformed ids are refused by the router; well-formed ones are checked by the service.
+                await self.run_action(interaction, custom_id)
+
+
+def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -> bool:
+    """Mirrors discord.py: a dynamic item runs when the id matches and the message has it."""
+    if not _ACTION.match(custom_id) or interaction.message is None:
+        return False
+    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    component_type = data.get("component_type")
+    view = discord.ui.View.from_message(interaction.message, timeout=None)
+    return any(
+        getattr(item, "custom_id", None) == custom_id and item.type.value == component_type
+        for item in view.walk_children()
+    )
+
+
+async def set_community_paused(app: App, community: Community, paused: bool) -> None:
+    """Pause or resume matching. No admin service exists yet, so this small helper lives here."""
+    async with app.db.uow() as tx:
+        current = await tx.communities.get(community.id)
+        settings = (current or community).settings
+        await tx.communities.save_settings(community.id, replace(settings, paused=paused))
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
+    """Every PeerLoop button and select, after a restart too: the state is the custom_id."""
+
+    def __init__(self, action_id: str) -> None:
+        super().__init__(discord.ui.Button(label="PeerLoop", custom_id=action_id))
+        self.action_id = action_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ActionButton:
+        return cls(match.group(0))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, PeerLoopClient):
+            await client.face.run_action(interaction, self.action_id)
+
+
+# -- the command tree -------------------------------------------------------------------
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=label[:100], value=value) for label, value in pairs][:25]
+
+
+TYPE_CHOICES = _choices([(t.label, t.value) for t in InterviewType])
+ROLE_CHOICES = _choices([(r.label, r.value) for r in RolePreference])
+LEVEL_CHOICES = _choices([(lv.label, lv.value) for lv in Level])
+HELP_CHOICES = _choices([(topic, topic) for topic in HELP_TOPICS])
+
+
+async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=z, value=z) for z in common_timezones(current, 25)]
+
+
+async def track_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    key = current.strip().lower()
+    return _choices(
+        [(label, value) for value, label in DEFAULT_TRACKS.items() if key in value or key in label.lower()]
+    )
+
+
+async def types_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Completes the last item of a comma-separated list: ``coding, sys`` → ``coding, system-design``."""
+    done, _, last = current.rpartition(",")
+    prefix = ", ".join(p.strip() for p in done.split(",") if p.strip())
+    key = last.strip().lower()
+    out = []
+    for t in InterviewType:
+        if key in t.value or key in t.label.lower():
+            value = f"{prefix}, {t.value}" if prefix else t.value
+            out.append((value, value))
+    return _choices(out)
+
+
+def build_mock_group(face: MockFace) -> app_commands.Group:
+    mock = app_commands.Group(name="mock", description="Practise interviews with a peer", guild_only=True)
+
+    @mock.command(name="help", description="What PeerLoop does and how to use it")
+    @app_commands.describe(topic="A command to explain")
+    @app_commands.choices(topic=HELP_CHOICES)
+    async def help_(interaction: discord.Interaction, topic: str | None = None) -> None:
+        await face.run_command(interaction, "help", {"topic": topic})
+
+    @mock.command(name="profile", description="Set your time zone, track, level and interview types")
+    @app_commands.describe(
+        timezone="Your time zone, e.g. Europe/Berlin",
+        track="Your role track",
+        level="Your level",
+        types="Interview types, comma-separated",
+        languages="Programming languages, comma-separated",
+    )
+    @app_commands.choices(level=LEVEL_CHOICES)
+    @app_commands.autocomplete(timezone=timezone_autocomplete, track=track_autocomplete, types=types_autocomplete)
+    async def profile(
+        interaction: discord.Interaction,
+        timezone: str | None = None,
+        track: str | None = None,
+        level: str | None = None,
+        types: str | None = None,
+        languages: str | None = None,
+    ) -> None:
+        options = {"timezone": timezone, "track": track, "level": level, "types": types, "languages": languages}
+        await face.run_command(interaction, "profile", options)
+
+    @mock.command(name="availability", description="When you can practise each week (empty: show it)")
+    @app_commands.describe(
+        text="e.g. weekdays 18:00-21:00, sat 10-14", blackouts="Dates you're away, e.g. 2026-12-24..2026-12-31"
+    )
+    async def availability(
+        interaction: discord.Interaction, text: str | None = None, blackouts: str | None = None
+    ) -> None:
+        await face.run_command(interaction, "availability", {"text": text, "blackouts": blackouts})
+
+    @mock.command(name="schedule", description="Ask for a practice session")
+    @app_commands.describe(type="Interview type", role="Your role", days="How many days ahead to look (default 7)")
+    @app_commands.choices(type=TYPE_CHOICES, role=ROLE_CHOICES)
+    async def schedule(
+        interaction: discord.Interaction,
+        type: str,
+        role: str | None = None,
+        days: app_commands.Range[int, 1, 60] | None = None,
+    ) -> None:
+        await face.run_command(interaction, "schedule", {"type": type, "role": role, "days": days})
+
+    @mock.command(name="now", description="Ready within 15 minutes? Get paired at once")
+    @app_commands.describe(type="Interview type", role="Your role")
+    @app_commands.choices(type=TYPE_CHOICES, role=ROLE_CHOICES)
+    async def now(
+        interaction: discord.Interaction,
+        type: str,
+        role: str | None = None,
+    ) -> None:
+        await face.run_command(interaction, "now", {"type": type, "role": role})
+
+    @mock.command(name="cancel", description="Withdraw an open request")
+    @app_commands.describe(request="Which request (empty: list them)")
+    async def cancel(interaction: discord.Interaction, request: str | None = None) -> None:
+        await face.run_command(interaction, "cancel", {"request": request})
+
+    @mock.command(name="upcoming", description="Your open requests and booked sessions")
+    async def upcoming(interaction: discord.Interaction) -> None:
+        await face.run_command(interaction, "upcoming", {})
+
+    for name in face.app.router.command_names:
+        if name not in TYPED_SUBCOMMANDS and re.fullmatch(r"[a-z0-9_-]{1,32}", name):
+            mock.add_command(_generic_command(face, name))
+    return mock
+
+
+def _generic_command(face: MockFace, name: str) -> app_commands.Command[Any, Any, None]:
+    @app_commands.describe(options="Options as key:value, e.g. type:coding")
+    async def generic(interaction: discord.Interaction, options: str | None = None) -> None:
+        await face.run_text_command(interaction, name, options)
+
+    description = HELP_TOPICS.get(name, f"/mock {name}").replace("`", "")
+    command: app_commands.Command[Any, Any, None] = app_commands.Command(
+        name=name, description=description[:100], callback=generic
+    )
+    return command
+
+
+def build_admin_group(face: MockFace) -> app_commands.Group:
+    admin = app_commands.Group(
+        name="mockadmin",
+        description="Run PeerLoop in this server",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    @admin.command(name="pause", description="Stop pairing new sessions (booked ones go ahead)")
+    async def pause(interaction: discord.Interaction) -> None:
+        await face.set_paused(interaction, True)
+
+    @admin.command(name="resume", description="Start pairing again")
+    async def resume(interaction: discord.Interaction) -> None:
+        await face.set_paused(interaction, False)
+
+    return admin
+
+
+def setup(client: PeerLoopClient, app: App) -> MockFace:
+    """Add ``/mock`` and ``/mockadmin``, the persistent action handler and the fallback listener."""
+    face = MockFace(app)
+    client.face = face
+    client.tree.add_command(build_mock_group(face))
+    client.tree.add_command(build_admin_group(face))
+    client.add_dynamic_items(ActionButton)
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        await face.on_interaction(interaction)
+
+    client.event(on_interaction)
+    return face
