@@ -232,3 +232,23 @@ def test_example_packs_load_against_the_bundled_bank(name: str, bank: PromptBank
         assert combined.get(prompt.id) == prompt
         pages = render_guide(prompt, combined.rubric(prompt.rubric))
         assert all(len(page) <= PAGE_LIMIT for page in pages)
+
+
+def test_bundled_bank_loads_from_a_zipped_package(tmp_path: Path) -> None:
+    """importlib.resources only: the bank works from an installed (even zipped) package."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(str(resources.files("bot"))).parent
+    archive = tmp_path / "peerloop.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for file in (root / "bot").rglob("*"):
+            if file.is_file() and "__pycache__" not in file.parts:
+                zf.write(file, file.relative_to(root).as_posix())
+    code = ("import bot.prompts.loader as m; assert '.zip' in m.__file__; "
+            "print(len(m.load_bundled().prompt_ids()))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, env={"PYTHONPATH": str(archive)}, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(load_bundled().prompt_ids())
