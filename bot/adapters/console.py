@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.adapters.console_forms import FormFiller
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.messages import OutboundMessage, Tone, replace_time_tokens
@@ -27,6 +28,7 @@ CONSOLE_HELP = """Console commands:
   /as NAME                 act as member NAME (created on first use)
   /mock SUBCOMMAND ...     the member commands, e.g. /mock profile timezone:Europe/Berlin level:senior
   /press N [room-1|dm]     press button N of the last reply (or of the last message in a room / your DMs)
+  /form ID=VALUE ...       answer the open form; /form submit sends it, /form cancel drops it
   /dms closed NAME         simulate a member whose direct messages are closed (/dms open NAME undoes it)
   /clock                   show the simulated time; /clock +2h, /clock +1d, /clock 2026-12-01 18:00 (UTC)
   /help                    this text;  /quit  leave"""
@@ -162,6 +164,9 @@ class Console:
     def show(self, message: OutboundMessage) -> None:
         self.last = message
         self.say(render_text(message, self.zone(), self.clock.now()))
+        if message.form is not None:
+            self.filler = FormFiller(message.form)
+            self.say(self.filler.render())
 
     async def become(self, name: str) -> None:
         name = name.strip()
@@ -205,6 +210,8 @@ class Console:
             await self.move_clock(rest.strip())
         elif word == "/press":
             await self.press(rest.strip())
+        elif word == "/form":
+            await self.form(rest.strip())
         elif word == "/dms":
             self.set_dms(rest.strip())
         elif word == "/mock":
@@ -253,6 +260,29 @@ class Console:
             self.say(f"✗ Press a button by number, 1 to {len(source.buttons)}.")
             return
         self.show(await self.app.router.act(self.actor, button.action))
+        await self.app.tick()
+
+    async def form(self, arg: str) -> None:
+        if self.filler is None or self.actor is None:
+            self.say("✗ No form is open. Press a button that opens one first.")
+            return
+        if arg == "cancel":
+            self.filler = None
+            self.say("• Form dropped; nothing was sent.")
+            return
+        submit = arg == "submit" or arg.startswith("submit ")
+        problems = self.filler.set(arg[len("submit"):] if submit else arg)
+        for problem in problems:
+            self.say(f"✗ {problem}")
+        if not submit or problems:
+            if not arg:
+                self.say(self.filler.render())
+            return
+        filler = self.filler
+        reply = await self.app.router.act(self.actor, filler.form.action, filler.submission())
+        if reply.tone is not Tone.ERROR:
+            self.filler = None
+        self.show(reply)
         await self.app.tick()
 
     async def move_clock(self, arg: str) -> None:

@@ -1,0 +1,79 @@
+"""Filling a form in the terminal: ``/form id=value …`` sets answers, ``/form submit`` sends them.
+
+An input is named by its id or its number in the listing; a choice takes an option's value
+or its label. The service validates everything on submit, as it does for every face.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput
+
+FORM_HELP = ("Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces), "
+             "then /form submit. /form shows it again, /form cancel drops it.")
+
+
+class FormFiller:
+    def __init__(self, form: FormSpec) -> None:
+        self.form = form
+        self.values: dict[str, str] = {}
+        for item in form.inputs:
+            if isinstance(item, ChoiceInput) and item.default:
+                self.values[item.id] = item.default[0]
+            elif isinstance(item, TextInput) and item.default:
+                self.values[item.id] = item.default
+
+    def render(self) -> str:
+        lines = [f"📝 {self.form.title}"]
+        if self.form.intro:
+            lines.append(f"  {self.form.intro}")
+        number = 0
+        for page in self.form.pages:
+            lines.append(f"  — {page.title}")
+            for item in page.inputs:
+                number += 1
+                current = self.values.get(item.id)
+                mark = "" if item.required else " (optional)"
+                now = f" = {current!r}" if current else ""
+                lines.append(f"    {number}. {item.id}: {item.label}{mark}{now}")
+                if isinstance(item, ChoiceInput):
+                    for option in item.options:
+                        desc = f" — {option.description}" if option.description else ""
+                        lines.append(f"         {option.value}: {option.label}{desc}")
+                elif item.hint:
+                    lines.append(f"         ({item.hint})")
+        lines.append(f"  {FORM_HELP}")
+        return "\n".join(lines)
+
+    def set(self, text: str) -> list[str]:
+        """Apply ``key=value`` pairs; returns problems (the valid pairs are kept)."""
+        try:
+            tokens = shlex.split(text)
+        except ValueError:
+            return ["A quote is not closed."]
+        inputs = self.form.inputs
+        problems: list[str] = []
+        for token in tokens:
+            key, sep, value = token.partition("=")
+            if not sep:
+                problems.append(f"“{token}” is not ID=VALUE.")
+                continue
+            item = next((i for i in inputs if i.id == key), None)
+            if item is None and key.isdigit() and 1 <= int(key) <= len(inputs):
+                item = inputs[int(key) - 1]
+            if item is None:
+                problems.append(f"No input “{key}”; use an id or a number from 1 to {len(inputs)}.")
+                continue
+            if isinstance(item, ChoiceInput):
+                match = next((o.value for o in item.options
+                              if value in (o.value,) or value.lower() == o.label.lower()), None)
+                if match is None:
+                    problems.append(f"{item.id}: choose one of " + ", ".join(o.value for o in item.options) + ".")
+                    continue
+                value = match
+            self.values[item.id] = value
+        return problems
+
+    def submission(self) -> FormValues:
+        return dict(self.values)
