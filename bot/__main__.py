@@ -46,9 +46,27 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id")
 
     bench = sub.add_parser("bench", help="benchmarks that print figures (and --json)")
-    bench.add_argument("which", choices=["matching"])
+    bench.add_argument("which", choices=sorted(BENCHES))
     bench.add_argument("rest", nargs=argparse.REMAINDER)
+
+    discord_cmd = sub.add_parser("discord", help="Discord set-up helpers")
+    discord_sub = discord_cmd.add_subparsers(dest="discord_command", required=True)
+    invite = discord_sub.add_parser("invite-url", help="print the OAuth2 invite link")
+    invite.add_argument("application_id", help="your application's id (Developer Portal, General Information)")
+
+    slack_cmd = sub.add_parser("slack", help="Slack set-up helpers")
+    slack_sub = slack_cmd.add_subparsers(dest="slack_command", required=True)
+    manifest = slack_sub.add_parser("manifest", help="print the app manifest to paste into Slack")
+    manifest.add_argument("--public-url", default=None, help="HTTP mode: your public base URL")
     return p
+
+
+#: ``peerloop bench NAME`` -> the module whose ``main(argv)`` runs that benchmark.
+BENCHES = {
+    "matching": "bot.matching.bench",
+    "scheduler": "bot.scheduling.bench",
+    "digest": "bot.core.services.digest_bench",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,9 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command != "run":
-        # Local commands print their own output; keep library chatter out of transcripts.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Keep library chatter (every migration step, every scheduler sweep) out of the logs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     if args.command == "console":
         return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
@@ -78,10 +96,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli.cmd_list(args.type)
         return cli.cmd_show(args.id)
     if args.command == "bench":
-        if args.which == "matching":
-            from bot.matching.bench import main as bench_matching
+        import importlib
 
-            return bench_matching(args.rest)
+        try:
+            module = importlib.import_module(BENCHES[args.which])
+        except ModuleNotFoundError:
+            print(f"The {args.which} benchmark is not part of this build.", file=sys.stderr)
+            return 2
+        return int(module.main(args.rest))
+    if args.command == "discord":
+        from bot.adapters.discord_app import invite_url
+
+        print(invite_url(args.application_id))
+        return 0
+    if args.command == "slack":
+        from bot.adapters.slack_manifest import print_manifest
+
+        print_manifest(public_url=args.public_url)
+        return 0
     if args.command == "run":
         return asyncio.run(_run(settings))
     return 2
@@ -133,9 +165,39 @@ async def _run(settings: object) -> int:
             file=sys.stderr,
         )
         return 2
+    import signal
+
+    from bot.app import build_app
+    from bot.scheduling.runtime import SchedulerRuntime
+
     log.info("starting PeerLoop: %s", settings.describe())
-    print("The Discord and Slack faces are not part of this build yet.", file=sys.stderr)
-    return 2
+    app = await build_app(settings.database_url)
+    runtime = SchedulerRuntime(app)
+    stops = []
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        if settings.discord_token is not None:
+            from bot.adapters.discord_app import start_discord
+
+            running = await start_discord(app, settings)
+            stops.append(running.close)
+        if settings.slack_bot_token is not None:
+            from bot.listeners.slack import start_slack
+
+            _runner, stop_slack = await start_slack(app, settings)
+            stops.append(stop_slack)
+        await runtime.start()
+        log.info("PeerLoop is running; stop with Ctrl-C")
+        await stopping.wait()
+    finally:
+        await runtime.stop()
+        for stop in reversed(stops):
+            await stop()
+        await app.close()
+    return 0
 
 
 if __name__ == "__main__":
