@@ -1,0 +1,174 @@
+"""Progress maths, pure: scores over time, trends, readiness, rater calibration, self-assessment gap.
+
+Calibration fits the additive model ``score = ability(subject, type, dimension) + offset(rater) + noise``
+by alternating least squares. Offsets are shrunk towards zero (ridge: a rater with few ratings
+keeps an offset near zero) and centred so that the community's average offset is zero.
+See ``docs/feedback.md``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import fmean
+
+from bot.core.feedback_models import Feedback, FeedbackRole
+
+#: Scores are given against the member's target level: 3 means "meets the bar".
+MEETS = 3.0
+CLOSE = 2.5
+SECONDS_PER_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    subject_id: str
+    rater_id: str
+    interview_type: str
+    dimension: str
+    score: float
+    when: datetime
+
+
+def observations(rows: Iterable[Feedback]) -> list[Observation]:
+    """Interviewer scores only (self-scores are not ratings of someone else)."""
+    out = []
+    for fb in rows:
+        if fb.role is not FeedbackRole.INTERVIEWER:
+            continue
+        for dim, score in fb.scores.items():
+            out.append(Observation(fb.subject_id, fb.author_id, fb.interview_type or "unknown", dim,
+                                   float(score), fb.submitted_at))
+    return out
+
+
+def slope_per_day(points: Sequence[tuple[datetime, float]]) -> float:
+    """Least-squares slope of score against time, in points per day (0 with fewer than 2 times)."""
+    if len(points) < 2:
+        return 0.0
+    t0 = points[0][0]
+    xs = [(t - t0).total_seconds() / SECONDS_PER_DAY for t, _ in points]
+    ys = [y for _, y in points]
+    mx, my = fmean(xs), fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return 0.0
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+@dataclass(frozen=True)
+class Calibration:
+    offsets: dict[str, float]
+    counts: dict[str, int]
+
+    def offset(self, rater_id: str) -> float:
+        return self.offsets.get(rater_id, 0.0)
+
+    def adjust(self, obs: Observation) -> float:
+        return obs.score - self.offset(obs.rater_id)
+
+
+def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations: int = 100,
+              tolerance: float = 1e-6) -> Calibration:
+    """Estimate each rater's additive offset (alternating least squares with ridge shrinkage)."""
+    counts: dict[str, int] = defaultdict(int)
+    for o in obs:
+        counts[o.rater_id] += 1
+    offsets: dict[str, float] = {r: 0.0 for r in counts}
+    if not obs:
+        return Calibration({}, {})
+    for _ in range(iterations):
+        sums: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for o in obs:
+            acc = sums[(o.subject_id, o.interview_type, o.dimension)]
+            acc[0] += o.score - offsets[o.rater_id]
+            acc[1] += 1
+        ability = {k: s / n for k, (s, n) in sums.items()}
+        residual: dict[str, float] = defaultdict(float)
+        for o in obs:
+            residual[o.rater_id] += o.score - ability[(o.subject_id, o.interview_type, o.dimension)]
+        new = {r: residual[r] / (counts[r] + shrinkage) for r in counts}
+        total = sum(counts.values())
+        centre = sum(new[r] * counts[r] for r in counts) / total
+        new = {r: v - centre for r, v in new.items()}
+        change = max(abs(new[r] - offsets[r]) for r in counts)
+        offsets = new
+        if change < tolerance:
+            break
+    return Calibration(offsets, dict(counts))
+
+
+@dataclass(frozen=True)
+class DimensionProgress:
+    interview_type: str
+    dimension: str
+    #: (when, calibrated score) in time order.
+    points: tuple[tuple[datetime, float], ...]
+    mean: float
+    recent: float
+    trend_per_30_days: float
+
+
+@dataclass(frozen=True)
+class TypeReadiness:
+    interview_type: str
+    score: float
+    status: str  # "ready", "close", "building"
+    weakest: str | None
+
+
+@dataclass(frozen=True)
+class MemberProgress:
+    member_id: str
+    dimensions: tuple[DimensionProgress, ...]
+    strongest: DimensionProgress | None
+    weakest: DimensionProgress | None
+    readiness: tuple[TypeReadiness, ...]
+    #: (when, mean self-score minus mean interviewer score) per session part.
+    self_gap: tuple[tuple[datetime, float], ...]
+    self_gap_trend_per_30_days: float
+    sessions_scored: int
+
+
+def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calibration,
+                    *, recent: int = 3) -> MemberProgress:
+    """``rows``: feedback the member received (revealed) and wrote as candidate (self-scores)."""
+    received = [fb for fb in rows if fb.subject_id == member_id and fb.role is FeedbackRole.INTERVIEWER]
+    series: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
+    for o in observations(received):
+        series[(o.interview_type, o.dimension)].append((o.when, calibration.adjust(o)))
+    dims: list[DimensionProgress] = []
+    for (kind, dim), pts in sorted(series.items()):
+        pts.sort(key=lambda p: p[0])
+        values = [v for _, v in pts]
+        dims.append(DimensionProgress(kind, dim, tuple(pts), fmean(values), fmean(values[-recent:]),
+                                      30 * slope_per_day(pts)))
+    strongest = max(dims, key=lambda d: (d.recent, d.dimension), default=None)
+    weakest = min(dims, key=lambda d: (d.recent, d.dimension), default=None)
+    readiness = []
+    for kind in sorted({d.interview_type for d in dims}):
+        of_kind = [d for d in dims if d.interview_type == kind]
+        score = fmean(d.recent for d in of_kind)
+        low = min(of_kind, key=lambda d: d.recent)
+        status = "ready" if score >= MEETS and low.recent >= CLOSE else "close" if score >= CLOSE else "building"
+        readiness.append(TypeReadiness(kind, score, status, low.dimension if low.recent < MEETS else None))
+    gaps = self_assessment_gap(member_id, rows)
+    return MemberProgress(member_id, tuple(dims), strongest, weakest, tuple(readiness), tuple(gaps),
+                          30 * slope_per_day(gaps), len({(fb.session_id, fb.part) for fb in received}))
+
+
+def self_assessment_gap(member_id: str, rows: Sequence[Feedback]) -> list[tuple[datetime, float]]:
+    """Per session part where both exist: mean self-score minus mean interviewer score (raw)."""
+    theirs = {(fb.session_id, fb.part): fb for fb in rows
+              if fb.role is FeedbackRole.INTERVIEWER and fb.subject_id == member_id}
+    out = []
+    for fb in rows:
+        if fb.role is FeedbackRole.CANDIDATE and fb.author_id == member_id and (fb.session_id, fb.part) in theirs:
+            other = theirs[(fb.session_id, fb.part)]
+            shared = sorted(set(fb.scores) & set(other.scores))
+            if shared:
+                gap = fmean(fb.scores[d] for d in shared) - fmean(other.scores[d] for d in shared)
+                out.append((fb.submitted_at, gap))
+    return sorted(out, key=lambda p: p[0])
