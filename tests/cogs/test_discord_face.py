@@ -37,6 +37,7 @@ from bot.core.messages import (
     ts,
 )
 from bot.core.models import Platform
+from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
 from bot.settings import Settings, sqlite_url_for
 from tests.conftest import T0
 from tests.fakes import discord_fixtures
@@ -354,3 +355,43 @@ async def test_render_limits_and_time_tokens() -> None:
     steps = form_steps(FormSpec("pl:f", "F", (FormPage("P", tuple(TextInput(f"i{i}", "L") for i in range(11))),)))
     assert [len(s.texts) for s in steps] == [5, 5, 1]
     assert isinstance(FormFlow, type) and discord.ui.Modal
+
+
+class _NoSleep:
+    """Stands in for the asyncio module inside discord.http: skips its retry back-off."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float, result: Any = None) -> Any:
+        await asyncio.sleep(0)
+        return result
+
+
+async def test_chat_port_maps_discord_errors(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    chat = DiscordChat(client)
+    actor = await app.actors.resolve(
+        Platform.DISCORD, str(fake.guild.id), "PeerLoop Dev", str(fake.user("carol").id), "Carol"
+    )
+    ref = await chat.send_direct(actor.member, OutboundMessage(text="Hello"))
+    assert [m["content"] for m in fake.dms_to("carol")] == ["Hello"]
+    assert ref.endswith(fake.dms_to("carol")[0]["id"])
+
+    fake.close_dms("carol")
+    with pytest.raises(DirectMessagesClosed):
+        await chat.send_direct(actor.member, OutboundMessage(text="Closed"))
+
+    monkeypatch.setattr(discord.http, "asyncio", _NoSleep())
+    fake.fail_next("POST", "/channels/{id}/messages", 503, times=10)
+    with pytest.raises(TemporaryDeliveryError):
+        await chat.post(actor.community, str(fake.guild.text_channel_id), OutboundMessage(text="Later"))
+    fake.faults.clear()
+
+    space = await chat.open_pair_space(actor.community, [actor.member], "Coding: Carol")
+    assert fake.channels[int(space)]["parent_id"] == str(fake.guild.text_channel_id)
+    await chat.post(actor.community, space, OutboundMessage(title="Hi", text="In the thread"))
+    assert "In the thread" in text_of(fake.messages_in(int(space))[0])
