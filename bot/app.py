@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.adapters.charts import render_progress_png
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.models import Platform
@@ -20,6 +21,7 @@ from bot.core.services.delivery import DeliveryService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
+from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
 from bot.core.services.sessions import SessionService, StepRunner
 from bot.storage.db import Database
@@ -99,6 +101,9 @@ async def build_app(
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
+    progress = ProgressService(db.uow, clock, render_progress_png)
+    router.register("progress", lambda actor, _options: progress.progress(actor))
+    router.register("history", lambda actor, _options: progress.history(actor))
     app = App(
         db=db,
         clock=clock,

@@ -155,3 +155,24 @@ async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, cl
     async with app.db.uow() as tx:
         rows = await tx.feedback.for_session(session.id)
     assert [r.role for r in rows] == [FeedbackRole.INTERVIEWER] and rows[0].revealed_at is not None
+
+
+async def test_progress_and_history_use_revealed_feedback_only(app: App) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START, swap=False)
+    empty = await app.router.run(bob, "progress", {})
+    assert "No scores yet" in empty.text
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    await app.router.act(alice, form.action, fill(form))
+    hidden = await app.router.run(bob, "progress", {})
+    assert "No scores yet" in hidden.text  # not revealed yet: nothing leaks into progress
+    bob_form = (await app.router.act(bob, f"pl:feedback.open:{session.id}")).form
+    assert bob_form is not None
+    await app.router.act(bob, bob_form.action, fill(bob_form))
+    shown = await app.router.run(bob, "progress", {})
+    assert shown.title == "Your progress" and "1 scored part(s)" in shown.text
+    assert shown.attachments and shown.attachments[0].data.startswith(b"\x89PNG")
+    assert shown.attachments[0].mime == "image/png"
+    history = await app.router.run(bob, "history", {})
+    assert "1 session part(s)" in history.text and "Alice" in history.fields[0].name

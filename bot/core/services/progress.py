@@ -1,0 +1,82 @@
+"""``/mock progress`` and ``/mock history``: what a member's revealed feedback says over time.
+
+Only feedback already revealed to the member counts (never what is still hidden), plus the
+member's own self-scores. Rater offsets are estimated from the community's revealed scores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.core.bank import VERDICT_LABELS
+from bot.core.clock import Clock
+from bot.core.feedback_models import FeedbackRole
+from bot.core.messages import Attachment, Field, OutboundMessage, ts
+from bot.core.ports import UnitOfWorkFactory
+from bot.core.progress import MemberProgress, calibrate, member_progress, observations
+from bot.core.services.actor import Actor
+
+ChartRenderer = Callable[[MemberProgress], bytes]
+
+
+class ProgressService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chart: ChartRenderer | None = None) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._chart = chart
+
+    async def report(self, actor: Actor) -> MemberProgress:
+        me = actor.member.id
+        async with self._uow() as tx:
+            community = await tx.feedback.for_community(actor.community.id)
+        revealed = [f for f in community if f.revealed_at is not None]
+        cal = calibrate(observations(revealed))
+        mine = [f for f in community
+                if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
+                or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
+        return member_progress(me, mine, cal)
+
+    async def progress(self, actor: Actor) -> OutboundMessage:
+        report = await self.report(actor)
+        if not report.dimensions:
+            return OutboundMessage(text="No scores yet: your progress appears once feedback on a session "
+                                   "has been shared with you.")
+        fields = []
+        for r in report.readiness:
+            extra = f"; work on {r.weakest}" if r.weakest else ""
+            fields.append(Field(f"{r.interview_type}: {r.status}", f"recent average {r.score:.1f}/4{extra}."))
+        lines = [f"- {d.interview_type} · {d.dimension}: {d.recent:.1f} recent, {d.mean:.1f} overall, "
+                 f"trend {d.trend_per_30_days:+.2f}/month" for d in report.dimensions]
+        fields.append(Field("Dimensions", "\n".join(lines)[:1000]))
+        if report.self_gap:
+            gap = report.self_gap[-1][1]
+            word = "higher" if gap > 0 else "lower" if gap < 0 else "the same as"
+            fields.append(Field("Self-assessment", f"Your last self-scores were {abs(gap):.1f} {word} "
+                                f"your interviewer's (trend {report.self_gap_trend_per_30_days:+.2f}/month)."
+                                if word != "the same as" else "Your last self-scores matched your interviewer's."))
+        text = (f"{report.sessions_scored} scored part(s). Strongest: {report.strongest.dimension if report.strongest else '—'}; "
+                f"weakest: {report.weakest.dimension if report.weakest else '—'}. Scores are adjusted for "
+                "how strict each interviewer tends to be.")
+        attachments: tuple[Attachment, ...] = ()
+        if self._chart is not None:
+            png = await asyncio.to_thread(self._chart, report)
+            attachments = (Attachment("peerloop-progress.png", png, "image/png", "Scores over time"),)
+        return OutboundMessage(title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments)
+
+    async def history(self, actor: Actor) -> OutboundMessage:
+        me = actor.member.id
+        async with self._uow() as tx:
+            rows = [f for f in await tx.feedback.for_member(me)
+                    if f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None]
+            authors = await tx.members.get_many(sorted({f.author_id for f in rows}))
+        if not rows:
+            return OutboundMessage(text="No shared feedback yet. It appears here after each session's reveal.")
+        fields = []
+        for fb in sorted(rows, key=lambda f: f.submitted_at, reverse=True)[:10]:
+            avg = sum(fb.scores.values()) / max(1, len(fb.scores))
+            who = authors[fb.author_id].display_name if fb.author_id in authors else "a member"
+            fields.append(Field(f"{fb.interview_type} with {who}, {ts(fb.submitted_at, 'D')}",
+                                f"Average {avg:.1f}/4; verdict {VERDICT_LABELS.get(fb.verdict or '', '—')}."))
+        return OutboundMessage(title="Your history", text=f"{len(rows)} session part(s) with feedback.",
+                               fields=tuple(fields))
