@@ -19,9 +19,10 @@ class RecordingChat:
     platform: Platform = Platform.CONSOLE
     messages: list[tuple[str, str, OutboundMessage]] = field(default_factory=list)
     spaces: dict[tuple[str, ...], str] = field(default_factory=dict)
+    prefix: str = "msg"
 
     def _ref(self) -> str:
-        return f"msg-{len(self.messages)}"
+        return f"{self.prefix}-{len(self.messages)}"
 
     async def send_direct(self, member: Member, message: OutboundMessage) -> str:
         self.messages.append(("dm", member.id, message))
@@ -29,14 +30,14 @@ class RecordingChat:
 
     async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
         key = tuple(sorted(m.id for m in members))
-        return self.spaces.setdefault(key, f"space-{len(self.spaces) + 1}")
+        return self.spaces.setdefault(key, f"{self.prefix}-space-{len(self.spaces) + 1}")
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
         self.messages.append(("space", space_ref, message))
         return self._ref()
 
     def refs(self) -> list[str]:
-        return [f"msg-{i}" for i in range(1, len(self.messages) + 1)]
+        return [f"{self.prefix}-{i}" for i in range(1, len(self.messages) + 1)]
 
     def actions_for(self, verb: str) -> list[str]:
         return [b.action for _, _, m in self.messages for b in m.buttons if b.action.startswith(f"pl:{verb}:")]
@@ -54,3 +55,13 @@ async def book_pairs(app: App, members: int = 12) -> tuple[dict[str, Actor], lis
     outcome = await app.matching.run_round(community_id)
     assert len(outcome.sessions) == members // 2
     return actors, list(outcome.sessions)
+
+
+async def ready_requests(app: App, members: int) -> dict[str, Actor]:
+    """``members`` ready members with an open coding request each (no round run yet)."""
+    actors: dict[str, Actor] = {}
+    for i in range(members):
+        actor = await ready_member(app, f"member{i:02d}")
+        await app.router.run(actor, "schedule", {"type": "coding", "role": "swap"})
+        actors[actor.member.id] = actor
+    return actors

@@ -1,0 +1,84 @@
+"""Two workers on one PostgreSQL database: claims with SKIP LOCKED and the round lock keep
+every step to one run, every message to one send, and every member to one pair per round."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.app import App, build_app
+from bot.core.clock import FakeClock
+from bot.core.models import ActionKind, ActionStatus, OutboxStatus, Platform, SessionState
+from tests.conftest import PG_ENV, _reset_postgres, postgres_url
+from tests.scheduling.helpers import RecordingChat, book_pairs, ready_requests
+
+pytestmark = pytest.mark.skipif(
+    postgres_url() is None,
+    reason=f"PostgreSQL worker tests skipped: {PG_ENV} is not set (e.g. "
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/test)",
+)
+
+
+@pytest.fixture
+async def two_apps(clock: FakeClock) -> AsyncIterator[tuple[App, App, RecordingChat, RecordingChat]]:
+    url = postgres_url()
+    assert url is not None
+    await _reset_postgres(url)
+    chat1, chat2 = RecordingChat(prefix="w1"), RecordingChat(prefix="w2")
+    app1 = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat1})
+    app2 = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat2}, upgrade=False)
+    try:
+        yield app1, app2, chat1, chat2
+    finally:
+        await app1.close()
+        await app2.close()
+
+
+async def _work(app: App) -> None:
+    for _ in range(100):
+        ran = await app.steps.run_due()
+        sent = await app.delivery.deliver_due()
+        if not ran and not sent:
+            return
+
+
+async def test_two_workers_run_each_step_once_and_send_each_message_once(
+    two_apps: tuple[App, App, RecordingChat, RecordingChat], clock: FakeClock
+) -> None:
+    app1, app2, chat1, chat2 = two_apps
+    _, sessions = await book_pairs(app1, members=40)
+    clock.set(max(s.start for s in sessions) + timedelta(minutes=90))
+    await asyncio.gather(_work(app1), _work(app2))
+    await asyncio.gather(_work(app1), _work(app2))  # and nothing is left for a second pass
+    async with app1.db.uow() as tx:
+        for s in sessions:
+            stored = await tx.sessions.get(s.id)
+            assert stored is not None and stored.state is SessionState.COMPLETED
+            steps = {a.kind: a for a in await tx.actions.for_session(s.id)}
+            for kind in (ActionKind.START, ActionKind.SWAP, ActionKind.END):
+                assert steps[kind].status is ActionStatus.DONE, (kind, steps[kind].last_error)
+            assert all(a.attempts == 0 for a in steps.values())
+        items = await tx.outbox.all()
+    assert items and all(i.status is OutboxStatus.SENT for i in items)
+    refs = sorted(i.sent_ref or "" for i in items)
+    assert refs == sorted(chat1.refs() + chat2.refs())  # one send per row, none extra
+    assert chat1.messages and chat2.messages  # both workers really worked
+
+
+async def test_two_rounds_at_once_never_pair_a_member_twice(
+    two_apps: tuple[App, App, RecordingChat, RecordingChat],
+) -> None:
+    app1, app2, _, _ = two_apps
+    actors = await ready_requests(app1, 30)
+    community_id = next(iter(actors.values())).community.id
+    first, second = await asyncio.gather(app1.matching.run_round(community_id),
+                                         app2.matching.run_round(community_id))
+    paired = [m for outcome in (first, second) for s in outcome.sessions for m in s.member_ids]
+    assert len(paired) == len(set(paired)) == 30
+    async with app1.db.uow() as tx:
+        stored = await tx.sessions.for_community(community_id)
+    assert len(stored) == len(first.sessions) + len(second.sessions) == 15
+    assert min(len(first.sessions), len(second.sessions)) == 0  # the second round found nobody left
