@@ -269,7 +269,7 @@ class MatchingService(RoundRunner):
                 seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
                 prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
                 exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
-                interview_type=kind)
+                interview_type=kind, rubric=self._prompts.rubric_for_type(kind))
             prompt_ids.append(choice.prompt.id)
             reasons.append(choice.reason)
         session = Session(
