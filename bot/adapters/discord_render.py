@@ -304,7 +304,7 @@ class FormFlow:
             current = self.values.get(choice.id, ())
             chosen = {current} if isinstance(current, str) else set(current)
             select: discord.ui.Select[Any] = discord.ui.Select(
-                custom_id=f"plform:{self.token}:{self.index}:{choice.id}"[:100],
+                custom_id=f"plform:{self.token}:{self.index}:c{row}",
                 placeholder=_clip(choice.hint or choice.label, SELECT_PLACEHOLDER),
                 min_values=1 if choice.required else 0,
                 max_values=len(choice.options) if choice.multi else 1,
@@ -362,19 +362,21 @@ class FormFlow:
         class PageModal(discord.ui.Modal):
             async def on_submit(self, interaction: discord.Interaction) -> None:
                 for item in self.children:
-                    if isinstance(item, discord.ui.TextInput):
-                        flow.values[str(item.custom_id).rsplit(":", 1)[-1]] = item.value
+                    if isinstance(item, discord.ui.TextInput) and item.custom_id in ids:
+                        flow.values[ids[item.custom_id]] = item.value
                 if flow.index == index:
                     flow.index += 1
                 await flow.show_step(interaction)
 
         modal = PageModal(title=step.title, timeout=self.timeout, custom_id=f"plform:{self.token}:{index}:modal")
-        for text in step.texts:
+        ids: dict[str, str] = {}
+        for n, text in enumerate(step.texts):
+            ids[f"plform:{self.token}:{index}:{n}"] = text.id
             current = self.values.get(text.id)
             modal.add_item(
                 discord.ui.TextInput(
                     label=_clip(text.label, TEXT_INPUT_LABEL),
-                    custom_id=f"plform:{self.token}:{text.id}"[:100],
+                    custom_id=f"plform:{self.token}:{index}:{n}",
                     style=discord.TextStyle.paragraph if text.multiline else discord.TextStyle.short,
                     required=text.required,
                     min_length=min(text.min_length, TEXT_INPUT_MAX) or None,
