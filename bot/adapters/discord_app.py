@@ -7,7 +7,6 @@ the returned :class:`RunningDiscord` on shutdown.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import discord
@@ -77,8 +76,12 @@ class RunningDiscord:
 
     async def close(self) -> None:
         await self.client.close()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await asyncio.wait_for(asyncio.shield(self.task), 10)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # a failed login or connection: already over, say why once
+            log.exception("the Discord client had stopped with an error")
 
 
 async def start_discord(app: App, settings: Settings, **options: object) -> RunningDiscord:
