@@ -57,6 +57,10 @@ class SchedulerRuntime:
             # SQLite has one writer: running steps one at a time avoids lock waits.
             concurrency = 1 if app.db.url.startswith("sqlite") else 4
         self._running: set[asyncio.Task[object]] = set()
+        self._inflight: set[str] = set()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._deliver_again = False
+        self._closed = False
         self._gate = asyncio.Semaphore(concurrency)
         self._sweeping = asyncio.Lock()
         self.started = False
@@ -100,16 +104,27 @@ class SchedulerRuntime:
 
     async def stop(self) -> None:
         """Stop firing timers and wait for running steps; pending rows stay in the database."""
+        self._closed = True
+        if self.started:
+            # No new firings; let the running ones finish their transaction, then shut down
+            # (APScheduler's own shutdown would cancel jobs still running).
+            self.scheduler.pause()
+        for _ in range(10):
+            running = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
+            running += [f for f in self._executor_futures() if not f.done()]
+            if not running:
+                break
+            await asyncio.wait(running, timeout=30)
         if self.started:
             # AsyncIOScheduler.shutdown is queued onto the loop: yield once so it has run.
             self.scheduler.shutdown(wait=False)
             await asyncio.sleep(0)
             self.started = False
-        # Let steps and sweeps already running finish their transaction.
-        running = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
-        if running:
-            await asyncio.wait(running, timeout=30)
         self.timers.clear()
+
+    def _executor_futures(self) -> list[asyncio.Future[object]]:
+        executors = getattr(self.scheduler, "_executors", {})
+        return [f for ex in executors.values() for f in getattr(ex, "_pending_futures", ())]
 
     def _track(self) -> None:
         task = asyncio.current_task()
@@ -124,7 +139,8 @@ class SchedulerRuntime:
         async with self.app.db.uow() as tx:
             pending = await tx.actions.pending()
         added = 0
-        for action_id, due in pending:
+        # In due order: the memory job store keeps jobs sorted, so this appends rather than inserts.
+        for action_id, due in sorted(pending, key=lambda p: p[1]):
             if self.timers.get(action_id) != due:
                 self._set_timer(action_id, due)
                 added += 1
@@ -134,7 +150,7 @@ class SchedulerRuntime:
         self.timers[action_id] = due
         self.scheduler.add_job(
             self.fire, trigger=DateTrigger(run_date=due, timezone=UTC), args=(action_id,), id=action_id,
-            replace_existing=True,
+            replace_existing=True, max_instances=4,  # a re-armed timer may fire while the last run ends
         )
 
     def timers_due(self, now: datetime) -> list[str]:
@@ -144,26 +160,57 @@ class SchedulerRuntime:
     async def fire(self, action_id: str) -> None:
         """A timer went off: run the step, deliver what it queued, re-arm it if it is still pending
         (a retry with backoff, or a timer that woke a little before the clock reached its time)."""
+        if self._closed:
+            return
         self._track()
         self.timers.pop(action_id, None)
-        async with self._gate:
-            try:
-                await self.app.steps.run_one(action_id)
-                await self.app.delivery.deliver_due()
-            except Exception:
-                log.exception("running step %s failed; the sweep will retry it", action_id)
-                return
-            async with self.app.db.uow() as tx:
-                current = await tx.actions.get(action_id)
-        if current is not None and current.status is ActionStatus.PENDING and action_id not in self.timers:
+        self._inflight.add(action_id)
+        current = None
+        try:
+            async with self._gate:
+                if self._closed:
+                    return
+                try:
+                    finished = await self.app.steps.run_one(action_id)
+                    if not finished:
+                        async with self.app.db.uow() as tx:
+                            current = await tx.actions.get(action_id)
+                except Exception:
+                    log.exception("running step %s failed; the sweep will retry it", action_id)
+                    return
+        finally:
+            self._inflight.discard(action_id)
+        if finished:
+            await self._deliver()
+        elif current is not None and current.status is ActionStatus.PENDING and action_id not in self.timers:
             now = self.app.clock.now()
             self._set_timer(action_id, max(current.due_at, now + timedelta(milliseconds=50)))
+
+    async def _deliver(self) -> None:
+        """Deliver due outbox items: inline when driven by hand, else one background pass at a
+        time (a burst of steps shares passes instead of each scanning the outbox)."""
+        if not self.started:
+            await self.app.delivery.deliver_due()
+            return
+        self._deliver_again = True
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = asyncio.get_running_loop().create_task(self._deliver_loop())
+
+    async def _deliver_loop(self) -> None:
+        self._track()
+        while self._deliver_again and not self._closed:
+            self._deliver_again = False
+            async with self._gate:
+                try:
+                    await self.app.delivery.deliver_due()
+                except Exception:
+                    log.exception("outbox delivery failed; the sweep will try again")
 
     async def sweep(self) -> tuple[int, int, int]:
         """Run due steps that have no timer, deliver due outbox items, set timers for new rows.
 
         Returns (steps run, messages sent, timers set)."""
-        if self._sweeping.locked():
+        if self._sweeping.locked() or self._closed:
             return 0, 0, 0
         self._track()
         async with self._sweeping:
@@ -175,6 +222,8 @@ class SchedulerRuntime:
                 late = now - timedelta(seconds=2 * self.sweep_seconds)
                 for action_id in due:
                     armed = self.timers.get(action_id)
+                    if action_id in self._inflight or self._closed:
+                        continue
                     if self.started and armed is not None and armed > late:
                         continue  # its timer fires (or has just fired) on its own
                     async with self._gate:

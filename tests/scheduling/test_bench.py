@@ -1,0 +1,21 @@
+"""``peerloop bench scheduler --smoke --json`` runs and reports the documented structure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.scheduling import bench
+
+
+def test_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["scheduler", "--smoke", "--json", "--actions", "500", "--load", "50"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["pending_actions"] == 500
+    rebuild = report["rebuild"]
+    assert rebuild["timers"] >= 500
+    assert {"seconds", "peak_traced_mb", "target_seconds", "target_mb", "within_targets"} <= set(rebuild)
+    load = report["load"]
+    assert load["actions"] == load["ran"] == 50
+    assert 0 <= load["p50_ms"] <= load["p95_ms"] <= load["max_ms"]
