@@ -69,6 +69,24 @@ SCRIPT = """
 /as alice
 /press 1 room-1
 /clock 2026-12-01 18:15
+# Feedback: each interviewer rates their candidate on the prompt's rubric.
+/as bob
+/mock feedback
+/press 1
+/press 2
+/form 1=3 2=3 3=2 4=3 5=2 6=4 verdict=lean-yes help_needed=correctness strengths="Clear plan; talked through the graph model before coding." improvements="Trace the cycle case by hand before calling it done."
+/form submit
+/as alice
+/mock feedback
+/press 1
+/form 1=2 2=3 3=3 4=2 5=2 6=3 verdict=lean-yes help_needed=code-quality strengths="Found the level-order idea quickly and tested the empty tree." improvements="Name things clearly and split the traversal into a helper."
+/form submit
+# Nobody sees the other's feedback yet. When the 72-hour window closes, what was
+# submitted is revealed; then progress shows scores per rubric dimension.
+/clock +3d
+/as bob
+/mock history
+/mock progress
 """
 
 
@@ -84,9 +102,11 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     from bot.app import build_app
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
+    from bot.core.services.actor import use_repeatable_ids
     from bot.settings import sqlite_url_for
 
     _fresh_files(database, out_dir)
+    use_repeatable_ids(2026)
     clock = FakeClock(DEMO_START)
     out = stream or sys.stdout
     chat = ConsoleChat(out, clock)  # type: ignore[arg-type]
@@ -94,10 +114,12 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
     try:
         console = Console(app, clock, out=out, echo=True, chat=chat)  # type: ignore[arg-type]
+        console.attachments_dir = out_dir
         for line in SCRIPT.strip().splitlines():
             if not await console.handle(line):
                 break
     finally:
         await app.close()
+        use_repeatable_ids(None)
     print("\nEnd of the demo. Try it yourself: `peerloop console` (type /help).", file=out)
     return 0

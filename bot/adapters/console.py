@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -76,7 +77,7 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
         lines.append(f"  {line}" if message.title else f"{mark} {line}")
     for item in message.fields:
         value = times(item.value).replace("\n", "\n      ")
-        lines.append(f"    {item.name}: {value}")
+        lines.append(f"    {times(item.name)}: {value}")
     for i, button in enumerate(message.buttons, 1):
         lines.append(f"    [{i}] {button.label}")
     for select in message.selects:
@@ -152,6 +153,8 @@ class Console:
         self.last: OutboundMessage | None = None
         self.chat = chat
         self._after_comment = False
+        #: Where attachments of replies (charts, exports) are written; None: not written.
+        self.attachments_dir: Path | None = None
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -164,6 +167,11 @@ class Console:
     def show(self, message: OutboundMessage) -> None:
         self.last = message
         self.say(render_text(message, self.zone(), self.clock.now()))
+        if self.attachments_dir is not None:
+            for attachment in message.attachments:
+                path = self.attachments_dir / attachment.filename
+                path.write_bytes(attachment.data)
+                self.say(f"    (saved {attachment.filename} to {path})")
         if message.form is not None:
             self.filler = FormFiller(message.form)
             self.say(self.filler.render())

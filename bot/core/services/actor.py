@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
 
@@ -31,8 +32,21 @@ class Actor:
             )
 
 
+_ids: random.Random | None = None
+
+
 def new_id() -> str:
+    """A new random id (32 hex digits)."""
+    if _ids is not None:
+        return uuid.UUID(int=_ids.getrandbits(128), version=4).hex
     return uuid.uuid4().hex
+
+
+def use_repeatable_ids(seed: int | None) -> None:
+    """Make ids repeatable (the scripted demo, so its transcript is the same every run);
+    ``None`` goes back to random ids."""
+    global _ids
+    _ids = None if seed is None else random.Random(seed)
 
 
 class ActorResolver:

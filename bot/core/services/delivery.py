@@ -99,8 +99,14 @@ class DeliveryService:
             return OutboundMessage(
                 title=message.title, text=f"For {member.display_name}: {message.text}", fields=message.fields,
                 buttons=message.buttons, attachments=message.attachments, tone=message.tone, ephemeral=False)
-        # Private material never goes to the shared space: only a button that answers privately.
+        # Private material never goes to the shared space: only a pointer to where the member
+        # can read it privately.
         session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
+        if not item.key.endswith(":guide"):
+            return OutboundMessage(
+                text=f"{member.display_name}, I couldn't message you directly. Something private is "
+                "waiting for you: open your direct messages to PeerLoop, then use `/mock history`.",
+                ephemeral=False)
         part = "2" if ":swap-" in item.key else "1"
         return OutboundMessage(
             text=f"{member.display_name}, I couldn't message you directly, so your interviewer guide is behind "
