@@ -97,6 +97,26 @@ def _fresh_files(database: Path, out_dir: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
+def _show_bank(out: object) -> None:
+    """One prompt of each interview type: the interviewer guide's first page and the rubric."""
+    from bot.app import bundled_prompts
+    from bot.core.vocab import InterviewType
+    from bot.prompts import render_guide, render_rubric
+
+    bank = bundled_prompts()
+    print("\n# The question bank: one prompt of each type, as its interviewer sees it.", file=out)  # type: ignore[arg-type]
+    for kind in InterviewType:
+        prompts = bank.prompts(kind)
+        if not prompts:
+            continue
+        prompt = prompts[0]
+        rubric = bank.rubric(prompt.rubric)
+        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)  # type: ignore[arg-type]
+        print(render_guide(prompt, rubric)[0], file=out)  # type: ignore[arg-type]
+        print("--- rubric ---", file=out)  # type: ignore[arg-type]
+        print(render_rubric(rubric)[0], file=out)  # type: ignore[arg-type]
+
+
 async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
@@ -121,5 +141,6 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     finally:
         await app.close()
         use_repeatable_ids(None)
+    _show_bank(out)
     print("\nEnd of the demo. Try it yourself: `peerloop console` (type /help).", file=out)
     return 0

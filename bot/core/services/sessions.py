@@ -384,6 +384,13 @@ class StepRunner:
             return ActionStatus.DONE, (f"started {int((now - action.due_at).total_seconds() // 60)} min late"
                                        if now - action.due_at > REMINDER_GRACE else None)
 
+        if action.kind in (ActionKind.SWAP, ActionKind.NOSHOW_CHECK, ActionKind.END) and (
+            session.state in PRE_START_STATES
+        ):
+            # Another worker may be running this session's start right now: try again shortly
+            # rather than skip a step that must happen.
+            raise RuntimeError("the session's start has not run yet")
+
         if action.kind is ActionKind.SWAP:
             if session.state is not SessionState.IN_PROGRESS:
                 return ActionStatus.SKIPPED, f"session {session.state.value}"
