@@ -341,8 +341,6 @@ def _unmatched(
     )
 
 
-__all__ = ["FullGraph", "full_graph", "match", "prepare", "solve_edges"]
-
 
 @dataclass(frozen=True, slots=True)
 class FullGraph:
@@ -372,3 +370,6 @@ def full_graph(inp: MatchInput) -> FullGraph:
         vs += b.index[e.v].tolist()
         ws += e.weight.tolist()
     return FullGraph(active=tuple(active), u=tuple(us), v=tuple(vs), weight=tuple(ws))
+
+
+__all__ = ["FullGraph", "full_graph", "match", "prepare", "solve_edges"]

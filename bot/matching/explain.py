@@ -7,7 +7,7 @@ knows who is who and renders names in each member's own face.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.matching import graph as g
 from bot.matching.model import (
@@ -43,6 +43,7 @@ def ago(days: float) -> str:
 
 def _when(start: datetime, now: datetime) -> str:
     day = (start - now) // timedelta(days=1)
+    start = start.astimezone(UTC)
     rel = "today" if day <= 0 else ("tomorrow" if day == 1 else f"in {day} days")
     return f"{start:%a %d %b %H:%M} UTC ({rel})"
 
@@ -192,5 +193,6 @@ def unmatched_text(
     )
     text = text[0].upper() + text[1:] + "."
     if next_chance is not None:
-        text += f" Next chance: the next round, {next_chance:%a %d %b %H:%M} UTC."
+        when = next_chance.astimezone(UTC)
+        text += f" Next chance: the next round, {when:%a %d %b %H:%M} UTC."
     return text
