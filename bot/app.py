@@ -17,6 +17,7 @@ from bot.core.commands import CommandRouter
 from bot.core.models import Platform
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
+from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
@@ -44,6 +45,7 @@ class App:
     router: CommandRouter
     chats: dict[Platform, ChatPort] = field(default_factory=dict)
     feedback: FeedbackService | None = None
+    admin: AdminService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -117,6 +119,7 @@ async def build_app(
         delivery=DeliveryService(db.uow, clock, chat_map),
         router=router,
         chats=chat_map,
+        admin=AdminService(db.uow),
     )
     app.feedback = feedback
     return app

@@ -29,7 +29,7 @@ from bot.core.availability import common_timezones
 from bot.core.commands import parse_command_text
 from bot.core.errors import PeerLoopError
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
-from bot.core.models import Community, Platform
+from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.text import HELP_TOPICS
 from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
@@ -87,15 +87,7 @@ class MockFace:
 
     async def _direct_actors(self, interaction: discord.Interaction) -> list[Actor]:
         """A button in a DM carries no server: the member's PeerLoop servers, known ones only."""
-        actors = []
-        async with self.app.db.uow() as tx:
-            for community in await tx.communities.list():
-                if community.platform is not Platform.DISCORD:
-                    continue
-                member = await tx.members.find(community.id, str(interaction.user.id))
-                if member is not None:
-                    actors.append(Actor(community, member))
-        return actors
+        return await self.app.actors.resolve_direct(Platform.DISCORD, str(interaction.user.id))
 
     # -- replies --------------------------------------------------------------------------
 
@@ -217,11 +209,11 @@ class MockFace:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
                 return
             try:
-                actor.require_admin()
+                assert self.app.admin is not None
+                await self.app.admin.set_paused(actor, paused)
             except PeerLoopError as exc:
                 await self.reply(interaction, error_message(exc.message))
                 return
-            await set_community_paused(self.app, actor.community, paused)
             text = (
                 "Matching is paused: no new pairs until `/mockadmin resume`. Booked sessions go ahead."
                 if paused
@@ -265,14 +257,6 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
         getattr(item, "custom_id", None) == custom_id and item.type.value == component_type
         for item in view.walk_children()
     )
-
-
-async def set_community_paused(app: App, community: Community, paused: bool) -> None:
-    """Pause or resume matching. No admin service exists yet, so this small helper lives here."""
-    async with app.db.uow() as tx:
-        current = await tx.communities.get(community.id)
-        settings = (current or community).settings
-        await tx.communities.save_settings(community.id, replace(settings, paused=paused))
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):

@@ -18,7 +18,6 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -171,8 +170,8 @@ class SlackFace:
     # -- admin -------------------------------------------------------------------------------
 
     async def admin(self, client: AsyncWebClient, body: Mapping[str, Any], text: str) -> OutboundMessage:
-        """``/mock admin pause|resume|status``. The core has no admin service yet, so this
-        minimal handling lives here; a router command named ``admin`` takes over when registered."""
+        """``/mock admin pause|resume|status``: the workspace-admin check, then the core's
+        AdminService; a router command named ``admin`` takes over when registered."""
         _, _, user_id, _ = _ids(body)
         if not await self.is_workspace_admin(client, user_id):
             return error_message(
@@ -189,10 +188,8 @@ class SlackFace:
             state = "paused" if actor.community.settings.paused else "running"
             return OutboundMessage(text=f"Matching in this workspace is {state}.")
         paused = verb == "pause"
-        async with self.app.db.uow() as tx:
-            community = await tx.communities.get(actor.community.id)
-            assert community is not None
-            await tx.communities.save_settings(community.id, replace(community.settings, paused=paused))
+        assert self.app.admin is not None
+        await self.app.admin.set_paused(actor, paused)
         if paused:
             return OutboundMessage(text="Matching is paused: no new requests or pairings until `/mock admin resume`.",
                                    tone=Tone.WARNING)

@@ -86,3 +86,16 @@ class ActorResolver:
                 member = member.with_changes(display_name=display_name[:80])
                 await tx.members.save(member)
         return Actor(community, member, platform_admin)
+
+    async def resolve_direct(self, platform: Platform, user_external_id: str) -> list[Actor]:
+        """A direct-message event carries no community: the member in each known community
+        of that platform (action ids are unique, so only the right one accepts an action)."""
+        actors: list[Actor] = []
+        async with self._uow() as tx:
+            for community in await tx.communities.list():
+                if community.platform is not platform:
+                    continue
+                member = await tx.members.find(community.id, user_external_id)
+                if member is not None:
+                    actors.append(Actor(community, member))
+        return actors
