@@ -191,3 +191,4 @@ class NoShowRow(SQLModel, table=True):
 
 metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
+from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
