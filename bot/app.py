@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.adapters.charts import render_progress_png
+from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.models import Platform
@@ -46,6 +47,7 @@ class App:
     chats: dict[Platform, ChatPort] = field(default_factory=dict)
     feedback: FeedbackService | None = None
     admin: AdminService | None = None
+    admin_commands: AdminRouter | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -106,6 +108,7 @@ async def build_app(
     progress = ProgressService(db.uow, clock, render_progress_png)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
+    admin = AdminService(db.uow, clock, matching)
     app = App(
         db=db,
         clock=clock,
@@ -119,7 +122,8 @@ async def build_app(
         delivery=DeliveryService(db.uow, clock, chat_map),
         router=router,
         chats=chat_map,
-        admin=AdminService(db.uow),
+        admin=admin,
+        admin_commands=AdminRouter(admin, router),
     )
     app.feedback = feedback
     return app

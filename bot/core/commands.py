@@ -85,6 +85,7 @@ def _is_option(token: str) -> bool:
 
 Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
 ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
+TextHandler = Callable[[Actor, str], Awaitable[OutboundMessage]]
 
 
 def _int_option(options: Mapping[str, str], key: str) -> int | None:
@@ -121,6 +122,7 @@ class CommandRouter:
         self._actions: dict[str, ActionHandler] = {
             "request.cancel": self._action_cancel_request,
         }
+        self._text_commands: dict[str, TextHandler] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
                      "session.noshow", "guide.open"):
             self._actions[verb] = sessions.on_action
@@ -130,6 +132,11 @@ class CommandRouter:
 
     def register_action(self, verb: str, handler: ActionHandler) -> None:
         self._actions[verb] = handler
+
+    def register_text(self, name: str, handler: TextHandler) -> None:
+        """A command set of its own behind a first word (``admin setup …``): text faces'
+        ``/mock admin …`` lines go to ``handler`` whole; typed faces call that set directly."""
+        self._text_commands[name] = handler
 
     @property
     def command_names(self) -> list[str]:
@@ -144,6 +151,9 @@ class CommandRouter:
         return await guarded(handler(actor, options))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
+        first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
+        if first in self._text_commands:
+            return await self._text_commands[first](actor, text)
         try:
             parsed = parse_command_text(text)
         except PeerLoopError as exc:

@@ -29,6 +29,7 @@ from bot.core.models import (
     ScheduledAction,
     Session,
 )
+from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
 
@@ -98,6 +99,10 @@ class ActionRepo(Protocol):
     ) -> None: ...
     async def for_session(self, session_id: str) -> list[ScheduledAction]: ...
     async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]: ...
+    async def delete_pending(self, community_id: str, kind: ActionKind) -> int:
+        """Delete the community's pending actions of ``kind`` (re-planning rounds frees their
+        keys for the new plan); the count."""
+        ...
 
 
 class OutboxRepo(Protocol):
@@ -138,6 +143,13 @@ class FeedbackRepo(Protocol):
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
 
 
+class StatsRepo(Protocol):
+    async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
+        """Aggregate figures for the community over the last ``periods`` days each (a fixed
+        number of queries, whatever the community's size)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -150,6 +162,7 @@ class UnitOfWork(Protocol):
     rounds: RoundRepo
     no_shows: NoShowRepo
     feedback: FeedbackRepo
+    stats: StatsRepo
 
     async def __aenter__(self) -> Self: ...
 

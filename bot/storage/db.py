@@ -32,6 +32,7 @@ from bot.storage.repos import (
     SqlRoundRepo,
     SqlSessionRepo,
 )
+from bot.storage.stats_repo import SqlStatsRepo
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class SqlUnitOfWork:
         self.rounds = SqlRoundRepo(self.session)
         self.no_shows = SqlNoShowRepo(self.session)
         self.feedback = SqlFeedbackRepo(self.session)
+        self.stats = SqlStatsRepo(self.session)
         return self
 
     async def __aexit__(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -513,6 +513,16 @@ class SqlActionRepo:
     async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]:
         result = await self._s.execute(select(ScheduledActionRow).where(ScheduledActionRow.kind == kind.value))
         return [action_from_row(r) for r in result.scalars()]
+
+    async def delete_pending(self, community_id: str, kind: ActionKind) -> int:
+        result = await self._s.execute(
+            delete(ScheduledActionRow).where(
+                ScheduledActionRow.community_id == community_id,
+                ScheduledActionRow.kind == kind.value,
+                ScheduledActionRow.status == ActionStatus.PENDING.value,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def outbox_from_row(row: OutboxRow) -> OutboxItem:

@@ -34,3 +34,191 @@ async def test_direct_message_resolution_finds_the_member_in_each_known_communit
     found = await app.actors.resolve_direct(Platform.DISCORD, "u42")
     assert sorted(a.community.external_id for a in found) == ["guild-1", "guild-2"]
     assert await app.actors.resolve_direct(Platform.DISCORD, "nobody") == []
+
+
+# -- the admin command set (AdminRouter) ---------------------------------------------------------
+
+from collections.abc import AsyncIterator  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+
+from bot.app import build_app  # noqa: E402
+from bot.core.admin_commands import AdminRouter  # noqa: E402
+from bot.core.clock import FakeClock  # noqa: E402
+from bot.core.models import ActionKind, ActionStatus, CommunitySettings  # noqa: E402
+from bot.core.services.actor import Actor  # noqa: E402
+from bot.settings import sqlite_url_for  # noqa: E402
+from tests.conftest import make_actor  # noqa: E402
+from tests.core.test_sessions import advance, book_pair  # noqa: E402
+from tests.fakes.fake_chat import FakeChat  # noqa: E402
+
+
+@pytest.fixture
+async def chat_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[App]:
+    application = await build_app(
+        sqlite_url_for(tmp_path / "admin.sqlite3"), clock=clock, chats={Platform.CONSOLE: FakeChat()}
+    )
+    yield application
+    await application.close()
+
+
+def admin_router(app: App) -> AdminRouter:
+    assert app.admin_commands is not None
+    return app.admin_commands
+
+
+async def settings_of(app: App, actor: Actor) -> CommunitySettings:
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(actor.community.id)
+    assert community is not None
+    return community.settings
+
+
+async def test_every_admin_command_and_action_refuses_members_without_the_right(app: App) -> None:
+    admins = admin_router(app)
+    member = await ready_member(app, "bob")
+    before = await settings_of(app, member)
+    for name, options in (("setup", {"digest_hour": "7"}), ("setup", {}), ("stats", {}), ("member", {"who": "bob"}),
+                          ("pause", {}), ("resume", {}), ("status", {})):
+        reply = await admins.run(member, name, options)
+        assert reply.tone is Tone.ERROR and "Only community admins" in reply.text, name
+    text_reply = await app.router.run_text(member, "/mock admin setup digest_hour:7")
+    assert text_reply.tone is Tone.ERROR and "Only community admins" in text_reply.text
+    action = await app.router.act(member, f"pl:admin.clear_noshow:{member.member.id}")
+    assert action.tone is Tone.ERROR and "Only community admins" in action.text
+    assert await settings_of(app, member) == before
+
+
+async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: App) -> None:
+    admins = admin_router(app)
+    admin = await make_actor(app, "ada", admin=True)
+    view = await admins.run(admin, "setup", {})
+    assert view.title == "PeerLoop settings"
+    assert any(f.value == "60 min" for f in view.fields)
+
+    before = await settings_of(app, admin)
+    bad = await admins.run(admin, "setup", {
+        "digest_day": "fri", "digest_hour": "25", "session_minutes": "50", "match_every": "2", "reminders": "1h, soon",
+    })
+    assert bad.tone is Tone.ERROR and bad.text.startswith("Nothing was changed.")
+    for accepted in ("0-23", "30, 45, 60, 90", "5-1440", "“soon”"):
+        assert accepted in bad.text
+    assert await settings_of(app, admin) == before
+    unknown = await admins.run(admin, "setup", {"colour": "blue"})
+    assert unknown.tone is Tone.ERROR and "pair_channel" in unknown.text
+
+    ok = await admins.run(admin, "setup", {
+        "pair_channel": "<#C0PAIRS|mock-pairs>", "admin_channel": "1234567890", "digest_day": "friday",
+        "digest_hour": "18", "session_minutes": "45", "reminders": "1d, 30m", "disabled_types": "ml fundamentals, sql",
+        "prefer_seen_prompts": "yes", "admins_see_feedback": "no",
+    })
+    assert ok.tone is Tone.SUCCESS, ok.text
+    after = await settings_of(app, admin)
+    assert (after.pair_channel_id, after.admin_channel_id) == ("C0PAIRS", "1234567890")
+    assert (after.digest_weekday, after.digest_hour, after.session_minutes) == (4, 18, 45)
+    assert after.reminder_minutes == (1440, 30)
+    assert after.disabled_types == ("ml-fundamentals", "sql-data-modelling")
+    assert after.prefer_prompt_interviewer_has_seen and not after.admins_see_feedback
+    assert "admins_see_feedback" not in ok.text  # unchanged settings are not reported as changed
+    cleared = await admins.run(admin, "setup", {"pair_channel": "none", "reminders": "none", "disabled_types": "none"})
+    assert cleared.tone is Tone.SUCCESS
+    final = await settings_of(app, admin)
+    assert (final.pair_channel_id, final.reminder_minutes, final.disabled_types) == (None, (), ())
+
+
+async def test_a_new_cadence_replans_the_pending_matching_round(app: App, clock: FakeClock) -> None:
+    admin = await make_actor(app, "ada", admin=True)
+    await app.matching.ensure_round_scheduled(admin.community)
+    reply = await admin_router(app).run(admin, "setup", {"match_every": "60"})
+    assert reply.tone is Tone.SUCCESS and "re-planned" in reply.text
+    async with app.db.uow() as tx:
+        rounds = await tx.actions.by_kind(ActionKind.MATCH_ROUND)
+    assert [(r.status, r.due_at) for r in rounds] == [(ActionStatus.PENDING, clock.now() + timedelta(hours=1))]
+    # back to 15 minutes: the hour-mark round gives way to the next quarter (no key left behind)
+    clock.advance(timedelta(minutes=5))
+    assert (await admin_router(app).run(admin, "setup", {"match_every": "15"})).tone is Tone.SUCCESS
+    async with app.db.uow() as tx:
+        rounds = await tx.actions.by_kind(ActionKind.MATCH_ROUND)
+    assert [(r.status, r.due_at) for r in rounds] == [(ActionStatus.PENDING, clock.now() + timedelta(minutes=10))]
+    unchanged = await admin_router(app).run(admin, "setup", {"match_every": "15"})
+    assert "already" in unchanged.text
+
+
+async def test_member_report_explains_rounds_and_an_admin_clears_no_show_marks(
+    chat_app: App, clock: FakeClock
+) -> None:
+    app = chat_app
+    session = await book_pair(app)
+    await advance(app, clock, session.start + timedelta(minutes=11))
+    reporter = await make_actor(app, "alice")
+    assert (await app.router.act(reporter, f"pl:session.noshow:{session.id}")).tone is Tone.SUCCESS
+    absent_id = session.partner_of(reporter.member.id)
+    admin = await make_actor(app, "ada", admin=True)
+    admins = admin_router(app)
+
+    report = await app.router.run_text(admin, "admin member bob")
+    assert report.title == "Bob"
+    fields = {f.name: f.value for f in report.fields}
+    assert fields["Reliability"] == "50%"
+    assert "paired for" in fields["Recent rounds (newest first)"]
+    assert [b.label for b in report.buttons] == ["Clear no-show marks"]
+    action = report.buttons[0].action
+    assert action == f"pl:admin.clear_noshow:{absent_id}"
+
+    bob = await make_actor(app, "bob")
+    refused = await app.router.act(bob, action)
+    assert refused.tone is Tone.ERROR
+    async with app.db.uow() as tx:
+        assert len(await tx.no_shows.for_members([absent_id])) == 1
+
+    cleared = await app.router.act(admin, action)
+    assert cleared.tone is Tone.SUCCESS and "Cleared 1" in cleared.text
+    again = await admins.run(admin, "member", {"who": "bob"})
+    assert {f.name: f.value for f in again.fields}["Reliability"] == "100%" and not again.buttons
+    missing = await admins.run(admin, "member", {"who": "<@U404|nobody>"})
+    assert missing.tone is Tone.ERROR and "has not used PeerLoop" in missing.text
+
+
+async def test_member_report_tells_why_a_member_was_left_out(app: App) -> None:
+    carol = await ready_member(app, "carol", types="behavioral")
+    assert (await app.router.run(carol, "schedule", {"type": "behavioral"})).tone is Tone.SUCCESS
+    await app.matching.run_round(carol.community.id)
+    admin = await make_actor(app, "ada", admin=True)
+    report = await admin_router(app).run(admin, "member", {"who": "@Carol"})
+    assert report.text.startswith("Last round: ") and len(report.text) > len("Last round: ")
+    assert "left out 1×" in {f.name: f.value for f in report.fields}["Open requests"]
+
+
+async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock: FakeClock) -> None:
+    app = chat_app
+    admin = await make_actor(app, "ada", admin=True)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async def measured() -> tuple[int, object]:
+        statements.clear()
+        event.listen(app.db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            reply = await admin_router(app).run(admin, "stats", {})
+        finally:
+            event.remove(app.db.engine.sync_engine, "before_cursor_execute", count)
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT")), reply
+
+    empty_queries, _ = await measured()
+    session = await book_pair(app)
+    dave = await ready_member(app, "dave", types="behavioral")
+    await app.router.run(dave, "schedule", {"type": "behavioral"})
+    await advance(app, clock, session.start + timedelta(minutes=session.minutes + 5))
+    busy_queries, reply = await measured()
+    assert busy_queries == empty_queries <= 6
+    fields = {f.name: f.value for f in reply.fields}  # type: ignore[attr-defined]
+    assert fields["Members"] == "3 with a profile of 4"
+    assert fields["Open requests"] == "Behavioral: 1"
+    week = fields["Last 7 days"]
+    assert "Sessions booked: 1" in week and "Held: 1" in week
+    assert "match rate: 100% (2 matched, 0 expired)" in week
+    assert "Feedback from both: 0% (0 of 1 held)" in week

@@ -1,4 +1,4 @@
-"""Community administration: what admins of a community may change.
+"""Community administration: what admins of a community may see and change.
 
 Every method checks the actor's admin right itself (the faces check their platform's
 permission first; this is the server-side check behind it).
@@ -6,16 +6,211 @@ permission first; this is the server-side check behind it).
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from bot.core.errors import NotFound
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.models import (
+    ActionKind,
+    CommunitySettings,
+    InterviewRequest,
+    Member,
+    NoShowReport,
+    RequestStatus,
+)
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.services.actor import Actor
+from bot.core.services.matching import MatchingService, reliability
+from bot.core.services.rounds import schedule_next_round
+from bot.core.stats import CommunityStats
+from bot.core.vocab import parse_interview_type
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SESSION_LENGTHS = (30, 45, 60, 90)
+MATCH_EVERY_RANGE = (5, 1440)
+REMINDER_RANGE = (5, 7 * 24 * 60)
+MAX_REMINDERS = 4
+STATS_PERIODS = (7, 30)
+
+#: Setting keys `setup` accepts (also the neutral option names every face hands over).
+SETUP_OPTIONS: dict[str, str] = {
+    "pair_channel": "the channel where pair threads are opened (none: the platform default)",
+    "admin_channel": "the admins' channel (none: no admins' channel)",
+    "digest_day": "mon..sun",
+    "digest_hour": "0-23 (each member's local hour)",
+    "match_every": f"minutes between matching rounds, {MATCH_EVERY_RANGE[0]}-{MATCH_EVERY_RANGE[1]}",
+    "session_minutes": "/".join(str(n) for n in SESSION_LENGTHS),
+    "reminders": "minutes before the start, e.g. 1440, 60, 10 (or 24h, 1h, 10m; none for no reminders)",
+    "disabled_types": "interview types members may not request, comma-separated (none: all allowed)",
+    "prefer_seen_prompts": "yes/no: prefer prompts the interviewer has already seen",
+    "admins_see_feedback": "yes/no: admins may read members' feedback",
+}
+_NONE = {"none", "off", "-", "clear", "default"}
+_TRUE = {"yes", "y", "true", "on", "1"}
+_FALSE = {"no", "n", "false", "off", "0"}
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9]{1,32})(?:\|[^>]*)?>$|^#?([A-Za-z0-9]{1,32})$")
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9]{1,32})(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    before: CommunitySettings
+    after: CommunitySettings
+    changed: tuple[str, ...]
+    #: Pending matching rounds re-planned because the cadence changed.
+    rounds_replanned: bool = False
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    member: Member
+    reliability: float
+    no_shows: tuple[NoShowReport, ...]
+    open_requests: tuple[InterviewRequest, ...]
+    #: The member's outcomes in recent rounds, newest first: (round time, text).
+    rounds: tuple[tuple[datetime, str], ...]
+
+
+def parse_setup(options: Mapping[str, str], current: CommunitySettings) -> tuple[CommunitySettings, tuple[str, ...]]:
+    """Validate every option first; the new settings and the names that changed.
+
+    Any bad value refuses the whole change (raised as :class:`InvalidInput` naming what is
+    accepted), so nothing is half-written.
+    """
+    unknown = sorted(set(options) - set(SETUP_OPTIONS))
+    if unknown:
+        raise InvalidInput(
+            "setup", f"Unknown setting(s): {', '.join(unknown)}.", accepted=", ".join(SETUP_OPTIONS)
+        )
+    changes: dict[str, object] = {}
+    problems: list[str] = []
+    for key, raw in options.items():
+        value = raw.strip()
+        try:
+            changes.update(_parse_one(key, value))
+        except InvalidInput as exc:
+            problems.append(f"{key}: {exc.message}")
+    if problems:
+        raise InvalidInput("setup", "Nothing was changed. " + " ".join(problems))
+    after = replace(current, **changes)  # type: ignore[arg-type]
+    changed = tuple(k for k in SETUP_OPTIONS if k in options and _settings_differ(k, current, after))
+    return after, changed
+
+
+_FIELD_OF = {
+    "pair_channel": "pair_channel_id",
+    "admin_channel": "admin_channel_id",
+    "digest_day": "digest_weekday",
+    "digest_hour": "digest_hour",
+    "match_every": "match_every_minutes",
+    "session_minutes": "session_minutes",
+    "reminders": "reminder_minutes",
+    "disabled_types": "disabled_types",
+    "prefer_seen_prompts": "prefer_prompt_interviewer_has_seen",
+    "admins_see_feedback": "admins_see_feedback",
+}
+
+
+def _settings_differ(key: str, a: CommunitySettings, b: CommunitySettings) -> bool:
+    name = _FIELD_OF[key]
+    return bool(getattr(a, name) != getattr(b, name))
+
+
+def _whole(key: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(key, f"“{value}” is not a whole number.", accepted=f"{low}-{high}") from None
+    if not low <= number <= high:
+        raise InvalidInput(key, f"{number} is out of range.", accepted=f"{low}-{high}")
+    return number
+
+
+def _parse_one(key: str, value: str) -> dict[str, object]:
+    field = _FIELD_OF[key]
+    if key in ("pair_channel", "admin_channel"):
+        if value.lower() in _NONE or not value:
+            return {field: None}
+        match = _CHANNEL.match(value)
+        if not match:
+            raise InvalidInput(key, f"“{value}” is not a channel.", accepted="a channel (#name or its id), or none")
+        return {field: match.group(1) or match.group(2)}
+    if key == "digest_day":
+        day = value.lower()[:3]
+        if day not in WEEKDAYS or not WEEKDAY_NAMES[WEEKDAYS.index(day)].lower().startswith(value.lower()):
+            raise InvalidInput(key, f"“{value}” is not a weekday.", accepted=", ".join(WEEKDAYS))
+        return {field: WEEKDAYS.index(day)}
+    if key == "digest_hour":
+        return {field: _whole(key, value, 0, 23)}
+    if key == "match_every":
+        return {field: _whole(key, value, *MATCH_EVERY_RANGE)}
+    if key == "session_minutes":
+        minutes = value.lower().removesuffix("min").removesuffix("m").strip()
+        if minutes not in {str(n) for n in SESSION_LENGTHS}:
+            raise InvalidInput(
+                key, f"“{value}” is not a session length.", accepted=", ".join(f"{n}" for n in SESSION_LENGTHS)
+            )
+        return {field: int(minutes)}
+    if key == "reminders":
+        return {field: parse_reminders(value)}
+    if key == "disabled_types":
+        if value.lower() in _NONE or not value:
+            return {field: ()}
+        kinds = {parse_interview_type(part).value for part in value.split(",") if part.strip()}
+        return {field: tuple(sorted(kinds))}
+    # yes/no settings
+    if value.lower() in _TRUE:
+        return {field: True}
+    if value.lower() in _FALSE:
+        return {field: False}
+    raise InvalidInput(key, f"“{value}” is not yes or no.", accepted="yes, no")
+
+
+def parse_reminders(value: str) -> tuple[int, ...]:
+    """``1440, 60, 10`` or ``24h, 1h, 10m`` → (1440, 60, 10); ``none`` → ()."""
+    if value.lower() in _NONE or not value:
+        return ()
+    accepted = (
+        f"up to {MAX_REMINDERS} times before the start, each {REMINDER_RANGE[0]} minutes to 7 days: "
+        "minutes (60), hours (1h) or days (1d), comma-separated; or none"
+    )
+    out: set[int] = set()
+    for part in (p.strip().lower() for p in value.split(",")):
+        if not part:
+            continue
+        unit = {"m": 1, "h": 60, "d": 1440}.get(part[-1], 0)
+        digits = part[:-1].strip() if unit else part
+        if not digits.isdigit():
+            raise InvalidInput("reminders", f"“{part}” is not a time before the start.", accepted=accepted)
+        minutes = int(digits) * (unit or 1)
+        if not REMINDER_RANGE[0] <= minutes <= REMINDER_RANGE[1]:
+            raise InvalidInput("reminders", f"“{part}” is out of range.", accepted=accepted)
+        out.add(minutes)
+    if len(out) > MAX_REMINDERS:
+        raise InvalidInput("reminders", f"{len(out)} reminders are too many.", accepted=accepted)
+    return tuple(sorted(out, reverse=True))
+
+
+def member_reference(who: str) -> tuple[str | None, str]:
+    """``<@U123|sam>`` or ``<@123>`` → (platform id, ""); anything else → (None, name)."""
+    text = who.strip()
+    match = _MENTION.match(text)
+    if match:
+        return match.group(1), ""
+    return None, text.removeprefix("@").strip()
 
 
 class AdminService:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock | None = None, matching: MatchingService | None = None
+    ) -> None:
         self._uow = uow
+        self._clock: Clock = clock or SystemClock()
+        self._matching = matching
 
     async def set_paused(self, actor: Actor, paused: bool) -> None:
         """Pause or resume matching for the actor's community (booked sessions go ahead)."""
@@ -25,3 +220,85 @@ class AdminService:
             if community is None:
                 raise NotFound("This community is not known to PeerLoop any more.")
             await tx.communities.save_settings(community.id, replace(community.settings, paused=paused))
+
+    async def settings(self, actor: Actor) -> CommunitySettings:
+        actor.require_admin()
+        async with self._uow() as tx:
+            community = await tx.communities.get(actor.community.id)
+        if community is None:
+            raise NotFound("This community is not known to PeerLoop any more.")
+        return community.settings
+
+    async def update_settings(self, actor: Actor, options: Mapping[str, str]) -> SettingsChange:
+        """Validate every option, then write them together; a new cadence re-plans the rounds."""
+        actor.require_admin()
+        now = self._clock.now()
+        async with self._uow() as tx:
+            community = await tx.communities.get(actor.community.id)
+            if community is None:
+                raise NotFound("This community is not known to PeerLoop any more.")
+            after, changed = parse_setup(options, community.settings)
+            if not changed:
+                return SettingsChange(community.settings, after, ())
+            await tx.communities.save_settings(community.id, after)
+            replanned = False
+            if "match_every" in changed:
+                # A round after ``now`` on the new cadence replaces the planned one (rows of rounds
+                # already run keep their keys, so the new one starts after them).
+                if await tx.actions.delete_pending(community.id, ActionKind.MATCH_ROUND):
+                    await schedule_next_round(tx, replace(community, settings=after), now + timedelta(seconds=1))
+                    replanned = True
+            return SettingsChange(community.settings, after, changed, replanned)
+
+    async def stats(self, actor: Actor) -> CommunityStats:
+        actor.require_admin()
+        async with self._uow() as tx:
+            return await tx.stats.community_stats(actor.community.id, self._clock.now(), STATS_PERIODS)
+
+    async def find_member(self, actor: Actor, who: str) -> Member:
+        """A member of the actor's community by mention, platform id or display name."""
+        actor.require_admin()
+        external_id, name = member_reference(who)
+        accepted = "a mention (@name), the member's user id or their display name"
+        if not external_id and not name:
+            raise InvalidInput("member", "Which member?", accepted=accepted)
+        async with self._uow() as tx:
+            member = await tx.members.find(actor.community.id, external_id or name)
+            if member is None and name:
+                member = await tx.members.find_by_name(actor.community.id, name)
+        if member is None:
+            raise NotFound(
+                f"“{who.strip()}” has not used PeerLoop in this community yet. Accepted: {accepted}."
+            )
+        return member
+
+    async def member_report(self, actor: Actor, member: Member) -> MemberReport:
+        """Reliability, active no-show marks, open requests and recent round outcomes."""
+        actor.require_admin()
+        now = self._clock.now()
+        rounds = (
+            await self._matching.why_not_matched(actor.community.id, member.id) if self._matching else []
+        )
+        async with self._uow() as tx:
+            fresh = await tx.members.get(member.id)
+            if fresh is None or fresh.community_id != actor.community.id:
+                raise NotFound("That member is not in this community.")
+            marks = await tx.no_shows.for_members([fresh.id])
+            requests = [r for r in await tx.requests.for_member(fresh.id) if r.status is RequestStatus.OPEN]
+        marks.sort(key=lambda r: r.reported_at, reverse=True)
+        return MemberReport(
+            member=fresh,
+            reliability=reliability([r.reported_at for r in marks], now),
+            no_shows=tuple(marks),
+            open_requests=tuple(requests),
+            rounds=tuple(sorted(rounds, key=lambda r: r[0], reverse=True)),
+        )
+
+    async def clear_no_shows(self, actor: Actor, member_id: str) -> tuple[Member, int]:
+        """Clear a member's active no-show marks (reliability back to full); the count cleared."""
+        actor.require_admin()
+        async with self._uow() as tx:
+            member = await tx.members.get(member_id)
+            if member is None or member.community_id != actor.community.id:
+                raise NotFound("That member is not in this community.")
+            return member, await tx.no_shows.clear_for(member.id)
