@@ -1,10 +1,12 @@
 """The scheduler runtime: APScheduler 3.x timers in front of the stored steps.
 
 The database is the truth: every step is a ``scheduled_actions`` row, and a timer is only a
-wake-up call for it. The job store is memory only; on :meth:`SchedulerRuntime.start` every
-pending row gets a timer again (job id = action id). A sweep every few seconds runs steps
-that are due but have no timer yet (rows written by services since the last sweep), delivers
-due outbox items and sets timers for new pending rows, so nothing depends on a timer firing.
+wake-up call for it. The job store is memory only, and only rows due within the arming
+horizon (six hours by default) have a timer: on :meth:`SchedulerRuntime.start` those rows get
+one (job id = action id), whatever lies further ahead stays in the database. A sweep every few
+seconds runs steps that are due but have no timer yet (rows written by services since the
+last sweep), delivers due outbox items and arms the rows that have come within the horizon,
+so nothing depends on a timer firing and a restart costs the same whatever the backlog.
 
 Misfires are explicit: ``misfire_grace_time=None`` (a late timer still fires) with
 ``coalesce=True`` (a backlog fires once). Whether a late step still makes sense is the step
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB_ID = "peerloop:sweep"
 DEFAULT_SWEEP_SECONDS = 5.0
+#: Only steps due within this horizon have an in-process timer; the sweep arms the next ones.
+DEFAULT_HORIZON = timedelta(hours=6)
 
 
 class SchedulerRuntime:
@@ -44,9 +48,14 @@ class SchedulerRuntime:
         *,
         sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
         concurrency: int | None = None,
+        horizon: timedelta | None = DEFAULT_HORIZON,
     ) -> None:
+        """``horizon``: arm timers only for steps due within it (None arms every pending step)."""
+        if horizon is not None and horizon <= timedelta(seconds=sweep_seconds):
+            raise ValueError("the arming horizon must be longer than the sweep interval")
         self.app = app
         self.sweep_seconds = sweep_seconds
+        self.horizon = horizon
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -84,8 +93,8 @@ class SchedulerRuntime:
     # -- life cycle ------------------------------------------------------------------------
 
     async def start(self) -> int:
-        """Store a matching round for every community, set a timer per pending step, start
-        the sweep. Returns how many timers were set."""
+        """Store a matching round for every community, set a timer per pending step due within
+        the horizon, start the sweep. Returns how many timers were set."""
         async with self.app.db.uow() as tx:
             communities = await tx.communities.list()
         for community in communities:
@@ -135,12 +144,15 @@ class SchedulerRuntime:
     # -- timers ------------------------------------------------------------------------------
 
     async def sync_timers(self) -> int:
-        """Set a timer for every pending row that has none (or whose due time moved)."""
+        """Set a timer for every pending row due within the horizon that has none (or whose due
+        time moved). Returns how many timers were set."""
+        until = None if self.horizon is None else self.app.clock.now() + self.horizon
         async with self.app.db.uow() as tx:
-            pending = await tx.actions.pending()
+            pending = await tx.actions.pending(until)
         added = 0
-        # In due order: the memory job store keeps jobs sorted, so this appends rather than inserts.
-        for action_id, due in sorted(pending, key=lambda p: p[1]):
+        # In due order (as the repository returns them): the memory job store keeps jobs
+        # sorted, so this appends rather than inserts.
+        for action_id, due in pending:
             if self.timers.get(action_id) != due:
                 self._set_timer(action_id, due)
                 added += 1
@@ -229,6 +241,8 @@ class SchedulerRuntime:
                     async with self._gate:
                         if await self.app.steps.run_one(action_id):
                             ran += 1
+                            if armed is not None:
+                                self.cancel(action_id)  # its stale timer has nothing left to do
                 async with self._gate:
                     sent = await self.app.delivery.deliver_due()
                 added = await self.sync_timers()

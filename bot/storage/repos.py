@@ -462,13 +462,15 @@ class SqlActionRepo:
             stmt = stmt.with_for_update(skip_locked=True)
         return list((await self._s.execute(stmt)).scalars())
 
-    async def pending(self) -> list[tuple[str, datetime]]:
-        """Every pending action's id and due time (to rebuild timers on start)."""
-        result = await self._s.execute(
-            select(ScheduledActionRow.id, ScheduledActionRow.due_at).where(
-                ScheduledActionRow.status == ActionStatus.PENDING.value
-            )
+    async def pending(self, until: datetime | None = None) -> list[tuple[str, datetime]]:
+        """Pending actions' ids and due times, in due order (to rebuild timers on start);
+        only those due at or before ``until`` when given (the runtime's arming horizon)."""
+        stmt = select(ScheduledActionRow.id, ScheduledActionRow.due_at).where(
+            ScheduledActionRow.status == ActionStatus.PENDING.value
         )
+        if until is not None:
+            stmt = stmt.where(ScheduledActionRow.due_at <= until)
+        result = await self._s.execute(stmt.order_by(ScheduledActionRow.due_at, ScheduledActionRow.id))
         return [(r[0], r[1]) for r in result.all()]
 
     async def finish(

@@ -162,3 +162,34 @@ async def test_sweep_without_timers_runs_due_steps_on_a_fake_clock(app: App, clo
     ran, _, _ = await runtime.sweep()  # not started: due rows run even when they have a timer
     assert ran == 1
     assert await _status(app, first) is ActionStatus.DONE
+
+
+async def test_only_steps_within_the_horizon_are_armed_and_the_sweep_arms_the_next_slice(
+    app: App, clock: FakeClock,
+) -> None:
+    near = await _expiry(app, "nora", clock.now() + timedelta(hours=1))
+    far = await _expiry(app, "farid", clock.now() + timedelta(days=3))
+    runtime = SchedulerRuntime(app, horizon=timedelta(hours=6))
+    await runtime.sync_timers()
+    assert near in runtime.timers and far not in runtime.timers
+    # The database stays the truth: the far step is pending, just not armed yet.
+    assert await _status(app, far) is ActionStatus.PENDING
+    clock.set(clock.now() + timedelta(days=3) - timedelta(hours=5))
+    await runtime.sweep()  # runs the near step (now long due), arms the far one
+    assert await _status(app, near) is ActionStatus.DONE
+    assert far in runtime.timers and near not in runtime.timers
+    assert runtime.timers[far] == clock.now() + timedelta(hours=5)
+    assert far not in runtime.timers_due(clock.now())
+    clock.advance(timedelta(hours=5))
+    assert far in runtime.timers_due(clock.now())
+    await runtime.sweep()
+    assert await _status(app, far) is ActionStatus.DONE
+
+
+async def test_without_a_horizon_every_pending_step_is_armed(app: App, clock: FakeClock) -> None:
+    far = await _expiry(app, "farid", clock.now() + timedelta(days=30))
+    runtime = SchedulerRuntime(app, horizon=None)
+    await runtime.sync_timers()
+    assert far in runtime.timers
+    with pytest.raises(ValueError, match="horizon"):
+        SchedulerRuntime(app, sweep_seconds=60, horizon=timedelta(seconds=30))
