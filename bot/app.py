@@ -22,6 +22,7 @@ from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
+from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
@@ -108,6 +109,11 @@ async def build_app(
     progress = ProgressService(db.uow, clock, render_progress_png)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
+    privacy = PrivacyService(db.uow, clock)
+    router.register("export", lambda actor, _options: privacy.export(actor))
+    router.register("forget-me", lambda actor, _options: privacy.ask_forget(actor))
+    router.register_action(FORGET_VERB, privacy.on_action)
+    router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
     app = App(
         db=db,

@@ -152,6 +152,45 @@ class StatsRepo(Protocol):
         ...
 
 
+class PrivacyRepo(Protocol):
+    """What ``/mock export`` and ``/mock forget-me`` need beyond the other repositories."""
+
+    async def no_shows_involving(self, member_id: str) -> list[NoShowReport]:
+        """Every report by or about the member, cleared ones included."""
+        ...
+
+    async def rounds_mentioning(self, community_id: str, member_id: str) -> list[RoundRecord]: ...
+    async def count_rows(self, community_id: str, member_id: str) -> dict[str, int]:
+        """Rows per table that still name the member (erasure checks)."""
+        ...
+
+    async def delete_sessions(self, session_ids: Sequence[str]) -> int: ...
+    async def reassign_sessions(
+        self, session_ids: Sequence[str], member_id: str, placeholder_id: str, drop_request_ids: Sequence[str]
+    ) -> int:
+        """Put ``placeholder_id`` in the member's seat of each session (and forget their confirmations
+        and request ids)."""
+        ...
+
+    async def anonymise_feedback_subject(self, feedback_ids: Sequence[str], placeholder_id: str) -> int:
+        """Re-point rows at the placeholder and drop what they said about the forgotten subject."""
+        ...
+
+    async def delete_feedback(self, feedback_ids: Sequence[str]) -> int: ...
+    async def delete_no_shows(self, member_id: str) -> int: ...
+    async def delete_requests(self, member_id: str) -> int: ...
+    async def delete_pending_actions(self, member_id: str, request_ids: Sequence[str]) -> int:
+        """Pending steps outside sessions addressed to the member or to one of their requests."""
+        ...
+
+    async def delete_outbox_for(self, member_id: str) -> int: ...
+    async def delete_pending_session_posts(self, session_ids: Sequence[str]) -> int:
+        """Undelivered messages tied to these sessions, whoever they are for."""
+        ...
+
+    async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -164,6 +203,7 @@ class UnitOfWork(Protocol):
     rounds: RoundRepo
     no_shows: NoShowRepo
     feedback: FeedbackRepo
+    privacy: PrivacyRepo
     stats: StatsRepo
 
     async def __aenter__(self) -> Self: ...

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.feedback_repo import SqlFeedbackRepo
+from bot.storage.privacy_repo import SqlPrivacyRepo
 from bot.storage.repos import (
     SqlActionRepo,
     SqlCommunityRepo,
@@ -94,6 +95,7 @@ class SqlUnitOfWork:
         self.rounds = SqlRoundRepo(self.session)
         self.no_shows = SqlNoShowRepo(self.session)
         self.feedback = SqlFeedbackRepo(self.session)
+        self.privacy = SqlPrivacyRepo(self.session)
         self.stats = SqlStatsRepo(self.session)
         return self
 

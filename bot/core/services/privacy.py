@@ -1,0 +1,361 @@
+"""``/mock export`` and ``/mock forget-me``: a member's data, handed over or deleted.
+
+Export is a JSON document (``schema_version``) with everything PeerLoop holds about the
+member that is theirs to see: never another member's private data (admin-only notes,
+feedback not yet revealed to them, a candidate's private self-scores).
+
+Forget-me asks first; the confirm button is bound to the member who asked (their member
+id and a fingerprint of their platform identity) and expires. Then one transaction:
+upcoming sessions are cancelled as a normal cancellation (the partner is told and gets a
+priority rematch) and deleted, since they never took place; past sessions stay for the
+partner with the forgotten member's seat given to an anonymous placeholder member
+("Former member"); requests, feedback they wrote or that is about them, no-show reports,
+pending steps and messages addressed to them, and finally the member row itself are
+deleted. A partner's own self-scores survive, stripped of what they said about the
+forgotten interviewer. Any failure rolls the whole erasure back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from bot.core.actions import Action, encode
+from bot.core.availability import format_weekly
+from bot.core.clock import Clock
+from bot.core.errors import Conflict, NotFound, PermissionDenied
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.messages import Attachment, Button, ButtonStyle, FormValues, OutboundMessage, Tone, ts
+from bot.core.models import Member, RoundRecord, Session, SessionState
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+from bot.core.services.actor import Actor, new_id
+from bot.core.services.outbox import queue_direct
+from bot.core.services.sessions import PRE_START_STATES, _reopen_request, invite_for
+
+SCHEMA = "peerloop.member-export"
+SCHEMA_VERSION = 1
+#: How long a "Delete my data" button stays valid.
+CONFIRM_TTL = timedelta(minutes=15)
+PLACEHOLDER_NAME = "Former member"
+#: What a forgotten member's id becomes in stored matching rounds.
+ROUND_PLACEHOLDER = "former-member"
+FORGET_VERB = "privacy.forget"
+KEEP_VERB = "privacy.keep"
+
+
+def fingerprint(member: Member) -> str:
+    """A short, stable tag for a platform identity in one community (not a secret: it only lets
+    a confirm click from the same person be recognised after their member row is gone)."""
+    return hashlib.sha256(f"{member.community_id}:{member.external_id}".encode()).hexdigest()[:16]
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _name(members: dict[str, Member], member_id: str) -> str:
+    member = members.get(member_id)
+    return member.display_name if member else PLACEHOLDER_NAME
+
+
+class PrivacyService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # -- export ---------------------------------------------------------------------------
+
+    async def export_document(self, actor: Actor) -> dict[str, object]:
+        me = actor.member.id
+        async with self._uow() as tx:
+            member = await tx.members.get(me)
+            if member is None:
+                raise NotFound("PeerLoop holds no data about you in this community.")
+            requests = await tx.requests.for_member(me)
+            sessions = await tx.sessions.for_member(me)
+            feedback = await tx.feedback.for_member(me)
+            no_shows = await tx.privacy.no_shows_involving(me)
+            rounds = await tx.privacy.rounds_mentioning(member.community_id, me)
+            others: set[str] = {s.partner_of(me) for s in sessions}
+            others |= {f.author_id for f in feedback} | {f.subject_id for f in feedback}
+            others |= {n.reporter_id for n in no_shows} | {n.absent_id for n in no_shows}
+            others |= {m for r in rounds for p in r.paired for m in p[:2]}
+            others |= set(member.blocked)
+            names = await tx.members.get_many(sorted(others - {me}))
+        names[me] = member
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "exported_at": self._clock.now().isoformat(),
+            "community": {"name": actor.community.name, "platform": actor.community.platform.value},
+            "profile": {
+                "display_name": member.display_name,
+                "platform": member.platform.value,
+                "platform_user_id": member.external_id,
+                "timezone": member.timezone,
+                "track": member.track,
+                "level": member.level.value if member.level else None,
+                "interview_types": [t.value for t in member.interview_types],
+                "languages": list(member.languages),
+                "blocked": [_name(names, m) for m in member.blocked],
+                "is_admin": member.is_admin,
+                "created_at": _iso(member.created_at),
+            },
+            "availability": {
+                "weekly": format_weekly(member.availability) if member.availability else None,
+                "windows": [{"weekday": w.weekday, "start_minute": w.start, "end_minute": w.end}
+                            for w in (member.availability.windows if member.availability else ())],
+                "blackouts": [d.isoformat() for d in member.blackouts],
+            },
+            "digest": {"opt_out": member.digest_opt_out, "nudge_when_quiet": member.digest_nudge},
+            "requests": [
+                {"id": r.id, "interview_type": r.interview_type.value, "role": r.role.value,
+                 "window_start": _iso(r.window_start), "window_end": _iso(r.window_end),
+                 "created_at": _iso(r.created_at), "status": r.status.value, "live": r.live,
+                 "priority": r.priority, "times_left_out": r.times_left_out,
+                 "last_left_out_reason": r.last_left_out_reason, "session_id": r.session_id}
+                for r in requests
+            ],
+            "sessions": [self._session_entry(s, me, names) for s in sessions],
+            "feedback_written": [self._written(f, names) for f in feedback if f.author_id == me],
+            "feedback_received": [
+                self._received(f, names) for f in feedback if f.subject_id == me and f.revealed_at is not None
+            ],
+            "self_assessments": [
+                {"session_id": f.session_id, "part": f.part, "scores": dict(f.scores),
+                 "submitted_at": _iso(f.submitted_at)}
+                for f in feedback if f.author_id == me and f.role is FeedbackRole.CANDIDATE
+            ],
+            "no_show_reports": {
+                "about_me": [{"session_id": n.session_id, "reported_by": _name(names, n.reporter_id),
+                              "reported_at": _iso(n.reported_at), "cleared": n.cleared}
+                             for n in no_shows if n.absent_id == me],
+                "by_me": [{"session_id": n.session_id, "absent": _name(names, n.absent_id),
+                           "reported_at": _iso(n.reported_at), "cleared": n.cleared}
+                          for n in no_shows if n.reporter_id == me],
+            },
+            "matching_rounds": [self._round_entry(r, me, names) for r in rounds],
+        }
+
+    @staticmethod
+    def _session_entry(s: Session, me: str, names: dict[str, Member]) -> dict[str, object]:
+        role = "both (swap)" if s.swap else ("interviewer" if s.interviewer_id == me else "candidate")
+        return {
+            "id": s.id, "interview_type": s.interview_type.value, "start": _iso(s.start),
+            "minutes": s.minutes, "state": s.state.value, "your_role": role,
+            "you_interview_first": s.interviewer_id == me,
+            "partner": _name(names, s.partner_of(me)), "prompt_ids": list(s.prompt_ids),
+            "you_confirmed": me in s.confirmed_by, "created_at": _iso(s.created_at),
+        }
+
+    @staticmethod
+    def _written(f: Feedback, names: dict[str, Member]) -> dict[str, object]:
+        return {
+            "session_id": f.session_id, "part": f.part, "your_role": f.role.value,
+            "about": _name(names, f.subject_id), "scores": dict(f.scores), "verdict": f.verdict,
+            "help_needed": f.help_needed, "strengths": f.strengths, "improvements": f.improvements,
+            "note_for_admins": f.admin_note, "interviewer_ratings": dict(f.interviewer_ratings),
+            "prompt_quality": f.prompt_quality, "submitted_at": _iso(f.submitted_at),
+            "updated_at": _iso(f.updated_at), "revealed_at": _iso(f.revealed_at),
+        }
+
+    @staticmethod
+    def _received(f: Feedback, names: dict[str, Member]) -> dict[str, object]:
+        """What the reveal showed the member: never the author's admin note or self-scores."""
+        entry: dict[str, object] = {
+            "session_id": f.session_id, "part": f.part, "from": _name(names, f.author_id),
+            "revealed_at": _iso(f.revealed_at),
+        }
+        if f.role is FeedbackRole.INTERVIEWER:
+            entry.update(as_candidate=True, scores=dict(f.scores), verdict=f.verdict, help_needed=f.help_needed,
+                         strengths=f.strengths, improvements=f.improvements)
+        else:
+            entry.update(as_candidate=False, interviewer_ratings=dict(f.interviewer_ratings),
+                         tip=f.improvements)
+        return entry
+
+    @staticmethod
+    def _round_entry(r: RoundRecord, me: str, names: dict[str, Member]) -> dict[str, object]:
+        entry: dict[str, object] = {"ran_at": _iso(r.ran_at), "outcome": "considered"}
+        for a, b, start in r.paired:
+            if me in (a, b):
+                entry.update(outcome="paired", partner=_name(names, b if a == me else a), start=start)
+        for member_id, code, text in r.left_out:
+            if member_id == me:
+                entry.update(outcome="left_out", reason_code=code, reason=text)
+        return entry
+
+    async def export(self, actor: Actor) -> OutboundMessage:
+        doc = await self.export_document(actor)
+        data = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode()
+        day = self._clock.now().date().isoformat()
+        counts = ", ".join(f"{len(doc[k])} {label}" for k, label in (  # type: ignore[arg-type]
+            ("sessions", "session(s)"), ("requests", "request(s)"),
+            ("feedback_written", "feedback form(s) written"), ("feedback_received", "received")))
+        return OutboundMessage(
+            title="Your PeerLoop data",
+            text=f"Everything PeerLoop holds about you in {actor.community.name}, as JSON: {counts}. "
+            "Feedback about you that has not been shared with you yet, and notes meant for admins "
+            "only, are not part of it.",
+            attachments=(Attachment(f"peerloop-export-{day}.json", data, "application/json",
+                                    "Your PeerLoop data (JSON)"),),
+            tone=Tone.SUCCESS,
+            ephemeral=True,
+        )
+
+    # -- forget-me ------------------------------------------------------------------------
+
+    async def _blocking_session(self, tx: UnitOfWork, member_id: str) -> Session | None:
+        for s in await tx.sessions.for_member(member_id, active_only=True):
+            if s.state is SessionState.IN_PROGRESS:
+                return s
+        return None
+
+    async def ask_forget(self, actor: Actor) -> OutboundMessage:
+        me = actor.member.id
+        now = self._clock.now()
+        async with self._uow() as tx:
+            if (running := await self._blocking_session(tx, me)) is not None:
+                raise Conflict(f"Your session of {ts(running.start)} is in progress. Run `/mock forget-me` "
+                               "again once it has ended.")
+            sessions = await tx.sessions.for_member(me)
+            requests = await tx.requests.open_for_member(me)
+            counts = await tx.privacy.count_rows(actor.community.id, me)
+        upcoming = [s for s in sessions if s.state in PRE_START_STATES]
+        past = len(sessions) - len(upcoming)
+        lines = [
+            "This deletes everything PeerLoop holds about you in this community and cannot be undone:",
+            "- your profile, availability and digest settings",
+            f"- your requests ({len(requests)} open: withdrawn)",
+            f"- {len(upcoming)} upcoming session(s): cancelled; your partner is told and gets priority",
+            f"- {past} past session(s): your partner keeps their side, with you shown as “{PLACEHOLDER_NAME}”",
+            f"- {counts['feedback']} feedback form(s) you wrote or that are about you, "
+            f"{counts['no_show_reports']} no-show report(s), and messages waiting for you",
+            "Want a copy first? Run `/mock export`.",
+        ]
+        issued = str(int(now.timestamp()))
+        return OutboundMessage(
+            title="Delete all your PeerLoop data?",
+            text="\n".join(lines),
+            buttons=(
+                Button("Delete my data", encode(FORGET_VERB, me, issued, fingerprint(actor.member)),
+                       ButtonStyle.DANGER),
+                Button("Keep my data", encode(KEEP_VERB, me), ButtonStyle.SECONDARY),
+            ),
+            tone=Tone.WARNING,
+            ephemeral=True,
+        )
+
+    async def keep(self, actor: Actor, member_id: str) -> OutboundMessage:
+        if member_id != actor.member.id:
+            raise PermissionDenied("This button belongs to someone else's request. Nothing was changed.")
+        return OutboundMessage(text="Nothing was deleted. Your data stays as it is.", tone=Tone.SUCCESS)
+
+    async def confirm_forget(self, actor: Actor, member_id: str, issued: str, tag: str) -> OutboundMessage:
+        now = self._clock.now()
+        if tag != fingerprint(actor.member):
+            raise PermissionDenied("This button belongs to someone else: only the member who asked can confirm. "
+                                   "Nothing was deleted. To delete your own data, run `/mock forget-me`.")
+        try:
+            issued_at = datetime.fromtimestamp(int(issued), tz=now.tzinfo)
+        except (ValueError, OverflowError, OSError):
+            raise NotFound("That button is not valid. Run `/mock forget-me` again.") from None
+        async with self._uow() as tx:
+            member = await tx.members.get(member_id)
+            if member is None:
+                # Already forgotten (a second click). The face may just have re-created an empty
+                # member for this click: remove it too, so nothing of theirs is stored again.
+                if actor.member.id != member_id and await self._is_empty(tx, actor):
+                    await tx.members.delete(actor.member.id)
+                return OutboundMessage(text="Your data has already been deleted.", tone=Tone.SUCCESS)
+            if member.id != actor.member.id or fingerprint(member) != tag:
+                raise PermissionDenied("This button belongs to someone else. Nothing was deleted.")
+            if now - issued_at > CONFIRM_TTL or issued_at - now > timedelta(minutes=1):
+                raise Conflict("This confirmation has expired (buttons last 15 minutes). Nothing was deleted; "
+                               "run `/mock forget-me` again.")
+            if (running := await self._blocking_session(tx, member.id)) is not None:
+                raise Conflict(f"Your session of {ts(running.start)} is in progress. Nothing was deleted; "
+                               "run `/mock forget-me` again once it has ended.")
+            await self._erase(tx, member, now)
+        return OutboundMessage(
+            title="Your data is deleted",
+            text="PeerLoop no longer holds your profile, availability, requests, feedback or reports in "
+            "this community. Partners keep their side of past sessions with you shown as "
+            f"“{PLACEHOLDER_NAME}”. Using `/mock` again starts a new, empty profile.",
+            tone=Tone.SUCCESS,
+        )
+
+    @staticmethod
+    async def _is_empty(tx: UnitOfWork, actor: Actor) -> bool:
+        fresh = await tx.members.get(actor.member.id)
+        if fresh is None or fresh.timezone or fresh.track or fresh.level or fresh.interview_types \
+                or fresh.availability:
+            return False
+        counts = await tx.privacy.count_rows(actor.community.id, actor.member.id)
+        return all(v == 0 for k, v in counts.items() if k != "members")
+
+    async def _erase(self, tx: UnitOfWork, member: Member, now: datetime) -> None:
+        me = member.id
+        sessions = await tx.sessions.for_member(me)
+        requests = await tx.requests.for_member(me)
+        request_ids = [r.id for r in requests]
+        feedback = await tx.feedback.for_member(me)
+        upcoming = [s for s in sessions if s.state in PRE_START_STATES and s.start > now]
+        kept = [s for s in sessions if s not in upcoming]
+        # 1. Upcoming sessions: a normal cancellation for the partner (priority rematch, a
+        #    calendar cancellation), then the session goes (it never took place).
+        for s in upcoming:
+            members = await tx.members.get_many(s.member_ids)
+            partner_id = s.partner_of(me)
+            cancelled = Session(**{**s.__dict__, "state": SessionState.CANCELLED, "sequence": s.sequence + 1})
+            await _reopen_request(tx, s, partner_id, now, priority=True)
+            await queue_direct(
+                tx, key=f"{s.id}:cancelled:forget", community_id=s.community_id, member_id=partner_id, now=now,
+                message=OutboundMessage(
+                    title="Session cancelled",
+                    text=f"{member.display_name} can't make it. The {ts(s.start)} session is off.\n"
+                    "You get priority in the next matching round.",
+                    tone=Tone.WARNING,
+                    attachments=(Attachment(f"peerloop-session-{s.id[:8]}.ics",
+                                            invite_for(cancelled, members, now, cancelled=True),
+                                            "text/calendar", "Calendar cancellation"),),
+                    ephemeral=False,
+                ),
+            )
+        await tx.privacy.delete_pending_session_posts([s.id for s in sessions])
+        await tx.privacy.delete_sessions([s.id for s in upcoming])
+        # 2. Past sessions stay for the partner, with an anonymous placeholder in the member's seat.
+        if kept:
+            placeholder = Member(
+                id=new_id(), community_id=member.community_id, platform=member.platform,
+                external_id=f"former:{new_id()[:24]}", display_name=PLACEHOLDER_NAME, digest_opt_out=True,
+                digest_nudge=False, created_at=now,
+            )
+            await tx.members.add(placeholder)
+            for s in kept:
+                await tx.actions.cancel_for_session(s.id, now)
+            await tx.privacy.reassign_sessions([s.id for s in kept], me, placeholder.id, request_ids)
+            # The partner's own self-scores survive; their ratings of the forgotten interviewer do not.
+            partner_self = [f.id for f in feedback if f.subject_id == me and f.author_id != me
+                            and f.role is FeedbackRole.CANDIDATE]
+            await tx.privacy.anonymise_feedback_subject(partner_self, placeholder.id)
+        else:
+            partner_self = []
+        # 3. Everything else that is theirs or about them.
+        await tx.privacy.delete_feedback([f.id for f in feedback if f.id not in partner_self])
+        await tx.privacy.delete_no_shows(me)
+        await tx.privacy.delete_pending_actions(me, request_ids)
+        await tx.privacy.delete_requests(me)
+        await tx.privacy.delete_outbox_for(me)
+        await tx.privacy.scrub_rounds(member.community_id, me, ROUND_PLACEHOLDER)
+        await tx.members.delete(me)
+
+    # -- button routing -------------------------------------------------------------------
+
+    async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        if action.verb == FORGET_VERB:
+            return await self.confirm_forget(actor, action.arg(0), action.arg(1), action.arg(2))
+        if action.verb == KEEP_VERB:
+            return await self.keep(actor, action.arg(0))
+        raise NotFound("Unknown privacy action.")
