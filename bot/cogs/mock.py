@@ -31,6 +31,7 @@ from bot.core.errors import PeerLoopError
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
+from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.text import HELP_TOPICS
 from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
 
@@ -201,27 +202,26 @@ class MockFace:
                 break
         await self.reply(interaction, result)
 
-    async def set_paused(self, interaction: discord.Interaction, paused: bool) -> None:
+    async def run_admin(
+        self, interaction: discord.Interaction, name: str, options: Mapping[str, Any] | None = None
+    ) -> None:
+        """A ``/mockadmin`` command: the core's admin command set checks the admin right again
+        (Manage Server on this interaction, or the member's PeerLoop admin flag)."""
+
         async def work() -> None:
             await self.defer(interaction)
             actor = await self.actor(interaction)
             if actor is None:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
                 return
-            try:
-                assert self.app.admin is not None
-                await self.app.admin.set_paused(actor, paused)
-            except PeerLoopError as exc:
-                await self.reply(interaction, error_message(exc.message))
-                return
-            text = (
-                "Matching is paused: no new pairs until `/mockadmin resume`. Booked sessions go ahead."
-                if paused
-                else "Matching is running again."
-            )
-            await self.reply(interaction, OutboundMessage(text=text, tone=Tone.SUCCESS))
+            assert self.app.admin_commands is not None
+            clean = {k: str(v) for k, v in (options or {}).items() if v is not None and str(v) != ""}
+            await self.reply(interaction, await self.app.admin_commands.run(actor, name, clean))
 
         await self.guard(interaction, work)
+
+    async def set_paused(self, interaction: discord.Interaction, paused: bool) -> None:
+        await self.run_admin(interaction, "pause" if paused else "resume")
 
     # -- interactions nobody else answers -----------------------------------------------
 
@@ -289,6 +289,12 @@ TYPE_CHOICES = _choices([(t.label, t.value) for t in InterviewType])
 ROLE_CHOICES = _choices([(r.label, r.value) for r in RolePreference])
 LEVEL_CHOICES = _choices([(lv.label, lv.value) for lv in Level])
 HELP_CHOICES = _choices([(topic, topic) for topic in HELP_TOPICS])
+WEEKDAY_CHOICES = _choices(list(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))
+SESSION_LENGTH_CHOICES = [app_commands.Choice(name=f"{n} minutes", value=n) for n in SESSION_LENGTHS]
+RESET_CHOICES = _choices([
+    ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
+    ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types"),
+])
 
 
 async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -296,10 +302,15 @@ async def timezone_autocomplete(interaction: discord.Interaction, current: str) 
 
 
 async def track_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The built-in tracks and the community's own (``extra_tracks``)."""
     key = current.strip().lower()
-    return _choices(
-        [(label, value) for value, label in DEFAULT_TRACKS.items() if key in value or key in label.lower()]
-    )
+    tracks = dict(DEFAULT_TRACKS)
+    client = interaction.client
+    if isinstance(client, PeerLoopClient) and interaction.guild_id is not None:
+        community = await client.face.app.actors.find_community(Platform.DISCORD, str(interaction.guild_id))
+        if community is not None:
+            tracks.update(community.settings.extra_tracks)
+    return _choices([(label, value) for value, label in tracks.items() if key in value or key in label.lower()])
 
 
 async def types_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -410,13 +421,73 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
+    @admin.command(name="setup", description="Show PeerLoop's settings here, or change them")
+    @app_commands.describe(
+        pair_channel="Where private pair threads are opened",
+        admin_channel="The admins' channel",
+        digest_day="The weekday of the weekly digest",
+        digest_hour="The hour of the weekly digest, in each member's time zone (0-23)",
+        match_every="Minutes between matching rounds (5-1440)",
+        session_minutes="Length of a practice session",
+        reminders="Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
+        disabled_types="Interview types members may not request, comma-separated (none: all)",
+        prefer_seen_prompts="Prefer prompts the interviewer has already seen",
+        admins_see_feedback="Admins may read members' feedback",
+        reset="Go back to the default for a setting",
+    )
+    @app_commands.choices(digest_day=WEEKDAY_CHOICES, reset=RESET_CHOICES)
+    @app_commands.choices(session_minutes=SESSION_LENGTH_CHOICES)
+    @app_commands.autocomplete(disabled_types=types_autocomplete)
+    async def setup_(
+        interaction: discord.Interaction,
+        pair_channel: discord.TextChannel | None = None,
+        admin_channel: discord.TextChannel | None = None,
+        digest_day: str | None = None,
+        digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        match_every: app_commands.Range[int, MATCH_EVERY_RANGE[0], MATCH_EVERY_RANGE[1]] | None = None,
+        session_minutes: int | None = None,
+        reminders: str | None = None,
+        disabled_types: str | None = None,
+        prefer_seen_prompts: bool | None = None,
+        admins_see_feedback: bool | None = None,
+        reset: str | None = None,
+    ) -> None:
+        options: dict[str, Any] = {
+            "pair_channel": pair_channel.id if pair_channel else None,
+            "admin_channel": admin_channel.id if admin_channel else None,
+            "digest_day": digest_day,
+            "digest_hour": digest_hour,
+            "match_every": match_every,
+            "session_minutes": session_minutes,
+            "reminders": reminders,
+            "disabled_types": disabled_types,
+            "prefer_seen_prompts": None if prefer_seen_prompts is None else ("yes" if prefer_seen_prompts else "no"),
+            "admins_see_feedback": None if admins_see_feedback is None else ("yes" if admins_see_feedback else "no"),
+        }
+        if reset:
+            options[reset] = "none"
+        await face.run_admin(interaction, "setup", options)
+
+    @admin.command(name="stats", description="Community figures over the last 7 and 30 days")
+    async def stats(interaction: discord.Interaction) -> None:
+        await face.run_admin(interaction, "stats")
+
+    @admin.command(name="member", description="One member: reliability, no-show marks, why not matched")
+    @app_commands.describe(user="The member to look up")
+    async def member(interaction: discord.Interaction, user: discord.User) -> None:
+        await face.run_admin(interaction, "member", {"who": user.id})
+
+    @admin.command(name="status", description="Whether matching is running")
+    async def status(interaction: discord.Interaction) -> None:
+        await face.run_admin(interaction, "status")
+
     @admin.command(name="pause", description="Stop pairing new sessions (booked ones go ahead)")
     async def pause(interaction: discord.Interaction) -> None:
-        await face.set_paused(interaction, True)
+        await face.run_admin(interaction, "pause")
 
     @admin.command(name="resume", description="Start pairing again")
     async def resume(interaction: discord.Interaction) -> None:
-        await face.set_paused(interaction, False)
+        await face.run_admin(interaction, "resume")
 
     return admin
 

@@ -41,7 +41,7 @@ AdminHandler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
 
 CLEAR_NOSHOW = "admin.clear_noshow"
 #: Commands whose options may be given without ``key:`` (the rest of the line).
-FREE_TEXT = {"member": "who"}
+FREE_TEXT = {"member": "who", "prompts": "args"}
 #: One line per built-in command, for the admin help text.
 SUMMARIES: dict[str, str] = {
     "setup": "show the settings, or change them: " + ", ".join(f"{k}:…" for k in SETUP_OPTIONS),
@@ -145,7 +145,8 @@ class AdminRouter:
     async def _pause(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
         await self.admin.set_paused(actor, True)
         return OutboundMessage(
-            text="Matching is paused: no new pairs until `resume`. Booked sessions go ahead.", tone=Tone.WARNING
+            text="Matching is paused: no new pairs until an admin resumes it. Booked sessions go ahead.",
+            tone=Tone.WARNING,
         )
 
     async def _resume(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:

@@ -87,6 +87,11 @@ class ActorResolver:
                 await tx.members.save(member)
         return Actor(community, member, platform_admin)
 
+    async def find_community(self, platform: Platform, community_external_id: str) -> Community | None:
+        """The community behind a platform id, without creating anything (autocomplete)."""
+        async with self._uow() as tx:
+            return await tx.communities.find(platform, community_external_id)
+
     async def resolve_direct(self, platform: Platform, user_external_id: str) -> list[Actor]:
         """A direct-message event carries no community: the member in each known community
         of that platform (action ids are unique, so only the right one accepts an action)."""
