@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     slack_api_base_url: str = "https://slack.com/api/"
     slack_http_port: int = 3000
     slack_admin_group: str | None = None
+    #: Slack's authorize page for OAuth installs (GovSlack and proxies use another).
+    slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    #: The OAuth redirect URL, when the app lists several (else Slack uses the only one).
+    slack_redirect_uri: str | None = None
 
     @field_validator("log_level")
     @classmethod
@@ -61,6 +65,11 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None or self.slack_client_id is not None
+
+    @property
+    def slack_oauth_enabled(self) -> bool:
+        """Installs in many workspaces through OAuth (both client settings set)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
     def describe(self) -> dict[str, str]:
         """A loggable summary: secrets appear only as set / not set."""

@@ -45,6 +45,7 @@ from bot.core.messages import (
     error_message,
 )
 from bot.core.models import Platform
+from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
 from bot.core.vocab import InterviewType, RolePreference
 from bot.settings import Settings
@@ -99,7 +100,7 @@ def _ids(body: Mapping[str, Any]) -> tuple[str, str, str, str]:
 class SlackFace:
     """The listeners' shared state: the PeerLoop app, the settings and the chat port."""
 
-    def __init__(self, app: App, settings: Settings, chat: SlackChat) -> None:
+    def __init__(self, app: App, settings: Settings, chat: ChatPort) -> None:
         self.app = app
         self.settings = settings
         self.chat = chat
@@ -211,14 +212,32 @@ def build_slack_app(
     ``SLACK_API_BASE_URL`` and retries rate limits and server errors."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    client = client or make_client(token, settings.slack_api_base_url)
-    bolt = AsyncApp(
-        client=client,
-        signing_secret=secret,
-        request_verification_enabled=secret is not None,
-        raise_error_for_unhandled_request=False,
-    )
-    face = SlackFace(app, settings, SlackChat(client))
+    if settings.slack_oauth_enabled:
+        # many workspaces: each request is authorized with its workspace's installation
+        # (bot/listeners/slack_oauth.py); the shared client carries no token
+        from bot.listeners.slack_oauth import oauth_settings, workspace_chat
+
+        oauth = oauth_settings(app, settings)
+        client = client or make_client(None, settings.slack_api_base_url)
+        bolt = AsyncApp(
+            client=client,
+            signing_secret=secret,
+            request_verification_enabled=secret is not None,
+            raise_error_for_unhandled_request=False,
+            oauth_settings=oauth,
+        )
+        bolt.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
+        chat: ChatPort = workspace_chat(app, settings, oauth.installation_store)
+    else:
+        client = client or make_client(token, settings.slack_api_base_url)
+        bolt = AsyncApp(
+            client=client,
+            signing_secret=secret,
+            request_verification_enabled=secret is not None,
+            raise_error_for_unhandled_request=False,
+        )
+        chat = SlackChat(client)
+    face = SlackFace(app, settings, chat)
     bolt._peerloop_face = face  # type: ignore[attr-defined]
 
     @bolt.middleware
@@ -335,6 +354,10 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
     web_app = web.Application()
     web_app.router.add_post(path, handle)
+    if bolt.oauth_flow is not None:
+        from bot.listeners.slack_oauth import add_oauth_routes
+
+        add_oauth_routes(web_app, bolt)  # GET /slack/install, /slack/oauth_redirect
     return web_app
 
 
@@ -344,21 +367,31 @@ async def start_slack(
     """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
 
     Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), else an HTTP server
-    on ``SLACK_HTTP_PORT`` serving ``/slack/events``. Registers the Slack chat port on the app,
-    so the outbox can deliver to Slack members.
+    on ``SLACK_HTTP_PORT`` serving ``/slack/events``. With the OAuth client settings the HTTP
+    server also serves ``/slack/install`` and ``/slack/oauth_redirect`` (in Socket Mode too).
+    Registers the Slack chat port on the app, so the outbox can deliver to Slack members.
     """
     bolt = build_slack_app(app, settings)
     app.chats[Platform.SLACK] = bolt._peerloop_face.chat  # type: ignore[attr-defined]
+    handler: Any = None
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
         await handler.connect_async()
         log.info("Slack: connected in Socket Mode")
-        return handler, handler.close_async
+        if not settings.slack_oauth_enabled:
+            return handler, handler.close_async
     runner = web.AppRunner(http_app(bolt))
     await runner.setup()
     site = web.TCPSite(runner, host, settings.slack_http_port)
     await site.start()
     log.info("Slack: listening for events on port %s%s", settings.slack_http_port, EVENTS_PATH)
-    return runner, runner.cleanup
+    if handler is None:
+        return runner, runner.cleanup
+
+    async def stop_both() -> None:
+        await handler.close_async()
+        await runner.cleanup()
+
+    return runner, stop_both

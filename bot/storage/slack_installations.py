@@ -25,6 +25,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -177,8 +178,13 @@ class SqlInstallationStore(AsyncInstallationStore):
     # -- deleting ------------------------------------------------------------------------------
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Forget the workspace's bot, including the bot token kept on its installations (a
+        revoked token must not come back through ``find_installation``)."""
         async with self.engine.begin() as conn:
             await conn.execute(delete(BOTS).where(self._where(BOTS, enterprise_id, team_id)))
+            await conn.execute(update(INSTALLATIONS).where(self._where(INSTALLATIONS, enterprise_id, team_id)).values(
+                bot_token=None, bot_id=None, bot_user_id=None, bot_scopes=None, bot_refresh_token=None,
+                bot_token_expires_at=None))
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
@@ -195,7 +201,7 @@ class SqlInstallationStore(AsyncInstallationStore):
         log.info("Slack: removed the installation of team %s (enterprise %s)", team_id, enterprise_id)
 
 
-def _bot(row: Mapping[str, Any]) -> Bot:
+def _bot(row: RowMapping) -> Bot:
     return Bot(
         **{name: row[name] for name in BOT_FIELDS},
         bot_token_expires_at=row["bot_token_expires_at"],
@@ -203,7 +209,7 @@ def _bot(row: Mapping[str, Any]) -> Bot:
     )
 
 
-def _installation(row: Mapping[str, Any]) -> Installation:
+def _installation(row: RowMapping) -> Installation:
     return Installation(
         **{name: row[name] for name in INSTALLATION_FIELDS},
         bot_token_expires_at=row["bot_token_expires_at"],
@@ -242,7 +248,7 @@ class SqlOAuthStateStore(AsyncOAuthStateStore):
         async with self.engine.begin() as conn:
             result = await conn.execute(delete(STATES).where(
                 and_(STATES.c.state == state, STATES.c.expires_at > self.now())))
-        consumed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        consumed = bool(result.rowcount == 1)
         if not consumed:
             log.info("Slack: an install state was unknown, already used or expired")
         return consumed

@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -46,6 +47,12 @@ class FakeSlack:
         self.admins: set[str] = set()
         self.groups: dict[str, list[str]] = {}
         self.closed_dms: set[str] = set()
+        #: (method, bearer token or None) of every Web API call, in order
+        self.tokens: list[tuple[str, str | None]] = []
+        #: OAuth: the app's client id and secret oauth.v2.access accepts (see ``authorize``)
+        self.oauth_client: tuple[str, str] | None = None
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._issued: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -78,6 +85,9 @@ class FakeSlack:
             await self._runner.cleanup()
 
     # -- test helpers --------------------------------------------------------------------------
+
+    def workspace(self, team_id: str, team_name: str) -> Workspace:
+        return Workspace(self, team_id, team_name)
 
     def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
                   retry_after: float | None = 0) -> None:
@@ -128,6 +138,11 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         self.calls.append((method, args))
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.get("token")
+        self.tokens.append((method, token))
+        if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
+            return web.json_response(self._oauth_answer(method, args, auth, token))
         faults = self.faults.get(method)
         if faults:
             status, error, retry_after = faults.pop(0)
@@ -136,6 +151,54 @@ class FakeSlack:
         if self._validate(method, args):
             return web.json_response({"ok": False, "error": "invalid_blocks"})
         return web.json_response(self._answer(method, args))
+
+    # -- OAuth installs (several workspaces) ------------------------------------------------------
+
+    def authorize(self, team_id: str, team_name: str, *, installer: str = "UINSTALLER",
+                  scopes: tuple[str, ...] = ("commands", "chat:write"), enterprise_id: str | None = None) -> str:
+        """What Slack does when an admin of ``team_id`` presses Allow: a one-time code for
+        the app's redirect URL."""
+        code = f"code-{team_id}-{next(self._ts)}"
+        self._codes[code] = {"team_id": team_id, "team_name": team_name, "installer": installer,
+                             "scopes": scopes, "enterprise_id": enterprise_id}
+        return code
+
+    def token_of(self, team_id: str) -> str | None:
+        """The newest live bot token issued to ``team_id``."""
+        live = [t for t, grant in self._issued.items() if grant["team_id"] == team_id and not grant["revoked"]]
+        return live[-1] if live else None
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removes the app: its tokens stop working."""
+        for grant in self._issued.values():
+            if grant["team_id"] == team_id:
+                grant["revoked"] = True
+
+    def _oauth_answer(self, method: str, args: dict[str, Any], auth: str, token: str | None) -> dict[str, Any]:
+        if method == "auth.test":
+            grant = self._issued[str(token)]
+            if grant["revoked"]:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "user_id": f"UBOT{grant['team_id']}", "bot_id": f"B{grant['team_id']}",
+                    "team_id": grant["team_id"], "team": grant["team_name"], "is_enterprise_install": False,
+                    "enterprise_id": grant["enterprise_id"], "url": f"https://{grant['team_name']}.slack.com/"}
+        client = (args.get("client_id"), args.get("client_secret"))
+        if auth.startswith("Basic "):
+            client = tuple(base64.b64decode(auth[len("Basic "):]).decode().split(":", 1))  # type: ignore[assignment]
+        if self.oauth_client is None or client != self.oauth_client:
+            return {"ok": False, "error": "invalid_client_id"}
+        grant = self._codes.pop(str(args.get("code")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        bot_token = f"xoxb-{grant['team_id']}-{next(self._ts)}"
+        self._issued[bot_token] = {**grant, "revoked": False}
+        enterprise = {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None
+        return {
+            "ok": True, "app_id": "A1", "authed_user": {"id": grant["installer"]},
+            "scope": ",".join(grant["scopes"]), "token_type": "bot", "access_token": bot_token,
+            "bot_user_id": f"UBOT{grant['team_id']}", "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": enterprise, "is_enterprise_install": False,
+        }
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -193,10 +256,24 @@ def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
+class Workspace:
+    """One more workspace on the same fake, for :class:`SlackSender`: ``SlackSender(…,
+    fake.workspace("T2", "globex"))`` sends as team T2; its response URLs are recorded
+    under the key ``"T2-" + key``."""
+
+    def __init__(self, fake: FakeSlack, team_id: str, team_name: str) -> None:
+        self.fake = fake
+        self.team_id = team_id
+        self.team_name = team_name
+
+    def response_url(self, key: str) -> str:
+        return self.fake.response_url(f"{self.team_id}-{key}")
+
+
 class SlackSender:
     """Posts signed slash commands, interactions and events to a bolt app's URL."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, secret: str, fake: FakeSlack) -> None:
+    def __init__(self, session: aiohttp.ClientSession, url: str, secret: str, fake: FakeSlack | Workspace) -> None:
         self.session = session
         self.url = url
         self.secret = secret

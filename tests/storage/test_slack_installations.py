@@ -126,6 +126,11 @@ async def test_delete_installation_per_user_and_all(app: App) -> None:
     assert await store.async_find_installation(enterprise_id=None, team_id="T1", user_id="UOTHER") is None
     assert await store.async_find_bot(enterprise_id=None, team_id="T1") is not None  # bots stay
 
+    # a revoked bot (tokens_revoked) is gone from the installations too; the user's part stays
+    await store.async_delete_bot(enterprise_id=None, team_id="T1")
+    without_bot = await store.async_find_installation(enterprise_id=None, team_id="T1")
+    assert without_bot is not None and without_bot.bot_token is None and without_bot.user_token == "xoxp-UADMIN"
+
     await store.async_delete_all(enterprise_id=None, team_id="T1")
     assert await store.async_find_installation(enterprise_id=None, team_id="T1") is None
     assert await store.async_find_bot(enterprise_id=None, team_id="T1") is None
