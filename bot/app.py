@@ -20,6 +20,7 @@ from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
+from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
@@ -48,6 +49,7 @@ class App:
     chats: dict[Platform, ChatPort] = field(default_factory=dict)
     feedback: FeedbackService | None = None
     admin: AdminService | None = None
+    digests: DigestService | None = None
     admin_commands: AdminRouter | None = None
 
     async def tick(self) -> None:
@@ -109,6 +111,9 @@ async def build_app(
     progress = ProgressService(db.uow, clock, render_progress_png)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
+    digests = DigestService(db.uow, clock, bank)
+    steps.digest_runner = digests.run_step
+    router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
     router.register("export", lambda actor, _options: privacy.export(actor))
     router.register("forget-me", lambda actor, _options: privacy.ask_forget(actor))
@@ -132,4 +137,5 @@ async def build_app(
         admin_commands=AdminRouter(admin, router),
     )
     app.feedback = feedback
+    app.digests = digests
     return app

@@ -172,7 +172,8 @@ class AdminRouter:
 
 
 def _channel(ref: str | None, default: str) -> str:
-    return f"<#{ref}>" if ref else default
+    # the channel's id (the neutral markup has no channel mentions)
+    return f"channel `{ref}`" if ref else default
 
 
 def _yes(value: bool) -> str:

@@ -24,7 +24,8 @@ from bot.core.services.sessions import SessionService
 from bot.core.text import HELP_TOPICS, help_text
 
 #: Options that take the rest of the line when given without ``key:``.
-FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "now": "type", "cancel": "request"}
+FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "now": "type", "cancel": "request",
+                    "digest": "set"}
 _TYPES = ("coding", "system-design", "behavioral", "ml-system-design", "ml-fundamentals", "stats-product",
           "sql-data-modelling", "sre-troubleshooting")
 

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.core.bank import Prompt, Rubric
+from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import OutboundMessage
 from bot.core.models import (
@@ -191,6 +192,32 @@ class PrivacyRepo(Protocol):
     async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int: ...
 
 
+class DigestRepo(Protocol):
+    """What weekly digests read: one query per method, whatever the number of members."""
+
+    async def members(self, community_id: str) -> list[DigestMember]: ...
+
+    async def zones(self, community_id: str) -> list[str | None]:
+        """Distinct zones of members who have not opted out of digests."""
+        ...
+
+    async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
+    async def completed_starts(
+        self, community_id: str, start_from: datetime, start_before: datetime
+    ) -> list[tuple[str, str, datetime]]:
+        """(interviewer, candidate, start) of completed sessions (for streaks)."""
+        ...
+
+    async def feedback(
+        self, community_id: str, submitted_from: datetime, submitted_before: datetime,
+        zones: Sequence[str | None] | None = None,
+    ) -> list[DigestFeedback]:
+        """Feedback rows of the community's sessions (by or about members in ``zones`` when given)."""
+        ...
+
+    async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -203,6 +230,7 @@ class UnitOfWork(Protocol):
     rounds: RoundRepo
     no_shows: NoShowRepo
     feedback: FeedbackRepo
+    digests: DigestRepo
     privacy: PrivacyRepo
     stats: StatsRepo
 

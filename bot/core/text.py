@@ -23,6 +23,10 @@ HELP_TOPICS: dict[str, str] = {
     "feedback": "`/mock feedback` — feedback forms you still owe.",
     "progress": "`/mock progress` — your scores per rubric dimension over time, with a chart.",
     "history": "`/mock history` — past sessions, prompts and verdicts.",
+    "digest": (
+        "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
+        "or `quiet` (nothing in quiet weeks); alone, shows your last seven days."
+    ),
     "export": "`/mock export` — all your data as JSON.",
     "forget-me": "`/mock forget-me` — delete all your data (asks to confirm).",
 }

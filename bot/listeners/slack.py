@@ -59,6 +59,10 @@ OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
 EVENTS_PATH = "/slack/events"
 SOMETHING_WRONG = "Something went wrong on our side; nothing was changed. Please try again in a minute."
+ADMINS_ONLY = (
+    "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
+)
+ADMIN_ACTION_PREFIX = "pl:admin."
 
 
 def schedule_form() -> FormSpec:
@@ -171,30 +175,21 @@ class SlackFace:
     # -- admin -------------------------------------------------------------------------------
 
     async def admin(self, client: AsyncWebClient, body: Mapping[str, Any], text: str) -> OutboundMessage:
-        """``/mock admin pause|resume|status``: the workspace-admin check, then the core's
-        AdminService; a router command named ``admin`` takes over when registered."""
+        """``/mock admin …``: the workspace-admin check here, then the core's admin command set
+        (``setup``, ``stats``, ``member``, ``pause``, ``resume``, ``status``), which checks again."""
         _, _, user_id, _ = _ids(body)
         if not await self.is_workspace_admin(client, user_id):
-            return error_message(
-                "Only workspace admins and owners (or members of the configured admin group) can use "
-                "`/mock admin`."
-            )
+            return error_message(ADMINS_ONLY)
         actor = await self.actor(body, platform_admin=True)
-        if "admin" in self.app.router.command_names:
-            return await self.app.router.run_text(actor, text)
-        verb = text.split()[1].lower() if len(text.split()) > 1 else "status"
-        if verb not in ("pause", "resume", "status"):
-            return error_message(f"`/mock admin {verb}` is not an admin command. Accepted: pause, resume, status.")
-        if verb == "status":
-            state = "paused" if actor.community.settings.paused else "running"
-            return OutboundMessage(text=f"Matching in this workspace is {state}.")
-        paused = verb == "pause"
-        assert self.app.admin is not None
-        await self.app.admin.set_paused(actor, paused)
-        if paused:
-            return OutboundMessage(text="Matching is paused: no new requests or pairings until `/mock admin resume`.",
-                                   tone=Tone.WARNING)
-        return OutboundMessage(text="Matching is running again.", tone=Tone.SUCCESS)
+        return await self.app.router.run_text(actor, text)
+
+    async def action_actor(self, client: AsyncWebClient, body: Mapping[str, Any], action_id: str) -> Actor:
+        """The actor behind a button; for an admin-only action (``pl:admin.…``) Slack is asked
+        whether they administer the workspace, and the core checks that again."""
+        if action_id.startswith(ADMIN_ACTION_PREFIX):
+            _, _, user_id, _ = _ids(body)
+            return await self.actor(body, platform_admin=await self.is_workspace_admin(client, user_id))
+        return await self.actor(body)
 
 
 def _selected(action: Mapping[str, Any]) -> FormValues:
@@ -289,8 +284,8 @@ def build_slack_app(
         await ack()
 
         async def work() -> None:
-            actor = await face.actor(body)
             action_id = action["action_id"]
+            actor = await face.action_actor(client, body, action_id)
             in_home = (body.get("view") or {}).get("type") == "home"
             if action_id == OPEN_SCHEDULE:
                 await face.open_form(client, body["trigger_id"], schedule_form(), None)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
 from bot.storage.repos import (
@@ -95,6 +96,7 @@ class SqlUnitOfWork:
         self.rounds = SqlRoundRepo(self.session)
         self.no_shows = SqlNoShowRepo(self.session)
         self.feedback = SqlFeedbackRepo(self.session)
+        self.digests = SqlDigestRepo(self.session)
         self.privacy = SqlPrivacyRepo(self.session)
         self.stats = SqlStatsRepo(self.session)
         return self

@@ -101,7 +101,7 @@ async def test_setup_validates_writes_and_shows_the_settings(
         "pair_channel": channel, "digest_day": "fri", "digest_hour": 18, "session_minutes": 45,
         "match_every": 30, "prefer_seen_prompts": True, "disabled_types": "behavioral",
     })
-    assert "Settings saved" in text_of(saved) and f"<#{channel}>" in text_of(saved)
+    assert "Settings saved" in text_of(saved) and f"channel `{channel}`" in text_of(saved)
     after = await settings_of(app, fake)
     assert (after.pair_channel_id, after.digest_weekday, after.digest_hour) == (str(channel), 4, 18)
     assert (after.session_minutes, after.match_every_minutes) == (45, 30)

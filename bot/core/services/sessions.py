@@ -357,6 +357,8 @@ class StepRunner:
                                        "15 minutes, so you've left the live queue. Try `/mock schedule` to book ahead.",
                                        ephemeral=False))
             return ActionStatus.DONE, None
+        if action.kind is ActionKind.DIGEST and self.digest_runner is not None:
+            return await self.digest_runner(tx, action, now)
         if action.session_id is None:
             return ActionStatus.SKIPPED, "no session"
         session = await tx.sessions.get_for_update(action.session_id)
@@ -443,6 +445,8 @@ class StepRunner:
     #: Set by the feedback service: who still owes feedback, and what happens when the window closes.
     feedback_owed_hook: Callable[[UnitOfWork, Session], Awaitable[Sequence[str]]] | None = None
     feedback_closer: Callable[[UnitOfWork, Session, datetime], Awaitable[None]] | None = None
+    #: Set by the digest service: runs a weekly digest step.
+    digest_runner: Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[tuple[ActionStatus, str | None]]] | None = None
 
     async def feedback_owed(self, tx: UnitOfWork, session: Session) -> list[str]:
         if self.feedback_owed_hook is not None:

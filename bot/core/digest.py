@@ -1,0 +1,470 @@
+"""Weekly digests, pure: when each one is due, and what it says.
+
+A personal digest is due at the community's weekday and hour in the member's own zone
+(:func:`local_due`, DST-correct through :mod:`zoneinfo`). Its week is the seven days before
+that moment. The community digest covers the seven days before the same weekday and hour in
+UTC. Everything here works on plain rows (:class:`DigestMember`, :class:`DigestSession`,
+:class:`DigestFeedback`, :class:`DigestRequest`) fetched in a fixed number of queries per
+community, so building 10,000 digests costs no more queries than building ten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from statistics import fmean
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.feedback_models import FeedbackRole
+from bot.core.messages import Field, OutboundMessage, Tone, ts
+from bot.core.models import SessionState
+from bot.core.vocab import InterviewType, RolePreference
+
+log = logging.getLogger(__name__)
+
+WEEK = timedelta(days=7)
+#: Scores older than this do not count for score changes or the weakest dimension.
+LOOKBACK = timedelta(days=90)
+#: Streaks are counted back this many weeks at most.
+STREAK_WEEKS = 52
+#: Feedback stays open this long after a session ends (as in the feedback service).
+FEEDBACK_WINDOW = timedelta(hours=72)
+#: Recent scores per dimension that make up "where you are now".
+RECENT = 3
+TOP_INTERVIEWERS = 5
+
+
+# -- timing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @classmethod
+    def of(cls, day: date) -> IsoWeek:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def parse(cls, label: str) -> IsoWeek:
+        year, _, week = label.partition("-W")
+        return cls(int(year), int(week))
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    def day(self, weekday: int) -> date:
+        """The date of ``weekday`` (0 = Monday) in this week."""
+        return date.fromisocalendar(self.year, self.week, weekday + 1)
+
+    def shift(self, weeks: int) -> IsoWeek:
+        return IsoWeek.of(self.day(0) + timedelta(weeks=weeks))
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The member's zone; UTC when none is set (or an unknown name slipped into storage)."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: digests use UTC", name)
+        return ZoneInfo("UTC")
+
+
+def local_due(week: IsoWeek, weekday: int, hour: int, tz: str | None) -> datetime:
+    """``weekday`` at ``hour`` o'clock of ``week`` in zone ``tz``, as aware UTC.
+
+    An hour that does not exist that day (clocks go forward) comes out one hour later on the
+    wall clock; an hour that happens twice (clocks go back) means its first occurrence."""
+    day = week.day(weekday)
+    local = datetime(day.year, day.month, day.day, hour, tzinfo=zone(tz))
+    return local.astimezone(UTC)
+
+
+def weeks_around(now: datetime) -> tuple[IsoWeek, ...]:
+    """The ISO weeks whose digests may still be ahead at ``now`` (zones span 26 hours)."""
+    this = IsoWeek.of(now.astimezone(UTC).date())
+    return (this.shift(-1), this, this.shift(1))
+
+
+def due_slots(
+    zones: Iterable[str | None], weekday: int, hour: int, now: datetime
+) -> dict[tuple[IsoWeek, datetime], list[str | None]]:
+    """Every (week, due instant) still ahead of ``now`` with the zones due then."""
+    slots: dict[tuple[IsoWeek, datetime], list[str | None]] = defaultdict(list)
+    for week in weeks_around(now):
+        for tz in sorted(set(zones), key=lambda z: z or ""):
+            due = local_due(week, weekday, hour, tz)
+            if due > now:
+                slots[(week, due)].append(tz)
+    return dict(slots)
+
+
+# -- rows --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestMember:
+    id: str
+    display_name: str
+    timezone: str | None
+    level: str | None
+    digest_opt_out: bool
+    digest_nudge: bool
+
+
+@dataclass(frozen=True)
+class DigestSession:
+    id: str
+    interview_type: str
+    interviewer_id: str
+    candidate_id: str
+    swap: bool
+    start: datetime
+    minutes: int
+    state: SessionState
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+    def parts(self) -> tuple[tuple[int, str, str], ...]:
+        """(part, interviewer, candidate) for each part."""
+        one = (1, self.interviewer_id, self.candidate_id)
+        return (one, (2, self.candidate_id, self.interviewer_id)) if self.swap else (one,)
+
+
+@dataclass(frozen=True)
+class DigestFeedback:
+    session_id: str
+    part: int
+    author_id: str
+    subject_id: str
+    role: FeedbackRole
+    interview_type: str
+    scores: dict[str, int]
+    submitted_at: datetime
+    revealed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    member_id: str
+    interview_type: str
+    role: RolePreference
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """What one community's digests are built from, indexed once."""
+
+    members: dict[str, DigestMember]
+    sessions: Sequence[DigestSession]
+    feedback: Sequence[DigestFeedback]
+    #: (interviewer, candidate, start) of completed sessions, for streaks.
+    completed: Sequence[tuple[str, str, datetime]] = ()
+    requests: Sequence[DigestRequest] = ()
+    by_member: dict[str, list[DigestSession]] = field(default_factory=dict)
+    received: dict[str, list[DigestFeedback]] = field(default_factory=dict)
+    written: dict[str, set[tuple[str, int, FeedbackRole]]] = field(default_factory=dict)
+    starts: dict[str, list[datetime]] = field(default_factory=dict)
+
+    @classmethod
+    def index(
+        cls,
+        members: Iterable[DigestMember],
+        sessions: Sequence[DigestSession],
+        feedback: Sequence[DigestFeedback],
+        completed: Sequence[tuple[str, str, datetime]] = (),
+        requests: Sequence[DigestRequest] = (),
+    ) -> DigestData:
+        by_member: dict[str, list[DigestSession]] = defaultdict(list)
+        for s in sessions:
+            by_member[s.interviewer_id].append(s)
+            by_member[s.candidate_id].append(s)
+        received: dict[str, list[DigestFeedback]] = defaultdict(list)
+        written: dict[str, set[tuple[str, int, FeedbackRole]]] = defaultdict(set)
+        for fb in feedback:
+            written[fb.author_id].add((fb.session_id, fb.part, fb.role))
+            if fb.role is FeedbackRole.INTERVIEWER and fb.revealed_at is not None:
+                received[fb.subject_id].append(fb)
+        starts: dict[str, list[datetime]] = defaultdict(list)
+        for a, b, start in completed:
+            starts[a].append(start)
+            starts[b].append(start)
+        return cls({m.id: m for m in members}, sessions, feedback, completed, requests,
+                   dict(by_member), dict(received), dict(written), dict(starts))
+
+
+# -- the personal digest -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    interview_type: str
+    dimension: str
+    before: float | None
+    now: float
+
+
+@dataclass(frozen=True)
+class Focus:
+    interview_type: str
+    dimension: str
+    recent: float
+
+
+@dataclass(frozen=True)
+class PersonalDigest:
+    member_id: str
+    week: IsoWeek
+    due: datetime
+    done: tuple[DigestSession, ...]
+    changes: tuple[ScoreChange, ...]
+    weakest: Focus | None
+    owed: tuple[DigestSession, ...]
+    upcoming: tuple[DigestSession, ...]
+    streak: int
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing happened and nothing is coming: a nudge or nothing, as the member chose."""
+        return not (self.done or self.changes or self.owed or self.upcoming)
+
+
+def personal_digest(member_id: str, week: IsoWeek, due: datetime, data: DigestData) -> PersonalDigest:
+    since = due - WEEK
+    mine = data.by_member.get(member_id, [])
+    done = tuple(sorted((s for s in mine if s.state is SessionState.COMPLETED and since <= s.start < due),
+                        key=lambda s: s.start))
+    upcoming = tuple(sorted(
+        (s for s in mine if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED) and due <= s.start < due + WEEK),
+        key=lambda s: s.start))
+    written = data.written.get(member_id, set())
+    owed = []
+    for s in mine:
+        if s.state is not SessionState.COMPLETED or not (s.end <= due <= s.end + FEEDBACK_WINDOW):
+            continue
+        forms = [(s.id, part, FeedbackRole.INTERVIEWER if member_id == iv else FeedbackRole.CANDIDATE)
+                 for part, iv, cand in s.parts() if member_id in (iv, cand)]
+        if any(f not in written for f in forms):
+            owed.append(s)
+    changes, weakest = _scores(data.received.get(member_id, []), due)
+    return PersonalDigest(member_id, week, due, done, changes, weakest, tuple(sorted(owed, key=lambda s: s.start)),
+                          upcoming, streak(data.starts.get(member_id, []), due))
+
+
+def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[ScoreChange, ...], Focus | None]:
+    """Score changes (this week's revealed scores against the earlier ones) and the weakest dimension."""
+    since, oldest = due - WEEK, due - LOOKBACK
+    earlier: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    new: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    for fb in received:
+        seen = fb.revealed_at
+        if seen is None or seen >= due or fb.submitted_at < oldest:
+            continue
+        target = new if seen >= since else earlier
+        for dim, score in fb.scores.items():
+            target[(fb.interview_type, dim)].append((fb.submitted_at, score))
+    changes = tuple(
+        ScoreChange(kind, dim, fmean(s for _, s in earlier[(kind, dim)]) if (kind, dim) in earlier else None,
+                    fmean(s for _, s in pts))
+        for (kind, dim), pts in sorted(new.items())
+    )
+    recent: list[Focus] = []
+    for key in sorted(set(earlier) | set(new)):
+        pts = sorted(earlier.get(key, []) + new.get(key, []))
+        recent.append(Focus(key[0], key[1], fmean(s for _, s in pts[-RECENT:])))
+    weakest = min(recent, key=lambda f: (f.recent, f.interview_type, f.dimension), default=None)
+    return changes, weakest
+
+
+def streak(starts: Iterable[datetime], due: datetime) -> int:
+    """Consecutive weeks (seven-day spans back from ``due``) with at least one session done."""
+    weeks = {int((due - s) / WEEK) for s in starts if s < due}
+    count = 0
+    while count in weeks and count < STREAK_WEEKS:
+        count += 1
+    return count
+
+
+# -- the community digest ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeShortage:
+    interview_type: str
+    candidates: int
+    interviewers: int
+
+
+@dataclass(frozen=True)
+class CommunityDigest:
+    week: IsoWeek
+    due: datetime
+    requested: int
+    matched: int
+    #: This week's requests that expired unmatched (withdrawn ones and open ones are left out).
+    expired: int
+    held: int
+    no_shows: int
+    feedback_expected: int
+    feedback_submitted: int
+    top_interviewers: tuple[tuple[str, int], ...]
+    shortages: tuple[TypeShortage, ...]
+
+    @property
+    def match_rate(self) -> float | None:
+        """Matched among this week's requests that ended by matching or expiring."""
+        ended = self.matched + self.expired
+        return self.matched / ended if ended else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        finished = self.held + self.no_shows
+        return self.no_shows / finished if finished else None
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return self.feedback_submitted / self.feedback_expected if self.feedback_expected else None
+
+
+def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> CommunityDigest:
+    since = due - WEEK
+    requests = [r for r in data.requests if since <= r.created_at < due]
+    matched = sum(1 for r in requests if r.status == "matched")
+    expired = sum(1 for r in requests if r.status == "expired")
+    this_week = [s for s in data.sessions if since <= s.start < due]
+    held = [s for s in this_week if s.state is SessionState.COMPLETED]
+    no_shows = sum(1 for s in this_week if s.state is SessionState.NO_SHOW)
+    # Feedback completion over the sessions whose feedback window closed this week.
+    closed = [s for s in data.sessions
+              if s.state is SessionState.COMPLETED and since <= s.end + FEEDBACK_WINDOW < due]
+    submitted_forms = {(fb.session_id, fb.part, fb.role) for fb in data.feedback}
+    expected = submitted = 0
+    for s in closed:
+        for part, _iv, _cand in s.parts():
+            for role in (FeedbackRole.INTERVIEWER, FeedbackRole.CANDIDATE):
+                expected += 1
+                submitted += (s.id, part, role) in submitted_forms
+    gave: dict[str, int] = defaultdict(int)
+    for s in held:
+        for _part, iv, _cand in s.parts():
+            gave[iv] += 1
+
+    def name(member_id: str) -> str:
+        m = data.members.get(member_id)
+        return m.display_name if m else "a former member"
+
+    top = tuple(sorted(((name(m), n) for m, n in gave.items()), key=lambda p: (-p[1], p[0]))[:TOP_INTERVIEWERS])
+    wants: dict[str, set[str]] = defaultdict(set)
+    offers: dict[str, set[str]] = defaultdict(set)
+    for r in requests:
+        if r.role in (RolePreference.CANDIDATE, RolePreference.SWAP):
+            wants[r.interview_type].add(r.member_id)
+        if r.role in (RolePreference.INTERVIEWER, RolePreference.SWAP):
+            offers[r.interview_type].add(r.member_id)
+    shortages = tuple(sorted(
+        (TypeShortage(kind, len(who), len(offers.get(kind, set()))) for kind, who in wants.items()
+         if len(offers.get(kind, set())) < len(who)),
+        key=lambda t: (t.interviewers - t.candidates, t.interview_type)))
+    return CommunityDigest(week, due, len(requests), matched, expired, len(held), no_shows, expected, submitted,
+                           top, shortages)
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+def type_label(kind: str) -> str:
+    try:
+        return InterviewType(kind).label
+    except ValueError:
+        return kind
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+DimensionName = Callable[[str, str], str]
+FocusHint = Callable[[Focus, str | None], str | None]
+
+
+def personal_message(
+    d: PersonalDigest, member: DigestMember, names: dict[str, str], dimension_name: DimensionName,
+    focus_hint: FocusHint,
+) -> OutboundMessage:
+    """The digest as the member reads it (names: member id -> display name, for partners)."""
+    if d.quiet:
+        return OutboundMessage(
+            title="Your PeerLoop week",
+            text="A quiet week: no sessions, no new scores. One session a week keeps the skills warm — "
+            "`/mock schedule type:coding` (or any type you practise) books the next one. "
+            "`/mock digest quiet` stops these quiet-week notes; `/mock digest off` stops digests.",
+            ephemeral=False)
+
+    def partner(s: DigestSession) -> str:
+        other = s.candidate_id if s.interviewer_id == member.id else s.interviewer_id
+        return names.get(other, "a former member")
+
+    fields: list[Field] = []
+    if d.done:
+        fields.append(Field(f"Sessions done this week: {len(d.done)}", "\n".join(
+            f"- {type_label(s.interview_type)} with {partner(s)}, {ts(s.start, 'D')}" for s in d.done[:8])))
+    if d.changes:
+        lines = []
+        for c in d.changes[:8]:
+            dim = dimension_name(c.interview_type, c.dimension)
+            if c.before is None:
+                lines.append(f"- {type_label(c.interview_type)} · {dim}: first score {c.now:.1f}/4")
+            else:
+                lines.append(f"- {type_label(c.interview_type)} · {dim}: {c.before:.1f} → {c.now:.1f} "
+                             f"({c.now - c.before:+.1f})")
+        fields.append(Field("Score changes", "\n".join(lines)))
+    if d.weakest is not None:
+        dim = dimension_name(d.weakest.interview_type, d.weakest.dimension)
+        hint = focus_hint(d.weakest, member.level)
+        fields.append(Field("Suggested focus", f"{dim} in {type_label(d.weakest.interview_type)} "
+                            f"(recent average {d.weakest.recent:.1f}/4)." + (f" {hint}" if hint else "")
+                            + " Ask your next interviewer to watch it."))
+    if d.owed:
+        fields.append(Field(f"Feedback you still owe: {len(d.owed)}", "\n".join(
+            f"- {type_label(s.interview_type)} with {partner(s)}; open until {ts(s.end + FEEDBACK_WINDOW)}"
+            for s in d.owed[:5]) + "\n`/mock feedback` opens the forms."))
+    if d.upcoming:
+        fields.append(Field(f"Coming up: {len(d.upcoming)}", "\n".join(
+            f"- {type_label(s.interview_type)} with {partner(s)}, {ts(s.start)}" for s in d.upcoming[:5])))
+    weeks = "week" if d.streak == 1 else "weeks"
+    text = (f"Streak: {d.streak} {weeks} in a row with a session." if d.streak
+            else "No session this week: book one to start a streak.")
+    return OutboundMessage(title="Your PeerLoop week", text=text, fields=tuple(fields[:10]), ephemeral=False)
+
+
+def community_message(c: CommunityDigest) -> OutboundMessage:
+    fields = [
+        Field("Sessions", f"{c.requested} requested, {c.matched} matched, {c.held} held. Match rate "
+              f"{_pct(c.match_rate)} (matched among requests that were matched or expired)."),
+        Field("No-shows", f"{c.no_shows} ({_pct(c.no_show_rate)} of sessions that were due)."),
+        Field("Feedback", f"{c.feedback_submitted} of {c.feedback_expected} forms submitted "
+              f"({_pct(c.feedback_rate)}) for sessions whose feedback closed this week."),
+    ]
+    if c.top_interviewers:
+        fields.append(Field("Gave the most interviews", "\n".join(
+            f"- {who}: {n}" for who, n in c.top_interviewers)))
+    if c.shortages:
+        fields.append(Field("Types short of interviewers", "\n".join(
+            f"- {type_label(t.interview_type)}: {t.candidates} want to be candidates, "
+            f"{t.interviewers} offered to interview" for t in c.shortages[:8])))
+    return OutboundMessage(
+        title=f"PeerLoop community week {c.week.label}",
+        text=f"The seven days to {ts(c.due)}.",
+        fields=tuple(fields), tone=Tone.INFO, ephemeral=False)

@@ -1,0 +1,287 @@
+"""Weekly digests: planned as stored steps, built from a fixed number of queries, sent once.
+
+Planning (:meth:`DigestService.plan`) stores one ``DIGEST`` step per community and due
+instant: members whose zones put the community's weekday and hour at the same UTC moment
+share a step (Berlin and Paris do; Kolkata has its own half-hour). A second step per week
+posts the community digest to the admins' channel at the weekday and hour in UTC. Keys are
+deterministic (``digest:<community>:<week>:…``), so planning twice stores nothing new, and
+each message has an outbox key per member (or community) per ISO week, so a step that runs
+twice — a retry, a restart, two workers — sends nothing twice. Every digest step plans the
+weeks around it again, so the schedule carries on by itself; a restart finds the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+from bot.core.digest import (
+    LOOKBACK,
+    STREAK_WEEKS,
+    WEEK,
+    CommunityDigest,
+    DigestData,
+    DigestMember,
+    Focus,
+    IsoWeek,
+    PersonalDigest,
+    community_digest,
+    community_message,
+    due_slots,
+    local_due,
+    personal_digest,
+    personal_message,
+    weeks_around,
+)
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.messages import Field, OutboundMessage, Tone, ts
+from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
+from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.services.actor import Actor, new_id
+from bot.core.services.outbox import queue_direct, queue_space
+from bot.core.vocab import Level
+
+log = logging.getLogger(__name__)
+
+#: A digest step later than this is skipped (next week's will come): stale news helps nobody.
+LATE_LIMIT = timedelta(hours=24)
+MEMBERS = "members"
+COMMUNITY = "community"
+CHOICES = {
+    "off": "Digests are off. `/mock digest on` brings them back.",
+    "on": "Digests are on.",
+    "nudge": "Digests are on, with a short nudge in weeks with nothing to report.",
+    "quiet": "Digests are on; weeks with nothing to report send nothing.",
+}
+
+
+def member_outbox_key(member_id: str, week: IsoWeek) -> str:
+    return f"digest:{member_id}:{week.label}"
+
+
+def community_outbox_key(community_id: str, week: IsoWeek) -> str:
+    return f"digest:community:{community_id}:{week.label}"
+
+
+@dataclass(frozen=True)
+class WeekDigests:
+    """Every digest of one community for one week (what :meth:`DigestService.compute_week` builds)."""
+
+    personal: tuple[PersonalDigest, ...]
+    community: CommunityDigest
+    #: Distinct due instants of the personal digests (one stored step each).
+    slots: int
+
+
+class DigestService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._prompts = prompts
+
+    # -- planning --------------------------------------------------------------------------
+
+    async def ensure_planned(self, community: Community) -> int:
+        """Store the digest steps still ahead for the weeks around now (idempotent)."""
+        async with self._uow() as tx:
+            return await self.plan(tx, community, self._clock.now())
+
+    async def plan(self, tx: UnitOfWork, community: Community, now: datetime) -> int:
+        """Store every digest step still ahead of ``now``; returns how many were new."""
+        s = community.settings
+        added = 0
+        zones = await tx.digests.zones(community.id)
+        for (week, due), slot_zones in sorted(due_slots(zones, s.digest_weekday, s.digest_hour, now).items(),
+                                               key=lambda kv: kv[0][1]):
+            added += await tx.actions.add(ScheduledAction(
+                id=new_id(), key=f"digest:{community.id}:{week.label}:{MEMBERS}:{due:%Y%m%dT%H%MZ}",
+                kind=ActionKind.DIGEST, community_id=community.id, due_at=due,
+                payload={"scope": MEMBERS, "week": week.label, "zones": [z or "UTC" for z in slot_zones]}))
+        for week in weeks_around(now):
+            due = local_due(week, s.digest_weekday, s.digest_hour, None)
+            if due > now:
+                added += await tx.actions.add(ScheduledAction(
+                    id=new_id(), key=f"digest:{community.id}:{week.label}:{COMMUNITY}",
+                    kind=ActionKind.DIGEST, community_id=community.id, due_at=due,
+                    payload={"scope": COMMUNITY, "week": week.label}))
+        return added
+
+    # -- the scheduled step ----------------------------------------------------------------
+
+    async def run_step(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
+        """Run one stored digest step (the step runner's hook): queue the messages, plan ahead."""
+        scope, label = action.payload.get("scope"), action.payload.get("week")
+        if scope not in (MEMBERS, COMMUNITY) or not isinstance(label, str):
+            return ActionStatus.SKIPPED, "not a digest step (no scope or week)"
+        community = await tx.communities.get(action.community_id)
+        if community is None:
+            return ActionStatus.SKIPPED, "community gone"
+        await self.plan(tx, community, now)
+        if now - action.due_at > LATE_LIMIT:
+            return ActionStatus.SKIPPED, (f"too late to be useful ({int((now - action.due_at).total_seconds() // 3600)}"
+                                          " h late); next week's digest follows")
+        week = IsoWeek.parse(label)
+        if scope == COMMUNITY:
+            return await self._community_step(tx, community, week, action.due_at, now)
+        return await self._members_step(tx, community, week, action.due_at, now)
+
+    async def _members_step(
+        self, tx: UnitOfWork, community: Community, week: IsoWeek, due: datetime, now: datetime
+    ) -> tuple[ActionStatus, str | None]:
+        s = community.settings
+        members = await tx.digests.members(community.id)
+        dues: dict[str | None, datetime] = {}
+        recipients = []
+        for m in members:
+            if m.digest_opt_out:
+                continue
+            if m.timezone not in dues:
+                dues[m.timezone] = local_due(week, s.digest_weekday, s.digest_hour, m.timezone)
+            if dues[m.timezone] == due:
+                recipients.append(m)
+        if not recipients:
+            return ActionStatus.DONE, None
+        zones = sorted({m.timezone for m in recipients}, key=lambda z: z or "")
+        data = await self._fetch(tx, community.id, due, due, members, zones)
+        queued = 0
+        for m in recipients:
+            digest = personal_digest(m.id, week, due, data)
+            if digest.quiet and not m.digest_nudge:
+                continue
+            queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
+                                         member_id=m.id, now=now, message=self.message(digest, m, data))
+        log.info("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
+                 due.isoformat(), queued, len(recipients))
+        return ActionStatus.DONE, None
+
+    async def _community_step(
+        self, tx: UnitOfWork, community: Community, week: IsoWeek, due: datetime, now: datetime
+    ) -> tuple[ActionStatus, str | None]:
+        channel = community.settings.admin_channel_id
+        if not channel:
+            return ActionStatus.SKIPPED, ("no admins' channel set (admin_channel_id): the community digest "
+                                          "was not posted")
+        members = await tx.digests.members(community.id)
+        data = await self._fetch(tx, community.id, due, due, members, None)
+        digest = community_digest(week, due, data)
+        await queue_space(tx, key=community_outbox_key(community.id, week), community_id=community.id,
+                          space_ref=channel, now=now, message=community_message(digest))
+        return ActionStatus.DONE, None
+
+    # -- building --------------------------------------------------------------------------
+
+    async def _fetch(
+        self, tx: UnitOfWork, community_id: str, first_due: datetime, last_due: datetime,
+        members: Sequence[DigestMember], zones: Sequence[str | None] | None,
+    ) -> DigestData:
+        """Everything the digests due between ``first_due`` and ``last_due`` need: four queries."""
+        repo = tx.digests
+        sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
+        completed = await repo.completed_starts(community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due)
+        feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones)
+        requests = await repo.requests(community_id, first_due - WEEK, last_due)
+        return DigestData.index(members, sessions, feedback, completed, requests)
+
+    async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
+        """Every personal digest (each at its member's own due time) and the community digest
+        for ``week``, from one fixed set of queries (what the benchmark measures)."""
+        async with self._uow() as tx:
+            community = await tx.communities.get(community_id)
+            if community is None:
+                raise NotFound("No such community.")
+            s = community.settings
+            members = await tx.digests.members(community_id)
+            due_by_zone: dict[str | None, datetime] = {}
+            for m in members:
+                if m.timezone not in due_by_zone:
+                    due_by_zone[m.timezone] = local_due(week, s.digest_weekday, s.digest_hour, m.timezone)
+            community_due = local_due(week, s.digest_weekday, s.digest_hour, None)
+            instants = [*due_by_zone.values(), community_due]
+            data = await self._fetch(tx, community_id, min(instants), max(instants), members, None)
+        personal = tuple(personal_digest(m.id, week, due_by_zone[m.timezone], data)
+                         for m in members if not m.digest_opt_out)
+        return WeekDigests(personal, community_digest(week, community_due, data),
+                           len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}))
+
+    def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
+        names = {mid: m.display_name for mid, m in data.members.items()}
+        return personal_message(digest, member, names, self._dimension_name, self._focus_hint)
+
+    def _dimension_name(self, interview_type: str, dimension: str) -> str:
+        try:
+            return self._prompts.rubric_for_type(interview_type).dimension(dimension).name
+        except (KeyError, ValueError, LookupError):
+            return dimension
+
+    def _focus_hint(self, focus: Focus, level: str | None) -> str | None:
+        try:
+            dim = self._prompts.rubric_for_type(focus.interview_type).dimension(focus.dimension)
+        except (KeyError, ValueError, LookupError):
+            return None
+        try:
+            expected = dim.expectations[Level(level)] if level else None
+        except ValueError:
+            expected = None
+        return f"At your level: {expected}" if expected else dim.description
+
+    # -- /mock digest ----------------------------------------------------------------------
+
+    async def command(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+        """``/mock digest`` shows the setting, the next delivery and the week so far;
+        ``/mock digest off|on|nudge|quiet`` changes the setting."""
+        unknown = set(options) - {"set"}
+        if unknown:
+            raise InvalidInput("digest", f"Unknown option(s): {', '.join(sorted(unknown))}.",
+                               accepted="off, on, nudge or quiet, e.g. `/mock digest quiet`")
+        choice = options.get("set", "").strip().lower()
+        if choice:
+            return await self.choose(actor, choice)
+        return await self.preview(actor)
+
+    async def choose(self, actor: Actor, choice: str) -> OutboundMessage:
+        if choice not in CHOICES:
+            raise InvalidInput("digest", f"“{choice}” is not a digest setting.",
+                               accepted="off (no digests), on, nudge (a short note in quiet weeks), "
+                               "quiet (nothing in quiet weeks)")
+        async with self._uow() as tx:
+            member = await tx.members.get(actor.member.id)
+            if member is None:
+                raise NotFound("You are not a member of this community any more.")
+            changes: dict[str, object] = {"digest_opt_out": choice == "off"}
+            if choice in ("nudge", "quiet"):
+                changes["digest_nudge"] = choice == "nudge"
+            await tx.members.save(replace(member, **changes))  # type: ignore[arg-type]
+            if choice != "off":
+                await self.plan(tx, actor.community, self._clock.now())
+        return OutboundMessage(text=CHOICES[choice], tone=Tone.SUCCESS)
+
+    async def preview(self, actor: Actor) -> OutboundMessage:
+        now = self._clock.now()
+        async with self._uow() as tx:
+            community = await tx.communities.get(actor.community.id) or actor.community
+            member = await tx.members.get(actor.member.id)
+            if member is None:
+                raise NotFound("You are not a member of this community any more.")
+            members = await tx.digests.members(community.id)
+            data = await self._fetch(tx, community.id, now, now, members, [member.timezone])
+        me = data.members.get(member.id)
+        s = community.settings
+        upcoming = min((due for w in weeks_around(now)
+                        if (due := local_due(w, s.digest_weekday, s.digest_hour, member.timezone)) > now),
+                       default=None)
+        if member.digest_opt_out:
+            setting = "off (`/mock digest on` to get them)"
+        else:
+            setting = "on, " + ("with a nudge in quiet weeks" if member.digest_nudge else "silent in quiet weeks")
+        fields = [Field("Setting", setting)]
+        if upcoming is not None and not member.digest_opt_out:
+            fields.append(Field("Next digest", f"{ts(upcoming)} ({ts(upcoming, 'R')})"))
+        if me is None:
+            return OutboundMessage(title="Weekly digest", fields=tuple(fields))
+        digest = personal_digest(me.id, IsoWeek.of(now.date()), now, data)
+        so_far = self.message(digest, me, data)
+        return OutboundMessage(title="Weekly digest: your last seven days", text=so_far.text,
+                               fields=(*fields, *so_far.fields)[:10])

@@ -1,0 +1,232 @@
+"""Weekly digests end to end: stored steps, local delivery times, opt-out, nudges, the admins' channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App, build_app
+from bot.core.clock import FakeClock
+from bot.core.digest import IsoWeek
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.messages import Tone
+from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
+from bot.core.services.actor import Actor, new_id
+from tests.conftest import make_actor
+from tests.fakes.fake_chat import FakeChat
+from tests.feedback_helpers import finished_session
+
+#: Wednesday 4 March 2026: New York changes its clocks on Sunday 8 March, Berlin on 29 March.
+WED = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+WEEK11 = IsoWeek(2026, 11)  # Monday 9 March
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeChat]]:
+    clock = FakeClock(WED)
+    chat = FakeChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        yield app, clock, chat
+    finally:
+        await app.close()
+
+
+async def member(app: App, name: str, tz: str) -> Actor:
+    actor = await make_actor(app, name)
+    await app.profiles.set_profile(actor, timezone=tz, track="backend", level="mid", interview_types="coding")
+    return await make_actor(app, name)
+
+
+async def digest_actions(app: App) -> list[tuple[str, datetime, str]]:
+    async with app.db.uow() as tx:
+        rows = await tx.actions.by_kind(ActionKind.DIGEST)
+    return sorted((str(a.payload["scope"]), a.due_at, a.key) for a in rows if a.status is ActionStatus.PENDING)
+
+
+async def test_each_member_gets_the_digest_at_nine_on_monday_in_their_own_zone(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
+    app, clock, chat = world
+    zones = {"ny": "America/New_York", "berlin": "Europe/Berlin", "kolkata": "Asia/Kolkata",
+             "auckland": "Pacific/Auckland"}
+    actors = {name: await member(app, name, tz) for name, tz in zones.items()}
+    assert app.digests is not None
+    assert await app.digests.ensure_planned(actors["ny"].community) > 0
+    assert await app.digests.ensure_planned(actors["ny"].community) == 0  # planning twice stores nothing new
+    expected = {
+        "auckland": datetime(2026, 3, 8, 20, 0, tzinfo=UTC),  # Monday 09:00 NZDT is Sunday evening UTC
+        "kolkata": datetime(2026, 3, 9, 3, 30, tzinfo=UTC),
+        "berlin": datetime(2026, 3, 9, 8, 0, tzinfo=UTC),     # Berlin still on winter time
+        "ny": datetime(2026, 3, 9, 13, 0, tzinfo=UTC),        # New York already on summer time
+    }
+    planned = {due for scope, due, key in await digest_actions(app) if scope == "members" and WEEK11.label in key}
+    assert planned == set(expected.values())
+    for name, due in sorted(expected.items(), key=lambda kv: kv[1]):
+        clock.set(due - timedelta(minutes=1))
+        await app.tick()
+        assert chat.dms_to(name) == [], f"{name} got the digest early"
+        clock.set(due)
+        await app.tick()
+        assert len(chat.dms_to(name)) == 1, name
+        assert chat.dms_to(name)[0].title == "Your PeerLoop week"
+    # Everyone got exactly one, and the next week is planned (the schedule carries on).
+    assert sorted(who for who, _ in chat.direct) == sorted(zones)
+    week12 = {due for scope, due, key in await digest_actions(app) if "2026-W12" in key and scope == "members"}
+    assert datetime(2026, 3, 16, 13, 0, tzinfo=UTC) in week12
+
+
+async def test_a_step_run_twice_and_a_restart_send_nothing_twice(
+    world: tuple[App, FakeClock, FakeChat], database_url: str,
+) -> None:
+    app, clock, chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    assert app.digests is not None
+    await app.digests.ensure_planned(ann.community)
+    due = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    async with app.db.uow() as tx:
+        action = next(a for a in await tx.actions.by_kind(ActionKind.DIGEST) if a.due_at == due)
+    clock.set(due)
+    for _ in range(2):  # e.g. a retry after a crash between queueing and marking done
+        async with app.db.uow() as tx:
+            status, _note = await app.digests.run_step(tx, action, due)
+        assert status is ActionStatus.DONE
+    # A restart: a new app on the same database finds the stored step and runs it once.
+    await app.close()
+    again = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        assert await again.next_due() == due
+        await again.tick()
+        await again.tick()
+        assert len(chat.dms_to("ann")) == 1
+        async with again.db.uow() as tx:
+            done = await tx.actions.get(action.id)
+            outbox = [i for i in await tx.outbox.all() if i.key.startswith("digest:")]
+        assert done is not None and done.status is ActionStatus.DONE
+        assert [i.key for i in outbox] == [f"digest:{ann.member.id}:{WEEK11.label}"]
+    finally:
+        await again.close()
+
+
+async def test_opt_out_and_nudge_or_nothing(world: tuple[App, FakeClock, FakeChat]) -> None:
+    app, clock, chat = world
+    nudged = await member(app, "nudged", "Europe/Berlin")
+    quiet = await member(app, "quiet", "Europe/Berlin")
+    off = await member(app, "off", "Europe/Berlin")
+    busy = await member(app, "busy", "Europe/Berlin")
+    assert (await app.router.run_text(quiet, "/mock digest quiet")).tone is Tone.SUCCESS
+    assert (await app.router.run_text(off, "/mock digest off")).tone is Tone.SUCCESS
+    assert (await app.router.run_text(busy, "/mock digest quiet")).tone is Tone.SUCCESS
+    refused = await app.router.run_text(quiet, "/mock digest sometimes")
+    assert refused.tone is Tone.ERROR and "off" in refused.text and "quiet" in refused.text
+    async with app.db.uow() as tx:
+        stored = await tx.members.get(quiet.member.id)
+    assert stored is not None and stored.digest_nudge is False and stored.digest_opt_out is False
+    # busy had a session this week: a real digest, even though quiet weeks send nothing.
+    await finished_session(app, busy, nudged, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC))
+    assert app.digests is not None
+    await app.digests.ensure_planned(nudged.community)
+    clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    await app.tick()
+    assert chat.dms_to("quiet") == [] and chat.dms_to("off") == []
+    busy_dm = chat.dms_to("busy")
+    assert len(busy_dm) == 1 and any(f.name.startswith("Sessions done this week: 1") for f in busy_dm[0].fields)
+    # nudged also had that session, so it is not a quiet week for them either.
+    assert len(chat.dms_to("nudged")) == 1
+    # Next week is quiet for everyone: only the member who chose nudges gets one.
+    chat.direct.clear()
+    await app.router.run_text(off, "/mock digest on")
+    clock.set(datetime(2026, 3, 16, 8, 0, tzinfo=UTC))
+    await app.tick()
+    assert [who for who, _ in chat.direct] == ["nudged", "off"]  # "on" keeps the nudge default
+    assert "quiet week" in chat.dms_to("nudged")[0].text
+
+
+async def _revealed_feedback(app: App, session_id: str, author: Actor, subject: Actor, when: datetime,
+                             scores: dict[str, int], *, part: int = 1) -> None:
+    async with app.db.uow() as tx:
+        await tx.feedback.save(Feedback(
+            id=new_id(), session_id=session_id, part=part, author_id=author.member.id,
+            subject_id=subject.member.id, role=FeedbackRole.INTERVIEWER, scores=scores, submitted_at=when,
+            updated_at=when, verdict="lean-yes", strengths="Clear plan and steady pace.",
+            improvements="Test edge cases first.", revealed_at=when + timedelta(hours=1)))
+
+
+async def test_personal_digest_content_through_the_real_paths(world: tuple[App, FakeClock, FakeChat]) -> None:
+    app, clock, chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    ben = await member(app, "ben", "America/New_York")
+    dims = [d.id for d in app.prompts.rubric_for_type("coding").dimensions]
+    earlier = await finished_session(app, ben, ann, start=datetime(2026, 2, 20, 17, 0, tzinfo=UTC))
+    await _revealed_feedback(app, earlier.id, ben, ann, datetime(2026, 2, 20, 19, 0, tzinfo=UTC),
+                             {d: 3 for d in dims})
+    this_week = await finished_session(app, ben, ann, start=datetime(2026, 3, 6, 17, 0, tzinfo=UTC))
+    low = {d: (1 if d == dims[0] else 3) for d in dims}
+    await _revealed_feedback(app, this_week.id, ben, ann, datetime(2026, 3, 6, 19, 0, tzinfo=UTC), low)
+    await finished_session(app, ann, ben, start=datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
+                           state=SessionState.CONFIRMED)
+    assert app.digests is not None
+    await app.digests.ensure_planned(ann.community)
+    clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    await app.tick()
+    (dm,) = chat.dms_to("ann")
+    fields = {f.name.split(":")[0]: f.value for f in dm.fields}
+    assert "Sessions done this week" in fields and "with Ben" in fields["Sessions done this week"]
+    first_dim = app.prompts.rubric_for_type("coding").dimensions[0].name
+    assert f"{first_dim}: 3.0 → 1.0 (-2.0)" in fields["Score changes"]
+    assert fields["Suggested focus"].startswith(first_dim)
+    assert "Feedback you still owe" in fields  # ann wrote no feedback for this week's session
+    assert "Coming up" in fields
+    assert dm.text.startswith("Streak: 1 week")
+    # Ben is in New York: his comes later, and the scores about Ann are not in it.
+    assert chat.dms_to("ben") == []
+    clock.set(datetime(2026, 3, 9, 13, 0, tzinfo=UTC))
+    await app.tick()
+    (ben_dm,) = chat.dms_to("ben")
+    assert "Score changes" not in {f.name for f in ben_dm.fields}
+    # /mock digest shows the setting and the last seven days.
+    preview = await app.router.run_text(ann, "/mock digest")
+    assert preview.tone is not Tone.ERROR
+    assert any(f.name == "Setting" for f in preview.fields)
+
+
+async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_reason(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
+    app, clock, chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    ben = await member(app, "ben", "Europe/Berlin")
+    held = await finished_session(app, ann, ben, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC))
+    await finished_session(app, ben, ann, start=datetime(2026, 3, 6, 17, 0, tzinfo=UTC),
+                           state=SessionState.NO_SHOW)
+    await _revealed_feedback(app, held.id, ann, ben, datetime(2026, 3, 5, 19, 0, tzinfo=UTC), {"x": 3})
+    assert app.digests is not None
+    await app.digests.ensure_planned(ann.community)
+    # Week 11 without an admins' channel: skipped, with the reason stored on the step.
+    clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))
+    await app.tick()
+    assert chat.posts == []
+    async with app.db.uow() as tx:
+        steps = [a for a in await tx.actions.by_kind(ActionKind.DIGEST) if a.payload.get("scope") == "community"]
+    skipped = [a for a in steps if a.status is ActionStatus.SKIPPED]
+    assert len(skipped) == 1 and "no admins' channel" in (skipped[0].last_error or "")
+    # With a channel, week 12's digest is posted there with the week's figures.
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(ann.community.id)
+        assert community is not None
+        await tx.communities.save_settings(community.id, replace(community.settings, admin_channel_id="admins"))
+    week = await app.digests.compute_week(ann.community.id, IsoWeek(2026, 11))
+    assert (week.community.held, week.community.no_shows) == (1, 1)
+    assert week.community.top_interviewers == (("Ann", 1), ("Ben", 1))
+    assert week.slots == 1 and len(week.personal) == 2
+    await finished_session(app, ann, ben, start=datetime(2026, 3, 12, 17, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+    await app.tick()
+    ((space, post),) = chat.posts
+    assert space == "admins"
+    assert post.title == "PeerLoop community week 2026-W12"
+    text = " ".join(f"{f.name} {f.value}" for f in post.fields)
+    assert "1 held" in text and "Gave the most interviews" in text
