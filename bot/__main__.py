@@ -160,7 +160,8 @@ async def _run(settings: object) -> int:
     assert isinstance(settings, Settings)
     if not settings.discord_enabled and not settings.slack_enabled:
         print(
-            "No face is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (see .env.example), "
+            "No face is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET; see .env.example), "
             "or try `peerloop console` / `peerloop demo` locally.",
             file=sys.stderr,
         )
@@ -184,7 +185,7 @@ async def _run(settings: object) -> int:
 
             running = await start_discord(app, settings)
             stops.append(running.close)
-        if settings.slack_bot_token is not None:
+        if settings.slack_enabled:
             from bot.listeners.slack import start_slack
 
             _runner, stop_slack = await start_slack(app, settings)

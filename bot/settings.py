@@ -15,7 +15,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/peerloop.sqlite3"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # empty values (as in a copied .env.example) mean "not set"
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLite file (default) or postgresql+asyncpg://…")
     log_level: str = "INFO"
@@ -64,7 +65,7 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None or self.slack_client_id is not None
+        return self.slack_bot_token is not None or self.slack_oauth_enabled
 
     @property
     def slack_oauth_enabled(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
@@ -263,3 +264,19 @@ async def test_installations_survive_a_restart(rig: Rig) -> None:
     rig.server = await serve(app, rig.settings)
     assert await open_schedule_form(rig, globex, "UBOB") == fake.token_of("T2")
     assert fake.count("oauth.v2.access") == 1
+
+
+def test_oauth_is_on_only_with_both_client_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    # a copied .env.example: empty values are "not set"
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\nSLACK_CLIENT_ID=\nSLACK_CLIENT_SECRET=\nSLACK_HTTP_PORT=\n")
+    empty = Settings()
+    assert (empty.slack_oauth_enabled, empty.slack_enabled, empty.slack_http_port) == (False, False, 3000)
+    (tmp_path / ".env").write_text("SLACK_CLIENT_ID=1111.2222\n")
+    assert Settings().slack_oauth_enabled is False
+    (tmp_path / ".env").write_text("SLACK_CLIENT_ID=1111.2222\nSLACK_CLIENT_SECRET=s3cret\n")
+    both = Settings()
+    assert both.slack_oauth_enabled and both.slack_enabled
+    assert "s3cret" not in repr(both) and "s3cret" not in str(both.describe())
