@@ -156,6 +156,10 @@ class StatsRepo(Protocol):
 class PrivacyRepo(Protocol):
     """What ``/mock export`` and ``/mock forget-me`` need beyond the other repositories."""
 
+    async def lock_member(self, member_id: str) -> bool:
+        """Lock the member's row until commit (a concurrent erasure waits); False when it is gone."""
+        ...
+
     async def no_shows_involving(self, member_id: str) -> list[NoShowReport]:
         """Every report by or about the member, cleared ones included."""
         ...

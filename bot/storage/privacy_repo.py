@@ -57,6 +57,16 @@ class SqlPrivacyRepo:
     async def _count(self, stmt: Any) -> int:
         return int((await self._s.execute(stmt)).scalar_one())
 
+    async def lock_member(self, member_id: str) -> bool:
+        if self._s.get_bind().dialect.name == "postgresql":
+            found = await self._s.execute(
+                select(col(MemberRow.id)).where(col(MemberRow.id) == member_id).with_for_update())
+            return found.scalar_one_or_none() is not None
+        # SQLite: a write takes the database's write lock for the rest of the transaction.
+        result = await self._s.execute(
+            update(MemberRow).where(col(MemberRow.id) == member_id).values(display_name=MemberRow.display_name))
+        return _rowcount(result) > 0
+
     async def no_shows_involving(self, member_id: str) -> list[NoShowReport]:
         result = await self._s.execute(
             select(NoShowRow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -277,3 +278,16 @@ async def test_forget_me_waits_for_a_session_in_progress(app: App) -> None:
     await finished_session(app, alice, bob, start=T0 - timedelta(minutes=20), state=SessionState.IN_PROGRESS)
     reply = await app.router.run(alice, "forget-me", {})
     assert reply.tone is Tone.ERROR and "in progress" in reply.text and not reply.buttons
+
+
+async def test_two_clicks_at_once_erase_once(app: App) -> None:
+    w = await world(app)
+    delete = (await app.router.run(w.alice, "forget-me", {})).buttons[0]
+    first, second = await asyncio.gather(app.router.act(w.alice, delete.action),
+                                         app.router.act(w.alice, delete.action))
+    assert "Your data has already been deleted." in {first.text, second.text}
+    assert {first.title, second.title} == {"Your data is deleted", None}
+    assert set((await counts(app, w.alice)).values()) == {0}
+    async with app.db.uow() as tx:
+        placeholders = [m for m in await tx.members.list(w.alice.community.id) if m.display_name == "Former member"]
+    assert len(placeholders) == 1

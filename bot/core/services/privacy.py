@@ -262,7 +262,8 @@ class PrivacyService:
         except (ValueError, OverflowError, OSError):
             raise NotFound("That button is not valid. Run `/mock forget-me` again.") from None
         async with self._uow() as tx:
-            member = await tx.members.get(member_id)
+            # Lock the member row first: a second click waits here, then finds it gone.
+            member = await tx.members.get(member_id) if await tx.privacy.lock_member(member_id) else None
             if member is None:
                 # Already forgotten (a second click). The face may just have re-created an empty
                 # member for this click: remove it too, so nothing of theirs is stored again.
@@ -301,7 +302,8 @@ class PrivacyService:
         requests = await tx.requests.for_member(me)
         request_ids = [r.id for r in requests]
         feedback = await tx.feedback.for_member(me)
-        upcoming = [s for s in sessions if s.state in PRE_START_STATES and s.start > now]
+        # A session that has not started (even if its start step is late) never took place.
+        upcoming = [s for s in sessions if s.state in PRE_START_STATES]
         kept = [s for s in sessions if s not in upcoming]
         # 1. Upcoming sessions: a normal cancellation for the partner (priority rematch, a
         #    calendar cancellation), then the session goes (it never took place).
