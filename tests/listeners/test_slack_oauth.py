@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
+from bot.core.messages import OutboundMessage
 from bot.core.models import Platform
+from bot.core.ports import TemporaryDeliveryError
 from bot.listeners.slack import start_slack
 from bot.listeners.slack_oauth import manifest_bot_scopes
 from bot.settings import Settings
@@ -166,8 +168,6 @@ async def test_install_in_two_workspaces_and_answer_each_with_its_own_token(rig:
         acme_community = await tx.communities.find(Platform.SLACK, "T1")
         bob = await tx.members.find((await tx.communities.find(Platform.SLACK, "T2")).id, "UBOB")  # type: ignore[union-attr]
     assert acme_community is not None and bob is not None
-    from bot.core.messages import OutboundMessage
-
     await rig.app.chats[Platform.SLACK].send_direct(bob, OutboundMessage(text="Your match is ready"))
     assert tokens_of(fake, "chat.postMessage")[-1] == fake.token_of("T2")
     assert fake.of("chat.postMessage")[-1]["channel"] == "DUBOB"
@@ -234,6 +234,14 @@ async def test_app_uninstalled_removes_the_installation(rig: Rig) -> None:
     assert await rig.installations() == 1
 
     assert "reinstall" in (await refused(rig, acme, "UALICE", "")).lower()
+    # messages nobody asked for cannot reach the workspace: the outbox will retry, then give up
+    async with rig.app.db.uow() as tx:
+        alice = await tx.members.find((await tx.communities.find(Platform.SLACK, "T1")).id, "UALICE")  # type: ignore[union-attr]
+    assert alice is not None
+    posts = fake.count("chat.postMessage")
+    with pytest.raises(TemporaryDeliveryError, match="not installed"):
+        await rig.app.chats[Platform.SLACK].send_direct(alice, OutboundMessage(text="Reminder"))
+    assert fake.count("chat.postMessage") == posts
     # the other workspace is still served
     assert await open_schedule_form(rig, globex, "UBOB") == fake.token_of("T2")
 
