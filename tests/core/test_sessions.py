@@ -231,3 +231,182 @@ async def test_round_is_recorded_and_left_out_member_is_told_why(app: App, chat:
     await app.tick()
     assert len(chat.dms_to("carol")) == 1
     assert T0 <= why[0][0]
+
+
+def ics_of(message: OutboundMessage) -> str:
+    assert message.attachments and message.attachments[0].mime == "text/calendar"
+    return message.attachments[0].data.decode()
+
+
+def ics_field(ics: str, name: str) -> str:
+    return next(line.split(":", 1)[1].strip() for line in ics.splitlines() if line.startswith(f"{name}:"))
+
+
+async def test_reschedule_moves_the_same_session_keeping_its_calendar_uid(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    session = await book_pair(app)
+    alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
+    booked_ics = ics_of(chat.posts[0][1])
+    assert (await app.router.act(alice, f"pl:session.confirm:{session.id}")).tone is Tone.SUCCESS
+    reply = await app.router.act(bob, f"pl:session.reschedule:{session.id}")
+    assert reply.tone is Tone.SUCCESS and "Proposed" in reply.text
+    await app.tick()
+    moved = await session_of(app, session.id)
+    # The same session, later, not overlapping the old slot; confirmations start again.
+    assert moved.start >= session.start + timedelta(minutes=session.minutes)
+    assert moved.sequence == 1 and moved.state is SessionState.PROPOSED and moved.confirmed_by == ()
+    assert moved.prompt_ids == session.prompt_ids and moved.request_ids == session.request_ids
+    notice = chat.posts[-1][1]
+    assert notice.title == "New time proposed"
+    assert [b.label for b in notice.buttons] == [
+        "Confirm new time", "Another time", "Priority rematch instead", "Can't make it"]
+    ics = ics_of(notice)
+    assert ics_field(ics, "UID") == ics_field(booked_ics, "UID") == f"session-{session.id}@peerloop"
+    assert ics_field(ics, "SEQUENCE") == "1" and ics_field(booked_ics, "SEQUENCE") == "0"
+    assert ics_field(ics, "METHOD") == "PUBLISH" and ics_field(ics, "STATUS") == "CONFIRMED"
+    assert ics_field(ics, "DTSTART") == moved.start.strftime("%Y%m%dT%H%M%SZ")
+    async with app.db.uow() as tx:
+        steps = await tx.actions.for_session(session.id)
+        requests = [r for mid in session.member_ids for r in await tx.requests.for_member(mid)]
+    old = [a for a in steps if a.key.endswith("-0")]
+    new = [a for a in steps if a.key.endswith("-1")]
+    assert old and all(a.status is ActionStatus.SKIPPED for a in old)
+    assert new and all(a.status is ActionStatus.PENDING for a in new)
+    assert [a.due_at for a in new if a.kind is ActionKind.START] == [moved.start]
+    assert [r.status for r in requests] == [RequestStatus.MATCHED, RequestStatus.MATCHED]
+    # Nothing happens at the old time; the session runs at the new one.
+    await advance(app, clock, moved.start - timedelta(minutes=1))
+    assert not any(t.startswith("Part") for t in chat.titles())
+    await advance(app, clock, moved.start + timedelta(minutes=moved.minutes + 1))
+    assert (await session_of(app, session.id)).state is SessionState.COMPLETED
+    assert any(t.startswith("Part 1") for t in chat.titles())
+
+
+async def test_another_time_moves_on_and_a_cancel_after_it_cancels_the_same_event(
+    app: App, chat: FakeChat,
+) -> None:
+    session = await book_pair(app)
+    alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
+    await app.router.act(bob, f"pl:session.reschedule:{session.id}")
+    first = await session_of(app, session.id)
+    await app.router.act(alice, f"pl:session.reschedule:{session.id}")  # "Another time"
+    second = await session_of(app, session.id)
+    assert second.start > first.start > session.start and second.sequence == 2
+    done = await app.router.act(alice, f"pl:session.cancel:{session.id}")
+    assert done.tone is Tone.SUCCESS
+    await app.tick()
+    cancelled = await session_of(app, session.id)
+    assert cancelled.state is SessionState.CANCELLED and cancelled.sequence == 3
+    # Messages queued at the same instant may arrive in any order: SEQUENCE orders the versions.
+    sequences = sorted(int(ics_field(ics_of(m), "SEQUENCE")) for _, m in chat.posts if m.attachments)
+    assert sequences == [0, 1, 2, 3]
+    ics = ics_of(next(m for _, m in chat.posts if m.title == "Session cancelled"))
+    assert ics_field(ics, "UID") == f"session-{session.id}@peerloop"
+    assert ics_field(ics, "METHOD") == "CANCEL" and ics_field(ics, "STATUS") == "CANCELLED"
+    assert ics_field(ics, "SEQUENCE") == "3"
+    assert ics_field(ics, "DTSTART") == second.start.strftime("%Y%m%dT%H%M%SZ")
+    async with app.db.uow() as tx:
+        pending = [a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING]
+        bobs = await tx.requests.open_for_member(bob.member.id)
+        alices = await tx.requests.open_for_member(alice.member.id)
+    # Alice cancelled: Bob, her partner, gets the priority rematch.
+    assert pending == [] and [r.priority for r in bobs] == [True] and alices == []
+
+
+async def test_reschedule_without_a_common_time_releases_both_with_priority(app: App, chat: FakeChat) -> None:
+    session = await book_pair(app)
+    alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
+    await app.profiles.set_availability(bob, "sat 06:00-07:00")  # no longer overlaps Alice's evenings
+    reply = await app.router.act(alice, f"pl:session.reschedule:{session.id}")
+    assert reply.tone is Tone.WARNING and "14 days" in reply.text
+    await app.tick()
+    released = await session_of(app, session.id)
+    assert released.state is SessionState.CANCELLED and released.sequence == 1
+    notice = chat.posts[-1][1]
+    assert notice.title == "Finding a new time" and "priority" in notice.text
+    ics = ics_of(notice)
+    assert ics_field(ics, "METHOD") == "CANCEL" and ics_field(ics, "UID") == f"session-{session.id}@peerloop"
+    async with app.db.uow() as tx:
+        reopened = [r for m in (alice, bob) for r in await tx.requests.open_for_member(m.member.id)]
+    assert len(reopened) == 2 and all(r.priority for r in reopened)
+
+
+async def test_priority_rematch_instead_releases_both(app: App, chat: FakeChat) -> None:
+    session = await book_pair(app)
+    bob = await make_actor(app, "bob")
+    bogus = await app.router.act(bob, f"pl:session.reschedule:{session.id}:later")
+    assert bogus.tone is Tone.ERROR and "'rematch'" in bogus.text
+    assert (await session_of(app, session.id)).state is SessionState.PROPOSED
+    reply = await app.router.act(bob, f"pl:session.reschedule:{session.id}:rematch")
+    assert reply.tone is Tone.SUCCESS
+    await app.tick()
+    assert (await session_of(app, session.id)).state is SessionState.CANCELLED
+    assert "asked for a rematch instead" in chat.posts[-1][1].text
+    async with app.db.uow() as tx:
+        reopened = [r for m in session.member_ids for r in await tx.requests.open_for_member(m)]
+    assert len(reopened) == 2 and all(r.priority for r in reopened)
+
+
+async def _reach(app: App, clock: FakeClock, session: Session, state: str) -> None:
+    """Bring a booked session to ``state`` through the real steps and buttons."""
+    alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
+    if state in ("confirmed by one", "confirmed"):
+        await app.router.act(alice, f"pl:session.confirm:{session.id}")
+    if state == "confirmed":
+        await app.router.act(bob, f"pl:session.confirm:{session.id}")
+    if state == "minutes before start":
+        await advance(app, clock, session.start - timedelta(minutes=1))
+    if state == "in progress":
+        await advance(app, clock, session.start + timedelta(minutes=1))
+    if state == "no show":
+        await advance(app, clock, session.start + timedelta(minutes=11))
+        await app.router.act(alice, f"pl:session.noshow:{session.id}")
+    if state == "completed":
+        await advance(app, clock, session.start + timedelta(minutes=session.minutes + 1))
+    await app.tick()
+
+
+@pytest.mark.parametrize("state", ["proposed", "confirmed by one", "confirmed", "minutes before start"])
+@pytest.mark.parametrize("verb", ["cancel", "reschedule"])
+async def test_cancel_and_reschedule_work_in_every_state_before_the_start(
+    app: App, chat: FakeChat, clock: FakeClock, state: str, verb: str,
+) -> None:
+    session = await book_pair(app)
+    await _reach(app, clock, session, state)
+    bob = await make_actor(app, "bob")
+    reply = await app.router.act(bob, f"pl:session.{verb}:{session.id}")
+    assert reply.tone is Tone.SUCCESS, reply.text
+    await app.tick()
+    after = await session_of(app, session.id)
+    if verb == "cancel":
+        assert after.state is SessionState.CANCELLED
+        assert chat.posts[-1][1].title == "Session cancelled"
+    else:
+        assert after.state is SessionState.PROPOSED and after.start > session.start
+        assert chat.posts[-1][1].title == "New time proposed"
+    assert after.sequence == 1
+    # The old slot's steps never run (a moved session starts after the old slot's end).
+    await advance(app, clock, min(after.start, session.start + timedelta(minutes=session.minutes + 1))
+                  - timedelta(minutes=1))
+    assert not any(t.startswith("Part") for t in chat.titles())
+
+
+@pytest.mark.parametrize("state", ["in progress", "no show", "completed"])
+@pytest.mark.parametrize("verb", ["cancel", "reschedule", "reschedule:{id}:rematch"])
+async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing(
+    app: App, chat: FakeChat, clock: FakeClock, state: str, verb: str,
+) -> None:
+    session = await book_pair(app)
+    await _reach(app, clock, session, state)
+    before = await session_of(app, session.id)
+    async with app.db.uow() as tx:
+        outbox_before = len(await tx.outbox.all())
+    bob = await make_actor(app, "bob")
+    action = f"pl:session.{verb.format(id=session.id)}" if "{id}" in verb else f"pl:session.{verb}:{session.id}"
+    reply = await app.router.act(bob, action)
+    assert reply.tone is Tone.ERROR and "before its start" in reply.text
+    assert await session_of(app, session.id) == before
+    async with app.db.uow() as tx:
+        assert len(await tx.outbox.all()) == outbox_before
+        assert await tx.requests.open_for_member(bob.member.id) == []

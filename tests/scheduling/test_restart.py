@@ -176,11 +176,11 @@ async def test_cancel_before_start_cancels_pending_steps(
     assert any("session is off" in m.text for _, _, m in chat.messages)
 
 
-async def test_reschedule_books_a_new_session(booked: App, clock: FakeClock) -> None:
+async def test_priority_rematch_instead_of_a_new_time_books_a_new_session(booked: App, clock: FakeClock) -> None:
     actors, sessions = await book_pairs(booked)
     session = sessions[0]
     a, b = (actors[m] for m in session.member_ids)
-    await booked.router.act(a, encode("session.reschedule", session.id))
+    await booked.router.act(a, encode("session.reschedule", session.id, "rematch"))
     async with booked.db.uow() as tx:
         for actor in (a, b):
             reqs = await tx.requests.open_for_member(actor.member.id)

@@ -11,12 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core import invites
 from bot.core.actions import Action, encode
+from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
-from bot.core.messages import Button, ButtonStyle, Field, FormValues, OutboundMessage, Tone, ts
+from bot.core.messages import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    Field,
+    FormValues,
+    OutboundMessage,
+    Tone,
+    ts,
+)
 from bot.core.models import (
     ActionKind,
     ActionStatus,
@@ -42,6 +53,11 @@ FEEDBACK_WINDOW = timedelta(hours=72)
 REMINDER_GRACE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 PRE_START_STATES = (SessionState.PROPOSED, SessionState.CONFIRMED)
+#: A rescheduled session starts at least this far ahead, within this many days.
+RESCHEDULE_LEAD = timedelta(minutes=30)
+RESCHEDULE_WITHIN = timedelta(days=14)
+#: The second argument of ``session.reschedule`` that asks for a priority rematch instead.
+REMATCH = "rematch"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -79,6 +95,8 @@ async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Se
 
 
 def invite_for(session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False) -> bytes:
+    """The session's calendar event: its UID comes from the session id, so every version of
+    it (booked, moved, cancelled) updates the same event; ``session.sequence`` orders them."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
     return invites.session_invite(
         session_id=session.id,
@@ -132,42 +150,19 @@ class SessionService:
         return OutboundMessage(text=f"Confirmed for {ts(session.start)}.", tone=Tone.SUCCESS)
 
     async def cancel(self, actor: Actor, session_id: str, *, reschedule: bool = False) -> OutboundMessage:
+        """Call the session off. The partner is told and gets a priority rematch; with
+        ``reschedule`` (a rematch asked for instead of a new time) both do. Either way the
+        calendar event is cancelled (same UID, SEQUENCE raised)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
-            if session.state not in PRE_START_STATES or now >= session.start:
-                raise Conflict(
-                    "This session has already started or finished; it can only be changed before its start."
-                )
+            _check_before_start(session, now)
             partner = members[session.partner_of(actor.member.id)]
-            cancelled = Session(**{**session.__dict__, "state": SessionState.CANCELLED,
-                                   "sequence": session.sequence + 1})
-            await tx.sessions.save(cancelled)
-            await tx.actions.cancel_for_session(session.id, now)
-            # The partner gets a priority rematch; on reschedule, both do.
-            reopen = [partner.id, actor.member.id] if reschedule else [partner.id]
-            for member_id in reopen:
-                await _reopen_request(tx, session, member_id, now, priority=True)
-            verb = "asked to reschedule" if reschedule else "can't make it"
-            from bot.core.messages import Attachment
-
-            await queue_space(
-                tx, key=f"{session.id}:cancelled", community_id=session.community_id,
-                space_ref=session_space(session.id), now=now,
-                message=OutboundMessage(
-                    title="Session cancelled" if not reschedule else "Finding a new time",
-                    text=(
-                        f"{actor.member.display_name} {verb}. The {ts(session.start)} session is off.\n"
-                        + (f"{partner.display_name}, you get priority in the next matching round."
-                           if not reschedule else "You both get priority in the next matching round.")
-                    ),
-                    tone=Tone.WARNING,
-                    attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
-                                            invite_for(cancelled, members, now, cancelled=True),
-                                            "text/calendar", "Calendar cancellation"),),
-                    ephemeral=False,
-                ),
-            )
+            if reschedule:
+                why = f"{actor.member.display_name} asked for a rematch instead."
+            else:
+                why = f"{actor.member.display_name} can't make it."
+            await _release(tx, session, members, actor.member.id, now, both=reschedule, why=why)
         if reschedule:
             return OutboundMessage(
                 text="Done: the session is released and you both have priority in the next round, "
@@ -175,6 +170,67 @@ class SessionService:
                 tone=Tone.SUCCESS,
             )
         return OutboundMessage(text=f"Cancelled. {partner.display_name} has been told.", tone=Tone.SUCCESS)
+
+    async def reschedule(self, actor: Actor, session_id: str) -> OutboundMessage:
+        """Move the session to the pair's next common time: the same session (so the same
+        calendar UID) with SEQUENCE raised, its steps replaced, both asked to confirm again, and
+        the partner offered the new time or a priority rematch. With no common time in the next
+        two weeks, the session is released and both get priority in the next round."""
+        now = self._clock.now()
+        async with self._uow() as tx:
+            session, members = await self._load(tx, actor, session_id)
+            _check_before_start(session, now)
+            partner = members[session.partner_of(actor.member.id)]
+            community = await tx.communities.get(session.community_id)
+            if community is None:
+                raise NotFound("That session's community does not exist any more.")
+            new_start = await _next_common_start(tx, session, members, now)
+            if new_start is None:
+                await _release(tx, session, members, actor.member.id, now, both=True, why=(
+                    f"{actor.member.display_name} asked to reschedule, and no time in the next "
+                    f"{RESCHEDULE_WITHIN.days} days suits you both."))
+                return OutboundMessage(
+                    text=f"No time in the next {RESCHEDULE_WITHIN.days} days suits you both, so the session "
+                    "is released and you both have priority in the next matching round.",
+                    tone=Tone.WARNING,
+                )
+            moved = Session(**{**session.__dict__, "start": new_start, "sequence": session.sequence + 1,
+                               "state": SessionState.PROPOSED, "confirmed_by": ()})
+            await tx.sessions.save(moved)
+            await tx.actions.cancel_for_session(session.id, now)
+            await schedule_session_steps(tx, moved, community.settings.reminder_minutes, now)
+            await queue_space(
+                tx, key=f"{session.id}:rescheduled:{moved.sequence}", community_id=session.community_id,
+                space_ref=session_space(session.id), now=now,
+                message=OutboundMessage(
+                    title="New time proposed",
+                    text=(
+                        f"{actor.member.display_name} can't make {ts(session.start)}. The next time that "
+                        f"suits you both is **{ts(new_start)}** ({ts(new_start, 'R')}), {moved.minutes} minutes.\n"
+                        f"{partner.display_name}, please confirm it, ask for another time, or take a "
+                        "priority rematch in the next round instead. The calendar invite below updates "
+                        "the event you already have."
+                    ),
+                    tone=Tone.WARNING,
+                    buttons=(
+                        Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),
+                        Button("Another time", encode("session.reschedule", session.id), ButtonStyle.SECONDARY),
+                        Button("Priority rematch instead", encode("session.reschedule", session.id, REMATCH),
+                               ButtonStyle.SECONDARY),
+                        Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER),
+                    ),
+                    attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
+                                            invite_for(moved, members, now), "text/calendar",
+                                            "Updated calendar invite"),),
+                    ephemeral=False,
+                ),
+            )
+        return OutboundMessage(
+            text=f"Proposed {ts(new_start)} instead; {partner.display_name} has been asked to confirm. "
+            "Confirm it yourself too.",
+            tone=Tone.SUCCESS,
+            buttons=(Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),),
+        )
 
     async def report(self, actor: Actor, session_id: str, *, partner_absent: bool) -> OutboundMessage:
         now = self._clock.now()
@@ -247,7 +303,11 @@ class SessionService:
         if verb == "session.cancel":
             return await self.cancel(actor, action.arg(0))
         if verb == "session.reschedule":
-            return await self.cancel(actor, action.arg(0), reschedule=True)
+            if len(action.args) > 1:
+                if action.arg(1) != REMATCH:
+                    raise NotFound(f"Unknown reschedule option: only {REMATCH!r} is accepted.")
+                return await self.cancel(actor, action.arg(0), reschedule=True)
+            return await self.reschedule(actor, action.arg(0))
         if verb == "session.here":
             return await self.report(actor, action.arg(0), partner_absent=False)
         if verb == "session.noshow":
@@ -258,6 +318,67 @@ class SessionService:
                 raise NotFound("That guide does not exist.")
             return await self.open_guide(actor, action.arg(0), int(part))
         raise NotFound("Unknown session action.")
+
+
+def _check_before_start(session: Session, now: datetime) -> None:
+    if session.state not in PRE_START_STATES or now >= session.start:
+        raise Conflict("This session has already started or finished; it can only be changed before its start.")
+
+
+async def _release(
+    tx: UnitOfWork, session: Session, members: dict[str, Member], actor_id: str, now: datetime, *,
+    both: bool, why: str,
+) -> Session:
+    """Cancel the session: its steps stop, the partner (or both) get a priority rematch, and
+    the pair space gets a calendar cancellation (same UID, SEQUENCE raised)."""
+    partner = members[session.partner_of(actor_id)]
+    cancelled = Session(**{**session.__dict__, "state": SessionState.CANCELLED, "sequence": session.sequence + 1})
+    await tx.sessions.save(cancelled)
+    await tx.actions.cancel_for_session(session.id, now)
+    for member_id in ([partner.id, actor_id] if both else [partner.id]):
+        await _reopen_request(tx, session, member_id, now, priority=True)
+    await queue_space(
+        tx, key=f"{session.id}:cancelled", community_id=session.community_id,
+        space_ref=session_space(session.id), now=now,
+        message=OutboundMessage(
+            title="Finding a new time" if both else "Session cancelled",
+            text=(
+                f"{why} The {ts(session.start)} session is off.\n"
+                + ("You both get priority in the next matching round." if both
+                   else f"{partner.display_name}, you get priority in the next matching round.")
+            ),
+            tone=Tone.WARNING,
+            attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
+                                    invite_for(cancelled, members, now, cancelled=True),
+                                    "text/calendar", "Calendar cancellation"),),
+            ephemeral=False,
+        ),
+    )
+    return cancelled
+
+
+async def _next_common_start(
+    tx: UnitOfWork, session: Session, members: dict[str, Member], now: datetime,
+) -> datetime | None:
+    """The first start after the current one that both members' availability, blackouts and
+    other sessions allow (failing that, the first before it), within ``RESCHEDULE_WITHIN``;
+    never one overlapping the current slot."""
+    length = timedelta(minutes=session.minutes)
+    common: set[datetime] | None = None
+    for member_id in session.member_ids:
+        member = members[member_id]
+        if member.availability is None or member.timezone is None:
+            return None
+        busy = [(s.start, s.start + timedelta(minutes=s.minutes))
+                for s in await tx.sessions.active_for_members([member_id]) if s.id != session.id]
+        starts = set(candidate_starts(
+            member.availability, ZoneInfo(member.timezone), now + RESCHEDULE_LEAD, now + RESCHEDULE_WITHIN,
+            session_minutes=session.minutes, blackouts=member.blackouts, busy=busy))
+        common = starts if common is None else common & starts
+    free = sorted(t for t in common or () if t + length <= session.start or t >= session.start + length)
+    later = [t for t in free if t > session.start]
+    pick = later or free
+    return pick[0] if pick else None
 
 
 def _roles_for_part(session: Session, part: int) -> tuple[str, str]:
