@@ -99,6 +99,8 @@ class SchedulerRuntime:
             communities = await tx.communities.list()
         for community in communities:
             await self.app.matching.ensure_round_scheduled(community)
+            if self.app.digests is not None:  # the weeks' digest steps (idempotent)
+                await self.app.digests.ensure_planned(community)
         # Timers added before start are queued by APScheduler and registered in one go on start.
         count = await self.sync_timers()
         self.scheduler.add_job(
