@@ -16,6 +16,8 @@ from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.models import Platform
+from bot.core.pack_commands import register_pack_commands
+from bot.core.packs import CommunityPrompts
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
@@ -23,11 +25,13 @@ from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
+from bot.core.services.packs import PackService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
 from bot.core.services.sessions import SessionService, StepRunner
+from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,7 @@ class App:
     feedback: FeedbackService | None = None
     admin: AdminService | None = None
     digests: DigestService | None = None
+    packs: PackService | None = None
     admin_commands: AdminRouter | None = None
 
     async def tick(self) -> None:
@@ -94,10 +99,13 @@ async def build_app(
     if upgrade:
         await db.upgrade()
     clock = clock or SystemClock()
-    bank = prompts or bundled_prompts()
+    bank = prompts or CommunityPrompts(BankPackCodec())
+    if isinstance(bank, CommunityPrompts):  # each community's packs and switched-off types
+        await bank.warm(db.uow)
     chat_map: dict[Platform, ChatPort] = dict(chats or {})
     profiles = ProfileService(db.uow, clock)
     requests = RequestService(db.uow, clock)
+    requests.prompts = bank
     sessions = SessionService(db.uow, clock, bank)
     matching = MatchingService(db.uow, clock, bank)
     steps = StepRunner(db.uow, clock, bank)
@@ -138,4 +146,8 @@ async def build_app(
     )
     app.feedback = feedback
     app.digests = digests
+    if isinstance(bank, CommunityPrompts):
+        app.packs = PackService(db.uow, clock, bank)
+        if app.admin_commands is not None:
+            register_pack_commands(app.admin_commands, app.packs)
     return app

@@ -30,6 +30,7 @@ from bot.core.models import (
     ScheduledAction,
     Session,
 )
+from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
@@ -222,6 +223,21 @@ class DigestRepo(Protocol):
     async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]: ...
 
 
+class PromptPackRepo(Protocol):
+    async def get(self, community_id: str, name: str) -> StoredPack | None: ...
+    async def all(self) -> list[StoredPack]: ...
+    async def save(self, pack: StoredPack) -> None:
+        """Store the pack, replacing the community's pack of the same name (one transaction)."""
+        ...
+
+    async def delete(self, community_id: str, name: str) -> bool: ...
+    async def stamps(self, community_id: str) -> tuple[str, ...]:
+        """Ids of the community's stored pack rows (they change on every import): a cache key."""
+        ...
+
+    async def list(self, community_id: str) -> list[StoredPack]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -234,6 +250,7 @@ class UnitOfWork(Protocol):
     rounds: RoundRepo
     no_shows: NoShowRepo
     feedback: FeedbackRepo
+    packs: PromptPackRepo
     digests: DigestRepo
     privacy: PrivacyRepo
     stats: StatsRepo
@@ -300,3 +317,31 @@ class PromptSource(Protocol):
     def get(self, prompt_id: str) -> Prompt: ...
     def rubric(self, rubric_id: str) -> Rubric: ...
     def rubric_for_type(self, interview_type: InterviewType | str) -> Rubric: ...
+
+
+class PackCodec(Protocol):
+    """Reads and checks community prompt packs (``bot.prompts`` implements it)."""
+
+    def check(
+        self, text: str, fmt: str | None, others: Sequence[ParsedPack]
+    ) -> tuple[ParsedPack | None, list[PackProblem]]:
+        """The pack and an empty list, or None and every problem with its place. Ids are
+        checked against the bundled bank and ``others`` (the community's other packs)."""
+        ...
+
+    def combine(self, packs: Sequence[ParsedPack], disabled: frozenset[InterviewType]) -> PromptSource:
+        """The bundled bank plus ``packs``, with built-in prompts of ``disabled`` types off."""
+        ...
+
+    def pack_id(self, text: str, fmt: str | None) -> str | None:
+        """The pack's ``pack.id`` if the file can be read that far (to find the pack it replaces)."""
+        ...
+
+    def bundled(self) -> PromptSource: ...
+    def dump(self, pack: ParsedPack) -> str:
+        """The pack as YAML in the form :meth:`check` reads."""
+        ...
+
+    def example(self, interview_type: InterviewType) -> str:
+        """The bundled prompts of a type as a pack (YAML): a starting point for a community's own."""
+        ...

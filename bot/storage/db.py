@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
+from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
 from bot.storage.repos import (
     SqlActionRepo,
@@ -96,6 +97,7 @@ class SqlUnitOfWork:
         self.rounds = SqlRoundRepo(self.session)
         self.no_shows = SqlNoShowRepo(self.session)
         self.feedback = SqlFeedbackRepo(self.session)
+        self.packs = SqlPromptPackRepo(self.session)
         self.digests = SqlDigestRepo(self.session)
         self.privacy = SqlPrivacyRepo(self.session)
         self.stats = SqlStatsRepo(self.session)

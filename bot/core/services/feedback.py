@@ -34,6 +34,7 @@ from bot.core.messages import (
     ts,
 )
 from bot.core.models import Member, Session, SessionState
+from bot.core.packs import prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct
@@ -200,7 +201,8 @@ class FeedbackService:
     def _rubric(self, session: Session, part: int) -> Rubric:
         if part > len(session.prompt_ids):
             raise NotFound("That part of the session has no question, so there is nothing to score.")
-        return self._prompts.rubric(self._prompts.get(session.prompt_ids[part - 1]).rubric)
+        prompts = prompts_for(self._prompts, session.community_id)
+        return prompts.rubric(prompts.get(session.prompt_ids[part - 1]).rubric)
 
     def form_for(self, session: Session, slot: FormSlot, partner: Member, old: Feedback | None) -> FormSpec:
         rubric = self._rubric(session, slot.part)

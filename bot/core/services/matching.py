@@ -30,6 +30,7 @@ from bot.core.models import (
     Session,
     SessionState,
 )
+from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.prompt_selection import choose_prompt
 from bot.core.services import session_text as say
@@ -162,7 +163,9 @@ class MatchingService(RoundRunner):
         await tx.rounds.lock_community(community.id)
         if community.settings.paused:
             return RoundOutcome((), (), 0)
-        requests = [r for r in await tx.requests.list_open(community.id) if r.window_end > now]
+        offered = await community_prompts(self._prompts, tx, community)  # a type without prompts is off
+        requests = [r for r in await tx.requests.list_open(community.id)
+                    if r.window_end > now and offered.prompts(r.interview_type)]
         if not requests:
             return RoundOutcome((), (), 0)
         member_ids = sorted({r.member_id for r in requests})
@@ -259,7 +262,8 @@ class MatchingService(RoundRunner):
             for i, pid in enumerate(s.prompt_ids):
                 cand = s.candidate_id if i == 0 else s.interviewer_id
                 seen.setdefault(cand, {})[pid] = max(seen.get(cand, {}).get(pid, s.start), s.start)
-        candidates = self._prompts.prompts(kind)
+        prompts = await community_prompts(self._prompts, tx, community)
+        candidates = prompts.prompts(kind)
         prompt_ids: list[str] = []
         reasons: list[str] = []
         parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
@@ -269,7 +273,7 @@ class MatchingService(RoundRunner):
                 seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
                 prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
                 exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
-                interview_type=kind, rubric=self._prompts.rubric_for_type(kind))
+                interview_type=kind, rubric=prompts.rubric_for_type(kind))
             prompt_ids.append(choice.prompt.id)
             reasons.append(choice.reason)
         session = Session(

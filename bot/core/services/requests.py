@@ -11,7 +11,8 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProfileIncomplete
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import InterviewRequest, RequestStatus
-from bot.core.ports import UnitOfWorkFactory
+from bot.core.packs import community_prompts
+from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.rounds import schedule_next_round
 from bot.core.vocab import InterviewType, RolePreference, parse_interview_type, parse_role
@@ -23,6 +24,9 @@ LIVE_MINUTES = 15
 
 
 class RequestService:
+    #: The prompts (set by the app): a type with none in the community is switched off there.
+    prompts: PromptSource | None = None
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
@@ -57,6 +61,8 @@ class RequestService:
                     + " (`/mock profile`, `/mock availability`)."
                 )
             assert member.timezone is not None and member.availability is not None
+            if self.prompts is not None and not (await community_prompts(self.prompts, tx, actor.community.id)).prompts(kind):
+                raise Conflict(f"{kind.label} interviews are switched off in this community by its admins.")
             for existing in await tx.requests.open_for_member(member.id):
                 if existing.interview_type is kind:
                     raise Conflict(

@@ -39,6 +39,7 @@ from bot.core.models import (
     Session,
     SessionState,
 )
+from bot.core.packs import community_prompts, prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
@@ -270,8 +271,9 @@ class SessionService:
             raise PermissionDenied("Only this part's interviewer can open the interviewer guide.")
         if session.state not in (SessionState.IN_PROGRESS, SessionState.COMPLETED) or part > len(session.prompt_ids):
             raise Conflict("The guide opens when your part of the session starts.")
-        prompt = self._prompts.get(session.prompt_ids[part - 1])
-        rubric = self._prompts.rubric(prompt.rubric)
+        prompts = prompts_for(self._prompts, session.community_id)
+        prompt = prompts.get(session.prompt_ids[part - 1])
+        rubric = prompts.rubric(prompt.rubric)
         reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
         return say.interviewer_guide(prompt, rubric, members[candidate].level, reason)
 
@@ -580,8 +582,9 @@ class StepRunner:
         interviewer, candidate = _roles_for_part(session, part)
         if part > len(session.prompt_ids):
             raise RuntimeError(f"session {session.id} has no prompt for part {part}")
-        prompt = self._prompts.get(session.prompt_ids[part - 1])
-        rubric = self._prompts.rubric(prompt.rubric)
+        prompts = await community_prompts(self._prompts, tx, session.community_id)
+        prompt = prompts.get(session.prompt_ids[part - 1])
+        rubric = prompts.rubric(prompt.rubric)
         reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
         await queue_space(tx, key=f"{key}:statement", community_id=session.community_id,
                           space_ref=session_space(session.id), now=now,

@@ -1,0 +1,149 @@
+"""The prompts a community's sessions use: the bundled bank, minus the built-in types the
+community switched off, plus the community's own packs.
+
+:class:`CommunityPrompts` is the :class:`PromptSource` the services are built with. Used
+directly it is the bundled bank (with every loaded pack's prompts findable by id, so a
+past session still names its prompt); :func:`community_prompts` and :func:`prompts_for`
+give the bank of one community. Parsed packs are cached per community, keyed by the
+stored rows' ids and the switched-off types, so an import (which writes a new row) is
+seen by the next lookup in every process that reads the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.core.bank import Prompt, Rubric
+from bot.core.errors import NotFound
+from bot.core.models import Community
+from bot.core.pack_models import ParsedPack, StoredPack
+from bot.core.ports import PackCodec, PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.vocab import InterviewType, Level
+
+__all__ = ["CommunityPrompts", "community_prompts", "disabled_of", "prompts_for"]
+
+log = logging.getLogger(__name__)
+
+_Key = tuple[tuple[str, ...], frozenset[InterviewType]]
+
+
+def disabled_of(community: Community) -> frozenset[InterviewType]:
+    """The built-in interview types the community's admins switched off."""
+    out: set[InterviewType] = set()
+    for value in community.settings.disabled_types:
+        try:
+            out.add(InterviewType(value))
+        except ValueError:
+            log.warning("community %s: unknown disabled type %r ignored", community.id, value)
+    return frozenset(out)
+
+
+class CommunityPrompts:
+    """A :class:`PromptSource` that knows each community's packs and switched-off types."""
+
+    def __init__(self, codec: PackCodec) -> None:
+        self._codec = codec
+        self._base: PromptSource = codec.bundled()
+        self._cache: dict[str, tuple[_Key, PromptSource, tuple[ParsedPack, ...]]] = {}
+        self._prompt_index: dict[str, Prompt] = {}
+        self._rubric_index: dict[str, Rubric] = {}
+
+    @property
+    def codec(self) -> PackCodec:
+        return self._codec
+
+    # ---- PromptSource: the bundled bank, with loaded packs' ids as a fallback for lookups
+
+    def prompts(
+        self, type: InterviewType | str | None = None, level: Level | str | None = None, track: str | None = None
+    ) -> tuple[Prompt, ...]:
+        return self._base.prompts(type, level, track)
+
+    def get(self, prompt_id: str) -> Prompt:
+        try:
+            return self._base.get(prompt_id)
+        except NotFound:
+            if prompt_id in self._prompt_index:
+                return self._prompt_index[prompt_id]
+            raise
+
+    def rubric(self, rubric_id: str) -> Rubric:
+        try:
+            return self._base.rubric(rubric_id)
+        except NotFound:
+            if rubric_id in self._rubric_index:
+                return self._rubric_index[rubric_id]
+            raise
+
+    def rubric_for_type(self, interview_type: InterviewType | str) -> Rubric:
+        return self._base.rubric_for_type(interview_type)
+
+    # ---- per community
+
+    def for_community(self, community_id: str) -> PromptSource:
+        """The community's bank as last loaded in this process (the bundled bank before that)."""
+        cached = self._cache.get(community_id)
+        return cached[1] if cached is not None else self
+
+    def packs_of(self, community_id: str) -> tuple[ParsedPack, ...]:
+        cached = self._cache.get(community_id)
+        return cached[2] if cached is not None else ()
+
+    async def load(self, tx: UnitOfWork, community: Community | str) -> PromptSource:
+        """The community's bank, read through ``tx`` (parsed again only when its packs or
+        switched-off types changed)."""
+        if isinstance(community, str):
+            found = await tx.communities.get(community)
+            if found is None:
+                return self
+            community = found
+        key: _Key = (await tx.packs.stamps(community.id), disabled_of(community))
+        cached = self._cache.get(community.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        stored = await tx.packs.list(community.id) if key[0] else []
+        return self.remember(community.id, key, stored)
+
+    def remember(self, community_id: str, key: _Key, stored: Sequence[StoredPack]) -> PromptSource:
+        parsed: list[ParsedPack] = []
+        for pack in stored:
+            result, problems = self._codec.check(pack.content, pack.format, parsed)
+            if result is None:  # fitted when imported; a newer bundled bank may clash with it
+                log.warning("community %s: stored pack %r no longer loads and is left out: %s",
+                            community_id, pack.name, "; ".join(str(p) for p in problems[:3]))
+                continue
+            parsed.append(result)
+        source = self._codec.combine(parsed, key[1])
+        for pack_ in parsed:
+            self._prompt_index.update({p.id: p for p in pack_.prompts})
+            self._rubric_index.update({r.id: r for r in pack_.rubrics})
+        self._cache[community_id] = (key, source, tuple(parsed))
+        return source
+
+    def invalidate(self, community_id: str) -> None:
+        self._cache.pop(community_id, None)
+
+    async def warm(self, uow: UnitOfWorkFactory) -> int:
+        """Load every community that has packs or switched-off types; the number loaded."""
+        loaded = 0
+        async with uow() as tx:
+            for community in await tx.communities.list():
+                if community.settings.disabled_types or await tx.packs.stamps(community.id):
+                    await self.load(tx, community)
+                    loaded += 1
+        return loaded
+
+
+async def community_prompts(source: PromptSource, tx: UnitOfWork, community: Community | str) -> PromptSource:
+    """The prompts of ``community`` (``source`` itself unless it knows communities)."""
+    if isinstance(source, CommunityPrompts):
+        return await source.load(tx, community)
+    return source
+
+
+def prompts_for(source: PromptSource, community_id: str) -> PromptSource:
+    """Like :func:`community_prompts` without a transaction: the last loaded state."""
+    if isinstance(source, CommunityPrompts):
+        return source.for_community(community_id)
+    return source
