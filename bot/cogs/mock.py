@@ -24,6 +24,7 @@ from discord import app_commands
 
 from bot.adapters.discord_render import FormFlow, render_message
 from bot.app import App
+from bot.cogs.packs import add_prompts_group
 from bot.core.actions import PATTERN
 from bot.core.availability import common_timezones
 from bot.core.commands import parse_command_text
@@ -489,6 +490,7 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
     async def resume(interaction: discord.Interaction) -> None:
         await face.run_admin(interaction, "resume")
 
+    add_prompts_group(admin, face)
     return admin
 
 

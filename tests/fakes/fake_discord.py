@@ -343,6 +343,10 @@ class FakeDiscord:
 
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []
+        #: Files a member attached to a slash command (served from the CDN route), by id.
+        self.cdn_files: dict[str, tuple[str, bytes, str]] = {}
+        #: Paths fetched from the CDN route.
+        self.cdn_requests: list[str] = []
         self.faults: list[Fault] = []
         self.gateway_connections: list[_Connection] = []
         self.gateway_received: list[dict[str, Any]] = []
@@ -471,6 +475,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self._gateway)
         app.router.add_get("/resume", self._gateway)
+        app.router.add_get("/attachments/{aid}/{filename}", self._cdn)
         app.router.add_route("*", "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -865,6 +870,21 @@ class FakeDiscord:
             "X-RateLimit-Reset-After": "1.000",
             "X-RateLimit-Bucket": uuid.uuid5(uuid.NAMESPACE_URL, route).hex[:32],
         }
+
+    def attach(self, filename: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        """A file a member attaches to a slash command's ATTACHMENT option; pass the returned
+        id as that option's value."""
+        aid = str(self.snowflake())
+        self.cdn_files[aid] = (filename, data, content_type)
+        return aid
+
+    async def _cdn(self, request: web.Request) -> web.StreamResponse:
+        """The CDN: attachment bytes, without a bot token (as Discord serves them)."""
+        self.cdn_requests.append(request.path)
+        found = self.cdn_files.get(request.match_info["aid"])
+        if found is None or found[0] != request.match_info["filename"]:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=found[1], content_type=found[2])
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         full_path = request.path
@@ -1754,6 +1774,14 @@ class FakeDiscord:
                     member = self.member_payload(guild, user.id, with_permissions=True)
                     member.pop("user")
                     resolved.setdefault("members", {})[value] = member
+            elif otype == 11 and not (name == focused):
+                value = str(value)
+                filename, data, content_type = self.cdn_files[value]
+                url = f"{self.base_url}/attachments/{value}/{filename}"
+                resolved.setdefault("attachments", {})[value] = {
+                    "id": value, "filename": filename, "size": len(data), "content_type": content_type,
+                    "url": url, "proxy_url": url, "ephemeral": True,
+                }
             elif otype == 7 and not (name == focused):
                 value = str(value["id"] if isinstance(value, Mapping) else value)
                 ch = self.channels[int(value)]
