@@ -10,8 +10,11 @@ The rules, in order of strength:
    used only when nothing closer exists at all.
 3. It is one the candidate has never had as a candidate. If they have had every fitting
    prompt, the one they had longest ago is reused, and the reason says so.
-4. With feedback history, it leans to the candidate's weakest rubric dimension: among the
+4. With feedback history, it leans to the candidate's weakest rubric dimension of the type
+   (:func:`weakest_dimensions` orders them from the candidate's revealed scores): among the
    remaining prompts, those that exercise the weakest dimension win, else the next weakest.
+   The reason then opens with "This prompt exercises <dimension>, your candidate's weakest
+   area in <type> so far."
 5. Optionally (Pramp style) it prefers one the interviewer has had as a candidate, so they
    know its turns.
 6. Among equals, a seeded random pick: the same inputs and seed give the same prompt,
@@ -21,15 +24,41 @@ The rules, in order of strength:
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.bank import ANY_TRACK, Prompt, Rubric
 from bot.core.errors import NotFound
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.progress import Calibration, member_progress
 from bot.core.vocab import DEFAULT_TRACKS, NEIGHBOUR_TRACKS, InterviewType, Level
 
-__all__ = ["PromptChoice", "choose_prompt"]
+__all__ = ["PromptChoice", "choose_prompt", "weakest_dimensions"]
+
+
+def weakest_dimensions(
+    candidate_id: str,
+    interview_type: InterviewType,
+    feedback: Iterable[Feedback],
+    calibration: Calibration | None = None,
+) -> tuple[str, ...]:
+    """The candidate's rubric dimensions of ``interview_type``, weakest first, from the scores
+    interviewers gave them that have been revealed (hidden feedback never steers the choice).
+
+    A dimension's strength is its recent average (the last three scores, as in ``/mock
+    progress``), adjusted by ``calibration`` when given; ties go to the dimension id. Empty
+    without such history.
+    """
+    rows = [fb for fb in feedback
+            if fb.subject_id == candidate_id and fb.role is FeedbackRole.INTERVIEWER
+            and fb.revealed_at is not None and fb.interview_type == interview_type.value]
+    if not rows:
+        return ()
+    report = member_progress(candidate_id, rows, calibration or Calibration({}, {}))
+    dims = sorted((d for d in report.dimensions if d.interview_type == interview_type.value),
+                  key=lambda d: (d.recent, d.dimension))
+    return tuple(d.dimension for d in dims)
 
 
 @dataclass(frozen=True)
@@ -158,11 +187,12 @@ def choose_prompt(
 
     # Lean to the weakest dimension (first weak dimension any remaining prompt exercises).
     targeted: tuple[str, ...] = ()
+    rank = 0
     if weakest_dimensions and not reused:
-        for dim in weakest_dimensions:
+        for i, dim in enumerate(weakest_dimensions):
             hits = [p for p in group if dim in p.guide.exercises]
             if hits:
-                group = hits
+                group, targeted, rank = hits, (dim,), i
                 break
     # Pramp style: one the interviewer has had themselves.
     interviewer_knows = False
@@ -176,9 +206,6 @@ def choose_prompt(
         oldest = min(seen_by_candidate[p.id] for p in group)
         group = [p for p in group if seen_by_candidate[p.id] == oldest]
     chosen = group[0] if len(group) == 1 else random.Random(seed).choice(group)
-    if weakest_dimensions:
-        weak = set(weakest_dimensions)
-        targeted = tuple(d for d in chosen.guide.exercises if d in weak)
     if interviewer_seen and chosen.id in interviewer_seen:
         interviewer_knows = True
 
@@ -216,10 +243,11 @@ def choose_prompt(
         sentences.append(f"Chosen for {who}.")
     names = _names(chosen, rubric)
     if targeted:
-        weak_names = _join(_names_for(targeted, rubric))
-        area = "area" if len(targeted) == 1 else "areas"
-        sentences.append(
-            f"This prompt exercises {weak_names}, your candidate's weakest {area} so far.")
+        weak_name = _join(_names_for(targeted, rubric))
+        which = "weakest" if rank == 0 else f"{_ORDINALS.get(rank + 1, f'{rank + 1}th')}-weakest"
+        # The guide opens with it: what this prompt is for, for this candidate.
+        sentences.insert(0, f"This prompt exercises {weak_name}, your candidate's {which} area "
+                            f"in {_soft_lower(kind.label)} so far.")
     elif names:
         sentences.append(f"It exercises {_join([_soft_lower(n) for n in names])} most.")
     if interviewer_knows:
@@ -232,6 +260,9 @@ def choose_prompt(
         targets_weakness=targeted,
         fallback=(level_gap, track_gap) != (0, 0),
     )
+
+
+_ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
 def _names_for(dim_ids: Sequence[str], rubric: Rubric | None) -> list[str]:

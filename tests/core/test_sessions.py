@@ -10,11 +10,12 @@ import pytest
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
-from bot.core.messages import OutboundMessage, Tone
+from bot.core.messages import ChoiceInput, FormSpec, FormValues, OutboundMessage, Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
 from bot.settings import sqlite_url_for
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat, rate_limited
+from tests.feedback_helpers import finished_session
 
 
 @pytest.fixture
@@ -410,3 +411,46 @@ async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing
     async with app.db.uow() as tx:
         assert len(await tx.outbox.all()) == outbox_before
         assert await tx.requests.open_for_member(bob.member.id) == []
+
+
+def _filled(form: FormSpec, scores: dict[str, str]) -> FormValues:
+    values: FormValues = {}
+    for item in form.inputs:
+        if isinstance(item, ChoiceInput):
+            values[item.id] = "3" if item.options[0].value == "1" else item.options[-2].value
+        elif item.required:
+            values[item.id] = "A clear, concrete example of what went well."
+    return {**values, **scores}
+
+
+async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_feedback(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
+    bob = await ready_member(app, "bob", level="mid", availability="daily 18:00-20:00")
+    # History: Alice interviewed Bob; testing was his weak point, and the feedback was revealed.
+    past = await finished_session(app, alice, bob, start=T0 - timedelta(days=3), swap=False)
+    form = (await app.router.act(alice, f"pl:feedback.open:{past.id}")).form
+    assert form is not None
+    scores = {f"score.{d}": "3" for d in ("understanding", "approach", "correctness", "code-quality",
+                                           "communication")}
+    await app.router.act(alice, form.action, _filled(form, {**scores, "score.testing": "1"}))
+    own = (await app.router.act(bob, f"pl:feedback.open:{past.id}:1:candidate")).form
+    assert own is not None
+    shared = await app.router.act(bob, own.action, _filled(own, {}))
+    assert "shared" in shared.text
+    for actor in (alice, bob):
+        await app.router.run(actor, "schedule", {"type": "coding"})
+    outcome = await app.matching.run_round(alice.community.id)
+    session = outcome.sessions[0]
+    part = 1 if session.candidate_id == bob.member.id else 2
+    prompt = app.prompts.get(session.prompt_ids[part - 1])
+    reason = session.prompt_reasons[part - 1]
+    assert "testing" in prompt.guide.exercises and prompt.id != past.prompt_ids[0]
+    assert reason.startswith("This prompt exercises testing, your candidate's weakest area in coding so far.")
+    # Alice has no scores as a candidate: her prompt's reason names no weakness.
+    assert "weakest" not in session.prompt_reasons[2 - part]
+    # The interviewer's guide for Bob's part opens with that reason.
+    await advance(app, clock, session.start + timedelta(minutes=session.minutes // 2 + 1))
+    guides = [m for who, m in chat.direct if is_guide(m) and who == "alice"]  # Bob's interviewer
+    assert len(guides) == 1 and guides[0].text.startswith(reason)

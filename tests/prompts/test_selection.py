@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from bot.core.bank import Prompt, Rubric
 from bot.core.errors import NotFound
-from bot.core.prompt_selection import PromptChoice, choose_prompt
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.prompt_selection import PromptChoice, choose_prompt, weakest_dimensions
 from bot.core.vocab import InterviewType, Level
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -123,16 +124,27 @@ def test_leans_to_the_weakest_dimension() -> None:
         choice = pick(pool, weakest_dimensions=["mitigation", "triage"], seed=seed)
         assert choice.prompt.id == "p-mitigation"
         assert choice.targets_weakness == ("mitigation",)
-        assert "This prompt exercises mitigation, your candidate's weakest area so far." \
-            in choice.reason
+        # The guide opens with it.
+        assert choice.reason.startswith(
+            "This prompt exercises mitigation, your candidate's weakest area in SRE troubleshooting so far. "
+            "Chosen for a senior backend candidate.")
         assert choice.exercised == ("Mitigation", "Prevention")
 
 
 def test_falls_to_the_next_weakest_dimension_when_none_exercises_the_weakest() -> None:
     pool = [make("p-triage", exercises=["triage"]), make("p-prev", exercises=["prevention"])]
     choice = pick(pool, weakest_dimensions=["communication", "prevention"])
-    assert choice.prompt.id == "p-prev"
-    assert "weakest" in choice.reason
+    assert choice.prompt.id == "p-prev" and choice.targets_weakness == ("prevention",)
+    assert choice.reason.startswith(
+        "This prompt exercises prevention, your candidate's second-weakest area in SRE troubleshooting so far.")
+
+
+def test_a_strong_dimension_the_prompt_also_exercises_is_not_called_weak() -> None:
+    pool = [make("p-both", exercises=["mitigation", "triage"]), make("p-systems", exercises=["systems-knowledge"])]
+    # Triage is the weakest, mitigation the strongest of the history.
+    choice = pick(pool, weakest_dimensions=["triage", "prevention", "mitigation"])
+    assert choice.prompt.id == "p-both" and choice.targets_weakness == ("triage",)
+    assert "exercises triage," in choice.reason and "mitigation" not in choice.reason.split(".")[0]
 
 
 def test_no_history_no_lean() -> None:
@@ -267,3 +279,29 @@ def test_properties(case: tuple[list[Prompt], dict[str, datetime], Level, str, i
     again = pick(list(reversed(prompts)), seen_by_candidate=seen, level=level, track=track,
                  seed=seed)
     assert again.prompt.id == choice.prompt.id and again.reason == choice.reason
+
+
+def _fb(subject: str, scores: dict[str, int], *, days: int, kind: str = "coding", revealed: bool = True,
+        role: str = "interviewer", author: str = "rater") -> Feedback:
+    when = T0 + timedelta(days=days)
+    return Feedback(id=f"f{days}{subject}{kind}{role}", session_id=f"s{days}", part=1, author_id=author,
+                    subject_id=subject, role=FeedbackRole(role), scores=scores, submitted_at=when,
+                    updated_at=when, revealed_at=when if revealed else None, interview_type=kind)
+
+
+def test_weakest_dimensions_come_from_revealed_interviewer_scores_of_the_type() -> None:
+    history = [
+        _fb("bob", {"approach": 1, "testing": 3, "communication": 2}, days=1),
+        # Recent scores count: approach has improved over the last three sessions.
+        _fb("bob", {"approach": 4, "testing": 2, "communication": 2}, days=2),
+        _fb("bob", {"approach": 4, "testing": 2, "communication": 3}, days=3),
+        _fb("bob", {"approach": 4, "testing": 2, "communication": 3}, days=4),
+        # Ignored: hidden feedback, self-scores, another type, another member.
+        _fb("bob", {"understanding": 1}, days=5, revealed=False),
+        _fb("bob", {"code-quality": 1}, days=6, role="candidate", author="bob"),
+        _fb("bob", {"correctness": 1}, days=7, kind="system-design"),
+        _fb("alice", {"correctness": 1}, days=8),
+    ]
+    assert weakest_dimensions("bob", InterviewType.CODING, history) == ("testing", "communication", "approach")
+    assert weakest_dimensions("bob", InterviewType.SYSTEM_DESIGN, history) == ("correctness",)
+    assert weakest_dimensions("carol", InterviewType.CODING, history) == ()

@@ -32,7 +32,7 @@ from bot.core.models import (
 )
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
-from bot.core.prompt_selection import choose_prompt
+from bot.core.prompt_selection import choose_prompt, weakest_dimensions
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_space, session_space
@@ -268,9 +268,12 @@ class MatchingService(RoundRunner):
         reasons: list[str] = []
         parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
         for asker, answerer in parts:
+            # Raw revealed scores (no rater calibration): a bounded query per member inside the round.
+            weak = weakest_dimensions(answerer.id, kind, await tx.feedback.for_member(answerer.id))
             choice = choose_prompt(
                 candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
                 seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
+                weakest_dimensions=weak,
                 prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
                 exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
                 interview_type=kind, rubric=prompts.rubric_for_type(kind))
