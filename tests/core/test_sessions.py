@@ -454,3 +454,33 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     await advance(app, clock, session.start + timedelta(minutes=session.minutes // 2 + 1))
     guides = [m for who, m in chat.direct if is_guide(m) and who == "alice"]  # Bob's interviewer
     assert len(guides) == 1 and guides[0].text.startswith(reason)
+
+
+async def test_upcoming_offers_reschedule_and_cancel_before_the_start(app: App, clock: FakeClock) -> None:
+    session = await book_pair(app)
+    bob = await make_actor(app, "bob")
+    upcoming = await app.router.run(bob, "upcoming", {})
+    labels = {b.label: b.action for b in upcoming.buttons}
+    assert set(labels) >= {"Confirm Coding", "Reschedule Coding session", "Cancel Coding session"}
+    reply = await app.router.act(bob, labels["Reschedule Coding session"])
+    assert reply.tone is Tone.SUCCESS
+    assert (await session_of(app, session.id)).start > session.start
+    await advance(app, clock, (await session_of(app, session.id)).start + timedelta(minutes=1))
+    after = await app.router.run(bob, "upcoming", {})
+    assert not any(b.label.startswith(("Reschedule", "Cancel")) for b in after.buttons)
+
+
+async def test_a_reminder_too_late_to_be_useful_is_skipped_and_logged(
+    app: App, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = await book_pair(app)
+    clock.set(session.start - timedelta(minutes=20))  # down through the 60-minute reminder
+    with caplog.at_level("INFO", logger="bot.core.services.sessions"):
+        await app.tick()
+    async with app.db.uow() as tx:
+        reminders = {a.payload["minutes"]: a for a in await tx.actions.for_session(session.id)
+                     if a.kind is ActionKind.REMINDER}
+    skipped = [a for a in reminders.values() if a.status is ActionStatus.SKIPPED]
+    assert skipped and all("too late to be useful" in (a.last_error or "") for a in skipped)
+    assert any("skipped reminder" in r.getMessage() and "too late" in r.getMessage() for r in caplog.records)
+    assert (await session_of(app, session.id)).state is SessionState.PROPOSED  # the start still comes

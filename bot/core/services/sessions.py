@@ -293,6 +293,8 @@ class SessionService:
             if s.state in PRE_START_STATES:
                 if actor.member.id not in s.confirmed_by:
                     buttons.append(Button(f"Confirm {s.interview_type.label}", encode("session.confirm", s.id), ButtonStyle.SUCCESS))
+                buttons.append(Button(f"Reschedule {s.interview_type.label} session", encode("session.reschedule", s.id),
+                                      ButtonStyle.SECONDARY))
                 buttons.append(Button(f"Cancel {s.interview_type.label} session", encode("session.cancel", s.id), ButtonStyle.DANGER))
         return fields, buttons
 
