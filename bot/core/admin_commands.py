@@ -255,6 +255,17 @@ def _when(moment: datetime) -> str:
     return ts(moment, "f")
 
 
+def _outcome(text: str) -> str:
+    """A round outcome for display: ``paired for <ISO time>`` shows the time in the reader's zone."""
+    prefix = "paired for "
+    if text.startswith(prefix):
+        try:
+            return prefix + _when(datetime.fromisoformat(text[len(prefix):]))
+        except ValueError:
+            return text
+    return text
+
+
 def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> OutboundMessage:
     m = report.member
     tracks = {**DEFAULT_TRACKS, **extra_tracks}
@@ -279,7 +290,9 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
         + (f" — {r.last_left_out_reason}" if r.last_left_out_reason else "")
         for r in report.open_requests
     ) or "none"
-    rounds = "\n".join(f"{_when(when)}: {text}" for when, text in report.rounds[:5]) or "not in a recent round"
+    rounds = "\n".join(f"{_when(when)}: {_outcome(text)}" for when, text in report.rounds[:5]) or (
+        "not in a recent round"
+    )
     fields = (
         Field("Profile", profile + (f"\nMissing: {', '.join(missing)}" if missing else "")),
         Field("Reliability", f"{round(report.reliability * 100)}%", inline=True),
@@ -290,6 +303,6 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
     buttons = (
         (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),) if report.no_shows else ()
     )
-    last = report.rounds[0][1] if report.rounds else None
+    last = _outcome(report.rounds[0][1]) if report.rounds else None
     text = f"Last round: {last}" if last else "Not considered in a recent round."
     return OutboundMessage(title=m.display_name[:80], text=text[:1500], fields=fields, buttons=buttons)

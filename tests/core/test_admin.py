@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import App
 from bot.core.errors import PermissionDenied
-from bot.core.messages import Tone
+from bot.core.messages import Tone, ts
 from bot.core.models import Platform
 from tests.conftest import ready_member
 
@@ -162,7 +162,7 @@ async def test_member_report_explains_rounds_and_an_admin_clears_no_show_marks(
     assert report.title == "Bob"
     fields = {f.name: f.value for f in report.fields}
     assert fields["Reliability"] == "50%"
-    assert "paired for" in fields["Recent rounds (newest first)"]
+    assert f"paired for {ts(session.start, 'f')}" in fields["Recent rounds (newest first)"]
     assert [b.label for b in report.buttons] == ["Clear no-show marks"]
     action = report.buttons[0].action
     assert action == f"pl:admin.clear_noshow:{absent_id}"
