@@ -222,3 +222,20 @@ async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock:
     assert "Sessions booked: 1" in week and "Held: 1" in week
     assert "match rate: 100% (2 matched, 0 expired)" in week
     assert "Feedback from both: 0% (0 of 1 held)" in week
+
+
+async def test_a_new_digest_day_and_hour_move_the_planned_digests(app: App) -> None:
+    alice = await ready_member(app, "alice")  # Europe/Berlin: UTC+1 in December
+    assert app.digests is not None
+    await app.digests.ensure_planned(alice.community)
+    admin = await make_actor(app, "ada", admin=True)
+
+    async def planned() -> set[tuple[int, int]]:
+        async with app.db.uow() as tx:
+            steps = await tx.actions.by_kind(ActionKind.DIGEST)
+        return {(s.due_at.weekday(), s.due_at.hour) for s in steps if s.status is ActionStatus.PENDING}
+
+    assert await planned() == {(0, 8), (0, 9)}  # Monday 09:00 in Berlin, and 09:00 UTC for the admins
+    reply = await admin_router(app).run(admin, "setup", {"digest_day": "fri", "digest_hour": "18"})
+    assert reply.tone is Tone.SUCCESS
+    assert await planned() == {(4, 17), (4, 18)}

@@ -7,7 +7,7 @@ permission first; this is the server-side check behind it).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -15,13 +15,14 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import (
     ActionKind,
+    Community,
     CommunitySettings,
     InterviewRequest,
     Member,
     NoShowReport,
     RequestStatus,
 )
-from bot.core.ports import UnitOfWorkFactory
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
@@ -211,6 +212,9 @@ class AdminService:
         self._uow = uow
         self._clock: Clock = clock or SystemClock()
         self._matching = matching
+        #: Stores the digest steps for a community's current settings (the digest service's
+        #: ``plan``); called after the digest day or hour changed.
+        self.digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None
 
     async def set_paused(self, actor: Actor, paused: bool) -> None:
         """Pause or resume matching for the actor's community (booked sessions go ahead)."""
@@ -248,6 +252,10 @@ class AdminService:
                 if await tx.actions.delete_pending(community.id, ActionKind.MATCH_ROUND):
                     await schedule_next_round(tx, replace(community, settings=after), now + timedelta(seconds=1))
                     replanned = True
+            if {"digest_day", "digest_hour"} & set(changed) and self.digest_planner is not None:
+                # digest steps still ahead move to the new day and hour
+                await tx.actions.delete_pending(community.id, ActionKind.DIGEST)
+                await self.digest_planner(tx, replace(community, settings=after), now)
             return SettingsChange(community.settings, after, changed, replanned)
 
     async def stats(self, actor: Actor) -> CommunityStats:
