@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 BENCHES = {
     "matching": "bot.matching.bench",
     "scheduler": "bot.scheduling.bench",
-    "digest": "bot.core.services.digest_bench",
+    "digest": "bot.storage.digest_bench",
 }
 
 

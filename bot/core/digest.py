@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from statistics import fmean
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.feedback_models import FeedbackRole
@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
 #: Scores older than this do not count for score changes or the weakest dimension.
 LOOKBACK = timedelta(days=90)
-#: Streaks are counted back this many weeks at most.
-STREAK_WEEKS = 52
+#: Streaks are counted back this many weeks at most (shown as "26+").
+STREAK_WEEKS = 26
 #: Feedback stays open this long after a session ends (as in the feedback service).
 FEEDBACK_WINDOW = timedelta(hours=72)
 #: Recent scores per dimension that make up "where you are now".
@@ -175,8 +175,13 @@ class DigestData:
     requests: Sequence[DigestRequest] = ()
     by_member: dict[str, list[DigestSession]] = field(default_factory=dict)
     received: dict[str, list[DigestFeedback]] = field(default_factory=dict)
-    written: dict[str, set[tuple[str, int, FeedbackRole]]] = field(default_factory=dict)
+    #: Forms each member wrote: (session, part, as interviewer).
+    written: dict[str, set[tuple[str, int, bool]]] = field(default_factory=dict)
     starts: dict[str, list[datetime]] = field(default_factory=dict)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        return {mid: m.display_name for mid, m in self.members.items()}
 
     @classmethod
     def index(
@@ -192,10 +197,11 @@ class DigestData:
             by_member[s.interviewer_id].append(s)
             by_member[s.candidate_id].append(s)
         received: dict[str, list[DigestFeedback]] = defaultdict(list)
-        written: dict[str, set[tuple[str, int, FeedbackRole]]] = defaultdict(set)
+        written: dict[str, set[tuple[str, int, bool]]] = defaultdict(set)
         for fb in feedback:
-            written[fb.author_id].add((fb.session_id, fb.part, fb.role))
-            if fb.role is FeedbackRole.INTERVIEWER and fb.revealed_at is not None:
+            as_interviewer = fb.role is FeedbackRole.INTERVIEWER
+            written[fb.author_id].add((fb.session_id, fb.part, as_interviewer))
+            if as_interviewer and fb.revealed_at is not None:
                 received[fb.subject_id].append(fb)
         starts: dict[str, list[datetime]] = defaultdict(list)
         for a, b, start in completed:
@@ -254,8 +260,7 @@ def personal_digest(member_id: str, week: IsoWeek, due: datetime, data: DigestDa
     for s in mine:
         if s.state is not SessionState.COMPLETED or not (s.end <= due <= s.end + FEEDBACK_WINDOW):
             continue
-        forms = [(s.id, part, FeedbackRole.INTERVIEWER if member_id == iv else FeedbackRole.CANDIDATE)
-                 for part, iv, cand in s.parts() if member_id in (iv, cand)]
+        forms = [(s.id, part, member_id == iv) for part, iv, cand in s.parts() if member_id in (iv, cand)]
         if any(f not in written for f in forms):
             owed.append(s)
     changes, weakest = _scores(data.received.get(member_id, []), due)
@@ -276,16 +281,19 @@ def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[Sc
         for dim, score in fb.scores.items():
             target[(fb.interview_type, dim)].append((fb.submitted_at, score))
     changes = tuple(
-        ScoreChange(kind, dim, fmean(s for _, s in earlier[(kind, dim)]) if (kind, dim) in earlier else None,
-                    fmean(s for _, s in pts))
+        ScoreChange(kind, dim, _mean(earlier[(kind, dim)]) if (kind, dim) in earlier else None, _mean(pts))
         for (kind, dim), pts in sorted(new.items())
     )
     recent: list[Focus] = []
     for key in sorted(set(earlier) | set(new)):
         pts = sorted(earlier.get(key, []) + new.get(key, []))
-        recent.append(Focus(key[0], key[1], fmean(s for _, s in pts[-RECENT:])))
+        recent.append(Focus(key[0], key[1], _mean(pts[-RECENT:])))
     weakest = min(recent, key=lambda f: (f.recent, f.interview_type, f.dimension), default=None)
     return changes, weakest
+
+
+def _mean(points: Sequence[tuple[datetime, int]]) -> float:
+    return sum(s for _, s in points) / len(points)
 
 
 def streak(starts: Iterable[datetime], due: datetime) -> int:
@@ -349,13 +357,15 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
     # Feedback completion over the sessions whose feedback window closed this week.
     closed = [s for s in data.sessions
               if s.state is SessionState.COMPLETED and since <= s.end + FEEDBACK_WINDOW < due]
-    submitted_forms = {(fb.session_id, fb.part, fb.role) for fb in data.feedback}
+    closed_ids = {s.id for s in closed}
+    submitted_forms = {(fb.session_id, fb.part, fb.role is FeedbackRole.INTERVIEWER)
+                       for fb in data.feedback if fb.session_id in closed_ids}
     expected = submitted = 0
     for s in closed:
         for part, _iv, _cand in s.parts():
-            for role in (FeedbackRole.INTERVIEWER, FeedbackRole.CANDIDATE):
+            for as_interviewer in (True, False):
                 expected += 1
-                submitted += (s.id, part, role) in submitted_forms
+                submitted += (s.id, part, as_interviewer) in submitted_forms
     gave: dict[str, int] = defaultdict(int)
     for s in held:
         for _part, iv, _cand in s.parts():
@@ -444,7 +454,8 @@ def personal_message(
         fields.append(Field(f"Coming up: {len(d.upcoming)}", "\n".join(
             f"- {type_label(s.interview_type)} with {partner(s)}, {ts(s.start)}" for s in d.upcoming[:5])))
     weeks = "week" if d.streak == 1 else "weeks"
-    text = (f"Streak: {d.streak} {weeks} in a row with a session." if d.streak
+    count = f"{d.streak}+" if d.streak >= STREAK_WEEKS else str(d.streak)
+    text = (f"Streak: {count} {weeks} in a row with a session." if d.streak
             else "No session this week: book one to start a streak.")
     return OutboundMessage(title="Your PeerLoop week", text=text, fields=tuple(fields[:10]), ephemeral=False)
 

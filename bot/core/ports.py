@@ -215,9 +215,10 @@ class DigestRepo(Protocol):
 
     async def feedback(
         self, community_id: str, submitted_from: datetime, submitted_before: datetime,
-        zones: Sequence[str | None] | None = None,
+        zones: Sequence[str | None] | None = None, *, recent_from: datetime | None = None,
     ) -> list[DigestFeedback]:
-        """Feedback rows of the community's sessions (by or about members in ``zones`` when given)."""
+        """Feedback rows of the community's sessions (by or about members in ``zones`` when given).
+        Scores come with interviewer rows only; candidate rows only from ``recent_from`` on when given."""
         ...
 
     async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]: ...

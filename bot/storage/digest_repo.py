@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import JSON, and_, case, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
@@ -67,15 +67,20 @@ class SqlDigestRepo:
 
     async def feedback(
         self, community_id: str, submitted_from: datetime, submitted_before: datetime,
-        zones: Sequence[str | None] | None = None,
+        zones: Sequence[str | None] | None = None, *, recent_from: datetime | None = None,
     ) -> list[DigestFeedback]:
+        interviewer = F.role == FeedbackRole.INTERVIEWER.value
+        # Self-scores are private: only interviewer rows carry their scores out of the database.
+        scores = type_coerce(case((interviewer, F.scores), else_=None), JSON)
         stmt = (
-            select(F.session_id, F.part, F.author_id, F.subject_id, F.role, S.interview_type, F.scores,
+            select(F.session_id, F.part, F.author_id, F.subject_id, F.role, S.interview_type, scores,
                    F.submitted_at, F.revealed_at)
             .join(SESSIONS, S.id == F.session_id)
             .where(S.community_id == community_id, F.submitted_at >= submitted_from,
                    F.submitted_at < submitted_before)
         )
+        if recent_from is not None:
+            stmt = stmt.where(or_(interviewer, F.submitted_at >= recent_from))
         if zones is not None:
             in_zones = select(M.id).where(and_(M.community_id == community_id, _zone_filter(zones)))
             stmt = stmt.where(or_(F.subject_id.in_(in_zones), F.author_id.in_(in_zones)))

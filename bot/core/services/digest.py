@@ -74,6 +74,12 @@ class WeekDigests:
     community: CommunityDigest
     #: Distinct due instants of the personal digests (one stored step each).
     slots: int
+    data: DigestData
+
+
+def wants(digest: PersonalDigest, member: DigestMember) -> bool:
+    """Whether the member gets this digest: always unless the week was quiet and they chose nothing."""
+    return not (digest.quiet and not member.digest_nudge)
 
 
 class DigestService:
@@ -81,6 +87,7 @@ class DigestService:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
+        self._names: dict[tuple[str, str], str] = {}
 
     # -- planning --------------------------------------------------------------------------
 
@@ -149,7 +156,7 @@ class DigestService:
         queued = 0
         for m in recipients:
             digest = personal_digest(m.id, week, due, data)
-            if digest.quiet and not m.digest_nudge:
+            if not wants(digest, m):
                 continue
             queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
                                          member_id=m.id, now=now, message=self.message(digest, m, data))
@@ -181,7 +188,8 @@ class DigestService:
         repo = tx.digests
         sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
         completed = await repo.completed_starts(community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due)
-        feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones)
+        feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones,
+                                       recent_from=first_due - 2 * WEEK)
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
         return DigestData.index(members, sessions, feedback, completed, requests)
 
@@ -204,17 +212,25 @@ class DigestService:
         personal = tuple(personal_digest(m.id, week, due_by_zone[m.timezone], data)
                          for m in members if not m.digest_opt_out)
         return WeekDigests(personal, community_digest(week, community_due, data),
-                           len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}))
+                           len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}), data)
+
+    def messages(self, week: WeekDigests) -> list[tuple[str, OutboundMessage]]:
+        """(member id, message) for every member who gets a digest this week."""
+        members = week.data.members
+        return [(d.member_id, self.message(d, members[d.member_id], week.data))
+                for d in week.personal if wants(d, members[d.member_id])]
 
     def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
-        names = {mid: m.display_name for mid, m in data.members.items()}
-        return personal_message(digest, member, names, self._dimension_name, self._focus_hint)
+        return personal_message(digest, member, data.names, self._dimension_name, self._focus_hint)
 
     def _dimension_name(self, interview_type: str, dimension: str) -> str:
-        try:
-            return self._prompts.rubric_for_type(interview_type).dimension(dimension).name
-        except (KeyError, ValueError, LookupError):
-            return dimension
+        key = (interview_type, dimension)
+        if key not in self._names:
+            try:
+                self._names[key] = self._prompts.rubric_for_type(interview_type).dimension(dimension).name
+            except (KeyError, ValueError, LookupError):
+                self._names[key] = dimension
+        return self._names[key]
 
     def _focus_hint(self, focus: Focus, level: str | None) -> str | None:
         try:

@@ -1,0 +1,229 @@
+"""``peerloop bench digest``: build every weekly digest of a large community, count the queries.
+
+1. Fill a temporary SQLite database with a synthetic community: ``--members`` members (10,000
+   by default) in sixteen time zones, a year of swap sessions between random pairs and
+   ``--feedback`` feedback rows (100,000; four per session: both parts, both roles), the
+   requests behind the sessions, some no-shows and cancellations, and next week's bookings.
+2. Build every personal digest (each at its member's own Monday 09:00) and the community
+   digest for one week with :meth:`DigestService.compute_week`, render every message, and
+   count the SQL statements sent to the database meanwhile.
+3. Do the same for a community a tenth of the size: the query count is the same.
+
+``--smoke`` uses small numbers; ``--json`` prints JSON only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, insert
+
+from bot.app import build_app
+from bot.core.clock import FakeClock
+from bot.core.digest import IsoWeek
+from bot.core.models import Platform
+from bot.core.services.actor import new_id
+from bot.core.vocab import InterviewType
+from bot.settings import sqlite_url_for
+from bot.storage.feedback_tables import FeedbackRow
+from bot.storage.tables import MemberRow, RequestRow, SessionRow
+
+TARGET_SECONDS = 5.0
+CHUNK = 5000
+#: Monday 7 December 2026 is the digest day of the measured week; the data ends just before.
+WEEK = IsoWeek(2026, 50)
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+ZONES: tuple[str | None, ...] = (
+    "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London",
+    "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
+    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC", None,
+)
+TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
+
+
+async def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        await conn.execute(insert(table), rows[i : i + CHUNK])
+
+
+def _community_rows(community_id: str, members: int, feedback: int, dims: dict[str, list[str]],
+                    rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+    member_rows = [
+        {"id": f"m{i:06d}{community_id[:8]}", "community_id": community_id, "platform": Platform.CONSOLE.value,
+         "external_id": f"member-{i}", "display_name": f"Member {i}", "timezone": ZONES[i % len(ZONES)],
+         "track": "backend", "level": "mid", "interview_types": [t.value for t in TYPES], "languages": [],
+         "availability": None, "blackouts": [], "blocked": [], "digest_opt_out": i % 20 == 0,
+         "digest_nudge": i % 3 != 0, "is_admin": i == 0, "created_at": NOW - timedelta(days=400)}
+        for i in range(members)
+    ]
+    ids = [r["id"] for r in member_rows]
+    sessions, fb_rows, requests = [], [], []
+    year = timedelta(days=365)
+    n = 0
+    while len(fb_rows) < feedback:
+        n += 1
+        a, b = rng.sample(ids, 2)
+        kind = TYPES[n % len(TYPES)]
+        start = NOW - year * rng.random()
+        roll = rng.random()
+        state = "no_show" if roll < 0.03 else "cancelled" if roll < 0.06 else "completed"
+        sid = new_id()
+        sessions.append({"id": sid, "community_id": community_id, "interview_type": kind.value,
+                         "interviewer_id": a, "candidate_id": b, "swap": True, "start": start, "minutes": 60,
+                         "state": state, "request_ids": [], "prompt_ids": [], "prompt_reasons": [],
+                         "confirmed_by": [], "match_reasons": [], "sequence": 0, "created_at": start - timedelta(days=2)})
+        for who in (a, b):
+            requests.append({"id": new_id(), "community_id": community_id, "member_id": who,
+                             "interview_type": kind.value, "role": "swap", "window_start": start - timedelta(days=2),
+                             "window_end": start + timedelta(days=5), "created_at": start - timedelta(days=2),
+                             "status": "matched", "live": False, "times_left_out": 0, "priority": False,
+                             "session_id": sid})
+        if state != "completed":
+            continue
+        for part, (iv, cand) in ((1, (a, b)), (2, (b, a))):
+            submitted = start + timedelta(hours=2)
+            revealed = submitted + timedelta(hours=1) if NOW - start > timedelta(days=3) else None
+            for author, subject, role in ((iv, cand, "interviewer"), (cand, iv, "candidate")):
+                fb_rows.append({
+                    "id": new_id(), "session_id": sid, "part": part, "author_id": author, "subject_id": subject,
+                    "role": role, "scores": {d: rng.randint(1, 4) for d in dims[kind.value]},
+                    "verdict": "lean-yes", "help_needed": None, "strengths": "Clear structure.",
+                    "improvements": "More tests.", "admin_note": None, "interviewer_ratings": {},
+                    "prompt_quality": None, "submitted_at": submitted, "updated_at": submitted,
+                    "revealed_at": revealed})
+    # Next week's bookings and a few requests still open or expired.
+    for a in rng.sample(ids, max(1, members // 20)):  # distinct: one open request per member and type
+        b = rng.choice([m for m in (rng.choice(ids), rng.choice(ids)) if m != a] or [ids[0] if a != ids[0] else ids[1]])
+        start = NOW + timedelta(days=1 + 6 * rng.random())
+        sessions.append({"id": new_id(), "community_id": community_id, "interview_type": TYPES[0].value,
+                         "interviewer_id": a, "candidate_id": b, "swap": True, "start": start, "minutes": 60,
+                         "state": "confirmed", "request_ids": [], "prompt_ids": [], "prompt_reasons": [],
+                         "confirmed_by": [], "match_reasons": [], "sequence": 0, "created_at": NOW})
+        requests.append({"id": new_id(), "community_id": community_id, "member_id": a,
+                         "interview_type": TYPES[1].value, "role": "candidate",
+                         "window_start": NOW - timedelta(days=3), "window_end": NOW + timedelta(days=4),
+                         "created_at": NOW - timedelta(days=3), "status": rng.choice(["open", "expired"]),
+                         "live": False, "times_left_out": 0, "priority": False, "session_id": None})
+    return {"members": member_rows, "sessions": sessions, "feedback": fb_rows, "requests": requests}
+
+
+async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, Any]:
+    """Build one community of this size and time the computation of every digest of a week."""
+    with tempfile.TemporaryDirectory(prefix="peerloop-digest-bench-") as tmp:
+        app = await build_app(sqlite_url_for(Path(tmp) / "bench.sqlite3"), clock=FakeClock(NOW))
+        try:
+            assert app.digests is not None
+            actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
+            cid = actor.community.id
+            dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
+            rows = _community_rows(cid, members, feedback, dims, random.Random(seed))
+            started = time.perf_counter()
+            async with app.db.engine.begin() as conn:
+                await _insert(conn, MemberRow.__table__, rows["members"])
+                await _insert(conn, SessionRow.__table__, rows["sessions"])
+                await _insert(conn, FeedbackRow.__table__, rows["feedback"])
+                await _insert(conn, RequestRow.__table__, rows["requests"])
+            insert_seconds = time.perf_counter() - started
+
+            statements: list[str] = []
+
+            def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+                statements.append(statement)
+
+            event.listen(app.db.engine.sync_engine, "before_cursor_execute", count)
+            started = time.perf_counter()
+            week = await app.digests.compute_week(cid, WEEK)
+            compute_seconds = time.perf_counter() - started
+            event.remove(app.db.engine.sync_engine, "before_cursor_execute", count)
+            queries = len(statements)
+            started = time.perf_counter()
+            sent = len(app.digests.messages(week))
+            render_seconds = time.perf_counter() - started
+        finally:
+            await app.close()
+    total = compute_seconds + render_seconds
+    return {
+        "members": members + 1,
+        "feedback_rows": len(rows["feedback"]),
+        "sessions": len(rows["sessions"]),
+        "insert_seconds": round(insert_seconds, 2),
+        "personal_digests": len(week.personal),
+        "messages": sent,
+        "quiet": sum(1 for d in week.personal if d.quiet),
+        "slots": week.slots,
+        "compute_seconds": round(compute_seconds, 3),
+        "render_seconds": round(render_seconds, 3),
+        "total_seconds": round(total, 3),
+        "queries": queries,
+        "community": {"requested": week.community.requested, "matched": week.community.matched,
+                      "held": week.community.held, "no_shows": week.community.no_shows,
+                      "feedback_rate": week.community.feedback_rate},
+    }
+
+
+async def run_bench(members: int, feedback: int) -> dict[str, Any]:
+    small = await measure(max(10, members // 10), max(40, feedback // 10))
+    large = await measure(members, feedback)
+    return {
+        "database": "sqlite",
+        "week": WEEK.label,
+        "target_seconds": TARGET_SECONDS,
+        "sizes": [small, large],
+        "queries_constant": small["queries"] == large["queries"],
+        "within_target": large["total_seconds"] < TARGET_SECONDS,
+    }
+
+
+def _table(report: dict[str, Any]) -> str:
+    lines = [f"PeerLoop digest benchmark (SQLite): every digest of week {report['week']}", ""]
+    head = f"  {'members':>8} {'feedback':>9} {'sessions':>9} {'digests':>8} {'slots':>6} " \
+           f"{'compute':>9} {'render':>8} {'total':>8} {'queries':>8}"
+    lines.append(head)
+    for s in report["sizes"]:
+        lines.append(f"  {s['members']:>8,} {s['feedback_rows']:>9,} {s['sessions']:>9,} {s['personal_digests']:>8,} "
+                     f"{s['slots']:>6} {s['compute_seconds']:>8.2f}s {s['render_seconds']:>7.2f}s "
+                     f"{s['total_seconds']:>7.2f}s {s['queries']:>8}")
+    large = report["sizes"][-1]
+    lines += [
+        "",
+        f"  target: every digest in under {report['target_seconds']:.0f} s -> "
+        f"{'yes' if report['within_target'] else 'NO'} ({large['total_seconds']:.2f} s)",
+        f"  queries the same at both sizes -> {'yes' if report['queries_constant'] else 'NO'}",
+        f"  messages to send {large['messages']:,} (quiet weeks: {large['quiet']:,}, of which those who "
+        "chose nothing get none)",
+        f"  community week: {large['community']['requested']:,} requested, {large['community']['matched']:,} matched, "
+        f"{large['community']['held']:,} held, {large['community']['no_shows']:,} no-shows",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="peerloop bench digest", description="Measure the weekly digests.")
+    parser.add_argument("target", nargs="?", default="digest", choices=["digest"])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON only")
+    parser.add_argument("--smoke", action="store_true", help="small numbers: finishes in a few seconds")
+    parser.add_argument("--members", type=int, default=None, help="members of the large community (10,000)")
+    parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the large community (100,000)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    members = args.members or (300 if args.smoke else 10_000)
+    feedback = args.feedback or (2_000 if args.smoke else 100_000)
+    if members < 10 or feedback < 40:
+        print("--members must be at least 10 and --feedback at least 40.", file=sys.stderr)
+        return 2
+    report = asyncio.run(run_bench(members, feedback))
+    print(json.dumps(report, indent=2) if args.json else _table(report))
+    return 0 if report["queries_constant"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

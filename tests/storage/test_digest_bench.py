@@ -1,0 +1,29 @@
+"""``peerloop bench digest --smoke --json``: runs, builds every digest, and counts the same queries at both sizes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.storage import digest_bench
+
+
+def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert digest_bench.main(["digest", "--json", "--members", "120", "--feedback", "800"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    small, large = report["sizes"]
+    assert (small["members"], large["members"]) == (13, 121)  # plus the community's owner
+    assert large["feedback_rows"] >= 800 and small["feedback_rows"] >= 80
+    # Every member who has not opted out gets a digest computed (one in twenty opted out).
+    assert large["personal_digests"] == 121 - len(range(0, 120, 20))
+    assert 0 < large["messages"] <= large["personal_digests"]
+    assert large["slots"] >= 5  # sixteen zones, some sharing an instant
+    assert small["queries"] == large["queries"] > 0 and report["queries_constant"] is True
+    assert report["target_seconds"] == 5.0 and isinstance(report["within_target"], bool)
+    assert large["community"]["held"] > 0
+
+
+def test_digest_bench_refuses_sizes_too_small(capsys: pytest.CaptureFixture[str]) -> None:
+    assert digest_bench.main(["--members", "3"]) == 2
+    assert "--members must be at least 10" in capsys.readouterr().err
