@@ -48,6 +48,7 @@ from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
 from bot.core.vocab import InterviewType, RolePreference
+from bot.listeners import slack_packs
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -268,7 +269,12 @@ def build_slack_app(
                 if text.lower() in ("", "schedule"):
                     await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"))
                     return
-                if text.split()[0].lower() == "admin":
+                if slack_packs.is_import(text):  # a modal with a file input
+                    refused = await slack_packs.open_import(face, client, body)
+                    if refused is None:
+                        return
+                    reply = refused
+                elif text.split()[0].lower() == "admin":
                     reply = await face.admin(client, body, text)
                 else:
                     reply = await app.router.run_text(actor, text)
@@ -301,6 +307,9 @@ def build_slack_app(
     @bolt.view(ACTION_ID)
     async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         callback_id = view.get("callback_id", "")
+        if callback_id == slack_packs.UPLOAD_VIEW:
+            await slack_packs.on_upload(face, ack, body, view, client)
+            return
         values = form_values(view.get("state") or {})
         block_ids = [b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"]
         metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}

@@ -56,6 +56,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        #: Files members picked in a modal's file input: id → (name, bytes); see ``share_file``.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        #: (path, bearer token or None) of every file download
+        self.downloads: list[tuple[str, str | None]] = []
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -64,6 +68,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._download)
         app.router.add_post("/response/{key}", self._response)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -229,9 +234,31 @@ class FakeSlack:
             return {**ok, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return {**ok, "files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]}
+        if method == "files.info" and str(args.get("file")) in self.files:
+            file_id = str(args.get("file"))
+            name, data = self.files[file_id]
+            url = f"{self.url}/files-pri/{file_id}/{name}"
+            return {**ok, "file": {"id": file_id, "name": name, "size": len(data), "url_private": url,
+                                   "url_private_download": url}}
         if method == "files.info":
             return {**ok, "file": {"id": args.get("file")}}
         return {"ok": False, "error": "unknown_method"}
+
+    def share_file(self, name: str, data: bytes) -> dict[str, Any]:
+        """A file a member picked in a file input: the entry Slack puts in the view's state."""
+        file_id = f"F{next(self._ts)}"
+        self.files[file_id] = (name, data)
+        return {"id": file_id, "name": name, "size": len(data)}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """``url_private_download``: only with a bot token, as Slack serves private files."""
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        self.downloads.append((request.path, token))
+        found = self.files.get(request.match_info["file_id"])
+        if not token or found is None or found[0] != request.match_info["name"]:
+            return web.Response(status=404, text="file_not_found")
+        return web.Response(body=found[1])
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()

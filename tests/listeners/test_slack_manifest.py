@@ -11,7 +11,8 @@ def test_manifest_declares_what_the_face_uses() -> None:
     data = yaml.safe_load(manifest_text())
     assert [c["command"] for c in data["features"]["slash_commands"]] == ["/mock"]
     assert set(data["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:write", "mpim:write", "users:read", "files:write", "usergroups:read"}
+        "commands", "chat:write", "im:write", "mpim:write", "users:read", "files:write", "files:read",
+        "usergroups:read"}
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled",
                                                                      "tokens_revoked"]
     assert data["oauth_config"]["redirect_urls"] == ["https://peerloop.example.com/slack/oauth_redirect"]

@@ -1,0 +1,137 @@
+"""``/mock admin prompts import`` on Slack: a modal with a file input.
+
+The admin picks the pack file in the modal; on submission PeerLoop asks Slack about the file
+(``files.info``, which needs the ``files:read`` scope), checks its size (at most
+:data:`MAX_PACK_BYTES`) before downloading it with the bot token, and hands the bytes to
+:meth:`PackService.import_message`. A refused pack keeps the modal open with the problems
+under the file input. The workspace-admin check runs when the modal is opened and again on
+submission (the core checks a third time). Every other ``prompts`` subcommand goes through
+the core's admin command set as text; ``export`` files are uploaded with ``files_upload_v2``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.commands import guarded
+from bot.core.messages import OutboundMessage, Tone, error_message
+from bot.core.services.packs import MAX_PACK_BYTES
+
+if TYPE_CHECKING:
+    from bot.listeners.slack import SlackFace
+
+__all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import"]
+
+log = logging.getLogger(__name__)
+
+#: The modal's callback id (``pl:admin.…``: an admin-only action for the face's check).
+UPLOAD_VIEW = "pl:admin.prompts.upload"
+BLOCK = "pack"
+LIMIT = f"{MAX_PACK_BYTES // 1024} KB"
+_IMPORT = re.compile(r"^\s*admin\s+prompts\s+import\s*$", re.IGNORECASE)
+
+
+def is_import(text: str) -> bool:
+    """``admin prompts import`` (the one admin command that needs a file)."""
+    return bool(_IMPORT.match(text))
+
+
+def import_view(channel: str | None) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": UPLOAD_VIEW,
+        "title": {"type": "plain_text", "text": "Import a prompt pack"},
+        "submit": {"type": "plain_text", "text": "Import"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel}) if channel else "",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": (
+                f"A YAML or TOML pack file, at most {LIMIT}. A pack with the id of one you imported "
+                "before replaces it; a pack with any problem is refused whole. "
+                "Check it first with `peerloop prompts check FILE`.")}},
+            {"type": "input", "block_id": BLOCK, "label": {"type": "plain_text", "text": "Pack file"},
+             "element": {"type": "file_input", "action_id": BLOCK, "filetypes": ["yaml", "yml", "toml"],
+                         "max_files": 1}},
+        ],
+    }
+
+
+async def open_import(face: SlackFace, client: AsyncWebClient, body: Mapping[str, Any]) -> OutboundMessage | None:
+    """Open the modal for a workspace admin; otherwise the refusal to send back."""
+    from bot.listeners.slack import ADMINS_ONLY
+
+    if not await face.is_workspace_admin(client, str(body.get("user_id", ""))):
+        return error_message(ADMINS_ONLY)
+    actor = await face.actor(body, platform_admin=True)
+    if not actor.is_admin:
+        return error_message("Only community admins can import prompt packs.")
+    await client.views_open(trigger_id=body["trigger_id"], view=import_view(body.get("channel_id")))
+    return None
+
+
+def _picked(view: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    state = ((view.get("state") or {}).get("values") or {}).get(BLOCK) or {}
+    files = (state.get(BLOCK) or {}).get("files") or []
+    return files[0] if files else None
+
+
+async def _download(client: AsyncWebClient, url: str) -> bytes:
+    headers = {"Authorization": f"Bearer {client.token}"}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as resp:
+        resp.raise_for_status()
+        data = await resp.content.read(MAX_PACK_BYTES + 1)
+    return data
+
+
+async def on_upload(
+    face: SlackFace, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any], view: Mapping[str, Any],
+    client: AsyncWebClient,
+) -> None:
+    """Handle the modal's submission. A refusal keeps the modal open with the problems under
+    the file input (and, when there are many, sends the full list as a file too)."""
+
+    async def refuse(text: str) -> None:
+        await ack(response_action="errors", errors={BLOCK: text[:2000]})
+
+    user_id = str((body.get("user") or {}).get("id", ""))
+    actor = await face.actor(body, platform_admin=await face.is_workspace_admin(client, user_id))
+    if not actor.is_admin:
+        from bot.listeners.slack import ADMINS_ONLY
+
+        await refuse(ADMINS_ONLY)
+        return
+    picked = _picked(view)
+    if picked is None:
+        await refuse(f"Choose a pack file (.yaml, .yml or .toml, at most {LIMIT}).")
+        return
+    info = (await client.files_info(file=str(picked["id"]))).get("file") or {}
+    name = str(info.get("name") or picked.get("name") or "pack.yaml")
+    size = int(info.get("size") or picked.get("size") or 0)
+    if size > MAX_PACK_BYTES:
+        await refuse(f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}.")
+        return
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url:
+        await refuse("Slack did not give PeerLoop the file; try again.")
+        return
+    data = await _download(client, str(url))
+    assert face.app.packs is not None
+    reply = await guarded(face.app.packs.import_message(actor, data, name))
+    if reply.tone is Tone.ERROR:
+        await refuse(reply.text)
+        if not reply.attachments:
+            return
+    else:
+        await ack()
+    metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
+    try:
+        await face.reply(client, {}, actor, reply, channel=metadata.get("channel"))
+    except Exception:
+        log.exception("telling the admin about the pack import failed")

@@ -1,0 +1,120 @@
+"""``/mock admin prompts …`` through bolt and slack_sdk against the fake Slack Web API: the
+import modal's file input (the file fetched with the bot token after ``files.info``), the
+workspace-admin check when opening and when submitting, export uploads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.services.packs import MAX_PACK_BYTES
+from bot.listeners.slack_packs import BLOCK, UPLOAD_VIEW
+from tests.core.test_packs import coding_pack
+from tests.listeners.test_slack import ALICE, BOB, Rig, blob, community_id, reply_text, rig
+
+__all__ = ["rig"]
+
+EXAMPLES = Path(__file__).parents[2] / "bot" / "prompts" / "examples"
+
+
+async def stored(rig: Rig) -> list[str]:
+    async with rig.app.db.uow() as tx:
+        return [p.name for p in await tx.packs.list(await community_id(rig.app))]
+
+
+async def open_modal(rig: Rig, user: str) -> dict[str, Any]:
+    before = rig.fake.count("views.open")
+    status, _, _ = await rig.send.command(user, "admin prompts import")
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.count("views.open") == before + 1)
+    view: dict[str, Any] = rig.fake.of("views.open")[-1]["view"]
+    return view
+
+
+def with_file(entry: dict[str, Any]) -> dict[str, Any]:
+    return {BLOCK: {BLOCK: {"type": "file_input", "files": [entry]}}}
+
+
+async def submit(rig: Rig, user: str, view: dict[str, Any], entry: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    status, text = await rig.send.submit(user, view, with_file(entry))
+    return status, (json.loads(text) if text else {})
+
+
+async def test_import_opens_a_file_modal_and_stores_a_good_pack(rig: Rig) -> None:
+    rig.fake.admins.add(ALICE)
+    view = await open_modal(rig, ALICE)
+    assert view["callback_id"] == UPLOAD_VIEW
+    element = next(b for b in view["blocks"] if b["type"] == "input")["element"]
+    assert element["type"] == "file_input" and element["max_files"] == 1
+    assert "512 KB" in blob(view)
+    assert not rig.fake.invalid
+
+    text = coding_pack()
+    status, answer = await submit(rig, ALICE, view, rig.fake.share_file("guild.yaml", text.encode()))
+    assert status == 200 and answer == {}, answer  # the modal closes
+    (download,) = rig.fake.downloads  # fetched with the bot token
+    assert download[1] == "xoxb-test" and download[0].endswith("/guild.yaml")
+    assert await stored(rig) == ["guild"]
+    await rig.fake.wait_for(lambda: "(Guild pack) imported" in blob(rig.fake.of("chat.postEphemeral")))
+
+    listing = await reply_text(rig, ALICE, "admin prompts list")
+    assert "guild" in blob(listing) and "2 prompts" in blob(listing)
+
+    # export: the pack as a YAML file, uploaded with files_upload_v2
+    await reply_text(rig, ALICE, "admin prompts export")
+    await rig.fake.wait_for(lambda: rig.fake.count("files.completeUploadExternal") == 1)
+    (upload,) = rig.fake.of("upload")
+    assert yaml.safe_load(upload["data"]) == yaml.safe_load(text)
+
+
+async def test_a_bad_pack_keeps_the_modal_open_with_places_and_stores_nothing(rig: Rig) -> None:
+    rig.fake.admins.add(ALICE)
+    view = await open_modal(rig, ALICE)
+    bad = (EXAMPLES / "bad-pack.yaml").read_bytes()
+    status, answer = await submit(rig, ALICE, view, rig.fake.share_file("bad-pack.yaml", bad))
+    assert status == 200 and answer["response_action"] == "errors"
+    problem = answer["errors"][BLOCK]
+    assert "8 problems; nothing of the pack was applied" in problem
+    assert "line 93, prompts[2].id: prompt id 'bp-slow-login' is already used by prompts[1]" in problem
+    assert await stored(rig) == []
+
+    huge = rig.fake.share_file("huge.yaml", b"#" * (MAX_PACK_BYTES + 1))
+    downloads = len(rig.fake.downloads)
+    status, answer = await submit(rig, ALICE, view, huge)
+    assert "at most 512 KB" in answer["errors"][BLOCK] and len(rig.fake.downloads) == downloads
+
+    status, answer = await submit(rig, ALICE, view, rig.fake.share_file("pack.json", b"{}"))
+    assert ".yaml, .yml or .toml" in answer["errors"][BLOCK]
+    assert await stored(rig) == []
+
+
+async def test_non_admins_can_neither_open_nor_submit_the_import(rig: Rig) -> None:
+    status, _, key = await rig.send.command(BOB, "admin prompts import")
+    assert status == 200
+    await rig.fake.wait_for(lambda: any(a["key"] == key for a in rig.fake.of("response_url")))
+    assert "Only workspace admins" in blob(rig.fake.of("response_url")) and rig.fake.count("views.open") == 0
+
+    # A forged submission of the modal by a non-admin is refused, and nothing is fetched.
+    rig.fake.admins.add(ALICE)
+    view = await open_modal(rig, ALICE)
+    status, answer = await submit(rig, BOB, view, rig.fake.share_file("guild.yaml", coding_pack().encode()))
+    assert "Only workspace admins" in answer["errors"][BLOCK]
+    assert rig.fake.downloads == [] and await stored(rig) == []
+    refused = await reply_text(rig, BOB, "admin prompts disable coding")
+    assert "Only workspace admins" in blob(refused)
+
+
+async def test_switching_built_in_types_off_and_on(rig: Rig) -> None:
+    rig.fake.admins.add(ALICE)
+    off = await reply_text(rig, ALICE, "admin prompts disable behavioral, system design")
+    assert "switched off for: Behavioral, System design" in blob(off), blob(off)
+    async with rig.app.db.uow() as tx:
+        community = await tx.communities.get(await community_id(rig.app))
+    assert community is not None and set(community.settings.disabled_types) == {"behavioral", "system-design"}
+    bad = await reply_text(rig, ALICE, "admin prompts disable astrology")
+    assert ":x:" in blob(bad) and "coding" in blob(bad)
+    on = await reply_text(rig, ALICE, "admin prompts enable behavioral")
+    assert "on again for: Behavioral" in blob(on)
