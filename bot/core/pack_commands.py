@@ -1,10 +1,10 @@
 """The ``prompts`` admin command: ``prompts list|export|import|remove|disable|enable``.
 
 Registered on the admin command set (which checks the admin right before any handler);
-:class:`bot.core.services.packs.PackService` checks it again itself. Faces that can take
-a file (a Discord attachment) call :meth:`PackService.import_message` with the file's
-bytes; text faces get a form whose one field holds the pack's text
-(:data:`PASTE_LIMIT` characters at most: Slack's limit for a text input).
+:class:`bot.core.services.packs.PackService` checks it again itself. Discord (an
+attachment) and Slack (a modal's file input) hand the file's bytes to
+:meth:`PackService.import_message`; a text face (the console) gets a form whose one
+field holds the pack's text (:data:`PASTE_LIMIT` characters: a short pack only).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.core.services.packs import MAX_PACK_BYTES, PackService
 __all__ = ["IMPORT_VERB", "PASTE_LIMIT", "SUBCOMMANDS", "import_form", "register_pack_commands"]
 
 IMPORT_VERB = "admin.prompts.import"
-#: The most a pasted pack may hold (a Slack modal's text input holds 3,000 characters).
+#: The most a pasted pack may hold in the form (a larger pack is imported as a file on Discord or Slack).
 PASTE_LIMIT = 3000
 SUBCOMMANDS: dict[str, str] = {
     "list": "the community's packs and switched-off built-in types",
@@ -49,7 +49,8 @@ def import_form() -> FormSpec:
         action=encode(IMPORT_VERB),
         title="Import a prompt pack",
         intro=(f"Paste the pack (YAML or TOML), up to {PASTE_LIMIT:,} characters. A larger pack (up to "
-               f"{MAX_PACK_BYTES // 1024} KB) can be imported as a file on Discord (`/mockadmin prompts import`). "
+               f"{MAX_PACK_BYTES // 1024} KB) can be imported as a file on Discord (`/mockadmin prompts import`) "
+               "or Slack (`/mock admin prompts import`). "
                "Check it first with `peerloop prompts check FILE`."),
         pages=(FormPage("Pack", (TextInput("pack", "Pack (YAML or TOML)", multiline=True, min_length=10,
                                            max_length=PASTE_LIMIT, placeholder="pack:\n  id: our-pack\n  name: …"),)),),

@@ -259,3 +259,19 @@ async def test_export_list_and_remove(app: App) -> None:
     assert await stored(app, admin.community.id) == []
     missing = await app.admin_commands.run_text(admin, "prompts remove guild")
     assert missing.tone is Tone.ERROR and "no pack" in missing.text
+
+
+async def test_text_faces_import_by_pasting_into_the_form(app: App) -> None:
+    assert app.packs is not None and app.admin_commands is not None
+    admin = await make_actor(app, "ada", admin=True)
+    opened = await app.admin_commands.run_text(admin, "/mock admin prompts import")
+    assert opened.form is not None and "3,000 characters" in (opened.form.intro or "")
+    text = coding_pack(count=2, disable=())  # the core accepts up to 512 KB; the form field limits faces
+    refused = await app.router.act(admin, opened.form.action, {"pack": "pack: [not, a, table]\n"})
+    assert refused.tone is Tone.ERROR and "nothing of the pack was applied" in refused.text
+    member = await make_actor(app, "mel")
+    assert (await app.router.act(member, opened.form.action, {"pack": text})).tone is Tone.ERROR
+    assert await stored(app, admin.community.id) == []
+    done = await app.router.act(admin, opened.form.action, {"pack": text})
+    assert done.tone is Tone.SUCCESS, done.text
+    assert await stored(app, admin.community.id) == ["guild"]
