@@ -84,9 +84,32 @@ SCRIPT = """
 # Nobody sees the other's feedback yet. When the 72-hour window closes, what was
 # submitted is revealed; then progress shows scores per rubric dimension.
 /clock +3d
+"""
+
+#: After the question bank: a member's progress (with a chart saved to a file) and both digests.
+FINALE = """
+# Progress: Bob's scores per rubric dimension over time, with a chart saved to a file.
 /as bob
 /mock history
 /mock progress
+# Weekly digests. Alice, an admin, names the admins' channel. Personal digests go out on
+# the community's day and hour (Monday 09:00 by default) in each member's own time zone;
+# the community digest goes to the admins' channel at that hour in UTC.
+/as alice
+/dms open alice
+/mock admin setup admin_channel:admins
+/mock digest
+# Carol wants nothing in weeks with nothing to report; Bob keeps the short nudge.
+/as carol
+/mock digest quiet
+/as bob
+/mock digest nudge
+# Monday 7 December, 09:00 in Berlin (08:00 UTC): Alice's digest. Carol had a quiet week.
+/clock 2026-12-07 08:00
+# 09:00 UTC: the community digest in the admins' channel.
+/clock 2026-12-07 09:00
+# 09:00 in New York (14:00 UTC): Bob's digest.
+/clock 2026-12-07 14:00
 """
 
 
@@ -138,9 +161,13 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
         for line in SCRIPT.strip().splitlines():
             if not await console.handle(line):
                 break
+        _show_bank(out)
+        print(file=out)
+        for line in FINALE.strip().splitlines():
+            if not await console.handle(line):
+                break
     finally:
         await app.close()
         use_repeatable_ids(None)
-    _show_bank(out)
     print("\nEnd of the demo. Try it yourself: `peerloop console` (type /help).", file=out)
     return 0

@@ -160,7 +160,7 @@ class DigestService:
                 continue
             queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
                                          member_id=m.id, now=now, message=self.message(digest, m, data))
-        log.info("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
+        log.debug("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
                  due.isoformat(), queued, len(recipients))
         return ActionStatus.DONE, None
 
@@ -283,6 +283,7 @@ class DigestService:
                 raise NotFound("You are not a member of this community any more.")
             members = await tx.digests.members(community.id)
             data = await self._fetch(tx, community.id, now, now, members, [member.timezone])
+            await self.plan(tx, community, now)  # idempotent: the member's zone has its step
         me = data.members.get(member.id)
         s = community.settings
         upcoming = min((due for w in weeks_around(now)
