@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from bot.app import App, build_app
@@ -236,7 +237,10 @@ async def test_round_is_recorded_and_left_out_member_is_told_why(app: App, chat:
 
 def ics_of(message: OutboundMessage) -> str:
     assert message.attachments and message.attachments[0].mime == "text/calendar"
-    return message.attachments[0].data.decode()
+    data = message.attachments[0].data
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")  # a calendar app can read it
+    assert len(events) == 1 and events[0]["UID"].endswith("@peerloop")
+    return data.decode()
 
 
 def ics_field(ics: str, name: str) -> str:
