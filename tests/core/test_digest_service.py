@@ -230,3 +230,29 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
     assert post.title == "PeerLoop community week 2026-W12"
     text = " ".join(f"{f.name} {f.value}" for f in post.fields)
     assert "1 held" in text and "Gave the most interviews" in text
+
+
+async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_step_is_skipped(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
+    app, clock, chat = world
+    nozone = await make_actor(app, "nozone")
+    assert nozone.member.timezone is None
+    assert app.digests is not None
+    await app.digests.ensure_planned(nozone.community)
+    steps = await digest_actions(app)
+    utc_nine = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    assert ("members", utc_nine) in {(scope, due) for scope, due, _ in steps}
+    clock.set(utc_nine)
+    await app.tick()
+    assert len(chat.dms_to("nozone")) == 1
+    # The process was down for more than a day across next Monday: that step is skipped, not sent late.
+    chat.direct.clear()
+    clock.set(datetime(2026, 3, 17, 9, 30, tzinfo=UTC))
+    await app.tick()
+    assert chat.dms_to("nozone") == []
+    async with app.db.uow() as tx:
+        late = [a for a in await tx.actions.by_kind(ActionKind.DIGEST)
+                if a.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=UTC) and a.payload.get("scope") == "members"]
+    assert [a.status for a in late] == [ActionStatus.SKIPPED]
+    assert "too late" in (late[0].last_error or "")
