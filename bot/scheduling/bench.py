@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from bot.app import App, build_app
 from bot.core.clock import SystemClock
@@ -45,6 +45,7 @@ from bot.storage.tables import ScheduledActionRow
 TARGET_REBUILD_SECONDS = 3.0
 TARGET_PEAK_MB = 300.0
 CHUNK = 5000
+ACTIONS: Table = ScheduledActionRow.__table__  # type: ignore[attr-defined]
 
 
 def _rows(community_id: str, dues: Sequence[datetime], tag: str) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ async def _bulk_insert(app: App, rows: list[dict[str, Any]]) -> float:
     started = time.perf_counter()
     async with app.db.engine.begin() as conn:
         for i in range(0, len(rows), CHUNK):
-            await conn.execute(insert(ScheduledActionRow.__table__), rows[i : i + CHUNK])  # type: ignore[arg-type]
+            await conn.execute(insert(ACTIONS), rows[i : i + CHUNK])
     return time.perf_counter() - started
 
 
@@ -110,7 +111,7 @@ async def _load(app: App, community_id: str, count: int, window: float) -> dict[
     ids = [r["id"] for r in rows]
     await runtime.sync_timers()  # what the sweep does for rows written by services
     deadline = time.monotonic() + lead + window + 120
-    table = ScheduledActionRow.__table__
+    table = ACTIONS
     try:
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)

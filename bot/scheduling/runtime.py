@@ -121,7 +121,8 @@ class SchedulerRuntime:
             # (APScheduler's own shutdown would cancel jobs still running).
             self.scheduler.pause()
         for _ in range(10):
-            running = [t for t in self._running if t is not asyncio.current_task() and not t.done()]
+            running: list[asyncio.Future[object]] = [
+                t for t in self._running if t is not asyncio.current_task() and not t.done()]
             running += [f for f in self._executor_futures() if not f.done()]
             if not running:
                 break
