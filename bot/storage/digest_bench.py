@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
 from bot.core.models import Platform
@@ -117,6 +117,18 @@ def _community_rows(community_id: str, members: int, feedback: int, dims: dict[s
     return {"members": member_rows, "sessions": sessions, "feedback": fb_rows, "requests": requests}
 
 
+async def fill(app: App, community_id: str, members: int, feedback: int, *, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+    """Insert a synthetic community's members, a year of sessions, their feedback and requests."""
+    dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
+    rows = _community_rows(community_id, members, feedback, dims, random.Random(seed))
+    async with app.db.engine.begin() as conn:
+        await _insert(conn, MemberRow.__table__, rows["members"])
+        await _insert(conn, SessionRow.__table__, rows["sessions"])
+        await _insert(conn, FeedbackRow.__table__, rows["feedback"])
+        await _insert(conn, RequestRow.__table__, rows["requests"])
+    return rows
+
+
 async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, Any]:
     """Build one community of this size and time the computation of every digest of a week."""
     with tempfile.TemporaryDirectory(prefix="peerloop-digest-bench-") as tmp:
@@ -125,14 +137,8 @@ async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, An
             assert app.digests is not None
             actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
             cid = actor.community.id
-            dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
-            rows = _community_rows(cid, members, feedback, dims, random.Random(seed))
             started = time.perf_counter()
-            async with app.db.engine.begin() as conn:
-                await _insert(conn, MemberRow.__table__, rows["members"])
-                await _insert(conn, SessionRow.__table__, rows["sessions"])
-                await _insert(conn, FeedbackRow.__table__, rows["feedback"])
-                await _insert(conn, RequestRow.__table__, rows["requests"])
+            rows = await fill(app, cid, members, feedback, seed=seed)
             insert_seconds = time.perf_counter() - started
 
             statements: list[str] = []

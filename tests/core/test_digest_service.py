@@ -256,3 +256,34 @@ async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_s
                 if a.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=UTC) and a.payload.get("scope") == "members"]
     assert [a.status for a in late] == [ActionStatus.SKIPPED]
     assert "too late" in (late[0].last_error or "")
+
+
+async def test_scheduled_steps_send_what_the_whole_week_computation_builds(database_url: str) -> None:
+    """On a synthetic community in sixteen zones, the stored steps (each reading only its own
+    zones' feedback) send every member exactly the digest computed for the whole week at once."""
+    from bot.storage.digest_bench import NOW, WEEK, fill
+
+    clock = FakeClock(NOW)
+    chat = FakeChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        owner = await make_actor(app, "owner")
+        await fill(app, owner.community.id, 160, 1200, seed=3)
+        assert app.digests is not None
+        expected = dict(app.digests.messages(await app.digests.compute_week(owner.community.id, WEEK)))
+        assert len(expected) > 50
+        await app.digests.ensure_planned(owner.community)
+        async with app.db.uow() as tx:
+            members = {m.external_id: m.id for m in await tx.members.list(owner.community.id)}
+        for due in sorted({due for scope, due, key in await digest_actions(app) if WEEK.label in key}):
+            clock.set(due)
+            await app.tick()
+        got = {members[who]: msg for who, msg in chat.direct}
+        assert len(chat.direct) == len(got)  # nobody twice
+        assert set(got) == set(expected)
+        for member_id, message in expected.items():
+            assert (got[member_id].title, got[member_id].text, got[member_id].fields) == (
+                message.title, message.text, message.fields)
+        assert any("Score changes" in {f.name for f in m.fields} for m in got.values())
+    finally:
+        await app.close()
