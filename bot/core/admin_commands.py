@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from bot.core.actions import Action, encode
+from bot.core.bank import VERDICT_LABELS
 from bot.core.commands import ActionHandler, CommandRouter, guarded, parse_command_text
 from bot.core.errors import PeerLoopError
 from bot.core.messages import (
@@ -266,6 +267,24 @@ def _outcome(text: str) -> str:
     return text
 
 
+def _feedback_lines(report: MemberReport) -> str:
+    if report.feedback is None:
+        return (
+            "Private: this community keeps members' feedback between the pair. "
+            "`setup admins_see_feedback:yes` lets admins read it."
+        )
+    if not report.feedback:
+        return "none yet"
+    lines = []
+    for fb in report.feedback[:5]:
+        scores = f"{sum(fb.scores.values()) / len(fb.scores):.1f}/4" if fb.scores else "no scores"
+        kind = InterviewType(fb.interview_type).label if fb.interview_type in set(InterviewType) else "session"
+        state = "" if fb.revealed_at else " (not yet revealed to the member)"
+        verdict = VERDICT_LABELS.get(fb.verdict or "", "no verdict")
+        lines.append(f"{_when(fb.submitted_at)} · {kind}: {verdict}, {scores}{state}")
+    return "\n".join(lines)
+
+
 def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> OutboundMessage:
     m = report.member
     tracks = {**DEFAULT_TRACKS, **extra_tracks}
@@ -299,6 +318,14 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
         Field("Active no-show marks", marks[:1000], inline=True),
         Field("Open requests", requests[:1000]),
         Field("Recent rounds (newest first)", rounds[:1000]),
+        Field("Feedback from interviewers (newest first)", _feedback_lines(report)[:1000]),
+        *(
+            (Field("Notes for admins", "\n".join(
+                f"{_when(fb.submitted_at)}: {fb.admin_note}" for fb in report.admin_notes[:5]
+            )[:1000]),)
+            if report.admin_notes
+            else ()
+        ),
     )
     buttons = (
         (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),) if report.no_shows else ()

@@ -176,3 +176,28 @@ async def test_progress_and_history_use_revealed_feedback_only(app: App) -> None
     assert shown.attachments[0].mime == "image/png"
     history = await app.router.run(bob, "history", {})
     assert "1 session part(s)" in history.text and "Alice" in history.fields[0].name
+
+
+async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
+    assert form is not None
+    await app.router.act(alice, form.action, fill(form, verdict="lean-yes", admin_note="Nervous at first; kind."))
+    ada = await make_actor(app, "ada", admin=True)
+
+    def fields(reply: object) -> dict[str, str]:
+        return {f.name: f.value for f in getattr(reply, "fields")}
+
+    hidden = fields(await app.router.run_text(ada, f"admin member {bob.member.display_name}"))
+    assert hidden["Feedback from interviewers (newest first)"].startswith("Private:")
+    assert "Lean yes" not in hidden["Feedback from interviewers (newest first)"]
+    assert "Nervous at first; kind." in hidden["Notes for admins"]  # notes are written for admins
+
+    assert (await app.router.run_text(ada, "admin setup admins_see_feedback:yes")).tone is Tone.SUCCESS
+    shown = fields(await app.router.run_text(ada, f"admin member {bob.member.display_name}"))
+    line = shown["Feedback from interviewers (newest first)"]
+    assert "Lean yes, 3.0/4" in line and "not yet revealed" in line
+
+    refused = await app.router.run_text(bob, f"admin member {bob.member.display_name}")
+    assert refused.tone is Tone.ERROR

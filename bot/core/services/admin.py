@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.models import (
     ActionKind,
     Community,
@@ -74,6 +75,11 @@ class MemberReport:
     open_requests: tuple[InterviewRequest, ...]
     #: The member's outcomes in recent rounds, newest first: (round time, text).
     rounds: tuple[tuple[datetime, str], ...]
+    #: Interviewers' feedback about the member, newest first; None when the community keeps
+    #: feedback private from admins (``admins_see_feedback`` off).
+    feedback: tuple[Feedback, ...] | None = None
+    #: Interviewers' notes meant for admins about this member, newest first (always shown to admins).
+    admin_notes: tuple[Feedback, ...] = ()
 
 
 def parse_setup(options: Mapping[str, str], current: CommunitySettings) -> tuple[CommunitySettings, tuple[str, ...]]:
@@ -293,6 +299,13 @@ class AdminService:
                 raise NotFound("That member is not in this community.")
             marks = await tx.no_shows.for_members([fresh.id])
             requests = [r for r in await tx.requests.for_member(fresh.id) if r.status is RequestStatus.OPEN]
+            about = [
+                fb for fb in await tx.feedback.for_member(fresh.id)
+                if fb.subject_id == fresh.id and fb.role is FeedbackRole.INTERVIEWER
+            ]
+            community = await tx.communities.get(actor.community.id)
+        about.sort(key=lambda fb: fb.submitted_at, reverse=True)
+        visible = community.settings.admins_see_feedback if community else False
         marks.sort(key=lambda r: r.reported_at, reverse=True)
         return MemberReport(
             member=fresh,
@@ -300,6 +313,8 @@ class AdminService:
             no_shows=tuple(marks),
             open_requests=tuple(requests),
             rounds=tuple(sorted(rounds, key=lambda r: r[0], reverse=True)),
+            feedback=tuple(about) if visible else None,
+            admin_notes=tuple(fb for fb in about if fb.admin_note),
         )
 
     async def clear_no_shows(self, actor: Actor, member_id: str) -> tuple[Member, int]:
