@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -174,37 +176,90 @@ class _Round:
     def solve(self, interview_type: str, index: Sequence[int]) -> SolvedBucket:
         b = self.bucket(interview_type, index)
         prune = self.inp.prune_degree if b.size > self.inp.exact_up_to else None
-        edges = g.bucket_edges(b, prune, self.inp.weights.tie_break_jitter)
-        return SolvedBucket(b, edges, *solve_edges(b.size, edges))
+        jitter = self.inp.weights.tie_break_jitter
+        edges = g.bucket_edges(b, prune, jitter)
+        order = b.tie_order if jitter else None
+        return SolvedBucket(b, edges, *solve_edges(b.size, edges, order))
 
 
-def solve_edges(n: int, edges: g.Edges) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """Maximum-cardinality, maximum-weight matching of one bucket, component by component."""
+def solve_edges(
+    n: int, edges: g.Edges, order: g.IntArray | None = None
+) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """Maximum-cardinality, maximum-weight matching of one bucket, component by component.
+
+    The solver gets exact integer scores (no scaling: equal scores stay equal, which
+    rustworkx solves about twice as fast as all-distinct weights). Among equally good
+    matchings it picks by node order, so each component's nodes are handed over in
+    ``order`` (a position per node; the bucket's seeded ``tie_order``), default as given.
+    """
     if edges.u.size == 0:
         return [], []
     graph: rx.PyGraph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(n))
-    graph.add_edges_from(
-        list(zip(edges.u.tolist(), edges.v.tolist(), edges.scaled.tolist(), strict=True))
-    )
+    graph.add_edges_from_no_data(list(zip(edges.u.tolist(), edges.v.tolist(), strict=True)))
+    rank = np.arange(n, dtype=np.int64) if order is None else order
+    comps = [sorted(c) for c in rx.connected_components(graph) if len(c) > 1]
+    comps.sort(key=lambda c: c[0])
+    label = np.full(n, -1, dtype=np.int64)
+    for k, comp in enumerate(comps):
+        label[comp] = k
+    by_comp = np.argsort(label[edges.u], kind="stable")
+    bounds = np.searchsorted(label[edges.u][by_comp], np.arange(len(comps) + 1))
+    local = np.zeros(n, dtype=np.int64)
     pairs: list[tuple[int, int, int]] = []
     sizes: list[int] = []
-    for comp in sorted(rx.connected_components(graph), key=min):
-        if len(comp) < 2:
-            continue
+    for k, comp in enumerate(comps):
         sizes.append(len(comp))
-        nodes = sorted(comp)
-        if len(nodes) == 2:
-            a, b = nodes
-            pairs.append((a, b, int(graph.get_edge_data(a, b)) // edges.scale))
+        sel = by_comp[bounds[k] : bounds[k + 1]]
+        if len(comp) == 2:
+            pairs.append((comp[0], comp[1], int(edges.weight[sel[0]])))
             continue
-        sub = graph.subgraph(nodes)
-        matched = rx.max_weight_matching(sub, max_cardinality=True, weight_fn=int)
-        for x, y in matched:
-            a, b = sorted((int(sub[x]), int(sub[y])))
-            pairs.append((a, b, int(sub.get_edge_data(x, y)) // edges.scale))
+        nodes = np.asarray(comp, dtype=np.int64)
+        nodes = nodes[np.argsort(rank[nodes], kind="stable")]
+        local[nodes] = np.arange(nodes.size)
+        a = local[edges.u[sel]]
+        b = local[edges.v[sel]]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        ordered = np.lexsort((hi, lo))
+        sub: rx.PyGraph = rx.PyGraph(multigraph=False)
+        sub.add_nodes_from(range(nodes.size))
+        sub.add_edges_from(
+            list(
+                zip(
+                    lo[ordered].tolist(),
+                    hi[ordered].tolist(),
+                    edges.weight[sel][ordered].tolist(),
+                    strict=True,
+                )
+            )
+        )
+        for x, y in rx.max_weight_matching(sub, max_cardinality=True, weight_fn=int):
+            u, v = sorted((int(nodes[x]), int(nodes[y])))
+            pairs.append((u, v, int(sub.get_edge_data(x, y))))
     pairs.sort()
     return pairs, sizes
+
+
+def _solve_all(
+    rnd: _Round, groups: list[tuple[str, list[int]]], workers: int
+) -> list[SolvedBucket]:
+    """Solve every interview type; with several workers, biggest first on a thread pool.
+
+    numpy's products and rustworkx's solver run largely outside the GIL, so two
+    threads use both cores. Types are independent, so the result is the same as one
+    after another."""
+    count = workers or min(4, os.cpu_count() or 1)
+    big = [k for k, (_, index) in enumerate(groups) if len(index) > _PARALLEL_MIN]
+    if count < 2 or len(big) < 2:
+        return [rnd.solve(t, index) for t, index in groups]
+    order = sorted(range(len(groups)), key=lambda k: (-len(groups[k][1]), k))
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = {k: pool.submit(rnd.solve, *groups[k]) for k in order}
+        return [futures[k].result() for k in range(len(groups))]
+
+
+#: Interview types below this many active requests are not worth a thread.
+_PARALLEL_MIN = 200
 
 
 def _symmetric(table: object) -> dict[str, frozenset[str]]:
@@ -222,7 +277,7 @@ def match(inp: MatchInput) -> MatchResult:
     rnd = _Round(inp)
     reqs = inp.requests
     active = rnd.choose_active()
-    solved = [rnd.solve(t, index) for t, index in rnd.by_type(active).items()]
+    solved = _solve_all(rnd, list(rnd.by_type(active).items()), inp.workers)
 
     pairs: list[Pair] = []
     paired_members: dict[str, str] = {}

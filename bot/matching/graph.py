@@ -6,8 +6,8 @@ bucket) from dense arrays: start times binned by day (one small matrix product p
 day finds whether two requests share a start and on which day first), a class table
 for role/level/track, and sparse corrections for blocks and past pairings.
 
-Each request keeps its ``prune_degree`` best partners (by exact score, ties broken
-by the seeded jitter); an edge is kept when either end keeps it. With
+Each request keeps its ``prune_degree`` best partners (by the pair part of the score,
+ties broken by the seeded hash); an edge is kept when either end keeps it. With
 ``prune_degree=None`` every compatible pair is an edge.
 """
 
@@ -110,6 +110,43 @@ def tie_hash(seed: int, request_id: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+def class_tables(
+    tracks: tuple[str, ...], weights: Weights, neighbours: Mapping[str, frozenset[str]]
+) -> tuple[AnyArray, BoolArray, AnyArray]:
+    """Mode, role-fit and base+track+level score tables over classes (track, role, level).
+
+    Class ``(t * 3 + role) * 4 + level``: the role/level part repeats for every pair of
+    tracks, so it is computed once (12 x 12) and tiled; the track part is a block each.
+    """
+    roles = ("swap", "candidate", "interviewer")
+    mode12 = np.full((12, 12), INVALID, dtype=np.int8)
+    role12 = np.zeros((12, 12), dtype=np.bool_)
+    level12 = np.zeros((12, 12), dtype=np.int32)
+    for ra, role_a in enumerate(roles):
+        for rb, role_b in enumerate(roles):
+            mode = role_mode(role_a, role_b)
+            for la in range(4):
+                for lb in range(4):
+                    a, b = ra * 4 + la, rb * 4 + lb
+                    role12[a, b] = mode != INVALID
+                    if level_allows(mode, la, lb):
+                        mode12[a, b] = mode
+                    level12[a, b] = weights.level_points(abs(la - lb))
+    count = len(tracks)
+    track_pts = (0, weights.neighbour_track, weights.same_track)
+    by_track = np.asarray(
+        [[track_pts[track_relation(a, b, neighbours)] for b in tracks] for a in tracks],
+        dtype=np.int32,
+    ).reshape(count, count)
+    score = np.kron(by_track, np.ones((12, 12), dtype=np.int32)) + np.tile(level12, (count, count))
+    score += weights.base
+    return (
+        np.tile(mode12, (count, count)),
+        np.tile(role12, (count, count)),
+        score.astype(np.int32),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """Per request, in input order: usable starts (epoch minutes) and node priority."""
@@ -131,6 +168,7 @@ class Bucket:
     rel_q: IntArray
     bal: IntArray
     jitter: IntArray
+    tie_order: IntArray
     day_slots: list[FloatArray]
     lang: FloatArray | None
     mode_table: AnyArray
@@ -150,14 +188,12 @@ class Bucket:
 
 @dataclass(frozen=True, slots=True)
 class Edges:
-    """Kept edges of one bucket, in bucket-local indices, ``u < v``; ``scaled`` includes jitter."""
+    """Kept edges of one bucket, in bucket-local indices, ``u < v``, with exact weights."""
 
     u: IntArray
     v: IntArray
     weight: IntArray
-    scaled: IntArray
     compatible_pairs: int
-    scale: int
 
 
 def _empty_int() -> IntArray:
@@ -190,28 +226,7 @@ def build_bucket(
     cls = np.asarray(
         [(track_of[r.track] * 3 + ROLE_INDEX[r.role]) * 4 + r.level for r in reqs], dtype=np.int64
     )
-    n_cls = len(tracks) * 12
-    mode_table = np.full((n_cls, n_cls), INVALID, dtype=np.int8)
-    role_table = np.zeros((n_cls, n_cls), dtype=np.bool_)
-    score_table = np.zeros((n_cls, n_cls), dtype=np.int32)
-    roles = ("swap", "candidate", "interviewer")
-    track_pts = (0, weights.neighbour_track, weights.same_track)
-    for ta, track_a in enumerate(tracks):
-        for tb, track_b in enumerate(tracks):
-            tp = track_pts[track_relation(track_a, track_b, neighbours)]
-            for ra, role_a in enumerate(roles):
-                for rb, role_b in enumerate(roles):
-                    mode = role_mode(role_a, role_b)
-                    for la in range(4):
-                        for lb in range(4):
-                            ca = (ta * 3 + ra) * 4 + la
-                            cb = (tb * 3 + rb) * 4 + lb
-                            role_table[ca, cb] = mode != INVALID
-                            if level_allows(mode, la, lb):
-                                mode_table[ca, cb] = mode
-                            score_table[ca, cb] = (
-                                weights.base + tp + weights.level_points(abs(la - lb))
-                            )
+    mode_table, role_table, score_table = class_tables(tuple(tracks), weights, neighbours)
 
     priority = np.asarray([prepared.priority[i] for i in index], dtype=np.int64)
     rel_q = np.asarray([reliability_quanta(r.reliability) for r in reqs], dtype=np.int64)
@@ -219,7 +234,12 @@ def build_bucket(
         [balance_points(weights, r.given_as_interviewer, r.taken_as_candidate) for r in reqs],
         dtype=np.int64,
     )
-    jitter = np.asarray([tie_hash(seed, r.request_id) & 0xFF for r in reqs], dtype=np.int64)
+    hashes = [tie_hash(seed, r.request_id) for r in reqs]
+    jitter = np.asarray([h & 0xFF for h in hashes], dtype=np.int64)
+    # The solver breaks ties between equally good matchings by node order: seeded.
+    seeded = sorted(range(n), key=lambda row: (hashes[row], row))
+    tie_order = np.empty(n, dtype=np.int64)
+    tie_order[seeded] = np.arange(n, dtype=np.int64)
 
     # Start times binned by day from now: one 0/1 matrix per day.
     starts = [prepared.starts[i] for i in index]
@@ -285,6 +305,7 @@ def build_bucket(
         rel_q=rel_q,
         bal=bal,
         jitter=jitter,
+        tie_order=tie_order,
         day_slots=day_slots,
         lang=lang,
         mode_table=mode_table,
@@ -374,44 +395,51 @@ def blocks(n: int) -> Iterable[IntArray]:
         yield np.arange(r0, min(n, r0 + _BLOCK), dtype=np.int64)
 
 
-#: Extra partners kept per request, picked by the seeded jitter alone: a few random
-#: compatible partners make the kept graph well connected, so pruning does not cost pairs.
-RANDOM_PARTNERS = 4
+#: Extra partners kept per request when pruning, picked by the seeded hash alone: a few
+#: random compatible partners keep the kept graph connected, so pruning does not split a
+#: group into odd parts and cost pairs (without them a clustered test instance lost 2 of
+#: 20 pairs at ``prune_degree=4``). Two are enough; more cost solver time (docs/matching.md).
+RANDOM_PARTNERS = 2
 
 
-def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool) -> Edges:
-    """The kept edges of a bucket (see module doc), with exact and jitter-scaled weights.
+def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool = True) -> Edges:
+    """The kept edges of a bucket (see module doc) with their exact weights.
 
     Pruning keeps, for each request, its ``prune_degree`` best partners by the pair part
     of the score (track, level, earliest common day, reliability, repeat penalty; not the
     partner's own priority, which would send everybody to the same few long-waiting
     requests) plus ``RANDOM_PARTNERS`` random compatible partners; an edge stays when
-    either end keeps it.
+    either end keeps it. Equal pair parts are ranked by the seeded hash (``jitter``),
+    or by position without it.
     """
     n = b.size
-    span = 256 if jitter else 1
-    scale = span * (n // 2 + 1) if jitter else 1
     keys: list[IntArray] = []
     vals: list[IntArray] = []
     compatible = 0
-    full = prune_degree is None or prune_degree + RANDOM_PARTNERS >= n - 1
+    extra = RANDOM_PARTNERS
+    full = prune_degree is None or prune_degree + extra >= n - 1
     for rows in blocks(n):
         r0 = int(rows[0])
         blk = score_block(b, rows)
         ok = blk.ok
         compatible += int(np.count_nonzero(ok))
-        jit = b.jitter[rows, None] ^ b.jitter[None, :]
         if full:
             rr, cc = np.nonzero(ok)
         else:
             assert prune_degree is not None
             k = prune_degree
+            jit = (
+                b.jitter[rows, None] ^ b.jitter[None, :]
+                if jitter
+                else np.zeros((1, 1), dtype=np.int64)
+            )
             rank = blk.pair.astype(np.int64) * 256 + jit
             rank[~ok] = -1
-            top = np.argpartition(-rank, k - 1, axis=1)[:, :k]
-            rand = np.where(ok, jit, -1)
-            extra = np.argpartition(-rand, RANDOM_PARTNERS - 1, axis=1)[:, :RANDOM_PARTNERS]
-            cols = np.concatenate((top, extra), axis=1)
+            parts = [np.argpartition(-rank, k - 1, axis=1)[:, :k]]
+            if extra:
+                rand = np.where(ok, b.jitter[rows, None] ^ b.jitter[None, :], -1)
+                parts.append(np.argpartition(-rand, extra - 1, axis=1)[:, :extra])
+            cols = np.concatenate(parts, axis=1)
             rr = np.repeat(np.arange(rows.shape[0]), cols.shape[1])
             cc = cols.reshape(-1)
             keep = ok[rr, cc]
@@ -421,26 +449,13 @@ def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool) -> Edges:
         lo = np.minimum(g_r, g_c)
         hi = np.maximum(g_r, g_c)
         keys.append(lo * n + hi)
-        scaled = blk.weight[rr, cc] * scale
-        if jitter:
-            scaled += jit[rr, cc]
-        vals.append(scaled)
+        vals.append(blk.weight[rr, cc].astype(np.int64))
     if not keys:
-        return Edges(_empty_int(), _empty_int(), _empty_int(), _empty_int(), 0, scale)
+        return Edges(_empty_int(), _empty_int(), _empty_int(), 0)
     key = np.concatenate(keys)
     val = np.concatenate(vals)
     key, first = np.unique(key, return_index=True)
-    val = val[first]
-    u = key // n
-    v = key % n
-    return Edges(
-        u=u,
-        v=v,
-        weight=val // scale,
-        scaled=val,
-        compatible_pairs=compatible // 2,
-        scale=scale,
-    )
+    return Edges(u=key // n, v=key % n, weight=val[first], compatible_pairs=compatible // 2)
 
 
 def any_partner(b: Bucket, rows: Sequence[int]) -> BoolArray:
