@@ -30,6 +30,7 @@ CONSOLE_HELP = """Console commands:
   /mock SUBCOMMAND ...     the member commands, e.g. /mock profile timezone:Europe/Berlin level:senior
   /press N [room-1|dm]     press button N of the last reply (or of the last message in a room / your DMs)
   /form ID=VALUE ...       answer the open form; /form submit sends it, /form cancel drops it
+  /import-pack FILE        as an admin, import a prompt pack (YAML or TOML) from a file; /mock admin prompts list shows packs
   /dms closed NAME         simulate a member whose direct messages are closed (/dms open NAME undoes it)
   /clock                   show the simulated time; /clock +2h, /clock +1d, /clock 2026-12-01 18:00 (UTC)
   /help                    this text;  /quit  leave"""
@@ -131,6 +132,11 @@ class ConsoleChat:
         return f"{space_ref}-{len(self.sent)}"
 
 
+def _read_file(arg: str) -> bytes | None:
+    path = Path(arg).expanduser()
+    return path.read_bytes() if arg and path.is_file() else None
+
+
 def _zone(member: Member) -> ZoneInfo:
     return ZoneInfo(member.timezone or "UTC")
 
@@ -222,6 +228,8 @@ class Console:
             await self.form(rest.strip())
         elif word == "/dms":
             self.set_dms(rest.strip())
+        elif word == "/import-pack":
+            await self.import_pack(rest.strip())
         elif word == "/mock":
             if self.actor is None:
                 self.say("✗ Pick a member first: /as NAME")
@@ -234,6 +242,22 @@ class Console:
         else:
             self.say(f"✗ “{word}” is not a console command. Type /help.")
         return True
+
+    async def import_pack(self, arg: str) -> None:
+        """The console's file upload: the same check and storage as the chat faces' import."""
+        if self.actor is None:
+            self.say("✗ Pick a member first: /as NAME")
+            return
+        if self.app.packs is None:
+            self.say("✗ Prompt packs are not available with this question bank.")
+            return
+        data = await asyncio.to_thread(_read_file, arg)
+        if data is None:
+            self.say(f"✗ “{arg}” is not a file. Give the path of a pack, e.g. /import-pack bot/prompts/examples/pack.yaml")
+            return
+        await self.refresh_actor()
+        assert self.actor is not None
+        self.show(await self.app.packs.import_message(self.actor, data, Path(arg).name))
 
     def prompt(self) -> str:
         who = self.actor.member.display_name if self.actor else "nobody"

@@ -67,3 +67,18 @@ def test_console_refuses_commands_without_a_member_and_unknown_words(tmp_path: P
     assert "one word of letters" in out
     assert "no button to press" in out
     assert "Move the clock with" in out
+
+
+def test_an_admin_imports_a_pack_from_a_file_and_a_bad_one_is_refused_whole(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "bot" / "prompts" / "examples"
+    out = run_console(
+        tmp_path / "packs.sqlite3",
+        f"/as alice\n/import-pack {examples / 'bad-pack.yaml'}\n/mock admin prompts list\n"
+        f"/import-pack {examples / 'pack.yaml'}\n/mock admin prompts list\n/import-pack nowhere.yaml\n",
+    )
+    refused, _, rest = out.partition("/mock admin prompts list")
+    assert "refused" in refused.lower() and "No prompt packs yet" in rest.split("/import-pack")[0]
+    assert "Prompt pack imported" in rest and "Pack refused" in refused
+    last_list = rest.split("/mock admin prompts list")[-1]
+    assert "No prompt packs yet" not in last_list
+    assert "“nowhere.yaml” is not a file" in out
