@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -240,28 +238,6 @@ def solve_edges(
     return pairs, sizes
 
 
-def _solve_all(
-    rnd: _Round, groups: list[tuple[str, list[int]]], workers: int
-) -> list[SolvedBucket]:
-    """Solve every interview type; with several workers, biggest first on a thread pool.
-
-    numpy's products and rustworkx's solver run largely outside the GIL, so two
-    threads use both cores. Types are independent, so the result is the same as one
-    after another."""
-    count = workers or min(4, os.cpu_count() or 1)
-    big = [k for k, (_, index) in enumerate(groups) if len(index) > _PARALLEL_MIN]
-    if count < 2 or len(big) < 2:
-        return [rnd.solve(t, index) for t, index in groups]
-    order = sorted(range(len(groups)), key=lambda k: (-len(groups[k][1]), k))
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = {k: pool.submit(rnd.solve, *groups[k]) for k in order}
-        return [futures[k].result() for k in range(len(groups))]
-
-
-#: Interview types below this many active requests are not worth a thread.
-_PARALLEL_MIN = 200
-
-
 def _symmetric(table: object) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     items = table.items() if hasattr(table, "items") else ()
@@ -277,7 +253,7 @@ def match(inp: MatchInput) -> MatchResult:
     rnd = _Round(inp)
     reqs = inp.requests
     active = rnd.choose_active()
-    solved = _solve_all(rnd, list(rnd.by_type(active).items()), inp.workers)
+    solved = [rnd.solve(t, index) for t, index in rnd.by_type(active).items()]
 
     pairs: list[Pair] = []
     paired_members: dict[str, str] = {}

@@ -178,9 +178,6 @@ class MatchInput:
     ``prune_degree`` partners by pair score plus a few random ones (an edge stays when
     either end keeps it); ``prune_degree=None`` never prunes. See docs/matching.md for
     what pruning costs, measured.
-
-    ``workers`` is how many threads solve interview types side by side (0 = one per
-    CPU, at most 4; 1 = one after another). The result does not depend on it.
     """
 
     requests: tuple[MatchRequest, ...]
@@ -194,7 +191,6 @@ class MatchInput:
     require_common_language: bool = True
     prune_degree: int | None = 16
     exact_up_to: int = 500
-    workers: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "requests", tuple(self.requests))
@@ -205,8 +201,6 @@ class MatchInput:
             raise ValueError("session_minutes must be positive")
         if self.prune_degree is not None and self.prune_degree < 1:
             raise ValueError("prune_degree must be at least 1 (or None for the full graph)")
-        if self.workers < 0:
-            raise ValueError("workers must be 0 (automatic) or positive")
         ids = [r.request_id for r in self.requests]
         if len(set(ids)) != len(ids):
             raise ValueError("request ids must be unique")

@@ -1,20 +1,16 @@
-"""The solver step: components, seeded node order, class tables, parallel types."""
+"""The solver step: components, seeded node order, class tables."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import numpy as np
 import pytest
 import rustworkx as rx
 
-from bot.matching import bench
 from bot.matching import graph as g
-from bot.matching.engine import match, solve_edges
+from bot.matching.engine import solve_edges
 from bot.matching.model import Weights
-
-from .helpers import inp, req
 
 
 def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> g.Edges:
@@ -83,20 +79,3 @@ def test_class_tables_match_the_rules() -> None:
                             assert score[a, b] == (
                                 weights.base + tp + weights.level_points(abs(la - lb))
                             )
-
-
-def test_parallel_types_give_the_same_result() -> None:
-    community = bench.generate(1500, 5)
-    sizes: dict[str, int] = {}
-    for r in community.requests:
-        sizes[r.interview_type] = sizes.get(r.interview_type, 0) + 1
-    assert sum(1 for count in sizes.values() if count > 250) >= 2  # the thread pool runs
-    serial = match(replace(community, workers=1))
-    parallel = match(replace(community, workers=2))
-    assert parallel == serial
-    assert serial.stats.components >= 2 and len(serial.pairs) > 500
-
-
-def test_workers_must_not_be_negative() -> None:
-    with pytest.raises(ValueError, match="workers"):
-        inp([req("a")], workers=-1)
