@@ -334,7 +334,6 @@ class Block:
     mode: AnyArray  # int8, INVALID where roles or levels do not fit
     ok: BoolArray  # every hard rule holds
     pair: AnyArray  # int32, the symmetric pair part: base, track, level, day, reliability, repeat
-    weight: AnyArray  # int64, the exact score (pair part + priorities + balance) where ok
 
 
 def _select(src: IntArray, rows: IntArray) -> tuple[BoolArray, IntArray]:
@@ -381,13 +380,18 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
     if ri.size:
         sel, pos = _select(ri, rows)
         np.subtract.at(pair, (pos, rj[sel]), rp[sel].astype(np.int32))
-    weight = pair + (b.priority[rows, None] + b.priority[None, :])
-    weight += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows, None])
-    weight += np.where(mode == COL_INTERVIEWS, 0, b.bal[None, :])
-    return Block(
-        rows=rows, first_day=first_day, lang_ok=lang_ok, mode=mode, ok=ok, pair=pair,
-        weight=weight,
-    )
+    return Block(rows=rows, first_day=first_day, lang_ok=lang_ok, mode=mode, ok=ok, pair=pair)
+
+
+def block_weights(b: Bucket, blk: Block, rr: IntArray, cc: IntArray) -> IntArray:
+    """The exact scores of the block entries ``(rr, cc)``: the pair part plus both
+    requests' priorities plus the balance points of whoever is a candidate."""
+    mode = blk.mode[rr, cc]
+    rows = blk.rows[rr]
+    weight = blk.pair[rr, cc].astype(np.int64) + b.priority[rows] + b.priority[cc]
+    weight += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows])
+    weight += np.where(mode == COL_INTERVIEWS, 0, b.bal[cc])
+    return weight
 
 
 def blocks(n: int) -> Iterable[IntArray]:
@@ -429,11 +433,13 @@ def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool = True) -> Ed
             assert prune_degree is not None
             k = prune_degree
             jit = (
-                b.jitter[rows, None] ^ b.jitter[None, :]
+                (b.jitter[rows, None] ^ b.jitter[None, :]).astype(np.int32)
                 if jitter
-                else np.zeros((1, 1), dtype=np.int64)
+                else np.zeros((1, 1), dtype=np.int32)
             )
-            rank = blk.pair.astype(np.int64) * 256 + jit
+            # int32 when it fits (default weights: pair part < 2**12): argpartition is faster
+            wide = int(blk.pair.max(initial=0)) >= 1 << 22
+            rank = blk.pair.astype(np.int64) * 256 + jit if wide else blk.pair * 256 + jit
             rank[~ok] = -1
             parts = [np.argpartition(-rank, k - 1, axis=1)[:, :k]]
             if extra:
@@ -449,7 +455,7 @@ def bucket_edges(b: Bucket, prune_degree: int | None, jitter: bool = True) -> Ed
         lo = np.minimum(g_r, g_c)
         hi = np.maximum(g_r, g_c)
         keys.append(lo * n + hi)
-        vals.append(blk.weight[rr, cc].astype(np.int64))
+        vals.append(block_weights(b, blk, rr, cc))
     if not keys:
         return Edges(_empty_int(), _empty_int(), _empty_int(), 0)
     key = np.concatenate(keys)
