@@ -34,6 +34,16 @@ def test_sizes_flag_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "60 requests" in out and "peerloop" in out and "networkx" in out
 
 
+def test_repeat_reports_every_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--sizes", "80", "--no-greedy", "--repeat", "3", "--json"]) == 0
+    peer = json.loads(capsys.readouterr().out)["sizes"][0]["methods"]["peerloop"]
+    assert len(peer["runs_seconds"]) == 3
+    assert peer["seconds"] == min(peer["runs_seconds"]) <= peer["median_seconds"]
+    assert peer["weight_share"] == 1.0
+    with pytest.raises(SystemExit):
+        bench.main(["--sizes", "80", "--repeat", "0"])
+
+
 def test_bad_sizes_are_refused() -> None:
     with pytest.raises(SystemExit):
         bench.main(["--sizes", "ten"])
