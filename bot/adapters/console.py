@@ -77,8 +77,12 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
     for line in times(message.text).splitlines():
         lines.append(f"  {line}" if message.title else f"{mark} {line}")
     for item in message.fields:
-        value = times(item.value).replace("\n", "\n      ")
-        lines.append(f"    {times(item.name)}: {value}")
+        value = times(item.value)
+        if "\n" in value:  # a list: the name on its own line, the items under it
+            lines.append(f"    {times(item.name)}:")
+            lines.extend(f"      {line}" for line in value.splitlines())
+        else:
+            lines.append(f"    {times(item.name)}: {value}")
     for i, button in enumerate(message.buttons, 1):
         lines.append(f"    [{i}] {button.label}")
     for select in message.selects:

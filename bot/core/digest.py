@@ -428,7 +428,7 @@ def personal_message(
 
     fields: list[Field] = []
     if d.done:
-        fields.append(Field(f"Sessions done this week: {len(d.done)}", "\n".join(
+        fields.append(Field(f"Sessions done this week ({len(d.done)})", "\n".join(
             f"- {type_label(s.interview_type)} with {partner(s)}, {ts(s.start, 'D')}" for s in d.done[:8])))
     if d.changes:
         lines = []
@@ -447,11 +447,11 @@ def personal_message(
                             f"(recent average {d.weakest.recent:.1f}/4)." + (f" {hint}" if hint else "")
                             + " Ask your next interviewer to watch it."))
     if d.owed:
-        fields.append(Field(f"Feedback you still owe: {len(d.owed)}", "\n".join(
+        fields.append(Field(f"Feedback you still owe ({len(d.owed)})", "\n".join(
             f"- {type_label(s.interview_type)} with {partner(s)}; open until {ts(s.end + FEEDBACK_WINDOW)}"
             for s in d.owed[:5]) + "\n`/mock feedback` opens the forms."))
     if d.upcoming:
-        fields.append(Field(f"Coming up: {len(d.upcoming)}", "\n".join(
+        fields.append(Field(f"Coming up ({len(d.upcoming)})", "\n".join(
             f"- {type_label(s.interview_type)} with {partner(s)}, {ts(s.start)}" for s in d.upcoming[:5])))
     weeks = "week" if d.streak == 1 else "weeks"
     count = f"{d.streak}+" if d.streak >= STREAK_WEEKS else str(d.streak)

@@ -133,7 +133,7 @@ async def test_opt_out_and_nudge_or_nothing(world: tuple[App, FakeClock, FakeCha
     await app.tick()
     assert chat.dms_to("quiet") == [] and chat.dms_to("off") == []
     busy_dm = chat.dms_to("busy")
-    assert len(busy_dm) == 1 and any(f.name.startswith("Sessions done this week: 1") for f in busy_dm[0].fields)
+    assert len(busy_dm) == 1 and any(f.name == "Sessions done this week (1)" for f in busy_dm[0].fields)
     # nudged also had that session, so it is not a quiet week for them either.
     assert len(chat.dms_to("nudged")) == 1
     # Next week is quiet for everyone: only the member who chose nudges gets one.
@@ -173,7 +173,7 @@ async def test_personal_digest_content_through_the_real_paths(world: tuple[App, 
     clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
     await app.tick()
     (dm,) = chat.dms_to("ann")
-    fields = {f.name.split(":")[0]: f.value for f in dm.fields}
+    fields = {f.name.split(" (")[0]: f.value for f in dm.fields}
     assert "Sessions done this week" in fields and "with Ben" in fields["Sessions done this week"]
     first_dim = app.prompts.rubric_for_type("coding").dimensions[0].name
     assert f"{first_dim}: 3.0 → 1.0 (-2.0)" in fields["Score changes"]
