@@ -78,7 +78,7 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
         lines.append(f"  {line}" if message.title else f"{mark} {line}")
     for item in message.fields:
         value = times(item.value)
-        if "\n" in value:  # a list: the name on its own line, the items under it
+        if "\n" in value or value.startswith("- "):  # a list: the name on its own line, the items under it
             lines.append(f"    {times(item.name)}:")
             lines.extend(f"      {line}" for line in value.splitlines())
         else:
