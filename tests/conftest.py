@@ -15,6 +15,7 @@ from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.settings import sqlite_url_for
+from tests.fakes.fake_chat import FakeChat
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
 PG_ENV = "PEERLOOP_TEST_DATABASE_URL"
@@ -64,6 +65,21 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     assert url is not None
     await _reset_postgres(url)
     yield url
+
+
+@pytest.fixture
+def chat() -> FakeChat:
+    """Records what the app sends to members and pair spaces (the console platform)."""
+    return FakeChat()
+
+
+@pytest.fixture
+async def chat_app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
+    """An app on a fresh SQLite file whose console messages land in ``chat``."""
+    application = await build_app(sqlite_url_for(tmp_path / "chat.sqlite3"), clock=clock,
+                                  chats={Platform.CONSOLE: chat})
+    yield application
+    await application.close()
 
 
 @pytest.fixture

@@ -38,30 +38,16 @@ async def test_direct_message_resolution_finds_the_member_in_each_known_communit
 
 # -- the admin command set (AdminRouter) ---------------------------------------------------------
 
-from collections.abc import AsyncIterator  # noqa: E402
 from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from sqlalchemy import event  # noqa: E402
 
-from bot.app import build_app  # noqa: E402
 from bot.core.admin_commands import AdminRouter  # noqa: E402
 from bot.core.clock import FakeClock  # noqa: E402
 from bot.core.models import ActionKind, ActionStatus, CommunitySettings  # noqa: E402
 from bot.core.services.actor import Actor  # noqa: E402
-from bot.settings import sqlite_url_for  # noqa: E402
 from tests.conftest import make_actor  # noqa: E402
 from tests.core.test_sessions import advance, book_pair  # noqa: E402
-from tests.fakes.fake_chat import FakeChat  # noqa: E402
-
-
-@pytest.fixture
-async def chat_app(tmp_path: Path, clock: FakeClock) -> AsyncIterator[App]:
-    application = await build_app(
-        sqlite_url_for(tmp_path / "admin.sqlite3"), clock=clock, chats={Platform.CONSOLE: FakeChat()}
-    )
-    yield application
-    await application.close()
 
 
 def admin_router(app: App) -> AdminRouter:

@@ -3,14 +3,13 @@ places, id collisions, switched-off types, and which prompts a community's sessi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.errors import Conflict, InvalidInput, PermissionDenied
 from bot.core.messages import Tone
@@ -19,7 +18,6 @@ from bot.core.services.actor import Actor
 from bot.core.services.packs import MAX_PACK_BYTES, SHOWN_PROBLEMS
 from bot.core.vocab import InterviewType
 from bot.prompts import check_pack, load_bundled
-from bot.settings import sqlite_url_for
 from tests.conftest import make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat
 
@@ -27,16 +25,9 @@ EXAMPLES = Path(__file__).parents[2] / "bot" / "prompts" / "examples"
 
 
 @pytest.fixture
-def chat() -> FakeChat:
-    return FakeChat()
-
-
-@pytest.fixture
-async def app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
-    application = await build_app(sqlite_url_for(tmp_path / "p.sqlite3"), clock=clock,
-                                  chats={Platform.CONSOLE: chat})
-    yield application
-    await application.close()
+def app(chat_app: App) -> App:
+    """These tests run on SQLite with a recording chat (``chat``)."""
+    return chat_app
 
 
 def coding_pack(pack_id: str = "guild", *, prefix: str = "guild", count: int = 2,

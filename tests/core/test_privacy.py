@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.actions import decode
 from bot.core.clock import FakeClock
 from bot.core.feedback_models import Feedback, FeedbackRole
@@ -19,7 +17,6 @@ from bot.core.messages import ButtonStyle, OutboundMessage, Tone
 from bot.core.models import (
     ActionKind,
     NoShowReport,
-    Platform,
     RequestStatus,
     ScheduledAction,
     Session,
@@ -27,7 +24,6 @@ from bot.core.models import (
 )
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct
-from bot.settings import sqlite_url_for
 from bot.storage.privacy_repo import SqlPrivacyRepo
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat
@@ -35,16 +31,9 @@ from tests.feedback_helpers import finished_session
 
 
 @pytest.fixture
-def chat() -> FakeChat:
-    return FakeChat()
-
-
-@pytest.fixture
-async def app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
-    application = await build_app(sqlite_url_for(tmp_path / "p.sqlite3"), clock=clock,
-                                  chats={Platform.CONSOLE: chat})
-    yield application
-    await application.close()
+def app(chat_app: App) -> App:
+    """These tests run on SQLite with a recording chat (``chat``)."""
+    return chat_app
 
 
 def _fb(session: Session, part: int, author: Actor, subject: Actor, role: FeedbackRole, **extra: object) -> Feedback:

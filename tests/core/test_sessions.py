@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import icalendar
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, FormSpec, FormValues, OutboundMessage, Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
-from bot.settings import sqlite_url_for
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat, rate_limited
 from tests.feedback_helpers import finished_session
 
 
 @pytest.fixture
-def chat() -> FakeChat:
-    return FakeChat()
-
-
-@pytest.fixture
-async def app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
-    application = await build_app(sqlite_url_for(tmp_path / "s.sqlite3"), clock=clock,
-                                  chats={Platform.CONSOLE: chat})
-    yield application
-    await application.close()
+def app(chat_app: App) -> App:
+    """These tests run on SQLite with a recording chat (``chat``)."""
+    return chat_app
 
 
 async def book_pair(app: App, *, role_b: str = "swap") -> Session:
