@@ -7,7 +7,15 @@ from datetime import timedelta
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.feedback_models import FeedbackRole
-from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput, Tone, message_from_dict
+from bot.core.messages import (
+    ChoiceInput,
+    FormSpec,
+    FormValues,
+    OutboundMessage,
+    TextInput,
+    Tone,
+    message_from_dict,
+)
 from bot.core.models import ActionKind, ScheduledAction, SessionState
 from bot.core.services.actor import Actor
 from bot.core.services.feedback import window_end
@@ -186,8 +194,8 @@ async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) 
     await app.router.act(alice, form.action, fill(form, verdict="lean-yes", admin_note="Nervous at first; kind."))
     ada = await make_actor(app, "ada", admin=True)
 
-    def fields(reply: object) -> dict[str, str]:
-        return {f.name: f.value for f in getattr(reply, "fields")}
+    def fields(reply: OutboundMessage) -> dict[str, str]:
+        return {f.name: f.value for f in reply.fields}
 
     hidden = fields(await app.router.run_text(ada, f"admin member {bob.member.display_name}"))
     assert hidden["Feedback from interviewers (newest first)"].startswith("Private:")
