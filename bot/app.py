@@ -116,7 +116,7 @@ async def build_app(
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
-    progress = ProgressService(db.uow, clock, render_progress_png)
+    progress = ProgressService(db.uow, clock, render_progress_png, bank)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)

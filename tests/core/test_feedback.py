@@ -16,7 +16,7 @@ from bot.core.messages import (
     Tone,
     message_from_dict,
 )
-from bot.core.models import ActionKind, ScheduledAction, SessionState
+from bot.core.models import ActionKind, NoShowReport, ScheduledAction, SessionState
 from bot.core.services.actor import Actor
 from bot.core.services.feedback import window_end
 from tests.conftest import T0, make_actor
@@ -170,6 +170,16 @@ async def test_progress_and_history_use_revealed_feedback_only(app: App) -> None
     session = await finished_session(app, alice, bob, start=START, swap=False)
     empty = await app.router.run(bob, "progress", {})
     assert "No scores yet" in empty.text
+    balance = {f.name: f.value for f in empty.fields}["Balance and reliability"]
+    assert "Interviews given: 0 · taken as candidate: 1" in balance and "no no-show marks" in balance
+    alice_balance = {f.name: f.value for f in (await app.router.run(alice, "progress", {})).fields}
+    assert "Interviews given: 1 · taken as candidate: 0" in alice_balance["Balance and reliability"]
+    async with app.db.uow() as tx:  # alice reports bob absent from an earlier session
+        await tx.no_shows.add(NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1")
+    marked = {f.name: f.value for f in (await app.router.run(bob, "progress", {})).fields}
+    assert "1 no-show mark(s); reliability 50%" in marked["Balance and reliability"]
+    clean = {f.name: f.value for f in (await app.router.run(alice, "progress", {})).fields}
+    assert "no no-show marks" in clean["Balance and reliability"]
     form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
     assert form is not None
     await app.router.act(alice, form.action, fill(form))
@@ -184,6 +194,9 @@ async def test_progress_and_history_use_revealed_feedback_only(app: App) -> None
     assert shown.attachments[0].mime == "image/png"
     history = await app.router.run(bob, "history", {})
     assert "1 session part(s)" in history.text and "Alice" in history.fields[0].name
+    title = app.prompts.get(session.prompt_ids[0]).title
+    assert history.fields[0].value.startswith(f"Prompt: {title}.")
+    assert "Balance and reliability" in {f.name for f in shown.fields}
 
 
 async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) -> None:

@@ -59,6 +59,13 @@ def reliability(no_show_times: list[datetime], now: datetime) -> float:
     return float(max(0.0, min(1.0, 1.0 - penalty)))
 
 
+def parts_played(session: Session, member_id: str) -> tuple[int, int]:
+    """How many parts of ``session`` the member interviewed and was the candidate in."""
+    if session.swap:
+        return 1, 1
+    return int(member_id == session.interviewer_id), int(member_id == session.candidate_id)
+
+
 def _seed(community_id: str, now: datetime) -> int:
     return int(hashlib.sha256(f"{community_id}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
 
@@ -181,8 +188,9 @@ class MatchingService(RoundRunner):
                 key = pair_key(s.interviewer_id, s.candidate_id)
                 history[key] = max(history.get(key, s.start), s.start)
                 for mid in s.member_ids:
-                    given[mid] = given.get(mid, 0) + (1 if s.swap or mid == s.interviewer_id else 0)
-                    taken[mid] = taken.get(mid, 0) + (1 if s.swap or mid == s.candidate_id else 0)
+                    as_interviewer, as_candidate = parts_played(s, mid)
+                    given[mid] = given.get(mid, 0) + as_interviewer
+                    taken[mid] = taken.get(mid, 0) + as_candidate
             if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED, SessionState.IN_PROGRESS):
                 for mid in s.member_ids:
                     busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))

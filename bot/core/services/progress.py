@@ -11,20 +11,49 @@ from collections.abc import Callable
 
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
+from bot.core.errors import NotFound
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
-from bot.core.ports import UnitOfWorkFactory
+from bot.core.models import SessionState
+from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.progress import MemberProgress, calibrate, member_progress, observations
 from bot.core.services.actor import Actor
+from bot.core.services.matching import parts_played, reliability
 
 ChartRenderer = Callable[[MemberProgress], bytes]
 
 
 class ProgressService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chart: ChartRenderer | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        chart: ChartRenderer | None = None,
+        prompts: PromptSource | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._chart = chart
+        self._prompts = prompts
+
+    async def balance(self, actor: Actor) -> Field:
+        """Interviews given and taken in completed sessions, and the member's no-show record."""
+        me = actor.member.id
+        async with self._uow() as tx:
+            sessions = await tx.sessions.for_member(me)
+            marks = [r for r in await tx.no_shows.for_members([me]) if r.absent_id == me]
+        given = taken = 0
+        for s in sessions:
+            if s.state is SessionState.COMPLETED:
+                as_interviewer, as_candidate = parts_played(s, me)
+                given, taken = given + as_interviewer, taken + as_candidate
+        missed = sum(1 for s in sessions if s.state is SessionState.NO_SHOW)
+        score = reliability([r.reported_at for r in marks], self._clock.now())
+        record = (f"{len(marks)} no-show mark(s); reliability {round(score * 100)}% (marks fade over a few weeks)"
+                  if marks else "no no-show marks")
+        return Field("Balance and reliability",
+                     f"Interviews given: {given} · taken as candidate: {taken}. {missed} session(s) ended "
+                     f"as a no-show; {record}.")
 
     async def report(self, actor: Actor) -> MemberProgress:
         me = actor.member.id
@@ -39,10 +68,11 @@ class ProgressService:
 
     async def progress(self, actor: Actor) -> OutboundMessage:
         report = await self.report(actor)
+        balance = await self.balance(actor)
         if not report.dimensions:
             return OutboundMessage(text="No scores yet: your progress appears once feedback on a session "
-                                   "has been shared with you.")
-        fields = []
+                                   "has been shared with you.", fields=(balance,))
+        fields = [balance]
         for r in report.readiness:
             extra = f"; work on {r.weakest}" if r.weakest else ""
             fields.append(Field(f"{r.interview_type}: {r.status}", f"recent average {r.score:.1f}/4{extra}."))
@@ -64,19 +94,32 @@ class ProgressService:
             attachments = (Attachment("peerloop-progress.png", png, "image/png", "Scores over time"),)
         return OutboundMessage(title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments)
 
+    def _prompt_title(self, prompt_id: str) -> str | None:
+        if self._prompts is None:
+            return None
+        try:
+            return self._prompts.get(prompt_id).title
+        except NotFound:
+            return None
+
     async def history(self, actor: Actor) -> OutboundMessage:
         me = actor.member.id
         async with self._uow() as tx:
             rows = [f for f in await tx.feedback.for_member(me)
                     if f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None]
             authors = await tx.members.get_many(sorted({f.author_id for f in rows}))
+            sessions = {s.id: s for s in await tx.sessions.for_member(me)}
         if not rows:
             return OutboundMessage(text="No shared feedback yet. It appears here after each session's reveal.")
         fields = []
         for fb in sorted(rows, key=lambda f: f.submitted_at, reverse=True)[:10]:
             avg = sum(fb.scores.values()) / max(1, len(fb.scores))
             who = authors[fb.author_id].display_name if fb.author_id in authors else "a member"
+            session = sessions.get(fb.session_id)
+            prompt = (self._prompt_title(session.prompt_ids[fb.part - 1])
+                      if session and 0 < fb.part <= len(session.prompt_ids) else None)
             fields.append(Field(f"{fb.interview_type} with {who}, {ts(fb.submitted_at, 'D')}",
-                                f"Average {avg:.1f}/4; verdict {VERDICT_LABELS.get(fb.verdict or '', '—')}."))
+                                (f"Prompt: {prompt}. " if prompt else "")
+                                + f"Average {avg:.1f}/4; verdict {VERDICT_LABELS.get(fb.verdict or '', '—')}."))
         return OutboundMessage(title="Your history", text=f"{len(rows)} session part(s) with feedback.",
                                fields=tuple(fields))
