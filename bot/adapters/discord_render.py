@@ -305,7 +305,9 @@ class FormFlow:
             chosen = {current} if isinstance(current, str) else set(current)
             select: discord.ui.Select[Any] = discord.ui.Select(
                 custom_id=f"plform:{self.token}:{self.index}:c{row}",
-                placeholder=_clip(choice.hint or choice.label, SELECT_PLACEHOLDER),
+                # A select has no label of its own: the placeholder names what it asks.
+                placeholder=_clip(f"{choice.label}: {choice.hint}" if choice.hint else choice.label,
+                                  SELECT_PLACEHOLDER),
                 min_values=1 if choice.required else 0,
                 max_values=len(choice.options) if choice.multi else 1,
                 options=[

@@ -107,9 +107,12 @@ class MockFace:
 
     async def open_form(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         assert message.form is not None
+        action = message.form.action
+
         async def submit(done: discord.Interaction, values: FormValues) -> None:
             self.forms.pop(flow.token, None)
-            await self._act_and_reply(done, message.form.action, values)  # type: ignore[union-attr]
+            # Like any other call: errors answered privately, then what it queued is delivered.
+            await self.guard(done, lambda: self._act_and_reply(done, action, values))
 
         flow = FormFlow(message.form, interaction.user.id, submit)
         self.forms[flow.token] = flow
