@@ -22,7 +22,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_render import FormFlow, render_message
+from bot.adapters.discord_render import (
+    BUTTONS_PER_ROW,
+    ROWS,
+    FormFlow,
+    action_button,
+    render_message,
+)
 from bot.app import App
 from bot.cogs.packs import add_prompts_group
 from bot.core.actions import PATTERN
@@ -116,9 +122,17 @@ class MockFace:
 
         flow = FormFlow(message.form, interaction.user.id, submit)
         self.forms[flow.token] = flow
-        text = render_message(replace(message, form=None, buttons=(), selects=())).content
-        content = (text + "\n" if text and message.text else "") + flow.start_text()
-        await interaction.followup.send(content[:2000], view=flow.start_view(), ephemeral=True)
+        # The message around the form (a list of parts, a deadline, buttons for other parts)
+        # stays: its embed and buttons go with the form's start button.
+        rendered = render_message(replace(message, form=None, selects=()))
+        content = (rendered.content + "\n" if rendered.content and message.text else "") + flow.start_text()
+        view = flow.start_view()
+        for i, button in enumerate(message.buttons[: BUTTONS_PER_ROW * (ROWS - 1)]):
+            view.add_item(action_button(button, 1 + i // BUTTONS_PER_ROW))
+        extra: dict[str, Any] = {"embed": rendered.embed} if rendered.embed is not None else {}
+        if rendered.files:
+            extra["files"] = rendered.files
+        await interaction.followup.send(content[:2000], view=view, ephemeral=True, **extra)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
         rendered = render_message(error_message(text))

@@ -239,6 +239,10 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     # -- the first member: the interviewer's form for part 1, then the self-review for part 2
     start = await click(fake, first, custom_ids(requests[first])[0], requests[first]["id"])
     assert f"You interviewed {second_name} in part 1" in text_of(start), text_of(start)
+    # The parts list, the deadline and a button per part travel with the form's start button.
+    (embed,) = start["embeds"]
+    assert "Part 2: you as candidate" in embed["description"] and "Open until <t:" in embed["description"]
+    assert f"pl:feedback.open:{session.id}:2:candidate" in custom_ids(start)
     scores_one, pick, write = interviewer_answers(rubrics[0], 1)
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(reply)
