@@ -221,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if actions < 1 or load < 1:
         parser.error("--actions and --load must be at least 1")
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    # Thousands of steps run here; their one-line logs would bury the figures.
+    logging.getLogger("bot").setLevel(logging.WARNING)
     report = asyncio.run(run_bench(actions, load, window))
     if args.json:
         print(json.dumps(report, indent=2))
