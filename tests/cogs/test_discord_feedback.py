@@ -201,10 +201,12 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     (part_one,) = [m for m in posted if title_of(m).startswith(f"Part 1: {prompts[0].title}")]
     assert prompts[0].statement[:60] in text_of(part_one)
     assert not any(GUIDE_MARK in text_of(m) for m in fake.messages_in(thread_id))
-    (guide_one,) = new_dms(first)
-    assert title_of(guide_one).startswith(f"Interviewer guide: {prompts[0].title}")
+    guide_pages = new_dms(first)
+    assert guide_pages and all(title_of(m).startswith(f"Interviewer guide: {prompts[0].title}") for m in guide_pages)
+    guide_one = guide_pages[0]
     assert GUIDE_MARK in text_of(guide_one)
-    assert any(a in text_of(guide_one) for a in anchors)
+    whole = "\n".join(text_of(m) for m in guide_pages)  # the whole rubric, over the pages
+    assert all(d.anchors[n][:40] in whole for d in rubrics[0].dimensions for n in (1, 2, 3, 4))
     assert new_dms(second) == []
     candidate_dms = "\n".join(text_of(m) for m in fake.dms_to(second))
     assert GUIDE_MARK not in candidate_dms and not any(a in candidate_dms for a in anchors)
@@ -217,11 +219,13 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     (part_two,) = [m for m in posted if title_of(m).startswith(f"Part 2: {prompts[1].title}")]
     assert prompts[1].statement[:60] in text_of(part_two)
     assert not any(GUIDE_MARK in text_of(m) for m in fake.messages_in(thread_id))
-    (guide_two,) = new_dms(second)
-    assert title_of(guide_two).startswith(f"Interviewer guide: {prompts[1].title}")
+    guide_pages = new_dms(second)
+    assert guide_pages and all(title_of(m).startswith(f"Interviewer guide: {prompts[1].title}") for m in guide_pages)
+    guide_two = guide_pages[0]
     assert GUIDE_MARK in text_of(guide_two)
     assert new_dms(first) == []
-    first_only = [s for s in prompts[0].guide.strong_answer if s not in text_of(guide_two)]
+    first_only = [s for s in prompts[0].guide.strong_answer
+                  if not any(s in text_of(m) for m in guide_pages)]
     assert first_only and not any(s in "\n".join(text_of(m) for m in fake.dms_to(second)) for s in first_only)
 
     # -- the end: both are asked for feedback by DM, with a button

@@ -82,8 +82,18 @@ async def test_full_swap_session_keeps_the_guide_from_the_candidate(app: App, ch
     candidate = members[session.candidate_id].external_id
     # Part 1: the guide goes to the first interviewer only; part 2 to the other.
     guides = [(who, m) for who, m in chat.direct if is_guide(m)]
-    assert [who for who, _ in guides] == [interviewer, candidate]
-    assert guides[0][1].title != guides[1][1].title
+    readers = [who for who, _ in guides]
+    assert readers == sorted(readers, key=[interviewer, candidate].index) and set(readers) == {interviewer, candidate}
+    assert guides[0][1].title != guides[-1][1].title
+    # Each guide arrives whole, in pages: every rubric dimension with all four anchors.
+    rubric = app.prompts.rubric_for_type("coding")
+    for reader in (interviewer, candidate):
+        pages = [m for who, m in guides if who == reader]
+        assert len(pages) > 1 and all(m.title and m.title.endswith(f"/{len(pages)})") for m in pages)
+        text = "\n".join(f"{f.name}\n{f.value}" for m in pages for f in m.fields)
+        for dim in rubric.dimensions:
+            assert f"Rubric: {dim.name}" in text and all(dim.anchors[i] in text for i in (1, 2, 3, 4))
+        assert "Test cases" in text and "Approaches, naive to better" in text
     assert not any(is_guide(m) for _, m in chat.posts), "guide text must never reach the shared space"
     titles = chat.titles()
     assert any(t.startswith("Part 1:") for t in titles) and any(t.startswith("Part 2:") for t in titles)
@@ -101,7 +111,9 @@ async def test_one_way_session_has_one_part(app: App, chat: FakeChat, clock: Fak
     await advance(app, clock, session.start + timedelta(minutes=61))
     titles = chat.titles()
     assert any(t.startswith("Session:") for t in titles) and not any(t.startswith("Part 2") for t in titles)
-    assert len([m for _, m in chat.direct if is_guide(m)]) == 1
+    guides = [(who, m) for who, m in chat.direct if is_guide(m)]
+    assert len({who for who, _ in guides}) == 1  # one interviewer, one guide (in pages)
+    assert len([m for _, m in guides if (m.title or "").rstrip(")").endswith(f"1/{len(guides)}")]) == 1
 
 
 async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: FakeChat, clock: FakeClock) -> None:
@@ -122,6 +134,12 @@ async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: 
     int_actor = await make_actor(app, interviewer.external_id)
     guide = await app.router.act(int_actor, action)
     assert is_guide(guide) and guide.ephemeral
+    # The later pages were not posted anywhere; the first page links them.
+    assert [b.label for b in guide.buttons] and all(b.label.startswith("Page ") for b in guide.buttons)
+    page_two = await app.router.act(int_actor, guide.buttons[0].action)
+    assert is_guide(page_two) and page_two.title != guide.title and page_two.ephemeral
+    assert (await app.router.act(cand_actor, guide.buttons[0].action)).tone is Tone.ERROR
+    assert not any(is_guide(m) for _, m in chat.posts)
 
 
 async def test_cancel_before_start_tells_partner_and_reopens_with_priority(app: App, chat: FakeChat, clock: FakeClock) -> None:
@@ -447,7 +465,7 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     # The interviewer's guide for Bob's part opens with that reason.
     await advance(app, clock, session.start + timedelta(minutes=session.minutes // 2 + 1))
     guides = [m for who, m in chat.direct if is_guide(m) and who == "alice"]  # Bob's interviewer
-    assert len(guides) == 1 and guides[0].text.startswith(reason)
+    assert guides and guides[0].text.startswith(reason) and "(1/" in (guides[0].title or "")
 
 
 async def test_upcoming_offers_reschedule_and_cancel_before_the_start(app: App, clock: FakeClock) -> None:

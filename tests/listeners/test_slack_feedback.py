@@ -202,7 +202,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
 
     def interviewer_material(messages: list[dict[str, Any]]) -> list[str]:
         text = "\n".join(text_of(m) for m in messages)
-        return [m for m in ("A strong answer covers", "Rubric (score each 1 to 4)", *anchors) if m in text]
+        return [m for m in ("A strong answer covers", "Rubric: ", *anchors) if m in text]
 
     # -- the start: the statement in the group DM, the guide by DM to the interviewer only
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
@@ -214,10 +214,10 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert all(p["channel"] == space for p in started)
     assert interviewer_material(started) == []
     guide = dms(fake, first_interviewer)[marks[first_interviewer]:]
-    assert len(guide) == 1 and "A strong answer covers" in blob(guide[0])
-    assert "Rubric (score each 1 to 4)" in text_of(guide[0])
-    # the guide's rubric field is cut to the field limit: at least the first dimension is there
-    assert anchors[0] in text_of(guide[0]) and anchors[1] in text_of(guide[0])
+    assert len(guide) > 1 and "A strong answer covers" in blob(guide[0])
+    # the guide comes in pages, and together they hold the whole rubric: every anchor
+    whole = "\n".join(text_of(m) for m in guide)
+    assert all(a in whole for a in anchors) and f"Rubric: {rubric.dimensions[-1].name}" in whole
     assert interviewer_material(dms(fake, first_candidate)) == []
 
     # -- the swap: the second statement, the second guide to the other member
@@ -229,7 +229,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert [h for p in swapped for h in headers_of(p)] == [f"Part 2: {prompts[1].title}"]
     assert interviewer_material(swapped) == []
     second = dms(fake, first_candidate)[marks[first_candidate]:]
-    assert len(second) == 1 and "A strong answer covers" in blob(second[0])
+    assert len(second) > 1 and "A strong answer covers" in blob(second[0])
     assert escape(prompts[1].guide.strong_answer[0][:40]) in text_of(second[0])
     assert interviewer_material(dms(fake, first_interviewer)[marks[first_interviewer]:]) == []
 

@@ -15,19 +15,6 @@ def _clip(text: str, limit: int = MAX_ITEM) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _bullets(items: list[str], limit: int = MAX_ITEM) -> str:
-    out: list[str] = []
-    used = 0
-    for item in items:
-        line = f"- {item}"
-        if used + len(line) + 1 > limit:
-            out.append("- …")
-            break
-        out.append(line)
-        used += len(line) + 1
-    return "\n".join(out)
-
-
 def roles_line(session: Session, members: dict[str, Member]) -> str:
     first = members[session.interviewer_id].display_name
     second = members[session.candidate_id].display_name
@@ -101,32 +88,119 @@ def part_started(
     )
 
 
-def interviewer_guide(prompt: Prompt, rubric: Rubric, level: Level | None, reason: str | None) -> OutboundMessage:
-    """The interviewer's private material: guide and rubric. Never sent to the candidate."""
+#: What one guide page may hold: Discord's embed total is 6,000 characters; a page keeps to
+#: this budget (title, text and fields together) and to at most 10 fields.
+GUIDE_PAGE_BUDGET = 5200
+GUIDE_PAGE_FIELDS = 10
+
+
+def _split_fields(name: str, items: list[str]) -> list[Field]:
+    """A bulleted list as one field, or several ("… (cont.)") when it is longer than a field."""
+    fields: list[Field] = []
+    lines: list[str] = []
+    for item in items:
+        line = _clip(f"- {item}")
+        if lines and len("\n".join([*lines, line])) > MAX_ITEM:
+            fields.append(Field(name if not fields else f"{name} (cont.)", "\n".join(lines)))
+            lines = []
+        lines.append(line)
+    if lines:
+        fields.append(Field(name if not fields else f"{name} (cont.)", "\n".join(lines)))
+    return fields
+
+
+def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list[Field]:
+    """Every part of the interviewer's material, in reading order; long lists span fields."""
     g = prompt.guide
-    fields = [
-        Field("When the candidate asks", _bullets([f"{c.question} → {c.answer}" for c in g.clarifications])),
-        Field("Hints, gentle to strong", _bullets(list(g.hints))),
+    sections = [
+        *_split_fields("When the candidate asks", [f"{c.question} → {c.answer}" for c in g.clarifications]),
+        *_split_fields("Hints, gentle to strong", list(g.hints)),
     ]
     if level is not None and level in g.follow_ups:
-        fields.append(Field(f"Follow-ups ({level.label})", _bullets(list(g.follow_ups[level]))))
-    fields.append(Field("A strong answer covers", _bullets(list(g.strong_answer))))
-    fields.append(Field("Common mistakes", _bullets(list(g.common_mistakes))))
-    fields.append(Field("Time plan (45 min)", _bullets([f"{b.minutes} min: {b.activity}" for b in g.time_plan])))
-    dims = []
+        sections += _split_fields(f"Follow-ups ({level.label})", list(g.follow_ups[level]))
+    others = [lv for lv in g.follow_ups if lv != level]
+    if others:
+        sections += _split_fields("Follow-ups at other levels",
+                                  [f"{lv.label}: {' / '.join(g.follow_ups[lv])}" for lv in others])
+    sections += _split_fields("A strong answer covers", list(g.strong_answer))
+    if g.level_differences:
+        sections += _split_fields("How answers differ by level",
+                                  [f"{lv.label}: {text}" for lv, text in g.level_differences.items()])
+    sections += _split_fields("Common mistakes", list(g.common_mistakes))
+    sections += _split_fields("Time plan (45 min)", [f"{b.minutes} min: {b.activity}" for b in g.time_plan])
+    if prompt.coding is not None:
+        c = prompt.coding
+        sections += _split_fields("Examples", [
+            f"{e.input} → {e.output}" + (f" ({e.explanation})" if e.explanation else "") for e in c.examples])
+        sections += _split_fields("Test cases", list(c.test_cases))
+        sections += _split_fields("Approaches, naive to better",
+                                  [f"{a.name} — {a.description} Time {a.time}, space {a.space}." for a in c.approaches])
+    if prompt.behavioral is not None:
+        sections += _split_fields("What this question probes", list(prompt.behavioral.probes))
+        sections += _split_fields("STAR probes", list(prompt.behavioral.star_probes))
+    if prompt.design is not None:
+        sections += _split_fields("Scale figures", list(prompt.design.scale))
+        sections += _split_fields("Deep-dive options", list(prompt.design.deep_dives))
     for dim in rubric.dimensions:
+        lines = [f"{score}: {dim.anchors[score]}" for score in sorted(dim.anchors)]
         expectation = dim.expectations.get(level) if level else None
-        dims.append(f"**{dim.name}** — 1: {_clip(dim.anchors[1], 90)} / 4: {_clip(dim.anchors[4], 90)}"
-                    + (f" (at this level: {_clip(expectation, 120)})" if expectation else ""))
-    fields.append(Field("Rubric (score each 1 to 4)", _bullets(dims)))
-    fields.append(Field("Verdict at the target level", ", ".join(VERDICT_LABELS[v] for v in VERDICT_LABELS)))
+        if expectation:
+            lines.append(f"At {level.label if level else 'this level'}: {expectation}")
+        sections.append(Field(_clip(f"Rubric: {dim.name} (score 1 to 4)", 200), _clip("\n".join(lines))))
+    sections += _split_fields("Verdict at the target level",
+                              [f"{VERDICT_LABELS[v]}: {text}" for v, text in rubric.verdict_guidance.items()])
+    return sections
+
+
+def interviewer_guide_pages(
+    prompt: Prompt,
+    rubric: Rubric,
+    level: Level | None,
+    reason: str | None,
+    *,
+    session_id: str | None = None,
+    part: int | None = None,
+) -> list[OutboundMessage]:
+    """The interviewer's private material — guide, prompt extras and the whole rubric — as
+    pages that each fit every platform. Never sent to the candidate.
+
+    With ``session_id`` and ``part``, each page carries buttons to the others (for the
+    "Open interviewer guide" fallback, which answers one page at a time).
+    """
     opening = reason or "This prompt fits your candidate's type, level and track."
-    return OutboundMessage(
-        title=_clip(f"Interviewer guide: {prompt.title}", 200),
-        text=f"{opening}\nKeep this to yourself: the candidate only sees the statement.",
-        fields=tuple(fields[:10]),
-        ephemeral=True,
-    )
+    text = f"{opening}\nKeep this to yourself: the candidate only sees the statement."
+    pages: list[list[Field]] = [[]]
+    used = len(text) + len(prompt.title) + 60
+    for section in _guide_sections(prompt, rubric, level):
+        size = len(section.name) + len(section.value)
+        if pages[-1] and (used + size > GUIDE_PAGE_BUDGET or len(pages[-1]) >= GUIDE_PAGE_FIELDS):
+            pages.append([])
+            used = len(prompt.title) + 60
+        pages[-1].append(section)
+        used += size
+    count = len(pages)
+    out = []
+    for number, fields in enumerate(pages, 1):
+        buttons: tuple[Button, ...] = ()
+        if session_id is not None and part is not None and count > 1:
+            buttons = tuple(
+                Button(f"Page {other}", encode("guide.open", session_id, str(part), str(other)), ButtonStyle.SECONDARY)
+                for other in range(1, count + 1) if other != number
+            )[:5]
+        suffix = f" ({number}/{count})" if count > 1 else ""
+        out.append(OutboundMessage(
+            title=_clip(f"Interviewer guide: {prompt.title}", 200 - len(suffix)) + suffix,
+            text=text if number == 1 else f"Part of the guide for {prompt.title}. Keep it to yourself.",
+            fields=tuple(fields),
+            buttons=buttons,
+            ephemeral=True,
+        ))
+    return out
+
+
+def interviewer_guide(prompt: Prompt, rubric: Rubric, level: Level | None, reason: str | None) -> OutboundMessage:
+    """The guide's first page (see :func:`interviewer_guide_pages` for all of it)."""
+    return interviewer_guide_pages(prompt, rubric, level, reason)[0]
 
 
 def noshow_check(session: Session) -> OutboundMessage:

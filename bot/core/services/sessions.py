@@ -262,7 +262,7 @@ class SessionService:
             tone=Tone.SUCCESS,
         )
 
-    async def open_guide(self, actor: Actor, session_id: str, part: int) -> OutboundMessage:
+    async def open_guide(self, actor: Actor, session_id: str, part: int, page: int = 1) -> OutboundMessage:
         """The guide, privately, to that part's interviewer only (the DM fallback)."""
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
@@ -275,7 +275,11 @@ class SessionService:
         prompt = prompts.get(session.prompt_ids[part - 1])
         rubric = prompts.rubric(prompt.rubric)
         reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
-        return say.interviewer_guide(prompt, rubric, members[candidate].level, reason)
+        pages = say.interviewer_guide_pages(prompt, rubric, members[candidate].level, reason,
+                                            session_id=session.id, part=part)
+        if not 1 <= page <= len(pages):
+            raise NotFound(f"The guide has pages 1 to {len(pages)}.")
+        return pages[page - 1]
 
     async def upcoming_fields(self, actor: Actor) -> tuple[list[Field], list[Button]]:
         async with self._uow() as tx:
@@ -318,9 +322,10 @@ class SessionService:
             return await self.report(actor, action.arg(0), partner_absent=True)
         if verb == "guide.open":
             part = action.arg(1)
-            if part not in ("1", "2"):
+            page = action.args[2] if len(action.args) > 2 else "1"
+            if part not in ("1", "2") or not page.isdigit():
                 raise NotFound("That guide does not exist.")
-            return await self.open_guide(actor, action.arg(0), int(part))
+            return await self.open_guide(actor, action.arg(0), int(part), int(page))
         raise NotFound("Unknown session action.")
 
 
@@ -591,9 +596,11 @@ class StepRunner:
         await queue_space(tx, key=f"{key}:statement", community_id=session.community_id,
                           space_ref=session_space(session.id), now=now,
                           message=say.part_started(session, members, part, prompt, interviewer, candidate))
-        await queue_direct(tx, key=f"{key}:guide", community_id=session.community_id, member_id=interviewer,
-                           now=now, private=True, session_id=session.id,
-                           message=say.interviewer_guide(prompt, rubric, members[candidate].level, reason))
+        pages = say.interviewer_guide_pages(prompt, rubric, members[candidate].level, reason)
+        for number, page in enumerate(pages, 1):
+            await queue_direct(tx, key=f"{key}:guide" + (f":{number}" if number > 1 else ""),
+                               community_id=session.community_id, member_id=interviewer,
+                               now=now, private=True, session_id=session.id, message=page)
 
 
 class RoundRunner:
