@@ -245,5 +245,7 @@ async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:
     """Turn a refused action into a short private message that says what to do next."""
     try:
         return await call
+    except InvalidInput as exc:
+        return error_message(exc.message, exc.fields)
     except PeerLoopError as exc:
         return error_message(exc.message)

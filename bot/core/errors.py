@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class PeerLoopError(Exception):
     """Base class: ``message`` is safe to show to the member who caused it."""
@@ -14,12 +16,17 @@ class PeerLoopError(Exception):
 class InvalidInput(PeerLoopError):
     """Input was refused. Says which field, what was wrong and what is accepted."""
 
-    def __init__(self, field: str, problem: str, *, accepted: str | None = None) -> None:
+    def __init__(
+        self, field: str, problem: str, *, accepted: str | None = None, fields: Mapping[str, str] | None = None
+    ) -> None:
         text = problem if accepted is None else f"{problem} Accepted: {accepted}."
         super().__init__(text)
         self.field = field
         self.problem = problem
         self.accepted = accepted
+        #: For a form: each offending input's id and what is wrong with it (faces that can
+        #: show errors beside the inputs, like Slack modals, use these).
+        self.fields: dict[str, str] = dict(fields or {})
 
 
 class NotFound(PeerLoopError):

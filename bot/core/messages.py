@@ -9,7 +9,7 @@ zone (Discord ``<t:unix:F>``, Slack ``<!date^…>``, the console in the member's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +103,8 @@ class OutboundMessage:
     ephemeral: bool = True
     #: A form the face should open right away (Slack ``views.open``, Discord modal).
     form: FormSpec | None = None
+    #: A refused form: ``(input id, problem)`` pairs, for faces that show errors beside inputs.
+    field_errors: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -120,8 +122,9 @@ class OutboundMessage:
                 raise ValueError(f"a select holds 1 to {MAX_OPTIONS} options")
 
 
-def error_message(text: str) -> OutboundMessage:
-    return OutboundMessage(text=text, tone=Tone.ERROR, ephemeral=True)
+def error_message(text: str, field_errors: Mapping[str, str] | None = None) -> OutboundMessage:
+    return OutboundMessage(text=text, tone=Tone.ERROR, ephemeral=True,
+                           field_errors=tuple((field_errors or {}).items()))
 
 
 @dataclass(frozen=True)

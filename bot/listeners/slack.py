@@ -330,7 +330,9 @@ def build_slack_app(
         else:
             reply = await app.router.act(actor, callback_id, values)
             if reply.tone is Tone.ERROR:
-                await ack(**input_errors({"": reply.text}, block_ids))
+                # Each problem beside its own input when the core names them; else the whole text.
+                errors = dict(reply.field_errors) if reply.field_errors else {"": reply.text}
+                await ack(**input_errors(errors, block_ids))
                 return
         await ack()
         await guarded(lambda: face.reply(client, {}, actor, reply, channel=metadata.get("channel")))

@@ -274,11 +274,17 @@ class FeedbackService:
             problems.append(f"Unknown field(s): {', '.join(unknown)}.")
         out: dict[str, object] = {}
 
+        by_input: dict[str, str] = {}
+
+        def problem(key: str, text: str) -> None:
+            problems.append(text)
+            by_input.setdefault(key, text)
+
         def score(key: str, label: str) -> int | None:
             raw = _one(values, key)
             if raw not in ("1", "2", "3", "4"):
                 shown = f"“{raw}”" if raw else "nothing"
-                problems.append(f"{label}: got {shown}; accepted: 1, 2, 3 or 4.")
+                problem(key, f"{label}: got {shown}; accepted: 1, 2, 3 or 4.")
                 return None
             return int(raw)
 
@@ -287,19 +293,20 @@ class FeedbackService:
             if not raw and not required:
                 return ""
             if len(raw) < low or len(raw) > high:
-                problems.append(f"{label}: {len(raw)} characters; accepted: {low} to {high} characters.")
+                problem(key, f"{label}: {len(raw)} characters; accepted: {low} to {high} characters.")
             return raw
 
         if slot.role is FeedbackRole.INTERVIEWER:
             out["scores"] = {d.id: score(f"score.{d.id}", d.name) for d in rubric.dimensions}
             verdict = _one(values, "verdict")
             if verdict not in VERDICTS:
-                problems.append(f"Verdict: got “{verdict}”; accepted: {', '.join(VERDICTS)}.")
+                problem("verdict", f"Verdict: got “{verdict}”; accepted: {', '.join(VERDICTS)}.")
             out["verdict"] = verdict
             help_needed = _one(values, "help_needed")
             allowed = [d.id for d in rubric.dimensions] + [NO_HELP]
             if help_needed not in allowed:
-                problems.append(f"Where practice would help most: got “{help_needed}”; accepted: {', '.join(allowed)}.")
+                problem("help_needed",
+                        f"Where practice would help most: got “{help_needed}”; accepted: {', '.join(allowed)}.")
             out["help_needed"] = help_needed
             out["strengths"] = text("strengths", "Strengths", required=True, low=MIN_STRENGTHS, high=MAX_STRENGTHS)
             out["improvements"] = text("improvements", "What to improve", required=True, low=MIN_STRENGTHS,
@@ -314,7 +321,8 @@ class FeedbackService:
             out["improvements"] = text("improvements", "Tip for your interviewer", required=False, low=0,
                                        high=MAX_NOTE)
         if problems:
-            raise InvalidInput("feedback", "Nothing was saved. Please fix:\n" + "\n".join(f"- {p}" for p in problems))
+            raise InvalidInput("feedback", "Nothing was saved. Please fix:\n" + "\n".join(f"- {p}" for p in problems),
+                               fields=by_input)
         return out
 
     async def submit(self, actor: Actor, session_id: str, part: int, role: FeedbackRole,
