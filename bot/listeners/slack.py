@@ -18,6 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -58,6 +59,7 @@ ACTION_ID = re.compile(rf"^{PATTERN}$")
 SCHEDULE_FORM = "pl:slack.schedule"
 OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
+SEND_CHART = "pl:slack.chart"
 EVENTS_PATH = "/slack/events"
 SOMETHING_WRONG = "Something went wrong on our side; nothing was changed. Please try again in a minute."
 ADMINS_ONLY = (
@@ -167,10 +169,20 @@ class SlackFace:
         await client.views_open(trigger_id=trigger_id, view=form_view(form, metadata).to_dict())
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
+        """Profile and availability, upcoming sessions, feedback owed, progress and the digest
+        setting; the chart comes as a file through a button (home tabs show no uploads)."""
         profile = await self.app.profiles.show(actor)
-        upcoming = await self.app.router.run(actor, "upcoming", {})
-        buttons = (Button("Schedule an interview", OPEN_SCHEDULE, ButtonStyle.PRIMARY), Button("Refresh", REFRESH_HOME))
-        view = home_view([profile, upcoming], buttons)
+        sections = [profile]
+        for name in ("upcoming", "feedback", "progress", "digest"):
+            if name in self.app.router.command_names:
+                section = await self.app.router.run(actor, name, {})
+                sections.append(replace(section, attachments=()))
+        buttons = (
+            Button("Schedule an interview", OPEN_SCHEDULE, ButtonStyle.PRIMARY),
+            Button("Send my progress chart", SEND_CHART),
+            Button("Refresh", REFRESH_HOME),
+        )
+        view = home_view(sections, buttons)
         await client.views_publish(user_id=actor.member.external_id, view=view.to_dict())
 
     # -- admin -------------------------------------------------------------------------------
@@ -296,7 +308,9 @@ def build_slack_app(
             if action_id == OPEN_SCHEDULE:
                 await face.open_form(client, body["trigger_id"], schedule_form(), None)
                 return
-            if action_id != REFRESH_HOME:
+            if action_id == SEND_CHART:
+                await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
+            elif action_id != REFRESH_HOME:
                 reply = await app.router.act(actor, action_id, _selected(action))
                 await face.reply(client, body, actor, reply)
             if in_home:

@@ -372,3 +372,23 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     answer = await reply_text(rig, first_interviewer, "history")
     assert prompts[1].title in text_of(answer) and "Average 4.0/4" in text_of(answer)
 
+
+    # -- the App Home: profile, upcoming, feedback owed, progress and the digest setting;
+    #    the chart comes as a file through a button (home tabs show no uploads)
+    published = fake.count("views.publish")
+    status, _ = await send.event({"type": "app_home_opened", "user": first_candidate, "tab": "home", "channel": "D1"})
+    assert status == 200
+    await fake.wait_for(lambda: fake.count("views.publish") == published + 1)
+    home = json.dumps(fake.of("views.publish")[-1]["view"])
+    assert all(part in home for part in ("Your profile", "Your progress", "Weekly digest", "pl:slack.chart"))
+    uploads = fake.count("files.completeUploadExternal")
+    status, _ = await send.interaction({
+        "type": "block_actions", "team": send.team(), "user": send.user(first_candidate), "api_app_id": "A1",
+        "token": "legacy", "trigger_id": "trigger-home", "view": {"type": "home", "id": "VH"},
+        "actions": [{"type": "button", "action_id": "pl:slack.chart", "block_id": "b1", "value": "pl:slack.chart",
+                     "action_ts": "1.0", "text": {"type": "plain_text", "text": "Send my progress chart"}}],
+    })
+    assert status == 200
+    await fake.wait_for(lambda: fake.count("files.completeUploadExternal") == uploads + 1)
+    assert fake.of("upload")[-1]["data"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert fake.of("files.completeUploadExternal")[-1]["channel_id"] == f"D{first_candidate}"
