@@ -238,9 +238,6 @@ class MockFace:
 
         await self.guard(interaction, work)
 
-    async def set_paused(self, interaction: discord.Interaction, paused: bool) -> None:
-        await self.run_admin(interaction, "pause" if paused else "resume")
-
     # -- interactions nobody else answers -----------------------------------------------
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:

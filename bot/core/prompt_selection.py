@@ -102,9 +102,10 @@ def _level_distance(prompt: Prompt, level: Level) -> int:
     return min(abs(lv.rank - level.rank) for lv in prompt.levels)
 
 
-def _names(prompt: Prompt, rubric: Rubric | None) -> tuple[str, ...]:
+def _dimension_names(dim_ids: Sequence[str], rubric: Rubric | None) -> list[str]:
+    """Display names of rubric dimensions (the id, readable, when the rubric lacks one)."""
     names: list[str] = []
-    for dim_id in prompt.guide.exercises:
+    for dim_id in dim_ids:
         name = dim_id.replace("-", " ")
         if rubric is not None:
             try:
@@ -112,7 +113,11 @@ def _names(prompt: Prompt, rubric: Rubric | None) -> tuple[str, ...]:
             except KeyError:
                 pass
         names.append(name)
-    return tuple(names)
+    return names
+
+
+def _names(prompt: Prompt, rubric: Rubric | None) -> tuple[str, ...]:
+    return tuple(_dimension_names(prompt.guide.exercises, rubric))
 
 
 def _join(names: Sequence[str]) -> str:
@@ -243,7 +248,7 @@ def choose_prompt(
         sentences.append(f"Chosen for {who}.")
     names = _names(chosen, rubric)
     if targeted:
-        weak_name = _join(_names_for(targeted, rubric))
+        weak_name = _join([_soft_lower(n) for n in _dimension_names(targeted, rubric)])
         which = "weakest" if rank == 0 else f"{_ORDINALS.get(rank + 1, f'{rank + 1}th')}-weakest"
         # The guide opens with it: what this prompt is for, for this candidate.
         sentences.insert(0, f"This prompt exercises {weak_name}, your candidate's {which} area "
@@ -265,14 +270,3 @@ def choose_prompt(
 _ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
-def _names_for(dim_ids: Sequence[str], rubric: Rubric | None) -> list[str]:
-    out: list[str] = []
-    for dim_id in dim_ids:
-        name = dim_id.replace("-", " ")
-        if rubric is not None:
-            try:
-                name = rubric.dimension(dim_id).name
-            except KeyError:
-                pass
-        out.append(_soft_lower(name))
-    return out

@@ -213,6 +213,12 @@ def _selected(action: Mapping[str, Any]) -> FormValues:
     return {}
 
 
+def _bolt_options(client: AsyncWebClient, secret: str | None) -> dict[str, Any]:
+    """What both ways of running (one token, or installs in many workspaces) share."""
+    return {"client": client, "signing_secret": secret, "request_verification_enabled": secret is not None,
+            "raise_error_for_unhandled_request": False}
+
+
 def build_slack_app(
     app: App, settings: Settings, *, client: AsyncWebClient | None = None
 ) -> AsyncApp:
@@ -227,23 +233,12 @@ def build_slack_app(
 
         oauth = oauth_settings(app, settings)
         client = client or make_client(None, settings.slack_api_base_url)
-        bolt = AsyncApp(
-            client=client,
-            signing_secret=secret,
-            request_verification_enabled=secret is not None,
-            raise_error_for_unhandled_request=False,
-            oauth_settings=oauth,
-        )
+        bolt = AsyncApp(**_bolt_options(client, secret), oauth_settings=oauth)
         bolt.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
         chat: ChatPort = workspace_chat(app, settings, oauth.installation_store)
     else:
         client = client or make_client(token, settings.slack_api_base_url)
-        bolt = AsyncApp(
-            client=client,
-            signing_secret=secret,
-            request_verification_enabled=secret is not None,
-            raise_error_for_unhandled_request=False,
-        )
+        bolt = AsyncApp(**_bolt_options(client, secret))
         chat = SlackChat(client)
     face = SlackFace(app, settings, chat)
     bolt._peerloop_face = face  # type: ignore[attr-defined]

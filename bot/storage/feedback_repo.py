@@ -110,6 +110,11 @@ class SqlFeedbackRepo:
     async def for_session(self, session_id: str) -> list[Feedback]:
         return await self._many(_joined().where(FeedbackRow.session_id == session_id))
 
+    async def about_members(self, member_ids: Sequence[str]) -> list[Feedback]:
+        if not member_ids:
+            return []
+        return await self._many(_joined().where(FeedbackRow.subject_id.in_(list(member_ids))))  # type: ignore[attr-defined]
+
     async def for_member(self, member_id: str) -> list[Feedback]:
         """Every row the member wrote or is the subject of."""
         return await self._many(

@@ -9,8 +9,6 @@ from bot.core.clock import FakeClock
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import (
     ChoiceInput,
-    FormSpec,
-    FormValues,
     OutboundMessage,
     TextInput,
     Tone,
@@ -20,20 +18,9 @@ from bot.core.models import ActionKind, NoShowReport, ScheduledAction, SessionSt
 from bot.core.services.actor import Actor
 from bot.core.services.feedback import window_end
 from tests.conftest import T0, make_actor
-from tests.feedback_helpers import finished_session
+from tests.feedback_helpers import fill, finished_session
 
 START = T0 - timedelta(hours=2)
-
-
-def fill(form: FormSpec, **overrides: str) -> FormValues:
-    values: FormValues = {}
-    for item in form.inputs:
-        if isinstance(item, ChoiceInput):
-            values[item.id] = "3" if item.options[0].value == "1" else item.options[-2].value
-        elif item.required:
-            values[item.id] = "A clear, concrete example of what went well."
-    values.update(overrides)
-    return values
 
 
 async def _pair(app: App) -> tuple[Actor, Actor, Actor]:

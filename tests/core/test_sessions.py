@@ -9,11 +9,11 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import FakeClock
-from bot.core.messages import ChoiceInput, FormSpec, FormValues, OutboundMessage, Tone
+from bot.core.messages import OutboundMessage, Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat, rate_limited
-from tests.feedback_helpers import finished_session
+from tests.feedback_helpers import fill, finished_session
 
 
 @pytest.fixture
@@ -425,14 +425,6 @@ async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing
         assert await tx.requests.open_for_member(bob.member.id) == []
 
 
-def _filled(form: FormSpec, scores: dict[str, str]) -> FormValues:
-    values: FormValues = {}
-    for item in form.inputs:
-        if isinstance(item, ChoiceInput):
-            values[item.id] = "3" if item.options[0].value == "1" else item.options[-2].value
-        elif item.required:
-            values[item.id] = "A clear, concrete example of what went well."
-    return {**values, **scores}
 
 
 async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_feedback(
@@ -446,10 +438,10 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     assert form is not None
     scores = {f"score.{d}": "3" for d in ("understanding", "approach", "correctness", "code-quality",
                                            "communication")}
-    await app.router.act(alice, form.action, _filled(form, {**scores, "score.testing": "1"}))
+    await app.router.act(alice, form.action, fill(form, **{**scores, "score.testing": "1"}))
     own = (await app.router.act(bob, f"pl:feedback.open:{past.id}:1:candidate")).form
     assert own is not None
-    shared = await app.router.act(bob, own.action, _filled(own, {}))
+    shared = await app.router.act(bob, own.action, fill(own))
     assert "shared" in shared.text
     for actor in (alice, bob):
         await app.router.run(actor, "schedule", {"type": "coding"})

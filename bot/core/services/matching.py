@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from bot.core.actions import encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound
+from bot.core.feedback_models import Feedback
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
 from bot.core.models import (
     ActionKind,
@@ -57,6 +59,16 @@ def reliability(no_show_times: list[datetime], now: datetime) -> float:
     penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
                   for when in no_show_times)
     return float(max(0.0, min(1.0, 1.0 - penalty)))
+
+
+def _prompts_seen(history: Sequence[Session]) -> dict[str, dict[str, datetime]]:
+    """Member id → prompt id → when they last had it as the candidate."""
+    seen: dict[str, dict[str, datetime]] = {}
+    for s in history:
+        for i, pid in enumerate(s.prompt_ids):
+            cand = s.candidate_id if i == 0 else s.interviewer_id
+            seen.setdefault(cand, {})[pid] = max(seen.get(cand, {}).get(pid, s.start), s.start)
+    return seen
 
 
 def parts_played(session: Session, member_id: str) -> tuple[int, int]:
@@ -234,8 +246,13 @@ class MatchingService(RoundRunner):
             require_common_language=False))
         by_id = {r.id: r for r in requests}
         booked: list[Session] = []
+        # Once per round, not per pair: which prompts each member has had as a candidate,
+        # and the feedback about everyone being paired (one query for all of them).
+        seen = _prompts_seen(history_sessions) if result.pairs else {}
+        paired = sorted({m for p in result.pairs for m in p.member_ids})
+        about = await tx.feedback.about_members(paired) if paired else []
         for pair in result.pairs:
-            booked.append(await self._book(tx, community, pair, by_id, members, history_sessions, now))
+            booked.append(await self._book(tx, community, pair, by_id, members, seen, about, now))
         left_out: list[tuple[str, str]] = []
         for miss in result.unmatched:
             req = by_id[miss.request_id]
@@ -259,25 +276,20 @@ class MatchingService(RoundRunner):
 
     async def _book(
         self, tx: UnitOfWork, community: Community, pair: Pair, requests: dict[str, InterviewRequest],
-        members: dict[str, Member], history: list[Session], now: datetime,
+        members: dict[str, Member], seen: dict[str, dict[str, datetime]], about: list[Feedback], now: datetime,
     ) -> Session:
         session_id = new_id()
         interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
         swap = pair.mode == "swap"
         kind = requests[pair.request_ids[0]].interview_type
-        seen: dict[str, dict[str, datetime]] = {}
-        for s in history:
-            for i, pid in enumerate(s.prompt_ids):
-                cand = s.candidate_id if i == 0 else s.interviewer_id
-                seen.setdefault(cand, {})[pid] = max(seen.get(cand, {}).get(pid, s.start), s.start)
         prompts = await community_prompts(self._prompts, tx, community)
         candidates = prompts.prompts(kind)
         prompt_ids: list[str] = []
         reasons: list[str] = []
         parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
         for asker, answerer in parts:
-            # Raw revealed scores (no rater calibration): a bounded query per member inside the round.
-            weak = weakest_dimensions(answerer.id, kind, await tx.feedback.for_member(answerer.id))
+            # Raw revealed scores (no rater calibration), read once for the round.
+            weak = weakest_dimensions(answerer.id, kind, about)
             choice = choose_prompt(
                 candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
                 seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
