@@ -246,6 +246,6 @@ async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:
     try:
         return await call
     except InvalidInput as exc:
-        return error_message(exc.message, exc.fields)
+        return error_message(exc.message, exc.fields or {exc.field: exc.message})
     except PeerLoopError as exc:
         return error_message(exc.message)

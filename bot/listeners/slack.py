@@ -32,7 +32,6 @@ from bot.adapters.slack_chat import SlackChat, make_client
 from bot.adapters.slack_render import form_values, home_view, input_errors, render_message
 from bot.app import App
 from bot.core.actions import PATTERN
-from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -323,26 +322,17 @@ def build_slack_app(
         block_ids = [b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"]
         metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
         actor = await face.actor(body)
-        if callback_id == SCHEDULE_FORM:
-            try:
-                days = values.get("days") or None
-                reply = await app.requests.schedule(
-                    actor, str(values.get("type", "")), str(values.get("role") or "") or None,
-                    int(str(days)) if days else None,
-                )
-            except InvalidInput as exc:
-                await ack(**input_errors({exc.field: exc.message}, block_ids))
-                return
-            except PeerLoopError as exc:
-                await ack(**input_errors({"type": exc.message}, block_ids))
-                return
+        if callback_id == SCHEDULE_FORM:  # the modal is `/mock schedule` with its options chosen
+            options = {key: str(value) for key, value in values.items() if value}
+            reply = await app.router.run(actor, "schedule", options)
         else:
             reply = await app.router.act(actor, callback_id, values)
-            if reply.tone is Tone.ERROR:
-                # Each problem beside its own input when the core names them; else the whole text.
-                errors = dict(reply.field_errors) if reply.field_errors else {"": reply.text}
-                await ack(**input_errors(errors, block_ids))
-                return
+        if reply.tone is Tone.ERROR:
+            # Each problem beside its own input when the core names them; else the whole text
+            # on the first input.
+            errors = dict(reply.field_errors) if reply.field_errors else {"": reply.text}
+            await ack(**input_errors(errors, block_ids))
+            return
         await ack()
         await guarded(lambda: face.reply(client, {}, actor, reply, channel=metadata.get("channel")))
 
