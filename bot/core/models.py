@@ -279,6 +279,20 @@ class RoundRecord:
 
 
 @dataclass(frozen=True)
+class PairingHistory:
+    """What a matching round needs from its members' completed sessions, aggregated.
+
+    ``last_met``: pairs of this round's members (``frozenset`` of the two ids) and when
+    they last completed a session together. ``given`` / ``taken``: per member, the parts
+    they interviewed in and were the candidate in (a swap session counts once for each).
+    """
+
+    last_met: dict[frozenset[str], datetime]
+    given: dict[str, int]
+    taken: dict[str, int]
+
+
+@dataclass(frozen=True)
 class NoShowReport:
     session_id: str
     reporter_id: str

@@ -25,6 +25,7 @@ from bot.core.models import (
     Member,
     NoShowReport,
     OutboxItem,
+    PairingHistory,
     Platform,
     RoundRecord,
     ScheduledAction,
@@ -78,6 +79,15 @@ class SessionRepo(Protocol):
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]: ...
     async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]: ...
     async def for_community(self, community_id: str) -> list[Session]: ...
+    async def pairing_history(self, community_id: str, member_ids: Sequence[str]) -> PairingHistory:
+        """The completed sessions of these members, aggregated in the database (a round
+        reads this instead of the community's whole history)."""
+        ...
+
+    async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        """Member id -> prompt id -> when they last had it as the candidate (any session
+        state), for these members only."""
+        ...
 
 
 class ActionRepo(Protocol):

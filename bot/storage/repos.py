@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from bot.core.models import (
     NoShowReport,
     OutboxItem,
     OutboxStatus,
+    PairingHistory,
     Platform,
     RequestStatus,
     RoundRecord,
@@ -328,6 +329,14 @@ def _session_values(s: Session) -> dict[str, object]:
     }
 
 
+#: Ids per ``IN (...)`` list: well under SQLite's bound-parameter limit.
+_IN_CHUNK = 2000
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    return [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
+
+
 ACTIVE_STATES = (SessionState.PROPOSED.value, SessionState.CONFIRMED.value, SessionState.IN_PROGRESS.value)
 
 
@@ -385,6 +394,60 @@ class SqlSessionRepo:
             select(SessionRow).where(SessionRow.community_id == community_id).order_by(SessionRow.start)
         )
         return [session_from_row(r) for r in result.scalars()]
+
+    async def pairing_history(self, community_id: str, member_ids: Sequence[str]) -> PairingHistory:
+        """Grouped in the database: one row per (interviewer, candidate, swap) and per
+        (candidate, swap) of these members' completed sessions, not one row per session."""
+        wanted = set(member_ids)
+        last_met: dict[frozenset[str], datetime] = {}
+        given: dict[str, int] = {}
+        taken: dict[str, int] = {}
+        done = (SessionRow.community_id == community_id, SessionRow.state == SessionState.COMPLETED.value)
+        for chunk in _chunks(sorted(wanted)):
+            as_first = await self._s.execute(
+                select(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap,
+                       func.count(), func.max(SessionRow.start))
+                .where(*done, SessionRow.interviewer_id.in_(chunk))  # type: ignore[attr-defined]
+                .group_by(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap)
+            )
+            for first, second, swap, count, last in as_first.all():
+                given[first] = given.get(first, 0) + count
+                if swap:
+                    taken[first] = taken.get(first, 0) + count
+                if second in wanted:
+                    key = frozenset((first, second))
+                    last_met[key] = max(last_met.get(key, last), last)
+            as_second = await self._s.execute(
+                select(SessionRow.candidate_id, SessionRow.swap, func.count())
+                .where(*done, SessionRow.candidate_id.in_(chunk))  # type: ignore[attr-defined]
+                .group_by(SessionRow.candidate_id, SessionRow.swap)
+            )
+            for second, swap, count in as_second.all():
+                taken[second] = taken.get(second, 0) + count
+                if swap:
+                    given[second] = given.get(second, 0) + count
+        return PairingHistory(last_met=last_met, given=given, taken=taken)
+
+    async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        wanted = set(member_ids)
+        seen: dict[str, dict[str, datetime]] = {}
+        rows: dict[str, tuple[str, str, list[str], datetime]] = {}
+        for chunk in _chunks(sorted(wanted)):
+            result = await self._s.execute(
+                select(SessionRow.id, SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.prompt_ids,
+                       SessionRow.start)
+                .where(SessionRow.community_id == community_id,
+                       or_(SessionRow.interviewer_id.in_(chunk), SessionRow.candidate_id.in_(chunk)))  # type: ignore[attr-defined]
+            )
+            for sid, first, second, prompt_ids, start in result.all():
+                rows[sid] = (first, second, list(prompt_ids or ()), start)
+        for first, second, prompt_ids, start in rows.values():
+            for part, pid in enumerate(prompt_ids):
+                candidate = second if part == 0 else first
+                if candidate in wanted:
+                    mine = seen.setdefault(candidate, {})
+                    mine[pid] = max(mine.get(pid, start), start)
+        return seen
 
 
 def action_from_row(row: ScheduledActionRow) -> ScheduledAction:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +42,7 @@ from bot.core.services.rounds import schedule_next_round
 from bot.core.services.sessions import RoundRunner, invite_for, schedule_session_steps
 from bot.core.vocab import NEIGHBOUR_TRACKS, Level, RolePreference, parse_interview_type, parse_role
 from bot.matching import MatchInput, MatchRequest, MatchResult, match
-from bot.matching.model import Pair, pair_key
+from bot.matching.model import Pair
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +58,6 @@ def reliability(no_show_times: list[datetime], now: datetime) -> float:
     penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
                   for when in no_show_times)
     return float(max(0.0, min(1.0, 1.0 - penalty)))
-
-
-def _prompts_seen(history: Sequence[Session]) -> dict[str, dict[str, datetime]]:
-    """Member id → prompt id → when they last had it as the candidate."""
-    seen: dict[str, dict[str, datetime]] = {}
-    for s in history:
-        for i, pid in enumerate(s.prompt_ids):
-            cand = s.candidate_id if i == 0 else s.interviewer_id
-            seen.setdefault(cand, {})[pid] = max(seen.get(cand, {}).get(pid, s.start), s.start)
-    return seen
 
 
 def parts_played(session: Session, member_id: str) -> tuple[int, int]:
@@ -189,23 +178,15 @@ class MatchingService(RoundRunner):
             return RoundOutcome((), (), 0)
         member_ids = sorted({r.member_id for r in requests})
         members = await tx.members.get_many(member_ids)
-        history_sessions = await tx.sessions.for_community(community.id)
+        # Aggregated in the database for this round's members only: the community's whole
+        # history is never loaded (docs/scaling.md).
+        past = await tx.sessions.pairing_history(community.id, member_ids)
         no_shows = await tx.no_shows.for_members(member_ids)
-        history: dict[frozenset[str], datetime] = {}
-        given: dict[str, int] = {}
-        taken: dict[str, int] = {}
+        history, given, taken = past.last_met, past.given, past.taken
         busy: dict[str, list[tuple[datetime, datetime]]] = {}
-        for s in history_sessions:
-            if s.state is SessionState.COMPLETED:
-                key = pair_key(s.interviewer_id, s.candidate_id)
-                history[key] = max(history.get(key, s.start), s.start)
-                for mid in s.member_ids:
-                    as_interviewer, as_candidate = parts_played(s, mid)
-                    given[mid] = given.get(mid, 0) + as_interviewer
-                    taken[mid] = taken.get(mid, 0) + as_candidate
-            if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED, SessionState.IN_PROGRESS):
-                for mid in s.member_ids:
-                    busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))
+        for s in await tx.sessions.active_for_members(member_ids):
+            for mid in s.member_ids:
+                busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))
         absences: dict[str, list[datetime]] = {}
         for report in no_shows:
             absences.setdefault(report.absent_id, []).append(report.reported_at)
@@ -248,8 +229,8 @@ class MatchingService(RoundRunner):
         booked: list[Session] = []
         # Once per round, not per pair: which prompts each member has had as a candidate,
         # and the feedback about everyone being paired (one query for all of them).
-        seen = _prompts_seen(history_sessions) if result.pairs else {}
         paired = sorted({m for p in result.pairs for m in p.member_ids})
+        seen = await tx.sessions.prompts_seen(community.id, paired) if paired else {}
         about = await tx.feedback.about_members(paired) if paired else []
         for pair in result.pairs:
             booked.append(await self._book(tx, community, pair, by_id, members, seen, about, now))

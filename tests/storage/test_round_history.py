@@ -1,0 +1,100 @@
+"""What a matching round reads about its members' past sessions, aggregated in the database.
+
+The reference is the plain computation over every session of the community, which is what
+a round did before the aggregates existed; the aggregates must agree with it exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.core.models import Session, SessionState
+from bot.core.services.matching import parts_played
+from bot.core.vocab import InterviewType
+from bot.storage import repos
+from tests.conftest import make_actor
+
+T0 = datetime(2026, 6, 1, 18, tzinfo=UTC)
+STATES = (SessionState.COMPLETED, SessionState.COMPLETED, SessionState.CANCELLED, SessionState.NO_SHOW,
+          SessionState.CONFIRMED)
+
+
+def _reference(sessions: list[Session], members: set[str]) -> tuple[dict[frozenset[str], datetime],
+                                                                      dict[str, int], dict[str, int]]:
+    last: dict[frozenset[str], datetime] = {}
+    given: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    for s in sessions:
+        if s.state is not SessionState.COMPLETED:
+            continue
+        if set(s.member_ids) <= members:
+            key = frozenset(s.member_ids)
+            last[key] = max(last.get(key, s.start), s.start)
+        for mid in s.member_ids:
+            if mid in members:
+                g, t = parts_played(s, mid)
+                given[mid] = given.get(mid, 0) + g
+                taken[mid] = taken.get(mid, 0) + t
+    return last, {k: v for k, v in given.items() if v}, {k: v for k, v in taken.items() if v}
+
+
+def _seen_reference(sessions: list[Session], members: set[str]) -> dict[str, dict[str, datetime]]:
+    seen: dict[str, dict[str, datetime]] = {}
+    for s in sessions:
+        for part, pid in enumerate(s.prompt_ids):
+            cand = s.candidate_id if part == 0 else s.interviewer_id
+            if cand in members:
+                mine = seen.setdefault(cand, {})
+                mine[pid] = max(mine.get(pid, s.start), s.start)
+    return seen
+
+
+@pytest.mark.parametrize("chunk", [2000, 2])
+async def test_round_history_aggregates_equal_the_plain_computation(
+    app: App, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(repos, "_IN_CHUNK", chunk)  # 2: every query runs in several chunks
+    actors = [await make_actor(app, f"member{i}") for i in range(7)]
+    ids = [a.member.id for a in actors]
+    cid = actors[0].community.id
+    other = await app.actors.resolve(actors[0].community.platform, "elsewhere", "Elsewhere", "zed", "Zed")
+    rng = random.Random(5)
+    async with app.db.uow() as tx:
+        for n in range(60):
+            a, b = rng.sample(ids, 2)
+            swap = rng.random() < 0.6
+            await tx.sessions.add(Session(
+                id=f"s{n:03d}", community_id=cid, interview_type=InterviewType.CODING, interviewer_id=a,
+                candidate_id=b, swap=swap, start=T0 + timedelta(hours=n * 7), minutes=60,
+                state=STATES[n % len(STATES)],
+                prompt_ids=(f"p{n % 9}", f"p{(n + 4) % 9}") if swap else (f"p{n % 9}",)))
+        # Another community's session between the same members never counts.
+        await tx.sessions.add(Session(
+            id="elsewhere", community_id=other.community.id, interview_type=InterviewType.CODING,
+            interviewer_id=ids[0], candidate_id=ids[1], swap=True, start=T0 + timedelta(days=400), minutes=60,
+            state=SessionState.COMPLETED, prompt_ids=("p0", "p1")))
+    round_members = set(ids[:5])  # two members are not in this round
+    async with app.db.uow() as tx:
+        everything = await tx.sessions.for_community(cid)
+        past = await tx.sessions.pairing_history(cid, sorted(round_members))
+        seen = await tx.sessions.prompts_seen(cid, sorted(round_members))
+    last, given, taken = _reference(everything, round_members)
+    assert past.last_met == last
+    assert past.given == given and past.taken == taken
+    assert seen == _seen_reference(everything, round_members)
+    # The data really exercises each case the aggregates distinguish.
+    assert last and any(not s.swap and s.state is SessionState.COMPLETED for s in everything)
+    assert all(key <= round_members for key in past.last_met)
+    assert set(seen) <= round_members and len(seen) == len(round_members)
+
+
+async def test_round_history_of_nobody_is_empty(app: App) -> None:
+    actor = await make_actor(app, "solo")
+    async with app.db.uow() as tx:
+        past = await tx.sessions.pairing_history(actor.community.id, [actor.member.id])
+        seen = await tx.sessions.prompts_seen(actor.community.id, [actor.member.id])
+    assert (past.last_met, past.given, past.taken, seen) == ({}, {}, {}, {})
