@@ -32,6 +32,7 @@ from bot.core.models import (
     Session,
 )
 from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
+from bot.core.progress import Observation
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
@@ -158,6 +159,16 @@ class FeedbackRepo(Protocol):
         ...
 
     async def for_community(self, community_id: str) -> list[Feedback]: ...
+    async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
+        """Count, latest reveal and latest edit of the community's revealed interviewer scores:
+        changes whenever the rater calibration would."""
+        ...
+
+    async def rating_observations(self, community_id: str) -> list[Observation]:
+        """Every revealed interviewer score of the community, one per dimension, oldest first
+        (only the columns calibration needs)."""
+        ...
+
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
 
+import numpy as np
+
 from bot.core.feedback_models import Feedback, FeedbackRole
 
 #: Scores are given against the member's target level: 3 means "meets the bar".
@@ -72,32 +74,37 @@ class Calibration:
 
 def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations: int = 100,
               tolerance: float = 1e-6) -> Calibration:
-    """Estimate each rater's additive offset (alternating least squares with ridge shrinkage)."""
-    counts: dict[str, int] = defaultdict(int)
-    for o in obs:
-        counts[o.rater_id] += 1
-    offsets: dict[str, float] = {r: 0.0 for r in counts}
+    """Estimate each rater's additive offset (alternating least squares with ridge shrinkage).
+
+    Vectorised: each iteration is a few ``bincount`` passes over the observations, so a
+    community with 100,000 feedback rows calibrates in well under a second.
+    """
     if not obs:
         return Calibration({}, {})
+    rater_ids: dict[str, int] = {}
+    group_ids: dict[tuple[str, str, str], int] = {}
+    rater = np.fromiter((rater_ids.setdefault(o.rater_id, len(rater_ids)) for o in obs),
+                        dtype=np.int64, count=len(obs))
+    group = np.fromiter(
+        (group_ids.setdefault((o.subject_id, o.interview_type, o.dimension), len(group_ids)) for o in obs),
+        dtype=np.int64, count=len(obs))
+    score = np.fromiter((o.score for o in obs), dtype=np.float64, count=len(obs))
+    counts = np.bincount(rater, minlength=len(rater_ids)).astype(np.float64)
+    per_group = np.bincount(group, minlength=len(group_ids)).astype(np.float64)
+    total = float(counts.sum())
+    offsets = np.zeros(len(rater_ids), dtype=np.float64)
     for _ in range(iterations):
-        sums: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for o in obs:
-            acc = sums[(o.subject_id, o.interview_type, o.dimension)]
-            acc[0] += o.score - offsets[o.rater_id]
-            acc[1] += 1
-        ability = {k: s / n for k, (s, n) in sums.items()}
-        residual: dict[str, float] = defaultdict(float)
-        for o in obs:
-            residual[o.rater_id] += o.score - ability[(o.subject_id, o.interview_type, o.dimension)]
-        new = {r: residual[r] / (counts[r] + shrinkage) for r in counts}
-        total = sum(counts.values())
-        centre = sum(new[r] * counts[r] for r in counts) / total
-        new = {r: v - centre for r, v in new.items()}
-        change = max(abs(new[r] - offsets[r]) for r in counts)
+        ability = np.bincount(group, weights=score - offsets[rater], minlength=len(group_ids)) / per_group
+        residual = np.bincount(rater, weights=score - ability[group], minlength=len(rater_ids))
+        new = residual / (counts + shrinkage)
+        new -= float((new * counts).sum()) / total
+        change = float(np.abs(new - offsets).max())
         offsets = new
         if change < tolerance:
             break
-    return Calibration(offsets, dict(counts))
+    names = list(rater_ids)
+    return Calibration({r: float(offsets[k]) for k, r in enumerate(names)},
+                       {r: int(counts[k]) for k, r in enumerate(names)})
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.progress import Observation
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import SessionRow
 
@@ -123,6 +124,28 @@ class SqlFeedbackRepo:
 
     async def for_community(self, community_id: str) -> list[Feedback]:
         return await self._many(_joined().where(SessionRow.community_id == community_id))
+
+    def _ratings(self, community_id: str, *columns: Any) -> Any:
+        return (
+            select(*columns)
+            .join(SessionRow, SessionRow.id == FeedbackRow.session_id)
+            .where(SessionRow.community_id == community_id, FeedbackRow.role == FeedbackRole.INTERVIEWER.value,
+                   FeedbackRow.revealed_at.is_not(None))  # type: ignore[union-attr]
+        )
+
+    async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
+        row = (await self._s.execute(self._ratings(
+            community_id, func.count(), func.max(FeedbackRow.revealed_at), func.max(FeedbackRow.updated_at)))).one()
+        return int(row[0]), row[1], row[2]
+
+    async def rating_observations(self, community_id: str) -> list[Observation]:
+        result = await self._s.execute(
+            self._ratings(community_id, FeedbackRow.subject_id, FeedbackRow.author_id, SessionRow.interview_type,
+                          FeedbackRow.scores, FeedbackRow.submitted_at)
+            .order_by(FeedbackRow.submitted_at, FeedbackRow.id)
+        )
+        return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
+                for subject, author, kind, scores, when in result.all() for dim, score in scores.items()]
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
         if not feedback_ids:

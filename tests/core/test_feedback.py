@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
 
 from bot.app import App
 from bot.core.clock import FakeClock
@@ -15,8 +17,11 @@ from bot.core.messages import (
     message_from_dict,
 )
 from bot.core.models import ActionKind, NoShowReport, ScheduledAction, SessionState
+from bot.core.progress import Observation, calibrate, observations
 from bot.core.services.actor import Actor
 from bot.core.services.feedback import window_end
+from bot.core.services.progress import ProgressService
+from bot.storage.feedback_repo import SqlFeedbackRepo
 from tests.conftest import T0, make_actor
 from tests.feedback_helpers import fill, finished_session
 
@@ -209,3 +214,47 @@ async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) 
 
     refused = await app.router.run_text(bob, f"admin member {bob.member.display_name}")
     assert refused.tone is Tone.ERROR
+
+
+async def test_progress_calibration_is_reused_until_a_score_is_revealed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob, carol = await _pair(app)
+    progress = ProgressService(app.db.uow, app.clock)
+    cid = alice.community.id
+    reads: list[str] = []
+    original = SqlFeedbackRepo.rating_observations
+
+    async def counted(self: SqlFeedbackRepo, community_id: str) -> list[Observation]:
+        reads.append(community_id)
+        return await original(self, community_id)
+
+    monkeypatch.setattr(SqlFeedbackRepo, "rating_observations", counted)
+
+    async def by_definition() -> dict[str, float]:
+        async with app.db.uow() as tx:
+            rows = await tx.feedback.for_community(cid)
+        return calibrate(observations([f for f in rows if f.revealed_at is not None])).offsets
+
+    async def both_submit(interviewer: Actor, candidate: Actor, start: datetime, score: str) -> None:
+        session = await finished_session(app, interviewer, candidate, start=start, swap=False)
+        for who in (interviewer, candidate):
+            form = (await app.router.act(who, f"pl:feedback.open:{session.id}")).form
+            assert form is not None
+            scores = {i.id: score for i in form.inputs
+                      if isinstance(i, ChoiceInput) and i.options[0].value == "1"}
+            await app.router.act(who, form.action, fill(form, **scores))
+
+    await both_submit(alice, bob, START - timedelta(hours=5), "4")
+    await progress.report(bob)
+    first = progress._calibrations[cid][1].offsets
+    await progress.report(bob)
+    await progress.report(carol)
+    assert len(reads) == 1  # nothing new revealed: the calibration is reused
+    assert first == await by_definition() and first
+
+    await both_submit(carol, bob, START, "1")  # a much harsher rater
+    await progress.report(bob)
+    second = progress._calibrations[cid][1].offsets
+    assert len(reads) == 2  # a new reveal: calibrated again
+    assert second == await by_definition() != first

@@ -97,3 +97,42 @@ def test_calibration_offsets_are_centred(offsets: dict[str, float]) -> None:
     cal = calibrate(_synthetic(offsets, subjects=8, ratings=6))
     total = sum(cal.counts.values())
     assert abs(sum(cal.offsets[r] * cal.counts[r] for r in cal.counts) / total) < 1e-6
+
+
+def _calibrate_by_definition(obs: list[Observation], shrinkage: float = 3.0, iterations: int = 100,
+                             tolerance: float = 1e-6) -> dict[str, float]:
+    """The alternating least squares written out with plain dictionaries, one observation at a time."""
+    counts: dict[str, int] = {}
+    for o in obs:
+        counts[o.rater_id] = counts.get(o.rater_id, 0) + 1
+    offsets = {r: 0.0 for r in counts}
+    for _ in range(iterations):
+        sums: dict[tuple[str, str, str], list[float]] = {}
+        for o in obs:
+            acc = sums.setdefault((o.subject_id, o.interview_type, o.dimension), [0.0, 0.0])
+            acc[0] += o.score - offsets[o.rater_id]
+            acc[1] += 1
+        ability = {k: s / n for k, (s, n) in sums.items()}
+        residual = dict.fromkeys(counts, 0.0)
+        for o in obs:
+            residual[o.rater_id] += o.score - ability[(o.subject_id, o.interview_type, o.dimension)]
+        new = {r: residual[r] / (counts[r] + shrinkage) for r in counts}
+        centre = sum(new[r] * counts[r] for r in counts) / sum(counts.values())
+        new = {r: v - centre for r, v in new.items()}
+        change = max(abs(new[r] - offsets[r]) for r in counts)
+        offsets = new
+        if change < tolerance:
+            break
+    return offsets
+
+
+def test_vectorised_calibration_equals_the_definition() -> None:
+    offsets = {"harsh": -0.7, "fair": 0.0, "kind": 0.5, "rare": 0.9}
+    obs = _synthetic(offsets, subjects=25, ratings=5, rounded=True, seed=11)
+    obs += [Observation("s0", "rare", "system-design", "scale", 4.0, T)]  # a second type, a one-off rater
+    cal = calibrate(obs)
+    expected = _calibrate_by_definition(obs)
+    assert set(cal.offsets) == set(expected)
+    for rater, value in expected.items():
+        assert abs(cal.offset(rater) - value) < 1e-9, rater
+    assert cal.counts == {r: sum(1 for o in obs if o.rater_id == r) for r in expected}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
@@ -16,7 +17,7 @@ from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
 from bot.core.models import SessionState
 from bot.core.ports import PromptSource, UnitOfWorkFactory
-from bot.core.progress import MemberProgress, calibrate, member_progress, observations
+from bot.core.progress import Calibration, MemberProgress, calibrate, member_progress
 from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
@@ -33,6 +34,8 @@ class ProgressService:
     ) -> None:
         self._uow = uow
         self._clock = clock
+        #: community id -> (ratings version, calibration); see ``report``.
+        self._calibrations: dict[str, tuple[tuple[int, datetime | None, datetime | None], Calibration]] = {}
         self._chart = chart
         self._prompts = prompts
 
@@ -57,14 +60,21 @@ class ProgressService:
 
     async def report(self, actor: Actor) -> MemberProgress:
         me = actor.member.id
+        cid = actor.community.id
         async with self._uow() as tx:
-            community = await tx.feedback.for_community(actor.community.id)
-        revealed = [f for f in community if f.revealed_at is not None]
-        cal = calibrate(observations(revealed))
-        mine = [f for f in community
+            # The community's rater calibration is computed again only when a score was
+            # revealed or edited since (one aggregate query tells); the member's own rows
+            # are read alone.
+            version = await tx.feedback.ratings_version(cid)
+            cached = self._calibrations.get(cid)
+            if cached is None or cached[0] != version:
+                cached = (version, calibrate(await tx.feedback.rating_observations(cid)))
+                self._calibrations[cid] = cached
+            rows = await tx.feedback.for_member(me)
+        mine = [f for f in rows
                 if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
                 or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
-        return member_progress(me, mine, cal)
+        return member_progress(me, mine, cached[1])
 
     async def progress(self, actor: Actor) -> OutboundMessage:
         report = await self.report(actor)
