@@ -96,6 +96,10 @@ class ActionRepo(Protocol):
         """Insert unless the key exists; True when inserted (so scheduling twice is a no-op)."""
         ...
 
+    async def add_many(self, actions: Sequence[ScheduledAction]) -> int:
+        """``add`` for several actions in one statement; how many were new."""
+        ...
+
     async def get(self, action_id: str) -> ScheduledAction | None: ...
     async def claim(self, action_id: str) -> ScheduledAction | None:
         """Lock a pending action for this transaction; None when done or claimed elsewhere."""

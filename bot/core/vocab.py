@@ -20,7 +20,7 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Level).index(self)
+        return _LEVEL_RANKS[self]
 
     @property
     def label(self) -> str:
@@ -33,6 +33,8 @@ _LEVEL_LABELS = {
     Level.SENIOR: "Senior",
     Level.STAFF: "Staff+",
 }
+#: Junior 0 ... staff+ 3, in declaration order (looked up on every pairing score).
+_LEVEL_RANKS = {level: k for k, level in enumerate(Level)}
 
 
 class InterviewType(StrEnum):

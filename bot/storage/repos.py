@@ -254,13 +254,15 @@ class SqlRequestRepo:
             ) from exc
 
     async def save(self, request: InterviewRequest) -> None:
-        row = await self._s.get(RequestRow, request.id)
-        if row is None:
+        """Update the row in one statement (no read first); insert it when there is none."""
+        values = _request_values(request)
+        values.pop("id")
+        result = await self._s.execute(
+            update(RequestRow).where(RequestRow.id == request.id).values(**values)  # type: ignore[arg-type]
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
             await self.add(request)
-            return
-        for key, value in _request_values(request).items():
-            setattr(row, key, value)
-        await self._s.flush()
 
     async def open_for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
@@ -471,26 +473,40 @@ def _insert_ignore(session: AsyncSession, table: object, values: dict[str, objec
     return builder(table).values(**values).on_conflict_do_nothing(index_elements=[key])  # type: ignore[arg-type]
 
 
+def _action_values(action: ScheduledAction) -> dict[str, object]:
+    return {
+        "id": action.id,
+        "key": action.key,
+        "kind": action.kind.value,
+        "community_id": action.community_id,
+        "session_id": action.session_id,
+        "due_at": action.due_at,
+        "payload": action.payload,
+        "status": action.status.value,
+        "attempts": action.attempts,
+        "last_error": action.last_error,
+    }
+
+
 class SqlActionRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, action: ScheduledAction) -> bool:
         """Insert unless an action with the same key exists; True when inserted."""
-        values = {
-            "id": action.id,
-            "key": action.key,
-            "kind": action.kind.value,
-            "community_id": action.community_id,
-            "session_id": action.session_id,
-            "due_at": action.due_at,
-            "payload": action.payload,
-            "status": action.status.value,
-            "attempts": action.attempts,
-            "last_error": action.last_error,
-        }
+        values = _action_values(action)
         result = await self._s.execute(_insert_ignore(self._s, ScheduledActionRow.__table__, values, "key"))  # type: ignore[arg-type]
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_many(self, actions: Sequence[ScheduledAction]) -> int:
+        """Insert these actions in one statement, skipping keys that exist; how many were new."""
+        if not actions:
+            return 0
+        dialect = self._s.bind.dialect.name
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = builder(ScheduledActionRow.__table__).values([_action_values(a) for a in actions])  # type: ignore[arg-type]
+        result = await self._s.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, action_id: str) -> ScheduledAction | None:
         row = await self._s.get(ScheduledActionRow, action_id)

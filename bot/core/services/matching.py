@@ -233,7 +233,7 @@ class MatchingService(RoundRunner):
         seen = await tx.sessions.prompts_seen(community.id, paired) if paired else {}
         about = await tx.feedback.about_members(paired) if paired else []
         for pair in result.pairs:
-            booked.append(await self._book(tx, community, pair, by_id, members, seen, about, now))
+            booked.append(await self._book(tx, community, offered, pair, by_id, members, seen, about, now))
         left_out: list[tuple[str, str]] = []
         for miss in result.unmatched:
             req = by_id[miss.request_id]
@@ -256,14 +256,14 @@ class MatchingService(RoundRunner):
         return RoundOutcome(tuple(booked), tuple(left_out), len(match_requests))
 
     async def _book(
-        self, tx: UnitOfWork, community: Community, pair: Pair, requests: dict[str, InterviewRequest],
+        self, tx: UnitOfWork, community: Community, prompts: PromptSource, pair: Pair,
+        requests: dict[str, InterviewRequest],
         members: dict[str, Member], seen: dict[str, dict[str, datetime]], about: list[Feedback], now: datetime,
     ) -> Session:
         session_id = new_id()
         interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
         swap = pair.mode == "swap"
         kind = requests[pair.request_ids[0]].interview_type
-        prompts = await community_prompts(self._prompts, tx, community)
         candidates = prompts.prompts(kind)
         prompt_ids: list[str] = []
         reasons: list[str] = []

@@ -81,18 +81,18 @@ async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Se
         steps.append((f"swap-{session.sequence}", ActionKind.SWAP, session.start + timedelta(minutes=session.minutes // 2), {}))
     steps.append((f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {}))
     steps.append((f"end-{session.sequence}", ActionKind.END, session.start + timedelta(minutes=session.minutes), {}))
-    for name, kind, due, payload in steps:
-        await tx.actions.add(
-            ScheduledAction(
-                id=new_id(),
-                key=action_key(session.id, name),
-                kind=kind,
-                community_id=session.community_id,
-                due_at=due,
-                session_id=session.id,
-                payload=payload,
-            )
+    await tx.actions.add_many([
+        ScheduledAction(
+            id=new_id(),
+            key=action_key(session.id, name),
+            kind=kind,
+            community_id=session.community_id,
+            due_at=due,
+            session_id=session.id,
+            payload=payload,
         )
+        for name, kind, due, payload in steps
+    ])
 
 
 def invite_for(session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False) -> bytes:
