@@ -1,7 +1,9 @@
-"""What a matching round reads about its members' past sessions, aggregated in the database.
+"""What a matching round reads and writes, on SQLite and PostgreSQL.
 
-The reference is the plain computation over every session of the community, which is what
-a round did before the aggregates existed; the aggregates must agree with it exactly.
+Reads: its members' past sessions, aggregated in the database. The reference is the plain
+computation over every session of the community (what a round did before the aggregates
+existed); the aggregates must agree with it exactly. Writes: a session's steps in one
+statement, a request saved with one statement.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import App
-from bot.core.models import Session, SessionState
+from bot.core.models import (
+    ActionKind,
+    InterviewRequest,
+    RequestStatus,
+    ScheduledAction,
+    Session,
+    SessionState,
+)
 from bot.core.services.matching import parts_played
-from bot.core.vocab import InterviewType
+from bot.core.vocab import InterviewType, RolePreference
 from bot.storage import repos
 from tests.conftest import make_actor
 
@@ -98,3 +107,41 @@ async def test_round_history_of_nobody_is_empty(app: App) -> None:
         past = await tx.sessions.pairing_history(actor.community.id, [actor.member.id])
         seen = await tx.sessions.prompts_seen(actor.community.id, [actor.member.id])
     assert (past.last_met, past.given, past.taken, seen) == ({}, {}, {}, {})
+
+
+async def test_steps_are_added_in_one_statement_and_existing_keys_are_kept(app: App) -> None:
+    actor = await make_actor(app, "stepper")
+    cid = actor.community.id
+
+    def step(key: str, minutes: int) -> ScheduledAction:
+        return ScheduledAction(id=f"id-{key}-{minutes}", key=key, kind=ActionKind.REMINDER, community_id=cid,
+                               due_at=T0 + timedelta(minutes=minutes), payload={"minutes": minutes})
+
+    async with app.db.uow() as tx:
+        assert await tx.actions.add(step("a", 1))
+    async with app.db.uow() as tx:
+        assert await tx.actions.add_many([step("a", 2), step("b", 3), step("c", 4)]) == 2
+        assert await tx.actions.add_many([]) == 0
+    async with app.db.uow() as tx:
+        pending = dict(await tx.actions.pending())
+        kept = await tx.actions.get("id-a-1")
+    assert set(pending) == {"id-a-1", "id-b-3", "id-c-4"}  # "a" kept its first version
+    assert kept is not None and kept.payload == {"minutes": 1} and pending["id-c-4"] == T0 + timedelta(minutes=4)
+
+
+async def test_saving_a_request_updates_it_or_inserts_it(app: App) -> None:
+    actor = await make_actor(app, "asker")
+    request = InterviewRequest(
+        id="req-1", community_id=actor.community.id, member_id=actor.member.id,
+        interview_type=InterviewType.CODING, role=RolePreference.SWAP, window_start=T0,
+        window_end=T0 + timedelta(days=7), created_at=T0)
+    async with app.db.uow() as tx:
+        await tx.requests.save(request)  # not there yet: inserted
+    async with app.db.uow() as tx:
+        await tx.requests.save(InterviewRequest(**{**request.__dict__, "status": RequestStatus.MATCHED,
+                                                   "session_id": "s-1", "times_left_out": 2}))
+    async with app.db.uow() as tx:
+        stored = await tx.requests.get("req-1")
+    assert stored is not None
+    assert (stored.status, stored.session_id, stored.times_left_out) == (RequestStatus.MATCHED, "s-1", 2)
+    assert stored.window_end == request.window_end
