@@ -77,6 +77,11 @@ class Community:
     settings: CommunitySettings = field(default_factory=CommunitySettings)
 
 
+#: How the external id of a forgotten member's placeholder begins (``/mock forget-me``; no
+#: platform id looks like it): statistics do not count placeholders as members.
+PLACEHOLDER_PREFIX = "former:"
+
+
 @dataclass(frozen=True)
 class Member:
     id: str

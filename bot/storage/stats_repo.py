@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.models import RequestStatus, SessionState
+from bot.core.models import PLACEHOLDER_PREFIX, RequestStatus, SessionState
 from bot.core.stats import CommunityStats, PeriodStats
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
@@ -45,7 +45,9 @@ class SqlStatsRepo:
         )
         members_row = (
             await self._s.execute(
-                select(func.count(), _count_if(complete)).where(M.community_id == community_id)
+                select(func.count(), _count_if(complete)).where(
+                    M.community_id == community_id, ~M.external_id.startswith(PLACEHOLDER_PREFIX)
+                )
             )
         ).one()
 

@@ -219,6 +219,10 @@ async def test_forget_me_removes_every_row_and_partners_keep_their_side(app: App
         assert await tx.members.find(w.alice.community.id, "alice") is None
         erin_after = await tx.members.get(w.erin.member.id)
     assert erin_after == erin_profile and await counts(app, w.erin) == erin_before
+    async with app.db.uow() as tx:  # the placeholder is not counted as a member
+        stats = await tx.stats.community_stats(w.alice.community.id, app.clock.now(), (7,))
+        everyone = await tx.members.list(w.alice.community.id)
+    assert stats.members == len(everyone) - 1 and placeholder in everyone
 
     await app.tick()
     [notice] = [m for m in chat.dms_to("dave") if m.title == "Session cancelled"]

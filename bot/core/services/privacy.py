@@ -27,7 +27,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import Attachment, Button, ButtonStyle, FormValues, OutboundMessage, Tone, ts
-from bot.core.models import Member, RoundRecord, Session, SessionState
+from bot.core.models import PLACEHOLDER_PREFIX, Member, RoundRecord, Session, SessionState
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct
@@ -331,7 +331,7 @@ class PrivacyService:
         if kept:
             placeholder = Member(
                 id=new_id(), community_id=member.community_id, platform=member.platform,
-                external_id=f"former:{new_id()[:24]}", display_name=PLACEHOLDER_NAME, digest_opt_out=True,
+                external_id=f"{PLACEHOLDER_PREFIX}{new_id()[:24]}", display_name=PLACEHOLDER_NAME, digest_opt_out=True,
                 digest_nudge=False, created_at=now,
             )
             await tx.members.add(placeholder)
