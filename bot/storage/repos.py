@@ -467,10 +467,13 @@ def action_from_row(row: ScheduledActionRow) -> ScheduledAction:
     )
 
 
-def _insert_ignore(session: AsyncSession, table: object, values: dict[str, object], key: str) -> object:
+def _insert_ignore(
+    session: AsyncSession, table: object, values: dict[str, object] | list[dict[str, object]], key: str
+) -> object:
+    """INSERT of one row (or several, in one statement) that skips rows whose ``key`` exists."""
     dialect = session.bind.dialect.name
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    return builder(table).values(**values).on_conflict_do_nothing(index_elements=[key])  # type: ignore[arg-type]
+    return builder(table).values(values).on_conflict_do_nothing(index_elements=[key])  # type: ignore[arg-type]
 
 
 def _action_values(action: ScheduledAction) -> dict[str, object]:
@@ -502,10 +505,8 @@ class SqlActionRepo:
         """Insert these actions in one statement, skipping keys that exist; how many were new."""
         if not actions:
             return 0
-        dialect = self._s.bind.dialect.name
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = builder(ScheduledActionRow.__table__).values([_action_values(a) for a in actions])  # type: ignore[arg-type]
-        result = await self._s.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+        values = [_action_values(a) for a in actions]
+        result = await self._s.execute(_insert_ignore(self._s, ScheduledActionRow.__table__, values, "key"))  # type: ignore[arg-type]
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, action_id: str) -> ScheduledAction | None:
