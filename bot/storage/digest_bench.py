@@ -26,8 +26,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
-
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
@@ -35,11 +33,11 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType
 from bot.settings import sqlite_url_for
+from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 TARGET_SECONDS = 5.0
-CHUNK = 5000
 #: Monday 7 December 2026 is the digest day of the measured week; the data ends just before.
 WEEK = IsoWeek(2026, 50)
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -49,11 +47,6 @@ ZONES: tuple[str | None, ...] = (
     "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC", None,
 )
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
-
-
-async def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), CHUNK):
-        await conn.execute(insert(table), rows[i : i + CHUNK])
 
 
 def _community_rows(community_id: str, members: int, feedback: int, dims: dict[str, list[str]],
@@ -122,10 +115,10 @@ async def fill(app: App, community_id: str, members: int, feedback: int, *, seed
     dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
     rows = _community_rows(community_id, members, feedback, dims, random.Random(seed))
     async with app.db.engine.begin() as conn:
-        await _insert(conn, MemberRow.__table__, rows["members"])
-        await _insert(conn, SessionRow.__table__, rows["sessions"])
-        await _insert(conn, FeedbackRow.__table__, rows["feedback"])
-        await _insert(conn, RequestRow.__table__, rows["requests"])
+        await bulk_insert(conn, MemberRow.__table__, rows["members"])
+        await bulk_insert(conn, SessionRow.__table__, rows["sessions"])
+        await bulk_insert(conn, FeedbackRow.__table__, rows["feedback"])
+        await bulk_insert(conn, RequestRow.__table__, rows["requests"])
     return rows
 
 
@@ -141,16 +134,10 @@ async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, An
             rows = await fill(app, cid, members, feedback, seed=seed)
             insert_seconds = time.perf_counter() - started
 
-            statements: list[str] = []
-
-            def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-                statements.append(statement)
-
-            event.listen(app.db.engine.sync_engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            week = await app.digests.compute_week(cid, WEEK)
-            compute_seconds = time.perf_counter() - started
-            event.remove(app.db.engine.sync_engine, "before_cursor_execute", count)
+            with counting_statements(app.db.engine) as statements:
+                started = time.perf_counter()
+                week = await app.digests.compute_week(cid, WEEK)
+                compute_seconds = time.perf_counter() - started
             queries = len(statements)
             started = time.perf_counter()
             sent = len(app.digests.messages(week))

@@ -259,7 +259,6 @@ class SqlRequestRepo:
         values.pop("id")
         result = await self._s.execute(
             update(RequestRow).where(RequestRow.id == request.id).values(**values)  # type: ignore[arg-type]
-            .execution_options(synchronize_session=False)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             await self.add(request)
@@ -468,12 +467,15 @@ def action_from_row(row: ScheduledActionRow) -> ScheduledAction:
 
 
 def _insert_ignore(
-    session: AsyncSession, table: object, values: dict[str, object] | list[dict[str, object]], key: str
+    session: AsyncSession, table: object, values: dict[str, object] | list[dict[str, object]],
+    key: str | Sequence[str],
 ) -> object:
-    """INSERT of one row (or several, in one statement) that skips rows whose ``key`` exists."""
+    """INSERT of one row (or several, in one statement) that skips rows whose unique ``key``
+    (a column, or several) exists."""
     dialect = session.bind.dialect.name
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    return builder(table).values(values).on_conflict_do_nothing(index_elements=[key])  # type: ignore[arg-type]
+    columns = [key] if isinstance(key, str) else list(key)
+    return builder(table).values(values).on_conflict_do_nothing(index_elements=columns)  # type: ignore[arg-type]
 
 
 def _action_values(action: ScheduledAction) -> dict[str, object]:
@@ -751,13 +753,9 @@ class SqlNoShowRepo:
             "reported_at": report.reported_at,
             "cleared": False,
         }
-        dialect = self._s.bind.dialect.name
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = builder(NoShowRow.__table__).values(**values).on_conflict_do_nothing(  # type: ignore[arg-type]
-            index_elements=["session_id", "reporter_id"]
-        )
-        result = await self._s.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        stmt = _insert_ignore(self._s, NoShowRow.__table__, values, ("session_id", "reporter_id"))  # type: ignore[attr-defined]
+        result = await self._s.execute(stmt)  # type: ignore[call-overload]
+        return bool(result.rowcount)
 
     async def for_members(self, member_ids: Sequence[str]) -> list[NoShowReport]:
         if not member_ids:

@@ -34,8 +34,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 from bot.app import App, build_app
 from bot.core.availability import WeeklyAvailability, Window
 from bot.core.clock import FakeClock
@@ -43,7 +41,7 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.settings import sqlite_url_for
-from bot.storage.digest_bench import _insert
+from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 #: Monday 7 December 2026, 08:00 UTC: the round looks at the week ahead.
@@ -123,9 +121,9 @@ async def fill(app: App, community_id: str, members: int, history: int, requests
     prompt_ids = {t.value: [p.id for p in app.prompts.prompts(t)] for t in TYPES}
     rows = _community_rows(community_id, members, history, requests, prompt_ids, random.Random(seed))
     async with app.db.engine.begin() as conn:
-        await _insert(conn, MemberRow.__table__, rows["members"])
-        await _insert(conn, SessionRow.__table__, rows["sessions"])
-        await _insert(conn, RequestRow.__table__, rows["requests"])
+        await bulk_insert(conn, MemberRow.__table__, rows["members"])
+        await bulk_insert(conn, SessionRow.__table__, rows["sessions"])
+        await bulk_insert(conn, RequestRow.__table__, rows["requests"])
     return rows
 
 
@@ -155,16 +153,10 @@ async def measure(members: int, history: int, requests: int, *, seed: int = 7) -
             insert_seconds = time.perf_counter() - started
             read_seconds = await _time_reads(app, cid)
 
-            statements: list[str] = []
-
-            def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-                statements.append(statement)
-
-            event.listen(app.db.engine.sync_engine, "before_cursor_execute", count)
-            started = time.perf_counter()
-            outcome = await app.matching.run_round(cid)
-            round_seconds = time.perf_counter() - started
-            event.remove(app.db.engine.sync_engine, "before_cursor_execute", count)
+            with counting_statements(app.db.engine) as statements:
+                started = time.perf_counter()
+                outcome = await app.matching.run_round(cid)
+                round_seconds = time.perf_counter() - started
         finally:
             await app.close()
     kinds = Counter(s.lstrip().split(None, 1)[0].upper() for s in statements if s.strip())
