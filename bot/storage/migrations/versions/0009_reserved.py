@@ -1,0 +1,23 @@
+"""matching and prompt selection
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04
+
+Reserved slot: a no-op until its change lands (kept so the revision chain stays linear).
+"""
+
+from __future__ import annotations
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""sessions, progress and feedback
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-04
+
+Reserved slot: a no-op until its change lands (kept so the revision chain stays linear).
+"""
+
+from __future__ import annotations
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
