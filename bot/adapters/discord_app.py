@@ -57,7 +57,11 @@ class _Client(PeerLoopClient):
 
 def build_discord_client(app: App, settings: Settings, **options: object) -> PeerLoopClient:
     """A client with ``/mock`` and ``/mockadmin``; commands sync when it logs in."""
-    client_options: dict[str, object] = {"intents": discord.Intents.default()}
+    # Nobody is pinged unless a message names them: each message allows exactly the members
+    # it addresses (``render_message``), this default covers anything else.
+    client_options: dict[str, object] = {
+        "intents": discord.Intents.default(), "allowed_mentions": discord.AllowedMentions.none(),
+    }
     client_options.update(options)
     client = _Client(settings.discord_dev_guild_id, **client_options)
     setup(client, app)

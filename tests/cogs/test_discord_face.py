@@ -209,8 +209,12 @@ async def test_two_members_are_paired_in_a_private_thread(
     assert not any("A strong answer covers" in text_of(m) for m in posted)
     guide_buttons = [c for m in posted for c in custom_ids(m) if c.startswith("pl:guide.open:")]
     assert guide_buttons
-    fallback = next(m for m in posted if interviewer.display_name in (m.get("content") or "")
+    # Addressed to the interviewer: a mention, and a ping allowed for them only.
+    fallback = next(m for m in posted if (m.get("content") or "").startswith(f"<@{interviewer.external_id}>, ")
                     and "couldn't message you" in (m.get("content") or ""))
+    (sent_fallback,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
+                        if r.response and r.response.get("id") == fallback["id"]]
+    assert sent_fallback.json["allowed_mentions"] == {"parse": [], "users": [int(interviewer.external_id)]}
     guide_id = custom_ids(fallback)[0]
     asker = fake.user(int(interviewer.external_id)).username
     reply = await click(fake, asker, guide_id, fallback["id"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
 from bot.core.vocab import Level
@@ -41,7 +42,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
     return OutboundMessage(
         title=f"Mock interview booked: {session.interview_type.label}",
         text=(
-            f"{a.display_name} and {b.display_name}, you're paired.\n"
+            f"{mention(a)} and {mention(b)}, you're paired.\n"
             f"**When:** {ts(session.start)} ({ts(session.start, 'R')}), {session.minutes} minutes.\n"
             f"**Roles:** {roles_line(session, members)}\n"
             "Please confirm, or tell your partner early if you can't make it."
@@ -51,6 +52,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
         buttons=session_buttons(session),
         attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"),),
         ephemeral=False,
+        mentions=mentioning(a, b),
     )
 
 
