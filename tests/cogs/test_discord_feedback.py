@@ -8,6 +8,7 @@ validated against Discord's OpenAPI spec by the ``fake_discord`` fixture at tear
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -91,6 +92,16 @@ async def fill_form(
         (button,) = [c for c in parts if c["type"] == 2]
         sent = await fake.interact(fake.button_click(user, button["custom_id"], page["id"]))
     raise AssertionError("the form never ended")
+
+
+def assert_steps_counted_as_seen(start: dict[str, Any], pages: list[dict[str, Any]]) -> None:
+    """The intro's step count is the number of screens, and they are titled 1/N … N/N."""
+    (count,) = re.findall(r"\((\d+) steps\)", text_of(start))
+    titles = [p["title"] if "title" in p else p["content"].strip("*") for p in pages
+              if not p.get("content", "").startswith("Saved. Next:")]  # the button between two modals
+    assert len(titles) == int(count), (count, titles)
+    assert [re.search(r"\((\d+)/(\d+)\)$", t).groups() for t in titles] == [  # type: ignore[union-attr]
+        (str(n), count) for n in range(1, len(titles) + 1)], titles
 
 
 def selects_of(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -250,6 +261,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     scores_one, pick, write = interviewer_answers(rubrics[0], 1)
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(reply)
+    assert_steps_counted_as_seen(start, pages)
     selects = selects_of(pages)
     assert len(selects) == len(rubrics[0].dimensions) + 2  # the scores, the verdict, where help is needed
     for d in rubrics[0].dimensions:  # each score select says which dimension it scores
@@ -267,6 +279,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     self_two, pick, write = candidate_answers(rubrics[1])
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply)
+    assert_steps_counted_as_seen(start, pages)
     await settle(client)
     assert new_dms(second) == [] and new_dms(first) == []
 
