@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 _ACTION = re.compile(rf"^{PATTERN}$")
 FORM_GONE = EXPIRED
 OUTDATED_COMMAND = "That command is out of date or its options could not be read. Run it again."
+#: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
+#: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
+ACK_WITHIN = 2.5
 NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
 
 #: Subcommands with typed options below; every other router command gets a generic one.
@@ -80,6 +83,7 @@ class MockFace:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self.ack_within = ACK_WITHIN
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -183,6 +187,7 @@ class MockFace:
     async def _guarded(
         self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]], where: str, defer: bool
     ) -> None:
+        watchdog = None if defer else asyncio.create_task(self._ack_late(interaction))
         try:
             if defer:
                 await self.defer(interaction)
@@ -192,10 +197,22 @@ class MockFace:
         except Exception as exc:
             incident = report_incident(log, exc, where)
             await self._answer_anyway(interaction, incident_message(incident))
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         try:
             await self.app.tick()
         except Exception as exc:
             report_incident(log, exc, "delivering queued messages after a Discord interaction")
+
+    async def _ack_late(self, interaction: discord.Interaction) -> None:
+        """Defer an interaction whose handler has not answered in time (it then answers by followup)."""
+        await asyncio.sleep(self.ack_within)
+        if not interaction.response.is_done():
+            try:
+                await self.defer(interaction)
+            except discord.HTTPException:
+                log.warning("could not defer a slow Discord interaction")
 
     async def _answer_anyway(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         try:
@@ -322,7 +339,10 @@ class MockFace:
                 return
             await self.forms.update(draft.id, Platform.DISCORD, owner,
                                     {choice.id: picked if choice.multi else (picked[0] if picked else "")})
-            await interaction.response.defer()
+            if interaction.response.is_done():  # deferred by the boundary: say it was kept
+                await interaction.followup.send("Saved.", ephemeral=True)
+            else:
+                await interaction.response.defer()
         elif press.kind == "continue":
             missing = [c.label for c in step.choices if c.required and not draft.values.get(c.id)]
             if missing:
@@ -342,19 +362,24 @@ class MockFace:
         """Answer with screen ``index`` (a modal or a select message), or submit the form."""
         steps = form_steps(draft.form)
         if index >= len(steps):
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self.defer(interaction)
             taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
             await self._act_and_reply(interaction, taken.form.action, dict(taken.values))
             return
         if steps[index].texts:
-            if interaction.type is discord.InteractionType.modal_submit:
-                text, view = form_next(draft, index)  # a modal cannot open another modal
-                await interaction.response.send_message(text, view=view, ephemeral=True)
+            # A modal cannot open another modal, and a deferred press cannot open one either.
+            if interaction.type is discord.InteractionType.modal_submit or interaction.response.is_done():
+                await self._send_screen(interaction, *form_next(draft, index))
                 return
             await interaction.response.send_modal(form_modal(draft, index))
             return
-        text, view = form_choices(draft, index)
-        await interaction.response.send_message(text, view=view, ephemeral=True)
+        await self._send_screen(interaction, *form_choices(draft, index))
+
+    async def _send_screen(self, interaction: discord.Interaction, text: str, view: discord.ui.View) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, view=view, ephemeral=True)
 
     # -- interactions nobody else answers -----------------------------------------------
 

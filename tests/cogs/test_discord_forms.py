@@ -6,6 +6,7 @@ request bodies are checked against Discord's OpenAPI spec at teardown.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -259,6 +260,33 @@ async def test_form_drafts_check_owner_and_expiry_in_the_core(app: App) -> None:
         await forms.take(draft.id, Platform.DISCORD, "111")
     await forms.start(Platform.DISCORD, "111", FORM)
     assert await forms.forget(Platform.DISCORD, "111") == 1
+
+
+async def test_a_slow_form_screen_is_deferred_in_time_and_answered_by_followup(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_demo_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "feedbackdemo")
+    assert app.forms is not None
+    load = app.forms.load
+
+    async def slow_load(*args: Any) -> FormDraft:
+        await asyncio.sleep(0.5)
+        return await load(*args)
+
+    client.face.ack_within = 0.1
+    monkeypatch.setattr(app.forms, "load", slow_load)
+    sent = await fake.interact(fake.button_click("alice", custom_ids(start)[0], start["id"]))
+    # Deferred by the boundary before the handler could answer; the screen comes as a followup.
+    assert await fake.wait_for_interaction_response(sent) == {"type": 5, "data": {"flags": EPHEMERAL}}
+    await fake.wait_until(lambda: bool(fake.followups(sent["id"])), what="a followup")
+    screen = fake.followups(sent["id"])[0]
+    assert screen.json["content"] == "**Scores (1/4)**" and len(custom_ids(screen.json)) == 2
+    assert len(fake.interaction_callbacks(sent["id"])) == 1
+    await settle(client)
 
 
 # ------------------------------------------------------------------ the error boundary
