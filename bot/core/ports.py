@@ -273,6 +273,10 @@ class FormDraftRepo(Protocol):
     """Half-filled forms (:mod:`bot.core.forms`), by their unguessable id."""
 
     async def add(self, draft: FormDraft) -> None: ...
+    async def find(self, platform: Platform, owner_ref: str, action: str) -> FormDraft | None:
+        """The member's draft of the form with this action, if any (one per form and member)."""
+        ...
+
     async def get(self, draft_id: str, *, for_update: bool = False) -> FormDraft | None:
         """The draft; with ``for_update``, locked until commit (two presses at once queue)."""
         ...

@@ -25,11 +25,19 @@ class SqlFormDraftRepo:
 
     async def add(self, draft: FormDraft) -> None:
         self._s.add(FormDraftRow(
-            id=draft.id, platform=draft.platform.value, owner_ref=draft.owner_ref, form=form_to_dict(draft.form),
+            id=draft.id, platform=draft.platform.value, owner_ref=draft.owner_ref, action=draft.form.action,
+            form=form_to_dict(draft.form),
             answers=values_to_dict(draft.values), step=draft.step, created_at=draft.created_at,
             expires_at=draft.expires_at,
         ))
         await self._s.flush()
+
+    async def find(self, platform: Platform, owner_ref: str, action: str) -> FormDraft | None:
+        row = (await self._s.execute(select(FormDraftRow).where(
+            FormDraftRow.platform == platform.value, FormDraftRow.owner_ref == owner_ref,
+            FormDraftRow.action == action,
+        ).order_by(FormDraftRow.created_at.desc()).limit(1))).scalar_one_or_none()  # type: ignore[attr-defined]
+        return _draft(row) if row is not None else None
 
     async def get(self, draft_id: str, *, for_update: bool = False) -> FormDraft | None:
         stmt = select(FormDraftRow).where(FormDraftRow.id == draft_id)

@@ -18,11 +18,12 @@ def _when(*, index: bool = False) -> Any:
 
 class FormDraftRow(SQLModel, table=True):
     __tablename__ = "form_drafts"
-    __table_args__ = (Index("ix_form_drafts_owner", "platform", "owner_ref"),)
+    __table_args__ = (Index("ix_form_drafts_owner", "platform", "owner_ref", "action"),)
 
     id: str = Field(primary_key=True, max_length=32)
     platform: str = Field(max_length=16)
     owner_ref: str = Field(max_length=64)
+    action: str = Field(max_length=100)
     form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     step: int = 0

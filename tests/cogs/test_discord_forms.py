@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.app import App, build_app
 from bot.core.forms import FormDraft
@@ -19,6 +20,7 @@ from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, OutboundM
 from bot.core.models import Platform
 from bot.core.services.form_drafts import FORM_DRAFT_TTL, FormDraftService
 from bot.core.services.requests import MAX_DAYS, MIN_DAYS
+from bot.storage.form_tables import FormDraftRow
 from tests.cogs import test_discord_face as face
 from tests.cogs.test_discord_face import (
     command,
@@ -207,6 +209,30 @@ async def test_a_half_filled_form_continues_after_a_restart(
     finally:
         await discord_runner.stop(client)
         await restarted.close()
+
+
+async def test_opening_a_form_again_goes_on_where_the_member_was(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    use_demo_form(app, [])
+    client = await start_face(app, discord_runner)
+    _, page = await open_demo(fake, "alice")
+    select_id, continue_id = custom_ids(page)
+    picked = await fake.interact(fake.select("alice", select_id, ["lean-yes"], page["id"]))
+    assert await fake.wait_for_interaction_response(picked) == {"type": 6}
+    body = await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+    assert body["type"] == 9  # on the modal now; she closes it and opens the form again, twice
+    for _ in range(2):
+        start = await command(fake, "alice", "feedbackdemo")
+        assert draft_id_of(custom_ids(start)[0]) == draft_id_of(select_id)
+        body = await answer(fake, await fake.interact(fake.button_click("alice", custom_ids(start)[0], start["id"])))
+        assert body["type"] == 9 and body["data"]["title"] == "Scores (2/4)", body
+    async with app.db.engine.connect() as conn:  # one draft per form and member, however often opened
+        assert (await conn.execute(select(func.count()).select_from(FormDraftRow))).scalar_one() == 1
+    draft = await draft_of(app, draft_id_of(select_id))
+    assert draft is not None and draft.values == {"verdict": "lean-yes"} and draft.step == 1
+    await settle(client)
 
 
 async def test_unknown_and_expired_forms_are_answered_and_expired_drafts_cleaned_up(

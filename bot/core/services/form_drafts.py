@@ -50,14 +50,23 @@ class FormDraftService:
         self.ttl = ttl
 
     async def start(self, platform: Platform, owner_ref: str, form: FormSpec) -> FormDraft:
-        """A new draft for ``owner_ref``; expired drafts (anyone's) are deleted on the way."""
+        """The member's draft of ``form``: the one they left half-filled if the form is the
+        same (so opening it again goes on where they were), else a new one. One draft per
+        form and member, however often it is opened; expired drafts (anyone's) go on the way."""
         now = self._clock.now()
-        draft = FormDraft(
-            id=new_draft_id(), platform=platform, owner_ref=owner_ref, form=form,
-            values=initial_values(form), step=0, created_at=now, expires_at=now + self.ttl,
-        )
         async with self._uow() as tx:
             await tx.form_drafts.delete_expired(now)
+            existing = await tx.form_drafts.find(platform, owner_ref, form.action)
+            if existing is not None and existing.form == form:
+                draft = replace(existing, expires_at=now + self.ttl)
+                await tx.form_drafts.save(draft)
+                return draft
+            if existing is not None:
+                await tx.form_drafts.delete(existing.id)
+            draft = FormDraft(
+                id=new_draft_id(), platform=platform, owner_ref=owner_ref, form=form,
+                values=initial_values(form), step=0, created_at=now, expires_at=now + self.ttl,
+            )
             await tx.form_drafts.add(draft)
         return draft
 

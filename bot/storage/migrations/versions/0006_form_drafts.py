@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('platform', sa.String(length=16), nullable=False),
     sa.Column('owner_ref', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=100), nullable=False),
     sa.Column('form', sa.JSON(), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('step', sa.Integer(), nullable=False),
@@ -31,7 +32,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('form_drafts', schema=None) as batch_op:
-        batch_op.create_index('ix_form_drafts_owner', ['platform', 'owner_ref'], unique=False)
+        batch_op.create_index('ix_form_drafts_owner', ['platform', 'owner_ref', 'action'], unique=False)
         batch_op.create_index(batch_op.f('ix_form_drafts_expires_at'), ['expires_at'], unique=False)
 
 
