@@ -229,6 +229,9 @@ class MockFace:
         async def work() -> None:
             if isinstance(error, app_commands.CommandInvokeError):
                 raise error.original
+            if isinstance(error, app_commands.NoPrivateMessage):
+                await self.refuse(interaction, NOT_IN_SERVER)
+                return
             if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch
                           | app_commands.CommandNotFound):
                 await self.refuse(interaction, OUTDATED_COMMAND)

@@ -374,6 +374,18 @@ async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
     await settle(client)
 
 
+async def test_a_command_discord_py_cannot_run_is_answered_privately(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    # An outdated client still showing a subcommand PeerLoop no longer has.
+    sent = await fake.interact(fake.slash_command("alice", fake.guild, "mock", {}, "no-such-command"))
+    body = await fake.wait_for_interaction_response(sent)
+    assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL and "out of date" in text_of(body["data"])
+    await settle(client)
+
+
 async def test_discord_offers_the_days_the_core_accepts(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
