@@ -82,7 +82,7 @@ def discord_time(unix: int, style: str) -> str:
 _MARKDOWN = re.compile(r"([\\\[\]<>#~|])")
 _EVERYONE = re.compile(r"@(everyone|here)")
 #: Code spans are left alone (Discord shows their text as typed), and so are the core's tokens.
-_VERBATIM = re.compile(r"(`[^`\n]*`|\{t:-?\d+:[FfDdTtR]\}|\{@[^{}\n]*\})")
+_VERBATIM = re.compile(r"(```[\s\S]*?```|`[^`\n]*`|\{t:-?\d+:[FfDdTtR]\}|\{@[^{}\n]*\})")
 
 
 def escape_markdown(text: str) -> str:

@@ -258,6 +258,15 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     (embed,) = start["embeds"]
     assert "Part 2: you as candidate" in embed["description"] and "Open until <t:" in embed["description"]
     assert f"pl:feedback.open:{session.id}:2:candidate" in custom_ids(start)
+    # A third member crafts presses on this form's selects (the lowest score, "strong-no"):
+    # each is refused privately and changes nothing (the saved scores and verdict below).
+    (open_id,) = [c for c in custom_ids(start) if c.startswith("plform:")]
+    for screen, value in ((0, "1"), (1, "strong-no")):
+        crafted = open_id.replace(":open", f":{screen}:c0")
+        sent = await fake.interact(fake.select("carol", crafted, [value], start["id"]))
+        body = await fake.wait_for_interaction_response(sent)
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, body
+        assert "belongs to someone else" in text_of(body["data"]), body
     scores_one, pick, write = interviewer_answers(rubrics[0], 1)
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(reply)

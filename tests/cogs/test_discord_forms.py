@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.discord_render import render_message
 from bot.app import App, build_app
 from bot.core.forms import FormDraft
 from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, OutboundMessage, TextInput
@@ -400,6 +401,21 @@ async def test_discord_offers_the_days_the_core_accepts(
 # ------------------------------------------------------------------ what may ping whom
 
 EVIL = "[Confirm here](https://evil.example) @everyone"
+
+
+def test_the_renderer_escapes_member_text_and_keeps_the_markup() -> None:
+    code = "```sql\nSELECT a FROM t WHERE n <= 3 AND s = '[x]';\n```"
+    text = (f"**{EVIL}** said _hi_ to {{@1|Ann}} and {{@666|Eve}} at {{t:1796407200:F}}: `a[0] <b>`\n"
+            f"# not a heading\n> not a quote\n||no spoiler|| ~~no strike~~ <@&5> @here\n- a bullet\n{code}")
+    rendered = render_message(OutboundMessage(text=text, mentions=("1",)))
+    assert rendered.content == (
+        "**\\[Confirm here\\](https://evil.example) @\u200beveryone** said _hi_ to <@1> and Eve at "
+        "<t:1796407200:F>: `a[0] <b>`\n"
+        "\\# not a heading\n\\> not a quote\n\\|\\|no spoiler\\|\\| \\~\\~no strike\\~\\~ \\<@&5\\> @\u200bhere\n"
+        f"- a bullet\n{code}"
+    )
+    assert rendered.allowed_mentions.to_dict() == {"parse": [], "users": [1]}  # only the addressed member
+    assert render_message(OutboundMessage(text=text)).allowed_mentions.to_dict() == {"parse": []}
 
 
 def sent_bodies(fake: FakeDiscord) -> list[dict[str, Any]]:
