@@ -277,20 +277,21 @@ class MockFace:
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
+        await self.reply(interaction, await self._act(interaction, action_id, values))
+
+    async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
         actor = await self.actor(interaction)
         if actor is not None:
-            await self.reply(interaction, await self.app.router.act(actor, action_id, values))
-            return
+            return await self.app.router.act(actor, action_id, values)
         actors = await self._direct_actors(interaction)
         if not actors:
-            await self.reply(interaction, error_message("Run `/mock profile` in your server first."))
-            return
+            return error_message("Run `/mock profile` in your server first.")
         result = error_message(NOT_IN_SERVER)
         for candidate in actors:  # ids are unique: only the right server accepts the action
             result = await self.app.router.act(candidate, action_id, values)
             if result.tone is not Tone.ERROR:
                 break
-        await self.reply(interaction, result)
+        return result
 
     async def run_admin(
         self, interaction: discord.Interaction, name: str, options: Mapping[str, Any] | None = None
@@ -367,7 +368,14 @@ class MockFace:
         if index >= len(steps):
             await self.defer(interaction)
             taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
-            await self._act_and_reply(interaction, taken.form.action, dict(taken.values))
+            try:
+                result = await self._act(interaction, taken.form.action, dict(taken.values))
+            except Exception:
+                await self.forms.put_back(taken, len(steps) - 1)
+                raise
+            if result.tone is Tone.ERROR:  # refused: the answers stay, to be sent again
+                await self.forms.put_back(taken, len(steps) - 1)
+            await self.reply(interaction, result)
             return
         if steps[index].texts:
             # A modal cannot open another modal, and a deferred press cannot open one either.

@@ -111,6 +111,15 @@ class FormDraftService:
                 raise FormExpired()
         return draft
 
+    async def put_back(self, draft: FormDraft, step: int) -> FormDraft:
+        """A taken draft again, on ``step``, when its submit was refused or failed: the answers
+        are not lost, and the member sends it again from that screen."""
+        draft = replace(draft, step=step, expires_at=self._clock.now() + self.ttl)
+        async with self._uow() as tx:
+            if await tx.form_drafts.get(draft.id) is None:
+                await tx.form_drafts.add(draft)
+        return draft
+
     async def purge_expired(self) -> int:
         async with self._uow() as tx:
             return await tx.form_drafts.delete_expired(self._clock.now())
