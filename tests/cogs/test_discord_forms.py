@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from bot.core.services.requests import MAX_DAYS, MIN_DAYS
 from bot.storage.form_tables import FormDraftRow
 from tests.cogs import test_discord_face as face
 from tests.cogs.test_discord_face import (
+    click,
     command,
     community_id,
     custom_ids,
@@ -491,6 +493,21 @@ async def test_member_text_is_escaped_and_only_addressed_members_are_pinged(
     # Her name where it is shown as text: escaped, no masked link, no @everyone.
     assert "\\[Confirm here\\](https://evil.example) @\u200beveryone" in raw, raw
     assert f"{EVIL[:-10]} @\u200beveryone" in text_of(announcement)  # reads as she typed it
+
+    # The reminder addresses whoever has not confirmed yet: Bob confirmed, so only she is pinged.
+    async with app.db.uow() as tx:
+        (session,) = await tx.sessions.for_community(await community_id(app, fake))
+    confirm = next(c for c in custom_ids(announcement) if c.startswith("pl:session.confirm:"))
+    assert "Confirmed" in text_of(await click(fake, "bob", confirm, announcement["id"]))
+    await settle(client)
+    mark = len(fake.messages_in(int(create.response["id"])))
+    app.clock.set(session.start - timedelta(minutes=9))  # type: ignore[attr-defined]
+    await app.tick()
+    (reminder,) = [m for m in fake.messages_in(int(create.response["id"]))[mark:] if "Reminder" in text_of(m)]
+    assert f"Not confirmed yet: <@{mallory.id}>." in raw_text_of(reminder)
+    (post,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
+               if r.response and r.response.get("id") == reminder["id"]]
+    assert post.json["allowed_mentions"] == {"parse": [], "users": [mallory.id]}
 
     bodies = sent_bodies(fake)
     assert bodies

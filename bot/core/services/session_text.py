@@ -60,15 +60,16 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
     when = f"{minutes_before // 60} hours" if minutes_before >= 120 else (
         "1 hour" if minutes_before == 60 else f"{minutes_before} minutes"
     )
-    unconfirmed = [members[m].display_name for m in session.member_ids if m not in session.confirmed_by]
+    unconfirmed = [members[m] for m in session.member_ids if m not in session.confirmed_by]
     text = f"Your {session.interview_type.label} session starts in about {when}: {ts(session.start)}."
-    if unconfirmed:
-        text += "\nNot confirmed yet: " + ", ".join(unconfirmed) + "."
+    if unconfirmed:  # addressed to those who still need to confirm: they are mentioned
+        text += "\nNot confirmed yet: " + ", ".join(mention(m) for m in unconfirmed) + "."
     return OutboundMessage(
         title="Reminder",
         text=text,
         buttons=session_buttons(session, confirm=bool(unconfirmed)),
         ephemeral=False,
+        mentions=mentioning(*unconfirmed),
     )
 
 
