@@ -8,6 +8,11 @@ Buttons and selects carry the core action id as their ``custom_id``; the persist
 :class:`ActionButton` (a ``DynamicItem`` whose template is the core pattern) answers
 them, so they keep working after a restart. Anything else that looks like ours, such
 as an edited or stale id, gets a short private refusal instead of a failed interaction.
+
+Forms of several screens keep their progress in a stored draft bound to the member
+(:class:`~bot.core.services.form_drafts.FormDraftService`); their ``plform:`` presses are
+answered here from the draft, after a restart too. Every handler runs through
+:meth:`MockFace.guard`, the one error boundary (docs/architecture.md).
 """
 
 from __future__ import annotations
