@@ -298,6 +298,16 @@ class PairingHistory:
 
 
 @dataclass(frozen=True)
+class PromptHistory:
+    """Which prompts a round's members have seen, per role: member id -> prompt id -> when
+    they last had it as the candidate (``as_candidate``) or ran it, guide and solution in
+    hand, as the interviewer (``as_interviewer``). Sessions in any state count."""
+
+    as_candidate: dict[str, dict[str, datetime]]
+    as_interviewer: dict[str, dict[str, datetime]]
+
+
+@dataclass(frozen=True)
 class NoShowReport:
     session_id: str
     reporter_id: str

@@ -27,12 +27,14 @@ from bot.core.models import (
     OutboxItem,
     PairingHistory,
     Platform,
+    PromptHistory,
     RoundRecord,
     ScheduledAction,
     Session,
 )
 from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
 from bot.core.progress import Observation
+from bot.core.ratings import RatingTotals
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
@@ -88,6 +90,11 @@ class SessionRepo(Protocol):
     async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
         """Member id -> prompt id -> when they last had it as the candidate (any session
         state), for these members only."""
+        ...
+
+    async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
+        """The prompts these members have seen as candidate and as interviewer (any
+        session state), read together."""
         ...
 
 
@@ -171,6 +178,11 @@ class FeedbackRepo(Protocol):
     async def rating_observations(self, community_id: str) -> list[Observation]:
         """Every revealed interviewer score of the community, one per dimension, oldest first
         (only the columns calibration needs)."""
+        ...
+
+    async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
+        """Per member of the community rated as an interviewer: their revealed ratings,
+        counted and summed in the database (one grouped query; see bot.core.ratings)."""
         ...
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...

@@ -25,6 +25,7 @@ from bot.core.models import (
     OutboxStatus,
     PairingHistory,
     Platform,
+    PromptHistory,
     RequestStatus,
     RoundRecord,
     ScheduledAction,
@@ -430,8 +431,12 @@ class SqlSessionRepo:
         return PairingHistory(last_met=last_met, given=given, taken=taken)
 
     async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        return (await self.prompt_history(community_id, member_ids)).as_candidate
+
+    async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
         wanted = set(member_ids)
-        seen: dict[str, dict[str, datetime]] = {}
+        as_candidate: dict[str, dict[str, datetime]] = {}
+        as_interviewer: dict[str, dict[str, datetime]] = {}
         rows: dict[str, tuple[str, str, list[str], datetime]] = {}
         for chunk in _chunks(sorted(wanted)):
             result = await self._s.execute(
@@ -444,11 +449,12 @@ class SqlSessionRepo:
                 rows[sid] = (first, second, list(prompt_ids or ()), start)
         for first, second, prompt_ids, start in rows.values():
             for part, pid in enumerate(prompt_ids):
-                candidate = second if part == 0 else first
-                if candidate in wanted:
-                    mine = seen.setdefault(candidate, {})
-                    mine[pid] = max(mine.get(pid, start), start)
-        return seen
+                candidate, interviewer = (second, first) if part == 0 else (first, second)
+                for member, seen in ((candidate, as_candidate), (interviewer, as_interviewer)):
+                    if member in wanted:
+                        mine = seen.setdefault(member, {})
+                        mine[pid] = max(mine.get(pid, start), start)
+        return PromptHistory(as_candidate=as_candidate, as_interviewer=as_interviewer)
 
 
 def action_from_row(row: ScheduledActionRow) -> ScheduledAction:
