@@ -37,7 +37,8 @@ class CommunitySettings:
     paused: bool = False
     extra_tracks: dict[str, str] = field(default_factory=dict)
     disabled_types: tuple[str, ...] = ()
-    prefer_prompt_interviewer_has_seen: bool = False
+    #: Pramp style: prefer a prompt the interviewer already solved as a candidate (the candidate never saw it).
+    prefer_prompt_interviewer_has_seen: bool = True
     admins_see_feedback: bool = False
 
     def to_json(self) -> dict[str, object]:
