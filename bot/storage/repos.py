@@ -634,27 +634,39 @@ def outbox_from_row(row: OutboxRow) -> OutboxItem:
     )
 
 
+def _outbox_values(item: OutboxItem) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "key": item.key,
+        "community_id": item.community_id,
+        "member_id": item.member_id,
+        "space_ref": item.space_ref,
+        "private": item.private,
+        "message": item.message,
+        "status": item.status.value,
+        "attempts": item.attempts,
+        "created_at": item.created_at,
+        "next_attempt_at": item.next_attempt_at,
+        "fallback_used": False,
+    }
+
+
 class SqlOutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, item: OutboxItem) -> bool:
-        values = {
-            "id": item.id,
-            "key": item.key,
-            "community_id": item.community_id,
-            "member_id": item.member_id,
-            "space_ref": item.space_ref,
-            "private": item.private,
-            "message": item.message,
-            "status": item.status.value,
-            "attempts": item.attempts,
-            "created_at": item.created_at,
-            "next_attempt_at": item.next_attempt_at,
-            "fallback_used": False,
-        }
-        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
+        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, _outbox_values(item), "key"))  # type: ignore[arg-type]
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> int:
+        """``add`` for several items, one statement per 500; how many were new."""
+        added = 0
+        for start in range(0, len(items), 500):
+            values = [_outbox_values(item) for item in items[start:start + 500]]
+            result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
+            added += int(result.rowcount)  # type: ignore[attr-defined]
+        return added
 
     async def due_ids(self, now: datetime, limit: int = 200) -> list[str]:
         result = await self._s.execute(

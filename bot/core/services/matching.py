@@ -38,7 +38,7 @@ from bot.core.prompt_selection import choose_prompt, weakest_dimensions
 from bot.core.ratings import community_mean, match_value, smoothed
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.outbox import queue_direct, queue_directs, queue_space, session_space
 from bot.core.services.rounds import (
     community_open_for_matching,
     matching_paused,
@@ -252,8 +252,15 @@ class MatchingService(RoundRunner):
         paired = sorted({m for p in result.pairs for m in p.member_ids})
         seen = await tx.sessions.prompt_history(community.id, paired) if paired else PromptHistory({}, {})
         about = await tx.feedback.about_members(paired) if paired else []
+        waited: list[tuple[str, str, OutboundMessage]] = []
         for pair in result.pairs:
-            booked.append(await self._book(tx, community, offered, pair, by_id, members, seen, about, now))
+            session = await self._book(tx, community, offered, pair, by_id, members, seen, about, now)
+            booked.append(session)
+            for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
+                if days >= 1:  # said once, to the member who waited only (the pair space is shared)
+                    waited.append((f"{session.id}:waited:{rid}", by_id[rid].member_id,
+                                   waited_message(session.interview_type.label, days)))
+        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # one insert
         left_out: list[tuple[str, str]] = []
         for miss in result.unmatched:
             req = by_id[miss.request_id]
@@ -317,11 +324,6 @@ class MatchingService(RoundRunner):
         await queue_space(tx, key=f"{session.id}:announce", community_id=community.id,
                           space_ref=session_space(session.id), now=now,
                           message=say.announcement(session, pair_members, invite_for(session, pair_members, now)))
-        for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
-            if days >= 1:  # said once, to the member who waited only (the space is shared)
-                await queue_direct(tx, key=f"{session.id}:waited:{rid}", community_id=community.id,
-                                   member_id=requests[rid].member_id, now=now,  # no shared-space fallback
-                                   message=waited_message(kind.label, days))
         return session
 
     async def why_not_matched(self, community_id: str, member_id: str) -> list[tuple[datetime, str]]:
