@@ -6,7 +6,7 @@ from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
-from bot.core.vocab import Level
+from bot.core.vocab import Level, level_note
 
 MAX_ITEM = 1000
 
@@ -121,11 +121,11 @@ def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list
     others = [lv for lv in g.follow_ups if lv != level]
     if others:
         sections += _split_fields("Follow-ups at other levels",
-                                  [f"{lv.label}: {' / '.join(g.follow_ups[lv])}" for lv in others])
+                                  [level_note(lv, ' / '.join(g.follow_ups[lv])) for lv in others])
     sections += _split_fields("A strong answer covers", list(g.strong_answer))
     if g.level_differences:
         sections += _split_fields("How answers differ by level",
-                                  [f"{lv.label}: {text}" for lv, text in g.level_differences.items()])
+                                  [level_note(lv, text) for lv, text in g.level_differences.items()])
     sections += _split_fields("Common mistakes", list(g.common_mistakes))
     sections += _split_fields("Time plan (45 min)", [f"{b.minutes} min: {b.activity}" for b in g.time_plan])
     if prompt.coding is not None:
