@@ -258,3 +258,20 @@ async def test_progress_calibration_is_reused_until_a_score_is_revealed(
     second = progress._calibrations[cid][1].offsets
     assert len(reads) == 2  # a new reveal: calibrated again
     assert second == await by_definition() != first
+
+
+async def test_optional_inputs_are_marked_once_by_the_face(app: App) -> None:
+    """The core says whether an input is required; each face marks the optional ones its own way."""
+    from bot.adapters.console_forms import FormFiller
+
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    for part, role in ((1, "interviewer"), (2, "candidate")):
+        form = (await app.router.act(alice, f"pl:feedback.open:{session.id}:{part}:{role}")).form
+        assert form is not None
+        optional = [i for i in form.inputs if not i.required]
+        assert optional and not [i.label for i in form.inputs if "optional" in i.label.lower()]
+        shown = FormFiller(form).render()
+        assert shown.count("(optional)") == len(optional)
+        assert all(f"{i.label} (optional)" in shown for i in optional)
+    assert "Tip for your interviewer (optional)" in shown and "(optional) (optional)" not in shown
