@@ -170,8 +170,9 @@ class DigestData:
     members: dict[str, DigestMember]
     sessions: Sequence[DigestSession]
     feedback: Sequence[DigestFeedback]
-    #: (interviewer, candidate, start) of completed sessions, for streaks.
-    completed: Sequence[tuple[str, str, datetime]] = ()
+    #: (member, start) of the sessions each member turned up for, for streaks: a partner's
+    #: no-show breaks nobody's streak but the absent member's.
+    attended: Sequence[tuple[str, datetime]] = ()
     requests: Sequence[DigestRequest] = ()
     by_member: dict[str, list[DigestSession]] = field(default_factory=dict)
     received: dict[str, list[DigestFeedback]] = field(default_factory=dict)
@@ -189,7 +190,7 @@ class DigestData:
         members: Iterable[DigestMember],
         sessions: Sequence[DigestSession],
         feedback: Sequence[DigestFeedback],
-        completed: Sequence[tuple[str, str, datetime]] = (),
+        attended: Sequence[tuple[str, datetime]] = (),
         requests: Sequence[DigestRequest] = (),
     ) -> DigestData:
         by_member: dict[str, list[DigestSession]] = defaultdict(list)
@@ -204,10 +205,9 @@ class DigestData:
             if as_interviewer and fb.revealed_at is not None:
                 received[fb.subject_id].append(fb)
         starts: dict[str, list[datetime]] = defaultdict(list)
-        for a, b, start in completed:
-            starts[a].append(start)
-            starts[b].append(start)
-        return cls({m.id: m for m in members}, sessions, feedback, completed, requests,
+        for member_id, start in attended:
+            starts[member_id].append(start)
+        return cls({m.id: m for m in members}, sessions, feedback, attended, requests,
                    dict(by_member), dict(received), dict(written), dict(starts))
 
 
@@ -297,7 +297,8 @@ def _mean(points: Sequence[tuple[datetime, int]]) -> float:
 
 
 def streak(starts: Iterable[datetime], due: datetime) -> int:
-    """Consecutive weeks (seven-day spans back from ``due``) with at least one session done."""
+    """Consecutive weeks (seven-day spans back from ``due``) with at least one session the
+    member turned up for."""
     weeks = {int((due - s) / WEEK) for s in starts if s < due}
     count = 0
     while count in weeks and count < STREAK_WEEKS:

@@ -236,10 +236,11 @@ class DigestRepo(Protocol):
         ...
 
     async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
-    async def completed_starts(
+    async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        """(interviewer, candidate, start) of completed sessions (for streaks)."""
+    ) -> list[tuple[str, datetime]]:
+        """(member, start) for each member of each session they turned up for, for streaks: both
+        members of a completed session, and of a no-show session everyone not reported absent."""
         ...
 
     async def feedback(

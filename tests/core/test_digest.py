@@ -143,7 +143,7 @@ def test_personal_digest_reports_the_week_for_the_member_only() -> None:
         _fb("s1", 2, "ann", "ben", FeedbackRole.INTERVIEWER, {"communication": 1}, DUE - 2 * DAY, None),
     ]
     data = DigestData.index([_member("ann"), _member("ben"), _member("cat")], [s_done, s_old, s_next, s_far], feedback,
-                            completed=[("ann", "ben", s_done.start), ("ann", "ben", DUE - 8 * DAY)])
+                            attended=[(m, t) for m in ("ann", "ben") for t in (s_done.start, DUE - 8 * DAY)])
     d = personal_digest("ann", IsoWeek.of(DUE.date()), DUE, data)
     assert [s.id for s in d.done] == ["s1"]
     assert [s.id for s in d.upcoming] == ["s2"]

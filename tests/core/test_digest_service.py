@@ -287,3 +287,20 @@ async def test_scheduled_steps_send_what_the_whole_week_computation_builds(datab
         assert any("Score changes" in {f.name for f in m.fields} for m in got.values())
     finally:
         await app.close()
+
+
+async def test_a_partners_no_show_keeps_the_reporters_streak(world: tuple[App, FakeClock, FakeChat]) -> None:
+    from bot.core.models import NoShowReport
+
+    app, _clock, _chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    ben = await member(app, "ben", "Europe/Berlin")
+    await finished_session(app, ann, ben, start=datetime(2026, 2, 26, 17, 0, tzinfo=UTC))  # week 10's
+    missed = await finished_session(app, ben, ann, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC),
+                                    state=SessionState.NO_SHOW)  # week 11's: ben did not show
+    async with app.db.uow() as tx:
+        await tx.no_shows.add(NoShowReport(missed.id, ann.member.id, ben.member.id, missed.start), new_id())
+    assert app.digests is not None
+    week = await app.digests.compute_week(ann.community.id, WEEK11)
+    streaks = {d.member_id: d.streak for d in week.personal}
+    assert streaks == {ann.member.id: 2, ben.member.id: 0}
