@@ -333,9 +333,8 @@ class CommunityDigest:
 
     @property
     def match_rate(self) -> float | None:
-        """Matched among this week's requests that ended by matching or expiring."""
-        ended = self.matched + self.expired
-        return self.matched / ended if ended else None
+        """Matched among this week's requests (a request's unit, never a session's)."""
+        return self.matched / self.requested if self.requested else None
 
     @property
     def no_show_rate(self) -> float | None:
@@ -406,6 +405,10 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 DimensionName = Callable[[str, str], str]
 FocusHint = Callable[[Focus, str | None], str | None]
 
@@ -462,10 +465,13 @@ def personal_message(
 
 
 def community_message(c: CommunityDigest) -> OutboundMessage:
+    # Requests and sessions are counted each in its own unit: a matched pair of requests is one session.
+    requests = (f"{_count(c.requested, 'request')}, {c.matched} of them matched ({_pct(c.match_rate)})"
+                + (f"; {c.expired} expired unmatched." if c.expired else ".")) if c.requested else "No requests."
     fields = [
-        Field("Sessions", f"{c.requested} requested, {c.matched} matched, {c.held} held. Match rate "
-              f"{_pct(c.match_rate)} (matched among requests that were matched or expired)."),
-        Field("No-shows", f"{c.no_shows} ({_pct(c.no_show_rate)} of sessions that were due)."),
+        Field("Requests", requests),
+        Field("Sessions", f"{_count(c.held, 'session')} held; {_count(c.no_shows, 'no-show')} "
+              f"({_pct(c.no_show_rate)} of the sessions that were due)."),
         Field("Feedback", f"{c.feedback_submitted} of {c.feedback_expected} forms submitted "
               f"({_pct(c.feedback_rate)}) for sessions whose feedback closed this week."),
     ]

@@ -229,7 +229,7 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
     assert space == "admins"
     assert post.title == "PeerLoop community week 2026-W12"
     text = " ".join(f"{f.name} {f.value}" for f in post.fields)
-    assert "1 held" in text and "Gave the most interviews" in text
+    assert "1 session held" in text and "Gave the most interviews" in text
 
 
 async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_step_is_skipped(
