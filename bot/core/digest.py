@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Field, OutboundMessage, Tone, ts
 from bot.core.models import SessionState
+from bot.core.progress import RAW_NOTE
 from bot.core.vocab import InterviewType, RolePreference
 
 log = logging.getLogger(__name__)
@@ -443,7 +444,7 @@ def personal_message(
             else:
                 lines.append(f"- {type_label(c.interview_type)} · {dim}: {c.before:.1f} → {c.now:.1f} "
                              f"({c.now - c.before:+.1f})")
-        fields.append(Field("Score changes", "\n".join(lines)))
+        fields.append(Field("Score changes", "\n".join([*lines, RAW_NOTE])))
     if d.weakest is not None:
         dim = dimension_name(d.weakest.interview_type, d.weakest.dimension)
         hint = focus_hint(d.weakest, member.level)

@@ -26,6 +26,13 @@ SECONDS_PER_DAY = 86400.0
 TREND_MIN_SESSIONS = 4
 #: ... spread over at least this long: before that, a slope is mostly noise.
 TREND_MIN_SPAN = timedelta(weeks=3)
+#: Where scores are shown to the member they are about, one line says which scores they are:
+#: ``/mock progress`` shows them calibrated, the weekly digest as given (recomputing the
+#: community's calibration for every digest would double its cost; see docs/feedback.md).
+CALIBRATED_NOTE = ("Calibrated scores: adjusted for how strict each interviewer tends to be "
+                   "(the weekly digest shows them as given).")
+RAW_NOTE = ("Raw scores, as your interviewers gave them (`/mock progress` adjusts them for how "
+            "strict each interviewer tends to be).")
 #: What a member reads while a trend is not shown yet.
 TREND_RULE = (f"A trend shows after {TREND_MIN_SESSIONS} scored sessions over at least "
               f"{TREND_MIN_SPAN.days // 7} weeks.")

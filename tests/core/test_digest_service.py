@@ -14,6 +14,7 @@ from bot.core.digest import IsoWeek
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
+from bot.core.progress import CALIBRATED_NOTE, RAW_NOTE
 from bot.core.services.actor import Actor, new_id
 from tests.conftest import make_actor
 from tests.fakes.fake_chat import FakeChat
@@ -177,6 +178,9 @@ async def test_personal_digest_content_through_the_real_paths(world: tuple[App, 
     assert "Sessions done this week" in fields and "with Ben" in fields["Sessions done this week"]
     first_dim = app.prompts.rubric_for_type("coding").dimensions[0].name
     assert f"{first_dim}: 3.0 → 1.0 (-2.0)" in fields["Score changes"]
+    # Raw here, calibrated in /mock progress: each place says which it shows.
+    assert fields["Score changes"].endswith(RAW_NOTE)
+    assert CALIBRATED_NOTE in (await app.router.run(ann, "progress", {})).text
     assert fields["Suggested focus"].startswith(first_dim)
     assert "Feedback you still owe" in fields  # ann wrote no feedback for this week's session
     assert "Coming up" in fields

@@ -17,7 +17,14 @@ from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
 from bot.core.models import SessionState
 from bot.core.ports import PromptSource, UnitOfWorkFactory
-from bot.core.progress import TREND_RULE, Calibration, MemberProgress, calibrate, member_progress
+from bot.core.progress import (
+    CALIBRATED_NOTE,
+    TREND_RULE,
+    Calibration,
+    MemberProgress,
+    calibrate,
+    member_progress,
+)
 from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
@@ -122,8 +129,7 @@ class ProgressService:
         if report.self_gap:
             fields.append(Field("Self-assessment", self_assessment(report)))
         text = (f"{report.sessions_scored} scored part(s). Strongest: {report.strongest.dimension if report.strongest else '—'}; "
-                f"weakest: {report.weakest.dimension if report.weakest else '—'}. Scores are adjusted for "
-                "how strict each interviewer tends to be.")
+                f"weakest: {report.weakest.dimension if report.weakest else '—'}. {CALIBRATED_NOTE}")
         attachments: tuple[Attachment, ...] = ()
         if self._chart is not None:
             png = await asyncio.to_thread(self._chart, report)
