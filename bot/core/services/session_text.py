@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
@@ -216,10 +218,10 @@ def noshow_check(session: Session) -> OutboundMessage:
     )
 
 
-def feedback_request(session: Session, partner: Member, *, reminder: bool = False) -> OutboundMessage:
+def feedback_request(session: Session, partner: Member, closes: datetime, *, reminder: bool = False) -> OutboundMessage:
     text = (
         f"How did it go with {partner.display_name}? Your feedback is shown to them only when you "
-        "have both submitted (or when the window closes in 72 hours)."
+        f"have both submitted, or when the window closes {ts(closes)}."
     )
     if reminder:
         text = f"A reminder: your feedback for {partner.display_name} is still open. " + text
