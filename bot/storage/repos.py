@@ -631,8 +631,11 @@ def outbox_from_row(row: OutboxRow) -> OutboxItem:
 class SqlOutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        #: Messages queued in this transaction so far: their reading order (``OutboxRow.position``).
+        self._queued = 0
 
     async def add(self, item: OutboxItem) -> bool:
+        self._queued += 1
         values = {
             "id": item.id,
             "key": item.key,
@@ -646,6 +649,7 @@ class SqlOutboxRepo:
             "created_at": item.created_at,
             "next_attempt_at": item.next_attempt_at,
             "fallback_used": False,
+            "position": self._queued,
         }
         result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -654,7 +658,7 @@ class SqlOutboxRepo:
         result = await self._s.execute(
             select(OutboxRow.id)
             .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at, OutboxRow.key)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at, OutboxRow.position, OutboxRow.key)
             .limit(limit)
         )
         return list(result.scalars())
@@ -688,7 +692,8 @@ class SqlOutboxRepo:
             await self._s.flush()
 
     async def all(self) -> list[OutboxItem]:
-        result = await self._s.execute(select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.key))
+        result = await self._s.execute(
+            select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.position, OutboxRow.key))
         return [outbox_from_row(r) for r in result.scalars()]
 
 

@@ -547,3 +547,22 @@ async def test_a_three_day_jump_after_the_end_sends_no_feedback_reminder(
     async with app.db.uow() as tx:
         reminders = [a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.FEEDBACK_REMINDER]
     assert len(reminders) == 2 and all(a.status is ActionStatus.SKIPPED for a in reminders)
+
+
+async def test_the_pair_space_reads_the_statement_before_the_guide_button(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    """With closed DMs the guide's button follows the prompt it belongs to, and the prompt
+    promises nothing about direct messages."""
+    session = await book_pair(app)
+    async with app.db.uow() as tx:
+        members = await tx.members.get_many(session.member_ids)
+    chat.closed_dms.add(members[session.interviewer_id].external_id)
+    await advance(app, clock, session.start + timedelta(minutes=1))
+    posts = [m for _, m in chat.posts]
+    statement = next(i for i, m in enumerate(posts) if (m.title or "").startswith("Part 1:"))
+    button = next(i for i, m in enumerate(posts) if "couldn't message you" in m.text)
+    assert statement < button
+    text = posts[statement].text
+    assert "privately" not in text and "open the interviewer guide and rubric with the button below" in text
+    assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide"]

@@ -75,14 +75,18 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
 def part_started(
     session: Session, members: dict[str, Member], part: int, prompt: Prompt, interviewer_id: str, candidate_id: str
 ) -> OutboundMessage:
-    """Posted in the pair space: the candidate's statement only, never the guide."""
+    """Posted in the pair space: the candidate's statement only, never the guide.
+
+    It is queued before the guide is delivered, so it says only what holds however the guide
+    arrives (a direct message, or only this button when direct messages are closed)."""
     interviewer = members[interviewer_id].display_name
     candidate = members[candidate_id].display_name
     label = f"Part {part}" if session.swap else "Session"
     return OutboundMessage(
         title=f"{label}: {prompt.title}",
         text=(
-            f"{interviewer} interviews {candidate}. {interviewer}, your guide and rubric came privately.\n\n"
+            f"{interviewer} interviews {candidate}. {interviewer}, open the interviewer guide and rubric "
+            "with the button below (only you can).\n\n"
             f"{_clip(prompt.statement, 3000)}"
         ),
         ephemeral=False,
