@@ -133,7 +133,11 @@ class ActionRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
-    async def add(self, item: OutboxItem) -> bool: ...
+    async def add(self, item: OutboxItem) -> bool:
+        """Queue once per key. Messages queued in one transaction are delivered in the order
+        they were queued (they share their time: the order is kept with them)."""
+        ...
+
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """``add`` for several items in few statements (keys that exist are skipped)."""
         ...
@@ -253,10 +257,11 @@ class DigestRepo(Protocol):
         ...
 
     async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
-    async def completed_starts(
+    async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        """(interviewer, candidate, start) of completed sessions (for streaks)."""
+    ) -> list[tuple[str, datetime]]:
+        """(member, start) for each member of each session they turned up for, for streaks: both
+        members of a completed session, and of a no-show session everyone not reported absent."""
         ...
 
     async def feedback(

@@ -163,6 +163,8 @@ class OutboxRow(SQLModel, table=True):
     fallback_used: bool = False
     created_at: datetime = _when()
     next_attempt_at: datetime = _when()
+    #: Reading order among the messages queued in one transaction (migration 0010).
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MatchRoundRow(SQLModel, table=True):

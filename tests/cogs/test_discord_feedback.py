@@ -279,7 +279,10 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
         assert d.anchors[1].startswith(score["options"][0]["description"].rstrip("…")[:90])
     modals = [p for p in pages if "title" in p and "custom_id" in p]
     labels = [row["components"][0]["label"] for m in modals for row in m["components"]]
-    assert labels == ["Strengths", "What to improve", "Private note for admins (optional)"]
+    assert labels == ["Strengths", "What to improve", "Private note for admins"]
+    # Discord marks required inputs itself; the optional note is sent as not required.
+    assert [row["components"][0].get("required", True) for m in modals for row in m["components"]] == [
+        True, True, False]
     await settle(client)
     assert new_dms(second) == [] and new_dms(first) == []  # nothing shared before both submit
 
