@@ -15,6 +15,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -170,6 +173,48 @@ class DesignExtras(_Strict):
     deep_dives: Annotated[list[Item], Field(min_length=2, max_length=8)]
 
 
+#: SQL text of a verification section: scripts and queries, never shown to anyone.
+SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=8000)]
+#: One value of an expected row: text, a number or NULL (YAML ``null``; quote dates: '2024-03-01').
+SqlValue = StrictStr | StrictInt | StrictFloat | None
+
+
+class SqlQueryCheck(_Strict):
+    """One reference query and the rows it must return on the section's data."""
+
+    #: What the query answers, for test reports (``part 2: keep one copy``).
+    name: Title
+    #: Statements run first, in order, on the same database (a load, a fix, a second run of it).
+    script: SqlText | None = None
+    #: One statement; its result is compared with ``expected``.
+    reference: SqlText
+    expected: list[list[SqlValue]]
+    #: Compare in order (the statement asks for an order) or as a multiset of rows.
+    order_matters: bool = False
+
+    @field_validator("expected")
+    @classmethod
+    def _rectangular(cls, value: list[list[object]]) -> list[list[object]]:
+        if len({len(row) for row in value}) > 1:
+            raise ValueError("every expected row must have the same number of values")
+        if any(not row for row in value):
+            raise ValueError("an expected row needs at least one value")
+        return value
+
+
+class SqlExtras(_Strict):
+    """A SQL prompt's worked answer, runnable on SQLite (3.25 or later) with the standard library.
+
+    ``ddl`` creates the tables of the statement, ``seed`` inserts its sample rows, and each
+    check runs its reference query on that database; checks run in order on one database,
+    so a check's ``script`` sees what the previous checks changed.
+    """
+
+    ddl: SqlText
+    seed: SqlText
+    checks: Annotated[list[SqlQueryCheck], Field(min_length=1, max_length=8)]
+
+
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
 
 
@@ -187,6 +232,8 @@ class Prompt(_Strict):
     coding: CodingExtras | None = None
     behavioral: BehavioralExtras | None = None
     design: DesignExtras | None = None
+    #: Optional for sql-data-modelling prompts: the reference queries and their expected rows.
+    sql: SqlExtras | None = None
 
     @model_validator(mode="after")
     def _extras_match_type(self) -> Prompt:
@@ -196,6 +243,8 @@ class Prompt(_Strict):
             raise ValueError("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
         if self.type in _NEEDS_DESIGN and self.design is None:
             raise ValueError("a design prompt needs a 'design' section (scale, deep_dives)")
+        if self.sql is not None and self.type is not InterviewType.SQL_DATA_MODELLING:
+            raise ValueError("only sql-data-modelling prompts take a 'sql' section")
         missing = [lv.value for lv in self.levels if lv not in self.guide.follow_ups]
         if missing:
             raise ValueError(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
