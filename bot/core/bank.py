@@ -186,6 +186,8 @@ class SqlQueryCheck(_Strict):
     name: Title
     #: Statements run first, in order, on the same database (a load, a fix, a second run of it).
     script: SqlText | None = None
+    #: The script must fail with an error containing this text: a constraint of the model at work.
+    error: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = None
     #: One statement; its result is compared with ``expected``.
     reference: SqlText
     expected: list[list[SqlValue]]
@@ -200,6 +202,12 @@ class SqlQueryCheck(_Strict):
         if any(not row for row in value):
             raise ValueError("an expected row needs at least one value")
         return value
+
+    @model_validator(mode="after")
+    def _error_needs_script(self) -> SqlQueryCheck:
+        if self.error is not None and self.script is None:
+            raise ValueError("'error' names how the script fails, so the check needs a 'script'")
+        return self
 
 
 class SqlExtras(_Strict):

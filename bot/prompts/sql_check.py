@@ -43,10 +43,28 @@ def normalise_rows(rows: Sequence[Sequence[object]], *, ordered: bool) -> list[R
     return out
 
 
+class ScriptDidNotFail(Exception):
+    """A check's script was expected to fail (its ``error``) and did not, or failed otherwise."""
+
+
 def run_check(con: sqlite3.Connection, check: SqlQueryCheck) -> list[Row]:
-    """Run the check's script (if any) and its reference query; the rows it returned."""
-    if check.script:
+    """Run the check's script (if any) and its reference query; the rows it returned.
+
+    When the check names an ``error``, the script must fail with it; its open transaction
+    is rolled back and the reference runs on what is left.
+    """
+    if check.script and check.error is None:
         con.executescript(check.script)
+    elif check.script and check.error is not None:
+        try:
+            con.executescript(check.script)
+        except sqlite3.Error as exc:
+            if con.in_transaction:
+                con.rollback()
+            if check.error.lower() not in str(exc).lower():
+                raise ScriptDidNotFail(f"the script failed with {exc!s}, not {check.error!r}") from exc
+        else:
+            raise ScriptDidNotFail(f"the script was expected to fail with {check.error!r}, and it did not")
     return [tuple(row) for row in con.execute(check.reference).fetchall()]
 
 
@@ -70,7 +88,7 @@ def verify(sql: SqlExtras) -> list[str]:
         for check in sql.checks:
             try:
                 actual = run_check(con, check)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, ScriptDidNotFail) as exc:
                 problems.append(f"{check.name}: {exc}")
                 continue
             got = normalise_rows(actual, ordered=check.order_matters)

@@ -18,11 +18,6 @@ SQL_PROMPTS = load_bundled().prompts(type=InterviewType.SQL_DATA_MODELLING)
 #: SQL prompts whose answer is a design argued in words (indexes, plans, trade-offs) with no
 #: sample data a query could be checked against. Every other SQL prompt carries a ``sql`` section.
 DESIGN_ONLY = {
-    "sql-star-schema-ecommerce",
-    "sql-booking-system-constraints",
-    "sql-many-to-many-attributes",
-    "sql-json-vs-columns",
-    "sql-soft-deletes",
     "sql-event-table-design",
     "sql-slow-dashboard-query",
 }
@@ -117,3 +112,24 @@ def test_only_sql_prompts_take_a_sql_section() -> None:
     data["sql"] = {**SECTION, "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}]}
     with pytest.raises(ValidationError, match="only sql-data-modelling prompts"):
         Prompt.model_validate(data)
+
+
+def test_a_check_can_require_the_model_to_refuse_a_change() -> None:
+    guarded = {"ddl": "CREATE TABLE u (email TEXT); CREATE UNIQUE INDEX u_email ON u (lower(email));",
+               "seed": "INSERT INTO u VALUES ('a@x');"}
+
+    def checks(script: str, error: str) -> SqlExtras:
+        return SqlExtras.model_validate({**guarded, "checks": [
+            {"name": "refused", "script": script, "error": error,
+             "reference": "SELECT COUNT(*) FROM u", "expected": [[1]]}]})
+
+    # Refused, and the transaction that tried is rolled back (the first insert is gone too).
+    assert verify(checks("BEGIN; INSERT INTO u VALUES ('b@x'); INSERT INTO u VALUES ('A@x'); COMMIT;",
+                         "UNIQUE constraint failed")) == []
+    accepted = verify(checks("INSERT INTO u VALUES ('c@x');", "UNIQUE constraint failed"))
+    assert accepted and "did not" in accepted[0]
+    other = verify(checks("INSERT INTO nowhere VALUES (1);", "UNIQUE constraint failed"))
+    assert other and "no such table" in other[0]
+    with pytest.raises(ValidationError, match="needs a 'script'"):
+        SqlExtras.model_validate({**guarded, "checks": [
+            {"name": "refused", "error": "UNIQUE", "reference": "SELECT 1", "expected": [[1]]}]})
