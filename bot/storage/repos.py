@@ -54,6 +54,16 @@ def _community(row: CommunityRow) -> Community:
     )
 
 
+def _community_values(community: Community) -> dict[str, object]:
+    return {
+        "id": community.id,
+        "platform": community.platform.value,
+        "external_id": community.external_id,
+        "name": community.name,
+        "settings": community.settings.to_json(),
+    }
+
+
 def member_from_row(row: MemberRow) -> Member:
     return Member(
         id=row.id,
@@ -154,16 +164,18 @@ class SqlCommunityRepo:
         return _community(row) if row else None
 
     async def add(self, community: Community) -> None:
-        self._s.add(
-            CommunityRow(
-                id=community.id,
-                platform=community.platform.value,
-                external_id=community.external_id,
-                name=community.name,
-                settings=community.settings.to_json(),
-            )
-        )
+        self._s.add(CommunityRow(**_community_values(community)))
         await self._s.flush()
+
+    async def add_or_get(self, community: Community) -> Community:
+        """Insert unless the platform's community exists (one statement, safe against a
+        simultaneous first contact); the stored community either way."""
+        stmt = _insert_ignore(self._s, CommunityRow.__table__, _community_values(community),  # type: ignore[attr-defined]
+                              ("platform", "external_id"))
+        await self._s.execute(stmt)  # type: ignore[call-overload]
+        found = await self.find(community.platform, community.external_id)
+        assert found is not None
+        return found
 
     async def save_settings(self, community_id: str, settings: CommunitySettings) -> None:
         row = await self._s.get(CommunityRow, community_id)
@@ -211,6 +223,16 @@ class SqlMemberRepo:
     async def add(self, member: Member) -> None:
         self._s.add(MemberRow(**_member_values(member)))
         await self._s.flush()
+
+    async def add_or_get(self, member: Member) -> Member:
+        """Insert unless the community's member with that platform id exists (one statement,
+        safe against a simultaneous first contact); the stored member either way."""
+        stmt = _insert_ignore(self._s, MemberRow.__table__, _member_values(member),  # type: ignore[attr-defined]
+                              ("community_id", "external_id"))
+        await self._s.execute(stmt)  # type: ignore[call-overload]
+        found = await self.find(member.community_id, member.external_id)
+        assert found is not None
+        return found
 
     async def save(self, member: Member) -> None:
         row = await self._s.get(MemberRow, member.id)
@@ -393,6 +415,22 @@ class SqlSessionRepo:
     async def for_community(self, community_id: str) -> list[Session]:
         result = await self._s.execute(
             select(SessionRow).where(SessionRow.community_id == community_id).order_by(SessionRow.start)
+        )
+        return [session_from_row(r) for r in result.scalars()]
+
+    async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
+        """Sessions still to come or running, and completed ones that started at or after
+        ``completed_since``; never cancelled or no-show ones (one indexed query)."""
+        result = await self._s.execute(
+            select(SessionRow)
+            .where(
+                SessionRow.community_id == community_id,
+                or_(
+                    SessionRow.state.in_(ACTIVE_STATES),  # type: ignore[attr-defined]
+                    (SessionRow.state == SessionState.COMPLETED.value) & (SessionRow.start >= completed_since),  # type: ignore[operator]
+                ),
+            )
+            .order_by(SessionRow.start)
         )
         return [session_from_row(r) for r in result.scalars()]
 
