@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound
@@ -22,7 +22,7 @@ from bot.core.pack_models import PACK_FORMATS, PackProblem, ParsedPack, StoredPa
 from bot.core.packs import CommunityPrompts, disabled_of
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback import FEEDBACK_WINDOW, window_end
 from bot.core.vocab import InterviewType, parse_interview_type
 
 __all__ = [
@@ -94,6 +94,11 @@ _THIN = (f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap session 
          "or none to switch it off")
 
 
+#: How far back a completed session's start can lie while its feedback is still open: the
+#: feedback window plus more than any session lasts.
+LIVE_LOOKBACK = FEEDBACK_WINDOW + timedelta(days=1)
+
+
 def _live(session: Session, now: datetime) -> bool:
     """The session still needs its prompts: to come, running, or its feedback window open."""
     if session.state is SessionState.COMPLETED:
@@ -153,7 +158,7 @@ class PackService:
         if not gone:
             return
         now = self._clock.now()
-        for session in await tx.sessions.for_community(community_id):
+        for session in await tx.sessions.live_for_community(community_id, now - LIVE_LOOKBACK):
             used = gone.intersection(session.prompt_ids)
             if used and _live(session, now):
                 raise Conflict(
