@@ -7,7 +7,7 @@ implements :class:`JobScheduler`. Tests use in-memory fakes of the same ports.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -239,6 +239,13 @@ class PrivacyRepo(Protocol):
         ...
 
     async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int: ...
+    async def scrub_outbox(
+        self, community_id: str, session_ids: Sequence[str], replacements: Mapping[str, str]
+    ) -> int:
+        """Rewrite stored messages, sent ones included (those of ``session_ids``, and any of the
+        community holding a key of ``replacements``), with every key replaced by its value,
+        in text and text attachments alike; how many rows changed."""
+        ...
 
 
 class DigestRepo(Protocol):

@@ -227,7 +227,7 @@ async def test_forget_me_removes_every_row_and_partners_keep_their_side(app: App
 
     await app.tick()
     [notice] = [m for m in chat.dms_to("dave") if m.title == "Session cancelled"]
-    assert "Alice can't make it" in notice.text and notice.attachments[0].mime == "text/calendar"
+    assert "Your partner can't make it" in notice.text and "Alice" not in notice.text and notice.attachments[0].mime == "text/calendar"
     assert "STATUS:CANCELLED" in notice.attachments[0].data.decode()
     assert not [m for m in chat.dms_to("alice") if m.title == "Session cancelled"]
     # Bob's history shows the placeholder by name.
