@@ -8,7 +8,9 @@ implements :class:`JobScheduler`. Tests use in-memory fakes of the same ports.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -35,6 +37,24 @@ from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
 from bot.core.progress import Observation
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
+
+
+class PairSpaceState(StrEnum):
+    NONE = "none"
+    #: Claimed by a delivery before the platform was asked to open it.
+    OPENING = "opening"
+    OPEN = "open"
+    #: Given up after a failed or interrupted opening: the session's messages go by DM.
+    DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class PairSpace:
+    """Where a session's pair space stands (:meth:`SessionRepo.pair_space`)."""
+
+    state: PairSpaceState
+    ref: str | None = None
+    claimed_at: datetime | None = None
 
 
 class CommunityRepo(Protocol):
@@ -86,7 +106,24 @@ class SessionRepo(Protocol):
         ...
 
     async def add(self, session: Session) -> None: ...
-    async def save(self, session: Session) -> None: ...
+    async def save(self, session: Session) -> None:
+        """Store the session's changes; never its pair space (see :meth:`claim_pair_space`)."""
+        ...
+
+    async def pair_space(self, session_id: str) -> PairSpace | None: ...
+    async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
+        """Claim the right to open the session's pair space (one statement, only when nobody has);
+        True when this ``token`` holds the claim. Commit it before asking the platform."""
+        ...
+
+    async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
+        """Record the space the claim holder opened; False when ``token`` no longer holds the claim."""
+        ...
+
+    async def give_up_pair_space(self, session_id: str) -> None:
+        """No pair space for this session (a claim was interrupted): its messages go by DM."""
+        ...
+
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]: ...
     async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]: ...
     async def for_community(self, community_id: str) -> list[Session]: ...

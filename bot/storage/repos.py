@@ -31,6 +31,7 @@ from bot.core.models import (
     Session,
     SessionState,
 )
+from bot.core.ports import PairSpace, PairSpaceState
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.storage.tables import (
     CommunityRow,
@@ -388,8 +389,42 @@ class SqlSessionRepo:
             await self.add(s)
             return
         for key, value in _session_values(s).items():
-            setattr(row, key, value)
+            if key != "space_ref":  # only the pair-space claim sets it (a stale copy must not clear it)
+                setattr(row, key, value)
         await self._s.flush()
+
+    async def pair_space(self, session_id: str) -> PairSpace | None:
+        found = (await self._s.execute(
+            select(SessionRow.space_state, SessionRow.space_ref, SessionRow.space_claimed_at)
+            .where(SessionRow.id == session_id)
+        )).one_or_none()
+        if found is None:
+            return None
+        state, ref, claimed_at = found
+        if ref is not None:
+            return PairSpace(PairSpaceState.OPEN, ref, claimed_at)
+        return PairSpace(PairSpaceState(state) if state else PairSpaceState.NONE, None, claimed_at)
+
+    async def _update_space(self, session_id: str, *where: object, **values: object) -> bool:
+        """A compare-and-set: only when the row still matches ``where`` (loaded rows kept in step)."""
+        result = await self._s.execute(
+            update(SessionRow).where(SessionRow.id == session_id, *where).values(**values)  # type: ignore[arg-type]
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
+        return await self._update_space(
+            session_id, SessionRow.space_state.is_(None), SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+            space_state=PairSpaceState.OPENING.value, space_claim=token, space_claimed_at=now)
+
+    async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
+        return await self._update_space(
+            session_id, SessionRow.space_claim == token, SessionRow.space_state == PairSpaceState.OPENING.value,
+            space_state=PairSpaceState.OPEN.value, space_ref=ref)
+
+    async def give_up_pair_space(self, session_id: str) -> None:
+        await self._update_space(session_id, SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+                                 space_state=PairSpaceState.DIRECT.value)
 
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         stmt = select(SessionRow).where(
