@@ -75,10 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.settings import Settings
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Keep library chatter (every migration step, every scheduler sweep) out of the logs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level)  # no member text or token in the logs at any level
 
     if args.command == "console":
         return asyncio.run(_console(settings.database_url if not args.database else args.database, args))

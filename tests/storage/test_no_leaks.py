@@ -173,3 +173,24 @@ async def test_after_forget_me_no_table_holds_the_members_name_or_id(
     async with app.db.uow() as tx:
         members = await tx.members.list(brindle.community.id)
     assert sorted(m.display_name for m in members) == [BRINDLE.display_name, "Former member"]
+
+
+def test_log_level_debug_keeps_library_payloads_out(caplog: pytest.LogCaptureFixture) -> None:
+    """``LOG_LEVEL=DEBUG`` for PeerLoop: libraries that log payloads stay at INFO or above."""
+    from bot.logs import PAYLOAD_LOGGERS, configure_logging
+    from bot.storage.db import STATEMENT_LOGGERS
+
+    names = ["discord.gateway", "discord.http", "slack_sdk.web.async_base_client", "slack_bolt.App",
+             "websockets.client", "aiosqlite", "sqlalchemy.engine.Engine", "asyncpg"]
+    saved = {n: logging.getLogger(n).level for n in (*PAYLOAD_LOGGERS, *STATEMENT_LOGGERS, "alembic", "apscheduler")}
+    caplog.set_level(logging.DEBUG)
+    try:
+        configure_logging("DEBUG")
+        for name in names:
+            logging.getLogger(name).debug("payload %s", QUILLON.note)
+        logging.getLogger("bot.core.services.delivery").debug("delivery of %s", "an-outbox-key")
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    assert QUILLON.note not in caplog.text
+    assert "an-outbox-key" in caplog.text  # PeerLoop's own debug lines are kept
