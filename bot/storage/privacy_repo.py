@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,9 +51,12 @@ _TEXT_MIMES = ("text/", "application/json")
 
 
 def _replace_all(text: str, replacements: Mapping[str, str]) -> str:
-    for old in sorted(replacements, key=len, reverse=True):
-        text = text.replace(old, replacements[old])
-    return text
+    """Each key replaced where it stands as a whole word (a forgotten "Al" leaves "Also" alone)."""
+    keys = sorted((k for k in replacements if k), key=len, reverse=True)
+    if not keys:
+        return text
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\w)"
+    return re.sub(pattern, lambda m: replacements[m.group(0)], text)
 
 
 def _scrub(value: Any, replacements: Mapping[str, str]) -> Any:

@@ -194,3 +194,12 @@ def test_log_level_debug_keeps_library_payloads_out(caplog: pytest.LogCaptureFix
             logging.getLogger(name).setLevel(level)
     assert QUILLON.note not in caplog.text
     assert "an-outbox-key" in caplog.text  # PeerLoop's own debug lines are kept
+
+
+def test_scrubbing_replaces_whole_words_only() -> None:
+    """A forgotten "Al" leaves "Also" alone in other members' stored messages."""
+    from bot.storage.privacy_repo import _scrub
+
+    message = {"text": "Al and Bo: Also <@U1> at 9", "fields": [["Al", "Alpine"]]}
+    assert _scrub(message, {"Al": "Former member", "U1": "former-member"}) == {
+        "text": "Former member and Bo: Also <@former-member> at 9", "fields": [["Former member", "Alpine"]]}
