@@ -17,11 +17,15 @@ from bot.storage.db import quiet_statement_loggers
 PAYLOAD_LOGGERS = ("discord", "slack_bolt", "slack_sdk", "websockets", "aiohttp", "httpx", "httpcore", "asyncio")
 #: Chatty but harmless at INFO: every migration step, every scheduler sweep.
 QUIET_LOGGERS = ("alembic", "apscheduler")
+#: PeerLoop's own loggers (``bot.*`` modules and the process's ``peerloop``).
+OWN_LOGGERS = ("bot", "peerloop")
 
 
 def configure_logging(level: str | int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger().getEffectiveLevel()
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(root)
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(max(root, logging.INFO))
     for name in QUIET_LOGGERS:

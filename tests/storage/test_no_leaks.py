@@ -177,12 +177,12 @@ async def test_after_forget_me_no_table_holds_the_members_name_or_id(
 
 def test_log_level_debug_keeps_library_payloads_out(caplog: pytest.LogCaptureFixture) -> None:
     """``LOG_LEVEL=DEBUG`` for PeerLoop: libraries that log payloads stay at INFO or above."""
-    from bot.logs import PAYLOAD_LOGGERS, configure_logging
+    from bot.logs import OWN_LOGGERS, PAYLOAD_LOGGERS, configure_logging
     from bot.storage.db import STATEMENT_LOGGERS
 
     names = ["discord.gateway", "discord.http", "slack_sdk.web.async_base_client", "slack_bolt.App",
              "websockets.client", "aiosqlite", "sqlalchemy.engine.Engine", "asyncpg"]
-    saved = {n: logging.getLogger(n).level for n in (*PAYLOAD_LOGGERS, *STATEMENT_LOGGERS, "alembic", "apscheduler")}
+    saved = {n: logging.getLogger(n).level for n in (*PAYLOAD_LOGGERS, *STATEMENT_LOGGERS, *OWN_LOGGERS, "alembic", "apscheduler")}
     caplog.set_level(logging.DEBUG)
     try:
         configure_logging("DEBUG")
