@@ -19,6 +19,7 @@ from bot.core.clock import FakeClock
 from bot.core.messages import OutboundMessage, Tone
 from bot.core.models import Community, Member, OutboxStatus, Platform, Session
 from bot.core.services.delivery import PAIR_SPACE_PATIENCE
+from bot.core.services.outbox import queue_space, session_space
 from bot.storage.tables import metadata
 from tests.conftest import ready_member
 from tests.fakes.fake_chat import FakeChat
@@ -118,8 +119,11 @@ async def test_at_most_one_pair_space_whatever_the_crash_point(
         assert sorted(announced) == ["alice", "bob"]
 
 
-async def test_a_fresh_claim_is_waited_for_not_doubled(database_url: str, clock: FakeClock) -> None:
+async def test_a_fresh_claim_is_waited_for_not_doubled(
+    database_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Another delivery holds a claim that is still fresh: no second space, the post waits."""
+    monkeypatch.setattr("bot.core.services.delivery.PAIR_SPACE_POLLS", 2)
     chat = CrashingChat()
     app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
     try:
@@ -149,3 +153,26 @@ async def test_the_migration_adds_the_claim_columns_as_modelled(database_url: st
             assert await conn.run_sync(diff) == []
     finally:
         await app.close()
+
+
+async def test_a_space_being_opened_alongside_is_waited_for_in_place(database_url: str, clock: FakeClock) -> None:
+    """Two deliveries of one session at once (a face's and the sweep's): one space, no delay."""
+    import asyncio
+
+    chat = CrashingChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        session = await _book(app)
+        async with app.db.uow() as tx:  # a second post for the pair, due with the announcement
+            await queue_space(tx, key="test:second-post", community_id=session.community_id,
+                              space_ref=session_space(session.id), now=clock.now(),
+                              message=OutboundMessage(text="Second post"))
+            ids = await tx.outbox.due_ids(clock.now())
+        await asyncio.gather(*(app.delivery.deliver_one(i) for i in ids))
+        async with app.db.uow() as tx:
+            pending = [i.key for i in await tx.outbox.all() if i.status is not OutboxStatus.SENT]
+            space = await tx.sessions.pair_space(session.id)
+    finally:
+        await app.close()
+    assert len(chat.spaces) == 1 and space is not None and space.ref == "space-1"
+    assert pending == [] and "Second post" in [m.text for _, m in chat.posts]

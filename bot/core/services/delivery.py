@@ -10,6 +10,7 @@ session's messages by DM (docs/scaling.md, "Pair spaces and crashes").
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -37,6 +38,9 @@ MAX_DELIVERY_ATTEMPTS = 10
 #: How long a claim to open a pair space may stay without a space before it counts as
 #: interrupted (opening one takes seconds, rate limits included).
 PAIR_SPACE_PATIENCE = timedelta(minutes=10)
+#: How long a delivery waits, in place, for a space another one is opening.
+PAIR_SPACE_POLLS = 30
+PAIR_SPACE_POLL_SECONDS = 0.1
 
 
 class _NeedsPairSpace(Exception):
@@ -212,6 +216,17 @@ class DeliveryService:
             raise _NoPairSpace(session_id)
         raise _NeedsPairSpace(session_id)
 
+    async def _wait_for_space(self, session_id: str) -> None:
+        """Another delivery is opening the space right now (it takes a second or two): wait
+        for it briefly, then leave the message for a later attempt."""
+        for _ in range(PAIR_SPACE_POLLS):
+            await asyncio.sleep(PAIR_SPACE_POLL_SECONDS)
+            async with self._uow() as tx:
+                space = await tx.sessions.pair_space(session_id)
+            if space is None or space.state is not PairSpaceState.OPENING:
+                return
+        raise TemporaryDeliveryError("the pair space is being opened")
+
     async def _open_pair_space(self, session_id: str) -> None:
         """Claim (committed), open on the platform (outside any transaction), record: a crash
         anywhere leaves at most one space for the session."""
@@ -225,14 +240,21 @@ class DeliveryService:
                 if space is None or space.state is not PairSpaceState.OPENING:
                     return  # opened, or given up, meanwhile
                 if space.claimed_at is not None and now - space.claimed_at < PAIR_SPACE_PATIENCE:
-                    raise TemporaryDeliveryError("the pair space is being opened")
-                # A claim that never got its space: the opening was interrupted, and the platform
-                # may hold a space nobody recorded. Opening another could make two: use DMs.
-                await tx.sessions.give_up_pair_space(session_id)
-                log.warning("session %s: opening its pair space was interrupted; its messages go by DM", session_id)
-                return
-            community = await tx.communities.get(session.community_id)
-            members = await tx.members.get_many(session.member_ids)
+                    fresh = True
+                else:
+                    # A claim that never got its space: the opening was interrupted, and the platform
+                    # may hold a space nobody recorded. Opening another could make two: use DMs.
+                    await tx.sessions.give_up_pair_space(session_id)
+                    log.warning("session %s: opening its pair space was interrupted; its messages go by DM",
+                                session_id)
+                    return
+            else:
+                fresh = False
+                community = await tx.communities.get(session.community_id)
+                members = await tx.members.get_many(session.member_ids)
+        if fresh:
+            await self._wait_for_space(session_id)
+            return
         chat = self._chats.get(community.platform) if community else None
         if community is None or chat is None:
             raise TemporaryDeliveryError("no chat face for the session's community")
