@@ -274,3 +274,24 @@ async def test_a_new_digest_day_and_hour_move_the_planned_digests(app: App) -> N
     reply = await admin_router(app).run(admin, "setup", {"digest_day": "fri", "digest_hour": "18"})
     assert reply.tone is Tone.SUCCESS
     assert await planned() == {(4, 17), (4, 18)}
+
+
+async def test_setup_disabled_types_keeps_the_rule_packs_keep(app: App) -> None:
+    """A type left with exactly one prompt cannot run a swap session: `setup disabled_types`
+    refuses it with the same rule and words as `prompts disable`, and changes nothing."""
+    from bot.core.packs import thin_message
+    from tests.core.test_packs import coding_pack
+
+    assert app.packs is not None
+    admin = await make_actor(app, "ada", admin=True)
+    assert (await app.packs.import_pack(admin, coding_pack(count=1, disable=()))).pack is not None
+    before = await settings_of(app, admin)
+    refused = await admin_router(app).run(admin, "setup", {"disabled_types": "coding", "digest_hour": "7"})
+    expected = thin_message(["Coding (1 left)"])
+    assert refused.tone is Tone.ERROR and refused.text == f"Nothing was changed. disabled_types: {expected}"
+    assert await settings_of(app, admin) == before
+    also = await admin_router(app).run_text(admin, "prompts disable coding")
+    assert also.tone is Tone.ERROR and also.text == expected
+    # None left is fine: the type is then switched off.
+    assert (await admin_router(app).run(admin, "setup", {"disabled_types": "behavioral"})).tone is Tone.SUCCESS
+    assert (await settings_of(app, admin)).disabled_types == ("behavioral",)

@@ -23,12 +23,13 @@ from bot.core.models import (
     NoShowReport,
     RequestStatus,
 )
-from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+from bot.core.packs import CommunityPrompts, thin_message
+from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
 from bot.core.stats import CommunityStats
-from bot.core.vocab import parse_interview_type
+from bot.core.vocab import InterviewType, parse_interview_type
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -242,6 +243,9 @@ def member_reference(who: str) -> tuple[str | None, str]:
 
 
 class AdminService:
+    #: The prompts (set by the app): switching built-in types off keeps to the packs' rule.
+    prompts: PromptSource | None = None
+
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock | None = None, matching: MatchingService | None = None
     ) -> None:
@@ -280,6 +284,12 @@ class AdminService:
             after, changed = parse_setup(options, community.settings)
             if not changed:
                 return SettingsChange(community.settings, after, ())
+            if "disabled_types" in changed and isinstance(self.prompts, CommunityPrompts):
+                # the same rule as `prompts disable`: a type keeps none or enough prompts
+                wanted = frozenset(InterviewType(v) for v in after.disabled_types)
+                thin = await self.prompts.thin_if_switched_off(tx, community, wanted)
+                if thin:
+                    raise InvalidInput("setup", f"Nothing was changed. disabled_types: {thin_message(thin)}")
             await tx.communities.save_settings(community.id, after)
             replanned = False
             if "match_every" in changed:
