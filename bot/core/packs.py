@@ -35,14 +35,14 @@ THIN_RULE = (f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap sess
              "or none to switch it off")
 
 
-def thin_types(before: PromptSource, after: PromptSource) -> list[str]:
+def thin_types(before: PromptSource, after: PromptSource, *, adding: Sequence[InterviewType] = ()) -> list[str]:
     """Types that would keep some prompts, but fewer than :data:`MIN_PROMPTS_PER_TYPE` (none
-    at all is fine: the type is then switched off in the community). The one rule behind every
-    change to a community's prompts: pack import and removal, ``prompts disable``, ``setup
-    disabled_types``."""
+    at all is fine: the type is then switched off in the community). ``adding``: prompts
+    (by type) that ``after`` does not hold yet. The one rule behind every change to a
+    community's prompts: pack import and removal, ``prompts disable``, ``setup disabled_types``."""
     out = []
     for kind in InterviewType:
-        had, left = len(before.prompts(kind)), len(after.prompts(kind))
+        had, left = len(before.prompts(kind)), len(after.prompts(kind)) + adding.count(kind)
         if 0 < left < MIN_PROMPTS_PER_TYPE and left != had:
             out.append(f"{kind.label} ({left} left)")
     return out

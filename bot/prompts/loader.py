@@ -50,6 +50,7 @@ __all__ = [
     "check_pack",
     "load_bundled",
     "load_pack",
+    "pack_outline",
 ]
 
 Loc = tuple[str | int, ...]
@@ -648,6 +649,26 @@ def check_pack(source: str | Path, fmt: str | None = None, *,
     (default: the bundled bank).
     """
     return _check(source, fmt, bank)[1]
+
+
+def pack_outline(source: str | Path, fmt: str | None = None
+                 ) -> tuple[frozenset[InterviewType], tuple[InterviewType, ...]] | None:
+    """A pack read leniently (one with problems too): the built-in types it switches off and
+    the type of every prompt whose type can be read; None when the file cannot be parsed."""
+    try:
+        text, parsed_fmt, _name = _read_source(source, fmt)
+    except (InvalidInput, OSError, UnicodeDecodeError):
+        return None
+    data, _errors, _locate = _parse(text, parsed_fmt)
+    if not isinstance(data, dict):
+        return None
+    header = data.get("pack")
+    raw_disabled = header.get("disabled_types") if isinstance(header, dict) else None
+    disabled = {_enum(InterviewType, v) for v in raw_disabled} if isinstance(raw_disabled, list) else set()
+    items = data.get("prompts")
+    types = [_enum(InterviewType, p.get("type")) for p in items if isinstance(p, dict)] if isinstance(
+        items, list) else []
+    return frozenset(t for t in disabled if t is not None), tuple(t for t in types if t is not None)
 
 
 def load_pack(source: str | Path, fmt: str | None = None, *,

@@ -82,6 +82,10 @@ def _off_types(source: PromptSource) -> list[str]:
     return [kind.label for kind in InterviewType if not source.prompts(kind)]
 
 
+def _thin_problem(thin: Sequence[str]) -> PackProblem:
+    return PackProblem("pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}")
+
+
 def _live(session: Session, now: datetime) -> bool:
     """The session still needs its prompts: to come, running, or its feedback window open."""
     if session.state is SessionState.COMPLETED:
@@ -172,16 +176,22 @@ class PackService:
             pack_id = self._codec.pack_id(text, fmt)
             others = self._parse_stored(p for p in stored if p.name != pack_id)
             pack, problems = self._codec.check(text, fmt, others)
-            if pack is None:
-                return ImportResult(None, tuple(problems))
             disabled = disabled_of(community)
-            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack.id)],
+            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack_id)],
                                          disabled)
+            if pack is None:
+                # Every problem at once: the types it would leave too thin as well (read leniently).
+                outline = self._codec.outline(text, fmt)
+                if outline is not None:
+                    after = self._codec.combine(others, disabled | outline.disabled_types)
+                    thin = thin_types(before, after, adding=outline.prompt_types)
+                    if thin:
+                        problems = [*problems, _thin_problem(thin)]
+                return ImportResult(None, tuple(problems))
             after = self._codec.combine([*others, pack], disabled)
             thin = thin_types(before, after)
             if thin:
-                return ImportResult(None, (PackProblem(
-                    "pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}"),))
+                return ImportResult(None, (_thin_problem(thin),))
             old = next((p for p in stored if p.name == pack.id), None)
             if old is not None:
                 kept = {p.id for p in pack.prompts}
