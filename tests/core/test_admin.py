@@ -47,7 +47,7 @@ from bot.core.admin_commands import AdminRouter  # noqa: E402
 from bot.core.clock import FakeClock  # noqa: E402
 from bot.core.models import ActionKind, ActionStatus, CommunitySettings  # noqa: E402
 from bot.core.services.actor import Actor  # noqa: E402
-from tests.conftest import T0, make_actor  # noqa: E402
+from tests.conftest import make_actor  # noqa: E402
 from tests.core.test_sessions import advance, book_pair  # noqa: E402
 
 
@@ -215,7 +215,7 @@ def test_every_left_out_reason_reads_about_the_member() -> None:
 
     request = req("r1", "carol", interview_type="behavioral", role="candidate")
     for code in get_args(UnmatchedCode):
-        text = unmatched_text(code, request, other_type="coding", next_chance=T0)
+        text = unmatched_text(code, request, other_type="coding")
         about = about_member(text, "Carol")
         assert not re.search(r"\byou(r)?\b", about, re.IGNORECASE), (code, about)
         if re.search(r"\byou(r)?\b", text, re.IGNORECASE):
