@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
 from bot.core.vocab import Level
@@ -41,7 +42,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
     return OutboundMessage(
         title=f"Mock interview booked: {session.interview_type.label}",
         text=(
-            f"{a.display_name} and {b.display_name}, you're paired.\n"
+            f"{mention(a)} and {mention(b)}, you're paired.\n"
             f"**When:** {ts(session.start)} ({ts(session.start, 'R')}), {session.minutes} minutes.\n"
             f"**Roles:** {roles_line(session, members)}\n"
             "Please confirm, or tell your partner early if you can't make it."
@@ -51,6 +52,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
         buttons=session_buttons(session),
         attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"),),
         ephemeral=False,
+        mentions=mentioning(a, b),
     )
 
 
@@ -58,15 +60,16 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
     when = f"{minutes_before // 60} hours" if minutes_before >= 120 else (
         "1 hour" if minutes_before == 60 else f"{minutes_before} minutes"
     )
-    unconfirmed = [members[m].display_name for m in session.member_ids if m not in session.confirmed_by]
+    unconfirmed = [members[m] for m in session.member_ids if m not in session.confirmed_by]
     text = f"Your {session.interview_type.label} session starts in about {when}: {ts(session.start)}."
-    if unconfirmed:
-        text += "\nNot confirmed yet: " + ", ".join(unconfirmed) + "."
+    if unconfirmed:  # addressed to those who still need to confirm: they are mentioned
+        text += "\nNot confirmed yet: " + ", ".join(mention(m) for m in unconfirmed) + "."
     return OutboundMessage(
         title="Reminder",
         text=text,
         buttons=session_buttons(session, confirm=bool(unconfirmed)),
         ephemeral=False,
+        mentions=mentioning(*unconfirmed),
     )
 
 

@@ -18,6 +18,7 @@ from bot.core.actions import Action, encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
     Attachment,
     Button,
@@ -208,11 +209,12 @@ class SessionService:
                     text=(
                         f"{actor.member.display_name} can't make {ts(session.start)}. The next time that "
                         f"suits you both is **{ts(new_start)}** ({ts(new_start, 'R')}), {moved.minutes} minutes.\n"
-                        f"{partner.display_name}, please confirm it, ask for another time, or take a "
+                        f"{mention(partner)}, please confirm it, ask for another time, or take a "
                         "priority rematch in the next round instead. The calendar invite below updates "
                         "the event you already have."
                     ),
                     tone=Tone.WARNING,
+                    mentions=mentioning(partner),
                     buttons=(
                         Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),
                         Button("Another time", encode("session.reschedule", session.id), ButtonStyle.SECONDARY),
@@ -354,9 +356,10 @@ async def _release(
             text=(
                 f"{why} The {ts(session.start)} session is off.\n"
                 + ("You both get priority in the next matching round." if both
-                   else f"{partner.display_name}, you get priority in the next matching round.")
+                   else f"{mention(partner)}, you get priority in the next matching round.")
             ),
             tone=Tone.WARNING,
+            mentions=() if both else mentioning(partner),
             attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
                                     invite_for(cancelled, members, now, cancelled=True),
                                     "text/calendar", "Calendar cancellation"),),
