@@ -17,6 +17,7 @@ from typing import Protocol, Self
 from bot.core.bank import Prompt, Rubric
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.forms import FormDraft
 from bot.core.messages import OutboundMessage
 from bot.core.models import (
     ActionKind,
@@ -29,12 +30,14 @@ from bot.core.models import (
     OutboxItem,
     PairingHistory,
     Platform,
+    PromptHistory,
     RoundRecord,
     ScheduledAction,
     Session,
 )
-from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
+from bot.core.pack_models import PackOutline, PackProblem, ParsedPack, StoredPack
 from bot.core.progress import Observation
+from bot.core.ratings import RatingTotals
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
@@ -142,6 +145,11 @@ class SessionRepo(Protocol):
         state), for these members only."""
         ...
 
+    async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
+        """The prompts these members have seen as candidate and as interviewer (any
+        session state), read together."""
+        ...
+
 
 class ActionRepo(Protocol):
     async def add(self, action: ScheduledAction) -> bool:
@@ -177,7 +185,15 @@ class ActionRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
-    async def add(self, item: OutboxItem) -> bool: ...
+    async def add(self, item: OutboxItem) -> bool:
+        """Queue once per key. Messages queued in one transaction are delivered in the order
+        they were queued (they share their time: the order is kept with them)."""
+        ...
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> int:
+        """``add`` for several items in few statements (keys that exist are skipped)."""
+        ...
+
     async def due_ids(self, now: datetime, limit: int = 200) -> list[str]: ...
     async def claim(self, item_id: str) -> OutboxItem | None: ...
     async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None: ...
@@ -223,6 +239,11 @@ class FeedbackRepo(Protocol):
     async def rating_observations(self, community_id: str) -> list[Observation]:
         """Every revealed interviewer score of the community, one per dimension, oldest first
         (only the columns calibration needs)."""
+        ...
+
+    async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
+        """Per member of the community rated as an interviewer: their revealed ratings,
+        counted and summed in the database (one grouped query; see bot.core.ratings)."""
         ...
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
@@ -295,10 +316,11 @@ class DigestRepo(Protocol):
         ...
 
     async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
-    async def completed_starts(
+    async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        """(interviewer, candidate, start) of completed sessions (for streaks)."""
+    ) -> list[tuple[str, datetime]]:
+        """(member, start) for each member of each session they turned up for, for streaks: both
+        members of a completed session, and of a no-show session everyone not reported absent."""
         ...
 
     async def feedback(
@@ -327,6 +349,30 @@ class PromptPackRepo(Protocol):
     async def list(self, community_id: str) -> list[StoredPack]: ...
 
 
+class FormDraftRepo(Protocol):
+    """Half-filled forms (:mod:`bot.core.forms`), by their unguessable id."""
+
+    async def add(self, draft: FormDraft) -> None: ...
+    async def find(self, platform: Platform, owner_ref: str, action: str) -> FormDraft | None:
+        """The member's draft of the form with this action, if any (one per form and member)."""
+        ...
+
+    async def get(self, draft_id: str, *, for_update: bool = False) -> FormDraft | None:
+        """The draft; with ``for_update``, locked until commit (two presses at once queue)."""
+        ...
+
+    async def save(self, draft: FormDraft) -> None:
+        """Store the draft's values, step and expiry."""
+        ...
+
+    async def delete(self, draft_id: str) -> bool:
+        """True when this call deleted it (so only one submit takes a draft)."""
+        ...
+
+    async def delete_expired(self, now: datetime) -> int: ...
+    async def delete_for_owner(self, platform: Platform, owner_ref: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -343,6 +389,7 @@ class UnitOfWork(Protocol):
     digests: DigestRepo
     privacy: PrivacyRepo
     stats: StatsRepo
+    form_drafts: FormDraftRepo
 
     async def __aenter__(self) -> Self: ...
 
@@ -424,6 +471,10 @@ class PackCodec(Protocol):
 
     def pack_id(self, text: str, fmt: str | None) -> str | None:
         """The pack's ``pack.id`` if the file can be read that far (to find the pack it replaces)."""
+        ...
+
+    def outline(self, text: str, fmt: str | None) -> PackOutline | None:
+        """Its switched-off types and its prompts' types, read leniently; None if unreadable."""
         ...
 
     def bundled(self) -> PromptSource: ...

@@ -99,13 +99,13 @@ async def test_setup_validates_writes_and_shows_the_settings(
     channel = fake.guild.text_channel_id
     saved = await admin(fake, "owner", "setup", {
         "pair_channel": channel, "digest_day": "fri", "digest_hour": 18, "session_minutes": 45,
-        "match_every": 30, "prefer_seen_prompts": True, "disabled_types": "behavioral",
+        "match_every": 30, "prefer_seen_prompts": False, "disabled_types": "behavioral",
     })
     assert "Settings saved" in text_of(saved) and f"channel `{channel}`" in text_of(saved)
     after = await settings_of(app, fake)
     assert (after.pair_channel_id, after.digest_weekday, after.digest_hour) == (str(channel), 4, 18)
     assert (after.session_minutes, after.match_every_minutes) == (45, 30)
-    assert after.prefer_prompt_interviewer_has_seen and after.disabled_types == ("behavioral",)
+    assert not after.prefer_prompt_interviewer_has_seen and after.disabled_types == ("behavioral",)
 
     reset = await admin(fake, "owner", "setup", {"reset": "pair_channel"})
     assert "Changed: pair_channel" in text_of(reset)
@@ -138,7 +138,8 @@ async def test_member_lookup_and_clearing_no_show_marks_with_the_button(
 
     report = await admin(fake, "owner", "member", {"user": "bob"})
     text = text_of(report)
-    assert "Reliability: 50%" in text and f"paired for <t:{int(session.start.timestamp())}:f>" in text
+    assert "Reliability: 50%" in text and "paired with " in text
+    assert f" for <t:{int(session.start.timestamp())}:f>" in text
     (button,) = [c for c in custom_ids(report) if c.startswith("pl:admin.clear_noshow:")]
     message = fake.find_message(report["id"])
     assert message is not None
@@ -155,7 +156,8 @@ async def test_member_lookup_and_clearing_no_show_marks_with_the_button(
     again = await admin(fake, "owner", "member", {"user": "bob"})
     assert "Reliability: 100%" in text_of(again) and not custom_ids(again)
     stranger = await admin(fake, "owner", "member", {"user": "carol"})
-    assert f"<@{fake.user('carol').id}>" in text_of(stranger) and "has not used PeerLoop" in text_of(stranger)
+    # What was typed is quoted back as text (escaped), never as a mention.
+    assert f"\\<@{fake.user('carol').id}\\>" in stranger["content"] and "has not used PeerLoop" in text_of(stranger)
     await settle(client)
 
 
