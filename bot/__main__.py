@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     slack_sub = slack_cmd.add_subparsers(dest="slack_command", required=True)
     manifest = slack_sub.add_parser("manifest", help="print the app manifest to paste into Slack")
     manifest.add_argument("--public-url", default=None, help="HTTP mode: your public base URL")
+
+    from bot.ops.cli import add_ops_commands  # secrets, health, db backup
+
+    add_ops_commands(sub, db_sub)
     return p
 
 
@@ -79,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Keep library chatter (every migration step, every scheduler sweep) out of the logs.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.ops.cli import run_ops_command
+
+    if (done := run_ops_command(args, settings)) is not None:
+        return done
 
     if args.command == "console":
         return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
@@ -173,6 +181,9 @@ async def _run(settings: object) -> int:
     from bot.scheduling.runtime import SchedulerRuntime
 
     log.info("starting PeerLoop: %s", settings.describe())
+    from bot.ops.cli import warn_if_tokens_unencrypted
+
+    warn_if_tokens_unencrypted(settings)
     app = await build_app(settings.database_url)
     runtime = SchedulerRuntime(app)
     stops = []

@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     #: The OAuth redirect URL, when the app lists several (else Slack uses the only one).
     slack_redirect_uri: str | None = None
 
+    #: Fernet keys that encrypt Slack installation tokens at rest, comma-separated, newest
+    #: first (`peerloop secrets new-key`; docs/operations.md). Unset: tokens are stored plain.
+    secrets_keys: SecretStr | None = None
+    #: The /healthz and /metrics endpoint (served on SLACK_HTTP_PORT when Slack runs in HTTP mode).
+    health_host: str = "0.0.0.0"
+    health_port: int = 8080
+
+    @field_validator("secrets_keys")
+    @classmethod
+    def _keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.storage.token_cipher import parse_keys
+
+        parse_keys(value.get_secret_value() if value is not None else None)
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
