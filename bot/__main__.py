@@ -186,6 +186,9 @@ async def _run(settings: object) -> int:
     warn_if_tokens_unencrypted(settings)
     app = await build_app(settings.database_url)
     runtime = SchedulerRuntime(app)
+    from bot.ops.health import Monitor  # /healthz and /metrics
+
+    monitor = Monitor(app, runtime)
     stops = []
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -197,12 +200,15 @@ async def _run(settings: object) -> int:
 
             running = await start_discord(app, settings)
             stops.append(running.close)
+            monitor.discord = running
         if settings.slack_enabled:
             from bot.listeners.slack import start_slack
 
-            _runner, stop_slack = await start_slack(app, settings)
+            _runner, stop_slack = await start_slack(app, settings, routes=monitor.routes())
             stops.append(stop_slack)
         await runtime.start()
+        await monitor.start(settings)
+        stops.append(monitor.stop)
         log.info("PeerLoop is running; stop with Ctrl-C")
         await stopping.wait()
     finally:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, message_from_dict
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import Community, Member, OutboxItem, Platform, Session
 from bot.core.ports import (
     ChatPort,
@@ -33,6 +34,8 @@ def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class DeliveryService:
+    metrics: Metrics = NO_METRICS
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
         self._uow = uow
         self._clock = clock
@@ -54,6 +57,7 @@ class DeliveryService:
             item = await tx.outbox.claim(item_id)
             if item is None:
                 return False
+            platform = await self._platform(tx, item)
             try:
                 ref, fallback = await self._send(tx, item)
             except TemporaryDeliveryError as exc:
@@ -62,14 +66,24 @@ class DeliveryService:
                 (log.error if give_up else log.warning)(
                     "delivery of %s %s (attempt %d): %s", item.key, "given up" if give_up else "will retry",
                     item.attempts + 1, exc)
+                self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
                 return False
             except Exception as exc:
                 give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
                 await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, None), repr(exc), give_up=give_up)
                 log.exception("delivery of %s failed", item.key)
+                self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
                 return False
             await tx.outbox.mark_sent(item.id, ref, fallback=fallback)
+        self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
+
+    @staticmethod
+    async def _platform(tx: UnitOfWork, item: OutboxItem) -> str:
+        """The platform an item goes to (the community is read once: ``_send`` reads it again
+        from the unit of work's identity map)."""
+        community = await tx.communities.get(item.community_id)
+        return community.platform.value if community is not None else "none"
 
     async def _send(self, tx: UnitOfWork, item: OutboxItem) -> tuple[str, bool]:
         community = await tx.communities.get(item.community_id)
