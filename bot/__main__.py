@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.settings import Settings
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.ops.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)  # text, or JSON lines (bot/ops/logs.py)
     # Keep library chatter (every migration step, every scheduler sweep) out of the logs.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -7,6 +7,7 @@ is simply not started.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLite file (default) or postgresql+asyncpg://…")
     log_level: str = "INFO"
+    #: ``text`` (default) or ``json``: one JSON object per line, user-written text scrubbed.
+    log_format: Literal["text", "json"] = "text"
     default_timezone: str = "UTC"
 
     discord_token: SecretStr | None = None
