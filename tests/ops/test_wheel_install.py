@@ -80,6 +80,10 @@ def test_the_built_wheel_installs_and_runs_in_a_clean_environment(tmp_path: Path
     # Package data only an installed copy can miss: the Slack manifest and the question bank.
     assert "oauth_config" in _run([peerloop, "slack", "manifest"], cwd=work, env=env).stdout
     assert _run([peerloop, "prompts", "list"], cwd=work, env=env).stdout.strip()
+    # The container's HEALTHCHECK command: nothing runs here, so it says so and fails.
+    health = subprocess.run([peerloop, "health"], cwd=work, env={**env, "HEALTH_PORT": "9"}, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert health.returncode == 1 and '"status": "unreachable"' in health.stderr, health
     # The wheel's code, not the checkout's.
     where = _run([str(python), "-c", "import bot; print(bot.__file__)"], cwd=work, env=env).stdout
     assert str(env_dir) in where and str(ROOT) not in where, where
