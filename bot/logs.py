@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.ops.logs import TEXT_FORMAT, JsonFormatter
 from bot.storage.db import quiet_statement_loggers
 
 #: Library loggers that write payloads at DEBUG (Discord gateway events and HTTP bodies, Slack
@@ -21,8 +22,15 @@ QUIET_LOGGERS = ("alembic", "apscheduler")
 OWN_LOGGERS = ("bot", "peerloop")
 
 
-def configure_logging(level: str | int) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str | int, fmt: str = "text") -> None:
+    """The root logger: plain text lines, or JSON lines (``fmt="json"``, see ``bot.ops.logs``);
+    then the payload, chatty and statement loggers held where they keep member text out."""
+    if fmt == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+    else:
+        logging.basicConfig(level=level, format=TEXT_FORMAT)
     root = logging.getLogger().getEffectiveLevel()
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(root)

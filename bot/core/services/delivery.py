@@ -21,6 +21,7 @@ from bot.core.clock import Clock
 from bot.core.incidents import report_incident
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, message_from_dict
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import Member, OutboxItem, Platform
 from bot.core.ports import (
     ChatPort,
@@ -63,6 +64,8 @@ def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class DeliveryService:
+    metrics: Metrics = NO_METRICS
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
         self._uow = uow
         self._clock = clock
@@ -95,19 +98,22 @@ class DeliveryService:
             item = await tx.outbox.claim(item_id)
             if item is None:
                 return False
+            platform = await self._platform(tx, item)
             try:
                 ref, fallback = await self._send(tx, item)
             except _NeedsPairSpace:
                 raise  # rolls the claim back; deliver_one opens the space and comes back
             except Exception as exc:
-                await self._record_failure(tx, item, exc)
+                await self._record_failure(tx, item, exc, platform)
                 return False
             await tx.outbox.mark_sent(item.id, ref, fallback=fallback)
+        self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
 
-    async def _record_failure(self, tx: UnitOfWork, item: OutboxItem, exc: Exception) -> None:
+    async def _record_failure(self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str) -> None:
         now = self._clock.now()
         give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
         if isinstance(exc, TemporaryDeliveryError):
             await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, exc.retry_after), str(exc),
                                         give_up=give_up)
@@ -125,7 +131,14 @@ class DeliveryService:
         async with self._uow() as tx:
             item = await tx.outbox.claim(item_id)
             if item is not None:
-                await self._record_failure(tx, item, exc)
+                await self._record_failure(tx, item, exc, await self._platform(tx, item))
+
+    @staticmethod
+    async def _platform(tx: UnitOfWork, item: OutboxItem) -> str:
+        """The platform an item goes to (the community is read once: ``_send`` reads it again
+        from the unit of work's identity map)."""
+        community = await tx.communities.get(item.community_id)
+        return community.platform.value if community is not None else "none"
 
     async def _send(self, tx: UnitOfWork, item: OutboxItem) -> tuple[str, bool]:
         community = await tx.communities.get(item.community_id)
