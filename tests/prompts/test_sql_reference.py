@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.core.bank import Prompt, SqlExtras
 from bot.core.vocab import InterviewType
-from bot.prompts import load_bundled
+from bot.prompts import load_bundled, load_pack
 from bot.prompts.sql_check import MIN_SQLITE, verify
 
 SQL_PROMPTS = load_bundled().prompts(type=InterviewType.SQL_DATA_MODELLING)
@@ -133,3 +133,13 @@ def test_a_check_can_require_the_model_to_refuse_a_change() -> None:
     with pytest.raises(ValidationError, match="needs a 'script'"):
         SqlExtras.model_validate({**guarded, "checks": [
             {"name": "refused", "error": "UNIQUE", "reference": "SELECT 1", "expected": [[1]]}]})
+
+
+def test_a_sql_section_survives_a_pack_export_with_its_nulls() -> None:
+    bank = load_bundled()
+    original = bank.get("sql-deduplication")
+    assert original.sql is not None and None in original.sql.checks[1].expected[2]
+    text = bank.to_pack_text("sql-export", "SQL export", prompt_ids=[original.id])
+    pack = load_pack(text.replace(f"id: {original.id}", "id: sql-export-dedup"), "yaml", bank=bank)
+    assert pack.prompts[0].sql == original.sql
+    assert verify(pack.prompts[0].sql) == []
