@@ -55,6 +55,7 @@ class App:
     admin: AdminService | None = None
     digests: DigestService | None = None
     packs: PackService | None = None
+    progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
 
     async def tick(self) -> None:
@@ -147,6 +148,7 @@ async def build_app(
     )
     app.feedback = feedback
     app.digests = digests
+    app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:

@@ -30,7 +30,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.errors import InvalidInput
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -280,18 +279,52 @@ def form_values(state: Mapping[str, Any]) -> FormValues:
     return values
 
 
-def error_response(exc: InvalidInput, block_ids: Sequence[str]) -> dict[str, Any]:
-    """``response_action: errors`` for a refused submission, on the block that was wrong
-    (the first block when the field is not one of the form's inputs)."""
-    return input_errors({exc.field: exc.message}, block_ids)
+def _one_of(values: Sequence[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def input_errors(errors: Mapping[str, str], block_ids: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, str] = {}
-    for field, text in errors.items():
-        block = field if field in block_ids else (block_ids[0] if block_ids else field)
-        out[block] = _cut(text, 2000)
-    return {"response_action": "errors", "errors": out}
+def _plain_label(block: Mapping[str, Any]) -> str:
+    label = block.get("label") or {}
+    return str(label.get("text") if isinstance(label, Mapping) else label or block.get("block_id", ""))
+
+
+def view_errors(view: Mapping[str, Any]) -> dict[str, str]:
+    """What a submitted modal's own inputs show to be wrong, beside each input: a required
+    input left empty, a choice that is not one of the input's options, a text outside its
+    lengths. Pure parsing of the submission (no database, no Web API), so it can decide
+    ``response_action: errors`` before the ack; the core checks everything again after it."""
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    for block in view.get("blocks") or ():
+        if block.get("type") != "input":
+            continue
+        block_id = str(block.get("block_id", ""))
+        element = block.get("element") or {}
+        data = (values.get(block_id) or {}).get(element.get("action_id", "")) or {}
+        label = _plain_label(block)
+        required = not block.get("optional", False)
+        kind = element.get("type")
+        if kind in ("static_select", "multi_static_select"):
+            options = list(element.get("options") or ())
+            for group in element.get("option_groups") or ():
+                options.extend(group.get("options") or ())
+            allowed = [str(o.get("value")) for o in options]
+            selected = data.get("selected_options") or ([data["selected_option"]] if data.get("selected_option") else [])
+            chosen = [str(o.get("value")) for o in selected if isinstance(o, Mapping)]
+            wrong = [c for c in chosen if c not in allowed]
+            if wrong:
+                errors[block_id] = f"{label}: got “{_cut(wrong[0], 40)}”; accepted: {_one_of(allowed)}."
+            elif required and not chosen:
+                errors[block_id] = f"{label}: nothing chosen; accepted: {_one_of(allowed)}."
+        elif kind == "plain_text_input":
+            text = str(data.get("value") or "")
+            low, high = int(element.get("min_length") or 0), int(element.get("max_length") or TEXT_INPUT_MAX)
+            if not text:
+                if required:
+                    errors[block_id] = f"{label}: nothing written; accepted: {max(low, 1)} to {high} characters."
+            elif not low <= len(text) <= high:
+                errors[block_id] = f"{label}: {len(text)} characters; accepted: {low} to {high} characters."
+    return {block: _cut(text, 2000) for block, text in errors.items()}
 
 
 def home_view(sections: Sequence[OutboundMessage], buttons: Sequence[Button]) -> View:
