@@ -196,9 +196,10 @@ def render_message(message: OutboundMessage) -> dict[str, Any]:
 
 
 def fallback_text(message: OutboundMessage) -> str:
-    """The notification text (and what screen readers get)."""
+    """The notification text (and what screen readers get). Slack reads it as mrkdwn, so it
+    is escaped like the blocks: no text of a member's can ping, mention or link there."""
     parts = [p for p in (message.title, message.text) if p]
-    text = plain(" — ".join(parts)) if parts else "PeerLoop"
+    text = escape(plain(" — ".join(parts))) if parts else "PeerLoop"
     return _cut(text, FALLBACK_TEXT_MAX)
 
 

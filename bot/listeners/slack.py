@@ -102,6 +102,10 @@ def _ids(body: Mapping[str, Any]) -> tuple[str, str, str]:
     return str(team_id), str(team_name), str(user_id)
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 def profile_name(user: Mapping[str, Any]) -> str:
     """The name a member chose in their Slack profile (display name, else real name); never
     the legacy ``name`` handle, which reads like ``ualice``."""
@@ -144,7 +148,7 @@ class SlackFace:
         if len(self._names) >= NAME_CACHE_MAX:
             for key in sorted(self._names, key=lambda k: self._names[k][0])[: NAME_CACHE_MAX // 2]:
                 del self._names[key]
-        self._names[(team_id, user_id)] = (time.monotonic() + NAME_TTL_SECONDS, profile_name(user))
+        self._names[(team_id, user_id)] = (_now() + NAME_TTL_SECONDS, profile_name(user))
         return user
 
     async def display_name(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
@@ -152,7 +156,7 @@ class SlackFace:
         ``""`` when Slack does not answer: the stored name is kept (a new member's name is
         filled in at their next interaction)."""
         known = self._names.get((team_id, user_id))
-        if known is not None and known[0] > time.monotonic():
+        if known is not None and known[0] > _now():
             return known[1]
         try:
             await self.users_info(client, team_id, user_id)
