@@ -189,3 +189,20 @@ async def test_slash_commands_and_buttons_are_acknowledged_before_any_work(rig: 
     assert status == 200 and responses(rig.fake, key2) == []
     opened.set()
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 and len(responses(rig.fake, key2)) == 1)
+
+
+async def test_what_fails_before_a_listeners_own_boundary_is_still_answered(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A submission Slack would never send (its state unreadable) fails before the ack: bolt's
+    error handler is the last boundary, so the member still hears back, in a direct message."""
+    view = {**schedule_view(), "state": {"values": f"not a mapping {SECRET}"}}
+    payload = {"type": "view_submission", "team": rig.send.team(), "user": rig.send.user(ALICE),
+               "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "view": {**view, "id": "V1"}}
+    status, _ = await rig.send.interaction(payload)
+    assert status == 500
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    answer = rig.fake.of("chat.postMessage")[0]
+    assert answer["channel"] == ALICE
+    (line,) = incident_lines(caplog, incident_in(answer))
+    assert "AttributeError" in line.getMessage() and SECRET not in caplog.text
