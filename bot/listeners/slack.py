@@ -7,9 +7,18 @@
   ``CommandRouter.act``; modals submit to the router (or, for scheduling, the request service).
 - ``app_home_opened`` publishes the App Home (profile, upcoming sessions, buttons).
 
+Every listener acknowledges first; only a modal's own inputs (pure parsing of the
+submission) may decide ``response_action: errors`` before the ack. The work after the ack
+runs inside one error boundary (:meth:`SlackFace.guarded`): any unexpected exception is
+logged once with an incident id and the member privately reads "Something went wrong
+(incident …). Nothing was changed."; bolt's error handler does the same for anything that
+escapes before it. Members are named by their Slack profile (``users.info``, remembered
+for an hour), never by the legacy ``user_name`` handle.
+
 Every reply is private (``respond`` with ``response_type: ephemeral`` or
-``chat.postEphemeral``) unless the core marks it public. After each handled event the
-app's due steps and outbox run (``App.tick``), so queued messages go out at once.
+``chat.postEphemeral``, or a direct message when there is no channel) unless the core
+marks it public. After each handled event the app's due steps and outbox run
+(``App.tick``), so queued messages go out at once.
 """
 
 from __future__ import annotations
@@ -256,20 +265,21 @@ class SlackFace:
         try:
             await work()
         except PeerLoopError as exc:
-            await self._tell(client, body, error_message(_clip(exc.message)), channel, where)
+            await self.tell_privately(client, body, error_message(_clip(exc.message)), channel, where)
         except Exception as exc:
             incident = report_incident(log, exc, where)
-            await self._tell(client, body, incident_message(incident), channel, where, incident)
+            await self.tell_privately(client, body, incident_message(incident), channel, where, incident)
         finally:
             try:
                 await self.app.tick()
             except Exception as exc:
                 report_incident(log, exc, "delivering queued messages")
 
-    async def _tell(
+    async def tell_privately(
         self, client: AsyncWebClient, body: Mapping[str, Any], message: OutboundMessage,
         channel: str | None, where: str, incident: str | None = None,
     ) -> None:
+        """``message`` to whoever acted, privately; a failure here is logged (type only)."""
         try:
             await self.send(client, body, _ids(body)[2], message, channel=channel)
         except Exception as exc:
@@ -353,7 +363,7 @@ def build_slack_app(
         not be read, a failing ack): logged once with an incident id, the member told."""
         incident = report_incident(log, error, "slack listener")
         if isinstance(body, Mapping) and _ids(body)[2]:
-            await face._tell(client, body, incident_message(incident), None, "slack listener", incident)
+            await face.tell_privately(client, body, incident_message(incident), None, "slack listener", incident)
 
     @bolt.command("/mock")
     async def on_mock(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
