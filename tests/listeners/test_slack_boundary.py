@@ -206,3 +206,11 @@ async def test_what_fails_before_a_listeners_own_boundary_is_still_answered(
     assert answer["channel"] == ALICE
     (line,) = incident_lines(caplog, incident_in(answer))
     assert "AttributeError" in line.getMessage() and SECRET not in caplog.text
+
+
+@pytest.mark.parametrize("text", ["schedule type:" + "x" * 4000, "availability " + "9" * 6000,
+                                  "admin setup digest_day:" + "<!channel>" * 300, "help \x00\ud7ff" * 50])
+async def test_any_input_gets_a_private_answer(rig: Rig, text: str) -> None:
+    rig.fake.admins.add(ALICE)
+    answer = await reply_text(rig, ALICE, text)
+    assert answer["response_type"] == "ephemeral" and answer["blocks"]
