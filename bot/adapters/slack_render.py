@@ -7,6 +7,7 @@ refused by Slack fails here, in tests, instead.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -278,6 +279,16 @@ def form_values(state: Mapping[str, Any]) -> FormValues:
             else:
                 values[key] = data.get("value") or ""
     return values
+
+
+def view_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A modal's ``private_metadata`` as PeerLoop writes it (JSON, e.g. the channel it was
+    opened from), or nothing when it is empty or unreadable."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _one_of(values: Sequence[str]) -> str:

@@ -39,7 +39,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_chat import SlackChat, make_client
-from bot.adapters.slack_render import form_values, home_view, render_message, view_errors
+from bot.adapters.slack_render import (
+    form_values,
+    home_view,
+    render_message,
+    view_errors,
+    view_metadata,
+)
 from bot.app import App
 from bot.core.actions import PATTERN
 from bot.core.errors import PeerLoopError
@@ -300,15 +306,6 @@ def _clip(text: str, limit: int = 2900) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _metadata(view: Mapping[str, Any]) -> dict[str, Any]:
-    """A modal's ``private_metadata`` (the channel it was opened from), or nothing."""
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _selected(action: Mapping[str, Any]) -> FormValues:
     if "selected_options" in action:
         return {"selected": tuple(o["value"] for o in action.get("selected_options") or ())}
@@ -429,7 +426,7 @@ def build_slack_app(
             return
         await ack()
         values = form_values(view.get("state") or {})
-        channel = _metadata(view).get("channel")
+        channel = view_metadata(view).get("channel")
 
         async def work() -> None:
             actor = await face.actor(body, client)

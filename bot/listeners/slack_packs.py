@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_render import view_metadata
 from bot.core.commands import guarded
 from bot.core.errors import InvalidInput
 from bot.core.messages import OutboundMessage, error_message
 from bot.core.services.packs import MAX_PACK_BYTES, pack_format
 
 if TYPE_CHECKING:
+    from bot.core.services.actor import Actor
     from bot.listeners.slack import SlackFace
 
 __all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import"]
@@ -96,7 +98,7 @@ def picked_problem(picked: Mapping[str, Any] | None) -> str | None:
     database), so the modal can stay open with it; None when the file may be fetched."""
     if picked is None:
         return f"Choose a pack file (.yaml, .yml or .toml, at most {LIMIT})."
-    name = str(picked.get("name") or "")
+    name = str(picked.get("name") or "")[:120]
     try:
         pack_format(name)
     except InvalidInput as exc:
@@ -120,10 +122,7 @@ async def on_upload(
         return
     await ack()
     assert picked is not None
-    try:
-        channel = (json.loads(view.get("private_metadata") or "{}") or {}).get("channel")
-    except (ValueError, AttributeError):
-        channel = None
+    channel = view_metadata(view).get("channel")
 
     async def work() -> None:
         actor = await face.actor(body, client, platform_admin=await face.is_workspace_admin(client, body))
@@ -137,9 +136,11 @@ async def on_upload(
     await face.guarded("slack pack upload", client, body, work, channel=channel)
 
 
-async def _import(face: SlackFace, client: AsyncWebClient, actor: Any, picked: Mapping[str, Any]) -> OutboundMessage:
+async def _import(
+    face: SlackFace, client: AsyncWebClient, actor: Actor, picked: Mapping[str, Any]
+) -> OutboundMessage:
     info = (await client.files_info(file=str(picked["id"]))).get("file") or {}
-    name = str(info.get("name") or picked.get("name") or "pack.yaml")
+    name = str(info.get("name") or picked.get("name") or "pack.yaml")[:120]
     size = int(info.get("size") or picked.get("size") or 0)
     if size > MAX_PACK_BYTES:
         return error_message(f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}. Nothing was imported.")
