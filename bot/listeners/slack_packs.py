@@ -12,7 +12,6 @@ the core's admin command set as text; ``export`` files are uploaded with ``files
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,9 +29,7 @@ if TYPE_CHECKING:
     from bot.core.services.actor import Actor
     from bot.listeners.slack import SlackFace
 
-__all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import"]
-
-log = logging.getLogger(__name__)
+__all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import", "picked_problem"]
 
 #: The modal's callback id (``pl:admin.…``: an admin-only action for the face's check).
 UPLOAD_VIEW = "pl:admin.prompts.upload"
