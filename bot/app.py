@@ -24,6 +24,7 @@ from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
+from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.packs import PackService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
@@ -57,6 +58,8 @@ class App:
     packs: PackService | None = None
     progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
+    #: Half-filled forms of faces that show a form over several screens (Discord).
+    forms: FormDraftService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -147,6 +150,7 @@ async def build_app(
         admin_commands=AdminRouter(admin, router),
     )
     app.feedback = feedback
+    app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
     app.progress = progress
     if isinstance(bank, CommunityPrompts):

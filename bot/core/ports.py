@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from bot.core.bank import Prompt, Rubric
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.forms import FormDraft
 from bot.core.messages import OutboundMessage
 from bot.core.models import (
     ActionKind,
@@ -132,7 +133,11 @@ class ActionRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
-    async def add(self, item: OutboxItem) -> bool: ...
+    async def add(self, item: OutboxItem) -> bool:
+        """Queue once per key. Messages queued in one transaction are delivered in the order
+        they were queued (they share their time: the order is kept with them)."""
+        ...
+
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """``add`` for several items in few statements (keys that exist are skipped)."""
         ...
@@ -252,10 +257,11 @@ class DigestRepo(Protocol):
         ...
 
     async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
-    async def completed_starts(
+    async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        """(interviewer, candidate, start) of completed sessions (for streaks)."""
+    ) -> list[tuple[str, datetime]]:
+        """(member, start) for each member of each session they turned up for, for streaks: both
+        members of a completed session, and of a no-show session everyone not reported absent."""
         ...
 
     async def feedback(
@@ -284,6 +290,30 @@ class PromptPackRepo(Protocol):
     async def list(self, community_id: str) -> list[StoredPack]: ...
 
 
+class FormDraftRepo(Protocol):
+    """Half-filled forms (:mod:`bot.core.forms`), by their unguessable id."""
+
+    async def add(self, draft: FormDraft) -> None: ...
+    async def find(self, platform: Platform, owner_ref: str, action: str) -> FormDraft | None:
+        """The member's draft of the form with this action, if any (one per form and member)."""
+        ...
+
+    async def get(self, draft_id: str, *, for_update: bool = False) -> FormDraft | None:
+        """The draft; with ``for_update``, locked until commit (two presses at once queue)."""
+        ...
+
+    async def save(self, draft: FormDraft) -> None:
+        """Store the draft's values, step and expiry."""
+        ...
+
+    async def delete(self, draft_id: str) -> bool:
+        """True when this call deleted it (so only one submit takes a draft)."""
+        ...
+
+    async def delete_expired(self, now: datetime) -> int: ...
+    async def delete_for_owner(self, platform: Platform, owner_ref: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is committed together, or not at all."""
 
@@ -300,6 +330,7 @@ class UnitOfWork(Protocol):
     digests: DigestRepo
     privacy: PrivacyRepo
     stats: StatsRepo
+    form_drafts: FormDraftRepo
 
     async def __aenter__(self) -> Self: ...
 

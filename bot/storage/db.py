@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
+from bot.storage.form_repo import SqlFormDraftRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
 from bot.storage.repos import (
@@ -101,6 +102,7 @@ class SqlUnitOfWork:
         self.digests = SqlDigestRepo(self.session)
         self.privacy = SqlPrivacyRepo(self.session)
         self.stats = SqlStatsRepo(self.session)
+        self.form_drafts = SqlFormDraftRepo(self.session)
         return self
 
     async def __aexit__(

@@ -654,16 +654,23 @@ def _outbox_values(item: OutboxItem) -> dict[str, object]:
 class SqlOutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        #: Messages queued in this transaction so far: their reading order (``OutboxRow.position``).
+        self._queued = 0
+
+    def _values(self, item: OutboxItem) -> dict[str, object]:
+        self._queued += 1
+        return {**_outbox_values(item), "position": self._queued}
 
     async def add(self, item: OutboxItem) -> bool:
-        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, _outbox_values(item), "key"))  # type: ignore[arg-type]
+        result = await self._s.execute(
+            _insert_ignore(self._s, OutboxRow.__table__, self._values(item), "key"))  # type: ignore[arg-type]
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """``add`` for several items, one statement per 500; how many were new."""
         added = 0
         for start in range(0, len(items), 500):
-            values = [_outbox_values(item) for item in items[start:start + 500]]
+            values = [self._values(item) for item in items[start:start + 500]]
             result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
             added += int(result.rowcount)  # type: ignore[attr-defined]
         return added
@@ -672,7 +679,7 @@ class SqlOutboxRepo:
         result = await self._s.execute(
             select(OutboxRow.id)
             .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.next_attempt_at <= now)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at, OutboxRow.key)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at, OutboxRow.position, OutboxRow.key)
             .limit(limit)
         )
         return list(result.scalars())
@@ -706,7 +713,8 @@ class SqlOutboxRepo:
             await self._s.flush()
 
     async def all(self) -> list[OutboxItem]:
-        result = await self._s.execute(select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.key))
+        result = await self._s.execute(
+            select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.position, OutboxRow.key))
         return [outbox_from_row(r) for r in result.scalars()]
 
 

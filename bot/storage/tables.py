@@ -163,6 +163,8 @@ class OutboxRow(SQLModel, table=True):
     fallback_used: bool = False
     created_at: datetime = _when()
     next_attempt_at: datetime = _when()
+    #: Reading order among the messages queued in one transaction (migration 0010).
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MatchRoundRow(SQLModel, table=True):
@@ -191,6 +193,7 @@ class NoShowRow(SQLModel, table=True):
 
 metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
+from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackBotRow as SlackBotRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackInstallationRow as SlackInstallationRow  # noqa: E402  (metadata)

@@ -155,7 +155,8 @@ async def test_member_lookup_and_clearing_no_show_marks_with_the_button(
     again = await admin(fake, "owner", "member", {"user": "bob"})
     assert "Reliability: 100%" in text_of(again) and not custom_ids(again)
     stranger = await admin(fake, "owner", "member", {"user": "carol"})
-    assert f"<@{fake.user('carol').id}>" in text_of(stranger) and "has not used PeerLoop" in text_of(stranger)
+    # What was typed is quoted back as text (escaped), never as a mention.
+    assert f"\\<@{fake.user('carol').id}\\>" in stranger["content"] and "has not used PeerLoop" in text_of(stranger)
     await settle(client)
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, message_from_dict
 from bot.core.models import Community, Member, OutboxItem, Platform, Session
 from bot.core.ports import (
@@ -101,20 +102,21 @@ class DeliveryService:
     def _fallback(self, member: Member, message: OutboundMessage, item: OutboxItem) -> OutboundMessage:
         if not item.private:
             return OutboundMessage(
-                title=message.title, text=f"For {member.display_name}: {message.text}", fields=message.fields,
-                buttons=message.buttons, attachments=message.attachments, tone=message.tone, ephemeral=False)
+                title=message.title, text=f"For {mention(member)}: {message.text}", fields=message.fields,
+                buttons=message.buttons, attachments=message.attachments, tone=message.tone, ephemeral=False,
+                mentions=(*mentioning(member), *message.mentions))
         # Private material never goes to the shared space: only a pointer to where the member
         # can read it privately.
         session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
         if not item.key.endswith(":guide"):
             return OutboundMessage(
-                text=f"{member.display_name}, I couldn't message you directly. Something private is "
+                text=f"{mention(member)}, I couldn't message you directly. Something private is "
                 "waiting for you: open your direct messages to PeerLoop, then use `/mock history`.",
-                ephemeral=False)
+                ephemeral=False, mentions=mentioning(member))
         part = "2" if ":swap-" in item.key else "1"
         return OutboundMessage(
-            text=f"{member.display_name}, I couldn't message you directly, so your interviewer guide is behind "
-            "this button (only you can open it).",
+            text=f"{mention(member)}, I couldn't message you directly, so your interviewer guide is behind "
+            "this button (only you can open it).", mentions=mentioning(member),
             buttons=(Button("Open interviewer guide", encode("guide.open", session_id, part), ButtonStyle.PRIMARY),),
             ephemeral=False)
 

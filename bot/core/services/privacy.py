@@ -350,6 +350,8 @@ class PrivacyService:
         await tx.privacy.delete_pending_actions(me, request_ids)
         await tx.privacy.delete_requests(me)
         await tx.privacy.delete_outbox_for(me)
+        # Half-filled forms hold what they typed (keyed by platform identity: all of them go).
+        await tx.form_drafts.delete_for_owner(member.platform, member.external_id)
         await tx.privacy.scrub_rounds(member.community_id, me, ROUND_PLACEHOLDER)
         await tx.members.delete(me)
 
