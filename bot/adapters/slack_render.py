@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.mentions import plain_mentions
+from bot.core.mentions import MENTION, plain_mentions
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -73,6 +73,9 @@ _DATE_TOKENS = {
 }
 _FALLBACK_FORMATS = {"D": "%d %b %Y", "d": "%Y-%m-%d", "T": "%H:%M:%S UTC", "t": "%H:%M UTC"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: A Slack member id (``U…``, or ``W…`` in Enterprise Grid): only these become ``<@…>``.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_HELD = re.compile("\x00(\\d+)\x00")
 
 
 def slack_date(unix: int, style: str) -> str:
@@ -86,11 +89,21 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def mrkdwn(text: str) -> str:
-    """The neutral markup as Slack mrkdwn: ``**b**`` → ``*b*``, ``- `` bullets → ``•``, times."""
-    text = _BOLD.sub(r"*\1*", escape(plain_mentions(text)))
+def mrkdwn(text: str, mentions: Collection[str] = ()) -> str:
+    """The neutral markup as Slack mrkdwn: ``**b**`` → ``*b*``, ``- `` bullets → ``•``, times;
+    a mention token of a member in ``mentions`` (the members the message addresses) as
+    ``<@U…>``, any other token (one typed into a member's own text) as the escaped name."""
+    held: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        ref, name = found.group("ref"), found.group("name")
+        held.append(f"<@{ref}>" if ref in mentions and SLACK_USER_ID.match(ref) else escape(name))
+        return f"\x00{len(held) - 1}\x00"
+
+    text = _BOLD.sub(r"*\1*", escape(MENTION.sub(hold, text.replace("\x00", ""))))
     lines = [f"• {line[2:]}" if line.startswith("- ") else line for line in text.splitlines()]
-    return replace_time_tokens("\n".join(lines), slack_date)
+    text = replace_time_tokens("\n".join(lines), slack_date)
+    return _HELD.sub(lambda found: held[int(found.group(1))], text)
 
 
 def plain(text: str) -> str:
@@ -159,7 +172,7 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
     emoji = _TONE_EMOJI[message.tone]
     if message.title:
         blocks.append(HeaderBlock(text=PlainTextObject(text=_cut(plain(message.title), HEADER_MAX), emoji=True)))
-    text = mrkdwn(message.text)
+    text = mrkdwn(message.text, message.mentions)
     if text.strip():
         for i, chunk in enumerate(_chunks(text, SECTION_TEXT_MAX - len(emoji))):
             blocks.append(SectionBlock(text=MarkdownTextObject(text=(emoji if i == 0 else "") + chunk)))
@@ -173,7 +186,7 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
             inline.clear()
 
     for item in message.fields:
-        body = _cut(f"*{escape(plain(item.name))}*\n{mrkdwn(item.value)}", FIELD_TEXT_MAX)
+        body = _cut(f"*{escape(plain(item.name))}*\n{mrkdwn(item.value, message.mentions)}", FIELD_TEXT_MAX)
         if item.inline:
             inline.append(MarkdownTextObject(text=body))
             if len(inline) == FIELDS_PER_SECTION:

@@ -22,7 +22,8 @@ from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, community_id, rea
 __all__ = ["rig"]
 
 HOSTILE_NAME = "<!channel> [x](https://evil.example)"
-HOSTILE_NOTE = "Strong start. <@U999> <!here> <!everyone> said <b>hi</b> & left; see <https://evil.example|docs>."
+HOSTILE_NOTE = ("Strong start. <@U999> <!here> <!everyone> said <b>hi</b> & left; see <https://evil.example|docs>; "
+                "ask {@U999|the boss}.")
 #: What user text must never become in Slack output: a ping, a mention, a link of its choosing.
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil.example")
 
@@ -101,7 +102,7 @@ async def test_a_failed_profile_lookup_is_filled_in_at_the_next_interaction(rig:
     assert (await member(rig, ALICE)).display_name == "Alice"
 
 
-async def test_pair_messages_use_profile_names_not_the_legacy_handle(rig: Rig) -> None:
+async def test_pair_messages_mention_the_members_they_address_and_name_them_elsewhere(rig: Rig) -> None:
     rig.fake.profiles[BOB] = {"display_name": "bobby", "real_name": "Robert Brown"}
     for user in (ALICE, BOB):
         await ready(rig, user)
@@ -109,9 +110,11 @@ async def test_pair_messages_use_profile_names_not_the_legacy_handle(rig: Rig) -
     await rig.app.matching.run_round(await community_id(rig.app))
     await rig.app.tick()
     space = [a for a in rig.fake.of("chat.postMessage") if str(a["channel"]).startswith("G")]
-    assert space
-    text = json.dumps(space)
-    assert "Alice" in text and "bobby" in text
+    announcement = next(p for p in space if "you're paired" in json.dumps(p))
+    texts = [b["text"]["text"] for b in announcement["blocks"] if b["type"] == "section" and "text" in b]
+    assert any(t.endswith(("<@UALICE> and <@UBOB>, you're paired.", "<@UBOB> and <@UALICE>, you're paired."))
+               for text in texts for t in text.splitlines()), texts
+    assert "Alice" in json.dumps(announcement) and "bobby" in json.dumps(announcement)  # named where not addressed
     assert "ualice" not in sent(rig) and "ubob" not in sent(rig)
 
 
@@ -139,6 +142,7 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
     texts = parsed_texts(rig)
     assert any("&lt;@U999&gt; &lt;!here&gt; &lt;!everyone&gt;" in t for t in texts)  # arrived, escaped
     assert any("&lt;b&gt;hi&lt;/b&gt; &amp; left" in t for t in texts)
+    assert any("ask the boss." in t for t in texts)  # a mention token typed into a note is only a name
     assert not any(HOSTILE_NAME in t for t in texts)
     for ping in PINGS:
         assert not [t for t in texts if ping in t], ping
