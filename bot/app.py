@@ -132,6 +132,7 @@ async def build_app(
     router.register_action(FORGET_VERB, privacy.on_action)
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
+    admin.prompts = bank
     admin.digest_planner = digests.plan
     app = App(
         db=db,

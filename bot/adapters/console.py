@@ -163,6 +163,8 @@ class Console:
         self.actor: Actor | None = None
         self.last: OutboundMessage | None = None
         self.chat = chat
+        #: The form open for answers (``/form``), if any.
+        self.filler: FormFiller | None = None
         self._after_comment = False
         #: Where attachments of replies (charts, exports) are written; None: not written.
         self.attachments_dir: Path | None = None

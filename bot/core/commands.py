@@ -19,7 +19,7 @@ from bot.core.messages import FormValues, OutboundMessage, error_message
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
-from bot.core.services.requests import RequestService
+from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService, schedule_form
 from bot.core.services.sessions import SessionService
 from bot.core.text import HELP_TOPICS, help_text
 
@@ -122,6 +122,8 @@ class CommandRouter:
         }
         self._actions: dict[str, ActionHandler] = {
             "request.cancel": self._action_cancel_request,
+            SCHEDULE_OPEN: self._action_open_schedule,
+            SCHEDULE_SUBMIT: self._action_submit_schedule,
         }
         self._text_commands: dict[str, TextHandler] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
@@ -142,6 +144,10 @@ class CommandRouter:
     @property
     def command_names(self) -> list[str]:
         return sorted(self._commands)
+
+    def handles(self, verb: str) -> bool:
+        """Whether a button, select or form with this action verb has a handler here."""
+        return verb in self._actions
 
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         handler = self._commands.get(name)
@@ -239,6 +245,15 @@ class CommandRouter:
 
     async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         return await self.requests.cancel(actor, action.arg(0))
+
+    async def _action_open_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The “Schedule a session” button: the schedule form (a modal, form steps or a text form)."""
+        return OutboundMessage(form=schedule_form())
+
+    async def _action_submit_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The schedule form sent: ``/mock schedule`` with the chosen options."""
+        options = {key: value if isinstance(value, str) else ",".join(value) for key, value in values.items()}
+        return await self._schedule(actor, {key: value for key, value in options.items() if value})
 
 
 async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:

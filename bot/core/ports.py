@@ -33,7 +33,7 @@ from bot.core.models import (
     ScheduledAction,
     Session,
 )
-from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
+from bot.core.pack_models import PackOutline, PackProblem, ParsedPack, StoredPack
 from bot.core.progress import Observation
 from bot.core.ratings import RatingTotals
 from bot.core.stats import CommunityStats
@@ -412,6 +412,10 @@ class PackCodec(Protocol):
 
     def pack_id(self, text: str, fmt: str | None) -> str | None:
         """The pack's ``pack.id`` if the file can be read that far (to find the pack it replaces)."""
+        ...
+
+    def outline(self, text: str, fmt: str | None) -> PackOutline | None:
+        """Its switched-off types and its prompts' types, read leniently; None if unreadable."""
         ...
 
     def bundled(self) -> PromptSource: ...

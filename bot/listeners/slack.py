@@ -53,18 +53,15 @@ from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
     Button,
     ButtonStyle,
-    ChoiceInput,
-    FormPage,
     FormSpec,
     FormValues,
-    Option,
     OutboundMessage,
     error_message,
 )
 from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
-from bot.core.vocab import InterviewType, RolePreference
+from bot.core.services.requests import schedule_form
 from bot.listeners import slack_packs
 from bot.settings import Settings
 
@@ -72,7 +69,6 @@ log = logging.getLogger(__name__)
 
 ACTION_ID = re.compile(rf"^{PATTERN}$")
 #: Face-local ids (same format, never reach the router).
-SCHEDULE_FORM = "pl:slack.schedule"
 OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
 SEND_CHART = "pl:slack.chart"
@@ -85,22 +81,6 @@ ADMINS_ONLY = (
     "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 )
 ADMIN_ACTION_PREFIX = "pl:admin."
-
-
-def schedule_form() -> FormSpec:
-    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n)) for n in (1, 2, 3, 5, 7, 10, 14))
-    return FormSpec(
-        action=SCHEDULE_FORM,
-        title="Schedule a mock interview",
-        submit_label="Schedule",
-        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
-        pages=(FormPage("Request", (
-            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
-            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
-                        default=(RolePreference.SWAP.value,)),
-            ChoiceInput("days", "Within the next", days, default=("7",)),
-        )),),
-    )
 
 
 # -- who is acting -----------------------------------------------------------------------------
@@ -430,11 +410,7 @@ def build_slack_app(
 
         async def work() -> None:
             actor = await face.actor(body, client)
-            if callback_id == SCHEDULE_FORM:  # the modal is `/mock schedule` with its options chosen
-                options = {key: str(value) for key, value in values.items() if value}
-                reply = await app.router.run(actor, "schedule", options)
-            else:
-                reply = await app.router.act(actor, callback_id, values)
+            reply = await app.router.act(actor, callback_id, values)
             await face.reply(client, {}, actor, reply, channel=channel)
 
         await face.guarded("slack form", client, body, work, channel=channel)
