@@ -16,6 +16,7 @@ from bot.core.services.packs import MAX_PACK_BYTES
 from bot.listeners.slack_packs import BLOCK, UPLOAD_VIEW
 from tests.core.test_packs import coding_pack
 from tests.listeners.test_slack import ALICE, BOB, Rig, blob, community_id, reply_text, rig
+from tests.listeners.test_slack_boundary import ANSWER_WITHIN
 
 __all__ = ["rig"]
 
@@ -89,7 +90,7 @@ async def test_the_upload_is_acknowledged_before_slack_is_asked_about_the_file(r
     held = rig.fake.hold("files.info")  # Slack answers files.info only when the test says so
     before = len(ephemerals(rig))
     entry = rig.fake.share_file("guild.yaml", coding_pack().encode())
-    status, answer = await asyncio.wait_for(submit(rig, ALICE, view, entry), timeout=2.5)
+    status, answer = await asyncio.wait_for(submit(rig, ALICE, view, entry), timeout=ANSWER_WITHIN)
     assert status == 200 and answer == {}  # acknowledged while files.info is still unanswered
     assert rig.fake.downloads == [] and await stored(rig) == []
     held.set()
