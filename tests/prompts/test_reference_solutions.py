@@ -81,34 +81,17 @@ def failures(prompt: Prompt) -> list[str]:
     return found
 
 
-#: Coding prompts still without a reference solution; new prompts must not be added here.
-WITHOUT_REFERENCE = {
-    "coding-group-anagrams", "coding-longest-unique-substring", "coding-merge-intervals",
-    "coding-meeting-rooms", "coding-number-of-islands", "coding-coin-change",
-    "coding-tree-right-side-view", "coding-lru-cache", "coding-rate-limiter",
-    "coding-course-schedule", "coding-word-ladder", "coding-edit-distance",
-    "coding-time-based-kv-store", "coding-serialize-tree", "coding-heavy-hitters",
-    "coding-debounce-throttle", "coding-list-diff", "coding-bounded-blocking-queue",
-    "coding-sessionize-clickstream", "coding-roc-auc",
-}
-CHECKED = [p for p in CODING if p.id not in WITHOUT_REFERENCE]
-
-
-def test_every_coding_prompt_has_a_reference_but_the_listed_ones() -> None:
-    missing = {p.id for p in CODING if p.coding is None or p.coding.reference is None}
-    assert missing == WITHOUT_REFERENCE
-
-
-@pytest.mark.parametrize("prompt", CHECKED, ids=lambda p: p.id)
+@pytest.mark.parametrize("prompt", CODING, ids=lambda p: p.id)
 def test_reference_solution_passes_every_case(prompt: Prompt) -> None:
-    assert prompt.coding is not None and prompt.coding.reference is not None
+    assert prompt.coding is not None
+    assert prompt.coding.reference is not None, f"{prompt.id} has no reference solution"
     # The machine cases cover the stated test cases (a prose case may need no twin, e.g. a timing one).
     assert len(prompt.coding.cases or ()) >= len(prompt.coding.test_cases) - 2
     assert failures(prompt) == []
 
 
 def test_a_wrong_expectation_is_caught() -> None:
-    prompt = CHECKED[0]
+    prompt = CODING[0]
     assert prompt.coding is not None and prompt.coding.cases
     first = prompt.coding.cases[0]
     wrong = first.model_copy(update={"expected": ["not", "the", "answer"]})
@@ -154,7 +137,7 @@ def test_the_schema_checks_a_reference_without_running_it() -> None:
         ReferenceSolution(language="python", entry="g", code=good)
     with pytest.raises(ValidationError):
         ReferenceSolution.model_validate({"language": "ruby", "entry": "f", "code": good})
-    base = CHECKED[0].coding
+    base = CODING[0].coding
     assert base is not None
     plain = base.model_dump(exclude={"cases", "reference"})
     with pytest.raises(ValidationError, match="come together"):
