@@ -159,7 +159,8 @@ class CodingCase(_Strict):
     """A machine-checkable test case: the entry function's arguments and its expected result."""
 
     args: Annotated[list[Any], Field(max_length=8)]
-    expected: Any
+    #: The return value; null (the default) also when the call must raise instead.
+    expected: Any = None
     #: ``exact``; ``unordered``: the result list in any order; ``unordered-nested``: every
     #: list inside it in any order too (groups of items). Numbers compare within 1e-9.
     compare: Literal["exact", "unordered", "unordered-nested"] = "exact"

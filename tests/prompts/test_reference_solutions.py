@@ -145,3 +145,12 @@ def test_the_schema_checks_a_reference_without_running_it() -> None:
                                                              "code": good}})
     with pytest.raises(ValidationError, match="come together"):
         CodingExtras.model_validate({**plain, "cases": [{"args": [1], "expected": 1}] * 3})
+
+
+def test_cases_survive_an_export_as_a_pack() -> None:
+    """Exports drop null fields; a case expecting None (or an exception) must read back the same."""
+    with_null = [p for p in CODING if p.coding and any(c.expected is None for c in p.coding.cases or ())]
+    assert with_null
+    for prompt in with_null:
+        dumped = prompt.model_dump(mode="json", exclude_none=True)
+        assert Prompt.model_validate(dumped) == prompt
