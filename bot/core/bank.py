@@ -189,6 +189,8 @@ class ReferenceSolution(_Strict):
             tree = ast.parse(self.code)
         except SyntaxError as exc:
             raise ValueError(f"the reference code is not valid Python (line {exc.lineno}: {exc.msg})") from None
+        except (RecursionError, MemoryError):  # the parser's own limits, on pathological nesting
+            raise ValueError("the reference code is nested too deeply to be checked") from None
         defined = {node.name for node in tree.body
                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
         if self.entry not in defined:

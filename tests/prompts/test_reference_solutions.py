@@ -137,6 +137,10 @@ def test_the_schema_checks_a_reference_without_running_it() -> None:
         ReferenceSolution(language="python", entry="g", code=good)
     with pytest.raises(ValidationError):
         ReferenceSolution.model_validate({"language": "ruby", "entry": "f", "code": good})
+    # A pack's code is parsed, never run; pathological input is refused, not a crash.
+    for hostile in ["x = " + "+".join(["a"] * 3900), "x = " + "-" * 7900 + "1", "(" * 3000 + ")" * 3000]:
+        with pytest.raises(ValidationError):
+            ReferenceSolution(language="python", entry="f", code=hostile)
     base = CODING[0].coding
     assert base is not None
     plain = base.model_dump(exclude={"cases", "reference"})
