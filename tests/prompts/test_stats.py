@@ -77,3 +77,10 @@ def test_peerloop_entry_point_runs_stats(capsys: object) -> None:
     assert peerloop(["prompts", "stats", "--json"]) == 0
     captured = capsys.readouterr()  # type: ignore[attr-defined]
     assert json.loads(captured.out)["total"] == len(load_bundled().prompts())
+
+
+def test_coding_meets_the_bank_targets() -> None:
+    """Coding is the first type filled to the targets; keep it there."""
+    coding = bank_stats(load_bundled())["types"]["coding"]  # type: ignore[index]
+    assert coding["total"] >= TYPE_TARGET
+    assert all(count >= LEVEL_TARGET for count in coding["levels"].values()), coding["levels"]
