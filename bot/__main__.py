@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--type", dest="type", default=None)
     show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
     show.add_argument("id")
+    stats = prompts_sub.add_parser("stats", help="count the bundled prompts per type, level and track")
+    stats.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     bench = sub.add_parser("bench", help="benchmarks that print figures (and --json)")
     bench.add_argument("which", choices=sorted(BENCHES))
@@ -99,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "prompts":
         from bot.prompts import cli
 
+        if args.prompts_command == "stats":
+            return cli.cmd_stats(args.json)
         if args.prompts_command == "check":
             return cli.cmd_check(args.file)
         if args.prompts_command == "list":

@@ -9,8 +9,9 @@ items that faces split into pages.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Iterable
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -157,11 +158,64 @@ class Approach(_Strict):
     space: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
+class CodingCase(_Strict):
+    """A machine-checkable test case: the entry function's arguments and its expected result."""
+
+    args: Annotated[list[Any], Field(max_length=8)]
+    #: The return value; null (the default) also when the call must raise instead.
+    expected: Any = None
+    #: ``exact``; ``unordered``: the result list in any order; ``unordered-nested``: every
+    #: list inside it in any order too (groups of items). Numbers compare within 1e-9.
+    compare: Literal["exact", "unordered", "unordered-nested"] = "exact"
+    #: The name of a built-in exception the call must raise instead (``expected`` is then null).
+    raises: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]*(Error|Exception)$")] | None = None
+    note: Item | None = None
+
+    @model_validator(mode="after")
+    def _raises_or_expected(self) -> CodingCase:
+        if self.raises is not None and self.expected is not None:
+            raise ValueError("a case that expects an exception ('raises') has 'expected: null'")
+        return self
+
+
+class ReferenceSolution(_Strict):
+    """A working solution the tests run against the cases: for verification, never shown."""
+
+    language: Literal["python"]
+    #: The top-level function (or class) in ``code`` that each case calls with its ``args``.
+    entry: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+    code: Annotated[str, StringConstraints(min_length=20, max_length=8000)]
+
+    @model_validator(mode="after")
+    def _parses_and_defines_entry(self) -> ReferenceSolution:
+        try:
+            tree = ast.parse(self.code)
+        except SyntaxError as exc:
+            raise ValueError(f"the reference code is not valid Python (line {exc.lineno}: {exc.msg})") from None
+        except (RecursionError, MemoryError):  # the parser's own limits, on pathological nesting
+            raise ValueError("the reference code is nested too deeply to be checked") from None
+        defined = {node.name for node in tree.body
+                   if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+        if self.entry not in defined:
+            raise ValueError(f"the reference code defines no top-level '{self.entry}' (its entry)")
+        return self
+
+
 class CodingExtras(_Strict):
     examples: Annotated[list[Example], Field(min_length=1, max_length=5)]
     test_cases: Annotated[list[Item], Field(min_length=3, max_length=12)]
     #: Naive first, then better ones.
     approaches: Annotated[list[Approach], Field(min_length=2, max_length=4)]
+    #: The test cases in machine form, run against ``reference`` by the tests; never shown.
+    cases: Annotated[list[CodingCase], Field(min_length=3, max_length=40)] | None = None
+    reference: ReferenceSolution | None = None
+
+    @model_validator(mode="after")
+    def _cases_with_reference(self) -> CodingExtras:
+        if (self.cases is None) != (self.reference is None):
+            raise ValueError("'cases' and 'reference' come together: the cases are run against "
+                             "the reference solution")
+        return self
 
 
 class BehavioralExtras(_Strict):
