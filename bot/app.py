@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.adapters.charts import render_progress_png
+from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
@@ -56,6 +57,8 @@ class App:
     digests: DigestService | None = None
     packs: PackService | None = None
     admin_commands: AdminRouter | None = None
+    #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
+    offload: ProcessOffload | InlineOffload | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -71,7 +74,11 @@ class App:
         return min((due for _, due in pending), default=None)
 
     async def close(self) -> None:
-        await self.db.dispose()
+        try:
+            if self.offload is not None:
+                await self.offload.close()
+        finally:
+            await self.db.dispose()
 
 
 _BANK: PromptSource | None = None
@@ -94,7 +101,10 @@ async def build_app(
     upgrade: bool = True,
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
+    offload: ProcessOffload | InlineOffload | None = None,
 ) -> App:
+    """The app on ``database_url``. The matching engine runs in a worker process
+    (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
     db = Database(database_url)
     if upgrade:
         await db.upgrade()
@@ -107,7 +117,8 @@ async def build_app(
     requests = RequestService(db.uow, clock)
     requests.prompts = bank
     sessions = SessionService(db.uow, clock, bank)
-    matching = MatchingService(db.uow, clock, bank)
+    pool = offload if offload is not None else ProcessOffload()
+    matching = MatchingService(db.uow, clock, bank, pool)
     steps = StepRunner(db.uow, clock, bank)
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
@@ -144,6 +155,7 @@ async def build_app(
         chats=chat_map,
         admin=admin,
         admin_commands=AdminRouter(admin, router),
+        offload=pool,
     )
     app.feedback = feedback
     app.digests = digests

@@ -1,0 +1,92 @@
+"""Where CPU-heavy pure work runs: :class:`ProcessOffload` (the app's) and :class:`InlineOffload`.
+
+:class:`ProcessOffload` keeps a small pool of worker processes, started on first use and shut
+down when the app closes. Workers come from a *forkserver* (a clean process that imports
+:data:`PRELOAD` once and forks a worker from itself on demand) where the platform has one,
+else they are spawned: never forked from the running app, whose threads (the database
+driver's, the scheduler's) and event loop a plain fork would copy in an unsafe state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Imported once by the forkserver, so a new worker starts without importing the matcher.
+PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan",)
+
+
+def start_method() -> str:
+    """``forkserver`` where available (Linux, macOS), else ``spawn`` (Windows)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class ProcessOffload:
+    """Runs functions in up to ``workers`` worker processes."""
+
+    def __init__(self, workers: int = 1, *, preload: Sequence[str] = PRELOAD) -> None:
+        self._workers = max(1, workers)
+        self._preload = list(preload)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def _submit(self, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[ProcessPoolExecutor, Future[T]]:
+        with self._lock:
+            pool = self._executor()
+        return pool, pool.submit(fn, *args)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = start_method()
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(self._preload)  # only before the forkserver's first start
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
+        # Making the pool starts a helper process, and submitting starts a worker when none
+        # is idle and waits for it to come up: both on a thread, so the loop never waits.
+        pool, future = await asyncio.to_thread(self._submit, fn, args)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the next call starts a fresh pool; the
+            # caller's step fails now and is retried like any other failure.
+            log.error("a worker process died; starting a new pool for the next call")
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    async def close(self) -> None:
+        """Stop the workers (waits for work under way; nothing queued is started)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+class InlineOffload:
+    """Runs the function right here, on the loop: for tests that want no worker process."""
+
+    async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
+        return fn(*args)
+
+    async def close(self) -> None:
+        return None
