@@ -9,6 +9,7 @@ the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -126,7 +127,23 @@ def problems_message(problems: Sequence[PackProblem], *, title: str = "Pack refu
                            attachments=attachments)
 
 
+@dataclass(frozen=True)
+class _Vetted:
+    """An import checked against the community's packs: the pack (None: refused) and the rest."""
+
+    pack: ParsedPack | None
+    problems: tuple[PackProblem, ...]
+    after: PromptSource | None = None
+    thin: tuple[str, ...] = ()
+    old: StoredPack | None = None
+    old_ids: frozenset[str] = frozenset()
+
+
 class PackService:
+    """Pack checks and bank building are pure work of tens of milliseconds per pack: each
+    method does them in one call on a thread (:func:`asyncio.to_thread`), so the event loop
+    keeps answering meanwhile; the reads and writes stay on the loop."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: CommunityPrompts) -> None:
         self._uow = uow
         self._clock = clock
@@ -148,6 +165,19 @@ class PackService:
             if result is not None:
                 parsed.append(result)
         return parsed
+
+    def _vet_import(self, text: str, fmt: str | None, stored: Sequence[StoredPack],
+                    disabled: frozenset[InterviewType]) -> _Vetted:
+        pack_id = self._codec.pack_id(text, fmt)
+        others = self._parse_stored(p for p in stored if p.name != pack_id)
+        pack, problems = self._codec.check(text, fmt, others)
+        if pack is None:
+            return _Vetted(None, tuple(problems))
+        before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack.id)], disabled)
+        after = self._codec.combine([*others, pack], disabled)
+        old = next((p for p in stored if p.name == pack.id), None)
+        old_ids = frozenset(p.id for parsed in self._parse_stored([old]) for p in parsed.prompts) if old else frozenset()
+        return _Vetted(pack, (), after, tuple(_thin_types(before, after)), old, old_ids)
 
     async def _guard_live_prompts(self, tx: UnitOfWork, community_id: str, gone: set[str], what: str) -> None:
         if not gone:
@@ -181,24 +211,18 @@ class PackService:
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
-            pack_id = self._codec.pack_id(text, fmt)
-            others = self._parse_stored(p for p in stored if p.name != pack_id)
-            pack, problems = self._codec.check(text, fmt, others)
-            if pack is None:
-                return ImportResult(None, tuple(problems))
-            disabled = disabled_of(community)
-            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack.id)],
-                                         disabled)
-            after = self._codec.combine([*others, pack], disabled)
-            thin = _thin_types(before, after)
-            if thin:
+            vetted = await asyncio.to_thread(self._vet_import, text, fmt, stored, disabled_of(community))
+            pack, after = vetted.pack, vetted.after
+            if pack is None or after is None:
+                return ImportResult(None, vetted.problems)
+            if vetted.thin:
                 return ImportResult(None, (PackProblem(
-                    "pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {_THIN}"),))
-            old = next((p for p in stored if p.name == pack.id), None)
+                    "pack", f"with this pack too few prompts would be left of: {', '.join(vetted.thin)}; {_THIN}"),))
+            old = vetted.old
             if old is not None:
                 kept = {p.id for p in pack.prompts}
-                old_ids = {p.id for parsed in self._parse_stored([old]) for p in parsed.prompts}
-                await self._guard_live_prompts(tx, community.id, old_ids - kept, f"Replacing pack “{pack.id}”")
+                await self._guard_live_prompts(tx, community.id, set(vetted.old_ids - kept),
+                                               f"Replacing pack “{pack.id}”")
             await tx.packs.save(StoredPack(
                 id=new_id(), community_id=community.id, name=pack.id, format=fmt or _sniff(text),
                 content=text, imported_by=actor.member.id, imported_by_name=actor.member.display_name,
@@ -252,16 +276,23 @@ class PackService:
                 names = ", ".join(p.name for p in stored) or "none yet"
                 raise InvalidInput("pack", f"There is no pack or interview type “{what}”.",
                                    accepted=f"a pack id ({names}) or an interview type, e.g. coding") from None
+            example = await asyncio.to_thread(self._codec.example, kind)
             return OutboundMessage(
                 title=f"Built-in {kind.label} prompts",
                 text=("The bundled prompts of this type as a pack. Give the pack and every prompt a new id, "
                       "edit, then import it."),
-                attachments=(Attachment(f"{kind.value}-example.yaml", self._codec.example(kind).encode(),
+                attachments=(Attachment(f"{kind.value}-example.yaml", example.encode(),
                                         "application/x-yaml", f"Built-in {kind.label} prompts"),))
         chosen = [p for p in stored if not what or p.name == what]
         if not chosen:
             return OutboundMessage(text="This community has no prompt packs yet. `prompts export coding` gives the "
                                         "built-in coding prompts as a pack to start from.")
+        files = await asyncio.to_thread(self._as_yaml, chosen)
+        names = ", ".join(p.name for p in chosen)
+        return OutboundMessage(title="Prompt packs", text=f"This community's packs as YAML: {names}.",
+                               attachments=tuple(files[:10]))
+
+    def _as_yaml(self, chosen: Sequence[StoredPack]) -> list[Attachment]:
         files = []
         for stored_pack in chosen:
             text, ext = stored_pack.content, stored_pack.format
@@ -271,16 +302,14 @@ class PackService:
                     text, ext = self._codec.dump(parsed[0]), "yaml"
             files.append(Attachment(f"{stored_pack.name}.{ext}", text.encode(), "application/x-yaml",
                                     f"Prompt pack {stored_pack.name}"))
-        names = ", ".join(p.name for p in chosen)
-        return OutboundMessage(title="Prompt packs", text=f"This community's packs as YAML: {names}.",
-                               attachments=tuple(files[:10]))
+        return files
 
     async def list_packs(self, actor: Actor) -> OutboundMessage:
         actor.require_admin()
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
-        parsed = {p.id: p for p in self._parse_stored(stored)}
+        parsed = {p.id: p for p in await asyncio.to_thread(self._parse_stored, stored)}
         fields = []
         for pack in stored[:20]:
             p = parsed.get(pack.name)
@@ -307,10 +336,7 @@ class PackService:
             target = next((p for p in stored if p.name == name), None)
             if target is None:
                 raise NotFound(f"There is no pack “{name}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
-            others = self._parse_stored(p for p in stored if p.name != name)
-            mine = self._parse_stored([target])
-            disabled = disabled_of(community)
-            thin = _thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+            mine, thin = await asyncio.to_thread(self._vet_removal, stored, target, disabled_of(community))
             if thin:
                 raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {_THIN}. "
                                "Switch the built-in prompts on first (`prompts enable`).")
@@ -321,6 +347,20 @@ class PackService:
         return OutboundMessage(text=f"Pack “{name}” removed; sessions booked from now on no longer use its prompts.",
                                tone=Tone.SUCCESS)
 
+    def _vet_removal(self, stored: Sequence[StoredPack], target: StoredPack, disabled: frozenset[InterviewType]
+                     ) -> tuple[list[ParsedPack], list[str]]:
+        """The removed pack as parsed, and the types it would leave too thin."""
+        others = self._parse_stored(p for p in stored if p.name != target.name)
+        mine = self._parse_stored([target])
+        return mine, _thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+
+    def _vet_types(self, stored: Sequence[StoredPack], current: frozenset[InterviewType],
+                   wanted: frozenset[InterviewType]) -> tuple[list[ParsedPack], PromptSource, list[str]]:
+        """The packs as parsed, the bank with ``wanted`` switched off, and the types it leaves too thin."""
+        parsed = self._parse_stored(stored)
+        after = self._codec.combine(parsed, wanted)
+        return parsed, after, _thin_types(self._codec.combine(parsed, current), after)
+
     async def set_types(self, actor: Actor, types: str, *, enabled: bool) -> OutboundMessage:
         """Switch the built-in prompts of some interview types off (or back on)."""
         actor.require_admin()
@@ -330,9 +370,7 @@ class PackService:
             current = disabled_of(community)
             wanted = (current - set(kinds)) if enabled else (current | set(kinds))
             stored = await tx.packs.list(community.id)
-            parsed = self._parse_stored(stored)
-            after = self._codec.combine(parsed, frozenset(wanted))
-            thin = _thin_types(self._codec.combine(parsed, current), after)
+            parsed, after, thin = await asyncio.to_thread(self._vet_types, stored, current, frozenset(wanted))
             if thin:
                 raise Conflict(f"That would leave too few prompts of: {', '.join(thin)}; {_THIN}. "
                                "Add prompts of that type to a pack first.")
