@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -73,6 +74,16 @@ class LagProbe:
         self._where_after = where_after
         self._last_wake = time.perf_counter()
         self._stop = threading.Event()
+        #: (generation, seconds) of every garbage collection meanwhile: it holds the GIL, so
+        #: the loop waits for it whichever thread started it.
+        self.collections: list[tuple[int, float]] = []
+        self._gc_started = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.collections.append((int(info["generation"]), time.perf_counter() - self._gc_started))
 
     async def _tick(self) -> None:
         woke = self._last_wake = time.perf_counter()
@@ -106,10 +117,12 @@ class LagProbe:
         if self._where_after is not None:
             watcher = threading.Thread(target=self._watch, args=(threading.get_ident(),), daemon=True)
             watcher.start()
+        gc.callbacks.append(self._on_gc)
         await asyncio.sleep(0)  # the probe is ticking before the work starts
         try:
             yield self
         finally:
+            gc.callbacks.remove(self._on_gc)
             task.cancel()
             self._stop.set()
             if watcher is not None:
@@ -117,7 +130,10 @@ class LagProbe:
 
     def summary(self) -> dict[str, Any]:
         held = lag_summary(self.held)
-        return {**lag_summary(self.samples), "held_p99_ms": held["p99_ms"], "held_max_ms": held["max_ms"]}
+        full = [seconds for generation, seconds in self.collections if generation == 2]
+        return {**lag_summary(self.samples), "held_p99_ms": held["p99_ms"], "held_max_ms": held["max_ms"],
+                "gc_full": len(full), "gc_full_max_ms": round(max(full, default=0.0) * 1000, 2),
+                "gc_max_ms": round(max((d for _, d in self.collections), default=0.0) * 1000, 2)}
 
     def worst(self, count: int = 5) -> list[dict[str, Any]]:
         """The longest waits, each with where the loop was found while it waited."""
@@ -287,6 +303,9 @@ def _table(report: dict[str, Any]) -> str:
         for label in ("best", "median"):
             lines.append(row(name, label, s[label]))
         lines.append(f"  {name}: target met by the median run -> {'yes' if s['within_target'] else 'NO'}")
+        gcs = ", ".join(f"run {i}: {r['gc_full']} taking up to {r['gc_full_max_ms']:.0f} ms"
+                        for i, r in enumerate(s["runs"], 1))
+        lines.append(f"  {name}: full garbage collections (they hold every thread) {gcs}")
         where: Counter[str] = Counter()
         for r in s["runs"]:
             where.update(r.get("where", {}))

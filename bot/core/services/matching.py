@@ -169,8 +169,10 @@ class MatchingService(RoundRunner):
         if community.settings.paused:
             return RoundOutcome((), (), 0)
         offered = await community_prompts(self._prompts, tx, community)  # a type without prompts is off
-        requests = [r for r in await tx.requests.list_open(community.id)
-                    if r.window_end > now and offered.prompts(r.interview_type)]
+        open_requests = await tx.requests.list_open(community.id)
+        # Asked once per type, not once per request (the bank filters its prompts each time).
+        offered_kinds = {k for k in {r.interview_type for r in open_requests} if offered.prompts(k)}
+        requests = [r for r in open_requests if r.window_end > now and r.interview_type in offered_kinds]
         if not requests:
             return RoundOutcome((), (), 0)
         member_ids = sorted({r.member_id for r in requests})
