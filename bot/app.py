@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from bot.adapters.charts import render_progress_png
 from bot.adapters.offload import InlineOffload, ProcessOffload
@@ -127,7 +128,10 @@ async def build_app(
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
-    progress = ProgressService(db.uow, clock, render_progress_png, bank)
+    # The service draws charts on a thread; with worker processes that thread hands the drawing
+    # to one of them, so matplotlib never competes with the event loop for the interpreter.
+    chart = partial(pool.call, render_progress_png) if isinstance(pool, ProcessOffload) else render_progress_png
+    progress = ProgressService(db.uow, clock, chart, bank)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)

@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Imported once by the forkserver, so a new worker starts without importing the matcher.
-PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan",)
+#: Imported once by the forkserver, so a new worker starts without importing the matcher or
+#: the chart library (a missing module is skipped).
+PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan", "bot.adapters.charts", "matplotlib.figure",
+                            "matplotlib.backends.backend_agg")
 
 
 def start_method() -> str:
@@ -32,9 +34,10 @@ def start_method() -> str:
 
 
 class ProcessOffload:
-    """Runs functions in up to ``workers`` worker processes."""
+    """Runs functions in up to ``workers`` worker processes (two: a chart need not wait for a
+    round's matching)."""
 
-    def __init__(self, workers: int = 1, *, preload: Sequence[str] = PRELOAD) -> None:
+    def __init__(self, workers: int = 2, *, preload: Sequence[str] = PRELOAD) -> None:
         self._workers = max(1, workers)
         self._preload = list(preload)
         self._pool: ProcessPoolExecutor | None = None
@@ -65,14 +68,27 @@ class ProcessOffload:
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
-            # A worker died (killed, out of memory): the next call starts a fresh pool; the
-            # caller's step fails now and is retried like any other failure.
-            log.error("a worker process died; starting a new pool for the next call")
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._forget(pool)
             raise
+
+    def call(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """``fn(*args)`` in a worker, waiting for it here: for code that already runs on a
+        thread of its own (never call it on the event loop)."""
+        pool, future = self._submit(fn, args)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._forget(pool)
+            raise
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        """A worker died (killed, out of memory): this call fails (a step is retried like after
+        any failure) and the next call starts a fresh pool."""
+        log.error("a worker process died; starting a new pool for the next call")
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     async def close(self) -> None:
         """Stop the workers (waits for work under way; nothing queued is started)."""

@@ -11,7 +11,9 @@ is (the *lag*), while
    process, booking every pair), and
 2. **digest**: every weekly digest step of a community of ``--digest-members`` members
    (10,000) with ``--feedback`` feedback rows (100,000), as the step runner runs them (one
-   step per time-zone slot, each building and queueing its members' digests).
+   step per time-zone slot, each building and queueing its members' digests), and
+3. **charts**: ``/mock progress`` for twelve members of that community at once (each reads
+   the member's scores and draws a PNG chart on a thread).
 
 Each scenario's database is filled once and copied for every run (``--runs``, 3), so every
 run starts from the same state. The report gives each run's p50, p99 and max lag, the best
@@ -228,6 +230,17 @@ async def _run_digest(app: App, _community_id: str) -> dict[str, Any]:
     return {"steps": steps, "queued": queued}
 
 
+CHART_MEMBERS = 12
+
+
+async def _run_charts(app: App, _community_id: str) -> dict[str, Any]:
+    """``/mock progress`` for several members at once: their reports and charts."""
+    actors = [await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", f"member-{i}", f"Member {i}")
+              for i in range(1, CHART_MEMBERS + 1)]
+    replies = await asyncio.gather(*(app.router.run(actor, "progress", {}) for actor in actors))
+    return {"charts": sum(len(r.attachments) for r in replies)}
+
+
 async def _measure(template: Path, work: Path, now: datetime, community_id: str,
                    job: Callable[[App, str], Awaitable[dict[str, Any]]], *,
                    interval: float, where_after: float | None) -> dict[str, Any]:
@@ -280,6 +293,9 @@ async def run_bench(*, members: int, history: int, requests: int, digest_members
                                       interval=interval, where_after=where_after) for _ in range(runs)]
             report["scenarios"]["digest"] = {"members": digest_members, "feedback_rows": feedback,
                                              **_aggregate(results)}
+            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
+                                      interval=interval, where_after=where_after) for _ in range(runs)]
+            report["scenarios"]["charts"] = {"members": CHART_MEMBERS, **_aggregate(results)}
     report["load_after"] = machine_load()
     report["within_target"] = all(s["within_target"] for s in report["scenarios"].values())
     return report
@@ -328,6 +344,10 @@ def _table(report: dict[str, Any]) -> str:
         r = digest["runs"][-1]
         lines.append(f"  digest: {digest['members']:,} members, {digest['feedback_rows']:,} feedback rows -> "
                      f"{r['steps']} steps, {r['queued']:,} digests queued")
+    charts = report["scenarios"].get("charts")
+    if charts:
+        lines.append(f"  charts: /mock progress for {charts['members']} members of the digest's community at once -> "
+                     f"{charts['runs'][-1]['charts']} charts")
     lines.append(f"  load before: {report['load_before']['load']}  after: {report['load_after']['load']} "
                  f"({report['load_after']['cpus']} CPUs)")
     lines.append("  lag: how late the probe woke; held: CPU time the loop thread spent between two wake-ups "
@@ -346,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=None, help="open requests of the round (5,000)")
     parser.add_argument("--digest-members", type=int, default=None, help="members of the digest's community (10,000)")
     parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the digest's community (100,000)")
-    parser.add_argument("--only", choices=["round", "digest"], default=None, help="run one scenario")
+    parser.add_argument("--only", choices=["round", "digest"], default=None,
+                        help="run one scenario (digest: with the charts)")
     parser.add_argument("--where", action="store_true", help="sample where the loop is held while it is late")
     parser.add_argument("--where-ms", type=float, default=10.0, help="how late counts for --where (10 ms)")
     args = parser.parse_args(list(argv) if argv is not None else None)

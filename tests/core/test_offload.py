@@ -155,3 +155,23 @@ def _busy(seconds: float) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         pass
+
+
+async def test_a_chart_is_drawn_by_a_worker_for_a_thread_that_waits_for_it() -> None:
+    from datetime import UTC, datetime
+
+    from bot.adapters.charts import render_progress_png
+    from bot.core.progress import DimensionProgress, MemberProgress
+
+    when = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
+    dim = DimensionProgress("coding", "communication", ((when, 2.5), (when.replace(day=9), 3.0)), 2.75, 3.0, 0.5)
+    report = MemberProgress("m1", (dim,), dim, dim, (), (), 0.0, 2)
+    pool = ProcessOffload()
+    try:
+        # The progress service draws on a thread (asyncio.to_thread); the app's renderer hands
+        # the drawing to a worker process from that thread.
+        png = await asyncio.to_thread(pool.call, render_progress_png, report)
+        assert pool.started
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == render_progress_png(report)
+    finally:
+        await pool.close()
