@@ -152,6 +152,8 @@ def _innermost_bot_frame(frame: Any) -> str:
     """``module:function`` of the innermost PeerLoop frame on the stack, then the innermost frame if
     that is in a library."""
     stack = traceback.extract_stack(frame)
+    if any(entry.name == "_on_gc" for entry in stack):
+        return "(garbage collection)"
     last = stack[-1]
     inner = f"{Path(last.filename).parent.name}/{Path(last.filename).name}:{last.name}"
     for entry in reversed(stack):
@@ -225,9 +227,12 @@ async def _run_digest(app: App, _community_id: str) -> dict[str, Any]:
     steps = 0
     while ran := await app.steps.run_due():
         steps += ran
+    return {"steps": steps}
+
+
+async def _count_digests(app: App, _community_id: str) -> dict[str, Any]:
     async with app.db.uow() as tx:
-        queued = sum(1 for item in await tx.outbox.all() if item.key.startswith("digest:"))
-    return {"steps": steps, "queued": queued}
+        return {"queued": sum(1 for item in await tx.outbox.all() if item.key.startswith("digest:"))}
 
 
 CHART_MEMBERS = 12
@@ -243,7 +248,12 @@ async def _run_charts(app: App, _community_id: str) -> dict[str, Any]:
 
 async def _measure(template: Path, work: Path, now: datetime, community_id: str,
                    job: Callable[[App, str], Awaitable[dict[str, Any]]], *,
-                   interval: float, where_after: float | None) -> dict[str, Any]:
+                   interval: float, where_after: float | None,
+                   after: Callable[[App, str], Awaitable[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One run of ``job`` on a fresh copy of ``template`` under the probe (``after`` counts
+    what it did once the probe has stopped)."""
+    for stale in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
+        stale.unlink(missing_ok=True)
     shutil.copyfile(template, work)
     app = await build_app(sqlite_url_for(work), clock=FakeClock(now), upgrade=False)
     try:
@@ -252,6 +262,8 @@ async def _measure(template: Path, work: Path, now: datetime, community_id: str,
             started = time.perf_counter()
             result = await job(app, community_id)
             seconds = time.perf_counter() - started
+        if after is not None:
+            result.update(await after(app, community_id))
     finally:
         await app.close()
     out = {**probe.summary(), "seconds": round(seconds, 3), **result}
@@ -290,7 +302,8 @@ async def run_bench(*, members: int, history: int, requests: int, digest_members
             template = folder / "digest.sqlite3"
             cid, due = await _prepare_digest(template, digest_members, feedback)
             results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_digest,
-                                      interval=interval, where_after=where_after) for _ in range(runs)]
+                                      interval=interval, where_after=where_after, after=_count_digests)
+                       for _ in range(runs)]
             report["scenarios"]["digest"] = {"members": digest_members, "feedback_rows": feedback,
                                              **_aggregate(results)}
             results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
