@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.availability import candidate_starts
 from bot.core.models import InterviewRequest, Member
+from bot.core.ratings import RatingTotals, match_value, smoothed
 from bot.core.services.rounds import round_up
 from bot.core.vocab import NEIGHBOUR_TRACKS
 from bot.matching import MatchInput, MatchRequest, MatchResult, match
@@ -51,6 +52,9 @@ class RoundInput:
     history: Mapping[frozenset[str], datetime]
     given: Mapping[str, int]
     taken: Mapping[str, int]
+    #: The round's members' ratings as interviewers, and the community's mean rating.
+    rating_totals: Mapping[str, RatingTotals]
+    rating_mean: float
     now: datetime
     live: bool
     session_minutes: int
@@ -95,7 +99,8 @@ def plan_round(inp: RoundInput) -> RoundPlan:
             times_left_out=r.times_left_out + (3 if r.priority else 0),
             reliability=reliability(inp.absences.get(m.id, ()), now),
             given_as_interviewer=inp.given.get(m.id, 0), taken_as_candidate=inp.taken.get(m.id, 0),
-            blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ()))))
+            blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
+            interviewer_rating=match_value(smoothed(m.id, inp.rating_totals, mean=inp.rating_mean))))
     if not match_requests:
         return RoundPlan((), None)
     result = match(MatchInput(
