@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -90,12 +91,27 @@ class ProcessOffload:
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
 
-    async def close(self) -> None:
-        """Stop the workers (waits for work under way; nothing queued is started)."""
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop the workers: nothing queued is started, work under way gets ``grace``
+        seconds, then its worker is terminated (closing never hangs on a stuck worker)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            await asyncio.to_thread(_stop, pool, grace)
+
+
+def _stop(pool: ProcessPoolExecutor, timeout: float) -> None:
+    # The executor keeps its worker processes in ``_processes`` (no public way before 3.14's
+    # ``terminate_workers``); read before shutdown, which clears it.
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            log.error("a worker process did not stop within %.0f s; terminating it", timeout)
+            process.terminate()
+            process.join(5)
 
 
 class InlineOffload:

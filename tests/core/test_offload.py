@@ -175,3 +175,17 @@ async def test_a_chart_is_drawn_by_a_worker_for_a_thread_that_waits_for_it() -> 
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == render_progress_png(report)
     finally:
         await pool.close()
+
+
+async def test_closing_never_hangs_on_a_stuck_worker() -> None:
+    pool = ProcessOffload()
+    worker_pid = await pool.run(os.getpid)
+    stuck = asyncio.create_task(pool.run(_busy, 60.0))
+    await asyncio.sleep(0.5)  # the worker is inside the long call
+    started = asyncio.get_running_loop().time()
+    await pool.close(grace=1.0)
+    assert asyncio.get_running_loop().time() - started < 15
+    assert not pool.started
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker_pid, 0)  # the worker is gone
+    stuck.cancel()
