@@ -70,6 +70,7 @@ class ProcessOffload:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             self._forget(pool)
+            await asyncio.to_thread(_stop, pool, 0.0)
             raise
 
     def call(self, fn: Callable[..., T], /, *args: Any) -> T:
@@ -80,16 +81,19 @@ class ProcessOffload:
             return future.result()
         except BrokenProcessPool:
             self._forget(pool)
+            _stop(pool, 0.0)
             raise
 
     def _forget(self, pool: ProcessPoolExecutor) -> None:
         """A worker died (killed, out of memory): this call fails (a step is retried like after
-        any failure) and the next call starts a fresh pool."""
-        log.error("a worker process died; starting a new pool for the next call")
+        any failure), the pool's other workers are stopped, and the next call starts a fresh
+        pool. (Python 3.11's executor would otherwise wait forever for an idle worker of the
+        broken pool, and so would the interpreter's exit.)"""
         with self._lock:
-            if self._pool is pool:
-                self._pool = None
-        pool.shutdown(wait=False, cancel_futures=True)
+            if self._pool is not pool:
+                return
+            self._pool = None
+        log.error("a worker process died; starting a new pool for the next call")
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop the workers: nothing queued is started, work under way gets ``grace``
