@@ -12,8 +12,10 @@ is (the *lag*), while
 2. **digest**: every weekly digest step of a community of ``--digest-members`` members
    (10,000) with ``--feedback`` feedback rows (100,000), as the step runner runs them (one
    step per time-zone slot, each building and queueing its members' digests), and
-3. **charts**: ``/mock progress`` for twelve members of that community at once (each reads
-   the member's scores and draws a PNG chart on a thread).
+3. **progress**: the first ``/mock progress`` in that community after reveals (it computes
+   the community's rater calibration), and
+4. **charts**: ``/mock progress`` for twelve members at once, the calibration cached (each
+   reads the member's scores and draws a PNG chart).
 
 Each scenario's database is filled once and copied for every run (``--runs``, 3), so every
 run starts from the same state. The report gives each run's p50, p99 and max lag, the best
@@ -238,25 +240,37 @@ async def _count_digests(app: App, _community_id: str) -> dict[str, Any]:
 CHART_MEMBERS = 12
 
 
-async def _run_charts(app: App, _community_id: str) -> dict[str, Any]:
-    """``/mock progress`` for several members at once: their reports and charts."""
+async def _progress(app: App, members: range) -> dict[str, Any]:
     actors = [await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", f"member-{i}", f"Member {i}")
-              for i in range(1, CHART_MEMBERS + 1)]
+              for i in members]
     replies = await asyncio.gather(*(app.router.run(actor, "progress", {}) for actor in actors))
     return {"charts": sum(len(r.attachments) for r in replies)}
+
+
+async def _run_first_progress(app: App, _community_id: str) -> dict[str, Any]:
+    """``/mock progress`` once, the first call after reveals (the rater calibration is computed)."""
+    return await _progress(app, range(1, 2))
+
+
+async def _run_charts(app: App, _community_id: str) -> dict[str, Any]:
+    """``/mock progress`` for several members at once (calibration cached): reports and charts."""
+    return await _progress(app, range(2, CHART_MEMBERS + 2))
 
 
 async def _measure(template: Path, work: Path, now: datetime, community_id: str,
                    job: Callable[[App, str], Awaitable[dict[str, Any]]], *,
                    interval: float, where_after: float | None,
-                   after: Callable[[App, str], Awaitable[dict[str, Any]]] | None = None) -> dict[str, Any]:
-    """One run of ``job`` on a fresh copy of ``template`` under the probe (``after`` counts
-    what it did once the probe has stopped)."""
+                   after: Callable[[App, str], Awaitable[dict[str, Any]]] | None = None,
+                   before: Callable[[App, str], Awaitable[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One run of ``job`` on a fresh copy of ``template`` under the probe (``before`` runs
+    first without the probe; ``after`` counts what it did once the probe has stopped)."""
     for stale in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(template, work)
     app = await build_app(sqlite_url_for(work), clock=FakeClock(now), upgrade=False)
     try:
+        if before is not None:
+            await before(app, community_id)
         probe = LagProbe(interval, where_after)
         async with probe.running():
             started = time.perf_counter()
@@ -306,8 +320,12 @@ async def run_bench(*, members: int, history: int, requests: int, digest_members
                        for _ in range(runs)]
             report["scenarios"]["digest"] = {"members": digest_members, "feedback_rows": feedback,
                                              **_aggregate(results)}
-            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
+            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_first_progress,
                                       interval=interval, where_after=where_after) for _ in range(runs)]
+            report["scenarios"]["progress"] = {"members": 1, **_aggregate(results)}
+            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
+                                      interval=interval, where_after=where_after, before=_run_first_progress)
+                       for _ in range(runs)]
             report["scenarios"]["charts"] = {"members": CHART_MEMBERS, **_aggregate(results)}
     report["load_after"] = machine_load()
     report["within_target"] = all(s["within_target"] for s in report["scenarios"].values())
@@ -357,6 +375,9 @@ def _table(report: dict[str, Any]) -> str:
         r = digest["runs"][-1]
         lines.append(f"  digest: {digest['members']:,} members, {digest['feedback_rows']:,} feedback rows -> "
                      f"{r['steps']} steps, {r['queued']:,} digests queued")
+    if "progress" in report["scenarios"]:
+        lines.append("  progress: the first /mock progress after reveals (it computes the community's rater "
+                     "calibration)")
     charts = report["scenarios"].get("charts")
     if charts:
         lines.append(f"  charts: /mock progress for {charts['members']} members of the digest's community at once -> "
