@@ -22,7 +22,9 @@ def test_loop_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert run["considered"] == 150 and run["pairs"] > 0 and run["pairs"] * 2 + run["left_out"] == 150
     (drun,) = digest["runs"]
     assert drun["steps"] > 1 and drun["queued"] > 0  # one step per time-zone slot, digests queued
-    for scenario in (round_, digest):
+    progress, charts = report["scenarios"]["progress"], report["scenarios"]["charts"]
+    assert charts["runs"][0]["charts"] > 1  # real PNGs were drawn
+    for scenario in (round_, digest, progress, charts):
         for r in scenario["runs"]:
             assert r["samples"] > 10  # the probe ticked all along
             assert 0 <= r["p50_ms"] <= r["p99_ms"] <= r["max_ms"]
