@@ -26,6 +26,7 @@ from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
+from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.packs import PackService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
@@ -60,6 +61,8 @@ class App:
     admin_commands: AdminRouter | None = None
     #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
     offload: ProcessOffload | InlineOffload | None = None
+    #: Half-filled forms of faces that show a form over several screens (Discord).
+    forms: FormDraftService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -143,6 +146,7 @@ async def build_app(
     router.register_action(FORGET_VERB, privacy.on_action)
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
+    admin.prompts = bank
     admin.digest_planner = digests.plan
     app = App(
         db=db,
@@ -162,6 +166,7 @@ async def build_app(
         offload=pool,
     )
     app.feedback = feedback
+    app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.console_forms import FormFiller
 from bot.app import App
 from bot.core.clock import FakeClock
+from bot.core.mentions import plain_mentions
 from bot.core.messages import OutboundMessage, Tone, replace_time_tokens
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed
@@ -68,7 +69,7 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
 
     def times(text: str) -> str:
         text = replace_time_tokens(text, lambda unix, style: format_time(unix, style, zone, now))
-        return text.replace("**", "")
+        return plain_mentions(text).replace("**", "")
 
     lines: list[str] = []
     mark = _TONE_MARK[message.tone]
@@ -162,6 +163,8 @@ class Console:
         self.actor: Actor | None = None
         self.last: OutboundMessage | None = None
         self.chat = chat
+        #: The form open for answers (``/form``), if any.
+        self.filler: FormFiller | None = None
         self._after_comment = False
         #: Where attachments of replies (charts, exports) are written; None: not written.
         self.attachments_dir: Path | None = None

@@ -12,14 +12,16 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.messages import FormValues, OutboundMessage, error_message
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
-from bot.core.services.requests import RequestService
+from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService, schedule_form
 from bot.core.services.sessions import SessionService
 from bot.core.text import HELP_TOPICS, help_text
 
@@ -100,6 +102,8 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
 
 
 class CommandRouter:
+    metrics: Metrics = NO_METRICS
+
     def __init__(
         self,
         profiles: ProfileService,
@@ -122,6 +126,8 @@ class CommandRouter:
         }
         self._actions: dict[str, ActionHandler] = {
             "request.cancel": self._action_cancel_request,
+            SCHEDULE_OPEN: self._action_open_schedule,
+            SCHEDULE_SUBMIT: self._action_submit_schedule,
         }
         self._text_commands: dict[str, TextHandler] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
@@ -143,13 +149,17 @@ class CommandRouter:
     def command_names(self) -> list[str]:
         return sorted(self._commands)
 
+    def handles(self, verb: str) -> bool:
+        """Whether a button, select or form with this action verb has a handler here."""
+        return verb in self._actions
+
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         handler = self._commands.get(name)
         if handler is None:
             return error_message(
                 f"`/mock {name}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        return await guarded(handler(actor, options))
+        return await self._timed(actor, "command", name, guarded(handler(actor, options)))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
@@ -169,7 +179,14 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await guarded(handler(actor, action, values or {}))
+        return await self._timed(actor, "action", action.verb, guarded(handler(actor, action, values or {})))
+
+    async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
+        started = perf_counter()
+        try:
+            return await call
+        finally:
+            self.metrics.handled(actor.community.platform.value, kind, name, perf_counter() - started)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -239,6 +256,15 @@ class CommandRouter:
 
     async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         return await self.requests.cancel(actor, action.arg(0))
+
+    async def _action_open_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The “Schedule a session” button: the schedule form (a modal, form steps or a text form)."""
+        return OutboundMessage(form=schedule_form())
+
+    async def _action_submit_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The schedule form sent: ``/mock schedule`` with the chosen options."""
+        options = {key: value if isinstance(value, str) else ",".join(value) for key, value in values.items()}
+        return await self._schedule(actor, {key: value for key, value in options.items() if value})
 
 
 async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:

@@ -82,3 +82,22 @@ def test_an_admin_imports_a_pack_from_a_file_and_a_bad_one_is_refused_whole(tmp_
     last_list = rest.split("/mock admin prompts list")[-1]
     assert "No prompt packs yet" not in last_list
     assert "“nowhere.yaml” is not a file" in out
+
+
+def test_the_schedule_a_session_button_opens_the_schedule_form(tmp_path: Path) -> None:
+    out = run_console(tmp_path / "form.sqlite3", (
+        "/as alice\n"
+        "/mock profile timezone:Europe/Berlin track:backend level:senior types:coding\n"
+        "/mock availability weekdays 18:00-21:00\n"
+        "/press 1\n"
+        "/form type=coding days=5\n"
+        "/form submit\n"
+    ))
+    assert "not valid any more" not in out
+    assert "📝 Schedule a mock interview" in out
+    assert "✓ Request open" in out and "Coding, swap" in out
+
+
+def test_form_without_an_open_form_is_refused_not_a_crash(tmp_path: Path) -> None:
+    out = run_console(tmp_path / "noform.sqlite3", "/as alice\n/form submit\n/mock help\n")
+    assert "No form is open" in out and "PeerLoop help" in out

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import perf_counter
 from typing import TypeVar
 
 from bot.core.actions import encode
@@ -19,6 +20,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound
 from bot.core.feedback_models import Feedback
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     Community,
@@ -96,6 +98,8 @@ class RoundOutcome:
 
 
 class MatchingService(RoundRunner):
+    metrics: Metrics = NO_METRICS
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource,
                  offload: Offload | None = None) -> None:
         self._uow = uow
@@ -180,6 +184,7 @@ class MatchingService(RoundRunner):
     # -- one round --------------------------------------------------------------------------
 
     async def _round(self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool) -> RoundOutcome:
+        started = perf_counter()
         await tx.rounds.lock_community(community.id)
         if matching_paused(community):
             return RoundOutcome((), (), 0)
@@ -263,6 +268,8 @@ class MatchingService(RoundRunner):
             considered=plan.considered,
             paired=tuple((p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs),
             left_out=tuple((by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched)))
+        self.metrics.round_finished("live" if live else "scheduled", len(plan.considered), len(booked),
+                                    perf_counter() - started)
         return RoundOutcome(tuple(booked), tuple(left_out), len(plan.considered))
 
     async def _book(
