@@ -58,6 +58,7 @@ class App:
     admin: AdminService | None = None
     digests: DigestService | None = None
     packs: PackService | None = None
+    progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
     #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
     offload: ProcessOffload | InlineOffload | None = None
@@ -168,6 +169,7 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:
