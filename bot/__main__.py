@@ -72,6 +72,7 @@ BENCHES = {
     "matching": "bot.matching.bench",
     "scheduler": "bot.scheduling.bench",
     "digest": "bot.storage.digest_bench",
+    "loop": "bot.storage.loop_bench",
     "round": "bot.storage.round_bench",
 }
 

@@ -10,8 +10,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from bot.adapters.charts import render_progress_png
+from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
@@ -58,6 +60,8 @@ class App:
     packs: PackService | None = None
     progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
+    #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
+    offload: ProcessOffload | InlineOffload | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
 
@@ -75,7 +79,11 @@ class App:
         return min((due for _, due in pending), default=None)
 
     async def close(self) -> None:
-        await self.db.dispose()
+        try:
+            if self.offload is not None:
+                await self.offload.close()
+        finally:
+            await self.db.dispose()
 
 
 _BANK: PromptSource | None = None
@@ -98,7 +106,10 @@ async def build_app(
     upgrade: bool = True,
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
+    offload: ProcessOffload | InlineOffload | None = None,
 ) -> App:
+    """The app on ``database_url``. The matching engine runs in a worker process
+    (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
     db = Database(database_url)
     if upgrade:
         await db.upgrade()
@@ -111,7 +122,8 @@ async def build_app(
     requests = RequestService(db.uow, clock)
     requests.prompts = bank
     sessions = SessionService(db.uow, clock, bank)
-    matching = MatchingService(db.uow, clock, bank)
+    pool = offload if offload is not None else ProcessOffload()
+    matching = MatchingService(db.uow, clock, bank, pool)
     steps = StepRunner(db.uow, clock, bank)
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
@@ -120,7 +132,10 @@ async def build_app(
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
-    progress = ProgressService(db.uow, clock, render_progress_png, bank)
+    # The service draws charts on a thread; with worker processes that thread hands the drawing
+    # to one of them, so matplotlib never competes with the event loop for the interpreter.
+    chart = partial(pool.call, render_progress_png) if isinstance(pool, ProcessOffload) else render_progress_png
+    progress = ProgressService(db.uow, clock, chart, bank)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
@@ -149,6 +164,7 @@ async def build_app(
         chats=chat_map,
         admin=admin,
         admin_commands=AdminRouter(admin, router),
+        offload=pool,
     )
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from bot.core.bank import Prompt, Rubric
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
@@ -404,6 +404,22 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+_T = TypeVar("_T")
+
+
+class Offload(Protocol):
+    """Somewhere to run CPU-heavy pure work so the event loop stays free (``bot.adapters.offload``).
+
+    The app's offload runs ``fn`` in a worker process: ``fn`` must be a module-level function
+    and its arguments and result plain data that pickles (the matching round's input and
+    result). A thread would not do for such work: the matcher holds the GIL while it solves.
+    Work that releases the loop often enough in a thread (pack checks, charts) uses
+    :func:`asyncio.to_thread` instead."""
+
+    async def run(self, fn: Callable[..., _T], /, *args: Any) -> _T:
+        """``fn(*args)``, away from the event loop; its exception is raised here."""
+        ...
 
 
 class ChatPort(Protocol):
