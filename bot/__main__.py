@@ -190,6 +190,9 @@ async def _run(settings: object) -> int:
 
     warn_if_tokens_unencrypted(settings)
     app = await build_app(settings.database_url)
+    from bot.ops.gc_tuning import tune_for_server
+
+    log.info("garbage collector thresholds: %s", tune_for_server() or "Python's defaults")
     runtime = SchedulerRuntime(app)
     from bot.ops.health import Monitor  # /healthz and /metrics
 

@@ -52,6 +52,7 @@ from typing import Any
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
+from bot.ops import gc_tuning
 from bot.settings import sqlite_url_for
 from bot.storage import digest_bench, round_bench
 
@@ -271,6 +272,7 @@ async def _measure(template: Path, work: Path, now: datetime, community_id: str,
     try:
         if before is not None:
             await before(app, community_id)
+        gc_thresholds = gc_tuning.tune_for_server()  # as `peerloop run` does once the app is built
         probe = LagProbe(interval, where_after)
         async with probe.running():
             started = time.perf_counter()
@@ -280,7 +282,8 @@ async def _measure(template: Path, work: Path, now: datetime, community_id: str,
             result.update(await after(app, community_id))
     finally:
         await app.close()
-    out = {**probe.summary(), "seconds": round(seconds, 3), **result}
+        gc_tuning.untune()
+    out = {**probe.summary(), "seconds": round(seconds, 3), "gc_thresholds": gc_thresholds, **result}
     if where_after is not None:
         out["where"] = dict(probe.where.most_common(12))
         out["worst"] = probe.worst()
@@ -312,21 +315,24 @@ async def run_bench(*, members: int, history: int, requests: int, digest_members
                                       interval=interval, where_after=where_after) for _ in range(runs)]
             report["scenarios"]["round"] = {"members": members, "history_sessions": history,
                                             "open_requests": requests, **_aggregate(results)}
-        if only in (None, "digest"):
+        if only in (None, "digest", "progress", "charts"):
             template = folder / "digest.sqlite3"
             cid, due = await _prepare_digest(template, digest_members, feedback)
-            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_digest,
-                                      interval=interval, where_after=where_after, after=_count_digests)
-                       for _ in range(runs)]
-            report["scenarios"]["digest"] = {"members": digest_members, "feedback_rows": feedback,
-                                             **_aggregate(results)}
-            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_first_progress,
-                                      interval=interval, where_after=where_after) for _ in range(runs)]
-            report["scenarios"]["progress"] = {"members": 1, **_aggregate(results)}
-            results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
-                                      interval=interval, where_after=where_after, before=_run_first_progress)
-                       for _ in range(runs)]
-            report["scenarios"]["charts"] = {"members": CHART_MEMBERS, **_aggregate(results)}
+            if only in (None, "digest"):
+                results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_digest,
+                                          interval=interval, where_after=where_after, after=_count_digests)
+                           for _ in range(runs)]
+                report["scenarios"]["digest"] = {"members": digest_members, "feedback_rows": feedback,
+                                                 **_aggregate(results)}
+            if only in (None, "digest", "progress"):
+                results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_first_progress,
+                                          interval=interval, where_after=where_after) for _ in range(runs)]
+                report["scenarios"]["progress"] = {"members": 1, **_aggregate(results)}
+            if only in (None, "digest", "charts"):
+                results = [await _measure(template, folder / "run.sqlite3", due, cid, _run_charts,
+                                          interval=interval, where_after=where_after, before=_run_first_progress)
+                           for _ in range(runs)]
+                report["scenarios"]["charts"] = {"members": CHART_MEMBERS, **_aggregate(results)}
     report["load_after"] = machine_load()
     report["within_target"] = all(s["within_target"] for s in report["scenarios"].values())
     return report
@@ -400,8 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=None, help="open requests of the round (5,000)")
     parser.add_argument("--digest-members", type=int, default=None, help="members of the digest's community (10,000)")
     parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the digest's community (100,000)")
-    parser.add_argument("--only", choices=["round", "digest"], default=None,
-                        help="run one scenario (digest: with the charts)")
+    parser.add_argument("--only", choices=["round", "digest", "progress", "charts"], default=None,
+                        help="run one scenario (digest: with progress and charts)")
     parser.add_argument("--where", action="store_true", help="sample where the loop is held while it is late")
     parser.add_argument("--where-ms", type=float, default=10.0, help="how late counts for --where (10 ms)")
     args = parser.parse_args(list(argv) if argv is not None else None)
