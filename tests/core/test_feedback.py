@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from bot.core.messages import (
     message_from_dict,
 )
 from bot.core.models import ActionKind, NoShowReport, ScheduledAction, SessionState
-from bot.core.progress import Observation, calibrate, observations
+from bot.core.progress import Calibration, Observation, calibrate, observations
 from bot.core.services.actor import Actor
 from bot.core.services.feedback import window_end
 from bot.core.services.progress import ProgressService
@@ -258,6 +259,32 @@ async def test_progress_calibration_is_reused_until_a_score_is_revealed(
     second = progress._calibrations[cid][1].offsets
     assert len(reads) == 2  # a new reveal: calibrated again
     assert second == await by_definition() != first
+
+
+async def test_concurrent_progress_requests_share_one_calibration_off_the_loop(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests that miss the calibration cache at the same moment compute it once, and not
+    on the event loop's thread."""
+    import threading
+
+    import bot.core.services.progress as progress_module
+
+    alice, bob, carol = await _pair(app)
+    await finished_session(app, alice, bob, start=START - timedelta(hours=5), swap=False)
+    progress = ProgressService(app.db.uow, app.clock)
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+
+    def counted(obs: list[Observation]) -> Calibration:
+        threads.append(threading.get_ident())
+        return calibrate(obs)
+
+    monkeypatch.setattr(progress_module, "calibrate", counted)
+    reports = await asyncio.gather(*(progress.report(who) for who in (alice, bob, carol, bob, alice)))
+    assert len(reports) == 5
+    assert len(threads) == 1 and threads[0] != loop_thread
+    assert not progress._calibrating  # nothing left behind once computed
 
 
 async def test_optional_inputs_are_marked_once_by_the_face(app: App) -> None:

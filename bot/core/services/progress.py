@@ -30,6 +30,7 @@ from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
 ChartRenderer = Callable[[MemberProgress], bytes]
+RatingsVersion = tuple[int, datetime | None, datetime | None]
 
 
 def self_assessment(report: MemberProgress) -> str:
@@ -71,7 +72,10 @@ class ProgressService:
         self._uow = uow
         self._clock = clock
         #: community id -> (ratings version, calibration); see ``report``.
-        self._calibrations: dict[str, tuple[tuple[int, datetime | None, datetime | None], Calibration]] = {}
+        self._calibrations: dict[str, tuple[RatingsVersion, Calibration]] = {}
+        #: community id -> (ratings version, the calibration being computed): requests that
+        #: miss the cache at the same moment share one computation.
+        self._calibrating: dict[str, tuple[RatingsVersion, asyncio.Task[Calibration]]] = {}
         self._chart = chart
         self._prompts = prompts
 
@@ -116,15 +120,37 @@ class ProgressService:
             # revealed or edited since (one aggregate query tells); the member's own rows
             # are read alone.
             version = await tx.feedback.ratings_version(cid)
-            cached = self._calibrations.get(cid)
-            if cached is None or cached[0] != version:
-                cached = (version, calibrate(await tx.feedback.rating_observations(cid)))
-                self._calibrations[cid] = cached
             rows = await tx.feedback.for_member(me)
+        calibration = await self._calibration(cid, version)
         mine = [f for f in rows
                 if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
                 or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
-        return member_progress(me, mine, cached[1])
+        return member_progress(me, mine, calibration)
+
+    async def _calibration(self, cid: str, version: RatingsVersion) -> Calibration:
+        """The community's calibration at ``version``: cached, or computed once however many
+        requests ask at the same moment, on a thread (about 1.7 s of CPU with 100,000 feedback
+        rows, which would hold the event loop; see docs/scaling.md)."""
+        cached = self._calibrations.get(cid)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        running = self._calibrating.get(cid)
+        if running is None or running[0] != version:
+            running = (version, asyncio.create_task(self._compute_calibration(cid, version)))
+            self._calibrating[cid] = running
+        # shield: one asker giving up (a cancelled interaction) does not cancel the others'.
+        return await asyncio.shield(running[1])
+
+    async def _compute_calibration(self, cid: str, version: RatingsVersion) -> Calibration:
+        try:
+            async with self._uow() as tx:
+                obs = await tx.feedback.rating_observations(cid)
+            calibration = await asyncio.to_thread(calibrate, obs)
+            self._calibrations[cid] = (version, calibration)
+            return calibration
+        finally:
+            if (current := self._calibrating.get(cid)) is not None and current[0] == version:
+                del self._calibrating[cid]
 
     async def progress(self, actor: Actor, *, chart: bool = True) -> OutboundMessage:
         """The summary, and the chart as a PNG attachment unless ``chart`` is false (the Slack
