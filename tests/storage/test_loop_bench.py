@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.ops import gc_tuning
 from bot.storage import loop_bench
 
 
@@ -60,3 +61,11 @@ def test_lag_summary_percentiles() -> None:
     samples = [i / 1000 for i in range(100)]  # 0 .. 99 ms
     assert loop_bench.lag_summary(samples) == {"samples": 100, "p50_ms": 50.0, "p99_ms": 99.0, "max_ms": 99.0}
     assert loop_bench.lag_summary([])["samples"] == 0
+
+
+def test_loop_bench_one_scenario_runs_with_the_server_collector(capsys: pytest.CaptureFixture[str]) -> None:
+    assert loop_bench.main(["--smoke", "--json", "--only", "progress"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["scenarios"]) == {"progress"}
+    (run,) = report["scenarios"]["progress"]["runs"]
+    assert run["gc_thresholds"] == list(gc_tuning.SERVER_THRESHOLDS)  # as `peerloop run` sets it
