@@ -9,7 +9,7 @@ changes, made once the app is built:
   compiled statements) out of the collector's sight: it is never garbage, and no collection
   walks it again.
 - Higher thresholds: a young collection every ``threshold0`` net allocations instead of every
-  700, and a full collection only after ``threshold2`` middle ones. Cyclic garbage is still
+  700, and a full collection only after ``threshold2`` (100, not 10) middle ones. Cyclic garbage is still
   collected, less often; objects without cycles are freed at once by reference counting as
   before.
 
@@ -23,7 +23,7 @@ import gc
 import os
 
 #: (young, middle, full): see the module's docstring and docs/scaling.md for the measurements.
-SERVER_THRESHOLDS = (50_000, 20, 100)
+SERVER_THRESHOLDS = (10_000, 10, 100)
 
 
 def thresholds_from_env(value: str | None) -> tuple[int, int, int] | None:
@@ -34,7 +34,7 @@ def thresholds_from_env(value: str | None) -> tuple[int, int, int] | None:
         return None
     parts = tuple(int(p) for p in value.split(","))
     if len(parts) != 3 or any(p < 1 for p in parts):
-        raise ValueError("PEERLOOP_GC_THRESHOLDS takes three positive integers, e.g. 50000,20,100")
+        raise ValueError("PEERLOOP_GC_THRESHOLDS takes three positive integers, e.g. 10000,10,100")
     return parts[0], parts[1], parts[2]
 
 
