@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
-from bot.core.digest import IsoWeek
+from bot.core.digest import DigestData, IsoWeek, PersonalDigest
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
@@ -308,3 +309,36 @@ async def test_a_partners_no_show_keeps_the_reporters_streak(world: tuple[App, F
     week = await app.digests.compute_week(ann.community.id, WEEK11)
     streaks = {d.member_id: d.streak for d in week.personal}
     assert streaks == {ann.member.id: 2, ben.member.id: 0}
+
+
+async def test_a_step_builds_the_digests_off_the_event_loop(
+    world: tuple[App, FakeClock, FakeChat], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Indexing the community's data and building each digest run on a thread, so thousands of
+    members do not hold the loop (docs/scaling.md, "Event-loop lag")."""
+    import threading
+
+    import bot.core.services.digest as digest_module
+
+    app, clock, chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    assert app.digests is not None
+    await app.digests.ensure_planned(ann.community)
+    threads: dict[str, int] = {}
+    index, build = DigestData.index.__func__, digest_module.personal_digest  # type: ignore[attr-defined]
+
+    def recorded_index(cls: type[DigestData], *args: Any) -> DigestData:
+        threads["index"] = threading.get_ident()
+        return index(cls, *args)  # type: ignore[no-any-return]
+
+    def recorded_build(*args: Any) -> PersonalDigest:
+        threads["personal_digest"] = threading.get_ident()
+        return build(*args)
+
+    monkeypatch.setattr(DigestData, "index", classmethod(recorded_index))
+    monkeypatch.setattr(digest_module, "personal_digest", recorded_build)
+    clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    await app.tick()
+    assert len(chat.dms_to("ann")) == 1
+    assert set(threads) == {"index", "personal_digest"}
+    assert threading.get_ident() not in threads.values()

@@ -12,6 +12,7 @@ weeks around it again, so the schedule carries on by itself; a restart finds the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -153,13 +154,13 @@ class DigestService:
             return ActionStatus.DONE, None
         zones = sorted({m.timezone for m in recipients}, key=lambda z: z or "")
         data = await self._fetch(tx, community.id, due, due, members, zones)
+        # Building thousands of digests is pure Python: on a thread, so the loop gets its turn
+        # every few milliseconds (docs/scaling.md, "Event-loop lag").
+        messages = await asyncio.to_thread(self._personal_messages, recipients, week, due, data)
         queued = 0
-        for m in recipients:
-            digest = personal_digest(m.id, week, due, data)
-            if not wants(digest, m):
-                continue
+        for m, message in messages:
             queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
-                                         member_id=m.id, now=now, message=self.message(digest, m, data))
+                                         member_id=m.id, now=now, message=message)
         log.debug("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
                  due.isoformat(), queued, len(recipients))
         return ActionStatus.DONE, None
@@ -173,12 +174,22 @@ class DigestService:
                                           "was not posted")
         members = await tx.digests.members(community.id)
         data = await self._fetch(tx, community.id, due, due, members, None)
-        digest = community_digest(week, due, data)
+        digest = await asyncio.to_thread(community_digest, week, due, data)
         await queue_space(tx, key=community_outbox_key(community.id, week), community_id=community.id,
                           space_ref=channel, now=now, message=community_message(digest))
         return ActionStatus.DONE, None
 
     # -- building --------------------------------------------------------------------------
+
+    def _personal_messages(self, recipients: Sequence[DigestMember], week: IsoWeek, due: datetime,
+                           data: DigestData) -> list[tuple[DigestMember, OutboundMessage]]:
+        """(member, message) for each recipient who gets a digest this week."""
+        out = []
+        for m in recipients:
+            digest = personal_digest(m.id, week, due, data)
+            if wants(digest, m):
+                out.append((m, self.message(digest, m, data)))
+        return out
 
     async def _fetch(
         self, tx: UnitOfWork, community_id: str, first_due: datetime, last_due: datetime,
@@ -191,7 +202,7 @@ class DigestService:
         feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones,
                                        recent_from=first_due - 2 * WEEK)
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
-        return DigestData.index(members, sessions, feedback, attended, requests)
+        return await asyncio.to_thread(DigestData.index, members, sessions, feedback, attended, requests)
 
     async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
         """Every personal digest (each at its member's own due time) and the community digest
