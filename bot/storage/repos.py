@@ -296,12 +296,14 @@ class SqlRequestRepo:
         return [request_from_row(r) for r in result.scalars()]
 
     async def list_open(self, community_id: str) -> list[InterviewRequest]:
-        result = await self._s.execute(
+        # Streamed in partitions: thousands of open requests become objects a piece at a
+        # time, the event loop getting its turn between pieces (docs/scaling.md).
+        result = await self._s.stream_scalars(
             select(RequestRow)
             .where(RequestRow.community_id == community_id, RequestRow.status == RequestStatus.OPEN.value)
             .order_by(RequestRow.created_at, RequestRow.id)
         )
-        return [request_from_row(r) for r in result.scalars()]
+        return [request_from_row(r) async for part in result.partitions(STREAM_PARTITION) for r in part]
 
     async def for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
@@ -356,6 +358,8 @@ def _session_values(s: Session) -> dict[str, object]:
 
 #: Ids per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 _IN_CHUNK = 2000
+#: Rows turned into objects between two turns of the event loop when a large read is streamed.
+STREAM_PARTITION = 500
 
 
 def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
@@ -479,19 +483,22 @@ class SqlSessionRepo:
         taken: dict[str, int] = {}
         done = (SessionRow.community_id == community_id, SessionRow.state == SessionState.COMPLETED.value)
         for chunk in _chunks(sorted(wanted)):
-            as_first = await self._s.execute(
+            # One row per pair met: tens of thousands in a large community, streamed in
+            # partitions so the event loop gets its turn between pieces (docs/scaling.md).
+            as_first = await self._s.stream(
                 select(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap,
                        func.count(), func.max(SessionRow.start))
                 .where(*done, SessionRow.interviewer_id.in_(chunk))  # type: ignore[attr-defined]
                 .group_by(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap)
             )
-            for first, second, swap, count, last in as_first.all():
-                given[first] = given.get(first, 0) + count
-                if swap:
-                    taken[first] = taken.get(first, 0) + count
-                if second in wanted:
-                    key = frozenset((first, second))
-                    last_met[key] = max(last_met.get(key, last), last)
+            async for part in as_first.partitions(STREAM_PARTITION):
+                for first, second, swap, count, last in part:
+                    given[first] = given.get(first, 0) + count
+                    if swap:
+                        taken[first] = taken.get(first, 0) + count
+                    if second in wanted:
+                        key = frozenset((first, second))
+                        last_met[key] = max(last_met.get(key, last), last)
             as_second = await self._s.execute(
                 select(SessionRow.candidate_id, SessionRow.swap, func.count())
                 .where(*done, SessionRow.candidate_id.in_(chunk))  # type: ignore[attr-defined]
