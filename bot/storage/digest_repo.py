@@ -6,17 +6,19 @@ the number of queries for a community's digests is fixed whatever its number of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, and_, case, or_, select, type_coerce, union_all
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
 from bot.core.vocab import RolePreference
+from bot.storage import repos
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, NoShowRow, RequestRow, SessionRow
 
@@ -40,11 +42,18 @@ class SqlDigestRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
+    async def _parts(self, stmt: Any) -> AsyncIterator[Sequence[Row[Any]]]:
+        """The rows in partitions: a whole community's rows become objects a piece at a time,
+        the event loop getting its turn between pieces (docs/scaling.md, "Event-loop lag")."""
+        result = await self._s.stream(stmt)
+        async for part in result.partitions(repos.STREAM_PARTITION):
+            yield part
+
     async def members(self, community_id: str) -> list[DigestMember]:
-        result = await self._s.execute(
+        parts = self._parts(
             select(M.id, M.display_name, M.timezone, M.level, M.digest_opt_out, M.digest_nudge).where(
                 M.community_id == community_id))
-        return [DigestMember(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5])) for r in result.all()]
+        return [DigestMember(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5])) async for part in parts for r in part]
 
     async def zones(self, community_id: str) -> list[str | None]:
         result = await self._s.execute(
@@ -52,10 +61,11 @@ class SqlDigestRepo:
         return [r[0] for r in result.all()]
 
     async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]:
-        result = await self._s.execute(
+        parts = self._parts(
             select(S.id, S.interview_type, S.interviewer_id, S.candidate_id, S.swap, S.start, S.minutes, S.state)
             .where(S.community_id == community_id, S.start >= start_from, S.start < start_before))
-        return [DigestSession(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], SessionState(r[7])) for r in result.all()]
+        return [DigestSession(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], SessionState(r[7]))
+                async for part in parts for r in part]
 
     async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
@@ -67,8 +77,7 @@ class SqlDigestRepo:
                             and_(S.state == SessionState.NO_SHOW.value, ~absent.where(N.absent_id == who).exists()))
             selects.append(select(who, S.start).where(
                 S.community_id == community_id, S.start >= start_from, S.start < start_before, turned_up))
-        result = await self._s.execute(union_all(*selects))
-        return [(r[0], r[1]) for r in result.all()]
+        return [(r[0], r[1]) async for part in self._parts(union_all(*selects)) for r in part]
 
     async def feedback(
         self, community_id: str, submitted_from: datetime, submitted_before: datetime,
@@ -89,15 +98,14 @@ class SqlDigestRepo:
         if zones is not None:
             in_zones = select(M.id).where(and_(M.community_id == community_id, _zone_filter(zones)))
             stmt = stmt.where(or_(F.subject_id.in_(in_zones), F.author_id.in_(in_zones)))
-        result = await self._s.execute(stmt)
         return [
             DigestFeedback(r[0], r[1], r[2], r[3], FeedbackRole(r[4]), r[5],
                            {str(k): int(v) for k, v in (r[6] or {}).items()}, r[7], r[8])
-            for r in result.all()
+            async for part in self._parts(stmt) for r in part
         ]
 
     async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]:
-        result = await self._s.execute(
+        parts = self._parts(
             select(R.member_id, R.interview_type, R.role, R.status, R.created_at).where(
                 R.community_id == community_id, R.created_at >= created_from, R.created_at < created_before))
-        return [DigestRequest(r[0], r[1], RolePreference(r[2]), r[3], r[4]) for r in result.all()]
+        return [DigestRequest(r[0], r[1], RolePreference(r[2]), r[3], r[4]) async for part in parts for r in part]

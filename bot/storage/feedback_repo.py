@@ -13,6 +13,7 @@ from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.progress import Observation
 from bot.core.ratings import RatingTotals
 from bot.storage.feedback_tables import FeedbackRow
+from bot.storage.repos import STREAM_PARTITION
 from bot.storage.tables import SessionRow
 
 
@@ -140,13 +141,16 @@ class SqlFeedbackRepo:
         return int(row[0]), row[1], row[2]
 
     async def rating_observations(self, community_id: str) -> list[Observation]:
-        result = await self._s.execute(
+        # Every revealed score of the community: streamed in partitions, so the event loop
+        # gets its turn between pieces (docs/scaling.md, "Event-loop lag").
+        result = await self._s.stream(
             self._ratings(community_id, FeedbackRow.subject_id, FeedbackRow.author_id, SessionRow.interview_type,
                           FeedbackRow.scores, FeedbackRow.submitted_at)
             .order_by(FeedbackRow.submitted_at, FeedbackRow.id)
         )
         return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
-                for subject, author, kind, scores, when in result.all() for dim, score in scores.items()]
+                async for part in result.partitions(STREAM_PARTITION)
+                for subject, author, kind, scores, when in part for dim, score in scores.items()]
 
     async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
         """One grouped query: per rated interviewer of the community, their revealed
