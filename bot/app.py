@@ -59,9 +59,13 @@ class App:
     admin_commands: AdminRouter | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
+    #: False in a process without the worker role: faces leave steps and the outbox to a worker.
+    runs_steps: bool = True
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
+        if not self.runs_steps:
+            return
         for _ in range(50):
             ran = await self.steps.run_due()
             sent = await self.delivery.deliver_due()

@@ -112,8 +112,8 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
         include_local_variables=False,
         include_source_context=False,
         max_request_body_size="never",
-        before_send=scrub_event,
-        before_breadcrumb=scrub_breadcrumb,
+        before_send=scrub_event,  # type: ignore[arg-type]
+        before_breadcrumb=scrub_breadcrumb,  # type: ignore[arg-type]
         **options,
     )
     log.info("error reporting to Sentry is on")
