@@ -31,6 +31,7 @@ from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
+from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService, StepRunner
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
@@ -61,6 +62,7 @@ class App:
     forms: FormDraftService | None = None
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
+    retention: RetentionService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -101,6 +103,7 @@ async def build_app(
     upgrade: bool = True,
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
+    retention_days: int = DEFAULT_DAYS,
 ) -> App:
     db = Database(database_url)
     if upgrade:
@@ -156,6 +159,8 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    steps.retention_runner = app.retention.run_step
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:

@@ -219,7 +219,7 @@ async def run_until_stopped(settings: Settings, roles: Roles, stopping: asyncio.
 
     log.info("starting PeerLoop: %s", settings.describe())
     warn_if_tokens_unencrypted(settings)
-    app = await build_app(settings.database_url)
+    app = await build_app(settings.database_url, retention_days=settings.retention_days)
     process = Process(app, settings, roles)
     try:
         await process.start()
