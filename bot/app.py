@@ -57,6 +57,7 @@ class App:
     admin: AdminService | None = None
     digests: DigestService | None = None
     packs: PackService | None = None
+    progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
@@ -161,6 +162,7 @@ async def build_app(
     app.digests = digests
     app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps.retention_runner = app.retention.run_step
+    app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:

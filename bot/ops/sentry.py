@@ -113,7 +113,7 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
         include_source_context=False,
         max_request_body_size="never",
         before_send=scrub_event,  # type: ignore[arg-type]
-        before_breadcrumb=scrub_breadcrumb,  # type: ignore[arg-type]
+        before_breadcrumb=scrub_breadcrumb,
         **options,
     )
     log.info("error reporting to Sentry is on")
