@@ -20,7 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="peerloop", description="PeerLoop: peer mock interviews that run themselves.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="run every configured face (Discord, Slack) until stopped")
+    run = sub.add_parser("run", help="run every configured face (Discord, Slack) and the worker until stopped")
+    from bot.ops.process import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
+
+    add_role_flags(run)
 
     console = sub.add_parser("console", help="an interactive terminal session (or a script on stdin)")
     console.add_argument("--database", help="database URL (default: DATABASE_URL or data/peerloop.sqlite3)")
@@ -129,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_manifest(public_url=args.public_url)
         return 0
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, args))
     return 2
 
 
@@ -168,7 +171,7 @@ async def _console(url: str, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: object) -> int:
+async def _run(settings: object, args: argparse.Namespace | None = None) -> int:
     from bot.settings import Settings
 
     assert isinstance(settings, Settings)
@@ -182,46 +185,22 @@ async def _run(settings: object) -> int:
         return 2
     import signal
 
-    from bot.app import build_app
-    from bot.scheduling.runtime import SchedulerRuntime
+    from bot.ops.process import RolesError, resolve_roles, role_flags, run_until_stopped
 
-    log.info("starting PeerLoop: %s", settings.describe())
-    from bot.ops.cli import warn_if_tokens_unencrypted
+    try:
+        roles = resolve_roles(settings, role_flags(args) if args is not None else None)
+        settings.discord_shards  # noqa: B018 (checks SHARD_IDS against SHARD_COUNT)
+    except (RolesError, ValueError) as exc:
+        print(f"peerloop run: {exc}", file=sys.stderr)
+        return 2
+    from bot.ops.sentry import init_sentry
 
-    warn_if_tokens_unencrypted(settings)
-    app = await build_app(settings.database_url)
-    runtime = SchedulerRuntime(app)
-    from bot.ops.health import Monitor  # /healthz and /metrics
-
-    monitor = Monitor(app, runtime)
-    stops = []
+    init_sentry(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    try:
-        if settings.discord_token is not None:
-            from bot.adapters.discord_app import start_discord
-
-            running = await start_discord(app, settings)
-            stops.append(running.close)
-            monitor.discord = running
-        if settings.slack_enabled:
-            from bot.listeners.slack import start_slack
-
-            _runner, stop_slack = await start_slack(app, settings, routes=monitor.routes())
-            stops.append(stop_slack)
-        await runtime.start()
-        await monitor.start(settings)
-        stops.append(monitor.stop)
-        log.info("PeerLoop is running; stop with Ctrl-C")
-        await stopping.wait()
-    finally:
-        await runtime.stop()
-        for stop in reversed(stops):
-            await stop()
-        await app.close()
-    return 0
+    return await run_until_stopped(settings, roles, stopping)
 
 
 if __name__ == "__main__":

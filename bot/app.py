@@ -33,6 +33,7 @@ from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
+from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService, StepRunner
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
@@ -64,9 +65,14 @@ class App:
     offload: ProcessOffload | InlineOffload | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
+    #: False in a process without the worker role: faces leave steps and the outbox to a worker.
+    runs_steps: bool = True
+    retention: RetentionService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
+        if not self.runs_steps:
+            return
         for _ in range(50):
             ran = await self.steps.run_due()
             sent = await self.delivery.deliver_due()
@@ -107,6 +113,7 @@ async def build_app(
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
     offload: ProcessOffload | InlineOffload | None = None,
+    retention_days: int = DEFAULT_DAYS,
 ) -> App:
     """The app on ``database_url``. The matching engine runs in a worker process
     (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
@@ -169,6 +176,8 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    steps.retention_runner = app.retention.run_step
     app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)

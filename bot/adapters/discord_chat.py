@@ -75,8 +75,15 @@ class DiscordChat:
                 return channel
         guild = self.client.get_guild(int(community.external_id))
         if guild is not None:
-            me = guild.me
-            for channel in sorted(guild.text_channels, key=lambda c: (c.position, c.id)):
+            me, channels = guild.me, guild.text_channels
+        elif self.client.user is not None and not self.client.is_ready():
+            # No gateway in this process (a worker delivering over REST): ask for the guild.
+            guild_id, user_id = int(community.external_id), self.client.user.id
+            guild = await _call(lambda: self.client.fetch_guild(guild_id, with_counts=False))
+            me = await _call(lambda: guild.fetch_member(user_id))
+            channels = [c for c in await _call(guild.fetch_channels) if isinstance(c, discord.TextChannel)]
+        if guild is not None:
+            for channel in sorted(channels, key=lambda c: (c.position, c.id)):
                 perms = channel.permissions_for(me)
                 if (
                     perms.view_channel

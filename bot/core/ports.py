@@ -249,6 +249,13 @@ class FeedbackRepo(Protocol):
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
 
 
+class RetentionRepo(Protocol):
+    async def purge(self, community_id: str, before: datetime, *, keep_step: str | None = None) -> dict[str, int]:
+        """Delete the community's finished steps (but ``keep_step``), sent messages and round
+        records from before ``before``; how many rows of each went."""
+        ...
+
+
 class StatsRepo(Protocol):
     async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
         """Aggregate figures for the community over the last ``periods`` days each (a fixed
@@ -390,6 +397,7 @@ class UnitOfWork(Protocol):
     privacy: PrivacyRepo
     stats: StatsRepo
     form_drafts: FormDraftRepo
+    retention: RetentionRepo
 
     async def __aenter__(self) -> Self: ...
 
