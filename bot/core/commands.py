@@ -9,13 +9,17 @@ face holds a business rule.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
-from bot.core.messages import FormValues, OutboundMessage, error_message
+from bot.core.incidents import incident_message, report_incident
+from bot.core.limits import RateLimit, RateLimiter
+from bot.core.messages import FormValues, OutboundMessage, error_message, quote
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
@@ -30,6 +34,8 @@ _TYPES = ("coding", "system-design", "behavioral", "ml-system-design", "ml-funda
           "sql-data-modelling", "sre-troubleshooting")
 
 SUBCOMMANDS: tuple[str, ...] = (*tuple(HELP_TOPICS), "help")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def parse_command_text(text: str) -> ParsedCommand:
             options.setdefault(FREE_TEXT_OPTION[name], " ".join(loose))
         else:
             raise InvalidInput(
-                "options", f"“{' '.join(loose)}” is not an option.", accepted="key:value pairs, e.g. type:coding"
+                "options", f"“{quote(' '.join(loose))}” is not an option.", accepted="key:value pairs, e.g. type:coding"
             )
     return ParsedCommand(name, options)
 
@@ -96,7 +102,7 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput(key, f"“{raw}” is not a whole number.", accepted="a whole number, e.g. 7") from None
+        raise InvalidInput(key, f"“{quote(raw)}” is not a whole number.", accepted="a whole number, e.g. 7") from None
 
 
 class CommandRouter:
@@ -106,7 +112,11 @@ class CommandRouter:
         requests: RequestService,
         sessions: SessionService,
         matching: MatchingService,
+        *,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        #: Per-member limits on commands and presses, shared with the admin command set.
+        self.limiter = limiter or RateLimiter(RateLimit())
         self.profiles = profiles
         self.requests = requests
         self.sessions = sessions
@@ -143,25 +153,36 @@ class CommandRouter:
     def command_names(self) -> list[str]:
         return sorted(self._commands)
 
+    def admit(self, actor: Actor) -> None:
+        """Count one command or press of ``actor`` (raises :class:`RateLimited` over the limit)."""
+        self.limiter.take((actor.community.id, actor.member.id))
+
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
+        return await guarded(self._run(actor, name, options), admit=lambda: self.admit(actor), where="command")
+
+    async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         handler = self._commands.get(name)
         if handler is None:
             return error_message(
-                f"`/mock {name}` is not a command. Try: " + ", ".join(self.command_names) + "."
+                f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        return await guarded(handler(actor, options))
+        return await handler(actor, options)
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
-        if first in self._text_commands:
-            return await self._text_commands[first](actor, text)
-        try:
-            parsed = parse_command_text(text)
-        except PeerLoopError as exc:
-            return error_message(exc.message)
-        return await self.run(actor, parsed.name, parsed.options)
+        if first in self._text_commands:  # a command set of its own: it counts and guards its calls
+            return await guarded(self._text_commands[first](actor, text), where="text command")
+        return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
+
+    async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
+        parsed = parse_command_text(text)
+        return await self._run(actor, parsed.name, parsed.options)
 
     async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
+        return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
+                             where="action")
+
+    async def _act(self, actor: Actor, action_id: str, values: FormValues) -> OutboundMessage:
         try:
             action = decode(action_id)
         except InvalidAction as exc:
@@ -169,7 +190,7 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await guarded(handler(actor, action, values or {}))
+        return await handler(actor, action, values)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -241,11 +262,29 @@ class CommandRouter:
         return await self.requests.cancel(actor, action.arg(0))
 
 
-async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:
-    """Turn a refused action into a short private message that says what to do next."""
+async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,
+                  where: str = "command") -> OutboundMessage:
+    """The router's error boundary: every call ends in a valid reply.
+
+    ``admit`` runs first (the per-member limit); a refusal becomes a short private message
+    that says what to do next; any other exception is logged once with an incident id and
+    the member reads "Something went wrong (incident …). Nothing was changed."
+    """
     try:
-        return await call
+        if admit is not None:
+            try:
+                admit()
+            except BaseException:
+                if inspect.iscoroutine(call):
+                    call.close()  # refused before it ran
+                raise
+        reply = await call
+        if not isinstance(reply, OutboundMessage):
+            raise TypeError(f"a handler answered {type(reply).__name__}, not a message")
+        return reply
     except InvalidInput as exc:
         return error_message(exc.message, exc.fields or {exc.field: exc.message})
     except PeerLoopError as exc:
         return error_message(exc.message)
+    except Exception as exc:
+        return incident_message(report_incident(log, exc, where))
