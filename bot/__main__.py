@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     if args.command == "console":
-        return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
+        return asyncio.run(_console(settings.database_url if not args.database else args.database, args,
+                                    settings.data_dir / "console"))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -134,7 +135,7 @@ async def _db(url: str, what: str) -> int:
     return 0
 
 
-async def _console(url: str, args: argparse.Namespace) -> int:
+async def _console(url: str, args: argparse.Namespace, files: Path) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
@@ -145,10 +146,11 @@ async def _console(url: str, args: argparse.Namespace) -> int:
         parsed = datetime.fromisoformat(args.start)
         start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     clock = FakeClock(start)
-    chat = ConsoleChat(sys.stdout, clock)
+    chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
     app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat})
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
+        console.attachments_dir = files
         await console.run(sys.stdin)
     finally:
         await app.close()
@@ -173,7 +175,10 @@ async def _run(settings: object) -> int:
     from bot.scheduling.runtime import SchedulerRuntime
 
     log.info("starting PeerLoop: %s", settings.describe())
-    app = await build_app(settings.database_url)
+    from bot.core.limits import RateLimit
+
+    app = await build_app(settings.database_url,
+                          rate_limit=RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second))
     runtime = SchedulerRuntime(app)
     stops = []
     stopping = asyncio.Event()

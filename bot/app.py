@@ -15,6 +15,7 @@ from bot.adapters.charts import render_progress_png
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
@@ -94,6 +95,7 @@ async def build_app(
     upgrade: bool = True,
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> App:
     db = Database(database_url)
     if upgrade:
@@ -112,7 +114,7 @@ async def build_app(
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
-    router = CommandRouter(profiles, requests, sessions, matching)
+    router = CommandRouter(profiles, requests, sessions, matching, limiter=RateLimiter(rate_limit))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
