@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     lst = prompts_sub.add_parser("list", help="list the bank's prompts")
     lst.add_argument("--type", dest="type", default=None)
+    lst.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
     show.add_argument("id")
 
@@ -70,7 +72,28 @@ BENCHES = {
 }
 
 
+def quiet_exit(run: Callable[[], int]) -> int:
+    """Run a CLI command; a closed pipe (``peerloop prompts list | head``) or Ctrl-C ends it
+    quietly, without a traceback (exit codes as a shell reports them: 141, 130)."""
+    try:
+        code = run()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that does not fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return quiet_exit(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.settings import Settings
 
@@ -95,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.prompts_command == "check":
             return cli.cmd_check(args.file)
         if args.prompts_command == "list":
-            return cli.cmd_list(args.type)
+            return cli.cmd_list(args.type, as_json=args.json)
         return cli.cmd_show(args.id)
     if args.command == "bench":
         import importlib
