@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 COMMUNITY_ID = "local"
 COMMUNITY_NAME = "Local community"
+#: The most one /clock moves the simulated time (every round and reminder on the way runs).
+MAX_CLOCK_MOVE = timedelta(days=60)
 _TONE_MARK = {Tone.INFO: "•", Tone.SUCCESS: "✓", Tone.WARNING: "!", Tone.ERROR: "✗"}
 
 CONSOLE_HELP = """Console commands:
@@ -394,7 +396,11 @@ class Console:
             match = re.fullmatch(r"\+(\d+)\s*([mhd])", arg)
             if match:
                 n, unit = int(match.group(1)), match.group(2)
-                target = self.clock.now() + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+                step = timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: 1})
+                if n * step > MAX_CLOCK_MOVE:
+                    self.say(f"✗ The clock moves at most {MAX_CLOCK_MOVE.days} days at a time (every step on the way runs).")
+                    return
+                target = self.clock.now() + n * step
             else:
                 try:
                     when = datetime.fromisoformat(arg.replace(" ", "T"))
@@ -405,6 +411,9 @@ class Console:
                 if target < self.clock.now():
                     self.say("✗ The clock only moves forward.")
                     return
+            if target - self.clock.now() > MAX_CLOCK_MOVE:
+                self.say(f"✗ The clock moves at most {MAX_CLOCK_MOVE.days} days at a time (every step on the way runs).")
+                return
             await self.advance_to(target)
         self.say(f"• Clock: {self.clock.now():%a %d %b %Y %H:%M} UTC")
 

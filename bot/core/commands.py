@@ -153,6 +153,11 @@ class CommandRouter:
     def command_names(self) -> list[str]:
         return sorted(self._commands)
 
+    @property
+    def action_verbs(self) -> list[str]:
+        """Every button or form verb a handler answers."""
+        return sorted(self._actions)
+
     def admit(self, actor: Actor) -> None:
         """Count one command or press of ``actor`` (raises :class:`RateLimited` over the limit)."""
         self.limiter.take((actor.community.id, actor.member.id))
