@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.limits import RateLimit
+    from bot.settings import Settings
 
 log = logging.getLogger("peerloop")
 
@@ -105,7 +111,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "console":
         return asyncio.run(_console(settings.database_url if not args.database else args.database, args,
-                                    settings.data_dir / "console"))
+                                    settings))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -158,7 +164,7 @@ async def _db(url: str, what: str) -> int:
     return 0
 
 
-async def _console(url: str, args: argparse.Namespace, files: Path) -> int:
+async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
@@ -169,8 +175,11 @@ async def _console(url: str, args: argparse.Namespace, files: Path) -> int:
         parsed = datetime.fromisoformat(args.start)
         start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     clock = FakeClock(start)
+    files = settings.data_dir / "console"
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
     chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
-    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat})
+    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=_rate_limit(settings))
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
         console.attachments_dir = files
@@ -178,6 +187,12 @@ async def _console(url: str, args: argparse.Namespace, files: Path) -> int:
     finally:
         await app.close()
     return 0
+
+
+def _rate_limit(settings: Settings) -> RateLimit:
+    from bot.core.limits import RateLimit
+
+    return RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second)
 
 
 async def _run(settings: object) -> int:
@@ -198,10 +213,7 @@ async def _run(settings: object) -> int:
     from bot.scheduling.runtime import SchedulerRuntime
 
     log.info("starting PeerLoop: %s", settings.describe())
-    from bot.core.limits import RateLimit
-
-    app = await build_app(settings.database_url,
-                          rate_limit=RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second))
+    app = await build_app(settings.database_url, rate_limit=_rate_limit(settings))
     runtime = SchedulerRuntime(app)
     stops = []
     stopping = asyncio.Event()
