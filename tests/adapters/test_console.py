@@ -161,9 +161,10 @@ def test_the_console_saves_attachments_under_the_data_dir(tmp_path: Path) -> Non
 
 
 def test_a_line_that_is_not_valid_text_does_not_end_the_console(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}", "LOG_LEVEL": "WARNING",
+           "PYTHONIOENCODING": "utf-8:strict"}  # as in a UTF-8 locale other than C.UTF-8
     done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", "2026-12-01T09:00"],
                           input=b"/as alice\n/mock help topic:\xff\xfe\n/mock upcoming\n", capture_output=True,
                           env=env, timeout=120, check=False)
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
-    assert "Nothing open" in done.stdout.decode()
+    assert "Nothing open" in done.stdout.decode(errors="replace")
