@@ -175,7 +175,7 @@ async def dump(app: App) -> list[tuple[str, list[str]]]:
 
 
 #: A refused input (a refusal with field errors) says what is accepted.
-GUIDANCE = ("accepted", "e.g.", "such as", "as in", "choose", "one of")
+GUIDANCE = ("accepted", "e.g.", "such as", "as in", "choose", "one of", "at most", "at least")
 
 
 def check(world: World, reply: object) -> OutboundMessage:
