@@ -45,6 +45,7 @@ class RateLimiter:
         self._clock = clock
         #: key -> (tokens left, when they were counted)
         self._buckets: dict[Hashable, tuple[float, float]] = {}
+        self._next_prune = 0.0
 
     def take(self, key: Hashable) -> None:
         """Spend one token of ``key``'s bucket, or raise :class:`RateLimited`."""
@@ -58,11 +59,13 @@ class RateLimiter:
             self._buckets[key] = (tokens, now)
             raise RateLimited((1.0 - tokens) / limit.per_second)
         self._buckets[key] = (tokens - 1.0, now)
-        if len(self._buckets) > _PRUNE_AT:
+        if len(self._buckets) > _PRUNE_AT and now >= self._next_prune:
             self._prune(now)
 
     def _prune(self, now: float) -> None:
+        """Drop full buckets; at most once per refill time, so a crowd of members costs little."""
         limit = self.limit
+        self._next_prune = now + limit.burst / limit.per_second
         full = [k for k, (tokens, then) in self._buckets.items()
                 if tokens + (now - then) * limit.per_second >= limit.burst]
         for key in full:

@@ -230,3 +230,13 @@ async def test_one_member_pressing_a_hundred_times_does_not_starve_another(app: 
     # after a wait, alice is answered again
     ticks.now = 1.0
     assert (await app.router.act(alice, actions.encode("test.press"))).text == "done"
+
+
+def test_full_buckets_are_dropped_so_the_limiter_does_not_grow_without_end() -> None:
+    ticks = Ticks()
+    limiter = RateLimiter(RateLimit(burst=2, per_second=1.0), clock=ticks)
+    for n in range(10_001):
+        limiter.take(n)
+    ticks.now = 5.0  # every bucket is full again
+    limiter.take("late")
+    assert len(limiter._buckets) == 1
