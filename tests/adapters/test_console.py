@@ -168,3 +168,14 @@ def test_a_line_that_is_not_valid_text_does_not_end_the_console(tmp_path: Path) 
                           env=env, timeout=120, check=False)
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
     assert "Nothing open" in done.stdout.decode(errors="replace")
+
+
+async def test_the_clock_moves_a_bounded_step(app: App, clock: FakeClock) -> None:
+    out = io.StringIO()
+    console = Console(app, clock, out=out)
+    for move in ("+99999999999999999d", "+61d", "9999-12-31 23:59"):
+        assert await console.handle(f"/clock {move}")
+        assert out.getvalue().rstrip().endswith("(every step on the way runs)."), move
+    assert clock.now() == T0
+    await console.handle("/clock +60d")
+    assert clock.now() == T0 + timedelta(days=60)
