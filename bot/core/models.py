@@ -37,7 +37,8 @@ class CommunitySettings:
     paused: bool = False
     extra_tracks: dict[str, str] = field(default_factory=dict)
     disabled_types: tuple[str, ...] = ()
-    prefer_prompt_interviewer_has_seen: bool = False
+    #: Pramp style: prefer a prompt the interviewer already solved as a candidate (the candidate never saw it).
+    prefer_prompt_interviewer_has_seen: bool = True
     admins_see_feedback: bool = False
 
     def to_json(self) -> dict[str, object]:
@@ -295,6 +296,16 @@ class PairingHistory:
     last_met: dict[frozenset[str], datetime]
     given: dict[str, int]
     taken: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PromptHistory:
+    """Which prompts a round's members have seen, per role: member id -> prompt id -> when
+    they last had it as the candidate (``as_candidate``) or ran it, guide and solution in
+    hand, as the interviewer (``as_interviewer``). Sessions in any state count."""
+
+    as_candidate: dict[str, dict[str, datetime]]
+    as_interviewer: dict[str, dict[str, datetime]]
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,14 @@ from bot.core.models import (
     OutboxItem,
     PairingHistory,
     Platform,
+    PromptHistory,
     RoundRecord,
     ScheduledAction,
     Session,
 )
 from bot.core.pack_models import PackProblem, ParsedPack, StoredPack
 from bot.core.progress import Observation
+from bot.core.ratings import RatingTotals
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
@@ -90,6 +92,11 @@ class SessionRepo(Protocol):
         state), for these members only."""
         ...
 
+    async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
+        """The prompts these members have seen as candidate and as interviewer (any
+        session state), read together."""
+        ...
+
 
 class ActionRepo(Protocol):
     async def add(self, action: ScheduledAction) -> bool:
@@ -126,6 +133,10 @@ class ActionRepo(Protocol):
 
 class OutboxRepo(Protocol):
     async def add(self, item: OutboxItem) -> bool: ...
+    async def add_many(self, items: Sequence[OutboxItem]) -> int:
+        """``add`` for several items in few statements (keys that exist are skipped)."""
+        ...
+
     async def due_ids(self, now: datetime, limit: int = 200) -> list[str]: ...
     async def claim(self, item_id: str) -> OutboxItem | None: ...
     async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None: ...
@@ -171,6 +182,11 @@ class FeedbackRepo(Protocol):
     async def rating_observations(self, community_id: str) -> list[Observation]:
         """Every revealed interviewer score of the community, one per dimension, oldest first
         (only the columns calibration needs)."""
+        ...
+
+    async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
+        """Per member of the community rated as an interviewer: their revealed ratings,
+        counted and summed in the database (one grouped query; see bot.core.ratings)."""
         ...
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...

@@ -8,15 +8,18 @@ The rules, in order of strength:
    every track); failing that, the same level on a neighbouring track, then any track;
    then a neighbouring level (one step up or down). Prompts two or more levels away are
    used only when nothing closer exists at all.
-3. It is one the candidate has never had as a candidate. If they have had every fitting
-   prompt, the one they had longest ago is reused, and the reason says so.
+3. It is one the candidate has never seen in any role: never had as a candidate, never run
+   as an interviewer (with its guide and solution in hand). If they have seen every fitting
+   prompt, one they only had as a candidate is reused before one whose guide they read, the
+   one seen longest ago, and the reason says so.
 4. With feedback history, it leans to the candidate's weakest rubric dimension of the type
    (:func:`weakest_dimensions` orders them from the candidate's revealed scores): among the
    remaining prompts, those that exercise the weakest dimension win, else the next weakest.
    The reason then opens with "This prompt exercises <dimension>, your candidate's weakest
    area in <type> so far."
-5. Optionally (Pramp style) it prefers one the interviewer has had as a candidate, so they
-   know its turns.
+5. Pramp style (a community setting, on by default): among the prompts still equal, one the
+   interviewer has already solved as a candidate wins, so they run it better; the reason
+   says so, with the date.
 6. Among equals, a seeded random pick: the same inputs and seed give the same prompt,
    whatever the order of the candidates.
 """
@@ -31,6 +34,7 @@ from datetime import datetime
 from bot.core.bank import ANY_TRACK, Prompt, Rubric
 from bot.core.errors import NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.messages import ts
 from bot.core.progress import Calibration, member_progress
 from bot.core.vocab import DEFAULT_TRACKS, NEIGHBOUR_TRACKS, InterviewType, Level
 
@@ -68,7 +72,8 @@ class PromptChoice:
     prompt: Prompt
     #: One or more sentences addressed to the interviewer.
     reason: str
-    #: True when the candidate has had this prompt before (every fitting one was used up).
+    #: True when the candidate has seen this prompt before, in either role (every fitting
+    #: one was used up).
     reused: bool
     #: Names of the rubric dimensions the prompt exercises most.
     exercised: tuple[str, ...]
@@ -138,6 +143,7 @@ def choose_prompt(
     level: Level,
     track: str,
     seen_by_candidate: Mapping[str, datetime],
+    candidate_ran: Mapping[str, datetime] | None = None,
     weakest_dimensions: Sequence[str] = (),
     interviewer_seen: Mapping[str, datetime] | None = None,
     prefer_interviewer_seen: bool = False,
@@ -151,8 +157,10 @@ def choose_prompt(
     ``candidates`` are the bank's prompts for the session's type (other types are ignored
     when ``interview_type`` is given; without it, the candidates must share one type).
     ``seen_by_candidate`` maps prompt ids to when the candidate last had each as a
-    candidate; ``weakest_dimensions`` are rubric dimension ids, weakest first. ``rubric``
-    (optional) turns dimension ids into names for the reason.
+    candidate, ``candidate_ran`` to when they last ran each as the interviewer, and
+    ``interviewer_seen`` to when the interviewer last had each as a candidate;
+    ``weakest_dimensions`` are rubric dimension ids, weakest first. ``rubric`` (optional)
+    turns dimension ids into names for the reason.
 
     Raises :class:`NotFound` when no prompt of the type is left after ``exclude``.
     """
@@ -175,9 +183,14 @@ def choose_prompt(
     def tier(p: Prompt) -> tuple[int, int]:
         return (_level_distance(p, level), _track_distance(p, track))
 
+    ran = dict(candidate_ran or {})
+
+    def last_seen(pid: str) -> datetime:
+        return max(when for when in (seen_by_candidate.get(pid), ran.get(pid)) if when is not None)
+
     near = [p for p in pool if _level_distance(p, level) <= 1]
     fitting = near or pool
-    unseen = [p for p in fitting if p.id not in seen_by_candidate]
+    unseen = [p for p in fitting if p.id not in seen_by_candidate and p.id not in ran]
     exact = [p for p in pool if tier(p) == (0, 0)]
     exact_excluded = any(p.id in excluded and p.type is kind and tier(p) == (0, 0)
                          for p in candidates)
@@ -187,8 +200,10 @@ def choose_prompt(
         best = min(tier(p) for p in unseen)
         group = [p for p in unseen if tier(p) == best]
     else:
-        best = min(tier(p) for p in fitting)
-        group = [p for p in fitting if tier(p) == best]
+        # Reuse one they only had as a candidate before one whose guide they have read.
+        reusable = [p for p in fitting if p.id not in ran] or fitting
+        best = min(tier(p) for p in reusable)
+        group = [p for p in reusable if tier(p) == best]
 
     # Lean to the weakest dimension (first weak dimension any remaining prompt exercises).
     targeted: tuple[str, ...] = ()
@@ -208,8 +223,8 @@ def choose_prompt(
             interviewer_knows = True
 
     if reused:
-        oldest = min(seen_by_candidate[p.id] for p in group)
-        group = [p for p in group if seen_by_candidate[p.id] == oldest]
+        oldest = min(last_seen(p.id) for p in group)
+        group = [p for p in group if last_seen(p.id) == oldest]
     chosen = group[0] if len(group) == 1 else random.Random(seed).choice(group)
     if interviewer_seen and chosen.id in interviewer_seen:
         interviewer_knows = True
@@ -218,12 +233,17 @@ def choose_prompt(
     sentences: list[str] = []
     who = _who(level, track)
     level_gap, track_gap = tier(chosen)
-    if reused:
-        when = seen_by_candidate[chosen.id].strftime("%d %b %Y").lstrip("0")
+    if reused and chosen.id in ran:
+        sentences.append(
+            f"Your candidate has already seen every {_soft_lower(kind.label)} prompt that fits "
+            f"them, so this is the one they saw longest ago: they ran it as an interviewer "
+            f"on {ts(ran[chosen.id], 'D')} and know its guide, so go straight to the follow-ups."
+        )
+    elif reused:
         sentences.append(
             f"Your candidate has already had every {_soft_lower(kind.label)} prompt that fits "
-            f"them, so this is the one they had longest ago (on {when}): ask them to go "
-            "further than last time."
+            f"them, so this is the one they had longest ago (on {ts(seen_by_candidate[chosen.id], 'D')}): "
+            "ask them to go further than last time."
         )
     elif (level_gap, track_gap) != (0, 0):
         own = level.label.lower() + ("" if track == ANY_TRACK else f" {_track_label(track)}")
@@ -255,8 +275,9 @@ def choose_prompt(
                             f"in {_soft_lower(kind.label)} so far.")
     elif names:
         sentences.append(f"It exercises {_join([_soft_lower(n) for n in names])} most.")
-    if interviewer_knows:
-        sentences.append("You had this prompt yourself as a candidate, so you know its turns.")
+    if interviewer_knows and interviewer_seen:
+        sentences.append(f"You solved this one as a candidate on {ts(interviewer_seen[chosen.id], 'D')}, "
+                         "so you know its turns.")
     return PromptChoice(
         prompt=chosen,
         reason=" ".join(sentences),

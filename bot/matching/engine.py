@@ -361,7 +361,7 @@ def _unmatched(
         later = [m for m in prepared.starts[i] if m >= floor]
         if later:
             next_slot = from_minutes(later[0])
-    text = unmatched_text(code, r, other_type=other_type, next_chance=next_chance)
+    text = unmatched_text(code, r, other_type=other_type)
     return Unmatched(
         request_id=r.request_id,
         member_id=r.member_id,

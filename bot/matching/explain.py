@@ -1,13 +1,16 @@
 """Human-readable reasons behind a pair's score and behind a request left open.
 
-Texts never mention blocks made by somebody else, and name no member: the core
-knows who is who and renders names in each member's own face.
+Texts never mention blocks made by somebody else or anyone's rating, and name no
+member: the core knows who is who and renders names in each member's own face.
+They hold no time either: times are handed over as datetimes (``Pair.start``,
+``Unmatched.next_chance``) for the core to show in each member's zone, and what
+concerns one member only (how long they waited) as data (``Pair.waited_days``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.matching import graph as g
 from bot.matching.model import (
@@ -23,10 +26,6 @@ from bot.matching.model import (
 _APART = {0: "same level", 1: "levels one apart", 2: "levels two apart", 3: "levels three apart"}
 
 
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
-
-
 def ago(days: float) -> str:
     """'today', 'yesterday', '5 days ago', '3 weeks ago', '2 months ago'."""
     d = int(days)
@@ -39,13 +38,6 @@ def ago(days: float) -> str:
     if d < 60:
         return f"{d // 7} weeks ago"
     return f"{d // 30} months ago"
-
-
-def _when(start: datetime, now: datetime) -> str:
-    day = (start - now) // timedelta(days=1)
-    start = start.astimezone(UTC)
-    rel = "today" if day <= 0 else ("tomorrow" if day == 1 else f"in {day} days")
-    return f"{start:%a %d %b %H:%M} UTC ({rel})"
 
 
 def describe_pair(
@@ -80,6 +72,9 @@ def describe_pair(
     bal_pts = (0 if mode_code == g.ROW_INTERVIEWS else bal_a) + (
         0 if mode_code == g.COL_INTERVIEWS else bal_b
     )
+    rated_pts = (0 if mode_code == g.COL_INTERVIEWS else g.rating_points(w, a.interviewer_rating)) + (
+        0 if mode_code == g.ROW_INTERVIEWS else g.rating_points(w, b.interviewer_rating)
+    )
     last = inp.history.get(pair_key(a.member_id, b.member_id))
     rep_pts = 0
     since = 0.0
@@ -96,6 +91,7 @@ def describe_pair(
         ("earliest common day", day_pts),
         ("reliability", rel_pts),
         ("balance", bal_pts),
+        ("interviewer rating", rated_pts),
         ("repeat penalty", -rep_pts),
     )
     total = sum(v for _, v in breakdown)
@@ -135,14 +131,8 @@ def describe_pair(
         reasons.append(f"met {ago(since)} (repeat penalty)")
     elif last is not None:
         reasons.append(f"met {ago(since)}, long enough ago")
-    longest = int(max(waits))
-    if longest >= 1:
-        reasons.append(f"waited {_days(longest)}")
-    left = max(a.times_left_out, b.times_left_out)
-    if left:
-        rounds = "1 round" if left == 1 else f"{left} rounds"
-        reasons.append(f"left out {rounds} before (priority)")
-    reasons.append(f"earliest common time {_when(start, inp.now)}")
+    # How long each member waited concerns that member only: ``waited_days``, not a reason.
+    reasons.append("the earliest time you both have free")
     if min(qa, qb) < 100:
         reasons.append("reliability counts (missed sessions lower the score)")
     if bal_pts:
@@ -160,6 +150,7 @@ def describe_pair(
         weight=weight,
         breakdown=breakdown,
         reasons=tuple(reasons),
+        waited_days=(max(0, int(waits[0])), max(0, int(waits[1]))),
     )
 
 
@@ -181,18 +172,9 @@ _TEXTS: dict[UnmatchedCode, str] = {
 }
 
 
-def unmatched_text(
-    code: UnmatchedCode,
-    request: MatchRequest,
-    *,
-    other_type: str | None,
-    next_chance: datetime | None,
-) -> str:
+def unmatched_text(code: UnmatchedCode, request: MatchRequest, *, other_type: str | None) -> str:
+    """Why the request was left open, as a sentence (no time: see ``Unmatched.next_chance``)."""
     text = _TEXTS[code].format(
         type=request.interview_type, role=request.role, other=other_type or "other"
     )
-    text = text[0].upper() + text[1:] + "."
-    if next_chance is not None:
-        when = next_chance.astimezone(UTC)
-        text += f" Next chance: the next round, {when:%a %d %b %H:%M} UTC."
-    return text
+    return text[0].upper() + text[1:] + "."

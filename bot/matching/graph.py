@@ -105,6 +105,15 @@ def reliability_points(weights: Weights, q_a: int, q_b: int) -> int:
     return (weights.reliability * q_a * q_b) // 10_000
 
 
+def rating_quanta(rating: float) -> int:
+    return round(rating * 100)
+
+
+def rating_points(weights: Weights, rating: float) -> int:
+    """Points a member brings to a pair in which they interview (0..``interviewer_rating``)."""
+    return (weights.interviewer_rating * rating_quanta(rating)) // 100
+
+
 def tie_hash(seed: int, request_id: str) -> int:
     digest = hashlib.blake2b(f"{seed}\x00{request_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
@@ -167,6 +176,7 @@ class Bucket:
     priority: IntArray
     rel_q: IntArray
     bal: IntArray
+    rated: IntArray
     jitter: IntArray
     tie_order: IntArray
     day_slots: list[FloatArray]
@@ -234,6 +244,7 @@ def build_bucket(
         [balance_points(weights, r.given_as_interviewer, r.taken_as_candidate) for r in reqs],
         dtype=np.int64,
     )
+    rated = np.asarray([rating_points(weights, r.interviewer_rating) for r in reqs], dtype=np.int64)
     hashes = [tie_hash(seed, r.request_id) for r in reqs]
     jitter = np.asarray([h & 0xFF for h in hashes], dtype=np.int64)
     # The solver breaks ties between equally good matchings by node order: seeded.
@@ -304,6 +315,7 @@ def build_bucket(
         priority=priority,
         rel_q=rel_q,
         bal=bal,
+        rated=rated,
         jitter=jitter,
         tie_order=tie_order,
         day_slots=day_slots,
@@ -385,12 +397,15 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
 
 def block_weights(b: Bucket, blk: Block, rr: IntArray, cc: IntArray) -> IntArray:
     """The exact scores of the block entries ``(rr, cc)``: the pair part plus both
-    requests' priorities plus the balance points of whoever is a candidate."""
+    requests' priorities plus the balance points of whoever is a candidate plus the
+    rating points of whoever interviews."""
     mode = blk.mode[rr, cc]
     rows = blk.rows[rr]
     weight = blk.pair[rr, cc].astype(np.int64) + b.priority[rows] + b.priority[cc]
     weight += np.where(mode == ROW_INTERVIEWS, 0, b.bal[rows])
     weight += np.where(mode == COL_INTERVIEWS, 0, b.bal[cc])
+    weight += np.where(mode == COL_INTERVIEWS, 0, b.rated[rows])
+    weight += np.where(mode == ROW_INTERVIEWS, 0, b.rated[cc])
     return weight
 
 

@@ -54,6 +54,10 @@ class MatchRequest:
 
     ``blocked`` is confidential: member ids this member never wants to meet. It is
     honoured in both directions and never shows up in any reason text.
+
+    ``interviewer_rating`` (0..1) is how candidates rate this member as an interviewer,
+    already smoothed by the caller (0 when unknown: it then adds nothing). Like
+    ``blocked`` it never shows up in a reason text.
     """
 
     request_id: str
@@ -71,6 +75,7 @@ class MatchRequest:
     taken_as_candidate: int = 0
     blocked: frozenset[str] = frozenset()
     busy: tuple[tuple[datetime, datetime], ...] = ()
+    interviewer_rating: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interview_type", _plain(self.interview_type))
@@ -83,6 +88,8 @@ class MatchRequest:
             raise ValueError(f"level must be 0 (junior) .. 3 (staff+), got {self.level}")
         if not 0.0 <= self.reliability <= 1.0:
             raise ValueError(f"reliability must be within 0..1, got {self.reliability}")
+        if not 0.0 <= self.interviewer_rating <= 1.0:
+            raise ValueError(f"interviewer_rating must be within 0..1, got {self.interviewer_rating}")
         if self.times_left_out < 0 or self.given_as_interviewer < 0 or self.taken_as_candidate < 0:
             raise ValueError("counters must not be negative")
         _require_aware("created_at", self.created_at)
@@ -111,6 +118,8 @@ class Weights:
           + earliest common day (decays linearly over ``slot_horizon_days``)
           + reliability (``reliability * r_a * r_b``)
           + balance (members who gave more interviews than they took, when they are a candidate)
+          + interviewer rating (``interviewer_rating * rating`` for each member who interviews
+            in the pair: both in a swap, the interviewer in a one-way session)
           - repeat penalty (``repeat_penalty * 0.5 ** (days_since / repeat_half_life_days)``)
 
     The matcher first makes as many pairs as possible and then maximises the total
@@ -133,6 +142,7 @@ class Weights:
     reliability: int = 200
     balance_per_session: int = 25
     balance_cap: int = 4
+    interviewer_rating: int = 150
     tie_break_jitter: bool = True
 
     def __post_init__(self) -> None:
@@ -140,7 +150,7 @@ class Weights:
             self.base, self.same_track, self.neighbour_track, self.repeat_penalty,
             self.wait_per_day, self.wait_cap_days, self.left_out_bonus, self.left_out_cap,
             self.earliest_day, self.slot_horizon_days, self.reliability,
-            self.balance_per_session, self.balance_cap, *self.level_closeness,
+            self.balance_per_session, self.balance_cap, self.interviewer_rating, *self.level_closeness,
         )
         if any(v < 0 for v in ints):
             raise ValueError("weights must not be negative")
@@ -154,6 +164,7 @@ class Weights:
             self.base + self.same_track + max(self.level_closeness)
             + 2 * (self.wait_per_day * self.wait_cap_days + self.left_out_bonus * self.left_out_cap)
             + self.earliest_day + self.reliability + 2 * self.balance_per_session * self.balance_cap
+            + 2 * self.interviewer_rating
         )
         if bound >= 2**31:
             raise ValueError("weights are too large; keep a pair's score below 2**31")
@@ -213,7 +224,10 @@ class Pair:
     ``mode`` is ``swap`` (both interview, ``interviewer_first`` starts as interviewer)
     or ``one-way`` (``interviewer_first`` interviews ``candidate_first`` only).
     ``weight`` is the pair's score; ``breakdown`` lists its parts and ``reasons``
-    says the same for people.
+    says the same for people: shared reasons only, fit for both members to read (no
+    times, which the core shows in each member's zone, and nothing about one member).
+    ``waited_days`` is how many whole days each request (in ``request_ids`` order) had
+    waited: the caller tells only the member it concerns.
     """
 
     request_ids: tuple[str, str]
@@ -227,6 +241,7 @@ class Pair:
     weight: int
     breakdown: tuple[tuple[str, int], ...]
     reasons: tuple[str, ...]
+    waited_days: tuple[int, int] = (0, 0)
 
 
 UnmatchedCode = Literal[
@@ -248,7 +263,8 @@ UnmatchedCode = Literal[
 class Unmatched:
     """A request left open this round, with why and when it gets another chance.
 
-    ``next_chance`` is the next round (when the core said when that is);
+    ``text`` is the reason, with no time in it; ``next_chance`` is the next round (when
+    the core said when that is), for the core to show in the member's zone;
     ``next_slot`` is the request's first start time at or after it, if any.
     """
 

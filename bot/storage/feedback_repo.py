@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.progress import Observation
+from bot.core.ratings import RatingTotals
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import SessionRow
 
@@ -146,6 +147,28 @@ class SqlFeedbackRepo:
         )
         return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
                 for subject, author, kind, scores, when in result.all() for dim, score in scores.items()]
+
+    async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
+        """One grouped query: per rated interviewer of the community, their revealed
+        ratings' count and item sums (the JSON items are read in the database)."""
+        items = [FeedbackRow.interviewer_ratings[key].as_integer() for key in INTERVIEWER_RATINGS]  # type: ignore[index]
+        rated = case((or_(*(item.is_not(None) for item in items)), 1))
+        result = await self._s.execute(
+            select(FeedbackRow.subject_id, func.count(rated),
+                   *(func.count(item) for item in items), *(func.sum(item) for item in items))
+            .join(SessionRow, SessionRow.id == FeedbackRow.session_id)
+            .where(SessionRow.community_id == community_id, FeedbackRow.role == FeedbackRole.CANDIDATE.value,
+                   FeedbackRow.revealed_at.is_not(None))  # type: ignore[union-attr]
+            .group_by(FeedbackRow.subject_id)
+        )
+        width = len(items)
+        out: dict[str, RatingTotals] = {}
+        for row in result.all():
+            counts, sums = row[2:2 + width], row[2 + width:]
+            if row[1]:
+                out[row[0]] = RatingTotals(ratings=int(row[1]), items=int(sum(counts)),
+                                           total=float(sum(x or 0 for x in sums)))
+        return out
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
         if not feedback_ids:

@@ -25,6 +25,7 @@ from bot.core.models import (
     OutboxStatus,
     PairingHistory,
     Platform,
+    PromptHistory,
     RequestStatus,
     RoundRecord,
     ScheduledAction,
@@ -430,8 +431,12 @@ class SqlSessionRepo:
         return PairingHistory(last_met=last_met, given=given, taken=taken)
 
     async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+        return (await self.prompt_history(community_id, member_ids)).as_candidate
+
+    async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
         wanted = set(member_ids)
-        seen: dict[str, dict[str, datetime]] = {}
+        as_candidate: dict[str, dict[str, datetime]] = {}
+        as_interviewer: dict[str, dict[str, datetime]] = {}
         rows: dict[str, tuple[str, str, list[str], datetime]] = {}
         for chunk in _chunks(sorted(wanted)):
             result = await self._s.execute(
@@ -444,11 +449,12 @@ class SqlSessionRepo:
                 rows[sid] = (first, second, list(prompt_ids or ()), start)
         for first, second, prompt_ids, start in rows.values():
             for part, pid in enumerate(prompt_ids):
-                candidate = second if part == 0 else first
-                if candidate in wanted:
-                    mine = seen.setdefault(candidate, {})
-                    mine[pid] = max(mine.get(pid, start), start)
-        return seen
+                candidate, interviewer = (second, first) if part == 0 else (first, second)
+                for member, seen in ((candidate, as_candidate), (interviewer, as_interviewer)):
+                    if member in wanted:
+                        mine = seen.setdefault(member, {})
+                        mine[pid] = max(mine.get(pid, start), start)
+        return PromptHistory(as_candidate=as_candidate, as_interviewer=as_interviewer)
 
 
 def action_from_row(row: ScheduledActionRow) -> ScheduledAction:
@@ -628,27 +634,39 @@ def outbox_from_row(row: OutboxRow) -> OutboxItem:
     )
 
 
+def _outbox_values(item: OutboxItem) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "key": item.key,
+        "community_id": item.community_id,
+        "member_id": item.member_id,
+        "space_ref": item.space_ref,
+        "private": item.private,
+        "message": item.message,
+        "status": item.status.value,
+        "attempts": item.attempts,
+        "created_at": item.created_at,
+        "next_attempt_at": item.next_attempt_at,
+        "fallback_used": False,
+    }
+
+
 class SqlOutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, item: OutboxItem) -> bool:
-        values = {
-            "id": item.id,
-            "key": item.key,
-            "community_id": item.community_id,
-            "member_id": item.member_id,
-            "space_ref": item.space_ref,
-            "private": item.private,
-            "message": item.message,
-            "status": item.status.value,
-            "attempts": item.attempts,
-            "created_at": item.created_at,
-            "next_attempt_at": item.next_attempt_at,
-            "fallback_used": False,
-        }
-        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
+        result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, _outbox_values(item), "key"))  # type: ignore[arg-type]
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_many(self, items: Sequence[OutboxItem]) -> int:
+        """``add`` for several items, one statement per 500; how many were new."""
+        added = 0
+        for start in range(0, len(items), 500):
+            values = [_outbox_values(item) for item in items[start:start + 500]]
+            result = await self._s.execute(_insert_ignore(self._s, OutboxRow.__table__, values, "key"))  # type: ignore[arg-type]
+            added += int(result.rowcount)  # type: ignore[attr-defined]
+        return added
 
     async def due_ids(self, now: datetime, limit: int = 200) -> list[str]:
         result = await self._s.execute(

@@ -99,13 +99,13 @@ async def test_setup_validates_writes_and_shows_the_settings(
     channel = fake.guild.text_channel_id
     saved = await admin(fake, "owner", "setup", {
         "pair_channel": channel, "digest_day": "fri", "digest_hour": 18, "session_minutes": 45,
-        "match_every": 30, "prefer_seen_prompts": True, "disabled_types": "behavioral",
+        "match_every": 30, "prefer_seen_prompts": False, "disabled_types": "behavioral",
     })
     assert "Settings saved" in text_of(saved) and f"channel `{channel}`" in text_of(saved)
     after = await settings_of(app, fake)
     assert (after.pair_channel_id, after.digest_weekday, after.digest_hour) == (str(channel), 4, 18)
     assert (after.session_minutes, after.match_every_minutes) == (45, 30)
-    assert after.prefer_prompt_interviewer_has_seen and after.disabled_types == ("behavioral",)
+    assert not after.prefer_prompt_interviewer_has_seen and after.disabled_types == ("behavioral",)
 
     reset = await admin(fake, "owner", "setup", {"reset": "pair_channel"})
     assert "Changed: pair_channel" in text_of(reset)

@@ -98,7 +98,7 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
     ok = await admins.run(admin, "setup", {
         "pair_channel": "<#C0PAIRS|mock-pairs>", "admin_channel": "1234567890", "digest_day": "friday",
         "digest_hour": "18", "session_minutes": "45", "reminders": "1d, 30m", "disabled_types": "ml fundamentals, sql",
-        "prefer_seen_prompts": "yes", "admins_see_feedback": "no",
+        "prefer_seen_prompts": "no", "admins_see_feedback": "no",
     })
     assert ok.tone is Tone.SUCCESS, ok.text
     after = await settings_of(app, admin)
@@ -106,7 +106,7 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
     assert (after.digest_weekday, after.digest_hour, after.session_minutes) == (4, 18, 45)
     assert after.reminder_minutes == (1440, 30)
     assert after.disabled_types == ("ml-fundamentals", "sql-data-modelling")
-    assert after.prefer_prompt_interviewer_has_seen and not after.admins_see_feedback
+    assert not after.prefer_prompt_interviewer_has_seen and not after.admins_see_feedback  # on by default
     assert "admins_see_feedback" not in ok.text  # unchanged settings are not reported as changed
     cleared = await admins.run(admin, "setup", {"pair_channel": "none", "reminders": "none", "disabled_types": "none"})
     assert cleared.tone is Tone.SUCCESS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -208,7 +210,7 @@ def test_wait_priority_wins() -> None:
     res = match(inp(requests))
     assert "c" in {r for p in res.pairs for r in p.request_ids}
     (pair,) = res.pairs
-    assert "waited 5 days" in pair.reasons
+    assert dict(zip(pair.request_ids, pair.waited_days, strict=True))["c"] == 5
 
 
 def test_same_track_beats_neighbour_beats_other() -> None:
@@ -258,6 +260,41 @@ def test_member_who_interviewed_more_gets_candidate_priority() -> None:
     assert res.pairs[0].interviewer_first == "m-a"
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_better_rated_interviewer_is_preferred_all_else_equal(seed: int) -> None:
+    def round_with(r1: float, r2: float) -> set[frozenset[str]]:
+        requests = [
+            req("c", role="candidate"),
+            req("i1", role="interviewer", interviewer_rating=r1),
+            req("i2", role="interviewer", interviewer_rating=r2),
+        ]
+        return pairs_of(match(inp(requests, seed=seed)))
+
+    assert round_with(0.9, 0.4) == {frozenset({"c", "i1"})}
+    assert round_with(0.4, 0.9) == {frozenset({"c", "i2"})}
+    # The rating counts where the member interviews: a candidate's own rating does not.
+    (pair,) = match(inp([req("c", role="candidate", interviewer_rating=1.0),
+                         req("i", role="interviewer", interviewer_rating=0.5)])).pairs
+    assert dict(pair.breakdown)["interviewer rating"] == Weights().interviewer_rating // 2
+    # In a swap both interview: both ratings count.
+    (pair,) = match(inp([req("a", interviewer_rating=1.0), req("b", interviewer_rating=0.5)])).pairs
+    assert dict(pair.breakdown)["interviewer rating"] == Weights().interviewer_rating * 3 // 2
+    assert not any("rat" in reason for reason in pair.reasons)  # never told to anyone
+
+
+def test_interviewer_rating_weight_zero_changes_nothing() -> None:
+    plain = [req("c", role="candidate"), req("i1", role="interviewer"), req("i2", role="interviewer"),
+             req("s1"), req("s2"), req("s3")]
+    rated = [replace(r, interviewer_rating=x) for r, x in zip(plain, (0.1, 0.2, 1.0, 0.0, 0.9, 0.6), strict=True)]
+    off = Weights(interviewer_rating=0)
+    for seed in range(4):
+        base = match(inp(plain, seed=seed, weights=off))
+        with_ratings = match(inp(rated, seed=seed, weights=off))
+        assert base.pairs == with_ratings.pairs and base.unmatched == with_ratings.unmatched
+    # ...while with the weight on, the same ratings do change who is paired.
+    assert pairs_of(match(inp(rated))) != pairs_of(match(inp(plain)))
+
+
 def test_maximum_cardinality_before_weight() -> None:
     # a-b is the best single pair, but a-c plus b-d makes two pairs.
     requests = [
@@ -280,9 +317,20 @@ def test_breakdown_adds_up_and_reasons_explain() -> None:
     assert sum(v for _, v in pair.breakdown) == pair.weight
     assert "same track (backend)" in pair.reasons
     assert "met 3 weeks ago (repeat penalty)" in pair.reasons
-    assert "waited 2 days" in pair.reasons
-    assert "left out 1 round before (priority)" in pair.reasons
     assert dict(pair.breakdown)["repeat penalty"] < 0
+    assert dict(pair.breakdown)["left out before"] > 0
+
+
+def test_shared_reasons_say_nothing_about_one_member_and_hold_no_time() -> None:
+    # Reasons are shown to both members: how long one of them waited (or how often they
+    # were left out) is handed over per request, for the core to tell that member only;
+    # times are datetimes for the core to show in each member's zone.
+    requests = [req("a", created_at=NOW - timedelta(days=6), times_left_out=636), req("b")]
+    (pair,) = match(inp(requests, next_round_at=NOW + timedelta(minutes=15))).pairs
+    assert dict(zip(pair.request_ids, pair.waited_days, strict=True)) == {"a": 6, "b": 0}
+    text = " ".join(pair.reasons)
+    assert not any(word in text for word in ("waited", "left out", "636", "round", "UTC"))
+    assert not re.search(r"\d{1,2}:\d{2}", text)
 
 
 def test_unmatched_reasons_and_next_chance() -> None:
@@ -297,7 +345,9 @@ def test_unmatched_reasons_and_next_chance() -> None:
     assert left.code == "everyone_compatible_paired"
     assert left.next_chance == nxt
     assert left.next_slot is not None and left.next_slot >= nxt
-    assert "Next chance" in left.text
+    # The time is data, not text: the core shows it in the member's zone.
+    assert "UTC" not in left.text and not re.search(r"\d{1,2}:\d{2}", left.text)
+    assert left.text == "Everybody compatible is already paired this round."
 
 
 def test_everything_is_aware_utc() -> None:

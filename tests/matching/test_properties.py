@@ -49,6 +49,7 @@ def rounds(draw: st.DrawFn) -> MatchInput:
                 taken_as_candidate=draw(st.integers(0, 5)),
                 blocked=frozenset(draw(st.lists(st.sampled_from(MEMBERS), max_size=1))),
                 busy=busy,
+                interviewer_rating=draw(st.sampled_from([0.0, 0.35, 0.8, 1.0])),
             )
         )
     history = {}

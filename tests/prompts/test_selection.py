@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot.core.bank import Prompt, Rubric
 from bot.core.errors import NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.messages import ts
 from bot.core.prompt_selection import PromptChoice, choose_prompt, weakest_dimensions
 from bot.core.vocab import InterviewType, Level
 
@@ -106,7 +107,8 @@ def test_seen_everything_reuses_the_one_seen_longest_ago_and_says_so() -> None:
     assert choice.reused
     assert "already had every" in choice.reason
     assert "longest ago" in choice.reason
-    assert "20 Jan 2026" in choice.reason
+    # The date is a time token, shown in each reader's zone by their face.
+    assert ts(T0 - timedelta(days=40), "D") in choice.reason
 
 
 def test_reuse_stays_at_the_candidates_level_when_possible() -> None:
@@ -194,9 +196,37 @@ def test_prefers_a_prompt_the_interviewer_had_as_a_candidate() -> None:
         choice = pick(pool, interviewer_seen=interviewer, prefer_interviewer_seen=True,
                       seed=seed)
         assert choice.prompt.id == "p-3"
-        assert "You had this prompt yourself" in choice.reason
+        assert f"You solved this one as a candidate on {ts(T0, 'D')}" in choice.reason
     off = {pick(pool, interviewer_seen=interviewer, seed=s).prompt.id for s in range(40)}
     assert len(off) > 1
+
+
+def test_the_interviewers_prompt_only_while_the_candidate_never_saw_it() -> None:
+    pool = [make(f"p-{i}") for i in range(8)]
+    for seed in range(20):
+        # The candidate ran p-3 as an interviewer: it is out, whoever solved it.
+        choice = pick(pool, interviewer_seen={"p-3": T0}, prefer_interviewer_seen=True,
+                      candidate_ran={"p-3": T0 - timedelta(days=3)}, seed=seed)
+        assert choice.prompt.id != "p-3" and not choice.reused
+        assert "You solved this one" not in choice.reason
+
+
+def test_never_a_prompt_the_candidate_ran_as_interviewer() -> None:
+    pool = [make(f"p-{i}") for i in range(5)]
+    ran = {f"p-{i}": T0 for i in range(4)}
+    for seed in range(20):
+        choice = pick(pool, candidate_ran=ran, seed=seed)
+        assert choice.prompt.id == "p-4" and not choice.reused
+
+
+def test_reuse_prefers_a_prompt_they_had_over_one_whose_guide_they_read() -> None:
+    pool = [make("p-had"), make("p-ran")]
+    choice = pick(pool, seen_by_candidate={"p-had": T0}, candidate_ran={"p-ran": T0 - timedelta(days=300)})
+    assert choice.prompt.id == "p-had" and choice.reused
+    # Everything fitting was run as interviewer: the one run longest ago, and the guide says so.
+    choice = pick(pool, candidate_ran={"p-had": T0, "p-ran": T0 - timedelta(days=300)})
+    assert choice.prompt.id == "p-ran" and choice.reused
+    assert f"they ran it as an interviewer on {ts(T0 - timedelta(days=300), 'D')}" in choice.reason
 
 
 def test_weakest_dimension_outranks_the_interviewer_preference() -> None:
@@ -243,7 +273,9 @@ TRACKS = ["backend", "frontend", "full-stack", "sre", "any"]
 
 
 @st.composite
-def scenario(draw: st.DrawFn) -> tuple[list[Prompt], dict[str, datetime], Level, str, int]:
+def scenario(
+    draw: st.DrawFn,
+) -> tuple[list[Prompt], dict[str, datetime], dict[str, datetime], Level, str, int]:
     count = draw(st.integers(min_value=1, max_value=10))
     prompts = []
     for i in range(count):
@@ -252,32 +284,39 @@ def scenario(draw: st.DrawFn) -> tuple[list[Prompt], dict[str, datetime], Level,
         prompts.append(make(f"p-{i}", levels=levels, tracks=tracks))
     seen_ids = draw(st.lists(st.sampled_from([p.id for p in prompts]), unique=True))
     seen = {pid: T0 - timedelta(days=draw(st.integers(0, 400))) for pid in seen_ids}
+    ran_ids = draw(st.lists(st.sampled_from([p.id for p in prompts]), unique=True))
+    ran = {pid: T0 - timedelta(days=draw(st.integers(0, 400))) for pid in ran_ids}
     level = draw(st.sampled_from(list(Level)))
     track = draw(st.sampled_from(TRACKS[:-1]))
-    return prompts, seen, level, track, draw(st.integers(0, 2**32))
+    return prompts, seen, ran, level, track, draw(st.integers(0, 2**32))
 
 
 @settings(max_examples=150, deadline=None)
 @given(scenario())
-def test_properties(case: tuple[list[Prompt], dict[str, datetime], Level, str, int]) -> None:
-    prompts, seen, level, track, seed = case
-    choice = pick(prompts, seen_by_candidate=seen, level=level, track=track, seed=seed)
+def test_properties(
+    case: tuple[list[Prompt], dict[str, datetime], dict[str, datetime], Level, str, int],
+) -> None:
+    prompts, seen, ran, level, track, seed = case
+    choice = pick(prompts, seen_by_candidate=seen, candidate_ran=ran, level=level, track=track, seed=seed)
     near = [p for p in prompts if min(abs(lv.rank - level.rank) for lv in p.levels) <= 1]
     fitting = near or prompts
-    unseen = [p for p in fitting if p.id not in seen]
-    # Never a prompt the candidate had, unless they had every fitting one.
+    unseen = [p for p in fitting if p.id not in seen and p.id not in ran]
+    # Never a prompt the candidate saw in either role, unless they saw every fitting one;
+    # then one whose guide they read only when they read every fitting one.
     assert choice.reused == (not unseen)
     if unseen:
-        assert choice.prompt.id not in seen
+        assert choice.prompt.id not in seen and choice.prompt.id not in ran
     else:
-        assert "already had every" in choice.reason
+        assert "already" in choice.reason
+        if any(p.id not in ran for p in fitting):
+            assert choice.prompt.id not in ran
     # An exact fit is used whenever an unseen one exists.
     exact_unseen = [p for p in unseen if level in p.levels and p.suits_track(track)]
     if exact_unseen:
         assert choice.prompt in exact_unseen and not choice.fallback
     # Same inputs, same answer.
-    again = pick(list(reversed(prompts)), seen_by_candidate=seen, level=level, track=track,
-                 seed=seed)
+    again = pick(list(reversed(prompts)), seen_by_candidate=seen, candidate_ran=ran, level=level,
+                 track=track, seed=seed)
     assert again.prompt.id == choice.prompt.id and again.reason == choice.reason
 
 

@@ -17,6 +17,7 @@ from bot.app import App
 from bot.core.models import (
     ActionKind,
     InterviewRequest,
+    Platform,
     RequestStatus,
     ScheduledAction,
     Session,
@@ -51,11 +52,12 @@ def _reference(sessions: list[Session], members: set[str]) -> tuple[dict[frozens
     return last, {k: v for k, v in given.items() if v}, {k: v for k, v in taken.items() if v}
 
 
-def _seen_reference(sessions: list[Session], members: set[str]) -> dict[str, dict[str, datetime]]:
+def _seen_reference(sessions: list[Session], members: set[str], *,
+                    as_interviewer: bool = False) -> dict[str, dict[str, datetime]]:
     seen: dict[str, dict[str, datetime]] = {}
     for s in sessions:
         for part, pid in enumerate(s.prompt_ids):
-            cand = s.candidate_id if part == 0 else s.interviewer_id
+            cand = s.candidate_id if (part == 0) != as_interviewer else s.interviewer_id
             if cand in members:
                 mine = seen.setdefault(cand, {})
                 mine[pid] = max(mine.get(pid, s.start), s.start)
@@ -91,7 +93,11 @@ async def test_round_history_aggregates_equal_the_plain_computation(
         everything = await tx.sessions.for_community(cid)
         past = await tx.sessions.pairing_history(cid, sorted(round_members))
         seen = await tx.sessions.prompts_seen(cid, sorted(round_members))
+        both = await tx.sessions.prompt_history(cid, sorted(round_members))
     last, given, taken = _reference(everything, round_members)
+    assert both.as_candidate == seen
+    assert both.as_interviewer == _seen_reference(everything, round_members, as_interviewer=True)
+    assert set(both.as_interviewer) <= round_members and len(both.as_interviewer) == len(round_members)
     assert past.last_met == last
     assert past.given == given and past.taken == taken
     assert seen == _seen_reference(everything, round_members)
@@ -145,3 +151,46 @@ async def test_saving_a_request_updates_it_or_inserts_it(app: App) -> None:
     assert stored is not None
     assert (stored.status, stored.session_id, stored.times_left_out) == (RequestStatus.MATCHED, "s-1", 2)
     assert stored.window_end == request.window_end
+
+
+async def test_interviewer_rating_totals_equal_the_plain_computation(app: App) -> None:
+    """One grouped query per round: per interviewer, the revealed candidate ratings of the
+    community (items read from JSON in the database), equal to summing the rows in Python."""
+    from bot.core.feedback_models import Feedback, FeedbackRole
+    from bot.core.ratings import RatingTotals
+
+    rng = random.Random(5)
+    actors = [await make_actor(app, f"r{i}") for i in range(6)]
+    other = await app.actors.resolve(Platform.CONSOLE, "elsewhere", "Elsewhere", "r0", "R0")
+    cid = actors[0].community.id
+    rows: list[Feedback] = []
+    async with app.db.uow() as tx:
+        for n in range(40):
+            a, b = rng.sample(actors, 2)
+            elsewhere = n % 13 == 0
+            session = Session(
+                id=f"s{n:03d}", community_id=other.community.id if elsewhere else cid,
+                interview_type=InterviewType.CODING, interviewer_id=(other if elsewhere else a).member.id,
+                candidate_id=b.member.id, swap=False, start=T0 - timedelta(days=n), minutes=60,
+                state=SessionState.COMPLETED, prompt_ids=("p",))
+            await tx.sessions.add(session)
+            items = {k: rng.randint(1, 4) for k in ("preparation", "usefulness", "again") if rng.random() > 0.15}
+            role = FeedbackRole.INTERVIEWER if n % 7 == 0 else FeedbackRole.CANDIDATE
+            fb = Feedback(id=f"f{n:03d}", session_id=session.id, part=1, author_id=b.member.id,
+                          subject_id=session.interviewer_id, role=role, scores={"approach": 2},
+                          submitted_at=session.start, updated_at=session.start,
+                          revealed_at=None if n % 5 == 0 else session.start, interviewer_ratings=items)
+            await tx.feedback.save(fb)
+            if not elsewhere:
+                rows.append(fb)
+    async with app.db.uow() as tx:
+        totals = await tx.feedback.interviewer_rating_totals(cid)
+    expected: dict[str, RatingTotals] = {}
+    for fb in rows:
+        if fb.role is not FeedbackRole.CANDIDATE or fb.revealed_at is None or not fb.interviewer_ratings:
+            continue
+        old = expected.get(fb.subject_id, RatingTotals(0, 0, 0.0))
+        expected[fb.subject_id] = RatingTotals(old.ratings + 1, old.items + len(fb.interviewer_ratings),
+                                               old.total + sum(fb.interviewer_ratings.values()))
+    assert totals == expected
+    assert len(expected) >= 4  # the data exercises several interviewers

@@ -25,6 +25,7 @@ from bot.core.models import (
     Community,
     InterviewRequest,
     Member,
+    PromptHistory,
     RequestStatus,
     RoundRecord,
     ScheduledAction,
@@ -34,11 +35,16 @@ from bot.core.models import (
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.prompt_selection import choose_prompt, weakest_dimensions
+from bot.core.ratings import community_mean, match_value, smoothed
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.outbox import queue_direct, queue_directs, queue_space, session_space
+from bot.core.services.rounds import (
+    community_open_for_matching,
+    matching_paused,
+    schedule_next_round,
+)
 from bot.core.services.rounds import round_up as _round_up
-from bot.core.services.rounds import schedule_next_round
 from bot.core.services.sessions import RoundRunner, invite_for, schedule_session_steps
 from bot.core.vocab import NEIGHBOUR_TRACKS, Level, RolePreference, parse_interview_type, parse_role
 from bot.matching import MatchInput, MatchRequest, MatchResult, match
@@ -71,6 +77,16 @@ def _seed(community_id: str, now: datetime) -> int:
     return int(hashlib.sha256(f"{community_id}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
 
 
+
+
+def waited_message(type_label: str, days: int) -> OutboundMessage:
+    """To the member whose request waited, once: the pair space shows only shared reasons."""
+    span = "1 day" if days == 1 else f"{days} days"
+    return OutboundMessage(
+        title=f"{type_label} partner found",
+        text=f"You waited {span} for this {type_label} session; thanks for your patience. "
+        "The details are in your pair space.",
+        ephemeral=False)
 
 
 def _reason(text: str | None) -> str:
@@ -123,6 +139,7 @@ class MatchingService(RoundRunner):
         pref = parse_role(role) if role else RolePreference.SWAP
         now = self._clock.now()
         async with self._uow() as tx:
+            community = await community_open_for_matching(tx, actor.community.id)
             member = await tx.members.get(actor.member.id)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
@@ -142,8 +159,6 @@ class MatchingService(RoundRunner):
             await tx.actions.add(ScheduledAction(
                 id=new_id(), key=f"expire:{request.id}", kind=ActionKind.EXPIRE_REQUEST,
                 community_id=actor.community.id, due_at=now + LIVE_WINDOW, payload={"request_id": request.id}))
-            community = await tx.communities.get(actor.community.id)
-            assert community is not None
             outcome = await self._round(tx, community, now, live=True)
             mine = [s for s in outcome.sessions if member.id in s.member_ids]
             waiting = [r for r in await tx.requests.list_open(actor.community.id)
@@ -169,7 +184,7 @@ class MatchingService(RoundRunner):
 
     async def _round(self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool) -> RoundOutcome:
         await tx.rounds.lock_community(community.id)
-        if community.settings.paused:
+        if matching_paused(community):
             return RoundOutcome((), (), 0)
         offered = await community_prompts(self._prompts, tx, community)  # a type without prompts is off
         requests = [r for r in await tx.requests.list_open(community.id)
@@ -183,6 +198,10 @@ class MatchingService(RoundRunner):
         past = await tx.sessions.pairing_history(community.id, member_ids)
         no_shows = await tx.no_shows.for_members(member_ids)
         history, given, taken = past.last_met, past.given, past.taken
+        # Candidates' ratings of their interviewers, summed per interviewer in one grouped
+        # query, smoothed toward the community's mean (bot/core/ratings.py).
+        rating_totals = await tx.feedback.interviewer_rating_totals(community.id)
+        rating_mean = community_mean(rating_totals)
         busy: dict[str, list[tuple[datetime, datetime]]] = {}
         for s in await tx.sessions.active_for_members(member_ids):
             for mid in s.member_ids:
@@ -217,7 +236,8 @@ class MatchingService(RoundRunner):
                 times_left_out=r.times_left_out + (3 if r.priority else 0),
                 reliability=reliability(absences.get(m.id, []), now),
                 given_as_interviewer=given.get(m.id, 0), taken_as_candidate=taken.get(m.id, 0),
-                blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ()))))
+                blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
+                interviewer_rating=match_value(smoothed(m.id, rating_totals, mean=rating_mean))))
         if not match_requests:
             return RoundOutcome((), (), 0)
         next_round = _round_up(now + timedelta(seconds=1), max(1, community.settings.match_every_minutes))
@@ -227,13 +247,20 @@ class MatchingService(RoundRunner):
             require_common_language=False))
         by_id = {r.id: r for r in requests}
         booked: list[Session] = []
-        # Once per round, not per pair: which prompts each member has had as a candidate,
-        # and the feedback about everyone being paired (one query for all of them).
+        # Once per round, not per pair: which prompts each member has seen, as candidate and
+        # as interviewer, and the feedback about everyone being paired (one query for all).
         paired = sorted({m for p in result.pairs for m in p.member_ids})
-        seen = await tx.sessions.prompts_seen(community.id, paired) if paired else {}
+        seen = await tx.sessions.prompt_history(community.id, paired) if paired else PromptHistory({}, {})
         about = await tx.feedback.about_members(paired) if paired else []
+        waited: list[tuple[str, str, OutboundMessage]] = []
         for pair in result.pairs:
-            booked.append(await self._book(tx, community, offered, pair, by_id, members, seen, about, now))
+            session = await self._book(tx, community, offered, pair, by_id, members, seen, about, now)
+            booked.append(session)
+            for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
+                if days >= 1:  # said once, to the member who waited only (the pair space is shared)
+                    waited.append((f"{session.id}:waited:{rid}", by_id[rid].member_id,
+                                   waited_message(session.interview_type.label, days)))
+        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # one insert
         left_out: list[tuple[str, str]] = []
         for miss in result.unmatched:
             req = by_id[miss.request_id]
@@ -241,8 +268,8 @@ class MatchingService(RoundRunner):
             await tx.requests.save(InterviewRequest(**{
                 **req.__dict__, "times_left_out": req.times_left_out + 1, "last_left_out_reason": miss.text}))
             if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
-                when = "" if "next chance" in miss.text.lower() or not miss.next_chance else (
-                    f" Next chance: {ts(miss.next_chance, 't')}.")
+                # The engine gives the time as data; a token shows it in the member's zone.
+                when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
                 await queue_direct(tx, key=f"leftout:{req.id}:{req.times_left_out + 1}", community_id=community.id,
                                    member_id=req.member_id, now=now, message=OutboundMessage(
                                        title=f"No {req.interview_type.label} partner yet",
@@ -258,7 +285,7 @@ class MatchingService(RoundRunner):
     async def _book(
         self, tx: UnitOfWork, community: Community, prompts: PromptSource, pair: Pair,
         requests: dict[str, InterviewRequest],
-        members: dict[str, Member], seen: dict[str, dict[str, datetime]], about: list[Feedback], now: datetime,
+        members: dict[str, Member], seen: PromptHistory, about: list[Feedback], now: datetime,
     ) -> Session:
         session_id = new_id()
         interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
@@ -273,7 +300,9 @@ class MatchingService(RoundRunner):
             weak = weakest_dimensions(answerer.id, kind, about)
             choice = choose_prompt(
                 candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
-                seen_by_candidate=seen.get(answerer.id, {}), interviewer_seen=seen.get(asker.id, {}),
+                seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
+                candidate_ran=seen.as_interviewer.get(answerer.id, {}),
+                interviewer_seen=seen.as_candidate.get(asker.id, {}),
                 weakest_dimensions=weak,
                 prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
                 exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),

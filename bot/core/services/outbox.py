@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.messages import OutboundMessage, message_to_dict
@@ -43,6 +44,17 @@ async def queue_direct(
             next_attempt_at=now,
         )
     )
+
+
+async def queue_directs(
+    tx: UnitOfWork, *, community_id: str, items: Sequence[tuple[str, str, OutboundMessage]], now: datetime,
+) -> int:
+    """Several ordinary direct messages ``(key, member id, message)`` in one insert, with no
+    pair-space fallback; how many were new."""
+    return await tx.outbox.add_many([
+        OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
+                   message=message_to_dict(message), created_at=now, next_attempt_at=now)
+        for key, member_id, message in items])
 
 
 async def queue_space(

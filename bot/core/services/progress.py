@@ -18,6 +18,7 @@ from bot.core.messages import Attachment, Field, OutboundMessage, ts
 from bot.core.models import SessionState
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.progress import Calibration, MemberProgress, calibrate, member_progress
+from bot.core.ratings import community_mean, smoothed
 from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
@@ -58,6 +59,21 @@ class ProgressService:
                      f"Interviews given: {given} · taken as candidate: {taken}. {missed} session(s) ended "
                      f"as a no-show; {record}.")
 
+    async def interviewer_rating(self, actor: Actor) -> Field:
+        """How candidates rate the member as an interviewer: revealed ratings only, smoothed
+        toward the community's mean as matching uses them (bot/core/ratings.py)."""
+        async with self._uow() as tx:
+            totals = await tx.feedback.interviewer_rating_totals(actor.community.id)
+        mine = smoothed(actor.member.id, totals)
+        if mine.raw is None:
+            return Field("As an interviewer", "No ratings yet: candidates rate their interviewers after each "
+                         "session, and better-rated interviewers are matched first.")
+        count = "1 rating" if mine.ratings == 1 else f"{mine.ratings} ratings"
+        return Field("As an interviewer",
+                     f"{mine.smoothed:.1f}/4 from {count} (preparation, usefulness, would practise again). "
+                     f"Your own average is {mine.raw:.1f}; while ratings are few it is weighed with the "
+                     f"community's {community_mean(totals):.1f}. Better-rated interviewers are matched first.")
+
     async def report(self, actor: Actor) -> MemberProgress:
         me = actor.member.id
         cid = actor.community.id
@@ -79,10 +95,11 @@ class ProgressService:
     async def progress(self, actor: Actor) -> OutboundMessage:
         report = await self.report(actor)
         balance = await self.balance(actor)
+        rated = await self.interviewer_rating(actor)
         if not report.dimensions:
             return OutboundMessage(text="No scores yet: your progress appears once feedback on a session "
-                                   "has been shared with you.", fields=(balance,))
-        fields = [balance]
+                                   "has been shared with you.", fields=(balance, rated))
+        fields = [balance, rated]
         for r in report.readiness:
             extra = f"; work on {r.weakest}" if r.weakest else ""
             fields.append(Field(f"{r.interview_type}: {r.status}", f"recent average {r.score:.1f}/4{extra}."))

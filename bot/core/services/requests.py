@@ -14,7 +14,7 @@ from bot.core.models import InterviewRequest, RequestStatus
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.rounds import schedule_next_round
+from bot.core.services.rounds import community_open_for_matching, schedule_next_round
 from bot.core.vocab import InterviewType, RolePreference, parse_interview_type, parse_role
 
 MIN_DAYS = 1
@@ -45,10 +45,9 @@ class RequestService:
             raise InvalidInput(
                 "days", f"{span} days is outside the scheduling window.", accepted=f"{MIN_DAYS} to {MAX_DAYS}"
             )
-        if actor.community.settings.paused:
-            raise Conflict("Matching is paused in this community by its admins; try again later.")
         now = self._clock.now()
         async with self._uow() as tx:
+            community = await community_open_for_matching(tx, actor.community.id)
             member = await tx.members.get(actor.member.id)
             if member is None:
                 raise NotFound("Your profile was deleted. Set it up again with `/mock profile`.")
@@ -76,7 +75,7 @@ class RequestService:
                 ZoneInfo(member.timezone),
                 now,
                 end,
-                session_minutes=actor.community.settings.session_minutes,
+                session_minutes=community.settings.session_minutes,
                 blackouts=member.blackouts,
             )
             if not starts:
@@ -96,8 +95,8 @@ class RequestService:
                 created_at=now,
             )
             await tx.requests.add(request)
-            await schedule_next_round(tx, actor.community, now)
-        every = actor.community.settings.match_every_minutes
+            await schedule_next_round(tx, community, now)
+        every = community.settings.match_every_minutes
         return OutboundMessage(
             title="Request open",
             text=(

@@ -1,12 +1,32 @@
-"""When matching rounds run: a stored step per community, every ``match_every_minutes``."""
+"""When matching rounds run (a stored step per community, every ``match_every_minutes``),
+and whether they may: the admins' pause."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.errors import Conflict, NotFound
 from bot.core.models import ActionKind, Community, ScheduledAction
 from bot.core.ports import UnitOfWork
 from bot.core.services.actor import new_id
+
+PAUSED = "Matching is paused in this community by its admins; try again later."
+
+
+def matching_paused(community: Community) -> bool:
+    """The one rule for the admins' pause: no request is opened and no pair is made."""
+    return community.settings.paused
+
+
+async def community_open_for_matching(tx: UnitOfWork, community_id: str) -> Community:
+    """The community as stored now (in ``tx``), for a path that opens a request or pairs
+    members (``/mock schedule``, ``/mock now``); raises ``Conflict`` while matching is paused."""
+    community = await tx.communities.get(community_id)
+    if community is None:
+        raise NotFound("This community is not set up any more.")
+    if matching_paused(community):
+        raise Conflict(PAUSED)
+    return community
 
 
 def round_up(when: datetime, minutes: int) -> datetime:
