@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import SQLModel
@@ -39,6 +39,7 @@ from bot.core.messages import ChoiceInput, FormSpec, OutboundMessage, Tone
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.services.admin import SETUP_OPTIONS
+from bot.prompts.loader import PackError, check_pack
 from bot.settings import sqlite_url_for
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat
@@ -315,3 +316,22 @@ def test_command_text_parses_or_is_refused(line: str) -> None:
         assert exc.accepted and len(exc.message) < 2000
         return
     assert isinstance(parsed, ParsedCommand)
+
+
+PACK_PIECES = ["pack:", "  id: our-pack", "  name: Ours", "prompts:", "  - id: p1", "    type: coding",
+               "    title: T", "    levels: [junior]", "rubric: nope", "day: 2026-02-30", "at: 2026-12-01 25:61:00",
+               "x: &a [1]", "y: *a", "z: *missing", "[", "{", "- - -", "? a", "!!python/object:os.system x",
+               "a = 1", "[pack]", 'id = "p"', "when = 2026-02-30", "t = [[[[1]]]]", "\t", "  - ", "'", '"']
+
+
+@FUZZ
+@given(st.one_of(
+    st.lists(st.sampled_from(PACK_PIECES), max_size=12).map("\n".join),
+    st.text(max_size=400),
+    st.builds(lambda open_, n: open_ * n, st.sampled_from(["[", "{", "- ", "a = [", "a:\n "]), st.integers(1, 5000)),
+), st.sampled_from(["yaml", "toml"]))
+@example("pack:\n  id: p\nday: 2026-02-30\n", "yaml")  # found by the fuzzer: a date that does not exist
+@example("a = " + "[" * 3000 + "]" * 3000, "toml")  # nested deeper than Python's recursion limit
+def test_any_pack_text_is_checked_never_crashes(text: str, fmt: str) -> None:
+    problems = check_pack(text, fmt)
+    assert all(isinstance(p, PackError) and p.message for p in problems)
