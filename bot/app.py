@@ -25,6 +25,7 @@ from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
+from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.packs import PackService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
@@ -57,6 +58,8 @@ class App:
     digests: DigestService | None = None
     packs: PackService | None = None
     admin_commands: AdminRouter | None = None
+    #: Half-filled forms of faces that show a form over several screens (Discord).
+    forms: FormDraftService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -130,6 +133,7 @@ async def build_app(
     router.register_action(FORGET_VERB, privacy.on_action)
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
+    admin.prompts = bank
     admin.digest_planner = digests.plan
     app = App(
         db=db,
@@ -148,6 +152,7 @@ async def build_app(
         admin_commands=AdminRouter(admin, router),
     )
     app.feedback = feedback
+    app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)

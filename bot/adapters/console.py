@@ -18,6 +18,7 @@ from bot.adapters.console_forms import FormFiller
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.incidents import incident_text, report_incident
+from bot.core.mentions import plain_mentions
 from bot.core.messages import Attachment, OutboundMessage, Tone, quote, replace_time_tokens
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed
@@ -74,7 +75,7 @@ def zone_times(zone: ZoneInfo, now: datetime) -> Callable[[str], str]:
 
     def times(text: str) -> str:
         text = replace_time_tokens(text, lambda unix, style: format_time(unix, style, zone, now))
-        return text.replace("**", "")
+        return plain_mentions(text).replace("**", "")
 
     return times
 
@@ -226,11 +227,11 @@ class Console:
         self.actor: Actor | None = None
         self.last: OutboundMessage | None = None
         self.chat = chat
+        #: The form open for answers (``/form``), if any.
+        self.filler: FormFiller | None = None
         self._after_comment = False
         #: Where attachments of replies (charts, exports) are written; None: not written.
         self.attachments_dir: Path | None = None
-        #: The form being filled (``/form``), once a reply opened one.
-        self.filler: FormFiller | None = None
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)

@@ -55,10 +55,33 @@ class _Client(PeerLoopClient):
             log.info("Discord commands synced globally (they can take a while to appear)")
 
 
+#: discord.py loggers whose DEBUG lines carry whole payloads (what members typed, what
+#: PeerLoop sent them): those lines are dropped, everything else they log is kept.
+PAYLOAD_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_")
+
+
+class _NoPayloadsAtDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def quiet_payload_logs() -> None:
+    """No member text in the logs at any level, DEBUG included (idempotent)."""
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoPayloadsAtDebug) for f in logger.filters):
+            logger.addFilter(_NoPayloadsAtDebug())
+
+
 def build_discord_client(app: App, settings: Settings, **options: object) -> PeerLoopClient:
     """A client with ``/mock`` and ``/mockadmin``; commands sync when it logs in."""
-    client_options: dict[str, object] = {"intents": discord.Intents.default()}
+    # Nobody is pinged unless a message names them: each message allows exactly the members
+    # it addresses (``render_message``), this default covers anything else.
+    client_options: dict[str, object] = {
+        "intents": discord.Intents.default(), "allowed_mentions": discord.AllowedMentions.none(),
+    }
     client_options.update(options)
+    quiet_payload_logs()
     client = _Client(settings.discord_dev_guild_id, **client_options)
     setup(client, app)
     return client

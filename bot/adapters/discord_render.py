@@ -4,23 +4,29 @@
   and files. Time tokens become ``<t:unix:style>``, which Discord shows in each viewer's
   own zone. Buttons and selects carry the core action id as their ``custom_id``, so the
   persistent :class:`~bot.cogs.mock.ActionButton` handles them after a restart too.
-* :class:`FormFlow` shows a :class:`FormSpec` page by page. A modal holds at most five
-  text inputs and no choices, so a page with choices is an ephemeral message with selects
-  and a *Continue* button, and its text inputs follow in modals of at most five. Nothing
-  is dropped: every input of the form is asked for, and the collected values, keyed by
-  input id, go to the ``on_submit`` callback once.
+* Text from members (names, feedback, pack titles) arrives inside the core's text, so
+  everything that is not the neutral markup (``**bold**``, ``_italic_``, `` `code` ``,
+  ``- `` bullets, time tokens) is escaped: no masked link, heading, quote, spoiler or
+  mention can come from a member's text. Every message carries ``allowed_mentions`` for
+  exactly the members the core mentions (:mod:`bot.core.mentions`), nobody else.
+* A form's screens are drawn from its stored draft (:func:`form_start`, :func:`form_choices`,
+  :func:`form_modal`). A modal holds at most five text inputs and no choices, so a page
+  with choices is an ephemeral message with selects and a *Continue* button, and its text
+  inputs follow in modals of at most five. Nothing is dropped: every input is asked for.
 """
 
 from __future__ import annotations
 
 import io
-import secrets
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
+from bot.core.forms import FormDraft
+from bot.core.mentions import plain_mentions, replace_mentions
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -70,9 +76,53 @@ def discord_time(unix: int, style: str) -> str:
     return f"<t:{unix}:{style}>"
 
 
-def render_text(text: str) -> str:
-    """Core markup is a subset of Discord's markdown; only time tokens need rewriting."""
-    return replace_time_tokens(text, discord_time)
+#: What Discord's markdown reads that the neutral markup never uses: masked links, angle
+#: brackets (mentions, channels, emoji, timestamps), headings, quotes, strike-through,
+#: spoilers and the backslash itself. Discord shows ``\\x`` as ``x`` for punctuation.
+_MARKDOWN = re.compile(r"([\\\[\]<>#~|])")
+_EVERYONE = re.compile(r"@(everyone|here)")
+#: Code spans are left alone (Discord shows their text as typed), and so are the core's tokens.
+_VERBATIM = re.compile(r"(```[\s\S]*?```|`[^`\n]*`|\{t:-?\d+:[FfDdTtR]\}|\{@[^{}\n]*\})")
+
+
+def escape_markdown(text: str) -> str:
+    """Text as Discord shows it literally, keeping the neutral markup's bold, italic and bullets."""
+    return _EVERYONE.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
+
+
+def render_text(text: str, mentions: Sequence[str] = ()) -> str:
+    """The neutral markup for Discord: member text escaped, time tokens rendered, and the
+    mention tokens of the members in ``mentions`` as ``<@id>`` (any other token is a name)."""
+    parts = _VERBATIM.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(escape_markdown(part))
+        elif part.startswith("`"):
+            out.append(part)
+        elif part.startswith("{t:"):
+            out.append(replace_time_tokens(part, discord_time))
+        else:
+            out.append(replace_mentions(
+                part, lambda ref, name: f"<@{ref}>" if ref in mentions and ref.isdigit() else escape_markdown(name)
+            ))
+    return "".join(out)
+
+
+def render_plain(text: str) -> str:
+    """Where Discord shows no markdown (embed titles, field names): only mentions are neutralised."""
+    text = plain_mentions(replace_time_tokens(text, discord_time))
+    return _EVERYONE.sub("@\u200b\\1", text.replace("<@", "<\u200b@"))
+
+
+def allowed_mentions(message: OutboundMessage) -> discord.AllowedMentions:
+    """Pings only for the members the message addresses; never everyone, roles or anyone else."""
+    users = sorted({int(ref) for ref in message.mentions if ref.isdigit()})
+    if not users:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(u) for u in users]
+    )
 
 
 def _clip(text: str, limit: int) -> str:
@@ -85,10 +135,11 @@ class RenderedMessage:
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
+    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Messageable.send`` / ``Webhook.send``."""
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
         if self.content:
             kwargs["content"] = self.content
         if self.embed is not None:
@@ -103,14 +154,15 @@ class RenderedMessage:
 def render_embed(message: OutboundMessage) -> discord.Embed:
     """The message as one embed, within Discord's per-embed and total limits."""
     budget = EMBED_TOTAL
-    title = _clip(render_text(message.title), EMBED_TITLE) if message.title else None
+    title = _clip(render_plain(message.title), EMBED_TITLE) if message.title else None
     budget -= len(title or "")
-    description = _clip(render_text(message.text), min(EMBED_DESCRIPTION, budget)) if message.text else None
+    description = _clip(render_text(message.text, message.mentions), min(EMBED_DESCRIPTION, budget)) \
+        if message.text else None
     budget -= len(description or "")
     embed = discord.Embed(title=title, description=description, colour=TONE_COLOURS[message.tone])
     for item in message.fields[:EMBED_FIELDS]:
-        name = _clip(render_text(item.name), EMBED_FIELD_NAME) or "\u200b"
-        value = _clip(render_text(item.value), EMBED_FIELD_VALUE) or "\u200b"
+        name = _clip(render_plain(item.name), EMBED_FIELD_NAME) or "\u200b"
+        value = _clip(render_text(item.value, message.mentions), EMBED_FIELD_VALUE) or "\u200b"
         if len(name) + len(value) > budget:
             break
         budget -= len(name) + len(value)
@@ -174,8 +226,9 @@ def render_files(message: OutboundMessage) -> list[discord.File]:
 
 def render_message(message: OutboundMessage) -> RenderedMessage:
     """Short untitled text goes in the message content; anything richer in an embed."""
-    rendered = RenderedMessage(view=render_view(message.buttons, message.selects), files=render_files(message))
-    text = render_text(message.text)
+    rendered = RenderedMessage(view=render_view(message.buttons, message.selects), files=render_files(message),
+                               allowed_mentions=allowed_mentions(message))
+    text = render_text(message.text, message.mentions)
     if message.title is None and not message.fields and len(text) <= CONTENT:
         rendered.content = text or ("\u200b" if rendered.view or rendered.files else "Done.")
     else:
@@ -184,6 +237,17 @@ def render_message(message: OutboundMessage) -> RenderedMessage:
 
 
 # -- forms -----------------------------------------------------------------------------
+#
+# A form's progress is a stored draft (:mod:`bot.core.forms`); these functions only draw
+# a draft's screens. Every component's custom id is ``plform:<draft id>:…`` and no view
+# or modal is kept by discord.py (each is finished before it is sent), so the cog answers
+# every press itself, after a restart too, and checks who pressed against the draft.
+
+FORM_PREFIX = "plform"
+#: A select message holds four selects and the Continue button's row.
+CHOICES_PER_MESSAGE = ROWS - 1
+#: The core numbers a form's pages ("… (2/3)"); Discord numbers its own screens instead.
+_PAGE_NUMBER = re.compile(r"\s*\(\d+/\d+\)$")
 
 
 @dataclass(frozen=True)
@@ -195,196 +259,161 @@ class FormStep:
     texts: tuple[TextInput, ...] = ()
 
 
-#: A select message holds four selects and the Continue button's row.
-CHOICES_PER_MESSAGE = ROWS - 1
-
-
 def form_steps(form: FormSpec) -> list[FormStep]:
-    """Split every page into select screens (≤4 choices) and modals (≤5 text inputs)."""
-    steps: list[FormStep] = []
+    """Split every page into select screens (≤4 choices) and modals (≤5 text inputs),
+    numbered as the member sees them: "Scores (1/5)", "Scores (2/5)", … "Notes (5/5)"."""
+    raw: list[tuple[str, tuple[ChoiceInput, ...], tuple[TextInput, ...]]] = []
     for page in form.pages:
-        title = _clip(page.title or form.title, MODAL_TITLE)
+        name = _PAGE_NUMBER.sub("", page.title or form.title) or form.title
         choices = [i for i in page.inputs if isinstance(i, ChoiceInput)]
         texts = [i for i in page.inputs if isinstance(i, TextInput)]
         for start in range(0, len(choices), CHOICES_PER_MESSAGE):
-            steps.append(FormStep(title, choices=tuple(choices[start : start + CHOICES_PER_MESSAGE])))
+            raw.append((name, tuple(choices[start : start + CHOICES_PER_MESSAGE]), ()))
         for start in range(0, len(texts), MODAL_INPUTS):
-            steps.append(FormStep(title, texts=tuple(texts[start : start + MODAL_INPUTS])))
+            raw.append((name, (), tuple(texts[start : start + MODAL_INPUTS])))
+    total = len(raw)
+    steps = []
+    for n, (name, choices, texts) in enumerate(raw, 1):
+        suffix = f" ({n}/{total})" if total > 1 else ""
+        steps.append(FormStep(_clip(name, MODAL_TITLE - len(suffix)) + suffix, choices, texts))
     return steps
 
 
-SubmitForm = Callable[[discord.Interaction, FormValues], Awaitable[None]]
+def form_id(draft_id: str, *parts: object) -> str:
+    return ":".join((FORM_PREFIX, draft_id, *(str(p) for p in parts)))
 
 
-class FormFlow:
-    """Walks one member through a form; ``on_submit`` gets all values once, at the end.
+@dataclass(frozen=True)
+class FormPress:
+    """A parsed ``plform:`` custom id: which draft, which screen, which component."""
 
-    The state lives in memory for ``timeout`` seconds (an unfinished form is simply
-    started again with the same command or button).
-    """
+    draft_id: str
+    kind: str  # open, next, continue, choice, modal
+    step: int = 0
+    row: int = 0
 
-    def __init__(self, form: FormSpec, user_id: int, on_submit: SubmitForm, *, timeout: float = 900) -> None:
-        self.form = form
-        self.user_id = user_id
-        self.on_submit = on_submit
-        self.timeout = timeout
-        self.steps = form_steps(form)
-        self.values: FormValues = {
-            i.id: tuple(i.default) if isinstance(i, ChoiceInput) and i.multi else (i.default[0] if i.default else "")
-            for i in form.inputs
-            if isinstance(i, ChoiceInput) and i.default
-        }
-        self.index = 0
-        self.token = secrets.token_hex(6)
-        self.done = False
 
-    # The first screen is reached through a button, because a deferred interaction can no
-    # longer answer with a modal.
-    def start_view(self) -> discord.ui.View:
-        view = discord.ui.View(timeout=self.timeout)
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label=_clip(f"Open: {self.form.title}", 80),
-            style=discord.ButtonStyle.primary,
-            custom_id=f"plform:{self.token}:open",
-        )
-        button.callback = self._continue  # type: ignore[method-assign]
-        view.add_item(button)
-        return view
+_PRESS = re.compile(
+    rf"^{FORM_PREFIX}:(?P<draft>[A-Za-z0-9_-]{{1,43}}):"
+    r"(?:(?P<open>open)|(?P<step>\d{1,3}):(?:(?P<kind>next|continue|modal)|c(?P<row>\d)))$"
+)
 
-    def start_text(self) -> str:
-        pages = len(self.steps)
-        intro = render_text(self.form.intro) + "\n" if self.form.intro else ""
-        return _clip(f"{intro}**{self.form.title}** ({pages} step{'s' if pages != 1 else ''}).", CONTENT)
 
-    async def _continue(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("This form belongs to someone else.", ephemeral=True)
-            return
-        await self.show_step(interaction)
+def parse_form_id(custom_id: str) -> FormPress | None:
+    """The press a custom id names, or None when it is not one of ours (edited, malformed)."""
+    match = _PRESS.match(custom_id)
+    if match is None:
+        return None
+    if match["open"]:
+        return FormPress(match["draft"], "open")
+    if match["row"] is not None:
+        return FormPress(match["draft"], "choice", int(match["step"]), int(match["row"]))
+    return FormPress(match["draft"], match["kind"], int(match["step"]))
 
-    def _missing(self, step: FormStep) -> list[str]:
-        return [c.label for c in step.choices if c.required and not self.values.get(c.id)]
 
-    async def show_step(self, interaction: discord.Interaction) -> None:
-        """Answer ``interaction`` with the current step (a modal or a select message) or submit."""
-        if self.done:
-            await interaction.response.send_message("This form was already sent.", ephemeral=True)
-            return
-        if self.index >= len(self.steps):
-            self.done = True
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await self.on_submit(interaction, dict(self.values))
-            return
-        step = self.steps[self.index]
-        if step.texts:
-            if interaction.type is discord.InteractionType.modal_submit:
-                # A modal cannot open another modal: offer a button that does.
-                await interaction.response.send_message(
-                    f"Saved. Next: {step.title}.", view=self._next_view("Continue"), ephemeral=True
+def is_form_id(custom_id: str) -> bool:
+    return custom_id.startswith(FORM_PREFIX + ":")
+
+
+def form_start(draft: FormDraft) -> tuple[str, discord.ui.View]:
+    """The message that opens a form: its intro, its length, and the button to the first screen.
+
+    The first screen is reached through a button, because a deferred interaction can no
+    longer answer with a modal."""
+    form = draft.form
+    steps = len(form_steps(form))
+    intro = render_text(form.intro) + "\n" if form.intro else ""
+    text = _clip(f"{intro}**{escape_markdown(form.title)}** ({steps} step{'s' if steps != 1 else ''}).", CONTENT)
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(
+        label=_clip(f"Open: {form.title}", 80), style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, "open"),
+    ))
+    view.stop()
+    return text, view
+
+
+def form_next(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
+    """After a modal: a modal cannot open another modal, so a button opens the next one."""
+    step = form_steps(draft.form)[index]
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(
+        label="Continue", style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, index, "next"),
+    ))
+    view.stop()
+    return f"Saved. Next: {escape_markdown(step.title)}.", view
+
+
+def form_choices(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
+    """A screen of choices: up to four selects (showing what was chosen) and Continue."""
+    steps = form_steps(draft.form)
+    step = steps[index]
+    view = discord.ui.View(timeout=None)
+    for row, choice in enumerate(step.choices):
+        current = draft.values.get(choice.id, ())
+        chosen = {current} if isinstance(current, str) else set(current)
+        view.add_item(discord.ui.Select(
+            custom_id=form_id(draft.id, index, f"c{row}"),
+            # A select has no label of its own: the placeholder names what it asks.
+            placeholder=_clip(f"{choice.label}: {choice.hint}" if choice.hint else choice.label, SELECT_PLACEHOLDER),
+            min_values=1 if choice.required else 0,
+            max_values=len(choice.options) if choice.multi else 1,
+            options=[
+                discord.SelectOption(
+                    label=_clip(o.label, OPTION_LABEL),
+                    value=o.value,
+                    description=_clip(o.description, OPTION_DESCRIPTION) if o.description else None,
+                    default=o.value in chosen,
                 )
-                return
-            await interaction.response.send_modal(self._modal(step))
-            return
-        await interaction.response.send_message(
-            _clip(f"**{step.title}**", CONTENT), view=self._choice_view(step), ephemeral=True
-        )
+                for o in choice.options
+            ],
+            row=row,
+        ))
+    label = "Continue" if index + 1 < len(steps) else _clip(draft.form.submit_label, 80)
+    view.add_item(discord.ui.Button(
+        label=label, style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, index, "continue"),
+        row=len(step.choices),
+    ))
+    view.stop()
+    return _clip(f"**{escape_markdown(step.title)}**", CONTENT), view
 
-    def _next_view(self, label: str) -> discord.ui.View:
-        view = discord.ui.View(timeout=self.timeout)
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label=label, style=discord.ButtonStyle.primary, custom_id=f"plform:{self.token}:{self.index}:next"
-        )
-        button.callback = self._continue  # type: ignore[method-assign]
-        view.add_item(button)
-        return view
 
-    def _choice_view(self, step: FormStep) -> discord.ui.View:
-        view = discord.ui.View(timeout=self.timeout)
-        for row, choice in enumerate(step.choices):
-            current = self.values.get(choice.id, ())
-            chosen = {current} if isinstance(current, str) else set(current)
-            select: discord.ui.Select[Any] = discord.ui.Select(
-                custom_id=f"plform:{self.token}:{self.index}:c{row}",
-                # A select has no label of its own: the placeholder names what it asks.
-                placeholder=_clip(f"{choice.label}: {choice.hint}" if choice.hint else choice.label,
-                                  SELECT_PLACEHOLDER),
-                min_values=1 if choice.required else 0,
-                max_values=len(choice.options) if choice.multi else 1,
-                options=[
-                    discord.SelectOption(
-                        label=_clip(o.label, OPTION_LABEL),
-                        value=o.value,
-                        description=_clip(o.description, OPTION_DESCRIPTION) if o.description else None,
-                        default=o.value in chosen,
-                    )
-                    for o in choice.options
-                ],
-                row=row,
-            )
-            select.callback = self._picker(choice, select)  # type: ignore[method-assign]
-            view.add_item(select)
-        label = "Continue" if self.index + 1 < len(self.steps) else _clip(self.form.submit_label, 80)
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label=label,
-            style=discord.ButtonStyle.primary,
-            custom_id=f"plform:{self.token}:{self.index}:continue",
-            row=len(step.choices),
-        )
-        button.callback = self._after_choices  # type: ignore[method-assign]
-        view.add_item(button)
-        return view
+def form_modal(draft: FormDraft, index: int) -> discord.ui.Modal:
+    """A screen of text inputs, filled with what was saved so far."""
+    step = form_steps(draft.form)[index]
+    modal = discord.ui.Modal(title=step.title, timeout=None, custom_id=form_id(draft.id, index, "modal"))
+    for n, text in enumerate(step.texts):
+        current = draft.values.get(text.id)
+        modal.add_item(discord.ui.TextInput(
+            label=_clip(text.label, TEXT_INPUT_LABEL),
+            custom_id=form_id(draft.id, index, n),
+            style=discord.TextStyle.paragraph if text.multiline else discord.TextStyle.short,
+            required=text.required,
+            min_length=min(text.min_length, TEXT_INPUT_MAX) or None,
+            max_length=min(text.max_length, TEXT_INPUT_MAX),
+            placeholder=_clip(text.placeholder or text.hint or "", 100) or None,
+            default=current if isinstance(current, str) and current else text.default,
+        ))
+    modal.stop()  # discord.py keeps no copy: the cog answers the submit from the stored draft
+    return modal
 
-    def _picker(
-        self, choice: ChoiceInput, select: discord.ui.Select[Any]
-    ) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def picked(interaction: discord.Interaction) -> None:
-            values = tuple(select.values)
-            self.values[choice.id] = values if choice.multi else (values[0] if values else "")
-            await interaction.response.defer()
 
-        return picked
+def modal_values(draft: FormDraft, index: int, data: Mapping[str, Any]) -> FormValues:
+    """The submitted texts of screen ``index``, by input id (unknown ids ignored, lengths clipped)."""
+    step = form_steps(draft.form)[index]
+    by_id = {form_id(draft.id, index, n): text for n, text in enumerate(step.texts)}
+    found: FormValues = {}
 
-    async def _after_choices(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("This form belongs to someone else.", ephemeral=True)
-            return
-        missing = self._missing(self.steps[self.index])
-        if missing:
-            await interaction.response.send_message(
-                "Please choose: " + ", ".join(missing) + ".", ephemeral=True
-            )
-            return
-        self.index += 1
-        await self.show_step(interaction)
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            custom_id = node.get("custom_id")
+            if isinstance(custom_id, str) and custom_id in by_id and isinstance(node.get("value"), str):
+                text = by_id[custom_id]
+                found[text.id] = node["value"][: text.max_length]
+            for key in ("components", "component"):
+                walk(node.get(key))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
 
-    def _modal(self, step: FormStep) -> discord.ui.Modal:
-        flow = self
-        index = self.index
-
-        class PageModal(discord.ui.Modal):
-            async def on_submit(self, interaction: discord.Interaction) -> None:
-                for item in self.children:
-                    if isinstance(item, discord.ui.TextInput) and item.custom_id in ids:
-                        flow.values[ids[item.custom_id]] = item.value
-                if flow.index == index:
-                    flow.index += 1
-                await flow.show_step(interaction)
-
-        modal = PageModal(title=step.title, timeout=self.timeout, custom_id=f"plform:{self.token}:{index}:modal")
-        ids: dict[str, str] = {}
-        for n, text in enumerate(step.texts):
-            ids[f"plform:{self.token}:{index}:{n}"] = text.id
-            current = self.values.get(text.id)
-            modal.add_item(
-                discord.ui.TextInput(
-                    label=_clip(text.label, TEXT_INPUT_LABEL),
-                    custom_id=f"plform:{self.token}:{index}:{n}",
-                    style=discord.TextStyle.paragraph if text.multiline else discord.TextStyle.short,
-                    required=text.required,
-                    min_length=min(text.min_length, TEXT_INPUT_MAX) or None,
-                    max_length=min(text.max_length, TEXT_INPUT_MAX),
-                    placeholder=_clip(text.placeholder or text.hint or "", 100) or None,
-                    default=current if isinstance(current, str) and current else text.default,
-                )
-            )
-        return modal
+    walk(data.get("components"))
+    return found

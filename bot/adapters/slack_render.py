@@ -31,6 +31,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.errors import InvalidInput
+from bot.core.mentions import plain_mentions
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -87,14 +88,14 @@ def escape(text: str) -> str:
 
 def mrkdwn(text: str) -> str:
     """The neutral markup as Slack mrkdwn: ``**b**`` → ``*b*``, ``- `` bullets → ``•``, times."""
-    text = _BOLD.sub(r"*\1*", escape(text))
+    text = _BOLD.sub(r"*\1*", escape(plain_mentions(text)))
     lines = [f"• {line[2:]}" if line.startswith("- ") else line for line in text.splitlines()]
     return replace_time_tokens("\n".join(lines), slack_date)
 
 
 def plain(text: str) -> str:
     """Plain text (headers, buttons, options): no markup; times as their UTC fallback."""
-    text = _BOLD.sub(r"\1", text)
+    text = _BOLD.sub(r"\1", plain_mentions(text))
     return replace_time_tokens(text, lambda unix, style: slack_date(unix, style).split("|", 1)[1][:-1])
 
 

@@ -8,14 +8,20 @@ Buttons and selects carry the core action id as their ``custom_id``; the persist
 :class:`ActionButton` (a ``DynamicItem`` whose template is the core pattern) answers
 them, so they keep working after a restart. Anything else that looks like ours, such
 as an edited or stale id, gets a short private refusal instead of a failed interaction.
+
+Forms of several screens keep their progress in a stored draft bound to the member
+(:class:`~bot.core.services.form_drafts.FormDraftService`); their ``plform:`` presses are
+answered here from the draft, after a restart too. Every handler runs through
+:meth:`MockFace.guard`, the one error boundary (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,8 +31,15 @@ from discord import app_commands
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
-    FormFlow,
     action_button,
+    form_choices,
+    form_modal,
+    form_next,
+    form_start,
+    form_steps,
+    is_form_id,
+    modal_values,
+    parse_form_id,
     render_message,
 )
 from bot.app import App
@@ -35,18 +48,25 @@ from bot.core.actions import PATTERN
 from bot.core.availability import common_timezones
 from bot.core.commands import parse_command_text
 from bot.core.errors import PeerLoopError
+from bot.core.forms import FormDraft
+from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
+from bot.core.services.form_drafts import EXPIRED, FormDraftService
+from bot.core.services.requests import MAX_DAYS, MIN_DAYS
 from bot.core.text import HELP_TOPICS
 from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
 
 log = logging.getLogger(__name__)
 
-FORM_PREFIX = "plform:"
 _ACTION = re.compile(rf"^{PATTERN}$")
-SOMETHING_WRONG = "Something went wrong on our side. Please try again in a minute."
+FORM_GONE = EXPIRED
+OUTDATED_COMMAND = "That command is out of date or its options could not be read. Run it again."
+#: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
+#: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
+ACK_WITHIN = 2.5
 NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
 
 #: Subcommands with typed options below; every other router command gets a generic one.
@@ -64,14 +84,19 @@ class PeerLoopClient(discord.Client):
 
 
 class MockFace:
-    """Turns interactions into router calls and replies."""
+    """Turns interactions into router calls and replies, all through one error boundary."""
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.forms: dict[str, FormFlow] = {}
+        self.ack_within = ACK_WITHIN
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
+
+    @property
+    def forms(self) -> FormDraftService:
+        assert self.app.forms is not None, "build_app wires the form drafts"
+        return self.app.forms
 
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until no interaction is being handled (tests, and a clean shutdown)."""
@@ -112,59 +137,113 @@ class MockFace:
         await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
 
     async def open_form(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        """Store a draft of the form for this member and send the button to its first screen."""
         assert message.form is not None
-        action = message.form.action
-
-        async def submit(done: discord.Interaction, values: FormValues) -> None:
-            self.forms.pop(flow.token, None)
-            # Like any other call: errors answered privately, then what it queued is delivered.
-            await self.guard(done, lambda: self._act_and_reply(done, action, values))
-
-        flow = FormFlow(message.form, interaction.user.id, submit)
-        self.forms[flow.token] = flow
+        draft = await self.forms.start(Platform.DISCORD, str(interaction.user.id), message.form)
         # The message around the form (a list of parts, a deadline, buttons for other parts)
         # stays: its embed and buttons go with the form's start button.
         rendered = render_message(replace(message, form=None, selects=()))
-        content = (rendered.content + "\n" if rendered.content and message.text else "") + flow.start_text()
-        view = flow.start_view()
+        text, view = form_start(draft)
+        content = (rendered.content + "\n" if rendered.content and message.text else "") + text
         for i, button in enumerate(message.buttons[: BUTTONS_PER_ROW * (ROWS - 1)]):
             view.add_item(action_button(button, 1 + i // BUTTONS_PER_ROW))
         extra: dict[str, Any] = {"embed": rendered.embed} if rendered.embed is not None else {}
         if rendered.files:
             extra["files"] = rendered.files
-        await interaction.followup.send(content[:2000], view=view, ephemeral=True, **extra)
+        await interaction.followup.send(
+            content[:2000], view=view, ephemeral=True, allowed_mentions=rendered.allowed_mentions, **extra
+        )
+
+    async def say(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        """A private answer, whether or not the interaction was answered already."""
+        kwargs = render_message(message).send_kwargs()
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=True, **kwargs)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
-        rendered = render_message(error_message(text))
-        if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
-        else:
-            await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
+        await self.say(interaction, error_message(text))
 
-    async def guard(self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]]) -> None:
-        """Run a handler: errors become a short private message; queued messages go out after."""
+    # -- the error boundary ---------------------------------------------------------------
+
+    async def guard(
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[None]],
+        where: str = "a Discord interaction",
+        *,
+        defer: bool = False,
+    ) -> None:
+        """Every interaction handler runs here: acknowledge first (``defer``; a form screen
+        that may open a modal answers directly instead), then the work. A refusal of the
+        core (:class:`PeerLoopError`) becomes a private message; anything else is logged
+        once with an incident id (never its message, which may quote the member) and the
+        member privately reads the incident reply. Queued messages are delivered after."""
         self._busy += 1
         self._idle.clear()
         try:
-            await self._guarded(interaction, work)
+            await self._guarded(interaction, work, where, defer)
         finally:
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
 
-    async def _guarded(self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]]) -> None:
+    async def _guarded(
+        self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]], where: str, defer: bool
+    ) -> None:
+        watchdog = None if defer else asyncio.create_task(self._ack_late(interaction))
         try:
+            if defer:
+                await self.defer(interaction)
             await work()
-        except Exception:
-            log.exception("handling a Discord interaction failed")
-            try:
-                await self.refuse(interaction, SOMETHING_WRONG)
-            except discord.HTTPException:
-                log.warning("could not tell the member about the failure")
+        except PeerLoopError as exc:
+            await self._answer_anyway(interaction, error_message(exc.message))
+        except Exception as exc:
+            incident = report_incident(log, exc, where)
+            await self._answer_anyway(interaction, incident_message(incident))
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         try:
             await self.app.tick()
-        except Exception:
-            log.exception("delivering queued messages failed")
+        except Exception as exc:
+            report_incident(log, exc, "delivering queued messages after a Discord interaction")
+
+    async def _ack_late(self, interaction: discord.Interaction) -> None:
+        """Defer an interaction whose handler has not answered in time (it then answers by followup)."""
+        await asyncio.sleep(self.ack_within)
+        if not interaction.response.is_done():
+            try:
+                await self.defer(interaction)
+            except discord.HTTPException:
+                log.warning("could not defer a slow Discord interaction")
+
+    async def _answer_anyway(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        try:
+            await self.say(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not answer a Discord interaction after a failure")
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """What goes wrong before a command's handler runs (an unknown or outdated command,
+        an option discord.py cannot read): answered too, privately."""
+
+        async def work() -> None:
+            if isinstance(error, app_commands.CommandInvokeError):
+                raise error.original
+            if isinstance(error, app_commands.NoPrivateMessage):
+                await self.refuse(interaction, NOT_IN_SERVER)
+                return
+            if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch
+                          | app_commands.CommandNotFound):
+                await self.refuse(interaction, OUTDATED_COMMAND)
+                return
+            raise error
+
+        await self.guard(interaction, work, "a Discord command before its handler")
 
     # -- commands and actions -------------------------------------------------------------
 
@@ -172,7 +251,6 @@ class MockFace:
         self, interaction: discord.Interaction, name: str, options: Mapping[str, Any]
     ) -> None:
         async def work() -> None:
-            await self.defer(interaction)
             actor = await self.actor(interaction)
             if actor is None:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
@@ -180,7 +258,7 @@ class MockFace:
             clean = {k: str(v) for k, v in options.items() if v is not None and str(v) != ""}
             await self.reply(interaction, await self.app.router.run(actor, name, clean))
 
-        await self.guard(interaction, work)
+        await self.guard(interaction, work, f"/mock {name}", defer=True)
 
     async def run_text_command(self, interaction: discord.Interaction, name: str, text: str | None) -> None:
         """A router command without typed options: its options as ``key:value`` text."""
@@ -191,7 +269,7 @@ class MockFace:
         else:
             await self.run_command(interaction, parsed.name, parsed.options)
             return
-        await self.guard(interaction, lambda: self.refuse(interaction, problem))
+        await self.guard(interaction, lambda: self.refuse(interaction, problem), f"/mock {name}")
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
         data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
@@ -199,26 +277,26 @@ class MockFace:
         values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
 
         async def work() -> None:
-            await self.defer(interaction)
             await self._act_and_reply(interaction, action_id, values)
 
-        await self.guard(interaction, work)
+        await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
+        await self.reply(interaction, await self._act(interaction, action_id, values))
+
+    async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
         actor = await self.actor(interaction)
         if actor is not None:
-            await self.reply(interaction, await self.app.router.act(actor, action_id, values))
-            return
+            return await self.app.router.act(actor, action_id, values)
         actors = await self._direct_actors(interaction)
         if not actors:
-            await self.reply(interaction, error_message("Run `/mock profile` in your server first."))
-            return
+            return error_message("Run `/mock profile` in your server first.")
         result = error_message(NOT_IN_SERVER)
         for candidate in actors:  # ids are unique: only the right server accepts the action
             result = await self.app.router.act(candidate, action_id, values)
             if result.tone is not Tone.ERROR:
                 break
-        await self.reply(interaction, result)
+        return result
 
     async def run_admin(
         self, interaction: discord.Interaction, name: str, options: Mapping[str, Any] | None = None
@@ -227,7 +305,6 @@ class MockFace:
         (Manage Server on this interaction, or the member's PeerLoop admin flag)."""
 
         async def work() -> None:
-            await self.defer(interaction)
             actor = await self.actor(interaction)
             if actor is None:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
@@ -236,29 +313,106 @@ class MockFace:
             clean = {k: str(v) for k, v in (options or {}).items() if v is not None and str(v) != ""}
             await self.reply(interaction, await self.app.admin_commands.run(actor, name, clean))
 
-        await self.guard(interaction, work)
+        await self.guard(interaction, work, f"/mockadmin {name}", defer=True)
+
+    # -- form screens (stored drafts) -----------------------------------------------------
+
+    async def form_press(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A press or submit on a form screen: checked against the stored draft (its owner,
+        its expiry) before anything changes, then answered with the next screen."""
+        press = parse_form_id(custom_id)
+        if press is None:
+            await self.refuse(interaction, FORM_GONE)
+            return
+        owner = str(interaction.user.id)
+        draft = await self.forms.load(press.draft_id, Platform.DISCORD, owner)
+        steps = form_steps(draft.form)
+        if press.kind == "open":
+            await self._show_step(interaction, draft, draft.step)
+            return
+        if press.step >= len(steps):
+            await self.refuse(interaction, FORM_GONE)
+            return
+        step = steps[press.step]
+        if press.kind == "next":
+            await self._show_step(interaction, draft, draft.step)
+        elif press.kind == "choice":
+            if press.row >= len(step.choices):
+                await self.refuse(interaction, FORM_GONE)
+                return
+            choice = step.choices[press.row]
+            data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+            picked = tuple(str(v) for v in data.get("values", ()))
+            if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
+                await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
+                return
+            await self.forms.update(draft.id, Platform.DISCORD, owner,
+                                    {choice.id: picked if choice.multi else (picked[0] if picked else "")})
+            if interaction.response.is_done():  # deferred by the boundary: say it was kept
+                await interaction.followup.send("Saved.", ephemeral=True)
+            else:
+                await interaction.response.defer()
+        elif press.kind == "continue":
+            missing = [c.label for c in step.choices if c.required and not draft.values.get(c.id)]
+            if missing:
+                await self.refuse(interaction, "Please choose: " + ", ".join(missing) + ".")
+                return
+            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
+            await self._show_step(interaction, draft, draft.step)
+        elif press.kind == "modal" and step.texts:
+            data = interaction.data or {}  # type: ignore[assignment]
+            values = modal_values(draft, press.step, data)
+            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, values, step=press.step + 1)
+            await self._show_step(interaction, draft, draft.step)
+        else:
+            await self.refuse(interaction, FORM_GONE)
+
+    async def _show_step(self, interaction: discord.Interaction, draft: FormDraft, index: int) -> None:
+        """Answer with screen ``index`` (a modal or a select message), or submit the form."""
+        steps = form_steps(draft.form)
+        if index >= len(steps):
+            await self.defer(interaction)
+            taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
+            try:
+                result = await self._act(interaction, taken.form.action, dict(taken.values))
+            except Exception:
+                await self.forms.put_back(taken, len(steps) - 1)
+                raise
+            if result.tone is Tone.ERROR:  # refused: the answers stay, to be sent again
+                await self.forms.put_back(taken, len(steps) - 1)
+            await self.reply(interaction, result)
+            return
+        if steps[index].texts:
+            # A modal cannot open another modal, and a deferred press cannot open one either.
+            if interaction.type is discord.InteractionType.modal_submit or interaction.response.is_done():
+                await self._send_screen(interaction, *form_next(draft, index))
+                return
+            await interaction.response.send_modal(form_modal(draft, index))
+            return
+        await self._send_screen(interaction, *form_choices(draft, index))
+
+    async def _send_screen(self, interaction: discord.Interaction, text: str, view: discord.ui.View) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, view=view, ephemeral=True)
 
     # -- interactions nobody else answers -----------------------------------------------
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Refuse stale or edited ids (which the persistent button never sees) and expired forms."""
+        """Form screens, and stale or edited ids (which the persistent button never sees)."""
         data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.modal_submit or (
-            interaction.type is discord.InteractionType.component
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        if is_form_id(custom_id):
+            await self.guard(interaction, lambda: self.form_press(interaction, custom_id), "a Discord form screen")
+            return
+        if interaction.type is discord.InteractionType.modal_submit or not _handled_by_dynamic_item(
+            interaction, custom_id
         ):
-            if custom_id.startswith(FORM_PREFIX):
-                token = custom_id.split(":")[1] if custom_id.count(":") >= 1 else ""
-                if token not in self.forms:
-                    await self.guard(
-                        interaction, lambda: self.refuse(interaction, "This form has expired. Start it again.")
-                    )
-                return
-            if interaction.type is discord.InteractionType.component and not _handled_by_dynamic_item(
-                interaction, custom_id
-            ):
-                # Malformed ids are refused by the router; well-formed ones are checked by the service.
-                await self.run_action(interaction, custom_id)
+            # Malformed ids are refused by the router; well-formed ones are checked by the service.
+            await self.run_action(interaction, custom_id)
 
 
 def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -> bool:
@@ -312,10 +466,30 @@ RESET_CHOICES = _choices([
 ])
 
 
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+
+
+def _answered(completer: Completer) -> Completer:
+    """The error boundary for autocomplete: a failure is reported once and the member sees
+    no suggestions (an autocomplete cannot carry a message), never a failed interaction."""
+
+    @functools.wraps(completer)
+    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            return await completer(interaction, current)
+        except Exception as exc:
+            report_incident(log, exc, f"Discord autocomplete {completer.__name__}")
+            return []
+
+    return complete
+
+
+@_answered
 async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=z, value=z) for z in common_timezones(current, 25)]
 
 
+@_answered
 async def track_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """The built-in tracks and the community's own (``extra_tracks``)."""
     key = current.strip().lower()
@@ -328,6 +502,7 @@ async def track_autocomplete(interaction: discord.Interaction, current: str) -> 
     return _choices([(label, value) for value, label in tracks.items() if key in value or key in label.lower()])
 
 
+@_answered
 async def types_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Completes the last item of a comma-separated list: ``coding, sys`` → ``coding, system-design``."""
     done, _, last = current.rpartition(",")
@@ -387,7 +562,7 @@ def build_mock_group(face: MockFace) -> app_commands.Group:
         interaction: discord.Interaction,
         type: str,
         role: str | None = None,
-        days: app_commands.Range[int, 1, 60] | None = None,
+        days: app_commands.Range[int, MIN_DAYS, MAX_DAYS] | None = None,
     ) -> None:
         await face.run_command(interaction, "schedule", {"type": type, "role": role, "days": days})
 
@@ -515,6 +690,7 @@ def setup(client: PeerLoopClient, app: App) -> MockFace:
     client.tree.add_command(build_mock_group(face))
     client.tree.add_command(build_admin_group(face))
     client.add_dynamic_items(ActionButton)
+    client.tree.error(face.on_app_command_error)
 
     async def on_interaction(interaction: discord.Interaction) -> None:
         await face.on_interaction(interaction)

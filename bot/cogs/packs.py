@@ -35,7 +35,6 @@ def add_prompts_group(admin: app_commands.Group, face: MockFace) -> app_commands
         async def work() -> None:
             from bot.cogs.mock import NOT_IN_SERVER
 
-            await face.defer(interaction)
             actor = await face.actor(interaction)
             if actor is None:
                 await face.reply(interaction, error_message(NOT_IN_SERVER))
@@ -53,7 +52,7 @@ def add_prompts_group(admin: app_commands.Group, face: MockFace) -> app_commands
             data = await file.read()
             await face.reply(interaction, await guarded(face.app.packs.import_message(actor, data, file.filename)))
 
-        await face.guard(interaction, work)
+        await face.guard(interaction, work, "/mockadmin prompts import", defer=True)
 
     @prompts.command(name="export", description="The packs as YAML files, or the built-in prompts of a type")
     @app_commands.describe(what="A pack id, or an interview type for its built-in prompts (empty: every pack)")

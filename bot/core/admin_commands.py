@@ -9,6 +9,7 @@ Text faces hand ``setup digest_day:mon digest_hour:9`` to :meth:`AdminRouter.run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
@@ -33,6 +34,8 @@ from bot.core.services.admin import (
     WEEKDAY_NAMES,
     AdminService,
     MemberReport,
+    NoShowMark,
+    RoundOutcomeLine,
     SettingsChange,
 )
 from bot.core.stats import CommunityStats, PeriodStats
@@ -260,15 +263,45 @@ def _when(moment: datetime) -> str:
     return ts(moment, "f")
 
 
-def _outcome(text: str) -> str:
-    """A round outcome for display: ``paired for <ISO time>`` shows the time in the reader's zone."""
-    prefix = "paired for "
-    if text.startswith(prefix):
-        try:
-            return prefix + _when(datetime.fromisoformat(text[len(prefix):]))
-        except ValueError:
-            return text
-    return text
+#: Second-person phrases in texts written for the member, and how an admin reads them:
+#: the first names the member, later ones are pronouns.
+_SECOND_PERSON = re.compile(r"\b(?:(?P<are>you are)|(?P<as>as you)|(?P<your>your)|(?P<you>you))\b", re.IGNORECASE)
+
+
+def about_member(text: str, name: str) -> str:
+    """A text written to a member (``You are already paired…``, ``…shares your times…``)
+    rewritten about them for an admin (``Carol is already paired…``, ``…shares Carol's times…``)."""
+    named = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal named
+        first, named = not named, True
+        if match.group("are"):
+            out = f"{name} is" if first else "they are"
+        elif match.group("as"):
+            out = f"as {name}" if first else "as they did"
+        elif match.group("your"):
+            out = f"{name}'s" if first else "their"
+        else:
+            out = name if first else "they"
+        return out[0].upper() + out[1:] if match.group(0)[0].isupper() else out
+
+    return _SECOND_PERSON.sub(swap, text)
+
+
+def _round_line(line: RoundOutcomeLine, name: str) -> str:
+    if line.reason:
+        return about_member(line.reason, name)
+    partner = f" with {line.partner}" if line.partner else ""
+    start = f" for {_when(line.start)}" if line.start else ""
+    return f"paired{partner}{start}"
+
+
+def _mark_line(mark: NoShowMark) -> str:
+    """The session a no-show mark is about: its time and the partner who waited."""
+    if mark.session_start is None:
+        return f"reported {_when(mark.report.reported_at)} (the session is no longer stored)"
+    return f"{_when(mark.session_start)} with {mark.partner or 'a former member'}"
 
 
 def _feedback_lines(report: MemberReport) -> str:
@@ -303,19 +336,15 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
         if x
     ) or "no profile yet"
     missing = m.missing_profile_fields() + ([] if m.availability else ["availability"])
-    marks = (
-        "\n".join(f"{_when(r.reported_at)} (session {r.session_id[:8]})" for r in report.no_shows[:5])
-        if report.no_shows
-        else "none"
-    )
+    marks = "\n".join(_mark_line(mark) for mark in report.no_shows[:5]) if report.no_shows else "none"
     requests = "\n".join(
         f"{r.interview_type.label}: left out {r.times_left_out}×"
-        + (f" — {r.last_left_out_reason}" if r.last_left_out_reason else "")
+        + (f" — {about_member(r.last_left_out_reason, m.display_name)}" if r.last_left_out_reason else "")
         for r in report.open_requests
     ) or "none"
-    rounds = "\n".join(f"{_when(when)}: {_outcome(text)}" for when, text in report.rounds[:5]) or (
-        "not in a recent round"
-    )
+    rounds = "\n".join(
+        f"{_when(line.ran_at)}: {_round_line(line, m.display_name)}" for line in report.rounds[:5]
+    ) or "not in a recent round"
     fields = (
         Field("Profile", profile + (f"\nMissing: {', '.join(missing)}" if missing else "")),
         Field("Reliability", f"{round(report.reliability * 100)}%", inline=True),
@@ -334,6 +363,6 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
     buttons = (
         (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),) if report.no_shows else ()
     )
-    last = _outcome(report.rounds[0][1]) if report.rounds else None
+    last = _round_line(report.rounds[0], m.display_name) if report.rounds else None
     text = f"Last round: {last}" if last else "Not considered in a recent round."
     return OutboundMessage(title=m.display_name[:80], text=text[:1500], fields=fields, buttons=buttons)

@@ -9,6 +9,7 @@ items that faces split into pages.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Annotated
 
 from pydantic import (
@@ -86,9 +87,9 @@ class Rubric(_Strict):
 
     @model_validator(mode="after")
     def _unique_dimensions(self) -> Rubric:
-        ids = [d.id for d in self.dimensions]
-        if len(ids) != len(set(ids)):
-            raise ValueError("dimension ids must be unique within a rubric")
+        problems = rubric_problems([d.id for d in self.dimensions])
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def dimension(self, dim_id: str) -> Dimension:
@@ -171,6 +172,32 @@ class DesignExtras(_Strict):
 
 
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
+#: A prompt's type-specific sections.
+EXTRA_SECTIONS = ("coding", "behavioral", "design")
+
+
+def rubric_problems(dimension_ids: Iterable[str]) -> list[str]:
+    """What a rubric's fields get wrong together (the checker also applies this to a rubric
+    whose other fields are invalid, so every problem is reported at once)."""
+    ids = list(dimension_ids)
+    return ["dimension ids must be unique within a rubric"] if len(ids) != len(set(ids)) else []
+
+
+def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Collection[Level],
+                    sections: Collection[str]) -> list[str]:
+    """What a prompt's fields get wrong together: its type's section, follow-ups for its levels
+    (also applied by the checker to a prompt whose other fields are invalid)."""
+    problems: list[str] = []
+    if kind is InterviewType.CODING and "coding" not in sections:
+        problems.append("a coding prompt needs a 'coding' section (examples, test_cases, approaches)")
+    if kind is InterviewType.BEHAVIORAL and "behavioral" not in sections:
+        problems.append("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
+    if kind in _NEEDS_DESIGN and "design" not in sections:
+        problems.append("a design prompt needs a 'design' section (scale, deep_dives)")
+    missing = [lv.value for lv in levels if lv not in follow_ups]
+    if missing:
+        problems.append(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
+    return problems
 
 
 class Prompt(_Strict):
@@ -190,15 +217,10 @@ class Prompt(_Strict):
 
     @model_validator(mode="after")
     def _extras_match_type(self) -> Prompt:
-        if self.type is InterviewType.CODING and self.coding is None:
-            raise ValueError("a coding prompt needs a 'coding' section (examples, test_cases, approaches)")
-        if self.type is InterviewType.BEHAVIORAL and self.behavioral is None:
-            raise ValueError("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
-        if self.type in _NEEDS_DESIGN and self.design is None:
-            raise ValueError("a design prompt needs a 'design' section (scale, deep_dives)")
-        missing = [lv.value for lv in self.levels if lv not in self.guide.follow_ups]
-        if missing:
-            raise ValueError(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
+        sections = {name for name in EXTRA_SECTIONS if getattr(self, name) is not None}
+        problems = prompt_problems(self.type, self.levels, self.guide.follow_ups, sections)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def suits_track(self, track: str) -> bool:

@@ -14,16 +14,18 @@ import logging
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.messages import FormValues, OutboundMessage, error_message, quote
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
-from bot.core.services.requests import RequestService
+from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService, schedule_form
 from bot.core.services.sessions import SessionService
 from bot.core.text import HELP_TOPICS, help_text
 
@@ -106,6 +108,8 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
 
 
 class CommandRouter:
+    metrics: Metrics = NO_METRICS
+
     def __init__(
         self,
         profiles: ProfileService,
@@ -132,6 +136,8 @@ class CommandRouter:
         }
         self._actions: dict[str, ActionHandler] = {
             "request.cancel": self._action_cancel_request,
+            SCHEDULE_OPEN: self._action_open_schedule,
+            SCHEDULE_SUBMIT: self._action_submit_schedule,
         }
         self._text_commands: dict[str, TextHandler] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
@@ -158,6 +164,10 @@ class CommandRouter:
         """Every button or form verb a handler answers."""
         return sorted(self._actions)
 
+    def handles(self, verb: str) -> bool:
+        """Whether a button, select or form with this action verb has a handler here."""
+        return verb in self._actions
+
     def admit(self, actor: Actor) -> None:
         """Count one command or press of ``actor`` (raises :class:`RateLimited` over the limit)."""
         self.limiter.take((actor.community.id, actor.member.id))
@@ -171,7 +181,7 @@ class CommandRouter:
             return error_message(
                 f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        return await handler(actor, options)
+        return await self._timed(actor, "command", name, handler(actor, options))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
@@ -195,7 +205,14 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await handler(actor, action, values)
+        return await self._timed(actor, "action", action.verb, handler(actor, action, values))
+
+    async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
+        started = perf_counter()
+        try:
+            return await call
+        finally:
+            self.metrics.handled(actor.community.platform.value, kind, name, perf_counter() - started)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -265,6 +282,15 @@ class CommandRouter:
 
     async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         return await self.requests.cancel(actor, action.arg(0))
+
+    async def _action_open_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The “Schedule a session” button: the schedule form (a modal, form steps or a text form)."""
+        return OutboundMessage(form=schedule_form())
+
+    async def _action_submit_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """The schedule form sent: ``/mock schedule`` with the chosen options."""
+        options = {key: value if isinstance(value, str) else ",".join(value) for key, value in values.items()}
+        return await self._schedule(actor, {key: value for key, value in options.items() if value})
 
 
 async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,

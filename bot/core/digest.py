@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Field, OutboundMessage, Tone, ts
 from bot.core.models import SessionState
+from bot.core.progress import RAW_NOTE
 from bot.core.vocab import InterviewType, RolePreference
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,9 @@ class DigestData:
     members: dict[str, DigestMember]
     sessions: Sequence[DigestSession]
     feedback: Sequence[DigestFeedback]
-    #: (interviewer, candidate, start) of completed sessions, for streaks.
-    completed: Sequence[tuple[str, str, datetime]] = ()
+    #: (member, start) of the sessions each member turned up for, for streaks: a partner's
+    #: no-show breaks nobody's streak but the absent member's.
+    attended: Sequence[tuple[str, datetime]] = ()
     requests: Sequence[DigestRequest] = ()
     by_member: dict[str, list[DigestSession]] = field(default_factory=dict)
     received: dict[str, list[DigestFeedback]] = field(default_factory=dict)
@@ -189,7 +191,7 @@ class DigestData:
         members: Iterable[DigestMember],
         sessions: Sequence[DigestSession],
         feedback: Sequence[DigestFeedback],
-        completed: Sequence[tuple[str, str, datetime]] = (),
+        attended: Sequence[tuple[str, datetime]] = (),
         requests: Sequence[DigestRequest] = (),
     ) -> DigestData:
         by_member: dict[str, list[DigestSession]] = defaultdict(list)
@@ -204,10 +206,9 @@ class DigestData:
             if as_interviewer and fb.revealed_at is not None:
                 received[fb.subject_id].append(fb)
         starts: dict[str, list[datetime]] = defaultdict(list)
-        for a, b, start in completed:
-            starts[a].append(start)
-            starts[b].append(start)
-        return cls({m.id: m for m in members}, sessions, feedback, completed, requests,
+        for member_id, start in attended:
+            starts[member_id].append(start)
+        return cls({m.id: m for m in members}, sessions, feedback, attended, requests,
                    dict(by_member), dict(received), dict(written), dict(starts))
 
 
@@ -297,7 +298,8 @@ def _mean(points: Sequence[tuple[datetime, int]]) -> float:
 
 
 def streak(starts: Iterable[datetime], due: datetime) -> int:
-    """Consecutive weeks (seven-day spans back from ``due``) with at least one session done."""
+    """Consecutive weeks (seven-day spans back from ``due``) with at least one session the
+    member turned up for."""
     weeks = {int((due - s) / WEEK) for s in starts if s < due}
     count = 0
     while count in weeks and count < STREAK_WEEKS:
@@ -332,9 +334,8 @@ class CommunityDigest:
 
     @property
     def match_rate(self) -> float | None:
-        """Matched among this week's requests that ended by matching or expiring."""
-        ended = self.matched + self.expired
-        return self.matched / ended if ended else None
+        """Matched among this week's requests (a request's unit, never a session's)."""
+        return self.matched / self.requested if self.requested else None
 
     @property
     def no_show_rate(self) -> float | None:
@@ -405,6 +406,10 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 DimensionName = Callable[[str, str], str]
 FocusHint = Callable[[Focus, str | None], str | None]
 
@@ -439,7 +444,7 @@ def personal_message(
             else:
                 lines.append(f"- {type_label(c.interview_type)} · {dim}: {c.before:.1f} → {c.now:.1f} "
                              f"({c.now - c.before:+.1f})")
-        fields.append(Field("Score changes", "\n".join(lines)))
+        fields.append(Field("Score changes", "\n".join([*lines, RAW_NOTE])))
     if d.weakest is not None:
         dim = dimension_name(d.weakest.interview_type, d.weakest.dimension)
         hint = focus_hint(d.weakest, member.level)
@@ -461,10 +466,13 @@ def personal_message(
 
 
 def community_message(c: CommunityDigest) -> OutboundMessage:
+    # Requests and sessions are counted each in its own unit: a matched pair of requests is one session.
+    requests = (f"{_count(c.requested, 'request')}, {c.matched} of them matched ({_pct(c.match_rate)})"
+                + (f"; {c.expired} expired unmatched." if c.expired else ".")) if c.requested else "No requests."
     fields = [
-        Field("Sessions", f"{c.requested} requested, {c.matched} matched, {c.held} held. Match rate "
-              f"{_pct(c.match_rate)} (matched among requests that were matched or expired)."),
-        Field("No-shows", f"{c.no_shows} ({_pct(c.no_show_rate)} of sessions that were due)."),
+        Field("Requests", requests),
+        Field("Sessions", f"{_count(c.held, 'session')} held; {_count(c.no_shows, 'no-show')} "
+              f"({_pct(c.no_show_rate)} of the sessions that were due)."),
         Field("Feedback", f"{c.feedback_submitted} of {c.feedback_expected} forms submitted "
               f"({_pct(c.feedback_rate)}) for sessions whose feedback closed this week."),
     ]

@@ -124,6 +124,9 @@ class OutboundMessage:
     form: FormSpec | None = None
     #: A refused form: ``(input id, problem)`` pairs, for faces that show errors beside inputs.
     field_errors: tuple[tuple[str, str], ...] = ()
+    #: Platform user ids of the members this message addresses (``bot.core.mentions``):
+    #: only their mention tokens become mentions, and only they may be pinged.
+    mentions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -237,6 +240,7 @@ def message_to_dict(message: OutboundMessage) -> dict[str, object]:
         ],
         "tone": message.tone.value,
         "ephemeral": message.ephemeral,
+        "mentions": list(message.mentions),
     }
 
 
@@ -265,4 +269,5 @@ def message_from_dict(data: dict[str, object]) -> OutboundMessage:
         ),
         tone=Tone(d.get("tone", "info")),
         ephemeral=bool(d.get("ephemeral", False)),
+        mentions=tuple(str(r) for r in d.get("mentions", ())),
     )

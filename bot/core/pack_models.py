@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.core.bank import Prompt, Rubric
 from bot.core.vocab import InterviewType
 
-__all__ = ["PACK_FORMATS", "PackProblem", "ParsedPack", "StoredPack"]
+__all__ = ["PACK_FORMATS", "PackOutline", "PackProblem", "ParsedPack", "StoredPack"]
 
 #: The file formats a pack may be written in.
 PACK_FORMATS: tuple[str, ...] = ("yaml", "toml")
@@ -54,3 +54,13 @@ class ParsedPack:
     disabled_types: frozenset[InterviewType]
     rubrics: tuple[Rubric, ...]
     prompts: tuple[Prompt, ...]
+
+
+@dataclass(frozen=True)
+class PackOutline:
+    """What a pack would change in a community's types, read from a pack with problems too:
+    the built-in types it switches off and the type of each prompt whose type can be read
+    (so a refused pack is also told whether it would leave a type too few prompts)."""
+
+    disabled_types: frozenset[InterviewType]
+    prompt_types: tuple[InterviewType, ...]

@@ -21,11 +21,37 @@ from bot.core.pack_models import ParsedPack, StoredPack
 from bot.core.ports import PackCodec, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.vocab import InterviewType, Level
 
-__all__ = ["CommunityPrompts", "community_prompts", "disabled_of", "prompts_for"]
+__all__ = ["MIN_PROMPTS_PER_TYPE", "CommunityPrompts", "community_prompts", "disabled_of", "prompts_for",
+           "thin_message", "thin_types"]
 
 log = logging.getLogger(__name__)
 
 _Key = tuple[tuple[str, ...], frozenset[InterviewType]]
+
+#: A swap session asks two different prompts of its type, so a type offered in a community
+#: has at least two prompts (a type with none is switched off there).
+MIN_PROMPTS_PER_TYPE = 2
+THIN_RULE = (f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap session asks two different ones), "
+             "or none to switch it off")
+
+
+def thin_types(before: PromptSource, after: PromptSource, *, adding: Sequence[InterviewType] = ()) -> list[str]:
+    """Types that would keep some prompts, but fewer than :data:`MIN_PROMPTS_PER_TYPE` (none
+    at all is fine: the type is then switched off in the community). ``adding``: prompts
+    (by type) that ``after`` does not hold yet. The one rule behind every change to a
+    community's prompts: pack import and removal, ``prompts disable``, ``setup disabled_types``."""
+    out = []
+    for kind in InterviewType:
+        had, left = len(before.prompts(kind)), len(after.prompts(kind)) + adding.count(kind)
+        if 0 < left < MIN_PROMPTS_PER_TYPE and left != had:
+            out.append(f"{kind.label} ({left} left)")
+    return out
+
+
+def thin_message(thin: Sequence[str]) -> str:
+    """Why switching built-in prompts off is refused (``thin`` from :func:`thin_types`)."""
+    return (f"That would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
+            "Add prompts of that type to a pack first.")
 
 
 def disabled_of(community: Community) -> frozenset[InterviewType]:
@@ -120,6 +146,15 @@ class CommunityPrompts:
             self._rubric_index.update({r.id: r for r in pack_.rubrics})
         self._cache[community_id] = (key, source, tuple(parsed))
         return source
+
+    async def thin_if_switched_off(
+        self, tx: UnitOfWork, community: Community, disabled: frozenset[InterviewType]
+    ) -> list[str]:
+        """:func:`thin_types` for switching the built-in prompts of ``disabled`` off (and the
+        others on) in ``community``, with its packs."""
+        await self.load(tx, community)
+        packs = self.packs_of(community.id)
+        return thin_types(self._codec.combine(packs, disabled_of(community)), self._codec.combine(packs, disabled))
 
     def invalidate(self, community_id: str) -> None:
         self._cache.pop(community_id, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from statistics import fmean
 
 import numpy as np
@@ -22,6 +22,20 @@ from bot.core.feedback_models import Feedback, FeedbackRole
 MEETS = 3.0
 CLOSE = 2.5
 SECONDS_PER_DAY = 86400.0
+#: A trend is shown from this many scored sessions on ...
+TREND_MIN_SESSIONS = 4
+#: ... spread over at least this long: before that, a slope is mostly noise.
+TREND_MIN_SPAN = timedelta(weeks=3)
+#: Where scores are shown to the member they are about, one line says which scores they are:
+#: ``/mock progress`` shows them calibrated, the weekly digest as given (recomputing the
+#: community's calibration for every digest would double its cost; see docs/feedback.md).
+CALIBRATED_NOTE = ("Calibrated scores: adjusted for how strict each interviewer tends to be "
+                   "(the weekly digest shows them as given).")
+RAW_NOTE = ("Raw scores, as your interviewers gave them (`/mock progress` adjusts them for how "
+            "strict each interviewer tends to be).")
+#: What a member reads while a trend is not shown yet.
+TREND_RULE = (f"A trend shows after {TREND_MIN_SESSIONS} scored sessions over at least "
+              f"{TREND_MIN_SPAN.days // 7} weeks.")
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,17 @@ def slope_per_day(points: Sequence[tuple[datetime, float]]) -> float:
     if sxx == 0:
         return 0.0
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+def trend_per_30_days(points: Sequence[tuple[datetime, float]]) -> float | None:
+    """The least-squares trend in points per 30 days, or None while it would mean little:
+    fewer than :data:`TREND_MIN_SESSIONS` points, or spread over less than :data:`TREND_MIN_SPAN`."""
+    if len(points) < TREND_MIN_SESSIONS:
+        return None
+    times = [t for t, _ in points]
+    if max(times) - min(times) < TREND_MIN_SPAN:
+        return None
+    return 30 * slope_per_day(points)
 
 
 @dataclass(frozen=True)
@@ -115,7 +140,8 @@ class DimensionProgress:
     points: tuple[tuple[datetime, float], ...]
     mean: float
     recent: float
-    trend_per_30_days: float
+    #: None until the points say something (see :func:`trend_per_30_days`).
+    trend_per_30_days: float | None
 
 
 @dataclass(frozen=True)
@@ -135,7 +161,7 @@ class MemberProgress:
     readiness: tuple[TypeReadiness, ...]
     #: (when, mean self-score minus mean interviewer score) per session part.
     self_gap: tuple[tuple[datetime, float], ...]
-    self_gap_trend_per_30_days: float
+    self_gap_trend_per_30_days: float | None
     sessions_scored: int
 
 
@@ -151,7 +177,7 @@ def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calib
         pts.sort(key=lambda p: p[0])
         values = [v for _, v in pts]
         dims.append(DimensionProgress(kind, dim, tuple(pts), fmean(values), fmean(values[-recent:]),
-                                      30 * slope_per_day(pts)))
+                                      trend_per_30_days(pts)))
     strongest = max(dims, key=lambda d: (d.recent, d.dimension), default=None)
     weakest = min(dims, key=lambda d: (d.recent, d.dimension), default=None)
     readiness = []
@@ -163,7 +189,7 @@ def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calib
         readiness.append(TypeReadiness(kind, score, status, low.dimension if low.recent < MEETS else None))
     gaps = self_assessment_gap(member_id, rows)
     return MemberProgress(member_id, tuple(dims), strongest, weakest, tuple(readiness), tuple(gaps),
-                          30 * slope_per_day(gaps), len({(fb.session_id, fb.part) for fb in received}))
+                          trend_per_30_days(gaps), len({(fb.session_id, fb.part) for fb in received}))
 
 
 def self_assessment_gap(member_id: str, rows: Sequence[Feedback]) -> list[tuple[datetime, float]]:

@@ -157,6 +157,24 @@ def parse_level(text: str) -> Level:
     return parse_enum(Level, text, what="level", field="level")
 
 
+#: A text that opens with a level's name before a colon names it within this many characters.
+_LEVEL_HEAD = 20
+
+
+def level_note(level: Level, text: str) -> str:
+    """``text`` about ``level`` under the level's label, named once: a text that already opens
+    with a name of that same level ("Junior: …", "Mid: …") is not labelled a second time."""
+    head, colon, rest = text.partition(":")
+    if colon and len(head) <= _LEVEL_HEAD:
+        try:
+            named = parse_level(head)
+        except InvalidInput:
+            named = None
+        if named is level:
+            text = rest.strip()
+    return f"{level.label}: {text}"
+
+
 def parse_interview_type(text: str) -> InterviewType:
     return parse_enum(InterviewType, text, what="interview type", field="interview_type")
 

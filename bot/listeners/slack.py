@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -35,11 +35,8 @@ from bot.core.actions import PATTERN
 from bot.core.messages import (
     Button,
     ButtonStyle,
-    ChoiceInput,
-    FormPage,
     FormSpec,
     FormValues,
-    Option,
     OutboundMessage,
     Tone,
     error_message,
@@ -47,7 +44,7 @@ from bot.core.messages import (
 from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
-from bot.core.vocab import InterviewType, RolePreference
+from bot.core.services.requests import schedule_form
 from bot.listeners import slack_packs
 from bot.settings import Settings
 
@@ -55,7 +52,6 @@ log = logging.getLogger(__name__)
 
 ACTION_ID = re.compile(rf"^{PATTERN}$")
 #: Face-local ids (same format, never reach the router).
-SCHEDULE_FORM = "pl:slack.schedule"
 OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
 SEND_CHART = "pl:slack.chart"
@@ -65,22 +61,6 @@ ADMINS_ONLY = (
     "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 )
 ADMIN_ACTION_PREFIX = "pl:admin."
-
-
-def schedule_form() -> FormSpec:
-    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n)) for n in (1, 2, 3, 5, 7, 10, 14))
-    return FormSpec(
-        action=SCHEDULE_FORM,
-        title="Schedule a mock interview",
-        submit_label="Schedule",
-        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
-        pages=(FormPage("Request", (
-            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
-            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
-                        default=(RolePreference.SWAP.value,)),
-            ChoiceInput("days", "Within the next", days, default=("7",)),
-        )),),
-    )
 
 
 # -- who is acting -----------------------------------------------------------------------------
@@ -322,11 +302,7 @@ def build_slack_app(
         block_ids = [b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"]
         metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
         actor = await face.actor(body)
-        if callback_id == SCHEDULE_FORM:  # the modal is `/mock schedule` with its options chosen
-            options = {key: str(value) for key, value in values.items() if value}
-            reply = await app.router.run(actor, "schedule", options)
-        else:
-            reply = await app.router.act(actor, callback_id, values)
+        reply = await app.router.act(actor, callback_id, values)
         if reply.tone is Tone.ERROR:
             # Each problem beside its own input when the core names them; else the whole text
             # on the first input.
@@ -367,7 +343,7 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 
 async def start_slack(
-    app: App, settings: Settings, *, host: str = "0.0.0.0"
+    app: App, settings: Settings, *, host: str = "0.0.0.0", routes: Sequence[web.RouteDef] = ()
 ) -> tuple[Any, Callable[[], Awaitable[None]]]:
     """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
 
@@ -387,7 +363,9 @@ async def start_slack(
         log.info("Slack: connected in Socket Mode")
         if not settings.slack_oauth_enabled:
             return handler, handler.close_async
-    runner = web.AppRunner(http_app(bolt))
+    web_app = http_app(bolt)
+    web_app.add_routes(routes)  # /healthz and /metrics (bot/ops/health.py)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.slack_http_port)
     await site.start()

@@ -13,9 +13,17 @@ from collections.abc import Sequence
 
 import yaml
 
-from bot.core.pack_models import PackProblem, ParsedPack
+from bot.core.pack_models import PackOutline, PackProblem, ParsedPack
 from bot.core.vocab import InterviewType
-from bot.prompts.loader import Pack, PackError, PackRejected, PromptBank, load_bundled, load_pack
+from bot.prompts.loader import (
+    Pack,
+    PackError,
+    PackRejected,
+    PromptBank,
+    load_bundled,
+    load_pack,
+    pack_outline,
+)
 
 __all__ = ["SETTINGS_PACK_ID", "BankPackCodec"]
 
@@ -54,6 +62,10 @@ class BankPackCodec:
         header = data.get("pack") if isinstance(data, dict) else None
         value = header.get("id") if isinstance(header, dict) else None
         return value if isinstance(value, str) else None
+
+    def outline(self, text: str, fmt: str | None) -> PackOutline | None:
+        found = pack_outline(text if "\n" in text else text + "\n", fmt)
+        return PackOutline(*found) if found is not None else None
 
     def _with(self, packs: Sequence[ParsedPack]) -> PromptBank:
         bank = self._base

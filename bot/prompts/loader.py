@@ -25,7 +25,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.core.bank import Prompt, Rubric, Slug, Title
+from bot.core.bank import (
+    EXTRA_SECTIONS,
+    Prompt,
+    Rubric,
+    Slug,
+    Title,
+    prompt_problems,
+    rubric_problems,
+)
 from bot.core.errors import InvalidInput, NotFound, PeerLoopError
 from bot.core.vocab import InterviewType, Level
 from bot.prompts.render import limit_problems
@@ -42,6 +50,7 @@ __all__ = [
     "check_pack",
     "load_bundled",
     "load_pack",
+    "pack_outline",
 ]
 
 Loc = tuple[str | int, ...]
@@ -337,8 +346,8 @@ def _validate(
                 problems.extend(_pydantic_errors(exc, ("pack",)))
 
     raw_rubric_ids: set[str] = set()
-    rubric_pos: list[int] = []
-    prompt_pos: list[int] = []
+    rubric_facts: list[_RubricFacts] = []
+    prompt_facts: list[_PromptFacts] = []
     for section, model in (("rubrics", Rubric), ("prompts", Prompt)):
         if section not in allowed:
             continue
@@ -354,59 +363,79 @@ def _validate(
             try:
                 parsed = model.model_validate(item)
             except ValidationError as exc:
-                problems.extend(_pydantic_errors(exc, (section, index)))
+                errors = _pydantic_errors(exc, ())
+                problems.extend(((section, index, *loc), message) for loc, message in errors)
+                # The checks beyond the schema still run on the fields that are valid, so a
+                # fixed schema error never uncovers a problem that was there all along.
+                if isinstance(item, dict):
+                    bad = [loc for loc, _ in errors]
+                    if section == "rubrics":
+                        refused = _rubric_facts_of(index, item, bad)
+                        rubric_facts.append(refused)
+                        problems.extend(((section, index), m) for m in refused.own_problems)
+                    else:
+                        p_facts = _prompt_facts_of(index, item, bad)
+                        prompt_facts.append(p_facts)
+                        problems.extend(((section, index), m) for m in p_facts.own_problems)
                 continue
             if isinstance(parsed, Rubric):
                 out.rubrics.append(parsed)
-                rubric_pos.append(index)
+                rubric_facts.append(_RubricFacts(index, parsed.id, parsed))
             elif isinstance(parsed, Prompt):
                 out.prompts.append(parsed)
-                prompt_pos.append(index)
+                prompt_facts.append(_PromptFacts(index, parsed.id, parsed.type, parsed.rubric,
+                                                 tuple(parsed.guide.exercises), parsed))
     if kind == "prompts" and not data.get("prompts"):
         problems.append((("prompts",), "the file holds no prompts"))
 
-    # Cross-checks beyond the schema; positions refer to the raw lists.
+    # Cross-checks beyond the schema, on every item (valid fields of invalid ones too);
+    # positions refer to the raw lists.
     seen_rubrics: dict[str, int] = {}
-    for index, rubric in zip(rubric_pos, out.rubrics, strict=True):
-        loc: Loc = ("rubrics", index, "id")
-        if rubric.id in seen_rubrics:
-            problems.append((loc, f"rubric id '{rubric.id}' is already used by "
-                                  f"rubrics[{seen_rubrics[rubric.id]}]"))
-        elif rubric.id in taken_rubrics:
-            problems.append((loc, f"rubric id '{rubric.id}' is already used by "
-                                  f"{taken_rubrics[rubric.id]}; pick a new id"))
-        seen_rubrics.setdefault(rubric.id, index)
+    for r_facts in sorted(rubric_facts, key=lambda f: f.index):
+        if r_facts.id is None:
+            continue
+        loc: Loc = ("rubrics", r_facts.index, "id")
+        if r_facts.id in seen_rubrics:
+            problems.append((loc, f"rubric id '{r_facts.id}' is already used by "
+                                  f"rubrics[{seen_rubrics[r_facts.id]}]"))
+        elif r_facts.id in taken_rubrics:
+            problems.append((loc, f"rubric id '{r_facts.id}' is already used by "
+                                  f"{taken_rubrics[r_facts.id]}; pick a new id"))
+        seen_rubrics.setdefault(r_facts.id, r_facts.index)
     available = {**known_rubrics, **{r.id: r for r in out.rubrics}}
 
     seen_prompts: dict[str, int] = {}
-    for index, prompt in zip(prompt_pos, out.prompts, strict=True):
-        base: Loc = ("prompts", index)
-        if prompt.id in seen_prompts:
-            problems.append(((*base, "id"), f"prompt id '{prompt.id}' is already used by "
-                                             f"prompts[{seen_prompts[prompt.id]}]"))
-        elif prompt.id in taken_prompts:
-            problems.append(((*base, "id"), f"prompt id '{prompt.id}' is already used by "
-                                             f"{taken_prompts[prompt.id]}; pick a new id"))
-        seen_prompts.setdefault(prompt.id, index)
-        if file_type is not None and prompt.type is not file_type:
+    for facts in sorted(prompt_facts, key=lambda f: f.index):
+        base: Loc = ("prompts", facts.index)
+        if facts.id is not None:
+            if facts.id in seen_prompts:
+                problems.append(((*base, "id"), f"prompt id '{facts.id}' is already used by "
+                                                 f"prompts[{seen_prompts[facts.id]}]"))
+            elif facts.id in taken_prompts:
+                problems.append(((*base, "id"), f"prompt id '{facts.id}' is already used by "
+                                                 f"{taken_prompts[facts.id]}; pick a new id"))
+            seen_prompts.setdefault(facts.id, facts.index)
+        if file_type is not None and facts.type is not None and facts.type is not file_type:
             problems.append(((*base, "type"), f"this file holds {file_type.value} prompts; "
-                                               f"a {prompt.type.value} prompt belongs in "
-                                               f"prompts/{prompt.type.value}.yaml"))
-        resolved = available.get(prompt.rubric)
-        if resolved is None:
-            if prompt.rubric not in raw_rubric_ids:  # an invalid rubric is reported already
-                same_type = sorted(r.id for r in available.values()
-                                   if r.interview_type is prompt.type)
-                hint = f"; for {prompt.type.value} use: {', '.join(same_type)}" if same_type else ""
-                problems.append(((*base, "rubric"), f"no rubric '{prompt.rubric}'{hint}"))
+                                               f"a {facts.type.value} prompt belongs in "
+                                               f"prompts/{facts.type.value}.yaml"))
+        resolved = available.get(facts.rubric) if facts.rubric is not None else None
+        if facts.rubric is None:
+            pass  # no rubric given, or not a valid id: reported by the schema
+        elif resolved is None:
+            if facts.rubric not in raw_rubric_ids:  # an invalid rubric is reported already
+                kind_ = facts.type
+                same_type = sorted(r.id for r in available.values() if r.interview_type is kind_)
+                hint = f"; for {kind_.value} use: {', '.join(same_type)}" if kind_ and same_type else ""
+                problems.append(((*base, "rubric"), f"no rubric '{facts.rubric}'{hint}"))
         else:
-            if resolved.interview_type is not prompt.type:
+            if facts.type is not None and resolved.interview_type is not facts.type:
                 problems.append(((*base, "rubric"), f"rubric '{resolved.id}' is for "
                                                      f"{resolved.interview_type.value} interviews, "
-                                                     f"but this prompt is {prompt.type.value}"))
+                                                     f"but this prompt is {facts.type.value}"))
             dims = [d.id for d in resolved.dimensions]
             counted: set[str] = set()
-            for k, dim in enumerate(prompt.guide.exercises):
+            for k, dim in enumerate(facts.exercises or ()):
                 where = (*base, "guide", "exercises", k)
                 if dim not in dims:
                     problems.append((where, f"'{dim}' is not a dimension of rubric "
@@ -414,9 +443,93 @@ def _validate(
                 elif dim in counted:
                     problems.append((where, f"'{dim}' is listed twice"))
                 counted.add(dim)
-        for rel, message in limit_problems(prompt):
-            problems.append((base + rel, message))
+        if facts.prompt is not None:  # limits measured on the rendered prompt
+            for rel, message in limit_problems(facts.prompt):
+                problems.append((base + rel, message))
     return out
+
+
+@dataclass(frozen=True)
+class _RubricFacts:
+    """What the cross-checks need of one rubric item (None: missing or invalid)."""
+
+    index: int
+    id: str | None
+    rubric: Rubric | None = None
+    #: Rules across fields, applied to the valid fields of a rubric the schema refused.
+    own_problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _PromptFacts:
+    """What the cross-checks need of one prompt item (None: missing or invalid)."""
+
+    index: int
+    id: str | None
+    type: InterviewType | None
+    rubric: str | None
+    exercises: tuple[str, ...] | None
+    prompt: Prompt | None = None
+    own_problems: tuple[str, ...] = ()
+
+
+_MISSING = object()
+
+
+def _valid_field(item: Mapping[str, Any], path: Loc, bad: Sequence[Loc]) -> Any:
+    """The raw value at ``path`` when the schema found nothing wrong at or under it, else _MISSING."""
+    if any(loc[: len(path)] == path for loc in bad):
+        return _MISSING
+    value: Any = item
+    for part in path:
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _slug(value: Any) -> str | None:
+    return value if isinstance(value, str) and _SLUG.fullmatch(value) else None
+
+
+def _enum(kind: type[InterviewType] | type[Level], value: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _rubric_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) -> _RubricFacts:
+    dims = _valid_field(item, ("dimensions",), bad)
+    own: list[str] = []
+    if isinstance(dims, list) and all(isinstance(d, Mapping) and isinstance(d.get("id"), str) for d in dims):
+        own = rubric_problems(d["id"] for d in dims)
+    return _RubricFacts(index, _slug(_valid_field(item, ("id",), bad)), None, tuple(own))
+
+
+def _prompt_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) -> _PromptFacts:
+    kind = _enum(InterviewType, _valid_field(item, ("type",), bad))
+    exercises = _valid_field(item, ("guide", "exercises"), bad)
+    own: list[str] = []
+    levels = _valid_field(item, ("levels",), bad)
+    follow_ups = _valid_field(item, ("guide", "follow_ups"), bad)
+    if kind is not None and isinstance(levels, list) and isinstance(follow_ups, Mapping):
+        level_list = [lv for lv in (_enum(Level, v) for v in levels) if lv is not None]
+        given = {lv for lv in (_enum(Level, k) for k in follow_ups) if lv is not None}
+        sections = {name for name in EXTRA_SECTIONS if item.get(name) is not None}
+        own = prompt_problems(kind, level_list, given, sections)
+    return _PromptFacts(
+        index,
+        _slug(_valid_field(item, ("id",), bad)),
+        kind,
+        _slug(_valid_field(item, ("rubric",), bad)),
+        tuple(exercises) if isinstance(exercises, list) and all(isinstance(e, str) for e in exercises) else None,
+        None,
+        tuple(own),
+    )
 
 
 _TOO_DEEP = "nested too deeply: a pack is a few levels of tables and lists"
@@ -547,6 +660,26 @@ def check_pack(source: str | Path, fmt: str | None = None, *,
     (default: the bundled bank).
     """
     return _check(source, fmt, bank)[1]
+
+
+def pack_outline(source: str | Path, fmt: str | None = None
+                 ) -> tuple[frozenset[InterviewType], tuple[InterviewType, ...]] | None:
+    """A pack read leniently (one with problems too): the built-in types it switches off and
+    the type of every prompt whose type can be read; None when the file cannot be parsed."""
+    try:
+        text, parsed_fmt, _name = _read_source(source, fmt)
+    except (InvalidInput, OSError, UnicodeDecodeError):
+        return None
+    data, _errors, _locate = _parse(text, parsed_fmt)
+    if not isinstance(data, dict):
+        return None
+    header = data.get("pack")
+    raw_disabled = header.get("disabled_types") if isinstance(header, dict) else None
+    disabled = {_enum(InterviewType, v) for v in raw_disabled} if isinstance(raw_disabled, list) else set()
+    items = data.get("prompts")
+    types = [_enum(InterviewType, p.get("type")) for p in items if isinstance(p, dict)] if isinstance(
+        items, list) else []
+    return frozenset(t for t in disabled if t is not None), tuple(t for t in types if t is not None)
 
 
 def load_pack(source: str | Path, fmt: str | None = None, *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.core.bank import VERDICT_LABELS, VERDICTS, Prompt, Rubric
-from bot.core.vocab import Level
+from bot.core.vocab import Level, level_note
 
 __all__ = [
     "FIELD_LIMIT",
@@ -189,13 +189,13 @@ def render_guide(
         lv for lv in Level if lv in guide.follow_ups]
     follow: list[str] = []
     for lv in follow_levels:
-        follow += [f"• {lv.label}: {item}" for item in guide.follow_ups[lv]]
+        follow += [f"• {level_note(lv, item)}" for item in guide.follow_ups[lv]]
     sections.append(("Follow-ups", follow))
     sections.append(("A strong answer", _bullets(guide.strong_answer)))
     diff_levels = [level] if level is not None and level in guide.level_differences else [
         lv for lv in Level if lv in guide.level_differences]
     sections.append(("What changes with the level",
-                     [f"• {lv.label}: {guide.level_differences[lv]}" for lv in diff_levels]))
+                     [f"• {level_note(lv, guide.level_differences[lv])}" for lv in diff_levels]))
     sections.append(("Common mistakes", _bullets(guide.common_mistakes)))
     exercised = set(guide.exercises)
     scoring: list[str] = []

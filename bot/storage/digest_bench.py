@@ -194,8 +194,8 @@ def _table(report: dict[str, Any]) -> str:
         f"  queries the same at both sizes -> {'yes' if report['queries_constant'] else 'NO'}",
         f"  messages to send {large['messages']:,} (quiet weeks: {large['quiet']:,}, of which those who "
         "chose nothing get none)",
-        f"  community week: {large['community']['requested']:,} requested, {large['community']['matched']:,} matched, "
-        f"{large['community']['held']:,} held, {large['community']['no_shows']:,} no-shows",
+        f"  community week: {large['community']['requested']:,} requests ({large['community']['matched']:,} of them "
+        f"matched), {large['community']['held']:,} sessions held, {large['community']['no_shows']:,} no-shows",
     ]
     return "\n".join(lines)
 

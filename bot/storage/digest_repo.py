@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, and_, case, or_, select, type_coerce
+from sqlalchemy import JSON, and_, case, or_, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
@@ -18,13 +18,14 @@ from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
 from bot.core.vocab import RolePreference
 from bot.storage.feedback_tables import FeedbackRow
-from bot.storage.tables import MemberRow, RequestRow, SessionRow
+from bot.storage.tables import MemberRow, NoShowRow, RequestRow, SessionRow
 
 M = MemberRow.__table__.c  # type: ignore[attr-defined]
 SESSIONS = SessionRow.__table__  # type: ignore[attr-defined]
 S = SESSIONS.c
 F = FeedbackRow.__table__.c  # type: ignore[attr-defined]
 R = RequestRow.__table__.c  # type: ignore[attr-defined]
+N = NoShowRow.__table__.c  # type: ignore[attr-defined]
 
 
 def _zone_filter(zones: Sequence[str | None]) -> Any:
@@ -56,14 +57,18 @@ class SqlDigestRepo:
             .where(S.community_id == community_id, S.start >= start_from, S.start < start_before))
         return [DigestSession(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], SessionState(r[7])) for r in result.all()]
 
-    async def completed_starts(
+    async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
-    ) -> list[tuple[str, str, datetime]]:
-        result = await self._s.execute(
-            select(S.interviewer_id, S.candidate_id, S.start).where(
-                S.community_id == community_id, S.state == SessionState.COMPLETED.value,
-                S.start >= start_from, S.start < start_before))
-        return [(r[0], r[1], r[2]) for r in result.all()]
+    ) -> list[tuple[str, datetime]]:
+        absent = select(N.id).where(N.session_id == S.id, N.cleared.is_(False))
+        selects = []
+        for who in (S.interviewer_id, S.candidate_id):
+            turned_up = or_(S.state == SessionState.COMPLETED.value,
+                            and_(S.state == SessionState.NO_SHOW.value, ~absent.where(N.absent_id == who).exists()))
+            selects.append(select(who, S.start).where(
+                S.community_id == community_id, S.start >= start_from, S.start < start_before, turned_up))
+        result = await self._s.execute(union_all(*selects))
+        return [(r[0], r[1]) for r in result.all()]
 
     async def feedback(
         self, community_id: str, submitted_from: datetime, submitted_before: datetime,

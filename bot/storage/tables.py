@@ -110,6 +110,12 @@ class SessionRow(SQLModel, table=True):
     prompt_ids: list[str] = _json(list)
     prompt_reasons: list[str] = _json(list)
     space_ref: str | None = Field(default=None, max_length=128)
+    #: The pair space: None (not asked for yet), 'opening' (claimed by ``space_claim`` at
+    #: ``space_claimed_at``, before the platform was asked), 'open' (``space_ref`` is it), or
+    #: 'direct' (given up after a failed or interrupted opening: messages go by DM).
+    space_state: str | None = Field(default=None, max_length=16)
+    space_claim: str | None = Field(default=None, max_length=32)
+    space_claimed_at: datetime | None = _when(nullable=True)
     sequence: int = 0
     confirmed_by: list[str] = _json(list)
     match_reasons: list[str] = _json(list)
@@ -163,6 +169,8 @@ class OutboxRow(SQLModel, table=True):
     fallback_used: bool = False
     created_at: datetime = _when()
     next_attempt_at: datetime = _when()
+    #: Reading order among the messages queued in one transaction (migration 0010).
+    position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MatchRoundRow(SQLModel, table=True):
@@ -191,6 +199,7 @@ class NoShowRow(SQLModel, table=True):
 
 metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
+from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackBotRow as SlackBotRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackInstallationRow as SlackInstallationRow  # noqa: E402  (metadata)

@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,7 +127,8 @@ async def test_rooms_are_numbered_on_after_a_restart(app: App, clock: FakeClock)
     session = await finished_session(app, alice, bob, start=T0 + timedelta(hours=3),
                                      state=SessionState.CONFIRMED)
     async with app.db.uow() as tx:  # an earlier run of the console opened room-1 and room-2
-        await tx.sessions.save(replace(session, space_ref="room-2"))
+        assert await tx.sessions.claim_pair_space(session.id, "claim", T0)
+        assert await tx.sessions.set_pair_space(session.id, "claim", "room-2")
     out = io.StringIO()
     chat = ConsoleChat(out, clock)
     await Console(app, clock, out=out, chat=chat).run(io.StringIO(""))
@@ -179,3 +179,22 @@ async def test_the_clock_moves_a_bounded_step(app: App, clock: FakeClock) -> Non
     assert clock.now() == T0
     await console.handle("/clock +60d")
     assert clock.now() == T0 + timedelta(days=60)
+
+
+def test_the_schedule_a_session_button_opens_the_schedule_form(tmp_path: Path) -> None:
+    out = run_console(tmp_path / "form.sqlite3", (
+        "/as alice\n"
+        "/mock profile timezone:Europe/Berlin track:backend level:senior types:coding\n"
+        "/mock availability weekdays 18:00-21:00\n"
+        "/press 1\n"
+        "/form type=coding days=5\n"
+        "/form submit\n"
+    ))
+    assert "not valid any more" not in out
+    assert "📝 Schedule a mock interview" in out
+    assert "✓ Request open" in out and "Coding, swap" in out
+
+
+def test_form_without_an_open_form_is_refused_not_a_crash(tmp_path: Path) -> None:
+    out = run_console(tmp_path / "noform.sqlite3", "/as alice\n/form submit\n/mock help\n")
+    assert "No form is open" in out and "PeerLoop help" in out

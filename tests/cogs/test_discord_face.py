@@ -7,6 +7,7 @@ Every request body the bot sends is validated against Discord's OpenAPI spec by 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from bot.adapters.discord_app import (
     start_discord,
 )
 from bot.adapters.discord_chat import DiscordChat
-from bot.adapters.discord_render import FormFlow, form_steps, render_message
+from bot.adapters.discord_render import form_steps, render_message
 from bot.app import App, build_app
 from bot.cogs.mock import PeerLoopClient
 from bot.core.clock import FakeClock
@@ -89,12 +90,18 @@ async def reply_to(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
     return {**first.json, "id": first.response["id"]}
 
 
-def text_of(message: dict[str, Any]) -> str:
+def raw_text_of(message: dict[str, Any]) -> str:
+    """The message's text as sent (Discord markdown, escapes included)."""
     parts = [message.get("content") or ""]
     for embed in message.get("embeds") or []:
         parts += [embed.get("title") or "", embed.get("description") or ""]
         parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
     return "\n".join(parts)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """The message's text as a member reads it (Discord shows ``\\[`` as ``[``)."""
+    return re.sub(r"\\([^\w\s])", r"\1", raw_text_of(message))
 
 
 def custom_ids(message: dict[str, Any]) -> list[str]:
@@ -202,8 +209,12 @@ async def test_two_members_are_paired_in_a_private_thread(
     assert not any("A strong answer covers" in text_of(m) for m in posted)
     guide_buttons = [c for m in posted for c in custom_ids(m) if c.startswith("pl:guide.open:")]
     assert guide_buttons
-    fallback = next(m for m in posted if interviewer.display_name in (m.get("content") or "")
+    # Addressed to the interviewer: a mention, and a ping allowed for them only.
+    fallback = next(m for m in posted if (m.get("content") or "").startswith(f"<@{interviewer.external_id}>, ")
                     and "couldn't message you" in (m.get("content") or ""))
+    (sent_fallback,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
+                        if r.response and r.response.get("id") == fallback["id"]]
+    assert sent_fallback.json["allowed_mentions"] == {"parse": [], "users": [int(interviewer.external_id)]}
     guide_id = custom_ids(fallback)[0]
     asker = fake.user(int(interviewer.external_id)).username
     reply = await click(fake, asker, guide_id, fallback["id"])
@@ -354,7 +365,6 @@ async def test_render_limits_and_time_tokens() -> None:
     assert [i.custom_id for i in rendered.view.children][:2] == ["pl:x.y:0", "pl:x.y:1"]  # type: ignore[attr-defined]
     steps = form_steps(FormSpec("pl:f", "F", (FormPage("P", tuple(TextInput(f"i{i}", "L") for i in range(11))),)))
     assert [len(s.texts) for s in steps] == [5, 5, 1]
-    assert isinstance(FormFlow, type) and discord.ui.Modal
 
 
 class _NoSleep:

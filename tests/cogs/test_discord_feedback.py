@@ -8,6 +8,7 @@ validated against Discord's OpenAPI spec by the ``fake_discord`` fixture at tear
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -91,6 +92,16 @@ async def fill_form(
         (button,) = [c for c in parts if c["type"] == 2]
         sent = await fake.interact(fake.button_click(user, button["custom_id"], page["id"]))
     raise AssertionError("the form never ended")
+
+
+def assert_steps_counted_as_seen(start: dict[str, Any], pages: list[dict[str, Any]]) -> None:
+    """The intro's step count is the number of screens, and they are titled 1/N … N/N."""
+    (count,) = re.findall(r"\((\d+) steps\)", text_of(start))
+    titles = [p["title"] if "title" in p else p["content"].strip("*") for p in pages
+              if not p.get("content", "").startswith("Saved. Next:")]  # the button between two modals
+    assert len(titles) == int(count), (count, titles)
+    assert [re.search(r"\((\d+)/(\d+)\)$", t).groups() for t in titles] == [  # type: ignore[union-attr]
+        (str(n), count) for n in range(1, len(titles) + 1)], titles
 
 
 def selects_of(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,9 +258,19 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     (embed,) = start["embeds"]
     assert "Part 2: you as candidate" in embed["description"] and "Open until <t:" in embed["description"]
     assert f"pl:feedback.open:{session.id}:2:candidate" in custom_ids(start)
+    # A third member crafts presses on this form's selects (the lowest score, "strong-no"):
+    # each is refused privately and changes nothing (the saved scores and verdict below).
+    (open_id,) = [c for c in custom_ids(start) if c.startswith("plform:")]
+    for screen, value in ((0, "1"), (1, "strong-no")):
+        crafted = open_id.replace(":open", f":{screen}:c0")
+        sent = await fake.interact(fake.select("carol", crafted, [value], start["id"]))
+        body = await fake.wait_for_interaction_response(sent)
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, body
+        assert "belongs to someone else" in text_of(body["data"]), body
     scores_one, pick, write = interviewer_answers(rubrics[0], 1)
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(reply)
+    assert_steps_counted_as_seen(start, pages)
     selects = selects_of(pages)
     assert len(selects) == len(rubrics[0].dimensions) + 2  # the scores, the verdict, where help is needed
     for d in rubrics[0].dimensions:  # each score select says which dimension it scores
@@ -258,7 +279,10 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
         assert d.anchors[1].startswith(score["options"][0]["description"].rstrip("…")[:90])
     modals = [p for p in pages if "title" in p and "custom_id" in p]
     labels = [row["components"][0]["label"] for m in modals for row in m["components"]]
-    assert labels == ["Strengths", "What to improve", "Private note for admins (optional)"]
+    assert labels == ["Strengths", "What to improve", "Private note for admins"]
+    # Discord marks required inputs itself; the optional note is sent as not required.
+    assert [row["components"][0].get("required", True) for m in modals for row in m["components"]] == [
+        True, True, False]
     await settle(client)
     assert new_dms(second) == [] and new_dms(first) == []  # nothing shared before both submit
 
@@ -267,6 +291,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     self_two, pick, write = candidate_answers(rubrics[1])
     reply, pages = await fill_form(fake, first, start, pick, write)
     assert "Thanks, saved" in text_of(reply)
+    assert_steps_counted_as_seen(start, pages)
     await settle(client)
     assert new_dms(second) == [] and new_dms(first) == []
 

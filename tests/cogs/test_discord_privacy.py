@@ -12,6 +12,8 @@ import pytest
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
+from bot.core.messages import FormPage, FormSpec, TextInput
+from bot.core.models import Platform
 from bot.settings import sqlite_url_for
 from tests.cogs.test_discord_face import (
     click,
@@ -55,7 +57,7 @@ async def test_export_arrives_as_a_private_json_file(
     [upload] = reply.files
     assert upload.filename.startswith("peerloop-export-") and upload.filename.endswith(".json")
     doc = json.loads(upload.data)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["profile"]["platform_user_id"] == str(fake.user("alice").id)
     assert doc["profile"]["timezone"] == "Europe/Berlin"
     assert [r["interview_type"] for r in doc["requests"]] == ["coding"]
@@ -82,6 +84,11 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
     async with app.db.uow() as tx:
         assert await tx.members.find(cid, alice_id) is not None
 
+    assert app.forms is not None  # a half-filled form holds what she typed: it goes too
+    draft = await app.forms.start(Platform.DISCORD, alice_id, FormSpec(
+        "pl:demo.form", "Notes", (FormPage("Notes", (TextInput("note", "Note"),)),)))
+    await app.forms.update(draft.id, Platform.DISCORD, alice_id, {"note": "Something private."})
+
     done = await click(fake, "alice", delete_id, ask["id"])
     assert "Your data is deleted" in text_of(done)
     again = await click(fake, "alice", delete_id, ask["id"])
@@ -89,6 +96,7 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
     await client.face.wait_idle()
     async with app.db.uow() as tx:
         assert await tx.members.find(cid, alice_id) is None
+        assert await tx.form_drafts.get(draft.id) is None
         bob = await tx.members.find(cid, str(fake.user("bob").id))
         assert bob is not None and bob.timezone == "Europe/Berlin"
         assert [r.interview_type.value for r in await tx.requests.open_for_member(bob.id)] == ["coding"]

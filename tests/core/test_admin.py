@@ -38,6 +38,7 @@ async def test_direct_message_resolution_finds_the_member_in_each_known_communit
 
 # -- the admin command set (AdminRouter) ---------------------------------------------------------
 
+import re  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
 from sqlalchemy import event  # noqa: E402
@@ -148,7 +149,10 @@ async def test_member_report_explains_rounds_and_an_admin_clears_no_show_marks(
     assert report.title == "Bob"
     fields = {f.name: f.value for f in report.fields}
     assert fields["Reliability"] == "50%"
-    assert f"paired for {ts(session.start, 'f')}" in fields["Recent rounds (newest first)"]
+    assert f"paired with Alice for {ts(session.start, 'f')}" in fields["Recent rounds (newest first)"]
+    # The mark names the session by its time and the partner who waited, not by an id.
+    assert fields["Active no-show marks"] == f"{ts(session.start, 'f')} with Alice"
+    assert session.id[:8] not in str(report)
     assert [b.label for b in report.buttons] == ["Clear no-show marks"]
     action = report.buttons[0].action
     assert action == f"pl:admin.clear_noshow:{absent_id}"
@@ -173,8 +177,53 @@ async def test_member_report_tells_why_a_member_was_left_out(app: App) -> None:
     await app.matching.run_round(carol.community.id)
     admin = await make_actor(app, "ada", admin=True)
     report = await admin_router(app).run(admin, "member", {"who": "@Carol"})
-    assert report.text.startswith("Last round: ") and len(report.text) > len("Last round: ")
-    assert "left out 1×" in {f.name: f.value for f in report.fields}["Open requests"]
+    assert report.text.startswith("Last round: No one else asked for a behavioral session this round.")
+    fields = {f.name: f.value for f in report.fields}
+    assert "left out 1×" in fields["Open requests"]
+    assert "No one else asked for a behavioral session" in fields["Recent rounds (newest first)"]
+
+
+async def test_member_report_speaks_about_the_member_not_to_the_admin(app: App, clock: FakeClock) -> None:
+    """Carol has two requests in one round: one is paired, the other is left out with a
+    reason written to her ("You are already paired…"); the admin reads it about Carol."""
+    carol = await ready_member(app, "carol", types="coding, behavioral", availability="daily 18:00-20:00")
+    dan = await ready_member(app, "dan", types="coding, behavioral", availability="daily 18:00-20:00")
+    for actor, kind in ((carol, "coding"), (dan, "coding"), (carol, "behavioral"), (dan, "behavioral")):
+        assert (await app.router.run(actor, "schedule", {"type": kind})).tone is Tone.SUCCESS
+        clock.advance(timedelta(minutes=1))  # each member's older request is tried first
+    outcome = await app.matching.run_round(carol.community.id)
+    assert len(outcome.sessions) == 1
+    told = {text for member_id, text in outcome.left_out if member_id == carol.member.id}
+    assert any(text.startswith("You are already paired") for text in told), told
+    admin = await make_actor(app, "ada", admin=True)
+    report = await admin_router(app).run(admin, "member", {"who": "Carol"})
+    shown = report.text + "\n" + "\n".join(f.value for f in report.fields)
+    assert "Carol is already paired this round for their" in shown
+    assert "paired with Dan for " in shown
+    assert not re.search(r"\byou(r)?\b", shown, re.IGNORECASE), shown
+
+
+def test_every_left_out_reason_reads_about_the_member() -> None:
+    """Each reason a round gives a member, rewritten for an admin, names the member and keeps
+    no "you" (a new reason text is covered as soon as it exists)."""
+    from typing import get_args
+
+    from bot.core.admin_commands import about_member
+    from bot.matching.explain import unmatched_text
+    from bot.matching.model import UnmatchedCode
+    from tests.matching.helpers import req
+
+    request = req("r1", "carol", interview_type="behavioral", role="candidate")
+    for code in get_args(UnmatchedCode):
+        text = unmatched_text(code, request, other_type="coding")
+        about = about_member(text, "Carol")
+        assert not re.search(r"\byou(r)?\b", about, re.IGNORECASE), (code, about)
+        if re.search(r"\byou(r)?\b", text, re.IGNORECASE):
+            assert "Carol" in about, (code, about)
+    assert about_member("You are already paired this round for your coding request.", "Carol") == (
+        "Carol is already paired this round for their coding request.")
+    assert about_member("Everyone who shares your times asked for the same role as you (candidate).", "Carol") == (
+        "Everyone who shares Carol's times asked for the same role as they did (candidate).")
 
 
 async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock: FakeClock) -> None:
@@ -225,3 +274,24 @@ async def test_a_new_digest_day_and_hour_move_the_planned_digests(app: App) -> N
     reply = await admin_router(app).run(admin, "setup", {"digest_day": "fri", "digest_hour": "18"})
     assert reply.tone is Tone.SUCCESS
     assert await planned() == {(4, 17), (4, 18)}
+
+
+async def test_setup_disabled_types_keeps_the_rule_packs_keep(app: App) -> None:
+    """A type left with exactly one prompt cannot run a swap session: `setup disabled_types`
+    refuses it with the same rule and words as `prompts disable`, and changes nothing."""
+    from bot.core.packs import thin_message
+    from tests.core.test_packs import coding_pack
+
+    assert app.packs is not None
+    admin = await make_actor(app, "ada", admin=True)
+    assert (await app.packs.import_pack(admin, coding_pack(count=1, disable=()))).pack is not None
+    before = await settings_of(app, admin)
+    refused = await admin_router(app).run(admin, "setup", {"disabled_types": "coding", "digest_hour": "7"})
+    expected = thin_message(["Coding (1 left)"])
+    assert refused.tone is Tone.ERROR and refused.text == f"Nothing was changed. disabled_types: {expected}"
+    assert await settings_of(app, admin) == before
+    also = await admin_router(app).run_text(admin, "prompts disable coding")
+    assert also.tone is Tone.ERROR and also.text == expected
+    # None left is fine: the type is then switched off.
+    assert (await admin_router(app).run(admin, "setup", {"disabled_types": "behavioral"})).tone is Tone.SUCCESS
+    assert (await settings_of(app, admin)).disabled_types == ("behavioral",)

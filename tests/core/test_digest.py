@@ -15,6 +15,7 @@ from bot.core.digest import (
     DigestSession,
     IsoWeek,
     community_digest,
+    community_message,
     due_slots,
     local_due,
     personal_digest,
@@ -143,7 +144,7 @@ def test_personal_digest_reports_the_week_for_the_member_only() -> None:
         _fb("s1", 2, "ann", "ben", FeedbackRole.INTERVIEWER, {"communication": 1}, DUE - 2 * DAY, None),
     ]
     data = DigestData.index([_member("ann"), _member("ben"), _member("cat")], [s_done, s_old, s_next, s_far], feedback,
-                            completed=[("ann", "ben", s_done.start), ("ann", "ben", DUE - 8 * DAY)])
+                            attended=[(m, t) for m in ("ann", "ben") for t in (s_done.start, DUE - 8 * DAY)])
     d = personal_digest("ann", IsoWeek.of(DUE.date()), DUE, data)
     assert [s.id for s in d.done] == ["s1"]
     assert [s.id for s in d.upcoming] == ["s2"]
@@ -198,9 +199,28 @@ def test_community_digest_figures_on_a_known_week() -> None:
     ]
     c = community_digest(week, DUE, DigestData.index(members, sessions, feedback, requests=requests))
     assert (c.requested, c.matched, c.held, c.no_shows) == (6, 2, 2, 1)
-    assert c.match_rate == pytest.approx(2 / 3)  # matched among matched + expired
+    assert c.match_rate == pytest.approx(2 / 6)  # matched among the week's requests
     assert c.no_show_rate == pytest.approx(1 / 3)
     assert (c.feedback_submitted, c.feedback_expected) == (1, 2)
     assert c.feedback_rate == pytest.approx(0.5)
     assert c.top_interviewers == (("Ann", 2), ("Ben", 1))
     assert [(t.interview_type, t.candidates, t.interviewers) for t in c.shortages] == [("system-design", 2, 0)]
+
+
+def test_community_message_counts_requests_and_sessions_each_in_its_own_unit() -> None:
+    week = IsoWeek.of(DUE.date())
+    members = [_member(m) for m in ("ann", "ben", "cat", "dan")]
+    # Four requests, two of them matched into one session, which was held.
+    sessions = [_session("h1", "ann", "ben", DUE - 2 * DAY)]
+    requests = [
+        DigestRequest("ann", "coding", RolePreference.SWAP, "matched", DUE - 6 * DAY),
+        DigestRequest("ben", "coding", RolePreference.SWAP, "matched", DUE - 6 * DAY),
+        DigestRequest("cat", "coding", RolePreference.CANDIDATE, "expired", DUE - 5 * DAY),
+        DigestRequest("dan", "coding", RolePreference.CANDIDATE, "open", DUE - 1 * DAY),
+    ]
+    c = community_digest(week, DUE, DigestData.index(members, sessions, [], requests=requests))
+    fields = {f.name: f.value for f in community_message(c).fields}
+    assert fields["Requests"] == "4 requests, 2 of them matched (50%); 1 expired unmatched."
+    assert fields["Sessions"] == "1 session held; 0 no-shows (0% of the sessions that were due)."
+    empty = community_digest(week, DUE, DigestData.index(members, [], []))
+    assert {f.name: f.value for f in community_message(empty).fields}["Requests"] == "No requests."

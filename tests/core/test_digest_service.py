@@ -14,6 +14,7 @@ from bot.core.digest import IsoWeek
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
+from bot.core.progress import CALIBRATED_NOTE, RAW_NOTE
 from bot.core.services.actor import Actor, new_id
 from tests.conftest import make_actor
 from tests.fakes.fake_chat import FakeChat
@@ -177,6 +178,9 @@ async def test_personal_digest_content_through_the_real_paths(world: tuple[App, 
     assert "Sessions done this week" in fields and "with Ben" in fields["Sessions done this week"]
     first_dim = app.prompts.rubric_for_type("coding").dimensions[0].name
     assert f"{first_dim}: 3.0 → 1.0 (-2.0)" in fields["Score changes"]
+    # Raw here, calibrated in /mock progress: each place says which it shows.
+    assert fields["Score changes"].endswith(RAW_NOTE)
+    assert CALIBRATED_NOTE in (await app.router.run(ann, "progress", {})).text
     assert fields["Suggested focus"].startswith(first_dim)
     assert "Feedback you still owe" in fields  # ann wrote no feedback for this week's session
     assert "Coming up" in fields
@@ -229,7 +233,7 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
     assert space == "admins"
     assert post.title == "PeerLoop community week 2026-W12"
     text = " ".join(f"{f.name} {f.value}" for f in post.fields)
-    assert "1 held" in text and "Gave the most interviews" in text
+    assert "1 session held" in text and "Gave the most interviews" in text
 
 
 async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_step_is_skipped(
@@ -287,3 +291,20 @@ async def test_scheduled_steps_send_what_the_whole_week_computation_builds(datab
         assert any("Score changes" in {f.name for f in m.fields} for m in got.values())
     finally:
         await app.close()
+
+
+async def test_a_partners_no_show_keeps_the_reporters_streak(world: tuple[App, FakeClock, FakeChat]) -> None:
+    from bot.core.models import NoShowReport
+
+    app, _clock, _chat = world
+    ann = await member(app, "ann", "Europe/Berlin")
+    ben = await member(app, "ben", "Europe/Berlin")
+    await finished_session(app, ann, ben, start=datetime(2026, 2, 26, 17, 0, tzinfo=UTC))  # week 10's
+    missed = await finished_session(app, ben, ann, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC),
+                                    state=SessionState.NO_SHOW)  # week 11's: ben did not show
+    async with app.db.uow() as tx:
+        await tx.no_shows.add(NoShowReport(missed.id, ann.member.id, ben.member.id, missed.start), new_id())
+    assert app.digests is not None
+    week = await app.digests.compute_week(ann.community.id, WEEK11)
+    streaks = {d.member_id: d.streak for d in week.personal}
+    assert streaks == {ann.member.id: 2, ben.member.id: 0}

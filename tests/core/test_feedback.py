@@ -258,3 +258,50 @@ async def test_progress_calibration_is_reused_until_a_score_is_revealed(
     second = progress._calibrations[cid][1].offsets
     assert len(reads) == 2  # a new reveal: calibrated again
     assert second == await by_definition() != first
+
+
+async def test_optional_inputs_are_marked_once_by_the_face(app: App) -> None:
+    """The core says whether an input is required; each face marks the optional ones its own way."""
+    from bot.adapters.console_forms import FormFiller
+
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START)
+    for part, role in ((1, "interviewer"), (2, "candidate")):
+        form = (await app.router.act(alice, f"pl:feedback.open:{session.id}:{part}:{role}")).form
+        assert form is not None
+        optional = [i for i in form.inputs if not i.required]
+        assert optional and not [i.label for i in form.inputs if "optional" in i.label.lower()]
+        shown = FormFiller(form).render()
+        assert shown.count("(optional)") == len(optional)
+        assert all(f"{i.label} (optional)" in shown for i in optional)
+    assert "Tip for your interviewer (optional)" in shown and "(optional) (optional)" not in shown
+
+
+async def test_progress_shows_no_trend_from_a_week_of_sessions_and_reads_right(app: App) -> None:
+    from bot.core.progress import TREND_RULE
+
+    alice, bob, _ = await _pair(app)
+    for hours in (60, 30, 0):  # three sessions within three days, bob the candidate
+        session = await finished_session(app, alice, bob, start=START - timedelta(hours=hours), swap=False)
+        for who, score in ((alice, "3"), (bob, "2")):  # bob scores himself one lower
+            form = (await app.router.act(who, f"pl:feedback.open:{session.id}")).form
+            assert form is not None
+            scores = {i.id: score for i in form.inputs if isinstance(i, ChoiceInput) and i.options[0].value == "1"}
+            await app.router.act(who, form.action, fill(form, **scores))
+    shown = {f.name: f.value for f in (await app.router.run(bob, "progress", {})).fields}
+    assert "/month" not in shown["Dimensions"] and shown["Dimensions"].endswith(TREND_RULE)
+    assert shown["Self-assessment"] == "Your last self-scores were 1.0 lower than your interviewer's."
+
+
+async def test_only_the_member_who_did_not_show_carries_the_no_show(app: App, clock: FakeClock) -> None:
+    alice, bob, _ = await _pair(app)
+    session = await finished_session(app, alice, bob, start=START, swap=False, state=SessionState.NO_SHOW)
+    async with app.db.uow() as tx:  # alice turned up and reported bob
+        await tx.no_shows.add(NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1")
+
+    async def balance(who: Actor) -> str:
+        return {f.name: f.value for f in (await app.router.run(who, "progress", {})).fields}["Balance and reliability"]
+
+    assert await balance(alice) == "Interviews given: 0 · taken as candidate: 0; no no-show marks."
+    assert (await balance(bob)).startswith("Interviews given: 0 · taken as candidate: 0; 1 no-show mark(s); "
+                                           "reliability 50%")

@@ -266,3 +266,21 @@ async def test_text_faces_import_by_pasting_into_the_form(app: App) -> None:
     done = await app.router.act(admin, opened.form.action, {"pack": text})
     assert done.tone is Tone.SUCCESS, done.text
     assert await stored(app, admin.community.id) == ["guild"]
+
+
+async def test_a_refused_pack_is_also_told_which_types_it_would_leave_too_thin(app: App) -> None:
+    """Every problem at once: a pack with a schema error that would also leave a type with
+    one prompt hears both, not the second only after fixing the first."""
+    assert app.packs is not None
+    admin = await make_actor(app, "ada", admin=True)
+    doc = yaml.safe_load(coding_pack(count=1, disable=("coding",)))
+    doc["prompts"][0]["title"] = "x"
+    result = await app.packs.import_pack(admin, yaml.safe_dump(doc))
+    assert result.pack is None
+    messages = [p.message for p in result.problems]
+    assert any("at least 3 are needed" in m for m in messages), messages
+    assert any("too few prompts would be left of: Coding (1 left)" in m for m in messages), messages
+    # Fixed, the one remaining problem is the one already reported.
+    doc["prompts"][0]["title"] = "Guild: a fixed title"
+    again = await app.packs.import_pack(admin, yaml.safe_dump(doc))
+    assert [p.message for p in again.problems] == [m for m in messages if "too few" in m]

@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.feedback_models import Feedback, FeedbackRole
-from bot.core.progress import Observation, calibrate, member_progress, slope_per_day
+from bot.core.progress import (
+    TREND_MIN_SESSIONS,
+    TREND_MIN_SPAN,
+    Observation,
+    calibrate,
+    member_progress,
+    slope_per_day,
+    trend_per_30_days,
+)
+from bot.core.services.progress import self_assessment
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -136,3 +145,40 @@ def test_vectorised_calibration_equals_the_definition() -> None:
     for rater, value in expected.items():
         assert abs(cal.offset(rater) - value) < 1e-9, rater
     assert cal.counts == {r: sum(1 for o in obs if o.rater_id == r) for r in expected}
+
+
+def test_a_trend_needs_enough_sessions_over_enough_time() -> None:
+    steep = [(T + timedelta(days=3 * d), 1.0 + d) for d in range(3)]  # three points in a week
+    assert slope_per_day(steep) > 0 and trend_per_30_days(steep) is None
+    bunched = [(T + timedelta(days=d), 1.0 + d) for d in range(TREND_MIN_SESSIONS)]
+    assert trend_per_30_days(bunched) is None  # enough sessions, too short a span
+    spread = [(T + TREND_MIN_SPAN * d / (TREND_MIN_SESSIONS - 1), 2.0 + 0.1 * d) for d in range(TREND_MIN_SESSIONS)]
+    assert trend_per_30_days(spread) == 30 * slope_per_day(spread)
+    assert trend_per_30_days(spread[1:]) is None
+
+
+def test_no_trend_from_three_sessions_in_a_week() -> None:
+    rows = []
+    for i, day in enumerate((0, 3, 6)):
+        rows.append(_fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, {"comm": 1 + i, "algo": 3}, day))
+        rows.append(_fb(f"s{i}", "me", "iv", FeedbackRole.CANDIDATE, {"comm": 1, "algo": 2}, day))
+    report = member_progress("me", rows, calibrate([]))
+    assert [d.trend_per_30_days for d in report.dimensions] == [None, None]
+    assert report.self_gap_trend_per_30_days is None
+
+
+def test_the_self_assessment_sentence_reads_right() -> None:
+    def said(self_scores: dict[str, int], theirs: dict[str, int], days: tuple[int, ...] = (0,)) -> str:
+        rows = []
+        for i, day in enumerate(days):
+            rows.append(_fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, theirs, day))
+            rows.append(_fb(f"s{i}", "me", "iv", FeedbackRole.CANDIDATE, self_scores, day))
+        return self_assessment(member_progress("me", rows, calibrate([])))
+
+    assert said({"comm": 1, "algo": 2}, {"comm": 3, "algo": 2}) == \
+        "Your last self-scores were 1.0 lower than your interviewer's."
+    assert said({"comm": 4, "algo": 4}, {"comm": 3, "algo": 3}) == \
+        "Your last self-scores were 1.0 higher than your interviewer's."
+    assert said({"comm": 3, "algo": 3}, {"comm": 3, "algo": 3}) == "Your last self-scores matched your interviewer's."
+    assert said({"comm": 4, "algo": 4}, {"comm": 3, "algo": 3}, (0, 8, 16, 24)) == (
+        "Your last self-scores were 1.0 higher than your interviewer's. The gap's trend: +0.00/month.")

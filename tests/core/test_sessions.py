@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import FakeClock
-from bot.core.messages import OutboundMessage, Tone
+from bot.core.messages import OutboundMessage, Tone, ts
 from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat, rate_limited
@@ -488,3 +488,81 @@ async def test_a_reminder_too_late_to_be_useful_is_skipped_and_logged(
     assert skipped and all("too late to be useful" in (a.last_error or "") for a in skipped)
     assert any("skipped reminder" in r.getMessage() and "too late" in r.getMessage() for r in caplog.records)
     assert (await session_of(app, session.id)).state is SessionState.PROPOSED  # the start still comes
+
+
+async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
+    app: App, chat: FakeChat, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lateness counts from the time a reminder was planned for, not from its last retry."""
+    from bot.core.services.feedback import window_end
+
+    session = await book_pair(app)
+    end = session.start + timedelta(minutes=session.minutes)
+    await advance(app, clock, end + timedelta(minutes=1))
+    requests = [m for _, m in chat.direct if m.title == "Feedback time"]
+    assert len(requests) == 2 and all(ts(window_end(session)) in m.text for m in requests)
+    assert not any("72 hours" in m.text for m in requests)
+    original = app.steps.feedback_owed_hook
+    assert original is not None
+    failures = 0
+
+    async def flaky(tx: object, s: Session) -> list[str]:  # a database hiccup, four times over
+        nonlocal failures
+        if failures < 4:
+            failures += 1
+            raise RuntimeError("database went away")
+        return list(await original(tx, s))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app.steps, "feedback_owed_hook", flaky)
+    await advance(app, clock, end + timedelta(hours=3))
+    assert failures == 4  # the fifth try, 7.5 minutes after the planned time, would have worked
+    assert not [m for _, m in chat.direct + chat.posts if m.title == "Feedback reminder"]
+    async with app.db.uow() as tx:
+        first = next(a for a in await tx.actions.for_session(session.id) if a.key.endswith("feedback-reminder-1"))
+    assert first.status is ActionStatus.SKIPPED and "too late to be useful" in (first.last_error or "")
+
+
+async def test_an_end_run_after_the_feedback_window_asks_for_no_feedback(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    session = await book_pair(app)
+    clock.set(session.start + timedelta(days=4))  # down from before the start until the window closed
+    await app.tick()
+    assert (await session_of(app, session.id)).state is SessionState.COMPLETED
+    assert not [m for _, m in chat.direct + chat.posts if (m.title or "").startswith("Feedback")]
+    async with app.db.uow() as tx:
+        kinds = {a.kind: a.status for a in await tx.actions.for_session(session.id)}
+    assert ActionKind.FEEDBACK_REMINDER not in kinds and kinds[ActionKind.FEEDBACK_CLOSE] is ActionStatus.DONE
+
+
+async def test_a_three_day_jump_after_the_end_sends_no_feedback_reminder(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    session = await book_pair(app)
+    end = session.start + timedelta(minutes=session.minutes)
+    await advance(app, clock, end + timedelta(minutes=1))
+    clock.set(end + timedelta(days=3))
+    await app.tick()
+    assert not [m for _, m in chat.direct + chat.posts if m.title == "Feedback reminder"]
+    async with app.db.uow() as tx:
+        reminders = [a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.FEEDBACK_REMINDER]
+    assert len(reminders) == 2 and all(a.status is ActionStatus.SKIPPED for a in reminders)
+
+
+async def test_the_pair_space_reads_the_statement_before_the_guide_button(
+    app: App, chat: FakeChat, clock: FakeClock,
+) -> None:
+    """With closed DMs the guide's button follows the prompt it belongs to, and the prompt
+    promises nothing about direct messages."""
+    session = await book_pair(app)
+    async with app.db.uow() as tx:
+        members = await tx.members.get_many(session.member_ids)
+    chat.closed_dms.add(members[session.interviewer_id].external_id)
+    await advance(app, clock, session.start + timedelta(minutes=1))
+    posts = [m for _, m in chat.posts]
+    statement = next(i for i, m in enumerate(posts) if (m.title or "").startswith("Part 1:"))
+    button = next(i for i, m in enumerate(posts) if "couldn't message you" in m.text)
+    assert statement < button
+    text = posts[statement].text
+    assert "privately" not in text and "open the interviewer guide and rubric with the button below" in text
+    assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide"]

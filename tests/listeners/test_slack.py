@@ -16,7 +16,8 @@ import pytest
 
 from bot.app import App
 from bot.core.models import Platform
-from bot.listeners.slack import SCHEDULE_FORM, start_slack
+from bot.core.services.requests import schedule_form
+from bot.listeners.slack import start_slack
 from bot.settings import Settings
 from tests.fakes.fake_slack import FakeSlack, SlackSender
 
@@ -171,8 +172,14 @@ async def test_schedule_modal_opens_validates_and_submits(rig: Rig) -> None:
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == 1)
     view = fake.of("views.open")[0]["view"]
-    assert view["callback_id"] == SCHEDULE_FORM
+    assert view["callback_id"] == schedule_form().action == "pl:schedule.submit"
     assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} == {"type", "role", "days"}
+    # The "Schedule a session" button (after `/mock availability`, in `/mock upcoming`) opens it too.
+    status, _, _ = await send.click(ALICE, "pl:schedule.open", "C1")
+    assert status == 200
+    await fake.wait_for(lambda: fake.count("views.open") == 2)
+    assert fake.of("views.open")[1]["view"]["blocks"] == view["blocks"]
+    assert fake.count("chat.postEphemeral") == 0 and fake.count("response_url") == 2  # no stray reply
 
     def chosen(kind: str, days: str) -> dict:
         return {

@@ -90,7 +90,8 @@ async def test_member_by_mention_and_clearing_no_show_marks_with_the_button(rig:
 
     fake.admins.add(CAROL)
     report = await reply_text(rig, CAROL, "admin member <@UBOB|ubob>")
-    assert "Reliability" in blob(report) and "50%" in blob(report) and f"paired for <!date^{int(session.start.timestamp())}^" in blob(report)
+    assert "Reliability" in blob(report) and "50%" in blob(report) and "paired with " in blob(report)
+    assert f" for <!date^{int(session.start.timestamp())}^" in blob(report)
     button = f"pl:admin.clear_noshow:{bob.id}"
     assert button in blob(report)
 

@@ -72,6 +72,48 @@ def test_bad_pack_reports_every_problem_with_its_place(bank: PromptBank) -> None
     assert str(errors[0]).startswith("bad-pack.yaml, line 6, pack.id: ")
 
 
+def test_every_problem_is_reported_in_one_pass(bank: PromptBank) -> None:
+    """Items the schema refuses are still checked beyond it (ids against the pack and the
+    bundled bank, rubric, exercises, the rules across fields), so fixing the schema errors
+    never uncovers a problem that was there all along."""
+    bundled_prompt = bank.prompts(InterviewType.SRE_TROUBLESHOOTING)[0].id
+    doc = yaml.safe_load(BAD_YAML.read_text())
+    first = doc["prompts"][0]  # two schema errors: two hints, a 40-minute time plan
+    first["id"] = bundled_prompt
+    first["rubric"] = "nope"
+    del first["guide"]["follow_ups"]["mid"]  # its levels are junior and mid
+    second = doc["prompts"][1]
+    second["title"] = "x"  # a schema error in a prompt whose exercise is wrong too
+    rubric = bank.rubric("coding").model_dump(mode="json")
+    rubric["dimensions"][1]["id"] = rubric["dimensions"][0]["id"]
+    rubric["title"] = "x"
+    doc["rubrics"] = [rubric]  # the bundled rubric's id, a schema error, a dimension twice
+    broken = yaml.safe_dump(doc, sort_keys=False)
+
+    reported = {(e.path, e.message) for e in check_pack(broken, "yaml", bank=bank)}
+    by_path: dict[str, list[str]] = {}
+    for path, message in reported:
+        by_path.setdefault(path, []).append(message)
+    assert any("needs at least 3 items" in m for m in by_path["prompts[0].guide.hints"])
+    assert any("not 40" in m for m in by_path["prompts[0].guide.time_plan"])
+    assert by_path["prompts[0].id"] == [f"prompt id '{bundled_prompt}' is already used by the bundled bank; "
+                                        "pick a new id"]
+    assert by_path["prompts[0].rubric"] == ["no rubric 'nope'; for sre-troubleshooting use: sre-troubleshooting"]
+    assert by_path["prompts[0]"] == ["guide.follow_ups needs follow-ups for the prompt's levels: mid"]
+    assert any("at least 3" in m for m in by_path["prompts[1].title"])
+    assert any("'heroics' is not a dimension" in m for m in by_path["prompts[1].guide.exercises[1]"])
+    assert by_path["rubrics[0].id"] == ["rubric id 'coding' is already used by the bundled bank; pick a new id"]
+    assert by_path["rubrics[0]"] == ["dimension ids must be unique within a rubric"]
+
+    # Fix only what the schema refused: nothing new appears.
+    first["guide"]["hints"].append("Which directory grows fastest between 02:00 and 09:00?")
+    first["guide"]["time_plan"][1]["minutes"] = 25
+    second["title"] = "Logins got slow this morning"
+    rubric["title"] = "Coding, again"
+    again = {(e.path, e.message) for e in check_pack(yaml.safe_dump(doc, sort_keys=False), "yaml", bank=bank)}
+    assert again and again <= reported, again - reported
+
+
 def test_bad_pack_is_refused_whole(bank: PromptBank) -> None:
     with pytest.raises(PackRejected) as caught:
         load_pack(BAD_YAML, bank=bank)

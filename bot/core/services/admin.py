@@ -24,12 +24,13 @@ from bot.core.models import (
     NoShowReport,
     RequestStatus,
 )
-from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+from bot.core.packs import CommunityPrompts, thin_message
+from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
 from bot.core.stats import CommunityStats
-from bot.core.vocab import parse_interview_type
+from bot.core.vocab import InterviewType, parse_interview_type
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -69,13 +70,35 @@ class SettingsChange:
 
 
 @dataclass(frozen=True)
+class NoShowMark:
+    """An active no-show mark on the member, with the session it is about."""
+
+    report: NoShowReport
+    #: The session's start; None when its row is gone (a partner's data was deleted).
+    session_start: datetime | None
+    #: The partner's display name (the member who reported it); None when unknown.
+    partner: str | None
+
+
+@dataclass(frozen=True)
+class RoundOutcomeLine:
+    """The member in one matching round: paired (``partner``, ``start``) or left out (``reason``)."""
+
+    ran_at: datetime
+    #: Why a request was left open, as the member was told (second person); "" when paired.
+    reason: str = ""
+    partner: str | None = None
+    start: datetime | None = None
+
+
+@dataclass(frozen=True)
 class MemberReport:
     member: Member
     reliability: float
-    no_shows: tuple[NoShowReport, ...]
+    no_shows: tuple[NoShowMark, ...]
     open_requests: tuple[InterviewRequest, ...]
-    #: The member's outcomes in recent rounds, newest first: (round time, text).
-    rounds: tuple[tuple[datetime, str], ...]
+    #: The member's outcomes in recent rounds, newest first.
+    rounds: tuple[RoundOutcomeLine, ...]
     #: Interviewers' feedback about the member, newest first; None when the community keeps
     #: feedback private from admins (``admins_see_feedback`` off).
     feedback: tuple[Feedback, ...] | None = None
@@ -203,6 +226,14 @@ def parse_reminders(value: str) -> tuple[int, ...]:
     return tuple(sorted(out, reverse=True))
 
 
+def _instant(text: str) -> datetime | None:
+    """A paired round's start as stored (ISO text); None if it cannot be read."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def member_reference(who: str) -> tuple[str | None, str]:
     """``<@U123|sam>`` or ``<@123>`` → (platform id, ""); anything else → (None, name)."""
     text = who.strip()
@@ -213,6 +244,9 @@ def member_reference(who: str) -> tuple[str | None, str]:
 
 
 class AdminService:
+    #: The prompts (set by the app): switching built-in types off keeps to the packs' rule.
+    prompts: PromptSource | None = None
+
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock | None = None, matching: MatchingService | None = None
     ) -> None:
@@ -251,6 +285,12 @@ class AdminService:
             after, changed = parse_setup(options, community.settings)
             if not changed:
                 return SettingsChange(community.settings, after, ())
+            if "disabled_types" in changed and isinstance(self.prompts, CommunityPrompts):
+                # the same rule as `prompts disable`: a type keeps none or enough prompts
+                wanted = frozenset(InterviewType(v) for v in after.disabled_types)
+                thin = await self.prompts.thin_if_switched_off(tx, community, wanted)
+                if thin:
+                    raise InvalidInput("setup", f"Nothing was changed. disabled_types: {thin_message(thin)}")
             await tx.communities.save_settings(community.id, after)
             replanned = False
             if "match_every" in changed:
@@ -291,14 +331,17 @@ class AdminService:
         """Reliability, active no-show marks, open requests and recent round outcomes."""
         actor.require_admin()
         now = self._clock.now()
-        rounds = (
-            await self._matching.why_not_matched(actor.community.id, member.id) if self._matching else []
-        )
         async with self._uow() as tx:
             fresh = await tx.members.get(member.id)
             if fresh is None or fresh.community_id != actor.community.id:
                 raise NotFound("That member is not in this community.")
             marks = await tx.no_shows.for_members([fresh.id])
+            sessions = {s.id: s for s in await tx.sessions.for_member(fresh.id)}
+            records = await tx.rounds.latest(actor.community.id, limit=50)
+            paired = [(rec.ran_at, a if b == fresh.id else b, start)
+                      for rec in records for a, b, start in rec.paired if fresh.id in (a, b)]
+            names = {m.id: m.display_name for m in (await tx.members.get_many(
+                sorted({r.reporter_id for r in marks} | {partner for _, partner, _ in paired}))).values()}
             requests = [r for r in await tx.requests.for_member(fresh.id) if r.status is RequestStatus.OPEN]
             about = [
                 fb for fb in await tx.feedback.for_member(fresh.id)
@@ -308,12 +351,20 @@ class AdminService:
         about.sort(key=lambda fb: fb.submitted_at, reverse=True)
         visible = community.settings.admins_see_feedback if community else False
         marks.sort(key=lambda r: r.reported_at, reverse=True)
+        rounds = [RoundOutcomeLine(when, partner=names.get(partner), start=_instant(start))
+                  for when, partner, start in paired]
+        rounds += [RoundOutcomeLine(rec.ran_at, reason=text)
+                   for rec in records for mid, _code, text in rec.left_out if mid == fresh.id]
         return MemberReport(
             member=fresh,
             reliability=reliability([r.reported_at for r in marks], now),
-            no_shows=tuple(marks),
+            no_shows=tuple(
+                NoShowMark(r, sessions[r.session_id].start if r.session_id in sessions else None,
+                           names.get(r.reporter_id))
+                for r in marks
+            ),
             open_requests=tuple(requests),
-            rounds=tuple(sorted(rounds, key=lambda r: r[0], reverse=True)),
+            rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),
         )

@@ -187,11 +187,11 @@ class DigestService:
         """Everything the digests due between ``first_due`` and ``last_due`` need: four queries."""
         repo = tx.digests
         sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
-        completed = await repo.completed_starts(community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due)
+        attended = await repo.attended_starts(community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due)
         feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones,
                                        recent_from=first_due - 2 * WEEK)
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
-        return DigestData.index(members, sessions, feedback, completed, requests)
+        return DigestData.index(members, sessions, feedback, attended, requests)
 
     async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
         """Every personal digest (each at its member's own due time) and the community digest

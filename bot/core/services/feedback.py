@@ -140,7 +140,7 @@ def interviewer_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
         default=old.improvements if old else None, hint=f"{MIN_STRENGTHS} to {MAX_STRENGTHS} characters.",
     ))
     inputs.append(TextInput(
-        id="admin_note", label="Private note for admins (optional)", required=False, multiline=True,
+        id="admin_note", label="Private note for admins", required=False, multiline=True,
         max_length=MAX_NOTE, default=old.admin_note if old else None,
         hint=f"Up to {MAX_NOTE} characters. Never shown to your partner.",
     ))
@@ -159,7 +159,7 @@ def candidate_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
     inputs.append(_rating_input("prompt_quality", "Quality of the question",
                                 old.prompt_quality if old else None))
     inputs.append(TextInput(
-        id="improvements", label="Tip for your interviewer (optional)", required=False, multiline=True,
+        id="improvements", label="Tip for your interviewer", required=False, multiline=True,
         max_length=MAX_NOTE, default=old.improvements if old else None,
         hint=f"Up to {MAX_NOTE} characters. Shown to them at the reveal.",
     ))

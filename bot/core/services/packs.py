@@ -12,17 +12,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound
 from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import Community, Session, SessionState
 from bot.core.pack_models import PACK_FORMATS, PackProblem, ParsedPack, StoredPack
-from bot.core.packs import CommunityPrompts, disabled_of
+from bot.core.packs import (
+    MIN_PROMPTS_PER_TYPE,
+    THIN_RULE,
+    CommunityPrompts,
+    disabled_of,
+    thin_message,
+    thin_types,
+)
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback import FEEDBACK_WINDOW, window_end
 from bot.core.vocab import InterviewType, parse_interview_type
 
 __all__ = [
@@ -39,10 +46,6 @@ MAX_PACK_BYTES = 512 * 1024
 #: At most this many problems are listed in the reply; all of them go in an attached file.
 SHOWN_PROBLEMS = 12
 _SHOWN_CHARS = 1800
-#: A swap session asks two different prompts of its type, so a type offered in a community
-#: has at least two prompts (a type with none is switched off there).
-MIN_PROMPTS_PER_TYPE = 2
-
 _SUFFIXES = {"yaml": "yaml", "yml": "yaml", "toml": "toml"}
 
 
@@ -75,23 +78,17 @@ def _types(text: str) -> list[InterviewType]:
     return [parse_interview_type(p) for p in parts]
 
 
-def _thin_types(before: PromptSource, after: PromptSource) -> list[str]:
-    """Types that would keep some prompts, but fewer than :data:`MIN_PROMPTS_PER_TYPE` (none
-    at all is fine: the type is then switched off in the community)."""
-    out = []
-    for kind in InterviewType:
-        had, left = len(before.prompts(kind)), len(after.prompts(kind))
-        if 0 < left < MIN_PROMPTS_PER_TYPE and left != had:
-            out.append(f"{kind.label} ({left} left)")
-    return out
-
-
 def _off_types(source: PromptSource) -> list[str]:
     return [kind.label for kind in InterviewType if not source.prompts(kind)]
 
 
-_THIN = (f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap session asks two different ones), "
-         "or none to switch it off")
+def _thin_problem(thin: Sequence[str]) -> PackProblem:
+    return PackProblem("pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}")
+
+
+#: How far back a completed session's start can lie while its feedback is still open: the
+#: feedback window plus more than any session lasts.
+LIVE_LOOKBACK = FEEDBACK_WINDOW + timedelta(days=1)
 
 
 def _live(session: Session, now: datetime) -> bool:
@@ -153,7 +150,7 @@ class PackService:
         if not gone:
             return
         now = self._clock.now()
-        for session in await tx.sessions.for_community(community_id):
+        for session in await tx.sessions.live_for_community(community_id, now - LIVE_LOOKBACK):
             used = gone.intersection(session.prompt_ids)
             if used and _live(session, now):
                 raise Conflict(
@@ -184,16 +181,22 @@ class PackService:
             pack_id = self._codec.pack_id(text, fmt)
             others = self._parse_stored(p for p in stored if p.name != pack_id)
             pack, problems = self._codec.check(text, fmt, others)
-            if pack is None:
-                return ImportResult(None, tuple(problems))
             disabled = disabled_of(community)
-            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack.id)],
+            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack_id)],
                                          disabled)
+            if pack is None:
+                # Every problem at once: the types it would leave too thin as well (read leniently).
+                outline = self._codec.outline(text, fmt)
+                if outline is not None:
+                    after = self._codec.combine(others, disabled | outline.disabled_types)
+                    thin = thin_types(before, after, adding=outline.prompt_types)
+                    if thin:
+                        problems = [*problems, _thin_problem(thin)]
+                return ImportResult(None, tuple(problems))
             after = self._codec.combine([*others, pack], disabled)
-            thin = _thin_types(before, after)
+            thin = thin_types(before, after)
             if thin:
-                return ImportResult(None, (PackProblem(
-                    "pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {_THIN}"),))
+                return ImportResult(None, (_thin_problem(thin),))
             old = next((p for p in stored if p.name == pack.id), None)
             if old is not None:
                 kept = {p.id for p in pack.prompts}
@@ -310,9 +313,9 @@ class PackService:
             others = self._parse_stored(p for p in stored if p.name != name)
             mine = self._parse_stored([target])
             disabled = disabled_of(community)
-            thin = _thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+            thin = thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
             if thin:
-                raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {_THIN}. "
+                raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
                                "Switch the built-in prompts on first (`prompts enable`).")
             await self._guard_live_prompts(tx, community.id, {p.id for m in mine for p in m.prompts},
                                            f"Removing pack “{quote(name)}”")
@@ -332,10 +335,9 @@ class PackService:
             stored = await tx.packs.list(community.id)
             parsed = self._parse_stored(stored)
             after = self._codec.combine(parsed, frozenset(wanted))
-            thin = _thin_types(self._codec.combine(parsed, current), after)
+            thin = await self._prompts.thin_if_switched_off(tx, community, frozenset(wanted))
             if thin:
-                raise Conflict(f"That would leave too few prompts of: {', '.join(thin)}; {_THIN}. "
-                               "Add prompts of that type to a pack first.")
+                raise Conflict(thin_message(thin))
             if wanted != current:
                 values = tuple(t.value for t in InterviewType if t in wanted)
                 await tx.communities.save_settings(community.id, replace(community.settings, disabled_types=values))

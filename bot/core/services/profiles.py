@@ -19,6 +19,7 @@ from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone,
 from bot.core.models import Member
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.services.actor import Actor
+from bot.core.services.requests import SCHEDULE_OPEN
 from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import (
     DEFAULT_TRACKS,
@@ -174,7 +175,7 @@ class ProfileService:
             title="Availability saved",
             text="\n".join(lines),
             tone=Tone.SUCCESS,
-            buttons=(Button("Schedule a session", encode("schedule.open"), ButtonStyle.PRIMARY),),
+            buttons=(Button("Schedule a session", encode(SCHEDULE_OPEN), ButtonStyle.PRIMARY),),
         )
 
 

@@ -17,12 +17,47 @@ from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
 from bot.core.models import SessionState
 from bot.core.ports import PromptSource, UnitOfWorkFactory
-from bot.core.progress import Calibration, MemberProgress, calibrate, member_progress
+from bot.core.progress import (
+    CALIBRATED_NOTE,
+    TREND_RULE,
+    Calibration,
+    MemberProgress,
+    calibrate,
+    member_progress,
+)
 from bot.core.ratings import community_mean, smoothed
 from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
 ChartRenderer = Callable[[MemberProgress], bytes]
+
+
+def self_assessment(report: MemberProgress) -> str:
+    """How the member's last self-scores compared with their interviewer's, in one sentence."""
+    gap = round(report.self_gap[-1][1], 1)
+    if gap == 0:
+        sentence = "Your last self-scores matched your interviewer's."
+    else:
+        word = "higher" if gap > 0 else "lower"
+        sentence = f"Your last self-scores were {abs(gap):.1f} {word} than your interviewer's."
+    trend = report.self_gap_trend_per_30_days
+    if trend is not None:
+        sentence += f" The gap's trend: {trend:+.2f}/month."
+    return sentence
+
+
+def _fit(lines: list[str], limit: int) -> str:
+    """Whole lines up to ``limit`` characters, the last one kept (it explains the others)."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    tail = lines[-1]
+    kept: list[str] = []
+    for line in lines[:-1]:
+        if len("\n".join([*kept, line, "…", tail])) > limit:
+            break
+        kept.append(line)
+    return "\n".join([*kept, "…", tail])
 
 
 class ProgressService:
@@ -41,7 +76,8 @@ class ProgressService:
         self._prompts = prompts
 
     async def balance(self, actor: Actor) -> Field:
-        """Interviews given and taken in completed sessions, and the member's no-show record."""
+        """Interviews given and taken in completed sessions, and the member's no-show record:
+        only the member who did not show carries a no-show, never the partner who reported it."""
         me = actor.member.id
         async with self._uow() as tx:
             sessions = await tx.sessions.for_member(me)
@@ -51,13 +87,11 @@ class ProgressService:
             if s.state is SessionState.COMPLETED:
                 as_interviewer, as_candidate = parts_played(s, me)
                 given, taken = given + as_interviewer, taken + as_candidate
-        missed = sum(1 for s in sessions if s.state is SessionState.NO_SHOW)
         score = reliability([r.reported_at for r in marks], self._clock.now())
         record = (f"{len(marks)} no-show mark(s); reliability {round(score * 100)}% (marks fade over a few weeks)"
                   if marks else "no no-show marks")
         return Field("Balance and reliability",
-                     f"Interviews given: {given} · taken as candidate: {taken}. {missed} session(s) ended "
-                     f"as a no-show; {record}.")
+                     f"Interviews given: {given} · taken as candidate: {taken}; {record}.")
 
     async def interviewer_rating(self, actor: Actor) -> Field:
         """How candidates rate the member as an interviewer: revealed ratings only, smoothed
@@ -103,18 +137,16 @@ class ProgressService:
         for r in report.readiness:
             extra = f"; work on {r.weakest}" if r.weakest else ""
             fields.append(Field(f"{r.interview_type}: {r.status}", f"recent average {r.score:.1f}/4{extra}."))
-        lines = [f"- {d.interview_type} · {d.dimension}: {d.recent:.1f} recent, {d.mean:.1f} overall, "
-                 f"trend {d.trend_per_30_days:+.2f}/month" for d in report.dimensions]
-        fields.append(Field("Dimensions", "\n".join(lines)[:1000]))
+        lines = [f"- {d.interview_type} · {d.dimension}: {d.recent:.1f} recent, {d.mean:.1f} overall"
+                 + (f", trend {d.trend_per_30_days:+.2f}/month" if d.trend_per_30_days is not None else "")
+                 for d in report.dimensions]
+        if any(d.trend_per_30_days is None for d in report.dimensions):
+            lines.append(TREND_RULE)
+        fields.append(Field("Dimensions", _fit(lines, 1000)))
         if report.self_gap:
-            gap = report.self_gap[-1][1]
-            word = "higher" if gap > 0 else "lower" if gap < 0 else "the same as"
-            fields.append(Field("Self-assessment", f"Your last self-scores were {abs(gap):.1f} {word} "
-                                f"your interviewer's (trend {report.self_gap_trend_per_30_days:+.2f}/month)."
-                                if word != "the same as" else "Your last self-scores matched your interviewer's."))
+            fields.append(Field("Self-assessment", self_assessment(report)))
         text = (f"{report.sessions_scored} scored part(s). Strongest: {report.strongest.dimension if report.strongest else '—'}; "
-                f"weakest: {report.weakest.dimension if report.weakest else '—'}. Scores are adjusted for "
-                "how strict each interviewer tends to be.")
+                f"weakest: {report.weakest.dimension if report.weakest else '—'}. {CALIBRATED_NOTE}")
         attachments: tuple[Attachment, ...] = ()
         if self._chart is not None:
             png = await asyncio.to_thread(self._chart, report)

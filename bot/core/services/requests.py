@@ -9,7 +9,18 @@ from bot.core.actions import encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProfileIncomplete
-from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    ChoiceInput,
+    Field,
+    FormPage,
+    FormSpec,
+    Option,
+    OutboundMessage,
+    Tone,
+    ts,
+)
 from bot.core.models import InterviewRequest, RequestStatus
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
@@ -21,6 +32,9 @@ MIN_DAYS = 1
 MAX_DAYS = 14
 DEFAULT_DAYS = 7
 LIVE_MINUTES = 15
+#: The "Schedule a session" button's verb (the form it opens) and the form's own verb.
+SCHEDULE_OPEN = "schedule.open"
+SCHEDULE_SUBMIT = "schedule.submit"
 
 
 class RequestService:
@@ -154,7 +168,7 @@ class RequestService:
             return OutboundMessage(
                 title="Upcoming",
                 text="Nothing open. Ask for a session with `/mock schedule`.",
-                buttons=(Button("Schedule a session", encode("schedule.open"), ButtonStyle.PRIMARY),),
+                buttons=(Button("Schedule a session", encode(SCHEDULE_OPEN), ButtonStyle.PRIMARY),),
             )
         fields = tuple(
             Field(
@@ -177,3 +191,22 @@ class RequestService:
 
 def interview_type_choices() -> list[tuple[str, str]]:
     return [(t.label, t.value) for t in InterviewType]
+
+
+def schedule_form() -> FormSpec:
+    """``/mock schedule`` as a form (every face opens it from the "Schedule a session" button);
+    its submit goes through the same command, so the same checks answer it."""
+    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n))
+                 for n in (1, 2, 3, 5, 7, 10, 14) if MIN_DAYS <= n <= MAX_DAYS)
+    return FormSpec(
+        action=encode(SCHEDULE_SUBMIT),
+        title="Schedule a mock interview",
+        submit_label="Schedule",
+        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
+        pages=(FormPage("Request", (
+            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
+            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
+                        default=(RolePreference.SWAP.value,)),
+            ChoiceInput("days", "Within the next", days, default=(str(DEFAULT_DAYS),)),
+        )),),
+    )

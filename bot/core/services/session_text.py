@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
-from bot.core.vocab import Level
+from bot.core.vocab import Level, level_note
 
 MAX_ITEM = 1000
 
@@ -41,7 +44,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
     return OutboundMessage(
         title=f"Mock interview booked: {session.interview_type.label}",
         text=(
-            f"{a.display_name} and {b.display_name}, you're paired.\n"
+            f"{mention(a)} and {mention(b)}, you're paired.\n"
             f"**When:** {ts(session.start)} ({ts(session.start, 'R')}), {session.minutes} minutes.\n"
             f"**Roles:** {roles_line(session, members)}\n"
             "Please confirm, or tell your partner early if you can't make it."
@@ -51,6 +54,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
         buttons=session_buttons(session),
         attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"),),
         ephemeral=False,
+        mentions=mentioning(a, b),
     )
 
 
@@ -58,29 +62,34 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
     when = f"{minutes_before // 60} hours" if minutes_before >= 120 else (
         "1 hour" if minutes_before == 60 else f"{minutes_before} minutes"
     )
-    unconfirmed = [members[m].display_name for m in session.member_ids if m not in session.confirmed_by]
+    unconfirmed = [members[m] for m in session.member_ids if m not in session.confirmed_by]
     text = f"Your {session.interview_type.label} session starts in about {when}: {ts(session.start)}."
-    if unconfirmed:
-        text += "\nNot confirmed yet: " + ", ".join(unconfirmed) + "."
+    if unconfirmed:  # addressed to those who still need to confirm: they are mentioned
+        text += "\nNot confirmed yet: " + ", ".join(mention(m) for m in unconfirmed) + "."
     return OutboundMessage(
         title="Reminder",
         text=text,
         buttons=session_buttons(session, confirm=bool(unconfirmed)),
         ephemeral=False,
+        mentions=mentioning(*unconfirmed),
     )
 
 
 def part_started(
     session: Session, members: dict[str, Member], part: int, prompt: Prompt, interviewer_id: str, candidate_id: str
 ) -> OutboundMessage:
-    """Posted in the pair space: the candidate's statement only, never the guide."""
+    """Posted in the pair space: the candidate's statement only, never the guide.
+
+    It is queued before the guide is delivered, so it says only what holds however the guide
+    arrives (a direct message, or only this button when direct messages are closed)."""
     interviewer = members[interviewer_id].display_name
     candidate = members[candidate_id].display_name
     label = f"Part {part}" if session.swap else "Session"
     return OutboundMessage(
         title=f"{label}: {prompt.title}",
         text=(
-            f"{interviewer} interviews {candidate}. {interviewer}, your guide and rubric came privately.\n\n"
+            f"{interviewer} interviews {candidate}. {interviewer}, open the interviewer guide and rubric "
+            "with the button below (only you can).\n\n"
             f"{_clip(prompt.statement, 3000)}"
         ),
         ephemeral=False,
@@ -121,11 +130,11 @@ def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list
     others = [lv for lv in g.follow_ups if lv != level]
     if others:
         sections += _split_fields("Follow-ups at other levels",
-                                  [f"{lv.label}: {' / '.join(g.follow_ups[lv])}" for lv in others])
+                                  [level_note(lv, ' / '.join(g.follow_ups[lv])) for lv in others])
     sections += _split_fields("A strong answer covers", list(g.strong_answer))
     if g.level_differences:
         sections += _split_fields("How answers differ by level",
-                                  [f"{lv.label}: {text}" for lv, text in g.level_differences.items()])
+                                  [level_note(lv, text) for lv, text in g.level_differences.items()])
     sections += _split_fields("Common mistakes", list(g.common_mistakes))
     sections += _split_fields("Time plan (45 min)", [f"{b.minutes} min: {b.activity}" for b in g.time_plan])
     if prompt.coding is not None:
@@ -216,10 +225,10 @@ def noshow_check(session: Session) -> OutboundMessage:
     )
 
 
-def feedback_request(session: Session, partner: Member, *, reminder: bool = False) -> OutboundMessage:
+def feedback_request(session: Session, partner: Member, closes: datetime, *, reminder: bool = False) -> OutboundMessage:
     text = (
         f"How did it go with {partner.display_name}? Your feedback is shown to them only when you "
-        "have both submitted (or when the window closes in 72 hours)."
+        f"have both submitted, or when the window closes {ts(closes)}."
     )
     if reminder:
         text = f"A reminder: your feedback for {partner.display_name} is still open. " + text

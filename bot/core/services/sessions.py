@@ -18,6 +18,7 @@ from bot.core.actions import Action, encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
+from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
     Attachment,
     Button,
@@ -28,6 +29,7 @@ from bot.core.messages import (
     Tone,
     ts,
 )
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     ActionStatus,
@@ -43,15 +45,18 @@ from bot.core.packs import community_prompts, prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
+from bot.core.services.feedback import window_end
 from bot.core.services.outbox import queue_direct, queue_space, session_space
 
 log = logging.getLogger(__name__)
 
 NOSHOW_AFTER = timedelta(minutes=10)
 FEEDBACK_REMINDERS = (timedelta(hours=2), timedelta(hours=24))
-FEEDBACK_WINDOW = timedelta(hours=72)
-#: A reminder later than this after its time is skipped (and logged); other steps never are.
+#: A reminder (any kind: ``ActionKind.skippable``) later than this after the time it was planned
+#: for is skipped (and logged); other steps never are.
 REMINDER_GRACE = timedelta(minutes=5)
+#: The payload entry that keeps the time a reminder was planned for: a retry moves ``due_at``.
+PLANNED_AT = "planned_at"
 MAX_ATTEMPTS = 8
 PRE_START_STATES = (SessionState.PROPOSED, SessionState.CONFIRMED)
 #: A rescheduled session starts at least this far ahead, within this many days.
@@ -69,6 +74,28 @@ def action_key(session_id: str, name: str) -> str:
     return f"session:{session_id}:{name}"
 
 
+def session_step(session: Session, name: str, kind: ActionKind, due: datetime,
+                 payload: dict[str, object] | None = None) -> ScheduledAction:
+    """One stored step of a session; a reminder keeps the time it is meant for."""
+    data = dict(payload or {})
+    if kind.skippable:
+        data[PLANNED_AT] = due.isoformat()
+    return ScheduledAction(id=new_id(), key=action_key(session.id, name), kind=kind,
+                           community_id=session.community_id, due_at=due, session_id=session.id, payload=data)
+
+
+def planned_time(action: ScheduledAction) -> datetime:
+    """When the step was meant to run (``due_at`` moves on each retry; a reminder's plan does not)."""
+    raw = action.payload.get(PLANNED_AT)
+    return datetime.fromisoformat(raw) if isinstance(raw, str) else action.due_at
+
+
+def too_late(action: ScheduledAction, now: datetime) -> timedelta | None:
+    """How late a reminder is when it is too late to be useful (one rule for every reminder kind)."""
+    late = now - planned_time(action)
+    return late if action.kind.skippable and late > REMINDER_GRACE else None
+
+
 async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Sequence[int], now: datetime) -> None:
     """Store every step of a booked session (idempotent: keys are deterministic)."""
     steps: list[tuple[str, ActionKind, datetime, dict[str, object]]] = []
@@ -81,18 +108,7 @@ async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Se
         steps.append((f"swap-{session.sequence}", ActionKind.SWAP, session.start + timedelta(minutes=session.minutes // 2), {}))
     steps.append((f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {}))
     steps.append((f"end-{session.sequence}", ActionKind.END, session.start + timedelta(minutes=session.minutes), {}))
-    await tx.actions.add_many([
-        ScheduledAction(
-            id=new_id(),
-            key=action_key(session.id, name),
-            kind=kind,
-            community_id=session.community_id,
-            due_at=due,
-            session_id=session.id,
-            payload=payload,
-        )
-        for name, kind, due, payload in steps
-    ])
+    await tx.actions.add_many([session_step(session, name, kind, due, payload) for name, kind, due, payload in steps])
 
 
 def invite_for(session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False) -> bytes:
@@ -208,11 +224,12 @@ class SessionService:
                     text=(
                         f"{actor.member.display_name} can't make {ts(session.start)}. The next time that "
                         f"suits you both is **{ts(new_start)}** ({ts(new_start, 'R')}), {moved.minutes} minutes.\n"
-                        f"{partner.display_name}, please confirm it, ask for another time, or take a "
+                        f"{mention(partner)}, please confirm it, ask for another time, or take a "
                         "priority rematch in the next round instead. The calendar invite below updates "
                         "the event you already have."
                     ),
                     tone=Tone.WARNING,
+                    mentions=mentioning(partner),
                     buttons=(
                         Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),
                         Button("Another time", encode("session.reschedule", session.id), ButtonStyle.SECONDARY),
@@ -354,9 +371,10 @@ async def _release(
             text=(
                 f"{why} The {ts(session.start)} session is off.\n"
                 + ("You both get priority in the next matching round." if both
-                   else f"{partner.display_name}, you get priority in the next matching round.")
+                   else f"{mention(partner)}, you get priority in the next matching round.")
             ),
             tone=Tone.WARNING,
+            mentions=() if both else mentioning(partner),
             attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
                                     invite_for(cancelled, members, now, cancelled=True),
                                     "text/calendar", "Calendar cancellation"),),
@@ -432,6 +450,7 @@ class StepRunner:
         self._clock = clock
         self._prompts = prompts
         self.round_runner: RoundRunner | None = None
+        self.metrics: Metrics = NO_METRICS
 
     async def run_due(self) -> int:
         """Run every step due now; returns how many ran (done or skipped)."""
@@ -455,6 +474,7 @@ class StepRunner:
                 await tx.actions.finish(action.id, status, now, note)
                 if status is ActionStatus.SKIPPED:
                     log.info("skipped %s %s: %s", action.kind.value, action.key, note)
+            self.metrics.step_finished(action.kind.value, status.value, (now - action.due_at).total_seconds())
             return True
         except Exception as exc:
             async with self._uow() as tx:
@@ -464,14 +484,17 @@ class StepRunner:
                 if current.attempts + 1 >= MAX_ATTEMPTS:
                     await tx.actions.finish(action_id, ActionStatus.FAILED, now, f"gave up: {exc!r}")
                     log.error("gave up on step %s after %d attempts: %r", current.key, current.attempts + 1, exc)
+                    self.metrics.step_finished(current.kind.value, "failed", (now - current.due_at).total_seconds())
                 else:
                     await tx.actions.retry_later(action_id, now + backoff(current.attempts), repr(exc))
                     log.warning("step %s failed (attempt %d), retrying: %r", current.key, current.attempts + 1, exc)
+                    self.metrics.step_finished(current.kind.value, "retried", (now - current.due_at).total_seconds())
             return False
 
     async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
-        if action.kind.skippable and now - action.due_at > REMINDER_GRACE:
-            return ActionStatus.SKIPPED, f"too late to be useful ({int((now - action.due_at).total_seconds() // 60)} min late)"
+        late = too_late(action, now)
+        if late is not None:
+            return ActionStatus.SKIPPED, f"too late to be useful ({int(late.total_seconds() // 60)} min late)"
         if action.kind is ActionKind.MATCH_ROUND:
             if self.round_runner is None:
                 raise RuntimeError("no matching service attached")
@@ -540,29 +563,30 @@ class StepRunner:
             if session.state is not SessionState.IN_PROGRESS:
                 return ActionStatus.SKIPPED, f"session {session.state.value}"
             await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.COMPLETED}))
-            for member_id in session.member_ids:
-                partner = members[session.partner_of(member_id)]
-                await queue_direct(tx, key=f"{action.key}:feedback:{member_id}", community_id=cid,
-                                   member_id=member_id, now=now, session_id=session.id,
-                                   message=say.feedback_request(session, partner))
+            closes = window_end(session)
             end = session.start + timedelta(minutes=session.minutes)
-            for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
-                await tx.actions.add(ScheduledAction(
-                    id=new_id(), key=action_key(session.id, f"feedback-reminder-{i}"),
-                    kind=ActionKind.FEEDBACK_REMINDER, community_id=cid, due_at=end + delay,
-                    session_id=session.id))
-            await tx.actions.add(ScheduledAction(
-                id=new_id(), key=action_key(session.id, "feedback-close"), kind=ActionKind.FEEDBACK_CLOSE,
-                community_id=cid, due_at=end + FEEDBACK_WINDOW, session_id=session.id))
+            if now < closes:  # an end run after the window closed asks for nothing
+                for member_id in session.member_ids:
+                    partner = members[session.partner_of(member_id)]
+                    await queue_direct(tx, key=f"{action.key}:feedback:{member_id}", community_id=cid,
+                                       member_id=member_id, now=now, session_id=session.id,
+                                       message=say.feedback_request(session, partner, closes))
+                for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
+                    await tx.actions.add(session_step(session, f"feedback-reminder-{i}",
+                                                      ActionKind.FEEDBACK_REMINDER, end + delay))
+            await tx.actions.add(session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes))
             return ActionStatus.DONE, None
 
         if action.kind is ActionKind.FEEDBACK_REMINDER:
+            if now >= window_end(session):
+                return ActionStatus.SKIPPED, "the feedback window has closed"
             owed = await self.feedback_owed(tx, session)
             for member_id in owed:
                 partner = members[session.partner_of(member_id)]
                 await queue_direct(tx, key=f"{action.key}:{member_id}", community_id=cid, member_id=member_id,
                                    now=now, session_id=session.id,
-                                   message=say.feedback_request(session, partner, reminder=True))
+                                   message=say.feedback_request(session, partner, window_end(session),
+                                                                reminder=True))
             return ActionStatus.DONE, None
 
         if action.kind is ActionKind.FEEDBACK_CLOSE:

@@ -1,0 +1,49 @@
+"""The outbox keeps the reading order of messages queued together (migration 0010)."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.app import App
+from bot.core.messages import OutboundMessage
+from bot.core.services.outbox import queue_directs, queue_space
+from bot.storage.tables import metadata
+from tests.conftest import T0, make_actor
+
+
+async def test_migration_gives_the_outbox_its_position_as_modelled(app: App) -> None:
+    def diff(conn: object) -> list[object]:
+        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
+        return [d for d in compare_metadata(ctx, metadata) if "outbox" in repr(d)]
+
+    async with app.db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_messages_queued_together_are_delivered_in_the_order_queued(app: App) -> None:
+    actor = await make_actor(app, "alice")
+    keys = ["s:start:statement", "s:start:guide", "s:start:a-note"]  # the keys sort the other way
+    async with app.db.uow() as tx:
+        for key in keys:
+            await queue_space(tx, key=key, community_id=actor.community.id, space_ref="room", now=T0,
+                              message=OutboundMessage(text=key))
+    async with app.db.uow() as tx:
+        due = await tx.outbox.due_ids(T0)
+        items = {i.id: i.key for i in await tx.outbox.all()}
+    assert [items[i] for i in due] == keys
+    assert list(items.values()) == keys
+
+
+async def test_messages_queued_in_one_insert_keep_their_order_after_single_ones(app: App) -> None:
+    actor = await make_actor(app, "alice")
+    async with app.db.uow() as tx:
+        await queue_space(tx, key="z:first", community_id=actor.community.id, space_ref="room", now=T0,
+                          message=OutboundMessage(text="first"))
+        await queue_directs(tx, community_id=actor.community.id, now=T0, items=[
+            ("y:second", actor.member.id, OutboundMessage(text="second")),
+            ("x:third", actor.member.id, OutboundMessage(text="third"))])
+    async with app.db.uow() as tx:
+        due = await tx.outbox.due_ids(T0)
+        items = {i.id: i.key for i in await tx.outbox.all()}
+    assert [items[i] for i in due] == ["z:first", "y:second", "x:third"]
