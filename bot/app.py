@@ -117,7 +117,10 @@ async def build_app(
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
-    router = CommandRouter(profiles, requests, sessions, matching, limiter=RateLimiter(rate_limit))
+    # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
+    # (tests and the demo drive many presses per second on purpose).
+    router = CommandRouter(profiles, requests, sessions, matching,
+                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)

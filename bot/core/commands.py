@@ -119,8 +119,9 @@ class CommandRouter:
         *,
         limiter: RateLimiter | None = None,
     ) -> None:
-        #: Per-member limits on commands and presses, shared with the admin command set.
-        self.limiter = limiter or RateLimiter(RateLimit())
+        #: Per-member limits on commands and presses, shared with the admin command set
+        #: (the composition root passes the settings' limit; none by default).
+        self.limiter = limiter or RateLimiter(RateLimit(burst=0))
         self.profiles = profiles
         self.requests = requests
         self.sessions = sessions

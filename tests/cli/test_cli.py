@@ -55,3 +55,14 @@ def test_the_license_is_an_spdx_string_setuptools_reads_without_a_warning() -> N
     assert project["project"]["license"] == "MIT"
     # the SPDX string needs setuptools 77 or newer (older ones refuse it; newer ones warn about a table)
     assert "setuptools>=77" in project["build-system"]["requires"]
+
+
+def test_the_process_limits_each_member_as_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.__main__ import _rate_limit
+    from bot.core.limits import RateLimit
+    from bot.settings import Settings
+
+    assert _rate_limit(Settings(_env_file=None)) == RateLimit(burst=20, per_second=1.0)  # type: ignore[call-arg]
+    monkeypatch.setenv("RATE_LIMIT_BURST", "5")
+    monkeypatch.setenv("RATE_LIMIT_PER_SECOND", "0.5")
+    assert _rate_limit(Settings(_env_file=None)) == RateLimit(burst=5, per_second=0.5)  # type: ignore[call-arg]
