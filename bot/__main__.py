@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("peerloop")
 
@@ -45,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     lst = prompts_sub.add_parser("list", help="list the bank's prompts")
     lst.add_argument("--type", dest="type", default=None)
+    lst.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
     show.add_argument("id")
     stats = prompts_sub.add_parser("stats", help="count the bundled prompts per type, level and track")
@@ -80,7 +87,28 @@ BENCHES = {
 }
 
 
+def quiet_exit(run: Callable[[], int]) -> int:
+    """Run a CLI command; a closed pipe (``peerloop prompts list | head``) or Ctrl-C ends it
+    quietly, without a traceback (exit codes as a shell reports them: 141, 130)."""
+    try:
+        code = run()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that does not fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return quiet_exit(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.settings import Settings
 
@@ -95,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done
 
     if args.command == "console":
-        return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
+        return asyncio.run(_console(settings.database_url if not args.database else args.database, args,
+                                    settings))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -110,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.prompts_command == "check":
             return cli.cmd_check(args.file)
         if args.prompts_command == "list":
-            return cli.cmd_list(args.type)
+            return cli.cmd_list(args.type, as_json=args.json)
         return cli.cmd_show(args.id)
     if args.command == "bench":
         import importlib
@@ -150,21 +179,26 @@ async def _db(url: str, what: str) -> int:
     return 0
 
 
-async def _console(url: str, args: argparse.Namespace) -> int:
+async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
+    from bot.ops.process import rate_limit_of
 
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     if args.start:
         parsed = datetime.fromisoformat(args.start)
         start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     clock = FakeClock(start)
-    chat = ConsoleChat(sys.stdout, clock)
-    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat})
+    files = settings.data_dir / "console"
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
+    chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
+    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings))
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
+        console.attachments_dir = files
         await console.run(sys.stdin)
     finally:
         await app.close()

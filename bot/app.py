@@ -17,6 +17,7 @@ from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
@@ -114,6 +115,7 @@ async def build_app(
     prompts: PromptSource | None = None,
     offload: ProcessOffload | InlineOffload | None = None,
     retention_days: int = DEFAULT_DAYS,
+    rate_limit: RateLimit | None = None,
 ) -> App:
     """The app on ``database_url``. The matching engine runs in a worker process
     (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
@@ -135,7 +137,10 @@ async def build_app(
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
-    router = CommandRouter(profiles, requests, sessions, matching)
+    # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
+    # (tests and the demo drive many presses per second on purpose).
+    router = CommandRouter(profiles, requests, sessions, matching,
+                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)

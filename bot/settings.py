@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     #: ``text`` (default) or ``json``: one JSON object per line, user-written text scrubbed.
     log_format: Literal["text", "json"] = "text"
     default_timezone: str = "UTC"
+    #: Where local files go (the console's saved attachments under ``console/``).
+    data_dir: Path = Path("data")
+    #: Per-member limits on commands and presses: this many at once, then this many a second
+    #: (``RATE_LIMIT_BURST=0`` turns the limit off).
+    rate_limit_burst: int = Field(20, ge=0)
+    rate_limit_per_second: float = Field(1.0, gt=0)
 
     discord_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"

@@ -27,6 +27,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.core.limits import RateLimit
 
 log = logging.getLogger("peerloop")
 
@@ -213,13 +214,21 @@ class Process:
         self._stops.clear()
 
 
+def rate_limit_of(settings: Settings) -> RateLimit:
+    """The per-member limit on commands and presses that ``RATE_LIMIT_*`` set."""
+    from bot.core.limits import RateLimit
+
+    return RateLimit(settings.rate_limit_burst, settings.rate_limit_per_second)
+
+
 async def run_until_stopped(settings: Settings, roles: Roles, stopping: asyncio.Event) -> int:
     from bot.app import build_app
     from bot.ops.cli import warn_if_tokens_unencrypted
 
     log.info("starting PeerLoop: %s", settings.describe())
     warn_if_tokens_unencrypted(settings)
-    app = await build_app(settings.database_url, retention_days=settings.retention_days)
+    app = await build_app(settings.database_url, retention_days=settings.retention_days,
+                          rate_limit=rate_limit_of(settings))
     process = Process(app, settings, roles)
     try:
         await process.start()
