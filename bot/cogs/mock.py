@@ -450,8 +450,18 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATT
 # -- the command tree -------------------------------------------------------------------
 
 
+#: Discord's limits for the choices of an option or an autocomplete answer.
+CHOICES = 25
+CHOICE_TEXT = 100
+
+
 def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=label[:100], value=value) for label, value in pairs][:25]
+    """At most 25 choices; a value over 100 characters (a long text typed before the part being
+    completed) cannot be offered, so it is left out rather than clipped into another value."""
+    return [
+        app_commands.Choice(name=label[:CHOICE_TEXT] or value[:CHOICE_TEXT], value=value)
+        for label, value in pairs if 0 < len(value) <= CHOICE_TEXT
+    ][:CHOICES]
 
 
 TYPE_CHOICES = _choices([(t.label, t.value) for t in InterviewType])

@@ -1,0 +1,160 @@
+"""Adversarial checks of the Discord face: what a hostile or unlucky member can send.
+
+Through the real discord.py client against the local fake Discord (request bodies are
+validated against Discord's OpenAPI spec at teardown, callbacks and followups included).
+Every test ends by checking that every interaction got exactly one initial answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from bot.app import App
+from tests.cogs import test_discord_face as face
+from tests.cogs.test_discord_face import (
+    command,
+    custom_ids,
+    raw_text_of,
+    ready,
+    reply_to,
+    settle,
+    start_face,
+    text_of,
+)
+from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
+
+app = face.app
+fake_discord = face.fake_discord
+discord_runner = face.discord_runner
+
+#: Everything a member can type that Discord itself would pass on.
+NASTY = (
+    "\u202eevil\u202c \u200b\u200d a\u0301\u0308\u0327 🧑\u200d💻🏳️\u200d🌈 \x01\x07\x1b[31m "
+    "@everyone @here <@&123456789012345678> <#123456789012345678> <@123456789012345678> "
+    "[x](https://evil.example) ||spoiler|| ```py\nprint(1)\n``` # heading\n> quote *b* _i_ ~~s~~ "
+)
+LONG = (NASTY * 60)[:6000]
+
+
+def assert_every_interaction_answered_once(fake: FakeDiscord) -> None:
+    """Each interaction PeerLoop received got exactly one accepted initial answer, none refused."""
+    for iid in fake.interactions:
+        callbacks = fake.interaction_callbacks(iid)
+        accepted = [r for r in callbacks if r.status < 300]
+        assert len(accepted) == 1 and len(callbacks) == 1, (iid, [(r.status, r.json) for r in callbacks])
+
+
+async def first_reply(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
+    """The private answer to an interaction: the immediate message, or the followup after a deferral."""
+    body = await fake.wait_for_interaction_response(sent)
+    if body["type"] == 4:
+        assert body["data"]["flags"] & EPHEMERAL, body
+        return {**body["data"], "id": fake.interactions[int(sent["id"])]["original"]["id"]}
+    return await reply_to(fake, sent)
+
+
+def assert_safe(message: dict[str, Any]) -> None:
+    raw = raw_text_of(message)
+    assert "@everyone" not in raw and "@here" not in raw, raw[:300]
+    assert not re.search(r"(?<!\\)(\[x\]\(|<@&|<#1|<@1|\|\|)", raw), raw[:300]
+    assert message.get("allowed_mentions", {}).get("parse") == [], message.get("allowed_mentions")
+
+
+MOCK_TEXT_OPTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("profile", {"timezone": LONG}),
+    ("profile", {"track": LONG}),
+    ("profile", {"types": LONG}),
+    ("profile", {"languages": LONG}),
+    ("profile", {"timezone": NASTY, "track": NASTY, "types": NASTY, "languages": NASTY}),
+    ("availability", {"text": LONG}),
+    ("availability", {"blackouts": LONG}),
+    ("availability", {"text": NASTY, "blackouts": NASTY}),
+    ("schedule", {"type": LONG}),
+    ("schedule", {"type": "coding", "role": LONG}),
+    ("now", {"type": NASTY}),
+    ("cancel", {"request": LONG}),
+    ("help", {"topic": LONG}),
+    *[(name, {"options": value}) for name in ("digest", "export", "feedback", "history", "progress", "forget-me")
+      for value in (LONG, NASTY, "type:" + LONG, "session:" + LONG)],
+]
+ADMIN_TEXT_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("setup",), {"reminders": LONG}),
+    (("setup",), {"disabled_types": LONG}),
+    (("setup",), {"reminders": NASTY, "disabled_types": NASTY}),
+    (("prompts", "export"), {"what": LONG}),
+    (("prompts", "remove"), {"name": LONG}),
+    (("prompts", "disable"), {"types": LONG}),
+    (("prompts", "enable"), {"types": NASTY}),
+]
+
+
+async def test_every_text_option_takes_6000_characters_of_hostile_unicode(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    for sub, options in MOCK_TEXT_OPTIONS:
+        sent = await fake.interact(fake.slash_command("alice", fake.guild, "mock", options, sub))
+        reply = await first_reply(fake, sent)
+        assert reply["flags"] & EPHEMERAL
+        assert_safe(reply)
+        if "Something went wrong" in text_of(reply): print("INCIDENT", sub, list(options), len(str(options)))
+        await settle(client)
+    for path, options in ADMIN_TEXT_OPTIONS:
+        sent = await fake.interact(fake.slash_command("owner", fake.guild, "mockadmin", options, *path))
+        reply = await first_reply(fake, sent)
+        assert_safe(reply)
+        if "Something went wrong" in text_of(reply): print("INCIDENT", path, list(options))
+        await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_autocomplete_answers_strange_input_within_discords_limits(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    typed = (LONG, NASTY, "", " ", ",", ",,,,", "\x00", "x" * 95 + ", cod", "coding, " * 40 + "sys",
+             "europe/", "Europe/Berlin" * 20, "🏳️\u200d🌈", "\u202e")
+    targets = (("track", "profile", "mock"), ("timezone", "profile", "mock"), ("types", "profile", "mock"),
+               ("disabled_types", "setup", "mockadmin"))
+    for focused, sub, group in targets:
+        for text in typed:
+            sent = await fake.interact(fake.autocomplete("owner", fake.guild, group, {focused: text}, focused, sub))
+            body = await fake.wait_for_interaction_response(sent)
+            assert body["type"] == 8, body
+            for choice in body["data"]["choices"]:
+                assert 1 <= len(choice["name"]) <= 100 and len(choice["value"]) <= 100, (focused, text[:20], choice)
+            assert len(body["data"]["choices"]) <= 25
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_commands_and_buttons_sent_from_a_direct_message_are_answered(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    sent = await fake.interact(fake.slash_command("carol", None, "mock", {"timezone": "UTC"}, "profile"))
+    assert "server" in text_of(await first_reply(fake, sent))
+    sent = await fake.interact(fake.slash_command("carol", None, "mockadmin", {}, "stats"))
+    assert "server" in text_of(await first_reply(fake, sent))
+    sent = await fake.interact(fake.slash_command("carol", None, "mock", {"options": "x"}, "history"))
+    await first_reply(fake, sent)
+    # A member PeerLoop has never seen presses a button in a DM (a forwarded or stale message).
+    dm = fake.dm_channel_id("carol") or 0
+    message = {"id": str(fake.snowflake()), "channel_id": str(dm), "components": [
+        {"type": 1, "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": "pl:schedule.open"}]}],
+        "flags": 0, "content": "", "author": fake.bot.payload(), "attachments": [], "embeds": [],
+        "mentions": [], "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
+        "timestamp": "2026-12-04T00:00:00+00:00", "edited_timestamp": None, "type": 0}
+    sent = await fake.interact(fake.button_click("carol", "pl:schedule.open", message, guild=None))
+    await first_reply(fake, sent)
+    sent = await fake.interact(fake.modal_submit("carol", "pl:schedule.submit", {"x": "y"}, guild=None))
+    await first_reply(fake, sent)
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
