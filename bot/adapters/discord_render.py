@@ -343,6 +343,24 @@ def form_next(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
     return f"Saved. Next: {escape_markdown(step.title)}.", view
 
 
+def refused_step(steps: Sequence[FormStep], inputs: set[str]) -> int:
+    """The first screen holding an input a refusal names (else the last): where the member
+    goes back to, so a refused answer on an earlier screen can be changed."""
+    for index, step in enumerate(steps):
+        if inputs & {i.id for i in (*step.choices, *step.texts)}:
+            return index
+    return len(steps) - 1
+
+
+def form_back(draft: FormDraft, index: int) -> discord.ui.Button[Any]:
+    """The button under a refusal that reopens screen ``index`` with the answers kept."""
+    title = form_steps(draft.form)[index].title
+    return discord.ui.Button(
+        label=_clip(f"Change: {title}", 80), style=discord.ButtonStyle.primary,
+        custom_id=form_id(draft.id, index, "next"),
+    )
+
+
 def form_choices(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
     """A screen of choices: up to four selects (showing what was chosen) and Continue."""
     steps = form_steps(draft.form)

@@ -32,6 +32,7 @@ from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
     action_button,
+    form_back,
     form_choices,
     form_modal,
     form_next,
@@ -40,6 +41,7 @@ from bot.adapters.discord_render import (
     is_form_id,
     modal_values,
     parse_form_id,
+    refused_step,
     render_message,
 )
 from bot.app import App
@@ -379,7 +381,15 @@ class MockFace:
                 await self.forms.put_back(taken, len(steps) - 1)
                 raise
             if result.tone is Tone.ERROR:  # refused: the answers stay, to be sent again
-                await self.forms.put_back(taken, len(steps) - 1)
+                # from the first screen holding an answer the refusal names (else the last one)
+                back = refused_step(steps, {name for name, _ in result.field_errors})
+                draft = await self.forms.put_back(taken, back)
+                rendered = render_message(result)
+                view = rendered.view or discord.ui.View(timeout=None)
+                view.add_item(form_back(draft, back))
+                view.stop()
+                await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
+                return
             await self.reply(interaction, result)
             return
         if steps[index].texts:

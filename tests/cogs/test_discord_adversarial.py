@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from bot.app import App
+from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, OutboundMessage, TextInput, error_message
 from tests.cogs import test_discord_face as face
+from tests.cogs.test_discord_forms import answer
 from tests.cogs.test_discord_face import (
     command,
     custom_ids,
@@ -156,5 +158,96 @@ async def test_commands_and_buttons_sent_from_a_direct_message_are_answered(
     await first_reply(fake, sent)
     sent = await fake.interact(fake.modal_submit("carol", "pl:schedule.submit", {"x": "y"}, guild=None))
     await first_reply(fake, sent)
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ form screens
+
+#: Three screens: a required text (1/3), a choice (2/3), an optional note (3/3) that submits.
+TRAP = FormSpec(
+    action="pl:demo.trap",
+    title="Feedback for Bob",
+    pages=(
+        FormPage("Texts", (TextInput("strengths", "Strengths", min_length=10),)),
+        FormPage("Verdict", (ChoiceInput("verdict", "Verdict", (Option("Yes", "yes"), Option("No", "no"))),)),
+        FormPage("Note", (TextInput("note", "Note", required=False),)),
+    ),
+)
+
+
+def use_trap_form(application: App, received: list[dict[str, Any]]) -> None:
+    """``/mock trapdemo`` opens :data:`TRAP`; its submit refuses strengths that are blank once stripped,
+    naming the input, as the feedback service does."""
+
+    async def open_form(actor: Any, options: Any) -> OutboundMessage:
+        return OutboundMessage(text="Tell us how it went.", form=TRAP)
+
+    async def on_submit(actor: Any, action: Any, values: Any) -> OutboundMessage:
+        strengths = str(values.get("strengths", "")).strip()
+        if len(strengths) < 10:
+            problem = f"Strengths: {len(strengths)} characters; accepted: 10 to 2000 characters."
+            return error_message("Nothing was saved. Please fix:\n- " + problem, {"strengths": problem})
+        received.append(dict(values))
+        return OutboundMessage(text="Thanks!")
+
+    application.router.register("trapdemo", open_form)
+    application.router.register_action("demo.trap", on_submit)
+
+
+def text_ids(modal: dict[str, Any]) -> list[str]:
+    return [row["components"][0]["custom_id"] for row in modal["components"]]
+
+
+async def press(fake: FakeDiscord, user: str, custom_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    return await answer(fake, await fake.interact(fake.button_click(user, custom_id, message["id"])))
+
+
+async def submit(fake: FakeDiscord, user: str, modal: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+    sent = await fake.interact(fake.modal_submit(user, modal["custom_id"], dict(zip(text_ids(modal), texts,
+                                                                                    strict=True)), guild=None))
+    body = await fake.wait_for_interaction_response(sent)
+    if body["type"] == 5:
+        return {"type": 4, "data": await reply_to(fake, sent)}
+    return await answer(fake, sent)
+
+
+async def test_a_refused_answer_on_an_earlier_screen_takes_the_member_back_to_that_screen(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    modal = (await press(fake, "alice", open_id, start))["data"]
+    assert modal["title"] == "Texts (1/3)"
+    # Discord counts the spaces toward the minimum of 10; PeerLoop strips them.
+    page = (await submit(fake, "alice", modal, ["          x"]))["message"]
+    select_id, continue_id = custom_ids(page)
+    picked = await fake.interact(fake.select("alice", select_id, ["yes"], page["id"]))
+    assert await fake.wait_for_interaction_response(picked) == {"type": 6}
+    modal = (await press(fake, "alice", continue_id, page))["data"]
+    assert modal["title"] == "Note (3/3)"
+    refusal = (await submit(fake, "alice", modal, ["A note."]))["data"]
+    assert "Strengths: 1 characters" in text_of(refusal), refusal
+    assert received == []
+
+    # The way on is the screen that holds the refused answer, with what she typed kept...
+    (fix_id,) = custom_ids(refusal)
+    body = await press(fake, "alice", fix_id, refusal)
+    assert body["type"] == 9 and body["data"]["title"] == "Texts (1/3)", body
+    modal = body["data"]
+    assert modal["components"][0]["components"][0]["value"] == "          x"
+    # ...and so is opening the form again from its first message.
+    assert (await press(fake, "alice", open_id, start))["data"]["title"] == "Texts (1/3)"
+    page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
+    select_id, continue_id = custom_ids(page)
+    modal = (await press(fake, "alice", continue_id, page))["data"]  # the verdict was kept
+    assert modal["title"] == "Note (3/3)" and modal["components"][0]["components"][0]["value"] == "A note."
+    reply = await submit(fake, "alice", modal, ["A note."])
+    assert text_of(reply["data"]) == "Thanks!"
+    assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "A note."}]
     await settle(client)
     assert_every_interaction_answered_once(fake)
