@@ -31,6 +31,7 @@ from discord import app_commands
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
+    FormStep,
     action_button,
     form_back,
     form_choices,
@@ -336,6 +337,11 @@ class MockFace:
             await self.refuse(interaction, FORM_GONE)
             return
         step = steps[press.step]
+        if press.step > draft.step or not _press_fits(interaction, press.kind, step):
+            # Only what the screen's own components send, on a screen already reached: no edited
+            # id skips a screen (a modal's id pressed as a button saves no text, Continue on texts).
+            await self.refuse(interaction, FORM_GONE)
+            return
         if press.kind == "next":
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "choice":
@@ -423,6 +429,28 @@ class MockFace:
         ):
             # Malformed ids are refused by the router; well-formed ones are checked by the service.
             await self.run_action(interaction, custom_id)
+
+
+#: What each part of a form screen is on Discord: the interaction type and component type it sends.
+_FORM_PARTS = {
+    "next": (discord.InteractionType.component, discord.ComponentType.button.value),
+    "continue": (discord.InteractionType.component, discord.ComponentType.button.value),
+    "choice": (discord.InteractionType.component, discord.ComponentType.string_select.value),
+    "modal": (discord.InteractionType.modal_submit, None),
+}
+
+
+def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
+    """Whether the press is what the screen's component of that kind sends."""
+    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    itype, ctype = _FORM_PARTS[kind]
+    if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
+        return False
+    if kind == "continue" or kind == "choice":
+        return bool(step.choices)
+    if kind == "modal":
+        return bool(step.texts)
+    return True
 
 
 def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -> bool:

@@ -7,14 +7,20 @@ Every test ends by checking that every interaction got exactly one initial answe
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from bot.app import App
-from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, OutboundMessage, TextInput, error_message
+from bot.core.messages import (
+    ChoiceInput,
+    FormPage,
+    FormSpec,
+    Option,
+    OutboundMessage,
+    TextInput,
+    error_message,
+)
 from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_forms import answer
 from tests.cogs.test_discord_face import (
     command,
     custom_ids,
@@ -25,6 +31,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
+from tests.cogs.test_discord_forms import answer, draft_of
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
@@ -249,5 +256,44 @@ async def test_a_refused_answer_on_an_earlier_screen_takes_the_member_back_to_th
     reply = await submit(fake, "alice", modal, ["A note."])
     assert text_of(reply["data"]) == "Thanks!"
     assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "A note."}]
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_crafted_form_ids_cannot_skip_or_reorder_screens(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    draft_id = open_id.split(":")[1]
+    modal = (await press(fake, "alice", open_id, start))["data"]
+    assert modal["custom_id"] == f"plform:{draft_id}:0:modal"
+
+    crafted_presses = (
+        f"plform:{draft_id}:0:modal",  # a modal's id pressed as a button: no text would be saved
+        f"plform:{draft_id}:0:continue",  # Continue on a screen of texts
+        f"plform:{draft_id}:1:continue",  # Continue on a screen not reached yet
+        f"plform:{draft_id}:2:next",
+        f"plform:{draft_id}:1:c0",  # a select pressed as a button (no values)
+        f"plform:{draft_id}:\u0663:modal", f"plform:{draft_id}:0:c\u0660",  # Arabic-Indic digits
+        "plform:" + "A" * 200, f"plform:{draft_id}:0:modal:extra", "plform:" + draft_id + "\u202e:open",
+    )
+    for custom_id in crafted_presses:
+        body = await press(fake, "alice", custom_id, start)
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (custom_id, body)
+    # A select's id submitted as a modal, and a choice submitted on a screen not reached yet.
+    for custom_id in (f"plform:{draft_id}:1:c0", f"plform:{draft_id}:1:continue", f"plform:{draft_id}:2:modal"):
+        sent = await fake.interact(fake.modal_submit("alice", custom_id, {f"plform:{draft_id}:2:0": "x"}, guild=None))
+        body = await answer(fake, sent)
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (custom_id, body)
+    sent = await fake.interact(fake.select("alice", f"plform:{draft_id}:1:c0", ["yes"], start["id"]))
+    assert (await answer(fake, sent))["type"] == 4
+    draft = await draft_of(app, draft_id)
+    assert draft is not None and draft.step == 0 and draft.values == {}, draft
+    assert received == []
     await settle(client)
     assert_every_interaction_answered_once(fake)
