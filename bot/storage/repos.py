@@ -354,7 +354,11 @@ class SqlSessionRepo:
         stmt = select(SessionRow).where(SessionRow.id == session_id)
         if self._s.bind.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        else:  # SQLite: take the write lock first, so a second press waits and reads what the first wrote
+            await self._s.execute(
+                update(SessionRow).where(SessionRow.id == session_id).values(sequence=SessionRow.sequence)
+            )
+        row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
         return session_from_row(row) if row else None
 
     async def add(self, s: Session) -> None:

@@ -7,6 +7,7 @@ Every test ends by checking that every interaction got exactly one initial answe
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.core.messages import (
 from tests.cogs import test_discord_face as face
 from tests.cogs.test_discord_face import (
     command,
+    community_id,
     custom_ids,
     raw_text_of,
     ready,
@@ -62,6 +64,8 @@ async def first_reply(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]
     if body["type"] == 4:
         assert body["data"]["flags"] & EPHEMERAL, body
         return {**body["data"], "id": fake.interactions[int(sent["id"])]["original"]["id"]}
+    if body["type"] != 5:  # a modal, or a silent acknowledgement of a pick
+        return {"callback": body}
     return await reply_to(fake, sent)
 
 
@@ -295,5 +299,98 @@ async def test_crafted_form_ids_cannot_skip_or_reorder_screens(
     draft = await draft_of(app, draft_id)
     assert draft is not None and draft.step == 0 and draft.values == {}, draft
     assert received == []
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ presses at the same moment
+
+
+async def at_once(fake: FakeDiscord, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Deliver the interactions together and return each one's first private answer."""
+    sent = [await fake.interact(p) for p in payloads]  # dispatched back to back, handled concurrently
+    return list(await asyncio.gather(*(first_reply(fake, s) for s in sent)))
+
+
+async def test_a_form_submitted_twice_at_once_is_sent_once_and_both_presses_are_answered(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    modal = (await press(fake, "alice", open_id, start))["data"]
+    page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
+    select_id, continue_id = custom_ids(page)
+    # Alice and Carol pick at the same moment: only Alice's counts.
+    await at_once(fake, [fake.select("carol", select_id, ["no"], page["id"])]
+                  + [fake.select("alice", select_id, ["yes"], page["id"])])
+    modal = (await press(fake, "alice", continue_id, page))["data"]
+    texts = {text_ids(modal)[0]: "Note."}
+    replies = await at_once(fake, [fake.modal_submit(user, modal["custom_id"], texts, guild=None)
+                                   for user in ("alice", "alice", "carol", "alice")])
+    assert sorted(text_of(r) == "Thanks!" for r in replies) == [False, False, False, True], replies
+    assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "Note."}]
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_session_buttons_pressed_at_once_take_effect_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    await ready(fake, "bob")
+    outcome = await app.matching.run_round(await community_id(app, fake))
+    assert len(outcome.sessions) == 1
+    await app.tick()
+    await settle(client)
+    (create,) = fake.requests_to("POST", "/channels/{id}/threads")
+    thread = int(create.response["id"])
+    (announcement,) = fake.messages_in(thread)
+    ids = custom_ids(announcement)
+    confirm = next(c for c in ids if c.startswith("pl:session.confirm:"))
+    cancel = next(c for c in ids if c.startswith("pl:session.cancel:"))
+
+    replies = await at_once(fake, [fake.button_click(u, confirm, announcement["id"])
+                                   for u in ("bob", "bob", "carol", "bob")])
+    assert sum("not yours" in text_of(r) for r in replies) == 1, [text_of(r) for r in replies]
+    await settle(client)
+    assert sum("Bob confirmed." in (m["content"] or "") for m in fake.messages_in(thread)) == 1
+
+    replies = await at_once(fake, [fake.button_click(u, cancel, announcement["id"])
+                                   for u in ("alice", "alice", "carol", "bob")])
+    await settle(client)
+    async with app.db.uow() as tx:
+        (session,) = await tx.sessions.for_community(await community_id(app, fake))
+    assert session.state.value == "cancelled", session
+    posts = [m for m in fake.messages_in(thread) if "cancel" in text_of(m).lower() and not m["flags"] & EPHEMERAL]
+    assert len(posts) == 1, [text_of(m) for m in posts]
+    texts = [text_of(r) for r in replies]
+    assert sum(t.startswith("Cancelled.") for t in texts) == 1, texts
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_forget_me_and_schedule_buttons_pressed_at_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    upcoming = await command(fake, "alice", "upcoming")
+    schedule = [c for c in custom_ids(upcoming) if c == "pl:schedule.open"]
+    if schedule:
+        replies = await at_once(fake, [fake.button_click("alice", schedule[0], upcoming["id"])] * 1
+                                + [fake.button_click("alice", schedule[0], upcoming["id"])])
+        starts = [custom_ids(r)[0] for r in replies]
+        assert len(set(starts)) == 1, starts  # one draft however often it is opened
+    ask = await command(fake, "alice", "forget-me")
+    delete_id, _ = custom_ids(ask)
+    replies = await at_once(fake, [fake.button_click(u, delete_id, ask["id"]) for u in ("alice", "alice", "bob")])
+    texts = [text_of(r) for r in replies]
+    assert sum("Your data is deleted" in t for t in texts) == 1, texts
     await settle(client)
     assert_every_interaction_answered_once(fake)
