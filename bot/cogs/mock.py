@@ -517,14 +517,22 @@ RESET_CHOICES = _choices([
 Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
+#: An autocomplete cannot be deferred: past this many seconds it answers with no suggestions.
+COMPLETE_WITHIN = 2.0
+
+
 def _answered(completer: Completer) -> Completer:
     """The error boundary for autocomplete: a failure is reported once and the member sees
-    no suggestions (an autocomplete cannot carry a message), never a failed interaction."""
+    no suggestions (an autocomplete cannot carry a message), never a failed interaction;
+    a slow one (a busy database) answers with no suggestions in time, as it cannot be deferred."""
 
     @functools.wraps(completer)
     async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
-            return await completer(interaction, current)
+            return await asyncio.wait_for(completer(interaction, current), COMPLETE_WITHIN)
+        except TimeoutError:
+            log.warning("Discord autocomplete %s answered empty: too slow", completer.__name__)
+            return []
         except Exception as exc:
             report_incident(log, exc, f"Discord autocomplete {completer.__name__}")
             return []

@@ -11,7 +11,10 @@ import asyncio
 import re
 from typing import Any
 
+import pytest
+
 from bot.app import App
+from bot.cogs import mock
 from bot.core.messages import (
     ChoiceInput,
     FormPage,
@@ -380,17 +383,42 @@ async def test_forget_me_and_schedule_buttons_pressed_at_once(
     fake = fake_discord
     client = await start_face(app, discord_runner)
     await ready(fake, "alice")
-    upcoming = await command(fake, "alice", "upcoming")
-    schedule = [c for c in custom_ids(upcoming) if c == "pl:schedule.open"]
-    if schedule:
-        replies = await at_once(fake, [fake.button_click("alice", schedule[0], upcoming["id"])] * 1
-                                + [fake.button_click("alice", schedule[0], upcoming["id"])])
-        starts = [custom_ids(r)[0] for r in replies]
-        assert len(set(starts)) == 1, starts  # one draft however often it is opened
+    saved = await command(fake, "carol", "availability", {"text": "daily 08:00-22:00"})
+    (schedule,) = [c for c in custom_ids(saved) if c == "pl:schedule.open"]
+    replies = await at_once(fake, [fake.button_click("carol", schedule, saved["id"]) for _ in range(3)])
+    starts = {custom_ids(r)[0] for r in replies}
+    assert all(s.startswith("plform:") for s in starts), replies
+    assert len(starts) == 1  # one draft per form and member (SQLite serialises the three)
     ask = await command(fake, "alice", "forget-me")
     delete_id, _ = custom_ids(ask)
     replies = await at_once(fake, [fake.button_click(u, delete_id, ask["id"]) for u in ("alice", "alice", "bob")])
     texts = [text_of(r) for r in replies]
     assert sum("Your data is deleted" in t for t in texts) == 1, texts
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_a_slow_autocomplete_still_answers_in_time(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An autocomplete cannot be deferred: a busy database must not leave it unanswered past 3 s."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await command(fake, "alice", "help")  # the community exists
+    find = app.actors.find_community
+
+    async def slow_find(*args: Any) -> Any:
+        await asyncio.sleep(1.0)
+        return await find(*args)
+
+    monkeypatch.setattr(mock, "COMPLETE_WITHIN", 0.2)
+    monkeypatch.setattr(app.actors, "find_community", slow_find)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    sent = await fake.interact(fake.autocomplete("alice", fake.guild, "mock", {"track": "back"}, "track", "profile"))
+    body = await fake.wait_for_interaction_response(sent)
+    assert body == {"type": 8, "data": {"choices": []}}
+    assert loop.time() - began < 0.9
+    await asyncio.sleep(1.0)
     await settle(client)
     assert_every_interaction_answered_once(fake)
