@@ -200,11 +200,8 @@ class MockFace:
             if defer:
                 await self.defer(interaction)
             await work()
-        except PeerLoopError as exc:
-            await self._answer_anyway(interaction, error_message(exc.message))
         except Exception as exc:
-            incident = report_incident(log, exc, where)
-            await self._answer_anyway(interaction, incident_message(incident))
+            await self._answer_anyway(interaction, self._failure_message(exc, where))
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -222,10 +219,21 @@ class MockFace:
             except discord.HTTPException:
                 log.warning("could not defer a slow Discord interaction")
 
+    @staticmethod
+    def _failure_message(exc: Exception, where: str) -> OutboundMessage:
+        """A core refusal as a private message; anything else, or a refusal that cannot be
+        shown (its text breaks the message limits), as the incident reply."""
+        try:
+            if isinstance(exc, PeerLoopError):
+                return error_message(exc.message)
+        except Exception as unshowable:
+            exc = unshowable
+        return incident_message(report_incident(log, exc, where))
+
     async def _answer_anyway(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         try:
             await self.say(interaction, message)
-        except discord.HTTPException:
+        except Exception:  # the last resort: the failure was reported already
             log.warning("could not answer a Discord interaction after a failure")
 
     async def on_app_command_error(

@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import App
 from bot.cogs import mock
+from bot.core.errors import InvalidInput
 from bot.core.messages import (
     ChoiceInput,
     FormPage,
@@ -418,5 +419,37 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     assert body == {"type": 8, "data": {"choices": []}}
     assert loop.time() - began < 0.9
     await asyncio.sleep(1.0)
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ the boundary itself
+
+
+async def test_a_refusal_that_cannot_be_shown_is_still_answered(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A core refusal whose text breaks the message limits (it quotes 6,000 typed characters)
+    fails while the boundary turns it into a reply: that failure is an incident reply too, for
+    form screens (answered directly) and buttons (deferred), never an unanswered interaction."""
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    await ready(fake, "bob")
+    upcoming = await command(fake, "bob", "upcoming")
+    cancel = next(c for c in custom_ids(upcoming) if c.startswith("pl:request.cancel:"))
+
+    async def refuse_at_length(*args: Any, **kwargs: Any) -> Any:
+        raise InvalidInput("text", f"“{LONG}” is not accepted.")
+
+    monkeypatch.setattr(app.forms, "load", refuse_at_length)
+    monkeypatch.setattr(app.router, "act", refuse_at_length)
+    for sent in (await fake.interact(fake.button_click("alice", open_id, start["id"])),
+                 await fake.interact(fake.button_click("bob", cancel, upcoming["id"]))):
+        reply = await first_reply(fake, sent)
+        assert "Something went wrong (incident" in text_of(reply), reply
     await settle(client)
     assert_every_interaction_answered_once(fake)
