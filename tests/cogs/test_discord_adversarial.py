@@ -453,3 +453,28 @@ async def test_a_refusal_that_cannot_be_shown_is_still_answered(
         assert "Something went wrong (incident" in text_of(reply), reply
     await settle(client)
     assert_every_interaction_answered_once(fake)
+
+
+VERBS = ("admin.clear_noshow", "admin.prompts.import", "feedback.open", "feedback.submit", "guide.open",
+         "privacy.forget", "privacy.keep", "request.cancel", "schedule.open", "schedule.submit", "session.cancel",
+         "session.confirm", "session.here", "session.noshow", "session.reschedule", "no.such.verb")
+ARGS = ("", ":" + "A" * 64, ":1:2:3:4:5:6:7:8", ":99999999999999999999:-1")
+
+
+async def test_crafted_action_ids_for_every_verb_are_answered_privately(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    host = await command(fake, "alice", "upcoming")
+    crafted = [f"pl:{verb}{args}" for verb in VERBS for args in ARGS]
+    crafted += ["pl:", "pl:session.confirm:\u0663", "pl:session.confirm:x\u202e", "x" * 100, "\u200b", "pl:a" * 25]
+    for n, custom_id in enumerate(crafted):  # as a button, a select and a modal in turn
+        payload = (fake.button_click("carol", custom_id, host["id"]),
+                   fake.select("carol", custom_id, ["strong-no", "\x00" * 100], host["id"]),
+                   fake.modal_submit("carol", custom_id, {"x": LONG}))[n % 3]
+        reply = await first_reply(fake, await fake.interact(payload))
+        assert "Something went wrong" not in text_of(reply), (custom_id, reply)
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
