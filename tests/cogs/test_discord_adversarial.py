@@ -471,10 +471,10 @@ async def test_crafted_action_ids_for_every_verb_are_answered_privately(
     crafted = [f"pl:{verb}{args}" for verb in VERBS for args in ARGS]
     crafted += ["pl:", "pl:session.confirm:\u0663", "pl:session.confirm:x\u202e", "x" * 100, "\u200b", "pl:a" * 25]
     for n, custom_id in enumerate(crafted):  # as a button, a select and a modal in turn
-        payload = (fake.button_click("carol", custom_id, host["id"]),
-                   fake.select("carol", custom_id, ["strong-no", "\x00" * 100], host["id"]),
-                   fake.modal_submit("carol", custom_id, {"x": LONG}))[n % 3]
-        reply = await first_reply(fake, await fake.interact(payload))
+        build = (lambda c: fake.button_click("carol", c, host["id"]),
+                 lambda c: fake.select("carol", c, ["strong-no", "\x00" * 100], host["id"]),
+                 lambda c: fake.modal_submit("carol", c, {"x": LONG}))[n % 3]
+        reply = await first_reply(fake, await fake.interact(build(custom_id)))
         assert "Something went wrong" not in text_of(reply), (custom_id, reply)
     await settle(client)
     assert_every_interaction_answered_once(fake)
