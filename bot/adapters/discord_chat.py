@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot.adapters.discord_render import render_message
+from bot.adapters.discord_render import render_message, strip_controls
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
@@ -93,7 +93,7 @@ class DiscordChat:
         parent = await self._pair_parent(community)
         thread = await _call(
             lambda: parent.create_thread(
-                name=title[:THREAD_NAME],
+                name=strip_controls(title)[:THREAD_NAME] or "PeerLoop session",
                 type=discord.ChannelType.private_thread,
                 invitable=False,
                 auto_archive_duration=AUTO_ARCHIVE_MINUTES,

@@ -13,11 +13,14 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.discord_render import render_message
 from bot.app import App
 from bot.cogs import mock
 from bot.core.errors import InvalidInput
 from bot.core.messages import (
+    Button,
     ChoiceInput,
+    Field,
     FormPage,
     FormSpec,
     Option,
@@ -477,4 +480,49 @@ async def test_crafted_action_ids_for_every_verb_are_answered_privately(
         reply = await first_reply(fake, await fake.interact(build(custom_id)))
         assert "Something went wrong" not in text_of(reply), (custom_id, reply)
     await settle(client)
+    assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ what others are shown
+
+#: A display name that would show the rest of PeerLoop's sentence backwards (U+202E, never
+#: closed), with a NUL and an escape sequence, plus a masked link and a mass mention.
+REVERSER = "\u202eEve\x00\x1b[2J [Confirm](https://evil.example) @everyone"
+
+
+def test_member_text_cannot_reorder_or_hide_what_follows() -> None:
+    message = OutboundMessage(title=f"Feedback for {REVERSER}", text=f"You were paired with {REVERSER}, enjoy.",
+                              fields=(Field(REVERSER, REVERSER),),
+                              buttons=(Button(f"Feedback for {REVERSER}"[:75], "pl:feedback.open:x"),))
+    rendered = render_message(message)
+    payload = {"embeds": [rendered.embed.to_dict()] if rendered.embed else [], "content": rendered.content or "",
+               "components": [c.to_component_dict() for c in rendered.view.children] if rendered.view else []}
+    shown = str(payload)
+    for control in ("\u202e", "\x00", "\x1b"):
+        assert control not in shown, (control, shown)
+    assert "You were paired with Eve" in text_of(payload) and ", enjoy." in text_of(payload)
+
+
+async def test_a_hostile_display_name_reaches_the_pair_thread_neutralised(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    eve = fake.add_user("eve", REVERSER)
+    fake.guild.member_roles[eve.id] = []
+    client = await start_face(app, discord_runner)
+    await ready(fake, "eve")
+    await ready(fake, "bob")
+    outcome = await app.matching.run_round(await community_id(app, fake))
+    assert len(outcome.sessions) == 1
+    await app.tick()
+    await settle(client)
+    (create,) = fake.requests_to("POST", "/channels/{id}/threads")
+    assert "\u202e" not in create.json["name"] and "\x00" not in create.json["name"]
+    bodies = [r.json for r in fake.requests if isinstance(r.json, dict) and r.method in ("POST", "PATCH")]
+    for body in bodies:
+        shown = str(body)
+        assert "\u202e" not in shown and "\x00" not in shown and "\x1b" not in shown, body
+    (announcement,) = fake.messages_in(int(create.response["id"]))
+    assert "Eve" in text_of(announcement)
+    assert "\\[Confirm\\](https://evil.example) @\u200beveryone" in raw_text_of(announcement)
     assert_every_interaction_answered_once(fake)
