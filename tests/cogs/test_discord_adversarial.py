@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.discord_app import start_discord
 from bot.adapters.discord_render import render_message
 from bot.app import App
 from bot.cogs import mock
@@ -41,7 +42,7 @@ from tests.cogs.test_discord_face import (
     text_of,
 )
 from tests.cogs.test_discord_forms import answer, draft_of
-from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
 app = face.app
@@ -525,4 +526,43 @@ async def test_a_hostile_display_name_reaches_the_pair_thread_neutralised(
     (announcement,) = fake.messages_in(int(create.response["id"]))
     assert "Eve" in text_of(announcement)
     assert "\\[Confirm\\](https://evil.example) @\u200beveryone" in raw_text_of(announcement)
+    assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ restarts
+
+
+async def test_a_graceful_restart_finishes_the_presses_in_flight_first(
+    app: App, fake_discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping PeerLoop (SIGTERM, a deploy) while a form's submit is being handled: the submit
+    completes and is answered before the client closes, so nothing typed is lost."""
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    running = await start_discord(app, face.settings_for(fake), **client_options())
+    try:
+        await asyncio.wait_for(running.client.wait_until_ready(), 5)
+        start = await command(fake, "alice", "trapdemo")
+        (open_id,) = custom_ids(start)
+        modal = (await press(fake, "alice", open_id, start))["data"]
+        page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
+        select_id, continue_id = custom_ids(page)
+        picked = await fake.interact(fake.select("alice", select_id, ["yes"], page["id"]))
+        assert await fake.wait_for_interaction_response(picked) == {"type": 6}
+        modal = (await press(fake, "alice", continue_id, page))["data"]
+        act = app.router.act
+
+        async def slow_act(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0.5)
+            return await act(*args, **kwargs)
+
+        monkeypatch.setattr(app.router, "act", slow_act)
+        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_ids(modal)[0]: "N."},
+                                                     guild=None))
+        await fake.wait_for_interaction_response(sent)  # deferred: the submit is being handled
+    finally:
+        await running.close()
+    assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "N."}]
+    assert [text_of(f.json) for f in fake.followups(sent["id"])] == ["Thanks!"]
     assert_every_interaction_answered_once(fake)
