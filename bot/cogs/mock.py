@@ -358,7 +358,7 @@ class MockFace:
                 return
             choice = step.choices[press.row]
             data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
-            picked = tuple(str(v) for v in data.get("values", ()))
+            picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
             if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
                 await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
                 return
@@ -378,6 +378,11 @@ class MockFace:
         elif press.kind == "modal" and step.texts:
             data = interaction.data or {}  # type: ignore[assignment]
             values = modal_values(draft, press.step, data)
+            # Discord sends every required input; a submit without one was not made by its modal.
+            missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
+            if missing:
+                await self.refuse(interaction, "Please fill in: " + ", ".join(missing) + ".")
+                return
             draft = await self.forms.update(draft.id, Platform.DISCORD, owner, values, step=press.step + 1)
             await self._show_step(interaction, draft, draft.step)
         else:

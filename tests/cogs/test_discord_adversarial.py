@@ -566,3 +566,49 @@ async def test_a_graceful_restart_finishes_the_presses_in_flight_first(
     assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "N."}]
     assert [text_of(f.json) for f in fake.followups(sent["id"])] == ["Thanks!"]
     assert_every_interaction_answered_once(fake)
+
+
+async def test_modal_submits_with_missing_extra_overlong_or_odd_fields(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    received: list[dict[str, Any]] = []
+    use_trap_form(app, received)
+    client = await start_face(app, discord_runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    modal = (await press(fake, "alice", open_id, start))["data"]
+    (text_id,) = text_ids(modal)
+    draft_id = text_id.split(":")[1]
+
+    def row(component: Any) -> dict[str, Any]:
+        return {"type": 1, "components": [component]}
+
+    odd_submits: list[list[dict[str, Any]]] = [
+        [],  # nothing at all
+        [row({"type": 4, "custom_id": "plform:someone-else:0:0", "value": "Clear structure and tests."})],
+        [row({"type": 4, "custom_id": text_id, "value": 12345})],
+        [row({"type": 4, "custom_id": text_id, "value": None})],
+        [row({"type": 4, "custom_id": text_id, "value": ["a" * 20]})],
+        [row({"type": 4, "custom_id": text_id})],
+        [{"type": 1, "components": "garbage"}, {"type": 1}],
+    ]
+    for components in odd_submits:
+        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], components, guild=None))
+        body = await answer(fake, sent)
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (components, body)
+        draft = await draft_of(app, draft_id)
+        assert draft is not None and draft.step == 0 and "strengths" not in draft.values, (components, draft)
+
+    # Extra inputs are ignored, an overlong text is cut to the input's limit, and the form goes on.
+    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], [
+        row({"type": 4, "custom_id": text_id, "value": "é" * 10_000}),
+        row({"type": 4, "custom_id": f"plform:{draft_id}:0:7", "value": "extra"}),
+        row({"type": 4, "custom_id": "note", "value": "injected"}),
+    ], guild=None))
+    page = (await answer(fake, sent))["message"]
+    assert page["content"] == "**Verdict (2/3)**"
+    draft = await draft_of(app, draft_id)
+    assert draft is not None and draft.values == {"strengths": "é" * TRAP.pages[0].inputs[0].max_length}
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
