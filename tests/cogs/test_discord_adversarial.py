@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.discord_app import start_discord
 from bot.adapters.discord_render import render_message
@@ -19,6 +21,11 @@ from bot.app import App
 from bot.cogs import mock
 from bot.core.errors import InvalidInput
 from bot.core.messages import (
+    MAX_BUTTON_LABEL,
+    MAX_FIELD_NAME,
+    MAX_FIELD_VALUE,
+    MAX_TEXT,
+    MAX_TITLE,
     Button,
     ChoiceInput,
     Field,
@@ -612,3 +619,45 @@ async def test_modal_submits_with_missing_extra_overlong_or_odd_fields(
     assert draft is not None and draft.values == {"strengths": "é" * TRAP.pages[0].inputs[0].max_length}
     await settle(client)
     assert_every_interaction_answered_once(fake)
+
+
+# ------------------------------------------------------------------ Discord's limits
+
+_HOSTILE_CHARS = st.sampled_from([*"<>[]()|~#*_`\\@:/ \n", "@everyone", "{@1|Ann}", "{t:1796407200:F}",
+                                  "\u202e", "🧑\u200d💻", "é", "x", "\x00"])
+
+
+def _text(limit: int) -> st.SearchStrategy[str]:
+    return st.lists(_HOSTILE_CHARS, max_size=limit).map(lambda parts: "".join(parts)[:limit])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@given(
+    title=st.none() | _text(MAX_TITLE),
+    text=_text(MAX_TEXT),
+    fields=st.lists(st.tuples(_text(MAX_FIELD_NAME), _text(MAX_FIELD_VALUE)), max_size=30),
+    labels=st.lists(_text(MAX_BUTTON_LABEL).filter(bool), max_size=30),
+)
+def test_any_message_renders_within_discords_limits(
+    title: str | None, text: str, fields: list[tuple[str, str]], labels: list[str]
+) -> None:
+    message = OutboundMessage(
+        title=title, text=text, fields=tuple(Field(n, v) for n, v in fields),
+        buttons=tuple(Button(label, f"pl:demo.b:{i}") for i, label in enumerate(labels)), mentions=("1",),
+    )
+    rendered = render_message(message)
+    assert rendered.content is None or 0 < len(rendered.content) <= 2000
+    if rendered.embed is not None:
+        embed = rendered.embed.to_dict()
+        assert len(embed.get("title", "")) <= 256 and len(embed.get("description", "")) <= 4096
+        assert len(embed.get("fields", [])) <= 25
+        for f in embed.get("fields", []):
+            assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024
+        assert len(rendered.embed) <= 6000  # discord.py counts as Discord does
+    if rendered.view is not None:
+        rows: dict[int, int] = {}
+        for item in rendered.view.children:
+            rows[item._rendered_row or 0] = rows.get(item._rendered_row or 0, 0) + 1
+            component = item.to_component_dict()
+            assert 0 < len(component.get("label", "x")) <= 80 and len(component["custom_id"]) <= 100
+        assert len(rows) <= 5 and max(rows.values()) <= 5
