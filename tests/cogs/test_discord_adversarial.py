@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -661,3 +662,30 @@ def test_any_message_renders_within_discords_limits(
             component = item.to_component_dict()
             assert 0 < len(component.get("label", "x")) <= 80 and len(component["custom_id"]) <= 100
         assert len(rows) <= 5 and max(rows.values()) <= 5
+
+
+# ------------------------------------------------------------------ members who left
+
+
+async def test_a_member_who_left_the_server_does_not_cost_the_partner_their_announcement(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Eve asks, then leaves the server before the round: Discord refuses to add her to the
+    pair thread (Unknown Member). One thread is opened, Bob is in it and is told."""
+    fake = fake_discord
+    eve = fake.add_user("eve", "Eve")
+    fake.guild.member_roles[eve.id] = []
+    client = await start_face(app, discord_runner)
+    await ready(fake, "eve")
+    await ready(fake, "bob")
+    del fake.guild.member_roles[eve.id]  # she left
+    outcome = await app.matching.run_round(await community_id(app, fake))
+    assert len(outcome.sessions) == 1
+    for _ in range(3):
+        await app.tick()
+        app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    await settle(client)
+    (create,) = fake.requests_to("POST", "/channels/{id}/threads")
+    thread = int(create.response["id"])
+    assert fake.user("bob").id in fake.thread_members[thread] and eve.id not in fake.thread_members[thread]
+    assert any("Mock interview booked" in text_of(m) for m in fake.messages_in(thread))
