@@ -51,7 +51,8 @@ from tests.cogs.test_discord_face import (
 )
 from tests.cogs.test_discord_forms import answer, draft_of
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
-from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
+from tests.fakes.discord_spec import load_discord_spec, requires_discord_spec
+from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
 
 app = face.app
 fake_discord = face.fake_discord
@@ -689,3 +690,30 @@ async def test_a_member_who_left_the_server_does_not_cost_the_partner_their_anno
     thread = int(create.response["id"])
     assert fake.user("bob").id in fake.thread_members[thread] and eve.id not in fake.thread_members[thread]
     assert any("Mock interview booked" in text_of(m) for m in fake.messages_in(thread))
+
+
+# ------------------------------------------------------------------ what the spec check covers
+
+
+@requires_discord_spec
+def test_the_spec_check_covers_answers_followups_and_edits() -> None:
+    """The teardown check validates interaction answers, followups and edits of them, not only
+    channel posts: an over-long content is caught on each route."""
+    spec = load_discord_spec()
+    assert spec is not None
+    too_long = {"content": "x" * 2001}
+    routes = [
+        ("POST", "/interactions/1/tok/callback", {"type": 4, "data": too_long}),
+        ("POST", "/webhooks/1/tok", too_long),
+        ("PATCH", "/webhooks/1/tok/messages/@original", too_long),
+        ("PATCH", "/webhooks/1/tok/messages/2", too_long),
+        ("POST", "/interactions/1/tok/callback", {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}}),
+        ("POST", "/interactions/1/tok/callback", {"type": 9, "data": {"custom_id": "x" * 101, "title": "t",
+                                                                      "components": []}}),
+    ]
+    for method, path, body in routes:
+        rec = RecordedRequest(0, method, path, {}, {}, "application/json", json=body)
+        assert spec.check(rec), (method, path)
+        fine = RecordedRequest(0, method, path, {}, {}, "application/json", json={"content": "ok"}
+                               if "callback" not in path else {"type": 4, "data": {"content": "ok"}})
+        assert not spec.check(fine), (method, path, spec.check(fine))
