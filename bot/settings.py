@@ -7,6 +7,7 @@ is simply not started.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLite file (default) or postgresql+asyncpg://…")
     log_level: str = "INFO"
+    #: ``text`` (default) or ``json``: one JSON object per line, user-written text scrubbed.
+    log_format: Literal["text", "json"] = "text"
     default_timezone: str = "UTC"
 
     discord_token: SecretStr | None = None
@@ -39,6 +42,21 @@ class Settings(BaseSettings):
     slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     #: The OAuth redirect URL, when the app lists several (else Slack uses the only one).
     slack_redirect_uri: str | None = None
+
+    #: Fernet keys that encrypt Slack installation tokens at rest, comma-separated, newest
+    #: first (`peerloop secrets new-key`; docs/operations.md). Unset: tokens are stored plain.
+    secrets_keys: SecretStr | None = None
+    #: The /healthz and /metrics endpoint (served on SLACK_HTTP_PORT when Slack runs in HTTP mode).
+    health_host: str = "0.0.0.0"
+    health_port: int = 8080
+
+    @field_validator("secrets_keys")
+    @classmethod
+    def _keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.storage.token_cipher import parse_keys
+
+        parse_keys(value.get_secret_value() if value is not None else None)
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
+#: ``slack_manifest.yml`` links to ``slack/manifest.yml`` in a checkout; a built wheel holds a copy,
+#: so an installed PeerLoop (the container image) has the manifest too.
+MANIFEST_PATH = Path(__file__).with_name("slack_manifest.yml")
 
 
 def manifest_text(public_url: str | None = None) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.messages import FormValues, OutboundMessage, error_message
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
 from bot.core.services.profiles import ProfileService
@@ -100,6 +102,8 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
 
 
 class CommandRouter:
+    metrics: Metrics = NO_METRICS
+
     def __init__(
         self,
         profiles: ProfileService,
@@ -155,7 +159,7 @@ class CommandRouter:
             return error_message(
                 f"`/mock {name}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        return await guarded(handler(actor, options))
+        return await self._timed(actor, "command", name, guarded(handler(actor, options)))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
@@ -175,7 +179,14 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await guarded(handler(actor, action, values or {}))
+        return await self._timed(actor, "action", action.verb, guarded(handler(actor, action, values or {})))
+
+    async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
+        started = perf_counter()
+        try:
+            return await call
+        finally:
+            self.metrics.handled(actor.community.platform.value, kind, name, perf_counter() - started)
 
     # -- commands -------------------------------------------------------------------------
 

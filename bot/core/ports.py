@@ -7,8 +7,10 @@ implements :class:`JobScheduler`. Tests use in-memory fakes of the same ports.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -40,10 +42,33 @@ from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType, Level
 
 
+class PairSpaceState(StrEnum):
+    NONE = "none"
+    #: Claimed by a delivery before the platform was asked to open it.
+    OPENING = "opening"
+    OPEN = "open"
+    #: Given up after a failed or interrupted opening: the session's messages go by DM.
+    DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class PairSpace:
+    """Where a session's pair space stands (:meth:`SessionRepo.pair_space`)."""
+
+    state: PairSpaceState
+    ref: str | None = None
+    claimed_at: datetime | None = None
+
+
 class CommunityRepo(Protocol):
     async def get(self, community_id: str) -> Community | None: ...
     async def find(self, platform: Platform, external_id: str) -> Community | None: ...
     async def add(self, community: Community) -> None: ...
+    async def add_or_get(self, community: Community) -> Community:
+        """Insert unless a community with the same platform id exists (checked by the database,
+        so simultaneous first requests cannot collide); the stored community either way."""
+        ...
+
     async def save_settings(self, community_id: str, settings: CommunitySettings) -> None: ...
     async def list(self) -> list[Community]: ...
 
@@ -54,6 +79,11 @@ class MemberRepo(Protocol):
     async def find(self, community_id: str, external_id: str) -> Member | None: ...
     async def find_by_name(self, community_id: str, display_name: str) -> Member | None: ...
     async def add(self, member: Member) -> None: ...
+    async def add_or_get(self, member: Member) -> Member:
+        """Insert unless the community already has a member with that platform id (checked by
+        the database); the stored member either way."""
+        ...
+
     async def save(self, member: Member) -> None: ...
     async def list(self, community_id: str) -> list[Member]: ...
     async def delete(self, member_id: str) -> None: ...
@@ -79,10 +109,32 @@ class SessionRepo(Protocol):
         ...
 
     async def add(self, session: Session) -> None: ...
-    async def save(self, session: Session) -> None: ...
+    async def save(self, session: Session) -> None:
+        """Store the session's changes; never its pair space (see :meth:`claim_pair_space`)."""
+        ...
+
+    async def pair_space(self, session_id: str) -> PairSpace | None: ...
+    async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
+        """Claim the right to open the session's pair space (one statement, only when nobody has);
+        True when this ``token`` holds the claim. Commit it before asking the platform."""
+        ...
+
+    async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
+        """Record the space the claim holder opened; False when ``token`` no longer holds the claim."""
+        ...
+
+    async def give_up_pair_space(self, session_id: str) -> None:
+        """No pair space for this session (a claim was interrupted): its messages go by DM."""
+        ...
+
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]: ...
     async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]: ...
     async def for_community(self, community_id: str) -> list[Session]: ...
+    async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
+        """Sessions still to come or running, plus completed ones that started at or after
+        ``completed_since`` (their feedback may still be open); never cancelled or no-show ones."""
+        ...
+
     async def pairing_history(self, community_id: str, member_ids: Sequence[str]) -> PairingHistory:
         """The completed sessions of these members, aggregated in the database (a round
         reads this instead of the community's whole history)."""
@@ -245,6 +297,13 @@ class PrivacyRepo(Protocol):
         ...
 
     async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int: ...
+    async def scrub_outbox(
+        self, community_id: str, session_ids: Sequence[str], replacements: Mapping[str, str]
+    ) -> int:
+        """Rewrite stored messages, sent ones included (those of ``session_ids``, and any of the
+        community holding a key of ``replacements``), with every key replaced by its value,
+        in text and text attachments alike; how many rows changed."""
+        ...
 
 
 class DigestRepo(Protocol):

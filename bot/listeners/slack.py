@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -343,7 +343,7 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 
 async def start_slack(
-    app: App, settings: Settings, *, host: str = "0.0.0.0"
+    app: App, settings: Settings, *, host: str = "0.0.0.0", routes: Sequence[web.RouteDef] = ()
 ) -> tuple[Any, Callable[[], Awaitable[None]]]:
     """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
 
@@ -363,7 +363,9 @@ async def start_slack(
         log.info("Slack: connected in Socket Mode")
         if not settings.slack_oauth_enabled:
             return handler, handler.close_async
-    runner = web.AppRunner(http_app(bolt))
+    web_app = http_app(bolt)
+    web_app.add_routes(routes)  # /healthz and /metrics (bot/ops/health.py)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.slack_http_port)
     await site.start()

@@ -30,6 +30,7 @@ from bot.app import App
 from bot.core.models import Community
 from bot.settings import Settings
 from bot.storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
+from bot.storage.token_cipher import TokenCipher
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -55,7 +56,8 @@ def oauth_settings(app: App, settings: Settings) -> AsyncOAuthSettings:
         redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=False,  # straight to Slack's authorize page
         authorization_url=settings.slack_oauth_authorize_url,
-        installation_store=SqlInstallationStore(app.db.engine, settings.slack_client_id),
+        installation_store=SqlInstallationStore(app.db.engine, settings.slack_client_id,
+                                                TokenCipher.from_setting(settings.secrets_keys)),
         state_store=SqlOAuthStateStore(app.db.engine, expiration_seconds=STATE_SECONDS),
         state_expiration_seconds=STATE_SECONDS,
     )

@@ -42,6 +42,15 @@ log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+#: Loggers that write SQL statements with their parameters (member text, tokens) at DEBUG or
+#: INFO. Kept at WARNING whatever the root level, so ``LOG_LEVEL=DEBUG`` never logs user text.
+STATEMENT_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.orm", "aiosqlite", "asyncpg", "alembic.runtime.migration")
+
+
+def quiet_statement_loggers() -> None:
+    for name in STATEMENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 def normalise_url(url: str) -> str:
     """Accept the common spellings and pick the async driver."""
@@ -61,10 +70,14 @@ def _prepare_sqlite_path(url: str) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An engine whose statements' parameters never reach a log line or an error message
+    (``hide_parameters``): they hold what members wrote."""
+    quiet_statement_loggers()
     url = normalise_url(url)
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(url, echo=echo, hide_parameters=True,
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -76,7 +89,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
 
 class SqlUnitOfWork:

@@ -6,10 +6,13 @@ or, when anything fails, not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import json
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,6 +43,43 @@ def _round(r: MatchRoundRow) -> RoundRecord:
         paired=tuple((p[0], p[1], p[2]) for p in r.paired),
         left_out=tuple((x[0], x[1], x[2]) for x in r.left_out),
     )
+
+
+#: Attachment types whose bytes are text a name can be replaced in; other attachments of a
+#: scrubbed message (images) are dropped, since what they show cannot be checked.
+_TEXT_MIMES = ("text/", "application/json")
+
+
+def _replace_all(text: str, replacements: Mapping[str, str]) -> str:
+    """Each key replaced where it stands as a whole word (a forgotten "Al" leaves "Also" alone)."""
+    keys = sorted((k for k in replacements if k), key=len, reverse=True)
+    if not keys:
+        return text
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\w)"
+    return re.sub(pattern, lambda m: replacements[m.group(0)], text)
+
+
+def _scrub(value: Any, replacements: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _replace_all(value, replacements)
+    if isinstance(value, list):
+        return [_scrub(v, replacements) for v in value]
+    if isinstance(value, dict):
+        return {k: (_scrub_attachments(v, replacements) if k == "attachments" else _scrub(v, replacements))
+                for k, v in value.items()}
+    return value
+
+
+def _scrub_attachments(attachments: list[list[str]], replacements: Mapping[str, str]) -> list[list[str]]:
+    kept = []
+    for name, b64, mime, description in attachments:
+        if not mime.startswith(_TEXT_MIMES):
+            continue
+        # Unfold calendar lines first, so a name split over a folded line is found too.
+        text = base64.b64decode(b64).decode("utf-8", "replace").replace("\r\n ", "")
+        data = base64.b64encode(_replace_all(text, replacements).encode()).decode("ascii")
+        kept.append([_replace_all(name, replacements), data, mime, _scrub(description, replacements)])
+    return kept
 
 
 def _mentions(r: MatchRoundRow, member_id: str) -> bool:
@@ -197,5 +237,34 @@ class SqlPrivacyRepo:
             row.paired = [[replacement if m == member_id else m for m in p[:2]] + list(p[2:]) for p in row.paired]
             row.left_out = [[replacement, *x[1:]] if x[0] == member_id else list(x) for x in row.left_out]
             count += 1
+        await self._s.flush()
+        return count
+
+    async def scrub_outbox(
+        self, community_id: str, session_ids: Sequence[str], replacements: Mapping[str, str]
+    ) -> int:
+        """Rewrite stored messages (sent ones included) of these sessions, and any other message of
+        the community that holds one of ``replacements``' keys, with each key replaced (attachments
+        too); the number of rows changed."""
+        needles = [n for n in replacements if n]
+        if not needles:
+            return 0
+        as_text = cast(OutboxRow.message, Text)
+        wanted = []
+        for needle in needles:
+            for form in {needle, json.dumps(needle)[1:-1]}:  # as written, and as JSON escapes it
+                wanted += [as_text.contains(form, autoescape=True), col(OutboxRow.last_error).contains(form, autoescape=True)]
+        if session_ids:
+            wanted.append(col(OutboxRow.space_ref).in_([session_space(sid) for sid in session_ids]))
+            wanted += [col(OutboxRow.key).contains(sid, autoescape=True) for sid in session_ids]
+        result = await self._s.execute(
+            select(OutboxRow).where(col(OutboxRow.community_id) == community_id, or_(*wanted)))
+        count = 0
+        for row in result.scalars():
+            message = _scrub(row.message, replacements)
+            error = _replace_all(row.last_error, replacements) if row.last_error else row.last_error
+            if message != row.message or error != row.last_error:
+                row.message, row.last_error = message, error
+                count += 1
         await self._s.flush()
         return count

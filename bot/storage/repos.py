@@ -32,6 +32,7 @@ from bot.core.models import (
     Session,
     SessionState,
 )
+from bot.core.ports import PairSpace, PairSpaceState
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.storage.tables import (
     CommunityRow,
@@ -53,6 +54,16 @@ def _community(row: CommunityRow) -> Community:
         name=row.name,
         settings=CommunitySettings.from_json(row.settings),
     )
+
+
+def _community_values(community: Community) -> dict[str, object]:
+    return {
+        "id": community.id,
+        "platform": community.platform.value,
+        "external_id": community.external_id,
+        "name": community.name,
+        "settings": community.settings.to_json(),
+    }
 
 
 def member_from_row(row: MemberRow) -> Member:
@@ -155,16 +166,18 @@ class SqlCommunityRepo:
         return _community(row) if row else None
 
     async def add(self, community: Community) -> None:
-        self._s.add(
-            CommunityRow(
-                id=community.id,
-                platform=community.platform.value,
-                external_id=community.external_id,
-                name=community.name,
-                settings=community.settings.to_json(),
-            )
-        )
+        self._s.add(CommunityRow(**_community_values(community)))
         await self._s.flush()
+
+    async def add_or_get(self, community: Community) -> Community:
+        """Insert unless the platform's community exists (one statement, safe against a
+        simultaneous first contact); the stored community either way."""
+        stmt = _insert_ignore(self._s, CommunityRow.__table__, _community_values(community),  # type: ignore[attr-defined]
+                              ("platform", "external_id"))
+        await self._s.execute(stmt)  # type: ignore[call-overload]
+        found = await self.find(community.platform, community.external_id)
+        assert found is not None
+        return found
 
     async def save_settings(self, community_id: str, settings: CommunitySettings) -> None:
         row = await self._s.get(CommunityRow, community_id)
@@ -212,6 +225,16 @@ class SqlMemberRepo:
     async def add(self, member: Member) -> None:
         self._s.add(MemberRow(**_member_values(member)))
         await self._s.flush()
+
+    async def add_or_get(self, member: Member) -> Member:
+        """Insert unless the community's member with that platform id exists (one statement,
+        safe against a simultaneous first contact); the stored member either way."""
+        stmt = _insert_ignore(self._s, MemberRow.__table__, _member_values(member),  # type: ignore[attr-defined]
+                              ("community_id", "external_id"))
+        await self._s.execute(stmt)  # type: ignore[call-overload]
+        found = await self.find(member.community_id, member.external_id)
+        assert found is not None
+        return found
 
     async def save(self, member: Member) -> None:
         row = await self._s.get(MemberRow, member.id)
@@ -371,8 +394,42 @@ class SqlSessionRepo:
             await self.add(s)
             return
         for key, value in _session_values(s).items():
-            setattr(row, key, value)
+            if key != "space_ref":  # only the pair-space claim sets it (a stale copy must not clear it)
+                setattr(row, key, value)
         await self._s.flush()
+
+    async def pair_space(self, session_id: str) -> PairSpace | None:
+        found = (await self._s.execute(
+            select(SessionRow.space_state, SessionRow.space_ref, SessionRow.space_claimed_at)
+            .where(SessionRow.id == session_id)
+        )).one_or_none()
+        if found is None:
+            return None
+        state, ref, claimed_at = found
+        if ref is not None:
+            return PairSpace(PairSpaceState.OPEN, ref, claimed_at)
+        return PairSpace(PairSpaceState(state) if state else PairSpaceState.NONE, None, claimed_at)
+
+    async def _update_space(self, session_id: str, *where: object, **values: object) -> bool:
+        """A compare-and-set: only when the row still matches ``where`` (loaded rows kept in step)."""
+        result = await self._s.execute(
+            update(SessionRow).where(SessionRow.id == session_id, *where).values(**values)  # type: ignore[arg-type]
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
+        return await self._update_space(
+            session_id, SessionRow.space_state.is_(None), SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+            space_state=PairSpaceState.OPENING.value, space_claim=token, space_claimed_at=now)
+
+    async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
+        return await self._update_space(
+            session_id, SessionRow.space_claim == token, SessionRow.space_state == PairSpaceState.OPENING.value,
+            space_state=PairSpaceState.OPEN.value, space_ref=ref)
+
+    async def give_up_pair_space(self, session_id: str) -> None:
+        await self._update_space(session_id, SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+                                 space_state=PairSpaceState.DIRECT.value)
 
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         stmt = select(SessionRow).where(
@@ -398,6 +455,22 @@ class SqlSessionRepo:
     async def for_community(self, community_id: str) -> list[Session]:
         result = await self._s.execute(
             select(SessionRow).where(SessionRow.community_id == community_id).order_by(SessionRow.start)
+        )
+        return [session_from_row(r) for r in result.scalars()]
+
+    async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
+        """Sessions still to come or running, and completed ones that started at or after
+        ``completed_since``; never cancelled or no-show ones (one indexed query)."""
+        result = await self._s.execute(
+            select(SessionRow)
+            .where(
+                SessionRow.community_id == community_id,
+                or_(
+                    SessionRow.state.in_(ACTIVE_STATES),  # type: ignore[attr-defined]
+                    (SessionRow.state == SessionState.COMPLETED.value) & (SessionRow.start >= completed_since),  # type: ignore[operator]
+                ),
+            )
+            .order_by(SessionRow.start)
         )
         return [session_from_row(r) for r in result.scalars()]
 

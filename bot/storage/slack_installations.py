@@ -8,8 +8,9 @@ installations on ``app_uninstalled`` / ``tokens_revoked``.
 
 Every install adds rows (the newest wins); saving the same installation again (same
 workspace and install time, e.g. after a token rotation) updates it in place. Rows are
-scoped by ``client_id``, so two Slack apps can share a database. Tokens are stored as
-Slack issued them and are never logged.
+scoped by ``client_id``, so two Slack apps can share a database. Tokens (bot, user and
+refresh tokens) are encrypted with ``SECRETS_KEYS`` when it is set (:mod:`bot.storage.token_cipher`;
+without it they are stored as Slack issued them) and are never logged.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.slack_tables import SlackBotRow, SlackInstallationRow, SlackOAuthStateRow
+from bot.storage.token_cipher import TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ INSTALLATION_FIELDS = (
     *BOT_FIELDS, "enterprise_url", "user_id", "user_token", "user_scopes", "user_refresh_token", "incoming_webhook_url",
     "incoming_webhook_channel", "incoming_webhook_channel_id", "incoming_webhook_configuration_url", "token_type",
 )
+#: The columns that hold secrets: encrypted at rest when ``SECRETS_KEYS`` is set.
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 
 def _utc_now() -> datetime:
@@ -64,9 +68,10 @@ def _scopes(value: Any) -> str | None:
 class SqlInstallationStore(AsyncInstallationStore):
     """Installations and bots of one Slack app (``client_id``) in PeerLoop's database."""
 
-    def __init__(self, engine: AsyncEngine, client_id: str) -> None:
+    def __init__(self, engine: AsyncEngine, client_id: str, cipher: TokenCipher | None = None) -> None:
         self.engine = engine
         self.client_id = client_id
+        self.cipher = cipher or TokenCipher()
 
     @property
     def logger(self) -> logging.Logger:
@@ -81,6 +86,12 @@ class SqlInstallationStore(AsyncInstallationStore):
         values["client_id"] = self.client_id
         values["bot_token_expires_at"] = _when(bot.bot_token_expires_at)
         values["installed_at"] = _when(bot.installed_at)
+        return self._sealed(values)
+
+    def _sealed(self, values: dict[str, Any]) -> dict[str, Any]:
+        for name in TOKEN_FIELDS:
+            if name in values:
+                values[name] = self.cipher.encrypt(values[name])
         return values
 
     def _same_install(self, table: Any, values: Mapping[str, Any]) -> ColumnElement[bool]:
@@ -97,6 +108,7 @@ class SqlInstallationStore(AsyncInstallationStore):
         values.update({name: getattr(installation, name) for name in INSTALLATION_FIELDS if name not in BOT_FIELDS})
         values["user_scopes"] = _scopes(values["user_scopes"])
         values["user_token_expires_at"] = _when(installation.user_token_expires_at)
+        values.update(self._sealed({name: values[name] for name in ("user_token", "user_refresh_token")}))
         async with self.engine.begin() as conn:
             found = await conn.scalar(select(INSTALLATIONS.c.id).where(
                 and_(self._same_install(INSTALLATIONS, values), INSTALLATIONS.c.user_id == values["user_id"])
@@ -135,7 +147,7 @@ class SqlInstallationStore(AsyncInstallationStore):
         )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return None if row is None else _bot(row)
+        return None if row is None else _bot(row, self.cipher)
 
     async def async_find_bot_for_team(self, team_id: str) -> Bot | None:
         """The newest bot installed in workspace ``team_id`` (in any organisation): what
@@ -147,7 +159,7 @@ class SqlInstallationStore(AsyncInstallationStore):
         )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return None if row is None else _bot(row)
+        return None if row is None else _bot(row, self.cipher)
 
     async def async_find_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
@@ -164,7 +176,7 @@ class SqlInstallationStore(AsyncInstallationStore):
             row = (await conn.execute(query)).mappings().first()
         if row is None:
             return None
-        installation = _installation(row)
+        installation = _installation(row, self.cipher)
         if user_id is not None or installation.bot_token is None:
             # a user's own (older) install, or one without a bot: take the newest bot token
             bot = await self.async_find_bot(enterprise_id=enterprise_id, team_id=team_id,
@@ -201,21 +213,43 @@ class SqlInstallationStore(AsyncInstallationStore):
         log.info("Slack: removed the installation of team %s (enterprise %s)", team_id, enterprise_id)
 
 
-def _bot(row: RowMapping) -> Bot:
+def _opened(row: RowMapping, names: tuple[str, ...], cipher: TokenCipher) -> dict[str, Any]:
+    return {name: cipher.decrypt(row[name]) if name in TOKEN_FIELDS else row[name] for name in names}
+
+
+def _bot(row: RowMapping, cipher: TokenCipher) -> Bot:
     return Bot(
-        **{name: row[name] for name in BOT_FIELDS},
+        **_opened(row, BOT_FIELDS, cipher),
         bot_token_expires_at=row["bot_token_expires_at"],
         installed_at=row["installed_at"],
     )
 
 
-def _installation(row: RowMapping) -> Installation:
+def _installation(row: RowMapping, cipher: TokenCipher) -> Installation:
     return Installation(
-        **{name: row[name] for name in INSTALLATION_FIELDS},
+        **_opened(row, INSTALLATION_FIELDS, cipher),
         bot_token_expires_at=row["bot_token_expires_at"],
         user_token_expires_at=row["user_token_expires_at"],
         installed_at=row["installed_at"],
     )
+
+
+async def rotate_tokens(engine: AsyncEngine, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored token (of every Slack app in the database) with the newest key;
+    plain tokens from before keys were set are encrypted. One transaction: all or nothing.
+    Returns how many tokens were written."""
+    rotated = 0
+    async with engine.begin() as conn:
+        for table in (INSTALLATIONS, BOTS):
+            columns = [table.c[name] for name in TOKEN_FIELDS if name in table.c]
+            rows = (await conn.execute(select(table.c.id, *columns))).mappings().all()
+            for row in rows:
+                values = {c.name: cipher.rotate(row[c.name]) for c in columns if row[c.name] is not None}
+                if values:
+                    await conn.execute(update(table).where(table.c.id == row["id"]).values(**values))
+                    rotated += len(values)
+    log.info("Slack: re-encrypted %d stored tokens with the newest key", rotated)
+    return rotated
 
 
 class SqlOAuthStateStore(AsyncOAuthStateStore):

@@ -14,6 +14,9 @@ from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
 
+#: Token columns hold encrypted tokens (bot/storage/token_cipher.py; migration 0011).
+TOKEN_LENGTH = 1024
+
 
 def _when(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
@@ -36,16 +39,16 @@ class SlackInstallationRow(SQLModel, table=True):
     enterprise_url: str | None = Field(default=None, max_length=200)
     team_id: str | None = Field(default=None, max_length=32)
     team_name: str | None = Field(default=None, max_length=200)
-    bot_token: str | None = Field(default=None, max_length=255)
+    bot_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     bot_id: str | None = Field(default=None, max_length=32)
     bot_user_id: str | None = Field(default=None, max_length=32)
     bot_scopes: str | None = Field(default=None, max_length=1000)
-    bot_refresh_token: str | None = Field(default=None, max_length=255)
+    bot_refresh_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     bot_token_expires_at: datetime | None = _when()
     user_id: str = Field(max_length=32)
-    user_token: str | None = Field(default=None, max_length=255)
+    user_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     user_scopes: str | None = Field(default=None, max_length=1000)
-    user_refresh_token: str | None = Field(default=None, max_length=255)
+    user_refresh_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     user_token_expires_at: datetime | None = _when()
     incoming_webhook_url: str | None = Field(default=None, max_length=255)
     incoming_webhook_channel: str | None = Field(default=None, max_length=200)
@@ -71,11 +74,11 @@ class SlackBotRow(SQLModel, table=True):
     enterprise_name: str | None = Field(default=None, max_length=200)
     team_id: str | None = Field(default=None, max_length=32)
     team_name: str | None = Field(default=None, max_length=200)
-    bot_token: str | None = Field(default=None, max_length=255)
+    bot_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     bot_id: str | None = Field(default=None, max_length=32)
     bot_user_id: str | None = Field(default=None, max_length=32)
     bot_scopes: str | None = Field(default=None, max_length=1000)
-    bot_refresh_token: str | None = Field(default=None, max_length=255)
+    bot_refresh_token: str | None = Field(default=None, max_length=TOKEN_LENGTH)
     bot_token_expires_at: datetime | None = _when()
     is_enterprise_install: bool = False
     installed_at: datetime = _when(nullable=False)

@@ -110,6 +110,12 @@ class SessionRow(SQLModel, table=True):
     prompt_ids: list[str] = _json(list)
     prompt_reasons: list[str] = _json(list)
     space_ref: str | None = Field(default=None, max_length=128)
+    #: The pair space: None (not asked for yet), 'opening' (claimed by ``space_claim`` at
+    #: ``space_claimed_at``, before the platform was asked), 'open' (``space_ref`` is it), or
+    #: 'direct' (given up after a failed or interrupted opening: messages go by DM).
+    space_state: str | None = Field(default=None, max_length=16)
+    space_claim: str | None = Field(default=None, max_length=32)
+    space_claimed_at: datetime | None = _when(nullable=True)
     sequence: int = 0
     confirmed_by: list[str] = _json(list)
     match_reasons: list[str] = _json(list)

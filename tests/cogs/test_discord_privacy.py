@@ -57,7 +57,7 @@ async def test_export_arrives_as_a_private_json_file(
     [upload] = reply.files
     assert upload.filename.startswith("peerloop-export-") and upload.filename.endswith(".json")
     doc = json.loads(upload.data)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["profile"]["platform_user_id"] == str(fake.user("alice").id)
     assert doc["profile"]["timezone"] == "Europe/Berlin"
     assert [r["interview_type"] for r in doc["requests"]] == ["coding"]

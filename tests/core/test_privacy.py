@@ -18,6 +18,7 @@ from bot.core.models import (
     ActionKind,
     NoShowReport,
     RequestStatus,
+    RoundRecord,
     ScheduledAction,
     Session,
     SessionState,
@@ -117,7 +118,7 @@ async def export_of(app: App, actor: Actor) -> tuple[OutboundMessage, dict[str, 
 async def test_export_holds_the_members_data_and_nothing_private_of_others(app: App) -> None:
     w = await world(app)
     _reply, doc, text = await export_of(app, w.alice)
-    assert doc["schema"] == "peerloop.member-export" and doc["schema_version"] == 1
+    assert doc["schema"] == "peerloop.member-export" and doc["schema_version"] == 2
     profile = doc["profile"]
     assert isinstance(profile, dict)
     assert profile["timezone"] == "Europe/Berlin" and profile["level"] == "senior"
@@ -141,7 +142,7 @@ async def test_export_holds_the_members_data_and_nothing_private_of_others(app: 
     assert doc["no_show_reports"] == {"about_me": [  # type: ignore[comparison-overlap]
         {"session_id": w.hidden.id, "reported_by": "Carol", "reported_at": w.hidden.start.isoformat(),
          "cleared": False}], "by_me": []}
-    [paired] = [r for r in doc["matching_rounds"] if r["outcome"] == "paired"]  # type: ignore[attr-defined]
+    [paired] = doc["matching_rounds"]["paired"]  # type: ignore[index]
     assert paired["partner"] == "Dave"
 
 
@@ -226,7 +227,7 @@ async def test_forget_me_removes_every_row_and_partners_keep_their_side(app: App
 
     await app.tick()
     [notice] = [m for m in chat.dms_to("dave") if m.title == "Session cancelled"]
-    assert "Alice can't make it" in notice.text and notice.attachments[0].mime == "text/calendar"
+    assert "Your partner can't make it" in notice.text and "Alice" not in notice.text and notice.attachments[0].mime == "text/calendar"
     assert "STATUS:CANCELLED" in notice.attachments[0].data.decode()
     assert not [m for m in chat.dms_to("alice") if m.title == "Session cancelled"]
     # Bob's history shows the placeholder by name.
@@ -284,3 +285,34 @@ async def test_two_clicks_at_once_erase_once(app: App) -> None:
     async with app.db.uow() as tx:
         placeholders = [m for m in await tx.members.list(w.alice.community.id) if m.display_name == "Former member"]
     assert len(placeholders) == 1
+
+
+async def _export_size_after_rounds(app: App, actor: Actor, partner: Actor, rounds: int, start: int) -> int:
+    async with app.db.uow() as tx:
+        for i in range(start, rounds):
+            ran = T0 + timedelta(minutes=30 * i)
+            paired = ((actor.member.id, partner.member.id, ran.isoformat()),) if i % 200 == 199 else ()
+            left_out = () if paired else (
+                (actor.member.id, "no_overlap", f"No common free time with anyone this round ({i} before)."),)
+            await tx.rounds.add(RoundRecord(id=f"round-{i:05}", community_id=actor.community.id, ran_at=ran,
+                                            considered=(actor.member.id, partner.member.id), paired=paired,
+                                            left_out=left_out))
+    _reply, _doc, text = await export_of(app, actor)
+    return len(text.encode())
+
+
+async def test_export_size_stays_bounded_as_matching_rounds_grow(app: App) -> None:
+    alice = await ready_member(app, "alice")
+    bob = await ready_member(app, "bob")
+    small = await _export_size_after_rounds(app, alice, bob, 40, 0)
+    large = await _export_size_after_rounds(app, alice, bob, 640, 40)
+    _reply, doc, _text = await export_of(app, alice)
+    summary = doc["matching_rounds"]
+    assert summary["rounds"] == 640  # type: ignore[index]
+    assert summary["outcomes"] == {"paired": 3, "left_out": 637, "considered": 0}  # type: ignore[index]
+    assert [r["partner"] for r in summary["paired"]] == ["Bob"] * 3  # type: ignore[index]
+    assert summary["left_out_reasons"][0]["rounds"] == 637  # type: ignore[index]
+    assert len(summary["recent"]) == 10  # type: ignore[index]
+    # 600 more rounds add only the pairings among them (a few hundred bytes), not an entry each.
+    assert large - small < 1000, (small, large)
+    assert large < 12_000, large

@@ -40,7 +40,7 @@ async def test_export_is_uploaded_to_the_members_direct_messages(rig: Rig) -> No
     assert requested["filename"].startswith("peerloop-export-") and requested["filename"].endswith(".json")
     [upload] = rig.fake.of("upload")
     doc = json.loads(upload["data"])
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["profile"]["platform_user_id"] == ALICE and doc["profile"]["timezone"] == "Europe/Berlin"
     # The file goes to Alice's direct messages with the app, nowhere else.
     [done] = rig.fake.of("files.completeUploadExternal")

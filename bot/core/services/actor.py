@@ -69,20 +69,20 @@ class ActorResolver:
         async with self._uow() as tx:
             community = await tx.communities.find(platform, community_external_id)
             if community is None:
-                community = Community(new_id(), platform, community_external_id, community_name)
-                await tx.communities.add(community)
+                # Insert-or-get: two first requests at the same moment both end up with the one row.
+                community = await tx.communities.add_or_get(
+                    Community(new_id(), platform, community_external_id, community_name))
             member = await tx.members.find(community.id, user_external_id)
             if member is None:
-                member = Member(
+                member = await tx.members.add_or_get(Member(
                     id=new_id(),
                     community_id=community.id,
                     platform=platform,
                     external_id=user_external_id,
                     display_name=display_name[:80] or user_external_id,
                     created_at=self._clock.now(),
-                )
-                await tx.members.add(member)
-            elif display_name and member.display_name != display_name[:80]:
+                ))
+            if display_name and member.display_name != display_name[:80]:
                 member = member.with_changes(display_name=display_name[:80])
                 await tx.members.save(member)
         return Actor(community, member, platform_admin)

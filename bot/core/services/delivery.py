@@ -1,8 +1,16 @@
 """Delivering the outbox: retries on rate limits and server errors, a fallback when a
-member's direct messages are closed, and never the same message twice."""
+member's direct messages are closed, and never the same message twice.
+
+A session's pair space is opened at most once, whatever the crash point: the right to open
+it is claimed and committed first, the platform is asked outside any transaction, then the
+space is recorded. A later delivery that finds a claim without a space does not open a
+second one: it waits while the claim is fresh, then gives the pair space up and sends the
+session's messages by DM (docs/scaling.md, "Pair spaces and crashes").
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -10,21 +18,43 @@ from datetime import timedelta
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
+from bot.core.incidents import report_incident
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, message_from_dict
-from bot.core.models import Community, Member, OutboxItem, Platform, Session
+from bot.core.metrics import NO_METRICS, Metrics
+from bot.core.models import Member, OutboxItem, Platform
 from bot.core.ports import (
     ChatPort,
     DirectMessagesClosed,
+    PairSpaceState,
     TemporaryDeliveryError,
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.core.services.actor import new_id
 from bot.core.services.outbox import SESSION_SPACE
 
 log = logging.getLogger(__name__)
 
 MAX_DELIVERY_ATTEMPTS = 10
+#: How long a claim to open a pair space may stay without a space before it counts as
+#: interrupted (opening one takes seconds, rate limits included).
+PAIR_SPACE_PATIENCE = timedelta(minutes=10)
+#: How long a delivery waits, in place, for a space another one is opening.
+PAIR_SPACE_POLLS = 30
+PAIR_SPACE_POLL_SECONDS = 0.1
+
+
+class _NeedsPairSpace(Exception):
+    """The message goes to a pair space nobody has opened yet: open it outside the transaction."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+
+class _NoPairSpace(Exception):
+    """The session's pair space was given up: its messages go by DM."""
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
@@ -34,6 +64,8 @@ def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class DeliveryService:
+    metrics: Metrics = NO_METRICS
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
         self._uow = uow
         self._clock = clock
@@ -50,27 +82,63 @@ class DeliveryService:
         return sent
 
     async def deliver_one(self, item_id: str) -> bool:
-        now = self._clock.now()
+        for _ in range(3):
+            try:
+                return await self._deliver(item_id)
+            except _NeedsPairSpace as need:
+                try:
+                    await self._open_pair_space(need.session_id)
+                except Exception as exc:
+                    await self._retry(item_id, exc)
+                    return False
+        return False
+
+    async def _deliver(self, item_id: str) -> bool:
         async with self._uow() as tx:
             item = await tx.outbox.claim(item_id)
             if item is None:
                 return False
+            platform = await self._platform(tx, item)
             try:
                 ref, fallback = await self._send(tx, item)
-            except TemporaryDeliveryError as exc:
-                give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
-                await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, exc.retry_after), str(exc), give_up=give_up)
-                (log.error if give_up else log.warning)(
-                    "delivery of %s %s (attempt %d): %s", item.key, "given up" if give_up else "will retry",
-                    item.attempts + 1, exc)
-                return False
+            except _NeedsPairSpace:
+                raise  # rolls the claim back; deliver_one opens the space and comes back
             except Exception as exc:
-                give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
-                await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, None), repr(exc), give_up=give_up)
-                log.exception("delivery of %s failed", item.key)
+                await self._record_failure(tx, item, exc, platform)
                 return False
             await tx.outbox.mark_sent(item.id, ref, fallback=fallback)
+        self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
+
+    async def _record_failure(self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str) -> None:
+        now = self._clock.now()
+        give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
+        if isinstance(exc, TemporaryDeliveryError):
+            await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, exc.retry_after), str(exc),
+                                        give_up=give_up)
+            (log.error if give_up else log.warning)(
+                "delivery of %s %s (attempt %d): %s", item.key, "given up" if give_up else "will retry",
+                item.attempts + 1, exc)
+            return
+        # Unexpected: logged once with an incident id, never with the exception's message
+        # (it may quote a member's text); the row keeps only the type and the id.
+        incident = report_incident(log, exc, f"delivery of {item.key}")
+        await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, None),
+                                    f"{type(exc).__qualname__} (incident {incident})", give_up=give_up)
+
+    async def _retry(self, item_id: str, exc: Exception) -> None:
+        async with self._uow() as tx:
+            item = await tx.outbox.claim(item_id)
+            if item is not None:
+                await self._record_failure(tx, item, exc, await self._platform(tx, item))
+
+    @staticmethod
+    async def _platform(tx: UnitOfWork, item: OutboxItem) -> str:
+        """The platform an item goes to (the community is read once: ``_send`` reads it again
+        from the unit of work's identity map)."""
+        community = await tx.communities.get(item.community_id)
+        return community.platform.value if community is not None else "none"
 
     async def _send(self, tx: UnitOfWork, item: OutboxItem) -> tuple[str, bool]:
         community = await tx.communities.get(item.community_id)
@@ -88,16 +156,44 @@ class DeliveryService:
                 return await chat.send_direct(member, message), False
             except DirectMessagesClosed:
                 if item.space_ref is None:
-                    raise TemporaryDeliveryError(f"{member.display_name}'s direct messages are closed") from None
+                    raise TemporaryDeliveryError("the member's direct messages are closed") from None
                 if item.private and re.search(r":guide:\d+$", item.key):
                     # Later guide pages: the first page's button opens the guide, which links them all.
                     return "guide-page-behind-button", True
                 fallback = self._fallback(member, message, item)
-                space = await self._space(tx, chat, community, item.space_ref)
+                try:
+                    space = await self._space(tx, item.space_ref)
+                except _NoPairSpace:
+                    log.warning("delivery of %s: direct messages closed and no pair space; not delivered", item.key)
+                    return "dms-closed-no-space", True
                 return await chat.post(community, space, fallback), True
         assert item.space_ref is not None
-        space = await self._space(tx, chat, community, item.space_ref)
+        try:
+            space = await self._space(tx, item.space_ref)
+        except _NoPairSpace:
+            return await self._post_by_direct_messages(tx, chat, item, message), True
         return await chat.post(community, space, message), False
+
+    async def _post_by_direct_messages(
+        self, tx: UnitOfWork, chat: ChatPort, item: OutboxItem, message: OutboundMessage
+    ) -> str:
+        """A pair-space post of a session without a space: each member gets it directly."""
+        session = await tx.sessions.get(item.space_ref.removeprefix(SESSION_SPACE)) if item.space_ref else None
+        if session is None:
+            return "session-gone"
+        members = await tx.members.get_many(session.member_ids)
+        refs = []
+        for member_id in session.member_ids:
+            if (member := members.get(member_id)) is None:
+                continue
+            try:
+                refs.append(await chat.send_direct(member, message))
+            except DirectMessagesClosed:
+                continue
+        if not refs:
+            log.warning("delivery of %s: no pair space and both members' direct messages closed", item.key)
+            return "no-space-dms-closed"
+        return ("direct:" + ",".join(refs))[:128]
 
     def _fallback(self, member: Member, message: OutboundMessage, item: OutboxItem) -> OutboundMessage:
         if not item.private:
@@ -120,17 +216,73 @@ class DeliveryService:
             buttons=(Button("Open interviewer guide", encode("guide.open", session_id, part), ButtonStyle.PRIMARY),),
             ephemeral=False)
 
-    async def _space(self, tx: UnitOfWork, chat: ChatPort, community: Community, space_ref: str) -> str:
+    async def _space(self, tx: UnitOfWork, space_ref: str) -> str:
+        """The space to post in; :class:`_NeedsPairSpace` when the session's is not open yet,
+        :class:`_NoPairSpace` when it was given up."""
         if not space_ref.startswith(SESSION_SPACE):
             return space_ref
         session_id = space_ref.removeprefix(SESSION_SPACE)
-        session = await tx.sessions.get(session_id)
-        if session is None:
+        space = await tx.sessions.pair_space(session_id)
+        if space is None:
             raise TemporaryDeliveryError("session vanished")
-        if session.space_ref:
-            return session.space_ref
-        members = await tx.members.get_many(session.member_ids)
+        if space.ref is not None:
+            return space.ref
+        if space.state is PairSpaceState.DIRECT:
+            raise _NoPairSpace(session_id)
+        raise _NeedsPairSpace(session_id)
+
+    async def _wait_for_space(self, session_id: str) -> None:
+        """Another delivery is opening the space right now (it takes a second or two): wait
+        for it briefly, then leave the message for a later attempt."""
+        for _ in range(PAIR_SPACE_POLLS):
+            await asyncio.sleep(PAIR_SPACE_POLL_SECONDS)
+            async with self._uow() as tx:
+                space = await tx.sessions.pair_space(session_id)
+            if space is None or space.state is not PairSpaceState.OPENING:
+                return
+        raise TemporaryDeliveryError("the pair space is being opened")
+
+    async def _open_pair_space(self, session_id: str) -> None:
+        """Claim (committed), open on the platform (outside any transaction), record: a crash
+        anywhere leaves at most one space for the session."""
+        token, now = new_id(), self._clock.now()
+        async with self._uow() as tx:
+            session = await tx.sessions.get(session_id)
+            if session is None:
+                raise TemporaryDeliveryError("session vanished")
+            if not await tx.sessions.claim_pair_space(session_id, token, now):
+                space = await tx.sessions.pair_space(session_id)
+                if space is None or space.state is not PairSpaceState.OPENING:
+                    return  # opened, or given up, meanwhile
+                if space.claimed_at is not None and now - space.claimed_at < PAIR_SPACE_PATIENCE:
+                    fresh = True
+                else:
+                    # A claim that never got its space: the opening was interrupted, and the platform
+                    # may hold a space nobody recorded. Opening another could make two: use DMs.
+                    await tx.sessions.give_up_pair_space(session_id)
+                    log.warning("session %s: opening its pair space was interrupted; its messages go by DM",
+                                session_id)
+                    return
+            else:
+                fresh = False
+                community = await tx.communities.get(session.community_id)
+                members = await tx.members.get_many(session.member_ids)
+        if fresh:
+            await self._wait_for_space(session_id)
+            return
+        chat = self._chats.get(community.platform) if community else None
+        if community is None or chat is None:
+            raise TemporaryDeliveryError("no chat face for the session's community")
         title = f"{session.interview_type.label}: " + " & ".join(members[m].display_name for m in session.member_ids)
-        ref = await chat.open_pair_space(community, [members[m] for m in session.member_ids], title)
-        await tx.sessions.save(Session(**{**session.__dict__, "space_ref": ref}))
-        return ref
+        try:
+            ref = await chat.open_pair_space(community, [members[m] for m in session.member_ids], title)
+        except Exception as exc:
+            # Whether the platform made the space before failing is unknown: never try again.
+            async with self._uow() as tx:
+                await tx.sessions.give_up_pair_space(session_id)
+            log.warning("session %s: opening its pair space failed (%s); its messages go by DM",
+                        session_id, type(exc).__qualname__)
+            return
+        async with self._uow() as tx:
+            if not await tx.sessions.set_pair_space(session_id, token, ref):
+                log.warning("session %s: a pair space was opened after its claim was given up", session_id)

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import perf_counter
 from zoneinfo import ZoneInfo
 
 from bot.core.actions import encode
@@ -20,6 +21,7 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound
 from bot.core.feedback_models import Feedback
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     Community,
@@ -102,6 +104,8 @@ class RoundOutcome:
 
 
 class MatchingService(RoundRunner):
+    metrics: Metrics = NO_METRICS
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
         self._uow = uow
         self._clock = clock
@@ -183,6 +187,7 @@ class MatchingService(RoundRunner):
     # -- one round --------------------------------------------------------------------------
 
     async def _round(self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool) -> RoundOutcome:
+        started = perf_counter()
         await tx.rounds.lock_community(community.id)
         if matching_paused(community):
             return RoundOutcome((), (), 0)
@@ -280,6 +285,8 @@ class MatchingService(RoundRunner):
             considered=tuple(r.request_id for r in match_requests),
             paired=tuple((p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs),
             left_out=tuple((by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched)))
+        self.metrics.round_finished("live" if live else "scheduled", len(match_requests), len(booked),
+                                    perf_counter() - started)
         return RoundOutcome(tuple(booked), tuple(left_out), len(match_requests))
 
     async def _book(

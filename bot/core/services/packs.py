@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound
@@ -29,7 +29,7 @@ from bot.core.packs import (
 )
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback import FEEDBACK_WINDOW, window_end
 from bot.core.vocab import InterviewType, parse_interview_type
 
 __all__ = [
@@ -84,6 +84,11 @@ def _off_types(source: PromptSource) -> list[str]:
 
 def _thin_problem(thin: Sequence[str]) -> PackProblem:
     return PackProblem("pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}")
+
+
+#: How far back a completed session's start can lie while its feedback is still open: the
+#: feedback window plus more than any session lasts.
+LIVE_LOOKBACK = FEEDBACK_WINDOW + timedelta(days=1)
 
 
 def _live(session: Session, now: datetime) -> bool:
@@ -145,7 +150,7 @@ class PackService:
         if not gone:
             return
         now = self._clock.now()
-        for session in await tx.sessions.for_community(community_id):
+        for session in await tx.sessions.live_for_community(community_id, now - LIVE_LOOKBACK):
             used = gone.intersection(session.prompt_ids)
             if used and _live(session, now):
                 raise Conflict(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from datetime import datetime, timedelta
 
 from bot.core.actions import Action, encode
@@ -34,7 +35,11 @@ from bot.core.services.outbox import queue_direct
 from bot.core.services.sessions import PRE_START_STATES, _reopen_request, invite_for
 
 SCHEMA = "peerloop.member-export"
-SCHEMA_VERSION = 1
+#: 2: ``matching_rounds`` is a summary (counts per outcome and reason, every pairing, the
+#: latest rounds in detail) instead of one entry per round.
+SCHEMA_VERSION = 2
+#: Rounds shown in detail in an export (older ones are only counted).
+RECENT_ROUNDS = 10
 #: How long a "Delete my data" button stays valid.
 CONFIRM_TTL = timedelta(minutes=15)
 PLACEHOLDER_NAME = "Former member"
@@ -135,7 +140,7 @@ class PrivacyService:
                            "reported_at": _iso(n.reported_at), "cleared": n.cleared}
                           for n in no_shows if n.reporter_id == me],
             },
-            "matching_rounds": [self._round_entry(r, me, names) for r in rounds],
+            "matching_rounds": self._rounds_summary(rounds, me, names),
         }
 
     @staticmethod
@@ -174,6 +179,28 @@ class PrivacyService:
             entry.update(as_candidate=False, interviewer_ratings=dict(f.interviewer_ratings),
                          tip=f.improvements)
         return entry
+
+    @classmethod
+    def _rounds_summary(cls, rounds: list[RoundRecord], me: str, names: dict[str, Member]) -> dict[str, object]:
+        """What the matching rounds that considered the member tell them, in a size that does not
+        grow with every round they waited through: counts per outcome and per reason, every round
+        that paired them (one per session), and the latest rounds in detail."""
+        entries = [cls._round_entry(r, me, names) for r in sorted(rounds, key=lambda r: r.ran_at)]
+        outcomes = Counter(str(e["outcome"]) for e in entries)
+        reasons: dict[str, dict[str, object]] = {}
+        for e in entries:
+            if e["outcome"] == "left_out":
+                seen = reasons.setdefault(str(e["reason_code"]), {"reason_code": e["reason_code"], "rounds": 0})
+                seen.update(rounds=int(seen["rounds"]) + 1, last_reason=e["reason"], last_ran_at=e["ran_at"])  # type: ignore[call-overload]
+        return {
+            "rounds": len(entries),
+            "first_ran_at": entries[0]["ran_at"] if entries else None,
+            "last_ran_at": entries[-1]["ran_at"] if entries else None,
+            "outcomes": {k: outcomes.get(k, 0) for k in ("paired", "left_out", "considered")},
+            "left_out_reasons": sorted(reasons.values(), key=lambda r: -int(r["rounds"])),  # type: ignore[call-overload]
+            "paired": [e for e in entries if e["outcome"] == "paired"],
+            "recent": entries[-RECENT_ROUNDS:],
+        }
 
     @staticmethod
     def _round_entry(r: RoundRecord, me: str, names: dict[str, Member]) -> dict[str, object]:
@@ -305,6 +332,8 @@ class PrivacyService:
         # A session that has not started (even if its start step is late) never took place.
         upcoming = [s for s in sessions if s.state in PRE_START_STATES]
         kept = [s for s in sessions if s not in upcoming]
+        # What stays stored (messages already sent, calendar files) shows this instead of the member.
+        forgotten = member.with_changes(display_name=PLACEHOLDER_NAME, external_id=ROUND_PLACEHOLDER)
         # 1. Upcoming sessions: a normal cancellation for the partner (priority rematch, a
         #    calendar cancellation), then the session goes (it never took place).
         for s in upcoming:
@@ -316,11 +345,12 @@ class PrivacyService:
                 tx, key=f"{s.id}:cancelled:forget", community_id=s.community_id, member_id=partner_id, now=now,
                 message=OutboundMessage(
                     title="Session cancelled",
-                    text=f"{member.display_name} can't make it. The {ts(s.start)} session is off.\n"
+                    # Not by name: the member is being forgotten, this message stays stored.
+                    text=f"Your partner can't make it. The {ts(s.start)} session is off.\n"
                     "You get priority in the next matching round.",
                     tone=Tone.WARNING,
                     attachments=(Attachment(f"peerloop-session-{s.id[:8]}.ics",
-                                            invite_for(cancelled, members, now, cancelled=True),
+                                            invite_for(cancelled, {**members, me: forgotten}, now, cancelled=True),
                                             "text/calendar", "Calendar cancellation"),),
                     ephemeral=False,
                 ),
@@ -353,6 +383,10 @@ class PrivacyService:
         # Half-filled forms hold what they typed (keyed by platform identity: all of them go).
         await tx.form_drafts.delete_for_owner(member.platform, member.external_id)
         await tx.privacy.scrub_rounds(member.community_id, me, ROUND_PLACEHOLDER)
+        # Messages already sent (announcements, reminders, the partner's feedback requests and
+        # reveals) keep their record, without the member's name or platform id.
+        await tx.privacy.scrub_outbox(member.community_id, [s.id for s in sessions], {
+            member.display_name: PLACEHOLDER_NAME, member.external_id: ROUND_PLACEHOLDER})
         await tx.members.delete(me)
 
     # -- button routing -------------------------------------------------------------------

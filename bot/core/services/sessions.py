@@ -29,6 +29,7 @@ from bot.core.messages import (
     Tone,
     ts,
 )
+from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     ActionStatus,
@@ -449,6 +450,7 @@ class StepRunner:
         self._clock = clock
         self._prompts = prompts
         self.round_runner: RoundRunner | None = None
+        self.metrics: Metrics = NO_METRICS
 
     async def run_due(self) -> int:
         """Run every step due now; returns how many ran (done or skipped)."""
@@ -472,6 +474,7 @@ class StepRunner:
                 await tx.actions.finish(action.id, status, now, note)
                 if status is ActionStatus.SKIPPED:
                     log.info("skipped %s %s: %s", action.kind.value, action.key, note)
+            self.metrics.step_finished(action.kind.value, status.value, (now - action.due_at).total_seconds())
             return True
         except Exception as exc:
             async with self._uow() as tx:
@@ -481,9 +484,11 @@ class StepRunner:
                 if current.attempts + 1 >= MAX_ATTEMPTS:
                     await tx.actions.finish(action_id, ActionStatus.FAILED, now, f"gave up: {exc!r}")
                     log.error("gave up on step %s after %d attempts: %r", current.key, current.attempts + 1, exc)
+                    self.metrics.step_finished(current.kind.value, "failed", (now - current.due_at).total_seconds())
                 else:
                     await tx.actions.retry_later(action_id, now + backoff(current.attempts), repr(exc))
                     log.warning("step %s failed (attempt %d), retrying: %r", current.key, current.attempts + 1, exc)
+                    self.metrics.step_finished(current.kind.value, "retried", (now - current.due_at).total_seconds())
             return False
 
     async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
