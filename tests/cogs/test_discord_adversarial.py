@@ -717,3 +717,19 @@ def test_the_spec_check_covers_answers_followups_and_edits() -> None:
         fine = RecordedRequest(0, method, path, {}, {}, "application/json", json={"content": "ok"}
                                if "callback" not in path else {"type": 4, "data": {"content": "ok"}})
         assert not spec.check(fine), (method, path, spec.check(fine))
+
+
+async def test_cancel_request_pressed_at_once_cancels_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    upcoming = await command(fake, "alice", "upcoming")
+    cancel = next(c for c in custom_ids(upcoming) if c.startswith("pl:request.cancel:"))
+    replies = await at_once(fake, [fake.button_click(u, cancel, upcoming["id"]) for u in ("alice", "alice", "bob")])
+    texts = [text_of(r) for r in replies]
+    assert sum(t.startswith("Cancelled your") for t in texts) == 1, texts
+    assert sum("already cancelled" in t for t in texts) == 1, texts
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
