@@ -126,7 +126,9 @@ class ProgressService:
                 or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
         return member_progress(me, mine, cached[1])
 
-    async def progress(self, actor: Actor) -> OutboundMessage:
+    async def progress(self, actor: Actor, *, chart: bool = True) -> OutboundMessage:
+        """The summary, and the chart as a PNG attachment unless ``chart`` is false (the Slack
+        App Home shows no uploads, so it asks for the summary alone)."""
         report = await self.report(actor)
         balance = await self.balance(actor)
         rated = await self.interviewer_rating(actor)
@@ -148,7 +150,7 @@ class ProgressService:
         text = (f"{report.sessions_scored} scored part(s). Strongest: {report.strongest.dimension if report.strongest else '—'}; "
                 f"weakest: {report.weakest.dimension if report.weakest else '—'}. {CALIBRATED_NOTE}")
         attachments: tuple[Attachment, ...] = ()
-        if self._chart is not None:
+        if chart and self._chart is not None:
             png = await asyncio.to_thread(self._chart, report)
             attachments = (Attachment("peerloop-progress.png", png, "image/png", "Scores over time"),)
         return OutboundMessage(title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments)
