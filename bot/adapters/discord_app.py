@@ -104,6 +104,11 @@ def build_discord_client(app: App, settings: Settings, **options: object) -> Pee
     return client
 
 
+#: How long a stop waits for the interactions being handled (Discord allows 15 minutes for a
+#: followup, a deploy's grace period is usually 30 s).
+FINISH_WITHIN = 10.0
+
+
 class RunningDiscord:
     """The running face: ``await running.wait()`` until it stops, ``await running.close()`` to stop."""
 
@@ -115,6 +120,14 @@ class RunningDiscord:
         await self.task
 
     async def close(self) -> None:
+        """Let the interactions being handled finish and answer (a form's submit, a press that
+        is writing), at most :data:`FINISH_WITHIN` seconds, then close the connection."""
+        face = getattr(self.client, "face", None)
+        if face is not None:
+            try:
+                await face.wait_idle(FINISH_WITHIN)
+            except TimeoutError:
+                log.warning("stopping with Discord interactions still being handled")
         await self.client.close()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), 10)

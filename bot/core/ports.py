@@ -90,7 +90,9 @@ class MemberRepo(Protocol):
 
 
 class RequestRepo(Protocol):
-    async def get(self, request_id: str) -> InterviewRequest | None: ...
+    async def get(self, request_id: str, *, for_update: bool = False) -> InterviewRequest | None:
+        """``for_update``: lock the row until the transaction ends (a second writer waits)."""
+        ...
     async def add(self, request: InterviewRequest) -> None:
         """Add an open request. Raises :class:`bot.core.errors.Conflict` when the member
         already has an open request of that type (enforced by the database too)."""
