@@ -17,6 +17,7 @@ from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
@@ -33,6 +34,7 @@ from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
+from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService, StepRunner
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
@@ -64,9 +66,14 @@ class App:
     offload: ProcessOffload | InlineOffload | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
+    #: False in a process without the worker role: faces leave steps and the outbox to a worker.
+    runs_steps: bool = True
+    retention: RetentionService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
+        if not self.runs_steps:
+            return
         for _ in range(50):
             ran = await self.steps.run_due()
             sent = await self.delivery.deliver_due()
@@ -107,6 +114,8 @@ async def build_app(
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
     offload: ProcessOffload | InlineOffload | None = None,
+    retention_days: int = DEFAULT_DAYS,
+    rate_limit: RateLimit | None = None,
 ) -> App:
     """The app on ``database_url``. The matching engine runs in a worker process
     (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
@@ -128,7 +137,10 @@ async def build_app(
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
-    router = CommandRouter(profiles, requests, sessions, matching)
+    # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
+    # (tests and the demo drive many presses per second on purpose).
+    router = CommandRouter(profiles, requests, sessions, matching,
+                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
@@ -169,6 +181,8 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    steps.retention_runner = app.retention.run_step
     app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)

@@ -109,8 +109,9 @@ def _bank(out: TextIO) -> PromptBank | None:
         return None
 
 
-def cmd_list(type: str | None = None, out: TextIO | None = None) -> int:
-    """List the bundled prompts, optionally of one interview type."""
+def cmd_list(type: str | None = None, out: TextIO | None = None, *, as_json: bool = False) -> int:
+    """List the bundled prompts, optionally of one interview type (``as_json``: one JSON document,
+    ``{"prompts": [{"id", "type", "title", "levels", "tracks"}, …], "count": n}``)."""
     out = out if out is not None else sys.stdout
     bank = _bank(out)
     if bank is None:
@@ -124,6 +125,12 @@ def cmd_list(type: str | None = None, out: TextIO | None = None) -> int:
             return 2
     else:
         kinds = bank.types()
+    if as_json:
+        rows = [{"id": p.id, "type": kind.value, "title": p.title, "levels": [lv.value for lv in p.levels],
+                 "tracks": list(p.tracks)} for kind in kinds for p in bank.prompts(type=kind)]
+        json.dump({"prompts": rows, "count": len(rows)}, out, indent=2)
+        print(file=out)
+        return 0
     total = 0
     for kind in kinds:
         prompts = bank.prompts(type=kind)
@@ -249,6 +256,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     check.add_argument("file")
     listing = sub.add_parser("list", help="list the bundled prompts")
     listing.add_argument("--type", dest="type", default=None)
+    listing.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     show = sub.add_parser("show", help="show a prompt with its guide, or a rubric")
     show.add_argument("id")
     show.add_argument("--level", default=None)
@@ -260,5 +268,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.command == "check":
         return cmd_check(args.file, out)
     if args.command == "list":
-        return cmd_list(args.type, out)
+        return cmd_list(args.type, out, as_json=args.json)
     return cmd_show(args.id, out, level=args.level)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.messages import Attachment, Field, OutboundMessage, Tone, ts
+from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import Community, Session, SessionState
 from bot.core.pack_models import PACK_FORMATS, PackProblem, ParsedPack, StoredPack
 from bot.core.packs import (
@@ -56,7 +56,7 @@ def pack_format(filename: str | None) -> str | None:
         return None
     suffix = filename.rsplit(".", 1)[1].lower()
     if suffix not in _SUFFIXES:
-        raise InvalidInput("file", f"“{filename}” is not a pack file.", accepted=".yaml, .yml or .toml")
+        raise InvalidInput("file", f"“{quote(filename)}” is not a pack file.", accepted=".yaml, .yml or .toml")
     return _SUFFIXES[suffix]
 
 
@@ -191,7 +191,7 @@ class PackService:
             used = gone.intersection(session.prompt_ids)
             if used and _live(session, now):
                 raise Conflict(
-                    f"{what} would take away prompt “{sorted(used)[0]}”, which a session on "
+                    f"{what} would take away prompt “{quote(sorted(used)[0])}”, which a session on "
                     f"{ts(session.start, 'f')} still uses (its feedback closes {ts(window_end(session), 'f')}). "
                     "Try again after that, or keep that prompt id in the pack."
                 )
@@ -225,7 +225,7 @@ class PackService:
             if old is not None:
                 kept = {p.id for p in pack.prompts}
                 await self._guard_live_prompts(tx, community.id, set(vetted.old_ids - kept),
-                                               f"Replacing pack “{pack.id}”")
+                                               f"Replacing pack “{quote(pack.id)}”")
             await tx.packs.save(StoredPack(
                 id=new_id(), community_id=community.id, name=pack.id, format=fmt or _sniff(text),
                 content=text, imported_by=actor.member.id, imported_by_name=actor.member.display_name,
@@ -243,7 +243,7 @@ class PackService:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(by_type.items())) or "none"
         off = ", ".join(sorted(t.label for t in pack.disabled_types)) or "none"
         verb = "replaced" if result.replaced is not None else "imported"
-        text = (f"Pack “{pack.id}” ({pack.name}) {verb}. Sessions booked from now on in this community "
+        text = (f"Pack “{quote(pack.id)}” ({pack.name}) {verb}. Sessions booked from now on in this community "
                 "can use its prompts.")
         if result.replaced is not None:
             text += (f" It replaces the version {result.replaced.imported_by_name or 'someone'} imported "
@@ -277,7 +277,7 @@ class PackService:
                 kind = parse_interview_type(what)
             except InvalidInput:
                 names = ", ".join(p.name for p in stored) or "none yet"
-                raise InvalidInput("pack", f"There is no pack or interview type “{what}”.",
+                raise InvalidInput("pack", f"There is no pack or interview type “{quote(what)}”.",
                                    accepted=f"a pack id ({names}) or an interview type, e.g. coding") from None
             example = await asyncio.to_thread(self._codec.example, kind)
             return OutboundMessage(
@@ -338,16 +338,16 @@ class PackService:
             stored = await tx.packs.list(community.id)
             target = next((p for p in stored if p.name == name), None)
             if target is None:
-                raise NotFound(f"There is no pack “{name}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
+                raise NotFound(f"There is no pack “{quote(name)}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
             mine, thin = await asyncio.to_thread(self._vet_removal, stored, target, disabled_of(community))
             if thin:
                 raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
                                "Switch the built-in prompts on first (`prompts enable`).")
             await self._guard_live_prompts(tx, community.id, {p.id for m in mine for p in m.prompts},
-                                           f"Removing pack “{name}”")
+                                           f"Removing pack “{quote(name)}”")
             await tx.packs.delete(community.id, name)
         await self._reload(community.id)
-        return OutboundMessage(text=f"Pack “{name}” removed; sessions booked from now on no longer use its prompts.",
+        return OutboundMessage(text=f"Pack “{quote(name)}” removed; sessions booked from now on no longer use its prompts.",
                                tone=Tone.SUCCESS)
 
     def _vet_removal(self, stored: Sequence[StoredPack], target: StoredPack, disabled: frozenset[InterviewType]
