@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bot.app import App
 from bot.core.messages import OutboundMessage
-from bot.core.services.outbox import queue_directs, queue_space
+from bot.core.models import OutboxItem
+from bot.core.services.outbox import QUEUE_PIECE, queue_directs, queue_space
 from bot.storage.tables import metadata
 from tests.conftest import T0, make_actor
 
@@ -47,3 +51,30 @@ async def test_messages_queued_in_one_insert_keep_their_order_after_single_ones(
         due = await tx.outbox.due_ids(T0)
         items = {i.id: i.key for i in await tx.outbox.all()}
     assert [items[i] for i in due] == ["z:first", "y:second", "x:third"]
+
+
+async def test_many_messages_are_queued_a_piece_at_a_time_in_order(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of messages (a large round's "you waited" notes) are built and inserted in
+    pieces, so no single piece holds the event loop long; the order and the count hold."""
+    from bot.storage.repos import SqlOutboxRepo
+
+    actor = await make_actor(app, "alice")
+    sizes: list[int] = []
+    original = SqlOutboxRepo.add_many
+
+    async def counted(self: SqlOutboxRepo, items: Sequence[OutboxItem]) -> int:
+        sizes.append(len(items))
+        return await original(self, items)
+
+    monkeypatch.setattr(SqlOutboxRepo, "add_many", counted)
+    keys = [f"w:{i:04d}" for i in range(QUEUE_PIECE * 2 + 5)]
+    async with app.db.uow() as tx:
+        added = await queue_directs(tx, community_id=actor.community.id, now=T0, items=[
+            (key, actor.member.id, OutboundMessage(text=key)) for key in reversed(keys)])
+    assert added == len(keys) and sizes == [QUEUE_PIECE, QUEUE_PIECE, 5]
+    async with app.db.uow() as tx:
+        due = await tx.outbox.due_ids(T0, limit=1000)
+        items = {i.id: i.key for i in await tx.outbox.all()}
+    assert [items[i] for i in due] == list(reversed(keys))

@@ -248,7 +248,7 @@ class MatchingService(RoundRunner):
                 if days >= 1:  # said once, to the member who waited only (the pair space is shared)
                     waited.append((f"{session.id}:waited:{rid}", by_id[rid].member_id,
                                    waited_message(session.interview_type.label, days)))
-        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # one insert
+        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # an insert per 100
         left_out: list[tuple[str, str]] = []
         for miss in result.unmatched:
             req = by_id[miss.request_id]

@@ -46,15 +46,23 @@ async def queue_direct(
     )
 
 
+#: Messages per insert when many are queued at once (see ``queue_directs``).
+QUEUE_PIECE = 100
+
+
 async def queue_directs(
     tx: UnitOfWork, *, community_id: str, items: Sequence[tuple[str, str, OutboundMessage]], now: datetime,
 ) -> int:
-    """Several ordinary direct messages ``(key, member id, message)`` in one insert, with no
-    pair-space fallback; how many were new."""
-    return await tx.outbox.add_many([
-        OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
-                   message=message_to_dict(message), created_at=now, next_attempt_at=now)
-        for key, member_id, message in items])
+    """Several ordinary direct messages ``(key, member id, message)``, one insert per
+    ``QUEUE_PIECE``, with no pair-space fallback; how many were new. Pieces, because building
+    and compiling thousands of rows at once would hold the event loop (docs/scaling.md)."""
+    added = 0
+    for start in range(0, len(items), QUEUE_PIECE):
+        added += await tx.outbox.add_many([
+            OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
+                       message=message_to_dict(message), created_at=now, next_attempt_at=now)
+            for key, member_id, message in items[start:start + QUEUE_PIECE]])
+    return added
 
 
 async def queue_space(
