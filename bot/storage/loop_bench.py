@@ -23,8 +23,11 @@ and the median run, and the machine's load average before and after (the figures
 what else runs). ``--where`` also samples the loop thread's stack whenever the loop has not
 woken for ``--where-ms`` (10 ms) and lists the PeerLoop functions it was found in.
 
+Each run tunes the garbage collector once its app is built, as ``peerloop run`` does
+(:mod:`bot.ops.gc_tuning`; ``PEERLOOP_GC_THRESHOLDS=off`` measures Python's defaults).
+
 Target: p99 under 20 ms and max under 50 ms. ``--smoke`` runs small numbers; ``--json``
-prints JSON only.
+prints JSON only; ``--only`` runs one scenario.
 """
 
 from __future__ import annotations
