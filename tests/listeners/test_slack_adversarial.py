@@ -15,7 +15,18 @@ import pytest
 
 from bot.core.models import Platform
 from tests.fakes.fake_slack import BOT_USER, FakeSlack
-from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, blob, community_id, ready, reply_text, responses, rig
+from tests.listeners.test_slack import (
+    ALICE,
+    BOB,
+    CAROL,
+    Rig,
+    blob,
+    community_id,
+    ready,
+    reply_text,
+    responses,
+    rig,
+)
 from tests.listeners.test_slack_boundary import schedule_values
 
 __all__ = ["rig"]
@@ -196,7 +207,7 @@ INJECTION = "<!channel> <!here|here> <@UBOB> <#C1|general> <https://evil.example
 async def test_typed_text_never_mentions_links_or_breaks_a_reply(rig: Rig, text: str) -> None:
     rig.fake.admins.add(ALICE)
     await ready(rig, ALICE)
-    status, answer_text, key = await rig.send.command(ALICE, text)
+    status, _, key = await rig.send.command(ALICE, text)
     assert status == 200
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") == 1)
     for sent in rig.fake.calls:
