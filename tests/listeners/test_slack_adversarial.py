@@ -266,3 +266,80 @@ async def test_url_verification_echoes_the_challenge(rig: Rig) -> None:
     assert status == 200 and "c-123" in text
     status, _ = await rig.send.post(body, "application/json", secret="wrong")
     assert status == 401
+
+
+# -- a booked session's buttons -------------------------------------------------------------------
+
+
+async def booked(rig: Rig) -> tuple[str, list[str], str]:
+    """Alice and Bob paired: (session id, the action ids on the pair's first post, its channel)."""
+    for user in (ALICE, BOB):
+        await ready(rig, user)
+        await reply_text(rig, user, "schedule type:coding")
+    outcome = await rig.app.matching.run_round(await community_id(rig.app))
+    assert len(outcome.sessions) == 1
+    await rig.app.tick()
+    post = next(a for a in rig.fake.of("chat.postMessage") if str(a["channel"]).startswith("G"))
+    ids = [e["action_id"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return outcome.sessions[0].id, ids, post["channel"]
+
+
+async def test_session_buttons_pressed_by_a_third_member_at_once_change_nothing(rig: Rig) -> None:
+    session_id, ids, channel = await booked(rig)
+    await reply_text(rig, CAROL, "help")
+    async with rig.app.db.uow() as tx:
+        before = await tx.sessions.get(session_id)
+    presses = [rig.send.click(CAROL, action_id, channel) for action_id in ids for _ in range(3)]
+    answers = await asyncio.gather(*(timed(p) for p in presses))
+    assert all(result[0] == 200 and took < SLACK_ACK for result, took in answers)
+    keys = [result[2] for result, _ in answers]
+    await rig.fake.wait_for(lambda: all(len(responses(rig.fake, k)) == 1 for k in keys), within=15)
+    for key in keys:
+        assert responses(rig.fake, key)[0]["response_type"] == "ephemeral"
+        assert ":x:" in blob(responses(rig.fake, key)[0])
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+    assert session == before and not session.confirmed_by
+
+
+async def test_a_confirm_pressed_five_times_at_once_confirms_once(rig: Rig) -> None:
+    session_id, ids, channel = await booked(rig)
+    confirm = next(a for a in ids if a.startswith("pl:session.confirm:"))
+    answers = await asyncio.gather(*(timed(rig.send.click(ALICE, confirm, channel)) for _ in range(5)))
+    assert all(result[0] == 200 and took < SLACK_ACK for result, took in answers)
+    keys = [result[2] for result, _ in answers]
+    await rig.fake.wait_for(lambda: all(len(responses(rig.fake, k)) == 1 for k in keys), within=15)
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+    assert session is not None and len(session.confirmed_by) == 1
+
+
+# -- a restart in the middle of a modal -----------------------------------------------------------
+
+
+async def test_a_modal_opened_before_a_restart_is_submitted_after_it(rig: Rig) -> None:
+    """Modals hold no state in the process: one opened before a restart submits to the new
+    process, which still answers in the channel it was opened from (the binding key is the
+    signing secret, not a per-process one)."""
+    from bot.listeners.slack import start_slack
+    from bot.settings import Settings
+    from tests.listeners.test_slack import SECRET, listeners_done
+
+    await ready(rig, ALICE)
+    view = await open_schedule(rig, ALICE, "C7")
+    await listeners_done()
+    settings = Settings(
+        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_app_token=None,
+        slack_api_base_url=rig.fake.api_url, slack_http_port=0, slack_admin_group="SADMINS",
+    )
+    runner, stop = await start_slack(rig.app, settings, host="127.0.0.1")  # the restarted process
+    try:
+        rig.send.url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        status, text = await rig.send.submit(ALICE, view, schedule_values())
+        assert (status, text) == (200, "")
+        await rig.fake.wait_for(lambda: rig.fake.count("chat.postEphemeral") == 1)
+        assert rig.fake.of("chat.postEphemeral")[0]["channel"] == "C7"
+        assert await open_requests(rig, ALICE) == 1
+    finally:
+        await listeners_done()
+        await stop()
