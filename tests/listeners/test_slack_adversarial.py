@@ -192,7 +192,7 @@ async def test_commands_and_presses_at_once_are_each_answered_within_slacks_limi
 
 # -- what members type ------------------------------------------------------------------------------
 
-INJECTION = "<!channel> <!here|here> <@UBOB> <#C1|general> <https://evil.example|click> *b* ~s~ `c` ```x``` &amp; "
+INJECTION = "<!channel> <!here|here> <@UEVIL> <#C1|general> <https://evil.example|click> *b* ~s~ `c` ```x``` &amp; "
 
 
 @pytest.mark.parametrize("text", [
@@ -212,7 +212,7 @@ async def test_typed_text_never_mentions_links_or_breaks_a_reply(rig: Rig, text:
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") == 1)
     for sent in rig.fake.calls:
         out = blob(sent[1])
-        for raw in ("<!channel>", "<!here", "<@UBOB>", "<#C1|", "<https://evil"):
+        for raw in ("<!channel>", "<!here", "<@UEVIL>", "<#C1|", "<https://evil"):
             assert raw not in out, (sent[0], raw)
 
 
@@ -343,3 +343,66 @@ async def test_a_modal_opened_before_a_restart_is_submitted_after_it(rig: Rig) -
     finally:
         await listeners_done()
         await stop()
+
+
+# -- feedback modals --------------------------------------------------------------------------------
+
+
+async def test_feedback_modals_belong_to_the_sessions_members(rig: Rig, clock: Any) -> None:
+    """Carol presses Alice's feedback button and submits Alice's feedback modal (its callback
+    id, its values, even with the inputs stripped from the view): refused each time, nothing
+    stored; the member's own modal submitted five times at once is stored once."""
+    from datetime import timedelta
+
+    from tests.listeners.test_slack_feedback import action_ids, dms, fill, open_feedback, stored
+
+    session_id, ids, channel = await booked(rig)
+    confirm = next(a for a in ids if a.startswith("pl:session.confirm:"))
+    for user in (ALICE, BOB):
+        _, _, key = await rig.send.click(user, confirm, channel)
+        await rig.fake.wait_for(lambda key=key: len(responses(rig.fake, key)) == 1)
+    await reply_text(rig, CAROL, "help")
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+    assert session is not None and len(session.confirmed_by) == 2
+    clock.set(session.start + timedelta(minutes=session.minutes))
+    await rig.app.tick()
+    (ask,) = action_ids(dms(rig.fake, ALICE), "pl:feedback.open:")
+    view = await open_feedback(rig, ALICE, ask)
+    values = fill(view, score="3")
+
+    status, _, key = await rig.send.click(CAROL, ask, "DUCAROL")
+    assert status == 200
+    await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1)
+    assert "not yours" in blob(responses(rig.fake, key)[0])
+    opened = rig.fake.count("views.open")
+    for crafted in (view, {**view, "blocks": [b for b in view["blocks"] if b["type"] != "input"]}):
+        posted = rig.fake.count("chat.postMessage")
+        status, text = await rig.send.submit(CAROL, crafted, values)
+        assert (status, text) == (200, "")
+        await rig.fake.wait_for(lambda posted=posted: rig.fake.count("chat.postMessage") == posted + 1)
+        refusal = rig.fake.of("chat.postMessage")[-1]
+        assert refusal["channel"] == CAROL and "not yours" in blob(refusal)
+    assert rig.fake.count("views.open") == opened and await stored(rig, session_id) == []
+
+    answers = await asyncio.gather(*(timed(rig.send.submit(ALICE, view, values)) for _ in range(5)))
+    assert all(status == 200 and took < SLACK_ACK for (status, _), took in answers)
+    await rig.fake.wait_for(lambda: sum(1 for a in rig.fake.of("chat.postMessage") if a["channel"] == ALICE) >= 5)
+    assert len(await stored(rig, session_id)) == 1
+
+
+async def test_a_profile_name_never_mentions_or_links(rig: Rig) -> None:
+    """Names come from users.info: a display name full of mrkdwn reaches the pair's post,
+    the partner's messages and the App Home escaped, never as a mention or a link."""
+    rig.fake.profiles[ALICE] = {"display_name": INJECTION * 20, "real_name": "Alice"}
+    await booked(rig)
+    status, _ = await rig.send.event(HOME)
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
+    assert any("&lt;!channel&gt;" in blob(args) for _, args in rig.fake.calls)
+    for method, args in rig.fake.calls:
+        if method == "upload":  # a file's bytes (a calendar invite): not read as mrkdwn
+            continue
+        out = blob(args)
+        for raw in ("<!channel>", "<!here", "<@UEVIL>", "<#C1|", "<https://evil"):
+            assert raw not in out, (method, raw)
