@@ -406,3 +406,21 @@ async def test_a_profile_name_never_mentions_or_links(rig: Rig) -> None:
         out = blob(args)
         for raw in ("<!channel>", "<!here", "<@UEVIL>", "<#C1|", "<https://evil"):
             assert raw not in out, (method, raw)
+
+
+@pytest.mark.parametrize("fields, buttons", [(60, 0), (0, 1400), (45, 60), (200, 3)])
+def test_a_long_message_fits_slacks_block_limit(fields: int, buttons: int) -> None:
+    """However many fields and buttons the core puts in a message, Slack takes it: at most 50
+    blocks, the buttons kept, the rest counted in a note."""
+    from bot.adapters.slack_render import render_message
+    from bot.core.messages import Button, Field, OutboundMessage
+
+    message = OutboundMessage(title="T" * 200, text=("x" * 99 + "\n") * 38,
+                              fields=tuple(Field(f"name {i}", "<!channel> " * 90) for i in range(fields)),
+                              buttons=tuple(Button(f"b{i}", f"pl:session.confirm:s{i}") for i in range(buttons)))
+    rendered = render_message(message)
+    assert FakeSlack()._validate("chat.postMessage", {"channel": "C1", **rendered}) is None
+    if buttons and buttons <= 60:
+        assert blob(rendered).count('"action_id": "pl:session.confirm:') == buttons
+    if fields > 45:
+        assert "more not shown here" in blob(rendered)
