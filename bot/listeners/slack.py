@@ -547,8 +547,14 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     """An aiohttp application serving bolt at ``path`` (signatures checked by bolt)."""
 
     async def handle(request: web.Request) -> web.Response:
+        """A signed request no listener matches (an event the manifest subscribes to but
+        PeerLoop does not use, a closed modal, a shortcut) is answered 200, not bolt's 404:
+        Slack would retry it, or show the member "This app responded with an error"."""
         bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        response = await bolt.async_dispatch(bolt_request)
+        if response.status == 404:
+            response = BoltResponse(status=200, body="")
+        return await to_aiohttp_response(response)
 
     web_app = web.Application()
     web_app.router.add_post(path, handle)

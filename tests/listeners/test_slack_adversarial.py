@@ -424,3 +424,21 @@ def test_a_long_message_fits_slacks_block_limit(fields: int, buttons: int) -> No
         assert blob(rendered).count('"action_id": "pl:session.confirm:') == buttons
     if fields > 45:
         assert "more not shown here" in blob(rendered)
+
+
+@pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked", "message", "app_mention", "view_closed",
+                                  "shortcut", "message_action", "block_suggestion"])
+async def test_payloads_peerloop_does_not_use_are_still_acknowledged(rig: Rig, kind: str) -> None:
+    """Whatever Slack sends (an event the manifest subscribes to, a closed modal, a shortcut)
+    gets a 200 at once, so Slack neither retries it nor shows the member an error."""
+    if kind in ("app_uninstalled", "tokens_revoked", "message", "app_mention"):
+        event = {"type": kind, "user": ALICE, "channel": "D1", "text": "hi", "tokens": {"bot": [BOT_USER]}}
+        (status, _), took = await timed(rig.send.post(event_body(rig, event, f"Ev-{kind}"), "application/json"))
+    else:
+        payload: dict[str, Any] = {"type": kind, "team": rig.send.team(), "user": rig.send.user(ALICE),
+                                   "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "callback_id": "x",
+                                   "action_id": "x", "block_id": "b", "value": "", "channel": {"id": "C1"},
+                                   "message": {"ts": "1.0", "text": "x"}, "response_url": rig.fake.response_url("s"),
+                                   "view": {"id": "V1", "type": "modal", "callback_id": "pl:schedule.submit"}}
+        (status, _), took = await timed(rig.send.interaction(payload))
+    assert status == 200 and took < SLACK_ACK
