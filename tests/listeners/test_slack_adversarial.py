@@ -442,3 +442,26 @@ async def test_payloads_peerloop_does_not_use_are_still_acknowledged(rig: Rig, k
                                    "view": {"id": "V1", "type": "modal", "callback_id": "pl:schedule.submit"}}
         (status, _), took = await timed(rig.send.interaction(payload))
     assert status == 200 and took < SLACK_ACK
+
+
+@pytest.mark.parametrize("how", ["wrong secret", "stale", "future", "no signature"])
+async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(rig: Rig, how: str) -> None:
+    """Bolt checks every kind of request the same way: 401, no work, no reply."""
+    kw: dict[str, Any] = {"wrong secret": {"secret": "wrong"}, "stale": {"timestamp": int(time.time()) - 301},
+                          "future": {"timestamp": int(time.time()) + 600}, "no signature": {}}[how]
+    if how == "no signature":
+        async with rig.send.session.post(rig.send.url, data=event_body(rig, HOME, "Ev5").encode(),
+                                         headers={"Content-Type": "application/json"}) as resp:
+            statuses = [resp.status]
+    else:
+        statuses = [
+            (await rig.send.post(event_body(rig, HOME, "Ev5"), "application/json", **kw))[0],
+            (await rig.send.click(ALICE, "pl:slack.open_schedule", "C1", **kw))[0],
+            (await rig.send.submit(ALICE, {"type": "modal", "callback_id": "pl:schedule.submit", "blocks": []},
+                                   schedule_values(), **kw))[0],
+        ]
+    assert set(statuses) == {401}
+    await asyncio.sleep(0.2)
+    assert [name for name, _ in rig.fake.calls if name != "auth.test"] == []
+    async with rig.app.db.uow() as tx:
+        assert await tx.communities.find(Platform.SLACK, "T1") is None
