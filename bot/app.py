@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.adapters.charts import render_progress_png
+from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
@@ -123,6 +123,7 @@ async def build_app(
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
+    digests.changes_chart, digests.funnel_chart = render_changes_png, render_funnel_png
     steps.digest_runner = digests.run_step
     router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
@@ -132,6 +133,7 @@ async def build_app(
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
     admin.prompts = bank
+    admin.funnel_chart = render_funnel_png
     admin.digest_planner = digests.plan
     app = App(
         db=db,

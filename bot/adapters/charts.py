@@ -59,9 +59,8 @@ DimensionNames = Mapping[tuple[str, str], str]
 
 
 def _figure(width: float, height: float, layout: str | None = None) -> Figure:
-    from matplotlib.figure import Figure
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
