@@ -71,6 +71,7 @@ BENCHES = {
     "scheduler": "bot.scheduling.bench",
     "digest": "bot.storage.digest_bench",
     "round": "bot.storage.round_bench",
+    "charts": "bot.adapters.charts_bench",
 }
 
 

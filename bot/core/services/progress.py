@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 
 from bot.core.bank import VERDICT_LABELS
@@ -41,23 +41,24 @@ ALT_TEXT_LIMIT = 1000
 class PictureCache:
     """The last picture drawn per member, valid until a newer score is revealed to them.
 
-    Keyed on the member's latest reveal time: a newly revealed score changes the key, so the next
+    Keyed on the member's latest reveal time and how many scored forms they have had revealed (two
+    reveals can share an instant): a newly revealed score changes the key, so the next
     ``/mock progress`` draws again. (The community's calibration moves a little with every reveal
     anywhere; a member's picture follows it at their own next reveal.) Bounded: the least
     recently used pictures go first."""
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._items: OrderedDict[str, tuple[datetime | None, bytes]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Hashable, bytes]] = OrderedDict()
 
-    def get(self, member_id: str, latest_reveal: datetime | None) -> bytes | None:
+    def get(self, member_id: str, latest_reveal: Hashable) -> bytes | None:
         item = self._items.get(member_id)
         if item is None or item[0] != latest_reveal:
             return None
         self._items.move_to_end(member_id)
         return item[1]
 
-    def put(self, member_id: str, latest_reveal: datetime | None, png: bytes) -> None:
+    def put(self, member_id: str, latest_reveal: Hashable, png: bytes) -> None:
         self._items[member_id] = (latest_reveal, png)
         self._items.move_to_end(member_id)
         while len(self._items) > self._size:
@@ -146,8 +147,9 @@ class ProgressService:
     async def report(self, actor: Actor) -> MemberProgress:
         return (await self._report(actor))[0]
 
-    async def _report(self, actor: Actor) -> tuple[MemberProgress, datetime | None]:
-        """The report and the latest reveal among the member's scores (the picture's cache key)."""
+    async def _report(self, actor: Actor) -> tuple[MemberProgress, tuple[datetime | None, int]]:
+        """The report and the picture's cache key: the latest reveal among the member's scores
+        and how many were revealed."""
         me = actor.member.id
         cid = actor.community.id
         async with self._uow() as tx:
@@ -163,8 +165,8 @@ class ProgressService:
         mine = [f for f in rows
                 if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
                 or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
-        latest = max((f.revealed_at for f in mine if f.revealed_at is not None), default=None)
-        return member_progress(me, mine, cached[1]), latest
+        revealed = [f.revealed_at for f in mine if f.revealed_at is not None]
+        return member_progress(me, mine, cached[1]), (max(revealed, default=None), len(revealed))
 
     def dimension_names(self, report: MemberProgress) -> dict[tuple[str, str], str]:
         """(type, dimension id) -> the rubric's name for it (the id when no rubric names it), in
@@ -182,7 +184,7 @@ class ProgressService:
             names.setdefault((d.interview_type, d.dimension), d.dimension)
         return names
 
-    async def picture(self, actor: Actor, report: MemberProgress, latest_reveal: datetime | None,
+    async def picture(self, actor: Actor, report: MemberProgress, latest_reveal: Hashable,
                       alt: str) -> Attachment | None:
         """The progress picture, drawn off the event loop unless the cache has it."""
         if self._chart is None or not report.dimensions:
