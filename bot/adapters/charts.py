@@ -273,7 +273,7 @@ def render_changes_png(changes: Sequence[ScoreChange], names: DimensionNames | N
 
 FUNNEL = (("requested", "requested", OKABE_ITO["blue"]), ("matched", "matched", OKABE_ITO["sky_blue"]),
           ("held", "sessions held", OKABE_ITO["bluish_green"]),
-          ("feedback_submitted", "feedback forms (2 per interview)", OKABE_ITO["orange"]))
+          ("feedback_submitted", "feedback forms given (2 per interview)", OKABE_ITO["orange"]))
 
 
 def funnel_figure(weeks: Sequence[CommunityDigest]) -> Figure:
@@ -291,7 +291,7 @@ def funnel_figure(weeks: Sequence[CommunityDigest]) -> Figure:
     ax.set_xticks(x, [short_date(w.due - timedelta(days=7)) for w in weeks])
     ax.set_xlim(-0.6, len(weeks) - 0.4)
     ax.set_title("Each week (from the day shown)", fontsize=10, color=TEXT, loc="left")
-    ax.legend(loc="upper left", ncol=4, frameon=False, fontsize=8.5, labelcolor=TEXT, bbox_to_anchor=(0, -0.09),
+    ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=8.5, labelcolor=TEXT, bbox_to_anchor=(0, -0.09),
               handlelength=1.2, columnspacing=1.0)
     from matplotlib.ticker import MaxNLocator
 
@@ -303,14 +303,16 @@ def funnel_figure(weeks: Sequence[CommunityDigest]) -> Figure:
     shortages = list(weeks[-1].shortages[:5]) if weeks else []
     if shortages:
         ys = np.arange(len(shortages))[::-1]
-        short.barh(ys + 0.18, [t.candidates for t in shortages], 0.34, color=OKABE_ITO["blue"],
-                   label="want to be candidates")
-        short.barh(ys - 0.18, [t.interviewers for t in shortages], 0.34, color=OKABE_ITO["orange"],
-                   label="offered to interview")
+        for offset, values, colour, label in (
+                (0.18, [t.candidates for t in shortages], OKABE_ITO["blue"], "want to be candidates"),
+                (-0.18, [t.interviewers for t in shortages], OKABE_ITO["orange"], "offered to interview")):
+            bars = short.barh(ys + offset, values, 0.34, color=colour, label=label)
+            short.bar_label(bars, padding=3, color=TEXT, fontsize=8.5)  # a zero shows as "0", not as nothing
         short.set_yticks(ys, [textwrap.shorten(type_label(t.interview_type), 16, placeholder="…")
                               for t in shortages])
         short.yaxis.tick_right()
         short.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
+        short.set_xlim(0, max(max(t.candidates, t.interviewers) for t in shortages) * 1.2 + 0.5)
         short.legend(loc="upper left", frameon=False, fontsize=8.5, labelcolor=TEXT, bbox_to_anchor=(0, -0.09),
                      handlelength=1.2)
     else:
