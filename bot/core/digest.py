@@ -558,7 +558,7 @@ def funnel_alt(weeks: Sequence[CommunityDigest]) -> str:
     """The admins' funnel picture in words (its alt text)."""
     lines = [f"The last {len(weeks)} weeks: requests, matched, sessions held, feedback forms given."]
     for w in weeks:
-        lines.append(f"- week to {w.due:%d %b}: {w.requested} requested, {w.matched} matched, {w.held} held, "
+        lines.append(f"- week to {w.due.day} {w.due:%b}: {w.requested} requested, {w.matched} matched, {w.held} held, "
                      f"{w.feedback_submitted} feedback forms")
     short = weeks[-1].shortages if weeks else ()
     lines.append("Short of interviewers: " + ("; ".join(

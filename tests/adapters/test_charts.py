@@ -74,7 +74,7 @@ def test_progress_one_panel_per_dimension_one_series_each(sessions: int) -> None
     # The rubric's names in the rubric's order, never ids.
     assert [ax.get_title(loc="left") for ax in axes] == [
         "Understanding", "Approach", "Correctness", "Code quality", "Testing", "Communication"]
-    assert [s._suptitle.get_text() for s in fig.subfigs] == ["Coding"]
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "type"] == ["Coding"]
 
 
 @pytest.mark.parametrize("sessions", [1, 50])
@@ -87,7 +87,7 @@ def test_progress_png_within_size_and_byte_budget(sessions: int) -> None:
 def test_progress_row_per_type_and_trend_only_by_the_rule() -> None:
     report = charts_bench.sample_progress(6, kinds=("coding", "system-design"))
     fig = progress_figure(report, NAMES)
-    assert [s._suptitle.get_text() for s in fig.subfigs] == ["Coding", "System design"]
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "type"] == ["Coding", "System design"]
     assert len(panels(fig)) == 12
     # three sessions of each type, over less than three weeks: no trend anywhere yet
     assert all(d.trend_per_30_days is None for d in report.dimensions)
@@ -112,10 +112,11 @@ def test_weakest_dimension_is_marked_in_words_only_below_the_target() -> None:
 def test_dates_read_short() -> None:
     assert short_date(datetime(2027, 3, 5, tzinfo=UTC)) == "5 Mar"
     fig = progress_figure(charts_bench.sample_progress(50), NAMES)
-    ax = panels(fig)[0]
     fig.canvas.draw()
-    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    assert labels and all(len(t.split()) == 2 and t.split()[1].isalpha() for t in labels)
+    top, bottom = panels(fig)[0], panels(fig)[-1]
+    labels = [t.get_text() for t in bottom.get_xticklabels() if t.get_text()]
+    assert 2 <= len(labels) <= 3 and all(len(t.split()) == 2 and t.split()[1].isalpha() for t in labels)
+    assert not any(t.get_text() for t in top.get_xticklabels())  # the span is shared: dates once per column
 
 
 def test_background_is_transparent() -> None:
@@ -179,6 +180,26 @@ def test_funnel_weeks_count_each_week_alone() -> None:
     weeks = funnel_weeks(NOW, DigestData.index((), (), (), (), requests))
     assert len(weeks) == 8 and [w.requested for w in weeks] == [0, 0, 0, 0, 0, 1, 1, 1]
     assert weeks[-1].due == NOW and weeks[0].due == NOW - timedelta(weeks=7)
+
+
+async def test_digest_picture_only_when_something_changed_this_month(app: App) -> None:
+    from bot.core.services.digest import DigestService
+
+    drawn: list[object] = []
+
+    def chart(changes: object, names: dict[tuple[str, str], str]) -> bytes:
+        drawn.append(names)
+        return b"\x89PNG"
+
+    digests = DigestService(app.db.uow, app.clock, app.prompts)
+    digests.changes_chart = chart
+    data = DigestData.index((), (), [_fb(2, 45), _fb(4, 3)])
+    picture = await digests.changes_picture("me", NOW, data)
+    assert picture is not None and picture.filename == "peerloop-month.png"
+    assert drawn == [{("coding", "approach"): "Approach"}]
+    assert picture.description is not None and "Coding · Approach: 2.0 a month ago, 3.0 now (+1.0)" in picture.description
+    quiet = DigestData.index((), (), [_fb(2, 45)])  # nothing new this month: nothing drawn
+    assert await digests.changes_picture("me", NOW, quiet) is None and len(drawn) == 1
 
 
 def test_picture_cache_keys_on_latest_reveal() -> None:
