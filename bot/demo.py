@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.core.messages import OutboundMessage
@@ -145,12 +145,12 @@ def _show_bank(out: object) -> None:
         print(render_rubric(rubric)[0], file=out)  # type: ignore[arg-type]
 
 
-def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: object) -> None:
+def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: Any) -> None:
     """Every picture the demo's members and admins were sent (digests), and the pictures of a
     member with fifty sessions over two types (the demo's members have one each), in ``out_dir``."""
     from bot.adapters import charts, charts_bench
 
-    print("\n# Pictures: the digests' and, for comparison, a member with fifty sessions.", file=out)  # type: ignore[arg-type]
+    print("\n# Pictures: the digests' and, for comparison, a member with fifty sessions.", file=out)
     files: dict[str, bytes] = {}
     for target, message in sent:
         for attachment in message.attachments:
@@ -164,7 +164,7 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
     files["sample-community-funnel.png"] = charts.render_funnel_png(charts_bench.sample_funnel())
     for name, data in files.items():
         (out_dir / name).write_bytes(data)
-        print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)  # type: ignore[arg-type]
+        print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)
 
 
 async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:

@@ -58,11 +58,11 @@ MAX_CHANGES = 8
 DimensionNames = Mapping[tuple[str, str], str]
 
 
-def _figure(width: float, height: float, layout: str | None = None) -> Figure:
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.patch.set_alpha(0.0)
     return fig

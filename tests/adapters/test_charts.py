@@ -120,8 +120,9 @@ def test_dates_read_short() -> None:
 
 
 def test_background_is_transparent() -> None:
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     image = Image.open(io.BytesIO(render_progress_png(charts_bench.sample_progress(3), NAMES)))
     assert image.mode == "RGBA" and image.getpixel((0, image.height // 2))[3] == 0
