@@ -56,6 +56,7 @@ class App:
     admin: AdminService | None = None
     digests: DigestService | None = None
     packs: PackService | None = None
+    progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
@@ -154,6 +155,7 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:

@@ -7,8 +7,9 @@ refused by Slack fails here, in tests, instead.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,8 +31,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.errors import InvalidInput
-from bot.core.mentions import plain_mentions
+from bot.core.mentions import MENTION, plain_mentions
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -73,6 +73,9 @@ _DATE_TOKENS = {
 }
 _FALLBACK_FORMATS = {"D": "%d %b %Y", "d": "%Y-%m-%d", "T": "%H:%M:%S UTC", "t": "%H:%M UTC"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: A Slack member id (``U…``, or ``W…`` in Enterprise Grid): only these become ``<@…>``.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_HELD = re.compile("\x00(\\d+)\x00")
 
 
 def slack_date(unix: int, style: str) -> str:
@@ -86,11 +89,21 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def mrkdwn(text: str) -> str:
-    """The neutral markup as Slack mrkdwn: ``**b**`` → ``*b*``, ``- `` bullets → ``•``, times."""
-    text = _BOLD.sub(r"*\1*", escape(plain_mentions(text)))
+def mrkdwn(text: str, mentions: Collection[str] = ()) -> str:
+    """The neutral markup as Slack mrkdwn: ``**b**`` → ``*b*``, ``- `` bullets → ``•``, times;
+    a mention token of a member in ``mentions`` (the members the message addresses) as
+    ``<@U…>``, any other token (one typed into a member's own text) as the escaped name."""
+    held: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        ref, name = found.group("ref"), found.group("name")
+        held.append(f"<@{ref}>" if ref in mentions and SLACK_USER_ID.match(ref) else escape(name))
+        return f"\x00{len(held) - 1}\x00"
+
+    text = _BOLD.sub(r"*\1*", escape(MENTION.sub(hold, text.replace("\x00", ""))))
     lines = [f"• {line[2:]}" if line.startswith("- ") else line for line in text.splitlines()]
-    return replace_time_tokens("\n".join(lines), slack_date)
+    text = replace_time_tokens("\n".join(lines), slack_date)
+    return _HELD.sub(lambda found: held[int(found.group(1))], text)
 
 
 def plain(text: str) -> str:
@@ -159,7 +172,7 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
     emoji = _TONE_EMOJI[message.tone]
     if message.title:
         blocks.append(HeaderBlock(text=PlainTextObject(text=_cut(plain(message.title), HEADER_MAX), emoji=True)))
-    text = mrkdwn(message.text)
+    text = mrkdwn(message.text, message.mentions)
     if text.strip():
         for i, chunk in enumerate(_chunks(text, SECTION_TEXT_MAX - len(emoji))):
             blocks.append(SectionBlock(text=MarkdownTextObject(text=(emoji if i == 0 else "") + chunk)))
@@ -173,7 +186,7 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
             inline.clear()
 
     for item in message.fields:
-        body = _cut(f"*{escape(plain(item.name))}*\n{mrkdwn(item.value)}", FIELD_TEXT_MAX)
+        body = _cut(f"*{escape(plain(item.name))}*\n{mrkdwn(item.value, message.mentions)}", FIELD_TEXT_MAX)
         if item.inline:
             inline.append(MarkdownTextObject(text=body))
             if len(inline) == FIELDS_PER_SECTION:
@@ -198,9 +211,10 @@ def render_message(message: OutboundMessage) -> dict[str, Any]:
 
 
 def fallback_text(message: OutboundMessage) -> str:
-    """The notification text (and what screen readers get)."""
+    """The notification text (and what screen readers get). Slack reads it as mrkdwn, so it
+    is escaped like the blocks: no text of a member's can ping, mention or link there."""
     parts = [p for p in (message.title, message.text) if p]
-    text = plain(" — ".join(parts)) if parts else "PeerLoop"
+    text = escape(plain(" — ".join(parts))) if parts else "PeerLoop"
     return _cut(text, FALLBACK_TEXT_MAX)
 
 
@@ -281,18 +295,62 @@ def form_values(state: Mapping[str, Any]) -> FormValues:
     return values
 
 
-def error_response(exc: InvalidInput, block_ids: Sequence[str]) -> dict[str, Any]:
-    """``response_action: errors`` for a refused submission, on the block that was wrong
-    (the first block when the field is not one of the form's inputs)."""
-    return input_errors({exc.field: exc.message}, block_ids)
+def view_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A modal's ``private_metadata`` as PeerLoop writes it (JSON, e.g. the channel it was
+    opened from), or nothing when it is empty or unreadable."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def input_errors(errors: Mapping[str, str], block_ids: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, str] = {}
-    for field, text in errors.items():
-        block = field if field in block_ids else (block_ids[0] if block_ids else field)
-        out[block] = _cut(text, 2000)
-    return {"response_action": "errors", "errors": out}
+def _one_of(values: Sequence[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def _plain_label(block: Mapping[str, Any]) -> str:
+    label = block.get("label") or {}
+    return str(label.get("text") if isinstance(label, Mapping) else label or block.get("block_id", ""))
+
+
+def view_errors(view: Mapping[str, Any]) -> dict[str, str]:
+    """What a submitted modal's own inputs show to be wrong, beside each input: a required
+    input left empty, a choice that is not one of the input's options, a text outside its
+    lengths. Pure parsing of the submission (no database, no Web API), so it can decide
+    ``response_action: errors`` before the ack; the core checks everything again after it."""
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    for block in view.get("blocks") or ():
+        if block.get("type") != "input":
+            continue
+        block_id = str(block.get("block_id", ""))
+        element = block.get("element") or {}
+        data = (values.get(block_id) or {}).get(element.get("action_id", "")) or {}
+        label = _plain_label(block)
+        required = not block.get("optional", False)
+        kind = element.get("type")
+        if kind in ("static_select", "multi_static_select"):
+            options = list(element.get("options") or ())
+            for group in element.get("option_groups") or ():
+                options.extend(group.get("options") or ())
+            allowed = [str(o.get("value")) for o in options]
+            selected = data.get("selected_options") or ([data["selected_option"]] if data.get("selected_option") else [])
+            chosen = [str(o.get("value")) for o in selected if isinstance(o, Mapping)]
+            wrong = [c for c in chosen if c not in allowed]
+            if wrong:
+                errors[block_id] = f"{label}: got “{_cut(wrong[0], 40)}”; accepted: {_one_of(allowed)}."
+            elif required and not chosen:
+                errors[block_id] = f"{label}: nothing chosen; accepted: {_one_of(allowed)}."
+        elif kind == "plain_text_input":
+            text = str(data.get("value") or "")
+            low, high = int(element.get("min_length") or 0), int(element.get("max_length") or TEXT_INPUT_MAX)
+            if not text:
+                if required:
+                    errors[block_id] = f"{label}: nothing written; accepted: {max(low, 1)} to {high} characters."
+            elif not low <= len(text) <= high:
+                errors[block_id] = f"{label}: {len(text)} characters; accepted: {low} to {high} characters."
+    return {block: _cut(text, 2000) for block, text in errors.items()}
 
 
 def home_view(sections: Sequence[OutboundMessage], buttons: Sequence[Button]) -> View:

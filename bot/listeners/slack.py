@@ -7,9 +7,18 @@
   ``CommandRouter.act``; modals submit to the router (or, for scheduling, the request service).
 - ``app_home_opened`` publishes the App Home (profile, upcoming sessions, buttons).
 
+Every listener acknowledges first; only a modal's own inputs (pure parsing of the
+submission) may decide ``response_action: errors`` before the ack. The work after the ack
+runs inside one error boundary (:meth:`SlackFace.guarded`): any unexpected exception is
+logged once with an incident id and the member privately reads "Something went wrong
+(incident …). Nothing was changed."; bolt's error handler does the same for anything that
+escapes before it. Members are named by their Slack profile (``users.info``, remembered
+for an hour), never by the legacy ``user_name`` handle.
+
 Every reply is private (``respond`` with ``response_type: ephemeral`` or
-``chat.postEphemeral``) unless the core marks it public. After each handled event the
-app's due steps and outbox run (``App.tick``), so queued messages go out at once.
+``chat.postEphemeral``, or a direct message when there is no channel) unless the core
+marks it public. After each handled event the app's due steps and outbox run
+(``App.tick``), so queued messages go out at once.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -29,16 +39,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_chat import SlackChat, make_client
-from bot.adapters.slack_render import form_values, home_view, input_errors, render_message
+from bot.adapters.slack_render import (
+    form_values,
+    home_view,
+    render_message,
+    view_errors,
+    view_metadata,
+)
 from bot.app import App
 from bot.core.actions import PATTERN
+from bot.core.errors import PeerLoopError
+from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
     Button,
     ButtonStyle,
     FormSpec,
     FormValues,
     OutboundMessage,
-    Tone,
     error_message,
 )
 from bot.core.models import Platform
@@ -56,7 +73,10 @@ OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
 SEND_CHART = "pl:slack.chart"
 EVENTS_PATH = "/slack/events"
-SOMETHING_WRONG = "Something went wrong on our side; nothing was changed. Please try again in a minute."
+#: How long a member's Slack profile name is reused before ``users.info`` is asked again.
+NAME_TTL_SECONDS = 3600.0
+#: At most this many names are remembered (the oldest half is dropped beyond it).
+NAME_CACHE_MAX = 10_000
 ADMINS_ONLY = (
     "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 )
@@ -66,21 +86,35 @@ ADMIN_ACTION_PREFIX = "pl:admin."
 # -- who is acting -----------------------------------------------------------------------------
 
 
-def _ids(body: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    """(team id, team name, user id, user name) from any kind of payload."""
+def _ids(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(team id, team name, user id) from any kind of payload."""
     team = body.get("team") or {}
     user = body.get("user") or {}
     event = body.get("event") or {}
     team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None) or ""
     team_name = body.get("team_domain") or (team.get("domain") if isinstance(team, dict) else None) or team_id
-    if isinstance(user, dict):
-        user_id, user_name = user.get("id", ""), user.get("name") or user.get("username") or ""
-    else:
-        user_id, user_name = body.get("user_id") or event.get("user") or "", body.get("user_name") or ""
-    if not user_id:
-        user_id = body.get("user_id") or event.get("user") or ""
-        user_name = body.get("user_name") or ""
-    return str(team_id), str(team_name), str(user_id), str(user_name)
+    user_id = (user.get("id") if isinstance(user, dict) else None) or body.get("user_id") or event.get("user") or ""
+    return str(team_id), str(team_name), str(user_id)
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def profile_name(user: Mapping[str, Any]) -> str:
+    """The name a member chose in their Slack profile (display name, else real name); never
+    the legacy ``name`` handle, which reads like ``ualice``."""
+    profile = user.get("profile") or {}
+    for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")):
+        if isinstance(name, str) and name.strip():
+            return " ".join(name.split())
+    return ""
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    """The Web API's error code (``user_not_found``): safe to log, it never quotes a member."""
+    response = exc.response
+    return str(response.get("error", "")) if response is not None else ""
 
 
 class SlackFace:
@@ -90,17 +124,46 @@ class SlackFace:
         self.app = app
         self.settings = settings
         self.chat = chat
+        #: (team id, user id) -> (valid until, monotonic clock; profile name)
+        self._names: dict[tuple[str, str], tuple[float, str]] = {}
 
-    async def actor(self, body: Mapping[str, Any], *, platform_admin: bool = False) -> Actor:
-        team_id, team_name, user_id, user_name = _ids(body)
+    async def actor(
+        self, body: Mapping[str, Any], client: AsyncWebClient, *, platform_admin: bool = False
+    ) -> Actor:
+        team_id, team_name, user_id = _ids(body)
+        name = await self.display_name(client, team_id, user_id)
         return await self.app.actors.resolve(
-            Platform.SLACK, team_id, team_name, user_id, user_name, platform_admin=platform_admin
+            Platform.SLACK, team_id, team_name, user_id, name, platform_admin=platform_admin
         )
 
-    async def is_workspace_admin(self, client: AsyncWebClient, user_id: str) -> bool:
-        """Asked of Slack every time (never trusted from the payload)."""
+    async def users_info(self, client: AsyncWebClient, team_id: str, user_id: str) -> Mapping[str, Any]:
+        """``users.info`` for a member; remembers their profile name on the way."""
         info = await client.users_info(user=user_id)
-        user = info.get("user") or {}
+        user: Mapping[str, Any] = info.get("user") or {}
+        if len(self._names) >= NAME_CACHE_MAX:
+            for key in sorted(self._names, key=lambda k: self._names[k][0])[: NAME_CACHE_MAX // 2]:
+                del self._names[key]
+        self._names[(team_id, user_id)] = (_now() + NAME_TTL_SECONDS, profile_name(user))
+        return user
+
+    async def display_name(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+        """The member's Slack profile name, asked of Slack at most once an hour per member.
+        ``""`` when Slack does not answer: the stored name is kept (a new member's name is
+        filled in at their next interaction)."""
+        known = self._names.get((team_id, user_id))
+        if known is not None and known[0] > _now():
+            return known[1]
+        try:
+            await self.users_info(client, team_id, user_id)
+        except SlackApiError as exc:
+            log.warning("Slack: users.info failed (%s); the member's stored name is kept", _slack_error(exc))
+            return ""
+        return self._names[(team_id, user_id)][1]
+
+    async def is_workspace_admin(self, client: AsyncWebClient, body: Mapping[str, Any]) -> bool:
+        """Asked of Slack every time (never trusted from the payload)."""
+        team_id, _, user_id = _ids(body)
+        user = await self.users_info(client, team_id, user_id)
         if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
             return True
         group = self.settings.slack_admin_group
@@ -121,8 +184,18 @@ class SlackFace:
             await self.open_form(client, body["trigger_id"], message.form, channel)
             if not message.text and not message.title:
                 return
+        await self.send(client, body, actor.member.external_id, message, channel=channel)
+        if message.attachments:
+            await self.chat.send_direct(actor.member, OutboundMessage(
+                text="The files for your last request.", attachments=message.attachments))
+
+    async def send(
+        self, client: AsyncWebClient, body: Mapping[str, Any], user_id: str, message: OutboundMessage,
+        *, channel: str | None = None,
+    ) -> None:
+        """``message`` to ``user_id`` (the one who acted), without needing their member row: the
+        error boundary uses it when even resolving the member failed."""
         rendered = render_message(message)
-        user_id = actor.member.external_id
         response_url = body.get("response_url")
         channel = channel or (body.get("channel") or {}).get("id") or body.get("channel_id")
         if response_url:
@@ -137,9 +210,6 @@ class SlackFace:
             await client.chat_postEphemeral(channel=channel, user=user_id, **rendered)
         else:
             await client.chat_postMessage(channel=channel or user_id, **rendered)
-        if message.attachments:
-            await self.chat.send_direct(actor.member, OutboundMessage(
-                text="The files for your last request.", attachments=message.attachments))
 
     async def open_form(self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None) -> None:
         from bot.adapters.slack_render import form_view
@@ -149,11 +219,14 @@ class SlackFace:
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
         """Profile and availability, upcoming sessions, feedback owed, progress and the digest
-        setting; the chart comes as a file through a button (home tabs show no uploads)."""
+        setting; the chart comes as a file through a button (home tabs show no uploads), so
+        it is not drawn here."""
         profile = await self.app.profiles.show(actor)
         sections = [profile]
         for name in ("upcoming", "feedback", "progress", "digest"):
-            if name in self.app.router.command_names:
+            if name == "progress" and self.app.progress is not None:
+                sections.append(await self.app.progress.progress(actor, chart=False))
+            elif name in self.app.router.command_names:
                 section = await self.app.router.run(actor, name, {})
                 sections.append(replace(section, attachments=()))
         buttons = (
@@ -164,24 +237,53 @@ class SlackFace:
         view = home_view(sections, buttons)
         await client.views_publish(user_id=actor.member.external_id, view=view.to_dict())
 
-    # -- admin -------------------------------------------------------------------------------
+    # -- the error boundary ------------------------------------------------------------------
 
-    async def admin(self, client: AsyncWebClient, body: Mapping[str, Any], text: str) -> OutboundMessage:
-        """``/mock admin …``: the workspace-admin check here, then the core's admin command set
-        (``setup``, ``stats``, ``member``, ``pause``, ``resume``, ``status``), which checks again."""
-        _, _, user_id, _ = _ids(body)
-        if not await self.is_workspace_admin(client, user_id):
-            return error_message(ADMINS_ONLY)
-        actor = await self.actor(body, platform_admin=True)
-        return await self.app.router.run_text(actor, text)
+    async def guarded(
+        self, where: str, client: AsyncWebClient, body: Mapping[str, Any],
+        work: Callable[[], Awaitable[None]], *, channel: str | None = None,
+    ) -> None:
+        """Run a listener's work after its ack. A refusal raised outside the router (a
+        PeerLoop error) is shown privately; any other exception (a Web API error such as
+        ``user_not_found``, a failing database, a bug) is logged once with an incident id and
+        the member privately reads "Something went wrong (incident …)". Then the due steps
+        and the outbox run."""
+        try:
+            await work()
+        except PeerLoopError as exc:
+            await self.tell_privately(client, body, error_message(_clip(exc.message)), channel, where)
+        except Exception as exc:
+            incident = report_incident(log, exc, where)
+            await self.tell_privately(client, body, incident_message(incident), channel, where, incident)
+        finally:
+            try:
+                await self.app.tick()
+            except Exception as exc:
+                report_incident(log, exc, "delivering queued messages")
+
+    async def tell_privately(
+        self, client: AsyncWebClient, body: Mapping[str, Any], message: OutboundMessage,
+        channel: str | None, where: str, incident: str | None = None,
+    ) -> None:
+        """``message`` to whoever acted, privately; a failure here is logged (type only)."""
+        try:
+            await self.send(client, body, _ids(body)[2], message, channel=channel)
+        except Exception as exc:
+            log.error("%s: the private reply%s could not be sent either (%s)", where,
+                      f" for incident {incident}" if incident else "", type(exc).__qualname__)
+
+    # -- admin -------------------------------------------------------------------------------
 
     async def action_actor(self, client: AsyncWebClient, body: Mapping[str, Any], action_id: str) -> Actor:
         """The actor behind a button; for an admin-only action (``pl:admin.…``) Slack is asked
         whether they administer the workspace, and the core checks that again."""
         if action_id.startswith(ADMIN_ACTION_PREFIX):
-            _, _, user_id, _ = _ids(body)
-            return await self.actor(body, platform_admin=await self.is_workspace_admin(client, user_id))
-        return await self.actor(body)
+            return await self.actor(body, client, platform_admin=await self.is_workspace_admin(client, body))
+        return await self.actor(body, client)
+
+
+def _clip(text: str, limit: int = 2900) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _selected(action: Mapping[str, Any]) -> FormValues:
@@ -232,17 +334,13 @@ def build_slack_app(
             return BoltResponse(status=200, body="")
         return await next()
 
-    async def guarded(work: Callable[[], Awaitable[None]]) -> None:
-        try:
-            await work()
-        except Exception:
-            log.exception("Slack handler failed")
-            raise
-        finally:
-            try:
-                await app.tick()
-            except Exception:
-                log.exception("delivering queued messages failed")
+    @bolt.error
+    async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The last boundary, for what escapes a listener before its own (a payload that could
+        not be read, a failing ack): logged once with an incident id, the member told."""
+        incident = report_incident(log, error, "slack listener")
+        if isinstance(body, Mapping) and _ids(body)[2]:
+            await face.tell_privately(client, body, incident_message(incident), None, "slack listener", incident)
 
     @bolt.command("/mock")
     async def on_mock(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -250,26 +348,26 @@ def build_slack_app(
         text = (body.get("text") or "").strip()
 
         async def work() -> None:
-            actor = await face.actor(body)
-            try:
-                if text.lower() in ("", "schedule"):
-                    await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"))
+            if text.lower() in ("", "schedule"):
+                await face.actor(body, client)  # the member exists before their first form
+                await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"))
+                return
+            if slack_packs.is_import(text):  # a modal with a file input
+                refused = await slack_packs.open_import(face, client, body)
+                if refused is None:
                     return
-                if slack_packs.is_import(text):  # a modal with a file input
-                    refused = await slack_packs.open_import(face, client, body)
-                    if refused is None:
-                        return
-                    reply = refused
-                elif text.split()[0].lower() == "admin":
-                    reply = await face.admin(client, body, text)
-                else:
-                    reply = await app.router.run_text(actor, text)
-            except SlackApiError as exc:
-                log.warning("Slack refused a call: %s", exc.response.get("error"))
-                reply = error_message(SOMETHING_WRONG)
-            await face.reply(client, body, actor, reply)
+                await face.send(client, body, _ids(body)[2], refused)
+                return
+            if text.split()[0].lower() == "admin":
+                if not await face.is_workspace_admin(client, body):
+                    await face.send(client, body, _ids(body)[2], error_message(ADMINS_ONLY))
+                    return
+                actor = await face.actor(body, client, platform_admin=True)
+            else:
+                actor = await face.actor(body, client)
+            await face.reply(client, body, actor, await app.router.run_text(actor, text))
 
-        await guarded(work)
+        await face.guarded("slack command", client, body, work)
 
     @bolt.action(ACTION_ID)
     async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -288,29 +386,34 @@ def build_slack_app(
                 reply = await app.router.act(actor, action_id, _selected(action))
                 await face.reply(client, body, actor, reply)
             if in_home:
-                await face.publish_home(client, await face.actor(body))
+                await face.publish_home(client, await face.actor(body, client))
 
-        await guarded(work)
+        await face.guarded("slack action", client, body, work)
 
     @bolt.view(ACTION_ID)
     async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        """Before the ack only what the submitted view itself decides (each required input
+        filled, each choice one of its options, each text within its lengths): pure parsing,
+        so the errors can still show beside the inputs. The work runs after the ack, and its
+        answer is a private follow-up."""
         callback_id = view.get("callback_id", "")
         if callback_id == slack_packs.UPLOAD_VIEW:
             await slack_packs.on_upload(face, ack, body, view, client)
             return
-        values = form_values(view.get("state") or {})
-        block_ids = [b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"]
-        metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
-        actor = await face.actor(body)
-        reply = await app.router.act(actor, callback_id, values)
-        if reply.tone is Tone.ERROR:
-            # Each problem beside its own input when the core names them; else the whole text
-            # on the first input.
-            errors = dict(reply.field_errors) if reply.field_errors else {"": reply.text}
-            await ack(**input_errors(errors, block_ids))
+        errors = view_errors(view)
+        if errors:
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await guarded(lambda: face.reply(client, {}, actor, reply, channel=metadata.get("channel")))
+        values = form_values(view.get("state") or {})
+        channel = view_metadata(view).get("channel")
+
+        async def work() -> None:
+            actor = await face.actor(body, client)
+            reply = await app.router.act(actor, callback_id, values)
+            await face.reply(client, {}, actor, reply, channel=channel)
+
+        await face.guarded("slack form", client, body, work, channel=channel)
 
     @bolt.event("app_home_opened")
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -318,9 +421,9 @@ def build_slack_app(
             return
 
         async def work() -> None:
-            await face.publish_home(client, await face.actor(body))
+            await face.publish_home(client, await face.actor(body, client))
 
-        await guarded(work)
+        await face.guarded("slack home", client, body, work)
 
     return bolt
 

@@ -12,7 +12,6 @@ the core's admin command set as text; ``export`` files are uploaded with ``files
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -20,16 +19,17 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_render import view_metadata
 from bot.core.commands import guarded
-from bot.core.messages import OutboundMessage, Tone, error_message
-from bot.core.services.packs import MAX_PACK_BYTES
+from bot.core.errors import InvalidInput
+from bot.core.messages import OutboundMessage, error_message
+from bot.core.services.packs import MAX_PACK_BYTES, pack_format
 
 if TYPE_CHECKING:
+    from bot.core.services.actor import Actor
     from bot.listeners.slack import SlackFace
 
-__all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import"]
-
-log = logging.getLogger(__name__)
+__all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import", "picked_problem"]
 
 #: The modal's callback id (``pl:admin.…``: an admin-only action for the face's check).
 UPLOAD_VIEW = "pl:admin.prompts.upload"
@@ -67,9 +67,9 @@ async def open_import(face: SlackFace, client: AsyncWebClient, body: Mapping[str
     """Open the modal for a workspace admin; otherwise the refusal to send back."""
     from bot.listeners.slack import ADMINS_ONLY
 
-    if not await face.is_workspace_admin(client, str(body.get("user_id", ""))):
+    if not await face.is_workspace_admin(client, body):
         return error_message(ADMINS_ONLY)
-    actor = await face.actor(body, platform_admin=True)
+    actor = await face.actor(body, client, platform_admin=True)
     if not actor.is_admin:
         return error_message("Only community admins can import prompt packs.")
     await client.views_open(trigger_id=body["trigger_id"], view=import_view(body.get("channel_id")))
@@ -78,7 +78,7 @@ async def open_import(face: SlackFace, client: AsyncWebClient, body: Mapping[str
 
 def _picked(view: Mapping[str, Any]) -> Mapping[str, Any] | None:
     state = ((view.get("state") or {}).get("values") or {}).get(BLOCK) or {}
-    files = (state.get(BLOCK) or {}).get("files") or []
+    files = [f for f in (state.get(BLOCK) or {}).get("files") or () if isinstance(f, Mapping) and f.get("id")]
     return files[0] if files else None
 
 
@@ -90,48 +90,60 @@ async def _download(client: AsyncWebClient, url: str) -> bytes:
     return data
 
 
+def picked_problem(picked: Mapping[str, Any] | None) -> str | None:
+    """What the submitted file input alone shows to be wrong (pure: no Web API call, no
+    database), so the modal can stay open with it; None when the file may be fetched."""
+    if picked is None:
+        return f"Choose a pack file (.yaml, .yml or .toml, at most {LIMIT})."
+    name = str(picked.get("name") or "")[:120]
+    try:
+        pack_format(name)
+    except InvalidInput as exc:
+        return exc.message
+    size = picked.get("size")
+    if isinstance(size, int) and size > MAX_PACK_BYTES:
+        return f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}."
+    return None
+
+
 async def on_upload(
     face: SlackFace, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any], view: Mapping[str, Any],
     client: AsyncWebClient,
 ) -> None:
-    """Handle the modal's submission. A refusal keeps the modal open with the problems under
-    the file input (and, when there are many, sends the full list as a file too)."""
-
-    async def refuse(text: str) -> None:
-        await ack(response_action="errors", errors={BLOCK: text[:2000]})
-
-    user_id = str((body.get("user") or {}).get("id", ""))
-    actor = await face.actor(body, platform_admin=await face.is_workspace_admin(client, user_id))
-    if not actor.is_admin:
-        from bot.listeners.slack import ADMINS_ONLY
-
-        await refuse(ADMINS_ONLY)
-        return
+    """Handle the modal's submission: acknowledge first, then fetch and check the file and
+    answer privately (in the channel the modal was opened from, else in direct messages)."""
     picked = _picked(view)
-    if picked is None:
-        await refuse(f"Choose a pack file (.yaml, .yml or .toml, at most {LIMIT}).")
+    problem = picked_problem(picked)
+    if problem is not None:
+        await ack(response_action="errors", errors={BLOCK: problem[:2000]})
         return
+    await ack()
+    assert picked is not None
+    channel = view_metadata(view).get("channel")
+
+    async def work() -> None:
+        actor = await face.actor(body, client, platform_admin=await face.is_workspace_admin(client, body))
+        if not actor.is_admin:
+            from bot.listeners.slack import ADMINS_ONLY
+
+            await face.reply(client, {}, actor, error_message(ADMINS_ONLY), channel=channel)
+            return
+        await face.reply(client, {}, actor, await _import(face, client, actor, picked), channel=channel)
+
+    await face.guarded("slack pack upload", client, body, work, channel=channel)
+
+
+async def _import(
+    face: SlackFace, client: AsyncWebClient, actor: Actor, picked: Mapping[str, Any]
+) -> OutboundMessage:
     info = (await client.files_info(file=str(picked["id"]))).get("file") or {}
-    name = str(info.get("name") or picked.get("name") or "pack.yaml")
+    name = str(info.get("name") or picked.get("name") or "pack.yaml")[:120]
     size = int(info.get("size") or picked.get("size") or 0)
     if size > MAX_PACK_BYTES:
-        await refuse(f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}.")
-        return
+        return error_message(f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}. Nothing was imported.")
     url = info.get("url_private_download") or info.get("url_private")
     if not url:
-        await refuse("Slack did not give PeerLoop the file; try again.")
-        return
+        return error_message("Slack did not give PeerLoop the file; try again. Nothing was imported.")
     data = await _download(client, str(url))
     assert face.app.packs is not None
-    reply = await guarded(face.app.packs.import_message(actor, data, name))
-    if reply.tone is Tone.ERROR:
-        await refuse(reply.text)
-        if not reply.attachments:
-            return
-    else:
-        await ack()
-    metadata = json.loads(view["private_metadata"]) if view.get("private_metadata") else {}
-    try:
-        await face.reply(client, {}, actor, reply, channel=metadata.get("channel"))
-    except Exception:
-        log.exception("telling the admin about the pack import failed")
+    return await guarded(face.app.packs.import_message(actor, data, name))

@@ -239,7 +239,7 @@ async def test_progress_picture_cached_until_a_new_reveal_and_not_drawn_unseen(a
     assert drawn[0][("coding", "code-quality")] == "Code quality"
     assert first.attachments[0].description.startswith("Your scores per rubric dimension")
     assert "Coding · Code quality: 2.0 recent" in first.attachments[0].description
-    assert not (await progress.progress(bob, picture=False)).attachments and len(drawn) == 1
+    assert not (await progress.progress(bob, chart=False)).attachments and len(drawn) == 1
     await _scored(app, alice, bob, T0 - timedelta(hours=3), "3")  # a new score revealed
     assert (await progress.progress(bob)).attachments[0].data == b"\x89PNG-2"
 

@@ -5,7 +5,10 @@ Every Web API call, upload and response-URL post is recorded in ``calls`` as
 ``(method, args)``. Blocks and views are re-parsed with ``slack_sdk.models`` so anything
 Slack would refuse for Block Kit limits is refused here too (``invalid_blocks``), and
 listed in ``invalid``. ``fail_next(method, …)`` injects one failure (e.g. ``ratelimited``
-with ``Retry-After``) before the method answers normally again.
+with ``Retry-After``) before the method answers normally again. ``hold(method)`` keeps that
+method's answers back until the returned event is set (to prove what an app does before and
+after an answer). ``users.info`` answers with a profile: ``profiles[user_id]`` (display name,
+real name), else a real name made from the id (``UALICE`` → ``Alice``).
 
 Usage::
 
@@ -60,6 +63,9 @@ class FakeSlack:
         self.files: dict[str, tuple[str, bytes]] = {}
         #: (path, bearer token or None) of every file download
         self.downloads: list[tuple[str, str | None]] = []
+        #: users.info profiles: user id -> {"display_name": …, "real_name": …}
+        self.profiles: dict[str, dict[str, str]] = {}
+        self.held: dict[str, asyncio.Event] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -97,6 +103,10 @@ class FakeSlack:
     def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
                   retry_after: float | None = 0) -> None:
         self.faults.setdefault(method, []).append((status, error, retry_after))
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Answer ``method`` only once the returned event is set (the call is recorded at once)."""
+        return self.held.setdefault(method, asyncio.Event())
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [args for name, args in self.calls if name == method]
@@ -146,6 +156,8 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.get("token")
         self.tokens.append((method, token))
+        if method in self.held:
+            await self.held[method].wait()
         if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
             return web.json_response(self._oauth_answer(method, args, auth, token))
         faults = self.faults.get(method)
@@ -225,8 +237,9 @@ class FakeSlack:
             return {**ok, "view": {**(args.get("view") or {}), "id": f"V{next(self._ts)}"}}
         if method == "users.info":
             user = str(args.get("user"))
-            return {**ok, "user": {"id": user, "name": user.lower(), "is_admin": user in self.admins,
-                                   "is_owner": False}}
+            profile = self.profiles.get(user, {"display_name": "", "real_name": user[1:].title()})
+            return {**ok, "user": {"id": user, "name": user.lower(), "real_name": profile.get("real_name", ""),
+                                   "profile": profile, "is_admin": user in self.admins, "is_owner": False}}
         if method == "usergroups.users.list":
             return {**ok, "users": self.groups.get(str(args.get("usergroup")), [])}
         if method == "files.getUploadURLExternal":

@@ -6,6 +6,7 @@ goes to the fake, which re-parses blocks and views with ``slack_sdk.models``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -44,9 +45,18 @@ async def rig(app: App) -> AsyncIterator[Rig]:
     port = runner.addresses[0][1]
     async with aiohttp.ClientSession() as session:
         yield Rig(app, fake, SlackSender(session, f"http://127.0.0.1:{port}/slack/events", SECRET, fake))
+    await listeners_done()
     await stop()
     await fake.stop()
     assert fake.invalid == [], "the app sent blocks or views Slack would refuse"
+
+
+async def listeners_done(within: float = 5.0) -> None:
+    """Wait for bolt's listener tasks (the work after each ack) to end before the app closes."""
+    running = [t for t in asyncio.all_tasks()
+               if "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
+    if running:
+        await asyncio.wait(running, timeout=within)
 
 
 def responses(fake: FakeSlack, key: str) -> list[dict]:

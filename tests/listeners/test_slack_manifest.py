@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import yaml
 
@@ -28,3 +30,12 @@ def test_manifest_for_http_mode() -> None:
     assert data["settings"]["socket_mode_enabled"] is False
     assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
     assert data["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
+
+
+def test_the_docs_list_exactly_the_manifests_bot_scopes() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "slack.md").read_text(encoding="utf-8")
+    found = re.search(r"bot scopes (.+?);", doc, re.DOTALL)
+    assert found, "docs/slack.md lists the bot scopes as “bot scopes `a`, `b`, …;”"
+    listed = re.findall(r"`([^`]+)`", found.group(1))
+    assert len(listed) == len(set(listed))
+    assert set(listed) == set(yaml.safe_load(manifest_text())["oauth_config"]["scopes"]["bot"])

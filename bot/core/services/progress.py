@@ -197,8 +197,9 @@ class ProgressService:
             self.pictures.put(me, latest_reveal, png)
         return Attachment("peerloop-progress.png", png, "image/png", alt[:ALT_TEXT_LIMIT])
 
-    async def progress(self, actor: Actor, *, picture: bool = True) -> OutboundMessage:
-        """``picture=False`` where nobody would see one (the Slack App Home shows no uploads)."""
+    async def progress(self, actor: Actor, *, chart: bool = True) -> OutboundMessage:
+        """The summary, and the chart as a PNG attachment unless ``chart`` is false (the Slack
+        App Home shows no uploads, so it asks for the summary alone: nothing is drawn)."""
         report, latest = await self._report(actor)
         balance = await self.balance(actor)
         rated = await self.interviewer_rating(actor)
@@ -226,7 +227,7 @@ class ProgressService:
         text = (f"{report.sessions_scored} scored part(s). Strongest: {named(report.strongest)}; "
                 f"weakest: {named(report.weakest)}. {CALIBRATED_NOTE}")
         attachments: tuple[Attachment, ...] = ()
-        if picture:
+        if chart:
             alt = _fit([f"Your scores per rubric dimension, {CALIBRATED_NOTE[:-1].lower()}; 3 = meets your "
                         "target level.", *lines], ALT_TEXT_LIMIT)
             attachment = await self.picture(actor, report, latest, alt)
