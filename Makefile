@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint lint-docker typecheck contracts run console bench clean
+.PHONY: demo test fuzz check lint lint-docker typecheck contracts run console bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ demo: $(STAMP)        ## scripted walk of a small community on the embedded SQLi
 
 test: $(STAMP)        ## the whole test suite (PostgreSQL tests run when PEERLOOP_TEST_DATABASE_URL is set)
 	@$(BIN)/python -m pytest -q
+
+fuzz: $(STAMP)        ## the fuzz suite's long profile: 10,000 generated inputs per entry point (make test runs a quick one)
+	@HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
 lint: $(STAMP)
 	@$(BIN)/ruff check bot tests

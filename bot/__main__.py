@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("peerloop")
 
@@ -20,7 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="peerloop", description="PeerLoop: peer mock interviews that run themselves.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="run every configured face (Discord, Slack) until stopped")
+    run = sub.add_parser("run", help="run every configured face (Discord, Slack) and the worker until stopped")
+    from bot.ops.process import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
+
+    add_role_flags(run)
 
     console = sub.add_parser("console", help="an interactive terminal session (or a script on stdin)")
     console.add_argument("--database", help="database URL (default: DATABASE_URL or data/peerloop.sqlite3)")
@@ -42,8 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     lst = prompts_sub.add_parser("list", help="list the bank's prompts")
     lst.add_argument("--type", dest="type", default=None)
+    lst.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
     show.add_argument("id")
+    stats = prompts_sub.add_parser("stats", help="count the bundled prompts per type, level and track")
+    stats.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     bench = sub.add_parser("bench", help="benchmarks that print figures (and --json)")
     bench.add_argument("which", choices=sorted(BENCHES))
@@ -70,12 +82,34 @@ BENCHES = {
     "matching": "bot.matching.bench",
     "scheduler": "bot.scheduling.bench",
     "digest": "bot.storage.digest_bench",
+    "loop": "bot.storage.loop_bench",
     "round": "bot.storage.round_bench",
     "charts": "bot.adapters.charts_bench",
 }
 
 
+def quiet_exit(run: Callable[[], int]) -> int:
+    """Run a CLI command; a closed pipe (``peerloop prompts list | head``) or Ctrl-C ends it
+    quietly, without a traceback (exit codes as a shell reports them: 141, 130)."""
+    try:
+        code = run()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that does not fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    return quiet_exit(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.settings import Settings
 
@@ -90,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return done
 
     if args.command == "console":
-        return asyncio.run(_console(settings.database_url if not args.database else args.database, args))
+        return asyncio.run(_console(settings.database_url if not args.database else args.database, args,
+                                    settings))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -100,10 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "prompts":
         from bot.prompts import cli
 
+        if args.prompts_command == "stats":
+            return cli.cmd_stats(args.json)
         if args.prompts_command == "check":
             return cli.cmd_check(args.file)
         if args.prompts_command == "list":
-            return cli.cmd_list(args.type)
+            return cli.cmd_list(args.type, as_json=args.json)
         return cli.cmd_show(args.id)
     if args.command == "bench":
         import importlib
@@ -125,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_manifest(public_url=args.public_url)
         return 0
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, args))
     return 2
 
 
@@ -143,28 +180,33 @@ async def _db(url: str, what: str) -> int:
     return 0
 
 
-async def _console(url: str, args: argparse.Namespace) -> int:
+async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
+    from bot.ops.process import rate_limit_of
 
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     if args.start:
         parsed = datetime.fromisoformat(args.start)
         start = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     clock = FakeClock(start)
-    chat = ConsoleChat(sys.stdout, clock)
-    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat})
+    files = settings.data_dir / "console"
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
+    chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
+    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings))
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
+        console.attachments_dir = files
         await console.run(sys.stdin)
     finally:
         await app.close()
     return 0
 
 
-async def _run(settings: object) -> int:
+async def _run(settings: object, args: argparse.Namespace | None = None) -> int:
     from bot.settings import Settings
 
     assert isinstance(settings, Settings)
@@ -178,46 +220,22 @@ async def _run(settings: object) -> int:
         return 2
     import signal
 
-    from bot.app import build_app
-    from bot.scheduling.runtime import SchedulerRuntime
+    from bot.ops.process import RolesError, resolve_roles, role_flags, run_until_stopped
 
-    log.info("starting PeerLoop: %s", settings.describe())
-    from bot.ops.cli import warn_if_tokens_unencrypted
+    try:
+        roles = resolve_roles(settings, role_flags(args) if args is not None else None)
+        settings.discord_shards  # noqa: B018 (checks SHARD_IDS against SHARD_COUNT)
+    except (RolesError, ValueError) as exc:
+        print(f"peerloop run: {exc}", file=sys.stderr)
+        return 2
+    from bot.ops.sentry import init_sentry
 
-    warn_if_tokens_unencrypted(settings)
-    app = await build_app(settings.database_url)
-    runtime = SchedulerRuntime(app)
-    from bot.ops.health import Monitor  # /healthz and /metrics
-
-    monitor = Monitor(app, runtime)
-    stops = []
+    init_sentry(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    try:
-        if settings.discord_token is not None:
-            from bot.adapters.discord_app import start_discord
-
-            running = await start_discord(app, settings)
-            stops.append(running.close)
-            monitor.discord = running
-        if settings.slack_enabled:
-            from bot.listeners.slack import start_slack
-
-            _runner, stop_slack = await start_slack(app, settings, routes=monitor.routes())
-            stops.append(stop_slack)
-        await runtime.start()
-        await monitor.start(settings)
-        stops.append(monitor.stop)
-        log.info("PeerLoop is running; stop with Ctrl-C")
-        await stopping.wait()
-    finally:
-        await runtime.stop()
-        for stop in reversed(stops):
-            await stop()
-        await app.close()
-    return 0
+    return await run_until_stopped(settings, roles, stopping)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,17 @@ same object on a temporary database with a fake clock and fake chat ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
+from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
@@ -31,6 +34,7 @@ from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
+from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService, StepRunner
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
@@ -58,11 +62,18 @@ class App:
     packs: PackService | None = None
     progress: ProgressService | None = None
     admin_commands: AdminRouter | None = None
+    #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
+    offload: ProcessOffload | InlineOffload | None = None
     #: Half-filled forms of faces that show a form over several screens (Discord).
     forms: FormDraftService | None = None
+    #: False in a process without the worker role: faces leave steps and the outbox to a worker.
+    runs_steps: bool = True
+    retention: RetentionService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
+        if not self.runs_steps:
+            return
         for _ in range(50):
             ran = await self.steps.run_due()
             sent = await self.delivery.deliver_due()
@@ -75,7 +86,11 @@ class App:
         return min((due for _, due in pending), default=None)
 
     async def close(self) -> None:
-        await self.db.dispose()
+        try:
+            if self.offload is not None:
+                await self.offload.close()
+        finally:
+            await self.db.dispose()
 
 
 _BANK: PromptSource | None = None
@@ -98,7 +113,12 @@ async def build_app(
     upgrade: bool = True,
     chats: Mapping[Platform, ChatPort] | None = None,
     prompts: PromptSource | None = None,
+    offload: ProcessOffload | InlineOffload | None = None,
+    retention_days: int = DEFAULT_DAYS,
+    rate_limit: RateLimit | None = None,
 ) -> App:
+    """The app on ``database_url``. The matching engine runs in a worker process
+    (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
     db = Database(database_url)
     if upgrade:
         await db.upgrade()
@@ -111,20 +131,30 @@ async def build_app(
     requests = RequestService(db.uow, clock)
     requests.prompts = bank
     sessions = SessionService(db.uow, clock, bank)
-    matching = MatchingService(db.uow, clock, bank)
+    pool = offload if offload is not None else ProcessOffload()
+    matching = MatchingService(db.uow, clock, bank, pool)
     steps = StepRunner(db.uow, clock, bank)
     steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
-    router = CommandRouter(profiles, requests, sessions, matching)
+    # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
+    # (tests and the demo drive many presses per second on purpose).
+    router = CommandRouter(profiles, requests, sessions, matching,
+                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
-    progress = ProgressService(db.uow, clock, render_progress_png, bank)
+    # The services draw pictures on a thread; with worker processes that thread hands the drawing
+    # to one of them, so matplotlib never competes with the event loop for the interpreter.
+    def offloaded(render: Callable[..., bytes]) -> Callable[..., bytes]:
+        return partial(pool.call, render) if isinstance(pool, ProcessOffload) else render
+
+    chart = offloaded(render_progress_png)
+    progress = ProgressService(db.uow, clock, chart, bank)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
-    digests.changes_chart, digests.funnel_chart = render_changes_png, render_funnel_png
+    digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
     steps.digest_runner = digests.run_step
     router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
@@ -134,7 +164,7 @@ async def build_app(
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
     admin.prompts = bank
-    admin.funnel_chart = render_funnel_png
+    admin.funnel_chart = offloaded(render_funnel_png)
     admin.digest_planner = digests.plan
     app = App(
         db=db,
@@ -151,10 +181,13 @@ async def build_app(
         chats=chat_map,
         admin=admin,
         admin_commands=AdminRouter(admin, router),
+        offload=pool,
     )
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    steps.retention_runner = app.retention.run_step
     app.progress = progress
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)

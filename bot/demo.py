@@ -179,7 +179,7 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     use_repeatable_ids(2026)
     clock = FakeClock(DEMO_START)
     out = stream or sys.stdout
-    chat = ConsoleChat(out, clock)  # type: ignore[arg-type]
+    chat = ConsoleChat(out, clock, attachments_dir=out_dir)  # type: ignore[arg-type]
     app = await build_app(sqlite_url_for(database), clock=clock, chats={Platform.CONSOLE: chat})
     print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
     try:

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     #: ``text`` (default) or ``json``: one JSON object per line, user-written text scrubbed.
     log_format: Literal["text", "json"] = "text"
     default_timezone: str = "UTC"
+    #: Where local files go (the console's saved attachments under ``console/``).
+    data_dir: Path = Path("data")
+    #: Per-member limits on commands and presses: this many at once, then this many a second
+    #: (``RATE_LIMIT_BURST=0`` turns the limit off).
+    rate_limit_burst: int = Field(20, ge=0)
+    rate_limit_per_second: float = Field(1.0, gt=0)
 
     discord_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
@@ -50,6 +56,20 @@ class Settings(BaseSettings):
     health_host: str = "0.0.0.0"
     health_port: int = 8080
 
+    #: What this process runs (docs/operations.md, "Process roles"): a comma-separated subset
+    #: of discord, slack-http, slack-socket, worker. Unset: every configured face and the worker.
+    run_roles: str | None = None
+    #: Discord sharding: the application's total shard count, and the shards this process
+    #: connects (comma-separated ids; default all of them). Unset: one unsharded connection.
+    shard_count: int | None = Field(None, ge=1)
+    shard_ids: str | None = None
+    #: Finished steps, sent messages and round records older than this many days are deleted
+    #: by a daily step; 0 keeps everything.
+    retention_days: int = Field(90, ge=0)
+    #: Error reporting to Sentry (needs the ``sentry`` extra); unset: off.
+    sentry_dsn: SecretStr | None = None
+    sentry_environment: str | None = None
+
     @field_validator("secrets_keys")
     @classmethod
     def _keys(cls, value: SecretStr | None) -> SecretStr | None:
@@ -57,6 +77,25 @@ class Settings(BaseSettings):
 
         parse_keys(value.get_secret_value() if value is not None else None)
         return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards(cls, value: str | None) -> str | None:
+        if value is not None and not all(part.strip().isdigit() for part in value.split(",")):
+            raise ValueError("SHARD_IDS must be comma-separated shard numbers such as 0,1")
+        return value
+
+    @property
+    def discord_shards(self) -> tuple[int, list[int]] | None:
+        """(shard count, the shard ids this process connects), or None when not sharded."""
+        if self.shard_count is None:
+            if self.shard_ids is not None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            return None
+        ids = sorted({int(p) for p in self.shard_ids.split(",")}) if self.shard_ids else list(range(self.shard_count))
+        if any(i >= self.shard_count for i in ids):
+            raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
+        return self.shard_count, ids
 
     @field_validator("log_level")
     @classmethod

@@ -7,12 +7,17 @@ Readable on dark and light chat themes: the background is transparent, text is a
 keeps its contrast on both (Discord's #313338 and white), panels sit on a faint neutral tint,
 and colours come from the Okabe-Ito palette (safe for the common colour-vision deficiencies);
 nothing is told by colour alone (the weakest panel also says so in words, arrows show direction).
+
+The app runs them in a worker process (``bot.adapters.offload``) or on a thread; one picture is
+drawn at a time per process: matplotlib's shared state (fonts, caches) is not made for several
+threads at once.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -56,6 +61,7 @@ COLUMNS = 3
 MAX_CHANGES = 8
 
 DimensionNames = Mapping[tuple[str, str], str]
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -223,7 +229,8 @@ def _progress_key(fig: Figure) -> None:
 
 
 def render_progress_png(report: MemberProgress, names: DimensionNames | None = None) -> bytes:
-    return _png(progress_figure(report, names))
+    with _ONE_AT_A_TIME:
+        return _png(progress_figure(report, names))
 
 
 # -- the digest's month of change ----------------------------------------------------------
@@ -266,7 +273,8 @@ def changes_figure(changes: Sequence[ScoreChange], names: DimensionNames | None 
 
 
 def render_changes_png(changes: Sequence[ScoreChange], names: DimensionNames | None = None) -> bytes:
-    return _png(changes_figure(changes, names))
+    with _ONE_AT_A_TIME:
+        return _png(changes_figure(changes, names))
 
 
 # -- the admins' funnel --------------------------------------------------------------------
@@ -326,4 +334,5 @@ def funnel_figure(weeks: Sequence[CommunityDigest]) -> Figure:
 
 
 def render_funnel_png(weeks: Sequence[CommunityDigest]) -> bytes:
-    return _png(funnel_figure(weeks))
+    with _ONE_AT_A_TIME:
+        return _png(funnel_figure(weeks))

@@ -5,9 +5,10 @@ simulated clock you can move. Reads a person at a keyboard or a script on standa
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -16,14 +17,19 @@ from zoneinfo import ZoneInfo
 from bot.adapters.console_forms import FormFiller
 from bot.app import App
 from bot.core.clock import FakeClock
+from bot.core.incidents import incident_text, report_incident
 from bot.core.mentions import plain_mentions
-from bot.core.messages import OutboundMessage, Tone, replace_time_tokens
+from bot.core.messages import Attachment, OutboundMessage, Tone, quote, replace_time_tokens
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed
 from bot.core.services.actor import Actor
 
+log = logging.getLogger(__name__)
+
 COMMUNITY_ID = "local"
 COMMUNITY_NAME = "Local community"
+#: The most one /clock moves the simulated time (every round and reminder on the way runs).
+MAX_CLOCK_MOVE = timedelta(days=60)
 _TONE_MARK = {Tone.INFO: "•", Tone.SUCCESS: "✓", Tone.WARNING: "!", Tone.ERROR: "✗"}
 
 CONSOLE_HELP = """Console commands:
@@ -64,12 +70,21 @@ def _relative(delta: timedelta) -> str:
     return "now"
 
 
-def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
-    """Plain text for the terminal: times in ``zone``, buttons as numbered choices."""
+def zone_times(zone: ZoneInfo, now: datetime) -> Callable[[str], str]:
+    """Shows a text's time tokens in ``zone`` (and drops bold markers, which a terminal can't show)."""
 
     def times(text: str) -> str:
         text = replace_time_tokens(text, lambda unix, style: format_time(unix, style, zone, now))
         return plain_mentions(text).replace("**", "")
+
+    return times
+
+
+def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime,
+                saved: Mapping[str, Path] | None = None) -> str:
+    """Plain text for the terminal: times in ``zone``, buttons as numbered choices, and where
+    each attachment was saved (``saved``: file name -> path)."""
+    times = zone_times(zone, now)
 
     lines: list[str] = []
     mark = _TONE_MARK[message.tone]
@@ -90,8 +105,47 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime) -> str:
         choices = ", ".join(o.label for o in select.options)
         lines.append(f"    ({select.placeholder}: {choices})")
     for attachment in message.attachments:
-        lines.append(f"    📎 {attachment.filename} ({len(attachment.data)} bytes)")
+        where = (saved or {}).get(attachment.filename)
+        lines.append(f"    📎 {attachment.filename} ({len(attachment.data)} bytes)"
+                     + (f", saved to {where}" if where else ""))
     return "\n".join(lines)
+
+
+def save_attachments(attachments: Sequence[Attachment], folder: Path | None) -> dict[str, Path]:
+    """Write each attachment into ``folder`` (created when needed) under a name not yet taken;
+    returns file name -> path. ``folder`` None: nothing is written."""
+    if folder is None or not attachments:
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, Path] = {}
+    for attachment in attachments:
+        name = Path(attachment.filename).name or "attachment"
+        path, stem, suffix, n = folder / name, Path(name).stem, Path(name).suffix, 1
+        while path.exists():
+            n += 1
+            path = folder / f"{stem}-{n}{suffix}"
+        path.write_bytes(attachment.data)
+        saved[attachment.filename] = path
+    return saved
+
+
+def _room_number(ref: str | None) -> int:
+    match = re.fullmatch(r"room-(\d+)", ref or "")
+    return int(match.group(1)) if match else 0
+
+
+async def rooms_in_use(app: App) -> int:
+    """The highest ``room-N`` the database already knows (sessions and queued posts)."""
+    from sqlalchemy import select
+
+    from bot.storage.tables import OutboxRow, SessionRow
+
+    highest = 0
+    async with app.db.sessions() as db:
+        for column in (SessionRow.space_ref, OutboxRow.space_ref):
+            refs = await db.execute(select(column).where(column.like("room-%")).distinct())  # type: ignore[union-attr]
+            highest = max([highest, *(_room_number(ref) for ref in refs.scalars())])
+    return highest
 
 
 class ConsoleChat:
@@ -99,17 +153,23 @@ class ConsoleChat:
 
     platform = Platform.CONSOLE
 
-    def __init__(self, out: TextIO, clock: FakeClock) -> None:
+    def __init__(self, out: TextIO, clock: FakeClock, *, attachments_dir: Path | None = None) -> None:
         self.out = out
         self.clock = clock
+        #: Where attachments (calendar invites, charts) are saved; None: not saved.
+        self.attachments_dir = attachments_dir
         self.rooms: dict[str, tuple[str, str]] = {}
+        #: Rooms are numbered on from the highest the database knows (see :func:`rooms_in_use`),
+        #: so a room opened after a restart never takes an earlier session's label.
+        self.rooms_before = 0
         self.closed_dms: set[str] = set()
         self.sent: list[tuple[str, OutboundMessage]] = []
         #: The last message each member or room got (so /press can act on it).
         self.last: dict[str, OutboundMessage] = {}
 
     def _print(self, header: str, message: OutboundMessage, zone: ZoneInfo) -> None:
-        body = render_text(message, zone, self.clock.now())
+        saved = save_attachments(message.attachments, self.attachments_dir)
+        body = render_text(message, zone, self.clock.now(), saved)
         print(f"  {header}\n" + "\n".join(f"  │ {line}" for line in body.splitlines()), file=self.out, flush=True)
 
     async def send_direct(self, member: Member, message: OutboundMessage) -> str:
@@ -121,7 +181,7 @@ class ConsoleChat:
         return f"dm-{len(self.sent)}"
 
     async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
-        ref = f"room-{len(self.rooms) + 1}"
+        ref = f"room-{self.rooms_before + len(self.rooms) + 1}"
         zone = _zone(members[0])
         self.rooms[ref] = (title, members[0].timezone or "UTC")
         names = " and ".join(m.display_name for m in members)
@@ -138,8 +198,12 @@ class ConsoleChat:
 
 
 def _read_file(arg: str) -> bytes | None:
-    path = Path(arg).expanduser()
-    return path.read_bytes() if arg and path.is_file() else None
+    """The file's bytes, or None when there is no file to read (a name too long, a folder, no access)."""
+    try:
+        path = Path(arg).expanduser()
+        return path.read_bytes() if arg and path.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _zone(member: Member) -> ZoneInfo:
@@ -179,14 +243,10 @@ class Console:
 
     def show(self, message: OutboundMessage) -> None:
         self.last = message
-        self.say(render_text(message, self.zone(), self.clock.now()))
-        if self.attachments_dir is not None:
-            for attachment in message.attachments:
-                path = self.attachments_dir / attachment.filename
-                path.write_bytes(attachment.data)
-                self.say(f"    (saved {attachment.filename} to {path})")
+        saved = save_attachments(message.attachments, self.attachments_dir)
+        self.say(render_text(message, self.zone(), self.clock.now(), saved))
         if message.form is not None:
-            self.filler = FormFiller(message.form)
+            self.filler = FormFiller(message.form, zone_times(self.zone(), self.clock.now()))
             self.say(self.filler.render())
 
     async def become(self, name: str) -> None:
@@ -219,6 +279,13 @@ class Console:
         self._after_comment = False
         if self.echo:
             self.say(f"\n{self.prompt()}{line}")
+        try:
+            return await self._dispatch(line)
+        except Exception as exc:  # the console's boundary: one bad line never ends the session
+            self.say(f"✗ {incident_text(report_incident(log, exc, 'console'))}")
+            return True
+
+    async def _dispatch(self, line: str) -> bool:
         word, _, rest = line.partition(" ")
         word = word.lower()
         if word in ("/quit", "/exit"):
@@ -247,7 +314,7 @@ class Console:
             await self.app.tick()
             await self.refresh_actor()
         else:
-            self.say(f"✗ “{word}” is not a console command. Type /help.")
+            self.say(f"✗ “{quote(word, 30)}” is not a console command. Type /help.")
         return True
 
     async def import_pack(self, arg: str) -> None:
@@ -260,7 +327,8 @@ class Console:
             return
         data = await asyncio.to_thread(_read_file, arg)
         if data is None:
-            self.say(f"✗ “{arg}” is not a file. Give the path of a pack, e.g. /import-pack bot/prompts/examples/pack.yaml")
+            self.say(f"✗ “{quote(arg)}” is not a file that can be read. Give the path of a pack file "
+                     "(.yaml, .yml or .toml), e.g. /import-pack bot/prompts/examples/pack.yaml")
             return
         await self.refresh_actor()
         assert self.actor is not None
@@ -329,7 +397,8 @@ class Console:
             match = re.fullmatch(r"\+(\d+)\s*([mhd])", arg)
             if match:
                 n, unit = int(match.group(1)), match.group(2)
-                target = self.clock.now() + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+                step = timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: 1})
+                target = self.clock.now() + min(n, MAX_CLOCK_MOVE // step + 1) * step  # no overflow
             else:
                 try:
                     when = datetime.fromisoformat(arg.replace(" ", "T"))
@@ -340,6 +409,9 @@ class Console:
                 if target < self.clock.now():
                     self.say("✗ The clock only moves forward.")
                     return
+            if target - self.clock.now() > MAX_CLOCK_MOVE:
+                self.say(f"✗ The clock moves at most {MAX_CLOCK_MOVE.days} days at a time (every step on the way runs).")
+                return
             await self.advance_to(target)
         self.say(f"• Clock: {self.clock.now():%a %d %b %Y %H:%M} UTC")
 
@@ -361,6 +433,8 @@ class Console:
             await self.refresh_actor()
 
     async def run(self, stream: TextIO) -> None:
+        if self.chat is not None:
+            self.chat.rooms_before = max(self.chat.rooms_before, await rooms_in_use(self.app))
         interactive = stream.isatty()
         if interactive:
             self.say("PeerLoop console. Type /help for the commands, /as NAME to begin.")

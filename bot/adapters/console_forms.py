@@ -7,16 +7,26 @@ or its label. The service validates everything on submit, as it does for every f
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput
+from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput, replace_time_tokens
 
 FORM_HELP = ("Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces), "
              "then /form submit. /form shows it again, /form cancel drops it.")
 
 
+def utc_times(text: str) -> str:
+    """Time tokens as UTC times (the console passes the member's own zone instead)."""
+    return replace_time_tokens(
+        text, lambda unix, _style: f"{datetime.fromtimestamp(unix, UTC):%a %d %b %Y %H:%M} UTC")
+
+
 class FormFiller:
-    def __init__(self, form: FormSpec) -> None:
+    def __init__(self, form: FormSpec, times: Callable[[str], str] = utc_times) -> None:
         self.form = form
+        #: Shows a text's time tokens as readable times (never the raw token).
+        self.times = times
         self.values: dict[str, str] = {}
         for item in form.inputs:
             if isinstance(item, ChoiceInput) and item.default:
@@ -25,24 +35,25 @@ class FormFiller:
                 self.values[item.id] = item.default
 
     def render(self) -> str:
-        lines = [f"📝 {self.form.title}"]
+        times = self.times
+        lines = [f"📝 {times(self.form.title)}"]
         if self.form.intro:
-            lines.append(f"  {self.form.intro}")
+            lines.extend(f"  {line}" for line in times(self.form.intro).splitlines())
         number = 0
         for page in self.form.pages:
-            lines.append(f"  — {page.title}")
+            lines.append(f"  — {times(page.title)}")
             for item in page.inputs:
                 number += 1
                 current = self.values.get(item.id)
-                mark = "" if item.required else " (optional)"
+                mark = "" if item.required or "(optional)" in item.label else " (optional)"
                 now = f" = {current!r}" if current else ""
-                lines.append(f"    {number}. {item.id}: {item.label}{mark}{now}")
+                lines.append(f"    {number}. {item.id}: {times(item.label)}{mark}{now}")
                 if isinstance(item, ChoiceInput):
                     for option in item.options:
-                        desc = f" — {option.description}" if option.description else ""
-                        lines.append(f"         {option.value}: {option.label}{desc}")
+                        desc = f" — {times(option.description)}" if option.description else ""
+                        lines.append(f"         {option.value}: {times(option.label)}{desc}")
                 elif item.hint:
-                    lines.append(f"         ({item.hint})")
+                    lines.append(f"         ({times(item.hint)})")
         lines.append(f"  {FORM_HELP}")
         return "\n".join(lines)
 

@@ -45,6 +45,9 @@ class _Client(PeerLoopClient):
         self.dev_guild_id = dev_guild_id
 
     async def setup_hook(self) -> None:
+        shard_ids = getattr(self, "shard_ids", None)
+        if shard_ids is not None and 0 not in shard_ids:
+            return  # the process with shard 0 syncs the commands for all of them
         if self.dev_guild_id:
             guild = discord.Object(self.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -73,8 +76,15 @@ def quiet_payload_logs() -> None:
             logger.addFilter(_NoPayloadsAtDebug())
 
 
+class _ShardedClient(_Client, discord.AutoShardedClient):
+    """The same client over the shards ``SHARD_IDS`` of ``SHARD_COUNT``: Discord sends each
+    guild's events to shard ``(guild_id >> 22) % SHARD_COUNT`` only, so processes that own
+    distinct shards never see the same interaction."""
+
+
 def build_discord_client(app: App, settings: Settings, **options: object) -> PeerLoopClient:
-    """A client with ``/mock`` and ``/mockadmin``; commands sync when it logs in."""
+    """A client with ``/mock`` and ``/mockadmin``; commands sync when it logs in (sharded when
+    ``SHARD_COUNT`` is set)."""
     # Nobody is pinged unless a message names them: each message allows exactly the members
     # it addresses (``render_message``), this default covers anything else.
     client_options: dict[str, object] = {
@@ -82,9 +92,21 @@ def build_discord_client(app: App, settings: Settings, **options: object) -> Pee
     }
     client_options.update(options)
     quiet_payload_logs()
-    client = _Client(settings.discord_dev_guild_id, **client_options)
+    shards = settings.discord_shards
+    if shards is not None:
+        count, ids = shards
+        client_options.update(shard_count=count, shard_ids=ids)
+        client: PeerLoopClient = _ShardedClient(settings.discord_dev_guild_id, **client_options)
+        log.info("Discord: shards %s of %d", ",".join(map(str, ids)), count)
+    else:
+        client = _Client(settings.discord_dev_guild_id, **client_options)
     setup(client, app)
     return client
+
+
+#: How long a stop waits for the interactions being handled (Discord allows 15 minutes for a
+#: followup, a deploy's grace period is usually 30 s).
+FINISH_WITHIN = 10.0
 
 
 class RunningDiscord:
@@ -98,6 +120,14 @@ class RunningDiscord:
         await self.task
 
     async def close(self) -> None:
+        """Let the interactions being handled finish and answer (a form's submit, a press that
+        is writing), at most :data:`FINISH_WITHIN` seconds, then close the connection."""
+        face = getattr(self.client, "face", None)
+        if face is not None:
+            try:
+                await face.wait_idle(FINISH_WITHIN)
+            except TimeoutError:
+                log.warning("stopping with Discord interactions still being handled")
         await self.client.close()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), 10)

@@ -8,15 +8,18 @@ discord.py already retries 429s and 5xx a few times before giving up.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import discord
 
-from bot.adapters.discord_render import render_message
+from bot.adapters.discord_render import render_message, strip_controls
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+
+log = logging.getLogger(__name__)
 
 CANNOT_MESSAGE_USER = 50007
 THREAD_NAME = 100
@@ -75,8 +78,15 @@ class DiscordChat:
                 return channel
         guild = self.client.get_guild(int(community.external_id))
         if guild is not None:
-            me = guild.me
-            for channel in sorted(guild.text_channels, key=lambda c: (c.position, c.id)):
+            me, channels = guild.me, guild.text_channels
+        elif self.client.user is not None and not self.client.is_ready():
+            # No gateway in this process (a worker delivering over REST): ask for the guild.
+            guild_id, user_id = int(community.external_id), self.client.user.id
+            guild = await _call(lambda: self.client.fetch_guild(guild_id, with_counts=False))
+            me = await _call(lambda: guild.fetch_member(user_id))
+            channels = [c for c in await _call(guild.fetch_channels) if isinstance(c, discord.TextChannel)]
+        if guild is not None:
+            for channel in sorted(channels, key=lambda c: (c.position, c.id)):
                 perms = channel.permissions_for(me)
                 if (
                     perms.view_channel
@@ -93,14 +103,20 @@ class DiscordChat:
         parent = await self._pair_parent(community)
         thread = await _call(
             lambda: parent.create_thread(
-                name=title[:THREAD_NAME],
+                name=strip_controls(title)[:THREAD_NAME] or "PeerLoop session",
                 type=discord.ChannelType.private_thread,
                 invitable=False,
                 auto_archive_duration=AUTO_ARCHIVE_MINUTES,
             )
         )
         for member in members:
-            await _call(lambda m=member: thread.add_user(discord.Object(int(m.external_id))))
+            try:
+                await _call(lambda m=member: thread.add_user(discord.Object(int(m.external_id))))
+            except discord.NotFound:
+                # Left the server since asking (Unknown Member): the thread is still the pair's
+                # space, so the partner is told there; failing here would open a new thread on
+                # every retry and tell nobody.
+                log.warning("a paired member is no longer in the server; the pair thread opened without them")
         return str(thread.id)
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:

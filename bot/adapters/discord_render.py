@@ -85,6 +85,17 @@ _EVERYONE = re.compile(r"@(everyone|here)")
 _VERBATIM = re.compile(r"(```[\s\S]*?```|`[^`\n]*`|\{t:-?\d+:[FfDdTtR]\}|\{@[^{}\n]*\})")
 
 
+#: Characters that change how the text around them is shown, and that PeerLoop's own text never
+#: uses: bidirectional embeddings, overrides and isolates (a name with U+202E would show the
+#: rest of PeerLoop's sentence backwards) and control characters other than tab and newline.
+_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """Member text without characters that reorder or hide what is shown after it."""
+    return _CONTROLS.sub("", text)
+
+
 def escape_markdown(text: str) -> str:
     """Text as Discord shows it literally, keeping the neutral markup's bold, italic and bullets."""
     return _EVERYONE.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
@@ -93,7 +104,7 @@ def escape_markdown(text: str) -> str:
 def render_text(text: str, mentions: Sequence[str] = ()) -> str:
     """The neutral markup for Discord: member text escaped, time tokens rendered, and the
     mention tokens of the members in ``mentions`` as ``<@id>`` (any other token is a name)."""
-    parts = _VERBATIM.split(text)
+    parts = _VERBATIM.split(strip_controls(text))
     out = []
     for i, part in enumerate(parts):
         if i % 2 == 0:
@@ -111,7 +122,7 @@ def render_text(text: str, mentions: Sequence[str] = ()) -> str:
 
 def render_plain(text: str) -> str:
     """Where Discord shows no markdown (embed titles, field names): only mentions are neutralised."""
-    text = plain_mentions(replace_time_tokens(text, discord_time))
+    text = plain_mentions(replace_time_tokens(strip_controls(text), discord_time))
     return _EVERYONE.sub("@\u200b\\1", text.replace("<@", "<\u200b@"))
 
 
@@ -126,6 +137,9 @@ def allowed_mentions(message: OutboundMessage) -> discord.AllowedMentions:
 
 
 def _clip(text: str, limit: int) -> str:
+    """Within Discord's limit, without the controls of :func:`strip_controls` (every label,
+    title and placeholder goes through here)."""
+    text = strip_controls(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -341,6 +355,24 @@ def form_next(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
     ))
     view.stop()
     return f"Saved. Next: {escape_markdown(step.title)}.", view
+
+
+def refused_step(steps: Sequence[FormStep], inputs: set[str]) -> int:
+    """The first screen holding an input a refusal names (else the last): where the member
+    goes back to, so a refused answer on an earlier screen can be changed."""
+    for index, step in enumerate(steps):
+        if inputs & {i.id for i in (*step.choices, *step.texts)}:
+            return index
+    return len(steps) - 1
+
+
+def form_back(draft: FormDraft, index: int) -> discord.ui.Button[Any]:
+    """The button under a refusal that reopens screen ``index`` with the answers kept."""
+    title = form_steps(draft.form)[index].title
+    return discord.ui.Button(
+        label=_clip(f"Change: {title}", 80), style=discord.ButtonStyle.primary,
+        custom_id=form_id(draft.id, index, "next"),
+    )
 
 
 def form_choices(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:

@@ -31,7 +31,9 @@ from discord import app_commands
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
+    FormStep,
     action_button,
+    form_back,
     form_choices,
     form_modal,
     form_next,
@@ -40,6 +42,7 @@ from bot.adapters.discord_render import (
     is_form_id,
     modal_values,
     parse_form_id,
+    refused_step,
     render_message,
 )
 from bot.app import App
@@ -197,11 +200,8 @@ class MockFace:
             if defer:
                 await self.defer(interaction)
             await work()
-        except PeerLoopError as exc:
-            await self._answer_anyway(interaction, error_message(exc.message))
         except Exception as exc:
-            incident = report_incident(log, exc, where)
-            await self._answer_anyway(interaction, incident_message(incident))
+            await self._answer_anyway(interaction, self._failure_message(exc, where))
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -219,10 +219,21 @@ class MockFace:
             except discord.HTTPException:
                 log.warning("could not defer a slow Discord interaction")
 
+    @staticmethod
+    def _failure_message(exc: Exception, where: str) -> OutboundMessage:
+        """A core refusal as a private message; anything else, or a refusal that cannot be
+        shown (its text breaks the message limits), as the incident reply."""
+        try:
+            if isinstance(exc, PeerLoopError):
+                return error_message(exc.message)
+        except Exception as unshowable:
+            exc = unshowable
+        return incident_message(report_incident(log, exc, where))
+
     async def _answer_anyway(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         try:
             await self.say(interaction, message)
-        except discord.HTTPException:
+        except Exception:  # the last resort: the failure was reported already
             log.warning("could not answer a Discord interaction after a failure")
 
     async def on_app_command_error(
@@ -334,6 +345,11 @@ class MockFace:
             await self.refuse(interaction, FORM_GONE)
             return
         step = steps[press.step]
+        if press.step > draft.step or not _press_fits(interaction, press.kind, step):
+            # Only what the screen's own components send, on a screen already reached: no edited
+            # id skips a screen (a modal's id pressed as a button saves no text, Continue on texts).
+            await self.refuse(interaction, FORM_GONE)
+            return
         if press.kind == "next":
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "choice":
@@ -342,7 +358,7 @@ class MockFace:
                 return
             choice = step.choices[press.row]
             data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
-            picked = tuple(str(v) for v in data.get("values", ()))
+            picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
             if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
                 await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
                 return
@@ -362,6 +378,11 @@ class MockFace:
         elif press.kind == "modal" and step.texts:
             data = interaction.data or {}  # type: ignore[assignment]
             values = modal_values(draft, press.step, data)
+            # Discord sends every required input; a submit without one was not made by its modal.
+            missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
+            if missing:
+                await self.refuse(interaction, "Please fill in: " + ", ".join(missing) + ".")
+                return
             draft = await self.forms.update(draft.id, Platform.DISCORD, owner, values, step=press.step + 1)
             await self._show_step(interaction, draft, draft.step)
         else:
@@ -379,7 +400,15 @@ class MockFace:
                 await self.forms.put_back(taken, len(steps) - 1)
                 raise
             if result.tone is Tone.ERROR:  # refused: the answers stay, to be sent again
-                await self.forms.put_back(taken, len(steps) - 1)
+                # from the first screen holding an answer the refusal names (else the last one)
+                back = refused_step(steps, {name for name, _ in result.field_errors})
+                draft = await self.forms.put_back(taken, back)
+                rendered = render_message(result)
+                view = rendered.view or discord.ui.View(timeout=None)
+                view.add_item(form_back(draft, back))
+                view.stop()
+                await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
+                return
             await self.reply(interaction, result)
             return
         if steps[index].texts:
@@ -413,6 +442,28 @@ class MockFace:
         ):
             # Malformed ids are refused by the router; well-formed ones are checked by the service.
             await self.run_action(interaction, custom_id)
+
+
+#: What each part of a form screen is on Discord: the interaction type and component type it sends.
+_FORM_PARTS = {
+    "next": (discord.InteractionType.component, discord.ComponentType.button.value),
+    "continue": (discord.InteractionType.component, discord.ComponentType.button.value),
+    "choice": (discord.InteractionType.component, discord.ComponentType.string_select.value),
+    "modal": (discord.InteractionType.modal_submit, None),
+}
+
+
+def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
+    """Whether the press is what the screen's component of that kind sends."""
+    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    itype, ctype = _FORM_PARTS[kind]
+    if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
+        return False
+    if kind == "continue" or kind == "choice":
+        return bool(step.choices)
+    if kind == "modal":
+        return bool(step.texts)
+    return True
 
 
 def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -> bool:
@@ -450,8 +501,18 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATT
 # -- the command tree -------------------------------------------------------------------
 
 
+#: Discord's limits for the choices of an option or an autocomplete answer.
+CHOICES = 25
+CHOICE_TEXT = 100
+
+
 def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=label[:100], value=value) for label, value in pairs][:25]
+    """At most 25 choices; a value over 100 characters (a long text typed before the part being
+    completed) cannot be offered, so it is left out rather than clipped into another value."""
+    return [
+        app_commands.Choice(name=label[:CHOICE_TEXT] or value[:CHOICE_TEXT], value=value)
+        for label, value in pairs if 0 < len(value) <= CHOICE_TEXT
+    ][:CHOICES]
 
 
 TYPE_CHOICES = _choices([(t.label, t.value) for t in InterviewType])
@@ -469,14 +530,22 @@ RESET_CHOICES = _choices([
 Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
+#: An autocomplete cannot be deferred: past this many seconds it answers with no suggestions.
+COMPLETE_WITHIN = 2.0
+
+
 def _answered(completer: Completer) -> Completer:
     """The error boundary for autocomplete: a failure is reported once and the member sees
-    no suggestions (an autocomplete cannot carry a message), never a failed interaction."""
+    no suggestions (an autocomplete cannot carry a message), never a failed interaction;
+    a slow one (a busy database) answers with no suggestions in time, as it cannot be deferred."""
 
     @functools.wraps(completer)
     async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         try:
-            return await completer(interaction, current)
+            return await asyncio.wait_for(completer(interaction, current), COMPLETE_WITHIN)
+        except TimeoutError:
+            log.warning("Discord autocomplete %s answered empty: too slow", completer.__name__)
+            return []
         except Exception as exc:
             report_incident(log, exc, f"Discord autocomplete {completer.__name__}")
             return []

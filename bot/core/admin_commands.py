@@ -17,7 +17,6 @@ from datetime import datetime
 from bot.core.actions import Action, encode
 from bot.core.bank import VERDICT_LABELS
 from bot.core.commands import ActionHandler, CommandRouter, guarded, parse_command_text
-from bot.core.errors import PeerLoopError
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -26,6 +25,7 @@ from bot.core.messages import (
     OutboundMessage,
     Tone,
     error_message,
+    quote,
     ts,
 )
 from bot.core.models import CommunitySettings
@@ -99,20 +99,27 @@ class AdminRouter:
         return OutboundMessage(title="PeerLoop admin commands", text="\n".join(lines))
 
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        """Check the admin right, then run the command (refusals become private error replies)."""
-        try:
-            actor.require_admin()
-        except PeerLoopError as exc:
-            return error_message(exc.message)
+        """Check the limit and the admin right, then run the command (refusals become private
+        error replies; anything unexpected, an incident reply)."""
+        return await guarded(self._run(actor, name, options), admit=lambda: self._router.admit(actor),
+                             where="admin command")
+
+    async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
+        actor.require_admin()
         if name in ("", "help"):
             return self.help()
         handler = self._commands.get(name)
         if handler is None:
-            return error_message(f"`{name}` is not an admin command. Accepted: {', '.join(self.command_names)}.")
-        return await guarded(handler(actor, options))
+            return error_message(
+                f"`{quote(name, 30)}` is not an admin command. Accepted: {', '.join(self.command_names)}.")
+        return await handler(actor, options)
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """``setup digest_day:mon`` (a leading ``/mock admin`` or ``admin`` is ignored)."""
+        return await guarded(self._run_text(actor, text), admit=lambda: self._router.admit(actor),
+                             where="admin command")
+
+    async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
         text = text.strip()
         for prefix in ("/mock", "admin"):
             first, _, rest = text.partition(" ")
@@ -121,14 +128,11 @@ class AdminRouter:
         name, _, rest = text.partition(" ")
         name = name.lower()
         if name in FREE_TEXT and rest.strip() and ":" not in rest.split()[0]:
-            return await self.run(actor, name, {FREE_TEXT[name]: rest.strip()})
-        try:
-            parsed = parse_command_text(text) if text else None
-        except PeerLoopError as exc:
-            return error_message(exc.message)
-        if parsed is None:
-            return await self.run(actor, "help", {})
-        return await self.run(actor, parsed.name, parsed.options)
+            return await self._run(actor, name, {FREE_TEXT[name]: rest.strip()})
+        if not text:
+            return await self._run(actor, "help", {})
+        parsed = parse_command_text(text)
+        return await self._run(actor, parsed.name, parsed.options)
 
     # -- commands ---------------------------------------------------------------------------
 

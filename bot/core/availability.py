@@ -56,6 +56,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import InvalidInput
+from bot.core.messages import quote
 
 __all__ = [
     "AVAILABILITY_ACCEPTED",
@@ -354,14 +355,14 @@ def _day_word(word: str, piece: str) -> tuple[int, ...]:
         if cand in _GROUP_WORDS:
             return _GROUP_WORDS[cand]
     close = difflib.get_close_matches(w, [*_DAY_WORDS, *_GROUP_WORDS], n=1, cutoff=0.6)
-    hint = f" Did you mean “{close[0]}”?" if close else ""
-    raise _bad(f"“{word}” in “{piece}” is not a day.{hint}")
+    hint = f" Did you mean “{quote(close[0])}”?" if close else ""
+    raise _bad(f"“{quote(word)}” in “{quote(piece)}” is not a day.{hint}")
 
 
 def _single_day(word: str, piece: str) -> int:
     days = _day_word(word, piece)
     if len(days) != 1:
-        raise _bad(f"“{word}” cannot be one end of a range of days in “{piece}”.")
+        raise _bad(f"“{quote(word)}” cannot be one end of a range of days in “{quote(piece)}”.")
     return days[0]
 
 
@@ -373,7 +374,7 @@ def _read_days(text: str, piece: str) -> list[int]:
         if "-" in item:
             ends = item.split("-")
             if len(ends) != 2 or not all(ends):
-                raise _bad(f"“{item}” in “{piece}” is not a range of days such as “mon-fri”.")
+                raise _bad(f"“{quote(item)}” in “{quote(piece)}” is not a range of days such as “mon-fri”.")
             first, last = _single_day(ends[0], piece), _single_day(ends[1], piece)
             days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
         else:
@@ -389,19 +390,19 @@ def _read_clock(raw: str, piece: str) -> _Clock:
         return _Clock(raw, 0, 0, None, "midnight")
     m = _TIME_PARTS.fullmatch(raw)
     if m is None:  # pragma: no cover - the range pattern only lets times through
-        raise _bad(f"“{raw}” in “{piece}” is not a time.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time.")
     hours, minutes, ap = m.group("h"), m.group("m"), m.group("ap")
     if len(hours) > 2:
-        raise _bad(f"“{raw}” in “{piece}” is not a time; write hours and minutes as 18:30.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time; write hours and minutes as 18:30.")
     if minutes is not None and len(minutes) != 2:
-        raise _bad(f"“{raw}” in “{piece}” is not a time; minutes take two digits, as in 18:05.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time; minutes take two digits, as in 18:05.")
     hour, minute = int(hours), int(minutes or 0)
     if minute > 59:
-        raise _bad(f"“{raw}” in “{piece}” is not a time: minutes go up to 59.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: minutes go up to 59.")
     if ap is not None and not 1 <= hour <= 12:
-        raise _bad(f"“{raw}” in “{piece}” is not a time: with am/pm the hour runs from 1 to 12.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: with am/pm the hour runs from 1 to 12.")
     if hour > 24 or (hour == 24 and minute):
-        raise _bad(f"“{raw}” in “{piece}” is not a time: hours go up to 24:00.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: hours go up to 24:00.")
     return _Clock(raw, hour, minute, ap, None)
 
 
@@ -424,7 +425,7 @@ def _read_range(raw: str, a_raw: str, b_raw: str, piece: str) -> tuple[int, int]
     a, b = _read_clock(a_raw, piece), _read_clock(b_raw, piece)
     if a.hour == 24:
         raise _bad(
-            f"“{raw}” in “{piece}” starts at 24:00; a window can end at 24:00 but not start."
+            f"“{quote(raw)}” in “{quote(piece)}” starts at 24:00; a window can end at 24:00 but not start."
         )
     ap_a, ap_b = a.ap, b.ap
     bare_a = a.word is None and a.ap is None and 1 <= a.hour <= 12
@@ -437,14 +438,14 @@ def _read_range(raw: str, a_raw: str, b_raw: str, piece: str) -> tuple[int, int]
         ap_b = min(("a", "p"), key=lambda x: _forward(start, _clock_value(b, x)))
     start, end = _clock_value(a, ap_a), _clock_value(b, ap_b)
     if start == MINUTES_PER_DAY:  # pragma: no cover - refused above
-        raise _bad(f"“{raw}” starts at 24:00.")
+        raise _bad(f"“{quote(raw)}” starts at 24:00.")
     if end == 0 and start > 0:
         end = MINUTES_PER_DAY
     if end == start:
-        raise _bad(f"“{raw}” in “{piece}” has no length: it starts and ends at the same time.")
+        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” has no length: it starts and ends at the same time.")
     if end < start and MINUTES_PER_DAY - start + end > MAX_OVERNIGHT_MINUTES:
         raise _bad(
-            f"“{raw}” in “{piece}” ends before it starts. A window may run past midnight "
+            f"“{quote(raw)}” in “{quote(piece)}” ends before it starts. A window may run past midnight "
             f"(as in “fri 22:00-01:00”) for up to 12 hours; otherwise write the earlier time first."
         )
     return start, end
@@ -461,7 +462,7 @@ def _read_times(text: str, piece: str) -> list[tuple[int, int, str]]:
         if m is None:
             rest = text[pos:].strip()
             raise _bad(
-                f"Could not read the times “{rest}” in “{piece}”; "
+                f"Could not read the times “{quote(rest)}” in “{quote(piece)}”; "
                 "write a start and an end, such as 18:00-21:00 or 7pm-9pm."
             )
         start, end = _read_range(m.group(0), m.group("a"), m.group("b"), piece)
@@ -506,7 +507,7 @@ def parse_weekly(text: str) -> WeeklyAvailability:
         if not days:
             if not last_days:
                 raise _bad(
-                    f"“{piece}” has times but no days; start with days, as in “sat {piece}”."
+                    f"“{quote(piece)}” has times but no days; start with days, as in “sat {piece}”."
                 )
             days = last_days
         source = ", ".join([*pending_pieces, piece])
@@ -522,7 +523,7 @@ def parse_weekly(text: str) -> WeeklyAvailability:
     if pending_pieces:
         first = pending_pieces[0]
         raise _bad(
-            f"“{first}” has no times; add them, as in “{first} 18:00-21:00” or “{first} all day”."
+            f"“{quote(first)}” has no times; add them, as in “{first} 18:00-21:00” or “{first} all day”."
         )
 
     windows = _merge(Window(d, s, e) for d, s, e, _ in spans)
@@ -540,7 +541,7 @@ def parse_weekly(text: str) -> WeeklyAvailability:
                 if a + d * MINUTES_PER_DAY + shift < e and s < b + d * MINUTES_PER_DAY + shift
             )
             raise _bad(
-                f"“{source}” gives a window of only {e - s} minutes; a window needs at least "
+                f"“{quote(source)}” gives a window of only {e - s} minutes; a window needs at least "
                 f"{MIN_WINDOW_MINUTES} minutes so a session fits."
             )
     return WeeklyAvailability(windows)
@@ -558,11 +559,11 @@ def _bad_blackout(problem: str) -> InvalidInput:
 
 def _read_date(token: str) -> date:
     if not _DATE_TOKEN.fullmatch(token):
-        raise _bad_blackout(f"“{token}” is not a date written as YYYY-MM-DD.")
+        raise _bad_blackout(f"“{quote(token)}” is not a date written as YYYY-MM-DD.")
     try:
         return date.fromisoformat(token)
     except ValueError:
-        raise _bad_blackout(f"“{token}” is not a real date.") from None
+        raise _bad_blackout(f"“{quote(token)}” is not a real date.") from None
 
 
 def parse_blackouts(text: str) -> tuple[date, ...]:
@@ -583,14 +584,14 @@ def parse_blackouts(text: str) -> tuple[date, ...]:
         if ".." in token:
             ends = token.split("..")
             if len(ends) != 2 or not all(ends):
-                raise _bad_blackout(f"“{token}” is not a range such as 2026-12-27..2026-12-31.")
+                raise _bad_blackout(f"“{quote(token)}” is not a range such as 2026-12-27..2026-12-31.")
             first, last = _read_date(ends[0]), _read_date(ends[1])
             if last < first:
-                raise _bad_blackout(f"“{token}” ends before it starts.")
+                raise _bad_blackout(f"“{quote(token)}” ends before it starts.")
             span = (last - first).days + 1
             if span > MAX_BLACKOUT_DAYS:
                 raise _bad_blackout(
-                    f"“{token}” covers {span} days; at most {MAX_BLACKOUT_DAYS} in all."
+                    f"“{quote(token)}” covers {span} days; at most {MAX_BLACKOUT_DAYS} in all."
                 )
             days.update(first + timedelta(days=i) for i in range(span))
         else:
@@ -808,7 +809,7 @@ def validate_timezone(name: str) -> ZoneInfo:
     suggestions = _suggest_zones(key)
     hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
     raise InvalidInput(
-        "timezone", f"“{shown[:60]}” is not a time zone name.{hint}", accepted=TIMEZONE_ACCEPTED
+        "timezone", f"“{quote(shown)}” is not a time zone name.{hint}", accepted=TIMEZONE_ACCEPTED
     )
 
 
@@ -887,7 +888,7 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
     if len(raw) > 100:
         raise _bad_when("That is too long for a date and time.")
     if _ISO_DATE_ONLY.fullmatch(raw):
-        raise _bad_when(f"“{raw}” has a date but no time.")
+        raise _bad_when(f"“{quote(raw)}” has a date but no time.")
     try:
         iso = datetime.fromisoformat(raw)
     except ValueError:
@@ -899,19 +900,19 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
 
     m = _WHEN.fullmatch(raw.lower())
     if m is None:
-        raise _bad_when(f"Could not read “{raw}” as a date and a time.")
+        raise _bad_when(f"Could not read “{quote(raw)}” as a date and a time.")
     day_text, time_text = m.group("day"), m.group("time").strip()
     singular = day_text[:-1] if day_text.endswith("s") else ""
     weekday = _DAY_WORDS.get(day_text, _DAY_WORDS.get(singular))
     relative = day_text in ("today", "tomorrow") or weekday is not None
     if not relative and not _ISO_DATE_ONLY.fullmatch(day_text):
-        raise _bad_when(f"“{day_text}” in “{raw}” is not a date or a day.")
+        raise _bad_when(f"“{quote(day_text)}” in “{quote(raw)}” is not a date or a day.")
     clock = _read_single_time(time_text, raw)
     if _ISO_DATE_ONLY.fullmatch(day_text):
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
-            raise _bad_when(f"“{day_text}” is not a real date.") from None
+            raise _bad_when(f"“{quote(day_text)}” is not a real date.") from None
         return _localise(datetime.combine(day, clock), tz, raw)
     if now is None:
         raise ValueError("parse_local_datetime needs now= for relative dates")
@@ -932,13 +933,13 @@ def parse_local_datetime(text: str, tz: ZoneInfo, *, now: datetime | None = None
 def _read_single_time(text: str, raw: str) -> time:
     text = text.strip()
     if not re.fullmatch(_TIME, text):
-        raise _bad_when(f"Could not read the time “{text}” in “{raw}”.")
+        raise _bad_when(f"Could not read the time “{quote(text)}” in “{quote(raw)}”.")
     try:
         c = _read_clock(text, raw)
     except InvalidInput as exc:
         raise _bad_when(exc.problem) from None
     if c.hour == 24:
-        raise _bad_when(f"“{text}” in “{raw}” is not a time of day; use 00:00 of the next day.")
+        raise _bad_when(f"“{quote(text)}” in “{quote(raw)}” is not a time of day; use 00:00 of the next day.")
     minutes = _clock_value(c, c.ap)
     return time(minutes // 60, minutes % 60)
 
@@ -948,6 +949,6 @@ def _localise(naive: datetime, tz: ZoneInfo, raw: str) -> datetime:
     back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None, fold=0)
     if back != naive:
         raise _bad_when(
-            f"“{raw}” does not exist in {tz.key}: the clocks jump forward then. Pick a later time."
+            f"“{quote(raw)}” does not exist in {tz.key}: the clocks jump forward then. Pick a later time."
         )
     return aware.astimezone(UTC)

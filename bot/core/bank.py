@@ -9,13 +9,17 @@ items that faces split into pages.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Iterable
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -154,11 +158,64 @@ class Approach(_Strict):
     space: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
+class CodingCase(_Strict):
+    """A machine-checkable test case: the entry function's arguments and its expected result."""
+
+    args: Annotated[list[Any], Field(max_length=8)]
+    #: The return value; null (the default) also when the call must raise instead.
+    expected: Any = None
+    #: ``exact``; ``unordered``: the result list in any order; ``unordered-nested``: every
+    #: list inside it in any order too (groups of items). Numbers compare within 1e-9.
+    compare: Literal["exact", "unordered", "unordered-nested"] = "exact"
+    #: The name of a built-in exception the call must raise instead (``expected`` is then null).
+    raises: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]*(Error|Exception)$")] | None = None
+    note: Item | None = None
+
+    @model_validator(mode="after")
+    def _raises_or_expected(self) -> CodingCase:
+        if self.raises is not None and self.expected is not None:
+            raise ValueError("a case that expects an exception ('raises') has 'expected: null'")
+        return self
+
+
+class ReferenceSolution(_Strict):
+    """A working solution the tests run against the cases: for verification, never shown."""
+
+    language: Literal["python"]
+    #: The top-level function (or class) in ``code`` that each case calls with its ``args``.
+    entry: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+    code: Annotated[str, StringConstraints(min_length=20, max_length=8000)]
+
+    @model_validator(mode="after")
+    def _parses_and_defines_entry(self) -> ReferenceSolution:
+        try:
+            tree = ast.parse(self.code)
+        except SyntaxError as exc:
+            raise ValueError(f"the reference code is not valid Python (line {exc.lineno}: {exc.msg})") from None
+        except (RecursionError, MemoryError):  # the parser's own limits, on pathological nesting
+            raise ValueError("the reference code is nested too deeply to be checked") from None
+        defined = {node.name for node in tree.body
+                   if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+        if self.entry not in defined:
+            raise ValueError(f"the reference code defines no top-level '{self.entry}' (its entry)")
+        return self
+
+
 class CodingExtras(_Strict):
     examples: Annotated[list[Example], Field(min_length=1, max_length=5)]
     test_cases: Annotated[list[Item], Field(min_length=3, max_length=12)]
     #: Naive first, then better ones.
     approaches: Annotated[list[Approach], Field(min_length=2, max_length=4)]
+    #: The test cases in machine form, run against ``reference`` by the tests; never shown.
+    cases: Annotated[list[CodingCase], Field(min_length=3, max_length=40)] | None = None
+    reference: ReferenceSolution | None = None
+
+    @model_validator(mode="after")
+    def _cases_with_reference(self) -> CodingExtras:
+        if (self.cases is None) != (self.reference is None):
+            raise ValueError("'cases' and 'reference' come together: the cases are run against "
+                             "the reference solution")
+        return self
 
 
 class BehavioralExtras(_Strict):
@@ -171,9 +228,59 @@ class DesignExtras(_Strict):
     deep_dives: Annotated[list[Item], Field(min_length=2, max_length=8)]
 
 
+#: SQL text of a verification section: scripts and queries, never shown to anyone.
+SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=8000)]
+#: One value of an expected row: text, a number or NULL (YAML ``null``; quote dates: '2024-03-01').
+SqlValue = StrictStr | StrictInt | StrictFloat | None
+
+
+class SqlQueryCheck(_Strict):
+    """One reference query and the rows it must return on the section's data."""
+
+    #: What the query answers, for test reports (``part 2: keep one copy``).
+    name: Title
+    #: Statements run first, in order, on the same database (a load, a fix, a second run of it).
+    script: SqlText | None = None
+    #: The script must fail with an error containing this text: a constraint of the model at work.
+    error: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = None
+    #: One statement; its result is compared with ``expected``.
+    reference: SqlText
+    expected: list[list[SqlValue]]
+    #: Compare in order (the statement asks for an order) or as a multiset of rows.
+    order_matters: bool = False
+
+    @field_validator("expected")
+    @classmethod
+    def _rectangular(cls, value: list[list[object]]) -> list[list[object]]:
+        if len({len(row) for row in value}) > 1:
+            raise ValueError("every expected row must have the same number of values")
+        if any(not row for row in value):
+            raise ValueError("an expected row needs at least one value")
+        return value
+
+    @model_validator(mode="after")
+    def _error_needs_script(self) -> SqlQueryCheck:
+        if self.error is not None and self.script is None:
+            raise ValueError("'error' names how the script fails, so the check needs a 'script'")
+        return self
+
+
+class SqlExtras(_Strict):
+    """A SQL prompt's worked answer, runnable on SQLite (3.30 or later) with the standard library.
+
+    ``ddl`` creates the tables of the statement, ``seed`` inserts its sample rows, and each
+    check runs its reference query on that database; checks run in order on one database,
+    so a check's ``script`` sees what the previous checks changed.
+    """
+
+    ddl: SqlText
+    seed: SqlText
+    checks: Annotated[list[SqlQueryCheck], Field(min_length=1, max_length=8)]
+
+
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
 #: A prompt's type-specific sections.
-EXTRA_SECTIONS = ("coding", "behavioral", "design")
+EXTRA_SECTIONS = ("coding", "behavioral", "design", "sql")
 
 
 def rubric_problems(dimension_ids: Iterable[str]) -> list[str]:
@@ -194,6 +301,8 @@ def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Co
         problems.append("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
     if kind in _NEEDS_DESIGN and "design" not in sections:
         problems.append("a design prompt needs a 'design' section (scale, deep_dives)")
+    if kind is not InterviewType.SQL_DATA_MODELLING and "sql" in sections:
+        problems.append("only sql-data-modelling prompts take a 'sql' section")
     missing = [lv.value for lv in levels if lv not in follow_ups]
     if missing:
         problems.append(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
@@ -214,6 +323,8 @@ class Prompt(_Strict):
     coding: CodingExtras | None = None
     behavioral: BehavioralExtras | None = None
     design: DesignExtras | None = None
+    #: Optional for sql-data-modelling prompts: the reference queries and their expected rows.
+    sql: SqlExtras | None = None
 
     @model_validator(mode="after")
     def _extras_match_type(self) -> Prompt:

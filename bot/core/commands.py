@@ -9,6 +9,8 @@ face holds a business rule.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +18,9 @@ from time import perf_counter
 
 from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
-from bot.core.messages import FormValues, OutboundMessage, error_message
+from bot.core.incidents import incident_message, report_incident
+from bot.core.limits import RateLimit, RateLimiter
+from bot.core.messages import FormValues, OutboundMessage, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
@@ -32,6 +36,8 @@ _TYPES = ("coding", "system-design", "behavioral", "ml-system-design", "ml-funda
           "sql-data-modelling", "sre-troubleshooting")
 
 SUBCOMMANDS: tuple[str, ...] = (*tuple(HELP_TOPICS), "help")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def parse_command_text(text: str) -> ParsedCommand:
             options.setdefault(FREE_TEXT_OPTION[name], " ".join(loose))
         else:
             raise InvalidInput(
-                "options", f"“{' '.join(loose)}” is not an option.", accepted="key:value pairs, e.g. type:coding"
+                "options", f"“{quote(' '.join(loose))}” is not an option.", accepted="key:value pairs, e.g. type:coding"
             )
     return ParsedCommand(name, options)
 
@@ -98,7 +104,7 @@ def _int_option(options: Mapping[str, str], key: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput(key, f"“{raw}” is not a whole number.", accepted="a whole number, e.g. 7") from None
+        raise InvalidInput(key, f"“{quote(raw)}” is not a whole number.", accepted="a whole number, e.g. 7") from None
 
 
 class CommandRouter:
@@ -110,7 +116,12 @@ class CommandRouter:
         requests: RequestService,
         sessions: SessionService,
         matching: MatchingService,
+        *,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        #: Per-member limits on commands and presses, shared with the admin command set
+        #: (the composition root passes the settings' limit; none by default).
+        self.limiter = limiter or RateLimiter(RateLimit(burst=0))
         self.profiles = profiles
         self.requests = requests
         self.sessions = sessions
@@ -149,29 +160,45 @@ class CommandRouter:
     def command_names(self) -> list[str]:
         return sorted(self._commands)
 
+    @property
+    def action_verbs(self) -> list[str]:
+        """Every button or form verb a handler answers."""
+        return sorted(self._actions)
+
     def handles(self, verb: str) -> bool:
         """Whether a button, select or form with this action verb has a handler here."""
         return verb in self._actions
 
+    def admit(self, actor: Actor) -> None:
+        """Count one command or press of ``actor`` (raises :class:`RateLimited` over the limit)."""
+        self.limiter.take((actor.community.id, actor.member.id))
+
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
+        return await guarded(self._run(actor, name, options), admit=lambda: self.admit(actor), where="command")
+
+    async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         handler = self._commands.get(name)
         if handler is None:
             return error_message(
-                f"`/mock {name}` is not a command. Try: " + ", ".join(self.command_names) + "."
+                f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        return await self._timed(actor, "command", name, guarded(handler(actor, options)))
+        return await self._timed(actor, "command", name, handler(actor, options))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
-        if first in self._text_commands:
-            return await self._text_commands[first](actor, text)
-        try:
-            parsed = parse_command_text(text)
-        except PeerLoopError as exc:
-            return error_message(exc.message)
-        return await self.run(actor, parsed.name, parsed.options)
+        if first in self._text_commands:  # a command set of its own: it counts and guards its calls
+            return await guarded(self._text_commands[first](actor, text), where="text command")
+        return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
+
+    async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
+        parsed = parse_command_text(text)
+        return await self._run(actor, parsed.name, parsed.options)
 
     async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
+        return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
+                             where="action")
+
+    async def _act(self, actor: Actor, action_id: str, values: FormValues) -> OutboundMessage:
         try:
             action = decode(action_id)
         except InvalidAction as exc:
@@ -179,7 +206,7 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await self._timed(actor, "action", action.verb, guarded(handler(actor, action, values or {})))
+        return await self._timed(actor, "action", action.verb, handler(actor, action, values))
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
         started = perf_counter()
@@ -267,11 +294,29 @@ class CommandRouter:
         return await self._schedule(actor, {key: value for key, value in options.items() if value})
 
 
-async def guarded(call: Awaitable[OutboundMessage]) -> OutboundMessage:
-    """Turn a refused action into a short private message that says what to do next."""
+async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,
+                  where: str = "command") -> OutboundMessage:
+    """The router's error boundary: every call ends in a valid reply.
+
+    ``admit`` runs first (the per-member limit); a refusal becomes a short private message
+    that says what to do next; any other exception is logged once with an incident id and
+    the member reads "Something went wrong (incident …). Nothing was changed."
+    """
     try:
-        return await call
+        if admit is not None:
+            try:
+                admit()
+            except BaseException:
+                if inspect.iscoroutine(call):
+                    call.close()  # refused before it ran
+                raise
+        reply = await call
+        if not isinstance(reply, OutboundMessage):
+            raise TypeError(f"a handler answered {type(reply).__name__}, not a message")
+        return reply
     except InvalidInput as exc:
         return error_message(exc.message, exc.fields or {exc.field: exc.message})
     except PeerLoopError as exc:
         return error_message(exc.message)
+    except Exception as exc:
+        return incident_message(report_incident(log, exc, where))

@@ -24,6 +24,10 @@ MAX_FORM_TITLE = 45
 MAX_INPUT_LABEL = 45
 MAX_OPTIONS = 25
 
+#: The most of a member's own text a reply repeats back (``quote``), and the most any refusal says.
+MAX_QUOTE = 60
+MAX_REFUSAL = 1500
+
 TIME_TOKEN = re.compile(r"\{t:(?P<unix>-?\d+):(?P<style>[FfDdTtR])\}")
 
 
@@ -32,6 +36,21 @@ def ts(when: datetime, style: str = "F") -> str:
     if when.tzinfo is None:
         raise ValueError("time tokens need an aware datetime")
     return f"{{t:{int(when.timestamp())}:{style}}}"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when something was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def quote(value: object, limit: int = MAX_QUOTE) -> str:
+    """What a member typed, made safe to repeat in a reply: one line, at most ``limit`` characters,
+    with no markup or time token that could change how the reply renders."""
+    text = " ".join(str(value).split())
+    text = text.replace("`", "'").replace("{t:", "{ t:")
+    return clip(text, limit)
 
 
 def replace_time_tokens(text: str, render: Callable[[int, str], str]) -> str:
@@ -126,8 +145,10 @@ class OutboundMessage:
 
 
 def error_message(text: str, field_errors: Mapping[str, str] | None = None) -> OutboundMessage:
-    return OutboundMessage(text=text, tone=Tone.ERROR, ephemeral=True,
-                           field_errors=tuple((field_errors or {}).items()))
+    """A private refusal. Always valid: however long ``text`` is, it is clipped to fit."""
+    return OutboundMessage(text=clip(text, MAX_REFUSAL), tone=Tone.ERROR, ephemeral=True,
+                           field_errors=tuple((k[:MAX_FIELD_NAME], clip(v, MAX_FIELD_VALUE))
+                                              for k, v in (field_errors or {}).items()))
 
 
 @dataclass(frozen=True)

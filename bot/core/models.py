@@ -222,6 +222,8 @@ class ActionKind(StrEnum):
     FEEDBACK_CLOSE = "feedback_close"
     EXPIRE_REQUEST = "expire_request"
     DIGEST = "digest"
+    #: Daily housekeeping: deletes the community's rows past the retention period.
+    RETENTION = "retention"
 
     @property
     def skippable(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.core.actions import Action, encode
 from bot.core.errors import InvalidInput
-from bot.core.messages import FormPage, FormSpec, FormValues, OutboundMessage, TextInput
+from bot.core.messages import FormPage, FormSpec, FormValues, OutboundMessage, TextInput, quote
 from bot.core.services.actor import Actor
 from bot.core.services.packs import MAX_PACK_BYTES, PackService
 
@@ -87,7 +87,7 @@ def register_pack_commands(admin: AdminCommandSet, packs: PackService) -> None:
             return await packs.remove(actor, arg)
         if sub in ("disable", "enable"):
             return await packs.set_types(actor, arg, enabled=sub == "enable")
-        raise InvalidInput("prompts", f"“{sub}” is not a prompts command.", accepted=", ".join(SUBCOMMANDS))
+        raise InvalidInput("prompts", f"“{quote(sub)}” is not a prompts command.", accepted=", ".join(SUBCOMMANDS))
 
     async def submitted(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         raw = values.get("pack") or ""

@@ -11,6 +11,7 @@ seen by the next lookup in every process that reads the rows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -129,9 +130,18 @@ class CommunityPrompts:
         if cached is not None and cached[0] == key:
             return cached[1]
         stored = await tx.packs.list(community.id) if key[0] else []
-        return self.remember(community.id, key, stored)
+        # Checking packs and building the bank is pure work of tens of milliseconds per pack:
+        # on a thread, so the event loop keeps answering meanwhile.
+        parsed, source = await asyncio.to_thread(self._parse, community.id, key[1], tuple(stored))
+        return self._keep(community.id, key, parsed, source)
 
     def remember(self, community_id: str, key: _Key, stored: Sequence[StoredPack]) -> PromptSource:
+        """Parse ``stored`` here and keep it as the community's bank (:meth:`load` parses on a thread)."""
+        return self._keep(community_id, key, *self._parse(community_id, key[1], stored))
+
+    def _parse(self, community_id: str, disabled: frozenset[InterviewType], stored: Sequence[StoredPack]
+               ) -> tuple[list[ParsedPack], PromptSource]:
+        """The stored packs that still load, and the bank they make (pure: safe on a thread)."""
         parsed: list[ParsedPack] = []
         for pack in stored:
             result, problems = self._codec.check(pack.content, pack.format, parsed)
@@ -140,7 +150,9 @@ class CommunityPrompts:
                             community_id, pack.name, "; ".join(str(p) for p in problems[:3]))
                 continue
             parsed.append(result)
-        source = self._codec.combine(parsed, key[1])
+        return parsed, self._codec.combine(parsed, disabled)
+
+    def _keep(self, community_id: str, key: _Key, parsed: list[ParsedPack], source: PromptSource) -> PromptSource:
         for pack_ in parsed:
             self._prompt_index.update({p.id: p for p in pack_.prompts})
             self._rubric_index.update({r.id: r for r in pack_.rubrics})
@@ -154,7 +166,9 @@ class CommunityPrompts:
         others on) in ``community``, with its packs."""
         await self.load(tx, community)
         packs = self.packs_of(community.id)
-        return thin_types(self._codec.combine(packs, disabled_of(community)), self._codec.combine(packs, disabled))
+        current = disabled_of(community)
+        return await asyncio.to_thread(  # building two banks: off the event loop
+            lambda: thin_types(self._codec.combine(packs, current), self._codec.combine(packs, disabled)))
 
     def invalidate(self, community_id: str) -> None:
         self._cache.pop(community_id, None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from bot.core.bank import Prompt, Rubric
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
@@ -90,7 +90,9 @@ class MemberRepo(Protocol):
 
 
 class RequestRepo(Protocol):
-    async def get(self, request_id: str) -> InterviewRequest | None: ...
+    async def get(self, request_id: str, *, for_update: bool = False) -> InterviewRequest | None:
+        """``for_update``: lock the row until the transaction ends (a second writer waits)."""
+        ...
     async def add(self, request: InterviewRequest) -> None:
         """Add an open request. Raises :class:`bot.core.errors.Conflict` when the member
         already has an open request of that type (enforced by the database too)."""
@@ -249,6 +251,13 @@ class FeedbackRepo(Protocol):
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
 
 
+class RetentionRepo(Protocol):
+    async def purge(self, community_id: str, before: datetime, *, keep_step: str | None = None) -> dict[str, int]:
+        """Delete the community's finished steps (but ``keep_step``), sent messages and round
+        records from before ``before``; how many rows of each went."""
+        ...
+
+
 class StatsRepo(Protocol):
     async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
         """Aggregate figures for the community over the last ``periods`` days each (a fixed
@@ -390,6 +399,7 @@ class UnitOfWork(Protocol):
     privacy: PrivacyRepo
     stats: StatsRepo
     form_drafts: FormDraftRepo
+    retention: RetentionRepo
 
     async def __aenter__(self) -> Self: ...
 
@@ -404,6 +414,22 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+_T = TypeVar("_T")
+
+
+class Offload(Protocol):
+    """Somewhere to run CPU-heavy pure work so the event loop stays free (``bot.adapters.offload``).
+
+    The app's offload runs ``fn`` in a worker process: ``fn`` must be a module-level function
+    and its arguments and result plain data that pickles (the matching round's input and
+    result). A thread would not do for such work: the matcher holds the GIL while it solves.
+    Work that releases the loop often enough in a thread (pack checks, charts) uses
+    :func:`asyncio.to_thread` instead."""
+
+    async def run(self, fn: Callable[..., _T], /, *args: Any) -> _T:
+        """``fn(*args)``, away from the event loop; its exception is raised here."""
+        ...
 
 
 class ChatPort(Protocol):

@@ -10,6 +10,7 @@ from enum import Enum, StrEnum
 from typing import TypeVar
 
 from bot.core.errors import InvalidInput
+from bot.core.messages import quote
 
 
 class Level(StrEnum):
@@ -149,7 +150,7 @@ def parse_enum(kind: type[E], text: str, *, what: str, field: str) -> E:
             if cand and (cand == member.value or cand == label or cand.replace("-", " ") == label):
                 return member
     accepted = ", ".join(str(m.value) for m in kind)
-    raise InvalidInput(field, f"“{text.strip()}” is not a known {what}.", accepted=accepted)
+    raise InvalidInput(field, f"“{quote(text.strip())}” is not a known {what}.", accepted=accepted)
 
 
 def parse_level(text: str) -> Level:
@@ -190,4 +191,4 @@ def parse_track(text: str, extra_tracks: dict[str, str] | None = None) -> str:
     for value, label in tracks.items():
         if key == value or key == _norm(label).replace(" ", "-"):
             return value
-    raise InvalidInput("track", f"“{text.strip()}” is not a known role track.", accepted=", ".join(tracks))
+    raise InvalidInput("track", f"“{quote(text.strip())}” is not a known role track.", accepted=", ".join(tracks))

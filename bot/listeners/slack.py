@@ -446,7 +446,8 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 
 async def start_slack(
-    app: App, settings: Settings, *, host: str = "0.0.0.0", routes: Sequence[web.RouteDef] = ()
+    app: App, settings: Settings, *, host: str = "0.0.0.0", routes: Sequence[web.RouteDef] = (),
+    http: bool | None = None, socket: bool | None = None,
 ) -> tuple[Any, Callable[[], Awaitable[None]]]:
     """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
 
@@ -454,17 +455,22 @@ async def start_slack(
     on ``SLACK_HTTP_PORT`` serving ``/slack/events``. With the OAuth client settings the HTTP
     server also serves ``/slack/install`` and ``/slack/oauth_redirect`` (in Socket Mode too).
     Registers the Slack chat port on the app, so the outbox can deliver to Slack members.
+    ``http`` / ``socket``: the process roles ``slack-http`` / ``slack-socket`` (default: as above).
     """
+    if socket is None:
+        socket = settings.slack_app_token is not None
+    if http is None:
+        http = not socket or settings.slack_oauth_enabled
     bolt = build_slack_app(app, settings)
     app.chats[Platform.SLACK] = bolt._peerloop_face.chat  # type: ignore[attr-defined]
     handler: Any = None
-    if settings.slack_app_token is not None:
+    if socket and settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
         await handler.connect_async()
         log.info("Slack: connected in Socket Mode")
-        if not settings.slack_oauth_enabled:
+        if not http:
             return handler, handler.close_async
     web_app = http_app(bolt)
     web_app.add_routes(routes)  # /healthz and /metrics (bot/ops/health.py)

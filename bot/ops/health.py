@@ -42,8 +42,14 @@ STALLED_SWEEPS = 3
 
 
 def slack_http_runs(settings: Settings) -> bool:
-    """Whether the Slack face serves HTTP here (events, or the OAuth install pages)."""
-    return settings.slack_enabled and (settings.slack_app_token is None or settings.slack_oauth_enabled)
+    """Whether the Slack face serves HTTP here (events, or the OAuth install pages): the
+    ``slack-http`` role of this process (bot/ops/process.py)."""
+    from bot.ops.process import RolesError, resolve_roles
+
+    try:
+        return resolve_roles(settings).slack_http
+    except RolesError:
+        return False
 
 
 def health_port(settings: Settings) -> int:
@@ -108,8 +114,14 @@ class Monitor:
         if running.task.done():
             return "the client stopped"
         client = running.client
+        if client.is_closed() or not client.is_ready():
+            return "the gateway is not connected"
+        shards = getattr(client, "shards", None)
+        if isinstance(shards, dict):  # an AutoShardedClient: every shard of this process
+            down = sorted(shard_id for shard_id, info in shards.items() if info.is_closed())
+            return f"shards {', '.join(map(str, down))} not connected" if down else "ok"
         ws = getattr(client, "ws", None)
-        if client.is_closed() or not client.is_ready() or ws is None or not getattr(ws, "open", False):
+        if ws is None or not getattr(ws, "open", False):
             return "the gateway is not connected"
         return "ok"
 
@@ -127,11 +139,15 @@ class Monitor:
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     async def start(self, settings: Settings | None = None, *, host: str | None = None,
-                    port: int | None = None) -> None:
+                    port: int | None = None, serve: bool | None = None) -> None:
         """Start measuring the event loop's lag and, unless the Slack HTTP server has the routes
-        (:func:`slack_http_runs`), a server of its own on ``host:port`` (default: the settings')."""
+        (:func:`slack_http_runs`, or ``serve=False``), a server of its own on ``host:port``
+        (default: the settings')."""
         self._lag = asyncio.get_running_loop().create_task(self.metrics.watch_loop_lag(), name="peerloop-loop-lag")
-        if settings is not None and slack_http_runs(settings):
+        if serve is None:
+            serve = settings is None or not slack_http_runs(settings)
+        if not serve:
+            assert settings is not None
             self.port = settings.slack_http_port
             return
         host = host if host is not None else (settings.health_host if settings else "127.0.0.1")

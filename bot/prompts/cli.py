@@ -8,17 +8,24 @@ Each returns a process exit code: 0 on success, 1 when the input has problems, 2
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import yaml
 
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.vocab import InterviewType, Level, parse_interview_type, parse_level
+from bot.core.vocab import (
+    DEFAULT_TRACKS,
+    InterviewType,
+    Level,
+    parse_interview_type,
+    parse_level,
+)
 from bot.prompts.loader import (
     BankError,
     PackError,
@@ -30,7 +37,7 @@ from bot.prompts.loader import (
 )
 from bot.prompts.render import render_guide, render_rubric, render_statement
 
-__all__ = ["cmd_check", "cmd_list", "cmd_show", "main"]
+__all__ = ["LEVEL_TARGET", "TYPE_TARGET", "bank_stats", "cmd_check", "cmd_list", "cmd_show", "cmd_stats", "main"]
 
 
 def _is_pack(path: Path) -> bool:
@@ -102,8 +109,9 @@ def _bank(out: TextIO) -> PromptBank | None:
         return None
 
 
-def cmd_list(type: str | None = None, out: TextIO | None = None) -> int:
-    """List the bundled prompts, optionally of one interview type."""
+def cmd_list(type: str | None = None, out: TextIO | None = None, *, as_json: bool = False) -> int:
+    """List the bundled prompts, optionally of one interview type (``as_json``: one JSON document,
+    ``{"prompts": [{"id", "type", "title", "levels", "tracks"}, …], "count": n}``)."""
     out = out if out is not None else sys.stdout
     bank = _bank(out)
     if bank is None:
@@ -117,6 +125,12 @@ def cmd_list(type: str | None = None, out: TextIO | None = None) -> int:
             return 2
     else:
         kinds = bank.types()
+    if as_json:
+        rows = [{"id": p.id, "type": kind.value, "title": p.title, "levels": [lv.value for lv in p.levels],
+                 "tracks": list(p.tracks)} for kind in kinds for p in bank.prompts(type=kind)]
+        json.dump({"prompts": rows, "count": len(rows)}, out, indent=2)
+        print(file=out)
+        return 0
     total = 0
     for kind in kinds:
         prompts = bank.prompts(type=kind)
@@ -163,6 +177,77 @@ def cmd_show(prompt_id: str, out: TextIO | None = None, *, level: str | None = N
     return 0
 
 
+#: The bank's targets: prompts that fit each level of each type, and prompts per type.
+LEVEL_TARGET = 10
+TYPE_TARGET = 40
+
+
+def bank_stats(bank: PromptBank) -> dict[str, object]:
+    """Counts of the bank's prompts per type, level and track, and the cells below target.
+
+    ``tracks`` counts the prompts that name each track (``any`` included); ``fit`` counts,
+    for each default track and level, the prompts a candidate there can get (``any`` fits).
+    """
+    types: dict[str, object] = {}
+    below: list[dict[str, object]] = []
+    short_types: list[dict[str, object]] = []
+    for kind in InterviewType:
+        prompts = bank.prompts(type=kind)
+        levels = {lv.value: sum(lv in p.levels for p in prompts) for lv in Level}
+        named = Counter(track for p in prompts for track in p.tracks)
+        fit = {track: {lv.value: sum(lv in p.levels and p.suits_track(track) for p in prompts)
+                       for lv in Level}
+               for track in DEFAULT_TRACKS}
+        types[kind.value] = {"total": len(prompts), "levels": levels,
+                             "tracks": dict(sorted(named.items())), "fit": fit}
+        below += [{"type": kind.value, "level": lv, "count": n, "target": LEVEL_TARGET}
+                  for lv, n in levels.items() if n < LEVEL_TARGET]
+        if len(prompts) < TYPE_TARGET:
+            short_types.append({"type": kind.value, "count": len(prompts), "target": TYPE_TARGET})
+    return {"total": len(bank.prompts()), "level_target": LEVEL_TARGET,
+            "type_target": TYPE_TARGET, "types": types, "below_target": below,
+            "types_below_target": short_types}
+
+
+def cmd_stats(as_json: bool = False, out: TextIO | None = None) -> int:
+    """Print how many bundled prompts fit each interview type and level, and what is short."""
+    out = out if out is not None else sys.stdout
+    bank = _bank(out)
+    if bank is None:
+        return 1
+    stats = bank_stats(bank)
+    if as_json:
+        print(json.dumps(stats, indent=2), file=out)
+        return 0
+    types: dict[str, dict[str, Any]] = stats["types"]  # type: ignore[assignment]
+    head = f"{'type':<22}{'total':>6}" + "".join(f"{lv.value:>8}" for lv in Level)
+    print(f"Bundled prompts per interview type and level (target: {LEVEL_TARGET} per level, "
+          f"{TYPE_TARGET} per type)", file=out)
+    print(head, file=out)
+    for kind, row in types.items():
+        cells = "".join(f"{row['levels'][lv.value]:>8}" for lv in Level)
+        print(f"{kind:<22}{row['total']:>6}{cells}", file=out)
+    print(f"{'all':<22}{stats['total']:>6}", file=out)
+    below: list[dict[str, Any]] = stats["below_target"]  # type: ignore[assignment]
+    if below:
+        print(f"\nBelow the target of {LEVEL_TARGET} per level:", file=out)
+        for cell in below:
+            print(f"  {cell['type']} / {cell['level']}: {cell['count']} "
+                  f"({LEVEL_TARGET - cell['count']} short)", file=out)
+    else:
+        print(f"\nEvery type has at least {LEVEL_TARGET} prompts at every level.", file=out)
+    short: list[dict[str, Any]] = stats["types_below_target"]  # type: ignore[assignment]
+    if short:
+        print(f"\nBelow the target of {TYPE_TARGET} per type:", file=out)
+    for cell in short:
+        print(f"  {cell['type']}: {cell['count']} ({TYPE_TARGET - cell['count']} short)", file=out)
+    print("\nPrompts naming each track ('any' fits every track):", file=out)
+    for kind, row in types.items():
+        named = ", ".join(f"{track} {n}" for track, n in row["tracks"].items())
+        print(f"  {kind}: {named}", file=out)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.prompts",
                                      description="PeerLoop question bank tools.")
@@ -171,12 +256,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     check.add_argument("file")
     listing = sub.add_parser("list", help="list the bundled prompts")
     listing.add_argument("--type", dest="type", default=None)
+    listing.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     show = sub.add_parser("show", help="show a prompt with its guide, or a rubric")
     show.add_argument("id")
     show.add_argument("--level", default=None)
+    stats = sub.add_parser("stats", help="count the bundled prompts per type, level and track")
+    stats.add_argument("--json", action="store_true", help="print the counts as JSON")
     args = parser.parse_args(argv)
+    if args.command == "stats":
+        return cmd_stats(args.json, out)
     if args.command == "check":
         return cmd_check(args.file, out)
     if args.command == "list":
-        return cmd_list(args.type, out)
+        return cmd_list(args.type, out, as_json=args.json)
     return cmd_show(args.id, out, level=args.level)

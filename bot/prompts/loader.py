@@ -532,6 +532,9 @@ def _prompt_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) ->
     )
 
 
+_TOO_DEEP = "nested too deeply: a pack is a few levels of tables and lists"
+
+
 def _parse(text: str, fmt: Format) -> tuple[object, list[PackError], Callable[[Loc], int | None]]:
     if fmt == "toml":
         locate = _toml_locator(text)
@@ -541,6 +544,8 @@ def _parse(text: str, fmt: Format) -> tuple[object, list[PackError], Callable[[L
             match = re.search(r"line (\d+)", str(exc))
             line = int(match.group(1)) if match else None
             return None, [PackError("", f"not valid TOML: {exc}", line)], locate
+        except RecursionError:
+            return None, [PackError("", _TOO_DEEP, None)], locate
     try:
         root, data = _yaml_compose_and_load(text)
     except yaml.YAMLError as exc:
@@ -548,6 +553,12 @@ def _parse(text: str, fmt: Format) -> tuple[object, list[PackError], Callable[[L
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         return None, [PackError("", f"not valid YAML: {problem}", line)], _yaml_locator(None)
+    except RecursionError:
+        return None, [PackError("", _TOO_DEEP, None)], _yaml_locator(None)
+    except (ValueError, TypeError, OverflowError):
+        # PyYAML reads unquoted dates and times itself and fails on impossible ones (2026-02-30)
+        return None, [PackError("", "not valid YAML: a value looks like a date or time that does not exist; "
+                                    "put it in quotes to keep it as text", None)], _yaml_locator(None)
     return data, _yaml_duplicate_keys(root), _yaml_locator(root)
 
 

@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.models import ActionStatus
+from bot.core.models import ActionStatus, Community
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -37,6 +37,8 @@ SWEEP_JOB_ID = "peerloop:sweep"
 DEFAULT_SWEEP_SECONDS = 5.0
 #: Only steps due within this horizon have an in-process timer; the sweep arms the next ones.
 DEFAULT_HORIZON = timedelta(hours=6)
+#: How often the sweep plans the daily housekeeping steps of communities that have none.
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 class SchedulerRuntime:
@@ -73,6 +75,7 @@ class SchedulerRuntime:
         self._gate = asyncio.Semaphore(concurrency)
         self._sweeping = asyncio.Lock()
         self.started = False
+        self._housekeeping_at = datetime.min.replace(tzinfo=UTC)
 
     # -- the JobScheduler port ---------------------------------------------------------------
 
@@ -101,6 +104,7 @@ class SchedulerRuntime:
             await self.app.matching.ensure_round_scheduled(community)
             if self.app.digests is not None:  # the weeks' digest steps (idempotent)
                 await self.app.digests.ensure_planned(community)
+        await self.plan_housekeeping(communities)
         # Timers added before start are queued by APScheduler and registered in one go on start.
         count = await self.sync_timers()
         self.scheduler.add_job(
@@ -133,6 +137,17 @@ class SchedulerRuntime:
             await asyncio.sleep(0)
             self.started = False
         self.timers.clear()
+
+    async def plan_housekeeping(self, communities: list[Community] | None = None) -> int:
+        """Store each community's daily retention step (idempotent): at start, then hourly from
+        the sweep, so communities that arrive while running get theirs too."""
+        self._housekeeping_at = self.app.clock.now()
+        if self.app.retention is None:
+            return 0
+        if communities is None:
+            async with self.app.db.uow() as tx:
+                communities = await tx.communities.list()
+        return sum([await self.app.retention.ensure_planned(c) for c in communities])
 
     def _executor_futures(self) -> list[asyncio.Future[object]]:
         executors = getattr(self.scheduler, "_executors", {})
@@ -248,6 +263,8 @@ class SchedulerRuntime:
                                 self.cancel(action_id)  # its stale timer has nothing left to do
                 async with self._gate:
                     sent = await self.app.delivery.deliver_due()
+                if self.app.clock.now() - self._housekeeping_at >= HOUSEKEEPING_EVERY:
+                    await self.plan_housekeeping()
                 added = await self.sync_timers()
             except Exception:
                 log.exception("scheduler sweep failed; trying again at the next one")

@@ -36,6 +36,7 @@ from bot.storage.repos import (
     SqlRoundRepo,
     SqlSessionRepo,
 )
+from bot.storage.retention_repo import SqlRetentionRepo
 from bot.storage.stats_repo import SqlStatsRepo
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacyRepo(self.session)
         self.stats = SqlStatsRepo(self.session)
         self.form_drafts = SqlFormDraftRepo(self.session)
+        self.retention = SqlRetentionRepo(self.session)
         return self
 
     async def __aexit__(

@@ -262,8 +262,16 @@ class SqlRequestRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def get(self, request_id: str) -> InterviewRequest | None:
-        row = await self._s.get(RequestRow, request_id)
+    async def get(self, request_id: str, *, for_update: bool = False) -> InterviewRequest | None:
+        if not for_update:
+            row = await self._s.get(RequestRow, request_id)
+            return request_from_row(row) if row else None
+        stmt = select(RequestRow).where(RequestRow.id == request_id)
+        if self._s.bind.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        else:  # SQLite: take the write lock first, so a second writer waits and reads what the first wrote
+            await self._s.execute(update(RequestRow).where(RequestRow.id == request_id).values(status=RequestRow.status))
+        row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
         return request_from_row(row) if row else None
 
     async def add(self, request: InterviewRequest) -> None:
@@ -377,7 +385,11 @@ class SqlSessionRepo:
         stmt = select(SessionRow).where(SessionRow.id == session_id)
         if self._s.bind.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        else:  # SQLite: take the write lock first, so a second press waits and reads what the first wrote
+            await self._s.execute(
+                update(SessionRow).where(SessionRow.id == session_id).values(sequence=SessionRow.sequence)
+            )
+        row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
         return session_from_row(row) if row else None
 
     async def add(self, s: Session) -> None:

@@ -268,6 +268,61 @@ async def test_text_faces_import_by_pasting_into_the_form(app: App) -> None:
     assert await stored(app, admin.community.id) == ["guild"]
 
 
+class ThreadRecordingCodec:
+    """The real pack codec, noting the thread of every check, bank build and dump."""
+
+    def __init__(self) -> None:
+        from bot.prompts.codec import BankPackCodec
+
+        self._codec = BankPackCodec()
+        self.threads: list[tuple[str, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        inner = getattr(self._codec, name)
+        if name not in ("check", "combine", "pack_id", "dump", "example"):
+            return inner
+
+        def noted(*args: Any) -> Any:
+            import threading
+
+            self.threads.append((name, threading.get_ident()))
+            return inner(*args)
+        return noted
+
+
+async def test_pack_checks_and_bank_building_run_off_the_event_loop(tmp_path: Path, clock: FakeClock) -> None:
+    import threading
+
+    from bot.app import build_app
+    from bot.core.packs import CommunityPrompts
+    from bot.settings import sqlite_url_for
+
+    codec = ThreadRecordingCodec()
+    app = await build_app(sqlite_url_for(tmp_path / "packs.sqlite3"), clock=clock,
+                          prompts=CommunityPrompts(codec))  # type: ignore[arg-type]
+    try:
+        assert app.packs is not None and app.admin_commands is not None
+        admin = await make_actor(app, "ada", admin=True)
+        toml_text = (EXAMPLES / "pack.toml").read_text()
+        assert (await app.packs.import_pack(admin, toml_text, "pack.toml")).pack is not None
+        assert (await app.packs.import_pack(admin, coding_pack(disable=()))).pack is not None
+        await app.admin_commands.run_text(admin, "prompts list")
+        await app.admin_commands.run_text(admin, "prompts export")
+        await app.admin_commands.run_text(admin, "prompts export coding")
+        await app.admin_commands.run_text(admin, "prompts disable behavioral")
+        await app.admin_commands.run_text(admin, "prompts enable behavioral")
+        await app.admin_commands.run_text(admin, "prompts remove guild")
+        app.prompts.invalidate(admin.community.id)  # type: ignore[attr-defined]
+        # A request's prompt check loads (parses) the community's bank again.
+        await app.requests.schedule(await ready_member(app, "bob"), "coding")
+    finally:
+        await app.close()
+    kinds = {name for name, _ in codec.threads}
+    assert kinds == {"check", "combine", "pack_id", "dump", "example"}
+    loop_thread = threading.get_ident()
+    assert [name for name, thread in codec.threads if thread == loop_thread] == []
+
+
 async def test_a_refused_pack_is_also_told_which_types_it_would_leave_too_thin(app: App) -> None:
     """Every problem at once: a pack with a schema error that would also leave a type with
     one prompt hears both, not the second only after fixing the first."""

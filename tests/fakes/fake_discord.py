@@ -278,6 +278,8 @@ class _Session:
         self.intents = intents
         self.seq = 0
         self.frames: list[dict[str, Any]] = []
+        self.shard = 0
+        self.conn: _Connection | None = None
 
 
 class _Connection:
@@ -354,6 +356,13 @@ class FakeDiscord:
         self.resumes: list[dict[str, Any]] = []
         self.session: _Session | None = None
         self._live: _Connection | None = None
+        #: Sharding (IDENTIFY with ``shard: [id, count]``, count > 1): each shard's sessions with
+        #: their live connections; guild events go to shard ``(guild_id >> 22) % count``, the rest
+        #: to 0. As on Discord, two sessions IDENTIFYed for one shard both get its events.
+        self.shard_count = 1
+        self.shard_sessions: dict[int, list[_Session]] = {}
+        #: (shard, event name, the event's id) of every event sent while sharded.
+        self.events_by_shard: list[tuple[int, str, Any]] = []
         self._released = asyncio.Event()
         self._released.set()
         self._changed: asyncio.Condition | None = None
@@ -574,6 +583,20 @@ class FakeDiscord:
                 return
             self.identifies.append(data)
             session = _Session(self.token, int(data.get("intents", 0)))
+            shard_id, count = data.get("shard") or (0, 1)
+            if count > 1:
+                if self.shard_count not in (1, count) or not 0 <= shard_id < count:
+                    await conn.ws.close(code=4010, message=b"Invalid shard.")
+                    return
+                self.shard_count, session.shard, session.conn = count, shard_id, conn
+                self.shard_sessions.setdefault(shard_id, []).append(session)
+                conn.session, conn.ready = session, True
+                await self._emit("READY", self._ready_payload(session), session=session)
+                for guild in self.guilds.values():
+                    if self.shard_of(guild.id) == shard_id:
+                        await self._emit("GUILD_CREATE", self._guild_create_payload(guild), session=session)
+                await self._notify()
+                return
             self.session, conn.session, conn.ready = session, session, True
             self._live = conn
             await self._emit("READY", self._ready_payload(session))
@@ -583,6 +606,11 @@ class FakeDiscord:
         elif op == 6:
             self.resumes.append(data)
             session = self.session
+            sharded = [x for xs in self.shard_sessions.values() for x in xs
+                       if isinstance(data, dict) and x.id == data.get("session_id")]
+            if sharded:
+                session = sharded[0]
+                session.conn = conn
             if (
                 not isinstance(data, dict)
                 or session is None
@@ -592,27 +620,51 @@ class FakeDiscord:
                 await conn.send({"op": 9, "d": False, "s": None, "t": None})
                 return
             conn.session, conn.ready = session, True
-            self._live = conn
+            if not sharded:
+                self._live = conn
             last_seen = data.get("seq") or 0
             for frame in session.frames:
                 if frame["s"] > last_seen:
                     await conn.send(frame)
-            await self._emit("RESUMED", {})
+            await self._emit("RESUMED", {}, session=session if sharded else None)
             await self._notify()
         elif op in (3, 4, 8, 31):
             pass  # presence / voice / member chunk requests: accepted, nothing to do
         else:
             await conn.ws.close(code=4001, message=b"Unknown opcode.")
 
-    async def _emit(self, event: str, data: Any) -> int:
+    def shard_of(self, guild_id: int | str | None) -> int:
+        """The shard Discord sends a guild's events to (DMs go to shard 0)."""
+        return (int(guild_id) >> 22) % self.shard_count if guild_id else 0
+
+    async def _emit(self, event: str, data: Any, *, session: _Session | None = None) -> int:
+        if self.shard_count > 1:
+            if session is not None:
+                targets = [session]
+            else:
+                guild_id = None
+                if isinstance(data, dict):
+                    guild_id = data.get("id") if event.startswith("GUILD_") else data.get("guild_id")
+                targets = self.shard_sessions.get(self.shard_of(guild_id), [])
+            if not targets:
+                raise RuntimeError("no gateway session for this event's shard")
+            for target in targets:
+                self.events_by_shard.append((target.shard, event, data.get("id") if isinstance(data, dict) else None))
+                target.seq += 1
+                frame = {"op": 0, "t": event, "s": target.seq, "d": data}
+                target.frames.append(frame)
+                if target.conn is not None and target.conn.ready and target.conn.session is target:
+                    await target.conn.send(frame)
+            return targets[-1].seq
+        live = self._live
         session = self.session
         if session is None:
             raise RuntimeError("no gateway session yet: start the client before dispatching events")
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.frames.append(frame)
-        if self._live is not None and self._live.ready and self._live.session is session:
-            await self._live.send(frame)
+        if live is not None and live.ready and live.session is session:
+            await live.send(frame)
         return session.seq
 
     async def dispatch(self, event_name: str, data: Any) -> int:
@@ -665,7 +717,8 @@ class FakeDiscord:
             "v": 10,
             "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "email": None},
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds
+                       if self.shard_count == 1 or self.shard_of(g) == session.shard],
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -674,7 +727,7 @@ class FakeDiscord:
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
-            "shard": [0, 1],
+            "shard": [session.shard, self.shard_count],
             "application": {"id": str(self.application_id), "flags": self.application_flags},
             "auth": {},
             "_trace": ['["fake-discord",{"micros":0}]'],
@@ -826,6 +879,8 @@ class FakeDiscord:
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/users/{user_id}", self._get_user),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
+            ("GET", "/guilds/{guild_id}", self._get_guild),
+            ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._post_message),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
@@ -1340,6 +1395,23 @@ class FakeDiscord:
     async def _get_user(self, rec: RecordedRequest, user_id: str) -> Any:
         user = self.users.get(int(user_id)) if user_id.isdigit() else None
         return user.payload() if user is not None else self._unknown("User")
+
+    async def _get_guild(self, rec: RecordedRequest, guild_id: str) -> Any:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return self._unknown("Guild")
+        payload = self._guild_create_payload(guild)
+        for key in ("members", "channels", "threads", "presences", "voice_states", "joined_at",
+                    "large", "unavailable", "lazy", "member_count", "stage_instances",
+                    "guild_scheduled_events", "soundboard_sounds"):
+            payload.pop(key, None)
+        return payload
+
+    async def _get_guild_channels(self, rec: RecordedRequest, guild_id: str) -> Any:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return self._unknown("Guild")
+        return [c for c in guild.channels if c["type"] not in (10, 11, 12)]
 
     async def _get_member(self, rec: RecordedRequest, guild_id: str, user_id: str) -> Any:
         guild = self.guilds.get(int(guild_id))

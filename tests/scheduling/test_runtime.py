@@ -57,7 +57,7 @@ async def _status(app: App, action_id: str) -> ActionStatus:
     return action.status
 
 
-async def _wait_for(predicate_coro, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(predicate_coro, seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         if await predicate_coro():
@@ -68,8 +68,8 @@ async def _wait_for(predicate_coro, seconds: float = 3.0) -> None:  # type: igno
 
 async def test_timers_fire_run_steps_and_deliver(live_app: App, chat: RecordingChat) -> None:
     now = datetime.now(UTC)
-    soon = await _expiry(live_app, "alice", now + timedelta(milliseconds=400))
-    later = await _expiry(live_app, "bob", now + timedelta(milliseconds=800))
+    soon = await _expiry(live_app, "alice", now + timedelta(seconds=1))
+    later = await _expiry(live_app, "bob", now + timedelta(seconds=4))  # far enough that a loaded machine starts first
     overdue = await _expiry(live_app, "carol", now - timedelta(hours=3))  # downtime: still runs
     runtime = SchedulerRuntime(live_app, sweep_seconds=60)
     try:

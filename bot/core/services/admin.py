@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
-from bot.core.messages import Attachment
+from bot.core.messages import Attachment, quote
 from bot.core.models import (
     ActionKind,
     Community,
@@ -156,7 +156,7 @@ def _whole(key: str, value: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise InvalidInput(key, f"“{value}” is not a whole number.", accepted=f"{low}-{high}") from None
+        raise InvalidInput(key, f"“{quote(value)}” is not a whole number.", accepted=f"{low}-{high}") from None
     if not low <= number <= high:
         raise InvalidInput(key, f"{number} is out of range.", accepted=f"{low}-{high}")
     return number
@@ -169,12 +169,12 @@ def _parse_one(key: str, value: str) -> dict[str, object]:
             return {field: None}
         match = _CHANNEL.match(value)
         if not match:
-            raise InvalidInput(key, f"“{value}” is not a channel.", accepted="a channel (#name or its id), or none")
+            raise InvalidInput(key, f"“{quote(value)}” is not a channel.", accepted="a channel (#name or its id), or none")
         return {field: match.group(1) or match.group(2)}
     if key == "digest_day":
         day = value.lower()[:3]
         if day not in WEEKDAYS or not WEEKDAY_NAMES[WEEKDAYS.index(day)].lower().startswith(value.lower()):
-            raise InvalidInput(key, f"“{value}” is not a weekday.", accepted=", ".join(WEEKDAYS))
+            raise InvalidInput(key, f"“{quote(value)}” is not a weekday.", accepted=", ".join(WEEKDAYS))
         return {field: WEEKDAYS.index(day)}
     if key == "digest_hour":
         return {field: _whole(key, value, 0, 23)}
@@ -184,7 +184,7 @@ def _parse_one(key: str, value: str) -> dict[str, object]:
         minutes = value.lower().removesuffix("min").removesuffix("m").strip()
         if minutes not in {str(n) for n in SESSION_LENGTHS}:
             raise InvalidInput(
-                key, f"“{value}” is not a session length.", accepted=", ".join(f"{n}" for n in SESSION_LENGTHS)
+                key, f"“{quote(value)}” is not a session length.", accepted=", ".join(f"{n}" for n in SESSION_LENGTHS)
             )
         return {field: int(minutes)}
     if key == "reminders":
@@ -199,7 +199,7 @@ def _parse_one(key: str, value: str) -> dict[str, object]:
         return {field: True}
     if value.lower() in _FALSE:
         return {field: False}
-    raise InvalidInput(key, f"“{value}” is not yes or no.", accepted="yes, no")
+    raise InvalidInput(key, f"“{quote(value)}” is not yes or no.", accepted="yes, no")
 
 
 def parse_reminders(value: str) -> tuple[int, ...]:
@@ -217,10 +217,10 @@ def parse_reminders(value: str) -> tuple[int, ...]:
         unit = {"m": 1, "h": 60, "d": 1440}.get(part[-1], 0)
         digits = part[:-1].strip() if unit else part
         if not digits.isdigit():
-            raise InvalidInput("reminders", f"“{part}” is not a time before the start.", accepted=accepted)
+            raise InvalidInput("reminders", f"“{quote(part)}” is not a time before the start.", accepted=accepted)
         minutes = int(digits) * (unit or 1)
         if not REMINDER_RANGE[0] <= minutes <= REMINDER_RANGE[1]:
-            raise InvalidInput("reminders", f"“{part}” is out of range.", accepted=accepted)
+            raise InvalidInput("reminders", f"“{quote(part)}” is out of range.", accepted=accepted)
         out.add(minutes)
     if len(out) > MAX_REMINDERS:
         raise InvalidInput("reminders", f"{len(out)} reminders are too many.", accepted=accepted)
@@ -335,7 +335,7 @@ class AdminService:
                 member = await tx.members.find_by_name(actor.community.id, name)
         if member is None:
             raise NotFound(
-                f"“{who.strip()}” has not used PeerLoop in this community yet. Accepted: {accepted}."
+                f"“{quote(who.strip())}” has not used PeerLoop in this community yet. Accepted: {accepted}."
             )
         return member
 

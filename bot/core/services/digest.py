@@ -44,7 +44,7 @@ from bot.core.digest import (
     weeks_around,
 )
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.messages import Attachment, Field, OutboundMessage, Tone, ts
+from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
@@ -312,7 +312,7 @@ class DigestService:
 
     async def choose(self, actor: Actor, choice: str) -> OutboundMessage:
         if choice not in CHOICES:
-            raise InvalidInput("digest", f"“{choice}” is not a digest setting.",
+            raise InvalidInput("digest", f"“{quote(choice)}” is not a digest setting.",
                                accepted="off (no digests), on, nudge (a short note in quiet weeks), "
                                "quiet (nothing in quiet weeks)")
         async with self._uow() as tx:

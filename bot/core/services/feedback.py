@@ -31,6 +31,7 @@ from bot.core.messages import (
     OutboundMessage,
     TextInput,
     Tone,
+    quote,
     ts,
 )
 from bot.core.models import Member, Session, SessionState
@@ -283,7 +284,7 @@ class FeedbackService:
         def score(key: str, label: str) -> int | None:
             raw = _one(values, key)
             if raw not in ("1", "2", "3", "4"):
-                shown = f"“{raw}”" if raw else "nothing"
+                shown = f"“{quote(raw)}”" if raw else "nothing"
                 problem(key, f"{label}: got {shown}; accepted: 1, 2, 3 or 4.")
                 return None
             return int(raw)
@@ -300,13 +301,13 @@ class FeedbackService:
             out["scores"] = {d.id: score(f"score.{d.id}", d.name) for d in rubric.dimensions}
             verdict = _one(values, "verdict")
             if verdict not in VERDICTS:
-                problem("verdict", f"Verdict: got “{verdict}”; accepted: {', '.join(VERDICTS)}.")
+                problem("verdict", f"Verdict: got “{quote(verdict)}”; accepted: {', '.join(VERDICTS)}.")
             out["verdict"] = verdict
             help_needed = _one(values, "help_needed")
             allowed = [d.id for d in rubric.dimensions] + [NO_HELP]
             if help_needed not in allowed:
                 problem("help_needed",
-                        f"Where practice would help most: got “{help_needed}”; accepted: {', '.join(allowed)}.")
+                        f"Where practice would help most: got “{quote(help_needed)}”; accepted: {', '.join(allowed)}.")
             out["help_needed"] = help_needed
             out["strengths"] = text("strengths", "Strengths", required=True, low=MIN_STRENGTHS, high=MAX_STRENGTHS)
             out["improvements"] = text("improvements", "What to improve", required=True, low=MIN_STRENGTHS,

@@ -8,15 +8,14 @@ running at once never pair a member twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import perf_counter
-from zoneinfo import ZoneInfo
+from typing import TypeVar
 
 from bot.core.actions import encode
-from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound
 from bot.core.feedback_models import Feedback
@@ -35,12 +34,14 @@ from bot.core.models import (
     SessionState,
 )
 from bot.core.packs import community_prompts
-from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.ports import Offload, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.prompt_selection import choose_prompt, weakest_dimensions
-from bot.core.ratings import community_mean, match_value, smoothed
+from bot.core.ratings import community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_directs, queue_space, session_space
+from bot.core.services.round_plan import LEAD_TIME, RoundInput, plan_round, reliability
+from bot.core.services.round_plan import seed_of as _seed
 from bot.core.services.rounds import (
     community_open_for_matching,
     matching_paused,
@@ -48,24 +49,23 @@ from bot.core.services.rounds import (
 )
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.sessions import RoundRunner, invite_for, schedule_session_steps
-from bot.core.vocab import NEIGHBOUR_TRACKS, Level, RolePreference, parse_interview_type, parse_role
-from bot.matching import MatchInput, MatchRequest, MatchResult, match
+from bot.core.vocab import Level, RolePreference, parse_interview_type, parse_role
 from bot.matching.model import Pair
+
+__all__ = ["LEAD_TIME", "MatchingService", "RoundOutcome", "parts_played", "reliability", "waited_message"]
 
 log = logging.getLogger(__name__)
 
-#: Scheduled sessions start at least this far ahead, so the pair can plan.
-LEAD_TIME = timedelta(minutes=30)
 LIVE_WINDOW = timedelta(minutes=15)
-NO_SHOW_HALF_LIFE_DAYS = 21.0
-NO_SHOW_WEIGHT = 0.5
+#: Members per read of a round. Each read's rows become objects in one go on the event loop,
+#: so a large community's reads are split: every piece holds the loop a few milliseconds.
+READ_CHUNK = 100
+_T = TypeVar("_T")
 
 
-def reliability(no_show_times: list[datetime], now: datetime) -> float:
-    """1.0 for a clean record; each no-show costs up to 0.5, halving every three weeks."""
-    penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
-                  for when in no_show_times)
-    return float(max(0.0, min(1.0, 1.0 - penalty)))
+async def _chunked(read: Callable[[Sequence[str]], Awaitable[_T]], ids: Sequence[str]) -> list[_T]:
+    """``read`` of every :data:`READ_CHUNK` ids in turn (reads whose result is per member)."""
+    return [await read(ids[i : i + READ_CHUNK]) for i in range(0, len(ids), READ_CHUNK)]
 
 
 def parts_played(session: Session, member_id: str) -> tuple[int, int]:
@@ -73,12 +73,6 @@ def parts_played(session: Session, member_id: str) -> tuple[int, int]:
     if session.swap:
         return 1, 1
     return int(member_id == session.interviewer_id), int(member_id == session.candidate_id)
-
-
-def _seed(community_id: str, now: datetime) -> int:
-    return int(hashlib.sha256(f"{community_id}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
-
-
 
 
 def waited_message(type_label: str, days: int) -> OutboundMessage:
@@ -106,10 +100,13 @@ class RoundOutcome:
 class MatchingService(RoundRunner):
     metrics: Metrics = NO_METRICS
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource,
+                 offload: Offload | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
+        #: Where the engine runs (the app: a worker process); None: right here, on the loop.
+        self._offload = offload
 
     # -- scheduling rounds -----------------------------------------------------------------
 
@@ -192,23 +189,26 @@ class MatchingService(RoundRunner):
         if matching_paused(community):
             return RoundOutcome((), (), 0)
         offered = await community_prompts(self._prompts, tx, community)  # a type without prompts is off
-        requests = [r for r in await tx.requests.list_open(community.id)
-                    if r.window_end > now and offered.prompts(r.interview_type)]
+        open_requests = await tx.requests.list_open(community.id)
+        # Asked once per type, not once per request (the bank filters its prompts each time).
+        offered_kinds = {k for k in {r.interview_type for r in open_requests} if offered.prompts(k)}
+        requests = [r for r in open_requests if r.window_end > now and r.interview_type in offered_kinds]
         if not requests:
             return RoundOutcome((), (), 0)
         member_ids = sorted({r.member_id for r in requests})
-        members = await tx.members.get_many(member_ids)
+        members = {k: v for part in await _chunked(tx.members.get_many, member_ids) for k, v in part.items()}
         # Aggregated in the database for this round's members only: the community's whole
         # history is never loaded (docs/scaling.md).
         past = await tx.sessions.pairing_history(community.id, member_ids)
-        no_shows = await tx.no_shows.for_members(member_ids)
+        no_shows = [r for part in await _chunked(tx.no_shows.for_members, member_ids) for r in part]
         history, given, taken = past.last_met, past.given, past.taken
         # Candidates' ratings of their interviewers, summed per interviewer in one grouped
         # query, smoothed toward the community's mean (bot/core/ratings.py).
         rating_totals = await tx.feedback.interviewer_rating_totals(community.id)
         rating_mean = community_mean(rating_totals)
         busy: dict[str, list[tuple[datetime, datetime]]] = {}
-        for s in await tx.sessions.active_for_members(member_ids):
+        active = {s.id: s for part in await _chunked(tx.sessions.active_for_members, member_ids) for s in part}
+        for s in active.values():
             for mid in s.member_ids:
                 busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))
         absences: dict[str, list[datetime]] = {}
@@ -216,47 +216,30 @@ class MatchingService(RoundRunner):
             absences.setdefault(report.absent_id, []).append(report.reported_at)
 
         minutes = community.settings.session_minutes
-        live_start = _round_up(now + timedelta(minutes=2), 5)
-        match_requests: list[MatchRequest] = []
-        for r in requests:
-            m = members.get(r.member_id)
-            if m is None or m.level is None or m.track is None:
-                continue
-            if r.live:
-                starts = [live_start] if not any(
-                    a < live_start + timedelta(minutes=minutes) and live_start < b for a, b in busy.get(m.id, [])
-                ) else []
-            elif live:
-                continue  # a live round pairs only the live queue
-            elif m.availability is None or m.timezone is None:
-                starts = []
-            else:
-                starts = candidate_starts(
-                    m.availability, ZoneInfo(m.timezone), max(r.window_start, now + LEAD_TIME), r.window_end,
-                    session_minutes=minutes, blackouts=m.blackouts, busy=busy.get(m.id, ()))
-            match_requests.append(MatchRequest(
-                request_id=r.id, member_id=m.id, interview_type=r.interview_type.value, role=r.role.value,
-                track=m.track, level=m.level.rank, start_times=tuple(starts), created_at=r.created_at,
-                languages=frozenset(x.lower() for x in m.languages),
-                times_left_out=r.times_left_out + (3 if r.priority else 0),
-                reliability=reliability(absences.get(m.id, []), now),
-                given_as_interviewer=given.get(m.id, 0), taken_as_candidate=taken.get(m.id, 0),
-                blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
-                interviewer_rating=match_value(smoothed(m.id, rating_totals, mean=rating_mean))))
-        if not match_requests:
-            return RoundOutcome((), (), 0)
         next_round = _round_up(now + timedelta(seconds=1), max(1, community.settings.match_every_minutes))
-        result: MatchResult = match(MatchInput(
-            requests=tuple(match_requests), now=now, history=history, neighbour_tracks=NEIGHBOUR_TRACKS,
-            session_minutes=minutes, seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round,
-            require_common_language=False))
+        plan_input = RoundInput(
+            requests=tuple(requests), members={m: members[m] for m in member_ids if m in members},
+            busy={k: tuple(v) for k, v in busy.items()}, absences={k: tuple(v) for k, v in absences.items()},
+            history=history, given=given, taken=taken,
+            rating_totals={m: rating_totals[m] for m in member_ids if m in rating_totals}, rating_mean=rating_mean,
+            now=now, live=live, session_minutes=minutes,
+            seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round)
+        # Expanding every request's starts and solving take seconds in a large community:
+        # the app runs them in a worker process, so the event loop keeps answering meanwhile.
+        plan = plan_round(plan_input) if self._offload is None else await self._offload.run(plan_round, plan_input)
+        if plan.result is None:
+            return RoundOutcome((), (), 0)
+        result = plan.result
         by_id = {r.id: r for r in requests}
         booked: list[Session] = []
         # Once per round, not per pair: which prompts each member has seen, as candidate and
         # as interviewer, and the feedback about everyone being paired (one query for all).
         paired = sorted({m for p in result.pairs for m in p.member_ids})
-        seen = await tx.sessions.prompt_history(community.id, paired) if paired else PromptHistory({}, {})
-        about = await tx.feedback.about_members(paired) if paired else []
+        seen = PromptHistory({}, {})
+        for part in await _chunked(lambda ids: tx.sessions.prompt_history(community.id, ids), paired):
+            seen.as_candidate.update(part.as_candidate)
+            seen.as_interviewer.update(part.as_interviewer)
+        about = [f for part in await _chunked(tx.feedback.about_members, paired) for f in part]
         waited: list[tuple[str, str, OutboundMessage]] = []
         for pair in result.pairs:
             session = await self._book(tx, community, offered, pair, by_id, members, seen, about, now)
@@ -282,12 +265,12 @@ class MatchingService(RoundRunner):
                                        ephemeral=False))
         await tx.rounds.add(RoundRecord(
             id=new_id(), community_id=community.id, ran_at=now,
-            considered=tuple(r.request_id for r in match_requests),
+            considered=plan.considered,
             paired=tuple((p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs),
             left_out=tuple((by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched)))
-        self.metrics.round_finished("live" if live else "scheduled", len(match_requests), len(booked),
+        self.metrics.round_finished("live" if live else "scheduled", len(plan.considered), len(booked),
                                     perf_counter() - started)
-        return RoundOutcome(tuple(booked), tuple(left_out), len(match_requests))
+        return RoundOutcome(tuple(booked), tuple(left_out), len(plan.considered))
 
     async def _book(
         self, tx: UnitOfWork, community: Community, prompts: PromptSource, pair: Pair,

@@ -9,6 +9,7 @@ the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.messages import Attachment, Field, OutboundMessage, Tone, ts
+from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import Community, Session, SessionState
 from bot.core.pack_models import PACK_FORMATS, PackProblem, ParsedPack, StoredPack
 from bot.core.packs import (
@@ -55,7 +56,7 @@ def pack_format(filename: str | None) -> str | None:
         return None
     suffix = filename.rsplit(".", 1)[1].lower()
     if suffix not in _SUFFIXES:
-        raise InvalidInput("file", f"“{filename}” is not a pack file.", accepted=".yaml, .yml or .toml")
+        raise InvalidInput("file", f"“{quote(filename)}” is not a pack file.", accepted=".yaml, .yml or .toml")
     return _SUFFIXES[suffix]
 
 
@@ -123,7 +124,23 @@ def problems_message(problems: Sequence[PackProblem], *, title: str = "Pack refu
                            attachments=attachments)
 
 
+@dataclass(frozen=True)
+class _Vetted:
+    """An import checked against the community's packs: the pack (None: refused) and the rest."""
+
+    pack: ParsedPack | None
+    problems: tuple[PackProblem, ...]
+    after: PromptSource | None = None
+    thin: tuple[str, ...] = ()
+    old: StoredPack | None = None
+    old_ids: frozenset[str] = frozenset()
+
+
 class PackService:
+    """Pack checks and bank building are pure work of tens of milliseconds per pack: each
+    method does them in one call on a thread (:func:`asyncio.to_thread`), so the event loop
+    keeps answering meanwhile; the reads and writes stay on the loop."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: CommunityPrompts) -> None:
         self._uow = uow
         self._clock = clock
@@ -146,6 +163,26 @@ class PackService:
                 parsed.append(result)
         return parsed
 
+    def _vet_import(self, text: str, fmt: str | None, stored: Sequence[StoredPack],
+                    disabled: frozenset[InterviewType]) -> _Vetted:
+        pack_id = self._codec.pack_id(text, fmt)
+        others = self._parse_stored(p for p in stored if p.name != pack_id)
+        pack, problems = self._codec.check(text, fmt, others)
+        before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack_id)], disabled)
+        if pack is None:
+            # Every problem at once: the types it would leave too thin as well (read leniently).
+            outline = self._codec.outline(text, fmt)
+            if outline is not None:
+                after = self._codec.combine(others, disabled | outline.disabled_types)
+                thin = thin_types(before, after, adding=outline.prompt_types)
+                if thin:
+                    problems = [*problems, _thin_problem(thin)]
+            return _Vetted(None, tuple(problems))
+        after = self._codec.combine([*others, pack], disabled)
+        old = next((p for p in stored if p.name == pack.id), None)
+        old_ids = frozenset(p.id for parsed in self._parse_stored([old]) for p in parsed.prompts) if old else frozenset()
+        return _Vetted(pack, (), after, tuple(thin_types(before, after)), old, old_ids)
+
     async def _guard_live_prompts(self, tx: UnitOfWork, community_id: str, gone: set[str], what: str) -> None:
         if not gone:
             return
@@ -154,7 +191,7 @@ class PackService:
             used = gone.intersection(session.prompt_ids)
             if used and _live(session, now):
                 raise Conflict(
-                    f"{what} would take away prompt “{sorted(used)[0]}”, which a session on "
+                    f"{what} would take away prompt “{quote(sorted(used)[0])}”, which a session on "
                     f"{ts(session.start, 'f')} still uses (its feedback closes {ts(window_end(session), 'f')}). "
                     "Try again after that, or keep that prompt id in the pack."
                 )
@@ -178,30 +215,17 @@ class PackService:
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
-            pack_id = self._codec.pack_id(text, fmt)
-            others = self._parse_stored(p for p in stored if p.name != pack_id)
-            pack, problems = self._codec.check(text, fmt, others)
-            disabled = disabled_of(community)
-            before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack_id)],
-                                         disabled)
-            if pack is None:
-                # Every problem at once: the types it would leave too thin as well (read leniently).
-                outline = self._codec.outline(text, fmt)
-                if outline is not None:
-                    after = self._codec.combine(others, disabled | outline.disabled_types)
-                    thin = thin_types(before, after, adding=outline.prompt_types)
-                    if thin:
-                        problems = [*problems, _thin_problem(thin)]
-                return ImportResult(None, tuple(problems))
-            after = self._codec.combine([*others, pack], disabled)
-            thin = thin_types(before, after)
-            if thin:
-                return ImportResult(None, (_thin_problem(thin),))
-            old = next((p for p in stored if p.name == pack.id), None)
+            vetted = await asyncio.to_thread(self._vet_import, text, fmt, stored, disabled_of(community))
+            pack, after = vetted.pack, vetted.after
+            if pack is None or after is None:
+                return ImportResult(None, vetted.problems)
+            if vetted.thin:
+                return ImportResult(None, (_thin_problem(vetted.thin),))
+            old = vetted.old
             if old is not None:
                 kept = {p.id for p in pack.prompts}
-                old_ids = {p.id for parsed in self._parse_stored([old]) for p in parsed.prompts}
-                await self._guard_live_prompts(tx, community.id, old_ids - kept, f"Replacing pack “{pack.id}”")
+                await self._guard_live_prompts(tx, community.id, set(vetted.old_ids - kept),
+                                               f"Replacing pack “{quote(pack.id)}”")
             await tx.packs.save(StoredPack(
                 id=new_id(), community_id=community.id, name=pack.id, format=fmt or _sniff(text),
                 content=text, imported_by=actor.member.id, imported_by_name=actor.member.display_name,
@@ -219,7 +243,7 @@ class PackService:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(by_type.items())) or "none"
         off = ", ".join(sorted(t.label for t in pack.disabled_types)) or "none"
         verb = "replaced" if result.replaced is not None else "imported"
-        text = (f"Pack “{pack.id}” ({pack.name}) {verb}. Sessions booked from now on in this community "
+        text = (f"Pack “{quote(pack.id)}” ({pack.name}) {verb}. Sessions booked from now on in this community "
                 "can use its prompts.")
         if result.replaced is not None:
             text += (f" It replaces the version {result.replaced.imported_by_name or 'someone'} imported "
@@ -253,18 +277,25 @@ class PackService:
                 kind = parse_interview_type(what)
             except InvalidInput:
                 names = ", ".join(p.name for p in stored) or "none yet"
-                raise InvalidInput("pack", f"There is no pack or interview type “{what}”.",
+                raise InvalidInput("pack", f"There is no pack or interview type “{quote(what)}”.",
                                    accepted=f"a pack id ({names}) or an interview type, e.g. coding") from None
+            example = await asyncio.to_thread(self._codec.example, kind)
             return OutboundMessage(
                 title=f"Built-in {kind.label} prompts",
                 text=("The bundled prompts of this type as a pack. Give the pack and every prompt a new id, "
                       "edit, then import it."),
-                attachments=(Attachment(f"{kind.value}-example.yaml", self._codec.example(kind).encode(),
+                attachments=(Attachment(f"{kind.value}-example.yaml", example.encode(),
                                         "application/x-yaml", f"Built-in {kind.label} prompts"),))
         chosen = [p for p in stored if not what or p.name == what]
         if not chosen:
             return OutboundMessage(text="This community has no prompt packs yet. `prompts export coding` gives the "
                                         "built-in coding prompts as a pack to start from.")
+        files = await asyncio.to_thread(self._as_yaml, chosen)
+        names = ", ".join(p.name for p in chosen)
+        return OutboundMessage(title="Prompt packs", text=f"This community's packs as YAML: {names}.",
+                               attachments=tuple(files[:10]))
+
+    def _as_yaml(self, chosen: Sequence[StoredPack]) -> list[Attachment]:
         files = []
         for stored_pack in chosen:
             text, ext = stored_pack.content, stored_pack.format
@@ -274,16 +305,14 @@ class PackService:
                     text, ext = self._codec.dump(parsed[0]), "yaml"
             files.append(Attachment(f"{stored_pack.name}.{ext}", text.encode(), "application/x-yaml",
                                     f"Prompt pack {stored_pack.name}"))
-        names = ", ".join(p.name for p in chosen)
-        return OutboundMessage(title="Prompt packs", text=f"This community's packs as YAML: {names}.",
-                               attachments=tuple(files[:10]))
+        return files
 
     async def list_packs(self, actor: Actor) -> OutboundMessage:
         actor.require_admin()
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
-        parsed = {p.id: p for p in self._parse_stored(stored)}
+        parsed = {p.id: p for p in await asyncio.to_thread(self._parse_stored, stored)}
         fields = []
         for pack in stored[:20]:
             p = parsed.get(pack.name)
@@ -309,20 +338,30 @@ class PackService:
             stored = await tx.packs.list(community.id)
             target = next((p for p in stored if p.name == name), None)
             if target is None:
-                raise NotFound(f"There is no pack “{name}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
-            others = self._parse_stored(p for p in stored if p.name != name)
-            mine = self._parse_stored([target])
-            disabled = disabled_of(community)
-            thin = thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+                raise NotFound(f"There is no pack “{quote(name)}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
+            mine, thin = await asyncio.to_thread(self._vet_removal, stored, target, disabled_of(community))
             if thin:
                 raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
                                "Switch the built-in prompts on first (`prompts enable`).")
             await self._guard_live_prompts(tx, community.id, {p.id for m in mine for p in m.prompts},
-                                           f"Removing pack “{name}”")
+                                           f"Removing pack “{quote(name)}”")
             await tx.packs.delete(community.id, name)
         await self._reload(community.id)
-        return OutboundMessage(text=f"Pack “{name}” removed; sessions booked from now on no longer use its prompts.",
+        return OutboundMessage(text=f"Pack “{quote(name)}” removed; sessions booked from now on no longer use its prompts.",
                                tone=Tone.SUCCESS)
+
+    def _vet_removal(self, stored: Sequence[StoredPack], target: StoredPack, disabled: frozenset[InterviewType]
+                     ) -> tuple[list[ParsedPack], list[str]]:
+        """The removed pack as parsed, and the types it would leave too thin."""
+        others = self._parse_stored(p for p in stored if p.name != target.name)
+        mine = self._parse_stored([target])
+        return mine, thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+
+    def _vet_types(self, stored: Sequence[StoredPack], wanted: frozenset[InterviewType]
+                   ) -> tuple[list[ParsedPack], PromptSource]:
+        """The packs as parsed, and the bank with ``wanted`` switched off."""
+        parsed = self._parse_stored(stored)
+        return parsed, self._codec.combine(parsed, wanted)
 
     async def set_types(self, actor: Actor, types: str, *, enabled: bool) -> OutboundMessage:
         """Switch the built-in prompts of some interview types off (or back on)."""
@@ -333,8 +372,7 @@ class PackService:
             current = disabled_of(community)
             wanted = (current - set(kinds)) if enabled else (current | set(kinds))
             stored = await tx.packs.list(community.id)
-            parsed = self._parse_stored(stored)
-            after = self._codec.combine(parsed, frozenset(wanted))
+            parsed, after = await asyncio.to_thread(self._vet_types, stored, frozenset(wanted))
             thin = await self._prompts.thin_if_switched_off(tx, community, frozenset(wanted))
             if thin:
                 raise Conflict(thin_message(thin))

@@ -143,7 +143,7 @@ class RequestService:
                     )
                 request = open_requests[0]
             else:
-                found = await tx.requests.get(request_id)
+                found = await tx.requests.get(request_id, for_update=True)  # one press at a time
                 if found is None:
                     raise NotFound("That request does not exist any more.")
                 if found.member_id != actor.member.id:

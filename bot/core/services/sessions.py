@@ -512,6 +512,8 @@ class StepRunner:
             return ActionStatus.DONE, None
         if action.kind is ActionKind.DIGEST and self.digest_runner is not None:
             return await self.digest_runner(tx, action, now)
+        if action.kind is ActionKind.RETENTION and self.retention_runner is not None:
+            return await self.retention_runner(tx, action, now)
         if action.session_id is None:
             return ActionStatus.SKIPPED, "no session"
         session = await tx.sessions.get_for_update(action.session_id)
@@ -601,6 +603,7 @@ class StepRunner:
     feedback_closer: Callable[[UnitOfWork, Session, datetime], Awaitable[None]] | None = None
     #: Set by the digest service: runs a weekly digest step.
     digest_runner: Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[tuple[ActionStatus, str | None]]] | None = None
+    retention_runner: Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[tuple[ActionStatus, str | None]]] | None = None
 
     async def feedback_owed(self, tx: UnitOfWork, session: Session) -> list[str]:
         if self.feedback_owed_hook is not None:

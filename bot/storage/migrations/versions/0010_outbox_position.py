@@ -1,7 +1,7 @@
 """sessions, progress and feedback: the outbox keeps the reading order of messages queued together
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0007
 Create Date: 2026-12-04
 
 ``outbox.position``: the order in which one transaction queued its messages (a session part's
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0009'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

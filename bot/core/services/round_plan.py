@@ -1,0 +1,110 @@
+"""The pure part of a matching round: the engine's input from the round's reads, and the engine.
+
+:func:`plan_round` takes plain data (the open requests, their members, what the database said
+about them) and returns plain data, so the app runs it in a worker process
+(:class:`bot.core.ports.Offload`): expanding every request's candidate starts and solving the
+matching take seconds in a large community, and the event loop must not wait for them.
+The same function runs in the process for callers without an offload; the result is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.availability import candidate_starts
+from bot.core.models import InterviewRequest, Member
+from bot.core.ratings import RatingTotals, match_value, smoothed
+from bot.core.services.rounds import round_up
+from bot.core.vocab import NEIGHBOUR_TRACKS
+from bot.matching import MatchInput, MatchRequest, MatchResult, match
+
+#: Scheduled sessions start at least this far ahead, so the pair can plan.
+LEAD_TIME = timedelta(minutes=30)
+NO_SHOW_HALF_LIFE_DAYS = 21.0
+NO_SHOW_WEIGHT = 0.5
+
+
+def reliability(no_show_times: list[datetime] | tuple[datetime, ...], now: datetime) -> float:
+    """1.0 for a clean record; each no-show costs up to 0.5, halving every three weeks."""
+    penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
+                  for when in no_show_times)
+    return float(max(0.0, min(1.0, 1.0 - penalty)))
+
+
+def seed_of(key: str, now: datetime) -> int:
+    return int(hashlib.sha256(f"{key}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
+
+
+@dataclass(frozen=True)
+class RoundInput:
+    """What one round read, as plain data: the open requests still in their window (whose
+    interview type has prompts) and, per member of them, profile, booked sessions, no-shows
+    and pairing history."""
+
+    requests: tuple[InterviewRequest, ...]
+    members: Mapping[str, Member]
+    busy: Mapping[str, tuple[tuple[datetime, datetime], ...]]
+    absences: Mapping[str, tuple[datetime, ...]]
+    history: Mapping[frozenset[str], datetime]
+    given: Mapping[str, int]
+    taken: Mapping[str, int]
+    #: The round's members' ratings as interviewers, and the community's mean rating.
+    rating_totals: Mapping[str, RatingTotals]
+    rating_mean: float
+    now: datetime
+    live: bool
+    session_minutes: int
+    seed: int
+    next_round_at: datetime
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """The ids of the requests the engine considered, and its result (None: nothing to match)."""
+
+    considered: tuple[str, ...]
+    result: MatchResult | None
+
+
+def plan_round(inp: RoundInput) -> RoundPlan:
+    """Every considered request's candidate starts, then the engine. Pure: a module-level
+    function of picklable data, so it runs the same in a worker process."""
+    now, minutes, busy = inp.now, inp.session_minutes, inp.busy
+    live_start = round_up(now + timedelta(minutes=2), 5)
+    match_requests: list[MatchRequest] = []
+    for r in inp.requests:
+        m = inp.members.get(r.member_id)
+        if m is None or m.level is None or m.track is None:
+            continue
+        if r.live:
+            starts = [live_start] if not any(
+                a < live_start + timedelta(minutes=minutes) and live_start < b for a, b in busy.get(m.id, ())
+            ) else []
+        elif inp.live:
+            continue  # a live round pairs only the live queue
+        elif m.availability is None or m.timezone is None:
+            starts = []
+        else:
+            starts = candidate_starts(
+                m.availability, ZoneInfo(m.timezone), max(r.window_start, now + LEAD_TIME), r.window_end,
+                session_minutes=minutes, blackouts=m.blackouts, busy=busy.get(m.id, ()))
+        match_requests.append(MatchRequest(
+            request_id=r.id, member_id=m.id, interview_type=r.interview_type.value, role=r.role.value,
+            track=m.track, level=m.level.rank, start_times=tuple(starts), created_at=r.created_at,
+            languages=frozenset(x.lower() for x in m.languages),
+            times_left_out=r.times_left_out + (3 if r.priority else 0),
+            reliability=reliability(inp.absences.get(m.id, ()), now),
+            given_as_interviewer=inp.given.get(m.id, 0), taken_as_candidate=inp.taken.get(m.id, 0),
+            blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
+            interviewer_rating=match_value(smoothed(m.id, inp.rating_totals, mean=inp.rating_mean))))
+    if not match_requests:
+        return RoundPlan((), None)
+    result = match(MatchInput(
+        requests=tuple(match_requests), now=now, history=inp.history, neighbour_tracks=NEIGHBOUR_TRACKS,
+        session_minutes=minutes, seed=inp.seed, next_round_at=inp.next_round_at,
+        require_common_language=False))
+    return RoundPlan(tuple(r.request_id for r in match_requests), result)
