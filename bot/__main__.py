@@ -84,6 +84,7 @@ BENCHES = {
     "digest": "bot.storage.digest_bench",
     "loop": "bot.storage.loop_bench",
     "round": "bot.storage.round_bench",
+    "charts": "bot.adapters.charts_bench",
 }
 
 

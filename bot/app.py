@@ -7,12 +7,12 @@ same object on a temporary database with a fake clock and fake chat ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from bot.adapters.charts import render_progress_png
+from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
 from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
@@ -144,13 +144,17 @@ async def build_app(
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
     router.register_action("feedback.submit", feedback.on_action)
-    # The service draws charts on a thread; with worker processes that thread hands the drawing
+    # The services draw pictures on a thread; with worker processes that thread hands the drawing
     # to one of them, so matplotlib never competes with the event loop for the interpreter.
-    chart = partial(pool.call, render_progress_png) if isinstance(pool, ProcessOffload) else render_progress_png
+    def offloaded(render: Callable[..., bytes]) -> Callable[..., bytes]:
+        return partial(pool.call, render) if isinstance(pool, ProcessOffload) else render
+
+    chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
     router.register("progress", lambda actor, _options: progress.progress(actor))
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
+    digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
     steps.digest_runner = digests.run_step
     router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
@@ -160,6 +164,7 @@ async def build_app(
     router.register_action(KEEP_VERB, privacy.on_action)
     admin = AdminService(db.uow, clock, matching)
     admin.prompts = bank
+    admin.funnel_chart = offloaded(render_funnel_png)
     admin.digest_planner = digests.plan
     app = App(
         db=db,

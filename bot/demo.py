@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core.messages import OutboundMessage
 
 DEMO_START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -140,6 +145,28 @@ def _show_bank(out: object) -> None:
         print(render_rubric(rubric)[0], file=out)  # type: ignore[arg-type]
 
 
+def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: Any) -> None:
+    """Every picture the demo's members and admins were sent (digests), and the pictures of a
+    member with fifty sessions over two types (the demo's members have one each), in ``out_dir``."""
+    from bot.adapters import charts, charts_bench
+
+    print("\n# Pictures: the digests' and, for comparison, a member with fifty sessions.", file=out)
+    files: dict[str, bytes] = {}
+    for target, message in sent:
+        for attachment in message.attachments:
+            if attachment.mime == "image/png":
+                files[f"{target.replace(':', '-')}-{attachment.filename}"] = attachment.data
+    names = charts_bench.sample_names()
+    files["sample-progress-50-sessions.png"] = charts.render_progress_png(
+        charts_bench.sample_progress(50, kinds=("coding", "system-design")), names)
+    files["sample-progress-1-session.png"] = charts.render_progress_png(charts_bench.sample_progress(1), names)
+    files["sample-digest-month.png"] = charts.render_changes_png(charts_bench.sample_changes(), names)
+    files["sample-community-funnel.png"] = charts.render_funnel_png(charts_bench.sample_funnel())
+    for name, data in files.items():
+        (out_dir / name).write_bytes(data)
+        print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)
+
+
 async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
     from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
@@ -166,6 +193,7 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
         for line in FINALE.strip().splitlines():
             if not await console.handle(line):
                 break
+        _save_pictures(chat.sent, out_dir, out)
     finally:
         await app.close()
         use_repeatable_ids(None)

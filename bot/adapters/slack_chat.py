@@ -114,7 +114,8 @@ class SlackChat:
                 channel=channel,
                 thread_ts=ts or None,
                 file_uploads=[
-                    {"content": a.data, "filename": a.filename, "title": a.description or a.filename}
+                    {"content": a.data, "filename": a.filename, "title": a.filename,
+                     **({"alt_txt": a.description} if a.description else {})}
                     for a in message.attachments
                 ],
             )

@@ -52,6 +52,7 @@ SECTION_TEXT_MAX = 3000
 FIELD_TEXT_MAX = 2000
 FIELDS_PER_SECTION = 10
 ELEMENTS_PER_ACTIONS = 25
+MESSAGE_BLOCKS_MAX = 50
 OPTION_TEXT_MAX = 75
 VIEW_TITLE_MAX = 24
 VIEW_BUTTON_MAX = 24
@@ -201,7 +202,20 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
     if message.attachments:
         names = ", ".join(a.filename for a in message.attachments)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Attached: {escape(names)}", 2000))]))
-    return blocks
+    return _fit(blocks)
+
+
+def _fit(blocks: list[Block]) -> list[Block]:
+    """At most the 50 blocks Slack takes in a message: the buttons are kept, the text and
+    fields beyond the room left are replaced by one line that says how many were left out."""
+    if len(blocks) <= MESSAGE_BLOCKS_MAX:
+        return blocks
+    actions = [b for b in blocks if isinstance(b, ActionsBlock)][: MESSAGE_BLOCKS_MAX // 2]
+    rest = [b for b in blocks if not isinstance(b, ActionsBlock)]
+    room = MESSAGE_BLOCKS_MAX - len(actions) - 1
+    note = ContextBlock(elements=[MarkdownTextObject(
+        text=f"… and {len(rest) - room} more not shown here (Slack shows at most {MESSAGE_BLOCKS_MAX} parts).")])
+    return [*rest[:room], note, *actions]
 
 
 def render_message(message: OutboundMessage) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.actions import Action, encode
@@ -142,7 +143,9 @@ class AdminRouter:
         return change_message(change)
 
     async def _stats(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        return stats_message(await self.admin.stats(actor))
+        message = stats_message(await self.admin.stats(actor))
+        picture = await self.admin.stats_picture(actor)
+        return replace(message, attachments=(picture,)) if picture else message
 
     async def _member(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
         who = options.get("who") or options.get("member") or options.get("user") or ""

@@ -293,6 +293,32 @@ def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[Sc
     return changes, weakest
 
 
+#: "Since last month" in the digest's picture: where a dimension stood this long before the digest.
+MONTH = timedelta(days=30)
+
+
+def month_changes(received: Sequence[DigestFeedback], due: datetime) -> tuple[ScoreChange, ...]:
+    """Per dimension scored in the month before ``due``: the recent average (last :data:`RECENT`
+    scores revealed by ``due``) against the same a month earlier (None: no score before then).
+    Raw scores, as the digest shows them; dimensions with no new score this month are left out."""
+    points: dict[tuple[str, str], list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for fb in received:
+        seen = fb.revealed_at
+        if seen is None or seen >= due or fb.submitted_at < due - LOOKBACK:
+            continue
+        for dim, score in fb.scores.items():
+            points[(fb.interview_type, dim)].append((fb.submitted_at, seen, score))
+    out = []
+    for (kind, dim), pts in sorted(points.items()):
+        pts.sort()
+        if not any(seen >= due - MONTH for _, seen, _ in pts):
+            continue
+        then = [(when, score) for when, seen, score in pts if seen < due - MONTH]
+        now = [(when, score) for when, _, score in pts]
+        out.append(ScoreChange(kind, dim, _mean(then[-RECENT:]) if then else None, _mean(now[-RECENT:])))
+    return tuple(out)
+
+
 def _mean(points: Sequence[tuple[datetime, int]]) -> float:
     return sum(s for _, s in points) / len(points)
 
@@ -392,6 +418,26 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
                            top, shortages)
 
 
+#: Weeks of the admins' funnel picture (community digest and ``/mockadmin stats``).
+FUNNEL_WEEKS = 8
+
+
+def funnel_weeks(due: datetime, data: DigestData, weeks: int = FUNNEL_WEEKS) -> tuple[CommunityDigest, ...]:
+    """The community digest of each of the ``weeks`` seven-day spans up to ``due``, oldest first
+    (``data`` must reach back that far: :func:`funnel_window`)."""
+    out = []
+    for k in range(weeks - 1, -1, -1):
+        end = due - k * WEEK
+        out.append(community_digest(IsoWeek.of((end - WEEK).date()), end, data))
+    return tuple(out)
+
+
+def funnel_window(due: datetime, weeks: int = FUNNEL_WEEKS) -> tuple[datetime, datetime]:
+    """From when to when sessions, feedback and requests are read for :func:`funnel_weeks`
+    (sessions also a week past ``due``, as the digest reads them)."""
+    return due - (weeks + 1) * WEEK - FEEDBACK_WINDOW, due
+
+
 # -- messages ----------------------------------------------------------------------------
 
 
@@ -487,3 +533,35 @@ def community_message(c: CommunityDigest) -> OutboundMessage:
         title=f"PeerLoop community week {c.week.label}",
         text=f"The seven days to {ts(c.due)}.",
         fields=tuple(fields), tone=Tone.INFO, ephemeral=False)
+
+
+#: Slack's alt text and Discord's attachment description both stop near 1,000 characters.
+ALT_TEXT_LIMIT = 1000
+
+
+def _alt(lines: Sequence[str]) -> str:
+    text = "\n".join(lines)
+    return text if len(text) <= ALT_TEXT_LIMIT else text[:ALT_TEXT_LIMIT - 1] + "…"
+
+
+def changes_alt(changes: Sequence[ScoreChange], dimension_name: DimensionName) -> str:
+    """The digest picture in words (its alt text)."""
+    lines = ["Your scores since last month (raw, as given; 3 = meets your target level):"]
+    for c in changes:
+        name = f"{type_label(c.interview_type)} · {dimension_name(c.interview_type, c.dimension)}"
+        lines.append(f"- {name}: first scores this month, {c.now:.1f}" if c.before is None
+                     else f"- {name}: {c.before:.1f} a month ago, {c.now:.1f} now ({c.now - c.before:+.1f})")
+    return _alt(lines)
+
+
+def funnel_alt(weeks: Sequence[CommunityDigest]) -> str:
+    """The admins' funnel picture in words (its alt text)."""
+    lines = [f"The last {len(weeks)} weeks: requests, matched, sessions held, feedback forms given."]
+    for w in weeks:
+        lines.append(f"- week to {w.due.day} {w.due:%b}: {w.requested} requested, {w.matched} matched, {w.held} held, "
+                     f"{w.feedback_submitted} feedback forms")
+    short = weeks[-1].shortages if weeks else ()
+    lines.append("Short of interviewers: " + ("; ".join(
+        f"{type_label(t.interview_type)} ({t.candidates} candidates, {t.interviewers} interviewers)"
+        for t in short) if short else "none") + ".")
+    return _alt(lines)

@@ -23,9 +23,13 @@ marks it public. After each handled event the app's due steps and outbox run
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -47,7 +51,7 @@ from bot.adapters.slack_render import (
     view_metadata,
 )
 from bot.app import App
-from bot.core.actions import PATTERN
+from bot.core.actions import PATTERN, InvalidAction
 from bot.core.errors import PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
@@ -81,6 +85,12 @@ ADMINS_ONLY = (
     "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 )
 ADMIN_ACTION_PREFIX = "pl:admin."
+#: chat.postEphemeral errors meaning "not in that channel": the answer goes to direct messages.
+CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived",
+                          "restricted_action", "cannot_dm_bot", "invalid_channel"})
+#: How many event ids are remembered to drop Slack's re-deliveries (any retry reason).
+SEEN_EVENTS_MAX = 10_000
+UNREADABLE_FORM = "PeerLoop could not read that form. Open it again. Nothing was changed."
 
 
 # -- who is acting -----------------------------------------------------------------------------
@@ -91,9 +101,13 @@ def _ids(body: Mapping[str, Any]) -> tuple[str, str, str]:
     team = body.get("team") or {}
     user = body.get("user") or {}
     event = body.get("event") or {}
-    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None) or ""
+    auths = body.get("authorizations") or [{}]
+    team_id = (body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+               or (event.get("team") if isinstance(event, dict) else None)
+               or (auths[0].get("team_id") if isinstance(auths[0], dict) else None) or "")
     team_name = body.get("team_domain") or (team.get("domain") if isinstance(team, dict) else None) or team_id
-    user_id = (user.get("id") if isinstance(user, dict) else None) or body.get("user_id") or event.get("user") or ""
+    user_id = ((user.get("id") if isinstance(user, dict) else None) or body.get("user_id")
+               or (event.get("user") if isinstance(event, dict) else None) or "")
     return str(team_id), str(team_name), str(user_id)
 
 
@@ -126,11 +140,15 @@ class SlackFace:
         self.chat = chat
         #: (team id, user id) -> (valid until, monotonic clock; profile name)
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
+        secret = settings.slack_signing_secret or settings.slack_bot_token
+        self._metadata_key = (secret.get_secret_value().encode() if secret else secrets.token_bytes(32))
 
     async def actor(
         self, body: Mapping[str, Any], client: AsyncWebClient, *, platform_admin: bool = False
     ) -> Actor:
         team_id, team_name, user_id = _ids(body)
+        if not team_id or not user_id:
+            raise PeerLoopError("Slack did not say which workspace or member this came from. Nothing was changed.")
         name = await self.display_name(client, team_id, user_id)
         return await self.app.actors.resolve(
             Platform.SLACK, team_id, team_name, user_id, name, platform_admin=platform_admin
@@ -181,7 +199,7 @@ class SlackFace:
         """Answer the member who acted: through the response URL when there is one, else as an
         ephemeral in the channel, else in their direct messages with the app."""
         if message.form is not None and body.get("trigger_id"):
-            await self.open_form(client, body["trigger_id"], message.form, channel)
+            await self.open_form(client, body["trigger_id"], message.form, channel, actor.member.external_id)
             if not message.text and not message.title:
                 return
         await self.send(client, body, actor.member.external_id, message, channel=channel)
@@ -207,15 +225,34 @@ class SlackFace:
                 response_type="ephemeral" if message.ephemeral else "in_channel",
             )
         elif channel and message.ephemeral:
-            await client.chat_postEphemeral(channel=channel, user=user_id, **rendered)
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user_id, **rendered)
+            except SlackApiError as exc:
+                if _slack_error(exc) not in CHANNEL_GONE:
+                    raise
+                log.warning("Slack: an ephemeral could not be shown (%s); sent as a direct message instead",
+                            _slack_error(exc))
+                await client.chat_postMessage(channel=user_id, **rendered)
         else:
             await client.chat_postMessage(channel=channel or user_id, **rendered)
 
-    async def open_form(self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None) -> None:
+    def metadata(self, user_id: str, channel: str | None) -> str:
+        """A modal's ``private_metadata``: the channel to answer in, bound to the member it
+        was opened for (``bind_metadata``); a submission from anyone else answers in direct
+        messages."""
+        return bind_metadata(self._metadata_key, user_id, channel)
+
+    def channel_of(self, body: Mapping[str, Any], view: Mapping[str, Any]) -> str | None:
+        """The channel a submitted modal answers in, if its metadata is PeerLoop's, for this
+        member; else ``None`` (direct messages)."""
+        return bound_channel(self._metadata_key, _ids(body)[2], view)
+
+    async def open_form(
+        self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None, user_id: str,
+    ) -> None:
         from bot.adapters.slack_render import form_view
 
-        metadata = json.dumps({"channel": channel}) if channel else ""
-        await client.views_open(trigger_id=trigger_id, view=form_view(form, metadata).to_dict())
+        await client.views_open(trigger_id=trigger_id, view=form_view(form, self.metadata(user_id, channel)).to_dict())
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
         """Profile and availability, upcoming sessions, feedback owed, progress and the digest
@@ -287,11 +324,57 @@ def _clip(text: str, limit: int = 2900) -> str:
 
 
 def _selected(action: Mapping[str, Any]) -> FormValues:
+    """A select's choice as the core's values; anything Slack would not send (an option that
+    is not an object, a value that is not text) is left out, and the core refuses what is missing."""
     if "selected_options" in action:
-        return {"selected": tuple(o["value"] for o in action.get("selected_options") or ())}
-    if action.get("selected_option"):
-        return {"selected": action["selected_option"]["value"]}
+        options = action.get("selected_options")
+        chosen = options if isinstance(options, list) else []
+        return {"selected": tuple(str(o["value"]) for o in chosen
+                                  if isinstance(o, dict) and isinstance(o.get("value"), str))}
+    option = action.get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        return {"selected": option["value"]}
     return {}
+
+
+def bind_metadata(key: bytes, user_id: str, channel: str | None) -> str:
+    """``{"channel": …, "user": …, "sig": …}``: Slack hands private_metadata back as the
+    client submitted it, so it is signed (HMAC-SHA256 with the signing secret) over the
+    member and the channel."""
+    if not channel:
+        return ""
+    sig = hmac.new(key, f"{user_id}\n{channel}".encode(), hashlib.sha256).hexdigest()
+    return json.dumps({"channel": channel, "user": user_id, "sig": sig})
+
+
+def bound_channel(key: bytes, user_id: str, view: Mapping[str, Any]) -> str | None:
+    data = view_metadata(view)
+    channel, sig = data.get("channel"), data.get("sig")
+    if not isinstance(channel, str) or not isinstance(sig, str) or data.get("user") != user_id:
+        return None
+    expected = hmac.new(key, f"{user_id}\n{channel}".encode(), hashlib.sha256).hexdigest()
+    return channel if hmac.compare_digest(expected, sig) else None
+
+
+def _readable(view: Mapping[str, Any]) -> bool:
+    """Whether a submitted view has the shape Slack gives it (its state parses)."""
+    try:
+        view_errors(view)
+        form_values(view.get("state") or {})
+        slack_packs.picked_problem(slack_packs._picked(view))
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return False
+    return True
+
+
+def _press(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A ``block_actions`` payload's action if it is one of PeerLoop's (a string action id of
+    the core's pattern), else ``None``."""
+    actions = body.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions else None
+    if isinstance(action, dict) and isinstance(action.get("action_id"), str) and ACTION_ID.match(action["action_id"]):
+        return action
+    return None
 
 
 def _bolt_options(client: AsyncWebClient, secret: str | None) -> dict[str, Any]:
@@ -324,15 +407,38 @@ def build_slack_app(
     face = SlackFace(app, settings, chat)
     bolt._peerloop_face = face  # type: ignore[attr-defined]
 
+    seen_events: dict[str, None] = {}
+    replying: set[asyncio.Task[None]] = set()
+
     @bolt.middleware
-    async def skip_timed_out_event_retries(request: Any, body: dict[str, Any], next: Any) -> Any:
-        """An event Slack re-sends because our answer was late was already handled."""
-        headers = request.headers
-        retry = headers.get("x-slack-retry-num")
-        reason = (headers.get("x-slack-retry-reason") or [""])[0]
-        if retry and body.get("type") == "event_callback" and reason == "http_timeout":
-            return BoltResponse(status=200, body="")
+    async def handle_each_event_once(request: Any, body: dict[str, Any], next: Any) -> Any:
+        """An event is handled once: a delivery whose ``event_id`` this process has seen is a
+        re-delivery (Slack retries for any reason: late answer, error, rate limit) and is
+        acknowledged without work. Slash commands and presses are never re-sent by Slack."""
+        if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
+            if body["event_id"] in seen_events:
+                return BoltResponse(status=200, body="")
+            seen_events[body["event_id"]] = None
+            if len(seen_events) > SEEN_EVENTS_MAX:
+                for old in list(seen_events)[: SEEN_EVENTS_MAX // 2]:
+                    del seen_events[old]
         return await next()
+
+    @bolt.middleware
+    async def answer_presses_that_are_not_ours(body: dict[str, Any], client: AsyncWebClient, next: Any) -> Any:
+        """A ``block_actions`` payload no listener would match (an action id that is missing,
+        not text, or not PeerLoop's pattern) is acknowledged and answered privately, so the
+        member never sees "This app responded with an error"."""
+        if body.get("type") != "block_actions" or _press(body) is not None:
+            return await next()
+
+        async def work() -> None:
+            raise InvalidAction()
+
+        task = asyncio.create_task(face.guarded("slack action", client, body, work))
+        replying.add(task)
+        task.add_done_callback(replying.discard)
+        return BoltResponse(status=200, body="")
 
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -350,7 +456,7 @@ def build_slack_app(
         async def work() -> None:
             if text.lower() in ("", "schedule"):
                 await face.actor(body, client)  # the member exists before their first form
-                await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"))
+                await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"), _ids(body)[2])
                 return
             if slack_packs.is_import(text):  # a modal with a file input
                 refused = await slack_packs.open_import(face, client, body)
@@ -378,7 +484,7 @@ def build_slack_app(
             actor = await face.action_actor(client, body, action_id)
             in_home = (body.get("view") or {}).get("type") == "home"
             if action_id == OPEN_SCHEDULE:
-                await face.open_form(client, body["trigger_id"], schedule_form(), None)
+                await face.open_form(client, body["trigger_id"], schedule_form(), None, actor.member.external_id)
                 return
             if action_id == SEND_CHART:
                 await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
@@ -397,6 +503,14 @@ def build_slack_app(
         so the errors can still show beside the inputs. The work runs after the ack, and its
         answer is a private follow-up."""
         callback_id = view.get("callback_id", "")
+        if not _readable(view):
+            await ack()
+
+            async def refuse() -> None:
+                raise PeerLoopError(UNREADABLE_FORM)
+
+            await face.guarded("slack form", client, body, refuse)
+            return
         if callback_id == slack_packs.UPLOAD_VIEW:
             await slack_packs.on_upload(face, ack, body, view, client)
             return
@@ -406,7 +520,7 @@ def build_slack_app(
             return
         await ack()
         values = form_values(view.get("state") or {})
-        channel = view_metadata(view).get("channel")
+        channel = face.channel_of(body, view)
 
         async def work() -> None:
             actor = await face.actor(body, client)
@@ -417,8 +531,8 @@ def build_slack_app(
 
     @bolt.event("app_home_opened")
     async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
+        if event.get("tab", "home") != "home" or not all(_ids(body)[::2]):
+            return  # another tab, or no workspace or member to show it for
 
         async def work() -> None:
             await face.publish_home(client, await face.actor(body, client))
@@ -433,8 +547,14 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     """An aiohttp application serving bolt at ``path`` (signatures checked by bolt)."""
 
     async def handle(request: web.Request) -> web.Response:
+        """A signed request no listener matches (an event the manifest subscribes to but
+        PeerLoop does not use, a closed modal, a shortcut) is answered 200, not bolt's 404:
+        Slack would retry it, or show the member "This app responded with an error"."""
         bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        response = await bolt.async_dispatch(bolt_request)
+        if response.status == 404:
+            response = BoltResponse(status=200, body="")
+        return await to_aiohttp_response(response)
 
     web_app = web.Application()
     web_app.router.add_post(path, handle)

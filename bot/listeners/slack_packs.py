@@ -11,7 +11,6 @@ the core's admin command set as text; ``export`` files are uploaded with ``files
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_render import view_metadata
 from bot.core.commands import guarded
 from bot.core.errors import InvalidInput
 from bot.core.messages import OutboundMessage, error_message
@@ -43,14 +41,15 @@ def is_import(text: str) -> bool:
     return bool(_IMPORT.match(text))
 
 
-def import_view(channel: str | None) -> dict[str, Any]:
+def import_view(metadata: str) -> dict[str, Any]:
+    """The upload modal; ``metadata`` is the bound channel (``SlackFace.metadata``)."""
     return {
         "type": "modal",
         "callback_id": UPLOAD_VIEW,
         "title": {"type": "plain_text", "text": "Import a prompt pack"},
         "submit": {"type": "plain_text", "text": "Import"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"channel": channel}) if channel else "",
+        "private_metadata": metadata,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": (
                 f"A YAML or TOML pack file, at most {LIMIT}. A pack with the id of one you imported "
@@ -72,7 +71,7 @@ async def open_import(face: SlackFace, client: AsyncWebClient, body: Mapping[str
     actor = await face.actor(body, client, platform_admin=True)
     if not actor.is_admin:
         return error_message("Only community admins can import prompt packs.")
-    await client.views_open(trigger_id=body["trigger_id"], view=import_view(body.get("channel_id")))
+    await client.views_open(trigger_id=body["trigger_id"], view=import_view(face.metadata(actor.member.external_id, body.get("channel_id"))))
     return None
 
 
@@ -119,7 +118,7 @@ async def on_upload(
         return
     await ack()
     assert picked is not None
-    channel = view_metadata(view).get("channel")
+    channel = face.channel_of(body, view)
 
     async def work() -> None:
         actor = await face.actor(body, client, platform_admin=await face.is_workspace_admin(client, body))

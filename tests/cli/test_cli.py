@@ -58,8 +58,8 @@ def test_the_license_is_an_spdx_string_setuptools_reads_without_a_warning() -> N
 
 
 def test_the_process_limits_each_member_as_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.ops.process import rate_limit_of as _rate_limit
     from bot.core.limits import RateLimit
+    from bot.ops.process import rate_limit_of as _rate_limit
     from bot.settings import Settings
 
     assert _rate_limit(Settings(_env_file=None)) == RateLimit(burst=20, per_second=1.0)  # type: ignore[call-arg]

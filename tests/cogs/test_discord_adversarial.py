@@ -442,9 +442,10 @@ async def test_a_slow_autocomplete_still_answers_in_time(
 async def test_a_refusal_that_cannot_be_shown_is_still_answered(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A core refusal whose text breaks the message limits (it quotes 6,000 typed characters)
-    fails while the boundary turns it into a reply: that failure is an incident reply too, for
-    form screens (answered directly) and buttons (deferred), never an unanswered interaction."""
+    """A core refusal that quotes 6,000 typed characters is shown clipped (the core bounds every
+    refusal); and should a refusal still fail to become a message, that failure is an incident
+    reply, for form screens (answered directly) and buttons (deferred), never an unanswered
+    interaction."""
     fake = fake_discord
     received: list[dict[str, Any]] = []
     use_trap_form(app, received)
@@ -460,9 +461,20 @@ async def test_a_refusal_that_cannot_be_shown_is_still_answered(
 
     monkeypatch.setattr(app.forms, "load", refuse_at_length)
     monkeypatch.setattr(app.router, "act", refuse_at_length)
-    for sent in (await fake.interact(fake.button_click("alice", open_id, start["id"])),
-                 await fake.interact(fake.button_click("bob", cancel, upcoming["id"]))):
-        reply = await first_reply(fake, sent)
+
+    async def press_both() -> list[dict[str, Any]]:
+        return [await first_reply(fake, sent) for sent in (
+            await fake.interact(fake.button_click("alice", open_id, start["id"])),
+            await fake.interact(fake.button_click("bob", cancel, upcoming["id"])))]
+
+    for reply in await press_both():
+        shown = text_of(reply)
+        assert shown.startswith("“evil") and shown.endswith("…") and len(shown) < 2000, reply
+    def unshowable(*args: Any, **kwargs: Any) -> OutboundMessage:
+        raise ValueError("text over the message limits")
+
+    monkeypatch.setattr(mock, "error_message", unshowable)
+    for reply in await press_both():
         assert "Something went wrong (incident" in text_of(reply), reply
     await settle(client)
     assert_every_interaction_answered_once(fake)

@@ -371,6 +371,8 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
         (png,) = fake.followups(sent["id"])[0].files
         assert png.filename == "peerloop-progress.png" and png.data.startswith(b"\x89PNG\r\n\x1a\n")
         assert [a["filename"] for a in reply["attachments"]] == ["peerloop-progress.png"]
+        # the picture's figures as its description (Discord's alt text)
+        assert reply["attachments"][0]["description"].startswith("Your scores per rubric dimension")
         reply = await command(fake, user, "history")
         assert reply["flags"] & EPHEMERAL
         assert "Your history" in text_of(reply) and "1 session part(s)" in text_of(reply)

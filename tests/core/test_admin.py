@@ -249,7 +249,7 @@ async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock:
     await app.router.run(dave, "schedule", {"type": "behavioral"})
     await advance(app, clock, session.start + timedelta(minutes=session.minutes + 5))
     busy_queries, reply = await measured()
-    assert busy_queries == empty_queries <= 6
+    assert busy_queries == empty_queries <= 9  # the figures (at most 6) and the funnel picture's 3
     fields = {f.name: f.value for f in reply.fields}  # type: ignore[attr-defined]
     assert fields["Members"] == "3 with a profile of 4"
     assert fields["Open requests"] == "Behavioral: 1"
@@ -257,6 +257,9 @@ async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock:
     assert "Sessions booked: 1" in week and "Held: 1" in week
     assert "match rate: 100% (2 matched, 0 expired)" in week
     assert "Feedback from both: 0% (0 of 1 held)" in week
+    (picture,) = reply.attachments  # type: ignore[attr-defined]
+    assert picture.filename == "peerloop-community.png" and picture.data.startswith(b"\x89PNG")
+    assert "- week to 1 Dec: 3 requested, 2 matched, 1 held" in picture.description
 
 
 async def test_a_new_digest_day_and_hour_move_the_planned_digests(app: App) -> None:

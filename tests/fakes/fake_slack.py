@@ -38,6 +38,29 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 BOT_USER = "UBOT"
+#: Limits Slack enforces that ``slack_sdk.models`` does not check.
+MESSAGE_BLOCKS_MAX = 50
+MESSAGE_TEXT_MAX = 40_000
+SECTION_FIELDS_MAX = 10
+FIELD_TEXT_MAX = 2000
+
+
+def _check_sections(blocks: list[dict[str, Any]]) -> None:
+    """Section blocks as Slack checks them: some text or fields, no empty text, at most 10
+    fields of at most 2,000 characters each."""
+    for block in blocks:
+        if block.get("type") != "section":
+            continue
+        text, fields = block.get("text"), block.get("fields") or []
+        if text is None and not fields:
+            raise ValueError("a section needs text or fields")
+        if text is not None and not str(text.get("text") or "").strip():
+            raise ValueError("a section's text must not be empty")
+        if len(fields) > SECTION_FIELDS_MAX:
+            raise ValueError(f"a section may hold at most {SECTION_FIELDS_MAX} fields")
+        for field in fields:
+            if not 0 < len(str(field.get("text") or "")) <= FIELD_TEXT_MAX:
+                raise ValueError(f"a field's text must be 1 to {FIELD_TEXT_MAX} characters")
 
 
 class FakeSlack:
@@ -140,10 +163,16 @@ class FakeSlack:
     def _validate(self, method: str, args: dict[str, Any]) -> str | None:
         try:
             if "blocks" in args and args["blocks"] is not None:
+                if len(args["blocks"]) > MESSAGE_BLOCKS_MAX:
+                    raise ValueError(f"a message may hold at most {MESSAGE_BLOCKS_MAX} blocks")
                 for block in Block.parse_all(args["blocks"]):
                     block.to_dict()
+                _check_sections(args["blocks"])
             if isinstance(args.get("view"), dict):
                 View(**args["view"]).to_dict()
+                _check_sections(args["view"].get("blocks") or [])
+            if len(str(args.get("text") or "")) > MESSAGE_TEXT_MAX:
+                raise ValueError(f"a message's text may be at most {MESSAGE_TEXT_MAX} characters")
         except Exception as exc:
             self.invalid.append((method, str(exc)))
             return str(exc)

@@ -27,6 +27,9 @@ from tests.listeners.test_slack import (
     responses,
     rig,
 )
+from tests.listeners.test_slack import (
+    SECRET as SIGNING_SECRET,
+)
 
 __all__ = ["rig"]
 
@@ -55,11 +58,13 @@ def schedule_values(kind: str = "coding", days: str = "7") -> dict[str, Any]:
     }
 
 
-def schedule_view(channel: str | None = None) -> dict[str, Any]:
+def schedule_view(channel: str | None = None, user: str = ALICE) -> dict[str, Any]:
+    """The schedule modal as the bot opens it for ``user`` from ``channel`` (its metadata
+    bound to them with the signing secret)."""
     from bot.adapters.slack_render import form_view
+    from bot.listeners.slack import bind_metadata
 
-    metadata = f'{{"channel": "{channel}"}}' if channel else ""
-    return form_view(schedule_form(), metadata).to_dict()
+    return form_view(schedule_form(), bind_metadata(SIGNING_SECRET.encode(), user, channel)).to_dict()
 
 
 def failing_resolve(rig: Rig) -> None:
@@ -194,21 +199,42 @@ async def test_slash_commands_and_buttons_are_acknowledged_before_any_work(rig: 
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 and len(responses(rig.fake, key2)) == 1)
 
 
-async def test_what_fails_before_a_listeners_own_boundary_is_still_answered(
+async def test_a_submission_slack_would_never_send_is_acknowledged_and_refused(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A submission Slack would never send (its state unreadable) fails before the ack: bolt's
-    error handler is the last boundary, so the member still hears back, in a direct message."""
+    """A submission whose state does not parse is acknowledged (200, the modal closes) and
+    refused privately, in a direct message; the log quotes nothing of it."""
     view = {**schedule_view(), "state": {"values": f"not a mapping {SECRET}"}}
     payload = {"type": "view_submission", "team": rig.send.team(), "user": rig.send.user(ALICE),
                "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "view": {**view, "id": "V1"}}
     status, _ = await rig.send.interaction(payload)
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    answer = rig.fake.of("chat.postMessage")[0]
+    assert answer["channel"] == ALICE and "could not read that form" in blob(answer)
+    assert SECRET not in caplog.text
+
+
+async def test_what_fails_before_a_listeners_own_boundary_is_still_answered(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An exception before a listener's own boundary (here: in the ack itself) reaches bolt's
+    error handler, the last boundary: the member still hears back, in a direct message."""
+    from slack_bolt.context.ack.async_ack import AsyncAck
+
+    async def failing_ack(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"ack failed {SECRET}")
+
+    view = schedule_view()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AsyncAck, "__call__", failing_ack)
+        status, _ = await rig.send.submit(ALICE, view, schedule_values())
     assert status == 500
     await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
     answer = rig.fake.of("chat.postMessage")[0]
     assert answer["channel"] == ALICE
     (line,) = incident_lines(caplog, incident_in(answer))
-    assert "AttributeError" in line.getMessage() and SECRET not in caplog.text
+    assert "RuntimeError" in line.getMessage() and SECRET not in caplog.text
 
 
 @pytest.mark.parametrize("text", ["schedule type:" + "x" * 4000, "availability " + "9" * 6000,

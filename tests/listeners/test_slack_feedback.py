@@ -362,6 +362,8 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     completed = fake.of("files.completeUploadExternal")[-1]
     assert completed["channel_id"] == f"D{first_candidate}"
     assert [f["id"] for f in completed["files"]] == [fake.of("upload")[-1]["file_id"]]
+    # the figures as alt text (Slack takes it when asked for the upload address)
+    assert fake.of("files.getUploadURLExternal")[-1]["alt_txt"].startswith("Your scores per rubric dimension")
 
     # -- /mock history: the session, with its interviewer and prompt
     answer = await reply_text(rig, first_candidate, "history")

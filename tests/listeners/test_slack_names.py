@@ -151,7 +151,7 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
 async def test_opening_the_app_home_draws_no_chart(rig: Rig) -> None:
     drawn: list[MemberProgress] = []
 
-    def chart(report: MemberProgress) -> bytes:
+    def chart(report: MemberProgress, names: object) -> bytes:  # the renderer also gets the rubric names
         drawn.append(report)
         return b"\x89PNG\r\n\x1a\nchart"
 

@@ -288,3 +288,18 @@ def test_oauth_is_on_only_with_both_client_settings(tmp_path: Path, monkeypatch:
     both = Settings()
     assert both.slack_oauth_enabled and both.slack_enabled
     assert "s3cret" not in repr(both) and "s3cret" not in str(both.describe())
+
+
+async def test_events_and_presses_from_a_workspace_that_is_not_installed_do_nothing(rig: Rig) -> None:
+    """App Home opened, or a button pressed, in a workspace without an installation (never
+    installed, or uninstalled): acknowledged, nothing stored, nothing published."""
+    initech = rig.fake.workspace("T3", "initech")
+    status, _ = await rig.sender(initech).event(
+        {"type": "app_home_opened", "user": "UZED", "tab": "home", "channel": "D1"})
+    assert status == 200
+    status, _, key = await rig.sender(initech).click("UZED", "pl:session.confirm:s1", "C1")
+    assert status == 200
+    await rig.fake.wait_for(lambda: any(a["key"] == f"T3-{key}" for a in rig.fake.of("response_url")))
+    assert rig.fake.count("views.publish") == 0
+    async with rig.app.db.uow() as tx:
+        assert await tx.communities.find(Platform.SLACK, "T3") is None

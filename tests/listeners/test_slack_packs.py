@@ -140,8 +140,12 @@ async def test_non_admins_can_neither_open_nor_submit_the_import(rig: Rig) -> No
     view = await open_modal(rig, ALICE)
     before = len(ephemerals(rig))
     status, answer = await submit(rig, BOB, view, rig.fake.share_file("guild.yaml", coding_pack().encode()))
-    assert answer == {} and "Only workspace admins" in await follow_up(rig, before)
-    assert ephemerals(rig)[-1]["user"] == BOB
+    # the modal's metadata is bound to Alice: Bob is answered in his direct messages, not in her channel
+    assert answer == {}
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    refusal = rig.fake.of("chat.postMessage")[0]
+    assert refusal["channel"] == BOB and "Only workspace admins" in blob(refusal)
+    assert len(ephemerals(rig)) == before
     assert rig.fake.downloads == [] and rig.fake.count("files.info") == 0 and await stored(rig) == []
     refused = await reply_text(rig, BOB, "admin prompts disable coding")
     assert "Only workspace admins" in blob(refused)

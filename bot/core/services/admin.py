@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
-from bot.core.messages import quote
+from bot.core.messages import Attachment, quote
 from bot.core.models import (
     ActionKind,
     Community,
@@ -27,6 +27,7 @@ from bot.core.models import (
 from bot.core.packs import CommunityPrompts, thin_message
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor
+from bot.core.services.digest import FunnelChart, funnel_picture, read_funnel
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
 from bot.core.stats import CommunityStats
@@ -256,6 +257,8 @@ class AdminService:
         #: Stores the digest steps for a community's current settings (the digest service's
         #: ``plan``); called after the digest day or hour changed.
         self.digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None
+        #: Draws the funnel picture of ``stats`` (set by the app; None: figures only).
+        self.funnel_chart: FunnelChart | None = None
 
     async def set_paused(self, actor: Actor, paused: bool) -> None:
         """Pause or resume matching for the actor's community (booked sessions go ahead)."""
@@ -309,6 +312,15 @@ class AdminService:
         actor.require_admin()
         async with self._uow() as tx:
             return await tx.stats.community_stats(actor.community.id, self._clock.now(), STATS_PERIODS)
+
+    async def stats_picture(self, actor: Actor) -> Attachment | None:
+        """The last eight weeks' funnel and the types short of interviewers, as a picture."""
+        actor.require_admin()
+        if self.funnel_chart is None:
+            return None
+        async with self._uow() as tx:
+            weeks = await read_funnel(tx, actor.community.id, self._clock.now())
+        return await funnel_picture(self.funnel_chart, weeks)
 
     async def find_member(self, actor: Actor, who: str) -> Member:
         """A member of the actor's community by mention, platform id or display name."""

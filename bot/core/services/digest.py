@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -29,16 +29,22 @@ from bot.core.digest import (
     Focus,
     IsoWeek,
     PersonalDigest,
+    ScoreChange,
+    changes_alt,
     community_digest,
     community_message,
     due_slots,
+    funnel_alt,
+    funnel_weeks,
+    funnel_window,
     local_due,
+    month_changes,
     personal_digest,
     personal_message,
     weeks_around,
 )
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.messages import Field, OutboundMessage, Tone, quote, ts
+from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
@@ -78,6 +84,28 @@ class WeekDigests:
     data: DigestData
 
 
+#: Draws the digest's month-of-change picture (changes, rubric names by (type, dimension id)).
+ChangesChart = Callable[[Sequence[ScoreChange], Mapping[tuple[str, str], str]], bytes]
+#: Draws the admins' funnel picture (one community digest per week, oldest first).
+FunnelChart = Callable[[Sequence[CommunityDigest]], bytes]
+
+
+async def read_funnel(tx: UnitOfWork, community_id: str, due: datetime) -> tuple[CommunityDigest, ...]:
+    """The last eight weeks' community digests up to ``due`` (three queries)."""
+    start, end = funnel_window(due)
+    repo = tx.digests
+    sessions = await repo.sessions(community_id, start, end + WEEK)
+    feedback = await repo.feedback(community_id, start, end, None, recent_from=start)
+    requests = await repo.requests(community_id, start, end)
+    return funnel_weeks(due, DigestData.index((), sessions, feedback, (), requests))
+
+
+async def funnel_picture(chart: FunnelChart, weeks: Sequence[CommunityDigest]) -> Attachment:
+    """The funnel picture, drawn off the event loop, with its figures as alt text."""
+    png = await asyncio.to_thread(chart, weeks)
+    return Attachment("peerloop-community.png", png, "image/png", funnel_alt(weeks))
+
+
 def wants(digest: PersonalDigest, member: DigestMember) -> bool:
     """Whether the member gets this digest: always unless the week was quiet and they chose nothing."""
     return not (digest.quiet and not member.digest_nudge)
@@ -89,6 +117,9 @@ class DigestService:
         self._clock = clock
         self._prompts = prompts
         self._names: dict[tuple[str, str], str] = {}
+        #: Pictures (set by the app; None: digests go without): drawn only for digests being sent.
+        self.changes_chart: ChangesChart | None = None
+        self.funnel_chart: FunnelChart | None = None
 
     # -- planning --------------------------------------------------------------------------
 
@@ -159,6 +190,9 @@ class DigestService:
         messages = await asyncio.to_thread(self._personal_messages, recipients, week, due, data)
         queued = 0
         for m, message in messages:
+            picture = await self.changes_picture(m.id, due, data)
+            if picture is not None:
+                message = replace(message, attachments=(picture,))
             queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
                                          member_id=m.id, now=now, message=message)
         log.debug("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
@@ -175,8 +209,12 @@ class DigestService:
         members = await tx.digests.members(community.id)
         data = await self._fetch(tx, community.id, due, due, members, None)
         digest = await asyncio.to_thread(community_digest, week, due, data)
+        message = community_message(digest)
+        if self.funnel_chart is not None:
+            picture = await funnel_picture(self.funnel_chart, await read_funnel(tx, community.id, due))
+            message = replace(message, attachments=(picture,))
         await queue_space(tx, key=community_outbox_key(community.id, week), community_id=community.id,
-                          space_ref=channel, now=now, message=community_message(digest))
+                          space_ref=channel, now=now, message=message)
         return ActionStatus.DONE, None
 
     # -- building --------------------------------------------------------------------------
@@ -233,6 +271,19 @@ class DigestService:
 
     def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
         return personal_message(digest, member, data.names, self._dimension_name, self._focus_hint)
+
+    async def changes_picture(self, member_id: str, due: datetime, data: DigestData) -> Attachment | None:
+        """The month-of-change picture for a digest about to be sent (None: nothing changed this
+        month, or no chart drawer set), drawn off the event loop."""
+        if self.changes_chart is None:
+            return None
+        changes = month_changes(data.received.get(member_id, []), due)
+        if not changes:
+            return None
+        names = {(c.interview_type, c.dimension): self._dimension_name(c.interview_type, c.dimension)
+                 for c in changes}
+        png = await asyncio.to_thread(self.changes_chart, changes, names)
+        return Attachment("peerloop-month.png", png, "image/png", changes_alt(changes, self._dimension_name))
 
     def _dimension_name(self, interview_type: str, dimension: str) -> str:
         key = (interview_type, dimension)

@@ -7,11 +7,13 @@ member's own self-scores. Rater offsets are estimated from the community's revea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
+from bot.core.digest import type_label
 from bot.core.errors import NotFound
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
@@ -21,6 +23,7 @@ from bot.core.progress import (
     CALIBRATED_NOTE,
     TREND_RULE,
     Calibration,
+    DimensionProgress,
     MemberProgress,
     calibrate,
     member_progress,
@@ -29,8 +32,38 @@ from bot.core.ratings import community_mean, smoothed
 from bot.core.services.actor import Actor
 from bot.core.services.matching import parts_played, reliability
 
-ChartRenderer = Callable[[MemberProgress], bytes]
+#: Draws the progress picture: the report and the rubric's dimension names by (type, dimension id).
+ChartRenderer = Callable[[MemberProgress, Mapping[tuple[str, str], str]], bytes]
 RatingsVersion = tuple[int, datetime | None, datetime | None]
+#: Slack's alt text and Discord's attachment description both stop near 1,000 characters.
+ALT_TEXT_LIMIT = 1000
+
+
+class PictureCache:
+    """The last picture drawn per member, valid until a newer score is revealed to them.
+
+    Keyed on the member's latest reveal time and how many scored forms they have had revealed (two
+    reveals can share an instant): a newly revealed score changes the key, so the next
+    ``/mock progress`` draws again. (The community's calibration moves a little with every reveal
+    anywhere; a member's picture follows it at their own next reveal.) Bounded: the least
+    recently used pictures go first."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[Hashable, bytes]] = OrderedDict()
+
+    def get(self, member_id: str, latest_reveal: Hashable) -> bytes | None:
+        item = self._items.get(member_id)
+        if item is None or item[0] != latest_reveal:
+            return None
+        self._items.move_to_end(member_id)
+        return item[1]
+
+    def put(self, member_id: str, latest_reveal: Hashable, png: bytes) -> None:
+        self._items[member_id] = (latest_reveal, png)
+        self._items.move_to_end(member_id)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
 
 
 def self_assessment(report: MemberProgress) -> str:
@@ -78,6 +111,9 @@ class ProgressService:
         self._calibrating: dict[str, tuple[RatingsVersion, asyncio.Task[Calibration]]] = {}
         self._chart = chart
         self._prompts = prompts
+        self.pictures = PictureCache()
+        #: How many progress pictures were drawn (cache misses), for tests and metrics.
+        self.drawn = 0
 
     async def balance(self, actor: Actor) -> Field:
         """Interviews given and taken in completed sessions, and the member's no-show record:
@@ -113,6 +149,11 @@ class ProgressService:
                      f"community's {community_mean(totals):.1f}. Better-rated interviewers are matched first.")
 
     async def report(self, actor: Actor) -> MemberProgress:
+        return (await self._report(actor))[0]
+
+    async def _report(self, actor: Actor) -> tuple[MemberProgress, tuple[datetime | None, int]]:
+        """The report and the picture's cache key: the latest reveal among the member's scores
+        and how many were revealed."""
         me = actor.member.id
         cid = actor.community.id
         async with self._uow() as tx:
@@ -125,7 +166,8 @@ class ProgressService:
         mine = [f for f in rows
                 if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
                 or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
-        return member_progress(me, mine, calibration)
+        revealed = [f.revealed_at for f in mine if f.revealed_at is not None]
+        return member_progress(me, mine, calibration), (max(revealed, default=None), len(revealed))
 
     async def _calibration(self, cid: str, version: RatingsVersion) -> Calibration:
         """The community's calibration at ``version``: cached, or computed once however many
@@ -152,20 +194,52 @@ class ProgressService:
             if (current := self._calibrating.get(cid)) is not None and current[0] == version:
                 del self._calibrating[cid]
 
+    def dimension_names(self, report: MemberProgress) -> dict[tuple[str, str], str]:
+        """(type, dimension id) -> the rubric's name for it (the id when no rubric names it), in
+        the rubric's order (the picture's panels follow it)."""
+        names: dict[tuple[str, str], str] = {}
+        for kind in sorted({d.interview_type for d in report.dimensions}):
+            if self._prompts is None:
+                continue
+            try:
+                rubric = self._prompts.rubric_for_type(kind)
+            except (KeyError, ValueError, LookupError):
+                continue
+            names.update({(kind, dim.id): dim.name for dim in rubric.dimensions})
+        for d in report.dimensions:
+            names.setdefault((d.interview_type, d.dimension), d.dimension)
+        return names
+
+    async def picture(self, actor: Actor, report: MemberProgress, latest_reveal: Hashable,
+                      alt: str) -> Attachment | None:
+        """The progress picture, drawn off the event loop unless the cache has it."""
+        if self._chart is None or not report.dimensions:
+            return None
+        me = actor.member.id
+        png = self.pictures.get(me, latest_reveal)
+        if png is None:
+            png = await asyncio.to_thread(self._chart, report, self.dimension_names(report))
+            self.drawn += 1
+            self.pictures.put(me, latest_reveal, png)
+        return Attachment("peerloop-progress.png", png, "image/png", alt[:ALT_TEXT_LIMIT])
+
     async def progress(self, actor: Actor, *, chart: bool = True) -> OutboundMessage:
         """The summary, and the chart as a PNG attachment unless ``chart`` is false (the Slack
-        App Home shows no uploads, so it asks for the summary alone)."""
-        report = await self.report(actor)
+        App Home shows no uploads, so it asks for the summary alone: nothing is drawn)."""
+        report, latest = await self._report(actor)
         balance = await self.balance(actor)
         rated = await self.interviewer_rating(actor)
         if not report.dimensions:
             return OutboundMessage(text="No scores yet: your progress appears once feedback on a session "
                                    "has been shared with you.", fields=(balance, rated))
         fields = [balance, rated]
+        names = self.dimension_names(report)
         for r in report.readiness:
-            extra = f"; work on {r.weakest}" if r.weakest else ""
-            fields.append(Field(f"{r.interview_type}: {r.status}", f"recent average {r.score:.1f}/4{extra}."))
-        lines = [f"- {d.interview_type} · {d.dimension}: {d.recent:.1f} recent, {d.mean:.1f} overall"
+            extra = f"; work on {names.get((r.interview_type, r.weakest), r.weakest)}" if r.weakest else ""
+            fields.append(Field(f"{type_label(r.interview_type)}: {r.status}",
+                                f"recent average {r.score:.1f}/4{extra}."))
+        lines = [f"- {type_label(d.interview_type)} · {names[(d.interview_type, d.dimension)]}: "
+                 f"{d.recent:.1f} recent, {d.mean:.1f} overall"
                  + (f", trend {d.trend_per_30_days:+.2f}/month" if d.trend_per_30_days is not None else "")
                  for d in report.dimensions]
         if any(d.trend_per_30_days is None for d in report.dimensions):
@@ -173,12 +247,17 @@ class ProgressService:
         fields.append(Field("Dimensions", _fit(lines, 1000)))
         if report.self_gap:
             fields.append(Field("Self-assessment", self_assessment(report)))
-        text = (f"{report.sessions_scored} scored part(s). Strongest: {report.strongest.dimension if report.strongest else '—'}; "
-                f"weakest: {report.weakest.dimension if report.weakest else '—'}. {CALIBRATED_NOTE}")
+        def named(d: DimensionProgress | None) -> str:
+            return names[(d.interview_type, d.dimension)] if d else "—"
+
+        text = (f"{report.sessions_scored} scored part(s). Strongest: {named(report.strongest)}; "
+                f"weakest: {named(report.weakest)}. {CALIBRATED_NOTE}")
         attachments: tuple[Attachment, ...] = ()
-        if chart and self._chart is not None:
-            png = await asyncio.to_thread(self._chart, report)
-            attachments = (Attachment("peerloop-progress.png", png, "image/png", "Scores over time"),)
+        if chart:
+            alt = _fit([f"Your scores per rubric dimension, {CALIBRATED_NOTE[:-1].lower()}; 3 = meets your "
+                        "target level.", *lines], ALT_TEXT_LIMIT)
+            attachment = await self.picture(actor, report, latest, alt)
+            attachments = (attachment,) if attachment else ()
         return OutboundMessage(title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments)
 
     def _prompt_title(self, prompt_id: str) -> str | None:

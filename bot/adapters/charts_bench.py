@@ -1,0 +1,183 @@
+"""``peerloop bench charts``: how long the pictures take to draw, and a cached one to fetch.
+
+1. Build a synthetic member who had ``--sessions`` scored coding sessions (50 by default) over a
+   year, scored by a handful of interviewers, through the real progress maths
+   (:func:`bot.core.progress.member_progress`, with calibration).
+2. Draw their progress picture (six panels, trend lines) ``--runs`` times and report the best
+   and the median (target: under 150 ms at 50 sessions), with its size in pixels and bytes.
+3. Time the cache hit as ``/mock progress`` gets it (:class:`bot.core.services.progress.PictureCache`,
+   keyed on the member's latest reveal): target under 5 ms.
+4. Also time the digest's month-of-change picture and the admins' funnel picture.
+
+``--json`` prints JSON only; ``--smoke`` uses few runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.core.digest import CommunityDigest, IsoWeek, ScoreChange, TypeShortage
+from bot.core.feedback_models import Feedback, FeedbackRole
+from bot.core.progress import MemberProgress, calibrate, member_progress, observations
+
+#: Monday 7 December 2026, 09:00 UTC.
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+DIMENSIONS = {
+    "coding": ("understanding", "approach", "correctness", "code-quality", "testing", "communication"),
+    "system-design": ("requirements", "high-level-design", "deep-dive", "scalability", "trade-offs",
+                      "communication"),
+}
+TARGET_MS = {"progress": 150.0, "cache_hit": 5.0}
+
+
+def sample_feedback(sessions: int, *, kinds: Sequence[str] = ("coding",), seed: int = 7,
+                    member_id: str = "me") -> list[Feedback]:
+    """``sessions`` interviewer forms about ``member_id`` spread over the year to :data:`NOW`,
+    each dimension improving at its own pace, rated by five interviewers of different strictness."""
+    rng = random.Random(seed)
+    strictness = {f"rater{i}": off for i, off in enumerate((-0.4, -0.1, 0.0, 0.2, 0.4))}
+    span = timedelta(days=365) if sessions > 12 else timedelta(days=7 * sessions)
+    start = NOW - span
+    rows = []
+    for n in range(sessions):
+        kind = kinds[n % len(kinds)]
+        when = start + span * (n + 1) / (sessions + 1)
+        rater = rng.choice(sorted(strictness))
+        progress = (n + 1) / max(1, sessions)
+        scores = {}
+        for k, dim in enumerate(DIMENSIONS[kind]):
+            base = 1.6 + 0.15 * k + (1.4 - 0.25 * k) * progress
+            scores[dim] = max(1, min(4, round(base - strictness[rater] + rng.gauss(0, 0.45))))
+        rows.append(Feedback(
+            id=f"f{n}", session_id=f"s{n}", part=1, author_id=rater, subject_id=member_id,
+            role=FeedbackRole.INTERVIEWER, scores=scores, submitted_at=when, updated_at=when,
+            revealed_at=when + timedelta(hours=72),
+            interview_type=kind))
+    return rows
+
+
+def sample_progress(sessions: int, *, kinds: Sequence[str] = ("coding",), seed: int = 7) -> MemberProgress:
+    rows = sample_feedback(sessions, kinds=kinds, seed=seed)
+    return member_progress("me", rows, calibrate(observations(rows)))
+
+
+def sample_names() -> dict[tuple[str, str], str]:
+    from bot.app import bundled_prompts
+
+    bank = bundled_prompts()
+    return {(kind, d.id): d.name for kind in DIMENSIONS for d in bank.rubric_for_type(kind).dimensions}
+
+
+def sample_changes() -> list[ScoreChange]:
+    return [ScoreChange("coding", "understanding", 2.7, 3.3), ScoreChange("coding", "approach", 2.3, 2.7),
+            ScoreChange("coding", "correctness", 3.0, 3.0), ScoreChange("coding", "code-quality", 2.7, 2.0),
+            ScoreChange("coding", "testing", None, 2.0), ScoreChange("system-design", "trade-offs", 2.0, 2.7)]
+
+
+def sample_funnel(weeks: int = 8) -> list[CommunityDigest]:
+    rng = random.Random(3)
+    out = []
+    for k in range(weeks):
+        due = NOW - timedelta(weeks=weeks - 1 - k)
+        requested = rng.randint(18, 34) + 2 * k
+        matched = int(requested * rng.uniform(0.6, 0.85))
+        held = int(matched / 2 * rng.uniform(0.8, 0.95))
+        shortages = (TypeShortage("system-design", 9, 4), TypeShortage("ml-system-design", 4, 1),
+                     TypeShortage("behavioral", 6, 5)) if k == weeks - 1 else ()
+        out.append(CommunityDigest(IsoWeek.of(due.date()), due, requested, matched, requested - matched, held,
+                                   rng.randint(0, 2), 4 * held, int(4 * held * rng.uniform(0.6, 0.9)), (),
+                                   shortages))
+    return out
+
+
+def _times(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each run (on a busy machine the CPU time tells more)."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+    return wall, cpu
+
+
+def _summary(times: tuple[list[float], list[float]]) -> dict[str, float]:
+    wall, cpu = times
+    return {"best_ms": round(min(wall), 5), "median_ms": round(statistics.median(wall), 5),
+            "cpu_best_ms": round(min(cpu), 5), "cpu_median_ms": round(statistics.median(cpu), 5)}
+
+
+def run_bench(sessions: int, runs: int) -> dict[str, Any]:
+    from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
+    from bot.core.services.progress import PictureCache
+
+    names = sample_names()
+    report = sample_progress(sessions)
+    render_progress_png(report, names)  # the first call imports matplotlib and loads fonts
+    png = render_progress_png(report, names)
+    progress = _summary(_times(lambda: render_progress_png(report, names), runs))
+    cache = PictureCache()
+    cache.put("me", NOW, png)
+    hits = _times(lambda: cache.get("me", NOW), max(runs, 100))
+    changes = sample_changes()
+    weeks = sample_funnel()
+    width, height = _size(png)
+    return {
+        "sessions": sessions, "runs": runs,
+        "progress": {**progress, "width": width, "height": height, "bytes": len(png),
+                     "target_ms": TARGET_MS["progress"]},
+        "cache_hit": {**_summary(hits), "target_ms": TARGET_MS["cache_hit"]},
+        "changes": _summary(_times(lambda: render_changes_png(changes, names), runs)),
+        "funnel": _summary(_times(lambda: render_funnel_png(weeks), runs)),
+    }
+
+
+def _size(png: bytes) -> tuple[int, int]:
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _table(report: dict[str, Any]) -> str:
+    p, c = report["progress"], report["cache_hit"]
+    ok = lambda best, target: "ok" if best < target else "OVER"  # noqa: E731
+    return "\n".join([
+        f"PeerLoop chart benchmark: best and median of {report['runs']} runs (the target is judged on the best)",
+        "",
+        f"  progress picture, {report['sessions']} sessions: best {p['best_ms']:.1f} ms, median {p['median_ms']:.1f} ms "
+        f"(target < {p['target_ms']:.0f} ms: {ok(p['best_ms'], p['target_ms'])}); "
+        f"CPU best {p['cpu_best_ms']:.1f} ms; {p['width']}x{p['height']} px, {p['bytes']:,} bytes",
+        f"  cache hit: best {c['best_ms']:.4f} ms, median {c['median_ms']:.4f} ms "
+        f"(target < {c['target_ms']:.0f} ms: {ok(c['best_ms'], c['target_ms'])})",
+        f"  digest picture (month of change): best {report['changes']['best_ms']:.1f} ms, "
+        f"median {report['changes']['median_ms']:.1f} ms",
+        f"  admins' funnel picture: best {report['funnel']['best_ms']:.1f} ms, "
+        f"median {report['funnel']['median_ms']:.1f} ms",
+    ])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="peerloop bench charts",
+                                     description="Time drawing the progress, digest and funnel pictures.")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON only")
+    parser.add_argument("--smoke", action="store_true", help="few runs: finishes in a few seconds")
+    parser.add_argument("--sessions", type=int, default=50, help="scored sessions of the member (50)")
+    parser.add_argument("--runs", type=int, default=None, help="runs of each picture (15)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    runs = args.runs or (3 if args.smoke else 15)
+    if args.sessions < 1 or runs < 1:
+        print("--sessions and --runs must be at least 1.", file=sys.stderr)
+        return 2
+    report = run_bench(args.sessions, runs)
+    print(json.dumps(report, indent=2) if args.json else _table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
