@@ -132,11 +132,14 @@ async def test_every_text_option_takes_6000_characters_of_hostile_unicode(
         reply = await first_reply(fake, sent)
         assert reply["flags"] & EPHEMERAL
         assert_safe(reply)
+        # the core bounds every refusal, so hostile input is refused, never an incident
+        assert "Something went wrong (incident" not in text_of(reply), (sub, text_of(reply)[:200])
         await settle(client)
     for path, options in ADMIN_TEXT_OPTIONS:
         sent = await fake.interact(fake.slash_command("owner", fake.guild, "mockadmin", options, *path))
         reply = await first_reply(fake, sent)
         assert_safe(reply)
+        assert "Something went wrong (incident" not in text_of(reply), (path, text_of(reply)[:200])
         await settle(client)
     assert_every_interaction_answered_once(fake)
 
