@@ -232,6 +232,19 @@ async def press(fake: FakeDiscord, user: str, custom_id: str, message: dict[str,
     return await answer(fake, await fake.interact(fake.button_click(user, custom_id, message["id"])))
 
 
+async def open_trap_form(
+    application: App, fake: FakeDiscord, runner: DiscordRunner
+) -> tuple[Any, list[dict[str, Any]], dict[str, Any], str]:
+    """The face running with the trap form; Alice has run ``/mock trapdemo``: the client, what
+    the form's submits received, the start message and its one button's custom id."""
+    received: list[dict[str, Any]] = []
+    use_trap_form(application, received)
+    client = await start_face(application, runner)
+    start = await command(fake, "alice", "trapdemo")
+    (open_id,) = custom_ids(start)
+    return client, received, start, open_id
+
+
 async def submit(fake: FakeDiscord, user: str, modal: dict[str, Any], texts: list[str]) -> dict[str, Any]:
     sent = await fake.interact(fake.modal_submit(user, modal["custom_id"], dict(zip(text_ids(modal), texts,
                                                                                     strict=True)), guild=None))
@@ -245,11 +258,7 @@ async def test_a_refused_answer_on_an_earlier_screen_takes_the_member_back_to_th
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    received: list[dict[str, Any]] = []
-    use_trap_form(app, received)
-    client = await start_face(app, discord_runner)
-    start = await command(fake, "alice", "trapdemo")
-    (open_id,) = custom_ids(start)
+    client, received, start, open_id = await open_trap_form(app, fake, discord_runner)
     modal = (await press(fake, "alice", open_id, start))["data"]
     assert modal["title"] == "Texts (1/3)"
     # Discord counts the spaces toward the minimum of 10; PeerLoop strips them.
@@ -286,11 +295,7 @@ async def test_crafted_form_ids_cannot_skip_or_reorder_screens(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    received: list[dict[str, Any]] = []
-    use_trap_form(app, received)
-    client = await start_face(app, discord_runner)
-    start = await command(fake, "alice", "trapdemo")
-    (open_id,) = custom_ids(start)
+    client, received, start, open_id = await open_trap_form(app, fake, discord_runner)
     draft_id = open_id.split(":")[1]
     modal = (await press(fake, "alice", open_id, start))["data"]
     assert modal["custom_id"] == f"plform:{draft_id}:0:modal"
@@ -334,11 +339,7 @@ async def test_a_form_submitted_twice_at_once_is_sent_once_and_both_presses_are_
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    received: list[dict[str, Any]] = []
-    use_trap_form(app, received)
-    client = await start_face(app, discord_runner)
-    start = await command(fake, "alice", "trapdemo")
-    (open_id,) = custom_ids(start)
+    client, received, start, open_id = await open_trap_form(app, fake, discord_runner)
     modal = (await press(fake, "alice", open_id, start))["data"]
     page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
     select_id, continue_id = custom_ids(page)
@@ -450,11 +451,7 @@ async def test_a_refusal_that_cannot_be_shown_is_still_answered(
     reply, for form screens (answered directly) and buttons (deferred), never an unanswered
     interaction."""
     fake = fake_discord
-    received: list[dict[str, Any]] = []
-    use_trap_form(app, received)
-    client = await start_face(app, discord_runner)
-    start = await command(fake, "alice", "trapdemo")
-    (open_id,) = custom_ids(start)
+    client, _received, start, open_id = await open_trap_form(app, fake, discord_runner)
     await ready(fake, "bob")
     upcoming = await command(fake, "bob", "upcoming")
     cancel = next(c for c in custom_ids(upcoming) if c.startswith("pl:request.cancel:"))
@@ -596,11 +593,7 @@ async def test_modal_submits_with_missing_extra_overlong_or_odd_fields(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    received: list[dict[str, Any]] = []
-    use_trap_form(app, received)
-    client = await start_face(app, discord_runner)
-    start = await command(fake, "alice", "trapdemo")
-    (open_id,) = custom_ids(start)
+    client, _received, start, open_id = await open_trap_form(app, fake, discord_runner)
     modal = (await press(fake, "alice", open_id, start))["data"]
     (text_id,) = text_ids(modal)
     draft_id = text_id.split(":")[1]
