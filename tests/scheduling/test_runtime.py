@@ -83,7 +83,10 @@ async def test_timers_fire_run_steps_and_deliver(live_app: App, chat: RecordingC
             return all([await _status(live_app, a) is ActionStatus.DONE for a in (soon, later, overdue)])
 
         async def all_sent() -> bool:
-            return len([m for m in chat.messages if "left the live queue" in m[2].text]) == 3
+            # the chat records a message before the delivery's transaction marks it sent
+            async with live_app.db.uow() as tx:
+                marked = all(item.status is OutboxStatus.SENT for item in await tx.outbox.all())
+            return marked and len([m for m in chat.messages if "left the live queue" in m[2].text]) == 3
 
         await _wait_for(all_done)
         await _wait_for(all_sent)
