@@ -186,6 +186,7 @@ async def build_app(
     app.feedback = feedback
     app.forms = FormDraftService(db.uow, clock)
     app.digests = digests
+    app.delivery.pictures = digests.draw  # digest pictures are drawn as each digest is delivered
     app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps.retention_runner = app.retention.run_step
     app.progress = progress

@@ -110,6 +110,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class PictureRef:
+    """A picture to draw when the message is delivered, not when it is queued: what to draw
+    (``kind``) and the drawer's own JSON text (``data``). The outbox stores this, never the
+    picture's bytes; the delivery worker draws it off the event loop and attaches it."""
+
+    kind: str
+    data: str
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     text: str = ""
     title: str | None = None
@@ -127,6 +137,8 @@ class OutboundMessage:
     #: Platform user ids of the members this message addresses (``bot.core.mentions``):
     #: only their mention tokens become mentions, and only they may be pinged.
     mentions: tuple[str, ...] = ()
+    #: Pictures drawn at delivery (:class:`PictureRef`); faces only ever see ``attachments``.
+    pictures: tuple[PictureRef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -241,6 +253,7 @@ def message_to_dict(message: OutboundMessage) -> dict[str, object]:
         "tone": message.tone.value,
         "ephemeral": message.ephemeral,
         "mentions": list(message.mentions),
+        **({"pictures": [[p.kind, p.data] for p in message.pictures]} if message.pictures else {}),
     }
 
 
@@ -270,4 +283,5 @@ def message_from_dict(data: dict[str, object]) -> OutboundMessage:
         tone=Tone(d.get("tone", "info")),
         ephemeral=bool(d.get("ephemeral", False)),
         mentions=tuple(str(r) for r in d.get("mentions", ())),
+        pictures=tuple(PictureRef(str(kind), str(data)) for kind, data in d.get("pictures", ())),
     )
