@@ -67,19 +67,24 @@ async def revealed(app: App, author: Actor, subject: Actor, when: datetime, scor
 
 
 async def scored_week(app: App) -> tuple[Actor, Actor, list[str]]:
-    """Ann got scores a month ago and this week (her month changed); Ben got none (nothing new
-    for him but the sessions he gave)."""
     ann, ben = await member(app, "ann"), await member(app, "ben")
+    return ann, ben, await give_scores(app, ann, ben, DUE)
+
+
+async def give_scores(app: App, ann: Actor, ben: Actor, due: datetime) -> list[str]:
+    """Ann got scores a month before ``due`` and in its week (her month changed); Ben got none
+    (nothing new for him but the sessions he gave). The admins' channel is ``admins``; the
+    digests are planned."""
     dims = [d.id for d in app.prompts.rubric_for_type("coding").dimensions]
-    await revealed(app, ben, ann, datetime(2026, 2, 2, 19, 0, tzinfo=UTC), {d: 2 for d in dims})
-    await revealed(app, ben, ann, datetime(2026, 3, 6, 19, 0, tzinfo=UTC), {d: 3 for d in dims})
+    await revealed(app, ben, ann, due - timedelta(days=35), {d: 2 for d in dims})
+    await revealed(app, ben, ann, due - timedelta(days=3), {d: 3 for d in dims})
     async with app.db.uow() as tx:
         community = await tx.communities.get(ann.community.id)
         assert community is not None
         await tx.communities.save_settings(community.id, replace(community.settings, admin_channel_id="admins"))
     assert app.digests is not None
     await app.digests.ensure_planned(ann.community)
-    return ann, ben, dims
+    return dims
 
 
 async def outbox_messages(app: App) -> dict[str, dict[str, Any]]:

@@ -21,7 +21,14 @@ from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.incidents import report_incident
 from bot.core.mentions import mention, mentioning
-from bot.core.messages import Attachment, Button, ButtonStyle, OutboundMessage, PictureRef, message_from_dict
+from bot.core.messages import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    OutboundMessage,
+    PictureRef,
+    message_from_dict,
+)
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import Member, OutboxItem, Platform
 from bot.core.ports import (
