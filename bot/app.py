@@ -143,7 +143,7 @@ async def build_app(
                            limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     router.register("feedback", lambda actor, _options: feedback.owed(actor))
     router.register_action("feedback.open", feedback.on_action)
-    router.register_action("feedback.submit", feedback.on_action)
+    router.register_action("feedback.submit", feedback.on_action, form=True)
     # The services draw pictures on a thread; with worker processes that thread hands the drawing
     # to one of them, so matplotlib never competes with the event loop for the interpreter.
     def offloaded(render: Callable[..., bytes]) -> Callable[..., bytes]:

@@ -81,14 +81,14 @@ class AdminRouter:
         self._commands[name] = handler
         self._summaries[name] = summary or self._summaries.get(name, "")
 
-    def register_action(self, verb: str, handler: ActionHandler) -> None:
+    def register_action(self, verb: str, handler: ActionHandler, *, form: bool = False) -> None:
         """Add a button/form action on :class:`CommandRouter` that only admins may use."""
 
         async def checked(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
             actor.require_admin()
             return await handler(actor, action, values)
 
-        self._router.register_action(verb, checked)
+        self._router.register_action(verb, checked, form=form)
 
     @property
     def command_names(self) -> list[str]:
@@ -112,7 +112,9 @@ class AdminRouter:
         if handler is None:
             return error_message(
                 f"`{quote(name, 30)}` is not an admin command. Accepted: {', '.join(self.command_names)}.")
-        return await handler(actor, options)
+        reply = await handler(actor, options)
+        self._router.count_form(actor, reply)
+        return reply
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """``setup digest_day:mon`` (a leading ``/mock admin`` or ``admin`` is ignored)."""

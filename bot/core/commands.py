@@ -20,7 +20,7 @@ from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
-from bot.core.messages import FormValues, OutboundMessage, error_message, quote
+from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.matching import MatchingService
@@ -140,6 +140,8 @@ class CommandRouter:
             SCHEDULE_OPEN: self._action_open_schedule,
             SCHEDULE_SUBMIT: self._action_submit_schedule,
         }
+        #: The verbs of forms (an action with these is a form being sent): counted as submissions.
+        self._form_verbs: set[str] = {SCHEDULE_SUBMIT}
         self._text_commands: dict[str, TextHandler] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
                      "session.noshow", "guide.open"):
@@ -148,8 +150,11 @@ class CommandRouter:
     def register(self, name: str, handler: Handler) -> None:
         self._commands[name] = handler
 
-    def register_action(self, verb: str, handler: ActionHandler) -> None:
+    def register_action(self, verb: str, handler: ActionHandler, *, form: bool = False) -> None:
+        """``form``: ``verb`` is a form's action (what its submission calls), counted in the metrics."""
         self._actions[verb] = handler
+        if form:
+            self._form_verbs.add(verb)
 
     def register_text(self, name: str, handler: TextHandler) -> None:
         """A command set of its own behind a first word (``admin setup …``): text faces'
@@ -206,14 +211,38 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
-        return await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        if action.verb not in self._form_verbs:
+            return await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        face = actor.community.platform.value
+        try:
+            reply = await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        except PeerLoopError:
+            self.metrics.form_submitted(face, action.verb, "refused")
+            raise
+        except Exception:
+            self.metrics.form_submitted(face, action.verb, "failed")
+            raise
+        refused = reply.tone is Tone.ERROR or bool(reply.field_errors)
+        self.metrics.form_submitted(face, action.verb, "refused" if refused else "accepted")
+        return reply
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
         started = perf_counter()
         try:
-            return await call
+            reply = await call
         finally:
             self.metrics.handled(actor.community.platform.value, kind, name, perf_counter() - started)
+        self.count_form(actor, reply)
+        return reply
+
+    def count_form(self, actor: Actor, reply: OutboundMessage) -> None:
+        """Count the form ``reply`` opens, if any (by its action verb)."""
+        if reply.form is not None:
+            try:
+                verb = decode(reply.form.action).verb
+            except InvalidAction:
+                verb = "unknown"
+            self.metrics.form_opened(actor.community.platform.value, verb)
 
     # -- commands -------------------------------------------------------------------------
 

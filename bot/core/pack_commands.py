@@ -41,7 +41,7 @@ class AdminCommandSet(Protocol):
     """What :func:`register_pack_commands` needs from the admin command set."""
 
     def register(self, name: str, handler: Handler, *, summary: str = "") -> None: ...
-    def register_action(self, verb: str, handler: ActionHandler) -> None: ...
+    def register_action(self, verb: str, handler: ActionHandler, *, form: bool = False) -> None: ...
 
 
 def import_form() -> FormSpec:
@@ -95,4 +95,4 @@ def register_pack_commands(admin: AdminCommandSet, packs: PackService) -> None:
         return await packs.import_message(actor, text)
 
     admin.register("prompts", prompts, summary=SUMMARY)
-    admin.register_action(IMPORT_VERB, submitted)
+    admin.register_action(IMPORT_VERB, submitted, form=True)
