@@ -17,6 +17,7 @@ from datetime import datetime
 from bot.core.actions import Action, encode
 from bot.core.bank import VERDICT_LABELS
 from bot.core.commands import ActionHandler, CommandRouter, guarded, parse_command_text
+from bot.core.log_context import INTERACTION, log_context
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -101,8 +102,9 @@ class AdminRouter:
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         """Check the limit and the admin right, then run the command (refusals become private
         error replies; anything unexpected, an incident reply)."""
-        return await guarded(self._run(actor, name, options), admit=lambda: self._router.admit(actor),
-                             where="admin command")
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            return await guarded(self._run(actor, name, options), admit=lambda: self._router.admit(actor),
+                                 where="admin command")
 
     async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         actor.require_admin()
@@ -118,8 +120,9 @@ class AdminRouter:
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """``setup digest_day:mon`` (a leading ``/mock admin`` or ``admin`` is ignored)."""
-        return await guarded(self._run_text(actor, text), admit=lambda: self._router.admit(actor),
-                             where="admin command")
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            return await guarded(self._run_text(actor, text), admit=lambda: self._router.admit(actor),
+                                 where="admin command")
 
     async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
         text = text.strip()

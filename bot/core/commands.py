@@ -20,6 +20,7 @@ from bot.core.actions import Action, InvalidAction, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
+from bot.core.log_context import INTERACTION, log_context
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
@@ -179,7 +180,8 @@ class CommandRouter:
         self.limiter.take((actor.community.id, actor.member.id))
 
     async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        return await guarded(self._run(actor, name, options), admit=lambda: self.admit(actor), where="command")
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            return await guarded(self._run(actor, name, options), admit=lambda: self.admit(actor), where="command")
 
     async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
         handler = self._commands.get(name)
@@ -191,17 +193,19 @@ class CommandRouter:
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
-        if first in self._text_commands:  # a command set of its own: it counts and guards its calls
-            return await guarded(self._text_commands[first](actor, text), where="text command")
-        return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            if first in self._text_commands:  # a command set of its own: it counts and guards its calls
+                return await guarded(self._text_commands[first](actor, text), where="text command")
+            return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
 
     async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
         parsed = parse_command_text(text)
         return await self._run(actor, parsed.name, parsed.options)
 
     async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
-        return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
-                             where="action")
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
+                                 where="action")
 
     async def _act(self, actor: Actor, action_id: str, values: FormValues) -> OutboundMessage:
         try:

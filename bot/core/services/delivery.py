@@ -20,6 +20,7 @@ from datetime import timedelta
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.incidents import report_incident
+from bot.core.log_context import DELIVERY, bind, log_context
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
     Attachment,
@@ -113,6 +114,10 @@ class DeliveryService:
         return sent
 
     async def deliver_one(self, item_id: str) -> bool:
+        with log_context(DELIVERY, fresh=True):
+            return await self._deliver_one(item_id)
+
+    async def _deliver_one(self, item_id: str) -> bool:
         for _ in range(3):
             try:
                 return await self._deliver(item_id)
@@ -160,6 +165,7 @@ class DeliveryService:
             item = await tx.outbox.claim(item_id)
             if item is None:
                 return False
+            bind(community=item.community_id, member=item.member_id)
             platform = await self._platform(tx, item)
             try:
                 ref, fallback = await self._send(tx, item)

@@ -18,6 +18,7 @@ from bot.core.actions import Action, encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
+from bot.core.log_context import STEP, bind, log_context
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
     Attachment,
@@ -464,12 +465,17 @@ class StepRunner:
         return ran
 
     async def run_one(self, action_id: str) -> bool:
+        with log_context(STEP, fresh=True):
+            return await self._run_one(action_id)
+
+    async def _run_one(self, action_id: str) -> bool:
         now = self._clock.now()
         try:
             async with self._uow() as tx:
                 action = await tx.actions.claim(action_id)
                 if action is None or action.due_at > now:
                     return False
+                bind(community=action.community_id)
                 status, note = await self._execute(tx, action, now)
                 await tx.actions.finish(action.id, status, now, note)
                 if status is ActionStatus.SKIPPED:
