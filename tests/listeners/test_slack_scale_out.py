@@ -22,7 +22,15 @@ from bot.settings import Settings
 from bot.storage.slack_events import SqlSlackEventLog
 from tests.conftest import T0
 from tests.fakes.fake_slack import FakeSlack, SlackSender
-from tests.listeners.test_slack import ALICE, BOB, SECRET, blob, community_id, listeners_done, responses
+from tests.listeners.test_slack import (
+    ALICE,
+    BOB,
+    SECRET,
+    blob,
+    community_id,
+    listeners_done,
+    responses,
+)
 from tests.listeners.test_slack_adversarial import HOME, event_body
 
 
