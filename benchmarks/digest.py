@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
@@ -33,7 +34,6 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType
 from bot.settings import sqlite_url_for
-from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 

@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.availability import WeeklyAvailability, Window
 from bot.core.clock import FakeClock
@@ -41,7 +42,6 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.settings import sqlite_url_for
-from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 #: Monday 7 December 2026, 08:00 UTC: the round looks at the week ahead.
