@@ -82,7 +82,10 @@ def _size(png: bytes) -> tuple[int, int]:
 
 def _table(report: dict[str, Any]) -> str:
     p, c = report["progress"], report["cache_hit"]
-    ok = lambda best, target: "ok" if best < target else "OVER"  # noqa: E731
+
+    def ok(best: float, target: float) -> str:
+        return "ok" if best < target else "OVER"
+
     return "\n".join([
         f"PeerLoop chart benchmark: best and median of {report['runs']} runs (the target is judged on the best)",
         "",
