@@ -7,7 +7,12 @@
 2. Build every personal digest (each at its member's own Monday 09:00) and the community
    digest for one week with :meth:`DigestService.compute_week`, render every message, and
    count the SQL statements sent to the database meanwhile.
-3. Do the same for a community a tenth of the size: the query count is the same.
+3. Run every digest step of that week as the step runner runs them (one per time-zone slot,
+   the chart drawers set as ``peerloop run`` sets them), which queues the messages in the
+   outbox: time it, and report the rows' size. The pictures are not drawn here: each row
+   carries what to draw, and the delivery worker draws it (``--draw N`` times N of those
+   draws, in the app's worker process, as delivery does).
+4. Do the same for a community a tenth of the size: the query count is the same.
 
 ``--smoke`` uses small numbers; ``--json`` prints JSON only.
 """
@@ -26,16 +31,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
-from bot.core.models import Platform
+from bot.core.messages import PictureRef
+from bot.core.models import ActionKind, ActionStatus, Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType
 from bot.settings import sqlite_url_for
 from bot.storage.feedback_tables import FeedbackRow
-from bot.storage.tables import MemberRow, RequestRow, SessionRow
+from bot.storage.tables import MemberRow, OutboxRow, RequestRow, SessionRow
 
 TARGET_SECONDS = 5.0
 #: Monday 7 December 2026 is the digest day of the measured week; the data ends just before.
@@ -124,7 +132,50 @@ async def fill(app: App, community_id: str, members: int, feedback: int, *, seed
     return rows
 
 
-async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, Any]:
+async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
+    """Run the week's digest steps as the step runner does; the outbox they filled; and
+    ``draw`` of its pictures drawn as the delivery worker draws them."""
+    assert app.digests is not None
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(community_id)
+        assert community is not None
+        await app.digests.plan(tx, community, clock.now())
+        steps = sorted((a.due_at, a.id) for a in await tx.actions.by_kind(ActionKind.DIGEST)
+                       if a.status is ActionStatus.PENDING and WEEK.label in a.key)
+    started = time.perf_counter()
+    for due, step_id in steps:
+        clock.set(due)
+        await app.steps.run_one(step_id)
+    queue_seconds = time.perf_counter() - started
+    async with app.db.engine.connect() as conn:
+        count = await conn.scalar(select(func.count()).select_from(OutboxRow))
+        messages = [m for (m,) in (await conn.execute(select(OutboxRow.message))).all()]
+    sizes = [len(json.dumps(m)) for m in messages]
+    refs = [PictureRef(kind, data) for m in messages for kind, data in m.get("pictures", ())]
+    draw_ms = []
+    for ref in refs[:draw]:
+        started = time.perf_counter()
+        picture = await app.digests.draw(ref)
+        draw_ms.append((time.perf_counter() - started) * 1000)
+        assert picture is not None and picture.data.startswith(b"\x89PNG")
+    draw_ms.sort()
+    return {
+        "steps": len(steps),
+        "queue_seconds": round(queue_seconds, 3),
+        "queued": int(count or 0),
+        "outbox_kib": round(sum(sizes) / 1024, 1),
+        "largest_row_bytes": max(sizes, default=0),
+        "with_picture_refs": sum(1 for m in messages if m.get("pictures")),
+        "with_picture_bytes": sum(1 for m in messages if m.get("attachments")),
+        "drawn_at_delivery": len(draw_ms),
+        "draw_ms_best": round(draw_ms[0], 1) if draw_ms else None,
+        "draw_ms_median": round(draw_ms[len(draw_ms) // 2], 1) if draw_ms else None,
+    }
+
+
+async def measure(members: int, feedback: int, *, seed: int = 7, draw: int = 0) -> dict[str, Any]:
     """Build one community of this size and time the computation of every digest of a week."""
     with tempfile.TemporaryDirectory(prefix="peerloop-digest-bench-") as tmp:
         app = await build_app(sqlite_url_for(Path(tmp) / "bench.sqlite3"), clock=FakeClock(NOW))
@@ -144,6 +195,7 @@ async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, An
             started = time.perf_counter()
             sent = len(app.digests.messages(week))
             render_seconds = time.perf_counter() - started
+            queued = await queue_week(app, cid, draw)
         finally:
             await app.close()
     total = compute_seconds + render_seconds
@@ -160,15 +212,16 @@ async def measure(members: int, feedback: int, *, seed: int = 7) -> dict[str, An
         "render_seconds": round(render_seconds, 3),
         "total_seconds": round(total, 3),
         "queries": queries,
+        "queue": queued,
         "community": {"requested": week.community.requested, "matched": week.community.matched,
                       "held": week.community.held, "no_shows": week.community.no_shows,
                       "feedback_rate": week.community.feedback_rate},
     }
 
 
-async def run_bench(members: int, feedback: int) -> dict[str, Any]:
+async def run_bench(members: int, feedback: int, draw: int = 20) -> dict[str, Any]:
     small = await measure(max(10, members // 10), max(40, feedback // 10))
-    large = await measure(members, feedback)
+    large = await measure(members, feedback, draw=draw)
     return {
         "database": "sqlite",
         "week": WEEK.label,
@@ -189,6 +242,7 @@ def _table(report: dict[str, Any]) -> str:
                      f"{s['slots']:>6} {s['compute_seconds']:>8.2f}s {s['render_seconds']:>7.2f}s "
                      f"{s['total_seconds']:>7.2f}s {s['queries']:>8}")
     large = report["sizes"][-1]
+    q = large["queue"]
     lines += [
         "",
         f"  target: every digest in under {report['target_seconds']:.0f} s -> "
@@ -196,6 +250,12 @@ def _table(report: dict[str, Any]) -> str:
         f"  queries the same at both sizes -> {'yes' if report['queries_constant'] else 'NO'}",
         f"  messages to send {large['messages']:,} (quiet weeks: {large['quiet']:,}, of which those who "
         "chose nothing get none)",
+        f"  queued as the step runner runs them: {q['steps']} steps in {q['queue_seconds']:.2f} s -> "
+        f"{q['queued']:,} outbox rows, {q['outbox_kib']:,.0f} KiB (largest {q['largest_row_bytes']:,} bytes); "
+        f"{q['with_picture_refs']:,} carry a picture to draw, {q['with_picture_bytes']:,} carry picture bytes",
+        f"  drawn at delivery (worker process): {q['drawn_at_delivery']} pictures, best "
+        + (f"{q['draw_ms_best']:.0f} ms, median {q['draw_ms_median']:.0f} ms each"
+           if q["drawn_at_delivery"] else "- (none)"),
         f"  community week: {large['community']['requested']:,} requests ({large['community']['matched']:,} of them "
         f"matched), {large['community']['held']:,} sessions held, {large['community']['no_shows']:,} no-shows",
     ]
@@ -209,13 +269,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small numbers: finishes in a few seconds")
     parser.add_argument("--members", type=int, default=None, help="members of the large community (10,000)")
     parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the large community (100,000)")
+    parser.add_argument("--draw", type=int, default=None, help="queued pictures drawn as delivery draws them (20)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     members = args.members or (300 if args.smoke else 10_000)
     feedback = args.feedback or (2_000 if args.smoke else 100_000)
     if members < 10 or feedback < 40:
         print("--members must be at least 10 and --feedback at least 40.", file=sys.stderr)
         return 2
-    report = asyncio.run(run_bench(members, feedback))
+    draw = args.draw if args.draw is not None else (3 if args.smoke else 20)
+    report = asyncio.run(run_bench(members, feedback, draw))
     print(json.dumps(report, indent=2) if args.json else _table(report))
     return 0 if report["queries_constant"] else 1
 

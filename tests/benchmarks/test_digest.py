@@ -10,7 +10,7 @@ from benchmarks import digest as digest_bench
 
 
 def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert digest_bench.main(["digest", "--json", "--members", "120", "--feedback", "800"]) == 0
+    assert digest_bench.main(["digest", "--json", "--members", "120", "--feedback", "800", "--draw", "3"]) == 0
     report = json.loads(capsys.readouterr().out)
     small, large = report["sizes"]
     assert (small["members"], large["members"]) == (13, 121)  # plus the community's owner
@@ -22,6 +22,12 @@ def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert small["queries"] == large["queries"] > 0 and report["queries_constant"] is True
     assert report["target_seconds"] == 5.0 and isinstance(report["within_target"], bool)
     assert large["community"]["held"] > 0
+    # The steps queue every message; rows carry what to draw, never a picture's bytes.
+    queue = large["queue"]
+    assert queue["queued"] == large["messages"] and queue["steps"] == large["slots"] + 1  # plus the community's
+    assert queue["with_picture_bytes"] == 0 and 0 < queue["with_picture_refs"] <= queue["queued"]
+    assert queue["largest_row_bytes"] < 8_000
+    assert queue["drawn_at_delivery"] == min(3, queue["with_picture_refs"]) and queue["draw_ms_median"] > 0
 
 
 def test_digest_bench_refuses_sizes_too_small(capsys: pytest.CaptureFixture[str]) -> None:
