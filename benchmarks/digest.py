@@ -54,6 +54,7 @@ ZONES: tuple[str | None, ...] = (
     "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
     "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC", None,
 )
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
 
 
@@ -140,8 +141,9 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
     assert isinstance(clock, FakeClock)
     async with app.db.uow() as tx:
         community = await tx.communities.get(community_id)
-        assert community is not None
-        await app.digests.plan(tx, community, clock.now())
+    assert community is not None
+    await app.digests.ensure_planned(community)
+    async with app.db.uow() as tx:
         steps = sorted((a.due_at, a.id) for a in await tx.actions.by_kind(ActionKind.DIGEST)
                        if a.status is ActionStatus.PENDING and WEEK.label in a.key)
     started = time.perf_counter()
@@ -150,8 +152,8 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
         await app.steps.run_one(step_id)
     queue_seconds = time.perf_counter() - started
     async with app.db.engine.connect() as conn:
-        count = await conn.scalar(select(func.count()).select_from(OutboxRow))
-        messages = [m for (m,) in (await conn.execute(select(OutboxRow.message))).all()]
+        count = await conn.scalar(select(func.count()).select_from(OUTBOX))
+        messages: list[dict[str, Any]] = [m for (m,) in (await conn.execute(select(OUTBOX.c.message))).all()]
     sizes = [len(json.dumps(m)) for m in messages]
     refs = [PictureRef(kind, data) for m in messages for kind, data in m.get("pictures", ())]
     draw_ms = []

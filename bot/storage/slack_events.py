@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Column, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -57,6 +58,7 @@ class SqlSlackEventLog:
         for a re-delivery (acknowledge it and do nothing)."""
         now = self._now()
         values = {"event_id": event_id[:64], "expires_at": now + self._keep}
+        stmt: Any
         async with self._engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 stmt = pg_insert(EVENTS).values(values).on_conflict_do_nothing(index_elements=["event_id"])
