@@ -96,6 +96,9 @@ class FakeSlack:
         #: users.info profiles: user id -> {"display_name": …, "real_name": …}
         self.profiles: dict[str, dict[str, str]] = {}
         self.held: dict[str, asyncio.Event] = {}
+        #: Socket Mode: the websocket URL ``apps.connections.open`` hands out (see
+        #: ``tests/fakes/fake_slack_socket.py``); None: Socket Mode is not on.
+        self.socket_url: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -292,6 +295,8 @@ class FakeSlack:
         if method == "auth.test":
             return {**ok, "user_id": BOT_USER, "bot_id": "B1", "team_id": self.team_id, "team": self.team_name,
                     "url": f"https://{self.team_name}.slack.com/"}
+        if method == "apps.connections.open":
+            return {**ok, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "not_allowed"}
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
             if len(users) == 1:

@@ -20,7 +20,15 @@ from bot.settings import Settings
 from bot.storage.slack_installations import BOTS, INSTALLATIONS, SqlInstallationStore
 from bot.storage.token_cipher import TokenCipher
 from tests.fakes.fake_slack import FakeSlack
-from tests.listeners.test_slack_oauth import CLIENT_ID, CLIENT_SECRET, SECRET, Rig, open_schedule_form, serve, tokens_of
+from tests.listeners.test_slack_oauth import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SECRET,
+    Rig,
+    open_schedule_form,
+    serve,
+    tokens_of,
+)
 
 TWELVE_HOURS = 12 * 3600
 
