@@ -18,7 +18,7 @@ from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestS
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
 from bot.core.vocab import RolePreference
-from bot.storage import repos
+from bot.storage import queries
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, NoShowRow, RequestRow, SessionRow
 
@@ -46,7 +46,7 @@ class SqlDigestRepo:
         """The rows in partitions: a whole community's rows become objects a piece at a time,
         the event loop getting its turn between pieces (docs/scaling.md, "Event-loop lag")."""
         result = await self._s.stream(stmt)
-        async for part in result.partitions(repos.STREAM_PARTITION):
+        async for part in result.partitions(queries.STREAM_PARTITION):
             yield part
 
     async def members(self, community_id: str) -> list[DigestMember]:

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.progress import Observation
 from bot.core.ratings import RatingTotals
+from bot.storage import queries
 from bot.storage.feedback_tables import FeedbackRow
-from bot.storage.repos import STREAM_PARTITION
 from bot.storage.tables import SessionRow
 
 
@@ -149,7 +149,7 @@ class SqlFeedbackRepo:
             .order_by(FeedbackRow.submitted_at, FeedbackRow.id)
         )
         return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
-                async for part in result.partitions(STREAM_PARTITION)
+                async for part in result.partitions(queries.STREAM_PARTITION)
                 for subject, author, kind, scores, when in part for dim, score in scores.items()]
 
     async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
