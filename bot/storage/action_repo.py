@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.models import (
     ActionKind,
@@ -56,7 +57,7 @@ class SqlActionRepo:
     async def add(self, action: ScheduledAction) -> bool:
         """Insert unless an action with the same key exists; True when inserted."""
         values = _action_values(action)
-        result = await self._s.execute(insert_ignore(self._s, ScheduledActionRow, values, "key"))  # type: ignore[arg-type]
+        result = await self._s.execute(insert_ignore(self._s, ScheduledActionRow, values, "key"))
         return rowcount(result) > 0
 
     async def add_many(self, actions: Sequence[ScheduledAction]) -> int:
@@ -64,7 +65,7 @@ class SqlActionRepo:
         if not actions:
             return 0
         values = [_action_values(a) for a in actions]
-        result = await self._s.execute(insert_ignore(self._s, ScheduledActionRow, values, "key"))  # type: ignore[arg-type]
+        result = await self._s.execute(insert_ignore(self._s, ScheduledActionRow, values, "key"))
         return rowcount(result)
 
     async def get(self, action_id: str) -> ScheduledAction | None:
@@ -74,7 +75,7 @@ class SqlActionRepo:
     async def claim(self, action_id: str) -> ScheduledAction | None:
         """Lock a pending action for this transaction; None if done or claimed elsewhere."""
         stmt = select(ScheduledActionRow).where(
-            ScheduledActionRow.id == action_id, ScheduledActionRow.status == ActionStatus.PENDING.value
+            col(ScheduledActionRow.id) == action_id, col(ScheduledActionRow.status) == ActionStatus.PENDING.value
         )
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -83,17 +84,17 @@ class SqlActionRepo:
             # sees the action already done.
             await self._s.execute(
                 update(ScheduledActionRow)
-                .where(ScheduledActionRow.id == action_id)
-                .values(attempts=ScheduledActionRow.attempts)
+                .where(col(ScheduledActionRow.id) == action_id)
+                .values(attempts=col(ScheduledActionRow.attempts))
             )
         row = (await self._s.execute(stmt)).scalar_one_or_none()
         return action_from_row(row) if row else None
 
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
         stmt = (
-            select(ScheduledActionRow.id)
-            .where(ScheduledActionRow.status == ActionStatus.PENDING.value, ScheduledActionRow.due_at <= now)
-            .order_by(ScheduledActionRow.due_at, ScheduledActionRow.id)
+            select(col(ScheduledActionRow.id))
+            .where(col(ScheduledActionRow.status) == ActionStatus.PENDING.value, col(ScheduledActionRow.due_at) <= now)
+            .order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id))
             .limit(limit)
         )
         if dialect_name(self._s) == "postgresql":
@@ -103,12 +104,12 @@ class SqlActionRepo:
     async def pending(self, until: datetime | None = None) -> list[tuple[str, datetime]]:
         """Pending actions' ids and due times, in due order (to rebuild timers on start);
         only those due at or before ``until`` when given (the runtime's arming horizon)."""
-        stmt = select(ScheduledActionRow.id, ScheduledActionRow.due_at).where(
-            ScheduledActionRow.status == ActionStatus.PENDING.value
+        stmt = select(col(ScheduledActionRow.id), col(ScheduledActionRow.due_at)).where(
+            col(ScheduledActionRow.status) == ActionStatus.PENDING.value
         )
         if until is not None:
-            stmt = stmt.where(ScheduledActionRow.due_at <= until)
-        result = await self._s.execute(stmt.order_by(ScheduledActionRow.due_at, ScheduledActionRow.id))
+            stmt = stmt.where(col(ScheduledActionRow.due_at) <= until)
+        result = await self._s.execute(stmt.order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id)))
         return [(r[0], r[1]) for r in result.all()]
 
     async def finish(
@@ -135,31 +136,31 @@ class SqlActionRepo:
         stmt = (
             update(ScheduledActionRow)
             .where(
-                ScheduledActionRow.session_id == session_id,
-                ScheduledActionRow.status == ActionStatus.PENDING.value,
+                col(ScheduledActionRow.session_id) == session_id,
+                col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
             )
             .values(status=ActionStatus.SKIPPED.value, finished_at=now, last_error="session changed")
         )
         if kinds:
-            stmt = stmt.where(ScheduledActionRow.kind.in_([k.value for k in kinds]))  # type: ignore[attr-defined]
+            stmt = stmt.where(col(ScheduledActionRow.kind).in_([k.value for k in kinds]))
         await self._s.execute(stmt)
 
     async def for_session(self, session_id: str) -> list[ScheduledAction]:
         result = await self._s.execute(
-            select(ScheduledActionRow).where(ScheduledActionRow.session_id == session_id).order_by(ScheduledActionRow.due_at)
+            select(ScheduledActionRow).where(col(ScheduledActionRow.session_id) == session_id).order_by(col(ScheduledActionRow.due_at))
         )
         return [action_from_row(r) for r in result.scalars()]
 
     async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]:
-        result = await self._s.execute(select(ScheduledActionRow).where(ScheduledActionRow.kind == kind.value))
+        result = await self._s.execute(select(ScheduledActionRow).where(col(ScheduledActionRow.kind) == kind.value))
         return [action_from_row(r) for r in result.scalars()]
 
     async def delete_pending(self, community_id: str, kind: ActionKind) -> int:
         result = await self._s.execute(
             delete(ScheduledActionRow).where(
-                ScheduledActionRow.community_id == community_id,
-                ScheduledActionRow.kind == kind.value,
-                ScheduledActionRow.status == ActionStatus.PENDING.value,
+                col(ScheduledActionRow.community_id) == community_id,
+                col(ScheduledActionRow.kind) == kind.value,
+                col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
             )
         )
         return rowcount(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.models import (
     Community,
@@ -47,7 +48,7 @@ class SqlCommunityRepo:
     async def find(self, platform: Platform, external_id: str) -> Community | None:
         result = await self._s.execute(
             select(CommunityRow).where(
-                CommunityRow.platform == platform.value, CommunityRow.external_id == external_id
+                col(CommunityRow.platform) == platform.value, col(CommunityRow.external_id) == external_id
             )
         )
         row = result.scalar_one_or_none()
@@ -60,9 +61,9 @@ class SqlCommunityRepo:
     async def add_or_get(self, community: Community) -> Community:
         """Insert unless the platform's community exists (one statement, safe against a
         simultaneous first contact); the stored community either way."""
-        stmt = insert_ignore(self._s, CommunityRow, _community_values(community),  # type: ignore[attr-defined]
+        stmt = insert_ignore(self._s, CommunityRow, _community_values(community),
                               ("platform", "external_id"))
-        await self._s.execute(stmt)  # type: ignore[call-overload]
+        await self._s.execute(stmt)
         found = await self.find(community.platform, community.external_id)
         assert found is not None
         return found
@@ -74,5 +75,5 @@ class SqlCommunityRepo:
             await self._s.flush()
 
     async def list(self) -> list[Community]:
-        result = await self._s.execute(select(CommunityRow).order_by(CommunityRow.name))
+        result = await self._s.execute(select(CommunityRow).order_by(col(CommunityRow.name)))
         return [_community(r) for r in result.scalars()]

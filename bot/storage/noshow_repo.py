@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.models import (
     NoShowReport,
@@ -29,15 +30,15 @@ class SqlNoShowRepo:
             "reported_at": report.reported_at,
             "cleared": False,
         }
-        stmt = insert_ignore(self._s, NoShowRow, values, ("session_id", "reporter_id"))  # type: ignore[attr-defined]
-        result = await self._s.execute(stmt)  # type: ignore[call-overload]
+        stmt = insert_ignore(self._s, NoShowRow, values, ("session_id", "reporter_id"))
+        result = await self._s.execute(stmt)
         return rowcount(result) > 0
 
     async def for_members(self, member_ids: Sequence[str]) -> list[NoShowReport]:
         if not member_ids:
             return []
         result = await self._s.execute(
-            select(NoShowRow).where(NoShowRow.absent_id.in_(list(member_ids)), NoShowRow.cleared.is_(False))  # type: ignore[attr-defined]
+            select(NoShowRow).where(col(NoShowRow.absent_id).in_(list(member_ids)), col(NoShowRow.cleared).is_(False))
         )
         return [
             NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared) for r in result.scalars()
@@ -45,6 +46,6 @@ class SqlNoShowRepo:
 
     async def clear_for(self, member_id: str) -> int:
         result = await self._s.execute(
-            update(NoShowRow).where(NoShowRow.absent_id == member_id, NoShowRow.cleared.is_(False)).values(cleared=True)  # type: ignore[attr-defined]
+            update(NoShowRow).where(col(NoShowRow.absent_id) == member_id, col(NoShowRow.cleared).is_(False)).values(cleared=True)
         )
         return rowcount(result)

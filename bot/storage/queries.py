@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
+from sqlmodel import SQLModel
 
 #: Ids per ``IN (...)`` list: well under SQLite's bound-parameter limit.
 IN_CHUNK = 2000
@@ -24,6 +26,11 @@ RowValues = dict[str, Any]
 def dialect_name(session: AsyncSession) -> str:
     """``"postgresql"`` or ``"sqlite"``: the database this session talks to."""
     return session.get_bind().dialect.name
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements over plain columns."""
+    return model.metadata.tables[str(model.__tablename__)]
 
 
 def chunks(ids: Sequence[str]) -> list[Sequence[str]]:

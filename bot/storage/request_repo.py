@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.errors import Conflict
 from bot.core.models import (
@@ -65,11 +66,11 @@ class SqlRequestRepo:
         if not for_update:
             row = await self._s.get(RequestRow, request_id)
             return request_from_row(row) if row else None
-        stmt = select(RequestRow).where(RequestRow.id == request_id)
+        stmt = select(RequestRow).where(col(RequestRow.id) == request_id)
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update()
         else:  # SQLite: take the write lock first, so a second writer waits and reads what the first wrote
-            await self._s.execute(update(RequestRow).where(RequestRow.id == request_id).values(status=RequestRow.status))
+            await self._s.execute(update(RequestRow).where(col(RequestRow.id) == request_id).values(status=col(RequestRow.status)))
         row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
         return request_from_row(row) if row else None
 
@@ -89,7 +90,7 @@ class SqlRequestRepo:
         values = _request_values(request)
         values.pop("id")
         result = await self._s.execute(
-            update(RequestRow).where(RequestRow.id == request.id).values(**values)  # type: ignore[arg-type]
+            update(RequestRow).where(col(RequestRow.id) == request.id).values(**values)
         )
         if not rowcount(result):
             await self.add(request)
@@ -97,8 +98,8 @@ class SqlRequestRepo:
     async def open_for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
             select(RequestRow)
-            .where(RequestRow.member_id == member_id, RequestRow.status == RequestStatus.OPEN.value)
-            .order_by(RequestRow.created_at)
+            .where(col(RequestRow.member_id) == member_id, col(RequestRow.status) == RequestStatus.OPEN.value)
+            .order_by(col(RequestRow.created_at))
         )
         return [request_from_row(r) for r in result.scalars()]
 
@@ -107,13 +108,13 @@ class SqlRequestRepo:
         # time, the event loop getting its turn between pieces (docs/scaling.md).
         result = await self._s.stream_scalars(
             select(RequestRow)
-            .where(RequestRow.community_id == community_id, RequestRow.status == RequestStatus.OPEN.value)
-            .order_by(RequestRow.created_at, RequestRow.id)
+            .where(col(RequestRow.community_id) == community_id, col(RequestRow.status) == RequestStatus.OPEN.value)
+            .order_by(col(RequestRow.created_at), col(RequestRow.id))
         )
         return [request_from_row(r) async for part in result.partitions(queries.STREAM_PARTITION) for r in part]
 
     async def for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
-            select(RequestRow).where(RequestRow.member_id == member_id).order_by(RequestRow.created_at)
+            select(RequestRow).where(col(RequestRow.member_id) == member_id).order_by(col(RequestRow.created_at))
         )
         return [request_from_row(r) for r in result.scalars()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.models import (
     RoundRecord,
@@ -35,8 +36,8 @@ class SqlRoundRepo:
     async def latest(self, community_id: str, limit: int = 20) -> list[RoundRecord]:
         result = await self._s.execute(
             select(MatchRoundRow)
-            .where(MatchRoundRow.community_id == community_id)
-            .order_by(MatchRoundRow.ran_at.desc())  # type: ignore[attr-defined]
+            .where(col(MatchRoundRow.community_id) == community_id)
+            .order_by(col(MatchRoundRow.ran_at).desc())
             .limit(limit)
         )
         return [
@@ -59,5 +60,5 @@ class SqlRoundRepo:
             )
         else:
             await self._s.execute(
-                update(CommunityRow).where(CommunityRow.id == community_id).values(name=CommunityRow.name)
+                update(CommunityRow).where(col(CommunityRow.id) == community_id).values(name=col(CommunityRow.name))
             )

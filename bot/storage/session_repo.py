@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from bot.core.models import (
     PairingHistory,
@@ -80,12 +83,12 @@ class SqlSessionRepo:
         return session_from_row(row) if row else None
 
     async def get_for_update(self, session_id: str) -> Session | None:
-        stmt = select(SessionRow).where(SessionRow.id == session_id)
+        stmt = select(SessionRow).where(col(SessionRow.id) == session_id)
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update()
         else:  # SQLite: take the write lock first, so a second press waits and reads what the first wrote
             await self._s.execute(
-                update(SessionRow).where(SessionRow.id == session_id).values(sequence=SessionRow.sequence)
+                update(SessionRow).where(col(SessionRow.id) == session_id).values(sequence=col(SessionRow.sequence))
             )
         row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
         return session_from_row(row) if row else None
@@ -106,8 +109,8 @@ class SqlSessionRepo:
 
     async def pair_space(self, session_id: str) -> PairSpace | None:
         found = (await self._s.execute(
-            select(SessionRow.space_state, SessionRow.space_ref, SessionRow.space_claimed_at)
-            .where(SessionRow.id == session_id)
+            select(col(SessionRow.space_state), col(SessionRow.space_ref), col(SessionRow.space_claimed_at))
+            .where(col(SessionRow.id) == session_id)
         )).one_or_none()
         if found is None:
             return None
@@ -116,34 +119,34 @@ class SqlSessionRepo:
             return PairSpace(PairSpaceState.OPEN, ref, claimed_at)
         return PairSpace(PairSpaceState(state) if state else PairSpaceState.NONE, None, claimed_at)
 
-    async def _update_space(self, session_id: str, *where: object, **values: object) -> bool:
+    async def _update_space(self, session_id: str, *where: ColumnElement[bool], **values: Any) -> bool:
         """A compare-and-set: only when the row still matches ``where`` (loaded rows kept in step)."""
         result = await self._s.execute(
-            update(SessionRow).where(SessionRow.id == session_id, *where).values(**values)  # type: ignore[arg-type]
+            update(SessionRow).where(col(SessionRow.id) == session_id, *where).values(**values)
         )
         return rowcount(result) > 0
 
     async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
         return await self._update_space(
-            session_id, SessionRow.space_state.is_(None), SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+            session_id, col(SessionRow.space_state).is_(None), col(SessionRow.space_ref).is_(None),
             space_state=PairSpaceState.OPENING.value, space_claim=token, space_claimed_at=now)
 
     async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
         return await self._update_space(
-            session_id, SessionRow.space_claim == token, SessionRow.space_state == PairSpaceState.OPENING.value,
+            session_id, col(SessionRow.space_claim) == token, col(SessionRow.space_state) == PairSpaceState.OPENING.value,
             space_state=PairSpaceState.OPEN.value, space_ref=ref)
 
     async def give_up_pair_space(self, session_id: str) -> None:
-        await self._update_space(session_id, SessionRow.space_ref.is_(None),  # type: ignore[union-attr]
+        await self._update_space(session_id, col(SessionRow.space_ref).is_(None),
                                  space_state=PairSpaceState.DIRECT.value)
 
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         stmt = select(SessionRow).where(
-            or_(SessionRow.interviewer_id == member_id, SessionRow.candidate_id == member_id)
+            or_(col(SessionRow.interviewer_id) == member_id, col(SessionRow.candidate_id) == member_id)
         )
         if active_only:
-            stmt = stmt.where(SessionRow.state.in_(ACTIVE_STATES))  # type: ignore[attr-defined]
-        result = await self._s.execute(stmt.order_by(SessionRow.start))
+            stmt = stmt.where(col(SessionRow.state).in_(ACTIVE_STATES))
+        result = await self._s.execute(stmt.order_by(col(SessionRow.start)))
         return [session_from_row(r) for r in result.scalars()]
 
     async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]:
@@ -152,15 +155,15 @@ class SqlSessionRepo:
         ids = list(member_ids)
         result = await self._s.execute(
             select(SessionRow).where(
-                SessionRow.state.in_(ACTIVE_STATES),  # type: ignore[attr-defined]
-                or_(SessionRow.interviewer_id.in_(ids), SessionRow.candidate_id.in_(ids)),  # type: ignore[attr-defined]
+                col(SessionRow.state).in_(ACTIVE_STATES),
+                or_(col(SessionRow.interviewer_id).in_(ids), col(SessionRow.candidate_id).in_(ids)),
             )
         )
         return [session_from_row(r) for r in result.scalars()]
 
     async def for_community(self, community_id: str) -> list[Session]:
         result = await self._s.execute(
-            select(SessionRow).where(SessionRow.community_id == community_id).order_by(SessionRow.start)
+            select(SessionRow).where(col(SessionRow.community_id) == community_id).order_by(col(SessionRow.start))
         )
         return [session_from_row(r) for r in result.scalars()]
 
@@ -170,13 +173,13 @@ class SqlSessionRepo:
         result = await self._s.execute(
             select(SessionRow)
             .where(
-                SessionRow.community_id == community_id,
+                col(SessionRow.community_id) == community_id,
                 or_(
-                    SessionRow.state.in_(ACTIVE_STATES),  # type: ignore[attr-defined]
-                    (SessionRow.state == SessionState.COMPLETED.value) & (SessionRow.start >= completed_since),  # type: ignore[operator]
+                    col(SessionRow.state).in_(ACTIVE_STATES),
+                    (col(SessionRow.state) == SessionState.COMPLETED.value) & (col(SessionRow.start) >= completed_since),
                 ),
             )
-            .order_by(SessionRow.start)
+            .order_by(col(SessionRow.start))
         )
         return [session_from_row(r) for r in result.scalars()]
 
@@ -187,15 +190,15 @@ class SqlSessionRepo:
         last_met: dict[frozenset[str], datetime] = {}
         given: dict[str, int] = {}
         taken: dict[str, int] = {}
-        done = (SessionRow.community_id == community_id, SessionRow.state == SessionState.COMPLETED.value)
+        done = (col(SessionRow.community_id) == community_id, col(SessionRow.state) == SessionState.COMPLETED.value)
         for chunk in chunks(sorted(wanted)):
             # One row per pair met: tens of thousands in a large community, streamed in
             # partitions so the event loop gets its turn between pieces (docs/scaling.md).
             as_first = await self._s.stream(
-                select(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap,
-                       func.count(), func.max(SessionRow.start))
-                .where(*done, SessionRow.interviewer_id.in_(chunk))  # type: ignore[attr-defined]
-                .group_by(SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.swap)
+                select(col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.swap),
+                       func.count(), func.max(col(SessionRow.start)))
+                .where(*done, col(SessionRow.interviewer_id).in_(chunk))
+                .group_by(col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.swap))
             )
             async for part in as_first.partitions(queries.STREAM_PARTITION):
                 for first, second, swap, count, last in part:
@@ -206,9 +209,9 @@ class SqlSessionRepo:
                         key = frozenset((first, second))
                         last_met[key] = max(last_met.get(key, last), last)
             as_second = await self._s.execute(
-                select(SessionRow.candidate_id, SessionRow.swap, func.count())
-                .where(*done, SessionRow.candidate_id.in_(chunk))  # type: ignore[attr-defined]
-                .group_by(SessionRow.candidate_id, SessionRow.swap)
+                select(col(SessionRow.candidate_id), col(SessionRow.swap), func.count())
+                .where(*done, col(SessionRow.candidate_id).in_(chunk))
+                .group_by(col(SessionRow.candidate_id), col(SessionRow.swap))
             )
             for second, swap, count in as_second.all():
                 taken[second] = taken.get(second, 0) + count
@@ -226,10 +229,10 @@ class SqlSessionRepo:
         rows: dict[str, tuple[str, str, list[str], datetime]] = {}
         for chunk in chunks(sorted(wanted)):
             result = await self._s.execute(
-                select(SessionRow.id, SessionRow.interviewer_id, SessionRow.candidate_id, SessionRow.prompt_ids,
-                       SessionRow.start)
-                .where(SessionRow.community_id == community_id,
-                       or_(SessionRow.interviewer_id.in_(chunk), SessionRow.candidate_id.in_(chunk)))  # type: ignore[attr-defined]
+                select(col(SessionRow.id), col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.prompt_ids),
+                       col(SessionRow.start))
+                .where(col(SessionRow.community_id) == community_id,
+                       or_(col(SessionRow.interviewer_id).in_(chunk), col(SessionRow.candidate_id).in_(chunk)))
             )
             for sid, first, second, prompt_ids, start in result.all():
                 rows[sid] = (first, second, list(prompt_ids or ()), start)
