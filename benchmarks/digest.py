@@ -146,11 +146,23 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
     async with app.db.uow() as tx:
         steps = sorted((a.due_at, a.id) for a in await tx.actions.by_kind(ActionKind.DIGEST)
                        if a.status is ActionStatus.PENDING and WEEK.label in a.key)
+    drawers = app.digests.changes_chart, app.digests.funnel_chart
+    drawn_while_queueing = 0
+
+    def counted(draw: Any) -> Any:
+        def drawing(*args: Any) -> bytes:
+            nonlocal drawn_while_queueing
+            drawn_while_queueing += 1
+            return bytes(draw(*args))
+        return drawing
+
+    app.digests.changes_chart, app.digests.funnel_chart = (counted(d) if d else None for d in drawers)
     started = time.perf_counter()
     for due, step_id in steps:
         clock.set(due)
         await app.steps.run_one(step_id)
     queue_seconds = time.perf_counter() - started
+    app.digests.changes_chart, app.digests.funnel_chart = drawers
     async with app.db.engine.connect() as conn:
         count = await conn.scalar(select(func.count()).select_from(OUTBOX))
         messages: list[dict[str, Any]] = [m for (m,) in (await conn.execute(select(OUTBOX.c.message))).all()]
@@ -167,6 +179,7 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
         "steps": len(steps),
         "queue_seconds": round(queue_seconds, 3),
         "queued": int(count or 0),
+        "drawn_while_queueing": drawn_while_queueing,
         "outbox_kib": round(sum(sizes) / 1024, 1),
         "largest_row_bytes": max(sizes, default=0),
         "with_picture_refs": sum(1 for m in messages if m.get("pictures")),
@@ -254,7 +267,8 @@ def _table(report: dict[str, Any]) -> str:
         "chose nothing get none)",
         f"  queued as the step runner runs them: {q['steps']} steps in {q['queue_seconds']:.2f} s -> "
         f"{q['queued']:,} outbox rows, {q['outbox_kib']:,.0f} KiB (largest {q['largest_row_bytes']:,} bytes); "
-        f"{q['with_picture_refs']:,} carry a picture to draw, {q['with_picture_bytes']:,} carry picture bytes",
+        f"{q['with_picture_refs']:,} carry a picture to draw, {q['with_picture_bytes']:,} carry picture bytes, "
+        f"{q['drawn_while_queueing']} pictures drawn by the steps",
         f"  drawn at delivery (worker process): {q['drawn_at_delivery']} pictures, best "
         + (f"{q['draw_ms_best']:.0f} ms, median {q['draw_ms_median']:.0f} ms each"
            if q["drawn_at_delivery"] else "- (none)"),

@@ -26,6 +26,7 @@ def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     queue = large["queue"]
     assert queue["queued"] == large["messages"] and queue["steps"] == large["slots"] + 1  # plus the community's
     assert queue["with_picture_bytes"] == 0 and 0 < queue["with_picture_refs"] <= queue["queued"]
+    assert queue["drawn_while_queueing"] == 0  # the steps only queue; delivery draws
     assert queue["largest_row_bytes"] < 8_000
     assert queue["drawn_at_delivery"] == min(3, queue["with_picture_refs"]) and queue["draw_ms_median"] > 0
 
