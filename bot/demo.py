@@ -168,8 +168,8 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
 
 
 async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
-    from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
+    from bot.console.face import Console, ConsoleChat
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.core.services.actor import use_repeatable_ids

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.adapters.console_forms import FormFiller
 from bot.app import App
+from bot.console.forms import FormFiller
 from bot.core.clock import FakeClock
 from bot.core.incidents import incident_text, report_incident
 from bot.core.mentions import plain_mentions
