@@ -734,7 +734,7 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
     @admin.command(name="member", description="One member: reliability, no-show marks, why not matched")
     @app_commands.describe(user="The member to look up")
     async def member(interaction: discord.Interaction, user: discord.User) -> None:
-        await face.run_admin(interaction, "member", {"who": f"<@{user.id}>"})
+        await face.run_admin(interaction, "member", {"who": str(user.id)})
 
     @admin.command(name="status", description="Whether matching is running")
     async def status(interaction: discord.Interaction) -> None:

@@ -4,6 +4,7 @@ module (``slack_packs``) depends on this small module, never on ``slack`` that i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -16,6 +17,15 @@ from bot.core.services.actor import Actor
 ADMINS_ONLY = (
     "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 )
+
+#: Slack's escaped user and channel references: ``<@U123|sam>``, ``<@U123>``, ``<#C123|general>``.
+_REFERENCE = re.compile(r"<([@#])([A-Za-z0-9]{1,32})(?:\|[^>]*)?>")
+
+
+def plain_references(text: str) -> str:
+    """A command's text with Slack's user and channel references as the plain ids the core reads
+    (``admin member <@U123|sam>`` -> ``admin member U123``; ``<#C123|general>`` -> ``C123``)."""
+    return _REFERENCE.sub(lambda m: m.group(2), text)
 
 
 class ListenerFace(Protocol):

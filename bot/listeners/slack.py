@@ -67,7 +67,7 @@ from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
 from bot.core.services.requests import schedule_form
 from bot.listeners import slack_packs
-from bot.listeners.base import ADMINS_ONLY
+from bot.listeners.base import ADMINS_ONLY, plain_references
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -467,9 +467,10 @@ def build_slack_app(
                     await face.send(client, body, _ids(body)[2], error_message(ADMINS_ONLY))
                     return
                 actor = await face.actor(body, client, platform_admin=True)
+                command = plain_references(text)  # members and channels as their ids
             else:
-                actor = await face.actor(body, client)
-            await face.reply(client, body, actor, await app.router.run_text(actor, text))
+                actor, command = await face.actor(body, client), text
+            await face.reply(client, body, actor, await app.router.run_text(actor, command))
 
         await face.guarded("slack command", client, body, work)
 
