@@ -163,3 +163,23 @@ async def test_each_request_logs_under_its_own_request_id(
         await answer(fake, a, ALICE, "probe")
     assert len(seen) == 2 and seen[0]["request"] != seen[1]["request"]
     assert all(s["request"].startswith("i-") and s["community"] and s["member"] for s in seen)
+
+
+async def test_each_slack_request_gets_a_fresh_request_id_that_its_work_keeps() -> None:
+    from bot.core.log_context import INTERACTION, current, log_context
+    from bot.listeners.slack_events import with_request_id
+
+    seen: list[tuple[str, str]] = []
+
+    async def work() -> None:
+        outer = current()["request"]
+        with log_context(INTERACTION, community="c1", member="m1"):  # the router, inside the event's work
+            seen.append((outer, current()["request"]))
+
+    with log_context(INTERACTION):  # whatever ran before on this task does not leak in
+        for body in ({"type": "event_callback", "event_id": "Ev1"}, {"type": "event_callback"},
+                     {"type": "block_actions"}):
+            await with_request_id(body, lambda: asyncio.create_task(work()))
+    assert [outer[:2] for outer, _ in seen] == ["e-", "e-", "i-"]
+    assert all(outer == inner for outer, inner in seen)  # the router kept the request's id
+    assert len({outer for outer, _ in seen}) == 3
