@@ -43,21 +43,26 @@ TOP_INTERVIEWERS = 5
 
 @dataclass(frozen=True, order=True)
 class IsoWeek:
+    """An ISO week (year and week number), the unit digests are computed for."""
+
     year: int
     week: int
 
     @classmethod
     def of(cls, day: date) -> IsoWeek:
+        """The ISO week ``day`` falls in."""
         iso = day.isocalendar()
         return cls(iso.year, iso.week)
 
     @classmethod
     def parse(cls, label: str) -> IsoWeek:
+        """The week of a label such as ``2026-W49``."""
         year, _, week = label.partition("-W")
         return cls(int(year), int(week))
 
     @property
     def label(self) -> str:
+        """The label, such as ``2026-W49``."""
         return f"{self.year}-W{self.week:02d}"
 
     def day(self, weekday: int) -> date:
@@ -65,6 +70,7 @@ class IsoWeek:
         return date.fromisocalendar(self.year, self.week, weekday + 1)
 
     def shift(self, weeks: int) -> IsoWeek:
+        """The week ``weeks`` weeks later (earlier when negative)."""
         return IsoWeek.of(self.day(0) + timedelta(weeks=weeks))
 
 
@@ -113,6 +119,8 @@ def due_slots(
 
 @dataclass(frozen=True)
 class DigestMember:
+    """What a digest needs of a member."""
+
     id: str
     display_name: str
     timezone: str | None
@@ -123,6 +131,8 @@ class DigestMember:
 
 @dataclass(frozen=True)
 class DigestSession:
+    """What a digest needs of a session."""
+
     id: str
     interview_type: str
     interviewer_id: str
@@ -134,6 +144,7 @@ class DigestSession:
 
     @property
     def end(self) -> datetime:
+        """When the session ends."""
         return self.start + timedelta(minutes=self.minutes)
 
     def parts(self) -> tuple[tuple[int, str, str], ...]:
@@ -144,6 +155,8 @@ class DigestSession:
 
 @dataclass(frozen=True)
 class DigestFeedback:
+    """What a digest needs of one feedback form."""
+
     session_id: str
     part: int
     author_id: str
@@ -157,6 +170,8 @@ class DigestFeedback:
 
 @dataclass(frozen=True)
 class DigestRequest:
+    """What a digest needs of an interview request."""
+
     member_id: str
     interview_type: str
     role: RolePreference
@@ -183,6 +198,7 @@ class DigestData:
 
     @cached_property
     def names(self) -> dict[str, str]:
+        """Member id -> display name."""
         return {mid: m.display_name for mid, m in self.members.items()}
 
     @classmethod
@@ -194,6 +210,8 @@ class DigestData:
         attended: Sequence[tuple[str, datetime]] = (),
         requests: Sequence[DigestRequest] = (),
     ) -> DigestData:
+        """Index the rows once: sessions and feedback by member, the forms each member wrote,
+        their session starts."""
         by_member: dict[str, list[DigestSession]] = defaultdict(list)
         for s in sessions:
             by_member[s.interviewer_id].append(s)
@@ -217,6 +235,8 @@ class DigestData:
 
 @dataclass(frozen=True)
 class ScoreChange:
+    """A dimension's score before the week and now."""
+
     interview_type: str
     dimension: str
     before: float | None
@@ -225,6 +245,8 @@ class ScoreChange:
 
 @dataclass(frozen=True)
 class Focus:
+    """The dimension a member should work on next, with their recent score."""
+
     interview_type: str
     dimension: str
     recent: float
@@ -232,6 +254,9 @@ class Focus:
 
 @dataclass(frozen=True)
 class PersonalDigest:
+    """One member's week: sessions done, score changes, what to focus on, feedback owed, sessions
+    coming, streak."""
+
     member_id: str
     week: IsoWeek
     due: datetime
@@ -249,6 +274,7 @@ class PersonalDigest:
 
 
 def personal_digest(member_id: str, week: IsoWeek, due: datetime, data: DigestData) -> PersonalDigest:
+    """The personal digest of ``member_id`` for the week ending at ``due``."""
     since = due - WEEK
     mine = data.by_member.get(member_id, [])
     done = tuple(sorted((s for s in mine if s.state is SessionState.COMPLETED and since <= s.start < due),
@@ -338,6 +364,8 @@ def streak(starts: Iterable[datetime], due: datetime) -> int:
 
 @dataclass(frozen=True)
 class TypeShortage:
+    """An interview type with more candidates waiting than interviewers offering."""
+
     interview_type: str
     candidates: int
     interviewers: int
@@ -345,6 +373,9 @@ class TypeShortage:
 
 @dataclass(frozen=True)
 class CommunityDigest:
+    """A community's week for its admins: requests, matches, sessions held, no-shows, feedback,
+    top interviewers and shortages."""
+
     week: IsoWeek
     due: datetime
     requested: int
@@ -365,15 +396,18 @@ class CommunityDigest:
 
     @property
     def no_show_rate(self) -> float | None:
+        """No-shows among this week's finished sessions (held or no-show); None without any."""
         finished = self.held + self.no_shows
         return self.no_shows / finished if finished else None
 
     @property
     def feedback_rate(self) -> float | None:
+        """Feedback forms submitted among those expected; None when none were expected."""
         return self.feedback_submitted / self.feedback_expected if self.feedback_expected else None
 
 
 def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> CommunityDigest:
+    """The community digest for the week ending at ``due``."""
     since = due - WEEK
     requests = [r for r in data.requests if since <= r.created_at < due]
     matched = sum(1 for r in requests if r.status == "matched")
@@ -442,6 +476,7 @@ def funnel_window(due: datetime, weeks: int = FUNNEL_WEEKS) -> tuple[datetime, d
 
 
 def type_label(kind: str) -> str:
+    """The label of an interview type value, or the value itself if it is not a known type."""
     try:
         return InterviewType(kind).label
     except ValueError:
@@ -512,6 +547,7 @@ def personal_message(
 
 
 def community_message(c: CommunityDigest) -> OutboundMessage:
+    """The admins' digest message for ``c``."""
     # Requests and sessions are counted each in its own unit: a matched pair of requests is one session.
     requests = (f"{_count(c.requested, 'request')}, {c.matched} of them matched ({_pct(c.match_rate)})"
                 + (f"; {c.expired} expired unmatched." if c.expired else ".")) if c.requested else "No requests."

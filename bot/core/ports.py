@@ -43,6 +43,9 @@ from bot.core.vocab import InterviewType, Level
 
 
 class PairSpaceState(StrEnum):
+    """Where a session's pair space is: none yet, being opened, open, or given up (direct
+    messages)."""
+
     NONE = "none"
     #: Claimed by a delivery before the platform was asked to open it.
     OPENING = "opening"
@@ -61,35 +64,78 @@ class PairSpace:
 
 
 class CommunityRepo(Protocol):
-    async def get(self, community_id: str) -> Community | None: ...
-    async def find(self, platform: Platform, external_id: str) -> Community | None: ...
-    async def add(self, community: Community) -> None: ...
+    """Communities and their settings."""
+
+    async def get(self, community_id: str) -> Community | None:
+        """The community with this id, or None."""
+        ...
+
+    async def find(self, platform: Platform, external_id: str) -> Community | None:
+        """The community with this platform id, or None."""
+        ...
+
+    async def add(self, community: Community) -> None:
+        """Store a new community."""
+        ...
+
     async def add_or_get(self, community: Community) -> Community:
         """Insert unless a community with the same platform id exists (checked by the database,
         so simultaneous first requests cannot collide); the stored community either way."""
         ...
 
-    async def save_settings(self, community_id: str, settings: CommunitySettings) -> None: ...
-    async def list(self) -> list[Community]: ...
+    async def save_settings(self, community_id: str, settings: CommunitySettings) -> None:
+        """Replace the community's settings."""
+        ...
+
+    async def list(self) -> list[Community]:
+        """Every community."""
+        ...
 
 
 class MemberRepo(Protocol):
-    async def get(self, member_id: str) -> Member | None: ...
-    async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]: ...
-    async def find(self, community_id: str, external_id: str) -> Member | None: ...
-    async def find_by_name(self, community_id: str, display_name: str) -> Member | None: ...
-    async def add(self, member: Member) -> None: ...
+    """Members and their profiles."""
+
+    async def get(self, member_id: str) -> Member | None:
+        """The member with this id, or None."""
+        ...
+
+    async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]:
+        """The members with these ids that exist, by id."""
+        ...
+
+    async def find(self, community_id: str, external_id: str) -> Member | None:
+        """The community's member with this platform id, or None."""
+        ...
+
+    async def find_by_name(self, community_id: str, display_name: str) -> Member | None:
+        """The community's member with exactly this display name, or None."""
+        ...
+
+    async def add(self, member: Member) -> None:
+        """Store a new member."""
+        ...
+
     async def add_or_get(self, member: Member) -> Member:
         """Insert unless the community already has a member with that platform id (checked by
         the database); the stored member either way."""
         ...
 
-    async def save(self, member: Member) -> None: ...
-    async def list(self, community_id: str) -> list[Member]: ...
-    async def delete(self, member_id: str) -> None: ...
+    async def save(self, member: Member) -> None:
+        """Store the member's changed profile."""
+        ...
+
+    async def list(self, community_id: str) -> list[Member]:
+        """The community's members."""
+        ...
+
+    async def delete(self, member_id: str) -> None:
+        """Delete the member's row."""
+        ...
 
 
 class RequestRepo(Protocol):
+    """Interview requests."""
+
     async def get(self, request_id: str, *, for_update: bool = False) -> InterviewRequest | None:
         """``for_update``: lock the row until the transaction ends (a second writer waits)."""
         ...
@@ -98,24 +144,46 @@ class RequestRepo(Protocol):
         already has an open request of that type (enforced by the database too)."""
         ...
 
-    async def save(self, request: InterviewRequest) -> None: ...
-    async def open_for_member(self, member_id: str) -> list[InterviewRequest]: ...
-    async def list_open(self, community_id: str) -> list[InterviewRequest]: ...
-    async def for_member(self, member_id: str) -> list[InterviewRequest]: ...
+    async def save(self, request: InterviewRequest) -> None:
+        """Store the request's changed state."""
+        ...
+
+    async def open_for_member(self, member_id: str) -> list[InterviewRequest]:
+        """The member's open requests."""
+        ...
+
+    async def list_open(self, community_id: str) -> list[InterviewRequest]:
+        """The community's open requests (what a matching round considers)."""
+        ...
+
+    async def for_member(self, member_id: str) -> list[InterviewRequest]:
+        """Every request of the member, in any state."""
+        ...
 
 
 class SessionRepo(Protocol):
-    async def get(self, session_id: str) -> Session | None: ...
+    """Sessions, their pair spaces, and the history matching reads."""
+
+    async def get(self, session_id: str) -> Session | None:
+        """The session with this id, or None."""
+        ...
+
     async def get_for_update(self, session_id: str) -> Session | None:
         """Read and lock the session row for the rest of the transaction."""
         ...
 
-    async def add(self, session: Session) -> None: ...
+    async def add(self, session: Session) -> None:
+        """Store a new session."""
+        ...
+
     async def save(self, session: Session) -> None:
         """Store the session's changes; never its pair space (see :meth:`claim_pair_space`)."""
         ...
 
-    async def pair_space(self, session_id: str) -> PairSpace | None: ...
+    async def pair_space(self, session_id: str) -> PairSpace | None:
+        """Where the session's pair space stands, or None for no such session."""
+        ...
+
     async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
         """Claim the right to open the session's pair space (one statement, only when nobody has);
         True when this ``token`` holds the claim. Commit it before asking the platform."""
@@ -129,9 +197,18 @@ class SessionRepo(Protocol):
         """No pair space for this session (a claim was interrupted): its messages go by DM."""
         ...
 
-    async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]: ...
-    async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]: ...
-    async def for_community(self, community_id: str) -> list[Session]: ...
+    async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
+        """The member's sessions (only those not yet final with ``active_only``)."""
+        ...
+
+    async def active_for_members(self, member_ids: Sequence[str]) -> list[Session]:
+        """The sessions not yet final of any of these members."""
+        ...
+
+    async def for_community(self, community_id: str) -> list[Session]:
+        """Every session of the community."""
+        ...
+
     async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
         """Sessions still to come or running, plus completed ones that started at or after
         ``completed_since`` (their feedback may still be open); never cancelled or no-show ones."""
@@ -154,6 +231,8 @@ class SessionRepo(Protocol):
 
 
 class ActionRepo(Protocol):
+    """Scheduled steps: stored first, claimed and finished by the step runner."""
+
     async def add(self, action: ScheduledAction) -> bool:
         """Insert unless the key exists; True when inserted (so scheduling twice is a no-op)."""
         ...
@@ -162,24 +241,46 @@ class ActionRepo(Protocol):
         """``add`` for several actions in one statement; how many were new."""
         ...
 
-    async def get(self, action_id: str) -> ScheduledAction | None: ...
+    async def get(self, action_id: str) -> ScheduledAction | None:
+        """The step with this id, or None."""
+        ...
+
     async def claim(self, action_id: str) -> ScheduledAction | None:
         """Lock a pending action for this transaction; None when done or claimed elsewhere."""
         ...
 
-    async def due_ids(self, now: datetime, limit: int = 500) -> list[str]: ...
+    async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
+        """Ids of pending steps due at or before ``now``, the earliest first."""
+        ...
+
     async def pending(self, until: datetime | None = None) -> list[tuple[str, datetime]]:
         """Pending actions' ids and due times (only those due at or before ``until`` when given)."""
         ...
     async def finish(
         self, action_id: str, status: ActionStatus, now: datetime, error: str | None = None
-    ) -> None: ...
-    async def retry_later(self, action_id: str, due_at: datetime, error: str) -> int: ...
+    ) -> None:
+        """Mark a claimed step done, skipped or failed (with the error)."""
+        ...
+
+    async def retry_later(self, action_id: str, due_at: datetime, error: str) -> int:
+        """Put a failed step back as pending at ``due_at``, counting the attempt; the attempts so
+        far."""
+        ...
+
     async def cancel_for_session(
         self, session_id: str, now: datetime, kinds: Sequence[ActionKind] | None = None
-    ) -> None: ...
-    async def for_session(self, session_id: str) -> list[ScheduledAction]: ...
-    async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]: ...
+    ) -> None:
+        """Skip the session's pending steps (of ``kinds`` when given)."""
+        ...
+
+    async def for_session(self, session_id: str) -> list[ScheduledAction]:
+        """Every step of the session."""
+        ...
+
+    async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]:
+        """Every step of a kind."""
+        ...
+
     async def delete_pending(self, community_id: str, kind: ActionKind) -> int:
         """Delete the community's pending actions of ``kind`` (re-planning rounds frees their
         keys for the new plan); the count."""
@@ -187,6 +288,8 @@ class ActionRepo(Protocol):
 
 
 class OutboxRepo(Protocol):
+    """Messages waiting to be delivered."""
+
     async def add(self, item: OutboxItem) -> bool:
         """Queue once per key. Messages queued in one transaction are delivered in the order
         they were queued (they share their time: the order is kept with them)."""
@@ -196,34 +299,76 @@ class OutboxRepo(Protocol):
         """``add`` for several items in few statements (keys that exist are skipped)."""
         ...
 
-    async def due_ids(self, now: datetime, limit: int = 200) -> list[str]: ...
-    async def claim(self, item_id: str) -> OutboxItem | None: ...
-    async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None: ...
-    async def retry_later(self, item_id: str, when: datetime, error: str, *, give_up: bool) -> None: ...
-    async def all(self) -> list[OutboxItem]: ...
+    async def due_ids(self, now: datetime, limit: int = 200) -> list[str]:
+        """Ids of pending messages due at or before ``now``, the earliest first (messages queued
+        together in their queued order)."""
+        ...
+
+    async def claim(self, item_id: str) -> OutboxItem | None:
+        """Lock a pending message for delivery (None if another delivery has it or it is gone)."""
+        ...
+
+    async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None:
+        """Mark the message sent, with the platform's reference (and whether it went by the
+        fallback)."""
+        ...
+
+    async def retry_later(self, item_id: str, when: datetime, error: str, *, give_up: bool) -> None:
+        """Try the message again at ``when``, or give up on it."""
+        ...
+
+    async def all(self) -> list[OutboxItem]:
+        """Every message (tests and the console)."""
+        ...
 
 
 class RoundRepo(Protocol):
-    async def add(self, record: RoundRecord) -> None: ...
-    async def latest(self, community_id: str, limit: int = 20) -> list[RoundRecord]: ...
+    """Records of matching rounds, and the round lock."""
+
+    async def add(self, record: RoundRecord) -> None:
+        """Store a round's record."""
+        ...
+
+    async def latest(self, community_id: str, limit: int = 20) -> list[RoundRecord]:
+        """The community's latest round records, newest first."""
+        ...
+
     async def lock_community(self, community_id: str) -> None:
         """Serialise matching rounds of one community across processes until commit."""
         ...
 
 
 class NoShowRepo(Protocol):
-    async def add(self, report: NoShowReport, report_id: str) -> bool: ...
-    async def for_members(self, member_ids: Sequence[str]) -> list[NoShowReport]: ...
-    async def clear_for(self, member_id: str) -> int: ...
+    """No-show reports."""
+
+    async def add(self, report: NoShowReport, report_id: str) -> bool:
+        """Store a report; False if the reporter reported that session already."""
+        ...
+
+    async def for_members(self, member_ids: Sequence[str]) -> list[NoShowReport]:
+        """The active (not cleared) reports about any of these members."""
+        ...
+
+    async def clear_for(self, member_id: str) -> int:
+        """Clear the member's active marks (an admin); how many."""
+        ...
 
 
 class FeedbackRepo(Protocol):
-    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None: ...
+    """Feedback forms, their reveal, and the ratings progress and matching read."""
+
+    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None:
+        """One member's form for one part and role of a session, or None."""
+        ...
+
     async def save(self, fb: Feedback) -> None:
         """Insert, or update the row with the same (session, part, author, role)."""
         ...
 
-    async def for_session(self, session_id: str) -> list[Feedback]: ...
+    async def for_session(self, session_id: str) -> list[Feedback]:
+        """Every form of the session."""
+        ...
+
     async def about_members(self, member_ids: Sequence[str]) -> list[Feedback]:
         """Every row whose subject is one of ``member_ids`` (one query)."""
         ...
@@ -232,7 +377,10 @@ class FeedbackRepo(Protocol):
         """Every row the member wrote or is the subject of."""
         ...
 
-    async def for_community(self, community_id: str) -> list[Feedback]: ...
+    async def for_community(self, community_id: str) -> list[Feedback]:
+        """Every form of the community's sessions."""
+        ...
+
     async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
         """Count, latest reveal and latest edit of the community's revealed interviewer scores:
         changes whenever the rater calibration would."""
@@ -248,10 +396,14 @@ class FeedbackRepo(Protocol):
         counted and summed in the database (one grouped query; see bot.core.ratings)."""
         ...
 
-    async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None: ...
+    async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
+        """Mark the forms revealed at ``when``."""
+        ...
 
 
 class RetentionRepo(Protocol):
+    """Deleting rows past the retention period."""
+
     async def purge(self, community_id: str, before: datetime, *, keep_step: str | None = None) -> dict[str, int]:
         """Delete the community's finished steps (but ``keep_step``), sent messages and round
         records from before ``before``; how many rows of each went."""
@@ -259,6 +411,8 @@ class RetentionRepo(Protocol):
 
 
 class StatsRepo(Protocol):
+    """The figures of ``/mockadmin stats``."""
+
     async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
         """Aggregate figures for the community over the last ``periods`` days each (a fixed
         number of queries, whatever the community's size)."""
@@ -276,12 +430,18 @@ class PrivacyRepo(Protocol):
         """Every report by or about the member, cleared ones included."""
         ...
 
-    async def rounds_mentioning(self, community_id: str, member_id: str) -> list[RoundRecord]: ...
+    async def rounds_mentioning(self, community_id: str, member_id: str) -> list[RoundRecord]:
+        """The community's round records that mention the member."""
+        ...
+
     async def count_rows(self, community_id: str, member_id: str) -> dict[str, int]:
         """Rows per table that still name the member (erasure checks)."""
         ...
 
-    async def delete_sessions(self, session_ids: Sequence[str]) -> int: ...
+    async def delete_sessions(self, session_ids: Sequence[str]) -> int:
+        """Delete these sessions; how many."""
+        ...
+
     async def reassign_sessions(
         self, session_ids: Sequence[str], member_id: str, placeholder_id: str, drop_request_ids: Sequence[str]
     ) -> int:
@@ -293,19 +453,35 @@ class PrivacyRepo(Protocol):
         """Re-point rows at the placeholder and drop what they said about the forgotten subject."""
         ...
 
-    async def delete_feedback(self, feedback_ids: Sequence[str]) -> int: ...
-    async def delete_no_shows(self, member_id: str) -> int: ...
-    async def delete_requests(self, member_id: str) -> int: ...
+    async def delete_feedback(self, feedback_ids: Sequence[str]) -> int:
+        """Delete these forms; how many."""
+        ...
+
+    async def delete_no_shows(self, member_id: str) -> int:
+        """Delete the reports by or about the member; how many."""
+        ...
+
+    async def delete_requests(self, member_id: str) -> int:
+        """Delete the member's requests; how many."""
+        ...
+
     async def delete_pending_actions(self, member_id: str, request_ids: Sequence[str]) -> int:
         """Pending steps outside sessions addressed to the member or to one of their requests."""
         ...
 
-    async def delete_outbox_for(self, member_id: str) -> int: ...
+    async def delete_outbox_for(self, member_id: str) -> int:
+        """Delete the messages waiting for the member; how many."""
+        ...
+
     async def delete_pending_session_posts(self, session_ids: Sequence[str]) -> int:
         """Undelivered messages tied to these sessions, whoever they are for."""
         ...
 
-    async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int: ...
+    async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int:
+        """Replace the member's id in the community's round records by ``replacement``; how many
+        records changed."""
+        ...
+
     async def scrub_outbox(
         self, community_id: str, session_ids: Sequence[str], replacements: Mapping[str, str]
     ) -> int:
@@ -318,13 +494,18 @@ class PrivacyRepo(Protocol):
 class DigestRepo(Protocol):
     """What weekly digests read: one query per method, whatever the number of members."""
 
-    async def members(self, community_id: str) -> list[DigestMember]: ...
+    async def members(self, community_id: str) -> list[DigestMember]:
+        """The community's members as digests need them."""
+        ...
 
     async def zones(self, community_id: str) -> list[str | None]:
         """Distinct zones of members who have not opted out of digests."""
         ...
 
-    async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]: ...
+    async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]:
+        """The community's sessions starting in ``[start_from, start_before)``."""
+        ...
+
     async def attended_starts(
         self, community_id: str, start_from: datetime, start_before: datetime
     ) -> list[tuple[str, datetime]]:
@@ -340,28 +521,46 @@ class DigestRepo(Protocol):
         Scores come with interviewer rows only; candidate rows only from ``recent_from`` on when given."""
         ...
 
-    async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]: ...
+    async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]:
+        """The community's requests created in ``[created_from, created_before)``."""
+        ...
 
 
 class PromptPackRepo(Protocol):
-    async def get(self, community_id: str, name: str) -> StoredPack | None: ...
-    async def all(self) -> list[StoredPack]: ...
+    """Community prompt packs, stored as their text."""
+
+    async def get(self, community_id: str, name: str) -> StoredPack | None:
+        """The community's pack with this id, or None."""
+        ...
+
+    async def all(self) -> list[StoredPack]:
+        """Every stored pack of every community."""
+        ...
+
     async def save(self, pack: StoredPack) -> None:
         """Store the pack, replacing the community's pack of the same name (one transaction)."""
         ...
 
-    async def delete(self, community_id: str, name: str) -> bool: ...
+    async def delete(self, community_id: str, name: str) -> bool:
+        """Delete the pack; False if there was none."""
+        ...
+
     async def stamps(self, community_id: str) -> tuple[str, ...]:
         """Ids of the community's stored pack rows (they change on every import): a cache key."""
         ...
 
-    async def list(self, community_id: str) -> list[StoredPack]: ...
+    async def list(self, community_id: str) -> list[StoredPack]:
+        """The community's packs."""
+        ...
 
 
 class FormDraftRepo(Protocol):
     """Half-filled forms (:mod:`bot.core.forms`), by their unguessable id."""
 
-    async def add(self, draft: FormDraft) -> None: ...
+    async def add(self, draft: FormDraft) -> None:
+        """Store a new draft."""
+        ...
+
     async def find(self, platform: Platform, owner_ref: str, action: str) -> FormDraft | None:
         """The member's draft of the form with this action, if any (one per form and member)."""
         ...
@@ -378,8 +577,13 @@ class FormDraftRepo(Protocol):
         """True when this call deleted it (so only one submit takes a draft)."""
         ...
 
-    async def delete_expired(self, now: datetime) -> int: ...
-    async def delete_for_owner(self, platform: Platform, owner_ref: str) -> int: ...
+    async def delete_expired(self, now: datetime) -> int:
+        """Delete the drafts expired at ``now``; how many."""
+        ...
+
+    async def delete_for_owner(self, platform: Platform, owner_ref: str) -> int:
+        """Delete every draft of a platform user; how many."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -388,52 +592,84 @@ class UnitOfWork(Protocol):
     Its repositories are read-only properties: a unit of work hands them out, nobody replaces them."""
 
     @property
-    def communities(self) -> CommunityRepo: ...
+    def communities(self) -> CommunityRepo:
+        """Communities."""
+        ...
 
     @property
-    def members(self) -> MemberRepo: ...
+    def members(self) -> MemberRepo:
+        """Members."""
+        ...
 
     @property
-    def requests(self) -> RequestRepo: ...
+    def requests(self) -> RequestRepo:
+        """Interview requests."""
+        ...
 
     @property
-    def sessions(self) -> SessionRepo: ...
+    def sessions(self) -> SessionRepo:
+        """Sessions."""
+        ...
 
     @property
-    def actions(self) -> ActionRepo: ...
+    def actions(self) -> ActionRepo:
+        """Scheduled steps."""
+        ...
 
     @property
-    def outbox(self) -> OutboxRepo: ...
+    def outbox(self) -> OutboxRepo:
+        """The outbox."""
+        ...
 
     @property
-    def rounds(self) -> RoundRepo: ...
+    def rounds(self) -> RoundRepo:
+        """Matching round records."""
+        ...
 
     @property
-    def no_shows(self) -> NoShowRepo: ...
+    def no_shows(self) -> NoShowRepo:
+        """No-show reports."""
+        ...
 
     @property
-    def feedback(self) -> FeedbackRepo: ...
+    def feedback(self) -> FeedbackRepo:
+        """Feedback forms."""
+        ...
 
     @property
-    def packs(self) -> PromptPackRepo: ...
+    def packs(self) -> PromptPackRepo:
+        """Prompt packs."""
+        ...
 
     @property
-    def digests(self) -> DigestRepo: ...
+    def digests(self) -> DigestRepo:
+        """What digests read."""
+        ...
 
     @property
-    def privacy(self) -> PrivacyRepo: ...
+    def privacy(self) -> PrivacyRepo:
+        """What data export and forgetting need."""
+        ...
 
     @property
-    def stats(self) -> StatsRepo: ...
+    def stats(self) -> StatsRepo:
+        """Community figures."""
+        ...
 
     @property
-    def form_drafts(self) -> FormDraftRepo: ...
+    def form_drafts(self) -> FormDraftRepo:
+        """Half-filled forms."""
+        ...
 
     @property
-    def retention(self) -> RetentionRepo: ...
+    def retention(self) -> RetentionRepo:
+        """Retention deletes."""
+        ...
 
 
-    async def __aenter__(self) -> Self: ...
+    async def __aenter__(self) -> Self:
+        """Begin the transaction."""
+        ...
 
     async def __aexit__(
         self,
@@ -498,8 +734,13 @@ class TemporaryDeliveryError(Exception):
 class JobScheduler(Protocol):
     """Run a callable at a time; cancel by key. The database, not the scheduler, is the truth."""
 
-    def schedule(self, key: str, when: datetime, job: Callable[[], Awaitable[None]]) -> None: ...
-    def cancel(self, key: str) -> None: ...
+    def schedule(self, key: str, when: datetime, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` at ``when``, replacing any job under ``key``."""
+        ...
+
+    def cancel(self, key: str) -> None:
+        """Cancel the job under ``key``, if any."""
+        ...
 
 
 class PromptSource(Protocol):
@@ -507,10 +748,21 @@ class PromptSource(Protocol):
 
     def prompts(
         self, type: InterviewType | str | None = None, level: Level | str | None = None, track: str | None = None
-    ) -> tuple[Prompt, ...]: ...
-    def get(self, prompt_id: str) -> Prompt: ...
-    def rubric(self, rubric_id: str) -> Rubric: ...
-    def rubric_for_type(self, interview_type: InterviewType | str) -> Rubric: ...
+    ) -> tuple[Prompt, ...]:
+        """The enabled prompts, filtered by type, level and track when given."""
+        ...
+
+    def get(self, prompt_id: str) -> Prompt:
+        """The prompt with this id (enabled or not); :class:`NotFound` otherwise."""
+        ...
+
+    def rubric(self, rubric_id: str) -> Rubric:
+        """The rubric with this id; :class:`NotFound` otherwise."""
+        ...
+
+    def rubric_for_type(self, interview_type: InterviewType | str) -> Rubric:
+        """The rubric of an interview type."""
+        ...
 
 
 class PackCodec(Protocol):
@@ -535,7 +787,10 @@ class PackCodec(Protocol):
         """Its switched-off types and its prompts' types, read leniently; None if unreadable."""
         ...
 
-    def bundled(self) -> PromptSource: ...
+    def bundled(self) -> PromptSource:
+        """The bundled bank."""
+        ...
+
     def dump(self, pack: ParsedPack) -> str:
         """The pack as YAML in the form :meth:`check` reads."""
         ...

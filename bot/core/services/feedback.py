@@ -63,10 +63,12 @@ def roles_for_part(session: Session, part: int) -> tuple[str, str]:
 
 
 def parts_of(session: Session) -> tuple[int, ...]:
+    """The parts of a session: two in a swap, else one."""
     return (1, 2) if session.swap else (1,)
 
 
 def window_end(session: Session) -> datetime:
+    """When the session's feedback window closes."""
     return session.start + timedelta(minutes=session.minutes) + FEEDBACK_WINDOW
 
 
@@ -79,10 +81,12 @@ class FormSlot:
     partner_id: str
 
     def action(self, session_id: str) -> str:
+        """The action id that submits this form."""
         return encode("feedback.submit", session_id, str(self.part), self.role.value)
 
 
 def slots_for(session: Session, member_id: str) -> list[FormSlot]:
+    """The forms ``member_id`` fills for the session: one per part they took part in."""
     slots = []
     for part in parts_of(session):
         interviewer, candidate = roles_for_part(session, part)
@@ -113,6 +117,8 @@ def _rating_input(input_id: str, label: str, default: int | None) -> ChoiceInput
 
 
 def interviewer_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
+    """The interviewer's form inputs: a score per rubric dimension, the verdict and the notes
+    (prefilled from ``old``)."""
     inputs: list[FormInput] = [
         _score_input(f"score.{d.id}", d.name, d.anchors, old.scores.get(d.id) if old else None,
                      "Score 1 to 4 against the level they are aiming for.")
@@ -148,6 +154,8 @@ def interviewer_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
 
 
 def candidate_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
+    """The candidate's form inputs: private self-scores, ratings of the interviewer and the
+    question, and a tip (prefilled from ``old``)."""
     inputs: list[FormInput] = [
         _score_input(f"self.{d.id}", f"You: {d.name}", d.anchors, old.scores.get(d.id) if old else None,
                      "Your own score, 1 to 4. Private: only you see it, in your progress.")
@@ -167,6 +175,7 @@ def candidate_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
 
 
 def paginate(title: str, inputs: Sequence[FormInput]) -> tuple[FormPage, ...]:
+    """``inputs`` in pages small enough for every face (at most five inputs a page)."""
     chunks = [tuple(inputs[i : i + PAGE_SIZE]) for i in range(0, len(inputs), PAGE_SIZE)]
     return tuple(FormPage(f"{title} ({n}/{len(chunks)})" if len(chunks) > 1 else title, chunk)
                  for n, chunk in enumerate(chunks, 1))
@@ -182,6 +191,9 @@ def _one(values: FormValues, key: str) -> str:
 
 
 class FeedbackService:
+    """Feedback after a session: the forms each member fills, their submission, the reveal when
+    both wrote or the window closed, and ``/mock feedback``."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
         self._uow = uow
         self._clock = clock
@@ -206,6 +218,7 @@ class FeedbackService:
         return prompts.rubric(prompts.get(session.prompt_ids[part - 1]).rubric)
 
     def form_for(self, session: Session, slot: FormSlot, partner: Member, old: Feedback | None) -> FormSpec:
+        """The form for one slot of a session, prefilled with what the member wrote before."""
         rubric = self._rubric(session, slot.part)
         label = f"part {slot.part}" if session.swap else "the session"
         if slot.role is FeedbackRole.INTERVIEWER:
@@ -227,6 +240,8 @@ class FeedbackService:
 
     async def open_form(self, actor: Actor, session_id: str, part: int | None = None,
                         role: FeedbackRole | None = None) -> OutboundMessage:
+        """The member's feedback form for a session part (the first one still owed when none is
+        named)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
@@ -328,6 +343,8 @@ class FeedbackService:
 
     async def submit(self, actor: Actor, session_id: str, part: int, role: FeedbackRole,
                      values: FormValues) -> OutboundMessage:
+        """Save a submitted form (editable until the reveal); reveals the part when both forms
+        are in."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
@@ -418,6 +435,7 @@ class FeedbackService:
     # -- hooks for the step runner -------------------------------------------------------
 
     async def owed_for_session(self, tx: UnitOfWork, session: Session) -> Sequence[str]:
+        """The members who still owe a form for the session."""
         rows = await tx.feedback.for_session(session.id)
         done = {(f.part, f.role, f.author_id) for f in rows}
         owed: list[str] = []
@@ -433,6 +451,8 @@ class FeedbackService:
     # -- /mock feedback ------------------------------------------------------------------
 
     async def owed(self, actor: Actor) -> OutboundMessage:
+        """``/mock feedback``: the sessions whose feedback the member can still write, with
+        buttons."""
         now = self._clock.now()
         async with self._uow() as tx:
             sessions = [s for s in await tx.sessions.for_member(actor.member.id)
@@ -457,6 +477,7 @@ class FeedbackService:
     # -- routing -------------------------------------------------------------------------
 
     async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """Handle a feedback button or form submission."""
         if action.verb == "feedback.open":
             part = _part(action.args[1]) if len(action.args) > 1 else None
             role = _role(action.args[2]) if len(action.args) > 2 else None
