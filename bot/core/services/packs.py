@@ -30,7 +30,7 @@ from bot.core.packs import (
 )
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import FEEDBACK_WINDOW, window_end
+from bot.core.services.feedback_forms import FEEDBACK_WINDOW, window_end
 from bot.core.vocab import InterviewType, parse_interview_type
 
 __all__ = [

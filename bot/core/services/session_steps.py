@@ -12,7 +12,7 @@ from bot.core.models import ActionKind, ActionStatus, Member, ScheduledAction, S
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork
 from bot.core.services import session_text as say
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback_forms import window_end
 from bot.core.services.outbox import queue_direct, queue_space, session_space
 from bot.core.services.session_plan import (
     FEEDBACK_REMINDERS,
