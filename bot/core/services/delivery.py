@@ -83,12 +83,17 @@ class _NoPairSpace(Exception):
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """How long to wait before the next attempt: what the platform asked for, else exponential
+    backoff (5 s doubling, at most 30 min)."""
     if retry_after is not None:
         return timedelta(seconds=max(1.0, retry_after))
     return timedelta(seconds=min(5 * 2**attempts, 1800))
 
 
 class DeliveryService:
+    """Delivers the outbox: each due message through its platform's chat port, retried on
+    temporary errors, falling back to the pair space when direct messages are closed."""
+
     metrics: Metrics = NO_METRICS
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
@@ -104,6 +109,7 @@ class DeliveryService:
         self.drawn = 0
 
     async def deliver_due(self) -> int:
+        """Deliver every message due now; returns how many were sent."""
         now = self._clock.now()
         async with self._uow() as tx:
             ids = await tx.outbox.due_ids(now)
@@ -114,6 +120,8 @@ class DeliveryService:
         return sent
 
     async def deliver_one(self, item_id: str) -> bool:
+        """Deliver one outbox item (opening the session's pair space, or drawing its pictures,
+        first when needed); True if it was sent. Its log lines carry a request id of their own."""
         with log_context(DELIVERY, fresh=True):
             return await self._deliver_one(item_id)
 
