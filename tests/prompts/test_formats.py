@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bot.core.bank import HOLDS_UP_DIMENSION, Estimates, Prompt, evaluate_formula
+from bot.core.dimension_names import dimension_names
 from bot.core.guide_extras import interviewer_extras
 from bot.core.models import Member, Platform, Session, SessionState
 from bot.core.services.session_text import interviewer_guide_pages, part_started
@@ -234,3 +235,13 @@ def test_pack_problems_in_the_new_formats_are_reported_with_their_place(bank: Pr
 
 def _index(bank: PromptBank, prompt_id: str) -> int:
     return bank.get(prompt_id).guide.exercises.index(HOLDS_UP_DIMENSION)
+
+
+def test_charts_and_digests_name_the_bar_raiser_dimension(bank: PromptBank) -> None:
+    """Progress charts and digests name dimensions through every rubric a type's prompts use,
+    the type's own rubric first."""
+    names = dimension_names(bank, "behavioral")
+    own = [d.id for d in bank.rubric("behavioral").dimensions]
+    assert list(names)[: len(own)] == own
+    assert names[HOLDS_UP_DIMENSION] == "Story holds up under the design"
+    assert HOLDS_UP_DIMENSION not in dimension_names(bank, "coding")
