@@ -361,15 +361,19 @@ class DesignFollowUp(_Strict):
     cracks: Annotated[list[Item], Field(min_length=2, max_length=5)]
 
 
+#: A gap's texts are shorter than an Item, so "Gap n (at “where”): gap" fits one chat field.
+GapText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700)]
+
+
 class PostmortemGap(_Strict):
     """One gap planted in a postmortem the candidate reviews."""
 
     #: Words of the statement where the gap sits (checked to appear in it, verbatim).
     where: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
     #: What is missing or wrong.
-    gap: Item
+    gap: GapText
     #: Why it matters, and what a strong reviewer asks for or proposes.
-    why_it_matters: Item
+    why_it_matters: GapText
 
 
 class PostmortemReview(_Strict):

@@ -51,8 +51,9 @@ def interviewer_extras(prompt: Prompt) -> tuple[list[Section], list[Section]]:
         ]))
     review = prompt.postmortem
     if review is not None:
-        entries = [f"Gap {n} (at “{gap.where}”): {gap.gap} Why it matters: {gap.why_it_matters}"
-                   for n, gap in enumerate(review.gaps, start=1)]
+        entries = []
+        for n, gap in enumerate(review.gaps, start=1):
+            entries += [f"Gap {n} (at “{gap.where}”): {gap.gap}", f"Why gap {n} matters: {gap.why_it_matters}"]
         entries += [f"Not a gap: {item}" for item in review.red_herrings]
         if review.bar:
             entries.append("To meet the bar: " + "; ".join(
@@ -62,8 +63,8 @@ def interviewer_extras(prompt: Prompt) -> tuple[list[Section], list[Section]]:
     estimates = prompt.design.estimates if prompt.design is not None else None
     if estimates is not None:
         computed = estimates.computed()
-        entries = ["Inputs: " + ", ".join(f"{name} = {_number(value)}"
-                                          for name, value in estimates.inputs.items())]
+        inputs = [f"{name} = {_number(value)}" for name, value in estimates.inputs.items()]
+        entries = ["Inputs: " + ", ".join(inputs[i:i + 6]) for i in range(0, len(inputs), 6)]
         entries += [f"{figure.name}: about {_number(figure.stated)} {figure.unit} "
                     f"({figure.formula} = {_number(computed[figure.id])})" for figure in estimates.figures]
         out.append(("Estimates, recomputed by the bank's checks", entries))

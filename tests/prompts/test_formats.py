@@ -251,3 +251,24 @@ def test_charts_and_digests_name_the_bar_raiser_dimension(bank: PromptBank) -> N
     assert list(names)[: len(own)] == own
     assert names[HOLDS_UP_DIMENSION] == "Story holds up under the design"
     assert HOLDS_UP_DIMENSION not in dimension_names(bank, "coding")
+
+
+def test_the_longest_texts_each_format_allows_are_never_cut_in_chat_pages(bank: PromptBank) -> None:
+    """Every entry of the new sections fits one chat field, so nothing is clipped with "…"."""
+    sre = bank.get(_first(bank, InterviewType.SRE_TROUBLESHOOTING, "postmortem"))
+    beh = bank.get(_first(bank, InterviewType.BEHAVIORAL, "followup_design"))
+    design = next(p for p in _prompts(bank) if p.grading_focus is not None and p.design is not None)
+    assert sre.postmortem is not None and beh.followup_design is not None and design.grading_focus is not None
+    where = sre.statement[:200].strip()
+    long_gap = sre.postmortem.gaps[0].model_copy(update={"where": where, "gap": "g" * 700,
+                                                         "why_it_matters": "w" * 700})
+    sre = sre.model_copy(update={"postmortem": sre.postmortem.model_copy(update={"gaps": [long_gap]})})
+    beh = beh.model_copy(update={"followup_design": beh.followup_design.model_copy(
+        update={"question": "q" * 900, "probes": ["p" * 900, "r" * 900]})})
+    design = design.model_copy(update={"grading_focus": design.grading_focus.model_copy(
+        update={"signals": ["s" * 900, "t" * 900], "not_graded": ["n" * 900]})})
+    for prompt, texts in ((sre, ["g" * 700, "w" * 700, where]), (beh, ["q" * 900, "p" * 900]),
+                          (design, ["s" * 900, "n" * 900])):
+        pages = interviewer_guide_pages(prompt, bank.rubric(prompt.rubric), None, None)
+        text = "\n".join(f.value for page in pages for f in page.fields)
+        assert all(t in text for t in texts), prompt.id
