@@ -69,10 +69,16 @@ async def test_planted_gaps_reach_the_interviewer_only(
     prompt = app.prompts.get(FIRST)
     assert prompt.postmortem is not None
     gaps = [g.gap for g in prompt.postmortem.gaps]
+    def guide_text() -> str:
+        return "\n".join(text_of(m) for m in fake.dms_to(int(interviewer.external_id)))
+
+    await fake.wait_until(lambda: all(gap[:50] in guide_text() for gap in gaps), what="the guide's gaps", timeout=30.0)
+    await fake.wait_until(lambda: any("POSTMORTEM: Checkout slowdown" in text_of(m)
+                                      for m in fake.messages_in(thread_id)[mark:]), what="the statement", timeout=30.0)
     thread = "\n".join(text_of(m) for m in fake.messages_in(thread_id)[mark:])
     assert "POSTMORTEM: Checkout slowdown" in thread  # the candidate reads the postmortem
     assert not any(gap[:50] in thread for gap in gaps)
-    guide = "\n".join(text_of(m) for m in fake.dms_to(int(interviewer.external_id)))
+    guide = guide_text()
     assert "Planted gaps the candidate should find" in guide
     assert all(gap[:50] in guide for gap in gaps)
     assert "To meet the bar" in guide

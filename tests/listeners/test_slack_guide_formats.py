@@ -69,8 +69,13 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
         text = "\n".join(text_of(m) for m in messages)
         return [t for t in (follow.question, *follow.probes, *follow.cracks) if escape(t[:60]) in text]
 
+    everything = [follow.question, *follow.probes, *follow.cracks]
+    # the start's messages are delivered through the outbox: wait until the guide has arrived
+    await fake.wait_for(lambda: has_follow_up(dms(fake, interviewer)[marks[interviewer]:]) == everything,
+                        within=30.0)
+    await fake.wait_for(lambda: escape(prompt.statement[:60]) in "\n".join(
+        text_of(m) for m in space_posts(fake)[space_mark:]), within=30.0)
     guide = dms(fake, interviewer)[marks[interviewer]:]
-    assert has_follow_up(guide) == [follow.question, *follow.probes, *follow.cracks]
     assert "Rubric: Story holds up under the design" in "\n".join(text_of(m) for m in guide)
     started = space_posts(fake)[space_mark:]
     assert escape(prompt.statement[:60]) in "\n".join(text_of(m) for m in started)
@@ -81,6 +86,8 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
     clock.set(session.start + timedelta(minutes=session.minutes))
     await app.tick()
+    await fake.wait_for(lambda: bool(action_ids(dms(fake, interviewer)[marks[interviewer]:],
+                                                "pl:feedback.open:")), within=30.0)
     (ask,) = action_ids(dms(fake, interviewer)[marks[interviewer]:], "pl:feedback.open:")
     view = await open_feedback(rig, interviewer, ask)
     blocks = input_blocks(view)
