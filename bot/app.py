@@ -29,6 +29,7 @@ from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
+from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
@@ -69,6 +70,8 @@ class App:
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
     retention: RetentionService | None = None
+    #: The profile form (guided onboarding) and the admins' sign-up message.
+    onboarding: OnboardingService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -189,6 +192,7 @@ async def build_app(
     app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps.retention_runner = app.retention.run_step
     app.progress = progress
+    app.onboarding = install_onboarding(OnboardingService(db.uow, clock), router, app.admin_commands)
     if isinstance(bank, CommunityPrompts):
         app.packs = PackService(db.uow, clock, bank)
         if app.admin_commands is not None:

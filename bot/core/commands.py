@@ -95,6 +95,9 @@ def _is_option(token: str) -> bool:
 Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
 ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
 TextHandler = Callable[[Actor, str], Awaitable[OutboundMessage]]
+#: Runs before a command or action; a message it returns is the answer instead (onboarding:
+#: the profile form before a member's first schedule). ``str``: the command's main option.
+Gate = Callable[[Actor, "str | None"], Awaitable["OutboundMessage | None"]]
 
 
 def _int_option(options: Mapping[str, str], key: str) -> int | None:
@@ -141,6 +144,7 @@ class CommandRouter:
             SCHEDULE_SUBMIT: self._action_submit_schedule,
         }
         self._text_commands: dict[str, TextHandler] = {}
+        self._gates: dict[str, Gate] = {}
         for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
                      "session.noshow", "guide.open"):
             self._actions[verb] = sessions.on_action
@@ -150,6 +154,10 @@ class CommandRouter:
 
     def register_action(self, verb: str, handler: ActionHandler) -> None:
         self._actions[verb] = handler
+
+    def add_gate(self, name: str, gate: Gate) -> None:
+        """Run ``gate`` before the command or action verb ``name``; its message, if any, answers."""
+        self._gates[name] = gate
 
     def register_text(self, name: str, handler: TextHandler) -> None:
         """A command set of its own behind a first word (``admin setup …``): text faces'
@@ -182,6 +190,9 @@ class CommandRouter:
             return error_message(
                 f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
+        gate = self._gates.get(name)
+        if gate is not None and (answer := await gate(actor, options.get("type"))) is not None:
+            return answer
         return await self._timed(actor, "command", name, handler(actor, options))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
@@ -206,6 +217,9 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
+        gate = self._gates.get(action.verb)
+        if gate is not None and (answer := await gate(actor, None)) is not None:
+            return answer
         return await self._timed(actor, "action", action.verb, handler(actor, action, values))
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
