@@ -28,6 +28,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_carrier import edit_carrier, zone_hints
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
@@ -112,7 +113,7 @@ class MockFace:
         if interaction.guild_id is None:
             return None
         guild = interaction.guild
-        return await self.app.actors.resolve(
+        actor = await self.app.actors.resolve(
             Platform.DISCORD,
             str(interaction.guild_id),
             guild.name if guild is not None and guild.name else str(interaction.guild_id),
@@ -120,6 +121,7 @@ class MockFace:
             interaction.user.display_name,
             platform_admin=bool(interaction.permissions.manage_guild),
         )
+        return replace(actor, zone_hints=zone_hints(interaction))  # onboarding: the likely zones
 
     async def _direct_actors(self, interaction: discord.Interaction) -> list[Actor]:
         """A button in a DM carries no server: the member's PeerLoop servers, known ones only."""
@@ -293,7 +295,10 @@ class MockFace:
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
-        await self.reply(interaction, await self._act(interaction, action_id, values))
+        result = await self._act(interaction, action_id, values)
+        if result.carrier is not None:  # the pressed message, without its stale buttons
+            await edit_carrier(interaction, result.carrier)
+        await self.reply(interaction, result)
 
     async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
         actor = await self.actor(interaction)
@@ -322,7 +327,12 @@ class MockFace:
                 return
             assert self.app.admin_commands is not None
             clean = {k: str(v) for k, v in (options or {}).items() if v is not None and str(v) != ""}
-            await self.reply(interaction, await self.app.admin_commands.run(actor, name, clean))
+            result = await self.app.admin_commands.run(actor, name, clean)
+            if not result.ephemeral:  # a message for the channel (the sign-up message)
+                await self.reply(interaction, OutboundMessage(text="Posted in this channel.", tone=Tone.SUCCESS))
+                await interaction.followup.send(ephemeral=False, **render_message(result).send_kwargs())
+                return
+            await self.reply(interaction, result)
 
         await self.guard(interaction, work, f"/mockadmin {name}", defer=True)
 
@@ -726,6 +736,10 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
         if reset:
             options[reset] = "none"
         await face.run_admin(interaction, "setup", options)
+
+    @admin.command(name="signup", description="Post a sign-up message: its button opens the profile form")
+    async def signup(interaction: discord.Interaction) -> None:
+        await face.run_admin(interaction, "signup")
 
     @admin.command(name="stats", description="Community figures over the last 7 and 30 days")
     async def stats(interaction: discord.Interaction) -> None:
