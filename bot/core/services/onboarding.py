@@ -211,8 +211,8 @@ def chosen_zone(values: FormValues) -> ZoneInfo:
         try:
             return validate_timezone(typed)
         except InvalidInput as exc:
-            raise InvalidInput("timezone_other", f"{exc.problem} Write a zone name such as {ZONE_EXAMPLE}.",
-                               fields={"timezone_other": exc.problem}) from None
+            problem = f"{exc.problem} Write a zone name such as {ZONE_EXAMPLE}."
+            raise InvalidInput("timezone_other", problem, fields={"timezone_other": problem}) from None
     if not picked or picked == OTHER_ZONE:
         problem = f"Type your time zone's name, such as {ZONE_EXAMPLE}, or pick one from the list."
         raise InvalidInput("timezone_other", problem, fields={"timezone_other": problem})
@@ -279,8 +279,7 @@ class OnboardingService:
                 problems.update(exc.fields or {exc.field if exc.field in values else key: exc.problem})
         languages = _many(values, "languages")[:MAX_LANGUAGES]
         if problems:
-            first = next(iter(problems.values()))
-            raise InvalidInput(next(iter(problems)), first, fields=problems)
+            raise InvalidInput(next(iter(problems)), " ".join(problems.values()), fields=problems)
         then = action.args[0] if action.args else None
         async with self._uow() as tx:
             current = await tx.members.get(actor.member.id)
