@@ -42,6 +42,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_carrier import update_carrier
 from bot.adapters.slack_chat import SlackChat, make_client
 from bot.adapters.slack_render import (
     form_values,
@@ -51,7 +52,7 @@ from bot.adapters.slack_render import (
     view_metadata,
 )
 from bot.app import App
-from bot.core.actions import PATTERN, InvalidAction
+from bot.core.actions import PATTERN, InvalidAction, encode
 from bot.core.errors import PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
@@ -65,7 +66,7 @@ from bot.core.messages import (
 from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
-from bot.core.services.requests import schedule_form
+from bot.core.services.requests import SCHEDULE_OPEN
 from bot.listeners import slack_packs
 from bot.settings import Settings
 
@@ -140,6 +141,8 @@ class SlackFace:
         self.chat = chat
         #: (team id, user id) -> (valid until, monotonic clock; profile name)
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
+        #: (team id, user id) -> the zone ``users.info`` gave (offered first in the profile form)
+        self._zones: dict[tuple[str, str], str] = {}
         secret = settings.slack_signing_secret or settings.slack_bot_token
         self._metadata_key = (secret.get_secret_value().encode() if secret else secrets.token_bytes(32))
 
@@ -150,9 +153,11 @@ class SlackFace:
         if not team_id or not user_id:
             raise PeerLoopError("Slack did not say which workspace or member this came from. Nothing was changed.")
         name = await self.display_name(client, team_id, user_id)
-        return await self.app.actors.resolve(
+        actor = await self.app.actors.resolve(
             Platform.SLACK, team_id, team_name, user_id, name, platform_admin=platform_admin
         )
+        zone = self._zones.get((team_id, user_id))  # users.info's ``tz``: the profile form's zone
+        return replace(actor, zone_hints=(zone,)) if zone else actor
 
     async def users_info(self, client: AsyncWebClient, team_id: str, user_id: str) -> Mapping[str, Any]:
         """``users.info`` for a member; remembers their profile name on the way."""
@@ -161,7 +166,10 @@ class SlackFace:
         if len(self._names) >= NAME_CACHE_MAX:
             for key in sorted(self._names, key=lambda k: self._names[k][0])[: NAME_CACHE_MAX // 2]:
                 del self._names[key]
+                self._zones.pop(key, None)
         self._names[(team_id, user_id)] = (_now() + NAME_TTL_SECONDS, profile_name(user))
+        if isinstance(user.get("tz"), str) and user["tz"]:
+            self._zones[(team_id, user_id)] = user["tz"]
         return user
 
     async def display_name(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
@@ -454,9 +462,10 @@ def build_slack_app(
         text = (body.get("text") or "").strip()
 
         async def work() -> None:
-            if text.lower() in ("", "schedule"):
-                await face.actor(body, client)  # the member exists before their first form
-                await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"), _ids(body)[2])
+            if text.lower() in ("", "schedule"):  # the schedule form, or first the profile form
+                actor = await face.actor(body, client)
+                await face.reply(client, body, actor, await app.router.act(actor, encode(SCHEDULE_OPEN)),
+                                 channel=body.get("channel_id"))
                 return
             if slack_packs.is_import(text):  # a modal with a file input
                 refused = await slack_packs.open_import(face, client, body)
@@ -484,12 +493,14 @@ def build_slack_app(
             actor = await face.action_actor(client, body, action_id)
             in_home = (body.get("view") or {}).get("type") == "home"
             if action_id == OPEN_SCHEDULE:
-                await face.open_form(client, body["trigger_id"], schedule_form(), None, actor.member.external_id)
+                await face.reply(client, body, actor, await app.router.act(actor, encode(SCHEDULE_OPEN)))
                 return
             if action_id == SEND_CHART:
                 await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
             elif action_id != REFRESH_HOME:
                 reply = await app.router.act(actor, action_id, _selected(action))
+                if reply.carrier is not None and not in_home:  # the pressed message, no stale buttons
+                    await update_carrier(client, body, reply.carrier)
                 await face.reply(client, body, actor, reply)
             if in_home:
                 await face.publish_home(client, await face.actor(body, client))
@@ -525,7 +536,8 @@ def build_slack_app(
         async def work() -> None:
             actor = await face.actor(body, client)
             reply = await app.router.act(actor, callback_id, values)
-            await face.reply(client, {}, actor, reply, channel=channel)
+            # a reply with a form (the profile form's, then the schedule form) opens it at once
+            await face.reply(client, {"trigger_id": body.get("trigger_id")}, actor, reply, channel=channel)
 
         await face.guarded("slack form", client, body, work, channel=channel)
 
