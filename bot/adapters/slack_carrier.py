@@ -49,7 +49,7 @@ async def update_carrier(client: AsyncWebClient, body: Mapping[str, Any], carrie
                 blocks=carrier_blocks(message.get("blocks") or [], carrier),
             )
             return True
-        if body.get("response_url"):
+        if container.get("is_ephemeral") and body.get("response_url"):
             await AsyncWebhookClient(str(body["response_url"])).send(
                 replace_original=True, text=plain(plain_mentions(carrier.note)),
                 blocks=carrier_blocks([], carrier),

@@ -393,13 +393,15 @@ class SlackSender:
         return await self.post(body, "application/x-www-form-urlencoded", **kw)
 
     async def click(self, user_id: str, action_id: str, channel: str, *, message: dict[str, Any] | None = None,
-                    **kw: Any) -> tuple[int, str, str]:
+                    ephemeral: bool = False, **kw: Any) -> tuple[int, str, str]:
         """A button press; ``message``: the posted message it is on (``chat.postMessage``'s args and
-        ``ts``), sent as Slack sends it (``message`` and ``container.message_ts``); without it the
-        press comes from an ephemeral message (``container.is_ephemeral``)."""
+        ``ts``), sent as Slack sends it (``message`` and ``container.message_ts``); ``ephemeral``:
+        the press comes from an ephemeral message (``container.is_ephemeral``, no ``message``)."""
         n = next(self._n)
         key = f"act-{n}"
-        container: dict[str, Any] = {"type": "message", "channel_id": channel, "is_ephemeral": message is None}
+        container: dict[str, Any] = {"type": "message", "channel_id": channel}
+        if ephemeral or message is not None:
+            container["is_ephemeral"] = ephemeral
         payload = {
             "type": "block_actions", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
             "token": "legacy", "trigger_id": f"trigger-{n}", "response_url": self.fake.response_url(key),

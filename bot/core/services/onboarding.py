@@ -239,10 +239,8 @@ class OnboardingService:
     async def form_for(self, actor: Actor, then: InterviewType | None = None) -> OutboundMessage:
         """The profile form for ``actor``, with what they saved so far."""
         member = await self._member(actor)
-        return OutboundMessage(
-            text="First, your profile: a few choices and when you are free.",
-            form=profile_form(member, actor.community, actor.zone_hints, then),
-        )
+        # no text of its own: the form's intro says it (Slack would post it beside the modal)
+        return OutboundMessage(form=profile_form(member, actor.community, actor.zone_hints, then))
 
     async def gate(self, actor: Actor, then: str | None = None) -> OutboundMessage | None:
         """The profile form when the member cannot schedule yet (their profile or availability
