@@ -251,7 +251,7 @@ class OnboardingService:
         try:
             kind = parse_interview_type(then) if then else None
         except InvalidInput:
-            kind = None
+            return None  # what was typed is wrong: the command's own refusal says so first
         return await self.form_for(actor, kind)
 
     async def on_open(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
