@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import discord
+from discord.utils import escape_markdown
 
 from bot.adapters.discord_render import BUTTONS_PER_ROW, ROWS, action_button, render_text
 from bot.core.messages import Carrier
@@ -54,3 +55,14 @@ async def edit_carrier(interaction: discord.Interaction, carrier: Carrier) -> bo
         log.warning("Discord: the pressed message could not be edited (%s)", exc.status)
         return False
     return True
+
+
+async def mark_sent(interaction: discord.Interaction, title: str) -> None:
+    """The form screen whose button sent the form (the press was acknowledged as a deferred
+    update): it now says the form was sent, with no buttons left."""
+    try:
+        await interaction.edit_original_response(
+            content=f"✓ Sent: **{escape_markdown(title)}**.", view=None, embed=None,
+            allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning("Discord: the sent form's screen could not be edited (%s)", exc.status)

@@ -28,7 +28,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_carrier import edit_carrier, zone_hints
+from bot.adapters.discord_carrier import edit_carrier, mark_sent, zone_hints
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
@@ -402,7 +402,13 @@ class MockFace:
         """Answer with screen ``index`` (a modal or a select message), or submit the form."""
         steps = form_steps(draft.form)
         if index >= len(steps):
-            await self.defer(interaction)
+            # The screen whose button sent the form is edited to say so (no stale buttons): a
+            # deferred update acknowledges the press; without a screen, a private deferral.
+            screen = interaction.message is not None and not interaction.response.is_done()
+            if screen:
+                await interaction.response.defer()
+            else:
+                await self.defer(interaction)
             taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
             try:
                 result = await self._act(interaction, taken.form.action, dict(taken.values))
@@ -419,6 +425,8 @@ class MockFace:
                 view.stop()
                 await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
                 return
+            if screen:
+                await mark_sent(interaction, taken.form.title)
             await self.reply(interaction, result)
             return
         if steps[index].texts:

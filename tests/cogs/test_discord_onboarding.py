@@ -56,6 +56,18 @@ async def pick_all(fake: FakeDiscord, user: str, page: dict[str, Any], pick: Cal
     return str(button["custom_id"])
 
 
+async def answer_after_update(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
+    """The private answer that follows a deferred update (the pressed message was edited)."""
+
+    def posted() -> list[Any]:
+        return [f for f in fake.followups(sent["id"]) if f.method == "POST"]
+
+    await fake.wait_until(lambda: bool(posted()), what="the answer")
+    first = posted()[0]
+    assert first.json["flags"] & EPHEMERAL
+    return {**first.json, "id": first.response["id"]}
+
+
 async def test_a_new_member_goes_from_nothing_to_a_request_with_a_restart_in_the_middle(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
@@ -102,8 +114,13 @@ async def test_a_new_member_goes_from_nothing_to_a_request_with_a_restart_in_the
         kind, modal = await screen(fake, await fake.interact(fake.button_click("alice", change, refusal["id"])))
         assert kind == 9 and modal["title"].startswith("When you can practise")
         typed[inputs["Another time zone (if not listed)"]] = "europe/lisbon"
-        saved = await reply_to(fake, await fake.interact(
-            fake.modal_submit("alice", modal["custom_id"], typed, guild=None)))
+        # Sent from the refusal's Change button: that message is edited to say so, no button left.
+        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], typed, guild=None,
+                                                     message=refusal["id"]))
+        assert await fake.wait_for_interaction_response(sent) == {"type": 6}
+        saved = await answer_after_update(fake, sent)
+        carrier = fake.find_message(refusal["id"])
+        assert carrier is not None and carrier["content"].startswith("✓ Sent") and carrier["components"] == []
         assert "Profile saved" in text_of(saved) and "Europe/Lisbon" in text_of(saved)
         assert "possible start times in the next 7 days" in text_of(saved)
         assert "Schedule a mock interview" in text_of(saved)  # straight on to the schedule form
