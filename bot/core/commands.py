@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from time import perf_counter
 
 from bot.core.actions import Action, InvalidAction, decode
-from bot.core.errors import InvalidInput, PeerLoopError
+from bot.core.errors import InvalidInput, PeerLoopError, ProfileIncomplete
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.messages import FormValues, OutboundMessage, error_message, quote
@@ -95,8 +95,9 @@ def _is_option(token: str) -> bool:
 Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
 ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
 TextHandler = Callable[[Actor, str], Awaitable[OutboundMessage]]
-#: Runs before a command or action; a message it returns is the answer instead (onboarding:
-#: the profile form before a member's first schedule). ``str``: the command's main option.
+#: Answers instead of a command refused for a missing profile (``ProfileIncomplete``), or before
+#: an action; ``None`` lets the refusal or the action go ahead (onboarding: the profile form at
+#: a member's first schedule). ``str``: the command's interview type, if any.
 Gate = Callable[[Actor, "str | None"], Awaitable["OutboundMessage | None"]]
 
 
@@ -156,7 +157,8 @@ class CommandRouter:
         self._actions[verb] = handler
 
     def add_gate(self, name: str, gate: Gate) -> None:
-        """Run ``gate`` before the command or action verb ``name``; its message, if any, answers."""
+        """``gate`` answers the command ``name`` when it is refused for a missing profile, and runs
+        before the action verb ``name``; its message, if any, is the answer."""
         self._gates[name] = gate
 
     def register_text(self, name: str, handler: TextHandler) -> None:
@@ -190,10 +192,13 @@ class CommandRouter:
             return error_message(
                 f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
             )
-        gate = self._gates.get(name)
-        if gate is not None and (answer := await gate(actor, options.get("type"))) is not None:
+        try:
+            return await self._timed(actor, "command", name, handler(actor, options))
+        except ProfileIncomplete:  # refused for a missing profile: the gate may answer instead
+            gate = self._gates.get(name)
+            if gate is None or (answer := await gate(actor, options.get("type"))) is None:
+                raise
             return answer
-        return await self._timed(actor, "command", name, handler(actor, options))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()

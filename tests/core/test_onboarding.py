@@ -46,7 +46,11 @@ async def test_a_first_schedule_opens_the_profile_form_and_its_submit_opens_the_
     actor = await make_actor(app, "dana")
     first = await app.router.run(actor, "schedule", {"type": "behavioral"})
     assert first.form is not None and first.form.action == encode(ONBOARD_SUBMIT, "behavioral")
-    # the "Schedule a session" button, too
+    # /mock now and the "Schedule a session" button, too; a mistyped option is refused first
+    live = await app.router.run(actor, "now", {"type": "coding"})
+    assert live.form is not None and live.form.action == encode(ONBOARD_SUBMIT, "coding")
+    typo = await app.router.run(actor, "schedule", {"type": "coding", "days": "99"})
+    assert typo.tone is Tone.ERROR and typo.form is None
     pressed = await app.router.act(actor, "pl:schedule.open")
     assert pressed.form is not None and pressed.form.action.startswith("pl:onboard.submit")
 
@@ -102,14 +106,14 @@ async def test_console_member_goes_from_nothing_to_a_request_without_key_value_o
     out = io.StringIO()
     console = Console(app, clock, out=out)
     await console.handle("/as erin")
-    await console.handle("/mock schedule")
+    await console.handle("/mock schedule coding")
     assert console.filler is not None and console.filler.form.action.startswith("pl:onboard.submit")
     await console.handle('/form track=backend level=senior types=coding,system-design timezone=UTC '
                          'availability="daily 08:00-22:00"')
     await console.handle("/form submit")
     assert "Profile saved" in out.getvalue(), out.getvalue()[-1500:]
     assert console.filler is not None and console.filler.form.action == "pl:schedule.submit"
-    await console.handle("/form submit type=coding")
+    assert console.filler.values["type"] == "coding"  # what the member asked for, kept
     await console.handle("/form submit")
     assert "Request open" in out.getvalue(), out.getvalue()[-1500:]
     async with app.db.uow() as tx:
