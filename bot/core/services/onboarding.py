@@ -13,9 +13,9 @@ times it gives in the next week, the first one) and opens the schedule form stra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.actions import Action, encode
@@ -57,9 +57,24 @@ from bot.core.vocab import (
     parse_track,
 )
 
-if TYPE_CHECKING:
-    from bot.core.admin_commands import AdminRouter
-    from bot.core.commands import CommandRouter
+
+class CommandSet(Protocol):
+    """Where onboarding plugs in: the member command set (``CommandRouter``)."""
+
+    def register_action(
+        self, verb: str, handler: Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
+    ) -> None: ...
+
+    def add_gate(self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]) -> None: ...
+
+
+class AdminCommandSet(Protocol):
+    """The admin command set (``AdminRouter``), for ``admin signup``."""
+
+    def register(
+        self, name: str, handler: Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]], *,
+        summary: str = "",
+    ) -> None: ...
 
 #: The profile form's verb (its submit) and the buttons that open it.
 ONBOARD_SUBMIT = "onboard.submit"
@@ -355,13 +370,24 @@ def _preselect(form: FormSpec, input_id: str, value: str) -> FormSpec:
 
 
 __all__ = [
-    "LOCALE_ZONES", "ONBOARD_JOIN", "ONBOARD_OPEN", "ONBOARD_SUBMIT", "OTHER_ZONE", "OnboardingService",
-    "chosen_zone", "install_onboarding", "likely_zones", "profile_form", "signup_message",
+    "LOCALE_ZONES",
+    "ONBOARD_JOIN",
+    "ONBOARD_OPEN",
+    "ONBOARD_SUBMIT",
+    "OTHER_ZONE",
+    "AdminCommandSet",
+    "CommandSet",
+    "OnboardingService",
+    "chosen_zone",
+    "install_onboarding",
+    "likely_zones",
+    "profile_form",
+    "signup_message",
 ]
 
 
-def install_onboarding(service: OnboardingService, router: CommandRouter,
-                       admin: AdminRouter | None) -> OnboardingService:
+def install_onboarding(service: OnboardingService, router: CommandSet,
+                       admin: AdminCommandSet | None) -> OnboardingService:
     """Wire onboarding into the command sets: its form and buttons, the gate before
     ``schedule``, ``now`` and the "Schedule a session" button, and ``admin signup``."""
     router.register_action(ONBOARD_SUBMIT, service.submit)
