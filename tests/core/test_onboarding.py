@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.adapters.console import Console
+from bot.console.face import Console
 from bot.app import App
 from bot.core.actions import encode
 from bot.core.clock import FakeClock
