@@ -66,6 +66,7 @@ from bot.core.messages import (
 from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
+from bot.core.services.onboarding import answer_problems
 from bot.core.services.requests import SCHEDULE_OPEN
 from bot.listeners import slack_packs
 from bot.listeners.base import ADMINS_ONLY, plain_references
@@ -524,12 +525,14 @@ def build_slack_app(
         if callback_id == slack_packs.UPLOAD_VIEW:
             await slack_packs.on_upload(face, ack, body, view, client)
             return
-        errors = view_errors(view)
+        values = form_values(view.get("state") or {})
+        # the form's own inputs, then what reading the answers shows (the profile form's zone
+        # and availability): beside the inputs, with everything typed kept
+        errors = view_errors(view) or answer_problems(callback_id, values)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        values = form_values(view.get("state") or {})
         channel = face.channel_of(body, view)
 
         async def work() -> None:

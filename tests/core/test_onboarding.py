@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.console.face import Console
 from bot.app import App
+from bot.console.face import Console
 from bot.core.actions import encode
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, Tone
@@ -14,6 +14,7 @@ from bot.core.services.onboarding import (
     ONBOARD_JOIN,
     ONBOARD_SUBMIT,
     OTHER_ZONE,
+    answer_problems,
     likely_zones,
     profile_form,
 )
@@ -56,6 +57,8 @@ async def test_a_first_schedule_opens_the_profile_form_and_its_submit_opens_the_
 
     answers = {"track": "backend", "level": "mid", "types": ("coding", "behavioral"), "languages": ("Python",),
                "timezone": OTHER_ZONE, "timezone_other": "", "availability": "weekdays 18:00-21:00"}
+    assert answer_problems(first.form.action, answers).keys() == {"timezone_other"}  # pure, before any ack
+    assert answer_problems("pl:schedule.submit", answers) == {}
     refused = await app.router.act(actor, first.form.action, answers)
     assert refused.tone is Tone.ERROR and "America/Toronto" in refused.text  # names an example
     assert dict(refused.field_errors).keys() == {"timezone_other"}

@@ -237,6 +237,23 @@ def chosen_zone(values: FormValues) -> ZoneInfo:
         raise InvalidInput("timezone", exc.problem, fields={"timezone": exc.problem}) from None
 
 
+def answer_problems(action_id: str, values: FormValues) -> dict[str, str]:
+    """What is wrong with a profile form's answers that reading them alone shows (a zone that
+    does not exist, availability that does not parse, no interview type), by input id; ``{}``
+    for any other form. Pure, so a face may show these beside the inputs before it
+    acknowledges the submit (Slack's ``response_action: errors``); the submit checks again."""
+    if not action_id.startswith(f"pl:{ONBOARD_SUBMIT}"):
+        return {}
+    problems: dict[str, str] = {}
+    for check in (lambda: chosen_zone(values), lambda: parse_weekly(_one(values, "availability")),
+                  lambda: _types(_many(values, "types"))):
+        try:
+            check()
+        except InvalidInput as exc:
+            problems.update(exc.fields or {"types" if exc.field == "types" else exc.field: exc.problem})
+    return problems
+
+
 class OnboardingService:
     """Opens the profile form when a member needs it, and saves what it sends."""
 
