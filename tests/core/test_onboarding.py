@@ -15,10 +15,10 @@ from bot.core.services.onboarding import (
     ONBOARD_SUBMIT,
     OTHER_ZONE,
     answer_problems,
-    likely_zones,
     profile_form,
 )
 from bot.core.vocab import InterviewType
+from bot.core.zone_hints import likely_zones
 from tests.conftest import make_actor
 
 
