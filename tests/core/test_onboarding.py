@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 from bot.app import App
-from bot.console.face import Console
+from bot.console.face import Console, ConsoleChat
 from bot.core.actions import encode
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, Tone
-from bot.core.models import RequestStatus
+from bot.core.models import Platform, RequestStatus
 from bot.core.services.onboarding import (
     ONBOARD_JOIN,
     ONBOARD_SUBMIT,
@@ -124,3 +124,30 @@ async def test_console_member_goes_from_nothing_to_a_request_without_key_value_o
         assert actor_member is not None
         requests = await tx.requests.open_for_member(actor_member.id)
     assert [r.status for r in requests] == [RequestStatus.OPEN]
+
+
+async def test_console_room_buttons_stay_true_after_confirm_and_cancel(app: App, clock: FakeClock) -> None:
+    out = io.StringIO()
+    chat = ConsoleChat(out, clock)
+    app.chats[Platform.CONSOLE] = chat
+    console = Console(app, clock, out=out, chat=chat)
+    for name in ("alice", "bob"):
+        await console.handle(f"/as {name}")
+        await console.handle("/mock profile timezone:UTC track:backend level:mid types:coding")
+        await console.handle("/mock availability daily 08:00-22:00")
+        await console.handle("/mock schedule coding")
+    async with app.db.uow() as tx:
+        (community,) = await tx.communities.list()
+    assert len((await app.matching.run_round(community.id)).sessions) == 1
+    await app.tick()
+    assert [b.label for b in chat.last["room-1"].buttons] == ["Confirm", "Reschedule", "Can't make it"], \
+        [(k, m.title, m.text[:60]) for k, m in chat.sent]
+
+    await console.handle("/as alice")
+    await console.handle("/press 1 room-1")
+    assert "that message now reads: ✓ alice confirmed. [Confirm] [Reschedule] [Can't make it]" in out.getvalue()
+    await console.handle("/as bob")
+    await console.handle("/mock upcoming")
+    labels = [b.label for b in console.last.buttons] if console.last else []
+    await console.handle(f"/press {labels.index('Cancel Coding session') + 1}")
+    assert "that message now reads: ✗ Cancelled: bob can't make it. (no buttons left)" in out.getvalue()
