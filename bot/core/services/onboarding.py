@@ -64,9 +64,11 @@ class CommandSet(Protocol):
 
     def register_action(
         self, verb: str, handler: Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
-    ) -> None: ...
+    ) -> None:
+        """Answer the button or form verb ``verb`` with ``handler``."""
 
-    def add_gate(self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]) -> None: ...
+    def add_gate(self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]) -> None:
+        """Let ``gate`` answer the command or verb ``name`` for a member without a profile."""
 
 
 class AdminCommandSet(Protocol):
@@ -75,7 +77,8 @@ class AdminCommandSet(Protocol):
     def register(
         self, name: str, handler: Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]], *,
         summary: str = "",
-    ) -> None: ...
+    ) -> None:
+        """Add the admin command ``name``."""
 
 #: The profile form's verb (its submit) and the buttons that open it.
 ONBOARD_SUBMIT = "onboard.submit"
