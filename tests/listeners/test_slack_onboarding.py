@@ -176,3 +176,22 @@ async def test_confirm_and_cancel_update_the_pressed_message(rig: Rig) -> None:
     update = fake.of("chat.update")[2]
     assert actions_of(update["blocks"]) == [] and "Cancelled" in blob(update)
     assert json.dumps(update).count("confirmed") == 2  # the earlier notes stay, in order
+
+
+async def test_a_press_on_an_ephemeral_message_replaces_it_through_the_response_url(rig: Rig) -> None:
+    fake = rig.fake
+    for user in (ALICE, BOB):
+        await ready(rig, user)
+        await reply_text(rig, user, "schedule type:coding")
+    assert len((await rig.app.matching.run_round(await community_id(rig.app))).sessions) == 1
+    await rig.app.tick()
+    upcoming = await reply_text(rig, ALICE, "upcoming")
+    cancel = next(a for a in actions_of(upcoming["blocks"]) if a.startswith("pl:session.cancel:"))
+    status, _, key = await rig.send.click(ALICE, cancel, "C1", ephemeral=True)
+    assert status == 200
+    await fake.wait_for(lambda: len(responses(fake, key)) == 2)
+    replaced, answer = responses(fake, key)
+    assert replaced["replace_original"] is True and actions_of(replaced["blocks"]) == []
+    assert "Cancelled" in blob(replaced) and f"<@{ALICE}>" in blob(replaced)
+    assert answer["replace_original"] is False and answer["response_type"] == "ephemeral"
+    assert fake.count("chat.update") == 0
