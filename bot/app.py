@@ -19,7 +19,6 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
-from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
@@ -30,7 +29,7 @@ from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.packs import PackService
-from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
+from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
@@ -139,11 +138,6 @@ async def build_app(
     steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
-    router = CommandRouter(profiles, requests, sessions, matching,
-                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
-    router.register("feedback", lambda actor, _options: feedback.owed(actor))
-    router.register_action("feedback.open", feedback.on_action)
-    router.register_action("feedback.submit", feedback.on_action)
     # The services draw pictures on a thread; with worker processes that thread hands the drawing
     # to one of them, so matplotlib never competes with the event loop for the interpreter.
     def offloaded(render: Callable[..., bytes]) -> Callable[..., bytes]:
@@ -151,21 +145,17 @@ async def build_app(
 
     chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
-    router.register("progress", lambda actor, _options: progress.progress(actor))
-    router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
     digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
     steps.digest_runner = digests.run_step
-    router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
-    router.register("export", lambda actor, _options: privacy.export(actor))
-    router.register("forget-me", lambda actor, _options: privacy.ask_forget(actor))
-    router.register_action(FORGET_VERB, privacy.on_action)
-    router.register_action(KEEP_VERB, privacy.on_action)
+    router = CommandRouter(profiles, requests, sessions, matching, feedback=feedback, progress=progress,
+                           digests=digests, privacy=privacy, limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     admin = AdminService(db.uow, clock, matching)
     admin.prompts = bank
     admin.funnel_chart = offloaded(render_funnel_png)
     admin.digest_planner = digests.plan
+    packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     app = App(
         db=db,
         clock=clock,
@@ -180,7 +170,7 @@ async def build_app(
         router=router,
         chats=chat_map,
         admin=admin,
-        admin_commands=AdminRouter(admin, router),
+        admin_commands=AdminRouter(admin, router, packs=packs),
         offload=pool,
     )
     app.feedback = feedback
@@ -189,8 +179,6 @@ async def build_app(
     app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps.retention_runner = app.retention.run_step
     app.progress = progress
-    if isinstance(bank, CommunityPrompts):
-        app.packs = PackService(db.uow, clock, bank)
-        if app.admin_commands is not None:
-            register_pack_commands(app.admin_commands, app.packs)
+    app.packs = packs
+    router.check_complete()  # every declared command has its handler
     return app

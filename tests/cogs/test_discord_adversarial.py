@@ -37,6 +37,7 @@ from bot.core.messages import (
     TextInput,
     error_message,
 )
+from bot.core.surface.commands import Command, NoArgs
 from tests.cogs import test_discord_face as face
 from tests.cogs.test_discord_face import (
     command,
@@ -220,8 +221,8 @@ def use_trap_form(application: App, received: list[dict[str, Any]]) -> None:
         received.append(dict(values))
         return OutboundMessage(text="Thanks!")
 
-    application.router.register("trapdemo", open_form)
-    application.router.register_action("demo.trap", on_submit)
+    application.router.declare(Command(("trapdemo",), "A demo form", NoArgs), open_form)
+    application.router.declare_action("demo.trap", on_submit)
 
 
 def text_ids(modal: dict[str, Any]) -> list[str]:
