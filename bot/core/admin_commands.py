@@ -118,7 +118,7 @@ class AdminRouter:
         return replace(message, attachments=(picture,)) if picture else message
 
     async def _member(self, actor: Actor, args: MemberArgs) -> OutboundMessage:
-        member = await self.admin.find_member(actor, args.who)
+        member = await self.admin.find_member(actor, args.user)
         report = await self.admin.member_report(actor, member)
         return member_message(report, actor.community.settings.extra_tracks)
 

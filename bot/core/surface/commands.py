@@ -207,7 +207,7 @@ class SetupArgs:
 class MemberArgs:
     """``/mockadmin member``."""
 
-    who: Annotated[MemberRef, Opt("The member to look up", rest=True, aliases=("member", "user"),
+    user: Annotated[MemberRef, Opt("The member to look up", rest=True, aliases=("who", "member"),
                                   max_length=200)]
 
 
@@ -249,7 +249,8 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
     Command((ADMIN, "resume"), "Start pairing again", NoArgs),
     Command((ADMIN, PROMPTS, "list"), "This community's packs and switched-off built-in types", NoArgs),
-    Command((ADMIN, PROMPTS, "import"), "Add or replace a prompt pack (a YAML or TOML file)", ImportArgs),
+    Command((ADMIN, PROMPTS, "import"),
+            f"Add or replace a prompt pack (a YAML or TOML file, at most {MAX_PACK_BYTES // 1024} KB)", ImportArgs),
     Command((ADMIN, PROMPTS, "export"), "The packs as YAML files, or the built-in prompts of a type", ExportArgs),
     Command((ADMIN, PROMPTS, "remove"), "Delete a prompt pack", RemoveArgs),
     Command((ADMIN, PROMPTS, "disable"), "Switch the built-in prompts of interview types off", TypesArgs),
