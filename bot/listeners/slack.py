@@ -51,7 +51,7 @@ from bot.adapters.slack_render import (
     view_metadata,
 )
 from bot.app import App
-from bot.core.actions import PATTERN, InvalidAction
+from bot.core.actions import PATTERN, InvalidAction, encode
 from bot.core.errors import PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
@@ -65,7 +65,7 @@ from bot.core.messages import (
 from bot.core.models import Platform
 from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
-from bot.core.services.requests import schedule_form
+from bot.core.services.requests import SCHEDULE_OPEN
 from bot.listeners import slack_packs
 from bot.settings import Settings
 
@@ -73,7 +73,6 @@ log = logging.getLogger(__name__)
 
 ACTION_ID = re.compile(rf"^{PATTERN}$")
 #: Face-local ids (same format, never reach the router).
-OPEN_SCHEDULE = "pl:slack.open_schedule"
 REFRESH_HOME = "pl:slack.home"
 SEND_CHART = "pl:slack.chart"
 EVENTS_PATH = "/slack/events"
@@ -267,7 +266,7 @@ class SlackFace:
                 section = await self.app.router.run(actor, name, {})
                 sections.append(replace(section, attachments=()))
         buttons = (
-            Button("Schedule an interview", OPEN_SCHEDULE, ButtonStyle.PRIMARY),
+            Button("Schedule an interview", encode(SCHEDULE_OPEN), ButtonStyle.PRIMARY),
             Button("Send my progress chart", SEND_CHART),
             Button("Refresh", REFRESH_HOME),
         )
@@ -451,13 +450,9 @@ def build_slack_app(
     @bolt.command("/mock")
     async def on_mock(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        text = (body.get("text") or "").strip()
+        text = (body.get("text") or "").strip() or "schedule"  # alone: the schedule form
 
         async def work() -> None:
-            if text.lower() in ("", "schedule"):
-                await face.actor(body, client)  # the member exists before their first form
-                await face.open_form(client, body["trigger_id"], schedule_form(), body.get("channel_id"), _ids(body)[2])
-                return
             if slack_packs.is_import(text):  # a modal with a file input
                 refused = await slack_packs.open_import(face, client, body)
                 if refused is None:
@@ -471,7 +466,8 @@ def build_slack_app(
                 actor = await face.actor(body, client, platform_admin=True)
             else:
                 actor = await face.actor(body, client)
-            await face.reply(client, body, actor, await app.router.run_text(actor, text))
+            await face.reply(client, body, actor, await app.router.run_text(actor, text),
+                             channel=body.get("channel_id"))
 
         await face.guarded("slack command", client, body, work)
 
@@ -483,9 +479,6 @@ def build_slack_app(
             action_id = action["action_id"]
             actor = await face.action_actor(client, body, action_id)
             in_home = (body.get("view") or {}).get("type") == "home"
-            if action_id == OPEN_SCHEDULE:
-                await face.open_form(client, body["trigger_id"], schedule_form(), None, actor.member.external_id)
-                return
             if action_id == SEND_CHART:
                 await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
             elif action_id != REFRESH_HOME:
