@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-from bot.core.actions import Action, InvalidAction, decode
+from bot.core.actions import Action, InvalidAction, declare_verb, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
@@ -147,7 +147,7 @@ class CommandRouter:
 
     def declare_action(self, verb: str, handler: ActionHandler) -> None:
         """Bind ``handler`` to a button, select or form verb (the action registry)."""
-        self._actions[verb] = handler
+        self._actions[declare_verb(verb)] = handler
 
     def check_complete(self) -> None:
         """Every declared command has a handler (a start-up error otherwise)."""

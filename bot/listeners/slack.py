@@ -51,7 +51,7 @@ from bot.adapters.slack_render import (
     view_metadata,
 )
 from bot.app import App
-from bot.core.actions import PATTERN, InvalidAction, encode
+from bot.core.actions import PATTERN, InvalidAction, declare_verb, encode
 from bot.core.errors import PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import (
@@ -73,8 +73,8 @@ log = logging.getLogger(__name__)
 
 ACTION_ID = re.compile(rf"^{PATTERN}$")
 #: Face-local ids (same format, never reach the router).
-REFRESH_HOME = "pl:slack.home"
-SEND_CHART = "pl:slack.chart"
+REFRESH_HOME = "pl:" + declare_verb("slack.home")
+SEND_CHART = "pl:" + declare_verb("slack.chart")
 EVENTS_PATH = "/slack/events"
 #: How long a member's Slack profile name is reused before ``users.info`` is asked again.
 NAME_TTL_SECONDS = 3600.0

@@ -641,6 +641,7 @@ def _text(limit: int) -> st.SearchStrategy[str]:
     return st.lists(_HOSTILE_CHARS, max_size=limit).map(lambda parts: "".join(parts)[:limit])
 
 
+@pytest.mark.undeclared_actions
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(
     title=st.none() | _text(MAX_TITLE),

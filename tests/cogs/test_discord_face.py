@@ -351,6 +351,7 @@ def test_invite_url_asks_for_exactly_what_is_needed() -> None:
     assert BOT_PERMISSIONS.create_private_threads and BOT_PERMISSIONS.send_messages_in_threads
 
 
+@pytest.mark.undeclared_actions
 async def test_render_limits_and_time_tokens() -> None:
     when = T0
     message = OutboundMessage(

@@ -293,12 +293,19 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+def usage_of(c: Command, *, skip: int = 0) -> str:
+    """``schedule [type] role:… days:…``: how a text face spells the command and its options."""
+    words = " ".join(c.path[skip:])
+    opts = " ".join(f"{o.name}:…" for o in c.options if not o.rest and o.kind.value != "file")
+    rest = next((f"[{o.name}]" for o in c.options if o.rest), "")
+    return " ".join(x for x in (words, rest, opts) if x)
+
+
 def admin_help_lines(commands: tuple[Command, ...] = ADMIN_COMMANDS) -> list[str]:
     """One line per admin command (``setup`` — …, ``prompts export`` — …)."""
-    lines = []
-    for c in commands:
-        usage = " ".join(c.path[1:])
-        opts = " ".join(f"{o.name}:…" for o in c.options if not o.rest and o.kind.value != "file")
-        rest = next((f"[{o.name}]" for o in c.options if o.rest), "")
-        lines.append(f"`{' '.join(x for x in (usage, rest, opts) if x)}` — {c.summary}")
-    return lines
+    return [f"`{usage_of(c, skip=1)}` — {c.summary}" for c in commands]
+
+
+def text_usage() -> str:
+    """Every command as a text face spells it, one a line (the console's ``/help``)."""
+    return "\n".join(f"  /mock {usage_of(c)}\n      {c.summary}" for c in COMMANDS)
