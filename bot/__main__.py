@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run every configured face (Discord, Slack) and the worker until stopped")
-    from bot.ops.process import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
+    from bot.ops.roles import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
 
     add_role_flags(run)
 
@@ -77,14 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-#: ``peerloop bench NAME`` -> the module whose ``main(argv)`` runs that benchmark.
+#: ``peerloop bench NAME`` -> the module of the top-level ``benchmarks`` package whose ``main(argv)``
+#: runs that benchmark (imported only when asked for: the product never imports the benchmarks).
 BENCHES = {
-    "matching": "bot.matching.bench",
-    "scheduler": "bot.scheduling.bench",
-    "digest": "bot.storage.digest_bench",
-    "loop": "bot.storage.loop_bench",
-    "round": "bot.storage.round_bench",
-    "charts": "bot.adapters.charts_bench",
+    "matching": "benchmarks.matching",
+    "scheduler": "benchmarks.scheduler",
+    "digest": "benchmarks.digest",
+    "loop": "benchmarks.loop",
+    "round": "benchmarks.round",
+    "charts": "benchmarks.charts",
 }
 
 
@@ -147,12 +148,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         try:
             module = importlib.import_module(BENCHES[args.which])
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("benchmarks", BENCHES[args.which]):
+                raise  # a library the benchmark needs is missing: say which
             print(f"The {args.which} benchmark is not part of this build.", file=sys.stderr)
             return 2
         return int(module.main(args.rest))
     if args.command == "discord":
-        from bot.adapters.discord_app import invite_url
+        from bot.cogs.client import invite_url
 
         print(invite_url(args.application_id))
         return 0
@@ -181,8 +184,8 @@ async def _db(url: str, what: str) -> int:
 
 
 async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
+    from bot.console.face import Console, ConsoleChat
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.ops.process import rate_limit_of
@@ -220,7 +223,8 @@ async def _run(settings: object, args: argparse.Namespace | None = None) -> int:
         return 2
     import signal
 
-    from bot.ops.process import RolesError, resolve_roles, role_flags, run_until_stopped
+    from bot.ops.process import run_until_stopped
+    from bot.ops.roles import RolesError, resolve_roles, role_flags
 
     try:
         roles = resolve_roles(settings, role_flags(args) if args is not None else None)

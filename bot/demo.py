@@ -6,12 +6,11 @@ simulated clock, and prints the transcript.
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from bot.core.messages import OutboundMessage
@@ -125,30 +124,30 @@ def _fresh_files(database: Path, out_dir: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-def _show_bank(out: object) -> None:
+def _show_bank(out: TextIO) -> None:
     """One prompt of each interview type: the interviewer guide's first page and the rubric."""
     from bot.app import bundled_prompts
     from bot.core.vocab import InterviewType
     from bot.prompts import render_guide, render_rubric
 
     bank = bundled_prompts()
-    print("\n# The question bank: one prompt of each type, as its interviewer sees it.", file=out)  # type: ignore[arg-type]
+    print("\n# The question bank: one prompt of each type, as its interviewer sees it.", file=out)
     for kind in InterviewType:
         prompts = bank.prompts(kind)
         if not prompts:
             continue
         prompt = prompts[0]
         rubric = bank.rubric(prompt.rubric)
-        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)  # type: ignore[arg-type]
-        print(render_guide(prompt, rubric)[0], file=out)  # type: ignore[arg-type]
-        print("--- rubric ---", file=out)  # type: ignore[arg-type]
-        print(render_rubric(rubric)[0], file=out)  # type: ignore[arg-type]
+        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)
+        print(render_guide(prompt, rubric)[0], file=out)
+        print("--- rubric ---", file=out)
+        print(render_rubric(rubric)[0], file=out)
 
 
 def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: Any) -> None:
     """Every picture the demo's members and admins were sent (digests), and the pictures of a
     member with fifty sessions over two types (the demo's members have one each), in ``out_dir``."""
-    from bot.adapters import charts, charts_bench
+    from bot.adapters import chart_samples, charts
 
     print("\n# Pictures: the digests' and, for comparison, a member with fifty sessions.", file=out)
     files: dict[str, bytes] = {}
@@ -156,20 +155,20 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
         for attachment in message.attachments:
             if attachment.mime == "image/png":
                 files[f"{target.replace(':', '-')}-{attachment.filename}"] = attachment.data
-    names = charts_bench.sample_names()
+    names = chart_samples.sample_names()
     files["sample-progress-50-sessions.png"] = charts.render_progress_png(
-        charts_bench.sample_progress(50, kinds=("coding", "system-design")), names)
-    files["sample-progress-1-session.png"] = charts.render_progress_png(charts_bench.sample_progress(1), names)
-    files["sample-digest-month.png"] = charts.render_changes_png(charts_bench.sample_changes(), names)
-    files["sample-community-funnel.png"] = charts.render_funnel_png(charts_bench.sample_funnel())
+        chart_samples.sample_progress(50, kinds=("coding", "system-design")), names)
+    files["sample-progress-1-session.png"] = charts.render_progress_png(chart_samples.sample_progress(1), names)
+    files["sample-digest-month.png"] = charts.render_changes_png(chart_samples.sample_changes(), names)
+    files["sample-community-funnel.png"] = charts.render_funnel_png(chart_samples.sample_funnel())
     for name, data in files.items():
         (out_dir / name).write_bytes(data)
         print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)
 
 
-async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
-    from bot.adapters.console import Console, ConsoleChat
+async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) -> int:
     from bot.app import build_app
+    from bot.console.face import Console, ConsoleChat
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.core.services.actor import use_repeatable_ids
@@ -179,11 +178,11 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     use_repeatable_ids(2026)
     clock = FakeClock(DEMO_START)
     out = stream or sys.stdout
-    chat = ConsoleChat(out, clock, attachments_dir=out_dir)  # type: ignore[arg-type]
+    chat = ConsoleChat(out, clock, attachments_dir=out_dir)
     app = await build_app(sqlite_url_for(database), clock=clock, chats={Platform.CONSOLE: chat})
     print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
     try:
-        console = Console(app, clock, out=out, echo=True, chat=chat)  # type: ignore[arg-type]
+        console = Console(app, clock, out=out, echo=True, chat=chat)
         console.attachments_dir = out_dir
         for line in SCRIPT.strip().splitlines():
             if not await console.handle(line):

@@ -8,16 +8,15 @@ admin right is checked before anything is downloaded (and again by
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 import discord
 
-from bot.app import App
+from bot.cogs.base import NOT_IN_SERVER, GroupFace
 from bot.core.commands import guarded
 from bot.core.errors import PeerLoopError
-from bot.core.messages import OutboundMessage, error_message
-from bot.core.services.actor import Actor
+from bot.core.messages import error_message
 from bot.core.services.packs import MAX_PACK_BYTES
 from bot.core.surface.commands import ADMIN, PROMPTS
 
@@ -25,29 +24,9 @@ __all__ = ["IMPORT_PATH", "import_pack"]
 
 LIMIT = f"{MAX_PACK_BYTES // 1024} KB"
 IMPORT_PATH = (ADMIN, PROMPTS, "import")
-NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
 
 
-class PackFace(Protocol):
-    """What the import needs of the Discord face."""
-
-    app: App
-
-    async def actor(self, interaction: discord.Interaction) -> Actor | None:
-        """The member acting (None in a DM)."""
-        ...
-
-    async def reply(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
-        """A private reply."""
-        ...
-
-    async def guard(self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]],
-                    where: str = ..., *, defer: bool = ...) -> None:
-        """The face's error boundary."""
-        ...
-
-
-async def import_pack(face: PackFace, interaction: discord.Interaction, values: Mapping[str, Any]) -> None:
+async def import_pack(face: GroupFace, interaction: discord.Interaction, values: Mapping[str, Any]) -> None:
     """The attached pack: checked (admin, size), downloaded through discord.py, imported."""
     file = next(v for v in values.values() if isinstance(v, discord.Attachment))
 

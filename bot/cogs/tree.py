@@ -6,7 +6,7 @@ with their ranges (``min_value``/``max_value``), fixed choices, yes/no, a channe
 file, with autocomplete where the declaration names a source. Nothing here repeats an
 option: adding one to the declaration adds it to Discord. The callback hands the typed
 values to :meth:`Face.run_declared`, which runs the command through the router (a user
-becomes a mention, a channel its id) — the router parses them once more into the typed
+or a channel becomes its id) — the router parses them once more into the typed
 arguments, so every face shares one set of checks.
 """
 
@@ -141,9 +141,9 @@ def _annotation(option: Option) -> Any:
 
 
 def discord_value(value: Any) -> Any:
-    """A value Discord gave, as the router reads it: a user as a mention, a channel as its id."""
+    """A value Discord gave, as the router reads it: a user or a channel as its id."""
     if isinstance(value, discord.abc.User):
-        return f"<@{value.id}>"
+        return str(value.id)
     if isinstance(value, discord.abc.GuildChannel):
         return str(value.id)
     return value

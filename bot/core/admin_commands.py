@@ -27,6 +27,7 @@ from bot.core.messages import (
     ts,
 )
 from bot.core.models import CommunitySettings
+from bot.core.pack_commands import declare_pack_commands
 from bot.core.services.actor import Actor
 from bot.core.services.admin import (
     WEEKDAY_NAMES,
@@ -48,8 +49,6 @@ class AdminRouter:
     """The admin commands bound on the router, and the faces' way to run them by name."""
 
     def __init__(self, admin: AdminService, router: CommandRouter, packs: PackService | None = None) -> None:
-        from bot.core.pack_commands import declare_pack_commands
-
         self.admin = admin
         self._router = router
         handlers: tuple[tuple[str, CommandHandler], ...] = (
@@ -63,7 +62,7 @@ class AdminRouter:
         for name, handler in handlers:
             router.declare(command(ADMIN, name), handler)
         self.declare_action(CLEAR_NOSHOW, self._clear_noshow)
-        declare_pack_commands(self, router, packs)
+        declare_pack_commands(self.declare_action, router, packs)
 
     def declare_action(self, verb: str, handler: ActionHandler) -> None:
         """Add a button/form action on :class:`CommandRouter` that only admins may use."""

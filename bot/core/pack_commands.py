@@ -9,10 +9,10 @@ field holds the pack's text (:data:`PASTE_LIMIT` characters: a short pack only).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from bot.core.actions import Action, encode
-from bot.core.commands import CommandHandler, CommandRouter
+from bot.core.commands import ActionHandler, CommandHandler, CommandRouter
 from bot.core.errors import Conflict
 from bot.core.messages import FormPage, FormSpec, FormValues, OutboundMessage, TextInput
 from bot.core.services.actor import Actor
@@ -27,9 +27,6 @@ from bot.core.surface.commands import (
     TypesArgs,
     command,
 )
-
-if TYPE_CHECKING:
-    from bot.core.admin_commands import AdminRouter
 
 __all__ = ["IMPORT_VERB", "PASTE_LIMIT", "declare_pack_commands", "import_form"]
 
@@ -54,8 +51,11 @@ def import_form() -> FormSpec:
     )
 
 
-def declare_pack_commands(admin: AdminRouter, router: CommandRouter, packs: PackService | None) -> None:
-    """Bind every ``admin prompts …`` declaration (and the paste form's action) to ``packs``."""
+def declare_pack_commands(
+    declare_admin_action: Callable[[str, ActionHandler], None], router: CommandRouter, packs: PackService | None
+) -> None:
+    """Bind every ``admin prompts …`` declaration to ``packs``, and the paste form's action
+    through ``declare_admin_action`` (which adds the admin check)."""
 
     def need() -> PackService:
         if packs is None:
@@ -90,4 +90,4 @@ def declare_pack_commands(admin: AdminRouter, router: CommandRouter, packs: Pack
                                            "disable": disable, "enable": enable}
     for name, handler in handlers.items():
         router.declare(command(ADMIN, PROMPTS, name), handler)
-    admin.declare_action(IMPORT_VERB, submitted)
+    declare_admin_action(IMPORT_VERB, submitted)

@@ -141,8 +141,7 @@ async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, cl
     assert form is not None
     await app.router.act(alice, form.action, fill(form))
     async with app.db.uow() as tx:
-        assert app.steps.feedback_owed_hook is not None
-        assert list(await app.steps.feedback_owed_hook(tx, session)) == [bob.member.id]
+        assert list(await app.steps.hooks.feedback_owed(tx, session)) == [bob.member.id]
         await tx.actions.add(ScheduledAction(id="close1", key=f"session:{session.id}:feedback-close",
                                              kind=ActionKind.FEEDBACK_CLOSE, community_id=session.community_id,
                                              due_at=window_end(session), session_id=session.id))
@@ -289,7 +288,7 @@ async def test_concurrent_progress_requests_share_one_calibration_off_the_loop(
 
 async def test_optional_inputs_are_marked_once_by_the_face(app: App) -> None:
     """The core says whether an input is required; each face marks the optional ones its own way."""
-    from bot.adapters.console_forms import FormFiller
+    from bot.console.forms import FormFiller
 
     alice, bob, _ = await _pair(app)
     session = await finished_session(app, alice, bob, start=START)
