@@ -45,9 +45,10 @@ from bot.adapters.discord_render import (
     render_message,
 )
 from bot.app import App
+from bot.cogs import actions, tree
+from bot.cogs.actions import ActionButton
 from bot.cogs.base import NOT_IN_SERVER
 from bot.cogs.packs import IMPORT_PATH, import_pack
-from bot.cogs.tree import build_groups
 from bot.core.actions import PATTERN
 from bot.core.errors import PeerLoopError
 from bot.core.forms import FormDraft
@@ -57,6 +58,8 @@ from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.services.form_drafts import EXPIRED, FormDraftService
 from bot.core.surface.commands import Command
+
+__all__ = ["ActionButton", "MockFace", "PeerLoopClient", "setup"]
 
 log = logging.getLogger(__name__)
 
@@ -459,32 +462,12 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
     )
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
-    """Every PeerLoop button and select, after a restart too: the state is the custom_id."""
-
-    def __init__(self, action_id: str) -> None:
-        super().__init__(discord.ui.Button(label="PeerLoop", custom_id=action_id))
-        self.action_id = action_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ActionButton:
-        return cls(match.group(0))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        if isinstance(client, PeerLoopClient):
-            await client.face.run_action(interaction, self.action_id)
-
-
 def setup(client: PeerLoopClient, app: App) -> MockFace:
     """Add ``/mock`` and ``/mockadmin``, the persistent action handler and the fallback listener."""
     face = MockFace(app)
     client.face = face
-    for group in build_groups(face, app.router.commands):
-        client.tree.add_command(group)
-    client.add_dynamic_items(ActionButton)
+    tree.register(client, face, app.router.commands)
+    actions.register(client)
     client.tree.error(face.on_app_command_error)
 
     async def on_interaction(interaction: discord.Interaction) -> None:

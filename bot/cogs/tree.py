@@ -202,3 +202,9 @@ def build_groups(face: Face, commands: list[Command]) -> list[app_commands.Group
         parent.add_command(build_command(face, declared, parent=parent))
     return [mock, admin]
 
+
+
+def register(client: Any, face: Face, commands: list[Command]) -> None:
+    """Wire ``/mock`` and ``/mockadmin`` (built from ``commands``) on the client's command tree."""
+    for group in build_groups(face, commands):
+        client.tree.add_command(group)
