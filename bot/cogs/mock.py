@@ -283,7 +283,7 @@ class MockFace:
         return dict(community.settings.extra_tracks) if community is not None else {}
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+        data: Mapping[str, Any] = interaction.data or {}
         picked = tuple(str(v) for v in data.get("values", ()))
         values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
 
@@ -340,7 +340,7 @@ class MockFace:
                 await self.refuse(interaction, FORM_GONE)
                 return
             choice = step.choices[press.row]
-            data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+            data: Mapping[str, Any] = interaction.data or {}
             picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
             if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
                 await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
@@ -359,7 +359,7 @@ class MockFace:
             draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "modal" and step.texts:
-            data = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+            data = interaction.data or {}
             values = modal_values(draft, press.step, data)
             # Discord sends every required input; a submit without one was not made by its modal.
             missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
@@ -413,7 +413,7 @@ class MockFace:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form screens, and stale or edited ids (which the persistent button never sees)."""
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
@@ -438,7 +438,7 @@ _FORM_PARTS = {
 
 def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
     """Whether the press is what the screen's component of that kind sends."""
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+    data: Mapping[str, Any] = interaction.data or {}
     itype, ctype = _FORM_PARTS[kind]
     if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
         return False
@@ -453,7 +453,7 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
     """Mirrors discord.py: a dynamic item runs when the id matches and the message has it."""
     if not _ACTION.match(custom_id) or interaction.message is None:
         return False
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment, unused-ignore]
+    data: Mapping[str, Any] = interaction.data or {}
     component_type = data.get("component_type")
     view = discord.ui.View.from_message(interaction.message, timeout=None)
     return any(
