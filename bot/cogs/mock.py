@@ -98,6 +98,7 @@ class MockFace:
 
     @property
     def forms(self) -> FormDraftService:
+        """The stored form drafts (wired by ``build_app``)."""
         assert self.app.forms is not None, "build_app wires the form drafts"
         return self.app.forms
 
@@ -128,6 +129,7 @@ class MockFace:
     # -- replies --------------------------------------------------------------------------
 
     async def defer(self, interaction: discord.Interaction) -> None:
+        """Acknowledge privately (a thinking reply), unless answered already."""
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
 
@@ -166,6 +168,7 @@ class MockFace:
             await interaction.response.send_message(ephemeral=True, **kwargs)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """A private error message."""
         await self.say(interaction, error_message(text))
 
     # -- the error boundary ---------------------------------------------------------------
@@ -283,6 +286,7 @@ class MockFace:
         return dict(community.settings.extra_tracks) if community is not None else {}
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
+        """A button or select press: acknowledged, then its action id goes to the router."""
         data: Mapping[str, Any] = interaction.data or {}
         picked = tuple(str(v) for v in data.get("values", ()))
         values: FormValues = {"values": picked, "value": picked[0]} if picked else {}

@@ -46,19 +46,25 @@ def undeclared(action_id: str) -> bool:
 
 
 class InvalidAction(PeerLoopError):
+    """A malformed, stale or unknown action id (the member is told to run the command again)."""
+
     def __init__(self) -> None:
         super().__init__("That button or form is not valid any more. Run the command again.")
 
 
 @dataclass(frozen=True)
 class Action:
+    """A decoded action id: its verb and arguments."""
+
     verb: str
     args: tuple[str, ...] = ()
 
     def encode(self) -> str:
+        """This action as an id."""
         return encode(self.verb, *self.args)
 
     def arg(self, index: int) -> str:
+        """The argument at ``index`` (a missing one makes the id invalid)."""
         try:
             return self.args[index]
         except IndexError:
@@ -66,6 +72,7 @@ class Action:
 
 
 def encode(verb: str, *args: str) -> str:
+    """``pl:<verb>:<arg>…``; a bad verb, argument or length is a programming error (ValueError)."""
     if not _VERB.match(verb):
         raise ValueError(f"bad action verb {verb!r}")
     for arg in args:

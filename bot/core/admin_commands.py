@@ -160,6 +160,7 @@ def _yes(value: bool) -> str:
 
 
 def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> OutboundMessage:
+    """The community's settings, one field each, named by their ``setup`` option."""
     reminders = ", ".join(_minutes(m) for m in s.reminder_minutes) or "none"
     fields = (
         Field("Matching", "paused" if s.paused else "running", inline=True),
@@ -189,6 +190,7 @@ def _minutes(m: int) -> str:
 
 
 def change_message(change: SettingsChange) -> OutboundMessage:
+    """What ``setup`` changed, and the settings after it."""
     if not change.changed:
         return settings_message(change.after, title="PeerLoop settings", text="Those are the settings already.")
     text = "Changed: " + ", ".join(change.changed) + "."
@@ -216,6 +218,7 @@ def _period_field(p: PeriodStats) -> Field:
 
 
 def stats_message(stats: CommunityStats) -> OutboundMessage:
+    """The community's figures over the last 7 and 30 days."""
     labels = {t.value: t.label for t in InterviewType}
     open_text = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(stats.open_requests.items())) or "none"
     fields = (
@@ -294,6 +297,7 @@ def _feedback_lines(report: MemberReport) -> str:
 
 
 def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> OutboundMessage:
+    """One member for an admin: profile, reliability, no-show marks, rounds and feedback."""
     m = report.member
     tracks = {**DEFAULT_TRACKS, **extra_tracks}
     profile = " · ".join(

@@ -121,6 +121,7 @@ class SlackFace:
     async def actor(
         self, body: Mapping[str, Any], client: AsyncWebClient, *, platform_admin: bool = False
     ) -> Actor:
+        """The member acting, in the workspace the payload came from (named by their Slack profile)."""
         team_id, team_name, user_id = _ids(body)
         if not team_id or not user_id:
             raise PeerLoopError("Slack did not say which workspace or member this came from. Nothing was changed.")
@@ -225,6 +226,7 @@ class SlackFace:
     async def open_form(
         self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None, user_id: str,
     ) -> None:
+        """Open ``form`` as a modal, its metadata bound to the member and the channel to answer in."""
         from bot.adapters.slack_render import form_view
 
         await client.views_open(trigger_id=trigger_id, view=form_view(form, self.metadata(user_id, channel)).to_dict())
@@ -323,6 +325,7 @@ def bind_metadata(key: bytes, user_id: str, channel: str | None) -> str:
 
 
 def bound_channel(key: bytes, user_id: str, view: Mapping[str, Any]) -> str | None:
+    """The channel in a submitted view's metadata, if signed for ``user_id``; else ``None``."""
     data = view_metadata(view)
     channel, sig = data.get("channel"), data.get("sig")
     if not isinstance(channel, str) or not isinstance(sig, str) or data.get("user") != user_id:
