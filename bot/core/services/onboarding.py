@@ -13,7 +13,7 @@ times it gives in the next week, the first one) and opens the schedule form stra
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -62,7 +62,7 @@ from bot.core.zone_hints import likely_zones
 class CommandSet(Protocol):
     """Where onboarding plugs in: the member command set (``CommandRouter``)."""
 
-    def register_action(
+    def declare_action(
         self, verb: str, handler: Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
     ) -> None:
         """Answer the button or form verb ``verb`` with ``handler``."""
@@ -70,15 +70,6 @@ class CommandSet(Protocol):
     def add_gate(self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]) -> None:
         """Let ``gate`` answer the command or verb ``name`` for a member without a profile."""
 
-
-class AdminCommandSet(Protocol):
-    """The admin command set (``AdminRouter``), for ``admin signup``."""
-
-    def register(
-        self, name: str, handler: Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]], *,
-        summary: str = "",
-    ) -> None:
-        """Add the admin command ``name``."""
 
 #: The profile form's verb (its submit) and the buttons that open it.
 ONBOARD_SUBMIT = "onboard.submit"
@@ -329,7 +320,6 @@ __all__ = [
     "ONBOARD_OPEN",
     "ONBOARD_SUBMIT",
     "OTHER_ZONE",
-    "AdminCommandSet",
     "CommandSet",
     "OnboardingService",
     "chosen_zone",
@@ -339,17 +329,13 @@ __all__ = [
 ]
 
 
-def install_onboarding(service: OnboardingService, router: CommandSet,
-                       admin: AdminCommandSet | None) -> OnboardingService:
-    """Wire onboarding into the command sets: its form and buttons, the gate before
-    ``schedule``, ``now`` and the "Schedule a session" button, and ``admin signup``."""
-    router.register_action(ONBOARD_SUBMIT, service.submit)
-    router.register_action(ONBOARD_OPEN, service.on_open)
-    router.register_action(ONBOARD_JOIN, service.on_open)
+def install_onboarding(service: OnboardingService, router: CommandSet) -> OnboardingService:
+    """Wire onboarding into the command set: its form and buttons, and the gate before
+    ``schedule``, ``now`` and the "Schedule a session" button (``admin signup`` is declared
+    with the other commands and bound by the composition root)."""
+    router.declare_action(ONBOARD_SUBMIT, service.submit)
+    router.declare_action(ONBOARD_OPEN, service.on_open)
+    router.declare_action(ONBOARD_JOIN, service.on_open)
     for name in ("schedule", "now", SCHEDULE_OPEN):
         router.add_gate(name, service.gate)
-    if admin is not None:
-        admin.register("signup", lambda actor, _options: service.signup(actor),
-                       summary="post a sign-up message here: its “Join mock interviews” button opens "
-                               "the profile form for whoever presses it")
     return service
