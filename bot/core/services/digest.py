@@ -44,6 +44,7 @@ from bot.core.digest import (
     personal_message,
     weeks_around,
 )
+from bot.core.dimension_names import dimension_names
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.messages import Attachment, Field, OutboundMessage, PictureRef, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
@@ -334,7 +335,7 @@ class DigestService:
         key = (interview_type, dimension)
         if key not in self._names:
             try:
-                self._names[key] = self._prompts.rubric_for_type(interview_type).dimension(dimension).name
+                self._names[key] = dimension_names(self._prompts, interview_type).get(dimension, dimension)
             except (KeyError, ValueError, LookupError):
                 self._names[key] = dimension
         return self._names[key]
