@@ -40,7 +40,13 @@ from bot.core.ratings import community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_directs, queue_space, session_space
-from bot.core.services.round_plan import LEAD_TIME, RoundInput, plan_round, reliability
+from bot.core.services.round_plan import (
+    LEAD_TIME,
+    RoundInput,
+    plan_round,
+    plan_round_away,
+    reliability,
+)
 from bot.core.services.round_plan import seed_of as _seed
 from bot.core.services.rounds import (
     community_open_for_matching,
@@ -226,7 +232,7 @@ class MatchingService(RoundRunner):
             seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round)
         # Expanding every request's starts and solving take seconds in a large community:
         # the app runs them in a worker process, so the event loop keeps answering meanwhile.
-        plan = plan_round(plan_input) if self._offload is None else await self._offload.run(plan_round, plan_input)
+        plan = plan_round(plan_input) if self._offload is None else await plan_round_away(self._offload, plan_input)
         if plan.result is None:
             return RoundOutcome((), (), 0)
         result = plan.result
