@@ -16,7 +16,13 @@ from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
-from bot.core.services.round_plan import RoundInput, RoundPlan, begin_round, plan_round, plan_round_away
+from bot.core.services.round_plan import (
+    RoundInput,
+    RoundPlan,
+    begin_round,
+    plan_round,
+    plan_round_away,
+)
 from bot.matching.engine import TypeTask, solve_type
 from bot.settings import sqlite_url_for
 from bot.storage import round_bench
