@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from benchmarks import round as round_bench
 from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
@@ -25,7 +26,6 @@ from bot.core.services.round_plan import (
 )
 from bot.matching.engine import TypeTask, solve_type
 from bot.settings import sqlite_url_for
-from bot.storage import round_bench
 
 T = TypeVar("T")
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from benchmarks import round as round_bench
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
-from bot.storage import repos, round_bench
+from bot.storage import repos
 
 
 async def test_open_requests_become_objects_a_partition_at_a_time(
