@@ -203,6 +203,22 @@ class OutboxRepo(Protocol):
     async def all(self) -> list[OutboxItem]: ...
 
 
+class BookingRepo(Protocol):
+    """A matching round's bookings, written a batch at a time in a few statements (not a few
+    statements per pair): the round books thousands of pairs in one transaction."""
+
+    async def book(self, sessions: Sequence[Session], steps: Sequence[ScheduledAction],
+                   messages: Sequence[OutboxItem]) -> None:
+        """Insert the sessions, their steps and their messages (steps and messages once per
+        key, like ``ActionRepo.add_many`` and ``OutboxRepo.add``), and mark each session's
+        requests matched to it."""
+        ...
+
+    async def left_out(self, marks: Sequence[tuple[str, int, str]]) -> None:
+        """Requests left open by a round: ``(request id, times left out, reason)``."""
+        ...
+
+
 class RoundRepo(Protocol):
     async def add(self, record: RoundRecord) -> None: ...
     async def latest(self, community_id: str, limit: int = 20) -> list[RoundRecord]: ...
@@ -407,6 +423,9 @@ class UnitOfWork(Protocol):
 
     @property
     def rounds(self) -> RoundRepo: ...
+
+    @property
+    def booking(self) -> BookingRepo: ...
 
     @property
     def no_shows(self) -> NoShowRepo: ...

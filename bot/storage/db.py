@@ -28,6 +28,7 @@ from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.form_repo import SqlFormDraftRepo
 from bot.storage.member_repo import SqlMemberRepo
 from bot.storage.noshow_repo import SqlNoShowRepo
+from bot.storage.booking_repo import SqlBookingRepo
 from bot.storage.outbox_repo import SqlOutboxRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
@@ -108,6 +109,7 @@ class SqlUnitOfWork:
         self.actions = SqlActionRepo(self.session)
         self.outbox = SqlOutboxRepo(self.session)
         self.rounds = SqlRoundRepo(self.session)
+        self.booking = SqlBookingRepo(self.session, self.outbox)
         self.no_shows = SqlNoShowRepo(self.session)
         self.feedback = SqlFeedbackRepo(self.session)
         self.packs = SqlPromptPackRepo(self.session)
