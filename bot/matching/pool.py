@@ -49,15 +49,22 @@ def solver_pool(workers: int | None = None, *, preload: Sequence[str] = PRELOAD)
     return ProcessPoolExecutor(max_workers=max(1, count), mp_context=context, initializer=pin_blas)
 
 
-def _ready(hold: float) -> int:
+def ready(hold: float) -> int:
+    """Hold a worker for ``hold`` seconds; its process id (to start and count workers)."""
     time.sleep(hold)
     return os.getpid()
 
 
-def warm(pool: ProcessPoolExecutor, workers: int) -> int:
-    """Start every worker now (each task holds its worker briefly, so the pool starts all
-    of them); returns how many distinct workers answered."""
-    return len(set(pool.map(_ready, [0.2] * workers)))
+def warm(pool: ProcessPoolExecutor, workers: int, tries: int = 5) -> int:
+    """Start every worker now: each task holds its worker briefly so the next task needs
+    another one (a worker that comes up late is waited for, up to ``tries`` rounds); returns
+    how many distinct workers answered."""
+    seen: set[int] = set()
+    for attempt in range(tries):
+        seen |= set(pool.map(ready, [0.2 * (attempt + 1)] * workers))
+        if len(seen) >= workers:
+            break
+    return len(seen)
 
 
-__all__ = ["BLAS_ENV", "PRELOAD", "pin_blas", "solver_pool", "start_method", "warm"]
+__all__ = ["BLAS_ENV", "PRELOAD", "pin_blas", "ready", "solver_pool", "start_method", "warm"]

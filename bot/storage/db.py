@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.action_repo import SqlActionRepo
+from bot.storage.booking_repo import SqlBookingRepo
 from bot.storage.community_repo import SqlCommunityRepo
 from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.form_repo import SqlFormDraftRepo
 from bot.storage.member_repo import SqlMemberRepo
 from bot.storage.noshow_repo import SqlNoShowRepo
-from bot.storage.booking_repo import SqlBookingRepo
 from bot.storage.outbox_repo import SqlOutboxRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
