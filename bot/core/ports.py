@@ -214,6 +214,10 @@ class BookingRepo(Protocol):
         requests matched to it."""
         ...
 
+    async def queue(self, messages: Sequence[OutboxItem]) -> None:
+        """Queue these direct messages (once per key, in this order after those queued before)."""
+        ...
+
     async def left_out(self, marks: Sequence[tuple[str, int, str]]) -> None:
         """Requests left open by a round: ``(request id, times left out, reason)``."""
         ...

@@ -40,7 +40,7 @@ from bot.core.prompt_selection import choose_prompt, weakest_dimensions
 from bot.core.ratings import community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.outbox import queue_directs, session_space
+from bot.core.services.outbox import session_space
 from bot.core.services.round_plan import (
     LEAD_TIME,
     RoundInput,
@@ -70,8 +70,8 @@ LIVE_WINDOW = timedelta(minutes=15)
 READ_CHUNK = 100
 #: Pairs booked per batch: each batch is built on a thread, then written in four statements.
 BOOK_BATCH = 200
-#: Requests left out marked per statement.
-MARK_BATCH = 1000
+#: Requests left out marked (and told) per statement.
+MARK_BATCH = 250
 _T = TypeVar("_T")
 
 
@@ -104,13 +104,12 @@ def _reason(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class Bookings:
-    """A batch of a round's pairs, ready to write: sessions, their steps, their announcements,
-    and the "you waited" notes ``(key, member id, message)``."""
+    """A batch of a round's pairs, ready to write: sessions, their steps, and the messages (each
+    session's announcement, then the "you waited" notes of its members)."""
 
     sessions: list[Session]
     steps: list[ScheduledAction]
     messages: list[OutboxItem]
-    waited: list[tuple[str, str, OutboundMessage]]
 
 
 def _plan_bookings(
@@ -119,7 +118,7 @@ def _plan_bookings(
 ) -> Bookings:
     """The rows of a batch of pairs (pure: runs on a thread). Each session's prompts are chosen
     for its candidates; its calendar file goes with its announcement into the pair space."""
-    out = Bookings([], [], [], [])
+    out = Bookings([], [], [])
     for pair in pairs:
         session = _session_for(community, prompts, pair, requests, members, seen, about, now)
         out.sessions.append(session)
@@ -131,9 +130,15 @@ def _plan_bookings(
             message=message_to_dict(say.announcement(session, pair_members, invite_for(session, pair_members, now)))))
         for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
             if days >= 1:  # said once, to the member who waited only (the pair space is shared)
-                out.waited.append((f"{session.id}:waited:{rid}", requests[rid].member_id,
-                                   waited_message(session.interview_type.label, days)))
+                out.messages.append(_direct(f"{session.id}:waited:{rid}", community.id, requests[rid].member_id,
+                                            waited_message(session.interview_type.label, days), now))
     return out
+
+
+def _direct(key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime) -> OutboxItem:
+    """An ordinary direct message (no pair-space fallback), as ``queue_directs`` queues it."""
+    return OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
+                      message=message_to_dict(message), created_at=now, next_attempt_at=now)
 
 
 def _session_for(
@@ -322,34 +327,32 @@ class MatchingService:
             for f in feedback:
                 about.setdefault(f.subject_id, []).append(f)
         # Booked a batch at a time: each batch's sessions, prompts, calendar files and
-        # announcements are built on a thread (pure work: the loop keeps its turn), then written
-        # in four statements whatever the batch's size (``BookingRepo``).
-        waited: list[tuple[str, str, OutboundMessage]] = []
+        # messages are built on a thread (pure work: the loop keeps its turn), then written in
+        # four statements whatever the batch's size (``BookingRepo``).
         for first in range(0, len(result.pairs), BOOK_BATCH):
             batch = await asyncio.to_thread(
                 _plan_bookings, community, offered, result.pairs[first:first + BOOK_BATCH], by_id, members, seen,
                 about, now)
             await tx.booking.book(batch.sessions, batch.steps, batch.messages)
             booked += batch.sessions
-            waited += batch.waited
-        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # an insert per 100
         left_out: list[tuple[str, str]] = []
-        marks: list[tuple[str, int, str]] = []
-        notes: list[tuple[str, str, OutboundMessage]] = []
-        for miss in result.unmatched:
-            req = by_id[miss.request_id]
-            left_out.append((req.member_id, miss.text))
-            marks.append((req.id, req.times_left_out + 1, miss.text))
-            if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
-                # The engine gives the time as data; a token shows it in the member's zone.
-                when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
-                notes.append((f"leftout:{req.id}:{req.times_left_out + 1}", req.member_id, OutboundMessage(
-                    title=f"No {req.interview_type.label} partner yet",
-                    text=f"{miss.text}{when} You keep your place, with priority next round.",
-                    ephemeral=False)))
-        for first in range(0, len(marks), MARK_BATCH):
-            await tx.booking.left_out(marks[first:first + MARK_BATCH])
-        await queue_directs(tx, community_id=community.id, items=notes, now=now)
+        for first in range(0, len(result.unmatched), MARK_BATCH):  # a piece at a time: the loop's turns
+            marks: list[tuple[str, int, str]] = []
+            notes: list[OutboxItem] = []
+            for miss in result.unmatched[first:first + MARK_BATCH]:
+                req = by_id[miss.request_id]
+                left_out.append((req.member_id, miss.text))
+                marks.append((req.id, req.times_left_out + 1, miss.text))
+                if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
+                    # The engine gives the time as data; a token shows it in the member's zone.
+                    when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
+                    notes.append(_direct(
+                        f"leftout:{req.id}:{req.times_left_out + 1}", community.id, req.member_id, OutboundMessage(
+                            title=f"No {req.interview_type.label} partner yet",
+                            text=f"{miss.text}{when} You keep your place, with priority next round.",
+                            ephemeral=False), now))
+            await tx.booking.left_out(marks)
+            await tx.booking.queue(notes)
         await tx.rounds.add(RoundRecord(
             id=new_id(), community_id=community.id, ran_at=now,
             considered=plan.considered,
