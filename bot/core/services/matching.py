@@ -68,8 +68,9 @@ LIVE_WINDOW = timedelta(minutes=15)
 #: Members per read of a round. Each read's rows become objects in one go on the event loop,
 #: so a large community's reads are split: every piece holds the loop a few milliseconds.
 READ_CHUNK = 100
-#: Pairs booked per batch: each batch is built on a thread, then written in four statements.
-BOOK_BATCH = 200
+#: Pairs booked per batch: each batch is built on a thread, then written in four statements
+#: (its rows are bound on the loop: 50 pairs are about 300 rows, a few milliseconds).
+BOOK_BATCH = 50
 #: Requests left out marked (and told) per statement.
 MARK_BATCH = 250
 _T = TypeVar("_T")
