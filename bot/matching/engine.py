@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -188,9 +189,16 @@ class TypeTask:
     :func:`solve_type` runs it in a worker process as well as here."""
 
     inp: MatchInput
-    starts: tuple[tuple[int, ...], ...]
+    #: Every request's usable starts (epoch minutes), one after the other: request ``k``'s
+    #: are ``starts[bounds[k]:bounds[k + 1]]`` (arrays pickle as bytes, fast).
+    starts: g.AnyArray  # int32: epoch minutes fit
+    bounds: g.IntArray
     priority: tuple[int, ...]
     now_minute: int
+
+    def usable_starts(self) -> list[tuple[int, ...]]:
+        flat, bounds = self.starts.tolist(), self.bounds.tolist()
+        return [tuple(flat[bounds[k] : bounds[k + 1]]) for k in range(len(bounds) - 1)]
 
     @property
     def interview_type(self) -> str:
@@ -251,10 +259,12 @@ def split_round(inp: MatchInput) -> RoundWork:
             histories.setdefault(t, {})[key] = when
     tasks: list[TypeTask] = []
     for t, index in rnd.by_type(active).items():
-        sub = replace(inp, requests=tuple(reqs[i] for i in index), history=histories.get(t, {}))
+        sub = replace(inp, requests=tuple(_light(reqs[i]) for i in index), history=histories.get(t, {}))
+        starts = [rnd.prepared.starts[i] for i in index]
         tasks.append(TypeTask(
             inp=sub,
-            starts=tuple(tuple(rnd.prepared.starts[i]) for i in index),
+            starts=np.fromiter((m for s in starts for m in s), dtype=np.int32),
+            bounds=np.cumsum([0, *(len(s) for s in starts)], dtype=np.int64),
             priority=tuple(int(rnd.prepared.priority[i]) for i in index),
             now_minute=rnd.prepared.now_minute,
         ))
@@ -267,18 +277,27 @@ def split_round(inp: MatchInput) -> RoundWork:
         if not rnd.prepared.starts[i]:
             no_times.append(_unmatched(inp, rnd.prepared, i, "no_free_times", None))
         else:
-            others.append((r, _next_slot(inp, rnd.prepared.starts[i])))
+            others.append((_light(r), _next_slot(inp, rnd.prepared.starts[i])))
     return RoundWork(
         tasks=tuple(tasks), requests=len(reqs), active=len(active),
         order=tuple(r.request_id for r in reqs), no_times=tuple(no_times), others=tuple(others),
         next_round_at=inp.next_round_at)
 
 
+def _light(r: MatchRequest) -> MatchRequest:
+    """The request without its start times and bookings (a task carries its usable starts as
+    minutes): a tenth of the data to hand to a worker process and back."""
+    light = copy(r)
+    object.__setattr__(light, "start_times", ())
+    object.__setattr__(light, "busy", ())
+    return light
+
+
 def solve_type(task: TypeTask) -> TypeSolution:
     """Score, prune and solve one interview type; describe its pairs and why each of its
     requests left open has no partner. Pure: runs the same in a worker process."""
     inp = task.inp
-    prepared = g.Prepared(requests=inp.requests, starts=task.starts, priority=task.priority,
+    prepared = g.Prepared(requests=inp.requests, starts=task.usable_starts(), priority=task.priority,
                           now_minute=task.now_minute)
     rnd = _Round(inp, prepared)
     index = list(range(len(inp.requests)))

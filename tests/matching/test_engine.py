@@ -411,7 +411,7 @@ def test_pruning_keeps_partners_within_the_reliability_band() -> None:
     requests = [req(f"r{i:02d}") for i in range(20)]
     requests += [req("flaky-a", reliability=0.5), req("flaky-b", reliability=0.55)]
     task = engine.split_round(inp(requests, prune_degree=1, exact_up_to=0)).tasks[0]
-    rnd = engine._Round(task.inp, graph.Prepared(task.inp.requests, task.starts, task.priority,
+    rnd = engine._Round(task.inp, graph.Prepared(task.inp.requests, task.usable_starts(), task.priority,
                                                  task.now_minute))
     bucket = rnd.bucket("coding", range(len(requests)))
     flaky = (20, 21)
