@@ -46,6 +46,7 @@ from bot.adapters.discord_render import (
     render_message,
 )
 from bot.app import App
+from bot.cogs.base import NOT_IN_SERVER
 from bot.cogs.packs import add_prompts_group
 from bot.core.actions import PATTERN
 from bot.core.availability import common_timezones
@@ -70,7 +71,6 @@ OUTDATED_COMMAND = "That command is out of date or its options could not be read
 #: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
 #: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
 ACK_WITHIN = 2.5
-NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
 
 #: Subcommands with typed options below; every other router command gets a generic one.
 TYPED_SUBCOMMANDS = frozenset({"help", "profile", "availability", "schedule", "now", "cancel", "upcoming"})
@@ -283,7 +283,7 @@ class MockFace:
         await self.guard(interaction, lambda: self.refuse(interaction, problem), f"/mock {name}")
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}
         picked = tuple(str(v) for v in data.get("values", ()))
         values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
 
@@ -357,7 +357,7 @@ class MockFace:
                 await self.refuse(interaction, FORM_GONE)
                 return
             choice = step.choices[press.row]
-            data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+            data: Mapping[str, Any] = interaction.data or {}
             picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
             if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
                 await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
@@ -376,7 +376,7 @@ class MockFace:
             draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "modal" and step.texts:
-            data = interaction.data or {}  # type: ignore[assignment]
+            data = interaction.data or {}
             values = modal_values(draft, press.step, data)
             # Discord sends every required input; a submit without one was not made by its modal.
             missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
@@ -430,7 +430,7 @@ class MockFace:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form screens, and stale or edited ids (which the persistent button never sees)."""
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
@@ -455,7 +455,7 @@ _FORM_PARTS = {
 
 def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
     """Whether the press is what the screen's component of that kind sends."""
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     itype, ctype = _FORM_PARTS[kind]
     if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
         return False
@@ -470,7 +470,7 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
     """Mirrors discord.py: a dynamic item runs when the id matches and the message has it."""
     if not _ACTION.match(custom_id) or interaction.message is None:
         return False
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     component_type = data.get("component_type")
     view = discord.ui.View.from_message(interaction.message, timeout=None)
     return any(
@@ -734,7 +734,7 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
     @admin.command(name="member", description="One member: reliability, no-show marks, why not matched")
     @app_commands.describe(user="The member to look up")
     async def member(interaction: discord.Interaction, user: discord.User) -> None:
-        await face.run_admin(interaction, "member", {"who": f"<@{user.id}>"})
+        await face.run_admin(interaction, "member", {"who": str(user.id)})
 
     @admin.command(name="status", description="Whether matching is running")
     async def status(interaction: discord.Interaction) -> None:
