@@ -236,8 +236,8 @@ class SqlSessionRepo:
                 .where(col(SessionRow.community_id) == community_id,
                        or_(col(SessionRow.interviewer_id).in_(chunk), col(SessionRow.candidate_id).in_(chunk)))
             )
-            async for part in result.partitions(queries.STREAM_PARTITION):
-                for sid, first, second, prompt_ids, start in part:
+            async for piece in result.partitions(queries.STREAM_PARTITION):
+                for sid, first, second, prompt_ids, start in piece:
                     rows[sid] = (first, second, list(prompt_ids or ()), start)
         for first, second, prompt_ids, start in rows.values():
             for part, pid in enumerate(prompt_ids):
