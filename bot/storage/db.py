@@ -132,6 +132,12 @@ class SqlUnitOfWork:
         assert self.session is not None
         try:
             if exc_type is None:
+                # Everything written is flushed first; then the loaded objects are let go before
+                # the commit, which otherwise walks every one of them on the event loop (a
+                # round loads tens of thousands: about 75 ms for 10,000, 1 ms to let them go).
+                # Closing the session lets them go anyway; callers hold domain objects only.
+                await self.session.flush()
+                self.session.expunge_all()
                 await self.session.commit()
             else:
                 await self.session.rollback()
