@@ -23,6 +23,7 @@ from bot.core.messages import Attachment, OutboundMessage, Tone, quote, replace_
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed
 from bot.core.services.actor import Actor
+from bot.core.surface.commands import text_usage
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,8 @@ class Console:
         if word in ("/quit", "/exit"):
             return False
         if word == "/help":
-            self.say(CONSOLE_HELP)
+            self.say(CONSOLE_HELP + "\n\nPeerLoop commands (options as key:value; [x]: may be given without its key):\n"
+                     + text_usage())
         elif word == "/as":
             await self.become(rest)
         elif word == "/clock":

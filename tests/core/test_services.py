@@ -98,7 +98,7 @@ async def test_schedule_refuses_bad_options(app: App) -> None:
         ({"type": "coding", "role": "boss"}, "swap, candidate, interviewer"),
         ({"type": "coding", "days": "30"}, "1 to 14"),
         ({"type": "coding", "days": "soon"}, "whole number"),
-        ({}, "Which interview type"),
+        ({"role": "swap"}, "Which interview type"),
     ]:
         reply = await app.router.run(alice, "schedule", options)
         assert reply.tone is Tone.ERROR, options

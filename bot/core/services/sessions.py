@@ -81,6 +81,7 @@ class SessionService:
         return session, members
 
     async def confirm(self, actor: Actor, session_id: str) -> OutboundMessage:
+        """The member confirms the session; the pair is told when both have."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
@@ -187,6 +188,7 @@ class SessionService:
         )
 
     async def report(self, actor: Actor, session_id: str, *, partner_absent: bool) -> OutboundMessage:
+        """The member reports whether their partner showed up."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
@@ -235,6 +237,7 @@ class SessionService:
         return pages[page - 1]
 
     async def upcoming_fields(self, actor: Actor) -> tuple[list[Field], list[Button]]:
+        """The member's upcoming sessions as fields, with their buttons."""
         async with self._uow() as tx:
             sessions = await tx.sessions.for_member(actor.member.id, active_only=True)
             partners = await tx.members.get_many([s.partner_of(actor.member.id) for s in sessions])
@@ -258,6 +261,7 @@ class SessionService:
     # -- button routing ------------------------------------------------------------------
 
     async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """Handle a session button: confirm, cancel, reschedule, here, no-show, open the guide."""
         verb = action.verb
         if verb == "session.confirm":
             return await self.confirm(actor, action.arg(0))
