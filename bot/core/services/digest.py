@@ -43,6 +43,7 @@ from bot.core.digest import (
     personal_message,
     weeks_around,
 )
+from bot.core.dimension_names import dimension_names
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.gc_pause import collection_paused, without_collection
 from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
@@ -299,7 +300,7 @@ class DigestService:
         key = (interview_type, dimension)
         if key not in self._names:
             try:
-                self._names[key] = self._prompts.rubric_for_type(interview_type).dimension(dimension).name
+                self._names[key] = dimension_names(self._prompts, interview_type).get(dimension, dimension)
             except (KeyError, ValueError, LookupError):
                 self._names[key] = dimension
         return self._names[key]
