@@ -297,7 +297,7 @@ class CommandRouter:
             timezone=args.timezone,
             track=args.track,
             level=args.level,
-            interview_types=", ".join(args.types) if args.types is not None else None,
+            interview_types=args.types,
             languages=args.languages,
         )
 

@@ -26,7 +26,7 @@ from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.rounds import community_open_for_matching, schedule_next_round
-from bot.core.vocab import InterviewType, RolePreference, parse_interview_type, parse_role
+from bot.core.vocab import InterviewType, RolePreference
 
 MIN_DAYS = 1
 MAX_DAYS = 14
@@ -51,14 +51,12 @@ class RequestService:
     async def schedule(
         self,
         actor: Actor,
-        interview_type: str,
-        role: str | None = None,
-        days: int | None = None,
+        kind: InterviewType,
+        role: RolePreference = RolePreference.SWAP,
+        days: int = DEFAULT_DAYS,
     ) -> OutboundMessage:
         """Open a request of a type for the next ``days`` days with the member's role preference."""
-        kind = parse_interview_type(interview_type)
-        pref = parse_role(role) if role else RolePreference.SWAP
-        span = DEFAULT_DAYS if days is None else days
+        pref, span = role, days
         if not MIN_DAYS <= span <= MAX_DAYS:
             raise InvalidInput(
                 "days", f"{span} days is outside the scheduling window.", accepted=f"{MIN_DAYS} to {MAX_DAYS}"

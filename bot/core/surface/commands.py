@@ -28,6 +28,7 @@ from bot.core.surface.options import (
     Option,
     options_of,
 )
+from bot.core.surface.values import parse_reminders
 from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import InterviewType, Level, RolePreference
 
@@ -107,9 +108,9 @@ class ScheduleArgs:
     """``/mock schedule`` (no options: the schedule form)."""
 
     type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
-    role: Annotated[RolePreference | None, Opt("Your role")] = None
-    days: Annotated[int | None, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
-                                    min=MIN_DAYS, max=MAX_DAYS)] = None
+    role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
+    days: Annotated[int, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
+                             min=MIN_DAYS, max=MAX_DAYS)] = DEFAULT_DAYS
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class NowArgs:
     """``/mock now``."""
 
     type: Annotated[InterviewType, Opt("Interview type", rest=True)]
-    role: Annotated[RolePreference | None, Opt("Your role")] = None
+    role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ HELP = Command(("help",), "What PeerLoop does and how to use it", HelpArgs)
 class SetupArgs:
     """``/mockadmin setup`` (no options: the settings)."""
 
-    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened")] = None
-    admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel")] = None
+    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened", clear=True)] = None
+    admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel", clear=True)] = None
     digest_day: Annotated[str | None, Opt("The weekday of the weekly digest",
                                           choices=tuple(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))] = None
     digest_hour: Annotated[int | None, Opt("The hour of the weekly digest, in each member's time zone (0-23)",
@@ -191,11 +192,12 @@ class SetupArgs:
         min=MATCH_EVERY_RANGE[0], max=MATCH_EVERY_RANGE[1])] = None
     session_minutes: Annotated[int | None, Opt("Length of a practice session",
                                                choices=tuple((f"{n} minutes", str(n)) for n in SESSION_LENGTHS))] = None
-    reminders: Annotated[str | None, Opt("Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
-                                         max_length=100)] = None
-    disabled_types: Annotated[str | None, Opt(
+    reminders: Annotated[tuple[int, ...] | None, Opt(
+        "Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)", max_length=100,
+        parse=parse_reminders)] = None
+    disabled_types: Annotated[tuple[InterviewType, ...] | None, Opt(
         "Interview types members may not request, comma-separated (none: all)", complete=Complete.TYPES,
-        max_length=300)] = None
+        clear=True)] = None
     prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
     reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
