@@ -15,7 +15,7 @@ import pytest
 
 from bot.core.errors import PeerLoopError
 from bot.core.services.actor import Actor
-from bot.core.services.requests import schedule_form
+from bot.core.surface.commands import schedule_form
 from tests.listeners.test_slack import (
     ALICE,
     BOB,

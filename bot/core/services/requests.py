@@ -12,11 +12,7 @@ from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, 
 from bot.core.messages import (
     Button,
     ButtonStyle,
-    ChoiceInput,
     Field,
-    FormPage,
-    FormSpec,
-    Option,
     OutboundMessage,
     Tone,
     ts,
@@ -191,27 +187,3 @@ class RequestService:
                 for r in open_requests
             )[:5],
         )
-
-
-def interview_type_choices() -> list[tuple[str, str]]:
-    """(label, value) of every interview type, for pickers."""
-    return [(t.label, t.value) for t in InterviewType]
-
-
-def schedule_form() -> FormSpec:
-    """``/mock schedule`` as a form (every face opens it from the "Schedule a session" button);
-    its submit goes through the same command, so the same checks answer it."""
-    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n))
-                 for n in (1, 2, 3, 5, 7, 10, 14) if MIN_DAYS <= n <= MAX_DAYS)
-    return FormSpec(
-        action=encode(SCHEDULE_SUBMIT),
-        title="Schedule a mock interview",
-        submit_label="Schedule",
-        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
-        pages=(FormPage("Request", (
-            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
-            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
-                        default=(RolePreference.SWAP.value,)),
-            ChoiceInput("days", "Within the next", days, default=(str(DEFAULT_DAYS),)),
-        )),),
-    )

@@ -10,7 +10,6 @@ parsing and every help text are built from them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,7 +17,8 @@ from bot.core.messages import FormSpec
 from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
-from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, schedule_form
+from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SCHEDULE_SUBMIT
+from bot.core.surface.forms import FormDecl, form_of
 from bot.core.surface.options import (
     ChannelRef,
     Complete,
@@ -45,8 +45,9 @@ class Command:
     summary: str
     args: type
     detail: str = ""
-    #: The form that collects the options when the member gives none (None: run with none).
-    form: Callable[[], FormSpec] | None = None
+    #: The form that collects the options when the member gives none (None: run with none);
+    #: its inputs are the options (:func:`bot.core.surface.forms.form_of`).
+    form: FormDecl | None = None
 
     @property
     def name(self) -> str:
@@ -67,6 +68,12 @@ class Command:
     def usage(self) -> str:
         """``/mock schedule`` / ``/mock admin setup`` (the text faces' spelling)."""
         return "/mock " + " ".join(self.path)
+
+    def form_spec(self) -> FormSpec:
+        """The form built from the options (the command must declare one)."""
+        if self.form is None:
+            raise ValueError(f"{self.usage} declares no form")
+        return form_of(self.args, self.form)
 
     @property
     def help(self) -> str:
@@ -115,9 +122,9 @@ class ScheduleArgs:
 
 @dataclass(frozen=True)
 class NowArgs:
-    """``/mock now``."""
+    """``/mock now`` (no options: the now form)."""
 
-    type: Annotated[InterviewType, Opt("Interview type", rest=True)]
+    type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
     role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
 
 
@@ -136,6 +143,16 @@ class DigestArgs:
                                    choices=tuple((k, k) for k in DIGEST_CHOICES))] = None
 
 
+#: The ``now`` form's verb (``schedule``'s is :data:`bot.core.services.requests.SCHEDULE_SUBMIT`).
+NOW_SUBMIT = "now.submit"
+SCHEDULE_FORM = FormDecl(
+    SCHEDULE_SUBMIT, "Schedule a mock interview", submit_label="Schedule", page="Request",
+    intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
+    required=("type",), labels=(("days", "Within the next"),), units=(("days", "day"),))
+NOW_FORM = FormDecl(
+    NOW_SUBMIT, "Practise now", submit_label="Find a partner", page="Now", required=("type",),
+    intro="Ready within 15 minutes? Pick an interview type and join the live queue.")
+
 MOCK: tuple[Command, ...] = (
     Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
             "`/mock profile` — set your time zone, role track, level, interview types and languages."),
@@ -146,9 +163,10 @@ MOCK: tuple[Command, ...] = (
             "`/mock schedule` — ask for a session: an interview type, a role "
             "(swap: you interview each other, the default; or only candidate; or only interviewer) "
             f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
-            "Alone, it opens a form.", form=schedule_form),
+            "Alone, it opens a form.", form=SCHEDULE_FORM),
     Command(("now",), "Ready within 15 minutes? Get paired at once", NowArgs,
-            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once."),
+            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once. "
+            "Alone, it opens a form.", form=NOW_FORM),
     Command(("cancel",), "Withdraw an open request", CancelArgs,
             "`/mock cancel` — withdraw an open request or cancel a session before it starts."),
     Command(("upcoming",), "Your open requests and booked sessions", NoArgs,
@@ -280,6 +298,11 @@ def command(*path: str) -> Command:
         if c.path == path:
             return c
     raise KeyError(path)
+
+
+def schedule_form() -> FormSpec:
+    """``/mock schedule``'s form, built from its declaration (the "Schedule a session" button opens it)."""
+    return command("schedule").form_spec()
 
 
 def help_topics() -> dict[str, str]:
