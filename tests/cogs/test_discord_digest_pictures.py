@@ -13,6 +13,7 @@ from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
+from bot.core.vocab import InterviewType, Level
 from bot.settings import sqlite_url_for
 from tests.cogs.test_discord_face import start_face
 from tests.conftest import T0
@@ -40,8 +41,8 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[App, FakeClock]]:
 async def discord_member(app: App, fake: FakeDiscord, name: str) -> Actor:
     actor = await app.actors.resolve(Platform.DISCORD, str(fake.guild.id), "PeerLoop Dev",
                                      str(fake.user(name).id), name.title())
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     return actor
 
 

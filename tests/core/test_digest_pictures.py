@@ -27,6 +27,7 @@ from bot.core.models import Platform
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.delivery import PICTURE_ATTEMPTS
 from bot.core.services.digest import FUNNEL_PICTURE, MONTH_PICTURE
+from bot.core.vocab import InterviewType, Level
 from bot.storage.tables import OutboxRow
 from tests.conftest import make_actor
 from tests.fakes.fake_chat import FakeChat
@@ -52,8 +53,8 @@ async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeCh
 
 async def member(app: App, name: str) -> Actor:
     actor = await make_actor(app, name)
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     return await make_actor(app, name)
 
 

@@ -9,6 +9,7 @@ from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
+from bot.core.vocab import InterviewType, Level
 from tests.core.test_digest_pictures import PNG, give_scores, outbox_messages
 from tests.listeners.test_slack import ALICE, BOB, Rig, rig
 
@@ -19,8 +20,8 @@ DUE = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 async def slack_member(app: App, user: str) -> Actor:
     actor = await app.actors.resolve(Platform.SLACK, "T1", "acme", user, "")
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     return actor
 
 
