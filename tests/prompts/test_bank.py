@@ -73,13 +73,26 @@ def all_prompts(bank: PromptBank) -> list[Prompt]:
 # ---------------------------------------------------------------- files and references
 
 
+#: Format rubrics: a round of a type graded differently, chosen by the prompts that name them.
+FORMAT_RUBRICS = {
+    "sql-modelling-round": ("sql-data-modelling", ["model-behind-the-query", "data-modelling",
+                                                   "query-correctness", "edge-cases", "communication"]),
+}
+
+
 def test_rubrics_file_has_one_rubric_per_type_with_the_fixed_dimensions() -> None:
     raw = read_yaml(DATA.joinpath("rubrics.yaml"))["rubrics"]
-    assert sorted(r["id"] for r in raw) == sorted(t.value for t in InterviewType)
-    for rubric in raw:
+    by_type = [r for r in raw if r["id"] not in FORMAT_RUBRICS]
+    assert sorted(r["id"] for r in by_type) == sorted(t.value for t in InterviewType)
+    for rubric in by_type:
         assert rubric["id"] == rubric["interview_type"]
         assert [d["id"] for d in rubric["dimensions"]] == DIMENSIONS[rubric["id"]]
         assert sorted(rubric["verdict_guidance"]) == sorted(VERDICTS)
+    formats = {r["id"]: r for r in raw if r["id"] in FORMAT_RUBRICS}
+    assert sorted(formats) == sorted(FORMAT_RUBRICS)
+    for rubric_id, (kind, dims) in FORMAT_RUBRICS.items():
+        assert formats[rubric_id]["interview_type"] == kind
+        assert [d["id"] for d in formats[rubric_id]["dimensions"]] == dims
 
 
 @pytest.mark.parametrize("entry", PROMPT_FILES, ids=lambda e: e.name)
@@ -89,7 +102,7 @@ def test_each_prompt_file_checks_clean(entry: object) -> None:
 
 
 def test_bundled_bank_loads(bank: PromptBank) -> None:
-    assert len(bank.rubrics()) == len(InterviewType)
+    assert len(bank.rubrics()) == len(InterviewType) + len(FORMAT_RUBRICS)
     for kind in InterviewType:
         assert bank.rubric_for_type(kind).id == kind.value
 
