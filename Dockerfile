@@ -10,6 +10,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY slack ./slack
 COPY bot ./bot
+COPY benchmarks ./benchmarks
 RUN pip wheel --wheel-dir /wheels .
 
 FROM python:${PYTHON_VERSION}-slim AS runtime

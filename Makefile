@@ -41,8 +41,10 @@ run: $(STAMP)         ## run the configured faces (reads .env)
 console: $(STAMP)     ## interactive terminal console
 	@$(BIN)/peerloop console
 
-bench: $(STAMP)       ## benchmark smoke run
-	@$(BIN)/peerloop bench matching --smoke
+BENCHES := matching round scheduler digest loop charts
+
+bench: $(STAMP)       ## smoke runs of every benchmark (benchmarks/; `peerloop bench NAME` runs one at full size)
+	@set -e; for name in $(BENCHES); do echo "== peerloop bench $$name --smoke"; $(BIN)/peerloop bench $$name --smoke; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

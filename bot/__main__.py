@@ -77,14 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-#: ``peerloop bench NAME`` -> the module whose ``main(argv)`` runs that benchmark.
+#: ``peerloop bench NAME`` -> the module of the top-level ``benchmarks`` package whose ``main(argv)``
+#: runs that benchmark (imported only when asked for: the product never imports the benchmarks).
 BENCHES = {
-    "matching": "bot.matching.bench",
-    "scheduler": "bot.scheduling.bench",
-    "digest": "bot.storage.digest_bench",
-    "loop": "bot.storage.loop_bench",
-    "round": "bot.storage.round_bench",
-    "charts": "bot.adapters.charts_bench",
+    "matching": "benchmarks.matching",
+    "scheduler": "benchmarks.scheduler",
+    "digest": "benchmarks.digest",
+    "loop": "benchmarks.loop",
+    "round": "benchmarks.round",
+    "charts": "benchmarks.charts",
 }
 
 
@@ -147,7 +148,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         try:
             module = importlib.import_module(BENCHES[args.which])
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("benchmarks", BENCHES[args.which]):
+                raise  # a library the benchmark needs is missing: say which
             print(f"The {args.which} benchmark is not part of this build.", file=sys.stderr)
             return 2
         return int(module.main(args.rest))

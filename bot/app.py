@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -35,7 +35,8 @@ from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
-from bot.core.services.sessions import SessionService, StepRunner
+from bot.core.services.sessions import SessionService
+from bot.core.services.step_runner import StepHooks, StepRunner
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
 
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
+    """The object graph: every service is given when it is built (:func:`build_app`)."""
+
     db: Database
     clock: Clock
     prompts: PromptSource
@@ -55,20 +58,21 @@ class App:
     steps: StepRunner
     delivery: DeliveryService
     router: CommandRouter
-    chats: dict[Platform, ChatPort] = field(default_factory=dict)
-    feedback: FeedbackService | None = None
-    admin: AdminService | None = None
-    digests: DigestService | None = None
-    packs: PackService | None = None
-    progress: ProgressService | None = None
-    admin_commands: AdminRouter | None = None
+    chats: dict[Platform, ChatPort]
+    feedback: FeedbackService
+    admin: AdminService
+    digests: DigestService
+    progress: ProgressService
+    admin_commands: AdminRouter
     #: Where CPU-heavy pure work runs (the matching engine): worker processes, started on first use.
-    offload: ProcessOffload | InlineOffload | None = None
+    offload: ProcessOffload | InlineOffload
     #: Half-filled forms of faces that show a form over several screens (Discord).
-    forms: FormDraftService | None = None
+    forms: FormDraftService
+    retention: RetentionService
+    #: Community prompt packs: None when the prompts are a fixed source rather than the bundled bank.
+    packs: PackService | None
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
-    retention: RetentionService | None = None
 
     async def tick(self) -> None:
         """Run every step due now and deliver what they queued, until nothing is left."""
@@ -133,10 +137,7 @@ async def build_app(
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
     matching = MatchingService(db.uow, clock, bank, pool)
-    steps = StepRunner(db.uow, clock, bank)
-    steps.round_runner = matching
     feedback = FeedbackService(db.uow, clock, bank)
-    steps.feedback_owed_hook, steps.feedback_closer = feedback.owed_for_session, feedback.close_window
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
     router = CommandRouter(profiles, requests, sessions, matching,
@@ -155,7 +156,6 @@ async def build_app(
     router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
     digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
-    steps.digest_runner = digests.run_step
     router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
     router.register("export", lambda actor, _options: privacy.export(actor))
@@ -166,7 +166,20 @@ async def build_app(
     admin.prompts = bank
     admin.funnel_chart = offloaded(render_funnel_png)
     admin.digest_planner = digests.plan
-    app = App(
+    retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    steps = StepRunner(db.uow, clock, bank, StepHooks(
+        run_round=matching.scheduled_round,
+        feedback_owed=feedback.owed_for_session,
+        close_feedback=feedback.close_window,
+        run_digest=digests.run_step,
+        run_retention=retention.run_step,
+    ))
+    admin_commands = AdminRouter(admin, router)
+    packs: PackService | None = None
+    if isinstance(bank, CommunityPrompts):
+        packs = PackService(db.uow, clock, bank)
+        register_pack_commands(admin_commands, packs)
+    return App(
         db=db,
         clock=clock,
         prompts=bank,
@@ -179,18 +192,13 @@ async def build_app(
         delivery=DeliveryService(db.uow, clock, chat_map),
         router=router,
         chats=chat_map,
+        feedback=feedback,
         admin=admin,
-        admin_commands=AdminRouter(admin, router),
+        digests=digests,
+        progress=progress,
+        admin_commands=admin_commands,
         offload=pool,
+        forms=FormDraftService(db.uow, clock),
+        retention=retention,
+        packs=packs,
     )
-    app.feedback = feedback
-    app.forms = FormDraftService(db.uow, clock)
-    app.digests = digests
-    app.retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
-    steps.retention_runner = app.retention.run_step
-    app.progress = progress
-    if isinstance(bank, CommunityPrompts):
-        app.packs = PackService(db.uow, clock, bank)
-        if app.admin_commands is not None:
-            register_pack_commands(app.admin_commands, app.packs)
-    return app

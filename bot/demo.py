@@ -148,7 +148,7 @@ def _show_bank(out: object) -> None:
 def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: Any) -> None:
     """Every picture the demo's members and admins were sent (digests), and the pictures of a
     member with fifty sessions over two types (the demo's members have one each), in ``out_dir``."""
-    from bot.adapters import charts, charts_bench
+    from bot.adapters import chart_samples, charts
 
     print("\n# Pictures: the digests' and, for comparison, a member with fifty sessions.", file=out)
     files: dict[str, bytes] = {}
@@ -156,12 +156,12 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
         for attachment in message.attachments:
             if attachment.mime == "image/png":
                 files[f"{target.replace(':', '-')}-{attachment.filename}"] = attachment.data
-    names = charts_bench.sample_names()
+    names = chart_samples.sample_names()
     files["sample-progress-50-sessions.png"] = charts.render_progress_png(
-        charts_bench.sample_progress(50, kinds=("coding", "system-design")), names)
-    files["sample-progress-1-session.png"] = charts.render_progress_png(charts_bench.sample_progress(1), names)
-    files["sample-digest-month.png"] = charts.render_changes_png(charts_bench.sample_changes(), names)
-    files["sample-community-funnel.png"] = charts.render_funnel_png(charts_bench.sample_funnel())
+        chart_samples.sample_progress(50, kinds=("coding", "system-design")), names)
+    files["sample-progress-1-session.png"] = charts.render_progress_png(chart_samples.sample_progress(1), names)
+    files["sample-digest-month.png"] = charts.render_changes_png(chart_samples.sample_changes(), names)
+    files["sample-community-funnel.png"] = charts.render_funnel_png(chart_samples.sample_funnel())
     for name, data in files.items():
         (out_dir / name).write_bytes(data)
         print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)

@@ -383,23 +383,55 @@ class FormDraftRepo(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: everything done through it is committed together, or not at all."""
+    """One transaction: everything done through it is committed together, or not at all.
 
-    communities: CommunityRepo
-    members: MemberRepo
-    requests: RequestRepo
-    sessions: SessionRepo
-    actions: ActionRepo
-    outbox: OutboxRepo
-    rounds: RoundRepo
-    no_shows: NoShowRepo
-    feedback: FeedbackRepo
-    packs: PromptPackRepo
-    digests: DigestRepo
-    privacy: PrivacyRepo
-    stats: StatsRepo
-    form_drafts: FormDraftRepo
-    retention: RetentionRepo
+    Its repositories are read-only properties: a unit of work hands them out, nobody replaces them."""
+
+    @property
+    def communities(self) -> CommunityRepo: ...
+
+    @property
+    def members(self) -> MemberRepo: ...
+
+    @property
+    def requests(self) -> RequestRepo: ...
+
+    @property
+    def sessions(self) -> SessionRepo: ...
+
+    @property
+    def actions(self) -> ActionRepo: ...
+
+    @property
+    def outbox(self) -> OutboxRepo: ...
+
+    @property
+    def rounds(self) -> RoundRepo: ...
+
+    @property
+    def no_shows(self) -> NoShowRepo: ...
+
+    @property
+    def feedback(self) -> FeedbackRepo: ...
+
+    @property
+    def packs(self) -> PromptPackRepo: ...
+
+    @property
+    def digests(self) -> DigestRepo: ...
+
+    @property
+    def privacy(self) -> PrivacyRepo: ...
+
+    @property
+    def stats(self) -> StatsRepo: ...
+
+    @property
+    def form_drafts(self) -> FormDraftRepo: ...
+
+    @property
+    def retention(self) -> RetentionRepo: ...
+
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,22 +21,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.action_repo import SqlActionRepo
+from bot.storage.community_repo import SqlCommunityRepo
 from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.form_repo import SqlFormDraftRepo
+from bot.storage.member_repo import SqlMemberRepo
+from bot.storage.noshow_repo import SqlNoShowRepo
+from bot.storage.outbox_repo import SqlOutboxRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
-from bot.storage.repos import (
-    SqlActionRepo,
-    SqlCommunityRepo,
-    SqlMemberRepo,
-    SqlNoShowRepo,
-    SqlOutboxRepo,
-    SqlRequestRepo,
-    SqlRoundRepo,
-    SqlSessionRepo,
-)
+from bot.storage.request_repo import SqlRequestRepo
 from bot.storage.retention_repo import SqlRetentionRepo
+from bot.storage.round_repo import SqlRoundRepo
+from bot.storage.session_repo import SqlSessionRepo
 from bot.storage.stats_repo import SqlStatsRepo
 
 log = logging.getLogger(__name__)

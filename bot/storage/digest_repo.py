@@ -13,21 +13,23 @@ from typing import Any
 from sqlalchemy import JSON, and_, case, or_, select, type_coerce, union_all
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util.typing import TupleAny
 
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
 from bot.core.vocab import RolePreference
-from bot.storage import repos
+from bot.storage import queries
 from bot.storage.feedback_tables import FeedbackRow
+from bot.storage.queries import table_of
 from bot.storage.tables import MemberRow, NoShowRow, RequestRow, SessionRow
 
-M = MemberRow.__table__.c  # type: ignore[attr-defined]
-SESSIONS = SessionRow.__table__  # type: ignore[attr-defined]
+M = table_of(MemberRow).c
+SESSIONS = table_of(SessionRow)
 S = SESSIONS.c
-F = FeedbackRow.__table__.c  # type: ignore[attr-defined]
-R = RequestRow.__table__.c  # type: ignore[attr-defined]
-N = NoShowRow.__table__.c  # type: ignore[attr-defined]
+F = table_of(FeedbackRow).c
+R = table_of(RequestRow).c
+N = table_of(NoShowRow).c
 
 
 def _zone_filter(zones: Sequence[str | None]) -> Any:
@@ -42,11 +44,11 @@ class SqlDigestRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def _parts(self, stmt: Any) -> AsyncIterator[Sequence[Row[Any]]]:
+    async def _parts(self, stmt: Any) -> AsyncIterator[Sequence[Row[*TupleAny]]]:
         """The rows in partitions: a whole community's rows become objects a piece at a time,
         the event loop getting its turn between pieces (docs/scaling.md, "Event-loop lag")."""
         result = await self._s.stream(stmt)
-        async for part in result.partitions(repos.STREAM_PARTITION):
+        async for part in result.partitions(queries.STREAM_PARTITION):
             yield part
 
     async def members(self, community_id: str) -> list[DigestMember]:

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.progress import Observation
 from bot.core.ratings import RatingTotals
+from bot.storage import queries
 from bot.storage.feedback_tables import FeedbackRow
-from bot.storage.repos import STREAM_PARTITION
 from bot.storage.tables import SessionRow
 
 
@@ -65,8 +66,8 @@ def _values(fb: Feedback) -> dict[str, Any]:
 
 
 def _joined() -> Any:
-    return select(FeedbackRow, SessionRow.interview_type, SessionRow.community_id).join(
-        SessionRow, SessionRow.id == FeedbackRow.session_id
+    return select(FeedbackRow, col(SessionRow.interview_type), col(SessionRow.community_id)).join(
+        SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id)
     )
 
 
@@ -75,16 +76,16 @@ class SqlFeedbackRepo:
         self._s = session
 
     async def _many(self, stmt: Any) -> list[Feedback]:
-        result = await self._s.execute(stmt.order_by(FeedbackRow.submitted_at, FeedbackRow.id))
+        result = await self._s.execute(stmt.order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id)))
         return [feedback_from_row(row, kind, cid) for row, kind, cid in result.all()]
 
     async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None:
         found = await self._many(
             _joined().where(
-                FeedbackRow.session_id == session_id,
-                FeedbackRow.part == part,
-                FeedbackRow.author_id == author_id,
-                FeedbackRow.role == role.value,
+                col(FeedbackRow.session_id) == session_id,
+                col(FeedbackRow.part) == part,
+                col(FeedbackRow.author_id) == author_id,
+                col(FeedbackRow.role) == role.value,
             )
         )
         return found[0] if found else None
@@ -94,10 +95,10 @@ class SqlFeedbackRepo:
         existing = (
             await self._s.execute(
                 select(FeedbackRow).where(
-                    FeedbackRow.session_id == fb.session_id,
-                    FeedbackRow.part == fb.part,
-                    FeedbackRow.author_id == fb.author_id,
-                    FeedbackRow.role == fb.role.value,
+                    col(FeedbackRow.session_id) == fb.session_id,
+                    col(FeedbackRow.part) == fb.part,
+                    col(FeedbackRow.author_id) == fb.author_id,
+                    col(FeedbackRow.role) == fb.role.value,
                 )
             )
         ).scalar_one_or_none()
@@ -111,67 +112,67 @@ class SqlFeedbackRepo:
         await self._s.flush()
 
     async def for_session(self, session_id: str) -> list[Feedback]:
-        return await self._many(_joined().where(FeedbackRow.session_id == session_id))
+        return await self._many(_joined().where(col(FeedbackRow.session_id) == session_id))
 
     async def about_members(self, member_ids: Sequence[str]) -> list[Feedback]:
         if not member_ids:
             return []
-        return await self._many(_joined().where(FeedbackRow.subject_id.in_(list(member_ids))))  # type: ignore[attr-defined]
+        return await self._many(_joined().where(col(FeedbackRow.subject_id).in_(list(member_ids))))
 
     async def for_member(self, member_id: str) -> list[Feedback]:
         """Every row the member wrote or is the subject of."""
         return await self._many(
-            _joined().where(or_(FeedbackRow.author_id == member_id, FeedbackRow.subject_id == member_id))
+            _joined().where(or_(col(FeedbackRow.author_id) == member_id, col(FeedbackRow.subject_id) == member_id))
         )
 
     async def for_community(self, community_id: str) -> list[Feedback]:
-        return await self._many(_joined().where(SessionRow.community_id == community_id))
+        return await self._many(_joined().where(col(SessionRow.community_id) == community_id))
 
     def _ratings(self, community_id: str, *columns: Any) -> Any:
         return (
             select(*columns)
-            .join(SessionRow, SessionRow.id == FeedbackRow.session_id)
-            .where(SessionRow.community_id == community_id, FeedbackRow.role == FeedbackRole.INTERVIEWER.value,
-                   FeedbackRow.revealed_at.is_not(None))  # type: ignore[union-attr]
+            .join(SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id))
+            .where(col(SessionRow.community_id) == community_id, col(FeedbackRow.role) == FeedbackRole.INTERVIEWER.value,
+                   col(FeedbackRow.revealed_at).is_not(None))
         )
 
     async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
         row = (await self._s.execute(self._ratings(
-            community_id, func.count(), func.max(FeedbackRow.revealed_at), func.max(FeedbackRow.updated_at)))).one()
+            community_id, func.count(), func.max(col(FeedbackRow.revealed_at)), func.max(col(FeedbackRow.updated_at))))).one()
         return int(row[0]), row[1], row[2]
 
     async def rating_observations(self, community_id: str) -> list[Observation]:
         # Every revealed score of the community: streamed in partitions, so the event loop
         # gets its turn between pieces (docs/scaling.md, "Event-loop lag").
         result = await self._s.stream(
-            self._ratings(community_id, FeedbackRow.subject_id, FeedbackRow.author_id, SessionRow.interview_type,
-                          FeedbackRow.scores, FeedbackRow.submitted_at)
-            .order_by(FeedbackRow.submitted_at, FeedbackRow.id)
+            self._ratings(community_id, col(FeedbackRow.subject_id), col(FeedbackRow.author_id), col(SessionRow.interview_type),
+                          col(FeedbackRow.scores), col(FeedbackRow.submitted_at))
+            .order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id))
         )
         return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
-                async for part in result.partitions(STREAM_PARTITION)
+                async for part in result.partitions(queries.STREAM_PARTITION)
                 for subject, author, kind, scores, when in part for dim, score in scores.items()]
 
     async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
         """One grouped query: per rated interviewer of the community, their revealed
         ratings' count and item sums (the JSON items are read in the database)."""
-        items = [FeedbackRow.interviewer_ratings[key].as_integer() for key in INTERVIEWER_RATINGS]  # type: ignore[index]
+        items = [col(FeedbackRow.interviewer_ratings)[key].as_integer() for key in INTERVIEWER_RATINGS]
         rated = case((or_(*(item.is_not(None) for item in items)), 1))
         result = await self._s.execute(
-            select(FeedbackRow.subject_id, func.count(rated),
+            select(col(FeedbackRow.subject_id), func.count(rated),
                    *(func.count(item) for item in items), *(func.sum(item) for item in items))
-            .join(SessionRow, SessionRow.id == FeedbackRow.session_id)
-            .where(SessionRow.community_id == community_id, FeedbackRow.role == FeedbackRole.CANDIDATE.value,
-                   FeedbackRow.revealed_at.is_not(None))  # type: ignore[union-attr]
-            .group_by(FeedbackRow.subject_id)
+            .join(SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id))
+            .where(col(SessionRow.community_id) == community_id, col(FeedbackRow.role) == FeedbackRole.CANDIDATE.value,
+                   col(FeedbackRow.revealed_at).is_not(None))
+            .group_by(col(FeedbackRow.subject_id))
         )
         width = len(items)
         out: dict[str, RatingTotals] = {}
         for row in result.all():
-            counts, sums = row[2:2 + width], row[2 + width:]
-            if row[1]:
-                out[row[0]] = RatingTotals(ratings=int(row[1]), items=int(sum(counts)),
-                                           total=float(sum(x or 0 for x in sums)))
+            numbers = [int(x or 0) for x in row[1:]]  # the count of ratings, then per item a count, then a sum
+            rated_count, counts, sums = numbers[0], numbers[1:1 + width], numbers[1 + width:]
+            if rated_count:
+                out[str(row[0])] = RatingTotals(ratings=rated_count, items=sum(counts), total=float(sum(sums)))
         return out
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
@@ -179,6 +180,6 @@ class SqlFeedbackRepo:
             return
         await self._s.execute(
             update(FeedbackRow)
-            .where(FeedbackRow.id.in_(list(feedback_ids)), FeedbackRow.revealed_at.is_(None))  # type: ignore[attr-defined,union-attr]
+            .where(col(FeedbackRow.id).in_(list(feedback_ids)), col(FeedbackRow.revealed_at).is_(None))
             .values(revealed_at=when)
         )

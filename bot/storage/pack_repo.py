@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.core.pack_models import StoredPack
 from bot.storage.pack_tables import PromptPackRow
@@ -23,17 +26,17 @@ class SqlPromptPackRepo:
 
     async def get(self, community_id: str, name: str) -> StoredPack | None:
         row = (await self._s.execute(select(PromptPackRow).where(
-            PromptPackRow.community_id == community_id, PromptPackRow.name == name))).scalar_one_or_none()
+            col(PromptPackRow.community_id) == community_id, col(PromptPackRow.name) == name))).scalar_one_or_none()
         return _pack(row) if row is not None else None
 
     async def list(self, community_id: str) -> list[StoredPack]:
-        rows = (await self._s.execute(select(PromptPackRow).where(PromptPackRow.community_id == community_id)
-                                      .order_by(PromptPackRow.name))).scalars()
+        rows = (await self._s.execute(select(PromptPackRow).where(col(PromptPackRow.community_id) == community_id)
+                                      .order_by(col(PromptPackRow.name)))).scalars()
         return [_pack(r) for r in rows]
 
-    async def all(self) -> list[StoredPack]:
+    async def all(self) -> builtins.list[StoredPack]:
         rows = (await self._s.execute(select(PromptPackRow).order_by(
-            PromptPackRow.community_id, PromptPackRow.name))).scalars()
+            col(PromptPackRow.community_id), col(PromptPackRow.name)))).scalars()
         return [_pack(r) for r in rows]
 
     async def save(self, pack: StoredPack) -> None:
@@ -49,10 +52,10 @@ class SqlPromptPackRepo:
 
     async def delete(self, community_id: str, name: str) -> bool:
         result = await self._s.execute(delete(PromptPackRow).where(
-            PromptPackRow.community_id == community_id, PromptPackRow.name == name))
+            col(PromptPackRow.community_id) == community_id, col(PromptPackRow.name) == name))
         return bool(getattr(result, "rowcount", 0))
 
     async def stamps(self, community_id: str) -> tuple[str, ...]:
-        ids = (await self._s.execute(select(PromptPackRow.id).where(PromptPackRow.community_id == community_id)
-                                     .order_by(PromptPackRow.id))).scalars()
+        ids = (await self._s.execute(select(col(PromptPackRow.id)).where(col(PromptPackRow.community_id) == community_id)
+                                     .order_by(col(PromptPackRow.id)))).scalars()
         return tuple(ids)

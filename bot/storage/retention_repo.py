@@ -9,11 +9,12 @@ from sqlalchemy import and_, delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import ActionStatus, OutboxStatus
+from bot.storage.queries import table_of
 from bot.storage.tables import MatchRoundRow, OutboxRow, ScheduledActionRow
 
-A: Any = ScheduledActionRow.__table__  # type: ignore[attr-defined]
-OUT: Any = OutboxRow.__table__  # type: ignore[attr-defined]
-R: Any = MatchRoundRow.__table__  # type: ignore[attr-defined]
+A = table_of(ScheduledActionRow)
+OUT = table_of(OutboxRow)
+R = table_of(MatchRoundRow)
 FINISHED = (ActionStatus.DONE.value, ActionStatus.SKIPPED.value, ActionStatus.FAILED.value)
 
 

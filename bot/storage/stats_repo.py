@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import PLACEHOLDER_PREFIX, RequestStatus, SessionState
 from bot.core.stats import CommunityStats, PeriodStats
 from bot.storage.feedback_tables import FeedbackRow
+from bot.storage.queries import table_of
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 #: Typed loosely: these are SQL expressions, not the row classes' Python attributes.
-M: Any = MemberRow.__table__.c  # type: ignore[attr-defined]
-R: Any = RequestRow.__table__.c  # type: ignore[attr-defined]
-S: Any = SessionRow.__table__.c  # type: ignore[attr-defined]
-F: Any = FeedbackRow.__table__.c  # type: ignore[attr-defined]
-S_TABLE: Any = SessionRow.__table__  # type: ignore[attr-defined]
-F_TABLE: Any = FeedbackRow.__table__  # type: ignore[attr-defined]
+M = table_of(MemberRow).c
+R = table_of(RequestRow).c
+S = table_of(SessionRow).c
+F = table_of(FeedbackRow).c
+S_TABLE = table_of(SessionRow)
+F_TABLE = table_of(FeedbackRow)
 
 
 def _count_if(condition: Any) -> Any:

@@ -10,7 +10,8 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
-from bot.adapters import charts, charts_bench
+from benchmarks import charts as charts_bench
+from bot.adapters import chart_samples, charts
 from bot.adapters.charts import (
     changes_figure,
     funnel_figure,
@@ -40,7 +41,7 @@ from tests.feedback_helpers import fill, finished_session
 
 #: What a chat preview shows comfortably, and what a message should weigh at most.
 MAX_WIDTH, MAX_HEIGHT, MAX_BYTES = 1000, 1800, 200_000
-NAMES = charts_bench.sample_names()
+NAMES = chart_samples.sample_names()
 
 
 def panels(fig: Figure) -> list:
@@ -59,7 +60,7 @@ def gid(ax: object, name: str) -> list:
 
 @pytest.mark.parametrize("sessions", [1, 50])
 def test_progress_one_panel_per_dimension_one_series_each(sessions: int) -> None:
-    report = charts_bench.sample_progress(sessions)
+    report = chart_samples.sample_progress(sessions)
     fig = progress_figure(report, NAMES)
     axes = panels(fig)
     assert len(axes) == len(report.dimensions) == 6
@@ -79,13 +80,13 @@ def test_progress_one_panel_per_dimension_one_series_each(sessions: int) -> None
 
 @pytest.mark.parametrize("sessions", [1, 50])
 def test_progress_png_within_size_and_byte_budget(sessions: int) -> None:
-    png = render_progress_png(charts_bench.sample_progress(sessions), NAMES)
+    png = render_progress_png(chart_samples.sample_progress(sessions), NAMES)
     width, height = png_size(png)
     assert width <= MAX_WIDTH and height <= MAX_HEIGHT and len(png) < MAX_BYTES
 
 
 def test_progress_row_per_type_and_trend_only_by_the_rule() -> None:
-    report = charts_bench.sample_progress(6, kinds=("coding", "system-design"))
+    report = chart_samples.sample_progress(6, kinds=("coding", "system-design"))
     fig = progress_figure(report, NAMES)
     assert [t.get_text() for t in fig.texts if t.get_gid() == "type"] == ["Coding", "System design"]
     assert len(panels(fig)) == 12
@@ -97,13 +98,13 @@ def test_progress_row_per_type_and_trend_only_by_the_rule() -> None:
 
 
 def test_weakest_dimension_is_marked_in_words_only_below_the_target() -> None:
-    report = charts_bench.sample_progress(50)
+    report = chart_samples.sample_progress(50)
     assert report.weakest is not None and report.weakest.recent < MEETS
     axes = panels(progress_figure(report, NAMES))
     marked = [ax for ax in axes if any(t.get_text().startswith("weakest") for t in ax.texts)]
     assert [ax.get_title(loc="left") for ax in marked] == [NAMES[("coding", report.weakest.dimension)]]
     # one session scored 3 everywhere but one dimension 4: nothing is below the target, nothing marked
-    single = charts_bench.sample_progress(1)
+    single = chart_samples.sample_progress(1)
     if single.weakest is not None and single.weakest.recent >= MEETS:
         assert not any(t.get_text().startswith("weakest") for ax in panels(progress_figure(single, NAMES))
                        for t in ax.texts)
@@ -111,7 +112,7 @@ def test_weakest_dimension_is_marked_in_words_only_below_the_target() -> None:
 
 def test_dates_read_short() -> None:
     assert short_date(datetime(2027, 3, 5, tzinfo=UTC)) == "5 Mar"
-    fig = progress_figure(charts_bench.sample_progress(50), NAMES)
+    fig = progress_figure(chart_samples.sample_progress(50), NAMES)
     fig.canvas.draw()
     top, bottom = panels(fig)[0], panels(fig)[-1]
     labels = [t.get_text() for t in bottom.get_xticklabels() if t.get_text()]
@@ -124,12 +125,12 @@ def test_background_is_transparent() -> None:
 
     from PIL import Image
 
-    image = Image.open(io.BytesIO(render_progress_png(charts_bench.sample_progress(3), NAMES)))
+    image = Image.open(io.BytesIO(render_progress_png(chart_samples.sample_progress(3), NAMES)))
     assert image.mode == "RGBA" and image.getpixel((0, image.height // 2))[3] == 0
 
 
 def test_changes_picture_one_row_per_dimension() -> None:
-    changes = charts_bench.sample_changes()
+    changes = chart_samples.sample_changes()
     fig = changes_figure(changes, NAMES)
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_yticklabels()][::-1][:2] == ["Coding · Understanding", "Coding · Approach"]
@@ -143,7 +144,7 @@ def test_changes_picture_one_row_per_dimension() -> None:
 
 
 def test_funnel_picture_bars_per_week_and_shortages() -> None:
-    weeks = charts_bench.sample_funnel()
+    weeks = chart_samples.sample_funnel()
     fig = funnel_figure(weeks)
     funnel, short = fig.axes
     assert len(funnel.containers) == 4

@@ -51,3 +51,30 @@ def test_the_documented_imports_are_the_real_ones(package: str) -> None:
 
 def test_the_reading_of_the_table() -> None:
     assert documented("bot/core") == {"pydantic", "icalendar", "numpy"}
+
+
+def _imports_of(path: Path) -> set[str]:
+    """Every module name ``path`` imports (absolute imports, inside functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_product_never_imports_the_benchmarks() -> None:
+    """The benchmarks sit above the application; ``peerloop bench`` names them as strings."""
+    offenders = {str(path.relative_to(ROOT)): sorted(name for name in _imports_of(path)
+                                                     if name.split(".")[0] == "benchmarks")
+                 for path in (ROOT / "bot").rglob("*.py")}
+    assert not {path: names for path, names in offenders.items() if names}
+
+
+def test_every_bench_subcommand_is_a_benchmark_module() -> None:
+    from bot.__main__ import BENCHES
+
+    modules = {path.stem for path in (ROOT / "benchmarks").glob("*.py")} - {"__init__", "support"}
+    assert set(BENCHES) == modules
+    assert all(target == f"benchmarks.{name}" for name, target in BENCHES.items())

@@ -266,7 +266,7 @@ async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_s
 async def test_scheduled_steps_send_what_the_whole_week_computation_builds(database_url: str) -> None:
     """On a synthetic community in sixteen zones, the stored steps (each reading only its own
     zones' feedback) send every member exactly the digest computed for the whole week at once."""
-    from bot.storage.digest_bench import NOW, WEEK, fill
+    from benchmarks.digest import NOW, WEEK, fill
 
     clock = FakeClock(NOW)
     chat = FakeChat()

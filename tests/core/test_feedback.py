@@ -141,8 +141,7 @@ async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, cl
     assert form is not None
     await app.router.act(alice, form.action, fill(form))
     async with app.db.uow() as tx:
-        assert app.steps.feedback_owed_hook is not None
-        assert list(await app.steps.feedback_owed_hook(tx, session)) == [bob.member.id]
+        assert list(await app.steps.hooks.feedback_owed(tx, session)) == [bob.member.id]
         await tx.actions.add(ScheduledAction(id="close1", key=f"session:{session.id}:feedback-close",
                                              kind=ActionKind.FEEDBACK_CLOSE, community_id=session.community_id,
                                              due_at=window_end(session), session_id=session.id))

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import pytest
 
+from benchmarks import round as round_bench
 from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services.round_plan import RoundInput, RoundPlan, plan_round
 from bot.settings import sqlite_url_for
-from bot.storage import round_bench
 
 T = TypeVar("T")
 

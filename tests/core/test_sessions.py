@@ -479,7 +479,7 @@ async def test_a_reminder_too_late_to_be_useful_is_skipped_and_logged(
 ) -> None:
     session = await book_pair(app)
     clock.set(session.start - timedelta(minutes=20))  # down through the 60-minute reminder
-    with caplog.at_level("INFO", logger="bot.core.services.sessions"):
+    with caplog.at_level("INFO", logger="bot.core.services.step_runner"):
         await app.tick()
     async with app.db.uow() as tx:
         reminders = {a.payload["minutes"]: a for a in await tx.actions.for_session(session.id)
@@ -502,8 +502,7 @@ async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
     requests = [m for _, m in chat.direct if m.title == "Feedback time"]
     assert len(requests) == 2 and all(ts(window_end(session)) in m.text for m in requests)
     assert not any("72 hours" in m.text for m in requests)
-    original = app.steps.feedback_owed_hook
-    assert original is not None
+    original = app.steps.session_steps.feedback_owed
     failures = 0
 
     async def flaky(tx: object, s: Session) -> list[str]:  # a database hiccup, four times over
@@ -513,7 +512,7 @@ async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
             raise RuntimeError("database went away")
         return list(await original(tx, s))  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app.steps, "feedback_owed_hook", flaky)
+    monkeypatch.setattr(app.steps.session_steps, "feedback_owed", flaky)
     await advance(app, clock, end + timedelta(hours=3))
     assert failures == 4  # the fifth try, 7.5 minutes after the planned time, would have worked
     assert not [m for _, m in chat.direct + chat.posts if m.title == "Feedback reminder"]

@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What the Dockerfile copies into its build stage.
-SOURCES = ("pyproject.toml", "README.md", "bot", "slack")
+SOURCES = ("pyproject.toml", "README.md", "bot", "benchmarks", "slack")
 
 #: Set by .ci/run: the install takes one to two minutes (it installs every dependency from
 #: pip's cache or PyPI), about as long as the rest of the suite, so ``make test`` skips it.
@@ -80,6 +80,8 @@ def test_the_built_wheel_installs_and_runs_in_a_clean_environment(tmp_path: Path
     # Package data only an installed copy can miss: the Slack manifest and the question bank.
     assert "oauth_config" in _run([peerloop, "slack", "manifest"], cwd=work, env=env).stdout
     assert _run([peerloop, "prompts", "list"], cwd=work, env=env).stdout.strip()
+    # The benchmarks ship in the wheel as their own package: `peerloop bench` finds them.
+    assert '"cache_hit"' in _run([peerloop, "bench", "charts", "--smoke", "--json"], cwd=work, env=env).stdout
     # The container's HEALTHCHECK command: nothing runs here, so it says so and fails.
     health = subprocess.run([peerloop, "health"], cwd=work, env={**env, "HEALTH_PORT": "9"}, capture_output=True,
                             text=True, timeout=60, check=False)

@@ -20,7 +20,7 @@ from bot.core.models import (
     RequestStatus,
     SessionState,
 )
-from bot.core.services.sessions import NOSHOW_AFTER
+from bot.core.services.session_plan import NOSHOW_AFTER
 from bot.scheduling import SchedulerRuntime
 from bot.settings import sqlite_url_for
 from tests.scheduling.helpers import RecordingChat, book_pairs

@@ -14,7 +14,7 @@ from bot.app import App, build_app
 from bot.core.clock import FakeClock, SystemClock
 from bot.core.models import ActionKind, ActionStatus, OutboxStatus, Platform, ScheduledAction
 from bot.core.services.actor import new_id
-from bot.core.services.sessions import MAX_ATTEMPTS, backoff
+from bot.core.services.step_runner import MAX_ATTEMPTS, backoff
 from bot.scheduling import SchedulerRuntime
 from bot.settings import sqlite_url_for
 from tests.conftest import ready_member

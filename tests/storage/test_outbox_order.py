@@ -58,7 +58,7 @@ async def test_many_messages_are_queued_a_piece_at_a_time_in_order(
 ) -> None:
     """Thousands of messages (a large round's "you waited" notes) are built and inserted in
     pieces, so no single piece holds the event loop long; the order and the count hold."""
-    from bot.storage.repos import SqlOutboxRepo
+    from bot.storage.outbox_repo import SqlOutboxRepo
 
     actor = await make_actor(app, "alice")
     sizes: list[int] = []

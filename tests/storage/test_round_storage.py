@@ -25,7 +25,7 @@ from bot.core.models import (
 )
 from bot.core.services.matching import parts_played
 from bot.core.vocab import InterviewType, RolePreference
-from bot.storage import repos
+from bot.storage import queries
 from tests.conftest import make_actor
 
 T0 = datetime(2026, 6, 1, 18, tzinfo=UTC)
@@ -68,7 +68,7 @@ def _seen_reference(sessions: list[Session], members: set[str], *,
 async def test_round_history_aggregates_equal_the_plain_computation(
     app: App, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(repos, "_IN_CHUNK", chunk)  # 2: every query runs in several chunks
+    monkeypatch.setattr(queries, "IN_CHUNK", chunk)  # 2: every query runs in several chunks
     actors = [await make_actor(app, f"member{i}") for i in range(7)]
     ids = [a.member.id for a in actors]
     cid = actors[0].community.id

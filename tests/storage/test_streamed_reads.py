@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from benchmarks import round as round_bench
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
-from bot.storage import repos, round_bench
+from bot.storage import queries, request_repo
 
 
 async def test_open_requests_become_objects_a_partition_at_a_time(
@@ -21,7 +22,7 @@ async def test_open_requests_become_objects_a_partition_at_a_time(
     try:
         actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
         await round_bench.fill(app, actor.community.id, 400, 200, 300)
-        monkeypatch.setattr(repos, "STREAM_PARTITION", 50)
+        monkeypatch.setattr(queries, "STREAM_PARTITION", 50)
         turns = 0
         stop = asyncio.Event()
 
@@ -32,13 +33,13 @@ async def test_open_requests_become_objects_a_partition_at_a_time(
                 await asyncio.sleep(0)
 
         seen: list[int] = []  # the loop's turn at each row's conversion
-        convert: Callable[[Any], Any] = repos.request_from_row
+        convert: Callable[[Any], Any] = request_repo.request_from_row
 
         def counted(row: Any) -> Any:
             seen.append(turns)
             return convert(row)
 
-        monkeypatch.setattr(repos, "request_from_row", counted)
+        monkeypatch.setattr(request_repo, "request_from_row", counted)
         task = asyncio.create_task(ticker())
         await asyncio.sleep(0)
         async with app.db.uow() as tx:

@@ -48,7 +48,8 @@ from bot.core.services.rounds import (
     schedule_next_round,
 )
 from bot.core.services.rounds import round_up as _round_up
-from bot.core.services.sessions import RoundRunner, invite_for, schedule_session_steps
+from bot.core.services.session_plan import schedule_session_steps
+from bot.core.services.sessions import invite_for
 from bot.core.vocab import Level, RolePreference, parse_interview_type, parse_role
 from bot.matching.model import Pair
 
@@ -97,7 +98,7 @@ class RoundOutcome:
     considered: int
 
 
-class MatchingService(RoundRunner):
+class MatchingService:
     metrics: Metrics = NO_METRICS
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource,

@@ -32,7 +32,8 @@ from bot.core.models import PLACEHOLDER_PREFIX, Member, RoundRecord, Session, Se
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct
-from bot.core.services.sessions import PRE_START_STATES, _reopen_request, invite_for
+from bot.core.services.session_plan import PRE_START_STATES
+from bot.core.services.sessions import invite_for, reopen_request
 
 SCHEMA = "peerloop.member-export"
 #: 2: ``matching_rounds`` is a summary (counts per outcome and reason, every pairing, the
@@ -340,7 +341,7 @@ class PrivacyService:
             members = await tx.members.get_many(s.member_ids)
             partner_id = s.partner_of(me)
             cancelled = Session(**{**s.__dict__, "state": SessionState.CANCELLED, "sequence": s.sequence + 1})
-            await _reopen_request(tx, s, partner_id, now, priority=True)
+            await reopen_request(tx, s, partner_id, now, priority=True)
             await queue_direct(
                 tx, key=f"{s.id}:cancelled:forget", community_id=s.community_id, member_id=partner_id, now=now,
                 message=OutboundMessage(

@@ -1,15 +1,8 @@
-"""The scheduled life of a mock interview: booking, reminders, start, swap, end, no-shows.
-
-Every step is a :class:`ScheduledAction` row before it is a timer. :class:`StepRunner`
-claims a due step and runs it in the same transaction that marks it done, so a step's
-effects (state changes, queued messages) happen at most once; a failed step is retried
-with backoff, so it happens at least once.
-"""
+"""What members do to a booked session: confirm, reschedule, cancel, report a no-show, open the guide."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,86 +22,32 @@ from bot.core.messages import (
     Tone,
     ts,
 )
-from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
-    ActionKind,
-    ActionStatus,
     InterviewRequest,
     Member,
     NoShowReport,
-    RequestStatus,
-    ScheduledAction,
     Session,
     SessionState,
 )
-from bot.core.packs import community_prompts, prompts_for
+from bot.core.packs import prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import window_end
 from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.session_plan import (
+    NOSHOW_AFTER,
+    PRE_START_STATES,
+    roles_for_part,
+    schedule_session_steps,
+)
 
 log = logging.getLogger(__name__)
 
-NOSHOW_AFTER = timedelta(minutes=10)
-FEEDBACK_REMINDERS = (timedelta(hours=2), timedelta(hours=24))
-#: A reminder (any kind: ``ActionKind.skippable``) later than this after the time it was planned
-#: for is skipped (and logged); other steps never are.
-REMINDER_GRACE = timedelta(minutes=5)
-#: The payload entry that keeps the time a reminder was planned for: a retry moves ``due_at``.
-PLANNED_AT = "planned_at"
-MAX_ATTEMPTS = 8
-PRE_START_STATES = (SessionState.PROPOSED, SessionState.CONFIRMED)
 #: A rescheduled session starts at least this far ahead, within this many days.
 RESCHEDULE_LEAD = timedelta(minutes=30)
 RESCHEDULE_WITHIN = timedelta(days=14)
 #: The second argument of ``session.reschedule`` that asks for a priority rematch instead.
 REMATCH = "rematch"
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2**attempts, 3600))
-
-
-def action_key(session_id: str, name: str) -> str:
-    return f"session:{session_id}:{name}"
-
-
-def session_step(session: Session, name: str, kind: ActionKind, due: datetime,
-                 payload: dict[str, object] | None = None) -> ScheduledAction:
-    """One stored step of a session; a reminder keeps the time it is meant for."""
-    data = dict(payload or {})
-    if kind.skippable:
-        data[PLANNED_AT] = due.isoformat()
-    return ScheduledAction(id=new_id(), key=action_key(session.id, name), kind=kind,
-                           community_id=session.community_id, due_at=due, session_id=session.id, payload=data)
-
-
-def planned_time(action: ScheduledAction) -> datetime:
-    """When the step was meant to run (``due_at`` moves on each retry; a reminder's plan does not)."""
-    raw = action.payload.get(PLANNED_AT)
-    return datetime.fromisoformat(raw) if isinstance(raw, str) else action.due_at
-
-
-def too_late(action: ScheduledAction, now: datetime) -> timedelta | None:
-    """How late a reminder is when it is too late to be useful (one rule for every reminder kind)."""
-    late = now - planned_time(action)
-    return late if action.kind.skippable and late > REMINDER_GRACE else None
-
-
-async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Sequence[int], now: datetime) -> None:
-    """Store every step of a booked session (idempotent: keys are deterministic)."""
-    steps: list[tuple[str, ActionKind, datetime, dict[str, object]]] = []
-    for minutes in reminders:
-        due = session.start - timedelta(minutes=minutes)
-        if due > now:
-            steps.append((f"reminder-{minutes}-{session.sequence}", ActionKind.REMINDER, due, {"minutes": minutes}))
-    steps.append((f"start-{session.sequence}", ActionKind.START, session.start, {}))
-    if session.swap:
-        steps.append((f"swap-{session.sequence}", ActionKind.SWAP, session.start + timedelta(minutes=session.minutes // 2), {}))
-    steps.append((f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {}))
-    steps.append((f"end-{session.sequence}", ActionKind.END, session.start + timedelta(minutes=session.minutes), {}))
-    await tx.actions.add_many([session_step(session, name, kind, due, payload) for name, kind, due, payload in steps])
 
 
 def invite_for(session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False) -> bytes:
@@ -264,7 +203,7 @@ class SessionService:
             await tx.no_shows.add(NoShowReport(session.id, actor.member.id, absent, now), new_id())
             await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.NO_SHOW}))
             await tx.actions.cancel_for_session(session.id, now)
-            await _reopen_request(tx, session, actor.member.id, now, priority=True)
+            await reopen_request(tx, session, actor.member.id, now, priority=True)
             await queue_direct(
                 tx, key=f"{session.id}:noshow-notice:{absent}", community_id=session.community_id,
                 member_id=absent, now=now, session_id=session.id,
@@ -283,7 +222,7 @@ class SessionService:
         """The guide, privately, to that part's interviewer only (the DM fallback)."""
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
-        interviewer, candidate = _roles_for_part(session, part)
+        interviewer, candidate = roles_for_part(session, part)
         if actor.member.id != interviewer:
             raise PermissionDenied("Only this part's interviewer can open the interviewer guide.")
         if session.state not in (SessionState.IN_PROGRESS, SessionState.COMPLETED) or part > len(session.prompt_ids):
@@ -362,7 +301,7 @@ async def _release(
     await tx.sessions.save(cancelled)
     await tx.actions.cancel_for_session(session.id, now)
     for member_id in ([partner.id, actor_id] if both else [partner.id]):
-        await _reopen_request(tx, session, member_id, now, priority=True)
+        await reopen_request(tx, session, member_id, now, priority=True)
     await queue_space(
         tx, key=f"{session.id}:cancelled", community_id=session.community_id,
         space_ref=session_space(session.id), now=now,
@@ -408,13 +347,7 @@ async def _next_common_start(
     return pick[0] if pick else None
 
 
-def _roles_for_part(session: Session, part: int) -> tuple[str, str]:
-    if part == 1:
-        return session.interviewer_id, session.candidate_id
-    return session.candidate_id, session.interviewer_id
-
-
-async def _reopen_request(tx: UnitOfWork, session: Session, member_id: str, now: datetime, *, priority: bool) -> None:
+async def reopen_request(tx: UnitOfWork, session: Session, member_id: str, now: datetime, *, priority: bool) -> None:
     """Give a member whose session fell through an open request again (if they have none of that type)."""
     for existing in await tx.requests.open_for_member(member_id):
         if existing.interview_type is session.interview_type:
@@ -440,198 +373,3 @@ async def _reopen_request(tx: UnitOfWork, session: Session, member_id: str, now:
             times_left_out=original.times_left_out + 1,
         )
     )
-
-
-class StepRunner:
-    """Runs due scheduled steps: each claimed and marked done in one transaction."""
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._prompts = prompts
-        self.round_runner: RoundRunner | None = None
-        self.metrics: Metrics = NO_METRICS
-
-    async def run_due(self) -> int:
-        """Run every step due now; returns how many ran (done or skipped)."""
-        now = self._clock.now()
-        async with self._uow() as tx:
-            ids = await tx.actions.due_ids(now)
-        ran = 0
-        for action_id in ids:
-            if await self.run_one(action_id):
-                ran += 1
-        return ran
-
-    async def run_one(self, action_id: str) -> bool:
-        now = self._clock.now()
-        try:
-            async with self._uow() as tx:
-                action = await tx.actions.claim(action_id)
-                if action is None or action.due_at > now:
-                    return False
-                status, note = await self._execute(tx, action, now)
-                await tx.actions.finish(action.id, status, now, note)
-                if status is ActionStatus.SKIPPED:
-                    log.info("skipped %s %s: %s", action.kind.value, action.key, note)
-            self.metrics.step_finished(action.kind.value, status.value, (now - action.due_at).total_seconds())
-            return True
-        except Exception as exc:
-            async with self._uow() as tx:
-                current = await tx.actions.get(action_id)
-                if current is None or current.status is not ActionStatus.PENDING:
-                    return False
-                if current.attempts + 1 >= MAX_ATTEMPTS:
-                    await tx.actions.finish(action_id, ActionStatus.FAILED, now, f"gave up: {exc!r}")
-                    log.error("gave up on step %s after %d attempts: %r", current.key, current.attempts + 1, exc)
-                    self.metrics.step_finished(current.kind.value, "failed", (now - current.due_at).total_seconds())
-                else:
-                    await tx.actions.retry_later(action_id, now + backoff(current.attempts), repr(exc))
-                    log.warning("step %s failed (attempt %d), retrying: %r", current.key, current.attempts + 1, exc)
-                    self.metrics.step_finished(current.kind.value, "retried", (now - current.due_at).total_seconds())
-            return False
-
-    async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
-        late = too_late(action, now)
-        if late is not None:
-            return ActionStatus.SKIPPED, f"too late to be useful ({int(late.total_seconds() // 60)} min late)"
-        if action.kind is ActionKind.MATCH_ROUND:
-            if self.round_runner is None:
-                raise RuntimeError("no matching service attached")
-            await self.round_runner.scheduled_round(tx, action, now)
-            return ActionStatus.DONE, None
-        if action.kind is ActionKind.EXPIRE_REQUEST:
-            req = await tx.requests.get(str(action.payload.get("request_id", "")))
-            if req is not None and req.status is RequestStatus.OPEN:
-                await tx.requests.save(InterviewRequest(**{**req.__dict__, "status": RequestStatus.EXPIRED}))
-                await queue_direct(tx, key=f"expired:{req.id}", community_id=req.community_id, member_id=req.member_id,
-                                   now=now, message=OutboundMessage(
-                                       text=f"Nobody was free for {req.interview_type.label} in the last "
-                                       "15 minutes, so you've left the live queue. Try `/mock schedule` to book ahead.",
-                                       ephemeral=False))
-            return ActionStatus.DONE, None
-        if action.kind is ActionKind.DIGEST and self.digest_runner is not None:
-            return await self.digest_runner(tx, action, now)
-        if action.kind is ActionKind.RETENTION and self.retention_runner is not None:
-            return await self.retention_runner(tx, action, now)
-        if action.session_id is None:
-            return ActionStatus.SKIPPED, "no session"
-        session = await tx.sessions.get_for_update(action.session_id)
-        if session is None:
-            return ActionStatus.SKIPPED, "session gone"
-        members = await tx.members.get_many(session.member_ids)
-        if len(members) < 2:
-            return ActionStatus.SKIPPED, "a member left"
-        space = session_space(session.id)
-        cid = session.community_id
-
-        if action.kind is ActionKind.REMINDER:
-            if session.state not in PRE_START_STATES:
-                return ActionStatus.SKIPPED, f"session {session.state.value}"
-            minutes = int(str(action.payload.get("minutes", 0)))
-            await queue_space(tx, key=f"{action.key}:msg", community_id=cid, space_ref=space, now=now,
-                              message=say.reminder(session, members, minutes))
-            return ActionStatus.DONE, None
-
-        if action.kind is ActionKind.START:
-            if session.state not in PRE_START_STATES:
-                return ActionStatus.SKIPPED, f"session {session.state.value}"
-            await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.IN_PROGRESS}))
-            await self._send_part(tx, session, members, 1, action.key, now)
-            return ActionStatus.DONE, (f"started {int((now - action.due_at).total_seconds() // 60)} min late"
-                                       if now - action.due_at > REMINDER_GRACE else None)
-
-        if action.kind in (ActionKind.SWAP, ActionKind.NOSHOW_CHECK, ActionKind.END) and (
-            session.state in PRE_START_STATES
-        ):
-            # Another worker may be running this session's start right now: try again shortly
-            # rather than skip a step that must happen.
-            raise RuntimeError("the session's start has not run yet")
-
-        if action.kind is ActionKind.SWAP:
-            if session.state is not SessionState.IN_PROGRESS:
-                return ActionStatus.SKIPPED, f"session {session.state.value}"
-            await self._send_part(tx, session, members, 2, action.key, now)
-            return ActionStatus.DONE, None
-
-        if action.kind is ActionKind.NOSHOW_CHECK:
-            if session.state is not SessionState.IN_PROGRESS:
-                return ActionStatus.SKIPPED, f"session {session.state.value}"
-            await queue_space(tx, key=f"{action.key}:msg", community_id=cid, space_ref=space, now=now,
-                              message=say.noshow_check(session))
-            return ActionStatus.DONE, None
-
-        if action.kind is ActionKind.END:
-            if session.state is not SessionState.IN_PROGRESS:
-                return ActionStatus.SKIPPED, f"session {session.state.value}"
-            await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.COMPLETED}))
-            closes = window_end(session)
-            end = session.start + timedelta(minutes=session.minutes)
-            if now < closes:  # an end run after the window closed asks for nothing
-                for member_id in session.member_ids:
-                    partner = members[session.partner_of(member_id)]
-                    await queue_direct(tx, key=f"{action.key}:feedback:{member_id}", community_id=cid,
-                                       member_id=member_id, now=now, session_id=session.id,
-                                       message=say.feedback_request(session, partner, closes))
-                for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
-                    await tx.actions.add(session_step(session, f"feedback-reminder-{i}",
-                                                      ActionKind.FEEDBACK_REMINDER, end + delay))
-            await tx.actions.add(session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes))
-            return ActionStatus.DONE, None
-
-        if action.kind is ActionKind.FEEDBACK_REMINDER:
-            if now >= window_end(session):
-                return ActionStatus.SKIPPED, "the feedback window has closed"
-            owed = await self.feedback_owed(tx, session)
-            for member_id in owed:
-                partner = members[session.partner_of(member_id)]
-                await queue_direct(tx, key=f"{action.key}:{member_id}", community_id=cid, member_id=member_id,
-                                   now=now, session_id=session.id,
-                                   message=say.feedback_request(session, partner, window_end(session),
-                                                                reminder=True))
-            return ActionStatus.DONE, None
-
-        if action.kind is ActionKind.FEEDBACK_CLOSE:
-            if self.feedback_closer is not None:
-                await self.feedback_closer(tx, session, now)
-            return ActionStatus.DONE, None
-
-        return ActionStatus.SKIPPED, f"nothing to do for {action.kind.value}"
-
-    #: Set by the feedback service: who still owes feedback, and what happens when the window closes.
-    feedback_owed_hook: Callable[[UnitOfWork, Session], Awaitable[Sequence[str]]] | None = None
-    feedback_closer: Callable[[UnitOfWork, Session, datetime], Awaitable[None]] | None = None
-    #: Set by the digest service: runs a weekly digest step.
-    digest_runner: Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[tuple[ActionStatus, str | None]]] | None = None
-    retention_runner: Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[tuple[ActionStatus, str | None]]] | None = None
-
-    async def feedback_owed(self, tx: UnitOfWork, session: Session) -> list[str]:
-        if self.feedback_owed_hook is not None:
-            return list(await self.feedback_owed_hook(tx, session))
-        return list(session.member_ids)
-
-    async def _send_part(
-        self, tx: UnitOfWork, session: Session, members: dict[str, Member], part: int, key: str, now: datetime
-    ) -> None:
-        interviewer, candidate = _roles_for_part(session, part)
-        if part > len(session.prompt_ids):
-            raise RuntimeError(f"session {session.id} has no prompt for part {part}")
-        prompts = await community_prompts(self._prompts, tx, session.community_id)
-        prompt = prompts.get(session.prompt_ids[part - 1])
-        rubric = prompts.rubric(prompt.rubric)
-        reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
-        await queue_space(tx, key=f"{key}:statement", community_id=session.community_id,
-                          space_ref=session_space(session.id), now=now,
-                          message=say.part_started(session, members, part, prompt, interviewer, candidate))
-        pages = say.interviewer_guide_pages(prompt, rubric, members[candidate].level, reason)
-        for number, page in enumerate(pages, 1):
-            await queue_direct(tx, key=f"{key}:guide" + (f":{number}" if number > 1 else ""),
-                               community_id=session.community_id, member_id=interviewer,
-                               now=now, private=True, session_id=session.id, message=page)
-
-
-class RoundRunner:
-    """What the step runner needs from matching (implemented by MatchingService)."""
-
-    async def scheduled_round(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> None:
-        raise NotImplementedError

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from benchmarks import loop as loop_bench
 from bot.ops import gc_tuning
-from bot.storage import loop_bench
 
 
 def test_loop_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,7 +54,7 @@ def test_the_probe_sees_a_blocked_loop_and_where_it_was_held() -> None:
     assert summary["p50_ms"] < 50
     (worst, *_) = probe.worst()
     assert worst["lag_ms"] >= 100
-    assert any("test_loop_bench" in place or "hold" in place for place in worst["where"])
+    assert any("test_loop.py" in place or "hold" in place for place in worst["where"])
 
 
 def test_lag_summary_percentiles() -> None:

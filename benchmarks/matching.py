@@ -1,6 +1,6 @@
 """Benchmark of the PeerLoop matcher against networkx and a greedy baseline.
 
-    python -m bot.matching.bench [--sizes 1000,5000] [--smoke] [--json] [--seed N]
+    python -m benchmarks.matching [--sizes 1000,5000] [--smoke] [--json] [--seed N]
 
 For each size it generates a realistic community (tracks, levels, members spread
 over the world's time zones with evening-heavy local availability converted to UTC

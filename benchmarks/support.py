@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import SQLModel
 
 #: Rows per bulk INSERT.
 CHUNK = 5000
 
 
-async def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+async def bulk_insert(conn: AsyncConnection, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table``'s table, :data:`CHUNK` rows to a statement."""
     for i in range(0, len(rows), CHUNK):
         await conn.execute(insert(table), rows[i : i + CHUNK])
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from benchmarks import round as round_bench
 from bot.core.availability import WeeklyAvailability
-from bot.storage import round_bench
 
 
 def test_round_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.storage import digest_bench
+from benchmarks import digest as digest_bench
 
 
 def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
@@ -33,7 +34,6 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType
 from bot.settings import sqlite_url_for
-from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
@@ -60,7 +60,9 @@ def _community_rows(community_id: str, members: int, feedback: int, dims: dict[s
         for i in range(members)
     ]
     ids = [r["id"] for r in member_rows]
-    sessions, fb_rows, requests = [], [], []
+    sessions: list[dict[str, Any]] = []
+    fb_rows: list[dict[str, Any]] = []
+    requests: list[dict[str, Any]] = []
     year = timedelta(days=365)
     n = 0
     while len(fb_rows) < feedback:
@@ -115,10 +117,10 @@ async def fill(app: App, community_id: str, members: int, feedback: int, *, seed
     dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
     rows = _community_rows(community_id, members, feedback, dims, random.Random(seed))
     async with app.db.engine.begin() as conn:
-        await bulk_insert(conn, MemberRow.__table__, rows["members"])
-        await bulk_insert(conn, SessionRow.__table__, rows["sessions"])
-        await bulk_insert(conn, FeedbackRow.__table__, rows["feedback"])
-        await bulk_insert(conn, RequestRow.__table__, rows["requests"])
+        await bulk_insert(conn, MemberRow, rows["members"])
+        await bulk_insert(conn, SessionRow, rows["sessions"])
+        await bulk_insert(conn, FeedbackRow, rows["feedback"])
+        await bulk_insert(conn, RequestRow, rows["requests"])
     return rows
 
 

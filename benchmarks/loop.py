@@ -52,12 +52,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks import digest as digest_bench
+from benchmarks import round as round_bench
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.ops import gc_tuning
 from bot.settings import sqlite_url_for
-from bot.storage import digest_bench, round_bench
 
 TARGET_P99_MS = 20.0
 TARGET_MAX_MS = 50.0
@@ -164,7 +165,7 @@ def _innermost_bot_frame(frame: Any) -> str:
     inner = f"{Path(last.filename).parent.name}/{Path(last.filename).name}:{last.name}"
     for entry in reversed(stack):
         path = entry.filename.replace(os.sep, "/")
-        if "/bot/" in path and not path.endswith("/bot/storage/loop_bench.py"):
+        if "/bot/" in path:
             module = path[path.rindex("/bot/") + 1 : -3].replace("/", ".")
             return f"{module}:{entry.name}" + ("" if entry is last else f" > {inner}")
     return inner

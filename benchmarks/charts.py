@@ -2,7 +2,8 @@
 
 1. Build a synthetic member who had ``--sessions`` scored coding sessions (50 by default) over a
    year, scored by a handful of interviewers, through the real progress maths
-   (:func:`bot.core.progress.member_progress`, with calibration).
+   (:func:`bot.core.progress.member_progress`, with calibration; the sample is
+   :mod:`bot.adapters.chart_samples`).
 2. Draw their progress picture (six panels, trend lines) ``--runs`` times and report the best
    and the median (target: under 150 ms at 50 sessions), with its size in pixels and bytes.
 3. Time the cache hit as ``/mock progress`` gets it (:class:`bot.core.services.progress.PictureCache`,
@@ -16,86 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.digest import CommunityDigest, IsoWeek, ScoreChange, TypeShortage
-from bot.core.feedback_models import Feedback, FeedbackRole
-from bot.core.progress import MemberProgress, calibrate, member_progress, observations
+from bot.adapters.chart_samples import (
+    NOW,
+    sample_changes,
+    sample_funnel,
+    sample_names,
+    sample_progress,
+)
 
-#: Monday 7 December 2026, 09:00 UTC.
-NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-DIMENSIONS = {
-    "coding": ("understanding", "approach", "correctness", "code-quality", "testing", "communication"),
-    "system-design": ("requirements", "high-level-design", "deep-dive", "scalability", "trade-offs",
-                      "communication"),
-}
 TARGET_MS = {"progress": 150.0, "cache_hit": 5.0}
-
-
-def sample_feedback(sessions: int, *, kinds: Sequence[str] = ("coding",), seed: int = 7,
-                    member_id: str = "me") -> list[Feedback]:
-    """``sessions`` interviewer forms about ``member_id`` spread over the year to :data:`NOW`,
-    each dimension improving at its own pace, rated by five interviewers of different strictness."""
-    rng = random.Random(seed)
-    strictness = {f"rater{i}": off for i, off in enumerate((-0.4, -0.1, 0.0, 0.2, 0.4))}
-    span = timedelta(days=365) if sessions > 12 else timedelta(days=7 * sessions)
-    start = NOW - span
-    rows = []
-    for n in range(sessions):
-        kind = kinds[n % len(kinds)]
-        when = start + span * (n + 1) / (sessions + 1)
-        rater = rng.choice(sorted(strictness))
-        progress = (n + 1) / max(1, sessions)
-        scores = {}
-        for k, dim in enumerate(DIMENSIONS[kind]):
-            base = 1.6 + 0.15 * k + (1.4 - 0.25 * k) * progress
-            scores[dim] = max(1, min(4, round(base - strictness[rater] + rng.gauss(0, 0.45))))
-        rows.append(Feedback(
-            id=f"f{n}", session_id=f"s{n}", part=1, author_id=rater, subject_id=member_id,
-            role=FeedbackRole.INTERVIEWER, scores=scores, submitted_at=when, updated_at=when,
-            revealed_at=when + timedelta(hours=72),
-            interview_type=kind))
-    return rows
-
-
-def sample_progress(sessions: int, *, kinds: Sequence[str] = ("coding",), seed: int = 7) -> MemberProgress:
-    rows = sample_feedback(sessions, kinds=kinds, seed=seed)
-    return member_progress("me", rows, calibrate(observations(rows)))
-
-
-def sample_names() -> dict[tuple[str, str], str]:
-    from bot.app import bundled_prompts
-
-    bank = bundled_prompts()
-    return {(kind, d.id): d.name for kind in DIMENSIONS for d in bank.rubric_for_type(kind).dimensions}
-
-
-def sample_changes() -> list[ScoreChange]:
-    return [ScoreChange("coding", "understanding", 2.7, 3.3), ScoreChange("coding", "approach", 2.3, 2.7),
-            ScoreChange("coding", "correctness", 3.0, 3.0), ScoreChange("coding", "code-quality", 2.7, 2.0),
-            ScoreChange("coding", "testing", None, 2.0), ScoreChange("system-design", "trade-offs", 2.0, 2.7)]
-
-
-def sample_funnel(weeks: int = 8) -> list[CommunityDigest]:
-    rng = random.Random(3)
-    out = []
-    for k in range(weeks):
-        due = NOW - timedelta(weeks=weeks - 1 - k)
-        requested = rng.randint(18, 34) + 2 * k
-        matched = int(requested * rng.uniform(0.6, 0.85))
-        held = int(matched / 2 * rng.uniform(0.8, 0.95))
-        shortages = (TypeShortage("system-design", 9, 4), TypeShortage("ml-system-design", 4, 1),
-                     TypeShortage("behavioral", 6, 5)) if k == weeks - 1 else ()
-        out.append(CommunityDigest(IsoWeek.of(due.date()), due, requested, matched, requested - matched, held,
-                                   rng.randint(0, 2), 4 * held, int(4 * held * rng.uniform(0.6, 0.9)), (),
-                                   shortages))
-    return out
 
 
 def _times(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
@@ -146,7 +82,10 @@ def _size(png: bytes) -> tuple[int, int]:
 
 def _table(report: dict[str, Any]) -> str:
     p, c = report["progress"], report["cache_hit"]
-    ok = lambda best, target: "ok" if best < target else "OVER"  # noqa: E731
+
+    def ok(best: float, target: float) -> str:
+        return "ok" if best < target else "OVER"
+
     return "\n".join([
         f"PeerLoop chart benchmark: best and median of {report['runs']} runs (the target is judged on the best)",
         "",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.scheduling import bench
+from benchmarks import scheduler as bench
 
 
 def test_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.availability import WeeklyAvailability, Window
 from bot.core.clock import FakeClock
@@ -41,7 +42,6 @@ from bot.core.models import Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.settings import sqlite_url_for
-from bot.storage.bench_support import bulk_insert, counting_statements
 from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 #: Monday 7 December 2026, 08:00 UTC: the round looks at the week ahead.
@@ -82,7 +82,7 @@ def _community_rows(community_id: str, members: int, history: int, requests: int
          "created_at": NOW - timedelta(days=400)}
         for i in range(members)
     ]
-    ids = [r["id"] for r in member_rows]
+    ids = [str(r["id"]) for r in member_rows]
     year = timedelta(days=365)
     sessions: list[dict[str, Any]] = []
 
@@ -121,9 +121,9 @@ async def fill(app: App, community_id: str, members: int, history: int, requests
     prompt_ids = {t.value: [p.id for p in app.prompts.prompts(t)] for t in TYPES}
     rows = _community_rows(community_id, members, history, requests, prompt_ids, random.Random(seed))
     async with app.db.engine.begin() as conn:
-        await bulk_insert(conn, MemberRow.__table__, rows["members"])
-        await bulk_insert(conn, SessionRow.__table__, rows["sessions"])
-        await bulk_insert(conn, RequestRow.__table__, rows["requests"])
+        await bulk_insert(conn, MemberRow, rows["members"])
+        await bulk_insert(conn, SessionRow, rows["sessions"])
+        await bulk_insert(conn, RequestRow, rows["requests"])
     return rows
 
 

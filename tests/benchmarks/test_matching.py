@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.matching import bench
+from benchmarks import matching as bench
 
 
 def test_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
