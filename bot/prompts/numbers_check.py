@@ -146,7 +146,7 @@ def verify(prompt: Prompt) -> list[str]:
         values[figure.name] = computed
         if not _close(figure, computed):
             problems.append(f"{prompt.id}: {figure.name}: states {figure.stated}, but {figure.formula} "
-                            f"is {computed:.6g} (tolerance {figure.tolerance:.0%})")
+                            f"is {computed:.6g} (tolerance {figure.tolerance * 100:g}%)")
         if figure.quote is not None and _squash(figure.quote) not in text:
             problems.append(f"{prompt.id}: {figure.name}: the prose never says {figure.quote!r}")
     return problems

@@ -17,7 +17,7 @@ WITH_NUMBERS = [p for p in BANK.prompts() if p.numbers is not None]
 #: The types whose prompts most often rest on arithmetic (sample sizes, intervals, metrics from
 #: a confusion matrix, gradient steps, capacity estimates), and how many of their prompts at
 #: least carry their figures in machine form.
-NUMERIC_TYPES = {InterviewType.STATS_PRODUCT: 20, InterviewType.ML_FUNDAMENTALS: 11,
+NUMERIC_TYPES = {InterviewType.STATS_PRODUCT: 20, InterviewType.ML_FUNDAMENTALS: 20,
                  InterviewType.ML_SYSTEM_DESIGN: 9}
 
 
