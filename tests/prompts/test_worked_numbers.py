@@ -18,7 +18,7 @@ WITH_NUMBERS = [p for p in BANK.prompts() if p.numbers is not None]
 #: a confusion matrix, gradient steps, capacity estimates), and how many of their prompts at
 #: least carry their figures in machine form.
 NUMERIC_TYPES = {InterviewType.STATS_PRODUCT: 20, InterviewType.ML_FUNDAMENTALS: 20,
-                 InterviewType.ML_SYSTEM_DESIGN: 9}
+                 InterviewType.ML_SYSTEM_DESIGN: 20}
 
 
 @pytest.mark.parametrize("prompt", WITH_NUMBERS, ids=lambda p: p.id)
