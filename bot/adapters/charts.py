@@ -127,13 +127,13 @@ def _panel(ax: Axes, dim: DimensionProgress, title: str, weakest: bool, span: tu
     ax.xaxis.set_major_locator(FixedLocator(ticks[0]))
     ax.xaxis.set_major_formatter(FixedFormatter(ticks[1]) if dates else NullFormatter())
     ax.axhline(MEETS, color=TARGET, linewidth=1.4, linestyle=(0, (4, 2)), zorder=1, gid="target")
-    xs = [t for t, _ in dim.points]
+    xs = _date_numbers([t for t, _ in dim.points])
     ys = [v for _, v in dim.points]
     ax.scatter(xs, ys, s=16 if many else 34, color=SCORE, edgecolors=SCORE_EDGE, linewidths=0.8, zorder=3,
                gid="scores", clip_on=False)
     if dim.trend_per_30_days is not None:
         tx, ty = _trend_line(dim.points)
-        ax.plot(tx, ty, color=TREND, linewidth=2.2, solid_capstyle="round", zorder=4, gid="trend")
+        ax.plot(_date_numbers(tx), ty, color=TREND, linewidth=2.2, solid_capstyle="round", zorder=4, gid="trend")
     colour = WEAK if weakest else TEXT
     ax.set_title(textwrap.shorten(title, 26, placeholder="…"), loc="left", fontsize=10, color=colour,
                  fontweight="bold", pad=17)
@@ -201,6 +201,13 @@ def progress_figure(report: MemberProgress, names: DimensionNames | None = None)
         top -= rows_of[k] * (title_h + panel_h + ticks_h) + dates_h
     _progress_key(fig)
     return fig
+
+
+def _date_numbers(times: Sequence[datetime]) -> list[float]:
+    """Times as matplotlib date numbers (the unit of the shared time axis)."""
+    import matplotlib.dates as mdates
+
+    return [float(mdates.date2num(t)) for t in times]
 
 
 def _date_axis(start: datetime, end: datetime) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Final, TypeVar
 
 import discord
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 CANNOT_MESSAGE_USER = 50007
 THREAD_NAME = 100
 #: A week of inactivity before Discord hides the thread (it reopens when someone posts).
-AUTO_ARCHIVE_MINUTES = 10080
+AUTO_ARCHIVE_MINUTES: Final = 10080
 
 T = TypeVar("T")
 
@@ -111,7 +112,7 @@ class DiscordChat:
         )
         for member in members:
             try:
-                await _call(lambda m=member: thread.add_user(discord.Object(int(m.external_id))))
+                await _call(partial(thread.add_user, discord.Object(int(member.external_id))))
             except discord.NotFound:
                 # Left the server since asking (Unknown Member): the thread is still the pair's
                 # space, so the partner is told there; failing here would open a new thread on

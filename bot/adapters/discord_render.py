@@ -287,9 +287,9 @@ def form_steps(form: FormSpec) -> list[FormStep]:
             raw.append((name, (), tuple(texts[start : start + MODAL_INPUTS])))
     total = len(raw)
     steps = []
-    for n, (name, choices, texts) in enumerate(raw, 1):
+    for n, (name, step_choices, step_texts) in enumerate(raw, 1):
         suffix = f" ({n}/{total})" if total > 1 else ""
-        steps.append(FormStep(_clip(name, MODAL_TITLE - len(suffix)) + suffix, choices, texts))
+        steps.append(FormStep(_clip(name, MODAL_TITLE - len(suffix)) + suffix, step_choices, step_texts))
     return steps
 
 
@@ -361,7 +361,7 @@ def refused_step(steps: Sequence[FormStep], inputs: set[str]) -> int:
     """The first screen holding an input a refusal names (else the last): where the member
     goes back to, so a refused answer on an earlier screen can be changed."""
     for index, step in enumerate(steps):
-        if inputs & {i.id for i in (*step.choices, *step.texts)}:
+        if inputs & ({c.id for c in step.choices} | {t.id for t in step.texts}):
             return index
     return len(steps) - 1
 

@@ -46,6 +46,7 @@ from bot.adapters.discord_render import (
     render_message,
 )
 from bot.app import App
+from bot.cogs.base import NOT_IN_SERVER
 from bot.cogs.packs import add_prompts_group
 from bot.core.actions import PATTERN
 from bot.core.availability import common_timezones
@@ -70,7 +71,6 @@ OUTDATED_COMMAND = "That command is out of date or its options could not be read
 #: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
 #: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
 ACK_WITHIN = 2.5
-NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
 
 #: Subcommands with typed options below; every other router command gets a generic one.
 TYPED_SUBCOMMANDS = frozenset({"help", "profile", "availability", "schedule", "now", "cancel", "upcoming"})
@@ -734,7 +734,7 @@ def build_admin_group(face: MockFace) -> app_commands.Group:
     @admin.command(name="member", description="One member: reliability, no-show marks, why not matched")
     @app_commands.describe(user="The member to look up")
     async def member(interaction: discord.Interaction, user: discord.User) -> None:
-        await face.run_admin(interaction, "member", {"who": f"<@{user.id}>"})
+        await face.run_admin(interaction, "member", {"who": str(user.id)})
 
     @admin.command(name="status", description="Whether matching is running")
     async def status(interaction: discord.Interaction) -> None:

@@ -8,33 +8,27 @@ right again (as does :class:`bot.core.services.packs.PackService`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
+from bot.cogs.base import NOT_IN_SERVER, GroupFace
 from bot.core.commands import guarded
 from bot.core.errors import PeerLoopError
 from bot.core.messages import error_message
 from bot.core.services.packs import MAX_PACK_BYTES
-
-if TYPE_CHECKING:
-    from bot.cogs.mock import MockFace
 
 __all__ = ["add_prompts_group"]
 
 LIMIT = f"{MAX_PACK_BYTES // 1024} KB"
 
 
-def add_prompts_group(admin: app_commands.Group, face: MockFace) -> app_commands.Group:
+def add_prompts_group(admin: app_commands.Group, face: GroupFace) -> app_commands.Group:
     prompts = app_commands.Group(name="prompts", description="Community prompt packs", parent=admin)
 
     @prompts.command(name="import", description=f"Add or replace a prompt pack (a YAML or TOML file, at most {LIMIT})")
     @app_commands.describe(file=f"The pack: .yaml, .yml or .toml, at most {LIMIT}")
     async def import_(interaction: discord.Interaction, file: discord.Attachment) -> None:
         async def work() -> None:
-            from bot.cogs.mock import NOT_IN_SERVER
-
             actor = await face.actor(interaction)
             if actor is None:
                 await face.reply(interaction, error_message(NOT_IN_SERVER))

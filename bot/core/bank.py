@@ -1,7 +1,7 @@
 """The question bank's domain model: rubrics and prompts.
 
 These pydantic models are both the schema the bank's data files are validated
-against (``bot/prompts/loader.py``) and the objects services use. Text limits
+against (``bot/prompts/parsing.py``) and the objects services use. Text limits
 are chosen so that every text fits one Discord embed field (1,024 characters)
 or one Slack section block (3,000 characters); longer material is a list of
 items that faces split into pages.

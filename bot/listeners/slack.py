@@ -67,6 +67,7 @@ from bot.core.ports import ChatPort
 from bot.core.services.actor import Actor
 from bot.core.services.requests import schedule_form
 from bot.listeners import slack_packs
+from bot.listeners.base import ADMINS_ONLY, plain_references
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,6 @@ EVENTS_PATH = "/slack/events"
 NAME_TTL_SECONDS = 3600.0
 #: At most this many names are remembered (the oldest half is dropped beyond it).
 NAME_CACHE_MAX = 10_000
-ADMINS_ONLY = (
-    "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
-)
 ADMIN_ACTION_PREFIX = "pl:admin."
 #: chat.postEphemeral errors meaning "not in that channel": the answer goes to direct messages.
 CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived",
@@ -469,9 +467,10 @@ def build_slack_app(
                     await face.send(client, body, _ids(body)[2], error_message(ADMINS_ONLY))
                     return
                 actor = await face.actor(body, client, platform_admin=True)
+                command = plain_references(text)  # members and channels as their ids
             else:
-                actor = await face.actor(body, client)
-            await face.reply(client, body, actor, await app.router.run_text(actor, text))
+                actor, command = await face.actor(body, client), text
+            await face.reply(client, body, actor, await app.router.run_text(actor, command))
 
         await face.guarded("slack command", client, body, work)
 

@@ -22,10 +22,10 @@ from bot.core.commands import guarded
 from bot.core.errors import InvalidInput
 from bot.core.messages import OutboundMessage, error_message
 from bot.core.services.packs import MAX_PACK_BYTES, pack_format
+from bot.listeners.base import ADMINS_ONLY, ListenerFace
 
 if TYPE_CHECKING:
     from bot.core.services.actor import Actor
-    from bot.listeners.slack import SlackFace
 
 __all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import", "picked_problem"]
 
@@ -42,7 +42,7 @@ def is_import(text: str) -> bool:
 
 
 def import_view(metadata: str) -> dict[str, Any]:
-    """The upload modal; ``metadata`` is the bound channel (``SlackFace.metadata``)."""
+    """The upload modal; ``metadata`` is the bound channel (``ListenerFace.metadata``)."""
     return {
         "type": "modal",
         "callback_id": UPLOAD_VIEW,
@@ -62,10 +62,8 @@ def import_view(metadata: str) -> dict[str, Any]:
     }
 
 
-async def open_import(face: SlackFace, client: AsyncWebClient, body: Mapping[str, Any]) -> OutboundMessage | None:
+async def open_import(face: ListenerFace, client: AsyncWebClient, body: Mapping[str, Any]) -> OutboundMessage | None:
     """Open the modal for a workspace admin; otherwise the refusal to send back."""
-    from bot.listeners.slack import ADMINS_ONLY
-
     if not await face.is_workspace_admin(client, body):
         return error_message(ADMINS_ONLY)
     actor = await face.actor(body, client, platform_admin=True)
@@ -106,7 +104,7 @@ def picked_problem(picked: Mapping[str, Any] | None) -> str | None:
 
 
 async def on_upload(
-    face: SlackFace, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any], view: Mapping[str, Any],
+    face: ListenerFace, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any], view: Mapping[str, Any],
     client: AsyncWebClient,
 ) -> None:
     """Handle the modal's submission: acknowledge first, then fetch and check the file and
@@ -123,8 +121,6 @@ async def on_upload(
     async def work() -> None:
         actor = await face.actor(body, client, platform_admin=await face.is_workspace_admin(client, body))
         if not actor.is_admin:
-            from bot.listeners.slack import ADMINS_ONLY
-
             await face.reply(client, {}, actor, error_message(ADMINS_ONLY), channel=channel)
             return
         await face.reply(client, {}, actor, await _import(face, client, actor, picked), channel=channel)
@@ -133,7 +129,7 @@ async def on_upload(
 
 
 async def _import(
-    face: SlackFace, client: AsyncWebClient, actor: Actor, picked: Mapping[str, Any]
+    face: ListenerFace, client: AsyncWebClient, actor: Actor, picked: Mapping[str, Any]
 ) -> OutboundMessage:
     info = (await client.files_info(file=str(picked["id"]))).get("file") or {}
     name = str(info.get("name") or picked.get("name") or "pack.yaml")[:120]

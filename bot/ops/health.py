@@ -26,6 +26,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics
+from bot.ops.roles import RolesError, resolve_roles
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,9 +44,7 @@ STALLED_SWEEPS = 3
 
 def slack_http_runs(settings: Settings) -> bool:
     """Whether the Slack face serves HTTP here (events, or the OAuth install pages): the
-    ``slack-http`` role of this process (bot/ops/process.py)."""
-    from bot.ops.process import RolesError, resolve_roles
-
+    ``slack-http`` role of this process (bot/ops/roles.py)."""
     try:
         return resolve_roles(settings).slack_http
     except RolesError:
@@ -63,7 +62,7 @@ class Monitor:
                  metrics: PrometheusMetrics | None = None) -> None:
         self.app = app
         self.runtime = runtime
-        #: The running Discord face (``bot.adapters.discord_app.RunningDiscord``), when it runs here.
+        #: The running Discord face (``bot.cogs.client.RunningDiscord``), when it runs here.
         self.discord: Any = None
         self.metrics = metrics or PrometheusMetrics()
         self.metrics.attach(app)

@@ -22,6 +22,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.models import ActionStatus, OutboxStatus
 from bot.storage.tables import OutboxRow, ScheduledActionRow
@@ -100,9 +101,9 @@ class PrometheusMetrics:
         now = app.clock.now()
         async with app.db.engine.connect() as conn:
             backlog = await conn.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING.value))
+                select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == OutboxStatus.PENDING.value))
             due = await conn.scalar(select(func.count()).select_from(ScheduledActionRow).where(
-                ScheduledActionRow.status == ActionStatus.PENDING.value, ScheduledActionRow.due_at <= now))
+                col(ScheduledActionRow.status) == ActionStatus.PENDING.value, col(ScheduledActionRow.due_at) <= now))
         self.backlog.set(int(backlog or 0))
         self.steps_due.set(int(due or 0))
 

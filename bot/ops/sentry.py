@@ -112,7 +112,7 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
         include_local_variables=False,
         include_source_context=False,
         max_request_body_size="never",
-        before_send=scrub_event,  # type: ignore[arg-type]
+        before_send=scrub_event,
         before_breadcrumb=scrub_breadcrumb,
         **options,
     )

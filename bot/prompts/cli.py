@@ -26,15 +26,10 @@ from bot.core.vocab import (
     parse_interview_type,
     parse_level,
 )
-from bot.prompts.loader import (
-    BankError,
-    PackError,
-    PromptBank,
-    check_bank_file,
-    check_pack,
-    load_bundled,
-    load_pack,
-)
+from bot.prompts.bundled import check_bank_file, load_bundled
+from bot.prompts.loader import check_pack, load_pack
+from bot.prompts.problems import BankError, PackError
+from bot.prompts.prompt_bank import PromptBank
 from bot.prompts.render import render_guide, render_rubric, render_statement
 
 __all__ = ["LEVEL_TARGET", "TYPE_TARGET", "bank_stats", "cmd_check", "cmd_list", "cmd_show", "cmd_stats", "main"]

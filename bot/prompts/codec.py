@@ -15,15 +15,11 @@ import yaml
 
 from bot.core.pack_models import PackOutline, PackProblem, ParsedPack
 from bot.core.vocab import InterviewType
-from bot.prompts.loader import (
-    Pack,
-    PackError,
-    PackRejected,
-    PromptBank,
-    load_bundled,
-    load_pack,
-    pack_outline,
-)
+from bot.prompts.bundled import load_bundled
+from bot.prompts.loader import load_pack, pack_outline
+from bot.prompts.pack import Pack
+from bot.prompts.problems import PackError, PackRejected
+from bot.prompts.prompt_bank import PromptBank
 
 __all__ = ["SETTINGS_PACK_ID", "BankPackCodec"]
 

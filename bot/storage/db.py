@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -36,6 +36,9 @@ from bot.storage.retention_repo import SqlRetentionRepo
 from bot.storage.round_repo import SqlRoundRepo
 from bot.storage.session_repo import SqlSessionRepo
 from bot.storage.stats_repo import SqlStatsRepo
+
+if TYPE_CHECKING:
+    from bot.core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,10 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
             self.session = None
+
+
+if TYPE_CHECKING:  # mypy checks the unit of work (and each repository) against the core's port
+    _SATISFIES_PORT: type[UnitOfWork] = SqlUnitOfWork
 
 
 class Database:

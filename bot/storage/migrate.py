@@ -16,8 +16,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.db import SQLITE_BUSY_TIMEOUT_MS
-
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -51,13 +49,17 @@ async def _lock_schema(conn: AsyncConnection) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` under the upgrade lock (one process at a time)."""
     async with engine.begin() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        # The connection's own wait for a locked database, given back to the pool afterwards.
+        busy_ms = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() if sqlite else None
         try:
             await _lock_schema(conn)
             await conn.run_sync(_upgrade, revision)
         finally:
-            if conn.dialect.name == "sqlite":
-                await conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if sqlite:
+                await conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms or 0)}")
 
 
 def _current(connection: Connection) -> str | None:

@@ -156,8 +156,10 @@ async def test_member_lookup_and_clearing_no_show_marks_with_the_button(
     again = await admin(fake, "owner", "member", {"user": "bob"})
     assert "Reliability: 100%" in text_of(again) and not custom_ids(again)
     stranger = await admin(fake, "owner", "member", {"user": "carol"})
-    # What was typed is quoted back as text (escaped), never as a mention.
-    assert f"\\<@{fake.user('carol').id}\\>" in stranger["content"] and "has not used PeerLoop" in text_of(stranger)
+    # The face hands the core the user's id: quoted back as text, never as a mention.
+    carol_id = fake.user("carol").id
+    assert f"“{carol_id}”" in stranger["content"] and "has not used PeerLoop" in text_of(stranger)
+    assert f"<@{carol_id}>" not in stranger["content"]
     await settle(client)
 
 

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.discord_app import start_discord
 from bot.adapters.discord_render import render_message
 from bot.app import App
 from bot.cogs import mock
+from bot.cogs.client import start_discord
 from bot.core.errors import InvalidInput
 from bot.core.messages import (
     MAX_BUTTON_LABEL,

@@ -15,15 +15,15 @@ from typing import Any
 import discord
 import pytest
 
-from bot.adapters.discord_app import (
+from bot.adapters.discord_chat import DiscordChat
+from bot.adapters.discord_render import form_steps, render_message
+from bot.app import App, build_app
+from bot.cogs.client import (
     BOT_PERMISSIONS,
     build_discord_client,
     invite_url,
     start_discord,
 )
-from bot.adapters.discord_chat import DiscordChat
-from bot.adapters.discord_render import form_steps, render_message
-from bot.app import App, build_app
 from bot.cogs.mock import PeerLoopClient
 from bot.core.clock import FakeClock
 from bot.core.messages import (

@@ -78,3 +78,41 @@ def test_every_bench_subcommand_is_a_benchmark_module() -> None:
     modules = {path.stem for path in (ROOT / "benchmarks").glob("*.py")} - {"__init__", "support"}
     assert set(BENCHES) == modules
     assert all(target == f"benchmarks.{name}" for name, target in BENCHES.items())
+
+
+def documented_layers() -> dict[str, int]:
+    """Each package or module of the Packages table (``bot.cogs``, ``bot.app``) -> its layer."""
+    layers: dict[str, int] = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1].isdigit():
+            for name in re.findall(r"`([^`]+)`", cells[0]):
+                layers[name.removesuffix(".py").replace("/", ".")] = int(cells[1])
+    return layers
+
+
+def _layer_of(module: str, layers: dict[str, int]) -> tuple[str, int] | None:
+    owners = [name for name in layers if module == name or module.startswith(name + ".")]
+    return (max(owners, key=len), layers[max(owners, key=len)]) if owners else None
+
+
+def test_the_documented_layers_are_the_real_ones() -> None:
+    """No module imports a package of a higher layer in the table, nor another package of its own
+    layer (imports inside functions and under TYPE_CHECKING included); every bot module has a row."""
+    layers = documented_layers()
+    assert {"bot.matching", "bot.core", "bot.app", "bot.cogs", "bot.__main__", "benchmarks"} <= set(layers)
+    wrong: list[str] = []
+    for root in ("bot", "benchmarks"):
+        for path in (ROOT / root).rglob("*.py"):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            if module in ("bot", "benchmarks"):
+                continue
+            mine = _layer_of(module, layers)
+            assert mine is not None, f"{module} belongs to no row of the Packages table"
+            for name in _imports_of(path):
+                theirs = _layer_of(name, layers)
+                if theirs is None or theirs[0] == mine[0] or module == "bot.prompts.__main__":
+                    continue  # a library, the package itself, or `python -m bot.prompts` (an entry point)
+                if theirs[1] >= mine[1]:
+                    wrong.append(f"{module} (layer {mine[1]}) imports {name} (layer {theirs[1]})")
+    assert not wrong, "docs/architecture.md's layers disagree with the code:\n" + "\n".join(sorted(wrong))

@@ -96,8 +96,11 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
     unknown = await admins.run(admin, "setup", {"colour": "blue"})
     assert unknown.tone is Tone.ERROR and "pair_channel" in unknown.text
 
+    # Platform syntax stays in the faces: the core takes a channel's id, not Slack's <#C…|name>.
+    slack_syntax = await admins.run(admin, "setup", {"pair_channel": "<#C0PAIRS|mock-pairs>"})
+    assert slack_syntax.tone is Tone.ERROR and "is not a channel" in slack_syntax.text
     ok = await admins.run(admin, "setup", {
-        "pair_channel": "<#C0PAIRS|mock-pairs>", "admin_channel": "1234567890", "digest_day": "friday",
+        "pair_channel": "#C0PAIRS", "admin_channel": "1234567890", "digest_day": "friday",
         "digest_hour": "18", "session_minutes": "45", "reminders": "1d, 30m", "disabled_types": "ml fundamentals, sql",
         "prefer_seen_prompts": "no", "admins_see_feedback": "no",
     })
@@ -167,7 +170,7 @@ async def test_member_report_explains_rounds_and_an_admin_clears_no_show_marks(
     assert cleared.tone is Tone.SUCCESS and "Cleared 1" in cleared.text
     again = await admins.run(admin, "member", {"who": "bob"})
     assert {f.name: f.value for f in again.fields}["Reliability"] == "100%" and not again.buttons
-    missing = await admins.run(admin, "member", {"who": "<@U404|nobody>"})
+    missing = await admins.run(admin, "member", {"who": "U404"})
     assert missing.tone is Tone.ERROR and "has not used PeerLoop" in missing.text
 
 

@@ -288,7 +288,7 @@ async def test_concurrent_progress_requests_share_one_calibration_off_the_loop(
 
 async def test_optional_inputs_are_marked_once_by_the_face(app: App) -> None:
     """The core says whether an input is required; each face marks the optional ones its own way."""
-    from bot.adapters.console_forms import FormFiller
+    from bot.console.forms import FormFiller
 
     alice, bob, _ = await _pair(app)
     session = await finished_session(app, alice, bob, start=START)

@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-import bot.adapters.console as console_module
+import bot.console.face as console_module
 import bot.core.commands as commands_module
 from bot.adapters import discord_render, slack_render
-from bot.adapters.console import Console, ConsoleChat, render_text
 from bot.app import App, build_app
+from bot.console.face import Console, ConsoleChat, render_text
 from bot.core.clock import FakeClock
 from bot.core.commands import ParsedCommand, parse_command_text
 from bot.core.errors import InvalidInput
@@ -39,7 +39,8 @@ from bot.core.messages import ChoiceInput, FormSpec, OutboundMessage, Tone
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.services.admin import SETUP_OPTIONS
-from bot.prompts.loader import PackError, check_pack
+from bot.prompts.loader import check_pack
+from bot.prompts.problems import PackError
 from bot.settings import sqlite_url_for
 from tests.conftest import T0, make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat

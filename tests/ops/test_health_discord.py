@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.adapters.discord_app import RunningDiscord, build_discord_client
 from bot.app import build_app
+from bot.cogs.client import RunningDiscord, build_discord_client
 from bot.core.clock import FakeClock
 from bot.ops.health import Monitor
 from bot.settings import Settings, sqlite_url_for

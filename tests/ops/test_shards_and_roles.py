@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import App, build_app
-from bot.ops.process import Process, Roles, RolesError, resolve_roles
+from bot.ops.process import Process
+from bot.ops.roles import Roles, RolesError, resolve_roles
 from bot.settings import Settings, sqlite_url_for
 from tests.fakes import discord_fixtures
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, FakeGuild
@@ -189,7 +190,7 @@ def test_shard_settings() -> None:
 
 def test_run_flags_reach_the_roles() -> None:
     from bot.__main__ import _parser
-    from bot.ops.process import role_flags
+    from bot.ops.roles import role_flags
 
     args = _parser().parse_args(["run", "--no-discord", "--slack-http", "--worker"])
     assert role_flags(args) == {"discord": False, "slack_http": True, "slack_socket": None, "worker": True}

@@ -259,7 +259,7 @@ def test_bundled_bank_loads_from_a_zipped_package(tmp_path: Path) -> None:
         for file in (root / "bot").rglob("*"):
             if file.is_file() and "__pycache__" not in file.parts:
                 zf.write(file, file.relative_to(root).as_posix())
-    code = ("import bot.prompts.loader as m; assert '.zip' in m.__file__; "
+    code = ("import bot.prompts.bundled as m; assert '.zip' in m.__file__; "
             "print(len(m.load_bundled().prompt_ids()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, env={"PYTHONPATH": str(archive)}, timeout=60, check=False)

@@ -57,8 +57,8 @@ SETUP_OPTIONS: dict[str, str] = {
 _NONE = {"none", "off", "-", "clear", "default"}
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
-_CHANNEL = re.compile(r"^<#([A-Za-z0-9]{1,32})(?:\|[^>]*)?>$|^#?([A-Za-z0-9]{1,32})$")
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9]{1,32})(?:\|[^>]*)?>$")
+#: A channel as the faces hand it over: its platform id (``#`` allowed in front).
+_CHANNEL = re.compile(r"^#?([A-Za-z0-9]{1,32})$")
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _parse_one(key: str, value: str) -> dict[str, object]:
         match = _CHANNEL.match(value)
         if not match:
             raise InvalidInput(key, f"“{quote(value)}” is not a channel.", accepted="a channel (#name or its id), or none")
-        return {field: match.group(1) or match.group(2)}
+        return {field: match.group(1)}
     if key == "digest_day":
         day = value.lower()[:3]
         if day not in WEEKDAYS or not WEEKDAY_NAMES[WEEKDAYS.index(day)].lower().startswith(value.lower()):
@@ -233,15 +233,6 @@ def _instant(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
-
-
-def member_reference(who: str) -> tuple[str | None, str]:
-    """``<@U123|sam>`` or ``<@123>`` → (platform id, ""); anything else → (None, name)."""
-    text = who.strip()
-    match = _MENTION.match(text)
-    if match:
-        return match.group(1), ""
-    return None, text.removeprefix("@").strip()
 
 
 class AdminService:
@@ -325,13 +316,15 @@ class AdminService:
     async def find_member(self, actor: Actor, who: str) -> Member:
         """A member of the actor's community by mention, platform id or display name."""
         actor.require_admin()
-        external_id, name = member_reference(who)
+        # The faces hand over a platform user id (a Discord user option, a Slack mention) or
+        # what was typed: an id, or a display name with or without "@".
+        name = who.strip().removeprefix("@").strip()
         accepted = "a mention (@name), the member's user id or their display name"
-        if not external_id and not name:
+        if not name:
             raise InvalidInput("member", "Which member?", accepted=accepted)
         async with self._uow() as tx:
-            member = await tx.members.find(actor.community.id, external_id or name)
-            if member is None and name:
+            member = await tx.members.find(actor.community.id, name)
+            if member is None:
                 member = await tx.members.find_by_name(actor.community.id, name)
         if member is None:
             raise NotFound(

@@ -25,6 +25,7 @@ PRE_START_STATES = (SessionState.PROPOSED, SessionState.CONFIRMED)
 
 
 def action_key(session_id: str, name: str) -> str:
+    """The deterministic key of a session's step: storing the same step twice is a no-op."""
     return f"session:{session_id}:{name}"
 
 
@@ -66,6 +67,7 @@ async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Se
 
 
 def roles_for_part(session: Session, part: int) -> tuple[str, str]:
+    """Part ``part``'s (interviewer, candidate): the second part swaps the roles."""
     if part == 1:
         return session.interviewer_id, session.candidate_id
     return session.candidate_id, session.interviewer_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,8 +39,6 @@ from bot.core.services.session_plan import (
     roles_for_part,
     schedule_session_steps,
 )
-
-log = logging.getLogger(__name__)
 
 #: A rescheduled session starts at least this far ahead, within this many days.
 RESCHEDULE_LEAD = timedelta(minutes=30)

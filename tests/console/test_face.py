@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import Console, ConsoleChat
 from bot.app import App
+from bot.console.face import Console, ConsoleChat
 from bot.core.clock import FakeClock
 from bot.core.messages import Attachment, OutboundMessage
 from bot.core.models import SessionState

@@ -41,7 +41,7 @@ def invite_url(application_id: int | str) -> str:
 
 class _Client(PeerLoopClient):
     def __init__(self, dev_guild_id: int | None, **options: object) -> None:
-        super().__init__(**options)  # type: ignore[arg-type]
+        super().__init__(**options)
         self.dev_guild_id = dev_guild_id
 
     async def setup_hook(self) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.adapters.console_forms import FormFiller
 from bot.app import App
+from bot.console.forms import FormFiller
 from bot.core.clock import FakeClock
 from bot.core.incidents import incident_text, report_incident
 from bot.core.mentions import plain_mentions
@@ -137,13 +137,14 @@ def _room_number(ref: str | None) -> int:
 async def rooms_in_use(app: App) -> int:
     """The highest ``room-N`` the database already knows (sessions and queued posts)."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from bot.storage.tables import OutboxRow, SessionRow
 
     highest = 0
     async with app.db.sessions() as db:
-        for column in (SessionRow.space_ref, OutboxRow.space_ref):
-            refs = await db.execute(select(column).where(column.like("room-%")).distinct())  # type: ignore[union-attr]
+        for column in (col(SessionRow.space_ref), col(OutboxRow.space_ref)):
+            refs = await db.execute(select(column).where(column.like("room-%")).distinct())
             highest = max([highest, *(_room_number(ref) for ref in refs.scalars())])
     return highest
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from bot.adapters.console import Console
-from bot.adapters.console_forms import FormFiller
 from bot.app import App
+from bot.console.face import Console
+from bot.console.forms import FormFiller
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, TextInput, ts
 from tests.conftest import T0, make_actor
