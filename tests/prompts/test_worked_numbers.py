@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from bot.core.bank import Prompt, WorkedNumbers
 from bot.core.vocab import InterviewType
 from bot.prompts import load_bundled
+from bot.prompts.cli import cmd_check
 from bot.prompts.numbers_check import FormulaError, evaluate, figure_values, verify
 
 BANK = load_bundled()
@@ -129,3 +132,23 @@ def test_formulas_that_cannot_be_computed_are_reported_not_raised() -> None:
     problems = verify(prompt)
     assert len(problems) == 1 and "b: the formula 'ln(a)' cannot be computed" in problems[0]
     assert math.isfinite(evaluate("z(0.5)", {}))
+
+
+def test_the_checker_notes_a_pack_figure_its_formula_does_not_give(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    item = prompt_with({"inputs": {"n": 20000, "p": 0.05}, "figures": [
+        {"name": "se", "formula": "sqrt(2 * p * (1 - p) / n)", "stated": 0.0022, "tolerance": 0.02},
+        {"name": "mde", "formula": "2.8 * se", "stated": 0.007, "quote": "20,000 visitors per arm"},
+    ]}).model_dump(mode="json", exclude_none=True)
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(yaml.safe_dump({"pack": {"id": "numbers-pack", "name": "Numbers pack"},
+                                    "prompts": [item]}, sort_keys=False), encoding="utf-8")
+    assert cmd_check(str(pack)) == 0  # the schema accepts it: a note, not a refusal
+    out = capsys.readouterr().out
+    assert "note: numbers-sample: mde: states 0.007" in out
+    assert "1 worked figure(s) to check" in out
+    item["numbers"]["figures"][1]["stated"] = 0.0061
+    pack.write_text(yaml.safe_dump({"pack": {"id": "numbers-pack", "name": "Numbers pack"},
+                                    "prompts": [item]}, sort_keys=False), encoding="utf-8")
+    assert cmd_check(str(pack)) == 0
+    assert "note:" not in capsys.readouterr().out
