@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from bot.core.bank import Prompt
+from bot.core.progress import DimensionProgress, MemberProgress
+from bot.core.services.digest import DigestService
 from bot.core.services.feedback import interviewer_inputs
+from bot.core.services.progress import ProgressService, dimension_names_of
 from bot.core.services.session_text import interviewer_guide_pages
 from bot.core.vocab import InterviewType
 from bot.prompts import load_bundled
@@ -56,3 +61,21 @@ def test_a_session_on_such_a_prompt_scores_and_shows_the_format_rubric() -> None
     text = "\n".join(f"{f.name}\n{f.value}" for page in pages for f in page.fields)
     assert "Model behind the query" in text
     assert ROUND.dimension("model-behind-the-query").anchors[4] in text
+
+
+def test_progress_and_the_digest_name_the_format_dimension() -> None:
+    names = dimension_names_of(BANK, InterviewType.SQL_DATA_MODELLING.value)
+    assert names["model-behind-the-query"] == "Model behind the query"
+    assert names["query-fluency"] == "SQL fluency"  # the type's own dimensions still first
+    assert list(names)[:6] == [d.id for d in TYPE_RUBRIC.dimensions]
+    when = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    dims = tuple(DimensionProgress("sql-data-modelling", dim, ((when, 2.5),), 2.5, 2.5, None)
+                 for dim in ("data-modelling", "model-behind-the-query"))
+    report = MemberProgress("m1", dims, None, None, (), (), None, 1)
+    progress = ProgressService(uow=None, clock=None, prompts=BANK)  # type: ignore[arg-type]
+    shown = progress.dimension_names(report)
+    assert shown[("sql-data-modelling", "data-modelling")] == "Data modelling"
+    assert shown[("sql-data-modelling", "model-behind-the-query")] == "Model behind the query"
+    digest = DigestService(uow=None, clock=None, prompts=BANK)  # type: ignore[arg-type]
+    assert digest._dimension_name("sql-data-modelling", "model-behind-the-query") == "Model behind the query"
+    assert digest._dimension_name("sql-data-modelling", "no-such-dimension") == "no-such-dimension"

@@ -49,6 +49,7 @@ from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_space
+from bot.core.services.progress import dimension_names_of
 from bot.core.vocab import Level
 
 log = logging.getLogger(__name__)
@@ -288,10 +289,7 @@ class DigestService:
     def _dimension_name(self, interview_type: str, dimension: str) -> str:
         key = (interview_type, dimension)
         if key not in self._names:
-            try:
-                self._names[key] = self._prompts.rubric_for_type(interview_type).dimension(dimension).name
-            except (KeyError, ValueError, LookupError):
-                self._names[key] = dimension
+            self._names[key] = dimension_names_of(self._prompts, interview_type).get(dimension, dimension)
         return self._names[key]
 
     def _focus_hint(self, focus: Focus, level: str | None) -> str | None:
