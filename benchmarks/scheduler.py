@@ -40,12 +40,13 @@ from bot.core.models import ActionKind, ActionStatus, Platform
 from bot.core.services.actor import new_id
 from bot.scheduling.runtime import DEFAULT_HORIZON, SchedulerRuntime
 from bot.settings import sqlite_url_for
+from bot.storage.queries import table_of
 from bot.storage.tables import ScheduledActionRow
 
 TARGET_REBUILD_SECONDS = 3.0
 TARGET_PEAK_MB = 300.0
 CHUNK = 5000
-ACTIONS: Table = ScheduledActionRow.__table__  # type: ignore[attr-defined]
+ACTIONS: Table = table_of(ScheduledActionRow)
 
 
 def _rows(community_id: str, dues: Sequence[datetime], tag: str) -> list[dict[str, Any]]:

@@ -19,7 +19,6 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
-from bot.core.pack_commands import register_pack_commands
 from bot.core.packs import CommunityPrompts
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
@@ -29,14 +28,16 @@ from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
+from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
-from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
+from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
+from bot.core.surface.commands import ADMIN, command
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
 
@@ -71,6 +72,8 @@ class App:
     retention: RetentionService
     #: Community prompt packs: None when the prompts are a fixed source rather than the bundled bank.
     packs: PackService | None
+    #: The profile form (guided onboarding) and the admins' sign-up message.
+    onboarding: OnboardingService
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
 
@@ -140,11 +143,6 @@ async def build_app(
     feedback = FeedbackService(db.uow, clock, bank)
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
-    router = CommandRouter(profiles, requests, sessions, matching,
-                           limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
-    router.register("feedback", lambda actor, _options: feedback.owed(actor))
-    router.register_action("feedback.open", feedback.on_action)
-    router.register_action("feedback.submit", feedback.on_action)
     # The services draw pictures on a thread; with worker processes that thread hands the drawing
     # to one of them, so matplotlib never competes with the event loop for the interpreter.
     def offloaded(render: Callable[..., bytes]) -> Callable[..., bytes]:
@@ -152,16 +150,11 @@ async def build_app(
 
     chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
-    router.register("progress", lambda actor, _options: progress.progress(actor))
-    router.register("history", lambda actor, _options: progress.history(actor))
     digests = DigestService(db.uow, clock, bank)
     digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
-    router.register("digest", digests.command)
     privacy = PrivacyService(db.uow, clock)
-    router.register("export", lambda actor, _options: privacy.export(actor))
-    router.register("forget-me", lambda actor, _options: privacy.ask_forget(actor))
-    router.register_action(FORGET_VERB, privacy.on_action)
-    router.register_action(KEEP_VERB, privacy.on_action)
+    router = CommandRouter(profiles, requests, sessions, matching, feedback=feedback, progress=progress,
+                           digests=digests, privacy=privacy, limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
     admin = AdminService(db.uow, clock, matching)
     admin.prompts = bank
     admin.funnel_chart = offloaded(render_funnel_png)
@@ -174,11 +167,11 @@ async def build_app(
         run_digest=digests.run_step,
         run_retention=retention.run_step,
     ))
-    admin_commands = AdminRouter(admin, router)
-    packs: PackService | None = None
-    if isinstance(bank, CommunityPrompts):
-        packs = PackService(db.uow, clock, bank)
-        register_pack_commands(admin_commands, packs)
+    packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
+    admin_commands = AdminRouter(admin, router, packs=packs)
+    onboarding = install_onboarding(OnboardingService(db.uow, clock), router)
+    router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
+    router.check_complete()  # every declared command has its handler
     return App(
         db=db,
         clock=clock,
@@ -201,4 +194,5 @@ async def build_app(
         forms=FormDraftService(db.uow, clock),
         retention=retention,
         packs=packs,
+        onboarding=onboarding,
     )

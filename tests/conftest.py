@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import App, build_app
+from bot.core.actions import DECLARED_VERBS, undeclared
 from bot.core.clock import FakeClock
+from bot.core.messages import OutboundMessage
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.settings import sqlite_url_for
@@ -37,6 +39,39 @@ def _backends() -> list[object]:
             ),
         ),
     ]
+
+
+def undeclared_actions(messages: list[OutboundMessage]) -> list[str]:
+    """Every action id in ``messages`` (buttons, selects, forms) whose verb no handler declared."""
+    found = []
+    for message in messages:
+        ids = [b.action for b in message.buttons] + [s.action for s in message.selects]
+        ids += [message.form.action] if message.form is not None else []
+        found += [i for i in ids if undeclared(i)]
+    return found
+
+
+@pytest.fixture(autouse=True)
+def every_offered_action_is_declared(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[OutboundMessage]]:
+    """The action contract on every test: a message PeerLoop builds while an app runs may only
+    carry actions whose verb a handler declared (the router's registry, or a face's own), on
+    every face. Tests that build messages by hand to test the renderers opt out with
+    ``@pytest.mark.undeclared_actions``."""
+    messages: list[OutboundMessage] = []
+    original = OutboundMessage.__post_init__
+
+    def record(self: OutboundMessage) -> None:
+        original(self)
+        messages.append(self)
+
+    if request.node.get_closest_marker("undeclared_actions") is None:
+        monkeypatch.setattr(OutboundMessage, "__post_init__", record)
+    yield messages
+    if DECLARED_VERBS:  # an app was built: its routers declared their verbs
+        bad = undeclared_actions(messages)
+        assert not bad, f"messages offered actions nobody declared a handler for: {sorted(set(bad))}"
 
 
 @pytest.fixture

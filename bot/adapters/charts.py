@@ -37,6 +37,7 @@ from bot.core.progress import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import ColorType
 
 #: Okabe & Ito (2008), "Color Universal Design": a palette told apart by most colour-blind readers.
 OKABE_ITO = {
@@ -81,8 +82,8 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _style(ax: Axes, *, face: object = PANEL) -> None:
-    ax.set_facecolor(face)  # type: ignore[arg-type]
+def _style(ax: Axes, *, face: ColorType = PANEL) -> None:
+    ax.set_facecolor(face)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(colors=TEXT, labelcolor=TEXT, length=0, labelsize=9)

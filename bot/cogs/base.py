@@ -4,8 +4,8 @@ module (``packs``) depends on this small module, never on ``mock`` that imports 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import discord
 
@@ -41,10 +41,4 @@ class GroupFace(Protocol):
         defer: bool = False,
     ) -> None:
         """Acknowledge, then run ``work`` inside the face's error boundary."""
-        ...
-
-    async def run_admin(
-        self, interaction: discord.Interaction, name: str, options: Mapping[str, Any] | None = None
-    ) -> None:
-        """Run a ``/mockadmin`` command through the core's admin command set."""
         ...

@@ -117,6 +117,7 @@ class RunningDiscord:
         self.task = task
 
     async def wait(self) -> None:
+        """Until the client stops."""
         await self.task
 
     async def close(self) -> None:

@@ -18,16 +18,16 @@ answered here from the draft, after a restart too. Every handler runs through
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_carrier import edit_carrier, mark_sent, zone_hints
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
@@ -46,22 +46,21 @@ from bot.adapters.discord_render import (
     render_message,
 )
 from bot.app import App
+from bot.cogs import actions, tree
+from bot.cogs.actions import ActionButton
 from bot.cogs.base import NOT_IN_SERVER
-from bot.cogs.packs import add_prompts_group
+from bot.cogs.packs import IMPORT_PATH, import_pack
 from bot.core.actions import PATTERN
-from bot.core.availability import common_timezones
-from bot.core.commands import parse_command_text
 from bot.core.errors import PeerLoopError
 from bot.core.forms import FormDraft
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
-from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.services.form_drafts import EXPIRED, FormDraftService
-from bot.core.services.requests import MAX_DAYS, MIN_DAYS
-from bot.core.text import HELP_TOPICS
-from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
+from bot.core.surface.commands import Command
+
+__all__ = ["ActionButton", "MockFace", "PeerLoopClient", "setup"]
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +71,8 @@ OUTDATED_COMMAND = "That command is out of date or its options could not be read
 #: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
 ACK_WITHIN = 2.5
 
-#: Subcommands with typed options below; every other router command gets a generic one.
-TYPED_SUBCOMMANDS = frozenset({"help", "profile", "availability", "schedule", "now", "cancel", "upcoming"})
+#: A face's own handler for a declared command given a file (the pack import downloads it).
+Upload = Callable[["MockFace", discord.Interaction, Mapping[str, Any]], Awaitable[None]]
 
 
 class PeerLoopClient(discord.Client):
@@ -92,12 +91,15 @@ class MockFace:
     def __init__(self, app: App) -> None:
         self.app = app
         self.ack_within = ACK_WITHIN
+        #: Declared commands whose file option this face handles itself.
+        self.uploads: dict[tuple[str, ...], Upload] = {IMPORT_PATH: import_pack}
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
     @property
     def forms(self) -> FormDraftService:
+        """The stored form drafts (wired by ``build_app``)."""
         assert self.app.forms is not None, "build_app wires the form drafts"
         return self.app.forms
 
@@ -112,7 +114,7 @@ class MockFace:
         if interaction.guild_id is None:
             return None
         guild = interaction.guild
-        return await self.app.actors.resolve(
+        actor = await self.app.actors.resolve(
             Platform.DISCORD,
             str(interaction.guild_id),
             guild.name if guild is not None and guild.name else str(interaction.guild_id),
@@ -120,6 +122,7 @@ class MockFace:
             interaction.user.display_name,
             platform_admin=bool(interaction.permissions.manage_guild),
         )
+        return replace(actor, zone_hints=zone_hints(interaction))  # onboarding: the likely zones
 
     async def _direct_actors(self, interaction: discord.Interaction) -> list[Actor]:
         """A button in a DM carries no server: the member's PeerLoop servers, known ones only."""
@@ -128,6 +131,7 @@ class MockFace:
     # -- replies --------------------------------------------------------------------------
 
     async def defer(self, interaction: discord.Interaction) -> None:
+        """Acknowledge privately (a thinking reply), unless answered already."""
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
 
@@ -166,6 +170,7 @@ class MockFace:
             await interaction.response.send_message(ephemeral=True, **kwargs)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """A private error message."""
         await self.say(interaction, error_message(text))
 
     # -- the error boundary ---------------------------------------------------------------
@@ -258,32 +263,38 @@ class MockFace:
 
     # -- commands and actions -------------------------------------------------------------
 
-    async def run_command(
-        self, interaction: discord.Interaction, name: str, options: Mapping[str, Any]
-    ) -> None:
+    async def run_declared(self, interaction: discord.Interaction, command: Command,
+                           values: Mapping[str, Any]) -> None:
+        """A declared command (``/mock …``, ``/mockadmin …``) with the values Discord gave:
+        the router checks the admin right and parses them once into the command's typed
+        arguments. A file goes to the face's own handler for that command (a pack import)."""
+        upload = self.uploads.get(command.path)
+        if upload is not None and any(isinstance(v, discord.Attachment) for v in values.values()):
+            await upload(self, interaction, values)
+            return
+
         async def work() -> None:
             actor = await self.actor(interaction)
             if actor is None:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
                 return
-            clean = {k: str(v) for k, v in options.items() if v is not None and str(v) != ""}
-            await self.reply(interaction, await self.app.router.run(actor, name, clean))
+            result = await self.app.router.run_path(actor, command.path, values)
+            if not result.ephemeral and command.admin:  # a message for the channel (the sign-up message)
+                await self.reply(interaction, OutboundMessage(text="Posted in this channel.", tone=Tone.SUCCESS))
+                await interaction.followup.send(ephemeral=False, **render_message(result).send_kwargs())
+                return
+            await self.reply(interaction, result)
 
-        await self.guard(interaction, work, f"/mock {name}", defer=True)
+        await self.guard(interaction, work, command.usage, defer=True)
 
-    async def run_text_command(self, interaction: discord.Interaction, name: str, text: str | None) -> None:
-        """A router command without typed options: its options as ``key:value`` text."""
-        try:
-            parsed = parse_command_text(f"{name} {text or ''}")
-        except PeerLoopError as exc:
-            problem = exc.message
-        else:
-            await self.run_command(interaction, parsed.name, parsed.options)
-            return
-        await self.guard(interaction, lambda: self.refuse(interaction, problem), f"/mock {name}")
+    async def find_tracks(self, guild_id: int) -> dict[str, str]:
+        """The community's own tracks (for autocomplete)."""
+        community = await self.app.actors.find_community(Platform.DISCORD, str(guild_id))
+        return dict(community.settings.extra_tracks) if community is not None else {}
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        """A button or select press: acknowledged, then its action id goes to the router."""
+        data: Mapping[str, Any] = interaction.data or {}
         picked = tuple(str(v) for v in data.get("values", ()))
         values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
 
@@ -293,7 +304,10 @@ class MockFace:
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
-        await self.reply(interaction, await self._act(interaction, action_id, values))
+        result = await self._act(interaction, action_id, values)
+        if result.carrier is not None:  # the pressed message, without its stale buttons
+            await edit_carrier(interaction, result.carrier)
+        await self.reply(interaction, result)
 
     async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
         actor = await self.actor(interaction)
@@ -308,23 +322,6 @@ class MockFace:
             if result.tone is not Tone.ERROR:
                 break
         return result
-
-    async def run_admin(
-        self, interaction: discord.Interaction, name: str, options: Mapping[str, Any] | None = None
-    ) -> None:
-        """A ``/mockadmin`` command: the core's admin command set checks the admin right again
-        (Manage Server on this interaction, or the member's PeerLoop admin flag)."""
-
-        async def work() -> None:
-            actor = await self.actor(interaction)
-            if actor is None:
-                await self.reply(interaction, error_message(NOT_IN_SERVER))
-                return
-            assert self.app.admin_commands is not None
-            clean = {k: str(v) for k, v in (options or {}).items() if v is not None and str(v) != ""}
-            await self.reply(interaction, await self.app.admin_commands.run(actor, name, clean))
-
-        await self.guard(interaction, work, f"/mockadmin {name}", defer=True)
 
     # -- form screens (stored drafts) -----------------------------------------------------
 
@@ -357,7 +354,7 @@ class MockFace:
                 await self.refuse(interaction, FORM_GONE)
                 return
             choice = step.choices[press.row]
-            data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+            data: Mapping[str, Any] = interaction.data or {}
             picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
             if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
                 await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
@@ -376,7 +373,7 @@ class MockFace:
             draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "modal" and step.texts:
-            data = interaction.data or {}  # type: ignore[assignment]
+            data = interaction.data or {}
             values = modal_values(draft, press.step, data)
             # Discord sends every required input; a submit without one was not made by its modal.
             missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
@@ -392,7 +389,13 @@ class MockFace:
         """Answer with screen ``index`` (a modal or a select message), or submit the form."""
         steps = form_steps(draft.form)
         if index >= len(steps):
-            await self.defer(interaction)
+            # The screen whose button sent the form is edited to say so (no stale buttons): a
+            # deferred update acknowledges the press; without a screen, a private deferral.
+            screen = interaction.message is not None and not interaction.response.is_done()
+            if screen:
+                await interaction.response.defer()
+            else:
+                await self.defer(interaction)
             taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
             try:
                 result = await self._act(interaction, taken.form.action, dict(taken.values))
@@ -409,6 +412,8 @@ class MockFace:
                 view.stop()
                 await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
                 return
+            if screen:
+                await mark_sent(interaction, taken.form.title)
             await self.reply(interaction, result)
             return
         if steps[index].texts:
@@ -430,7 +435,7 @@ class MockFace:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form screens, and stale or edited ids (which the persistent button never sees)."""
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
@@ -455,7 +460,7 @@ _FORM_PARTS = {
 
 def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
     """Whether the press is what the screen's component of that kind sends."""
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     itype, ctype = _FORM_PARTS[kind]
     if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
         return False
@@ -470,7 +475,7 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
     """Mirrors discord.py: a dynamic item runs when the id matches and the message has it."""
     if not _ACTION.match(custom_id) or interaction.message is None:
         return False
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     component_type = data.get("component_type")
     view = discord.ui.View.from_message(interaction.message, timeout=None)
     return any(
@@ -479,286 +484,12 @@ def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -
     )
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
-    """Every PeerLoop button and select, after a restart too: the state is the custom_id."""
-
-    def __init__(self, action_id: str) -> None:
-        super().__init__(discord.ui.Button(label="PeerLoop", custom_id=action_id))
-        self.action_id = action_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ActionButton:
-        return cls(match.group(0))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        if isinstance(client, PeerLoopClient):
-            await client.face.run_action(interaction, self.action_id)
-
-
-# -- the command tree -------------------------------------------------------------------
-
-
-#: Discord's limits for the choices of an option or an autocomplete answer.
-CHOICES = 25
-CHOICE_TEXT = 100
-
-
-def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
-    """At most 25 choices; a value over 100 characters (a long text typed before the part being
-    completed) cannot be offered, so it is left out rather than clipped into another value."""
-    return [
-        app_commands.Choice(name=label[:CHOICE_TEXT] or value[:CHOICE_TEXT], value=value)
-        for label, value in pairs if 0 < len(value) <= CHOICE_TEXT
-    ][:CHOICES]
-
-
-TYPE_CHOICES = _choices([(t.label, t.value) for t in InterviewType])
-ROLE_CHOICES = _choices([(r.label, r.value) for r in RolePreference])
-LEVEL_CHOICES = _choices([(lv.label, lv.value) for lv in Level])
-HELP_CHOICES = _choices([(topic, topic) for topic in HELP_TOPICS])
-WEEKDAY_CHOICES = _choices(list(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))
-SESSION_LENGTH_CHOICES = [app_commands.Choice(name=f"{n} minutes", value=n) for n in SESSION_LENGTHS]
-RESET_CHOICES = _choices([
-    ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
-    ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types"),
-])
-
-
-Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
-
-
-#: An autocomplete cannot be deferred: past this many seconds it answers with no suggestions.
-COMPLETE_WITHIN = 2.0
-
-
-def _answered(completer: Completer) -> Completer:
-    """The error boundary for autocomplete: a failure is reported once and the member sees
-    no suggestions (an autocomplete cannot carry a message), never a failed interaction;
-    a slow one (a busy database) answers with no suggestions in time, as it cannot be deferred."""
-
-    @functools.wraps(completer)
-    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        try:
-            return await asyncio.wait_for(completer(interaction, current), COMPLETE_WITHIN)
-        except TimeoutError:
-            log.warning("Discord autocomplete %s answered empty: too slow", completer.__name__)
-            return []
-        except Exception as exc:
-            report_incident(log, exc, f"Discord autocomplete {completer.__name__}")
-            return []
-
-    return complete
-
-
-@_answered
-async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=z, value=z) for z in common_timezones(current, 25)]
-
-
-@_answered
-async def track_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """The built-in tracks and the community's own (``extra_tracks``)."""
-    key = current.strip().lower()
-    tracks = dict(DEFAULT_TRACKS)
-    client = interaction.client
-    if isinstance(client, PeerLoopClient) and interaction.guild_id is not None:
-        community = await client.face.app.actors.find_community(Platform.DISCORD, str(interaction.guild_id))
-        if community is not None:
-            tracks.update(community.settings.extra_tracks)
-    return _choices([(label, value) for value, label in tracks.items() if key in value or key in label.lower()])
-
-
-@_answered
-async def types_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Completes the last item of a comma-separated list: ``coding, sys`` → ``coding, system-design``."""
-    done, _, last = current.rpartition(",")
-    prefix = ", ".join(p.strip() for p in done.split(",") if p.strip())
-    key = last.strip().lower()
-    out = []
-    for t in InterviewType:
-        if key in t.value or key in t.label.lower():
-            value = f"{prefix}, {t.value}" if prefix else t.value
-            out.append((value, value))
-    return _choices(out)
-
-
-def build_mock_group(face: MockFace) -> app_commands.Group:
-    mock = app_commands.Group(name="mock", description="Practise interviews with a peer", guild_only=True)
-
-    @mock.command(name="help", description="What PeerLoop does and how to use it")
-    @app_commands.describe(topic="A command to explain")
-    @app_commands.choices(topic=HELP_CHOICES)
-    async def help_(interaction: discord.Interaction, topic: str | None = None) -> None:
-        await face.run_command(interaction, "help", {"topic": topic})
-
-    @mock.command(name="profile", description="Set your time zone, track, level and interview types")
-    @app_commands.describe(
-        timezone="Your time zone, e.g. Europe/Berlin",
-        track="Your role track",
-        level="Your level",
-        types="Interview types, comma-separated",
-        languages="Programming languages, comma-separated",
-    )
-    @app_commands.choices(level=LEVEL_CHOICES)
-    @app_commands.autocomplete(timezone=timezone_autocomplete, track=track_autocomplete, types=types_autocomplete)
-    async def profile(
-        interaction: discord.Interaction,
-        timezone: str | None = None,
-        track: str | None = None,
-        level: str | None = None,
-        types: str | None = None,
-        languages: str | None = None,
-    ) -> None:
-        options = {"timezone": timezone, "track": track, "level": level, "types": types, "languages": languages}
-        await face.run_command(interaction, "profile", options)
-
-    @mock.command(name="availability", description="When you can practise each week (empty: show it)")
-    @app_commands.describe(
-        text="e.g. weekdays 18:00-21:00, sat 10-14", blackouts="Dates you're away, e.g. 2026-12-24..2026-12-31"
-    )
-    async def availability(
-        interaction: discord.Interaction, text: str | None = None, blackouts: str | None = None
-    ) -> None:
-        await face.run_command(interaction, "availability", {"text": text, "blackouts": blackouts})
-
-    @mock.command(name="schedule", description="Ask for a practice session")
-    @app_commands.describe(type="Interview type", role="Your role", days="How many days ahead to look (default 7)")
-    @app_commands.choices(type=TYPE_CHOICES, role=ROLE_CHOICES)
-    async def schedule(
-        interaction: discord.Interaction,
-        type: str,
-        role: str | None = None,
-        days: app_commands.Range[int, MIN_DAYS, MAX_DAYS] | None = None,
-    ) -> None:
-        await face.run_command(interaction, "schedule", {"type": type, "role": role, "days": days})
-
-    @mock.command(name="now", description="Ready within 15 minutes? Get paired at once")
-    @app_commands.describe(type="Interview type", role="Your role")
-    @app_commands.choices(type=TYPE_CHOICES, role=ROLE_CHOICES)
-    async def now(
-        interaction: discord.Interaction,
-        type: str,
-        role: str | None = None,
-    ) -> None:
-        await face.run_command(interaction, "now", {"type": type, "role": role})
-
-    @mock.command(name="cancel", description="Withdraw an open request")
-    @app_commands.describe(request="Which request (empty: list them)")
-    async def cancel(interaction: discord.Interaction, request: str | None = None) -> None:
-        await face.run_command(interaction, "cancel", {"request": request})
-
-    @mock.command(name="upcoming", description="Your open requests and booked sessions")
-    async def upcoming(interaction: discord.Interaction) -> None:
-        await face.run_command(interaction, "upcoming", {})
-
-    for name in face.app.router.command_names:
-        if name not in TYPED_SUBCOMMANDS and re.fullmatch(r"[a-z0-9_-]{1,32}", name):
-            mock.add_command(_generic_command(face, name))
-    return mock
-
-
-def _generic_command(face: MockFace, name: str) -> app_commands.Command[Any, Any, None]:
-    @app_commands.describe(options="Options as key:value, e.g. type:coding")
-    async def generic(interaction: discord.Interaction, options: str | None = None) -> None:
-        await face.run_text_command(interaction, name, options)
-
-    description = HELP_TOPICS.get(name, f"/mock {name}").replace("`", "")
-    command: app_commands.Command[Any, Any, None] = app_commands.Command(
-        name=name, description=description[:100], callback=generic
-    )
-    return command
-
-
-def build_admin_group(face: MockFace) -> app_commands.Group:
-    admin = app_commands.Group(
-        name="mockadmin",
-        description="Run PeerLoop in this server",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-
-    @admin.command(name="setup", description="Show PeerLoop's settings here, or change them")
-    @app_commands.describe(
-        pair_channel="Where private pair threads are opened",
-        admin_channel="The admins' channel",
-        digest_day="The weekday of the weekly digest",
-        digest_hour="The hour of the weekly digest, in each member's time zone (0-23)",
-        match_every="Minutes between matching rounds (5-1440)",
-        session_minutes="Length of a practice session",
-        reminders="Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
-        disabled_types="Interview types members may not request, comma-separated (none: all)",
-        prefer_seen_prompts="Prefer prompts the interviewer has already seen",
-        admins_see_feedback="Admins may read members' feedback",
-        reset="Go back to the default for a setting",
-    )
-    @app_commands.choices(digest_day=WEEKDAY_CHOICES, reset=RESET_CHOICES)
-    @app_commands.choices(session_minutes=SESSION_LENGTH_CHOICES)
-    @app_commands.autocomplete(disabled_types=types_autocomplete)
-    async def setup_(
-        interaction: discord.Interaction,
-        pair_channel: discord.TextChannel | None = None,
-        admin_channel: discord.TextChannel | None = None,
-        digest_day: str | None = None,
-        digest_hour: app_commands.Range[int, 0, 23] | None = None,
-        match_every: app_commands.Range[int, MATCH_EVERY_RANGE[0], MATCH_EVERY_RANGE[1]] | None = None,
-        session_minutes: int | None = None,
-        reminders: str | None = None,
-        disabled_types: str | None = None,
-        prefer_seen_prompts: bool | None = None,
-        admins_see_feedback: bool | None = None,
-        reset: str | None = None,
-    ) -> None:
-        options: dict[str, Any] = {
-            "pair_channel": pair_channel.id if pair_channel else None,
-            "admin_channel": admin_channel.id if admin_channel else None,
-            "digest_day": digest_day,
-            "digest_hour": digest_hour,
-            "match_every": match_every,
-            "session_minutes": session_minutes,
-            "reminders": reminders,
-            "disabled_types": disabled_types,
-            "prefer_seen_prompts": None if prefer_seen_prompts is None else ("yes" if prefer_seen_prompts else "no"),
-            "admins_see_feedback": None if admins_see_feedback is None else ("yes" if admins_see_feedback else "no"),
-        }
-        if reset:
-            options[reset] = "none"
-        await face.run_admin(interaction, "setup", options)
-
-    @admin.command(name="stats", description="Community figures over the last 7 and 30 days")
-    async def stats(interaction: discord.Interaction) -> None:
-        await face.run_admin(interaction, "stats")
-
-    @admin.command(name="member", description="One member: reliability, no-show marks, why not matched")
-    @app_commands.describe(user="The member to look up")
-    async def member(interaction: discord.Interaction, user: discord.User) -> None:
-        await face.run_admin(interaction, "member", {"who": str(user.id)})
-
-    @admin.command(name="status", description="Whether matching is running")
-    async def status(interaction: discord.Interaction) -> None:
-        await face.run_admin(interaction, "status")
-
-    @admin.command(name="pause", description="Stop pairing new sessions (booked ones go ahead)")
-    async def pause(interaction: discord.Interaction) -> None:
-        await face.run_admin(interaction, "pause")
-
-    @admin.command(name="resume", description="Start pairing again")
-    async def resume(interaction: discord.Interaction) -> None:
-        await face.run_admin(interaction, "resume")
-
-    add_prompts_group(admin, face)
-    return admin
-
-
 def setup(client: PeerLoopClient, app: App) -> MockFace:
     """Add ``/mock`` and ``/mockadmin``, the persistent action handler and the fallback listener."""
     face = MockFace(app)
     client.face = face
-    client.tree.add_command(build_mock_group(face))
-    client.tree.add_command(build_admin_group(face))
-    client.add_dynamic_items(ActionButton)
+    tree.register(client, face, app.router.commands)
+    actions.register(client)
     client.tree.error(face.on_app_command_error)
 
     async def on_interaction(interaction: discord.Interaction) -> None:

@@ -22,20 +22,49 @@ PATTERN = r"pl:(?P<verb>[a-z][a-z0-9_.]{0,30})(?P<args>(?::[A-Za-z0-9_\-+.]{1,64
 _FULL = re.compile(rf"^{PATTERN}$")
 
 
+#: Every verb some handler answers, in this process: the core's (declared on the router with
+#: their handlers, :meth:`bot.core.commands.CommandRouter.declare_action`) and faces' own
+#: (:func:`declare_verb`). Tests check every action a message carries is among them.
+DECLARED_VERBS: set[str] = set()
+
+
+def declare_verb(verb: str) -> str:
+    """Record that ``verb`` has a handler (the router does it for each action it binds; a
+    face for its own buttons). Returns the verb."""
+    if not _VERB.match(verb):
+        raise ValueError(f"bad action verb {verb!r}")
+    DECLARED_VERBS.add(verb)
+    return verb
+
+
+def undeclared(action_id: str) -> bool:
+    """Whether ``action_id`` is a well-formed id whose verb no handler declared."""
+    try:
+        return decode(action_id).verb not in DECLARED_VERBS
+    except InvalidAction:
+        return True
+
+
 class InvalidAction(PeerLoopError):
+    """A malformed, stale or unknown action id (the member is told to run the command again)."""
+
     def __init__(self) -> None:
         super().__init__("That button or form is not valid any more. Run the command again.")
 
 
 @dataclass(frozen=True)
 class Action:
+    """A decoded action id: its verb and arguments."""
+
     verb: str
     args: tuple[str, ...] = ()
 
     def encode(self) -> str:
+        """This action as an id."""
         return encode(self.verb, *self.args)
 
     def arg(self, index: int) -> str:
+        """The argument at ``index`` (a missing one makes the id invalid)."""
         try:
             return self.args[index]
         except IndexError:
@@ -43,6 +72,7 @@ class Action:
 
 
 def encode(verb: str, *args: str) -> str:
+    """``pl:<verb>:<arg>…``; a bad verb, argument or length is a programming error (ValueError)."""
     if not _VERB.match(verb):
         raise ValueError(f"bad action verb {verb!r}")
     for arg in args:

@@ -1,22 +1,22 @@
 """The admin command set (``/mockadmin …`` on Discord, ``/mock admin …`` on Slack and the console).
 
-:class:`AdminRouter` checks the actor's admin right on every call before any handler
-runs, so a face that forgot its own check still refuses non-admins. Commands are
-registered by name (``register``); button actions go through the ordinary
-:meth:`CommandRouter.act` path (``register_action`` wraps them with the same check).
-Text faces hand ``setup digest_day:mon digest_hour:9`` to :meth:`AdminRouter.run_text`.
+The commands are declared in :mod:`bot.core.surface.commands` (``ADMIN_COMMANDS``); this
+module binds them to :class:`AdminService` on the router. The router checks the actor's
+admin right before parsing or running any ``admin …`` command, so a face that forgot its
+own check still refuses non-admins; admin-only button actions get the same check
+(:meth:`AdminRouter.declare_action`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from bot.core.actions import Action, encode
 from bot.core.bank import VERDICT_LABELS
-from bot.core.commands import ActionHandler, CommandRouter, guarded, parse_command_text
+from bot.core.commands import ActionHandler, CommandHandler, CommandRouter
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -24,14 +24,12 @@ from bot.core.messages import (
     FormValues,
     OutboundMessage,
     Tone,
-    error_message,
-    quote,
     ts,
 )
 from bot.core.models import CommunitySettings
+from bot.core.pack_commands import declare_pack_commands
 from bot.core.services.actor import Actor
 from bot.core.services.admin import (
-    SETUP_OPTIONS,
     WEEKDAY_NAMES,
     AdminService,
     MemberReport,
@@ -39,132 +37,102 @@ from bot.core.services.admin import (
     RoundOutcomeLine,
     SettingsChange,
 )
+from bot.core.services.packs import PackService
 from bot.core.stats import CommunityStats, PeriodStats
+from bot.core.surface.commands import ADMIN, MemberArgs, NoArgs, SetupArgs, command
 from bot.core.vocab import DEFAULT_TRACKS, InterviewType
 
-AdminHandler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
-
 CLEAR_NOSHOW = "admin.clear_noshow"
-#: Commands whose options may be given without ``key:`` (the rest of the line).
-FREE_TEXT = {"member": "who", "prompts": "args"}
-#: One line per built-in command, for the admin help text.
-SUMMARIES: dict[str, str] = {
-    "setup": "show the settings, or change them: " + ", ".join(f"{k}:…" for k in SETUP_OPTIONS),
-    "stats": "community figures over the last 7 and 30 days",
-    "member": "one member: reliability, no-show marks, why they were or were not matched",
-    "pause": "stop pairing new sessions (booked ones go ahead)",
-    "resume": "start pairing again",
-    "status": "whether matching is running",
-}
 
 
 class AdminRouter:
-    def __init__(self, admin: AdminService, router: CommandRouter) -> None:
+    """The admin commands bound on the router, and the faces' way to run them by name."""
+
+    def __init__(self, admin: AdminService, router: CommandRouter, packs: PackService | None = None) -> None:
         self.admin = admin
         self._router = router
-        self._commands: dict[str, AdminHandler] = {}
-        self._summaries: dict[str, str] = {}
-        for name, handler in (
+        handlers: tuple[tuple[str, CommandHandler], ...] = (
             ("setup", self._setup),
             ("stats", self._stats),
             ("member", self._member),
             ("pause", self._pause),
             ("resume", self._resume),
             ("status", self._status),
-        ):
-            self.register(name, handler, summary=SUMMARIES[name])
-        self.register_action(CLEAR_NOSHOW, self._clear_noshow)
-        router.register_text("admin", self.run_text)
+        )
+        for name, handler in handlers:
+            router.declare(command(ADMIN, name), handler)
+        self.declare_action(CLEAR_NOSHOW, self._clear_noshow)
+        declare_pack_commands(self.declare_action, router, packs)
 
-    def register(self, name: str, handler: AdminHandler, *, summary: str = "") -> None:
-        """Add an admin command (the admin check runs before ``handler``)."""
-        self._commands[name] = handler
-        self._summaries[name] = summary or self._summaries.get(name, "")
-
-    def register_action(self, verb: str, handler: ActionHandler) -> None:
+    def declare_action(self, verb: str, handler: ActionHandler) -> None:
         """Add a button/form action on :class:`CommandRouter` that only admins may use."""
 
         async def checked(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
             actor.require_admin()
             return await handler(actor, action, values)
 
-        self._router.register_action(verb, checked)
+        self._router.declare_action(verb, checked)
 
     @property
     def command_names(self) -> list[str]:
-        return sorted(self._commands)
+        """The admin commands (``setup``, ``prompts export``, …)."""
+        return sorted(" ".join(c.path[1:]) for c in self._router.commands if c.admin)
 
     def help(self) -> OutboundMessage:
-        lines = [f"`{name}` — {self._summaries.get(name, '')}".rstrip(" —") for name in self.command_names]
-        return OutboundMessage(title="PeerLoop admin commands", text="\n".join(lines))
+        """The admin help (from the declarations)."""
+        return self._router.admin_help()
 
-    async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        """Check the limit and the admin right, then run the command (refusals become private
-        error replies; anything unexpected, an incident reply)."""
-        return await guarded(self._run(actor, name, options), admit=lambda: self._router.admit(actor),
-                             where="admin command")
-
-    async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        actor.require_admin()
-        if name in ("", "help"):
-            return self.help()
-        handler = self._commands.get(name)
-        if handler is None:
-            return error_message(
-                f"`{quote(name, 30)}` is not an admin command. Accepted: {', '.join(self.command_names)}.")
-        return await handler(actor, options)
+    async def run(self, actor: Actor, name: str, options: Mapping[str, object] | None = None) -> OutboundMessage:
+        """An admin command by name (``setup``, ``prompts export``): the limit, the admin right,
+        then the command (refusals become private error replies; anything unexpected, an incident reply)."""
+        return await self._router.run_path(actor, (ADMIN, *name.split()), options or {})
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """``setup digest_day:mon`` (a leading ``/mock admin`` or ``admin`` is ignored)."""
-        return await guarded(self._run_text(actor, text), admit=lambda: self._router.admit(actor),
-                             where="admin command")
-
-    async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
         text = text.strip()
-        for prefix in ("/mock", "admin"):
+        for prefix in ("/mock", ADMIN):
             first, _, rest = text.partition(" ")
             if first.lower() == prefix:
                 text = rest.strip()
-        name, _, rest = text.partition(" ")
-        name = name.lower()
-        if name in FREE_TEXT and rest.strip() and ":" not in rest.split()[0]:
-            return await self._run(actor, name, {FREE_TEXT[name]: rest.strip()})
-        if not text:
-            return await self._run(actor, "help", {})
-        parsed = parse_command_text(text)
-        return await self._run(actor, parsed.name, parsed.options)
+        return await self._router.run_text(actor, f"{ADMIN} {text}")
 
     # -- commands ---------------------------------------------------------------------------
 
-    async def _setup(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def _setup(self, actor: Actor, args: SetupArgs) -> OutboundMessage:
+        options: dict[str, str] = {}
+        for name, value in vars(args).items():
+            if value is None or name == "reset":
+                continue
+            options[name] = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        if args.reset:
+            options[args.reset] = "none"
         if not options:
             return settings_message(await self.admin.settings(actor), title="PeerLoop settings")
         change = await self.admin.update_settings(actor, options)
         return change_message(change)
 
-    async def _stats(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def _stats(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         message = stats_message(await self.admin.stats(actor))
         picture = await self.admin.stats_picture(actor)
         return replace(message, attachments=(picture,)) if picture else message
 
-    async def _member(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        who = options.get("who") or options.get("member") or options.get("user") or ""
-        member = await self.admin.find_member(actor, who)
+    async def _member(self, actor: Actor, args: MemberArgs) -> OutboundMessage:
+        member = await self.admin.find_member(actor, args.user)
         report = await self.admin.member_report(actor, member)
         return member_message(report, actor.community.settings.extra_tracks)
 
-    async def _pause(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def _pause(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         await self.admin.set_paused(actor, True)
         return OutboundMessage(
             text="Matching is paused: no new pairs until an admin resumes it. Booked sessions go ahead.",
             tone=Tone.WARNING,
         )
 
-    async def _resume(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def _resume(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         await self.admin.set_paused(actor, False)
         return OutboundMessage(text="Matching is running again.", tone=Tone.SUCCESS)
 
-    async def _status(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def _status(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         settings = await self.admin.settings(actor)
         state = "paused" if settings.paused else f"running (a round every {settings.match_every_minutes} minutes)"
         return OutboundMessage(text=f"Matching in this community is {state}.")
@@ -192,6 +160,7 @@ def _yes(value: bool) -> str:
 
 
 def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> OutboundMessage:
+    """The community's settings, one field each, named by their ``setup`` option."""
     reminders = ", ".join(_minutes(m) for m in s.reminder_minutes) or "none"
     fields = (
         Field("Matching", "paused" if s.paused else "running", inline=True),
@@ -221,6 +190,7 @@ def _minutes(m: int) -> str:
 
 
 def change_message(change: SettingsChange) -> OutboundMessage:
+    """What ``setup`` changed, and the settings after it."""
     if not change.changed:
         return settings_message(change.after, title="PeerLoop settings", text="Those are the settings already.")
     text = "Changed: " + ", ".join(change.changed) + "."
@@ -248,6 +218,7 @@ def _period_field(p: PeriodStats) -> Field:
 
 
 def stats_message(stats: CommunityStats) -> OutboundMessage:
+    """The community's figures over the last 7 and 30 days."""
     labels = {t.value: t.label for t in InterviewType}
     open_text = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(stats.open_requests.items())) or "none"
     fields = (
@@ -326,6 +297,7 @@ def _feedback_lines(report: MemberReport) -> str:
 
 
 def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> OutboundMessage:
+    """One member for an admin: profile, reliability, no-show marks, rounds and feedback."""
     m = report.member
     tracks = {**DEFAULT_TRACKS, **extra_tracks}
     profile = " · ".join(

@@ -75,6 +75,9 @@ class Dimension(_Strict):
 
 
 class Rubric(_Strict):
+    """The rubric of one interview type: four to six scored dimensions and what each overall
+    verdict means."""
+
     id: Slug
     interview_type: InterviewType
     title: Title
@@ -97,6 +100,7 @@ class Rubric(_Strict):
         return self
 
     def dimension(self, dim_id: str) -> Dimension:
+        """The dimension with id ``dim_id``; ``KeyError`` if the rubric has none."""
         for dim in self.dimensions:
             if dim.id == dim_id:
                 return dim
@@ -111,6 +115,8 @@ class Clarification(_Strict):
 
 
 class TimeBlock(_Strict):
+    """One block of the interview's timeline in the guide: its minutes and what happens."""
+
     minutes: Annotated[int, Field(ge=1, le=45)]
     activity: Item
 
@@ -146,12 +152,16 @@ class Guide(_Strict):
 
 
 class Example(_Strict):
+    """A worked example of a coding prompt: input, output and why."""
+
     input: Item
     output: Item
     explanation: Item | None = None
 
 
 class Approach(_Strict):
+    """One way to solve a coding prompt, with its time and space cost."""
+
     name: Title
     description: Item
     time: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -202,6 +212,9 @@ class ReferenceSolution(_Strict):
 
 
 class CodingExtras(_Strict):
+    """What only coding prompts carry: examples, test cases, approaches, and optionally machine-
+    run cases with a reference solution."""
+
     examples: Annotated[list[Example], Field(min_length=1, max_length=5)]
     test_cases: Annotated[list[Item], Field(min_length=3, max_length=12)]
     #: Naive first, then better ones.
@@ -219,11 +232,15 @@ class CodingExtras(_Strict):
 
 
 class BehavioralExtras(_Strict):
+    """What only behavioral prompts carry: follow-up probes and STAR probes."""
+
     probes: Annotated[list[Item], Field(min_length=1, max_length=6)]
     star_probes: Annotated[list[Item], Field(min_length=3, max_length=8)]
 
 
 class DesignExtras(_Strict):
+    """What only design prompts carry: scale questions and deep dives."""
+
     scale: Annotated[list[Item], Field(min_length=2, max_length=8)]
     deep_dives: Annotated[list[Item], Field(min_length=2, max_length=8)]
 
@@ -392,6 +409,9 @@ def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Co
 
 
 class Prompt(_Strict):
+    """One interview prompt: the statement the candidate sees, the guide only the interviewer
+    sees, its rubric, levels, tracks and type-specific sections."""
+
     id: Slug
     title: Title
     type: InterviewType
@@ -419,4 +439,5 @@ class Prompt(_Strict):
         return self
 
     def suits_track(self, track: str) -> bool:
+        """Whether the prompt suits ``track`` (or any track)."""
         return ANY_TRACK in self.tracks or track in self.tracks

@@ -7,13 +7,19 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """The clock port: services ask it for the time instead of the system, so tests and the console
+    can move time."""
+
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""
         ...
 
 
 class SystemClock:
+    """The real clock."""
+
     def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
         return datetime.now(UTC)
 
 
@@ -24,17 +30,21 @@ class FakeClock:
         self._now = ensure_utc(start)
 
     def now(self) -> datetime:
+        """The time the clock was set to."""
         return self._now
 
     def set(self, when: datetime) -> None:
+        """Set the clock to ``when`` (aware; kept in UTC)."""
         self._now = ensure_utc(when)
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move the clock forward by ``delta`` and return the new time."""
         self._now += delta
         return self._now
 
 
 def ensure_utc(when: datetime) -> datetime:
+    """``when`` in UTC; ``ValueError`` for a naive datetime."""
     if when.tzinfo is None:
         raise ValueError("naive datetime: PeerLoop keeps every time timezone-aware")
     return when.astimezone(UTC)

@@ -1,113 +1,89 @@
-"""The `/mock` command set, shared by every face.
+"""The command router: every declared command and action, bound to its handler, behind one error boundary.
 
-Discord hands typed options; Slack and the console hand text, which
-:func:`parse_command_text` turns into the same ``(subcommand, options)`` shape
-(``schedule type:coding role:swap``; quotes group words: ``types:"coding, behavioral"``).
-:class:`CommandRouter` maps subcommands and button actions to service calls, so no
-face holds a business rule.
+The commands are declared once in :mod:`bot.core.surface.commands` (typed options, help,
+form); this module binds each ``/mock`` declaration to a handler that takes the typed
+arguments and calls a service, and each button or form verb to its handler
+(:meth:`CommandRouter.declare_action`). A face hands over a command's path and options
+(text from Slack and the console, typed values from Discord); they are parsed once into
+the command's argument dataclass, so no face holds a business rule.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
+from typing import Any
 
-from bot.core.actions import Action, InvalidAction, decode
-from bot.core.errors import InvalidInput, PeerLoopError
+from bot.core.actions import Action, InvalidAction, declare_verb, decode
+from bot.core.errors import InvalidInput, PeerLoopError, ProfileIncomplete
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.messages import FormValues, OutboundMessage, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
+from bot.core.services.digest import DigestService
+from bot.core.services.feedback import FeedbackService
 from bot.core.services.matching import MatchingService
+from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
+from bot.core.services.progress import ProgressService
 from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService, schedule_form
 from bot.core.services.sessions import SessionService
-from bot.core.text import HELP_TOPICS, help_text
-
-#: Options that take the rest of the line when given without ``key:``.
-FREE_TEXT_OPTION = {"availability": "text", "schedule": "type", "now": "type", "cancel": "request",
-                    "digest": "set"}
-_TYPES = ("coding", "system-design", "behavioral", "ml-system-design", "ml-fundamentals", "stats-product",
-          "sql-data-modelling", "sre-troubleshooting")
-
-SUBCOMMANDS: tuple[str, ...] = (*tuple(HELP_TOPICS), "help")
+from bot.core.surface.commands import (
+    ADMIN,
+    COMMANDS,
+    GROUP_DEFAULTS,
+    AvailabilityArgs,
+    CancelArgs,
+    Command,
+    DigestArgs,
+    HelpArgs,
+    NowArgs,
+    ProfileArgs,
+    ScheduleArgs,
+    command,
+    help_text,
+    help_topics,
+)
+from bot.core.surface.options import parse_args
+from bot.core.surface.parsing import parse_line
+from bot.core.vocab import InterviewType
 
 log = logging.getLogger(__name__)
+
+#: A command's handler: the actor and the command's typed arguments (its declared dataclass).
+CommandHandler = Callable[[Actor, Any], Awaitable[OutboundMessage]]
+ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
+#: The verbs of the session service's buttons.
+SESSION_VERBS = ("session.confirm", "session.cancel", "session.reschedule", "session.here",
+                 "session.noshow", "guide.open")
 
 
 @dataclass(frozen=True)
 class ParsedCommand:
+    """A text command line: its name (the words of its path) and its options as text."""
+
     name: str
     options: dict[str, str] = field(default_factory=dict)
 
 
 def parse_command_text(text: str) -> ParsedCommand:
     """``schedule type:coding days:5`` → ``ParsedCommand("schedule", {"type": "coding", "days": "5"})``."""
-    text = text.strip()
-    if text.startswith("/mock"):
-        text = text[len("/mock") :].strip()
-    if not text:
-        return ParsedCommand("help")
-    name, _, rest = text.partition(" ")
-    name = name.lower()
-    options: dict[str, str] = {}
-    rest = rest.strip()
-    if not rest:
-        return ParsedCommand(name, options)
-    try:
-        tokens = shlex.split(rest)
-    except ValueError:
-        raise InvalidInput("options", "A quote is not closed.", accepted='key:value or key:"several words"') from None
-    if name in FREE_TEXT_OPTION and not any(_is_option(t) for t in tokens):
-        options[FREE_TEXT_OPTION[name]] = rest
-        return ParsedCommand(name, options)
-    loose: list[str] = []
-    last_key: str | None = None
-    for token in tokens:
-        if _is_option(token):
-            key, _, value = token.partition(":")
-            last_key = key.lower().replace("-", "_")
-            options[last_key] = value
-        elif last_key is not None:
-            options[last_key] = f"{options[last_key]} {token}".strip()
-        else:
-            loose.append(token)
-    if loose:
-        if name in FREE_TEXT_OPTION:
-            options.setdefault(FREE_TEXT_OPTION[name], " ".join(loose))
-        else:
-            raise InvalidInput(
-                "options", f"“{quote(' '.join(loose))}” is not an option.", accepted="key:value pairs, e.g. type:coding"
-            )
-    return ParsedCommand(name, options)
+    line = parse_line(text)
+    return ParsedCommand(" ".join(line.path), line.options)
 
 
-def _is_option(token: str) -> bool:
-    key, sep, _ = token.partition(":")
-    return bool(sep) and key.replace("-", "").replace("_", "").isalpha() and len(key) <= 20
-
-
-Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
-ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
-TextHandler = Callable[[Actor, str], Awaitable[OutboundMessage]]
-
-
-def _int_option(options: Mapping[str, str], key: str) -> int | None:
-    raw = options.get(key)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(key, f"“{quote(raw)}” is not a whole number.", accepted="a whole number, e.g. 7") from None
+#: Answers instead of a command refused for a missing profile (``ProfileIncomplete``) or before
+#: an action; ``None`` lets it go ahead. ``str``: the command's interview type, if any.
+Gate = Callable[[Actor, "str | None"], Awaitable["OutboundMessage | None"]]
 
 
 class CommandRouter:
+    """Every command and action of a community's members, each bound once to its handler."""
+
     metrics: Metrics = NO_METRICS
 
     def __init__(
@@ -117,6 +93,10 @@ class CommandRouter:
         sessions: SessionService,
         matching: MatchingService,
         *,
+        feedback: FeedbackService,
+        progress: ProgressService,
+        digests: DigestService,
+        privacy: PrivacyService,
         limiter: RateLimiter | None = None,
     ) -> None:
         #: Per-member limits on commands and presses, shared with the admin command set
@@ -126,39 +106,81 @@ class CommandRouter:
         self.requests = requests
         self.sessions = sessions
         self.matching = matching
-        self._commands: dict[str, Handler] = {
-            "help": self._help,
-            "profile": self._profile,
-            "availability": self._availability,
-            "schedule": self._schedule,
-            "now": self._now,
-            "cancel": self._cancel,
-            "upcoming": self._upcoming,
-        }
-        self._actions: dict[str, ActionHandler] = {
-            "request.cancel": self._action_cancel_request,
-            SCHEDULE_OPEN: self._action_open_schedule,
-            SCHEDULE_SUBMIT: self._action_submit_schedule,
-        }
-        self._text_commands: dict[str, TextHandler] = {}
-        for verb in ("session.confirm", "session.cancel", "session.reschedule", "session.here",
-                     "session.noshow", "guide.open"):
-            self._actions[verb] = sessions.on_action
+        self._commands: dict[tuple[str, ...], tuple[Command, CommandHandler]] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        self._gates: dict[str, Gate] = {}
 
-    def register(self, name: str, handler: Handler) -> None:
-        self._commands[name] = handler
+        async def none(handler: Callable[[Actor], Awaitable[OutboundMessage]], actor: Actor,
+                       args: object) -> OutboundMessage:
+            return await handler(actor)
 
-    def register_action(self, verb: str, handler: ActionHandler) -> None:
-        self._actions[verb] = handler
+        def plain(handler: Callable[[Actor], Awaitable[OutboundMessage]]) -> CommandHandler:
+            return lambda actor, args: none(handler, actor, args)
 
-    def register_text(self, name: str, handler: TextHandler) -> None:
-        """A command set of its own behind a first word (``admin setup …``): text faces'
-        ``/mock admin …`` lines go to ``handler`` whole; typed faces call that set directly."""
-        self._text_commands[name] = handler
+        for path, handler in (
+            (("help",), self._help),
+            (("profile",), self._profile),
+            (("availability",), self._availability),
+            (("schedule",), self._schedule),
+            (("now",), self._now),
+            (("cancel",), self._cancel),
+            (("upcoming",), plain(self._upcoming)),
+            (("feedback",), plain(feedback.owed)),
+            (("progress",), plain(progress.progress)),
+            (("history",), plain(progress.history)),
+            (("digest",), lambda actor, args: self._digest(digests, actor, args)),
+            (("export",), plain(privacy.export)),
+            (("forget-me",), plain(privacy.ask_forget)),
+        ):
+            self.declare(command(*path), handler)
+        for verb, action in (
+            ("request.cancel", self._action_cancel_request),
+            (SCHEDULE_OPEN, self._action_open_schedule),
+            (SCHEDULE_SUBMIT, self._action_submit_schedule),
+            ("feedback.open", feedback.on_action),
+            ("feedback.submit", feedback.on_action),
+            (FORGET_VERB, privacy.on_action),
+            (KEEP_VERB, privacy.on_action),
+            *((verb, sessions.on_action) for verb in SESSION_VERBS),
+        ):
+            self.declare_action(verb, action)
+
+    # -- the registry -----------------------------------------------------------------------
+
+    def declare(self, declared: Command, handler: CommandHandler) -> None:
+        """Bind ``handler`` to a declared command (the one way a command gets a handler)."""
+        self._commands[declared.path] = (declared, handler)
+
+    def declare_action(self, verb: str, handler: ActionHandler) -> None:
+        """Bind ``handler`` to a button, select or form verb (the action registry)."""
+        self._actions[declare_verb(verb)] = handler
+
+    def add_gate(self, name: str, gate: Gate) -> None:
+        """``gate`` answers the command ``name`` when it is refused for a missing profile (or
+        would open its form), and runs before the action verb ``name``; its message, if any,
+        is the answer (onboarding: the profile form at a member's first schedule)."""
+        self._gates[name] = gate
+
+    async def _gated(self, actor: Actor, name: str, kind: str | None) -> OutboundMessage | None:
+        gate = self._gates.get(name)
+        return None if gate is None else await gate(actor, kind)
+
+    def check_complete(self) -> None:
+        """Every declared command has a handler (a start-up error otherwise)."""
+        missing = [" ".join(c.path) for c in COMMANDS if c.path not in self._commands]
+        if missing:
+            raise RuntimeError("declared commands without a handler: " + ", ".join(missing))
+
+    @property
+    def commands(self) -> list[Command]:
+        """Every command with a handler, in declaration order (declared extras last)."""
+        order = {c.path: i for i, c in enumerate(COMMANDS)}
+        return [c for c, _ in sorted(self._commands.values(), key=lambda e: order.get(e[0].path, len(order)))]
 
     @property
     def command_names(self) -> list[str]:
-        return sorted(self._commands)
+        """The ``/mock`` subcommands (not the admin ones)."""
+        return sorted(" ".join(p) for p in self._commands if p[0] != ADMIN)
 
     @property
     def action_verbs(self) -> list[str]:
@@ -173,28 +195,71 @@ class CommandRouter:
         """Count one command or press of ``actor`` (raises :class:`RateLimited` over the limit)."""
         self.limiter.take((actor.community.id, actor.member.id))
 
-    async def run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        return await guarded(self._run(actor, name, options), admit=lambda: self.admit(actor), where="command")
+    # -- running ----------------------------------------------------------------------------
 
-    async def _run(self, actor: Actor, name: str, options: Mapping[str, str]) -> OutboundMessage:
-        handler = self._commands.get(name)
-        if handler is None:
-            return error_message(
-                f"`/mock {quote(name, 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
-            )
-        return await self._timed(actor, "command", name, handler(actor, options))
+    async def run(self, actor: Actor, name: str, options: Mapping[str, object]) -> OutboundMessage:
+        """``/mock NAME`` with its options (text or typed values)."""
+        return await self.run_path(actor, tuple(name.split()) or ("help",), options)
+
+    async def run_path(self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object],
+                       *, form: bool = True) -> OutboundMessage:
+        """The declared command at ``path``: admitted, checked (admin), parsed once, run."""
+        return await guarded(self._run(actor, path, options, form=form), admit=lambda: self.admit(actor),
+                             where="admin command" if path[:1] == (ADMIN,) else "command")
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
-        first = text.strip().removeprefix("/mock").strip().partition(" ")[0].lower()
-        if first in self._text_commands:  # a command set of its own: it counts and guards its calls
-            return await guarded(self._text_commands[first](actor, text), where="text command")
+        """A text face's line (``schedule coding``, ``admin setup digest_hour:8``)."""
         return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
 
     async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
-        parsed = parse_command_text(text)
-        return await self._run(actor, parsed.name, parsed.options)
+        line = parse_line(text)
+        return await self._run(actor, line.path, line.options, form=True)
+
+    async def _run(self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object],
+                   *, form: bool) -> OutboundMessage:
+        path = GROUP_DEFAULTS.get(path, path)
+        if path[:1] == (ADMIN,):
+            actor.require_admin()
+            if path in ((ADMIN,), (ADMIN, "help")):
+                return self.admin_help()
+        entry = self._commands.get(path)
+        if entry is None:
+            return self._unknown(path)
+        declared, handler = entry
+        if declared.admin:
+            actor.require_admin()
+        given = {k: v for k, v in options.items() if v is not None and v != "" and v != ()}
+        name = " ".join(path)
+        if form and declared.form is not None and not given:
+            return await self._gated(actor, name, None) or OutboundMessage(form=declared.form())
+        args = parse_args(declared.args, given, command=declared.usage)
+        try:
+            return await self._timed(actor, "command", name, handler(actor, args))
+        except ProfileIncomplete:  # refused for a missing profile: the gate may answer instead
+            kind = getattr(args, "type", None)
+            answer = await self._gated(actor, name, str(kind) if kind else None)
+            if answer is None:
+                raise
+            return answer
+
+    def _unknown(self, path: tuple[str, ...]) -> OutboundMessage:
+        if path[:1] == (ADMIN,):
+            names = sorted({p[1] for p in self._commands if p[:1] == (ADMIN,)})
+            return error_message(f"`{quote(' '.join(path[1:]), 30)}` is not an admin command. "
+                                 f"Accepted: {', '.join(names)}.")
+        return error_message(
+            f"`/mock {quote(' '.join(path), 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
+        )
+
+    def admin_help(self) -> OutboundMessage:
+        """The admin commands, one line each (from the declarations)."""
+        from bot.core.surface.commands import admin_help_lines
+
+        bound = tuple(c for c in self.commands if c.admin)
+        return OutboundMessage(title="PeerLoop admin commands", text="\n".join(admin_help_lines(bound)))
 
     async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
+        """A button, select or form: its verb's handler."""
         return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
                              where="action")
 
@@ -206,6 +271,9 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
+        gated = await self._gated(actor, action.verb, None)
+        if gated is not None:
+            return gated
         return await self._timed(actor, "action", action.verb, handler(actor, action, values))
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
@@ -217,58 +285,45 @@ class CommandRouter:
 
     # -- commands -------------------------------------------------------------------------
 
-    async def _help(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        topic = options.get("topic", "").strip().lower()
-        if topic and topic in HELP_TOPICS:
-            return OutboundMessage(text=HELP_TOPICS[topic])
+    async def _help(self, actor: Actor, args: HelpArgs) -> OutboundMessage:
+        topics = help_topics()
+        if args.topic and args.topic in topics:
+            return OutboundMessage(text=topics[args.topic])
         return OutboundMessage(title="PeerLoop help", text=help_text())
 
-    async def _profile(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        known = {"timezone", "tz", "track", "level", "types", "interview_types", "languages"}
-        unknown = set(options) - known
-        if unknown:
-            raise InvalidInput(
-                "profile",
-                f"Unknown profile option(s): {', '.join(sorted(unknown))}.",
-                accepted="timezone, track, level, types, languages",
-            )
+    async def _profile(self, actor: Actor, args: ProfileArgs) -> OutboundMessage:
         return await self.profiles.set_profile(
             actor,
-            timezone=options.get("timezone", options.get("tz")),
-            track=options.get("track"),
-            level=options.get("level"),
-            interview_types=options.get("types", options.get("interview_types")),
-            languages=options.get("languages"),
+            timezone=args.timezone,
+            track=args.track,
+            level=args.level,
+            interview_types=", ".join(args.types) if args.types is not None else None,
+            languages=args.languages,
         )
 
-    async def _availability(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        text = options.get("text", "").strip()
-        if not text:
+    async def _availability(self, actor: Actor, args: AvailabilityArgs) -> OutboundMessage:
+        if not args.text:
             return await self.profiles.show(actor)
-        return await self.profiles.set_availability(actor, text, blackouts=options.get("blackouts"))
+        return await self.profiles.set_availability(actor, args.text, blackouts=args.blackouts)
 
-    async def _schedule(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        kind = options.get("type", "").strip()
-        if not kind:
-            raise InvalidInput(
-                "type",
-                "Which interview type?",
-                accepted=", ".join(_TYPES),
-            )
-        return await self.requests.schedule(
-            actor, kind, options.get("role"), _int_option(options, "days")
-        )
+    async def _schedule(self, actor: Actor, args: ScheduleArgs) -> OutboundMessage:
+        if args.type is None:
+            raise InvalidInput("type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType))
+        return await self.requests.schedule(actor, args.type, args.role, args.days)
 
-    async def _now(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        kind = options.get("type", "").strip()
-        if not kind:
-            raise InvalidInput("type", "Which interview type?", accepted=", ".join(_TYPES))
-        return await self.matching.now(actor, kind, options.get("role"))
+    async def _now(self, actor: Actor, args: NowArgs) -> OutboundMessage:
+        return await self.matching.now(actor, args.type, args.role)
 
-    async def _cancel(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        return await self.requests.cancel(actor, options.get("request") or None)
+    async def _cancel(self, actor: Actor, args: CancelArgs) -> OutboundMessage:
+        return await self.requests.cancel(actor, args.request or None)
 
-    async def _upcoming(self, actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    @staticmethod
+    async def _digest(digests: DigestService, actor: Actor, args: DigestArgs) -> OutboundMessage:
+        if args.set:
+            return await digests.choose(actor, args.set)
+        return await digests.preview(actor)
+
+    async def _upcoming(self, actor: Actor) -> OutboundMessage:
         requests = await self.requests.upcoming(actor)
         fields, buttons = await self.sessions.upcoming_fields(actor)
         if not fields:
@@ -289,9 +344,11 @@ class CommandRouter:
         return OutboundMessage(form=schedule_form())
 
     async def _action_submit_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
-        """The schedule form sent: ``/mock schedule`` with the chosen options."""
+        """The schedule form sent: ``/mock schedule`` with the chosen options, the same checks."""
         options = {key: value if isinstance(value, str) else ",".join(value) for key, value in values.items()}
-        return await self._schedule(actor, {key: value for key, value in options.items() if value})
+        declared = command("schedule")
+        args = parse_args(declared.args, {k: v for k, v in options.items() if v}, command=declared.usage)
+        return await self._schedule(actor, args)
 
 
 async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,

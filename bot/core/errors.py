@@ -38,11 +38,11 @@ class InvalidInput(PeerLoopError):
 
 
 class NotFound(PeerLoopError):
-    pass
+    """What was asked for does not exist (or is not the member's to see)."""
 
 
 class PermissionDenied(PeerLoopError):
-    pass
+    """The member may not do this (an admin command, someone else's session)."""
 
 
 class Conflict(PeerLoopError):
@@ -50,4 +50,4 @@ class Conflict(PeerLoopError):
 
 
 class ProfileIncomplete(PeerLoopError):
-    pass
+    """The member's profile lacks what the command needs (time zone, track, level, types)."""

@@ -24,6 +24,9 @@ INTERVIEWER_RATINGS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Feedback:
+    """One member's feedback on one part of a session: the interviewer's scores and notes about the
+    candidate, or the candidate's ratings of the interviewer."""
+
     id: str
     session_id: str
     part: int
@@ -49,9 +52,11 @@ class Feedback:
     community_id: str | None = None
 
     def with_changes(self, **changes: object) -> Feedback:
+        """A copy with the given fields replaced."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def same_content(self, other: Feedback) -> bool:
+        """Whether ``other`` says the same (scores, verdict and texts), whatever its times."""
         return (
             self.scores == other.scores
             and self.verdict == other.verdict

@@ -29,6 +29,9 @@ from bot.core.models import Platform
 
 @dataclass(frozen=True)
 class FormDraft:
+    """A form a member is filling over several screens (Discord): what they answered so far and the
+    screen they are on."""
+
     id: str
     platform: Platform
     #: The platform's id of the user who opened the form: the only one who may fill it.
@@ -85,6 +88,7 @@ def form_to_dict(form: FormSpec) -> dict[str, Any]:
 
 
 def form_from_dict(data: Mapping[str, Any]) -> FormSpec:
+    """Read back a form stored as a dictionary (a draft's form)."""
     return FormSpec(
         action=data["action"], title=data["title"], submit_label=data["submit_label"], intro=data["intro"],
         pages=tuple(FormPage(p["title"], tuple(_input_from_dict(i) for i in p["inputs"])) for p in data["pages"]),
@@ -92,8 +96,10 @@ def form_from_dict(data: Mapping[str, Any]) -> FormSpec:
 
 
 def values_to_dict(values: FormValues) -> dict[str, Any]:
+    """Form values as JSON-ready data (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 def values_from_dict(data: Mapping[str, Any]) -> FormValues:
+    """Form values read back from :func:`values_to_dict`'s form."""
     return {str(k): tuple(str(x) for x in v) if isinstance(v, list) else str(v) for k, v in data.items()}

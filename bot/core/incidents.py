@@ -22,6 +22,8 @@ def new_incident_id() -> str:
 
 
 def incident_text(incident: str) -> str:
+    """What the member reads when something went wrong: the incident id and that nothing was
+    changed."""
     return (
         f"Something went wrong (incident {incident}). Nothing was changed. "
         "Try again in a minute; if it keeps happening, tell an admin the incident id."

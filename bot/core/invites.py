@@ -21,6 +21,8 @@ def session_invite(
     stamp: datetime,
     cancelled: bool = False,
 ) -> bytes:
+    """A calendar invite (iCalendar bytes) for a session; every version of a session shares its
+    UID, with ``sequence`` raised, and a cancellation is ``METHOD:CANCEL``."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

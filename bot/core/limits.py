@@ -40,6 +40,9 @@ class RateLimit:
 
 
 class RateLimiter:
+    """A token bucket per key (a member): :meth:`take` raises when the key is over its
+    :class:`RateLimit`."""
+
     def __init__(self, limit: RateLimit | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit or RateLimit()
         self._clock = clock

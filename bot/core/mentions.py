@@ -20,6 +20,7 @@ _NOT_IN_NAME = re.compile(r"[{}|\n]")
 
 
 def mention(member: Member) -> str:
+    """The neutral mention token of ``member`` (``{@platform id|name}``); each face renders it."""
     name = _NOT_IN_NAME.sub(" ", member.display_name)[:100]
     return f"{{@{member.external_id}|{name}}}"
 
@@ -35,6 +36,7 @@ def replace_mentions(text: str, render: Callable[[str, str], str]) -> str:
 
 
 def plain_mentions(text: str) -> str:
+    """``text`` with each mention token replaced by the member's name (the console's rendering)."""
     return replace_mentions(text, lambda _ref, name: name)
 
 

@@ -54,10 +54,13 @@ def quote(value: object, limit: int = MAX_QUOTE) -> str:
 
 
 def replace_time_tokens(text: str, render: Callable[[int, str], str]) -> str:
+    """Each time token in ``text`` replaced by ``render(unix seconds, style)``."""
     return TIME_TOKEN.sub(lambda m: render(int(m.group("unix")), m.group("style")), text)
 
 
 class Tone(StrEnum):
+    """How a message reads: information, success, warning or error; faces colour it."""
+
     INFO = "info"
     SUCCESS = "success"
     WARNING = "warning"
@@ -65,6 +68,8 @@ class Tone(StrEnum):
 
 
 class ButtonStyle(StrEnum):
+    """How a button looks; faces map it to their own styles."""
+
     PRIMARY = "primary"
     SECONDARY = "secondary"
     SUCCESS = "success"
@@ -73,6 +78,8 @@ class ButtonStyle(StrEnum):
 
 @dataclass(frozen=True)
 class Field:
+    """A named value shown under a message (an embed field, a Slack section field)."""
+
     name: str
     value: str
     inline: bool = False
@@ -80,6 +87,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Button:
+    """A button that sends ``action`` (an action id, ``bot.core.actions``) when pressed."""
+
     label: str
     action: str
     style: ButtonStyle = ButtonStyle.SECONDARY
@@ -87,6 +96,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Option:
+    """One choice of a select or of a form's choice input."""
+
     label: str
     value: str
     description: str | None = None
@@ -94,6 +105,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Select:
+    """A drop-down of options that sends ``action`` with the chosen values."""
+
     action: str
     placeholder: str
     options: tuple[Option, ...]
@@ -103,6 +116,8 @@ class Select:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a message: a picture, a calendar invite, an exported pack."""
+
     filename: str
     data: bytes
     mime: str = "application/octet-stream"
@@ -110,7 +125,22 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Carrier:
+    """What the message whose button was pressed becomes, so it shows no stale buttons:
+    ``note`` is added under it (mention tokens allowed) and it keeps only ``buttons``."""
+
+    note: str
+    buttons: tuple[Button, ...] = ()
+    #: Platform user ids of the members ``note`` mentions.
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
+    """Everything a service answers with, platform-neutral: text in the neutral markup, a title,
+    fields, buttons, selects, attachments, a tone, and an optional form; each face renders it its
+    own way."""
+
     text: str = ""
     title: str | None = None
     fields: tuple[Field, ...] = ()
@@ -127,6 +157,9 @@ class OutboundMessage:
     #: Platform user ids of the members this message addresses (``bot.core.mentions``):
     #: only their mention tokens become mentions, and only they may be pinged.
     mentions: tuple[str, ...] = ()
+    #: The message that carried the pressed button, as it should read now (faces edit it:
+    #: Discord message edit, Slack ``chat.update``); ``None`` leaves it as it is.
+    carrier: Carrier | None = None
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -153,6 +186,8 @@ def error_message(text: str, field_errors: Mapping[str, str] | None = None) -> O
 
 @dataclass(frozen=True)
 class ChoiceInput:
+    """A form input whose answer is picked from options (one, or several when ``multi``)."""
+
     id: str
     label: str
     options: tuple[Option, ...]
@@ -164,6 +199,8 @@ class ChoiceInput:
 
 @dataclass(frozen=True)
 class TextInput:
+    """A form input whose answer is typed: one line, or several when ``multiline``."""
+
     id: str
     label: str
     required: bool = True
@@ -180,6 +217,8 @@ FormInput = ChoiceInput | TextInput
 
 @dataclass(frozen=True)
 class FormPage:
+    """One page of a form: a title and its inputs (Discord shows at most five inputs a page)."""
+
     title: str
     inputs: tuple[FormInput, ...]
 
@@ -209,6 +248,7 @@ class FormSpec:
 
     @property
     def inputs(self) -> tuple[FormInput, ...]:
+        """Every input of every page, in order."""
         return tuple(i for p in self.pages for i in p.inputs)
 
 
@@ -245,6 +285,7 @@ def message_to_dict(message: OutboundMessage) -> dict[str, object]:
 
 
 def message_from_dict(data: dict[str, object]) -> OutboundMessage:
+    """Read back a message stored with :func:`message_to_dict` (the outbox keeps messages so)."""
     import base64
     from typing import Any, cast
 

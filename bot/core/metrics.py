@@ -12,6 +12,9 @@ from typing import Protocol
 
 
 class Metrics(Protocol):
+    """The metrics port: what the core counts (steps, deliveries, rounds, handled commands);
+    ``bot/ops/metrics.py`` exports them."""
+
     def step_finished(self, kind: str, outcome: str, late_seconds: float) -> None:
         """A stored step ran: ``outcome`` is done, skipped, retried or failed; ``late_seconds``
         how long after its due time it ran."""
@@ -34,16 +37,16 @@ class NoMetrics:
     """Counts nothing (the default)."""
 
     def step_finished(self, kind: str, outcome: str, late_seconds: float) -> None:
-        pass
+        """Count nothing."""
 
     def delivery_finished(self, platform: str, outcome: str) -> None:
-        pass
+        """Count nothing."""
 
     def round_finished(self, kind: str, requests: int, pairs: int, seconds: float) -> None:
-        pass
+        """Count nothing."""
 
     def handled(self, face: str, kind: str, name: str, seconds: float) -> None:
-        pass
+        """Count nothing."""
 
 
 NO_METRICS: Metrics = NoMetrics()

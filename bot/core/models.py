@@ -15,6 +15,8 @@ from bot.core.vocab import InterviewType, Level, RolePreference
 
 
 class Platform(StrEnum):
+    """The chat platform a community and its members live on."""
+
     CONSOLE = "console"
     DISCORD = "discord"
     SLACK = "slack"
@@ -42,6 +44,7 @@ class CommunitySettings:
     admins_see_feedback: bool = False
 
     def to_json(self) -> dict[str, object]:
+        """The stored form: one JSON object with every setting."""
         return {
             "session_minutes": self.session_minutes,
             "match_every_minutes": self.match_every_minutes,
@@ -59,6 +62,7 @@ class CommunitySettings:
 
     @classmethod
     def from_json(cls, data: dict[str, object] | None) -> Self:
+        """Read the stored form; unknown keys are ignored and missing ones take their defaults."""
         if not data:
             return cls()
         known = {f for f in cls.__dataclass_fields__}
@@ -71,6 +75,8 @@ class CommunitySettings:
 
 @dataclass(frozen=True)
 class Community:
+    """One server (Discord), workspace (Slack) or console community, with its admins' settings."""
+
     id: str
     platform: Platform
     external_id: str
@@ -85,6 +91,9 @@ PLACEHOLDER_PREFIX = "former:"
 
 @dataclass(frozen=True)
 class Member:
+    """A person in one community: their platform identity and their interview profile (time zone,
+    track, level, interview types, languages, weekly availability, blackout dates)."""
+
     id: str
     community_id: str
     platform: Platform
@@ -107,13 +116,16 @@ class Member:
     created_at: datetime | None = None
 
     def with_changes(self, **changes: object) -> Member:
+        """A copy with the given fields replaced."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @property
     def profile_complete(self) -> bool:
+        """Whether the profile has what matching needs: time zone, track, level and types."""
         return bool(self.timezone and self.track and self.level and self.interview_types)
 
     def missing_profile_fields(self) -> list[str]:
+        """The names of the profile fields still missing, as members read them."""
         missing = []
         if not self.timezone:
             missing.append("time zone")
@@ -127,6 +139,8 @@ class Member:
 
 
 class RequestStatus(StrEnum):
+    """Where a request is in its life: open until matched, cancelled or expired."""
+
     OPEN = "open"
     MATCHED = "matched"
     CANCELLED = "cancelled"
@@ -135,6 +149,9 @@ class RequestStatus(StrEnum):
 
 @dataclass(frozen=True)
 class InterviewRequest:
+    """A member's request for a mock interview of one type, in a window of time, with their role
+    preference."""
+
     id: str
     community_id: str
     member_id: str
@@ -155,6 +172,9 @@ class InterviewRequest:
 
 
 class SessionState(StrEnum):
+    """Where a session is in its life: proposed, confirmed, in progress, then completed, cancelled
+    or a no-show."""
+
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     IN_PROGRESS = "in_progress"
@@ -164,11 +184,15 @@ class SessionState(StrEnum):
 
     @property
     def is_final(self) -> bool:
+        """Whether the session has ended for good (completed, cancelled or a no-show)."""
         return self in (SessionState.COMPLETED, SessionState.CANCELLED, SessionState.NO_SHOW)
 
 
 @dataclass(frozen=True)
 class Session:
+    """A booked mock interview between two members: its type, start, length, roles, prompts and
+    state."""
+
     id: str
     community_id: str
     interview_type: InterviewType
@@ -192,9 +216,11 @@ class Session:
 
     @property
     def member_ids(self) -> tuple[str, str]:
+        """The two members: the first interviewer, then the first candidate."""
         return (self.interviewer_id, self.candidate_id)
 
     def partner_of(self, member_id: str) -> str:
+        """The other member of the session; ``ValueError`` for someone not in it."""
         if member_id == self.interviewer_id:
             return self.candidate_id
         if member_id == self.candidate_id:
@@ -203,6 +229,8 @@ class Session:
 
 
 class ActionStatus(StrEnum):
+    """Where a scheduled step is: pending until done, skipped or failed."""
+
     PENDING = "pending"
     DONE = "done"
     SKIPPED = "skipped"
@@ -233,6 +261,9 @@ class ActionKind(StrEnum):
 
 @dataclass(frozen=True)
 class ScheduledAction:
+    """One stored step of the scheduler (a reminder, a session's start, a matching round...): a row
+    first, a timer second."""
+
     id: str
     #: Unique, deterministic key (e.g. ``session:<id>:start``): inserting twice is a no-op.
     key: str
@@ -247,6 +278,8 @@ class ScheduledAction:
 
 
 class OutboxStatus(StrEnum):
+    """Where an outbox message is: pending until sent or failed."""
+
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
@@ -312,6 +345,8 @@ class PromptHistory:
 
 @dataclass(frozen=True)
 class NoShowReport:
+    """One member's report that the other member of a session did not show up."""
+
     session_id: str
     reporter_id: str
     absent_id: str

@@ -1,50 +1,43 @@
-"""The ``prompts`` admin command: ``prompts list|export|import|remove|disable|enable``.
+"""The ``prompts`` admin commands: ``prompts list|import|export|remove|disable|enable``.
 
-Registered on the admin command set (which checks the admin right before any handler);
-:class:`bot.core.services.packs.PackService` checks it again itself. Discord (an
-attachment) and Slack (a modal's file input) hand the file's bytes to
+Declared in :mod:`bot.core.surface.commands` (paths ``admin prompts …``); bound here to
+:class:`bot.core.services.packs.PackService`, which checks the admin right again itself.
+Discord (an attachment) and Slack (a modal's file input) hand the file's bytes to
 :meth:`PackService.import_message`; a text face (the console) gets a form whose one
 field holds the pack's text (:data:`PASTE_LIMIT` characters: a short pack only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable
 
 from bot.core.actions import Action, encode
-from bot.core.errors import InvalidInput
-from bot.core.messages import FormPage, FormSpec, FormValues, OutboundMessage, TextInput, quote
+from bot.core.commands import ActionHandler, CommandHandler, CommandRouter
+from bot.core.errors import Conflict
+from bot.core.messages import FormPage, FormSpec, FormValues, OutboundMessage, TextInput
 from bot.core.services.actor import Actor
 from bot.core.services.packs import MAX_PACK_BYTES, PackService
+from bot.core.surface.commands import (
+    ADMIN,
+    PROMPTS,
+    ExportArgs,
+    ImportArgs,
+    NoArgs,
+    RemoveArgs,
+    TypesArgs,
+    command,
+)
 
-__all__ = ["IMPORT_VERB", "PASTE_LIMIT", "SUBCOMMANDS", "import_form", "register_pack_commands"]
+__all__ = ["IMPORT_VERB", "PASTE_LIMIT", "declare_pack_commands", "import_form"]
 
 IMPORT_VERB = "admin.prompts.import"
 #: The most a pasted pack may hold in the form (a larger pack is imported as a file on Discord or Slack).
 PASTE_LIMIT = 3000
-SUBCOMMANDS: dict[str, str] = {
-    "list": "the community's packs and switched-off built-in types",
-    "import": "add or replace a pack (a YAML or TOML file)",
-    "export": "the packs as YAML; `export NAME` one pack; `export TYPE` the built-in prompts of a type",
-    "remove": "`remove NAME`: delete a pack",
-    "disable": "`disable TYPES`: switch built-in prompts of these interview types off",
-    "enable": "`enable TYPES`: switch them back on",
-}
-SUMMARY = "community prompt packs: " + ", ".join(SUBCOMMANDS)
-
-Handler = Callable[[Actor, Mapping[str, str]], Awaitable[OutboundMessage]]
-ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
-
-
-class AdminCommandSet(Protocol):
-    """What :func:`register_pack_commands` needs from the admin command set."""
-
-    def register(self, name: str, handler: Handler, *, summary: str = "") -> None: ...
-    def register_action(self, verb: str, handler: ActionHandler) -> None: ...
+NO_PACKS = "Prompt packs are not available with this question bank."
 
 
 def import_form() -> FormSpec:
+    """The paste form of ``prompts import`` on text faces."""
     return FormSpec(
         action=encode(IMPORT_VERB),
         title="Import a prompt pack",
@@ -58,41 +51,43 @@ def import_form() -> FormSpec:
     )
 
 
-def _split(options: Mapping[str, str]) -> tuple[str, str]:
-    """(subcommand, its argument) from ``{"args": "export coding"}`` or typed options."""
-    free = (options.get("args") or "").strip()
-    sub = (options.get("action") or options.get("sub") or "").strip().lower()
-    if not sub and free:
-        first, _, free = free.partition(" ")
-        sub = first.lower()
-    arg = free.strip() or next(
-        (options[k].strip() for k in ("name", "pack", "types", "type", "what") if options.get(k)), "")
-    return sub or "list", arg
+def declare_pack_commands(
+    declare_admin_action: Callable[[str, ActionHandler], None], router: CommandRouter, packs: PackService | None
+) -> None:
+    """Bind every ``admin prompts …`` declaration to ``packs``, and the paste form's action
+    through ``declare_admin_action`` (which adds the admin check)."""
 
+    def need() -> PackService:
+        if packs is None:
+            raise Conflict(NO_PACKS)
+        return packs
 
-def register_pack_commands(admin: AdminCommandSet, packs: PackService) -> None:
-    async def prompts(actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        sub, arg = _split(options)
-        if sub == "list":
-            return await packs.list_packs(actor)
-        if sub == "export":
-            return await packs.export(actor, arg or None)
-        if sub == "import":
-            actor.require_admin()
-            text = options.get("text")
-            if text:
-                return await packs.import_message(actor, text, options.get("filename"))
-            return OutboundMessage(text="Paste the pack into the form.", form=import_form())
-        if sub == "remove":
-            return await packs.remove(actor, arg)
-        if sub in ("disable", "enable"):
-            return await packs.set_types(actor, arg, enabled=sub == "enable")
-        raise InvalidInput("prompts", f"“{quote(sub)}” is not a prompts command.", accepted=", ".join(SUBCOMMANDS))
+    async def list_(actor: Actor, args: NoArgs) -> OutboundMessage:
+        return await need().list_packs(actor)
+
+    async def export(actor: Actor, args: ExportArgs) -> OutboundMessage:
+        return await need().export(actor, args.what or None)
+
+    async def import_(actor: Actor, args: ImportArgs) -> OutboundMessage:
+        need()
+        return OutboundMessage(text="Paste the pack into the form.", form=import_form())
+
+    async def remove(actor: Actor, args: RemoveArgs) -> OutboundMessage:
+        return await need().remove(actor, args.name)
+
+    async def disable(actor: Actor, args: TypesArgs) -> OutboundMessage:
+        return await need().set_types(actor, ", ".join(args.types), enabled=False)
+
+    async def enable(actor: Actor, args: TypesArgs) -> OutboundMessage:
+        return await need().set_types(actor, ", ".join(args.types), enabled=True)
 
     async def submitted(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         raw = values.get("pack") or ""
         text = raw if isinstance(raw, str) else "\n".join(raw)
-        return await packs.import_message(actor, text)
+        return await need().import_message(actor, text)
 
-    admin.register("prompts", prompts, summary=SUMMARY)
-    admin.register_action(IMPORT_VERB, submitted)
+    handlers: dict[str, CommandHandler] = {"list": list_, "export": export, "import": import_, "remove": remove,
+                                           "disable": disable, "enable": enable}
+    for name, handler in handlers.items():
+        router.declare(command(ADMIN, PROMPTS, name), handler)
+    declare_admin_action(IMPORT_VERB, submitted)

@@ -78,6 +78,7 @@ class CommunityPrompts:
 
     @property
     def codec(self) -> PackCodec:
+        """The codec that reads, checks and combines packs."""
         return self._codec
 
     # ---- PromptSource: the bundled bank, with loaded packs' ids as a fallback for lookups
@@ -85,9 +86,11 @@ class CommunityPrompts:
     def prompts(
         self, type: InterviewType | str | None = None, level: Level | str | None = None, track: str | None = None
     ) -> tuple[Prompt, ...]:
+        """The bundled bank's prompts of a type, level and track."""
         return self._base.prompts(type, level, track)
 
     def get(self, prompt_id: str) -> Prompt:
+        """A prompt by id: the bundled bank's, else one of a pack loaded in this process."""
         try:
             return self._base.get(prompt_id)
         except NotFound:
@@ -96,6 +99,7 @@ class CommunityPrompts:
             raise
 
     def rubric(self, rubric_id: str) -> Rubric:
+        """A rubric by id: the bundled bank's, else one of a pack loaded in this process."""
         try:
             return self._base.rubric(rubric_id)
         except NotFound:
@@ -104,6 +108,7 @@ class CommunityPrompts:
             raise
 
     def rubric_for_type(self, interview_type: InterviewType | str) -> Rubric:
+        """The bundled rubric of an interview type."""
         return self._base.rubric_for_type(interview_type)
 
     # ---- per community
@@ -114,6 +119,7 @@ class CommunityPrompts:
         return cached[1] if cached is not None else self
 
     def packs_of(self, community_id: str) -> tuple[ParsedPack, ...]:
+        """The packs of the community as last loaded in this process (none before that)."""
         cached = self._cache.get(community_id)
         return cached[2] if cached is not None else ()
 
@@ -171,6 +177,7 @@ class CommunityPrompts:
             lambda: thin_types(self._codec.combine(packs, current), self._codec.combine(packs, disabled)))
 
     def invalidate(self, community_id: str) -> None:
+        """Forget the community's loaded bank: the next :meth:`load` reads its packs again."""
         self._cache.pop(community_id, None)
 
     async def warm(self, uow: UnitOfWorkFactory) -> int:

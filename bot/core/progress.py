@@ -40,6 +40,8 @@ TREND_RULE = (f"A trend shows after {TREND_MIN_SESSIONS} scored sessions over at
 
 @dataclass(frozen=True)
 class Observation:
+    """One interviewer score of one dimension of a member, with who gave it and when."""
+
     subject_id: str
     rater_id: str
     interview_type: str
@@ -87,13 +89,18 @@ def trend_per_30_days(points: Sequence[tuple[datetime, float]]) -> float | None:
 
 @dataclass(frozen=True)
 class Calibration:
+    """How strict each interviewer is: an offset subtracted from their scores (positive:
+    generous)."""
+
     offsets: dict[str, float]
     counts: dict[str, int]
 
     def offset(self, rater_id: str) -> float:
+        """The offset of ``rater_id`` (0 for an interviewer not seen)."""
         return self.offsets.get(rater_id, 0.0)
 
     def adjust(self, obs: Observation) -> float:
+        """The observation's score with its interviewer's offset removed."""
         return obs.score - self.offset(obs.rater_id)
 
 
@@ -134,6 +141,9 @@ def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations:
 
 @dataclass(frozen=True)
 class DimensionProgress:
+    """A member's calibrated scores over time in one dimension, with their mean, recent level and
+    trend."""
+
     interview_type: str
     dimension: str
     #: (when, calibrated score) in time order.
@@ -146,6 +156,9 @@ class DimensionProgress:
 
 @dataclass(frozen=True)
 class TypeReadiness:
+    """How ready a member is for one interview type: a score, a status (ready, close, building)
+    and the weakest dimension."""
+
     interview_type: str
     score: float
     status: str  # "ready", "close", "building"
@@ -154,6 +167,8 @@ class TypeReadiness:
 
 @dataclass(frozen=True)
 class MemberProgress:
+    """Everything the progress picture and ``/mock progress`` show of one member."""
+
     member_id: str
     dimensions: tuple[DimensionProgress, ...]
     strongest: DimensionProgress | None

@@ -48,6 +48,7 @@ class InterviewerRating:
 
 
 def community_mean(totals: Mapping[str, RatingTotals]) -> float:
+    """The mean of every rating in ``totals`` (the neutral value when there is none)."""
     items = sum(t.items for t in totals.values())
     return sum(t.total for t in totals.values()) / items if items else NEUTRAL
 

@@ -42,6 +42,9 @@ class PeriodStats:
 
 @dataclass(frozen=True)
 class CommunityStats:
+    """A community's figures for ``/mockadmin stats``: members, profiles, open requests per type,
+    and the figures of each period."""
+
     members: int
     members_with_profile: int
     #: Open requests per interview type value (only types with at least one).

@@ -14,6 +14,8 @@ from bot.core.messages import quote
 
 
 class Level(StrEnum):
+    """A member's seniority: junior, mid-level, senior or staff+."""
+
     JUNIOR = "junior"
     MID = "mid"
     SENIOR = "senior"
@@ -21,10 +23,12 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
+        """Junior 0 up to staff+ 3, for comparing levels."""
         return _LEVEL_RANKS[self]
 
     @property
     def label(self) -> str:
+        """The level as members read it."""
         return _LEVEL_LABELS[self]
 
 
@@ -39,6 +43,8 @@ _LEVEL_RANKS = {level: k for k, level in enumerate(Level)}
 
 
 class InterviewType(StrEnum):
+    """The kinds of mock interview PeerLoop runs, each with its own rubric."""
+
     CODING = "coding"
     SYSTEM_DESIGN = "system-design"
     BEHAVIORAL = "behavioral"
@@ -50,6 +56,7 @@ class InterviewType(StrEnum):
 
     @property
     def label(self) -> str:
+        """The interview type as members read it."""
         return _TYPE_LABELS[self]
 
 
@@ -74,6 +81,7 @@ class RolePreference(StrEnum):
 
     @property
     def label(self) -> str:
+        """The role preference as members read it."""
         return {
             RolePreference.SWAP: "Swap (each interviews the other)",
             RolePreference.CANDIDATE: "Only candidate",
@@ -154,6 +162,8 @@ def parse_enum(kind: type[E], text: str, *, what: str, field: str) -> E:
 
 
 def parse_level(text: str) -> Level:
+    """A level from its value, label or an alias, case-insensitively; :class:`InvalidInput`
+    otherwise."""
     return parse_enum(Level, text, what="level", field="level")
 
 
@@ -176,10 +186,14 @@ def level_note(level: Level, text: str) -> str:
 
 
 def parse_interview_type(text: str) -> InterviewType:
+    """An interview type from its value, label or an alias, case-insensitively;
+    :class:`InvalidInput` otherwise."""
     return parse_enum(InterviewType, text, what="interview type", field="interview_type")
 
 
 def parse_role(text: str) -> RolePreference:
+    """A role preference from its value, label or an alias, case-insensitively;
+    :class:`InvalidInput` otherwise."""
     return parse_enum(RolePreference, text, what="role preference", field="role")
 
 

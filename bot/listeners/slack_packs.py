@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.actions import declare_verb
 from bot.core.commands import guarded
 from bot.core.errors import InvalidInput
 from bot.core.messages import OutboundMessage, error_message
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["UPLOAD_VIEW", "import_view", "is_import", "on_upload", "open_import", "picked_problem"]
 
 #: The modal's callback id (``pl:admin.…``: an admin-only action for the face's check).
-UPLOAD_VIEW = "pl:admin.prompts.upload"
+UPLOAD_VIEW = "pl:" + declare_verb("admin.prompts.upload")
 BLOCK = "pack"
 LIMIT = f"{MAX_PACK_BYTES // 1024} KB"
 _IMPORT = re.compile(r"^\s*admin\s+prompts\s+import\s*$", re.IGNORECASE)

@@ -39,6 +39,7 @@ from bot.core.messages import (
 )
 from bot.core.models import Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+from bot.core.surface.commands import Command, NoArgs
 from bot.settings import Settings, sqlite_url_for
 from tests.conftest import T0
 from tests.fakes import discord_fixtures
@@ -293,8 +294,8 @@ async def test_a_form_with_choices_and_many_text_inputs_is_asked_in_full(
         received.append(dict(values))
         return OutboundMessage(text="Thanks!")
 
-    app.router.register("feedbackdemo", open_form)
-    app.router.register_action("demo.form", on_submit)
+    app.router.declare(Command(("feedbackdemo",), "A demo form", NoArgs), open_form)
+    app.router.declare_action("demo.form", on_submit)
     client = await start_face(app, discord_runner)
 
     reply = await command(fake, "alice", "feedbackdemo")
@@ -350,6 +351,7 @@ def test_invite_url_asks_for_exactly_what_is_needed() -> None:
     assert BOT_PERMISSIONS.create_private_threads and BOT_PERMISSIONS.send_messages_in_threads
 
 
+@pytest.mark.undeclared_actions
 async def test_render_limits_and_time_tokens() -> None:
     when = T0
     message = OutboundMessage(

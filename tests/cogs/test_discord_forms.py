@@ -22,6 +22,7 @@ from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, OutboundM
 from bot.core.models import Platform
 from bot.core.services.form_drafts import FORM_DRAFT_TTL, FormDraftService
 from bot.core.services.requests import MAX_DAYS, MIN_DAYS
+from bot.core.surface.commands import Command, NoArgs
 from bot.storage.form_tables import FormDraftRow
 from tests.cogs import test_discord_face as face
 from tests.cogs.test_discord_face import (
@@ -73,8 +74,8 @@ def use_demo_form(application: App, received: list[dict[str, Any]]) -> None:
         received.append(dict(values))
         return OutboundMessage(text="Thanks!")
 
-    application.router.register("feedbackdemo", open_form)
-    application.router.register_action("demo.form", on_submit)
+    application.router.declare(Command(("feedbackdemo",), "A demo form", NoArgs), open_form)
+    application.router.declare_action("demo.form", on_submit)
 
 
 async def answer(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,12 @@
 """The action-id contract: every button, select and form the core puts in a message has a
 handler behind it, on every face.
 
+Two levels. On **every** test (``tests/conftest.py``, ``every_offered_action_is_declared``),
+each message PeerLoop builds — on Discord, Slack, the console or in the core — may only
+offer actions whose verb a handler declared (the router's action registry,
+``CommandRouter.declare_action``, or a face's ``declare_verb``); an undeclared one fails that
+test. Here, a scenario presses every action it is offered:
+
 The scenario walks a community through what members and admins do (profile, availability,
 schedule, the live queue, matching, a rescheduled session run to the end, feedback, progress,
 digests, a no-show, the admin commands, packs, privacy) and records every

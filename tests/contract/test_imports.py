@@ -116,3 +116,44 @@ def test_the_documented_layers_are_the_real_ones() -> None:
                 if theirs[1] >= mine[1]:
                     wrong.append(f"{module} (layer {mine[1]}) imports {name} (layer {theirs[1]})")
     assert not wrong, "docs/architecture.md's layers disagree with the code:\n" + "\n".join(sorted(wrong))
+
+
+def _expand(glob: str) -> list[str]:
+    """``**/*{a,b}*`` -> ``**/*a*``, ``**/*b*`` (brace alternatives, as shells and ripgrep read them)."""
+    match = re.search(r"\{([^}]*)\}", glob)
+    if match is None:
+        return [glob]
+    return [out for alt in match.group(1).split(",")
+            for out in _expand(glob[:match.start()] + alt + glob[match.end():])]
+
+
+def feature_index() -> list[tuple[str, str, list[str], list[str]]]:
+    """(feature, glob, files, also uses) of each row of the Feature index table."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Feature index"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if len(cells) == 4 and cells[1].startswith("`**/"):
+            rows.append((cells[0], cells[1].strip("`"), re.findall(r"`([^`]+)`", cells[2]),
+                         re.findall(r"`([^`]+)`", cells[3])))
+    return rows
+
+
+def test_the_feature_index_lists_what_each_glob_finds() -> None:
+    import fnmatch
+
+    rows = feature_index()
+    assert len(rows) >= 15
+    code = sorted(str(path.relative_to(ROOT)) for top in ("bot", "benchmarks") for path in (ROOT / top).rglob("*.py")
+                  if "migrations" not in path.parts and path.name != "__init__.py")
+    wrong = []
+    for feature, glob, files, also in rows:
+        patterns = [pattern.replace("**/", "*") for pattern in _expand(glob)]
+        found = [path for path in code if any(fnmatch.fnmatch(path, pattern) for pattern in patterns)]
+        assert found, f"{feature}: `{glob}` finds nothing"
+        wrong += [f"{feature}: add `{path}` (the glob finds it)" for path in found if path not in files]
+        wrong += [f"{feature}: remove `{path}` (the glob does not find it)" for path in files if path not in found]
+        wrong += [f"{feature}: `{path}` does not exist" for path in also if not (ROOT / path).exists()]
+    assert not wrong, "docs/architecture.md, Feature index:\n" + "\n".join(wrong)

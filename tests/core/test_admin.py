@@ -90,8 +90,12 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
         "digest_day": "fri", "digest_hour": "25", "session_minutes": "50", "match_every": "2", "reminders": "1h, soon",
     })
     assert bad.tone is Tone.ERROR and bad.text.startswith("Nothing was changed.")
-    for accepted in ("0-23", "30, 45, 60, 90", "5-1440", "“soon”"):
+    # the declared ranges and choices are refused together, before the service runs
+    for accepted in ("0 to 23", "30, 45, 60, 90", "5 to 1440"):
         assert accepted in bad.text
+    bad_reminders = await admins.run(admin, "setup", {"digest_day": "fri", "reminders": "1h, soon"})
+    assert bad_reminders.tone is Tone.ERROR and bad_reminders.text.startswith("Nothing was changed.")
+    assert "“soon”" in bad_reminders.text
     assert await settings_of(app, admin) == before
     unknown = await admins.run(admin, "setup", {"colour": "blue"})
     assert unknown.tone is Tone.ERROR and "pair_channel" in unknown.text

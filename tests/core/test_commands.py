@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -25,6 +25,7 @@ from bot.core.messages import (
     quote,
 )
 from bot.core.services.actor import Actor
+from bot.core.surface.commands import Command, NoArgs
 from tests.conftest import make_actor
 
 
@@ -134,20 +135,25 @@ async def test_no_long_input_makes_a_reply_invalid(app: App, line: str) -> None:
     assert len(reply.text) <= MAX_REFUSAL
 
 
+@dataclass(frozen=True)
+class BoomArgs:
+    text: str | None = None
+
+
 async def test_an_unexpected_exception_becomes_a_private_incident_reply(
     app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     actor = await make_actor(app, "alice")
     secret = "-".join(("private", "exception", "text"))  # built here, so not in a frame
 
-    async def broken(actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
-        raise RuntimeError(f"{secret} {options.get('text')}")
+    async def broken(actor: Actor, args: BoomArgs) -> OutboundMessage:
+        raise RuntimeError(f"{secret} {args.text}")
 
     async def broken_press(actor: Actor, action: actions.Action, values: FormValues) -> OutboundMessage:
         raise KeyError(secret)
 
-    app.router.register("boom", broken)
-    app.router.register_action("test.boom", broken_press)
+    app.router.declare(Command(("boom",), "Boom", BoomArgs), broken)
+    app.router.declare_action("test.boom", broken_press)
     with caplog.at_level(logging.ERROR):
         replies = [
             await app.router.run(actor, "boom", {"text": "typed words"}),
@@ -167,10 +173,10 @@ async def test_an_unexpected_exception_in_an_admin_command_becomes_an_incident(a
     assert app.admin_commands is not None
     admin = await make_actor(app, "root", admin=True)
 
-    async def broken(actor: Actor, options: Mapping[str, str]) -> OutboundMessage:
+    async def broken(actor: Actor, args: NoArgs) -> OutboundMessage:
         raise ValueError("boom")
 
-    app.admin_commands.register("boom", broken)
+    app.router.declare(Command(("admin", "boom"), "Boom", NoArgs), broken)
     for reply in (await app.admin_commands.run(admin, "boom", {}),
                   await app.router.run_text(admin, "admin boom")):
         assert reply.text.startswith("Something went wrong (incident ")
@@ -213,7 +219,7 @@ async def test_one_member_pressing_a_hundred_times_does_not_starve_another(app: 
         calls.append(actor.member.external_id)
         return OutboundMessage(text="done")
 
-    app.router.register_action("test.press", press)
+    app.router.declare_action("test.press", press)
     replies = [await app.router.act(alice, actions.encode("test.press")) for _ in range(100)]
     limited = [r for r in replies if r.tone is Tone.ERROR]
     assert len(limited) == 80 and calls.count("alice") == 20

@@ -20,7 +20,7 @@ from bot.core.messages import (
 from bot.core.models import ActionKind, NoShowReport, ScheduledAction, SessionState
 from bot.core.progress import Calibration, Observation, calibrate, observations
 from bot.core.services.actor import Actor
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback_forms import window_end
 from bot.core.services.progress import ProgressService
 from bot.storage.feedback_repo import SqlFeedbackRepo
 from tests.conftest import T0, make_actor

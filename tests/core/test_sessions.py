@@ -494,7 +494,7 @@ async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
     app: App, chat: FakeChat, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Lateness counts from the time a reminder was planned for, not from its last retry."""
-    from bot.core.services.feedback import window_end
+    from bot.core.services.feedback_forms import window_end
 
     session = await book_pair(app)
     end = session.start + timedelta(minutes=session.minutes)

@@ -154,7 +154,7 @@ async def world(tmp_path: Path, patched_incidents: list[BaseException]) -> Async
                 _collect(w, await app.router.act(actor, action))
         assert app.admin_commands is not None
         _collect(w, await app.admin_commands.run(alice, "member", {"who": "bob"}))
-        _collect(w, await app.admin_commands.run(alice, "prompts", {"args": "import"}))
+        _collect(w, await app.admin_commands.run(alice, "prompts import", {}))
         w.ids += [part for action in w.actions for part in action.split(":")[2:]]
         assert w.forms, "the world opens at least one form"
         assert not w.incidents, w.incidents

@@ -220,7 +220,7 @@ async def test_app_home_publishes_profile_and_buttons(rig: Rig) -> None:
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
     published = rig.fake.of("views.publish")[0]
     assert published["user_id"] == ALICE and published["view"]["type"] == "home"
-    assert "pl:slack.open_schedule" in blob(published)
+    assert "pl:schedule.open" in blob(published)
 
 
 async def test_admin_pause_needs_a_workspace_admin(rig: Rig) -> None:

@@ -52,7 +52,7 @@ async def test_admin_setup_stats_and_status_go_through_the_core(rig: Rig) -> Non
     assert "PeerLoop settings" in blob(shown) and "60 min" in blob(shown)
 
     bad = await reply_text(rig, ALICE, "admin setup digest_day:fri digest_hour:30 session_minutes:50")
-    assert "Nothing was changed" in blob(bad) and "0-23" in blob(bad) and "30, 45, 60, 90" in blob(bad)
+    assert "Nothing was changed" in blob(bad) and "0 to 23" in blob(bad) and "30, 45, 60, 90" in blob(bad)
     assert (await settings_of(rig)).digest_weekday == 0
 
     saved = await reply_text(

@@ -456,7 +456,7 @@ async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(rig: 
     else:
         statuses = [
             (await rig.send.post(event_body(rig, HOME, "Ev5"), "application/json", **kw))[0],
-            (await rig.send.click(ALICE, "pl:slack.open_schedule", "C1", **kw))[0],
+            (await rig.send.click(ALICE, "pl:schedule.open", "C1", **kw))[0],
             (await rig.send.submit(ALICE, {"type": "modal", "callback_id": "pl:schedule.submit", "blocks": []},
                                    schedule_values(), **kw))[0],
         ]

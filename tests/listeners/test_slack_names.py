@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.models import Member, Platform
 from bot.core.progress import MemberProgress
-from bot.listeners import slack as slack_listeners
+from bot.listeners import face as slack_face
 from bot.listeners.slack import NAME_TTL_SECONDS, SEND_CHART
 from tests.conftest import T0
 from tests.feedback_helpers import fill, finished_session
@@ -87,7 +87,7 @@ async def test_opening_the_app_home_first_stores_the_profile_name(rig: Rig, monk
     assert rig.fake.count("users.info") == asked  # remembered: no new lookup
     assert (await member(rig, BOB)).display_name == "bobby"
     later = time.monotonic() + NAME_TTL_SECONDS + 1
-    monkeypatch.setattr(slack_listeners, "_now", lambda: later)
+    monkeypatch.setattr(slack_face, "_now", lambda: later)
     await reply_text(rig, BOB, "help")
     assert rig.fake.count("users.info") == asked + 1
     assert (await member(rig, BOB)).display_name == "Bob B."

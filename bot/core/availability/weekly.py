@@ -40,6 +40,7 @@ class Window:
 
     @property
     def minutes(self) -> int:
+        """The window's length in minutes."""
         return self.end - self.start
 
     def __str__(self) -> str:

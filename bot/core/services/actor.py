@@ -14,17 +14,25 @@ from bot.core.ports import UnitOfWorkFactory
 
 @dataclass(frozen=True)
 class Actor:
+    """Who is acting: the member and their community, resolved once per event by the face."""
+
     community: Community
     member: Member
     #: The platform says this member may administer the community (Manage Server,
     #: workspace admin, the console's local admin). Checked again by admin services.
     platform_admin: bool = False
+    #: What the platform says about the member's time zone, most likely first: a zone name
+    #: (Slack's ``users.info``) or a locale (Discord). Offered first in the profile form.
+    zone_hints: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
+        """Whether the member may administer the community (the platform says so, or PeerLoop's
+        admin flag)."""
         return self.platform_admin or self.member.is_admin
 
     def require_admin(self) -> None:
+        """Raise :class:`PermissionDenied` unless the member is an admin."""
         if not self.is_admin:
             raise PermissionDenied(
                 "Only community admins can do that (Discord: Manage Server; Slack: workspace admins "
@@ -66,6 +74,8 @@ class ActorResolver:
         *,
         platform_admin: bool = False,
     ) -> Actor:
+        """The actor for a platform user in a platform community: both are found, or created on
+        first use (the display name kept current)."""
         async with self._uow() as tx:
             community = await tx.communities.find(platform, community_external_id)
             if community is None:

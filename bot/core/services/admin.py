@@ -63,6 +63,9 @@ _CHANNEL = re.compile(r"^#?([A-Za-z0-9]{1,32})$")
 
 @dataclass(frozen=True)
 class SettingsChange:
+    """What a settings change did: the settings before and after, the keys changed, and whether
+    rounds were re-planned."""
+
     before: CommunitySettings
     after: CommunitySettings
     changed: tuple[str, ...]
@@ -94,6 +97,9 @@ class RoundOutcomeLine:
 
 @dataclass(frozen=True)
 class MemberReport:
+    """One member as admins see them: reliability, active no-show marks, open requests and recent
+    round outcomes."""
+
     member: Member
     reliability: float
     no_shows: tuple[NoShowMark, ...]
@@ -236,6 +242,9 @@ def _instant(text: str) -> datetime | None:
 
 
 class AdminService:
+    """The admin rules: community settings (validated all or nothing), pausing, statistics,
+    member reports and clearing no-show marks. Every call checks the admin right."""
+
     #: The prompts (set by the app): switching built-in types off keeps to the packs' rule.
     prompts: PromptSource | None = None
 
@@ -261,6 +270,7 @@ class AdminService:
             await tx.communities.save_settings(community.id, replace(community.settings, paused=paused))
 
     async def settings(self, actor: Actor) -> CommunitySettings:
+        """The community's current settings."""
         actor.require_admin()
         async with self._uow() as tx:
             community = await tx.communities.get(actor.community.id)
@@ -300,6 +310,7 @@ class AdminService:
             return SettingsChange(community.settings, after, changed, replanned)
 
     async def stats(self, actor: Actor) -> CommunityStats:
+        """The community's figures over the statistics periods."""
         actor.require_admin()
         async with self._uow() as tx:
             return await tx.stats.community_stats(actor.community.id, self._clock.now(), STATS_PERIODS)

@@ -58,12 +58,17 @@ class _NoPairSpace(Exception):
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """How long to wait before the next attempt: what the platform asked for, else exponential
+    backoff (5 s doubling, at most 30 min)."""
     if retry_after is not None:
         return timedelta(seconds=max(1.0, retry_after))
     return timedelta(seconds=min(5 * 2**attempts, 1800))
 
 
 class DeliveryService:
+    """Delivers the outbox: each due message through its platform's chat port, retried on
+    temporary errors, falling back to the pair space when direct messages are closed."""
+
     metrics: Metrics = NO_METRICS
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
@@ -72,6 +77,7 @@ class DeliveryService:
         self._chats = chats
 
     async def deliver_due(self) -> int:
+        """Deliver every message due now; returns how many were sent."""
         now = self._clock.now()
         async with self._uow() as tx:
             ids = await tx.outbox.due_ids(now)
@@ -82,6 +88,8 @@ class DeliveryService:
         return sent
 
     async def deliver_one(self, item_id: str) -> bool:
+        """Deliver one outbox item (opening the session's pair space first when needed); True if
+        it was sent."""
         for _ in range(3):
             try:
                 return await self._deliver(item_id)

@@ -67,10 +67,12 @@ CHOICES = {
 
 
 def member_outbox_key(member_id: str, week: IsoWeek) -> str:
+    """The outbox key of a member's digest for a week (one digest per member and week)."""
     return f"digest:{member_id}:{week.label}"
 
 
 def community_outbox_key(community_id: str, week: IsoWeek) -> str:
+    """The outbox key of a community's admin digest for a week."""
     return f"digest:community:{community_id}:{week.label}"
 
 
@@ -113,6 +115,9 @@ def wants(digest: PersonalDigest, member: DigestMember) -> bool:
 
 
 class DigestService:
+    """The weekly digests: planning their steps, building each member's and the admins' digest,
+    and the member's digest settings (``/mock digest``)."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
         self._uow = uow
         self._clock = clock
@@ -271,6 +276,7 @@ class DigestService:
                 for d in week.personal if wants(d, members[d.member_id])]
 
     def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
+        """The personal digest as a message to the member."""
         return personal_message(digest, member, data.names, self._dimension_name, self._focus_hint)
 
     async def changes_picture(self, member_id: str, due: datetime, data: DigestData) -> Attachment | None:
@@ -318,6 +324,7 @@ class DigestService:
         return await self.preview(actor)
 
     async def choose(self, actor: Actor, choice: str) -> OutboundMessage:
+        """Set the member's digest choice (off, on, nudge or quiet) and plan the digest steps."""
         if choice not in CHOICES:
             raise InvalidInput("digest", f"“{quote(choice)}” is not a digest setting.",
                                accepted="off (no digests), on, nudge (a short note in quiet weeks), "
@@ -335,6 +342,7 @@ class DigestService:
         return OutboundMessage(text=CHOICES[choice], tone=Tone.SUCCESS)
 
     async def preview(self, actor: Actor) -> OutboundMessage:
+        """The member's digest for the week so far, as it would be sent now."""
         now = self._clock.now()
         async with self._uow() as tx:
             community = await tx.communities.get(actor.community.id) or actor.community

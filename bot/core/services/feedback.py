@@ -10,8 +10,7 @@ feedback window closes (72 hours after the end), whichever comes first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.core.actions import Action, encode
 from bot.core.bank import VERDICT_LABELS, VERDICTS, Rubric
@@ -21,15 +20,10 @@ from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.messages import (
     Button,
     ButtonStyle,
-    ChoiceInput,
     Field,
-    FormInput,
-    FormPage,
     FormSpec,
     FormValues,
-    Option,
     OutboundMessage,
-    TextInput,
     Tone,
     quote,
     ts,
@@ -38,138 +32,20 @@ from bot.core.models import Member, Session, SessionState
 from bot.core.packs import prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
+from bot.core.services.feedback_forms import (
+    MAX_NOTE,
+    MAX_STRENGTHS,
+    MIN_STRENGTHS,
+    NO_HELP,
+    FormSlot,
+    candidate_inputs,
+    clip_text,
+    interviewer_inputs,
+    paginate,
+    slots_for,
+    window_end,
+)
 from bot.core.services.outbox import queue_direct
-
-FEEDBACK_WINDOW = timedelta(hours=72)
-PAGE_SIZE = 5
-MAX_ANCHOR = 100
-MAX_STRENGTHS = 1000
-MIN_STRENGTHS = 10
-MAX_NOTE = 500
-NO_HELP = "none"
-SCORE_WORDS = {1: "1 · well below", 2: "2 · below", 3: "3 · meets", 4: "4 · above"}
-RATING_WORDS = {1: "1 · poor", 2: "2 · fair", 3: "3 · good", 4: "4 · excellent"}
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def roles_for_part(session: Session, part: int) -> tuple[str, str]:
-    """(interviewer, candidate) of a part: part 2 is the swapped half."""
-    if part == 1:
-        return session.interviewer_id, session.candidate_id
-    return session.candidate_id, session.interviewer_id
-
-
-def parts_of(session: Session) -> tuple[int, ...]:
-    return (1, 2) if session.swap else (1,)
-
-
-def window_end(session: Session) -> datetime:
-    return session.start + timedelta(minutes=session.minutes) + FEEDBACK_WINDOW
-
-
-@dataclass(frozen=True)
-class FormSlot:
-    """One form a member fills for one part of a session."""
-
-    part: int
-    role: FeedbackRole
-    partner_id: str
-
-    def action(self, session_id: str) -> str:
-        return encode("feedback.submit", session_id, str(self.part), self.role.value)
-
-
-def slots_for(session: Session, member_id: str) -> list[FormSlot]:
-    slots = []
-    for part in parts_of(session):
-        interviewer, candidate = roles_for_part(session, part)
-        if member_id == interviewer:
-            slots.append(FormSlot(part, FeedbackRole.INTERVIEWER, candidate))
-        elif member_id == candidate:
-            slots.append(FormSlot(part, FeedbackRole.CANDIDATE, interviewer))
-    return slots
-
-
-def _score_input(input_id: str, label: str, anchors: dict[int, str], default: int | None, hint: str) -> ChoiceInput:
-    return ChoiceInput(
-        id=input_id,
-        label=_clip(label, 45),
-        options=tuple(Option(SCORE_WORDS[n], str(n), _clip(anchors[n], MAX_ANCHOR)) for n in (1, 2, 3, 4)),
-        default=(str(default),) if default else (),
-        hint=hint,
-    )
-
-
-def _rating_input(input_id: str, label: str, default: int | None) -> ChoiceInput:
-    return ChoiceInput(
-        id=input_id,
-        label=label,
-        options=tuple(Option(RATING_WORDS[n], str(n)) for n in (1, 2, 3, 4)),
-        default=(str(default),) if default else (),
-    )
-
-
-def interviewer_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
-    inputs: list[FormInput] = [
-        _score_input(f"score.{d.id}", d.name, d.anchors, old.scores.get(d.id) if old else None,
-                     "Score 1 to 4 against the level they are aiming for.")
-        for d in rubric.dimensions
-    ]
-    inputs.append(ChoiceInput(
-        id="verdict", label="Verdict at their target level",
-        options=tuple(Option(VERDICT_LABELS[v], v, _clip(rubric.verdict_guidance[v], MAX_ANCHOR)) for v in VERDICTS),
-        default=(old.verdict,) if old and old.verdict else (),
-    ))
-    inputs.append(ChoiceInput(
-        id="help_needed", label="Where would practice help most?",
-        options=(*(Option(_clip(d.name, 100), d.id) for d in rubric.dimensions),
-                 Option("Nothing in particular", NO_HELP)),
-        default=(old.help_needed,) if old and old.help_needed else (),
-    ))
-    inputs.append(TextInput(
-        id="strengths", label="Strengths", multiline=True, min_length=MIN_STRENGTHS, max_length=MAX_STRENGTHS,
-        placeholder="What went well, with an example", default=old.strengths if old else None,
-        hint=f"{MIN_STRENGTHS} to {MAX_STRENGTHS} characters.",
-    ))
-    inputs.append(TextInput(
-        id="improvements", label="What to improve", multiline=True, min_length=MIN_STRENGTHS,
-        max_length=MAX_STRENGTHS, placeholder="One or two concrete things to practise",
-        default=old.improvements if old else None, hint=f"{MIN_STRENGTHS} to {MAX_STRENGTHS} characters.",
-    ))
-    inputs.append(TextInput(
-        id="admin_note", label="Private note for admins", required=False, multiline=True,
-        max_length=MAX_NOTE, default=old.admin_note if old else None,
-        hint=f"Up to {MAX_NOTE} characters. Never shown to your partner.",
-    ))
-    return inputs
-
-
-def candidate_inputs(rubric: Rubric, old: Feedback | None) -> list[FormInput]:
-    inputs: list[FormInput] = [
-        _score_input(f"self.{d.id}", f"You: {d.name}", d.anchors, old.scores.get(d.id) if old else None,
-                     "Your own score, 1 to 4. Private: only you see it, in your progress.")
-        for d in rubric.dimensions
-    ]
-    for key, label in INTERVIEWER_RATINGS.items():
-        inputs.append(_rating_input(f"rate.{key}", f"Interviewer: {label}",
-                                    old.interviewer_ratings.get(key) if old else None))
-    inputs.append(_rating_input("prompt_quality", "Quality of the question",
-                                old.prompt_quality if old else None))
-    inputs.append(TextInput(
-        id="improvements", label="Tip for your interviewer", required=False, multiline=True,
-        max_length=MAX_NOTE, default=old.improvements if old else None,
-        hint=f"Up to {MAX_NOTE} characters. Shown to them at the reveal.",
-    ))
-    return inputs
-
-
-def paginate(title: str, inputs: Sequence[FormInput]) -> tuple[FormPage, ...]:
-    chunks = [tuple(inputs[i : i + PAGE_SIZE]) for i in range(0, len(inputs), PAGE_SIZE)]
-    return tuple(FormPage(f"{title} ({n}/{len(chunks)})" if len(chunks) > 1 else title, chunk)
-                 for n, chunk in enumerate(chunks, 1))
 
 
 def _one(values: FormValues, key: str) -> str:
@@ -182,6 +58,9 @@ def _one(values: FormValues, key: str) -> str:
 
 
 class FeedbackService:
+    """Feedback after a session: the forms each member fills, their submission, the reveal when
+    both wrote or the window closed, and ``/mock feedback``."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
         self._uow = uow
         self._clock = clock
@@ -206,6 +85,7 @@ class FeedbackService:
         return prompts.rubric(prompts.get(session.prompt_ids[part - 1]).rubric)
 
     def form_for(self, session: Session, slot: FormSlot, partner: Member, old: Feedback | None) -> FormSpec:
+        """The form for one slot of a session, prefilled with what the member wrote before."""
         rubric = self._rubric(session, slot.part)
         label = f"part {slot.part}" if session.swap else "the session"
         if slot.role is FeedbackRole.INTERVIEWER:
@@ -219,14 +99,16 @@ class FeedbackService:
             title = "Your self-review"
             intro = (f"{partner.display_name} interviewed you in {label}. Your self-scores stay private; "
                      "your rating helps good interviewers get matched. You can edit it until the reveal.")
-        return FormSpec(action=slot.action(session.id), title=_clip(title, 45),
-                        pages=paginate(_clip(title, 30), inputs), intro=intro,
+        return FormSpec(action=slot.action(session.id), title=clip_text(title, 45),
+                        pages=paginate(clip_text(title, 30), inputs), intro=intro,
                         submit_label="Submit feedback")
 
     # -- opening a form ------------------------------------------------------------------
 
     async def open_form(self, actor: Actor, session_id: str, part: int | None = None,
                         role: FeedbackRole | None = None) -> OutboundMessage:
+        """The member's feedback form for a session part (the first one still owed when none is
+        named)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
@@ -328,6 +210,8 @@ class FeedbackService:
 
     async def submit(self, actor: Actor, session_id: str, part: int, role: FeedbackRole,
                      values: FormValues) -> OutboundMessage:
+        """Save a submitted form (editable until the reveal); reveals the part when both forms
+        are in."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
@@ -400,8 +284,8 @@ class FeedbackService:
                 Field("Scores", dims),
                 Field("Verdict at your target level", VERDICT_LABELS.get(fb.verdict or "", "—")),
                 Field("Practice would help most with", help_text),
-                Field("Strengths", _clip(fb.strengths, 1000)),
-                Field("What to improve", _clip(fb.improvements, 1000)),
+                Field("Strengths", clip_text(fb.strengths, 1000)),
+                Field("What to improve", clip_text(fb.improvements, 1000)),
             )
             return OutboundMessage(title=f"Feedback from {author.display_name}{label}",
                                    text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
@@ -410,7 +294,7 @@ class FeedbackService:
                             for k, label_ in INTERVIEWER_RATINGS.items())
         fields_c = [Field("How you did as interviewer", ratings)]
         if fb.improvements:
-            fields_c.append(Field("A tip from your candidate", _clip(fb.improvements, 1000)))
+            fields_c.append(Field("A tip from your candidate", clip_text(fb.improvements, 1000)))
         return OutboundMessage(title=f"{author.display_name} rated your interviewing{label}",
                                text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
                                fields=tuple(fields_c), ephemeral=False)
@@ -418,6 +302,7 @@ class FeedbackService:
     # -- hooks for the step runner -------------------------------------------------------
 
     async def owed_for_session(self, tx: UnitOfWork, session: Session) -> Sequence[str]:
+        """The members who still owe a form for the session."""
         rows = await tx.feedback.for_session(session.id)
         done = {(f.part, f.role, f.author_id) for f in rows}
         owed: list[str] = []
@@ -433,6 +318,8 @@ class FeedbackService:
     # -- /mock feedback ------------------------------------------------------------------
 
     async def owed(self, actor: Actor) -> OutboundMessage:
+        """``/mock feedback``: the sessions whose feedback the member can still write, with
+        buttons."""
         now = self._clock.now()
         async with self._uow() as tx:
             sessions = [s for s in await tx.sessions.for_member(actor.member.id)
@@ -447,7 +334,7 @@ class FeedbackService:
             for s in owing[:10]
         )
         buttons = tuple(
-            Button(_clip(f"Feedback for {partners[s.partner_of(actor.member.id)].display_name}", 75),
+            Button(clip_text(f"Feedback for {partners[s.partner_of(actor.member.id)].display_name}", 75),
                    encode("feedback.open", s.id), ButtonStyle.PRIMARY)
             for s in owing[:5]
         )
@@ -457,6 +344,7 @@ class FeedbackService:
     # -- routing -------------------------------------------------------------------------
 
     async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """Handle a feedback button or form submission."""
         if action.verb == "feedback.open":
             part = _part(action.args[1]) if len(action.args) > 1 else None
             role = _role(action.args[2]) if len(action.args) > 2 else None

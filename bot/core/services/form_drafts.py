@@ -29,11 +29,15 @@ NOT_YOURS = "This form belongs to someone else: open your own from the button or
 
 
 class FormExpired(NotFound):
+    """The form's draft expired or never existed."""
+
     def __init__(self) -> None:
         super().__init__(EXPIRED)
 
 
 class FormNotYours(PermissionDenied):
+    """Someone other than the member who opened the form tried to fill it."""
+
     def __init__(self) -> None:
         super().__init__(NOT_YOURS)
 
@@ -44,6 +48,9 @@ def new_draft_id() -> str:
 
 
 class FormDraftService:
+    """Half-filled forms a face shows over several screens (Discord): stored per user with a time
+    to live, so they survive a restart."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ttl: timedelta = FORM_DRAFT_TTL) -> None:
         self._uow = uow
         self._clock = clock
@@ -121,6 +128,7 @@ class FormDraftService:
         return draft
 
     async def purge_expired(self) -> int:
+        """Delete the expired drafts; returns how many."""
         async with self._uow() as tx:
             return await tx.form_drafts.delete_expired(self._clock.now())
 

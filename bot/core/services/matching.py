@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
-from bot.core.errors import Conflict, NotFound
+from bot.core.errors import Conflict, NotFound, ProfileIncomplete
 from bot.core.feedback_models import Feedback
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
 from bot.core.metrics import NO_METRICS, Metrics
@@ -93,12 +93,18 @@ def _reason(text: str | None) -> str:
 
 @dataclass(frozen=True)
 class RoundOutcome:
+    """What a matching round did: the sessions booked, the requests left out (with why) and how
+    many it considered."""
+
     sessions: tuple[Session, ...]
     left_out: tuple[tuple[str, str], ...]
     considered: int
 
 
 class MatchingService:
+    """Matching rounds: reads open requests, runs the pure engine (``bot.matching``) and books
+    every pair in one transaction; also ``/mock now``, the live queue."""
+
     metrics: Metrics = NO_METRICS
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource,
@@ -120,6 +126,7 @@ class MatchingService:
         await schedule_next_round(tx, community, now)
 
     async def scheduled_round(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> None:
+        """Run a community's scheduled round (a stored step) and store its next one."""
         community = await tx.communities.get(action.community_id)
         if community is None:
             return
@@ -127,6 +134,7 @@ class MatchingService:
         await self._schedule_next_round(tx, community, now + timedelta(seconds=1))
 
     async def run_round(self, community_id: str) -> RoundOutcome:
+        """Run a round for the community now (admins and tests)."""
         now = self._clock.now()
         async with self._uow() as tx:
             community = await tx.communities.get(community_id)
@@ -137,6 +145,8 @@ class MatchingService:
     # -- the live queue ---------------------------------------------------------------------
 
     async def now(self, actor: Actor, interview_type: str, role: str | None = None) -> OutboundMessage:
+        """``/mock now``: a live request for the next minutes, matched at once if a partner is
+        waiting."""
         kind = parse_interview_type(interview_type)
         pref = parse_role(role) if role else RolePreference.SWAP
         now = self._clock.now()
@@ -145,7 +155,7 @@ class MatchingService:
             member = await tx.members.get(actor.member.id)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
-                raise Conflict("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
+                raise ProfileIncomplete("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
             for existing in await tx.requests.open_for_member(member.id):
                 if existing.interview_type is kind:
                     raise Conflict(f"You already have an open {kind.label} request; cancel it first with `/mock cancel`.")

@@ -15,6 +15,7 @@ SESSION_SPACE = "session:"
 
 
 def session_space(session_id: str) -> str:
+    """The space reference of a session's pair space (opened on the first delivery to it)."""
     return f"{SESSION_SPACE}{session_id}"
 
 
@@ -68,6 +69,7 @@ async def queue_directs(
 async def queue_space(
     tx: UnitOfWork, *, key: str, community_id: str, space_ref: str, message: OutboundMessage, now: datetime
 ) -> bool:
+    """Queue a post in a shared space; False if a message with ``key`` was queued already."""
     return await tx.outbox.add(
         OutboxItem(
             id=new_id(),

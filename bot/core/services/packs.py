@@ -30,7 +30,7 @@ from bot.core.packs import (
 )
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.feedback import FEEDBACK_WINDOW, window_end
+from bot.core.services.feedback_forms import FEEDBACK_WINDOW, window_end
 from bot.core.vocab import InterviewType, parse_interview_type
 
 __all__ = [
@@ -308,6 +308,7 @@ class PackService:
         return files
 
     async def list_packs(self, actor: Actor) -> OutboundMessage:
+        """The community's prompt packs, with what each holds and who imported it."""
         actor.require_admin()
         async with self._uow() as tx:
             community = await self._community(tx, actor)
@@ -329,6 +330,7 @@ class PackService:
     # -- remove, disable, enable -----------------------------------------------------------------
 
     async def remove(self, actor: Actor, name: str) -> OutboundMessage:
+        """Delete a prompt pack by id."""
         actor.require_admin()
         name = name.strip()
         if not name:

@@ -66,6 +66,9 @@ def _name(members: dict[str, Member], member_id: str) -> str:
 
 
 class PrivacyService:
+    """The member's data rights: ``/mock export-my-data`` and ``/mock forget-me`` (with a
+    confirmation that only the member can press)."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
@@ -73,6 +76,7 @@ class PrivacyService:
     # -- export ---------------------------------------------------------------------------
 
     async def export_document(self, actor: Actor) -> dict[str, object]:
+        """Everything PeerLoop keeps about the member, as one JSON-ready document."""
         me = actor.member.id
         async with self._uow() as tx:
             member = await tx.members.get(me)
@@ -215,6 +219,7 @@ class PrivacyService:
         return entry
 
     async def export(self, actor: Actor) -> OutboundMessage:
+        """The export as a JSON file attached to a private message."""
         doc = await self.export_document(actor)
         data = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode()
         day = self._clock.now().date().isoformat()
@@ -241,6 +246,7 @@ class PrivacyService:
         return None
 
     async def ask_forget(self, actor: Actor) -> OutboundMessage:
+        """Ask the member to confirm forgetting, with what will be deleted and what is kept."""
         me = actor.member.id
         now = self._clock.now()
         async with self._uow() as tx:
@@ -276,11 +282,14 @@ class PrivacyService:
         )
 
     async def keep(self, actor: Actor, member_id: str) -> OutboundMessage:
+        """The member chose to keep their data: nothing changes."""
         if member_id != actor.member.id:
             raise PermissionDenied("This button belongs to someone else's request. Nothing was changed.")
         return OutboundMessage(text="Nothing was deleted. Your data stays as it is.", tone=Tone.SUCCESS)
 
     async def confirm_forget(self, actor: Actor, member_id: str, issued: str, tag: str) -> OutboundMessage:
+        """Forget the member (their confirmation checked): their data deleted, their sessions
+        kept under a placeholder."""
         now = self._clock.now()
         if tag != fingerprint(actor.member):
             raise PermissionDenied("This button belongs to someone else: only the member who asked can confirm. "
@@ -393,6 +402,7 @@ class PrivacyService:
     # -- button routing -------------------------------------------------------------------
 
     async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        """Handle the forget and keep buttons."""
         if action.verb == FORGET_VERB:
             return await self.confirm_forget(actor, action.arg(0), action.arg(1), action.arg(2))
         if action.verb == KEEP_VERB:

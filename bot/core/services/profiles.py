@@ -34,6 +34,7 @@ MAX_LANGUAGE_LENGTH = 30
 
 
 def parse_types(text: str) -> tuple[InterviewType, ...]:
+    """Interview types from a comma-separated list (values, labels or aliases); at least one."""
     parts = [p for p in (x.strip() for x in text.replace(";", ",").split(",")) if p]
     if not parts:
         raise InvalidInput(
@@ -50,6 +51,7 @@ def parse_types(text: str) -> tuple[InterviewType, ...]:
 
 
 def parse_languages(text: str) -> tuple[str, ...]:
+    """Languages from a comma-separated list, each name bounded, duplicates dropped."""
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if len(parts) > MAX_LANGUAGES:
         raise InvalidInput("languages", f"At most {MAX_LANGUAGES} languages, please.")
@@ -62,6 +64,9 @@ def parse_languages(text: str) -> tuple[str, ...]:
 
 
 class ProfileService:
+    """The member's profile: showing and saving it, and their weekly availability and blackout
+    dates."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
@@ -99,11 +104,13 @@ class ProfileService:
         return self.render(updated, actor, title="Profile saved")
 
     async def show(self, actor: Actor) -> OutboundMessage:
+        """The member's profile as a message."""
         async with self._uow() as tx:
             member = await tx.members.get(actor.member.id) or actor.member
         return self.render(member, actor, title="Your profile")
 
     def render(self, member: Member, actor: Actor, *, title: str) -> OutboundMessage:
+        """The profile as a message titled ``title``."""
         tracks = {**DEFAULT_TRACKS, **actor.community.settings.extra_tracks}
         fields = (
             Field("Time zone", member.timezone or "not set", inline=True),
@@ -137,6 +144,7 @@ class ProfileService:
     async def set_availability(
         self, actor: Actor, text: str, *, blackouts: str | None = None
     ) -> OutboundMessage:
+        """Save the member's weekly availability (and blackout dates) from their text."""
         weekly = parse_weekly(text)
         dates = parse_blackouts(blackouts) if blackouts is not None and blackouts.strip() else None
         async with self._uow() as tx:
@@ -180,4 +188,5 @@ class ProfileService:
 
 
 def availability_help() -> str:
+    """How to write availability, with an example."""
     return f"Write it as you would say it, e.g. `{AVAILABILITY_EXAMPLE}`."

@@ -53,6 +53,7 @@ class PictureCache:
         self._items: OrderedDict[str, tuple[Hashable, bytes]] = OrderedDict()
 
     def get(self, member_id: str, latest_reveal: Hashable) -> bytes | None:
+        """The member's cached picture if it is still current for ``latest_reveal``."""
         item = self._items.get(member_id)
         if item is None or item[0] != latest_reveal:
             return None
@@ -60,6 +61,8 @@ class PictureCache:
         return item[1]
 
     def put(self, member_id: str, latest_reveal: Hashable, png: bytes) -> None:
+        """Remember the member's picture for ``latest_reveal`` (the least recently used drop
+        out)."""
         self._items[member_id] = (latest_reveal, png)
         self._items.move_to_end(member_id)
         while len(self._items) > self._size:
@@ -114,6 +117,9 @@ def dimension_names_of(prompts: PromptSource, interview_type: str) -> dict[str, 
 
 
 class ProgressService:
+    """``/mock progress`` and ``/mock history``: the member's calibrated scores, trends,
+    readiness and picture."""
+
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -168,6 +174,7 @@ class ProgressService:
                      f"community's {community_mean(totals):.1f}. Better-rated interviewers are matched first.")
 
     async def report(self, actor: Actor) -> MemberProgress:
+        """The member's progress report."""
         return (await self._report(actor))[0]
 
     async def _report(self, actor: Actor) -> tuple[MemberProgress, tuple[datetime | None, int]]:
@@ -285,6 +292,7 @@ class ProgressService:
             return None
 
     async def history(self, actor: Actor) -> OutboundMessage:
+        """``/mock history``: the member's past sessions with their prompts and outcomes."""
         me = actor.member.id
         async with self._uow() as tx:
             rows = [f for f in await tx.feedback.for_member(me)

@@ -38,6 +38,9 @@ SCHEDULE_SUBMIT = "schedule.submit"
 
 
 class RequestService:
+    """Interview requests: ``/mock schedule`` (with its form), cancelling, and the member's
+    upcoming requests and sessions."""
+
     #: The prompts (set by the app): a type with none in the community is switched off there.
     prompts: PromptSource | None = None
 
@@ -52,6 +55,7 @@ class RequestService:
         role: str | None = None,
         days: int | None = None,
     ) -> OutboundMessage:
+        """Open a request of a type for the next ``days`` days with the member's role preference."""
         kind = parse_interview_type(interview_type)
         pref = parse_role(role) if role else RolePreference.SWAP
         span = DEFAULT_DAYS if days is None else days
@@ -123,6 +127,7 @@ class RequestService:
         )
 
     async def cancel(self, actor: Actor, request_id: str | None = None) -> OutboundMessage:
+        """Cancel the member's open request (the only one, or the one named)."""
         async with self._uow() as tx:
             open_requests = await tx.requests.open_for_member(actor.member.id)
             if request_id is None:
@@ -161,6 +166,7 @@ class RequestService:
         )
 
     async def upcoming(self, actor: Actor) -> OutboundMessage:
+        """The member's open requests and upcoming sessions."""
         async with self._uow() as tx:
             open_requests = await tx.requests.open_for_member(actor.member.id)
         open_requests.sort(key=lambda r: (r.created_at, r.interview_type.value))
@@ -190,6 +196,7 @@ class RequestService:
 
 
 def interview_type_choices() -> list[tuple[str, str]]:
+    """(label, value) of every interview type, for pickers."""
     return [(t.label, t.value) for t in InterviewType]
 
 

@@ -33,6 +33,8 @@ def next_run(now: datetime) -> datetime:
 
 
 class RetentionService:
+    """Data retention: a daily step per community deletes rows older than the retention period."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, days: int = DEFAULT_DAYS) -> None:
         if days < 0:
             raise ValueError("retention days must be 0 (keep everything) or more")
@@ -51,6 +53,7 @@ class RetentionService:
             community_id=community_id, due_at=due))
 
     async def ensure_planned(self, community: Community) -> int:
+        """Store the community's next retention step (idempotent)."""
         async with self._uow() as tx:
             return await self.plan(tx, community.id, self._clock.now())
 

@@ -36,6 +36,8 @@ def reliability(no_show_times: list[datetime] | tuple[datetime, ...], now: datet
 
 
 def seed_of(key: str, now: datetime) -> int:
+    """A deterministic seed for a round from its key and time (the engine is deterministic for a
+    seed)."""
     return int(hashlib.sha256(f"{key}:{now.isoformat()}".encode()).hexdigest()[:8], 16)
 
 

@@ -12,7 +12,7 @@ from bot.core.models import ActionKind, ActionStatus, Member, ScheduledAction, S
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork
 from bot.core.services import session_text as say
-from bot.core.services.feedback import window_end
+from bot.core.services.feedback_forms import window_end
 from bot.core.services.outbox import queue_direct, queue_space, session_space
 from bot.core.services.session_plan import (
     FEEDBACK_REMINDERS,
@@ -85,6 +85,7 @@ class SessionSteps:
         return {kind: _with_session(handler) for kind, handler in by_kind.items()}
 
     async def reminder(self, step: SessionStep) -> StepOutcome:
+        """A reminder before the start (skipped once the session is no longer pending)."""
         session = step.session
         if session.state not in PRE_START_STATES:
             return _skipped(session)
@@ -93,6 +94,7 @@ class SessionSteps:
         return DONE
 
     async def start(self, step: SessionStep) -> StepOutcome:
+        """The start: the session is in progress; part one's statement and guide go out."""
         session, now, action = step.session, step.now, step.action
         if session.state not in PRE_START_STATES:
             return _skipped(session)
@@ -103,6 +105,7 @@ class SessionSteps:
                                    else None)
 
     async def swap(self, step: SessionStep) -> StepOutcome:
+        """Half time in a swap: part two's statement and guide go out."""
         _require_started(step.session)
         if step.session.state is not SessionState.IN_PROGRESS:
             return _skipped(step.session)
@@ -110,6 +113,7 @@ class SessionSteps:
         return DONE
 
     async def noshow_check(self, step: SessionStep) -> StepOutcome:
+        """Ten minutes in: ask whether everyone is here."""
         _require_started(step.session)
         if step.session.state is not SessionState.IN_PROGRESS:
             return _skipped(step.session)
@@ -117,6 +121,8 @@ class SessionSteps:
         return DONE
 
     async def end(self, step: SessionStep) -> StepOutcome:
+        """The end: the session is completed (unless a no-show was reported) and the feedback
+        forms go out."""
         session, tx, now, key = step.session, step.tx, step.now, step.action.key
         _require_started(session)
         if session.state is not SessionState.IN_PROGRESS:
@@ -137,6 +143,7 @@ class SessionSteps:
         return DONE
 
     async def feedback_reminder(self, step: SessionStep) -> StepOutcome:
+        """A reminder to members who still owe feedback (never after the window closed)."""
         session, now = step.session, step.now
         closes = window_end(session)
         if now >= closes:
@@ -149,6 +156,7 @@ class SessionSteps:
         return DONE
 
     async def feedback_close(self, step: SessionStep) -> StepOutcome:
+        """The feedback window closed: whatever was submitted is revealed."""
         await self.close_feedback(step.tx, step.session, step.now)
         return DONE
 

@@ -19,6 +19,7 @@ def _clip(text: str, limit: int = MAX_ITEM) -> str:
 
 
 def roles_line(session: Session, members: dict[str, Member]) -> str:
+    """Who interviews whom, and when they swap."""
     first = members[session.interviewer_id].display_name
     second = members[session.candidate_id].display_name
     if session.swap:
@@ -28,6 +29,7 @@ def roles_line(session: Session, members: dict[str, Member]) -> str:
 
 
 def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, ...]:
+    """The buttons under a session message: confirm (when asked), reschedule and cancel."""
     buttons: list[Button] = []
     if confirm:
         buttons.append(Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS))
@@ -37,6 +39,7 @@ def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, 
 
 
 def announcement(session: Session, members: dict[str, Member], invite: bytes) -> OutboundMessage:
+    """The pair's announcement of a booked session, with its calendar invite."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
     from bot.core.messages import Attachment
 
@@ -59,6 +62,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
 
 
 def reminder(session: Session, members: dict[str, Member], minutes_before: int) -> OutboundMessage:
+    """The reminder ``minutes_before`` the start."""
     when = f"{minutes_before // 60} hours" if minutes_before >= 120 else (
         "1 hour" if minutes_before == 60 else f"{minutes_before} minutes"
     )
@@ -213,6 +217,7 @@ def interviewer_guide(prompt: Prompt, rubric: Rubric, level: Level | None, reaso
 
 
 def noshow_check(session: Session) -> OutboundMessage:
+    """The no-show check posted ten minutes in."""
     return OutboundMessage(
         title="Is everyone here?",
         text="Ten minutes in. If your partner hasn't turned up, say so; it helps us pair you with "
@@ -226,6 +231,7 @@ def noshow_check(session: Session) -> OutboundMessage:
 
 
 def feedback_request(session: Session, partner: Member, closes: datetime, *, reminder: bool = False) -> OutboundMessage:
+    """The message asking a member for feedback on ``partner`` (or reminding them)."""
     text = (
         f"How did it go with {partner.display_name}? Your feedback is shown to them only when you "
         f"have both submitted, or when the window closes {ts(closes)}."

@@ -1,0 +1,146 @@
+"""The personal digest: a member's week (sessions done, score changes, what to focus on,
+feedback owed, sessions coming, streak)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.digest.rows import DigestData, DigestFeedback, DigestSession
+from bot.core.digest.timing import FEEDBACK_WINDOW, WEEK, IsoWeek
+from bot.core.models import SessionState
+
+#: Scores older than this do not count for score changes or the weakest dimension.
+LOOKBACK = timedelta(days=90)
+#: Streaks are counted back this many weeks at most (shown as "26+").
+STREAK_WEEKS = 26
+#: Recent scores per dimension that make up "where you are now".
+RECENT = 3
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """A dimension's score before the week and now."""
+
+    interview_type: str
+    dimension: str
+    before: float | None
+    now: float
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The dimension a member should work on next, with their recent score."""
+
+    interview_type: str
+    dimension: str
+    recent: float
+
+
+@dataclass(frozen=True)
+class PersonalDigest:
+    """One member's week: sessions done, score changes, what to focus on, feedback owed, sessions
+    coming, streak."""
+
+    member_id: str
+    week: IsoWeek
+    due: datetime
+    done: tuple[DigestSession, ...]
+    changes: tuple[ScoreChange, ...]
+    weakest: Focus | None
+    owed: tuple[DigestSession, ...]
+    upcoming: tuple[DigestSession, ...]
+    streak: int
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing happened and nothing is coming: a nudge or nothing, as the member chose."""
+        return not (self.done or self.changes or self.owed or self.upcoming)
+
+
+def personal_digest(member_id: str, week: IsoWeek, due: datetime, data: DigestData) -> PersonalDigest:
+    """The personal digest of ``member_id`` for the week ending at ``due``."""
+    since = due - WEEK
+    mine = data.by_member.get(member_id, [])
+    done = tuple(sorted((s for s in mine if s.state is SessionState.COMPLETED and since <= s.start < due),
+                        key=lambda s: s.start))
+    upcoming = tuple(sorted(
+        (s for s in mine if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED) and due <= s.start < due + WEEK),
+        key=lambda s: s.start))
+    written = data.written.get(member_id, set())
+    owed = []
+    for s in mine:
+        if s.state is not SessionState.COMPLETED or not (s.end <= due <= s.end + FEEDBACK_WINDOW):
+            continue
+        forms = [(s.id, part, member_id == iv) for part, iv, cand in s.parts() if member_id in (iv, cand)]
+        if any(f not in written for f in forms):
+            owed.append(s)
+    changes, weakest = _scores(data.received.get(member_id, []), due)
+    return PersonalDigest(member_id, week, due, done, changes, weakest, tuple(sorted(owed, key=lambda s: s.start)),
+                          upcoming, streak(data.starts.get(member_id, []), due))
+
+
+def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[ScoreChange, ...], Focus | None]:
+    """Score changes (this week's revealed scores against the earlier ones) and the weakest dimension."""
+    since, oldest = due - WEEK, due - LOOKBACK
+    earlier: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    new: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    for fb in received:
+        seen = fb.revealed_at
+        if seen is None or seen >= due or fb.submitted_at < oldest:
+            continue
+        target = new if seen >= since else earlier
+        for dim, score in fb.scores.items():
+            target[(fb.interview_type, dim)].append((fb.submitted_at, score))
+    changes = tuple(
+        ScoreChange(kind, dim, _mean(earlier[(kind, dim)]) if (kind, dim) in earlier else None, _mean(pts))
+        for (kind, dim), pts in sorted(new.items())
+    )
+    recent: list[Focus] = []
+    for key in sorted(set(earlier) | set(new)):
+        pts = sorted(earlier.get(key, []) + new.get(key, []))
+        recent.append(Focus(key[0], key[1], _mean(pts[-RECENT:])))
+    weakest = min(recent, key=lambda f: (f.recent, f.interview_type, f.dimension), default=None)
+    return changes, weakest
+
+
+#: "Since last month" in the digest's picture: where a dimension stood this long before the digest.
+MONTH = timedelta(days=30)
+
+
+def month_changes(received: Sequence[DigestFeedback], due: datetime) -> tuple[ScoreChange, ...]:
+    """Per dimension scored in the month before ``due``: the recent average (last :data:`RECENT`
+    scores revealed by ``due``) against the same a month earlier (None: no score before then).
+    Raw scores, as the digest shows them; dimensions with no new score this month are left out."""
+    points: dict[tuple[str, str], list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for fb in received:
+        seen = fb.revealed_at
+        if seen is None or seen >= due or fb.submitted_at < due - LOOKBACK:
+            continue
+        for dim, score in fb.scores.items():
+            points[(fb.interview_type, dim)].append((fb.submitted_at, seen, score))
+    out = []
+    for (kind, dim), pts in sorted(points.items()):
+        pts.sort()
+        if not any(seen >= due - MONTH for _, seen, _ in pts):
+            continue
+        then = [(when, score) for when, seen, score in pts if seen < due - MONTH]
+        now = [(when, score) for when, _, score in pts]
+        out.append(ScoreChange(kind, dim, _mean(then[-RECENT:]) if then else None, _mean(now[-RECENT:])))
+    return tuple(out)
+
+
+def _mean(points: Sequence[tuple[datetime, int]]) -> float:
+    return sum(s for _, s in points) / len(points)
+
+
+def streak(starts: Iterable[datetime], due: datetime) -> int:
+    """Consecutive weeks (seven-day spans back from ``due``) with at least one session the
+    member turned up for."""
+    weeks = {int((due - s) / WEEK) for s in starts if s < due}
+    count = 0
+    while count in weeks and count < STREAK_WEEKS:
+        count += 1
+    return count

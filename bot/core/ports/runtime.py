@@ -1,0 +1,74 @@
+"""What the core needs from the running process: chat platforms (:class:`ChatPort` and its
+delivery errors), worker processes (:class:`Offload`) and timers (:class:`JobScheduler`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from bot.core.messages import OutboundMessage
+from bot.core.models import (
+    Community,
+    Member,
+    Platform,
+)
+
+_T = TypeVar("_T")
+
+
+class Offload(Protocol):
+    """Somewhere to run CPU-heavy pure work so the event loop stays free (``bot.adapters.offload``).
+
+    The app's offload runs ``fn`` in a worker process: ``fn`` must be a module-level function
+    and its arguments and result plain data that pickles (the matching round's input and
+    result). A thread would not do for such work: the matcher holds the GIL while it solves.
+    Work that releases the loop often enough in a thread (pack checks, charts) uses
+    :func:`asyncio.to_thread` instead."""
+
+    async def run(self, fn: Callable[..., _T], /, *args: Any) -> _T:
+        """``fn(*args)``, away from the event loop; its exception is raised here."""
+        ...
+
+
+class ChatPort(Protocol):
+    """Messages nobody asked for: match found, reminders, prompts, feedback requests, digests."""
+
+    platform: Platform
+
+    async def send_direct(self, member: Member, message: OutboundMessage) -> str:
+        """Send a direct message; returns a message reference. Raises
+        :class:`DirectMessagesClosed` when the member cannot be messaged directly."""
+        ...
+
+    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+        """Open (or find) a private space for the pair; returns its reference."""
+        ...
+
+    async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
+        """Post into a pair space or channel; returns a message reference."""
+        ...
+
+
+class DirectMessagesClosed(Exception):
+    """The platform refused a direct message (the member closed their DMs)."""
+
+
+class TemporaryDeliveryError(Exception):
+    """A rate limit or server error: try again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class JobScheduler(Protocol):
+    """Run a callable at a time; cancel by key. The database, not the scheduler, is the truth."""
+
+    def schedule(self, key: str, when: datetime, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` at ``when``, replacing any job under ``key``."""
+        ...
+
+    def cancel(self, key: str) -> None:
+        """Cancel the job under ``key``, if any."""
+        ...

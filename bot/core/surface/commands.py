@@ -1,0 +1,314 @@
+"""Every command of PeerLoop, declared once: ``/mock …``, ``/mockadmin …`` and ``/mockadmin prompts …``.
+
+Each command is a :class:`Command`: its path (``("schedule",)``, ``("admin", "setup")``,
+``("admin", "prompts", "export")``), a one-line summary, a help paragraph, its arguments
+(a frozen dataclass whose fields are the options, see :mod:`bot.core.surface.options`)
+and, for some, the form that collects the options when a member gives none. The router
+dispatches from these declarations; Discord's command tree, the Slack and console text
+parsing and every help text are built from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from bot.core.messages import FormSpec
+from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
+from bot.core.services.digest import CHOICES as DIGEST_CHOICES
+from bot.core.services.packs import MAX_PACK_BYTES
+from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, schedule_form
+from bot.core.surface.options import (
+    ChannelRef,
+    Complete,
+    FileRef,
+    MemberRef,
+    Opt,
+    Option,
+    options_of,
+)
+from bot.core.text import AVAILABILITY_EXAMPLE
+from bot.core.vocab import InterviewType, Level, RolePreference
+
+#: The first word of admin commands on text faces (``/mock admin setup``); Discord's ``/mockadmin``.
+ADMIN = "admin"
+PROMPTS = "prompts"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: where it lives, what it says about itself, its typed arguments, its form."""
+
+    path: tuple[str, ...]
+    summary: str
+    args: type
+    detail: str = ""
+    #: The form that collects the options when the member gives none (None: run with none).
+    form: Callable[[], FormSpec] | None = None
+
+    @property
+    def name(self) -> str:
+        """The last word of the path (``export`` of ``admin prompts export``)."""
+        return self.path[-1]
+
+    @property
+    def admin(self) -> bool:
+        """Whether only admins may run it (every ``admin …`` command)."""
+        return self.path[0] == ADMIN
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        """Its options, read from the argument dataclass."""
+        return options_of(self.args)
+
+    @property
+    def usage(self) -> str:
+        """``/mock schedule`` / ``/mock admin setup`` (the text faces' spelling)."""
+        return "/mock " + " ".join(self.path)
+
+    @property
+    def help(self) -> str:
+        """The help paragraph (its detail, else its summary)."""
+        return self.detail or f"`{self.usage}` — {self.summary}"
+
+
+# -- /mock ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoArgs:
+    """A command without options."""
+
+
+@dataclass(frozen=True)
+class ProfileArgs:
+    """``/mock profile``."""
+
+    timezone: Annotated[str | None, Opt("Your time zone, e.g. Europe/Berlin", complete=Complete.TIMEZONE,
+                                        aliases=("tz",), max_length=64)] = None
+    track: Annotated[str | None, Opt("Your role track", complete=Complete.TRACK, max_length=64)] = None
+    level: Annotated[Level | None, Opt("Your level")] = None
+    types: Annotated[tuple[InterviewType, ...] | None, Opt(
+        "Interview types, comma-separated", complete=Complete.TYPES, aliases=("interview_types",))] = None
+    languages: Annotated[str | None, Opt("Programming languages, comma-separated", max_length=200)] = None
+
+
+@dataclass(frozen=True)
+class AvailabilityArgs:
+    """``/mock availability``."""
+
+    text: Annotated[str | None, Opt(f"e.g. {AVAILABILITY_EXAMPLE}", rest=True, max_length=500)] = None
+    blackouts: Annotated[str | None, Opt("Dates you're away, e.g. 2026-12-24..2026-12-31", max_length=500)] = None
+
+
+@dataclass(frozen=True)
+class ScheduleArgs:
+    """``/mock schedule`` (no options: the schedule form)."""
+
+    type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
+    role: Annotated[RolePreference | None, Opt("Your role")] = None
+    days: Annotated[int | None, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
+                                    min=MIN_DAYS, max=MAX_DAYS)] = None
+
+
+@dataclass(frozen=True)
+class NowArgs:
+    """``/mock now``."""
+
+    type: Annotated[InterviewType, Opt("Interview type", rest=True)]
+    role: Annotated[RolePreference | None, Opt("Your role")] = None
+
+
+@dataclass(frozen=True)
+class CancelArgs:
+    """``/mock cancel``."""
+
+    request: Annotated[str | None, Opt("Which request (empty: list them)", rest=True, max_length=100)] = None
+
+
+@dataclass(frozen=True)
+class DigestArgs:
+    """``/mock digest``."""
+
+    set: Annotated[str | None, Opt("off, on, nudge or quiet (empty: show your week)", rest=True,
+                                   choices=tuple((k, k) for k in DIGEST_CHOICES))] = None
+
+
+MOCK: tuple[Command, ...] = (
+    Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
+            "`/mock profile` — set your time zone, role track, level, interview types and languages."),
+    Command(("availability",), "When you can practise each week (empty: show it)", AvailabilityArgs,
+            f"`/mock availability` — when you can practise each week, in your own time, e.g. "
+            f"`{AVAILABILITY_EXAMPLE}`. Add blackout dates with `blackouts: 2026-12-24..2026-12-31`."),
+    Command(("schedule",), "Ask for a practice session", ScheduleArgs,
+            "`/mock schedule` — ask for a session: an interview type, a role "
+            "(swap: you interview each other, the default; or only candidate; or only interviewer) "
+            f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
+            "Alone, it opens a form.", form=schedule_form),
+    Command(("now",), "Ready within 15 minutes? Get paired at once", NowArgs,
+            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once."),
+    Command(("cancel",), "Withdraw an open request", CancelArgs,
+            "`/mock cancel` — withdraw an open request or cancel a session before it starts."),
+    Command(("upcoming",), "Your open requests and booked sessions", NoArgs,
+            "`/mock upcoming` — your open requests and booked sessions, in your time."),
+    Command(("feedback",), "Feedback forms you still owe", NoArgs),
+    Command(("progress",), "Your scores per rubric dimension over time, with a chart", NoArgs),
+    Command(("history",), "Past sessions, prompts and verdicts", NoArgs),
+    Command(("digest",), "Your weekly digest: off, on, nudge or quiet; alone, your last seven days", DigestArgs,
+            "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
+            "or `quiet` (nothing in quiet weeks); alone, shows your last seven days."),
+    Command(("export",), "All your data as JSON", NoArgs),
+    Command(("forget-me",), "Delete all your data (asks to confirm)", NoArgs),
+)
+
+
+@dataclass(frozen=True)
+class HelpArgs:
+    """``/mock help``."""
+
+    topic: Annotated[str | None, Opt("A command to explain", rest=True,
+                                     choices=tuple((c.name, c.name) for c in MOCK))] = None
+
+
+HELP = Command(("help",), "What PeerLoop does and how to use it", HelpArgs)
+
+# -- /mockadmin ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetupArgs:
+    """``/mockadmin setup`` (no options: the settings)."""
+
+    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened")] = None
+    admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel")] = None
+    digest_day: Annotated[str | None, Opt("The weekday of the weekly digest",
+                                          choices=tuple(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))] = None
+    digest_hour: Annotated[int | None, Opt("The hour of the weekly digest, in each member's time zone (0-23)",
+                                           min=0, max=23)] = None
+    match_every: Annotated[int | None, Opt(
+        f"Minutes between matching rounds ({MATCH_EVERY_RANGE[0]}-{MATCH_EVERY_RANGE[1]})",
+        min=MATCH_EVERY_RANGE[0], max=MATCH_EVERY_RANGE[1])] = None
+    session_minutes: Annotated[int | None, Opt("Length of a practice session",
+                                               choices=tuple((f"{n} minutes", str(n)) for n in SESSION_LENGTHS))] = None
+    reminders: Annotated[str | None, Opt("Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
+                                         max_length=100)] = None
+    disabled_types: Annotated[str | None, Opt(
+        "Interview types members may not request, comma-separated (none: all)", complete=Complete.TYPES,
+        max_length=300)] = None
+    prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
+    admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
+    reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
+        ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
+        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types")))] = None
+
+
+@dataclass(frozen=True)
+class MemberArgs:
+    """``/mockadmin member``."""
+
+    user: Annotated[MemberRef, Opt("The member to look up", rest=True, aliases=("who", "member"),
+                                  max_length=200)]
+
+
+@dataclass(frozen=True)
+class ImportArgs:
+    """``/mockadmin prompts import`` (a file on Discord; a paste form elsewhere)."""
+
+    file: Annotated[FileRef | None, Opt(f"The pack: .yaml, .yml or .toml, at most {MAX_PACK_BYTES // 1024} KB")] = None
+
+
+@dataclass(frozen=True)
+class ExportArgs:
+    """``/mockadmin prompts export``."""
+
+    what: Annotated[str | None, Opt("A pack id, or an interview type for its built-in prompts (empty: every pack)",
+                                    rest=True, max_length=100)] = None
+
+
+@dataclass(frozen=True)
+class RemoveArgs:
+    """``/mockadmin prompts remove``."""
+
+    name: Annotated[str, Opt("The pack's id (see prompts list)", rest=True, max_length=100)]
+
+
+@dataclass(frozen=True)
+class TypesArgs:
+    """``/mockadmin prompts disable|enable``."""
+
+    types: Annotated[tuple[InterviewType, ...], Opt("Interview types, comma-separated, e.g. coding, system design",
+                                                    rest=True, complete=Complete.TYPES)]
+
+
+ADMIN_COMMANDS: tuple[Command, ...] = (
+    Command((ADMIN, "setup"), "Show PeerLoop's settings here, or change them", SetupArgs),
+    Command((ADMIN, "signup"), "Post a sign-up message here: its button opens the profile form", NoArgs,
+            "A public message with a “Join mock interviews” button; whoever presses it gets their own "
+            "profile form, then the schedule form."),
+    Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
+    Command((ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs),
+    Command((ADMIN, "status"), "Whether matching is running", NoArgs),
+    Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
+    Command((ADMIN, "resume"), "Start pairing again", NoArgs),
+    Command((ADMIN, PROMPTS, "list"), "This community's packs and switched-off built-in types", NoArgs),
+    Command((ADMIN, PROMPTS, "import"),
+            f"Add or replace a prompt pack (a YAML or TOML file, at most {MAX_PACK_BYTES // 1024} KB)", ImportArgs),
+    Command((ADMIN, PROMPTS, "export"), "The packs as YAML files, or the built-in prompts of a type", ExportArgs),
+    Command((ADMIN, PROMPTS, "remove"), "Delete a prompt pack", RemoveArgs),
+    Command((ADMIN, PROMPTS, "disable"), "Switch the built-in prompts of interview types off", TypesArgs),
+    Command((ADMIN, PROMPTS, "enable"), "Switch the built-in prompts of interview types back on", TypesArgs),
+)
+
+#: Every declared command, ``/mock`` first.
+COMMANDS: tuple[Command, ...] = (HELP, *MOCK, *ADMIN_COMMANDS)
+#: Groups of commands below a path that runs one of them when given alone.
+GROUP_DEFAULTS: dict[tuple[str, ...], tuple[str, ...]] = {(ADMIN, PROMPTS): (ADMIN, PROMPTS, "list")}
+#: Summaries of the groups, for Discord's command groups and help.
+GROUPS: dict[tuple[str, ...], str] = {
+    (): "Practise interviews with a peer",
+    (ADMIN,): "Run PeerLoop in this server",
+    (ADMIN, PROMPTS): "Community prompt packs",
+}
+
+
+def command(*path: str) -> Command:
+    """The declared command at ``path``."""
+    for c in COMMANDS:
+        if c.path == path:
+            return c
+    raise KeyError(path)
+
+
+def help_topics() -> dict[str, str]:
+    """``/mock help TOPIC``: each member command's help paragraph."""
+    return {c.name: c.help for c in MOCK}
+
+
+def help_text() -> str:
+    """``/mock help``: what PeerLoop does and one line per command."""
+    lines = [
+        "**PeerLoop** pairs you with a peer for mock interviews, runs the session and "
+        "collects feedback. Start with your profile and availability, then schedule.",
+        "",
+    ]
+    lines += [f"- {c.help}" for c in MOCK]
+    return "\n".join(lines)
+
+
+def usage_of(c: Command, *, skip: int = 0) -> str:
+    """``schedule [type] role:… days:…``: how a text face spells the command and its options."""
+    words = " ".join(c.path[skip:])
+    opts = " ".join(f"{o.name}:…" for o in c.options if not o.rest and o.kind.value != "file")
+    rest = next((f"[{o.name}]" for o in c.options if o.rest), "")
+    return " ".join(x for x in (words, rest, opts) if x)
+
+
+def admin_help_lines(commands: tuple[Command, ...] = ADMIN_COMMANDS) -> list[str]:
+    """One line per admin command (``setup`` — …, ``prompts export`` — …)."""
+    return [f"`{usage_of(c, skip=1)}` — {c.summary}" for c in commands]
+
+
+def text_usage() -> str:
+    """Every command as a text face spells it, one a line (the console's ``/help``)."""
+    return "\n".join(f"  /mock {usage_of(c)}\n      {c.summary}" for c in COMMANDS)
