@@ -59,6 +59,14 @@ DIMENSIONS = {
     "sre-troubleshooting": ["triage", "hypothesis-driven-debugging", "systems-knowledge",
                             "mitigation", "prevention", "communication"],
 }
+#: Bundled rubrics beyond the one per type: (interview type, dimensions).
+EXTRA_RUBRICS = {
+    "behavioral-bar-raiser": ("behavioral", ["ownership", "impact", "conflict-and-feedback",
+                                             "self-reflection", "holds-up-under-design",
+                                             "communication"]),
+    "sql-modelling-round": ("sql-data-modelling", ["model-behind-the-query", "data-modelling",
+                                                   "query-correctness", "edge-cases", "communication"]),
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,26 +81,18 @@ def all_prompts(bank: PromptBank) -> list[Prompt]:
 # ---------------------------------------------------------------- files and references
 
 
-#: Format rubrics: a round of a type graded differently, chosen by the prompts that name them.
-FORMAT_RUBRICS = {
-    "sql-modelling-round": ("sql-data-modelling", ["model-behind-the-query", "data-modelling",
-                                                   "query-correctness", "edge-cases", "communication"]),
-}
-
-
 def test_rubrics_file_has_one_rubric_per_type_with_the_fixed_dimensions() -> None:
     raw = read_yaml(DATA.joinpath("rubrics.yaml"))["rubrics"]
-    by_type = [r for r in raw if r["id"] not in FORMAT_RUBRICS]
-    assert sorted(r["id"] for r in by_type) == sorted(t.value for t in InterviewType)
-    for rubric in by_type:
-        assert rubric["id"] == rubric["interview_type"]
-        assert [d["id"] for d in rubric["dimensions"]] == DIMENSIONS[rubric["id"]]
+    assert sorted(r["id"] for r in raw) == sorted([*(t.value for t in InterviewType), *EXTRA_RUBRICS])
+    for rubric in raw:
+        if rubric["id"] in EXTRA_RUBRICS:
+            kind, dims = EXTRA_RUBRICS[rubric["id"]]
+            assert rubric["interview_type"] == kind
+            assert [d["id"] for d in rubric["dimensions"]] == dims
+        else:
+            assert rubric["id"] == rubric["interview_type"]
+            assert [d["id"] for d in rubric["dimensions"]] == DIMENSIONS[rubric["id"]]
         assert sorted(rubric["verdict_guidance"]) == sorted(VERDICTS)
-    formats = {r["id"]: r for r in raw if r["id"] in FORMAT_RUBRICS}
-    assert sorted(formats) == sorted(FORMAT_RUBRICS)
-    for rubric_id, (kind, dims) in FORMAT_RUBRICS.items():
-        assert formats[rubric_id]["interview_type"] == kind
-        assert [d["id"] for d in formats[rubric_id]["dimensions"]] == dims
 
 
 @pytest.mark.parametrize("entry", PROMPT_FILES, ids=lambda e: e.name)
@@ -102,7 +102,7 @@ def test_each_prompt_file_checks_clean(entry: object) -> None:
 
 
 def test_bundled_bank_loads(bank: PromptBank) -> None:
-    assert len(bank.rubrics()) == len(InterviewType) + len(FORMAT_RUBRICS)
+    assert len(bank.rubrics()) == len(InterviewType) + len(EXTRA_RUBRICS)
     for kind in InterviewType:
         assert bank.rubric_for_type(kind).id == kind.value
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from bot.core.bank import Prompt
+from bot.core.dimension_names import dimension_names
 from bot.core.progress import DimensionProgress, MemberProgress
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import interviewer_inputs
-from bot.core.services.progress import ProgressService, dimension_names_of
+from bot.core.services.progress import ProgressService
 from bot.core.services.session_text import interviewer_guide_pages
 from bot.core.vocab import InterviewType
 from bot.prompts import load_bundled
@@ -64,7 +65,7 @@ def test_a_session_on_such_a_prompt_scores_and_shows_the_format_rubric() -> None
 
 
 def test_progress_and_the_digest_name_the_format_dimension() -> None:
-    names = dimension_names_of(BANK, InterviewType.SQL_DATA_MODELLING.value)
+    names = dimension_names(BANK, InterviewType.SQL_DATA_MODELLING.value)
     assert names["model-behind-the-query"] == "Model behind the query"
     assert names["query-fluency"] == "SQL fluency"  # the type's own dimensions still first
     assert list(names)[:6] == [d.id for d in TYPE_RUBRIC.dimensions]

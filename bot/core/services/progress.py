@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
 from bot.core.digest import type_label
+from bot.core.dimension_names import dimension_names
 from bot.core.errors import NotFound
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
@@ -95,25 +96,6 @@ def _fit(lines: list[str], limit: int) -> str:
             break
         kept.append(line)
     return "\n".join([*kept, "…", tail])
-
-
-def dimension_names_of(prompts: PromptSource, interview_type: str) -> dict[str, str]:
-    """Dimension id -> name for a type: its own rubric's, then those of format rubrics its
-    prompts name (``sql-modelling-round`` adds "Model behind the query"). Empty when the
-    type has no rubric."""
-    try:
-        own = prompts.rubric_for_type(interview_type)
-    except (KeyError, ValueError, LookupError):
-        return {}
-    names = {dim.id: dim.name for dim in own.dimensions}
-    for rubric_id in sorted({p.rubric for p in prompts.prompts(interview_type)} - {own.id}):
-        try:
-            other = prompts.rubric(rubric_id)
-        except (KeyError, ValueError, LookupError):
-            continue
-        for dim in other.dimensions:
-            names.setdefault(dim.id, dim.name)
-    return names
 
 
 class ProgressService:
@@ -227,8 +209,11 @@ class ProgressService:
         for kind in sorted({d.interview_type for d in report.dimensions}):
             if self._prompts is None:
                 continue
-            names.update({(kind, dim_id): name
-                          for dim_id, name in dimension_names_of(self._prompts, kind).items()})
+            try:
+                named = dimension_names(self._prompts, kind)
+            except (KeyError, ValueError, LookupError):
+                continue
+            names.update({(kind, dim_id): name for dim_id, name in named.items()})
         for d in report.dimensions:
             names.setdefault((d.interview_type, d.dimension), d.dimension)
         return names
