@@ -25,6 +25,7 @@ import numpy as np
 import rustworkx as rx
 
 from bot.matching import graph as g
+from bot.matching import scores as sc
 from bot.matching.explain import describe_pair, unmatched_text
 from bot.matching.model import (
     MatchInput,
@@ -75,7 +76,7 @@ def prepare(inp: MatchInput) -> g.Prepared:
         starts.append(tuple(sorted(usable)))
         waited = (inp.now - r.created_at).total_seconds() / 86_400
         priority.append(
-            g.wait_points(w, waited) + g.left_out_points(w, r.times_left_out)
+            sc.wait_points(w, waited) + sc.left_out_points(w, r.times_left_out)
         )
     return g.Prepared(
         requests=inp.requests, starts=starts, priority=priority, now_minute=now_minute
@@ -113,7 +114,7 @@ class _Round:
             common = self.types_of_member.get(ca, set()) & self.types_of_member.get(cb, set())
             if not common:
                 continue
-            pen = g.repeat_points(self.inp.weights, (now_s - when.timestamp()) / 86_400)
+            pen = sc.repeat_points(self.inp.weights, (now_s - when.timestamp()) / 86_400)
             if pen:
                 for t in sorted(common):
                     out.setdefault(t, []).append((ca, cb, pen))
@@ -191,8 +192,8 @@ class TypeTask:
     inp: MatchInput
     #: Every request's usable starts (epoch minutes), one after the other: request ``k``'s
     #: are ``starts[bounds[k]:bounds[k + 1]]`` (arrays pickle as bytes, fast).
-    starts: g.AnyArray  # int32: epoch minutes fit
-    bounds: g.IntArray
+    starts: sc.AnyArray  # int32: epoch minutes fit
+    bounds: sc.IntArray
     priority: tuple[int, ...]
     now_minute: int
 
@@ -340,7 +341,7 @@ def pairs_proven(sb: SolvedBucket, unpaired: Sequence[int]) -> bool:
     return not g.joins_components(sb.bucket, label)
 
 
-def _components(n: int, e: g.Edges) -> g.IntArray:
+def _components(n: int, e: g.Edges) -> sc.IntArray:
     """Component label of every bucket row in the kept graph (isolated rows: their own)."""
     graph: rx.PyGraph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(n))
@@ -352,7 +353,7 @@ def _components(n: int, e: g.Edges) -> g.IntArray:
 
 
 def solve_edges(
-    n: int, edges: g.Edges, order: g.IntArray | None = None
+    n: int, edges: g.Edges, order: sc.IntArray | None = None
 ) -> tuple[list[tuple[int, int, int]], list[int]]:
     """Maximum-cardinality, maximum-weight matching of one bucket, component by component.
 

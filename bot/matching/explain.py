@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.matching import graph as g
+from bot.matching import scores as sc
 from bot.matching.model import (
     MatchInput,
     MatchRequest,
@@ -56,31 +57,31 @@ def describe_pair(
     start = from_minutes(start_minute)
     day = (start_minute - prepared.now_minute) // 1440
 
-    relation = g.track_relation(a.track, b.track, neighbours)
+    relation = sc.track_relation(a.track, b.track, neighbours)
     track_pts = (0, w.neighbour_track, w.same_track)[relation]
     level_diff = abs(a.level - b.level)
     level_pts = w.level_points(level_diff)
     waits = [(inp.now - r.created_at).total_seconds() / 86_400 for r in (a, b)]
-    wait_pts = sum(g.wait_points(w, x) for x in waits)
-    left_pts = g.left_out_points(w, a.times_left_out) + g.left_out_points(w, b.times_left_out)
-    day_pts = g.day_points(w, day)
-    qa, qb = g.reliability_quanta(a.reliability), g.reliability_quanta(b.reliability)
-    rel_pts = g.reliability_points(w, qa, qb)
-    mode_code = g.role_mode(a.role, b.role)
-    bal_a = g.balance_points(w, a.given_as_interviewer, a.taken_as_candidate)
-    bal_b = g.balance_points(w, b.given_as_interviewer, b.taken_as_candidate)
-    bal_pts = (0 if mode_code == g.ROW_INTERVIEWS else bal_a) + (
-        0 if mode_code == g.COL_INTERVIEWS else bal_b
+    wait_pts = sum(sc.wait_points(w, x) for x in waits)
+    left_pts = sc.left_out_points(w, a.times_left_out) + sc.left_out_points(w, b.times_left_out)
+    day_pts = sc.day_points(w, day)
+    qa, qb = sc.reliability_quanta(a.reliability), sc.reliability_quanta(b.reliability)
+    rel_pts = sc.reliability_points(w, qa, qb)
+    mode_code = sc.role_mode(a.role, b.role)
+    bal_a = sc.balance_points(w, a.given_as_interviewer, a.taken_as_candidate)
+    bal_b = sc.balance_points(w, b.given_as_interviewer, b.taken_as_candidate)
+    bal_pts = (0 if mode_code == sc.ROW_INTERVIEWS else bal_a) + (
+        0 if mode_code == sc.COL_INTERVIEWS else bal_b
     )
-    rated_pts = (0 if mode_code == g.COL_INTERVIEWS else g.rating_points(w, a.interviewer_rating)) + (
-        0 if mode_code == g.ROW_INTERVIEWS else g.rating_points(w, b.interviewer_rating)
+    rated_pts = (0 if mode_code == sc.COL_INTERVIEWS else sc.rating_points(w, a.interviewer_rating)) + (
+        0 if mode_code == sc.ROW_INTERVIEWS else sc.rating_points(w, b.interviewer_rating)
     )
     last = inp.history.get(pair_key(a.member_id, b.member_id))
     rep_pts = 0
     since = 0.0
     if last is not None:
         since = (inp.now.timestamp() - last.timestamp()) / 86_400
-        rep_pts = g.repeat_points(w, since)
+        rep_pts = sc.repeat_points(w, since)
 
     breakdown = (
         ("base", w.base),
@@ -99,9 +100,9 @@ def describe_pair(
         raise AssertionError(f"score mismatch for {a.request_id}/{b.request_id}: {total} != {weight}")
 
     mode: Mode
-    if mode_code == g.ROW_INTERVIEWS:
+    if mode_code == sc.ROW_INTERVIEWS:
         mode, interviewer, candidate = "one-way", a, b
-    elif mode_code == g.COL_INTERVIEWS:
+    elif mode_code == sc.COL_INTERVIEWS:
         mode, interviewer, candidate = "one-way", b, a
     else:
         mode = "swap"
@@ -110,7 +111,7 @@ def describe_pair(
             return (
                 -(r.given_as_interviewer - r.taken_as_candidate),
                 r.created_at,
-                g.tie_hash(inp.seed, r.request_id),
+                sc.tie_hash(inp.seed, r.request_id),
             )
 
         candidate, interviewer = sorted((a, b), key=order)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.matching import MatchRequest, Weights, match, pair_key
-from bot.matching.graph import repeat_points
+from bot.matching.scores import repeat_points
 from tests.matching.helpers import NOW, at, code_of, inp, pairs_of, req
 
 # ------------------------------------------------------------------ hard rules

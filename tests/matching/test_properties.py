@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.matching import MatchInput, MatchRequest, MatchResult, match, pair_key
 from bot.matching.engine import full_graph
-from bot.matching.graph import level_allows, role_mode
 from bot.matching.pool import solver_pool, warm
+from bot.matching.scores import level_allows, role_mode
 from tests.matching.helpers import NOW, at
 
 SLOTS = [at(h) for h in (2, 2.5, 3, 20, 26, 50)]

@@ -9,6 +9,7 @@ import pytest
 import rustworkx as rx
 
 from bot.matching import graph as g
+from bot.matching import scores as sc
 from bot.matching.engine import solve_edges
 from bot.matching.model import Weights
 
@@ -60,22 +61,22 @@ def test_class_tables_match_the_rules() -> None:
     tracks = ("backend", "frontend", "full-stack", "sre")
     neighbours = {"backend": frozenset({"sre"}), "sre": frozenset({"backend"})}
     weights = Weights()
-    mode, roles, score = g.class_tables(tracks, weights, neighbours)
+    mode, roles, score = sc.class_tables(tracks, weights, neighbours)
     names = ("swap", "candidate", "interviewer")
     for ta, track_a in enumerate(tracks):
         for tb, track_b in enumerate(tracks):
-            rel = g.track_relation(track_a, track_b, neighbours)
+            rel = sc.track_relation(track_a, track_b, neighbours)
             tp = (0, weights.neighbour_track, weights.same_track)[rel]
             for ra, role_a in enumerate(names):
                 for rb, role_b in enumerate(names):
-                    want = g.role_mode(role_a, role_b)
+                    want = sc.role_mode(role_a, role_b)
                     for la in range(4):
                         for lb in range(4):
                             a = (ta * 3 + ra) * 4 + la
                             b = (tb * 3 + rb) * 4 + lb
-                            assert roles[a, b] == (want != g.INVALID)
-                            fits = g.level_allows(want, la, lb)
-                            assert mode[a, b] == (want if fits else g.INVALID)
+                            assert roles[a, b] == (want != sc.INVALID)
+                            fits = sc.level_allows(want, la, lb)
+                            assert mode[a, b] == (want if fits else sc.INVALID)
                             assert score[a, b] == (
                                 weights.base + tp + weights.level_points(abs(la - lb))
                             )
