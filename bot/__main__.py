@@ -185,7 +185,8 @@ async def _db(url: str, what: str) -> int:
 
 async def _console(url: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_app
-    from bot.console.face import Console, ConsoleChat
+    from bot.console.chat import ConsoleChat
+    from bot.console.face import Console
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.ops.process import rate_limit_of

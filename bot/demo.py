@@ -168,7 +168,8 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
 
 async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) -> int:
     from bot.app import build_app
-    from bot.console.face import Console, ConsoleChat
+    from bot.console.chat import ConsoleChat
+    from bot.console.face import Console
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
     from bot.core.services.actor import use_repeatable_ids

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.console.face import Console, ConsoleChat
+from bot.console.chat import ConsoleChat
+from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.messages import Attachment, OutboundMessage
 from bot.core.models import SessionState

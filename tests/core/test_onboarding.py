@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 from bot.app import App
-from bot.console.face import Console, ConsoleChat
+from bot.console.chat import ConsoleChat
+from bot.console.face import Console
 from bot.core.actions import encode
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, Tone

@@ -30,7 +30,8 @@ import bot.console.face as console_module
 import bot.core.commands as commands_module
 from bot.adapters import discord_render, slack_render
 from bot.app import App, build_app
-from bot.console.face import Console, ConsoleChat, render_text
+from bot.console.chat import ConsoleChat, render_text
+from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.commands import ParsedCommand, parse_command_text
 from bot.core.errors import InvalidInput
