@@ -17,11 +17,8 @@ from typing import Any
 import discord
 
 from bot.adapters.discord_carrier import mark_sent
-from bot.adapters.discord_render import (
-    BUTTONS_PER_ROW,
-    ROWS,
+from bot.adapters.discord_forms import (
     FormStep,
-    action_button,
     form_back,
     form_choices,
     form_modal,
@@ -31,8 +28,8 @@ from bot.adapters.discord_render import (
     modal_values,
     parse_form_id,
     refused_step,
-    render_message,
 )
+from bot.adapters.discord_render import BUTTONS_PER_ROW, ROWS, action_button, render_message
 from bot.cogs.base import FormFace
 from bot.core.forms import FormDraft
 from bot.core.messages import OutboundMessage, Tone

@@ -27,7 +27,8 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord_carrier import edit_carrier, zone_hints
-from bot.adapters.discord_render import is_form_id, render_message
+from bot.adapters.discord_forms import is_form_id
+from bot.adapters.discord_render import render_message
 from bot.app import App
 from bot.cogs import actions, forms, tree
 from bot.cogs.actions import ActionButton

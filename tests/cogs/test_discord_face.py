@@ -16,7 +16,8 @@ import discord
 import pytest
 
 from bot.adapters.discord_chat import DiscordChat
-from bot.adapters.discord_render import form_steps, render_message
+from bot.adapters.discord_forms import form_steps
+from bot.adapters.discord_render import render_message
 from bot.app import App, build_app
 from bot.cogs.client import (
     BOT_PERMISSIONS,

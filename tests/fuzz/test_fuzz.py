@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 
 import bot.console.face as console_module
 import bot.core.commands as commands_module
-from bot.adapters import discord_render, slack_render
+from bot.adapters import discord_forms, discord_render, slack_render
 from bot.app import App, build_app
 from bot.console.chat import ConsoleChat, render_text
 from bot.console.face import Console
@@ -192,7 +192,7 @@ def check(world: World, reply: object) -> OutboundMessage:
     render_text(reply, ZoneInfo("Europe/Berlin"), world.clock.now())
     if reply.form is not None:
         slack_render.form_view(reply.form)
-        discord_render.form_steps(reply.form)
+        discord_forms.form_steps(reply.form)
     if reply.tone is Tone.ERROR:
         assert reply.text.strip()
         if reply.field_errors:
