@@ -7,6 +7,7 @@ import json
 import pytest
 
 from benchmarks import matching as bench
+from benchmarks.parts import matching_community
 
 
 def test_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,4 +69,4 @@ def test_bad_sizes_are_refused() -> None:
 
 
 def test_generator_is_deterministic() -> None:
-    assert bench.generate(50, 4) == bench.generate(50, 4)
+    assert matching_community.generate(50, 4) == matching_community.generate(50, 4)
