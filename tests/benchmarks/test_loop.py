@@ -9,6 +9,7 @@ import time
 import pytest
 
 from benchmarks import loop as loop_bench
+from benchmarks.parts import loop_probe
 from bot.ops import gc_tuning
 
 
@@ -40,8 +41,8 @@ def test_the_probe_sees_a_blocked_loop_and_where_it_was_held() -> None:
         while time.thread_time() < end:
             pass
 
-    async def run() -> loop_bench.LagProbe:
-        probe = loop_bench.LagProbe(where_after=0.01)
+    async def run() -> loop_probe.LagProbe:
+        probe = loop_probe.LagProbe(where_after=0.01)
         async with probe.running():
             await asyncio.sleep(0.05)
             hold(0.12)  # the loop is held for 120 ms of work
@@ -59,8 +60,8 @@ def test_the_probe_sees_a_blocked_loop_and_where_it_was_held() -> None:
 
 def test_lag_summary_percentiles() -> None:
     samples = [i / 1000 for i in range(100)]  # 0 .. 99 ms
-    assert loop_bench.lag_summary(samples) == {"samples": 100, "p50_ms": 50.0, "p99_ms": 99.0, "max_ms": 99.0}
-    assert loop_bench.lag_summary([])["samples"] == 0
+    assert loop_probe.lag_summary(samples) == {"samples": 100, "p50_ms": 50.0, "p99_ms": 99.0, "max_ms": 99.0}
+    assert loop_probe.lag_summary([])["samples"] == 0
 
 
 def test_loop_bench_one_scenario_runs_with_the_server_collector(capsys: pytest.CaptureFixture[str]) -> None:
