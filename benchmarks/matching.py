@@ -45,7 +45,7 @@ import numpy.typing as npt
 import rustworkx as rx
 
 from benchmarks.parts.matching_community import NOW, generate
-from bot.matching import graph as g
+from bot.matching import edges as ed
 from bot.matching.engine import _Round, match
 from bot.matching.model import MatchInput, pair_key
 from bot.matching.pool import solver_pool, warm
@@ -105,7 +105,7 @@ def full_arrays(inp: MatchInput) -> FullArrays:
     ws: list[npt.NDArray[np.int64]] = []
     for t, index in rnd.by_type(active).items():
         b = rnd.bucket(t, index)
-        e = g.bucket_edges(b, None, jitter=False)
+        e = ed.bucket_edges(b, None, jitter=False)
         us.append(b.index[e.u])
         vs.append(b.index[e.v])
         ws.append(e.weight)

@@ -24,6 +24,7 @@ from datetime import datetime
 import numpy as np
 import rustworkx as rx
 
+from bot.matching import edges as ed
 from bot.matching import graph as g
 from bot.matching import scores as sc
 from bot.matching.explain import describe_pair, unmatched_text
@@ -43,7 +44,7 @@ from bot.matching.model import (
 @dataclass(frozen=True, slots=True)
 class SolvedBucket:
     bucket: g.Bucket
-    edges: g.Edges
+    edges: ed.Edges
     pairs: list[tuple[int, int, int]]  # bucket-local (u, v, exact weight)
     components: list[int]  # sizes of components with an edge
 
@@ -178,7 +179,7 @@ class _Round:
         b = self.bucket(interview_type, index)
         prune = self.inp.prune_degree if b.size > self.inp.exact_up_to else None
         jitter = self.inp.weights.tie_break_jitter
-        edges = g.bucket_edges(b, prune, jitter, self.inp.band_partners)
+        edges = ed.bucket_edges(b, prune, jitter, self.inp.band_partners)
         order = b.tie_order if jitter else None
         return SolvedBucket(b, edges, *solve_edges(b.size, edges, order))
 
@@ -341,7 +342,7 @@ def pairs_proven(sb: SolvedBucket, unpaired: Sequence[int]) -> bool:
     return not g.joins_components(sb.bucket, label)
 
 
-def _components(n: int, e: g.Edges) -> sc.IntArray:
+def _components(n: int, e: ed.Edges) -> sc.IntArray:
     """Component label of every bucket row in the kept graph (isolated rows: their own)."""
     graph: rx.PyGraph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(n))
@@ -353,7 +354,7 @@ def _components(n: int, e: g.Edges) -> sc.IntArray:
 
 
 def solve_edges(
-    n: int, edges: g.Edges, order: sc.IntArray | None = None
+    n: int, edges: ed.Edges, order: sc.IntArray | None = None
 ) -> tuple[list[tuple[int, int, int]], list[int]]:
     """Maximum-cardinality, maximum-weight matching of one bucket, component by component.
 
@@ -555,7 +556,7 @@ def full_graph(inp: MatchInput) -> FullGraph:
     ws: list[int] = []
     for t, index in rnd.by_type(active).items():
         b = rnd.bucket(t, index)
-        e = g.bucket_edges(b, None, jitter=False)
+        e = ed.bucket_edges(b, None, jitter=False)
         us += b.index[e.u].tolist()
         vs += b.index[e.v].tolist()
         ws += e.weight.tolist()

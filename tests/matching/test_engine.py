@@ -406,7 +406,7 @@ def test_pruning_keeps_partners_within_the_reliability_band() -> None:
     # Twenty reliable members and two flaky ones, all compatible: by pair score every flaky
     # member's best partners are reliable ones (the reliability term), yet the optimum pairs
     # the two flaky members together. The band partners keep that edge through pruning.
-    from bot.matching import engine, graph
+    from bot.matching import edges, engine, graph
 
     requests = [req(f"r{i:02d}") for i in range(20)]
     requests += [req("flaky-a", reliability=0.5), req("flaky-b", reliability=0.55)]
@@ -417,7 +417,7 @@ def test_pruning_keeps_partners_within_the_reliability_band() -> None:
     flaky = (20, 21)
 
     def kept(band_partners: int) -> set[tuple[int, int]]:
-        e = graph.bucket_edges(bucket, 1, jitter=False, band_partners=band_partners)
+        e = edges.bucket_edges(bucket, 1, jitter=False, band_partners=band_partners)
         assert not e.full
         return set(zip(e.u.tolist(), e.v.tolist(), strict=True))
 

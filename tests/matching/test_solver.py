@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import rustworkx as rx
 
-from bot.matching import graph as g
+from bot.matching import edges as ed
 from bot.matching import scores as sc
 from bot.matching.engine import solve_edges
 from bot.matching.model import Weights
 
 
-def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> g.Edges:
+def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> ed.Edges:
     """A random graph made of ``clusters`` groups of nodes (edges only inside a group)."""
     group = [rng.randrange(clusters) for _ in range(n)]
     seen: dict[tuple[int, int], int] = {}
@@ -23,7 +23,7 @@ def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> g.Edges:
         if a != b and group[a] == group[b]:
             seen[(min(a, b), max(a, b))] = rng.choice((1000, 1150, 1300, rng.randrange(900, 2000)))
     keys = sorted(seen)
-    return g.Edges(
+    return ed.Edges(
         u=np.asarray([k[0] for k in keys], dtype=np.int64),
         v=np.asarray([k[1] for k in keys], dtype=np.int64),
         weight=np.asarray([seen[k] for k in keys], dtype=np.int64),
@@ -31,7 +31,7 @@ def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> g.Edges:
     )
 
 
-def _whole_graph_optimum(n: int, e: g.Edges) -> tuple[int, int]:
+def _whole_graph_optimum(n: int, e: ed.Edges) -> tuple[int, int]:
     graph: rx.PyGraph = rx.PyGraph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(list(zip(e.u.tolist(), e.v.tolist(), e.weight.tolist(), strict=True)))
