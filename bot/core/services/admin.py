@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core import room
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
@@ -53,6 +54,9 @@ SETUP_OPTIONS: dict[str, str] = {
     "disabled_types": "interview types members may not request, comma-separated (none: all allowed)",
     "prefer_seen_prompts": "yes/no: prefer prompts the interviewer has already seen",
     "admins_see_feedback": "yes/no: admins may read members' feedback",
+    "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
+    "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
+    "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
 }
 _NONE = {"none", "off", "-", "clear", "default"}
 _TRUE = {"yes", "y", "true", "on", "1"}
@@ -150,6 +154,9 @@ _FIELD_OF = {
     "disabled_types": "disabled_types",
     "prefer_seen_prompts": "prefer_prompt_interviewer_has_seen",
     "admins_see_feedback": "admins_see_feedback",
+    "call_link": "call_link",
+    "coding_editor": "coding_editor",
+    "design_board": "design_board",
 }
 
 
@@ -195,6 +202,8 @@ def _parse_one(key: str, value: str) -> dict[str, object]:
         return {field: int(minutes)}
     if key == "reminders":
         return {field: parse_reminders(value)}
+    if key in ("call_link", "coding_editor", "design_board"):
+        return {field: room.parse_link(key, value)}
     if key == "disabled_types":
         if value.lower() in _NONE or not value:
             return {field: ()}

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import TypeVar
 
+from bot.core import room
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound
@@ -24,6 +25,7 @@ from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     Community,
+    CommunitySettings,
     InterviewRequest,
     Member,
     PromptHistory,
@@ -50,7 +52,7 @@ from bot.core.services.rounds import (
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.session_plan import schedule_session_steps
 from bot.core.services.sessions import invite_for
-from bot.core.vocab import Level, RolePreference, parse_interview_type, parse_role
+from bot.core.vocab import InterviewType, Level, RolePreference, parse_interview_type, parse_role
 from bot.matching.model import Pair
 
 __all__ = ["LEAD_TIME", "MatchingService", "RoundOutcome", "parts_played", "reliability", "waited_message"]
@@ -314,7 +316,8 @@ class MatchingService:
             id=session_id, community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
             candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
             state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
-            prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now)
+            prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now,
+            **_room(kind, community.settings))
         await tx.sessions.add(session)
         for rid in pair.request_ids:
             req = requests[rid]
@@ -340,3 +343,10 @@ class MatchingService:
                 if member_id in (a, b):
                     out.append((rec.ran_at, f"paired for {start}"))
         return out
+
+
+def _room(kind: InterviewType, settings: CommunitySettings) -> dict[str, str | None]:
+    """The new session's own call and work-surface links (bot.core.room)."""
+    links = room.links_for(kind, call_link=settings.call_link, coding_editor=settings.coding_editor,
+                           design_board=settings.design_board)
+    return {"call_url": links.call, "work_url": links.work}

@@ -198,9 +198,17 @@ class SetupArgs:
         max_length=300)] = None
     prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
+    call_link: Annotated[str | None, Opt("The call: an https link, {room} = a fresh name per session "
+                                         "(default: a Jitsi Meet room)", max_length=300)] = None
+    coding_editor: Annotated[str | None, Opt("Coding types' shared editor: an https link, {room} allowed "
+                                             "(default: any shared editor)", max_length=300)] = None
+    design_board: Annotated[str | None, Opt("Design types' whiteboard: an https link, {room} allowed "
+                                            "(default: an Excalidraw room)", max_length=300)] = None
     reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
         ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
-        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types")))] = None
+        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types"),
+        ("Call: a Jitsi Meet room per session", "call_link"), ("Coding editor: any shared editor", "coding_editor"),
+        ("Design whiteboard: an Excalidraw room per session", "design_board")))] = None
 
 
 @dataclass(frozen=True)
