@@ -312,12 +312,13 @@ class MatchingService:
                 interview_type=kind, rubric=prompts.rubric_for_type(kind))
             prompt_ids.append(choice.prompt.id)
             reasons.append(choice.reason)
+        links = _room(kind, community.settings)
         session = Session(
             id=session_id, community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
             candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
             state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
             prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now,
-            **_room(kind, community.settings))
+            call_url=links.call, work_url=links.work)
         await tx.sessions.add(session)
         for rid in pair.request_ids:
             req = requests[rid]
@@ -345,8 +346,7 @@ class MatchingService:
         return out
 
 
-def _room(kind: InterviewType, settings: CommunitySettings) -> dict[str, str | None]:
+def _room(kind: InterviewType, settings: CommunitySettings) -> room.RoomLinks:
     """The new session's own call and work-surface links (bot.core.room)."""
-    links = room.links_for(kind, call_link=settings.call_link, coding_editor=settings.coding_editor,
-                           design_board=settings.design_board)
-    return {"call_url": links.call, "work_url": links.work}
+    return room.links_for(kind, call_link=settings.call_link, coding_editor=settings.coding_editor,
+                          design_board=settings.design_board)
