@@ -20,6 +20,7 @@ from bot.core.commands import CommandRouter
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.packs import CommunityPrompts
+from bot.core.partner_commands import declare_partner_commands
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
@@ -29,6 +30,7 @@ from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.packs import PackService
+from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
@@ -165,6 +167,7 @@ async def build_app(
     ))
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
+    declare_partner_commands(router, PartnerService(db.uow, clock))
     router.check_complete()  # every declared command has its handler
     return App(
         db=db,

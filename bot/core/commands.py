@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from time import perf_counter
 from typing import Any
 
@@ -21,7 +21,7 @@ from bot.core.actions import Action, InvalidAction, declare_verb, decode
 from bot.core.errors import InvalidInput, PeerLoopError
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
-from bot.core.messages import FormValues, OutboundMessage, error_message, quote
+from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.digest import DigestService
@@ -80,6 +80,8 @@ class CommandRouter:
     """Every command and action of a community's members, each bound once to its handler."""
 
     metrics: Metrics = NO_METRICS
+    #: The expected wait for a type, added to the reply to ``/mock schedule`` (bot.core.partner_commands).
+    expected_wait: Callable[[str, InterviewType], Awaitable[str]] | None = None
 
     def __init__(
         self,
@@ -282,7 +284,10 @@ class CommandRouter:
     async def _schedule(self, actor: Actor, args: ScheduleArgs) -> OutboundMessage:
         if args.type is None:
             raise InvalidInput("type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType))
-        return await self.requests.schedule(actor, args.type, args.role, args.days)
+        reply = await self.requests.schedule(actor, args.type, args.role, args.days)
+        if self.expected_wait is None or reply.tone is not Tone.SUCCESS:
+            return reply
+        return replace(reply, text=f"{reply.text}\n{await self.expected_wait(actor.community.id, args.type)}")
 
     async def _now(self, actor: Actor, args: NowArgs) -> OutboundMessage:
         return await self.matching.now(actor, args.type, args.role)

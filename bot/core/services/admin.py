@@ -58,6 +58,17 @@ SETUP_OPTIONS: dict[str, str] = {
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
 }
+#: Round outcomes admins read in neutral words: a member's blocks are theirs alone.
+_CONFIDENTIAL = {"only_blocked_fit": "no suitable partner this round"}
+#: How the member's own text of ``only_blocked_fit`` reads (bot.matching.explain).
+_BLOCK_WORDS = "asked not to be paired with"
+
+
+def _neutral(request: InterviewRequest) -> InterviewRequest:
+    """The request as admins see it: a reason that names the member's blocks becomes neutral."""
+    if _BLOCK_WORDS not in (request.last_left_out_reason or ""):
+        return request
+    return replace(request, last_left_out_reason=_CONFIDENTIAL["only_blocked_fit"])
 _NONE = {"none", "off", "-", "clear", "default"}
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
@@ -378,8 +389,8 @@ class AdminService:
         marks.sort(key=lambda r: r.reported_at, reverse=True)
         rounds = [RoundOutcomeLine(when, partner=names.get(partner), start=_instant(start))
                   for when, partner, start in paired]
-        rounds += [RoundOutcomeLine(rec.ran_at, reason=text)
-                   for rec in records for mid, _code, text in rec.left_out if mid == fresh.id]
+        rounds += [RoundOutcomeLine(rec.ran_at, reason=_CONFIDENTIAL.get(code, text))
+                   for rec in records for mid, code, text in rec.left_out if mid == fresh.id]
         return MemberReport(
             member=fresh,
             reliability=reliability([r.reported_at for r in marks], now),
@@ -388,7 +399,7 @@ class AdminService:
                            names.get(r.reporter_id))
                 for r in marks
             ),
-            open_requests=tuple(requests),
+            open_requests=tuple(_neutral(r) for r in requests),
             rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),

@@ -135,6 +135,13 @@ class DigestArgs:
                                    choices=tuple((k, k) for k in DIGEST_CHOICES))] = None
 
 
+@dataclass(frozen=True)
+class PartnerArgs:
+    """``/mock block`` and ``/mock unblock``."""
+
+    member: Annotated[MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)]
+
+
 MOCK: tuple[Command, ...] = (
     Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
             "`/mock profile` — set your time zone, role track, level, interview types and languages."),
@@ -158,6 +165,14 @@ MOCK: tuple[Command, ...] = (
     Command(("digest",), "Your weekly digest: off, on, nudge or quiet; alone, your last seven days", DigestArgs,
             "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
             "or `quiet` (nothing in quiet weeks); alone, shows your last seven days."),
+    Command(("who",), "How many are looking per interview type, and the busiest hours (no names)", NoArgs,
+            "`/mock who` — without names: how many members are looking per interview type, and the "
+            "busiest hours of the week in your time zone, so you can shift your availability."),
+    Command(("block",), "Never be paired with a member (nobody is told)", PartnerArgs,
+            "`/mock block member:@name` — never be paired with that member. It is confidential: "
+            "they are never told, and `/mock unblock` undoes it."),
+    Command(("unblock",), "Allow pairing with a member you blocked", PartnerArgs),
+    Command(("blocked",), "The members you are never paired with (only you see it)", NoArgs),
     Command(("export",), "All your data as JSON", NoArgs),
     Command(("forget-me",), "Delete all your data (asks to confirm)", NoArgs),
 )
