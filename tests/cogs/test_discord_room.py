@@ -90,3 +90,41 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(
         community = await tx.communities.find(Platform.DISCORD, str(fake.guild.id))
     assert community is not None and community.settings.coding_editor == "https://codeshare.io/{room}"
     await settle(client)
+
+
+async def test_block_is_confidential_and_who_names_nobody(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
+    mock = next(g for g in put.json if g["name"] == "mock")
+    block = next(o for o in mock["options"] if o["name"] == "block")
+    assert block["options"][0]["name"] == "member" and block["options"][0]["type"] == 6  # a USER option
+
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    done = await command(fake, "alice", "block", {"member": "bob"})
+    assert "you will not be paired with Bob" in text_of(done)
+    assert "Bob" in text_of(await command(fake, "alice", "blocked"))
+    cid = await community_id(app, fake)
+    assert not (await app.matching.run_round(cid)).sessions
+    await app.tick()
+    await settle(client)
+    assert not fake.requests_to("POST", "/channels/{id}/threads")
+    # Nothing Bob receives (replies, direct messages) mentions Alice or a block.
+    seen = [text_of(await command(fake, "bob", "upcoming")), text_of(await command(fake, "bob", "blocked"))]
+    seen += [text_of(m) for m in fake.dms_to("bob")]
+    assert len(seen) > 2  # Bob was told he was left out this round
+    for text in seen:
+        assert "Alice" not in text and "asked not" not in text, text
+    assert "not blocked anyone" in seen[1]
+
+    who = text_of(await command(fake, "carol", "who"))
+    assert "Coding: 2 members" in who and "Alice" not in who and "Bob" not in who
+    await command(fake, "carol", "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
+                                             "types": "coding"})
+    await command(fake, "carol", "availability", {"text": "daily 08:00-22:00"})
+    scheduled = text_of(await command(fake, "carol", "schedule", {"type": "coding"}))
+    assert "Expected wait: too few Coding sessions" in scheduled, scheduled
+    await settle(client)

@@ -51,3 +51,26 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -
     assert call not in blob(await reply_text(rig, CAROL, "upcoming"))
     assert call not in await home_of(rig, CAROL)
     assert not [a for a in fake.of("chat.postMessage") if a["channel"] == CAROL and call in blob(a)]
+
+
+async def test_block_is_confidential_and_who_names_nobody(rig: Rig) -> None:
+    fake = rig.fake
+    for user in (ALICE, BOB):
+        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await reply_text(rig, user, "availability daily 08:00-22:00")
+    # Slack hands a mention as <@U…|name>: the face turns it into the member's id.
+    done = await reply_text(rig, ALICE, f"block <@{BOB}|bob>")
+    assert "you will not be paired with" in blob(done)
+    for user in (ALICE, BOB):
+        answer = await reply_text(rig, user, "schedule type:coding")
+        assert "Expected wait" in blob(answer)
+    assert not (await rig.app.matching.run_round(await community_id(rig.app))).sessions
+    await rig.app.tick()
+    assert not [a for a in fake.of("conversations.open") if "," in str(a.get("users"))]
+    to_bob = [blob(a) for a in fake.of("chat.postMessage") if a["channel"] in (BOB, f"D{BOB}")]
+    to_bob += [blob(await reply_text(rig, BOB, "blocked")), await home_of(rig, BOB)]
+    for text in to_bob:
+        assert ALICE not in text and "asked not" not in text, text
+    who = blob(await reply_text(rig, CAROL, "who"))
+    assert "Coding: 2 members" in who and ALICE not in who and BOB not in who
+    assert "Never paired with" in blob(await reply_text(rig, ALICE, "blocked"))
