@@ -169,7 +169,7 @@ MOCK: tuple[Command, ...] = (
             "`/mock who` — without names: how many members are looking per interview type, and the "
             "busiest hours of the week in your time zone, so you can shift your availability."),
     Command(("block",), "Never be paired with a member (nobody is told)", PartnerArgs,
-            "`/mock block member:@name` — never be paired with that member. It is confidential: "
+            "`/mock block` — never be paired with a member (`member:@name`). It is confidential: "
             "they are never told, and `/mock unblock` undoes it."),
     Command(("unblock",), "Allow pairing with a member you blocked", PartnerArgs),
     Command(("blocked",), "The members you are never paired with (only you see it)", NoArgs),
