@@ -29,6 +29,7 @@ from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
+from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
 from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
@@ -38,6 +39,7 @@ from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
+from bot.core.surface.commands import ADMIN, command
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
 
@@ -72,6 +74,8 @@ class App:
     retention: RetentionService
     #: Community prompt packs: None when the prompts are a fixed source rather than the bundled bank.
     packs: PackService | None
+    #: The profile form (guided onboarding) and the admins' sign-up message.
+    onboarding: OnboardingService
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
 
@@ -168,6 +172,8 @@ async def build_app(
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
+    onboarding = install_onboarding(OnboardingService(db.uow, clock), router)
+    router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
     router.check_complete()  # every declared command has its handler
     return App(
         db=db,
@@ -191,4 +197,5 @@ async def build_app(
         forms=FormDraftService(db.uow, clock),
         retention=retention,
         packs=packs,
+        onboarding=onboarding,
     )

@@ -27,6 +27,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_carrier import edit_carrier, mark_sent, zone_hints
 from bot.adapters.discord_render import (
     BUTTONS_PER_ROW,
     ROWS,
@@ -113,7 +114,7 @@ class MockFace:
         if interaction.guild_id is None:
             return None
         guild = interaction.guild
-        return await self.app.actors.resolve(
+        actor = await self.app.actors.resolve(
             Platform.DISCORD,
             str(interaction.guild_id),
             guild.name if guild is not None and guild.name else str(interaction.guild_id),
@@ -121,6 +122,7 @@ class MockFace:
             interaction.user.display_name,
             platform_admin=bool(interaction.permissions.manage_guild),
         )
+        return replace(actor, zone_hints=zone_hints(interaction))  # onboarding: the likely zones
 
     async def _direct_actors(self, interaction: discord.Interaction) -> list[Actor]:
         """A button in a DM carries no server: the member's PeerLoop servers, known ones only."""
@@ -276,7 +278,12 @@ class MockFace:
             if actor is None:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
                 return
-            await self.reply(interaction, await self.app.router.run_path(actor, command.path, values))
+            result = await self.app.router.run_path(actor, command.path, values)
+            if not result.ephemeral and command.admin:  # a message for the channel (the sign-up message)
+                await self.reply(interaction, OutboundMessage(text="Posted in this channel.", tone=Tone.SUCCESS))
+                await interaction.followup.send(ephemeral=False, **render_message(result).send_kwargs())
+                return
+            await self.reply(interaction, result)
 
         await self.guard(interaction, work, command.usage, defer=True)
 
@@ -297,7 +304,10 @@ class MockFace:
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
-        await self.reply(interaction, await self._act(interaction, action_id, values))
+        result = await self._act(interaction, action_id, values)
+        if result.carrier is not None:  # the pressed message, without its stale buttons
+            await edit_carrier(interaction, result.carrier)
+        await self.reply(interaction, result)
 
     async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
         actor = await self.actor(interaction)
@@ -379,7 +389,13 @@ class MockFace:
         """Answer with screen ``index`` (a modal or a select message), or submit the form."""
         steps = form_steps(draft.form)
         if index >= len(steps):
-            await self.defer(interaction)
+            # The screen whose button sent the form is edited to say so (no stale buttons): a
+            # deferred update acknowledges the press; without a screen, a private deferral.
+            screen = interaction.message is not None and not interaction.response.is_done()
+            if screen:
+                await interaction.response.defer()
+            else:
+                await self.defer(interaction)
             taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
             try:
                 result = await self._act(interaction, taken.form.action, dict(taken.values))
@@ -396,6 +412,8 @@ class MockFace:
                 view.stop()
                 await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
                 return
+            if screen:
+                await mark_sent(interaction, taken.form.title)
             await self.reply(interaction, result)
             return
         if steps[index].texts:

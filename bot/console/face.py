@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -355,6 +356,7 @@ class Console:
         presses a button of the last message in that room or in your direct messages."""
         number, _, where = arg.partition(" ")
         source = self.last
+        key: str | None = None
         if where.strip() and self.chat is not None and self.actor is not None:
             key = self.actor.member.external_id if where.strip() == "dm" else where.strip()
             source = self.chat.last.get(key)
@@ -369,7 +371,14 @@ class Console:
         except (ValueError, IndexError):
             self.say(f"✗ Press a button by number, 1 to {len(source.buttons)}.")
             return
-        self.show(await self.app.router.act(self.actor, button.action))
+        reply = await self.app.router.act(self.actor, button.action)
+        if reply.carrier is not None:  # what the pressed message says now, and its buttons
+            times = zone_times(self.zone(), self.clock.now())
+            kept = "".join(f" [{b.label}]" for b in reply.carrier.buttons)
+            self.say(f"  (that message now reads: {times(reply.carrier.note)}{kept or ' (no buttons left)'})")
+            if key is not None and self.chat is not None:  # a room's or DM's message: its buttons change
+                self.chat.last[key] = replace(source, buttons=reply.carrier.buttons)
+        self.show(reply)
         await self.app.tick()
 
     async def form(self, arg: str) -> None:

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput, replace_time_tokens
 
-FORM_HELP = ("Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces), "
+FORM_HELP = ("Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces; "
+             "several choices as a,b), "
              "then /form submit. /form shows it again, /form cancel drops it.")
 
 
@@ -30,7 +31,7 @@ class FormFiller:
         self.values: dict[str, str] = {}
         for item in form.inputs:
             if isinstance(item, ChoiceInput) and item.default:
-                self.values[item.id] = item.default[0]
+                self.values[item.id] = ",".join(item.default) if item.multi else item.default[0]
             elif isinstance(item, TextInput) and item.default:
                 self.values[item.id] = item.default
 
@@ -77,14 +78,18 @@ class FormFiller:
                 problems.append(f"No input “{key}”; use an id or a number from 1 to {len(inputs)}.")
                 continue
             if isinstance(item, ChoiceInput):
-                match = next((o.value for o in item.options
-                              if value in (o.value,) or value.lower() == o.label.lower()), None)
-                if match is None:
-                    problems.append(f"{item.id}: choose one of " + ", ".join(o.value for o in item.options) + ".")
+                picked = [p.strip() for p in value.split(",") if p.strip()] if item.multi else [value]
+                matches = [next((o.value for o in item.options
+                                 if v in (o.value,) or v.lower() == o.label.lower()), None) for v in picked]
+                if None in matches:
+                    problems.append(f"{item.id}: choose " + ("any of " if item.multi else "one of ")
+                                    + ", ".join(o.value for o in item.options) + ".")
                     continue
-                value = match
+                value = ",".join(m for m in matches if m)
             self.values[item.id] = value
         return problems
 
     def submission(self) -> FormValues:
-        return dict(self.values)
+        """The answers; a choice of several (``types=coding,behavioral``) as a tuple."""
+        multi = {i.id for i in self.form.inputs if isinstance(i, ChoiceInput) and i.multi}
+        return {k: tuple(p for p in v.split(",") if p) if k in multi else v for k, v in self.values.items()}

@@ -18,7 +18,7 @@ from time import perf_counter
 from typing import Any
 
 from bot.core.actions import Action, InvalidAction, declare_verb, decode
-from bot.core.errors import InvalidInput, PeerLoopError
+from bot.core.errors import InvalidInput, PeerLoopError, ProfileIncomplete
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
@@ -76,6 +76,11 @@ def parse_command_text(text: str) -> ParsedCommand:
     return ParsedCommand(" ".join(line.path), line.options)
 
 
+#: Answers instead of a command refused for a missing profile (``ProfileIncomplete``) or before
+#: an action; ``None`` lets it go ahead. ``str``: the command's interview type, if any.
+Gate = Callable[[Actor, "str | None"], Awaitable["OutboundMessage | None"]]
+
+
 class CommandRouter:
     """Every command and action of a community's members, each bound once to its handler."""
 
@@ -105,6 +110,7 @@ class CommandRouter:
         self.matching = matching
         self._commands: dict[tuple[str, ...], tuple[Command, CommandHandler]] = {}
         self._actions: dict[str, ActionHandler] = {}
+        self._gates: dict[str, Gate] = {}
 
         async def none(handler: Callable[[Actor], Awaitable[OutboundMessage]], actor: Actor,
                        args: object) -> OutboundMessage:
@@ -150,6 +156,16 @@ class CommandRouter:
     def declare_action(self, verb: str, handler: ActionHandler) -> None:
         """Bind ``handler`` to a button, select or form verb (the action registry)."""
         self._actions[declare_verb(verb)] = handler
+
+    def add_gate(self, name: str, gate: Gate) -> None:
+        """``gate`` answers the command ``name`` when it is refused for a missing profile (or
+        would open its form), and runs before the action verb ``name``; its message, if any,
+        is the answer (onboarding: the profile form at a member's first schedule)."""
+        self._gates[name] = gate
+
+    async def _gated(self, actor: Actor, name: str, kind: str | None) -> OutboundMessage | None:
+        gate = self._gates.get(name)
+        return None if gate is None else await gate(actor, kind)
 
     def check_complete(self) -> None:
         """Every declared command has a handler (a start-up error otherwise)."""
@@ -215,10 +231,18 @@ class CommandRouter:
         if declared.admin:
             actor.require_admin()
         given = {k: v for k, v in options.items() if v is not None and v != "" and v != ()}
+        name = " ".join(path)
         if form and declared.form is not None and not given:
-            return OutboundMessage(form=declared.form())
+            return await self._gated(actor, name, None) or OutboundMessage(form=declared.form())
         args = parse_args(declared.args, given, command=declared.usage)
-        return await self._timed(actor, "command", " ".join(path), handler(actor, args))
+        try:
+            return await self._timed(actor, "command", name, handler(actor, args))
+        except ProfileIncomplete:  # refused for a missing profile: the gate may answer instead
+            kind = getattr(args, "type", None)
+            answer = await self._gated(actor, name, str(kind) if kind else None)
+            if answer is None:
+                raise
+            return answer
 
     def _unknown(self, path: tuple[str, ...]) -> OutboundMessage:
         if path[:1] == (ADMIN,):
@@ -249,6 +273,9 @@ class CommandRouter:
         handler = self._actions.get(action.verb)
         if handler is None:
             return error_message(InvalidAction().message)
+        gated = await self._gated(actor, action.verb, None)
+        if gated is not None:
+            return gated
         return await self._timed(actor, "action", action.verb, handler(actor, action, values))
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:

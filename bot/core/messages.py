@@ -125,6 +125,17 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Carrier:
+    """What the message whose button was pressed becomes, so it shows no stale buttons:
+    ``note`` is added under it (mention tokens allowed) and it keeps only ``buttons``."""
+
+    note: str
+    buttons: tuple[Button, ...] = ()
+    #: Platform user ids of the members ``note`` mentions.
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """Everything a service answers with, platform-neutral: text in the neutral markup, a title,
     fields, buttons, selects, attachments, a tone, and an optional form; each face renders it its
@@ -146,6 +157,9 @@ class OutboundMessage:
     #: Platform user ids of the members this message addresses (``bot.core.mentions``):
     #: only their mention tokens become mentions, and only they may be pinged.
     mentions: tuple[str, ...] = ()
+    #: The message that carried the pressed button, as it should read now (faces edit it:
+    #: Discord message edit, Slack ``chat.update``); ``None`` leaves it as it is.
+    carrier: Carrier | None = None
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_carrier import update_carrier
 from bot.listeners.face import ACTION_ID, REFRESH_HOME, SEND_CHART, SlackFace, _selected
 
 
@@ -27,6 +28,8 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
                 await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
             elif action_id != REFRESH_HOME:
                 reply = await app.router.act(actor, action_id, _selected(action))
+                if reply.carrier is not None and not in_home:  # the pressed message, no stale buttons
+                    await update_carrier(client, body, reply.carrier)
                 await face.reply(client, body, actor, reply)
             if in_home:
                 await face.publish_home(client, await face.actor(body, client))

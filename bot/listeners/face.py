@@ -115,6 +115,8 @@ class SlackFace:
         self.chat = chat
         #: (team id, user id) -> (valid until, monotonic clock; profile name)
         self._names: dict[tuple[str, str], tuple[float, str]] = {}
+        #: (team id, user id) -> the zone ``users.info`` gave (offered first in the profile form)
+        self._zones: dict[tuple[str, str], str] = {}
         secret = settings.slack_signing_secret or settings.slack_bot_token
         self._metadata_key = (secret.get_secret_value().encode() if secret else secrets.token_bytes(32))
 
@@ -126,9 +128,11 @@ class SlackFace:
         if not team_id or not user_id:
             raise PeerLoopError("Slack did not say which workspace or member this came from. Nothing was changed.")
         name = await self.display_name(client, team_id, user_id)
-        return await self.app.actors.resolve(
+        actor = await self.app.actors.resolve(
             Platform.SLACK, team_id, team_name, user_id, name, platform_admin=platform_admin
         )
+        zone = self._zones.get((team_id, user_id))  # users.info's ``tz``: the profile form's zone
+        return replace(actor, zone_hints=(zone,)) if zone else actor
 
     async def users_info(self, client: AsyncWebClient, team_id: str, user_id: str) -> Mapping[str, Any]:
         """``users.info`` for a member; remembers their profile name on the way."""
@@ -137,7 +141,10 @@ class SlackFace:
         if len(self._names) >= NAME_CACHE_MAX:
             for key in sorted(self._names, key=lambda k: self._names[k][0])[: NAME_CACHE_MAX // 2]:
                 del self._names[key]
+                self._zones.pop(key, None)
         self._names[(team_id, user_id)] = (_now() + NAME_TTL_SECONDS, profile_name(user))
+        if isinstance(user.get("tz"), str) and user["tz"]:
+            self._zones[(team_id, user_id)] = user["tz"]
         return user
 
     async def display_name(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_render import form_values, view_errors
 from bot.core.errors import PeerLoopError
+from bot.core.services.onboarding import answer_problems
 from bot.listeners import slack_packs
 from bot.listeners.face import ACTION_ID, UNREADABLE_FORM, SlackFace, _readable
 
@@ -36,17 +37,20 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
         if callback_id == slack_packs.UPLOAD_VIEW:
             await slack_packs.on_upload(face, ack, body, view, client)
             return
-        errors = view_errors(view)
+        values = form_values(view.get("state") or {})
+        # the form's own inputs, then what reading the answers shows (the profile form's zone
+        # and availability): beside the inputs, with everything typed kept
+        errors = view_errors(view) or answer_problems(callback_id, values)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        values = form_values(view.get("state") or {})
         channel = face.channel_of(body, view)
 
         async def work() -> None:
             actor = await face.actor(body, client)
             reply = await app.router.act(actor, callback_id, values)
-            await face.reply(client, {}, actor, reply, channel=channel)
+            # a reply with a form (the profile form's, then the schedule form) opens it at once
+            await face.reply(client, {"trigger_id": body.get("trigger_id")}, actor, reply, channel=channel)
 
         await face.guarded("slack form", client, body, work, channel=channel)

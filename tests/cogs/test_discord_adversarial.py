@@ -386,8 +386,10 @@ async def test_session_buttons_pressed_at_once_take_effect_once(
     async with app.db.uow() as tx:
         (session,) = await tx.sessions.for_community(await community_id(app, fake))
     assert session.state.value == "cancelled", session
-    posts = [m for m in fake.messages_in(thread) if "cancel" in text_of(m).lower() and not m["flags"] & EPHEMERAL]
+    posts = [m for m in fake.messages_in(thread) if "cancel" in text_of(m).lower() and not m["flags"] & EPHEMERAL
+             and m["id"] != announcement["id"]]  # the announcement itself is edited to say so
     assert len(posts) == 1, [text_of(m) for m in posts]
+    assert custom_ids(fake.find_message(announcement["id"])) == []  # no stale buttons
     texts = [text_of(r) for r in replies]
     assert sum(t.startswith("Cancelled.") for t in texts) == 1, texts
     assert_every_interaction_answered_once(fake)

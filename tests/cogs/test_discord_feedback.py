@@ -76,6 +76,16 @@ async def fill_form(
         body = await fake.wait_for_interaction_response(sent)
         if body["type"] == 5:  # the last page: deferred, then the core's answer
             return await reply_to(fake, sent), pages
+        if body["type"] == 6:  # the last page from a screen: that screen is edited, the answer follows
+            def posted(sent: dict[str, Any] = sent) -> list[Any]:
+                return [f for f in fake.followups(sent["id"]) if f.method == "POST"]
+
+            await fake.wait_until(lambda: bool(posted()), what="the answer")
+            first = posted()[0]
+            assert first.json["flags"] & EPHEMERAL
+            screen = fake.find_message(sent["message"]["id"])
+            assert screen is not None and screen["content"].startswith("✓ Sent") and not screen["components"]
+            return {**first.json, "id": first.response["id"]}, pages
         if body["type"] == 9:
             modal = body["data"]
             pages.append(modal)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app import App
 from bot.core.clock import FakeClock
+from bot.core.errors import ProfileIncomplete
 from bot.core.messages import Tone
 from bot.core.models import RequestStatus
 from bot.core.vocab import InterviewType, Level, RolePreference
@@ -66,9 +69,11 @@ async def test_availability_is_normalised_and_counts_start_times(app: App) -> No
 
 async def test_schedule_needs_a_complete_profile(app: App) -> None:
     bob = await make_actor(app, "bob")
+    with pytest.raises(ProfileIncomplete, match=r"time zone.*availability"):
+        await app.requests.schedule(bob, "coding")
+    # through the command set, the refusal becomes the profile form (guided onboarding)
     reply = await app.router.run(bob, "schedule", {"type": "coding"})
-    assert reply.tone is Tone.ERROR
-    assert "time zone" in reply.text and "availability" in reply.text
+    assert reply.form is not None and reply.form.action == "pl:onboard.submit:coding"
     async with app.db.uow() as tx:
         assert await tx.requests.open_for_member(bob.member.id) == []
 

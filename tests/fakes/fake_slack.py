@@ -88,6 +88,8 @@ class FakeSlack:
         self.downloads: list[tuple[str, str | None]] = []
         #: users.info profiles: user id -> {"display_name": …, "real_name": …}
         self.profiles: dict[str, dict[str, str]] = {}
+        #: users.info ``tz``: user id -> IANA zone name (absent: no ``tz`` in the answer)
+        self.zones: dict[str, str] = {}
         self.held: dict[str, asyncio.Event] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -259,7 +261,12 @@ class FakeSlack:
                 return {**ok, "channel": {"id": f"D{users[0]}"}}
             return {**ok, "channel": {"id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()}}
         if method == "chat.postMessage":
-            return {**ok, "channel": args.get("channel"), "ts": f"{next(self._ts)}.000100"}
+            args["answered_ts"] = f"{next(self._ts)}.000100"  # recorded: a test presses its buttons
+            return {**ok, "channel": args.get("channel"), "ts": args["answered_ts"]}
+        if method == "chat.update":
+            if not args.get("channel") or not args.get("ts"):
+                return {"ok": False, "error": "message_not_found"}
+            return {**ok, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
         if method == "chat.postEphemeral":
             return {**ok, "message_ts": f"{next(self._ts)}.000200"}
         if method in ("views.open", "views.publish", "views.update"):
@@ -267,8 +274,11 @@ class FakeSlack:
         if method == "users.info":
             user = str(args.get("user"))
             profile = self.profiles.get(user, {"display_name": "", "real_name": user[1:].title()})
-            return {**ok, "user": {"id": user, "name": user.lower(), "real_name": profile.get("real_name", ""),
-                                   "profile": profile, "is_admin": user in self.admins, "is_owner": False}}
+            found = {"id": user, "name": user.lower(), "real_name": profile.get("real_name", ""),
+                     "profile": profile, "is_admin": user in self.admins, "is_owner": False}
+            if user in self.zones:
+                found["tz"] = self.zones[user]
+            return {**ok, "user": found}
         if method == "usergroups.users.list":
             return {**ok, "users": self.groups.get(str(args.get("usergroup")), [])}
         if method == "files.getUploadURLExternal":
@@ -382,16 +392,28 @@ class SlackSender:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded", **kw)
 
-    async def click(self, user_id: str, action_id: str, channel: str, **kw: Any) -> tuple[int, str, str]:
+    async def click(self, user_id: str, action_id: str, channel: str, *, message: dict[str, Any] | None = None,
+                    ephemeral: bool = False, **kw: Any) -> tuple[int, str, str]:
+        """A button press; ``message``: the posted message it is on (``chat.postMessage``'s args and
+        ``ts``), sent as Slack sends it (``message`` and ``container.message_ts``); ``ephemeral``:
+        the press comes from an ephemeral message (``container.is_ephemeral``, no ``message``)."""
         n = next(self._n)
         key = f"act-{n}"
+        container: dict[str, Any] = {"type": "message", "channel_id": channel}
+        if ephemeral or message is not None:
+            container["is_ephemeral"] = ephemeral
         payload = {
             "type": "block_actions", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
             "token": "legacy", "trigger_id": f"trigger-{n}", "response_url": self.fake.response_url(key),
-            "channel": {"id": channel, "name": "mpdm"}, "container": {"type": "message", "channel_id": channel},
+            "channel": {"id": channel, "name": "mpdm"}, "container": container,
             "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": action_id,
                          "action_ts": "1.0", "text": {"type": "plain_text", "text": "x"}}],
         }
+        if message is not None:
+            ts = message.get("ts") or message["answered_ts"]
+            container["message_ts"] = ts
+            payload["message"] = {"type": "message", "user": BOT_USER, "ts": ts,
+                                  "text": message.get("text", ""), "blocks": message.get("blocks", [])}
         status, text = await self.interaction(payload, **kw)
         return status, text, key
 

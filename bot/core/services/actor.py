@@ -21,6 +21,9 @@ class Actor:
     #: The platform says this member may administer the community (Manage Server,
     #: workspace admin, the console's local admin). Checked again by admin services.
     platform_admin: bool = False
+    #: What the platform says about the member's time zone, most likely first: a zone name
+    #: (Slack's ``users.info``) or a locale (Discord). Offered first in the profile form.
+    zone_hints: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:

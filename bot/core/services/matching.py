@@ -18,7 +18,7 @@ from typing import TypeVar
 from bot.core import room
 from bot.core.actions import encode
 from bot.core.clock import Clock
-from bot.core.errors import Conflict, NotFound
+from bot.core.errors import Conflict, NotFound, ProfileIncomplete
 from bot.core.feedback_models import Feedback
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
 from bot.core.metrics import NO_METRICS, Metrics
@@ -157,7 +157,7 @@ class MatchingService:
             member = await tx.members.get(actor.member.id)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
-                raise Conflict("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
+                raise ProfileIncomplete("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
             for existing in await tx.requests.open_for_member(member.id):
                 if existing.interview_type is kind:
                     raise Conflict(f"You already have an open {kind.label} request; cancel it first with `/mock cancel`.")

@@ -15,6 +15,7 @@ from bot.core.messages import (
     Attachment,
     Button,
     ButtonStyle,
+    Carrier,
     Field,
     FormValues,
     OutboundMessage,
@@ -88,7 +89,9 @@ class SessionService:
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
             if session.state not in PRE_START_STATES:
-                return OutboundMessage(text=f"This session is already {session.state.value.replace('_', ' ')}.")
+                state = session.state.value.replace('_', ' ')
+                return OutboundMessage(text=f"This session is already {state}.",
+                                       carrier=Carrier(f"This session is {state}."))
             if actor.member.id in session.confirmed_by:
                 return OutboundMessage(text="You have already confirmed. See you there!")
             confirmed = (*session.confirmed_by, actor.member.id)
@@ -103,7 +106,9 @@ class SessionService:
                     text=f"{actor.member.display_name} confirmed."
                     + (" Both of you are in." if both else ""), ephemeral=False, tone=Tone.SUCCESS),
             )
-        return OutboundMessage(text=f"Confirmed for {ts(session.start)}.", tone=Tone.SUCCESS)
+        return OutboundMessage(text=f"Confirmed for {ts(session.start)}.", tone=Tone.SUCCESS, carrier=Carrier(
+            f"✓ {mention(actor.member)} confirmed." + (" Both of you are in." if both else ""),
+            say.session_buttons(updated, confirm=not both), mentioning(actor.member)))
 
     async def cancel(self, actor: Actor, session_id: str, *, reschedule: bool = False) -> OutboundMessage:
         """Call the session off. The partner is told and gets a priority rematch; with
@@ -124,8 +129,12 @@ class SessionService:
                 text="Done: the session is released and you both have priority in the next round, "
                 "which looks for a new time in your availability.",
                 tone=Tone.SUCCESS,
+                carrier=Carrier(f"Released: {mention(actor.member)} asked for a rematch; you both have "
+                                "priority in the next round.", (), mentioning(actor.member)),
             )
-        return OutboundMessage(text=f"Cancelled. {partner.display_name} has been told.", tone=Tone.SUCCESS)
+        return OutboundMessage(text=f"Cancelled. {partner.display_name} has been told.", tone=Tone.SUCCESS,
+                               carrier=Carrier(f"✗ Cancelled: {mention(actor.member)} can't make it.", (),
+                                               mentioning(actor.member)))
 
     async def reschedule(self, actor: Actor, session_id: str) -> OutboundMessage:
         """Move the session to the pair's next common time: the same session (so the same
@@ -149,6 +158,8 @@ class SessionService:
                     text=f"No time in the next {RESCHEDULE_WITHIN.days} days suits you both, so the session "
                     "is released and you both have priority in the next matching round.",
                     tone=Tone.WARNING,
+                    carrier=Carrier("Released: no other time suits you both; you both have priority in the "
+                                    "next round."),
                 )
             moved = Session(**{**session.__dict__, "start": new_start, "sequence": session.sequence + 1,
                                "state": SessionState.PROPOSED, "confirmed_by": ()})
@@ -187,6 +198,8 @@ class SessionService:
             "Confirm it yourself too.",
             tone=Tone.SUCCESS,
             buttons=(Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),),
+            carrier=Carrier(f"↻ {mention(actor.member)} asked for another time: {ts(new_start)} is proposed "
+                            "in a new message.", (), mentioning(actor.member)),
         )
 
     async def report(self, actor: Actor, session_id: str, *, partner_absent: bool) -> OutboundMessage:

@@ -266,6 +266,9 @@ class TypesArgs:
 
 ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "setup"), "Show PeerLoop's settings here, or change them", SetupArgs),
+    Command((ADMIN, "signup"), "Post a sign-up message here: its button opens the profile form", NoArgs,
+            "A public message with a “Join mock interviews” button; whoever presses it gets their own "
+            "profile form, then the schedule form."),
     Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
     Command((ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
