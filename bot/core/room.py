@@ -12,8 +12,10 @@ Links are stored on the session (never reused by another one) and shown only to 
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
+import string
 from dataclasses import dataclass
 
 from bot.core.errors import InvalidInput
@@ -40,8 +42,26 @@ class RoomLinks:
     work: str | None
 
 
+_ALPHABET = string.ascii_letters + string.digits
+#: Set only by the scripted demo, so its transcript is the same every run (see :func:`use_repeatable_rooms`).
+_repeatable: random.Random | None = None
+
+
+def use_repeatable_rooms(seed: int | None) -> None:
+    """Repeatable room names for the scripted demo; ``None`` (the default) draws from :mod:`secrets`."""
+    global _repeatable
+    _repeatable = None if seed is None else random.Random(seed)
+
+
+def _pick(alphabet: str, length: int) -> str:
+    source = _repeatable
+    if source is not None:
+        return "".join(source.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 def _room_name() -> str:
-    return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+    return _pick(_ALPHABET, 24)
 
 
 def _fill(template: str) -> str:
@@ -50,8 +70,7 @@ def _fill(template: str) -> str:
 
 def excalidraw_link() -> str:
     """A new Excalidraw collaboration room: 20 hex characters and a 22-character key."""
-    key = secrets.token_urlsafe(16)[:22]
-    return EXCALIDRAW.format(room=secrets.token_hex(10), key=key)
+    return EXCALIDRAW.format(room=_pick("0123456789abcdef", 20), key=_pick(_ALPHABET + "-_", 22))
 
 
 def links_for(kind: InterviewType, *, call_link: str | None, coding_editor: str | None,
