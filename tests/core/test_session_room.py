@@ -71,7 +71,7 @@ async def test_a_design_session_gets_its_own_call_and_board_in_every_message(
     assert session.call_url in (announce.text or "") and session.work_url in (announce.text or "")
     event = icalendar.Calendar.from_ical(announce.attachments[0].data).walk("VEVENT")[0]
     assert str(event["LOCATION"]) == session.call_url and str(event["URL"]) == session.call_url
-    assert session.work_url in str(event["DESCRIPTION"])
+    assert f"Work surface: {session.work_url}" in str(event["DESCRIPTION"]).replace("\n", "")
 
     alice = await make_actor(app, "alice")
     upcoming = await app.router.run(alice, "upcoming", {})

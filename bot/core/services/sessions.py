@@ -56,7 +56,7 @@ def invite_for(session: Session, members: dict[str, Member], now: datetime, *, c
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
         description="\n".join(["Your PeerLoop practice session. Join your pair space a minute early.",
-                                *say.room_text(session)]),
+                                *(line.replace("**", "") for line in say.room_text(session))]),
         start=session.start,
         minutes=session.minutes,
         sequence=session.sequence,
