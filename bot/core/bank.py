@@ -238,11 +238,182 @@ class BehavioralExtras(_Strict):
     star_probes: Annotated[list[Item], Field(min_length=3, max_length=8)]
 
 
+#: A name in an estimate's formula: an input or an earlier figure (``daily_orders``, ``write_qps``).
+EstimateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Number = StrictInt | StrictFloat
+_ARITHMETIC = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
+               ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.USub, ast.UAdd)
+
+
+def evaluate_formula(formula: str, names: dict[str, float]) -> float:
+    """The value of an arithmetic formula (numbers, names, ``+ - * / // **``, brackets).
+
+    Nothing else is accepted, so a formula from a community pack is safe to evaluate.
+    Raises ValueError naming what is wrong.
+    """
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError:
+        raise ValueError(f"'{formula}' is not an arithmetic formula") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ARITHMETIC):
+            raise ValueError(f"'{formula}' may use only numbers, names, + - * / // ** and brackets")
+        if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
+                                               or not isinstance(node.value, int | float)):
+            raise ValueError(f"'{formula}' may use only numbers, names, + - * / // ** and brackets")
+        if isinstance(node, ast.Name) and node.id not in names:
+            raise ValueError(f"'{formula}' uses '{node.id}', which is neither an input nor an earlier figure")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+                isinstance(node.right, ast.Constant) and isinstance(node.right.value, int | float)
+                and abs(node.right.value) <= 12):
+            raise ValueError(f"'{formula}': a power needs a small constant exponent (at most 12)")
+
+    def value(node: ast.expr) -> float:
+        if isinstance(node, ast.Constant):
+            assert isinstance(node.value, int | float)
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return float(names[node.id])
+        if isinstance(node, ast.UnaryOp):
+            inner = value(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        assert isinstance(node, ast.BinOp)
+        left, right = value(node.left), value(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Pow):
+            return float(left ** right)
+        if right == 0:
+            raise ValueError(f"'{formula}' divides by zero")
+        return left / right if isinstance(node.op, ast.Div) else float(left // right)
+
+    return value(tree.body)
+
+
+class Estimate(_Strict):
+    """One back-of-the-envelope figure the guide states, with the arithmetic behind it."""
+
+    #: The name later formulas use for this figure.
+    id: EstimateName
+    #: What it is, as the interviewer reads it ("Peak webhook deliveries per second").
+    name: Title
+    #: Arithmetic over the inputs and earlier figures: ``daily_orders * 3 / 86400``.
+    formula: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    #: The figure as the guide states it (rounded); the checker recomputes the formula.
+    stated: Number
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    #: How far the stated figure may be from the computed one, relative (0.1: within 10%).
+    tolerance: Annotated[float, Field(gt=0, le=0.5)] = 0.1
+
+
+class Estimates(_Strict):
+    """A design guide's estimates in machine form: the checker recomputes every stated figure."""
+
+    inputs: dict[EstimateName, Number]
+    figures: Annotated[list[Estimate], Field(min_length=1, max_length=12)]
+
+    @field_validator("inputs")
+    @classmethod
+    def _some_inputs(cls, value: dict[str, float]) -> dict[str, float]:
+        if not 1 <= len(value) <= 16:
+            raise ValueError("estimates need 1 to 16 inputs")
+        return value
+
+    @model_validator(mode="after")
+    def _figures_add_up(self) -> Estimates:
+        names: dict[str, float] = dict(self.inputs)
+        problems: list[str] = []
+        for figure in self.figures:
+            if figure.id in names:
+                problems.append(f"figure '{figure.id}' reuses a name already defined")
+                continue
+            try:
+                computed = evaluate_formula(figure.formula, names)
+            except ValueError as exc:
+                problems.append(f"figure '{figure.id}': {exc}")
+                continue
+            names[figure.id] = computed
+            if abs(figure.stated - computed) > figure.tolerance * max(abs(computed), 1e-9):
+                problems.append(f"figure '{figure.id}' states {figure.stated:,} {figure.unit}, but "
+                                f"{figure.formula} = {computed:,.4g}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def computed(self) -> dict[str, float]:
+        """Every figure's exact value, by id."""
+        names: dict[str, float] = dict(self.inputs)
+        for figure in self.figures:
+            names[figure.id] = evaluate_formula(figure.formula, names)
+        return {figure.id: names[figure.id] for figure in self.figures}
+
+
 class DesignExtras(_Strict):
     """What only design prompts carry: scale questions and deep dives."""
 
     scale: Annotated[list[Item], Field(min_length=2, max_length=8)]
     deep_dives: Annotated[list[Item], Field(min_length=2, max_length=8)]
+    #: Optional: the guide's estimates as inputs, formulas and stated figures, recomputed by the checker.
+    estimates: Estimates | None = None
+
+
+class DesignFollowUp(_Strict):
+    """A behavioral prompt's paired design follow-up (the bar-raiser pattern): after the story,
+    the interviewer turns it into a design question and checks that the story holds up.
+    Interviewer only, like the rest of the guide."""
+
+    #: When and how to turn from the story to the design.
+    pivot: Item
+    #: The design question, framed on the candidate's own story.
+    question: Item
+    #: Design probes that put weight on what the story claimed.
+    probes: Annotated[list[Item], Field(min_length=2, max_length=6)]
+    #: Signs the story holds up under the design.
+    holds_up: Annotated[list[Item], Field(min_length=2, max_length=5)]
+    #: Signs it cracks: the design contradicts the story, or the story was not theirs.
+    cracks: Annotated[list[Item], Field(min_length=2, max_length=5)]
+
+
+#: A gap's texts are shorter than an Item, so "Gap n (at “where”): gap" fits one chat field.
+GapText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700)]
+
+
+class PostmortemGap(_Strict):
+    """One gap planted in a postmortem the candidate reviews."""
+
+    #: Words of the statement where the gap sits (checked to appear in it, verbatim).
+    where: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    #: What is missing or wrong.
+    gap: GapText
+    #: Why it matters, and what a strong reviewer asks for or proposes.
+    why_it_matters: GapText
+
+
+class PostmortemReview(_Strict):
+    """An SRE postmortem-review prompt: the statement is the postmortem; these are its planted gaps."""
+
+    gaps: Annotated[list[PostmortemGap], Field(min_length=3, max_length=8)]
+    #: Things that look wrong but are fine: credit a candidate who leaves them alone.
+    red_herrings: Annotated[list[Item], Field(max_length=4)] = []
+    #: How many gaps a candidate should find to meet the bar, per level.
+    bar: dict[Level, Annotated[int, Field(ge=1, le=8)]] = {}
+
+
+class GradingFocus(_Strict):
+    """What a company-flavoured or startup-style round is really grading (interviewer only)."""
+
+    #: ``company``: a round flavoured by one kind of business; ``startup``: graded on shipping speed.
+    flavour: Literal["company", "startup"]
+    #: The one thing this round grades, beyond the generic rubric.
+    really_grading: Item
+    #: What earns credit in this round.
+    signals: Annotated[list[Item], Field(min_length=2, max_length=6)]
+    #: What not to reward here (time sinks, polish this round does not pay for).
+    not_graded: Annotated[list[Item], Field(min_length=1, max_length=4)]
 
 
 #: SQL text of a verification section: scripts and queries, never shown to anyone.
@@ -297,7 +468,10 @@ class SqlExtras(_Strict):
 
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
 #: A prompt's type-specific sections.
-EXTRA_SECTIONS = ("coding", "behavioral", "design", "sql")
+EXTRA_SECTIONS = ("coding", "behavioral", "design", "sql", "followup_design", "postmortem",
+                  "grading_focus")
+#: The dimension a rubric for prompts with a design follow-up scores the follow-up on.
+HOLDS_UP_DIMENSION = "holds-up-under-design"
 
 
 def rubric_problems(dimension_ids: Iterable[str]) -> list[str]:
@@ -320,6 +494,10 @@ def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Co
         problems.append("a design prompt needs a 'design' section (scale, deep_dives)")
     if kind is not InterviewType.SQL_DATA_MODELLING and "sql" in sections:
         problems.append("only sql-data-modelling prompts take a 'sql' section")
+    if kind is not InterviewType.BEHAVIORAL and "followup_design" in sections:
+        problems.append("only behavioral prompts take a 'followup_design' section")
+    if kind is not InterviewType.SRE_TROUBLESHOOTING and "postmortem" in sections:
+        problems.append("only sre-troubleshooting prompts take a 'postmortem' section")
     missing = [lv.value for lv in levels if lv not in follow_ups]
     if missing:
         problems.append(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
@@ -345,11 +523,31 @@ class Prompt(_Strict):
     design: DesignExtras | None = None
     #: Optional for sql-data-modelling prompts: the reference queries and their expected rows.
     sql: SqlExtras | None = None
+    #: Optional for behavioral prompts: the paired design follow-up (bar-raiser pattern).
+    followup_design: DesignFollowUp | None = None
+    #: Optional for sre-troubleshooting prompts: the statement is a postmortem; these are its gaps.
+    postmortem: PostmortemReview | None = None
+    #: Optional, any type: what a company-flavoured or startup-style round really grades.
+    grading_focus: GradingFocus | None = None
 
     @model_validator(mode="after")
     def _extras_match_type(self) -> Prompt:
         sections = {name for name in EXTRA_SECTIONS if getattr(self, name) is not None}
         problems = prompt_problems(self.type, self.levels, self.guide.follow_ups, sections)
+        if self.postmortem is not None:
+            for n, gap in enumerate(self.postmortem.gaps):
+                if gap.where not in self.statement:
+                    problems.append(f"postmortem.gaps[{n}].where: '{gap.where}' is not in the statement "
+                                    "(quote the postmortem's words where the gap sits)")
+            extra = [lv.value for lv in self.postmortem.bar if lv not in self.levels]
+            if extra:
+                problems.append(f"postmortem.bar names levels the prompt does not list: {', '.join(extra)}")
+            too_many = [lv.value for lv, n in self.postmortem.bar.items() if n > len(self.postmortem.gaps)]
+            if too_many:
+                problems.append(f"postmortem.bar asks for more gaps than are planted at: {', '.join(too_many)}")
+        if self.followup_design is not None and HOLDS_UP_DIMENSION not in self.guide.exercises:
+            problems.append(f"a prompt with a design follow-up exercises '{HOLDS_UP_DIMENSION}' "
+                            "(list it in guide.exercises)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

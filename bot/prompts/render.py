@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.core.bank import VERDICT_LABELS, VERDICTS, Prompt, Rubric
+from bot.core.guide_extras import interviewer_extras
 from bot.core.vocab import Level, level_note
 
 __all__ = [
@@ -169,6 +170,8 @@ def render_guide(
         plan.append(f"{elapsed}–{elapsed + block.minutes} min: {block.activity}")
         elapsed += block.minutes
     sections.append(("Time plan", plan))
+    top, extras = interviewer_extras(prompt)
+    sections += [(title, _bullets(items)) for title, items in top]
     sections.append(("If they ask",
                      [f"Q: {c.question}\nA: {c.answer}" for c in guide.clarifications]))
     sections.append(("Hints, one at a time, only when they are stuck",
@@ -185,6 +188,7 @@ def render_guide(
         sections.append(("Probes", _bullets(prompt.behavioral.probes)))
         sections.append(("STAR probes (situation, task, action, result)",
                          _bullets(prompt.behavioral.star_probes)))
+    sections += [(title, _bullets(items)) for title, items in extras]
     follow_levels = [level] if level is not None and level in guide.follow_ups else [
         lv for lv in Level if lv in guide.follow_ups]
     follow: list[str] = []

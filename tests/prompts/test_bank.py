@@ -59,6 +59,12 @@ DIMENSIONS = {
     "sre-troubleshooting": ["triage", "hypothesis-driven-debugging", "systems-knowledge",
                             "mitigation", "prevention", "communication"],
 }
+#: Bundled rubrics beyond the one per type: (interview type, dimensions).
+EXTRA_RUBRICS = {
+    "behavioral-bar-raiser": ("behavioral", ["ownership", "impact", "conflict-and-feedback",
+                                             "self-reflection", "holds-up-under-design",
+                                             "communication"]),
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +81,15 @@ def all_prompts(bank: PromptBank) -> list[Prompt]:
 
 def test_rubrics_file_has_one_rubric_per_type_with_the_fixed_dimensions() -> None:
     raw = read_yaml(DATA.joinpath("rubrics.yaml"))["rubrics"]
-    assert sorted(r["id"] for r in raw) == sorted(t.value for t in InterviewType)
+    assert sorted(r["id"] for r in raw) == sorted([*(t.value for t in InterviewType), *EXTRA_RUBRICS])
     for rubric in raw:
-        assert rubric["id"] == rubric["interview_type"]
-        assert [d["id"] for d in rubric["dimensions"]] == DIMENSIONS[rubric["id"]]
+        if rubric["id"] in EXTRA_RUBRICS:
+            kind, dims = EXTRA_RUBRICS[rubric["id"]]
+            assert rubric["interview_type"] == kind
+            assert [d["id"] for d in rubric["dimensions"]] == dims
+        else:
+            assert rubric["id"] == rubric["interview_type"]
+            assert [d["id"] for d in rubric["dimensions"]] == DIMENSIONS[rubric["id"]]
         assert sorted(rubric["verdict_guidance"]) == sorted(VERDICTS)
 
 
@@ -89,7 +100,7 @@ def test_each_prompt_file_checks_clean(entry: object) -> None:
 
 
 def test_bundled_bank_loads(bank: PromptBank) -> None:
-    assert len(bank.rubrics()) == len(InterviewType)
+    assert len(bank.rubrics()) == len(InterviewType) + len(EXTRA_RUBRICS)
     for kind in InterviewType:
         assert bank.rubric_for_type(kind).id == kind.value
 

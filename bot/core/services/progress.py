@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
 from bot.core.digest import type_label
+from bot.core.dimension_names import dimension_names
 from bot.core.errors import NotFound
 from bot.core.feedback_models import FeedbackRole
 from bot.core.messages import Attachment, Field, OutboundMessage, ts
@@ -209,10 +210,10 @@ class ProgressService:
             if self._prompts is None:
                 continue
             try:
-                rubric = self._prompts.rubric_for_type(kind)
+                named = dimension_names(self._prompts, kind)
             except (KeyError, ValueError, LookupError):
                 continue
-            names.update({(kind, dim.id): dim.name for dim in rubric.dimensions})
+            names.update({(kind, dim_id): name for dim_id, name in named.items()})
         for d in report.dimensions:
             names.setdefault((d.interview_type, d.dimension), d.dimension)
         return names

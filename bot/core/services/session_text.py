@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.core import room
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
+from bot.core.guide_extras import interviewer_extras
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
@@ -133,7 +134,9 @@ def _split_fields(name: str, items: list[str]) -> list[Field]:
 def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list[Field]:
     """Every part of the interviewer's material, in reading order; long lists span fields."""
     g = prompt.guide
+    top, extras = interviewer_extras(prompt)
     sections = [
+        *(field for title, items in top for field in _split_fields(title, items)),
         *_split_fields("When the candidate asks", [f"{c.question} → {c.answer}" for c in g.clarifications]),
         *_split_fields("Hints, gentle to strong", list(g.hints)),
     ]
@@ -162,6 +165,8 @@ def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list
     if prompt.design is not None:
         sections += _split_fields("Scale figures", list(prompt.design.scale))
         sections += _split_fields("Deep-dive options", list(prompt.design.deep_dives))
+    for title, items in extras:
+        sections += _split_fields(title, items)
     for dim in rubric.dimensions:
         lines = [f"{score}: {dim.anchors[score]}" for score in sorted(dim.anchors)]
         expectation = dim.expectations.get(level) if level else None
