@@ -1,7 +1,7 @@
 """session room: each session's call and work-surface links
 
-Revision ID: 0012_room
-Revises: 0011
+Revision ID: 0013_room
+Revises: 0012_ops
 Create Date: 2026-12-04
 
 Every session gets its own call link (a Jitsi Meet room by default, or the community's
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_room'
-down_revision = '0011'
+revision = '0013_room'
+down_revision = '0012_ops'
 branch_labels = None
 depends_on = None
 
