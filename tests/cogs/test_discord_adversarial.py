@@ -51,6 +51,7 @@ from tests.cogs.test_discord_face import (
     text_of,
 )
 from tests.cogs.test_discord_forms import answer, draft_of
+from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.discord_spec import load_discord_spec, requires_discord_spec
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
@@ -366,6 +367,7 @@ async def test_session_buttons_pressed_at_once_take_effect_once(
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread = int(create.response["id"])
@@ -539,6 +541,7 @@ async def test_a_hostile_display_name_reaches_the_pair_thread_neutralised(
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     assert "\u202e" not in create.json["name"] and "\x00" not in create.json["name"]
@@ -695,6 +698,7 @@ async def test_a_member_who_left_the_server_does_not_cost_the_partner_their_anno
     assert len(outcome.sessions) == 1
     for _ in range(3):
         await app.tick()
+        await delivered(app)
         app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")

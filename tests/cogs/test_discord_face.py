@@ -41,7 +41,7 @@ from bot.core.models import Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
 from bot.core.surface.commands import Command, NoArgs
 from bot.settings import Settings, sqlite_url_for
-from tests.conftest import T0
+from tests.conftest import T0, delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
@@ -159,6 +159,7 @@ async def test_two_members_are_paired_in_a_private_thread(
     outcome = await app.matching.run_round(cid)
     assert len(outcome.sessions) == 1, outcome
     await app.tick()
+    await delivered(app)
 
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     assert create.json["type"] == 12 and create.json["invitable"] is False
@@ -205,6 +206,7 @@ async def test_two_members_are_paired_in_a_private_thread(
     mark = len(fake.messages_in(thread_id))
     app.clock.set(session.start)  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     posted = fake.messages_in(thread_id)[mark:]
     assert posted, "nothing was posted at the start"
     assert not any("A strong answer covers" in text_of(m) for m in posted)

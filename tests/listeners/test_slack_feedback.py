@@ -16,6 +16,7 @@ from bot.core.clock import FakeClock
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.models import Member
 from bot.listeners.slack import EVENTS_PATH
+from tests.conftest import delivered
 from tests.fakes.fake_slack import FakeSlack
 from tests.listeners import test_slack as base
 from tests.listeners.test_slack import (
@@ -180,6 +181,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     outcome = await app.matching.run_round(await community_id(app))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     (booked,) = [p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")]
     space = booked["channel"]
     (confirm,) = action_ids([booked], "pl:session.confirm:")
@@ -209,6 +211,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     space_mark = len(space_posts(fake))
     clock.set(session.start)
     await app.tick()
+    await delivered(app)
     started = space_posts(fake)[space_mark:]
     assert [h for p in started for h in headers_of(p)] == [f"Part 1: {prompts[0].title}"]
     assert all(p["channel"] == space for p in started)
@@ -225,6 +228,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     space_mark = len(space_posts(fake))
     clock.set(session.start + timedelta(minutes=session.minutes // 2))
     await app.tick()
+    await delivered(app)
     swapped = space_posts(fake)[space_mark:]
     assert [h for p in swapped for h in headers_of(p)] == [f"Part 2: {prompts[1].title}"]
     assert interviewer_material(swapped) == []
@@ -237,6 +241,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
     clock.set(session.start + timedelta(minutes=session.minutes))
     await app.tick()
+    await delivered(app)
     ask = {}
     for user in (ALICE, BOB):
         new = dms(fake, user)[marks[user]:]
@@ -286,6 +291,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
 
     # before the candidate submits, nothing is revealed to anyone
     await app.tick()
+    await delivered(app)
     assert not any(STRENGTHS in blob(m) for m in dms(fake, first_candidate))
     assert not any("Feedback from" in blob(m) or "rated your interviewing" in blob(m)
                    for u in (ALICE, BOB) for m in dms(fake, u))
