@@ -41,7 +41,7 @@ from bot.core.models import Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
 from bot.core.surface.commands import Command, NoArgs
 from bot.settings import Settings, sqlite_url_for
-from tests.conftest import T0, delivered
+from tests.conftest import SETTLE_SECONDS, T0, delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
@@ -134,7 +134,7 @@ async def click(fake: FakeDiscord, user: str, custom_id: str, message_id: Any) -
 
 async def settle(client: PeerLoopClient) -> None:
     """Wait until the face has finished its handlers (and the deliveries they triggered)."""
-    await client.face.wait_idle()
+    await client.face.wait_idle(SETTLE_SECONDS)
 
 
 # ----------------------------------------------------------------------- the journey
@@ -339,7 +339,7 @@ async def test_start_discord_registers_the_chat_and_closes(
     app: App, fake_discord: FakeDiscord
 ) -> None:
     running = await start_discord(app, settings_for(fake_discord), **client_options())
-    await asyncio.wait_for(running.client.wait_until_ready(), 5)
+    await asyncio.wait_for(running.client.wait_until_ready(), SETTLE_SECONDS)
     assert isinstance(app.chats[Platform.DISCORD], DiscordChat)
     await running.close()
     assert running.task.done()

@@ -25,6 +25,7 @@ from tests.listeners.test_slack import (
     Rig,
     blob,
     community_id,
+    listeners_done,
     ready,
     reply_text,
     responses,
@@ -135,6 +136,7 @@ async def click_reply(rig: Rig, user: str, action_id: str, channel: str) -> dict
     status, _, key = await rig.send.click(user, action_id, channel)
     assert status == 200
     await rig.fake.wait_for(lambda: bool(responses(rig.fake, key)))
+    await listeners_done()
     (answer,) = responses(rig.fake, key)
     return answer
 
@@ -146,6 +148,7 @@ async def open_feedback(rig: Rig, user: str, button: str) -> dict[str, Any]:
     status, _, key = await rig.send.click(user, button, f"D{user}")
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == opened + 1 and len(responses(fake, key)) == 1)
+    await listeners_done()
     view: dict[str, Any] = fake.of("views.open")[-1]["view"]
     assert view["type"] == "modal" and view["callback_id"].startswith("pl:feedback.submit:")
     # the private reply lists what is still to do
@@ -164,6 +167,7 @@ async def submit_ok(rig: Rig, user: str, view: dict[str, Any], values: dict[str,
     # the modal was opened from a DM button, so it carries no channel: the note goes to the
     # member's own id, which Slack delivers in their direct messages with the app
     await fake.wait_for(lambda: len(posts_to(fake, user)) == noted + 1)
+    await listeners_done()  # and whatever it delivered after the note
     return seen(posts_to(fake, user)[-1])
 
 
