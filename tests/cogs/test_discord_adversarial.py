@@ -426,14 +426,10 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     client = await start_face(app, discord_runner)
     await command(fake, "alice", "help")  # the community exists
     find = app.actors.find_community
-    found = asyncio.Event()
 
     async def slow_find(*args: Any) -> Any:
-        await asyncio.sleep(3.0)  # as slow as Discord's whole window
-        try:
-            return await find(*args)
-        finally:
-            found.set()
+        await asyncio.sleep(3.0)  # as slow as Discord's whole window: answering after it is too late
+        return await find(*args)
 
     monkeypatch.setattr(tree, "COMPLETE_WITHIN", 0.2)
     monkeypatch.setattr(app.actors, "find_community", slow_find)
@@ -442,9 +438,7 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     sent = await fake.interact(fake.autocomplete("alice", fake.guild, "mock", {"track": "back"}, "track", "profile"))
     body = await fake.wait_for_interaction_response(sent)
     assert body == {"type": 8, "data": {"choices": []}}
-    assert not found.is_set(), "answered only after the slow lookup"
-    assert loop.time() - began < 3.0
-    await asyncio.wait_for(found.wait(), 60)
+    assert loop.time() - began < 3.0  # it did not wait for the lookup
     await settle(client)
     assert_every_interaction_answered_once(fake)
 
