@@ -5,10 +5,11 @@ no single piece of work may hold it for long. This benchmark runs a probe on the
 task that sleeps ``--interval`` (5 ms) again and again and records how late each wake-up
 is (the *lag*), while
 
-1. **round**: one matching round of a community with ``--requests`` open requests (5,000)
+1. **round**: one matching round of a community with ``--requests`` open requests (10,000)
    from ``--members`` members (10,000) with ``--history`` past sessions (100,000), as the
    scheduler runs it (:meth:`MatchingService.run_round`: the reads, the engine in the worker
-   process, booking every pair), and
+   processes, started before the probe as after a community's first round, booking every
+   pair in batches), and
 2. **digest**: every weekly digest step of a community of ``--digest-members`` members
    (10,000) with ``--feedback`` feedback rows (100,000), as the step runner runs them (one
    step per time-zone slot, each building and queueing its members' digests), and
@@ -57,6 +58,7 @@ from benchmarks import round as round_bench
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
+from bot.matching.pool import ready
 from bot.ops import gc_tuning
 from bot.settings import sqlite_url_for
 
@@ -230,6 +232,17 @@ async def _run_round(app: App, community_id: str) -> dict[str, Any]:
     return {"considered": outcome.considered, "pairs": len(outcome.sessions), "left_out": len(outcome.left_out)}
 
 
+async def _start_workers(app: App, _community_id: str) -> dict[str, Any]:
+    """The app's worker processes, started as by a community's first round (before the probe:
+    a deployment starts them once)."""
+    seen: set[int] = set()
+    for attempt in range(5):
+        seen |= set(await app.offload.map(ready, [0.2 * (attempt + 1)] * 2))
+        if len(seen) == 2:
+            break
+    return {"workers": len(seen)}
+
+
 async def _run_digest(app: App, _community_id: str) -> dict[str, Any]:
     steps = 0
     while ran := await app.steps.run_due():
@@ -316,7 +329,8 @@ async def run_bench(*, members: int, history: int, requests: int, digest_members
             template = folder / "round.sqlite3"
             cid = await _prepare_round(template, members, history, requests)
             results = [await _measure(template, folder / "run.sqlite3", round_bench.NOW, cid, _run_round,
-                                      interval=interval, where_after=where_after) for _ in range(runs)]
+                                      interval=interval, where_after=where_after, before=_start_workers)
+                       for _ in range(runs)]
             report["scenarios"]["round"] = {"members": members, "history_sessions": history,
                                             "open_requests": requests, **_aggregate(results)}
         if only in (None, "digest", "progress", "charts"):
@@ -407,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs of each scenario (3; 1 with --smoke)")
     parser.add_argument("--members", type=int, default=None, help="members of the round's community (10,000)")
     parser.add_argument("--history", type=int, default=None, help="past sessions of the round's community (100,000)")
-    parser.add_argument("--requests", type=int, default=None, help="open requests of the round (5,000)")
+    parser.add_argument("--requests", type=int, default=None, help="open requests of the round (10,000)")
     parser.add_argument("--digest-members", type=int, default=None, help="members of the digest's community (10,000)")
     parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the digest's community (100,000)")
     parser.add_argument("--only", choices=["round", "digest", "progress", "charts"], default=None,
@@ -418,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     smoke = args.smoke
     members = args.members or (300 if smoke else 10_000)
     history = args.history if args.history is not None else (1_000 if smoke else 100_000)
-    requests = args.requests or (150 if smoke else 5_000)
+    requests = args.requests or (150 if smoke else 10_000)
     digest_members = args.digest_members or (300 if smoke else 10_000)
     feedback = args.feedback or (1_000 if smoke else 100_000)
     runs = args.runs or (1 if smoke else 3)

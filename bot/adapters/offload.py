@@ -19,14 +19,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from bot.matching.pool import pin_blas
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 #: Imported once by the forkserver, so a new worker starts without importing the matcher or
 #: the chart library (a missing module is skipped).
-PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan", "bot.adapters.charts", "matplotlib.figure",
-                            "matplotlib.backends.backend_agg")
+PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan", "bot.matching.pool", "bot.adapters.charts",
+                            "matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
 def start_method() -> str:
@@ -59,7 +61,10 @@ class ProcessOffload:
             context = multiprocessing.get_context(method)
             if method == "forkserver":
                 context.set_forkserver_preload(self._preload)  # only before the forkserver's first start
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+            # One BLAS thread per worker: the pool already runs a task per core (matching's
+            # interview types in parallel), more threads would only contend.
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context,
+                                             initializer=pin_blas)
         return self._pool
 
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
@@ -72,6 +77,24 @@ class ProcessOffload:
             self._forget(pool)
             await asyncio.to_thread(_stop, pool, 0.0)
             raise
+
+    async def map(self, fn: Callable[[Any], T], items: Sequence[Any], /) -> list[T]:
+        """``fn`` of every item, submitted in order (the first start first) in one go, run by
+        the workers in parallel."""
+        if not items:
+            return []
+        pool, futures = await asyncio.to_thread(self._submit_all, fn, list(items))
+        try:
+            return list(await asyncio.gather(*(asyncio.wrap_future(f) for f in futures)))
+        except BrokenProcessPool:
+            self._forget(pool)
+            await asyncio.to_thread(_stop, pool, 0.0)
+            raise
+
+    def _submit_all(self, fn: Callable[[Any], T], items: list[Any]) -> tuple[ProcessPoolExecutor, list[Future[T]]]:
+        with self._lock:
+            pool = self._executor()
+        return pool, [pool.submit(fn, item) for item in items]
 
     def call(self, fn: Callable[..., T], /, *args: Any) -> T:
         """``fn(*args)`` in a worker, waiting for it here: for code that already runs on a
@@ -123,6 +146,9 @@ class InlineOffload:
 
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
         return fn(*args)
+
+    async def map(self, fn: Callable[[Any], T], items: Sequence[Any], /) -> list[T]:
+        return [fn(item) for item in items]
 
     async def close(self) -> None:
         return None

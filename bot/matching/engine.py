@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from copy import copy
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -81,11 +83,11 @@ def prepare(inp: MatchInput) -> g.Prepared:
 
 
 class _Round:
-    """State of one call to ``match``."""
+    """State of one call to ``match`` (or of one interview type's task, ``sub=True``)."""
 
-    def __init__(self, inp: MatchInput) -> None:
+    def __init__(self, inp: MatchInput, prepared: g.Prepared | None = None) -> None:
         self.inp = inp
-        self.prepared = prepare(inp)
+        self.prepared = prepare(inp) if prepared is None else prepared
         self.neighbours = _symmetric(inp.neighbour_tracks)
         reqs = inp.requests
         self.member_codes: dict[str, int] = {}
@@ -175,9 +177,178 @@ class _Round:
         b = self.bucket(interview_type, index)
         prune = self.inp.prune_degree if b.size > self.inp.exact_up_to else None
         jitter = self.inp.weights.tie_break_jitter
-        edges = g.bucket_edges(b, prune, jitter)
+        edges = g.bucket_edges(b, prune, jitter, self.inp.band_partners)
         order = b.tie_order if jitter else None
         return SolvedBucket(b, edges, *solve_edges(b.size, edges, order))
+
+
+@dataclass(frozen=True, slots=True)
+class TypeTask:
+    """One interview type's share of a round: its active requests (one per member), their
+    usable starts and priorities, and the pairing history among them. Plain picklable data:
+    :func:`solve_type` runs it in a worker process as well as here."""
+
+    inp: MatchInput
+    #: Every request's usable starts (epoch minutes), one after the other: request ``k``'s
+    #: are ``starts[bounds[k]:bounds[k + 1]]`` (arrays pickle as bytes, fast).
+    starts: g.AnyArray  # int32: epoch minutes fit
+    bounds: g.IntArray
+    priority: tuple[int, ...]
+    now_minute: int
+
+    def usable_starts(self) -> list[tuple[int, ...]]:
+        flat, bounds = self.starts.tolist(), self.bounds.tolist()
+        return [tuple(flat[bounds[k] : bounds[k + 1]]) for k in range(len(bounds) - 1)]
+
+    @property
+    def interview_type(self) -> str:
+        return self.inp.requests[0].interview_type
+
+    @property
+    def size(self) -> int:
+        return len(self.inp.requests)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSolution:
+    """What :func:`solve_type` found for one interview type."""
+
+    pairs: tuple[Pair, ...]
+    unmatched: tuple[Unmatched, ...]
+    compatible_pairs: int
+    kept_pairs: int
+    components: tuple[int, ...]
+    #: The most pairs the type allows is proven to be made (see :func:`pairs_proven`).
+    max_pairs_proven: bool
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoundWork:
+    """A round split into interview-type tasks (largest first) and what is known without them."""
+
+    tasks: tuple[TypeTask, ...]
+    requests: int
+    active: int
+    #: Input order of every request id, for the order of ``MatchResult.unmatched``.
+    order: tuple[str, ...]
+    #: Requests with no usable start: settled already.
+    no_times: tuple[Unmatched, ...]
+    #: A member's other requests (not the one matched this round): the code depends on
+    #: whether that one is paired.
+    others: tuple[tuple[MatchRequest, datetime | None], ...]
+    next_round_at: datetime | None
+
+
+def split_round(inp: MatchInput) -> RoundWork:
+    """Prepare the round and choose each member's request, then cut it into one task per
+    interview type, largest first (so a pool of workers finishes the longest one soonest)."""
+    rnd = _Round(inp)
+    reqs = inp.requests
+    active = rnd.choose_active()
+    active_set = set(active)
+    # Each member has one active request, so a past pairing matters to at most one type.
+    type_of = {reqs[i].member_id: reqs[i].interview_type for i in active}
+    histories: dict[str, dict[frozenset[str], datetime]] = {}
+    for key, when in inp.history.items():
+        if len(key) != 2:
+            continue
+        a, b = key
+        t = type_of.get(a)
+        if t is not None and t == type_of.get(b):
+            histories.setdefault(t, {})[key] = when
+    tasks: list[TypeTask] = []
+    for t, index in rnd.by_type(active).items():
+        sub = replace(inp, requests=tuple(_light(reqs[i]) for i in index), history=histories.get(t, {}))
+        starts = [rnd.prepared.starts[i] for i in index]
+        tasks.append(TypeTask(
+            inp=sub,
+            starts=np.fromiter((m for s in starts for m in s), dtype=np.int32),
+            bounds=np.cumsum([0, *(len(s) for s in starts)], dtype=np.int64),
+            priority=tuple(int(rnd.prepared.priority[i]) for i in index),
+            now_minute=rnd.prepared.now_minute,
+        ))
+    tasks.sort(key=lambda t: (-t.size, t.interview_type))
+    no_times: list[Unmatched] = []
+    others: list[tuple[MatchRequest, datetime | None]] = []
+    for i, r in enumerate(reqs):
+        if i in active_set:
+            continue
+        if not rnd.prepared.starts[i]:
+            no_times.append(_unmatched(inp, rnd.prepared, i, "no_free_times", None))
+        else:
+            others.append((_light(r), _next_slot(inp, rnd.prepared.starts[i])))
+    return RoundWork(
+        tasks=tuple(tasks), requests=len(reqs), active=len(active),
+        order=tuple(r.request_id for r in reqs), no_times=tuple(no_times), others=tuple(others),
+        next_round_at=inp.next_round_at)
+
+
+def _light(r: MatchRequest) -> MatchRequest:
+    """The request without its start times and bookings (a task carries its usable starts as
+    minutes): a tenth of the data to hand to a worker process and back."""
+    light = copy(r)
+    object.__setattr__(light, "start_times", ())
+    object.__setattr__(light, "busy", ())
+    return light
+
+
+def solve_type(task: TypeTask) -> TypeSolution:
+    """Score, prune and solve one interview type; describe its pairs and why each of its
+    requests left open has no partner. Pure: runs the same in a worker process."""
+    inp = task.inp
+    prepared = g.Prepared(requests=inp.requests, starts=task.usable_starts(), priority=task.priority,
+                          now_minute=task.now_minute)
+    rnd = _Round(inp, prepared)
+    index = list(range(len(inp.requests)))
+    sb = rnd.solve(task.interview_type, index)
+    pairs = [describe_pair(inp, prepared, rnd.neighbours, u, v, weight) for u, v, weight in sb.pairs]
+    matched = {x for u, v, _w in sb.pairs for x in (u, v)}
+    rows = [k for k in index if k not in matched]
+    unmatched: list[Unmatched] = []
+    if rows:
+        for k, why in zip(rows, _reasons(sb.bucket, rows), strict=True):
+            unmatched.append(_unmatched(inp, prepared, k, why, None))
+    exact = sb.edges.full
+    proven = exact or pairs_proven(sb, rows)
+    return TypeSolution(
+        pairs=tuple(pairs), unmatched=tuple(unmatched), compatible_pairs=sb.edges.compatible_pairs,
+        kept_pairs=int(sb.edges.u.size), components=tuple(sb.components), max_pairs_proven=proven,
+        exact=exact)
+
+
+def pairs_proven(sb: SolvedBucket, unpaired: Sequence[int]) -> bool:
+    """Whether the pairs made are the most the type's full compatibility graph allows,
+    although the solver saw a pruned graph.
+
+    A pair lies inside one connected component of the full graph, so a component of ``s``
+    requests holds at most ``s // 2`` pairs: the count is proven maximal when no component
+    of the full graph has two requests left unpaired. Requests with no compatible partner
+    are components of their own. Pruning keeps at least one edge of every request that has
+    a partner, so each component of the kept graph lies inside one of the full graph: when
+    every kept component has at most one unpaired request and no compatible pair joins two
+    kept components, they are the full graph's components and the count is proven.
+    Otherwise it is reported as not proven (it may still be maximal)."""
+    e = sb.edges
+    degree = e.degree if e.degree is not None else np.ones(sb.bucket.size, dtype=np.int64)
+    loose = [k for k in unpaired if degree[k] > 0]
+    if len(loose) <= 1:
+        return True
+    label = _components(sb.bucket.size, e)
+    if len({int(label[k]) for k in loose}) < len(loose):
+        return False  # two unpaired requests in one kept component
+    return not g.joins_components(sb.bucket, label)
+
+
+def _components(n: int, e: g.Edges) -> g.IntArray:
+    """Component label of every bucket row in the kept graph (isolated rows: their own)."""
+    graph: rx.PyGraph = rx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from_no_data(list(zip(e.u.tolist(), e.v.tolist(), strict=True)))
+    label = np.arange(n, dtype=np.int64)
+    for k, comp in enumerate(rx.connected_components(graph)):
+        label[list(comp)] = n + k
+    return label
 
 
 def solve_edges(
@@ -248,65 +419,50 @@ def _symmetric(table: object) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def match(inp: MatchInput) -> MatchResult:
-    """Pair this round's open requests. Pure and deterministic for a given input and seed."""
-    rnd = _Round(inp)
-    reqs = inp.requests
-    active = rnd.choose_active()
-    solved = [rnd.solve(t, index) for t, index in rnd.by_type(active).items()]
+def match(inp: MatchInput, executor: Executor | None = None) -> MatchResult:
+    """Pair this round's open requests. Pure and deterministic for a given input and seed.
 
-    pairs: list[Pair] = []
+    With ``executor`` (a pool of worker processes, :class:`bot.matching.pool.SolverPool`)
+    the interview types are solved in parallel, largest first; the result is the same."""
+    work = split_round(inp)
+    if executor is None or len(work.tasks) < 2:
+        solutions = [solve_type(t) for t in work.tasks]
+    else:
+        solutions = list(executor.map(solve_type, work.tasks))
+    return finish_round(work, solutions)
+
+
+def finish_round(work: RoundWork, solutions: Sequence[TypeSolution]) -> MatchResult:
+    """Put the types' solutions together: every pair, and every request left open with why."""
+    pairs = sorted((p for s in solutions for p in s.pairs), key=lambda p: (p.start, p.request_ids))
     paired_members: dict[str, str] = {}
-    matched_rows: dict[str, set[int]] = {}
-    for sb in solved:
-        done = matched_rows.setdefault(_type_of(sb, reqs), set())
-        for u, v, weight in sb.pairs:
-            ia, ib = int(sb.bucket.index[u]), int(sb.bucket.index[v])
-            pair = describe_pair(inp, rnd.prepared, rnd.neighbours, ia, ib, weight)
-            pairs.append(pair)
-            done.update((u, v))
-            for i in (ia, ib):
-                paired_members[reqs[i].member_id] = reqs[i].interview_type
-    pairs.sort(key=lambda p: (p.start, p.request_ids))
-
-    unmatched: list[Unmatched] = []
-    codes: dict[int, UnmatchedCode] = {}
-    for sb in solved:
-        rows = [k for k in range(sb.bucket.size) if k not in matched_rows[_type_of(sb, reqs)]]
-        if rows:
-            for k, why in zip(rows, _reasons(sb.bucket, rows), strict=True):
-                codes[int(sb.bucket.index[k])] = why
-    active_set = set(active)
-    for i, r in enumerate(reqs):
-        if i in active_set and i not in codes:
-            continue  # paired
-        code: UnmatchedCode
-        other: str | None = None
-        if not rnd.prepared.starts[i]:
-            code = "no_free_times"
-        elif i not in active_set:
-            other = paired_members.get(r.member_id)
-            code = "member_already_paired" if other is not None else "other_request_this_round"
-        else:
-            code = codes[i]
-        unmatched.append(_unmatched(inp, rnd.prepared, i, code, other))
-
-    total = sum(p.weight for p in pairs)
-    sizes = [s for sb in solved for s in sb.components]
+    for p in pairs:
+        for member in p.member_ids:
+            paired_members[member] = p.interview_type
+    found: dict[str, Unmatched] = {u.request_id: u for s in solutions for u in s.unmatched}
+    found.update((u.request_id, u) for u in work.no_times)
+    for r, slot in work.others:
+        other = paired_members.get(r.member_id)
+        code: UnmatchedCode = "member_already_paired" if other is not None else "other_request_this_round"
+        found[r.request_id] = Unmatched(
+            request_id=r.request_id, member_id=r.member_id, code=code,
+            text=unmatched_text(code, r, other_type=other), next_chance=work.next_round_at,
+            next_slot=slot)
+    unmatched = tuple(found[rid] for rid in work.order if rid in found)
+    sizes = [c for s in solutions for c in s.components]
     stats = MatchStats(
-        requests=len(reqs),
-        active_requests=len(active),
-        compatible_pairs=sum(sb.edges.compatible_pairs for sb in solved),
-        kept_pairs=sum(int(sb.edges.u.size) for sb in solved),
+        requests=work.requests,
+        active_requests=work.active,
+        compatible_pairs=sum(s.compatible_pairs for s in solutions),
+        kept_pairs=sum(s.kept_pairs for s in solutions),
         components=len(sizes),
         largest_component=max(sizes, default=0),
-        total_weight=total,
+        total_weight=sum(p.weight for p in pairs),
+        max_pairs_proven=all(s.max_pairs_proven for s in solutions),
+        exact_types=sum(1 for s in solutions if s.exact),
+        pruned_types=sum(1 for s in solutions if not s.exact),
     )
-    return MatchResult(pairs=tuple(pairs), unmatched=tuple(unmatched), stats=stats)
-
-
-def _type_of(sb: SolvedBucket, reqs: Sequence[MatchRequest]) -> str:
-    return reqs[int(sb.bucket.index[0])].interview_type
+    return MatchResult(pairs=tuple(pairs), unmatched=unmatched, stats=stats)
 
 
 def _reasons(b: g.Bucket, rows: Sequence[int]) -> list[UnmatchedCode]:
@@ -354,22 +510,24 @@ def _unmatched(
     inp: MatchInput, prepared: g.Prepared, i: int, code: UnmatchedCode, other_type: str | None
 ) -> Unmatched:
     r = inp.requests[i]
-    next_chance = inp.next_round_at
-    next_slot: datetime | None = None
-    if next_chance is not None:
-        floor = to_minutes(next_chance)
-        later = [m for m in prepared.starts[i] if m >= floor]
-        if later:
-            next_slot = from_minutes(later[0])
     text = unmatched_text(code, r, other_type=other_type)
     return Unmatched(
         request_id=r.request_id,
         member_id=r.member_id,
         code=code,
         text=text,
-        next_chance=next_chance,
-        next_slot=next_slot,
+        next_chance=inp.next_round_at,
+        next_slot=_next_slot(inp, prepared.starts[i]),
     )
+
+
+def _next_slot(inp: MatchInput, starts: Sequence[int]) -> datetime | None:
+    """The first of these starts at or after the next round, if the next round is known."""
+    if inp.next_round_at is None:
+        return None
+    floor = to_minutes(inp.next_round_at)
+    later = [m for m in starts if m >= floor]
+    return from_minutes(later[0]) if later else None
 
 
 
@@ -403,4 +561,7 @@ def full_graph(inp: MatchInput) -> FullGraph:
     return FullGraph(active=tuple(active), u=tuple(us), v=tuple(vs), weight=tuple(ws))
 
 
-__all__ = ["FullGraph", "full_graph", "match", "prepare", "solve_edges"]
+__all__ = [
+    "FullGraph", "RoundWork", "TypeSolution", "TypeTask", "finish_round", "full_graph", "match",
+    "prepare", "solve_edges", "solve_type", "split_round",
+]

@@ -186,8 +186,9 @@ class MatchInput:
 
     Interview types with at most ``exact_up_to`` active requests are solved on the full
     compatibility graph (provably optimal). Larger ones keep, per request, its best
-    ``prune_degree`` partners by pair score plus a few random ones (an edge stays when
-    either end keeps it); ``prune_degree=None`` never prunes. See docs/matching.md for
+    ``prune_degree`` partners by pair score, its ``band_partners`` best within its own
+    reliability band and a few random ones (an edge stays when either end keeps it);
+    ``prune_degree=None`` never prunes. See docs/matching.md for
     what pruning costs, measured.
     """
 
@@ -202,6 +203,7 @@ class MatchInput:
     require_common_language: bool = True
     prune_degree: int | None = 16
     exact_up_to: int = 500
+    band_partners: int = 4
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "requests", tuple(self.requests))
@@ -212,6 +214,8 @@ class MatchInput:
             raise ValueError("session_minutes must be positive")
         if self.prune_degree is not None and self.prune_degree < 1:
             raise ValueError("prune_degree must be at least 1 (or None for the full graph)")
+        if self.band_partners < 0:
+            raise ValueError("band_partners must not be negative")
         ids = [r.request_id for r in self.requests]
         if len(set(ids)) != len(ids):
             raise ValueError("request ids must be unique")
@@ -287,6 +291,13 @@ class MatchStats:
     components: int
     largest_component: int
     total_weight: int
+    #: The pairs made are proven to be as many as the round allows: every interview type was
+    #: solved on its full graph, or the pruned solution leaves at most one request unpaired
+    #: in each component of the full compatibility graph (``engine.pairs_proven``).
+    max_pairs_proven: bool = True
+    #: Interview types solved on the full graph (the exact optimum) and on a pruned one.
+    exact_types: int = 0
+    pruned_types: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,14 +228,17 @@ class SqlSessionRepo:
         as_interviewer: dict[str, dict[str, datetime]] = {}
         rows: dict[str, tuple[str, str, list[str], datetime]] = {}
         for chunk in chunks(sorted(wanted)):
-            result = await self._s.execute(
+            # Streamed: a round reads thousands of sessions here, and each piece's rows become
+            # objects on the event loop (docs/scaling.md).
+            result = await self._s.stream(
                 select(col(SessionRow.id), col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.prompt_ids),
                        col(SessionRow.start))
                 .where(col(SessionRow.community_id) == community_id,
                        or_(col(SessionRow.interviewer_id).in_(chunk), col(SessionRow.candidate_id).in_(chunk)))
             )
-            for sid, first, second, prompt_ids, start in result.all():
-                rows[sid] = (first, second, list(prompt_ids or ()), start)
+            async for piece in result.partitions(queries.STREAM_PARTITION):
+                for sid, first, second, prompt_ids, start in piece:
+                    rows[sid] = (first, second, list(prompt_ids or ()), start)
         for first, second, prompt_ids, start in rows.values():
             for part, pid in enumerate(prompt_ids):
                 candidate, interviewer = (second, first) if part == 0 else (first, second)

@@ -10,7 +10,7 @@ from benchmarks import digest as digest_bench
 
 
 def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert digest_bench.main(["digest", "--json", "--members", "120", "--feedback", "800"]) == 0
+    assert digest_bench.main(["digest", "--json", "--members", "120", "--feedback", "800", "--repeat", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     small, large = report["sizes"]
     assert (small["members"], large["members"]) == (13, 121)  # plus the community's owner
@@ -20,10 +20,15 @@ def test_digest_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < large["messages"] <= large["personal_digests"]
     assert large["slots"] >= 5  # sixteen zones, some sharing an instant
     assert small["queries"] == large["queries"] > 0 and report["queries_constant"] is True
-    assert report["target_seconds"] == 5.0 and isinstance(report["within_target"], bool)
+    # Linear target: 1 s per 10,000 members; best and median of the two runs.
+    assert report["target_seconds"] == round(121 / 10_000, 3) and isinstance(report["within_target"], bool)
+    assert report["repeat"] == 2 and len(large["runs_seconds"]) == 2
+    assert large["total_seconds"] == min(large["runs_seconds"]) <= large["median_seconds"]
     assert large["community"]["held"] > 0
 
 
 def test_digest_bench_refuses_sizes_too_small(capsys: pytest.CaptureFixture[str]) -> None:
     assert digest_bench.main(["--members", "3"]) == 2
     assert "--members must be at least 10" in capsys.readouterr().err
+    assert digest_bench.main(["--repeat", "0"]) == 2
+    assert "--repeat must be at least 1" in capsys.readouterr().err

@@ -26,12 +26,30 @@ def test_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert methods["peerloop"]["pairs_share"] == 1.0
         assert methods["peerloop"]["weight_share"] == 1.0
         assert methods["greedy"]["weight_share"] <= 1.0
+        # Small sizes are solved on the full graph: the most pairs are proven, and said so.
+        assert size["max_pairs_proven"] is True and methods["peerloop"]["max_pairs_proven"] is True
+        assert size["pruned_types"] == 0 and size["exact_types"] > 0
+        assert methods["peerloop"]["pool"] is True
+    assert report["workers_started"] == report["workers"] >= 1
+    assert report["total_seconds"] > 0 and report["peak_mb"] > 0
+
+
+def test_in_one_process_and_in_the_pool_the_same_pairs(capsys: pytest.CaptureFixture[str]) -> None:
+    # The interview types solved in worker processes or here: the same pairs and score.
+    assert bench.main(["--sizes", "300", "--no-greedy", "--workers", "0", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert bench.main(["--sizes", "300", "--no-greedy", "--workers", "2", "--json"]) == 0
+    pooled = json.loads(capsys.readouterr().out)
+    assert alone["workers"] == 0 and pooled["workers"] == 2
+    a, b = alone["sizes"][0]["methods"]["peerloop"], pooled["sizes"][0]["methods"]["peerloop"]
+    assert (a["pairs"], a["weight"]) == (b["pairs"], b["weight"]) and a["weight_share"] == 1.0
 
 
 def test_sizes_flag_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--sizes", "60", "--no-greedy"]) == 0
     out = capsys.readouterr().out
     assert "60 requests" in out and "peerloop" in out and "networkx" in out
+    assert "maximum number of pairs: proven" in out and "peak memory" in out
 
 
 def test_repeat_reports_every_run(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,14 @@ from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
-from bot.core.services.round_plan import RoundInput, RoundPlan, plan_round
+from bot.core.services.round_plan import (
+    RoundInput,
+    RoundPlan,
+    begin_round,
+    plan_round,
+    plan_round_away,
+)
+from bot.matching.engine import TypeTask, solve_type
 from bot.settings import sqlite_url_for
 
 T = TypeVar("T")
@@ -32,6 +39,10 @@ class RecordingOffload(InlineOffload):
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
         self.calls.append((fn, args))
         return fn(*args)
+
+    async def map(self, fn: Callable[[Any], T], items: Sequence[Any], /) -> list[T]:
+        self.calls.append((fn, tuple(items)))
+        return [fn(item) for item in items]
 
 
 async def _community(path: Path, *, members: int = 120, history: int = 400, requests: int = 60) -> str:
@@ -68,9 +79,14 @@ async def test_the_round_hands_the_engine_its_whole_input_as_plain_data(tmp_path
     offload = RecordingOffload()
     app, outcome = await _round(template, cid, offload)
     await app.close()
-    # The round's only CPU-heavy step (starts of every request, then the engine) goes to the offload.
-    [(fn, (inp,))] = offload.calls
-    assert fn is plan_round and isinstance(inp, RoundInput)
+    # The round's CPU-heavy steps go to the offload: every request's starts and the split into
+    # interview types, then the types, handed out largest first.
+    [(begin, (inp,)), (solve, tasks)] = offload.calls
+    assert begin is begin_round and isinstance(inp, RoundInput)
+    assert solve is solve_type and all(isinstance(t, TypeTask) for t in tasks)
+    sizes = [t.size for t in tasks]
+    assert len(sizes) > 1 and sizes == sorted(sizes, reverse=True)
+    assert {t.interview_type for t in tasks} == {r.interview_type.value for r in inp.requests}
     assert outcome.considered == len(inp.requests) == 60 and outcome.sessions
 
 
@@ -99,15 +115,17 @@ async def test_the_worker_returns_exactly_the_in_process_plan(tmp_path: Path) ->
     offload = RecordingOffload()
     app, _ = await _round(template, cid, offload)
     await app.close()
-    [(_, (inp,))] = offload.calls
+    [(_, (inp,)), _solved] = offload.calls
     pool = ProcessOffload()
     try:
         in_worker = await pool.run(plan_round, inp)
+        in_parts = await plan_round_away(pool, inp)  # the types in parallel in the workers
     finally:
         await pool.close()
     here = plan_round(inp)
     assert isinstance(in_worker, RoundPlan) and in_worker.result is not None
     assert in_worker == here  # pairs, scores, reasons, left-out texts and stats, all equal
+    assert in_parts == here
 
 
 async def test_the_default_app_matches_in_a_worker_process(app: App) -> None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from bot.matching import MatchRequest, Weights, match, pair_key
@@ -399,3 +400,46 @@ def test_pruning_keeps_hard_rules_and_cardinality() -> None:
     tiny = match(inp(requests, prune_degree=1, exact_up_to=0))
     members = [m for p in tiny.pairs for m in p.member_ids]
     assert len(members) == len(set(members))
+
+
+def test_pruning_keeps_partners_within_the_reliability_band() -> None:
+    # Twenty reliable members and two flaky ones, all compatible: by pair score every flaky
+    # member's best partners are reliable ones (the reliability term), yet the optimum pairs
+    # the two flaky members together. The band partners keep that edge through pruning.
+    from bot.matching import engine, graph
+
+    requests = [req(f"r{i:02d}") for i in range(20)]
+    requests += [req("flaky-a", reliability=0.5), req("flaky-b", reliability=0.55)]
+    task = engine.split_round(inp(requests, prune_degree=1, exact_up_to=0)).tasks[0]
+    rnd = engine._Round(task.inp, graph.Prepared(task.inp.requests, task.usable_starts(), task.priority,
+                                                 task.now_minute))
+    bucket = rnd.bucket("coding", range(len(requests)))
+    flaky = (20, 21)
+
+    def kept(band_partners: int) -> set[tuple[int, int]]:
+        e = graph.bucket_edges(bucket, 1, jitter=False, band_partners=band_partners)
+        assert not e.full
+        return set(zip(e.u.tolist(), e.v.tolist(), strict=True))
+
+    assert flaky in kept(1)
+    # ... although neither flaky request ranks the other first by pair score.
+    ranked = graph.score_block(bucket, np.asarray(flaky, dtype=np.int64)).pair
+    assert all(ranked[k, 20 + (1 - k)] < ranked[k, :20].max() for k in range(2))
+
+
+def test_stats_say_whether_the_most_pairs_are_proven() -> None:
+    # Solved on the full graph: the count is the maximum by construction.
+    everyone = [req(f"s{i:02d}") for i in range(12)]
+    exact = match(inp(everyone))
+    assert exact.stats.max_pairs_proven and exact.stats.exact_types == 1 and exact.stats.pruned_types == 0
+    # Pruned, everyone paired: proven (no component can hold more pairs).
+    pruned = match(inp(everyone, prune_degree=1, band_partners=0, exact_up_to=0))
+    assert len(pruned.pairs) == 6 and pruned.stats.pruned_types == 1 and pruned.stats.max_pairs_proven
+    # Pruned, one interviewer and many candidates: one pair, and nine candidates left with a
+    # compatible partner in the same component; the count is in fact the maximum, but the
+    # pruned graph cannot prove it, and the stats say so rather than claim it.
+    star = [req("boss", role="interviewer", level=3)] + [
+        req(f"c{i:02d}", role="candidate", level=1) for i in range(10)]
+    res = match(inp(star, prune_degree=1, band_partners=0, exact_up_to=0))
+    assert len(res.pairs) == 1 and not res.stats.max_pairs_proven
+    assert match(inp(star)).stats.max_pairs_proven  # the full graph proves it

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.matching import MatchInput, MatchRequest, MatchResult, match, pair_key
 from bot.matching.engine import full_graph
 from bot.matching.graph import level_allows, role_mode
+from bot.matching.pool import solver_pool, warm
 from tests.matching.helpers import NOW, at
 
 SLOTS = [at(h) for h in (2, 2.5, 3, 20, 26, 50)]
@@ -111,9 +115,7 @@ def test_every_pair_respects_every_hard_rule(inp: MatchInput) -> None:
 @SETTINGS
 @given(rounds())
 def test_pruned_matching_still_respects_every_hard_rule(inp: MatchInput) -> None:
-    from dataclasses import replace
-
-    pruned = replace(inp, prune_degree=1, exact_up_to=0)
+    pruned = _pruned(inp)
     _check_hard_rules(pruned, match(pruned))
 
 
@@ -140,3 +142,47 @@ def test_optimal_against_networkx_on_the_full_graph(inp: MatchInput) -> None:
 @given(rounds())
 def test_same_seed_same_result(inp: MatchInput) -> None:
     assert match(inp) == match(inp)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    """Two worker processes, started once for the module (as a deployment starts them once)."""
+    executor = solver_pool(2)
+    try:
+        assert warm(executor, 2) == 2
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _pruned(inp: MatchInput) -> MatchInput:
+    from dataclasses import replace
+
+    return replace(inp, prune_degree=1, band_partners=1, exact_up_to=0)
+
+
+@SETTINGS
+@given(rounds())
+def test_the_process_pool_gives_the_same_result(pool: ProcessPoolExecutor, inp: MatchInput) -> None:
+    # Interview types solved in parallel in worker processes: every hard rule still holds and
+    # the result is the one of the process alone (pairs, scores, reasons, left-out, stats).
+    for variant in (inp, _pruned(inp)):
+        in_pool = match(variant, executor=pool)
+        _check_hard_rules(variant, in_pool)
+        assert in_pool == match(variant)
+
+
+@SETTINGS
+@given(rounds())
+def test_max_pairs_proven_means_no_larger_matching_exists(inp: MatchInput) -> None:
+    exact = match(inp)
+    assert exact.stats.max_pairs_proven and exact.stats.pruned_types == 0
+    pruned = _pruned(inp)
+    res = match(pruned)
+    fg = full_graph(pruned)
+    graph = nx.Graph()
+    graph.add_edges_from(zip(fg.u, fg.v, strict=True))
+    most = len(nx.max_weight_matching(graph, maxcardinality=True))
+    assert len(res.pairs) <= most
+    if res.stats.max_pairs_proven:
+        assert len(res.pairs) == most

@@ -22,6 +22,7 @@ from bot.core.ports.prompts import (
 )
 from bot.core.ports.repos import (
     ActionRepo,
+    BookingRepo,
     CommunityRepo,
     MemberRepo,
     NoShowRepo,
@@ -46,6 +47,7 @@ from bot.core.ports.unit_of_work import (
 
 __all__ = [
     "ActionRepo",
+    "BookingRepo",
     "ChatPort",
     "CommunityRepo",
     "DigestRepo",

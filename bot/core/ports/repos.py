@@ -307,6 +307,26 @@ class OutboxRepo(Protocol):
         ...
 
 
+class BookingRepo(Protocol):
+    """A matching round's bookings, written a batch at a time in a few statements (not a few
+    statements per pair): the round books thousands of pairs in one transaction."""
+
+    async def book(self, sessions: Sequence[Session], steps: Sequence[ScheduledAction],
+                   messages: Sequence[OutboxItem]) -> None:
+        """Insert the sessions, their steps and their messages (steps and messages once per
+        key, like ``ActionRepo.add_many`` and ``OutboxRepo.add``), and mark each session's
+        requests matched to it."""
+        ...
+
+    async def queue(self, messages: Sequence[OutboxItem]) -> None:
+        """Queue these direct messages (once per key, in this order after those queued before)."""
+        ...
+
+    async def left_out(self, marks: Sequence[tuple[str, int, str]]) -> None:
+        """Requests left open by a round: ``(request id, times left out, reason)``."""
+        ...
+
+
 class RoundRepo(Protocol):
     """Records of matching rounds, and the round lock."""
 

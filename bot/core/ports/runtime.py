@@ -30,6 +30,11 @@ class Offload(Protocol):
         """``fn(*args)``, away from the event loop; its exception is raised here."""
         ...
 
+    async def map(self, fn: Callable[[Any], _T], items: Sequence[Any], /) -> list[_T]:
+        """``[fn(x) for x in items]``, away from the event loop, handed out in this order (a
+        pool of workers starts the first ones first) and run in parallel where it can."""
+        ...
+
 
 class ChatPort(Protocol):
     """Messages nobody asked for: match found, reminders, prompts, feedback requests, digests."""

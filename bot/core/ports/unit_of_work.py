@@ -17,6 +17,7 @@ from bot.core.ports.feature_repos import (
 )
 from bot.core.ports.repos import (
     ActionRepo,
+    BookingRepo,
     CommunityRepo,
     MemberRepo,
     NoShowRepo,
@@ -65,6 +66,11 @@ class UnitOfWork(Protocol):
     @property
     def rounds(self) -> RoundRepo:
         """Matching round records."""
+        ...
+
+    @property
+    def booking(self) -> BookingRepo:
+        """A matching round's bookings, in batches."""
         ...
 
     @property

@@ -45,6 +45,7 @@ from bot.core.digest import (
 )
 from bot.core.dimension_names import dimension_names
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.gc_pause import collection_paused, without_collection
 from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
@@ -193,7 +194,7 @@ class DigestService:
         data = await self._fetch(tx, community.id, due, due, members, zones)
         # Building thousands of digests is pure Python: on a thread, so the loop gets its turn
         # every few milliseconds (docs/scaling.md, "Event-loop lag").
-        messages = await asyncio.to_thread(self._personal_messages, recipients, week, due, data)
+        messages = await asyncio.to_thread(without_collection(self._personal_messages), recipients, week, due, data)
         queued = 0
         for m, message in messages:
             picture = await self.changes_picture(m.id, due, data)
@@ -246,7 +247,8 @@ class DigestService:
         feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones,
                                        recent_from=first_due - 2 * WEEK)
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
-        return await asyncio.to_thread(DigestData.index, members, sessions, feedback, attended, requests)
+        return await asyncio.to_thread(without_collection(DigestData.index), members, sessions, feedback, attended,
+                                       requests)
 
     async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
         """Every personal digest (each at its member's own due time) and the community digest
@@ -264,16 +266,18 @@ class DigestService:
             community_due = local_due(week, s.digest_weekday, s.digest_hour, None)
             instants = [*due_by_zone.values(), community_due]
             data = await self._fetch(tx, community_id, min(instants), max(instants), members, None)
-        personal = tuple(personal_digest(m.id, week, due_by_zone[m.timezone], data)
-                         for m in members if not m.digest_opt_out)
+        with collection_paused():  # thousands of objects, none garbage until the end (bot/core/gc_pause.py)
+            personal = tuple(personal_digest(m.id, week, due_by_zone[m.timezone], data)
+                             for m in members if not m.digest_opt_out)
         return WeekDigests(personal, community_digest(week, community_due, data),
                            len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}), data)
 
     def messages(self, week: WeekDigests) -> list[tuple[str, OutboundMessage]]:
         """(member id, message) for every member who gets a digest this week."""
         members = week.data.members
-        return [(d.member_id, self.message(d, members[d.member_id], week.data))
-                for d in week.personal if wants(d, members[d.member_id])]
+        with collection_paused():
+            return [(d.member_id, self.message(d, members[d.member_id], week.data))
+                    for d in week.personal if wants(d, members[d.member_id])]
 
     def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
         """The personal digest as a message to the member."""

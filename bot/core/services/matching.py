@@ -8,6 +8,7 @@ running at once never pair a member twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -19,15 +20,15 @@ from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, ProfileIncomplete
 from bot.core.feedback_models import Feedback
-from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, ts
+from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, message_to_dict, ts
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     Community,
     InterviewRequest,
     Member,
+    OutboxItem,
     PromptHistory,
-    RequestStatus,
     RoundRecord,
     ScheduledAction,
     Session,
@@ -39,8 +40,14 @@ from bot.core.prompt_selection import choose_prompt, weakest_dimensions
 from bot.core.ratings import community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.outbox import queue_direct, queue_directs, queue_space, session_space
-from bot.core.services.round_plan import LEAD_TIME, RoundInput, plan_round, reliability
+from bot.core.services.outbox import session_space
+from bot.core.services.round_plan import (
+    LEAD_TIME,
+    RoundInput,
+    plan_round,
+    plan_round_away,
+    reliability,
+)
 from bot.core.services.round_plan import seed_of as _seed
 from bot.core.services.rounds import (
     community_open_for_matching,
@@ -48,7 +55,7 @@ from bot.core.services.rounds import (
     schedule_next_round,
 )
 from bot.core.services.rounds import round_up as _round_up
-from bot.core.services.session_plan import schedule_session_steps
+from bot.core.services.session_plan import session_steps
 from bot.core.services.sessions import invite_for
 from bot.core.vocab import Level, RolePreference, parse_interview_type, parse_role
 from bot.matching.model import Pair
@@ -61,6 +68,11 @@ LIVE_WINDOW = timedelta(minutes=15)
 #: Members per read of a round. Each read's rows become objects in one go on the event loop,
 #: so a large community's reads are split: every piece holds the loop a few milliseconds.
 READ_CHUNK = 100
+#: Pairs booked per batch: each batch is built on a thread, then written in four statements
+#: (its rows are bound on the loop: 50 pairs are about 300 rows, a few milliseconds).
+BOOK_BATCH = 50
+#: Requests left out marked (and told) per statement.
+MARK_BATCH = 250
 _T = TypeVar("_T")
 
 
@@ -89,6 +101,77 @@ def waited_message(type_label: str, days: int) -> OutboundMessage:
 def _reason(text: str | None) -> str:
     """The reason part of a left-out text, without the changing next-chance time."""
     return (text or "").split(" Next chance")[0]
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """A batch of a round's pairs, ready to write: sessions, their steps, and the messages (each
+    session's announcement, then the "you waited" notes of its members)."""
+
+    sessions: list[Session]
+    steps: list[ScheduledAction]
+    messages: list[OutboxItem]
+
+
+def _plan_bookings(
+    community: Community, prompts: PromptSource, pairs: Sequence[Pair], requests: dict[str, InterviewRequest],
+    members: dict[str, Member], seen: PromptHistory, about: dict[str, list[Feedback]], now: datetime,
+) -> Bookings:
+    """The rows of a batch of pairs (pure: runs on a thread). Each session's prompts are chosen
+    for its candidates; its calendar file goes with its announcement into the pair space."""
+    out = Bookings([], [], [])
+    for pair in pairs:
+        session = _session_for(community, prompts, pair, requests, members, seen, about, now)
+        out.sessions.append(session)
+        out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
+        pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
+        out.messages.append(OutboxItem(
+            id=new_id(), key=f"{session.id}:announce", community_id=community.id, member_id=None,
+            space_ref=session_space(session.id), created_at=now, next_attempt_at=now,
+            message=message_to_dict(say.announcement(session, pair_members, invite_for(session, pair_members, now)))))
+        for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
+            if days >= 1:  # said once, to the member who waited only (the pair space is shared)
+                out.messages.append(_direct(f"{session.id}:waited:{rid}", community.id, requests[rid].member_id,
+                                            waited_message(session.interview_type.label, days), now))
+    return out
+
+
+def _direct(key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime) -> OutboxItem:
+    """An ordinary direct message (no pair-space fallback), as ``queue_directs`` queues it."""
+    return OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
+                      message=message_to_dict(message), created_at=now, next_attempt_at=now)
+
+
+def _session_for(
+    community: Community, prompts: PromptSource, pair: Pair, requests: dict[str, InterviewRequest],
+    members: dict[str, Member], seen: PromptHistory, about: dict[str, list[Feedback]], now: datetime,
+) -> Session:
+    interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
+    swap = pair.mode == "swap"
+    kind = requests[pair.request_ids[0]].interview_type
+    candidates = prompts.prompts(kind)
+    prompt_ids: list[str] = []
+    reasons: list[str] = []
+    parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
+    for asker, answerer in parts:
+        # Raw revealed scores (no rater calibration), read once for the round.
+        weak = weakest_dimensions(answerer.id, kind, about.get(answerer.id, ()))
+        choice = choose_prompt(
+            candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
+            seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
+            candidate_ran=seen.as_interviewer.get(answerer.id, {}),
+            interviewer_seen=seen.as_candidate.get(asker.id, {}),
+            weakest_dimensions=weak,
+            prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
+            exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
+            interview_type=kind, rubric=prompts.rubric_for_type(kind))
+        prompt_ids.append(choice.prompt.id)
+        reasons.append(choice.reason)
+    return Session(
+        id=new_id(), community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
+        candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
+        state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
+        prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now)
 
 
 @dataclass(frozen=True)
@@ -237,7 +320,7 @@ class MatchingService:
             seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round)
         # Expanding every request's starts and solving take seconds in a large community:
         # the app runs them in a worker process, so the event loop keeps answering meanwhile.
-        plan = plan_round(plan_input) if self._offload is None else await self._offload.run(plan_round, plan_input)
+        plan = plan_round(plan_input) if self._offload is None else await plan_round_away(self._offload, plan_input)
         if plan.result is None:
             return RoundOutcome((), (), 0)
         result = plan.result
@@ -250,30 +333,37 @@ class MatchingService:
         for part in await _chunked(lambda ids: tx.sessions.prompt_history(community.id, ids), paired):
             seen.as_candidate.update(part.as_candidate)
             seen.as_interviewer.update(part.as_interviewer)
-        about = [f for part in await _chunked(tx.feedback.about_members, paired) for f in part]
-        waited: list[tuple[str, str, OutboundMessage]] = []
-        for pair in result.pairs:
-            session = await self._book(tx, community, offered, pair, by_id, members, seen, about, now)
-            booked.append(session)
-            for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
-                if days >= 1:  # said once, to the member who waited only (the pair space is shared)
-                    waited.append((f"{session.id}:waited:{rid}", by_id[rid].member_id,
-                                   waited_message(session.interview_type.label, days)))
-        await queue_directs(tx, community_id=community.id, items=waited, now=now)  # an insert per 100
+        about: dict[str, list[Feedback]] = {}
+        for feedback in await _chunked(tx.feedback.about_members, paired):
+            for f in feedback:
+                about.setdefault(f.subject_id, []).append(f)
+        # Booked a batch at a time: each batch's sessions, prompts, calendar files and
+        # messages are built on a thread (pure work: the loop keeps its turn), then written in
+        # four statements whatever the batch's size (``BookingRepo``).
+        for first in range(0, len(result.pairs), BOOK_BATCH):
+            batch = await asyncio.to_thread(
+                _plan_bookings, community, offered, result.pairs[first:first + BOOK_BATCH], by_id, members, seen,
+                about, now)
+            await tx.booking.book(batch.sessions, batch.steps, batch.messages)
+            booked += batch.sessions
         left_out: list[tuple[str, str]] = []
-        for miss in result.unmatched:
-            req = by_id[miss.request_id]
-            left_out.append((req.member_id, miss.text))
-            await tx.requests.save(InterviewRequest(**{
-                **req.__dict__, "times_left_out": req.times_left_out + 1, "last_left_out_reason": miss.text}))
-            if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
-                # The engine gives the time as data; a token shows it in the member's zone.
-                when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
-                await queue_direct(tx, key=f"leftout:{req.id}:{req.times_left_out + 1}", community_id=community.id,
-                                   member_id=req.member_id, now=now, message=OutboundMessage(
-                                       title=f"No {req.interview_type.label} partner yet",
-                                       text=f"{miss.text}{when} You keep your place, with priority next round.",
-                                       ephemeral=False))
+        for first in range(0, len(result.unmatched), MARK_BATCH):  # a piece at a time: the loop's turns
+            marks: list[tuple[str, int, str]] = []
+            notes: list[OutboxItem] = []
+            for miss in result.unmatched[first:first + MARK_BATCH]:
+                req = by_id[miss.request_id]
+                left_out.append((req.member_id, miss.text))
+                marks.append((req.id, req.times_left_out + 1, miss.text))
+                if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
+                    # The engine gives the time as data; a token shows it in the member's zone.
+                    when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
+                    notes.append(_direct(
+                        f"leftout:{req.id}:{req.times_left_out + 1}", community.id, req.member_id, OutboundMessage(
+                            title=f"No {req.interview_type.label} partner yet",
+                            text=f"{miss.text}{when} You keep your place, with priority next round.",
+                            ephemeral=False), now))
+            await tx.booking.left_out(marks)
+            await tx.booking.queue(notes)
         await tx.rounds.add(RoundRecord(
             id=new_id(), community_id=community.id, ran_at=now,
             considered=plan.considered,
@@ -282,50 +372,6 @@ class MatchingService:
         self.metrics.round_finished("live" if live else "scheduled", len(plan.considered), len(booked),
                                     perf_counter() - started)
         return RoundOutcome(tuple(booked), tuple(left_out), len(plan.considered))
-
-    async def _book(
-        self, tx: UnitOfWork, community: Community, prompts: PromptSource, pair: Pair,
-        requests: dict[str, InterviewRequest],
-        members: dict[str, Member], seen: PromptHistory, about: list[Feedback], now: datetime,
-    ) -> Session:
-        session_id = new_id()
-        interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
-        swap = pair.mode == "swap"
-        kind = requests[pair.request_ids[0]].interview_type
-        candidates = prompts.prompts(kind)
-        prompt_ids: list[str] = []
-        reasons: list[str] = []
-        parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
-        for asker, answerer in parts:
-            # Raw revealed scores (no rater calibration), read once for the round.
-            weak = weakest_dimensions(answerer.id, kind, about)
-            choice = choose_prompt(
-                candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
-                seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
-                candidate_ran=seen.as_interviewer.get(answerer.id, {}),
-                interviewer_seen=seen.as_candidate.get(asker.id, {}),
-                weakest_dimensions=weak,
-                prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
-                exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
-                interview_type=kind, rubric=prompts.rubric_for_type(kind))
-            prompt_ids.append(choice.prompt.id)
-            reasons.append(choice.reason)
-        session = Session(
-            id=session_id, community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
-            candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
-            state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
-            prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now)
-        await tx.sessions.add(session)
-        for rid in pair.request_ids:
-            req = requests[rid]
-            await tx.requests.save(InterviewRequest(**{**req.__dict__, "status": RequestStatus.MATCHED,
-                                                       "session_id": session.id}))
-        await schedule_session_steps(tx, session, community.settings.reminder_minutes, now)
-        pair_members = {interviewer.id: interviewer, candidate.id: candidate}
-        await queue_space(tx, key=f"{session.id}:announce", community_id=community.id,
-                          space_ref=session_space(session.id), now=now,
-                          message=say.announcement(session, pair_members, invite_for(session, pair_members, now)))
-        return session
 
     async def why_not_matched(self, community_id: str, member_id: str) -> list[tuple[datetime, str]]:
         """For admins: the member's outcomes in recent rounds."""

@@ -5,14 +5,18 @@ about them) and returns plain data, so the app runs it in a worker process
 (:class:`bot.core.ports.Offload`): expanding every request's candidate starts and solving the
 matching take seconds in a large community, and the event loop must not wait for them.
 The same function runs in the process for callers without an offload; the result is the same.
+With an offload, :func:`plan_round_away` runs it in parts: the starts and the split into
+interview types in one worker, then the types in parallel across the workers, largest first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.availability import candidate_starts
@@ -20,7 +24,11 @@ from bot.core.models import InterviewRequest, Member
 from bot.core.ratings import RatingTotals, match_value, smoothed
 from bot.core.services.rounds import round_up
 from bot.core.vocab import NEIGHBOUR_TRACKS
-from bot.matching import MatchInput, MatchRequest, MatchResult, match
+from bot.matching import MatchInput, MatchRequest, MatchResult
+from bot.matching.engine import RoundWork, finish_round, solve_type, split_round
+
+if TYPE_CHECKING:
+    from bot.core.ports import Offload
 
 #: Scheduled sessions start at least this far ahead, so the pair can plan.
 LEAD_TIME = timedelta(minutes=30)
@@ -72,9 +80,40 @@ class RoundPlan:
     result: MatchResult | None
 
 
+@dataclass(frozen=True)
+class RoundStart:
+    """A round's first part: the ids of the requests considered and the engine's work, cut
+    into one task per interview type (None: nothing to match)."""
+
+    considered: tuple[str, ...]
+    work: RoundWork | None
+
+
 def plan_round(inp: RoundInput) -> RoundPlan:
-    """Every considered request's candidate starts, then the engine. Pure: a module-level
-    function of picklable data, so it runs the same in a worker process."""
+    """Every considered request's candidate starts, then the engine, all here. Pure: a
+    module-level function of picklable data."""
+    start = begin_round(inp)
+    if start.work is None:
+        return RoundPlan((), None)
+    return RoundPlan(start.considered, finish_round(start.work, [solve_type(t) for t in start.work.tasks]))
+
+
+async def plan_round_away(offload: Offload, inp: RoundInput) -> RoundPlan:
+    """The same plan with nothing heavy on the event loop: the candidate starts and the split
+    into interview types in one worker, the types in parallel across the workers (largest
+    first), and the assembly of their results (light) on a thread."""
+    start = await offload.run(begin_round, inp)
+    if start.work is None:
+        return RoundPlan((), None)
+    work = start.work
+    solutions = await offload.map(solve_type, work.tasks)
+    result = await asyncio.to_thread(finish_round, replace(work, tasks=()), solutions)
+    return RoundPlan(start.considered, result)
+
+
+def begin_round(inp: RoundInput) -> RoundStart:
+    """Every considered request's candidate starts, then the engine's split into interview
+    types. Pure: a module-level function of picklable data, so it runs in a worker process."""
     now, minutes, busy = inp.now, inp.session_minutes, inp.busy
     live_start = round_up(now + timedelta(minutes=2), 5)
     match_requests: list[MatchRequest] = []
@@ -104,9 +143,9 @@ def plan_round(inp: RoundInput) -> RoundPlan:
             blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
             interviewer_rating=match_value(smoothed(m.id, inp.rating_totals, mean=inp.rating_mean))))
     if not match_requests:
-        return RoundPlan((), None)
-    result = match(MatchInput(
+        return RoundStart((), None)
+    work = split_round(MatchInput(
         requests=tuple(match_requests), now=now, history=inp.history, neighbour_tracks=NEIGHBOUR_TRACKS,
         session_minutes=minutes, seed=inp.seed, next_round_at=inp.next_round_at,
         require_common_language=False))
-    return RoundPlan(tuple(r.request_id for r in match_requests), result)
+    return RoundStart(tuple(r.request_id for r in match_requests), work)

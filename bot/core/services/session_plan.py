@@ -53,6 +53,11 @@ def too_late(action: ScheduledAction, now: datetime) -> timedelta | None:
 
 async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Sequence[int], now: datetime) -> None:
     """Store every step of a booked session (idempotent: keys are deterministic)."""
+    await tx.actions.add_many(session_steps(session, reminders, now))
+
+
+def session_steps(session: Session, reminders: Sequence[int], now: datetime) -> list[ScheduledAction]:
+    """Every step of a booked session: reminders still ahead, start, swap, no-show check, end."""
     steps: list[tuple[str, ActionKind, datetime, dict[str, object]]] = []
     for minutes in reminders:
         due = session.start - timedelta(minutes=minutes)
@@ -63,7 +68,7 @@ async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Se
         steps.append((f"swap-{session.sequence}", ActionKind.SWAP, session.start + timedelta(minutes=session.minutes // 2), {}))
     steps.append((f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {}))
     steps.append((f"end-{session.sequence}", ActionKind.END, session.start + timedelta(minutes=session.minutes), {}))
-    await tx.actions.add_many([session_step(session, name, kind, due, payload) for name, kind, due, payload in steps])
+    return [session_step(session, name, kind, due, payload) for name, kind, due, payload in steps]
 
 
 def roles_for_part(session: Session, part: int) -> tuple[str, str]:
