@@ -37,7 +37,7 @@ from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
-from bot.core.surface.commands import ADMIN, command
+from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
 
@@ -169,7 +169,7 @@ async def build_app(
     ))
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
-    onboarding = install_onboarding(OnboardingService(db.uow, clock), router)
+    onboarding = install_onboarding(OnboardingService(db.uow, clock, schedule_form=schedule_form), router)
     router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
     router.check_complete()  # every declared command has its handler
     return App(

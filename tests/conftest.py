@@ -17,6 +17,8 @@ from bot.core.clock import FakeClock
 from bot.core.messages import OutboundMessage
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
+from bot.core.surface.commands import ProfileArgs
+from bot.core.surface.options import parse_args
 from bot.settings import sqlite_url_for
 from tests.fakes.fake_chat import FakeChat
 
@@ -177,6 +179,7 @@ async def ready_member(
     availability: str = "daily 08:00-22:00",
 ) -> Actor:
     actor = await make_actor(app, name)
-    await app.profiles.set_profile(actor, timezone=tz, track=track, level=level, interview_types=types)
+    typed = parse_args(ProfileArgs, {"level": level, "types": types}, command="profile")  # the surface's parse
+    await app.profiles.set_profile(actor, timezone=tz, track=track, level=typed.level, interview_types=typed.types)
     await app.profiles.set_availability(actor, availability)
     return await make_actor(app, name)

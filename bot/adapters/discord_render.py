@@ -3,7 +3,7 @@
 * :func:`render_message` turns an :class:`OutboundMessage` into content, an embed, a view
   and files. Time tokens become ``<t:unix:style>``, which Discord shows in each viewer's
   own zone. Buttons and selects carry the core action id as their ``custom_id``, so the
-  persistent :class:`~bot.cogs.mock.ActionButton` handles them after a restart too.
+  persistent :class:`~bot.cogs.actions.ActionButton` handles them after a restart too.
 * Text from members (names, feedback, pack titles) arrives inside the core's text, so
   everything that is not the neutral markup (``**bold**``, ``_italic_``, `` `code` ``,
   ``- `` bullets, time tokens) is escaped: no masked link, heading, quote, spoiler or

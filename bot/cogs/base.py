@@ -1,6 +1,7 @@
 """What the Discord face's command groups share with the face that registers them: the
-refusals they all give, and the face's interface they call (:class:`GroupFace`), so a group
-module (``packs``) depends on this small module, never on ``mock`` that imports it."""
+refusals they all give, and the face's interface they call (:class:`GroupFace`, and
+:class:`FormFace` for the form screens), so a group module (``packs``, ``forms``) depends on
+this small module, never on ``mock`` that imports it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Protocol
 import discord
 
 from bot.app import App
-from bot.core.messages import OutboundMessage
+from bot.core.messages import FormValues, OutboundMessage
 from bot.core.services.actor import Actor
 
 NOT_IN_SERVER = "Use PeerLoop's commands in your server, not in direct messages."
@@ -41,4 +42,20 @@ class GroupFace(Protocol):
         defer: bool = False,
     ) -> None:
         """Acknowledge, then run ``work`` inside the face's error boundary."""
+        ...
+
+
+class FormFace(GroupFace, Protocol):
+    """The part of the Discord face the form screens (``bot.cogs.forms``) call."""
+
+    async def defer(self, interaction: discord.Interaction) -> None:
+        """Acknowledge privately (a thinking reply), unless answered already."""
+        ...
+
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """A private error message."""
+        ...
+
+    async def act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
+        """The router's answer to an action id for the member acting."""
         ...

@@ -9,10 +9,9 @@ Buttons and selects carry the core action id as their ``custom_id``; the persist
 them, so they keep working after a restart. Anything else that looks like ours, such
 as an edited or stale id, gets a short private refusal instead of a failed interaction.
 
-Forms of several screens keep their progress in a stored draft bound to the member
-(:class:`~bot.core.services.form_drafts.FormDraftService`); their ``plform:`` presses are
-answered here from the draft, after a restart too. Every handler runs through
-:meth:`MockFace.guard`, the one error boundary (docs/architecture.md).
+Forms of several screens are :mod:`bot.cogs.forms`' (stored drafts, their ``plform:``
+presses); this face hands them its replies' forms and those presses. Every handler runs
+through :meth:`MockFace.guard`, the one error boundary (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -27,37 +26,19 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_carrier import edit_carrier, mark_sent, zone_hints
-from bot.adapters.discord_render import (
-    BUTTONS_PER_ROW,
-    ROWS,
-    FormStep,
-    action_button,
-    form_back,
-    form_choices,
-    form_modal,
-    form_next,
-    form_start,
-    form_steps,
-    is_form_id,
-    modal_values,
-    parse_form_id,
-    refused_step,
-    render_message,
-)
+from bot.adapters.discord_carrier import edit_carrier, zone_hints
+from bot.adapters.discord_render import is_form_id, render_message
 from bot.app import App
-from bot.cogs import actions, tree
+from bot.cogs import actions, forms, tree
 from bot.cogs.actions import ActionButton
 from bot.cogs.base import NOT_IN_SERVER
 from bot.cogs.packs import IMPORT_PATH, import_pack
 from bot.core.actions import PATTERN
 from bot.core.errors import PeerLoopError
-from bot.core.forms import FormDraft
 from bot.core.incidents import incident_message, report_incident
 from bot.core.messages import FormValues, OutboundMessage, Tone, error_message
 from bot.core.models import Platform
 from bot.core.services.actor import Actor
-from bot.core.services.form_drafts import EXPIRED, FormDraftService
 from bot.core.surface.commands import Command
 
 __all__ = ["ActionButton", "MockFace", "PeerLoopClient", "setup"]
@@ -65,7 +46,6 @@ __all__ = ["ActionButton", "MockFace", "PeerLoopClient", "setup"]
 log = logging.getLogger(__name__)
 
 _ACTION = re.compile(rf"^{PATTERN}$")
-FORM_GONE = EXPIRED
 OUTDATED_COMMAND = "That command is out of date or its options could not be read. Run it again."
 #: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
 #: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
@@ -93,15 +73,11 @@ class MockFace:
         self.ack_within = ACK_WITHIN
         #: Declared commands whose file option this face handles itself.
         self.uploads: dict[tuple[str, ...], Upload] = {IMPORT_PATH: import_pack}
+        #: The form screens (stored drafts) this face's replies open.
+        self.screens = forms.register(self)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
-
-    @property
-    def forms(self) -> FormDraftService:
-        """The stored form drafts (wired by ``build_app``)."""
-        assert self.app.forms is not None, "build_app wires the form drafts"
-        return self.app.forms
 
     async def wait_idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until no interaction is being handled (tests, and a clean shutdown)."""
@@ -138,28 +114,10 @@ class MockFace:
     async def reply(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         """A private reply (the interaction is answered or deferred already)."""
         if message.form is not None:
-            await self.open_form(interaction, message)
+            await self.screens.open(interaction, message)
             return
         rendered = render_message(message)
         await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
-
-    async def open_form(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
-        """Store a draft of the form for this member and send the button to its first screen."""
-        assert message.form is not None
-        draft = await self.forms.start(Platform.DISCORD, str(interaction.user.id), message.form)
-        # The message around the form (a list of parts, a deadline, buttons for other parts)
-        # stays: its embed and buttons go with the form's start button.
-        rendered = render_message(replace(message, form=None, selects=()))
-        text, view = form_start(draft)
-        content = (rendered.content + "\n" if rendered.content and message.text else "") + text
-        for i, button in enumerate(message.buttons[: BUTTONS_PER_ROW * (ROWS - 1)]):
-            view.add_item(action_button(button, 1 + i // BUTTONS_PER_ROW))
-        extra: dict[str, Any] = {"embed": rendered.embed} if rendered.embed is not None else {}
-        if rendered.files:
-            extra["files"] = rendered.files
-        await interaction.followup.send(
-            content[:2000], view=view, ephemeral=True, allowed_mentions=rendered.allowed_mentions, **extra
-        )
 
     async def say(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         """A private answer, whether or not the interaction was answered already."""
@@ -304,12 +262,14 @@ class MockFace:
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
     async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
-        result = await self._act(interaction, action_id, values)
+        result = await self.act(interaction, action_id, values)
         if result.carrier is not None:  # the pressed message, without its stale buttons
             await edit_carrier(interaction, result.carrier)
         await self.reply(interaction, result)
 
-    async def _act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
+    async def act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
+        """The router's answer to an action id, for the member in this server, or in a DM for
+        whichever of their servers accepts it (ids are unique)."""
         actor = await self.actor(interaction)
         if actor is not None:
             return await self.app.router.act(actor, action_id, values)
@@ -323,114 +283,6 @@ class MockFace:
                 break
         return result
 
-    # -- form screens (stored drafts) -----------------------------------------------------
-
-    async def form_press(self, interaction: discord.Interaction, custom_id: str) -> None:
-        """A press or submit on a form screen: checked against the stored draft (its owner,
-        its expiry) before anything changes, then answered with the next screen."""
-        press = parse_form_id(custom_id)
-        if press is None:
-            await self.refuse(interaction, FORM_GONE)
-            return
-        owner = str(interaction.user.id)
-        draft = await self.forms.load(press.draft_id, Platform.DISCORD, owner)
-        steps = form_steps(draft.form)
-        if press.kind == "open":
-            await self._show_step(interaction, draft, draft.step)
-            return
-        if press.step >= len(steps):
-            await self.refuse(interaction, FORM_GONE)
-            return
-        step = steps[press.step]
-        if press.step > draft.step or not _press_fits(interaction, press.kind, step):
-            # Only what the screen's own components send, on a screen already reached: no edited
-            # id skips a screen (a modal's id pressed as a button saves no text, Continue on texts).
-            await self.refuse(interaction, FORM_GONE)
-            return
-        if press.kind == "next":
-            await self._show_step(interaction, draft, draft.step)
-        elif press.kind == "choice":
-            if press.row >= len(step.choices):
-                await self.refuse(interaction, FORM_GONE)
-                return
-            choice = step.choices[press.row]
-            data: Mapping[str, Any] = interaction.data or {}
-            picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
-            if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
-                await self.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
-                return
-            await self.forms.update(draft.id, Platform.DISCORD, owner,
-                                    {choice.id: picked if choice.multi else (picked[0] if picked else "")})
-            if interaction.response.is_done():  # deferred by the boundary: say it was kept
-                await interaction.followup.send("Saved.", ephemeral=True)
-            else:
-                await interaction.response.defer()
-        elif press.kind == "continue":
-            missing = [c.label for c in step.choices if c.required and not draft.values.get(c.id)]
-            if missing:
-                await self.refuse(interaction, "Please choose: " + ", ".join(missing) + ".")
-                return
-            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
-            await self._show_step(interaction, draft, draft.step)
-        elif press.kind == "modal" and step.texts:
-            data = interaction.data or {}
-            values = modal_values(draft, press.step, data)
-            # Discord sends every required input; a submit without one was not made by its modal.
-            missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
-            if missing:
-                await self.refuse(interaction, "Please fill in: " + ", ".join(missing) + ".")
-                return
-            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, values, step=press.step + 1)
-            await self._show_step(interaction, draft, draft.step)
-        else:
-            await self.refuse(interaction, FORM_GONE)
-
-    async def _show_step(self, interaction: discord.Interaction, draft: FormDraft, index: int) -> None:
-        """Answer with screen ``index`` (a modal or a select message), or submit the form."""
-        steps = form_steps(draft.form)
-        if index >= len(steps):
-            # The screen whose button sent the form is edited to say so (no stale buttons): a
-            # deferred update acknowledges the press; without a screen, a private deferral.
-            screen = interaction.message is not None and not interaction.response.is_done()
-            if screen:
-                await interaction.response.defer()
-            else:
-                await self.defer(interaction)
-            taken = await self.forms.take(draft.id, Platform.DISCORD, str(interaction.user.id))
-            try:
-                result = await self._act(interaction, taken.form.action, dict(taken.values))
-            except Exception:
-                await self.forms.put_back(taken, len(steps) - 1)
-                raise
-            if result.tone is Tone.ERROR:  # refused: the answers stay, to be sent again
-                # from the first screen holding an answer the refusal names (else the last one)
-                back = refused_step(steps, {name for name, _ in result.field_errors})
-                draft = await self.forms.put_back(taken, back)
-                rendered = render_message(result)
-                view = rendered.view or discord.ui.View(timeout=None)
-                view.add_item(form_back(draft, back))
-                view.stop()
-                await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
-                return
-            if screen:
-                await mark_sent(interaction, taken.form.title)
-            await self.reply(interaction, result)
-            return
-        if steps[index].texts:
-            # A modal cannot open another modal, and a deferred press cannot open one either.
-            if interaction.type is discord.InteractionType.modal_submit or interaction.response.is_done():
-                await self._send_screen(interaction, *form_next(draft, index))
-                return
-            await interaction.response.send_modal(form_modal(draft, index))
-            return
-        await self._send_screen(interaction, *form_choices(draft, index))
-
-    async def _send_screen(self, interaction: discord.Interaction, text: str, view: discord.ui.View) -> None:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, view=view, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, view=view, ephemeral=True)
-
     # -- interactions nobody else answers -----------------------------------------------
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -440,35 +292,13 @@ class MockFace:
         if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
         if is_form_id(custom_id):
-            await self.guard(interaction, lambda: self.form_press(interaction, custom_id), "a Discord form screen")
+            await self.guard(interaction, lambda: self.screens.press(interaction, custom_id), "a Discord form screen")
             return
         if interaction.type is discord.InteractionType.modal_submit or not _handled_by_dynamic_item(
             interaction, custom_id
         ):
             # Malformed ids are refused by the router; well-formed ones are checked by the service.
             await self.run_action(interaction, custom_id)
-
-
-#: What each part of a form screen is on Discord: the interaction type and component type it sends.
-_FORM_PARTS = {
-    "next": (discord.InteractionType.component, discord.ComponentType.button.value),
-    "continue": (discord.InteractionType.component, discord.ComponentType.button.value),
-    "choice": (discord.InteractionType.component, discord.ComponentType.string_select.value),
-    "modal": (discord.InteractionType.modal_submit, None),
-}
-
-
-def _press_fits(interaction: discord.Interaction, kind: str, step: FormStep) -> bool:
-    """Whether the press is what the screen's component of that kind sends."""
-    data: Mapping[str, Any] = interaction.data or {}
-    itype, ctype = _FORM_PARTS[kind]
-    if interaction.type is not itype or (ctype is not None and data.get("component_type") != ctype):
-        return False
-    if kind == "continue" or kind == "choice":
-        return bool(step.choices)
-    if kind == "modal":
-        return bool(step.texts)
-    return True
 
 
 def _handled_by_dynamic_item(interaction: discord.Interaction, custom_id: str) -> bool:

@@ -31,11 +31,13 @@ from bot.core.pack_commands import declare_pack_commands
 from bot.core.services.actor import Actor
 from bot.core.services.admin import (
     WEEKDAY_NAMES,
+    WEEKDAYS,
     AdminService,
     MemberReport,
     NoShowMark,
     RoundOutcomeLine,
     SettingsChange,
+    SettingsPatch,
 )
 from bot.core.services.packs import PackService
 from bot.core.stats import CommunityStats, PeriodStats
@@ -99,17 +101,23 @@ class AdminRouter:
     # -- commands ---------------------------------------------------------------------------
 
     async def _setup(self, actor: Actor, args: SetupArgs) -> OutboundMessage:
-        options: dict[str, str] = {}
-        for name, value in vars(args).items():
-            if value is None or name == "reset":
-                continue
-            options[name] = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-        if args.reset:
-            options[args.reset] = "none"
-        if not options:
+        cleared = {name for name in ("pair_channel", "admin_channel") if getattr(args, name) == ""}
+        patch = SettingsPatch(
+            pair_channel=args.pair_channel or None,
+            admin_channel=args.admin_channel or None,
+            digest_day=WEEKDAYS.index(args.digest_day) if args.digest_day else None,
+            digest_hour=args.digest_hour,
+            match_every=args.match_every,
+            session_minutes=args.session_minutes,
+            reminders=args.reminders,
+            disabled_types=args.disabled_types,
+            prefer_seen_prompts=args.prefer_seen_prompts,
+            admins_see_feedback=args.admins_see_feedback,
+            reset=frozenset(cleared | ({args.reset} if args.reset else set())),
+        )
+        if not patch.given():
             return settings_message(await self.admin.settings(actor), title="PeerLoop settings")
-        change = await self.admin.update_settings(actor, options)
-        return change_message(change)
+        return change_message(await self.admin.update_settings(actor, patch))
 
     async def _stats(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         message = stats_message(await self.admin.stats(actor))

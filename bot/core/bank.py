@@ -466,6 +466,87 @@ class SqlExtras(_Strict):
     checks: Annotated[list[SqlQueryCheck], Field(min_length=1, max_length=8)]
 
 
+#: A name in a worked-numbers section: an input or a figure, usable in later formulas.
+NumberName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+#: The functions a formula may call (``bot.prompts.numbers_check`` defines them): ``z(q)`` is
+#: the standard normal quantile, ``phi(x)`` its distribution function, ``ln`` the natural log.
+NUMBER_FUNCTIONS: frozenset[str] = frozenset({
+    "abs", "ceil", "exp", "floor", "ln", "log2", "log10", "max", "min", "phi", "round",
+    "sigmoid", "sqrt", "z",
+})
+_FORMULA_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call,
+                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+
+
+def formula_problems(formula: str, known: Collection[str]) -> list[str]:
+    """What is wrong with a worked-numbers formula: arithmetic on numbers, names defined
+    earlier (``known``) and calls of :data:`NUMBER_FUNCTIONS` only."""
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        return [f"the formula {formula!r} is not an expression ({exc.msg})"]
+    except (RecursionError, MemoryError):
+        return [f"the formula {formula!r} is nested too deeply"]
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, _FORMULA_NODES):
+            problems.append(f"the formula {formula!r} uses {type(node).__name__}: only numbers, names, "
+                            "+ - * / ** and calls of the listed functions are allowed")
+        elif isinstance(node, ast.Constant) and (isinstance(node.value, bool)
+                                                 or not isinstance(node.value, int | float)):
+            problems.append(f"the formula {formula!r} holds {node.value!r}, which is not a number")
+        elif isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in NUMBER_FUNCTIONS or node.keywords or not node.args:
+                problems.append(f"the formula {formula!r} calls something other than "
+                                f"{', '.join(sorted(NUMBER_FUNCTIONS))} (positional arguments)")
+        elif isinstance(node, ast.Name) and node.id not in known and node.id not in NUMBER_FUNCTIONS:
+            problems.append(f"the formula {formula!r} uses '{node.id}', which is neither an input "
+                            "nor an earlier figure")
+    return problems
+
+
+class WorkedFigure(_Strict):
+    """One figure the prompt states, with the formula that recomputes it from the inputs."""
+
+    #: A name later formulas can use (``se_diff``).
+    name: NumberName
+    #: Arithmetic on inputs and earlier figures: ``sqrt(2 * p * (1 - p) / n)``.
+    formula: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+    #: The value as the prompt states it, in the formula's units (0.0022 for "0.22 points").
+    stated: Number
+    #: Relative tolerance: the stated value is rounded (absolute when ``stated`` is 0).
+    tolerance: Annotated[float, Field(ge=0, le=0.25)] = 0.01
+    #: The figure as written in the statement or guide (``"about 0.22 points"``): the check
+    #: also makes sure the prose says it.
+    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+
+
+class WorkedNumbers(_Strict):
+    """A prompt's worked numbers in machine form: inputs and the figures computed from them.
+
+    ``tests/prompts/test_worked_numbers.py`` recomputes every figure
+    (:func:`bot.prompts.numbers_check.verify`); neither the candidate nor the interviewer sees
+    this section, only the prose that quotes the figures.
+    """
+
+    inputs: Annotated[dict[NumberName, Number], Field(min_length=1, max_length=40)]
+    figures: Annotated[list[WorkedFigure], Field(min_length=1, max_length=30)]
+
+    @model_validator(mode="after")
+    def _formulas_resolve(self) -> WorkedNumbers:
+        known = set(self.inputs)
+        problems: list[str] = []
+        for i, figure in enumerate(self.figures):
+            if figure.name in known:
+                problems.append(f"figures[{i}]: the name '{figure.name}' is already an input or a figure")
+            problems += [f"figures[{i}]: {p}" for p in formula_problems(figure.formula, known)]
+            known.add(figure.name)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
 #: A prompt's type-specific sections.
 EXTRA_SECTIONS = ("coding", "behavioral", "design", "sql", "followup_design", "postmortem",
@@ -523,6 +604,8 @@ class Prompt(_Strict):
     design: DesignExtras | None = None
     #: Optional for sql-data-modelling prompts: the reference queries and their expected rows.
     sql: SqlExtras | None = None
+    #: Optional for any type: the worked figures the prose states, recomputed by the tests.
+    numbers: WorkedNumbers | None = None
     #: Optional for behavioral prompts: the paired design follow-up (bar-raiser pattern).
     followup_design: DesignFollowUp | None = None
     #: Optional for sre-troubleshooting prompts: the statement is a postmortem; these are its gaps.

@@ -30,7 +30,7 @@ from bot.core.services.matching import MatchingService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
-from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService, schedule_form
+from bot.core.services.requests import SCHEDULE_OPEN, RequestService
 from bot.core.services.sessions import SessionService
 from bot.core.surface.commands import (
     ADMIN,
@@ -136,7 +136,6 @@ class CommandRouter:
         for verb, action in (
             ("request.cancel", self._action_cancel_request),
             (SCHEDULE_OPEN, self._action_open_schedule),
-            (SCHEDULE_SUBMIT, self._action_submit_schedule),
             ("feedback.open", feedback.on_action),
             ("feedback.submit", feedback.on_action),
             (FORGET_VERB, privacy.on_action),
@@ -148,8 +147,16 @@ class CommandRouter:
     # -- the registry -----------------------------------------------------------------------
 
     def declare(self, declared: Command, handler: CommandHandler) -> None:
-        """Bind ``handler`` to a declared command (the one way a command gets a handler)."""
+        """Bind ``handler`` to a declared command (the one way a command gets a handler); a
+        command with a form also answers its form's verb, parsed the same way."""
         self._commands[declared.path] = (declared, handler)
+        if declared.form is not None:
+            path = declared.path
+
+            async def submitted(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+                return await self._submitted(actor, path, values)
+
+            self.declare_action(declared.form.action, submitted)
 
     def declare_action(self, verb: str, handler: ActionHandler) -> None:
         """Bind ``handler`` to a button, select or form verb (the action registry)."""
@@ -231,10 +238,16 @@ class CommandRouter:
         given = {k: v for k, v in options.items() if v is not None and v != "" and v != ()}
         name = " ".join(path)
         if form and declared.form is not None and not given:
-            return await self._gated(actor, name, None) or OutboundMessage(form=declared.form())
+            return await self._gated(actor, name, None) or OutboundMessage(form=declared.form_spec())
+        return await self._timed(actor, "command", name, self._call(actor, declared, handler, given))
+
+    async def _call(self, actor: Actor, declared: Command, handler: CommandHandler,
+                    given: Mapping[str, object]) -> OutboundMessage:
+        """Parse the options once into the declared arguments, then run the handler."""
+        name = " ".join(declared.path)
         args = parse_args(declared.args, given, command=declared.usage)
         try:
-            return await self._timed(actor, "command", name, handler(actor, args))
+            return await handler(actor, args)
         except ProfileIncomplete:  # refused for a missing profile: the gate may answer instead
             kind = getattr(args, "type", None)
             answer = await self._gated(actor, name, str(kind) if kind else None)
@@ -297,7 +310,7 @@ class CommandRouter:
             timezone=args.timezone,
             track=args.track,
             level=args.level,
-            interview_types=", ".join(args.types) if args.types is not None else None,
+            interview_types=args.types,
             languages=args.languages,
         )
 
@@ -307,12 +320,10 @@ class CommandRouter:
         return await self.profiles.set_availability(actor, args.text, blackouts=args.blackouts)
 
     async def _schedule(self, actor: Actor, args: ScheduleArgs) -> OutboundMessage:
-        if args.type is None:
-            raise InvalidInput("type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType))
-        return await self.requests.schedule(actor, args.type, args.role, args.days)
+        return await self.requests.schedule(actor, _kind(args.type), args.role, args.days)
 
     async def _now(self, actor: Actor, args: NowArgs) -> OutboundMessage:
-        return await self.matching.now(actor, args.type, args.role)
+        return await self.matching.now(actor, _kind(args.type), args.role)
 
     async def _cancel(self, actor: Actor, args: CancelArgs) -> OutboundMessage:
         return await self.requests.cancel(actor, args.request or None)
@@ -341,14 +352,19 @@ class CommandRouter:
 
     async def _action_open_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         """The “Schedule a session” button: the schedule form (a modal, form steps or a text form)."""
-        return OutboundMessage(form=schedule_form())
+        return OutboundMessage(form=self._commands[("schedule",)][0].form_spec())
 
-    async def _action_submit_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
-        """The schedule form sent: ``/mock schedule`` with the chosen options, the same checks."""
-        options = {key: value if isinstance(value, str) else ",".join(value) for key, value in values.items()}
-        declared = command("schedule")
-        args = parse_args(declared.args, {k: v for k, v in options.items() if v}, command=declared.usage)
-        return await self._schedule(actor, args)
+    async def _submitted(self, actor: Actor, path: tuple[str, ...], values: FormValues) -> OutboundMessage:
+        """A command's form sent: its answers (by option name) parsed as its options are, the same checks."""
+        declared, handler = self._commands[path]
+        return await self._call(actor, declared, handler, dict(values))
+
+
+def _kind(kind: InterviewType | None) -> InterviewType:
+    """The interview type a form or command line must name (alone, the command opens its form)."""
+    if kind is None:
+        raise InvalidInput("type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType))
+    return kind
 
 
 async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,

@@ -76,10 +76,10 @@ def declare_pack_commands(
         return await need().remove(actor, args.name)
 
     async def disable(actor: Actor, args: TypesArgs) -> OutboundMessage:
-        return await need().set_types(actor, ", ".join(args.types), enabled=False)
+        return await need().set_types(actor, args.types, enabled=False)
 
     async def enable(actor: Actor, args: TypesArgs) -> OutboundMessage:
-        return await need().set_types(actor, ", ".join(args.types), enabled=True)
+        return await need().set_types(actor, args.types, enabled=True)
 
     async def submitted(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
         raw = values.get("pack") or ""

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from bot.core.bank import Prompt
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.vocab import (
     DEFAULT_TRACKS,
@@ -28,6 +29,7 @@ from bot.core.vocab import (
 )
 from bot.prompts.bundled import check_bank_file, load_bundled
 from bot.prompts.loader import check_pack, load_pack
+from bot.prompts.numbers_check import verify as verify_numbers
 from bot.prompts.problems import BankError, PackError
 from bot.prompts.prompt_bank import PromptBank
 from bot.prompts.render import render_guide, render_rubric, render_statement
@@ -50,6 +52,17 @@ def _is_pack(path: Path) -> bool:
 def _print_errors(errors: Sequence[PackError], out: TextIO) -> None:
     for error in errors:
         print(str(error), file=out)
+
+
+def _print_figure_notes(prompts: Sequence[Prompt], out: TextIO) -> None:
+    """Worked figures that do not match their formulas or are not in the prose: a note, not a
+    refusal (the schema accepts them; the bank's own tests hold its prompts to them)."""
+    notes = [note for prompt in prompts for note in verify_numbers(prompt)]
+    for note in notes:
+        print(f"  note: {note}", file=out)
+    if notes:
+        print(f"  {len(notes)} worked figure(s) to check: the statement or guide says something the "
+              "formula does not give.", file=out)
 
 
 def cmd_check(path: str, out: TextIO | None = None) -> int:
@@ -77,6 +90,7 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
         rubrics = data.get("rubrics") or []
         what = f"{len(prompts)} prompts" if prompts else f"{len(rubrics)} rubrics"
         print(f"{file.name}: OK, {what} valid.", file=out)
+        _print_figure_notes([Prompt.model_validate(item) for item in prompts], out)
         return 0
     errors = check_pack(file, bank=bank)
     if errors:
@@ -93,6 +107,7 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
     print(f"  new rubrics: {', '.join(r.id for r in pack.rubrics) or 'none'}", file=out)
     disabled = ", ".join(sorted(t.value for t in pack.disabled_types)) or "none"
     print(f"  built-in types switched off: {disabled}", file=out)
+    _print_figure_notes(pack.prompts, out)
     return 0
 
 

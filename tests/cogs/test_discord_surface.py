@@ -113,3 +113,31 @@ async def test_a_third_member_pressing_anothers_button_is_refused(
     assert "Coding" in text_of(still)  # alice's request is still open
     mine = await click(fake, "alice", cancel_id, listed["id"])
     assert "withdrawn" in text_of(mine).lower() or "cancel" in text_of(mine).lower()
+
+
+async def test_an_option_added_to_the_declaration_is_a_form_screen_input_whose_answer_is_typed(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    from bot.core.vocab import Level
+    from tests.contract.test_forms import extended_schedule
+
+    seen = extended_schedule(app)
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    await ready(fake, "alice")
+    start = await command(fake, "alice", "schedule")
+    answers = {"Interview type": "coding", "Your role": "swap", "Within the next": "3", "Your partner's level": "senior"}
+    written: list[str] = []
+
+    def write(component: dict[str, Any]) -> str:
+        written.append(component["label"])
+        return "see you there"
+
+    reply, pages = await fill_form(fake, "alice", start, lambda select: answers[select["placeholder"]], write)
+    assert "Request open" in text_of(reply)
+    placeholders = [c["placeholder"] for page in pages for row in page.get("components", [])
+                    for c in row.get("components", []) if c.get("type") == 3]
+    assert "Your partner's level" in placeholders and written == ["A note for your partner"]
+    (args,) = seen
+    assert (args.type, args.days, args.partner_level, args.note) == (
+        InterviewType.CODING, 3, Level.SENIOR, "see you there")

@@ -229,7 +229,8 @@ async def test_an_unknown_verb_is_told_apart_from_a_gone_argument(app: App) -> N
 
 async def test_the_schedule_a_session_button_opens_the_schedule_form_whose_answers_schedule(app: App) -> None:
     from bot.core.messages import ChoiceInput
-    from bot.core.services.requests import MAX_DAYS, MIN_DAYS, schedule_form
+    from bot.core.services.requests import MAX_DAYS, MIN_DAYS
+    from bot.core.surface.commands import schedule_form
 
     alice = await make_actor(app, "alice")
     ok(await app.router.run(alice, "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",

@@ -96,7 +96,7 @@ async def test_a_value_out_of_range_is_refused_on_the_text_faces(app: App) -> No
 async def test_schedule_alone_opens_its_form_whose_answers_book_a_request(app: App) -> None:
     alice = await ready(app, "alice")
     opened = await app.router.run_text(alice, "schedule")
-    assert opened.form is not None and opened.form == command("schedule").form()  # type: ignore[misc]
+    assert opened.form is not None and opened.form == command("schedule").form_spec()
     sent = await app.router.act(alice, opened.form.action, {"type": "coding", "role": "swap", "days": "7"})
     assert sent.title == "Request open", sent.text
     async with app.db.uow() as tx:

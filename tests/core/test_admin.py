@@ -305,3 +305,26 @@ async def test_setup_disabled_types_keeps_the_rule_packs_keep(app: App) -> None:
     # None left is fine: the type is then switched off.
     assert (await admin_router(app).run(admin, "setup", {"disabled_types": "behavioral"})).tone is Tone.SUCCESS
     assert (await settings_of(app, admin)).disabled_types == ("behavioral",)
+
+
+async def test_the_settings_service_takes_typed_values_and_keeps_its_rules(app: App) -> None:
+    from bot.core.errors import InvalidInput
+    from bot.core.services.admin import SettingsPatch
+    from bot.core.vocab import InterviewType
+
+    admin = await make_actor(app, "ada", admin=True)
+    before = await settings_of(app, admin)
+    # the service's own rules hold for a caller that skipped the surface
+    with pytest.raises(InvalidInput) as refused:
+        await app.admin.update_settings(admin, SettingsPatch(digest_hour=30, session_minutes=50))
+    assert set(refused.value.fields) == {"digest_hour", "session_minutes"}
+    assert "0-23" in refused.value.message and "30, 45, 60, 90" in refused.value.message
+    assert await settings_of(app, admin) == before
+    change = await app.admin.update_settings(admin, SettingsPatch(
+        digest_day=2, reminders=(10, 60, 60), disabled_types=(InterviewType.SQL_DATA_MODELLING, InterviewType.SQL_DATA_MODELLING),
+        pair_channel="C0PAIRS"))
+    assert change.changed == ("pair_channel", "digest_day", "reminders", "disabled_types")
+    assert change.after.reminder_minutes == (60, 10) and change.after.disabled_types == ("sql-data-modelling",)
+    reset = await app.admin.update_settings(admin, SettingsPatch(reset=frozenset({"pair_channel", "reminders"})))
+    assert reset.changed == ("pair_channel", "reminders")
+    assert (reset.after.pair_channel_id, reset.after.reminder_minutes) == (None, ())

@@ -26,6 +26,7 @@ from bot.core.messages import (
 )
 from bot.core.services.actor import Actor
 from bot.core.surface.commands import Command, NoArgs
+from bot.core.vocab import InterviewType, Level
 from tests.conftest import make_actor
 
 
@@ -127,8 +128,8 @@ def test_a_refusal_is_clipped_however_long_the_input() -> None:
 )
 async def test_no_long_input_makes_a_reply_invalid(app: App, line: str) -> None:
     actor = await make_actor(app, "alice", admin=True)
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     reply = await app.router.run_text(actor, line)
     assert isinstance(reply, OutboundMessage) and reply.tone is Tone.ERROR
     assert "Something went wrong" not in reply.text, reply.text  # a refusal, not an incident

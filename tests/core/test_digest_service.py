@@ -17,6 +17,7 @@ from bot.core.messages import Tone
 from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
 from bot.core.progress import CALIBRATED_NOTE, RAW_NOTE
 from bot.core.services.actor import Actor, new_id
+from bot.core.vocab import InterviewType, Level
 from tests.conftest import make_actor
 from tests.fakes.fake_chat import FakeChat
 from tests.feedback_helpers import finished_session
@@ -39,7 +40,7 @@ async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeCh
 
 async def member(app: App, name: str, tz: str) -> Actor:
     actor = await make_actor(app, name)
-    await app.profiles.set_profile(actor, timezone=tz, track="backend", level="mid", interview_types="coding")
+    await app.profiles.set_profile(actor, timezone=tz, track="backend", level=Level.MID, interview_types=(InterviewType.CODING,))
     return await make_actor(app, name)
 
 

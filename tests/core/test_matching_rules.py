@@ -51,7 +51,7 @@ async def test_paused_matching_opens_no_request_on_any_path(app: App) -> None:
         reply = await app.router.run(who, command, {"type": "coding"})
         assert reply.tone is Tone.ERROR and "paused" in reply.text, command
     with pytest.raises(Conflict):
-        await app.matching.now(alice, "coding")
+        await app.matching.now(alice, InterviewType.CODING)
     async with app.db.uow() as tx:
         assert await tx.requests.list_open(alice.community.id) == []
     # Resumed: the same paths work again.

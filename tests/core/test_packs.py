@@ -16,7 +16,7 @@ from bot.core.messages import Tone
 from bot.core.models import Platform, Session
 from bot.core.services.actor import Actor
 from bot.core.services.packs import MAX_PACK_BYTES, SHOWN_PROBLEMS
-from bot.core.vocab import InterviewType
+from bot.core.vocab import InterviewType, Level
 from bot.prompts import check_pack, load_bundled
 from tests.conftest import make_actor, ready_member
 from tests.fakes.fake_chat import FakeChat
@@ -54,8 +54,8 @@ async def other_member(app: App, name: str) -> Actor:
     async def resolve() -> Actor:
         return await app.actors.resolve(Platform.CONSOLE, "other", "Other community", name, name.title())
     actor = await resolve()
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     await app.profiles.set_availability(actor, "daily 18:00-20:00")
     return await resolve()
 
@@ -177,7 +177,7 @@ async def test_a_switched_off_type_is_not_chosen(app: App) -> None:
     assert community is not None and community.settings.disabled_types == ("coding",)
     # No coding prompts are left: members cannot ask for coding interviews here.
     with pytest.raises(Conflict, match="switched off"):
-        await app.requests.schedule(await make_actor(app, "alice"), "coding")
+        await app.requests.schedule(await make_actor(app, "alice"), InterviewType.CODING)
 
     # A single prompt is not enough for a type (a swap session asks two): refused whole.
     one = await app.packs.import_pack(admin, coding_pack(count=1, disable=()))
@@ -314,7 +314,7 @@ async def test_pack_checks_and_bank_building_run_off_the_event_loop(tmp_path: Pa
         await app.admin_commands.run_text(admin, "prompts remove guild")
         app.prompts.invalidate(admin.community.id)  # type: ignore[attr-defined]
         # A request's prompt check loads (parses) the community's bank again.
-        await app.requests.schedule(await ready_member(app, "bob"), "coding")
+        await app.requests.schedule(await ready_member(app, "bob"), InterviewType.CODING)
     finally:
         await app.close()
     kinds = {name for name, _ in codec.threads}

@@ -17,10 +17,11 @@ from tests.conftest import make_actor, ready_member
 
 async def test_profile_is_saved_and_shown_back(app: App) -> None:
     alice = await make_actor(app, "alice")
-    reply = await app.profiles.set_profile(
-        alice, timezone="europe/berlin", track="DevOps", level="Sr", interview_types="coding, system design",
-        languages="python, go",
-    )
+    # the member's text is parsed once, by the surface (aliases, labels), then the service saves it
+    reply = await app.router.run(alice, "profile", {
+        "timezone": "europe/berlin", "track": "DevOps", "level": "Sr", "types": "coding, system design",
+        "languages": "python, go",
+    })
     assert reply.tone is Tone.INFO  # availability still missing
     assert "availability" in reply.text
     async with app.db.uow() as tx:
@@ -35,7 +36,7 @@ async def test_profile_is_saved_and_shown_back(app: App) -> None:
 
 async def test_bad_profile_input_names_what_is_accepted_and_writes_nothing(app: App) -> None:
     alice = await make_actor(app, "alice")
-    await app.profiles.set_profile(alice, timezone="Europe/Berlin", level="mid")
+    await app.profiles.set_profile(alice, timezone="Europe/Berlin", level=Level.MID)
     for kwargs, expected in [
         ({"timezone": "Mars/Olympus", "level": "senior"}, "IANA"),
         ({"level": "guru", "timezone": "Asia/Tokyo"}, "junior, mid, senior, staff+"),
@@ -70,7 +71,7 @@ async def test_availability_is_normalised_and_counts_start_times(app: App) -> No
 async def test_schedule_needs_a_complete_profile(app: App) -> None:
     bob = await make_actor(app, "bob")
     with pytest.raises(ProfileIncomplete, match=r"time zone.*availability"):
-        await app.requests.schedule(bob, "coding")
+        await app.requests.schedule(bob, InterviewType.CODING)
     # through the command set, the refusal becomes the profile form (guided onboarding)
     reply = await app.router.run(bob, "schedule", {"type": "coding"})
     assert reply.form is not None and reply.form.action == "pl:onboard.submit:coding"

@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import App
 from bot.core.models import Platform
-from bot.core.services.requests import schedule_form
+from bot.core.surface.commands import schedule_form
 from bot.listeners.slack import start_slack
 from bot.settings import Settings
 from tests.conftest import SETTLE_SECONDS, delivered

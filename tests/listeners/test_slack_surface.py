@@ -75,3 +75,31 @@ async def test_a_third_member_pressing_anothers_button_is_refused(rig: Rig) -> N
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1)
     assert "not yours" in blob(responses(rig.fake, key)[0])
     assert await open_requests(rig, ALICE) == [request_id]
+
+
+async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer_is_typed(rig: Rig) -> None:
+    from bot.core.vocab import Level
+    from tests.contract.test_forms import extended_schedule
+
+    seen = extended_schedule(rig.app)
+    fake, send = rig.fake, rig.send
+    await profile(rig, ALICE)
+    status, _, _ = await send.command(ALICE, "schedule")
+    assert status == 200
+    await fake.wait_for(lambda: fake.count("views.open") == 1)
+    view = fake.of("views.open")[0]["view"]
+    blocks = {b.get("block_id"): b for b in view["blocks"] if b.get("type") == "input"}
+    assert list(blocks) == ["type", "role", "days", "partner_level", "note"]
+    assert blocks["partner_level"]["element"]["type"] == "static_select"
+    assert blocks["note"]["element"]["type"] == "plain_text_input"
+    values = {
+        **schedule_values("coding", "3"),
+        "partner_level": {"partner_level": {"type": "static_select", "selected_option": {"value": "staff+"}}},
+        "note": {"note": {"type": "plain_text_input", "value": "see you there"}},
+    }
+    status, text = await send.submit(ALICE, view, values)
+    assert status == 200 and text == ""
+    await fake.wait_for(lambda: fake.count("chat.postEphemeral") == 1)
+    (args,) = seen
+    assert (args.type, args.days, args.partner_level, args.note) == (
+        InterviewType.CODING, 3, Level.STAFF, "see you there")

@@ -14,6 +14,7 @@ from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.messages import TextInput, Tone
 from bot.core.models import Platform
+from bot.core.vocab import InterviewType, Level
 from bot.logs import configure_logging
 from bot.ops.logs import JsonFormatter
 from tests.fakes.fake_chat import FakeChat
@@ -53,8 +54,8 @@ async def test_a_whole_session_logs_no_user_text(
     for handle in ("quinn", "rowan"):
         actor = await chat_app.actors.resolve(Platform.CONSOLE, "local", f"{MARK} club", handle,
                                               f"{handle.title()} {MARK}")
-        await chat_app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level="mid",
-                                            interview_types="coding")
+        await chat_app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
+                                            interview_types=(InterviewType.CODING,))
         await chat_app.profiles.set_availability(actor, "daily 08:00-22:00")
         reply = await chat_app.router.run(actor, "schedule", {"type": "coding", "role": "swap"})
         assert reply.tone is not Tone.ERROR, reply.text

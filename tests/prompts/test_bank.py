@@ -64,6 +64,8 @@ EXTRA_RUBRICS = {
     "behavioral-bar-raiser": ("behavioral", ["ownership", "impact", "conflict-and-feedback",
                                              "self-reflection", "holds-up-under-design",
                                              "communication"]),
+    "sql-modelling-round": ("sql-data-modelling", ["model-behind-the-query", "data-modelling",
+                                                   "query-correctness", "edge-cases", "communication"]),
 }
 
 

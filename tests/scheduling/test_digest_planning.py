@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind, ActionStatus
+from bot.core.vocab import InterviewType, Level
 from bot.scheduling import SchedulerRuntime
 from tests.conftest import make_actor
 
@@ -19,8 +20,8 @@ async def _digest_steps(app: App) -> list[tuple[str, datetime]]:
 
 async def test_start_plans_digests_once_and_arms_the_near_ones(app: App, clock: FakeClock) -> None:
     actor = await make_actor(app, "ann")
-    await app.profiles.set_profile(actor, timezone="Asia/Kolkata", track="backend", level="mid",
-                                   interview_types="coding")
+    await app.profiles.set_profile(actor, timezone="Asia/Kolkata", track="backend", level=Level.MID,
+                                   interview_types=(InterviewType.CODING,))
     # Sunday 23:00 UTC: Kolkata's Monday 09:00 (03:30 UTC) is four and a half hours away.
     clock.set(datetime(2026, 12, 6, 23, 0, tzinfo=UTC))
     assert await _digest_steps(app) == []

@@ -6,8 +6,7 @@ permission first; this is the server-side check behind it).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -31,7 +30,7 @@ from bot.core.services.digest import FunnelChart, funnel_picture, read_funnel
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
 from bot.core.stats import CommunityStats
-from bot.core.vocab import InterviewType, parse_interview_type
+from bot.core.vocab import InterviewType
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -54,11 +53,6 @@ SETUP_OPTIONS: dict[str, str] = {
     "prefer_seen_prompts": "yes/no: prefer prompts the interviewer has already seen",
     "admins_see_feedback": "yes/no: admins may read members' feedback",
 }
-_NONE = {"none", "off", "-", "clear", "default"}
-_TRUE = {"yes", "y", "true", "on", "1"}
-_FALSE = {"no", "n", "false", "off", "0"}
-#: A channel as the faces hand it over: its platform id (``#`` allowed in front).
-_CHANNEL = re.compile(r"^#?([A-Za-z0-9]{1,32})$")
 
 
 @dataclass(frozen=True)
@@ -113,30 +107,28 @@ class MemberReport:
     admin_notes: tuple[Feedback, ...] = ()
 
 
-def parse_setup(options: Mapping[str, str], current: CommunitySettings) -> tuple[CommunitySettings, tuple[str, ...]]:
-    """Validate every option first; the new settings and the names that changed.
+@dataclass(frozen=True)
+class SettingsPatch:
+    """A ``setup`` change, typed (the surface parsed the admin's text): each field named by its
+    ``setup`` option, None when not given; ``reset`` names options to put back to their default."""
 
-    Any bad value refuses the whole change (raised as :class:`InvalidInput` naming what is
-    accepted), so nothing is half-written.
-    """
-    unknown = sorted(set(options) - set(SETUP_OPTIONS))
-    if unknown:
-        raise InvalidInput(
-            "setup", f"Unknown setting(s): {', '.join(unknown)}.", accepted=", ".join(SETUP_OPTIONS)
-        )
-    changes: dict[str, object] = {}
-    problems: list[str] = []
-    for key, raw in options.items():
-        value = raw.strip()
-        try:
-            changes.update(_parse_one(key, value))
-        except InvalidInput as exc:
-            problems.append(f"{key}: {exc.message}")
-    if problems:
-        raise InvalidInput("setup", "Nothing was changed. " + " ".join(problems))
-    after = replace(current, **changes)  # type: ignore[arg-type]
-    changed = tuple(k for k in SETUP_OPTIONS if k in options and _settings_differ(k, current, after))
-    return after, changed
+    pair_channel: str | None = None
+    admin_channel: str | None = None
+    #: 0 (Monday) to 6 (Sunday).
+    digest_day: int | None = None
+    digest_hour: int | None = None
+    match_every: int | None = None
+    session_minutes: int | None = None
+    #: Minutes before the start, each in ``REMINDER_RANGE``; () for none.
+    reminders: tuple[int, ...] | None = None
+    disabled_types: tuple[InterviewType, ...] | None = None
+    prefer_seen_prompts: bool | None = None
+    admins_see_feedback: bool | None = None
+    reset: frozenset[str] = frozenset()
+
+    def given(self) -> tuple[str, ...]:
+        """The options this change sets or resets, in ``SETUP_OPTIONS`` order."""
+        return tuple(k for k in SETUP_OPTIONS if k in self.reset or getattr(self, k) is not None)
 
 
 _FIELD_OF = {
@@ -151,86 +143,61 @@ _FIELD_OF = {
     "prefer_seen_prompts": "prefer_prompt_interviewer_has_seen",
     "admins_see_feedback": "admins_see_feedback",
 }
+#: What ``reset`` puts back (the options that have a "none" or platform default).
+RESETTABLE: dict[str, object] = {"pair_channel": None, "admin_channel": None, "reminders": (), "disabled_types": ()}
+
+
+def _check(key: str, value: object) -> object:
+    """One typed value against the setting's rule; the value as stored."""
+    ranges = {"digest_day": (0, 6), "digest_hour": (0, 23), "match_every": MATCH_EVERY_RANGE}
+    if key in ranges and isinstance(value, int):
+        low, high = ranges[key]
+        if not low <= value <= high:
+            raise InvalidInput(key, f"{value} is out of range.", accepted=f"{low}-{high}")
+    if key == "session_minutes" and value not in SESSION_LENGTHS:
+        raise InvalidInput(key, f"{value} minutes is not a session length.",
+                           accepted=", ".join(str(n) for n in SESSION_LENGTHS))
+    if key == "reminders" and isinstance(value, tuple):
+        accepted = f"up to {MAX_REMINDERS} times, each {REMINDER_RANGE[0]} minutes to 7 days before the start"
+        if len(set(value)) > MAX_REMINDERS or any(not REMINDER_RANGE[0] <= m <= REMINDER_RANGE[1] for m in value):
+            raise InvalidInput(key, "Those reminders are out of range.", accepted=accepted)
+        return tuple(sorted(set(value), reverse=True))
+    if key == "disabled_types" and isinstance(value, tuple):
+        return tuple(sorted({InterviewType(v).value for v in value}))
+    if key in ("pair_channel", "admin_channel") and isinstance(value, str) and not value:
+        return None
+    return value
+
+
+def apply_setup(patch: SettingsPatch, current: CommunitySettings) -> tuple[CommunitySettings, tuple[str, ...]]:
+    """Check every given value first; the new settings and the names that changed.
+
+    Any value against a rule refuses the whole change (raised as :class:`InvalidInput` naming
+    what is accepted), so nothing is half-written.
+    """
+    unknown = sorted(patch.reset - set(RESETTABLE))
+    if unknown:
+        raise InvalidInput("reset", f"{', '.join(unknown)} cannot be reset.", accepted=", ".join(RESETTABLE))
+    changes: dict[str, object] = {}
+    problems: dict[str, str] = {}
+    for key in patch.given():
+        try:
+            value = RESETTABLE[key] if key in patch.reset else _check(key, getattr(patch, key))
+        except InvalidInput as exc:
+            problems[key] = f"{key}: {exc.message}"
+            continue
+        changes[_FIELD_OF[key]] = value
+    if problems:
+        raise InvalidInput(next(iter(problems)), "Nothing was changed. " + " ".join(problems.values()),
+                           fields=problems)
+    after = replace(current, **changes)  # type: ignore[arg-type]
+    changed = tuple(k for k in patch.given() if _settings_differ(k, current, after))
+    return after, changed
 
 
 def _settings_differ(key: str, a: CommunitySettings, b: CommunitySettings) -> bool:
     name = _FIELD_OF[key]
     return bool(getattr(a, name) != getattr(b, name))
-
-
-def _whole(key: str, value: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput(key, f"“{quote(value)}” is not a whole number.", accepted=f"{low}-{high}") from None
-    if not low <= number <= high:
-        raise InvalidInput(key, f"{number} is out of range.", accepted=f"{low}-{high}")
-    return number
-
-
-def _parse_one(key: str, value: str) -> dict[str, object]:
-    field = _FIELD_OF[key]
-    if key in ("pair_channel", "admin_channel"):
-        if value.lower() in _NONE or not value:
-            return {field: None}
-        match = _CHANNEL.match(value)
-        if not match:
-            raise InvalidInput(key, f"“{quote(value)}” is not a channel.", accepted="a channel (#name or its id), or none")
-        return {field: match.group(1)}
-    if key == "digest_day":
-        day = value.lower()[:3]
-        if day not in WEEKDAYS or not WEEKDAY_NAMES[WEEKDAYS.index(day)].lower().startswith(value.lower()):
-            raise InvalidInput(key, f"“{quote(value)}” is not a weekday.", accepted=", ".join(WEEKDAYS))
-        return {field: WEEKDAYS.index(day)}
-    if key == "digest_hour":
-        return {field: _whole(key, value, 0, 23)}
-    if key == "match_every":
-        return {field: _whole(key, value, *MATCH_EVERY_RANGE)}
-    if key == "session_minutes":
-        minutes = value.lower().removesuffix("min").removesuffix("m").strip()
-        if minutes not in {str(n) for n in SESSION_LENGTHS}:
-            raise InvalidInput(
-                key, f"“{quote(value)}” is not a session length.", accepted=", ".join(f"{n}" for n in SESSION_LENGTHS)
-            )
-        return {field: int(minutes)}
-    if key == "reminders":
-        return {field: parse_reminders(value)}
-    if key == "disabled_types":
-        if value.lower() in _NONE or not value:
-            return {field: ()}
-        kinds = {parse_interview_type(part).value for part in value.split(",") if part.strip()}
-        return {field: tuple(sorted(kinds))}
-    # yes/no settings
-    if value.lower() in _TRUE:
-        return {field: True}
-    if value.lower() in _FALSE:
-        return {field: False}
-    raise InvalidInput(key, f"“{quote(value)}” is not yes or no.", accepted="yes, no")
-
-
-def parse_reminders(value: str) -> tuple[int, ...]:
-    """``1440, 60, 10`` or ``24h, 1h, 10m`` → (1440, 60, 10); ``none`` → ()."""
-    if value.lower() in _NONE or not value:
-        return ()
-    accepted = (
-        f"up to {MAX_REMINDERS} times before the start, each {REMINDER_RANGE[0]} minutes to 7 days: "
-        "minutes (60), hours (1h) or days (1d), comma-separated; or none"
-    )
-    out: set[int] = set()
-    for part in (p.strip().lower() for p in value.split(",")):
-        if not part:
-            continue
-        unit = {"m": 1, "h": 60, "d": 1440}.get(part[-1], 0)
-        digits = part[:-1].strip() if unit else part
-        if not digits.isdigit():
-            raise InvalidInput("reminders", f"“{quote(part)}” is not a time before the start.", accepted=accepted)
-        minutes = int(digits) * (unit or 1)
-        if not REMINDER_RANGE[0] <= minutes <= REMINDER_RANGE[1]:
-            raise InvalidInput("reminders", f"“{quote(part)}” is out of range.", accepted=accepted)
-        out.add(minutes)
-    if len(out) > MAX_REMINDERS:
-        raise InvalidInput("reminders", f"{len(out)} reminders are too many.", accepted=accepted)
-    return tuple(sorted(out, reverse=True))
 
 
 def _instant(text: str) -> datetime | None:
@@ -278,15 +245,15 @@ class AdminService:
             raise NotFound("This community is not known to PeerLoop any more.")
         return community.settings
 
-    async def update_settings(self, actor: Actor, options: Mapping[str, str]) -> SettingsChange:
-        """Validate every option, then write them together; a new cadence re-plans the rounds."""
+    async def update_settings(self, actor: Actor, patch: SettingsPatch) -> SettingsChange:
+        """Check every given setting, then write them together; a new cadence re-plans the rounds."""
         actor.require_admin()
         now = self._clock.now()
         async with self._uow() as tx:
             community = await tx.communities.get(actor.community.id)
             if community is None:
                 raise NotFound("This community is not known to PeerLoop any more.")
-            after, changed = parse_setup(options, community.settings)
+            after, changed = apply_setup(patch, community.settings)
             if not changed:
                 return SettingsChange(community.settings, after, ())
             if "disabled_types" in changed and isinstance(self.prompts, CommunityPrompts):

@@ -57,7 +57,7 @@ from bot.core.services.rounds import (
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.session_plan import session_steps
 from bot.core.services.sessions import invite_for
-from bot.core.vocab import Level, RolePreference, parse_interview_type, parse_role
+from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.matching.model import Pair
 
 __all__ = ["LEAD_TIME", "MatchingService", "RoundOutcome", "parts_played", "reliability", "waited_message"]
@@ -227,11 +227,11 @@ class MatchingService:
 
     # -- the live queue ---------------------------------------------------------------------
 
-    async def now(self, actor: Actor, interview_type: str, role: str | None = None) -> OutboundMessage:
+    async def now(self, actor: Actor, kind: InterviewType,
+                  role: RolePreference = RolePreference.SWAP) -> OutboundMessage:
         """``/mock now``: a live request for the next minutes, matched at once if a partner is
         waiting."""
-        kind = parse_interview_type(interview_type)
-        pref = parse_role(role) if role else RolePreference.SWAP
+        pref = role
         now = self._clock.now()
         async with self._uow() as tx:
             community = await community_open_for_matching(tx, actor.community.id)

@@ -46,7 +46,7 @@ from bot.core.models import Community, Member
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.services.actor import Actor
 from bot.core.services.profiles import MAX_LANGUAGES
-from bot.core.services.requests import SCHEDULE_OPEN, schedule_form
+from bot.core.services.requests import SCHEDULE_OPEN
 from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import (
     DEFAULT_TRACKS,
@@ -186,9 +186,11 @@ def answer_problems(action_id: str, values: FormValues) -> dict[str, str]:
 class OnboardingService:
     """Opens the profile form when a member needs it, and saves what it sends."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, schedule_form: Callable[[], FormSpec]) -> None:
         self._uow = uow
         self._clock = clock
+        #: ``/mock schedule``'s form (built from its declaration by the surface), shown once saved.
+        self._schedule_form = schedule_form
 
     async def _member(self, actor: Actor) -> Member:
         async with self._uow() as tx:
@@ -263,7 +265,7 @@ class OnboardingService:
                    f"{ts(starts[0])}." if starts else
                    "That gives no possible start time in the next 7 days: add more times with the "
                    "button below.")
-        form = schedule_form()
+        form = self._schedule_form()
         if then:
             form = _preselect(form, "type", then)
         return OutboundMessage(

@@ -71,14 +71,6 @@ class ImportResult:
     off_types: tuple[str, ...] = ()
 
 
-def _types(text: str) -> list[InterviewType]:
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    if not parts:
-        raise InvalidInput("types", "Name at least one interview type.",
-                           accepted=", ".join(t.value for t in InterviewType))
-    return [parse_interview_type(p) for p in parts]
-
-
 def _off_types(source: PromptSource) -> list[str]:
     return [kind.label for kind in InterviewType if not source.prompts(kind)]
 
@@ -365,10 +357,13 @@ class PackService:
         parsed = self._parse_stored(stored)
         return parsed, self._codec.combine(parsed, wanted)
 
-    async def set_types(self, actor: Actor, types: str, *, enabled: bool) -> OutboundMessage:
+    async def set_types(self, actor: Actor, types: Sequence[InterviewType], *, enabled: bool) -> OutboundMessage:
         """Switch the built-in prompts of some interview types off (or back on)."""
         actor.require_admin()
-        kinds = _types(types)
+        if not types:
+            raise InvalidInput("types", "Name at least one interview type.",
+                               accepted=", ".join(t.value for t in InterviewType))
+        kinds = list(dict.fromkeys(types))
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             current = disabled_of(community)

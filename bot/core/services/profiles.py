@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,30 +25,12 @@ from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import (
     DEFAULT_TRACKS,
     InterviewType,
-    parse_interview_type,
-    parse_level,
+    Level,
     parse_track,
 )
 
 MAX_LANGUAGES = 10
 MAX_LANGUAGE_LENGTH = 30
-
-
-def parse_types(text: str) -> tuple[InterviewType, ...]:
-    """Interview types from a comma-separated list (values, labels or aliases); at least one."""
-    parts = [p for p in (x.strip() for x in text.replace(";", ",").split(",")) if p]
-    if not parts:
-        raise InvalidInput(
-            "interview_types",
-            "Name at least one interview type.",
-            accepted=", ".join(t.value for t in InterviewType),
-        )
-    types: list[InterviewType] = []
-    for part in parts:
-        parsed = parse_interview_type(part)
-        if parsed not in types:
-            types.append(parsed)
-    return tuple(types)
 
 
 def parse_languages(text: str) -> tuple[str, ...]:
@@ -77,20 +60,26 @@ class ProfileService:
         *,
         timezone: str | None = None,
         track: str | None = None,
-        level: str | None = None,
-        interview_types: str | None = None,
+        level: Level | None = None,
+        interview_types: Sequence[InterviewType] | None = None,
         languages: str | None = None,
     ) -> OutboundMessage:
-        """Validate every given field first; write only if all are valid."""
+        """Validate every given field first; write only if all are valid.
+
+        The surface parsed the member's text already (a zone name, a level, interview types);
+        here are the community's rules: a known zone, one of its tracks, at least one type."""
         changes: dict[str, object] = {}
         if timezone is not None:
             changes["timezone"] = validate_timezone(timezone).key
         if track is not None:
             changes["track"] = parse_track(track, actor.community.settings.extra_tracks)
         if level is not None:
-            changes["level"] = parse_level(level)
+            changes["level"] = level
         if interview_types is not None:
-            changes["interview_types"] = parse_types(interview_types)
+            if not interview_types:
+                raise InvalidInput("types", "Name at least one interview type.",
+                                   accepted=", ".join(t.value for t in InterviewType))
+            changes["interview_types"] = tuple(dict.fromkeys(interview_types))
         if languages is not None:
             changes["languages"] = parse_languages(languages)
         if not changes:

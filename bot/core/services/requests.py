@@ -12,11 +12,7 @@ from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, 
 from bot.core.messages import (
     Button,
     ButtonStyle,
-    ChoiceInput,
     Field,
-    FormPage,
-    FormSpec,
-    Option,
     OutboundMessage,
     Tone,
     ts,
@@ -26,7 +22,7 @@ from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.rounds import community_open_for_matching, schedule_next_round
-from bot.core.vocab import InterviewType, RolePreference, parse_interview_type, parse_role
+from bot.core.vocab import InterviewType, RolePreference
 
 MIN_DAYS = 1
 MAX_DAYS = 14
@@ -51,14 +47,12 @@ class RequestService:
     async def schedule(
         self,
         actor: Actor,
-        interview_type: str,
-        role: str | None = None,
-        days: int | None = None,
+        kind: InterviewType,
+        role: RolePreference = RolePreference.SWAP,
+        days: int = DEFAULT_DAYS,
     ) -> OutboundMessage:
         """Open a request of a type for the next ``days`` days with the member's role preference."""
-        kind = parse_interview_type(interview_type)
-        pref = parse_role(role) if role else RolePreference.SWAP
-        span = DEFAULT_DAYS if days is None else days
+        pref, span = role, days
         if not MIN_DAYS <= span <= MAX_DAYS:
             raise InvalidInput(
                 "days", f"{span} days is outside the scheduling window.", accepted=f"{MIN_DAYS} to {MAX_DAYS}"
@@ -193,27 +187,3 @@ class RequestService:
                 for r in open_requests
             )[:5],
         )
-
-
-def interview_type_choices() -> list[tuple[str, str]]:
-    """(label, value) of every interview type, for pickers."""
-    return [(t.label, t.value) for t in InterviewType]
-
-
-def schedule_form() -> FormSpec:
-    """``/mock schedule`` as a form (every face opens it from the "Schedule a session" button);
-    its submit goes through the same command, so the same checks answer it."""
-    days = tuple(Option(f"{n} days" if n > 1 else "1 day", str(n))
-                 for n in (1, 2, 3, 5, 7, 10, 14) if MIN_DAYS <= n <= MAX_DAYS)
-    return FormSpec(
-        action=encode(SCHEDULE_SUBMIT),
-        title="Schedule a mock interview",
-        submit_label="Schedule",
-        intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
-        pages=(FormPage("Request", (
-            ChoiceInput("type", "Interview type", tuple(Option(t.label, t.value) for t in InterviewType)),
-            ChoiceInput("role", "Your role", tuple(Option(r.label, r.value) for r in RolePreference),
-                        default=(RolePreference.SWAP.value,)),
-            ChoiceInput("days", "Within the next", days, default=(str(DEFAULT_DAYS),)),
-        )),),
-    )

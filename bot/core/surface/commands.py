@@ -10,7 +10,6 @@ parsing and every help text are built from them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,7 +17,8 @@ from bot.core.messages import FormSpec
 from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
-from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, schedule_form
+from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SCHEDULE_SUBMIT
+from bot.core.surface.forms import FormDecl, form_of
 from bot.core.surface.options import (
     ChannelRef,
     Complete,
@@ -28,6 +28,7 @@ from bot.core.surface.options import (
     Option,
     options_of,
 )
+from bot.core.surface.values import parse_reminders
 from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import InterviewType, Level, RolePreference
 
@@ -44,8 +45,9 @@ class Command:
     summary: str
     args: type
     detail: str = ""
-    #: The form that collects the options when the member gives none (None: run with none).
-    form: Callable[[], FormSpec] | None = None
+    #: The form that collects the options when the member gives none (None: run with none);
+    #: its inputs are the options (:func:`bot.core.surface.forms.form_of`).
+    form: FormDecl | None = None
 
     @property
     def name(self) -> str:
@@ -66,6 +68,12 @@ class Command:
     def usage(self) -> str:
         """``/mock schedule`` / ``/mock admin setup`` (the text faces' spelling)."""
         return "/mock " + " ".join(self.path)
+
+    def form_spec(self) -> FormSpec:
+        """The form built from the options (the command must declare one)."""
+        if self.form is None:
+            raise ValueError(f"{self.usage} declares no form")
+        return form_of(self.args, self.form)
 
     @property
     def help(self) -> str:
@@ -107,17 +115,17 @@ class ScheduleArgs:
     """``/mock schedule`` (no options: the schedule form)."""
 
     type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
-    role: Annotated[RolePreference | None, Opt("Your role")] = None
-    days: Annotated[int | None, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
-                                    min=MIN_DAYS, max=MAX_DAYS)] = None
+    role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
+    days: Annotated[int, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
+                             min=MIN_DAYS, max=MAX_DAYS)] = DEFAULT_DAYS
 
 
 @dataclass(frozen=True)
 class NowArgs:
-    """``/mock now``."""
+    """``/mock now`` (no options: the now form)."""
 
-    type: Annotated[InterviewType, Opt("Interview type", rest=True)]
-    role: Annotated[RolePreference | None, Opt("Your role")] = None
+    type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
+    role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,16 @@ class DigestArgs:
                                    choices=tuple((k, k) for k in DIGEST_CHOICES))] = None
 
 
+#: The ``now`` form's verb (``schedule``'s is :data:`bot.core.services.requests.SCHEDULE_SUBMIT`).
+NOW_SUBMIT = "now.submit"
+SCHEDULE_FORM = FormDecl(
+    SCHEDULE_SUBMIT, "Schedule a mock interview", submit_label="Schedule", page="Request",
+    intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
+    required=("type",), labels=(("days", "Within the next"),), units=(("days", "day"),))
+NOW_FORM = FormDecl(
+    NOW_SUBMIT, "Practise now", submit_label="Find a partner", page="Now", required=("type",),
+    intro="Ready within 15 minutes? Pick an interview type and join the live queue.")
+
 MOCK: tuple[Command, ...] = (
     Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
             "`/mock profile` — set your time zone, role track, level, interview types and languages."),
@@ -145,9 +163,10 @@ MOCK: tuple[Command, ...] = (
             "`/mock schedule` — ask for a session: an interview type, a role "
             "(swap: you interview each other, the default; or only candidate; or only interviewer) "
             f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
-            "Alone, it opens a form.", form=schedule_form),
+            "Alone, it opens a form.", form=SCHEDULE_FORM),
     Command(("now",), "Ready within 15 minutes? Get paired at once", NowArgs,
-            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once."),
+            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once. "
+            "Alone, it opens a form.", form=NOW_FORM),
     Command(("cancel",), "Withdraw an open request", CancelArgs,
             "`/mock cancel` — withdraw an open request or cancel a session before it starts."),
     Command(("upcoming",), "Your open requests and booked sessions", NoArgs,
@@ -180,8 +199,8 @@ HELP = Command(("help",), "What PeerLoop does and how to use it", HelpArgs)
 class SetupArgs:
     """``/mockadmin setup`` (no options: the settings)."""
 
-    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened")] = None
-    admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel")] = None
+    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened", clear=True)] = None
+    admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel", clear=True)] = None
     digest_day: Annotated[str | None, Opt("The weekday of the weekly digest",
                                           choices=tuple(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))] = None
     digest_hour: Annotated[int | None, Opt("The hour of the weekly digest, in each member's time zone (0-23)",
@@ -191,11 +210,12 @@ class SetupArgs:
         min=MATCH_EVERY_RANGE[0], max=MATCH_EVERY_RANGE[1])] = None
     session_minutes: Annotated[int | None, Opt("Length of a practice session",
                                                choices=tuple((f"{n} minutes", str(n)) for n in SESSION_LENGTHS))] = None
-    reminders: Annotated[str | None, Opt("Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
-                                         max_length=100)] = None
-    disabled_types: Annotated[str | None, Opt(
+    reminders: Annotated[tuple[int, ...] | None, Opt(
+        "Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)", max_length=100,
+        parse=parse_reminders)] = None
+    disabled_types: Annotated[tuple[InterviewType, ...] | None, Opt(
         "Interview types members may not request, comma-separated (none: all)", complete=Complete.TYPES,
-        max_length=300)] = None
+        clear=True)] = None
     prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
     reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
@@ -278,6 +298,11 @@ def command(*path: str) -> Command:
         if c.path == path:
             return c
     raise KeyError(path)
+
+
+def schedule_form() -> FormSpec:
+    """``/mock schedule``'s form, built from its declaration (the "Schedule a session" button opens it)."""
+    return command("schedule").form_spec()
 
 
 def help_topics() -> dict[str, str]:

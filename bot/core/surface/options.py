@@ -19,9 +19,10 @@ refusal naming what is accepted.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Annotated, Any, NewType
@@ -38,6 +39,10 @@ ChannelRef = NewType("ChannelRef", str)
 FileRef = NewType("FileRef", str)
 
 _TRUE = {"yes", "y", "true", "on", "1"}
+#: Words that clear an option declared ``clear`` (``pair_channel:none``).
+NONE_WORDS = frozenset({"none", "off", "-", "clear", "default"})
+#: A channel as the faces hand it over: its platform id (``#`` allowed in front).
+_CHANNEL = re.compile(r"^#?([A-Za-z0-9]{1,32})$")
 _FALSE = {"no", "n", "false", "off", "0"}
 
 
@@ -68,7 +73,10 @@ class Opt:
 
     ``rest``: on text faces the option may be given without ``key:`` (the rest of the
     line). ``choices``: fixed (label, value) pairs for a text or whole-number option
-    whose type is no vocabulary. ``aliases``: other keys text faces accept.
+    whose type is no vocabulary. ``aliases``: other keys text faces accept. ``clear``: a
+    word of :data:`NONE_WORDS` gives the empty value (``""``, or ``()`` for a list).
+    ``parse``: the option is text on every face, turned into its field's type by this
+    function (which refuses with what it accepts).
     """
 
     help: str
@@ -79,6 +87,8 @@ class Opt:
     choices: tuple[tuple[str, str], ...] = ()
     aliases: tuple[str, ...] = ()
     max_length: int | None = None
+    clear: bool = False
+    parse: Callable[[str], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,9 +111,14 @@ class Option:
     vocabulary: type[Enum] | None = None
     #: The Python type of a whole-number choice (``int``) or ``str``.
     value_type: type = str
+    clear: bool = False
+    parse: Callable[[str], object] | None = None
 
     def accepted(self) -> str:
         """What this option accepts, for refusals and help."""
+        return self._accepted() + (", or none" if self.clear else "")
+
+    def _accepted(self) -> str:
         if self.choices:
             return ", ".join(value for _, value in self.choices)
         if self.kind is Kind.INT:
@@ -115,7 +130,9 @@ class Option:
         if self.kind is Kind.MEMBER:
             return "a mention (@name), a user id or a display name"
         if self.kind is Kind.CHANNEL:
-            return "a channel (#name or its id), or none"
+            return "a channel (#name or its id)"
+        if self.kind is Kind.LIST and self.vocabulary is not None:
+            return "comma-separated: " + ", ".join(str(m.value) for m in self.vocabulary)
         return "text"
 
 
@@ -171,7 +188,7 @@ def options_of(args: type) -> tuple[Option, ...]:
             tp, *extras = typing.get_args(tp)
             meta = next((e for e in extras if isinstance(e, Opt)), meta)
         tp, _ = _strip_optional(tp)
-        kind, vocabulary, value_type = _kind(tp)
+        kind, vocabulary, value_type = (Kind.TEXT, None, str) if meta.parse else _kind(tp)
         choices = meta.choices
         if kind is Kind.CHOICE and vocabulary is not None:
             choices = tuple((_label(m), str(m.value)) for m in vocabulary)
@@ -184,6 +201,7 @@ def options_of(args: type) -> tuple[Option, ...]:
             name=f.name, kind=kind, help=meta.help, required=required, choices=choices, min=meta.min,
             max=meta.max, complete=meta.complete, rest=meta.rest, aliases=meta.aliases,
             max_length=meta.max_length, vocabulary=vocabulary, value_type=value_type,
+            clear=meta.clear, parse=meta.parse,
         ))
     _CACHE[args] = tuple(out)
     return _CACHE[args]
@@ -198,6 +216,15 @@ def _text(value: object) -> str:
 def parse_value(option: Option, value: object) -> object:
     """One option's value (text from a text face, or a value a typed face gave) as its type."""
     name = option.name
+    if option.clear and isinstance(value, str) and value.strip().lower() in NONE_WORDS:
+        return () if option.kind is Kind.LIST else ""
+    if option.parse is not None:
+        return option.parse(_length_checked(option, _text(value)))
+    if option.kind is Kind.CHANNEL:
+        match = _CHANNEL.match(_text(value))
+        if match is None:
+            raise InvalidInput(name, f"“{quote(_text(value))}” is not a channel.", accepted=option.accepted())
+        return match.group(1)
     if option.kind is Kind.INT or (option.kind is Kind.CHOICE and option.value_type is int):
         if isinstance(value, bool):
             raise InvalidInput(name, f"“{quote(_text(value))}” is not a whole number.", accepted=option.accepted())
@@ -232,9 +259,12 @@ def parse_value(option: Option, value: object) -> object:
         picked = [parse_enum(option.vocabulary, str(p), what=name.rstrip("s").replace("_", " "), field=name)
                   for p in parts if str(p).strip()]
         return tuple(dict.fromkeys(picked))
-    text = _text(value)
+    return _length_checked(option, _text(value))
+
+
+def _length_checked(option: Option, text: str) -> str:
     if option.max_length is not None and len(text) > option.max_length:
-        raise InvalidInput(name, f"{name} is {len(text)} characters long.",
+        raise InvalidInput(option.name, f"{option.name} is {len(text)} characters long.",
                            accepted=f"at most {option.max_length} characters")
     return text
 
