@@ -60,7 +60,7 @@ def run_bench(sessions: int, runs: int) -> dict[str, Any]:
     render_progress_png(report, names)  # the first call imports matplotlib and loads fonts
     png = render_progress_png(report, names)
     progress = _summary(_times(lambda: render_progress_png(report, names), runs))
-    cache = PictureCache()
+    cache: PictureCache[bytes] = PictureCache()
     cache.put("me", NOW, png)
     hits = _times(lambda: cache.get("me", NOW), max(runs, 100))
     changes = sample_changes()

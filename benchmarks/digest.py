@@ -8,7 +8,12 @@
    digest for one week with :meth:`DigestService.compute_week`, render every message, and
    count the SQL statements sent to the database meanwhile; ``--repeat N`` (3) times, showing
    the best and the median. Target: linear, 1 s per 10,000 members.
-3. Do the same for a community a tenth of the size: the query count is the same.
+3. Run every digest step of that week as the step runner runs them (one per time-zone slot,
+   the chart drawers set as ``peerloop run`` sets them), which queues the messages in the
+   outbox: time it, and report the rows' size. The pictures are not drawn here: each row
+   carries what to draw, and the delivery worker draws it (``--draw N`` times N of those
+   draws, in the app's worker process, as delivery does).
+4. Do the same for a community a tenth of the size: the query count is the same.
 
 ``--smoke`` uses small numbers; ``--json`` prints JSON only.
 """
@@ -28,16 +33,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from benchmarks.support import bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
-from bot.core.models import Platform
+from bot.core.messages import PictureRef
+from bot.core.models import ActionKind, ActionStatus, Platform
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType
 from bot.settings import sqlite_url_for
 from bot.storage.feedback_tables import FeedbackRow
-from bot.storage.tables import MemberRow, RequestRow, SessionRow
+from bot.storage.tables import MemberRow, OutboxRow, RequestRow, SessionRow
 
 #: Every digest of a week, per 10,000 members (best of the runs).
 SECONDS_PER_10K = 1.0
@@ -49,6 +57,7 @@ ZONES: tuple[str | None, ...] = (
     "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
     "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC", None,
 )
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
 
 
@@ -127,9 +136,67 @@ async def fill(app: App, community_id: str, members: int, feedback: int, *, seed
     return rows
 
 
-async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1) -> dict[str, Any]:
+async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
+    """Run the week's digest steps as the step runner does; the outbox they filled; and
+    ``draw`` of its pictures drawn as the delivery worker draws them."""
+    assert app.digests is not None
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(community_id)
+    assert community is not None
+    await app.digests.ensure_planned(community)
+    async with app.db.uow() as tx:
+        steps = sorted((a.due_at, a.id) for a in await tx.actions.by_kind(ActionKind.DIGEST)
+                       if a.status is ActionStatus.PENDING and WEEK.label in a.key)
+    drawers = app.digests.changes_chart, app.digests.funnel_chart
+    drawn_while_queueing = 0
+
+    def counted(draw: Any) -> Any:
+        def drawing(*args: Any) -> bytes:
+            nonlocal drawn_while_queueing
+            drawn_while_queueing += 1
+            return bytes(draw(*args))
+        return drawing
+
+    app.digests.changes_chart, app.digests.funnel_chart = (counted(d) if d else None for d in drawers)
+    started = time.perf_counter()
+    for due, step_id in steps:
+        clock.set(due)
+        await app.steps.run_one(step_id)
+    queue_seconds = time.perf_counter() - started
+    app.digests.changes_chart, app.digests.funnel_chart = drawers
+    async with app.db.engine.connect() as conn:
+        count = await conn.scalar(select(func.count()).select_from(OUTBOX))
+        messages: list[dict[str, Any]] = [m for (m,) in (await conn.execute(select(OUTBOX.c.message))).all()]
+    sizes = [len(json.dumps(m)) for m in messages]
+    refs = [PictureRef(kind, data) for m in messages for kind, data in m.get("pictures", ())]
+    draw_ms = []
+    for ref in refs[:draw]:
+        started = time.perf_counter()
+        picture = await app.digests.draw(ref)
+        draw_ms.append((time.perf_counter() - started) * 1000)
+        assert picture is not None and picture.data.startswith(b"\x89PNG")
+    draw_ms.sort()
+    return {
+        "steps": len(steps),
+        "queue_seconds": round(queue_seconds, 3),
+        "queued": int(count or 0),
+        "drawn_while_queueing": drawn_while_queueing,
+        "outbox_kib": round(sum(sizes) / 1024, 1),
+        "largest_row_bytes": max(sizes, default=0),
+        "with_picture_refs": sum(1 for m in messages if m.get("pictures")),
+        "with_picture_bytes": sum(1 for m in messages if m.get("attachments")),
+        "drawn_at_delivery": len(draw_ms),
+        "draw_ms_best": round(draw_ms[0], 1) if draw_ms else None,
+        "draw_ms_median": round(draw_ms[len(draw_ms) // 2], 1) if draw_ms else None,
+    }
+
+
+async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1, draw: int = 0) -> dict[str, Any]:
     """Build one community of this size and time the computation of every digest of a week
-    ``repeat`` times (the best and the median are reported; the queries of the first run)."""
+    ``repeat`` times (the best and the median are reported; the queries of the first run),
+    then queue the week's digests as the step runner does (:func:`queue_week`)."""
     with tempfile.TemporaryDirectory(prefix="peerloop-digest-bench-") as tmp:
         app = await build_app(sqlite_url_for(Path(tmp) / "bench.sqlite3"), clock=FakeClock(NOW))
         try:
@@ -152,6 +219,7 @@ async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1
                 started = time.perf_counter()
                 sent = len(app.digests.messages(week))
                 runs.append((compute_seconds, time.perf_counter() - started))
+            queued = await queue_week(app, cid, draw)
         finally:
             await app.close()
     totals = [c + r for c, r in runs]
@@ -174,6 +242,7 @@ async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1
         "median_seconds": round(statistics.median(totals), 3),
         "target_seconds": round(target_seconds(members + 1), 3),
         "queries": queries,
+        "queue": queued,
         "community": {"requested": week.community.requested, "matched": week.community.matched,
                       "held": week.community.held, "no_shows": week.community.no_shows,
                       "feedback_rate": week.community.feedback_rate},
@@ -186,9 +255,9 @@ def target_seconds(members: int) -> float:
     return SECONDS_PER_10K * members / 10_000
 
 
-async def run_bench(members: int, feedback: int, repeat: int = 1) -> dict[str, Any]:
+async def run_bench(members: int, feedback: int, repeat: int = 1, draw: int = 20) -> dict[str, Any]:
     small = await measure(max(10, members // 10), max(40, feedback // 10), repeat=repeat)
-    large = await measure(members, feedback, repeat=repeat)
+    large = await measure(members, feedback, repeat=repeat, draw=draw)
     return {
         "database": "sqlite",
         "week": WEEK.label,
@@ -210,6 +279,7 @@ def _table(report: dict[str, Any]) -> str:
                      f"{s['slots']:>6} {s['compute_seconds']:>8.2f}s {s['render_seconds']:>7.2f}s "
                      f"{s['total_seconds']:>7.2f}s {s['median_seconds']:>7.2f}s {s['queries']:>8}")
     large = report["sizes"][-1]
+    q = large["queue"]
     lines += [
         "",
         f"  best of {report['repeat']} run(s) each; median next to it",
@@ -219,6 +289,13 @@ def _table(report: dict[str, Any]) -> str:
         f"  queries the same at both sizes -> {'yes' if report['queries_constant'] else 'NO'}",
         f"  messages to send {large['messages']:,} (quiet weeks: {large['quiet']:,}, of which those who "
         "chose nothing get none)",
+        f"  queued as the step runner runs them: {q['steps']} steps in {q['queue_seconds']:.2f} s -> "
+        f"{q['queued']:,} outbox rows, {q['outbox_kib']:,.0f} KiB (largest {q['largest_row_bytes']:,} bytes); "
+        f"{q['with_picture_refs']:,} carry a picture to draw, {q['with_picture_bytes']:,} carry picture bytes, "
+        f"{q['drawn_while_queueing']} pictures drawn by the steps",
+        f"  drawn at delivery (worker process): {q['drawn_at_delivery']} pictures, best "
+        + (f"{q['draw_ms_best']:.0f} ms, median {q['draw_ms_median']:.0f} ms each"
+           if q["drawn_at_delivery"] else "- (none)"),
         f"  community week: {large['community']['requested']:,} requests ({large['community']['matched']:,} of them "
         f"matched), {large['community']['held']:,} sessions held, {large['community']['no_shows']:,} no-shows",
     ]
@@ -234,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the large community (100,000)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="time each size this many times: the best and the median are shown (3)")
+    parser.add_argument("--draw", type=int, default=None, help="queued pictures drawn as delivery draws them (20)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.repeat < 1:
         print("--repeat must be at least 1.", file=sys.stderr)
@@ -243,7 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if members < 10 or feedback < 40:
         print("--members must be at least 10 and --feedback at least 40.", file=sys.stderr)
         return 2
-    report = asyncio.run(run_bench(members, feedback, args.repeat))
+    draw = args.draw if args.draw is not None else (3 if args.smoke else 20)
+    report = asyncio.run(run_bench(members, feedback, args.repeat, draw))
     print(json.dumps(report, indent=2) if args.json else _table(report))
     return 0 if report["queries_constant"] else 1
 

@@ -19,6 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
+from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
@@ -135,8 +136,7 @@ async def build_app(
         await bank.warm(db.uow)
     chat_map: dict[Platform, ChatPort] = dict(chats or {})
     profiles = ProfileService(db.uow, clock)
-    requests = RequestService(db.uow, clock)
-    requests.prompts = bank
+    requests = RequestService(db.uow, clock, bank)
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
     matching = MatchingService(db.uow, clock, bank, pool)
@@ -150,15 +150,13 @@ async def build_app(
 
     chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
-    digests = DigestService(db.uow, clock, bank)
-    digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
+    digests = DigestService(db.uow, clock, bank, changes_chart=offloaded(render_changes_png),
+                            funnel_chart=offloaded(render_funnel_png))
     privacy = PrivacyService(db.uow, clock)
     router = CommandRouter(profiles, requests, sessions, matching, feedback=feedback, progress=progress,
                            digests=digests, privacy=privacy, limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
-    admin = AdminService(db.uow, clock, matching)
-    admin.prompts = bank
-    admin.funnel_chart = offloaded(render_funnel_png)
-    admin.digest_planner = digests.plan
+    admin = AdminService(db.uow, clock, matching, prompts=bank, digest_planner=digests.plan,
+                         funnel_chart=offloaded(render_funnel_png))
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps = StepRunner(db.uow, clock, bank, StepHooks(
         run_round=matching.scheduled_round,
@@ -167,11 +165,14 @@ async def build_app(
         run_digest=digests.run_step,
         run_retention=retention.run_step,
     ))
+    # digest pictures are drawn as each digest is delivered
+    delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     onboarding = install_onboarding(OnboardingService(db.uow, clock, schedule_form=schedule_form), router)
     router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
     router.check_complete()  # every declared command has its handler
+    router.mark_form(IMPORT_VERB)  # the prompt pack form's submissions count as forms sent
     return App(
         db=db,
         clock=clock,
@@ -182,7 +183,7 @@ async def build_app(
         sessions=sessions,
         matching=matching,
         steps=steps,
-        delivery=DeliveryService(db.uow, clock, chat_map),
+        delivery=delivery,
         router=router,
         chats=chat_map,
         feedback=feedback,

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     slack_oauth_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     #: The OAuth redirect URL, when the app lists several (else Slack uses the only one).
     slack_redirect_uri: str | None = None
+    #: OAuth installs of an app with token rotation on: a workspace's bot token is refreshed
+    #: (``oauth.v2.access``, ``grant_type=refresh_token``) when it expires within this many minutes.
+    slack_token_rotation_minutes: int = 120
 
     #: Fernet keys that encrypt Slack installation tokens at rest, comma-separated, newest
     #: first (`peerloop secrets new-key`; docs/operations.md). Unset: tokens are stored plain.

@@ -21,7 +21,8 @@ from bot.core.actions import Action, InvalidAction, declare_verb, decode
 from bot.core.errors import InvalidInput, PeerLoopError, ProfileIncomplete
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
-from bot.core.messages import FormValues, OutboundMessage, error_message, quote
+from bot.core.log_context import INTERACTION, log_context
+from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.digest import DigestService
@@ -30,7 +31,7 @@ from bot.core.services.matching import MatchingService
 from bot.core.services.privacy import FORGET_VERB, KEEP_VERB, PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
-from bot.core.services.requests import SCHEDULE_OPEN, RequestService
+from bot.core.services.requests import SCHEDULE_OPEN, SCHEDULE_SUBMIT, RequestService
 from bot.core.services.sessions import SessionService
 from bot.core.surface.commands import (
     ADMIN,
@@ -108,6 +109,8 @@ class CommandRouter:
         self.matching = matching
         self._commands: dict[tuple[str, ...], tuple[Command, CommandHandler]] = {}
         self._actions: dict[str, ActionHandler] = {}
+        #: The verbs forms send (an action with one is a form being sent): counted as submissions.
+        self._form_verbs: set[str] = {SCHEDULE_SUBMIT, "feedback.submit"}
         self._gates: dict[str, Gate] = {}
 
         async def none(handler: Callable[[Actor], Awaitable[OutboundMessage]], actor: Actor,
@@ -177,6 +180,17 @@ class CommandRouter:
         missing = [" ".join(c.path) for c in COMMANDS if c.path not in self._commands]
         if missing:
             raise RuntimeError("declared commands without a handler: " + ", ".join(missing))
+        for declared, _handler in self._commands.values():  # a command's own form is a form too
+            if declared.form is not None:
+                self.mark_form(declared.form.action)
+
+    def mark_form(self, action: str) -> None:
+        """``action`` (a form's action id, or its verb) is sent by a form: counted as a
+        submission in the metrics (forms opened by this router are marked as they open)."""
+        try:
+            self._form_verbs.add(decode(action).verb)
+        except InvalidAction:
+            self._form_verbs.add(action)
 
     @property
     def commands(self) -> list[Command]:
@@ -211,12 +225,32 @@ class CommandRouter:
     async def run_path(self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object],
                        *, form: bool = True) -> OutboundMessage:
         """The declared command at ``path``: admitted, checked (admin), parsed once, run."""
-        return await guarded(self._run(actor, path, options, form=form), admit=lambda: self.admit(actor),
-                             where="admin command" if path[:1] == (ADMIN,) else "command")
+        return await self._traced(actor, guarded(
+            self._run(actor, path, options, form=form), admit=lambda: self.admit(actor),
+            where="admin command" if path[:1] == (ADMIN,) else "command"))
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """A text face's line (``schedule coding``, ``admin setup digest_hour:8``)."""
-        return await guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command")
+        return await self._traced(actor, guarded(self._run_text(actor, text), admit=lambda: self.admit(actor),
+                                                 where="command"))
+
+    async def _traced(self, actor: Actor, call: Awaitable[OutboundMessage]) -> OutboundMessage:
+        """Run one interaction under its request id (``bot.core.log_context``; kept when the
+        face already set one) and count the form its answer opens."""
+        with log_context(INTERACTION, community=actor.community.id, member=actor.member.id):
+            reply = await call
+        self.count_form(actor, reply)
+        return reply
+
+    def count_form(self, actor: Actor, reply: OutboundMessage) -> None:
+        """Count the form ``reply`` opens, if any (by its action verb)."""
+        if reply.form is not None:
+            self.mark_form(reply.form.action)
+            try:
+                verb = decode(reply.form.action).verb
+            except InvalidAction:
+                verb = "unknown"
+            self.metrics.form_opened(actor.community.platform.value, verb)
 
     async def _run_text(self, actor: Actor, text: str) -> OutboundMessage:
         line = parse_line(text)
@@ -273,8 +307,8 @@ class CommandRouter:
 
     async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
         """A button, select or form: its verb's handler."""
-        return await guarded(self._act(actor, action_id, values or {}), admit=lambda: self.admit(actor),
-                             where="action")
+        return await self._traced(actor, guarded(self._act(actor, action_id, values or {}),
+                                                 admit=lambda: self.admit(actor), where="action"))
 
     async def _act(self, actor: Actor, action_id: str, values: FormValues) -> OutboundMessage:
         try:
@@ -287,7 +321,20 @@ class CommandRouter:
         gated = await self._gated(actor, action.verb, None)
         if gated is not None:
             return gated
-        return await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        if action.verb not in self._form_verbs:
+            return await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        face = actor.community.platform.value
+        try:
+            reply = await self._timed(actor, "action", action.verb, handler(actor, action, values))
+        except PeerLoopError:
+            self.metrics.form_submitted(face, action.verb, "refused")
+            raise
+        except Exception:
+            self.metrics.form_submitted(face, action.verb, "failed")
+            raise
+        refused = reply.tone is Tone.ERROR or bool(reply.field_errors)
+        self.metrics.form_submitted(face, action.verb, "refused" if refused else "accepted")
+        return reply
 
     async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
         started = perf_counter()

@@ -125,6 +125,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class PictureRef:
+    """A picture to draw when the message is delivered, not when it is queued: what to draw
+    (``kind``) and the drawer's own JSON text (``data``). The outbox stores this, never the
+    picture's bytes; the delivery worker draws it off the event loop and attaches it."""
+
+    kind: str
+    data: str
+
+
+@dataclass(frozen=True)
 class Carrier:
     """What the message whose button was pressed becomes, so it shows no stale buttons:
     ``note`` is added under it (mention tokens allowed) and it keeps only ``buttons``."""
@@ -160,6 +170,8 @@ class OutboundMessage:
     #: The message that carried the pressed button, as it should read now (faces edit it:
     #: Discord message edit, Slack ``chat.update``); ``None`` leaves it as it is.
     carrier: Carrier | None = None
+    #: Pictures drawn at delivery (:class:`PictureRef`); faces only ever see ``attachments``.
+    pictures: tuple[PictureRef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.title is not None and len(self.title) > MAX_TITLE:
@@ -281,6 +293,7 @@ def message_to_dict(message: OutboundMessage) -> dict[str, object]:
         "tone": message.tone.value,
         "ephemeral": message.ephemeral,
         "mentions": list(message.mentions),
+        **({"pictures": [[p.kind, p.data] for p in message.pictures]} if message.pictures else {}),
     }
 
 
@@ -311,4 +324,5 @@ def message_from_dict(data: dict[str, object]) -> OutboundMessage:
         tone=Tone(d.get("tone", "info")),
         ephemeral=bool(d.get("ephemeral", False)),
         mentions=tuple(str(r) for r in d.get("mentions", ())),
+        pictures=tuple(PictureRef(str(kind), str(data)) for kind, data in d.get("pictures", ())),
     )

@@ -32,6 +32,15 @@ class Metrics(Protocol):
         """A command or action (``kind``) called ``name`` was answered on ``face`` in ``seconds``."""
         ...
 
+    def form_opened(self, face: str, form: str) -> None:
+        """A form (``form``: its action verb, e.g. ``feedback.submit``) was opened on ``face``."""
+        ...
+
+    def form_submitted(self, face: str, form: str, outcome: str) -> None:
+        """A form was sent on ``face``: ``outcome`` is accepted, refused (something to
+        correct) or failed (an unexpected error, reported as an incident)."""
+        ...
+
 
 class NoMetrics:
     """Counts nothing (the default)."""
@@ -46,6 +55,12 @@ class NoMetrics:
         """Count nothing."""
 
     def handled(self, face: str, kind: str, name: str, seconds: float) -> None:
+        """Count nothing."""
+
+    def form_opened(self, face: str, form: str) -> None:
+        """Count nothing."""
+
+    def form_submitted(self, face: str, form: str, outcome: str) -> None:
         """Count nothing."""
 
 

@@ -63,8 +63,6 @@ ADMIN_ACTION_PREFIX = "pl:admin."
 #: chat.postEphemeral errors meaning "not in that channel": the answer goes to direct messages.
 CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived",
                           "restricted_action", "cannot_dm_bot", "invalid_channel"})
-#: How many event ids are remembered to drop Slack's re-deliveries (any retry reason).
-SEEN_EVENTS_MAX = 10_000
 UNREADABLE_FORM = "PeerLoop could not read that form. Open it again. Nothing was changed."
 
 

@@ -50,7 +50,6 @@ from bot.listeners.face import (
     EVENTS_PATH,
     NAME_TTL_SECONDS,
     REFRESH_HOME,
-    SEEN_EVENTS_MAX,
     SEND_CHART,
     SlackFace,
     _ids,
@@ -59,7 +58,9 @@ from bot.listeners.face import (
     bound_channel,
     profile_name,
 )
+from bot.listeners.slack_events import once_per_event, with_request_id
 from bot.settings import Settings
+from bot.storage.slack_events import SqlSlackEventLog
 
 __all__ = ["ACTION_ID", "EVENTS_PATH", "NAME_TTL_SECONDS", "REFRESH_HOME", "SEND_CHART", "SlackFace",
            "bind_metadata", "bound_channel", "build_slack_app", "http_app", "profile_name", "start_slack"]
@@ -97,22 +98,10 @@ def build_slack_app(
     face = SlackFace(app, settings, chat)
     bolt._peerloop_face = face  # type: ignore[attr-defined]
 
-    seen_events: dict[str, None] = {}
     replying: set[asyncio.Task[None]] = set()
-
-    @bolt.middleware
-    async def handle_each_event_once(request: Any, body: dict[str, Any], next: Any) -> Any:
-        """An event is handled once: a delivery whose ``event_id`` this process has seen is a
-        re-delivery (Slack retries for any reason: late answer, error, rate limit) and is
-        acknowledged without work. Slash commands and presses are never re-sent by Slack."""
-        if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
-            if body["event_id"] in seen_events:
-                return BoltResponse(status=200, body="")
-            seen_events[body["event_id"]] = None
-            if len(seen_events) > SEEN_EVENTS_MAX:
-                for old in list(seen_events)[: SEEN_EVENTS_MAX // 2]:
-                    del seen_events[old]
-        return await next()
+    # A request id per request; each event handled once across processes (bot/listeners/slack_events.py).
+    bolt.use(with_request_id)
+    bolt.use(once_per_event(SqlSlackEventLog(app.db.engine, now=app.clock.now)))
 
     @bolt.middleware
     async def answer_presses_that_are_not_ours(body: dict[str, Any], client: AsyncWebClient, next: Any) -> Any:

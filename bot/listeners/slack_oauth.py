@@ -10,7 +10,11 @@ Used when ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` are set (instead of on
   the database, exchanges the code with ``oauth.v2.access`` (at ``SLACK_API_BASE_URL``) and
   keeps the installation in PeerLoop's database (:mod:`bot.storage.slack_installations`);
 - each request from Slack is then answered with its own workspace's bot token, and
-  ``app_uninstalled`` / ``tokens_revoked`` delete what that workspace left behind.
+  ``app_uninstalled`` / ``tokens_revoked`` delete what that workspace left behind;
+- with token rotation turned on in the app's settings, Slack's bot tokens expire after twelve
+  hours and come with a refresh token: bolt refreshes a workspace's token when a request
+  finds it expiring within ``SLACK_TOKEN_ROTATION_MINUTES`` (120), the outbox's chat port does
+  the same before it sends, and the new tokens are stored (encrypted) in place of the old.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 
+from bot.adapters.slack_chat import make_client
 from bot.adapters.slack_manifest import MANIFEST_PATH
 from bot.adapters.slack_workspaces import WorkspaceSlackChat
 from bot.app import App
@@ -46,7 +53,7 @@ def manifest_bot_scopes() -> tuple[str, ...]:
 
 def oauth_settings(app: App, settings: Settings) -> AsyncOAuthSettings:
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
-    return AsyncOAuthSettings(
+    oauth = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(manifest_bot_scopes()),
@@ -60,16 +67,39 @@ def oauth_settings(app: App, settings: Settings) -> AsyncOAuthSettings:
                                                 TokenCipher.from_setting(settings.secrets_keys)),
         state_store=SqlOAuthStateStore(app.db.engine, expiration_seconds=STATE_SECONDS),
         state_expiration_seconds=STATE_SECONDS,
+        token_rotation_expiration_minutes=settings.slack_token_rotation_minutes,
     )
+    rotator = getattr(oauth.authorize, "token_rotator", None)
+    if rotator is not None:  # bolt's rotator calls slack.com: ours calls SLACK_API_BASE_URL, with retries
+        rotator.client = make_client(None, settings.slack_api_base_url)
+    return oauth
 
 
 def workspace_chat(app: App, settings: Settings, store: AsyncInstallationStore) -> WorkspaceSlackChat:
     """The chat port for messages nobody asked for: each workspace's own bot token."""
     assert isinstance(store, SqlInstallationStore)
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    rotator = AsyncTokenRotator(client_id=settings.slack_client_id,
+                                client_secret=settings.slack_client_secret.get_secret_value(),
+                                client=make_client(None, settings.slack_api_base_url))
 
     async def token_for_team(team_id: str) -> str | None:
+        """The workspace's bot token, refreshed first when it expires soon (token rotation)."""
         bot = await store.async_find_bot_for_team(team_id)
-        return bot.bot_token if bot is not None else None
+        if bot is None:
+            return None
+        try:
+            refreshed = await rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=settings.slack_token_rotation_minutes)
+        except SlackTokenRotationError:
+            # Another process may have refreshed it a moment ago (a refresh token works once):
+            # its new token is stored; without one the delivery is retried later.
+            again = await store.async_find_bot_for_team(team_id)
+            return again.bot_token if again is not None and again.bot_token != bot.bot_token else None
+        if refreshed is None:
+            return bot.bot_token
+        await store.async_save_bot(refreshed)
+        return refreshed.bot_token
 
     async def community(community_id: str) -> Community | None:
         async with app.db.uow() as tx:

@@ -1,7 +1,9 @@
 """``LOG_FORMAT=json``: one JSON object per line, for log collectors.
 
 Each line has ``time``, ``level``, ``logger`` and ``message``, plus ``community``, ``member``,
-``incident`` or ``request`` when a log call passes them as ``extra``. The message is the log
+``incident`` and ``request`` when a log call passes them as ``extra`` or the work being handled
+set them (``bot.core.log_context``: a request id per command or press, Slack event, step and
+delivery, and the internal ids of the community and member it concerns). The message is the log
 call's template with its arguments scrubbed, so user-written text does not reach the line:
 
 - an exception becomes its class name (exception messages may quote a member's name or input);
@@ -22,6 +24,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
+
+from bot.core.log_context import current
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONTEXT_FIELDS = ("community", "member", "incident", "request")
@@ -50,9 +54,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": self.message(record),
         }
+        context = current()  # the request being handled where the line was logged
         for name in CONTEXT_FIELDS:
             if name in record.__dict__:
                 line[name] = _safe(record.__dict__[name])
+            elif name in context:
+                line[name] = _safe(context[name])
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = record.exc_info[0].__name__
             frames = traceback.extract_tb(record.exc_info[2]) if record.exc_info[2] else []

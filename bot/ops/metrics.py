@@ -66,6 +66,11 @@ class PrometheusMetrics:
         self.latency = Histogram("peerloop_handler_duration_seconds",
                                  "Time to answer a command or action, by face, kind and name",
                                  ["face", "kind", "name"], buckets=LATENCY_BUCKETS, registry=r)
+        self.forms_opened = Counter("peerloop_forms_opened", "Forms opened, by face and form (its action verb)",
+                                    ["face", "form"], registry=r)
+        self.forms_submitted = Counter("peerloop_forms_submitted",
+                                       "Forms sent, by face, form and outcome (accepted; refused: something to "
+                                       "correct; failed: an incident)", ["face", "form", "outcome"], registry=r)
         self.loop_lag = Gauge("peerloop_event_loop_lag_seconds",
                               "How late the event loop ran a timer at the last check (a blocked loop shows here)",
                               registry=r)
@@ -86,6 +91,12 @@ class PrometheusMetrics:
 
     def handled(self, face: str, kind: str, name: str, seconds: float) -> None:
         self.latency.labels(face, kind, name).observe(seconds)
+
+    def form_opened(self, face: str, form: str) -> None:
+        self.forms_opened.labels(face, form).inc()
+
+    def form_submitted(self, face: str, form: str, outcome: str) -> None:
+        self.forms_submitted.labels(face, form, outcome).inc()
 
     # -- wiring and scraping -----------------------------------------------------------------
 

@@ -49,6 +49,8 @@ INSTALLATION_FIELDS = (
 )
 #: The columns that hold secrets: encrypted at rest when ``SECRETS_KEYS`` is set.
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+#: What a bot token rotation changes.
+ROTATING_FIELDS = ("bot_token", "bot_refresh_token", "bot_token_expires_at")
 
 
 def _utc_now() -> datetime:
@@ -122,6 +124,8 @@ class SqlInstallationStore(AsyncInstallationStore):
                  installation.enterprise_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
+        """Store the bot; a bot saved again (a rotated token) also renews the bot token kept
+        on its installation, so either lookup finds the live token and refresh token."""
         values = self._bot_values(bot)
         async with self.engine.begin() as conn:
             found = await conn.scalar(select(BOTS.c.id).where(self._same_install(BOTS, values)).limit(1))
@@ -129,6 +133,9 @@ class SqlInstallationStore(AsyncInstallationStore):
                 await conn.execute(insert(BOTS).values(**values))
             else:
                 await conn.execute(update(BOTS).where(BOTS.c.id == found).values(**values))
+                await conn.execute(update(INSTALLATIONS).where(and_(
+                    self._same_install(INSTALLATIONS, values), INSTALLATIONS.c.bot_token.is_not(None),
+                )).values(**{name: values[name] for name in ROTATING_FIELDS}))
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -79,6 +79,13 @@ class FakeSlack:
         self.oauth_client: tuple[str, str] | None = None
         self._codes: dict[str, dict[str, Any]] = {}
         self._issued: dict[str, dict[str, Any]] = {}
+        #: Token rotation (an app with it turned on): access tokens live this many seconds and
+        #: come with a refresh token, each usable once (``oauth.v2.access`` with
+        #: ``grant_type=refresh_token``); None: tokens that never expire, no refresh tokens.
+        self.rotation_seconds: int | None = None
+        self._refresh: dict[str, str] = {}  # live refresh token -> the bot token it renews
+        #: (method, token) of every call made with an issued token after it expired
+        self.expired_uses: list[tuple[str, str]] = []
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -91,6 +98,9 @@ class FakeSlack:
         #: users.info ``tz``: user id -> IANA zone name (absent: no ``tz`` in the answer)
         self.zones: dict[str, str] = {}
         self.held: dict[str, asyncio.Event] = {}
+        #: Socket Mode: the websocket URL ``apps.connections.open`` hands out (see
+        #: ``tests/fakes/fake_slack_socket.py``); None: Socket Mode is not on.
+        self.socket_url: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -190,6 +200,9 @@ class FakeSlack:
         self.tokens.append((method, token))
         if method in self.held:
             await self.held[method].wait()
+        if token in self._issued and self._issued[token].get("expires_at", float("inf")) < time.time():
+            self.expired_uses.append((method, str(token)))
+            return web.json_response({"ok": False, "error": "token_expired"})
         if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
             return web.json_response(self._oauth_answer(method, args, auth, token))
         faults = self.faults.get(method)
@@ -236,24 +249,57 @@ class FakeSlack:
             client = tuple(base64.b64decode(auth[len("Basic "):]).decode().split(":", 1))  # type: ignore[assignment]
         if self.oauth_client is None or client != self.oauth_client:
             return {"ok": False, "error": "invalid_client_id"}
+        if args.get("grant_type") == "refresh_token":
+            return self._refreshed(str(args.get("refresh_token")))
         grant = self._codes.pop(str(args.get("code")), None)
         if grant is None:
             return {"ok": False, "error": "invalid_code"}
-        bot_token = f"xoxb-{grant['team_id']}-{next(self._ts)}"
-        self._issued[bot_token] = {**grant, "revoked": False}
+        bot_token, rotating = self._issue(grant)
         enterprise = {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None
         return {
             "ok": True, "app_id": "A1", "authed_user": {"id": grant["installer"]},
-            "scope": ",".join(grant["scopes"]), "token_type": "bot", "access_token": bot_token,
+            "scope": ",".join(grant["scopes"]), "token_type": "bot", "access_token": bot_token, **rotating,
             "bot_user_id": f"UBOT{grant['team_id']}", "team": {"id": grant["team_id"], "name": grant["team_name"]},
             "enterprise": enterprise, "is_enterprise_install": False,
         }
+
+    def _issue(self, grant: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A bot token for ``grant``; with rotation on, also its refresh token and lifetime."""
+        if self.rotation_seconds is None:
+            bot_token = f"xoxb-{grant['team_id']}-{next(self._ts)}"
+            self._issued[bot_token] = {**grant, "revoked": False}
+            return bot_token, {}
+        bot_token = f"xoxe.xoxb-{grant['team_id']}-{next(self._ts)}"
+        refresh = f"xoxe-1-{grant['team_id']}-{next(self._ts)}"
+        self._issued[bot_token] = {**grant, "revoked": False, "expires_at": time.time() + self.rotation_seconds}
+        self._refresh[refresh] = bot_token
+        return bot_token, {"refresh_token": refresh, "expires_in": self.rotation_seconds}
+
+    def _refreshed(self, refresh: str) -> dict[str, Any]:
+        """``oauth.v2.access`` with ``grant_type=refresh_token``: a new bot token and a new
+        refresh token; the old refresh token stops working (the old bot token lives on until
+        it expires, as Slack's does)."""
+        old = self._refresh.pop(refresh, None)
+        if old is None or self._issued[old]["revoked"]:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        grant = {k: v for k, v in self._issued[old].items() if k not in ("revoked", "expires_at")}
+        bot_token, rotating = self._issue(grant)
+        return {"ok": True, "app_id": "A1", "token_type": "bot", "access_token": bot_token, **rotating,
+                "scope": ",".join(grant["scopes"]), "bot_user_id": f"UBOT{grant['team_id']}",
+                "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
+                "is_enterprise_install": False}
+
+    def refresh_uses(self) -> list[str]:
+        """The refresh tokens sent to ``oauth.v2.access``, in order."""
+        return [str(a.get("refresh_token")) for a in self.of("oauth.v2.access") if a.get("grant_type") == "refresh_token"]
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
         if method == "auth.test":
             return {**ok, "user_id": BOT_USER, "bot_id": "B1", "team_id": self.team_id, "team": self.team_name,
                     "url": f"https://{self.team_name}.slack.com/"}
+        if method == "apps.connections.open":
+            return {**ok, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "not_allowed"}
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
             if len(users) == 1:

@@ -198,3 +198,31 @@ async def test_peerloop_run_serves_health_and_metrics_on_the_slack_http_server(t
         assert await asyncio.wait_for(running, 30) == 0
         await fake.stop()
     assert await asyncio.to_thread(check_command, settings) == 1  # nobody answers any more
+
+
+async def test_forms_opened_and_submitted_are_counted_by_face_form_and_outcome(
+    monitor: Monitor, chat_app: App
+) -> None:
+    from bot.core.actions import encode
+    from bot.core.services.requests import SCHEDULE_OPEN
+    from tests.conftest import ready_member
+
+    def forms(families: dict, **labels: str) -> tuple[float, float, float]:
+        return (value(families, "peerloop_forms_opened", "peerloop_forms_opened_total", face="console", **labels),
+                value(families, "peerloop_forms_submitted", "peerloop_forms_submitted_total", face="console",
+                      outcome="accepted", **labels),
+                value(families, "peerloop_forms_submitted", "peerloop_forms_submitted_total", face="console",
+                      outcome="refused", **labels))
+
+    before = scrape((await get(monitor, "/metrics"))[2])
+    assert before["peerloop_forms_opened"][0] == "counter" and before["peerloop_forms_submitted"][0] == "counter"
+    ann = await ready_member(chat_app, "ann")
+    opened = await chat_app.router.act(ann, encode(SCHEDULE_OPEN))
+    assert opened.form is not None
+    await chat_app.router.act(ann, opened.form.action, {"type": "astrology", "role": "swap", "days": "7"})
+    await chat_app.router.act(ann, opened.form.action, {"type": "coding", "role": "swap", "days": "7"})
+    await chat_app.router.act(ann, encode(SCHEDULE_OPEN))
+    await chat_app.router.run(ann, "help", {})  # neither opens nor sends a form
+    after = scrape((await get(monitor, "/metrics"))[2])
+    assert forms(after, form="schedule.submit") == (2, 1, 1)
+    assert sum(v for (name, *_), v in after["peerloop_forms_opened"][1].items() if name.endswith("_total")) == 2

@@ -91,6 +91,44 @@ async def test_a_whole_session_logs_no_user_text(
     assert example["message"] == "member <text> said '<text>'"
     assert example["exception"] == "ValueError" and example["where"].startswith("test_json_logs.py:")
     assert any(line["message"].startswith("skipped reminder session:") for line in logged)
+    # Each step's lines carry a request id of their own and the step's community; none of the
+    # session's lines has a request id outside the work that wrote it.
+    steps = [line for line in logged if line["message"].startswith("skipped ")]
+    assert all(line["request"].startswith("s-") and line["community"] == quinn.community.id for line in steps)
+    assert len({line["request"] for line in steps}) == len(steps)
+    assert "request" not in example  # logged outside any request
+
+
+async def test_request_ids_follow_the_work_into_tasks_and_threads() -> None:
+    import asyncio
+
+    from bot.core.log_context import STEP, bind, current, log_context
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("bot.ctx")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with log_context(STEP, fresh=True) as first:
+            bind(community="c1")
+            logger.info("on the loop")
+            await asyncio.to_thread(logger.info, "on a thread")
+            await asyncio.create_task(asyncio.sleep(0, logger.info("in a task")))  # type: ignore[func-returns-value]
+            with log_context("i", member="m1") as inner:  # nested work keeps the request id
+                assert inner == first
+                logger.info("nested")
+            with log_context(STEP, fresh=True) as other:
+                assert other != first and "community" not in current()
+        assert current() == {}
+        logger.info("outside")
+    finally:
+        logger.removeHandler(handler)
+    logged = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line.get("request") for line in logged] == [first] * 4 + [None]
+    assert [line.get("community") for line in logged] == ["c1"] * 4 + [None]
+    assert logged[3]["member"] == "m1" and "member" not in logged[0]
 
 
 def test_context_fields_and_identifiers_stay() -> None:

@@ -212,20 +212,26 @@ class AdminService:
     """The admin rules: community settings (validated all or nothing), pausing, statistics,
     member reports and clearing no-show marks. Every call checks the admin right."""
 
-    #: The prompts (set by the app): switching built-in types off keeps to the packs' rule.
-    prompts: PromptSource | None = None
-
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock | None = None, matching: MatchingService | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock | None = None,
+        matching: MatchingService | None = None,
+        *,
+        prompts: PromptSource | None = None,
+        digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None,
+        funnel_chart: FunnelChart | None = None,
     ) -> None:
         self._uow = uow
         self._clock: Clock = clock or SystemClock()
         self._matching = matching
+        #: The prompts: switching built-in types off keeps to the packs' rule.
+        self.prompts = prompts
         #: Stores the digest steps for a community's current settings (the digest service's
         #: ``plan``); called after the digest day or hour changed.
-        self.digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None
-        #: Draws the funnel picture of ``stats`` (set by the app; None: figures only).
-        self.funnel_chart: FunnelChart | None = None
+        self.digest_planner = digest_planner
+        #: Draws the funnel picture of ``stats`` (None: figures only).
+        self.funnel_chart = funnel_chart
 
     async def set_paused(self, actor: Actor, paused: bool) -> None:
         """Pause or resume matching for the actor's community (booked sessions go ahead)."""

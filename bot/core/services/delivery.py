@@ -13,14 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.incidents import report_incident
+from bot.core.log_context import DELIVERY, bind, log_context
 from bot.core.mentions import mention, mentioning
-from bot.core.messages import Button, ButtonStyle, OutboundMessage, message_from_dict
+from bot.core.messages import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    OutboundMessage,
+    PictureRef,
+    message_from_dict,
+)
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import Member, OutboxItem, Platform
 from bot.core.ports import (
@@ -33,6 +42,7 @@ from bot.core.ports import (
 )
 from bot.core.services.actor import new_id
 from bot.core.services.outbox import SESSION_SPACE
+from bot.core.services.progress import PictureCache
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,12 @@ PAIR_SPACE_PATIENCE = timedelta(minutes=10)
 #: How long a delivery waits, in place, for a space another one is opening.
 PAIR_SPACE_POLLS = 30
 PAIR_SPACE_POLL_SECONDS = 0.1
+#: After this many failed attempts to draw a message's pictures, it goes without them (its
+#: text carries the same figures): a broken chart never holds a digest back for good.
+PICTURE_ATTEMPTS = 3
+
+#: Draws a picture a queued message refers to (off the event loop); None: nothing to draw.
+PictureDrawer = Callable[[PictureRef], Awaitable[Attachment | None]]
 
 
 class _NeedsPairSpace(Exception):
@@ -51,6 +67,15 @@ class _NeedsPairSpace(Exception):
     def __init__(self, session_id: str) -> None:
         super().__init__(session_id)
         self.session_id = session_id
+
+
+class _NeedsPictures(Exception):
+    """The message's pictures are not drawn yet: draw them outside the transaction."""
+
+    def __init__(self, pictures: tuple[PictureRef, ...], attempts: int) -> None:
+        super().__init__(len(pictures))
+        self.pictures = pictures
+        self.attempts = attempts
 
 
 class _NoPairSpace(Exception):
@@ -71,10 +96,24 @@ class DeliveryService:
 
     metrics: Metrics = NO_METRICS
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        chats: Mapping[Platform, ChatPort],
+        *,
+        pictures: PictureDrawer | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._chats = chats
+        #: Draws the pictures queued messages refer to (None: they go without).
+        self.pictures = pictures
+        #: Pictures drawn for messages being delivered, by outbox item id (a retry after a
+        #: rate limit sends the same picture without drawing it again).
+        self._drawn: PictureCache[tuple[Attachment, ...]] = PictureCache(size=64)
+        #: How many pictures were drawn here (for tests and the benchmark).
+        self.drawn = 0
 
     async def deliver_due(self) -> int:
         """Deliver every message due now; returns how many were sent."""
@@ -88,8 +127,12 @@ class DeliveryService:
         return sent
 
     async def deliver_one(self, item_id: str) -> bool:
-        """Deliver one outbox item (opening the session's pair space first when needed); True if
-        it was sent."""
+        """Deliver one outbox item (opening the session's pair space, or drawing its pictures,
+        first when needed); True if it was sent. Its log lines carry a request id of their own."""
+        with log_context(DELIVERY, fresh=True):
+            return await self._deliver_one(item_id)
+
+    async def _deliver_one(self, item_id: str) -> bool:
         for _ in range(3):
             try:
                 return await self._deliver(item_id)
@@ -99,18 +142,50 @@ class DeliveryService:
                 except Exception as exc:
                     await self._retry(item_id, exc)
                     return False
+            except _NeedsPictures as need:
+                if not await self._draw(item_id, need):
+                    return False
         return False
+
+    async def _draw(self, item_id: str, need: _NeedsPictures) -> bool:
+        """Draw a message's pictures outside any transaction (the drawer works off the event
+        loop) and keep them for the delivery that follows; False: it failed, retried later."""
+        drawn: list[Attachment] = []
+        try:
+            for ref in need.pictures:
+                if self.pictures is not None and (picture := await self.pictures(ref)) is not None:
+                    drawn.append(picture)
+                    self.drawn += 1
+        except Exception as exc:
+            if need.attempts + 1 < PICTURE_ATTEMPTS:
+                await self._retry(item_id, exc)
+                return False
+            incident = report_incident(log, exc, f"drawing the pictures of outbox item {item_id}")
+            log.error("outbox item %s goes without its pictures (incident %s)", item_id, incident)
+            drawn = []
+        self._drawn.put(item_id, need.pictures, tuple(drawn))
+        return True
+
+    def _with_pictures(self, item: OutboxItem, message: OutboundMessage) -> OutboundMessage:
+        """The message with its pictures attached, once drawn (:class:`_NeedsPictures` before)."""
+        if not message.pictures:
+            return message
+        drawn = self._drawn.get(item.id, message.pictures) if self.pictures is not None else ()
+        if drawn is None:
+            raise _NeedsPictures(message.pictures, item.attempts)
+        return replace(message, attachments=(*message.attachments, *drawn), pictures=())
 
     async def _deliver(self, item_id: str) -> bool:
         async with self._uow() as tx:
             item = await tx.outbox.claim(item_id)
             if item is None:
                 return False
+            bind(community=item.community_id, member=item.member_id)
             platform = await self._platform(tx, item)
             try:
                 ref, fallback = await self._send(tx, item)
-            except _NeedsPairSpace:
-                raise  # rolls the claim back; deliver_one opens the space and comes back
+            except (_NeedsPairSpace, _NeedsPictures):
+                raise  # rolls the claim back; deliver_one opens the space or draws, and comes back
             except Exception as exc:
                 await self._record_failure(tx, item, exc, platform)
                 return False
@@ -155,7 +230,7 @@ class DeliveryService:
         chat = self._chats.get(community.platform)
         if chat is None:
             raise TemporaryDeliveryError(f"no chat face running for {community.platform.value}")
-        message = message_from_dict(item.message)
+        message = self._with_pictures(item, message_from_dict(item.message))
         if item.member_id is not None:
             member = await tx.members.get(item.member_id)
             if member is None:

@@ -13,6 +13,7 @@ weeks around it again, so the schedule carries on by itself; a restart finds the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -46,7 +47,7 @@ from bot.core.digest import (
 from bot.core.dimension_names import dimension_names
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.gc_pause import collection_paused, without_collection
-from bot.core.messages import Attachment, Field, OutboundMessage, Tone, quote, ts
+from bot.core.messages import Attachment, Field, OutboundMessage, PictureRef, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
@@ -65,6 +66,24 @@ CHOICES = {
     "nudge": "Digests are on, with a short nudge in weeks with nothing to report.",
     "quiet": "Digests are on; weeks with nothing to report send nothing.",
 }
+
+
+#: The pictures a digest carries, drawn when it is delivered (``DigestService.draw``).
+MONTH_PICTURE = "digest.month"
+FUNNEL_PICTURE = "digest.funnel"
+
+
+def month_picture_ref(changes: Sequence[ScoreChange]) -> PictureRef:
+    """The month-of-change picture as the outbox stores it: the figures to draw, a few
+    hundred bytes instead of the picture's tens of kilobytes."""
+    return PictureRef(MONTH_PICTURE, json.dumps(
+        {"changes": [[c.interview_type, c.dimension, c.before, c.now] for c in changes]}, separators=(",", ":")))
+
+
+def funnel_picture_ref(community_id: str, due: datetime) -> PictureRef:
+    """The admins' funnel picture as the outbox stores it: whose and up to when (the figures
+    are read again when it is drawn; they end at ``due``, so they do not move meanwhile)."""
+    return PictureRef(FUNNEL_PICTURE, json.dumps({"community": community_id, "due": due.isoformat()}))
 
 
 def member_outbox_key(member_id: str, week: IsoWeek) -> str:
@@ -119,14 +138,22 @@ class DigestService:
     """The weekly digests: planning their steps, building each member's and the admins' digest,
     and the member's digest settings (``/mock digest``)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        prompts: PromptSource,
+        *,
+        changes_chart: ChangesChart | None = None,
+        funnel_chart: FunnelChart | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
         self._names: dict[tuple[str, str], str] = {}
-        #: Pictures (set by the app; None: digests go without): drawn only for digests being sent.
-        self.changes_chart: ChangesChart | None = None
-        self.funnel_chart: FunnelChart | None = None
+        #: Pictures (None: digests go without): drawn only for digests being sent.
+        self.changes_chart = changes_chart
+        self.funnel_chart = funnel_chart
 
     # -- planning --------------------------------------------------------------------------
 
@@ -194,12 +221,11 @@ class DigestService:
         data = await self._fetch(tx, community.id, due, due, members, zones)
         # Building thousands of digests is pure Python: on a thread, so the loop gets its turn
         # every few milliseconds (docs/scaling.md, "Event-loop lag").
+        # The month-of-change picture is drawn when each digest is delivered: the message
+        # carries what to draw (docs/scaling.md, "Digest pictures").
         messages = await asyncio.to_thread(without_collection(self._personal_messages), recipients, week, due, data)
         queued = 0
         for m, message in messages:
-            picture = await self.changes_picture(m.id, due, data)
-            if picture is not None:
-                message = replace(message, attachments=(picture,))
             queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
                                          member_id=m.id, now=now, message=message)
         log.debug("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
@@ -218,8 +244,7 @@ class DigestService:
         digest = await asyncio.to_thread(community_digest, week, due, data)
         message = community_message(digest)
         if self.funnel_chart is not None:
-            picture = await funnel_picture(self.funnel_chart, await read_funnel(tx, community.id, due))
-            message = replace(message, attachments=(picture,))
+            message = replace(message, pictures=(funnel_picture_ref(community.id, due),))
         await queue_space(tx, key=community_outbox_key(community.id, week), community_id=community.id,
                           space_ref=channel, now=now, message=message)
         return ActionStatus.DONE, None
@@ -228,12 +253,18 @@ class DigestService:
 
     def _personal_messages(self, recipients: Sequence[DigestMember], week: IsoWeek, due: datetime,
                            data: DigestData) -> list[tuple[DigestMember, OutboundMessage]]:
-        """(member, message) for each recipient who gets a digest this week."""
+        """(member, message) for each recipient who gets a digest this week; a digest with
+        news carries its month-of-change picture's reference when the month changed anything."""
         out = []
         for m in recipients:
             digest = personal_digest(m.id, week, due, data)
             if wants(digest, m):
-                out.append((m, self.message(digest, m, data)))
+                message = self.message(digest, m, data)
+                if self.changes_chart is not None and not digest.quiet:
+                    changes = month_changes(data.received.get(m.id, []), due)
+                    if changes:
+                        message = replace(message, pictures=(month_picture_ref(changes),))
+                out.append((m, message))
         return out
 
     async def _fetch(
@@ -283,13 +314,29 @@ class DigestService:
         """The personal digest as a message to the member."""
         return personal_message(digest, member, data.names, self._dimension_name, self._focus_hint)
 
+    async def draw(self, ref: PictureRef) -> Attachment | None:
+        """A digest's picture, drawn as the digest is delivered (the delivery worker's hook),
+        off the event loop. None: not a digest picture, or no drawer set in this process."""
+        params = json.loads(ref.data)
+        if ref.kind == MONTH_PICTURE:
+            changes = tuple(ScoreChange(str(t), str(d), None if b is None else float(b), float(n))
+                            for t, d, b, n in params["changes"])
+            return await self.changes_attachment(changes)
+        if ref.kind == FUNNEL_PICTURE and self.funnel_chart is not None:
+            async with self._uow() as tx:
+                weeks = await read_funnel(tx, str(params["community"]), datetime.fromisoformat(params["due"]))
+            return await funnel_picture(self.funnel_chart, weeks)
+        return None
+
     async def changes_picture(self, member_id: str, due: datetime, data: DigestData) -> Attachment | None:
-        """The month-of-change picture for a digest about to be sent (None: nothing changed this
-        month, or no chart drawer set), drawn off the event loop."""
-        if self.changes_chart is None:
-            return None
-        changes = month_changes(data.received.get(member_id, []), due)
-        if not changes:
+        """The month-of-change picture (None: nothing changed this month, or no chart drawer
+        set), drawn off the event loop."""
+        return await self.changes_attachment(month_changes(data.received.get(member_id, []), due))
+
+    async def changes_attachment(self, changes: Sequence[ScoreChange]) -> Attachment | None:
+        """The month-of-change picture of ``changes`` with its figures as alt text, drawn off the
+        event loop (None: no change, or no chart drawer set in this process)."""
+        if self.changes_chart is None or not changes:
             return None
         names = {(c.interview_type, c.dimension): self._dimension_name(c.interview_type, c.dimension)
                  for c in changes}

@@ -10,6 +10,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from bot.core.bank import VERDICT_LABELS
 from bot.core.clock import Clock
@@ -40,7 +41,10 @@ RatingsVersion = tuple[int, datetime | None, datetime | None]
 ALT_TEXT_LIMIT = 1000
 
 
-class PictureCache:
+V = TypeVar("V")
+
+
+class PictureCache(Generic[V]):
     """The last picture drawn per member, valid until a newer score is revealed to them.
 
     Keyed on the member's latest reveal time and how many scored forms they have had revealed (two
@@ -51,9 +55,9 @@ class PictureCache:
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._items: OrderedDict[str, tuple[Hashable, bytes]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Hashable, V]] = OrderedDict()
 
-    def get(self, member_id: str, latest_reveal: Hashable) -> bytes | None:
+    def get(self, member_id: str, latest_reveal: Hashable) -> V | None:
         """The member's cached picture if it is still current for ``latest_reveal``."""
         item = self._items.get(member_id)
         if item is None or item[0] != latest_reveal:
@@ -61,7 +65,7 @@ class PictureCache:
         self._items.move_to_end(member_id)
         return item[1]
 
-    def put(self, member_id: str, latest_reveal: Hashable, png: bytes) -> None:
+    def put(self, member_id: str, latest_reveal: Hashable, png: V) -> None:
         """Remember the member's picture for ``latest_reveal`` (the least recently used drop
         out)."""
         self._items[member_id] = (latest_reveal, png)
@@ -118,7 +122,7 @@ class ProgressService:
         self._calibrating: dict[str, tuple[RatingsVersion, asyncio.Task[Calibration]]] = {}
         self._chart = chart
         self._prompts = prompts
-        self.pictures = PictureCache()
+        self.pictures: PictureCache[bytes] = PictureCache()
         #: How many progress pictures were drawn (cache misses), for tests and metrics.
         self.drawn = 0
 

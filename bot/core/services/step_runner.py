@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
+from bot.core.log_context import STEP, bind, log_context
 from bot.core.messages import OutboundMessage
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
@@ -137,13 +138,19 @@ class StepRunner:
 
     async def run_one(self, action_id: str) -> bool:
         """Claim and run one step if it is still pending and due; True when it ran (done or skipped).
-        A failure leaves it pending for a retry with backoff, or failed after ``MAX_ATTEMPTS``."""
+        A failure leaves it pending for a retry with backoff, or failed after ``MAX_ATTEMPTS``.
+        Its log lines carry a request id of their own and the step's community."""
+        with log_context(STEP, fresh=True):
+            return await self._run_one(action_id)
+
+    async def _run_one(self, action_id: str) -> bool:
         now = self._clock.now()
         try:
             async with self._uow() as tx:
                 action = await tx.actions.claim(action_id)
                 if action is None or action.due_at > now:
                     return False
+                bind(community=action.community_id)
                 status, note = await self._execute(tx, action, now)
                 await tx.actions.finish(action.id, status, now, note)
                 if status is ActionStatus.SKIPPED:
