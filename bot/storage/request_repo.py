@@ -126,7 +126,7 @@ class SqlRequestRepo:
         """How long each request of ``kind`` waited, for those paired in rounds since ``since``
         (from the request to its session's booking)."""
         result = await self._s.execute(
-            select(RequestRow.created_at, SessionRow.created_at)
+            select(col(RequestRow.created_at), col(SessionRow.created_at))
             .join(SessionRow, col(SessionRow.id) == col(RequestRow.session_id))
             .where(col(RequestRow.community_id) == community_id,
                    col(RequestRow.interview_type) == kind.value,
