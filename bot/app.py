@@ -21,6 +21,7 @@ from bot.core.limits import RateLimit, RateLimiter
 from bot.core.models import Platform
 from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
+from bot.core.partner_commands import declare_partner_commands
 from bot.core.ports import ChatPort, PromptSource
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
@@ -31,6 +32,7 @@ from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.matching import MatchingService
 from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
+from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
@@ -136,8 +138,7 @@ async def build_app(
         await bank.warm(db.uow)
     chat_map: dict[Platform, ChatPort] = dict(chats or {})
     profiles = ProfileService(db.uow, clock)
-    requests = RequestService(db.uow, clock)
-    requests.prompts = bank
+    requests = RequestService(db.uow, clock, bank)
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
     matching = MatchingService(db.uow, clock, bank, pool)
@@ -151,15 +152,13 @@ async def build_app(
 
     chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
-    digests = DigestService(db.uow, clock, bank)
-    digests.changes_chart, digests.funnel_chart = offloaded(render_changes_png), offloaded(render_funnel_png)
+    digests = DigestService(db.uow, clock, bank, changes_chart=offloaded(render_changes_png),
+                            funnel_chart=offloaded(render_funnel_png))
     privacy = PrivacyService(db.uow, clock)
     router = CommandRouter(profiles, requests, sessions, matching, feedback=feedback, progress=progress,
                            digests=digests, privacy=privacy, limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
-    admin = AdminService(db.uow, clock, matching)
-    admin.prompts = bank
-    admin.funnel_chart = offloaded(render_funnel_png)
-    admin.digest_planner = digests.plan
+    admin = AdminService(db.uow, clock, matching, prompts=bank, digest_planner=digests.plan,
+                         funnel_chart=offloaded(render_funnel_png))
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
     steps = StepRunner(db.uow, clock, bank, StepHooks(
         run_round=matching.scheduled_round,
@@ -168,10 +167,11 @@ async def build_app(
         run_digest=digests.run_step,
         run_retention=retention.run_step,
     ))
-    delivery = DeliveryService(db.uow, clock, chat_map)
-    delivery.pictures = digests.draw  # digest pictures are drawn as each digest is delivered
+    # digest pictures are drawn as each digest is delivered
+    delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
+    declare_partner_commands(router, PartnerService(db.uow, clock))
     onboarding = install_onboarding(OnboardingService(db.uow, clock, schedule_form=schedule_form), router)
     router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
     router.check_complete()  # every declared command has its handler

@@ -42,6 +42,10 @@ SCRIPT = """
 /mock profile tz:Europe/Berlin track:frontend level:junior types:coding languages:javascript
 /mock availability daily 19-22
 /mock schedule type:coding role:candidate
+# Carol would rather never be paired with Bob. It is confidential: Bob is never told.
+/mock block bob
+# Without names: how many are looking per type, and the busiest hours in Carol's zone.
+/mock who
 /mock upcoming
 # Bob withdraws his behavioral request with its button.
 /as bob
@@ -172,11 +176,13 @@ async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) 
     from bot.console.face import Console
     from bot.core.clock import FakeClock
     from bot.core.models import Platform
+    from bot.core.room import use_repeatable_rooms
     from bot.core.services.actor import use_repeatable_ids
     from bot.settings import sqlite_url_for
 
     _fresh_files(database, out_dir)
     use_repeatable_ids(2026)
+    use_repeatable_rooms(2026)
     clock = FakeClock(DEMO_START)
     out = stream or sys.stdout
     chat = ConsoleChat(out, clock, attachments_dir=out_dir)
@@ -197,5 +203,6 @@ async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) 
     finally:
         await app.close()
         use_repeatable_ids(None)
+        use_repeatable_rooms(None)
     print("\nEnd of the demo. Try it yourself: `peerloop console` (type /help).", file=out)
     return 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +52,41 @@ def undeclared_actions(messages: list[OutboundMessage]) -> list[str]:
         ids += [message.form.action] if message.form is not None else []
         found += [i for i in ids if undeclared(i)]
     return found
+
+
+#: How long a scenario waits for what it asserts; generous: it only matters when a test fails.
+SETTLE_SECONDS = 60.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = SETTLE_SECONDS, what: str = "") -> None:
+    """Wait until ``await check()`` is true (polled; the time only matters when a test fails)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {within:.0f}s waiting for {what or 'the condition'}")
+        await asyncio.sleep(0.02)
+
+
+async def delivered(app: App, within: float = SETTLE_SECONDS) -> None:
+    """Wait until everything due now has run and been delivered: no step and no outbox message
+    still pending and due. A face runs ``tick`` after each interaction on its own, so a test's
+    ``tick`` can find a step or a message claimed by that one and return before it is sent;
+    a step and the messages it queues commit together, and a message stays pending until it
+    is marked sent (after the platform answered), so once nothing is due, it is all in the fake."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        now = app.clock.now()
+        async with app.db.uow() as tx:
+            steps = await tx.actions.due_ids(now)
+            messages = await tx.outbox.due_ids(now)
+        if not steps and not messages:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"not delivered within {within:.0f}s: {len(steps)} steps and "
+                                 f"{len(messages)} messages still due")
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)

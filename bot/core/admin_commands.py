@@ -113,6 +113,7 @@ class AdminRouter:
             disabled_types=args.disabled_types,
             prefer_seen_prompts=args.prefer_seen_prompts,
             admins_see_feedback=args.admins_see_feedback,
+            call_link=args.call_link, coding_editor=args.coding_editor, design_board=args.design_board,
             reset=frozenset(cleared | ({args.reset} if args.reset else set())),
         )
         if not patch.given():
@@ -183,6 +184,9 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
         Field("Prefer prompts the interviewer has seen (prefer_seen_prompts)",
               _yes(s.prefer_prompt_interviewer_has_seen), inline=True),
         Field("Admins see feedback (admins_see_feedback)", _yes(s.admins_see_feedback), inline=True),
+        Field("Call (call_link)", s.call_link or "a Jitsi Meet room per session", inline=True),
+        Field("Coding editor (coding_editor)", s.coding_editor or "any shared editor", inline=True),
+        Field("Design whiteboard (design_board)", s.design_board or "an Excalidraw room per session", inline=True),
     )
     return OutboundMessage(
         title=title, text=text or "Change any of these with `setup name:value`.", fields=fields

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from time import perf_counter
 from typing import Any
 
@@ -86,6 +86,8 @@ class CommandRouter:
     """Every command and action of a community's members, each bound once to its handler."""
 
     metrics: Metrics = NO_METRICS
+    #: The expected wait for a type, added to the reply to ``/mock schedule`` (bot.core.partner_commands).
+    expected_wait: Callable[[str, InterviewType], Awaitable[str]] | None = None
 
     def __init__(
         self,
@@ -367,7 +369,10 @@ class CommandRouter:
         return await self.profiles.set_availability(actor, args.text, blackouts=args.blackouts)
 
     async def _schedule(self, actor: Actor, args: ScheduleArgs) -> OutboundMessage:
-        return await self.requests.schedule(actor, _kind(args.type), args.role, args.days)
+        reply = await self.requests.schedule(actor, _kind(args.type), args.role, args.days)
+        if self.expected_wait is None or reply.tone is not Tone.SUCCESS:
+            return reply
+        return replace(reply, text=f"{reply.text}\n{await self.expected_wait(actor.community.id, _kind(args.type))}")
 
     async def _now(self, actor: Actor, args: NowArgs) -> OutboundMessage:
         return await self.matching.now(actor, _kind(args.type), args.role)

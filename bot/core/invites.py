@@ -20,9 +20,11 @@ def session_invite(
     sequence: int,
     stamp: datetime,
     cancelled: bool = False,
+    location: str | None = None,
 ) -> bytes:
     """A calendar invite (iCalendar bytes) for a session; every version of a session shares its
-    UID, with ``sequence`` raised, and a cancellation is ``METHOD:CANCEL``."""
+    UID, with ``sequence`` raised, and a cancellation is ``METHOD:CANCEL``. ``location`` (the
+    session's call link) is its LOCATION and URL."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -36,5 +38,8 @@ def session_invite(
     event.add("dtstamp", stamp)
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if location:
+        event.add("location", location)
+        event.add("url", location)
     cal.add_component(event)
     return bytes(cal.to_ical())

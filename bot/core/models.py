@@ -42,6 +42,12 @@ class CommunitySettings:
     #: Pramp style: prefer a prompt the interviewer already solved as a candidate (the candidate never saw it).
     prefer_prompt_interviewer_has_seen: bool = True
     admins_see_feedback: bool = False
+    #: The call of every session (``{room}``: a fresh name per session); None: a Jitsi Meet room each.
+    call_link: str | None = None
+    #: The shared editor of coding types (``{room}`` allowed); None: "use any shared editor".
+    coding_editor: str | None = None
+    #: The whiteboard of design types (``{room}`` allowed); None: an Excalidraw room each.
+    design_board: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The stored form: one JSON object with every setting."""
@@ -58,6 +64,9 @@ class CommunitySettings:
             "disabled_types": list(self.disabled_types),
             "prefer_prompt_interviewer_has_seen": self.prefer_prompt_interviewer_has_seen,
             "admins_see_feedback": self.admins_see_feedback,
+            "call_link": self.call_link,
+            "coding_editor": self.coding_editor,
+            "design_board": self.design_board,
         }
 
     @classmethod
@@ -213,6 +222,9 @@ class Session:
     confirmed_by: tuple[str, ...] = ()
     match_reasons: tuple[str, ...] = ()
     created_at: datetime | None = None
+    #: The session's own call and work-surface links (bot.core.room), shown only to the pair.
+    call_url: str | None = None
+    work_url: str | None = None
 
     @property
     def member_ids(self) -> tuple[str, str]:

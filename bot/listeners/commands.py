@@ -38,7 +38,7 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
                 actor = await face.actor(body, client, platform_admin=True)
                 command = plain_references(text)  # members and channels as their ids
             else:
-                actor, command = await face.actor(body, client), text
+                actor, command = await face.actor(body, client), plain_references(text)  # block <@U…>
             await face.reply(client, body, actor, await app.router.run_text(actor, command),
                              channel=body.get("channel_id"))
 

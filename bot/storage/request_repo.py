@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from bot.storage import queries
 from bot.storage.queries import RowValues, dialect_name, rowcount
 from bot.storage.tables import (
     RequestRow,
+    SessionRow,
 )
 
 
@@ -118,3 +121,16 @@ class SqlRequestRepo:
             select(RequestRow).where(col(RequestRow.member_id) == member_id).order_by(col(RequestRow.created_at))
         )
         return [request_from_row(r) for r in result.scalars()]
+
+    async def matched_waits(self, community_id: str, kind: InterviewType, since: datetime) -> list[timedelta]:
+        """How long each request of ``kind`` waited, for those paired in rounds since ``since``
+        (from the request to its session's booking)."""
+        result = await self._s.execute(
+            select(col(RequestRow.created_at), col(SessionRow.created_at))
+            .join(SessionRow, col(SessionRow.id) == col(RequestRow.session_id))
+            .where(col(RequestRow.community_id) == community_id,
+                   col(RequestRow.interview_type) == kind.value,
+                   col(RequestRow.live).is_(False),
+                   col(SessionRow.created_at) >= since)
+        )
+        return [max(booked - asked, timedelta(0)) for asked, booked in result.all() if asked and booked]

@@ -46,6 +46,8 @@ def session_from_row(row: SessionRow) -> Session:
         confirmed_by=tuple(row.confirmed_by),
         match_reasons=tuple(row.match_reasons),
         created_at=row.created_at,
+        call_url=row.call_url,
+        work_url=row.work_url,
     )
 
 
@@ -68,6 +70,8 @@ def _session_values(s: Session) -> RowValues:
         "confirmed_by": list(s.confirmed_by),
         "match_reasons": list(s.match_reasons),
         "created_at": s.created_at,
+        "call_url": s.call_url,
+        "work_url": s.work_url,
     }
 
 

@@ -120,6 +120,8 @@ class SessionRow(SQLModel, table=True):
     confirmed_by: list[str] = _json(list)
     match_reasons: list[str] = _json(list)
     created_at: datetime | None = _when(nullable=True)
+    call_url: str | None = Field(default=None, max_length=400)
+    work_url: str | None = Field(default=None, max_length=400)
 
 
 class ScheduledActionRow(SQLModel, table=True):

@@ -51,6 +51,7 @@ from tests.cogs.test_discord_face import (
     text_of,
 )
 from tests.cogs.test_discord_forms import answer, draft_of
+from tests.conftest import SETTLE_SECONDS, delivered
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.discord_spec import load_discord_spec, requires_discord_spec
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
@@ -366,6 +367,7 @@ async def test_session_buttons_pressed_at_once_take_effect_once(
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread = int(create.response["id"])
@@ -426,7 +428,7 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     find = app.actors.find_community
 
     async def slow_find(*args: Any) -> Any:
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(3.0)  # as slow as Discord's whole window: answering after it is too late
         return await find(*args)
 
     monkeypatch.setattr(tree, "COMPLETE_WITHIN", 0.2)
@@ -436,8 +438,7 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     sent = await fake.interact(fake.autocomplete("alice", fake.guild, "mock", {"track": "back"}, "track", "profile"))
     body = await fake.wait_for_interaction_response(sent)
     assert body == {"type": 8, "data": {"choices": []}}
-    assert loop.time() - began < 0.9
-    await asyncio.sleep(1.0)
+    assert loop.time() - began < 3.0  # it did not wait for the lookup
     await settle(client)
     assert_every_interaction_answered_once(fake)
 
@@ -539,6 +540,7 @@ async def test_a_hostile_display_name_reaches_the_pair_thread_neutralised(
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     assert "\u202e" not in create.json["name"] and "\x00" not in create.json["name"]
@@ -565,7 +567,7 @@ async def test_a_graceful_restart_finishes_the_presses_in_flight_first(
     use_trap_form(app, received)
     running = await start_discord(app, face.settings_for(fake), **client_options())
     try:
-        await asyncio.wait_for(running.client.wait_until_ready(), 5)
+        await asyncio.wait_for(running.client.wait_until_ready(), SETTLE_SECONDS)
         start = await command(fake, "alice", "trapdemo")
         (open_id,) = custom_ids(start)
         modal = (await press(fake, "alice", open_id, start))["data"]
@@ -695,6 +697,7 @@ async def test_a_member_who_left_the_server_does_not_cost_the_partner_their_anno
     assert len(outcome.sessions) == 1
     for _ in range(3):
         await app.tick()
+        await delivered(app)
         app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")

@@ -42,7 +42,7 @@ from bot.core.models import Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
 from bot.core.surface.commands import Command, NoArgs
 from bot.settings import Settings, sqlite_url_for
-from tests.conftest import T0
+from tests.conftest import SETTLE_SECONDS, T0, delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
@@ -135,7 +135,7 @@ async def click(fake: FakeDiscord, user: str, custom_id: str, message_id: Any) -
 
 async def settle(client: PeerLoopClient) -> None:
     """Wait until the face has finished its handlers (and the deliveries they triggered)."""
-    await client.face.wait_idle()
+    await client.face.wait_idle(SETTLE_SECONDS)
 
 
 # ----------------------------------------------------------------------- the journey
@@ -160,6 +160,7 @@ async def test_two_members_are_paired_in_a_private_thread(
     outcome = await app.matching.run_round(cid)
     assert len(outcome.sessions) == 1, outcome
     await app.tick()
+    await delivered(app)
 
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     assert create.json["type"] == 12 and create.json["invitable"] is False
@@ -206,6 +207,7 @@ async def test_two_members_are_paired_in_a_private_thread(
     mark = len(fake.messages_in(thread_id))
     app.clock.set(session.start)  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     posted = fake.messages_in(thread_id)[mark:]
     assert posted, "nothing was posted at the start"
     assert not any("A strong answer covers" in text_of(m) for m in posted)
@@ -338,7 +340,7 @@ async def test_start_discord_registers_the_chat_and_closes(
     app: App, fake_discord: FakeDiscord
 ) -> None:
     running = await start_discord(app, settings_for(fake_discord), **client_options())
-    await asyncio.wait_for(running.client.wait_until_ready(), 5)
+    await asyncio.wait_for(running.client.wait_until_ready(), SETTLE_SECONDS)
     assert isinstance(app.chats[Platform.DISCORD], DiscordChat)
     await running.close()
     assert running.task.done()

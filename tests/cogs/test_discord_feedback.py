@@ -29,6 +29,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
+from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
@@ -187,6 +188,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     outcome = await app.matching.run_round(cid)
     assert len(outcome.sessions) == 1, outcome
     await app.tick()
+    await delivered(app)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread_id = int(create.response["id"])
     (announcement,) = fake.messages_in(thread_id)
@@ -218,6 +220,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     mark = len(fake.messages_in(thread_id))
     app.clock.set(session.start)  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     posted = fake.messages_in(thread_id)[mark:]
     (part_one,) = [m for m in posted if title_of(m).startswith(f"Part 1: {prompts[0].title}")]
     assert prompts[0].statement[:60] in text_of(part_one)
@@ -236,6 +239,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     mark = len(fake.messages_in(thread_id))
     app.clock.set(session.start + timedelta(minutes=session.minutes // 2))  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     posted = fake.messages_in(thread_id)[mark:]
     (part_two,) = [m for m in posted if title_of(m).startswith(f"Part 2: {prompts[1].title}")]
     assert prompts[1].statement[:60] in text_of(part_two)
@@ -252,6 +256,7 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     # -- the end: both are asked for feedback by DM, with a button
     app.clock.set(session.start + timedelta(minutes=session.minutes))  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     requests: dict[str, dict[str, Any]] = {}
     for user, partner in ((first, second_name), (second, first_name)):
         (request,) = new_dms(user)

@@ -37,6 +37,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
+from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
@@ -478,6 +479,7 @@ async def test_member_text_is_escaped_and_only_addressed_members_are_pinged(
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     await settle(client)
 
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
@@ -504,6 +506,7 @@ async def test_member_text_is_escaped_and_only_addressed_members_are_pinged(
     mark = len(fake.messages_in(int(create.response["id"])))
     app.clock.set(session.start - timedelta(minutes=9))  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     (reminder,) = [m for m in fake.messages_in(int(create.response["id"]))[mark:] if "Reminder" in text_of(m)]
     assert f"Not confirmed yet: <@{mallory.id}>." in raw_text_of(reminder)
     (post,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")

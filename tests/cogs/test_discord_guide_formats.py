@@ -20,6 +20,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
+from tests.conftest import delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
@@ -54,6 +55,7 @@ async def test_planted_gaps_reach_the_interviewer_only(
         candidate = await tx.members.get(session.candidate_id)
     assert interviewer is not None and candidate is not None
     await app.tick()
+    await delivered(app)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread_id = int(create.response["id"])
     (announcement,) = fake.messages_in(thread_id)
@@ -65,6 +67,7 @@ async def test_planted_gaps_reach_the_interviewer_only(
     mark = len(fake.messages_in(thread_id))
     app.clock.set(session.start)  # type: ignore[attr-defined]
     await app.tick()
+    await delivered(app)
     await settle(client)
     prompt = app.prompts.get(FIRST)
     assert prompt.postmortem is not None

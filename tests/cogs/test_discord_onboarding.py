@@ -24,6 +24,7 @@ from tests.cogs.test_discord_face import (
     text_of,
 )
 from tests.cogs.test_discord_feedback import fill_form
+from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
@@ -182,6 +183,7 @@ async def test_confirm_and_cancel_edit_the_pressed_message_so_no_stale_button_re
     outcome = await app.matching.run_round(await community_id(app, fake))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread_id = int(create.response["id"])
     (announcement,) = fake.messages_in(thread_id)

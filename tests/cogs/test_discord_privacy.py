@@ -24,7 +24,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
-from tests.conftest import T0
+from tests.conftest import SETTLE_SECONDS, T0
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
@@ -93,7 +93,7 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
     assert "Your data is deleted" in text_of(done)
     again = await click(fake, "alice", delete_id, ask["id"])
     assert "already been deleted" in text_of(again)
-    await client.face.wait_idle()
+    await client.face.wait_idle(SETTLE_SECONDS)
     async with app.db.uow() as tx:
         assert await tx.members.find(cid, alice_id) is None
         assert await tx.form_drafts.get(draft.id) is None

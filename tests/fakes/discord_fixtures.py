@@ -81,7 +81,7 @@ class DiscordRunner:
                 self._running.remove(entry)
                 await client.close()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(entry[1], 5)
+                    await asyncio.wait_for(entry[1], 60)
 
     async def stop_all(self) -> None:
         for client, _ in list(self._running):

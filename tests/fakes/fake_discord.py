@@ -517,7 +517,7 @@ class FakeDiscord:
     async def wait_until(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 60.0,  # noqa: ASYNC109 - generous: only matters when a test fails
         what: str = "",
     ) -> Any:
         """Wait until ``predicate()`` returns something truthy (re-checked on every change)."""

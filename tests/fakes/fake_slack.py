@@ -149,7 +149,8 @@ class FakeSlack:
     def count(self, method: str) -> int:
         return len(self.of(method))
 
-    async def wait_for(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+    async def wait_for(self, condition: Callable[[], bool], within: float = 60.0) -> None:
+        """Wait until ``condition()`` holds (generous: the time only matters when a test fails)."""
         deadline = asyncio.get_running_loop().time() + within
         while not condition():
             if asyncio.get_running_loop().time() > deadline:

@@ -16,6 +16,7 @@ from bot.core.clock import FakeClock
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.models import Member
 from bot.listeners.slack import EVENTS_PATH
+from tests.conftest import delivered
 from tests.fakes.fake_slack import FakeSlack
 from tests.listeners import test_slack as base
 from tests.listeners.test_slack import (
@@ -24,6 +25,7 @@ from tests.listeners.test_slack import (
     Rig,
     blob,
     community_id,
+    listeners_done,
     ready,
     reply_text,
     responses,
@@ -134,6 +136,7 @@ async def click_reply(rig: Rig, user: str, action_id: str, channel: str) -> dict
     status, _, key = await rig.send.click(user, action_id, channel)
     assert status == 200
     await rig.fake.wait_for(lambda: bool(responses(rig.fake, key)))
+    await listeners_done()
     (answer,) = responses(rig.fake, key)
     return answer
 
@@ -145,6 +148,7 @@ async def open_feedback(rig: Rig, user: str, button: str) -> dict[str, Any]:
     status, _, key = await rig.send.click(user, button, f"D{user}")
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == opened + 1 and len(responses(fake, key)) == 1)
+    await listeners_done()
     view: dict[str, Any] = fake.of("views.open")[-1]["view"]
     assert view["type"] == "modal" and view["callback_id"].startswith("pl:feedback.submit:")
     # the private reply lists what is still to do
@@ -163,6 +167,7 @@ async def submit_ok(rig: Rig, user: str, view: dict[str, Any], values: dict[str,
     # the modal was opened from a DM button, so it carries no channel: the note goes to the
     # member's own id, which Slack delivers in their direct messages with the app
     await fake.wait_for(lambda: len(posts_to(fake, user)) == noted + 1)
+    await listeners_done()  # and whatever it delivered after the note
     return seen(posts_to(fake, user)[-1])
 
 
@@ -180,6 +185,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     outcome = await app.matching.run_round(await community_id(app))
     assert len(outcome.sessions) == 1
     await app.tick()
+    await delivered(app)
     (booked,) = [p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")]
     space = booked["channel"]
     (confirm,) = action_ids([booked], "pl:session.confirm:")
@@ -209,6 +215,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     space_mark = len(space_posts(fake))
     clock.set(session.start)
     await app.tick()
+    await delivered(app)
     started = space_posts(fake)[space_mark:]
     assert [h for p in started for h in headers_of(p)] == [f"Part 1: {prompts[0].title}"]
     assert all(p["channel"] == space for p in started)
@@ -225,6 +232,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     space_mark = len(space_posts(fake))
     clock.set(session.start + timedelta(minutes=session.minutes // 2))
     await app.tick()
+    await delivered(app)
     swapped = space_posts(fake)[space_mark:]
     assert [h for p in swapped for h in headers_of(p)] == [f"Part 2: {prompts[1].title}"]
     assert interviewer_material(swapped) == []
@@ -237,6 +245,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
     clock.set(session.start + timedelta(minutes=session.minutes))
     await app.tick()
+    await delivered(app)
     ask = {}
     for user in (ALICE, BOB):
         new = dms(fake, user)[marks[user]:]
@@ -286,6 +295,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
 
     # before the candidate submits, nothing is revealed to anyone
     await app.tick()
+    await delivered(app)
     assert not any(STRENGTHS in blob(m) for m in dms(fake, first_candidate))
     assert not any("Feedback from" in blob(m) or "rated your interviewing" in blob(m)
                    for u in (ALICE, BOB) for m in dms(fake, u))

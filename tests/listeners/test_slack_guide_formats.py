@@ -14,6 +14,7 @@ from typing import Any
 from bot.adapters.slack_render import escape
 from bot.core.clock import FakeClock
 from bot.core.models import Member
+from tests.conftest import delivered
 from tests.listeners import test_slack as base
 from tests.listeners.test_slack import ALICE, BOB, Rig, community_id, reply_text
 from tests.listeners.test_slack_feedback import (
@@ -50,6 +51,7 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
         await tx.sessions.save(session)
         members: dict[str, Member] = await tx.members.get_many(session.member_ids)
     await app.tick()
+    await delivered(app)
     (confirm,) = action_ids([p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")],
                             "pl:session.confirm:")
     space = next(p["channel"] for p in space_posts(fake) if action_ids([p], "pl:session.confirm:"))
@@ -64,6 +66,7 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
     space_mark = len(space_posts(fake))
     clock.set(session.start)
     await app.tick()
+    await delivered(app)
 
     def has_follow_up(messages: list[dict[str, Any]]) -> list[str]:
         text = "\n".join(text_of(m) for m in messages)
@@ -86,6 +89,7 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
     clock.set(session.start + timedelta(minutes=session.minutes))
     await app.tick()
+    await delivered(app)
     await fake.wait_for(lambda: bool(action_ids(dms(fake, interviewer)[marks[interviewer]:],
                                                 "pl:feedback.open:")), within=30.0)
     (ask,) = action_ids(dms(fake, interviewer)[marks[interviewer]:], "pl:feedback.open:")

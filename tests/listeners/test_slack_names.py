@@ -15,7 +15,7 @@ from bot.core.models import Member, Platform
 from bot.core.progress import MemberProgress
 from bot.listeners import face as slack_face
 from bot.listeners.slack import NAME_TTL_SECONDS, SEND_CHART
-from tests.conftest import T0
+from tests.conftest import T0, delivered
 from tests.feedback_helpers import fill, finished_session
 from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, community_id, ready, reply_text, rig
 
@@ -109,6 +109,7 @@ async def test_pair_messages_mention_the_members_they_address_and_name_them_else
         await reply_text(rig, user, "schedule type:coding")
     await rig.app.matching.run_round(await community_id(rig.app))
     await rig.app.tick()
+    await delivered(rig.app)
     space = [a for a in rig.fake.of("chat.postMessage") if str(a["channel"]).startswith("G")]
     announcement = next(p for p in space if "you're paired" in json.dumps(p))
     texts = [b["text"]["text"] for b in announcement["blocks"] if b["type"] == "section" and "text" in b]
@@ -126,6 +127,7 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
     assert (await member(rig, ALICE)).display_name == HOSTILE_NAME
     await rig.app.matching.run_round(await community_id(rig.app))
     await rig.app.tick()
+    await delivered(rig.app)
     assert "&lt;!channel&gt; [x](https://evil.example)" in sent(rig)  # shown, as text
 
     # feedback with mentions in it, revealed to both by DM; then history and the App Home
@@ -137,6 +139,7 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
         assert form is not None
         await rig.app.router.act(actor, form.action, fill(form, **overrides))
     await rig.app.tick()
+    await delivered(rig.app)
     await reply_text(rig, BOB, "history")
     await open_home(rig, BOB)
     texts = parsed_texts(rig)

@@ -27,6 +27,7 @@ from bot.listeners.slack import start_slack
 from bot.listeners.slack_oauth import manifest_bot_scopes
 from bot.settings import Settings
 from bot.storage.slack_installations import INSTALLATIONS, SqlInstallationStore
+from tests.conftest import eventually
 from tests.fakes.fake_slack import FakeSlack, SlackSender, Workspace
 
 SECRET = "test-signing-secret"
@@ -225,11 +226,7 @@ async def test_app_uninstalled_removes_the_installation(rig: Rig) -> None:
     async def gone() -> bool:
         return await store.async_find_bot(enterprise_id=None, team_id="T1") is None
 
-    for _ in range(100):
-        if await gone():
-            break
-        await fake.wait_for(lambda: True, within=0.05)
-    assert await gone()
+    await eventually(gone, what="the workspace's bot to be removed")
     assert await store.async_find_installation(enterprise_id=None, team_id="T1") is None
     assert await rig.installations() == 1
 
@@ -252,11 +249,10 @@ async def test_tokens_revoked_removes_the_bot(rig: Rig) -> None:
     status, _ = await rig.sender(acme).event({"type": "tokens_revoked", "tokens": {"bot": ["UBOTT1"]}})
     assert status == 200
     store = SqlInstallationStore(rig.app.db.engine, CLIENT_ID)
-    for _ in range(100):
-        if await store.async_find_bot(enterprise_id=None, team_id="T1") is None:
-            break
-        await rig.fake.wait_for(lambda: True, within=0.05)
-    assert await store.async_find_bot(enterprise_id=None, team_id="T1") is None
+    async def gone() -> bool:
+        return await store.async_find_bot(enterprise_id=None, team_id="T1") is None
+
+    await eventually(gone, what="the workspace's bot to be removed")
     assert "reinstall" in (await refused(rig, acme, "UALICE", "")).lower()
 
 

@@ -14,6 +14,7 @@ from bot.app import build_app
 from bot.core.models import RequestStatus
 from bot.listeners.slack import start_slack
 from bot.settings import Settings
+from tests.conftest import delivered
 from tests.fakes.fake_slack import SlackSender
 from tests.listeners.test_slack import (
     ALICE,
@@ -144,6 +145,7 @@ async def test_confirm_and_cancel_update_the_pressed_message(rig: Rig) -> None:
     outcome = await rig.app.matching.run_round(await community_id(rig.app))
     assert len(outcome.sessions) == 1
     await rig.app.tick()
+    await delivered(rig.app)
     post = next(p for p in fake.of("chat.postMessage") if str(p["channel"]).startswith("G")
                 and any(a.startswith("pl:session.confirm:") for a in actions_of(p["blocks"])))
     channel = post["channel"]
@@ -185,6 +187,7 @@ async def test_a_press_on_an_ephemeral_message_replaces_it_through_the_response_
         await reply_text(rig, user, "schedule type:coding")
     assert len((await rig.app.matching.run_round(await community_id(rig.app))).sessions) == 1
     await rig.app.tick()
+    await delivered(rig.app)
     upcoming = await reply_text(rig, ALICE, "upcoming")
     cancel = next(a for a in actions_of(upcoming["blocks"]) if a.startswith("pl:session.cancel:"))
     status, _, key = await rig.send.click(ALICE, cancel, "C1", ephemeral=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from bot.core.models import (
     ScheduledAction,
     Session,
 )
+from bot.core.vocab import InterviewType
 
 
 class PairSpaceState(StrEnum):
@@ -143,6 +144,10 @@ class RequestRepo(Protocol):
 
     async def for_member(self, member_id: str) -> list[InterviewRequest]:
         """Every request of the member, in any state."""
+        ...
+
+    async def matched_waits(self, community_id: str, kind: InterviewType, since: datetime) -> list[timedelta]:
+        """How long each request of ``kind`` paired by a round since ``since`` waited (not live ones)."""
         ...
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core import room
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
@@ -52,7 +53,23 @@ SETUP_OPTIONS: dict[str, str] = {
     "disabled_types": "interview types members may not request, comma-separated (none: all allowed)",
     "prefer_seen_prompts": "yes/no: prefer prompts the interviewer has already seen",
     "admins_see_feedback": "yes/no: admins may read members' feedback",
+    "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
+    "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
+    "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
 }
+#: Round outcomes admins read in neutral words: a member's blocks are theirs alone.
+_CONFIDENTIAL = {"only_blocked_fit": "no suitable partner this round"}
+#: How the member's own text of ``only_blocked_fit`` reads (bot.matching.explain).
+_BLOCK_WORDS = "asked not to be paired with"
+
+
+def _neutral(request: InterviewRequest) -> InterviewRequest:
+    """The request as admins see it: a reason that names the member's blocks becomes neutral."""
+    if _BLOCK_WORDS not in (request.last_left_out_reason or ""):
+        return request
+    return replace(request, last_left_out_reason=_CONFIDENTIAL["only_blocked_fit"])
+
+
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,10 @@ class SettingsPatch:
     disabled_types: tuple[InterviewType, ...] | None = None
     prefer_seen_prompts: bool | None = None
     admins_see_feedback: bool | None = None
+    #: The session room's links: an https link (``{room}`` allowed), or ``default``.
+    call_link: str | None = None
+    coding_editor: str | None = None
+    design_board: str | None = None
     reset: frozenset[str] = frozenset()
 
     def given(self) -> tuple[str, ...]:
@@ -142,9 +163,13 @@ _FIELD_OF = {
     "disabled_types": "disabled_types",
     "prefer_seen_prompts": "prefer_prompt_interviewer_has_seen",
     "admins_see_feedback": "admins_see_feedback",
+    "call_link": "call_link",
+    "coding_editor": "coding_editor",
+    "design_board": "design_board",
 }
 #: What ``reset`` puts back (the options that have a "none" or platform default).
-RESETTABLE: dict[str, object] = {"pair_channel": None, "admin_channel": None, "reminders": (), "disabled_types": ()}
+RESETTABLE: dict[str, object] = {"pair_channel": None, "admin_channel": None, "reminders": (), "disabled_types": (),
+                                 "call_link": None, "coding_editor": None, "design_board": None}
 
 
 def _check(key: str, value: object) -> object:
@@ -164,6 +189,8 @@ def _check(key: str, value: object) -> object:
         return tuple(sorted(set(value), reverse=True))
     if key == "disabled_types" and isinstance(value, tuple):
         return tuple(sorted({InterviewType(v).value for v in value}))
+    if key in ("call_link", "coding_editor", "design_board") and isinstance(value, str):
+        return room.parse_link(key, value)
     if key in ("pair_channel", "admin_channel") and isinstance(value, str) and not value:
         return None
     return value
@@ -212,20 +239,26 @@ class AdminService:
     """The admin rules: community settings (validated all or nothing), pausing, statistics,
     member reports and clearing no-show marks. Every call checks the admin right."""
 
-    #: The prompts (set by the app): switching built-in types off keeps to the packs' rule.
-    prompts: PromptSource | None = None
-
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock | None = None, matching: MatchingService | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock | None = None,
+        matching: MatchingService | None = None,
+        *,
+        prompts: PromptSource | None = None,
+        digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None,
+        funnel_chart: FunnelChart | None = None,
     ) -> None:
         self._uow = uow
         self._clock: Clock = clock or SystemClock()
         self._matching = matching
+        #: The prompts: switching built-in types off keeps to the packs' rule.
+        self.prompts = prompts
         #: Stores the digest steps for a community's current settings (the digest service's
         #: ``plan``); called after the digest day or hour changed.
-        self.digest_planner: Callable[[UnitOfWork, Community, datetime], Awaitable[int]] | None = None
-        #: Draws the funnel picture of ``stats`` (set by the app; None: figures only).
-        self.funnel_chart: FunnelChart | None = None
+        self.digest_planner = digest_planner
+        #: Draws the funnel picture of ``stats`` (None: figures only).
+        self.funnel_chart = funnel_chart
 
     async def set_paused(self, actor: Actor, paused: bool) -> None:
         """Pause or resume matching for the actor's community (booked sessions go ahead)."""
@@ -336,8 +369,8 @@ class AdminService:
         marks.sort(key=lambda r: r.reported_at, reverse=True)
         rounds = [RoundOutcomeLine(when, partner=names.get(partner), start=_instant(start))
                   for when, partner, start in paired]
-        rounds += [RoundOutcomeLine(rec.ran_at, reason=text)
-                   for rec in records for mid, _code, text in rec.left_out if mid == fresh.id]
+        rounds += [RoundOutcomeLine(rec.ran_at, reason=_CONFIDENTIAL.get(code, text))
+                   for rec in records for mid, code, text in rec.left_out if mid == fresh.id]
         return MemberReport(
             member=fresh,
             reliability=reliability([r.reported_at for r in marks], now),
@@ -346,7 +379,7 @@ class AdminService:
                            names.get(r.reporter_id))
                 for r in marks
             ),
-            open_requests=tuple(requests),
+            open_requests=tuple(_neutral(r) for r in requests),
             rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),

@@ -96,12 +96,19 @@ class DeliveryService:
 
     metrics: Metrics = NO_METRICS
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, chats: Mapping[Platform, ChatPort]) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        chats: Mapping[Platform, ChatPort],
+        *,
+        pictures: PictureDrawer | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._chats = chats
-        #: Draws the pictures queued messages refer to (set by the app; None: they go without).
-        self.pictures: PictureDrawer | None = None
+        #: Draws the pictures queued messages refer to (None: they go without).
+        self.pictures = pictures
         #: Pictures drawn for messages being delivered, by outbox item id (a retry after a
         #: rate limit sends the same picture without drawing it again).
         self._drawn: PictureCache[tuple[Attachment, ...]] = PictureCache(size=64)

@@ -138,14 +138,22 @@ class DigestService:
     """The weekly digests: planning their steps, building each member's and the admins' digest,
     and the member's digest settings (``/mock digest``)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        prompts: PromptSource,
+        *,
+        changes_chart: ChangesChart | None = None,
+        funnel_chart: FunnelChart | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
         self._names: dict[tuple[str, str], str] = {}
-        #: Pictures (set by the app; None: digests go without): drawn only for digests being sent.
-        self.changes_chart: ChangesChart | None = None
-        self.funnel_chart: FunnelChart | None = None
+        #: Pictures (None: digests go without): drawn only for digests being sent.
+        self.changes_chart = changes_chart
+        self.funnel_chart = funnel_chart
 
     # -- planning --------------------------------------------------------------------------
 

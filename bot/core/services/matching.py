@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from time import perf_counter
 from typing import TypeVar
 
+from bot.core import room
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, ProfileIncomplete
@@ -25,6 +26,7 @@ from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
     ActionKind,
     Community,
+    CommunitySettings,
     InterviewRequest,
     Member,
     OutboxItem,
@@ -167,11 +169,13 @@ def _session_for(
             interview_type=kind, rubric=prompts.rubric_for_type(kind))
         prompt_ids.append(choice.prompt.id)
         reasons.append(choice.reason)
+    links = _room(kind, community.settings)
     return Session(
         id=new_id(), community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
         candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
         state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
-        prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now)
+        prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now,
+        call_url=links.call, work_url=links.work)
 
 
 @dataclass(frozen=True)
@@ -386,3 +390,9 @@ class MatchingService:
                 if member_id in (a, b):
                     out.append((rec.ran_at, f"paired for {start}"))
         return out
+
+
+def _room(kind: InterviewType, settings: CommunitySettings) -> room.RoomLinks:
+    """The new session's own call and work-surface links (bot.core.room)."""
+    return room.links_for(kind, call_link=settings.call_link, coding_editor=settings.coding_editor,
+                          design_board=settings.design_board)

@@ -37,12 +37,11 @@ class RequestService:
     """Interview requests: ``/mock schedule`` (with its form), cancelling, and the member's
     upcoming requests and sessions."""
 
-    #: The prompts (set by the app): a type with none in the community is switched off there.
-    prompts: PromptSource | None = None
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        #: The prompts: a type with none in the community is switched off there.
+        self.prompts = prompts
 
     async def schedule(
         self,

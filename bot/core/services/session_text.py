@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core import room
 from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
 from bot.core.guide_extras import interviewer_extras
@@ -29,6 +30,11 @@ def roles_line(session: Session, members: dict[str, Member]) -> str:
     return f"{first} interviews, {second} is the candidate."
 
 
+def room_text(session: Session) -> list[str]:
+    """The session's call and work-surface lines (only ever in messages to the pair)."""
+    return room.room_lines(session.interview_type, session.call_url, session.work_url)
+
+
 def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, ...]:
     """The buttons under a session message: confirm (when asked), reschedule and cancel."""
     buttons: list[Button] = []
@@ -51,7 +57,8 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
             f"{mention(a)} and {mention(b)}, you're paired.\n"
             f"**When:** {ts(session.start)} ({ts(session.start, 'R')}), {session.minutes} minutes.\n"
             f"**Roles:** {roles_line(session, members)}\n"
-            "Please confirm, or tell your partner early if you can't make it."
+            + "".join(f"{line}\n" for line in room_text(session))
+            + "Please confirm, or tell your partner early if you can't make it."
             + (f"\n\nWhy this pairing:\n{reasons}" if reasons else "")
         ),
         tone=Tone.SUCCESS,
@@ -94,8 +101,9 @@ def part_started(
         title=f"{label}: {prompt.title}",
         text=(
             f"{interviewer} interviews {candidate}. {interviewer}, open the interviewer guide and rubric "
-            "with the button below (only you can).\n\n"
-            f"{_clip(prompt.statement, 3000)}"
+            "with the button below (only you can).\n"
+            + "".join(f"{line}\n" for line in (room_text(session) if part == 1 else ()))
+            + f"\n{_clip(prompt.statement, 3000)}"
         ),
         ephemeral=False,
         buttons=(Button("Open interviewer guide", encode("guide.open", session.id, str(part)), ButtonStyle.SECONDARY),),

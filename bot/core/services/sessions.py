@@ -55,12 +55,14 @@ def invite_for(session: Session, members: dict[str, Member], now: datetime, *, c
     return invites.session_invite(
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
-        description="Your PeerLoop practice session. Join your pair space a minute early.",
+        description="\n".join(["Your PeerLoop practice session. Join your pair space a minute early.",
+                                *(line.replace("**", "") for line in say.room_text(session))]),
         start=session.start,
         minutes=session.minutes,
         sequence=session.sequence,
         stamp=now,
         cancelled=cancelled,
+        location=session.call_url,
     )
 
 
@@ -261,7 +263,8 @@ class SessionService:
             role = "both roles" if s.swap else ("interviewer" if s.interviewer_id == actor.member.id else "candidate")
             fields.append(Field(
                 f"{s.interview_type.label} with {partner.display_name}",
-                f"{ts(s.start)} ({ts(s.start, 'R')}), {s.minutes} min, you: {role}; {s.state.value.replace('_', ' ')}.",
+                f"{ts(s.start)} ({ts(s.start, 'R')}), {s.minutes} min, you: {role}; {s.state.value.replace('_', ' ')}."
+                + "".join(f"\n{line}" for line in say.room_text(s)),
             ))
             if s.state in PRE_START_STATES:
                 if actor.member.id not in s.confirmed_by:

@@ -153,6 +153,14 @@ NOW_FORM = FormDecl(
     NOW_SUBMIT, "Practise now", submit_label="Find a partner", page="Now", required=("type",),
     intro="Ready within 15 minutes? Pick an interview type and join the live queue.")
 
+
+@dataclass(frozen=True)
+class PartnerArgs:
+    """``/mock block`` and ``/mock unblock``."""
+
+    member: Annotated[MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)]
+
+
 MOCK: tuple[Command, ...] = (
     Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
             "`/mock profile` — set your time zone, role track, level, interview types and languages."),
@@ -177,6 +185,14 @@ MOCK: tuple[Command, ...] = (
     Command(("digest",), "Your weekly digest: off, on, nudge or quiet; alone, your last seven days", DigestArgs,
             "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
             "or `quiet` (nothing in quiet weeks); alone, shows your last seven days."),
+    Command(("who",), "How many are looking per interview type, and the busiest hours (no names)", NoArgs,
+            "`/mock who` — without names: how many members are looking per interview type, and the "
+            "busiest hours of the week in your time zone, so you can shift your availability."),
+    Command(("block",), "Never be paired with a member (nobody is told)", PartnerArgs,
+            "`/mock block` — never be paired with a member (`member:@name`). It is confidential: "
+            "they are never told, and `/mock unblock` undoes it."),
+    Command(("unblock",), "Allow pairing with a member you blocked", PartnerArgs),
+    Command(("blocked",), "The members you are never paired with (only you see it)", NoArgs),
     Command(("export",), "All your data as JSON", NoArgs),
     Command(("forget-me",), "Delete all your data (asks to confirm)", NoArgs),
 )
@@ -218,9 +234,17 @@ class SetupArgs:
         clear=True)] = None
     prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
+    call_link: Annotated[str | None, Opt("The call: an https link, {room} = a fresh name per session "
+                                         "(default: a Jitsi Meet room)", max_length=300)] = None
+    coding_editor: Annotated[str | None, Opt("Coding types' shared editor: an https link, {room} allowed "
+                                             "(default: any shared editor)", max_length=300)] = None
+    design_board: Annotated[str | None, Opt("Design types' whiteboard: an https link, {room} allowed "
+                                            "(default: an Excalidraw room)", max_length=300)] = None
     reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
         ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
-        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types")))] = None
+        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types"),
+        ("Call: a Jitsi Meet room per session", "call_link"), ("Coding editor: any shared editor", "coding_editor"),
+        ("Design whiteboard: an Excalidraw room per session", "design_board")))] = None
 
 
 @dataclass(frozen=True)

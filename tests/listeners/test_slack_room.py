@@ -1,0 +1,76 @@
+"""The session room on Slack: the admin's call setting, each session's own links in the pair's
+group DM, ``/mock upcoming`` and the App Home, and nothing of them for a third member."""
+
+from __future__ import annotations
+
+from bot.core.models import Platform
+from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, blob, community_id, reply_text, rig
+
+__all__ = ["rig"]
+
+
+async def home_of(rig: Rig, user: str) -> str:
+    before = rig.fake.count("views.publish")
+    status, _ = await rig.send.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"})
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == before + 1)
+    published = rig.fake.of("views.publish")[-1]
+    assert published["user_id"] == user
+    return blob(published)
+
+
+async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -> None:
+    fake = rig.fake
+    fake.admins.add(ALICE)
+    refused = await reply_text(rig, BOB, "admin setup call_link:https://zoom.us/j/1")
+    assert ":x:" in blob(refused)
+    saved = await reply_text(rig, ALICE, "admin setup call_link:https://meet.example.org/pl-{room}")
+    assert "call_link" in blob(saved)
+    for user in (ALICE, BOB, CAROL):
+        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await reply_text(rig, user, "availability daily 08:00-22:00")
+    for user in (ALICE, BOB):
+        await reply_text(rig, user, "schedule type:coding")
+    outcome = await rig.app.matching.run_round(await community_id(rig.app))
+    assert len(outcome.sessions) == 1
+    await rig.app.tick()
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(outcome.sessions[0].id)
+        community = await tx.communities.find(Platform.SLACK, "T1")
+    assert session is not None and community is not None
+    call = session.call_url
+    assert call and call.startswith("https://meet.example.org/pl-") and "{room}" not in call
+    assert session.work_url is None  # coding without an editor set: "use any shared editor"
+
+    posts = [a for a in fake.of("chat.postMessage") if str(a["channel"]).startswith("G")]
+    assert posts and call in blob(posts[0]) and "any shared editor" in blob(posts[0])
+    assert call in blob(await reply_text(rig, BOB, "upcoming"))
+    assert call in await home_of(rig, ALICE)
+
+    # Carol is in no session: her replies and her App Home say nothing of the pair's room.
+    assert call not in blob(await reply_text(rig, CAROL, "upcoming"))
+    assert call not in await home_of(rig, CAROL)
+    assert not [a for a in fake.of("chat.postMessage") if a["channel"] == CAROL and call in blob(a)]
+
+
+async def test_block_is_confidential_and_who_names_nobody(rig: Rig) -> None:
+    fake = rig.fake
+    for user in (ALICE, BOB):
+        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await reply_text(rig, user, "availability daily 08:00-22:00")
+    # Slack hands a mention as <@U…|name>: the face turns it into the member's id.
+    done = await reply_text(rig, ALICE, f"block <@{BOB}|bob>")
+    assert "you will not be paired with" in blob(done)
+    for user in (ALICE, BOB):
+        answer = await reply_text(rig, user, "schedule type:coding")
+        assert "Expected wait" in blob(answer)
+    assert not (await rig.app.matching.run_round(await community_id(rig.app))).sessions
+    await rig.app.tick()
+    assert not [a for a in fake.of("conversations.open") if "," in str(a.get("users"))]
+    to_bob = [blob(a) for a in fake.of("chat.postMessage") if a["channel"] in (BOB, f"D{BOB}")]
+    to_bob += [blob(await reply_text(rig, BOB, "blocked")), await home_of(rig, BOB)]
+    for text in to_bob:
+        assert ALICE not in text and "asked not" not in text, text
+    who = blob(await reply_text(rig, CAROL, "who"))
+    assert "Coding: 2 members" in who and ALICE not in who and BOB not in who
+    assert "Never paired with" in blob(await reply_text(rig, ALICE, "blocked"))
