@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.console.face import Console, ConsoleChat
+from bot.console.chat import ConsoleChat
+from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.settings import sqlite_url_for
