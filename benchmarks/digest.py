@@ -53,22 +53,50 @@ SECONDS_PER_10K = 1.0
 WEEK = IsoWeek(2026, 50)
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 ZONES: tuple[str | None, ...] = (
-    "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London",
-    "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
-    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC", None,
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Africa/Lagos",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+    None,
 )
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
 
 
-def _community_rows(community_id: str, members: int, feedback: int, dims: dict[str, list[str]],
-                    rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+def _community_rows(
+    community_id: str, members: int, feedback: int, dims: dict[str, list[str]], rng: random.Random
+) -> dict[str, list[dict[str, Any]]]:
     member_rows = [
-        {"id": f"m{i:06d}{community_id[:8]}", "community_id": community_id, "platform": Platform.CONSOLE.value,
-         "external_id": f"member-{i}", "display_name": f"Member {i}", "timezone": ZONES[i % len(ZONES)],
-         "track": "backend", "level": "mid", "interview_types": [t.value for t in TYPES], "languages": [],
-         "availability": None, "blackouts": [], "blocked": [], "digest_opt_out": i % 20 == 0,
-         "digest_nudge": i % 3 != 0, "is_admin": i == 0, "created_at": NOW - timedelta(days=400)}
+        {
+            "id": f"m{i:06d}{community_id[:8]}",
+            "community_id": community_id,
+            "platform": Platform.CONSOLE.value,
+            "external_id": f"member-{i}",
+            "display_name": f"Member {i}",
+            "timezone": ZONES[i % len(ZONES)],
+            "track": "backend",
+            "level": "mid",
+            "interview_types": [t.value for t in TYPES],
+            "languages": [],
+            "availability": None,
+            "blackouts": [],
+            "blocked": [],
+            "digest_opt_out": i % 20 == 0,
+            "digest_nudge": i % 3 != 0,
+            "is_admin": i == 0,
+            "created_at": NOW - timedelta(days=400),
+        }
         for i in range(members)
     ]
     ids = [r["id"] for r in member_rows]
@@ -85,46 +113,123 @@ def _community_rows(community_id: str, members: int, feedback: int, dims: dict[s
         roll = rng.random()
         state = "no_show" if roll < 0.03 else "cancelled" if roll < 0.06 else "completed"
         sid = new_id()
-        sessions.append({"id": sid, "community_id": community_id, "interview_type": kind.value,
-                         "interviewer_id": a, "candidate_id": b, "swap": True, "start": start, "minutes": 60,
-                         "state": state, "request_ids": [], "prompt_ids": [], "prompt_reasons": [],
-                         "confirmed_by": [], "match_reasons": [], "sequence": 0, "created_at": start - timedelta(days=2)})
+        sessions.append(
+            {
+                "id": sid,
+                "community_id": community_id,
+                "interview_type": kind.value,
+                "interviewer_id": a,
+                "candidate_id": b,
+                "swap": True,
+                "start": start,
+                "minutes": 60,
+                "state": state,
+                "request_ids": [],
+                "prompt_ids": [],
+                "prompt_reasons": [],
+                "confirmed_by": [],
+                "match_reasons": [],
+                "sequence": 0,
+                "created_at": start - timedelta(days=2),
+            }
+        )
         for who in (a, b):
-            requests.append({"id": new_id(), "community_id": community_id, "member_id": who,
-                             "interview_type": kind.value, "role": "swap", "window_start": start - timedelta(days=2),
-                             "window_end": start + timedelta(days=5), "created_at": start - timedelta(days=2),
-                             "status": "matched", "live": False, "times_left_out": 0, "priority": False,
-                             "session_id": sid})
+            requests.append(
+                {
+                    "id": new_id(),
+                    "community_id": community_id,
+                    "member_id": who,
+                    "interview_type": kind.value,
+                    "role": "swap",
+                    "window_start": start - timedelta(days=2),
+                    "window_end": start + timedelta(days=5),
+                    "created_at": start - timedelta(days=2),
+                    "status": "matched",
+                    "live": False,
+                    "times_left_out": 0,
+                    "priority": False,
+                    "session_id": sid,
+                }
+            )
         if state != "completed":
             continue
         for part, (iv, cand) in ((1, (a, b)), (2, (b, a))):
             submitted = start + timedelta(hours=2)
             revealed = submitted + timedelta(hours=1) if NOW - start > timedelta(days=3) else None
             for author, subject, role in ((iv, cand, "interviewer"), (cand, iv, "candidate")):
-                fb_rows.append({
-                    "id": new_id(), "session_id": sid, "part": part, "author_id": author, "subject_id": subject,
-                    "role": role, "scores": {d: rng.randint(1, 4) for d in dims[kind.value]},
-                    "verdict": "lean-yes", "help_needed": None, "strengths": "Clear structure.",
-                    "improvements": "More tests.", "admin_note": None, "interviewer_ratings": {},
-                    "prompt_quality": None, "submitted_at": submitted, "updated_at": submitted,
-                    "revealed_at": revealed})
+                fb_rows.append(
+                    {
+                        "id": new_id(),
+                        "session_id": sid,
+                        "part": part,
+                        "author_id": author,
+                        "subject_id": subject,
+                        "role": role,
+                        "scores": {d: rng.randint(1, 4) for d in dims[kind.value]},
+                        "verdict": "lean-yes",
+                        "help_needed": None,
+                        "strengths": "Clear structure.",
+                        "improvements": "More tests.",
+                        "admin_note": None,
+                        "interviewer_ratings": {},
+                        "prompt_quality": None,
+                        "submitted_at": submitted,
+                        "updated_at": submitted,
+                        "revealed_at": revealed,
+                    }
+                )
     # Next week's bookings and a few requests still open or expired.
-    for a in rng.sample(ids, max(1, members // 20)):  # distinct: one open request per member and type
-        b = rng.choice([m for m in (rng.choice(ids), rng.choice(ids)) if m != a] or [ids[0] if a != ids[0] else ids[1]])
+    for a in rng.sample(
+        ids, max(1, members // 20)
+    ):  # distinct: one open request per member and type
+        b = rng.choice(
+            [m for m in (rng.choice(ids), rng.choice(ids)) if m != a]
+            or [ids[0] if a != ids[0] else ids[1]]
+        )
         start = NOW + timedelta(days=1 + 6 * rng.random())
-        sessions.append({"id": new_id(), "community_id": community_id, "interview_type": TYPES[0].value,
-                         "interviewer_id": a, "candidate_id": b, "swap": True, "start": start, "minutes": 60,
-                         "state": "confirmed", "request_ids": [], "prompt_ids": [], "prompt_reasons": [],
-                         "confirmed_by": [], "match_reasons": [], "sequence": 0, "created_at": NOW})
-        requests.append({"id": new_id(), "community_id": community_id, "member_id": a,
-                         "interview_type": TYPES[1].value, "role": "candidate",
-                         "window_start": NOW - timedelta(days=3), "window_end": NOW + timedelta(days=4),
-                         "created_at": NOW - timedelta(days=3), "status": rng.choice(["open", "expired"]),
-                         "live": False, "times_left_out": 0, "priority": False, "session_id": None})
+        sessions.append(
+            {
+                "id": new_id(),
+                "community_id": community_id,
+                "interview_type": TYPES[0].value,
+                "interviewer_id": a,
+                "candidate_id": b,
+                "swap": True,
+                "start": start,
+                "minutes": 60,
+                "state": "confirmed",
+                "request_ids": [],
+                "prompt_ids": [],
+                "prompt_reasons": [],
+                "confirmed_by": [],
+                "match_reasons": [],
+                "sequence": 0,
+                "created_at": NOW,
+            }
+        )
+        requests.append(
+            {
+                "id": new_id(),
+                "community_id": community_id,
+                "member_id": a,
+                "interview_type": TYPES[1].value,
+                "role": "candidate",
+                "window_start": NOW - timedelta(days=3),
+                "window_end": NOW + timedelta(days=4),
+                "created_at": NOW - timedelta(days=3),
+                "status": rng.choice(["open", "expired"]),
+                "live": False,
+                "times_left_out": 0,
+                "priority": False,
+                "session_id": None,
+            }
+        )
     return {"members": member_rows, "sessions": sessions, "feedback": fb_rows, "requests": requests}
 
 
-async def fill(app: App, community_id: str, members: int, feedback: int, *, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+async def fill(
+    app: App, community_id: str, members: int, feedback: int, *, seed: int = 7
+) -> dict[str, list[dict[str, Any]]]:
     """Insert a synthetic community's members, a year of sessions, their feedback and requests."""
     dims = {t.value: [d.id for d in app.prompts.rubric_for_type(t).dimensions] for t in TYPES}
     rows = _community_rows(community_id, members, feedback, dims, random.Random(seed))
@@ -147,8 +252,11 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
     assert community is not None
     await app.digests.ensure_planned(community)
     async with app.db.uow() as tx:
-        steps = sorted((a.due_at, a.id) for a in await tx.actions.by_kind(ActionKind.DIGEST)
-                       if a.status is ActionStatus.PENDING and WEEK.label in a.key)
+        steps = sorted(
+            (a.due_at, a.id)
+            for a in await tx.actions.by_kind(ActionKind.DIGEST)
+            if a.status is ActionStatus.PENDING and WEEK.label in a.key
+        )
     drawers = app.digests.changes_chart, app.digests.funnel_chart
     drawn_while_queueing = 0
 
@@ -157,9 +265,12 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
             nonlocal drawn_while_queueing
             drawn_while_queueing += 1
             return bytes(draw(*args))
+
         return drawing
 
-    app.digests.changes_chart, app.digests.funnel_chart = (counted(d) if d else None for d in drawers)
+    app.digests.changes_chart, app.digests.funnel_chart = (
+        counted(d) if d else None for d in drawers
+    )
     started = time.perf_counter()
     for due, step_id in steps:
         clock.set(due)
@@ -168,7 +279,9 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
     app.digests.changes_chart, app.digests.funnel_chart = drawers
     async with app.db.engine.connect() as conn:
         count = await conn.scalar(select(func.count()).select_from(OUTBOX))
-        messages: list[dict[str, Any]] = [m for (m,) in (await conn.execute(select(OUTBOX.c.message))).all()]
+        messages: list[dict[str, Any]] = [
+            m for (m,) in (await conn.execute(select(OUTBOX.c.message))).all()
+        ]
     sizes = [len(json.dumps(m)) for m in messages]
     refs = [PictureRef(kind, data) for m in messages for kind, data in m.get("pictures", ())]
     draw_ms = []
@@ -193,7 +306,9 @@ async def queue_week(app: App, community_id: str, draw: int) -> dict[str, Any]:
     }
 
 
-async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1, draw: int = 0) -> dict[str, Any]:
+async def measure(
+    members: int, feedback: int, *, seed: int = 7, repeat: int = 1, draw: int = 0
+) -> dict[str, Any]:
     """Build one community of this size and time the computation of every digest of a week
     ``repeat`` times (the best and the median are reported; the queries of the first run),
     then queue the week's digests as the step runner does (:func:`queue_week`)."""
@@ -201,7 +316,9 @@ async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1
         app = await build_app(sqlite_url_for(Path(tmp) / "bench.sqlite3"), clock=FakeClock(NOW))
         try:
             assert app.digests is not None
-            actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
+            actor = await app.actors.resolve(
+                Platform.CONSOLE, "bench", "Bench community", "owner", "Owner"
+            )
             cid = actor.community.id
             started = time.perf_counter()
             rows = await fill(app, cid, members, feedback, seed=seed)
@@ -243,9 +360,13 @@ async def measure(members: int, feedback: int, *, seed: int = 7, repeat: int = 1
         "target_seconds": round(target_seconds(members + 1), 3),
         "queries": queries,
         "queue": queued,
-        "community": {"requested": week.community.requested, "matched": week.community.matched,
-                      "held": week.community.held, "no_shows": week.community.no_shows,
-                      "feedback_rate": week.community.feedback_rate},
+        "community": {
+            "requested": week.community.requested,
+            "matched": week.community.matched,
+            "held": week.community.held,
+            "no_shows": week.community.no_shows,
+            "feedback_rate": week.community.feedback_rate,
+        },
     }
 
 
@@ -271,13 +392,17 @@ async def run_bench(members: int, feedback: int, repeat: int = 1, draw: int = 20
 
 def _table(report: dict[str, Any]) -> str:
     lines = [f"PeerLoop digest benchmark (SQLite): every digest of week {report['week']}", ""]
-    head = f"  {'members':>8} {'feedback':>9} {'sessions':>9} {'digests':>8} {'slots':>6} " \
-           f"{'compute':>9} {'render':>8} {'total':>8} {'median':>8} {'queries':>8}"
+    head = (
+        f"  {'members':>8} {'feedback':>9} {'sessions':>9} {'digests':>8} {'slots':>6} "
+        f"{'compute':>9} {'render':>8} {'total':>8} {'median':>8} {'queries':>8}"
+    )
     lines.append(head)
     for s in report["sizes"]:
-        lines.append(f"  {s['members']:>8,} {s['feedback_rows']:>9,} {s['sessions']:>9,} {s['personal_digests']:>8,} "
-                     f"{s['slots']:>6} {s['compute_seconds']:>8.2f}s {s['render_seconds']:>7.2f}s "
-                     f"{s['total_seconds']:>7.2f}s {s['median_seconds']:>7.2f}s {s['queries']:>8}")
+        lines.append(
+            f"  {s['members']:>8,} {s['feedback_rows']:>9,} {s['sessions']:>9,} {s['personal_digests']:>8,} "
+            f"{s['slots']:>6} {s['compute_seconds']:>8.2f}s {s['render_seconds']:>7.2f}s "
+            f"{s['total_seconds']:>7.2f}s {s['median_seconds']:>7.2f}s {s['queries']:>8}"
+        )
     large = report["sizes"][-1]
     q = large["queue"]
     lines += [
@@ -294,8 +419,11 @@ def _table(report: dict[str, Any]) -> str:
         f"{q['with_picture_refs']:,} carry a picture to draw, {q['with_picture_bytes']:,} carry picture bytes, "
         f"{q['drawn_while_queueing']} pictures drawn by the steps",
         f"  drawn at delivery (worker process): {q['drawn_at_delivery']} pictures, best "
-        + (f"{q['draw_ms_best']:.0f} ms, median {q['draw_ms_median']:.0f} ms each"
-           if q["drawn_at_delivery"] else "- (none)"),
+        + (
+            f"{q['draw_ms_best']:.0f} ms, median {q['draw_ms_median']:.0f} ms each"
+            if q["drawn_at_delivery"]
+            else "- (none)"
+        ),
         f"  community week: {large['community']['requested']:,} requests ({large['community']['matched']:,} of them "
         f"matched), {large['community']['held']:,} sessions held, {large['community']['no_shows']:,} no-shows",
     ]
@@ -303,15 +431,29 @@ def _table(report: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="peerloop bench digest", description="Measure the weekly digests.")
+    parser = argparse.ArgumentParser(
+        prog="peerloop bench digest", description="Measure the weekly digests."
+    )
     parser.add_argument("target", nargs="?", default="digest", choices=["digest"])
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
-    parser.add_argument("--smoke", action="store_true", help="small numbers: finishes in a few seconds")
-    parser.add_argument("--members", type=int, default=None, help="members of the large community (10,000)")
-    parser.add_argument("--feedback", type=int, default=None, help="feedback rows of the large community (100,000)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="time each size this many times: the best and the median are shown (3)")
-    parser.add_argument("--draw", type=int, default=None, help="queued pictures drawn as delivery draws them (20)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="small numbers: finishes in a few seconds"
+    )
+    parser.add_argument(
+        "--members", type=int, default=None, help="members of the large community (10,000)"
+    )
+    parser.add_argument(
+        "--feedback", type=int, default=None, help="feedback rows of the large community (100,000)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time each size this many times: the best and the median are shown (3)",
+    )
+    parser.add_argument(
+        "--draw", type=int, default=None, help="queued pictures drawn as delivery draws them (20)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.repeat < 1:
         print("--repeat must be at least 1.", file=sys.stderr)

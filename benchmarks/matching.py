@@ -114,8 +114,14 @@ def full_arrays(inp: MatchInput) -> FullArrays:
     v = np.concatenate(vs) if vs else np.zeros(0, dtype=np.int64)
     w = np.concatenate(ws) if ws else np.zeros(0, dtype=np.int64)
     order = np.argsort(u * n + v, kind="stable")
-    return FullArrays(n, np.asarray(active, dtype=np.int64), u[order], v[order], w[order],
-                      time.perf_counter() - t0)
+    return FullArrays(
+        n,
+        np.asarray(active, dtype=np.int64),
+        u[order],
+        v[order],
+        w[order],
+        time.perf_counter() - t0,
+    )
 
 
 def run_peerloop(inp: MatchInput, pool: Executor | None = None) -> Outcome:
@@ -124,7 +130,9 @@ def run_peerloop(inp: MatchInput, pool: Executor | None = None) -> Outcome:
     res = match(inp, executor=pool)
     seconds = time.perf_counter() - t0
     pairs = sorted(tuple(sorted(index[x] for x in p.request_ids)) for p in res.pairs)
-    return Outcome(seconds, [(a, b) for a, b in pairs], res.total_weight, res.stats.max_pairs_proven)
+    return Outcome(
+        seconds, [(a, b) for a, b in pairs], res.total_weight, res.stats.max_pairs_proven
+    )
 
 
 def run_networkx(fg: FullArrays) -> Outcome:
@@ -133,7 +141,9 @@ def run_networkx(fg: FullArrays) -> Outcome:
     t0 = time.perf_counter()
     graph = nx.Graph()
     graph.add_nodes_from(fg.active.tolist())
-    graph.add_weighted_edges_from(zip(fg.u.tolist(), fg.v.tolist(), fg.weight.tolist(), strict=True))
+    graph.add_weighted_edges_from(
+        zip(fg.u.tolist(), fg.v.tolist(), fg.weight.tolist(), strict=True)
+    )
     mate = nx.max_weight_matching(graph, maxcardinality=True)
     seconds = time.perf_counter() - t0 + fg.seconds
     pairs = sorted((min(a, b), max(a, b)) for a, b in mate)
@@ -182,15 +192,14 @@ def run_greedy(fg: FullArrays) -> Outcome:
 # ----------------------------------------------------------------------------- report
 
 
-def _summary(inp: MatchInput, out: Outcome, max_pairs: int | None, optimum: int | None
-             ) -> dict[str, Any]:
+def _summary(
+    inp: MatchInput, out: Outcome, max_pairs: int | None, optimum: int | None
+) -> dict[str, Any]:
     reqs = inp.requests
     repeats = sum(
         1 for a, b in out.pairs if pair_key(reqs[a].member_id, reqs[b].member_id) in inp.history
     )
-    waits = [
-        (inp.now - reqs[i].created_at).total_seconds() / 86_400 for p in out.pairs for i in p
-    ]
+    waits = [(inp.now - reqs[i].created_at).total_seconds() / 86_400 for p in out.pairs for i in p]
     summary: dict[str, Any] = {
         "seconds": round(out.seconds, 4),
         "pairs": len(out.pairs),
@@ -275,8 +284,10 @@ def _table(report: dict[str, Any]) -> str:
         f"PeerLoop matching benchmark (seed {report['seed']}, {report['cpus']} CPUs, "
         f"prune_degree {report['prune_degree']}, PeerLoop in {pool})",
     ]
-    head = f"{'method':<16}{'time s':>10}{'pairs':>8}{'pairs %':>10}{'weight %':>11}" \
-           f"{'repeats':>9}{'med wait d':>12}"
+    head = (
+        f"{'method':<16}{'time s':>10}{'pairs':>8}{'pairs %':>10}{'weight %':>11}"
+        f"{'repeats':>9}{'med wait d':>12}"
+    )
     for size in report["sizes"]:
         lines.append("")
         lines.append(
@@ -325,25 +336,45 @@ def _load() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="peerloop bench matching", description=__doc__.split(
-        "\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="peerloop bench matching", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sizes", help="comma-separated request counts, e.g. 1000,5000")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
-    parser.add_argument("--large", action="store_true",
-                        help="add the 20,000-request size (minutes, several GB with the references)")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="add the 20,000-request size (minutes, several GB with the references)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--networkx-limit", type=int, default=1000,
-                        help="largest size networkx runs at (default 1000; 2000 takes minutes)")
-    parser.add_argument("--exact-limit", type=int, default=5000,
-                        help="largest size the exact full-graph optimum is computed at "
-                        "(default 5000; 10000 takes about a quarter of an hour; a stored figure "
-                        "is used where there is one)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="time PeerLoop this many times; the best and the median are shown")
+    parser.add_argument(
+        "--networkx-limit",
+        type=int,
+        default=1000,
+        help="largest size networkx runs at (default 1000; 2000 takes minutes)",
+    )
+    parser.add_argument(
+        "--exact-limit",
+        type=int,
+        default=5000,
+        help="largest size the exact full-graph optimum is computed at "
+        "(default 5000; 10000 takes about a quarter of an hour; a stored figure "
+        "is used where there is one)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time PeerLoop this many times; the best and the median are shown",
+    )
     parser.add_argument("--no-greedy", action="store_true", help="skip the greedy baseline")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="PeerLoop's worker processes (default: the CPUs; 0: in this process)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="PeerLoop's worker processes (default: the CPUs; 0: in this process)",
+    )
     args = parser.parse_args(argv)
     if args.sizes:
         try:
@@ -375,9 +406,15 @@ def main(argv: list[str] | None = None) -> int:
         emit: Callable[[str], object] = sys.stdout.write
         for n in sizes:
             report["sizes"].append(
-                bench_size(n, args.seed, networkx_limit=args.networkx_limit,
-                           exact_limit=args.exact_limit, greedy=not args.no_greedy,
-                           repeat=args.repeat, pool=pool)
+                bench_size(
+                    n,
+                    args.seed,
+                    networkx_limit=args.networkx_limit,
+                    exact_limit=args.exact_limit,
+                    greedy=not args.no_greedy,
+                    repeat=args.repeat,
+                    pool=pool,
+                )
             )
     finally:
         if pool is not None:

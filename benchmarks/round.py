@@ -53,15 +53,30 @@ from bot.storage.tables import MemberRow, RequestRow, SessionRow
 #: Monday 7 December 2026, 08:00 UTC: the round looks at the week ahead.
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 ZONES: tuple[str, ...] = (
-    "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London",
-    "Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
-    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Africa/Lagos",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
 )
 TRACKS = ("backend", "frontend", "full-stack", "ml", "data-science", "sre")
 LEVELS = tuple(level.value for level in Level)
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
-ROLES = ((RolePreference.SWAP.value, 0.8), (RolePreference.CANDIDATE.value, 0.1),
-         (RolePreference.INTERVIEWER.value, 0.1))
+ROLES = (
+    (RolePreference.SWAP.value, 0.8),
+    (RolePreference.CANDIDATE.value, 0.1),
+    (RolePreference.INTERVIEWER.value, 0.1),
+)
 
 
 def availability(rng: random.Random) -> list[list[int]]:
@@ -77,55 +92,107 @@ def availability(rng: random.Random) -> list[list[int]]:
     return WeeklyAvailability.from_windows(windows).to_json()
 
 
-def _community_rows(community_id: str, members: int, history: int, requests: int,
-                    prompt_ids: dict[str, list[str]], rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+def _community_rows(
+    community_id: str,
+    members: int,
+    history: int,
+    requests: int,
+    prompt_ids: dict[str, list[str]],
+    rng: random.Random,
+) -> dict[str, list[dict[str, Any]]]:
     member_rows = [
-        {"id": f"m{i:06d}{community_id[:8]}", "community_id": community_id, "platform": Platform.CONSOLE.value,
-         "external_id": f"member-{i}", "display_name": f"Member {i}", "timezone": ZONES[i % len(ZONES)],
-         "track": rng.choice(TRACKS), "level": rng.choice(LEVELS),
-         "interview_types": [t.value for t in TYPES], "languages": [], "availability": availability(rng),
-         "blackouts": [], "blocked": [], "digest_opt_out": False, "digest_nudge": True, "is_admin": False,
-         "created_at": NOW - timedelta(days=400)}
+        {
+            "id": f"m{i:06d}{community_id[:8]}",
+            "community_id": community_id,
+            "platform": Platform.CONSOLE.value,
+            "external_id": f"member-{i}",
+            "display_name": f"Member {i}",
+            "timezone": ZONES[i % len(ZONES)],
+            "track": rng.choice(TRACKS),
+            "level": rng.choice(LEVELS),
+            "interview_types": [t.value for t in TYPES],
+            "languages": [],
+            "availability": availability(rng),
+            "blackouts": [],
+            "blocked": [],
+            "digest_opt_out": False,
+            "digest_nudge": True,
+            "is_admin": False,
+            "created_at": NOW - timedelta(days=400),
+        }
         for i in range(members)
     ]
     ids = [str(r["id"]) for r in member_rows]
     year = timedelta(days=365)
     sessions: list[dict[str, Any]] = []
 
-    def session(a: str, b: str, kind: InterviewType, start: datetime, state: str, prompts: list[str]) -> dict[str, Any]:
-        return {"id": new_id(), "community_id": community_id, "interview_type": kind.value,
-                "interviewer_id": a, "candidate_id": b, "swap": True, "start": start, "minutes": 60,
-                "state": state, "request_ids": [], "prompt_ids": prompts, "prompt_reasons": [],
-                "confirmed_by": [a, b] if state == "confirmed" else [], "match_reasons": [], "sequence": 0,
-                "created_at": start - timedelta(days=2)}
+    def session(
+        a: str, b: str, kind: InterviewType, start: datetime, state: str, prompts: list[str]
+    ) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "community_id": community_id,
+            "interview_type": kind.value,
+            "interviewer_id": a,
+            "candidate_id": b,
+            "swap": True,
+            "start": start,
+            "minutes": 60,
+            "state": state,
+            "request_ids": [],
+            "prompt_ids": prompts,
+            "prompt_reasons": [],
+            "confirmed_by": [a, b] if state == "confirmed" else [],
+            "match_reasons": [],
+            "sequence": 0,
+            "created_at": start - timedelta(days=2),
+        }
 
     for n in range(history):
         a, b = rng.sample(ids, 2)
         kind = TYPES[n % len(TYPES)]
         start = (NOW - year * rng.random()).replace(minute=0, second=0, microsecond=0)
-        sessions.append(session(a, b, kind, start, "completed", rng.sample(prompt_ids[kind.value], 2)))
+        sessions.append(
+            session(a, b, kind, start, "completed", rng.sample(prompt_ids[kind.value], 2))
+        )
     for _ in range(max(1, members // 50)):  # next week's bookings: they make those members busy
         a, b = rng.sample(ids, 2)
         kind = rng.choice(TYPES)
-        start = (NOW + timedelta(days=1 + 6 * rng.random())).replace(minute=0, second=0, microsecond=0)
-        sessions.append(session(a, b, kind, start, "confirmed", rng.sample(prompt_ids[kind.value], 2)))
+        start = (NOW + timedelta(days=1 + 6 * rng.random())).replace(
+            minute=0, second=0, microsecond=0
+        )
+        sessions.append(
+            session(a, b, kind, start, "confirmed", rng.sample(prompt_ids[kind.value], 2))
+        )
     open_rows = [
-        {"id": new_id(), "community_id": community_id, "member_id": who,
-         "interview_type": rng.choice(TYPES).value,
-         "role": rng.choices([r for r, _ in ROLES], [w for _, w in ROLES])[0],
-         "window_start": NOW, "window_end": NOW + timedelta(days=7),
-         "created_at": NOW - timedelta(days=5) * rng.random(), "status": "open", "live": False,
-         "times_left_out": 0, "priority": False, "session_id": None}
+        {
+            "id": new_id(),
+            "community_id": community_id,
+            "member_id": who,
+            "interview_type": rng.choice(TYPES).value,
+            "role": rng.choices([r for r, _ in ROLES], [w for _, w in ROLES])[0],
+            "window_start": NOW,
+            "window_end": NOW + timedelta(days=7),
+            "created_at": NOW - timedelta(days=5) * rng.random(),
+            "status": "open",
+            "live": False,
+            "times_left_out": 0,
+            "priority": False,
+            "session_id": None,
+        }
         for who in rng.sample(ids, requests)
     ]
     return {"members": member_rows, "sessions": sessions, "requests": open_rows}
 
 
-async def fill(app: App, community_id: str, members: int, history: int, requests: int, *,
-               seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+async def fill(
+    app: App, community_id: str, members: int, history: int, requests: int, *, seed: int = 7
+) -> dict[str, list[dict[str, Any]]]:
     """Insert a synthetic community's members, a year of sessions, next week's bookings and open requests."""
     prompt_ids = {t.value: [p.id for p in app.prompts.prompts(t)] for t in TYPES}
-    rows = _community_rows(community_id, members, history, requests, prompt_ids, random.Random(seed))
+    rows = _community_rows(
+        community_id, members, history, requests, prompt_ids, random.Random(seed)
+    )
     async with app.db.engine.begin() as conn:
         await bulk_insert(conn, MemberRow, rows["members"])
         await bulk_insert(conn, SessionRow, rows["sessions"])
@@ -170,13 +237,16 @@ async def _database(server: str | None) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def measure(members: int, history: int, requests: int, *, seed: int = 7,
-                  database: str | None = None) -> dict[str, Any]:
+async def measure(
+    members: int, history: int, requests: int, *, seed: int = 7, database: str | None = None
+) -> dict[str, Any]:
     """Build one community of this size and time one matching round over it."""
     async with _database(database) as url:
         app = await build_app(url, clock=FakeClock(NOW))
         try:
-            actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
+            actor = await app.actors.resolve(
+                Platform.CONSOLE, "bench", "Bench community", "owner", "Owner"
+            )
             cid = actor.community.id
             started = time.perf_counter()
             rows = await fill(app, cid, members, history, requests, seed=seed)
@@ -234,32 +304,53 @@ def target_seconds(database: str | None, requests: int) -> float | None:
     return round(per_10k * requests / 10_000, 2)
 
 
-async def run_bench(members: int, history: int, requests: int, *, seed: int = 7,
-                    database: str | None = None) -> dict[str, Any]:
-    small = await measure(max(10, members // 10), history // 10, max(2, requests // 10), seed=seed,
-                          database=database)
+async def run_bench(
+    members: int, history: int, requests: int, *, seed: int = 7, database: str | None = None
+) -> dict[str, Any]:
+    small = await measure(
+        max(10, members // 10), history // 10, max(2, requests // 10), seed=seed, database=database
+    )
     large = await measure(members, history, requests, seed=seed, database=database)
-    return {"database": "sqlite" if database is None else "postgresql", "now": NOW.isoformat(), "seed": seed,
-            "sizes": [small, large]}
+    return {
+        "database": "sqlite" if database is None else "postgresql",
+        "now": NOW.isoformat(),
+        "seed": seed,
+        "sizes": [small, large],
+    }
 
 
 def _table(report: dict[str, Any]) -> str:
     db = "SQLite" if report["database"] == "sqlite" else "PostgreSQL"
     lines = [f"PeerLoop round benchmark ({db}): one matching round at {report['now']}", ""]
-    lines.append(f"  {'members':>8} {'history':>9} {'requests':>9} {'considered':>10} {'pairs':>6} {'left out':>9} "
-                 f"{'reads':>8} {'round':>8} {'stmts':>6} {'stmt/pair':>9} {'per pair':>9}")
+    lines.append(
+        f"  {'members':>8} {'history':>9} {'requests':>9} {'considered':>10} {'pairs':>6} {'left out':>9} "
+        f"{'reads':>8} {'round':>8} {'stmts':>6} {'stmt/pair':>9} {'per pair':>9}"
+    )
     for s in report["sizes"]:
-        per_pair = f"{s['seconds_per_pair'] * 1000:>7.2f}ms" if s["seconds_per_pair"] is not None else f"{'-':>9}"
-        stmts = f"{s['statements_per_pair']:>9.3f}" if s["statements_per_pair"] is not None else f"{'-':>9}"
-        lines.append(f"  {s['members']:>8,} {s['history_sessions']:>9,} {s['open_requests']:>9,} "
-                     f"{s['considered']:>10,} {s['pairs']:>6,} {s['left_out']:>9,} {s['read_seconds']:>7.2f}s "
-                     f"{s['round_seconds']:>7.2f}s {s['statements']:>6,} {stmts} {per_pair}")
+        per_pair = (
+            f"{s['seconds_per_pair'] * 1000:>7.2f}ms"
+            if s["seconds_per_pair"] is not None
+            else f"{'-':>9}"
+        )
+        stmts = (
+            f"{s['statements_per_pair']:>9.3f}"
+            if s["statements_per_pair"] is not None
+            else f"{'-':>9}"
+        )
+        lines.append(
+            f"  {s['members']:>8,} {s['history_sessions']:>9,} {s['open_requests']:>9,} "
+            f"{s['considered']:>10,} {s['pairs']:>6,} {s['left_out']:>9,} {s['read_seconds']:>7.2f}s "
+            f"{s['round_seconds']:>7.2f}s {s['statements']:>6,} {stmts} {per_pair}"
+        )
     large = report["sizes"][-1]
     kinds = ", ".join(f"{n:,} {k}" for k, n in large["statement_kinds"].items())
     if large["target_seconds"] is not None:
         met = "yes" if large["round_seconds"] <= large["target_seconds"] else "NO"
-        lines += ["", f"  target: booked end to end in at most {large['target_seconds']:.1f} s "
-                      f"(20 s on SQLite, 10 s on PostgreSQL per 10,000 requests) -> {met}"]
+        lines += [
+            "",
+            f"  target: booked end to end in at most {large['target_seconds']:.1f} s "
+            f"(20 s on SQLite, 10 s on PostgreSQL per 10,000 requests) -> {met}",
+        ]
     lines += [
         "",
         f"  statements of the large round: {kinds}",
@@ -273,17 +364,31 @@ def _table(report: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="peerloop bench round",
-                                     description="Measure one matching round of a large community on SQLite.")
+    parser = argparse.ArgumentParser(
+        prog="peerloop bench round",
+        description="Measure one matching round of a large community on SQLite.",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
-    parser.add_argument("--smoke", action="store_true", help="small numbers: finishes in a few seconds")
-    parser.add_argument("--members", type=int, default=None, help="members of the large community (5,000)")
-    parser.add_argument("--history", type=int, default=None, help="past completed sessions (100,000)")
-    parser.add_argument("--requests", type=int, default=None, help="open requests, one per member (2,000)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="small numbers: finishes in a few seconds"
+    )
+    parser.add_argument(
+        "--members", type=int, default=None, help="members of the large community (5,000)"
+    )
+    parser.add_argument(
+        "--history", type=int, default=None, help="past completed sessions (100,000)"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=None, help="open requests, one per member (2,000)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic community (7)")
-    parser.add_argument("--database", default=None, metavar="URL",
-                        help="a PostgreSQL server (postgresql+asyncpg://user@host:port/db): each size gets a "
-                        "fresh database created there and dropped after; default: a temporary SQLite file")
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="a PostgreSQL server (postgresql+asyncpg://user@host:port/db): each size gets a "
+        "fresh database created there and dropped after; default: a temporary SQLite file",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.database is not None and not args.database.startswith("postgresql"):
         print("--database takes a PostgreSQL URL (postgresql+asyncpg://...).", file=sys.stderr)
@@ -292,10 +397,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     history = args.history if args.history is not None else (2_000 if args.smoke else 100_000)
     requests = args.requests or (120 if args.smoke else 2_000)
     if members < 10 or history < 0 or not 2 <= requests <= members:
-        print("--members must be at least 10, --history at least 0, and --requests between 2 and --members.",
-              file=sys.stderr)
+        print(
+            "--members must be at least 10, --history at least 0, and --requests between 2 and --members.",
+            file=sys.stderr,
+        )
         return 2
-    report = asyncio.run(run_bench(members, history, requests, seed=args.seed, database=args.database))
+    report = asyncio.run(
+        run_bench(members, history, requests, seed=args.seed, database=args.database)
+    )
     print(json.dumps(report, indent=2) if args.json else _table(report))
     return 0
 

@@ -53,9 +53,17 @@ def _rows(community_id: str, dues: Sequence[datetime], tag: str) -> list[dict[st
     # Digest steps without a session: the runner settles each one quickly (skipped), so the
     # measurement is the scheduler's own overhead plus one claim-and-finish transaction.
     return [
-        {"id": new_id(), "key": f"bench:{tag}:{i}", "kind": ActionKind.DIGEST.value,
-         "community_id": community_id, "session_id": None, "due_at": due, "payload": {},
-         "status": ActionStatus.PENDING.value, "attempts": 0}
+        {
+            "id": new_id(),
+            "key": f"bench:{tag}:{i}",
+            "kind": ActionKind.DIGEST.value,
+            "community_id": community_id,
+            "session_id": None,
+            "due_at": due,
+            "payload": {},
+            "status": ActionStatus.PENDING.value,
+            "attempts": 0,
+        }
         for i, due in enumerate(dues)
     ]
 
@@ -68,7 +76,9 @@ async def _bulk_insert(app: App, rows: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-async def _rebuild(app: App, *, traced: bool, horizon: timedelta | None = DEFAULT_HORIZON) -> tuple[float, float, int]:
+async def _rebuild(
+    app: App, *, traced: bool, horizon: timedelta | None = DEFAULT_HORIZON
+) -> tuple[float, float, int]:
     runtime = SchedulerRuntime(app, sweep_seconds=3600, horizon=horizon)
     if traced:
         tracemalloc.start()
@@ -117,17 +127,22 @@ async def _load(app: App, community_id: str, count: int, window: float) -> dict[
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)
             async with app.db.engine.connect() as conn:
-                left = (await conn.execute(
-                    select(func.count()).select_from(table).where(
-                        table.c.id.in_(ids), table.c.status == ActionStatus.PENDING.value)
-                )).scalar_one()
+                left = (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(table)
+                        .where(table.c.id.in_(ids), table.c.status == ActionStatus.PENDING.value)
+                    )
+                ).scalar_one()
             if not left:
                 break
     finally:
         await runtime.stop()
     async with app.db.engine.connect() as conn:
         result = await conn.execute(
-            select(table.c.due_at, table.c.finished_at).where(table.c.id.in_(ids), table.c.finished_at.is_not(None))
+            select(table.c.due_at, table.c.finished_at).where(
+                table.c.id.in_(ids), table.c.finished_at.is_not(None)
+            )
         )
         delays = [(finished - due).total_seconds() for due, finished in result.all()]
     return {
@@ -146,11 +161,15 @@ async def run_bench(actions: int, load_actions: int, load_window: float) -> dict
         url = sqlite_url_for(Path(tmp) / "bench.sqlite3")
         app = await build_app(url, clock=SystemClock())
         try:
-            actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "bench", "Bench")
+            actor = await app.actors.resolve(
+                Platform.CONSOLE, "bench", "Bench community", "bench", "Bench"
+            )
             cid = actor.community.id
             now = datetime.now(UTC)
             spread = timedelta(days=30)
-            dues = [now + timedelta(minutes=5) + spread * i / max(1, actions) for i in range(actions)]
+            dues = [
+                now + timedelta(minutes=5) + spread * i / max(1, actions) for i in range(actions)
+            ]
             insert_seconds = await _bulk_insert(app, _rows(cid, dues, "pending"))
             runs = [await _rebuild(app, traced=False) for _ in range(3)]
             rebuild_seconds, timers = min(r[0] for r in runs), runs[0][2]
@@ -212,9 +231,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peerloop bench", description="Measure the scheduler.")
     parser.add_argument("target", nargs="?", default="scheduler", choices=["scheduler"])
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
-    parser.add_argument("--smoke", action="store_true", help="small numbers: finishes in a few seconds")
-    parser.add_argument("--actions", type=int, default=None, help="pending steps to insert (default 50,000)")
-    parser.add_argument("--load", type=int, default=None, help="steps due at once for the delay test (2,000)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="small numbers: finishes in a few seconds"
+    )
+    parser.add_argument(
+        "--actions", type=int, default=None, help="pending steps to insert (default 50,000)"
+    )
+    parser.add_argument(
+        "--load", type=int, default=None, help="steps due at once for the delay test (2,000)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     actions = args.actions or (2000 if args.smoke else 50_000)
     load = args.load or (200 if args.smoke else 2000)

@@ -14,7 +14,9 @@ from sqlmodel import SQLModel
 CHUNK = 5000
 
 
-async def bulk_insert(conn: AsyncConnection, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+async def bulk_insert(
+    conn: AsyncConnection, table: type[SQLModel], rows: list[dict[str, Any]]
+) -> None:
     """Insert ``rows`` into ``table``'s table, :data:`CHUNK` rows to a statement."""
     for i in range(0, len(rows), CHUNK):
         await conn.execute(insert(table), rows[i : i + CHUNK])

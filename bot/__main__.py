@@ -23,22 +23,40 @@ log = logging.getLogger("peerloop")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="peerloop", description="PeerLoop: peer mock interviews that run themselves.")
+    p = argparse.ArgumentParser(
+        prog="peerloop", description="PeerLoop: peer mock interviews that run themselves."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run every configured face (Discord, Slack) and the worker until stopped")
+    run = sub.add_parser(
+        "run", help="run every configured face (Discord, Slack) and the worker until stopped"
+    )
     from bot.ops.roles import add_role_flags  # --[no-]discord, --[no-]slack-http, ...
 
     add_role_flags(run)
 
-    console = sub.add_parser("console", help="an interactive terminal session (or a script on stdin)")
-    console.add_argument("--database", help="database URL (default: DATABASE_URL or data/peerloop.sqlite3)")
-    console.add_argument("--start", help="simulated start time, UTC, e.g. 2026-12-01T09:00 (default: now)")
-    console.add_argument("--echo", action="store_true", help="echo each input line (default when not a terminal)")
+    console = sub.add_parser(
+        "console", help="an interactive terminal session (or a script on stdin)"
+    )
+    console.add_argument(
+        "--database", help="database URL (default: DATABASE_URL or data/peerloop.sqlite3)"
+    )
+    console.add_argument(
+        "--start", help="simulated start time, UTC, e.g. 2026-12-01T09:00 (default: now)"
+    )
+    console.add_argument(
+        "--echo", action="store_true", help="echo each input line (default when not a terminal)"
+    )
 
-    demo = sub.add_parser("demo", help="a scripted walk of a small community, printed as a transcript")
-    demo.add_argument("--database", default="data/demo.sqlite3", help="SQLite file for the demo (recreated)")
-    demo.add_argument("--out", default="data/demo", help="folder for files the demo writes (charts, invites)")
+    demo = sub.add_parser(
+        "demo", help="a scripted walk of a small community, printed as a transcript"
+    )
+    demo.add_argument(
+        "--database", default="data/demo.sqlite3", help="SQLite file for the demo (recreated)"
+    )
+    demo.add_argument(
+        "--out", default="data/demo", help="folder for files the demo writes (charts, invites)"
+    )
 
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -52,9 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     lst = prompts_sub.add_parser("list", help="list the bank's prompts")
     lst.add_argument("--type", dest="type", default=None)
     lst.add_argument("--json", action="store_true", help="one JSON document instead of the table")
-    show = prompts_sub.add_parser("show", help="print a prompt with its interviewer guide and rubric")
+    show = prompts_sub.add_parser(
+        "show", help="print a prompt with its interviewer guide and rubric"
+    )
     show.add_argument("id")
-    stats = prompts_sub.add_parser("stats", help="count the bundled prompts per type, level and track")
+    stats = prompts_sub.add_parser(
+        "stats", help="count the bundled prompts per type, level and track"
+    )
     stats.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     bench = sub.add_parser("bench", help="benchmarks that print figures (and --json)")
@@ -64,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     discord_cmd = sub.add_parser("discord", help="Discord set-up helpers")
     discord_sub = discord_cmd.add_subparsers(dest="discord_command", required=True)
     invite = discord_sub.add_parser("invite-url", help="print the OAuth2 invite link")
-    invite.add_argument("application_id", help="your application's id (Developer Portal, General Information)")
+    invite.add_argument(
+        "application_id", help="your application's id (Developer Portal, General Information)"
+    )
 
     slack_cmd = sub.add_parser("slack", help="Slack set-up helpers")
     slack_sub = slack_cmd.add_subparsers(dest="slack_command", required=True)
@@ -125,8 +149,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return done
 
     if args.command == "console":
-        return asyncio.run(_console(settings.database_url if not args.database else args.database, args,
-                                    settings))
+        return asyncio.run(
+            _console(settings.database_url if not args.database else args.database, args, settings)
+        )
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -200,7 +225,9 @@ async def _console(url: str, args: argparse.Namespace, settings: Settings) -> in
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
     chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
-    app = await build_app(url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings))
+    app = await build_app(
+        url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings)
+    )
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)
         console.attachments_dir = files

@@ -143,6 +143,7 @@ async def build_app(
     pool = offload if offload is not None else ProcessOffload()
     matching = MatchingService(db.uow, clock, bank, pool)
     feedback = FeedbackService(db.uow, clock, bank)
+
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
     # The services draw pictures on a thread; with worker processes that thread hands the drawing
@@ -152,27 +153,54 @@ async def build_app(
 
     chart = offloaded(render_progress_png)
     progress = ProgressService(db.uow, clock, chart, bank)
-    digests = DigestService(db.uow, clock, bank, changes_chart=offloaded(render_changes_png),
-                            funnel_chart=offloaded(render_funnel_png))
+    digests = DigestService(
+        db.uow,
+        clock,
+        bank,
+        changes_chart=offloaded(render_changes_png),
+        funnel_chart=offloaded(render_funnel_png),
+    )
     privacy = PrivacyService(db.uow, clock)
-    router = CommandRouter(profiles, requests, sessions, matching, feedback=feedback, progress=progress,
-                           digests=digests, privacy=privacy, limiter=RateLimiter(rate_limit or RateLimit(burst=0)))
-    admin = AdminService(db.uow, clock, matching, prompts=bank, digest_planner=digests.plan,
-                         funnel_chart=offloaded(render_funnel_png))
+    router = CommandRouter(
+        profiles,
+        requests,
+        sessions,
+        matching,
+        feedback=feedback,
+        progress=progress,
+        digests=digests,
+        privacy=privacy,
+        limiter=RateLimiter(rate_limit or RateLimit(burst=0)),
+    )
+    admin = AdminService(
+        db.uow,
+        clock,
+        matching,
+        prompts=bank,
+        digest_planner=digests.plan,
+        funnel_chart=offloaded(render_funnel_png),
+    )
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
-    steps = StepRunner(db.uow, clock, bank, StepHooks(
-        run_round=matching.scheduled_round,
-        feedback_owed=feedback.owed_for_session,
-        close_feedback=feedback.close_window,
-        run_digest=digests.run_step,
-        run_retention=retention.run_step,
-    ))
+    steps = StepRunner(
+        db.uow,
+        clock,
+        bank,
+        StepHooks(
+            run_round=matching.scheduled_round,
+            feedback_owed=feedback.owed_for_session,
+            close_feedback=feedback.close_window,
+            run_digest=digests.run_step,
+            run_retention=retention.run_step,
+        ),
+    )
     # digest pictures are drawn as each digest is delivered
     delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
-    onboarding = install_onboarding(OnboardingService(db.uow, clock, schedule_form=schedule_form), router)
+    onboarding = install_onboarding(
+        OnboardingService(db.uow, clock, schedule_form=schedule_form), router
+    )
     router.declare(command(ADMIN, "signup"), lambda actor, _args: onboarding.signup(actor))
     router.check_complete()  # every declared command has its handler
     router.mark_form(IMPORT_VERB)  # the prompt pack form's submissions count as forms sent

@@ -142,7 +142,10 @@ def _show_bank(out: TextIO) -> None:
             continue
         prompt = prompts[0]
         rubric = bank.rubric(prompt.rubric)
-        print(f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===", file=out)
+        print(
+            f"\n=== {kind.label}: {prompt.title} ({len(prompts)} prompts of this type) ===",
+            file=out,
+        )
         print(render_guide(prompt, rubric)[0], file=out)
         print("--- rubric ---", file=out)
         print(render_rubric(rubric)[0], file=out)
@@ -161,9 +164,14 @@ def _save_pictures(sent: Sequence[tuple[str, OutboundMessage]], out_dir: Path, o
                 files[f"{target.replace(':', '-')}-{attachment.filename}"] = attachment.data
     names = chart_samples.sample_names()
     files["sample-progress-50-sessions.png"] = charts.render_progress_png(
-        chart_samples.sample_progress(50, kinds=("coding", "system-design")), names)
-    files["sample-progress-1-session.png"] = charts.render_progress_png(chart_samples.sample_progress(1), names)
-    files["sample-digest-month.png"] = charts.render_changes_png(chart_samples.sample_changes(), names)
+        chart_samples.sample_progress(50, kinds=("coding", "system-design")), names
+    )
+    files["sample-progress-1-session.png"] = charts.render_progress_png(
+        chart_samples.sample_progress(1), names
+    )
+    files["sample-digest-month.png"] = charts.render_changes_png(
+        chart_samples.sample_changes(), names
+    )
     files["sample-community-funnel.png"] = charts.render_funnel_png(chart_samples.sample_funnel())
     for name, data in files.items():
         (out_dir / name).write_bytes(data)
@@ -187,7 +195,10 @@ async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) 
     out = stream or sys.stdout
     chat = ConsoleChat(out, clock, attachments_dir=out_dir)
     app = await build_app(sqlite_url_for(database), clock=clock, chats={Platform.CONSOLE: chat})
-    print(f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}", file=out)
+    print(
+        f"PeerLoop demo — simulated time starts {DEMO_START:%a %d %b %Y %H:%M} UTC; database {database}",
+        file=out,
+    )
     try:
         console = Console(app, clock, out=out, echo=True, chat=chat)
         console.attachments_dir = out_dir

@@ -15,7 +15,16 @@ from bot.storage.db import quiet_statement_loggers
 
 #: Library loggers that write payloads at DEBUG (Discord gateway events and HTTP bodies, Slack
 #: request bodies, websocket frames): kept at INFO or above whatever ``LOG_LEVEL`` says.
-PAYLOAD_LOGGERS = ("discord", "slack_bolt", "slack_sdk", "websockets", "aiohttp", "httpx", "httpcore", "asyncio")
+PAYLOAD_LOGGERS = (
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "websockets",
+    "aiohttp",
+    "httpx",
+    "httpcore",
+    "asyncio",
+)
 #: Chatty but harmless at INFO: every migration step, every scheduler sweep.
 QUIET_LOGGERS = ("alembic", "apscheduler")
 #: PeerLoop's own loggers (``bot.*`` modules and the process's ``peerloop``).

@@ -17,9 +17,13 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/peerloop.sqlite3"
 
 class Settings(BaseSettings):
     # empty values (as in a copied .env.example) mean "not set"
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLite file (default) or postgresql+asyncpg://…")
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, description="SQLite file (default) or postgresql+asyncpg://…"
+    )
     log_level: str = "INFO"
     #: ``text`` (default) or ``json``: one JSON object per line, user-written text scrubbed.
     log_format: Literal["text", "json"] = "text"
@@ -95,7 +99,11 @@ class Settings(BaseSettings):
             if self.shard_ids is not None:
                 raise ValueError("SHARD_IDS needs SHARD_COUNT")
             return None
-        ids = sorted({int(p) for p in self.shard_ids.split(",")}) if self.shard_ids else list(range(self.shard_count))
+        ids = (
+            sorted({int(p) for p in self.shard_ids.split(",")})
+            if self.shard_ids
+            else list(range(self.shard_count))
+        )
         if any(i >= self.shard_count for i in ids):
             raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
         return self.shard_count, ids
@@ -116,7 +124,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA zone such as Europe/Berlin") from None
+            raise ValueError(
+                f"DEFAULT_TIMEZONE {value!r} is not an IANA zone such as Europe/Berlin"
+            ) from None
         return value
 
     @property

@@ -58,13 +58,17 @@ def undeclared_actions(messages: list[OutboundMessage]) -> list[str]:
 SETTLE_SECONDS = 60.0
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = SETTLE_SECONDS, what: str = "") -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], within: float = SETTLE_SECONDS, what: str = ""
+) -> None:
     """Wait until ``await check()`` is true (polled; the time only matters when a test fails)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while not await check():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {within:.0f}s waiting for {what or 'the condition'}")
+            raise AssertionError(
+                f"timed out after {within:.0f}s waiting for {what or 'the condition'}"
+            )
         await asyncio.sleep(0.02)
 
 
@@ -84,8 +88,10 @@ async def delivered(app: App, within: float = SETTLE_SECONDS) -> None:
         if not steps and not messages:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"not delivered within {within:.0f}s: {len(steps)} steps and "
-                                 f"{len(messages)} messages still due")
+            raise AssertionError(
+                f"not delivered within {within:.0f}s: {len(steps)} steps and "
+                f"{len(messages)} messages still due"
+            )
         await asyncio.sleep(0.02)
 
 
@@ -109,7 +115,9 @@ def every_offered_action_is_declared(
     yield messages
     if DECLARED_VERBS:  # an app was built: its routers declared their verbs
         bad = undeclared_actions(messages)
-        assert not bad, f"messages offered actions nobody declared a handler for: {sorted(set(bad))}"
+        assert not bad, (
+            f"messages offered actions nobody declared a handler for: {sorted(set(bad))}"
+        )
 
 
 @pytest.fixture
@@ -149,8 +157,9 @@ def chat() -> FakeChat:
 @pytest.fixture
 async def chat_app(tmp_path: Path, clock: FakeClock, chat: FakeChat) -> AsyncIterator[App]:
     """An app on a fresh SQLite file whose console messages land in ``chat``."""
-    application = await build_app(sqlite_url_for(tmp_path / "chat.sqlite3"), clock=clock,
-                                  chats={Platform.CONSOLE: chat})
+    application = await build_app(
+        sqlite_url_for(tmp_path / "chat.sqlite3"), clock=clock, chats={Platform.CONSOLE: chat}
+    )
     yield application
     await application.close()
 
@@ -165,7 +174,9 @@ async def app(database_url: str, clock: FakeClock) -> AsyncIterator[App]:
 
 
 async def make_actor(app: App, name: str, *, admin: bool = False) -> Actor:
-    return await app.actors.resolve(Platform.CONSOLE, "local", "Local community", name, name.title(), platform_admin=admin)
+    return await app.actors.resolve(
+        Platform.CONSOLE, "local", "Local community", name, name.title(), platform_admin=admin
+    )
 
 
 async def ready_member(
@@ -179,7 +190,11 @@ async def ready_member(
     availability: str = "daily 08:00-22:00",
 ) -> Actor:
     actor = await make_actor(app, name)
-    typed = parse_args(ProfileArgs, {"level": level, "types": types}, command="profile")  # the surface's parse
-    await app.profiles.set_profile(actor, timezone=tz, track=track, level=typed.level, interview_types=typed.types)
+    typed = parse_args(
+        ProfileArgs, {"level": level, "types": types}, command="profile"
+    )  # the surface's parse
+    await app.profiles.set_profile(
+        actor, timezone=tz, track=track, level=typed.level, interview_types=typed.types
+    )
     await app.profiles.set_availability(actor, availability)
     return await make_actor(app, name)

@@ -12,8 +12,14 @@ from bot.core.vocab import InterviewType
 
 
 async def finished_session(
-    app: App, interviewer: Actor, candidate: Actor, *, start: datetime, swap: bool = True,
-    kind: InterviewType = InterviewType.CODING, state: SessionState = SessionState.COMPLETED,
+    app: App,
+    interviewer: Actor,
+    candidate: Actor,
+    *,
+    start: datetime,
+    swap: bool = True,
+    kind: InterviewType = InterviewType.CODING,
+    state: SessionState = SessionState.COMPLETED,
 ) -> Session:
     prompts = app.prompts.prompts(type=kind)
     session = Session(

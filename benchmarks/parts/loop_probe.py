@@ -49,7 +49,9 @@ class LagProbe:
         if phase == "start":
             self._gc_started = time.perf_counter()
         else:
-            self.collections.append((int(info["generation"]), time.perf_counter() - self._gc_started))
+            self.collections.append(
+                (int(info["generation"]), time.perf_counter() - self._gc_started)
+            )
 
     async def _tick(self) -> None:
         woke = self._last_wake = time.perf_counter()
@@ -81,7 +83,9 @@ class LagProbe:
         task = asyncio.create_task(self._tick())
         watcher = None
         if self._where_after is not None:
-            watcher = threading.Thread(target=self._watch, args=(threading.get_ident(),), daemon=True)
+            watcher = threading.Thread(
+                target=self._watch, args=(threading.get_ident(),), daemon=True
+            )
             watcher.start()
         gc.callbacks.append(self._on_gc)
         await asyncio.sleep(0)  # the probe is ticking before the work starts
@@ -97,9 +101,14 @@ class LagProbe:
     def summary(self) -> dict[str, Any]:
         held = lag_summary(self.held)
         full = [seconds for generation, seconds in self.collections if generation == 2]
-        return {**lag_summary(self.samples), "held_p99_ms": held["p99_ms"], "held_max_ms": held["max_ms"],
-                "gc_full": len(full), "gc_full_max_ms": round(max(full, default=0.0) * 1000, 2),
-                "gc_max_ms": round(max((d for _, d in self.collections), default=0.0) * 1000, 2)}
+        return {
+            **lag_summary(self.samples),
+            "held_p99_ms": held["p99_ms"],
+            "held_max_ms": held["max_ms"],
+            "gc_full": len(full),
+            "gc_full_max_ms": round(max(full, default=0.0) * 1000, 2),
+            "gc_max_ms": round(max((d for _, d in self.collections), default=0.0) * 1000, 2),
+        }
 
     def worst(self, count: int = 5) -> list[dict[str, Any]]:
         """The longest waits, each with where the loop was found while it waited."""
@@ -107,8 +116,13 @@ class LagProbe:
         held = dict(zip((began for _, began in self._ticks), self.held, strict=True))
         for lag, began in sorted(self._ticks, reverse=True)[:count]:
             places = Counter(place for when, place in self._seen if when == began)
-            out.append({"lag_ms": round(lag * 1000, 2), "held_ms": round(held[began] * 1000, 2),
-                        "where": dict(places.most_common(4))})
+            out.append(
+                {
+                    "lag_ms": round(lag * 1000, 2),
+                    "held_ms": round(held[began] * 1000, 2),
+                    "where": dict(places.most_common(4)),
+                }
+            )
         return out
 
 
@@ -137,8 +151,12 @@ def lag_summary(samples: Sequence[float]) -> dict[str, Any]:
     def pct(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
-    return {"samples": len(ordered), "p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2),
-            "max_ms": round(ordered[-1] * 1000, 2)}
+    return {
+        "samples": len(ordered),
+        "p50_ms": round(pct(0.50), 2),
+        "p99_ms": round(pct(0.99), 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
 
 
 def machine_load() -> dict[str, Any]:
@@ -148,4 +166,8 @@ def machine_load() -> dict[str, Any]:
         line = subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         line = ""
-    return {"load": [round(one, 2), round(five, 2), round(fifteen, 2)], "cpus": os.cpu_count(), "uptime": line}
+    return {
+        "load": [round(one, 2), round(five, 2), round(fifteen, 2)],
+        "cpus": os.cpu_count(),
+        "uptime": line,
+    }

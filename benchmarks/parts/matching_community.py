@@ -18,26 +18,64 @@ NOW = datetime(2025, 3, 3, 0, 0, tzinfo=UTC)  # a Monday
 
 # Share of members per UTC offset (hours): the Americas, Europe, India, East Asia, Oceania.
 TIME_ZONES: tuple[tuple[float, float], ...] = (
-    (-8, 0.10), (-7, 0.03), (-6, 0.06), (-5, 0.14), (-3, 0.05), (0, 0.07), (1, 0.16),
-    (2, 0.06), (3, 0.04), (5.5, 0.12), (7, 0.03), (8, 0.07), (9, 0.04), (10, 0.03),
+    (-8, 0.10),
+    (-7, 0.03),
+    (-6, 0.06),
+    (-5, 0.14),
+    (-3, 0.05),
+    (0, 0.07),
+    (1, 0.16),
+    (2, 0.06),
+    (3, 0.04),
+    (5.5, 0.12),
+    (7, 0.03),
+    (8, 0.07),
+    (9, 0.04),
+    (10, 0.03),
 )
 TRACKS: tuple[tuple[str, float], ...] = (
-    ("backend", 0.24), ("frontend", 0.13), ("full-stack", 0.14), ("mobile", 0.06),
-    ("ml", 0.08), ("data-science", 0.08), ("data-engineering", 0.07), ("sre", 0.08),
-    ("security", 0.04), ("engineering-management", 0.08),
+    ("backend", 0.24),
+    ("frontend", 0.13),
+    ("full-stack", 0.14),
+    ("mobile", 0.06),
+    ("ml", 0.08),
+    ("data-science", 0.08),
+    ("data-engineering", 0.07),
+    ("sre", 0.08),
+    ("security", 0.04),
+    ("engineering-management", 0.08),
 )
 _SWE = (("coding", 0.5), ("system-design", 0.35), ("behavioral", 0.15))
 TYPES_BY_TRACK: dict[str, tuple[tuple[str, float], ...]] = {
-    "backend": _SWE, "frontend": _SWE, "full-stack": _SWE, "mobile": _SWE,
-    "ml": (("ml-system-design", 0.35), ("ml-fundamentals", 0.35), ("coding", 0.2),
-           ("behavioral", 0.1)),
-    "data-science": (("stats-product", 0.4), ("sql-data-modelling", 0.3),
-                     ("ml-fundamentals", 0.2), ("behavioral", 0.1)),
-    "data-engineering": (("sql-data-modelling", 0.35), ("coding", 0.3),
-                         ("system-design", 0.25), ("behavioral", 0.1)),
+    "backend": _SWE,
+    "frontend": _SWE,
+    "full-stack": _SWE,
+    "mobile": _SWE,
+    "ml": (
+        ("ml-system-design", 0.35),
+        ("ml-fundamentals", 0.35),
+        ("coding", 0.2),
+        ("behavioral", 0.1),
+    ),
+    "data-science": (
+        ("stats-product", 0.4),
+        ("sql-data-modelling", 0.3),
+        ("ml-fundamentals", 0.2),
+        ("behavioral", 0.1),
+    ),
+    "data-engineering": (
+        ("sql-data-modelling", 0.35),
+        ("coding", 0.3),
+        ("system-design", 0.25),
+        ("behavioral", 0.1),
+    ),
     "sre": (("sre-troubleshooting", 0.5), ("system-design", 0.3), ("coding", 0.2)),
-    "security": (("coding", 0.3), ("system-design", 0.3), ("behavioral", 0.2),
-                 ("sre-troubleshooting", 0.2)),
+    "security": (
+        ("coding", 0.3),
+        ("system-design", 0.3),
+        ("behavioral", 0.2),
+        ("sre-troubleshooting", 0.2),
+    ),
     "engineering-management": (("behavioral", 0.6), ("system-design", 0.4)),
 }
 NEIGHBOURS: dict[str, frozenset[str]] = {

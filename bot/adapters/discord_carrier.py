@@ -37,8 +37,11 @@ def carrier_edit(carrier: Carrier, content: str | None) -> dict[str, Any]:
     for i, button in enumerate(carrier.buttons[: BUTTONS_PER_ROW * ROWS]):
         view.add_item(action_button(button, i // BUTTONS_PER_ROW))
     view.stop()  # nothing is kept in memory: the persistent handler answers these ids
-    return {"content": text[-CONTENT_MAX:] if len(text) > CONTENT_MAX else text, "view": view,
-            "allowed_mentions": discord.AllowedMentions.none()}
+    return {
+        "content": text[-CONTENT_MAX:] if len(text) > CONTENT_MAX else text,
+        "view": view,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
 
 
 async def edit_carrier(interaction: discord.Interaction, carrier: Carrier) -> bool:
@@ -62,7 +65,10 @@ async def mark_sent(interaction: discord.Interaction, title: str) -> None:
     update): it now says the form was sent, with no buttons left."""
     try:
         await interaction.edit_original_response(
-            content=f"✓ Sent: **{escape_markdown(title)}**.", view=None, embed=None,
-            allowed_mentions=discord.AllowedMentions.none())
+            content=f"✓ Sent: **{escape_markdown(title)}**.",
+            view=None,
+            embed=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
     except discord.HTTPException as exc:
         log.warning("Discord: the sent form's screen could not be edited (%s)", exc.status)

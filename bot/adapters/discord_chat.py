@@ -85,7 +85,9 @@ class DiscordChat:
             guild_id, user_id = int(community.external_id), self.client.user.id
             guild = await _call(lambda: self.client.fetch_guild(guild_id, with_counts=False))
             me = await _call(lambda: guild.fetch_member(user_id))
-            channels = [c for c in await _call(guild.fetch_channels) if isinstance(c, discord.TextChannel)]
+            channels = [
+                c for c in await _call(guild.fetch_channels) if isinstance(c, discord.TextChannel)
+            ]
         if guild is not None:
             for channel in sorted(channels, key=lambda c: (c.position, c.id)):
                 perms = channel.permissions_for(me)
@@ -100,7 +102,9 @@ class DiscordChat:
             "Create Private Threads and Send Messages in Threads, or set a pair channel."
         )
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         parent = await self._pair_parent(community)
         thread = await _call(
             lambda: parent.create_thread(
@@ -117,7 +121,9 @@ class DiscordChat:
                 # Left the server since asking (Unknown Member): the thread is still the pair's
                 # space, so the partner is told there; failing here would open a new thread on
                 # every retry and tell nobody.
-                log.warning("a paired member is no longer in the server; the pair thread opened without them")
+                log.warning(
+                    "a paired member is no longer in the server; the pair thread opened without them"
+                )
         return str(thread.id)
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:

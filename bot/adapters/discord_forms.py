@@ -69,7 +69,9 @@ def form_steps(form: FormSpec) -> list[FormStep]:
     steps = []
     for n, (name, step_choices, step_texts) in enumerate(raw, 1):
         suffix = f" ({n}/{total})" if total > 1 else ""
-        steps.append(FormStep(_clip(name, MODAL_TITLE - len(suffix)) + suffix, step_choices, step_texts))
+        steps.append(
+            FormStep(_clip(name, MODAL_TITLE - len(suffix)) + suffix, step_choices, step_texts)
+        )
     return steps
 
 
@@ -117,11 +119,18 @@ def form_start(draft: FormDraft) -> tuple[str, discord.ui.View]:
     form = draft.form
     steps = len(form_steps(form))
     intro = render_text(form.intro) + "\n" if form.intro else ""
-    text = _clip(f"{intro}**{escape_markdown(form.title)}** ({steps} step{'s' if steps != 1 else ''}).", CONTENT)
+    text = _clip(
+        f"{intro}**{escape_markdown(form.title)}** ({steps} step{'s' if steps != 1 else ''}).",
+        CONTENT,
+    )
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(
-        label=_clip(f"Open: {form.title}", 80), style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, "open"),
-    ))
+    view.add_item(
+        discord.ui.Button(
+            label=_clip(f"Open: {form.title}", 80),
+            style=discord.ButtonStyle.primary,
+            custom_id=form_id(draft.id, "open"),
+        )
+    )
     view.stop()
     return text, view
 
@@ -130,9 +139,13 @@ def form_next(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
     """After a modal: a modal cannot open another modal, so a button opens the next one."""
     step = form_steps(draft.form)[index]
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(
-        label="Continue", style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, index, "next"),
-    ))
+    view.add_item(
+        discord.ui.Button(
+            label="Continue",
+            style=discord.ButtonStyle.primary,
+            custom_id=form_id(draft.id, index, "next"),
+        )
+    )
     view.stop()
     return f"Saved. Next: {escape_markdown(step.title)}.", view
 
@@ -150,7 +163,8 @@ def form_back(draft: FormDraft, index: int) -> discord.ui.Button[Any]:
     """The button under a refusal that reopens screen ``index`` with the answers kept."""
     title = form_steps(draft.form)[index].title
     return discord.ui.Button(
-        label=_clip(f"Change: {title}", 80), style=discord.ButtonStyle.primary,
+        label=_clip(f"Change: {title}", 80),
+        style=discord.ButtonStyle.primary,
         custom_id=form_id(draft.id, index, "next"),
     )
 
@@ -163,28 +177,39 @@ def form_choices(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
     for row, choice in enumerate(step.choices):
         current = draft.values.get(choice.id, ())
         chosen = {current} if isinstance(current, str) else set(current)
-        view.add_item(discord.ui.Select(
-            custom_id=form_id(draft.id, index, f"c{row}"),
-            # A select has no label of its own: the placeholder names what it asks.
-            placeholder=_clip(f"{choice.label}: {choice.hint}" if choice.hint else choice.label, SELECT_PLACEHOLDER),
-            min_values=1 if choice.required else 0,
-            max_values=len(choice.options) if choice.multi else 1,
-            options=[
-                discord.SelectOption(
-                    label=_clip(o.label, OPTION_LABEL),
-                    value=o.value,
-                    description=_clip(o.description, OPTION_DESCRIPTION) if o.description else None,
-                    default=o.value in chosen,
-                )
-                for o in choice.options
-            ],
-            row=row,
-        ))
+        view.add_item(
+            discord.ui.Select(
+                custom_id=form_id(draft.id, index, f"c{row}"),
+                # A select has no label of its own: the placeholder names what it asks.
+                placeholder=_clip(
+                    f"{choice.label}: {choice.hint}" if choice.hint else choice.label,
+                    SELECT_PLACEHOLDER,
+                ),
+                min_values=1 if choice.required else 0,
+                max_values=len(choice.options) if choice.multi else 1,
+                options=[
+                    discord.SelectOption(
+                        label=_clip(o.label, OPTION_LABEL),
+                        value=o.value,
+                        description=_clip(o.description, OPTION_DESCRIPTION)
+                        if o.description
+                        else None,
+                        default=o.value in chosen,
+                    )
+                    for o in choice.options
+                ],
+                row=row,
+            )
+        )
     label = "Continue" if index + 1 < len(steps) else _clip(draft.form.submit_label, 80)
-    view.add_item(discord.ui.Button(
-        label=label, style=discord.ButtonStyle.primary, custom_id=form_id(draft.id, index, "continue"),
-        row=len(step.choices),
-    ))
+    view.add_item(
+        discord.ui.Button(
+            label=label,
+            style=discord.ButtonStyle.primary,
+            custom_id=form_id(draft.id, index, "continue"),
+            row=len(step.choices),
+        )
+    )
     view.stop()
     return _clip(f"**{escape_markdown(step.title)}**", CONTENT), view
 
@@ -192,19 +217,23 @@ def form_choices(draft: FormDraft, index: int) -> tuple[str, discord.ui.View]:
 def form_modal(draft: FormDraft, index: int) -> discord.ui.Modal:
     """A screen of text inputs, filled with what was saved so far."""
     step = form_steps(draft.form)[index]
-    modal = discord.ui.Modal(title=step.title, timeout=None, custom_id=form_id(draft.id, index, "modal"))
+    modal = discord.ui.Modal(
+        title=step.title, timeout=None, custom_id=form_id(draft.id, index, "modal")
+    )
     for n, text in enumerate(step.texts):
         current = draft.values.get(text.id)
-        modal.add_item(discord.ui.TextInput(
-            label=_clip(text.label, TEXT_INPUT_LABEL),
-            custom_id=form_id(draft.id, index, n),
-            style=discord.TextStyle.paragraph if text.multiline else discord.TextStyle.short,
-            required=text.required,
-            min_length=min(text.min_length, TEXT_INPUT_MAX) or None,
-            max_length=min(text.max_length, TEXT_INPUT_MAX),
-            placeholder=_clip(text.placeholder or text.hint or "", 100) or None,
-            default=current if isinstance(current, str) and current else text.default,
-        ))
+        modal.add_item(
+            discord.ui.TextInput(
+                label=_clip(text.label, TEXT_INPUT_LABEL),
+                custom_id=form_id(draft.id, index, n),
+                style=discord.TextStyle.paragraph if text.multiline else discord.TextStyle.short,
+                required=text.required,
+                min_length=min(text.min_length, TEXT_INPUT_MAX) or None,
+                max_length=min(text.max_length, TEXT_INPUT_MAX),
+                placeholder=_clip(text.placeholder or text.hint or "", 100) or None,
+                default=current if isinstance(current, str) and current else text.default,
+            )
+        )
     modal.stop()  # discord.py keeps no copy: the cog answers the submit from the stored draft
     return modal
 
@@ -218,7 +247,11 @@ def modal_values(draft: FormDraft, index: int, data: Mapping[str, Any]) -> FormV
     def walk(node: Any) -> None:
         if isinstance(node, Mapping):
             custom_id = node.get("custom_id")
-            if isinstance(custom_id, str) and custom_id in by_id and isinstance(node.get("value"), str):
+            if (
+                isinstance(custom_id, str)
+                and custom_id in by_id
+                and isinstance(node.get("value"), str)
+            ):
                 text = by_id[custom_id]
                 found[text.id] = node["value"][: text.max_length]
             for key in ("components", "component"):

@@ -106,9 +106,14 @@ def render_text(text: str, mentions: Sequence[str] = ()) -> str:
         elif part.startswith("{t:"):
             out.append(replace_time_tokens(part, discord_time))
         else:
-            out.append(replace_mentions(
-                part, lambda ref, name: f"<@{ref}>" if ref in mentions and ref.isdigit() else escape_markdown(name)
-            ))
+            out.append(
+                replace_mentions(
+                    part,
+                    lambda ref, name: (
+                        f"<@{ref}>" if ref in mentions and ref.isdigit() else escape_markdown(name)
+                    ),
+                )
+            )
     return "".join(out)
 
 
@@ -162,8 +167,11 @@ def render_embed(message: OutboundMessage) -> discord.Embed:
     budget = EMBED_TOTAL
     title = _clip(render_plain(message.title), EMBED_TITLE) if message.title else None
     budget -= len(title or "")
-    description = _clip(render_text(message.text, message.mentions), min(EMBED_DESCRIPTION, budget)) \
-        if message.text else None
+    description = (
+        _clip(render_text(message.text, message.mentions), min(EMBED_DESCRIPTION, budget))
+        if message.text
+        else None
+    )
     budget -= len(description or "")
     embed = discord.Embed(title=title, description=description, colour=TONE_COLOURS[message.tone])
     for item in message.fields[:EMBED_FIELDS]:
@@ -232,8 +240,11 @@ def render_files(message: OutboundMessage) -> list[discord.File]:
 
 def render_message(message: OutboundMessage) -> RenderedMessage:
     """Short untitled text goes in the message content; anything richer in an embed."""
-    rendered = RenderedMessage(view=render_view(message.buttons, message.selects), files=render_files(message),
-                               allowed_mentions=allowed_mentions(message))
+    rendered = RenderedMessage(
+        view=render_view(message.buttons, message.selects),
+        files=render_files(message),
+        allowed_mentions=allowed_mentions(message),
+    )
     text = render_text(message.text, message.mentions)
     if message.title is None and not message.fields and len(text) <= CONTENT:
         rendered.content = text or ("\u200b" if rendered.view or rendered.files else "Done.")

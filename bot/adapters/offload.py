@@ -27,8 +27,13 @@ T = TypeVar("T")
 
 #: Imported once by the forkserver, so a new worker starts without importing the matcher or
 #: the chart library (a missing module is skipped).
-PRELOAD: tuple[str, ...] = ("bot.core.services.round_plan", "bot.matching.pool", "bot.adapters.charts",
-                            "matplotlib.figure", "matplotlib.backends.backend_agg")
+PRELOAD: tuple[str, ...] = (
+    "bot.core.services.round_plan",
+    "bot.matching.pool",
+    "bot.adapters.charts",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+)
 
 
 def start_method() -> str:
@@ -50,7 +55,9 @@ class ProcessOffload:
     def started(self) -> bool:
         return self._pool is not None
 
-    def _submit(self, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[ProcessPoolExecutor, Future[T]]:
+    def _submit(
+        self, fn: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[ProcessPoolExecutor, Future[T]]:
         with self._lock:
             pool = self._executor()
         return pool, pool.submit(fn, *args)
@@ -60,11 +67,14 @@ class ProcessOffload:
             method = start_method()
             context = multiprocessing.get_context(method)
             if method == "forkserver":
-                context.set_forkserver_preload(self._preload)  # only before the forkserver's first start
+                context.set_forkserver_preload(
+                    self._preload
+                )  # only before the forkserver's first start
             # One BLAS thread per worker: the pool already runs a task per core (matching's
             # interview types in parallel), more threads would only contend.
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context,
-                                             initializer=pin_blas)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers, mp_context=context, initializer=pin_blas
+            )
         return self._pool
 
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
@@ -91,7 +101,9 @@ class ProcessOffload:
             await asyncio.to_thread(_stop, pool, 0.0)
             raise
 
-    def _submit_all(self, fn: Callable[[Any], T], items: list[Any]) -> tuple[ProcessPoolExecutor, list[Future[T]]]:
+    def _submit_all(
+        self, fn: Callable[[Any], T], items: list[Any]
+    ) -> tuple[ProcessPoolExecutor, list[Future[T]]]:
         with self._lock:
             pool = self._executor()
         return pool, [pool.submit(fn, item) for item in items]

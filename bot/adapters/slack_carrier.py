@@ -29,10 +29,15 @@ MAX_NOTE = 3000
 def carrier_blocks(blocks: Sequence[Mapping[str, Any]], carrier: Carrier) -> list[dict[str, Any]]:
     """The message's blocks without its buttons, then the note, then the buttons it keeps."""
     kept = [dict(b) for b in blocks if b.get("type") != "actions"]
-    kept.append(ContextBlock(elements=[MarkdownTextObject(
-        text=mrkdwn(carrier.note, carrier.mentions)[:MAX_NOTE])]).to_dict())
+    kept.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text=mrkdwn(carrier.note, carrier.mentions)[:MAX_NOTE])]
+        ).to_dict()
+    )
     if carrier.buttons:
-        kept.append(ActionsBlock(elements=[_button(b) for b in carrier.buttons[:MAX_ELEMENTS]]).to_dict())
+        kept.append(
+            ActionsBlock(elements=[_button(b) for b in carrier.buttons[:MAX_ELEMENTS]]).to_dict()
+        )
     return kept[-MAX_BLOCKS:]
 
 
@@ -44,18 +49,22 @@ async def update_carrier(client: AsyncWebClient, body: Mapping[str, Any], carrie
     try:
         if not container.get("is_ephemeral") and message and container.get("message_ts"):
             await client.chat_update(
-                channel=str(container.get("channel_id")), ts=str(container["message_ts"]),
+                channel=str(container.get("channel_id")),
+                ts=str(container["message_ts"]),
                 text=str(message.get("text") or plain(plain_mentions(carrier.note))),
                 blocks=carrier_blocks(message.get("blocks") or [], carrier),
             )
             return True
         if container.get("is_ephemeral") and body.get("response_url"):
             await AsyncWebhookClient(str(body["response_url"])).send(
-                replace_original=True, text=plain(plain_mentions(carrier.note)),
+                replace_original=True,
+                text=plain(plain_mentions(carrier.note)),
                 blocks=carrier_blocks([], carrier),
             )
             return True
     except SlackApiError as exc:
-        log.warning("Slack: the pressed message could not be updated (%s)",
-                    exc.response.get("error", "") if exc.response is not None else "")
+        log.warning(
+            "Slack: the pressed message could not be updated (%s)",
+            exc.response.get("error", "") if exc.response is not None else "",
+        )
     return False

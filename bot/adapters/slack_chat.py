@@ -29,12 +29,29 @@ from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
 log = logging.getLogger(__name__)
 
 #: Web API errors meaning "this member cannot get a direct message from the app".
-DM_CLOSED_ERRORS = frozenset({
-    "cannot_dm_bot", "user_disabled", "user_not_found", "user_not_visible", "account_inactive",
-    "messages_tab_disabled", "not_in_channel", "is_archived", "channel_not_found",
-})
-TEMPORARY_ERRORS = frozenset({"ratelimited", "rate_limited", "fatal_error", "internal_error",
-                              "service_unavailable", "request_timeout"})
+DM_CLOSED_ERRORS = frozenset(
+    {
+        "cannot_dm_bot",
+        "user_disabled",
+        "user_not_found",
+        "user_not_visible",
+        "account_inactive",
+        "messages_tab_disabled",
+        "not_in_channel",
+        "is_archived",
+        "channel_not_found",
+    }
+)
+TEMPORARY_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "fatal_error",
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
 
 
 def make_client(token: str | None, base_url: str, *, max_retries: int = 2) -> AsyncWebClient:
@@ -93,7 +110,9 @@ class SlackChat:
         channel = opened["channel"]["id"]
         return await self._post(channel, message, direct=True)
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         """A group DM of the pair and the app (``conversations.open`` with several users
         returns the same conversation every time, so opening twice is harmless)."""
         users = ",".join(m.external_id for m in members)
@@ -105,8 +124,14 @@ class SlackChat:
 
     async def _post(self, channel: str, message: OutboundMessage, *, direct: bool = False) -> str:
         body = render_message(message)
-        sent = await self._call("chat_postMessage", direct=direct, channel=channel, text=body["text"],
-                                blocks=body["blocks"], unfurl_links=False)
+        sent = await self._call(
+            "chat_postMessage",
+            direct=direct,
+            channel=channel,
+            text=body["text"],
+            blocks=body["blocks"],
+            unfurl_links=False,
+        )
         ts = str(sent.get("ts", ""))
         if message.attachments:
             await self._call(
@@ -114,8 +139,12 @@ class SlackChat:
                 channel=channel,
                 thread_ts=ts or None,
                 file_uploads=[
-                    {"content": a.data, "filename": a.filename, "title": a.filename,
-                     **({"alt_txt": a.description} if a.description else {})}
+                    {
+                        "content": a.data,
+                        "filename": a.filename,
+                        "title": a.filename,
+                        **({"alt_txt": a.description} if a.description else {}),
+                    }
                     for a in message.attachments
                 ],
             )

@@ -60,8 +60,12 @@ TEXT_INPUT_MAX = 3000
 PLACEHOLDER_MAX = 150
 FALLBACK_TEXT_MAX = 3000
 
-_TONE_EMOJI = {Tone.INFO: "", Tone.SUCCESS: ":white_check_mark: ", Tone.WARNING: ":warning: ",
-               Tone.ERROR: ":x: "}
+_TONE_EMOJI = {
+    Tone.INFO: "",
+    Tone.SUCCESS: ":white_check_mark: ",
+    Tone.WARNING: ":warning: ",
+    Tone.ERROR: ":x: ",
+}
 #: Neutral time styles as Slack date tokens (shown in the viewer's own zone by Slack).
 _DATE_TOKENS = {
     "F": "{date_long_pretty} {time}",
@@ -110,7 +114,9 @@ def mrkdwn(text: str, mentions: Collection[str] = ()) -> str:
 def plain(text: str) -> str:
     """Plain text (headers, buttons, options): no markup; times as their UTC fallback."""
     text = _BOLD.sub(r"\1", plain_mentions(text))
-    return replace_time_tokens(text, lambda unix, style: slack_date(unix, style).split("|", 1)[1][:-1])
+    return replace_time_tokens(
+        text, lambda unix, style: slack_date(unix, style).split("|", 1)[1][:-1]
+    )
 
 
 def _cut(text: str, limit: int) -> str:
@@ -138,7 +144,11 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 
 def _button(button: Button) -> ButtonElement:
-    style = {ButtonStyle.PRIMARY: "primary", ButtonStyle.SUCCESS: "primary", ButtonStyle.DANGER: "danger"}
+    style = {
+        ButtonStyle.PRIMARY: "primary",
+        ButtonStyle.SUCCESS: "primary",
+        ButtonStyle.DANGER: "danger",
+    }
     return ButtonElement(
         text=PlainTextObject(text=_cut(plain(button.label), 75), emoji=True),
         action_id=button.action,
@@ -162,7 +172,9 @@ def _select(select: Select) -> StaticSelectElement | StaticMultiSelectElement:
     placeholder = PlainTextObject(text=_cut(plain(select.placeholder), PLACEHOLDER_MAX))
     if select.max_values > 1:
         return StaticMultiSelectElement(
-            action_id=select.action, placeholder=placeholder, options=options,
+            action_id=select.action,
+            placeholder=placeholder,
+            options=options,
             max_selected_items=select.max_values,
         )
     return StaticSelectElement(action_id=select.action, placeholder=placeholder, options=options)
@@ -172,11 +184,17 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
     blocks: list[Block] = []
     emoji = _TONE_EMOJI[message.tone]
     if message.title:
-        blocks.append(HeaderBlock(text=PlainTextObject(text=_cut(plain(message.title), HEADER_MAX), emoji=True)))
+        blocks.append(
+            HeaderBlock(
+                text=PlainTextObject(text=_cut(plain(message.title), HEADER_MAX), emoji=True)
+            )
+        )
     text = mrkdwn(message.text, message.mentions)
     if text.strip():
         for i, chunk in enumerate(_chunks(text, SECTION_TEXT_MAX - len(emoji))):
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=(emoji if i == 0 else "") + chunk)))
+            blocks.append(
+                SectionBlock(text=MarkdownTextObject(text=(emoji if i == 0 else "") + chunk))
+            )
     elif emoji and not message.title:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=emoji.strip())))
     inline: list[MarkdownTextObject] = []
@@ -187,7 +205,9 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
             inline.clear()
 
     for item in message.fields:
-        body = _cut(f"*{escape(plain(item.name))}*\n{mrkdwn(item.value, message.mentions)}", FIELD_TEXT_MAX)
+        body = _cut(
+            f"*{escape(plain(item.name))}*\n{mrkdwn(item.value, message.mentions)}", FIELD_TEXT_MAX
+        )
         if item.inline:
             inline.append(MarkdownTextObject(text=body))
             if len(inline) == FIELDS_PER_SECTION:
@@ -196,12 +216,18 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
             flush()
             blocks.append(SectionBlock(text=MarkdownTextObject(text=body)))
     flush()
-    elements: list[Any] = [_button(b) for b in message.buttons] + [_select(s) for s in message.selects]
+    elements: list[Any] = [_button(b) for b in message.buttons] + [
+        _select(s) for s in message.selects
+    ]
     for start in range(0, len(elements), ELEMENTS_PER_ACTIONS):
         blocks.append(ActionsBlock(elements=elements[start : start + ELEMENTS_PER_ACTIONS]))
     if message.attachments:
         names = ", ".join(a.filename for a in message.attachments)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(f"Attached: {escape(names)}", 2000))]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=_cut(f"Attached: {escape(names)}", 2000))]
+            )
+        )
     return _fit(blocks)
 
 
@@ -213,8 +239,13 @@ def _fit(blocks: list[Block]) -> list[Block]:
     actions = [b for b in blocks if isinstance(b, ActionsBlock)][: MESSAGE_BLOCKS_MAX // 2]
     rest = [b for b in blocks if not isinstance(b, ActionsBlock)]
     room = MESSAGE_BLOCKS_MAX - len(actions) - 1
-    note = ContextBlock(elements=[MarkdownTextObject(
-        text=f"… and {len(rest) - room} more not shown here (Slack shows at most {MESSAGE_BLOCKS_MAX} parts).")])
+    note = ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text=f"… and {len(rest) - room} more not shown here (Slack shows at most {MESSAGE_BLOCKS_MAX} parts)."
+            )
+        ]
+    )
     return [*rest[:room], note, *actions]
 
 
@@ -242,12 +273,16 @@ def _input_block(item: ChoiceInput | TextInput) -> InputBlock:
         chosen = [o for o, n in zip(options, item.options, strict=True) if n.value in item.default]
         if item.multi:
             element = StaticMultiSelectElement(
-                action_id=item.id, options=options, initial_options=chosen or None,
+                action_id=item.id,
+                options=options,
+                initial_options=chosen or None,
                 placeholder=PlainTextObject(text="Choose…"),
             )
         else:
             element = StaticSelectElement(
-                action_id=item.id, options=options, initial_option=chosen[0] if chosen else None,
+                action_id=item.id,
+                options=options,
+                initial_option=chosen[0] if chosen else None,
                 placeholder=PlainTextObject(text="Choose…"),
             )
     else:
@@ -256,7 +291,9 @@ def _input_block(item: ChoiceInput | TextInput) -> InputBlock:
             multiline=item.multiline,
             min_length=item.min_length or None,
             max_length=min(item.max_length, TEXT_INPUT_MAX),
-            placeholder=PlainTextObject(text=_cut(item.placeholder, PLACEHOLDER_MAX)) if item.placeholder else None,
+            placeholder=PlainTextObject(text=_cut(item.placeholder, PLACEHOLDER_MAX))
+            if item.placeholder
+            else None,
             initial_value=item.default,
         )
     return InputBlock(
@@ -272,12 +309,16 @@ def form_view(form: FormSpec, private_metadata: str = "") -> View:
     """One modal holds every page: each page after the first starts with its title."""
     blocks: list[Block] = []
     if form.intro:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_TEXT_MAX))))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=_cut(mrkdwn(form.intro), SECTION_TEXT_MAX)))
+        )
     for index, page in enumerate(form.pages):
         if len(form.pages) > 1:
             if index:
                 blocks.append(DividerBlock())
-            blocks.append(HeaderBlock(text=PlainTextObject(text=_cut(plain(page.title), HEADER_MAX))))
+            blocks.append(
+                HeaderBlock(text=PlainTextObject(text=_cut(plain(page.title), HEADER_MAX)))
+            )
         blocks.extend(_input_block(item) for item in page.inputs)
     view = View(
         type="modal",
@@ -325,7 +366,9 @@ def _one_of(values: Sequence[str]) -> str:
 
 def _plain_label(block: Mapping[str, Any]) -> str:
     label = block.get("label") or {}
-    return str(label.get("text") if isinstance(label, Mapping) else label or block.get("block_id", ""))
+    return str(
+        label.get("text") if isinstance(label, Mapping) else label or block.get("block_id", "")
+    )
 
 
 def view_errors(view: Mapping[str, Any]) -> dict[str, str]:
@@ -349,21 +392,32 @@ def view_errors(view: Mapping[str, Any]) -> dict[str, str]:
             for group in element.get("option_groups") or ():
                 options.extend(group.get("options") or ())
             allowed = [str(o.get("value")) for o in options]
-            selected = data.get("selected_options") or ([data["selected_option"]] if data.get("selected_option") else [])
+            selected = data.get("selected_options") or (
+                [data["selected_option"]] if data.get("selected_option") else []
+            )
             chosen = [str(o.get("value")) for o in selected if isinstance(o, Mapping)]
             wrong = [c for c in chosen if c not in allowed]
             if wrong:
-                errors[block_id] = f"{label}: got “{_cut(wrong[0], 40)}”; accepted: {_one_of(allowed)}."
+                errors[block_id] = (
+                    f"{label}: got “{_cut(wrong[0], 40)}”; accepted: {_one_of(allowed)}."
+                )
             elif required and not chosen:
                 errors[block_id] = f"{label}: nothing chosen; accepted: {_one_of(allowed)}."
         elif kind == "plain_text_input":
             text = str(data.get("value") or "")
-            low, high = int(element.get("min_length") or 0), int(element.get("max_length") or TEXT_INPUT_MAX)
+            low, high = (
+                int(element.get("min_length") or 0),
+                int(element.get("max_length") or TEXT_INPUT_MAX),
+            )
             if not text:
                 if required:
-                    errors[block_id] = f"{label}: nothing written; accepted: {max(low, 1)} to {high} characters."
+                    errors[block_id] = (
+                        f"{label}: nothing written; accepted: {max(low, 1)} to {high} characters."
+                    )
             elif not low <= len(text) <= high:
-                errors[block_id] = f"{label}: {len(text)} characters; accepted: {low} to {high} characters."
+                errors[block_id] = (
+                    f"{label}: {len(text)} characters; accepted: {low} to {high} characters."
+                )
     return {block: _cut(text, 2000) for block, text in errors.items()}
 
 

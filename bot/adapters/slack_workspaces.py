@@ -27,7 +27,9 @@ class WorkspaceSlackChat:
 
     platform = Platform.SLACK
 
-    def __init__(self, base_url: str, token_for_team: TokenLookup, community: CommunityLookup) -> None:
+    def __init__(
+        self, base_url: str, token_for_team: TokenLookup, community: CommunityLookup
+    ) -> None:
         self.base_url = base_url
         self._token_for_team = token_for_team
         self._community = community
@@ -50,8 +52,14 @@ class WorkspaceSlackChat:
             raise TemporaryDeliveryError(f"community {member.community_id} not found")
         return await (await self.for_team(community.external_id)).send_direct(member, message)
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
-        return await (await self.for_team(community.external_id)).open_pair_space(community, members, title)
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
+        return await (await self.for_team(community.external_id)).open_pair_space(
+            community, members, title
+        )
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
-        return await (await self.for_team(community.external_id)).post(community, space_ref, message)
+        return await (await self.for_team(community.external_id)).post(
+            community, space_ref, message
+        )

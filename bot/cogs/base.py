@@ -56,6 +56,8 @@ class FormFace(GroupFace, Protocol):
         """A private error message."""
         ...
 
-    async def act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
+    async def act(
+        self, interaction: discord.Interaction, action_id: str, values: FormValues
+    ) -> OutboundMessage:
         """The router's answer to an action id for the member acting."""
         ...

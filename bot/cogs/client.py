@@ -88,7 +88,8 @@ def build_discord_client(app: App, settings: Settings, **options: object) -> Pee
     # Nobody is pinged unless a message names them: each message allows exactly the members
     # it addresses (``render_message``), this default covers anything else.
     client_options: dict[str, object] = {
-        "intents": discord.Intents.default(), "allowed_mentions": discord.AllowedMentions.none(),
+        "intents": discord.Intents.default(),
+        "allowed_mentions": discord.AllowedMentions.none(),
     }
     client_options.update(options)
     quiet_payload_logs()

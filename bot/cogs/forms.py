@@ -68,9 +68,12 @@ class FormScreens:
         if rendered.files:
             extra["files"] = rendered.files
         await interaction.followup.send(
-            content[:2000], view=view, ephemeral=True, allowed_mentions=rendered.allowed_mentions, **extra
+            content[:2000],
+            view=view,
+            ephemeral=True,
+            allowed_mentions=rendered.allowed_mentions,
+            **extra,
         )
-
 
     async def press(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A press or submit on a form screen: checked against the stored draft (its owner,
@@ -103,11 +106,19 @@ class FormScreens:
             choice = step.choices[press.row]
             data: Mapping[str, Any] = interaction.data or {}
             picked = tuple(dict.fromkeys(str(v) for v in data.get("values", ())))  # each once
-            if not set(picked) <= {o.value for o in choice.options} or (len(picked) > 1 and not choice.multi):
-                await self._face.refuse(interaction, f"That is not one of the choices for “{choice.label}”.")
+            if not set(picked) <= {o.value for o in choice.options} or (
+                len(picked) > 1 and not choice.multi
+            ):
+                await self._face.refuse(
+                    interaction, f"That is not one of the choices for “{choice.label}”."
+                )
                 return
-            await self.forms.update(draft.id, Platform.DISCORD, owner,
-                                    {choice.id: picked if choice.multi else (picked[0] if picked else "")})
+            await self.forms.update(
+                draft.id,
+                Platform.DISCORD,
+                owner,
+                {choice.id: picked if choice.multi else (picked[0] if picked else "")},
+            )
             if interaction.response.is_done():  # deferred by the boundary: say it was kept
                 await interaction.followup.send("Saved.", ephemeral=True)
             else:
@@ -117,22 +128,30 @@ class FormScreens:
             if missing:
                 await self._face.refuse(interaction, "Please choose: " + ", ".join(missing) + ".")
                 return
-            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, {}, step=press.step + 1)
+            draft = await self.forms.update(
+                draft.id, Platform.DISCORD, owner, {}, step=press.step + 1
+            )
             await self._show_step(interaction, draft, draft.step)
         elif press.kind == "modal" and step.texts:
             data = interaction.data or {}
             values = modal_values(draft, press.step, data)
             # Discord sends every required input; a submit without one was not made by its modal.
-            missing = [t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()]
+            missing = [
+                t.label for t in step.texts if t.required and not str(values.get(t.id, "")).strip()
+            ]
             if missing:
                 await self._face.refuse(interaction, "Please fill in: " + ", ".join(missing) + ".")
                 return
-            draft = await self.forms.update(draft.id, Platform.DISCORD, owner, values, step=press.step + 1)
+            draft = await self.forms.update(
+                draft.id, Platform.DISCORD, owner, values, step=press.step + 1
+            )
             await self._show_step(interaction, draft, draft.step)
         else:
             await self._face.refuse(interaction, FORM_GONE)
 
-    async def _show_step(self, interaction: discord.Interaction, draft: FormDraft, index: int) -> None:
+    async def _show_step(
+        self, interaction: discord.Interaction, draft: FormDraft, index: int
+    ) -> None:
         """Answer with screen ``index`` (a modal or a select message), or submit the form."""
         steps = form_steps(draft.form)
         if index >= len(steps):
@@ -157,7 +176,9 @@ class FormScreens:
                 view = rendered.view or discord.ui.View(timeout=None)
                 view.add_item(form_back(draft, back))
                 view.stop()
-                await interaction.followup.send(ephemeral=True, **{**rendered.send_kwargs(), "view": view})
+                await interaction.followup.send(
+                    ephemeral=True, **{**rendered.send_kwargs(), "view": view}
+                )
                 return
             if screen:
                 await mark_sent(interaction, taken.form.title)
@@ -165,14 +186,19 @@ class FormScreens:
             return
         if steps[index].texts:
             # A modal cannot open another modal, and a deferred press cannot open one either.
-            if interaction.type is discord.InteractionType.modal_submit or interaction.response.is_done():
+            if (
+                interaction.type is discord.InteractionType.modal_submit
+                or interaction.response.is_done()
+            ):
                 await self._send_screen(interaction, *form_next(draft, index))
                 return
             await interaction.response.send_modal(form_modal(draft, index))
             return
         await self._send_screen(interaction, *form_choices(draft, index))
 
-    async def _send_screen(self, interaction: discord.Interaction, text: str, view: discord.ui.View) -> None:
+    async def _send_screen(
+        self, interaction: discord.Interaction, text: str, view: discord.ui.View
+    ) -> None:
         if interaction.response.is_done():
             await interaction.followup.send(text, view=view, ephemeral=True)
         else:

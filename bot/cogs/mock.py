@@ -157,7 +157,11 @@ class MockFace:
                 self._idle.set()
 
     async def _guarded(
-        self, interaction: discord.Interaction, work: Callable[[], Awaitable[None]], where: str, defer: bool
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[None]],
+        where: str,
+        defer: bool,
     ) -> None:
         watchdog = None if defer else asyncio.create_task(self._ack_late(interaction))
         try:
@@ -194,7 +198,9 @@ class MockFace:
             exc = unshowable
         return incident_message(report_incident(log, exc, where))
 
-    async def _answer_anyway(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+    async def _answer_anyway(
+        self, interaction: discord.Interaction, message: OutboundMessage
+    ) -> None:
         try:
             await self.say(interaction, message)
         except Exception:  # the last resort: the failure was reported already
@@ -212,8 +218,12 @@ class MockFace:
             if isinstance(error, app_commands.NoPrivateMessage):
                 await self.refuse(interaction, NOT_IN_SERVER)
                 return
-            if isinstance(error, app_commands.TransformerError | app_commands.CommandSignatureMismatch
-                          | app_commands.CommandNotFound):
+            if isinstance(
+                error,
+                app_commands.TransformerError
+                | app_commands.CommandSignatureMismatch
+                | app_commands.CommandNotFound,
+            ):
                 await self.refuse(interaction, OUTDATED_COMMAND)
                 return
             raise error
@@ -222,8 +232,9 @@ class MockFace:
 
     # -- commands and actions -------------------------------------------------------------
 
-    async def run_declared(self, interaction: discord.Interaction, command: Command,
-                           values: Mapping[str, Any]) -> None:
+    async def run_declared(
+        self, interaction: discord.Interaction, command: Command, values: Mapping[str, Any]
+    ) -> None:
         """A declared command (``/mock …``, ``/mockadmin …``) with the values Discord gave:
         the router checks the admin right and parses them once into the command's typed
         arguments. A file goes to the face's own handler for that command (a pack import)."""
@@ -238,9 +249,15 @@ class MockFace:
                 await self.reply(interaction, error_message(NOT_IN_SERVER))
                 return
             result = await self.app.router.run_path(actor, command.path, values)
-            if not result.ephemeral and command.admin:  # a message for the channel (the sign-up message)
-                await self.reply(interaction, OutboundMessage(text="Posted in this channel.", tone=Tone.SUCCESS))
-                await interaction.followup.send(ephemeral=False, **render_message(result).send_kwargs())
+            if (
+                not result.ephemeral and command.admin
+            ):  # a message for the channel (the sign-up message)
+                await self.reply(
+                    interaction, OutboundMessage(text="Posted in this channel.", tone=Tone.SUCCESS)
+                )
+                await interaction.followup.send(
+                    ephemeral=False, **render_message(result).send_kwargs()
+                )
                 return
             await self.reply(interaction, result)
 
@@ -262,13 +279,17 @@ class MockFace:
 
         await self.guard(interaction, work, "a Discord button or select", defer=True)
 
-    async def _act_and_reply(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> None:
+    async def _act_and_reply(
+        self, interaction: discord.Interaction, action_id: str, values: FormValues
+    ) -> None:
         result = await self.act(interaction, action_id, values)
         if result.carrier is not None:  # the pressed message, without its stale buttons
             await edit_carrier(interaction, result.carrier)
         await self.reply(interaction, result)
 
-    async def act(self, interaction: discord.Interaction, action_id: str, values: FormValues) -> OutboundMessage:
+    async def act(
+        self, interaction: discord.Interaction, action_id: str, values: FormValues
+    ) -> OutboundMessage:
         """The router's answer to an action id, for the member in this server, or in a DM for
         whichever of their servers accepts it (ids are unique)."""
         actor = await self.actor(interaction)
@@ -290,10 +311,17 @@ class MockFace:
         """Form screens, and stale or edited ids (which the persistent button never sees)."""
         data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+        if interaction.type not in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
             return
         if is_form_id(custom_id):
-            await self.guard(interaction, lambda: self.screens.press(interaction, custom_id), "a Discord form screen")
+            await self.guard(
+                interaction,
+                lambda: self.screens.press(interaction, custom_id),
+                "a Discord form screen",
+            )
             return
         if interaction.type is discord.InteractionType.modal_submit or not _handled_by_dynamic_item(
             interaction, custom_id

@@ -26,7 +26,9 @@ LIMIT = f"{MAX_PACK_BYTES // 1024} KB"
 IMPORT_PATH = (ADMIN, PROMPTS, "import")
 
 
-async def import_pack(face: GroupFace, interaction: discord.Interaction, values: Mapping[str, Any]) -> None:
+async def import_pack(
+    face: GroupFace, interaction: discord.Interaction, values: Mapping[str, Any]
+) -> None:
     """The attached pack: checked (admin, size), downloaded through discord.py, imported."""
     file = next(v for v in values.values() if isinstance(v, discord.Attachment))
 
@@ -41,11 +43,17 @@ async def import_pack(face: GroupFace, interaction: discord.Interaction, values:
             await face.reply(interaction, error_message(exc.message))
             return
         if file.size > MAX_PACK_BYTES:
-            await face.reply(interaction, error_message(
-                f"“{file.filename}” is {file.size:,} bytes; a pack may be at most {LIMIT}."))
+            await face.reply(
+                interaction,
+                error_message(
+                    f"“{file.filename}” is {file.size:,} bytes; a pack may be at most {LIMIT}."
+                ),
+            )
             return
         assert face.app.packs is not None
         data = await file.read()
-        await face.reply(interaction, await guarded(face.app.packs.import_message(actor, data, file.filename)))
+        await face.reply(
+            interaction, await guarded(face.app.packs.import_message(actor, data, file.filename))
+        )
 
     await face.guard(interaction, work, "/mockadmin prompts import", defer=True)

@@ -37,14 +37,17 @@ DESCRIPTION = 100
 #: An autocomplete cannot be deferred: past this many seconds it answers with no suggestions.
 COMPLETE_WITHIN = 2.0
 
-Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+Completer = Callable[
+    [discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+]
 
 
 class Face(Protocol):
     """What the tree needs of the Discord face."""
 
-    async def run_declared(self, interaction: discord.Interaction, command: Command,
-                           values: Mapping[str, Any]) -> None:
+    async def run_declared(
+        self, interaction: discord.Interaction, command: Command, values: Mapping[str, Any]
+    ) -> None:
         """Run a declared command with the values Discord gave."""
         ...
 
@@ -58,7 +61,8 @@ def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
     completed) cannot be offered, so it is left out rather than clipped into another value."""
     return [
         app_commands.Choice(name=label[:CHOICE_TEXT] or value[:CHOICE_TEXT], value=value)
-        for label, value in pairs if 0 < len(value) <= CHOICE_TEXT
+        for label, value in pairs
+        if 0 < len(value) <= CHOICE_TEXT
     ][:CHOICES]
 
 
@@ -68,7 +72,9 @@ def _answered(completer: Completer) -> Completer:
     a slow one (a busy database) answers with no suggestions in time, as it cannot be deferred."""
 
     @functools.wraps(completer)
-    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         try:
             return await asyncio.wait_for(completer(interaction, current), COMPLETE_WITHIN)
         except TimeoutError:
@@ -82,24 +88,32 @@ def _answered(completer: Completer) -> Completer:
 
 
 @_answered
-async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def timezone_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """Zone names containing what was typed."""
     return [app_commands.Choice(name=z, value=z) for z in common_timezones(current, 25)]
 
 
 @_answered
-async def track_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def track_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """The built-in tracks and the community's own (``extra_tracks``)."""
     key = current.strip().lower()
     tracks = dict(DEFAULT_TRACKS)
     face: Face | None = getattr(interaction.client, "face", None)
     if face is not None and interaction.guild_id is not None:
         tracks.update(await face.find_tracks(interaction.guild_id))
-    return _choices([(label, value) for value, label in tracks.items() if key in value or key in label.lower()])
+    return _choices(
+        [(label, value) for value, label in tracks.items() if key in value or key in label.lower()]
+    )
 
 
 @_answered
-async def types_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def types_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """Completes the last item of a comma-separated list: ``coding, sys`` → ``coding, system-design``."""
     done, _, last = current.rpartition(",")
     prefix = ", ".join(p.strip() for p in done.split(",") if p.strip())
@@ -149,32 +163,44 @@ def discord_value(value: Any) -> Any:
     return value
 
 
-def build_command(face: Face, declared: Command, *, parent: app_commands.Group | None = None
-                  ) -> app_commands.Command[Any, Any, None]:
+def build_command(
+    face: Face, declared: Command, *, parent: app_commands.Group | None = None
+) -> app_commands.Command[Any, Any, None]:
     """One declared command as an ``app_commands.Command`` (typed options, choices, ranges, autocomplete)."""
-    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                    annotation=discord.Interaction)]
+    parameters = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
     descriptions: dict[str, str] = {}
     choices: dict[str, list[app_commands.Choice[Any]]] = {}
     completes: dict[str, Completer] = {}
     for option in declared.options:
         required = option.required and declared.form is None
-        parameters.append(inspect.Parameter(
-            option.name, inspect.Parameter.KEYWORD_ONLY, annotation=_annotation(option),
-            default=inspect.Parameter.empty if required else None,
-        ))
+        parameters.append(
+            inspect.Parameter(
+                option.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_annotation(option),
+                default=inspect.Parameter.empty if required else None,
+            )
+        )
         descriptions[option.name] = option.help[:DESCRIPTION]
         if option.kind is Kind.CHOICE and len(option.choices) <= CHOICES:
             if option.value_type is int:
-                choices[option.name] = [app_commands.Choice(name=label[:CHOICE_TEXT], value=int(value))
-                                        for label, value in option.choices]
+                choices[option.name] = [
+                    app_commands.Choice(name=label[:CHOICE_TEXT], value=int(value))
+                    for label, value in option.choices
+                ]
             else:
                 choices[option.name] = list(_choices(list(option.choices)))
         elif option.complete is not None:
             completes[option.name] = COMPLETERS[option.complete]
 
     async def callback(interaction: discord.Interaction, /, **values: Any) -> None:
-        await face.run_declared(interaction, declared, {k: discord_value(v) for k, v in values.items()})
+        await face.run_declared(
+            interaction, declared, {k: discord_value(v) for k, v in values.items()}
+        )
 
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
@@ -182,26 +208,36 @@ def build_command(face: Face, declared: Command, *, parent: app_commands.Group |
         callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
     if completes:
         callback.__discord_app_commands_param_autocomplete__ = completes  # type: ignore[attr-defined]
-    return app_commands.Command(name=declared.name, description=declared.summary[:DESCRIPTION],
-                                callback=callback, parent=parent)
+    return app_commands.Command(
+        name=declared.name,
+        description=declared.summary[:DESCRIPTION],
+        callback=callback,
+        parent=parent,
+    )
 
 
 def build_groups(face: Face, commands: list[Command]) -> list[app_commands.Group]:
     """``/mock`` (every member command) and ``/mockadmin`` (admins, with its ``prompts`` group)."""
     mock = app_commands.Group(name="mock", description=GROUPS[()], guild_only=True)
-    admin = app_commands.Group(name="mockadmin", description=GROUPS[(ADMIN,)], guild_only=True,
-                               default_permissions=discord.Permissions(manage_guild=True))
+    admin = app_commands.Group(
+        name="mockadmin",
+        description=GROUPS[(ADMIN,)],
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
     subgroups: dict[tuple[str, ...], app_commands.Group] = {(): mock, (ADMIN,): admin}
     for declared in commands:
         parent_path = declared.path[:-1]
         if parent_path not in subgroups:
             grand = subgroups[parent_path[:-1]]
             subgroups[parent_path] = app_commands.Group(
-                name=parent_path[-1], description=GROUPS.get(parent_path, parent_path[-1]), parent=grand)
+                name=parent_path[-1],
+                description=GROUPS.get(parent_path, parent_path[-1]),
+                parent=grand,
+            )
         parent = subgroups[parent_path]
         parent.add_command(build_command(face, declared, parent=parent))
     return [mock, admin]
-
 
 
 def register(client: Any, face: Face, commands: list[Command]) -> None:

@@ -58,8 +58,9 @@ def zone_times(zone: ZoneInfo, now: datetime) -> Callable[[str], str]:
     return times
 
 
-def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime,
-                saved: Mapping[str, Path] | None = None) -> str:
+def render_text(
+    message: OutboundMessage, zone: ZoneInfo, now: datetime, saved: Mapping[str, Path] | None = None
+) -> str:
     """Plain text for the terminal: times in ``zone``, buttons as numbered choices, and where
     each attachment was saved (``saved``: file name -> path)."""
     times = zone_times(zone, now)
@@ -72,7 +73,9 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime,
         lines.append(f"  {line}" if message.title else f"{mark} {line}")
     for item in message.fields:
         value = times(item.value)
-        if "\n" in value or value.startswith("- "):  # a list: the name on its own line, the items under it
+        if "\n" in value or value.startswith(
+            "- "
+        ):  # a list: the name on its own line, the items under it
             lines.append(f"    {times(item.name)}:")
             lines.extend(f"      {line}" for line in value.splitlines())
         else:
@@ -84,8 +87,10 @@ def render_text(message: OutboundMessage, zone: ZoneInfo, now: datetime,
         lines.append(f"    ({select.placeholder}: {choices})")
     for attachment in message.attachments:
         where = (saved or {}).get(attachment.filename)
-        lines.append(f"    📎 {attachment.filename} ({len(attachment.data)} bytes)"
-                     + (f", saved to {where}" if where else ""))
+        lines.append(
+            f"    📎 {attachment.filename} ({len(attachment.data)} bytes)"
+            + (f", saved to {where}" if where else "")
+        )
     return "\n".join(lines)
 
 
@@ -132,7 +137,9 @@ class ConsoleChat:
 
     platform = Platform.CONSOLE
 
-    def __init__(self, out: TextIO, clock: FakeClock, *, attachments_dir: Path | None = None) -> None:
+    def __init__(
+        self, out: TextIO, clock: FakeClock, *, attachments_dir: Path | None = None
+    ) -> None:
         self.out = out
         self.clock = clock
         #: Where attachments (calendar invites, charts) are saved; None: not saved.
@@ -149,7 +156,11 @@ class ConsoleChat:
     def _print(self, header: str, message: OutboundMessage, zone: ZoneInfo) -> None:
         saved = save_attachments(message.attachments, self.attachments_dir)
         body = render_text(message, zone, self.clock.now(), saved)
-        print(f"  {header}\n" + "\n".join(f"  │ {line}" for line in body.splitlines()), file=self.out, flush=True)
+        print(
+            f"  {header}\n" + "\n".join(f"  │ {line}" for line in body.splitlines()),
+            file=self.out,
+            flush=True,
+        )
 
     async def send_direct(self, member: Member, message: OutboundMessage) -> str:
         if member.external_id in self.closed_dms:
@@ -159,7 +170,9 @@ class ConsoleChat:
         self._print(f"📨 to {member.display_name} (direct message)", message, _zone(member))
         return f"dm-{len(self.sent)}"
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         ref = f"room-{self.rooms_before + len(self.rooms) + 1}"
         zone = _zone(members[0])
         self.rooms[ref] = (title, members[0].timezone or "UTC")

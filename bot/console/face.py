@@ -104,7 +104,12 @@ class Console:
         if self.actor is not None:
             m = self.actor.member
             self.actor = await self.app.actors.resolve(
-                Platform.CONSOLE, COMMUNITY_ID, COMMUNITY_NAME, m.external_id, m.display_name, platform_admin=True
+                Platform.CONSOLE,
+                COMMUNITY_ID,
+                COMMUNITY_NAME,
+                m.external_id,
+                m.display_name,
+                platform_admin=True,
             )
 
     async def handle(self, line: str) -> bool:
@@ -132,8 +137,11 @@ class Console:
         if word in ("/quit", "/exit"):
             return False
         if word == "/help":
-            self.say(CONSOLE_HELP + "\n\nPeerLoop commands (options as key:value; [x]: may be given without its key):\n"
-                     + text_usage())
+            self.say(
+                CONSOLE_HELP
+                + "\n\nPeerLoop commands (options as key:value; [x]: may be given without its key):\n"
+                + text_usage()
+            )
         elif word == "/as":
             await self.become(rest)
         elif word == "/clock":
@@ -169,8 +177,10 @@ class Console:
             return
         data = await asyncio.to_thread(_read_file, arg)
         if data is None:
-            self.say(f"✗ “{quote(arg)}” is not a file that can be read. Give the path of a pack file "
-                     "(.yaml, .yml or .toml), e.g. /import-pack bot/prompts/examples/pack.yaml")
+            self.say(
+                f"✗ “{quote(arg)}” is not a file that can be read. Give the path of a pack file "
+                "(.yaml, .yml or .toml), e.g. /import-pack bot/prompts/examples/pack.yaml"
+            )
             return
         await self.refresh_actor()
         assert self.actor is not None
@@ -183,7 +193,9 @@ class Console:
     def set_dms(self, arg: str) -> None:
         state, _, name = arg.partition(" ")
         if self.chat is None or state not in ("open", "closed") or not name.strip():
-            self.say("✗ Use /dms closed NAME or /dms open NAME (simulates a member who closed their DMs).")
+            self.say(
+                "✗ Use /dms closed NAME or /dms open NAME (simulates a member who closed their DMs)."
+            )
             return
         key = name.strip().lower()
         (self.chat.closed_dms.add if state == "closed" else self.chat.closed_dms.discard)(key)
@@ -213,8 +225,12 @@ class Console:
         if reply.carrier is not None:  # what the pressed message says now, and its buttons
             times = zone_times(self.zone(), self.clock.now())
             kept = "".join(f" [{b.label}]" for b in reply.carrier.buttons)
-            self.say(f"  (that message now reads: {times(reply.carrier.note)}{kept or ' (no buttons left)'})")
-            if key is not None and self.chat is not None:  # a room's or DM's message: its buttons change
+            self.say(
+                f"  (that message now reads: {times(reply.carrier.note)}{kept or ' (no buttons left)'})"
+            )
+            if (
+                key is not None and self.chat is not None
+            ):  # a room's or DM's message: its buttons change
                 self.chat.last[key] = replace(source, buttons=reply.carrier.buttons)
         self.show(reply)
         await self.app.tick()
@@ -228,7 +244,7 @@ class Console:
             self.say("• Form dropped; nothing was sent.")
             return
         submit = arg == "submit" or arg.startswith("submit ")
-        problems = self.filler.set(arg[len("submit"):] if submit else arg)
+        problems = self.filler.set(arg[len("submit") :] if submit else arg)
         for problem in problems:
             self.say(f"✗ {problem}")
         if not submit or problems:
@@ -253,14 +269,18 @@ class Console:
                 try:
                     when = datetime.fromisoformat(arg.replace(" ", "T"))
                 except ValueError:
-                    self.say("✗ Move the clock with +30m, +2h, +1d or a UTC time like 2026-12-01 18:00.")
+                    self.say(
+                        "✗ Move the clock with +30m, +2h, +1d or a UTC time like 2026-12-01 18:00."
+                    )
                     return
                 target = when if when.tzinfo else when.replace(tzinfo=UTC)
                 if target < self.clock.now():
                     self.say("✗ The clock only moves forward.")
                     return
             if target - self.clock.now() > MAX_CLOCK_MOVE:
-                self.say(f"✗ The clock moves at most {MAX_CLOCK_MOVE.days} days at a time (every step on the way runs).")
+                self.say(
+                    f"✗ The clock moves at most {MAX_CLOCK_MOVE.days} days at a time (every step on the way runs)."
+                )
                 return
             await self.advance_to(target)
         self.say(f"• Clock: {self.clock.now():%a %d %b %Y %H:%M} UTC")

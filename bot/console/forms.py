@@ -12,15 +12,18 @@ from datetime import UTC, datetime
 
 from bot.core.messages import ChoiceInput, FormSpec, FormValues, TextInput, replace_time_tokens
 
-FORM_HELP = ("Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces; "
-             "several choices as a,b), "
-             "then /form submit. /form shows it again, /form cancel drops it.")
+FORM_HELP = (
+    "Fill it with /form ID=VALUE ... (an input's id or number; quote text with spaces; "
+    "several choices as a,b), "
+    "then /form submit. /form shows it again, /form cancel drops it."
+)
 
 
 def utc_times(text: str) -> str:
     """Time tokens as UTC times (the console passes the member's own zone instead)."""
     return replace_time_tokens(
-        text, lambda unix, _style: f"{datetime.fromtimestamp(unix, UTC):%a %d %b %Y %H:%M} UTC")
+        text, lambda unix, _style: f"{datetime.fromtimestamp(unix, UTC):%a %d %b %Y %H:%M} UTC"
+    )
 
 
 class FormFiller:
@@ -78,12 +81,27 @@ class FormFiller:
                 problems.append(f"No input “{key}”; use an id or a number from 1 to {len(inputs)}.")
                 continue
             if isinstance(item, ChoiceInput):
-                picked = [p.strip() for p in value.split(",") if p.strip()] if item.multi else [value]
-                matches = [next((o.value for o in item.options
-                                 if v in (o.value,) or v.lower() == o.label.lower()), None) for v in picked]
+                picked = (
+                    [p.strip() for p in value.split(",") if p.strip()] if item.multi else [value]
+                )
+                matches = [
+                    next(
+                        (
+                            o.value
+                            for o in item.options
+                            if v in (o.value,) or v.lower() == o.label.lower()
+                        ),
+                        None,
+                    )
+                    for v in picked
+                ]
                 if None in matches:
-                    problems.append(f"{item.id}: choose " + ("any of " if item.multi else "one of ")
-                                    + ", ".join(o.value for o in item.options) + ".")
+                    problems.append(
+                        f"{item.id}: choose "
+                        + ("any of " if item.multi else "one of ")
+                        + ", ".join(o.value for o in item.options)
+                        + "."
+                    )
                     continue
                 value = ",".join(m for m in matches if m)
             self.values[item.id] = value
@@ -92,4 +110,7 @@ class FormFiller:
     def submission(self) -> FormValues:
         """The answers; a choice of several (``types=coding,behavioral``) as a tuple."""
         multi = {i.id for i in self.form.inputs if isinstance(i, ChoiceInput) and i.multi}
-        return {k: tuple(p for p in v.split(",") if p) if k in multi else v for k, v in self.values.items()}
+        return {
+            k: tuple(p for p in v.split(",") if p) if k in multi else v
+            for k, v in self.values.items()
+        }

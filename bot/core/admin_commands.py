@@ -50,7 +50,9 @@ CLEAR_NOSHOW = "admin.clear_noshow"
 class AdminRouter:
     """The admin commands bound on the router, and the faces' way to run them by name."""
 
-    def __init__(self, admin: AdminService, router: CommandRouter, packs: PackService | None = None) -> None:
+    def __init__(
+        self, admin: AdminService, router: CommandRouter, packs: PackService | None = None
+    ) -> None:
         self.admin = admin
         self._router = router
         handlers: tuple[tuple[str, CommandHandler], ...] = (
@@ -84,7 +86,9 @@ class AdminRouter:
         """The admin help (from the declarations)."""
         return self._router.admin_help()
 
-    async def run(self, actor: Actor, name: str, options: Mapping[str, object] | None = None) -> OutboundMessage:
+    async def run(
+        self, actor: Actor, name: str, options: Mapping[str, object] | None = None
+    ) -> OutboundMessage:
         """An admin command by name (``setup``, ``prompts export``): the limit, the admin right,
         then the command (refusals become private error replies; anything unexpected, an incident reply)."""
         return await self._router.run_path(actor, (ADMIN, *name.split()), options or {})
@@ -113,7 +117,9 @@ class AdminRouter:
             disabled_types=args.disabled_types,
             prefer_seen_prompts=args.prefer_seen_prompts,
             admins_see_feedback=args.admins_see_feedback,
-            call_link=args.call_link, coding_editor=args.coding_editor, design_board=args.design_board,
+            call_link=args.call_link,
+            coding_editor=args.coding_editor,
+            design_board=args.design_board,
             reset=frozenset(cleared | ({args.reset} if args.reset else set())),
         )
         if not patch.given():
@@ -143,10 +149,16 @@ class AdminRouter:
 
     async def _status(self, actor: Actor, args: NoArgs) -> OutboundMessage:
         settings = await self.admin.settings(actor)
-        state = "paused" if settings.paused else f"running (a round every {settings.match_every_minutes} minutes)"
+        state = (
+            "paused"
+            if settings.paused
+            else f"running (a round every {settings.match_every_minutes} minutes)"
+        )
         return OutboundMessage(text=f"Matching in this community is {state}.")
 
-    async def _clear_noshow(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+    async def _clear_noshow(
+        self, actor: Actor, action: Action, values: FormValues
+    ) -> OutboundMessage:
         member, cleared = await self.admin.clear_no_shows(actor, action.arg(0))
         if not cleared:
             return OutboundMessage(text=f"{member.display_name} has no active no-show marks.")
@@ -175,18 +187,36 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
         Field("Matching", "paused" if s.paused else "running", inline=True),
         Field("Round every (match_every)", f"{s.match_every_minutes} min", inline=True),
         Field("Session length (session_minutes)", f"{s.session_minutes} min", inline=True),
-        Field("Pair threads (pair_channel)", _channel(s.pair_channel_id, "platform default"), inline=True),
+        Field(
+            "Pair threads (pair_channel)",
+            _channel(s.pair_channel_id, "platform default"),
+            inline=True,
+        ),
         Field("Admins' channel (admin_channel)", _channel(s.admin_channel_id, "none"), inline=True),
-        Field("Digest (digest_day, digest_hour)", f"{WEEKDAY_NAMES[s.digest_weekday]} {s.digest_hour:02d}:00 local",
-              inline=True),
+        Field(
+            "Digest (digest_day, digest_hour)",
+            f"{WEEKDAY_NAMES[s.digest_weekday]} {s.digest_hour:02d}:00 local",
+            inline=True,
+        ),
         Field("Reminders", reminders, inline=True),
-        Field("Disabled types (disabled_types)", ", ".join(s.disabled_types) or "none", inline=True),
-        Field("Prefer prompts the interviewer has seen (prefer_seen_prompts)",
-              _yes(s.prefer_prompt_interviewer_has_seen), inline=True),
-        Field("Admins see feedback (admins_see_feedback)", _yes(s.admins_see_feedback), inline=True),
+        Field(
+            "Disabled types (disabled_types)", ", ".join(s.disabled_types) or "none", inline=True
+        ),
+        Field(
+            "Prefer prompts the interviewer has seen (prefer_seen_prompts)",
+            _yes(s.prefer_prompt_interviewer_has_seen),
+            inline=True,
+        ),
+        Field(
+            "Admins see feedback (admins_see_feedback)", _yes(s.admins_see_feedback), inline=True
+        ),
         Field("Call (call_link)", s.call_link or "a Jitsi Meet room per session", inline=True),
         Field("Coding editor (coding_editor)", s.coding_editor or "any shared editor", inline=True),
-        Field("Design whiteboard (design_board)", s.design_board or "an Excalidraw room per session", inline=True),
+        Field(
+            "Design whiteboard (design_board)",
+            s.design_board or "an Excalidraw room per session",
+            inline=True,
+        ),
     )
     return OutboundMessage(
         title=title, text=text or "Change any of these with `setup name:value`.", fields=fields
@@ -204,14 +234,18 @@ def _minutes(m: int) -> str:
 def change_message(change: SettingsChange) -> OutboundMessage:
     """What ``setup`` changed, and the settings after it."""
     if not change.changed:
-        return settings_message(change.after, title="PeerLoop settings", text="Those are the settings already.")
+        return settings_message(
+            change.after, title="PeerLoop settings", text="Those are the settings already."
+        )
     text = "Changed: " + ", ".join(change.changed) + "."
     if change.rounds_replanned:
         text += f" The next matching round is re-planned for every {change.after.match_every_minutes} minutes."
     if "session_minutes" in change.changed or "reminders" in change.changed:
         text += " Sessions booked from now on use the new length and reminders; booked ones keep theirs."
     message = settings_message(change.after, title="Settings saved", text=text)
-    return OutboundMessage(title=message.title, text=message.text, fields=message.fields, tone=Tone.SUCCESS)
+    return OutboundMessage(
+        title=message.title, text=message.text, fields=message.fields, tone=Tone.SUCCESS
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -232,9 +266,16 @@ def _period_field(p: PeriodStats) -> Field:
 def stats_message(stats: CommunityStats) -> OutboundMessage:
     """The community's figures over the last 7 and 30 days."""
     labels = {t.value: t.label for t in InterviewType}
-    open_text = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(stats.open_requests.items())) or "none"
+    open_text = (
+        ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(stats.open_requests.items()))
+        or "none"
+    )
     fields = (
-        Field("Members", f"{stats.members_with_profile} with a profile of {stats.members}", inline=True),
+        Field(
+            "Members",
+            f"{stats.members_with_profile} with a profile of {stats.members}",
+            inline=True,
+        ),
         Field("Open requests", open_text, inline=True),
         *(_period_field(p) for p in stats.periods),
     )
@@ -251,7 +292,9 @@ def _when(moment: datetime) -> str:
 
 #: Second-person phrases in texts written for the member, and how an admin reads them:
 #: the first names the member, later ones are pronouns.
-_SECOND_PERSON = re.compile(r"\b(?:(?P<are>you are)|(?P<as>as you)|(?P<your>your)|(?P<you>you))\b", re.IGNORECASE)
+_SECOND_PERSON = re.compile(
+    r"\b(?:(?P<are>you are)|(?P<as>as you)|(?P<your>your)|(?P<you>you))\b", re.IGNORECASE
+)
 
 
 def about_member(text: str, name: str) -> str:
@@ -301,7 +344,11 @@ def _feedback_lines(report: MemberReport) -> str:
     lines = []
     for fb in report.feedback[:5]:
         scores = f"{sum(fb.scores.values()) / len(fb.scores):.1f}/4" if fb.scores else "no scores"
-        kind = InterviewType(fb.interview_type).label if fb.interview_type in set(InterviewType) else "session"
+        kind = (
+            InterviewType(fb.interview_type).label
+            if fb.interview_type in set(InterviewType)
+            else "session"
+        )
         state = "" if fb.revealed_at else " (not yet revealed to the member)"
         verdict = VERDICT_LABELS.get(fb.verdict or "", "no verdict")
         lines.append(f"{_when(fb.submitted_at)} · {kind}: {verdict}, {scores}{state}")
@@ -312,26 +359,42 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
     """One member for an admin: profile, reliability, no-show marks, rounds and feedback."""
     m = report.member
     tracks = {**DEFAULT_TRACKS, **extra_tracks}
-    profile = " · ".join(
-        x
-        for x in (
-            tracks.get(m.track or "", m.track or ""),
-            m.level.label if m.level else "",
-            ", ".join(t.label for t in m.interview_types),
-            m.timezone or "",
+    profile = (
+        " · ".join(
+            x
+            for x in (
+                tracks.get(m.track or "", m.track or ""),
+                m.level.label if m.level else "",
+                ", ".join(t.label for t in m.interview_types),
+                m.timezone or "",
+            )
+            if x
         )
-        if x
-    ) or "no profile yet"
+        or "no profile yet"
+    )
     missing = m.missing_profile_fields() + ([] if m.availability else ["availability"])
-    marks = "\n".join(_mark_line(mark) for mark in report.no_shows[:5]) if report.no_shows else "none"
-    requests = "\n".join(
-        f"{r.interview_type.label}: left out {r.times_left_out}×"
-        + (f" — {about_member(r.last_left_out_reason, m.display_name)}" if r.last_left_out_reason else "")
-        for r in report.open_requests
-    ) or "none"
-    rounds = "\n".join(
-        f"{_when(line.ran_at)}: {_round_line(line, m.display_name)}" for line in report.rounds[:5]
-    ) or "not in a recent round"
+    marks = (
+        "\n".join(_mark_line(mark) for mark in report.no_shows[:5]) if report.no_shows else "none"
+    )
+    requests = (
+        "\n".join(
+            f"{r.interview_type.label}: left out {r.times_left_out}×"
+            + (
+                f" — {about_member(r.last_left_out_reason, m.display_name)}"
+                if r.last_left_out_reason
+                else ""
+            )
+            for r in report.open_requests
+        )
+        or "none"
+    )
+    rounds = (
+        "\n".join(
+            f"{_when(line.ran_at)}: {_round_line(line, m.display_name)}"
+            for line in report.rounds[:5]
+        )
+        or "not in a recent round"
+    )
     fields = (
         Field("Profile", profile + (f"\nMissing: {', '.join(missing)}" if missing else "")),
         Field("Reliability", f"{round(report.reliability * 100)}%", inline=True),
@@ -340,16 +403,26 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
         Field("Recent rounds (newest first)", rounds[:1000]),
         Field("Feedback from interviewers (newest first)", _feedback_lines(report)[:1000]),
         *(
-            (Field("Notes for admins", "\n".join(
-                f"{_when(fb.submitted_at)}: {fb.admin_note}" for fb in report.admin_notes[:5]
-            )[:1000]),)
+            (
+                Field(
+                    "Notes for admins",
+                    "\n".join(
+                        f"{_when(fb.submitted_at)}: {fb.admin_note}"
+                        for fb in report.admin_notes[:5]
+                    )[:1000],
+                ),
+            )
             if report.admin_notes
             else ()
         ),
     )
     buttons = (
-        (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),) if report.no_shows else ()
+        (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),)
+        if report.no_shows
+        else ()
     )
     last = _round_line(report.rounds[0], m.display_name) if report.rounds else None
     text = f"Last round: {last}" if last else "Not considered in a recent round."
-    return OutboundMessage(title=m.display_name[:80], text=text[:1500], fields=fields, buttons=buttons)
+    return OutboundMessage(
+        title=m.display_name[:80], text=text[:1500], fields=fields, buttons=buttons
+    )

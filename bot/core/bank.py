@@ -28,7 +28,9 @@ from pydantic import (
 from bot.core.vocab import InterviewType, Level
 
 #: Slug ids: lower-case words joined by hyphens, stable forever once published.
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=3, max_length=64)]
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=3, max_length=64)
+]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=120)]
 #: One item of a guide: fits a Discord embed field with room to spare.
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=900)]
@@ -178,7 +180,9 @@ class CodingCase(_Strict):
     #: list inside it in any order too (groups of items). Numbers compare within 1e-9.
     compare: Literal["exact", "unordered", "unordered-nested"] = "exact"
     #: The name of a built-in exception the call must raise instead (``expected`` is then null).
-    raises: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]*(Error|Exception)$")] | None = None
+    raises: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]*(Error|Exception)$")] | None
+    ) = None
     note: Item | None = None
 
     @model_validator(mode="after")
@@ -201,11 +205,16 @@ class ReferenceSolution(_Strict):
         try:
             tree = ast.parse(self.code)
         except SyntaxError as exc:
-            raise ValueError(f"the reference code is not valid Python (line {exc.lineno}: {exc.msg})") from None
+            raise ValueError(
+                f"the reference code is not valid Python (line {exc.lineno}: {exc.msg})"
+            ) from None
         except (RecursionError, MemoryError):  # the parser's own limits, on pathological nesting
             raise ValueError("the reference code is nested too deeply to be checked") from None
-        defined = {node.name for node in tree.body
-                   if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+        defined = {
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        }
         if self.entry not in defined:
             raise ValueError(f"the reference code defines no top-level '{self.entry}' (its entry)")
         return self
@@ -226,8 +235,10 @@ class CodingExtras(_Strict):
     @model_validator(mode="after")
     def _cases_with_reference(self) -> CodingExtras:
         if (self.cases is None) != (self.reference is None):
-            raise ValueError("'cases' and 'reference' come together: the cases are run against "
-                             "the reference solution")
+            raise ValueError(
+                "'cases' and 'reference' come together: the cases are run against "
+                "the reference solution"
+            )
         return self
 
 
@@ -241,8 +252,22 @@ class BehavioralExtras(_Strict):
 #: A name in an estimate's formula: an input or an earlier figure (``daily_orders``, ``write_qps``).
 EstimateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Number = StrictInt | StrictFloat
-_ARITHMETIC = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load,
-               ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Pow, ast.USub, ast.UAdd)
+_ARITHMETIC = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Pow,
+    ast.USub,
+    ast.UAdd,
+)
 
 
 def evaluate_formula(formula: str, names: dict[str, float]) -> float:
@@ -258,14 +283,23 @@ def evaluate_formula(formula: str, names: dict[str, float]) -> float:
     for node in ast.walk(tree):
         if not isinstance(node, _ARITHMETIC):
             raise ValueError(f"'{formula}' may use only numbers, names, + - * / // ** and brackets")
-        if isinstance(node, ast.Constant) and (isinstance(node.value, bool)
-                                               or not isinstance(node.value, int | float)):
+        if isinstance(node, ast.Constant) and (
+            isinstance(node.value, bool) or not isinstance(node.value, int | float)
+        ):
             raise ValueError(f"'{formula}' may use only numbers, names, + - * / // ** and brackets")
         if isinstance(node, ast.Name) and node.id not in names:
-            raise ValueError(f"'{formula}' uses '{node.id}', which is neither an input nor an earlier figure")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
-                isinstance(node.right, ast.Constant) and isinstance(node.right.value, int | float)
-                and abs(node.right.value) <= 12):
+            raise ValueError(
+                f"'{formula}' uses '{node.id}', which is neither an input nor an earlier figure"
+            )
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Pow)
+            and not (
+                isinstance(node.right, ast.Constant)
+                and isinstance(node.right.value, int | float)
+                and abs(node.right.value) <= 12
+            )
+        ):
             raise ValueError(f"'{formula}': a power needs a small constant exponent (at most 12)")
 
     def value(node: ast.expr) -> float:
@@ -286,7 +320,7 @@ def evaluate_formula(formula: str, names: dict[str, float]) -> float:
         if isinstance(node.op, ast.Mult):
             return left * right
         if isinstance(node.op, ast.Pow):
-            return float(left ** right)
+            return float(left**right)
         if right == 0:
             raise ValueError(f"'{formula}' divides by zero")
         return left / right if isinstance(node.op, ast.Div) else float(left // right)
@@ -338,8 +372,10 @@ class Estimates(_Strict):
                 continue
             names[figure.id] = computed
             if abs(figure.stated - computed) > figure.tolerance * max(abs(computed), 1e-9):
-                problems.append(f"figure '{figure.id}' states {figure.stated:,} {figure.unit}, but "
-                                f"{figure.formula} = {computed:,.4g}")
+                problems.append(
+                    f"figure '{figure.id}' states {figure.stated:,} {figure.unit}, but "
+                    f"{figure.formula} = {computed:,.4g}"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -430,7 +466,10 @@ class SqlQueryCheck(_Strict):
     #: Statements run first, in order, on the same database (a load, a fix, a second run of it).
     script: SqlText | None = None
     #: The script must fail with an error containing this text: a constraint of the model at work.
-    error: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)] | None = None
+    error: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+        | None
+    ) = None
     #: One statement; its result is compared with ``expected``.
     reference: SqlText
     expected: list[list[SqlValue]]
@@ -470,12 +509,40 @@ class SqlExtras(_Strict):
 NumberName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 #: The functions a formula may call (``bot.prompts.numbers_check`` defines them): ``z(q)`` is
 #: the standard normal quantile, ``phi(x)`` its distribution function, ``ln`` the natural log.
-NUMBER_FUNCTIONS: frozenset[str] = frozenset({
-    "abs", "ceil", "exp", "floor", "ln", "log2", "log10", "max", "min", "phi", "round",
-    "sigmoid", "sqrt", "z",
-})
-_FORMULA_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call,
-                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+NUMBER_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "abs",
+        "ceil",
+        "exp",
+        "floor",
+        "ln",
+        "log2",
+        "log10",
+        "max",
+        "min",
+        "phi",
+        "round",
+        "sigmoid",
+        "sqrt",
+        "z",
+    }
+)
+_FORMULA_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Call,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.USub,
+    ast.UAdd,
+)
 
 
 def formula_problems(formula: str, known: Collection[str]) -> list[str]:
@@ -490,19 +557,28 @@ def formula_problems(formula: str, known: Collection[str]) -> list[str]:
     problems: list[str] = []
     for node in ast.walk(tree):
         if not isinstance(node, _FORMULA_NODES):
-            problems.append(f"the formula {formula!r} uses {type(node).__name__}: only numbers, names, "
-                            "+ - * / ** and calls of the listed functions are allowed")
-        elif isinstance(node, ast.Constant) and (isinstance(node.value, bool)
-                                                 or not isinstance(node.value, int | float)):
+            problems.append(
+                f"the formula {formula!r} uses {type(node).__name__}: only numbers, names, "
+                "+ - * / ** and calls of the listed functions are allowed"
+            )
+        elif isinstance(node, ast.Constant) and (
+            isinstance(node.value, bool) or not isinstance(node.value, int | float)
+        ):
             problems.append(f"the formula {formula!r} holds {node.value!r}, which is not a number")
         elif isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
             if name not in NUMBER_FUNCTIONS or node.keywords or not node.args:
-                problems.append(f"the formula {formula!r} calls something other than "
-                                f"{', '.join(sorted(NUMBER_FUNCTIONS))} (positional arguments)")
-        elif isinstance(node, ast.Name) and node.id not in known and node.id not in NUMBER_FUNCTIONS:
-            problems.append(f"the formula {formula!r} uses '{node.id}', which is neither an input "
-                            "nor an earlier figure")
+                problems.append(
+                    f"the formula {formula!r} calls something other than "
+                    f"{', '.join(sorted(NUMBER_FUNCTIONS))} (positional arguments)"
+                )
+        elif (
+            isinstance(node, ast.Name) and node.id not in known and node.id not in NUMBER_FUNCTIONS
+        ):
+            problems.append(
+                f"the formula {formula!r} uses '{node.id}', which is neither an input "
+                "nor an earlier figure"
+            )
     return problems
 
 
@@ -519,7 +595,10 @@ class WorkedFigure(_Strict):
     tolerance: Annotated[float, Field(ge=0, le=0.25)] = 0.01
     #: The figure as written in the statement or guide (``"about 0.22 points"``): the check
     #: also makes sure the prose says it.
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    quote: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
 
 
 class WorkedNumbers(_Strict):
@@ -539,7 +618,9 @@ class WorkedNumbers(_Strict):
         problems: list[str] = []
         for i, figure in enumerate(self.figures):
             if figure.name in known:
-                problems.append(f"figures[{i}]: the name '{figure.name}' is already an input or a figure")
+                problems.append(
+                    f"figures[{i}]: the name '{figure.name}' is already an input or a figure"
+                )
             problems += [f"figures[{i}]: {p}" for p in formula_problems(figure.formula, known)]
             known.add(figure.name)
         if problems:
@@ -549,8 +630,15 @@ class WorkedNumbers(_Strict):
 
 _NEEDS_DESIGN = {InterviewType.SYSTEM_DESIGN, InterviewType.ML_SYSTEM_DESIGN}
 #: A prompt's type-specific sections.
-EXTRA_SECTIONS = ("coding", "behavioral", "design", "sql", "followup_design", "postmortem",
-                  "grading_focus")
+EXTRA_SECTIONS = (
+    "coding",
+    "behavioral",
+    "design",
+    "sql",
+    "followup_design",
+    "postmortem",
+    "grading_focus",
+)
 #: The dimension a rubric for prompts with a design follow-up scores the follow-up on.
 HOLDS_UP_DIMENSION = "holds-up-under-design"
 
@@ -562,13 +650,19 @@ def rubric_problems(dimension_ids: Iterable[str]) -> list[str]:
     return ["dimension ids must be unique within a rubric"] if len(ids) != len(set(ids)) else []
 
 
-def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Collection[Level],
-                    sections: Collection[str]) -> list[str]:
+def prompt_problems(
+    kind: InterviewType,
+    levels: Iterable[Level],
+    follow_ups: Collection[Level],
+    sections: Collection[str],
+) -> list[str]:
     """What a prompt's fields get wrong together: its type's section, follow-ups for its levels
     (also applied by the checker to a prompt whose other fields are invalid)."""
     problems: list[str] = []
     if kind is InterviewType.CODING and "coding" not in sections:
-        problems.append("a coding prompt needs a 'coding' section (examples, test_cases, approaches)")
+        problems.append(
+            "a coding prompt needs a 'coding' section (examples, test_cases, approaches)"
+        )
     if kind is InterviewType.BEHAVIORAL and "behavioral" not in sections:
         problems.append("a behavioral prompt needs a 'behavioral' section (probes, star_probes)")
     if kind in _NEEDS_DESIGN and "design" not in sections:
@@ -581,7 +675,9 @@ def prompt_problems(kind: InterviewType, levels: Iterable[Level], follow_ups: Co
         problems.append("only sre-troubleshooting prompts take a 'postmortem' section")
     missing = [lv.value for lv in levels if lv not in follow_ups]
     if missing:
-        problems.append(f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}")
+        problems.append(
+            f"guide.follow_ups needs follow-ups for the prompt's levels: {', '.join(missing)}"
+        )
     return problems
 
 
@@ -620,17 +716,27 @@ class Prompt(_Strict):
         if self.postmortem is not None:
             for n, gap in enumerate(self.postmortem.gaps):
                 if gap.where not in self.statement:
-                    problems.append(f"postmortem.gaps[{n}].where: '{gap.where}' is not in the statement "
-                                    "(quote the postmortem's words where the gap sits)")
+                    problems.append(
+                        f"postmortem.gaps[{n}].where: '{gap.where}' is not in the statement "
+                        "(quote the postmortem's words where the gap sits)"
+                    )
             extra = [lv.value for lv in self.postmortem.bar if lv not in self.levels]
             if extra:
-                problems.append(f"postmortem.bar names levels the prompt does not list: {', '.join(extra)}")
-            too_many = [lv.value for lv, n in self.postmortem.bar.items() if n > len(self.postmortem.gaps)]
+                problems.append(
+                    f"postmortem.bar names levels the prompt does not list: {', '.join(extra)}"
+                )
+            too_many = [
+                lv.value for lv, n in self.postmortem.bar.items() if n > len(self.postmortem.gaps)
+            ]
             if too_many:
-                problems.append(f"postmortem.bar asks for more gaps than are planted at: {', '.join(too_many)}")
+                problems.append(
+                    f"postmortem.bar asks for more gaps than are planted at: {', '.join(too_many)}"
+                )
         if self.followup_design is not None and HOLDS_UP_DIMENSION not in self.guide.exercises:
-            problems.append(f"a prompt with a design follow-up exercises '{HOLDS_UP_DIMENSION}' "
-                            "(list it in guide.exercises)")
+            problems.append(
+                f"a prompt with a design follow-up exercises '{HOLDS_UP_DIMENSION}' "
+                "(list it in guide.exercises)"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self

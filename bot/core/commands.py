@@ -59,8 +59,14 @@ log = logging.getLogger(__name__)
 CommandHandler = Callable[[Actor, Any], Awaitable[OutboundMessage]]
 ActionHandler = Callable[[Actor, Action, FormValues], Awaitable[OutboundMessage]]
 #: The verbs of the session service's buttons.
-SESSION_VERBS = ("session.confirm", "session.cancel", "session.reschedule", "session.here",
-                 "session.noshow", "guide.open")
+SESSION_VERBS = (
+    "session.confirm",
+    "session.cancel",
+    "session.reschedule",
+    "session.here",
+    "session.noshow",
+    "guide.open",
+)
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,9 @@ class CommandRouter:
         self._form_verbs: set[str] = {SCHEDULE_SUBMIT, "feedback.submit"}
         self._gates: dict[str, Gate] = {}
 
-        async def none(handler: Callable[[Actor], Awaitable[OutboundMessage]], actor: Actor,
-                       args: object) -> OutboundMessage:
+        async def none(
+            handler: Callable[[Actor], Awaitable[OutboundMessage]], actor: Actor, args: object
+        ) -> OutboundMessage:
             return await handler(actor)
 
         def plain(handler: Callable[[Actor], Awaitable[OutboundMessage]]) -> CommandHandler:
@@ -158,7 +165,9 @@ class CommandRouter:
         if declared.form is not None:
             path = declared.path
 
-            async def submitted(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+            async def submitted(
+                actor: Actor, action: Action, values: FormValues
+            ) -> OutboundMessage:
                 return await self._submitted(actor, path, values)
 
             self.declare_action(declared.form.action, submitted)
@@ -198,7 +207,12 @@ class CommandRouter:
     def commands(self) -> list[Command]:
         """Every command with a handler, in declaration order (declared extras last)."""
         order = {c.path: i for i, c in enumerate(COMMANDS)}
-        return [c for c, _ in sorted(self._commands.values(), key=lambda e: order.get(e[0].path, len(order)))]
+        return [
+            c
+            for c, _ in sorted(
+                self._commands.values(), key=lambda e: order.get(e[0].path, len(order))
+            )
+        ]
 
     @property
     def command_names(self) -> list[str]:
@@ -224,17 +238,30 @@ class CommandRouter:
         """``/mock NAME`` with its options (text or typed values)."""
         return await self.run_path(actor, tuple(name.split()) or ("help",), options)
 
-    async def run_path(self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object],
-                       *, form: bool = True) -> OutboundMessage:
+    async def run_path(
+        self,
+        actor: Actor,
+        path: tuple[str, ...],
+        options: Mapping[str, object],
+        *,
+        form: bool = True,
+    ) -> OutboundMessage:
         """The declared command at ``path``: admitted, checked (admin), parsed once, run."""
-        return await self._traced(actor, guarded(
-            self._run(actor, path, options, form=form), admit=lambda: self.admit(actor),
-            where="admin command" if path[:1] == (ADMIN,) else "command"))
+        return await self._traced(
+            actor,
+            guarded(
+                self._run(actor, path, options, form=form),
+                admit=lambda: self.admit(actor),
+                where="admin command" if path[:1] == (ADMIN,) else "command",
+            ),
+        )
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """A text face's line (``schedule coding``, ``admin setup digest_hour:8``)."""
-        return await self._traced(actor, guarded(self._run_text(actor, text), admit=lambda: self.admit(actor),
-                                                 where="command"))
+        return await self._traced(
+            actor,
+            guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command"),
+        )
 
     async def _traced(self, actor: Actor, call: Awaitable[OutboundMessage]) -> OutboundMessage:
         """Run one interaction under its request id (``bot.core.log_context``; kept when the
@@ -258,8 +285,9 @@ class CommandRouter:
         line = parse_line(text)
         return await self._run(actor, line.path, line.options, form=True)
 
-    async def _run(self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object],
-                   *, form: bool) -> OutboundMessage:
+    async def _run(
+        self, actor: Actor, path: tuple[str, ...], options: Mapping[str, object], *, form: bool
+    ) -> OutboundMessage:
         path = GROUP_DEFAULTS.get(path, path)
         if path[:1] == (ADMIN,):
             actor.require_admin()
@@ -274,11 +302,16 @@ class CommandRouter:
         given = {k: v for k, v in options.items() if v is not None and v != "" and v != ()}
         name = " ".join(path)
         if form and declared.form is not None and not given:
-            return await self._gated(actor, name, None) or OutboundMessage(form=declared.form_spec())
-        return await self._timed(actor, "command", name, self._call(actor, declared, handler, given))
+            return await self._gated(actor, name, None) or OutboundMessage(
+                form=declared.form_spec()
+            )
+        return await self._timed(
+            actor, "command", name, self._call(actor, declared, handler, given)
+        )
 
-    async def _call(self, actor: Actor, declared: Command, handler: CommandHandler,
-                    given: Mapping[str, object]) -> OutboundMessage:
+    async def _call(
+        self, actor: Actor, declared: Command, handler: CommandHandler, given: Mapping[str, object]
+    ) -> OutboundMessage:
         """Parse the options once into the declared arguments, then run the handler."""
         name = " ".join(declared.path)
         args = parse_args(declared.args, given, command=declared.usage)
@@ -294,10 +327,14 @@ class CommandRouter:
     def _unknown(self, path: tuple[str, ...]) -> OutboundMessage:
         if path[:1] == (ADMIN,):
             names = sorted({p[1] for p in self._commands if p[:1] == (ADMIN,)})
-            return error_message(f"`{quote(' '.join(path[1:]), 30)}` is not an admin command. "
-                                 f"Accepted: {', '.join(names)}.")
+            return error_message(
+                f"`{quote(' '.join(path[1:]), 30)}` is not an admin command. "
+                f"Accepted: {', '.join(names)}."
+            )
         return error_message(
-            f"`/mock {quote(' '.join(path), 30)}` is not a command. Try: " + ", ".join(self.command_names) + "."
+            f"`/mock {quote(' '.join(path), 30)}` is not a command. Try: "
+            + ", ".join(self.command_names)
+            + "."
         )
 
     def admin_help(self) -> OutboundMessage:
@@ -305,12 +342,22 @@ class CommandRouter:
         from bot.core.surface.commands import admin_help_lines
 
         bound = tuple(c for c in self.commands if c.admin)
-        return OutboundMessage(title="PeerLoop admin commands", text="\n".join(admin_help_lines(bound)))
+        return OutboundMessage(
+            title="PeerLoop admin commands", text="\n".join(admin_help_lines(bound))
+        )
 
-    async def act(self, actor: Actor, action_id: str, values: FormValues | None = None) -> OutboundMessage:
+    async def act(
+        self, actor: Actor, action_id: str, values: FormValues | None = None
+    ) -> OutboundMessage:
         """A button, select or form: its verb's handler."""
-        return await self._traced(actor, guarded(self._act(actor, action_id, values or {}),
-                                                 admit=lambda: self.admit(actor), where="action"))
+        return await self._traced(
+            actor,
+            guarded(
+                self._act(actor, action_id, values or {}),
+                admit=lambda: self.admit(actor),
+                where="action",
+            ),
+        )
 
     async def _act(self, actor: Actor, action_id: str, values: FormValues) -> OutboundMessage:
         try:
@@ -338,12 +385,16 @@ class CommandRouter:
         self.metrics.form_submitted(face, action.verb, "refused" if refused else "accepted")
         return reply
 
-    async def _timed(self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]) -> OutboundMessage:
+    async def _timed(
+        self, actor: Actor, kind: str, name: str, call: Awaitable[OutboundMessage]
+    ) -> OutboundMessage:
         started = perf_counter()
         try:
             return await call
         finally:
-            self.metrics.handled(actor.community.platform.value, kind, name, perf_counter() - started)
+            self.metrics.handled(
+                actor.community.platform.value, kind, name, perf_counter() - started
+            )
 
     # -- commands -------------------------------------------------------------------------
 
@@ -372,7 +423,10 @@ class CommandRouter:
         reply = await self.requests.schedule(actor, _kind(args.type), args.role, args.days)
         if self.expected_wait is None or reply.tone is not Tone.SUCCESS:
             return reply
-        return replace(reply, text=f"{reply.text}\n{await self.expected_wait(actor.community.id, _kind(args.type))}")
+        return replace(
+            reply,
+            text=f"{reply.text}\n{await self.expected_wait(actor.community.id, _kind(args.type))}",
+        )
 
     async def _now(self, actor: Actor, args: NowArgs) -> OutboundMessage:
         return await self.matching.now(actor, _kind(args.type), args.role)
@@ -396,17 +450,26 @@ class CommandRouter:
             title="Upcoming",
             text=f"{len(fields)} booked session(s). {open_text}",
             fields=(*fields, *requests.fields)[:20],
-            buttons=(*buttons, *(b for b in requests.buttons if b.action.startswith("pl:request.")))[:5],
+            buttons=(
+                *buttons,
+                *(b for b in requests.buttons if b.action.startswith("pl:request.")),
+            )[:5],
         )
 
-    async def _action_cancel_request(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+    async def _action_cancel_request(
+        self, actor: Actor, action: Action, values: FormValues
+    ) -> OutboundMessage:
         return await self.requests.cancel(actor, action.arg(0))
 
-    async def _action_open_schedule(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+    async def _action_open_schedule(
+        self, actor: Actor, action: Action, values: FormValues
+    ) -> OutboundMessage:
         """The “Schedule a session” button: the schedule form (a modal, form steps or a text form)."""
         return OutboundMessage(form=self._commands[("schedule",)][0].form_spec())
 
-    async def _submitted(self, actor: Actor, path: tuple[str, ...], values: FormValues) -> OutboundMessage:
+    async def _submitted(
+        self, actor: Actor, path: tuple[str, ...], values: FormValues
+    ) -> OutboundMessage:
         """A command's form sent: its answers (by option name) parsed as its options are, the same checks."""
         declared, handler = self._commands[path]
         return await self._call(actor, declared, handler, dict(values))
@@ -415,12 +478,18 @@ class CommandRouter:
 def _kind(kind: InterviewType | None) -> InterviewType:
     """The interview type a form or command line must name (alone, the command opens its form)."""
     if kind is None:
-        raise InvalidInput("type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType))
+        raise InvalidInput(
+            "type", "Which interview type?", accepted=", ".join(t.value for t in InterviewType)
+        )
     return kind
 
 
-async def guarded(call: Awaitable[OutboundMessage], *, admit: Callable[[], None] | None = None,
-                  where: str = "command") -> OutboundMessage:
+async def guarded(
+    call: Awaitable[OutboundMessage],
+    *,
+    admit: Callable[[], None] | None = None,
+    where: str = "command",
+) -> OutboundMessage:
     """The router's error boundary: every call ends in a valid reply.
 
     ``admit`` runs first (the per-member limit); a refusal becomes a short private message

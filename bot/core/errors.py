@@ -24,17 +24,28 @@ class InvalidInput(PeerLoopError):
     """Input was refused. Says which field, what was wrong and what is accepted."""
 
     def __init__(
-        self, field: str, problem: str, *, accepted: str | None = None, fields: Mapping[str, str] | None = None
+        self,
+        field: str,
+        problem: str,
+        *,
+        accepted: str | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> None:
         problem = clip(problem, MAX_REFUSAL // 2)
-        text = problem if accepted is None else f"{problem} Accepted: {clip(accepted, MAX_REFUSAL // 2)}."
+        text = (
+            problem
+            if accepted is None
+            else f"{problem} Accepted: {clip(accepted, MAX_REFUSAL // 2)}."
+        )
         super().__init__(text)
         self.field = field
         self.problem = problem
         self.accepted = accepted
         #: For a form: each offending input's id and what is wrong with it (faces that can
         #: show errors beside the inputs, like Slack modals, use these).
-        self.fields: dict[str, str] = {k: clip(v, MAX_FIELD_VALUE) for k, v in (fields or {}).items()}
+        self.fields: dict[str, str] = {
+            k: clip(v, MAX_FIELD_VALUE) for k, v in (fields or {}).items()
+        }
 
 
 class NotFound(PeerLoopError):

@@ -59,39 +59,78 @@ def _options(options: tuple[Option, ...]) -> list[list[Any]]:
 
 def _input_to_dict(item: FormInput) -> dict[str, Any]:
     if isinstance(item, ChoiceInput):
-        return {"kind": "choice", "id": item.id, "label": item.label, "options": _options(item.options),
-                "required": item.required, "multi": item.multi, "default": list(item.default), "hint": item.hint}
-    return {"kind": "text", "id": item.id, "label": item.label, "required": item.required,
-            "multiline": item.multiline, "min_length": item.min_length, "max_length": item.max_length,
-            "placeholder": item.placeholder, "default": item.default, "hint": item.hint}
+        return {
+            "kind": "choice",
+            "id": item.id,
+            "label": item.label,
+            "options": _options(item.options),
+            "required": item.required,
+            "multi": item.multi,
+            "default": list(item.default),
+            "hint": item.hint,
+        }
+    return {
+        "kind": "text",
+        "id": item.id,
+        "label": item.label,
+        "required": item.required,
+        "multiline": item.multiline,
+        "min_length": item.min_length,
+        "max_length": item.max_length,
+        "placeholder": item.placeholder,
+        "default": item.default,
+        "hint": item.hint,
+    }
 
 
 def _input_from_dict(d: Mapping[str, Any]) -> FormInput:
     if d["kind"] == "choice":
         return ChoiceInput(
-            id=d["id"], label=d["label"], options=tuple(Option(lbl, v, desc) for lbl, v, desc in d["options"]),
-            required=d["required"], multi=d["multi"], default=tuple(d["default"]), hint=d["hint"],
+            id=d["id"],
+            label=d["label"],
+            options=tuple(Option(lbl, v, desc) for lbl, v, desc in d["options"]),
+            required=d["required"],
+            multi=d["multi"],
+            default=tuple(d["default"]),
+            hint=d["hint"],
         )
     return TextInput(
-        id=d["id"], label=d["label"], required=d["required"], multiline=d["multiline"],
-        min_length=d["min_length"], max_length=d["max_length"], placeholder=d["placeholder"],
-        default=d["default"], hint=d["hint"],
+        id=d["id"],
+        label=d["label"],
+        required=d["required"],
+        multiline=d["multiline"],
+        min_length=d["min_length"],
+        max_length=d["max_length"],
+        placeholder=d["placeholder"],
+        default=d["default"],
+        hint=d["hint"],
     )
 
 
 def form_to_dict(form: FormSpec) -> dict[str, Any]:
     """A JSON-able copy of the form (stored with the draft, so it renders the same after a restart)."""
     return {
-        "action": form.action, "title": form.title, "submit_label": form.submit_label, "intro": form.intro,
-        "pages": [{"title": p.title, "inputs": [_input_to_dict(i) for i in p.inputs]} for p in form.pages],
+        "action": form.action,
+        "title": form.title,
+        "submit_label": form.submit_label,
+        "intro": form.intro,
+        "pages": [
+            {"title": p.title, "inputs": [_input_to_dict(i) for i in p.inputs]} for p in form.pages
+        ],
     }
 
 
 def form_from_dict(data: Mapping[str, Any]) -> FormSpec:
     """Read back a form stored as a dictionary (a draft's form)."""
     return FormSpec(
-        action=data["action"], title=data["title"], submit_label=data["submit_label"], intro=data["intro"],
-        pages=tuple(FormPage(p["title"], tuple(_input_from_dict(i) for i in p["inputs"])) for p in data["pages"]),
+        action=data["action"],
+        title=data["title"],
+        submit_label=data["submit_label"],
+        intro=data["intro"],
+        pages=tuple(
+            FormPage(p["title"], tuple(_input_from_dict(i) for i in p["inputs"]))
+            for p in data["pages"]
+        ),
     )
 
 
@@ -102,4 +141,6 @@ def values_to_dict(values: FormValues) -> dict[str, Any]:
 
 def values_from_dict(data: Mapping[str, Any]) -> FormValues:
     """Form values read back from :func:`values_to_dict`'s form."""
-    return {str(k): tuple(str(x) for x in v) if isinstance(v, list) else str(v) for k, v in data.items()}
+    return {
+        str(k): tuple(str(x) for x in v) if isinstance(v, list) else str(v) for k, v in data.items()
+    }

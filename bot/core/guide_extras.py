@@ -33,39 +33,62 @@ def interviewer_extras(prompt: Prompt) -> tuple[list[Section], list[Section]]:
     out: list[Section] = []
     focus = prompt.grading_focus
     if focus is not None:
-        label = ("Startup-style round: graded on shipping speed" if focus.flavour == "startup"
-                 else "Company-flavoured round")
-        top.append((f"What this round really grades ({label})", [
-            focus.really_grading,
-            *(f"Credit: {signal}" for signal in focus.signals),
-            *(f"Not graded here: {item}" for item in focus.not_graded),
-        ]))
+        label = (
+            "Startup-style round: graded on shipping speed"
+            if focus.flavour == "startup"
+            else "Company-flavoured round"
+        )
+        top.append(
+            (
+                f"What this round really grades ({label})",
+                [
+                    focus.really_grading,
+                    *(f"Credit: {signal}" for signal in focus.signals),
+                    *(f"Not graded here: {item}" for item in focus.not_graded),
+                ],
+            )
+        )
     follow = prompt.followup_design
     if follow is not None:
-        out.append(("Design follow-up (for the story's second half)", [
-            f"When: {follow.pivot}",
-            f"Ask: {follow.question}",
-            *(f"Probe: {probe}" for probe in follow.probes),
-            *(f"Holds up: {sign}" for sign in follow.holds_up),
-            *(f"Cracks: {sign}" for sign in follow.cracks),
-        ]))
+        out.append(
+            (
+                "Design follow-up (for the story's second half)",
+                [
+                    f"When: {follow.pivot}",
+                    f"Ask: {follow.question}",
+                    *(f"Probe: {probe}" for probe in follow.probes),
+                    *(f"Holds up: {sign}" for sign in follow.holds_up),
+                    *(f"Cracks: {sign}" for sign in follow.cracks),
+                ],
+            )
+        )
     review = prompt.postmortem
     if review is not None:
         entries = []
         for n, gap in enumerate(review.gaps, start=1):
-            entries += [f"Gap {n} (at “{gap.where}”): {gap.gap}", f"Why gap {n} matters: {gap.why_it_matters}"]
+            entries += [
+                f"Gap {n} (at “{gap.where}”): {gap.gap}",
+                f"Why gap {n} matters: {gap.why_it_matters}",
+            ]
         entries += [f"Not a gap: {item}" for item in review.red_herrings]
         if review.bar:
-            entries.append("To meet the bar: " + "; ".join(
-                f"{lv.label} finds {n} of {len(review.gaps)}"
-                for lv, n in sorted(review.bar.items(), key=lambda kv: kv[0].rank)))
+            entries.append(
+                "To meet the bar: "
+                + "; ".join(
+                    f"{lv.label} finds {n} of {len(review.gaps)}"
+                    for lv, n in sorted(review.bar.items(), key=lambda kv: kv[0].rank)
+                )
+            )
         out.append(("Planted gaps the candidate should find", entries))
     estimates = prompt.design.estimates if prompt.design is not None else None
     if estimates is not None:
         computed = estimates.computed()
         inputs = [f"{name} = {_number(value)}" for name, value in estimates.inputs.items()]
-        entries = ["Inputs: " + ", ".join(inputs[i:i + 6]) for i in range(0, len(inputs), 6)]
-        entries += [f"{figure.name}: about {_number(figure.stated)} {figure.unit} "
-                    f"({figure.formula} = {_number(computed[figure.id])})" for figure in estimates.figures]
+        entries = ["Inputs: " + ", ".join(inputs[i : i + 6]) for i in range(0, len(inputs), 6)]
+        entries += [
+            f"{figure.name}: about {_number(figure.stated)} {figure.unit} "
+            f"({figure.formula} = {_number(computed[figure.id])})"
+            for figure in estimates.figures
+        ]
         out.append(("Estimates, recomputed by the bank's checks", entries))
     return top, out

@@ -39,5 +39,7 @@ def report_incident(logger: logging.Logger, exc: BaseException, where: str) -> s
     """Log ``exc`` once (type and stack frames, never its message) and return the incident id."""
     incident = new_incident_id()
     frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-    logger.error("incident %s in %s: %s\n%s", incident, where, type(exc).__qualname__, frames.rstrip())
+    logger.error(
+        "incident %s in %s: %s\n%s", incident, where, type(exc).__qualname__, frames.rstrip()
+    )
     return incident

@@ -43,7 +43,9 @@ class RateLimiter:
     """A token bucket per key (a member): :meth:`take` raises when the key is over its
     :class:`RateLimit`."""
 
-    def __init__(self, limit: RateLimit | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: RateLimit | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit or RateLimit()
         self._clock = clock
         #: key -> (tokens left, when they were counted)
@@ -69,7 +71,10 @@ class RateLimiter:
         """Drop full buckets; at most once per refill time, so a crowd of members costs little."""
         limit = self.limit
         self._next_prune = now + limit.burst / limit.per_second
-        full = [k for k, (tokens, then) in self._buckets.items()
-                if tokens + (now - then) * limit.per_second >= limit.burst]
+        full = [
+            k
+            for k, (tokens, then) in self._buckets.items()
+            if tokens + (now - then) * limit.per_second >= limit.burst
+        ]
         for key in full:
             del self._buckets[key]

@@ -34,8 +34,9 @@ def current() -> Mapping[str, str]:
 
 
 @contextmanager
-def log_context(kind: str, *, community: str | None = None, member: str | None = None,
-                fresh: bool = False) -> Iterator[str]:
+def log_context(
+    kind: str, *, community: str | None = None, member: str | None = None, fresh: bool = False
+) -> Iterator[str]:
     """Handle one piece of work under a request id (yielded). Inside work that already has
     one (a command run by a Slack event's listener) the id stays, unless ``fresh``: each step
     or delivery of a worker's sweep is its own."""

@@ -183,7 +183,9 @@ class OutboundMessage:
                 raise ValueError(f"field {f.name[:30]!r} is over the field limits")
         for b in self.buttons:
             if len(b.label) > MAX_BUTTON_LABEL:
-                raise ValueError(f"button label {b.label[:30]!r} over {MAX_BUTTON_LABEL} characters")
+                raise ValueError(
+                    f"button label {b.label[:30]!r} over {MAX_BUTTON_LABEL} characters"
+                )
         for s in self.selects:
             if not 0 < len(s.options) <= MAX_OPTIONS:
                 raise ValueError(f"a select holds 1 to {MAX_OPTIONS} options")
@@ -191,9 +193,14 @@ class OutboundMessage:
 
 def error_message(text: str, field_errors: Mapping[str, str] | None = None) -> OutboundMessage:
     """A private refusal. Always valid: however long ``text`` is, it is clipped to fit."""
-    return OutboundMessage(text=clip(text, MAX_REFUSAL), tone=Tone.ERROR, ephemeral=True,
-                           field_errors=tuple((k[:MAX_FIELD_NAME], clip(v, MAX_FIELD_VALUE))
-                                              for k, v in (field_errors or {}).items()))
+    return OutboundMessage(
+        text=clip(text, MAX_REFUSAL),
+        tone=Tone.ERROR,
+        ephemeral=True,
+        field_errors=tuple(
+            (k[:MAX_FIELD_NAME], clip(v, MAX_FIELD_VALUE)) for k, v in (field_errors or {}).items()
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,9 @@ class FormSpec:
         for page in self.pages:
             for item in page.inputs:
                 if len(item.label) > MAX_INPUT_LABEL:
-                    raise ValueError(f"input label {item.label!r} over {MAX_INPUT_LABEL} characters")
+                    raise ValueError(
+                        f"input label {item.label!r} over {MAX_INPUT_LABEL} characters"
+                    )
                 if isinstance(item, ChoiceInput) and not 0 < len(item.options) <= MAX_OPTIONS:
                     raise ValueError(f"choice {item.id!r} needs 1 to {MAX_OPTIONS} options")
 
@@ -319,7 +328,8 @@ def message_from_dict(data: dict[str, object]) -> OutboundMessage:
             for s in d.get("selects", [])
         ),
         attachments=tuple(
-            Attachment(name, base64.b64decode(b64), mime, desc) for name, b64, mime, desc in d.get("attachments", [])
+            Attachment(name, base64.b64decode(b64), mime, desc)
+            for name, b64, mime, desc in d.get("attachments", [])
         ),
         tone=Tone(d.get("tone", "info")),
         ephemeral=bool(d.get("ephemeral", False)),

@@ -41,18 +41,35 @@ def import_form() -> FormSpec:
     return FormSpec(
         action=encode(IMPORT_VERB),
         title="Import a prompt pack",
-        intro=(f"Paste the pack (YAML or TOML), up to {PASTE_LIMIT:,} characters. A larger pack (up to "
-               f"{MAX_PACK_BYTES // 1024} KB) can be imported as a file on Discord (`/mockadmin prompts import`) "
-               "or Slack (`/mock admin prompts import`). "
-               "Check it first with `peerloop prompts check FILE`."),
-        pages=(FormPage("Pack", (TextInput("pack", "Pack (YAML or TOML)", multiline=True, min_length=10,
-                                           max_length=PASTE_LIMIT, placeholder="pack:\n  id: our-pack\n  name: …"),)),),
+        intro=(
+            f"Paste the pack (YAML or TOML), up to {PASTE_LIMIT:,} characters. A larger pack (up to "
+            f"{MAX_PACK_BYTES // 1024} KB) can be imported as a file on Discord (`/mockadmin prompts import`) "
+            "or Slack (`/mock admin prompts import`). "
+            "Check it first with `peerloop prompts check FILE`."
+        ),
+        pages=(
+            FormPage(
+                "Pack",
+                (
+                    TextInput(
+                        "pack",
+                        "Pack (YAML or TOML)",
+                        multiline=True,
+                        min_length=10,
+                        max_length=PASTE_LIMIT,
+                        placeholder="pack:\n  id: our-pack\n  name: …",
+                    ),
+                ),
+            ),
+        ),
         submit_label="Import",
     )
 
 
 def declare_pack_commands(
-    declare_admin_action: Callable[[str, ActionHandler], None], router: CommandRouter, packs: PackService | None
+    declare_admin_action: Callable[[str, ActionHandler], None],
+    router: CommandRouter,
+    packs: PackService | None,
 ) -> None:
     """Bind every ``admin prompts …`` declaration to ``packs``, and the paste form's action
     through ``declare_admin_action`` (which adds the admin check)."""
@@ -86,8 +103,14 @@ def declare_pack_commands(
         text = raw if isinstance(raw, str) else "\n".join(raw)
         return await need().import_message(actor, text)
 
-    handlers: dict[str, CommandHandler] = {"list": list_, "export": export, "import": import_, "remove": remove,
-                                           "disable": disable, "enable": enable}
+    handlers: dict[str, CommandHandler] = {
+        "list": list_,
+        "export": export,
+        "import": import_,
+        "remove": remove,
+        "disable": disable,
+        "enable": enable,
+    }
     for name, handler in handlers.items():
         router.declare(command(ADMIN, PROMPTS, name), handler)
     declare_admin_action(IMPORT_VERB, submitted)

@@ -22,8 +22,15 @@ from bot.core.pack_models import ParsedPack, StoredPack
 from bot.core.ports import PackCodec, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.vocab import InterviewType, Level
 
-__all__ = ["MIN_PROMPTS_PER_TYPE", "CommunityPrompts", "community_prompts", "disabled_of", "prompts_for",
-           "thin_message", "thin_types"]
+__all__ = [
+    "MIN_PROMPTS_PER_TYPE",
+    "CommunityPrompts",
+    "community_prompts",
+    "disabled_of",
+    "prompts_for",
+    "thin_message",
+    "thin_types",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +39,15 @@ _Key = tuple[tuple[str, ...], frozenset[InterviewType]]
 #: A swap session asks two different prompts of its type, so a type offered in a community
 #: has at least two prompts (a type with none is switched off there).
 MIN_PROMPTS_PER_TYPE = 2
-THIN_RULE = (f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap session asks two different ones), "
-             "or none to switch it off")
+THIN_RULE = (
+    f"a type needs at least {MIN_PROMPTS_PER_TYPE} prompts (a swap session asks two different ones), "
+    "or none to switch it off"
+)
 
 
-def thin_types(before: PromptSource, after: PromptSource, *, adding: Sequence[InterviewType] = ()) -> list[str]:
+def thin_types(
+    before: PromptSource, after: PromptSource, *, adding: Sequence[InterviewType] = ()
+) -> list[str]:
     """Types that would keep some prompts, but fewer than :data:`MIN_PROMPTS_PER_TYPE` (none
     at all is fine: the type is then switched off in the community). ``adding``: prompts
     (by type) that ``after`` does not hold yet. The one rule behind every change to a
@@ -51,8 +62,10 @@ def thin_types(before: PromptSource, after: PromptSource, *, adding: Sequence[In
 
 def thin_message(thin: Sequence[str]) -> str:
     """Why switching built-in prompts off is refused (``thin`` from :func:`thin_types`)."""
-    return (f"That would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
-            "Add prompts of that type to a pack first.")
+    return (
+        f"That would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
+        "Add prompts of that type to a pack first."
+    )
 
 
 def disabled_of(community: Community) -> frozenset[InterviewType]:
@@ -84,7 +97,10 @@ class CommunityPrompts:
     # ---- PromptSource: the bundled bank, with loaded packs' ids as a fallback for lookups
 
     def prompts(
-        self, type: InterviewType | str | None = None, level: Level | str | None = None, track: str | None = None
+        self,
+        type: InterviewType | str | None = None,
+        level: Level | str | None = None,
+        track: str | None = None,
     ) -> tuple[Prompt, ...]:
         """The bundled bank's prompts of a type, level and track."""
         return self._base.prompts(type, level, track)
@@ -145,20 +161,27 @@ class CommunityPrompts:
         """Parse ``stored`` here and keep it as the community's bank (:meth:`load` parses on a thread)."""
         return self._keep(community_id, key, *self._parse(community_id, key[1], stored))
 
-    def _parse(self, community_id: str, disabled: frozenset[InterviewType], stored: Sequence[StoredPack]
-               ) -> tuple[list[ParsedPack], PromptSource]:
+    def _parse(
+        self, community_id: str, disabled: frozenset[InterviewType], stored: Sequence[StoredPack]
+    ) -> tuple[list[ParsedPack], PromptSource]:
         """The stored packs that still load, and the bank they make (pure: safe on a thread)."""
         parsed: list[ParsedPack] = []
         for pack in stored:
             result, problems = self._codec.check(pack.content, pack.format, parsed)
             if result is None:  # fitted when imported; a newer bundled bank may clash with it
-                log.warning("community %s: stored pack %r no longer loads and is left out: %s",
-                            community_id, pack.name, "; ".join(str(p) for p in problems[:3]))
+                log.warning(
+                    "community %s: stored pack %r no longer loads and is left out: %s",
+                    community_id,
+                    pack.name,
+                    "; ".join(str(p) for p in problems[:3]),
+                )
                 continue
             parsed.append(result)
         return parsed, self._codec.combine(parsed, disabled)
 
-    def _keep(self, community_id: str, key: _Key, parsed: list[ParsedPack], source: PromptSource) -> PromptSource:
+    def _keep(
+        self, community_id: str, key: _Key, parsed: list[ParsedPack], source: PromptSource
+    ) -> PromptSource:
         for pack_ in parsed:
             self._prompt_index.update({p.id: p for p in pack_.prompts})
             self._rubric_index.update({r.id: r for r in pack_.rubrics})
@@ -174,7 +197,10 @@ class CommunityPrompts:
         packs = self.packs_of(community.id)
         current = disabled_of(community)
         return await asyncio.to_thread(  # building two banks: off the event loop
-            lambda: thin_types(self._codec.combine(packs, current), self._codec.combine(packs, disabled)))
+            lambda: thin_types(
+                self._codec.combine(packs, current), self._codec.combine(packs, disabled)
+            )
+        )
 
     def invalidate(self, community_id: str) -> None:
         """Forget the community's loaded bank: the next :meth:`load` reads its packs again."""
@@ -191,7 +217,9 @@ class CommunityPrompts:
         return loaded
 
 
-async def community_prompts(source: PromptSource, tx: UnitOfWork, community: Community | str) -> PromptSource:
+async def community_prompts(
+    source: PromptSource, tx: UnitOfWork, community: Community | str
+) -> PromptSource:
     """The prompts of ``community`` (``source`` itself unless it knows communities)."""
     if isinstance(source, CommunityPrompts):
         return await source.load(tx, community)

@@ -29,13 +29,19 @@ TREND_MIN_SPAN = timedelta(weeks=3)
 #: Where scores are shown to the member they are about, one line says which scores they are:
 #: ``/mock progress`` shows them calibrated, the weekly digest as given (recomputing the
 #: community's calibration for every digest would double its cost; see docs/feedback.md).
-CALIBRATED_NOTE = ("Calibrated scores: adjusted for how strict each interviewer tends to be "
-                   "(the weekly digest shows them as given).")
-RAW_NOTE = ("Raw scores, as your interviewers gave them (`/mock progress` adjusts them for how "
-            "strict each interviewer tends to be).")
+CALIBRATED_NOTE = (
+    "Calibrated scores: adjusted for how strict each interviewer tends to be "
+    "(the weekly digest shows them as given)."
+)
+RAW_NOTE = (
+    "Raw scores, as your interviewers gave them (`/mock progress` adjusts them for how "
+    "strict each interviewer tends to be)."
+)
 #: What a member reads while a trend is not shown yet.
-TREND_RULE = (f"A trend shows after {TREND_MIN_SESSIONS} scored sessions over at least "
-              f"{TREND_MIN_SPAN.days // 7} weeks.")
+TREND_RULE = (
+    f"A trend shows after {TREND_MIN_SESSIONS} scored sessions over at least "
+    f"{TREND_MIN_SPAN.days // 7} weeks."
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,16 @@ def observations(rows: Iterable[Feedback]) -> list[Observation]:
         if fb.role is not FeedbackRole.INTERVIEWER:
             continue
         for dim, score in fb.scores.items():
-            out.append(Observation(fb.subject_id, fb.author_id, fb.interview_type or "unknown", dim,
-                                   float(score), fb.submitted_at))
+            out.append(
+                Observation(
+                    fb.subject_id,
+                    fb.author_id,
+                    fb.interview_type or "unknown",
+                    dim,
+                    float(score),
+                    fb.submitted_at,
+                )
+            )
     return out
 
 
@@ -104,8 +118,13 @@ class Calibration:
         return obs.score - self.offset(obs.rater_id)
 
 
-def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations: int = 100,
-              tolerance: float = 1e-6) -> Calibration:
+def calibrate(
+    obs: Sequence[Observation],
+    *,
+    shrinkage: float = 3.0,
+    iterations: int = 100,
+    tolerance: float = 1e-6,
+) -> Calibration:
     """Estimate each rater's additive offset (alternating least squares with ridge shrinkage).
 
     Vectorised: each iteration is a few ``bincount`` passes over the observations, so a
@@ -115,18 +134,28 @@ def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations:
         return Calibration({}, {})
     rater_ids: dict[str, int] = {}
     group_ids: dict[tuple[str, str, str], int] = {}
-    rater = np.fromiter((rater_ids.setdefault(o.rater_id, len(rater_ids)) for o in obs),
-                        dtype=np.int64, count=len(obs))
+    rater = np.fromiter(
+        (rater_ids.setdefault(o.rater_id, len(rater_ids)) for o in obs),
+        dtype=np.int64,
+        count=len(obs),
+    )
     group = np.fromiter(
-        (group_ids.setdefault((o.subject_id, o.interview_type, o.dimension), len(group_ids)) for o in obs),
-        dtype=np.int64, count=len(obs))
+        (
+            group_ids.setdefault((o.subject_id, o.interview_type, o.dimension), len(group_ids))
+            for o in obs
+        ),
+        dtype=np.int64,
+        count=len(obs),
+    )
     score = np.fromiter((o.score for o in obs), dtype=np.float64, count=len(obs))
     counts = np.bincount(rater, minlength=len(rater_ids)).astype(np.float64)
     per_group = np.bincount(group, minlength=len(group_ids)).astype(np.float64)
     total = float(counts.sum())
     offsets = np.zeros(len(rater_ids), dtype=np.float64)
     for _ in range(iterations):
-        ability = np.bincount(group, weights=score - offsets[rater], minlength=len(group_ids)) / per_group
+        ability = (
+            np.bincount(group, weights=score - offsets[rater], minlength=len(group_ids)) / per_group
+        )
         residual = np.bincount(rater, weights=score - ability[group], minlength=len(rater_ids))
         new = residual / (counts + shrinkage)
         new -= float((new * counts).sum()) / total
@@ -135,8 +164,10 @@ def calibrate(obs: Sequence[Observation], *, shrinkage: float = 3.0, iterations:
         if change < tolerance:
             break
     names = list(rater_ids)
-    return Calibration({r: float(offsets[k]) for k, r in enumerate(names)},
-                       {r: int(counts[k]) for k, r in enumerate(names)})
+    return Calibration(
+        {r: float(offsets[k]) for k, r in enumerate(names)},
+        {r: int(counts[k]) for k, r in enumerate(names)},
+    )
 
 
 @dataclass(frozen=True)
@@ -180,10 +211,13 @@ class MemberProgress:
     sessions_scored: int
 
 
-def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calibration,
-                    *, recent: int = 3) -> MemberProgress:
+def member_progress(
+    member_id: str, rows: Sequence[Feedback], calibration: Calibration, *, recent: int = 3
+) -> MemberProgress:
     """``rows``: feedback the member received (revealed) and wrote as candidate (self-scores)."""
-    received = [fb for fb in rows if fb.subject_id == member_id and fb.role is FeedbackRole.INTERVIEWER]
+    received = [
+        fb for fb in rows if fb.subject_id == member_id and fb.role is FeedbackRole.INTERVIEWER
+    ]
     series: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
     for o in observations(received):
         series[(o.interview_type, o.dimension)].append((o.when, calibration.adjust(o)))
@@ -191,8 +225,16 @@ def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calib
     for (kind, dim), pts in sorted(series.items()):
         pts.sort(key=lambda p: p[0])
         values = [v for _, v in pts]
-        dims.append(DimensionProgress(kind, dim, tuple(pts), fmean(values), fmean(values[-recent:]),
-                                      trend_per_30_days(pts)))
+        dims.append(
+            DimensionProgress(
+                kind,
+                dim,
+                tuple(pts),
+                fmean(values),
+                fmean(values[-recent:]),
+                trend_per_30_days(pts),
+            )
+        )
     strongest = max(dims, key=lambda d: (d.recent, d.dimension), default=None)
     weakest = min(dims, key=lambda d: (d.recent, d.dimension), default=None)
     readiness = []
@@ -200,20 +242,43 @@ def member_progress(member_id: str, rows: Sequence[Feedback], calibration: Calib
         of_kind = [d for d in dims if d.interview_type == kind]
         score = fmean(d.recent for d in of_kind)
         low = min(of_kind, key=lambda d: d.recent)
-        status = "ready" if score >= MEETS and low.recent >= CLOSE else "close" if score >= CLOSE else "building"
-        readiness.append(TypeReadiness(kind, score, status, low.dimension if low.recent < MEETS else None))
+        status = (
+            "ready"
+            if score >= MEETS and low.recent >= CLOSE
+            else "close"
+            if score >= CLOSE
+            else "building"
+        )
+        readiness.append(
+            TypeReadiness(kind, score, status, low.dimension if low.recent < MEETS else None)
+        )
     gaps = self_assessment_gap(member_id, rows)
-    return MemberProgress(member_id, tuple(dims), strongest, weakest, tuple(readiness), tuple(gaps),
-                          trend_per_30_days(gaps), len({(fb.session_id, fb.part) for fb in received}))
+    return MemberProgress(
+        member_id,
+        tuple(dims),
+        strongest,
+        weakest,
+        tuple(readiness),
+        tuple(gaps),
+        trend_per_30_days(gaps),
+        len({(fb.session_id, fb.part) for fb in received}),
+    )
 
 
 def self_assessment_gap(member_id: str, rows: Sequence[Feedback]) -> list[tuple[datetime, float]]:
     """Per session part where both exist: mean self-score minus mean interviewer score (raw)."""
-    theirs = {(fb.session_id, fb.part): fb for fb in rows
-              if fb.role is FeedbackRole.INTERVIEWER and fb.subject_id == member_id}
+    theirs = {
+        (fb.session_id, fb.part): fb
+        for fb in rows
+        if fb.role is FeedbackRole.INTERVIEWER and fb.subject_id == member_id
+    }
     out = []
     for fb in rows:
-        if fb.role is FeedbackRole.CANDIDATE and fb.author_id == member_id and (fb.session_id, fb.part) in theirs:
+        if (
+            fb.role is FeedbackRole.CANDIDATE
+            and fb.author_id == member_id
+            and (fb.session_id, fb.part) in theirs
+        ):
             other = theirs[(fb.session_id, fb.part)]
             shared = sorted(set(fb.scores) & set(other.scores))
             if shared:

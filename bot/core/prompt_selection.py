@@ -54,14 +54,21 @@ def weakest_dimensions(
     progress``), adjusted by ``calibration`` when given; ties go to the dimension id. Empty
     without such history.
     """
-    rows = [fb for fb in feedback
-            if fb.subject_id == candidate_id and fb.role is FeedbackRole.INTERVIEWER
-            and fb.revealed_at is not None and fb.interview_type == interview_type.value]
+    rows = [
+        fb
+        for fb in feedback
+        if fb.subject_id == candidate_id
+        and fb.role is FeedbackRole.INTERVIEWER
+        and fb.revealed_at is not None
+        and fb.interview_type == interview_type.value
+    ]
     if not rows:
         return ()
     report = member_progress(candidate_id, rows, calibration or Calibration({}, {}))
-    dims = sorted((d for d in report.dimensions if d.interview_type == interview_type.value),
-                  key=lambda d: (d.recent, d.dimension))
+    dims = sorted(
+        (d for d in report.dimensions if d.interview_type == interview_type.value),
+        key=lambda d: (d.recent, d.dimension),
+    )
     return tuple(d.dimension for d in dims)
 
 
@@ -192,8 +199,9 @@ def choose_prompt(
     fitting = near or pool
     unseen = [p for p in fitting if p.id not in seen_by_candidate and p.id not in ran]
     exact = [p for p in pool if tier(p) == (0, 0)]
-    exact_excluded = any(p.id in excluded and p.type is kind and tier(p) == (0, 0)
-                         for p in candidates)
+    exact_excluded = any(
+        p.id in excluded and p.type is kind and tier(p) == (0, 0) for p in candidates
+    )
 
     reused = not unseen
     if unseen:
@@ -271,13 +279,18 @@ def choose_prompt(
         weak_name = _join([_soft_lower(n) for n in _dimension_names(targeted, rubric)])
         which = "weakest" if rank == 0 else f"{_ORDINALS.get(rank + 1, f'{rank + 1}th')}-weakest"
         # The guide opens with it: what this prompt is for, for this candidate.
-        sentences.insert(0, f"This prompt exercises {weak_name}, your candidate's {which} area "
-                            f"in {_soft_lower(kind.label)} so far.")
+        sentences.insert(
+            0,
+            f"This prompt exercises {weak_name}, your candidate's {which} area "
+            f"in {_soft_lower(kind.label)} so far.",
+        )
     elif names:
         sentences.append(f"It exercises {_join([_soft_lower(n) for n in names])} most.")
     if interviewer_knows and interviewer_seen:
-        sentences.append(f"You solved this one as a candidate on {ts(interviewer_seen[chosen.id], 'D')}, "
-                         "so you know its turns.")
+        sentences.append(
+            f"You solved this one as a candidate on {ts(interviewer_seen[chosen.id], 'D')}, "
+            "so you know its turns."
+        )
     return PromptChoice(
         prompt=chosen,
         reason=" ".join(sentences),
@@ -289,5 +302,3 @@ def choose_prompt(
 
 
 _ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-

@@ -73,8 +73,13 @@ def excalidraw_link() -> str:
     return EXCALIDRAW.format(room=_pick("0123456789abcdef", 20), key=_pick(_ALPHABET + "-_", 22))
 
 
-def links_for(kind: InterviewType, *, call_link: str | None, coding_editor: str | None,
-              design_board: str | None) -> RoomLinks:
+def links_for(
+    kind: InterviewType,
+    *,
+    call_link: str | None,
+    coding_editor: str | None,
+    design_board: str | None,
+) -> RoomLinks:
     """Fresh links for one new session of ``kind`` under a community's settings."""
     call = _fill(call_link or JITSI)
     work: str | None = None
@@ -109,6 +114,9 @@ def parse_link(key: str, value: str) -> str | None:
     if not text or text.lower() in DEFAULT_WORDS:
         return None
     if len(text) > MAX_LINK or not _LINK.match(text):
-        raise InvalidInput(key, f"“{quote(text, 60)}” is not an https link.",
-                           accepted="an https:// link (may contain {room}), or default")
+        raise InvalidInput(
+            key,
+            f"“{quote(text, 60)}” is not an https link.",
+            accepted="an https:// link (may contain {room}), or default",
+        )
     return text

@@ -7,6 +7,7 @@ from bot.core.vocab import DEFAULT_TRACKS, InterviewType, Level, RolePreference
 
 AVAILABILITY_EXAMPLE = "weekdays 18:00-21:00, sat 10-14"
 
+
 def accepted_levels() -> str:
     """The levels, as a refusal's ``Accepted:`` list."""
     return ", ".join(level.value for level in Level)

@@ -119,25 +119,48 @@ NEIGHBOUR_TRACKS: dict[str, frozenset[str]] = {
 
 _ALIASES: dict[str, str] = {
     # levels
-    "jr": "junior", "entry": "junior", "intern": "junior", "new-grad": "junior",
-    "mid-level": "mid", "intermediate": "mid", "sr": "senior", "staff": "staff+",
-    "principal": "staff+", "staff-plus": "staff+",
+    "jr": "junior",
+    "entry": "junior",
+    "intern": "junior",
+    "new-grad": "junior",
+    "mid-level": "mid",
+    "intermediate": "mid",
+    "sr": "senior",
+    "staff": "staff+",
+    "principal": "staff+",
+    "staff-plus": "staff+",
     # types
-    "system design": "system-design", "design": "system-design", "sysdesign": "system-design",
-    "behavioural": "behavioral", "ml system design": "ml-system-design",
-    "ml fundamentals": "ml-fundamentals", "stats": "stats-product",
-    "statistics": "stats-product", "product-sense": "stats-product",
-    "sql": "sql-data-modelling", "data-modelling": "sql-data-modelling",
-    "data-modeling": "sql-data-modelling", "sql-data-modeling": "sql-data-modelling",
-    "sre": "sre-troubleshooting", "troubleshooting": "sre-troubleshooting",
+    "system design": "system-design",
+    "design": "system-design",
+    "sysdesign": "system-design",
+    "behavioural": "behavioral",
+    "ml system design": "ml-system-design",
+    "ml fundamentals": "ml-fundamentals",
+    "stats": "stats-product",
+    "statistics": "stats-product",
+    "product-sense": "stats-product",
+    "sql": "sql-data-modelling",
+    "data-modelling": "sql-data-modelling",
+    "data-modeling": "sql-data-modelling",
+    "sql-data-modeling": "sql-data-modelling",
+    "sre": "sre-troubleshooting",
+    "troubleshooting": "sre-troubleshooting",
     # roles
-    "both": "swap", "candidate-only": "candidate", "interviewer-only": "interviewer",
+    "both": "swap",
+    "candidate-only": "candidate",
+    "interviewer-only": "interviewer",
 }
 
 _TRACK_ALIASES: dict[str, str] = {
-    "fullstack": "full-stack", "ios": "mobile", "android": "mobile",
-    "machine-learning": "ml", "ds": "data-science", "de": "data-engineering",
-    "devops": "sre", "sre/devops": "sre", "em": "engineering-management",
+    "fullstack": "full-stack",
+    "ios": "mobile",
+    "android": "mobile",
+    "machine-learning": "ml",
+    "ds": "data-science",
+    "de": "data-engineering",
+    "devops": "sre",
+    "sre/devops": "sre",
+    "em": "engineering-management",
     "management": "engineering-management",
 }
 
@@ -151,7 +174,12 @@ def _norm(text: str) -> str:
 def parse_enum(kind: type[E], text: str, *, what: str, field: str) -> E:
     """Parse ``text`` as a member of ``kind``, accepting values, labels and aliases."""
     key = _norm(text)
-    candidates = [key, key.replace(" ", "-"), _ALIASES.get(key, ""), _ALIASES.get(key.replace("-", " "), "")]
+    candidates = [
+        key,
+        key.replace(" ", "-"),
+        _ALIASES.get(key, ""),
+        _ALIASES.get(key.replace("-", " "), ""),
+    ]
     for member in kind:
         label = str(getattr(member, "label", member.value)).lower()
         for cand in candidates:
@@ -205,4 +233,6 @@ def parse_track(text: str, extra_tracks: dict[str, str] | None = None) -> str:
     for value, label in tracks.items():
         if key == value or key == _norm(label).replace(" ", "-"):
             return value
-    raise InvalidInput("track", f"“{quote(text.strip())}” is not a known role track.", accepted=", ".join(tracks))
+    raise InvalidInput(
+        "track", f"“{quote(text.strip())}” is not a known role track.", accepted=", ".join(tracks)
+    )

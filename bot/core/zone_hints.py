@@ -15,15 +15,32 @@ MAX_LIKELY_ZONES = 24
 #: Zones people with a given client language most often live in (Discord sends the member's
 #: locale, never a zone). Keys are Discord's locale codes; a language alone (``de``) also works.
 LOCALE_ZONES: dict[str, tuple[str, ...]] = {
-    "en-US": ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-              "America/Toronto", "America/Vancouver"),
+    "en-US": (
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Toronto",
+        "America/Vancouver",
+    ),
     "en-GB": ("Europe/London", "Europe/Dublin"),
-    "en": ("Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Australia/Sydney"),
+    "en": (
+        "Europe/London",
+        "America/New_York",
+        "America/Los_Angeles",
+        "Asia/Kolkata",
+        "Australia/Sydney",
+    ),
     "de": ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich"),
     "fr": ("Europe/Paris", "Europe/Brussels", "America/Montreal"),
     "es-ES": ("Europe/Madrid",),
-    "es-419": ("America/Mexico_City", "America/Bogota", "America/Argentina/Buenos_Aires", "America/Santiago",
-               "America/Lima"),
+    "es-419": (
+        "America/Mexico_City",
+        "America/Bogota",
+        "America/Argentina/Buenos_Aires",
+        "America/Santiago",
+        "America/Lima",
+    ),
     "es": ("Europe/Madrid", "America/Mexico_City", "America/Argentina/Buenos_Aires"),
     "pt-BR": ("America/Sao_Paulo",),
     "pt": ("Europe/Lisbon", "America/Sao_Paulo"),
@@ -54,8 +71,16 @@ LOCALE_ZONES: dict[str, tuple[str, ...]] = {
     "ar": ("Asia/Dubai", "Asia/Riyadh", "Africa/Cairo"),
 }
 #: Offered to everyone after their likely zones, so most members find theirs without typing.
-WIDE_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
-              "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney")
+WIDE_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+)
 
 
 def likely_zones(hints: Sequence[str]) -> tuple[str, ...]:

@@ -17,7 +17,9 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
     app = face.app
 
     @bolt.action(ACTION_ID)
-    async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_action(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
 
         async def work() -> None:
@@ -28,7 +30,9 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
                 await face.reply(client, body, actor, await app.router.run(actor, "progress", {}))
             elif action_id != REFRESH_HOME:
                 reply = await app.router.act(actor, action_id, _selected(action))
-                if reply.carrier is not None and not in_home:  # the pressed message, no stale buttons
+                if (
+                    reply.carrier is not None and not in_home
+                ):  # the pressed message, no stale buttons
                     await update_carrier(client, body, reply.carrier)
                 await face.reply(client, body, actor, reply)
             if in_home:

@@ -14,9 +14,7 @@ from bot.app import App
 from bot.core.messages import OutboundMessage
 from bot.core.services.actor import Actor
 
-ADMINS_ONLY = (
-    "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
-)
+ADMINS_ONLY = "Only workspace admins and owners (or members of the configured admin group) can use `/mock admin`."
 
 #: Slack's escaped user and channel references: ``<@U123|sam>``, ``<@U123>``, ``<#C123|general>``.
 _REFERENCE = re.compile(r"<([@#])([A-Za-z0-9]{1,32})(?:\|[^>]*)?>")
@@ -55,15 +53,25 @@ class ListenerFace(Protocol):
         ...
 
     async def reply(
-        self, client: AsyncWebClient, body: Mapping[str, Any], actor: Actor, message: OutboundMessage,
-        *, channel: str | None = None,
+        self,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        actor: Actor,
+        message: OutboundMessage,
+        *,
+        channel: str | None = None,
     ) -> None:
         """Answer the member who acted."""
         ...
 
     async def guarded(
-        self, where: str, client: AsyncWebClient, body: Mapping[str, Any],
-        work: Callable[[], Awaitable[None]], *, channel: str | None = None,
+        self,
+        where: str,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        work: Callable[[], Awaitable[None]],
+        *,
+        channel: str | None = None,
     ) -> None:
         """Run a listener's work after its ack, inside the face's error boundary."""
         ...

@@ -38,8 +38,16 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
                 actor = await face.actor(body, client, platform_admin=True)
                 command = plain_references(text)  # members and channels as their ids
             else:
-                actor, command = await face.actor(body, client), plain_references(text)  # block <@U…>
-            await face.reply(client, body, actor, await app.router.run_text(actor, command),
-                             channel=body.get("channel_id"))
+                actor, command = (
+                    await face.actor(body, client),
+                    plain_references(text),
+                )  # block <@U…>
+            await face.reply(
+                client,
+                body,
+                actor,
+                await app.router.run_text(actor, command),
+                channel=body.get("channel_id"),
+            )
 
         await face.guarded("slack command", client, body, work)

@@ -14,7 +14,9 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
     """Wire the App Home event."""
 
     @bolt.event("app_home_opened")
-    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("tab", "home") != "home" or not all(_ids(body)[::2]):
             return  # another tab, or no workspace or member to show it for
 

@@ -61,8 +61,17 @@ NAME_TTL_SECONDS = 3600.0
 NAME_CACHE_MAX = 10_000
 ADMIN_ACTION_PREFIX = "pl:admin."
 #: chat.postEphemeral errors meaning "not in that channel": the answer goes to direct messages.
-CHANNEL_GONE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived",
-                          "restricted_action", "cannot_dm_bot", "invalid_channel"})
+CHANNEL_GONE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "user_not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "cannot_dm_bot",
+        "invalid_channel",
+    }
+)
 UNREADABLE_FORM = "PeerLoop could not read that form. Open it again. Nothing was changed."
 
 
@@ -75,12 +84,24 @@ def _ids(body: Mapping[str, Any]) -> tuple[str, str, str]:
     user = body.get("user") or {}
     event = body.get("event") or {}
     auths = body.get("authorizations") or [{}]
-    team_id = (body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
-               or (event.get("team") if isinstance(event, dict) else None)
-               or (auths[0].get("team_id") if isinstance(auths[0], dict) else None) or "")
-    team_name = body.get("team_domain") or (team.get("domain") if isinstance(team, dict) else None) or team_id
-    user_id = ((user.get("id") if isinstance(user, dict) else None) or body.get("user_id")
-               or (event.get("user") if isinstance(event, dict) else None) or "")
+    team_id = (
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (event.get("team") if isinstance(event, dict) else None)
+        or (auths[0].get("team_id") if isinstance(auths[0], dict) else None)
+        or ""
+    )
+    team_name = (
+        body.get("team_domain")
+        or (team.get("domain") if isinstance(team, dict) else None)
+        or team_id
+    )
+    user_id = (
+        (user.get("id") if isinstance(user, dict) else None)
+        or body.get("user_id")
+        or (event.get("user") if isinstance(event, dict) else None)
+        or ""
+    )
     return str(team_id), str(team_name), str(user_id)
 
 
@@ -116,7 +137,9 @@ class SlackFace:
         #: (team id, user id) -> the zone ``users.info`` gave (offered first in the profile form)
         self._zones: dict[tuple[str, str], str] = {}
         secret = settings.slack_signing_secret or settings.slack_bot_token
-        self._metadata_key = (secret.get_secret_value().encode() if secret else secrets.token_bytes(32))
+        self._metadata_key = (
+            secret.get_secret_value().encode() if secret else secrets.token_bytes(32)
+        )
 
     async def actor(
         self, body: Mapping[str, Any], client: AsyncWebClient, *, platform_admin: bool = False
@@ -124,7 +147,9 @@ class SlackFace:
         """The member acting, in the workspace the payload came from (named by their Slack profile)."""
         team_id, team_name, user_id = _ids(body)
         if not team_id or not user_id:
-            raise PeerLoopError("Slack did not say which workspace or member this came from. Nothing was changed.")
+            raise PeerLoopError(
+                "Slack did not say which workspace or member this came from. Nothing was changed."
+            )
         name = await self.display_name(client, team_id, user_id)
         actor = await self.app.actors.resolve(
             Platform.SLACK, team_id, team_name, user_id, name, platform_admin=platform_admin
@@ -132,7 +157,9 @@ class SlackFace:
         zone = self._zones.get((team_id, user_id))  # users.info's ``tz``: the profile form's zone
         return replace(actor, zone_hints=(zone,)) if zone else actor
 
-    async def users_info(self, client: AsyncWebClient, team_id: str, user_id: str) -> Mapping[str, Any]:
+    async def users_info(
+        self, client: AsyncWebClient, team_id: str, user_id: str
+    ) -> Mapping[str, Any]:
         """``users.info`` for a member; remembers their profile name on the way."""
         info = await client.users_info(user=user_id)
         user: Mapping[str, Any] = info.get("user") or {}
@@ -155,7 +182,9 @@ class SlackFace:
         try:
             await self.users_info(client, team_id, user_id)
         except SlackApiError as exc:
-            log.warning("Slack: users.info failed (%s); the member's stored name is kept", _slack_error(exc))
+            log.warning(
+                "Slack: users.info failed (%s); the member's stored name is kept", _slack_error(exc)
+            )
             return ""
         return self._names[(team_id, user_id)][1]
 
@@ -174,23 +203,39 @@ class SlackFace:
     # -- replying ----------------------------------------------------------------------------
 
     async def reply(
-        self, client: AsyncWebClient, body: Mapping[str, Any], actor: Actor, message: OutboundMessage,
-        *, channel: str | None = None,
+        self,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        actor: Actor,
+        message: OutboundMessage,
+        *,
+        channel: str | None = None,
     ) -> None:
         """Answer the member who acted: through the response URL when there is one, else as an
         ephemeral in the channel, else in their direct messages with the app."""
         if message.form is not None and body.get("trigger_id"):
-            await self.open_form(client, body["trigger_id"], message.form, channel, actor.member.external_id)
+            await self.open_form(
+                client, body["trigger_id"], message.form, channel, actor.member.external_id
+            )
             if not message.text and not message.title:
                 return
         await self.send(client, body, actor.member.external_id, message, channel=channel)
         if message.attachments:
-            await self.chat.send_direct(actor.member, OutboundMessage(
-                text="The files for your last request.", attachments=message.attachments))
+            await self.chat.send_direct(
+                actor.member,
+                OutboundMessage(
+                    text="The files for your last request.", attachments=message.attachments
+                ),
+            )
 
     async def send(
-        self, client: AsyncWebClient, body: Mapping[str, Any], user_id: str, message: OutboundMessage,
-        *, channel: str | None = None,
+        self,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        user_id: str,
+        message: OutboundMessage,
+        *,
+        channel: str | None = None,
     ) -> None:
         """``message`` to ``user_id`` (the one who acted), without needing their member row: the
         error boundary uses it when even resolving the member failed."""
@@ -202,7 +247,9 @@ class SlackFace:
 
             hook = AsyncWebhookClient(response_url)
             await hook.send(
-                text=rendered["text"], blocks=rendered["blocks"], replace_original=False,
+                text=rendered["text"],
+                blocks=rendered["blocks"],
+                replace_original=False,
                 response_type="ephemeral" if message.ephemeral else "in_channel",
             )
         elif channel and message.ephemeral:
@@ -211,8 +258,10 @@ class SlackFace:
             except SlackApiError as exc:
                 if _slack_error(exc) not in CHANNEL_GONE:
                     raise
-                log.warning("Slack: an ephemeral could not be shown (%s); sent as a direct message instead",
-                            _slack_error(exc))
+                log.warning(
+                    "Slack: an ephemeral could not be shown (%s); sent as a direct message instead",
+                    _slack_error(exc),
+                )
                 await client.chat_postMessage(channel=user_id, **rendered)
         else:
             await client.chat_postMessage(channel=channel or user_id, **rendered)
@@ -229,12 +278,19 @@ class SlackFace:
         return bound_channel(self._metadata_key, _ids(body)[2], view)
 
     async def open_form(
-        self, client: AsyncWebClient, trigger_id: str, form: FormSpec, channel: str | None, user_id: str,
+        self,
+        client: AsyncWebClient,
+        trigger_id: str,
+        form: FormSpec,
+        channel: str | None,
+        user_id: str,
     ) -> None:
         """Open ``form`` as a modal, its metadata bound to the member and the channel to answer in."""
         from bot.adapters.slack_render import form_view
 
-        await client.views_open(trigger_id=trigger_id, view=form_view(form, self.metadata(user_id, channel)).to_dict())
+        await client.views_open(
+            trigger_id=trigger_id, view=form_view(form, self.metadata(user_id, channel)).to_dict()
+        )
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
         """Profile and availability, upcoming sessions, feedback owed, progress and the digest
@@ -259,8 +315,13 @@ class SlackFace:
     # -- the error boundary ------------------------------------------------------------------
 
     async def guarded(
-        self, where: str, client: AsyncWebClient, body: Mapping[str, Any],
-        work: Callable[[], Awaitable[None]], *, channel: str | None = None,
+        self,
+        where: str,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        work: Callable[[], Awaitable[None]],
+        *,
+        channel: str | None = None,
     ) -> None:
         """Run a listener's work after its ack. A refusal raised outside the router (a
         PeerLoop error) is shown privately; any other exception (a Web API error such as
@@ -270,10 +331,14 @@ class SlackFace:
         try:
             await work()
         except PeerLoopError as exc:
-            await self.tell_privately(client, body, error_message(_clip(exc.message)), channel, where)
+            await self.tell_privately(
+                client, body, error_message(_clip(exc.message)), channel, where
+            )
         except Exception as exc:
             incident = report_incident(log, exc, where)
-            await self.tell_privately(client, body, incident_message(incident), channel, where, incident)
+            await self.tell_privately(
+                client, body, incident_message(incident), channel, where, incident
+            )
         finally:
             try:
                 await self.app.tick()
@@ -281,23 +346,36 @@ class SlackFace:
                 report_incident(log, exc, "delivering queued messages")
 
     async def tell_privately(
-        self, client: AsyncWebClient, body: Mapping[str, Any], message: OutboundMessage,
-        channel: str | None, where: str, incident: str | None = None,
+        self,
+        client: AsyncWebClient,
+        body: Mapping[str, Any],
+        message: OutboundMessage,
+        channel: str | None,
+        where: str,
+        incident: str | None = None,
     ) -> None:
         """``message`` to whoever acted, privately; a failure here is logged (type only)."""
         try:
             await self.send(client, body, _ids(body)[2], message, channel=channel)
         except Exception as exc:
-            log.error("%s: the private reply%s could not be sent either (%s)", where,
-                      f" for incident {incident}" if incident else "", type(exc).__qualname__)
+            log.error(
+                "%s: the private reply%s could not be sent either (%s)",
+                where,
+                f" for incident {incident}" if incident else "",
+                type(exc).__qualname__,
+            )
 
     # -- admin -------------------------------------------------------------------------------
 
-    async def action_actor(self, client: AsyncWebClient, body: Mapping[str, Any], action_id: str) -> Actor:
+    async def action_actor(
+        self, client: AsyncWebClient, body: Mapping[str, Any], action_id: str
+    ) -> Actor:
         """The actor behind a button; for an admin-only action (``pl:admin.…``) Slack is asked
         whether they administer the workspace, and the core checks that again."""
         if action_id.startswith(ADMIN_ACTION_PREFIX):
-            return await self.actor(body, client, platform_admin=await self.is_workspace_admin(client, body))
+            return await self.actor(
+                body, client, platform_admin=await self.is_workspace_admin(client, body)
+            )
         return await self.actor(body, client)
 
 
@@ -311,8 +389,13 @@ def _selected(action: Mapping[str, Any]) -> FormValues:
     if "selected_options" in action:
         options = action.get("selected_options")
         chosen = options if isinstance(options, list) else []
-        return {"selected": tuple(str(o["value"]) for o in chosen
-                                  if isinstance(o, dict) and isinstance(o.get("value"), str))}
+        return {
+            "selected": tuple(
+                str(o["value"])
+                for o in chosen
+                if isinstance(o, dict) and isinstance(o.get("value"), str)
+            )
+        }
     option = action.get("selected_option")
     if isinstance(option, dict) and isinstance(option.get("value"), str):
         return {"selected": option["value"]}
@@ -355,6 +438,10 @@ def _press(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
     the core's pattern), else ``None``."""
     actions = body.get("actions")
     action = actions[0] if isinstance(actions, list) and actions else None
-    if isinstance(action, dict) and isinstance(action.get("action_id"), str) and ACTION_ID.match(action["action_id"]):
+    if (
+        isinstance(action, dict)
+        and isinstance(action.get("action_id"), str)
+        and ACTION_ID.match(action["action_id"])
+    ):
         return action
     return None

@@ -62,16 +62,32 @@ from bot.listeners.slack_events import once_per_event, with_request_id
 from bot.settings import Settings
 from bot.storage.slack_events import SqlSlackEventLog
 
-__all__ = ["ACTION_ID", "EVENTS_PATH", "NAME_TTL_SECONDS", "REFRESH_HOME", "SEND_CHART", "SlackFace",
-           "bind_metadata", "bound_channel", "build_slack_app", "http_app", "profile_name", "start_slack"]
+__all__ = [
+    "ACTION_ID",
+    "EVENTS_PATH",
+    "NAME_TTL_SECONDS",
+    "REFRESH_HOME",
+    "SEND_CHART",
+    "SlackFace",
+    "bind_metadata",
+    "bound_channel",
+    "build_slack_app",
+    "http_app",
+    "profile_name",
+    "start_slack",
+]
 
 log = logging.getLogger(__name__)
 
 
 def _bolt_options(client: AsyncWebClient, secret: str | None) -> dict[str, Any]:
     """What both ways of running (one token, or installs in many workspaces) share."""
-    return {"client": client, "signing_secret": secret, "request_verification_enabled": secret is not None,
-            "raise_error_for_unhandled_request": False}
+    return {
+        "client": client,
+        "signing_secret": secret,
+        "request_verification_enabled": secret is not None,
+        "raise_error_for_unhandled_request": False,
+    }
 
 
 def build_slack_app(
@@ -80,7 +96,9 @@ def build_slack_app(
     """The bolt app with every PeerLoop listener. Its Web API client uses
     ``SLACK_API_BASE_URL`` and retries rate limits and server errors."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
     if settings.slack_oauth_enabled:
         # many workspaces: each request is authorized with its workspace's installation
         # (bot/listeners/slack_oauth.py); the shared client carries no token
@@ -104,7 +122,9 @@ def build_slack_app(
     bolt.use(once_per_event(SqlSlackEventLog(app.db.engine, now=app.clock.now)))
 
     @bolt.middleware
-    async def answer_presses_that_are_not_ours(body: dict[str, Any], client: AsyncWebClient, next: Any) -> Any:
+    async def answer_presses_that_are_not_ours(
+        body: dict[str, Any], client: AsyncWebClient, next: Any
+    ) -> Any:
         """A ``block_actions`` payload no listener would match (an action id that is missing,
         not text, or not PeerLoop's pattern) is acknowledged and answered privately, so the
         member never sees "This app responded with an error"."""
@@ -125,12 +145,13 @@ def build_slack_app(
         not be read, a failing ack): logged once with an incident id, the member told."""
         incident = report_incident(log, error, "slack listener")
         if isinstance(body, Mapping) and _ids(body)[2]:
-            await face.tell_privately(client, body, incident_message(incident), None, "slack listener", incident)
+            await face.tell_privately(
+                client, body, incident_message(incident), None, "slack listener", incident
+            )
 
     for listeners in (commands, actions, views, events):
         listeners.register(bolt, face)  # each listener a small unit, wired here
     return bolt
-
 
 
 def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
@@ -156,8 +177,13 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 
 async def start_slack(
-    app: App, settings: Settings, *, host: str = "0.0.0.0", routes: Sequence[web.RouteDef] = (),
-    http: bool | None = None, socket: bool | None = None,
+    app: App,
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",
+    routes: Sequence[web.RouteDef] = (),
+    http: bool | None = None,
+    socket: bool | None = None,
 ) -> tuple[Any, Callable[[], Awaitable[None]]]:
     """Start the Slack face; returns ``(runner, stop)``: ``await stop()`` on shutdown.
 

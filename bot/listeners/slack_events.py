@@ -30,7 +30,9 @@ async def with_request_id(body: dict[str, Any], next: Callable[[], Awaitable[Any
 
 
 def once_per_event(events: SqlSlackEventLog) -> Middleware:
-    async def handle_each_event_once(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
+    async def handle_each_event_once(
+        body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> Any:
         """An event is handled once, by whichever process records its ``event_id`` first."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and isinstance(event_id, str) and event_id:

@@ -63,25 +63,32 @@ def oauth_settings(app: App, settings: Settings) -> AsyncOAuthSettings:
         redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=False,  # straight to Slack's authorize page
         authorization_url=settings.slack_oauth_authorize_url,
-        installation_store=SqlInstallationStore(app.db.engine, settings.slack_client_id,
-                                                TokenCipher.from_setting(settings.secrets_keys)),
+        installation_store=SqlInstallationStore(
+            app.db.engine, settings.slack_client_id, TokenCipher.from_setting(settings.secrets_keys)
+        ),
         state_store=SqlOAuthStateStore(app.db.engine, expiration_seconds=STATE_SECONDS),
         state_expiration_seconds=STATE_SECONDS,
         token_rotation_expiration_minutes=settings.slack_token_rotation_minutes,
     )
     rotator = getattr(oauth.authorize, "token_rotator", None)
-    if rotator is not None:  # bolt's rotator calls slack.com: ours calls SLACK_API_BASE_URL, with retries
+    if (
+        rotator is not None
+    ):  # bolt's rotator calls slack.com: ours calls SLACK_API_BASE_URL, with retries
         rotator.client = make_client(None, settings.slack_api_base_url)
     return oauth
 
 
-def workspace_chat(app: App, settings: Settings, store: AsyncInstallationStore) -> WorkspaceSlackChat:
+def workspace_chat(
+    app: App, settings: Settings, store: AsyncInstallationStore
+) -> WorkspaceSlackChat:
     """The chat port for messages nobody asked for: each workspace's own bot token."""
     assert isinstance(store, SqlInstallationStore)
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
-    rotator = AsyncTokenRotator(client_id=settings.slack_client_id,
-                                client_secret=settings.slack_client_secret.get_secret_value(),
-                                client=make_client(None, settings.slack_api_base_url))
+    rotator = AsyncTokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        client=make_client(None, settings.slack_api_base_url),
+    )
 
     async def token_for_team(team_id: str) -> str | None:
         """The workspace's bot token, refreshed first when it expires soon (token rotation)."""
@@ -90,12 +97,15 @@ def workspace_chat(app: App, settings: Settings, store: AsyncInstallationStore) 
             return None
         try:
             refreshed = await rotator.perform_bot_token_rotation(
-                bot=bot, minutes_before_expiration=settings.slack_token_rotation_minutes)
+                bot=bot, minutes_before_expiration=settings.slack_token_rotation_minutes
+            )
         except SlackTokenRotationError:
             # Another process may have refreshed it a moment ago (a refresh token works once):
             # its new token is stored; without one the delivery is retried later.
             again = await store.async_find_bot_for_team(team_id)
-            return again.bot_token if again is not None and again.bot_token != bot.bot_token else None
+            return (
+                again.bot_token if again is not None and again.bot_token != bot.bot_token else None
+            )
         if refreshed is None:
             return bot.bot_token
         await store.async_save_bot(refreshed)
@@ -115,7 +125,9 @@ def add_oauth_routes(web_app: web.Application, bolt: AsyncApp) -> None:
         return
 
     async def install(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request))
+        )
 
     async def callback(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))

@@ -52,31 +52,55 @@ def import_view(metadata: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": metadata,
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": (
-                f"A YAML or TOML pack file, at most {LIMIT}. A pack with the id of one you imported "
-                "before replaces it; a pack with any problem is refused whole. "
-                "Check it first with `peerloop prompts check FILE`.")}},
-            {"type": "input", "block_id": BLOCK, "label": {"type": "plain_text", "text": "Pack file"},
-             "element": {"type": "file_input", "action_id": BLOCK, "filetypes": ["yaml", "yml", "toml"],
-                         "max_files": 1}},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (
+                        f"A YAML or TOML pack file, at most {LIMIT}. A pack with the id of one you imported "
+                        "before replaces it; a pack with any problem is refused whole. "
+                        "Check it first with `peerloop prompts check FILE`."
+                    ),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK,
+                "label": {"type": "plain_text", "text": "Pack file"},
+                "element": {
+                    "type": "file_input",
+                    "action_id": BLOCK,
+                    "filetypes": ["yaml", "yml", "toml"],
+                    "max_files": 1,
+                },
+            },
         ],
     }
 
 
-async def open_import(face: ListenerFace, client: AsyncWebClient, body: Mapping[str, Any]) -> OutboundMessage | None:
+async def open_import(
+    face: ListenerFace, client: AsyncWebClient, body: Mapping[str, Any]
+) -> OutboundMessage | None:
     """Open the modal for a workspace admin; otherwise the refusal to send back."""
     if not await face.is_workspace_admin(client, body):
         return error_message(ADMINS_ONLY)
     actor = await face.actor(body, client, platform_admin=True)
     if not actor.is_admin:
         return error_message("Only community admins can import prompt packs.")
-    await client.views_open(trigger_id=body["trigger_id"], view=import_view(face.metadata(actor.member.external_id, body.get("channel_id"))))
+    await client.views_open(
+        trigger_id=body["trigger_id"],
+        view=import_view(face.metadata(actor.member.external_id, body.get("channel_id"))),
+    )
     return None
 
 
 def _picked(view: Mapping[str, Any]) -> Mapping[str, Any] | None:
     state = ((view.get("state") or {}).get("values") or {}).get(BLOCK) or {}
-    files = [f for f in (state.get(BLOCK) or {}).get("files") or () if isinstance(f, Mapping) and f.get("id")]
+    files = [
+        f
+        for f in (state.get(BLOCK) or {}).get("files") or ()
+        if isinstance(f, Mapping) and f.get("id")
+    ]
     return files[0] if files else None
 
 
@@ -105,7 +129,10 @@ def picked_problem(picked: Mapping[str, Any] | None) -> str | None:
 
 
 async def on_upload(
-    face: ListenerFace, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any], view: Mapping[str, Any],
+    face: ListenerFace,
+    ack: Callable[..., Awaitable[Any]],
+    body: Mapping[str, Any],
+    view: Mapping[str, Any],
     client: AsyncWebClient,
 ) -> None:
     """Handle the modal's submission: acknowledge first, then fetch and check the file and
@@ -120,11 +147,15 @@ async def on_upload(
     channel = face.channel_of(body, view)
 
     async def work() -> None:
-        actor = await face.actor(body, client, platform_admin=await face.is_workspace_admin(client, body))
+        actor = await face.actor(
+            body, client, platform_admin=await face.is_workspace_admin(client, body)
+        )
         if not actor.is_admin:
             await face.reply(client, {}, actor, error_message(ADMINS_ONLY), channel=channel)
             return
-        await face.reply(client, {}, actor, await _import(face, client, actor, picked), channel=channel)
+        await face.reply(
+            client, {}, actor, await _import(face, client, actor, picked), channel=channel
+        )
 
     await face.guarded("slack pack upload", client, body, work, channel=channel)
 
@@ -136,10 +167,14 @@ async def _import(
     name = str(info.get("name") or picked.get("name") or "pack.yaml")[:120]
     size = int(info.get("size") or picked.get("size") or 0)
     if size > MAX_PACK_BYTES:
-        return error_message(f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}. Nothing was imported.")
+        return error_message(
+            f"“{name}” is {size:,} bytes; a pack may be at most {LIMIT}. Nothing was imported."
+        )
     url = info.get("url_private_download") or info.get("url_private")
     if not url:
-        return error_message("Slack did not give PeerLoop the file; try again. Nothing was imported.")
+        return error_message(
+            "Slack did not give PeerLoop the file; try again. Nothing was imported."
+        )
     data = await _download(client, str(url))
     assert face.app.packs is not None
     return await guarded(face.app.packs.import_message(actor, data, name))

@@ -20,7 +20,9 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
     app = face.app
 
     @bolt.view(ACTION_ID)
-    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_submit(
+        ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """Before the ack only what the submitted view itself decides (each required input
         filled, each choice one of its options, each text within its lengths): pure parsing,
         so the errors can still show beside the inputs. The work runs after the ack, and its
@@ -51,6 +53,8 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
             actor = await face.actor(body, client)
             reply = await app.router.act(actor, callback_id, values)
             # a reply with a form (the profile form's, then the schedule form) opens it at once
-            await face.reply(client, {"trigger_id": body.get("trigger_id")}, actor, reply, channel=channel)
+            await face.reply(
+                client, {"trigger_id": body.get("trigger_id")}, actor, reply, channel=channel
+            )
 
         await face.guarded("slack form", client, body, work, channel=channel)

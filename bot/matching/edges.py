@@ -118,5 +118,11 @@ def bucket_edges(
     key = np.concatenate(keys)
     val = np.concatenate(vals)
     key, first = np.unique(key, return_index=True)
-    return Edges(u=key // n, v=key % n, weight=val[first], compatible_pairs=compatible // 2,
-                 full=full, degree=degree)
+    return Edges(
+        u=key // n,
+        v=key % n,
+        weight=val[first],
+        compatible_pairs=compatible // 2,
+        full=full,
+        degree=degree,
+    )

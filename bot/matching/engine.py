@@ -76,9 +76,7 @@ def prepare(inp: MatchInput) -> g.Prepared:
             usable.add(m)
         starts.append(tuple(sorted(usable)))
         waited = (inp.now - r.created_at).total_seconds() / 86_400
-        priority.append(
-            sc.wait_points(w, waited) + sc.left_out_points(w, r.times_left_out)
-        )
+        priority.append(sc.wait_points(w, waited) + sc.left_out_points(w, r.times_left_out))
     return g.Prepared(
         requests=inp.requests, starts=starts, priority=priority, now_minute=now_minute
     )
@@ -261,15 +259,19 @@ def split_round(inp: MatchInput) -> RoundWork:
             histories.setdefault(t, {})[key] = when
     tasks: list[TypeTask] = []
     for t, index in rnd.by_type(active).items():
-        sub = replace(inp, requests=tuple(_light(reqs[i]) for i in index), history=histories.get(t, {}))
+        sub = replace(
+            inp, requests=tuple(_light(reqs[i]) for i in index), history=histories.get(t, {})
+        )
         starts = [rnd.prepared.starts[i] for i in index]
-        tasks.append(TypeTask(
-            inp=sub,
-            starts=np.fromiter((m for s in starts for m in s), dtype=np.int32),
-            bounds=np.cumsum([0, *(len(s) for s in starts)], dtype=np.int64),
-            priority=tuple(int(rnd.prepared.priority[i]) for i in index),
-            now_minute=rnd.prepared.now_minute,
-        ))
+        tasks.append(
+            TypeTask(
+                inp=sub,
+                starts=np.fromiter((m for s in starts for m in s), dtype=np.int32),
+                bounds=np.cumsum([0, *(len(s) for s in starts)], dtype=np.int64),
+                priority=tuple(int(rnd.prepared.priority[i]) for i in index),
+                now_minute=rnd.prepared.now_minute,
+            )
+        )
     tasks.sort(key=lambda t: (-t.size, t.interview_type))
     no_times: list[Unmatched] = []
     others: list[tuple[MatchRequest, datetime | None]] = []
@@ -281,9 +283,14 @@ def split_round(inp: MatchInput) -> RoundWork:
         else:
             others.append((_light(r), _next_slot(inp, rnd.prepared.starts[i])))
     return RoundWork(
-        tasks=tuple(tasks), requests=len(reqs), active=len(active),
-        order=tuple(r.request_id for r in reqs), no_times=tuple(no_times), others=tuple(others),
-        next_round_at=inp.next_round_at)
+        tasks=tuple(tasks),
+        requests=len(reqs),
+        active=len(active),
+        order=tuple(r.request_id for r in reqs),
+        no_times=tuple(no_times),
+        others=tuple(others),
+        next_round_at=inp.next_round_at,
+    )
 
 
 def _light(r: MatchRequest) -> MatchRequest:
@@ -299,12 +306,18 @@ def solve_type(task: TypeTask) -> TypeSolution:
     """Score, prune and solve one interview type; describe its pairs and why each of its
     requests left open has no partner. Pure: runs the same in a worker process."""
     inp = task.inp
-    prepared = g.Prepared(requests=inp.requests, starts=task.usable_starts(), priority=task.priority,
-                          now_minute=task.now_minute)
+    prepared = g.Prepared(
+        requests=inp.requests,
+        starts=task.usable_starts(),
+        priority=task.priority,
+        now_minute=task.now_minute,
+    )
     rnd = _Round(inp, prepared)
     index = list(range(len(inp.requests)))
     sb = rnd.solve(task.interview_type, index)
-    pairs = [describe_pair(inp, prepared, rnd.neighbours, u, v, weight) for u, v, weight in sb.pairs]
+    pairs = [
+        describe_pair(inp, prepared, rnd.neighbours, u, v, weight) for u, v, weight in sb.pairs
+    ]
     matched = {x for u, v, _w in sb.pairs for x in (u, v)}
     rows = [k for k in index if k not in matched]
     unmatched: list[Unmatched] = []
@@ -314,9 +327,14 @@ def solve_type(task: TypeTask) -> TypeSolution:
     exact = sb.edges.full
     proven = exact or pairs_proven(sb, rows)
     return TypeSolution(
-        pairs=tuple(pairs), unmatched=tuple(unmatched), compatible_pairs=sb.edges.compatible_pairs,
-        kept_pairs=int(sb.edges.u.size), components=tuple(sb.components), max_pairs_proven=proven,
-        exact=exact)
+        pairs=tuple(pairs),
+        unmatched=tuple(unmatched),
+        compatible_pairs=sb.edges.compatible_pairs,
+        kept_pairs=int(sb.edges.u.size),
+        components=tuple(sb.components),
+        max_pairs_proven=proven,
+        exact=exact,
+    )
 
 
 def pairs_proven(sb: SolvedBucket, unpaired: Sequence[int]) -> bool:
@@ -445,11 +463,17 @@ def finish_round(work: RoundWork, solutions: Sequence[TypeSolution]) -> MatchRes
     found.update((u.request_id, u) for u in work.no_times)
     for r, slot in work.others:
         other = paired_members.get(r.member_id)
-        code: UnmatchedCode = "member_already_paired" if other is not None else "other_request_this_round"
+        code: UnmatchedCode = (
+            "member_already_paired" if other is not None else "other_request_this_round"
+        )
         found[r.request_id] = Unmatched(
-            request_id=r.request_id, member_id=r.member_id, code=code,
-            text=unmatched_text(code, r, other_type=other), next_chance=work.next_round_at,
-            next_slot=slot)
+            request_id=r.request_id,
+            member_id=r.member_id,
+            code=code,
+            text=unmatched_text(code, r, other_type=other),
+            next_chance=work.next_round_at,
+            next_slot=slot,
+        )
     unmatched = tuple(found[rid] for rid in work.order if rid in found)
     sizes = [c for s in solutions for c in s.components]
     stats = MatchStats(
@@ -532,7 +556,6 @@ def _next_slot(inp: MatchInput, starts: Sequence[int]) -> datetime | None:
     return from_minutes(later[0]) if later else None
 
 
-
 @dataclass(frozen=True, slots=True)
 class FullGraph:
     """Every compatible pair of this round's active requests, with its exact score.
@@ -564,6 +587,15 @@ def full_graph(inp: MatchInput) -> FullGraph:
 
 
 __all__ = [
-    "FullGraph", "RoundWork", "TypeSolution", "TypeTask", "finish_round", "full_graph", "match",
-    "prepare", "solve_edges", "solve_type", "split_round",
+    "FullGraph",
+    "RoundWork",
+    "TypeSolution",
+    "TypeTask",
+    "finish_round",
+    "full_graph",
+    "match",
+    "prepare",
+    "solve_edges",
+    "solve_type",
+    "split_round",
 ]

@@ -73,9 +73,9 @@ def describe_pair(
     bal_pts = (0 if mode_code == sc.ROW_INTERVIEWS else bal_a) + (
         0 if mode_code == sc.COL_INTERVIEWS else bal_b
     )
-    rated_pts = (0 if mode_code == sc.COL_INTERVIEWS else sc.rating_points(w, a.interviewer_rating)) + (
-        0 if mode_code == sc.ROW_INTERVIEWS else sc.rating_points(w, b.interviewer_rating)
-    )
+    rated_pts = (
+        0 if mode_code == sc.COL_INTERVIEWS else sc.rating_points(w, a.interviewer_rating)
+    ) + (0 if mode_code == sc.ROW_INTERVIEWS else sc.rating_points(w, b.interviewer_rating))
     last = inp.history.get(pair_key(a.member_id, b.member_id))
     rep_pts = 0
     since = 0.0
@@ -97,7 +97,9 @@ def describe_pair(
     )
     total = sum(v for _, v in breakdown)
     if total != weight:  # the vectorised and the scalar scores must agree exactly
-        raise AssertionError(f"score mismatch for {a.request_id}/{b.request_id}: {total} != {weight}")
+        raise AssertionError(
+            f"score mismatch for {a.request_id}/{b.request_id}: {total} != {weight}"
+        )
 
     mode: Mode
     if mode_code == sc.ROW_INTERVIEWS:
@@ -106,6 +108,7 @@ def describe_pair(
         mode, interviewer, candidate = "one-way", b, a
     else:
         mode = "swap"
+
         # The member who has interviewed others more is the candidate first.
         def order(r: MatchRequest) -> tuple[int, datetime, int]:
             return (

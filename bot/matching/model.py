@@ -89,7 +89,9 @@ class MatchRequest:
         if not 0.0 <= self.reliability <= 1.0:
             raise ValueError(f"reliability must be within 0..1, got {self.reliability}")
         if not 0.0 <= self.interviewer_rating <= 1.0:
-            raise ValueError(f"interviewer_rating must be within 0..1, got {self.interviewer_rating}")
+            raise ValueError(
+                f"interviewer_rating must be within 0..1, got {self.interviewer_rating}"
+            )
         if self.times_left_out < 0 or self.given_as_interviewer < 0 or self.taken_as_candidate < 0:
             raise ValueError("counters must not be negative")
         _require_aware("created_at", self.created_at)
@@ -147,10 +149,21 @@ class Weights:
 
     def __post_init__(self) -> None:
         ints = (
-            self.base, self.same_track, self.neighbour_track, self.repeat_penalty,
-            self.wait_per_day, self.wait_cap_days, self.left_out_bonus, self.left_out_cap,
-            self.earliest_day, self.slot_horizon_days, self.reliability,
-            self.balance_per_session, self.balance_cap, self.interviewer_rating, *self.level_closeness,
+            self.base,
+            self.same_track,
+            self.neighbour_track,
+            self.repeat_penalty,
+            self.wait_per_day,
+            self.wait_cap_days,
+            self.left_out_bonus,
+            self.left_out_cap,
+            self.earliest_day,
+            self.slot_horizon_days,
+            self.reliability,
+            self.balance_per_session,
+            self.balance_cap,
+            self.interviewer_rating,
+            *self.level_closeness,
         )
         if any(v < 0 for v in ints):
             raise ValueError("weights must not be negative")
@@ -161,9 +174,13 @@ class Weights:
         if self.repeat_half_life_days <= 0 or self.slot_horizon_days <= 0:
             raise ValueError("half-life and horizon must be positive")
         bound = (
-            self.base + self.same_track + max(self.level_closeness)
+            self.base
+            + self.same_track
+            + max(self.level_closeness)
             + 2 * (self.wait_per_day * self.wait_cap_days + self.left_out_bonus * self.left_out_cap)
-            + self.earliest_day + self.reliability + 2 * self.balance_per_session * self.balance_cap
+            + self.earliest_day
+            + self.reliability
+            + 2 * self.balance_per_session * self.balance_cap
             + 2 * self.interviewer_rating
         )
         if bound >= 2**31:

@@ -38,7 +38,9 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def solver_pool(workers: int | None = None, *, preload: Sequence[str] = PRELOAD) -> ProcessPoolExecutor:
+def solver_pool(
+    workers: int | None = None, *, preload: Sequence[str] = PRELOAD
+) -> ProcessPoolExecutor:
     """A pool of ``workers`` (default: the CPUs) processes with BLAS pinned to one thread.
     Start it once and keep it: :func:`warm` makes its workers come up before the first round."""
     method = start_method()

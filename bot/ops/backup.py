@@ -39,7 +39,10 @@ def backup_sqlite(source: Path, target: Path) -> int:
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
-        with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(partial)) as dst:
+        with (
+            contextlib.closing(sqlite3.connect(source)) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
             src.execute("PRAGMA busy_timeout = 5000")
             src.backup(dst)  # one step: a consistent snapshot even while PeerLoop writes
             dst.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
@@ -59,10 +62,13 @@ def backup_command(url: str, file: str) -> int:
         print(f"Cannot back up: {exc}.", file=sys.stderr)
         return 2
     if source is None:
-        print("`peerloop db backup` copies the embedded SQLite database. DATABASE_URL points to another "
-              "database (PostgreSQL): back it up with pg_dump, e.g. "
-              "`pg_dump --format=custom --file=peerloop.dump \"$DATABASE_URL\"` (with the postgresql:// "
-              "spelling of the URL; see docs/operations.md).", file=sys.stderr)
+        print(
+            "`peerloop db backup` copies the embedded SQLite database. DATABASE_URL points to another "
+            "database (PostgreSQL): back it up with pg_dump, e.g. "
+            '`pg_dump --format=custom --file=peerloop.dump "$DATABASE_URL"` (with the postgresql:// '
+            "spelling of the URL; see docs/operations.md).",
+            file=sys.stderr,
+        )
         return 2
     try:
         size = backup_sqlite(source, Path(file))

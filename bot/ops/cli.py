@@ -22,13 +22,21 @@ OPS_COMMANDS = ("secrets", "health")
 
 def add_ops_commands(sub: Any, db_sub: Any) -> None:
     """Add the operator commands to ``peerloop``'s sub-parsers (``db_sub``: ``peerloop db``'s)."""
-    secrets = sub.add_parser("secrets", help="the keys that encrypt Slack tokens at rest (SECRETS_KEYS)")
+    secrets = sub.add_parser(
+        "secrets", help="the keys that encrypt Slack tokens at rest (SECRETS_KEYS)"
+    )
     secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
     secrets_sub.add_parser("new-key", help="print a fresh key (put it first in SECRETS_KEYS)")
     secrets_sub.add_parser(
-        "rotate", help="re-encrypt every stored Slack token with the newest key in SECRETS_KEYS")
-    sub.add_parser("health", help="exit 0 when this host's PeerLoop answers /healthz (the container HEALTHCHECK)")
-    backup = db_sub.add_parser("backup", help="copy the SQLite database to FILE, safely while PeerLoop runs")
+        "rotate", help="re-encrypt every stored Slack token with the newest key in SECRETS_KEYS"
+    )
+    sub.add_parser(
+        "health",
+        help="exit 0 when this host's PeerLoop answers /healthz (the container HEALTHCHECK)",
+    )
+    backup = db_sub.add_parser(
+        "backup", help="copy the SQLite database to FILE, safely while PeerLoop runs"
+    )
     backup.add_argument("file", help="where to write the copy (an existing file is replaced)")
 
 
@@ -59,8 +67,10 @@ async def _rotate(settings: Settings) -> int:
 
     cipher = TokenCipher.from_setting(settings.secrets_keys)
     if not cipher.enabled:
-        print("SECRETS_KEYS is not set: make a key with `peerloop secrets new-key` and put it first.",
-              file=sys.stderr)
+        print(
+            "SECRETS_KEYS is not set: make a key with `peerloop secrets new-key` and put it first.",
+            file=sys.stderr,
+        )
         return 2
     db = Database(settings.database_url)
     try:
@@ -71,13 +81,17 @@ async def _rotate(settings: Settings) -> int:
         return 1
     finally:
         await db.dispose()
-    print(f"Re-encrypted {count} stored Slack tokens with the newest key; older keys can now be "
-          "removed from SECRETS_KEYS.")
+    print(
+        f"Re-encrypted {count} stored Slack tokens with the newest key; older keys can now be "
+        "removed from SECRETS_KEYS."
+    )
     return 0
 
 
 def warn_if_tokens_unencrypted(settings: Settings) -> None:
     """``peerloop run``: one warning when Slack installs keep tokens without SECRETS_KEYS."""
     if settings.slack_oauth_enabled and settings.secrets_keys is None:
-        log.warning("SECRETS_KEYS is not set: Slack installation tokens are stored unencrypted "
-                    "(see docs/operations.md, 'Secrets at rest')")
+        log.warning(
+            "SECRETS_KEYS is not set: Slack installation tokens are stored unencrypted "
+            "(see docs/operations.md, 'Secrets at rest')"
+        )

@@ -58,8 +58,12 @@ def health_port(settings: Settings) -> int:
 class Monitor:
     """The health checks and metrics of one ``peerloop run`` process."""
 
-    def __init__(self, app: App, runtime: SchedulerRuntime | None = None,
-                 metrics: PrometheusMetrics | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        runtime: SchedulerRuntime | None = None,
+        metrics: PrometheusMetrics | None = None,
+    ) -> None:
         self.app = app
         self.runtime = runtime
         #: The running Discord face (``bot.cogs.client.RunningDiscord``), when it runs here.
@@ -77,7 +81,11 @@ class Monitor:
 
     async def check(self) -> dict[str, str]:
         """Each check's result: "ok", "not run here", or why it failed."""
-        return {"database": await self._database(), "scheduler": self._scheduler(), "discord": self._discord()}
+        return {
+            "database": await self._database(),
+            "scheduler": self._scheduler(),
+            "discord": self._discord(),
+        }
 
     async def _database(self) -> str:
         try:
@@ -133,16 +141,26 @@ class Monitor:
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(self, request: web.Request) -> web.Response:
-        with contextlib.suppress(Exception):  # a database outage shows in /healthz; keep the last values
+        with contextlib.suppress(
+            Exception
+        ):  # a database outage shows in /healthz; keep the last values
             await self.metrics.refresh(self.app)
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
-    async def start(self, settings: Settings | None = None, *, host: str | None = None,
-                    port: int | None = None, serve: bool | None = None) -> None:
+    async def start(
+        self,
+        settings: Settings | None = None,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        serve: bool | None = None,
+    ) -> None:
         """Start measuring the event loop's lag and, unless the Slack HTTP server has the routes
         (:func:`slack_http_runs`, or ``serve=False``), a server of its own on ``host:port``
         (default: the settings')."""
-        self._lag = asyncio.get_running_loop().create_task(self.metrics.watch_loop_lag(), name="peerloop-loop-lag")
+        self._lag = asyncio.get_running_loop().create_task(
+            self.metrics.watch_loop_lag(), name="peerloop-loop-lag"
+        )
         if serve is None:
             serve = settings is None or not slack_http_runs(settings)
         if not serve:
@@ -158,7 +176,9 @@ class Monitor:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])  # the port chosen when asked for 0
-        log.info("health and metrics: http://%s:%s%s and %s", host, self.port, HEALTH_PATH, METRICS_PATH)
+        log.info(
+            "health and metrics: http://%s:%s%s and %s", host, self.port, HEALTH_PATH, METRICS_PATH
+        )
 
     async def stop(self) -> None:
         if self._lag is not None:
@@ -180,5 +200,8 @@ def check_command(settings: Settings, *, timeout: float = 5.0) -> int:
     except urllib.error.HTTPError as exc:
         print(exc.read().decode("utf-8", "replace"), file=sys.stderr)
     except OSError as exc:
-        print(json.dumps({"status": "unreachable", "url": url, "error": type(exc).__name__}), file=sys.stderr)
+        print(
+            json.dumps({"status": "unreachable", "url": url, "error": type(exc).__name__}),
+            file=sys.stderr,
+        )
     return 1

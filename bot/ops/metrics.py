@@ -47,33 +47,77 @@ class PrometheusMetrics:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
             GCCollector(registry=r)
-        self.steps = Counter("peerloop_steps", "Stored steps run, by kind and outcome (done, skipped, retried, failed)",
-                             ["kind", "outcome"], registry=r)
-        self.step_lateness = Histogram("peerloop_step_lateness_seconds", "How long after its due time a step ran",
-                                       ["kind"], buckets=LATENESS_BUCKETS, registry=r)
-        self.steps_due = Gauge("peerloop_steps_due", "Pending steps whose due time has passed (read when scraped)",
-                               registry=r)
-        self.deliveries = Counter("peerloop_outbox_deliveries",
-                                  "Outbox items handled, by platform and outcome (sent, fallback, retry, gave_up)",
-                                  ["platform", "outcome"], registry=r)
-        self.backlog = Gauge("peerloop_outbox_backlog", "Outbox items waiting to be delivered (read when scraped)",
-                             registry=r)
-        self.round_duration = Histogram("peerloop_round_duration_seconds", "Matching round duration, by kind",
-                                        ["kind"], buckets=ROUND_BUCKETS, registry=r)
-        self.round_size = Histogram("peerloop_round_requests", "Requests a matching round considered",
-                                    ["kind"], buckets=SIZE_BUCKETS, registry=r)
-        self.pairs = Counter("peerloop_round_pairs", "Pairs booked by matching rounds", ["kind"], registry=r)
-        self.latency = Histogram("peerloop_handler_duration_seconds",
-                                 "Time to answer a command or action, by face, kind and name",
-                                 ["face", "kind", "name"], buckets=LATENCY_BUCKETS, registry=r)
-        self.forms_opened = Counter("peerloop_forms_opened", "Forms opened, by face and form (its action verb)",
-                                    ["face", "form"], registry=r)
-        self.forms_submitted = Counter("peerloop_forms_submitted",
-                                       "Forms sent, by face, form and outcome (accepted; refused: something to "
-                                       "correct; failed: an incident)", ["face", "form", "outcome"], registry=r)
-        self.loop_lag = Gauge("peerloop_event_loop_lag_seconds",
-                              "How late the event loop ran a timer at the last check (a blocked loop shows here)",
-                              registry=r)
+        self.steps = Counter(
+            "peerloop_steps",
+            "Stored steps run, by kind and outcome (done, skipped, retried, failed)",
+            ["kind", "outcome"],
+            registry=r,
+        )
+        self.step_lateness = Histogram(
+            "peerloop_step_lateness_seconds",
+            "How long after its due time a step ran",
+            ["kind"],
+            buckets=LATENESS_BUCKETS,
+            registry=r,
+        )
+        self.steps_due = Gauge(
+            "peerloop_steps_due",
+            "Pending steps whose due time has passed (read when scraped)",
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "peerloop_outbox_deliveries",
+            "Outbox items handled, by platform and outcome (sent, fallback, retry, gave_up)",
+            ["platform", "outcome"],
+            registry=r,
+        )
+        self.backlog = Gauge(
+            "peerloop_outbox_backlog",
+            "Outbox items waiting to be delivered (read when scraped)",
+            registry=r,
+        )
+        self.round_duration = Histogram(
+            "peerloop_round_duration_seconds",
+            "Matching round duration, by kind",
+            ["kind"],
+            buckets=ROUND_BUCKETS,
+            registry=r,
+        )
+        self.round_size = Histogram(
+            "peerloop_round_requests",
+            "Requests a matching round considered",
+            ["kind"],
+            buckets=SIZE_BUCKETS,
+            registry=r,
+        )
+        self.pairs = Counter(
+            "peerloop_round_pairs", "Pairs booked by matching rounds", ["kind"], registry=r
+        )
+        self.latency = Histogram(
+            "peerloop_handler_duration_seconds",
+            "Time to answer a command or action, by face, kind and name",
+            ["face", "kind", "name"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.forms_opened = Counter(
+            "peerloop_forms_opened",
+            "Forms opened, by face and form (its action verb)",
+            ["face", "form"],
+            registry=r,
+        )
+        self.forms_submitted = Counter(
+            "peerloop_forms_submitted",
+            "Forms sent, by face, form and outcome (accepted; refused: something to "
+            "correct; failed: an incident)",
+            ["face", "form", "outcome"],
+            registry=r,
+        )
+        self.loop_lag = Gauge(
+            "peerloop_event_loop_lag_seconds",
+            "How late the event loop ran a timer at the last check (a blocked loop shows here)",
+            registry=r,
+        )
 
     # -- the core's Metrics port -------------------------------------------------------------
 
@@ -112,9 +156,18 @@ class PrometheusMetrics:
         now = app.clock.now()
         async with app.db.engine.connect() as conn:
             backlog = await conn.scalar(
-                select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == OutboxStatus.PENDING.value))
-            due = await conn.scalar(select(func.count()).select_from(ScheduledActionRow).where(
-                col(ScheduledActionRow.status) == ActionStatus.PENDING.value, col(ScheduledActionRow.due_at) <= now))
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(col(OutboxRow.status) == OutboxStatus.PENDING.value)
+            )
+            due = await conn.scalar(
+                select(func.count())
+                .select_from(ScheduledActionRow)
+                .where(
+                    col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
+                    col(ScheduledActionRow.due_at) <= now,
+                )
+            )
         self.backlog.set(int(backlog or 0))
         self.steps_due.set(int(due or 0))
 

@@ -56,7 +56,9 @@ async def start_rest_discord(app: App, settings: Settings) -> RestDiscord:
     assert settings.discord_token is not None
     configure_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
     quiet_payload_logs()
-    client = discord.Client(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+    client = discord.Client(
+        intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none()
+    )
     await client.login(settings.discord_token.get_secret_value())  # REST only: never connect()
     app.chats[Platform.DISCORD] = DiscordChat(client)
     log.info("Discord: delivering over REST (no gateway in this process)")
@@ -72,7 +74,9 @@ def rest_slack_chat(app: App, settings: Settings) -> Any:
 
         return workspace_chat(app, settings, oauth_settings(app, settings).installation_store)
     assert settings.slack_bot_token is not None
-    return SlackChat(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url))
+    return SlackChat(
+        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_base_url)
+    )
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -81,16 +85,27 @@ def rest_slack_chat(app: App, settings: Settings) -> Any:
 class Process:
     """One ``peerloop run`` process: :meth:`start` what its roles say, :meth:`stop` it all."""
 
-    def __init__(self, app: App, settings: Settings, roles: Roles, *, health_port: int | None = None,
-                 sweep_seconds: float | None = None, discord_options: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        settings: Settings,
+        roles: Roles,
+        *,
+        health_port: int | None = None,
+        sweep_seconds: float | None = None,
+        discord_options: Mapping[str, Any] | None = None,
+    ) -> None:
         from bot.ops.health import Monitor
         from bot.scheduling.runtime import DEFAULT_SWEEP_SECONDS, SchedulerRuntime
 
         self.app = app
         self.settings = settings
         self.roles = roles
-        self.runtime = (SchedulerRuntime(app, sweep_seconds=sweep_seconds or DEFAULT_SWEEP_SECONDS)
-                        if roles.worker else None)
+        self.runtime = (
+            SchedulerRuntime(app, sweep_seconds=sweep_seconds or DEFAULT_SWEEP_SECONDS)
+            if roles.worker
+            else None
+        )
         self.monitor = Monitor(app, self.runtime)
         self.health_port = health_port
         self.discord: Any = None
@@ -115,15 +130,22 @@ class Process:
         if roles.slack_http or roles.slack_socket:
             from bot.listeners.slack import start_slack
 
-            _runner, stop_slack = await start_slack(app, settings, routes=self.monitor.routes(),
-                                                    http=roles.slack_http, socket=roles.slack_socket)
+            _runner, stop_slack = await start_slack(
+                app,
+                settings,
+                routes=self.monitor.routes(),
+                http=roles.slack_http,
+                socket=roles.slack_socket,
+            )
             self._stops.append(stop_slack)
         elif roles.worker and settings.slack_enabled:
             app.chats[Platform.SLACK] = rest_slack_chat(app, settings)
         if self.runtime is not None:
             await self.runtime.start()
         port = self.health_port if self.health_port is not None else settings.health_port
-        await self.monitor.start(settings, host=settings.health_host, port=port, serve=not roles.slack_http)
+        await self.monitor.start(
+            settings, host=settings.health_host, port=port, serve=not roles.slack_http
+        )
         self._stops.append(self.monitor.stop)
         log.info("PeerLoop is running: %s", ", ".join(roles.names()))
 
@@ -151,8 +173,11 @@ async def run_until_stopped(settings: Settings, roles: Roles, stopping: asyncio.
 
     log.info("starting PeerLoop: %s", settings.describe())
     warn_if_tokens_unencrypted(settings)
-    app = await build_app(settings.database_url, retention_days=settings.retention_days,
-                          rate_limit=rate_limit_of(settings))
+    app = await build_app(
+        settings.database_url,
+        retention_days=settings.retention_days,
+        rate_limit=rate_limit_of(settings),
+    )
     from bot.ops.gc_tuning import tune_for_server
 
     log.info("garbage collector thresholds: %s", tune_for_server() or "Python's defaults")

@@ -42,7 +42,9 @@ def configured_roles(settings: Settings) -> Roles:
     socket = settings.slack_enabled and settings.slack_app_token is not None
     # OAuth installs need the HTTP routes (/slack/install) even in Socket Mode.
     http = settings.slack_enabled and (not socket or settings.slack_oauth_enabled)
-    return Roles(discord=settings.discord_enabled, slack_http=http, slack_socket=socket, worker=True)
+    return Roles(
+        discord=settings.discord_enabled, slack_http=http, slack_socket=socket, worker=True
+    )
 
 
 def resolve_roles(settings: Settings, flags: Mapping[str, bool | None] | None = None) -> Roles:
@@ -50,11 +52,15 @@ def resolve_roles(settings: Settings, flags: Mapping[str, bool | None] | None = 
     line's ``--[no-]ROLE`` flags (``flags``: role name with ``_`` -> True/False/None)."""
     chosen = configured_roles(settings)
     if settings.run_roles is not None:
-        names = {n.strip().lower().replace("_", "-") for n in settings.run_roles.split(",") if n.strip()}
+        names = {
+            n.strip().lower().replace("_", "-") for n in settings.run_roles.split(",") if n.strip()
+        }
         unknown = names - set(ROLE_NAMES)
         if unknown:
-            raise RolesError(f"RUN_ROLES: unknown role {', '.join(sorted(unknown))} "
-                             f"(choose from {', '.join(ROLE_NAMES)})")
+            raise RolesError(
+                f"RUN_ROLES: unknown role {', '.join(sorted(unknown))} "
+                f"(choose from {', '.join(ROLE_NAMES)})"
+            )
         chosen = Roles(**{n.replace("-", "_"): n in names for n in ROLE_NAMES})
     wanted = {f.name: getattr(chosen, f.name) for f in fields(chosen)}
     for name, value in (flags or {}).items():
@@ -64,7 +70,9 @@ def resolve_roles(settings: Settings, flags: Mapping[str, bool | None] | None = 
     if roles.discord and not settings.discord_enabled:
         raise RolesError("the discord role needs DISCORD_TOKEN")
     if (roles.slack_http or roles.slack_socket) and not settings.slack_enabled:
-        raise RolesError("a Slack role needs SLACK_BOT_TOKEN (or the SLACK_CLIENT_ID/SECRET of OAuth installs)")
+        raise RolesError(
+            "a Slack role needs SLACK_BOT_TOKEN (or the SLACK_CLIENT_ID/SECRET of OAuth installs)"
+        )
     if roles.slack_socket and settings.slack_app_token is None:
         raise RolesError("the slack-socket role needs SLACK_APP_TOKEN")
     if not roles.faces and not roles.worker:
@@ -83,10 +91,18 @@ def add_role_flags(run: Any) -> None:
         "worker": "the step scheduler and outbox delivery",
     }
     for name in ROLE_NAMES:
-        run.add_argument(f"--{name}", dest=f"role_{name.replace('-', '_')}", default=None,
-                         action=argparse.BooleanOptionalAction, help=f"run {helps[name]} here")
+        run.add_argument(
+            f"--{name}",
+            dest=f"role_{name.replace('-', '_')}",
+            default=None,
+            action=argparse.BooleanOptionalAction,
+            help=f"run {helps[name]} here",
+        )
 
 
 def role_flags(args: Any) -> dict[str, bool | None]:
     """The parsed ``--[no-]ROLE`` flags: role name with ``_`` -> True/False/None (not given)."""
-    return {name.replace("-", "_"): getattr(args, f"role_{name.replace('-', '_')}", None) for name in ROLE_NAMES}
+    return {
+        name.replace("-", "_"): getattr(args, f"role_{name.replace('-', '_')}", None)
+        for name in ROLE_NAMES
+    }

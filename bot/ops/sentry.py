@@ -26,8 +26,20 @@ BREADCRUMB_KEYS = ("type", "category", "level", "timestamp")
 CONTEXT_KEYS = ("os", "runtime", "trace")
 #: Top-level event fields that are safe as they are.
 EVENT_KEYS = (
-    "event_id", "timestamp", "level", "platform", "logger", "server_name", "release", "environment",
-    "dist", "sdk", "fingerprint", "tags", "modules", "transaction_info",
+    "event_id",
+    "timestamp",
+    "level",
+    "platform",
+    "logger",
+    "server_name",
+    "release",
+    "environment",
+    "dist",
+    "sdk",
+    "fingerprint",
+    "tags",
+    "modules",
+    "transaction_info",
 )
 
 
@@ -36,7 +48,8 @@ def _frames(stacktrace: Any) -> dict[str, Any] | None:
         return None
     frames = [
         {k: frame[k] for k in FRAME_KEYS if k in frame}
-        for frame in stacktrace.get("frames") or () if isinstance(frame, Mapping)
+        for frame in stacktrace.get("frames") or ()
+        if isinstance(frame, Mapping)
     ]
     return {"frames": frames}
 
@@ -60,14 +73,21 @@ def scrub_event(event: Mapping[str, Any], hint: Any = None) -> dict[str, Any]:
     clean: dict[str, Any] = {k: event[k] for k in EVENT_KEYS if k in event}
     exception = event.get("exception")
     if isinstance(exception, Mapping):
-        clean["exception"] = {"values": [
-            _exception(v) for v in exception.get("values") or () if isinstance(v, Mapping)]}
+        clean["exception"] = {
+            "values": [
+                _exception(v) for v in exception.get("values") or () if isinstance(v, Mapping)
+            ]
+        }
     threads = event.get("threads")
     if isinstance(threads, Mapping):
-        clean["threads"] = {"values": [
-            {k: t[k] for k in ("id", "name", "crashed", "current") if k in t}
-            | ({"stacktrace": st} if (st := _frames(t.get("stacktrace"))) is not None else {})
-            for t in threads.get("values") or () if isinstance(t, Mapping)]}
+        clean["threads"] = {
+            "values": [
+                {k: t[k] for k in ("id", "name", "crashed", "current") if k in t}
+                | ({"stacktrace": st} if (st := _frames(t.get("stacktrace"))) is not None else {})
+                for t in threads.get("values") or ()
+                if isinstance(t, Mapping)
+            ]
+        }
     logentry = event.get("logentry")
     if isinstance(logentry, Mapping) and isinstance(logentry.get("message"), str):
         # the log call's template (code), not its arguments; only when it had arguments, since
@@ -82,8 +102,13 @@ def scrub_event(event: Mapping[str, Any], hint: Any = None) -> dict[str, Any]:
         clean["contexts"] = {k: contexts[k] for k in CONTEXT_KEYS if k in contexts}
     breadcrumbs = event.get("breadcrumbs")
     if isinstance(breadcrumbs, Mapping):
-        clean["breadcrumbs"] = {"values": [
-            scrub_breadcrumb(c) for c in breadcrumbs.get("values") or () if isinstance(c, Mapping)]}
+        clean["breadcrumbs"] = {
+            "values": [
+                scrub_breadcrumb(c)
+                for c in breadcrumbs.get("values") or ()
+                if isinstance(c, Mapping)
+            ]
+        }
     elif isinstance(breadcrumbs, list):
         clean["breadcrumbs"] = [scrub_breadcrumb(c) for c in breadcrumbs if isinstance(c, Mapping)]
     return clean
@@ -96,8 +121,10 @@ def init_sentry(settings: Settings, **options: Any) -> bool:
     try:
         import sentry_sdk
     except ImportError:
-        log.warning("SENTRY_DSN is set but the sentry extra is not installed "
-                    "(pip install 'peerloop[sentry]'): error reporting stays off")
+        log.warning(
+            "SENTRY_DSN is set but the sentry extra is not installed "
+            "(pip install 'peerloop[sentry]'): error reporting stays off"
+        )
         return False
     from importlib.metadata import PackageNotFoundError, version
 

@@ -43,22 +43,25 @@ def _file_type(name: str) -> InterviewType | None:
         return None
 
 
-def _load_bundled_lenient(skip: str | None = None
-                          ) -> tuple[list[Rubric], list[Prompt], dict[str, str], list[PackError]]:
+def _load_bundled_lenient(
+    skip: str | None = None,
+) -> tuple[list[Rubric], list[Prompt], dict[str, str], list[PackError]]:
     """Every valid rubric and prompt of the bundled files, with the problems found on the way."""
     (rubric_name, rubric_text), prompt_files = _bundled_files()
     errors: list[PackError] = []
     data, parse_errors, locate = parse_text(rubric_text, "yaml")
     errors += [PackError(e.path, e.message, e.line, rubric_name) for e in parse_errors]
-    checked = validate_document(data, kind="rubrics", known_rubrics={}, taken_prompts={},
-                        taken_rubrics={})
+    checked = validate_document(
+        data, kind="rubrics", known_rubrics={}, taken_prompts={}, taken_rubrics={}
+    )
     errors += located_errors(checked.problems, locate, rubric_name)
     rubrics = checked.rubrics
     rubric_ids = {r.id for r in rubrics}
     for kind in InterviewType:
         if kind.value not in rubric_ids:
-            errors.append(PackError("rubrics", f"no rubric with id '{kind.value}'", None,
-                                    rubric_name))
+            errors.append(
+                PackError("rubrics", f"no rubric with id '{kind.value}'", None, rubric_name)
+            )
     known = {r.id: r for r in rubrics}
     prompts: list[Prompt] = []
     where: dict[str, str] = {}
@@ -69,8 +72,14 @@ def _load_bundled_lenient(skip: str | None = None
         errors += [PackError(e.path, e.message, e.line, name) for e in parse_errors]
         if data is None:
             continue
-        checked = validate_document(data, kind="prompts", known_rubrics=known, taken_prompts=where,
-                            taken_rubrics={}, file_type=_file_type(name))
+        checked = validate_document(
+            data,
+            kind="prompts",
+            known_rubrics=known,
+            taken_prompts=where,
+            taken_rubrics={},
+            file_type=_file_type(name),
+        )
         errors += located_errors(checked.problems, locate, name)
         for prompt in checked.prompts:
             if prompt.id not in where and prompt.rubric in known:
@@ -102,10 +111,17 @@ def check_bank_file(path: str | Path) -> list[PackError]:
     if data is None:
         return errors
     if isinstance(data, dict) and "rubrics" in data and "prompts" not in data:
-        checked = validate_document(data, kind="rubrics", known_rubrics={}, taken_prompts={},
-                            taken_rubrics={})
+        checked = validate_document(
+            data, kind="rubrics", known_rubrics={}, taken_prompts={}, taken_rubrics={}
+        )
         return sorted_errors(errors + located_errors(checked.problems, locate, name))
     rubrics, _prompts, where, _bank_errors = _load_bundled_lenient(skip=f"prompts/{name}")
-    checked = validate_document(data, kind="prompts", known_rubrics={r.id: r for r in rubrics},
-                        taken_prompts=where, taken_rubrics={}, file_type=_file_type(name))
+    checked = validate_document(
+        data,
+        kind="prompts",
+        known_rubrics={r.id: r for r in rubrics},
+        taken_prompts=where,
+        taken_rubrics={},
+        file_type=_file_type(name),
+    )
     return sorted_errors(errors + located_errors(checked.problems, locate, name))

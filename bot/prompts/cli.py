@@ -34,19 +34,32 @@ from bot.prompts.problems import BankError, PackError
 from bot.prompts.prompt_bank import PromptBank
 from bot.prompts.render import render_guide, render_rubric, render_statement
 
-__all__ = ["LEVEL_TARGET", "TYPE_TARGET", "bank_stats", "cmd_check", "cmd_list", "cmd_show", "cmd_stats", "main"]
+__all__ = [
+    "LEVEL_TARGET",
+    "TYPE_TARGET",
+    "bank_stats",
+    "cmd_check",
+    "cmd_list",
+    "cmd_show",
+    "cmd_stats",
+    "main",
+]
 
 
 def _is_pack(path: Path) -> bool:
     """A pack has a top-level ``pack`` table; a bank data file does not."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data = (tomllib.loads(text) if path.suffix.lower() == ".toml"
-                else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        data = (
+            tomllib.loads(text)
+            if path.suffix.lower() == ".toml"
+            else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        )
     except (OSError, UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError):
         return True  # let the pack checker report the problem
-    return not (isinstance(data, dict) and "pack" not in data
-                and ("prompts" in data or "rubrics" in data))
+    return not (
+        isinstance(data, dict) and "pack" not in data and ("prompts" in data or "rubrics" in data)
+    )
 
 
 def _print_errors(errors: Sequence[PackError], out: TextIO) -> None:
@@ -61,8 +74,11 @@ def _print_figure_notes(prompts: Sequence[Prompt], out: TextIO) -> None:
     for note in notes:
         print(f"  note: {note}", file=out)
     if notes:
-        print(f"  {len(notes)} worked figure(s) to check: the statement or guide says something the "
-              "formula does not give.", file=out)
+        print(
+            f"  {len(notes)} worked figure(s) to check: the statement or guide says something the "
+            "formula does not give.",
+            file=out,
+        )
 
 
 def cmd_check(path: str, out: TextIO | None = None) -> int:
@@ -84,8 +100,10 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
             noun = "problem" if len(errors) == 1 else "problems"
             print(f"{file.name}: {len(errors)} {noun}.", file=out)
             return 1
-        data = yaml.load(file.read_text(encoding="utf-8-sig"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(
+            file.read_text(encoding="utf-8-sig"),
+            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+        )
         prompts = data.get("prompts") or []
         rubrics = data.get("rubrics") or []
         what = f"{len(prompts)} prompts" if prompts else f"{len(rubrics)} rubrics"
@@ -96,8 +114,11 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
     if errors:
         _print_errors(errors, out)
         noun = "problem" if len(errors) == 1 else "problems"
-        print(f"{file.name}: {len(errors)} {noun}; the pack would be refused whole "
-              "(nothing of it applied).", file=out)
+        print(
+            f"{file.name}: {len(errors)} {noun}; the pack would be refused whole "
+            "(nothing of it applied).",
+            file=out,
+        )
         return 1
     pack = load_pack(file, bank=bank)
     by_type = Counter(p.type.value for p in pack.prompts)
@@ -136,8 +157,17 @@ def cmd_list(type: str | None = None, out: TextIO | None = None, *, as_json: boo
     else:
         kinds = bank.types()
     if as_json:
-        rows = [{"id": p.id, "type": kind.value, "title": p.title, "levels": [lv.value for lv in p.levels],
-                 "tracks": list(p.tracks)} for kind in kinds for p in bank.prompts(type=kind)]
+        rows = [
+            {
+                "id": p.id,
+                "type": kind.value,
+                "title": p.title,
+                "levels": [lv.value for lv in p.levels],
+                "tracks": list(p.tracks),
+            }
+            for kind in kinds
+            for p in bank.prompts(type=kind)
+        ]
         json.dump({"prompts": rows, "count": len(rows)}, out, indent=2)
         print(file=out)
         return 0
@@ -173,8 +203,10 @@ def cmd_show(prompt_id: str, out: TextIO | None = None, *, level: str | None = N
         try:
             rubric = bank.rubric(prompt_id)
         except NotFound:
-            print(f"There is no prompt or rubric “{prompt_id}”. "
-                  "Try: python -m bot.prompts list", file=out)
+            print(
+                f"There is no prompt or rubric “{prompt_id}”. Try: python -m bot.prompts list",
+                file=out,
+            )
             return 1
         print("\n\n".join(render_rubric(rubric, lvl)), file=out)
         return 0
@@ -205,18 +237,34 @@ def bank_stats(bank: PromptBank) -> dict[str, object]:
         prompts = bank.prompts(type=kind)
         levels = {lv.value: sum(lv in p.levels for p in prompts) for lv in Level}
         named = Counter(track for p in prompts for track in p.tracks)
-        fit = {track: {lv.value: sum(lv in p.levels and p.suits_track(track) for p in prompts)
-                       for lv in Level}
-               for track in DEFAULT_TRACKS}
-        types[kind.value] = {"total": len(prompts), "levels": levels,
-                             "tracks": dict(sorted(named.items())), "fit": fit}
-        below += [{"type": kind.value, "level": lv, "count": n, "target": LEVEL_TARGET}
-                  for lv, n in levels.items() if n < LEVEL_TARGET]
+        fit = {
+            track: {
+                lv.value: sum(lv in p.levels and p.suits_track(track) for p in prompts)
+                for lv in Level
+            }
+            for track in DEFAULT_TRACKS
+        }
+        types[kind.value] = {
+            "total": len(prompts),
+            "levels": levels,
+            "tracks": dict(sorted(named.items())),
+            "fit": fit,
+        }
+        below += [
+            {"type": kind.value, "level": lv, "count": n, "target": LEVEL_TARGET}
+            for lv, n in levels.items()
+            if n < LEVEL_TARGET
+        ]
         if len(prompts) < TYPE_TARGET:
             short_types.append({"type": kind.value, "count": len(prompts), "target": TYPE_TARGET})
-    return {"total": len(bank.prompts()), "level_target": LEVEL_TARGET,
-            "type_target": TYPE_TARGET, "types": types, "below_target": below,
-            "types_below_target": short_types}
+    return {
+        "total": len(bank.prompts()),
+        "level_target": LEVEL_TARGET,
+        "type_target": TYPE_TARGET,
+        "types": types,
+        "below_target": below,
+        "types_below_target": short_types,
+    }
 
 
 def cmd_stats(as_json: bool = False, out: TextIO | None = None) -> int:
@@ -231,8 +279,11 @@ def cmd_stats(as_json: bool = False, out: TextIO | None = None) -> int:
         return 0
     types: dict[str, dict[str, Any]] = stats["types"]  # type: ignore[assignment]
     head = f"{'type':<22}{'total':>6}" + "".join(f"{lv.value:>8}" for lv in Level)
-    print(f"Bundled prompts per interview type and level (target: {LEVEL_TARGET} per level, "
-          f"{TYPE_TARGET} per type)", file=out)
+    print(
+        f"Bundled prompts per interview type and level (target: {LEVEL_TARGET} per level, "
+        f"{TYPE_TARGET} per type)",
+        file=out,
+    )
     print(head, file=out)
     for kind, row in types.items():
         cells = "".join(f"{row['levels'][lv.value]:>8}" for lv in Level)
@@ -242,8 +293,11 @@ def cmd_stats(as_json: bool = False, out: TextIO | None = None) -> int:
     if below:
         print(f"\nBelow the target of {LEVEL_TARGET} per level:", file=out)
         for cell in below:
-            print(f"  {cell['type']} / {cell['level']}: {cell['count']} "
-                  f"({LEVEL_TARGET - cell['count']} short)", file=out)
+            print(
+                f"  {cell['type']} / {cell['level']}: {cell['count']} "
+                f"({LEVEL_TARGET - cell['count']} short)",
+                file=out,
+            )
     else:
         print(f"\nEvery type has at least {LEVEL_TARGET} prompts at every level.", file=out)
     short: list[dict[str, Any]] = stats["types_below_target"]  # type: ignore[assignment]
@@ -259,14 +313,17 @@ def cmd_stats(as_json: bool = False, out: TextIO | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.prompts",
-                                     description="PeerLoop question bank tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.prompts", description="PeerLoop question bank tools."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check a community pack (YAML or TOML)")
     check.add_argument("file")
     listing = sub.add_parser("list", help="list the bundled prompts")
     listing.add_argument("--type", dest="type", default=None)
-    listing.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    listing.add_argument(
+        "--json", action="store_true", help="one JSON document instead of the table"
+    )
     show = sub.add_parser("show", help="show a prompt with its guide, or a rubric")
     show.add_argument("id")
     show.add_argument("--level", default=None)

@@ -32,8 +32,13 @@ def _problem(error: PackError) -> PackProblem:
 
 
 def _pack(parsed: ParsedPack) -> Pack:
-    return Pack(id=parsed.id, name=parsed.name, disabled_types=parsed.disabled_types,
-                rubrics=parsed.rubrics, prompts=parsed.prompts)
+    return Pack(
+        id=parsed.id,
+        name=parsed.name,
+        disabled_types=parsed.disabled_types,
+        rubrics=parsed.rubrics,
+        prompts=parsed.prompts,
+    )
 
 
 def _sniff(text: str) -> str:
@@ -69,8 +74,9 @@ class BankPackCodec:
             bank = bank.with_pack(_pack(parsed))
         return bank
 
-    def check(self, text: str, fmt: str | None, others: Sequence[ParsedPack]
-              ) -> tuple[ParsedPack | None, list[PackProblem]]:
+    def check(
+        self, text: str, fmt: str | None, others: Sequence[ParsedPack]
+    ) -> tuple[ParsedPack | None, list[PackProblem]]:
         # The loader takes a one-line string as a path; uploaded text is never a path.
         if "\n" not in text:
             text += "\n"
@@ -82,14 +88,28 @@ class BankPackCodec:
             pack = load_pack(text, fmt, bank=bank)
         except PackRejected as exc:
             return None, [_problem(e) for e in exc.errors]
-        return ParsedPack(id=pack.id, name=pack.name, disabled_types=pack.disabled_types,
-                          rubrics=pack.rubrics, prompts=pack.prompts), []
+        return ParsedPack(
+            id=pack.id,
+            name=pack.name,
+            disabled_types=pack.disabled_types,
+            rubrics=pack.rubrics,
+            prompts=pack.prompts,
+        ), []
 
-    def combine(self, packs: Sequence[ParsedPack], disabled: frozenset[InterviewType]) -> PromptBank:
+    def combine(
+        self, packs: Sequence[ParsedPack], disabled: frozenset[InterviewType]
+    ) -> PromptBank:
         bank = self._with(packs)
         if disabled:
-            bank = bank.with_pack(Pack(id=SETTINGS_PACK_ID, name="Community settings",
-                                       disabled_types=disabled, rubrics=(), prompts=()))
+            bank = bank.with_pack(
+                Pack(
+                    id=SETTINGS_PACK_ID,
+                    name="Community settings",
+                    disabled_types=disabled,
+                    rubrics=(),
+                    prompts=(),
+                )
+            )
         return bank
 
     def dump(self, pack: ParsedPack) -> str:
@@ -98,7 +118,11 @@ class BankPackCodec:
     def example(self, interview_type: InterviewType) -> str:
         kind = InterviewType(interview_type)
         ids = [p.id for p in self._base.prompts(type=kind)]
-        header = (f"# The bundled {kind.label} prompts, as a community pack. To make your own, change\n"
-                  "# pack.id and every prompt id (they must not clash with the bundled ones), edit,\n"
-                  "# then check it with: peerloop prompts check FILE\n")
-        return header + self._base.to_pack_text(f"my-{kind.value}", f"Our {kind.label} prompts", prompt_ids=ids)
+        header = (
+            f"# The bundled {kind.label} prompts, as a community pack. To make your own, change\n"
+            "# pack.id and every prompt id (they must not clash with the bundled ones), edit,\n"
+            "# then check it with: peerloop prompts check FILE\n"
+        )
+        return header + self._base.to_pack_text(
+            f"my-{kind.value}", f"Our {kind.label} prompts", prompt_ids=ids
+        )

@@ -14,11 +14,15 @@ from bot.core.bank import (
 from bot.core.vocab import InterviewType
 
 
-def dump_pack(pack_id: str, name: str, disabled: Iterable[InterviewType],
-               rubrics: Iterable[Rubric], prompts: Iterable[Prompt]) -> str:
+def dump_pack(
+    pack_id: str,
+    name: str,
+    disabled: Iterable[InterviewType],
+    rubrics: Iterable[Rubric],
+    prompts: Iterable[Prompt],
+) -> str:
     doc: dict[str, Any] = {
-        "pack": {"id": pack_id, "name": name,
-                 "disabled_types": sorted(t.value for t in disabled)},
+        "pack": {"id": pack_id, "name": name, "disabled_types": sorted(t.value for t in disabled)},
     }
     rubric_list = [r.model_dump(mode="json", exclude_none=True) for r in rubrics]
     if rubric_list:

@@ -31,8 +31,9 @@ from bot.prompts.problems import PackError, PackRejected
 from bot.prompts.prompt_bank import PromptBank
 
 
-def _check(source: str | Path, fmt: str | None, bank: PromptBank | None
-           ) -> tuple[Checked | None, list[PackError]]:
+def _check(
+    source: str | Path, fmt: str | None, bank: PromptBank | None
+) -> tuple[Checked | None, list[PackError]]:
     try:
         text, parsed_fmt, name = read_source(source, fmt)
     except InvalidInput as exc:
@@ -44,7 +45,9 @@ def _check(source: str | Path, fmt: str | None, bank: PromptBank | None
         return None, [PackError(e.path, e.message, e.line, name) for e in errors]
     base = bank if bank is not None else load_bundled()
     checked = validate_document(
-        data, kind="pack", known_rubrics=base.rubric_map(),
+        data,
+        kind="pack",
+        known_rubrics=base.rubric_map(),
         taken_prompts={pid: base.origin_label(pid) for pid in base.prompt_ids()},
         taken_rubrics={rid: base.origin_label(rid, rubric=True) for rid in base.rubric_map()},
     )
@@ -53,8 +56,9 @@ def _check(source: str | Path, fmt: str | None, bank: PromptBank | None
     return checked, sorted_errors(errors)
 
 
-def check_pack(source: str | Path, fmt: str | None = None, *,
-               bank: PromptBank | None = None) -> list[PackError]:
+def check_pack(
+    source: str | Path, fmt: str | None = None, *, bank: PromptBank | None = None
+) -> list[PackError]:
     """Every problem in a pack, with its place; an empty list means the pack is good.
 
     ``source`` is a path or the pack's text; ``fmt`` is ``"yaml"`` or ``"toml"`` (default:
@@ -64,8 +68,9 @@ def check_pack(source: str | Path, fmt: str | None = None, *,
     return _check(source, fmt, bank)[1]
 
 
-def pack_outline(source: str | Path, fmt: str | None = None
-                 ) -> tuple[frozenset[InterviewType], tuple[InterviewType, ...]] | None:
+def pack_outline(
+    source: str | Path, fmt: str | None = None
+) -> tuple[frozenset[InterviewType], tuple[InterviewType, ...]] | None:
     """A pack read leniently (one with problems too): the built-in types it switches off and
     the type of every prompt whose type can be read; None when the file cannot be parsed."""
     try:
@@ -77,15 +82,23 @@ def pack_outline(source: str | Path, fmt: str | None = None
         return None
     header = data.get("pack")
     raw_disabled = header.get("disabled_types") if isinstance(header, dict) else None
-    disabled = {enum_value(InterviewType, v) for v in raw_disabled} if isinstance(raw_disabled, list) else set()
+    disabled = (
+        {enum_value(InterviewType, v) for v in raw_disabled}
+        if isinstance(raw_disabled, list)
+        else set()
+    )
     items = data.get("prompts")
-    types = [enum_value(InterviewType, p.get("type")) for p in items if isinstance(p, dict)] if isinstance(
-        items, list) else []
+    types = (
+        [enum_value(InterviewType, p.get("type")) for p in items if isinstance(p, dict)]
+        if isinstance(items, list)
+        else []
+    )
     return frozenset(t for t in disabled if t is not None), tuple(t for t in types if t is not None)
 
 
-def load_pack(source: str | Path, fmt: str | None = None, *,
-              bank: PromptBank | None = None) -> Pack:
+def load_pack(
+    source: str | Path, fmt: str | None = None, *, bank: PromptBank | None = None
+) -> Pack:
     """Read and check a pack; raise :class:`PackRejected` (with every problem) if it is not good."""
     checked, errors = _check(source, fmt, bank)
     if errors or checked is None or checked.header is None:

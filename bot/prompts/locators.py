@@ -106,8 +106,11 @@ def toml_locator(text: str) -> Callable[[Loc], int | None]:
                 if nxt >= len(arrays):
                     return None if line is None else line + 1
                 start = arrays[nxt][0]
-                following = [h[0] for h in headers if h[0] > start and (
-                    h[2] == name or not h[2].startswith(name + "."))]
+                following = [
+                    h[0]
+                    for h in headers
+                    if h[0] > start and (h[2] == name or not h[2].startswith(name + "."))
+                ]
                 hi = following[0] if following else len(lines)
                 lo, table, line = start, name, start
                 i += 2

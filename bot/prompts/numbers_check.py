@@ -44,6 +44,7 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
     "z": _NORMAL.inv_cdf,
 }
 
+
 class FormulaError(ValueError):
     """A formula that cannot be evaluated (a division by zero, a log of a negative number)."""
 
@@ -77,7 +78,7 @@ def evaluate(formula: str, names: Mapping[str, float]) -> float:
                 if right == 0:
                     raise FormulaError(f"the formula {formula!r} divides by zero")
                 return left / right
-            return float(left ** right)  # floats: fast, and an OverflowError when too large
+            return float(left**right)  # floats: fast, and an OverflowError when too large
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return float(FUNCTIONS[node.func.id](*(ev(arg) for arg in node.args)))
         raise FormulaError(f"the formula {formula!r} holds something that is not arithmetic")
@@ -122,7 +123,10 @@ def prompt_text(prompt: Prompt) -> str:
     if prompt.design is not None:
         parts += [*prompt.design.scale, *prompt.design.deep_dives]
     if prompt.coding is not None:
-        parts += [*prompt.coding.test_cases, *(e.input + " " + e.output for e in prompt.coding.examples)]
+        parts += [
+            *prompt.coding.test_cases,
+            *(e.input + " " + e.output for e in prompt.coding.examples),
+        ]
     if prompt.behavioral is not None:
         parts += [*prompt.behavioral.probes, *prompt.behavioral.star_probes]
     return _squash("\n".join(parts))
@@ -145,8 +149,10 @@ def verify(prompt: Prompt) -> list[str]:
             continue
         values[figure.name] = computed
         if not _close(figure, computed):
-            problems.append(f"{prompt.id}: {figure.name}: states {figure.stated}, but {figure.formula} "
-                            f"is {computed:.6g} (tolerance {figure.tolerance * 100:g}%)")
+            problems.append(
+                f"{prompt.id}: {figure.name}: states {figure.stated}, but {figure.formula} "
+                f"is {computed:.6g} (tolerance {figure.tolerance * 100:g}%)"
+            )
         if figure.quote is not None and _squash(figure.quote) not in text:
             problems.append(f"{prompt.id}: {figure.name}: the prose never says {figure.quote!r}")
     return problems

@@ -55,21 +55,22 @@ def _message(err: Mapping[str, Any]) -> str:
     if kind == "string_too_long" and isinstance(value, str):
         return f"text is {len(value.strip()):,} characters; the limit is {ctx.get('max_length')}"
     if kind == "string_too_short" and isinstance(value, str):
-        return (f"text is {len(value.strip())} characters; "
-                f"at least {ctx.get('min_length')} are needed")
+        return (
+            f"text is {len(value.strip())} characters; at least {ctx.get('min_length')} are needed"
+        )
     if kind == "too_short":
-        return (f"needs at least {ctx.get('min_length')} items; "
-                f"it has {ctx.get('actual_length')}")
+        return f"needs at least {ctx.get('min_length')} items; it has {ctx.get('actual_length')}"
     if kind == "too_long":
-        return (f"holds at most {ctx.get('max_length')} items; "
-                f"it has {ctx.get('actual_length')}")
+        return f"holds at most {ctx.get('max_length')} items; it has {ctx.get('actual_length')}"
     if kind == "enum":
         return f"{value!r} is not accepted; use one of: {ctx.get('expected')}"
     if kind == "string_pattern_mismatch":
-        return (f"{value!r} is not a valid id: use lower-case letters, digits and hyphens "
-                "(e.g. 'rate-limiter-design'), 3 to 64 characters")
+        return (
+            f"{value!r} is not a valid id: use lower-case letters, digits and hyphens "
+            "(e.g. 'rate-limiter-design'), 3 to 64 characters"
+        )
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     return msg
 
 
@@ -102,12 +103,22 @@ def validate_document(
     out = Checked()
     problems = out.problems
     if not isinstance(data, dict):
-        problems.append(((), "the file must be a mapping with "
-                         + {"pack": "'pack' and 'prompts'", "rubrics": "'rubrics'",
-                            "prompts": "'prompts'"}[kind] + " at the top"))
+        problems.append(
+            (
+                (),
+                "the file must be a mapping with "
+                + {"pack": "'pack' and 'prompts'", "rubrics": "'rubrics'", "prompts": "'prompts'"}[
+                    kind
+                ]
+                + " at the top",
+            )
+        )
         return out
-    allowed = {"pack": {"pack", "rubrics", "prompts"}, "rubrics": {"rubrics"},
-               "prompts": {"prompts"}}[kind]
+    allowed = {
+        "pack": {"pack", "rubrics", "prompts"},
+        "rubrics": {"rubrics"},
+        "prompts": {"prompts"},
+    }[kind]
     for key in data:
         if key not in allowed:
             expected = ", ".join(sorted(allowed))
@@ -161,8 +172,16 @@ def validate_document(
                 rubric_facts.append(_RubricFacts(index, parsed.id, parsed))
             elif isinstance(parsed, Prompt):
                 out.prompts.append(parsed)
-                prompt_facts.append(_PromptFacts(index, parsed.id, parsed.type, parsed.rubric,
-                                                 tuple(parsed.guide.exercises), parsed))
+                prompt_facts.append(
+                    _PromptFacts(
+                        index,
+                        parsed.id,
+                        parsed.type,
+                        parsed.rubric,
+                        tuple(parsed.guide.exercises),
+                        parsed,
+                    )
+                )
     if kind == "prompts" and not data.get("prompts"):
         problems.append((("prompts",), "the file holds no prompts"))
 
@@ -174,11 +193,21 @@ def validate_document(
             continue
         loc: Loc = ("rubrics", r_facts.index, "id")
         if r_facts.id in seen_rubrics:
-            problems.append((loc, f"rubric id '{r_facts.id}' is already used by "
-                                  f"rubrics[{seen_rubrics[r_facts.id]}]"))
+            problems.append(
+                (
+                    loc,
+                    f"rubric id '{r_facts.id}' is already used by "
+                    f"rubrics[{seen_rubrics[r_facts.id]}]",
+                )
+            )
         elif r_facts.id in taken_rubrics:
-            problems.append((loc, f"rubric id '{r_facts.id}' is already used by "
-                                  f"{taken_rubrics[r_facts.id]}; pick a new id"))
+            problems.append(
+                (
+                    loc,
+                    f"rubric id '{r_facts.id}' is already used by "
+                    f"{taken_rubrics[r_facts.id]}; pick a new id",
+                )
+            )
         seen_rubrics.setdefault(r_facts.id, r_facts.index)
     available = {**known_rubrics, **{r.id: r for r in out.rubrics}}
 
@@ -187,16 +216,31 @@ def validate_document(
         base: Loc = ("prompts", facts.index)
         if facts.id is not None:
             if facts.id in seen_prompts:
-                problems.append(((*base, "id"), f"prompt id '{facts.id}' is already used by "
-                                                 f"prompts[{seen_prompts[facts.id]}]"))
+                problems.append(
+                    (
+                        (*base, "id"),
+                        f"prompt id '{facts.id}' is already used by "
+                        f"prompts[{seen_prompts[facts.id]}]",
+                    )
+                )
             elif facts.id in taken_prompts:
-                problems.append(((*base, "id"), f"prompt id '{facts.id}' is already used by "
-                                                 f"{taken_prompts[facts.id]}; pick a new id"))
+                problems.append(
+                    (
+                        (*base, "id"),
+                        f"prompt id '{facts.id}' is already used by "
+                        f"{taken_prompts[facts.id]}; pick a new id",
+                    )
+                )
             seen_prompts.setdefault(facts.id, facts.index)
         if file_type is not None and facts.type is not None and facts.type is not file_type:
-            problems.append(((*base, "type"), f"this file holds {file_type.value} prompts; "
-                                               f"a {facts.type.value} prompt belongs in "
-                                               f"prompts/{facts.type.value}.yaml"))
+            problems.append(
+                (
+                    (*base, "type"),
+                    f"this file holds {file_type.value} prompts; "
+                    f"a {facts.type.value} prompt belongs in "
+                    f"prompts/{facts.type.value}.yaml",
+                )
+            )
         resolved = available.get(facts.rubric) if facts.rubric is not None else None
         if facts.rubric is None:
             pass  # no rubric given, or not a valid id: reported by the schema
@@ -204,20 +248,34 @@ def validate_document(
             if facts.rubric not in raw_rubric_ids:  # an invalid rubric is reported already
                 kind_ = facts.type
                 same_type = sorted(r.id for r in available.values() if r.interview_type is kind_)
-                hint = f"; for {kind_.value} use: {', '.join(same_type)}" if kind_ and same_type else ""
+                hint = (
+                    f"; for {kind_.value} use: {', '.join(same_type)}"
+                    if kind_ and same_type
+                    else ""
+                )
                 problems.append(((*base, "rubric"), f"no rubric '{facts.rubric}'{hint}"))
         else:
             if facts.type is not None and resolved.interview_type is not facts.type:
-                problems.append(((*base, "rubric"), f"rubric '{resolved.id}' is for "
-                                                     f"{resolved.interview_type.value} interviews, "
-                                                     f"but this prompt is {facts.type.value}"))
+                problems.append(
+                    (
+                        (*base, "rubric"),
+                        f"rubric '{resolved.id}' is for "
+                        f"{resolved.interview_type.value} interviews, "
+                        f"but this prompt is {facts.type.value}",
+                    )
+                )
             dims = [d.id for d in resolved.dimensions]
             counted: set[str] = set()
             for k, dim in enumerate(facts.exercises or ()):
                 where = (*base, "guide", "exercises", k)
                 if dim not in dims:
-                    problems.append((where, f"'{dim}' is not a dimension of rubric "
-                                            f"'{resolved.id}'; choose from: {', '.join(dims)}"))
+                    problems.append(
+                        (
+                            where,
+                            f"'{dim}' is not a dimension of rubric "
+                            f"'{resolved.id}'; choose from: {', '.join(dims)}",
+                        )
+                    )
                 elif dim in counted:
                     problems.append((where, f"'{dim}' is listed twice"))
                 counted.add(dim)
@@ -283,7 +341,9 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def _rubric_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) -> _RubricFacts:
     dims = _valid_field(item, ("dimensions",), bad)
     own: list[str] = []
-    if isinstance(dims, list) and all(isinstance(d, Mapping) and isinstance(d.get("id"), str) for d in dims):
+    if isinstance(dims, list) and all(
+        isinstance(d, Mapping) and isinstance(d.get("id"), str) for d in dims
+    ):
         own = rubric_problems(d["id"] for d in dims)
     return _RubricFacts(index, _slug(_valid_field(item, ("id",), bad)), None, tuple(own))
 
@@ -304,7 +364,9 @@ def _prompt_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) ->
         _slug(_valid_field(item, ("id",), bad)),
         kind,
         _slug(_valid_field(item, ("rubric",), bad)),
-        tuple(exercises) if isinstance(exercises, list) and all(isinstance(e, str) for e in exercises) else None,
+        tuple(exercises)
+        if isinstance(exercises, list) and all(isinstance(e, str) for e in exercises)
+        else None,
         None,
         tuple(own),
     )
@@ -313,7 +375,9 @@ def _prompt_facts_of(index: int, item: Mapping[str, Any], bad: Sequence[Loc]) ->
 _TOO_DEEP = "nested too deeply: a pack is a few levels of tables and lists"
 
 
-def parse_text(text: str, fmt: Format) -> tuple[object, list[PackError], Callable[[Loc], int | None]]:
+def parse_text(
+    text: str, fmt: Format
+) -> tuple[object, list[PackError], Callable[[Loc], int | None]]:
     if fmt == "toml":
         locate = toml_locator(text)
         try:
@@ -335,8 +399,18 @@ def parse_text(text: str, fmt: Format) -> tuple[object, list[PackError], Callabl
         return None, [PackError("", _TOO_DEEP, None)], yaml_locator(None)
     except (ValueError, TypeError, OverflowError):
         # PyYAML reads unquoted dates and times itself and fails on impossible ones (2026-02-30)
-        return None, [PackError("", "not valid YAML: a value looks like a date or time that does not exist; "
-                                    "put it in quotes to keep it as text", None)], yaml_locator(None)
+        return (
+            None,
+            [
+                PackError(
+                    "",
+                    "not valid YAML: a value looks like a date or time that does not exist; "
+                    "put it in quotes to keep it as text",
+                    None,
+                )
+            ],
+            yaml_locator(None),
+        )
     return data, _yaml_duplicate_keys(root), yaml_locator(root)
 
 
@@ -350,9 +424,13 @@ def _yaml_duplicate_keys(root: yaml.Node | None) -> list[PackError]:
             for key_node, value_node in node.value:
                 key = str(getattr(key_node, "value", ""))
                 if key in seen:
-                    found.append(PackError(format_path((*loc, key)),
-                                           "this key appears twice; the second one would win",
-                                           key_node.start_mark.line + 1))
+                    found.append(
+                        PackError(
+                            format_path((*loc, key)),
+                            "this key appears twice; the second one would win",
+                            key_node.start_mark.line + 1,
+                        )
+                    )
                 seen.add(key)
                 walk(value_node, (*loc, key))
         elif isinstance(node, yaml.SequenceNode):
@@ -364,28 +442,37 @@ def _yaml_duplicate_keys(root: yaml.Node | None) -> list[PackError]:
     return found
 
 
-def located_errors(problems: Iterable[tuple[Loc, str]], locate: Callable[[Loc], int | None],
-            source: str | None) -> list[PackError]:
+def located_errors(
+    problems: Iterable[tuple[Loc, str]], locate: Callable[[Loc], int | None], source: str | None
+) -> list[PackError]:
     return [PackError(format_path(loc), message, locate(loc), source) for loc, message in problems]
 
 
 def sorted_errors(errors: Iterable[PackError]) -> list[PackError]:
     indexed = list(enumerate(errors))
-    indexed.sort(key=lambda pair: (pair[1].source or "",
-                                   pair[1].line if pair[1].line is not None else 10**9, pair[0]))
+    indexed.sort(
+        key=lambda pair: (
+            pair[1].source or "",
+            pair[1].line if pair[1].line is not None else 10**9,
+            pair[0],
+        )
+    )
     return [error for _, error in indexed]
 
 
 def read_source(source: str | Path, fmt: str | None) -> tuple[str, Format, str | None]:
     """Accept a path or the text itself; work out the format."""
     name: str | None = None
-    if isinstance(source, Path) or ("\n" not in source and len(source) < 4096
-                                    and Path(source).is_file()):
+    if isinstance(source, Path) or (
+        "\n" not in source and len(source) < 4096 and Path(source).is_file()
+    ):
         path = Path(source)
         raw = path.read_bytes()
         if len(raw) > MAX_PACK_BYTES:
-            raise InvalidInput("pack", f"The file is {len(raw):,} bytes; a pack may be at most "
-                                       f"{MAX_PACK_BYTES:,} bytes.")
+            raise InvalidInput(
+                "pack",
+                f"The file is {len(raw):,} bytes; a pack may be at most {MAX_PACK_BYTES:,} bytes.",
+            )
         text = raw.decode("utf-8-sig")
         name = path.name
         if fmt is None:

@@ -54,9 +54,11 @@ class PromptBank:
         self._rubrics: Mapping[str, Rubric] = MappingProxyType(rubric_map)
         self._prompts: Mapping[str, Prompt] = MappingProxyType(prompt_map)
         self._origin: Mapping[str, str] = MappingProxyType(
-            {pid: (origin or {}).get(pid, BUNDLED_ORIGIN) for pid in prompt_map})
+            {pid: (origin or {}).get(pid, BUNDLED_ORIGIN) for pid in prompt_map}
+        )
         self._rubric_origin: Mapping[str, str] = MappingProxyType(
-            {rid: (rubric_origin or {}).get(rid, BUNDLED_ORIGIN) for rid in rubric_map})
+            {rid: (rubric_origin or {}).get(rid, BUNDLED_ORIGIN) for rid in rubric_map}
+        )
         self._disabled: frozenset[InterviewType] = frozenset(disabled_types)
         self._packs: tuple[str, ...] = tuple(packs)
 
@@ -66,8 +68,10 @@ class PromptBank:
         object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
-        return (f"PromptBank({len(self._prompts)} prompts, {len(self._rubrics)} rubrics, "
-                f"packs={list(self._packs)})")
+        return (
+            f"PromptBank({len(self._prompts)} prompts, {len(self._rubrics)} rubrics, "
+            f"packs={list(self._packs)})"
+        )
 
     def __len__(self) -> int:
         return len(self.prompts())
@@ -140,7 +144,8 @@ class PromptBank:
         kind = InterviewType(type) if type is not None else None
         lvl = Level(level) if level is not None else None
         return tuple(
-            p for p in self._prompts.values()
+            p
+            for p in self._prompts.values()
             if self.is_enabled(p)
             and (kind is None or p.type is kind)
             and (lvl is None or lvl in p.levels)
@@ -164,17 +169,27 @@ class PromptBank:
         for index, rubric in enumerate(pack.rubrics):
             if rubric.id in self._rubrics:
                 used = self.origin_label(rubric.id, rubric=True)
-                problems.append(PackError(f"rubrics[{index}].id",
-                                          f"rubric id '{rubric.id}' is already used by {used}"))
+                problems.append(
+                    PackError(
+                        f"rubrics[{index}].id", f"rubric id '{rubric.id}' is already used by {used}"
+                    )
+                )
         for index, prompt in enumerate(pack.prompts):
             if prompt.id in self._prompts:
-                problems.append(PackError(f"prompts[{index}].id", f"prompt id '{prompt.id}' is "
-                                          f"already used by {self.origin_label(prompt.id)}"))
+                problems.append(
+                    PackError(
+                        f"prompts[{index}].id",
+                        f"prompt id '{prompt.id}' is "
+                        f"already used by {self.origin_label(prompt.id)}",
+                    )
+                )
             known = prompt.rubric in self._rubrics or any(
-                r.id == prompt.rubric for r in pack.rubrics)
+                r.id == prompt.rubric for r in pack.rubrics
+            )
             if not known:
-                problems.append(PackError(f"prompts[{index}].rubric",
-                                          f"no rubric '{prompt.rubric}'"))
+                problems.append(
+                    PackError(f"prompts[{index}].rubric", f"no rubric '{prompt.rubric}'")
+                )
         if pack.id in self._packs:
             problems.append(PackError("pack.id", f"pack '{pack.id}' is already applied"))
         if problems:
@@ -203,12 +218,15 @@ class PromptBank:
         """
         if prompt_ids is None:
             chosen = [p for p in self._prompts.values() if self._origin[p.id] != BUNDLED_ORIGIN]
-            rubrics = [r for r in self._rubrics.values()
-                       if self._rubric_origin[r.id] != BUNDLED_ORIGIN]
+            rubrics = [
+                r for r in self._rubrics.values() if self._rubric_origin[r.id] != BUNDLED_ORIGIN
+            ]
         else:
             chosen = [self.get(pid) for pid in prompt_ids]
             wanted = {p.rubric for p in chosen}
-            rubrics = [r for r in self._rubrics.values()
-                       if r.id in wanted and self._rubric_origin[r.id] != BUNDLED_ORIGIN]
-        return dump_pack(pack_id, name, {InterviewType(t) for t in disabled_types},
-                          rubrics, chosen)
+            rubrics = [
+                r
+                for r in self._rubrics.values()
+                if r.id in wanted and self._rubric_origin[r.id] != BUNDLED_ORIGIN
+            ]
+        return dump_pack(pack_id, name, {InterviewType(t) for t in disabled_types}, rubrics, chosen)

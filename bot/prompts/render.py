@@ -172,34 +172,59 @@ def render_guide(
     sections.append(("Time plan", plan))
     top, extras = interviewer_extras(prompt)
     sections += [(title, _bullets(items)) for title, items in top]
-    sections.append(("If they ask",
-                     [f"Q: {c.question}\nA: {c.answer}" for c in guide.clarifications]))
-    sections.append(("Hints, one at a time, only when they are stuck",
-                     [f"{n}. {hint}" for n, hint in enumerate(guide.hints, start=1)]))
+    sections.append(
+        ("If they ask", [f"Q: {c.question}\nA: {c.answer}" for c in guide.clarifications])
+    )
+    sections.append(
+        (
+            "Hints, one at a time, only when they are stuck",
+            [f"{n}. {hint}" for n, hint in enumerate(guide.hints, start=1)],
+        )
+    )
     if prompt.coding is not None:
-        sections.append(("Approaches, naive first", [
-            f"• {a.name} ({a.time} time, {a.space} space): {a.description}"
-            for a in prompt.coding.approaches]))
+        sections.append(
+            (
+                "Approaches, naive first",
+                [
+                    f"• {a.name} ({a.time} time, {a.space} space): {a.description}"
+                    for a in prompt.coding.approaches
+                ],
+            )
+        )
         sections.append(("Test cases to try", _bullets(prompt.coding.test_cases)))
     if prompt.design is not None:
         sections.append(("Scale to put on the table", _bullets(prompt.design.scale)))
         sections.append(("Deep dives to pick from", _bullets(prompt.design.deep_dives)))
     if prompt.behavioral is not None:
         sections.append(("Probes", _bullets(prompt.behavioral.probes)))
-        sections.append(("STAR probes (situation, task, action, result)",
-                         _bullets(prompt.behavioral.star_probes)))
+        sections.append(
+            (
+                "STAR probes (situation, task, action, result)",
+                _bullets(prompt.behavioral.star_probes),
+            )
+        )
     sections += [(title, _bullets(items)) for title, items in extras]
-    follow_levels = [level] if level is not None and level in guide.follow_ups else [
-        lv for lv in Level if lv in guide.follow_ups]
+    follow_levels = (
+        [level]
+        if level is not None and level in guide.follow_ups
+        else [lv for lv in Level if lv in guide.follow_ups]
+    )
     follow: list[str] = []
     for lv in follow_levels:
         follow += [f"• {level_note(lv, item)}" for item in guide.follow_ups[lv]]
     sections.append(("Follow-ups", follow))
     sections.append(("A strong answer", _bullets(guide.strong_answer)))
-    diff_levels = [level] if level is not None and level in guide.level_differences else [
-        lv for lv in Level if lv in guide.level_differences]
-    sections.append(("What changes with the level",
-                     [f"• {level_note(lv, guide.level_differences[lv])}" for lv in diff_levels]))
+    diff_levels = (
+        [level]
+        if level is not None and level in guide.level_differences
+        else [lv for lv in Level if lv in guide.level_differences]
+    )
+    sections.append(
+        (
+            "What changes with the level",
+            [f"• {level_note(lv, guide.level_differences[lv])}" for lv in diff_levels],
+        )
+    )
     sections.append(("Common mistakes", _bullets(guide.common_mistakes)))
     exercised = set(guide.exercises)
     scoring: list[str] = []
@@ -213,8 +238,9 @@ def render_guide(
     return paginate("\n".join(intro_lines), sections, max_chars=max_chars)
 
 
-def render_rubric(rubric: Rubric, level: Level | None = None, *,
-                  max_chars: int = PAGE_LIMIT) -> list[str]:
+def render_rubric(
+    rubric: Rubric, level: Level | None = None, *, max_chars: int = PAGE_LIMIT
+) -> list[str]:
     """The rubric as pages: each dimension's anchors and expectations, then the verdicts."""
     intro = [rubric.title, "Score each dimension from 1 to 4 on what you saw and heard."]
     if level is not None:
@@ -226,10 +252,12 @@ def render_rubric(rubric: Rubric, level: Level | None = None, *,
         levels = [level] if level is not None else list(Level)
         entries += [f"Expected at {lv.label}: {dim.expectations[lv]}" for lv in levels]
         sections.append((f"{dim.name} ({dim.id})", entries))
-    verdict_title = "Overall verdict" + (f" for a {level.label.lower()} candidate"
-                                         if level is not None else " at the target level")
-    sections.append((verdict_title, [f"{VERDICT_LABELS[v]}: {rubric.verdict_guidance[v]}"
-                                     for v in VERDICTS]))
+    verdict_title = "Overall verdict" + (
+        f" for a {level.label.lower()} candidate" if level is not None else " at the target level"
+    )
+    sections.append(
+        (verdict_title, [f"{VERDICT_LABELS[v]}: {rubric.verdict_guidance[v]}" for v in VERDICTS])
+    )
     return paginate("\n".join(intro), sections, max_chars=max_chars)
 
 
@@ -237,26 +265,41 @@ def limit_problems(prompt: Prompt) -> list[tuple[tuple[str | int, ...], str]]:
     """Platform limits beyond the schema's own: (path inside the prompt, problem)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if len(prompt.title) > HEADER_LIMIT:
-        problems.append((("title",), f"title is {len(prompt.title)} characters; a header holds "
-                                     f"{HEADER_LIMIT}"))
+        problems.append(
+            (("title",), f"title is {len(prompt.title)} characters; a header holds {HEADER_LIMIT}")
+        )
     if len(prompt.statement) > STATEMENT_LIMIT:
-        problems.append((("statement",), f"statement is {len(prompt.statement):,} characters; "
-                                         f"the limit is {STATEMENT_LIMIT:,}"))
+        problems.append(
+            (
+                ("statement",),
+                f"statement is {len(prompt.statement):,} characters; "
+                f"the limit is {STATEMENT_LIMIT:,}",
+            )
+        )
     rendered = render_statement(prompt)
     if len(rendered) > PAGE_LIMIT:
         where: tuple[str | int, ...] = ("coding", "examples") if prompt.coding else ("statement",)
-        problems.append((where, f"the statement with its title and examples is {len(rendered):,} "
-                                f"characters; one message holds {PAGE_LIMIT:,}"))
+        problems.append(
+            (
+                where,
+                f"the statement with its title and examples is {len(rendered):,} "
+                f"characters; one message holds {PAGE_LIMIT:,}",
+            )
+        )
     guide = prompt.guide
     items: list[tuple[tuple[str | int, ...], str]] = [
-        (("guide", "hints", i), h) for i, h in enumerate(guide.hints)]
+        (("guide", "hints", i), h) for i, h in enumerate(guide.hints)
+    ]
     items += [(("guide", "strong_answer", i), s) for i, s in enumerate(guide.strong_answer)]
     items += [(("guide", "common_mistakes", i), s) for i, s in enumerate(guide.common_mistakes)]
     for i, clar in enumerate(guide.clarifications):
-        items += [(("guide", "clarifications", i, "question"), clar.question),
-                  (("guide", "clarifications", i, "answer"), clar.answer)]
+        items += [
+            (("guide", "clarifications", i, "question"), clar.question),
+            (("guide", "clarifications", i, "answer"), clar.answer),
+        ]
     for loc, text in items:
         if len(text) > FIELD_LIMIT:
-            problems.append((loc, f"text is {len(text):,} characters; "
-                                  f"one field holds {FIELD_LIMIT:,}"))
+            problems.append(
+                (loc, f"text is {len(text):,} characters; one field holds {FIELD_LIMIT:,}")
+            )
     return problems

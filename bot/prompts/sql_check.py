@@ -37,9 +37,16 @@ def normalise_rows(rows: Sequence[Sequence[object]], *, ordered: bool) -> list[R
     """Rows in a comparable form: numbers rounded alike, and sorted unless order matters."""
     out = [tuple(_value(v) for v in row) for row in rows]
     if not ordered:
-        out.sort(key=lambda row: tuple(
-            (0, 0.0, "") if v is None else (1, v, "") if isinstance(v, float) else (2, 0.0, str(v))
-            for v in row))
+        out.sort(
+            key=lambda row: tuple(
+                (0, 0.0, "")
+                if v is None
+                else (1, v, "")
+                if isinstance(v, float)
+                else (2, 0.0, str(v))
+                for v in row
+            )
+        )
     return out
 
 
@@ -62,9 +69,13 @@ def run_check(con: sqlite3.Connection, check: SqlQueryCheck) -> list[Row]:
             if con.in_transaction:
                 con.rollback()
             if check.error.lower() not in str(exc).lower():
-                raise ScriptDidNotFail(f"the script failed with {exc!s}, not {check.error!r}") from exc
+                raise ScriptDidNotFail(
+                    f"the script failed with {exc!s}, not {check.error!r}"
+                ) from exc
         else:
-            raise ScriptDidNotFail(f"the script was expected to fail with {check.error!r}, and it did not")
+            raise ScriptDidNotFail(
+                f"the script was expected to fail with {check.error!r}, and it did not"
+            )
     return [tuple(row) for row in con.execute(check.reference).fetchall()]
 
 

@@ -82,8 +82,12 @@ class SchedulerRuntime:
     def schedule(self, key: str, when: datetime, job: Callable[[], Awaitable[None]]) -> None:
         """Run ``job`` at ``when`` (at once if that has passed); replaces a timer with the same key."""
         self.scheduler.add_job(
-            job, trigger=DateTrigger(run_date=when, timezone=UTC), id=key, replace_existing=True,
-            misfire_grace_time=None, coalesce=True,
+            job,
+            trigger=DateTrigger(run_date=when, timezone=UTC),
+            id=key,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
         )
 
     def cancel(self, key: str) -> None:
@@ -108,8 +112,12 @@ class SchedulerRuntime:
         # Timers added before start are queued by APScheduler and registered in one go on start.
         count = await self.sync_timers()
         self.scheduler.add_job(
-            self.sweep, trigger=IntervalTrigger(seconds=self.sweep_seconds, timezone=UTC),
-            id=SWEEP_JOB_ID, replace_existing=True, misfire_grace_time=None, coalesce=True,
+            self.sweep,
+            trigger=IntervalTrigger(seconds=self.sweep_seconds, timezone=UTC),
+            id=SWEEP_JOB_ID,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
@@ -126,7 +134,8 @@ class SchedulerRuntime:
             self.scheduler.pause()
         for _ in range(10):
             running: list[asyncio.Future[object]] = [
-                t for t in self._running if t is not asyncio.current_task() and not t.done()]
+                t for t in self._running if t is not asyncio.current_task() and not t.done()
+            ]
             running += [f for f in self._executor_futures() if not f.done()]
             if not running:
                 break
@@ -179,8 +188,12 @@ class SchedulerRuntime:
     def _set_timer(self, action_id: str, due: datetime) -> None:
         self.timers[action_id] = due
         self.scheduler.add_job(
-            self.fire, trigger=DateTrigger(run_date=due, timezone=UTC), args=(action_id,), id=action_id,
-            replace_existing=True, max_instances=4,  # a re-armed timer may fire while the last run ends
+            self.fire,
+            trigger=DateTrigger(run_date=due, timezone=UTC),
+            args=(action_id,),
+            id=action_id,
+            replace_existing=True,
+            max_instances=4,  # a re-armed timer may fire while the last run ends
         )
 
     def timers_due(self, now: datetime) -> list[str]:
@@ -212,7 +225,11 @@ class SchedulerRuntime:
             self._inflight.discard(action_id)
         if finished:
             await self._deliver()
-        elif current is not None and current.status is ActionStatus.PENDING and action_id not in self.timers:
+        elif (
+            current is not None
+            and current.status is ActionStatus.PENDING
+            and action_id not in self.timers
+        ):
             now = self.app.clock.now()
             self._set_timer(action_id, max(current.due_at, now + timedelta(milliseconds=50)))
 

@@ -75,7 +75,8 @@ class SqlActionRepo:
     async def claim(self, action_id: str) -> ScheduledAction | None:
         """Lock a pending action for this transaction; None if done or claimed elsewhere."""
         stmt = select(ScheduledActionRow).where(
-            col(ScheduledActionRow.id) == action_id, col(ScheduledActionRow.status) == ActionStatus.PENDING.value
+            col(ScheduledActionRow.id) == action_id,
+            col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
         )
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -93,7 +94,10 @@ class SqlActionRepo:
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
         stmt = (
             select(col(ScheduledActionRow.id))
-            .where(col(ScheduledActionRow.status) == ActionStatus.PENDING.value, col(ScheduledActionRow.due_at) <= now)
+            .where(
+                col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
+                col(ScheduledActionRow.due_at) <= now,
+            )
             .order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id))
             .limit(limit)
         )
@@ -109,7 +113,9 @@ class SqlActionRepo:
         )
         if until is not None:
             stmt = stmt.where(col(ScheduledActionRow.due_at) <= until)
-        result = await self._s.execute(stmt.order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id)))
+        result = await self._s.execute(
+            stmt.order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id))
+        )
         return [(r[0], r[1]) for r in result.all()]
 
     async def finish(
@@ -132,14 +138,18 @@ class SqlActionRepo:
         await self._s.flush()
         return row.attempts
 
-    async def cancel_for_session(self, session_id: str, now: datetime, kinds: Sequence[ActionKind] | None = None) -> None:
+    async def cancel_for_session(
+        self, session_id: str, now: datetime, kinds: Sequence[ActionKind] | None = None
+    ) -> None:
         stmt = (
             update(ScheduledActionRow)
             .where(
                 col(ScheduledActionRow.session_id) == session_id,
                 col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
             )
-            .values(status=ActionStatus.SKIPPED.value, finished_at=now, last_error="session changed")
+            .values(
+                status=ActionStatus.SKIPPED.value, finished_at=now, last_error="session changed"
+            )
         )
         if kinds:
             stmt = stmt.where(col(ScheduledActionRow.kind).in_([k.value for k in kinds]))
@@ -147,12 +157,16 @@ class SqlActionRepo:
 
     async def for_session(self, session_id: str) -> list[ScheduledAction]:
         result = await self._s.execute(
-            select(ScheduledActionRow).where(col(ScheduledActionRow.session_id) == session_id).order_by(col(ScheduledActionRow.due_at))
+            select(ScheduledActionRow)
+            .where(col(ScheduledActionRow.session_id) == session_id)
+            .order_by(col(ScheduledActionRow.due_at))
         )
         return [action_from_row(r) for r in result.scalars()]
 
     async def by_kind(self, kind: ActionKind) -> list[ScheduledAction]:
-        result = await self._s.execute(select(ScheduledActionRow).where(col(ScheduledActionRow.kind) == kind.value))
+        result = await self._s.execute(
+            select(ScheduledActionRow).where(col(ScheduledActionRow.kind) == kind.value)
+        )
         return [action_from_row(r) for r in result.scalars()]
 
     async def delete_pending(self, community_id: str, kind: ActionKind) -> int:

@@ -51,27 +51,41 @@ class SqlBookingRepo:
             connection = await self._s.connection()
             await connection.execute(statement, rows)
 
-    async def book(self, sessions: Sequence[Session], steps: Sequence[ScheduledAction],
-                   messages: Sequence[OutboxItem]) -> None:
+    async def book(
+        self,
+        sessions: Sequence[Session],
+        steps: Sequence[ScheduledAction],
+        messages: Sequence[OutboxItem],
+    ) -> None:
         """Insert these sessions, their scheduled steps (skipping keys that exist) and their
         messages (likewise), and mark each session's requests matched to it."""
         await self._many(insert(table_of(SessionRow)), [_session_values(s) for s in sessions])
-        await self._many(self._insert_ignore(ScheduledActionRow, "key"), [_action_values(a) for a in steps])
+        await self._many(
+            self._insert_ignore(ScheduledActionRow, "key"), [_action_values(a) for a in steps]
+        )
         await self.queue(messages)
         requests = table_of(RequestRow)
         await self._many(
-            update(requests).where(requests.c.id == bindparam("b_id"))
+            update(requests)
+            .where(requests.c.id == bindparam("b_id"))
             .values(status=RequestStatus.MATCHED.value, session_id=bindparam("b_session")),
-            [{"b_id": rid, "b_session": s.id} for s in sessions for rid in s.request_ids])
+            [{"b_id": rid, "b_session": s.id} for s in sessions for rid in s.request_ids],
+        )
 
     async def queue(self, messages: Sequence[OutboxItem]) -> None:
         """Queue these messages (once per key), after those already queued in the transaction."""
-        await self._many(self._insert_ignore(OutboxRow, "key"), [self._outbox._values(item) for item in messages])
+        await self._many(
+            self._insert_ignore(OutboxRow, "key"), [self._outbox._values(item) for item in messages]
+        )
 
     async def left_out(self, marks: Sequence[tuple[str, int, str]]) -> None:
         """Requests left open this round: ``(request id, times left out, reason)``, one statement."""
         requests = table_of(RequestRow)
         await self._many(
-            update(requests).where(requests.c.id == bindparam("b_id"))
-            .values(times_left_out=bindparam("b_times"), last_left_out_reason=bindparam("b_reason")),
-            [{"b_id": rid, "b_times": times, "b_reason": reason} for rid, times, reason in marks])
+            update(requests)
+            .where(requests.c.id == bindparam("b_id"))
+            .values(
+                times_left_out=bindparam("b_times"), last_left_out_reason=bindparam("b_reason")
+            ),
+            [{"b_id": rid, "b_times": times, "b_reason": reason} for rid, times, reason in marks],
+        )

@@ -48,7 +48,8 @@ class SqlCommunityRepo:
     async def find(self, platform: Platform, external_id: str) -> Community | None:
         result = await self._s.execute(
             select(CommunityRow).where(
-                col(CommunityRow.platform) == platform.value, col(CommunityRow.external_id) == external_id
+                col(CommunityRow.platform) == platform.value,
+                col(CommunityRow.external_id) == external_id,
             )
         )
         row = result.scalar_one_or_none()
@@ -61,8 +62,9 @@ class SqlCommunityRepo:
     async def add_or_get(self, community: Community) -> Community:
         """Insert unless the platform's community exists (one statement, safe against a
         simultaneous first contact); the stored community either way."""
-        stmt = insert_ignore(self._s, CommunityRow, _community_values(community),
-                              ("platform", "external_id"))
+        stmt = insert_ignore(
+            self._s, CommunityRow, _community_values(community), ("platform", "external_id")
+        )
         await self._s.execute(stmt)
         found = await self.find(community.platform, community.external_id)
         assert found is not None

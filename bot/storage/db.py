@@ -47,7 +47,13 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 #: Loggers that write SQL statements with their parameters (member text, tokens) at DEBUG or
 #: INFO. Kept at WARNING whatever the root level, so ``LOG_LEVEL=DEBUG`` never logs user text.
-STATEMENT_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.orm", "aiosqlite", "asyncpg", "alembic.runtime.migration")
+STATEMENT_LOGGERS = (
+    "sqlalchemy.engine",
+    "sqlalchemy.orm",
+    "aiosqlite",
+    "asyncpg",
+    "alembic.runtime.migration",
+)
 
 
 def quiet_statement_loggers() -> None:
@@ -79,8 +85,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
-        engine = create_async_engine(url, echo=echo, hide_parameters=True,
-                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

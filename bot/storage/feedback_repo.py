@@ -18,8 +18,9 @@ from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import SessionRow
 
 
-def feedback_from_row(row: FeedbackRow, interview_type: str | None = None,
-                      community_id: str | None = None) -> Feedback:
+def feedback_from_row(
+    row: FeedbackRow, interview_type: str | None = None, community_id: str | None = None
+) -> Feedback:
     return Feedback(
         id=row.id,
         session_id=row.session_id,
@@ -76,10 +77,14 @@ class SqlFeedbackRepo:
         self._s = session
 
     async def _many(self, stmt: Any) -> list[Feedback]:
-        result = await self._s.execute(stmt.order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id)))
+        result = await self._s.execute(
+            stmt.order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id))
+        )
         return [feedback_from_row(row, kind, cid) for row, kind, cid in result.all()]
 
-    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None:
+    async def get(
+        self, session_id: str, part: int, author_id: str, role: FeedbackRole
+    ) -> Feedback | None:
         found = await self._many(
             _joined().where(
                 col(FeedbackRow.session_id) == session_id,
@@ -122,7 +127,12 @@ class SqlFeedbackRepo:
     async def for_member(self, member_id: str) -> list[Feedback]:
         """Every row the member wrote or is the subject of."""
         return await self._many(
-            _joined().where(or_(col(FeedbackRow.author_id) == member_id, col(FeedbackRow.subject_id) == member_id))
+            _joined().where(
+                or_(
+                    col(FeedbackRow.author_id) == member_id,
+                    col(FeedbackRow.subject_id) == member_id,
+                )
+            )
         )
 
     async def for_community(self, community_id: str) -> list[Feedback]:
@@ -132,47 +142,81 @@ class SqlFeedbackRepo:
         return (
             select(*columns)
             .join(SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id))
-            .where(col(SessionRow.community_id) == community_id, col(FeedbackRow.role) == FeedbackRole.INTERVIEWER.value,
-                   col(FeedbackRow.revealed_at).is_not(None))
+            .where(
+                col(SessionRow.community_id) == community_id,
+                col(FeedbackRow.role) == FeedbackRole.INTERVIEWER.value,
+                col(FeedbackRow.revealed_at).is_not(None),
+            )
         )
 
-    async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
-        row = (await self._s.execute(self._ratings(
-            community_id, func.count(), func.max(col(FeedbackRow.revealed_at)), func.max(col(FeedbackRow.updated_at))))).one()
+    async def ratings_version(
+        self, community_id: str
+    ) -> tuple[int, datetime | None, datetime | None]:
+        row = (
+            await self._s.execute(
+                self._ratings(
+                    community_id,
+                    func.count(),
+                    func.max(col(FeedbackRow.revealed_at)),
+                    func.max(col(FeedbackRow.updated_at)),
+                )
+            )
+        ).one()
         return int(row[0]), row[1], row[2]
 
     async def rating_observations(self, community_id: str) -> list[Observation]:
         # Every revealed score of the community: streamed in partitions, so the event loop
         # gets its turn between pieces (docs/scaling.md, "Event-loop lag").
         result = await self._s.stream(
-            self._ratings(community_id, col(FeedbackRow.subject_id), col(FeedbackRow.author_id), col(SessionRow.interview_type),
-                          col(FeedbackRow.scores), col(FeedbackRow.submitted_at))
-            .order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id))
+            self._ratings(
+                community_id,
+                col(FeedbackRow.subject_id),
+                col(FeedbackRow.author_id),
+                col(SessionRow.interview_type),
+                col(FeedbackRow.scores),
+                col(FeedbackRow.submitted_at),
+            ).order_by(col(FeedbackRow.submitted_at), col(FeedbackRow.id))
         )
-        return [Observation(subject, author, kind or "unknown", str(dim), float(score), when)
-                async for part in result.partitions(queries.STREAM_PARTITION)
-                for subject, author, kind, scores, when in part for dim, score in scores.items()]
+        return [
+            Observation(subject, author, kind or "unknown", str(dim), float(score), when)
+            async for part in result.partitions(queries.STREAM_PARTITION)
+            for subject, author, kind, scores, when in part
+            for dim, score in scores.items()
+        ]
 
     async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
         """One grouped query: per rated interviewer of the community, their revealed
         ratings' count and item sums (the JSON items are read in the database)."""
-        items = [col(FeedbackRow.interviewer_ratings)[key].as_integer() for key in INTERVIEWER_RATINGS]
+        items = [
+            col(FeedbackRow.interviewer_ratings)[key].as_integer() for key in INTERVIEWER_RATINGS
+        ]
         rated = case((or_(*(item.is_not(None) for item in items)), 1))
         result = await self._s.execute(
-            select(col(FeedbackRow.subject_id), func.count(rated),
-                   *(func.count(item) for item in items), *(func.sum(item) for item in items))
+            select(
+                col(FeedbackRow.subject_id),
+                func.count(rated),
+                *(func.count(item) for item in items),
+                *(func.sum(item) for item in items),
+            )
             .join(SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id))
-            .where(col(SessionRow.community_id) == community_id, col(FeedbackRow.role) == FeedbackRole.CANDIDATE.value,
-                   col(FeedbackRow.revealed_at).is_not(None))
+            .where(
+                col(SessionRow.community_id) == community_id,
+                col(FeedbackRow.role) == FeedbackRole.CANDIDATE.value,
+                col(FeedbackRow.revealed_at).is_not(None),
+            )
             .group_by(col(FeedbackRow.subject_id))
         )
         width = len(items)
         out: dict[str, RatingTotals] = {}
         for row in result.all():
-            numbers = [int(x or 0) for x in row[1:]]  # the count of ratings, then per item a count, then a sum
-            rated_count, counts, sums = numbers[0], numbers[1:1 + width], numbers[1 + width:]
+            numbers = [
+                int(x or 0) for x in row[1:]
+            ]  # the count of ratings, then per item a count, then a sum
+            rated_count, counts, sums = numbers[0], numbers[1 : 1 + width], numbers[1 + width :]
             if rated_count:
-                out[str(row[0])] = RatingTotals(ratings=rated_count, items=sum(counts), total=float(sum(sums)))
+                out[str(row[0])] = RatingTotals(
+                    ratings=rated_count, items=sum(counts), total=float(sum(sums))
+                )
         return out
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
@@ -180,6 +224,8 @@ class SqlFeedbackRepo:
             return
         await self._s.execute(
             update(FeedbackRow)
-            .where(col(FeedbackRow.id).in_(list(feedback_ids)), col(FeedbackRow.revealed_at).is_(None))
+            .where(
+                col(FeedbackRow.id).in_(list(feedback_ids)), col(FeedbackRow.revealed_at).is_(None)
+            )
             .values(revealed_at=when)
         )

@@ -12,7 +12,11 @@ from bot.storage.types import UTCDateTime
 
 
 def _fk(target: str, *, index: bool = True) -> Any:
-    return Field(sa_column=Column(String(32), ForeignKey(target, ondelete="CASCADE"), nullable=False, index=index))
+    return Field(
+        sa_column=Column(
+            String(32), ForeignKey(target, ondelete="CASCADE"), nullable=False, index=index
+        )
+    )
 
 
 def _when(*, nullable: bool = False) -> Any:
@@ -22,7 +26,9 @@ def _when(*, nullable: bool = False) -> Any:
 class FeedbackRow(SQLModel, table=True):
     __tablename__ = "feedback"
     __table_args__ = (
-        UniqueConstraint("session_id", "part", "author_id", "role", name="uq_feedback_session_part_author_role"),
+        UniqueConstraint(
+            "session_id", "part", "author_id", "role", name="uq_feedback_session_part_author_role"
+        ),
         Index("ix_feedback_subject_submitted", "subject_id", "submitted_at"),
     )
 
@@ -38,7 +44,9 @@ class FeedbackRow(SQLModel, table=True):
     strengths: str = Field(default="", max_length=1000)
     improvements: str = Field(default="", max_length=1000)
     admin_note: str | None = Field(default=None, max_length=1000)
-    interviewer_ratings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    interviewer_ratings: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     prompt_quality: int | None = None
     submitted_at: datetime = _when()
     updated_at: datetime = _when()

@@ -76,13 +76,16 @@ class SqlMemberRepo:
     async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]:
         if not member_ids:
             return {}
-        result = await self._s.execute(select(MemberRow).where(col(MemberRow.id).in_(list(member_ids))))
+        result = await self._s.execute(
+            select(MemberRow).where(col(MemberRow.id).in_(list(member_ids)))
+        )
         return {row.id: member_from_row(row) for row in result.scalars()}
 
     async def find(self, community_id: str, external_id: str) -> Member | None:
         result = await self._s.execute(
             select(MemberRow).where(
-                col(MemberRow.community_id) == community_id, col(MemberRow.external_id) == external_id
+                col(MemberRow.community_id) == community_id,
+                col(MemberRow.external_id) == external_id,
             )
         )
         row = result.scalar_one_or_none()
@@ -91,7 +94,8 @@ class SqlMemberRepo:
     async def find_by_name(self, community_id: str, display_name: str) -> Member | None:
         result = await self._s.execute(
             select(MemberRow).where(
-                col(MemberRow.community_id) == community_id, col(MemberRow.display_name) == display_name
+                col(MemberRow.community_id) == community_id,
+                col(MemberRow.display_name) == display_name,
             )
         )
         row = result.scalars().first()
@@ -104,8 +108,9 @@ class SqlMemberRepo:
     async def add_or_get(self, member: Member) -> Member:
         """Insert unless the community's member with that platform id exists (one statement,
         safe against a simultaneous first contact); the stored member either way."""
-        stmt = insert_ignore(self._s, MemberRow, _member_values(member),
-                              ("community_id", "external_id"))
+        stmt = insert_ignore(
+            self._s, MemberRow, _member_values(member), ("community_id", "external_id")
+        )
         await self._s.execute(stmt)
         found = await self.find(member.community_id, member.external_id)
         assert found is not None
@@ -122,7 +127,9 @@ class SqlMemberRepo:
 
     async def list(self, community_id: str) -> list[Member]:
         result = await self._s.execute(
-            select(MemberRow).where(col(MemberRow.community_id) == community_id).order_by(col(MemberRow.display_name))
+            select(MemberRow)
+            .where(col(MemberRow.community_id) == community_id)
+            .order_by(col(MemberRow.display_name))
         )
         return [member_from_row(r) for r in result.scalars()]
 

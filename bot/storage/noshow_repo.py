@@ -38,14 +38,19 @@ class SqlNoShowRepo:
         if not member_ids:
             return []
         result = await self._s.execute(
-            select(NoShowRow).where(col(NoShowRow.absent_id).in_(list(member_ids)), col(NoShowRow.cleared).is_(False))
+            select(NoShowRow).where(
+                col(NoShowRow.absent_id).in_(list(member_ids)), col(NoShowRow.cleared).is_(False)
+            )
         )
         return [
-            NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared) for r in result.scalars()
+            NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared)
+            for r in result.scalars()
         ]
 
     async def clear_for(self, member_id: str) -> int:
         result = await self._s.execute(
-            update(NoShowRow).where(col(NoShowRow.absent_id) == member_id, col(NoShowRow.cleared).is_(False)).values(cleared=True)
+            update(NoShowRow)
+            .where(col(NoShowRow.absent_id) == member_id, col(NoShowRow.cleared).is_(False))
+            .values(cleared=True)
         )
         return rowcount(result)

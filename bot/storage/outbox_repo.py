@@ -66,15 +66,14 @@ class SqlOutboxRepo:
         return {**_outbox_values(item), "position": self._queued}
 
     async def add(self, item: OutboxItem) -> bool:
-        result = await self._s.execute(
-            insert_ignore(self._s, OutboxRow, self._values(item), "key"))
+        result = await self._s.execute(insert_ignore(self._s, OutboxRow, self._values(item), "key"))
         return rowcount(result) > 0
 
     async def add_many(self, items: Sequence[OutboxItem]) -> int:
         """``add`` for several items, one statement per 500; how many were new."""
         added = 0
         for start in range(0, len(items), 500):
-            values = [self._values(item) for item in items[start:start + 500]]
+            values = [self._values(item) for item in items[start : start + 500]]
             result = await self._s.execute(insert_ignore(self._s, OutboxRow, values, "key"))
             added += rowcount(result)
         return added
@@ -82,18 +81,32 @@ class SqlOutboxRepo:
     async def due_ids(self, now: datetime, limit: int = 200) -> list[str]:
         result = await self._s.execute(
             select(col(OutboxRow.id))
-            .where(col(OutboxRow.status) == OutboxStatus.PENDING.value, col(OutboxRow.next_attempt_at) <= now)
-            .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.created_at), col(OutboxRow.position), col(OutboxRow.key))
+            .where(
+                col(OutboxRow.status) == OutboxStatus.PENDING.value,
+                col(OutboxRow.next_attempt_at) <= now,
+            )
+            .order_by(
+                col(OutboxRow.next_attempt_at),
+                col(OutboxRow.created_at),
+                col(OutboxRow.position),
+                col(OutboxRow.key),
+            )
             .limit(limit)
         )
         return list(result.scalars())
 
     async def claim(self, item_id: str) -> OutboxItem | None:
-        stmt = select(OutboxRow).where(col(OutboxRow.id) == item_id, col(OutboxRow.status) == OutboxStatus.PENDING.value)
+        stmt = select(OutboxRow).where(
+            col(OutboxRow.id) == item_id, col(OutboxRow.status) == OutboxStatus.PENDING.value
+        )
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         else:
-            await self._s.execute(update(OutboxRow).where(col(OutboxRow.id) == item_id).values(attempts=col(OutboxRow.attempts)))
+            await self._s.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == item_id)
+                .values(attempts=col(OutboxRow.attempts))
+            )
         row = (await self._s.execute(stmt)).scalar_one_or_none()
         return outbox_from_row(row) if row else None
 
@@ -118,5 +131,8 @@ class SqlOutboxRepo:
 
     async def all(self) -> list[OutboxItem]:
         result = await self._s.execute(
-            select(OutboxRow).order_by(col(OutboxRow.created_at), col(OutboxRow.position), col(OutboxRow.key)))
+            select(OutboxRow).order_by(
+                col(OutboxRow.created_at), col(OutboxRow.position), col(OutboxRow.key)
+            )
+        )
         return [outbox_from_row(r) for r in result.scalars()]

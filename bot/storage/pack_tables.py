@@ -18,11 +18,15 @@ def _when() -> Any:
 
 class PromptPackRow(SQLModel, table=True):
     __tablename__ = "prompt_packs"
-    __table_args__ = (UniqueConstraint("community_id", "name", name="uq_prompt_pack_community_name"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "name", name="uq_prompt_pack_community_name"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     community_id: str = Field(
-        sa_column=Column(String(32), ForeignKey("communities.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(
+            String(32), ForeignKey("communities.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     name: str = Field(max_length=64)
     format: str = Field(max_length=8)

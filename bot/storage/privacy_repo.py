@@ -65,12 +65,20 @@ def _scrub(value: Any, replacements: Mapping[str, str]) -> Any:
     if isinstance(value, list):
         return [_scrub(v, replacements) for v in value]
     if isinstance(value, dict):
-        return {k: (_scrub_attachments(v, replacements) if k == "attachments" else _scrub(v, replacements))
-                for k, v in value.items()}
+        return {
+            k: (
+                _scrub_attachments(v, replacements)
+                if k == "attachments"
+                else _scrub(v, replacements)
+            )
+            for k, v in value.items()
+        }
     return value
 
 
-def _scrub_attachments(attachments: list[list[str]], replacements: Mapping[str, str]) -> list[list[str]]:
+def _scrub_attachments(
+    attachments: list[list[str]], replacements: Mapping[str, str]
+) -> list[list[str]]:
     kept = []
     for name, b64, mime, description in attachments:
         if not mime.startswith(_TEXT_MIMES):
@@ -78,7 +86,9 @@ def _scrub_attachments(attachments: list[list[str]], replacements: Mapping[str, 
         # Unfold calendar lines first, so a name split over a folded line is found too.
         text = base64.b64decode(b64).decode("utf-8", "replace").replace("\r\n ", "")
         data = base64.b64encode(_replace_all(text, replacements).encode()).decode("ascii")
-        kept.append([_replace_all(name, replacements), data, mime, _scrub(description, replacements)])
+        kept.append(
+            [_replace_all(name, replacements), data, mime, _scrub(description, replacements)]
+        )
     return kept
 
 
@@ -100,25 +110,34 @@ class SqlPrivacyRepo:
     async def lock_member(self, member_id: str) -> bool:
         if self._s.get_bind().dialect.name == "postgresql":
             found = await self._s.execute(
-                select(col(MemberRow.id)).where(col(MemberRow.id) == member_id).with_for_update())
+                select(col(MemberRow.id)).where(col(MemberRow.id) == member_id).with_for_update()
+            )
             return found.scalar_one_or_none() is not None
         # SQLite: a write takes the database's write lock for the rest of the transaction.
         result = await self._s.execute(
-            update(MemberRow).where(col(MemberRow.id) == member_id).values(display_name=MemberRow.display_name))
+            update(MemberRow)
+            .where(col(MemberRow.id) == member_id)
+            .values(display_name=MemberRow.display_name)
+        )
         return _rowcount(result) > 0
 
     async def no_shows_involving(self, member_id: str) -> list[NoShowReport]:
         result = await self._s.execute(
             select(NoShowRow)
-            .where(or_(col(NoShowRow.reporter_id) == member_id, col(NoShowRow.absent_id) == member_id))
+            .where(
+                or_(col(NoShowRow.reporter_id) == member_id, col(NoShowRow.absent_id) == member_id)
+            )
             .order_by(col(NoShowRow.reported_at))
         )
-        return [NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared)
-                for r in result.scalars()]
+        return [
+            NoShowReport(r.session_id, r.reporter_id, r.absent_id, r.reported_at, r.cleared)
+            for r in result.scalars()
+        ]
 
     async def _rounds(self, community_id: str) -> list[MatchRoundRow]:
         result = await self._s.execute(
-            select(MatchRoundRow).where(col(MatchRoundRow.community_id) == community_id)
+            select(MatchRoundRow)
+            .where(col(MatchRoundRow.community_id) == community_id)
             .order_by(col(MatchRoundRow.ran_at))
         )
         return list(result.scalars())
@@ -135,42 +154,87 @@ class SqlPrivacyRepo:
         )
         wanted = set(request_ids)
         return [
-            row.id for row in result.scalars()
+            row.id
+            for row in result.scalars()
             if row.payload.get("member_id") == member_id or row.payload.get("request_id") in wanted
         ]
 
     async def count_rows(self, community_id: str, member_id: str) -> dict[str, int]:
-        request_ids = list((await self._s.execute(
-            select(col(RequestRow.id)).where(col(RequestRow.member_id) == member_id))).scalars())
+        request_ids = list(
+            (
+                await self._s.execute(
+                    select(col(RequestRow.id)).where(col(RequestRow.member_id) == member_id)
+                )
+            ).scalars()
+        )
         return {
-            "members": await self._count(select(func.count()).select_from(MemberRow).where(col(MemberRow.id) == member_id)),
+            "members": await self._count(
+                select(func.count()).select_from(MemberRow).where(col(MemberRow.id) == member_id)
+            ),
             "interview_requests": len(request_ids),
-            "sessions": await self._count(select(func.count()).select_from(SessionRow).where(
-                or_(col(SessionRow.interviewer_id) == member_id, col(SessionRow.candidate_id) == member_id))),
-            "feedback": await self._count(select(func.count()).select_from(FeedbackRow).where(
-                or_(col(FeedbackRow.author_id) == member_id, col(FeedbackRow.subject_id) == member_id))),
-            "no_show_reports": await self._count(select(func.count()).select_from(NoShowRow).where(
-                or_(col(NoShowRow.reporter_id) == member_id, col(NoShowRow.absent_id) == member_id))),
-            "outbox": await self._count(select(func.count()).select_from(OutboxRow).where(
-                col(OutboxRow.member_id) == member_id)),
+            "sessions": await self._count(
+                select(func.count())
+                .select_from(SessionRow)
+                .where(
+                    or_(
+                        col(SessionRow.interviewer_id) == member_id,
+                        col(SessionRow.candidate_id) == member_id,
+                    )
+                )
+            ),
+            "feedback": await self._count(
+                select(func.count())
+                .select_from(FeedbackRow)
+                .where(
+                    or_(
+                        col(FeedbackRow.author_id) == member_id,
+                        col(FeedbackRow.subject_id) == member_id,
+                    )
+                )
+            ),
+            "no_show_reports": await self._count(
+                select(func.count())
+                .select_from(NoShowRow)
+                .where(
+                    or_(
+                        col(NoShowRow.reporter_id) == member_id,
+                        col(NoShowRow.absent_id) == member_id,
+                    )
+                )
+            ),
+            "outbox": await self._count(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(col(OutboxRow.member_id) == member_id)
+            ),
             "scheduled_actions": len(await self._pending_actions_for(member_id, request_ids)),
-            "match_rounds": sum(1 for r in await self._rounds(community_id) if _mentions(r, member_id)),
+            "match_rounds": sum(
+                1 for r in await self._rounds(community_id) if _mentions(r, member_id)
+            ),
         }
 
     async def delete_sessions(self, session_ids: Sequence[str]) -> int:
         if not session_ids:
             return 0
         # Their steps, feedback and no-show reports go with them (ON DELETE CASCADE).
-        result = await self._s.execute(delete(SessionRow).where(col(SessionRow.id).in_(list(session_ids))))
+        result = await self._s.execute(
+            delete(SessionRow).where(col(SessionRow.id).in_(list(session_ids)))
+        )
         return _rowcount(result)
 
     async def reassign_sessions(
-        self, session_ids: Sequence[str], member_id: str, placeholder_id: str, drop_request_ids: Sequence[str]
+        self,
+        session_ids: Sequence[str],
+        member_id: str,
+        placeholder_id: str,
+        drop_request_ids: Sequence[str],
     ) -> int:
         if not session_ids:
             return 0
         dropped = set(drop_request_ids)
-        result = await self._s.execute(select(SessionRow).where(col(SessionRow.id).in_(list(session_ids))))
+        result = await self._s.execute(
+            select(SessionRow).where(col(SessionRow.id).in_(list(session_ids)))
+        )
         count = 0
         for row in result.scalars():
             if row.interviewer_id == member_id:
@@ -183,11 +247,14 @@ class SqlPrivacyRepo:
         await self._s.flush()
         return count
 
-    async def anonymise_feedback_subject(self, feedback_ids: Sequence[str], placeholder_id: str) -> int:
+    async def anonymise_feedback_subject(
+        self, feedback_ids: Sequence[str], placeholder_id: str
+    ) -> int:
         if not feedback_ids:
             return 0
         result = await self._s.execute(
-            update(FeedbackRow).where(col(FeedbackRow.id).in_(list(feedback_ids)))
+            update(FeedbackRow)
+            .where(col(FeedbackRow.id).in_(list(feedback_ids)))
             .values(subject_id=placeholder_id, interviewer_ratings={}, improvements="")
         )
         return _rowcount(result)
@@ -195,17 +262,23 @@ class SqlPrivacyRepo:
     async def delete_feedback(self, feedback_ids: Sequence[str]) -> int:
         if not feedback_ids:
             return 0
-        result = await self._s.execute(delete(FeedbackRow).where(col(FeedbackRow.id).in_(list(feedback_ids))))
+        result = await self._s.execute(
+            delete(FeedbackRow).where(col(FeedbackRow.id).in_(list(feedback_ids)))
+        )
         return _rowcount(result)
 
     async def delete_no_shows(self, member_id: str) -> int:
         result = await self._s.execute(
-            delete(NoShowRow).where(or_(col(NoShowRow.reporter_id) == member_id, col(NoShowRow.absent_id) == member_id))
+            delete(NoShowRow).where(
+                or_(col(NoShowRow.reporter_id) == member_id, col(NoShowRow.absent_id) == member_id)
+            )
         )
         return _rowcount(result)
 
     async def delete_requests(self, member_id: str) -> int:
-        result = await self._s.execute(delete(RequestRow).where(col(RequestRow.member_id) == member_id))
+        result = await self._s.execute(
+            delete(RequestRow).where(col(RequestRow.member_id) == member_id)
+        )
         return _rowcount(result)
 
     async def delete_pending_actions(self, member_id: str, request_ids: Sequence[str]) -> int:
@@ -216,7 +289,9 @@ class SqlPrivacyRepo:
         return len(ids)
 
     async def delete_outbox_for(self, member_id: str) -> int:
-        result = await self._s.execute(delete(OutboxRow).where(col(OutboxRow.member_id) == member_id))
+        result = await self._s.execute(
+            delete(OutboxRow).where(col(OutboxRow.member_id) == member_id)
+        )
         return _rowcount(result)
 
     async def delete_pending_session_posts(self, session_ids: Sequence[str]) -> int:
@@ -224,7 +299,9 @@ class SqlPrivacyRepo:
             return 0
         refs = [session_space(sid) for sid in session_ids]
         result = await self._s.execute(
-            delete(OutboxRow).where(col(OutboxRow.status) == "pending", col(OutboxRow.space_ref).in_(refs))
+            delete(OutboxRow).where(
+                col(OutboxRow.status) == "pending", col(OutboxRow.space_ref).in_(refs)
+            )
         )
         return _rowcount(result)
 
@@ -234,8 +311,13 @@ class SqlPrivacyRepo:
             if not _mentions(row, member_id):
                 continue
             row.considered = [replacement if m == member_id else m for m in row.considered]
-            row.paired = [[replacement if m == member_id else m for m in p[:2]] + list(p[2:]) for p in row.paired]
-            row.left_out = [[replacement, *x[1:]] if x[0] == member_id else list(x) for x in row.left_out]
+            row.paired = [
+                [replacement if m == member_id else m for m in p[:2]] + list(p[2:])
+                for p in row.paired
+            ]
+            row.left_out = [
+                [replacement, *x[1:]] if x[0] == member_id else list(x) for x in row.left_out
+            ]
             count += 1
         await self._s.flush()
         return count
@@ -253,12 +335,16 @@ class SqlPrivacyRepo:
         wanted = []
         for needle in needles:
             for form in {needle, json.dumps(needle)[1:-1]}:  # as written, and as JSON escapes it
-                wanted += [as_text.contains(form, autoescape=True), col(OutboxRow.last_error).contains(form, autoescape=True)]
+                wanted += [
+                    as_text.contains(form, autoescape=True),
+                    col(OutboxRow.last_error).contains(form, autoescape=True),
+                ]
         if session_ids:
             wanted.append(col(OutboxRow.space_ref).in_([session_space(sid) for sid in session_ids]))
             wanted += [col(OutboxRow.key).contains(sid, autoescape=True) for sid in session_ids]
         result = await self._s.execute(
-            select(OutboxRow).where(col(OutboxRow.community_id) == community_id, or_(*wanted)))
+            select(OutboxRow).where(col(OutboxRow.community_id) == community_id, or_(*wanted))
+        )
         count = 0
         for row in result.scalars():
             message = _scrub(row.message, replacements)

@@ -39,7 +39,9 @@ def chunks(ids: Sequence[str]) -> list[Sequence[str]]:
 
 
 def insert_ignore(
-    session: AsyncSession, table: type[Any], values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    session: AsyncSession,
+    table: type[Any],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     key: str | Sequence[str],
 ) -> Insert:
     """INSERT of one row (or several, in one statement) into ``table`` (a table model) that

@@ -73,8 +73,14 @@ class SqlRequestRepo:
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update()
         else:  # SQLite: take the write lock first, so a second writer waits and reads what the first wrote
-            await self._s.execute(update(RequestRow).where(col(RequestRow.id) == request_id).values(status=col(RequestRow.status)))
-        row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+            await self._s.execute(
+                update(RequestRow)
+                .where(col(RequestRow.id) == request_id)
+                .values(status=col(RequestRow.status))
+            )
+        row = (
+            await self._s.execute(stmt.execution_options(populate_existing=True))
+        ).scalar_one_or_none()
         return request_from_row(row) if row else None
 
     async def add(self, request: InterviewRequest) -> None:
@@ -101,7 +107,10 @@ class SqlRequestRepo:
     async def open_for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
             select(RequestRow)
-            .where(col(RequestRow.member_id) == member_id, col(RequestRow.status) == RequestStatus.OPEN.value)
+            .where(
+                col(RequestRow.member_id) == member_id,
+                col(RequestRow.status) == RequestStatus.OPEN.value,
+            )
             .order_by(col(RequestRow.created_at))
         )
         return [request_from_row(r) for r in result.scalars()]
@@ -111,26 +120,41 @@ class SqlRequestRepo:
         # time, the event loop getting its turn between pieces (docs/scaling.md).
         result = await self._s.stream_scalars(
             select(RequestRow)
-            .where(col(RequestRow.community_id) == community_id, col(RequestRow.status) == RequestStatus.OPEN.value)
+            .where(
+                col(RequestRow.community_id) == community_id,
+                col(RequestRow.status) == RequestStatus.OPEN.value,
+            )
             .order_by(col(RequestRow.created_at), col(RequestRow.id))
         )
-        return [request_from_row(r) async for part in result.partitions(queries.STREAM_PARTITION) for r in part]
+        return [
+            request_from_row(r)
+            async for part in result.partitions(queries.STREAM_PARTITION)
+            for r in part
+        ]
 
     async def for_member(self, member_id: str) -> list[InterviewRequest]:
         result = await self._s.execute(
-            select(RequestRow).where(col(RequestRow.member_id) == member_id).order_by(col(RequestRow.created_at))
+            select(RequestRow)
+            .where(col(RequestRow.member_id) == member_id)
+            .order_by(col(RequestRow.created_at))
         )
         return [request_from_row(r) for r in result.scalars()]
 
-    async def matched_waits(self, community_id: str, kind: InterviewType, since: datetime) -> list[timedelta]:
+    async def matched_waits(
+        self, community_id: str, kind: InterviewType, since: datetime
+    ) -> list[timedelta]:
         """How long each request of ``kind`` waited, for those paired in rounds since ``since``
         (from the request to its session's booking)."""
         result = await self._s.execute(
             select(col(RequestRow.created_at), col(SessionRow.created_at))
             .join(SessionRow, col(SessionRow.id) == col(RequestRow.session_id))
-            .where(col(RequestRow.community_id) == community_id,
-                   col(RequestRow.interview_type) == kind.value,
-                   col(RequestRow.live).is_(False),
-                   col(SessionRow.created_at) >= since)
+            .where(
+                col(RequestRow.community_id) == community_id,
+                col(RequestRow.interview_type) == kind.value,
+                col(RequestRow.live).is_(False),
+                col(SessionRow.created_at) >= since,
+            )
         )
-        return [max(booked - asked, timedelta(0)) for asked, booked in result.all() if asked and booked]
+        return [
+            max(booked - asked, timedelta(0)) for asked, booked in result.all() if asked and booked
+        ]

@@ -56,9 +56,12 @@ class SqlRoundRepo:
         """Serialise matching rounds of one community across processes (held until commit)."""
         if dialect_name(self._s) == "postgresql":
             await self._s.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"peerloop-round:{community_id}"}
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"peerloop-round:{community_id}"},
             )
         else:
             await self._s.execute(
-                update(CommunityRow).where(col(CommunityRow.id) == community_id).values(name=col(CommunityRow.name))
+                update(CommunityRow)
+                .where(col(CommunityRow.id) == community_id)
+                .values(name=col(CommunityRow.name))
             )

@@ -75,7 +75,11 @@ def _session_values(s: Session) -> RowValues:
     }
 
 
-ACTIVE_STATES = (SessionState.PROPOSED.value, SessionState.CONFIRMED.value, SessionState.IN_PROGRESS.value)
+ACTIVE_STATES = (
+    SessionState.PROPOSED.value,
+    SessionState.CONFIRMED.value,
+    SessionState.IN_PROGRESS.value,
+)
 
 
 class SqlSessionRepo:
@@ -92,9 +96,13 @@ class SqlSessionRepo:
             stmt = stmt.with_for_update()
         else:  # SQLite: take the write lock first, so a second press waits and reads what the first wrote
             await self._s.execute(
-                update(SessionRow).where(col(SessionRow.id) == session_id).values(sequence=col(SessionRow.sequence))
+                update(SessionRow)
+                .where(col(SessionRow.id) == session_id)
+                .values(sequence=col(SessionRow.sequence))
             )
-        row = (await self._s.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+        row = (
+            await self._s.execute(stmt.execution_options(populate_existing=True))
+        ).scalar_one_or_none()
         return session_from_row(row) if row else None
 
     async def add(self, s: Session) -> None:
@@ -107,15 +115,22 @@ class SqlSessionRepo:
             await self.add(s)
             return
         for key, value in _session_values(s).items():
-            if key != "space_ref":  # only the pair-space claim sets it (a stale copy must not clear it)
+            if (
+                key != "space_ref"
+            ):  # only the pair-space claim sets it (a stale copy must not clear it)
                 setattr(row, key, value)
         await self._s.flush()
 
     async def pair_space(self, session_id: str) -> PairSpace | None:
-        found = (await self._s.execute(
-            select(col(SessionRow.space_state), col(SessionRow.space_ref), col(SessionRow.space_claimed_at))
-            .where(col(SessionRow.id) == session_id)
-        )).one_or_none()
+        found = (
+            await self._s.execute(
+                select(
+                    col(SessionRow.space_state),
+                    col(SessionRow.space_ref),
+                    col(SessionRow.space_claimed_at),
+                ).where(col(SessionRow.id) == session_id)
+            )
+        ).one_or_none()
         if found is None:
             return None
         state, ref, claimed_at = found
@@ -123,7 +138,9 @@ class SqlSessionRepo:
             return PairSpace(PairSpaceState.OPEN, ref, claimed_at)
         return PairSpace(PairSpaceState(state) if state else PairSpaceState.NONE, None, claimed_at)
 
-    async def _update_space(self, session_id: str, *where: ColumnElement[bool], **values: Any) -> bool:
+    async def _update_space(
+        self, session_id: str, *where: ColumnElement[bool], **values: Any
+    ) -> bool:
         """A compare-and-set: only when the row still matches ``where`` (loaded rows kept in step)."""
         result = await self._s.execute(
             update(SessionRow).where(col(SessionRow.id) == session_id, *where).values(**values)
@@ -132,21 +149,34 @@ class SqlSessionRepo:
 
     async def claim_pair_space(self, session_id: str, token: str, now: datetime) -> bool:
         return await self._update_space(
-            session_id, col(SessionRow.space_state).is_(None), col(SessionRow.space_ref).is_(None),
-            space_state=PairSpaceState.OPENING.value, space_claim=token, space_claimed_at=now)
+            session_id,
+            col(SessionRow.space_state).is_(None),
+            col(SessionRow.space_ref).is_(None),
+            space_state=PairSpaceState.OPENING.value,
+            space_claim=token,
+            space_claimed_at=now,
+        )
 
     async def set_pair_space(self, session_id: str, token: str, ref: str) -> bool:
         return await self._update_space(
-            session_id, col(SessionRow.space_claim) == token, col(SessionRow.space_state) == PairSpaceState.OPENING.value,
-            space_state=PairSpaceState.OPEN.value, space_ref=ref)
+            session_id,
+            col(SessionRow.space_claim) == token,
+            col(SessionRow.space_state) == PairSpaceState.OPENING.value,
+            space_state=PairSpaceState.OPEN.value,
+            space_ref=ref,
+        )
 
     async def give_up_pair_space(self, session_id: str) -> None:
-        await self._update_space(session_id, col(SessionRow.space_ref).is_(None),
-                                 space_state=PairSpaceState.DIRECT.value)
+        await self._update_space(
+            session_id, col(SessionRow.space_ref).is_(None), space_state=PairSpaceState.DIRECT.value
+        )
 
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         stmt = select(SessionRow).where(
-            or_(col(SessionRow.interviewer_id) == member_id, col(SessionRow.candidate_id) == member_id)
+            or_(
+                col(SessionRow.interviewer_id) == member_id,
+                col(SessionRow.candidate_id) == member_id,
+            )
         )
         if active_only:
             stmt = stmt.where(col(SessionRow.state).in_(ACTIVE_STATES))
@@ -167,11 +197,15 @@ class SqlSessionRepo:
 
     async def for_community(self, community_id: str) -> list[Session]:
         result = await self._s.execute(
-            select(SessionRow).where(col(SessionRow.community_id) == community_id).order_by(col(SessionRow.start))
+            select(SessionRow)
+            .where(col(SessionRow.community_id) == community_id)
+            .order_by(col(SessionRow.start))
         )
         return [session_from_row(r) for r in result.scalars()]
 
-    async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
+    async def live_for_community(
+        self, community_id: str, completed_since: datetime
+    ) -> list[Session]:
         """Sessions still to come or running, and completed ones that started at or after
         ``completed_since``; never cancelled or no-show ones (one indexed query)."""
         result = await self._s.execute(
@@ -180,7 +214,8 @@ class SqlSessionRepo:
                 col(SessionRow.community_id) == community_id,
                 or_(
                     col(SessionRow.state).in_(ACTIVE_STATES),
-                    (col(SessionRow.state) == SessionState.COMPLETED.value) & (col(SessionRow.start) >= completed_since),
+                    (col(SessionRow.state) == SessionState.COMPLETED.value)
+                    & (col(SessionRow.start) >= completed_since),
                 ),
             )
             .order_by(col(SessionRow.start))
@@ -194,15 +229,27 @@ class SqlSessionRepo:
         last_met: dict[frozenset[str], datetime] = {}
         given: dict[str, int] = {}
         taken: dict[str, int] = {}
-        done = (col(SessionRow.community_id) == community_id, col(SessionRow.state) == SessionState.COMPLETED.value)
+        done = (
+            col(SessionRow.community_id) == community_id,
+            col(SessionRow.state) == SessionState.COMPLETED.value,
+        )
         for chunk in chunks(sorted(wanted)):
             # One row per pair met: tens of thousands in a large community, streamed in
             # partitions so the event loop gets its turn between pieces (docs/scaling.md).
             as_first = await self._s.stream(
-                select(col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.swap),
-                       func.count(), func.max(col(SessionRow.start)))
+                select(
+                    col(SessionRow.interviewer_id),
+                    col(SessionRow.candidate_id),
+                    col(SessionRow.swap),
+                    func.count(),
+                    func.max(col(SessionRow.start)),
+                )
                 .where(*done, col(SessionRow.interviewer_id).in_(chunk))
-                .group_by(col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.swap))
+                .group_by(
+                    col(SessionRow.interviewer_id),
+                    col(SessionRow.candidate_id),
+                    col(SessionRow.swap),
+                )
             )
             async for part in as_first.partitions(queries.STREAM_PARTITION):
                 for first, second, swap, count, last in part:
@@ -223,7 +270,9 @@ class SqlSessionRepo:
                     given[second] = given.get(second, 0) + count
         return PairingHistory(last_met=last_met, given=given, taken=taken)
 
-    async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+    async def prompts_seen(
+        self, community_id: str, member_ids: Sequence[str]
+    ) -> dict[str, dict[str, datetime]]:
         return (await self.prompt_history(community_id, member_ids)).as_candidate
 
     async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
@@ -235,10 +284,19 @@ class SqlSessionRepo:
             # Streamed: a round reads thousands of sessions here, and each piece's rows become
             # objects on the event loop (docs/scaling.md).
             result = await self._s.stream(
-                select(col(SessionRow.id), col(SessionRow.interviewer_id), col(SessionRow.candidate_id), col(SessionRow.prompt_ids),
-                       col(SessionRow.start))
-                .where(col(SessionRow.community_id) == community_id,
-                       or_(col(SessionRow.interviewer_id).in_(chunk), col(SessionRow.candidate_id).in_(chunk)))
+                select(
+                    col(SessionRow.id),
+                    col(SessionRow.interviewer_id),
+                    col(SessionRow.candidate_id),
+                    col(SessionRow.prompt_ids),
+                    col(SessionRow.start),
+                ).where(
+                    col(SessionRow.community_id) == community_id,
+                    or_(
+                        col(SessionRow.interviewer_id).in_(chunk),
+                        col(SessionRow.candidate_id).in_(chunk),
+                    ),
+                )
             )
             async for piece in result.partitions(queries.STREAM_PARTITION):
                 for sid, first, second, prompt_ids, start in piece:

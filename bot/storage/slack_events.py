@@ -45,8 +45,14 @@ def _utc_now() -> datetime:
 class SqlSlackEventLog:
     """Which Slack events some process has already taken (shared through the database)."""
 
-    def __init__(self, engine: AsyncEngine, *, now: Callable[[], datetime] = _utc_now, keep: timedelta = KEEP,
-                 sweep_every: int = SWEEP_EVERY) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        keep: timedelta = KEEP,
+        sweep_every: int = SWEEP_EVERY,
+    ) -> None:
         self._engine = engine
         self._now = now
         self._keep = keep
@@ -61,11 +67,21 @@ class SqlSlackEventLog:
         stmt: Any
         async with self._engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                stmt = pg_insert(EVENTS).values(values).on_conflict_do_nothing(index_elements=["event_id"])
+                stmt = (
+                    pg_insert(EVENTS)
+                    .values(values)
+                    .on_conflict_do_nothing(index_elements=["event_id"])
+                )
             elif conn.dialect.name == "sqlite":
-                stmt = sqlite_insert(EVENTS).values(values).on_conflict_do_nothing(index_elements=["event_id"])
+                stmt = (
+                    sqlite_insert(EVENTS)
+                    .values(values)
+                    .on_conflict_do_nothing(index_elements=["event_id"])
+                )
             else:  # pragma: no cover - PeerLoop runs on SQLite or PostgreSQL
-                found = await conn.scalar(select(EVENTS.c.event_id).where(EVENTS.c.event_id == values["event_id"]))
+                found = await conn.scalar(
+                    select(EVENTS.c.event_id).where(EVENTS.c.event_id == values["event_id"])
+                )
                 if found is not None:
                     return False
                 stmt = insert(EVENTS).values(values)
@@ -79,4 +95,8 @@ class SqlSlackEventLog:
     async def sweep(self) -> int:
         """Delete expired rows now; how many went."""
         async with self._engine.begin() as conn:
-            return int((await conn.execute(delete(EVENTS).where(EVENTS.c.expires_at < self._now()))).rowcount)
+            return int(
+                (
+                    await conn.execute(delete(EVENTS).where(EVENTS.c.expires_at < self._now()))
+                ).rowcount
+            )

@@ -28,7 +28,14 @@ class SlackInstallationRow(SQLModel, table=True):
 
     __tablename__ = "slack_installations"
     __table_args__ = (
-        Index("ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+        Index(
+            "ix_slack_installations_lookup",
+            "client_id",
+            "enterprise_id",
+            "team_id",
+            "user_id",
+            "installed_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

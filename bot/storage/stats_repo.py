@@ -32,7 +32,9 @@ class SqlStatsRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
+    async def community_stats(
+        self, community_id: str, now: datetime, periods: Sequence[int]
+    ) -> CommunityStats:
         days = sorted(set(periods))
         since = {d: now - timedelta(days=d) for d in days}
         oldest = since[days[-1]] if days else now

@@ -13,7 +13,9 @@ from bot.storage.types import UTCDateTime
 
 def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
     return Field(
-        sa_column=Column(String(32), ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index)
+        sa_column=Column(
+            String(32), ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index
+        )
     )
 
 
@@ -22,12 +24,17 @@ def _when(*, nullable: bool = False) -> Any:
 
 
 def _json(default: Any) -> Any:
-    return Field(default_factory=lambda: default() if callable(default) else default, sa_column=Column(JSON, nullable=False))
+    return Field(
+        default_factory=lambda: default() if callable(default) else default,
+        sa_column=Column(JSON, nullable=False),
+    )
 
 
 class CommunityRow(SQLModel, table=True):
     __tablename__ = "communities"
-    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_community_platform_external"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_community_platform_external"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     platform: str = Field(max_length=16)
@@ -38,7 +45,9 @@ class CommunityRow(SQLModel, table=True):
 
 class MemberRow(SQLModel, table=True):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("community_id", "external_id", name="uq_member_community_external"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "external_id", name="uq_member_community_external"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     community_id: str = _fk("communities.id")
@@ -50,7 +59,9 @@ class MemberRow(SQLModel, table=True):
     level: str | None = Field(default=None, max_length=16)
     interview_types: list[str] = _json(list)
     languages: list[str] = _json(list)
-    availability: list[list[int]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    availability: list[list[int]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     blackouts: list[str] = _json(list)
     blocked: list[str] = _json(list)
     digest_opt_out: bool = False
@@ -137,7 +148,9 @@ class ScheduledActionRow(SQLModel, table=True):
     community_id: str = _fk("communities.id", index=False)
     session_id: str | None = Field(
         default=None,
-        sa_column=Column(String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True),
+        sa_column=Column(
+            String(32), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
     )
     due_at: datetime = _when()
     payload: dict[str, Any] = _json(dict)
@@ -159,7 +172,9 @@ class OutboxRow(SQLModel, table=True):
     community_id: str = _fk("communities.id", index=False)
     member_id: str | None = Field(
         default=None,
-        sa_column=Column(String(32), ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True),
+        sa_column=Column(
+            String(32), ForeignKey("members.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
     )
     space_ref: str | None = Field(default=None, max_length=128)
     private: bool = False
@@ -189,7 +204,9 @@ class MatchRoundRow(SQLModel, table=True):
 
 class NoShowRow(SQLModel, table=True):
     __tablename__ = "no_show_reports"
-    __table_args__ = (UniqueConstraint("session_id", "reporter_id", name="uq_no_show_session_reporter"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "reporter_id", name="uq_no_show_session_reporter"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     session_id: str = _fk("sessions.id")

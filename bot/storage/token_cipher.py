@@ -77,13 +77,15 @@ class TokenCipher:
         if self._fernet is None:
             raise SecretsKeyError(
                 "Slack installation tokens in the database are encrypted, but SECRETS_KEYS is not set: "
-                "set it to the keys they were written with")
+                "set it to the keys they were written with"
+            )
         try:
-            return self._fernet.decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
+            return self._fernet.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except InvalidToken:
             raise SecretsKeyError(
                 "a Slack installation token in the database was encrypted with a key that is not in "
-                "SECRETS_KEYS (was a key dropped before `peerloop secrets rotate` ran?)") from None
+                "SECRETS_KEYS (was a key dropped before `peerloop secrets rotate` ran?)"
+            ) from None
 
     def rotate(self, stored: str | None) -> str | None:
         """``stored`` re-encrypted with the newest key (plain values encrypted for the first time)."""

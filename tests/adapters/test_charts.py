@@ -66,7 +66,9 @@ def test_progress_one_panel_per_dimension_one_series_each(sessions: int) -> None
     assert len(axes) == len(report.dimensions) == 6
     for ax in axes:
         series = [c for c in ax.collections if isinstance(c, PathCollection)]
-        assert len(series) == 1 and series[0].get_gid() == "scores"  # never two series on top of each other
+        assert (
+            len(series) == 1 and series[0].get_gid() == "scores"
+        )  # never two series on top of each other
         assert len(series[0].get_offsets()) == sessions
         (target,) = gid(ax, "target")
         assert list(target.get_ydata()) == [MEETS, MEETS]
@@ -74,7 +76,13 @@ def test_progress_one_panel_per_dimension_one_series_each(sessions: int) -> None
         assert len(gid(ax, "trend")) == (1 if sessions >= TREND_MIN_SESSIONS else 0)
     # The rubric's names in the rubric's order, never ids.
     assert [ax.get_title(loc="left") for ax in axes] == [
-        "Understanding", "Approach", "Correctness", "Code quality", "Testing", "Communication"]
+        "Understanding",
+        "Approach",
+        "Correctness",
+        "Code quality",
+        "Testing",
+        "Communication",
+    ]
     assert [t.get_text() for t in fig.texts if t.get_gid() == "type"] == ["Coding"]
 
 
@@ -102,12 +110,17 @@ def test_weakest_dimension_is_marked_in_words_only_below_the_target() -> None:
     assert report.weakest is not None and report.weakest.recent < MEETS
     axes = panels(progress_figure(report, NAMES))
     marked = [ax for ax in axes if any(t.get_text().startswith("weakest") for t in ax.texts)]
-    assert [ax.get_title(loc="left") for ax in marked] == [NAMES[("coding", report.weakest.dimension)]]
+    assert [ax.get_title(loc="left") for ax in marked] == [
+        NAMES[("coding", report.weakest.dimension)]
+    ]
     # one session scored 3 everywhere but one dimension 4: nothing is below the target, nothing marked
     single = chart_samples.sample_progress(1)
     if single.weakest is not None and single.weakest.recent >= MEETS:
-        assert not any(t.get_text().startswith("weakest") for ax in panels(progress_figure(single, NAMES))
-                       for t in ax.texts)
+        assert not any(
+            t.get_text().startswith("weakest")
+            for ax in panels(progress_figure(single, NAMES))
+            for t in ax.texts
+        )
 
 
 def test_dates_read_short() -> None:
@@ -116,8 +129,12 @@ def test_dates_read_short() -> None:
     fig.canvas.draw()
     top, bottom = panels(fig)[0], panels(fig)[-1]
     labels = [t.get_text() for t in bottom.get_xticklabels() if t.get_text()]
-    assert 2 <= len(labels) <= 3 and all(len(t.split()) == 2 and t.split()[1].isalpha() for t in labels)
-    assert not any(t.get_text() for t in top.get_xticklabels())  # the span is shared: dates once per column
+    assert 2 <= len(labels) <= 3 and all(
+        len(t.split()) == 2 and t.split()[1].isalpha() for t in labels
+    )
+    assert not any(
+        t.get_text() for t in top.get_xticklabels()
+    )  # the span is shared: dates once per column
 
 
 def test_background_is_transparent() -> None:
@@ -133,9 +150,14 @@ def test_changes_picture_one_row_per_dimension() -> None:
     changes = chart_samples.sample_changes()
     fig = changes_figure(changes, NAMES)
     (ax,) = fig.axes
-    assert [t.get_text() for t in ax.get_yticklabels()][::-1][:2] == ["Coding · Understanding", "Coding · Approach"]
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1][:2] == [
+        "Coding · Understanding",
+        "Coding · Approach",
+    ]
     arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
-    assert len(arrows) == sum(1 for c in changes if c.before is not None and abs(c.now - c.before) >= 0.05)
+    assert len(arrows) == sum(
+        1 for c in changes if c.before is not None and abs(c.now - c.before) >= 0.05
+    )
     width, height = png_size(render_changes_png(changes, NAMES))
     assert width <= 600 and height <= 450  # readable in a chat preview
     alt = changes_alt(changes, lambda kind, dim: NAMES.get((kind, dim), dim))
@@ -150,10 +172,16 @@ def test_funnel_picture_bars_per_week_and_shortages() -> None:
     assert len(funnel.containers) == 4
     for container, (attr, _label, _colour) in zip(funnel.containers, charts.FUNNEL, strict=True):
         assert [bar.get_height() for bar in container] == [getattr(w, attr) for w in weeks]
-    assert [t.get_text() for t in short.get_yticklabels()] == ["System design", "ML system design", "Behavioral"]
+    assert [t.get_text() for t in short.get_yticklabels()] == [
+        "System design",
+        "ML system design",
+        "Behavioral",
+    ]
     width, height = png_size(render_funnel_png(weeks))
     assert width <= MAX_WIDTH and height <= 400
-    assert "Short of interviewers: System design (9 candidates, 4 interviewers)" in funnel_alt(weeks)
+    assert "Short of interviewers: System design (9 candidates, 4 interviewers)" in funnel_alt(
+        weeks
+    )
 
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -161,8 +189,17 @@ NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
 def _fb(score: int, days_ago: float, dim: str = "approach") -> DigestFeedback:
     when = NOW - timedelta(days=days_ago)
-    return DigestFeedback("s", 1, "iv", "me", FeedbackRole.INTERVIEWER, "coding", {dim: score}, when,
-                          when + timedelta(hours=1))
+    return DigestFeedback(
+        "s",
+        1,
+        "iv",
+        "me",
+        FeedbackRole.INTERVIEWER,
+        "coding",
+        {dim: score},
+        when,
+        when + timedelta(hours=1),
+    )
 
 
 def test_month_changes_compare_recent_average_with_a_month_ago() -> None:
@@ -177,8 +214,12 @@ def test_funnel_weeks_count_each_week_alone() -> None:
     from bot.core.digest import DigestRequest
     from bot.core.vocab import RolePreference
 
-    requests = [DigestRequest(f"m{i}", "coding", RolePreference.SWAP, "matched", NOW - timedelta(days=1 + 7 * i))
-                for i in range(3)]
+    requests = [
+        DigestRequest(
+            f"m{i}", "coding", RolePreference.SWAP, "matched", NOW - timedelta(days=1 + 7 * i)
+        )
+        for i in range(3)
+    ]
     weeks = funnel_weeks(NOW, DigestData.index((), (), (), (), requests))
     assert len(weeks) == 8 and [w.requested for w in weeks] == [0, 0, 0, 0, 0, 1, 1, 1]
     assert weeks[-1].due == NOW and weeks[0].due == NOW - timedelta(weeks=7)
@@ -199,7 +240,10 @@ async def test_digest_picture_only_when_something_changed_this_month(app: App) -
     picture = await digests.changes_picture("me", NOW, data)
     assert picture is not None and picture.filename == "peerloop-month.png"
     assert drawn == [{("coding", "approach"): "Approach"}]
-    assert picture.description is not None and "Coding · Approach: 2.0 a month ago, 3.0 now (+1.0)" in picture.description
+    assert (
+        picture.description is not None
+        and "Coding · Approach: 2.0 a month ago, 3.0 now (+1.0)" in picture.description
+    )
     quiet = DigestData.index((), (), [_fb(2, 45)])  # nothing new this month: nothing drawn
     assert await digests.changes_picture("me", NOW, quiet) is None and len(drawn) == 1
 
@@ -212,15 +256,23 @@ def test_picture_cache_keys_on_latest_reveal() -> None:
     assert cache.get("a", first + timedelta(seconds=1)) is None  # a newer reveal: draw again
     cache.put("b", None, b"B")
     cache.put("c", None, b"C")
-    assert cache.get("a", first) is None and cache.get("c", None) == b"C"  # least recently used went first
+    assert (
+        cache.get("a", first) is None and cache.get("c", None) == b"C"
+    )  # least recently used went first
 
 
-async def _scored(app: App, interviewer: Actor, candidate: Actor, start: datetime, score: str) -> None:
+async def _scored(
+    app: App, interviewer: Actor, candidate: Actor, start: datetime, score: str
+) -> None:
     session = await finished_session(app, interviewer, candidate, start=start, swap=False)
     for who in (interviewer, candidate):
         form = (await app.router.act(who, f"pl:feedback.open:{session.id}")).form
         assert form is not None
-        scores = {i.id: score for i in form.inputs if isinstance(i, ChoiceInput) and i.options[0].value == "1"}
+        scores = {
+            i.id: score
+            for i in form.inputs
+            if isinstance(i, ChoiceInput) and i.options[0].value == "1"
+        }
         await app.router.act(who, form.action, fill(form, **scores))
 
 
@@ -236,7 +288,9 @@ async def test_progress_picture_cached_until_a_new_reveal_and_not_drawn_unseen(a
     await _scored(app, alice, bob, T0 - timedelta(hours=5), "2")
     first = await progress.progress(bob)
     again = await progress.progress(bob)
-    assert len(drawn) == 1 and again.attachments[0].data == first.attachments[0].data  # the cache hit
+    assert (
+        len(drawn) == 1 and again.attachments[0].data == first.attachments[0].data
+    )  # the cache hit
     assert drawn[0][("coding", "code-quality")] == "Code quality"
     assert first.attachments[0].description.startswith("Your scores per rubric dimension")
     assert "Coding · Code quality: 2.0 recent" in first.attachments[0].description

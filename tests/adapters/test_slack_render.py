@@ -20,8 +20,12 @@ def test_names_inside_tokens_and_around_them_are_escaped() -> None:
 
 
 def test_the_notification_text_is_escaped_and_names_members() -> None:
-    message = OutboundMessage(title="Feedback from <!here>", text="{@U1|Ann} & <@U2>", mentions=("U1",))
+    message = OutboundMessage(
+        title="Feedback from <!here>", text="{@U1|Ann} & <@U2>", mentions=("U1",)
+    )
     rendered = render_message(message)
     assert rendered["text"] == "Feedback from &lt;!here&gt; — Ann &amp; &lt;@U2&gt;"
-    assert rendered["blocks"][0]["text"]["text"] == "Feedback from <!here>"  # plain text: shown as it is
+    assert (
+        rendered["blocks"][0]["text"]["text"] == "Feedback from <!here>"
+    )  # plain text: shown as it is
     assert rendered["blocks"][1]["text"]["text"] == "<@U1> &amp; &lt;@U2&gt;"

@@ -21,7 +21,9 @@ def test_loop_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     round_, digest = report["scenarios"]["round"], report["scenarios"]["digest"]
     (run,) = round_["runs"]
     # The round really ran: every considered request is paired or left out with a reason.
-    assert run["considered"] == 150 and run["pairs"] > 0 and run["pairs"] * 2 + run["left_out"] == 150
+    assert (
+        run["considered"] == 150 and run["pairs"] > 0 and run["pairs"] * 2 + run["left_out"] == 150
+    )
     (drun,) = digest["runs"]
     assert drun["steps"] > 1 and drun["queued"] > 0  # one step per time-zone slot, digests queued
     progress, charts = report["scenarios"]["progress"], report["scenarios"]["charts"]
@@ -60,11 +62,18 @@ def test_the_probe_sees_a_blocked_loop_and_where_it_was_held() -> None:
 
 def test_lag_summary_percentiles() -> None:
     samples = [i / 1000 for i in range(100)]  # 0 .. 99 ms
-    assert loop_probe.lag_summary(samples) == {"samples": 100, "p50_ms": 50.0, "p99_ms": 99.0, "max_ms": 99.0}
+    assert loop_probe.lag_summary(samples) == {
+        "samples": 100,
+        "p50_ms": 50.0,
+        "p99_ms": 99.0,
+        "max_ms": 99.0,
+    }
     assert loop_probe.lag_summary([])["samples"] == 0
 
 
-def test_loop_bench_one_scenario_runs_with_the_server_collector(capsys: pytest.CaptureFixture[str]) -> None:
+def test_loop_bench_one_scenario_runs_with_the_server_collector(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert loop_bench.main(["--smoke", "--json", "--only", "progress"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["scenarios"]) == {"progress"}

@@ -22,8 +22,15 @@ def test_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert {"peerloop", "networkx", "greedy"} <= methods.keys()
         for name in ("peerloop", "networkx", "greedy"):
             m = methods[name]
-            assert {"seconds", "pairs", "pairs_share", "weight", "weight_share",
-                    "repeat_pairs", "median_wait_days"} <= m.keys()
+            assert {
+                "seconds",
+                "pairs",
+                "pairs_share",
+                "weight",
+                "weight_share",
+                "repeat_pairs",
+                "median_wait_days",
+            } <= m.keys()
         assert methods["peerloop"]["pairs_share"] == 1.0
         assert methods["peerloop"]["weight_share"] == 1.0
         assert methods["greedy"]["weight_share"] <= 1.0

@@ -16,7 +16,14 @@ def test_bench_smoke_json(capsys: pytest.CaptureFixture[str]) -> None:
     rebuild = report["rebuild"]
     # 500 steps spread over 30 days: only those due within the horizon are armed on start.
     assert 0 < rebuild["timers"] < 500 and rebuild["horizon_hours"] == 6
-    assert {"seconds", "peak_traced_mb", "target_seconds", "target_mb", "within_targets", "sweep_ms"} <= set(rebuild)
+    assert {
+        "seconds",
+        "peak_traced_mb",
+        "target_seconds",
+        "target_mb",
+        "within_targets",
+        "sweep_ms",
+    } <= set(rebuild)
     assert len(rebuild["runs_seconds"]) == 3 and rebuild["seconds"] == min(rebuild["runs_seconds"])
     # Arming everything instead gives every pending row (and the community's round) a timer.
     assert report["arm_everything"]["timers"] >= 500

@@ -26,11 +26,19 @@ def test_prompts_list_offers_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert {p["type"] for p in coding["prompts"]} == {"coding"}
 
 
-@pytest.mark.parametrize("argv", [["-m", "bot", "prompts", "list"], ["-m", "bot.prompts", "list"],
-                                  ["-m", "bot", "prompts", "show", "coding-group-anagrams"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-m", "bot", "prompts", "list"],
+        ["-m", "bot.prompts", "list"],
+        ["-m", "bot", "prompts", "show", "coding-group-anagrams"],
+    ],
+)
 def test_a_closed_pipe_ends_a_command_without_a_traceback(argv: list[str]) -> None:
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        [sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # the reader goes away before the first line, as `| head -0` would
     errors = process.stderr.read().decode()
@@ -57,7 +65,9 @@ def test_the_license_is_an_spdx_string_setuptools_reads_without_a_warning() -> N
     assert "setuptools>=77" in project["build-system"]["requires"]
 
 
-def test_the_process_limits_each_member_as_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_process_limits_each_member_as_the_settings_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from bot.core.limits import RateLimit
     from bot.ops.process import rate_limit_of as _rate_limit
     from bot.settings import Settings

@@ -34,8 +34,12 @@ discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 
-async def admin(fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    sent = await fake.interact(fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub))
+async def admin(
+    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    sent = await fake.interact(
+        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
+    )
     return await reply_to(fake, sent)
 
 
@@ -58,12 +62,26 @@ async def test_mockadmin_commands_are_typed_and_hidden_from_members_by_default(
     assert {"setup", "stats", "member", "status", "pause", "resume"} <= set(subs)
     setup = {o["name"]: o for o in subs["setup"]["options"]}
     assert setup["pair_channel"]["type"] == 7 and setup["admin_channel"]["type"] == 7
-    assert [c["value"] for c in setup["digest_day"]["choices"]] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert [c["value"] for c in setup["digest_day"]["choices"]] == [
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
     assert (setup["digest_hour"]["min_value"], setup["digest_hour"]["max_value"]) == (0, 23)
     assert (setup["match_every"]["min_value"], setup["match_every"]["max_value"]) == (5, 1440)
     assert [c["value"] for c in setup["session_minutes"]["choices"]] == [30, 45, 60, 90]
-    assert setup["prefer_seen_prompts"]["type"] == 5 and setup["disabled_types"]["autocomplete"] is True
-    assert subs["member"]["options"][0]["type"] == 6 and subs["member"]["options"][0]["required"] is True
+    assert (
+        setup["prefer_seen_prompts"]["type"] == 5
+        and setup["disabled_types"]["autocomplete"] is True
+    )
+    assert (
+        subs["member"]["options"][0]["type"] == 6
+        and subs["member"]["options"][0]["required"] is True
+    )
     await settle(client)
 
 
@@ -75,8 +93,14 @@ async def test_a_member_without_manage_server_is_refused_by_the_core_and_nothing
     await command(fake, "alice", "help")
     before = await settings_of(app, fake)
     for sub, options in (
-        ("setup", {"digest_hour": 7, "session_minutes": 30, "pair_channel": fake.guild.text_channel_id}),
-        ("setup", {}), ("stats", {}), ("member", {"user": "bob"}), ("pause", {}),
+        (
+            "setup",
+            {"digest_hour": 7, "session_minutes": 30, "pair_channel": fake.guild.text_channel_id},
+        ),
+        ("setup", {}),
+        ("stats", {}),
+        ("member", {"user": "bob"}),
+        ("pause", {}),
     ):
         reply = await admin(fake, "alice", sub, options)
         assert "Only community admins" in text_of(reply), (sub, text_of(reply))
@@ -97,10 +121,20 @@ async def test_setup_validates_writes_and_shows_the_settings(
     assert (await settings_of(app, fake)).digest_weekday == 0
 
     channel = fake.guild.text_channel_id
-    saved = await admin(fake, "owner", "setup", {
-        "pair_channel": channel, "digest_day": "fri", "digest_hour": 18, "session_minutes": 45,
-        "match_every": 30, "prefer_seen_prompts": False, "disabled_types": "behavioral",
-    })
+    saved = await admin(
+        fake,
+        "owner",
+        "setup",
+        {
+            "pair_channel": channel,
+            "digest_day": "fri",
+            "digest_hour": 18,
+            "session_minutes": 45,
+            "match_every": 30,
+            "prefer_seen_prompts": False,
+            "disabled_types": "behavioral",
+        },
+    )
     assert "Settings saved" in text_of(saved) and f"channel `{channel}`" in text_of(saved)
     after = await settings_of(app, fake)
     assert (after.pair_channel_id, after.digest_weekday, after.digest_hour) == (str(channel), 4, 18)
@@ -129,7 +163,9 @@ async def test_member_lookup_and_clearing_no_show_marks_with_the_button(
     cid = await community_id(app, fake)
     (session,) = (await app.matching.run_round(cid)).sessions
     await advance(app, app.clock, session.start + timedelta(minutes=11))  # type: ignore[arg-type]
-    alice = await app.actors.resolve(Platform.DISCORD, str(fake.guild.id), "", str(fake.user("alice").id), "")
+    alice = await app.actors.resolve(
+        Platform.DISCORD, str(fake.guild.id), "", str(fake.user("alice").id), ""
+    )
     assert (await app.router.act(alice, f"pl:session.noshow:{session.id}")).tone is Tone.SUCCESS
     async with app.db.uow() as tx:
         bob = await tx.members.find(cid, str(fake.user("bob").id))
@@ -175,10 +211,14 @@ async def test_track_autocomplete_offers_the_communitys_own_tracks(
         assert community is not None
         settings = replace(community.settings, extra_tracks={"game-dev": "Game development"})
         await tx.communities.save_settings(cid, settings)
-    sent = await fake.interact(fake.autocomplete("carol", fake.guild, "mock", {"track": "game"}, "track", "profile"))
+    sent = await fake.interact(
+        fake.autocomplete("carol", fake.guild, "mock", {"track": "game"}, "track", "profile")
+    )
     body = await fake.wait_for_interaction_response(sent)
     assert body["data"]["choices"] == [{"name": "Game development", "value": "game-dev"}]
-    sent = await fake.interact(fake.autocomplete("carol", fake.guild, "mock", {"track": "back"}, "track", "profile"))
+    sent = await fake.interact(
+        fake.autocomplete("carol", fake.guild, "mock", {"track": "back"}, "track", "profile")
+    )
     body = await fake.wait_for_interaction_response(sent)
     assert {"name": "Backend", "value": "backend"} in body["data"]["choices"]
     await settle(client)

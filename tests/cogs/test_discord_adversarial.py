@@ -74,7 +74,10 @@ def assert_every_interaction_answered_once(fake: FakeDiscord) -> None:
     for iid in fake.interactions:
         callbacks = fake.interaction_callbacks(iid)
         accepted = [r for r in callbacks if r.status < 300]
-        assert len(accepted) == 1 and len(callbacks) == 1, (iid, [(r.status, r.json) for r in callbacks])
+        assert len(accepted) == 1 and len(callbacks) == 1, (
+            iid,
+            [(r.status, r.json) for r in callbacks],
+        )
 
 
 async def first_reply(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +140,9 @@ async def test_every_text_option_takes_6000_characters_of_hostile_unicode(
         assert "Something went wrong (incident" not in text_of(reply), (sub, text_of(reply)[:200])
         await settle(client)
     for path, options in ADMIN_TEXT_OPTIONS:
-        sent = await fake.interact(fake.slash_command("owner", fake.guild, "mockadmin", options, *path))
+        sent = await fake.interact(
+            fake.slash_command("owner", fake.guild, "mockadmin", options, *path)
+        )
         reply = await first_reply(fake, sent)
         assert_safe(reply)
         assert "Something went wrong (incident" not in text_of(reply), (path, text_of(reply)[:200])
@@ -150,17 +155,40 @@ async def test_autocomplete_answers_strange_input_within_discords_limits(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    typed = (LONG, NASTY, "", " ", ",", ",,,,", "\x00", "x" * 95 + ", cod", "coding, " * 40 + "sys",
-             "europe/", "Europe/Berlin" * 20, "🏳️\u200d🌈", "\u202e")
-    targets = (("track", "profile", "mock"), ("timezone", "profile", "mock"), ("types", "profile", "mock"),
-               ("disabled_types", "setup", "mockadmin"))
+    typed = (
+        LONG,
+        NASTY,
+        "",
+        " ",
+        ",",
+        ",,,,",
+        "\x00",
+        "x" * 95 + ", cod",
+        "coding, " * 40 + "sys",
+        "europe/",
+        "Europe/Berlin" * 20,
+        "🏳️\u200d🌈",
+        "\u202e",
+    )
+    targets = (
+        ("track", "profile", "mock"),
+        ("timezone", "profile", "mock"),
+        ("types", "profile", "mock"),
+        ("disabled_types", "setup", "mockadmin"),
+    )
     for focused, sub, group in targets:
         for text in typed:
-            sent = await fake.interact(fake.autocomplete("owner", fake.guild, group, {focused: text}, focused, sub))
+            sent = await fake.interact(
+                fake.autocomplete("owner", fake.guild, group, {focused: text}, focused, sub)
+            )
             body = await fake.wait_for_interaction_response(sent)
             assert body["type"] == 8, body
             for choice in body["data"]["choices"]:
-                assert 1 <= len(choice["name"]) <= 100 and len(choice["value"]) <= 100, (focused, text[:20], choice)
+                assert 1 <= len(choice["name"]) <= 100 and len(choice["value"]) <= 100, (
+                    focused,
+                    text[:20],
+                    choice,
+                )
             assert len(body["data"]["choices"]) <= 25
     await settle(client)
     assert_every_interaction_answered_once(fake)
@@ -171,7 +199,9 @@ async def test_commands_and_buttons_sent_from_a_direct_message_are_answered(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    sent = await fake.interact(fake.slash_command("carol", None, "mock", {"timezone": "UTC"}, "profile"))
+    sent = await fake.interact(
+        fake.slash_command("carol", None, "mock", {"timezone": "UTC"}, "profile")
+    )
     assert "server" in text_of(await first_reply(fake, sent))
     sent = await fake.interact(fake.slash_command("carol", None, "mockadmin", {}, "stats"))
     assert "server" in text_of(await first_reply(fake, sent))
@@ -179,14 +209,36 @@ async def test_commands_and_buttons_sent_from_a_direct_message_are_answered(
     await first_reply(fake, sent)
     # A member PeerLoop has never seen presses a button in a DM (a forwarded or stale message).
     dm = fake.dm_channel_id("carol") or 0
-    message = {"id": str(fake.snowflake()), "channel_id": str(dm), "components": [
-        {"type": 1, "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": "pl:schedule.open"}]}],
-        "flags": 0, "content": "", "author": fake.bot.payload(), "attachments": [], "embeds": [],
-        "mentions": [], "mention_roles": [], "pinned": False, "mention_everyone": False, "tts": False,
-        "timestamp": "2026-12-04T00:00:00+00:00", "edited_timestamp": None, "type": 0}
+    message = {
+        "id": str(fake.snowflake()),
+        "channel_id": str(dm),
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {"type": 2, "style": 1, "label": "Go", "custom_id": "pl:schedule.open"}
+                ],
+            }
+        ],
+        "flags": 0,
+        "content": "",
+        "author": fake.bot.payload(),
+        "attachments": [],
+        "embeds": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": "2026-12-04T00:00:00+00:00",
+        "edited_timestamp": None,
+        "type": 0,
+    }
     sent = await fake.interact(fake.button_click("carol", "pl:schedule.open", message, guild=None))
     await first_reply(fake, sent)
-    sent = await fake.interact(fake.modal_submit("carol", "pl:schedule.submit", {"x": "y"}, guild=None))
+    sent = await fake.interact(
+        fake.modal_submit("carol", "pl:schedule.submit", {"x": "y"}, guild=None)
+    )
     await first_reply(fake, sent)
     await settle(client)
     assert_every_interaction_answered_once(fake)
@@ -200,7 +252,10 @@ TRAP = FormSpec(
     title="Feedback for Bob",
     pages=(
         FormPage("Texts", (TextInput("strengths", "Strengths", min_length=10),)),
-        FormPage("Verdict", (ChoiceInput("verdict", "Verdict", (Option("Yes", "yes"), Option("No", "no"))),)),
+        FormPage(
+            "Verdict",
+            (ChoiceInput("verdict", "Verdict", (Option("Yes", "yes"), Option("No", "no"))),),
+        ),
         FormPage("Note", (TextInput("note", "Note", required=False),)),
     ),
 )
@@ -217,7 +272,9 @@ def use_trap_form(application: App, received: list[dict[str, Any]]) -> None:
         strengths = str(values.get("strengths", "")).strip()
         if len(strengths) < 10:
             problem = f"Strengths: {len(strengths)} characters; accepted: 10 to 2000 characters."
-            return error_message("Nothing was saved. Please fix:\n- " + problem, {"strengths": problem})
+            return error_message(
+                "Nothing was saved. Please fix:\n- " + problem, {"strengths": problem}
+            )
         received.append(dict(values))
         return OutboundMessage(text="Thanks!")
 
@@ -229,8 +286,12 @@ def text_ids(modal: dict[str, Any]) -> list[str]:
     return [row["components"][0]["custom_id"] for row in modal["components"]]
 
 
-async def press(fake: FakeDiscord, user: str, custom_id: str, message: dict[str, Any]) -> dict[str, Any]:
-    return await answer(fake, await fake.interact(fake.button_click(user, custom_id, message["id"])))
+async def press(
+    fake: FakeDiscord, user: str, custom_id: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    return await answer(
+        fake, await fake.interact(fake.button_click(user, custom_id, message["id"]))
+    )
 
 
 async def open_trap_form(
@@ -246,9 +307,14 @@ async def open_trap_form(
     return client, received, start, open_id
 
 
-async def submit(fake: FakeDiscord, user: str, modal: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-    sent = await fake.interact(fake.modal_submit(user, modal["custom_id"], dict(zip(text_ids(modal), texts,
-                                                                                    strict=True)), guild=None))
+async def submit(
+    fake: FakeDiscord, user: str, modal: dict[str, Any], texts: list[str]
+) -> dict[str, Any]:
+    sent = await fake.interact(
+        fake.modal_submit(
+            user, modal["custom_id"], dict(zip(text_ids(modal), texts, strict=True)), guild=None
+        )
+    )
     body = await fake.wait_for_interaction_response(sent)
     if body["type"] == 5:
         return {"type": 4, "data": await reply_to(fake, sent)}
@@ -284,10 +350,15 @@ async def test_a_refused_answer_on_an_earlier_screen_takes_the_member_back_to_th
     page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
     select_id, continue_id = custom_ids(page)
     modal = (await press(fake, "alice", continue_id, page))["data"]  # the verdict was kept
-    assert modal["title"] == "Note (3/3)" and modal["components"][0]["components"][0]["value"] == "A note."
+    assert (
+        modal["title"] == "Note (3/3)"
+        and modal["components"][0]["components"][0]["value"] == "A note."
+    )
     reply = await submit(fake, "alice", modal, ["A note."])
     assert text_of(reply["data"]) == "Thanks!"
-    assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "A note."}]
+    assert received == [
+        {"strengths": "Clear structure and tests.", "verdict": "yes", "note": "A note."}
+    ]
     await settle(client)
     assert_every_interaction_answered_once(fake)
 
@@ -307,18 +378,29 @@ async def test_crafted_form_ids_cannot_skip_or_reorder_screens(
         f"plform:{draft_id}:1:continue",  # Continue on a screen not reached yet
         f"plform:{draft_id}:2:next",
         f"plform:{draft_id}:1:c0",  # a select pressed as a button (no values)
-        f"plform:{draft_id}:\u0663:modal", f"plform:{draft_id}:0:c\u0660",  # Arabic-Indic digits
-        "plform:" + "A" * 200, f"plform:{draft_id}:0:modal:extra", "plform:" + draft_id + "\u202e:open",
+        f"plform:{draft_id}:\u0663:modal",
+        f"plform:{draft_id}:0:c\u0660",  # Arabic-Indic digits
+        "plform:" + "A" * 200,
+        f"plform:{draft_id}:0:modal:extra",
+        "plform:" + draft_id + "\u202e:open",
     )
     for custom_id in crafted_presses:
         body = await press(fake, "alice", custom_id, start)
         assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (custom_id, body)
     # A select's id submitted as a modal, and a choice submitted on a screen not reached yet.
-    for custom_id in (f"plform:{draft_id}:1:c0", f"plform:{draft_id}:1:continue", f"plform:{draft_id}:2:modal"):
-        sent = await fake.interact(fake.modal_submit("alice", custom_id, {f"plform:{draft_id}:2:0": "x"}, guild=None))
+    for custom_id in (
+        f"plform:{draft_id}:1:c0",
+        f"plform:{draft_id}:1:continue",
+        f"plform:{draft_id}:2:modal",
+    ):
+        sent = await fake.interact(
+            fake.modal_submit("alice", custom_id, {f"plform:{draft_id}:2:0": "x"}, guild=None)
+        )
         body = await answer(fake, sent)
         assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (custom_id, body)
-    sent = await fake.interact(fake.select("alice", f"plform:{draft_id}:1:c0", ["yes"], start["id"]))
+    sent = await fake.interact(
+        fake.select("alice", f"plform:{draft_id}:1:c0", ["yes"], start["id"])
+    )
     assert (await answer(fake, sent))["type"] == 4
     draft = await draft_of(app, draft_id)
     assert draft is not None and draft.step == 0 and draft.values == {}, draft
@@ -332,7 +414,9 @@ async def test_crafted_form_ids_cannot_skip_or_reorder_screens(
 
 async def at_once(fake: FakeDiscord, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Deliver the interactions together and return each one's first private answer."""
-    sent = [await fake.interact(p) for p in payloads]  # dispatched back to back, handled concurrently
+    sent = [
+        await fake.interact(p) for p in payloads
+    ]  # dispatched back to back, handled concurrently
     return list(await asyncio.gather(*(first_reply(fake, s) for s in sent)))
 
 
@@ -345,14 +429,26 @@ async def test_a_form_submitted_twice_at_once_is_sent_once_and_both_presses_are_
     page = (await submit(fake, "alice", modal, ["Clear structure and tests."]))["message"]
     select_id, continue_id = custom_ids(page)
     # Alice and Carol pick at the same moment: only Alice's counts.
-    await at_once(fake, [fake.select("carol", select_id, ["no"], page["id"]),
-                         fake.select("alice", select_id, ["yes"], page["id"])])
+    await at_once(
+        fake,
+        [
+            fake.select("carol", select_id, ["no"], page["id"]),
+            fake.select("alice", select_id, ["yes"], page["id"]),
+        ],
+    )
     modal = (await press(fake, "alice", continue_id, page))["data"]
     texts = {text_ids(modal)[0]: "Note."}
-    replies = await at_once(fake, [fake.modal_submit(user, modal["custom_id"], texts, guild=None)
-                                   for user in ("alice", "alice", "carol", "alice")])
+    replies = await at_once(
+        fake,
+        [
+            fake.modal_submit(user, modal["custom_id"], texts, guild=None)
+            for user in ("alice", "alice", "carol", "alice")
+        ],
+    )
     assert sorted(text_of(r) == "Thanks!" for r in replies) == [False, False, False, True], replies
-    assert received == [{"strengths": "Clear structure and tests.", "verdict": "yes", "note": "Note."}]
+    assert received == [
+        {"strengths": "Clear structure and tests.", "verdict": "yes", "note": "Note."}
+    ]
     await settle(client)
     assert_every_interaction_answered_once(fake)
 
@@ -376,20 +472,32 @@ async def test_session_buttons_pressed_at_once_take_effect_once(
     confirm = next(c for c in ids if c.startswith("pl:session.confirm:"))
     cancel = next(c for c in ids if c.startswith("pl:session.cancel:"))
 
-    replies = await at_once(fake, [fake.button_click(u, confirm, announcement["id"])
-                                   for u in ("bob", "bob", "carol", "bob")])
+    replies = await at_once(
+        fake,
+        [fake.button_click(u, confirm, announcement["id"]) for u in ("bob", "bob", "carol", "bob")],
+    )
     assert sum("not yours" in text_of(r) for r in replies) == 1, [text_of(r) for r in replies]
     await settle(client)
     assert sum("Bob confirmed." in (m["content"] or "") for m in fake.messages_in(thread)) == 1
 
-    replies = await at_once(fake, [fake.button_click(u, cancel, announcement["id"])
-                                   for u in ("alice", "alice", "carol", "bob")])
+    replies = await at_once(
+        fake,
+        [
+            fake.button_click(u, cancel, announcement["id"])
+            for u in ("alice", "alice", "carol", "bob")
+        ],
+    )
     await settle(client)
     async with app.db.uow() as tx:
         (session,) = await tx.sessions.for_community(await community_id(app, fake))
     assert session.state.value == "cancelled", session
-    posts = [m for m in fake.messages_in(thread) if "cancel" in text_of(m).lower() and not m["flags"] & EPHEMERAL
-             and m["id"] != announcement["id"]]  # the announcement itself is edited to say so
+    posts = [
+        m
+        for m in fake.messages_in(thread)
+        if "cancel" in text_of(m).lower()
+        and not m["flags"] & EPHEMERAL
+        and m["id"] != announcement["id"]
+    ]  # the announcement itself is edited to say so
     assert len(posts) == 1, [text_of(m) for m in posts]
     assert custom_ids(fake.find_message(announcement["id"])) == []  # no stale buttons
     texts = [text_of(r) for r in replies]
@@ -405,13 +513,17 @@ async def test_forget_me_and_schedule_buttons_pressed_at_once(
     await ready(fake, "alice")
     saved = await command(fake, "carol", "availability", {"text": "daily 08:00-22:00"})
     (schedule,) = [c for c in custom_ids(saved) if c == "pl:schedule.open"]
-    replies = await at_once(fake, [fake.button_click("carol", schedule, saved["id"]) for _ in range(3)])
+    replies = await at_once(
+        fake, [fake.button_click("carol", schedule, saved["id"]) for _ in range(3)]
+    )
     starts = {custom_ids(r)[0] for r in replies}
     assert all(s.startswith("plform:") for s in starts), replies
     assert len(starts) == 1  # one draft per form and member (SQLite serialises the three)
     ask = await command(fake, "alice", "forget-me")
     delete_id, _ = custom_ids(ask)
-    replies = await at_once(fake, [fake.button_click(u, delete_id, ask["id"]) for u in ("alice", "alice", "bob")])
+    replies = await at_once(
+        fake, [fake.button_click(u, delete_id, ask["id"]) for u in ("alice", "alice", "bob")]
+    )
     texts = [text_of(r) for r in replies]
     assert sum("Your data is deleted" in t for t in texts) == 1, texts
     await settle(client)
@@ -419,7 +531,10 @@ async def test_forget_me_and_schedule_buttons_pressed_at_once(
 
 
 async def test_a_slow_autocomplete_still_answers_in_time(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An autocomplete cannot be deferred: a busy database must not leave it unanswered past 3 s."""
     fake = fake_discord
@@ -428,14 +543,18 @@ async def test_a_slow_autocomplete_still_answers_in_time(
     find = app.actors.find_community
 
     async def slow_find(*args: Any) -> Any:
-        await asyncio.sleep(3.0)  # as slow as Discord's whole window: answering after it is too late
+        await asyncio.sleep(
+            3.0
+        )  # as slow as Discord's whole window: answering after it is too late
         return await find(*args)
 
     monkeypatch.setattr(tree, "COMPLETE_WITHIN", 0.2)
     monkeypatch.setattr(app.actors, "find_community", slow_find)
     loop = asyncio.get_running_loop()
     began = loop.time()
-    sent = await fake.interact(fake.autocomplete("alice", fake.guild, "mock", {"track": "back"}, "track", "profile"))
+    sent = await fake.interact(
+        fake.autocomplete("alice", fake.guild, "mock", {"track": "back"}, "track", "profile")
+    )
     body = await fake.wait_for_interaction_response(sent)
     assert body == {"type": 8, "data": {"choices": []}}
     assert loop.time() - began < 3.0  # it did not wait for the lookup
@@ -447,7 +566,10 @@ async def test_a_slow_autocomplete_still_answers_in_time(
 
 
 async def test_a_refusal_that_cannot_be_shown_is_still_answered(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A core refusal that quotes 6,000 typed characters is shown clipped (the core bounds every
     refusal); and should a refusal still fail to become a message, that failure is an incident
@@ -466,13 +588,18 @@ async def test_a_refusal_that_cannot_be_shown_is_still_answered(
     monkeypatch.setattr(app.router, "act", refuse_at_length)
 
     async def press_both() -> list[dict[str, Any]]:
-        return [await first_reply(fake, sent) for sent in (
-            await fake.interact(fake.button_click("alice", open_id, start["id"])),
-            await fake.interact(fake.button_click("bob", cancel, upcoming["id"])))]
+        return [
+            await first_reply(fake, sent)
+            for sent in (
+                await fake.interact(fake.button_click("alice", open_id, start["id"])),
+                await fake.interact(fake.button_click("bob", cancel, upcoming["id"])),
+            )
+        ]
 
     for reply in await press_both():
         shown = text_of(reply)
         assert shown.startswith("“evil") and shown.endswith("…") and len(shown) < 2000, reply
+
     def unshowable(*args: Any, **kwargs: Any) -> OutboundMessage:
         raise ValueError("text over the message limits")
 
@@ -483,9 +610,24 @@ async def test_a_refusal_that_cannot_be_shown_is_still_answered(
     assert_every_interaction_answered_once(fake)
 
 
-VERBS = ("admin.clear_noshow", "admin.prompts.import", "feedback.open", "feedback.submit", "guide.open",
-         "privacy.forget", "privacy.keep", "request.cancel", "schedule.open", "schedule.submit", "session.cancel",
-         "session.confirm", "session.here", "session.noshow", "session.reschedule", "no.such.verb")
+VERBS = (
+    "admin.clear_noshow",
+    "admin.prompts.import",
+    "feedback.open",
+    "feedback.submit",
+    "guide.open",
+    "privacy.forget",
+    "privacy.keep",
+    "request.cancel",
+    "schedule.open",
+    "schedule.submit",
+    "session.cancel",
+    "session.confirm",
+    "session.here",
+    "session.noshow",
+    "session.reschedule",
+    "no.such.verb",
+)
 ARGS = ("", ":" + "A" * 64, ":1:2:3:4:5:6:7:8", ":99999999999999999999:-1")
 
 
@@ -497,11 +639,20 @@ async def test_crafted_action_ids_for_every_verb_are_answered_privately(
     await ready(fake, "alice")
     host = await command(fake, "alice", "upcoming")
     crafted = [f"pl:{verb}{args}" for verb in VERBS for args in ARGS]
-    crafted += ["pl:", "pl:session.confirm:\u0663", "pl:session.confirm:x\u202e", "x" * 100, "\u200b", "pl:a" * 25]
+    crafted += [
+        "pl:",
+        "pl:session.confirm:\u0663",
+        "pl:session.confirm:x\u202e",
+        "x" * 100,
+        "\u200b",
+        "pl:a" * 25,
+    ]
     for n, custom_id in enumerate(crafted):  # as a button, a select and a modal in turn
-        build = (lambda c: fake.button_click("carol", c, host["id"]),
-                 lambda c: fake.select("carol", c, ["strong-no", "\x00" * 100], host["id"]),
-                 lambda c: fake.modal_submit("carol", c, {"x": LONG}))[n % 3]
+        build = (
+            lambda c: fake.button_click("carol", c, host["id"]),
+            lambda c: fake.select("carol", c, ["strong-no", "\x00" * 100], host["id"]),
+            lambda c: fake.modal_submit("carol", c, {"x": LONG}),
+        )[n % 3]
         reply = await first_reply(fake, await fake.interact(build(custom_id)))
         assert "Something went wrong" not in text_of(reply), (custom_id, reply)
     await settle(client)
@@ -516,12 +667,20 @@ REVERSER = "\u202eEve\x00\x1b[2J [Confirm](https://evil.example) @everyone"
 
 
 def test_member_text_cannot_reorder_or_hide_what_follows() -> None:
-    message = OutboundMessage(title=f"Feedback for {REVERSER}", text=f"You were paired with {REVERSER}, enjoy.",
-                              fields=(Field(REVERSER, REVERSER),),
-                              buttons=(Button(f"Feedback for {REVERSER}"[:75], "pl:feedback.open:x"),))
+    message = OutboundMessage(
+        title=f"Feedback for {REVERSER}",
+        text=f"You were paired with {REVERSER}, enjoy.",
+        fields=(Field(REVERSER, REVERSER),),
+        buttons=(Button(f"Feedback for {REVERSER}"[:75], "pl:feedback.open:x"),),
+    )
     rendered = render_message(message)
-    payload = {"embeds": [rendered.embed.to_dict()] if rendered.embed else [], "content": rendered.content or "",
-               "components": [c.to_component_dict() for c in rendered.view.children] if rendered.view else []}
+    payload = {
+        "embeds": [rendered.embed.to_dict()] if rendered.embed else [],
+        "content": rendered.content or "",
+        "components": [c.to_component_dict() for c in rendered.view.children]
+        if rendered.view
+        else [],
+    }
     shown = str(payload)
     for control in ("\u202e", "\x00", "\x1b"):
         assert control not in shown, (control, shown)
@@ -544,7 +703,9 @@ async def test_a_hostile_display_name_reaches_the_pair_thread_neutralised(
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     assert "\u202e" not in create.json["name"] and "\x00" not in create.json["name"]
-    bodies = [r.json for r in fake.requests if isinstance(r.json, dict) and r.method in ("POST", "PATCH")]
+    bodies = [
+        r.json for r in fake.requests if isinstance(r.json, dict) and r.method in ("POST", "PATCH")
+    ]
     for body in bodies:
         shown = str(body)
         assert "\u202e" not in shown and "\x00" not in shown and "\x1b" not in shown, body
@@ -583,8 +744,9 @@ async def test_a_graceful_restart_finishes_the_presses_in_flight_first(
             return await act(*args, **kwargs)
 
         monkeypatch.setattr(app.router, "act", slow_act)
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_ids(modal)[0]: "N."},
-                                                     guild=None))
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], {text_ids(modal)[0]: "N."}, guild=None)
+        )
         await fake.wait_for_interaction_response(sent)  # deferred: the submit is being handled
     finally:
         await running.close()
@@ -607,7 +769,15 @@ async def test_modal_submits_with_missing_extra_overlong_or_odd_fields(
 
     odd_submits: list[list[dict[str, Any]]] = [
         [],  # nothing at all
-        [row({"type": 4, "custom_id": "plform:someone-else:0:0", "value": "Clear structure and tests."})],
+        [
+            row(
+                {
+                    "type": 4,
+                    "custom_id": "plform:someone-else:0:0",
+                    "value": "Clear structure and tests.",
+                }
+            )
+        ],
         [row({"type": 4, "custom_id": text_id, "value": 12345})],
         [row({"type": 4, "custom_id": text_id, "value": None})],
         [row({"type": 4, "custom_id": text_id, "value": ["a" * 20]})],
@@ -615,30 +785,55 @@ async def test_modal_submits_with_missing_extra_overlong_or_odd_fields(
         [{"type": 1, "components": "garbage"}, {"type": 1}],
     ]
     for components in odd_submits:
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], components, guild=None))
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], components, guild=None)
+        )
         body = await answer(fake, sent)
         assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (components, body)
         draft = await draft_of(app, draft_id)
-        assert draft is not None and draft.step == 0 and "strengths" not in draft.values, (components, draft)
+        assert draft is not None and draft.step == 0 and "strengths" not in draft.values, (
+            components,
+            draft,
+        )
 
     # Extra inputs are ignored, an overlong text is cut to the input's limit, and the form goes on.
-    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], [
-        row({"type": 4, "custom_id": text_id, "value": "é" * 10_000}),
-        row({"type": 4, "custom_id": f"plform:{draft_id}:0:7", "value": "extra"}),
-        row({"type": 4, "custom_id": "note", "value": "injected"}),
-    ], guild=None))
+    sent = await fake.interact(
+        fake.modal_submit(
+            "alice",
+            modal["custom_id"],
+            [
+                row({"type": 4, "custom_id": text_id, "value": "é" * 10_000}),
+                row({"type": 4, "custom_id": f"plform:{draft_id}:0:7", "value": "extra"}),
+                row({"type": 4, "custom_id": "note", "value": "injected"}),
+            ],
+            guild=None,
+        )
+    )
     page = (await answer(fake, sent))["message"]
     assert page["content"] == "**Verdict (2/3)**"
     draft = await draft_of(app, draft_id)
-    assert draft is not None and draft.values == {"strengths": "é" * TRAP.pages[0].inputs[0].max_length}
+    assert draft is not None and draft.values == {
+        "strengths": "é" * TRAP.pages[0].inputs[0].max_length
+    }
     await settle(client)
     assert_every_interaction_answered_once(fake)
 
 
 # ------------------------------------------------------------------ Discord's limits
 
-_HOSTILE_CHARS = st.sampled_from([*"<>[]()|~#*_`\\@:/ \n", "@everyone", "{@1|Ann}", "{t:1796407200:F}",
-                                  "\u202e", "🧑\u200d💻", "é", "x", "\x00"])
+_HOSTILE_CHARS = st.sampled_from(
+    [
+        *"<>[]()|~#*_`\\@:/ \n",
+        "@everyone",
+        "{@1|Ann}",
+        "{t:1796407200:F}",
+        "\u202e",
+        "🧑\u200d💻",
+        "é",
+        "x",
+        "\x00",
+    ]
+)
 
 
 def _text(limit: int) -> st.SearchStrategy[str]:
@@ -646,7 +841,11 @@ def _text(limit: int) -> st.SearchStrategy[str]:
 
 
 @pytest.mark.undeclared_actions
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 @given(
     title=st.none() | _text(MAX_TITLE),
     text=_text(MAX_TEXT),
@@ -657,8 +856,11 @@ def test_any_message_renders_within_discords_limits(
     title: str | None, text: str, fields: list[tuple[str, str]], labels: list[str]
 ) -> None:
     message = OutboundMessage(
-        title=title, text=text, fields=tuple(Field(n, v) for n, v in fields),
-        buttons=tuple(Button(label, f"pl:demo.b:{i}") for i, label in enumerate(labels)), mentions=("1",),
+        title=title,
+        text=text,
+        fields=tuple(Field(n, v) for n, v in fields),
+        buttons=tuple(Button(label, f"pl:demo.b:{i}") for i, label in enumerate(labels)),
+        mentions=("1",),
     )
     rendered = render_message(message)
     assert rendered.content is None or 0 < len(rendered.content) <= 2000
@@ -702,7 +904,10 @@ async def test_a_member_who_left_the_server_does_not_cost_the_partner_their_anno
     await settle(client)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     thread = int(create.response["id"])
-    assert fake.user("bob").id in fake.thread_members[thread] and eve.id not in fake.thread_members[thread]
+    assert (
+        fake.user("bob").id in fake.thread_members[thread]
+        and eve.id not in fake.thread_members[thread]
+    )
     assert any("Mock interview booked" in text_of(m) for m in fake.messages_in(thread))
 
 
@@ -721,15 +926,31 @@ def test_the_spec_check_covers_answers_followups_and_edits() -> None:
         ("POST", "/webhooks/1/tok", too_long),
         ("PATCH", "/webhooks/1/tok/messages/@original", too_long),
         ("PATCH", "/webhooks/1/tok/messages/2", too_long),
-        ("POST", "/interactions/1/tok/callback", {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}}),
-        ("POST", "/interactions/1/tok/callback", {"type": 9, "data": {"custom_id": "x" * 101, "title": "t",
-                                                                      "components": []}}),
+        (
+            "POST",
+            "/interactions/1/tok/callback",
+            {"type": 8, "data": {"choices": [{"name": "x" * 101, "value": "x"}]}},
+        ),
+        (
+            "POST",
+            "/interactions/1/tok/callback",
+            {"type": 9, "data": {"custom_id": "x" * 101, "title": "t", "components": []}},
+        ),
     ]
     for method, path, body in routes:
         rec = RecordedRequest(0, method, path, {}, {}, "application/json", json=body)
         assert spec.check(rec), (method, path)
-        fine = RecordedRequest(0, method, path, {}, {}, "application/json", json={"content": "ok"}
-                               if "callback" not in path else {"type": 4, "data": {"content": "ok"}})
+        fine = RecordedRequest(
+            0,
+            method,
+            path,
+            {},
+            {},
+            "application/json",
+            json={"content": "ok"}
+            if "callback" not in path
+            else {"type": 4, "data": {"content": "ok"}},
+        )
         assert not spec.check(fine), (method, path, spec.check(fine))
 
 
@@ -741,7 +962,9 @@ async def test_cancel_request_pressed_at_once_cancels_once(
     await ready(fake, "alice")
     upcoming = await command(fake, "alice", "upcoming")
     cancel = next(c for c in custom_ids(upcoming) if c.startswith("pl:request.cancel:"))
-    replies = await at_once(fake, [fake.button_click(u, cancel, upcoming["id"]) for u in ("alice", "alice", "bob")])
+    replies = await at_once(
+        fake, [fake.button_click(u, cancel, upcoming["id"]) for u in ("alice", "alice", "bob")]
+    )
     texts = [text_of(r) for r in replies]
     assert sum(t.startswith("Cancelled your") for t in texts) == 1, texts
     assert sum("already cancelled" in t for t in texts) == 1, texts

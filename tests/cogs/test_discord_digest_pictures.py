@@ -39,15 +39,23 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[App, FakeClock]]:
 
 
 async def discord_member(app: App, fake: FakeDiscord, name: str) -> Actor:
-    actor = await app.actors.resolve(Platform.DISCORD, str(fake.guild.id), "PeerLoop Dev",
-                                     str(fake.user(name).id), name.title())
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    actor = await app.actors.resolve(
+        Platform.DISCORD, str(fake.guild.id), "PeerLoop Dev", str(fake.user(name).id), name.title()
+    )
+    await app.profiles.set_profile(
+        actor,
+        timezone="Europe/Berlin",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     return actor
 
 
 async def test_the_month_picture_arrives_with_the_discord_digest(
-    world: tuple[App, FakeClock], fake_discord: FakeDiscord, discord_runner: DiscordRunner,
+    world: tuple[App, FakeClock],
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
 ) -> None:
     app, clock = world
     fake = fake_discord

@@ -77,7 +77,9 @@ async def start_face(app: App, runner: DiscordRunner) -> PeerLoopClient:
     return client
 
 
-async def command(fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+async def command(
+    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run ``/mock sub`` and return the private reply (the first followup after the deferral)."""
     sent = await fake.interact(fake.slash_command(user, fake.guild, "mock", options or {}, sub))
     return await reply_to(fake, sent)
@@ -119,7 +121,9 @@ async def community_id(app: App, fake: FakeDiscord) -> str:
 
 async def ready(fake: FakeDiscord, user: str) -> None:
     reply = await command(
-        fake, user, "profile",
+        fake,
+        user,
+        "profile",
         {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
     )
     assert "error" not in text_of(reply).lower(), text_of(reply)
@@ -214,11 +218,21 @@ async def test_two_members_are_paired_in_a_private_thread(
     guide_buttons = [c for m in posted for c in custom_ids(m) if c.startswith("pl:guide.open:")]
     assert guide_buttons
     # Addressed to the interviewer: a mention, and a ping allowed for them only.
-    fallback = next(m for m in posted if (m.get("content") or "").startswith(f"<@{interviewer.external_id}>, ")
-                    and "couldn't message you" in (m.get("content") or ""))
-    (sent_fallback,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
-                        if r.response and r.response.get("id") == fallback["id"]]
-    assert sent_fallback.json["allowed_mentions"] == {"parse": [], "users": [int(interviewer.external_id)]}
+    fallback = next(
+        m
+        for m in posted
+        if (m.get("content") or "").startswith(f"<@{interviewer.external_id}>, ")
+        and "couldn't message you" in (m.get("content") or "")
+    )
+    (sent_fallback,) = [
+        r
+        for r in fake.requests_to("POST", "/channels/{id}/messages")
+        if r.response and r.response.get("id") == fallback["id"]
+    ]
+    assert sent_fallback.json["allowed_mentions"] == {
+        "parse": [],
+        "users": [int(interviewer.external_id)],
+    }
     guide_id = custom_ids(fallback)[0]
     asker = fake.user(int(interviewer.external_id)).username
     reply = await click(fake, asker, guide_id, fallback["id"])
@@ -283,10 +297,15 @@ async def test_a_form_with_choices_and_many_text_inputs_is_asked_in_full(
         action="pl:demo.form",
         title="Session feedback",
         pages=(
-            FormPage("About the session", (
-                ChoiceInput("score", "Overall", tuple(Option(str(i), str(i)) for i in range(1, 6))),
-                *(TextInput(f"note{i}", f"Note {i}", required=False) for i in range(1, 7)),
-            )),
+            FormPage(
+                "About the session",
+                (
+                    ChoiceInput(
+                        "score", "Overall", tuple(Option(str(i), str(i)) for i in range(1, 6))
+                    ),
+                    *(TextInput(f"note{i}", f"Note {i}", required=False) for i in range(1, 7)),
+                ),
+            ),
         ),
     )
 
@@ -319,14 +338,18 @@ async def test_a_form_with_choices_and_many_text_inputs_is_asked_in_full(
     modal = (await fake.wait_for_interaction_response(sent))["data"]
     inputs = [row["components"][0]["custom_id"] for row in modal["components"]]
     assert len(inputs) == 5 and len(modal["title"]) <= 45
-    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {i: "ok" for i in inputs}))
+    sent = await fake.interact(
+        fake.modal_submit("alice", modal["custom_id"], {i: "ok" for i in inputs})
+    )
     body = await fake.wait_for_interaction_response(sent)
     assert body["type"] == 4
     next_msg = fake.interactions[int(sent["id"])]["original"]
     sent = await fake.interact(fake.button_click("alice", custom_ids(next_msg)[0], next_msg["id"]))
     modal = (await fake.wait_for_interaction_response(sent))["data"]
     (row,) = modal["components"]
-    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {row["components"][0]["custom_id"]: "six"}))
+    sent = await fake.interact(
+        fake.modal_submit("alice", modal["custom_id"], {row["components"][0]["custom_id"]: "six"})
+    )
     reply = await reply_to(fake, sent)
     assert reply["content"] == "Thanks!"
     assert received == [{"score": "4", **{f"note{i}": "ok" for i in range(1, 6)}, "note6": "six"}]
@@ -358,17 +381,23 @@ def test_invite_url_asks_for_exactly_what_is_needed() -> None:
 async def test_render_limits_and_time_tokens() -> None:
     when = T0
     message = OutboundMessage(
-        title="t" * 200, text=f"At {ts(when)} ({ts(when, 'R')})",
+        title="t" * 200,
+        text=f"At {ts(when)} ({ts(when, 'R')})",
         fields=tuple(Field(f"f{i}", "v" * 1000) for i in range(20)),
         buttons=tuple(Button(f"b{i}", f"pl:x.y:{i}") for i in range(7)),
     )
     rendered = render_message(message)
     assert rendered.embed is not None
-    assert rendered.embed.description == f"At <t:{int(when.timestamp())}:F> (<t:{int(when.timestamp())}:R>)"
+    assert (
+        rendered.embed.description
+        == f"At <t:{int(when.timestamp())}:F> (<t:{int(when.timestamp())}:R>)"
+    )
     assert len(rendered.embed) <= 6000
     assert rendered.view is not None and len(rendered.view.children) == 7
     assert [i.custom_id for i in rendered.view.children][:2] == ["pl:x.y:0", "pl:x.y:1"]  # type: ignore[attr-defined]
-    steps = form_steps(FormSpec("pl:f", "F", (FormPage("P", tuple(TextInput(f"i{i}", "L") for i in range(11))),)))
+    steps = form_steps(
+        FormSpec("pl:f", "F", (FormPage("P", tuple(TextInput(f"i{i}", "L") for i in range(11))),))
+    )
     assert [len(s.texts) for s in steps] == [5, 5, 1]
 
 
@@ -384,7 +413,10 @@ class _NoSleep:
 
 
 async def test_chat_port_maps_discord_errors(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
@@ -403,7 +435,9 @@ async def test_chat_port_maps_discord_errors(
     monkeypatch.setattr(discord.http, "asyncio", _NoSleep())
     fake.fail_next("POST", "/channels/{id}/messages", 503, times=10)
     with pytest.raises(TemporaryDeliveryError):
-        await chat.post(actor.community, str(fake.guild.text_channel_id), OutboundMessage(text="Later"))
+        await chat.post(
+            actor.community, str(fake.guild.text_channel_id), OutboundMessage(text="Later")
+        )
     fake.faults.clear()
 
     space = await chat.open_pair_space(actor.community, [actor.member], "Coding: Carol")

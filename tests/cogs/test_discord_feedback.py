@@ -39,8 +39,14 @@ discord_runner = face.discord_runner
 
 GUIDE_MARK = "A strong answer covers"
 ADMIN_NOTE = "Admin only: arrived five minutes late."
-STRENGTHS = {1: "Clear structure, talked through edge cases early.", 2: "Good questions about scale up front."}
-IMPROVE = {1: "State the complexity before you start coding.", 2: "Check the empty input before submitting."}
+STRENGTHS = {
+    1: "Clear structure, talked through edge cases early.",
+    2: "Good questions about scale up front.",
+}
+IMPROVE = {
+    1: "State the complexity before you start coding.",
+    2: "Check the empty input before submitting.",
+}
 TIP = "Give the first hint a little earlier."
 
 
@@ -77,7 +83,10 @@ async def fill_form(
         body = await fake.wait_for_interaction_response(sent)
         if body["type"] == 5:  # the last page: deferred, then the core's answer
             return await reply_to(fake, sent), pages
-        if body["type"] == 6:  # the last page from a screen: that screen is edited, the answer follows
+        if (
+            body["type"] == 6
+        ):  # the last page from a screen: that screen is edited, the answer follows
+
             def posted(sent: dict[str, Any] = sent) -> list[Any]:
                 return [f for f in fake.followups(sent["id"]) if f.method == "POST"]
 
@@ -85,20 +94,31 @@ async def fill_form(
             first = posted()[0]
             assert first.json["flags"] & EPHEMERAL
             screen = fake.find_message(sent["message"]["id"])
-            assert screen is not None and screen["content"].startswith("✓ Sent") and not screen["components"]
+            assert (
+                screen is not None
+                and screen["content"].startswith("✓ Sent")
+                and not screen["components"]
+            )
             return {**first.json, "id": first.response["id"]}, pages
         if body["type"] == 9:
             modal = body["data"]
             pages.append(modal)
-            inputs = {row["components"][0]["custom_id"]: write(row["components"][0]) for row in modal["components"]}
-            sent = await fake.interact(fake.modal_submit(user, modal["custom_id"], inputs, guild=None))
+            inputs = {
+                row["components"][0]["custom_id"]: write(row["components"][0])
+                for row in modal["components"]
+            }
+            sent = await fake.interact(
+                fake.modal_submit(user, modal["custom_id"], inputs, guild=None)
+            )
             continue
         assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, body
         page = fake.interactions[int(sent["id"])]["original"]
         pages.append(page)
         parts = [c for row in page["components"] for c in row["components"]]
         for select in (c for c in parts if c["type"] == 3):
-            picked = await fake.interact(fake.select(user, select["custom_id"], [pick(select)], page["id"]))
+            picked = await fake.interact(
+                fake.select(user, select["custom_id"], [pick(select)], page["id"])
+            )
             assert await fake.wait_for_interaction_response(picked) == {"type": 6}
         (button,) = [c for c in parts if c["type"] == 2]
         sent = await fake.interact(fake.button_click(user, button["custom_id"], page["id"]))
@@ -108,16 +128,26 @@ async def fill_form(
 def assert_steps_counted_as_seen(start: dict[str, Any], pages: list[dict[str, Any]]) -> None:
     """The intro's step count is the number of screens, and they are titled 1/N … N/N."""
     (count,) = re.findall(r"\((\d+) steps\)", text_of(start))
-    titles = [p["title"] if "title" in p else p["content"].strip("*") for p in pages
-              if not p.get("content", "").startswith("Saved. Next:")]  # the button between two modals
+    titles = [
+        p["title"] if "title" in p else p["content"].strip("*")
+        for p in pages
+        if not p.get("content", "").startswith("Saved. Next:")
+    ]  # the button between two modals
     assert len(titles) == int(count), (count, titles)
     assert [re.search(r"\((\d+)/(\d+)\)$", t).groups() for t in titles] == [  # type: ignore[union-attr]
-        (str(n), count) for n in range(1, len(titles) + 1)], titles
+        (str(n), count) for n in range(1, len(titles) + 1)
+    ], titles
 
 
 def selects_of(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [c for p in pages if "components" in p and "title" not in p
-            for row in p["components"] for c in row["components"] if c["type"] == 3]
+    return [
+        c
+        for p in pages
+        if "components" in p and "title" not in p
+        for row in p["components"]
+        for c in row["components"]
+        if c["type"] == 3
+    ]
 
 
 def interviewer_answers(rubric: Rubric, part: int) -> tuple[dict[str, int], Picker, Writer]:
@@ -205,14 +235,17 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     assert session.swap and session.state is SessionState.CONFIRMED
     first = username(fake, members[session.interviewer_id])  # interviews in part 1
     second = username(fake, members[session.candidate_id])  # interviews in part 2
-    first_name, second_name = members[session.interviewer_id].display_name, members[session.candidate_id].display_name
+    first_name, second_name = (
+        members[session.interviewer_id].display_name,
+        members[session.candidate_id].display_name,
+    )
     prompts: list[Prompt] = [app.prompts.get(p) for p in session.prompt_ids]
     rubrics: list[Rubric] = [app.prompts.rubric(p.rubric) for p in prompts]
     anchors = [a[:40] for r in rubrics for d in r.dimensions for a in d.anchors.values()]
     seen = {u: len(sent_dms(fake, u)) for u in (first, second)}
 
     def new_dms(user: str) -> list[dict[str, Any]]:
-        fresh = sent_dms(fake, user)[seen[user]:]
+        fresh = sent_dms(fake, user)[seen[user] :]
         seen[user] += len(fresh)
         return fresh
 
@@ -226,7 +259,9 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     assert prompts[0].statement[:60] in text_of(part_one)
     assert not any(GUIDE_MARK in text_of(m) for m in fake.messages_in(thread_id))
     guide_pages = new_dms(first)
-    assert guide_pages and all(title_of(m).startswith(f"Interviewer guide: {prompts[0].title}") for m in guide_pages)
+    assert guide_pages and all(
+        title_of(m).startswith(f"Interviewer guide: {prompts[0].title}") for m in guide_pages
+    )
     guide_one = guide_pages[0]
     assert GUIDE_MARK in text_of(guide_one)
     whole = "\n".join(text_of(m) for m in guide_pages)  # the whole rubric, over the pages
@@ -245,13 +280,18 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     assert prompts[1].statement[:60] in text_of(part_two)
     assert not any(GUIDE_MARK in text_of(m) for m in fake.messages_in(thread_id))
     guide_pages = new_dms(second)
-    assert guide_pages and all(title_of(m).startswith(f"Interviewer guide: {prompts[1].title}") for m in guide_pages)
+    assert guide_pages and all(
+        title_of(m).startswith(f"Interviewer guide: {prompts[1].title}") for m in guide_pages
+    )
     guide_two = guide_pages[0]
     assert GUIDE_MARK in text_of(guide_two)
     assert new_dms(first) == []
-    first_only = [s for s in prompts[0].guide.strong_answer
-                  if not any(s in text_of(m) for m in guide_pages)]
-    assert first_only and not any(s in "\n".join(text_of(m) for m in fake.dms_to(second)) for s in first_only)
+    first_only = [
+        s for s in prompts[0].guide.strong_answer if not any(s in text_of(m) for m in guide_pages)
+    ]
+    assert first_only and not any(
+        s in "\n".join(text_of(m) for m in fake.dms_to(second)) for s in first_only
+    )
 
     # -- the end: both are asked for feedback by DM, with a button
     app.clock.set(session.start + timedelta(minutes=session.minutes))  # type: ignore[attr-defined]
@@ -271,7 +311,10 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     assert f"You interviewed {second_name} in part 1" in text_of(start), text_of(start)
     # The parts list, the deadline and a button per part travel with the form's start button.
     (embed,) = start["embeds"]
-    assert "Part 2: you as candidate" in embed["description"] and "Open until <t:" in embed["description"]
+    assert (
+        "Part 2: you as candidate" in embed["description"]
+        and "Open until <t:" in embed["description"]
+    )
     assert f"pl:feedback.open:{session.id}:2:candidate" in custom_ids(start)
     # A third member crafts presses on this form's selects (the lowest score, "strong-no"):
     # each is refused privately and changes nothing (the saved scores and verdict below).
@@ -284,10 +327,14 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
         assert "belongs to someone else" in text_of(body["data"]), body
     scores_one, pick, write = interviewer_answers(rubrics[0], 1)
     reply, pages = await fill_form(fake, first, start, pick, write)
-    assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(reply)
+    assert "Thanks, saved" in text_of(reply) and "shared when your partner submits" in text_of(
+        reply
+    )
     assert_steps_counted_as_seen(start, pages)
     selects = selects_of(pages)
-    assert len(selects) == len(rubrics[0].dimensions) + 2  # the scores, the verdict, where help is needed
+    assert (
+        len(selects) == len(rubrics[0].dimensions) + 2
+    )  # the scores, the verdict, where help is needed
     for d in rubrics[0].dimensions:  # each score select says which dimension it scores
         (score,) = [s for s in selects if d.name in s["placeholder"]]
         assert [o["value"] for o in score["options"]] == ["1", "2", "3", "4"]
@@ -296,8 +343,9 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     labels = [row["components"][0]["label"] for m in modals for row in m["components"]]
     assert labels == ["Strengths", "What to improve", "Private note for admins"]
     # Discord marks required inputs itself; the optional note is sent as not required.
-    assert [row["components"][0].get("required", True) for m in modals for row in m["components"]] == [
-        True, True, False]
+    assert [
+        row["components"][0].get("required", True) for m in modals for row in m["components"]
+    ] == [True, True, False]
     await settle(client)
     assert new_dms(second) == [] and new_dms(first) == []  # nothing shared before both submit
 
@@ -315,7 +363,11 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     given = rows[(1, FeedbackRole.INTERVIEWER)]
     assert given.scores == scores_one and given.verdict == "lean-yes"
     assert given.help_needed == rubrics[0].dimensions[1].id
-    assert (given.strengths, given.improvements, given.admin_note) == (STRENGTHS[1], IMPROVE[1], ADMIN_NOTE)
+    assert (given.strengths, given.improvements, given.admin_note) == (
+        STRENGTHS[1],
+        IMPROVE[1],
+        ADMIN_NOTE,
+    )
     taken = rows[(2, FeedbackRole.CANDIDATE)]
     assert taken.scores == self_two
     assert taken.interviewer_ratings == {"preparation": 4, "usefulness": 3, "again": 2}
@@ -339,9 +391,13 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     (rated,) = new_dms(first)
     shown = text_of(rated)
     assert title_of(rated) == f"{second_name} rated your interviewing (part 1)"
-    assert "Preparation: 4/4" in shown and "Usefulness of the feedback: 3/4" in shown and TIP in shown
+    assert (
+        "Preparation: 4/4" in shown and "Usefulness of the feedback: 3/4" in shown and TIP in shown
+    )
     assert not any(d.name in shown for d in rubrics[0].dimensions)  # never the self-scores
-    assert (await feedback_rows(app, session.id))[(1, FeedbackRole.CANDIDATE)].scores == self_one  # kept, private
+    assert (await feedback_rows(app, session.id))[
+        (1, FeedbackRole.CANDIDATE)
+    ].scores == self_one  # kept, private
 
     # -- the second member's interviewer form for part 2: part 2 is revealed
     start = await click(fake, second, custom_ids(requests[second])[0], requests[second]["id"])
@@ -367,8 +423,13 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     # -- a double submit changes nothing: the last modal again, and the button after the reveal
     before = await feedback_rows(app, session.id)
     assert len(before) == 4 and all(f.revealed_at is not None for f in before.values())
-    inputs = {row["components"][0]["custom_id"]: "Something else entirely." for row in final_modal["components"]}
-    sent = await fake.interact(fake.modal_submit(second, final_modal["custom_id"], inputs, guild=None))
+    inputs = {
+        row["components"][0]["custom_id"]: "Something else entirely."
+        for row in final_modal["components"]
+    }
+    sent = await fake.interact(
+        fake.modal_submit(second, final_modal["custom_id"], inputs, guild=None)
+    )
     body = await fake.wait_for_interaction_response(sent)
     assert body["data"]["flags"] & EPHEMERAL and "expired" in text_of(body["data"]), body
     assert len(fake.interaction_callbacks(sent["id"])) == 1  # answered once, by the refusal
@@ -379,10 +440,15 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     assert new_dms(first) == [] and new_dms(second) == []
 
     # -- afterwards: progress with a chart, and the history names the session
-    for user, partner, prompt in ((first, second_name, prompts[1]), (second, first_name, prompts[0])):
+    for user, partner, prompt in (
+        (first, second_name, prompts[1]),
+        (second, first_name, prompts[0]),
+    ):
         sent = await fake.interact(fake.slash_command(user, fake.guild, "mock", {}, "progress"))
         reply = await reply_to(fake, sent)
-        assert "Your progress" in text_of(reply) and "1 scored part(s)" in text_of(reply), text_of(reply)
+        assert "Your progress" in text_of(reply) and "1 scored part(s)" in text_of(reply), text_of(
+            reply
+        )
         (png,) = fake.followups(sent["id"])[0].files
         assert png.filename == "peerloop-progress.png" and png.data.startswith(b"\x89PNG\r\n\x1a\n")
         assert [a["filename"] for a in reply["attachments"]] == ["peerloop-progress.png"]

@@ -51,14 +51,24 @@ FORM = FormSpec(
     title="Feedback for Bob",
     intro="You interviewed Bob.",
     pages=(
-        FormPage("Scores (1/2)", (
-            ChoiceInput("verdict", "Verdict", tuple(Option(v, v) for v in VERDICTS)),
-            TextInput("strengths", "Strengths"),
-        )),
-        FormPage("Scores (2/2)", (
-            ChoiceInput("help", "Where help is needed", (Option("Coding", "coding"), Option("Testing", "testing"))),
-            TextInput("note", "Note", required=False),
-        )),
+        FormPage(
+            "Scores (1/2)",
+            (
+                ChoiceInput("verdict", "Verdict", tuple(Option(v, v) for v in VERDICTS)),
+                TextInput("strengths", "Strengths"),
+            ),
+        ),
+        FormPage(
+            "Scores (2/2)",
+            (
+                ChoiceInput(
+                    "help",
+                    "Where help is needed",
+                    (Option("Coding", "coding"), Option("Testing", "testing")),
+                ),
+                TextInput("note", "Note", required=False),
+            ),
+        ),
     ),
     submit_label="Submit feedback",
 )
@@ -88,7 +98,11 @@ async def answer(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
 
 
 def refused(body: dict[str, Any], words: str) -> bool:
-    return body["type"] == 4 and bool(body["data"]["flags"] & EPHEMERAL) and words in text_of(body["data"])
+    return (
+        body["type"] == 4
+        and bool(body["data"]["flags"] & EPHEMERAL)
+        and words in text_of(body["data"])
+    )
 
 
 async def draft_of(application: App, draft_id: str) -> FormDraft | None:
@@ -128,7 +142,9 @@ async def test_another_member_cannot_change_or_use_up_someone_elses_form(
     assert await fake.wait_for_interaction_response(picked) == {"type": 6}
 
     # Carol crafts a press on Alice's select with "strong-no": refused, nothing changes.
-    body = await answer(fake, await fake.interact(fake.select("carol", select_id, ["strong-no"], page["id"])))
+    body = await answer(
+        fake, await fake.interact(fake.select("carol", select_id, ["strong-no"], page["id"]))
+    )
     assert refused(body, NOT_YOURS), body
     crafted = f"plform:{draft_id}:0:c0"
     assert crafted == select_id
@@ -137,42 +153,66 @@ async def test_another_member_cannot_change_or_use_up_someone_elses_form(
 
     # Carol presses Alice's Continue and Open buttons: refused, Alice's form stays where it is.
     for custom_id, message in ((continue_id, page["id"]), (custom_ids(start)[0], start["id"])):
-        body = await answer(fake, await fake.interact(fake.button_click("carol", custom_id, message)))
+        body = await answer(
+            fake, await fake.interact(fake.button_click("carol", custom_id, message))
+        )
         assert refused(body, NOT_YOURS), body
     assert (await draft_of(app, draft_id)).step == 0  # type: ignore[union-attr]
 
     # Alice goes on: the modal of page 1.
-    modal = (await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"]))))["data"]
+    modal = (
+        await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+    )["data"]
     assert modal["title"] == "Scores (2/4)"
     (text_id,) = [row["components"][0]["custom_id"] for row in modal["components"]]
 
     # Carol submits Alice's modal: refused; Alice's text and step are untouched...
-    body = await answer(fake, await fake.interact(
-        fake.modal_submit("carol", modal["custom_id"], {text_id: "Carol was here."}, guild=None)))
+    body = await answer(
+        fake,
+        await fake.interact(
+            fake.modal_submit("carol", modal["custom_id"], {text_id: "Carol was here."}, guild=None)
+        ),
+    )
     assert refused(body, NOT_YOURS), body
     draft = await draft_of(app, draft_id)
     assert draft is not None and "strengths" not in draft.values and draft.step == 1
 
     # ...and Alice's own submit of the same modal still works.
-    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_id: "Clear structure."}, guild=None))
+    sent = await fake.interact(
+        fake.modal_submit("alice", modal["custom_id"], {text_id: "Clear structure."}, guild=None)
+    )
     page = (await answer(fake, sent))["message"]
     assert page["content"] == "**Scores (3/4)**"
     select_id, submit_id = custom_ids(page)
     picked = await fake.interact(fake.select("alice", select_id, ["testing"], page["id"]))
     assert await fake.wait_for_interaction_response(picked) == {"type": 6}
-    modal = (await answer(fake, await fake.interact(fake.button_click("alice", submit_id, page["id"]))))["data"]
+    modal = (
+        await answer(fake, await fake.interact(fake.button_click("alice", submit_id, page["id"])))
+    )["data"]
     assert modal["title"] == "Scores (4/4)"
     (text_id,) = [row["components"][0]["custom_id"] for row in modal["components"]]
-    sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_id: "Well done."}, guild=None))
+    sent = await fake.interact(
+        fake.modal_submit("alice", modal["custom_id"], {text_id: "Well done."}, guild=None)
+    )
     reply = await reply_to(fake, sent)
     assert reply["content"] == "Thanks!"
-    assert received == [{"verdict": "strong-yes", "strengths": "Clear structure.", "help": "testing",
-                         "note": "Well done."}]
+    assert received == [
+        {
+            "verdict": "strong-yes",
+            "strengths": "Clear structure.",
+            "help": "testing",
+            "note": "Well done.",
+        }
+    ]
     assert await draft_of(app, draft_id) is None  # taken by the submit
 
     # The same modal again: the form was sent, a clear private answer, nothing submitted twice.
-    body = await answer(fake, await fake.interact(
-        fake.modal_submit("alice", modal["custom_id"], {text_id: "Again."}, guild=None)))
+    body = await answer(
+        fake,
+        await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], {text_id: "Again."}, guild=None)
+        ),
+    )
     assert refused(body, "expired or was already sent"), body
     assert len(received) == 1
     await settle(client)
@@ -196,20 +236,32 @@ async def test_a_half_filled_form_continues_after_a_restart(
     try:
         use_demo_form(restarted, received)
         client = await start_face(restarted, discord_runner)
-        body = await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+        body = await answer(
+            fake, await fake.interact(fake.button_click("alice", continue_id, page["id"]))
+        )
         assert body["type"] == 9, body  # the modal of page 1: the draft was found
         modal = body["data"]
         (text_id,) = [row["components"][0]["custom_id"] for row in modal["components"]]
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_id: "Good."}, guild=None))
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], {text_id: "Good."}, guild=None)
+        )
         page = (await answer(fake, sent))["message"]
         select_id, submit_id = custom_ids(page)
         picked = await fake.interact(fake.select("alice", select_id, ["coding"], page["id"]))
         assert await fake.wait_for_interaction_response(picked) == {"type": 6}
-        modal = (await answer(fake, await fake.interact(fake.button_click("alice", submit_id, page["id"]))))["data"]
+        modal = (
+            await answer(
+                fake, await fake.interact(fake.button_click("alice", submit_id, page["id"]))
+            )
+        )["data"]
         (text_id,) = [row["components"][0]["custom_id"] for row in modal["components"]]
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], {text_id: ""}, guild=None))
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], {text_id: ""}, guild=None)
+        )
         assert (await reply_to(fake, sent))["content"] == "Thanks!"
-        assert received == [{"verdict": "lean-no", "strengths": "Good.", "help": "coding", "note": ""}]
+        assert received == [
+            {"verdict": "lean-no", "strengths": "Good.", "help": "coding", "note": ""}
+        ]
         await settle(client)
     finally:
         await discord_runner.stop(client)
@@ -226,15 +278,23 @@ async def test_opening_a_form_again_goes_on_where_the_member_was(
     select_id, continue_id = custom_ids(page)
     picked = await fake.interact(fake.select("alice", select_id, ["lean-yes"], page["id"]))
     assert await fake.wait_for_interaction_response(picked) == {"type": 6}
-    body = await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+    body = await answer(
+        fake, await fake.interact(fake.button_click("alice", continue_id, page["id"]))
+    )
     assert body["type"] == 9  # on the modal now; she closes it and opens the form again, twice
     for _ in range(2):
         start = await command(fake, "alice", "feedbackdemo")
         assert draft_id_of(custom_ids(start)[0]) == draft_id_of(select_id)
-        body = await answer(fake, await fake.interact(fake.button_click("alice", custom_ids(start)[0], start["id"])))
+        body = await answer(
+            fake, await fake.interact(fake.button_click("alice", custom_ids(start)[0], start["id"]))
+        )
         assert body["type"] == 9 and body["data"]["title"] == "Scores (2/4)", body
-    async with app.db.engine.connect() as conn:  # one draft per form and member, however often opened
-        assert (await conn.execute(select(func.count()).select_from(FormDraftRow))).scalar_one() == 1
+    async with (
+        app.db.engine.connect() as conn
+    ):  # one draft per form and member, however often opened
+        assert (
+            await conn.execute(select(func.count()).select_from(FormDraftRow))
+        ).scalar_one() == 1
     draft = await draft_of(app, draft_id_of(select_id))
     assert draft is not None and draft.values == {"verdict": "lean-yes"} and draft.step == 1
     await settle(client)
@@ -252,19 +312,29 @@ async def test_unknown_and_expired_forms_are_answered_and_expired_drafts_cleaned
     draft_id = draft_id_of(select_id)
 
     # Ids nobody issued, well-formed or not: a clear private answer, never a failed interaction.
-    for custom_id in ("plform:AAAAAAAAAAAAAAAAAAAAAA:open", "plform:nope", f"plform:{draft_id}:7:c9",
-                      f"plform:{draft_id}:0:c3"):
-        body = await answer(fake, await fake.interact(fake.button_click("alice", custom_id, page["id"])))
+    for custom_id in (
+        "plform:AAAAAAAAAAAAAAAAAAAAAA:open",
+        "plform:nope",
+        f"plform:{draft_id}:7:c9",
+        f"plform:{draft_id}:0:c3",
+    ):
+        body = await answer(
+            fake, await fake.interact(fake.button_click("alice", custom_id, page["id"]))
+        )
         assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, (custom_id, body)
         assert "expired" in text_of(body["data"]), (custom_id, body)
     # A value that is not one of the choices is refused too.
-    body = await answer(fake, await fake.interact(fake.select("alice", select_id, ["maybe"], page["id"])))
+    body = await answer(
+        fake, await fake.interact(fake.select("alice", select_id, ["maybe"], page["id"]))
+    )
     assert refused(body, "not one of the choices"), body
     assert (await draft_of(app, draft_id)).values == {}  # type: ignore[union-attr]
 
     # Past its expiry the draft is refused, and the next form opened cleans it up.
     app.clock.advance(FORM_DRAFT_TTL)  # type: ignore[attr-defined]
-    body = await answer(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+    body = await answer(
+        fake, await fake.interact(fake.button_click("alice", continue_id, page["id"]))
+    )
     assert refused(body, "expired"), body
     assert await draft_of(app, draft_id) is not None
     await open_demo(fake, "bob")
@@ -294,7 +364,10 @@ async def test_form_drafts_check_owner_and_expiry_in_the_core(app: App) -> None:
 
 
 async def test_a_slow_form_screen_is_deferred_in_time_and_answered_by_followup(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = fake_discord
     received: list[dict[str, Any]] = []
@@ -312,7 +385,10 @@ async def test_a_slow_form_screen_is_deferred_in_time_and_answered_by_followup(
     monkeypatch.setattr(app.forms, "load", slow_load)
     sent = await fake.interact(fake.button_click("alice", custom_ids(start)[0], start["id"]))
     # Deferred by the boundary before the handler could answer; the screen comes as a followup.
-    assert await fake.wait_for_interaction_response(sent) == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert await fake.wait_for_interaction_response(sent) == {
+        "type": 5,
+        "data": {"flags": EPHEMERAL},
+    }
     await fake.wait_until(lambda: bool(fake.followups(sent["id"])), what="a followup")
     screen = fake.followups(sent["id"])[0]
     assert screen.json["content"] == "**Scores (1/4)**" and len(custom_ids(screen.json)) == 2
@@ -336,8 +412,11 @@ def leaked(caplog: pytest.LogCaptureFixture, text: str) -> bool:
 
 
 async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = fake_discord
     received: list[dict[str, Any]] = []
@@ -352,16 +431,22 @@ async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
     # A slash command (deferred first, so the incident comes as the followup).
     monkeypatch.setattr(app.actors, "resolve", broken)
     with caplog.at_level(logging.DEBUG):
-        sent = await fake.interact(fake.slash_command("alice", fake.guild, "mock", {"timezone": secret}, "profile"))
+        sent = await fake.interact(
+            fake.slash_command("alice", fake.guild, "mock", {"timezone": secret}, "profile")
+        )
         reply = await reply_to(fake, sent)
         await settle(client)
-    assert re.search(r"Something went wrong \(incident [0-9a-f]{8}\)\. Nothing was changed\.", text_of(reply))
+    assert re.search(
+        r"Something went wrong \(incident [0-9a-f]{8}\)\. Nothing was changed\.", text_of(reply)
+    )
     (line,) = incident_lines(caplog)
     incident = re.search(r"incident ([0-9a-f]{8})", text_of(reply)).group(1)  # type: ignore[union-attr]
     logged = line.getMessage() + (line.exc_text or "")
     assert incident in logged and "RuntimeError" in logged
     assert secret not in logged and problem not in logged
-    assert not any(secret in r.getMessage() for r in caplog.records)  # not even discord.py's DEBUG lines
+    assert not any(
+        secret in r.getMessage() for r in caplog.records
+    )  # not even discord.py's DEBUG lines
     monkeypatch.undo()
 
     # A form screen (answered directly, not deferred: a modal may follow).
@@ -370,7 +455,9 @@ async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
     caplog.clear()
     monkeypatch.setattr(app.forms, "update", broken)
     with caplog.at_level(logging.DEBUG):
-        body = await answer(fake, await fake.interact(fake.select("alice", select_id, ["strong-no"], page["id"])))
+        body = await answer(
+            fake, await fake.interact(fake.select("alice", select_id, ["strong-no"], page["id"]))
+        )
         await settle(client)
     assert refused(body, "Something went wrong (incident"), body
     assert len(incident_lines(caplog)) == 1 and secret not in caplog.text
@@ -382,13 +469,24 @@ async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
     assert app.forms is not None
     draft = await draft_of(app, draft_id_of(select_id))
     assert draft is not None
-    await app.forms.update(draft.id, Platform.DISCORD, str(fake.user("alice").id),
-                           {"strengths": "s", "help": "coding", "note": "n"}, step=3)
+    await app.forms.update(
+        draft.id,
+        Platform.DISCORD,
+        str(fake.user("alice").id),
+        {"strengths": "s", "help": "coding", "note": "n"},
+        step=3,
+    )
     monkeypatch.setattr(app.router, "act", broken)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
-        sent = await fake.interact(fake.modal_submit("alice", f"plform:{draft.id}:3:modal",
-                                                     {f"plform:{draft.id}:3:0": secret}, guild=None))
+        sent = await fake.interact(
+            fake.modal_submit(
+                "alice",
+                f"plform:{draft.id}:3:modal",
+                {f"plform:{draft.id}:3:0": secret},
+                guild=None,
+            )
+        )
         reply = await reply_to(fake, sent)
         await settle(client)
     assert "Something went wrong (incident" in text_of(reply)
@@ -396,16 +494,23 @@ async def test_an_unexpected_failure_gets_the_incident_reply_and_one_log_line(
     monkeypatch.undo()
     kept = await draft_of(app, draft.id)
     assert kept is not None and kept.step == 3 and kept.values["verdict"] == "strong-yes"
-    sent = await fake.interact(fake.modal_submit("alice", f"plform:{draft.id}:3:modal",
-                                                 {f"plform:{draft.id}:3:0": "again"}, guild=None))
+    sent = await fake.interact(
+        fake.modal_submit(
+            "alice", f"plform:{draft.id}:3:modal", {f"plform:{draft.id}:3:0": "again"}, guild=None
+        )
+    )
     assert (await reply_to(fake, sent))["content"] == "Thanks!"
-    assert received == [{"verdict": "strong-yes", "strengths": "s", "help": "coding", "note": "again"}]
+    assert received == [
+        {"verdict": "strong-yes", "strengths": "s", "help": "coding", "note": "again"}
+    ]
 
     # Autocomplete cannot carry a message: no suggestions, one log line, never a failed interaction.
     caplog.clear()
     monkeypatch.setattr(app.actors, "find_community", broken)
     with caplog.at_level(logging.DEBUG):
-        sent = await fake.interact(fake.autocomplete("alice", fake.guild, "mock", {"track": secret}, "track", "profile"))
+        sent = await fake.interact(
+            fake.autocomplete("alice", fake.guild, "mock", {"track": secret}, "track", "profile")
+        )
         body = await fake.wait_for_interaction_response(sent)
     assert body == {"type": 8, "data": {"choices": []}}
     assert len(incident_lines(caplog)) == 1 and secret not in caplog.text
@@ -418,9 +523,15 @@ async def test_a_command_discord_py_cannot_run_is_answered_privately(
     fake = fake_discord
     client = await start_face(app, discord_runner)
     # An outdated client still showing a subcommand PeerLoop no longer has.
-    sent = await fake.interact(fake.slash_command("alice", fake.guild, "mock", {}, "no-such-command"))
+    sent = await fake.interact(
+        fake.slash_command("alice", fake.guild, "mock", {}, "no-such-command")
+    )
     body = await fake.wait_for_interaction_response(sent)
-    assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL and "out of date" in text_of(body["data"])
+    assert (
+        body["type"] == 4
+        and body["data"]["flags"] & EPHEMERAL
+        and "out of date" in text_of(body["data"])
+    )
     await settle(client)
 
 
@@ -442,8 +553,10 @@ EVIL = "[Confirm here](https://evil.example) @everyone"
 
 def test_the_renderer_escapes_member_text_and_keeps_the_markup() -> None:
     code = "```sql\nSELECT a FROM t WHERE n <= 3 AND s = '[x]';\n```"
-    text = (f"**{EVIL}** said _hi_ to {{@1|Ann}} and {{@666|Eve}} at {{t:1796407200:F}}: `a[0] <b>`\n"
-            f"# not a heading\n> not a quote\n||no spoiler|| ~~no strike~~ <@&5> @here\n- a bullet\n{code}")
+    text = (
+        f"**{EVIL}** said _hi_ to {{@1|Ann}} and {{@666|Eve}} at {{t:1796407200:F}}: `a[0] <b>`\n"
+        f"# not a heading\n> not a quote\n||no spoiler|| ~~no strike~~ <@&5> @here\n- a bullet\n{code}"
+    )
     rendered = render_message(OutboundMessage(text=text, mentions=("1",)))
     assert rendered.content == (
         "**\\[Confirm here\\](https://evil.example) @\u200beveryone** said _hi_ to <@1> and Eve at "
@@ -451,7 +564,10 @@ def test_the_renderer_escapes_member_text_and_keeps_the_markup() -> None:
         "\\# not a heading\n\\> not a quote\n\\|\\|no spoiler\\|\\| \\~\\~no strike\\~\\~ \\<@&5\\> @\u200bhere\n"
         f"- a bullet\n{code}"
     )
-    assert rendered.allowed_mentions.to_dict() == {"parse": [], "users": [1]}  # only the addressed member
+    assert rendered.allowed_mentions.to_dict() == {
+        "parse": [],
+        "users": [1],
+    }  # only the addressed member
     assert render_message(OutboundMessage(text=text)).allowed_mentions.to_dict() == {"parse": []}
 
 
@@ -488,9 +604,13 @@ async def test_member_text_is_escaped_and_only_addressed_members_are_pinged(
     raw = raw_text_of(announcement)
     # Addressed to both: mentions, and a ping allowed for exactly those two.
     assert f"\n<@{mallory.id}> and <@{bob.id}>, you're paired." in raw or (
-        f"\n<@{bob.id}> and <@{mallory.id}>, you're paired." in raw), raw
-    (post,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
-               if r.response and r.response.get("id") == announcement["id"]]
+        f"\n<@{bob.id}> and <@{mallory.id}>, you're paired." in raw
+    ), raw
+    (post,) = [
+        r
+        for r in fake.requests_to("POST", "/channels/{id}/messages")
+        if r.response and r.response.get("id") == announcement["id"]
+    ]
     allowed = post.json["allowed_mentions"]
     assert allowed["parse"] == [] and sorted(allowed["users"]) == sorted([mallory.id, bob.id])
     # Her name where it is shown as text: escaped, no masked link, no @everyone.
@@ -507,10 +627,15 @@ async def test_member_text_is_escaped_and_only_addressed_members_are_pinged(
     app.clock.set(session.start - timedelta(minutes=9))  # type: ignore[attr-defined]
     await app.tick()
     await delivered(app)
-    (reminder,) = [m for m in fake.messages_in(int(create.response["id"]))[mark:] if "Reminder" in text_of(m)]
+    (reminder,) = [
+        m for m in fake.messages_in(int(create.response["id"]))[mark:] if "Reminder" in text_of(m)
+    ]
     assert f"Not confirmed yet: <@{mallory.id}>." in raw_text_of(reminder)
-    (post,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
-               if r.response and r.response.get("id") == reminder["id"]]
+    (post,) = [
+        r
+        for r in fake.requests_to("POST", "/channels/{id}/messages")
+        if r.response and r.response.get("id") == reminder["id"]
+    ]
     assert post.json["allowed_mentions"] == {"parse": [], "users": [mallory.id]}
 
     bodies = sent_bodies(fake)

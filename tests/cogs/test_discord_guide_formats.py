@@ -39,14 +39,27 @@ async def test_planted_gaps_reach_the_interviewer_only(
     fake = fake_discord
     client = await start_face(app, discord_runner)
     for user in ("alice", "bob"):
-        await command(fake, user, "profile", {"timezone": "Europe/Berlin", "track": "sre", "level": "mid",
-                                              "types": "sre-troubleshooting"})
+        await command(
+            fake,
+            user,
+            "profile",
+            {
+                "timezone": "Europe/Berlin",
+                "track": "sre",
+                "level": "mid",
+                "types": "sre-troubleshooting",
+            },
+        )
         await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
-        await command(fake, user, "schedule", {"type": "sre-troubleshooting", "role": "swap", "days": 7})
+        await command(
+            fake, user, "schedule", {"type": "sre-troubleshooting", "role": "swap", "days": 7}
+        )
     cid = await community_id(app, fake)
     outcome = await app.matching.run_round(cid)
     assert len(outcome.sessions) == 1, outcome
-    async with app.db.uow() as tx:  # both parts on postmortem reviews (selection is tested elsewhere)
+    async with (
+        app.db.uow() as tx
+    ):  # both parts on postmortem reviews (selection is tested elsewhere)
         session = await tx.sessions.get(outcome.sessions[0].id)
         assert session is not None
         session = dataclasses.replace(session, prompt_ids=(FIRST, SECOND))
@@ -72,12 +85,21 @@ async def test_planted_gaps_reach_the_interviewer_only(
     prompt = app.prompts.get(FIRST)
     assert prompt.postmortem is not None
     gaps = [g.gap for g in prompt.postmortem.gaps]
+
     def guide_text() -> str:
         return "\n".join(text_of(m) for m in fake.dms_to(int(interviewer.external_id)))
 
-    await fake.wait_until(lambda: all(gap[:50] in guide_text() for gap in gaps), what="the guide's gaps", timeout=30.0)
-    await fake.wait_until(lambda: any("POSTMORTEM: Checkout slowdown" in text_of(m)
-                                      for m in fake.messages_in(thread_id)[mark:]), what="the statement", timeout=30.0)
+    await fake.wait_until(
+        lambda: all(gap[:50] in guide_text() for gap in gaps), what="the guide's gaps", timeout=30.0
+    )
+    await fake.wait_until(
+        lambda: any(
+            "POSTMORTEM: Checkout slowdown" in text_of(m)
+            for m in fake.messages_in(thread_id)[mark:]
+        ),
+        what="the statement",
+        timeout=30.0,
+    )
     thread = "\n".join(text_of(m) for m in fake.messages_in(thread_id)[mark:])
     assert "POSTMORTEM: Checkout slowdown" in thread  # the candidate reads the postmortem
     assert not any(gap[:50] in thread for gap in gaps)

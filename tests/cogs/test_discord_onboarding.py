@@ -32,8 +32,12 @@ app = face.app
 fake_discord = face.fake_discord
 discord_runner = face.discord_runner
 
-PROFILE = {"Your role track": "backend", "Your level": "mid", "Interview types you practise": "coding",
-           "Programming languages": "Python"}
+PROFILE = {
+    "Your role track": "backend",
+    "Your level": "mid",
+    "Interview types you practise": "coding",
+    "Programming languages": "Python",
+}
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,10 +52,14 @@ async def screen(fake: FakeDiscord, sent: dict[str, Any]) -> tuple[int, dict[str
     return body["type"], body.get("data") or {}
 
 
-async def pick_all(fake: FakeDiscord, user: str, page: dict[str, Any], pick: Callable[[dict[str, Any]], str]) -> str:
+async def pick_all(
+    fake: FakeDiscord, user: str, page: dict[str, Any], pick: Callable[[dict[str, Any]], str]
+) -> str:
     """Answer every select of a screen; returns its button's custom id."""
     for select in (c for c in components(page) if c["type"] == 3):
-        sent = await fake.interact(fake.select(user, select["custom_id"], [pick(select)], page["id"]))
+        sent = await fake.interact(
+            fake.select(user, select["custom_id"], [pick(select)], page["id"])
+        )
         assert await fake.wait_for_interaction_response(sent) == {"type": 6}
     (button,) = [c for c in components(page) if c["type"] == 2]
     return str(button["custom_id"])
@@ -78,7 +86,9 @@ async def test_a_new_member_goes_from_nothing_to_a_request_with_a_restart_in_the
     assert "Your mock interview profile" in text_of(start), text_of(start)
     (open_id,) = [c for c in custom_ids(start) if c.startswith("plform:")]
 
-    kind, page = await screen(fake, await fake.interact(fake.button_click("alice", open_id, start["id"])))
+    kind, page = await screen(
+        fake, await fake.interact(fake.button_click("alice", open_id, start["id"]))
+    )
     assert kind == 4 and page["flags"] & EPHEMERAL
     placeholders = [c["placeholder"] for c in components(page) if c["type"] == 3]
     assert placeholders[:4] == list(PROFILE)
@@ -91,49 +101,74 @@ async def test_a_new_member_goes_from_nothing_to_a_request_with_a_restart_in_the
     restarted = await build_app(app.db.url, clock=app.clock)
     try:
         client = await start_face(restarted, discord_runner)
-        kind, page = await screen(fake, await fake.interact(fake.button_click("alice", continue_id, page["id"])))
+        kind, page = await screen(
+            fake, await fake.interact(fake.button_click("alice", continue_id, page["id"]))
+        )
         assert kind == 4, page
         (zone,) = [c for c in components(page) if c["type"] == 3]
         offered = [o["value"] for o in zone["options"]]
         assert offered[0] == "America/New_York" and offered[-1] == "other"  # en-US locale first
         next_id = await pick_all(fake, "alice", page, lambda _s: "other")
-        kind, modal = await screen(fake, await fake.interact(fake.button_click("alice", next_id, page["id"])))
+        kind, modal = await screen(
+            fake, await fake.interact(fake.button_click("alice", next_id, page["id"]))
+        )
         assert kind == 9, modal
-        inputs = {row["components"][0]["label"]: row["components"][0]["custom_id"] for row in modal["components"]}
-        typed = {inputs["Weekly availability, in your time"]: "daily 08:00-22:00",
-                 inputs["Another time zone (if not listed)"]: "Mars/Olympus"}
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], typed, guild=None))
+        inputs = {
+            row["components"][0]["label"]: row["components"][0]["custom_id"]
+            for row in modal["components"]
+        }
+        typed = {
+            inputs["Weekly availability, in your time"]: "daily 08:00-22:00",
+            inputs["Another time zone (if not listed)"]: "Mars/Olympus",
+        }
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], typed, guild=None)
+        )
         refusal = await reply_to(fake, sent)
         assert "not a time zone" in text_of(refusal) and "America/Toronto" in text_of(refusal)
         (change,) = [c for c in custom_ids(refusal) if c.startswith("plform:")]
 
         # Carol cannot send Dana's form.
         body = await fake.wait_for_interaction_response(
-            await fake.interact(fake.modal_submit("carol", modal["custom_id"], typed, guild=None)))
+            await fake.interact(fake.modal_submit("carol", modal["custom_id"], typed, guild=None))
+        )
         assert "belongs to someone else" in text_of(body["data"])
 
-        kind, modal = await screen(fake, await fake.interact(fake.button_click("alice", change, refusal["id"])))
+        kind, modal = await screen(
+            fake, await fake.interact(fake.button_click("alice", change, refusal["id"]))
+        )
         assert kind == 9 and modal["title"].startswith("When you can practise")
         typed[inputs["Another time zone (if not listed)"]] = "europe/lisbon"
         # Sent from the refusal's Change button: that message is edited to say so, no button left.
-        sent = await fake.interact(fake.modal_submit("alice", modal["custom_id"], typed, guild=None,
-                                                     message=refusal["id"]))
+        sent = await fake.interact(
+            fake.modal_submit("alice", modal["custom_id"], typed, guild=None, message=refusal["id"])
+        )
         assert await fake.wait_for_interaction_response(sent) == {"type": 6}
         saved = await answer_after_update(fake, sent)
         carrier = fake.find_message(refusal["id"])
-        assert carrier is not None and carrier["content"].startswith("✓ Sent") and carrier["components"] == []
+        assert (
+            carrier is not None
+            and carrier["content"].startswith("✓ Sent")
+            and carrier["components"] == []
+        )
         assert "Profile saved" in text_of(saved) and "Europe/Lisbon" in text_of(saved)
         assert "possible start times in the next 7 days" in text_of(saved)
         assert "Schedule a mock interview" in text_of(saved)  # straight on to the schedule form
 
         answers = {"Interview type": "behavioral", "Your role": "swap", "Within the next": "7"}
-        reply, _pages = await fill_form(fake, "alice", saved, lambda s: answers[s["placeholder"]], lambda _t: "")
+        reply, _pages = await fill_form(
+            fake, "alice", saved, lambda s: answers[s["placeholder"]], lambda _t: ""
+        )
         assert "Request open" in text_of(reply) and "Behavioral" in text_of(reply)
         async with restarted.db.uow() as tx:
-            member = await tx.members.find(await community_id(restarted, fake), str(fake.user("alice").id))
+            member = await tx.members.find(
+                await community_id(restarted, fake), str(fake.user("alice").id)
+            )
             assert member is not None and member.timezone == "Europe/Lisbon"
             requests = await tx.requests.open_for_member(member.id)
-        assert [(r.interview_type.value, r.status) for r in requests] == [("behavioral", RequestStatus.OPEN)]
+        assert [(r.interview_type.value, r.status) for r in requests] == [
+            ("behavioral", RequestStatus.OPEN)
+        ]
         await settle(client)
     finally:
         await discord_runner.stop(client)
@@ -148,7 +183,9 @@ async def test_the_signup_message_gives_each_presser_their_own_form(
     sent = await fake.interact(fake.slash_command("owner", fake.guild, "mockadmin", {}, "signup"))
     private = await reply_to(fake, sent)
     assert "Posted" in text_of(private)
-    await fake.wait_until(lambda: len(fake.followups(sent["id"])) == 2, what="the public sign-up message")
+    await fake.wait_until(
+        lambda: len(fake.followups(sent["id"])) == 2, what="the public sign-up message"
+    )
     public = fake.followups(sent["id"])[1]
     assert not (public.json.get("flags") or 0) & EPHEMERAL
     post = fake.find_message(public.response["id"])
@@ -157,7 +194,9 @@ async def test_the_signup_message_gives_each_presser_their_own_form(
     assert join == "pl:onboard.join"
 
     # Not an admin: refused.
-    refused = await reply_to(fake, await fake.interact(fake.slash_command("bob", fake.guild, "mockadmin", {}, "signup")))
+    refused = await reply_to(
+        fake, await fake.interact(fake.slash_command("bob", fake.guild, "mockadmin", {}, "signup"))
+    )
     assert "admin" in text_of(refused).lower()
 
     starts = {}
@@ -168,7 +207,8 @@ async def test_the_signup_message_gives_each_presser_their_own_form(
     (carol_open,) = [c for c in custom_ids(starts["carol"]) if c.startswith("plform:")]
     assert alice_open != carol_open  # one draft each
     body = await fake.wait_for_interaction_response(
-        await fake.interact(fake.button_click("carol", alice_open, starts["alice"]["id"])))
+        await fake.interact(fake.button_click("carol", alice_open, starts["alice"]["id"]))
+    )
     assert "belongs to someone else" in text_of(body["data"])
     await settle(client)
 

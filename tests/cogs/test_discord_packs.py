@@ -23,8 +23,12 @@ __all__ = ["app", "discord_runner", "fake_discord"]
 EXAMPLES = Path(__file__).parents[2] / "bot" / "prompts" / "examples"
 
 
-async def prompts(fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    sent = await fake.interact(fake.slash_command(user, fake.guild, "mockadmin", options or {}, "prompts", sub))
+async def prompts(
+    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    sent = await fake.interact(
+        fake.slash_command(user, fake.guild, "mockadmin", options or {}, "prompts", sub)
+    )
     reply = await reply_to(fake, sent)
     first = fake.followups(sent["id"])[0]
     return {**reply, "_files": {f.filename: f.data for f in first.files}}
@@ -90,7 +94,9 @@ async def test_a_bad_pack_is_refused_whole_with_places_and_a_member_is_refused(
     assert await stored(app, fake) == []
 
     # Many problems: the reply is capped and the whole list comes as a file.
-    example = (await prompts(fake, "owner", "export", {"what": "coding"}))["_files"]["coding-example.yaml"]
+    example = (await prompts(fake, "owner", "export", {"what": "coding"}))["_files"][
+        "coding-example.yaml"
+    ]
     many = await prompts(fake, "owner", "import", {"file": fake.attach("coding.yaml", example)})
     assert "already used by the bundled bank" in text_of(many)
     listing = many["_files"]["pack-problems.txt"].decode().splitlines()
@@ -98,7 +104,9 @@ async def test_a_bad_pack_is_refused_whole_with_places_and_a_member_is_refused(
 
     # A member without Manage Server who still sends the interaction: refused, nothing fetched.
     before = list(fake.cdn_requests)
-    refused = await prompts(fake, "alice", "import", {"file": fake.attach("guild.yaml", coding_pack().encode())})
+    refused = await prompts(
+        fake, "alice", "import", {"file": fake.attach("guild.yaml", coding_pack().encode())}
+    )
     assert "Only community admins" in text_of(refused)
     assert fake.cdn_requests == before and await stored(app, fake) == []
     assert "Only community admins" in text_of(await prompts(fake, "alice", "list"))

@@ -37,7 +37,9 @@ DANGER, SECONDARY = 4, 2
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    application = await build_app(sqlite_url_for(tmp_path / "discord-privacy.sqlite3"), clock=FakeClock(T0))
+    application = await build_app(
+        sqlite_url_for(tmp_path / "discord-privacy.sqlite3"), clock=FakeClock(T0)
+    )
     try:
         yield application
     finally:
@@ -63,7 +65,9 @@ async def test_export_arrives_as_a_private_json_file(
     assert [r["interview_type"] for r in doc["requests"]] == ["coding"]
 
 
-async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner) -> None:
+async def test_forget_me_confirm_flow(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
     await ready(fake, "alice")
@@ -71,7 +75,10 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
     ask = await command(fake, "alice", "forget-me")
     assert "Delete all your PeerLoop data?" in text_of(ask)
     buttons = [c for row in ask["components"] for c in row["components"]]
-    assert [(b["label"], b["style"]) for b in buttons] == [("Delete my data", DANGER), ("Keep my data", SECONDARY)]
+    assert [(b["label"], b["style"]) for b in buttons] == [
+        ("Delete my data", DANGER),
+        ("Keep my data", SECONDARY),
+    ]
     delete_id, keep_id = custom_ids(ask)
 
     # Bob pressing Alice's button is refused; nothing changes.
@@ -85,8 +92,11 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
         assert await tx.members.find(cid, alice_id) is not None
 
     assert app.forms is not None  # a half-filled form holds what she typed: it goes too
-    draft = await app.forms.start(Platform.DISCORD, alice_id, FormSpec(
-        "pl:demo.form", "Notes", (FormPage("Notes", (TextInput("note", "Note"),)),)))
+    draft = await app.forms.start(
+        Platform.DISCORD,
+        alice_id,
+        FormSpec("pl:demo.form", "Notes", (FormPage("Notes", (TextInput("note", "Note"),)),)),
+    )
     await app.forms.update(draft.id, Platform.DISCORD, alice_id, {"note": "Something private."})
 
     done = await click(fake, "alice", delete_id, ask["id"])
@@ -99,7 +109,9 @@ async def test_forget_me_confirm_flow(app: App, fake_discord: FakeDiscord, disco
         assert await tx.form_drafts.get(draft.id) is None
         bob = await tx.members.find(cid, str(fake.user("bob").id))
         assert bob is not None and bob.timezone == "Europe/Berlin"
-        assert [r.interview_type.value for r in await tx.requests.open_for_member(bob.id)] == ["coding"]
+        assert [r.interview_type.value for r in await tx.requests.open_for_member(bob.id)] == [
+            "coding"
+        ]
 
 
 async def _first_followup(fake: FakeDiscord, sent: dict[str, Any]) -> RecordedRequest:

@@ -27,14 +27,27 @@ discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 
-async def admin(fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    sent = await fake.interact(fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub))
+async def admin(
+    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    sent = await fake.interact(
+        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
+    )
     return await reply_to(fake, sent)
 
 
 async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
-    await command(fake, user, "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
-                                          "types": "coding, system-design"})
+    await command(
+        fake,
+        user,
+        "profile",
+        {
+            "timezone": "Europe/Berlin",
+            "track": "backend",
+            "level": "mid",
+            "types": "coding, system-design",
+        },
+    )
     await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
     await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 7})
 
@@ -45,7 +58,13 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(
     fake = fake_discord
     client = await start_face(app, discord_runner)
     put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    setup = next(o for g in put.json if g["name"] == "mockadmin" for o in g["options"] if o["name"] == "setup")
+    setup = next(
+        o
+        for g in put.json
+        if g["name"] == "mockadmin"
+        for o in g["options"]
+        if o["name"] == "setup"
+    )
     assert {"call_link", "coding_editor", "design_board"} <= {o["name"] for o in setup["options"]}
 
     bad = await admin(fake, "owner", "setup", {"call_link": "zoom.us/j/1"})
@@ -69,8 +88,11 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(
     thread_id = int(create.response["id"])
     (announcement,) = fake.messages_in(thread_id)
     assert call in text_of(announcement) and board in text_of(announcement)
-    (posted,) = [r for r in fake.requests_to("POST", "/channels/{id}/messages")
-                 if r.response and r.response.get("id") == announcement["id"]]
+    (posted,) = [
+        r
+        for r in fake.requests_to("POST", "/channels/{id}/messages")
+        if r.response and r.response.get("id") == announcement["id"]
+    ]
     ics = next(f.data for f in posted.files if f.filename.endswith(".ics")).decode()
     assert f"LOCATION:{call}" in ics and f"URL:{call}" in ics
 
@@ -83,12 +105,16 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(
     await ready_for(fake, "carol", "coding")
     theirs = await command(fake, "carol", "upcoming")
     confirm = next(c for c in custom_ids(announcement) if c.startswith("pl:session.confirm:"))
-    pressed = await reply_to(fake, await fake.interact(fake.button_click("carol", confirm, announcement["id"])))
+    pressed = await reply_to(
+        fake, await fake.interact(fake.button_click("carol", confirm, announcement["id"]))
+    )
     for seen in (theirs, pressed):
         assert call not in text_of(seen) and board not in text_of(seen)
     async with app.db.uow() as tx:
         community = await tx.communities.find(Platform.DISCORD, str(fake.guild.id))
-    assert community is not None and community.settings.coding_editor == "https://codeshare.io/{room}"
+    assert (
+        community is not None and community.settings.coding_editor == "https://codeshare.io/{room}"
+    )
     await settle(client)
 
 
@@ -100,7 +126,9 @@ async def test_block_is_confidential_and_who_names_nobody(
     put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
     mock = next(g for g in put.json if g["name"] == "mock")
     block = next(o for o in mock["options"] if o["name"] == "block")
-    assert block["options"][0]["name"] == "member" and block["options"][0]["type"] == 6  # a USER option
+    assert (
+        block["options"][0]["name"] == "member" and block["options"][0]["type"] == 6
+    )  # a USER option
 
     await ready_for(fake, "alice", "coding")
     await ready_for(fake, "bob", "coding")
@@ -113,7 +141,10 @@ async def test_block_is_confidential_and_who_names_nobody(
     await settle(client)
     assert not fake.requests_to("POST", "/channels/{id}/threads")
     # Nothing Bob receives (replies, direct messages) mentions Alice or a block.
-    seen = [text_of(await command(fake, "bob", "upcoming")), text_of(await command(fake, "bob", "blocked"))]
+    seen = [
+        text_of(await command(fake, "bob", "upcoming")),
+        text_of(await command(fake, "bob", "blocked")),
+    ]
     seen += [text_of(m) for m in fake.dms_to("bob")]
     assert len(seen) > 2  # Bob was told he was left out this round
     for text in seen:
@@ -122,8 +153,12 @@ async def test_block_is_confidential_and_who_names_nobody(
 
     who = text_of(await command(fake, "carol", "who"))
     assert "Coding: 2 members" in who and "Alice" not in who and "Bob" not in who
-    await command(fake, "carol", "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
-                                             "types": "coding"})
+    await command(
+        fake,
+        "carol",
+        "profile",
+        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
+    )
     await command(fake, "carol", "availability", {"text": "daily 08:00-22:00"})
     scheduled = text_of(await command(fake, "carol", "schedule", {"type": "coding"}))
     assert "Expected wait: too few Coding sessions" in scheduled, scheduled

@@ -22,8 +22,12 @@ async def test_the_schedule_a_session_button_walks_the_schedule_form(
 ) -> None:
     fake = fake_discord
     await start_face(app, discord_runner)
-    await command(fake, "alice", "profile",
-                  {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"})
+    await command(
+        fake,
+        "alice",
+        "profile",
+        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
+    )
     saved = await command(fake, "alice", "availability", {"text": "daily 08:00-22:00"})
     assert "pl:schedule.open" in custom_ids(saved)
     start = await click(fake, "alice", "pl:schedule.open", saved["id"])

@@ -25,8 +25,12 @@ discord_runner = face.discord_runner
 
 async def ready(fake: FakeDiscord, user: str) -> None:
     """A profile and availability, no request yet."""
-    await command(fake, user, "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
-                                          "types": "coding"})
+    await command(
+        fake,
+        user,
+        "profile",
+        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
+    )
     await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
 
 
@@ -47,11 +51,20 @@ async def test_the_tree_has_every_declared_command_with_its_typed_options(
         sub = find(declared.path)
         assert sub["description"] == declared.summary[:100]
         assert [o["name"] for o in sub.get("options", [])] == sorted(
-            (o.name for o in declared.options), key=lambda n: not any(
-                o.name == n and o.required and declared.form is None for o in declared.options))
+            (o.name for o in declared.options),
+            key=lambda n: (
+                not any(
+                    o.name == n and o.required and declared.form is None for o in declared.options
+                )
+            ),
+        )
         assert all(o["type"] != 3 or o["name"] != "options" for o in sub.get("options", []))
     schedule = {o["name"]: o for o in find(("schedule",))["options"]}
-    assert (schedule["days"]["type"], schedule["days"]["min_value"], schedule["days"]["max_value"]) == (4, 1, 14)
+    assert (
+        schedule["days"]["type"],
+        schedule["days"]["min_value"],
+        schedule["days"]["max_value"],
+    ) == (4, 1, 14)
     assert [c["value"] for c in schedule["type"]["choices"]] == [t.value for t in InterviewType]
     assert not any(o["required"] for o in schedule.values())  # alone, it opens the form
     digest = {o["name"]: o for o in find(("digest",))["options"]}
@@ -61,15 +74,20 @@ async def test_the_tree_has_every_declared_command_with_its_typed_options(
 
 
 async def test_typed_options_reach_the_service(
-    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner, monkeypatch: pytest.MonkeyPatch
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spy = Spy(app.requests.schedule)
     monkeypatch.setattr(app.requests, "schedule", spy)
     await start_face(app, discord_runner)
     await ready(fake_discord, "alice")
-    reply = await command(fake_discord, "alice", "schedule", {"type": "coding", "role": "candidate", "days": 5})
+    reply = await command(
+        fake_discord, "alice", "schedule", {"type": "coding", "role": "candidate", "days": 5}
+    )
     assert "Request open" in text_of(reply)
-    (_, kind, role, days), = spy.calls
+    ((_, kind, role, days),) = spy.calls
     assert (kind, role, days) == (InterviewType.CODING, RolePreference.CANDIDATE, 5)
     assert isinstance(kind, InterviewType) and type(days) is int
 
@@ -94,7 +112,9 @@ async def test_schedule_alone_opens_the_form_whose_answers_book_a_request(
     start = await command(fake, "alice", "schedule")
     assert "Schedule a mock interview" in text_of(start)
     answers = {"Interview type": "behavioral", "Your role": "swap", "Within the next": "3"}
-    reply, _ = await fill_form(fake, "alice", start, lambda select: answers[select["placeholder"]], lambda _t: "")
+    reply, _ = await fill_form(
+        fake, "alice", start, lambda select: answers[select["placeholder"]], lambda _t: ""
+    )
     assert "Request open" in text_of(reply) and "Behavioral" in text_of(reply)
 
 
@@ -126,18 +146,34 @@ async def test_an_option_added_to_the_declaration_is_a_form_screen_input_whose_a
     await start_face(app, discord_runner)
     await ready(fake, "alice")
     start = await command(fake, "alice", "schedule")
-    answers = {"Interview type": "coding", "Your role": "swap", "Within the next": "3", "Your partner's level": "senior"}
+    answers = {
+        "Interview type": "coding",
+        "Your role": "swap",
+        "Within the next": "3",
+        "Your partner's level": "senior",
+    }
     written: list[str] = []
 
     def write(component: dict[str, Any]) -> str:
         written.append(component["label"])
         return "see you there"
 
-    reply, pages = await fill_form(fake, "alice", start, lambda select: answers[select["placeholder"]], write)
+    reply, pages = await fill_form(
+        fake, "alice", start, lambda select: answers[select["placeholder"]], write
+    )
     assert "Request open" in text_of(reply)
-    placeholders = [c["placeholder"] for page in pages for row in page.get("components", [])
-                    for c in row.get("components", []) if c.get("type") == 3]
+    placeholders = [
+        c["placeholder"]
+        for page in pages
+        for row in page.get("components", [])
+        for c in row.get("components", [])
+        if c.get("type") == 3
+    ]
     assert "Your partner's level" in placeholders and written == ["A note for your partner"]
     (args,) = seen
     assert (args.type, args.days, args.partner_level, args.note) == (
-        InterviewType.CODING, 3, Level.SENIOR, "see you there")
+        InterviewType.CODING,
+        3,
+        Level.SENIOR,
+        "see you there",
+    )

@@ -45,7 +45,12 @@ SCRIPT_AFTER_RESTART = """\
 
 
 def run_console(db: Path, script: str, **extra_env: str) -> str:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db}", "LOG_LEVEL": "WARNING", **extra_env}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "LOG_LEVEL": "WARNING",
+        **extra_env,
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--start", "2026-12-01T09:00"],
         input=script,
@@ -75,7 +80,9 @@ def test_script_sets_profiles_schedules_and_survives_a_restart(tmp_path: Path) -
 
 
 def test_console_refuses_commands_without_a_member_and_unknown_words(tmp_path: Path) -> None:
-    out = run_console(tmp_path / "c.sqlite3", "/mock upcoming\n/dance\n/as 9lives\n/press 1\n/clock yesterday\n")
+    out = run_console(
+        tmp_path / "c.sqlite3", "/mock upcoming\n/dance\n/as 9lives\n/press 1\n/clock yesterday\n"
+    )
     assert "Pick a member first" in out
     assert "not a console command" in out
     assert "one word of letters" in out
@@ -98,17 +105,25 @@ def test_an_admin_imports_a_pack_from_a_file_and_a_bad_one_is_refused_whole(tmp_
     assert "“nowhere.yaml” is not a file" in out
 
 
-async def test_no_console_line_ends_the_console(app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_console_line_ends_the_console(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     out = io.StringIO()
     console = Console(app, clock, out=out, chat=ConsoleChat(out, clock))
     assert await console.handle("/form 1=2")  # before any form was shown
     assert "No form is open" in out.getvalue()
     await console.handle("/as alice")
-    assert await console.handle("/import-pack " + "p" * 300 + ".yaml")  # a name too long for the system
-    assert "is not a file that can be read" in out.getvalue() and ".yaml, .yml or .toml" in out.getvalue()
+    assert await console.handle(
+        "/import-pack " + "p" * 300 + ".yaml"
+    )  # a name too long for the system
+    assert (
+        "is not a file that can be read" in out.getvalue()
+        and ".yaml, .yml or .toml" in out.getvalue()
+    )
     assert await console.handle("/import-pack " + "x\x00y")  # a name no system accepts
-    assert len(out.getvalue().splitlines()[-1]) < 300  # the refusal repeats only a short part of the name
+    assert (
+        len(out.getvalue().splitlines()[-1]) < 300
+    )  # the refusal repeats only a short part of the name
 
     secret = "-".join(("private", "words"))
 
@@ -125,8 +140,9 @@ async def test_no_console_line_ends_the_console(app: App, clock: FakeClock, monk
 
 async def test_rooms_are_numbered_on_after_a_restart(app: App, clock: FakeClock) -> None:
     alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
-    session = await finished_session(app, alice, bob, start=T0 + timedelta(hours=3),
-                                     state=SessionState.CONFIRMED)
+    session = await finished_session(
+        app, alice, bob, start=T0 + timedelta(hours=3), state=SessionState.CONFIRMED
+    )
     async with app.db.uow() as tx:  # an earlier run of the console opened room-1 and room-2
         assert await tx.sessions.claim_pair_space(session.id, "claim", T0)
         assert await tx.sessions.set_pair_space(session.id, "claim", "room-2")
@@ -137,7 +153,9 @@ async def test_rooms_are_numbered_on_after_a_restart(app: App, clock: FakeClock)
     assert ref == "room-3"
 
 
-async def test_attachments_are_saved_and_their_path_printed(app: App, clock: FakeClock, tmp_path: Path) -> None:
+async def test_attachments_are_saved_and_their_path_printed(
+    app: App, clock: FakeClock, tmp_path: Path
+) -> None:
     out = io.StringIO()
     chat = ConsoleChat(out, clock, attachments_dir=tmp_path / "console")
     console = Console(app, clock, out=out, chat=chat)
@@ -146,27 +164,42 @@ async def test_attachments_are_saved_and_their_path_printed(app: App, clock: Fak
     await console.handle("/mock export")
     await console.handle("/mock export")
     files = sorted(p.name for p in (tmp_path / "console").iterdir())
-    assert len(files) == 2 and files[0].endswith(".json"), files  # the second export does not overwrite the first
+    assert len(files) == 2 and files[0].endswith(".json"), (
+        files
+    )  # the second export does not overwrite the first
     assert f"saved to {tmp_path / 'console' / files[0]}" in out.getvalue()
     member = console.actor.member if console.actor else None
     assert member is not None
-    await chat.send_direct(member, OutboundMessage(text="invite", attachments=(Attachment("a.ics", b"BEGIN"),)))
+    await chat.send_direct(
+        member, OutboundMessage(text="invite", attachments=(Attachment("a.ics", b"BEGIN"),))
+    )
     assert (tmp_path / "console" / "a.ics").read_bytes() == b"BEGIN"
     assert f"saved to {tmp_path / 'console' / 'a.ics'}" in out.getvalue()
 
 
 def test_the_console_saves_attachments_under_the_data_dir(tmp_path: Path) -> None:
-    out = run_console(tmp_path / "c.sqlite3", "/as alice\n/mock export\n", DATA_DIR=str(tmp_path / "files"))
+    out = run_console(
+        tmp_path / "c.sqlite3", "/as alice\n/mock export\n", DATA_DIR=str(tmp_path / "files")
+    )
     saved = list((tmp_path / "files" / "console").iterdir())
     assert len(saved) == 1 and f"saved to {saved[0]}" in out
 
 
 def test_a_line_that_is_not_valid_text_does_not_end_the_console(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}", "LOG_LEVEL": "WARNING",
-           "PYTHONIOENCODING": "utf-8:strict"}  # as in a UTF-8 locale other than C.UTF-8
-    done = subprocess.run([sys.executable, "-m", "bot", "console", "--start", "2026-12-01T09:00"],
-                          input=b"/as alice\n/mock help topic:\xff\xfe\n/mock upcoming\n", capture_output=True,
-                          env=env, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONIOENCODING": "utf-8:strict",
+    }  # as in a UTF-8 locale other than C.UTF-8
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--start", "2026-12-01T09:00"],
+        input=b"/as alice\n/mock help topic:\xff\xfe\n/mock upcoming\n",
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
     assert "Nothing open" in done.stdout.decode(errors="replace")
 
@@ -183,14 +216,17 @@ async def test_the_clock_moves_a_bounded_step(app: App, clock: FakeClock) -> Non
 
 
 def test_the_schedule_a_session_button_opens_the_schedule_form(tmp_path: Path) -> None:
-    out = run_console(tmp_path / "form.sqlite3", (
-        "/as alice\n"
-        "/mock profile timezone:Europe/Berlin track:backend level:senior types:coding\n"
-        "/mock availability weekdays 18:00-21:00\n"
-        "/press 1\n"
-        "/form type=coding days=5\n"
-        "/form submit\n"
-    ))
+    out = run_console(
+        tmp_path / "form.sqlite3",
+        (
+            "/as alice\n"
+            "/mock profile timezone:Europe/Berlin track:backend level:senior types:coding\n"
+            "/mock availability weekdays 18:00-21:00\n"
+            "/press 1\n"
+            "/form type=coding days=5\n"
+            "/form submit\n"
+        ),
+    )
     assert "not valid any more" not in out
     assert "📝 Schedule a mock interview" in out
     assert "✓ Request open" in out and "Coding, swap" in out

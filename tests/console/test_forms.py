@@ -15,10 +15,23 @@ from tests.feedback_helpers import finished_session
 
 
 def test_filler_accepts_ids_numbers_values_and_labels() -> None:
-    form = FormSpec("pl:x.y", "T", (FormPage("P", (
-        ChoiceInput("verdict", "Verdict", (Option("Lean yes", "lean-yes"), Option("Lean no", "lean-no"))),
-        TextInput("notes", "Notes", default="old"),
-    )),))
+    form = FormSpec(
+        "pl:x.y",
+        "T",
+        (
+            FormPage(
+                "P",
+                (
+                    ChoiceInput(
+                        "verdict",
+                        "Verdict",
+                        (Option("Lean yes", "lean-yes"), Option("Lean no", "lean-no")),
+                    ),
+                    TextInput("notes", "Notes", default="old"),
+                ),
+            ),
+        ),
+    )
     filler = FormFiller(form)
     assert filler.values == {"notes": "old"}
     assert filler.set('1="lean no" notes="two words"') == []
@@ -41,7 +54,9 @@ async def test_console_gives_feedback_through_a_form(app: App, clock: FakeClock)
     form = console.filler.form
     answers = " ".join(f"{i.id}=3" for i in form.inputs if i.id.startswith("score."))
     await console.handle(f"/form {answers} verdict=lean-yes help_needed=none")
-    await console.handle('/form submit strengths="Clear plan and tests." improvements="State complexity earlier."')
+    await console.handle(
+        '/form submit strengths="Clear plan and tests." improvements="State complexity earlier."'
+    )
     text = out.getvalue()
     assert "Thanks, saved" in text, text[-2000:]
     assert console.filler is None
@@ -50,7 +65,9 @@ async def test_console_gives_feedback_through_a_form(app: App, clock: FakeClock)
     assert len(rows) == 1 and rows[0].verdict == "lean-yes"
 
 
-async def test_the_form_intro_shows_times_in_the_members_zone_never_a_raw_token(app: App, clock: FakeClock) -> None:
+async def test_the_form_intro_shows_times_in_the_members_zone_never_a_raw_token(
+    app: App, clock: FakeClock
+) -> None:
     alice = await make_actor(app, "alice")
     await app.profiles.set_profile(alice, timezone="Asia/Tokyo")
     bob = await make_actor(app, "bob")
@@ -60,7 +77,11 @@ async def test_the_form_intro_shows_times_in_the_members_zone_never_a_raw_token(
     await console.handle("/as alice")
     await console.handle("/mock feedback")
     await console.handle("/press 1")
-    assert console.filler is not None and console.filler.form.intro and "{t:" in console.filler.form.intro
+    assert (
+        console.filler is not None
+        and console.filler.form.intro
+        and "{t:" in console.filler.form.intro
+    )
     shown = out.getvalue()
     assert "📝" in shown and "{t:" not in shown
     assert "JST" in shown.split("📝", 1)[1]  # the window's close, in alice's zone
@@ -68,9 +89,16 @@ async def test_the_form_intro_shows_times_in_the_members_zone_never_a_raw_token(
 
 def test_a_form_renders_time_tokens_even_without_a_zone() -> None:
     when = T0 + timedelta(days=2)
-    form = FormSpec("pl:x.y", "T", (FormPage("P", (TextInput("n", "Note (optional)", required=False,
-                                                             hint=f"until {ts(when)}"),)),),
-                    intro=f"Closes {ts(when, 'F')}")
+    form = FormSpec(
+        "pl:x.y",
+        "T",
+        (
+            FormPage(
+                "P", (TextInput("n", "Note (optional)", required=False, hint=f"until {ts(when)}"),)
+            ),
+        ),
+        intro=f"Closes {ts(when, 'F')}",
+    )
     text = FormFiller(form).render()
     assert "{t:" not in text and "Thu 03 Dec 2026 09:00 UTC" in text
     assert "(optional) (optional)" not in text

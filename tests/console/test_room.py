@@ -21,7 +21,9 @@ from bot.settings import sqlite_url_for
 async def rig(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[App, Console, io.StringIO]]:
     out = io.StringIO()
     chat = ConsoleChat(out, clock)
-    app = await build_app(sqlite_url_for(tmp_path / "room.sqlite3"), clock=clock, chats={Platform.CONSOLE: chat})
+    app = await build_app(
+        sqlite_url_for(tmp_path / "room.sqlite3"), clock=clock, chats={Platform.CONSOLE: chat}
+    )
     yield app, Console(app, clock, out=out, chat=chat), out
     await app.close()
 
@@ -37,12 +39,19 @@ async def test_the_pair_reads_its_room_and_a_third_member_does_not(
     rig: tuple[App, Console, io.StringIO],
 ) -> None:
     app, console, out = rig
-    saved = await say(console, out, "/as Ada", "/mock admin setup design_board:https://board.example.org/{room}")
+    saved = await say(
+        console, out, "/as Ada", "/mock admin setup design_board:https://board.example.org/{room}"
+    )
     assert "design_board" in saved
     for name in ("Alice", "Bob"):
-        await say(console, out, f"/as {name}",
-                  '/mock profile timezone:Europe/Berlin track:backend level:mid types:"system design"',
-                  "/mock availability daily 08:00-22:00", "/mock schedule type:system-design")
+        await say(
+            console,
+            out,
+            f"/as {name}",
+            '/mock profile timezone:Europe/Berlin track:backend level:mid types:"system design"',
+            "/mock availability daily 08:00-22:00",
+            "/mock schedule type:system-design",
+        )
     assert console.actor is not None
     assert len((await app.matching.run_round(console.actor.community.id)).sessions) == 1
     mark = len(out.getvalue())

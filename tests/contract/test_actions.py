@@ -65,11 +65,22 @@ def ok(reply: OutboundMessage) -> OutboundMessage:
     return reply
 
 
-async def member(app: App, name: str, *, types: str = "coding", availability: str = "daily 18:00-20:00",
-                 admin: bool = False) -> Actor:
+async def member(
+    app: App,
+    name: str,
+    *,
+    types: str = "coding",
+    availability: str = "daily 18:00-20:00",
+    admin: bool = False,
+) -> Actor:
     actor = await make_actor(app, name, admin=admin)
-    ok(await app.router.run(actor, "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
-                                               "types": types}))
+    ok(
+        await app.router.run(
+            actor,
+            "profile",
+            {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": types},
+        )
+    )
     ok(await app.router.run(actor, "availability", {"text": availability}))
     return await make_actor(app, name, admin=admin)
 
@@ -103,7 +114,11 @@ async def scenario(app: App, chat: FakeChat, clock: FakeClock) -> list[Actor]:
     empty = ok(await app.router.run(alice, "upcoming", {}))
     opened = ok(await app.router.act(alice, empty.buttons[0].action))
     assert opened.form is not None
-    ok(await app.router.act(alice, opened.form.action, {"type": "coding", "role": "swap", "days": "7"}))
+    ok(
+        await app.router.act(
+            alice, opened.form.action, {"type": "coding", "role": "swap", "days": "7"}
+        )
+    )
     ok(await app.router.run(bob, "schedule", {"type": "coding"}))
     ok(await app.router.run(bob, "schedule", {"type": "behavioral"}))
     which = ok(await app.router.run(bob, "cancel", {}))
@@ -130,7 +145,9 @@ async def scenario(app: App, chat: FakeChat, clock: FakeClock) -> list[Actor]:
     chat.closed_dms.add("alice")
     await advance(app, clock, session.start + timedelta(minutes=11))
     ok(await app.router.act(bob, f"pl:session.here:{session.id}"))
-    guide_buttons = [b for _, m in chat.posts for b in m.buttons if b.action.startswith("pl:guide.open")]
+    guide_buttons = [
+        b for _, m in chat.posts for b in m.buttons if b.action.startswith("pl:guide.open")
+    ]
     for button in guide_buttons:
         for actor in (alice, bob):
             guide = await app.router.act(actor, button.action)
@@ -158,8 +175,19 @@ async def scenario(app: App, chat: FakeChat, clock: FakeClock) -> list[Actor]:
     await app.tick()
 
     # The admins.
-    for line in ("setup", "setup digest_hour:8", "stats", "status", "pause", "resume", "member frank",
-                 "member carol", "prompts list", "prompts import", "prompts export coding"):
+    for line in (
+        "setup",
+        "setup digest_hour:8",
+        "stats",
+        "status",
+        "pause",
+        "resume",
+        "member frank",
+        "member carol",
+        "prompts list",
+        "prompts import",
+        "prompts export coding",
+    ):
         ok(await app.router.run_text(ada, f"/mock admin {line}"))
 
     # Privacy, and the weekly digests.
@@ -191,13 +219,28 @@ async def test_every_action_the_scenario_offers_has_a_handler_on_every_face(
     verbs = {decode(action).verb for action in offered}
     # The scenario reaches every kind of button, select and form the core offers.
     assert verbs >= {
-        "schedule.open", "schedule.submit", "request.cancel", "session.confirm", "session.reschedule",
-        "session.cancel", "session.here", "session.noshow", "guide.open", "feedback.open", "feedback.submit",
-        "admin.clear_noshow", "admin.prompts.import", "privacy.forget", "privacy.keep",
+        "schedule.open",
+        "schedule.submit",
+        "request.cancel",
+        "session.confirm",
+        "session.reschedule",
+        "session.cancel",
+        "session.here",
+        "session.noshow",
+        "guide.open",
+        "feedback.open",
+        "feedback.submit",
+        "admin.clear_noshow",
+        "admin.prompts.import",
+        "privacy.forget",
+        "privacy.keep",
     }, sorted(verbs)
 
-    unhandled = sorted(f"{what}: {action}" for action, what in offered.items()
-                       if not app.router.handles(decode(action).verb))
+    unhandled = sorted(
+        f"{what}: {action}"
+        for action, what in offered.items()
+        if not app.router.handles(decode(action).verb)
+    )
     assert unhandled == [], "offered, but no handler for their verb"
 
     discord_template = ActionButton.__discord_ui_compiled_template__
@@ -214,7 +257,9 @@ async def test_every_action_the_scenario_offers_has_a_handler_on_every_face(
     for action in order:
         for actor in actors:
             reply = await app.router.act(actor, action, {})
-            assert reply.text != invalid, f"{offered[action]} ({action}) pressed by {actor.member.display_name}"
+            assert reply.text != invalid, (
+                f"{offered[action]} ({action}) pressed by {actor.member.display_name}"
+            )
 
 
 async def test_an_unknown_verb_is_told_apart_from_a_gone_argument(app: App) -> None:
@@ -227,14 +272,21 @@ async def test_an_unknown_verb_is_told_apart_from_a_gone_argument(app: App) -> N
     assert gone.tone is Tone.ERROR and gone.text != InvalidAction().message
 
 
-async def test_the_schedule_a_session_button_opens_the_schedule_form_whose_answers_schedule(app: App) -> None:
+async def test_the_schedule_a_session_button_opens_the_schedule_form_whose_answers_schedule(
+    app: App,
+) -> None:
     from bot.core.messages import ChoiceInput
     from bot.core.services.requests import MAX_DAYS, MIN_DAYS
     from bot.core.surface.commands import schedule_form
 
     alice = await make_actor(app, "alice")
-    ok(await app.router.run(alice, "profile", {"timezone": "Europe/Berlin", "track": "backend", "level": "mid",
-                                               "types": "coding"}))
+    ok(
+        await app.router.run(
+            alice,
+            "profile",
+            {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
+        )
+    )
     saved = ok(await app.router.run(alice, "availability", {"text": "daily 18:00-20:00"}))
     assert [b.label for b in saved.buttons] == ["Schedule a session"]
     opened = ok(await app.router.act(alice, saved.buttons[0].action))
@@ -243,13 +295,21 @@ async def test_the_schedule_a_session_button_opens_the_schedule_form_whose_answe
     # The same checks as `/mock schedule`, each beside its input.
     no_type = await app.router.act(alice, opened.form.action, {"role": "swap", "days": "7"})
     assert no_type.tone is Tone.ERROR and dict(no_type.field_errors).keys() == {"type"}
-    too_long = await app.router.act(alice, opened.form.action, {"type": "coding", "role": "swap", "days": "30"})
+    too_long = await app.router.act(
+        alice, opened.form.action, {"type": "coding", "role": "swap", "days": "30"}
+    )
     assert too_long.tone is Tone.ERROR and dict(too_long.field_errors).keys() == {"days"}
-    sent = ok(await app.router.act(alice, opened.form.action, {"type": "coding", "role": "candidate", "days": "5"}))
+    sent = ok(
+        await app.router.act(
+            alice, opened.form.action, {"type": "coding", "role": "candidate", "days": "5"}
+        )
+    )
     assert sent.title == "Request open" and "only candidate" in sent.text
     async with app.db.uow() as tx:
         (request,) = await tx.requests.open_for_member(alice.member.id)
     assert request.window_end - request.window_start == timedelta(days=5)
     # Every day the form offers is one the command accepts.
     days = next(i for i in opened.form.inputs if i.id == "days")
-    assert isinstance(days, ChoiceInput) and all(MIN_DAYS <= int(o.value) <= MAX_DAYS for o in days.options)
+    assert isinstance(days, ChoiceInput) and all(
+        MIN_DAYS <= int(o.value) <= MAX_DAYS for o in days.options
+    )

@@ -44,8 +44,14 @@ def test_the_schedule_form_comes_from_the_declared_options() -> None:
     type_, role, days = form.inputs
     assert isinstance(type_, ChoiceInput) and type_.required and type_.default == ()
     assert [o.value for o in type_.options] == [t.value for t in InterviewType]
-    assert isinstance(role, ChoiceInput) and not role.required and role.default == (RolePreference.SWAP.value,)
-    assert isinstance(days, ChoiceInput) and days.label == "Within the next" and days.default == ("7",)
+    assert (
+        isinstance(role, ChoiceInput)
+        and not role.required
+        and role.default == (RolePreference.SWAP.value,)
+    )
+    assert (
+        isinstance(days, ChoiceInput) and days.label == "Within the next" and days.default == ("7",)
+    )
     assert [o.value for o in days.options] == [str(n) for n in range(1, 15)]
     assert (days.options[0].label, days.options[4].label) == ("1 day", "5 days")
     now = command("now").form_spec()
@@ -64,17 +70,27 @@ def test_every_kind_of_option_becomes_an_input() -> None:
 
     form = form_of(Many, FormDecl("many.submit", "Many"))
     by_id = {i.id: i for i in form.inputs}
-    kinds, minutes, hour, flag, text = (by_id[k] for k in ("kinds", "minutes", "hour", "flag", "text"))
+    kinds, minutes, hour, flag, text = (
+        by_id[k] for k in ("kinds", "minutes", "hour", "flag", "text")
+    )
     assert isinstance(kinds, ChoiceInput) and kinds.multi and kinds.required
     # a range too wide for a picker is typed, and says what it accepts
-    assert isinstance(minutes, TextInput) and not minutes.required and "from 5 to 1440" in (minutes.placeholder or "")
+    assert (
+        isinstance(minutes, TextInput)
+        and not minutes.required
+        and "from 5 to 1440" in (minutes.placeholder or "")
+    )
     assert isinstance(hour, ChoiceInput) and len(hour.options) == 24 and hour.default == ("9",)
     assert isinstance(flag, ChoiceInput) and flag.default == ("yes",)
     assert isinstance(text, TextInput) and text.multiline and text.max_length == 500
-    assert len(form.pages) == 2 and len(form.pages[0].inputs) == PAGE_SIZE  # Discord's five a screen
+    assert (
+        len(form.pages) == 2 and len(form.pages[0].inputs) == PAGE_SIZE
+    )  # Discord's five a screen
 
 
-async def test_an_option_added_to_the_declaration_is_in_the_form_and_its_answer_is_typed(app: App) -> None:
+async def test_an_option_added_to_the_declaration_is_in_the_form_and_its_answer_is_typed(
+    app: App,
+) -> None:
     seen = extended_schedule(app)
     alice = await ready(app, "alice")
     opened = await app.router.run(alice, "schedule", {})
@@ -82,21 +98,33 @@ async def test_an_option_added_to_the_declaration_is_in_the_form_and_its_answer_
     assert [i.id for i in opened.form.inputs] == ["type", "role", "days", "partner_level", "note"]
     button = await app.router.act(alice, "pl:schedule.open")
     assert button.form == opened.form
-    refused = await app.router.act(alice, opened.form.action, {"type": "coding", "partner_level": "guru"})
+    refused = await app.router.act(
+        alice, opened.form.action, {"type": "coding", "partner_level": "guru"}
+    )
     assert refused.tone is Tone.ERROR and dict(refused.field_errors).keys() == {"partner_level"}
-    sent = await app.router.act(alice, opened.form.action,
-                                {"type": ("coding",), "partner_level": ("senior",), "note": "hi", "days": "3"})
+    sent = await app.router.act(
+        alice,
+        opened.form.action,
+        {"type": ("coding",), "partner_level": ("senior",), "note": "hi", "days": "3"},
+    )
     assert sent.title == "Request open", sent.text
     (args,) = seen
     assert (args.type, args.role, args.days, args.partner_level, args.note) == (
-        InterviewType.CODING, RolePreference.SWAP, 3, Level.SENIOR, "hi")
+        InterviewType.CODING,
+        RolePreference.SWAP,
+        3,
+        Level.SENIOR,
+        "hi",
+    )
 
 
 async def test_now_alone_opens_its_form_whose_answer_joins_the_queue(app: App) -> None:
     alice = await ready(app, "alice")
     opened = await app.router.run(alice, "now", {})
     assert opened.form == command("now").form_spec()
-    joined = await app.router.act(alice, opened.form.action, {"type": "coding", "role": "candidate"})
+    joined = await app.router.act(
+        alice, opened.form.action, {"type": "coding", "role": "candidate"}
+    )
     assert joined.tone is not Tone.ERROR, joined.text
     async with app.db.uow() as tx:
         (request,) = await tx.requests.open_for_member(alice.member.id)

@@ -23,8 +23,11 @@ NOT_LIBRARIES = {"the standard library", "itself"}
 
 def documented(package: str) -> set[str]:
     """The third-party libraries the table's row for ``package`` allows."""
-    row = next(line for line in DOC.read_text(encoding="utf-8").splitlines()
-               if line.startswith(f"| `{package}` |"))
+    row = next(
+        line
+        for line in DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith(f"| `{package}` |")
+    )
     cell = row.strip().strip("|").split("|")[-1]
     cell = re.sub(r"\([^)]*\)", "", cell)  # "icalendar (calendar invites)" → "icalendar"
     names = {part.strip().removeprefix("and ").strip() for part in cell.split(",")}
@@ -40,13 +43,18 @@ def imported(package: str) -> set[str]:
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.add(node.module.split(".")[0])
-    return {name for name in found if name not in sys.stdlib_module_names and name not in ("bot", "__future__")}
+    return {
+        name
+        for name in found
+        if name not in sys.stdlib_module_names and name not in ("bot", "__future__")
+    }
 
 
 @pytest.mark.parametrize("package", ["bot/core", "bot/matching"])
 def test_the_documented_imports_are_the_real_ones(package: str) -> None:
     assert imported(package) == documented(package), (
-        f"{package}: update the 'may import' column in docs/architecture.md with the code")
+        f"{package}: update the 'may import' column in docs/architecture.md with the code"
+    )
 
 
 def test_the_reading_of_the_table() -> None:
@@ -66,9 +74,12 @@ def _imports_of(path: Path) -> set[str]:
 
 def test_the_product_never_imports_the_benchmarks() -> None:
     """The benchmarks sit above the application; ``peerloop bench`` names them as strings."""
-    offenders = {str(path.relative_to(ROOT)): sorted(name for name in _imports_of(path)
-                                                     if name.split(".")[0] == "benchmarks")
-                 for path in (ROOT / "bot").rglob("*.py")}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _imports_of(path) if name.split(".")[0] == "benchmarks"
+        )
+        for path in (ROOT / "bot").rglob("*.py")
+    }
     assert not {path: names for path, names in offenders.items() if names}
 
 
@@ -100,11 +111,15 @@ def test_the_documented_layers_are_the_real_ones() -> None:
     """No module imports a package of a higher layer in the table, nor another package of its own
     layer (imports inside functions and under TYPE_CHECKING included); every bot module has a row."""
     layers = documented_layers()
-    assert {"bot.matching", "bot.core", "bot.app", "bot.cogs", "bot.__main__", "benchmarks"} <= set(layers)
+    assert {"bot.matching", "bot.core", "bot.app", "bot.cogs", "bot.__main__", "benchmarks"} <= set(
+        layers
+    )
     wrong: list[str] = []
     for root in ("bot", "benchmarks"):
         for path in (ROOT / root).rglob("*.py"):
-            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(
+                ".__init__"
+            )
             if module in ("bot", "benchmarks"):
                 continue
             mine = _layer_of(module, layers)
@@ -115,7 +130,9 @@ def test_the_documented_layers_are_the_real_ones() -> None:
                     continue  # a library, the package itself, or `python -m bot.prompts` (an entry point)
                 if theirs[1] >= mine[1]:
                     wrong.append(f"{module} (layer {mine[1]}) imports {name} (layer {theirs[1]})")
-    assert not wrong, "docs/architecture.md's layers disagree with the code:\n" + "\n".join(sorted(wrong))
+    assert not wrong, "docs/architecture.md's layers disagree with the code:\n" + "\n".join(
+        sorted(wrong)
+    )
 
 
 def _expand(glob: str) -> list[str]:
@@ -123,21 +140,30 @@ def _expand(glob: str) -> list[str]:
     match = re.search(r"\{([^}]*)\}", glob)
     if match is None:
         return [glob]
-    return [out for alt in match.group(1).split(",")
-            for out in _expand(glob[:match.start()] + alt + glob[match.end():])]
+    return [
+        out
+        for alt in match.group(1).split(",")
+        for out in _expand(glob[: match.start()] + alt + glob[match.end() :])
+    ]
 
 
 def feature_index() -> list[tuple[str, str, list[str], list[str]]]:
     """(feature, glob, files, also uses) of each row of the Feature index table."""
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("## Feature index"):]
-    section = section[:section.index("\n## ", 1)]
+    section = text[text.index("## Feature index") :]
+    section = section[: section.index("\n## ", 1)]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         if len(cells) == 4 and cells[1].startswith("`**/"):
-            rows.append((cells[0], cells[1].strip("`"), re.findall(r"`([^`]+)`", cells[2]),
-                         re.findall(r"`([^`]+)`", cells[3])))
+            rows.append(
+                (
+                    cells[0],
+                    cells[1].strip("`"),
+                    re.findall(r"`([^`]+)`", cells[2]),
+                    re.findall(r"`([^`]+)`", cells[3]),
+                )
+            )
     return rows
 
 
@@ -146,14 +172,28 @@ def test_the_feature_index_lists_what_each_glob_finds() -> None:
 
     rows = feature_index()
     assert len(rows) >= 15
-    code = sorted(str(path.relative_to(ROOT)) for top in ("bot", "benchmarks") for path in (ROOT / top).rglob("*.py")
-                  if "migrations" not in path.parts and path.name != "__init__.py")
+    code = sorted(
+        str(path.relative_to(ROOT))
+        for top in ("bot", "benchmarks")
+        for path in (ROOT / top).rglob("*.py")
+        if "migrations" not in path.parts and path.name != "__init__.py"
+    )
     wrong = []
     for feature, glob, files, also in rows:
         patterns = [pattern.replace("**/", "*") for pattern in _expand(glob)]
-        found = [path for path in code if any(fnmatch.fnmatch(path, pattern) for pattern in patterns)]
+        found = [
+            path for path in code if any(fnmatch.fnmatch(path, pattern) for pattern in patterns)
+        ]
         assert found, f"{feature}: `{glob}` finds nothing"
-        wrong += [f"{feature}: add `{path}` (the glob finds it)" for path in found if path not in files]
-        wrong += [f"{feature}: remove `{path}` (the glob does not find it)" for path in files if path not in found]
-        wrong += [f"{feature}: `{path}` does not exist" for path in also if not (ROOT / path).exists()]
+        wrong += [
+            f"{feature}: add `{path}` (the glob finds it)" for path in found if path not in files
+        ]
+        wrong += [
+            f"{feature}: remove `{path}` (the glob does not find it)"
+            for path in files
+            if path not in found
+        ]
+        wrong += [
+            f"{feature}: `{path}` does not exist" for path in also if not (ROOT / path).exists()
+        ]
     assert not wrong, "docs/architecture.md, Feature index:\n" + "\n".join(wrong)

@@ -17,14 +17,18 @@ async def test_only_admins_pause_and_a_paused_community_takes_no_requests(app: A
     member_without_right = type(member)(member.community, member.member, platform_admin=False)
     with pytest.raises(PermissionDenied):
         await app.admin.set_paused(member_without_right, True)
-    admin = await app.actors.resolve(Platform.CONSOLE, "local", "Local", "alice", "Alice", platform_admin=True)
+    admin = await app.actors.resolve(
+        Platform.CONSOLE, "local", "Local", "alice", "Alice", platform_admin=True
+    )
     await app.admin.set_paused(admin, True)
     paused_actor = await ready_member(app, "alice")
     reply = await app.router.run(paused_actor, "schedule", {"type": "coding"})
     assert reply.tone is Tone.ERROR and "paused" in reply.text
     await app.admin.set_paused(admin, False)
     running_actor = await ready_member(app, "alice")
-    assert (await app.router.run(running_actor, "schedule", {"type": "coding"})).tone is Tone.SUCCESS
+    assert (
+        await app.router.run(running_actor, "schedule", {"type": "coding"})
+    ).tone is Tone.SUCCESS
 
 
 async def test_direct_message_resolution_finds_the_member_in_each_known_community(app: App) -> None:
@@ -67,8 +71,15 @@ async def test_every_admin_command_and_action_refuses_members_without_the_right(
     admins = admin_router(app)
     member = await ready_member(app, "bob")
     before = await settings_of(app, member)
-    for name, options in (("setup", {"digest_hour": "7"}), ("setup", {}), ("stats", {}), ("member", {"who": "bob"}),
-                          ("pause", {}), ("resume", {}), ("status", {})):
+    for name, options in (
+        ("setup", {"digest_hour": "7"}),
+        ("setup", {}),
+        ("stats", {}),
+        ("member", {"who": "bob"}),
+        ("pause", {}),
+        ("resume", {}),
+        ("status", {}),
+    ):
         reply = await admins.run(member, name, options)
         assert reply.tone is Tone.ERROR and "Only community admins" in reply.text, name
     text_reply = await app.router.run_text(member, "/mock admin setup digest_hour:7")
@@ -86,15 +97,25 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
     assert any(f.value == "60 min" for f in view.fields)
 
     before = await settings_of(app, admin)
-    bad = await admins.run(admin, "setup", {
-        "digest_day": "fri", "digest_hour": "25", "session_minutes": "50", "match_every": "2", "reminders": "1h, soon",
-    })
+    bad = await admins.run(
+        admin,
+        "setup",
+        {
+            "digest_day": "fri",
+            "digest_hour": "25",
+            "session_minutes": "50",
+            "match_every": "2",
+            "reminders": "1h, soon",
+        },
+    )
     assert bad.tone is Tone.ERROR and bad.text.startswith("Nothing was changed.")
     # the declared ranges and choices are refused together, before the service runs
     for accepted in ("0 to 23", "30, 45, 60, 90", "5 to 1440"):
         assert accepted in bad.text
     bad_reminders = await admins.run(admin, "setup", {"digest_day": "fri", "reminders": "1h, soon"})
-    assert bad_reminders.tone is Tone.ERROR and bad_reminders.text.startswith("Nothing was changed.")
+    assert bad_reminders.tone is Tone.ERROR and bad_reminders.text.startswith(
+        "Nothing was changed."
+    )
     assert "“soon”" in bad_reminders.text
     assert await settings_of(app, admin) == before
     unknown = await admins.run(admin, "setup", {"colour": "blue"})
@@ -103,20 +124,34 @@ async def test_setup_shows_validates_everything_and_writes_all_or_nothing(app: A
     # Platform syntax stays in the faces: the core takes a channel's id, not Slack's <#C…|name>.
     slack_syntax = await admins.run(admin, "setup", {"pair_channel": "<#C0PAIRS|mock-pairs>"})
     assert slack_syntax.tone is Tone.ERROR and "is not a channel" in slack_syntax.text
-    ok = await admins.run(admin, "setup", {
-        "pair_channel": "#C0PAIRS", "admin_channel": "1234567890", "digest_day": "friday",
-        "digest_hour": "18", "session_minutes": "45", "reminders": "1d, 30m", "disabled_types": "ml fundamentals, sql",
-        "prefer_seen_prompts": "no", "admins_see_feedback": "no",
-    })
+    ok = await admins.run(
+        admin,
+        "setup",
+        {
+            "pair_channel": "#C0PAIRS",
+            "admin_channel": "1234567890",
+            "digest_day": "friday",
+            "digest_hour": "18",
+            "session_minutes": "45",
+            "reminders": "1d, 30m",
+            "disabled_types": "ml fundamentals, sql",
+            "prefer_seen_prompts": "no",
+            "admins_see_feedback": "no",
+        },
+    )
     assert ok.tone is Tone.SUCCESS, ok.text
     after = await settings_of(app, admin)
     assert (after.pair_channel_id, after.admin_channel_id) == ("C0PAIRS", "1234567890")
     assert (after.digest_weekday, after.digest_hour, after.session_minutes) == (4, 18, 45)
     assert after.reminder_minutes == (1440, 30)
     assert after.disabled_types == ("ml-fundamentals", "sql-data-modelling")
-    assert not after.prefer_prompt_interviewer_has_seen and not after.admins_see_feedback  # on by default
+    assert (
+        not after.prefer_prompt_interviewer_has_seen and not after.admins_see_feedback
+    )  # on by default
     assert "admins_see_feedback" not in ok.text  # unchanged settings are not reported as changed
-    cleared = await admins.run(admin, "setup", {"pair_channel": "none", "reminders": "none", "disabled_types": "none"})
+    cleared = await admins.run(
+        admin, "setup", {"pair_channel": "none", "reminders": "none", "disabled_types": "none"}
+    )
     assert cleared.tone is Tone.SUCCESS
     final = await settings_of(app, admin)
     assert (final.pair_channel_id, final.reminder_minutes, final.disabled_types) == (None, (), ())
@@ -129,13 +164,17 @@ async def test_a_new_cadence_replans_the_pending_matching_round(app: App, clock:
     assert reply.tone is Tone.SUCCESS and "re-planned" in reply.text
     async with app.db.uow() as tx:
         rounds = await tx.actions.by_kind(ActionKind.MATCH_ROUND)
-    assert [(r.status, r.due_at) for r in rounds] == [(ActionStatus.PENDING, clock.now() + timedelta(hours=1))]
+    assert [(r.status, r.due_at) for r in rounds] == [
+        (ActionStatus.PENDING, clock.now() + timedelta(hours=1))
+    ]
     # back to 15 minutes: the hour-mark round gives way to the next quarter (no key left behind)
     clock.advance(timedelta(minutes=5))
     assert (await admin_router(app).run(admin, "setup", {"match_every": "15"})).tone is Tone.SUCCESS
     async with app.db.uow() as tx:
         rounds = await tx.actions.by_kind(ActionKind.MATCH_ROUND)
-    assert [(r.status, r.due_at) for r in rounds] == [(ActionStatus.PENDING, clock.now() + timedelta(minutes=10))]
+    assert [(r.status, r.due_at) for r in rounds] == [
+        (ActionStatus.PENDING, clock.now() + timedelta(minutes=10))
+    ]
     unchanged = await admin_router(app).run(admin, "setup", {"match_every": "15"})
     assert "already" in unchanged.text
 
@@ -156,7 +195,9 @@ async def test_member_report_explains_rounds_and_an_admin_clears_no_show_marks(
     assert report.title == "Bob"
     fields = {f.name: f.value for f in report.fields}
     assert fields["Reliability"] == "50%"
-    assert f"paired with Alice for {ts(session.start, 'f')}" in fields["Recent rounds (newest first)"]
+    assert (
+        f"paired with Alice for {ts(session.start, 'f')}" in fields["Recent rounds (newest first)"]
+    )
     # The mark names the session by its time and the partner who waited, not by an id.
     assert fields["Active no-show marks"] == f"{ts(session.start, 'f')} with Alice"
     assert session.id[:8] not in str(report)
@@ -184,18 +225,31 @@ async def test_member_report_tells_why_a_member_was_left_out(app: App) -> None:
     await app.matching.run_round(carol.community.id)
     admin = await make_actor(app, "ada", admin=True)
     report = await admin_router(app).run(admin, "member", {"who": "@Carol"})
-    assert report.text.startswith("Last round: No one else asked for a behavioral session this round.")
+    assert report.text.startswith(
+        "Last round: No one else asked for a behavioral session this round."
+    )
     fields = {f.name: f.value for f in report.fields}
     assert "left out 1×" in fields["Open requests"]
     assert "No one else asked for a behavioral session" in fields["Recent rounds (newest first)"]
 
 
-async def test_member_report_speaks_about_the_member_not_to_the_admin(app: App, clock: FakeClock) -> None:
+async def test_member_report_speaks_about_the_member_not_to_the_admin(
+    app: App, clock: FakeClock
+) -> None:
     """Carol has two requests in one round: one is paired, the other is left out with a
     reason written to her ("You are already paired…"); the admin reads it about Carol."""
-    carol = await ready_member(app, "carol", types="coding, behavioral", availability="daily 18:00-20:00")
-    dan = await ready_member(app, "dan", types="coding, behavioral", availability="daily 18:00-20:00")
-    for actor, kind in ((carol, "coding"), (dan, "coding"), (carol, "behavioral"), (dan, "behavioral")):
+    carol = await ready_member(
+        app, "carol", types="coding, behavioral", availability="daily 18:00-20:00"
+    )
+    dan = await ready_member(
+        app, "dan", types="coding, behavioral", availability="daily 18:00-20:00"
+    )
+    for actor, kind in (
+        (carol, "coding"),
+        (dan, "coding"),
+        (carol, "behavioral"),
+        (dan, "behavioral"),
+    ):
         assert (await app.router.run(actor, "schedule", {"type": kind})).tone is Tone.SUCCESS
         clock.advance(timedelta(minutes=1))  # each member's older request is tried first
     outcome = await app.matching.run_round(carol.community.id)
@@ -228,9 +282,11 @@ def test_every_left_out_reason_reads_about_the_member() -> None:
         if re.search(r"\byou(r)?\b", text, re.IGNORECASE):
             assert "Carol" in about, (code, about)
     assert about_member("You are already paired this round for your coding request.", "Carol") == (
-        "Carol is already paired this round for their coding request.")
-    assert about_member("Everyone who shares your times asked for the same role as you (candidate).", "Carol") == (
-        "Everyone who shares Carol's times asked for the same role as they did (candidate).")
+        "Carol is already paired this round for their coding request."
+    )
+    assert about_member(
+        "Everyone who shares your times asked for the same role as you (candidate).", "Carol"
+    ) == ("Everyone who shares Carol's times asked for the same role as they did (candidate).")
 
 
 async def test_stats_counts_with_a_fixed_number_of_queries(chat_app: App, clock: FakeClock) -> None:
@@ -278,9 +334,14 @@ async def test_a_new_digest_day_and_hour_move_the_planned_digests(app: App) -> N
     async def planned() -> set[tuple[int, int]]:
         async with app.db.uow() as tx:
             steps = await tx.actions.by_kind(ActionKind.DIGEST)
-        return {(s.due_at.weekday(), s.due_at.hour) for s in steps if s.status is ActionStatus.PENDING}
+        return {
+            (s.due_at.weekday(), s.due_at.hour) for s in steps if s.status is ActionStatus.PENDING
+        }
 
-    assert await planned() == {(0, 8), (0, 9)}  # Monday 09:00 in Berlin, and 09:00 UTC for the admins
+    assert await planned() == {
+        (0, 8),
+        (0, 9),
+    }  # Monday 09:00 in Berlin, and 09:00 UTC for the admins
     reply = await admin_router(app).run(admin, "setup", {"digest_day": "fri", "digest_hour": "18"})
     assert reply.tone is Tone.SUCCESS
     assert await planned() == {(4, 17), (4, 18)}
@@ -296,14 +357,21 @@ async def test_setup_disabled_types_keeps_the_rule_packs_keep(app: App) -> None:
     admin = await make_actor(app, "ada", admin=True)
     assert (await app.packs.import_pack(admin, coding_pack(count=1, disable=()))).pack is not None
     before = await settings_of(app, admin)
-    refused = await admin_router(app).run(admin, "setup", {"disabled_types": "coding", "digest_hour": "7"})
+    refused = await admin_router(app).run(
+        admin, "setup", {"disabled_types": "coding", "digest_hour": "7"}
+    )
     expected = thin_message(["Coding (1 left)"])
-    assert refused.tone is Tone.ERROR and refused.text == f"Nothing was changed. disabled_types: {expected}"
+    assert (
+        refused.tone is Tone.ERROR
+        and refused.text == f"Nothing was changed. disabled_types: {expected}"
+    )
     assert await settings_of(app, admin) == before
     also = await admin_router(app).run_text(admin, "prompts disable coding")
     assert also.tone is Tone.ERROR and also.text == expected
     # None left is fine: the type is then switched off.
-    assert (await admin_router(app).run(admin, "setup", {"disabled_types": "behavioral"})).tone is Tone.SUCCESS
+    assert (
+        await admin_router(app).run(admin, "setup", {"disabled_types": "behavioral"})
+    ).tone is Tone.SUCCESS
     assert (await settings_of(app, admin)).disabled_types == ("behavioral",)
 
 
@@ -320,11 +388,21 @@ async def test_the_settings_service_takes_typed_values_and_keeps_its_rules(app: 
     assert set(refused.value.fields) == {"digest_hour", "session_minutes"}
     assert "0-23" in refused.value.message and "30, 45, 60, 90" in refused.value.message
     assert await settings_of(app, admin) == before
-    change = await app.admin.update_settings(admin, SettingsPatch(
-        digest_day=2, reminders=(10, 60, 60), disabled_types=(InterviewType.SQL_DATA_MODELLING, InterviewType.SQL_DATA_MODELLING),
-        pair_channel="C0PAIRS"))
+    change = await app.admin.update_settings(
+        admin,
+        SettingsPatch(
+            digest_day=2,
+            reminders=(10, 60, 60),
+            disabled_types=(InterviewType.SQL_DATA_MODELLING, InterviewType.SQL_DATA_MODELLING),
+            pair_channel="C0PAIRS",
+        ),
+    )
     assert change.changed == ("pair_channel", "digest_day", "reminders", "disabled_types")
-    assert change.after.reminder_minutes == (60, 10) and change.after.disabled_types == ("sql-data-modelling",)
-    reset = await app.admin.update_settings(admin, SettingsPatch(reset=frozenset({"pair_channel", "reminders"})))
+    assert change.after.reminder_minutes == (60, 10) and change.after.disabled_types == (
+        "sql-data-modelling",
+    )
+    reset = await app.admin.update_settings(
+        admin, SettingsPatch(reset=frozenset({"pair_channel", "reminders"}))
+    )
     assert reset.changed == ("pair_channel", "reminders")
     assert (reset.after.pair_channel_id, reset.after.reminder_minutes) == (None, ())

@@ -31,9 +31,15 @@ from tests.conftest import make_actor
 
 
 def test_parse_options_and_quoted_values() -> None:
-    parsed = parse_command_text('/mock profile timezone:Europe/Berlin types:"coding, system design" level:senior')
+    parsed = parse_command_text(
+        '/mock profile timezone:Europe/Berlin types:"coding, system design" level:senior'
+    )
     assert parsed.name == "profile"
-    assert parsed.options == {"timezone": "Europe/Berlin", "types": "coding, system design", "level": "senior"}
+    assert parsed.options == {
+        "timezone": "Europe/Berlin",
+        "types": "coding, system design",
+        "level": "senior",
+    }
 
 
 def test_unquoted_words_continue_the_previous_option() -> None:
@@ -91,7 +97,9 @@ def test_decode_never_crashes_on_garbage(text: str) -> None:
 
 def test_a_refusal_is_clipped_however_long_the_input() -> None:
     long = "x" * 6000
-    error = InvalidInput("type", f"“{long}” is not a type.", accepted="coding", fields={"type": long})
+    error = InvalidInput(
+        "type", f"“{long}” is not a type.", accepted="coding", fields={"type": long}
+    )
     assert len(error.message) <= MAX_REFUSAL and error.message.endswith("Accepted: coding.")
     assert len(error.fields["type"]) <= MAX_FIELD_VALUE
     assert len(PeerLoopError(long).message) <= MAX_REFUSAL
@@ -128,8 +136,13 @@ def test_a_refusal_is_clipped_however_long_the_input() -> None:
 )
 async def test_no_long_input_makes_a_reply_invalid(app: App, line: str) -> None:
     actor = await make_actor(app, "alice", admin=True)
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone="Europe/Berlin",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     reply = await app.router.run_text(actor, line)
     assert isinstance(reply, OutboundMessage) and reply.tone is Tone.ERROR
     assert "Something went wrong" not in reply.text, reply.text  # a refusal, not an incident
@@ -150,7 +163,9 @@ async def test_an_unexpected_exception_becomes_a_private_incident_reply(
     async def broken(actor: Actor, args: BoomArgs) -> OutboundMessage:
         raise RuntimeError(f"{secret} {args.text}")
 
-    async def broken_press(actor: Actor, action: actions.Action, values: FormValues) -> OutboundMessage:
+    async def broken_press(
+        actor: Actor, action: actions.Action, values: FormValues
+    ) -> OutboundMessage:
         raise KeyError(secret)
 
     app.router.declare(Command(("boom",), "Boom", BoomArgs), broken)
@@ -163,7 +178,10 @@ async def test_an_unexpected_exception_becomes_a_private_incident_reply(
         ]
     for reply in replies:
         assert reply.ephemeral and reply.tone is Tone.ERROR
-        assert reply.text.startswith("Something went wrong (incident ") and "Nothing was changed" in reply.text
+        assert (
+            reply.text.startswith("Something went wrong (incident ")
+            and "Nothing was changed" in reply.text
+        )
         assert secret not in reply.text
     assert len(caplog.records) == 3
     assert secret not in caplog.text and "typed-by-alice" not in caplog.text
@@ -178,8 +196,10 @@ async def test_an_unexpected_exception_in_an_admin_command_becomes_an_incident(a
         raise ValueError("boom")
 
     app.router.declare(Command(("admin", "boom"), "Boom", NoArgs), broken)
-    for reply in (await app.admin_commands.run(admin, "boom", {}),
-                  await app.router.run_text(admin, "admin boom")):
+    for reply in (
+        await app.admin_commands.run(admin, "boom", {}),
+        await app.router.run_text(admin, "admin boom"),
+    ):
         assert reply.text.startswith("Something went wrong (incident ")
 
 
@@ -201,7 +221,10 @@ def test_a_token_bucket_refills_and_names_the_wait() -> None:
         limiter.take("a")
     with pytest.raises(RateLimited) as refused:
         limiter.take("a")
-    assert refused.value.retry_after == 2 and refused.value.message == "Too many requests: try again in 2 s."
+    assert (
+        refused.value.retry_after == 2
+        and refused.value.message == "Too many requests: try again in 2 s."
+    )
     limiter.take("b")  # another member's bucket is their own
     ticks.now = 2.0
     limiter.take("a")

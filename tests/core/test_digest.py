@@ -55,7 +55,9 @@ def week_of(day: date) -> IsoWeek:
         (None, date(2026, 3, 9), datetime(2026, 3, 9, 9, 0, tzinfo=UTC)),
     ],
 )
-def test_monday_nine_in_the_members_zone(tz: str | None, monday: date, expected_utc: datetime) -> None:
+def test_monday_nine_in_the_members_zone(
+    tz: str | None, monday: date, expected_utc: datetime
+) -> None:
     due = local_due(week_of(monday), MONDAY, 9, tz)
     assert due == expected_utc
     local = due.astimezone(ZoneInfo(tz or "UTC"))
@@ -87,8 +89,12 @@ def test_the_same_local_time_is_seven_days_apart_only_without_a_clock_change() -
 
 def test_slots_group_zones_due_at_the_same_instant_and_skip_the_past() -> None:
     now = datetime(2026, 3, 9, 5, 0, tzinfo=UTC)  # Monday 9 March, 05:00 UTC
-    slots = due_slots(["Europe/Berlin", "Europe/Paris", "Asia/Kolkata", "America/New_York", None], MONDAY, 9, now)
-    this_week = {due: zones for (week, due), zones in slots.items() if week == week_of(date(2026, 3, 9))}
+    slots = due_slots(
+        ["Europe/Berlin", "Europe/Paris", "Asia/Kolkata", "America/New_York", None], MONDAY, 9, now
+    )
+    this_week = {
+        due: zones for (week, due), zones in slots.items() if week == week_of(date(2026, 3, 9))
+    }
     # Kolkata's 03:30 UTC has passed; Berlin and Paris share 08:00 UTC.
     assert this_week == {
         datetime(2026, 3, 9, 8, 0, tzinfo=UTC): ["Europe/Berlin", "Europe/Paris"],
@@ -114,13 +120,28 @@ DUE = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-def _session(sid: str, a: str, b: str, start: datetime, state: SessionState = SessionState.COMPLETED,
-             swap: bool = True, kind: str = "coding") -> DigestSession:
+def _session(
+    sid: str,
+    a: str,
+    b: str,
+    start: datetime,
+    state: SessionState = SessionState.COMPLETED,
+    swap: bool = True,
+    kind: str = "coding",
+) -> DigestSession:
     return DigestSession(sid, kind, a, b, swap, start, 60, state)
 
 
-def _fb(sid: str, part: int, author: str, subject: str, role: FeedbackRole, scores: dict[str, int],
-        submitted: datetime, revealed: datetime | None) -> DigestFeedback:
+def _fb(
+    sid: str,
+    part: int,
+    author: str,
+    subject: str,
+    role: FeedbackRole,
+    scores: dict[str, int],
+    submitted: datetime,
+    revealed: datetime | None,
+) -> DigestFeedback:
     return DigestFeedback(sid, part, author, subject, role, "coding", scores, submitted, revealed)
 
 
@@ -135,16 +156,45 @@ def test_personal_digest_reports_the_week_for_the_member_only() -> None:
     s_far = _session("s3", "ann", "cat", DUE + 9 * DAY, state=SessionState.CONFIRMED)
     feedback = [
         # Old scores for ann, revealed long ago.
-        _fb("s0", 1, "ben", "ann", FeedbackRole.INTERVIEWER, {"communication": 2, "correctness": 3},
-            DUE - 19 * DAY, DUE - 18 * DAY),
+        _fb(
+            "s0",
+            1,
+            "ben",
+            "ann",
+            FeedbackRole.INTERVIEWER,
+            {"communication": 2, "correctness": 3},
+            DUE - 19 * DAY,
+            DUE - 18 * DAY,
+        ),
         # This week's, revealed this week.
-        _fb("s1", 1, "ben", "ann", FeedbackRole.INTERVIEWER, {"communication": 3, "correctness": 1},
-            DUE - 2 * DAY, DUE - 1 * DAY),
+        _fb(
+            "s1",
+            1,
+            "ben",
+            "ann",
+            FeedbackRole.INTERVIEWER,
+            {"communication": 3, "correctness": 1},
+            DUE - 2 * DAY,
+            DUE - 1 * DAY,
+        ),
         # Hidden (not revealed yet): must not count.
-        _fb("s1", 2, "ann", "ben", FeedbackRole.INTERVIEWER, {"communication": 1}, DUE - 2 * DAY, None),
+        _fb(
+            "s1",
+            2,
+            "ann",
+            "ben",
+            FeedbackRole.INTERVIEWER,
+            {"communication": 1},
+            DUE - 2 * DAY,
+            None,
+        ),
     ]
-    data = DigestData.index([_member("ann"), _member("ben"), _member("cat")], [s_done, s_old, s_next, s_far], feedback,
-                            attended=[(m, t) for m in ("ann", "ben") for t in (s_done.start, DUE - 8 * DAY)])
+    data = DigestData.index(
+        [_member("ann"), _member("ben"), _member("cat")],
+        [s_done, s_old, s_next, s_far],
+        feedback,
+        attended=[(m, t) for m in ("ann", "ben") for t in (s_done.start, DUE - 8 * DAY)],
+    )
     d = personal_digest("ann", IsoWeek.of(DUE.date()), DUE, data)
     assert [s.id for s in d.done] == ["s1"]
     assert [s.id for s in d.upcoming] == ["s2"]
@@ -182,11 +232,22 @@ def test_community_digest_figures_on_a_known_week() -> None:
         _session("h2", "ann", "cat", DUE - 1 * DAY, swap=False),
         _session("n1", "dan", "cat", DUE - 3 * DAY, state=SessionState.NO_SHOW),
         _session("c1", "ben", "dan", DUE - 2 * DAY, state=SessionState.CANCELLED),
-        _session("f1", "ben", "cat", DUE - 7 * DAY - 3 * DAY, swap=False),  # window closes 4 days before DUE
+        _session(
+            "f1", "ben", "cat", DUE - 7 * DAY - 3 * DAY, swap=False
+        ),  # window closes 4 days before DUE
         _session("x1", "ann", "dan", DUE + DAY, state=SessionState.CONFIRMED),
     ]
     feedback = [
-        _fb("f1", 1, "ben", "cat", FeedbackRole.INTERVIEWER, {"communication": 3}, DUE - 9 * DAY, DUE - 6 * DAY),
+        _fb(
+            "f1",
+            1,
+            "ben",
+            "cat",
+            FeedbackRole.INTERVIEWER,
+            {"communication": 3},
+            DUE - 9 * DAY,
+            DUE - 6 * DAY,
+        ),
     ]
     requests = [
         DigestRequest("ann", "coding", RolePreference.SWAP, "matched", DUE - 6 * DAY),
@@ -195,16 +256,22 @@ def test_community_digest_figures_on_a_known_week() -> None:
         DigestRequest("dan", "system-design", RolePreference.CANDIDATE, "open", DUE - 1 * DAY),
         DigestRequest("ann", "behavioral", RolePreference.CANDIDATE, "cancelled", DUE - 1 * DAY),
         DigestRequest("ben", "behavioral", RolePreference.INTERVIEWER, "open", DUE - 1 * DAY),
-        DigestRequest("cat", "coding", RolePreference.SWAP, "matched", DUE - 9 * DAY),  # last week: not counted
+        DigestRequest(
+            "cat", "coding", RolePreference.SWAP, "matched", DUE - 9 * DAY
+        ),  # last week: not counted
     ]
-    c = community_digest(week, DUE, DigestData.index(members, sessions, feedback, requests=requests))
+    c = community_digest(
+        week, DUE, DigestData.index(members, sessions, feedback, requests=requests)
+    )
     assert (c.requested, c.matched, c.held, c.no_shows) == (6, 2, 2, 1)
     assert c.match_rate == pytest.approx(2 / 6)  # matched among the week's requests
     assert c.no_show_rate == pytest.approx(1 / 3)
     assert (c.feedback_submitted, c.feedback_expected) == (1, 2)
     assert c.feedback_rate == pytest.approx(0.5)
     assert c.top_interviewers == (("Ann", 2), ("Ben", 1))
-    assert [(t.interview_type, t.candidates, t.interviewers) for t in c.shortages] == [("system-design", 2, 0)]
+    assert [(t.interview_type, t.candidates, t.interviewers) for t in c.shortages] == [
+        ("system-design", 2, 0)
+    ]
 
 
 def test_community_message_counts_requests_and_sessions_each_in_its_own_unit() -> None:

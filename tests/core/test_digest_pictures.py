@@ -44,7 +44,9 @@ async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeCh
     clock = FakeClock(WED)
     chat = FakeChat()
     # Inline offload: the pictures are drawn on a thread of this process, where a test can see it.
-    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat}, offload=InlineOffload())
+    app = await build_app(
+        database_url, clock=clock, chats={Platform.CONSOLE: chat}, offload=InlineOffload()
+    )
     try:
         yield app, clock, chat
     finally:
@@ -53,18 +55,38 @@ async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeCh
 
 async def member(app: App, name: str) -> Actor:
     actor = await make_actor(app, name)
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone="Europe/Berlin",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     return await make_actor(app, name)
 
 
-async def revealed(app: App, author: Actor, subject: Actor, when: datetime, scores: dict[str, int]) -> None:
+async def revealed(
+    app: App, author: Actor, subject: Actor, when: datetime, scores: dict[str, int]
+) -> None:
     session = await finished_session(app, author, subject, start=when - timedelta(hours=2))
     async with app.db.uow() as tx:
-        await tx.feedback.save(Feedback(
-            id=new_id(), session_id=session.id, part=1, author_id=author.member.id, subject_id=subject.member.id,
-            role=FeedbackRole.INTERVIEWER, scores=scores, submitted_at=when, updated_at=when, verdict="lean-yes",
-            strengths="Clear plan.", improvements="Test edge cases first.", revealed_at=when + timedelta(hours=1)))
+        await tx.feedback.save(
+            Feedback(
+                id=new_id(),
+                session_id=session.id,
+                part=1,
+                author_id=author.member.id,
+                subject_id=subject.member.id,
+                role=FeedbackRole.INTERVIEWER,
+                scores=scores,
+                submitted_at=when,
+                updated_at=when,
+                verdict="lean-yes",
+                strengths="Clear plan.",
+                improvements="Test edge cases first.",
+                revealed_at=when + timedelta(hours=1),
+            )
+        )
 
 
 async def scored_week(app: App) -> tuple[Actor, Actor, list[str]]:
@@ -82,7 +104,9 @@ async def give_scores(app: App, ann: Actor, ben: Actor, due: datetime) -> list[s
     async with app.db.uow() as tx:
         community = await tx.communities.get(ann.community.id)
         assert community is not None
-        await tx.communities.save_settings(community.id, replace(community.settings, admin_channel_id="admins"))
+        await tx.communities.save_settings(
+            community.id, replace(community.settings, admin_channel_id="admins")
+        )
     assert app.digests is not None
     await app.digests.ensure_planned(ann.community)
     return dims
@@ -119,7 +143,9 @@ async def test_the_outbox_carries_what_to_draw_and_delivery_draws_it_off_the_loo
     assert all(len(json.dumps(m)) < 4_000 for m in rows.values())
     ((kind, data),) = ann_row["pictures"]
     assert kind == MONTH_PICTURE
-    assert {(t, d, b, n) for t, d, b, n in json.loads(data)["changes"]} == {("coding", d, 2.0, 2.5) for d in dims}
+    assert {(t, d, b, n) for t, d, b, n in json.loads(data)["changes"]} == {
+        ("coding", d, 2.0, 2.5) for d in dims
+    }
     assert "pictures" not in ben_row  # nothing new for Ben this month: no picture
     # Delivery draws each picture once, on a thread, and attaches it with its alt text.
     await app.tick()
@@ -128,24 +154,35 @@ async def test_the_outbox_carries_what_to_draw_and_delivery_draws_it_off_the_loo
     (picture,) = ann_dm.attachments
     assert picture.filename == "peerloop-month.png" and picture.data.startswith(PNG)
     first = app.prompts.rubric_for_type("coding").dimensions[0].name
-    assert picture.description is not None and f"Coding · {first}: 2.0 a month ago, 2.5 now (+0.5)" in picture.description
+    assert (
+        picture.description is not None
+        and f"Coding · {first}: 2.0 a month ago, 2.5 now (+0.5)" in picture.description
+    )
     (ben_dm,) = chat.dms_to("ben")
     assert ben_dm.attachments == ()
     assert ann_dm.pictures == () and ben_dm.pictures == ()
 
 
-async def test_the_community_digest_funnel_is_drawn_at_delivery(world: tuple[App, FakeClock, FakeChat]) -> None:
+async def test_the_community_digest_funnel_is_drawn_at_delivery(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
     app, clock, chat = world
     await scored_week(app)
     clock.set(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))  # the community digest: Monday 09:00 UTC
     await app.steps.run_due()
-    (community_row,) = [m for k, m in (await outbox_messages(app)).items() if k.startswith("digest:community:")]
+    (community_row,) = [
+        m for k, m in (await outbox_messages(app)).items() if k.startswith("digest:community:")
+    ]
     assert not community_row.get("attachments")
     assert [kind for kind, _ in community_row["pictures"]] == [FUNNEL_PICTURE]
     await app.tick()
     ((space, post),) = chat.posts
     (picture,) = post.attachments
-    assert space == "admins" and picture.filename == "peerloop-community.png" and picture.data.startswith(PNG)
+    assert (
+        space == "admins"
+        and picture.filename == "peerloop-community.png"
+        and picture.data.startswith(PNG)
+    )
     assert picture.description is not None and "requested" in picture.description
 
 

@@ -40,33 +40,53 @@ async def world(database_url: str) -> AsyncIterator[tuple[App, FakeClock, FakeCh
 
 async def member(app: App, name: str, tz: str) -> Actor:
     actor = await make_actor(app, name)
-    await app.profiles.set_profile(actor, timezone=tz, track="backend", level=Level.MID, interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone=tz,
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     return await make_actor(app, name)
 
 
 async def digest_actions(app: App) -> list[tuple[str, datetime, str]]:
     async with app.db.uow() as tx:
         rows = await tx.actions.by_kind(ActionKind.DIGEST)
-    return sorted((str(a.payload["scope"]), a.due_at, a.key) for a in rows if a.status is ActionStatus.PENDING)
+    return sorted(
+        (str(a.payload["scope"]), a.due_at, a.key) for a in rows if a.status is ActionStatus.PENDING
+    )
 
 
 async def test_each_member_gets_the_digest_at_nine_on_monday_in_their_own_zone(
     world: tuple[App, FakeClock, FakeChat],
 ) -> None:
     app, clock, chat = world
-    zones = {"ny": "America/New_York", "berlin": "Europe/Berlin", "kolkata": "Asia/Kolkata",
-             "auckland": "Pacific/Auckland"}
+    zones = {
+        "ny": "America/New_York",
+        "berlin": "Europe/Berlin",
+        "kolkata": "Asia/Kolkata",
+        "auckland": "Pacific/Auckland",
+    }
     actors = {name: await member(app, name, tz) for name, tz in zones.items()}
     assert app.digests is not None
     assert await app.digests.ensure_planned(actors["ny"].community) > 0
-    assert await app.digests.ensure_planned(actors["ny"].community) == 0  # planning twice stores nothing new
+    assert (
+        await app.digests.ensure_planned(actors["ny"].community) == 0
+    )  # planning twice stores nothing new
     expected = {
-        "auckland": datetime(2026, 3, 8, 20, 0, tzinfo=UTC),  # Monday 09:00 NZDT is Sunday evening UTC
+        "auckland": datetime(
+            2026, 3, 8, 20, 0, tzinfo=UTC
+        ),  # Monday 09:00 NZDT is Sunday evening UTC
         "kolkata": datetime(2026, 3, 9, 3, 30, tzinfo=UTC),
-        "berlin": datetime(2026, 3, 9, 8, 0, tzinfo=UTC),     # Berlin still on winter time
-        "ny": datetime(2026, 3, 9, 13, 0, tzinfo=UTC),        # New York already on summer time
+        "berlin": datetime(2026, 3, 9, 8, 0, tzinfo=UTC),  # Berlin still on winter time
+        "ny": datetime(2026, 3, 9, 13, 0, tzinfo=UTC),  # New York already on summer time
     }
-    planned = {due for scope, due, key in await digest_actions(app) if scope == "members" and WEEK11.label in key}
+    planned = {
+        due
+        for scope, due, key in await digest_actions(app)
+        if scope == "members" and WEEK11.label in key
+    }
     assert planned == set(expected.values())
     for name, due in sorted(expected.items(), key=lambda kv: kv[1]):
         clock.set(due - timedelta(minutes=1))
@@ -78,12 +98,17 @@ async def test_each_member_gets_the_digest_at_nine_on_monday_in_their_own_zone(
         assert chat.dms_to(name)[0].title == "Your PeerLoop week"
     # Everyone got exactly one, and the next week is planned (the schedule carries on).
     assert sorted(who for who, _ in chat.direct) == sorted(zones)
-    week12 = {due for scope, due, key in await digest_actions(app) if "2026-W12" in key and scope == "members"}
+    week12 = {
+        due
+        for scope, due, key in await digest_actions(app)
+        if "2026-W12" in key and scope == "members"
+    }
     assert datetime(2026, 3, 16, 13, 0, tzinfo=UTC) in week12
 
 
 async def test_a_step_run_twice_and_a_restart_send_nothing_twice(
-    world: tuple[App, FakeClock, FakeChat], database_url: str,
+    world: tuple[App, FakeClock, FakeChat],
+    database_url: str,
 ) -> None:
     app, clock, chat = world
     ann = await member(app, "ann", "Europe/Berlin")
@@ -136,7 +161,9 @@ async def test_opt_out_and_nudge_or_nothing(world: tuple[App, FakeClock, FakeCha
     await app.tick()
     assert chat.dms_to("quiet") == [] and chat.dms_to("off") == []
     busy_dm = chat.dms_to("busy")
-    assert len(busy_dm) == 1 and any(f.name == "Sessions done this week (1)" for f in busy_dm[0].fields)
+    assert len(busy_dm) == 1 and any(
+        f.name == "Sessions done this week (1)" for f in busy_dm[0].fields
+    )
     # nudged also had that session, so it is not a quiet week for them either.
     assert len(chat.dms_to("nudged")) == 1
     # Next week is quiet for everyone: only the member who chose nudges gets one.
@@ -144,33 +171,62 @@ async def test_opt_out_and_nudge_or_nothing(world: tuple[App, FakeClock, FakeCha
     await app.router.run_text(off, "/mock digest on")
     clock.set(datetime(2026, 3, 16, 8, 0, tzinfo=UTC))
     await app.tick()
-    assert sorted(who for who, _ in chat.direct) == ["nudged", "off"]  # "on" keeps the nudge default
+    assert sorted(who for who, _ in chat.direct) == [
+        "nudged",
+        "off",
+    ]  # "on" keeps the nudge default
     assert "quiet week" in chat.dms_to("nudged")[0].text
 
 
-async def _revealed_feedback(app: App, session_id: str, author: Actor, subject: Actor, when: datetime,
-                             scores: dict[str, int], *, part: int = 1) -> None:
+async def _revealed_feedback(
+    app: App,
+    session_id: str,
+    author: Actor,
+    subject: Actor,
+    when: datetime,
+    scores: dict[str, int],
+    *,
+    part: int = 1,
+) -> None:
     async with app.db.uow() as tx:
-        await tx.feedback.save(Feedback(
-            id=new_id(), session_id=session_id, part=part, author_id=author.member.id,
-            subject_id=subject.member.id, role=FeedbackRole.INTERVIEWER, scores=scores, submitted_at=when,
-            updated_at=when, verdict="lean-yes", strengths="Clear plan and steady pace.",
-            improvements="Test edge cases first.", revealed_at=when + timedelta(hours=1)))
+        await tx.feedback.save(
+            Feedback(
+                id=new_id(),
+                session_id=session_id,
+                part=part,
+                author_id=author.member.id,
+                subject_id=subject.member.id,
+                role=FeedbackRole.INTERVIEWER,
+                scores=scores,
+                submitted_at=when,
+                updated_at=when,
+                verdict="lean-yes",
+                strengths="Clear plan and steady pace.",
+                improvements="Test edge cases first.",
+                revealed_at=when + timedelta(hours=1),
+            )
+        )
 
 
-async def test_personal_digest_content_through_the_real_paths(world: tuple[App, FakeClock, FakeChat]) -> None:
+async def test_personal_digest_content_through_the_real_paths(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
     app, clock, chat = world
     ann = await member(app, "ann", "Europe/Berlin")
     ben = await member(app, "ben", "America/New_York")
     dims = [d.id for d in app.prompts.rubric_for_type("coding").dimensions]
     earlier = await finished_session(app, ben, ann, start=datetime(2026, 2, 20, 17, 0, tzinfo=UTC))
-    await _revealed_feedback(app, earlier.id, ben, ann, datetime(2026, 2, 20, 19, 0, tzinfo=UTC),
-                             {d: 3 for d in dims})
+    await _revealed_feedback(
+        app, earlier.id, ben, ann, datetime(2026, 2, 20, 19, 0, tzinfo=UTC), {d: 3 for d in dims}
+    )
     this_week = await finished_session(app, ben, ann, start=datetime(2026, 3, 6, 17, 0, tzinfo=UTC))
     low = {d: (1 if d == dims[0] else 3) for d in dims}
-    await _revealed_feedback(app, this_week.id, ben, ann, datetime(2026, 3, 6, 19, 0, tzinfo=UTC), low)
-    await finished_session(app, ann, ben, start=datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
-                           state=SessionState.CONFIRMED)
+    await _revealed_feedback(
+        app, this_week.id, ben, ann, datetime(2026, 3, 6, 19, 0, tzinfo=UTC), low
+    )
+    await finished_session(
+        app, ann, ben, start=datetime(2026, 3, 10, 17, 0, tzinfo=UTC), state=SessionState.CONFIRMED
+    )
     assert app.digests is not None
     await app.digests.ensure_planned(ann.community)
     clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
@@ -206,9 +262,12 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
     ann = await member(app, "ann", "Europe/Berlin")
     ben = await member(app, "ben", "Europe/Berlin")
     held = await finished_session(app, ann, ben, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC))
-    await finished_session(app, ben, ann, start=datetime(2026, 3, 6, 17, 0, tzinfo=UTC),
-                           state=SessionState.NO_SHOW)
-    await _revealed_feedback(app, held.id, ann, ben, datetime(2026, 3, 5, 19, 0, tzinfo=UTC), {"x": 3})
+    await finished_session(
+        app, ben, ann, start=datetime(2026, 3, 6, 17, 0, tzinfo=UTC), state=SessionState.NO_SHOW
+    )
+    await _revealed_feedback(
+        app, held.id, ann, ben, datetime(2026, 3, 5, 19, 0, tzinfo=UTC), {"x": 3}
+    )
     assert app.digests is not None
     await app.digests.ensure_planned(ann.community)
     # Week 11 without an admins' channel: skipped, with the reason stored on the step.
@@ -216,14 +275,20 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
     await app.tick()
     assert chat.posts == []
     async with app.db.uow() as tx:
-        steps = [a for a in await tx.actions.by_kind(ActionKind.DIGEST) if a.payload.get("scope") == "community"]
+        steps = [
+            a
+            for a in await tx.actions.by_kind(ActionKind.DIGEST)
+            if a.payload.get("scope") == "community"
+        ]
     skipped = [a for a in steps if a.status is ActionStatus.SKIPPED]
     assert len(skipped) == 1 and "no admins' channel" in (skipped[0].last_error or "")
     # With a channel, week 12's digest is posted there with the week's figures.
     async with app.db.uow() as tx:
         community = await tx.communities.get(ann.community.id)
         assert community is not None
-        await tx.communities.save_settings(community.id, replace(community.settings, admin_channel_id="admins"))
+        await tx.communities.save_settings(
+            community.id, replace(community.settings, admin_channel_id="admins")
+        )
     week = await app.digests.compute_week(ann.community.id, IsoWeek(2026, 11))
     assert (week.community.held, week.community.no_shows) == (1, 1)
     assert week.community.top_interviewers == (("Ann", 1), ("Ben", 1))
@@ -258,13 +323,19 @@ async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_s
     await app.tick()
     assert chat.dms_to("nozone") == []
     async with app.db.uow() as tx:
-        late = [a for a in await tx.actions.by_kind(ActionKind.DIGEST)
-                if a.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=UTC) and a.payload.get("scope") == "members"]
+        late = [
+            a
+            for a in await tx.actions.by_kind(ActionKind.DIGEST)
+            if a.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+            and a.payload.get("scope") == "members"
+        ]
     assert [a.status for a in late] == [ActionStatus.SKIPPED]
     assert "too late" in (late[0].last_error or "")
 
 
-async def test_scheduled_steps_send_what_the_whole_week_computation_builds(database_url: str) -> None:
+async def test_scheduled_steps_send_what_the_whole_week_computation_builds(
+    database_url: str,
+) -> None:
     """On a synthetic community in sixteen zones, the stored steps (each reading only its own
     zones' feedback) send every member exactly the digest computed for the whole week at once."""
     from benchmarks.digest import NOW, WEEK, fill
@@ -276,12 +347,16 @@ async def test_scheduled_steps_send_what_the_whole_week_computation_builds(datab
         owner = await make_actor(app, "owner")
         await fill(app, owner.community.id, 160, 1200, seed=3)
         assert app.digests is not None
-        expected = dict(app.digests.messages(await app.digests.compute_week(owner.community.id, WEEK)))
+        expected = dict(
+            app.digests.messages(await app.digests.compute_week(owner.community.id, WEEK))
+        )
         assert len(expected) > 50
         await app.digests.ensure_planned(owner.community)
         async with app.db.uow() as tx:
             members = {m.external_id: m.id for m in await tx.members.list(owner.community.id)}
-        for due in sorted({due for scope, due, key in await digest_actions(app) if WEEK.label in key}):
+        for due in sorted(
+            {due for scope, due, key in await digest_actions(app) if WEEK.label in key}
+        ):
             clock.set(due)
             await app.tick()
         got = {members[who]: msg for who, msg in chat.direct}
@@ -289,23 +364,33 @@ async def test_scheduled_steps_send_what_the_whole_week_computation_builds(datab
         assert set(got) == set(expected)
         for member_id, message in expected.items():
             assert (got[member_id].title, got[member_id].text, got[member_id].fields) == (
-                message.title, message.text, message.fields)
+                message.title,
+                message.text,
+                message.fields,
+            )
         assert any("Score changes" in {f.name for f in m.fields} for m in got.values())
     finally:
         await app.close()
 
 
-async def test_a_partners_no_show_keeps_the_reporters_streak(world: tuple[App, FakeClock, FakeChat]) -> None:
+async def test_a_partners_no_show_keeps_the_reporters_streak(
+    world: tuple[App, FakeClock, FakeChat],
+) -> None:
     from bot.core.models import NoShowReport
 
     app, _clock, _chat = world
     ann = await member(app, "ann", "Europe/Berlin")
     ben = await member(app, "ben", "Europe/Berlin")
-    await finished_session(app, ann, ben, start=datetime(2026, 2, 26, 17, 0, tzinfo=UTC))  # week 10's
-    missed = await finished_session(app, ben, ann, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC),
-                                    state=SessionState.NO_SHOW)  # week 11's: ben did not show
+    await finished_session(
+        app, ann, ben, start=datetime(2026, 2, 26, 17, 0, tzinfo=UTC)
+    )  # week 10's
+    missed = await finished_session(
+        app, ben, ann, start=datetime(2026, 3, 5, 17, 0, tzinfo=UTC), state=SessionState.NO_SHOW
+    )  # week 11's: ben did not show
     async with app.db.uow() as tx:
-        await tx.no_shows.add(NoShowReport(missed.id, ann.member.id, ben.member.id, missed.start), new_id())
+        await tx.no_shows.add(
+            NoShowReport(missed.id, ann.member.id, ben.member.id, missed.start), new_id()
+        )
     assert app.digests is not None
     week = await app.digests.compute_week(ann.community.id, WEEK11)
     streaks = {d.member_id: d.streak for d in week.personal}
@@ -313,7 +398,8 @@ async def test_a_partners_no_show_keeps_the_reporters_streak(world: tuple[App, F
 
 
 async def test_a_step_builds_the_digests_off_the_event_loop(
-    world: tuple[App, FakeClock, FakeChat], monkeypatch: pytest.MonkeyPatch,
+    world: tuple[App, FakeClock, FakeChat],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Indexing the community's data and building each digest run on a thread, so thousands of
     members do not hold the loop (docs/scaling.md, "Event-loop lag")."""

@@ -30,7 +30,11 @@ START = T0 - timedelta(hours=2)
 
 
 async def _pair(app: App) -> tuple[Actor, Actor, Actor]:
-    return await make_actor(app, "alice"), await make_actor(app, "bob"), await make_actor(app, "carol")
+    return (
+        await make_actor(app, "alice"),
+        await make_actor(app, "bob"),
+        await make_actor(app, "carol"),
+    )
 
 
 async def _reveals(app: App) -> dict[str, list[str]]:
@@ -40,7 +44,8 @@ async def _reveals(app: App) -> dict[str, list[str]]:
     for item in items:
         msg = message_from_dict(item.message)
         out.setdefault(item.member_id or "", []).append(
-            " ".join([msg.title or "", msg.text, *(f"{f.name} {f.value}" for f in msg.fields)]))
+            " ".join([msg.title or "", msg.text, *(f"{f.name} {f.value}" for f in msg.fields)])
+        )
     return out
 
 
@@ -75,9 +80,13 @@ async def test_only_members_in_the_right_role_after_the_end(app: App) -> None:
     assert stranger.tone is Tone.ERROR and "not yours" in stranger.text
     form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
     assert form is not None
-    wrong_role = await app.router.act(alice, f"pl:feedback.submit:{session.id}:1:candidate", fill(form))
+    wrong_role = await app.router.act(
+        alice, f"pl:feedback.submit:{session.id}:1:candidate", fill(form)
+    )
     assert wrong_role.tone is Tone.ERROR and "not in that role" in wrong_role.text
-    no_part_two = await app.router.act(alice, f"pl:feedback.submit:{session.id}:2:interviewer", fill(form))
+    no_part_two = await app.router.act(
+        alice, f"pl:feedback.submit:{session.id}:2:interviewer", fill(form)
+    )
     assert no_part_two.tone is Tone.ERROR
     live = await finished_session(app, alice, bob, start=T0, state=SessionState.IN_PROGRESS)
     early = await app.router.act(alice, f"pl:feedback.open:{live.id}")
@@ -93,8 +102,13 @@ async def test_bad_values_are_all_named_and_nothing_is_saved(app: App) -> None:
     bad = fill(form, **{score_id: "7", "verdict": "maybe", "strengths": "ok", "sneaky": "x"})
     reply = await app.router.act(alice, form.action, bad)
     assert reply.tone is Tone.ERROR
-    for expected in ("1, 2, 3 or 4", "strong-no, lean-no, lean-yes, strong-yes", "10 to 1000 characters",
-                     "Unknown field(s): sneaky", "Nothing was saved"):
+    for expected in (
+        "1, 2, 3 or 4",
+        "strong-no, lean-no, lean-yes, strong-yes",
+        "10 to 1000 characters",
+        "Unknown field(s): sneaky",
+        "Nothing was saved",
+    ):
         assert expected in reply.text
     async with app.db.uow() as tx:
         assert await tx.feedback.for_session(session.id) == []
@@ -110,31 +124,42 @@ async def test_edit_until_reveal_idempotent_and_reveal_when_both_submit(app: App
     assert first.tone is Tone.SUCCESS and "Thanks, saved" in first.text
     again = await app.router.act(alice, form.action, values)
     assert "nothing changed" in again.text
-    edited = await app.router.act(alice, form.action, {**values, "strengths": "Even clearer reasoning, well done."})
+    edited = await app.router.act(
+        alice, form.action, {**values, "strengths": "Even clearer reasoning, well done."}
+    )
     assert edited.text.startswith("Updated")
     assert await _reveals(app) == {}  # bob sees nothing before the reveal
     reopened = await app.router.act(alice, f"pl:feedback.open:{session.id}:1:interviewer")
     assert reopened.form is not None
     strengths = next(i for i in reopened.form.inputs if i.id == "strengths")
-    assert isinstance(strengths, TextInput) and strengths.default == "Even clearer reasoning, well done."
+    assert (
+        isinstance(strengths, TextInput)
+        and strengths.default == "Even clearer reasoning, well done."
+    )
 
     bob_form = (await app.router.act(bob, f"pl:feedback.open:{session.id}:1:candidate")).form
     assert bob_form is not None
-    done = await app.router.act(bob, bob_form.action, fill(bob_form, improvements="Give hints a bit earlier."))
+    done = await app.router.act(
+        bob, bob_form.action, fill(bob_form, improvements="Give hints a bit earlier.")
+    )
     assert done.tone is Tone.SUCCESS and "shared" in done.text
     reveals = await _reveals(app)
     assert "Even clearer reasoning" in reveals[bob.member.id][0]
     assert "Secret note" not in " ".join(reveals[bob.member.id])
     assert "Give hints a bit earlier" in reveals[alice.member.id][0]
     assert "self" not in reveals[alice.member.id][0].lower()
-    late_edit = await app.router.act(alice, form.action, {**values, "strengths": "Changing after the reveal."})
+    late_edit = await app.router.act(
+        alice, form.action, {**values, "strengths": "Changing after the reveal."}
+    )
     assert late_edit.tone is Tone.ERROR and "already been shared" in late_edit.text
     # Part 2 is still open for both.
     owed = await app.router.run(alice, "feedback", {})
     assert "1 session(s)" in owed.text
 
 
-async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, clock: FakeClock) -> None:
+async def test_window_close_reveals_one_side_and_refuses_late_forms(
+    app: App, clock: FakeClock
+) -> None:
     alice, bob, _ = await _pair(app)
     session = await finished_session(app, alice, bob, start=START, swap=False)
     form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
@@ -142,9 +167,16 @@ async def test_window_close_reveals_one_side_and_refuses_late_forms(app: App, cl
     await app.router.act(alice, form.action, fill(form))
     async with app.db.uow() as tx:
         assert list(await app.steps.hooks.feedback_owed(tx, session)) == [bob.member.id]
-        await tx.actions.add(ScheduledAction(id="close1", key=f"session:{session.id}:feedback-close",
-                                             kind=ActionKind.FEEDBACK_CLOSE, community_id=session.community_id,
-                                             due_at=window_end(session), session_id=session.id))
+        await tx.actions.add(
+            ScheduledAction(
+                id="close1",
+                key=f"session:{session.id}:feedback-close",
+                kind=ActionKind.FEEDBACK_CLOSE,
+                community_id=session.community_id,
+                due_at=window_end(session),
+                session_id=session.id,
+            )
+        )
     clock.set(window_end(session) + timedelta(minutes=1))
     assert await app.steps.run_due() == 1
     reveals = await _reveals(app)
@@ -163,11 +195,15 @@ async def test_progress_and_history_use_revealed_feedback_only(app: App) -> None
     empty = await app.router.run(bob, "progress", {})
     assert "No scores yet" in empty.text
     balance = {f.name: f.value for f in empty.fields}["Balance and reliability"]
-    assert "Interviews given: 0 · taken as candidate: 1" in balance and "no no-show marks" in balance
+    assert (
+        "Interviews given: 0 · taken as candidate: 1" in balance and "no no-show marks" in balance
+    )
     alice_balance = {f.name: f.value for f in (await app.router.run(alice, "progress", {})).fields}
     assert "Interviews given: 1 · taken as candidate: 0" in alice_balance["Balance and reliability"]
     async with app.db.uow() as tx:  # alice reports bob absent from an earlier session
-        await tx.no_shows.add(NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1")
+        await tx.no_shows.add(
+            NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1"
+        )
     marked = {f.name: f.value for f in (await app.router.run(bob, "progress", {})).fields}
     assert "1 no-show mark(s); reliability 50%" in marked["Balance and reliability"]
     clean = {f.name: f.value for f in (await app.router.run(alice, "progress", {})).fields}
@@ -196,7 +232,9 @@ async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) 
     session = await finished_session(app, alice, bob, start=START)
     form = (await app.router.act(alice, f"pl:feedback.open:{session.id}")).form
     assert form is not None
-    await app.router.act(alice, form.action, fill(form, verdict="lean-yes", admin_note="Nervous at first; kind."))
+    await app.router.act(
+        alice, form.action, fill(form, verdict="lean-yes", admin_note="Nervous at first; kind.")
+    )
     ada = await make_actor(app, "ada", admin=True)
 
     def fields(reply: OutboundMessage) -> dict[str, str]:
@@ -207,7 +245,9 @@ async def test_admins_read_feedback_only_when_the_community_allows_it(app: App) 
     assert "Lean yes" not in hidden["Feedback from interviewers (newest first)"]
     assert "Nervous at first; kind." in hidden["Notes for admins"]  # notes are written for admins
 
-    assert (await app.router.run_text(ada, "admin setup admins_see_feedback:yes")).tone is Tone.SUCCESS
+    assert (
+        await app.router.run_text(ada, "admin setup admins_see_feedback:yes")
+    ).tone is Tone.SUCCESS
     shown = fields(await app.router.run_text(ada, f"admin member {bob.member.display_name}"))
     line = shown["Feedback from interviewers (newest first)"]
     assert "Lean yes, 3.0/4" in line and "not yet revealed" in line
@@ -236,13 +276,18 @@ async def test_progress_calibration_is_reused_until_a_score_is_revealed(
             rows = await tx.feedback.for_community(cid)
         return calibrate(observations([f for f in rows if f.revealed_at is not None])).offsets
 
-    async def both_submit(interviewer: Actor, candidate: Actor, start: datetime, score: str) -> None:
+    async def both_submit(
+        interviewer: Actor, candidate: Actor, start: datetime, score: str
+    ) -> None:
         session = await finished_session(app, interviewer, candidate, start=start, swap=False)
         for who in (interviewer, candidate):
             form = (await app.router.act(who, f"pl:feedback.open:{session.id}")).form
             assert form is not None
-            scores = {i.id: score for i in form.inputs
-                      if isinstance(i, ChoiceInput) and i.options[0].value == "1"}
+            scores = {
+                i.id: score
+                for i in form.inputs
+                if isinstance(i, ChoiceInput) and i.options[0].value == "1"
+            }
             await app.router.act(who, form.action, fill(form, **scores))
 
     await both_submit(alice, bob, START - timedelta(hours=5), "4")
@@ -280,7 +325,9 @@ async def test_concurrent_progress_requests_share_one_calibration_off_the_loop(
         return calibrate(obs)
 
     monkeypatch.setattr(progress_module, "calibrate", counted)
-    reports = await asyncio.gather(*(progress.report(who) for who in (alice, bob, carol, bob, alice)))
+    reports = await asyncio.gather(
+        *(progress.report(who) for who in (alice, bob, carol, bob, alice))
+    )
     assert len(reports) == 5
     assert len(threads) == 1 and threads[0] != loop_thread
     assert not progress._calibrating  # nothing left behind once computed
@@ -308,26 +355,43 @@ async def test_progress_shows_no_trend_from_a_week_of_sessions_and_reads_right(a
 
     alice, bob, _ = await _pair(app)
     for hours in (60, 30, 0):  # three sessions within three days, bob the candidate
-        session = await finished_session(app, alice, bob, start=START - timedelta(hours=hours), swap=False)
+        session = await finished_session(
+            app, alice, bob, start=START - timedelta(hours=hours), swap=False
+        )
         for who, score in ((alice, "3"), (bob, "2")):  # bob scores himself one lower
             form = (await app.router.act(who, f"pl:feedback.open:{session.id}")).form
             assert form is not None
-            scores = {i.id: score for i in form.inputs if isinstance(i, ChoiceInput) and i.options[0].value == "1"}
+            scores = {
+                i.id: score
+                for i in form.inputs
+                if isinstance(i, ChoiceInput) and i.options[0].value == "1"
+            }
             await app.router.act(who, form.action, fill(form, **scores))
     shown = {f.name: f.value for f in (await app.router.run(bob, "progress", {})).fields}
     assert "/month" not in shown["Dimensions"] and shown["Dimensions"].endswith(TREND_RULE)
-    assert shown["Self-assessment"] == "Your last self-scores were 1.0 lower than your interviewer's."
+    assert (
+        shown["Self-assessment"] == "Your last self-scores were 1.0 lower than your interviewer's."
+    )
 
 
-async def test_only_the_member_who_did_not_show_carries_the_no_show(app: App, clock: FakeClock) -> None:
+async def test_only_the_member_who_did_not_show_carries_the_no_show(
+    app: App, clock: FakeClock
+) -> None:
     alice, bob, _ = await _pair(app)
-    session = await finished_session(app, alice, bob, start=START, swap=False, state=SessionState.NO_SHOW)
+    session = await finished_session(
+        app, alice, bob, start=START, swap=False, state=SessionState.NO_SHOW
+    )
     async with app.db.uow() as tx:  # alice turned up and reported bob
-        await tx.no_shows.add(NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1")
+        await tx.no_shows.add(
+            NoShowReport(session.id, alice.member.id, bob.member.id, START), "ns-1"
+        )
 
     async def balance(who: Actor) -> str:
-        return {f.name: f.value for f in (await app.router.run(who, "progress", {})).fields}["Balance and reliability"]
+        return {f.name: f.value for f in (await app.router.run(who, "progress", {})).fields}[
+            "Balance and reliability"
+        ]
 
     assert await balance(alice) == "Interviews given: 0 · taken as candidate: 0; no no-show marks."
-    assert (await balance(bob)).startswith("Interviews given: 0 · taken as candidate: 0; 1 no-show mark(s); "
-                                           "reliability 50%")
+    assert (await balance(bob)).startswith(
+        "Interviews given: 0 · taken as candidate: 0; 1 no-show mark(s); reliability 50%"
+    )

@@ -23,19 +23,26 @@ def is_guide(message: OutboundMessage) -> bool:
 
 
 def text_of(messages: list[OutboundMessage]) -> str:
-    return "\n".join("\n".join([m.title or "", m.text, *(f"{f.name}\n{f.value}" for f in m.fields)])
-                     for m in messages)
+    return "\n".join(
+        "\n".join([m.title or "", m.text, *(f"{f.name}\n{f.value}" for f in m.fields)])
+        for m in messages
+    )
 
 
-async def test_design_follow_up_reaches_the_interviewer_only(chat_app: App, chat: FakeChat,
-                                                             clock: FakeClock) -> None:
+async def test_design_follow_up_reaches_the_interviewer_only(
+    chat_app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     app = chat_app
-    alice = await ready_member(app, "alice", level="mid", types="behavioral",
-                               availability="daily 18:00-20:00")
-    bob = await ready_member(app, "bob", level="junior", types="behavioral",
-                             availability="daily 18:00-20:00")
+    alice = await ready_member(
+        app, "alice", level="mid", types="behavioral", availability="daily 18:00-20:00"
+    )
+    bob = await ready_member(
+        app, "bob", level="junior", types="behavioral", availability="daily 18:00-20:00"
+    )
     assert (await app.router.run(alice, "schedule", {"type": "behavioral"})).tone is Tone.SUCCESS
-    assert (await app.router.run(bob, "schedule", {"type": "behavioral", "role": "swap"})).tone is Tone.SUCCESS
+    assert (
+        await app.router.run(bob, "schedule", {"type": "behavioral", "role": "swap"})
+    ).tone is Tone.SUCCESS
     outcome = await app.matching.run_round(alice.community.id)
     assert len(outcome.sessions) == 1
     session = outcome.sessions[0]
@@ -62,11 +69,17 @@ async def test_design_follow_up_reaches_the_interviewer_only(chat_app: App, chat
         prompt = app.prompts.get(prompt_id)
         follow = prompt.followup_design
         assert follow is not None
-        pages = [m for who, m in chat.direct if who == reader and is_guide(m) and prompt.title in (m.title or "")]
+        pages = [
+            m
+            for who, m in chat.direct
+            if who == reader and is_guide(m) and prompt.title in (m.title or "")
+        ]
         guide = text_of(pages)
         assert follow.question in guide and all(p in guide for p in follow.probes)
         assert all(sign in guide for sign in (*follow.holds_up, *follow.cracks))
-        assert "Rubric: Story holds up under the design" in guide  # the bar-raiser rubric's dimension
+        assert (
+            "Rubric: Story holds up under the design" in guide
+        )  # the bar-raiser rubric's dimension
     shared = text_of([m for _, m in chat.posts])
     for prompt_id in (BAR_RAISER, OTHER):
         prompt = app.prompts.get(prompt_id)
@@ -76,5 +89,8 @@ async def test_design_follow_up_reaches_the_interviewer_only(chat_app: App, chat
         assert follow.question not in shared and not any(p in shared for p in follow.probes)
         assert not any(sign in shared for sign in (*follow.holds_up, *follow.cracks))
     # The candidate of each part received no guide of their own part.
-    assert not any(is_guide(m) and app.prompts.get(BAR_RAISER).title in (m.title or "")
-                   for who, m in chat.direct if who == second)
+    assert not any(
+        is_guide(m) and app.prompts.get(BAR_RAISER).title in (m.title or "")
+        for who, m in chat.direct
+        if who == second
+    )

@@ -71,7 +71,9 @@ def assert_no_literal_time(text: str) -> None:
     assert not CLOCK_TIME.search(plain), text
 
 
-async def test_round_texts_show_times_only_as_tokens(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_round_texts_show_times_only_as_tokens(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     # Carol shares no time with anyone (left out, told why and when next); Alice and Bob pair.
     alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
     bob = await ready_member(app, "bob", availability="daily 18:00-20:00")
@@ -91,7 +93,9 @@ async def test_round_texts_show_times_only_as_tokens(app: App, chat: FakeChat, c
         session = await tx.sessions.get(outcome.sessions[0].id)
         assert session is not None
         read += [*session.match_reasons, *session.prompt_reasons]
-        read += [r.last_left_out_reason or "" for r in await tx.requests.open_for_member(carol.member.id)]
+        read += [
+            r.last_left_out_reason or "" for r in await tx.requests.open_for_member(carol.member.id)
+        ]
         for record in await tx.rounds.latest(alice.community.id, limit=10):
             read += [text for _, _, text in record.left_out]
     read += [text for _, text in outcome.left_out]
@@ -113,7 +117,9 @@ async def test_a_wait_is_told_once_and_only_to_the_member_who_waited(
     outcome = await app.matching.run_round(alice.community.id)
     await app.tick()
     assert len(outcome.sessions) == 1
-    (announcement,) = [m for _, m in chat.posts if (m.title or "").startswith("Mock interview booked")]
+    (announcement,) = [
+        m for _, m in chat.posts if (m.title or "").startswith("Mock interview booked")
+    ]
     shared = " ".join(texts(announcement))
     assert "waited" not in shared and "left out" not in shared and "rounds" not in shared
     waited = [m for m in chat.dms_to("alice") if "waited" in m.text]
@@ -126,21 +132,42 @@ async def test_a_wait_is_told_once_and_only_to_the_member_who_waited(
 # -- candidates' ratings of interviewers ------------------------------------------------------
 
 
-async def rate(app: App, interviewer: Actor, rater: Actor, scores: tuple[int, int, int], *, at: datetime,
-               revealed: bool = True) -> None:
+async def rate(
+    app: App,
+    interviewer: Actor,
+    rater: Actor,
+    scores: tuple[int, int, int],
+    *,
+    at: datetime,
+    revealed: bool = True,
+) -> None:
     session = await finished_session(app, interviewer, rater, start=at, swap=False)
     async with app.db.uow() as tx:
-        await tx.feedback.save(Feedback(
-            id=new_id(), session_id=session.id, part=1, author_id=rater.member.id,
-            subject_id=interviewer.member.id, role=FeedbackRole.CANDIDATE, scores={"approach": 3},
-            submitted_at=at, updated_at=at, revealed_at=at if revealed else None,
-            interviewer_ratings=dict(zip(("preparation", "usefulness", "again"), scores, strict=True))))
+        await tx.feedback.save(
+            Feedback(
+                id=new_id(),
+                session_id=session.id,
+                part=1,
+                author_id=rater.member.id,
+                subject_id=interviewer.member.id,
+                role=FeedbackRole.CANDIDATE,
+                scores={"approach": 3},
+                submitted_at=at,
+                updated_at=at,
+                revealed_at=at if revealed else None,
+                interviewer_ratings=dict(
+                    zip(("preparation", "usefulness", "again"), scores, strict=True)
+                ),
+            )
+        )
 
 
 def test_smoothing_shrinks_few_ratings_toward_the_community_mean() -> None:
-    totals = {"few": RatingTotals(ratings=1, items=3, total=12.0),
-              "many": RatingTotals(ratings=30, items=90, total=360.0),
-              "low": RatingTotals(ratings=30, items=90, total=90.0)}
+    totals = {
+        "few": RatingTotals(ratings=1, items=3, total=12.0),
+        "many": RatingTotals(ratings=30, items=90, total=360.0),
+        "low": RatingTotals(ratings=30, items=90, total=90.0),
+    }
     mean = community_mean(totals)
     assert mean == pytest.approx(462 / 183)
     few, many = smoothed("few", totals), smoothed("many", totals)
@@ -150,7 +177,11 @@ def test_smoothing_shrinks_few_ratings_toward_the_community_mean() -> None:
     assert smoothed("nobody", totals) == smoothed("nobody", totals, mean=mean)
     assert smoothed("nobody", totals).smoothed == mean and smoothed("nobody", totals).ratings == 0
     assert smoothed("nobody", {}).smoothed == 2.5
-    assert match_value(smoothed("low", totals)) < match_value(smoothed("nobody", totals)) < match_value(many)
+    assert (
+        match_value(smoothed("low", totals))
+        < match_value(smoothed("nobody", totals))
+        < match_value(many)
+    )
 
 
 async def test_better_rated_interviewer_gets_the_candidate(app: App, clock: FakeClock) -> None:
@@ -188,18 +219,31 @@ async def test_progress_shows_the_members_own_smoothed_rating_as_interviewer(app
 
 
 def past_session(interviewer: Actor, candidate: Actor, start: datetime, prompt_id: str) -> Session:
-    return Session(id=new_id(), community_id=interviewer.community.id, interview_type=InterviewType.CODING,
-                   interviewer_id=interviewer.member.id, candidate_id=candidate.member.id, swap=False,
-                   start=start, minutes=60, state=SessionState.COMPLETED, prompt_ids=(prompt_id,),
-                   created_at=start - timedelta(days=1))
+    return Session(
+        id=new_id(),
+        community_id=interviewer.community.id,
+        interview_type=InterviewType.CODING,
+        interviewer_id=interviewer.member.id,
+        candidate_id=candidate.member.id,
+        swap=False,
+        start=start,
+        minutes=60,
+        state=SessionState.COMPLETED,
+        prompt_ids=(prompt_id,),
+        created_at=start - timedelta(days=1),
+    )
 
 
-async def test_a_candidate_never_gets_a_prompt_whose_guide_they_read_as_interviewer(app: App) -> None:
+async def test_a_candidate_never_gets_a_prompt_whose_guide_they_read_as_interviewer(
+    app: App,
+) -> None:
     alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
     bob = await ready_member(app, "bob", level="senior", availability="daily 18:00-20:00")
     dave = await ready_member(app, "dave", level="senior")
     coding = app.prompts.prompts(type=InterviewType.CODING)
-    fitting = [p for p in coding if any(lv.rank == 2 for lv in p.levels) and p.suits_track("backend")]
+    fitting = [
+        p for p in coding if any(lv.rank == 2 for lv in p.levels) and p.suits_track("backend")
+    ]
     keep = fitting[-1]
     # Alice has interviewed with every other coding prompt.
     async with app.db.uow() as tx:
@@ -212,7 +256,9 @@ async def test_a_candidate_never_gets_a_prompt_whose_guide_they_read_as_intervie
     assert session.candidate_id == alice.member.id
     assert session.prompt_ids == (keep.id,)
     async with app.db.uow() as tx:
-        history = await tx.sessions.prompt_history(alice.community.id, [alice.member.id, bob.member.id])
+        history = await tx.sessions.prompt_history(
+            alice.community.id, [alice.member.id, bob.member.id]
+        )
     assert keep.id not in history.as_interviewer[alice.member.id]
     assert len(history.as_interviewer[alice.member.id]) == len(coding) - 1
     assert history.as_candidate[alice.member.id] == {keep.id: session.start}  # this session

@@ -45,27 +45,50 @@ class RecordingOffload(InlineOffload):
         return [fn(item) for item in items]
 
 
-async def _community(path: Path, *, members: int = 120, history: int = 400, requests: int = 60) -> str:
+async def _community(
+    path: Path, *, members: int = 120, history: int = 400, requests: int = 60
+) -> str:
     """A synthetic community (the round benchmark's) with open requests for the week ahead."""
-    app = await build_app(sqlite_url_for(path), clock=FakeClock(round_bench.NOW), offload=InlineOffload())
+    app = await build_app(
+        sqlite_url_for(path), clock=FakeClock(round_bench.NOW), offload=InlineOffload()
+    )
     try:
-        actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
+        actor = await app.actors.resolve(
+            Platform.CONSOLE, "bench", "Bench community", "owner", "Owner"
+        )
         await round_bench.fill(app, actor.community.id, members, history, requests, seed=11)
         return actor.community.id
     finally:
         await app.close()
 
 
-async def _round(path: Path, community_id: str, offload: ProcessOffload | InlineOffload) -> tuple[App, Any]:
-    app = await build_app(sqlite_url_for(path), clock=FakeClock(round_bench.NOW), upgrade=False, offload=offload)
+async def _round(
+    path: Path, community_id: str, offload: ProcessOffload | InlineOffload
+) -> tuple[App, Any]:
+    app = await build_app(
+        sqlite_url_for(path), clock=FakeClock(round_bench.NOW), upgrade=False, offload=offload
+    )
     return app, await app.matching.run_round(community_id)
 
 
 def _shape(outcome: Any) -> tuple[Any, ...]:
     """A round's outcome without the fresh ids of the booked sessions."""
-    return (outcome.considered, outcome.left_out,
-            [(s.interviewer_id, s.candidate_id, s.swap, s.start, s.request_ids, s.prompt_ids, s.match_reasons)
-             for s in outcome.sessions])
+    return (
+        outcome.considered,
+        outcome.left_out,
+        [
+            (
+                s.interviewer_id,
+                s.candidate_id,
+                s.swap,
+                s.start,
+                s.request_ids,
+                s.prompt_ids,
+                s.match_reasons,
+            )
+            for s in outcome.sessions
+        ],
+    )
 
 
 def test_the_worker_is_started_safely_for_a_threaded_async_app() -> None:
@@ -90,7 +113,9 @@ async def test_the_round_hands_the_engine_its_whole_input_as_plain_data(tmp_path
     assert outcome.considered == len(inp.requests) == 60 and outcome.sessions
 
 
-async def test_a_round_through_the_process_pool_books_what_the_engine_in_process_books(tmp_path: Path) -> None:
+async def test_a_round_through_the_process_pool_books_what_the_engine_in_process_books(
+    tmp_path: Path,
+) -> None:
     template = tmp_path / "community.sqlite3"
     cid = await _community(template)
     shutil.copyfile(template, tmp_path / "in-process.sqlite3")
@@ -182,7 +207,9 @@ async def test_a_chart_is_drawn_by_a_worker_for_a_thread_that_waits_for_it() -> 
     from bot.core.progress import DimensionProgress, MemberProgress
 
     when = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
-    dim = DimensionProgress("coding", "communication", ((when, 2.5), (when.replace(day=9), 3.0)), 2.75, 3.0, 0.5)
+    dim = DimensionProgress(
+        "coding", "communication", ((when, 2.5), (when.replace(day=9), 3.0)), 2.75, 3.0, 0.5
+    )
     report = MemberProgress("m1", (dim,), dim, dim, (), (), 0.0, 2)
     pool = ProcessOffload()
     try:

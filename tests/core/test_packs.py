@@ -30,8 +30,13 @@ def app(chat_app: App) -> App:
     return chat_app
 
 
-def coding_pack(pack_id: str = "guild", *, prefix: str = "guild", count: int = 2,
-                disable: tuple[str, ...] = ("coding",)) -> str:
+def coding_pack(
+    pack_id: str = "guild",
+    *,
+    prefix: str = "guild",
+    count: int = 2,
+    disable: tuple[str, ...] = ("coding",),
+) -> str:
     """A pack of ``count`` coding prompts (bundled ones under new ids) that may switch
     the built-in coding prompts off."""
     prompts: list[dict[str, Any]] = []
@@ -41,7 +46,10 @@ def coding_pack(pack_id: str = "guild", *, prefix: str = "guild", count: int = 2
         data["title"] = f"Guild: {prompt.title}"[:120]
         data["tracks"] = ["any"]
         prompts.append(data)
-    doc = {"pack": {"id": pack_id, "name": "Guild pack", "disabled_types": list(disable)}, "prompts": prompts}
+    doc = {
+        "pack": {"id": pack_id, "name": "Guild pack", "disabled_types": list(disable)},
+        "prompts": prompts,
+    }
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
@@ -51,11 +59,20 @@ def pack_ids(text: str) -> set[str]:
 
 async def other_member(app: App, name: str) -> Actor:
     """A ready member of a second community."""
+
     async def resolve() -> Actor:
-        return await app.actors.resolve(Platform.CONSOLE, "other", "Other community", name, name.title())
+        return await app.actors.resolve(
+            Platform.CONSOLE, "other", "Other community", name, name.title()
+        )
+
     actor = await resolve()
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone="Europe/Berlin",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     await app.profiles.set_availability(actor, "daily 18:00-20:00")
     return await resolve()
 
@@ -73,7 +90,9 @@ async def stored(app: App, community_id: str) -> list[str]:
         return [p.name for p in await tx.packs.list(community_id)]
 
 
-async def test_a_good_pack_is_used_by_that_community_only(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_a_good_pack_is_used_by_that_community_only(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     assert app.packs is not None
     admin = await make_actor(app, "ada", admin=True)
     text = coding_pack()
@@ -148,11 +167,14 @@ async def test_ids_must_not_collide_with_the_bundled_bank_or_other_packs(app: Ap
     result = await app.packs.import_pack(admin, yaml.safe_dump(clash))
     assert result.pack is None
     assert [p.message for p in result.problems] == [
-        f"prompt id '{bundled_id}' is already used by the bundled bank; pick a new id"]
+        f"prompt id '{bundled_id}' is already used by the bundled bank; pick a new id"
+    ]
 
     assert (await app.packs.import_pack(admin, coding_pack("guild", disable=()))).pack is not None
     second = await app.packs.import_pack(admin, coding_pack("second", prefix="guild", disable=()))
-    assert second.pack is None and all("already used by pack 'guild'" in p.message for p in second.problems)
+    assert second.pack is None and all(
+        "already used by pack 'guild'" in p.message for p in second.problems
+    )
     assert await stored(app, admin.community.id) == ["guild"]
 
     # The same pack again replaces itself (its ids are not a clash with its old version).
@@ -192,7 +214,8 @@ async def test_a_switched_off_type_is_not_chosen(app: App) -> None:
     from bot.core.packs import prompts_for
 
     assert len(prompts_for(app.prompts, admin.community.id).prompts(InterviewType.CODING)) == (
-        len(load_bundled().prompts(InterviewType.CODING)) + 2)
+        len(load_bundled().prompts(InterviewType.CODING)) + 2
+    )
 
 
 async def test_only_admins_and_only_sane_files(app: App) -> None:
@@ -257,7 +280,9 @@ async def test_text_faces_import_by_pasting_into_the_form(app: App) -> None:
     admin = await make_actor(app, "ada", admin=True)
     opened = await app.admin_commands.run_text(admin, "/mock admin prompts import")
     assert opened.form is not None and "3,000 characters" in (opened.form.intro or "")
-    text = coding_pack(count=2, disable=())  # the core accepts up to 512 KB; the form field limits faces
+    text = coding_pack(
+        count=2, disable=()
+    )  # the core accepts up to 512 KB; the form field limits faces
     refused = await app.router.act(admin, opened.form.action, {"pack": "pack: [not, a, table]\n"})
     assert refused.tone is Tone.ERROR and "nothing of the pack was applied" in refused.text
     member = await make_actor(app, "mel")
@@ -287,10 +312,13 @@ class ThreadRecordingCodec:
 
             self.threads.append((name, threading.get_ident()))
             return inner(*args)
+
         return noted
 
 
-async def test_pack_checks_and_bank_building_run_off_the_event_loop(tmp_path: Path, clock: FakeClock) -> None:
+async def test_pack_checks_and_bank_building_run_off_the_event_loop(
+    tmp_path: Path, clock: FakeClock
+) -> None:
     import threading
 
     from bot.app import build_app
@@ -298,8 +326,9 @@ async def test_pack_checks_and_bank_building_run_off_the_event_loop(tmp_path: Pa
     from bot.settings import sqlite_url_for
 
     codec = ThreadRecordingCodec()
-    app = await build_app(sqlite_url_for(tmp_path / "packs.sqlite3"), clock=clock,
-                          prompts=CommunityPrompts(codec))  # type: ignore[arg-type]
+    app = await build_app(
+        sqlite_url_for(tmp_path / "packs.sqlite3"), clock=clock, prompts=CommunityPrompts(codec)
+    )  # type: ignore[arg-type]
     try:
         assert app.packs is not None and app.admin_commands is not None
         admin = await make_actor(app, "ada", admin=True)

@@ -23,7 +23,9 @@ def app(chat_app: App) -> App:
 
 
 def shown(message: OutboundMessage) -> str:
-    return " ".join([message.title or "", message.text or "", *(f"{f.name} {f.value}" for f in message.fields)])
+    return " ".join(
+        [message.title or "", message.text or "", *(f"{f.name} {f.value}" for f in message.fields)]
+    )
 
 
 async def export_of(app: App, actor: Actor) -> str:
@@ -50,15 +52,23 @@ async def test_a_blocked_pair_is_never_matched_and_the_blocked_member_learns_not
     await app.tick()
 
     # Bob is told only what any member without a partner is told.
-    to_bob = [*chat.dms_to("bob"), replies[1], await app.router.run(bob, "upcoming", {}),
-              await app.router.run(bob, "who", {})]
+    to_bob = [
+        *chat.dms_to("bob"),
+        replies[1],
+        await app.router.run(bob, "upcoming", {}),
+        await app.router.run(bob, "who", {}),
+    ]
     for message in to_bob:
         text = shown(message).lower()
         assert "alice" not in text and "block" not in text and "asked not" not in text, text
     bob_export = json.loads(await export_of(app, bob))
     assert bob_export["profile"]["blocked"] == []
-    assert "alice" not in json.dumps(bob_export).lower() and alice.member.id not in json.dumps(bob_export)
-    assert json.loads(await export_of(app, alice))["profile"]["blocked"] == ["Bob"]  # her own list, to her
+    assert "alice" not in json.dumps(bob_export).lower() and alice.member.id not in json.dumps(
+        bob_export
+    )
+    assert json.loads(await export_of(app, alice))["profile"]["blocked"] == [
+        "Bob"
+    ]  # her own list, to her
 
     # Admins read neither the block nor that one exists.
     ada = await make_actor(app, "ada", admin=True)
@@ -82,18 +92,26 @@ async def test_a_blocked_pair_is_never_matched_and_the_blocked_member_learns_not
 
 async def test_who_counts_without_names_and_shows_the_busiest_hours_in_my_zone(app: App) -> None:
     for name in ("alice", "bob", "carol"):
-        member = await ready_member(app, name, availability="daily 18:00-20:00", types="coding, behavioral")
-        await app.router.run(member, "schedule", {"type": "coding" if name != "carol" else "behavioral"})
+        member = await ready_member(
+            app, name, availability="daily 18:00-20:00", types="coding, behavioral"
+        )
+        await app.router.run(
+            member, "schedule", {"type": "coding" if name != "carol" else "behavioral"}
+        )
     erin = await ready_member(app, "erin", tz="America/New_York")
     reply = await app.router.run(erin, "who", {})
     text = shown(reply)
     assert "Coding: 2 members" in text and "Behavioral: 1 member" in text
     assert "Alice" not in text and "Bob" not in text and "Carol" not in text
     # 18:00 and 19:00 in Berlin are 12:00 and 13:00 in New York: all three can start then.
-    assert "America/New_York" in text and ("12:00: 3 available" in text or "13:00: 3 available" in text), text
+    assert "America/New_York" in text and (
+        "12:00: 3 available" in text or "13:00: 3 available" in text
+    ), text
 
 
-async def test_the_schedule_reply_states_the_expected_wait_from_recent_rounds(app: App, clock: FakeClock) -> None:
+async def test_the_schedule_reply_states_the_expected_wait_from_recent_rounds(
+    app: App, clock: FakeClock
+) -> None:
     first = await ready_member(app, "alice")
     reply = await app.router.run(first, "schedule", {"type": "coding"})
     assert "Expected wait: too few Coding sessions" in (reply.text or "")

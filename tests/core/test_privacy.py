@@ -37,11 +37,19 @@ def app(chat_app: App) -> App:
     return chat_app
 
 
-def _fb(session: Session, part: int, author: Actor, subject: Actor, role: FeedbackRole, **extra: object) -> Feedback:
+def _fb(
+    session: Session, part: int, author: Actor, subject: Actor, role: FeedbackRole, **extra: object
+) -> Feedback:
     base: dict[str, object] = dict(
-        id=new_id(), session_id=session.id, part=part, author_id=author.member.id,
-        subject_id=subject.member.id, role=role, scores={"problem_solving": 3, "communication": 2},
-        submitted_at=session.start + timedelta(hours=2), updated_at=session.start + timedelta(hours=2),
+        id=new_id(),
+        session_id=session.id,
+        part=part,
+        author_id=author.member.id,
+        subject_id=subject.member.id,
+        role=role,
+        scores={"problem_solving": 3, "communication": 2},
+        submitted_at=session.start + timedelta(hours=2),
+        updated_at=session.start + timedelta(hours=2),
         revealed_at=session.start + timedelta(hours=3),
     )
     base.update(extra)
@@ -79,25 +87,79 @@ async def world(app: App) -> World:
     hidden = await finished_session(app, carol, alice, start=T0 - timedelta(days=3), swap=False)
     async with app.db.uow() as tx:
         # Part 1: Alice interviews Bob.
-        await tx.feedback.save(_fb(past, 1, alice, bob, FeedbackRole.INTERVIEWER, strengths="Bob structured well",
-                                   admin_note="ALICE-ADMIN-NOTE"))
-        await tx.feedback.save(_fb(past, 1, bob, alice, FeedbackRole.CANDIDATE, scores={"problem_solving": 1},
-                                   interviewer_ratings={"preparation": 4}, improvements="BOB-TIP-FOR-ALICE"))
+        await tx.feedback.save(
+            _fb(
+                past,
+                1,
+                alice,
+                bob,
+                FeedbackRole.INTERVIEWER,
+                strengths="Bob structured well",
+                admin_note="ALICE-ADMIN-NOTE",
+            )
+        )
+        await tx.feedback.save(
+            _fb(
+                past,
+                1,
+                bob,
+                alice,
+                FeedbackRole.CANDIDATE,
+                scores={"problem_solving": 1},
+                interviewer_ratings={"preparation": 4},
+                improvements="BOB-TIP-FOR-ALICE",
+            )
+        )
         # Part 2: Bob interviews Alice.
-        await tx.feedback.save(_fb(past, 2, bob, alice, FeedbackRole.INTERVIEWER, strengths="ALICE-STRENGTHS",
-                                   admin_note="BOB-SECRET-ADMIN-NOTE", verdict="hire"))
-        await tx.feedback.save(_fb(past, 2, alice, bob, FeedbackRole.CANDIDATE, scores={"problem_solving": 4}))
+        await tx.feedback.save(
+            _fb(
+                past,
+                2,
+                bob,
+                alice,
+                FeedbackRole.INTERVIEWER,
+                strengths="ALICE-STRENGTHS",
+                admin_note="BOB-SECRET-ADMIN-NOTE",
+                verdict="hire",
+            )
+        )
+        await tx.feedback.save(
+            _fb(past, 2, alice, bob, FeedbackRole.CANDIDATE, scores={"problem_solving": 4})
+        )
         # Carol's feedback about Alice is not revealed yet.
-        await tx.feedback.save(_fb(hidden, 1, carol, alice, FeedbackRole.INTERVIEWER,
-                                   strengths="CAROL-UNREVEALED", revealed_at=None))
-        await tx.no_shows.add(NoShowReport(hidden.id, carol.member.id, alice.member.id, hidden.start), new_id())
+        await tx.feedback.save(
+            _fb(
+                hidden,
+                1,
+                carol,
+                alice,
+                FeedbackRole.INTERVIEWER,
+                strengths="CAROL-UNREVEALED",
+                revealed_at=None,
+            )
+        )
+        await tx.no_shows.add(
+            NoShowReport(hidden.id, carol.member.id, alice.member.id, hidden.start), new_id()
+        )
         # Something waiting for Alice: a message and a step addressed to her.
-        await queue_direct(tx, key="test:note-for-alice", community_id=alice.community.id,
-                           member_id=alice.member.id, now=T0 + timedelta(days=30),
-                           message=OutboundMessage(text="later"))
-        await tx.actions.add(ScheduledAction(
-            id=new_id(), key=f"digest:{alice.member.id}", kind=ActionKind.DIGEST, community_id=alice.community.id,
-            due_at=T0 + timedelta(days=30), payload={"member_id": alice.member.id}))
+        await queue_direct(
+            tx,
+            key="test:note-for-alice",
+            community_id=alice.community.id,
+            member_id=alice.member.id,
+            now=T0 + timedelta(days=30),
+            message=OutboundMessage(text="later"),
+        )
+        await tx.actions.add(
+            ScheduledAction(
+                id=new_id(),
+                key=f"digest:{alice.member.id}",
+                kind=ActionKind.DIGEST,
+                community_id=alice.community.id,
+                due_at=T0 + timedelta(days=30),
+                payload={"member_id": alice.member.id},
+            )
+        )
     return World(alice, bob, carol, dave, erin, past, hidden, upcoming)
 
 
@@ -122,7 +184,11 @@ async def test_export_holds_the_members_data_and_nothing_private_of_others(app: 
     profile = doc["profile"]
     assert isinstance(profile, dict)
     assert profile["timezone"] == "Europe/Berlin" and profile["level"] == "senior"
-    assert doc["availability"]["windows"][0] == {"weekday": 0, "start_minute": 18 * 60, "end_minute": 20 * 60}  # type: ignore[index]
+    assert doc["availability"]["windows"][0] == {
+        "weekday": 0,
+        "start_minute": 18 * 60,
+        "end_minute": 20 * 60,
+    }  # type: ignore[index]
     assert doc["digest"] == {"opt_out": False, "nudge_when_quiet": True}
     assert [r["interview_type"] for r in doc["requests"]] == ["coding"]  # type: ignore[attr-defined]
     partners = sorted(s["partner"] for s in doc["sessions"])  # type: ignore[attr-defined]
@@ -135,13 +201,26 @@ async def test_export_holds_the_members_data_and_nothing_private_of_others(app: 
     assert "ALICE-ADMIN-NOTE" in text  # her own note is hers
     received = {(f["part"], f["as_candidate"]): f for f in doc["feedback_received"]}  # type: ignore[attr-defined]
     assert set(received) == {(1, False), (2, True)}
-    assert received[(2, True)]["strengths"] == "ALICE-STRENGTHS" and received[(2, True)]["from"] == "Bob"
-    assert received[(1, False)]["tip"] == "BOB-TIP-FOR-ALICE" and "scores" not in received[(1, False)]
+    assert (
+        received[(2, True)]["strengths"] == "ALICE-STRENGTHS"
+        and received[(2, True)]["from"] == "Bob"
+    )
+    assert (
+        received[(1, False)]["tip"] == "BOB-TIP-FOR-ALICE" and "scores" not in received[(1, False)]
+    )
     assert "BOB-SECRET-ADMIN-NOTE" not in text and "CAROL-UNREVEALED" not in text
     assert [a["scores"] for a in doc["self_assessments"]] == [{"problem_solving": 4}]  # type: ignore[attr-defined]
-    assert doc["no_show_reports"] == {"about_me": [  # type: ignore[comparison-overlap]
-        {"session_id": w.hidden.id, "reported_by": "Carol", "reported_at": w.hidden.start.isoformat(),
-         "cleared": False}], "by_me": []}
+    assert doc["no_show_reports"] == {
+        "about_me": [  # type: ignore[comparison-overlap]
+            {
+                "session_id": w.hidden.id,
+                "reported_by": "Carol",
+                "reported_at": w.hidden.start.isoformat(),
+                "cleared": False,
+            }
+        ],
+        "by_me": [],
+    }
     [paired] = doc["matching_rounds"]["paired"]  # type: ignore[index]
     assert paired["partner"] == "Dave"
 
@@ -184,7 +263,9 @@ async def test_a_stale_confirmation_is_refused(app: App, clock: FakeClock) -> No
     assert await counts(app, w.alice) == before
 
 
-async def test_forget_me_removes_every_row_and_partners_keep_their_side(app: App, chat: FakeChat) -> None:
+async def test_forget_me_removes_every_row_and_partners_keep_their_side(
+    app: App, chat: FakeChat
+) -> None:
     w = await world(app)
     erin_before = await counts(app, w.erin)
     async with app.db.uow() as tx:
@@ -227,7 +308,11 @@ async def test_forget_me_removes_every_row_and_partners_keep_their_side(app: App
 
     await app.tick()
     [notice] = [m for m in chat.dms_to("dave") if m.title == "Session cancelled"]
-    assert "Your partner can't make it" in notice.text and "Alice" not in notice.text and notice.attachments[0].mime == "text/calendar"
+    assert (
+        "Your partner can't make it" in notice.text
+        and "Alice" not in notice.text
+        and notice.attachments[0].mime == "text/calendar"
+    )
     assert "STATUS:CANCELLED" in notice.attachments[0].data.decode()
     assert not [m for m in chat.dms_to("alice") if m.title == "Session cancelled"]
     # Bob's history shows the placeholder by name.
@@ -247,14 +332,20 @@ async def test_double_click_is_idempotent(app: App) -> None:
     async with app.db.uow() as tx:
         assert await tx.members.find(w.alice.community.id, "alice") is None
     # A click racing the first (same stale actor) gets the same answer.
-    assert (await app.router.act(w.alice, delete.action)).text == "Your data has already been deleted."
+    assert (
+        await app.router.act(w.alice, delete.action)
+    ).text == "Your data has already been deleted."
 
 
-async def test_a_failure_midway_rolls_everything_back(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failure_midway_rolls_everything_back(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = await world(app)
     before = await counts(app, w.alice)
 
-    async def broken(self: SqlPrivacyRepo, community_id: str, member_id: str, replacement: str) -> int:
+    async def broken(
+        self: SqlPrivacyRepo, community_id: str, member_id: str, replacement: str
+    ) -> int:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(SqlPrivacyRepo, "scrub_rounds", broken)
@@ -270,7 +361,9 @@ async def test_a_failure_midway_rolls_everything_back(app: App, monkeypatch: pyt
 
 async def test_forget_me_waits_for_a_session_in_progress(app: App) -> None:
     alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
-    await finished_session(app, alice, bob, start=T0 - timedelta(minutes=20), state=SessionState.IN_PROGRESS)
+    await finished_session(
+        app, alice, bob, start=T0 - timedelta(minutes=20), state=SessionState.IN_PROGRESS
+    )
     reply = await app.router.run(alice, "forget-me", {})
     assert reply.tone is Tone.ERROR and "in progress" in reply.text and not reply.buttons
 
@@ -278,26 +371,51 @@ async def test_forget_me_waits_for_a_session_in_progress(app: App) -> None:
 async def test_two_clicks_at_once_erase_once(app: App) -> None:
     w = await world(app)
     delete = (await app.router.run(w.alice, "forget-me", {})).buttons[0]
-    first, second = await asyncio.gather(app.router.act(w.alice, delete.action),
-                                         app.router.act(w.alice, delete.action))
+    first, second = await asyncio.gather(
+        app.router.act(w.alice, delete.action), app.router.act(w.alice, delete.action)
+    )
     assert "Your data has already been deleted." in {first.text, second.text}
     assert {first.title, second.title} == {"Your data is deleted", None}
     assert set((await counts(app, w.alice)).values()) == {0}
     async with app.db.uow() as tx:
-        placeholders = [m for m in await tx.members.list(w.alice.community.id) if m.display_name == "Former member"]
+        placeholders = [
+            m
+            for m in await tx.members.list(w.alice.community.id)
+            if m.display_name == "Former member"
+        ]
     assert len(placeholders) == 1
 
 
-async def _export_size_after_rounds(app: App, actor: Actor, partner: Actor, rounds: int, start: int) -> int:
+async def _export_size_after_rounds(
+    app: App, actor: Actor, partner: Actor, rounds: int, start: int
+) -> int:
     async with app.db.uow() as tx:
         for i in range(start, rounds):
             ran = T0 + timedelta(minutes=30 * i)
-            paired = ((actor.member.id, partner.member.id, ran.isoformat()),) if i % 200 == 199 else ()
-            left_out = () if paired else (
-                (actor.member.id, "no_overlap", f"No common free time with anyone this round ({i} before)."),)
-            await tx.rounds.add(RoundRecord(id=f"round-{i:05}", community_id=actor.community.id, ran_at=ran,
-                                            considered=(actor.member.id, partner.member.id), paired=paired,
-                                            left_out=left_out))
+            paired = (
+                ((actor.member.id, partner.member.id, ran.isoformat()),) if i % 200 == 199 else ()
+            )
+            left_out = (
+                ()
+                if paired
+                else (
+                    (
+                        actor.member.id,
+                        "no_overlap",
+                        f"No common free time with anyone this round ({i} before).",
+                    ),
+                )
+            )
+            await tx.rounds.add(
+                RoundRecord(
+                    id=f"round-{i:05}",
+                    community_id=actor.community.id,
+                    ran_at=ran,
+                    considered=(actor.member.id, partner.member.id),
+                    paired=paired,
+                    left_out=left_out,
+                )
+            )
     _reply, _doc, text = await export_of(app, actor)
     return len(text.encode())
 

@@ -36,8 +36,15 @@ def test_slope_recovers_any_line(a: float, b: float) -> None:
     assert abs(slope_per_day(pts) - a) < 1e-6
 
 
-def _synthetic(offsets: dict[str, float], *, subjects: int = 40, ratings: int = 12, noise: float = 0.3,
-               rounded: bool = False, seed: int = 7) -> list[Observation]:
+def _synthetic(
+    offsets: dict[str, float],
+    *,
+    subjects: int = 40,
+    ratings: int = 12,
+    noise: float = 0.3,
+    rounded: bool = False,
+    seed: int = 7,
+) -> list[Observation]:
     rng = random.Random(seed)
     raters = list(offsets)
     obs = []
@@ -54,7 +61,14 @@ def _synthetic(offsets: dict[str, float], *, subjects: int = 40, ratings: int = 
 
 
 def test_calibration_recovers_known_rater_offsets() -> None:
-    offsets = {"harsh": -0.8, "tough": -0.4, "fair": 0.0, "fair2": 0.0, "kind": 0.4, "generous": 0.8}
+    offsets = {
+        "harsh": -0.8,
+        "tough": -0.4,
+        "fair": 0.0,
+        "fair2": 0.0,
+        "kind": 0.4,
+        "generous": 0.8,
+    }
     cal = calibrate(_synthetic(offsets), shrinkage=1.0)
     for rater, true in offsets.items():
         assert abs(cal.offset(rater) - true) < 0.1, (rater, cal.offset(rater))
@@ -76,17 +90,38 @@ def test_shrinkage_keeps_a_rare_rater_near_zero() -> None:
     assert calibrate([]).offsets == {}
 
 
-def _fb(session: str, author: str, subject: str, role: FeedbackRole, scores: dict[str, int], day: int) -> Feedback:
+def _fb(
+    session: str, author: str, subject: str, role: FeedbackRole, scores: dict[str, int], day: int
+) -> Feedback:
     when = T + timedelta(days=day)
-    return Feedback(id=f"{session}{role.value}", session_id=session, part=1, author_id=author, subject_id=subject,
-                    role=role, scores=scores, submitted_at=when, updated_at=when, interview_type="coding",
-                    revealed_at=when)
+    return Feedback(
+        id=f"{session}{role.value}",
+        session_id=session,
+        part=1,
+        author_id=author,
+        subject_id=subject,
+        role=role,
+        scores=scores,
+        submitted_at=when,
+        updated_at=when,
+        interview_type="coding",
+        revealed_at=when,
+    )
 
 
 def test_member_progress_trend_strongest_weakest_readiness_and_self_gap() -> None:
     rows = []
     for i, day in enumerate((0, 10, 20, 30)):
-        rows.append(_fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, {"comm": 2 + (i >= 2), "algo": 4}, day))
+        rows.append(
+            _fb(
+                f"s{i}",
+                "iv",
+                "me",
+                FeedbackRole.INTERVIEWER,
+                {"comm": 2 + (i >= 2), "algo": 4},
+                day,
+            )
+        )
         rows.append(_fb(f"s{i}", "me", "iv", FeedbackRole.CANDIDATE, {"comm": 4, "algo": 4}, day))
     cal = calibrate([])
     report = member_progress("me", rows, cal)
@@ -108,8 +143,9 @@ def test_calibration_offsets_are_centred(offsets: dict[str, float]) -> None:
     assert abs(sum(cal.offsets[r] * cal.counts[r] for r in cal.counts) / total) < 1e-6
 
 
-def _calibrate_by_definition(obs: list[Observation], shrinkage: float = 3.0, iterations: int = 100,
-                             tolerance: float = 1e-6) -> dict[str, float]:
+def _calibrate_by_definition(
+    obs: list[Observation], shrinkage: float = 3.0, iterations: int = 100, tolerance: float = 1e-6
+) -> dict[str, float]:
     """The alternating least squares written out with plain dictionaries, one observation at a time."""
     counts: dict[str, int] = {}
     for o in obs:
@@ -138,7 +174,9 @@ def _calibrate_by_definition(obs: list[Observation], shrinkage: float = 3.0, ite
 def test_vectorised_calibration_equals_the_definition() -> None:
     offsets = {"harsh": -0.7, "fair": 0.0, "kind": 0.5, "rare": 0.9}
     obs = _synthetic(offsets, subjects=25, ratings=5, rounded=True, seed=11)
-    obs += [Observation("s0", "rare", "system-design", "scale", 4.0, T)]  # a second type, a one-off rater
+    obs += [
+        Observation("s0", "rare", "system-design", "scale", 4.0, T)
+    ]  # a second type, a one-off rater
     cal = calibrate(obs)
     expected = _calibrate_by_definition(obs)
     assert set(cal.offsets) == set(expected)
@@ -152,7 +190,10 @@ def test_a_trend_needs_enough_sessions_over_enough_time() -> None:
     assert slope_per_day(steep) > 0 and trend_per_30_days(steep) is None
     bunched = [(T + timedelta(days=d), 1.0 + d) for d in range(TREND_MIN_SESSIONS)]
     assert trend_per_30_days(bunched) is None  # enough sessions, too short a span
-    spread = [(T + TREND_MIN_SPAN * d / (TREND_MIN_SESSIONS - 1), 2.0 + 0.1 * d) for d in range(TREND_MIN_SESSIONS)]
+    spread = [
+        (T + TREND_MIN_SPAN * d / (TREND_MIN_SESSIONS - 1), 2.0 + 0.1 * d)
+        for d in range(TREND_MIN_SESSIONS)
+    ]
     assert trend_per_30_days(spread) == 30 * slope_per_day(spread)
     assert trend_per_30_days(spread[1:]) is None
 
@@ -160,7 +201,9 @@ def test_a_trend_needs_enough_sessions_over_enough_time() -> None:
 def test_no_trend_from_three_sessions_in_a_week() -> None:
     rows = []
     for i, day in enumerate((0, 3, 6)):
-        rows.append(_fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, {"comm": 1 + i, "algo": 3}, day))
+        rows.append(
+            _fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, {"comm": 1 + i, "algo": 3}, day)
+        )
         rows.append(_fb(f"s{i}", "me", "iv", FeedbackRole.CANDIDATE, {"comm": 1, "algo": 2}, day))
     report = member_progress("me", rows, calibrate([]))
     assert [d.trend_per_30_days for d in report.dimensions] == [None, None]
@@ -168,17 +211,27 @@ def test_no_trend_from_three_sessions_in_a_week() -> None:
 
 
 def test_the_self_assessment_sentence_reads_right() -> None:
-    def said(self_scores: dict[str, int], theirs: dict[str, int], days: tuple[int, ...] = (0,)) -> str:
+    def said(
+        self_scores: dict[str, int], theirs: dict[str, int], days: tuple[int, ...] = (0,)
+    ) -> str:
         rows = []
         for i, day in enumerate(days):
             rows.append(_fb(f"s{i}", "iv", "me", FeedbackRole.INTERVIEWER, theirs, day))
             rows.append(_fb(f"s{i}", "me", "iv", FeedbackRole.CANDIDATE, self_scores, day))
         return self_assessment(member_progress("me", rows, calibrate([])))
 
-    assert said({"comm": 1, "algo": 2}, {"comm": 3, "algo": 2}) == \
-        "Your last self-scores were 1.0 lower than your interviewer's."
-    assert said({"comm": 4, "algo": 4}, {"comm": 3, "algo": 3}) == \
-        "Your last self-scores were 1.0 higher than your interviewer's."
-    assert said({"comm": 3, "algo": 3}, {"comm": 3, "algo": 3}) == "Your last self-scores matched your interviewer's."
+    assert (
+        said({"comm": 1, "algo": 2}, {"comm": 3, "algo": 2})
+        == "Your last self-scores were 1.0 lower than your interviewer's."
+    )
+    assert (
+        said({"comm": 4, "algo": 4}, {"comm": 3, "algo": 3})
+        == "Your last self-scores were 1.0 higher than your interviewer's."
+    )
+    assert (
+        said({"comm": 3, "algo": 3}, {"comm": 3, "algo": 3})
+        == "Your last self-scores matched your interviewer's."
+    )
     assert said({"comm": 4, "algo": 4}, {"comm": 3, "algo": 3}, (0, 8, 16, 24)) == (
-        "Your last self-scores were 1.0 higher than your interviewer's. The gap's trend: +0.00/month.")
+        "Your last self-scores were 1.0 higher than your interviewer's. The gap's trend: +0.00/month."
+    )

@@ -18,10 +18,17 @@ from tests.conftest import make_actor, ready_member
 async def test_profile_is_saved_and_shown_back(app: App) -> None:
     alice = await make_actor(app, "alice")
     # the member's text is parsed once, by the surface (aliases, labels), then the service saves it
-    reply = await app.router.run(alice, "profile", {
-        "timezone": "europe/berlin", "track": "DevOps", "level": "Sr", "types": "coding, system design",
-        "languages": "python, go",
-    })
+    reply = await app.router.run(
+        alice,
+        "profile",
+        {
+            "timezone": "europe/berlin",
+            "track": "DevOps",
+            "level": "Sr",
+            "types": "coding, system design",
+            "languages": "python, go",
+        },
+    )
     assert reply.tone is Tone.INFO  # availability still missing
     assert "availability" in reply.text
     async with app.db.uow() as tx:
@@ -44,7 +51,11 @@ async def test_bad_profile_input_names_what_is_accepted_and_writes_nothing(app: 
         ({"interview_types": "coding, juggling"}, "system-design"),
         ({"interview_types": " , "}, "coding"),
     ]:
-        reply = await app.router.run(alice, "profile", {k if k != "interview_types" else "types": v for k, v in kwargs.items()})
+        reply = await app.router.run(
+            alice,
+            "profile",
+            {k if k != "interview_types" else "types": v for k, v in kwargs.items()},
+        )
         assert reply.tone is Tone.ERROR
         assert expected in reply.text
     async with app.db.uow() as tx:
@@ -86,7 +97,9 @@ async def test_one_open_request_per_member_and_type(app: App, clock: FakeClock) 
     assert first.buttons and first.buttons[0].action.startswith("pl:request.cancel:")
     second = await app.router.run(alice, "schedule", {"type": "Coding"})
     assert second.tone is Tone.ERROR and "already have an open Coding request" in second.text
-    other_type = await app.router.run(alice, "schedule", {"type": "behavioral", "role": "candidate"})
+    other_type = await app.router.run(
+        alice, "schedule", {"type": "behavioral", "role": "candidate"}
+    )
     assert other_type.tone is Tone.SUCCESS
     async with app.db.uow() as tx:
         open_requests = await tx.requests.open_for_member(alice.member.id)
@@ -113,7 +126,9 @@ async def test_schedule_refuses_bad_options(app: App) -> None:
         assert await tx.requests.open_for_member(alice.member.id) == []
 
 
-async def test_schedule_refused_when_availability_gives_no_start(app: App, clock: FakeClock) -> None:
+async def test_schedule_refused_when_availability_gives_no_start(
+    app: App, clock: FakeClock
+) -> None:
     alice = await ready_member(app, "alice", availability="sun 10-12")
     # T0 is a Tuesday: a one-day window holds no Sunday.
     reply = await app.router.run(alice, "schedule", {"type": "coding", "days": "1"})
@@ -138,7 +153,13 @@ async def test_cancel_by_button_and_permissions(app: App) -> None:
 
 async def test_tampered_action_is_refused(app: App) -> None:
     alice = await ready_member(app, "alice")
-    for bad in ["pl:request.cancel", "pl:request.cancel:../../x", "xx:foo", "pl:nope:1", "pl:" + "a" * 200]:
+    for bad in [
+        "pl:request.cancel",
+        "pl:request.cancel:../../x",
+        "xx:foo",
+        "pl:nope:1",
+        "pl:" + "a" * 200,
+    ]:
         reply = await app.router.act(alice, bad)
         assert reply.tone is Tone.ERROR and "not valid any more" in reply.text
 

@@ -40,20 +40,38 @@ async def book(app: App, kind: str, *names: str) -> Session:
 
 
 def test_links_are_fresh_every_time_and_follow_the_type() -> None:
-    calls = {room.links_for(InterviewType.SYSTEM_DESIGN, call_link=None, coding_editor=None,
-                            design_board=None) for _ in range(50)}
+    calls = {
+        room.links_for(
+            InterviewType.SYSTEM_DESIGN, call_link=None, coding_editor=None, design_board=None
+        )
+        for _ in range(50)
+    }
     assert len({c.call for c in calls}) == 50 and len({c.work for c in calls}) == 50
     for links in calls:
         assert JITSI.fullmatch(links.call) and links.work and EXCALIDRAW.fullmatch(links.work)
-    coding = room.links_for(InterviewType.CODING, call_link="https://zoom.us/j/42", coding_editor=None,
-                            design_board=None)
+    coding = room.links_for(
+        InterviewType.CODING,
+        call_link="https://zoom.us/j/42",
+        coding_editor=None,
+        design_board=None,
+    )
     assert coding == room.RoomLinks("https://zoom.us/j/42", None)
-    assert room.room_lines(InterviewType.CODING, coding.call, coding.work)[1].endswith(room.ANY_EDITOR)
-    templated = room.links_for(InterviewType.CODING, call_link=None,
-                               coding_editor="https://codeshare.io/{room}", design_board=None)
+    assert room.room_lines(InterviewType.CODING, coding.call, coding.work)[1].endswith(
+        room.ANY_EDITOR
+    )
+    templated = room.links_for(
+        InterviewType.CODING,
+        call_link=None,
+        coding_editor="https://codeshare.io/{room}",
+        design_board=None,
+    )
     assert templated.work and re.fullmatch(r"https://codeshare\.io/[A-Za-z0-9]{24}", templated.work)
-    assert room.links_for(InterviewType.BEHAVIORAL, call_link=None, coding_editor=None,
-                          design_board=None).work is None
+    assert (
+        room.links_for(
+            InterviewType.BEHAVIORAL, call_link=None, coding_editor=None, design_board=None
+        ).work
+        is None
+    )
     with pytest.raises(InvalidInput):
         room.parse_link("call_link", "javascript:alert(1)")
     with pytest.raises(InvalidInput):
@@ -79,9 +97,11 @@ async def test_a_design_session_gets_its_own_call_and_board_in_every_message(
 
     # A third member sees nothing of the pair's links, whatever they try.
     carol = await ready_member(app, "carol", types="coding, system design")
-    for reply in (await app.router.run(carol, "upcoming", {}),
-                  await app.router.act(carol, f"pl:session.confirm:{session.id}"),
-                  await app.router.act(carol, f"pl:session.reschedule:{session.id}")):
+    for reply in (
+        await app.router.run(carol, "upcoming", {}),
+        await app.router.act(carol, f"pl:session.confirm:{session.id}"),
+        await app.router.act(carol, f"pl:session.reschedule:{session.id}"),
+    ):
         shown = (reply.text or "") + "".join(f.value for f in reply.fields)
         assert session.call_url not in shown and session.work_url not in shown
     assert not [m for m in chat.dms_to("carol") if session.call_url in (m.text or "")]
@@ -103,7 +123,9 @@ async def test_the_community_chooses_its_call_and_coding_editor(app: App, chat: 
     refused = await app.router.run_text(admin, "admin setup call_link:ftp://x")
     assert refused.tone is Tone.ERROR and "https" in (refused.text or "")
     changed = await app.router.run_text(
-        admin, "admin setup call_link:https://meet.example.org/team-{room} coding_editor:https://codeshare.io/{room}")
+        admin,
+        "admin setup call_link:https://meet.example.org/team-{room} coding_editor:https://codeshare.io/{room}",
+    )
     assert "call_link" in (changed.text or "") and "coding_editor" in (changed.text or "")
     shown = await app.router.run_text(admin, "admin setup")
     assert any("meet.example.org" in f.value for f in shown.fields)
@@ -125,5 +147,12 @@ async def test_links_survive_a_reschedule(app: App, chat: FakeChat) -> None:
         moved = await tx.sessions.get(session.id)
     assert moved is not None and moved.sequence == session.sequence + 1
     assert (moved.call_url, moved.work_url) == (session.call_url, session.work_url)
-    invites = [a.data for _, m in [*chat.posts, *chat.direct] for a in m.attachments if a.filename.endswith(".ics")]
-    assert all(f"LOCATION:{session.call_url}".encode() in ics for ics in invites) and len(invites) >= 2
+    invites = [
+        a.data
+        for _, m in [*chat.posts, *chat.direct]
+        for a in m.attachments
+        if a.filename.endswith(".ics")
+    ]
+    assert (
+        all(f"LOCATION:{session.call_url}".encode() in ics for ics in invites) and len(invites) >= 2
+    )

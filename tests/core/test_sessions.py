@@ -26,7 +26,9 @@ async def book_pair(app: App, *, role_b: str = "swap") -> Session:
     alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
     bob = await ready_member(app, "bob", level="mid", availability="daily 18:00-20:00")
     assert (await app.router.run(alice, "schedule", {"type": "coding"})).tone is Tone.SUCCESS
-    assert (await app.router.run(bob, "schedule", {"type": "coding", "role": role_b})).tone is Tone.SUCCESS
+    assert (
+        await app.router.run(bob, "schedule", {"type": "coding", "role": role_b})
+    ).tone is Tone.SUCCESS
     outcome = await app.matching.run_round(alice.community.id)
     assert len(outcome.sessions) == 1
     await app.tick()
@@ -54,7 +56,9 @@ async def session_of(app: App, session_id: str) -> Session:
     return s
 
 
-async def test_booking_announces_with_invite_and_stores_every_step(app: App, chat: FakeChat) -> None:
+async def test_booking_announces_with_invite_and_stores_every_step(
+    app: App, chat: FakeChat
+) -> None:
     session = await book_pair(app)
     assert session.swap and session.state is SessionState.PROPOSED
     assert session.start.astimezone().hour in range(24)
@@ -66,13 +70,19 @@ async def test_booking_announces_with_invite_and_stores_every_step(app: App, cha
     async with app.db.uow() as tx:
         kinds = sorted(a.kind.value for a in await tx.actions.for_session(session.id))
         requests = await tx.requests.for_member(session.interviewer_id)
-    assert kinds == sorted(["reminder", "reminder", "start", "swap", "noshow_check", "end"])  # 24 h is past
+    assert kinds == sorted(
+        ["reminder", "reminder", "start", "swap", "noshow_check", "end"]
+    )  # 24 h is past
     assert requests[0].status is RequestStatus.MATCHED
 
 
-async def test_full_swap_session_keeps_the_guide_from_the_candidate(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_full_swap_session_keeps_the_guide_from_the_candidate(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     session = await book_pair(app)
-    first_interviewer = (await app.actors.resolve(Platform.CONSOLE, "local", "", "alice", "Alice")).member
+    first_interviewer = (
+        await app.actors.resolve(Platform.CONSOLE, "local", "", "alice", "Alice")
+    ).member
     await advance(app, clock, session.start + timedelta(minutes=session.minutes + 1))
     final = await session_of(app, session.id)
     assert final.state is SessionState.COMPLETED
@@ -83,25 +93,39 @@ async def test_full_swap_session_keeps_the_guide_from_the_candidate(app: App, ch
     # Part 1: the guide goes to the first interviewer only; part 2 to the other.
     guides = [(who, m) for who, m in chat.direct if is_guide(m)]
     readers = [who for who, _ in guides]
-    assert readers == sorted(readers, key=[interviewer, candidate].index) and set(readers) == {interviewer, candidate}
+    assert readers == sorted(readers, key=[interviewer, candidate].index) and set(readers) == {
+        interviewer,
+        candidate,
+    }
     assert guides[0][1].title != guides[-1][1].title
     # Each guide arrives whole, in pages: every rubric dimension with all four anchors.
     rubric = app.prompts.rubric_for_type("coding")
     for reader in (interviewer, candidate):
         pages = [m for who, m in guides if who == reader]
-        assert len(pages) > 1 and all(m.title and m.title.endswith(f"/{len(pages)})") for m in pages)
+        assert len(pages) > 1 and all(
+            m.title and m.title.endswith(f"/{len(pages)})") for m in pages
+        )
         text = "\n".join(f"{f.name}\n{f.value}" for m in pages for f in m.fields)
         for dim in rubric.dimensions:
-            assert f"Rubric: {dim.name}" in text and all(dim.anchors[i] in text for i in (1, 2, 3, 4))
+            assert f"Rubric: {dim.name}" in text and all(
+                dim.anchors[i] in text for i in (1, 2, 3, 4)
+            )
         assert "Test cases" in text and "Approaches, naive to better" in text
-    assert not any(is_guide(m) for _, m in chat.posts), "guide text must never reach the shared space"
+    assert not any(is_guide(m) for _, m in chat.posts), (
+        "guide text must never reach the shared space"
+    )
     titles = chat.titles()
-    assert any(t.startswith("Part 1:") for t in titles) and any(t.startswith("Part 2:") for t in titles)
+    assert any(t.startswith("Part 1:") for t in titles) and any(
+        t.startswith("Part 2:") for t in titles
+    )
     assert "Is everyone here?" in titles
     assert {who for who, m in chat.direct if m.title == "Feedback time"} == {interviewer, candidate}
     async with app.db.uow() as tx:
         statuses = {a.kind: a.status for a in await tx.actions.for_session(session.id)}
-    assert statuses[ActionKind.START] is ActionStatus.DONE and statuses[ActionKind.END] is ActionStatus.DONE
+    assert (
+        statuses[ActionKind.START] is ActionStatus.DONE
+        and statuses[ActionKind.END] is ActionStatus.DONE
+    )
     assert first_interviewer.id in session.member_ids
 
 
@@ -110,13 +134,19 @@ async def test_one_way_session_has_one_part(app: App, chat: FakeChat, clock: Fak
     assert not session.swap
     await advance(app, clock, session.start + timedelta(minutes=61))
     titles = chat.titles()
-    assert any(t.startswith("Session:") for t in titles) and not any(t.startswith("Part 2") for t in titles)
+    assert any(t.startswith("Session:") for t in titles) and not any(
+        t.startswith("Part 2") for t in titles
+    )
     guides = [(who, m) for who, m in chat.direct if is_guide(m)]
     assert len({who for who, _ in guides}) == 1  # one interviewer, one guide (in pages)
-    assert len([m for _, m in guides if (m.title or "").rstrip(")").endswith(f"1/{len(guides)}")]) == 1
+    assert (
+        len([m for _, m in guides if (m.title or "").rstrip(")").endswith(f"1/{len(guides)}")]) == 1
+    )
 
 
-async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_closed_dms_send_only_a_guide_button_to_the_space(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     session = await book_pair(app)
     async with app.db.uow() as tx:
         members = await tx.members.get_many(session.member_ids)
@@ -124,8 +154,13 @@ async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: 
     candidate = members[session.candidate_id]
     chat.closed_dms.add(interviewer.external_id)
     await advance(app, clock, session.start + timedelta(minutes=1))
-    fallback = [m for _, m in chat.posts if m.buttons and m.buttons[0].label == "Open interviewer guide"
-                and "couldn't message you" in m.text]
+    fallback = [
+        m
+        for _, m in chat.posts
+        if m.buttons
+        and m.buttons[0].label == "Open interviewer guide"
+        and "couldn't message you" in m.text
+    ]
     assert len(fallback) == 1
     action = fallback[0].buttons[0].action
     cand_actor = await make_actor(app, candidate.external_id)
@@ -135,14 +170,18 @@ async def test_closed_dms_send_only_a_guide_button_to_the_space(app: App, chat: 
     guide = await app.router.act(int_actor, action)
     assert is_guide(guide) and guide.ephemeral
     # The later pages were not posted anywhere; the first page links them.
-    assert [b.label for b in guide.buttons] and all(b.label.startswith("Page ") for b in guide.buttons)
+    assert [b.label for b in guide.buttons] and all(
+        b.label.startswith("Page ") for b in guide.buttons
+    )
     page_two = await app.router.act(int_actor, guide.buttons[0].action)
     assert is_guide(page_two) and page_two.title != guide.title and page_two.ephemeral
     assert (await app.router.act(cand_actor, guide.buttons[0].action)).tone is Tone.ERROR
     assert not any(is_guide(m) for _, m in chat.posts)
 
 
-async def test_cancel_before_start_tells_partner_and_reopens_with_priority(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_cancel_before_start_tells_partner_and_reopens_with_priority(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     session = await book_pair(app)
     alice = await make_actor(app, "alice")
     stranger = await ready_member(app, "mallory")
@@ -161,7 +200,9 @@ async def test_cancel_before_start_tells_partner_and_reopens_with_priority(app: 
     async with app.db.uow() as tx:
         reopened = await tx.requests.open_for_member(partner_id)
         mine = await tx.requests.open_for_member(alice.member.id)
-        pending = [a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING]
+        pending = [
+            a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING
+        ]
     assert len(reopened) == 1 and reopened[0].priority
     assert mine == [] and pending == []
     # Nothing more happens at the old start time.
@@ -172,7 +213,9 @@ async def test_cancel_before_start_tells_partner_and_reopens_with_priority(app: 
     assert again.tone is Tone.ERROR
 
 
-async def test_no_show_report_lowers_priority_and_rematches_the_reporter(app: App, clock: FakeClock) -> None:
+async def test_no_show_report_lowers_priority_and_rematches_the_reporter(
+    app: App, clock: FakeClock
+) -> None:
     session = await book_pair(app)
     reporter = await make_actor(app, "alice")
     await advance(app, clock, session.start + timedelta(minutes=5))
@@ -189,24 +232,33 @@ async def test_no_show_report_lowers_priority_and_rematches_the_reporter(app: Ap
     from bot.core.services.matching import reliability
 
     assert reliability([reports[0].reported_at], clock.now()) == pytest.approx(0.5)
-    assert reliability([reports[0].reported_at], clock.now() + timedelta(days=21)) == pytest.approx(0.75)
+    assert reliability([reports[0].reported_at], clock.now() + timedelta(days=21)) == pytest.approx(
+        0.75
+    )
 
 
-async def test_late_start_after_downtime_skips_stale_reminders_but_never_the_start(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_late_start_after_downtime_skips_stale_reminders_but_never_the_start(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     session = await book_pair(app)
     clock.set(session.start + timedelta(minutes=session.minutes + 5))  # the process was down
     await app.tick()
     async with app.db.uow() as tx:
         statuses = {(a.kind, a.key): a.status for a in await tx.actions.for_session(session.id)}
-    assert all(st is ActionStatus.SKIPPED for (k, _), st in statuses.items() if k is ActionKind.REMINDER)
+    assert all(
+        st is ActionStatus.SKIPPED for (k, _), st in statuses.items() if k is ActionKind.REMINDER
+    )
     for kind in (ActionKind.START, ActionKind.SWAP, ActionKind.END):
         assert [st for (k, _), st in statuses.items() if k is kind] == [ActionStatus.DONE]
     titles = chat.titles()
     assert titles.index(next(t for t in titles if t.startswith("Part 1"))) < titles.index(
-        next(t for t in titles if t.startswith("Part 2")))
+        next(t for t in titles if t.startswith("Part 2"))
+    )
 
 
-async def test_rate_limited_delivery_is_retried_and_sent_once(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_rate_limited_delivery_is_retried_and_sent_once(
+    app: App, chat: FakeChat, clock: FakeClock
+) -> None:
     alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
     bob = await ready_member(app, "bob", availability="daily 18:00-20:00")
     await app.router.run(alice, "schedule", {"type": "coding"})
@@ -252,11 +304,15 @@ def ics_of(message: OutboundMessage) -> str:
 
 
 def ics_field(ics: str, name: str) -> str:
-    return next(line.split(":", 1)[1].strip() for line in ics.splitlines() if line.startswith(f"{name}:"))
+    return next(
+        line.split(":", 1)[1].strip() for line in ics.splitlines() if line.startswith(f"{name}:")
+    )
 
 
 async def test_reschedule_moves_the_same_session_keeping_its_calendar_uid(
-    app: App, chat: FakeChat, clock: FakeClock,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
 ) -> None:
     session = await book_pair(app)
     alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
@@ -273,7 +329,11 @@ async def test_reschedule_moves_the_same_session_keeping_its_calendar_uid(
     notice = chat.posts[-1][1]
     assert notice.title == "New time proposed"
     assert [b.label for b in notice.buttons] == [
-        "Confirm new time", "Another time", "Priority rematch instead", "Can't make it"]
+        "Confirm new time",
+        "Another time",
+        "Priority rematch instead",
+        "Can't make it",
+    ]
     ics = ics_of(notice)
     assert ics_field(ics, "UID") == ics_field(booked_ics, "UID") == f"session-{session.id}@peerloop"
     assert ics_field(ics, "SEQUENCE") == "1" and ics_field(booked_ics, "SEQUENCE") == "0"
@@ -297,7 +357,8 @@ async def test_reschedule_moves_the_same_session_keeping_its_calendar_uid(
 
 
 async def test_another_time_moves_on_and_a_cancel_after_it_cancels_the_same_event(
-    app: App, chat: FakeChat,
+    app: App,
+    chat: FakeChat,
 ) -> None:
     session = await book_pair(app)
     alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
@@ -312,7 +373,9 @@ async def test_another_time_moves_on_and_a_cancel_after_it_cancels_the_same_even
     cancelled = await session_of(app, session.id)
     assert cancelled.state is SessionState.CANCELLED and cancelled.sequence == 3
     # Messages queued at the same instant may arrive in any order: SEQUENCE orders the versions.
-    sequences = sorted(int(ics_field(ics_of(m), "SEQUENCE")) for _, m in chat.posts if m.attachments)
+    sequences = sorted(
+        int(ics_field(ics_of(m), "SEQUENCE")) for _, m in chat.posts if m.attachments
+    )
     assert sequences == [0, 1, 2, 3]
     ics = ics_of(next(m for _, m in chat.posts if m.title == "Session cancelled"))
     assert ics_field(ics, "UID") == f"session-{session.id}@peerloop"
@@ -320,17 +383,23 @@ async def test_another_time_moves_on_and_a_cancel_after_it_cancels_the_same_even
     assert ics_field(ics, "SEQUENCE") == "3"
     assert ics_field(ics, "DTSTART") == second.start.strftime("%Y%m%dT%H%M%SZ")
     async with app.db.uow() as tx:
-        pending = [a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING]
+        pending = [
+            a for a in await tx.actions.for_session(session.id) if a.status is ActionStatus.PENDING
+        ]
         bobs = await tx.requests.open_for_member(bob.member.id)
         alices = await tx.requests.open_for_member(alice.member.id)
     # Alice cancelled: Bob, her partner, gets the priority rematch.
     assert pending == [] and [r.priority for r in bobs] == [True] and alices == []
 
 
-async def test_reschedule_without_a_common_time_releases_both_with_priority(app: App, chat: FakeChat) -> None:
+async def test_reschedule_without_a_common_time_releases_both_with_priority(
+    app: App, chat: FakeChat
+) -> None:
     session = await book_pair(app)
     alice, bob = await make_actor(app, "alice"), await make_actor(app, "bob")
-    await app.profiles.set_availability(bob, "sat 06:00-07:00")  # no longer overlaps Alice's evenings
+    await app.profiles.set_availability(
+        bob, "sat 06:00-07:00"
+    )  # no longer overlaps Alice's evenings
     reply = await app.router.act(alice, f"pl:session.reschedule:{session.id}")
     assert reply.tone is Tone.WARNING and "14 days" in reply.text
     await app.tick()
@@ -339,7 +408,10 @@ async def test_reschedule_without_a_common_time_releases_both_with_priority(app:
     notice = chat.posts[-1][1]
     assert notice.title == "Finding a new time" and "priority" in notice.text
     ics = ics_of(notice)
-    assert ics_field(ics, "METHOD") == "CANCEL" and ics_field(ics, "UID") == f"session-{session.id}@peerloop"
+    assert (
+        ics_field(ics, "METHOD") == "CANCEL"
+        and ics_field(ics, "UID") == f"session-{session.id}@peerloop"
+    )
     async with app.db.uow() as tx:
         reopened = [r for m in (alice, bob) for r in await tx.requests.open_for_member(m.member.id)]
     assert len(reopened) == 2 and all(r.priority for r in reopened)
@@ -380,10 +452,16 @@ async def _reach(app: App, clock: FakeClock, session: Session, state: str) -> No
     await app.tick()
 
 
-@pytest.mark.parametrize("state", ["proposed", "confirmed by one", "confirmed", "minutes before start"])
+@pytest.mark.parametrize(
+    "state", ["proposed", "confirmed by one", "confirmed", "minutes before start"]
+)
 @pytest.mark.parametrize("verb", ["cancel", "reschedule"])
 async def test_cancel_and_reschedule_work_in_every_state_before_the_start(
-    app: App, chat: FakeChat, clock: FakeClock, state: str, verb: str,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
+    state: str,
+    verb: str,
 ) -> None:
     session = await book_pair(app)
     await _reach(app, clock, session, state)
@@ -400,15 +478,23 @@ async def test_cancel_and_reschedule_work_in_every_state_before_the_start(
         assert chat.posts[-1][1].title == "New time proposed"
     assert after.sequence == 1
     # The old slot's steps never run (a moved session starts after the old slot's end).
-    await advance(app, clock, min(after.start, session.start + timedelta(minutes=session.minutes + 1))
-                  - timedelta(minutes=1))
+    await advance(
+        app,
+        clock,
+        min(after.start, session.start + timedelta(minutes=session.minutes + 1))
+        - timedelta(minutes=1),
+    )
     assert not any(t.startswith("Part") for t in chat.titles())
 
 
 @pytest.mark.parametrize("state", ["in progress", "no show", "completed"])
 @pytest.mark.parametrize("verb", ["cancel", "reschedule", "reschedule:{id}:rematch"])
 async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing(
-    app: App, chat: FakeChat, clock: FakeClock, state: str, verb: str,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
+    state: str,
+    verb: str,
 ) -> None:
     session = await book_pair(app)
     await _reach(app, clock, session, state)
@@ -416,7 +502,11 @@ async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing
     async with app.db.uow() as tx:
         outbox_before = len(await tx.outbox.all())
     bob = await make_actor(app, "bob")
-    action = f"pl:session.{verb.format(id=session.id)}" if "{id}" in verb else f"pl:session.{verb}:{session.id}"
+    action = (
+        f"pl:session.{verb.format(id=session.id)}"
+        if "{id}" in verb
+        else f"pl:session.{verb}:{session.id}"
+    )
     reply = await app.router.act(bob, action)
     assert reply.tone is Tone.ERROR and "before its start" in reply.text
     assert await session_of(app, session.id) == before
@@ -425,10 +515,10 @@ async def test_cancel_and_reschedule_are_refused_once_started_and_change_nothing
         assert await tx.requests.open_for_member(bob.member.id) == []
 
 
-
-
 async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_feedback(
-    app: App, chat: FakeChat, clock: FakeClock,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
 ) -> None:
     alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
     bob = await ready_member(app, "bob", level="mid", availability="daily 18:00-20:00")
@@ -436,8 +526,10 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     past = await finished_session(app, alice, bob, start=T0 - timedelta(days=3), swap=False)
     form = (await app.router.act(alice, f"pl:feedback.open:{past.id}")).form
     assert form is not None
-    scores = {f"score.{d}": "3" for d in ("understanding", "approach", "correctness", "code-quality",
-                                           "communication")}
+    scores = {
+        f"score.{d}": "3"
+        for d in ("understanding", "approach", "correctness", "code-quality", "communication")
+    }
     await app.router.act(alice, form.action, fill(form, **{**scores, "score.testing": "1"}))
     own = (await app.router.act(bob, f"pl:feedback.open:{past.id}:1:candidate")).form
     assert own is not None
@@ -451,7 +543,9 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     prompt = app.prompts.get(session.prompt_ids[part - 1])
     reason = session.prompt_reasons[part - 1]
     assert "testing" in prompt.guide.exercises and prompt.id != past.prompt_ids[0]
-    assert reason.startswith("This prompt exercises testing, your candidate's weakest area in coding so far.")
+    assert reason.startswith(
+        "This prompt exercises testing, your candidate's weakest area in coding so far."
+    )
     # Alice has no scores as a candidate: her prompt's reason names no weakness.
     assert "weakest" not in session.prompt_reasons[2 - part]
     # The interviewer's guide for Bob's part opens with that reason.
@@ -460,7 +554,9 @@ async def test_booking_leans_to_the_candidates_weakest_dimension_from_revealed_f
     assert guides and guides[0].text.startswith(reason) and "(1/" in (guides[0].title or "")
 
 
-async def test_upcoming_offers_reschedule_and_cancel_before_the_start(app: App, clock: FakeClock) -> None:
+async def test_upcoming_offers_reschedule_and_cancel_before_the_start(
+    app: App, clock: FakeClock
+) -> None:
     session = await book_pair(app)
     bob = await make_actor(app, "bob")
     upcoming = await app.router.run(bob, "upcoming", {})
@@ -475,23 +571,36 @@ async def test_upcoming_offers_reschedule_and_cancel_before_the_start(app: App, 
 
 
 async def test_a_reminder_too_late_to_be_useful_is_skipped_and_logged(
-    app: App, clock: FakeClock, caplog: pytest.LogCaptureFixture,
+    app: App,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     session = await book_pair(app)
     clock.set(session.start - timedelta(minutes=20))  # down through the 60-minute reminder
     with caplog.at_level("INFO", logger="bot.core.services.step_runner"):
         await app.tick()
     async with app.db.uow() as tx:
-        reminders = {a.payload["minutes"]: a for a in await tx.actions.for_session(session.id)
-                     if a.kind is ActionKind.REMINDER}
+        reminders = {
+            a.payload["minutes"]: a
+            for a in await tx.actions.for_session(session.id)
+            if a.kind is ActionKind.REMINDER
+        }
     skipped = [a for a in reminders.values() if a.status is ActionStatus.SKIPPED]
     assert skipped and all("too late to be useful" in (a.last_error or "") for a in skipped)
-    assert any("skipped reminder" in r.getMessage() and "too late" in r.getMessage() for r in caplog.records)
-    assert (await session_of(app, session.id)).state is SessionState.PROPOSED  # the start still comes
+    assert any(
+        "skipped reminder" in r.getMessage() and "too late" in r.getMessage()
+        for r in caplog.records
+    )
+    assert (
+        await session_of(app, session.id)
+    ).state is SessionState.PROPOSED  # the start still comes
 
 
 async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
-    app: App, chat: FakeChat, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Lateness counts from the time a reminder was planned for, not from its last retry."""
     from bot.core.services.feedback_forms import window_end
@@ -517,25 +626,40 @@ async def test_a_feedback_reminder_retried_past_its_time_is_skipped_not_sent(
     assert failures == 4  # the fifth try, 7.5 minutes after the planned time, would have worked
     assert not [m for _, m in chat.direct + chat.posts if m.title == "Feedback reminder"]
     async with app.db.uow() as tx:
-        first = next(a for a in await tx.actions.for_session(session.id) if a.key.endswith("feedback-reminder-1"))
-    assert first.status is ActionStatus.SKIPPED and "too late to be useful" in (first.last_error or "")
+        first = next(
+            a
+            for a in await tx.actions.for_session(session.id)
+            if a.key.endswith("feedback-reminder-1")
+        )
+    assert first.status is ActionStatus.SKIPPED and "too late to be useful" in (
+        first.last_error or ""
+    )
 
 
 async def test_an_end_run_after_the_feedback_window_asks_for_no_feedback(
-    app: App, chat: FakeChat, clock: FakeClock,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
 ) -> None:
     session = await book_pair(app)
-    clock.set(session.start + timedelta(days=4))  # down from before the start until the window closed
+    clock.set(
+        session.start + timedelta(days=4)
+    )  # down from before the start until the window closed
     await app.tick()
     assert (await session_of(app, session.id)).state is SessionState.COMPLETED
     assert not [m for _, m in chat.direct + chat.posts if (m.title or "").startswith("Feedback")]
     async with app.db.uow() as tx:
         kinds = {a.kind: a.status for a in await tx.actions.for_session(session.id)}
-    assert ActionKind.FEEDBACK_REMINDER not in kinds and kinds[ActionKind.FEEDBACK_CLOSE] is ActionStatus.DONE
+    assert (
+        ActionKind.FEEDBACK_REMINDER not in kinds
+        and kinds[ActionKind.FEEDBACK_CLOSE] is ActionStatus.DONE
+    )
 
 
 async def test_a_three_day_jump_after_the_end_sends_no_feedback_reminder(
-    app: App, chat: FakeChat, clock: FakeClock,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
 ) -> None:
     session = await book_pair(app)
     end = session.start + timedelta(minutes=session.minutes)
@@ -544,12 +668,18 @@ async def test_a_three_day_jump_after_the_end_sends_no_feedback_reminder(
     await app.tick()
     assert not [m for _, m in chat.direct + chat.posts if m.title == "Feedback reminder"]
     async with app.db.uow() as tx:
-        reminders = [a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.FEEDBACK_REMINDER]
+        reminders = [
+            a
+            for a in await tx.actions.for_session(session.id)
+            if a.kind is ActionKind.FEEDBACK_REMINDER
+        ]
     assert len(reminders) == 2 and all(a.status is ActionStatus.SKIPPED for a in reminders)
 
 
 async def test_the_pair_space_reads_the_statement_before_the_guide_button(
-    app: App, chat: FakeChat, clock: FakeClock,
+    app: App,
+    chat: FakeChat,
+    clock: FakeClock,
 ) -> None:
     """With closed DMs the guide's button follows the prompt it belongs to, and the prompt
     promises nothing about direct messages."""
@@ -563,5 +693,8 @@ async def test_the_pair_space_reads_the_statement_before_the_guide_button(
     button = next(i for i, m in enumerate(posts) if "couldn't message you" in m.text)
     assert statement < button
     text = posts[statement].text
-    assert "privately" not in text and "open the interviewer guide and rubric with the button below" in text
+    assert (
+        "privately" not in text
+        and "open the interviewer guide and rubric with the button below" in text
+    )
     assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide"]

@@ -33,18 +33,26 @@ class RecordingHooks:
     async def close_feedback(self, tx: UnitOfWork, session: Session, now: datetime) -> None:
         self.calls.append(("close", session.id))
 
-    async def run_digest(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, None]:
+    async def run_digest(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, None]:
         self.calls.append(("digest", action.id))
         return ActionStatus.DONE, None
 
-    async def run_retention(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str]:
+    async def run_retention(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, str]:
         self.calls.append(("retention", action.id))
         return ActionStatus.SKIPPED, "kept everything"
 
     def hooks(self, **replace: Any) -> StepHooks:
-        given: dict[str, Any] = {"run_round": self.run_round, "feedback_owed": self.feedback_owed,
-                                 "close_feedback": self.close_feedback, "run_digest": self.run_digest,
-                                 "run_retention": self.run_retention}
+        given: dict[str, Any] = {
+            "run_round": self.run_round,
+            "feedback_owed": self.feedback_owed,
+            "close_feedback": self.close_feedback,
+            "run_digest": self.run_digest,
+            "run_retention": self.run_retention,
+        }
         return StepHooks(**{**given, **replace})
 
 
@@ -56,13 +64,17 @@ def test_every_step_kind_has_its_own_handler(app: App) -> None:
     assert len({id(h) for h in handlers.values()}) == len(ActionKind)
 
 
-@pytest.mark.parametrize("name", ["run_round", "feedback_owed", "close_feedback", "run_digest", "run_retention"])
+@pytest.mark.parametrize(
+    "name", ["run_round", "feedback_owed", "close_feedback", "run_digest", "run_retention"]
+)
 def test_a_missing_hook_stops_the_start_and_names_it(name: str) -> None:
     with pytest.raises(StartupError, match=name):
         RecordingHooks().hooks(**{name: None})
 
 
-def test_a_step_kind_without_a_handler_stops_the_start(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_step_kind_without_a_handler_stops_the_start(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     complete = step_runner.step_handlers
 
     def without_digest(*args: Any) -> dict[ActionKind, Any]:
@@ -75,22 +87,40 @@ def test_a_step_kind_without_a_handler_stops_the_start(app: App, monkeypatch: py
         StepRunner(app.db.uow, app.clock, app.prompts, RecordingHooks().hooks())
 
 
-async def test_each_kind_reaches_its_hook_and_its_outcome_is_stored(app: App, clock: FakeClock) -> None:
+async def test_each_kind_reaches_its_hook_and_its_outcome_is_stored(
+    app: App, clock: FakeClock
+) -> None:
     recorder = RecordingHooks()
     runner = StepRunner(app.db.uow, clock, app.prompts, recorder.hooks())
     actor = await make_actor(app, "ann")
-    ids = {kind: new_id() for kind in (ActionKind.MATCH_ROUND, ActionKind.DIGEST, ActionKind.RETENTION)}
+    ids = {
+        kind: new_id() for kind in (ActionKind.MATCH_ROUND, ActionKind.DIGEST, ActionKind.RETENTION)
+    }
     async with app.db.uow() as tx:
         for kind, action_id in ids.items():
-            await tx.actions.add(ScheduledAction(id=action_id, key=f"test:{kind.value}", kind=kind,
-                                                 community_id=actor.community.id, due_at=clock.now()))
+            await tx.actions.add(
+                ScheduledAction(
+                    id=action_id,
+                    key=f"test:{kind.value}",
+                    kind=kind,
+                    community_id=actor.community.id,
+                    due_at=clock.now(),
+                )
+            )
     clock.advance(timedelta(seconds=1))
     assert await runner.run_due() == 3
-    assert sorted(recorder.calls) == sorted([("round", ids[ActionKind.MATCH_ROUND]),
-                                             ("digest", ids[ActionKind.DIGEST]),
-                                             ("retention", ids[ActionKind.RETENTION])])
+    assert sorted(recorder.calls) == sorted(
+        [
+            ("round", ids[ActionKind.MATCH_ROUND]),
+            ("digest", ids[ActionKind.DIGEST]),
+            ("retention", ids[ActionKind.RETENTION]),
+        ]
+    )
     async with app.db.uow() as tx:
         stored = {kind: await tx.actions.get(action_id) for kind, action_id in ids.items()}
     statuses = {kind: (a.status, a.last_error) for kind, a in stored.items() if a is not None}
-    assert statuses == {ActionKind.MATCH_ROUND: (ActionStatus.DONE, None), ActionKind.DIGEST: (ActionStatus.DONE, None),
-                        ActionKind.RETENTION: (ActionStatus.SKIPPED, "kept everything")}
+    assert statuses == {
+        ActionKind.MATCH_ROUND: (ActionStatus.DONE, None),
+        ActionKind.DIGEST: (ActionStatus.DONE, None),
+        ActionKind.RETENTION: (ActionStatus.SKIPPED, "kept everything"),
+    }

@@ -30,7 +30,9 @@ class FakeChat:
         self.direct.append((member.external_id, message))
         return f"dm-{len(self.direct)}"
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         ref = f"space-{len(self.spaces) + 1}"
         self.spaces[ref] = tuple(m.external_id for m in members)
         return ref

@@ -594,7 +594,9 @@ class FakeDiscord:
                 await self._emit("READY", self._ready_payload(session), session=session)
                 for guild in self.guilds.values():
                     if self.shard_of(guild.id) == shard_id:
-                        await self._emit("GUILD_CREATE", self._guild_create_payload(guild), session=session)
+                        await self._emit(
+                            "GUILD_CREATE", self._guild_create_payload(guild), session=session
+                        )
                 await self._notify()
                 return
             self.session, conn.session, conn.ready = session, session, True
@@ -606,8 +608,12 @@ class FakeDiscord:
         elif op == 6:
             self.resumes.append(data)
             session = self.session
-            sharded = [x for xs in self.shard_sessions.values() for x in xs
-                       if isinstance(data, dict) and x.id == data.get("session_id")]
+            sharded = [
+                x
+                for xs in self.shard_sessions.values()
+                for x in xs
+                if isinstance(data, dict) and x.id == data.get("session_id")
+            ]
             if sharded:
                 session = sharded[0]
                 session.conn = conn
@@ -644,12 +650,16 @@ class FakeDiscord:
             else:
                 guild_id = None
                 if isinstance(data, dict):
-                    guild_id = data.get("id") if event.startswith("GUILD_") else data.get("guild_id")
+                    guild_id = (
+                        data.get("id") if event.startswith("GUILD_") else data.get("guild_id")
+                    )
                 targets = self.shard_sessions.get(self.shard_of(guild_id), [])
             if not targets:
                 raise RuntimeError("no gateway session for this event's shard")
             for target in targets:
-                self.events_by_shard.append((target.shard, event, data.get("id") if isinstance(data, dict) else None))
+                self.events_by_shard.append(
+                    (target.shard, event, data.get("id") if isinstance(data, dict) else None)
+                )
                 target.seq += 1
                 frame = {"op": 0, "t": event, "s": target.seq, "d": data}
                 target.frames.append(frame)
@@ -717,8 +727,11 @@ class FakeDiscord:
             "v": 10,
             "user": {**self.bot.payload(), "verified": True, "mfa_enabled": False, "email": None},
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds
-                       if self.shard_count == 1 or self.shard_of(g) == session.shard],
+            "guilds": [
+                {"id": str(g), "unavailable": True}
+                for g in self.guilds
+                if self.shard_count == 1 or self.shard_of(g) == session.shard
+            ],
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -926,7 +939,9 @@ class FakeDiscord:
             "X-RateLimit-Bucket": uuid.uuid5(uuid.NAMESPACE_URL, route).hex[:32],
         }
 
-    def attach(self, filename: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+    def attach(
+        self, filename: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> str:
         """A file a member attaches to a slash command's ATTACHMENT option; pass the returned
         id as that option's value."""
         aid = str(self.snowflake())
@@ -1401,9 +1416,21 @@ class FakeDiscord:
         if guild is None:
             return self._unknown("Guild")
         payload = self._guild_create_payload(guild)
-        for key in ("members", "channels", "threads", "presences", "voice_states", "joined_at",
-                    "large", "unavailable", "lazy", "member_count", "stage_instances",
-                    "guild_scheduled_events", "soundboard_sounds"):
+        for key in (
+            "members",
+            "channels",
+            "threads",
+            "presences",
+            "voice_states",
+            "joined_at",
+            "large",
+            "unavailable",
+            "lazy",
+            "member_count",
+            "stage_instances",
+            "guild_scheduled_events",
+            "soundboard_sounds",
+        ):
             payload.pop(key, None)
         return payload
 
@@ -1851,8 +1878,13 @@ class FakeDiscord:
                 filename, data, content_type = self.cdn_files[value]
                 url = f"{self.base_url}/attachments/{value}/{filename}"
                 resolved.setdefault("attachments", {})[value] = {
-                    "id": value, "filename": filename, "size": len(data), "content_type": content_type,
-                    "url": url, "proxy_url": url, "ephemeral": True,
+                    "id": value,
+                    "filename": filename,
+                    "size": len(data),
+                    "content_type": content_type,
+                    "url": url,
+                    "proxy_url": url,
+                    "ephemeral": True,
                 }
             elif otype == 7 and not (name == focused):
                 value = str(value["id"] if isinstance(value, Mapping) else value)

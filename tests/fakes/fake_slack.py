@@ -135,8 +135,14 @@ class FakeSlack:
     def workspace(self, team_id: str, team_name: str) -> Workspace:
         return Workspace(self, team_id, team_name)
 
-    def fail_next(self, method: str, *, status: int = 429, error: str = "ratelimited",
-                  retry_after: float | None = 0) -> None:
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: float | None = 0,
+    ) -> None:
         self.faults.setdefault(method, []).append((status, error, retry_after))
 
     def hold(self, method: str) -> asyncio.Event:
@@ -196,11 +202,14 @@ class FakeSlack:
         args = await self._args(request)
         self.calls.append((method, args))
         auth = request.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.get("token")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else args.get("token")
         self.tokens.append((method, token))
         if method in self.held:
             await self.held[method].wait()
-        if token in self._issued and self._issued[token].get("expires_at", float("inf")) < time.time():
+        if (
+            token in self._issued
+            and self._issued[token].get("expires_at", float("inf")) < time.time()
+        ):
             self.expired_uses.append((method, str(token)))
             return web.json_response({"ok": False, "error": "token_expired"})
         if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
@@ -216,18 +225,34 @@ class FakeSlack:
 
     # -- OAuth installs (several workspaces) ------------------------------------------------------
 
-    def authorize(self, team_id: str, team_name: str, *, installer: str = "UINSTALLER",
-                  scopes: tuple[str, ...] = ("commands", "chat:write"), enterprise_id: str | None = None) -> str:
+    def authorize(
+        self,
+        team_id: str,
+        team_name: str,
+        *,
+        installer: str = "UINSTALLER",
+        scopes: tuple[str, ...] = ("commands", "chat:write"),
+        enterprise_id: str | None = None,
+    ) -> str:
         """What Slack does when an admin of ``team_id`` presses Allow: a one-time code for
         the app's redirect URL."""
         code = f"code-{team_id}-{next(self._ts)}"
-        self._codes[code] = {"team_id": team_id, "team_name": team_name, "installer": installer,
-                             "scopes": scopes, "enterprise_id": enterprise_id}
+        self._codes[code] = {
+            "team_id": team_id,
+            "team_name": team_name,
+            "installer": installer,
+            "scopes": scopes,
+            "enterprise_id": enterprise_id,
+        }
         return code
 
     def token_of(self, team_id: str) -> str | None:
         """The newest live bot token issued to ``team_id``."""
-        live = [t for t, grant in self._issued.items() if grant["team_id"] == team_id and not grant["revoked"]]
+        live = [
+            t
+            for t, grant in self._issued.items()
+            if grant["team_id"] == team_id and not grant["revoked"]
+        ]
         return live[-1] if live else None
 
     def uninstall(self, team_id: str) -> None:
@@ -236,17 +261,26 @@ class FakeSlack:
             if grant["team_id"] == team_id:
                 grant["revoked"] = True
 
-    def _oauth_answer(self, method: str, args: dict[str, Any], auth: str, token: str | None) -> dict[str, Any]:
+    def _oauth_answer(
+        self, method: str, args: dict[str, Any], auth: str, token: str | None
+    ) -> dict[str, Any]:
         if method == "auth.test":
             grant = self._issued[str(token)]
             if grant["revoked"]:
                 return {"ok": False, "error": "invalid_auth"}
-            return {"ok": True, "user_id": f"UBOT{grant['team_id']}", "bot_id": f"B{grant['team_id']}",
-                    "team_id": grant["team_id"], "team": grant["team_name"], "is_enterprise_install": False,
-                    "enterprise_id": grant["enterprise_id"], "url": f"https://{grant['team_name']}.slack.com/"}
+            return {
+                "ok": True,
+                "user_id": f"UBOT{grant['team_id']}",
+                "bot_id": f"B{grant['team_id']}",
+                "team_id": grant["team_id"],
+                "team": grant["team_name"],
+                "is_enterprise_install": False,
+                "enterprise_id": grant["enterprise_id"],
+                "url": f"https://{grant['team_name']}.slack.com/",
+            }
         client = (args.get("client_id"), args.get("client_secret"))
         if auth.startswith("Basic "):
-            client = tuple(base64.b64decode(auth[len("Basic "):]).decode().split(":", 1))  # type: ignore[assignment]
+            client = tuple(base64.b64decode(auth[len("Basic ") :]).decode().split(":", 1))  # type: ignore[assignment]
         if self.oauth_client is None or client != self.oauth_client:
             return {"ok": False, "error": "invalid_client_id"}
         if args.get("grant_type") == "refresh_token":
@@ -255,12 +289,21 @@ class FakeSlack:
         if grant is None:
             return {"ok": False, "error": "invalid_code"}
         bot_token, rotating = self._issue(grant)
-        enterprise = {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None
+        enterprise = (
+            {"id": grant["enterprise_id"], "name": "Org"} if grant["enterprise_id"] else None
+        )
         return {
-            "ok": True, "app_id": "A1", "authed_user": {"id": grant["installer"]},
-            "scope": ",".join(grant["scopes"]), "token_type": "bot", "access_token": bot_token, **rotating,
-            "bot_user_id": f"UBOT{grant['team_id']}", "team": {"id": grant["team_id"], "name": grant["team_name"]},
-            "enterprise": enterprise, "is_enterprise_install": False,
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": grant["installer"]},
+            "scope": ",".join(grant["scopes"]),
+            "token_type": "bot",
+            "access_token": bot_token,
+            **rotating,
+            "bot_user_id": f"UBOT{grant['team_id']}",
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": enterprise,
+            "is_enterprise_install": False,
         }
 
     def _issue(self, grant: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -271,7 +314,11 @@ class FakeSlack:
             return bot_token, {}
         bot_token = f"xoxe.xoxb-{grant['team_id']}-{next(self._ts)}"
         refresh = f"xoxe-1-{grant['team_id']}-{next(self._ts)}"
-        self._issued[bot_token] = {**grant, "revoked": False, "expires_at": time.time() + self.rotation_seconds}
+        self._issued[bot_token] = {
+            **grant,
+            "revoked": False,
+            "expires_at": time.time() + self.rotation_seconds,
+        }
         self._refresh[refresh] = bot_token
         return bot_token, {"refresh_token": refresh, "expires_in": self.rotation_seconds}
 
@@ -284,36 +331,68 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_refresh_token"}
         grant = {k: v for k, v in self._issued[old].items() if k not in ("revoked", "expires_at")}
         bot_token, rotating = self._issue(grant)
-        return {"ok": True, "app_id": "A1", "token_type": "bot", "access_token": bot_token, **rotating,
-                "scope": ",".join(grant["scopes"]), "bot_user_id": f"UBOT{grant['team_id']}",
-                "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
-                "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "app_id": "A1",
+            "token_type": "bot",
+            "access_token": bot_token,
+            **rotating,
+            "scope": ",".join(grant["scopes"]),
+            "bot_user_id": f"UBOT{grant['team_id']}",
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def refresh_uses(self) -> list[str]:
         """The refresh tokens sent to ``oauth.v2.access``, in order."""
-        return [str(a.get("refresh_token")) for a in self.of("oauth.v2.access") if a.get("grant_type") == "refresh_token"]
+        return [
+            str(a.get("refresh_token"))
+            for a in self.of("oauth.v2.access")
+            if a.get("grant_type") == "refresh_token"
+        ]
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
         if method == "auth.test":
-            return {**ok, "user_id": BOT_USER, "bot_id": "B1", "team_id": self.team_id, "team": self.team_name,
-                    "url": f"https://{self.team_name}.slack.com/"}
+            return {
+                **ok,
+                "user_id": BOT_USER,
+                "bot_id": "B1",
+                "team_id": self.team_id,
+                "team": self.team_name,
+                "url": f"https://{self.team_name}.slack.com/",
+            }
         if method == "apps.connections.open":
-            return {**ok, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "not_allowed"}
+            return (
+                {**ok, "url": self.socket_url}
+                if self.socket_url
+                else {"ok": False, "error": "not_allowed"}
+            )
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
             if len(users) == 1:
                 if users[0] in self.closed_dms:
                     return {"ok": False, "error": "cannot_dm_bot"}
                 return {**ok, "channel": {"id": f"D{users[0]}"}}
-            return {**ok, "channel": {"id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()}}
+            return {
+                **ok,
+                "channel": {
+                    "id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()
+                },
+            }
         if method == "chat.postMessage":
             args["answered_ts"] = f"{next(self._ts)}.000100"  # recorded: a test presses its buttons
             return {**ok, "channel": args.get("channel"), "ts": args["answered_ts"]}
         if method == "chat.update":
             if not args.get("channel") or not args.get("ts"):
                 return {"ok": False, "error": "message_not_found"}
-            return {**ok, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+            return {
+                **ok,
+                "channel": args.get("channel"),
+                "ts": args.get("ts"),
+                "text": args.get("text"),
+            }
         if method == "chat.postEphemeral":
             return {**ok, "message_ts": f"{next(self._ts)}.000200"}
         if method in ("views.open", "views.publish", "views.update"):
@@ -321,8 +400,14 @@ class FakeSlack:
         if method == "users.info":
             user = str(args.get("user"))
             profile = self.profiles.get(user, {"display_name": "", "real_name": user[1:].title()})
-            found = {"id": user, "name": user.lower(), "real_name": profile.get("real_name", ""),
-                     "profile": profile, "is_admin": user in self.admins, "is_owner": False}
+            found = {
+                "id": user,
+                "name": user.lower(),
+                "real_name": profile.get("real_name", ""),
+                "profile": profile,
+                "is_admin": user in self.admins,
+                "is_owner": False,
+            }
             if user in self.zones:
                 found["tz"] = self.zones[user]
             return {**ok, "user": found}
@@ -332,13 +417,24 @@ class FakeSlack:
             file_id = f"F{next(self._ts)}"
             return {**ok, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return {**ok, "files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]}
+            return {
+                **ok,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])],
+            }
         if method == "files.info" and str(args.get("file")) in self.files:
             file_id = str(args.get("file"))
             name, data = self.files[file_id]
             url = f"{self.url}/files-pri/{file_id}/{name}"
-            return {**ok, "file": {"id": file_id, "name": name, "size": len(data), "url_private": url,
-                                   "url_private_download": url}}
+            return {
+                **ok,
+                "file": {
+                    "id": file_id,
+                    "name": name,
+                    "size": len(data),
+                    "url_private": url,
+                    "url_private_download": url,
+                },
+            }
         if method == "files.info":
             return {**ok, "file": {"id": args.get("file")}}
         return {"ok": False, "error": "unknown_method"}
@@ -352,7 +448,7 @@ class FakeSlack:
     async def _download(self, request: web.Request) -> web.Response:
         """``url_private_download``: only with a bot token, as Slack serves private files."""
         auth = request.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
         self.downloads.append((request.path, token))
         found = self.files.get(request.match_info["file_id"])
         if not token or found is None or found[0] != request.match_info["name"]:
@@ -361,7 +457,9 @@ class FakeSlack:
 
     async def _upload(self, request: web.Request) -> web.Response:
         data = await request.read()
-        self.calls.append(("upload", {"file_id": request.match_info["file_id"], "size": len(data), "data": data}))
+        self.calls.append(
+            ("upload", {"file_id": request.match_info["file_id"], "size": len(data), "data": data})
+        )
         return web.Response(text=f"OK - {len(data)}")
 
     async def _response(self, request: web.Request) -> web.Response:
@@ -399,7 +497,9 @@ class Workspace:
 class SlackSender:
     """Posts signed slash commands, interactions and events to a bolt app's URL."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, secret: str, fake: FakeSlack | Workspace) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, secret: str, fake: FakeSlack | Workspace
+    ) -> None:
         self.session = session
         self.url = url
         self.secret = secret
@@ -407,27 +507,51 @@ class SlackSender:
         self._n = itertools.count(1)
 
     async def post(
-        self, body: str, content_type: str, *, secret: str | None = None, timestamp: int | None = None,
+        self,
+        body: str,
+        content_type: str,
+        *,
+        secret: str | None = None,
+        timestamp: int | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, str]:
-        all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
+        all_headers = {
+            "Content-Type": content_type,
+            **sign(secret or self.secret, body, timestamp),
+            **(headers or {}),
+        }
         async with self.session.post(self.url, data=body.encode(), headers=all_headers) as resp:
             return resp.status, await resp.text()
 
     def user(self, user_id: str) -> dict[str, str]:
-        return {"id": user_id, "name": user_id.lower(), "username": user_id.lower(), "team_id": self.fake.team_id}
+        return {
+            "id": user_id,
+            "name": user_id.lower(),
+            "username": user_id.lower(),
+            "team_id": self.fake.team_id,
+        }
 
     def team(self) -> dict[str, str]:
         return {"id": self.fake.team_id, "domain": self.fake.team_name}
 
     def command_body(self, user_id: str, text: str, channel: str = "C1") -> tuple[str, str]:
         n = next(self._n)
-        body = urlencode({
-            "token": "legacy", "team_id": self.fake.team_id, "team_domain": self.fake.team_name,
-            "channel_id": channel, "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(),
-            "command": "/mock", "text": text, "api_app_id": "A1", "trigger_id": f"trigger-{n}",
-            "response_url": self.fake.response_url(f"cmd-{n}"),
-        })
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": self.fake.team_id,
+                "team_domain": self.fake.team_name,
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": user_id.lower(),
+                "command": "/mock",
+                "text": text,
+                "api_app_id": "A1",
+                "trigger_id": f"trigger-{n}",
+                "response_url": self.fake.response_url(f"cmd-{n}"),
+            }
+        )
         return body, f"cmd-{n}"
 
     async def command(self, user_id: str, text: str, **kw: Any) -> tuple[int, str, str]:
@@ -439,8 +563,16 @@ class SlackSender:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded", **kw)
 
-    async def click(self, user_id: str, action_id: str, channel: str, *, message: dict[str, Any] | None = None,
-                    ephemeral: bool = False, **kw: Any) -> tuple[int, str, str]:
+    async def click(
+        self,
+        user_id: str,
+        action_id: str,
+        channel: str,
+        *,
+        message: dict[str, Any] | None = None,
+        ephemeral: bool = False,
+        **kw: Any,
+    ) -> tuple[int, str, str]:
         """A button press; ``message``: the posted message it is on (``chat.postMessage``'s args and
         ``ts``), sent as Slack sends it (``message`` and ``container.message_ts``); ``ephemeral``:
         the press comes from an ephemeral message (``container.is_ephemeral``, no ``message``)."""
@@ -450,32 +582,66 @@ class SlackSender:
         if ephemeral or message is not None:
             container["is_ephemeral"] = ephemeral
         payload = {
-            "type": "block_actions", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
-            "token": "legacy", "trigger_id": f"trigger-{n}", "response_url": self.fake.response_url(key),
-            "channel": {"id": channel, "name": "mpdm"}, "container": container,
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": action_id,
-                         "action_ts": "1.0", "text": {"type": "plain_text", "text": "x"}}],
+            "type": "block_actions",
+            "team": self.team(),
+            "user": self.user(user_id),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"trigger-{n}",
+            "response_url": self.fake.response_url(key),
+            "channel": {"id": channel, "name": "mpdm"},
+            "container": container,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": action_id,
+                    "action_ts": "1.0",
+                    "text": {"type": "plain_text", "text": "x"},
+                }
+            ],
         }
         if message is not None:
             ts = message.get("ts") or message["answered_ts"]
             container["message_ts"] = ts
-            payload["message"] = {"type": "message", "user": BOT_USER, "ts": ts,
-                                  "text": message.get("text", ""), "blocks": message.get("blocks", [])}
+            payload["message"] = {
+                "type": "message",
+                "user": BOT_USER,
+                "ts": ts,
+                "text": message.get("text", ""),
+                "blocks": message.get("blocks", []),
+            }
         status, text = await self.interaction(payload, **kw)
         return status, text, key
 
-    async def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any], **kw: Any) -> tuple[int, str]:
+    async def submit(
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any], **kw: Any
+    ) -> tuple[int, str]:
         payload = {
-            "type": "view_submission", "team": self.team(), "user": self.user(user_id), "api_app_id": "A1",
-            "token": "legacy", "trigger_id": f"trigger-{next(self._n)}",
+            "type": "view_submission",
+            "team": self.team(),
+            "user": self.user(user_id),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"trigger-{next(self._n)}",
             "view": {**view, "id": "V1", "state": {"values": values}},
         }
         return await self.interaction(payload, **kw)
 
     async def event(self, event: dict[str, Any], **kw: Any) -> tuple[int, str]:
-        body = json.dumps({
-            "token": "legacy", "team_id": self.fake.team_id, "api_app_id": "A1", "type": "event_callback",
-            "event": event, "event_id": f"Ev{next(self._n)}", "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.fake.team_id, "user_id": BOT_USER, "is_bot": True}],
-        })
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": self.fake.team_id,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event": event,
+                "event_id": f"Ev{next(self._n)}",
+                "event_time": int(time.time()),
+                "authorizations": [
+                    {"team_id": self.fake.team_id, "user_id": BOT_USER, "is_bot": True}
+                ],
+            }
+        )
         return await self.post(body, "application/json", **kw)

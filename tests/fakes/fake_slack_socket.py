@@ -57,8 +57,14 @@ class FakeSocketMode:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.connections.append(ws)
-        await ws.send_json({"type": "hello", "num_connections": len(self.connections),
-                            "connection_info": {"app_id": "A1"}, "debug_info": {"host": "fake"}})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self.connections),
+                "connection_info": {"app_id": "A1"},
+                "debug_info": {"host": "fake"},
+            }
+        )
         self._connected.set()
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
@@ -74,31 +80,65 @@ class FakeSocketMode:
     async def wait_connected(self, within: float = 5.0) -> None:
         await asyncio.wait_for(self._connected.wait(), within)
 
-    async def send(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
-                   within: float = 5.0) -> dict[str, Any]:
+    async def send(
+        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, within: float = 5.0
+    ) -> dict[str, Any]:
         """Deliver one envelope on the newest connection; the app's acknowledgement."""
         await self.wait_connected(within)
         envelope_id = f"env-{next(self._n)}"
         ack: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = ack
-        envelope: dict[str, Any] = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                    "accepts_response_payload": kind != "events_api"}
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
         if kind == "events_api":
-            envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+            envelope.update(
+                retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else ""
+            )
         await self.connections[-1].send_json(envelope)
         return await asyncio.wait_for(ack, within)
 
     # -- payloads as Slack sends them over the socket ---------------------------------------------
 
-    def command(self, team_id: str, user_id: str, text: str, *, team_name: str = "acme") -> dict[str, Any]:
+    def command(
+        self, team_id: str, user_id: str, text: str, *, team_name: str = "acme"
+    ) -> dict[str, Any]:
         n = next(self._n)
-        return {"token": "legacy", "team_id": team_id, "team_domain": team_name, "channel_id": "C1",
-                "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": "/mock",
-                "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
-                "response_url": self.fake.response_url(f"{team_id}-sock-{n}"), "trigger_id": f"trigger-sock-{n}"}
+        return {
+            "token": "legacy",
+            "team_id": team_id,
+            "team_domain": team_name,
+            "channel_id": "C1",
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/mock",
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": self.fake.response_url(f"{team_id}-sock-{n}"),
+            "trigger_id": f"trigger-sock-{n}",
+        }
 
     def event(self, team_id: str, event: dict[str, Any], event_id: str) -> dict[str, Any]:
-        return {"token": "legacy", "team_id": team_id, "api_app_id": "A1", "event": event, "type": "event_callback",
-                "event_id": event_id, "event_time": int(time.time()),
-                "authorizations": [{"team_id": team_id, "user_id": f"{BOT_USER}{team_id}", "is_bot": True,
-                                    "enterprise_id": None, "is_enterprise_install": False}]}
+        return {
+            "token": "legacy",
+            "team_id": team_id,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "team_id": team_id,
+                    "user_id": f"{BOT_USER}{team_id}",
+                    "is_bot": True,
+                    "enterprise_id": None,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }

@@ -14,8 +14,12 @@ from hypothesis import HealthCheck, settings
 _COMMON = {
     "deadline": None,
     "derandomize": False,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                              HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
     "print_blob": True,
 }
 settings.register_profile("quick", max_examples=50, **_COMMON)

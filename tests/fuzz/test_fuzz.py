@@ -53,24 +53,117 @@ INCIDENT = "Something went wrong (incident"
 # -- what the fuzzer types -------------------------------------------------------------------------
 
 SAMPLES = [
-    "coding", "system design", "behavioral", "swap", "candidate", "interviewer", "7", "14", "0", "-1",
-    "99999999999999999999", "1e9", "Europe/Berlin", "America/New_York", "UTC", "Mars/Olympus", "senior", "mid",
-    "junior", "backend", "frontend", "python,go", "weekdays 18:00-21:00", "mon 25:00-26:00", "daily 0-24",
-    "sat 10-14, sun 9-12", "2026-12-24..2026-12-31", "2026-02-30", "yes", "no", "none", "off", "on", "nudge",
-    "quiet", "mon", "24h, 1h, 10m", "#general", "<#C123>", "<@U1>", "@everyone", "list", "export", "import",
-    "remove x", "disable coding", "enable coding", "", " ", ":", '"', "'", "`", "**", "{t:0:F}", "{t:99999999999999:R}",
-    "\x00", "\n", "\t", "１２", "٣", "ß", "🙂", "a" * 200, "-", "..", "/", "\\", "%s", "${x}", "<script>",
+    "coding",
+    "system design",
+    "behavioral",
+    "swap",
+    "candidate",
+    "interviewer",
+    "7",
+    "14",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e9",
+    "Europe/Berlin",
+    "America/New_York",
+    "UTC",
+    "Mars/Olympus",
+    "senior",
+    "mid",
+    "junior",
+    "backend",
+    "frontend",
+    "python,go",
+    "weekdays 18:00-21:00",
+    "mon 25:00-26:00",
+    "daily 0-24",
+    "sat 10-14, sun 9-12",
+    "2026-12-24..2026-12-31",
+    "2026-02-30",
+    "yes",
+    "no",
+    "none",
+    "off",
+    "on",
+    "nudge",
+    "quiet",
+    "mon",
+    "24h, 1h, 10m",
+    "#general",
+    "<#C123>",
+    "<@U1>",
+    "@everyone",
+    "list",
+    "export",
+    "import",
+    "remove x",
+    "disable coding",
+    "enable coding",
+    "",
+    " ",
+    ":",
+    '"',
+    "'",
+    "`",
+    "**",
+    "{t:0:F}",
+    "{t:99999999999999:R}",
+    "\x00",
+    "\n",
+    "\t",
+    "１２",
+    "٣",
+    "ß",
+    "🙂",
+    "a" * 200,
+    "-",
+    "..",
+    "/",
+    "\\",
+    "%s",
+    "${x}",
+    "<script>",
 ]
-long_text = st.builds(lambda part, n: part * n, st.text(min_size=1, max_size=4), st.integers(300, 7000))
+long_text = st.builds(
+    lambda part, n: part * n, st.text(min_size=1, max_size=4), st.integers(300, 7000)
+)
 values = st.one_of(st.sampled_from(SAMPLES), st.text(max_size=60), long_text)
 keys = st.one_of(
-    st.sampled_from(["topic", "timezone", "tz", "track", "level", "types", "interview_types", "languages", "text",
-                     "blackouts", "type", "role", "days", "request", "set", "who", "member", "args", "name",
-                     "pack", "action", "sub", "filename", *SETUP_OPTIONS]),
+    st.sampled_from(
+        [
+            "topic",
+            "timezone",
+            "tz",
+            "track",
+            "level",
+            "types",
+            "interview_types",
+            "languages",
+            "text",
+            "blackouts",
+            "type",
+            "role",
+            "days",
+            "request",
+            "set",
+            "who",
+            "member",
+            "args",
+            "name",
+            "pack",
+            "action",
+            "sub",
+            "filename",
+            *SETUP_OPTIONS,
+        ]
+    ),
     st.from_regex(r"[a-z_]{1,20}", fullmatch=True),
 )
 options = st.dictionaries(keys, values, max_size=5)
-junk_names = st.one_of(st.text(max_size=30), long_text, st.sampled_from(["", "HELP", "Schedule", "mock", "admin"]))
+junk_names = st.one_of(
+    st.text(max_size=30), long_text, st.sampled_from(["", "HELP", "Schedule", "mock", "admin"])
+)
 
 
 # -- the world the fuzzer acts in ------------------------------------------------------------------
@@ -97,8 +190,14 @@ class World:
         """Actors as the faces resolve them on every event (a setting may have changed)."""
         resolve = self.app.actors.resolve
         self.alice, self.bob, self.newcomer = [
-            await resolve(Platform.CONSOLE, "local", "Local community", a.member.external_id, a.member.display_name,
-                          platform_admin=a.platform_admin)
+            await resolve(
+                Platform.CONSOLE,
+                "local",
+                "Local community",
+                a.member.external_id,
+                a.member.display_name,
+                platform_admin=a.platform_admin,
+            )
             for a in self.actors
         ]
 
@@ -132,8 +231,12 @@ def patched_incidents(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BaseExce
 async def world(tmp_path: Path, patched_incidents: list[BaseException]) -> AsyncIterator[World]:
     clock = FakeClock(T0)
     chat = FakeChat()
-    app = await build_app(sqlite_url_for(tmp_path / "fuzz.sqlite3"), clock=clock, chats={Platform.CONSOLE: chat},
-                          rate_limit=RateLimit(burst=0))  # the limit has its own tests
+    app = await build_app(
+        sqlite_url_for(tmp_path / "fuzz.sqlite3"),
+        clock=clock,
+        chats={Platform.CONSOLE: chat},
+        rate_limit=RateLimit(burst=0),
+    )  # the limit has its own tests
     try:
         alice = await ready_member(app, "alice", level="senior", availability="daily 18:00-20:00")
         alice = await make_actor(app, "alice", admin=True)
@@ -148,7 +251,15 @@ async def world(tmp_path: Path, patched_incidents: list[BaseException]) -> Async
         past = await finished_session(app, alice, bob, start=T0 - timedelta(hours=3))
         w.ids += [past.id, alice.member.id, bob.member.id, dave.member.id]
         for actor in (alice, bob, newcomer):
-            for name in ("upcoming", "feedback", "availability", "profile", "digest", "forget-me", "history"):
+            for name in (
+                "upcoming",
+                "feedback",
+                "availability",
+                "profile",
+                "digest",
+                "forget-me",
+                "history",
+            ):
                 _collect(w, await app.router.run(actor, name, {}))
         for actor in (alice, bob):  # the buttons those replies carry open forms and more buttons
             for action in list(w.actions):
@@ -197,7 +308,9 @@ def check(world: World, reply: object) -> OutboundMessage:
         assert reply.text.strip()
         if reply.field_errors:
             text = reply.text.lower()
-            assert any(w in text for w in GUIDANCE), f"a refused input without what is accepted: {reply.text!r}"
+            assert any(w in text for w in GUIDANCE), (
+                f"a refused input without what is accepted: {reply.text!r}"
+            )
     return reply
 
 
@@ -230,12 +343,18 @@ def _line(name: str, opts: dict[str, str], loose: str) -> str:
 @FUZZ
 @given(data=st.data())
 async def test_every_command_as_text(world: World, data: st.DataObject) -> None:
-    names = st.one_of(st.sampled_from([*world.app.router.command_names, "admin", "/mock", "/mock admin"]), junk_names)
-    line = data.draw(st.one_of(
-        st.builds(_line, names, options, st.one_of(st.just(""), values)),
-        st.text(max_size=200),
-        long_text,
-    ), "line")
+    names = st.one_of(
+        st.sampled_from([*world.app.router.command_names, "admin", "/mock", "/mock admin"]),
+        junk_names,
+    )
+    line = data.draw(
+        st.one_of(
+            st.builds(_line, names, options, st.one_of(st.just(""), values)),
+            st.text(max_size=200),
+            long_text,
+        ),
+        "line",
+    )
     actor = data.draw(st.sampled_from(world.actors), "actor")
     await unchanged_after_refusal(world, world.app.router.run_text(actor, line))
 
@@ -244,12 +363,24 @@ async def test_every_command_as_text(world: World, data: st.DataObject) -> None:
 @given(data=st.data())
 async def test_every_action_id(world: World, data: st.DataObject) -> None:
     verbs = world.app.router.action_verbs
-    args = st.lists(st.one_of(st.sampled_from(world.ids), st.from_regex(r"[A-Za-z0-9_\-+.]{1,20}", fullmatch=True)),
-                    max_size=4)
-    built = st.builds(lambda verb, parts: ":".join(["pl", verb, *parts])[:100], st.sampled_from(verbs), args)
-    action = data.draw(st.one_of(st.sampled_from(world.actions), built, st.text(max_size=120)), "action")
-    form_values = data.draw(st.one_of(st.none(), st.dictionaries(keys, st.one_of(values, st.tuples(values)),
-                                                                 max_size=4)), "values")
+    args = st.lists(
+        st.one_of(
+            st.sampled_from(world.ids), st.from_regex(r"[A-Za-z0-9_\-+.]{1,20}", fullmatch=True)
+        ),
+        max_size=4,
+    )
+    built = st.builds(
+        lambda verb, parts: ":".join(["pl", verb, *parts])[:100], st.sampled_from(verbs), args
+    )
+    action = data.draw(
+        st.one_of(st.sampled_from(world.actions), built, st.text(max_size=120)), "action"
+    )
+    form_values = data.draw(
+        st.one_of(
+            st.none(), st.dictionaries(keys, st.one_of(values, st.tuples(values)), max_size=4)
+        ),
+        "values",
+    )
     actor = data.draw(st.sampled_from(world.actors), "actor")
     await unchanged_after_refusal(world, world.app.router.act(actor, action, form_values))
 
@@ -274,7 +405,9 @@ async def test_every_admin_command_and_option(world: World, data: st.DataObject)
     admin = world.app.admin_commands
     assert admin is not None
     setup = st.dictionaries(st.sampled_from(sorted(SETUP_OPTIONS)), values, max_size=3)
-    name = data.draw(st.one_of(st.sampled_from([*admin.command_names, "help", ""]), junk_names), "command")
+    name = data.draw(
+        st.one_of(st.sampled_from([*admin.command_names, "help", ""]), junk_names), "command"
+    )
     opts = data.draw(setup if name == "setup" else options, "options")
     actor = data.draw(st.sampled_from(world.actors), "actor")  # admins and members alike
     if data.draw(st.booleans(), "as text"):
@@ -290,15 +423,43 @@ async def test_console_lines(world: World, data: st.DataObject) -> None:
     chat = ConsoleChat(out, world.clock)
     console = Console(world.app, world.clock, out=out, chat=chat)
     await console.handle("/as alice")
-    commands = st.sampled_from(["/as", "/mock", "/press", "/form", "/dms", "/import-pack", "/clock", "/help", "/x", ""])
+    commands = st.sampled_from(
+        ["/as", "/mock", "/press", "/form", "/dms", "/import-pack", "/clock", "/help", "/x", ""]
+    )
     args = st.one_of(
         values,
-        st.sampled_from(["1", "9", "1 room-1", "2 dm", "1=2", "submit", "cancel", "closed bob", "open bob",
-                         "+1h", "+30m", "+1d", "2026-12-01 10:00", "9999-12-31 23:59", "0001-01-01", "bob",
-                         "schedule type:coding", "feedback", "upcoming", "admin status", "admin setup"]),
+        st.sampled_from(
+            [
+                "1",
+                "9",
+                "1 room-1",
+                "2 dm",
+                "1=2",
+                "submit",
+                "cancel",
+                "closed bob",
+                "open bob",
+                "+1h",
+                "+30m",
+                "+1d",
+                "2026-12-01 10:00",
+                "9999-12-31 23:59",
+                "0001-01-01",
+                "bob",
+                "schedule type:coding",
+                "feedback",
+                "upcoming",
+                "admin status",
+                "admin setup",
+            ]
+        ),
     )
-    lines = data.draw(st.lists(st.builds(lambda c, a: f"{c} {a}".strip(), commands, args), min_size=1, max_size=4),
-                      "lines")
+    lines = data.draw(
+        st.lists(
+            st.builds(lambda c, a: f"{c} {a}".strip(), commands, args), min_size=1, max_size=4
+        ),
+        "lines",
+    )
     for line in lines:
         if line.split(" ", 1)[0].lower() in ("/quit", "/exit"):
             continue
@@ -309,8 +470,13 @@ async def test_console_lines(world: World, data: st.DataObject) -> None:
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=300), long_text,
-                 st.builds(_line, st.sampled_from(["schedule", "profile", "availability"]), options, values)))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        long_text,
+        st.builds(_line, st.sampled_from(["schedule", "profile", "availability"]), options, values),
+    )
+)
 def test_command_text_parses_or_is_refused(line: str) -> None:
     try:
         parsed = parse_command_text(line)
@@ -320,19 +486,54 @@ def test_command_text_parses_or_is_refused(line: str) -> None:
     assert isinstance(parsed, ParsedCommand)
 
 
-PACK_PIECES = ["pack:", "  id: our-pack", "  name: Ours", "prompts:", "  - id: p1", "    type: coding",
-               "    title: T", "    levels: [junior]", "rubric: nope", "day: 2026-02-30", "at: 2026-12-01 25:61:00",
-               "x: &a [1]", "y: *a", "z: *missing", "[", "{", "- - -", "? a", "!!python/object:os.system x",
-               "a = 1", "[pack]", 'id = "p"', "when = 2026-02-30", "t = [[[[1]]]]", "\t", "  - ", "'", '"']
+PACK_PIECES = [
+    "pack:",
+    "  id: our-pack",
+    "  name: Ours",
+    "prompts:",
+    "  - id: p1",
+    "    type: coding",
+    "    title: T",
+    "    levels: [junior]",
+    "rubric: nope",
+    "day: 2026-02-30",
+    "at: 2026-12-01 25:61:00",
+    "x: &a [1]",
+    "y: *a",
+    "z: *missing",
+    "[",
+    "{",
+    "- - -",
+    "? a",
+    "!!python/object:os.system x",
+    "a = 1",
+    "[pack]",
+    'id = "p"',
+    "when = 2026-02-30",
+    "t = [[[[1]]]]",
+    "\t",
+    "  - ",
+    "'",
+    '"',
+]
 
 
 @FUZZ
-@given(st.one_of(
-    st.lists(st.sampled_from(PACK_PIECES), max_size=12).map("\n".join),
-    st.text(max_size=400),
-    st.builds(lambda open_, n: open_ * n, st.sampled_from(["[", "{", "- ", "a = [", "a:\n "]), st.integers(1, 5000)),
-), st.sampled_from(["yaml", "toml"]))
-@example("pack:\n  id: p\nday: 2026-02-30\n", "yaml")  # found by the fuzzer: a date that does not exist
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(PACK_PIECES), max_size=12).map("\n".join),
+        st.text(max_size=400),
+        st.builds(
+            lambda open_, n: open_ * n,
+            st.sampled_from(["[", "{", "- ", "a = [", "a:\n "]),
+            st.integers(1, 5000),
+        ),
+    ),
+    st.sampled_from(["yaml", "toml"]),
+)
+@example(
+    "pack:\n  id: p\nday: 2026-02-30\n", "yaml"
+)  # found by the fuzzer: a date that does not exist
 @example("a = " + "[" * 3000 + "]" * 3000, "toml")  # nested deeper than Python's recursion limit
 def test_any_pack_text_is_checked_never_crashes(text: str, fmt: str) -> None:
     problems = check_pack(text, fmt)

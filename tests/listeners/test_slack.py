@@ -39,13 +39,19 @@ async def rig(app: App) -> AsyncIterator[Rig]:
     fake = FakeSlack()
     await fake.start()
     settings = Settings(
-        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_app_token=None,
-        slack_api_base_url=fake.api_url, slack_http_port=0, slack_admin_group="SADMINS",
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
+        slack_admin_group="SADMINS",
     )
     runner, stop = await start_slack(app, settings, host="127.0.0.1")
     port = runner.addresses[0][1]
     async with aiohttp.ClientSession() as session:
-        yield Rig(app, fake, SlackSender(session, f"http://127.0.0.1:{port}/slack/events", SECRET, fake))
+        yield Rig(
+            app, fake, SlackSender(session, f"http://127.0.0.1:{port}/slack/events", SECRET, fake)
+        )
     await listeners_done()
     await stop()
     await fake.stop()
@@ -55,9 +61,14 @@ async def rig(app: App) -> AsyncIterator[Rig]:
 async def listeners_done(within: float = SETTLE_SECONDS) -> None:
     """Wait for bolt's listener tasks (the work after each ack, and the face's replies to presses
     no listener takes) to end before the app closes."""
-    running = [t for t in asyncio.all_tasks()
-               if any(name in getattr(t.get_coro(), "__qualname__", "")
-                      for name in ("run_ack_function_asynchronously", "SlackFace.guarded"))]
+    running = [
+        t
+        for t in asyncio.all_tasks()
+        if any(
+            name in getattr(t.get_coro(), "__qualname__", "")
+            for name in ("run_ack_function_asynchronously", "SlackFace.guarded")
+        )
+    ]
     if running:
         await asyncio.wait(running, timeout=within)
 
@@ -81,7 +92,9 @@ def blob(message: dict) -> str:
 
 
 async def ready(rig: Rig, user: str) -> None:
-    answer = await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+    answer = await reply_text(
+        rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+    )
     assert answer["response_type"] == "ephemeral"
     await reply_text(rig, user, "availability daily 08:00-22:00")
 
@@ -115,8 +128,12 @@ async def test_pairing_scenario_end_to_end(rig: Rig) -> None:
     assert len(posts) >= 2 and posts[0]["blocks"] == posts[1]["blocks"]
     channel = posts[0]["channel"]
     confirm = next(
-        e["action_id"] for p in posts for b in p["blocks"] if b["type"] == "actions"
-        for e in b["elements"] if e["action_id"].startswith("pl:session.confirm:")
+        e["action_id"]
+        for p in posts
+        for b in p["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("pl:session.confirm:")
     )
     session_id = confirm.split(":")[-1]
     assert "<!date^" in blob(posts[0])
@@ -140,8 +157,12 @@ async def test_pairing_scenario_end_to_end(rig: Rig) -> None:
     assert after is not None and len(after.confirmed_by) == 1
 
     # a retried delivery of the same click changes nothing
-    status, _, key = await send.click(ALICE, confirm, channel, headers={"X-Slack-Retry-Num": "1",
-                                                                        "X-Slack-Retry-Reason": "http_timeout"})
+    status, _, key = await send.click(
+        ALICE,
+        confirm,
+        channel,
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     assert status == 200
     await fake.wait_for(lambda: len(responses(fake, key)) == 1)
     async with rig.app.db.uow() as tx:
@@ -150,9 +171,13 @@ async def test_pairing_scenario_end_to_end(rig: Rig) -> None:
 
 
 async def test_bad_or_stale_signature_is_refused_and_changes_nothing(rig: Rig) -> None:
-    status, _, _ = await rig.send.command(ALICE, "profile timezone:Europe/Berlin", secret="wrong-secret")
+    status, _, _ = await rig.send.command(
+        ALICE, "profile timezone:Europe/Berlin", secret="wrong-secret"
+    )
     assert status == 401
-    status, _, _ = await rig.send.command(ALICE, "profile timezone:Europe/Berlin", timestamp=int(time.time()) - 600)
+    status, _, _ = await rig.send.command(
+        ALICE, "profile timezone:Europe/Berlin", timestamp=int(time.time()) - 600
+    )
     assert status == 401
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "T1") is None
@@ -171,11 +196,14 @@ async def test_retried_command_and_event_change_nothing(rig: Rig) -> None:
         assert member is not None
         assert len(await tx.requests.open_for_member(member.id)) == 1
 
-    status, _ = await rig.send.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"})
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
-    status, _ = await rig.send.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"},
-                                     headers=retry)
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}, headers=retry
+    )
     assert status == 200
     await rig.send.command(BOB, "help")  # something after it, to be sure the retry was not queued
     await rig.fake.wait_for(lambda: rig.fake.count("response_url") >= 4)
@@ -190,13 +218,19 @@ async def test_schedule_modal_opens_validates_and_submits(rig: Rig) -> None:
     await fake.wait_for(lambda: fake.count("views.open") == 1)
     view = fake.of("views.open")[0]["view"]
     assert view["callback_id"] == schedule_form().action == "pl:schedule.submit"
-    assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} == {"type", "role", "days"}
+    assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} == {
+        "type",
+        "role",
+        "days",
+    }
     # The "Schedule a session" button (after `/mock availability`, in `/mock upcoming`) opens it too.
     status, _, _ = await send.click(ALICE, "pl:schedule.open", "C1")
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == 2)
     assert fake.of("views.open")[1]["view"]["blocks"] == view["blocks"]
-    assert fake.count("chat.postEphemeral") == 0 and fake.count("response_url") == 2  # no stray reply
+    assert (
+        fake.count("chat.postEphemeral") == 0 and fake.count("response_url") == 2
+    )  # no stray reply
 
     def chosen(kind: str, days: str) -> dict:
         return {
@@ -222,7 +256,9 @@ async def test_schedule_modal_opens_validates_and_submits(rig: Rig) -> None:
 
 async def test_app_home_publishes_profile_and_buttons(rig: Rig) -> None:
     await ready(rig, ALICE)
-    status, _ = await rig.send.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"})
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
     published = rig.fake.of("views.publish")[0]
@@ -253,8 +289,12 @@ async def test_closed_direct_messages_and_uploads(rig: Rig) -> None:
     async with rig.app.db.uow() as tx:
         member = await tx.members.find(await community_id(rig.app), ALICE)
     assert member is not None
-    ref = await chat.send_direct(member, OutboundMessage(
-        text="Your notes", attachments=(Attachment("notes.md", b"# notes\n", "text/markdown"),)))
+    ref = await chat.send_direct(
+        member,
+        OutboundMessage(
+            text="Your notes", attachments=(Attachment("notes.md", b"# notes\n", "text/markdown"),)
+        ),
+    )
     assert ref.startswith(f"D{ALICE}:")
     assert rig.fake.count("files.getUploadURLExternal") == 1
     assert rig.fake.of("upload")[0]["data"] == b"# notes\n"

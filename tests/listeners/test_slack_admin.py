@@ -38,8 +38,14 @@ async def settings_of(rig: Rig) -> CommunitySettings:
 async def test_non_admins_are_refused_and_nothing_changes(rig: Rig) -> None:
     await reply_text(rig, BOB, "help")
     before = await settings_of(rig)
-    for text in ("admin setup digest_day:fri", "admin setup", "admin stats", "admin member <@UALICE|alice>",
-                 "admin pause", "admin status"):
+    for text in (
+        "admin setup digest_day:fri",
+        "admin setup",
+        "admin stats",
+        "admin member <@UALICE|alice>",
+        "admin pause",
+        "admin status",
+    ):
         answer = await reply_text(rig, BOB, text)
         assert ":x:" in blob(answer) and "Only workspace admins" in blob(answer), text
     assert await settings_of(rig) == before
@@ -51,19 +57,30 @@ async def test_admin_setup_stats_and_status_go_through_the_core(rig: Rig) -> Non
     shown = await reply_text(rig, ALICE, "admin setup")
     assert "PeerLoop settings" in blob(shown) and "60 min" in blob(shown)
 
-    bad = await reply_text(rig, ALICE, "admin setup digest_day:fri digest_hour:30 session_minutes:50")
-    assert "Nothing was changed" in blob(bad) and "0 to 23" in blob(bad) and "30, 45, 60, 90" in blob(bad)
+    bad = await reply_text(
+        rig, ALICE, "admin setup digest_day:fri digest_hour:30 session_minutes:50"
+    )
+    assert (
+        "Nothing was changed" in blob(bad)
+        and "0 to 23" in blob(bad)
+        and "30, 45, 60, 90" in blob(bad)
+    )
     assert (await settings_of(rig)).digest_weekday == 0
 
     saved = await reply_text(
-        rig, ALICE,
-        'admin setup pair_channel:<#C0PAIRS|mock-pairs> digest_day:fri digest_hour:18 session_minutes:45 '
+        rig,
+        ALICE,
+        "admin setup pair_channel:<#C0PAIRS|mock-pairs> digest_day:fri digest_hour:18 session_minutes:45 "
         'reminders:"1d, 15m" admins_see_feedback:yes',
     )
     assert "Settings saved" in blob(saved) and "channel `C0PAIRS`" in blob(saved)
     after = await settings_of(rig)
     assert (after.pair_channel_id, after.digest_weekday, after.digest_hour) == ("C0PAIRS", 4, 18)
-    assert (after.session_minutes, after.reminder_minutes, after.admins_see_feedback) == (45, (1440, 15), True)
+    assert (after.session_minutes, after.reminder_minutes, after.admins_see_feedback) == (
+        45,
+        (1440, 15),
+        True,
+    )
 
     unknown = await reply_text(rig, ALICE, "admin shutdown")
     assert ":x:" in blob(unknown) and "setup" in blob(unknown) and "stats" in blob(unknown)
@@ -90,7 +107,9 @@ async def test_member_by_mention_and_clearing_no_show_marks_with_the_button(rig:
 
     fake.admins.add(CAROL)
     report = await reply_text(rig, CAROL, "admin member <@UBOB|ubob>")
-    assert "Reliability" in blob(report) and "50%" in blob(report) and "paired with " in blob(report)
+    assert (
+        "Reliability" in blob(report) and "50%" in blob(report) and "paired with " in blob(report)
+    )
     assert f" for <!date^{int(session.start.timestamp())}^" in blob(report)
     button = f"pl:admin.clear_noshow:{bob.id}"
     assert button in blob(report)

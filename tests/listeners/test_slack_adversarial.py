@@ -62,7 +62,9 @@ def acks_are_timed(monkeypatch: pytest.MonkeyPatch) -> None:
             return await dispatch(self, req)
         finally:
             _request.reset(token)
-            record.setdefault("acked", time.perf_counter())  # answered by a middleware, not a listener
+            record.setdefault(
+                "acked", time.perf_counter()
+            )  # answered by a middleware, not a listener
 
     async def timed_ack(self: AsyncAck, *args: Any, **kwargs: Any) -> Any:
         if (record := _request.get()) is not None:
@@ -89,7 +91,9 @@ async def timed(call: Any) -> tuple[Any, float]:
     # requests answered by then: each one at least by its own call (answered before its response)
     seen = [r for r in _requests if started <= r["received"] <= ended and "acked" in r]
     assert seen, "the app received no request"
-    assert all(r["acked"] <= r.get("worked", r["acked"]) for r in seen), "work started before the ack"
+    assert all(r["acked"] <= r.get("worked", r["acked"]) for r in seen), (
+        "work started before the ack"
+    )
     return result, max(r["acked"] - r["received"] for r in seen)
 
 
@@ -114,12 +118,15 @@ async def open_requests(rig: Rig, user: str) -> int:
 # -- the fake refuses what Slack refuses ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("blocks", [
-    [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51,
-    [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}],
-    [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x"}] * 11}],
-    [{"type": "section", "text": {"type": "mrkdwn", "text": " "}}],
-])
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51,
+        [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}],
+        [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x"}] * 11}],
+        [{"type": "section", "text": {"type": "mrkdwn", "text": " "}}],
+    ],
+)
 async def test_the_fake_refuses_blocks_slack_refuses(blocks: list[dict[str, Any]]) -> None:
     fake = FakeSlack()
     assert fake._validate("chat.postMessage", {"channel": "C1", "blocks": blocks}) is not None
@@ -167,12 +174,18 @@ async def test_an_ephemeral_slack_refuses_falls_back_to_a_direct_message(rig: Ri
     """The channel a modal came from is gone (or the bot left it): the answer still arrives."""
     await ready(rig, ALICE)
     view = await open_schedule(rig, ALICE, "C7")
-    rig.fake.fail_next("chat.postEphemeral", status=200, error="channel_not_found", retry_after=None)
+    rig.fake.fail_next(
+        "chat.postEphemeral", status=200, error="channel_not_found", retry_after=None
+    )
     status, _ = await rig.send.submit(ALICE, view, schedule_values())
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
     answer = rig.fake.of("chat.postMessage")[0]
-    assert answer["channel"] == ALICE and "coding" in blob(answer).lower() and "incident" not in blob(answer)
+    assert (
+        answer["channel"] == ALICE
+        and "coding" in blob(answer).lower()
+        and "incident" not in blob(answer)
+    )
     assert await open_requests(rig, ALICE) == 1
 
 
@@ -180,24 +193,52 @@ async def test_an_ephemeral_slack_refuses_falls_back_to_a_direct_message(rig: Ri
 
 
 def actions_payload(rig: Rig, user: str, actions: Any, key: str) -> dict[str, Any]:
-    return {"type": "block_actions", "team": rig.send.team(), "user": rig.send.user(user), "api_app_id": "A1",
-            "token": "legacy", "trigger_id": "trigger-x", "response_url": rig.fake.response_url(key),
-            "channel": {"id": "C1"}, "container": {"type": "message", "channel_id": "C1"}, "actions": actions}
+    return {
+        "type": "block_actions",
+        "team": rig.send.team(),
+        "user": rig.send.user(user),
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "trigger-x",
+        "response_url": rig.fake.response_url(key),
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "channel_id": "C1"},
+        "actions": actions,
+    }
 
 
-@pytest.mark.parametrize("action", [
-    {"type": "button", "action_id": "evil", "value": "x"},
-    {"type": "button", "action_id": "pl:" + "a" * 300, "value": "x"},
-    {"type": "button", "action_id": "pl:session.confirm:" + "<!channel>", "value": "x"},
-    {"type": "static_select", "action_id": "pl:session.confirm:s1", "selected_option": "not an object"},
-    {"type": "multi_static_select", "action_id": "pl:session.confirm:s1", "selected_options": [1, None]},
-    {"type": "static_select", "action_id": "pl:session.confirm:s1", "selected_option": {"value": 7}},
-    {"type": "button", "value": "no action id"},
-    {"type": "button", "action_id": 12345},
-])
-async def test_crafted_presses_are_acknowledged_and_answered_privately(rig: Rig, action: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"type": "button", "action_id": "evil", "value": "x"},
+        {"type": "button", "action_id": "pl:" + "a" * 300, "value": "x"},
+        {"type": "button", "action_id": "pl:session.confirm:" + "<!channel>", "value": "x"},
+        {
+            "type": "static_select",
+            "action_id": "pl:session.confirm:s1",
+            "selected_option": "not an object",
+        },
+        {
+            "type": "multi_static_select",
+            "action_id": "pl:session.confirm:s1",
+            "selected_options": [1, None],
+        },
+        {
+            "type": "static_select",
+            "action_id": "pl:session.confirm:s1",
+            "selected_option": {"value": 7},
+        },
+        {"type": "button", "value": "no action id"},
+        {"type": "button", "action_id": 12345},
+    ],
+)
+async def test_crafted_presses_are_acknowledged_and_answered_privately(
+    rig: Rig, action: dict[str, Any]
+) -> None:
     await reply_text(rig, CAROL, "help")
-    (status, _), took = await timed(rig.send.interaction(actions_payload(rig, CAROL, [action], "crafted")))
+    (status, _), took = await timed(
+        rig.send.interaction(actions_payload(rig, CAROL, [action], "crafted"))
+    )
     assert status == 200 and took < SLACK_ACK
     await rig.fake.wait_for(lambda: len(responses(rig.fake, "crafted")) == 1)
     answer = responses(rig.fake, "crafted")[0]
@@ -205,17 +246,33 @@ async def test_crafted_presses_are_acknowledged_and_answered_privately(rig: Rig,
     assert "<!channel>" not in blob(answer)
 
 
-@pytest.mark.parametrize("state", [
-    {"values": "not a mapping"},
-    {"values": {"type": "not a mapping"}},
-    {"values": {"type": {"type": {"type": "static_select", "selected_option": "coding"}}}},
-    {"values": {"days": {"days": {"type": "static_select", "selected_option": {"value": ["7"]}}}}},
-])
-async def test_a_submission_with_unreadable_state_is_acknowledged(rig: Rig, state: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"values": "not a mapping"},
+        {"values": {"type": "not a mapping"}},
+        {"values": {"type": {"type": {"type": "static_select", "selected_option": "coding"}}}},
+        {
+            "values": {
+                "days": {"days": {"type": "static_select", "selected_option": {"value": ["7"]}}}
+            }
+        },
+    ],
+)
+async def test_a_submission_with_unreadable_state_is_acknowledged(
+    rig: Rig, state: dict[str, Any]
+) -> None:
     await ready(rig, CAROL)
     view = await open_schedule(rig, CAROL)
-    payload = {"type": "view_submission", "team": rig.send.team(), "user": rig.send.user(CAROL),
-               "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "view": {**view, "id": "V1", "state": state}}
+    payload = {
+        "type": "view_submission",
+        "team": rig.send.team(),
+        "user": rig.send.user(CAROL),
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "t-1",
+        "view": {**view, "id": "V1", "state": state},
+    }
     (status, _), took = await timed(rig.send.interaction(payload))
     assert status == 200 and took < SLACK_ACK
     assert await open_requests(rig, CAROL) == 0
@@ -227,7 +284,9 @@ async def test_a_submission_with_unreadable_state_is_acknowledged(rig: Rig, stat
 async def test_a_modal_submitted_twice_at_once_books_one_request(rig: Rig) -> None:
     await ready(rig, ALICE)
     view = await open_schedule(rig, ALICE)
-    answers = await asyncio.gather(*(timed(rig.send.submit(ALICE, view, schedule_values())) for _ in range(5)))
+    answers = await asyncio.gather(
+        *(timed(rig.send.submit(ALICE, view, schedule_values())) for _ in range(5))
+    )
     assert all(status == 200 and took < SLACK_ACK for (status, _), took in answers)
     await rig.fake.wait_for(lambda: rig.fake.count("chat.postEphemeral") == 5)
     assert await open_requests(rig, ALICE) == 1
@@ -235,7 +294,9 @@ async def test_a_modal_submitted_twice_at_once_books_one_request(rig: Rig) -> No
 
 async def test_commands_and_presses_at_once_are_each_answered_within_slacks_limit(rig: Rig) -> None:
     calls = [rig.send.command(user, "help") for user in (ALICE, BOB, CAROL) for _ in range(4)]
-    calls += [rig.send.click(user, "pl:session.confirm:nosuch", "C1") for user in (ALICE, BOB, CAROL)]
+    calls += [
+        rig.send.click(user, "pl:session.confirm:nosuch", "C1") for user in (ALICE, BOB, CAROL)
+    ]
     answers = await asyncio.gather(*(timed(c) for c in calls))
     assert all(result[0] == 200 and took < SLACK_ACK for result, took in answers)
     keys = [result[2] for result, _ in answers]
@@ -247,21 +308,26 @@ async def test_commands_and_presses_at_once_are_each_answered_within_slacks_limi
 INJECTION = "<!channel> <!here|here> <@UEVIL> <#C1|general> <https://evil.example|click> *b* ~s~ `c` ```x``` &amp; "
 
 
-@pytest.mark.parametrize("text", [
-    "availability " + INJECTION * 60,
-    "schedule type:" + INJECTION * 60,
-    "profile track:" + INJECTION + " level:" + "\u202e\u200b\U0001f600" * 2000,
-    "cancel request:" + "<@UALICE>" * 700,
-    INJECTION * 80,
-    "admin setup digest_day:" + INJECTION * 60,
-    "admin prompts import " + "x" * 6000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "availability " + INJECTION * 60,
+        "schedule type:" + INJECTION * 60,
+        "profile track:" + INJECTION + " level:" + "\u202e\u200b\U0001f600" * 2000,
+        "cancel request:" + "<@UALICE>" * 700,
+        INJECTION * 80,
+        "admin setup digest_day:" + INJECTION * 60,
+        "admin prompts import " + "x" * 6000,
+    ],
+)
 async def test_typed_text_never_mentions_links_or_breaks_a_reply(rig: Rig, text: str) -> None:
     rig.fake.admins.add(ALICE)
     await ready(rig, ALICE)
     status, _, key = await rig.send.command(ALICE, text)
     assert status == 200
-    await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") == 1)
+    await rig.fake.wait_for(
+        lambda: len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") == 1
+    )
     for sent in rig.fake.calls:
         out = blob(sent[1])
         for raw in ("<!channel>", "<!here", "<@UEVIL>", "<#C1|", "<https://evil"):
@@ -272,8 +338,14 @@ async def test_typed_text_never_mentions_links_or_breaks_a_reply(rig: Rig, text:
 
 
 def event_body(rig: Rig, event: dict[str, Any], event_id: str, *, team: str | None = "T1") -> str:
-    body: dict[str, Any] = {"token": "legacy", "api_app_id": "A1", "type": "event_callback", "event": event,
-                            "event_id": event_id, "event_time": int(time.time())}
+    body: dict[str, Any] = {
+        "token": "legacy",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id,
+        "event_time": int(time.time()),
+    }
     if team is not None:
         body["team_id"] = team
         body["authorizations"] = [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]
@@ -283,7 +355,9 @@ def event_body(rig: Rig, event: dict[str, Any], event_id: str, *, team: str | No
 HOME = {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}
 
 
-@pytest.mark.parametrize("reason", ["http_timeout", "http_error", "too_many_requests", "unknown_error"])
+@pytest.mark.parametrize(
+    "reason", ["http_timeout", "http_error", "too_many_requests", "unknown_error"]
+)
 async def test_a_retried_event_is_handled_once_whatever_the_reason(rig: Rig, reason: str) -> None:
     body = event_body(rig, HOME, "Ev42")
     assert (await rig.send.post(body, "application/json"))[0] == 200
@@ -298,7 +372,9 @@ async def test_a_retried_event_is_handled_once_whatever_the_reason(rig: Rig, rea
 async def test_a_first_delivery_that_arrives_as_a_retry_is_still_handled(rig: Rig) -> None:
     """A retry of an event this process never saw (it was down): handled once."""
     retry = {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}
-    assert (await rig.send.post(event_body(rig, HOME, "Ev77"), "application/json", headers=retry))[0] == 200
+    assert (await rig.send.post(event_body(rig, HOME, "Ev77"), "application/json", headers=retry))[
+        0
+    ] == 200
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
 
 
@@ -358,7 +434,9 @@ async def test_session_buttons_pressed_by_a_third_member_at_once_change_nothing(
 async def test_a_confirm_pressed_five_times_at_once_confirms_once(rig: Rig) -> None:
     session_id, ids, channel = await booked(rig)
     confirm = next(a for a in ids if a.startswith("pl:session.confirm:"))
-    answers = await asyncio.gather(*(timed(rig.send.click(ALICE, confirm, channel)) for _ in range(5)))
+    answers = await asyncio.gather(
+        *(timed(rig.send.click(ALICE, confirm, channel)) for _ in range(5))
+    )
     assert all(result[0] == 200 and took < SLACK_ACK for result, took in answers)
     keys = [result[2] for result, _ in answers]
     await rig.fake.wait_for(lambda: all(len(responses(rig.fake, k)) == 1 for k in keys))
@@ -382,8 +460,12 @@ async def test_a_modal_opened_before_a_restart_is_submitted_after_it(rig: Rig) -
     view = await open_schedule(rig, ALICE, "C7")
     await listeners_done()
     settings = Settings(
-        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_app_token=None,
-        slack_api_base_url=rig.fake.api_url, slack_http_port=0, slack_admin_group="SADMINS",
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_api_base_url=rig.fake.api_url,
+        slack_http_port=0,
+        slack_admin_group="SADMINS",
     )
     runner, stop = await start_slack(rig.app, settings, host="127.0.0.1")  # the restarted process
     try:
@@ -434,14 +516,18 @@ async def test_feedback_modals_belong_to_the_sessions_members(rig: Rig, clock: A
         posted = rig.fake.count("chat.postMessage")
         status, text = await rig.send.submit(CAROL, crafted, values)
         assert (status, text) == (200, "")
-        await rig.fake.wait_for(lambda posted=posted: rig.fake.count("chat.postMessage") == posted + 1)
+        await rig.fake.wait_for(
+            lambda posted=posted: rig.fake.count("chat.postMessage") == posted + 1
+        )
         refusal = rig.fake.of("chat.postMessage")[-1]
         assert refusal["channel"] == CAROL and "not yours" in blob(refusal)
     assert rig.fake.count("views.open") == opened and await stored(rig, session_id) == []
 
     answers = await asyncio.gather(*(timed(rig.send.submit(ALICE, view, values)) for _ in range(5)))
     assert all(status == 200 and took < SLACK_ACK for (status, _), took in answers)
-    await rig.fake.wait_for(lambda: sum(1 for a in rig.fake.of("chat.postMessage") if a["channel"] == ALICE) >= 5)
+    await rig.fake.wait_for(
+        lambda: sum(1 for a in rig.fake.of("chat.postMessage") if a["channel"] == ALICE) >= 5
+    )
     assert len(await stored(rig, session_id)) == 1
 
 
@@ -469,9 +555,12 @@ def test_a_long_message_fits_slacks_block_limit(fields: int, buttons: int) -> No
     from bot.adapters.slack_render import render_message
     from bot.core.messages import Button, Field, OutboundMessage
 
-    message = OutboundMessage(title="T" * 200, text=("x" * 99 + "\n") * 38,
-                              fields=tuple(Field(f"name {i}", "<!channel> " * 90) for i in range(fields)),
-                              buttons=tuple(Button(f"b{i}", f"pl:session.confirm:s{i}") for i in range(buttons)))
+    message = OutboundMessage(
+        title="T" * 200,
+        text=("x" * 99 + "\n") * 38,
+        fields=tuple(Field(f"name {i}", "<!channel> " * 90) for i in range(fields)),
+        buttons=tuple(Button(f"b{i}", f"pl:session.confirm:s{i}") for i in range(buttons)),
+    )
     rendered = render_message(message)
     assert FakeSlack()._validate("chat.postMessage", {"channel": "C1", **rendered}) is None
     if buttons and buttons <= 60:
@@ -480,39 +569,84 @@ def test_a_long_message_fits_slacks_block_limit(fields: int, buttons: int) -> No
         assert "more not shown here" in blob(rendered)
 
 
-@pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked", "message", "app_mention", "view_closed",
-                                  "shortcut", "message_action", "block_suggestion"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "app_uninstalled",
+        "tokens_revoked",
+        "message",
+        "app_mention",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+    ],
+)
 async def test_payloads_peerloop_does_not_use_are_still_acknowledged(rig: Rig, kind: str) -> None:
     """Whatever Slack sends (an event the manifest subscribes to, a closed modal, a shortcut)
     gets a 200 at once, so Slack neither retries it nor shows the member an error."""
     if kind in ("app_uninstalled", "tokens_revoked", "message", "app_mention"):
-        event = {"type": kind, "user": ALICE, "channel": "D1", "text": "hi", "tokens": {"bot": [BOT_USER]}}
-        (status, _), took = await timed(rig.send.post(event_body(rig, event, f"Ev-{kind}"), "application/json"))
+        event = {
+            "type": kind,
+            "user": ALICE,
+            "channel": "D1",
+            "text": "hi",
+            "tokens": {"bot": [BOT_USER]},
+        }
+        (status, _), took = await timed(
+            rig.send.post(event_body(rig, event, f"Ev-{kind}"), "application/json")
+        )
     else:
-        payload: dict[str, Any] = {"type": kind, "team": rig.send.team(), "user": rig.send.user(ALICE),
-                                   "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "callback_id": "x",
-                                   "action_id": "x", "block_id": "b", "value": "", "channel": {"id": "C1"},
-                                   "message": {"ts": "1.0", "text": "x"}, "response_url": rig.fake.response_url("s"),
-                                   "view": {"id": "V1", "type": "modal", "callback_id": "pl:schedule.submit"}}
+        payload: dict[str, Any] = {
+            "type": kind,
+            "team": rig.send.team(),
+            "user": rig.send.user(ALICE),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "t-1",
+            "callback_id": "x",
+            "action_id": "x",
+            "block_id": "b",
+            "value": "",
+            "channel": {"id": "C1"},
+            "message": {"ts": "1.0", "text": "x"},
+            "response_url": rig.fake.response_url("s"),
+            "view": {"id": "V1", "type": "modal", "callback_id": "pl:schedule.submit"},
+        }
         (status, _), took = await timed(rig.send.interaction(payload))
     assert status == 200 and took < SLACK_ACK
 
 
 @pytest.mark.parametrize("how", ["wrong secret", "stale", "future", "no signature"])
-async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(rig: Rig, how: str) -> None:
+async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(
+    rig: Rig, how: str
+) -> None:
     """Bolt checks every kind of request the same way: 401, no work, no reply."""
-    kw: dict[str, Any] = {"wrong secret": {"secret": "wrong"}, "stale": {"timestamp": int(time.time()) - 301},
-                          "future": {"timestamp": int(time.time()) + 600}, "no signature": {}}[how]
+    kw: dict[str, Any] = {
+        "wrong secret": {"secret": "wrong"},
+        "stale": {"timestamp": int(time.time()) - 301},
+        "future": {"timestamp": int(time.time()) + 600},
+        "no signature": {},
+    }[how]
     if how == "no signature":
-        async with rig.send.session.post(rig.send.url, data=event_body(rig, HOME, "Ev5").encode(),
-                                         headers={"Content-Type": "application/json"}) as resp:
+        async with rig.send.session.post(
+            rig.send.url,
+            data=event_body(rig, HOME, "Ev5").encode(),
+            headers={"Content-Type": "application/json"},
+        ) as resp:
             statuses = [resp.status]
     else:
         statuses = [
             (await rig.send.post(event_body(rig, HOME, "Ev5"), "application/json", **kw))[0],
             (await rig.send.click(ALICE, "pl:schedule.open", "C1", **kw))[0],
-            (await rig.send.submit(ALICE, {"type": "modal", "callback_id": "pl:schedule.submit", "blocks": []},
-                                   schedule_values(), **kw))[0],
+            (
+                await rig.send.submit(
+                    ALICE,
+                    {"type": "modal", "callback_id": "pl:schedule.submit", "blocks": []},
+                    schedule_values(),
+                    **kw,
+                )
+            )[0],
         ]
     assert set(statuses) == {401}
     await listeners_done()  # whatever work the requests started has ended

@@ -64,7 +64,9 @@ def schedule_view(channel: str | None = None, user: str = ALICE) -> dict[str, An
     from bot.adapters.slack_render import form_view
     from bot.listeners.slack import bind_metadata
 
-    return form_view(schedule_form(), bind_metadata(SIGNING_SECRET.encode(), user, channel)).to_dict()
+    return form_view(
+        schedule_form(), bind_metadata(SIGNING_SECRET.encode(), user, channel)
+    ).to_dict()
 
 
 def failing_resolve(rig: Rig) -> None:
@@ -116,7 +118,9 @@ async def test_a_failing_actor_resolution_is_answered_privately_in_every_listene
         answer = fake.of("chat.postEphemeral")[0]
         assert (answer["channel"], answer["user"]) == ("C7", ALICE)
     else:  # an event has no channel to answer in: a direct message
-        status, _ = await send.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"})
+        status, _ = await send.event(
+            {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}
+        )
         await fake.wait_for(lambda: fake.count("chat.postMessage") == 1)
         answer = fake.of("chat.postMessage")[0]
         assert answer["channel"] == ALICE
@@ -169,7 +173,9 @@ async def test_a_modal_submission_is_acknowledged_before_any_work(rig: Rig) -> N
     await ready(rig, ALICE)
     opened, _ = gate(rig)
     # The HTTP answer comes back while the work (member, request) cannot even start.
-    status, text = await asyncio.wait_for(rig.send.submit(ALICE, schedule_view("C1"), schedule_values()), ANSWER_WITHIN)
+    status, text = await asyncio.wait_for(
+        rig.send.submit(ALICE, schedule_view("C1"), schedule_values()), ANSWER_WITHIN
+    )
     assert (status, text) == (200, "")
     assert rig.fake.count("chat.postEphemeral") == 0
     opened.set()
@@ -182,9 +188,12 @@ async def test_a_modal_refused_by_its_own_inputs_is_answered_without_any_work(ri
     await ready(rig, ALICE)
     _, order = gate(rig)  # never opened: any work would hang the answer
     status, text = await asyncio.wait_for(
-        rig.send.submit(ALICE, schedule_view(), schedule_values(days="30")), ANSWER_WITHIN)
+        rig.send.submit(ALICE, schedule_view(), schedule_values(days="30")), ANSWER_WITHIN
+    )
     assert status == 200 and '"response_action": "errors"' in text and "days" in text
-    assert "accepted: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 or 14" in text  # every day the command accepts
+    assert (
+        "accepted: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 or 14" in text
+    )  # every day the command accepts
     assert order == [] and rig.fake.count("users.info") == 1  # only ready()'s lookup
 
 
@@ -193,10 +202,14 @@ async def test_slash_commands_and_buttons_are_acknowledged_before_any_work(rig: 
     opened, _ = gate(rig)
     status, _, key = await asyncio.wait_for(rig.send.command(BOB, "help"), ANSWER_WITHIN)
     assert status == 200 and responses(rig.fake, key) == []
-    status, _, key2 = await asyncio.wait_for(rig.send.click(BOB, "pl:session.confirm:s1", "C1"), ANSWER_WITHIN)
+    status, _, key2 = await asyncio.wait_for(
+        rig.send.click(BOB, "pl:session.confirm:s1", "C1"), ANSWER_WITHIN
+    )
     assert status == 200 and responses(rig.fake, key2) == []
     opened.set()
-    await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1 and len(responses(rig.fake, key2)) == 1)
+    await rig.fake.wait_for(
+        lambda: len(responses(rig.fake, key)) == 1 and len(responses(rig.fake, key2)) == 1
+    )
 
 
 async def test_a_submission_slack_would_never_send_is_acknowledged_and_refused(
@@ -205,8 +218,15 @@ async def test_a_submission_slack_would_never_send_is_acknowledged_and_refused(
     """A submission whose state does not parse is acknowledged (200, the modal closes) and
     refused privately, in a direct message; the log quotes nothing of it."""
     view = {**schedule_view(), "state": {"values": f"not a mapping {SECRET}"}}
-    payload = {"type": "view_submission", "team": rig.send.team(), "user": rig.send.user(ALICE),
-               "api_app_id": "A1", "token": "legacy", "trigger_id": "t-1", "view": {**view, "id": "V1"}}
+    payload = {
+        "type": "view_submission",
+        "team": rig.send.team(),
+        "user": rig.send.user(ALICE),
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "t-1",
+        "view": {**view, "id": "V1"},
+    }
     status, _ = await rig.send.interaction(payload)
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
@@ -237,8 +257,15 @@ async def test_what_fails_before_a_listeners_own_boundary_is_still_answered(
     assert "RuntimeError" in line.getMessage() and SECRET not in caplog.text
 
 
-@pytest.mark.parametrize("text", ["schedule type:" + "x" * 4000, "availability " + "9" * 6000,
-                                  "admin setup digest_day:" + "<!channel>" * 300, "help \x00\ud7ff" * 50])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "schedule type:" + "x" * 4000,
+        "availability " + "9" * 6000,
+        "admin setup digest_day:" + "<!channel>" * 300,
+        "help \x00\ud7ff" * 50,
+    ],
+)
 async def test_any_input_gets_a_private_answer(rig: Rig, text: str) -> None:
     rig.fake.admins.add(ALICE)
     answer = await reply_text(rig, ALICE, text)

@@ -20,8 +20,13 @@ DUE = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 async def slack_member(app: App, user: str) -> Actor:
     actor = await app.actors.resolve(Platform.SLACK, "T1", "acme", user, "")
-    await app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone="Europe/Berlin",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     return actor
 
 
@@ -38,7 +43,9 @@ async def test_the_month_picture_arrives_with_the_slack_digest(rig: Rig, clock: 
     (upload,) = rig.fake.of("upload")
     assert upload["data"].startswith(PNG)
     (completed,) = rig.fake.of("files.completeUploadExternal")
-    assert completed["channel_id"] == f"D{ALICE}"  # only Alice's month changed: only she gets a picture
+    assert (
+        completed["channel_id"] == f"D{ALICE}"
+    )  # only Alice's month changed: only she gets a picture
     assert [f["id"] for f in completed["files"]] == [upload["file_id"]]
     (asked,) = rig.fake.of("files.getUploadURLExternal")
     assert asked["filename"] == "peerloop-month.png" and "a month ago" in asked["alt_txt"]

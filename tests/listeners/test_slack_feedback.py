@@ -57,8 +57,14 @@ def space_posts(fake: FakeSlack) -> list[dict[str, Any]]:
 
 
 def action_ids(messages: list[dict[str, Any]], prefix: str) -> list[str]:
-    return [e["action_id"] for m in messages for b in m.get("blocks") or [] if b["type"] == "actions"
-            for e in b["elements"] if e["action_id"].startswith(prefix)]
+    return [
+        e["action_id"]
+        for m in messages
+        for b in m.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(prefix)
+    ]
 
 
 def seen(value: object) -> str:
@@ -99,7 +105,9 @@ def input_blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
 
 
-def fill(view: dict[str, Any], *, score: str, overrides: dict[str, str | None] | None = None) -> dict[str, Any]:
+def fill(
+    view: dict[str, Any], *, score: str, overrides: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     """``view.state.values`` as Slack sends them: a ``static_select`` carries
     ``selected_option`` (null when nothing is chosen), a ``plain_text_input`` its ``value``."""
     texts = {"strengths": STRENGTHS, "improvements": IMPROVE, "admin_note": ADMIN_NOTE}
@@ -114,11 +122,14 @@ def fill(view: dict[str, Any], *, score: str, overrides: dict[str, str | None] |
             else:
                 chosen = element["options"][0]["value"]
             chosen = overrides.get(block_id, chosen)
-            state[block_id] = {action_id: {
-                "type": "static_select",
-                "selected_option": None if chosen is None else {
-                    "value": chosen, "text": {"type": "plain_text", "text": chosen}},
-            }}
+            state[block_id] = {
+                action_id: {
+                    "type": "static_select",
+                    "selected_option": None
+                    if chosen is None
+                    else {"value": chosen, "text": {"type": "plain_text", "text": chosen}},
+                }
+            }
         else:
             assert element["type"] == "plain_text_input", element
             value = overrides.get(block_id, texts.get(block_id, TIP))
@@ -147,7 +158,9 @@ async def open_feedback(rig: Rig, user: str, button: str) -> dict[str, Any]:
     opened = fake.count("views.open")
     status, _, key = await rig.send.click(user, button, f"D{user}")
     assert status == 200
-    await fake.wait_for(lambda: fake.count("views.open") == opened + 1 and len(responses(fake, key)) == 1)
+    await fake.wait_for(
+        lambda: fake.count("views.open") == opened + 1 and len(responses(fake, key)) == 1
+    )
     await listeners_done()
     view: dict[str, Any] = fake.of("views.open")[-1]["view"]
     assert view["type"] == "modal" and view["callback_id"].startswith("pl:feedback.submit:")
@@ -157,8 +170,13 @@ async def open_feedback(rig: Rig, user: str, button: str) -> dict[str, Any]:
     return view
 
 
-async def submit_ok(rig: Rig, user: str, view: dict[str, Any], values: dict[str, Any],
-                    headers: dict[str, str] | None = None) -> str:
+async def submit_ok(
+    rig: Rig,
+    user: str,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> str:
     """A submission the app accepts: an empty 200 (the modal closes), then a private note."""
     fake = rig.fake
     noted = len(posts_to(fake, user))
@@ -199,7 +217,10 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
         assert session is not None and len(session.confirmed_by) == 2 and session.swap
         members: dict[str, Member] = await tx.members.get_many(session.member_ids)
     slack_id = {m.id: m.external_id for m in members.values()}
-    first_interviewer, first_candidate = slack_id[session.interviewer_id], slack_id[session.candidate_id]
+    first_interviewer, first_candidate = (
+        slack_id[session.interviewer_id],
+        slack_id[session.candidate_id],
+    )
     assert {first_interviewer, first_candidate} == {ALICE, BOB}
     prompts = [app.prompts.get(p) for p in session.prompt_ids]
     rubric = app.prompts.rubric(prompts[0].rubric)
@@ -220,7 +241,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert [h for p in started for h in headers_of(p)] == [f"Part 1: {prompts[0].title}"]
     assert all(p["channel"] == space for p in started)
     assert interviewer_material(started) == []
-    guide = dms(fake, first_interviewer)[marks[first_interviewer]:]
+    guide = dms(fake, first_interviewer)[marks[first_interviewer] :]
     assert len(guide) > 1 and "A strong answer covers" in blob(guide[0])
     # the guide comes in pages, and together they hold the whole rubric: every anchor
     whole = "\n".join(text_of(m) for m in guide)
@@ -236,10 +257,10 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     swapped = space_posts(fake)[space_mark:]
     assert [h for p in swapped for h in headers_of(p)] == [f"Part 2: {prompts[1].title}"]
     assert interviewer_material(swapped) == []
-    second = dms(fake, first_candidate)[marks[first_candidate]:]
+    second = dms(fake, first_candidate)[marks[first_candidate] :]
     assert len(second) > 1 and "A strong answer covers" in blob(second[0])
     assert escape(prompts[1].guide.strong_answer[0][:40]) in text_of(second[0])
-    assert interviewer_material(dms(fake, first_interviewer)[marks[first_interviewer]:]) == []
+    assert interviewer_material(dms(fake, first_interviewer)[marks[first_interviewer] :]) == []
 
     # -- the end: both asked for feedback in their DMs, with a button
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
@@ -248,18 +269,23 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     await delivered(app)
     ask = {}
     for user in (ALICE, BOB):
-        new = dms(fake, user)[marks[user]:]
+        new = dms(fake, user)[marks[user] :]
         assert [headers_of(m) for m in new] == [["Feedback time"]]
         (ask[user],) = action_ids(new, "pl:feedback.open:")
         assert ask[user] == f"pl:feedback.open:{session_id}"
-    assert interviewer_material([m for u in (ALICE, BOB) for m in dms(fake, u)[marks[u]:]]) == []
+    assert interviewer_material([m for u in (ALICE, BOB) for m in dms(fake, u)[marks[u] :]]) == []
 
     # -- part 1, the interviewer's form: one modal with the whole rubric form
     view = await open_feedback(rig, first_interviewer, ask[first_interviewer])
     assert view["callback_id"] == f"pl:feedback.submit:{session_id}:1:interviewer"
     blocks = input_blocks(view)
     assert set(blocks) == {f"score.{d.id}" for d in rubric.dimensions} | {
-        "verdict", "help_needed", "strengths", "improvements", "admin_note"}
+        "verdict",
+        "help_needed",
+        "strengths",
+        "improvements",
+        "admin_note",
+    }
     assert len(blocks) > 5, "more inputs than one Discord page: Slack still shows them in one modal"
     for d in rubric.dimensions:
         element = blocks[f"score.{d.id}"]["element"]
@@ -297,8 +323,11 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     await app.tick()
     await delivered(app)
     assert not any(STRENGTHS in blob(m) for m in dms(fake, first_candidate))
-    assert not any("Feedback from" in blob(m) or "rated your interviewing" in blob(m)
-                   for u in (ALICE, BOB) for m in dms(fake, u))
+    assert not any(
+        "Feedback from" in blob(m) or "rated your interviewing" in blob(m)
+        for u in (ALICE, BOB)
+        for m in dms(fake, u)
+    )
 
     # -- part 1, the candidate's form: self-scores and ratings
     view_c = await open_feedback(rig, first_candidate, ask[first_candidate])
@@ -306,15 +335,23 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     blocks_c = input_blocks(view_c)
     assert {f"self.{d.id}" for d in rubric.dimensions} <= set(blocks_c)
     assert "admin_note" not in blocks_c and "verdict" not in blocks_c
-    status, text = await send.submit(first_candidate, view_c,
-                                     fill(view_c, score="2", overrides={"prompt_quality": None}))
+    status, text = await send.submit(
+        first_candidate, view_c, fill(view_c, score="2", overrides={"prompt_quality": None})
+    )
     assert status == 200 and json.loads(text)["response_action"] == "errors"
-    assert list(json.loads(text)["errors"]) == ["prompt_quality"] and "Quality of the question" in text
+    assert (
+        list(json.loads(text)["errors"]) == ["prompt_quality"] and "Quality of the question" in text
+    )
     assert len(await stored(rig, session_id)) == 1
 
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
-    ratings: dict[str, str | None] = {"rate.preparation": "4", "rate.usefulness": "3", "rate.again": "4",
-                                      "prompt_quality": "3", "improvements": TIP}
+    ratings: dict[str, str | None] = {
+        "rate.preparation": "4",
+        "rate.usefulness": "3",
+        "rate.again": "4",
+        "prompt_quality": "3",
+        "improvements": TIP,
+    }
     candidate_values = fill(view_c, score="1", overrides=ratings)  # self-scores 1, ratings 3 and 4
     note = await submit_ok(rig, first_candidate, view_c, candidate_values)
     assert "shared with each other" in note
@@ -325,8 +362,8 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert self_scores == {d.id: 1 for d in rubric.dimensions}
 
     # the reveal: each gets the other's feedback by DM; never the admin note, never self-scores
-    (to_candidate,) = dms(fake, first_candidate)[marks[first_candidate]:]
-    (to_interviewer,) = dms(fake, first_interviewer)[marks[first_interviewer]:]
+    (to_candidate,) = dms(fake, first_candidate)[marks[first_candidate] :]
+    (to_interviewer,) = dms(fake, first_interviewer)[marks[first_interviewer] :]
     assert headers_of(to_candidate)[0].startswith("Feedback from")
     assert STRENGTHS in text_of(to_candidate) and IMPROVE in text_of(to_candidate)
     assert all(f"{d.name}: 3/4" in text_of(to_candidate) for d in rubric.dimensions)
@@ -335,7 +372,10 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert "Usefulness of the feedback: 3/4" in text_of(to_interviewer)
     # self-scores stay private: no dimension, no 1/4
     assert "1/4" not in text_of(to_interviewer)
-    assert not any(d.name in text_of(to_interviewer) or d.id in text_of(to_interviewer) for d in rubric.dimensions)
+    assert not any(
+        d.name in text_of(to_interviewer) or d.id in text_of(to_interviewer)
+        for d in rubric.dimensions
+    )
     assert "/4" not in text_of(to_candidate).replace(": 3/4", ""), "only the interviewer's scores"
     assert ADMIN_NOTE not in everything(fake)
 
@@ -345,7 +385,8 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert "nothing changed" in note
     assert await stored(rig, session_id) == rows
     assert [(name, args.get("channel")) for name, args in fake.calls[calls:]] == [
-        ("chat.postMessage", first_candidate)]
+        ("chat.postMessage", first_candidate)
+    ]
 
     # -- part 2: the roles swap; the same button opens each member's next form
     view_2i = await open_feedback(rig, first_candidate, ask[first_candidate])
@@ -353,12 +394,17 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     view_2c = await open_feedback(rig, first_interviewer, ask[first_interviewer])
     assert view_2c["callback_id"] == f"pl:feedback.submit:{session_id}:2:candidate"
     marks = {u: len(dms(fake, u)) for u in (ALICE, BOB)}
-    assert "Thanks, saved" in await submit_ok(rig, first_candidate, view_2i,
-                                              fill(view_2i, score="4", overrides={"admin_note": ""}))
+    assert "Thanks, saved" in await submit_ok(
+        rig, first_candidate, view_2i, fill(view_2i, score="4", overrides={"admin_note": ""})
+    )
     assert all(len(dms(fake, u)) == marks[u] for u in (ALICE, BOB))
-    assert "shared with each other" in await submit_ok(rig, first_interviewer, view_2c, fill(view_2c, score="1"))
+    assert "shared with each other" in await submit_ok(
+        rig, first_interviewer, view_2c, fill(view_2c, score="1")
+    )
     await fake.wait_for(lambda: all(len(dms(fake, u)) == marks[u] + 1 for u in (ALICE, BOB)))
-    assert all(f"{d.name}: 4/4" in text_of(dms(fake, first_interviewer)[-1]) for d in rubric.dimensions)
+    assert all(
+        f"{d.name}: 4/4" in text_of(dms(fake, first_interviewer)[-1]) for d in rubric.dimensions
+    )
     assert len(await stored(rig, session_id)) == 4
 
     # -- /mock progress: the chart goes up as a PNG by files_upload_v2
@@ -373,33 +419,56 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     assert completed["channel_id"] == f"D{first_candidate}"
     assert [f["id"] for f in completed["files"]] == [fake.of("upload")[-1]["file_id"]]
     # the figures as alt text (Slack takes it when asked for the upload address)
-    assert fake.of("files.getUploadURLExternal")[-1]["alt_txt"].startswith("Your scores per rubric dimension")
+    assert fake.of("files.getUploadURLExternal")[-1]["alt_txt"].startswith(
+        "Your scores per rubric dimension"
+    )
 
     # -- /mock history: the session, with its interviewer and prompt
     answer = await reply_text(rig, first_candidate, "history")
     assert "Your history" in text_of(answer)
-    interviewer_name = next(m.display_name for m in members.values() if m.external_id == first_interviewer)
+    interviewer_name = next(
+        m.display_name for m in members.values() if m.external_id == first_interviewer
+    )
     assert f"with {interviewer_name}" in text_of(answer) and prompts[0].title in text_of(answer)
     assert "Average 3.0/4" in text_of(answer)
     answer = await reply_text(rig, first_interviewer, "history")
     assert prompts[1].title in text_of(answer) and "Average 4.0/4" in text_of(answer)
 
-
     # -- the App Home: profile, upcoming, feedback owed, progress and the digest setting;
     #    the chart comes as a file through a button (home tabs show no uploads)
     published = fake.count("views.publish")
-    status, _ = await send.event({"type": "app_home_opened", "user": first_candidate, "tab": "home", "channel": "D1"})
+    status, _ = await send.event(
+        {"type": "app_home_opened", "user": first_candidate, "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.publish") == published + 1)
     home = json.dumps(fake.of("views.publish")[-1]["view"])
-    assert all(part in home for part in ("Your profile", "Your progress", "Weekly digest", "pl:slack.chart"))
+    assert all(
+        part in home
+        for part in ("Your profile", "Your progress", "Weekly digest", "pl:slack.chart")
+    )
     uploads = fake.count("files.completeUploadExternal")
-    status, _ = await send.interaction({
-        "type": "block_actions", "team": send.team(), "user": send.user(first_candidate), "api_app_id": "A1",
-        "token": "legacy", "trigger_id": "trigger-home", "view": {"type": "home", "id": "VH"},
-        "actions": [{"type": "button", "action_id": "pl:slack.chart", "block_id": "b1", "value": "pl:slack.chart",
-                     "action_ts": "1.0", "text": {"type": "plain_text", "text": "Send my progress chart"}}],
-    })
+    status, _ = await send.interaction(
+        {
+            "type": "block_actions",
+            "team": send.team(),
+            "user": send.user(first_candidate),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "trigger-home",
+            "view": {"type": "home", "id": "VH"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "pl:slack.chart",
+                    "block_id": "b1",
+                    "value": "pl:slack.chart",
+                    "action_ts": "1.0",
+                    "text": {"type": "plain_text", "text": "Send my progress chart"},
+                }
+            ],
+        }
+    )
     assert status == 200
     await fake.wait_for(lambda: fake.count("files.completeUploadExternal") == uploads + 1)
     assert fake.of("upload")[-1]["data"].startswith(b"\x89PNG\r\n\x1a\n")

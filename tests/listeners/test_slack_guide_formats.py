@@ -34,17 +34,23 @@ BAR_RAISER = "beh-br-tradeoff-that-shaped-a-system"
 SECOND = "beh-br-made-it-faster"
 
 
-async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, clock: FakeClock) -> None:
+async def test_design_follow_up_is_for_the_interviewer_and_is_scored(
+    rig: Rig, clock: FakeClock
+) -> None:
     fake, app = rig.fake, rig.app
     for user in (ALICE, BOB):
-        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:senior types:behavioral")
+        await reply_text(
+            rig, user, "profile timezone:Europe/Berlin track:backend level:senior types:behavioral"
+        )
         await reply_text(rig, user, "availability daily 08:00-22:00")
         answer = await reply_text(rig, user, "schedule type:behavioral role:swap")
         assert "behavioral" in seen(answer).lower()
     outcome = await app.matching.run_round(await community_id(app))
     assert len(outcome.sessions) == 1
     session_id = outcome.sessions[0].id
-    async with app.db.uow() as tx:  # both parts on bar-raiser prompts (selection is tested elsewhere)
+    async with (
+        app.db.uow() as tx
+    ):  # both parts on bar-raiser prompts (selection is tested elsewhere)
         session = await tx.sessions.get(session_id)
         assert session is not None
         session = dataclasses.replace(session, prompt_ids=(BAR_RAISER, SECOND))
@@ -52,8 +58,10 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
         members: dict[str, Member] = await tx.members.get_many(session.member_ids)
     await app.tick()
     await delivered(app)
-    (confirm,) = action_ids([p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")],
-                            "pl:session.confirm:")
+    (confirm,) = action_ids(
+        [p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")],
+        "pl:session.confirm:",
+    )
     space = next(p["channel"] for p in space_posts(fake) if action_ids([p], "pl:session.confirm:"))
     for user in (ALICE, BOB):
         await click_reply(rig, user, confirm, space)
@@ -70,15 +78,24 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
 
     def has_follow_up(messages: list[dict[str, Any]]) -> list[str]:
         text = "\n".join(text_of(m) for m in messages)
-        return [t for t in (follow.question, *follow.probes, *follow.cracks) if escape(t[:60]) in text]
+        return [
+            t for t in (follow.question, *follow.probes, *follow.cracks) if escape(t[:60]) in text
+        ]
 
     everything = [follow.question, *follow.probes, *follow.cracks]
     # the start's messages are delivered through the outbox: wait until the guide has arrived
-    await fake.wait_for(lambda: has_follow_up(dms(fake, interviewer)[marks[interviewer]:]) == everything,
-                        within=30.0)
-    await fake.wait_for(lambda: escape(prompt.statement[:60]) in "\n".join(
-        text_of(m) for m in space_posts(fake)[space_mark:]), within=30.0)
-    guide = dms(fake, interviewer)[marks[interviewer]:]
+    await fake.wait_for(
+        lambda: has_follow_up(dms(fake, interviewer)[marks[interviewer] :]) == everything,
+        within=30.0,
+    )
+    await fake.wait_for(
+        lambda: (
+            escape(prompt.statement[:60])
+            in "\n".join(text_of(m) for m in space_posts(fake)[space_mark:])
+        ),
+        within=30.0,
+    )
+    guide = dms(fake, interviewer)[marks[interviewer] :]
     assert "Rubric: Story holds up under the design" in "\n".join(text_of(m) for m in guide)
     started = space_posts(fake)[space_mark:]
     assert escape(prompt.statement[:60]) in "\n".join(text_of(m) for m in started)
@@ -90,9 +107,11 @@ async def test_design_follow_up_is_for_the_interviewer_and_is_scored(rig: Rig, c
     clock.set(session.start + timedelta(minutes=session.minutes))
     await app.tick()
     await delivered(app)
-    await fake.wait_for(lambda: bool(action_ids(dms(fake, interviewer)[marks[interviewer]:],
-                                                "pl:feedback.open:")), within=30.0)
-    (ask,) = action_ids(dms(fake, interviewer)[marks[interviewer]:], "pl:feedback.open:")
+    await fake.wait_for(
+        lambda: bool(action_ids(dms(fake, interviewer)[marks[interviewer] :], "pl:feedback.open:")),
+        within=30.0,
+    )
+    (ask,) = action_ids(dms(fake, interviewer)[marks[interviewer] :], "pl:feedback.open:")
     view = await open_feedback(rig, interviewer, ask)
     blocks = input_blocks(view)
     rubric = app.prompts.rubric(prompt.rubric)

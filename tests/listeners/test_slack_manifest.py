@@ -13,11 +13,23 @@ def test_manifest_declares_what_the_face_uses() -> None:
     data = yaml.safe_load(manifest_text())
     assert [c["command"] for c in data["features"]["slash_commands"]] == ["/mock"]
     assert set(data["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "im:write", "mpim:write", "users:read", "files:write", "files:read",
-        "usergroups:read"}
-    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_uninstalled",
-                                                                     "tokens_revoked"]
-    assert data["oauth_config"]["redirect_urls"] == ["https://peerloop.example.com/slack/oauth_redirect"]
+        "commands",
+        "chat:write",
+        "im:write",
+        "mpim:write",
+        "users:read",
+        "files:write",
+        "files:read",
+        "usergroups:read",
+    }
+    assert data["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
+    assert data["oauth_config"]["redirect_urls"] == [
+        "https://peerloop.example.com/slack/oauth_redirect"
+    ]
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is True
@@ -28,7 +40,9 @@ def test_manifest_for_http_mode() -> None:
     print_manifest("https://bot.example.org/", out)
     data = yaml.safe_load(out.getvalue())
     assert data["settings"]["socket_mode_enabled"] is False
-    assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
+    assert (
+        data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
+    )
     assert data["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
 
 

@@ -22,8 +22,10 @@ from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, community_id, rea
 __all__ = ["rig"]
 
 HOSTILE_NAME = "<!channel> [x](https://evil.example)"
-HOSTILE_NOTE = ("Strong start. <@U999> <!here> <!everyone> said <b>hi</b> & left; see <https://evil.example|docs>; "
-                "ask {@U999|the boss}.")
+HOSTILE_NOTE = (
+    "Strong start. <@U999> <!here> <!everyone> said <b>hi</b> & left; see <https://evil.example|docs>; "
+    "ask {@U999|the boss}."
+)
 #: What user text must never become in Slack output: a ping, a mention, a link of its choosing.
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil.example")
 
@@ -37,7 +39,9 @@ async def member(rig: Rig, user: str) -> Member:
 
 def sent(rig: Rig) -> str:
     """Every Web API call and response-URL post the app made (no file bytes), as JSON text."""
-    return json.dumps([args for name, args in rig.fake.calls if name != "upload"], ensure_ascii=False)
+    return json.dumps(
+        [args for name, args in rig.fake.calls if name != "upload"], ensure_ascii=False
+    )
 
 
 def parsed_texts(rig: Rig) -> list[str]:
@@ -65,14 +69,18 @@ def parsed_texts(rig: Rig) -> list[str]:
 
 async def open_home(rig: Rig, user: str) -> dict[str, Any]:
     published = rig.fake.count("views.publish")
-    status, _ = await rig.send.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"})
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == published + 1)
     view: dict[str, Any] = rig.fake.of("views.publish")[-1]["view"]
     return view
 
 
-async def test_opening_the_app_home_first_stores_the_profile_name(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_opening_the_app_home_first_stores_the_profile_name(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rig.fake.profiles[BOB] = {"display_name": "bobby", "real_name": "Robert Brown"}
     rig.fake.profiles[CAROL] = {"display_name": "", "real_name": "Carol Chen"}
     await open_home(rig, BOB)
@@ -102,7 +110,9 @@ async def test_a_failed_profile_lookup_is_filled_in_at_the_next_interaction(rig:
     assert (await member(rig, ALICE)).display_name == "Alice"
 
 
-async def test_pair_messages_mention_the_members_they_address_and_name_them_elsewhere(rig: Rig) -> None:
+async def test_pair_messages_mention_the_members_they_address_and_name_them_elsewhere(
+    rig: Rig,
+) -> None:
     rig.fake.profiles[BOB] = {"display_name": "bobby", "real_name": "Robert Brown"}
     for user in (ALICE, BOB):
         await ready(rig, user)
@@ -112,10 +122,19 @@ async def test_pair_messages_mention_the_members_they_address_and_name_them_else
     await delivered(rig.app)
     space = [a for a in rig.fake.of("chat.postMessage") if str(a["channel"]).startswith("G")]
     announcement = next(p for p in space if "you're paired" in json.dumps(p))
-    texts = [b["text"]["text"] for b in announcement["blocks"] if b["type"] == "section" and "text" in b]
-    assert any(t.endswith(("<@UALICE> and <@UBOB>, you're paired.", "<@UBOB> and <@UALICE>, you're paired."))
-               for text in texts for t in text.splitlines()), texts
-    assert "Alice" in json.dumps(announcement) and "bobby" in json.dumps(announcement)  # named where not addressed
+    texts = [
+        b["text"]["text"] for b in announcement["blocks"] if b["type"] == "section" and "text" in b
+    ]
+    assert any(
+        t.endswith(
+            ("<@UALICE> and <@UBOB>, you're paired.", "<@UBOB> and <@UALICE>, you're paired.")
+        )
+        for text in texts
+        for t in text.splitlines()
+    ), texts
+    assert "Alice" in json.dumps(announcement) and "bobby" in json.dumps(
+        announcement
+    )  # named where not addressed
     assert "ualice" not in sent(rig) and "ubob" not in sent(rig)
 
 
@@ -134,7 +153,10 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
     alice = await rig.app.actors.resolve(Platform.SLACK, "T1", "acme", ALICE, "")
     bob = await rig.app.actors.resolve(Platform.SLACK, "T1", "acme", BOB, "")
     done = await finished_session(rig.app, alice, bob, start=T0 - timedelta(hours=2), swap=False)
-    for actor, overrides in ((alice, {"strengths": HOSTILE_NOTE}), (bob, {"improvements": HOSTILE_NOTE})):
+    for actor, overrides in (
+        (alice, {"strengths": HOSTILE_NOTE}),
+        (bob, {"improvements": HOSTILE_NOTE}),
+    ):
         form = (await rig.app.router.act(actor, f"pl:feedback.open:{done.id}")).form
         assert form is not None
         await rig.app.router.act(actor, form.action, fill(form, **overrides))
@@ -143,9 +165,13 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
     await reply_text(rig, BOB, "history")
     await open_home(rig, BOB)
     texts = parsed_texts(rig)
-    assert any("&lt;@U999&gt; &lt;!here&gt; &lt;!everyone&gt;" in t for t in texts)  # arrived, escaped
+    assert any(
+        "&lt;@U999&gt; &lt;!here&gt; &lt;!everyone&gt;" in t for t in texts
+    )  # arrived, escaped
     assert any("&lt;b&gt;hi&lt;/b&gt; &amp; left" in t for t in texts)
-    assert any("ask the boss." in t for t in texts)  # a mention token typed into a note is only a name
+    assert any(
+        "ask the boss." in t for t in texts
+    )  # a mention token typed into a note is only a name
     assert not any(HOSTILE_NAME in t for t in texts)
     for ping in PINGS:
         assert not [t for t in texts if ping in t], ping
@@ -154,7 +180,9 @@ async def test_user_text_cannot_ping_mention_or_link(rig: Rig) -> None:
 async def test_opening_the_app_home_draws_no_chart(rig: Rig) -> None:
     drawn: list[MemberProgress] = []
 
-    def chart(report: MemberProgress, names: object) -> bytes:  # the renderer also gets the rubric names
+    def chart(
+        report: MemberProgress, names: object
+    ) -> bytes:  # the renderer also gets the rubric names
         drawn.append(report)
         return b"\x89PNG\r\n\x1a\nchart"
 
@@ -174,13 +202,32 @@ async def test_opening_the_app_home_draws_no_chart(rig: Rig) -> None:
     assert "Your progress" in home and "scored part(s)" in home  # the summary is there
     assert drawn == []  # but no chart was drawn for it
     uploads = rig.fake.count("files.completeUploadExternal")
-    status, _ = await rig.send.interaction({
-        "type": "block_actions", "team": rig.send.team(), "user": rig.send.user(BOB), "api_app_id": "A1",
-        "token": "legacy", "trigger_id": "trigger-home", "view": {"type": "home", "id": "VH"},
-        "actions": [{"type": "button", "action_id": SEND_CHART, "block_id": "b1", "value": SEND_CHART,
-                     "action_ts": "1.0", "text": {"type": "plain_text", "text": "Send my progress chart"}}],
-    })
+    status, _ = await rig.send.interaction(
+        {
+            "type": "block_actions",
+            "team": rig.send.team(),
+            "user": rig.send.user(BOB),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "trigger-home",
+            "view": {"type": "home", "id": "VH"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": SEND_CHART,
+                    "block_id": "b1",
+                    "value": SEND_CHART,
+                    "action_ts": "1.0",
+                    "text": {"type": "plain_text", "text": "Send my progress chart"},
+                }
+            ],
+        }
+    )
     assert status == 200
-    await rig.fake.wait_for(lambda: rig.fake.count("files.completeUploadExternal") == uploads + 1
-                            and rig.fake.count("views.publish") == 2)
+    await rig.fake.wait_for(
+        lambda: (
+            rig.fake.count("files.completeUploadExternal") == uploads + 1
+            and rig.fake.count("views.publish") == 2
+        )
+    )
     assert len(drawn) == 1  # drawn when asked for; the home refreshed after it drew nothing more

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
@@ -60,7 +61,9 @@ class Rig:
 
     async def install_url(self) -> tuple[str, str, dict[str, list[str]]]:
         """GET /slack/install: (state, cookie value, authorize URL query)."""
-        async with self.session.get(f"{self.server.base}/slack/install", allow_redirects=False) as resp:
+        async with self.session.get(
+            f"{self.server.base}/slack/install", allow_redirects=False
+        ) as resp:
             assert resp.status == 302
             location = resp.headers["Location"]
             cookie = resp.cookies[STATE_COOKIE].value
@@ -70,14 +73,19 @@ class Rig:
 
     async def callback(self, code: str, state: str, cookie: str | None) -> tuple[int, str]:
         headers = {"Cookie": f"{STATE_COOKIE}={cookie}"} if cookie else {}
-        async with self.session.get(f"{self.server.base}/slack/oauth_redirect",
-                                    params={"code": code, "state": state}, headers=headers,
-                                    allow_redirects=False) as resp:
+        async with self.session.get(
+            f"{self.server.base}/slack/oauth_redirect",
+            params={"code": code, "state": state},
+            headers=headers,
+            allow_redirects=False,
+        ) as resp:
             return resp.status, await resp.text()
 
     async def install(self, team: Workspace) -> None:
         state, cookie, _ = await self.install_url()
-        status, page = await self.callback(self.fake.authorize(team.team_id, team.team_name), state, cookie)
+        status, page = await self.callback(
+            self.fake.authorize(team.team_id, team.team_name), state, cookie
+        )
         assert status == 200, page
 
     async def installations(self) -> int:
@@ -96,10 +104,14 @@ async def rig(database_url: str, clock: FakeClock) -> AsyncIterator[Rig]:
     await fake.start()
     fake.oauth_client = (CLIENT_ID, CLIENT_SECRET)
     settings = Settings(
-        slack_bot_token=None, slack_signing_secret=SECRET, slack_app_token=None,
-        slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+        slack_bot_token=None,
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
         slack_oauth_authorize_url=f"{fake.url}/oauth/v2/authorize",
-        slack_api_base_url=fake.api_url, slack_http_port=0,
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
     )
     app = await build_app(database_url, clock=clock)
     server = await serve(app, settings)
@@ -122,7 +134,10 @@ async def refused(rig: Rig, team: Workspace, user: str, text: str) -> str:
     opened, posted = rig.fake.count("views.open"), rig.fake.count("chat.postEphemeral")
     status, body, key = await rig.sender(team).command(user, text)
     assert status == 200 and body == ""
-    answers = lambda: [a for a in rig.fake.of("response_url") if a["key"] == f"{team.team_id}-{key}"]  # noqa: E731
+
+    def answers() -> list[Any]:
+        return [a for a in rig.fake.of("response_url") if a["key"] == f"{team.team_id}-{key}"]
+
     await rig.fake.wait_for(lambda: len(answers()) == 1)
     assert (rig.fake.count("views.open"), rig.fake.count("chat.postEphemeral")) == (opened, posted)
     return str(answers()[0]["text"])
@@ -145,7 +160,9 @@ async def test_install_in_two_workspaces_and_answer_each_with_its_own_token(rig:
     assert cookie == state and len(state) >= 32
     assert query["client_id"] == [CLIENT_ID]
     assert query["scope"][0].split(",") == list(manifest_bot_scopes())
-    status, page = await rig.callback(fake.authorize("T1", "acme", installer="UADMIN"), state, cookie)
+    status, page = await rig.callback(
+        fake.authorize("T1", "acme", installer="UADMIN"), state, cookie
+    )
     assert status == 200, page
     exchange = fake.of("oauth.v2.access")
     assert len(exchange) == 1 and exchange[0]["code"].startswith("code-T1-")
@@ -153,7 +170,9 @@ async def test_install_in_two_workspaces_and_answer_each_with_its_own_token(rig:
 
     store = SqlInstallationStore(rig.app.db.engine, CLIENT_ID)
     first = await store.async_find_installation(enterprise_id=None, team_id="T1")
-    assert first is not None and first.bot_token == fake.token_of("T1") and first.user_id == "UADMIN"
+    assert (
+        first is not None and first.bot_token == fake.token_of("T1") and first.user_id == "UADMIN"
+    )
     assert first.team_name == "acme" and first.bot_id == "BT1" and first.bot_user_id == "UBOTT1"
     assert await rig.installations() == 2
     assert fake.token_of("T1") != fake.token_of("T2")
@@ -169,7 +188,9 @@ async def test_install_in_two_workspaces_and_answer_each_with_its_own_token(rig:
         acme_community = await tx.communities.find(Platform.SLACK, "T1")
         bob = await tx.members.find((await tx.communities.find(Platform.SLACK, "T2")).id, "UBOB")  # type: ignore[union-attr]
     assert acme_community is not None and bob is not None
-    await rig.app.chats[Platform.SLACK].send_direct(bob, OutboundMessage(text="Your match is ready"))
+    await rig.app.chats[Platform.SLACK].send_direct(
+        bob, OutboundMessage(text="Your match is ready")
+    )
     assert tokens_of(fake, "chat.postMessage")[-1] == fake.token_of("T2")
     assert fake.of("chat.postMessage")[-1]["channel"] == "DUBOB"
 
@@ -233,7 +254,9 @@ async def test_app_uninstalled_removes_the_installation(rig: Rig) -> None:
     assert "reinstall" in (await refused(rig, acme, "UALICE", "")).lower()
     # messages nobody asked for cannot reach the workspace: the outbox will retry, then give up
     async with rig.app.db.uow() as tx:
-        alice = await tx.members.find((await tx.communities.find(Platform.SLACK, "T1")).id, "UALICE")  # type: ignore[union-attr]
+        alice = await tx.members.find(
+            (await tx.communities.find(Platform.SLACK, "T1")).id, "UALICE"
+        )  # type: ignore[union-attr]
     assert alice is not None
     posts = fake.count("chat.postMessage")
     with pytest.raises(TemporaryDeliveryError, match="not installed"):
@@ -246,9 +269,12 @@ async def test_app_uninstalled_removes_the_installation(rig: Rig) -> None:
 async def test_tokens_revoked_removes_the_bot(rig: Rig) -> None:
     acme = rig.fake.workspace("T1", "acme")
     await rig.install(acme)
-    status, _ = await rig.sender(acme).event({"type": "tokens_revoked", "tokens": {"bot": ["UBOTT1"]}})
+    status, _ = await rig.sender(acme).event(
+        {"type": "tokens_revoked", "tokens": {"bot": ["UBOTT1"]}}
+    )
     assert status == 200
     store = SqlInstallationStore(rig.app.db.engine, CLIENT_ID)
+
     async def gone() -> bool:
         return await store.async_find_bot(enterprise_id=None, team_id="T1") is None
 
@@ -270,14 +296,22 @@ async def test_installations_survive_a_restart(rig: Rig) -> None:
     assert fake.count("oauth.v2.access") == 1
 
 
-def test_oauth_is_on_only_with_both_client_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oauth_is_on_only_with_both_client_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     # a copied .env.example: empty values are "not set"
-    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\nSLACK_CLIENT_ID=\nSLACK_CLIENT_SECRET=\nSLACK_HTTP_PORT=\n")
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=\nSLACK_CLIENT_ID=\nSLACK_CLIENT_SECRET=\nSLACK_HTTP_PORT=\n"
+    )
     empty = Settings()
-    assert (empty.slack_oauth_enabled, empty.slack_enabled, empty.slack_http_port) == (False, False, 3000)
+    assert (empty.slack_oauth_enabled, empty.slack_enabled, empty.slack_http_port) == (
+        False,
+        False,
+        3000,
+    )
     (tmp_path / ".env").write_text("SLACK_CLIENT_ID=1111.2222\n")
     assert Settings().slack_oauth_enabled is False
     (tmp_path / ".env").write_text("SLACK_CLIENT_ID=1111.2222\nSLACK_CLIENT_SECRET=s3cret\n")
@@ -286,16 +320,21 @@ def test_oauth_is_on_only_with_both_client_settings(tmp_path: Path, monkeypatch:
     assert "s3cret" not in repr(both) and "s3cret" not in str(both.describe())
 
 
-async def test_events_and_presses_from_a_workspace_that_is_not_installed_do_nothing(rig: Rig) -> None:
+async def test_events_and_presses_from_a_workspace_that_is_not_installed_do_nothing(
+    rig: Rig,
+) -> None:
     """App Home opened, or a button pressed, in a workspace without an installation (never
     installed, or uninstalled): acknowledged, nothing stored, nothing published."""
     initech = rig.fake.workspace("T3", "initech")
     status, _ = await rig.sender(initech).event(
-        {"type": "app_home_opened", "user": "UZED", "tab": "home", "channel": "D1"})
+        {"type": "app_home_opened", "user": "UZED", "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     status, _, key = await rig.sender(initech).click("UZED", "pl:session.confirm:s1", "C1")
     assert status == 200
-    await rig.fake.wait_for(lambda: any(a["key"] == f"T3-{key}" for a in rig.fake.of("response_url")))
+    await rig.fake.wait_for(
+        lambda: any(a["key"] == f"T3-{key}" for a in rig.fake.of("response_url"))
+    )
     assert rig.fake.count("views.publish") == 0
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "T3") is None

@@ -46,9 +46,15 @@ def text(value: str) -> dict[str, Any]:
 
 
 def profile_values(zone: str, other: str = "") -> dict[str, Any]:
-    answers = {"track": select("backend"), "level": select("senior"), "types": multi("coding", "system-design"),
-               "languages": multi("Go"), "timezone": select(zone), "availability": text("daily 08:00-22:00"),
-               "timezone_other": text(other)}
+    answers = {
+        "track": select("backend"),
+        "level": select("senior"),
+        "types": multi("coding", "system-design"),
+        "languages": multi("Go"),
+        "timezone": select(zone),
+        "availability": text("daily 08:00-22:00"),
+        "timezone_other": text(other),
+    }
     return {key: {key: value} for key, value in answers.items()}
 
 
@@ -61,23 +67,34 @@ async def test_a_new_member_goes_from_nothing_to_a_request_across_a_restart(rig:
     view = fake.of("views.open")[0]["view"]
     assert view["callback_id"] == "pl:onboard.submit"
     zone = next(b for b in view["blocks"] if b.get("block_id") == "timezone")
-    assert zone["element"]["initial_option"]["value"] == "America/Los_Angeles"  # from users.info's tz
+    assert (
+        zone["element"]["initial_option"]["value"] == "America/Los_Angeles"
+    )  # from users.info's tz
     types = next(b for b in view["blocks"] if b.get("block_id") == "types")
     assert types["element"]["type"] == "multi_static_select"
 
     # A restart before the modal is sent: a new app and bolt app over the same database.
     restarted = await build_app(rig.app.db.url, clock=rig.app.clock)
-    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_app_token=None,
-                        slack_api_base_url=fake.api_url, slack_http_port=0)
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
+    )
     runner, stop = await start_slack(restarted, settings, host="127.0.0.1")
     try:
         async with aiohttp.ClientSession() as session:
-            send = SlackSender(session, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events", SECRET, fake)
+            send = SlackSender(
+                session, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events", SECRET, fake
+            )
             # "Another zone" with a name that is no zone: refused beside that input, the modal stays
             status, answer = await send.submit(DANA, view, profile_values("other", "Mars/Olympus"))
             assert status == 200
             refused = json.loads(answer)
-            assert refused["response_action"] == "errors" and set(refused["errors"]) == {"timezone_other"}
+            assert refused["response_action"] == "errors" and set(refused["errors"]) == {
+                "timezone_other"
+            }
             assert "America/Toronto" in refused["errors"]["timezone_other"]  # with an example
             assert fake.count("chat.postEphemeral") == 0
             async with restarted.db.uow() as tx:
@@ -86,15 +103,20 @@ async def test_a_new_member_goes_from_nothing_to_a_request_across_a_restart(rig:
 
             status, _ = await send.submit(DANA, view, profile_values("America/Los_Angeles"))
             assert status == 200
-            await fake.wait_for(lambda: fake.count("views.open") == 2 and fake.count("chat.postEphemeral") == 1)
+            await fake.wait_for(
+                lambda: fake.count("views.open") == 2 and fake.count("chat.postEphemeral") == 1
+            )
             saved = fake.of("chat.postEphemeral")[0]
             assert saved["user"] == DANA and "Profile saved" in blob(saved)
             assert "possible start times in the next 7 days" in blob(saved)
             schedule = fake.of("views.open")[1]["view"]
             assert schedule["callback_id"] == "pl:schedule.submit"  # straight on
 
-            answers = {"type": {"type": select("coding")}, "role": {"role": select("swap")},
-                       "days": {"days": select("7")}}
+            answers = {
+                "type": {"type": select("coding")},
+                "role": {"role": select("swap")},
+                "days": {"days": select("7")},
+            }
             status, _ = await send.submit(DANA, schedule, answers)
             assert status == 200
             await fake.wait_for(lambda: fake.count("chat.postEphemeral") == 2)
@@ -104,9 +126,15 @@ async def test_a_new_member_goes_from_nothing_to_a_request_across_a_restart(rig:
         await restarted.close()
     async with rig.app.db.uow() as tx:
         member = await tx.members.find(await community_id(rig.app), DANA)
-        assert member is not None and member.timezone == "America/Los_Angeles" and member.languages == ("Go",)
+        assert (
+            member is not None
+            and member.timezone == "America/Los_Angeles"
+            and member.languages == ("Go",)
+        )
         requests = await tx.requests.open_for_member(member.id)
-    assert [(r.interview_type.value, r.status) for r in requests] == [("coding", RequestStatus.OPEN)]
+    assert [(r.interview_type.value, r.status) for r in requests] == [
+        ("coding", RequestStatus.OPEN)
+    ]
 
 
 async def test_the_signup_message_opens_a_form_for_whoever_presses_it(rig: Rig) -> None:
@@ -146,13 +174,19 @@ async def test_confirm_and_cancel_update_the_pressed_message(rig: Rig) -> None:
     assert len(outcome.sessions) == 1
     await rig.app.tick()
     await delivered(rig.app)
-    post = next(p for p in fake.of("chat.postMessage") if str(p["channel"]).startswith("G")
-                and any(a.startswith("pl:session.confirm:") for a in actions_of(p["blocks"])))
+    post = next(
+        p
+        for p in fake.of("chat.postMessage")
+        if str(p["channel"]).startswith("G")
+        and any(a.startswith("pl:session.confirm:") for a in actions_of(p["blocks"]))
+    )
     channel = post["channel"]
     confirm = next(a for a in actions_of(post["blocks"]) if a.startswith("pl:session.confirm:"))
     cancel = next(a for a in actions_of(post["blocks"]) if a.startswith("pl:session.cancel:"))
 
-    status, _, key = await rig.send.click(CAROL, confirm, channel, message=post)  # not hers: nothing updated
+    status, _, key = await rig.send.click(
+        CAROL, confirm, channel, message=post
+    )  # not hers: nothing updated
     assert status == 200
     await fake.wait_for(lambda: len(responses(fake, key)) == 1)
     assert fake.count("chat.update") == 0
@@ -180,7 +214,9 @@ async def test_confirm_and_cancel_update_the_pressed_message(rig: Rig) -> None:
     assert json.dumps(update).count("confirmed") == 2  # the earlier notes stay, in order
 
 
-async def test_a_press_on_an_ephemeral_message_replaces_it_through_the_response_url(rig: Rig) -> None:
+async def test_a_press_on_an_ephemeral_message_replaces_it_through_the_response_url(
+    rig: Rig,
+) -> None:
     fake = rig.fake
     for user in (ALICE, BOB):
         await ready(rig, user)

@@ -41,7 +41,9 @@ def with_file(entry: dict[str, Any]) -> dict[str, Any]:
     return {BLOCK: {BLOCK: {"type": "file_input", "files": [entry]}}}
 
 
-async def submit(rig: Rig, user: str, view: dict[str, Any], entry: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+async def submit(
+    rig: Rig, user: str, view: dict[str, Any], entry: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     status, text = await rig.send.submit(user, view, with_file(entry))
     return status, (json.loads(text) if text else {})
 
@@ -67,7 +69,9 @@ async def test_import_opens_a_file_modal_and_stores_a_good_pack(rig: Rig) -> Non
 
     text = coding_pack()
     before = len(ephemerals(rig))
-    status, answer = await submit(rig, ALICE, view, rig.fake.share_file("guild.yaml", text.encode()))
+    status, answer = await submit(
+        rig, ALICE, view, rig.fake.share_file("guild.yaml", text.encode())
+    )
     assert status == 200 and answer == {}, answer  # the modal closes
     assert "(Guild pack) imported" in await follow_up(rig, before)
     (download,) = rig.fake.downloads  # fetched with the bot token
@@ -98,7 +102,9 @@ async def test_the_upload_is_acknowledged_before_slack_is_asked_about_the_file(r
     assert await stored(rig) == ["guild"]
 
 
-async def test_a_bad_pack_is_refused_in_a_follow_up_with_places_and_stores_nothing(rig: Rig) -> None:
+async def test_a_bad_pack_is_refused_in_a_follow_up_with_places_and_stores_nothing(
+    rig: Rig,
+) -> None:
     rig.fake.admins.add(ALICE)
     view = await open_modal(rig, ALICE)
     bad = (EXAMPLES / "bad-pack.yaml").read_bytes()
@@ -107,7 +113,9 @@ async def test_a_bad_pack_is_refused_in_a_follow_up_with_places_and_stores_nothi
     assert status == 200 and answer == {}
     problem = await follow_up(rig, before)
     assert "8 problems; nothing of the pack was applied" in problem
-    assert "line 93, prompts[2].id: prompt id 'bp-slow-login' is already used by prompts[1]" in problem
+    assert (
+        "line 93, prompts[2].id: prompt id 'bp-slow-login' is already used by prompts[1]" in problem
+    )
     assert await stored(rig) == []
 
     # what the file input itself says (its name and size) keeps the modal open; nothing is fetched
@@ -133,20 +141,27 @@ async def test_non_admins_can_neither_open_nor_submit_the_import(rig: Rig) -> No
     status, _, key = await rig.send.command(BOB, "admin prompts import")
     assert status == 200
     await rig.fake.wait_for(lambda: any(a["key"] == key for a in rig.fake.of("response_url")))
-    assert "Only workspace admins" in blob(rig.fake.of("response_url")) and rig.fake.count("views.open") == 0
+    assert (
+        "Only workspace admins" in blob(rig.fake.of("response_url"))
+        and rig.fake.count("views.open") == 0
+    )
 
     # A forged submission of the modal by a non-admin is refused, and nothing is fetched.
     rig.fake.admins.add(ALICE)
     view = await open_modal(rig, ALICE)
     before = len(ephemerals(rig))
-    status, answer = await submit(rig, BOB, view, rig.fake.share_file("guild.yaml", coding_pack().encode()))
+    status, answer = await submit(
+        rig, BOB, view, rig.fake.share_file("guild.yaml", coding_pack().encode())
+    )
     # the modal's metadata is bound to Alice: Bob is answered in his direct messages, not in her channel
     assert answer == {}
     await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
     refusal = rig.fake.of("chat.postMessage")[0]
     assert refusal["channel"] == BOB and "Only workspace admins" in blob(refusal)
     assert len(ephemerals(rig)) == before
-    assert rig.fake.downloads == [] and rig.fake.count("files.info") == 0 and await stored(rig) == []
+    assert (
+        rig.fake.downloads == [] and rig.fake.count("files.info") == 0 and await stored(rig) == []
+    )
     refused = await reply_text(rig, BOB, "admin prompts disable coding")
     assert "Only workspace admins" in blob(refused)
 
@@ -157,7 +172,10 @@ async def test_switching_built_in_types_off_and_on(rig: Rig) -> None:
     assert "switched off for: Behavioral, System design" in blob(off), blob(off)
     async with rig.app.db.uow() as tx:
         community = await tx.communities.get(await community_id(rig.app))
-    assert community is not None and set(community.settings.disabled_types) == {"behavioral", "system-design"}
+    assert community is not None and set(community.settings.disabled_types) == {
+        "behavioral",
+        "system-design",
+    }
     bad = await reply_text(rig, ALICE, "admin prompts disable astrology")
     assert ":x:" in blob(bad) and "coding" in blob(bad)
     on = await reply_text(rig, ALICE, "admin prompts enable behavioral")

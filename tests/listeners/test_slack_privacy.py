@@ -37,11 +37,16 @@ async def test_export_is_uploaded_to_the_members_direct_messages(rig: Rig) -> No
     assert answer["response_type"] == "ephemeral" and "Your PeerLoop data" in json.dumps(answer)
     await rig.fake.wait_for(lambda: rig.fake.count("files.completeUploadExternal") == 1)
     [requested] = rig.fake.of("files.getUploadURLExternal")
-    assert requested["filename"].startswith("peerloop-export-") and requested["filename"].endswith(".json")
+    assert requested["filename"].startswith("peerloop-export-") and requested["filename"].endswith(
+        ".json"
+    )
     [upload] = rig.fake.of("upload")
     doc = json.loads(upload["data"])
     assert doc["schema_version"] == 2
-    assert doc["profile"]["platform_user_id"] == ALICE and doc["profile"]["timezone"] == "Europe/Berlin"
+    assert (
+        doc["profile"]["platform_user_id"] == ALICE
+        and doc["profile"]["timezone"] == "Europe/Berlin"
+    )
     # The file goes to Alice's direct messages with the app, nowhere else.
     [done] = rig.fake.of("files.completeUploadExternal")
     assert str(done["channel_id"]) == f"D{ALICE}"

@@ -11,7 +11,9 @@ __all__ = ["rig"]
 
 async def home_of(rig: Rig, user: str) -> str:
     before = rig.fake.count("views.publish")
-    status, _ = await rig.send.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"})
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"}
+    )
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == before + 1)
     published = rig.fake.of("views.publish")[-1]
@@ -27,7 +29,9 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -
     saved = await reply_text(rig, ALICE, "admin setup call_link:https://meet.example.org/pl-{room}")
     assert "call_link" in blob(saved)
     for user in (ALICE, BOB, CAROL):
-        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await reply_text(
+            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+        )
         await reply_text(rig, user, "availability daily 08:00-22:00")
     for user in (ALICE, BOB):
         await reply_text(rig, user, "schedule type:coding")
@@ -56,7 +60,9 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -
 async def test_block_is_confidential_and_who_names_nobody(rig: Rig) -> None:
     fake = rig.fake
     for user in (ALICE, BOB):
-        await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await reply_text(
+            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+        )
         await reply_text(rig, user, "availability daily 08:00-22:00")
     # Slack hands a mention as <@U…|name>: the face turns it into the member's id.
     done = await reply_text(rig, ALICE, f"block <@{BOB}|bob>")

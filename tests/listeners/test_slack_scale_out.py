@@ -54,8 +54,11 @@ async def cluster(database_url: str) -> AsyncIterator[Cluster]:
     clock = FakeClock(T0)
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_app_token=None,
-        slack_api_base_url=fake.api_url, slack_http_port=0,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
     )
     apps, stops, nodes = [], [], []
     async with aiohttp.ClientSession() as session:
@@ -87,7 +90,9 @@ async def answer(fake: FakeSlack, node: Node, user: str, text: str) -> dict:
     return responses(fake, key)[0]
 
 
-async def test_a_retried_event_is_handled_once_whichever_process_it_reaches(cluster: Cluster) -> None:
+async def test_a_retried_event_is_handled_once_whichever_process_it_reaches(
+    cluster: Cluster,
+) -> None:
     fake, (a, b) = cluster.fake, cluster.nodes
     body = event_body(a, HOME, "Ev100")  # type: ignore[arg-type]
     assert (await a.send.post(body, "application/json"))[0] == 200
@@ -96,8 +101,9 @@ async def test_a_retried_event_is_handled_once_whichever_process_it_reaches(clus
     assert (await b.send.post(body, "application/json", headers=retry))[0] == 200
     # The same event reaching both at the same moment (a retry racing a slow first answer).
     both = event_body(a, HOME, "Ev101")  # type: ignore[arg-type]
-    results = await asyncio.gather(a.send.post(both, "application/json"),
-                                   b.send.post(both, "application/json", headers=retry))
+    results = await asyncio.gather(
+        a.send.post(both, "application/json"), b.send.post(both, "application/json", headers=retry)
+    )
     assert [status for status, _ in results] == [200, 200]
     await answer(fake, b, BOB, "help")  # something after them
     await asyncio.sleep(0.3)
@@ -111,7 +117,9 @@ async def test_a_retried_event_is_handled_once_whichever_process_it_reaches(clus
 async def test_a_members_commands_and_presses_alternate_between_processes(cluster: Cluster) -> None:
     fake, (a, b) = cluster.fake, cluster.nodes
     for user, (first, second) in ((ALICE, (a, b)), (BOB, (b, a))):
-        await answer(fake, first, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+        await answer(
+            fake, first, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+        )
         await answer(fake, second, user, "availability daily 08:00-22:00")
         assert "coding" in blob(await answer(fake, first, user, "schedule type:coding")).lower()
     # Both requests are seen by either process: one round (in a worker) pairs them.
@@ -120,8 +128,14 @@ async def test_a_members_commands_and_presses_alternate_between_processes(cluste
     assert len(outcome.sessions) == 1
     await a.app.tick()  # the worker delivers
     posts = [p for p in fake.of("chat.postMessage") if str(p["channel"]).startswith("G")]
-    confirm = next(e["action_id"] for p in posts for block in p["blocks"] if block["type"] == "actions"
-                   for e in block["elements"] if e["action_id"].startswith("pl:session.confirm:"))
+    confirm = next(
+        e["action_id"]
+        for p in posts
+        for block in p["blocks"]
+        if block["type"] == "actions"
+        for e in block["elements"]
+        if e["action_id"].startswith("pl:session.confirm:")
+    )
     channel, session_id = posts[0]["channel"], confirm.split(":")[-1]
     for user, node in ((ALICE, b), (BOB, a), (ALICE, a)):  # Alice's second press is a repeat
         status, _, key = await node.send.click(user, confirm, channel)
@@ -144,7 +158,8 @@ async def test_event_ids_expire_and_are_swept(cluster: Cluster) -> None:
 
 
 async def test_each_request_logs_under_its_own_request_id(
-    cluster: Cluster, caplog: pytest.LogCaptureFixture,
+    cluster: Cluster,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from bot.core.log_context import current
 
@@ -155,6 +170,7 @@ async def test_each_request_logs_under_its_own_request_id(
         seen.append(dict(current()))
         logging.getLogger("bot.test").info("probe ran")
         from bot.core.messages import OutboundMessage
+
         return OutboundMessage(text="ok")
 
     declared, _handler = a.app.router._commands[("help",)]
@@ -174,12 +190,17 @@ async def test_each_slack_request_gets_a_fresh_request_id_that_its_work_keeps() 
 
     async def work() -> None:
         outer = current()["request"]
-        with log_context(INTERACTION, community="c1", member="m1"):  # the router, inside the event's work
+        with log_context(
+            INTERACTION, community="c1", member="m1"
+        ):  # the router, inside the event's work
             seen.append((outer, current()["request"]))
 
     with log_context(INTERACTION):  # whatever ran before on this task does not leak in
-        for body in ({"type": "event_callback", "event_id": "Ev1"}, {"type": "event_callback"},
-                     {"type": "block_actions"}):
+        for body in (
+            {"type": "event_callback", "event_id": "Ev1"},
+            {"type": "event_callback"},
+            {"type": "block_actions"},
+        ):
             await with_request_id(body, lambda: asyncio.create_task(work()))
     assert [outer[:2] for outer, _ in seen] == ["e-", "e-", "i-"]
     assert all(outer == inner for outer, inner in seen)  # the router kept the request's id

@@ -23,7 +23,9 @@ APP_TOKEN = "xapp-1-A1-test"
 
 
 @pytest.fixture
-async def socket_rig(database_url: str, clock: FakeClock) -> AsyncIterator[tuple[Rig, FakeSocketMode]]:
+async def socket_rig(
+    database_url: str, clock: FakeClock
+) -> AsyncIterator[tuple[Rig, FakeSocketMode]]:
     fake = FakeSlack()
     await fake.start()
     fake.oauth_client = (CLIENT_ID, CLIENT_SECRET)
@@ -31,10 +33,14 @@ async def socket_rig(database_url: str, clock: FakeClock) -> AsyncIterator[tuple
     await socket.start()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=None, slack_signing_secret=SECRET, slack_app_token=APP_TOKEN,
-        slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+        slack_bot_token=None,
+        slack_signing_secret=SECRET,
+        slack_app_token=APP_TOKEN,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
         slack_oauth_authorize_url=f"{fake.url}/oauth/v2/authorize",
-        slack_api_base_url=fake.api_url, slack_http_port=0,
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
     )
     app = await build_app(database_url, clock=clock)
     server = await serve(app, settings)  # Socket Mode, plus HTTP for the install pages
@@ -55,14 +61,21 @@ async def test_socket_mode_answers_each_installed_workspace_with_its_own_token(
     rig, socket = socket_rig
     fake = rig.fake
     await socket.wait_connected()
-    assert tokens_of(fake, "apps.connections.open") == [APP_TOKEN]  # the app-level token, nothing else
+    assert tokens_of(fake, "apps.connections.open") == [
+        APP_TOKEN
+    ]  # the app-level token, nothing else
     acme, globex = fake.workspace("T1", "acme"), fake.workspace("T2", "globex")
 
     # Not installed yet: acknowledged, told to reinstall, nothing stored.
     ack = await socket.send("slash_commands", socket.command("T1", "UALICE", "help"))
     assert ack["envelope_id"].startswith("env-")
-    await fake.wait_for(lambda: any(a["key"].startswith("T1-sock-") for a in fake.of("response_url")))
-    assert "reinstall" in str([a for a in fake.of("response_url") if a["key"].startswith("T1-sock-")]).lower()
+    await fake.wait_for(
+        lambda: any(a["key"].startswith("T1-sock-") for a in fake.of("response_url"))
+    )
+    assert (
+        "reinstall"
+        in str([a for a in fake.of("response_url") if a["key"].startswith("T1-sock-")]).lower()
+    )
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "T1") is None
 

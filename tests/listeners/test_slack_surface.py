@@ -24,7 +24,9 @@ __all__ = ["rig"]
 
 
 async def profile(rig: Rig, user: str) -> None:
-    await reply_text(rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding")
+    await reply_text(
+        rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+    )
     await reply_text(rig, user, "availability daily 08:00-22:00")
 
 
@@ -41,7 +43,7 @@ async def test_typed_options_reach_the_service(rig: Rig, monkeypatch: pytest.Mon
     await profile(rig, ALICE)
     answer = await reply_text(rig, ALICE, "schedule system design role:candidate days:5")
     assert "Request open" in blob(answer)
-    (_, kind, role, days), = spy.calls
+    ((_, kind, role, days),) = spy.calls
     assert (kind, role, days) == (InterviewType.SYSTEM_DESIGN, RolePreference.CANDIDATE, 5)
 
 
@@ -77,7 +79,9 @@ async def test_a_third_member_pressing_anothers_button_is_refused(rig: Rig) -> N
     assert await open_requests(rig, ALICE) == [request_id]
 
 
-async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer_is_typed(rig: Rig) -> None:
+async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer_is_typed(
+    rig: Rig,
+) -> None:
     from bot.core.vocab import Level
     from tests.contract.test_forms import extended_schedule
 
@@ -94,7 +98,9 @@ async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer
     assert blocks["note"]["element"]["type"] == "plain_text_input"
     values = {
         **schedule_values("coding", "3"),
-        "partner_level": {"partner_level": {"type": "static_select", "selected_option": {"value": "staff+"}}},
+        "partner_level": {
+            "partner_level": {"type": "static_select", "selected_option": {"value": "staff+"}}
+        },
         "note": {"note": {"type": "plain_text_input", "value": "see you there"}},
     }
     status, text = await send.submit(ALICE, view, values)
@@ -102,4 +108,8 @@ async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer
     await fake.wait_for(lambda: fake.count("chat.postEphemeral") == 1)
     (args,) = seen
     assert (args.type, args.days, args.partner_level, args.note) == (
-        InterviewType.CODING, 3, Level.STAFF, "see you there")
+        InterviewType.CODING,
+        3,
+        Level.STAFF,
+        "see you there",
+    )

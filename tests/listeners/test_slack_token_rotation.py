@@ -41,10 +41,15 @@ async def rig(database_url: str, clock: FakeClock) -> AsyncIterator[Rig]:
     fake.rotation_seconds = TWELVE_HOURS
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=None, slack_signing_secret=SECRET, slack_app_token=None,
-        slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+        slack_bot_token=None,
+        slack_signing_secret=SECRET,
+        slack_app_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
         slack_oauth_authorize_url=f"{fake.url}/oauth/v2/authorize",
-        slack_api_base_url=fake.api_url, slack_http_port=0, secrets_keys=Fernet.generate_key().decode(),
+        slack_api_base_url=fake.api_url,
+        slack_http_port=0,
+        secrets_keys=Fernet.generate_key().decode(),
     )
     app = await build_app(database_url, clock=clock)
     server = await serve(app, settings)
@@ -57,12 +62,17 @@ async def rig(database_url: str, clock: FakeClock) -> AsyncIterator[Rig]:
 
 
 def store(rig: Rig) -> SqlInstallationStore:
-    return SqlInstallationStore(rig.app.db.engine, CLIENT_ID, TokenCipher.from_setting(rig.settings.secrets_keys))
+    return SqlInstallationStore(
+        rig.app.db.engine, CLIENT_ID, TokenCipher.from_setting(rig.settings.secrets_keys)
+    )
 
 
 async def raw_columns(app: App) -> str:
     async with app.db.engine.connect() as conn:
-        rows = [*(await conn.execute(select(INSTALLATIONS))).all(), *(await conn.execute(select(BOTS))).all()]
+        rows = [
+            *(await conn.execute(select(INSTALLATIONS))).all(),
+            *(await conn.execute(select(BOTS))).all(),
+        ]
     return repr(rows)
 
 
@@ -98,11 +108,15 @@ async def test_bolt_refreshes_an_expiring_token_and_stores_the_new_ones_encrypte
     assert len(fake.refresh_uses()) == 1
 
 
-async def test_the_outbox_refreshes_before_it_sends_and_each_refresh_token_works_once(rig: Rig) -> None:
+async def test_the_outbox_refreshes_before_it_sends_and_each_refresh_token_works_once(
+    rig: Rig,
+) -> None:
     fake = rig.fake
     globex = fake.workspace("T2", "globex")
     await rig.install(globex)
-    await open_schedule_form(rig, globex, "UBOB")  # Bob becomes a member; twelve hours left: no refresh
+    await open_schedule_form(
+        rig, globex, "UBOB"
+    )  # Bob becomes a member; twelve hours left: no refresh
     assert fake.refresh_uses() == []
     async with rig.app.db.uow() as tx:
         community = await tx.communities.find(Platform.SLACK, "T2")
@@ -111,7 +125,9 @@ async def test_the_outbox_refreshes_before_it_sends_and_each_refresh_token_works
     assert bob is not None
     chat = rig.app.chats[Platform.SLACK]
     await chat.send_direct(bob, OutboundMessage(text="Your match is ready"))
-    assert tokens_of(fake, "chat.postMessage")[-1] == fake.token_of("T2") and fake.refresh_uses() == []
+    assert (
+        tokens_of(fake, "chat.postMessage")[-1] == fake.token_of("T2") and fake.refresh_uses() == []
+    )
 
     # A process that refreshes when a token has less than 13 hours left: every send refreshes.
     rotating = rig.settings.model_copy(update={"slack_token_rotation_minutes": 13 * 60})
@@ -130,6 +146,8 @@ async def test_the_outbox_refreshes_before_it_sends_and_each_refresh_token_works
     assert tokens_of(fake, "chat.postMessage")[-1] == fake.token_of("T2")
     assert await open_schedule_form(rig, globex, "UBOB") == fake.token_of("T2")
     # A refresh token already used is refused by Slack.
-    stale = SqlInstallationStore(rig.app.db.engine, CLIENT_ID, TokenCipher.from_setting(rig.settings.secrets_keys))
+    stale = SqlInstallationStore(
+        rig.app.db.engine, CLIENT_ID, TokenCipher.from_setting(rig.settings.secrets_keys)
+    )
     current = await stale.async_find_bot_for_team("T2")
     assert current is not None and current.bot_refresh_token not in uses

@@ -28,10 +28,12 @@ def test_needs_a_common_start_and_picks_the_earliest() -> None:
     assert res.pairs == ()
     assert code_of(res, "a") == "no_shared_times"
     res = match(
-        inp([
-            req("a", start_times=(at(30), at(12), at(40))),
-            req("b", start_times=(at(40), at(30))),
-        ])
+        inp(
+            [
+                req("a", start_times=(at(30), at(12), at(40))),
+                req("b", start_times=(at(40), at(30))),
+            ]
+        )
     )
     (pair,) = res.pairs
     assert pair.start == at(30)
@@ -168,8 +170,10 @@ def test_common_language_is_required_unless_switched_off() -> None:
 
 def test_repeat_pair_loses_to_a_fresh_one() -> None:
     requests = [req(x) for x in "abcd"]
-    history = {pair_key("m-a", "m-b"): NOW - timedelta(days=2),
-               pair_key("m-c", "m-d"): NOW - timedelta(days=2)}
+    history = {
+        pair_key("m-a", "m-b"): NOW - timedelta(days=2),
+        pair_key("m-c", "m-d"): NOW - timedelta(days=2),
+    }
     res = match(inp(requests, history=history))
     assert frozenset({"a", "b"}) not in pairs_of(res)
     assert frozenset({"c", "d"}) not in pairs_of(res)
@@ -191,8 +195,10 @@ def test_recent_repeat_loses_to_an_old_repeat() -> None:
         req("y", start_times=(at(18),)),
         req("z", start_times=(at(20),)),
     ]
-    history = {pair_key("m-x", "m-y"): NOW - timedelta(days=1),
-               pair_key("m-x", "m-z"): NOW - timedelta(days=60)}
+    history = {
+        pair_key("m-x", "m-y"): NOW - timedelta(days=1),
+        pair_key("m-x", "m-z"): NOW - timedelta(days=60),
+    }
     res = match(inp(requests, history=history))
     assert pairs_of(res) == {frozenset({"x", "z"})}
     (pair,) = res.pairs
@@ -219,8 +225,9 @@ def test_same_track_beats_neighbour_beats_other() -> None:
     res = match(inp([req("a"), req("b", track="sre"), req("c")], neighbour_tracks=near))
     assert pairs_of(res) == {frozenset({"a", "c"})}
     assert "same track (backend)" in res.pairs[0].reasons
-    res = match(inp([req("a"), req("b", track="sre"), req("c", track="mobile")],
-                    neighbour_tracks=near))
+    res = match(
+        inp([req("a"), req("b", track="sre"), req("c", track="mobile")], neighbour_tracks=near)
+    )
     assert pairs_of(res) == {frozenset({"a", "b"})}
     assert "neighbouring tracks (backend and sre)" in res.pairs[0].reasons
 
@@ -274,8 +281,14 @@ def test_better_rated_interviewer_is_preferred_all_else_equal(seed: int) -> None
     assert round_with(0.9, 0.4) == {frozenset({"c", "i1"})}
     assert round_with(0.4, 0.9) == {frozenset({"c", "i2"})}
     # The rating counts where the member interviews: a candidate's own rating does not.
-    (pair,) = match(inp([req("c", role="candidate", interviewer_rating=1.0),
-                         req("i", role="interviewer", interviewer_rating=0.5)])).pairs
+    (pair,) = match(
+        inp(
+            [
+                req("c", role="candidate", interviewer_rating=1.0),
+                req("i", role="interviewer", interviewer_rating=0.5),
+            ]
+        )
+    ).pairs
     assert dict(pair.breakdown)["interviewer rating"] == Weights().interviewer_rating // 2
     # In a swap both interview: both ratings count.
     (pair,) = match(inp([req("a", interviewer_rating=1.0), req("b", interviewer_rating=0.5)])).pairs
@@ -284,9 +297,18 @@ def test_better_rated_interviewer_is_preferred_all_else_equal(seed: int) -> None
 
 
 def test_interviewer_rating_weight_zero_changes_nothing() -> None:
-    plain = [req("c", role="candidate"), req("i1", role="interviewer"), req("i2", role="interviewer"),
-             req("s1"), req("s2"), req("s3")]
-    rated = [replace(r, interviewer_rating=x) for r, x in zip(plain, (0.1, 0.2, 1.0, 0.0, 0.9, 0.6), strict=True)]
+    plain = [
+        req("c", role="candidate"),
+        req("i1", role="interviewer"),
+        req("i2", role="interviewer"),
+        req("s1"),
+        req("s2"),
+        req("s3"),
+    ]
+    rated = [
+        replace(r, interviewer_rating=x)
+        for r, x in zip(plain, (0.1, 0.2, 1.0, 0.0, 0.9, 0.6), strict=True)
+    ]
     off = Weights(interviewer_rating=0)
     for seed in range(4):
         base = match(inp(plain, seed=seed, weights=off))
@@ -388,8 +410,15 @@ def test_str_enums_from_the_core_are_accepted() -> None:
 
 
 def test_pruning_keeps_hard_rules_and_cardinality() -> None:
-    requests = [req(f"r{i}", level=i % 4, track=("backend", "frontend")[i % 2],
-                    start_times=(at(10 + i % 3), at(20))) for i in range(40)]
+    requests = [
+        req(
+            f"r{i}",
+            level=i % 4,
+            track=("backend", "frontend")[i % 2],
+            start_times=(at(10 + i % 3), at(20)),
+        )
+        for i in range(40)
+    ]
     full = match(inp(requests, prune_degree=None))
     pruned = match(inp(requests, prune_degree=4, exact_up_to=0))
     assert pruned.stats.kept_pairs < full.stats.kept_pairs == full.stats.compatible_pairs
@@ -411,8 +440,10 @@ def test_pruning_keeps_partners_within_the_reliability_band() -> None:
     requests = [req(f"r{i:02d}") for i in range(20)]
     requests += [req("flaky-a", reliability=0.5), req("flaky-b", reliability=0.55)]
     task = engine.split_round(inp(requests, prune_degree=1, exact_up_to=0)).tasks[0]
-    rnd = engine._Round(task.inp, graph.Prepared(task.inp.requests, task.usable_starts(), task.priority,
-                                                 task.now_minute))
+    rnd = engine._Round(
+        task.inp,
+        graph.Prepared(task.inp.requests, task.usable_starts(), task.priority, task.now_minute),
+    )
     bucket = rnd.bucket("coding", range(len(requests)))
     flaky = (20, 21)
 
@@ -431,15 +462,22 @@ def test_stats_say_whether_the_most_pairs_are_proven() -> None:
     # Solved on the full graph: the count is the maximum by construction.
     everyone = [req(f"s{i:02d}") for i in range(12)]
     exact = match(inp(everyone))
-    assert exact.stats.max_pairs_proven and exact.stats.exact_types == 1 and exact.stats.pruned_types == 0
+    assert (
+        exact.stats.max_pairs_proven
+        and exact.stats.exact_types == 1
+        and exact.stats.pruned_types == 0
+    )
     # Pruned, everyone paired: proven (no component can hold more pairs).
     pruned = match(inp(everyone, prune_degree=1, band_partners=0, exact_up_to=0))
-    assert len(pruned.pairs) == 6 and pruned.stats.pruned_types == 1 and pruned.stats.max_pairs_proven
+    assert (
+        len(pruned.pairs) == 6 and pruned.stats.pruned_types == 1 and pruned.stats.max_pairs_proven
+    )
     # Pruned, one interviewer and many candidates: one pair, and nine candidates left with a
     # compatible partner in the same component; the count is in fact the maximum, but the
     # pruned graph cannot prove it, and the stats say so rather than claim it.
     star = [req("boss", role="interviewer", level=3)] + [
-        req(f"c{i:02d}", role="candidate", level=1) for i in range(10)]
+        req(f"c{i:02d}", role="candidate", level=1) for i in range(10)
+    ]
     res = match(inp(star, prune_degree=1, band_partners=0, exact_up_to=0))
     assert len(res.pairs) == 1 and not res.stats.max_pairs_proven
     assert match(inp(star)).stats.max_pairs_proven  # the full graph proves it

@@ -19,9 +19,7 @@ from tests.matching.helpers import NOW, at
 
 SLOTS = [at(h) for h in (2, 2.5, 3, 20, 26, 50)]
 MEMBERS = [f"m{i}" for i in range(9)]
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -43,8 +41,11 @@ def rounds(draw: st.DrawFn) -> MatchInput:
                 role=draw(st.sampled_from(["swap", "swap", "candidate", "interviewer"])),
                 track=draw(st.sampled_from(["backend", "frontend", "sre"])),
                 level=draw(st.integers(0, 3)),
-                languages=draw(st.sampled_from([frozenset({"en"}), frozenset({"en", "de"}),
-                                                frozenset({"de"}), frozenset()])),
+                languages=draw(
+                    st.sampled_from(
+                        [frozenset({"en"}), frozenset({"en", "de"}), frozenset({"de"}), frozenset()]
+                    )
+                ),
                 start_times=starts,
                 created_at=NOW - timedelta(hours=draw(st.integers(0, 200))),
                 times_left_out=draw(st.integers(0, 3)),

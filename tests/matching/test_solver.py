@@ -45,8 +45,9 @@ def test_components_and_node_order_keep_the_optimum(seed: int) -> None:
     n = rng.randrange(60, 160)
     e = _random_edges(rng, n, clusters=rng.randrange(1, 6), m=rng.randrange(n, 4 * n))
     expected = _whole_graph_optimum(n, e)
-    weights_of = dict(zip(zip(e.u.tolist(), e.v.tolist(), strict=True), e.weight.tolist(),
-                          strict=True))
+    weights_of = dict(
+        zip(zip(e.u.tolist(), e.v.tolist(), strict=True), e.weight.tolist(), strict=True)
+    )
     order = np.asarray(rng.sample(range(n), n), dtype=np.int64)
     for given in (None, order):
         pairs, sizes = solve_edges(n, e, given)

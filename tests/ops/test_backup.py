@@ -19,7 +19,10 @@ def members(path: Path) -> list[str]:
 
 
 async def test_backup_copies_the_database_while_the_app_has_it_open(
-    chat_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    chat_app: App,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env
     source = tmp_path / "chat.sqlite3"
@@ -45,10 +48,14 @@ async def test_backup_copies_the_database_while_the_app_has_it_open(
 
 
 def test_backup_refuses_postgresql_and_names_pg_dump(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://peerloop:secret@db.example.internal:5432/peerloop")
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgresql://peerloop:secret@db.example.internal:5432/peerloop"
+    )
     assert main(["db", "backup", str(tmp_path / "x.sqlite3")]) == 2
     err = capsys.readouterr().err
     assert "pg_dump" in err and "secret" not in err
@@ -56,7 +63,9 @@ def test_backup_refuses_postgresql_and_names_pg_dump(
 
 
 def test_backup_of_a_missing_database_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", sqlite_url_for(tmp_path / "none.sqlite3"))

@@ -9,13 +9,17 @@ import pytest
 from bot.ops import gc_tuning
 
 
-def test_tuning_freezes_start_up_objects_and_raises_the_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tuning_freezes_start_up_objects_and_raises_the_thresholds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("PEERLOOP_GC_THRESHOLDS", raising=False)
     before = gc.get_threshold()
     try:
         assert gc_tuning.tune_for_server() == gc_tuning.SERVER_THRESHOLDS
         assert gc.get_threshold() == gc_tuning.SERVER_THRESHOLDS
-        assert gc.get_freeze_count() > 1000  # modules, classes and the like: no collection walks them
+        assert (
+            gc.get_freeze_count() > 1000
+        )  # modules, classes and the like: no collection walks them
     finally:
         gc_tuning.untune()
         gc.set_threshold(*before)

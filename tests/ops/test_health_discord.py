@@ -28,14 +28,19 @@ async def wait_for(monitor: Monitor, expected: str) -> None:
 
 
 async def test_the_discord_check_follows_the_gateway_connection(
-    tmp_path: Path, fake_discord: FakeDiscord, discord_runner: DiscordRunner,
+    tmp_path: Path,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
 ) -> None:
     app = await build_app(sqlite_url_for(tmp_path / "health.sqlite3"), clock=FakeClock(T0))
     monitor = Monitor(app)
     try:
-        settings = Settings(_env_file=None, discord_token=fake_discord.token,  # type: ignore[call-arg]
-                            discord_api_base_url=fake_discord.api_base_url,
-                            discord_gateway_url=fake_discord.gateway_url)
+        settings = Settings(
+            _env_file=None,
+            discord_token=fake_discord.token,  # type: ignore[call-arg]
+            discord_api_base_url=fake_discord.api_base_url,
+            discord_gateway_url=fake_discord.gateway_url,
+        )
         client = await discord_runner.start(build_discord_client(app, settings, **client_options()))
         task = next(t for c, t in discord_runner._running if c is client)
         monitor.discord = RunningDiscord(client, task)

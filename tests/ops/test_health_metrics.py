@@ -37,7 +37,10 @@ async def monitor(chat_app: App) -> AsyncIterator[Monitor]:
 
 
 async def get(monitor: Monitor, path: str) -> tuple[int, str, str]:
-    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{monitor.port}{path}") as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{monitor.port}{path}") as response,
+    ):
         return response.status, response.headers["Content-Type"], await response.text()
 
 
@@ -65,7 +68,9 @@ async def test_healthz_reports_each_check(monitor: Monitor) -> None:
     assert '"status": "ok"' in body and '"discord": "not run here"' in body
 
 
-async def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(monitor: Monitor) -> None:
+async def test_healthz_is_503_with_the_reason_when_the_database_is_unreachable(
+    monitor: Monitor,
+) -> None:
     assert monitor.runtime is not None
     await monitor.runtime.start()
     real = monitor.app.db
@@ -134,25 +139,65 @@ async def test_metrics_have_their_types_and_move_after_a_round_and_a_delivery(
 
     await book_pairs(chat_app, members=4)  # four `/mock schedule` commands, then one round
     after_round = scrape((await get(monitor, "/metrics"))[2])
-    assert value(after_round, "peerloop_round_pairs", "peerloop_round_pairs_total", kind="scheduled") == 2
-    assert value(after_round, "peerloop_round_duration_seconds", "peerloop_round_duration_seconds_count",
-                 kind="scheduled") == 1
-    assert value(after_round, "peerloop_handler_duration_seconds", "peerloop_handler_duration_seconds_count",
-                 face="console", kind="command", name="schedule") == 4
+    assert (
+        value(after_round, "peerloop_round_pairs", "peerloop_round_pairs_total", kind="scheduled")
+        == 2
+    )
+    assert (
+        value(
+            after_round,
+            "peerloop_round_duration_seconds",
+            "peerloop_round_duration_seconds_count",
+            kind="scheduled",
+        )
+        == 1
+    )
+    assert (
+        value(
+            after_round,
+            "peerloop_handler_duration_seconds",
+            "peerloop_handler_duration_seconds_count",
+            face="console",
+            kind="command",
+            name="schedule",
+        )
+        == 4
+    )
     backlog = value(after_round, "peerloop_outbox_backlog", "peerloop_outbox_backlog")
     assert backlog > 0  # the round's messages wait for delivery
 
     clock.advance(timedelta(days=3))  # past the sessions: every step is due
-    assert value(scrape((await get(monitor, "/metrics"))[2]), "peerloop_steps_due", "peerloop_steps_due") > 0
+    assert (
+        value(
+            scrape((await get(monitor, "/metrics"))[2]), "peerloop_steps_due", "peerloop_steps_due"
+        )
+        > 0
+    )
     await chat_app.tick()  # runs the steps and delivers the outbox
     after = scrape((await get(monitor, "/metrics"))[2])
-    sent = value(after, "peerloop_outbox_deliveries", "peerloop_outbox_deliveries_total",
-                 platform="console", outcome="sent")
+    sent = value(
+        after,
+        "peerloop_outbox_deliveries",
+        "peerloop_outbox_deliveries_total",
+        platform="console",
+        outcome="sent",
+    )
     assert sent >= backlog
     assert value(after, "peerloop_outbox_backlog", "peerloop_outbox_backlog") == 0
     assert value(after, "peerloop_steps", "peerloop_steps_total", kind="start", outcome="done") == 2
-    assert value(after, "peerloop_steps", "peerloop_steps_total", kind="reminder", outcome="skipped") > 0
-    assert value(after, "peerloop_step_lateness_seconds", "peerloop_step_lateness_seconds_count", kind="start") == 2
+    assert (
+        value(after, "peerloop_steps", "peerloop_steps_total", kind="reminder", outcome="skipped")
+        > 0
+    )
+    assert (
+        value(
+            after,
+            "peerloop_step_lateness_seconds",
+            "peerloop_step_lateness_seconds_count",
+            kind="start",
+        )
+        == 2
+    )
 
 
 def free_port() -> int:
@@ -161,16 +206,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_peerloop_run_serves_health_and_metrics_on_the_slack_http_server(tmp_path: Path) -> None:
+async def test_peerloop_run_serves_health_and_metrics_on_the_slack_http_server(
+    tmp_path: Path,
+) -> None:
     """`peerloop run` with Slack in HTTP mode: /healthz and /metrics on SLACK_HTTP_PORT, next to
     /slack/events; `peerloop health` asks there; SIGINT stops it cleanly."""
     fake = FakeSlack()
     await fake.start()
     port = free_port()
     settings = Settings(
-        _env_file=None, database_url=sqlite_url_for(tmp_path / "run.sqlite3"),  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test", slack_signing_secret="s3cret", slack_api_base_url=fake.api_url,
-        slack_http_port=port, health_port=free_port(),
+        _env_file=None,
+        database_url=sqlite_url_for(tmp_path / "run.sqlite3"),  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="s3cret",
+        slack_api_base_url=fake.api_url,
+        slack_http_port=port,
+        health_port=free_port(),
     )
     running = asyncio.create_task(_run(settings))
     try:
@@ -184,7 +235,11 @@ async def test_peerloop_run_serves_health_and_metrics_on_the_slack_http_server(t
                     assert not running.done(), running
                     await asyncio.sleep(0.1)
             assert status == 200, body
-            assert body["checks"] == {"database": "ok", "scheduler": "ok", "discord": "not run here"}
+            assert body["checks"] == {
+                "database": "ok",
+                "scheduler": "ok",
+                "discord": "not run here",
+            }
             async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
                 families = scrape(await response.text())
             assert families["peerloop_outbox_backlog"][0] == "gauge"
@@ -208,21 +263,55 @@ async def test_forms_opened_and_submitted_are_counted_by_face_form_and_outcome(
     from tests.conftest import ready_member
 
     def forms(families: dict, **labels: str) -> tuple[float, float, float]:
-        return (value(families, "peerloop_forms_opened", "peerloop_forms_opened_total", face="console", **labels),
-                value(families, "peerloop_forms_submitted", "peerloop_forms_submitted_total", face="console",
-                      outcome="accepted", **labels),
-                value(families, "peerloop_forms_submitted", "peerloop_forms_submitted_total", face="console",
-                      outcome="refused", **labels))
+        return (
+            value(
+                families,
+                "peerloop_forms_opened",
+                "peerloop_forms_opened_total",
+                face="console",
+                **labels,
+            ),
+            value(
+                families,
+                "peerloop_forms_submitted",
+                "peerloop_forms_submitted_total",
+                face="console",
+                outcome="accepted",
+                **labels,
+            ),
+            value(
+                families,
+                "peerloop_forms_submitted",
+                "peerloop_forms_submitted_total",
+                face="console",
+                outcome="refused",
+                **labels,
+            ),
+        )
 
     before = scrape((await get(monitor, "/metrics"))[2])
-    assert before["peerloop_forms_opened"][0] == "counter" and before["peerloop_forms_submitted"][0] == "counter"
+    assert (
+        before["peerloop_forms_opened"][0] == "counter"
+        and before["peerloop_forms_submitted"][0] == "counter"
+    )
     ann = await ready_member(chat_app, "ann")
     opened = await chat_app.router.act(ann, encode(SCHEDULE_OPEN))
     assert opened.form is not None
-    await chat_app.router.act(ann, opened.form.action, {"type": "astrology", "role": "swap", "days": "7"})
-    await chat_app.router.act(ann, opened.form.action, {"type": "coding", "role": "swap", "days": "7"})
+    await chat_app.router.act(
+        ann, opened.form.action, {"type": "astrology", "role": "swap", "days": "7"}
+    )
+    await chat_app.router.act(
+        ann, opened.form.action, {"type": "coding", "role": "swap", "days": "7"}
+    )
     await chat_app.router.act(ann, encode(SCHEDULE_OPEN))
     await chat_app.router.run(ann, "help", {})  # neither opens nor sends a form
     after = scrape((await get(monitor, "/metrics"))[2])
     assert forms(after, form="schedule.submit") == (2, 1, 1)
-    assert sum(v for (name, *_), v in after["peerloop_forms_opened"][1].items() if name.endswith("_total")) == 2
+    assert (
+        sum(
+            v
+            for (name, *_), v in after["peerloop_forms_opened"][1].items()
+            if name.endswith("_total")
+        )
+        == 2
+    )

@@ -48,14 +48,23 @@ def lines(out: io.StringIO) -> list[dict]:
 
 
 async def test_a_whole_session_logs_no_user_text(
-    chat_app: App, chat: FakeChat, clock: FakeClock, json_log: io.StringIO,
+    chat_app: App,
+    chat: FakeChat,
+    clock: FakeClock,
+    json_log: io.StringIO,
 ) -> None:
     actors = []
     for handle in ("quinn", "rowan"):
-        actor = await chat_app.actors.resolve(Platform.CONSOLE, "local", f"{MARK} club", handle,
-                                              f"{handle.title()} {MARK}")
-        await chat_app.profiles.set_profile(actor, timezone="Europe/Berlin", track="backend", level=Level.MID,
-                                            interview_types=(InterviewType.CODING,))
+        actor = await chat_app.actors.resolve(
+            Platform.CONSOLE, "local", f"{MARK} club", handle, f"{handle.title()} {MARK}"
+        )
+        await chat_app.profiles.set_profile(
+            actor,
+            timezone="Europe/Berlin",
+            track="backend",
+            level=Level.MID,
+            interview_types=(InterviewType.CODING,),
+        )
         await chat_app.profiles.set_availability(actor, "daily 08:00-22:00")
         reply = await chat_app.router.run(actor, "schedule", {"type": "coding", "role": "swap"})
         assert reply.tone is not Tone.ERROR, reply.text
@@ -70,8 +79,11 @@ async def test_a_whole_session_logs_no_user_text(
     quinn = actors[0]
     opened = await chat_app.router.act(quinn, f"pl:feedback.open:{session.id}")
     assert opened.form is not None, opened.text
-    written = {item.id: f"{MARK} explained the trade-offs well" for item in opened.form.inputs
-               if isinstance(item, TextInput)}
+    written = {
+        item.id: f"{MARK} explained the trade-offs well"
+        for item in opened.form.inputs
+        if isinstance(item, TextInput)
+    }
     assert written
     submitted = await chat_app.router.act(quinn, opened.form.action, fill(opened.form, **written))
     assert submitted.tone is not Tone.ERROR, submitted.text
@@ -81,7 +93,9 @@ async def test_a_whole_session_logs_no_user_text(
     try:
         raise ValueError(f"{MARK} typed this")
     except ValueError:
-        logging.getLogger("bot.example").exception("member %s said %r", quinn.member.display_name, f"hi from {MARK}")
+        logging.getLogger("bot.example").exception(
+            "member %s said %r", quinn.member.display_name, f"hi from {MARK}"
+        )
 
     logged = lines(json_log)
     assert len(logged) >= 3, logged  # the session did log (skipped steps), then the example
@@ -89,12 +103,17 @@ async def test_a_whole_session_logs_no_user_text(
     assert MARK not in json_log.getvalue()
     example = logged[-1]
     assert example["message"] == "member <text> said '<text>'"
-    assert example["exception"] == "ValueError" and example["where"].startswith("test_json_logs.py:")
+    assert example["exception"] == "ValueError" and example["where"].startswith(
+        "test_json_logs.py:"
+    )
     assert any(line["message"].startswith("skipped reminder session:") for line in logged)
     # Each step's lines carry a request id of their own and the step's community; none of the
     # session's lines has a request id outside the work that wrote it.
     steps = [line for line in logged if line["message"].startswith("skipped ")]
-    assert all(line["request"].startswith("s-") and line["community"] == quinn.community.id for line in steps)
+    assert all(
+        line["request"].startswith("s-") and line["community"] == quinn.community.id
+        for line in steps
+    )
     assert len({line["request"] for line in steps}) == len(steps)
     assert "request" not in example  # logged outside any request
 
@@ -132,8 +151,15 @@ async def test_request_ids_follow_the_work_into_tasks_and_threads() -> None:
 
 
 def test_context_fields_and_identifiers_stay() -> None:
-    record = logging.LogRecord("bot.x", logging.INFO, __file__, 1, "step %s ran %d times in %s",
-                               ("session:abc123:start", 3, "5 minutes"), None)
+    record = logging.LogRecord(
+        "bot.x",
+        logging.INFO,
+        __file__,
+        1,
+        "step %s ran %d times in %s",
+        ("session:abc123:start", 3, "5 minutes"),
+        None,
+    )
     record.community = "c0ffee"
     record.incident = "INC-42"
     line = json.loads(JsonFormatter().format(record))

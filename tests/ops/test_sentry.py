@@ -24,33 +24,87 @@ def synthetic_event() -> dict[str, Any]:
         "level": "error",
         "platform": "python",
         "message": f"member said {MEMBER_TEXT}",
-        "logentry": {"message": "feedback %s failed for %s", "params": [MEMBER_TEXT, TOKEN],
-                     "formatted": f"feedback {MEMBER_TEXT} failed for {TOKEN}"},
-        "exception": {"values": [{
-            "type": "ValueError", "module": "builtins", "value": f"bad answer: {MEMBER_TEXT} {TOKEN}",
-            "mechanism": {"type": "logging", "handled": True, "data": {"note": MEMBER_TEXT}},
-            "stacktrace": {"frames": [{
-                "function": "submit", "module": "bot.core.services.feedback", "filename": "bot/core/services/feedback.py",
-                "abs_path": "/app/bot/core/services/feedback.py", "lineno": 120, "in_app": True,
-                "context_line": f"    raise ValueError({MEMBER_TEXT!r})",
-                "pre_context": [TOKEN], "post_context": [MEMBER_TEXT],
-                "vars": {"text": MEMBER_TEXT, "token": TOKEN},
-            }]},
-        }]},
-        "threads": {"values": [{"id": 1, "name": "MainThread", "crashed": True,
-                                "stacktrace": {"frames": [{"function": "run", "lineno": 3,
-                                                           "vars": {"t": DISCORD_TOKEN}}]}}]},
-        "request": {"method": "POST", "url": "https://peerloop.example/slack/events?token=" + TOKEN,
-                    "data": {"text": MEMBER_TEXT}, "headers": {"Authorization": f"Bearer {TOKEN}"},
-                    "cookies": {"s": TOKEN}, "query_string": f"token={TOKEN}"},
-        "user": {"id": "U123", "username": "alice", "email": "alice@example.com", "ip_address": "10.0.0.1"},
+        "logentry": {
+            "message": "feedback %s failed for %s",
+            "params": [MEMBER_TEXT, TOKEN],
+            "formatted": f"feedback {MEMBER_TEXT} failed for {TOKEN}",
+        },
+        "exception": {
+            "values": [
+                {
+                    "type": "ValueError",
+                    "module": "builtins",
+                    "value": f"bad answer: {MEMBER_TEXT} {TOKEN}",
+                    "mechanism": {
+                        "type": "logging",
+                        "handled": True,
+                        "data": {"note": MEMBER_TEXT},
+                    },
+                    "stacktrace": {
+                        "frames": [
+                            {
+                                "function": "submit",
+                                "module": "bot.core.services.feedback",
+                                "filename": "bot/core/services/feedback.py",
+                                "abs_path": "/app/bot/core/services/feedback.py",
+                                "lineno": 120,
+                                "in_app": True,
+                                "context_line": f"    raise ValueError({MEMBER_TEXT!r})",
+                                "pre_context": [TOKEN],
+                                "post_context": [MEMBER_TEXT],
+                                "vars": {"text": MEMBER_TEXT, "token": TOKEN},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        "threads": {
+            "values": [
+                {
+                    "id": 1,
+                    "name": "MainThread",
+                    "crashed": True,
+                    "stacktrace": {
+                        "frames": [{"function": "run", "lineno": 3, "vars": {"t": DISCORD_TOKEN}}]
+                    },
+                }
+            ]
+        },
+        "request": {
+            "method": "POST",
+            "url": "https://peerloop.example/slack/events?token=" + TOKEN,
+            "data": {"text": MEMBER_TEXT},
+            "headers": {"Authorization": f"Bearer {TOKEN}"},
+            "cookies": {"s": TOKEN},
+            "query_string": f"token={TOKEN}",
+        },
+        "user": {
+            "id": "U123",
+            "username": "alice",
+            "email": "alice@example.com",
+            "ip_address": "10.0.0.1",
+        },
         "extra": {"answer": MEMBER_TEXT},
         "contexts": {"runtime": {"name": "CPython"}, "member": {"note": MEMBER_TEXT}},
-        "breadcrumbs": {"values": [
-            {"type": "default", "category": "peerloop", "level": "info", "timestamp": "2026-12-04T10:00:00Z",
-             "message": f"posted {MEMBER_TEXT}", "data": {"token": TOKEN}},
-            {"type": "http", "category": "httplib", "message": TOKEN, "data": {"url": f"https://slack.com/api?t={TOKEN}"}},
-        ]},
+        "breadcrumbs": {
+            "values": [
+                {
+                    "type": "default",
+                    "category": "peerloop",
+                    "level": "info",
+                    "timestamp": "2026-12-04T10:00:00Z",
+                    "message": f"posted {MEMBER_TEXT}",
+                    "data": {"token": TOKEN},
+                },
+                {
+                    "type": "http",
+                    "category": "httplib",
+                    "message": TOKEN,
+                    "data": {"url": f"https://slack.com/api?t={TOKEN}"},
+                },
+            ]
+        },
         "tags": {"face": "slack"},
     }
 
@@ -62,9 +116,16 @@ def test_scrubbed_event_keeps_types_and_frames_and_nothing_a_member_wrote() -> N
         assert secret not in dumped
     (exc,) = clean["exception"]["values"]
     assert exc["type"] == "ValueError" and "value" not in exc
-    assert exc["stacktrace"]["frames"] == [{
-        "function": "submit", "module": "bot.core.services.feedback", "filename": "bot/core/services/feedback.py",
-        "abs_path": "/app/bot/core/services/feedback.py", "lineno": 120, "in_app": True}]
+    assert exc["stacktrace"]["frames"] == [
+        {
+            "function": "submit",
+            "module": "bot.core.services.feedback",
+            "filename": "bot/core/services/feedback.py",
+            "abs_path": "/app/bot/core/services/feedback.py",
+            "lineno": 120,
+            "in_app": True,
+        }
+    ]
     assert clean["logentry"] == {"message": "feedback %s failed for %s"}
     assert clean["request"] == {"method": "POST"}
     assert "user" not in clean and "extra" not in clean
@@ -77,7 +138,9 @@ def test_off_without_a_dsn() -> None:
     assert init_sentry(Settings(_env_file=None)) is False  # type: ignore[call-arg]
 
 
-def test_missing_extra_says_so_once(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_extra_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     real_import = builtins.__import__
 
     def no_sentry(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -89,7 +152,9 @@ def test_missing_extra_says_so_once(monkeypatch: pytest.MonkeyPatch, caplog: pyt
     settings = Settings(_env_file=None, sentry_dsn="https://key@sentry.example/1")  # type: ignore[call-arg]
     with caplog.at_level(logging.WARNING, logger="peerloop"):
         assert init_sentry(settings) is False
-    assert [r.getMessage() for r in caplog.records if "sentry extra is not installed" in r.getMessage()]
+    assert [
+        r.getMessage() for r in caplog.records if "sentry extra is not installed" in r.getMessage()
+    ]
 
 
 def test_a_real_error_reaches_the_transport_scrubbed() -> None:
@@ -105,7 +170,9 @@ def test_a_real_error_reaches_the_transport_scrubbed() -> None:
     settings = Settings(_env_file=None, sentry_dsn="https://key@sentry.example/1")  # type: ignore[call-arg]
     try:
         assert init_sentry(settings, transport=Capture, default_integrations=False)
-        sentry_sdk.add_breadcrumb(category="peerloop", message=f"member wrote {MEMBER_TEXT}", data={"t": TOKEN})
+        sentry_sdk.add_breadcrumb(
+            category="peerloop", message=f"member wrote {MEMBER_TEXT}", data={"t": TOKEN}
+        )
         sentry_sdk.set_user({"id": "U123", "username": "alice"})
         try:
             token = TOKEN  # noqa: F841 (a local variable that must not be sent)
@@ -122,4 +189,7 @@ def test_a_real_error_reaches_the_transport_scrubbed() -> None:
     (exc_info,) = event["exception"]["values"]
     assert exc_info["type"] == "RuntimeError"
     frame = exc_info["stacktrace"]["frames"][-1]
-    assert frame["function"] == "test_a_real_error_reaches_the_transport_scrubbed" and frame["lineno"] > 0
+    assert (
+        frame["function"] == "test_a_real_error_reaches_the_transport_scrubbed"
+        and frame["lineno"] > 0
+    )

@@ -56,7 +56,9 @@ def guild_on_other_shard(fake: FakeDiscord, names: list[str]) -> FakeGuild:
 
 async def outbox_counts(app: App) -> Counter[str]:
     async with app.db.engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))).all()
+        rows = (
+            await conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))
+        ).all()
     return Counter({status: count for status, count in rows})
 
 
@@ -66,8 +68,10 @@ async def answered(fake: FakeDiscord, sent: dict[str, Any]) -> str:
     await fake.wait_until(lambda: bool(fake.followups(sent["id"])), what="a followup")
     body = fake.followups(sent["id"])[0].json
     assert body["flags"] & EPHEMERAL
-    return " ".join([body.get("content") or ""] + [
-        f"{e.get('title') or ''} {e.get('description') or ''}" for e in body.get("embeds") or ()])
+    return " ".join(
+        [body.get("content") or ""]
+        + [f"{e.get('title') or ''} {e.get('description') or ''}" for e in body.get("embeds") or ()]
+    )
 
 
 async def test_two_shard_processes_answer_each_interaction_once_and_a_worker_delivers(
@@ -83,14 +87,23 @@ async def test_two_shard_processes_answer_each_interaction_once_and_a_worker_del
         for shard in (0, 1):
             app = await build_app(url)
             apps.append(app)
-            process = Process(app, settings_for(fake, shard_count=2, shard_ids=str(shard)), FACE,
-                              health_port=0, discord_options={"guild_ready_timeout": 0.1})
+            process = Process(
+                app,
+                settings_for(fake, shard_count=2, shard_ids=str(shard)),
+                FACE,
+                health_port=0,
+                discord_options={"guild_ready_timeout": 0.1},
+            )
             processes.append(process)
             await process.start()
             client = process.discord.client
             assert isinstance(client, discord.AutoShardedClient)
 
-            async def saw(interaction: discord.Interaction, shard: int = shard, face: Any = client.on_interaction) -> None:
+            async def saw(
+                interaction: discord.Interaction,
+                shard: int = shard,
+                face: Any = client.on_interaction,
+            ) -> None:
                 seen[shard].append(interaction.id)
                 await face(interaction)
 
@@ -100,14 +113,27 @@ async def test_two_shard_processes_answer_each_interaction_once_and_a_worker_del
         await fake.wait_until(lambda: bool(fake.global_commands), what="the commands synced")
         assert len(fake.requests_to("PUT", "/applications/{application_id}/commands")) == 1
         assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
-        shard_of = {fake.guild.id: fake.shard_of(fake.guild.id), second.id: fake.shard_of(second.id)}
+        shard_of = {
+            fake.guild.id: fake.shard_of(fake.guild.id),
+            second.id: fake.shard_of(second.id),
+        }
         assert sorted(shard_of.values()) == [0, 1]
 
         sent: dict[int, list[dict[str, Any]]] = {fake.guild.id: [], second.id: []}
         for guild, pair in ((fake.guild, ("alice", "bob")), (second, ("dave", "erin"))):
             for user in pair:
-                profile = fake.slash_command(user, guild, "mock", {
-                    "timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"}, "profile")
+                profile = fake.slash_command(
+                    user,
+                    guild,
+                    "mock",
+                    {
+                        "timezone": "Europe/Berlin",
+                        "track": "backend",
+                        "level": "mid",
+                        "types": "coding",
+                    },
+                    "profile",
+                )
                 sent[guild.id].append(await fake.interact(profile))
                 await answered(fake, sent[guild.id][-1])
             for user in pair:
@@ -164,9 +190,15 @@ async def test_two_shard_processes_answer_each_interaction_once_and_a_worker_del
 
 def test_roles_default_to_everything_configured_and_follow_settings_and_flags() -> None:
     discord_only = Settings(_env_file=None, discord_token="t")  # type: ignore[call-arg]
-    assert resolve_roles(discord_only) == Roles(discord=True, slack_http=False, slack_socket=False, worker=True)
-    both = Settings(_env_file=None, discord_token="t", slack_bot_token="xoxb-1",  # type: ignore[call-arg]
-                    slack_app_token="xapp-1")
+    assert resolve_roles(discord_only) == Roles(
+        discord=True, slack_http=False, slack_socket=False, worker=True
+    )
+    both = Settings(
+        _env_file=None,
+        discord_token="t",
+        slack_bot_token="xoxb-1",  # type: ignore[call-arg]
+        slack_app_token="xapp-1",
+    )
     assert resolve_roles(both).names() == ["discord", "slack-socket", "worker"]
     as_set = Settings(_env_file=None, discord_token="t", run_roles="discord, worker")  # type: ignore[call-arg]
     assert resolve_roles(as_set).names() == ["discord", "worker"]
@@ -193,7 +225,12 @@ def test_run_flags_reach_the_roles() -> None:
     from bot.ops.roles import role_flags
 
     args = _parser().parse_args(["run", "--no-discord", "--slack-http", "--worker"])
-    assert role_flags(args) == {"discord": False, "slack_http": True, "slack_socket": None, "worker": True}
+    assert role_flags(args) == {
+        "discord": False,
+        "slack_http": True,
+        "slack_socket": None,
+        "worker": True,
+    }
     settings = Settings(_env_file=None, discord_token="t", slack_bot_token="xoxb-1")  # type: ignore[call-arg]
     assert resolve_roles(settings, role_flags(args)).names() == ["slack-http", "worker"]
 
@@ -203,7 +240,9 @@ async def test_a_worker_without_faces_gets_rest_chat_ports(tmp_path: Path) -> No
     from bot.core.models import Platform
 
     app = await build_app(sqlite_url_for(tmp_path / "w.sqlite3"))
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-1", slack_api_base_url="http://127.0.0.1:9/api/")  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None, slack_bot_token="xoxb-1", slack_api_base_url="http://127.0.0.1:9/api/"
+    )  # type: ignore[call-arg]
     process = Process(app, settings, WORKER, health_port=0)
     try:
         await process.start()

@@ -42,30 +42,93 @@ def read_yaml(entry: object) -> dict[str, list[dict[str, str]]]:
 EXAMPLES = Path(str(resources.files("bot.prompts").joinpath("examples")))
 
 DIMENSIONS = {
-    "coding": ["understanding", "approach", "correctness", "code-quality", "testing",
-               "communication"],
-    "system-design": ["requirements", "high-level-design", "deep-dive", "scalability",
-                      "trade-offs", "communication"],
-    "behavioral": ["ownership", "impact", "collaboration", "conflict-and-feedback",
-                   "self-reflection", "communication"],
-    "ml-system-design": ["problem-framing", "data-and-features", "modelling", "evaluation",
-                         "serving-and-monitoring", "communication"],
-    "ml-fundamentals": ["core-concepts", "math-intuition", "model-selection", "diagnostics",
-                        "practical-judgement", "communication"],
-    "stats-product": ["metric-design", "experiment-design", "statistical-reasoning",
-                      "product-intuition", "communication"],
-    "sql-data-modelling": ["data-modelling", "query-correctness", "query-fluency",
-                           "performance", "edge-cases", "communication"],
-    "sre-troubleshooting": ["triage", "hypothesis-driven-debugging", "systems-knowledge",
-                            "mitigation", "prevention", "communication"],
+    "coding": [
+        "understanding",
+        "approach",
+        "correctness",
+        "code-quality",
+        "testing",
+        "communication",
+    ],
+    "system-design": [
+        "requirements",
+        "high-level-design",
+        "deep-dive",
+        "scalability",
+        "trade-offs",
+        "communication",
+    ],
+    "behavioral": [
+        "ownership",
+        "impact",
+        "collaboration",
+        "conflict-and-feedback",
+        "self-reflection",
+        "communication",
+    ],
+    "ml-system-design": [
+        "problem-framing",
+        "data-and-features",
+        "modelling",
+        "evaluation",
+        "serving-and-monitoring",
+        "communication",
+    ],
+    "ml-fundamentals": [
+        "core-concepts",
+        "math-intuition",
+        "model-selection",
+        "diagnostics",
+        "practical-judgement",
+        "communication",
+    ],
+    "stats-product": [
+        "metric-design",
+        "experiment-design",
+        "statistical-reasoning",
+        "product-intuition",
+        "communication",
+    ],
+    "sql-data-modelling": [
+        "data-modelling",
+        "query-correctness",
+        "query-fluency",
+        "performance",
+        "edge-cases",
+        "communication",
+    ],
+    "sre-troubleshooting": [
+        "triage",
+        "hypothesis-driven-debugging",
+        "systems-knowledge",
+        "mitigation",
+        "prevention",
+        "communication",
+    ],
 }
 #: Bundled rubrics beyond the one per type: (interview type, dimensions).
 EXTRA_RUBRICS = {
-    "behavioral-bar-raiser": ("behavioral", ["ownership", "impact", "conflict-and-feedback",
-                                             "self-reflection", "holds-up-under-design",
-                                             "communication"]),
-    "sql-modelling-round": ("sql-data-modelling", ["model-behind-the-query", "data-modelling",
-                                                   "query-correctness", "edge-cases", "communication"]),
+    "behavioral-bar-raiser": (
+        "behavioral",
+        [
+            "ownership",
+            "impact",
+            "conflict-and-feedback",
+            "self-reflection",
+            "holds-up-under-design",
+            "communication",
+        ],
+    ),
+    "sql-modelling-round": (
+        "sql-data-modelling",
+        [
+            "model-behind-the-query",
+            "data-modelling",
+            "query-correctness",
+            "edge-cases",
+            "communication",
+        ],
+    ),
 }
 
 
@@ -83,7 +146,9 @@ def all_prompts(bank: PromptBank) -> list[Prompt]:
 
 def test_rubrics_file_has_one_rubric_per_type_with_the_fixed_dimensions() -> None:
     raw = read_yaml(DATA.joinpath("rubrics.yaml"))["rubrics"]
-    assert sorted(r["id"] for r in raw) == sorted([*(t.value for t in InterviewType), *EXTRA_RUBRICS])
+    assert sorted(r["id"] for r in raw) == sorted(
+        [*(t.value for t in InterviewType), *EXTRA_RUBRICS]
+    )
     for rubric in raw:
         if rubric["id"] in EXTRA_RUBRICS:
             kind, dims = EXTRA_RUBRICS[rubric["id"]]
@@ -160,8 +225,12 @@ def test_every_text_fits_the_platform_limits(bank: PromptBank) -> None:
         assert len(prompt.statement) <= STATEMENT_LIMIT, prompt.id
         assert len(render_statement(prompt)) <= PAGE_LIMIT, prompt.id
         guide = prompt.guide
-        items = [*guide.hints, *guide.strong_answer, *guide.common_mistakes,
-                 *guide.level_differences.values()]
+        items = [
+            *guide.hints,
+            *guide.strong_answer,
+            *guide.common_mistakes,
+            *guide.level_differences.values(),
+        ]
         items += [text for c in guide.clarifications for text in (c.question, c.answer)]
         items += [text for follow in guide.follow_ups.values() for text in follow]
         items += [block.activity for block in guide.time_plan]
@@ -174,8 +243,9 @@ def test_every_text_fits_the_platform_limits(bank: PromptBank) -> None:
         assert max(len(item) for item in items) <= FIELD_LIMIT, prompt.id
         rubric = bank.rubric(prompt.rubric)
         for limit in (PAGE_LIMIT, SLACK_SECTION_LIMIT):
-            pages = render_guide(prompt, rubric, "Chosen for a senior backend candidate.",
-                                 max_chars=limit)
+            pages = render_guide(
+                prompt, rubric, "Chosen for a senior backend candidate.", max_chars=limit
+            )
             assert pages and all(0 < len(page) <= limit for page in pages), prompt.id
         for level in prompt.levels:
             assert all(len(p) <= PAGE_LIMIT for p in render_guide(prompt, rubric, level=level))
@@ -198,8 +268,13 @@ def test_guide_holds_everything_an_interviewer_needs(bank: PromptBank) -> None:
     prompt = all_prompts(bank)[0]
     rubric = bank.rubric(prompt.rubric)
     text = "\n".join(render_guide(prompt, rubric, "Because."))
-    for piece in [prompt.title, "Because.", *prompt.guide.hints,
-                  prompt.guide.clarifications[0].answer, prompt.guide.common_mistakes[0]]:
+    for piece in [
+        prompt.title,
+        "Because.",
+        *prompt.guide.hints,
+        prompt.guide.clarifications[0].answer,
+        prompt.guide.common_mistakes[0],
+    ]:
         assert piece in text
 
 
@@ -259,9 +334,18 @@ def test_bundled_bank_loads_from_a_zipped_package(tmp_path: Path) -> None:
         for file in (root / "bot").rglob("*"):
             if file.is_file() and "__pycache__" not in file.parts:
                 zf.write(file, file.relative_to(root).as_posix())
-    code = ("import bot.prompts.bundled as m; assert '.zip' in m.__file__; "
-            "print(len(m.load_bundled().prompt_ids()))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, env={"PYTHONPATH": str(archive)}, timeout=60, check=False)
+    code = (
+        "import bot.prompts.bundled as m; assert '.zip' in m.__file__; "
+        "print(len(m.load_bundled().prompt_ids()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(archive)},
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(load_bundled().prompt_ids())

@@ -104,10 +104,16 @@ def test_design_estimates_are_recomputed_from_their_inputs(bank: PromptBank) -> 
         names: dict[str, float] = {k: float(v) for k, v in prompt.design.estimates.inputs.items()}
         for figure in prompt.design.estimates.figures:
             tree = ast.parse(figure.formula, mode="eval")
-            assert not any(isinstance(n, ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(tree))
+            assert not any(
+                isinstance(n, ast.Call | ast.Attribute | ast.Subscript) for n in ast.walk(tree)
+            )
             value = eval(compile(tree, figure.id, "eval"), {"__builtins__": {}}, dict(names))
             names[figure.id] = value
-            assert abs(figure.stated - value) <= figure.tolerance * abs(value), (prompt.id, figure.id, value)
+            assert abs(figure.stated - value) <= figure.tolerance * abs(value), (
+                prompt.id,
+                figure.id,
+                value,
+            )
             checked += 1
     assert with_estimates >= 35 and checked >= 100
 
@@ -116,13 +122,18 @@ def test_design_estimates_are_recomputed_from_their_inputs(bank: PromptBank) -> 
 
 
 def _members(*ids: str) -> dict[str, Member]:
-    return {m: Member(id=m, community_id="c", platform=Platform.CONSOLE, external_id=m,
-                      display_name=m.title()) for m in ids}
+    return {
+        m: Member(
+            id=m, community_id="c", platform=Platform.CONSOLE, external_id=m, display_name=m.title()
+        )
+        for m in ids
+    }
 
 
 @pytest.mark.parametrize("level", [None, *Level])
-def test_new_sections_reach_the_interviewer_and_never_the_candidate(bank: PromptBank,
-                                                                     level: Level | None) -> None:
+def test_new_sections_reach_the_interviewer_and_never_the_candidate(
+    bank: PromptBank, level: Level | None
+) -> None:
     seen = 0
     for prompt in _prompts(bank):
         texts = _interviewer_only(prompt)
@@ -133,16 +144,26 @@ def test_new_sections_reach_the_interviewer_and_never_the_candidate(bank: Prompt
         chat = interviewer_guide_pages(prompt, rubric, level, None, session_id="s" * 32, part=1)
         chat_text = "\n".join(f"{f.name}\n{f.value}" for page in chat for f in page.fields)
         assert all(page.ephemeral for page in chat)
-        plain = " ".join(" ".join(render_guide(prompt, rubric, level=level, max_chars=limit))
-                         for limit in (4000, 3000)).replace("\n", " ")
+        plain = " ".join(
+            " ".join(render_guide(prompt, rubric, level=level, max_chars=limit))
+            for limit in (4000, 3000)
+        ).replace("\n", " ")
         for text in texts:
             assert text in chat_text, (prompt.id, text[:60])
             assert " ".join(text.split()) in " ".join(plain.split()), (prompt.id, text[:60])
         statement = render_statement(prompt)
-        session = Session(id="s" * 32, community_id="c", interview_type=prompt.type,
-                          interviewer_id="ann", candidate_id="bob", swap=False,
-                          start=datetime(2026, 12, 7, 18, tzinfo=UTC), minutes=45,
-                          state=SessionState.CONFIRMED, prompt_ids=(prompt.id,))
+        session = Session(
+            id="s" * 32,
+            community_id="c",
+            interview_type=prompt.type,
+            interviewer_id="ann",
+            candidate_id="bob",
+            swap=False,
+            start=datetime(2026, 12, 7, 18, tzinfo=UTC),
+            minutes=45,
+            state=SessionState.CONFIRMED,
+            prompt_ids=(prompt.id,),
+        )
         posted = part_started(session, _members("ann", "bob"), 1, prompt, "ann", "bob").text
         for text in texts:
             if text in prompt.statement:  # a postmortem quotes its own words; the gap is the rest
@@ -152,7 +173,9 @@ def test_new_sections_reach_the_interviewer_and_never_the_candidate(bank: Prompt
 
 
 def test_estimates_are_shown_with_their_arithmetic(bank: PromptBank) -> None:
-    prompt = next(p for p in _prompts(bank) if p.design is not None and p.design.estimates is not None)
+    prompt = next(
+        p for p in _prompts(bank) if p.design is not None and p.design.estimates is not None
+    )
     assert prompt.design is not None and prompt.design.estimates is not None
     _top, extras = interviewer_extras(prompt)
     entries = dict(extras)["Estimates, recomputed by the bank's checks"]
@@ -166,7 +189,15 @@ def test_estimates_are_shown_with_their_arithmetic(bank: PromptBank) -> None:
 def test_formula_evaluator_does_arithmetic_and_nothing_else() -> None:
     assert evaluate_formula("a * 3 / 86400", {"a": 86400}) == 3
     assert evaluate_formula("(a + b) ** 2 - -1", {"a": 1, "b": 2}) == 10
-    for bad in ["__import__('os')", "a.real", "[1][0]", "a if a else 1", "'x' * 3", "2 ** a", "True + 1"]:
+    for bad in [
+        "__import__('os')",
+        "a.real",
+        "[1][0]",
+        "a if a else 1",
+        "'x' * 3",
+        "2 ** a",
+        "True + 1",
+    ]:
         with pytest.raises(ValueError):
             evaluate_formula(bad, {"a": 2})
     with pytest.raises(ValueError, match="neither an input"):
@@ -176,11 +207,25 @@ def test_formula_evaluator_does_arithmetic_and_nothing_else() -> None:
 
 
 def test_a_wrong_stated_estimate_is_refused() -> None:
-    good = {"inputs": {"daily": 8_640_000}, "figures": [
-        {"id": "qps", "name": "Average writes per second", "formula": "daily / 86400",
-         "stated": 100, "unit": "writes/s"},
-        {"id": "peak", "name": "Peak writes per second", "formula": "qps * 3", "stated": 300,
-         "unit": "writes/s"}]}
+    good = {
+        "inputs": {"daily": 8_640_000},
+        "figures": [
+            {
+                "id": "qps",
+                "name": "Average writes per second",
+                "formula": "daily / 86400",
+                "stated": 100,
+                "unit": "writes/s",
+            },
+            {
+                "id": "peak",
+                "name": "Peak writes per second",
+                "formula": "qps * 3",
+                "stated": 300,
+                "unit": "writes/s",
+            },
+        ],
+    }
     assert Estimates.model_validate(good).computed() == {"qps": 100.0, "peak": 300.0}
     bad = copy.deepcopy(good)
     bad["figures"][1]["stated"] = 3000
@@ -196,8 +241,9 @@ def _pack_with(bank: PromptBank, source_id: str, change: Any) -> str:
     prompt = bank.get(source_id).model_dump(mode="json", exclude_none=True)
     prompt["id"] = "pk-" + source_id[:40]
     change(prompt)
-    return yaml.safe_dump({"pack": {"id": "formats", "name": "Formats"}, "prompts": [prompt]},
-                          sort_keys=False)
+    return yaml.safe_dump(
+        {"pack": {"id": "formats", "name": "Formats"}, "prompts": [prompt]}, sort_keys=False
+    )
 
 
 def _first(bank: PromptBank, kind: InterviewType, field: str) -> str:
@@ -210,30 +256,37 @@ def test_pack_problems_in_the_new_formats_are_reported_with_their_place(bank: Pr
 
     def moved_gap(p: dict[str, Any]) -> None:
         p["postmortem"]["gaps"][0]["where"] = "words that are not in the postmortem"
+
     errors = check_pack(_pack_with(bank, sre, moved_gap), "yaml", bank=bank)
     assert any("is not in the statement" in e.message for e in errors), errors
 
     def plain_rubric(p: dict[str, Any]) -> None:
         p["rubric"] = "behavioral"
+
     errors = check_pack(_pack_with(bank, beh, plain_rubric), "yaml", bank=bank)
-    assert [e.path for e in errors] == [
-        f"prompts[0].guide.exercises[{_index(bank, beh)}]"], errors
+    assert [e.path for e in errors] == [f"prompts[0].guide.exercises[{_index(bank, beh)}]"], errors
 
     def no_holds_up(p: dict[str, Any]) -> None:
         p["guide"]["exercises"] = [e for e in p["guide"]["exercises"] if e != HOLDS_UP_DIMENSION]
+
     errors = check_pack(_pack_with(bank, beh, no_holds_up), "yaml", bank=bank)
     assert any("exercises 'holds-up-under-design'" in e.message for e in errors), errors
 
     def misplaced(p: dict[str, Any]) -> None:
         p["followup_design"] = bank.get(beh).followup_design.model_dump(mode="json")  # type: ignore[union-attr]
+
     coding = next(p.id for p in _prompts(bank) if p.type is InterviewType.CODING)
     errors = check_pack(_pack_with(bank, coding, misplaced), "yaml", bank=bank)
-    assert any("only behavioral prompts take a 'followup_design'" in e.message for e in errors), errors
+    assert any("only behavioral prompts take a 'followup_design'" in e.message for e in errors), (
+        errors
+    )
 
     def wrong_figure(p: dict[str, Any]) -> None:
         p["design"]["estimates"]["figures"][0]["stated"] *= 10
-    design = next(p.id for p in _prompts(bank)
-                  if p.design is not None and p.design.estimates is not None)
+
+    design = next(
+        p.id for p in _prompts(bank) if p.design is not None and p.design.estimates is not None
+    )
     errors = check_pack(_pack_with(bank, design, wrong_figure), "yaml", bank=bank)
     assert [e.path for e in errors] == ["prompts[0].design.estimates"], errors
     assert "states" in errors[0].message and errors[0].line is not None
@@ -258,17 +311,37 @@ def test_the_longest_texts_each_format_allows_are_never_cut_in_chat_pages(bank: 
     sre = bank.get(_first(bank, InterviewType.SRE_TROUBLESHOOTING, "postmortem"))
     beh = bank.get(_first(bank, InterviewType.BEHAVIORAL, "followup_design"))
     design = next(p for p in _prompts(bank) if p.grading_focus is not None and p.design is not None)
-    assert sre.postmortem is not None and beh.followup_design is not None and design.grading_focus is not None
+    assert (
+        sre.postmortem is not None
+        and beh.followup_design is not None
+        and design.grading_focus is not None
+    )
     where = sre.statement[:200].strip()
-    long_gap = sre.postmortem.gaps[0].model_copy(update={"where": where, "gap": "g" * 700,
-                                                         "why_it_matters": "w" * 700})
-    sre = sre.model_copy(update={"postmortem": sre.postmortem.model_copy(update={"gaps": [long_gap]})})
-    beh = beh.model_copy(update={"followup_design": beh.followup_design.model_copy(
-        update={"question": "q" * 900, "probes": ["p" * 900, "r" * 900]})})
-    design = design.model_copy(update={"grading_focus": design.grading_focus.model_copy(
-        update={"signals": ["s" * 900, "t" * 900], "not_graded": ["n" * 900]})})
-    for prompt, texts in ((sre, ["g" * 700, "w" * 700, where]), (beh, ["q" * 900, "p" * 900]),
-                          (design, ["s" * 900, "n" * 900])):
+    long_gap = sre.postmortem.gaps[0].model_copy(
+        update={"where": where, "gap": "g" * 700, "why_it_matters": "w" * 700}
+    )
+    sre = sre.model_copy(
+        update={"postmortem": sre.postmortem.model_copy(update={"gaps": [long_gap]})}
+    )
+    beh = beh.model_copy(
+        update={
+            "followup_design": beh.followup_design.model_copy(
+                update={"question": "q" * 900, "probes": ["p" * 900, "r" * 900]}
+            )
+        }
+    )
+    design = design.model_copy(
+        update={
+            "grading_focus": design.grading_focus.model_copy(
+                update={"signals": ["s" * 900, "t" * 900], "not_graded": ["n" * 900]}
+            )
+        }
+    )
+    for prompt, texts in (
+        (sre, ["g" * 700, "w" * 700, where]),
+        (beh, ["q" * 900, "p" * 900]),
+        (design, ["s" * 900, "n" * 900]),
+    ):
         pages = interviewer_guide_pages(prompt, bank.rubric(prompt.rubric), None, None)
         text = "\n".join(f.value for page in pages for f in page.fields)
         assert all(t in text for t in texts), prompt.id

@@ -96,13 +96,22 @@ def test_every_problem_is_reported_in_one_pass(bank: PromptBank) -> None:
         by_path.setdefault(path, []).append(message)
     assert any("needs at least 3 items" in m for m in by_path["prompts[0].guide.hints"])
     assert any("not 40" in m for m in by_path["prompts[0].guide.time_plan"])
-    assert by_path["prompts[0].id"] == [f"prompt id '{bundled_prompt}' is already used by the bundled bank; "
-                                        "pick a new id"]
-    assert by_path["prompts[0].rubric"] == ["no rubric 'nope'; for sre-troubleshooting use: sre-troubleshooting"]
-    assert by_path["prompts[0]"] == ["guide.follow_ups needs follow-ups for the prompt's levels: mid"]
+    assert by_path["prompts[0].id"] == [
+        f"prompt id '{bundled_prompt}' is already used by the bundled bank; pick a new id"
+    ]
+    assert by_path["prompts[0].rubric"] == [
+        "no rubric 'nope'; for sre-troubleshooting use: sre-troubleshooting"
+    ]
+    assert by_path["prompts[0]"] == [
+        "guide.follow_ups needs follow-ups for the prompt's levels: mid"
+    ]
     assert any("at least 3" in m for m in by_path["prompts[1].title"])
-    assert any("'heroics' is not a dimension" in m for m in by_path["prompts[1].guide.exercises[1]"])
-    assert by_path["rubrics[0].id"] == ["rubric id 'coding' is already used by the bundled bank; pick a new id"]
+    assert any(
+        "'heroics' is not a dimension" in m for m in by_path["prompts[1].guide.exercises[1]"]
+    )
+    assert by_path["rubrics[0].id"] == [
+        "rubric id 'coding' is already used by the bundled bank; pick a new id"
+    ]
     assert by_path["rubrics[0]"] == ["dimension ids must be unique within a rubric"]
 
     # Fix only what the schema refused: nothing new appears.
@@ -110,7 +119,10 @@ def test_every_problem_is_reported_in_one_pass(bank: PromptBank) -> None:
     first["guide"]["time_plan"][1]["minutes"] = 25
     second["title"] = "Logins got slow this morning"
     rubric["title"] = "Coding, again"
-    again = {(e.path, e.message) for e in check_pack(yaml.safe_dump(doc, sort_keys=False), "yaml", bank=bank)}
+    again = {
+        (e.path, e.message)
+        for e in check_pack(yaml.safe_dump(doc, sort_keys=False), "yaml", bank=bank)
+    }
     assert again and again <= reported, again - reported
 
 
@@ -150,8 +162,10 @@ def test_ids_must_be_unique_against_the_bundled_bank(bank: PromptBank) -> None:
 def test_rubric_ids_must_be_new(bank: PromptBank) -> None:
     rubric = yaml.safe_load(GOOD_YAML.read_text())["rubrics"][0]
     rubric["id"] = "coding"
-    text = yaml.safe_dump({"pack": {"id": "inline-pack", "name": "Inline"},
-                           "rubrics": [rubric], "prompts": []}, sort_keys=False)
+    text = yaml.safe_dump(
+        {"pack": {"id": "inline-pack", "name": "Inline"}, "rubrics": [rubric], "prompts": []},
+        sort_keys=False,
+    )
     errors = check_pack(text, fmt="yaml", bank=bank)
     assert [e.path for e in errors] == ["rubrics[0].id"]
     assert errors[0].line == 5
@@ -267,8 +281,11 @@ def test_a_packs_own_prompts_of_a_disabled_type_stay(bank: PromptBank) -> None:
 def test_toml_pack_disables_stats(bank: PromptBank) -> None:
     combined = bank.with_pack(load_pack(GOOD_TOML, bank=bank))
     assert combined.prompts(type=InterviewType.STATS_PRODUCT) == ()
-    assert [p.id for p in combined.prompts(type="sql-data-modelling", track="data-science")
-            if p.id.startswith("dc-")] == ["dc-sessionize-clicks"]
+    assert [
+        p.id
+        for p in combined.prompts(type="sql-data-modelling", track="data-science")
+        if p.id.startswith("dc-")
+    ] == ["dc-sessionize-clicks"]
 
 
 def test_a_pack_cannot_be_applied_twice(bank: PromptBank) -> None:
@@ -289,8 +306,9 @@ def test_bank_is_immutable(bank: PromptBank) -> None:
 
 def test_export_round_trips(bank: PromptBank) -> None:
     pack = load_pack(GOOD_YAML, bank=bank)
-    text = bank.with_pack(pack).to_pack_text("frontend-guild", "Frontend Guild pack",
-                                             disabled_types=["ml-system-design"])
+    text = bank.with_pack(pack).to_pack_text(
+        "frontend-guild", "Frontend Guild pack", disabled_types=["ml-system-design"]
+    )
     again = load_pack(text, fmt="yaml", bank=bank)
     assert again == pack
     assert load_pack(pack.to_text(), fmt="yaml", bank=bank) == pack

@@ -36,8 +36,11 @@ def canonical(value: Any, nested: bool) -> Any:
 
 def same(got: Any, want: Any) -> bool:
     if isinstance(want, float) or isinstance(got, float):
-        return (isinstance(got, int | float) and isinstance(want, int | float)
-                and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9))
+        return (
+            isinstance(got, int | float)
+            and isinstance(want, int | float)
+            and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9)
+        )
     if isinstance(got, list) and isinstance(want, list):
         return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want, strict=True))
     if isinstance(got, dict) and isinstance(want, dict):
@@ -51,8 +54,10 @@ def matches(got: Any, case: CodingCase) -> bool:
     if case.compare == "unordered":
         if not isinstance(got, list | tuple) or not isinstance(case.expected, list):
             return False
-        return same(sorted(canonical(got, False), key=repr),
-                    sorted(canonical(case.expected, False), key=repr))
+        return same(
+            sorted(canonical(got, False), key=repr),
+            sorted(canonical(case.expected, False), key=repr),
+        )
     return same(canonical(got, True), canonical(case.expected, True))
 
 
@@ -95,8 +100,11 @@ def test_a_wrong_expectation_is_caught() -> None:
     assert prompt.coding is not None and prompt.coding.cases
     first = prompt.coding.cases[0]
     wrong = first.model_copy(update={"expected": ["not", "the", "answer"]})
-    broken = prompt.model_copy(update={"coding": prompt.coding.model_copy(
-        update={"cases": [wrong, *prompt.coding.cases[1:]]})})
+    broken = prompt.model_copy(
+        update={
+            "coding": prompt.coding.model_copy(update={"cases": [wrong, *prompt.coding.cases[1:]]})
+        }
+    )
     assert failures(broken) and failures(broken)[0].startswith("case 1 ")
 
 
@@ -138,22 +146,29 @@ def test_the_schema_checks_a_reference_without_running_it() -> None:
     with pytest.raises(ValidationError):
         ReferenceSolution.model_validate({"language": "ruby", "entry": "f", "code": good})
     # A pack's code is parsed, never run; pathological input is refused, not a crash.
-    for hostile in ["x = " + "+".join(["a"] * 3900), "x = " + "-" * 7900 + "1", "(" * 3000 + ")" * 3000]:
+    for hostile in [
+        "x = " + "+".join(["a"] * 3900),
+        "x = " + "-" * 7900 + "1",
+        "(" * 3000 + ")" * 3000,
+    ]:
         with pytest.raises(ValidationError):
             ReferenceSolution(language="python", entry="f", code=hostile)
     base = CODING[0].coding
     assert base is not None
     plain = base.model_dump(exclude={"cases", "reference"})
     with pytest.raises(ValidationError, match="come together"):
-        CodingExtras.model_validate({**plain, "reference": {"language": "python", "entry": "f",
-                                                             "code": good}})
+        CodingExtras.model_validate(
+            {**plain, "reference": {"language": "python", "entry": "f", "code": good}}
+        )
     with pytest.raises(ValidationError, match="come together"):
         CodingExtras.model_validate({**plain, "cases": [{"args": [1], "expected": 1}] * 3})
 
 
 def test_cases_survive_an_export_as_a_pack() -> None:
     """Exports drop null fields; a case expecting None (or an exception) must read back the same."""
-    with_null = [p for p in CODING if p.coding and any(c.expected is None for c in p.coding.cases or ())]
+    with_null = [
+        p for p in CODING if p.coding and any(c.expected is None for c in p.coding.cases or ())
+    ]
     assert with_null
     for prompt in with_null:
         dumped = prompt.model_dump(mode="json", exclude_none=True)

@@ -51,15 +51,20 @@ def make(
         "statement": "Something is broken in production; walk me through what you do.",
         "rubric": type_,
         "guide": {
-            "clarifications": [{"question": "Q one?", "answer": "A one."},
-                               {"question": "Q two?", "answer": "A two."}],
+            "clarifications": [
+                {"question": "Q one?", "answer": "A one."},
+                {"question": "Q two?", "answer": "A two."},
+            ],
             "hints": ["h1", "h2", "h3"],
             "follow_ups": {lv: ["A follow-up."] for lv in levels},
             "strong_answer": ["s1", "s2", "s3"],
             "level_differences": {"junior": "jj", "senior": "ss", "staff+": "st"},
             "common_mistakes": ["m1", "m2"],
-            "time_plan": [{"minutes": 15, "activity": "a1"}, {"minutes": 15, "activity": "a2"},
-                          {"minutes": 15, "activity": "a3"}],
+            "time_plan": [
+                {"minutes": 15, "activity": "a1"},
+                {"minutes": 15, "activity": "a2"},
+                {"minutes": 15, "activity": "a3"},
+            ],
             "exercises": exercises or ["triage"],
         },
     }
@@ -76,8 +81,12 @@ def pick(candidates: list[Prompt], **kwargs: Any) -> PromptChoice:
 
 
 def test_fits_level_and_track() -> None:
-    pool = [make("p-mid", levels=["mid"]), make("p-front", tracks=["frontend"]),
-            make("p-ok"), make("p-staff", levels=["staff+"])]
+    pool = [
+        make("p-mid", levels=["mid"]),
+        make("p-front", tracks=["frontend"]),
+        make("p-ok"),
+        make("p-staff", levels=["staff+"]),
+    ]
     for seed in range(20):
         choice = pick(pool, seed=seed)
         assert choice.prompt.id == "p-ok"
@@ -119,9 +128,11 @@ def test_reuse_stays_at_the_candidates_level_when_possible() -> None:
 
 
 def test_leans_to_the_weakest_dimension() -> None:
-    pool = [make("p-triage", exercises=["triage"]),
-            make("p-mitigation", exercises=["mitigation", "prevention"]),
-            make("p-systems", exercises=["systems-knowledge"])]
+    pool = [
+        make("p-triage", exercises=["triage"]),
+        make("p-mitigation", exercises=["mitigation", "prevention"]),
+        make("p-systems", exercises=["systems-knowledge"]),
+    ]
     for seed in range(20):
         choice = pick(pool, weakest_dimensions=["mitigation", "triage"], seed=seed)
         assert choice.prompt.id == "p-mitigation"
@@ -129,7 +140,8 @@ def test_leans_to_the_weakest_dimension() -> None:
         # The guide opens with it.
         assert choice.reason.startswith(
             "This prompt exercises mitigation, your candidate's weakest area in SRE troubleshooting so far. "
-            "Chosen for a senior backend candidate.")
+            "Chosen for a senior backend candidate."
+        )
         assert choice.exercised == ("Mitigation", "Prevention")
 
 
@@ -138,11 +150,15 @@ def test_falls_to_the_next_weakest_dimension_when_none_exercises_the_weakest() -
     choice = pick(pool, weakest_dimensions=["communication", "prevention"])
     assert choice.prompt.id == "p-prev" and choice.targets_weakness == ("prevention",)
     assert choice.reason.startswith(
-        "This prompt exercises prevention, your candidate's second-weakest area in SRE troubleshooting so far.")
+        "This prompt exercises prevention, your candidate's second-weakest area in SRE troubleshooting so far."
+    )
 
 
 def test_a_strong_dimension_the_prompt_also_exercises_is_not_called_weak() -> None:
-    pool = [make("p-both", exercises=["mitigation", "triage"]), make("p-systems", exercises=["systems-knowledge"])]
+    pool = [
+        make("p-both", exercises=["mitigation", "triage"]),
+        make("p-systems", exercises=["systems-knowledge"]),
+    ]
     # Triage is the weakest, mitigation the strongest of the history.
     choice = pick(pool, weakest_dimensions=["triage", "prevention", "mitigation"])
     assert choice.prompt.id == "p-both" and choice.targets_weakness == ("triage",)
@@ -193,8 +209,7 @@ def test_prefers_a_prompt_the_interviewer_had_as_a_candidate() -> None:
     pool = [make(f"p-{i}") for i in range(8)]
     interviewer = {"p-3": T0}
     for seed in range(20):
-        choice = pick(pool, interviewer_seen=interviewer, prefer_interviewer_seen=True,
-                      seed=seed)
+        choice = pick(pool, interviewer_seen=interviewer, prefer_interviewer_seen=True, seed=seed)
         assert choice.prompt.id == "p-3"
         assert f"You solved this one as a candidate on {ts(T0, 'D')}" in choice.reason
     off = {pick(pool, interviewer_seen=interviewer, seed=s).prompt.id for s in range(40)}
@@ -205,8 +220,13 @@ def test_the_interviewers_prompt_only_while_the_candidate_never_saw_it() -> None
     pool = [make(f"p-{i}") for i in range(8)]
     for seed in range(20):
         # The candidate ran p-3 as an interviewer: it is out, whoever solved it.
-        choice = pick(pool, interviewer_seen={"p-3": T0}, prefer_interviewer_seen=True,
-                      candidate_ran={"p-3": T0 - timedelta(days=3)}, seed=seed)
+        choice = pick(
+            pool,
+            interviewer_seen={"p-3": T0},
+            prefer_interviewer_seen=True,
+            candidate_ran={"p-3": T0 - timedelta(days=3)},
+            seed=seed,
+        )
         assert choice.prompt.id != "p-3" and not choice.reused
         assert "You solved this one" not in choice.reason
 
@@ -221,7 +241,9 @@ def test_never_a_prompt_the_candidate_ran_as_interviewer() -> None:
 
 def test_reuse_prefers_a_prompt_they_had_over_one_whose_guide_they_read() -> None:
     pool = [make("p-had"), make("p-ran")]
-    choice = pick(pool, seen_by_candidate={"p-had": T0}, candidate_ran={"p-ran": T0 - timedelta(days=300)})
+    choice = pick(
+        pool, seen_by_candidate={"p-had": T0}, candidate_ran={"p-ran": T0 - timedelta(days=300)}
+    )
     assert choice.prompt.id == "p-had" and choice.reused
     # Everything fitting was run as interviewer: the one run longest ago, and the guide says so.
     choice = pick(pool, candidate_ran={"p-had": T0, "p-ran": T0 - timedelta(days=300)})
@@ -231,8 +253,12 @@ def test_reuse_prefers_a_prompt_they_had_over_one_whose_guide_they_read() -> Non
 
 def test_weakest_dimension_outranks_the_interviewer_preference() -> None:
     pool = [make("p-weak", exercises=["prevention"]), make("p-known", exercises=["triage"])]
-    choice = pick(pool, weakest_dimensions=["prevention"], interviewer_seen={"p-known": T0},
-                  prefer_interviewer_seen=True)
+    choice = pick(
+        pool,
+        weakest_dimensions=["prevention"],
+        interviewer_seen={"p-known": T0},
+        prefer_interviewer_seen=True,
+    )
     assert choice.prompt.id == "p-weak"
 
 
@@ -297,7 +323,9 @@ def test_properties(
     case: tuple[list[Prompt], dict[str, datetime], dict[str, datetime], Level, str, int],
 ) -> None:
     prompts, seen, ran, level, track, seed = case
-    choice = pick(prompts, seen_by_candidate=seen, candidate_ran=ran, level=level, track=track, seed=seed)
+    choice = pick(
+        prompts, seen_by_candidate=seen, candidate_ran=ran, level=level, track=track, seed=seed
+    )
     near = [p for p in prompts if min(abs(lv.rank - level.rank) for lv in p.levels) <= 1]
     fitting = near or prompts
     unseen = [p for p in fitting if p.id not in seen and p.id not in ran]
@@ -315,17 +343,41 @@ def test_properties(
     if exact_unseen:
         assert choice.prompt in exact_unseen and not choice.fallback
     # Same inputs, same answer.
-    again = pick(list(reversed(prompts)), seen_by_candidate=seen, candidate_ran=ran, level=level,
-                 track=track, seed=seed)
+    again = pick(
+        list(reversed(prompts)),
+        seen_by_candidate=seen,
+        candidate_ran=ran,
+        level=level,
+        track=track,
+        seed=seed,
+    )
     assert again.prompt.id == choice.prompt.id and again.reason == choice.reason
 
 
-def _fb(subject: str, scores: dict[str, int], *, days: int, kind: str = "coding", revealed: bool = True,
-        role: str = "interviewer", author: str = "rater") -> Feedback:
+def _fb(
+    subject: str,
+    scores: dict[str, int],
+    *,
+    days: int,
+    kind: str = "coding",
+    revealed: bool = True,
+    role: str = "interviewer",
+    author: str = "rater",
+) -> Feedback:
     when = T0 + timedelta(days=days)
-    return Feedback(id=f"f{days}{subject}{kind}{role}", session_id=f"s{days}", part=1, author_id=author,
-                    subject_id=subject, role=FeedbackRole(role), scores=scores, submitted_at=when,
-                    updated_at=when, revealed_at=when if revealed else None, interview_type=kind)
+    return Feedback(
+        id=f"f{days}{subject}{kind}{role}",
+        session_id=f"s{days}",
+        part=1,
+        author_id=author,
+        subject_id=subject,
+        role=FeedbackRole(role),
+        scores=scores,
+        submitted_at=when,
+        updated_at=when,
+        revealed_at=when if revealed else None,
+        interview_type=kind,
+    )
 
 
 def test_weakest_dimensions_come_from_revealed_interviewer_scores_of_the_type() -> None:
@@ -341,6 +393,10 @@ def test_weakest_dimensions_come_from_revealed_interviewer_scores_of_the_type() 
         _fb("bob", {"correctness": 1}, days=7, kind="system-design"),
         _fb("alice", {"correctness": 1}, days=8),
     ]
-    assert weakest_dimensions("bob", InterviewType.CODING, history) == ("testing", "communication", "approach")
+    assert weakest_dimensions("bob", InterviewType.CODING, history) == (
+        "testing",
+        "communication",
+        "approach",
+    )
     assert weakest_dimensions("bob", InterviewType.SYSTEM_DESIGN, history) == ("correctness",)
     assert weakest_dimensions("carol", InterviewType.CODING, history) == ()

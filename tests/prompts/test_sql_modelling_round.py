@@ -20,7 +20,9 @@ from bot.prompts.sql_check import verify
 BANK = load_bundled()
 ROUND = BANK.rubric("sql-modelling-round")
 TYPE_RUBRIC = BANK.rubric_for_type(InterviewType.SQL_DATA_MODELLING)
-GRADED_ON_THE_MODEL = [p for p in BANK.prompts(type=InterviewType.SQL_DATA_MODELLING) if p.rubric == ROUND.id]
+GRADED_ON_THE_MODEL = [
+    p for p in BANK.prompts(type=InterviewType.SQL_DATA_MODELLING) if p.rubric == ROUND.id
+]
 
 
 def test_the_format_rubric_grades_the_model_and_shares_the_other_dimensions() -> None:
@@ -32,7 +34,11 @@ def test_the_format_rubric_grades_the_model_and_shares_the_other_dimensions() ->
     # A shared id means the same thing in both rubrics, so progress can add the scores up.
     for dim in ROUND.dimensions[1:]:
         same = TYPE_RUBRIC.dimension(dim.id)
-        assert (dim.name, dim.anchors, dim.expectations) == (same.name, same.anchors, same.expectations)
+        assert (dim.name, dim.anchors, dim.expectations) == (
+            same.name,
+            same.anchors,
+            same.expectations,
+        )
 
 
 def test_enough_prompts_across_levels_use_it() -> None:
@@ -44,8 +50,10 @@ def test_enough_prompts_across_levels_use_it() -> None:
 @pytest.mark.parametrize("prompt", GRADED_ON_THE_MODEL, ids=lambda p: p.id)
 def test_each_guide_grades_the_model_and_its_queries_still_check(prompt: Prompt) -> None:
     assert prompt.guide.exercises[0] == "model-behind-the-query"
-    assert any("model behind the query" in item.lower() or "grades" in item.lower()
-               for item in prompt.guide.strong_answer), prompt.id
+    assert any(
+        "model behind the query" in item.lower() or "grades" in item.lower()
+        for item in prompt.guide.strong_answer
+    ), prompt.id
     # At least one follow-up changes the requirement so the model, not the query, is tested.
     follow_ups = [item for items in prompt.guide.follow_ups.values() for item in items]
     assert any(item.startswith("Model change") for item in follow_ups), prompt.id
@@ -70,13 +78,18 @@ def test_progress_and_the_digest_name_the_format_dimension() -> None:
     assert names["query-fluency"] == "SQL fluency"  # the type's own dimensions still first
     assert list(names)[:6] == [d.id for d in TYPE_RUBRIC.dimensions]
     when = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    dims = tuple(DimensionProgress("sql-data-modelling", dim, ((when, 2.5),), 2.5, 2.5, None)
-                 for dim in ("data-modelling", "model-behind-the-query"))
+    dims = tuple(
+        DimensionProgress("sql-data-modelling", dim, ((when, 2.5),), 2.5, 2.5, None)
+        for dim in ("data-modelling", "model-behind-the-query")
+    )
     report = MemberProgress("m1", dims, None, None, (), (), None, 1)
     progress = ProgressService(uow=None, clock=None, prompts=BANK)  # type: ignore[arg-type]
     shown = progress.dimension_names(report)
     assert shown[("sql-data-modelling", "data-modelling")] == "Data modelling"
     assert shown[("sql-data-modelling", "model-behind-the-query")] == "Model behind the query"
     digest = DigestService(uow=None, clock=None, prompts=BANK)  # type: ignore[arg-type]
-    assert digest._dimension_name("sql-data-modelling", "model-behind-the-query") == "Model behind the query"
+    assert (
+        digest._dimension_name("sql-data-modelling", "model-behind-the-query")
+        == "Model behind the query"
+    )
     assert digest._dimension_name("sql-data-modelling", "no-such-dimension") == "no-such-dimension"

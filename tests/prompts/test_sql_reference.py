@@ -51,30 +51,51 @@ def section(**check: object) -> SqlExtras:
 
 
 def test_matching_rows_pass_in_any_order_and_numbers_compare_after_rounding() -> None:
-    assert verify(section(reference="SELECT k, v FROM t",
-                          expected=[[3, "c"], [1, "a"], [2, None]])) == []
+    assert (
+        verify(section(reference="SELECT k, v FROM t", expected=[[3, "c"], [1, "a"], [2, None]]))
+        == []
+    )
     # 0.1 + 0.2 is 0.30000000000000004 in floating point.
     assert verify(section(reference="SELECT SUM(x) FROM t WHERE k < 3", expected=[[0.3]])) == []
     assert verify(section(reference="SELECT x FROM t WHERE k = 3", expected=[[10.0]])) == []
 
 
 def test_a_wrong_row_a_missing_row_and_a_wrong_order_are_reported() -> None:
-    wrong = verify(section(reference="SELECT k, v FROM t", expected=[[1, "a"], [2, None], [3, "x"]]))
+    wrong = verify(
+        section(reference="SELECT k, v FROM t", expected=[[1, "a"], [2, None], [3, "x"]])
+    )
     assert len(wrong) == 1 and "a check" in wrong[0] and "'x'" in wrong[0]
     assert verify(section(reference="SELECT k FROM t", expected=[[1], [2]])) != []
     assert verify(section(reference="SELECT k FROM t", expected=[[1], [2], [3]])) == []
-    assert verify(section(reference="SELECT k FROM t ORDER BY k DESC",
-                          expected=[[1], [2], [3]], order_matters=True)) != []
+    assert (
+        verify(
+            section(
+                reference="SELECT k FROM t ORDER BY k DESC",
+                expected=[[1], [2], [3]],
+                order_matters=True,
+            )
+        )
+        != []
+    )
     # NULL is not the empty string, nor 0.
     assert verify(section(reference="SELECT v FROM t WHERE k = 2", expected=[[""]])) != []
 
 
 def test_scripts_run_first_and_later_checks_see_their_changes() -> None:
-    sql = SqlExtras.model_validate({**SECTION, "checks": [
-        {"name": "delete", "script": "DELETE FROM t WHERE v IS NULL;",
-         "reference": "SELECT COUNT(*) FROM t", "expected": [[2]]},
-        {"name": "after", "reference": "SELECT k FROM t", "expected": [[1], [3]]},
-    ]})
+    sql = SqlExtras.model_validate(
+        {
+            **SECTION,
+            "checks": [
+                {
+                    "name": "delete",
+                    "script": "DELETE FROM t WHERE v IS NULL;",
+                    "reference": "SELECT COUNT(*) FROM t",
+                    "expected": [[2]],
+                },
+                {"name": "after", "reference": "SELECT k FROM t", "expected": [[1], [3]]},
+            ],
+        }
+    )
     assert verify(sql) == []
 
 
@@ -83,18 +104,25 @@ def test_failing_sql_is_reported_with_the_check_name() -> None:
     assert problems and problems[0].startswith("a check: ") and "nope" in problems[0]
     # One statement per reference: a second one would go unchecked.
     assert verify(section(reference="SELECT 1; SELECT 2", expected=[[1]])) != []
-    broken = SqlExtras.model_validate({"ddl": "CREATE TABLE t (", "seed": "SELECT 1;",
-                                       "checks": [{"name": "one", "reference": "SELECT 1",
-                                                   "expected": [[1]]}]})
+    broken = SqlExtras.model_validate(
+        {
+            "ddl": "CREATE TABLE t (",
+            "seed": "SELECT 1;",
+            "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}],
+        }
+    )
     assert verify(broken)[0].startswith("ddl: ")
 
 
 def test_foreign_keys_are_enforced() -> None:
-    sql = SqlExtras.model_validate({
-        "ddl": "CREATE TABLE a (id INTEGER PRIMARY KEY);"
-               " CREATE TABLE b (a_id INTEGER REFERENCES a);",
-        "seed": "INSERT INTO b VALUES (7);",
-        "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}]})
+    sql = SqlExtras.model_validate(
+        {
+            "ddl": "CREATE TABLE a (id INTEGER PRIMARY KEY);"
+            " CREATE TABLE b (a_id INTEGER REFERENCES a);",
+            "seed": "INSERT INTO b VALUES (7);",
+            "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}],
+        }
+    )
     assert "FOREIGN KEY" in verify(sql)[0]
 
 
@@ -109,30 +137,64 @@ def test_expected_values_must_be_plain_text_numbers_or_null() -> None:
 def test_only_sql_prompts_take_a_sql_section() -> None:
     coding = next(p for p in load_bundled().prompts(type=InterviewType.CODING))
     data = coding.model_dump(mode="json", exclude_none=True)
-    data["sql"] = {**SECTION, "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}]}
+    data["sql"] = {
+        **SECTION,
+        "checks": [{"name": "one", "reference": "SELECT 1", "expected": [[1]]}],
+    }
     with pytest.raises(ValidationError, match="only sql-data-modelling prompts"):
         Prompt.model_validate(data)
 
 
 def test_a_check_can_require_the_model_to_refuse_a_change() -> None:
-    guarded = {"ddl": "CREATE TABLE u (email TEXT); CREATE UNIQUE INDEX u_email ON u (lower(email));",
-               "seed": "INSERT INTO u VALUES ('a@x');"}
+    guarded = {
+        "ddl": "CREATE TABLE u (email TEXT); CREATE UNIQUE INDEX u_email ON u (lower(email));",
+        "seed": "INSERT INTO u VALUES ('a@x');",
+    }
 
     def checks(script: str, error: str) -> SqlExtras:
-        return SqlExtras.model_validate({**guarded, "checks": [
-            {"name": "refused", "script": script, "error": error,
-             "reference": "SELECT COUNT(*) FROM u", "expected": [[1]]}]})
+        return SqlExtras.model_validate(
+            {
+                **guarded,
+                "checks": [
+                    {
+                        "name": "refused",
+                        "script": script,
+                        "error": error,
+                        "reference": "SELECT COUNT(*) FROM u",
+                        "expected": [[1]],
+                    }
+                ],
+            }
+        )
 
     # Refused, and the transaction that tried is rolled back (the first insert is gone too).
-    assert verify(checks("BEGIN; INSERT INTO u VALUES ('b@x'); INSERT INTO u VALUES ('A@x'); COMMIT;",
-                         "UNIQUE constraint failed")) == []
+    assert (
+        verify(
+            checks(
+                "BEGIN; INSERT INTO u VALUES ('b@x'); INSERT INTO u VALUES ('A@x'); COMMIT;",
+                "UNIQUE constraint failed",
+            )
+        )
+        == []
+    )
     accepted = verify(checks("INSERT INTO u VALUES ('c@x');", "UNIQUE constraint failed"))
     assert accepted and "did not" in accepted[0]
     other = verify(checks("INSERT INTO nowhere VALUES (1);", "UNIQUE constraint failed"))
     assert other and "no such table" in other[0]
     with pytest.raises(ValidationError, match="needs a 'script'"):
-        SqlExtras.model_validate({**guarded, "checks": [
-            {"name": "refused", "error": "UNIQUE", "reference": "SELECT 1", "expected": [[1]]}]})
+        SqlExtras.model_validate(
+            {
+                **guarded,
+                "checks": [
+                    {
+                        "name": "refused",
+                        "error": "UNIQUE",
+                        "reference": "SELECT 1",
+                        "expected": [[1]],
+                    }
+                ],
+            }
+        )
 
 
 def test_a_sql_section_survives_a_pack_export_with_its_nulls() -> None:

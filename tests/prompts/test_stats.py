@@ -13,17 +13,21 @@ from bot.prompts.cli import LEVEL_TARGET, TYPE_TARGET, bank_stats, cmd_stats, ma
 
 def _stub(bank: PromptBank, pid: str, levels: list[str], tracks: list[str]) -> Prompt:
     base = bank.prompts(type=InterviewType.CODING)[0]
-    return base.model_copy(update={"id": pid, "levels": [Level(lv) for lv in levels],
-                                   "tracks": tracks})
+    return base.model_copy(
+        update={"id": pid, "levels": [Level(lv) for lv in levels], "tracks": tracks}
+    )
 
 
 def test_counts_come_from_the_prompts_levels_and_tracks() -> None:
     bundled = load_bundled()
-    bank = PromptBank(bundled.rubrics(), [
-        _stub(bundled, "c-one", ["junior", "mid"], ["any"]),
-        _stub(bundled, "c-two", ["mid"], ["backend"]),
-        _stub(bundled, "c-three", ["staff+"], ["frontend", "backend"]),
-    ])
+    bank = PromptBank(
+        bundled.rubrics(),
+        [
+            _stub(bundled, "c-one", ["junior", "mid"], ["any"]),
+            _stub(bundled, "c-two", ["mid"], ["backend"]),
+            _stub(bundled, "c-three", ["staff+"], ["frontend", "backend"]),
+        ],
+    )
     stats = bank_stats(bank)
     coding = stats["types"]["coding"]  # type: ignore[index]
     assert coding["total"] == 3
@@ -47,8 +51,10 @@ def test_text_output_prints_the_table_and_the_cells_below_target() -> None:
     for kind in InterviewType:
         row = next(line for line in text.splitlines() if line.startswith(kind.value + " "))
         counts = [int(n) for n in row.split()[1:]]
-        assert counts == [len(bank.prompts(type=kind)),
-                          *(len(bank.prompts(type=kind, level=lv)) for lv in Level)]
+        assert counts == [
+            len(bank.prompts(type=kind)),
+            *(len(bank.prompts(type=kind, level=lv)) for lv in Level),
+        ]
         for lv in Level:
             n = len(bank.prompts(type=kind, level=lv))
             line = f"  {kind.value} / {lv.value}: {n} ({LEVEL_TARGET - n} short)"
@@ -66,9 +72,11 @@ def test_json_output_matches_the_bank() -> None:
     coding = data["types"]["coding"]
     assert coding["levels"]["staff+"] == len(bank.prompts(type="coding", level="staff+"))
     assert coding["fit"]["backend"]["senior"] == len(
-        bank.prompts(type="coding", level="senior", track="backend"))
+        bank.prompts(type="coding", level="senior", track="backend")
+    )
     assert {c["type"] for c in data["types_below_target"]} == {
-        k.value for k in InterviewType if len(bank.prompts(type=k)) < TYPE_TARGET}
+        k.value for k in InterviewType if len(bank.prompts(type=k)) < TYPE_TARGET
+    }
 
 
 def test_peerloop_entry_point_runs_stats(capsys: object) -> None:

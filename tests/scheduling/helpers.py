@@ -28,7 +28,9 @@ class RecordingChat:
         self.messages.append(("dm", member.id, message))
         return self._ref()
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         key = tuple(sorted(m.id for m in members))
         return self.spaces.setdefault(key, f"{self.prefix}-space-{len(self.spaces) + 1}")
 
@@ -40,7 +42,12 @@ class RecordingChat:
         return [f"{self.prefix}-{i}" for i in range(1, len(self.messages) + 1)]
 
     def actions_for(self, verb: str) -> list[str]:
-        return [b.action for _, _, m in self.messages for b in m.buttons if b.action.startswith(f"pl:{verb}:")]
+        return [
+            b.action
+            for _, _, m in self.messages
+            for b in m.buttons
+            if b.action.startswith(f"pl:{verb}:")
+        ]
 
 
 async def book_pairs(app: App, members: int = 12) -> tuple[dict[str, Actor], list[Session]]:

@@ -20,8 +20,13 @@ async def _digest_steps(app: App) -> list[tuple[str, datetime]]:
 
 async def test_start_plans_digests_once_and_arms_the_near_ones(app: App, clock: FakeClock) -> None:
     actor = await make_actor(app, "ann")
-    await app.profiles.set_profile(actor, timezone="Asia/Kolkata", track="backend", level=Level.MID,
-                                   interview_types=(InterviewType.CODING,))
+    await app.profiles.set_profile(
+        actor,
+        timezone="Asia/Kolkata",
+        track="backend",
+        level=Level.MID,
+        interview_types=(InterviewType.CODING,),
+    )
     # Sunday 23:00 UTC: Kolkata's Monday 09:00 (03:30 UTC) is four and a half hours away.
     clock.set(datetime(2026, 12, 6, 23, 0, tzinfo=UTC))
     assert await _digest_steps(app) == []
@@ -33,7 +38,9 @@ async def test_start_plans_digests_once_and_arms_the_near_ones(app: App, clock: 
     assert len(steps) == len({key for key, _ in steps})
     dues = {due for _, due in steps}
     kolkata = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
-    assert kolkata in dues and datetime(2026, 12, 7, 9, 0, tzinfo=UTC) in dues  # and the community digest
+    assert (
+        kolkata in dues and datetime(2026, 12, 7, 9, 0, tzinfo=UTC) in dues
+    )  # and the community digest
     runtime = SchedulerRuntime(app, sweep_seconds=3600)
     await runtime.start()
     try:

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-async def two_apps(clock: FakeClock) -> AsyncIterator[tuple[App, App, RecordingChat, RecordingChat]]:
+async def two_apps(
+    clock: FakeClock,
+) -> AsyncIterator[tuple[App, App, RecordingChat, RecordingChat]]:
     url = postgres_url()
     assert url is not None
     await _reset_postgres(url)
@@ -74,8 +76,9 @@ async def test_two_rounds_at_once_never_pair_a_member_twice(
     app1, app2, _, _ = two_apps
     actors = await ready_requests(app1, 30)
     community_id = next(iter(actors.values())).community.id
-    first, second = await asyncio.gather(app1.matching.run_round(community_id),
-                                         app2.matching.run_round(community_id))
+    first, second = await asyncio.gather(
+        app1.matching.run_round(community_id), app2.matching.run_round(community_id)
+    )
     paired = [m for outcome in (first, second) for s in outcome.sessions for m in s.member_ids]
     assert len(paired) == len(set(paired)) == 30
     async with app1.db.uow() as tx:

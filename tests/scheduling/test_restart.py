@@ -95,12 +95,18 @@ async def test_restarts_and_duplicates_run_every_step_once(
                 stored = await tx.sessions.get(s.id)
                 assert stored is not None and stored.state is SessionState.COMPLETED
                 steps = await tx.actions.for_session(s.id)
-                assert {a.kind for a in steps} >= {ActionKind.START, ActionKind.SWAP, ActionKind.END,
-                                                   ActionKind.FEEDBACK_CLOSE}
+                assert {a.kind for a in steps} >= {
+                    ActionKind.START,
+                    ActionKind.SWAP,
+                    ActionKind.END,
+                    ActionKind.FEEDBACK_CLOSE,
+                }
                 assert all(a.status in FINAL and a.attempts == 0 for a in steps), steps
             # Only the community's next matching round is still ahead.
             rounds = await tx.actions.by_kind(ActionKind.MATCH_ROUND)
-            assert [a.due_at > clock.now() for a in rounds if a.status is ActionStatus.PENDING] == [True]
+            assert [a.due_at > clock.now() for a in rounds if a.status is ActionStatus.PENDING] == [
+                True
+            ]
             assert all(a.status in FINAL for a in rounds if a.status is not ActionStatus.PENDING)
         await _outbox_matches_chat(app, chat)
         # Each session's end asked both members for feedback exactly once (by direct message).
@@ -133,8 +139,13 @@ async def test_late_start_after_downtime_runs_start_swap_end_and_skips_stale_rem
     await runtime.sweep()
     await booked.tick()
     # In due order: reminder (T-10), start, no-show check (T+10), swap (T+30), end.
-    assert order == [ActionKind.REMINDER, ActionKind.START, ActionKind.NOSHOW_CHECK, ActionKind.SWAP,
-                     ActionKind.END]
+    assert order == [
+        ActionKind.REMINDER,
+        ActionKind.START,
+        ActionKind.NOSHOW_CHECK,
+        ActionKind.SWAP,
+        ActionKind.END,
+    ]
     async with booked.db.uow() as tx:
         steps = {a.kind: a for a in await tx.actions.for_session(session.id)}
         stored = await tx.sessions.get(session.id)
@@ -176,7 +187,9 @@ async def test_cancel_before_start_cancels_pending_steps(
     assert any("session is off" in m.text for _, _, m in chat.messages)
 
 
-async def test_priority_rematch_instead_of_a_new_time_books_a_new_session(booked: App, clock: FakeClock) -> None:
+async def test_priority_rematch_instead_of_a_new_time_books_a_new_session(
+    booked: App, clock: FakeClock
+) -> None:
     actors, sessions = await book_pairs(booked)
     session = sessions[0]
     a, b = (actors[m] for m in session.member_ids)
@@ -186,7 +199,9 @@ async def test_priority_rematch_instead_of_a_new_time_books_a_new_session(booked
             reqs = await tx.requests.open_for_member(actor.member.id)
             assert [r.status for r in reqs] == [RequestStatus.OPEN] and reqs[0].priority
     outcome = await booked.matching.run_round(a.community.id)
-    assert outcome.sessions and {a.member.id, b.member.id} <= {m for s in outcome.sessions for m in s.member_ids}
+    assert outcome.sessions and {a.member.id, b.member.id} <= {
+        m for s in outcome.sessions for m in s.member_ids
+    }
     async with booked.db.uow() as tx:
         old = await tx.actions.for_session(session.id)
         new = [x for s in outcome.sessions for x in await tx.actions.for_session(s.id)]
@@ -194,7 +209,9 @@ async def test_priority_rematch_instead_of_a_new_time_books_a_new_session(booked
     assert new and all(x.status is ActionStatus.PENDING for x in new)
 
 
-async def test_no_show_report_from_the_check_button(booked: App, clock: FakeClock, chat: RecordingChat) -> None:
+async def test_no_show_report_from_the_check_button(
+    booked: App, clock: FakeClock, chat: RecordingChat
+) -> None:
     actors, sessions = await book_pairs(booked)
     session = sessions[0]
     clock.set(session.start + NOSHOW_AFTER)

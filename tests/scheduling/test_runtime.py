@@ -29,8 +29,11 @@ def chat() -> RecordingChat:
 @pytest.fixture
 async def live_app(tmp_path: Path, chat: RecordingChat) -> AsyncIterator[App]:
     """An app on the real clock, for timers that fire in real time."""
-    app = await build_app(sqlite_url_for(tmp_path / "live.sqlite3"), clock=SystemClock(),
-                          chats={Platform.CONSOLE: chat})
+    app = await build_app(
+        sqlite_url_for(tmp_path / "live.sqlite3"),
+        clock=SystemClock(),
+        chats={Platform.CONSOLE: chat},
+    )
     try:
         yield app
     finally:
@@ -44,9 +47,16 @@ async def _expiry(app: App, name: str, due: datetime) -> str:
     async with app.db.uow() as tx:
         request = (await tx.requests.open_for_member(actor.member.id))[0]
         action_id = new_id()
-        await tx.actions.add(ScheduledAction(
-            id=action_id, key=f"test-expire:{request.id}", kind=ActionKind.EXPIRE_REQUEST,
-            community_id=actor.community.id, due_at=due, payload={"request_id": request.id}))
+        await tx.actions.add(
+            ScheduledAction(
+                id=action_id,
+                key=f"test-expire:{request.id}",
+                kind=ActionKind.EXPIRE_REQUEST,
+                community_id=actor.community.id,
+                due_at=due,
+                payload={"request_id": request.id},
+            )
+        )
     return action_id
 
 
@@ -69,7 +79,9 @@ async def _wait_for(predicate_coro, seconds: float = 15.0) -> None:  # type: ign
 async def test_timers_fire_run_steps_and_deliver(live_app: App, chat: RecordingChat) -> None:
     now = datetime.now(UTC)
     soon = await _expiry(live_app, "alice", now + timedelta(seconds=1))
-    later = await _expiry(live_app, "bob", now + timedelta(seconds=4))  # far enough that a loaded machine starts first
+    later = await _expiry(
+        live_app, "bob", now + timedelta(seconds=4)
+    )  # far enough that a loaded machine starts first
     overdue = await _expiry(live_app, "carol", now - timedelta(hours=3))  # downtime: still runs
     runtime = SchedulerRuntime(live_app, sweep_seconds=60)
     try:
@@ -80,13 +92,18 @@ async def test_timers_fire_run_steps_and_deliver(live_app: App, chat: RecordingC
         assert await _status(live_app, later) is ActionStatus.PENDING
 
         async def all_done() -> bool:
-            return all([await _status(live_app, a) is ActionStatus.DONE for a in (soon, later, overdue)])
+            return all(
+                [await _status(live_app, a) is ActionStatus.DONE for a in (soon, later, overdue)]
+            )
 
         async def all_sent() -> bool:
             # the chat records a message before the delivery's transaction marks it sent
             async with live_app.db.uow() as tx:
                 marked = all(item.status is OutboxStatus.SENT for item in await tx.outbox.all())
-            return marked and len([m for m in chat.messages if "left the live queue" in m[2].text]) == 3
+            return (
+                marked
+                and len([m for m in chat.messages if "left the live queue" in m[2].text]) == 3
+            )
 
         await _wait_for(all_done)
         await _wait_for(all_sent)
@@ -154,7 +171,9 @@ async def test_failing_step_is_retried_with_backoff_then_marked_failed(
     assert len(calls) == MAX_ATTEMPTS
 
 
-async def test_sweep_without_timers_runs_due_steps_on_a_fake_clock(app: App, clock: FakeClock) -> None:
+async def test_sweep_without_timers_runs_due_steps_on_a_fake_clock(
+    app: App, clock: FakeClock
+) -> None:
     first = await _expiry(app, "frank", clock.now() + timedelta(minutes=5))
     runtime = SchedulerRuntime(app)
     await runtime.sweep()  # runs the community's due matching round, arms the rest
@@ -168,7 +187,8 @@ async def test_sweep_without_timers_runs_due_steps_on_a_fake_clock(app: App, clo
 
 
 async def test_only_steps_within_the_horizon_are_armed_and_the_sweep_arms_the_next_slice(
-    app: App, clock: FakeClock,
+    app: App,
+    clock: FakeClock,
 ) -> None:
     near = await _expiry(app, "nora", clock.now() + timedelta(hours=1))
     far = await _expiry(app, "farid", clock.now() + timedelta(days=3))

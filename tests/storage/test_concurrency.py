@@ -29,8 +29,12 @@ async def _count(app: App, stmt: object) -> int:
 
 async def test_fifty_first_requests_from_a_new_community_all_succeed(app: App) -> None:
     resolve = app.actors.resolve
-    actors = await asyncio.gather(*(
-        resolve(Platform.SLACK, "T-NEW", "New workspace", f"U{i:03}", f"Member {i}") for i in range(50)))
+    actors = await asyncio.gather(
+        *(
+            resolve(Platform.SLACK, "T-NEW", "New workspace", f"U{i:03}", f"Member {i}")
+            for i in range(50)
+        )
+    )
     assert len({a.community.id for a in actors}) == 1
     assert len({a.member.id for a in actors}) == 50
     assert await _count(app, select(func.count()).select_from(CommunityRow)) == 1
@@ -39,8 +43,12 @@ async def test_fifty_first_requests_from_a_new_community_all_succeed(app: App) -
 
 async def test_fifty_first_requests_from_the_same_member_all_succeed(app: App) -> None:
     resolve = app.actors.resolve
-    actors = await asyncio.gather(*(
-        resolve(Platform.SLACK, "T-ONE", "One workspace", "U-SAME", "Same member") for _ in range(50)))
+    actors = await asyncio.gather(
+        *(
+            resolve(Platform.SLACK, "T-ONE", "One workspace", "U-SAME", "Same member")
+            for _ in range(50)
+        )
+    )
     assert len({a.member.id for a in actors}) == 1
     assert len({a.community.id for a in actors}) == 1
     assert await _count(app, select(func.count()).select_from(CommunityRow)) == 1
@@ -54,8 +62,14 @@ def _start_together(url: str, cwd: Path) -> list[subprocess.CompletedProcess[str
     """``peerloop db upgrade`` (the schema step every start runs) in N processes at once."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "WARNING"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "bot", "db", "upgrade"], cwd=cwd, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "db", "upgrade"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(PROCESSES)
     ]
     results = []
@@ -76,7 +90,9 @@ def test_processes_starting_together_on_a_fresh_sqlite_file_all_come_up(tmp_path
     _assert_all_came_up(_start_together(url, tmp_path))
 
 
-async def test_processes_starting_together_on_a_fresh_postgres_database_all_come_up(tmp_path: Path) -> None:
+async def test_processes_starting_together_on_a_fresh_postgres_database_all_come_up(
+    tmp_path: Path,
+) -> None:
     base = postgres_url()
     if base is None:
         pytest.skip(f"PostgreSQL tests skipped: {PG_ENV} is not set")

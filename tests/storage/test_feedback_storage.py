@@ -28,14 +28,25 @@ async def test_feedback_round_trip_upsert_and_cascade(app: App) -> None:
     bob = await make_actor(app, "bob")
     session = await finished_session(app, alice, bob, start=T0)
     fb = Feedback(
-        id="f1", session_id=session.id, part=1, author_id=alice.member.id, subject_id=bob.member.id,
-        role=FeedbackRole.INTERVIEWER, scores={"communication": 3}, submitted_at=T0, updated_at=T0,
-        verdict="lean-yes", strengths="clear", improvements="tests",
+        id="f1",
+        session_id=session.id,
+        part=1,
+        author_id=alice.member.id,
+        subject_id=bob.member.id,
+        role=FeedbackRole.INTERVIEWER,
+        scores={"communication": 3},
+        submitted_at=T0,
+        updated_at=T0,
+        verdict="lean-yes",
+        strengths="clear",
+        improvements="tests",
     )
     async with app.db.uow() as tx:
         await tx.feedback.save(fb)
     async with app.db.uow() as tx:
-        await tx.feedback.save(fb.with_changes(id="other", strengths="very clear", updated_at=T0 + timedelta(hours=1)))
+        await tx.feedback.save(
+            fb.with_changes(id="other", strengths="very clear", updated_at=T0 + timedelta(hours=1))
+        )
     async with app.db.uow() as tx:
         rows = await tx.feedback.for_session(session.id)
         got = await tx.feedback.get(session.id, 1, alice.member.id, FeedbackRole.INTERVIEWER)
@@ -45,7 +56,9 @@ async def test_feedback_round_trip_upsert_and_cascade(app: App) -> None:
     assert got.id == "f1" and got.strengths == "very clear" and got.scores == {"communication": 3}
     assert got.interview_type == "coding" and got.community_id == alice.community.id
     async with app.db.uow() as tx:
-        assert (await tx.feedback.for_member(bob.member.id))[0].revealed_at == T0 + timedelta(hours=2)
+        assert (await tx.feedback.for_member(bob.member.id))[0].revealed_at == T0 + timedelta(
+            hours=2
+        )
         assert len(await tx.feedback.for_community(alice.community.id)) == 1
         await tx.members.delete(bob.member.id)
     async with app.db.uow() as tx:

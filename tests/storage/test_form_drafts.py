@@ -17,13 +17,36 @@ from bot.core.services.form_drafts import FORM_DRAFT_TTL
 from bot.storage.tables import metadata
 
 FORM = FormSpec(
-    action="pl:demo.form", title="Form", intro="Intro {t:1796407200:F}", submit_label="Send",
-    pages=(FormPage("Page (1/1)", (
-        ChoiceInput("many", "Many", (Option("A", "a", "first"), Option("B", "b")), multi=True, default=("a",),
-                    hint="pick some"),
-        TextInput("note", "Note", required=False, multiline=True, min_length=2, max_length=300,
-                  placeholder="p", default="d", hint="h"),
-    )),),
+    action="pl:demo.form",
+    title="Form",
+    intro="Intro {t:1796407200:F}",
+    submit_label="Send",
+    pages=(
+        FormPage(
+            "Page (1/1)",
+            (
+                ChoiceInput(
+                    "many",
+                    "Many",
+                    (Option("A", "a", "first"), Option("B", "b")),
+                    multi=True,
+                    default=("a",),
+                    hint="pick some",
+                ),
+                TextInput(
+                    "note",
+                    "Note",
+                    required=False,
+                    multiline=True,
+                    min_length=2,
+                    max_length=300,
+                    placeholder="p",
+                    default="d",
+                    hint="h",
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -36,7 +59,9 @@ async def test_migration_creates_the_form_drafts_table_as_modelled(app: App) -> 
         assert await conn.run_sync(diff) == []
 
 
-async def test_a_draft_round_trips_and_two_presses_at_once_both_count(app: App, clock: FakeClock) -> None:
+async def test_a_draft_round_trips_and_two_presses_at_once_both_count(
+    app: App, clock: FakeClock
+) -> None:
     assert app.forms is not None
     draft = await app.forms.start(Platform.DISCORD, "42", FORM)
     loaded = await app.forms.load(draft.id, Platform.DISCORD, "42")
@@ -52,7 +77,8 @@ async def test_a_draft_round_trips_and_two_presses_at_once_both_count(app: App, 
 
     # Only one of two simultaneous submits takes it.
     results = await asyncio.gather(
-        *(app.forms.take(draft.id, Platform.DISCORD, "42") for _ in range(2)), return_exceptions=True
+        *(app.forms.take(draft.id, Platform.DISCORD, "42") for _ in range(2)),
+        return_exceptions=True,
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1
 

@@ -17,11 +17,24 @@ async def test_live_sessions_are_those_not_ended_plus_recently_completed(app: Ap
     dan = await app.actors.resolve(ann.community.platform, "elsewhere", "Elsewhere", "dan", "Dan")
     cid = ann.community.id
 
-    def session(sid: str, state: SessionState, start_days: float, community: str = cid,
-                pair: tuple[str, str] = (ann.member.id, ben.member.id)) -> Session:
-        return Session(id=sid, community_id=community, interview_type=InterviewType.CODING,
-                       interviewer_id=pair[0], candidate_id=pair[1], swap=True,
-                       start=T0 + timedelta(days=start_days), minutes=60, state=state)
+    def session(
+        sid: str,
+        state: SessionState,
+        start_days: float,
+        community: str = cid,
+        pair: tuple[str, str] = (ann.member.id, ben.member.id),
+    ) -> Session:
+        return Session(
+            id=sid,
+            community_id=community,
+            interview_type=InterviewType.CODING,
+            interviewer_id=pair[0],
+            candidate_id=pair[1],
+            swap=True,
+            start=T0 + timedelta(days=start_days),
+            minutes=60,
+            state=state,
+        )
 
     sessions = [
         session("proposed", SessionState.PROPOSED, 2),
@@ -31,7 +44,13 @@ async def test_live_sessions_are_those_not_ended_plus_recently_completed(app: Ap
         session("done-old", SessionState.COMPLETED, -30),
         session("cancelled", SessionState.CANCELLED, 1),
         session("no-show", SessionState.NO_SHOW, -1),
-        session("other-community", SessionState.CONFIRMED, 1, other.community.id, (other.member.id, dan.member.id)),
+        session(
+            "other-community",
+            SessionState.CONFIRMED,
+            1,
+            other.community.id,
+            (other.member.id, dan.member.id),
+        ),
     ]
     async with app.db.uow() as tx:
         for s in sessions:

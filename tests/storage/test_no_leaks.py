@@ -41,10 +41,20 @@ class Person:
         return [self.external_id, self.display_name, self.strengths, self.improvements, self.note]
 
 
-QUILLON = Person("U0QX7731ZED", "Quillon Zaffre", "Quillon-strength: crisp invariants",
-                 "Quillon-improve: name the edge cases sooner", "Quillon-private-note for admins only")
-BRINDLE = Person("U0VW2209YAK", "Brindle Okapi", "Brindle-strength: calm pacing throughout",
-                 "Brindle-improve: test the empty input first", "Brindle-private-note for admins only")
+QUILLON = Person(
+    "U0QX7731ZED",
+    "Quillon Zaffre",
+    "Quillon-strength: crisp invariants",
+    "Quillon-improve: name the edge cases sooner",
+    "Quillon-private-note for admins only",
+)
+BRINDLE = Person(
+    "U0VW2209YAK",
+    "Brindle Okapi",
+    "Brindle-strength: calm pacing throughout",
+    "Brindle-improve: test the empty input first",
+    "Brindle-private-note for admins only",
+)
 
 
 @pytest.fixture
@@ -58,8 +68,9 @@ async def chat_db_app(database_url: str, clock: FakeClock) -> AsyncIterator[tupl
 
 
 async def _actor(app: App, person: Person) -> Actor:
-    return await app.actors.resolve(Platform.CONSOLE, "local", "Local community", person.external_id,
-                                    person.display_name)
+    return await app.actors.resolve(
+        Platform.CONSOLE, "local", "Local community", person.external_id, person.display_name
+    )
 
 
 async def _advance(app: App, clock: FakeClock, to: object) -> None:
@@ -75,8 +86,11 @@ async def whole_session(app: App, clock: FakeClock) -> tuple[Actor, Actor, list[
     people = {QUILLON: await _actor(app, QUILLON), BRINDLE: await _actor(app, BRINDLE)}
     for person, actor in people.items():
         level = "senior" if person is QUILLON else "mid"
-        reply = await app.router.run(actor, "profile", {"timezone": "Europe/Berlin", "track": "backend",
-                                                        "level": level, "types": "coding"})
+        reply = await app.router.run(
+            actor,
+            "profile",
+            {"timezone": "Europe/Berlin", "track": "backend", "level": level, "types": "coding"},
+        )
         assert reply.tone is not Tone.ERROR, reply.text
         reply = await app.router.run(actor, "availability", {"text": AVAILABILITY})
         assert reply.tone is not Tone.ERROR, reply.text
@@ -96,8 +110,11 @@ async def whole_session(app: App, clock: FakeClock) -> tuple[Actor, Actor, list[
             opened = await app.router.act(actor, f"pl:feedback.open:{session.id}:{part}:{role}")
             assert opened.form is not None, opened.text
             ids = {i.id for i in opened.form.inputs}
-            texts = {"strengths": person.strengths, "improvements": person.improvements,
-                     "admin_note": person.note}
+            texts = {
+                "strengths": person.strengths,
+                "improvements": person.improvements,
+                "admin_note": person.note,
+            }
             values = fill(opened.form, **{k: v for k, v in texts.items() if k in ids})
             saved = await app.router.act(actor, opened.form.action, values)
             assert saved.tone is Tone.SUCCESS, saved.text
@@ -122,15 +139,20 @@ async def test_a_whole_session_at_debug_logs_nothing_a_member_wrote(
     finally:
         await app.close()
     logged = caplog.text + "\n".join(
-        f"{r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in caplog.records)
+        f"{r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in caplog.records
+    )
     needles = [*QUILLON.texts(), *BRINDLE.texts(), AVAILABILITY, *tokens]
     leaked = [n for n in needles if n in logged]
     assert leaked == [], f"in the logs: {leaked}"
 
 
 def _text_columns() -> list[tuple[str, str]]:
-    return [(t.name, c.name) for t in metadata.sorted_tables for c in t.columns
-            if isinstance(c.type, String | Text | JSON)]
+    return [
+        (t.name, c.name)
+        for t in metadata.sorted_tables
+        for c in t.columns
+        if isinstance(c.type, String | Text | JSON)
+    ]
 
 
 async def _tables_holding(app: App, needles: list[str]) -> dict[str, list[str]]:
@@ -148,7 +170,11 @@ async def _tables_holding(app: App, needles: list[str]) -> dict[str, list[str]]:
                 text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 if isinstance(value, dict):
                     for attachment in value.get("attachments", []):
-                        text += base64.b64decode(attachment[1]).decode("utf-8", "replace").replace("\r\n ", "")
+                        text += (
+                            base64.b64decode(attachment[1])
+                            .decode("utf-8", "replace")
+                            .replace("\r\n ", "")
+                        )
                 for needle in needles:
                     if needle in text:
                         found.setdefault(f"{table_name}.{column}", []).append(needle)
@@ -180,9 +206,20 @@ def test_log_level_debug_keeps_library_payloads_out(caplog: pytest.LogCaptureFix
     from bot.logs import OWN_LOGGERS, PAYLOAD_LOGGERS, configure_logging
     from bot.storage.db import STATEMENT_LOGGERS
 
-    names = ["discord.gateway", "discord.http", "slack_sdk.web.async_base_client", "slack_bolt.App",
-             "websockets.client", "aiosqlite", "sqlalchemy.engine.Engine", "asyncpg"]
-    saved = {n: logging.getLogger(n).level for n in (*PAYLOAD_LOGGERS, *STATEMENT_LOGGERS, *OWN_LOGGERS, "alembic", "apscheduler")}
+    names = [
+        "discord.gateway",
+        "discord.http",
+        "slack_sdk.web.async_base_client",
+        "slack_bolt.App",
+        "websockets.client",
+        "aiosqlite",
+        "sqlalchemy.engine.Engine",
+        "asyncpg",
+    ]
+    saved = {
+        n: logging.getLogger(n).level
+        for n in (*PAYLOAD_LOGGERS, *STATEMENT_LOGGERS, *OWN_LOGGERS, "alembic", "apscheduler")
+    }
     caplog.set_level(logging.DEBUG)
     try:
         configure_logging("DEBUG")
@@ -202,4 +239,6 @@ def test_scrubbing_replaces_whole_words_only() -> None:
 
     message = {"text": "Al and Bo: Also <@U1> at 9", "fields": [["Al", "Alpine"]]}
     assert _scrub(message, {"Al": "Former member", "U1": "former-member"}) == {
-        "text": "Former member and Bo: Also <@former-member> at 9", "fields": [["Former member", "Alpine"]]}
+        "text": "Former member and Bo: Also <@former-member> at 9",
+        "fields": [["Former member", "Alpine"]],
+    }

@@ -30,8 +30,14 @@ async def test_messages_queued_together_are_delivered_in_the_order_queued(app: A
     keys = ["s:start:statement", "s:start:guide", "s:start:a-note"]  # the keys sort the other way
     async with app.db.uow() as tx:
         for key in keys:
-            await queue_space(tx, key=key, community_id=actor.community.id, space_ref="room", now=T0,
-                              message=OutboundMessage(text=key))
+            await queue_space(
+                tx,
+                key=key,
+                community_id=actor.community.id,
+                space_ref="room",
+                now=T0,
+                message=OutboundMessage(text=key),
+            )
     async with app.db.uow() as tx:
         due = await tx.outbox.due_ids(T0)
         items = {i.id: i.key for i in await tx.outbox.all()}
@@ -42,11 +48,23 @@ async def test_messages_queued_together_are_delivered_in_the_order_queued(app: A
 async def test_messages_queued_in_one_insert_keep_their_order_after_single_ones(app: App) -> None:
     actor = await make_actor(app, "alice")
     async with app.db.uow() as tx:
-        await queue_space(tx, key="z:first", community_id=actor.community.id, space_ref="room", now=T0,
-                          message=OutboundMessage(text="first"))
-        await queue_directs(tx, community_id=actor.community.id, now=T0, items=[
-            ("y:second", actor.member.id, OutboundMessage(text="second")),
-            ("x:third", actor.member.id, OutboundMessage(text="third"))])
+        await queue_space(
+            tx,
+            key="z:first",
+            community_id=actor.community.id,
+            space_ref="room",
+            now=T0,
+            message=OutboundMessage(text="first"),
+        )
+        await queue_directs(
+            tx,
+            community_id=actor.community.id,
+            now=T0,
+            items=[
+                ("y:second", actor.member.id, OutboundMessage(text="second")),
+                ("x:third", actor.member.id, OutboundMessage(text="third")),
+            ],
+        )
     async with app.db.uow() as tx:
         due = await tx.outbox.due_ids(T0)
         items = {i.id: i.key for i in await tx.outbox.all()}
@@ -71,8 +89,12 @@ async def test_many_messages_are_queued_a_piece_at_a_time_in_order(
     monkeypatch.setattr(SqlOutboxRepo, "add_many", counted)
     keys = [f"w:{i:04d}" for i in range(QUEUE_PIECE * 2 + 5)]
     async with app.db.uow() as tx:
-        added = await queue_directs(tx, community_id=actor.community.id, now=T0, items=[
-            (key, actor.member.id, OutboundMessage(text=key)) for key in reversed(keys)])
+        added = await queue_directs(
+            tx,
+            community_id=actor.community.id,
+            now=T0,
+            items=[(key, actor.member.id, OutboundMessage(text=key)) for key in reversed(keys)],
+        )
     assert added == len(keys) and sizes == [QUEUE_PIECE, QUEUE_PIECE, 5]
     async with app.db.uow() as tx:
         due = await tx.outbox.due_ids(T0, limit=1000)

@@ -44,7 +44,9 @@ class CrashingChat(FakeChat):
                 raise RuntimeError("the platform refused")
             raise Killed(point)
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         self._crash("before_open")
         self._crash("open_fails")
         ref = await super().open_pair_space(community, members, title)
@@ -142,9 +144,12 @@ async def test_a_fresh_claim_is_waited_for_not_doubled(
         await app.close()
 
 
-async def test_the_migration_adds_the_claim_columns_as_modelled(database_url: str, clock: FakeClock) -> None:
+async def test_the_migration_adds_the_claim_columns_as_modelled(
+    database_url: str, clock: FakeClock
+) -> None:
     app = await build_app(database_url, clock=clock)
     try:
+
         def diff(conn: object) -> list[object]:
             ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
             return [d for d in compare_metadata(ctx, metadata) if "sessions" in repr(d)]
@@ -155,7 +160,9 @@ async def test_the_migration_adds_the_claim_columns_as_modelled(database_url: st
         await app.close()
 
 
-async def test_a_space_being_opened_alongside_is_waited_for_in_place(database_url: str, clock: FakeClock) -> None:
+async def test_a_space_being_opened_alongside_is_waited_for_in_place(
+    database_url: str, clock: FakeClock
+) -> None:
     """Two deliveries of one session at once (a face's and the sweep's): one space, no delay."""
     import asyncio
 
@@ -164,9 +171,14 @@ async def test_a_space_being_opened_alongside_is_waited_for_in_place(database_ur
     try:
         session = await _book(app)
         async with app.db.uow() as tx:  # a second post for the pair, due with the announcement
-            await queue_space(tx, key="test:second-post", community_id=session.community_id,
-                              space_ref=session_space(session.id), now=clock.now(),
-                              message=OutboundMessage(text="Second post"))
+            await queue_space(
+                tx,
+                key="test:second-post",
+                community_id=session.community_id,
+                space_ref=session_space(session.id),
+                now=clock.now(),
+                message=OutboundMessage(text="Second post"),
+            )
             ids = await tx.outbox.due_ids(clock.now())
         await asyncio.gather(*(app.delivery.deliver_one(i) for i in ids))
         async with app.db.uow() as tx:

@@ -29,12 +29,18 @@ from bot.storage import queries
 from tests.conftest import make_actor
 
 T0 = datetime(2026, 6, 1, 18, tzinfo=UTC)
-STATES = (SessionState.COMPLETED, SessionState.COMPLETED, SessionState.CANCELLED, SessionState.NO_SHOW,
-          SessionState.CONFIRMED)
+STATES = (
+    SessionState.COMPLETED,
+    SessionState.COMPLETED,
+    SessionState.CANCELLED,
+    SessionState.NO_SHOW,
+    SessionState.CONFIRMED,
+)
 
 
-def _reference(sessions: list[Session], members: set[str]) -> tuple[dict[frozenset[str], datetime],
-                                                                      dict[str, int], dict[str, int]]:
+def _reference(
+    sessions: list[Session], members: set[str]
+) -> tuple[dict[frozenset[str], datetime], dict[str, int], dict[str, int]]:
     last: dict[frozenset[str], datetime] = {}
     given: dict[str, int] = {}
     taken: dict[str, int] = {}
@@ -52,8 +58,9 @@ def _reference(sessions: list[Session], members: set[str]) -> tuple[dict[frozens
     return last, {k: v for k, v in given.items() if v}, {k: v for k, v in taken.items() if v}
 
 
-def _seen_reference(sessions: list[Session], members: set[str], *,
-                    as_interviewer: bool = False) -> dict[str, dict[str, datetime]]:
+def _seen_reference(
+    sessions: list[Session], members: set[str], *, as_interviewer: bool = False
+) -> dict[str, dict[str, datetime]]:
     seen: dict[str, dict[str, datetime]] = {}
     for s in sessions:
         for part, pid in enumerate(s.prompt_ids):
@@ -72,22 +79,43 @@ async def test_round_history_aggregates_equal_the_plain_computation(
     actors = [await make_actor(app, f"member{i}") for i in range(7)]
     ids = [a.member.id for a in actors]
     cid = actors[0].community.id
-    other = await app.actors.resolve(actors[0].community.platform, "elsewhere", "Elsewhere", "zed", "Zed")
+    other = await app.actors.resolve(
+        actors[0].community.platform, "elsewhere", "Elsewhere", "zed", "Zed"
+    )
     rng = random.Random(5)
     async with app.db.uow() as tx:
         for n in range(60):
             a, b = rng.sample(ids, 2)
             swap = rng.random() < 0.6
-            await tx.sessions.add(Session(
-                id=f"s{n:03d}", community_id=cid, interview_type=InterviewType.CODING, interviewer_id=a,
-                candidate_id=b, swap=swap, start=T0 + timedelta(hours=n * 7), minutes=60,
-                state=STATES[n % len(STATES)],
-                prompt_ids=(f"p{n % 9}", f"p{(n + 4) % 9}") if swap else (f"p{n % 9}",)))
+            await tx.sessions.add(
+                Session(
+                    id=f"s{n:03d}",
+                    community_id=cid,
+                    interview_type=InterviewType.CODING,
+                    interviewer_id=a,
+                    candidate_id=b,
+                    swap=swap,
+                    start=T0 + timedelta(hours=n * 7),
+                    minutes=60,
+                    state=STATES[n % len(STATES)],
+                    prompt_ids=(f"p{n % 9}", f"p{(n + 4) % 9}") if swap else (f"p{n % 9}",),
+                )
+            )
         # Another community's session between the same members never counts.
-        await tx.sessions.add(Session(
-            id="elsewhere", community_id=other.community.id, interview_type=InterviewType.CODING,
-            interviewer_id=ids[0], candidate_id=ids[1], swap=True, start=T0 + timedelta(days=400), minutes=60,
-            state=SessionState.COMPLETED, prompt_ids=("p0", "p1")))
+        await tx.sessions.add(
+            Session(
+                id="elsewhere",
+                community_id=other.community.id,
+                interview_type=InterviewType.CODING,
+                interviewer_id=ids[0],
+                candidate_id=ids[1],
+                swap=True,
+                start=T0 + timedelta(days=400),
+                minutes=60,
+                state=SessionState.COMPLETED,
+                prompt_ids=("p0", "p1"),
+            )
+        )
     round_members = set(ids[:5])  # two members are not in this round
     async with app.db.uow() as tx:
         everything = await tx.sessions.for_community(cid)
@@ -97,7 +125,9 @@ async def test_round_history_aggregates_equal_the_plain_computation(
     last, given, taken = _reference(everything, round_members)
     assert both.as_candidate == seen
     assert both.as_interviewer == _seen_reference(everything, round_members, as_interviewer=True)
-    assert set(both.as_interviewer) <= round_members and len(both.as_interviewer) == len(round_members)
+    assert set(both.as_interviewer) <= round_members and len(both.as_interviewer) == len(
+        round_members
+    )
     assert past.last_met == last
     assert past.given == given and past.taken == taken
     assert seen == _seen_reference(everything, round_members)
@@ -120,8 +150,14 @@ async def test_steps_are_added_in_one_statement_and_existing_keys_are_kept(app: 
     cid = actor.community.id
 
     def step(key: str, minutes: int) -> ScheduledAction:
-        return ScheduledAction(id=f"id-{key}-{minutes}", key=key, kind=ActionKind.REMINDER, community_id=cid,
-                               due_at=T0 + timedelta(minutes=minutes), payload={"minutes": minutes})
+        return ScheduledAction(
+            id=f"id-{key}-{minutes}",
+            key=key,
+            kind=ActionKind.REMINDER,
+            community_id=cid,
+            due_at=T0 + timedelta(minutes=minutes),
+            payload={"minutes": minutes},
+        )
 
     async with app.db.uow() as tx:
         assert await tx.actions.add(step("a", 1))
@@ -132,24 +168,46 @@ async def test_steps_are_added_in_one_statement_and_existing_keys_are_kept(app: 
         pending = dict(await tx.actions.pending())
         kept = await tx.actions.get("id-a-1")
     assert set(pending) == {"id-a-1", "id-b-3", "id-c-4"}  # "a" kept its first version
-    assert kept is not None and kept.payload == {"minutes": 1} and pending["id-c-4"] == T0 + timedelta(minutes=4)
+    assert (
+        kept is not None
+        and kept.payload == {"minutes": 1}
+        and pending["id-c-4"] == T0 + timedelta(minutes=4)
+    )
 
 
 async def test_saving_a_request_updates_it_or_inserts_it(app: App) -> None:
     actor = await make_actor(app, "asker")
     request = InterviewRequest(
-        id="req-1", community_id=actor.community.id, member_id=actor.member.id,
-        interview_type=InterviewType.CODING, role=RolePreference.SWAP, window_start=T0,
-        window_end=T0 + timedelta(days=7), created_at=T0)
+        id="req-1",
+        community_id=actor.community.id,
+        member_id=actor.member.id,
+        interview_type=InterviewType.CODING,
+        role=RolePreference.SWAP,
+        window_start=T0,
+        window_end=T0 + timedelta(days=7),
+        created_at=T0,
+    )
     async with app.db.uow() as tx:
         await tx.requests.save(request)  # not there yet: inserted
     async with app.db.uow() as tx:
-        await tx.requests.save(InterviewRequest(**{**request.__dict__, "status": RequestStatus.MATCHED,
-                                                   "session_id": "s-1", "times_left_out": 2}))
+        await tx.requests.save(
+            InterviewRequest(
+                **{
+                    **request.__dict__,
+                    "status": RequestStatus.MATCHED,
+                    "session_id": "s-1",
+                    "times_left_out": 2,
+                }
+            )
+        )
     async with app.db.uow() as tx:
         stored = await tx.requests.get("req-1")
     assert stored is not None
-    assert (stored.status, stored.session_id, stored.times_left_out) == (RequestStatus.MATCHED, "s-1", 2)
+    assert (stored.status, stored.session_id, stored.times_left_out) == (
+        RequestStatus.MATCHED,
+        "s-1",
+        2,
+    )
     assert stored.window_end == request.window_end
 
 
@@ -169,17 +227,37 @@ async def test_interviewer_rating_totals_equal_the_plain_computation(app: App) -
             a, b = rng.sample(actors, 2)
             elsewhere = n % 13 == 0
             session = Session(
-                id=f"s{n:03d}", community_id=other.community.id if elsewhere else cid,
-                interview_type=InterviewType.CODING, interviewer_id=(other if elsewhere else a).member.id,
-                candidate_id=b.member.id, swap=False, start=T0 - timedelta(days=n), minutes=60,
-                state=SessionState.COMPLETED, prompt_ids=("p",))
+                id=f"s{n:03d}",
+                community_id=other.community.id if elsewhere else cid,
+                interview_type=InterviewType.CODING,
+                interviewer_id=(other if elsewhere else a).member.id,
+                candidate_id=b.member.id,
+                swap=False,
+                start=T0 - timedelta(days=n),
+                minutes=60,
+                state=SessionState.COMPLETED,
+                prompt_ids=("p",),
+            )
             await tx.sessions.add(session)
-            items = {k: rng.randint(1, 4) for k in ("preparation", "usefulness", "again") if rng.random() > 0.15}
+            items = {
+                k: rng.randint(1, 4)
+                for k in ("preparation", "usefulness", "again")
+                if rng.random() > 0.15
+            }
             role = FeedbackRole.INTERVIEWER if n % 7 == 0 else FeedbackRole.CANDIDATE
-            fb = Feedback(id=f"f{n:03d}", session_id=session.id, part=1, author_id=b.member.id,
-                          subject_id=session.interviewer_id, role=role, scores={"approach": 2},
-                          submitted_at=session.start, updated_at=session.start,
-                          revealed_at=None if n % 5 == 0 else session.start, interviewer_ratings=items)
+            fb = Feedback(
+                id=f"f{n:03d}",
+                session_id=session.id,
+                part=1,
+                author_id=b.member.id,
+                subject_id=session.interviewer_id,
+                role=role,
+                scores={"approach": 2},
+                submitted_at=session.start,
+                updated_at=session.start,
+                revealed_at=None if n % 5 == 0 else session.start,
+                interviewer_ratings=items,
+            )
             await tx.feedback.save(fb)
             if not elsewhere:
                 rows.append(fb)
@@ -187,10 +265,17 @@ async def test_interviewer_rating_totals_equal_the_plain_computation(app: App) -
         totals = await tx.feedback.interviewer_rating_totals(cid)
     expected: dict[str, RatingTotals] = {}
     for fb in rows:
-        if fb.role is not FeedbackRole.CANDIDATE or fb.revealed_at is None or not fb.interviewer_ratings:
+        if (
+            fb.role is not FeedbackRole.CANDIDATE
+            or fb.revealed_at is None
+            or not fb.interviewer_ratings
+        ):
             continue
         old = expected.get(fb.subject_id, RatingTotals(0, 0, 0.0))
-        expected[fb.subject_id] = RatingTotals(old.ratings + 1, old.items + len(fb.interviewer_ratings),
-                                               old.total + sum(fb.interviewer_ratings.values()))
+        expected[fb.subject_id] = RatingTotals(
+            old.ratings + 1,
+            old.items + len(fb.interviewer_ratings),
+            old.total + sum(fb.interviewer_ratings.values()),
+        )
     assert totals == expected
     assert len(expected) >= 4  # the data exercises several interviewers

@@ -23,14 +23,31 @@ from bot.storage.tables import metadata
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def install(team: str = "T1", *, user: str = "UADMIN", token: str = "xoxb-t1", at: datetime = T0,
-            enterprise: str | None = None, org_wide: bool = False) -> Installation:
+def install(
+    team: str = "T1",
+    *,
+    user: str = "UADMIN",
+    token: str = "xoxb-t1",
+    at: datetime = T0,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+) -> Installation:
     return Installation(
-        app_id="A1", enterprise_id=enterprise, enterprise_name="Big Org" if enterprise else None,
-        team_id=None if org_wide else team, team_name=None if org_wide else f"team {team}",
-        bot_token=token, bot_id="B" + team, bot_user_id="UBOT" + team, bot_scopes=["commands", "chat:write"],
-        user_id=user, user_token=f"xoxp-{user}", user_scopes="search:read",
-        is_enterprise_install=org_wide, token_type="bot", installed_at=at,
+        app_id="A1",
+        enterprise_id=enterprise,
+        enterprise_name="Big Org" if enterprise else None,
+        team_id=None if org_wide else team,
+        team_name=None if org_wide else f"team {team}",
+        bot_token=token,
+        bot_id="B" + team,
+        bot_user_id="UBOT" + team,
+        bot_scopes=["commands", "chat:write"],
+        user_id=user,
+        user_token=f"xoxp-{user}",
+        user_scopes="search:read",
+        is_enterprise_install=org_wide,
+        token_type="bot",
+        installed_at=at,
     )
 
 
@@ -71,7 +88,12 @@ async def test_save_and_find_the_newest_installation(app: App) -> None:
     by_team = await store.async_find_bot_for_team("T2")
     assert by_team is not None and by_team.bot_token == "xoxb-t2"
     # another Slack app sharing the database sees none of it
-    assert await SqlInstallationStore(app.db.engine, "client-2").async_find_bot(enterprise_id=None, team_id="T1") is None
+    assert (
+        await SqlInstallationStore(app.db.engine, "client-2").async_find_bot(
+            enterprise_id=None, team_id="T1"
+        )
+        is None
+    )
 
 
 async def test_saving_the_same_install_again_updates_it(app: App) -> None:
@@ -93,20 +115,35 @@ async def test_enterprise_and_org_wide_installs(app: App) -> None:
     # a request from any workspace of the organisation finds the org-wide install
     org = await store.async_find_bot(enterprise_id="E1", team_id="T5", is_enterprise_install=True)
     assert org is not None and org.bot_token == "xoxb-org" and org.is_enterprise_install
-    found = await store.async_find_installation(enterprise_id="E1", team_id="T5", is_enterprise_install=True)
+    found = await store.async_find_installation(
+        enterprise_id="E1", team_id="T5", is_enterprise_install=True
+    )
     assert found is not None and found.enterprise_name == "Big Org" and found.team_id is None
     # without the enterprise id nothing matches
     assert await store.async_find_bot(enterprise_id=None, team_id="T9") is None
 
     await store.async_delete_all(enterprise_id="E1", team_id=None)
-    assert await store.async_find_bot(enterprise_id="E1", team_id="T5", is_enterprise_install=True) is None
+    assert (
+        await store.async_find_bot(enterprise_id="E1", team_id="T5", is_enterprise_install=True)
+        is None
+    )
     assert await store.async_find_bot(enterprise_id="E1", team_id="T9") is not None
 
 
 async def test_bot_only_install(app: App) -> None:
     store = SqlInstallationStore(app.db.engine, "client-1")
-    await store.async_save_bot(Bot(app_id="A1", enterprise_id=None, team_id="T3", team_name="three",
-                                   bot_token="xoxb-3", bot_id="B3", bot_user_id="U3", installed_at=T0))
+    await store.async_save_bot(
+        Bot(
+            app_id="A1",
+            enterprise_id=None,
+            team_id="T3",
+            team_name="three",
+            bot_token="xoxb-3",
+            bot_id="B3",
+            bot_user_id="U3",
+            installed_at=T0,
+        )
+    )
     bot = await store.async_find_bot(enterprise_id=None, team_id="T3")
     assert bot is not None and bot.bot_token == "xoxb-3" and bot.bot_scopes == []
     assert await store.async_find_installation(enterprise_id=None, team_id="T3") is None
@@ -123,13 +160,20 @@ async def test_delete_installation_per_user_and_all(app: App) -> None:
     await store.async_delete_installation(enterprise_id=None, team_id="T1", user_id="UOTHER")
     left = await store.async_find_installation(enterprise_id=None, team_id="T1")
     assert left is not None and left.user_id == "UADMIN"
-    assert await store.async_find_installation(enterprise_id=None, team_id="T1", user_id="UOTHER") is None
+    assert (
+        await store.async_find_installation(enterprise_id=None, team_id="T1", user_id="UOTHER")
+        is None
+    )
     assert await store.async_find_bot(enterprise_id=None, team_id="T1") is not None  # bots stay
 
     # a revoked bot (tokens_revoked) is gone from the installations too; the user's part stays
     await store.async_delete_bot(enterprise_id=None, team_id="T1")
     without_bot = await store.async_find_installation(enterprise_id=None, team_id="T1")
-    assert without_bot is not None and without_bot.bot_token is None and without_bot.user_token == "xoxp-UADMIN"
+    assert (
+        without_bot is not None
+        and without_bot.bot_token is None
+        and without_bot.user_token == "xoxp-UADMIN"
+    )
 
     await store.async_delete_all(enterprise_id=None, team_id="T1")
     assert await store.async_find_installation(enterprise_id=None, team_id="T1") is None

@@ -57,7 +57,9 @@ async def test_member_round_trip_returns_core_models(app: App) -> None:
     assert loaded.created_at.tzinfo is not None
 
 
-async def _request(app: App, member_id: str, community_id: str, kind: InterviewType) -> InterviewRequest:
+async def _request(
+    app: App, member_id: str, community_id: str, kind: InterviewType
+) -> InterviewRequest:
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     return InterviewRequest(
         id=f"r{kind.value[:5]}{member_id[:6]}{now.timestamp():.0f}"[:32],
@@ -82,7 +84,9 @@ async def test_database_enforces_one_open_request_per_type(app: App) -> None:
             await tx.requests.add(duplicate)
     # Once the first is cancelled, a new open one is allowed.
     async with app.db.uow() as tx:
-        await tx.requests.save(InterviewRequest(**{**req.__dict__, "status": RequestStatus.CANCELLED}))
+        await tx.requests.save(
+            InterviewRequest(**{**req.__dict__, "status": RequestStatus.CANCELLED})
+        )
         await tx.requests.add(duplicate)
     async with app.db.uow() as tx:
         open_now = await tx.requests.open_for_member(actor.member.id)

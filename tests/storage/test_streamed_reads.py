@@ -20,7 +20,9 @@ async def test_open_requests_become_objects_a_partition_at_a_time(
 ) -> None:
     app: App = await build_app(database_url, clock=FakeClock(round_bench.NOW))
     try:
-        actor = await app.actors.resolve(Platform.CONSOLE, "bench", "Bench community", "owner", "Owner")
+        actor = await app.actors.resolve(
+            Platform.CONSOLE, "bench", "Bench community", "owner", "Owner"
+        )
         await round_bench.fill(app, actor.community.id, 400, 200, 300)
         monkeypatch.setattr(queries, "STREAM_PARTITION", 50)
         turns = 0

@@ -53,21 +53,37 @@ async def test_tokens_are_encrypted_in_the_table_and_read_back(app: App) -> None
     assert all(v.startswith("fernet:") for v in stored)
     assert not any("xox" in v for v in stored)
     bot = await store.async_find_bot(enterprise_id=None, team_id="T1")
-    assert bot is not None and bot.bot_token == LONG and bot.bot_refresh_token == "xoxe-1-secret-refresh"
+    assert (
+        bot is not None
+        and bot.bot_token == LONG
+        and bot.bot_refresh_token == "xoxe-1-secret-refresh"
+    )
     found = await store.async_find_installation(enterprise_id=None, team_id="T1")
     assert found is not None and (found.bot_token, found.user_token, found.user_refresh_token) == (
-        LONG, "xoxp-UADMIN", "xoxe-1-secret-user-refresh")
+        LONG,
+        "xoxp-UADMIN",
+        "xoxe-1-secret-user-refresh",
+    )
 
 
 async def test_rotation_keeps_old_installations_readable_and_retires_the_old_key(app: App) -> None:
-    await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_A])).async_save(full_install())  # type: ignore[arg-type]
+    await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_A])).async_save(
+        full_install()
+    )  # type: ignore[arg-type]
     # a token stored before any key was set stays readable and is encrypted by the rotation
-    await SqlInstallationStore(app.db.engine, "client-1").async_save(install("T2", token="xoxb-plain"))
+    await SqlInstallationStore(app.db.engine, "client-1").async_save(
+        install("T2", token="xoxb-plain")
+    )
     both = TokenCipher([KEY_B, KEY_A])  # the new key goes first
-    assert (await SqlInstallationStore(app.db.engine, "client-1", both).async_find_bot_for_team("T1")).bot_token == (  # type: ignore[union-attr]
-        "xoxb-secret-bot")
+    assert (
+        await SqlInstallationStore(app.db.engine, "client-1", both).async_find_bot_for_team("T1")
+    ).bot_token == (  # type: ignore[union-attr]
+        "xoxb-secret-bot"
+    )
 
-    assert await rotate_tokens(app.db.engine, both) == 6 + 3  # T2: its bot, its install's bot and user tokens
+    assert (
+        await rotate_tokens(app.db.engine, both) == 6 + 3
+    )  # T2: its bot, its install's bot and user tokens
 
     only_new = SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_B]))
     assert (await only_new.async_find_bot_for_team("T1")).bot_token == "xoxb-secret-bot"  # type: ignore[union-attr]
@@ -77,11 +93,15 @@ async def test_rotation_keeps_old_installations_readable_and_retires_the_old_key
     assert all(v.startswith("fernet:") for v in await stored_values(app))
     # the retired key reads nothing any more
     with pytest.raises(SecretsKeyError, match="not in SECRETS_KEYS"):
-        await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_A])).async_find_bot_for_team("T1")
+        await SqlInstallationStore(
+            app.db.engine, "client-1", TokenCipher([KEY_A])
+        ).async_find_bot_for_team("T1")
 
 
 async def test_nothing_is_readable_without_the_key(app: App) -> None:
-    await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_A])).async_save(full_install())  # type: ignore[arg-type]
+    await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_A])).async_save(
+        full_install()
+    )  # type: ignore[arg-type]
     keyless = SqlInstallationStore(app.db.engine, "client-1")
     with pytest.raises(SecretsKeyError, match="SECRETS_KEYS is not set") as raised:
         await keyless.async_find_bot(enterprise_id=None, team_id="T1")
@@ -89,7 +109,9 @@ async def test_nothing_is_readable_without_the_key(app: App) -> None:
     with pytest.raises(SecretsKeyError):
         await keyless.async_find_installation(enterprise_id=None, team_id="T1")
     with pytest.raises(SecretsKeyError, match="not in SECRETS_KEYS"):
-        await SqlInstallationStore(app.db.engine, "client-1", TokenCipher([KEY_B])).async_find_bot_for_team("T1")
+        await SqlInstallationStore(
+            app.db.engine, "client-1", TokenCipher([KEY_B])
+        ).async_find_bot_for_team("T1")
 
 
 async def test_without_keys_tokens_are_stored_as_before(app: App) -> None:
@@ -105,7 +127,9 @@ def test_keys_setting_is_checked() -> None:
         Settings(secrets_keys=f"{KEY_B},not-a-key", _env_file=None)  # type: ignore[call-arg]
 
 
-def test_secrets_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_secrets_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # no .env
     assert main(["secrets", "new-key"]) == 0
     key = capsys.readouterr().out.strip()

@@ -52,7 +52,9 @@ def parse_blackouts(text: str) -> tuple[date, ...]:
         if ".." in token:
             ends = token.split("..")
             if len(ends) != 2 or not all(ends):
-                raise _bad_blackout(f"“{quote(token)}” is not a range such as 2026-12-27..2026-12-31.")
+                raise _bad_blackout(
+                    f"“{quote(token)}” is not a range such as 2026-12-27..2026-12-31."
+                )
             first, last = _read_date(ends[0]), _read_date(ends[1])
             if last < first:
                 raise _bad_blackout(f"“{quote(token)}” ends before it starts.")
@@ -82,5 +84,3 @@ def format_blackouts(dates: Iterable[date]) -> str:
     return ", ".join(
         a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}" for a, b in runs
     )
-
-

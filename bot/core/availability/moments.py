@@ -92,7 +92,9 @@ def _read_single_time(text: str, raw: str) -> time:
         raise _bad_when(f"Could not read the time “{quote(text)}” in “{quote(raw)}”.")
     c = read_clock(text, raw, _bad_when)
     if c.hour == 24:
-        raise _bad_when(f"“{quote(text)}” in “{quote(raw)}” is not a time of day; use 00:00 of the next day.")
+        raise _bad_when(
+            f"“{quote(text)}” in “{quote(raw)}” is not a time of day; use 00:00 of the next day."
+        )
     minutes = clock_value(c, c.ap)
     return time(minutes // 60, minutes % 60)
 

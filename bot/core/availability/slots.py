@@ -167,5 +167,3 @@ def _subtract(spans: list[tuple[int, int]], busy: list[tuple[int, int]]) -> list
         if cur < b:
             out.append((cur, b))
     return out
-
-

@@ -196,5 +196,3 @@ def format_weekly(av: WeeklyAvailability) -> str:
         parts.append((_days_label(days), times))
     simple = all("," not in label and "," not in times for label, times in parts)
     return (", " if simple else "; ").join(f"{label} {times}" for label, times in parts)
-
-

@@ -122,7 +122,9 @@ def _read_days(text: str, piece: str) -> list[int]:
         if "-" in item:
             ends = item.split("-")
             if len(ends) != 2 or not all(ends):
-                raise _bad(f"“{quote(item)}” in “{quote(piece)}” is not a range of days such as “mon-fri”.")
+                raise _bad(
+                    f"“{quote(item)}” in “{quote(piece)}” is not a range of days such as “mon-fri”."
+                )
             first, last = _single_day(ends[0], piece), _single_day(ends[1], piece)
             days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
         else:
@@ -156,7 +158,9 @@ def _read_range(raw: str, a_raw: str, b_raw: str, piece: str) -> tuple[int, int]
     if end == 0 and start > 0:
         end = MINUTES_PER_DAY
     if end == start:
-        raise _bad(f"“{quote(raw)}” in “{quote(piece)}” has no length: it starts and ends at the same time.")
+        raise _bad(
+            f"“{quote(raw)}” in “{quote(piece)}” has no length: it starts and ends at the same time."
+        )
     if end < start and MINUTES_PER_DAY - start + end > MAX_OVERNIGHT_MINUTES:
         raise _bad(
             f"“{quote(raw)}” in “{quote(piece)}” ends before it starts. A window may run past midnight "
@@ -259,5 +263,3 @@ def parse_weekly(text: str) -> WeeklyAvailability:
                 f"{MIN_WINDOW_MINUTES} minutes so a session fits."
             )
     return WeeklyAvailability(windows)
-
-

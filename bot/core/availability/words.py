@@ -49,14 +49,20 @@ def read_clock(raw: str, piece: str, bad: Callable[[str], InvalidInput]) -> Cloc
         raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time.")
     hours, minutes, ap = m.group("h"), m.group("m"), m.group("ap")
     if len(hours) > 2:
-        raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time; write hours and minutes as 18:30.")
+        raise bad(
+            f"“{quote(raw)}” in “{quote(piece)}” is not a time; write hours and minutes as 18:30."
+        )
     if minutes is not None and len(minutes) != 2:
-        raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time; minutes take two digits, as in 18:05.")
+        raise bad(
+            f"“{quote(raw)}” in “{quote(piece)}” is not a time; minutes take two digits, as in 18:05."
+        )
     hour, minute = int(hours), int(minutes or 0)
     if minute > 59:
         raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: minutes go up to 59.")
     if ap is not None and not 1 <= hour <= 12:
-        raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: with am/pm the hour runs from 1 to 12.")
+        raise bad(
+            f"“{quote(raw)}” in “{quote(piece)}” is not a time: with am/pm the hour runs from 1 to 12."
+        )
     if hour > 24 or (hour == 24 and minute):
         raise bad(f"“{quote(raw)}” in “{quote(piece)}” is not a time: hours go up to 24:00.")
     return Clock(raw, hour, minute, ap, None)

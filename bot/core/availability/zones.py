@@ -110,5 +110,3 @@ def common_timezones(prefix: str, limit: int = 25) -> list[str]:
 
     matches = [n for n in _zone_names() if key in n.lower()]
     return sorted(matches, key=rank)[:limit]
-
-

@@ -70,11 +70,17 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
     held = [s for s in this_week if s.state is SessionState.COMPLETED]
     no_shows = sum(1 for s in this_week if s.state is SessionState.NO_SHOW)
     # Feedback completion over the sessions whose feedback window closed this week.
-    closed = [s for s in data.sessions
-              if s.state is SessionState.COMPLETED and since <= s.end + FEEDBACK_WINDOW < due]
+    closed = [
+        s
+        for s in data.sessions
+        if s.state is SessionState.COMPLETED and since <= s.end + FEEDBACK_WINDOW < due
+    ]
     closed_ids = {s.id for s in closed}
-    submitted_forms = {(fb.session_id, fb.part, fb.role is FeedbackRole.INTERVIEWER)
-                       for fb in data.feedback if fb.session_id in closed_ids}
+    submitted_forms = {
+        (fb.session_id, fb.part, fb.role is FeedbackRole.INTERVIEWER)
+        for fb in data.feedback
+        if fb.session_id in closed_ids
+    }
     expected = submitted = 0
     for s in closed:
         for part, _iv, _cand in s.parts():
@@ -90,7 +96,11 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
         m = data.members.get(member_id)
         return m.display_name if m else "a former member"
 
-    top = tuple(sorted(((name(m), n) for m, n in gave.items()), key=lambda p: (-p[1], p[0]))[:TOP_INTERVIEWERS])
+    top = tuple(
+        sorted(((name(m), n) for m, n in gave.items()), key=lambda p: (-p[1], p[0]))[
+            :TOP_INTERVIEWERS
+        ]
+    )
     wants: dict[str, set[str]] = defaultdict(set)
     offers: dict[str, set[str]] = defaultdict(set)
     for r in requests:
@@ -98,19 +108,38 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
             wants[r.interview_type].add(r.member_id)
         if r.role in (RolePreference.INTERVIEWER, RolePreference.SWAP):
             offers[r.interview_type].add(r.member_id)
-    shortages = tuple(sorted(
-        (TypeShortage(kind, len(who), len(offers.get(kind, set()))) for kind, who in wants.items()
-         if len(offers.get(kind, set())) < len(who)),
-        key=lambda t: (t.interviewers - t.candidates, t.interview_type)))
-    return CommunityDigest(week, due, len(requests), matched, expired, len(held), no_shows, expected, submitted,
-                           top, shortages)
+    shortages = tuple(
+        sorted(
+            (
+                TypeShortage(kind, len(who), len(offers.get(kind, set())))
+                for kind, who in wants.items()
+                if len(offers.get(kind, set())) < len(who)
+            ),
+            key=lambda t: (t.interviewers - t.candidates, t.interview_type),
+        )
+    )
+    return CommunityDigest(
+        week,
+        due,
+        len(requests),
+        matched,
+        expired,
+        len(held),
+        no_shows,
+        expected,
+        submitted,
+        top,
+        shortages,
+    )
 
 
 #: Weeks of the admins' funnel picture (community digest and ``/mockadmin stats``).
 FUNNEL_WEEKS = 8
 
 
-def funnel_weeks(due: datetime, data: DigestData, weeks: int = FUNNEL_WEEKS) -> tuple[CommunityDigest, ...]:
+def funnel_weeks(
+    due: datetime, data: DigestData, weeks: int = FUNNEL_WEEKS
+) -> tuple[CommunityDigest, ...]:
     """The community digest of each of the ``weeks`` seven-day spans up to ``due``, oldest first
     (``data`` must reach back that far: :func:`funnel_window`)."""
     out = []

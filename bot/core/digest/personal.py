@@ -60,29 +60,56 @@ class PersonalDigest:
         return not (self.done or self.changes or self.owed or self.upcoming)
 
 
-def personal_digest(member_id: str, week: IsoWeek, due: datetime, data: DigestData) -> PersonalDigest:
+def personal_digest(
+    member_id: str, week: IsoWeek, due: datetime, data: DigestData
+) -> PersonalDigest:
     """The personal digest of ``member_id`` for the week ending at ``due``."""
     since = due - WEEK
     mine = data.by_member.get(member_id, [])
-    done = tuple(sorted((s for s in mine if s.state is SessionState.COMPLETED and since <= s.start < due),
-                        key=lambda s: s.start))
-    upcoming = tuple(sorted(
-        (s for s in mine if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED) and due <= s.start < due + WEEK),
-        key=lambda s: s.start))
+    done = tuple(
+        sorted(
+            (s for s in mine if s.state is SessionState.COMPLETED and since <= s.start < due),
+            key=lambda s: s.start,
+        )
+    )
+    upcoming = tuple(
+        sorted(
+            (
+                s
+                for s in mine
+                if s.state in (SessionState.PROPOSED, SessionState.CONFIRMED)
+                and due <= s.start < due + WEEK
+            ),
+            key=lambda s: s.start,
+        )
+    )
     written = data.written.get(member_id, set())
     owed = []
     for s in mine:
         if s.state is not SessionState.COMPLETED or not (s.end <= due <= s.end + FEEDBACK_WINDOW):
             continue
-        forms = [(s.id, part, member_id == iv) for part, iv, cand in s.parts() if member_id in (iv, cand)]
+        forms = [
+            (s.id, part, member_id == iv) for part, iv, cand in s.parts() if member_id in (iv, cand)
+        ]
         if any(f not in written for f in forms):
             owed.append(s)
     changes, weakest = _scores(data.received.get(member_id, []), due)
-    return PersonalDigest(member_id, week, due, done, changes, weakest, tuple(sorted(owed, key=lambda s: s.start)),
-                          upcoming, streak(data.starts.get(member_id, []), due))
+    return PersonalDigest(
+        member_id,
+        week,
+        due,
+        done,
+        changes,
+        weakest,
+        tuple(sorted(owed, key=lambda s: s.start)),
+        upcoming,
+        streak(data.starts.get(member_id, []), due),
+    )
 
 
-def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[ScoreChange, ...], Focus | None]:
+def _scores(
+    received: Sequence[DigestFeedback], due: datetime
+) -> tuple[tuple[ScoreChange, ...], Focus | None]:
     """Score changes (this week's revealed scores against the earlier ones) and the weakest dimension."""
     since, oldest = due - WEEK, due - LOOKBACK
     earlier: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
@@ -95,7 +122,9 @@ def _scores(received: Sequence[DigestFeedback], due: datetime) -> tuple[tuple[Sc
         for dim, score in fb.scores.items():
             target[(fb.interview_type, dim)].append((fb.submitted_at, score))
     changes = tuple(
-        ScoreChange(kind, dim, _mean(earlier[(kind, dim)]) if (kind, dim) in earlier else None, _mean(pts))
+        ScoreChange(
+            kind, dim, _mean(earlier[(kind, dim)]) if (kind, dim) in earlier else None, _mean(pts)
+        )
         for (kind, dim), pts in sorted(new.items())
     )
     recent: list[Focus] = []
@@ -128,7 +157,9 @@ def month_changes(received: Sequence[DigestFeedback], due: datetime) -> tuple[Sc
             continue
         then = [(when, score) for when, seen, score in pts if seen < due - MONTH]
         now = [(when, score) for when, _, score in pts]
-        out.append(ScoreChange(kind, dim, _mean(then[-RECENT:]) if then else None, _mean(now[-RECENT:])))
+        out.append(
+            ScoreChange(kind, dim, _mean(then[-RECENT:]) if then else None, _mean(now[-RECENT:]))
+        )
     return tuple(out)
 
 

@@ -123,5 +123,14 @@ class DigestData:
         starts: dict[str, list[datetime]] = defaultdict(list)
         for member_id, start in attended:
             starts[member_id].append(start)
-        return cls({m.id: m for m in members}, sessions, feedback, attended, requests,
-                   dict(by_member), dict(received), dict(written), dict(starts))
+        return cls(
+            {m.id: m for m in members},
+            sessions,
+            feedback,
+            attended,
+            requests,
+            dict(by_member),
+            dict(received),
+            dict(written),
+            dict(starts),
+        )

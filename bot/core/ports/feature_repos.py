@@ -24,7 +24,9 @@ from bot.core.stats import CommunityStats
 class FeedbackRepo(Protocol):
     """Feedback forms, their reveal, and the ratings progress and matching read."""
 
-    async def get(self, session_id: str, part: int, author_id: str, role: FeedbackRole) -> Feedback | None:
+    async def get(
+        self, session_id: str, part: int, author_id: str, role: FeedbackRole
+    ) -> Feedback | None:
         """One member's form for one part and role of a session, or None."""
         ...
 
@@ -48,7 +50,9 @@ class FeedbackRepo(Protocol):
         """Every form of the community's sessions."""
         ...
 
-    async def ratings_version(self, community_id: str) -> tuple[int, datetime | None, datetime | None]:
+    async def ratings_version(
+        self, community_id: str
+    ) -> tuple[int, datetime | None, datetime | None]:
         """Count, latest reveal and latest edit of the community's revealed interviewer scores:
         changes whenever the rater calibration would."""
         ...
@@ -71,7 +75,9 @@ class FeedbackRepo(Protocol):
 class RetentionRepo(Protocol):
     """Deleting rows past the retention period."""
 
-    async def purge(self, community_id: str, before: datetime, *, keep_step: str | None = None) -> dict[str, int]:
+    async def purge(
+        self, community_id: str, before: datetime, *, keep_step: str | None = None
+    ) -> dict[str, int]:
         """Delete the community's finished steps (but ``keep_step``), sent messages and round
         records from before ``before``; how many rows of each went."""
         ...
@@ -80,7 +86,9 @@ class RetentionRepo(Protocol):
 class StatsRepo(Protocol):
     """The figures of ``/mockadmin stats``."""
 
-    async def community_stats(self, community_id: str, now: datetime, periods: Sequence[int]) -> CommunityStats:
+    async def community_stats(
+        self, community_id: str, now: datetime, periods: Sequence[int]
+    ) -> CommunityStats:
         """Aggregate figures for the community over the last ``periods`` days each (a fixed
         number of queries, whatever the community's size)."""
         ...
@@ -110,13 +118,19 @@ class PrivacyRepo(Protocol):
         ...
 
     async def reassign_sessions(
-        self, session_ids: Sequence[str], member_id: str, placeholder_id: str, drop_request_ids: Sequence[str]
+        self,
+        session_ids: Sequence[str],
+        member_id: str,
+        placeholder_id: str,
+        drop_request_ids: Sequence[str],
     ) -> int:
         """Put ``placeholder_id`` in the member's seat of each session (and forget their confirmations
         and request ids)."""
         ...
 
-    async def anonymise_feedback_subject(self, feedback_ids: Sequence[str], placeholder_id: str) -> int:
+    async def anonymise_feedback_subject(
+        self, feedback_ids: Sequence[str], placeholder_id: str
+    ) -> int:
         """Re-point rows at the placeholder and drop what they said about the forgotten subject."""
         ...
 
@@ -169,7 +183,9 @@ class DigestRepo(Protocol):
         """Distinct zones of members who have not opted out of digests."""
         ...
 
-    async def sessions(self, community_id: str, start_from: datetime, start_before: datetime) -> list[DigestSession]:
+    async def sessions(
+        self, community_id: str, start_from: datetime, start_before: datetime
+    ) -> list[DigestSession]:
         """The community's sessions starting in ``[start_from, start_before)``."""
         ...
 
@@ -181,14 +197,21 @@ class DigestRepo(Protocol):
         ...
 
     async def feedback(
-        self, community_id: str, submitted_from: datetime, submitted_before: datetime,
-        zones: Sequence[str | None] | None = None, *, recent_from: datetime | None = None,
+        self,
+        community_id: str,
+        submitted_from: datetime,
+        submitted_before: datetime,
+        zones: Sequence[str | None] | None = None,
+        *,
+        recent_from: datetime | None = None,
     ) -> list[DigestFeedback]:
         """Feedback rows of the community's sessions (by or about members in ``zones`` when given).
         Scores come with interviewer rows only; candidate rows only from ``recent_from`` on when given."""
         ...
 
-    async def requests(self, community_id: str, created_from: datetime, created_before: datetime) -> list[DigestRequest]:
+    async def requests(
+        self, community_id: str, created_from: datetime, created_before: datetime
+    ) -> list[DigestRequest]:
         """The community's requests created in ``[created_from, created_before)``."""
         ...
 

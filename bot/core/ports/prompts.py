@@ -14,7 +14,10 @@ class PromptSource(Protocol):
     """The question bank as the core needs it (``bot.prompts.PromptBank`` implements it)."""
 
     def prompts(
-        self, type: InterviewType | str | None = None, level: Level | str | None = None, track: str | None = None
+        self,
+        type: InterviewType | str | None = None,
+        level: Level | str | None = None,
+        track: str | None = None,
     ) -> tuple[Prompt, ...]:
         """The enabled prompts, filtered by type, level and track when given."""
         ...
@@ -42,7 +45,9 @@ class PackCodec(Protocol):
         checked against the bundled bank and ``others`` (the community's other packs)."""
         ...
 
-    def combine(self, packs: Sequence[ParsedPack], disabled: frozenset[InterviewType]) -> PromptSource:
+    def combine(
+        self, packs: Sequence[ParsedPack], disabled: frozenset[InterviewType]
+    ) -> PromptSource:
         """The bundled bank plus ``packs``, with built-in prompts of ``disabled`` types off."""
         ...
 

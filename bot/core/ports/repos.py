@@ -125,6 +125,7 @@ class RequestRepo(Protocol):
     async def get(self, request_id: str, *, for_update: bool = False) -> InterviewRequest | None:
         """``for_update``: lock the row until the transaction ends (a second writer waits)."""
         ...
+
     async def add(self, request: InterviewRequest) -> None:
         """Add an open request. Raises :class:`bot.core.errors.Conflict` when the member
         already has an open request of that type (enforced by the database too)."""
@@ -146,7 +147,9 @@ class RequestRepo(Protocol):
         """Every request of the member, in any state."""
         ...
 
-    async def matched_waits(self, community_id: str, kind: InterviewType, since: datetime) -> list[timedelta]:
+    async def matched_waits(
+        self, community_id: str, kind: InterviewType, since: datetime
+    ) -> list[timedelta]:
         """How long each request of ``kind`` paired by a round since ``since`` waited (not live ones)."""
         ...
 
@@ -199,7 +202,9 @@ class SessionRepo(Protocol):
         """Every session of the community."""
         ...
 
-    async def live_for_community(self, community_id: str, completed_since: datetime) -> list[Session]:
+    async def live_for_community(
+        self, community_id: str, completed_since: datetime
+    ) -> list[Session]:
         """Sessions still to come or running, plus completed ones that started at or after
         ``completed_since`` (their feedback may still be open); never cancelled or no-show ones."""
         ...
@@ -209,7 +214,9 @@ class SessionRepo(Protocol):
         reads this instead of the community's whole history)."""
         ...
 
-    async def prompts_seen(self, community_id: str, member_ids: Sequence[str]) -> dict[str, dict[str, datetime]]:
+    async def prompts_seen(
+        self, community_id: str, member_ids: Sequence[str]
+    ) -> dict[str, dict[str, datetime]]:
         """Member id -> prompt id -> when they last had it as the candidate (any session
         state), for these members only."""
         ...
@@ -246,6 +253,7 @@ class ActionRepo(Protocol):
     async def pending(self, until: datetime | None = None) -> list[tuple[str, datetime]]:
         """Pending actions' ids and due times (only those due at or before ``until`` when given)."""
         ...
+
     async def finish(
         self, action_id: str, status: ActionStatus, now: datetime, error: str | None = None
     ) -> None:
@@ -316,8 +324,12 @@ class BookingRepo(Protocol):
     """A matching round's bookings, written a batch at a time in a few statements (not a few
     statements per pair): the round books thousands of pairs in one transaction."""
 
-    async def book(self, sessions: Sequence[Session], steps: Sequence[ScheduledAction],
-                   messages: Sequence[OutboxItem]) -> None:
+    async def book(
+        self,
+        sessions: Sequence[Session],
+        steps: Sequence[ScheduledAction],
+        messages: Sequence[OutboxItem],
+    ) -> None:
         """Insert the sessions, their steps and their messages (steps and messages once per
         key, like ``ActionRepo.add_many`` and ``OutboxRepo.add``), and mark each session's
         requests matched to it."""

@@ -46,7 +46,9 @@ class ChatPort(Protocol):
         :class:`DirectMessagesClosed` when the member cannot be messaged directly."""
         ...
 
-    async def open_pair_space(self, community: Community, members: Sequence[Member], title: str) -> str:
+    async def open_pair_space(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         """Open (or find) a private space for the pair; returns its reference."""
         ...
 

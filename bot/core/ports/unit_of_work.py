@@ -113,7 +113,6 @@ class UnitOfWork(Protocol):
         """Retention deletes."""
         ...
 
-
     async def __aenter__(self) -> Self:
         """Begin the transaction."""
         ...

@@ -81,23 +81,28 @@ class ActorResolver:
             if community is None:
                 # Insert-or-get: two first requests at the same moment both end up with the one row.
                 community = await tx.communities.add_or_get(
-                    Community(new_id(), platform, community_external_id, community_name))
+                    Community(new_id(), platform, community_external_id, community_name)
+                )
             member = await tx.members.find(community.id, user_external_id)
             if member is None:
-                member = await tx.members.add_or_get(Member(
-                    id=new_id(),
-                    community_id=community.id,
-                    platform=platform,
-                    external_id=user_external_id,
-                    display_name=display_name[:80] or user_external_id,
-                    created_at=self._clock.now(),
-                ))
+                member = await tx.members.add_or_get(
+                    Member(
+                        id=new_id(),
+                        community_id=community.id,
+                        platform=platform,
+                        external_id=user_external_id,
+                        display_name=display_name[:80] or user_external_id,
+                        created_at=self._clock.now(),
+                    )
+                )
             if display_name and member.display_name != display_name[:80]:
                 member = member.with_changes(display_name=display_name[:80])
                 await tx.members.save(member)
         return Actor(community, member, platform_admin)
 
-    async def find_community(self, platform: Platform, community_external_id: str) -> Community | None:
+    async def find_community(
+        self, platform: Platform, community_external_id: str
+    ) -> Community | None:
         """The community behind a platform id, without creating anything (autocomplete)."""
         async with self._uow() as tx:
             return await tx.communities.find(platform, community_external_id)

@@ -70,8 +70,6 @@ def _neutral(request: InterviewRequest) -> InterviewRequest:
     return replace(request, last_left_out_reason=_CONFIDENTIAL["only_blocked_fit"])
 
 
-
-
 @dataclass(frozen=True)
 class SettingsChange:
     """What a settings change did: the settings before and after, the keys changed, and whether
@@ -168,8 +166,15 @@ _FIELD_OF = {
     "design_board": "design_board",
 }
 #: What ``reset`` puts back (the options that have a "none" or platform default).
-RESETTABLE: dict[str, object] = {"pair_channel": None, "admin_channel": None, "reminders": (), "disabled_types": (),
-                                 "call_link": None, "coding_editor": None, "design_board": None}
+RESETTABLE: dict[str, object] = {
+    "pair_channel": None,
+    "admin_channel": None,
+    "reminders": (),
+    "disabled_types": (),
+    "call_link": None,
+    "coding_editor": None,
+    "design_board": None,
+}
 
 
 def _check(key: str, value: object) -> object:
@@ -180,11 +185,16 @@ def _check(key: str, value: object) -> object:
         if not low <= value <= high:
             raise InvalidInput(key, f"{value} is out of range.", accepted=f"{low}-{high}")
     if key == "session_minutes" and value not in SESSION_LENGTHS:
-        raise InvalidInput(key, f"{value} minutes is not a session length.",
-                           accepted=", ".join(str(n) for n in SESSION_LENGTHS))
+        raise InvalidInput(
+            key,
+            f"{value} minutes is not a session length.",
+            accepted=", ".join(str(n) for n in SESSION_LENGTHS),
+        )
     if key == "reminders" and isinstance(value, tuple):
         accepted = f"up to {MAX_REMINDERS} times, each {REMINDER_RANGE[0]} minutes to 7 days before the start"
-        if len(set(value)) > MAX_REMINDERS or any(not REMINDER_RANGE[0] <= m <= REMINDER_RANGE[1] for m in value):
+        if len(set(value)) > MAX_REMINDERS or any(
+            not REMINDER_RANGE[0] <= m <= REMINDER_RANGE[1] for m in value
+        ):
             raise InvalidInput(key, "Those reminders are out of range.", accepted=accepted)
         return tuple(sorted(set(value), reverse=True))
     if key == "disabled_types" and isinstance(value, tuple):
@@ -196,7 +206,9 @@ def _check(key: str, value: object) -> object:
     return value
 
 
-def apply_setup(patch: SettingsPatch, current: CommunitySettings) -> tuple[CommunitySettings, tuple[str, ...]]:
+def apply_setup(
+    patch: SettingsPatch, current: CommunitySettings
+) -> tuple[CommunitySettings, tuple[str, ...]]:
     """Check every given value first; the new settings and the names that changed.
 
     Any value against a rule refuses the whole change (raised as :class:`InvalidInput` naming
@@ -204,7 +216,9 @@ def apply_setup(patch: SettingsPatch, current: CommunitySettings) -> tuple[Commu
     """
     unknown = sorted(patch.reset - set(RESETTABLE))
     if unknown:
-        raise InvalidInput("reset", f"{', '.join(unknown)} cannot be reset.", accepted=", ".join(RESETTABLE))
+        raise InvalidInput(
+            "reset", f"{', '.join(unknown)} cannot be reset.", accepted=", ".join(RESETTABLE)
+        )
     changes: dict[str, object] = {}
     problems: dict[str, str] = {}
     for key in patch.given():
@@ -215,8 +229,11 @@ def apply_setup(patch: SettingsPatch, current: CommunitySettings) -> tuple[Commu
             continue
         changes[_FIELD_OF[key]] = value
     if problems:
-        raise InvalidInput(next(iter(problems)), "Nothing was changed. " + " ".join(problems.values()),
-                           fields=problems)
+        raise InvalidInput(
+            next(iter(problems)),
+            "Nothing was changed. " + " ".join(problems.values()),
+            fields=problems,
+        )
     after = replace(current, **changes)  # type: ignore[arg-type]
     changed = tuple(k for k in patch.given() if _settings_differ(k, current, after))
     return after, changed
@@ -267,7 +284,9 @@ class AdminService:
             community = await tx.communities.get(actor.community.id)
             if community is None:
                 raise NotFound("This community is not known to PeerLoop any more.")
-            await tx.communities.save_settings(community.id, replace(community.settings, paused=paused))
+            await tx.communities.save_settings(
+                community.id, replace(community.settings, paused=paused)
+            )
 
     async def settings(self, actor: Actor) -> CommunitySettings:
         """The community's current settings."""
@@ -294,14 +313,18 @@ class AdminService:
                 wanted = frozenset(InterviewType(v) for v in after.disabled_types)
                 thin = await self.prompts.thin_if_switched_off(tx, community, wanted)
                 if thin:
-                    raise InvalidInput("setup", f"Nothing was changed. disabled_types: {thin_message(thin)}")
+                    raise InvalidInput(
+                        "setup", f"Nothing was changed. disabled_types: {thin_message(thin)}"
+                    )
             await tx.communities.save_settings(community.id, after)
             replanned = False
             if "match_every" in changed:
                 # A round after ``now`` on the new cadence replaces the planned one (rows of rounds
                 # already run keep their keys, so the new one starts after them).
                 if await tx.actions.delete_pending(community.id, ActionKind.MATCH_ROUND):
-                    await schedule_next_round(tx, replace(community, settings=after), now + timedelta(seconds=1))
+                    await schedule_next_round(
+                        tx, replace(community, settings=after), now + timedelta(seconds=1)
+                    )
                     replanned = True
             if {"digest_day", "digest_hour"} & set(changed) and self.digest_planner is not None:
                 # digest steps still ahead move to the new day and hour
@@ -313,7 +336,9 @@ class AdminService:
         """The community's figures over the statistics periods."""
         actor.require_admin()
         async with self._uow() as tx:
-            return await tx.stats.community_stats(actor.community.id, self._clock.now(), STATS_PERIODS)
+            return await tx.stats.community_stats(
+                actor.community.id, self._clock.now(), STATS_PERIODS
+            )
 
     async def stats_picture(self, actor: Actor) -> Attachment | None:
         """The last eight weeks' funnel and the types short of interviewers, as a picture."""
@@ -354,29 +379,53 @@ class AdminService:
             marks = await tx.no_shows.for_members([fresh.id])
             sessions = {s.id: s for s in await tx.sessions.for_member(fresh.id)}
             records = await tx.rounds.latest(actor.community.id, limit=50)
-            paired = [(rec.ran_at, a if b == fresh.id else b, start)
-                      for rec in records for a, b, start in rec.paired if fresh.id in (a, b)]
-            names = {m.id: m.display_name for m in (await tx.members.get_many(
-                sorted({r.reporter_id for r in marks} | {partner for _, partner, _ in paired}))).values()}
-            requests = [r for r in await tx.requests.for_member(fresh.id) if r.status is RequestStatus.OPEN]
+            paired = [
+                (rec.ran_at, a if b == fresh.id else b, start)
+                for rec in records
+                for a, b, start in rec.paired
+                if fresh.id in (a, b)
+            ]
+            names = {
+                m.id: m.display_name
+                for m in (
+                    await tx.members.get_many(
+                        sorted(
+                            {r.reporter_id for r in marks} | {partner for _, partner, _ in paired}
+                        )
+                    )
+                ).values()
+            }
+            requests = [
+                r for r in await tx.requests.for_member(fresh.id) if r.status is RequestStatus.OPEN
+            ]
             about = [
-                fb for fb in await tx.feedback.for_member(fresh.id)
+                fb
+                for fb in await tx.feedback.for_member(fresh.id)
                 if fb.subject_id == fresh.id and fb.role is FeedbackRole.INTERVIEWER
             ]
             community = await tx.communities.get(actor.community.id)
         about.sort(key=lambda fb: fb.submitted_at, reverse=True)
         visible = community.settings.admins_see_feedback if community else False
         marks.sort(key=lambda r: r.reported_at, reverse=True)
-        rounds = [RoundOutcomeLine(when, partner=names.get(partner), start=_instant(start))
-                  for when, partner, start in paired]
-        rounds += [RoundOutcomeLine(rec.ran_at, reason=_CONFIDENTIAL.get(code, text))
-                   for rec in records for mid, code, text in rec.left_out if mid == fresh.id]
+        rounds = [
+            RoundOutcomeLine(when, partner=names.get(partner), start=_instant(start))
+            for when, partner, start in paired
+        ]
+        rounds += [
+            RoundOutcomeLine(rec.ran_at, reason=_CONFIDENTIAL.get(code, text))
+            for rec in records
+            for mid, code, text in rec.left_out
+            if mid == fresh.id
+        ]
         return MemberReport(
             member=fresh,
             reliability=reliability([r.reported_at for r in marks], now),
             no_shows=tuple(
-                NoShowMark(r, sessions[r.session_id].start if r.session_id in sessions else None,
-                           names.get(r.reporter_id))
+                NoShowMark(
+                    r,
+                    sessions[r.session_id].start if r.session_id in sessions else None,
+                    names.get(r.reporter_id),
+                )
                 for r in marks
             ),
             open_requests=tuple(_neutral(r) for r in requests),

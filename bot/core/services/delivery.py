@@ -193,22 +193,36 @@ class DeliveryService:
         self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
 
-    async def _record_failure(self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str) -> None:
+    async def _record_failure(
+        self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str
+    ) -> None:
         now = self._clock.now()
         give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
         self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
         if isinstance(exc, TemporaryDeliveryError):
-            await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, exc.retry_after), str(exc),
-                                        give_up=give_up)
+            await tx.outbox.retry_later(
+                item.id,
+                now + retry_delay(item.attempts, exc.retry_after),
+                str(exc),
+                give_up=give_up,
+            )
             (log.error if give_up else log.warning)(
-                "delivery of %s %s (attempt %d): %s", item.key, "given up" if give_up else "will retry",
-                item.attempts + 1, exc)
+                "delivery of %s %s (attempt %d): %s",
+                item.key,
+                "given up" if give_up else "will retry",
+                item.attempts + 1,
+                exc,
+            )
             return
         # Unexpected: logged once with an incident id, never with the exception's message
         # (it may quote a member's text); the row keeps only the type and the id.
         incident = report_incident(log, exc, f"delivery of {item.key}")
-        await tx.outbox.retry_later(item.id, now + retry_delay(item.attempts, None),
-                                    f"{type(exc).__qualname__} (incident {incident})", give_up=give_up)
+        await tx.outbox.retry_later(
+            item.id,
+            now + retry_delay(item.attempts, None),
+            f"{type(exc).__qualname__} (incident {incident})",
+            give_up=give_up,
+        )
 
     async def _retry(self, item_id: str, exc: Exception) -> None:
         async with self._uow() as tx:
@@ -239,7 +253,9 @@ class DeliveryService:
                 return await chat.send_direct(member, message), False
             except DirectMessagesClosed:
                 if item.space_ref is None:
-                    raise TemporaryDeliveryError("the member's direct messages are closed") from None
+                    raise TemporaryDeliveryError(
+                        "the member's direct messages are closed"
+                    ) from None
                 if item.private and re.search(r":guide:\d+$", item.key):
                     # Later guide pages: the first page's button opens the guide, which links them all.
                     return "guide-page-behind-button", True
@@ -247,7 +263,10 @@ class DeliveryService:
                 try:
                     space = await self._space(tx, item.space_ref)
                 except _NoPairSpace:
-                    log.warning("delivery of %s: direct messages closed and no pair space; not delivered", item.key)
+                    log.warning(
+                        "delivery of %s: direct messages closed and no pair space; not delivered",
+                        item.key,
+                    )
                     return "dms-closed-no-space", True
                 return await chat.post(community, space, fallback), True
         assert item.space_ref is not None
@@ -261,7 +280,11 @@ class DeliveryService:
         self, tx: UnitOfWork, chat: ChatPort, item: OutboxItem, message: OutboundMessage
     ) -> str:
         """A pair-space post of a session without a space: each member gets it directly."""
-        session = await tx.sessions.get(item.space_ref.removeprefix(SESSION_SPACE)) if item.space_ref else None
+        session = (
+            await tx.sessions.get(item.space_ref.removeprefix(SESSION_SPACE))
+            if item.space_ref
+            else None
+        )
         if session is None:
             return "session-gone"
         members = await tx.members.get_many(session.member_ids)
@@ -274,16 +297,26 @@ class DeliveryService:
             except DirectMessagesClosed:
                 continue
         if not refs:
-            log.warning("delivery of %s: no pair space and both members' direct messages closed", item.key)
+            log.warning(
+                "delivery of %s: no pair space and both members' direct messages closed", item.key
+            )
             return "no-space-dms-closed"
         return ("direct:" + ",".join(refs))[:128]
 
-    def _fallback(self, member: Member, message: OutboundMessage, item: OutboxItem) -> OutboundMessage:
+    def _fallback(
+        self, member: Member, message: OutboundMessage, item: OutboxItem
+    ) -> OutboundMessage:
         if not item.private:
             return OutboundMessage(
-                title=message.title, text=f"For {mention(member)}: {message.text}", fields=message.fields,
-                buttons=message.buttons, attachments=message.attachments, tone=message.tone, ephemeral=False,
-                mentions=(*mentioning(member), *message.mentions))
+                title=message.title,
+                text=f"For {mention(member)}: {message.text}",
+                fields=message.fields,
+                buttons=message.buttons,
+                attachments=message.attachments,
+                tone=message.tone,
+                ephemeral=False,
+                mentions=(*mentioning(member), *message.mentions),
+            )
         # Private material never goes to the shared space: only a pointer to where the member
         # can read it privately.
         session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
@@ -291,13 +324,23 @@ class DeliveryService:
             return OutboundMessage(
                 text=f"{mention(member)}, I couldn't message you directly. Something private is "
                 "waiting for you: open your direct messages to PeerLoop, then use `/mock history`.",
-                ephemeral=False, mentions=mentioning(member))
+                ephemeral=False,
+                mentions=mentioning(member),
+            )
         part = "2" if ":swap-" in item.key else "1"
         return OutboundMessage(
             text=f"{mention(member)}, I couldn't message you directly, so your interviewer guide is behind "
-            "this button (only you can open it).", mentions=mentioning(member),
-            buttons=(Button("Open interviewer guide", encode("guide.open", session_id, part), ButtonStyle.PRIMARY),),
-            ephemeral=False)
+            "this button (only you can open it).",
+            mentions=mentioning(member),
+            buttons=(
+                Button(
+                    "Open interviewer guide",
+                    encode("guide.open", session_id, part),
+                    ButtonStyle.PRIMARY,
+                ),
+            ),
+            ephemeral=False,
+        )
 
     async def _space(self, tx: UnitOfWork, space_ref: str) -> str:
         """The space to post in; :class:`_NeedsPairSpace` when the session's is not open yet,
@@ -343,8 +386,10 @@ class DeliveryService:
                     # A claim that never got its space: the opening was interrupted, and the platform
                     # may hold a space nobody recorded. Opening another could make two: use DMs.
                     await tx.sessions.give_up_pair_space(session_id)
-                    log.warning("session %s: opening its pair space was interrupted; its messages go by DM",
-                                session_id)
+                    log.warning(
+                        "session %s: opening its pair space was interrupted; its messages go by DM",
+                        session_id,
+                    )
                     return
             else:
                 fresh = False
@@ -356,16 +401,25 @@ class DeliveryService:
         chat = self._chats.get(community.platform) if community else None
         if community is None or chat is None:
             raise TemporaryDeliveryError("no chat face for the session's community")
-        title = f"{session.interview_type.label}: " + " & ".join(members[m].display_name for m in session.member_ids)
+        title = f"{session.interview_type.label}: " + " & ".join(
+            members[m].display_name for m in session.member_ids
+        )
         try:
-            ref = await chat.open_pair_space(community, [members[m] for m in session.member_ids], title)
+            ref = await chat.open_pair_space(
+                community, [members[m] for m in session.member_ids], title
+            )
         except Exception as exc:
             # Whether the platform made the space before failing is unknown: never try again.
             async with self._uow() as tx:
                 await tx.sessions.give_up_pair_space(session_id)
-            log.warning("session %s: opening its pair space failed (%s); its messages go by DM",
-                        session_id, type(exc).__qualname__)
+            log.warning(
+                "session %s: opening its pair space failed (%s); its messages go by DM",
+                session_id,
+                type(exc).__qualname__,
+            )
             return
         async with self._uow() as tx:
             if not await tx.sessions.set_pair_space(session_id, token, ref):
-                log.warning("session %s: a pair space was opened after its claim was given up", session_id)
+                log.warning(
+                    "session %s: a pair space was opened after its claim was given up", session_id
+                )

@@ -76,14 +76,21 @@ FUNNEL_PICTURE = "digest.funnel"
 def month_picture_ref(changes: Sequence[ScoreChange]) -> PictureRef:
     """The month-of-change picture as the outbox stores it: the figures to draw, a few
     hundred bytes instead of the picture's tens of kilobytes."""
-    return PictureRef(MONTH_PICTURE, json.dumps(
-        {"changes": [[c.interview_type, c.dimension, c.before, c.now] for c in changes]}, separators=(",", ":")))
+    return PictureRef(
+        MONTH_PICTURE,
+        json.dumps(
+            {"changes": [[c.interview_type, c.dimension, c.before, c.now] for c in changes]},
+            separators=(",", ":"),
+        ),
+    )
 
 
 def funnel_picture_ref(community_id: str, due: datetime) -> PictureRef:
     """The admins' funnel picture as the outbox stores it: whose and up to when (the figures
     are read again when it is drawn; they end at ``due``, so they do not move meanwhile)."""
-    return PictureRef(FUNNEL_PICTURE, json.dumps({"community": community_id, "due": due.isoformat()}))
+    return PictureRef(
+        FUNNEL_PICTURE, json.dumps({"community": community_id, "due": due.isoformat()})
+    )
 
 
 def member_outbox_key(member_id: str, week: IsoWeek) -> str:
@@ -113,7 +120,9 @@ ChangesChart = Callable[[Sequence[ScoreChange], Mapping[tuple[str, str], str]], 
 FunnelChart = Callable[[Sequence[CommunityDigest]], bytes]
 
 
-async def read_funnel(tx: UnitOfWork, community_id: str, due: datetime) -> tuple[CommunityDigest, ...]:
+async def read_funnel(
+    tx: UnitOfWork, community_id: str, due: datetime
+) -> tuple[CommunityDigest, ...]:
     """The last eight weeks' community digests up to ``due`` (three queries)."""
     start, end = funnel_window(due)
     repo = tx.digests
@@ -167,24 +176,43 @@ class DigestService:
         s = community.settings
         added = 0
         zones = await tx.digests.zones(community.id)
-        for (week, due), slot_zones in sorted(due_slots(zones, s.digest_weekday, s.digest_hour, now).items(),
-                                               key=lambda kv: kv[0][1]):
-            added += await tx.actions.add(ScheduledAction(
-                id=new_id(), key=f"digest:{community.id}:{week.label}:{MEMBERS}:{due:%Y%m%dT%H%MZ}",
-                kind=ActionKind.DIGEST, community_id=community.id, due_at=due,
-                payload={"scope": MEMBERS, "week": week.label, "zones": [z or "UTC" for z in slot_zones]}))
+        for (week, due), slot_zones in sorted(
+            due_slots(zones, s.digest_weekday, s.digest_hour, now).items(), key=lambda kv: kv[0][1]
+        ):
+            added += await tx.actions.add(
+                ScheduledAction(
+                    id=new_id(),
+                    key=f"digest:{community.id}:{week.label}:{MEMBERS}:{due:%Y%m%dT%H%MZ}",
+                    kind=ActionKind.DIGEST,
+                    community_id=community.id,
+                    due_at=due,
+                    payload={
+                        "scope": MEMBERS,
+                        "week": week.label,
+                        "zones": [z or "UTC" for z in slot_zones],
+                    },
+                )
+            )
         for week in weeks_around(now):
             due = local_due(week, s.digest_weekday, s.digest_hour, None)
             if due > now:
-                added += await tx.actions.add(ScheduledAction(
-                    id=new_id(), key=f"digest:{community.id}:{week.label}:{COMMUNITY}",
-                    kind=ActionKind.DIGEST, community_id=community.id, due_at=due,
-                    payload={"scope": COMMUNITY, "week": week.label}))
+                added += await tx.actions.add(
+                    ScheduledAction(
+                        id=new_id(),
+                        key=f"digest:{community.id}:{week.label}:{COMMUNITY}",
+                        kind=ActionKind.DIGEST,
+                        community_id=community.id,
+                        due_at=due,
+                        payload={"scope": COMMUNITY, "week": week.label},
+                    )
+                )
         return added
 
     # -- the scheduled step ----------------------------------------------------------------
 
-    async def run_step(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
+    async def run_step(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, str | None]:
         """Run one stored digest step (the step runner's hook): queue the messages, plan ahead."""
         scope, label = action.payload.get("scope"), action.payload.get("week")
         if scope not in (MEMBERS, COMMUNITY) or not isinstance(label, str):
@@ -194,8 +222,10 @@ class DigestService:
             return ActionStatus.SKIPPED, "community gone"
         await self.plan(tx, community, now)
         if now - action.due_at > LATE_LIMIT:
-            return ActionStatus.SKIPPED, (f"too late to be useful ({int((now - action.due_at).total_seconds() // 3600)}"
-                                          " h late); next week's digest follows")
+            return ActionStatus.SKIPPED, (
+                f"too late to be useful ({int((now - action.due_at).total_seconds() // 3600)}"
+                " h late); next week's digest follows"
+            )
         week = IsoWeek.parse(label)
         if scope == COMMUNITY:
             return await self._community_step(tx, community, week, action.due_at, now)
@@ -223,13 +253,27 @@ class DigestService:
         # every few milliseconds (docs/scaling.md, "Event-loop lag").
         # The month-of-change picture is drawn when each digest is delivered: the message
         # carries what to draw (docs/scaling.md, "Digest pictures").
-        messages = await asyncio.to_thread(without_collection(self._personal_messages), recipients, week, due, data)
+        messages = await asyncio.to_thread(
+            without_collection(self._personal_messages), recipients, week, due, data
+        )
         queued = 0
         for m, message in messages:
-            queued += await queue_direct(tx, key=member_outbox_key(m.id, week), community_id=community.id,
-                                         member_id=m.id, now=now, message=message)
-        log.debug("digests %s for %s at %s: %d queued for %d member(s)", week.label, community.id,
-                 due.isoformat(), queued, len(recipients))
+            queued += await queue_direct(
+                tx,
+                key=member_outbox_key(m.id, week),
+                community_id=community.id,
+                member_id=m.id,
+                now=now,
+                message=message,
+            )
+        log.debug(
+            "digests %s for %s at %s: %d queued for %d member(s)",
+            week.label,
+            community.id,
+            due.isoformat(),
+            queued,
+            len(recipients),
+        )
         return ActionStatus.DONE, None
 
     async def _community_step(
@@ -237,22 +281,30 @@ class DigestService:
     ) -> tuple[ActionStatus, str | None]:
         channel = community.settings.admin_channel_id
         if not channel:
-            return ActionStatus.SKIPPED, ("no admins' channel set (admin_channel_id): the community digest "
-                                          "was not posted")
+            return ActionStatus.SKIPPED, (
+                "no admins' channel set (admin_channel_id): the community digest was not posted"
+            )
         members = await tx.digests.members(community.id)
         data = await self._fetch(tx, community.id, due, due, members, None)
         digest = await asyncio.to_thread(community_digest, week, due, data)
         message = community_message(digest)
         if self.funnel_chart is not None:
             message = replace(message, pictures=(funnel_picture_ref(community.id, due),))
-        await queue_space(tx, key=community_outbox_key(community.id, week), community_id=community.id,
-                          space_ref=channel, now=now, message=message)
+        await queue_space(
+            tx,
+            key=community_outbox_key(community.id, week),
+            community_id=community.id,
+            space_ref=channel,
+            now=now,
+            message=message,
+        )
         return ActionStatus.DONE, None
 
     # -- building --------------------------------------------------------------------------
 
-    def _personal_messages(self, recipients: Sequence[DigestMember], week: IsoWeek, due: datetime,
-                           data: DigestData) -> list[tuple[DigestMember, OutboundMessage]]:
+    def _personal_messages(
+        self, recipients: Sequence[DigestMember], week: IsoWeek, due: datetime, data: DigestData
+    ) -> list[tuple[DigestMember, OutboundMessage]]:
         """(member, message) for each recipient who gets a digest this week; a digest with
         news carries its month-of-change picture's reference when the month changed anything."""
         out = []
@@ -268,18 +320,31 @@ class DigestService:
         return out
 
     async def _fetch(
-        self, tx: UnitOfWork, community_id: str, first_due: datetime, last_due: datetime,
-        members: Sequence[DigestMember], zones: Sequence[str | None] | None,
+        self,
+        tx: UnitOfWork,
+        community_id: str,
+        first_due: datetime,
+        last_due: datetime,
+        members: Sequence[DigestMember],
+        zones: Sequence[str | None] | None,
     ) -> DigestData:
         """Everything the digests due between ``first_due`` and ``last_due`` need: four queries."""
         repo = tx.digests
         sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
-        attended = await repo.attended_starts(community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due)
-        feedback = await repo.feedback(community_id, first_due - LOOKBACK - WEEK, last_due, zones,
-                                       recent_from=first_due - 2 * WEEK)
+        attended = await repo.attended_starts(
+            community_id, first_due - (STREAK_WEEKS + 1) * WEEK, last_due
+        )
+        feedback = await repo.feedback(
+            community_id,
+            first_due - LOOKBACK - WEEK,
+            last_due,
+            zones,
+            recent_from=first_due - 2 * WEEK,
+        )
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
-        return await asyncio.to_thread(without_collection(DigestData.index), members, sessions, feedback, attended,
-                                       requests)
+        return await asyncio.to_thread(
+            without_collection(DigestData.index), members, sessions, feedback, attended, requests
+        )
 
     async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
         """Every personal digest (each at its member's own due time) and the community digest
@@ -293,24 +358,40 @@ class DigestService:
             due_by_zone: dict[str | None, datetime] = {}
             for m in members:
                 if m.timezone not in due_by_zone:
-                    due_by_zone[m.timezone] = local_due(week, s.digest_weekday, s.digest_hour, m.timezone)
+                    due_by_zone[m.timezone] = local_due(
+                        week, s.digest_weekday, s.digest_hour, m.timezone
+                    )
             community_due = local_due(week, s.digest_weekday, s.digest_hour, None)
             instants = [*due_by_zone.values(), community_due]
             data = await self._fetch(tx, community_id, min(instants), max(instants), members, None)
-        with collection_paused():  # thousands of objects, none garbage until the end (bot/core/gc_pause.py)
-            personal = tuple(personal_digest(m.id, week, due_by_zone[m.timezone], data)
-                             for m in members if not m.digest_opt_out)
-        return WeekDigests(personal, community_digest(week, community_due, data),
-                           len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}), data)
+        with (
+            collection_paused()
+        ):  # thousands of objects, none garbage until the end (bot/core/gc_pause.py)
+            personal = tuple(
+                personal_digest(m.id, week, due_by_zone[m.timezone], data)
+                for m in members
+                if not m.digest_opt_out
+            )
+        return WeekDigests(
+            personal,
+            community_digest(week, community_due, data),
+            len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}),
+            data,
+        )
 
     def messages(self, week: WeekDigests) -> list[tuple[str, OutboundMessage]]:
         """(member id, message) for every member who gets a digest this week."""
         members = week.data.members
         with collection_paused():
-            return [(d.member_id, self.message(d, members[d.member_id], week.data))
-                    for d in week.personal if wants(d, members[d.member_id])]
+            return [
+                (d.member_id, self.message(d, members[d.member_id], week.data))
+                for d in week.personal
+                if wants(d, members[d.member_id])
+            ]
 
-    def message(self, digest: PersonalDigest, member: DigestMember, data: DigestData) -> OutboundMessage:
+    def message(
+        self, digest: PersonalDigest, member: DigestMember, data: DigestData
+    ) -> OutboundMessage:
         """The personal digest as a message to the member."""
         return personal_message(digest, member, data.names, self._dimension_name, self._focus_hint)
 
@@ -319,16 +400,22 @@ class DigestService:
         off the event loop. None: not a digest picture, or no drawer set in this process."""
         params = json.loads(ref.data)
         if ref.kind == MONTH_PICTURE:
-            changes = tuple(ScoreChange(str(t), str(d), None if b is None else float(b), float(n))
-                            for t, d, b, n in params["changes"])
+            changes = tuple(
+                ScoreChange(str(t), str(d), None if b is None else float(b), float(n))
+                for t, d, b, n in params["changes"]
+            )
             return await self.changes_attachment(changes)
         if ref.kind == FUNNEL_PICTURE and self.funnel_chart is not None:
             async with self._uow() as tx:
-                weeks = await read_funnel(tx, str(params["community"]), datetime.fromisoformat(params["due"]))
+                weeks = await read_funnel(
+                    tx, str(params["community"]), datetime.fromisoformat(params["due"])
+                )
             return await funnel_picture(self.funnel_chart, weeks)
         return None
 
-    async def changes_picture(self, member_id: str, due: datetime, data: DigestData) -> Attachment | None:
+    async def changes_picture(
+        self, member_id: str, due: datetime, data: DigestData
+    ) -> Attachment | None:
         """The month-of-change picture (None: nothing changed this month, or no chart drawer
         set), drawn off the event loop."""
         return await self.changes_attachment(month_changes(data.received.get(member_id, []), due))
@@ -338,16 +425,22 @@ class DigestService:
         event loop (None: no change, or no chart drawer set in this process)."""
         if self.changes_chart is None or not changes:
             return None
-        names = {(c.interview_type, c.dimension): self._dimension_name(c.interview_type, c.dimension)
-                 for c in changes}
+        names = {
+            (c.interview_type, c.dimension): self._dimension_name(c.interview_type, c.dimension)
+            for c in changes
+        }
         png = await asyncio.to_thread(self.changes_chart, changes, names)
-        return Attachment("peerloop-month.png", png, "image/png", changes_alt(changes, self._dimension_name))
+        return Attachment(
+            "peerloop-month.png", png, "image/png", changes_alt(changes, self._dimension_name)
+        )
 
     def _dimension_name(self, interview_type: str, dimension: str) -> str:
         key = (interview_type, dimension)
         if key not in self._names:
             try:
-                self._names[key] = dimension_names(self._prompts, interview_type).get(dimension, dimension)
+                self._names[key] = dimension_names(self._prompts, interview_type).get(
+                    dimension, dimension
+                )
             except (KeyError, ValueError, LookupError):
                 self._names[key] = dimension
         return self._names[key]
@@ -370,8 +463,11 @@ class DigestService:
         ``/mock digest off|on|nudge|quiet`` changes the setting."""
         unknown = set(options) - {"set"}
         if unknown:
-            raise InvalidInput("digest", f"Unknown option(s): {', '.join(sorted(unknown))}.",
-                               accepted="off, on, nudge or quiet, e.g. `/mock digest quiet`")
+            raise InvalidInput(
+                "digest",
+                f"Unknown option(s): {', '.join(sorted(unknown))}.",
+                accepted="off, on, nudge or quiet, e.g. `/mock digest quiet`",
+            )
         choice = options.get("set", "").strip().lower()
         if choice:
             return await self.choose(actor, choice)
@@ -380,9 +476,12 @@ class DigestService:
     async def choose(self, actor: Actor, choice: str) -> OutboundMessage:
         """Set the member's digest choice (off, on, nudge or quiet) and plan the digest steps."""
         if choice not in CHOICES:
-            raise InvalidInput("digest", f"“{quote(choice)}” is not a digest setting.",
-                               accepted="off (no digests), on, nudge (a short note in quiet weeks), "
-                               "quiet (nothing in quiet weeks)")
+            raise InvalidInput(
+                "digest",
+                f"“{quote(choice)}” is not a digest setting.",
+                accepted="off (no digests), on, nudge (a short note in quiet weeks), "
+                "quiet (nothing in quiet weeks)",
+            )
         async with self._uow() as tx:
             member = await tx.members.get(actor.member.id)
             if member is None:
@@ -408,13 +507,20 @@ class DigestService:
             await self.plan(tx, community, now)  # idempotent: the member's zone has its step
         me = data.members.get(member.id)
         s = community.settings
-        upcoming = min((due for w in weeks_around(now)
-                        if (due := local_due(w, s.digest_weekday, s.digest_hour, member.timezone)) > now),
-                       default=None)
+        upcoming = min(
+            (
+                due
+                for w in weeks_around(now)
+                if (due := local_due(w, s.digest_weekday, s.digest_hour, member.timezone)) > now
+            ),
+            default=None,
+        )
         if member.digest_opt_out:
             setting = "off (`/mock digest on` to get them)"
         else:
-            setting = "on, " + ("with a nudge in quiet weeks" if member.digest_nudge else "silent in quiet weeks")
+            setting = "on, " + (
+                "with a nudge in quiet weeks" if member.digest_nudge else "silent in quiet weeks"
+            )
         fields = [Field("Setting", setting)]
         if upcoming is not None and not member.digest_opt_out:
             fields.append(Field("Next digest", f"{ts(upcoming)} ({ts(upcoming, 'R')})"))
@@ -422,5 +528,8 @@ class DigestService:
             return OutboundMessage(title="Weekly digest", fields=tuple(fields))
         digest = personal_digest(me.id, IsoWeek.of(now.date()), now, data)
         so_far = self.message(digest, me, data)
-        return OutboundMessage(title="Weekly digest: your last seven days", text=so_far.text,
-                               fields=(*fields, *so_far.fields)[:10])
+        return OutboundMessage(
+            title="Weekly digest: your last seven days",
+            text=so_far.text,
+            fields=(*fields, *so_far.fields)[:10],
+        )

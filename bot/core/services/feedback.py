@@ -73,50 +73,74 @@ class FeedbackService:
         if session is None:
             raise NotFound("That session does not exist any more.")
         if actor.member.id not in session.member_ids:
-            raise PermissionDenied("That session is not yours: only its two members give feedback on it.")
+            raise PermissionDenied(
+                "That session is not yours: only its two members give feedback on it."
+            )
         if session.state is not SessionState.COMPLETED:
             raise Conflict("Feedback opens when the session has ended.")
         return session
 
     def _rubric(self, session: Session, part: int) -> Rubric:
         if part > len(session.prompt_ids):
-            raise NotFound("That part of the session has no question, so there is nothing to score.")
+            raise NotFound(
+                "That part of the session has no question, so there is nothing to score."
+            )
         prompts = prompts_for(self._prompts, session.community_id)
         return prompts.rubric(prompts.get(session.prompt_ids[part - 1]).rubric)
 
-    def form_for(self, session: Session, slot: FormSlot, partner: Member, old: Feedback | None) -> FormSpec:
+    def form_for(
+        self, session: Session, slot: FormSlot, partner: Member, old: Feedback | None
+    ) -> FormSpec:
         """The form for one slot of a session, prefilled with what the member wrote before."""
         rubric = self._rubric(session, slot.part)
         label = f"part {slot.part}" if session.swap else "the session"
         if slot.role is FeedbackRole.INTERVIEWER:
             inputs = interviewer_inputs(rubric, old)
             title = f"Feedback for {partner.display_name}"
-            intro = (f"You interviewed {partner.display_name} in {label}. They see this when you have "
-                     f"both submitted, or when the window closes {ts(window_end(session))}. "
-                     "You can edit it until then.")
+            intro = (
+                f"You interviewed {partner.display_name} in {label}. They see this when you have "
+                f"both submitted, or when the window closes {ts(window_end(session))}. "
+                "You can edit it until then."
+            )
         else:
             inputs = candidate_inputs(rubric, old)
             title = "Your self-review"
-            intro = (f"{partner.display_name} interviewed you in {label}. Your self-scores stay private; "
-                     "your rating helps good interviewers get matched. You can edit it until the reveal.")
-        return FormSpec(action=slot.action(session.id), title=clip_text(title, 45),
-                        pages=paginate(clip_text(title, 30), inputs), intro=intro,
-                        submit_label="Submit feedback")
+            intro = (
+                f"{partner.display_name} interviewed you in {label}. Your self-scores stay private; "
+                "your rating helps good interviewers get matched. You can edit it until the reveal."
+            )
+        return FormSpec(
+            action=slot.action(session.id),
+            title=clip_text(title, 45),
+            pages=paginate(clip_text(title, 30), inputs),
+            intro=intro,
+            submit_label="Submit feedback",
+        )
 
     # -- opening a form ------------------------------------------------------------------
 
-    async def open_form(self, actor: Actor, session_id: str, part: int | None = None,
-                        role: FeedbackRole | None = None) -> OutboundMessage:
+    async def open_form(
+        self,
+        actor: Actor,
+        session_id: str,
+        part: int | None = None,
+        role: FeedbackRole | None = None,
+    ) -> OutboundMessage:
         """The member's feedback form for a session part (the first one still owed when none is
         named)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
             members = await tx.members.get_many(session.member_ids)
-            existing = {(f.part, f.role): f for f in await tx.feedback.for_session(session.id)
-                        if f.author_id == actor.member.id}
+            existing = {
+                (f.part, f.role): f
+                for f in await tx.feedback.for_session(session.id)
+                if f.author_id == actor.member.id
+            }
         if now > window_end(session):
-            raise Conflict(f"The feedback window for this session closed {ts(window_end(session))}.")
+            raise Conflict(
+                f"The feedback window for this session closed {ts(window_end(session))}."
+            )
         slots = slots_for(session, actor.member.id)
         if part is not None:
             slots = [s for s in slots if s.part == part and (role is None or s.role is role)]
@@ -125,18 +149,28 @@ class FeedbackService:
         chosen = next((s for s in slots if (s.part, s.role) not in existing), slots[0])
         old = existing.get((chosen.part, chosen.role))
         if old is not None and old.revealed_at is not None:
-            raise Conflict("That feedback has already been shared, so it can't be changed any more.")
+            raise Conflict(
+                "That feedback has already been shared, so it can't be changed any more."
+            )
         partner = members[chosen.partner_id]
         form = self.form_for(session, chosen, partner, old)
         lines = []
         buttons = []
         for s in slots:
             state = "submitted" if (s.part, s.role) in existing else "to do"
-            what = f"Part {s.part}: you as {s.role.value}" if session.swap else f"You as {s.role.value}"
+            what = (
+                f"Part {s.part}: you as {s.role.value}"
+                if session.swap
+                else f"You as {s.role.value}"
+            )
             lines.append(f"- {what} ({state})")
-            buttons.append(Button(f"{what}: {'edit' if state == 'submitted' else 'open'}",
-                                  encode("feedback.open", session.id, str(s.part), s.role.value),
-                                  ButtonStyle.PRIMARY if state == "to do" else ButtonStyle.SECONDARY))
+            buttons.append(
+                Button(
+                    f"{what}: {'edit' if state == 'submitted' else 'open'}",
+                    encode("feedback.open", session.id, str(s.part), s.role.value),
+                    ButtonStyle.PRIMARY if state == "to do" else ButtonStyle.SECONDARY,
+                )
+            )
         return OutboundMessage(
             title=f"Feedback: {session.interview_type.label} with {members[session.partner_of(actor.member.id)].display_name}",
             text="\n".join(lines) + f"\nOpen until {ts(window_end(session))}.",
@@ -176,59 +210,99 @@ class FeedbackService:
             if not raw and not required:
                 return ""
             if len(raw) < low or len(raw) > high:
-                problem(key, f"{label}: {len(raw)} characters; accepted: {low} to {high} characters.")
+                problem(
+                    key, f"{label}: {len(raw)} characters; accepted: {low} to {high} characters."
+                )
             return raw
 
         if slot.role is FeedbackRole.INTERVIEWER:
             out["scores"] = {d.id: score(f"score.{d.id}", d.name) for d in rubric.dimensions}
             verdict = _one(values, "verdict")
             if verdict not in VERDICTS:
-                problem("verdict", f"Verdict: got “{quote(verdict)}”; accepted: {', '.join(VERDICTS)}.")
+                problem(
+                    "verdict", f"Verdict: got “{quote(verdict)}”; accepted: {', '.join(VERDICTS)}."
+                )
             out["verdict"] = verdict
             help_needed = _one(values, "help_needed")
             allowed = [d.id for d in rubric.dimensions] + [NO_HELP]
             if help_needed not in allowed:
-                problem("help_needed",
-                        f"Where practice would help most: got “{quote(help_needed)}”; accepted: {', '.join(allowed)}.")
+                problem(
+                    "help_needed",
+                    f"Where practice would help most: got “{quote(help_needed)}”; accepted: {', '.join(allowed)}.",
+                )
             out["help_needed"] = help_needed
-            out["strengths"] = text("strengths", "Strengths", required=True, low=MIN_STRENGTHS, high=MAX_STRENGTHS)
-            out["improvements"] = text("improvements", "What to improve", required=True, low=MIN_STRENGTHS,
-                                       high=MAX_STRENGTHS)
-            out["admin_note"] = text("admin_note", "Private note for admins", required=False, low=0,
-                                     high=MAX_NOTE) or None
+            out["strengths"] = text(
+                "strengths", "Strengths", required=True, low=MIN_STRENGTHS, high=MAX_STRENGTHS
+            )
+            out["improvements"] = text(
+                "improvements",
+                "What to improve",
+                required=True,
+                low=MIN_STRENGTHS,
+                high=MAX_STRENGTHS,
+            )
+            out["admin_note"] = (
+                text("admin_note", "Private note for admins", required=False, low=0, high=MAX_NOTE)
+                or None
+            )
         else:
-            out["scores"] = {d.id: score(f"self.{d.id}", f"Your score for {d.name}") for d in rubric.dimensions}
-            out["interviewer_ratings"] = {k: score(f"rate.{k}", f"Interviewer: {label}")
-                                          for k, label in INTERVIEWER_RATINGS.items()}
+            out["scores"] = {
+                d.id: score(f"self.{d.id}", f"Your score for {d.name}") for d in rubric.dimensions
+            }
+            out["interviewer_ratings"] = {
+                k: score(f"rate.{k}", f"Interviewer: {label}")
+                for k, label in INTERVIEWER_RATINGS.items()
+            }
             out["prompt_quality"] = score("prompt_quality", "Quality of the question")
-            out["improvements"] = text("improvements", "Tip for your interviewer", required=False, low=0,
-                                       high=MAX_NOTE)
+            out["improvements"] = text(
+                "improvements", "Tip for your interviewer", required=False, low=0, high=MAX_NOTE
+            )
         if problems:
-            raise InvalidInput("feedback", "Nothing was saved. Please fix:\n" + "\n".join(f"- {p}" for p in problems),
-                               fields=by_input)
+            raise InvalidInput(
+                "feedback",
+                "Nothing was saved. Please fix:\n" + "\n".join(f"- {p}" for p in problems),
+                fields=by_input,
+            )
         return out
 
-    async def submit(self, actor: Actor, session_id: str, part: int, role: FeedbackRole,
-                     values: FormValues) -> OutboundMessage:
+    async def submit(
+        self, actor: Actor, session_id: str, part: int, role: FeedbackRole, values: FormValues
+    ) -> OutboundMessage:
         """Save a submitted form (editable until the reveal); reveals the part when both forms
         are in."""
         now = self._clock.now()
         async with self._uow() as tx:
             session = await self._load(tx, actor, session_id)
-            slot = next((s for s in slots_for(session, actor.member.id) if s.part == part and s.role is role), None)
+            slot = next(
+                (
+                    s
+                    for s in slots_for(session, actor.member.id)
+                    if s.part == part and s.role is role
+                ),
+                None,
+            )
             if slot is None:
                 raise PermissionDenied("You were not in that role in that part of the session.")
             if now > window_end(session):
-                raise Conflict(f"The feedback window for this session closed {ts(window_end(session))}.")
+                raise Conflict(
+                    f"The feedback window for this session closed {ts(window_end(session))}."
+                )
             parsed = self.parse(session, slot, values)
             old = await tx.feedback.get(session.id, part, actor.member.id, role)
             fb = Feedback(
-                id=old.id if old else new_id(), session_id=session.id, part=part, author_id=actor.member.id,
-                subject_id=slot.partner_id, role=role, scores=dict(parsed["scores"]),  # type: ignore[call-overload]
-                submitted_at=old.submitted_at if old else now, updated_at=now,
+                id=old.id if old else new_id(),
+                session_id=session.id,
+                part=part,
+                author_id=actor.member.id,
+                subject_id=slot.partner_id,
+                role=role,
+                scores=dict(parsed["scores"]),  # type: ignore[call-overload]
+                submitted_at=old.submitted_at if old else now,
+                updated_at=now,
                 verdict=parsed.get("verdict"),  # type: ignore[arg-type]
                 help_needed=parsed.get("help_needed"),  # type: ignore[arg-type]
-                strengths=str(parsed.get("strengths", "")), improvements=str(parsed.get("improvements", "")),
+                strengths=str(parsed.get("strengths", "")),
+                improvements=str(parsed.get("improvements", "")),
                 admin_note=parsed.get("admin_note"),  # type: ignore[arg-type]
                 interviewer_ratings=dict(parsed.get("interviewer_ratings", {})),  # type: ignore[call-overload]
                 prompt_quality=parsed.get("prompt_quality"),  # type: ignore[arg-type]
@@ -236,27 +310,38 @@ class FeedbackService:
             if old is not None and old.same_content(fb):
                 return OutboundMessage(text="Already received; nothing changed.", tone=Tone.SUCCESS)
             if old is not None and old.revealed_at is not None:
-                raise Conflict("That feedback has already been shared, so it can't be changed any more.")
+                raise Conflict(
+                    "That feedback has already been shared, so it can't be changed any more."
+                )
             await tx.feedback.save(fb)
             revealed = await self._reveal_part_if_complete(tx, session, part, now)
         if revealed:
-            return OutboundMessage(text="Thanks! You have both submitted, so your feedback has been shared "
-                                   "with each other. Check your direct messages.", tone=Tone.SUCCESS)
+            return OutboundMessage(
+                text="Thanks! You have both submitted, so your feedback has been shared "
+                "with each other. Check your direct messages.",
+                tone=Tone.SUCCESS,
+            )
         verb = "Updated" if old else "Thanks, saved"
         return OutboundMessage(
             text=f"{verb}. It is shared when your partner submits theirs, or {ts(window_end(session))} "
-            "at the latest. You can edit it until then.", tone=Tone.SUCCESS)
+            "at the latest. You can edit it until then.",
+            tone=Tone.SUCCESS,
+        )
 
     # -- the reveal ----------------------------------------------------------------------
 
-    async def _reveal_part_if_complete(self, tx: UnitOfWork, session: Session, part: int, now: datetime) -> bool:
+    async def _reveal_part_if_complete(
+        self, tx: UnitOfWork, session: Session, part: int, now: datetime
+    ) -> bool:
         rows = [f for f in await tx.feedback.for_session(session.id) if f.part == part]
         if {f.role for f in rows} != {FeedbackRole.INTERVIEWER, FeedbackRole.CANDIDATE}:
             return False
         await self._reveal(tx, session, rows, now)
         return True
 
-    async def _reveal(self, tx: UnitOfWork, session: Session, rows: Sequence[Feedback], now: datetime) -> None:
+    async def _reveal(
+        self, tx: UnitOfWork, session: Session, rows: Sequence[Feedback], now: datetime
+    ) -> None:
         pending = [f for f in rows if f.revealed_at is None]
         if not pending:
             return
@@ -267,8 +352,13 @@ class FeedbackService:
             if author is None or fb.subject_id not in members:
                 continue
             await queue_direct(
-                tx, key=f"feedback:{session.id}:{fb.part}:{fb.role.value}:reveal", community_id=session.community_id,
-                member_id=fb.subject_id, now=now, private=True, session_id=session.id,
+                tx,
+                key=f"feedback:{session.id}:{fb.part}:{fb.role.value}:reveal",
+                community_id=session.community_id,
+                member_id=fb.subject_id,
+                now=now,
+                private=True,
+                session_id=session.id,
                 message=self.reveal_message(session, fb, author),
             )
 
@@ -278,8 +368,11 @@ class FeedbackService:
         label = f" (part {fb.part})" if session.swap else ""
         if fb.role is FeedbackRole.INTERVIEWER:
             dims = "\n".join(f"- {d.name}: {fb.scores.get(d.id, '?')}/4" for d in rubric.dimensions)
-            help_text = ("nothing in particular" if fb.help_needed in (None, NO_HELP)
-                         else rubric.dimension(fb.help_needed or "").name)
+            help_text = (
+                "nothing in particular"
+                if fb.help_needed in (None, NO_HELP)
+                else rubric.dimension(fb.help_needed or "").name
+            )
             fields = (
                 Field("Scores", dims),
                 Field("Verdict at your target level", VERDICT_LABELS.get(fb.verdict or "", "—")),
@@ -287,17 +380,25 @@ class FeedbackService:
                 Field("Strengths", clip_text(fb.strengths, 1000)),
                 Field("What to improve", clip_text(fb.improvements, 1000)),
             )
-            return OutboundMessage(title=f"Feedback from {author.display_name}{label}",
-                                   text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
-                                   fields=fields, ephemeral=False)
-        ratings = "\n".join(f"- {label_}: {fb.interviewer_ratings.get(k, '?')}/4"
-                            for k, label_ in INTERVIEWER_RATINGS.items())
+            return OutboundMessage(
+                title=f"Feedback from {author.display_name}{label}",
+                text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
+                fields=fields,
+                ephemeral=False,
+            )
+        ratings = "\n".join(
+            f"- {label_}: {fb.interviewer_ratings.get(k, '?')}/4"
+            for k, label_ in INTERVIEWER_RATINGS.items()
+        )
         fields_c = [Field("How you did as interviewer", ratings)]
         if fb.improvements:
             fields_c.append(Field("A tip from your candidate", clip_text(fb.improvements, 1000)))
-        return OutboundMessage(title=f"{author.display_name} rated your interviewing{label}",
-                               text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
-                               fields=tuple(fields_c), ephemeral=False)
+        return OutboundMessage(
+            title=f"{author.display_name} rated your interviewing{label}",
+            text=f"Your {session.interview_type.label} session on {ts(session.start, 'D')}.",
+            fields=tuple(fields_c),
+            ephemeral=False,
+        )
 
     # -- hooks for the step runner -------------------------------------------------------
 
@@ -322,24 +423,40 @@ class FeedbackService:
         buttons."""
         now = self._clock.now()
         async with self._uow() as tx:
-            sessions = [s for s in await tx.sessions.for_member(actor.member.id)
-                        if s.state is SessionState.COMPLETED and now <= window_end(s)]
+            sessions = [
+                s
+                for s in await tx.sessions.for_member(actor.member.id)
+                if s.state is SessionState.COMPLETED and now <= window_end(s)
+            ]
             partners = await tx.members.get_many([s.partner_of(actor.member.id) for s in sessions])
             owing = [s for s in sessions if actor.member.id in await self.owed_for_session(tx, s)]
         if not owing:
-            return OutboundMessage(text="You owe no feedback right now. Thank you!", tone=Tone.SUCCESS)
+            return OutboundMessage(
+                text="You owe no feedback right now. Thank you!", tone=Tone.SUCCESS
+            )
         fields = tuple(
-            Field(f"{s.interview_type.label} with {partners[s.partner_of(actor.member.id)].display_name}",
-                  f"Session {ts(s.start)}; open until {ts(window_end(s))}.")
+            Field(
+                f"{s.interview_type.label} with {partners[s.partner_of(actor.member.id)].display_name}",
+                f"Session {ts(s.start)}; open until {ts(window_end(s))}.",
+            )
             for s in owing[:10]
         )
         buttons = tuple(
-            Button(clip_text(f"Feedback for {partners[s.partner_of(actor.member.id)].display_name}", 75),
-                   encode("feedback.open", s.id), ButtonStyle.PRIMARY)
+            Button(
+                clip_text(
+                    f"Feedback for {partners[s.partner_of(actor.member.id)].display_name}", 75
+                ),
+                encode("feedback.open", s.id),
+                ButtonStyle.PRIMARY,
+            )
             for s in owing[:5]
         )
-        return OutboundMessage(title="Feedback you owe", text=f"{len(owing)} session(s) waiting for your feedback.",
-                               fields=fields, buttons=buttons)
+        return OutboundMessage(
+            title="Feedback you owe",
+            text=f"{len(owing)} session(s) waiting for your feedback.",
+            fields=fields,
+            buttons=buttons,
+        )
 
     # -- routing -------------------------------------------------------------------------
 
@@ -350,7 +467,9 @@ class FeedbackService:
             role = _role(action.args[2]) if len(action.args) > 2 else None
             return await self.open_form(actor, action.arg(0), part, role)
         if action.verb == "feedback.submit":
-            return await self.submit(actor, action.arg(0), _part(action.arg(1)), _role(action.arg(2)), values)
+            return await self.submit(
+                actor, action.arg(0), _part(action.arg(1)), _role(action.arg(2)), values
+            )
         raise NotFound("Unknown feedback action.")
 
 
@@ -365,4 +484,3 @@ def _role(raw: str) -> FeedbackRole:
         return FeedbackRole(raw)
     except ValueError:
         raise NotFound("That feedback form does not exist.") from None
-

@@ -51,7 +51,9 @@ class FormDraftService:
     """Half-filled forms a face shows over several screens (Discord): stored per user with a time
     to live, so they survive a restart."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ttl: timedelta = FORM_DRAFT_TTL) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ttl: timedelta = FORM_DRAFT_TTL
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self.ttl = ttl
@@ -71,14 +73,26 @@ class FormDraftService:
             if existing is not None:
                 await tx.form_drafts.delete(existing.id)
             draft = FormDraft(
-                id=new_draft_id(), platform=platform, owner_ref=owner_ref, form=form,
-                values=initial_values(form), step=0, created_at=now, expires_at=now + self.ttl,
+                id=new_draft_id(),
+                platform=platform,
+                owner_ref=owner_ref,
+                form=form,
+                values=initial_values(form),
+                step=0,
+                created_at=now,
+                expires_at=now + self.ttl,
             )
             await tx.form_drafts.add(draft)
         return draft
 
     async def _checked(
-        self, tx: UnitOfWork, draft_id: str, platform: Platform, owner_ref: str, *, lock: bool = False
+        self,
+        tx: UnitOfWork,
+        draft_id: str,
+        platform: Platform,
+        owner_ref: str,
+        *,
+        lock: bool = False,
     ) -> FormDraft:
         draft = await tx.form_drafts.get(draft_id, for_update=lock)
         if draft is None or draft.platform is not platform:
@@ -95,8 +109,13 @@ class FormDraftService:
             return await self._checked(tx, draft_id, platform, owner_ref)
 
     async def update(
-        self, draft_id: str, platform: Platform, owner_ref: str, values: Mapping[str, str | tuple[str, ...]],
-        *, step: int | None = None,
+        self,
+        draft_id: str,
+        platform: Platform,
+        owner_ref: str,
+        values: Mapping[str, str | tuple[str, ...]],
+        *,
+        step: int | None = None,
     ) -> FormDraft:
         """Merge ``values`` in and move on to ``step`` (never back: an old screen's button
         saves its answers and goes on from the furthest screen reached)."""
@@ -104,7 +123,9 @@ class FormDraftService:
             draft = await self._checked(tx, draft_id, platform, owner_ref, lock=True)
             merged: FormValues = {**draft.values, **values}
             draft = replace(
-                draft, values=merged, step=draft.step if step is None else max(draft.step, step),
+                draft,
+                values=merged,
+                step=draft.step if step is None else max(draft.step, step),
                 expires_at=self._clock.now() + self.ttl,
             )
             await tx.form_drafts.save(draft)

@@ -62,7 +62,14 @@ from bot.core.services.sessions import invite_for
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.matching.model import Pair
 
-__all__ = ["LEAD_TIME", "MatchingService", "RoundOutcome", "parts_played", "reliability", "waited_message"]
+__all__ = [
+    "LEAD_TIME",
+    "MatchingService",
+    "RoundOutcome",
+    "parts_played",
+    "reliability",
+    "waited_message",
+]
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +104,8 @@ def waited_message(type_label: str, days: int) -> OutboundMessage:
         title=f"{type_label} partner found",
         text=f"You waited {span} for this {type_label} session; thanks for your patience. "
         "The details are in your pair space.",
-        ephemeral=False)
+        ephemeral=False,
+    )
 
 
 def _reason(text: str | None) -> str:
@@ -116,8 +124,14 @@ class Bookings:
 
 
 def _plan_bookings(
-    community: Community, prompts: PromptSource, pairs: Sequence[Pair], requests: dict[str, InterviewRequest],
-    members: dict[str, Member], seen: PromptHistory, about: dict[str, list[Feedback]], now: datetime,
+    community: Community,
+    prompts: PromptSource,
+    pairs: Sequence[Pair],
+    requests: dict[str, InterviewRequest],
+    members: dict[str, Member],
+    seen: PromptHistory,
+    about: dict[str, list[Feedback]],
+    now: datetime,
 ) -> Bookings:
     """The rows of a batch of pairs (pure: runs on a thread). Each session's prompts are chosen
     for its candidates; its calendar file goes with its announcement into the pair space."""
@@ -127,26 +141,59 @@ def _plan_bookings(
         out.sessions.append(session)
         out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
         pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
-        out.messages.append(OutboxItem(
-            id=new_id(), key=f"{session.id}:announce", community_id=community.id, member_id=None,
-            space_ref=session_space(session.id), created_at=now, next_attempt_at=now,
-            message=message_to_dict(say.announcement(session, pair_members, invite_for(session, pair_members, now)))))
+        out.messages.append(
+            OutboxItem(
+                id=new_id(),
+                key=f"{session.id}:announce",
+                community_id=community.id,
+                member_id=None,
+                space_ref=session_space(session.id),
+                created_at=now,
+                next_attempt_at=now,
+                message=message_to_dict(
+                    say.announcement(session, pair_members, invite_for(session, pair_members, now))
+                ),
+            )
+        )
         for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
             if days >= 1:  # said once, to the member who waited only (the pair space is shared)
-                out.messages.append(_direct(f"{session.id}:waited:{rid}", community.id, requests[rid].member_id,
-                                            waited_message(session.interview_type.label, days), now))
+                out.messages.append(
+                    _direct(
+                        f"{session.id}:waited:{rid}",
+                        community.id,
+                        requests[rid].member_id,
+                        waited_message(session.interview_type.label, days),
+                        now,
+                    )
+                )
     return out
 
 
-def _direct(key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime) -> OutboxItem:
+def _direct(
+    key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime
+) -> OutboxItem:
     """An ordinary direct message (no pair-space fallback), as ``queue_directs`` queues it."""
-    return OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
-                      message=message_to_dict(message), created_at=now, next_attempt_at=now)
+    return OutboxItem(
+        id=new_id(),
+        key=key,
+        community_id=community_id,
+        member_id=member_id,
+        space_ref=None,
+        message=message_to_dict(message),
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def _session_for(
-    community: Community, prompts: PromptSource, pair: Pair, requests: dict[str, InterviewRequest],
-    members: dict[str, Member], seen: PromptHistory, about: dict[str, list[Feedback]], now: datetime,
+    community: Community,
+    prompts: PromptSource,
+    pair: Pair,
+    requests: dict[str, InterviewRequest],
+    members: dict[str, Member],
+    seen: PromptHistory,
+    about: dict[str, list[Feedback]],
+    now: datetime,
 ) -> Session:
     interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
     swap = pair.mode == "swap"
@@ -159,23 +206,40 @@ def _session_for(
         # Raw revealed scores (no rater calibration), read once for the round.
         weak = weakest_dimensions(answerer.id, kind, about.get(answerer.id, ()))
         choice = choose_prompt(
-            candidates, level=answerer.level or Level.MID, track=answerer.track or "any",
+            candidates,
+            level=answerer.level or Level.MID,
+            track=answerer.track or "any",
             seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
             candidate_ran=seen.as_interviewer.get(answerer.id, {}),
             interviewer_seen=seen.as_candidate.get(asker.id, {}),
             weakest_dimensions=weak,
             prefer_interviewer_seen=community.settings.prefer_prompt_interviewer_has_seen,
-            exclude=prompt_ids, seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
-            interview_type=kind, rubric=prompts.rubric_for_type(kind))
+            exclude=prompt_ids,
+            seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
+            interview_type=kind,
+            rubric=prompts.rubric_for_type(kind),
+        )
         prompt_ids.append(choice.prompt.id)
         reasons.append(choice.reason)
     links = _room(kind, community.settings)
     return Session(
-        id=new_id(), community_id=community.id, interview_type=kind, interviewer_id=interviewer.id,
-        candidate_id=candidate.id, swap=swap, start=pair.start, minutes=community.settings.session_minutes,
-        state=SessionState.PROPOSED, request_ids=pair.request_ids, prompt_ids=tuple(prompt_ids),
-        prompt_reasons=tuple(reasons), match_reasons=pair.reasons, created_at=now,
-        call_url=links.call, work_url=links.work)
+        id=new_id(),
+        community_id=community.id,
+        interview_type=kind,
+        interviewer_id=interviewer.id,
+        candidate_id=candidate.id,
+        swap=swap,
+        start=pair.start,
+        minutes=community.settings.session_minutes,
+        state=SessionState.PROPOSED,
+        request_ids=pair.request_ids,
+        prompt_ids=tuple(prompt_ids),
+        prompt_reasons=tuple(reasons),
+        match_reasons=pair.reasons,
+        created_at=now,
+        call_url=links.call,
+        work_url=links.work,
+    )
 
 
 @dataclass(frozen=True)
@@ -194,8 +258,13 @@ class MatchingService:
 
     metrics: Metrics = NO_METRICS
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource,
-                 offload: Offload | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        prompts: PromptSource,
+        offload: Offload | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
@@ -209,7 +278,9 @@ class MatchingService:
         async with self._uow() as tx:
             await self._schedule_next_round(tx, community, self._clock.now())
 
-    async def _schedule_next_round(self, tx: UnitOfWork, community: Community, now: datetime) -> None:
+    async def _schedule_next_round(
+        self, tx: UnitOfWork, community: Community, now: datetime
+    ) -> None:
         await schedule_next_round(tx, community, now)
 
     async def scheduled_round(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> None:
@@ -231,8 +302,9 @@ class MatchingService:
 
     # -- the live queue ---------------------------------------------------------------------
 
-    async def now(self, actor: Actor, kind: InterviewType,
-                  role: RolePreference = RolePreference.SWAP) -> OutboundMessage:
+    async def now(
+        self, actor: Actor, kind: InterviewType, role: RolePreference = RolePreference.SWAP
+    ) -> OutboundMessage:
         """``/mock now``: a live request for the next minutes, matched at once if a partner is
         waiting."""
         pref = role
@@ -242,26 +314,54 @@ class MatchingService:
             member = await tx.members.get(actor.member.id)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
-                raise ProfileIncomplete("Before joining the live queue, set your " + ", ".join(missing) + " (`/mock profile`).")
+                raise ProfileIncomplete(
+                    "Before joining the live queue, set your "
+                    + ", ".join(missing)
+                    + " (`/mock profile`)."
+                )
             for existing in await tx.requests.open_for_member(member.id):
                 if existing.interview_type is kind:
-                    raise Conflict(f"You already have an open {kind.label} request; cancel it first with `/mock cancel`.")
+                    raise Conflict(
+                        f"You already have an open {kind.label} request; cancel it first with `/mock cancel`."
+                    )
             if await tx.sessions.active_for_members([member.id]):
-                busy = [s for s in await tx.sessions.active_for_members([member.id])
-                        if s.start <= now + LIVE_WINDOW + timedelta(minutes=s.minutes) and s.start >= now - timedelta(minutes=s.minutes)]
+                busy = [
+                    s
+                    for s in await tx.sessions.active_for_members([member.id])
+                    if s.start <= now + LIVE_WINDOW + timedelta(minutes=s.minutes)
+                    and s.start >= now - timedelta(minutes=s.minutes)
+                ]
                 if busy:
                     raise Conflict("You already have a session around now.")
             request = InterviewRequest(
-                id=new_id(), community_id=actor.community.id, member_id=member.id, interview_type=kind, role=pref,
-                window_start=now, window_end=now + LIVE_WINDOW, created_at=now, live=True)
+                id=new_id(),
+                community_id=actor.community.id,
+                member_id=member.id,
+                interview_type=kind,
+                role=pref,
+                window_start=now,
+                window_end=now + LIVE_WINDOW,
+                created_at=now,
+                live=True,
+            )
             await tx.requests.add(request)
-            await tx.actions.add(ScheduledAction(
-                id=new_id(), key=f"expire:{request.id}", kind=ActionKind.EXPIRE_REQUEST,
-                community_id=actor.community.id, due_at=now + LIVE_WINDOW, payload={"request_id": request.id}))
+            await tx.actions.add(
+                ScheduledAction(
+                    id=new_id(),
+                    key=f"expire:{request.id}",
+                    kind=ActionKind.EXPIRE_REQUEST,
+                    community_id=actor.community.id,
+                    due_at=now + LIVE_WINDOW,
+                    payload={"request_id": request.id},
+                )
+            )
             outcome = await self._round(tx, community, now, live=True)
             mine = [s for s in outcome.sessions if member.id in s.member_ids]
-            waiting = [r for r in await tx.requests.list_open(actor.community.id)
-                       if r.interview_type is kind and r.member_id != member.id]
+            waiting = [
+                r
+                for r in await tx.requests.list_open(actor.community.id)
+                if r.interview_type is kind and r.member_id != member.id
+            ]
         if mine:
             s = mine[0]
             return OutboundMessage(
@@ -270,31 +370,47 @@ class MatchingService:
                 "Head to your pair space: the details are there.",
                 tone=Tone.SUCCESS,
             )
-        hint = (f"{len(waiting)} member(s) have {kind.label} requests for later this week; "
-                "none fits right now." if waiting else f"Nobody else is waiting for {kind.label} right now.")
+        hint = (
+            f"{len(waiting)} member(s) have {kind.label} requests for later this week; "
+            "none fits right now."
+            if waiting
+            else f"Nobody else is waiting for {kind.label} right now."
+        )
         return OutboundMessage(
             title="You're in the live queue",
             text=f"{hint} You stay in the queue for 15 minutes (until {ts(now + LIVE_WINDOW, 't')}); "
             "you'll get a message the moment someone fits.",
-            buttons=(Button("Leave the queue", encode("request.cancel", request.id), ButtonStyle.DANGER),),
+            buttons=(
+                Button("Leave the queue", encode("request.cancel", request.id), ButtonStyle.DANGER),
+            ),
         )
 
     # -- one round --------------------------------------------------------------------------
 
-    async def _round(self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool) -> RoundOutcome:
+    async def _round(
+        self, tx: UnitOfWork, community: Community, now: datetime, *, live: bool
+    ) -> RoundOutcome:
         started = perf_counter()
         await tx.rounds.lock_community(community.id)
         if matching_paused(community):
             return RoundOutcome((), (), 0)
-        offered = await community_prompts(self._prompts, tx, community)  # a type without prompts is off
+        offered = await community_prompts(
+            self._prompts, tx, community
+        )  # a type without prompts is off
         open_requests = await tx.requests.list_open(community.id)
         # Asked once per type, not once per request (the bank filters its prompts each time).
         offered_kinds = {k for k in {r.interview_type for r in open_requests} if offered.prompts(k)}
-        requests = [r for r in open_requests if r.window_end > now and r.interview_type in offered_kinds]
+        requests = [
+            r for r in open_requests if r.window_end > now and r.interview_type in offered_kinds
+        ]
         if not requests:
             return RoundOutcome((), (), 0)
         member_ids = sorted({r.member_id for r in requests})
-        members = {k: v for part in await _chunked(tx.members.get_many, member_ids) for k, v in part.items()}
+        members = {
+            k: v
+            for part in await _chunked(tx.members.get_many, member_ids)
+            for k, v in part.items()
+        }
         # Aggregated in the database for this round's members only: the community's whole
         # history is never loaded (docs/scaling.md).
         past = await tx.sessions.pairing_history(community.id, member_ids)
@@ -305,7 +421,11 @@ class MatchingService:
         rating_totals = await tx.feedback.interviewer_rating_totals(community.id)
         rating_mean = community_mean(rating_totals)
         busy: dict[str, list[tuple[datetime, datetime]]] = {}
-        active = {s.id: s for part in await _chunked(tx.sessions.active_for_members, member_ids) for s in part}
+        active = {
+            s.id: s
+            for part in await _chunked(tx.sessions.active_for_members, member_ids)
+            for s in part
+        }
         for s in active.values():
             for mid in s.member_ids:
                 busy.setdefault(mid, []).append((s.start, s.start + timedelta(minutes=s.minutes)))
@@ -314,17 +434,32 @@ class MatchingService:
             absences.setdefault(report.absent_id, []).append(report.reported_at)
 
         minutes = community.settings.session_minutes
-        next_round = _round_up(now + timedelta(seconds=1), max(1, community.settings.match_every_minutes))
+        next_round = _round_up(
+            now + timedelta(seconds=1), max(1, community.settings.match_every_minutes)
+        )
         plan_input = RoundInput(
-            requests=tuple(requests), members={m: members[m] for m in member_ids if m in members},
-            busy={k: tuple(v) for k, v in busy.items()}, absences={k: tuple(v) for k, v in absences.items()},
-            history=history, given=given, taken=taken,
-            rating_totals={m: rating_totals[m] for m in member_ids if m in rating_totals}, rating_mean=rating_mean,
-            now=now, live=live, session_minutes=minutes,
-            seed=_seed(f"{community.platform.value}:{community.external_id}", now), next_round_at=next_round)
+            requests=tuple(requests),
+            members={m: members[m] for m in member_ids if m in members},
+            busy={k: tuple(v) for k, v in busy.items()},
+            absences={k: tuple(v) for k, v in absences.items()},
+            history=history,
+            given=given,
+            taken=taken,
+            rating_totals={m: rating_totals[m] for m in member_ids if m in rating_totals},
+            rating_mean=rating_mean,
+            now=now,
+            live=live,
+            session_minutes=minutes,
+            seed=_seed(f"{community.platform.value}:{community.external_id}", now),
+            next_round_at=next_round,
+        )
         # Expanding every request's starts and solving take seconds in a large community:
         # the app runs them in a worker process, so the event loop keeps answering meanwhile.
-        plan = plan_round(plan_input) if self._offload is None else await plan_round_away(self._offload, plan_input)
+        plan = (
+            plan_round(plan_input)
+            if self._offload is None
+            else await plan_round_away(self._offload, plan_input)
+        )
         if plan.result is None:
             return RoundOutcome((), (), 0)
         result = plan.result
@@ -334,7 +469,9 @@ class MatchingService:
         # as interviewer, and the feedback about everyone being paired (one query for all).
         paired = sorted({m for p in result.pairs for m in p.member_ids})
         seen = PromptHistory({}, {})
-        for part in await _chunked(lambda ids: tx.sessions.prompt_history(community.id, ids), paired):
+        for part in await _chunked(
+            lambda ids: tx.sessions.prompt_history(community.id, ids), paired
+        ):
             seen.as_candidate.update(part.as_candidate)
             seen.as_interviewer.update(part.as_interviewer)
         about: dict[str, list[Feedback]] = {}
@@ -346,38 +483,75 @@ class MatchingService:
         # four statements whatever the batch's size (``BookingRepo``).
         for first in range(0, len(result.pairs), BOOK_BATCH):
             batch = await asyncio.to_thread(
-                _plan_bookings, community, offered, result.pairs[first:first + BOOK_BATCH], by_id, members, seen,
-                about, now)
+                _plan_bookings,
+                community,
+                offered,
+                result.pairs[first : first + BOOK_BATCH],
+                by_id,
+                members,
+                seen,
+                about,
+                now,
+            )
             await tx.booking.book(batch.sessions, batch.steps, batch.messages)
             booked += batch.sessions
         left_out: list[tuple[str, str]] = []
-        for first in range(0, len(result.unmatched), MARK_BATCH):  # a piece at a time: the loop's turns
+        for first in range(
+            0, len(result.unmatched), MARK_BATCH
+        ):  # a piece at a time: the loop's turns
             marks: list[tuple[str, int, str]] = []
             notes: list[OutboxItem] = []
-            for miss in result.unmatched[first:first + MARK_BATCH]:
+            for miss in result.unmatched[first : first + MARK_BATCH]:
                 req = by_id[miss.request_id]
                 left_out.append((req.member_id, miss.text))
                 marks.append((req.id, req.times_left_out + 1, miss.text))
                 if _reason(req.last_left_out_reason) != _reason(miss.text) and not live:
                     # The engine gives the time as data; a token shows it in the member's zone.
-                    when = f" Next chance: the next round, {ts(miss.next_chance, 'f')}." if miss.next_chance else ""
-                    notes.append(_direct(
-                        f"leftout:{req.id}:{req.times_left_out + 1}", community.id, req.member_id, OutboundMessage(
-                            title=f"No {req.interview_type.label} partner yet",
-                            text=f"{miss.text}{when} You keep your place, with priority next round.",
-                            ephemeral=False), now))
+                    when = (
+                        f" Next chance: the next round, {ts(miss.next_chance, 'f')}."
+                        if miss.next_chance
+                        else ""
+                    )
+                    notes.append(
+                        _direct(
+                            f"leftout:{req.id}:{req.times_left_out + 1}",
+                            community.id,
+                            req.member_id,
+                            OutboundMessage(
+                                title=f"No {req.interview_type.label} partner yet",
+                                text=f"{miss.text}{when} You keep your place, with priority next round.",
+                                ephemeral=False,
+                            ),
+                            now,
+                        )
+                    )
             await tx.booking.left_out(marks)
             await tx.booking.queue(notes)
-        await tx.rounds.add(RoundRecord(
-            id=new_id(), community_id=community.id, ran_at=now,
-            considered=plan.considered,
-            paired=tuple((p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs),
-            left_out=tuple((by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched)))
-        self.metrics.round_finished("live" if live else "scheduled", len(plan.considered), len(booked),
-                                    perf_counter() - started)
+        await tx.rounds.add(
+            RoundRecord(
+                id=new_id(),
+                community_id=community.id,
+                ran_at=now,
+                considered=plan.considered,
+                paired=tuple(
+                    (p.member_ids[0], p.member_ids[1], p.start.isoformat()) for p in result.pairs
+                ),
+                left_out=tuple(
+                    (by_id[u.request_id].member_id, u.code, u.text) for u in result.unmatched
+                ),
+            )
+        )
+        self.metrics.round_finished(
+            "live" if live else "scheduled",
+            len(plan.considered),
+            len(booked),
+            perf_counter() - started,
+        )
         return RoundOutcome(tuple(booked), tuple(left_out), len(plan.considered))
 
-    async def why_not_matched(self, community_id: str, member_id: str) -> list[tuple[datetime, str]]:
+    async def why_not_matched(
+        self, community_id: str, member_id: str
+    ) -> list[tuple[datetime, str]]:
         """For admins: the member's outcomes in recent rounds."""
         async with self._uow() as tx:
             rounds = await tx.rounds.latest(community_id, limit=50)
@@ -394,5 +568,9 @@ class MatchingService:
 
 def _room(kind: InterviewType, settings: CommunitySettings) -> room.RoomLinks:
     """The new session's own call and work-surface links (bot.core.room)."""
-    return room.links_for(kind, call_link=settings.call_link, coding_editor=settings.coding_editor,
-                          design_board=settings.design_board)
+    return room.links_for(
+        kind,
+        call_link=settings.call_link,
+        coding_editor=settings.coding_editor,
+        design_board=settings.design_board,
+    )

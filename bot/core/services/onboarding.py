@@ -67,7 +67,9 @@ class CommandSet(Protocol):
     ) -> None:
         """Answer the button or form verb ``verb`` with ``handler``."""
 
-    def add_gate(self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]) -> None:
+    def add_gate(
+        self, name: str, gate: Callable[[Actor, str | None], Awaitable[OutboundMessage | None]]
+    ) -> None:
         """Let ``gate`` answer the command or verb ``name`` for a member without a profile."""
 
 
@@ -81,8 +83,23 @@ OTHER_ZONE = "other"
 ZONE_EXAMPLE = "America/Toronto"
 
 #: Programming languages offered as choices (a member's own others are kept as options too).
-COMMON_LANGUAGES = ("Python", "Java", "JavaScript", "TypeScript", "Go", "C++", "C#", "Rust", "Kotlin",
-                    "Swift", "Ruby", "PHP", "Scala", "SQL", "C")
+COMMON_LANGUAGES = (
+    "Python",
+    "Java",
+    "JavaScript",
+    "TypeScript",
+    "Go",
+    "C++",
+    "C#",
+    "Rust",
+    "Kotlin",
+    "Swift",
+    "Ruby",
+    "PHP",
+    "Scala",
+    "SQL",
+    "C",
+)
 MAX_OPTIONS = 25
 
 
@@ -91,8 +108,12 @@ def _languages(member: Member) -> tuple[Option, ...]:
     return tuple(Option(name, name) for name in names)
 
 
-def profile_form(member: Member, community: Community, zone_hints: Sequence[str] = (),
-                 then: InterviewType | None = None) -> FormSpec:
+def profile_form(
+    member: Member,
+    community: Community,
+    zone_hints: Sequence[str] = (),
+    then: InterviewType | None = None,
+) -> FormSpec:
     """The profile form, with the member's saved answers (or the platform's zone) preselected.
     ``then``: the interview type the member asked for, preselected in the schedule form after it."""
     tracks = {**DEFAULT_TRACKS, **community.settings.extra_tracks}
@@ -102,34 +123,77 @@ def profile_form(member: Member, community: Community, zone_hints: Sequence[str]
         action=encode(ONBOARD_SUBMIT, *((then.value,) if then else ())),
         title="Your mock interview profile",
         submit_label="Save and continue",
-        intro=("Tell PeerLoop what you practise and when you are free; then pick your first session. "
-               "You can change any of it later."),
+        intro=(
+            "Tell PeerLoop what you practise and when you are free; then pick your first session. "
+            "You can change any of it later."
+        ),
         pages=(
-            FormPage("About you", (
-                ChoiceInput("track", "Your role track", tuple(Option(label, value) for value, label
-                                                              in list(tracks.items())[:MAX_OPTIONS]),
-                            default=(member.track,) if member.track in tracks else ()),
-                ChoiceInput("level", "Your level", tuple(Option(lv.label, lv.value) for lv in Level),
-                            default=(member.level.value,) if member.level else ()),
-                ChoiceInput("types", "Interview types you practise",
-                            tuple(Option(t.label, t.value) for t in InterviewType), multi=True,
-                            default=tuple(t.value for t in member.interview_types)),
-                ChoiceInput("languages", "Programming languages", _languages(member), required=False,
-                            multi=True, default=member.languages[:MAX_LANGUAGES]),
-            )),
-            FormPage("When you can practise", (
-                ChoiceInput("timezone", "Your time zone", (
-                    *(Option(zone, zone) for zone in zones),
-                    Option("Another zone (type it below)", OTHER_ZONE),
-                ), default=(default_zone,) if isinstance(default_zone, str) else ()),
-                TextInput("availability", "Weekly availability, in your time", multiline=True, max_length=300,
-                          placeholder=f"e.g. {AVAILABILITY_EXAMPLE}",
-                          default=format_weekly(member.availability) if member.availability else None,
-                          hint=f"Days then times, e.g. {AVAILABILITY_EXAMPLE}"),
-                TextInput("timezone_other", "Another time zone (if not listed)", required=False, max_length=60,
-                          placeholder=f"e.g. {ZONE_EXAMPLE}",
-                          hint=f"Only if your zone is not in the list: a zone name such as {ZONE_EXAMPLE}"),
-            )),
+            FormPage(
+                "About you",
+                (
+                    ChoiceInput(
+                        "track",
+                        "Your role track",
+                        tuple(
+                            Option(label, value)
+                            for value, label in list(tracks.items())[:MAX_OPTIONS]
+                        ),
+                        default=(member.track,) if member.track in tracks else (),
+                    ),
+                    ChoiceInput(
+                        "level",
+                        "Your level",
+                        tuple(Option(lv.label, lv.value) for lv in Level),
+                        default=(member.level.value,) if member.level else (),
+                    ),
+                    ChoiceInput(
+                        "types",
+                        "Interview types you practise",
+                        tuple(Option(t.label, t.value) for t in InterviewType),
+                        multi=True,
+                        default=tuple(t.value for t in member.interview_types),
+                    ),
+                    ChoiceInput(
+                        "languages",
+                        "Programming languages",
+                        _languages(member),
+                        required=False,
+                        multi=True,
+                        default=member.languages[:MAX_LANGUAGES],
+                    ),
+                ),
+            ),
+            FormPage(
+                "When you can practise",
+                (
+                    ChoiceInput(
+                        "timezone",
+                        "Your time zone",
+                        (
+                            *(Option(zone, zone) for zone in zones),
+                            Option("Another zone (type it below)", OTHER_ZONE),
+                        ),
+                        default=(default_zone,) if isinstance(default_zone, str) else (),
+                    ),
+                    TextInput(
+                        "availability",
+                        "Weekly availability, in your time",
+                        multiline=True,
+                        max_length=300,
+                        placeholder=f"e.g. {AVAILABILITY_EXAMPLE}",
+                        default=format_weekly(member.availability) if member.availability else None,
+                        hint=f"Days then times, e.g. {AVAILABILITY_EXAMPLE}",
+                    ),
+                    TextInput(
+                        "timezone_other",
+                        "Another time zone (if not listed)",
+                        required=False,
+                        max_length=60,
+                        placeholder=f"e.g. {ZONE_EXAMPLE}",
+                        hint=f"Only if your zone is not in the list: a zone name such as {ZONE_EXAMPLE}",
+                    ),
+                ),
+            ),
         ),
     )
 
@@ -156,7 +220,9 @@ def chosen_zone(values: FormValues) -> ZoneInfo:
             return validate_timezone(typed)
         except InvalidInput as exc:
             problem = f"{exc.problem} Write a zone name such as {ZONE_EXAMPLE}."
-            raise InvalidInput("timezone_other", problem, fields={"timezone_other": problem}) from None
+            raise InvalidInput(
+                "timezone_other", problem, fields={"timezone_other": problem}
+            ) from None
     if not picked or picked == OTHER_ZONE:
         problem = f"Type your time zone's name, such as {ZONE_EXAMPLE}, or pick one from the list."
         raise InvalidInput("timezone_other", problem, fields={"timezone_other": problem})
@@ -174,19 +240,26 @@ def answer_problems(action_id: str, values: FormValues) -> dict[str, str]:
     if not action_id.startswith(f"pl:{ONBOARD_SUBMIT}"):
         return {}
     problems: dict[str, str] = {}
-    for check in (lambda: chosen_zone(values), lambda: parse_weekly(_one(values, "availability")),
-                  lambda: _types(_many(values, "types"))):
+    for check in (
+        lambda: chosen_zone(values),
+        lambda: parse_weekly(_one(values, "availability")),
+        lambda: _types(_many(values, "types")),
+    ):
         try:
             check()
         except InvalidInput as exc:
-            problems.update(exc.fields or {"types" if exc.field == "types" else exc.field: exc.problem})
+            problems.update(
+                exc.fields or {"types" if exc.field == "types" else exc.field: exc.problem}
+            )
     return problems
 
 
 class OnboardingService:
     """Opens the profile form when a member needs it, and saves what it sends."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, schedule_form: Callable[[], FormSpec]) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, schedule_form: Callable[[], FormSpec]
+    ) -> None:
         self._uow = uow
         self._clock = clock
         #: ``/mock schedule``'s form (built from its declaration by the surface), shown once saved.
@@ -227,7 +300,10 @@ class OnboardingService:
         problems: dict[str, str] = {}
         changes: dict[str, object] = {}
         checks = (
-            ("track", lambda: parse_track(_one(values, "track"), actor.community.settings.extra_tracks)),
+            (
+                "track",
+                lambda: parse_track(_one(values, "track"), actor.community.settings.extra_tracks),
+            ),
             ("level", lambda: parse_level(_one(values, "level"))),
             ("types", lambda: _types(_many(values, "types"))),
             ("timezone", lambda: chosen_zone(values).key),
@@ -237,7 +313,9 @@ class OnboardingService:
             try:
                 changes[key] = check()
             except InvalidInput as exc:
-                problems.update(exc.fields or {exc.field if exc.field in values else key: exc.problem})
+                problems.update(
+                    exc.fields or {exc.field if exc.field in values else key: exc.problem}
+                )
         languages = _many(values, "languages")[:MAX_LANGUAGES]
         if problems:
             raise InvalidInput(next(iter(problems)), " ".join(problems.values()), fields=problems)
@@ -247,31 +325,42 @@ class OnboardingService:
             if current is None:
                 raise NotFound("Your profile was deleted. Run the command again to start afresh.")
             updated = current.with_changes(
-                track=changes["track"], level=changes["level"], interview_types=changes["types"],
-                timezone=changes["timezone"], availability=changes["availability"],
+                track=changes["track"],
+                level=changes["level"],
+                interview_types=changes["types"],
+                timezone=changes["timezone"],
+                availability=changes["availability"],
                 languages=tuple(v[:30] for v in languages),
             )
             await tx.members.save(updated)
         return self.saved(updated, actor, then)
 
     def saved(self, member: Member, actor: Actor, then: str | None) -> OutboundMessage:
-        """"Profile saved", with what the availability means, and the schedule form."""
+        """The "Profile saved" reply: what the availability means, and the schedule form."""
         assert member.availability is not None and member.timezone is not None
         now = self._clock.now()
-        starts = candidate_starts(member.availability, ZoneInfo(member.timezone), now, now + timedelta(days=7),
-                                  session_minutes=actor.community.settings.session_minutes,
-                                  blackouts=member.blackouts)
-        preview = (f"That gives **{len(starts)}** possible start times in the next 7 days; the first is "
-                   f"{ts(starts[0])}." if starts else
-                   "That gives no possible start time in the next 7 days: add more times with the "
-                   "button below.")
+        starts = candidate_starts(
+            member.availability,
+            ZoneInfo(member.timezone),
+            now,
+            now + timedelta(days=7),
+            session_minutes=actor.community.settings.session_minutes,
+            blackouts=member.blackouts,
+        )
+        preview = (
+            f"That gives **{len(starts)}** possible start times in the next 7 days; the first is "
+            f"{ts(starts[0])}."
+            if starts
+            else "That gives no possible start time in the next 7 days: add more times with the "
+            "button below."
+        )
         form = self._schedule_form()
         if then:
             form = _preselect(form, "type", then)
         return OutboundMessage(
             title="Profile saved",
             text=f"Welcome, {mention(member)}! Times are in your zone, {member.timezone}.\n{preview}\n"
-                 "Now pick your first session.",
+            "Now pick your first session.",
             fields=(Field("Availability", format_weekly(member.availability)),),
             tone=Tone.SUCCESS,
             mentions=mentioning(member),
@@ -290,9 +379,11 @@ def signup_message(community: Community) -> OutboundMessage:
     """Donut-style opt-in: a public message whose button opens the profile form for the presser."""
     return OutboundMessage(
         title="Practise interviews with a peer",
-        text=(f"**{community.name}** runs peer mock interviews with PeerLoop: you are paired with another "
-              "member, you interview each other, and you get feedback.\n"
-              "Press the button to join: a short form asks what you practise and when you are free."),
+        text=(
+            f"**{community.name}** runs peer mock interviews with PeerLoop: you are paired with another "
+            "member, you interview each other, and you get feedback.\n"
+            "Press the button to join: a short form asks what you practise and when you are free."
+        ),
         buttons=(Button("Join mock interviews", encode(ONBOARD_JOIN), ButtonStyle.PRIMARY),),
         ephemeral=False,
     )
@@ -300,8 +391,11 @@ def signup_message(community: Community) -> OutboundMessage:
 
 def _types(values: Sequence[str]) -> tuple[InterviewType, ...]:
     if not values:
-        raise InvalidInput("types", "Pick at least one interview type.",
-                           accepted=", ".join(t.value for t in InterviewType))
+        raise InvalidInput(
+            "types",
+            "Pick at least one interview type.",
+            accepted=", ".join(t.value for t in InterviewType),
+        )
     return tuple(dict.fromkeys(parse_interview_type(v) for v in values))
 
 
@@ -310,7 +404,10 @@ def _preselect(form: FormSpec, input_id: str, value: str) -> FormSpec:
     for page in form.pages:
         inputs = tuple(
             ChoiceInput(i.id, i.label, i.options, i.required, i.multi, (value,), i.hint)
-            if isinstance(i, ChoiceInput) and i.id == input_id and value in {o.value for o in i.options} else i
+            if isinstance(i, ChoiceInput)
+            and i.id == input_id
+            and value in {o.value for o in i.options}
+            else i
             for i in page.inputs
         )
         pages.append(FormPage(page.title, inputs))

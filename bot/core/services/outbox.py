@@ -52,22 +52,43 @@ QUEUE_PIECE = 100
 
 
 async def queue_directs(
-    tx: UnitOfWork, *, community_id: str, items: Sequence[tuple[str, str, OutboundMessage]], now: datetime,
+    tx: UnitOfWork,
+    *,
+    community_id: str,
+    items: Sequence[tuple[str, str, OutboundMessage]],
+    now: datetime,
 ) -> int:
     """Several ordinary direct messages ``(key, member id, message)``, one insert per
     ``QUEUE_PIECE``, with no pair-space fallback; how many were new. Pieces, because building
     and compiling thousands of rows at once would hold the event loop (docs/scaling.md)."""
     added = 0
     for start in range(0, len(items), QUEUE_PIECE):
-        added += await tx.outbox.add_many([
-            OutboxItem(id=new_id(), key=key, community_id=community_id, member_id=member_id, space_ref=None,
-                       message=message_to_dict(message), created_at=now, next_attempt_at=now)
-            for key, member_id, message in items[start:start + QUEUE_PIECE]])
+        added += await tx.outbox.add_many(
+            [
+                OutboxItem(
+                    id=new_id(),
+                    key=key,
+                    community_id=community_id,
+                    member_id=member_id,
+                    space_ref=None,
+                    message=message_to_dict(message),
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+                for key, member_id, message in items[start : start + QUEUE_PIECE]
+            ]
+        )
     return added
 
 
 async def queue_space(
-    tx: UnitOfWork, *, key: str, community_id: str, space_ref: str, message: OutboundMessage, now: datetime
+    tx: UnitOfWork,
+    *,
+    key: str,
+    community_id: str,
+    space_ref: str,
+    message: OutboundMessage,
+    now: datetime,
 ) -> bool:
     """Queue a post in a shared space; False if a message with ``key`` was queued already."""
     return await tx.outbox.add(

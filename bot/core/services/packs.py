@@ -56,7 +56,9 @@ def pack_format(filename: str | None) -> str | None:
         return None
     suffix = filename.rsplit(".", 1)[1].lower()
     if suffix not in _SUFFIXES:
-        raise InvalidInput("file", f"“{quote(filename)}” is not a pack file.", accepted=".yaml, .yml or .toml")
+        raise InvalidInput(
+            "file", f"“{quote(filename)}” is not a pack file.", accepted=".yaml, .yml or .toml"
+        )
     return _SUFFIXES[suffix]
 
 
@@ -76,7 +78,9 @@ def _off_types(source: PromptSource) -> list[str]:
 
 
 def _thin_problem(thin: Sequence[str]) -> PackProblem:
-    return PackProblem("pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}")
+    return PackProblem(
+        "pack", f"with this pack too few prompts would be left of: {', '.join(thin)}; {THIN_RULE}"
+    )
 
 
 #: How far back a completed session's start can lie while its feedback is still open: the
@@ -91,7 +95,9 @@ def _live(session: Session, now: datetime) -> bool:
     return not session.state.is_final
 
 
-def problems_message(problems: Sequence[PackProblem], *, title: str = "Pack refused") -> OutboundMessage:
+def problems_message(
+    problems: Sequence[PackProblem], *, title: str = "Pack refused"
+) -> OutboundMessage:
     """Each problem with its place, as many as fit; all of them in an attached file when more."""
     count = len(problems)
     noun = "problem" if count == 1 else "problems"
@@ -108,12 +114,21 @@ def problems_message(problems: Sequence[PackProblem], *, title: str = "Pack refu
         used += len(line) + 1
     attachments: tuple[Attachment, ...] = ()
     if len(lines) < count:
-        lines.append(f"…and {count - len(lines)} more: every problem is in the attached pack-problems.txt.")
+        lines.append(
+            f"…and {count - len(lines)} more: every problem is in the attached pack-problems.txt."
+        )
         listing = "\n".join(str(p) for p in problems) + "\n"
-        attachments = (Attachment("pack-problems.txt", listing.encode(), "text/plain",
-                                  f"All {count} problems in the pack"),)
-    return OutboundMessage(title=title, text=head + "\n" + "\n".join(lines), tone=Tone.ERROR,
-                           attachments=attachments)
+        attachments = (
+            Attachment(
+                "pack-problems.txt",
+                listing.encode(),
+                "text/plain",
+                f"All {count} problems in the pack",
+            ),
+        )
+    return OutboundMessage(
+        title=title, text=head + "\n" + "\n".join(lines), tone=Tone.ERROR, attachments=attachments
+    )
 
 
 @dataclass(frozen=True)
@@ -155,12 +170,19 @@ class PackService:
                 parsed.append(result)
         return parsed
 
-    def _vet_import(self, text: str, fmt: str | None, stored: Sequence[StoredPack],
-                    disabled: frozenset[InterviewType]) -> _Vetted:
+    def _vet_import(
+        self,
+        text: str,
+        fmt: str | None,
+        stored: Sequence[StoredPack],
+        disabled: frozenset[InterviewType],
+    ) -> _Vetted:
         pack_id = self._codec.pack_id(text, fmt)
         others = self._parse_stored(p for p in stored if p.name != pack_id)
         pack, problems = self._codec.check(text, fmt, others)
-        before = self._codec.combine([*others, *self._parse_stored(p for p in stored if p.name == pack_id)], disabled)
+        before = self._codec.combine(
+            [*others, *self._parse_stored(p for p in stored if p.name == pack_id)], disabled
+        )
         if pack is None:
             # Every problem at once: the types it would leave too thin as well (read leniently).
             outline = self._codec.outline(text, fmt)
@@ -172,10 +194,16 @@ class PackService:
             return _Vetted(None, tuple(problems))
         after = self._codec.combine([*others, pack], disabled)
         old = next((p for p in stored if p.name == pack.id), None)
-        old_ids = frozenset(p.id for parsed in self._parse_stored([old]) for p in parsed.prompts) if old else frozenset()
+        old_ids = (
+            frozenset(p.id for parsed in self._parse_stored([old]) for p in parsed.prompts)
+            if old
+            else frozenset()
+        )
         return _Vetted(pack, (), after, tuple(thin_types(before, after)), old, old_ids)
 
-    async def _guard_live_prompts(self, tx: UnitOfWork, community_id: str, gone: set[str], what: str) -> None:
+    async def _guard_live_prompts(
+        self, tx: UnitOfWork, community_id: str, gone: set[str], what: str
+    ) -> None:
         if not gone:
             return
         now = self._clock.now()
@@ -190,24 +218,33 @@ class PackService:
 
     # -- import ------------------------------------------------------------------------------
 
-    async def import_pack(self, actor: Actor, data: bytes | str, filename: str | None = None) -> ImportResult:
+    async def import_pack(
+        self, actor: Actor, data: bytes | str, filename: str | None = None
+    ) -> ImportResult:
         """Check and store a pack; a pack with any problem is refused whole (nothing stored)."""
         actor.require_admin()
         raw = data.encode() if isinstance(data, str) else data
         if len(raw) > MAX_PACK_BYTES:
-            raise InvalidInput("file", f"The file is {len(raw):,} bytes; a pack may be at most "
-                                       f"{MAX_PACK_BYTES // 1024} KB.")
+            raise InvalidInput(
+                "file",
+                f"The file is {len(raw):,} bytes; a pack may be at most "
+                f"{MAX_PACK_BYTES // 1024} KB.",
+            )
         if not raw.strip():
             raise InvalidInput("file", "The file is empty.", accepted="a YAML or TOML pack")
         fmt = pack_format(filename)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput("file", "The file is not UTF-8 text.", accepted="a YAML or TOML pack in UTF-8") from None
+            raise InvalidInput(
+                "file", "The file is not UTF-8 text.", accepted="a YAML or TOML pack in UTF-8"
+            ) from None
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
-            vetted = await asyncio.to_thread(self._vet_import, text, fmt, stored, disabled_of(community))
+            vetted = await asyncio.to_thread(
+                self._vet_import, text, fmt, stored, disabled_of(community)
+            )
             pack, after = vetted.pack, vetted.after
             if pack is None or after is None:
                 return ImportResult(None, vetted.problems)
@@ -216,16 +253,30 @@ class PackService:
             old = vetted.old
             if old is not None:
                 kept = {p.id for p in pack.prompts}
-                await self._guard_live_prompts(tx, community.id, set(vetted.old_ids - kept),
-                                               f"Replacing pack “{quote(pack.id)}”")
-            await tx.packs.save(StoredPack(
-                id=new_id(), community_id=community.id, name=pack.id, format=fmt or _sniff(text),
-                content=text, imported_by=actor.member.id, imported_by_name=actor.member.display_name,
-                imported_at=self._clock.now()))
+                await self._guard_live_prompts(
+                    tx,
+                    community.id,
+                    set(vetted.old_ids - kept),
+                    f"Replacing pack “{quote(pack.id)}”",
+                )
+            await tx.packs.save(
+                StoredPack(
+                    id=new_id(),
+                    community_id=community.id,
+                    name=pack.id,
+                    format=fmt or _sniff(text),
+                    content=text,
+                    imported_by=actor.member.id,
+                    imported_by_name=actor.member.display_name,
+                    imported_at=self._clock.now(),
+                )
+            )
         await self._reload(community.id)
         return ImportResult(pack, (), old, tuple(_off_types(after)))
 
-    async def import_message(self, actor: Actor, data: bytes | str, filename: str | None = None) -> OutboundMessage:
+    async def import_message(
+        self, actor: Actor, data: bytes | str, filename: str | None = None
+    ) -> OutboundMessage:
         """:meth:`import_pack` as a reply for the faces."""
         result = await self.import_pack(actor, data, filename)
         if result.pack is None:
@@ -235,19 +286,30 @@ class PackService:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(by_type.items())) or "none"
         off = ", ".join(sorted(t.label for t in pack.disabled_types)) or "none"
         verb = "replaced" if result.replaced is not None else "imported"
-        text = (f"Pack “{quote(pack.id)}” ({pack.name}) {verb}. Sessions booked from now on in this community "
-                "can use its prompts.")
+        text = (
+            f"Pack “{quote(pack.id)}” ({pack.name}) {verb}. Sessions booked from now on in this community "
+            "can use its prompts."
+        )
         if result.replaced is not None:
-            text += (f" It replaces the version {result.replaced.imported_by_name or 'someone'} imported "
-                     f"{ts(result.replaced.imported_at, 'f')}.")
+            text += (
+                f" It replaces the version {result.replaced.imported_by_name or 'someone'} imported "
+                f"{ts(result.replaced.imported_at, 'f')}."
+            )
         if result.off_types:
-            text += (f" No prompts are left for: {', '.join(result.off_types)}, so members cannot ask for those "
-                     "interviews here.")
+            text += (
+                f" No prompts are left for: {', '.join(result.off_types)}, so members cannot ask for those "
+                "interviews here."
+            )
         return OutboundMessage(
-            title="Prompt pack imported", text=text, tone=Tone.SUCCESS,
-            fields=(Field("Prompts", f"{len(pack.prompts)} ({kinds})", inline=True),
-                    Field("New rubrics", ", ".join(r.id for r in pack.rubrics) or "none", inline=True),
-                    Field("Built-in types switched off by the pack", off, inline=True)))
+            title="Prompt pack imported",
+            text=text,
+            tone=Tone.SUCCESS,
+            fields=(
+                Field("Prompts", f"{len(pack.prompts)} ({kinds})", inline=True),
+                Field("New rubrics", ", ".join(r.id for r in pack.rubrics) or "none", inline=True),
+                Field("Built-in types switched off by the pack", off, inline=True),
+            ),
+        )
 
     async def _reload(self, community_id: str) -> None:
         self._prompts.invalidate(community_id)
@@ -269,23 +331,40 @@ class PackService:
                 kind = parse_interview_type(what)
             except InvalidInput:
                 names = ", ".join(p.name for p in stored) or "none yet"
-                raise InvalidInput("pack", f"There is no pack or interview type “{quote(what)}”.",
-                                   accepted=f"a pack id ({names}) or an interview type, e.g. coding") from None
+                raise InvalidInput(
+                    "pack",
+                    f"There is no pack or interview type “{quote(what)}”.",
+                    accepted=f"a pack id ({names}) or an interview type, e.g. coding",
+                ) from None
             example = await asyncio.to_thread(self._codec.example, kind)
             return OutboundMessage(
                 title=f"Built-in {kind.label} prompts",
-                text=("The bundled prompts of this type as a pack. Give the pack and every prompt a new id, "
-                      "edit, then import it."),
-                attachments=(Attachment(f"{kind.value}-example.yaml", example.encode(),
-                                        "application/x-yaml", f"Built-in {kind.label} prompts"),))
+                text=(
+                    "The bundled prompts of this type as a pack. Give the pack and every prompt a new id, "
+                    "edit, then import it."
+                ),
+                attachments=(
+                    Attachment(
+                        f"{kind.value}-example.yaml",
+                        example.encode(),
+                        "application/x-yaml",
+                        f"Built-in {kind.label} prompts",
+                    ),
+                ),
+            )
         chosen = [p for p in stored if not what or p.name == what]
         if not chosen:
-            return OutboundMessage(text="This community has no prompt packs yet. `prompts export coding` gives the "
-                                        "built-in coding prompts as a pack to start from.")
+            return OutboundMessage(
+                text="This community has no prompt packs yet. `prompts export coding` gives the "
+                "built-in coding prompts as a pack to start from."
+            )
         files = await asyncio.to_thread(self._as_yaml, chosen)
         names = ", ".join(p.name for p in chosen)
-        return OutboundMessage(title="Prompt packs", text=f"This community's packs as YAML: {names}.",
-                               attachments=tuple(files[:10]))
+        return OutboundMessage(
+            title="Prompt packs",
+            text=f"This community's packs as YAML: {names}.",
+            attachments=tuple(files[:10]),
+        )
 
     def _as_yaml(self, chosen: Sequence[StoredPack]) -> list[Attachment]:
         files = []
@@ -295,8 +374,14 @@ class PackService:
                 parsed = self._parse_stored([stored_pack])
                 if parsed:
                     text, ext = self._codec.dump(parsed[0]), "yaml"
-            files.append(Attachment(f"{stored_pack.name}.{ext}", text.encode(), "application/x-yaml",
-                                    f"Prompt pack {stored_pack.name}"))
+            files.append(
+                Attachment(
+                    f"{stored_pack.name}.{ext}",
+                    text.encode(),
+                    "application/x-yaml",
+                    f"Prompt pack {stored_pack.name}",
+                )
+            )
         return files
 
     async def list_packs(self, actor: Actor) -> OutboundMessage:
@@ -309,14 +394,31 @@ class PackService:
         fields = []
         for pack in stored[:20]:
             p = parsed.get(pack.name)
-            what = (f"{len(p.prompts)} prompts, {len(p.rubrics)} rubrics"
-                    + (f"; switches off {', '.join(sorted(t.value for t in p.disabled_types))}"
-                       if p.disabled_types else "")) if p else "no longer loads (a bundled id now clashes)"
-            fields.append(Field(pack.name, f"{p.name if p else ''}\n{what}\nImported by "
-                                           f"{pack.imported_by_name or 'someone'} {ts(pack.imported_at, 'f')}".strip()))
+            what = (
+                (
+                    f"{len(p.prompts)} prompts, {len(p.rubrics)} rubrics"
+                    + (
+                        f"; switches off {', '.join(sorted(t.value for t in p.disabled_types))}"
+                        if p.disabled_types
+                        else ""
+                    )
+                )
+                if p
+                else "no longer loads (a bundled id now clashes)"
+            )
+            fields.append(
+                Field(
+                    pack.name,
+                    f"{p.name if p else ''}\n{what}\nImported by "
+                    f"{pack.imported_by_name or 'someone'} {ts(pack.imported_at, 'f')}".strip(),
+                )
+            )
         off = ", ".join(sorted(disabled_of(community))) or "none"
-        text = (f"{len(stored)} pack(s). Built-in types switched off in the settings: {off}."
-                if stored else f"No prompt packs yet. Built-in types switched off: {off}.")
+        text = (
+            f"{len(stored)} pack(s). Built-in types switched off in the settings: {off}."
+            if stored
+            else f"No prompt packs yet. Built-in types switched off: {off}."
+        )
         return OutboundMessage(title="Prompt packs", text=text, fields=tuple(fields))
 
     # -- remove, disable, enable -----------------------------------------------------------------
@@ -326,43 +428,66 @@ class PackService:
         actor.require_admin()
         name = name.strip()
         if not name:
-            raise InvalidInput("pack", "Name the pack to remove.", accepted="a pack id from `prompts list`")
+            raise InvalidInput(
+                "pack", "Name the pack to remove.", accepted="a pack id from `prompts list`"
+            )
         async with self._uow() as tx:
             community = await self._community(tx, actor)
             stored = await tx.packs.list(community.id)
             target = next((p for p in stored if p.name == name), None)
             if target is None:
-                raise NotFound(f"There is no pack “{quote(name)}”. Packs: {', '.join(p.name for p in stored) or 'none'}.")
-            mine, thin = await asyncio.to_thread(self._vet_removal, stored, target, disabled_of(community))
+                raise NotFound(
+                    f"There is no pack “{quote(name)}”. Packs: {', '.join(p.name for p in stored) or 'none'}."
+                )
+            mine, thin = await asyncio.to_thread(
+                self._vet_removal, stored, target, disabled_of(community)
+            )
             if thin:
-                raise Conflict(f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
-                               "Switch the built-in prompts on first (`prompts enable`).")
-            await self._guard_live_prompts(tx, community.id, {p.id for m in mine for p in m.prompts},
-                                           f"Removing pack “{quote(name)}”")
+                raise Conflict(
+                    f"Removing this pack would leave too few prompts of: {', '.join(thin)}; {THIN_RULE}. "
+                    "Switch the built-in prompts on first (`prompts enable`)."
+                )
+            await self._guard_live_prompts(
+                tx,
+                community.id,
+                {p.id for m in mine for p in m.prompts},
+                f"Removing pack “{quote(name)}”",
+            )
             await tx.packs.delete(community.id, name)
         await self._reload(community.id)
-        return OutboundMessage(text=f"Pack “{quote(name)}” removed; sessions booked from now on no longer use its prompts.",
-                               tone=Tone.SUCCESS)
+        return OutboundMessage(
+            text=f"Pack “{quote(name)}” removed; sessions booked from now on no longer use its prompts.",
+            tone=Tone.SUCCESS,
+        )
 
-    def _vet_removal(self, stored: Sequence[StoredPack], target: StoredPack, disabled: frozenset[InterviewType]
-                     ) -> tuple[list[ParsedPack], list[str]]:
+    def _vet_removal(
+        self, stored: Sequence[StoredPack], target: StoredPack, disabled: frozenset[InterviewType]
+    ) -> tuple[list[ParsedPack], list[str]]:
         """The removed pack as parsed, and the types it would leave too thin."""
         others = self._parse_stored(p for p in stored if p.name != target.name)
         mine = self._parse_stored([target])
-        return mine, thin_types(self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled))
+        return mine, thin_types(
+            self._codec.combine([*others, *mine], disabled), self._codec.combine(others, disabled)
+        )
 
-    def _vet_types(self, stored: Sequence[StoredPack], wanted: frozenset[InterviewType]
-                   ) -> tuple[list[ParsedPack], PromptSource]:
+    def _vet_types(
+        self, stored: Sequence[StoredPack], wanted: frozenset[InterviewType]
+    ) -> tuple[list[ParsedPack], PromptSource]:
         """The packs as parsed, and the bank with ``wanted`` switched off."""
         parsed = self._parse_stored(stored)
         return parsed, self._codec.combine(parsed, wanted)
 
-    async def set_types(self, actor: Actor, types: Sequence[InterviewType], *, enabled: bool) -> OutboundMessage:
+    async def set_types(
+        self, actor: Actor, types: Sequence[InterviewType], *, enabled: bool
+    ) -> OutboundMessage:
         """Switch the built-in prompts of some interview types off (or back on)."""
         actor.require_admin()
         if not types:
-            raise InvalidInput("types", "Name at least one interview type.",
-                               accepted=", ".join(t.value for t in InterviewType))
+            raise InvalidInput(
+                "types",
+                "Name at least one interview type.",
+                accepted=", ".join(t.value for t in InterviewType),
+            )
         kinds = list(dict.fromkeys(types))
         async with self._uow() as tx:
             community = await self._community(tx, actor)
@@ -375,24 +500,36 @@ class PackService:
                 raise Conflict(thin_message(thin))
             if wanted != current:
                 values = tuple(t.value for t in InterviewType if t in wanted)
-                await tx.communities.save_settings(community.id, replace(community.settings, disabled_types=values))
+                await tx.communities.save_settings(
+                    community.id, replace(community.settings, disabled_types=values)
+                )
         await self._reload(community.id)
         labels = ", ".join(k.label for k in kinds)
-        by_pack = sorted({p.id for p in parsed for k in kinds if k in p.disabled_types}) if enabled else []
+        by_pack = (
+            sorted({p.id for p in parsed for k in kinds if k in p.disabled_types})
+            if enabled
+            else []
+        )
         if enabled:
             text = f"Built-in prompts on again for: {labels}."
             if by_pack:
-                text += (f" Pack(s) {', '.join(by_pack)} still switch some of them off in their `disabled_types`; "
-                         "change the pack and import it again to turn them on.")
+                text += (
+                    f" Pack(s) {', '.join(by_pack)} still switch some of them off in their `disabled_types`; "
+                    "change the pack and import it again to turn them on."
+                )
         else:
             text = f"Built-in prompts switched off for: {labels}."
             off = [k.label for k in kinds if not after.prompts(k)]
             on = [k.label for k in kinds if after.prompts(k)]
             if on:
-                text += f" Sessions booked from now on use this community's packs for: {', '.join(on)}."
+                text += (
+                    f" Sessions booked from now on use this community's packs for: {', '.join(on)}."
+                )
             if off:
-                text += (f" No prompts are left for: {', '.join(off)}, so members can no longer ask for those "
-                         "interviews here (open requests are not paired).")
+                text += (
+                    f" No prompts are left for: {', '.join(off)}, so members can no longer ask for those "
+                    "interviews here (open requests are not paired)."
+                )
         return OutboundMessage(text=text, tone=Tone.WARNING if by_pack else Tone.SUCCESS)
 
 

@@ -48,10 +48,14 @@ def _span(hours: float) -> str:
 def wait_sentence(kind: InterviewType, waits_hours: list[float]) -> str:
     """The expected wait for ``kind`` as a member reads it (the median of recent waits)."""
     if len(waits_hours) < WAIT_MIN_SAMPLES:
-        return (f"Expected wait: too few {kind.label} sessions were paired in the last "
-                f"{WAIT_WINDOW.days // 7} weeks to say.")
-    return (f"Expected wait: {_span(statistics.median(waits_hours))} for {kind.label}, going by the "
-            f"{len(waits_hours)} requests paired in the last {WAIT_WINDOW.days // 7} weeks.")
+        return (
+            f"Expected wait: too few {kind.label} sessions were paired in the last "
+            f"{WAIT_WINDOW.days // 7} weeks to say."
+        )
+    return (
+        f"Expected wait: {_span(statistics.median(waits_hours))} for {kind.label}, going by the "
+        f"{len(waits_hours)} requests paired in the last {WAIT_WINDOW.days // 7} weeks."
+    )
 
 
 class PartnerService:
@@ -69,9 +73,12 @@ class PartnerService:
         if not name:
             raise InvalidInput("member", "Which member?", accepted=accepted)
         member = await tx.members.find(actor.community.id, name) or await tx.members.find_by_name(
-            actor.community.id, name)
+            actor.community.id, name
+        )
         if member is None:
-            raise NotFound(f"No member “{quote(name, 60)}” here. Use a mention (@name) or their user id.")
+            raise NotFound(
+                f"No member “{quote(name, 60)}” here. Use a mention (@name) or their user id."
+            )
         if member.id == actor.member.id:
             raise InvalidInput("member", "That is you.", accepted=accepted)
         return member
@@ -82,18 +89,30 @@ class PartnerService:
             me = await tx.members.get(actor.member.id) or actor.member
             other = await self._other(tx, actor, who)
             if other.id in me.blocked:
-                return OutboundMessage(text=f"You are already never paired with {other.display_name}.")
+                return OutboundMessage(
+                    text=f"You are already never paired with {other.display_name}."
+                )
             if len(me.blocked) >= MAX_BLOCKED:
-                raise InvalidInput("member", f"You have blocked {MAX_BLOCKED} members already.",
-                                   accepted="unblock someone first")
+                raise InvalidInput(
+                    "member",
+                    f"You have blocked {MAX_BLOCKED} members already.",
+                    accepted="unblock someone first",
+                )
             await tx.members.save(me.with_changes(blocked=(*me.blocked, other.id)))
-            booked = [s for s in await tx.sessions.for_member(me.id, active_only=True)
-                      if s.partner_of(me.id) == other.id]
-        text = (f"Done: you will not be paired with {other.display_name}. Nobody is told, "
-                f"{other.display_name} included.")
+            booked = [
+                s
+                for s in await tx.sessions.for_member(me.id, active_only=True)
+                if s.partner_of(me.id) == other.id
+            ]
+        text = (
+            f"Done: you will not be paired with {other.display_name}. Nobody is told, "
+            f"{other.display_name} included."
+        )
         if booked:
-            text += (f" You already have {len(booked)} session(s) booked with them: they stay unless you "
-                     "cancel them (`/mock upcoming`).")
+            text += (
+                f" You already have {len(booked)} session(s) booked with them: they stay unless you "
+                "cancel them (`/mock upcoming`)."
+            )
         return OutboundMessage(text=text, tone=Tone.SUCCESS)
 
     async def unblock(self, actor: Actor, who: str) -> OutboundMessage:
@@ -103,8 +122,12 @@ class PartnerService:
             other = await self._other(tx, actor, who)
             if other.id not in me.blocked:
                 return OutboundMessage(text=f"{other.display_name} is not on your list.")
-            await tx.members.save(me.with_changes(blocked=tuple(m for m in me.blocked if m != other.id)))
-        return OutboundMessage(text=f"Done: you may be paired with {other.display_name} again.", tone=Tone.SUCCESS)
+            await tx.members.save(
+                me.with_changes(blocked=tuple(m for m in me.blocked if m != other.id))
+            )
+        return OutboundMessage(
+            text=f"Done: you may be paired with {other.display_name} again.", tone=Tone.SUCCESS
+        )
 
     async def blocked(self, actor: Actor) -> OutboundMessage:
         """The actor's own list (only ever shown to them)."""
@@ -113,8 +136,10 @@ class PartnerService:
             names = await tx.members.get_many(list(me.blocked))
         listed = sorted(names[m].display_name for m in me.blocked if m in names)
         if not listed:
-            return OutboundMessage(text="You have not blocked anyone. `/mock block member:@name` keeps "
-                                        "someone from being paired with you; nobody is told.")
+            return OutboundMessage(
+                text="You have not blocked anyone. `/mock block member:@name` keeps "
+                "someone from being paired with you; nobody is told."
+            )
         return OutboundMessage(
             title="Never paired with",
             text="Only you see this list. `/mock unblock member:@name` takes someone off it.",
@@ -141,16 +166,25 @@ class PartnerService:
             ids = sorted({m for members in looking.values() for m in members})[:WHO_MEMBERS]
             members = await tx.members.get_many(ids)
         if not looking:
-            return OutboundMessage(title="Who is looking", text="Nobody has an open request right now. "
-                                   "`/mock schedule` and you will be the first.")
+            return OutboundMessage(
+                title="Who is looking",
+                text="Nobody has an open request right now. "
+                "`/mock schedule` and you will be the first.",
+            )
         zone = ZoneInfo(actor.member.timezone or "UTC")
         busiest = busiest_hours(list(members.values()), now, zone)
-        lines = [f"- {kind.label}: {len(who)} member{'s' if len(who) != 1 else ''}"
-                 for kind, who in sorted(looking.items(), key=lambda e: (-len(e[1]), e[0].label))]
+        lines = [
+            f"- {kind.label}: {len(who)} member{'s' if len(who) != 1 else ''}"
+            for kind, who in sorted(looking.items(), key=lambda e: (-len(e[1]), e[0].label))
+        ]
         fields = [Field("Looking now, per interview type", "\n".join(lines)[:1000])]
         if busiest:
-            fields.append(Field(f"Busiest hours this week ({zone.key})",
-                                "\n".join(f"- {label}: {count} available" for label, count in busiest)))
+            fields.append(
+                Field(
+                    f"Busiest hours this week ({zone.key})",
+                    "\n".join(f"- {label}: {count} available" for label, count in busiest),
+                )
+            )
         return OutboundMessage(
             title="Who is looking",
             text="No names: just how many members have an open request, and when most of them can "
@@ -166,8 +200,14 @@ def busiest_hours(members: list[Member], now: datetime, zone: ZoneInfo) -> list[
     for m in members:
         if m.availability is None or not m.timezone:
             continue
-        starts = candidate_starts(m.availability, ZoneInfo(m.timezone), start, start + WHO_AHEAD,
-                                  grid_minutes=60, blackouts=m.blackouts)
+        starts = candidate_starts(
+            m.availability,
+            ZoneInfo(m.timezone),
+            start,
+            start + WHO_AHEAD,
+            grid_minutes=60,
+            blackouts=m.blackouts,
+        )
         counts.update(set(starts))
     top = sorted(counts.items(), key=lambda e: (-e[1], e[0]))[:BUSIEST]
     out = []

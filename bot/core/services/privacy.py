@@ -114,79 +114,141 @@ class PrivacyService:
             },
             "availability": {
                 "weekly": format_weekly(member.availability) if member.availability else None,
-                "windows": [{"weekday": w.weekday, "start_minute": w.start, "end_minute": w.end}
-                            for w in (member.availability.windows if member.availability else ())],
+                "windows": [
+                    {"weekday": w.weekday, "start_minute": w.start, "end_minute": w.end}
+                    for w in (member.availability.windows if member.availability else ())
+                ],
                 "blackouts": [d.isoformat() for d in member.blackouts],
             },
             "digest": {"opt_out": member.digest_opt_out, "nudge_when_quiet": member.digest_nudge},
             "requests": [
-                {"id": r.id, "interview_type": r.interview_type.value, "role": r.role.value,
-                 "window_start": _iso(r.window_start), "window_end": _iso(r.window_end),
-                 "created_at": _iso(r.created_at), "status": r.status.value, "live": r.live,
-                 "priority": r.priority, "times_left_out": r.times_left_out,
-                 "last_left_out_reason": r.last_left_out_reason, "session_id": r.session_id}
+                {
+                    "id": r.id,
+                    "interview_type": r.interview_type.value,
+                    "role": r.role.value,
+                    "window_start": _iso(r.window_start),
+                    "window_end": _iso(r.window_end),
+                    "created_at": _iso(r.created_at),
+                    "status": r.status.value,
+                    "live": r.live,
+                    "priority": r.priority,
+                    "times_left_out": r.times_left_out,
+                    "last_left_out_reason": r.last_left_out_reason,
+                    "session_id": r.session_id,
+                }
                 for r in requests
             ],
             "sessions": [self._session_entry(s, me, names) for s in sessions],
             "feedback_written": [self._written(f, names) for f in feedback if f.author_id == me],
             "feedback_received": [
-                self._received(f, names) for f in feedback if f.subject_id == me and f.revealed_at is not None
+                self._received(f, names)
+                for f in feedback
+                if f.subject_id == me and f.revealed_at is not None
             ],
             "self_assessments": [
-                {"session_id": f.session_id, "part": f.part, "scores": dict(f.scores),
-                 "submitted_at": _iso(f.submitted_at)}
-                for f in feedback if f.author_id == me and f.role is FeedbackRole.CANDIDATE
+                {
+                    "session_id": f.session_id,
+                    "part": f.part,
+                    "scores": dict(f.scores),
+                    "submitted_at": _iso(f.submitted_at),
+                }
+                for f in feedback
+                if f.author_id == me and f.role is FeedbackRole.CANDIDATE
             ],
             "no_show_reports": {
-                "about_me": [{"session_id": n.session_id, "reported_by": _name(names, n.reporter_id),
-                              "reported_at": _iso(n.reported_at), "cleared": n.cleared}
-                             for n in no_shows if n.absent_id == me],
-                "by_me": [{"session_id": n.session_id, "absent": _name(names, n.absent_id),
-                           "reported_at": _iso(n.reported_at), "cleared": n.cleared}
-                          for n in no_shows if n.reporter_id == me],
+                "about_me": [
+                    {
+                        "session_id": n.session_id,
+                        "reported_by": _name(names, n.reporter_id),
+                        "reported_at": _iso(n.reported_at),
+                        "cleared": n.cleared,
+                    }
+                    for n in no_shows
+                    if n.absent_id == me
+                ],
+                "by_me": [
+                    {
+                        "session_id": n.session_id,
+                        "absent": _name(names, n.absent_id),
+                        "reported_at": _iso(n.reported_at),
+                        "cleared": n.cleared,
+                    }
+                    for n in no_shows
+                    if n.reporter_id == me
+                ],
             },
             "matching_rounds": self._rounds_summary(rounds, me, names),
         }
 
     @staticmethod
     def _session_entry(s: Session, me: str, names: dict[str, Member]) -> dict[str, object]:
-        role = "both (swap)" if s.swap else ("interviewer" if s.interviewer_id == me else "candidate")
+        role = (
+            "both (swap)" if s.swap else ("interviewer" if s.interviewer_id == me else "candidate")
+        )
         return {
-            "id": s.id, "interview_type": s.interview_type.value, "start": _iso(s.start),
-            "minutes": s.minutes, "state": s.state.value, "your_role": role,
+            "id": s.id,
+            "interview_type": s.interview_type.value,
+            "start": _iso(s.start),
+            "minutes": s.minutes,
+            "state": s.state.value,
+            "your_role": role,
             "you_interview_first": s.interviewer_id == me,
-            "partner": _name(names, s.partner_of(me)), "prompt_ids": list(s.prompt_ids),
-            "you_confirmed": me in s.confirmed_by, "created_at": _iso(s.created_at),
+            "partner": _name(names, s.partner_of(me)),
+            "prompt_ids": list(s.prompt_ids),
+            "you_confirmed": me in s.confirmed_by,
+            "created_at": _iso(s.created_at),
         }
 
     @staticmethod
     def _written(f: Feedback, names: dict[str, Member]) -> dict[str, object]:
         return {
-            "session_id": f.session_id, "part": f.part, "your_role": f.role.value,
-            "about": _name(names, f.subject_id), "scores": dict(f.scores), "verdict": f.verdict,
-            "help_needed": f.help_needed, "strengths": f.strengths, "improvements": f.improvements,
-            "note_for_admins": f.admin_note, "interviewer_ratings": dict(f.interviewer_ratings),
-            "prompt_quality": f.prompt_quality, "submitted_at": _iso(f.submitted_at),
-            "updated_at": _iso(f.updated_at), "revealed_at": _iso(f.revealed_at),
+            "session_id": f.session_id,
+            "part": f.part,
+            "your_role": f.role.value,
+            "about": _name(names, f.subject_id),
+            "scores": dict(f.scores),
+            "verdict": f.verdict,
+            "help_needed": f.help_needed,
+            "strengths": f.strengths,
+            "improvements": f.improvements,
+            "note_for_admins": f.admin_note,
+            "interviewer_ratings": dict(f.interviewer_ratings),
+            "prompt_quality": f.prompt_quality,
+            "submitted_at": _iso(f.submitted_at),
+            "updated_at": _iso(f.updated_at),
+            "revealed_at": _iso(f.revealed_at),
         }
 
     @staticmethod
     def _received(f: Feedback, names: dict[str, Member]) -> dict[str, object]:
         """What the reveal showed the member: never the author's admin note or self-scores."""
         entry: dict[str, object] = {
-            "session_id": f.session_id, "part": f.part, "from": _name(names, f.author_id),
+            "session_id": f.session_id,
+            "part": f.part,
+            "from": _name(names, f.author_id),
             "revealed_at": _iso(f.revealed_at),
         }
         if f.role is FeedbackRole.INTERVIEWER:
-            entry.update(as_candidate=True, scores=dict(f.scores), verdict=f.verdict, help_needed=f.help_needed,
-                         strengths=f.strengths, improvements=f.improvements)
+            entry.update(
+                as_candidate=True,
+                scores=dict(f.scores),
+                verdict=f.verdict,
+                help_needed=f.help_needed,
+                strengths=f.strengths,
+                improvements=f.improvements,
+            )
         else:
-            entry.update(as_candidate=False, interviewer_ratings=dict(f.interviewer_ratings),
-                         tip=f.improvements)
+            entry.update(
+                as_candidate=False,
+                interviewer_ratings=dict(f.interviewer_ratings),
+                tip=f.improvements,
+            )
         return entry
 
     @classmethod
-    def _rounds_summary(cls, rounds: list[RoundRecord], me: str, names: dict[str, Member]) -> dict[str, object]:
+    def _rounds_summary(
+        cls, rounds: list[RoundRecord], me: str, names: dict[str, Member]
+    ) -> dict[str, object]:
         """What the matching rounds that considered the member tell them, in a size that does not
         grow with every round they waited through: counts per outcome and per reason, every round
         that paired them (one per session), and the latest rounds in detail."""
@@ -195,8 +257,11 @@ class PrivacyService:
         reasons: dict[str, dict[str, object]] = {}
         for e in entries:
             if e["outcome"] == "left_out":
-                seen = reasons.setdefault(str(e["reason_code"]), {"reason_code": e["reason_code"], "rounds": 0})
-                seen.update(rounds=int(seen["rounds"]) + 1, last_reason=e["reason"], last_ran_at=e["ran_at"])  # type: ignore[call-overload]
+                seen = reasons.setdefault(
+                    str(e["reason_code"]), {"reason_code": e["reason_code"], "rounds": 0}
+                )
+                rounds = int(seen["rounds"]) + 1  # type: ignore[call-overload]
+                seen.update(rounds=rounds, last_reason=e["reason"], last_ran_at=e["ran_at"])
         return {
             "rounds": len(entries),
             "first_ran_at": entries[0]["ran_at"] if entries else None,
@@ -212,7 +277,9 @@ class PrivacyService:
         entry: dict[str, object] = {"ran_at": _iso(r.ran_at), "outcome": "considered"}
         for a, b, start in r.paired:
             if me in (a, b):
-                entry.update(outcome="paired", partner=_name(names, b if a == me else a), start=start)
+                entry.update(
+                    outcome="paired", partner=_name(names, b if a == me else a), start=start
+                )
         for member_id, code, text in r.left_out:
             if member_id == me:
                 entry.update(outcome="left_out", reason_code=code, reason=text)
@@ -223,16 +290,28 @@ class PrivacyService:
         doc = await self.export_document(actor)
         data = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode()
         day = self._clock.now().date().isoformat()
-        counts = ", ".join(f"{len(doc[k])} {label}" for k, label in (  # type: ignore[arg-type]
-            ("sessions", "session(s)"), ("requests", "request(s)"),
-            ("feedback_written", "feedback form(s) written"), ("feedback_received", "received")))
+        counts = ", ".join(
+            f"{len(doc[k])} {label}"  # type: ignore[arg-type]
+            for k, label in (
+                ("sessions", "session(s)"),
+                ("requests", "request(s)"),
+                ("feedback_written", "feedback form(s) written"),
+                ("feedback_received", "received"),
+            )
+        )
         return OutboundMessage(
             title="Your PeerLoop data",
             text=f"Everything PeerLoop holds about you in {actor.community.name}, as JSON: {counts}. "
             "Feedback about you that has not been shared with you yet, and notes meant for admins "
             "only, are not part of it.",
-            attachments=(Attachment(f"peerloop-export-{day}.json", data, "application/json",
-                                    "Your PeerLoop data (JSON)"),),
+            attachments=(
+                Attachment(
+                    f"peerloop-export-{day}.json",
+                    data,
+                    "application/json",
+                    "Your PeerLoop data (JSON)",
+                ),
+            ),
             tone=Tone.SUCCESS,
             ephemeral=True,
         )
@@ -251,8 +330,10 @@ class PrivacyService:
         now = self._clock.now()
         async with self._uow() as tx:
             if (running := await self._blocking_session(tx, me)) is not None:
-                raise Conflict(f"Your session of {ts(running.start)} is in progress. Run `/mock forget-me` "
-                               "again once it has ended.")
+                raise Conflict(
+                    f"Your session of {ts(running.start)} is in progress. Run `/mock forget-me` "
+                    "again once it has ended."
+                )
             sessions = await tx.sessions.for_member(me)
             requests = await tx.requests.open_for_member(me)
             counts = await tx.privacy.count_rows(actor.community.id, me)
@@ -273,8 +354,11 @@ class PrivacyService:
             title="Delete all your PeerLoop data?",
             text="\n".join(lines),
             buttons=(
-                Button("Delete my data", encode(FORGET_VERB, me, issued, fingerprint(actor.member)),
-                       ButtonStyle.DANGER),
+                Button(
+                    "Delete my data",
+                    encode(FORGET_VERB, me, issued, fingerprint(actor.member)),
+                    ButtonStyle.DANGER,
+                ),
                 Button("Keep my data", encode(KEEP_VERB, me), ButtonStyle.SECONDARY),
             ),
             tone=Tone.WARNING,
@@ -284,37 +368,53 @@ class PrivacyService:
     async def keep(self, actor: Actor, member_id: str) -> OutboundMessage:
         """The member chose to keep their data: nothing changes."""
         if member_id != actor.member.id:
-            raise PermissionDenied("This button belongs to someone else's request. Nothing was changed.")
-        return OutboundMessage(text="Nothing was deleted. Your data stays as it is.", tone=Tone.SUCCESS)
+            raise PermissionDenied(
+                "This button belongs to someone else's request. Nothing was changed."
+            )
+        return OutboundMessage(
+            text="Nothing was deleted. Your data stays as it is.", tone=Tone.SUCCESS
+        )
 
-    async def confirm_forget(self, actor: Actor, member_id: str, issued: str, tag: str) -> OutboundMessage:
+    async def confirm_forget(
+        self, actor: Actor, member_id: str, issued: str, tag: str
+    ) -> OutboundMessage:
         """Forget the member (their confirmation checked): their data deleted, their sessions
         kept under a placeholder."""
         now = self._clock.now()
         if tag != fingerprint(actor.member):
-            raise PermissionDenied("This button belongs to someone else: only the member who asked can confirm. "
-                                   "Nothing was deleted. To delete your own data, run `/mock forget-me`.")
+            raise PermissionDenied(
+                "This button belongs to someone else: only the member who asked can confirm. "
+                "Nothing was deleted. To delete your own data, run `/mock forget-me`."
+            )
         try:
             issued_at = datetime.fromtimestamp(int(issued), tz=now.tzinfo)
         except (ValueError, OverflowError, OSError):
             raise NotFound("That button is not valid. Run `/mock forget-me` again.") from None
         async with self._uow() as tx:
             # Lock the member row first: a second click waits here, then finds it gone.
-            member = await tx.members.get(member_id) if await tx.privacy.lock_member(member_id) else None
+            member = (
+                await tx.members.get(member_id) if await tx.privacy.lock_member(member_id) else None
+            )
             if member is None:
                 # Already forgotten (a second click). The face may just have re-created an empty
                 # member for this click: remove it too, so nothing of theirs is stored again.
                 if actor.member.id != member_id and await self._is_empty(tx, actor):
                     await tx.members.delete(actor.member.id)
-                return OutboundMessage(text="Your data has already been deleted.", tone=Tone.SUCCESS)
+                return OutboundMessage(
+                    text="Your data has already been deleted.", tone=Tone.SUCCESS
+                )
             if member.id != actor.member.id or fingerprint(member) != tag:
                 raise PermissionDenied("This button belongs to someone else. Nothing was deleted.")
             if now - issued_at > CONFIRM_TTL or issued_at - now > timedelta(minutes=1):
-                raise Conflict("This confirmation has expired (buttons last 15 minutes). Nothing was deleted; "
-                               "run `/mock forget-me` again.")
+                raise Conflict(
+                    "This confirmation has expired (buttons last 15 minutes). Nothing was deleted; "
+                    "run `/mock forget-me` again."
+                )
             if (running := await self._blocking_session(tx, member.id)) is not None:
-                raise Conflict(f"Your session of {ts(running.start)} is in progress. Nothing was deleted; "
-                               "run `/mock forget-me` again once it has ended.")
+                raise Conflict(
+                    f"Your session of {ts(running.start)} is in progress. Nothing was deleted; "
+                    "run `/mock forget-me` again once it has ended."
+                )
             await self._erase(tx, member, now)
         return OutboundMessage(
             title="Your data is deleted",
@@ -327,8 +427,14 @@ class PrivacyService:
     @staticmethod
     async def _is_empty(tx: UnitOfWork, actor: Actor) -> bool:
         fresh = await tx.members.get(actor.member.id)
-        if fresh is None or fresh.timezone or fresh.track or fresh.level or fresh.interview_types \
-                or fresh.availability:
+        if (
+            fresh is None
+            or fresh.timezone
+            or fresh.track
+            or fresh.level
+            or fresh.interview_types
+            or fresh.availability
+        ):
             return False
         counts = await tx.privacy.count_rows(actor.community.id, actor.member.id)
         return all(v == 0 for k, v in counts.items() if k != "members")
@@ -343,25 +449,38 @@ class PrivacyService:
         upcoming = [s for s in sessions if s.state in PRE_START_STATES]
         kept = [s for s in sessions if s not in upcoming]
         # What stays stored (messages already sent, calendar files) shows this instead of the member.
-        forgotten = member.with_changes(display_name=PLACEHOLDER_NAME, external_id=ROUND_PLACEHOLDER)
+        forgotten = member.with_changes(
+            display_name=PLACEHOLDER_NAME, external_id=ROUND_PLACEHOLDER
+        )
         # 1. Upcoming sessions: a normal cancellation for the partner (priority rematch, a
         #    calendar cancellation), then the session goes (it never took place).
         for s in upcoming:
             members = await tx.members.get_many(s.member_ids)
             partner_id = s.partner_of(me)
-            cancelled = Session(**{**s.__dict__, "state": SessionState.CANCELLED, "sequence": s.sequence + 1})
+            cancelled = Session(
+                **{**s.__dict__, "state": SessionState.CANCELLED, "sequence": s.sequence + 1}
+            )
             await reopen_request(tx, s, partner_id, now, priority=True)
             await queue_direct(
-                tx, key=f"{s.id}:cancelled:forget", community_id=s.community_id, member_id=partner_id, now=now,
+                tx,
+                key=f"{s.id}:cancelled:forget",
+                community_id=s.community_id,
+                member_id=partner_id,
+                now=now,
                 message=OutboundMessage(
                     title="Session cancelled",
                     # Not by name: the member is being forgotten, this message stays stored.
                     text=f"Your partner can't make it. The {ts(s.start)} session is off.\n"
                     "You get priority in the next matching round.",
                     tone=Tone.WARNING,
-                    attachments=(Attachment(f"peerloop-session-{s.id[:8]}.ics",
-                                            invite_for(cancelled, {**members, me: forgotten}, now, cancelled=True),
-                                            "text/calendar", "Calendar cancellation"),),
+                    attachments=(
+                        Attachment(
+                            f"peerloop-session-{s.id[:8]}.ics",
+                            invite_for(cancelled, {**members, me: forgotten}, now, cancelled=True),
+                            "text/calendar",
+                            "Calendar cancellation",
+                        ),
+                    ),
                     ephemeral=False,
                 ),
             )
@@ -370,17 +489,27 @@ class PrivacyService:
         # 2. Past sessions stay for the partner, with an anonymous placeholder in the member's seat.
         if kept:
             placeholder = Member(
-                id=new_id(), community_id=member.community_id, platform=member.platform,
-                external_id=f"{PLACEHOLDER_PREFIX}{new_id()[:24]}", display_name=PLACEHOLDER_NAME, digest_opt_out=True,
-                digest_nudge=False, created_at=now,
+                id=new_id(),
+                community_id=member.community_id,
+                platform=member.platform,
+                external_id=f"{PLACEHOLDER_PREFIX}{new_id()[:24]}",
+                display_name=PLACEHOLDER_NAME,
+                digest_opt_out=True,
+                digest_nudge=False,
+                created_at=now,
             )
             await tx.members.add(placeholder)
             for s in kept:
                 await tx.actions.cancel_for_session(s.id, now)
-            await tx.privacy.reassign_sessions([s.id for s in kept], me, placeholder.id, request_ids)
+            await tx.privacy.reassign_sessions(
+                [s.id for s in kept], me, placeholder.id, request_ids
+            )
             # The partner's own self-scores survive; their ratings of the forgotten interviewer do not.
-            partner_self = [f.id for f in feedback if f.subject_id == me and f.author_id != me
-                            and f.role is FeedbackRole.CANDIDATE]
+            partner_self = [
+                f.id
+                for f in feedback
+                if f.subject_id == me and f.author_id != me and f.role is FeedbackRole.CANDIDATE
+            ]
             await tx.privacy.anonymise_feedback_subject(partner_self, placeholder.id)
         else:
             partner_self = []
@@ -395,8 +524,11 @@ class PrivacyService:
         await tx.privacy.scrub_rounds(member.community_id, me, ROUND_PLACEHOLDER)
         # Messages already sent (announcements, reminders, the partner's feedback requests and
         # reveals) keep their record, without the member's name or platform id.
-        await tx.privacy.scrub_outbox(member.community_id, [s.id for s in sessions], {
-            member.display_name: PLACEHOLDER_NAME, member.external_id: ROUND_PLACEHOLDER})
+        await tx.privacy.scrub_outbox(
+            member.community_id,
+            [s.id for s in sessions],
+            {member.display_name: PLACEHOLDER_NAME, member.external_id: ROUND_PLACEHOLDER},
+        )
         await tx.members.delete(me)
 
     # -- button routing -------------------------------------------------------------------

@@ -41,7 +41,8 @@ def parse_languages(text: str) -> tuple[str, ...]:
     for part in parts:
         if len(part) > MAX_LANGUAGE_LENGTH:
             raise InvalidInput(
-                "languages", f"“{part[:40]}…” is too long for a language name (at most {MAX_LANGUAGE_LENGTH})."
+                "languages",
+                f"“{part[:40]}…” is too long for a language name (at most {MAX_LANGUAGE_LENGTH}).",
             )
     return tuple(dict.fromkeys(parts))
 
@@ -77,8 +78,11 @@ class ProfileService:
             changes["level"] = level
         if interview_types is not None:
             if not interview_types:
-                raise InvalidInput("types", "Name at least one interview type.",
-                                   accepted=", ".join(t.value for t in InterviewType))
+                raise InvalidInput(
+                    "types",
+                    "Name at least one interview type.",
+                    accepted=", ".join(t.value for t in InterviewType),
+                )
             changes["interview_types"] = tuple(dict.fromkeys(interview_types))
         if languages is not None:
             changes["languages"] = parse_languages(languages)
@@ -165,7 +169,9 @@ class ProfileService:
                 lines.append("That gives no possible start time in the next 7 days.")
             lines.append(f"Times are in your zone, {updated.timezone}.")
         else:
-            lines.append("Set your time zone with `/mock profile timezone:…` so these times mean yours.")
+            lines.append(
+                "Set your time zone with `/mock profile timezone:…` so these times mean yours."
+            )
         if updated.blackouts:
             lines.append("Blackout dates: " + ", ".join(d.isoformat() for d in updated.blackouts))
         return OutboundMessage(

@@ -139,10 +139,15 @@ class ProgressService:
                 as_interviewer, as_candidate = parts_played(s, me)
                 given, taken = given + as_interviewer, taken + as_candidate
         score = reliability([r.reported_at for r in marks], self._clock.now())
-        record = (f"{len(marks)} no-show mark(s); reliability {round(score * 100)}% (marks fade over a few weeks)"
-                  if marks else "no no-show marks")
-        return Field("Balance and reliability",
-                     f"Interviews given: {given} · taken as candidate: {taken}; {record}.")
+        record = (
+            f"{len(marks)} no-show mark(s); reliability {round(score * 100)}% (marks fade over a few weeks)"
+            if marks
+            else "no no-show marks"
+        )
+        return Field(
+            "Balance and reliability",
+            f"Interviews given: {given} · taken as candidate: {taken}; {record}.",
+        )
 
     async def interviewer_rating(self, actor: Actor) -> Field:
         """How candidates rate the member as an interviewer: revealed ratings only, smoothed
@@ -151,13 +156,18 @@ class ProgressService:
             totals = await tx.feedback.interviewer_rating_totals(actor.community.id)
         mine = smoothed(actor.member.id, totals)
         if mine.raw is None:
-            return Field("As an interviewer", "No ratings yet: candidates rate their interviewers after each "
-                         "session, and better-rated interviewers are matched first.")
+            return Field(
+                "As an interviewer",
+                "No ratings yet: candidates rate their interviewers after each "
+                "session, and better-rated interviewers are matched first.",
+            )
         count = "1 rating" if mine.ratings == 1 else f"{mine.ratings} ratings"
-        return Field("As an interviewer",
-                     f"{mine.smoothed:.1f}/4 from {count} (preparation, usefulness, would practise again). "
-                     f"Your own average is {mine.raw:.1f}; while ratings are few it is weighed with the "
-                     f"community's {community_mean(totals):.1f}. Better-rated interviewers are matched first.")
+        return Field(
+            "As an interviewer",
+            f"{mine.smoothed:.1f}/4 from {count} (preparation, usefulness, would practise again). "
+            f"Your own average is {mine.raw:.1f}; while ratings are few it is weighed with the "
+            f"community's {community_mean(totals):.1f}. Better-rated interviewers are matched first.",
+        )
 
     async def report(self, actor: Actor) -> MemberProgress:
         """The member's progress report."""
@@ -175,9 +185,16 @@ class ProgressService:
             version = await tx.feedback.ratings_version(cid)
             rows = await tx.feedback.for_member(me)
         calibration = await self._calibration(cid, version)
-        mine = [f for f in rows
-                if (f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None)
-                or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)]
+        mine = [
+            f
+            for f in rows
+            if (
+                f.subject_id == me
+                and f.role is FeedbackRole.INTERVIEWER
+                and f.revealed_at is not None
+            )
+            or (f.author_id == me and f.role is FeedbackRole.CANDIDATE)
+        ]
         revealed = [f.revealed_at for f in mine if f.revealed_at is not None]
         return member_progress(me, mine, calibration), (max(revealed, default=None), len(revealed))
 
@@ -222,8 +239,9 @@ class ProgressService:
             names.setdefault((d.interview_type, d.dimension), d.dimension)
         return names
 
-    async def picture(self, actor: Actor, report: MemberProgress, latest_reveal: Hashable,
-                      alt: str) -> Attachment | None:
+    async def picture(
+        self, actor: Actor, report: MemberProgress, latest_reveal: Hashable, alt: str
+    ) -> Attachment | None:
         """The progress picture, drawn off the event loop unless the cache has it."""
         if self._chart is None or not report.dimensions:
             return None
@@ -242,35 +260,63 @@ class ProgressService:
         balance = await self.balance(actor)
         rated = await self.interviewer_rating(actor)
         if not report.dimensions:
-            return OutboundMessage(text="No scores yet: your progress appears once feedback on a session "
-                                   "has been shared with you.", fields=(balance, rated))
+            return OutboundMessage(
+                text="No scores yet: your progress appears once feedback on a session "
+                "has been shared with you.",
+                fields=(balance, rated),
+            )
         fields = [balance, rated]
         names = self.dimension_names(report)
         for r in report.readiness:
-            extra = f"; work on {names.get((r.interview_type, r.weakest), r.weakest)}" if r.weakest else ""
-            fields.append(Field(f"{type_label(r.interview_type)}: {r.status}",
-                                f"recent average {r.score:.1f}/4{extra}."))
-        lines = [f"- {type_label(d.interview_type)} · {names[(d.interview_type, d.dimension)]}: "
-                 f"{d.recent:.1f} recent, {d.mean:.1f} overall"
-                 + (f", trend {d.trend_per_30_days:+.2f}/month" if d.trend_per_30_days is not None else "")
-                 for d in report.dimensions]
+            extra = (
+                f"; work on {names.get((r.interview_type, r.weakest), r.weakest)}"
+                if r.weakest
+                else ""
+            )
+            fields.append(
+                Field(
+                    f"{type_label(r.interview_type)}: {r.status}",
+                    f"recent average {r.score:.1f}/4{extra}.",
+                )
+            )
+        lines = [
+            f"- {type_label(d.interview_type)} · {names[(d.interview_type, d.dimension)]}: "
+            f"{d.recent:.1f} recent, {d.mean:.1f} overall"
+            + (
+                f", trend {d.trend_per_30_days:+.2f}/month"
+                if d.trend_per_30_days is not None
+                else ""
+            )
+            for d in report.dimensions
+        ]
         if any(d.trend_per_30_days is None for d in report.dimensions):
             lines.append(TREND_RULE)
         fields.append(Field("Dimensions", _fit(lines, 1000)))
         if report.self_gap:
             fields.append(Field("Self-assessment", self_assessment(report)))
+
         def named(d: DimensionProgress | None) -> str:
             return names[(d.interview_type, d.dimension)] if d else "—"
 
-        text = (f"{report.sessions_scored} scored part(s). Strongest: {named(report.strongest)}; "
-                f"weakest: {named(report.weakest)}. {CALIBRATED_NOTE}")
+        text = (
+            f"{report.sessions_scored} scored part(s). Strongest: {named(report.strongest)}; "
+            f"weakest: {named(report.weakest)}. {CALIBRATED_NOTE}"
+        )
         attachments: tuple[Attachment, ...] = ()
         if chart:
-            alt = _fit([f"Your scores per rubric dimension, {CALIBRATED_NOTE[:-1].lower()}; 3 = meets your "
-                        "target level.", *lines], ALT_TEXT_LIMIT)
+            alt = _fit(
+                [
+                    f"Your scores per rubric dimension, {CALIBRATED_NOTE[:-1].lower()}; 3 = meets your "
+                    "target level.",
+                    *lines,
+                ],
+                ALT_TEXT_LIMIT,
+            )
             attachment = await self.picture(actor, report, latest, alt)
             attachments = (attachment,) if attachment else ()
-        return OutboundMessage(title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments)
+        return OutboundMessage(
+            title="Your progress", text=text, fields=tuple(fields[:10]), attachments=attachments
+        )
 
     def _prompt_title(self, prompt_id: str) -> str | None:
         if self._prompts is None:
@@ -284,21 +330,38 @@ class ProgressService:
         """``/mock history``: the member's past sessions with their prompts and outcomes."""
         me = actor.member.id
         async with self._uow() as tx:
-            rows = [f for f in await tx.feedback.for_member(me)
-                    if f.subject_id == me and f.role is FeedbackRole.INTERVIEWER and f.revealed_at is not None]
+            rows = [
+                f
+                for f in await tx.feedback.for_member(me)
+                if f.subject_id == me
+                and f.role is FeedbackRole.INTERVIEWER
+                and f.revealed_at is not None
+            ]
             authors = await tx.members.get_many(sorted({f.author_id for f in rows}))
             sessions = {s.id: s for s in await tx.sessions.for_member(me)}
         if not rows:
-            return OutboundMessage(text="No shared feedback yet. It appears here after each session's reveal.")
+            return OutboundMessage(
+                text="No shared feedback yet. It appears here after each session's reveal."
+            )
         fields = []
         for fb in sorted(rows, key=lambda f: f.submitted_at, reverse=True)[:10]:
             avg = sum(fb.scores.values()) / max(1, len(fb.scores))
             who = authors[fb.author_id].display_name if fb.author_id in authors else "a member"
             session = sessions.get(fb.session_id)
-            prompt = (self._prompt_title(session.prompt_ids[fb.part - 1])
-                      if session and 0 < fb.part <= len(session.prompt_ids) else None)
-            fields.append(Field(f"{fb.interview_type} with {who}, {ts(fb.submitted_at, 'D')}",
-                                (f"Prompt: {prompt}. " if prompt else "")
-                                + f"Average {avg:.1f}/4; verdict {VERDICT_LABELS.get(fb.verdict or '', '—')}."))
-        return OutboundMessage(title="Your history", text=f"{len(rows)} session part(s) with feedback.",
-                               fields=tuple(fields))
+            prompt = (
+                self._prompt_title(session.prompt_ids[fb.part - 1])
+                if session and 0 < fb.part <= len(session.prompt_ids)
+                else None
+            )
+            fields.append(
+                Field(
+                    f"{fb.interview_type} with {who}, {ts(fb.submitted_at, 'D')}",
+                    (f"Prompt: {prompt}. " if prompt else "")
+                    + f"Average {avg:.1f}/4; verdict {VERDICT_LABELS.get(fb.verdict or '', '—')}.",
+                )
+            )
+        return OutboundMessage(
+            title="Your history",
+            text=f"{len(rows)} session part(s) with feedback.",
+            fields=tuple(fields),
+        )

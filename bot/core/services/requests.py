@@ -37,7 +37,9 @@ class RequestService:
     """Interview requests: ``/mock schedule`` (with its form), cancelling, and the member's
     upcoming requests and sessions."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource | None = None) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         #: The prompts: a type with none in the community is switched off there.
@@ -54,7 +56,9 @@ class RequestService:
         pref, span = role, days
         if not MIN_DAYS <= span <= MAX_DAYS:
             raise InvalidInput(
-                "days", f"{span} days is outside the scheduling window.", accepted=f"{MIN_DAYS} to {MAX_DAYS}"
+                "days",
+                f"{span} days is outside the scheduling window.",
+                accepted=f"{MIN_DAYS} to {MAX_DAYS}",
             )
         now = self._clock.now()
         async with self._uow() as tx:
@@ -67,12 +71,17 @@ class RequestService:
                 missing.append("availability")
             if missing:
                 raise ProfileIncomplete(
-                    "Before scheduling, set your " + ", ".join(missing)
+                    "Before scheduling, set your "
+                    + ", ".join(missing)
                     + " (`/mock profile`, `/mock availability`)."
                 )
             assert member.timezone is not None and member.availability is not None
-            if self.prompts is not None and not (await community_prompts(self.prompts, tx, actor.community.id)).prompts(kind):
-                raise Conflict(f"{kind.label} interviews are switched off in this community by its admins.")
+            if self.prompts is not None and not (
+                await community_prompts(self.prompts, tx, actor.community.id)
+            ).prompts(kind):
+                raise Conflict(
+                    f"{kind.label} interviews are switched off in this community by its admins."
+                )
             for existing in await tx.requests.open_for_member(member.id):
                 if existing.interview_type is kind:
                     raise Conflict(
@@ -116,7 +125,9 @@ class RequestService:
                 f"Matching runs every {every} minutes. You will get a message when you are paired."
             ),
             tone=Tone.SUCCESS,
-            buttons=(Button("Cancel request", encode("request.cancel", request.id), ButtonStyle.DANGER),),
+            buttons=(
+                Button("Cancel request", encode("request.cancel", request.id), ButtonStyle.DANGER),
+            ),
         )
 
     async def cancel(self, actor: Actor, request_id: str | None = None) -> OutboundMessage:
@@ -182,7 +193,11 @@ class RequestService:
             text=f"{len(open_requests)} open request(s).",
             fields=fields,
             buttons=tuple(
-                Button(f"Cancel {r.interview_type.label}", encode("request.cancel", r.id), ButtonStyle.DANGER)
+                Button(
+                    f"Cancel {r.interview_type.label}",
+                    encode("request.cancel", r.id),
+                    ButtonStyle.DANGER,
+                )
                 for r in open_requests
             )[:5],
         )

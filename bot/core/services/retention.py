@@ -48,22 +48,34 @@ class RetentionService:
         if not self.days:
             return 0
         due = next_run(now)
-        return await tx.actions.add(ScheduledAction(
-            id=new_id(), key=f"retention:{community_id}:{due:%Y-%m-%d}", kind=ActionKind.RETENTION,
-            community_id=community_id, due_at=due))
+        return await tx.actions.add(
+            ScheduledAction(
+                id=new_id(),
+                key=f"retention:{community_id}:{due:%Y-%m-%d}",
+                kind=ActionKind.RETENTION,
+                community_id=community_id,
+                due_at=due,
+            )
+        )
 
     async def ensure_planned(self, community: Community) -> int:
         """Store the community's next retention step (idempotent)."""
         async with self._uow() as tx:
             return await self.plan(tx, community.id, self._clock.now())
 
-    async def run_step(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> tuple[ActionStatus, str | None]:
+    async def run_step(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, str | None]:
         """Delete the community's rows older than the retention period, plan tomorrow's run."""
         if self.days:
-            removed = await tx.retention.purge(action.community_id, now - timedelta(days=self.days),
-                                               keep_step=action.id)
+            removed = await tx.retention.purge(
+                action.community_id, now - timedelta(days=self.days), keep_step=action.id
+            )
             if any(removed.values()):
-                log.info("retention for community %s removed %s", action.community_id,
-                         ",".join(f"{k}={v}" for k, v in sorted(removed.items())))
+                log.info(
+                    "retention for community %s removed %s",
+                    action.community_id,
+                    ",".join(f"{k}={v}" for k, v in sorted(removed.items())),
+                )
         await self.plan(tx, action.community_id, now)
         return ActionStatus.DONE, None

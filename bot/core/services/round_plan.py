@@ -38,8 +38,10 @@ NO_SHOW_WEIGHT = 0.5
 
 def reliability(no_show_times: list[datetime] | tuple[datetime, ...], now: datetime) -> float:
     """1.0 for a clean record; each no-show costs up to 0.5, halving every three weeks."""
-    penalty = sum(NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
-                  for when in no_show_times)
+    penalty = sum(
+        NO_SHOW_WEIGHT * 0.5 ** ((now - when).total_seconds() / 86400 / NO_SHOW_HALF_LIFE_DAYS)
+        for when in no_show_times
+    )
     return float(max(0.0, min(1.0, 1.0 - penalty)))
 
 
@@ -95,7 +97,9 @@ def plan_round(inp: RoundInput) -> RoundPlan:
     start = begin_round(inp)
     if start.work is None:
         return RoundPlan((), None)
-    return RoundPlan(start.considered, finish_round(start.work, [solve_type(t) for t in start.work.tasks]))
+    return RoundPlan(
+        start.considered, finish_round(start.work, [solve_type(t) for t in start.work.tasks])
+    )
 
 
 async def plan_round_away(offload: Offload, inp: RoundInput) -> RoundPlan:
@@ -122,30 +126,62 @@ def begin_round(inp: RoundInput) -> RoundStart:
         if m is None or m.level is None or m.track is None:
             continue
         if r.live:
-            starts = [live_start] if not any(
-                a < live_start + timedelta(minutes=minutes) and live_start < b for a, b in busy.get(m.id, ())
-            ) else []
+            starts = (
+                [live_start]
+                if not any(
+                    a < live_start + timedelta(minutes=minutes) and live_start < b
+                    for a, b in busy.get(m.id, ())
+                )
+                else []
+            )
         elif inp.live:
             continue  # a live round pairs only the live queue
         elif m.availability is None or m.timezone is None:
             starts = []
         else:
             starts = candidate_starts(
-                m.availability, ZoneInfo(m.timezone), max(r.window_start, now + LEAD_TIME), r.window_end,
-                session_minutes=minutes, blackouts=m.blackouts, busy=busy.get(m.id, ()))
-        match_requests.append(MatchRequest(
-            request_id=r.id, member_id=m.id, interview_type=r.interview_type.value, role=r.role.value,
-            track=m.track, level=m.level.rank, start_times=tuple(starts), created_at=r.created_at,
-            languages=frozenset(x.lower() for x in m.languages),
-            times_left_out=r.times_left_out + (3 if r.priority else 0),
-            reliability=reliability(inp.absences.get(m.id, ()), now),
-            given_as_interviewer=inp.given.get(m.id, 0), taken_as_candidate=inp.taken.get(m.id, 0),
-            blocked=frozenset(m.blocked), busy=tuple(busy.get(m.id, ())),
-            interviewer_rating=match_value(smoothed(m.id, inp.rating_totals, mean=inp.rating_mean))))
+                m.availability,
+                ZoneInfo(m.timezone),
+                max(r.window_start, now + LEAD_TIME),
+                r.window_end,
+                session_minutes=minutes,
+                blackouts=m.blackouts,
+                busy=busy.get(m.id, ()),
+            )
+        match_requests.append(
+            MatchRequest(
+                request_id=r.id,
+                member_id=m.id,
+                interview_type=r.interview_type.value,
+                role=r.role.value,
+                track=m.track,
+                level=m.level.rank,
+                start_times=tuple(starts),
+                created_at=r.created_at,
+                languages=frozenset(x.lower() for x in m.languages),
+                times_left_out=r.times_left_out + (3 if r.priority else 0),
+                reliability=reliability(inp.absences.get(m.id, ()), now),
+                given_as_interviewer=inp.given.get(m.id, 0),
+                taken_as_candidate=inp.taken.get(m.id, 0),
+                blocked=frozenset(m.blocked),
+                busy=tuple(busy.get(m.id, ())),
+                interviewer_rating=match_value(
+                    smoothed(m.id, inp.rating_totals, mean=inp.rating_mean)
+                ),
+            )
+        )
     if not match_requests:
         return RoundStart((), None)
-    work = split_round(MatchInput(
-        requests=tuple(match_requests), now=now, history=inp.history, neighbour_tracks=NEIGHBOUR_TRACKS,
-        session_minutes=minutes, seed=inp.seed, next_round_at=inp.next_round_at,
-        require_common_language=False))
+    work = split_round(
+        MatchInput(
+            requests=tuple(match_requests),
+            now=now,
+            history=inp.history,
+            neighbour_tracks=NEIGHBOUR_TRACKS,
+            session_minutes=minutes,
+            seed=inp.seed,
+            next_round_at=inp.next_round_at,
+            require_common_language=False,
+        )
+    )
     return RoundStart(tuple(r.request_id for r in match_requests), work)

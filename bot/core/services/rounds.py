@@ -34,13 +34,23 @@ def round_up(when: datetime, minutes: int) -> datetime:
     base = when.replace(second=0, microsecond=0)
     if base < when:
         base += timedelta(minutes=1)
-    extra = (-base.minute) % minutes if 60 % minutes == 0 else (-(base.hour * 60 + base.minute)) % minutes
+    extra = (
+        (-base.minute) % minutes
+        if 60 % minutes == 0
+        else (-(base.hour * 60 + base.minute)) % minutes
+    )
     return base + timedelta(minutes=extra)
 
 
 async def schedule_next_round(tx: UnitOfWork, community: Community, now: datetime) -> None:
     """Store the community's next matching round (idempotent: the key is its due time)."""
     due = round_up(now, max(1, community.settings.match_every_minutes))
-    await tx.actions.add(ScheduledAction(
-        id=new_id(), key=f"round:{community.id}:{due.isoformat()}", kind=ActionKind.MATCH_ROUND,
-        community_id=community.id, due_at=due))
+    await tx.actions.add(
+        ScheduledAction(
+            id=new_id(),
+            key=f"round:{community.id}:{due.isoformat()}",
+            kind=ActionKind.MATCH_ROUND,
+            community_id=community.id,
+            due_at=due,
+        )
+    )

@@ -29,14 +29,26 @@ def action_key(session_id: str, name: str) -> str:
     return f"session:{session_id}:{name}"
 
 
-def session_step(session: Session, name: str, kind: ActionKind, due: datetime,
-                 payload: dict[str, object] | None = None) -> ScheduledAction:
+def session_step(
+    session: Session,
+    name: str,
+    kind: ActionKind,
+    due: datetime,
+    payload: dict[str, object] | None = None,
+) -> ScheduledAction:
     """One stored step of a session; a reminder keeps the time it is meant for."""
     data = dict(payload or {})
     if kind.skippable:
         data[PLANNED_AT] = due.isoformat()
-    return ScheduledAction(id=new_id(), key=action_key(session.id, name), kind=kind,
-                           community_id=session.community_id, due_at=due, session_id=session.id, payload=data)
+    return ScheduledAction(
+        id=new_id(),
+        key=action_key(session.id, name),
+        kind=kind,
+        community_id=session.community_id,
+        due_at=due,
+        session_id=session.id,
+        payload=data,
+    )
 
 
 def planned_time(action: ScheduledAction) -> datetime:
@@ -51,23 +63,50 @@ def too_late(action: ScheduledAction, now: datetime) -> timedelta | None:
     return late if action.kind.skippable and late > REMINDER_GRACE else None
 
 
-async def schedule_session_steps(tx: UnitOfWork, session: Session, reminders: Sequence[int], now: datetime) -> None:
+async def schedule_session_steps(
+    tx: UnitOfWork, session: Session, reminders: Sequence[int], now: datetime
+) -> None:
     """Store every step of a booked session (idempotent: keys are deterministic)."""
     await tx.actions.add_many(session_steps(session, reminders, now))
 
 
-def session_steps(session: Session, reminders: Sequence[int], now: datetime) -> list[ScheduledAction]:
+def session_steps(
+    session: Session, reminders: Sequence[int], now: datetime
+) -> list[ScheduledAction]:
     """Every step of a booked session: reminders still ahead, start, swap, no-show check, end."""
     steps: list[tuple[str, ActionKind, datetime, dict[str, object]]] = []
     for minutes in reminders:
         due = session.start - timedelta(minutes=minutes)
         if due > now:
-            steps.append((f"reminder-{minutes}-{session.sequence}", ActionKind.REMINDER, due, {"minutes": minutes}))
+            steps.append(
+                (
+                    f"reminder-{minutes}-{session.sequence}",
+                    ActionKind.REMINDER,
+                    due,
+                    {"minutes": minutes},
+                )
+            )
     steps.append((f"start-{session.sequence}", ActionKind.START, session.start, {}))
     if session.swap:
-        steps.append((f"swap-{session.sequence}", ActionKind.SWAP, session.start + timedelta(minutes=session.minutes // 2), {}))
-    steps.append((f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {}))
-    steps.append((f"end-{session.sequence}", ActionKind.END, session.start + timedelta(minutes=session.minutes), {}))
+        steps.append(
+            (
+                f"swap-{session.sequence}",
+                ActionKind.SWAP,
+                session.start + timedelta(minutes=session.minutes // 2),
+                {},
+            )
+        )
+    steps.append(
+        (f"noshow-{session.sequence}", ActionKind.NOSHOW_CHECK, session.start + NOSHOW_AFTER, {})
+    )
+    steps.append(
+        (
+            f"end-{session.sequence}",
+            ActionKind.END,
+            session.start + timedelta(minutes=session.minutes),
+            {},
+        )
+    )
     return [session_step(session, name, kind, due, payload) for name, kind, due, payload in steps]
 
 

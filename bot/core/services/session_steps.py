@@ -45,8 +45,14 @@ class SessionStep:
 
     async def post(self, key: str, message: OutboundMessage) -> None:
         """Queue a message in the pair's space."""
-        await queue_space(self.tx, key=key, community_id=self.session.community_id,
-                          space_ref=session_space(self.session.id), now=self.now, message=message)
+        await queue_space(
+            self.tx,
+            key=key,
+            community_id=self.session.community_id,
+            space_ref=session_space(self.session.id),
+            now=self.now,
+            message=message,
+        )
 
 
 SessionStepHandler = Callable[[SessionStep], Awaitable[StepOutcome]]
@@ -66,7 +72,9 @@ def _require_started(session: Session) -> None:
 class SessionSteps:
     """The handlers of a booked session's steps (``handlers()``: step kind to handler)."""
 
-    def __init__(self, prompts: PromptSource, feedback_owed: FeedbackOwed, close_feedback: FeedbackCloser) -> None:
+    def __init__(
+        self, prompts: PromptSource, feedback_owed: FeedbackOwed, close_feedback: FeedbackCloser
+    ) -> None:
         self._prompts = prompts
         self.feedback_owed = feedback_owed
         self.close_feedback = close_feedback
@@ -98,11 +106,14 @@ class SessionSteps:
         session, now, action = step.session, step.now, step.action
         if session.state not in PRE_START_STATES:
             return _skipped(session)
-        await step.tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.IN_PROGRESS}))
+        await step.tx.sessions.save(
+            Session(**{**session.__dict__, "state": SessionState.IN_PROGRESS})
+        )
         await self._send_part(step, 1)
         late = now - action.due_at
-        return ActionStatus.DONE, (f"started {int(late.total_seconds() // 60)} min late" if late > REMINDER_GRACE
-                                   else None)
+        return ActionStatus.DONE, (
+            f"started {int(late.total_seconds() // 60)} min late" if late > REMINDER_GRACE else None
+        )
 
     async def swap(self, step: SessionStep) -> StepOutcome:
         """Half time in a swap: part two's statement and guide go out."""
@@ -133,13 +144,24 @@ class SessionSteps:
         if now < closes:  # an end run after the window closed asks for nothing
             for member_id in session.member_ids:
                 partner = step.members[session.partner_of(member_id)]
-                await queue_direct(tx, key=f"{key}:feedback:{member_id}", community_id=session.community_id,
-                                   member_id=member_id, now=now, session_id=session.id,
-                                   message=say.feedback_request(session, partner, closes))
+                await queue_direct(
+                    tx,
+                    key=f"{key}:feedback:{member_id}",
+                    community_id=session.community_id,
+                    member_id=member_id,
+                    now=now,
+                    session_id=session.id,
+                    message=say.feedback_request(session, partner, closes),
+                )
             for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
-                await tx.actions.add(session_step(session, f"feedback-reminder-{i}",
-                                                  ActionKind.FEEDBACK_REMINDER, end + delay))
-        await tx.actions.add(session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes))
+                await tx.actions.add(
+                    session_step(
+                        session, f"feedback-reminder-{i}", ActionKind.FEEDBACK_REMINDER, end + delay
+                    )
+                )
+        await tx.actions.add(
+            session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes)
+        )
         return DONE
 
     async def feedback_reminder(self, step: SessionStep) -> StepOutcome:
@@ -150,9 +172,15 @@ class SessionSteps:
             return ActionStatus.SKIPPED, "the feedback window has closed"
         for member_id in await self.feedback_owed(step.tx, session):
             partner = step.members[session.partner_of(member_id)]
-            await queue_direct(step.tx, key=f"{step.action.key}:{member_id}", community_id=session.community_id,
-                               member_id=member_id, now=now, session_id=session.id,
-                               message=say.feedback_request(session, partner, closes, reminder=True))
+            await queue_direct(
+                step.tx,
+                key=f"{step.action.key}:{member_id}",
+                community_id=session.community_id,
+                member_id=member_id,
+                now=now,
+                session_id=session.id,
+                message=say.feedback_request(session, partner, closes, reminder=True),
+            )
         return DONE
 
     async def feedback_close(self, step: SessionStep) -> StepOutcome:
@@ -169,14 +197,25 @@ class SessionSteps:
         prompts = await community_prompts(self._prompts, tx, session.community_id)
         prompt = prompts.get(session.prompt_ids[part - 1])
         rubric = prompts.rubric(prompt.rubric)
-        reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
-        await step.post(f"{key}:statement",
-                        say.part_started(session, step.members, part, prompt, interviewer, candidate))
+        reason = (
+            session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
+        )
+        await step.post(
+            f"{key}:statement",
+            say.part_started(session, step.members, part, prompt, interviewer, candidate),
+        )
         pages = say.interviewer_guide_pages(prompt, rubric, step.members[candidate].level, reason)
         for number, page in enumerate(pages, 1):
-            await queue_direct(tx, key=f"{key}:guide" + (f":{number}" if number > 1 else ""),
-                               community_id=session.community_id, member_id=interviewer,
-                               now=now, private=True, session_id=session.id, message=page)
+            await queue_direct(
+                tx,
+                key=f"{key}:guide" + (f":{number}" if number > 1 else ""),
+                community_id=session.community_id,
+                member_id=interviewer,
+                now=now,
+                private=True,
+                session_id=session.id,
+                message=page,
+            )
 
 
 def _with_session(handler: SessionStepHandler) -> StepHandler:

@@ -39,9 +39,15 @@ def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, 
     """The buttons under a session message: confirm (when asked), reschedule and cancel."""
     buttons: list[Button] = []
     if confirm:
-        buttons.append(Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS))
-    buttons.append(Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY))
-    buttons.append(Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER))
+        buttons.append(
+            Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS)
+        )
+    buttons.append(
+        Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY)
+    )
+    buttons.append(
+        Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER)
+    )
     return tuple(buttons)
 
 
@@ -63,7 +69,11 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
         ),
         tone=Tone.SUCCESS,
         buttons=session_buttons(session),
-        attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"),),
+        attachments=(
+            Attachment(
+                f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"
+            ),
+        ),
         ephemeral=False,
         mentions=mentioning(a, b),
     )
@@ -71,11 +81,15 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
 
 def reminder(session: Session, members: dict[str, Member], minutes_before: int) -> OutboundMessage:
     """The reminder ``minutes_before`` the start."""
-    when = f"{minutes_before // 60} hours" if minutes_before >= 120 else (
-        "1 hour" if minutes_before == 60 else f"{minutes_before} minutes"
+    when = (
+        f"{minutes_before // 60} hours"
+        if minutes_before >= 120
+        else ("1 hour" if minutes_before == 60 else f"{minutes_before} minutes")
     )
     unconfirmed = [members[m] for m in session.member_ids if m not in session.confirmed_by]
-    text = f"Your {session.interview_type.label} session starts in about {when}: {ts(session.start)}."
+    text = (
+        f"Your {session.interview_type.label} session starts in about {when}: {ts(session.start)}."
+    )
     if unconfirmed:  # addressed to those who still need to confirm: they are mentioned
         text += "\nNot confirmed yet: " + ", ".join(mention(m) for m in unconfirmed) + "."
     return OutboundMessage(
@@ -88,7 +102,12 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
 
 
 def part_started(
-    session: Session, members: dict[str, Member], part: int, prompt: Prompt, interviewer_id: str, candidate_id: str
+    session: Session,
+    members: dict[str, Member],
+    part: int,
+    prompt: Prompt,
+    interviewer_id: str,
+    candidate_id: str,
 ) -> OutboundMessage:
     """Posted in the pair space: the candidate's statement only, never the guide.
 
@@ -106,7 +125,13 @@ def part_started(
             + f"\n{_clip(prompt.statement, 3000)}"
         ),
         ephemeral=False,
-        buttons=(Button("Open interviewer guide", encode("guide.open", session.id, str(part)), ButtonStyle.SECONDARY),),
+        buttons=(
+            Button(
+                "Open interviewer guide",
+                encode("guide.open", session.id, str(part)),
+                ButtonStyle.SECONDARY,
+            ),
+        ),
     )
 
 
@@ -137,28 +162,43 @@ def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list
     top, extras = interviewer_extras(prompt)
     sections = [
         *(field for title, items in top for field in _split_fields(title, items)),
-        *_split_fields("When the candidate asks", [f"{c.question} → {c.answer}" for c in g.clarifications]),
+        *_split_fields(
+            "When the candidate asks", [f"{c.question} → {c.answer}" for c in g.clarifications]
+        ),
         *_split_fields("Hints, gentle to strong", list(g.hints)),
     ]
     if level is not None and level in g.follow_ups:
         sections += _split_fields(f"Follow-ups ({level.label})", list(g.follow_ups[level]))
     others = [lv for lv in g.follow_ups if lv != level]
     if others:
-        sections += _split_fields("Follow-ups at other levels",
-                                  [level_note(lv, ' / '.join(g.follow_ups[lv])) for lv in others])
+        sections += _split_fields(
+            "Follow-ups at other levels",
+            [level_note(lv, " / ".join(g.follow_ups[lv])) for lv in others],
+        )
     sections += _split_fields("A strong answer covers", list(g.strong_answer))
     if g.level_differences:
-        sections += _split_fields("How answers differ by level",
-                                  [level_note(lv, text) for lv, text in g.level_differences.items()])
+        sections += _split_fields(
+            "How answers differ by level",
+            [level_note(lv, text) for lv, text in g.level_differences.items()],
+        )
     sections += _split_fields("Common mistakes", list(g.common_mistakes))
-    sections += _split_fields("Time plan (45 min)", [f"{b.minutes} min: {b.activity}" for b in g.time_plan])
+    sections += _split_fields(
+        "Time plan (45 min)", [f"{b.minutes} min: {b.activity}" for b in g.time_plan]
+    )
     if prompt.coding is not None:
         c = prompt.coding
-        sections += _split_fields("Examples", [
-            f"{e.input} → {e.output}" + (f" ({e.explanation})" if e.explanation else "") for e in c.examples])
+        sections += _split_fields(
+            "Examples",
+            [
+                f"{e.input} → {e.output}" + (f" ({e.explanation})" if e.explanation else "")
+                for e in c.examples
+            ],
+        )
         sections += _split_fields("Test cases", list(c.test_cases))
-        sections += _split_fields("Approaches, naive to better",
-                                  [f"{a.name} — {a.description} Time {a.time}, space {a.space}." for a in c.approaches])
+        sections += _split_fields(
+            "Approaches, naive to better",
+            [f"{a.name} — {a.description} Time {a.time}, space {a.space}." for a in c.approaches],
+        )
     if prompt.behavioral is not None:
         sections += _split_fields("What this question probes", list(prompt.behavioral.probes))
         sections += _split_fields("STAR probes", list(prompt.behavioral.star_probes))
@@ -172,9 +212,13 @@ def _guide_sections(prompt: Prompt, rubric: Rubric, level: Level | None) -> list
         expectation = dim.expectations.get(level) if level else None
         if expectation:
             lines.append(f"At {level.label if level else 'this level'}: {expectation}")
-        sections.append(Field(_clip(f"Rubric: {dim.name} (score 1 to 4)", 200), _clip("\n".join(lines))))
-    sections += _split_fields("Verdict at the target level",
-                              [f"{VERDICT_LABELS[v]}: {text}" for v, text in rubric.verdict_guidance.items()])
+        sections.append(
+            Field(_clip(f"Rubric: {dim.name} (score 1 to 4)", 200), _clip("\n".join(lines)))
+        )
+    sections += _split_fields(
+        "Verdict at the target level",
+        [f"{VERDICT_LABELS[v]}: {text}" for v, text in rubric.verdict_guidance.items()],
+    )
     return sections
 
 
@@ -210,21 +254,32 @@ def interviewer_guide_pages(
         buttons: tuple[Button, ...] = ()
         if session_id is not None and part is not None and count > 1:
             buttons = tuple(
-                Button(f"Page {other}", encode("guide.open", session_id, str(part), str(other)), ButtonStyle.SECONDARY)
-                for other in range(1, count + 1) if other != number
+                Button(
+                    f"Page {other}",
+                    encode("guide.open", session_id, str(part), str(other)),
+                    ButtonStyle.SECONDARY,
+                )
+                for other in range(1, count + 1)
+                if other != number
             )[:5]
         suffix = f" ({number}/{count})" if count > 1 else ""
-        out.append(OutboundMessage(
-            title=_clip(f"Interviewer guide: {prompt.title}", 200 - len(suffix)) + suffix,
-            text=text if number == 1 else f"Part of the guide for {prompt.title}. Keep it to yourself.",
-            fields=tuple(fields),
-            buttons=buttons,
-            ephemeral=True,
-        ))
+        out.append(
+            OutboundMessage(
+                title=_clip(f"Interviewer guide: {prompt.title}", 200 - len(suffix)) + suffix,
+                text=text
+                if number == 1
+                else f"Part of the guide for {prompt.title}. Keep it to yourself.",
+                fields=tuple(fields),
+                buttons=buttons,
+                ephemeral=True,
+            )
+        )
     return out
 
 
-def interviewer_guide(prompt: Prompt, rubric: Rubric, level: Level | None, reason: str | None) -> OutboundMessage:
+def interviewer_guide(
+    prompt: Prompt, rubric: Rubric, level: Level | None, reason: str | None
+) -> OutboundMessage:
     """The guide's first page (see :func:`interviewer_guide_pages` for all of it)."""
     return interviewer_guide_pages(prompt, rubric, level, reason)[0]
 
@@ -237,13 +292,17 @@ def noshow_check(session: Session) -> OutboundMessage:
         "reliable partners and gets you a priority rematch.",
         buttons=(
             Button("My partner is here", encode("session.here", session.id), ButtonStyle.SUCCESS),
-            Button("My partner did not show", encode("session.noshow", session.id), ButtonStyle.DANGER),
+            Button(
+                "My partner did not show", encode("session.noshow", session.id), ButtonStyle.DANGER
+            ),
         ),
         ephemeral=False,
     )
 
 
-def feedback_request(session: Session, partner: Member, closes: datetime, *, reminder: bool = False) -> OutboundMessage:
+def feedback_request(
+    session: Session, partner: Member, closes: datetime, *, reminder: bool = False
+) -> OutboundMessage:
     """The message asking a member for feedback on ``partner`` (or reminding them)."""
     text = (
         f"How did it go with {partner.display_name}? Your feedback is shown to them only when you "
@@ -254,6 +313,8 @@ def feedback_request(session: Session, partner: Member, closes: datetime, *, rem
     return OutboundMessage(
         title="Feedback time" if not reminder else "Feedback reminder",
         text=text,
-        buttons=(Button("Give feedback", encode("feedback.open", session.id), ButtonStyle.PRIMARY),),
+        buttons=(
+            Button("Give feedback", encode("feedback.open", session.id), ButtonStyle.PRIMARY),
+        ),
         ephemeral=True,
     )

@@ -48,15 +48,21 @@ RESCHEDULE_WITHIN = timedelta(days=14)
 REMATCH = "rematch"
 
 
-def invite_for(session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False) -> bytes:
+def invite_for(
+    session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False
+) -> bytes:
     """The session's calendar event: its UID comes from the session id, so every version of
     it (booked, moved, cancelled) updates the same event; ``session.sequence`` orders them."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
     return invites.session_invite(
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
-        description="\n".join(["Your PeerLoop practice session. Join your pair space a minute early.",
-                                *(line.replace("**", "") for line in say.room_text(session))]),
+        description="\n".join(
+            [
+                "Your PeerLoop practice session. Join your pair space a minute early.",
+                *(line.replace("**", "") for line in say.room_text(session)),
+            ]
+        ),
         start=session.start,
         minutes=session.minutes,
         sequence=session.sequence,
@@ -74,7 +80,9 @@ class SessionService:
         self._clock = clock
         self._prompts = prompts
 
-    async def _load(self, tx: UnitOfWork, actor: Actor, session_id: str) -> tuple[Session, dict[str, Member]]:
+    async def _load(
+        self, tx: UnitOfWork, actor: Actor, session_id: str
+    ) -> tuple[Session, dict[str, Member]]:
         session = await tx.sessions.get_for_update(session_id)
         if session is None:
             raise NotFound("That session does not exist any more.")
@@ -89,28 +97,49 @@ class SessionService:
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
             if session.state not in PRE_START_STATES:
-                state = session.state.value.replace('_', ' ')
-                return OutboundMessage(text=f"This session is already {state}.",
-                                       carrier=Carrier(f"This session is {state}."))
+                state = session.state.value.replace("_", " ")
+                return OutboundMessage(
+                    text=f"This session is already {state}.",
+                    carrier=Carrier(f"This session is {state}."),
+                )
             if actor.member.id in session.confirmed_by:
                 return OutboundMessage(text="You have already confirmed. See you there!")
             confirmed = (*session.confirmed_by, actor.member.id)
             both = set(confirmed) == set(session.member_ids)
-            updated = Session(**{**session.__dict__, "confirmed_by": confirmed,
-                                 "state": SessionState.CONFIRMED if both else session.state})
+            updated = Session(
+                **{
+                    **session.__dict__,
+                    "confirmed_by": confirmed,
+                    "state": SessionState.CONFIRMED if both else session.state,
+                }
+            )
             await tx.sessions.save(updated)
             await queue_space(
-                tx, key=f"{session.id}:confirmed:{actor.member.id}:{session.sequence}",
-                community_id=session.community_id, space_ref=session_space(session.id), now=now,
+                tx,
+                key=f"{session.id}:confirmed:{actor.member.id}:{session.sequence}",
+                community_id=session.community_id,
+                space_ref=session_space(session.id),
+                now=now,
                 message=OutboundMessage(
                     text=f"{actor.member.display_name} confirmed."
-                    + (" Both of you are in." if both else ""), ephemeral=False, tone=Tone.SUCCESS),
+                    + (" Both of you are in." if both else ""),
+                    ephemeral=False,
+                    tone=Tone.SUCCESS,
+                ),
             )
-        return OutboundMessage(text=f"Confirmed for {ts(session.start)}.", tone=Tone.SUCCESS, carrier=Carrier(
-            f"✓ {mention(actor.member)} confirmed." + (" Both of you are in." if both else ""),
-            say.session_buttons(updated, confirm=not both), mentioning(actor.member)))
+        return OutboundMessage(
+            text=f"Confirmed for {ts(session.start)}.",
+            tone=Tone.SUCCESS,
+            carrier=Carrier(
+                f"✓ {mention(actor.member)} confirmed." + (" Both of you are in." if both else ""),
+                say.session_buttons(updated, confirm=not both),
+                mentioning(actor.member),
+            ),
+        )
 
-    async def cancel(self, actor: Actor, session_id: str, *, reschedule: bool = False) -> OutboundMessage:
+    async def cancel(
+        self, actor: Actor, session_id: str, *, reschedule: bool = False
+    ) -> OutboundMessage:
         """Call the session off. The partner is told and gets a priority rematch; with
         ``reschedule`` (a rematch asked for instead of a new time) both do. Either way the
         calendar event is cancelled (same UID, SEQUENCE raised)."""
@@ -129,12 +158,20 @@ class SessionService:
                 text="Done: the session is released and you both have priority in the next round, "
                 "which looks for a new time in your availability.",
                 tone=Tone.SUCCESS,
-                carrier=Carrier(f"Released: {mention(actor.member)} asked for a rematch; you both have "
-                                "priority in the next round.", (), mentioning(actor.member)),
+                carrier=Carrier(
+                    f"Released: {mention(actor.member)} asked for a rematch; you both have "
+                    "priority in the next round.",
+                    (),
+                    mentioning(actor.member),
+                ),
             )
-        return OutboundMessage(text=f"Cancelled. {partner.display_name} has been told.", tone=Tone.SUCCESS,
-                               carrier=Carrier(f"✗ Cancelled: {mention(actor.member)} can't make it.", (),
-                                               mentioning(actor.member)))
+        return OutboundMessage(
+            text=f"Cancelled. {partner.display_name} has been told.",
+            tone=Tone.SUCCESS,
+            carrier=Carrier(
+                f"✗ Cancelled: {mention(actor.member)} can't make it.", (), mentioning(actor.member)
+            ),
+        )
 
     async def reschedule(self, actor: Actor, session_id: str) -> OutboundMessage:
         """Move the session to the pair's next common time: the same session (so the same
@@ -151,24 +188,45 @@ class SessionService:
                 raise NotFound("That session's community does not exist any more.")
             new_start = await _next_common_start(tx, session, members, now)
             if new_start is None:
-                await _release(tx, session, members, actor.member.id, now, both=True, why=(
-                    f"{actor.member.display_name} asked to reschedule, and no time in the next "
-                    f"{RESCHEDULE_WITHIN.days} days suits you both."))
+                await _release(
+                    tx,
+                    session,
+                    members,
+                    actor.member.id,
+                    now,
+                    both=True,
+                    why=(
+                        f"{actor.member.display_name} asked to reschedule, and no time in the next "
+                        f"{RESCHEDULE_WITHIN.days} days suits you both."
+                    ),
+                )
                 return OutboundMessage(
                     text=f"No time in the next {RESCHEDULE_WITHIN.days} days suits you both, so the session "
                     "is released and you both have priority in the next matching round.",
                     tone=Tone.WARNING,
-                    carrier=Carrier("Released: no other time suits you both; you both have priority in the "
-                                    "next round."),
+                    carrier=Carrier(
+                        "Released: no other time suits you both; you both have priority in the "
+                        "next round."
+                    ),
                 )
-            moved = Session(**{**session.__dict__, "start": new_start, "sequence": session.sequence + 1,
-                               "state": SessionState.PROPOSED, "confirmed_by": ()})
+            moved = Session(
+                **{
+                    **session.__dict__,
+                    "start": new_start,
+                    "sequence": session.sequence + 1,
+                    "state": SessionState.PROPOSED,
+                    "confirmed_by": (),
+                }
+            )
             await tx.sessions.save(moved)
             await tx.actions.cancel_for_session(session.id, now)
             await schedule_session_steps(tx, moved, community.settings.reminder_minutes, now)
             await queue_space(
-                tx, key=f"{session.id}:rescheduled:{moved.sequence}", community_id=session.community_id,
-                space_ref=session_space(session.id), now=now,
+                tx,
+                key=f"{session.id}:rescheduled:{moved.sequence}",
+                community_id=session.community_id,
+                space_ref=session_space(session.id),
+                now=now,
                 message=OutboundMessage(
                     title="New time proposed",
                     text=(
@@ -181,15 +239,35 @@ class SessionService:
                     tone=Tone.WARNING,
                     mentions=mentioning(partner),
                     buttons=(
-                        Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),
-                        Button("Another time", encode("session.reschedule", session.id), ButtonStyle.SECONDARY),
-                        Button("Priority rematch instead", encode("session.reschedule", session.id, REMATCH),
-                               ButtonStyle.SECONDARY),
-                        Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER),
+                        Button(
+                            "Confirm new time",
+                            encode("session.confirm", session.id),
+                            ButtonStyle.SUCCESS,
+                        ),
+                        Button(
+                            "Another time",
+                            encode("session.reschedule", session.id),
+                            ButtonStyle.SECONDARY,
+                        ),
+                        Button(
+                            "Priority rematch instead",
+                            encode("session.reschedule", session.id, REMATCH),
+                            ButtonStyle.SECONDARY,
+                        ),
+                        Button(
+                            "Can't make it",
+                            encode("session.cancel", session.id),
+                            ButtonStyle.DANGER,
+                        ),
                     ),
-                    attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
-                                            invite_for(moved, members, now), "text/calendar",
-                                            "Updated calendar invite"),),
+                    attachments=(
+                        Attachment(
+                            f"peerloop-session-{session.id[:8]}.ics",
+                            invite_for(moved, members, now),
+                            "text/calendar",
+                            "Updated calendar invite",
+                        ),
+                    ),
                     ephemeral=False,
                 ),
             )
@@ -197,20 +275,34 @@ class SessionService:
             text=f"Proposed {ts(new_start)} instead; {partner.display_name} has been asked to confirm. "
             "Confirm it yourself too.",
             tone=Tone.SUCCESS,
-            buttons=(Button("Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS),),
-            carrier=Carrier(f"↻ {mention(actor.member)} asked for another time: {ts(new_start)} is proposed "
-                            "in a new message.", (), mentioning(actor.member)),
+            buttons=(
+                Button(
+                    "Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS
+                ),
+            ),
+            carrier=Carrier(
+                f"↻ {mention(actor.member)} asked for another time: {ts(new_start)} is proposed "
+                "in a new message.",
+                (),
+                mentioning(actor.member),
+            ),
         )
 
-    async def report(self, actor: Actor, session_id: str, *, partner_absent: bool) -> OutboundMessage:
+    async def report(
+        self, actor: Actor, session_id: str, *, partner_absent: bool
+    ) -> OutboundMessage:
         """The member reports whether their partner showed up."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
             if now < session.start + NOSHOW_AFTER:
-                raise Conflict(f"You can report this from {ts(session.start + NOSHOW_AFTER, 't')}, ten minutes after the start.")
+                raise Conflict(
+                    f"You can report this from {ts(session.start + NOSHOW_AFTER, 't')}, ten minutes after the start."
+                )
             if session.state is not SessionState.IN_PROGRESS:
-                return OutboundMessage(text=f"This session is {session.state.value.replace('_', ' ')}; nothing to report.")
+                return OutboundMessage(
+                    text=f"This session is {session.state.value.replace('_', ' ')}; nothing to report."
+                )
             if not partner_absent:
                 return OutboundMessage(text="Thanks — enjoy the session!", tone=Tone.SUCCESS)
             absent = session.partner_of(actor.member.id)
@@ -219,34 +311,47 @@ class SessionService:
             await tx.actions.cancel_for_session(session.id, now)
             await reopen_request(tx, session, actor.member.id, now, priority=True)
             await queue_direct(
-                tx, key=f"{session.id}:noshow-notice:{absent}", community_id=session.community_id,
-                member_id=absent, now=now, session_id=session.id,
+                tx,
+                key=f"{session.id}:noshow-notice:{absent}",
+                community_id=session.community_id,
+                member_id=absent,
+                now=now,
+                session_id=session.id,
                 message=OutboundMessage(
                     text=f"{actor.member.display_name} reported that you didn't join the {ts(session.start)} "
                     "session. Missed sessions lower your matching priority for a few weeks; "
                     "if this is wrong, ask a community admin to clear it.",
-                    tone=Tone.WARNING, ephemeral=False),
+                    tone=Tone.WARNING,
+                    ephemeral=False,
+                ),
             )
         return OutboundMessage(
             text="Sorry about that. It's recorded, and you have priority in the next matching round.",
             tone=Tone.SUCCESS,
         )
 
-    async def open_guide(self, actor: Actor, session_id: str, part: int, page: int = 1) -> OutboundMessage:
+    async def open_guide(
+        self, actor: Actor, session_id: str, part: int, page: int = 1
+    ) -> OutboundMessage:
         """The guide, privately, to that part's interviewer only (the DM fallback)."""
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
         interviewer, candidate = roles_for_part(session, part)
         if actor.member.id != interviewer:
             raise PermissionDenied("Only this part's interviewer can open the interviewer guide.")
-        if session.state not in (SessionState.IN_PROGRESS, SessionState.COMPLETED) or part > len(session.prompt_ids):
+        if session.state not in (SessionState.IN_PROGRESS, SessionState.COMPLETED) or part > len(
+            session.prompt_ids
+        ):
             raise Conflict("The guide opens when your part of the session starts.")
         prompts = prompts_for(self._prompts, session.community_id)
         prompt = prompts.get(session.prompt_ids[part - 1])
         rubric = prompts.rubric(prompt.rubric)
-        reason = session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
-        pages = say.interviewer_guide_pages(prompt, rubric, members[candidate].level, reason,
-                                            session_id=session.id, part=part)
+        reason = (
+            session.prompt_reasons[part - 1] if part - 1 < len(session.prompt_reasons) else None
+        )
+        pages = say.interviewer_guide_pages(
+            prompt, rubric, members[candidate].level, reason, session_id=session.id, part=part
+        )
         if not 1 <= page <= len(pages):
             raise NotFound(f"The guide has pages 1 to {len(pages)}.")
         return pages[page - 1]
@@ -260,18 +365,41 @@ class SessionService:
         buttons: list[Button] = []
         for s in sessions:
             partner = partners[s.partner_of(actor.member.id)]
-            role = "both roles" if s.swap else ("interviewer" if s.interviewer_id == actor.member.id else "candidate")
-            fields.append(Field(
-                f"{s.interview_type.label} with {partner.display_name}",
-                f"{ts(s.start)} ({ts(s.start, 'R')}), {s.minutes} min, you: {role}; {s.state.value.replace('_', ' ')}."
-                + "".join(f"\n{line}" for line in say.room_text(s)),
-            ))
+            role = (
+                "both roles"
+                if s.swap
+                else ("interviewer" if s.interviewer_id == actor.member.id else "candidate")
+            )
+            fields.append(
+                Field(
+                    f"{s.interview_type.label} with {partner.display_name}",
+                    f"{ts(s.start)} ({ts(s.start, 'R')}), {s.minutes} min, you: {role}; {s.state.value.replace('_', ' ')}."
+                    + "".join(f"\n{line}" for line in say.room_text(s)),
+                )
+            )
             if s.state in PRE_START_STATES:
                 if actor.member.id not in s.confirmed_by:
-                    buttons.append(Button(f"Confirm {s.interview_type.label}", encode("session.confirm", s.id), ButtonStyle.SUCCESS))
-                buttons.append(Button(f"Reschedule {s.interview_type.label} session", encode("session.reschedule", s.id),
-                                      ButtonStyle.SECONDARY))
-                buttons.append(Button(f"Cancel {s.interview_type.label} session", encode("session.cancel", s.id), ButtonStyle.DANGER))
+                    buttons.append(
+                        Button(
+                            f"Confirm {s.interview_type.label}",
+                            encode("session.confirm", s.id),
+                            ButtonStyle.SUCCESS,
+                        )
+                    )
+                buttons.append(
+                    Button(
+                        f"Reschedule {s.interview_type.label} session",
+                        encode("session.reschedule", s.id),
+                        ButtonStyle.SECONDARY,
+                    )
+                )
+                buttons.append(
+                    Button(
+                        f"Cancel {s.interview_type.label} session",
+                        encode("session.cancel", s.id),
+                        ButtonStyle.DANGER,
+                    )
+                )
         return fields, buttons
 
     # -- button routing ------------------------------------------------------------------
@@ -304,36 +432,57 @@ class SessionService:
 
 def _check_before_start(session: Session, now: datetime) -> None:
     if session.state not in PRE_START_STATES or now >= session.start:
-        raise Conflict("This session has already started or finished; it can only be changed before its start.")
+        raise Conflict(
+            "This session has already started or finished; it can only be changed before its start."
+        )
 
 
 async def _release(
-    tx: UnitOfWork, session: Session, members: dict[str, Member], actor_id: str, now: datetime, *,
-    both: bool, why: str,
+    tx: UnitOfWork,
+    session: Session,
+    members: dict[str, Member],
+    actor_id: str,
+    now: datetime,
+    *,
+    both: bool,
+    why: str,
 ) -> Session:
     """Cancel the session: its steps stop, the partner (or both) get a priority rematch, and
     the pair space gets a calendar cancellation (same UID, SEQUENCE raised)."""
     partner = members[session.partner_of(actor_id)]
-    cancelled = Session(**{**session.__dict__, "state": SessionState.CANCELLED, "sequence": session.sequence + 1})
+    cancelled = Session(
+        **{**session.__dict__, "state": SessionState.CANCELLED, "sequence": session.sequence + 1}
+    )
     await tx.sessions.save(cancelled)
     await tx.actions.cancel_for_session(session.id, now)
-    for member_id in ([partner.id, actor_id] if both else [partner.id]):
+    for member_id in [partner.id, actor_id] if both else [partner.id]:
         await reopen_request(tx, session, member_id, now, priority=True)
     await queue_space(
-        tx, key=f"{session.id}:cancelled", community_id=session.community_id,
-        space_ref=session_space(session.id), now=now,
+        tx,
+        key=f"{session.id}:cancelled",
+        community_id=session.community_id,
+        space_ref=session_space(session.id),
+        now=now,
         message=OutboundMessage(
             title="Finding a new time" if both else "Session cancelled",
             text=(
                 f"{why} The {ts(session.start)} session is off.\n"
-                + ("You both get priority in the next matching round." if both
-                   else f"{mention(partner)}, you get priority in the next matching round.")
+                + (
+                    "You both get priority in the next matching round."
+                    if both
+                    else f"{mention(partner)}, you get priority in the next matching round."
+                )
             ),
             tone=Tone.WARNING,
             mentions=() if both else mentioning(partner),
-            attachments=(Attachment(f"peerloop-session-{session.id[:8]}.ics",
-                                    invite_for(cancelled, members, now, cancelled=True),
-                                    "text/calendar", "Calendar cancellation"),),
+            attachments=(
+                Attachment(
+                    f"peerloop-session-{session.id[:8]}.ics",
+                    invite_for(cancelled, members, now, cancelled=True),
+                    "text/calendar",
+                    "Calendar cancellation",
+                ),
+            ),
             ephemeral=False,
         ),
     )
@@ -341,7 +490,10 @@ async def _release(
 
 
 async def _next_common_start(
-    tx: UnitOfWork, session: Session, members: dict[str, Member], now: datetime,
+    tx: UnitOfWork,
+    session: Session,
+    members: dict[str, Member],
+    now: datetime,
 ) -> datetime | None:
     """The first start after the current one that both members' availability, blackouts and
     other sessions allow (failing that, the first before it), within ``RESCHEDULE_WITHIN``;
@@ -352,19 +504,34 @@ async def _next_common_start(
         member = members[member_id]
         if member.availability is None or member.timezone is None:
             return None
-        busy = [(s.start, s.start + timedelta(minutes=s.minutes))
-                for s in await tx.sessions.active_for_members([member_id]) if s.id != session.id]
-        starts = set(candidate_starts(
-            member.availability, ZoneInfo(member.timezone), now + RESCHEDULE_LEAD, now + RESCHEDULE_WITHIN,
-            session_minutes=session.minutes, blackouts=member.blackouts, busy=busy))
+        busy = [
+            (s.start, s.start + timedelta(minutes=s.minutes))
+            for s in await tx.sessions.active_for_members([member_id])
+            if s.id != session.id
+        ]
+        starts = set(
+            candidate_starts(
+                member.availability,
+                ZoneInfo(member.timezone),
+                now + RESCHEDULE_LEAD,
+                now + RESCHEDULE_WITHIN,
+                session_minutes=session.minutes,
+                blackouts=member.blackouts,
+                busy=busy,
+            )
+        )
         common = starts if common is None else common & starts
-    free = sorted(t for t in common or () if t + length <= session.start or t >= session.start + length)
+    free = sorted(
+        t for t in common or () if t + length <= session.start or t >= session.start + length
+    )
     later = [t for t in free if t > session.start]
     pick = later or free
     return pick[0] if pick else None
 
 
-async def reopen_request(tx: UnitOfWork, session: Session, member_id: str, now: datetime, *, priority: bool) -> None:
+async def reopen_request(
+    tx: UnitOfWork, session: Session, member_id: str, now: datetime, *, priority: bool
+) -> None:
     """Give a member whose session fell through an open request again (if they have none of that type)."""
     for existing in await tx.requests.open_for_member(member_id):
         if existing.interview_type is session.interview_type:

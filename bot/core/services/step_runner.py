@@ -80,12 +80,21 @@ async def expire_request(tx: UnitOfWork, action: ScheduledAction, now: datetime)
     """A live-queue request nobody matched in time leaves the queue; its member is told."""
     req = await tx.requests.get(str(action.payload.get("request_id", "")))
     if req is not None and req.status is RequestStatus.OPEN:
-        await tx.requests.save(InterviewRequest(**{**req.__dict__, "status": RequestStatus.EXPIRED}))
-        await queue_direct(tx, key=f"expired:{req.id}", community_id=req.community_id, member_id=req.member_id,
-                           now=now, message=OutboundMessage(
-                               text=f"Nobody was free for {req.interview_type.label} in the last "
-                               "15 minutes, so you've left the live queue. Try `/mock schedule` to book ahead.",
-                               ephemeral=False))
+        await tx.requests.save(
+            InterviewRequest(**{**req.__dict__, "status": RequestStatus.EXPIRED})
+        )
+        await queue_direct(
+            tx,
+            key=f"expired:{req.id}",
+            community_id=req.community_id,
+            member_id=req.member_id,
+            now=now,
+            message=OutboundMessage(
+                text=f"Nobody was free for {req.interview_type.label} in the last "
+                "15 minutes, so you've left the live queue. Try `/mock schedule` to book ahead.",
+                ephemeral=False,
+            ),
+        )
     return DONE
 
 
@@ -108,8 +117,15 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
 class StepRunner:
     """Runs due scheduled steps: each claimed and marked done in one transaction."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource, hooks: StepHooks, *,
-                 metrics: Metrics = NO_METRICS) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        prompts: PromptSource,
+        hooks: StepHooks,
+        *,
+        metrics: Metrics = NO_METRICS,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self.hooks = hooks
@@ -155,7 +171,9 @@ class StepRunner:
                 await tx.actions.finish(action.id, status, now, note)
                 if status is ActionStatus.SKIPPED:
                     log.info("skipped %s %s: %s", action.kind.value, action.key, note)
-            self.metrics.step_finished(action.kind.value, status.value, (now - action.due_at).total_seconds())
+            self.metrics.step_finished(
+                action.kind.value, status.value, (now - action.due_at).total_seconds()
+            )
             return True
         except Exception as exc:
             async with self._uow() as tx:
@@ -163,17 +181,38 @@ class StepRunner:
                 if current is None or current.status is not ActionStatus.PENDING:
                     return False
                 if current.attempts + 1 >= MAX_ATTEMPTS:
-                    await tx.actions.finish(action_id, ActionStatus.FAILED, now, f"gave up: {exc!r}")
-                    log.error("gave up on step %s after %d attempts: %r", current.key, current.attempts + 1, exc)
-                    self.metrics.step_finished(current.kind.value, "failed", (now - current.due_at).total_seconds())
+                    await tx.actions.finish(
+                        action_id, ActionStatus.FAILED, now, f"gave up: {exc!r}"
+                    )
+                    log.error(
+                        "gave up on step %s after %d attempts: %r",
+                        current.key,
+                        current.attempts + 1,
+                        exc,
+                    )
+                    self.metrics.step_finished(
+                        current.kind.value, "failed", (now - current.due_at).total_seconds()
+                    )
                 else:
-                    await tx.actions.retry_later(action_id, now + backoff(current.attempts), repr(exc))
-                    log.warning("step %s failed (attempt %d), retrying: %r", current.key, current.attempts + 1, exc)
-                    self.metrics.step_finished(current.kind.value, "retried", (now - current.due_at).total_seconds())
+                    await tx.actions.retry_later(
+                        action_id, now + backoff(current.attempts), repr(exc)
+                    )
+                    log.warning(
+                        "step %s failed (attempt %d), retrying: %r",
+                        current.key,
+                        current.attempts + 1,
+                        exc,
+                    )
+                    self.metrics.step_finished(
+                        current.kind.value, "retried", (now - current.due_at).total_seconds()
+                    )
             return False
 
     async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
         late = too_late(action, now)
         if late is not None:
-            return ActionStatus.SKIPPED, f"too late to be useful ({int(late.total_seconds() // 60)} min late)"
+            return (
+                ActionStatus.SKIPPED,
+                f"too late to be useful ({int(late.total_seconds() // 60)} min late)",
+            )
         return await self.handler(action.kind)(tx, action, now)

@@ -93,21 +93,42 @@ class NoArgs:
 class ProfileArgs:
     """``/mock profile``."""
 
-    timezone: Annotated[str | None, Opt("Your time zone, e.g. Europe/Berlin", complete=Complete.TIMEZONE,
-                                        aliases=("tz",), max_length=64)] = None
-    track: Annotated[str | None, Opt("Your role track", complete=Complete.TRACK, max_length=64)] = None
+    timezone: Annotated[
+        str | None,
+        Opt(
+            "Your time zone, e.g. Europe/Berlin",
+            complete=Complete.TIMEZONE,
+            aliases=("tz",),
+            max_length=64,
+        ),
+    ] = None
+    track: Annotated[str | None, Opt("Your role track", complete=Complete.TRACK, max_length=64)] = (
+        None
+    )
     level: Annotated[Level | None, Opt("Your level")] = None
-    types: Annotated[tuple[InterviewType, ...] | None, Opt(
-        "Interview types, comma-separated", complete=Complete.TYPES, aliases=("interview_types",))] = None
-    languages: Annotated[str | None, Opt("Programming languages, comma-separated", max_length=200)] = None
+    types: Annotated[
+        tuple[InterviewType, ...] | None,
+        Opt(
+            "Interview types, comma-separated",
+            complete=Complete.TYPES,
+            aliases=("interview_types",),
+        ),
+    ] = None
+    languages: Annotated[
+        str | None, Opt("Programming languages, comma-separated", max_length=200)
+    ] = None
 
 
 @dataclass(frozen=True)
 class AvailabilityArgs:
     """``/mock availability``."""
 
-    text: Annotated[str | None, Opt(f"e.g. {AVAILABILITY_EXAMPLE}", rest=True, max_length=500)] = None
-    blackouts: Annotated[str | None, Opt("Dates you're away, e.g. 2026-12-24..2026-12-31", max_length=500)] = None
+    text: Annotated[str | None, Opt(f"e.g. {AVAILABILITY_EXAMPLE}", rest=True, max_length=500)] = (
+        None
+    )
+    blackouts: Annotated[
+        str | None, Opt("Dates you're away, e.g. 2026-12-24..2026-12-31", max_length=500)
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -116,8 +137,10 @@ class ScheduleArgs:
 
     type: Annotated[InterviewType | None, Opt("Interview type", rest=True)] = None
     role: Annotated[RolePreference, Opt("Your role")] = RolePreference.SWAP
-    days: Annotated[int, Opt(f"How many days ahead to look (default {DEFAULT_DAYS})",
-                             min=MIN_DAYS, max=MAX_DAYS)] = DEFAULT_DAYS
+    days: Annotated[
+        int,
+        Opt(f"How many days ahead to look (default {DEFAULT_DAYS})", min=MIN_DAYS, max=MAX_DAYS),
+    ] = DEFAULT_DAYS
 
 
 @dataclass(frozen=True)
@@ -132,65 +155,124 @@ class NowArgs:
 class CancelArgs:
     """``/mock cancel``."""
 
-    request: Annotated[str | None, Opt("Which request (empty: list them)", rest=True, max_length=100)] = None
+    request: Annotated[
+        str | None, Opt("Which request (empty: list them)", rest=True, max_length=100)
+    ] = None
 
 
 @dataclass(frozen=True)
 class DigestArgs:
     """``/mock digest``."""
 
-    set: Annotated[str | None, Opt("off, on, nudge or quiet (empty: show your week)", rest=True,
-                                   choices=tuple((k, k) for k in DIGEST_CHOICES))] = None
+    set: Annotated[
+        str | None,
+        Opt(
+            "off, on, nudge or quiet (empty: show your week)",
+            rest=True,
+            choices=tuple((k, k) for k in DIGEST_CHOICES),
+        ),
+    ] = None
 
 
 #: The ``now`` form's verb (``schedule``'s is :data:`bot.core.services.requests.SCHEDULE_SUBMIT`).
 NOW_SUBMIT = "now.submit"
 SCHEDULE_FORM = FormDecl(
-    SCHEDULE_SUBMIT, "Schedule a mock interview", submit_label="Schedule", page="Request",
+    SCHEDULE_SUBMIT,
+    "Schedule a mock interview",
+    submit_label="Schedule",
+    page="Request",
     intro="Pick an interview type; you'll be paired with a peer inside the window you choose.",
-    required=("type",), labels=(("days", "Within the next"),), units=(("days", "day"),))
+    required=("type",),
+    labels=(("days", "Within the next"),),
+    units=(("days", "day"),),
+)
 NOW_FORM = FormDecl(
-    NOW_SUBMIT, "Practise now", submit_label="Find a partner", page="Now", required=("type",),
-    intro="Ready within 15 minutes? Pick an interview type and join the live queue.")
+    NOW_SUBMIT,
+    "Practise now",
+    submit_label="Find a partner",
+    page="Now",
+    required=("type",),
+    intro="Ready within 15 minutes? Pick an interview type and join the live queue.",
+)
 
 
 @dataclass(frozen=True)
 class PartnerArgs:
     """``/mock block`` and ``/mock unblock``."""
 
-    member: Annotated[MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)]
+    member: Annotated[
+        MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)
+    ]
 
 
 MOCK: tuple[Command, ...] = (
-    Command(("profile",), "Set your time zone, track, level and interview types", ProfileArgs,
-            "`/mock profile` — set your time zone, role track, level, interview types and languages."),
-    Command(("availability",), "When you can practise each week (empty: show it)", AvailabilityArgs,
-            f"`/mock availability` — when you can practise each week, in your own time, e.g. "
-            f"`{AVAILABILITY_EXAMPLE}`. Add blackout dates with `blackouts: 2026-12-24..2026-12-31`."),
-    Command(("schedule",), "Ask for a practice session", ScheduleArgs,
-            "`/mock schedule` — ask for a session: an interview type, a role "
-            "(swap: you interview each other, the default; or only candidate; or only interviewer) "
-            f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
-            "Alone, it opens a form.", form=SCHEDULE_FORM),
-    Command(("now",), "Ready within 15 minutes? Get paired at once", NowArgs,
-            "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once. "
-            "Alone, it opens a form.", form=NOW_FORM),
-    Command(("cancel",), "Withdraw an open request", CancelArgs,
-            "`/mock cancel` — withdraw an open request or cancel a session before it starts."),
-    Command(("upcoming",), "Your open requests and booked sessions", NoArgs,
-            "`/mock upcoming` — your open requests and booked sessions, in your time."),
+    Command(
+        ("profile",),
+        "Set your time zone, track, level and interview types",
+        ProfileArgs,
+        "`/mock profile` — set your time zone, role track, level, interview types and languages.",
+    ),
+    Command(
+        ("availability",),
+        "When you can practise each week (empty: show it)",
+        AvailabilityArgs,
+        f"`/mock availability` — when you can practise each week, in your own time, e.g. "
+        f"`{AVAILABILITY_EXAMPLE}`. Add blackout dates with `blackouts: 2026-12-24..2026-12-31`.",
+    ),
+    Command(
+        ("schedule",),
+        "Ask for a practice session",
+        ScheduleArgs,
+        "`/mock schedule` — ask for a session: an interview type, a role "
+        "(swap: you interview each other, the default; or only candidate; or only interviewer) "
+        f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
+        "Alone, it opens a form.",
+        form=SCHEDULE_FORM,
+    ),
+    Command(
+        ("now",),
+        "Ready within 15 minutes? Get paired at once",
+        NowArgs,
+        "`/mock now` — ready within 15 minutes? Join the live queue and get paired at once. "
+        "Alone, it opens a form.",
+        form=NOW_FORM,
+    ),
+    Command(
+        ("cancel",),
+        "Withdraw an open request",
+        CancelArgs,
+        "`/mock cancel` — withdraw an open request or cancel a session before it starts.",
+    ),
+    Command(
+        ("upcoming",),
+        "Your open requests and booked sessions",
+        NoArgs,
+        "`/mock upcoming` — your open requests and booked sessions, in your time.",
+    ),
     Command(("feedback",), "Feedback forms you still owe", NoArgs),
     Command(("progress",), "Your scores per rubric dimension over time, with a chart", NoArgs),
     Command(("history",), "Past sessions, prompts and verdicts", NoArgs),
-    Command(("digest",), "Your weekly digest: off, on, nudge or quiet; alone, your last seven days", DigestArgs,
-            "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
-            "or `quiet` (nothing in quiet weeks); alone, shows your last seven days."),
-    Command(("who",), "How many are looking per interview type, and the busiest hours (no names)", NoArgs,
-            "`/mock who` — without names: how many members are looking per interview type, and the "
-            "busiest hours of the week in your time zone, so you can shift your availability."),
-    Command(("block",), "Never be paired with a member (nobody is told)", PartnerArgs,
-            "`/mock block` — never be paired with a member (`member:@name`). It is confidential: "
-            "they are never told, and `/mock unblock` undoes it."),
+    Command(
+        ("digest",),
+        "Your weekly digest: off, on, nudge or quiet; alone, your last seven days",
+        DigestArgs,
+        "`/mock digest` — your weekly digest: `off`, `on`, `nudge` (a short note in quiet weeks) "
+        "or `quiet` (nothing in quiet weeks); alone, shows your last seven days.",
+    ),
+    Command(
+        ("who",),
+        "How many are looking per interview type, and the busiest hours (no names)",
+        NoArgs,
+        "`/mock who` — without names: how many members are looking per interview type, and the "
+        "busiest hours of the week in your time zone, so you can shift your availability.",
+    ),
+    Command(
+        ("block",),
+        "Never be paired with a member (nobody is told)",
+        PartnerArgs,
+        "`/mock block` — never be paired with a member (`member:@name`). It is confidential: "
+        "they are never told, and `/mock unblock` undoes it.",
+    ),
     Command(("unblock",), "Allow pairing with a member you blocked", PartnerArgs),
     Command(("blocked",), "The members you are never paired with (only you see it)", NoArgs),
     Command(("export",), "All your data as JSON", NoArgs),
@@ -202,8 +284,10 @@ MOCK: tuple[Command, ...] = (
 class HelpArgs:
     """``/mock help``."""
 
-    topic: Annotated[str | None, Opt("A command to explain", rest=True,
-                                     choices=tuple((c.name, c.name) for c in MOCK))] = None
+    topic: Annotated[
+        str | None,
+        Opt("A command to explain", rest=True, choices=tuple((c.name, c.name) for c in MOCK)),
+    ] = None
 
 
 HELP = Command(("help",), "What PeerLoop does and how to use it", HelpArgs)
@@ -215,59 +299,127 @@ HELP = Command(("help",), "What PeerLoop does and how to use it", HelpArgs)
 class SetupArgs:
     """``/mockadmin setup`` (no options: the settings)."""
 
-    pair_channel: Annotated[ChannelRef | None, Opt("Where private pair threads are opened", clear=True)] = None
+    pair_channel: Annotated[
+        ChannelRef | None, Opt("Where private pair threads are opened", clear=True)
+    ] = None
     admin_channel: Annotated[ChannelRef | None, Opt("The admins' channel", clear=True)] = None
-    digest_day: Annotated[str | None, Opt("The weekday of the weekly digest",
-                                          choices=tuple(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)))] = None
-    digest_hour: Annotated[int | None, Opt("The hour of the weekly digest, in each member's time zone (0-23)",
-                                           min=0, max=23)] = None
-    match_every: Annotated[int | None, Opt(
-        f"Minutes between matching rounds ({MATCH_EVERY_RANGE[0]}-{MATCH_EVERY_RANGE[1]})",
-        min=MATCH_EVERY_RANGE[0], max=MATCH_EVERY_RANGE[1])] = None
-    session_minutes: Annotated[int | None, Opt("Length of a practice session",
-                                               choices=tuple((f"{n} minutes", str(n)) for n in SESSION_LENGTHS))] = None
-    reminders: Annotated[tuple[int, ...] | None, Opt(
-        "Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)", max_length=100,
-        parse=parse_reminders)] = None
-    disabled_types: Annotated[tuple[InterviewType, ...] | None, Opt(
-        "Interview types members may not request, comma-separated (none: all)", complete=Complete.TYPES,
-        clear=True)] = None
-    prefer_seen_prompts: Annotated[bool | None, Opt("Prefer prompts the interviewer has already seen")] = None
+    digest_day: Annotated[
+        str | None,
+        Opt(
+            "The weekday of the weekly digest",
+            choices=tuple(zip(WEEKDAY_NAMES, WEEKDAYS, strict=True)),
+        ),
+    ] = None
+    digest_hour: Annotated[
+        int | None,
+        Opt("The hour of the weekly digest, in each member's time zone (0-23)", min=0, max=23),
+    ] = None
+    match_every: Annotated[
+        int | None,
+        Opt(
+            f"Minutes between matching rounds ({MATCH_EVERY_RANGE[0]}-{MATCH_EVERY_RANGE[1]})",
+            min=MATCH_EVERY_RANGE[0],
+            max=MATCH_EVERY_RANGE[1],
+        ),
+    ] = None
+    session_minutes: Annotated[
+        int | None,
+        Opt(
+            "Length of a practice session",
+            choices=tuple((f"{n} minutes", str(n)) for n in SESSION_LENGTHS),
+        ),
+    ] = None
+    reminders: Annotated[
+        tuple[int, ...] | None,
+        Opt(
+            "Reminders before the start, e.g. 1d, 1h, 10m (none: no reminders)",
+            max_length=100,
+            parse=parse_reminders,
+        ),
+    ] = None
+    disabled_types: Annotated[
+        tuple[InterviewType, ...] | None,
+        Opt(
+            "Interview types members may not request, comma-separated (none: all)",
+            complete=Complete.TYPES,
+            clear=True,
+        ),
+    ] = None
+    prefer_seen_prompts: Annotated[
+        bool | None, Opt("Prefer prompts the interviewer has already seen")
+    ] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
-    call_link: Annotated[str | None, Opt("The call: an https link, {room} = a fresh name per session "
-                                         "(default: a Jitsi Meet room)", max_length=300)] = None
-    coding_editor: Annotated[str | None, Opt("Coding types' shared editor: an https link, {room} allowed "
-                                             "(default: any shared editor)", max_length=300)] = None
-    design_board: Annotated[str | None, Opt("Design types' whiteboard: an https link, {room} allowed "
-                                            "(default: an Excalidraw room)", max_length=300)] = None
-    reset: Annotated[str | None, Opt("Go back to the default for a setting", choices=(
-        ("Pair threads: the platform default", "pair_channel"), ("Admins' channel: none", "admin_channel"),
-        ("Reminders: none", "reminders"), ("Disabled types: none", "disabled_types"),
-        ("Call: a Jitsi Meet room per session", "call_link"), ("Coding editor: any shared editor", "coding_editor"),
-        ("Design whiteboard: an Excalidraw room per session", "design_board")))] = None
+    call_link: Annotated[
+        str | None,
+        Opt(
+            "The call: an https link, {room} = a fresh name per session "
+            "(default: a Jitsi Meet room)",
+            max_length=300,
+        ),
+    ] = None
+    coding_editor: Annotated[
+        str | None,
+        Opt(
+            "Coding types' shared editor: an https link, {room} allowed "
+            "(default: any shared editor)",
+            max_length=300,
+        ),
+    ] = None
+    design_board: Annotated[
+        str | None,
+        Opt(
+            "Design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
+            max_length=300,
+        ),
+    ] = None
+    reset: Annotated[
+        str | None,
+        Opt(
+            "Go back to the default for a setting",
+            choices=(
+                ("Pair threads: the platform default", "pair_channel"),
+                ("Admins' channel: none", "admin_channel"),
+                ("Reminders: none", "reminders"),
+                ("Disabled types: none", "disabled_types"),
+                ("Call: a Jitsi Meet room per session", "call_link"),
+                ("Coding editor: any shared editor", "coding_editor"),
+                ("Design whiteboard: an Excalidraw room per session", "design_board"),
+            ),
+        ),
+    ] = None
 
 
 @dataclass(frozen=True)
 class MemberArgs:
     """``/mockadmin member``."""
 
-    user: Annotated[MemberRef, Opt("The member to look up", rest=True, aliases=("who", "member"),
-                                  max_length=200)]
+    user: Annotated[
+        MemberRef,
+        Opt("The member to look up", rest=True, aliases=("who", "member"), max_length=200),
+    ]
 
 
 @dataclass(frozen=True)
 class ImportArgs:
     """``/mockadmin prompts import`` (a file on Discord; a paste form elsewhere)."""
 
-    file: Annotated[FileRef | None, Opt(f"The pack: .yaml, .yml or .toml, at most {MAX_PACK_BYTES // 1024} KB")] = None
+    file: Annotated[
+        FileRef | None, Opt(f"The pack: .yaml, .yml or .toml, at most {MAX_PACK_BYTES // 1024} KB")
+    ] = None
 
 
 @dataclass(frozen=True)
 class ExportArgs:
     """``/mockadmin prompts export``."""
 
-    what: Annotated[str | None, Opt("A pack id, or an interview type for its built-in prompts (empty: every pack)",
-                                    rest=True, max_length=100)] = None
+    what: Annotated[
+        str | None,
+        Opt(
+            "A pack id, or an interview type for its built-in prompts (empty: every pack)",
+            rest=True,
+            max_length=100,
+        ),
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -281,33 +433,62 @@ class RemoveArgs:
 class TypesArgs:
     """``/mockadmin prompts disable|enable``."""
 
-    types: Annotated[tuple[InterviewType, ...], Opt("Interview types, comma-separated, e.g. coding, system design",
-                                                    rest=True, complete=Complete.TYPES)]
+    types: Annotated[
+        tuple[InterviewType, ...],
+        Opt(
+            "Interview types, comma-separated, e.g. coding, system design",
+            rest=True,
+            complete=Complete.TYPES,
+        ),
+    ]
 
 
 ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "setup"), "Show PeerLoop's settings here, or change them", SetupArgs),
-    Command((ADMIN, "signup"), "Post a sign-up message here: its button opens the profile form", NoArgs,
-            "A public message with a “Join mock interviews” button; whoever presses it gets their own "
-            "profile form, then the schedule form."),
+    Command(
+        (ADMIN, "signup"),
+        "Post a sign-up message here: its button opens the profile form",
+        NoArgs,
+        "A public message with a “Join mock interviews” button; whoever presses it gets their own "
+        "profile form, then the schedule form.",
+    ),
     Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
-    Command((ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs),
+    Command(
+        (ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs
+    ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
     Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
     Command((ADMIN, "resume"), "Start pairing again", NoArgs),
-    Command((ADMIN, PROMPTS, "list"), "This community's packs and switched-off built-in types", NoArgs),
-    Command((ADMIN, PROMPTS, "import"),
-            f"Add or replace a prompt pack (a YAML or TOML file, at most {MAX_PACK_BYTES // 1024} KB)", ImportArgs),
-    Command((ADMIN, PROMPTS, "export"), "The packs as YAML files, or the built-in prompts of a type", ExportArgs),
+    Command(
+        (ADMIN, PROMPTS, "list"), "This community's packs and switched-off built-in types", NoArgs
+    ),
+    Command(
+        (ADMIN, PROMPTS, "import"),
+        f"Add or replace a prompt pack (a YAML or TOML file, at most {MAX_PACK_BYTES // 1024} KB)",
+        ImportArgs,
+    ),
+    Command(
+        (ADMIN, PROMPTS, "export"),
+        "The packs as YAML files, or the built-in prompts of a type",
+        ExportArgs,
+    ),
     Command((ADMIN, PROMPTS, "remove"), "Delete a prompt pack", RemoveArgs),
-    Command((ADMIN, PROMPTS, "disable"), "Switch the built-in prompts of interview types off", TypesArgs),
-    Command((ADMIN, PROMPTS, "enable"), "Switch the built-in prompts of interview types back on", TypesArgs),
+    Command(
+        (ADMIN, PROMPTS, "disable"), "Switch the built-in prompts of interview types off", TypesArgs
+    ),
+    Command(
+        (ADMIN, PROMPTS, "enable"),
+        "Switch the built-in prompts of interview types back on",
+        TypesArgs,
+    ),
 )
 
 #: Every declared command, ``/mock`` first.
 COMMANDS: tuple[Command, ...] = (HELP, *MOCK, *ADMIN_COMMANDS)
 #: Groups of commands below a path that runs one of them when given alone.
-GROUP_DEFAULTS: dict[tuple[str, ...], tuple[str, ...]] = {(ADMIN, PROMPTS): (ADMIN, PROMPTS, "list")}
+GROUP_DEFAULTS: dict[tuple[str, ...], tuple[str, ...]] = {
+    (ADMIN, PROMPTS): (ADMIN, PROMPTS, "list")
+}
 #: Summaries of the groups, for Discord's command groups and help.
 GROUPS: dict[tuple[str, ...], str] = {
     (): "Practise interviews with a peer",

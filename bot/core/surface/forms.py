@@ -59,30 +59,59 @@ def _number_label(n: int, unit: str | None) -> str:
     return str(n) if unit is None else f"{n} {unit}" + ("" if n == 1 else "s")
 
 
-def form_input(option: Option, default: object, *, label: str, required: bool,
-               unit: str | None = None) -> FormInput | None:
+def form_input(
+    option: Option, default: object, *, label: str, required: bool, unit: str | None = None
+) -> FormInput | None:
     """One option as a form input (None for a file, which a form cannot collect)."""
     label = label[:MAX_INPUT_LABEL]
-    preset: tuple[str, ...] = () if default is None else tuple(_shown(d) for d in (
-        default if isinstance(default, tuple) else (default,)))
+    preset: tuple[str, ...] = (
+        ()
+        if default is None
+        else tuple(_shown(d) for d in (default if isinstance(default, tuple) else (default,)))
+    )
     if option.kind is Kind.FILE:
         return None
     if option.choices and len(option.choices) <= MAX_OPTIONS:
-        return ChoiceInput(option.name, label, tuple(Choice(lab, value) for lab, value in option.choices),
-                           required=required, multi=option.kind is Kind.LIST, default=preset)
+        return ChoiceInput(
+            option.name,
+            label,
+            tuple(Choice(lab, value) for lab, value in option.choices),
+            required=required,
+            multi=option.kind is Kind.LIST,
+            default=preset,
+        )
     if option.kind is Kind.LIST and option.vocabulary is not None:
-        members = tuple(Choice(str(getattr(m, "label", m.value)), str(m.value)) for m in option.vocabulary)
-        return ChoiceInput(option.name, label, members, required=required, multi=True, default=preset)
+        members = tuple(
+            Choice(str(getattr(m, "label", m.value)), str(m.value)) for m in option.vocabulary
+        )
+        return ChoiceInput(
+            option.name, label, members, required=required, multi=True, default=preset
+        )
     if option.kind is Kind.BOOL:
-        return ChoiceInput(option.name, label, (Choice("Yes", "yes"), Choice("No", "no")), required=required,
-                           default=() if default is None else ("yes" if default else "no",))
-    if (option.kind is Kind.INT and option.min is not None and option.max is not None
-            and option.max - option.min < MAX_OPTIONS):
-        numbers = tuple(Choice(_number_label(n, unit), str(n)) for n in range(option.min, option.max + 1))
+        return ChoiceInput(
+            option.name,
+            label,
+            (Choice("Yes", "yes"), Choice("No", "no")),
+            required=required,
+            default=() if default is None else ("yes" if default else "no",),
+        )
+    if (
+        option.kind is Kind.INT
+        and option.min is not None
+        and option.max is not None
+        and option.max - option.min < MAX_OPTIONS
+    ):
+        numbers = tuple(
+            Choice(_number_label(n, unit), str(n)) for n in range(option.min, option.max + 1)
+        )
         return ChoiceInput(option.name, label, numbers, required=required, default=preset)
     return TextInput(
-        option.name, label, required=required, max_length=option.max_length or 1000,
-        multiline=(option.max_length or 1000) > 200, default=preset[0] if preset else None,
+        option.name,
+        label,
+        required=required,
+        max_length=option.max_length or 1000,
+        multiline=(option.max_length or 1000) > 200,
+        default=preset[0] if preset else None,
         placeholder=option.accepted()[:150] if option.kind is not Kind.TEXT else None,
     )
 
@@ -90,15 +119,33 @@ def form_input(option: Option, default: object, *, label: str, required: bool,
 def form_of(args: type, decl: FormDecl) -> FormSpec:
     """The form of a command whose arguments are ``args`` (every option, in declared order)."""
     labels, units = dict(decl.labels), dict(decl.units)
-    defaults = {f.name: (None if f.default is dataclasses.MISSING else f.default) for f in dataclasses.fields(args)}
+    defaults = {
+        f.name: (None if f.default is dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(args)
+    }
     inputs = [
-        item for option in options_of(args)
-        if (item := form_input(option, defaults[option.name], label=labels.get(option.name, option.help),
-                               required=option.required or option.name in decl.required,
-                               unit=units.get(option.name))) is not None
+        item
+        for option in options_of(args)
+        if (
+            item := form_input(
+                option,
+                defaults[option.name],
+                label=labels.get(option.name, option.help),
+                required=option.required or option.name in decl.required,
+                unit=units.get(option.name),
+            )
+        )
+        is not None
     ]
-    chunks = [tuple(inputs[i:i + PAGE_SIZE]) for i in range(0, len(inputs), PAGE_SIZE)]
-    pages = tuple(FormPage(decl.page if len(chunks) == 1 else f"{decl.page} ({n}/{len(chunks)})", chunk)
-                  for n, chunk in enumerate(chunks, 1))
-    return FormSpec(action=encode(decl.action), title=decl.title, pages=pages, submit_label=decl.submit_label,
-                    intro=decl.intro)
+    chunks = [tuple(inputs[i : i + PAGE_SIZE]) for i in range(0, len(inputs), PAGE_SIZE)]
+    pages = tuple(
+        FormPage(decl.page if len(chunks) == 1 else f"{decl.page} ({n}/{len(chunks)})", chunk)
+        for n, chunk in enumerate(chunks, 1)
+    )
+    return FormSpec(
+        action=encode(decl.action),
+        title=decl.title,
+        pages=pages,
+        submit_label=decl.submit_label,
+        intro=decl.intro,
+    )

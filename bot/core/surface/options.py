@@ -197,12 +197,25 @@ def options_of(args: type) -> tuple[Option, ...]:
         elif kind is Kind.TEXT and choices:
             kind = Kind.CHOICE
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        out.append(Option(
-            name=f.name, kind=kind, help=meta.help, required=required, choices=choices, min=meta.min,
-            max=meta.max, complete=meta.complete, rest=meta.rest, aliases=meta.aliases,
-            max_length=meta.max_length, vocabulary=vocabulary, value_type=value_type,
-            clear=meta.clear, parse=meta.parse,
-        ))
+        out.append(
+            Option(
+                name=f.name,
+                kind=kind,
+                help=meta.help,
+                required=required,
+                choices=choices,
+                min=meta.min,
+                max=meta.max,
+                complete=meta.complete,
+                rest=meta.rest,
+                aliases=meta.aliases,
+                max_length=meta.max_length,
+                vocabulary=vocabulary,
+                value_type=value_type,
+                clear=meta.clear,
+                parse=meta.parse,
+            )
+        )
     _CACHE[args] = tuple(out)
     return _CACHE[args]
 
@@ -223,20 +236,31 @@ def parse_value(option: Option, value: object) -> object:
     if option.kind is Kind.CHANNEL:
         match = _CHANNEL.match(_text(value))
         if match is None:
-            raise InvalidInput(name, f"“{quote(_text(value))}” is not a channel.", accepted=option.accepted())
+            raise InvalidInput(
+                name, f"“{quote(_text(value))}” is not a channel.", accepted=option.accepted()
+            )
         return match.group(1)
     if option.kind is Kind.INT or (option.kind is Kind.CHOICE and option.value_type is int):
         if isinstance(value, bool):
-            raise InvalidInput(name, f"“{quote(_text(value))}” is not a whole number.", accepted=option.accepted())
+            raise InvalidInput(
+                name, f"“{quote(_text(value))}” is not a whole number.", accepted=option.accepted()
+            )
         try:
             number = value if isinstance(value, int) else int(_text(value))
         except ValueError:
-            raise InvalidInput(name, f"“{quote(_text(value))}” is not a whole number.",
-                               accepted=option.accepted()) from None
+            raise InvalidInput(
+                name, f"“{quote(_text(value))}” is not a whole number.", accepted=option.accepted()
+            ) from None
         if option.kind is Kind.CHOICE and str(number) not in {v for _, v in option.choices}:
-            raise InvalidInput(name, f"{number} is not one of the choices for {name}.", accepted=option.accepted())
-        if (option.min is not None and number < option.min) or (option.max is not None and number > option.max):
-            raise InvalidInput(name, f"{number} is out of range for {name}.", accepted=option.accepted())
+            raise InvalidInput(
+                name, f"{number} is not one of the choices for {name}.", accepted=option.accepted()
+            )
+        if (option.min is not None and number < option.min) or (
+            option.max is not None and number > option.max
+        ):
+            raise InvalidInput(
+                name, f"{number} is out of range for {name}.", accepted=option.accepted()
+            )
         return number
     if option.kind is Kind.BOOL:
         if isinstance(value, bool):
@@ -252,20 +276,31 @@ def parse_value(option: Option, value: object) -> object:
         for label, choice in option.choices:
             if text in (choice.lower(), label.lower()):
                 return choice
-        raise InvalidInput(name, f"“{quote(text)}” is not one of the choices for {name}.",
-                           accepted=option.accepted())
+        raise InvalidInput(
+            name,
+            f"“{quote(text)}” is not one of the choices for {name}.",
+            accepted=option.accepted(),
+        )
     if option.kind is Kind.LIST and option.vocabulary is not None:
         parts = value if isinstance(value, tuple | list) else _text(value).split(",")
-        picked = [parse_enum(option.vocabulary, str(p), what=name.rstrip("s").replace("_", " "), field=name)
-                  for p in parts if str(p).strip()]
+        picked = [
+            parse_enum(
+                option.vocabulary, str(p), what=name.rstrip("s").replace("_", " "), field=name
+            )
+            for p in parts
+            if str(p).strip()
+        ]
         return tuple(dict.fromkeys(picked))
     return _length_checked(option, _text(value))
 
 
 def _length_checked(option: Option, text: str) -> str:
     if option.max_length is not None and len(text) > option.max_length:
-        raise InvalidInput(option.name, f"{option.name} is {len(text)} characters long.",
-                           accepted=f"at most {option.max_length} characters")
+        raise InvalidInput(
+            option.name,
+            f"{option.name} is {len(text)} characters long.",
+            accepted=f"at most {option.max_length} characters",
+        )
     return text
 
 
@@ -297,7 +332,9 @@ def parse_args(args: type, raw: Mapping[str, object], *, command: str) -> Any:
     accepted_keys = ", ".join(o.name for o in options_of(args)) or "none"
     if unknown:
         listed = ", ".join(quote(k, 30) for k in sorted(unknown))
-        raise InvalidInput(command, f"Unknown option(s) for {command}: {listed}.", accepted=accepted_keys)
+        raise InvalidInput(
+            command, f"Unknown option(s) for {command}: {listed}.", accepted=accepted_keys
+        )
     values: dict[str, object] = {}
     problems: dict[str, str] = {}
     for option in options_of(args):
@@ -311,5 +348,7 @@ def parse_args(args: type, raw: Mapping[str, object], *, command: str) -> Any:
             problems[option.name] = exc.message
     if problems:
         first = next(iter(problems))
-        raise InvalidInput(first, "Nothing was changed. " + " ".join(problems.values()), fields=problems)
+        raise InvalidInput(
+            first, "Nothing was changed. " + " ".join(problems.values()), fields=problems
+        )
     return args(**values)

@@ -53,7 +53,7 @@ def parse_line(text: str) -> ParsedLine:
     declared command comes back without one (the router says what the commands are)."""
     text = text.strip()
     if text.lower().startswith("/mock"):
-        text = text[len("/mock"):].strip()
+        text = text[len("/mock") :].strip()
     if not text:
         return ParsedLine(("help",), {}, next(c for c in COMMANDS if c.path == ("help",)))
     head = text.split()
@@ -67,7 +67,9 @@ def parse_line(text: str) -> ParsedLine:
     try:
         tokens = shlex.split(rest)
     except ValueError:
-        raise InvalidInput("options", "A quote is not closed.", accepted='key:value or key:"several words"') from None
+        raise InvalidInput(
+            "options", "A quote is not closed.", accepted='key:value or key:"several words"'
+        ) from None
     free = next((o.name for o in command.options if o.rest), None)
     if free is not None and not any(_is_option(t) for t in tokens):
         return ParsedLine(path, {free: rest}, command)
@@ -86,7 +88,9 @@ def parse_line(text: str) -> ParsedLine:
     if loose:
         if free is None:
             raise InvalidInput(
-                "options", f"“{quote(' '.join(loose))}” is not an option.", accepted="key:value pairs, e.g. type:coding"
+                "options",
+                f"“{quote(' '.join(loose))}” is not an option.",
+                accepted="key:value pairs, e.g. type:coding",
             )
         options.setdefault(free, " ".join(loose))
     return ParsedLine(path, options, command)

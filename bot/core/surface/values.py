@@ -24,7 +24,9 @@ def parse_reminders(value: str) -> tuple[int, ...]:
         unit = {"m": 1, "h": 60, "d": 1440}.get(part[-1], 0)
         digits = part[:-1].strip() if unit else part
         if not digits.isdigit():
-            raise InvalidInput("reminders", f"“{quote(part)}” is not a time before the start.", accepted=accepted)
+            raise InvalidInput(
+                "reminders", f"“{quote(part)}” is not a time before the start.", accepted=accepted
+            )
         minutes = int(digits) * (unit or 1)
         if not REMINDER_RANGE[0] <= minutes <= REMINDER_RANGE[1]:
             raise InvalidInput("reminders", f"“{quote(part)}” is out of range.", accepted=accepted)

@@ -16,23 +16,23 @@ from alembic import op
 
 from bot.storage.types import UTCDateTime
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('space_state', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('space_claim', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('space_claimed_at', UTCDateTime(), nullable=True))
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("space_state", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("space_claim", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("space_claimed_at", UTCDateTime(), nullable=True))
     # Sessions whose space is already open.
     op.execute("UPDATE sessions SET space_state = 'open' WHERE space_ref IS NOT NULL")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('sessions', schema=None) as batch_op:
-        batch_op.drop_column('space_claimed_at')
-        batch_op.drop_column('space_claim')
-        batch_op.drop_column('space_state')
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_column("space_claimed_at")
+        batch_op.drop_column("space_claim")
+        batch_op.drop_column("space_state")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 COLUMNS = {
-    'slack_bots': ('bot_token', 'bot_refresh_token'),
-    'slack_installations': ('bot_token', 'bot_refresh_token', 'user_token', 'user_refresh_token'),
+    "slack_bots": ("bot_token", "bot_refresh_token"),
+    "slack_installations": ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
 }
 
 
@@ -28,13 +28,21 @@ def upgrade() -> None:
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
-                batch_op.alter_column(column, existing_type=sa.String(length=255), type_=sa.String(length=1024),
-                                      existing_nullable=True)
+                batch_op.alter_column(
+                    column,
+                    existing_type=sa.String(length=255),
+                    type_=sa.String(length=1024),
+                    existing_nullable=True,
+                )
 
 
 def downgrade() -> None:
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
-                batch_op.alter_column(column, existing_type=sa.String(length=1024), type_=sa.String(length=255),
-                                      existing_nullable=True)
+                batch_op.alter_column(
+                    column,
+                    existing_type=sa.String(length=1024),
+                    type_=sa.String(length=255),
+                    existing_nullable=True,
+                )

@@ -15,24 +15,27 @@ from alembic import op
 
 from bot.storage.types import UTCDateTime
 
-revision = '0012_ops'
-down_revision = '0011'
+revision = "0012_ops"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('slack_events',
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('expires_at', UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
+    op.create_table(
+        "slack_events",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
     )
-    with op.batch_alter_table('slack_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_slack_events_expires_at'), ['expires_at'], unique=False)
+    with op.batch_alter_table("slack_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_slack_events_expires_at"), ["expires_at"], unique=False
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('slack_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_slack_events_expires_at'))
+    with op.batch_alter_table("slack_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_slack_events_expires_at"))
 
-    op.drop_table('slack_events')
+    op.drop_table("slack_events")
