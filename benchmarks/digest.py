@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from benchmarks.support import bulk_insert, counting_statements
+from benchmarks.support import MEMBER_ZONES, bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.digest import IsoWeek
@@ -52,24 +52,8 @@ SECONDS_PER_10K = 1.0
 #: Monday 7 December 2026 is the digest day of the measured week; the data ends just before.
 WEEK = IsoWeek(2026, 50)
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-ZONES: tuple[str | None, ...] = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Africa/Lagos",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-    "UTC",
-    None,
-)
+#: The members' zones, and members who never set one.
+ZONES: tuple[str | None, ...] = (*MEMBER_ZONES, None)
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
 

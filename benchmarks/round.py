@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from benchmarks.support import bulk_insert, counting_statements
+from benchmarks.support import MEMBER_ZONES, bulk_insert, counting_statements
 from bot.app import App, build_app
 from bot.core.availability import WeeklyAvailability, Window
 from bot.core.clock import FakeClock
@@ -52,23 +52,7 @@ from bot.storage.tables import MemberRow, RequestRow, SessionRow
 
 #: Monday 7 December 2026, 08:00 UTC: the round looks at the week ahead.
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-ZONES: tuple[str, ...] = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Africa/Lagos",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-    "UTC",
-)
+ZONES = MEMBER_ZONES
 TRACKS = ("backend", "frontend", "full-stack", "ml", "data-science", "sre")
 LEVELS = tuple(level.value for level in Level)
 TYPES = (InterviewType.CODING, InterviewType.SYSTEM_DESIGN, InterviewType.BEHAVIORAL)
