@@ -95,10 +95,18 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL"):
+                try:
+                    cursor.execute(f"PRAGMA {pragma}")
+                except Exception as exc:
+                    # Several processes opening a fresh file at once all switch it to WAL;
+                    # SQLite answers "locked" at once (no busy wait) to all but one. WAL is
+                    # stored in the file, so this connection follows the one that switched it.
+                    if "database is locked" not in str(exc):
+                        raise
+                    log.info("SQLite: PRAGMA %s left to the connection holding the file", pragma)
             cursor.close()
 
         return engine

@@ -107,3 +107,29 @@ async def test_processes_starting_together_on_a_fresh_postgres_database_all_come
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def test_a_connection_opens_while_another_holds_a_fresh_file_locked(tmp_path: Path) -> None:
+    """Switching a fresh file to WAL is refused ("locked") while another connection holds it;
+    the connection still opens and works once the other lets go, and the file ends in WAL."""
+    import sqlite3
+
+    from bot.storage.db import create_engine as create_app_engine
+
+    path = tmp_path / "fresh.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    engine = create_app_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        conn = await engine.connect()  # raised "database is locked" before
+        holder.execute("INSERT INTO t VALUES (1)")
+        holder.execute("COMMIT")
+        assert (await conn.exec_driver_sql("SELECT count(*) FROM t")).scalar() == 1
+        await conn.close()
+        await engine.dispose()
+        async with engine.connect() as again:
+            assert (await again.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        holder.close()
+        await engine.dispose()
