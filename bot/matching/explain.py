@@ -178,7 +178,24 @@ _TEXTS: dict[UnmatchedCode, str] = {
 
 def unmatched_text(code: UnmatchedCode, request: MatchRequest, *, other_type: str | None) -> str:
     """Why the request was left open, as a sentence (no time: see ``Unmatched.next_chance``)."""
-    text = _TEXTS[code].format(
-        type=request.interview_type, role=request.role, other=other_type or "other"
+    return _sentence(
+        _TEXTS[code].format(
+            type=request.interview_type, role=request.role, other=other_type or "other"
+        )
     )
+
+
+#: Reasons that name the member's own blocks: only the member may read them.
+CONFIDENTIAL: dict[UnmatchedCode, UnmatchedCode] = {"only_blocked_fit": "no_suitable_partner"}
+
+
+def confidential_text(text: str) -> str:
+    """``text`` as anyone but its member reads it: a reason naming their blocks becomes neutral."""
+    for code, neutral in CONFIDENTIAL.items():
+        if text == _sentence(_TEXTS[code]):
+            return _sentence(_TEXTS[neutral])
+    return text
+
+
+def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."

@@ -32,6 +32,7 @@ from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
 from bot.core.stats import CommunityStats
 from bot.core.vocab import InterviewType
+from bot.matching.explain import confidential_text
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -57,17 +58,13 @@ SETUP_OPTIONS: dict[str, str] = {
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
 }
-#: Round outcomes admins read in neutral words: a member's blocks are theirs alone.
-_CONFIDENTIAL = {"only_blocked_fit": "no suitable partner this round"}
-#: How the member's own text of ``only_blocked_fit`` reads (bot.matching.explain).
-_BLOCK_WORDS = "asked not to be paired with"
 
 
 def _neutral(request: InterviewRequest) -> InterviewRequest:
     """The request as admins see it: a reason that names the member's blocks becomes neutral."""
-    if _BLOCK_WORDS not in (request.last_left_out_reason or ""):
+    if not request.last_left_out_reason:
         return request
-    return replace(request, last_left_out_reason=_CONFIDENTIAL["only_blocked_fit"])
+    return replace(request, last_left_out_reason=confidential_text(request.last_left_out_reason))
 
 
 @dataclass(frozen=True)
@@ -412,9 +409,9 @@ class AdminService:
             for when, partner, start in paired
         ]
         rounds += [
-            RoundOutcomeLine(rec.ran_at, reason=_CONFIDENTIAL.get(code, text))
+            RoundOutcomeLine(rec.ran_at, reason=confidential_text(text))
             for rec in records
-            for mid, code, text in rec.left_out
+            for mid, _code, text in rec.left_out
             if mid == fresh.id
         ]
         return MemberReport(
