@@ -46,8 +46,19 @@ def insert_ignore(
 ) -> Insert:
     """INSERT of one row (or several, in one statement) into ``table`` (a table model) that
     skips rows whose unique ``key`` (a column, or several) exists."""
+    return insert_ignore_on(dialect_name(session), table, values, key)
+
+
+def insert_ignore_on(
+    dialect: str,
+    table: Any,
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    key: str | Sequence[str],
+) -> Insert:
+    """:func:`insert_ignore` for a database named by its dialect (``"postgresql"`` or
+    ``"sqlite"``), when a statement runs on a connection rather than a session."""
     columns = [key] if isinstance(key, str) else list(key)
-    if dialect_name(session) == "postgresql":
+    if dialect == "postgresql":
         return pg_insert(table).values(values).on_conflict_do_nothing(index_elements=columns)
     return sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=columns)
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Column, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Column, delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
+from bot.storage.queries import insert_ignore_on
 from bot.storage.types import UTCDateTime
 
 #: How long an event id is remembered (Slack's last retry comes about five minutes after the first).
@@ -64,27 +62,8 @@ class SqlSlackEventLog:
         for a re-delivery (acknowledge it and do nothing)."""
         now = self._now()
         values = {"event_id": event_id[:64], "expires_at": now + self._keep}
-        stmt: Any
         async with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                stmt = (
-                    pg_insert(EVENTS)
-                    .values(values)
-                    .on_conflict_do_nothing(index_elements=["event_id"])
-                )
-            elif conn.dialect.name == "sqlite":
-                stmt = (
-                    sqlite_insert(EVENTS)
-                    .values(values)
-                    .on_conflict_do_nothing(index_elements=["event_id"])
-                )
-            else:  # pragma: no cover - PeerLoop runs on SQLite or PostgreSQL
-                found = await conn.scalar(
-                    select(EVENTS.c.event_id).where(EVENTS.c.event_id == values["event_id"])
-                )
-                if found is not None:
-                    return False
-                stmt = insert(EVENTS).values(values)
+            stmt = insert_ignore_on(conn.dialect.name, EVENTS, values, "event_id")
             first = bool((await conn.execute(stmt)).rowcount)
             if first:
                 self._recorded += 1
