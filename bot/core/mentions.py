@@ -38,8 +38,3 @@ def replace_mentions(text: str, render: Callable[[str, str], str]) -> str:
 def plain_mentions(text: str) -> str:
     """``text`` with each mention token replaced by the member's name (the console's rendering)."""
     return replace_mentions(text, lambda _ref, name: name)
-
-
-def mentioned_refs(text: str) -> list[str]:
-    """The platform user ids mentioned in ``text``, in order."""
-    return [m.group("ref") for m in MENTION.finditer(text)]

@@ -219,12 +219,6 @@ def parse_interview_type(text: str) -> InterviewType:
     return parse_enum(InterviewType, text, what="interview type", field="interview_type")
 
 
-def parse_role(text: str) -> RolePreference:
-    """A role preference from its value, label or an alias, case-insensitively;
-    :class:`InvalidInput` otherwise."""
-    return parse_enum(RolePreference, text, what="role preference", field="role")
-
-
 def parse_track(text: str, extra_tracks: dict[str, str] | None = None) -> str:
     """Parse a role track against the built-in set plus a community's own tracks."""
     tracks = {**DEFAULT_TRACKS, **(extra_tracks or {})}

@@ -21,7 +21,6 @@ from bot.core.models import Member
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.services.actor import Actor
 from bot.core.services.requests import SCHEDULE_OPEN
-from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import (
     DEFAULT_TRACKS,
     InterviewType,
@@ -180,8 +179,3 @@ class ProfileService:
             tone=Tone.SUCCESS,
             buttons=(Button("Schedule a session", encode(SCHEDULE_OPEN), ButtonStyle.PRIMARY),),
         )
-
-
-def availability_help() -> str:
-    """How to write availability, with an example."""
-    return f"Write it as you would say it, e.g. `{AVAILABILITY_EXAMPLE}`."

@@ -277,13 +277,6 @@ def interviewer_guide_pages(
     return out
 
 
-def interviewer_guide(
-    prompt: Prompt, rubric: Rubric, level: Level | None, reason: str | None
-) -> OutboundMessage:
-    """The guide's first page (see :func:`interviewer_guide_pages` for all of it)."""
-    return interviewer_guide_pages(prompt, rubric, level, reason)[0]
-
-
 def noshow_check(session: Session) -> OutboundMessage:
     """The no-show check posted ten minutes in."""
     return OutboundMessage(
