@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -13,7 +13,7 @@ from bot.core.models import (
     OutboxItem,
     OutboxStatus,
 )
-from bot.storage.queries import RowValues, dialect_name, insert_ignore, rowcount
+from bot.storage.queries import RowValues, insert_ignore, rowcount
 from bot.storage.tables import (
     OutboxRow,
 )
@@ -95,39 +95,94 @@ class SqlOutboxRepo:
         )
         return list(result.scalars())
 
-    async def claim(self, item_id: str) -> OutboxItem | None:
-        stmt = select(OutboxRow).where(
-            col(OutboxRow.id) == item_id, col(OutboxRow.status) == OutboxStatus.PENDING.value
-        )
-        if dialect_name(self._s) == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        else:
-            await self._s.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.id) == item_id)
-                .values(attempts=col(OutboxRow.attempts))
+    async def claim(
+        self, item_id: str, *, token: str, now: datetime, until: datetime
+    ) -> OutboxItem | None:
+        # One UPDATE decides between concurrent deliveries (on PostgreSQL the second waits for
+        # the first's row lock, then finds the claim taken); the caller commits it at once.
+        result = await self._s.execute(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id) == item_id,
+                col(OutboxRow.status) == OutboxStatus.PENDING.value,
+                or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) <= now),
             )
-        row = (await self._s.execute(stmt)).scalar_one_or_none()
+            .values(claim_token=token, claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) == 0:
+            return None
+        row = (
+            await self._s.execute(select(OutboxRow).where(col(OutboxRow.id) == item_id))
+        ).scalar_one_or_none()
         return outbox_from_row(row) if row else None
 
-    async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None:
-        row = await self._s.get(OutboxRow, item_id)
-        if row is not None:
-            row.status = OutboxStatus.SENT.value
-            row.sent_ref = ref[:128]
-            row.fallback_used = fallback
-            row.attempts += 1
-            await self._s.flush()
+    async def release(self, item_id: str, token: str) -> None:
+        await self._s.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == item_id, col(OutboxRow.claim_token) == token)
+            .values(claim_token=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
-    async def retry_later(self, item_id: str, when: datetime, error: str, *, give_up: bool) -> None:
-        row = await self._s.get(OutboxRow, item_id)
-        if row is not None:
-            row.attempts += 1
-            row.last_error = error[:500]
-            row.next_attempt_at = when
-            if give_up:
-                row.status = OutboxStatus.FAILED.value
-            await self._s.flush()
+    async def mark_sent(
+        self, item_id: str, ref: str, *, fallback: bool = False, token: str | None = None
+    ) -> bool:
+        values = {
+            "status": OutboxStatus.SENT.value,
+            "sent_ref": ref[:128],
+            "fallback_used": fallback,
+            "attempts": col(OutboxRow.attempts) + 1,
+            "claim_token": None,
+            "claimed_until": None,
+        }
+        mine = col(OutboxRow.id) == item_id
+        if token is not None:
+            result = await self._s.execute(
+                update(OutboxRow)
+                .where(mine, col(OutboxRow.claim_token) == token)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result):
+                return True
+        # The claim ran out and another delivery holds it now: the message did go, so say so
+        # (that delivery sends it again: at least once, docs/scaling.md).
+        await self._s.execute(
+            update(OutboxRow)
+            .where(mine, col(OutboxRow.status) == OutboxStatus.PENDING.value)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return token is None
+
+    async def retry_later(
+        self,
+        item_id: str,
+        when: datetime,
+        error: str,
+        *,
+        give_up: bool,
+        token: str | None = None,
+    ) -> None:
+        where = [col(OutboxRow.id) == item_id]
+        if token is not None:
+            where.append(col(OutboxRow.claim_token) == token)
+        values: RowValues = {
+            "attempts": col(OutboxRow.attempts) + 1,
+            "last_error": error[:500],
+            "next_attempt_at": when,
+            "claim_token": None,
+            "claimed_until": None,
+        }
+        if give_up:
+            values["status"] = OutboxStatus.FAILED.value
+        await self._s.execute(
+            update(OutboxRow)
+            .where(*where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     async def all(self) -> list[OutboxItem]:
         result = await self._s.execute(

@@ -188,6 +188,9 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = _when()
     #: Reading order among the messages queued in one transaction (migration 0010).
     position: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The delivery sending it now, and until when its claim holds (migration 0019_perf).
+    claim_token: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = _when(nullable=True)
 
 
 class MatchRoundRow(SQLModel, table=True):

@@ -302,17 +302,35 @@ class OutboxRepo(Protocol):
         together in their queued order)."""
         ...
 
-    async def claim(self, item_id: str) -> OutboxItem | None:
-        """Lock a pending message for delivery (None if another delivery has it or it is gone)."""
+    async def claim(
+        self, item_id: str, *, token: str, now: datetime, until: datetime
+    ) -> OutboxItem | None:
+        """Claim a pending message for delivery with ``token`` until ``until`` (None if another
+        delivery's claim holds at ``now``, or it is gone). The claim is a row value, not a lock:
+        committed at once, so the send happens outside any transaction."""
         ...
 
-    async def mark_sent(self, item_id: str, ref: str, *, fallback: bool = False) -> None:
+    async def release(self, item_id: str, token: str) -> None:
+        """Give a claim back unsent (the delivery must first open a space or draw pictures)."""
+        ...
+
+    async def mark_sent(
+        self, item_id: str, ref: str, *, fallback: bool = False, token: str | None = None
+    ) -> bool:
         """Mark the message sent, with the platform's reference (and whether it went by the
-        fallback)."""
+        fallback), ending the claim ``token``; False if another delivery's claim replaced it."""
         ...
 
-    async def retry_later(self, item_id: str, when: datetime, error: str, *, give_up: bool) -> None:
-        """Try the message again at ``when``, or give up on it."""
+    async def retry_later(
+        self,
+        item_id: str,
+        when: datetime,
+        error: str,
+        *,
+        give_up: bool,
+        token: str | None = None,
+    ) -> None:
+        """Try the message again at ``when``, or give up on it (ending the claim ``token``)."""
         ...
 
     async def all(self) -> list[OutboxItem]:

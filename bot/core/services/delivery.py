@@ -53,6 +53,11 @@ PAIR_SPACE_PATIENCE = timedelta(minutes=10)
 #: How long a delivery waits, in place, for a space another one is opening.
 PAIR_SPACE_POLLS = 30
 PAIR_SPACE_POLL_SECONDS = 0.1
+#: How long a delivery's claim on a message holds while it is sent (the send happens outside
+#: any transaction). A delivery that dies meanwhile leaves the message to be sent again once
+#: the claim runs out; a send that outlasts it may be repeated by another delivery (at least
+#: once, as before). Chat platforms answer within seconds, their clients time out long before.
+SEND_LEASE = timedelta(minutes=2)
 #: After this many failed attempts to draw a message's pictures, it goes without them (its
 #: text carries the same figures): a broken chart never holds a digest back for good.
 PICTURE_ATTEMPTS = 3
@@ -176,25 +181,48 @@ class DeliveryService:
         return replace(message, attachments=(*message.attachments, *drawn), pictures=())
 
     async def _deliver(self, item_id: str) -> bool:
+        """Claim (a short transaction of its own), send outside any transaction (the reads it
+        needs in a read-only one: on SQLite no write lock is held while the platform answers),
+        then record the result in another short transaction."""
+        now, token = self._clock.now(), new_id()
         async with self._uow() as tx:
-            item = await tx.outbox.claim(item_id)
-            if item is None:
+            item = await tx.outbox.claim(item_id, token=token, now=now, until=now + SEND_LEASE)
+        if item is None:
+            return False
+        bind(community=item.community_id, member=item.member_id)
+        failure: Exception | None = None
+        try:
+            async with self._uow() as tx:
+                platform = await self._platform(tx, item)
+                try:
+                    ref, fallback = await self._send(tx, item)
+                except (_NeedsPairSpace, _NeedsPictures):
+                    raise
+                except Exception as exc:
+                    failure = exc
+        except BaseException:
+            # Not sent (a space to open, pictures to draw) or interrupted: give the claim back
+            # so the next attempt need not wait for the lease (deliver_one comes back at once).
+            await self._release(item.id, token)
+            raise
+        async with self._uow() as tx:
+            if failure is not None:
+                await self._record_failure(tx, item, failure, platform, token)
                 return False
-            bind(community=item.community_id, member=item.member_id)
-            platform = await self._platform(tx, item)
-            try:
-                ref, fallback = await self._send(tx, item)
-            except (_NeedsPairSpace, _NeedsPictures):
-                raise  # rolls the claim back; deliver_one opens the space or draws, and comes back
-            except Exception as exc:
-                await self._record_failure(tx, item, exc, platform)
-                return False
-            await tx.outbox.mark_sent(item.id, ref, fallback=fallback)
+            if not await tx.outbox.mark_sent(item.id, ref, fallback=fallback, token=token):
+                log.warning("delivery of %s outlasted its claim; sent meanwhile again", item.key)
         self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
 
+    async def _release(self, item_id: str, token: str) -> None:
+        try:
+            async with self._uow() as tx:
+                await tx.outbox.release(item_id, token)
+        except Exception:  # the lease runs out on its own
+            log.warning("could not release the claim on outbox item %s", item_id)
+
     async def _record_failure(
-        self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str
+        self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str, token: str
     ) -> None:
         now = self._clock.now()
         give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
@@ -205,6 +233,7 @@ class DeliveryService:
                 now + retry_delay(item.attempts, exc.retry_after),
                 str(exc),
                 give_up=give_up,
+                token=token,
             )
             (log.error if give_up else log.warning)(
                 "delivery of %s %s (attempt %d): %s",
@@ -222,13 +251,15 @@ class DeliveryService:
             now + retry_delay(item.attempts, None),
             f"{type(exc).__qualname__} (incident {incident})",
             give_up=give_up,
+            token=token,
         )
 
     async def _retry(self, item_id: str, exc: Exception) -> None:
+        now, token = self._clock.now(), new_id()
         async with self._uow() as tx:
-            item = await tx.outbox.claim(item_id)
+            item = await tx.outbox.claim(item_id, token=token, now=now, until=now + SEND_LEASE)
             if item is not None:
-                await self._record_failure(tx, item, exc, await self._platform(tx, item))
+                await self._record_failure(tx, item, exc, await self._platform(tx, item), token)
 
     @staticmethod
     async def _platform(tx: UnitOfWork, item: OutboxItem) -> str:
