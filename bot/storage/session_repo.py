@@ -3,6 +3,7 @@ matching reads from them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,12 @@ from bot.core.ports import PairSpace, PairSpaceState
 from bot.core.vocab import InterviewType
 from bot.storage import queries
 from bot.storage.queries import RowValues, chunks, dialect_name, rowcount
+from bot.storage.round_history import (
+    WHOLE_COMMUNITY_READ,
+    pairing_from_rows,
+    prompts_from_rows,
+    raw,
+)
 from bot.storage.tables import (
     SessionRow,
 )
@@ -224,25 +231,24 @@ class SqlSessionRepo:
 
     async def pairing_history(self, community_id: str, member_ids: Sequence[str]) -> PairingHistory:
         """Grouped in the database: one row per (interviewer, candidate, swap) and per
-        (candidate, swap) of these members' completed sessions, not one row per session."""
-        wanted = set(member_ids)
-        last_met: dict[frozenset[str], datetime] = {}
-        given: dict[str, int] = {}
-        taken: dict[str, int] = {}
+        (candidate, swap) of these members' completed sessions, not one row per session.
+        The rows come raw (no per-row decoding on the event loop) and are added up on a
+        thread: tens of thousands of them in a large community (docs/scaling.md)."""
+        wanted = sorted(set(member_ids))
         done = (
             col(SessionRow.community_id) == community_id,
             col(SessionRow.state) == SessionState.COMPLETED.value,
         )
-        for chunk in chunks(sorted(wanted)):
-            # One row per pair met: tens of thousands in a large community, streamed in
-            # partitions so the event loop gets its turn between pieces (docs/scaling.md).
+        met: list[tuple[Any, ...]] = []
+        second: list[tuple[Any, ...]] = []
+        for chunk in chunks(wanted):
             as_first = await self._s.stream(
                 select(
                     col(SessionRow.interviewer_id),
                     col(SessionRow.candidate_id),
                     col(SessionRow.swap),
                     func.count(),
-                    func.max(col(SessionRow.start)),
+                    raw(func.max(col(SessionRow.start))),
                 )
                 .where(*done, col(SessionRow.interviewer_id).in_(chunk))
                 .group_by(
@@ -252,23 +258,14 @@ class SqlSessionRepo:
                 )
             )
             async for part in as_first.partitions(queries.STREAM_PARTITION):
-                for first, second, swap, count, last in part:
-                    given[first] = given.get(first, 0) + count
-                    if swap:
-                        taken[first] = taken.get(first, 0) + count
-                    if second in wanted:
-                        key = frozenset((first, second))
-                        last_met[key] = max(last_met.get(key, last), last)
+                met += part
             as_second = await self._s.execute(
                 select(col(SessionRow.candidate_id), col(SessionRow.swap), func.count())
                 .where(*done, col(SessionRow.candidate_id).in_(chunk))
                 .group_by(col(SessionRow.candidate_id), col(SessionRow.swap))
             )
-            for second, swap, count in as_second.all():
-                taken[second] = taken.get(second, 0) + count
-                if swap:
-                    given[second] = given.get(second, 0) + count
-        return PairingHistory(last_met=last_met, given=given, taken=taken)
+            second += as_second.all()
+        return await asyncio.to_thread(pairing_from_rows, met, second, set(wanted))
 
     async def prompts_seen(
         self, community_id: str, member_ids: Sequence[str]
@@ -276,36 +273,36 @@ class SqlSessionRepo:
         return (await self.prompt_history(community_id, member_ids)).as_candidate
 
     async def prompt_history(self, community_id: str, member_ids: Sequence[str]) -> PromptHistory:
+        """Streamed raw (prompt lists undecoded, times as stored) and put together on a
+        thread: a large round reads most of the community's sessions here. For many members
+        the community's sessions are read once, rather than once per piece of members."""
         wanted = set(member_ids)
-        as_candidate: dict[str, dict[str, datetime]] = {}
-        as_interviewer: dict[str, dict[str, datetime]] = {}
-        rows: dict[str, tuple[str, str, list[str], datetime]] = {}
-        for chunk in chunks(sorted(wanted)):
-            # Streamed: a round reads thousands of sessions here, and each piece's rows become
-            # objects on the event loop (docs/scaling.md).
-            result = await self._s.stream(
-                select(
-                    col(SessionRow.id),
-                    col(SessionRow.interviewer_id),
-                    col(SessionRow.candidate_id),
-                    col(SessionRow.prompt_ids),
-                    col(SessionRow.start),
-                ).where(
-                    col(SessionRow.community_id) == community_id,
+        if not wanted:
+            return PromptHistory({}, {})
+        columns = (
+            col(SessionRow.id),
+            col(SessionRow.interviewer_id),
+            col(SessionRow.candidate_id),
+            raw(col(SessionRow.prompt_ids)),
+            raw(col(SessionRow.start)),
+        )
+        mine = col(SessionRow.community_id) == community_id
+        if len(wanted) >= WHOLE_COMMUNITY_READ:
+            selects = [select(*columns).where(mine)]
+        else:
+            selects = [
+                select(*columns).where(
+                    mine,
                     or_(
                         col(SessionRow.interviewer_id).in_(chunk),
                         col(SessionRow.candidate_id).in_(chunk),
                     ),
                 )
-            )
+                for chunk in chunks(sorted(wanted))
+            ]
+        rows: list[tuple[Any, ...]] = []
+        for stmt in selects:
+            result = await self._s.stream(stmt)
             async for piece in result.partitions(queries.STREAM_PARTITION):
-                for sid, first, second, prompt_ids, start in piece:
-                    rows[sid] = (first, second, list(prompt_ids or ()), start)
-        for first, second, prompt_ids, start in rows.values():
-            for part, pid in enumerate(prompt_ids):
-                candidate, interviewer = (second, first) if part == 0 else (first, second)
-                for member, seen in ((candidate, as_candidate), (interviewer, as_interviewer)):
-                    if member in wanted:
-                        mine = seen.setdefault(member, {})
-                        mine[pid] = max(mine.get(pid, start), start)
-        return PromptHistory(as_candidate=as_candidate, as_interviewer=as_interviewer)
+                rows += piece
+        return await asyncio.to_thread(prompts_from_rows, rows, wanted)

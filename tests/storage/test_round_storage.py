@@ -71,11 +71,13 @@ def _seen_reference(
     return seen
 
 
-@pytest.mark.parametrize("chunk", [2000, 2])
+@pytest.mark.parametrize(("chunk", "whole"), [(2000, False), (2, False), (2000, True)])
 async def test_round_history_aggregates_equal_the_plain_computation(
-    app: App, monkeypatch: pytest.MonkeyPatch, chunk: int
+    app: App, monkeypatch: pytest.MonkeyPatch, chunk: int, whole: bool
 ) -> None:
     monkeypatch.setattr(queries, "IN_CHUNK", chunk)  # 2: every query runs in several chunks
+    # whole: the prompt history reads the community's sessions once (a large round's way)
+    monkeypatch.setattr("bot.storage.session_repo.WHOLE_COMMUNITY_READ", 1 if whole else 1000)
     actors = [await make_actor(app, f"member{i}") for i in range(7)]
     ids = [a.member.id for a in actors]
     cid = actors[0].community.id

@@ -468,12 +468,8 @@ class MatchingService:
         # Once per round, not per pair: which prompts each member has seen, as candidate and
         # as interviewer, and the feedback about everyone being paired (one query for all).
         paired = sorted({m for p in result.pairs for m in p.member_ids})
-        seen = PromptHistory({}, {})
-        for part in await _chunked(
-            lambda ids: tx.sessions.prompt_history(community.id, ids), paired
-        ):
-            seen.as_candidate.update(part.as_candidate)
-            seen.as_interviewer.update(part.as_interviewer)
+        # One read: the repository streams the rows raw and decodes them on a thread.
+        seen = await tx.sessions.prompt_history(community.id, paired)
         about: dict[str, list[Feedback]] = {}
         for feedback in await _chunked(tx.feedback.about_members, paired):
             for f in feedback:
