@@ -43,7 +43,7 @@ def prompt_ids(value: object) -> list[str]:
     """A stored prompt list (JSON text, or already a list)."""
     if value is None:
         return []
-    items = json.loads(value) if isinstance(value, (str, bytes)) else value
+    items: Any = json.loads(value) if isinstance(value, (str, bytes)) else value
     return [str(p) for p in items or ()]
 
 
