@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from bot.core.models import (
     Platform,
 )
 from bot.core.vocab import InterviewType, Level
-from bot.storage.queries import RowValues, insert_ignore
+from bot.storage.queries import RowValues, insert_ignore, table_of
 from bot.storage.tables import (
     MemberRow,
 )
@@ -76,10 +77,11 @@ class SqlMemberRepo:
     async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]:
         if not member_ids:
             return {}
-        result = await self._s.execute(
-            select(MemberRow).where(col(MemberRow.id).in_(list(member_ids)))
-        )
-        return {row.id: member_from_row(row) for row in result.scalars()}
+        # Plain rows, not ORM instances: a round reads thousands of members, and an instance
+        # each (identity map, attribute state) cost more than the member built from it.
+        members = table_of(MemberRow)
+        result = await self._s.execute(select(members).where(members.c.id.in_(list(member_ids))))
+        return {row.id: member_from_row(cast(MemberRow, row)) for row in result}
 
     async def find(self, community_id: str, external_id: str) -> Member | None:
         result = await self._s.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -118,16 +119,18 @@ class SqlRequestRepo:
     async def list_open(self, community_id: str) -> list[InterviewRequest]:
         # Streamed in partitions: thousands of open requests become objects a piece at a
         # time, the event loop getting its turn between pieces (docs/scaling.md).
-        result = await self._s.stream_scalars(
-            select(RequestRow)
+        # Plain rows, not ORM instances (no identity map to fill and walk).
+        requests = queries.table_of(RequestRow)
+        result = await self._s.stream(
+            select(requests)
             .where(
-                col(RequestRow.community_id) == community_id,
-                col(RequestRow.status) == RequestStatus.OPEN.value,
+                requests.c.community_id == community_id,
+                requests.c.status == RequestStatus.OPEN.value,
             )
-            .order_by(col(RequestRow.created_at), col(RequestRow.id))
+            .order_by(requests.c.created_at, requests.c.id)
         )
         return [
-            request_from_row(r)
+            request_from_row(cast(RequestRow, r))
             async for part in result.partitions(queries.STREAM_PARTITION)
             for r in part
         ]
