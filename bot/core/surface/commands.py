@@ -483,7 +483,6 @@ class SuspendArgs:
         str | None,
         Opt(
             "Why (kept for the admins; the member is not shown it)",
-            rest=True,
             max_length=MAX_SUSPEND_REASON,
         ),
     ] = None
