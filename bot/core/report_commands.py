@@ -51,6 +51,7 @@ def declare_report_commands(
         return OutboundMessage(form=replace(form, action=encode(REPORT_SUBMIT, session_id)))
 
     async def submit(actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
+        await reports.check(actor, action.arg(0))  # who may, before what they sent is read
         args: ReportArgs = parse_args(ReportArgs, dict(values), command="Report a problem")
         return await reports.submit(actor, action.arg(0), args.reason, args.details)
 
