@@ -23,7 +23,8 @@ from bot.core.messages import FormValues, OutboundMessage
 from bot.core.report_models import REPORT_OPEN, REPORT_RESOLVE, REPORT_SUBMIT, report_button
 from bot.core.services.actor import Actor
 from bot.core.services.progress import ProgressService
-from bot.core.services.reports import ReportService, reports_message
+from bot.core.services.report_text import reports_message
+from bot.core.services.reports import ReportService
 from bot.core.surface.commands import (
     ADMIN,
     REPORT_FORM,

@@ -14,34 +14,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, clip, quote, ts
+from bot.core.messages import OutboundMessage, Tone, clip, quote, ts
 from bot.core.models import Member, Session, SessionState
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.report_models import (
     MAX_REPORT_TEXT,
     MAX_SUSPEND_DAYS,
     MAX_SUSPEND_REASON,
-    REPORT_RESOLVE,
     Report,
     ReportReason,
-    ReportStatus,
     Suspension,
     report_button,
 )
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_space
 from bot.core.services.partners import MAX_BLOCKED
+from bot.core.services.report_text import ReportLine, admin_notice
 
 #: What the reports view lists, and how many "Report a problem" buttons ``/mock history`` offers.
-VIEW_REPORTS = 15
+VIEW_REPORTS = 10
 VIEW_SUSPENSIONS = 8
-RESOLVE_BUTTONS = 5
 HISTORY_BUTTONS = 5
 #: Sessions a member may report: those that began (or were meant to), whatever came of them.
 REPORTABLE = (
@@ -72,16 +68,6 @@ async def refuse_if_suspended(tx: UnitOfWork, member_id: str, now: datetime) -> 
             "An admin has paused your matching until "
             f"{ts(suspension.ends_at)}. You can ask for sessions again from then."
         )
-
-
-@dataclass(frozen=True)
-class ReportLine:
-    """A report as the admins' view lists it, with the names resolved."""
-
-    report: Report
-    reporter: str
-    reported: str
-    session: Session | None
 
 
 class ReportService:
@@ -317,89 +303,10 @@ class ReportService:
         )
 
 
-def resolve_button(report: Report, number: int) -> Button:
-    """The admins' button that resolves one report."""
-    return Button(f"Resolve #{number}", encode(REPORT_RESOLVE, report.id), ButtonStyle.SUCCESS)
-
-
-def admin_notice(
-    report: Report, reporter: Member, reported: Member, session: Session
-) -> OutboundMessage:
-    """The message posted in the admins' channel (no mention: nobody is pinged)."""
-    return OutboundMessage(
-        title="A member reported a problem",
-        text=f"{reporter.display_name} reported {reported.display_name}: "
-        f"**{report.reason.label}**, about their {session.interview_type.label} session of "
-        f"{ts(session.start)}. The `reports` admin command lists every report. "
-        f"{reporter.display_name} will not be paired with {reported.display_name} again; "
-        f"{reported.display_name} is not told.",
-        fields=(Field("What they wrote", report.text or "(nothing)"),),
-        buttons=(resolve_button(report, 1),),
-        tone=Tone.WARNING,
-        ephemeral=False,
-    )
-
-
-def reports_message(
-    lines: list[ReportLine], suspensions: list[tuple[Suspension, str]], now: datetime
-) -> OutboundMessage:
-    """The admins' reports view: open and resolved reports, and the suspensions' audit."""
-    fields: list[Field] = []
-    buttons: list[Button] = []
-    for n, line in enumerate(lines, 1):
-        r = line.report
-        where = (
-            f"{line.session.interview_type.label} session of {ts(line.session.start)}"
-            if line.session
-            else "a session since deleted"
-        )
-        state = (
-            "open"
-            if r.status is ReportStatus.OPEN
-            else f"resolved {ts(r.resolved_at, 'D')}"
-            if r.resolved_at
-            else "resolved"
-        )
-        fields.append(
-            Field(
-                clip(f"#{n} {r.reason.label}: {line.reporter} about {line.reported}", 200),
-                clip(
-                    f"{state.capitalize()}. {where}, reported {ts(r.created_at, 'D')}. "
-                    f"“{r.text or '(nothing written)'}”",
-                    1000,
-                ),
-            )
-        )
-        if r.status is ReportStatus.OPEN and len(buttons) < RESOLVE_BUTTONS:
-            buttons.append(resolve_button(r, n))
-    audit = []
-    for s, name in suspensions:
-        if s.lifted_at is not None:
-            until = f"lifted {ts(s.lifted_at, 'D')}"
-        elif s.active(now):
-            until = f"until {ts(s.ends_at)}"
-        else:
-            until = f"ended {ts(s.ends_at, 'D')}"
-        why = f": {quote(s.reason, 120)}" if s.reason else ""
-        audit.append(f"- {name}, from {ts(s.starts_at, 'D')}, {until}{why}")
-    if audit:
-        fields.append(Field("Suspensions", clip("\n".join(audit), 1000)))
-    open_count = sum(1 for line in lines if line.report.status is ReportStatus.OPEN)
-    text = (
-        f"{open_count} open report(s), listed first. Only admins see this."
-        if lines
-        else "No reports yet. Members report a problem from the session's messages and "
-        "`/mock history`; only admins see reports."
-    )
-    return OutboundMessage(title="Reports", text=text, fields=tuple(fields), buttons=tuple(buttons))
-
-
 __all__ = [
-    "REPORT_RESOLVE",
     "ReportService",
-    "admin_notice",
+    "clean_text",
     "refuse_if_suspended",
     "report_button",
-    "reports_message",
     "suspended_members",
 ]
