@@ -183,6 +183,7 @@ async def build_app(
         funnel_chart=offloaded(render_funnel_png),
     )
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    reports = ReportService(db.uow, clock)
     steps = StepRunner(
         db.uow,
         clock,
@@ -193,6 +194,7 @@ async def build_app(
             close_feedback=feedback.close_window,
             run_digest=digests.run_step,
             run_retention=retention.run_step,
+            end_suspension=reports.end_step,
         ),
     )
     # digest pictures are drawn as each digest is delivered
@@ -200,7 +202,7 @@ async def build_app(
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
-    declare_report_commands(router, admin_commands, ReportService(db.uow, clock), progress)
+    declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )

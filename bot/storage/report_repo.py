@@ -134,6 +134,10 @@ class SqlReportRepo:
         )
         await self._s.flush()
 
+    async def get_suspension(self, suspension_id: str) -> Suspension | None:
+        row = await self._s.get(SuspensionRow, suspension_id)
+        return _suspension(row) if row is not None else None
+
     async def active_suspension(self, member_id: str, now: datetime) -> Suspension | None:
         result = await self._s.execute(
             select(SuspensionRow)

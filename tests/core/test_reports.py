@@ -196,9 +196,21 @@ async def test_suspension_keeps_a_member_out_until_it_ends_or_is_lifted(
         assert bob.member.id in session.member_ids
         assert "lifted" in shown(await app.router.run_text(ada, "admin reports"))
 
-        # A suspension also ends by itself.
+        await app.tick()
+        # Bob's own end step finds his suspension lifted: he is not told twice.
+        clock.set(ends + timedelta(minutes=1))
+        await app.tick()
+        assert [
+            m.text for m in chat.dms_to("bob") if "running again" in m.text or "ended" in m.text
+        ] == ["Your matching is running again: `/mock schedule` to ask for a session."]
+
+        # A suspension also ends by itself, and the member is told then.
         await app.router.run_text(ada, "admin suspend member:Alice days:1")
+        await app.tick()
+        assert (await app.router.run(alice, "now", {"type": "behavioral"})).tone is Tone.ERROR
         clock.set(clock.now() + timedelta(days=1, minutes=1))
+        await app.tick()
+        assert any("pause from matching has ended" in m.text for m in chat.dms_to("alice"))
         assert (
             await app.router.run(alice, "schedule", {"type": "behavioral"})
         ).tone is Tone.SUCCESS

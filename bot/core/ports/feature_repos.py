@@ -308,6 +308,10 @@ class ReportRepo(Protocol):
         """Store a suspension."""
         ...
 
+    async def get_suspension(self, suspension_id: str) -> Suspension | None:
+        """One suspension, or None."""
+        ...
+
     async def active_suspension(self, member_id: str, now: datetime) -> Suspension | None:
         """The member's suspension in force at ``now`` (the latest-ending), or None."""
         ...

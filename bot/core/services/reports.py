@@ -19,7 +19,14 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.core.messages import OutboundMessage, Tone, clip, quote, ts
-from bot.core.models import Member, Session, SessionState
+from bot.core.models import (
+    ActionKind,
+    ActionStatus,
+    Member,
+    ScheduledAction,
+    Session,
+    SessionState,
+)
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.report_models import (
     MAX_REPORT_TEXT,
@@ -259,6 +266,16 @@ class ReportService:
                 created_by=actor.member.id,
             )
             await tx.reports.add_suspension(suspension)
+            await tx.actions.add(
+                ScheduledAction(
+                    id=new_id(),
+                    key=f"suspension-end:{suspension.id}",
+                    kind=ActionKind.SUSPENSION_END,
+                    community_id=actor.community.id,
+                    due_at=suspension.ends_at,
+                    payload={"suspension_id": suspension.id},
+                )
+            )
             await queue_direct(
                 tx,
                 key=f"suspension:{suspension.id}",
@@ -278,6 +295,29 @@ class ReportService:
             "They were told until when (not the reason).",
             tone=Tone.SUCCESS,
         )
+
+    async def end_step(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, str | None]:
+        """A suspension's end date: the member is told they can be matched again (unless an
+        admin lifted it or replaced it meanwhile: then they were told already, or are still out)."""
+        suspension = await tx.reports.get_suspension(str(action.payload.get("suspension_id", "")))
+        if suspension is None or suspension.lifted_at is not None:
+            return ActionStatus.SKIPPED, "the suspension was lifted or is gone"
+        if await tx.reports.active_suspension(suspension.member_id, now) is not None:
+            return ActionStatus.SKIPPED, "another suspension is in force"
+        await queue_direct(
+            tx,
+            key=f"suspension-ended:{suspension.id}",
+            community_id=suspension.community_id,
+            member_id=suspension.member_id,
+            now=now,
+            message=OutboundMessage(
+                text="Your pause from matching has ended: `/mock schedule` to ask for a session.",
+                tone=Tone.SUCCESS,
+            ),
+        )
+        return ActionStatus.DONE, None
 
     async def unsuspend(self, actor: Actor, who: str) -> OutboundMessage:
         """End a member's suspension now; they are told."""
