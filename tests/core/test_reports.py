@@ -3,6 +3,7 @@ path every face takes), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -216,3 +217,21 @@ async def test_suspension_keeps_a_member_out_until_it_ends_or_is_lifted(
         ).tone is Tone.SUCCESS
     finally:
         await app.close()
+
+
+async def test_two_presses_at_once_store_one_report(app: App) -> None:
+    alice = await ready_member(app, "alice")
+    bob = await ready_member(app, "bob")
+    session = await finished_session(app, alice, bob, start=T0 - timedelta(hours=3))
+    first, second = await asyncio.gather(
+        report(app, alice, session.id, reason="rude", details="one"),
+        report(app, alice, session.id, reason="other", details="two"),
+    )
+    assert sorted([first.tone, second.tone]) == sorted([Tone.SUCCESS, Tone.ERROR])
+    refused = first if first.tone is Tone.ERROR else second
+    assert "already reported" in (refused.text or ""), shown(refused)
+    async with app.db.uow() as tx:
+        (stored,) = await tx.reports.for_community(alice.community.id, limit=10)
+        me = await tx.members.get(alice.member.id)
+    assert me is not None and me.blocked == (bob.member.id,)
+    assert stored.text == ("one" if first.tone is Tone.SUCCESS else "two")
