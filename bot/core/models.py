@@ -264,6 +264,8 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: A member's suspension from matching ends: they are told they can be matched again.
+    SUSPENSION_END = "suspension_end"
 
     @property
     def skippable(self) -> bool:
