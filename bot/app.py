@@ -192,6 +192,7 @@ async def build_app(
             run_digest=digests.run_step,
             run_retention=retention.run_step,
         ),
+        chats=chat_map,
     )
     # digest pictures are drawn as each digest is delivered
     delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)

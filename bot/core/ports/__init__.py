@@ -33,6 +33,13 @@ from bot.core.ports.repos import (
     RoundRepo,
     SessionRepo,
 )
+from bot.core.ports.room import (
+    RoomDenied,
+    RoomFailed,
+    SessionEvent,
+    VoiceRequest,
+    VoiceRoom,
+)
 from bot.core.ports.runtime import (
     ChatPort,
     DirectMessagesClosed,
@@ -67,10 +74,15 @@ __all__ = [
     "PromptSource",
     "RequestRepo",
     "RetentionRepo",
+    "RoomDenied",
+    "RoomFailed",
     "RoundRepo",
+    "SessionEvent",
     "SessionRepo",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VoiceRequest",
+    "VoiceRoom",
 ]
