@@ -54,17 +54,17 @@ async def _call(call: Callable[[], Awaitable[T]], needs: str) -> T:
 def overwrites(guild_id: str, request: VoiceRequest, bot_id: int) -> list[dict[str, Any]]:
     """Who may see and join the pair's channel: the pair and PeerLoop; @everyone may not."""
     pair = [
-        {"id": ref, "type": MEMBER, "allow": str(VIEW_CHANNEL | CONNECT | SPEAK), "deny": "0"}
+        {"id": ref, "type": MEMBER, "allow": VIEW_CHANNEL | CONNECT | SPEAK, "deny": 0}
         for ref in request.member_refs
     ]
     return [
-        {"id": guild_id, "type": ROLE, "allow": "0", "deny": str(VIEW_CHANNEL | CONNECT)},
+        {"id": guild_id, "type": ROLE, "allow": 0, "deny": VIEW_CHANNEL | CONNECT},
         *pair,
         {
             "id": str(bot_id),
             "type": MEMBER,
-            "allow": str(VIEW_CHANNEL | CONNECT | MANAGE_CHANNELS),
-            "deny": "0",
+            "allow": VIEW_CHANNEL | CONNECT | MANAGE_CHANNELS,
+            "deny": 0,
         },
     ]
 
