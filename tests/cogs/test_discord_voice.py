@@ -7,6 +7,7 @@ for; a step claimed twice, or run again after a crash, makes one channel."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from tests.cogs.test_discord_room import admin, ready_for
 from tests.conftest import delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.discord_spec import load_discord_spec
 from tests.fakes.fake_discord import ALL_PERMISSIONS_BOT, FakeDiscord
 from tests.fakes.fake_discord_channels import CONNECT, MANAGE_CHANNELS, SPEAK, VIEW_CHANNEL
 
@@ -123,6 +125,12 @@ async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_af
         assert overwrites[str(member.id)]["allow"] == VIEW_CHANNEL | CONNECT | SPEAK
     assert overwrites[str(fake.bot.id)]["allow"] & (VIEW_CHANNEL | MANAGE_CHANNELS)
     assert set(overwrites) == {str(fake.guild.id), str(alice.id), str(bob.id), str(fake.bot.id)}
+    # the body as Discord's OpenAPI description has it (overwrites' bits are integers there)
+    spec = load_discord_spec()
+    if spec is not None:
+        assert not spec.check_all([create])
+        as_text = [{**o, "allow": str(o["allow"])} for o in body["permission_overwrites"]]
+        assert spec.check_all([replace(create, json={**body, "permission_overwrites": as_text})])
     channel = int(create.response["id"])
     # visible to and joinable by exactly the pair among the members
     assert fake.can_join(channel, alice.id) and fake.can_join(channel, bob.id)
@@ -286,10 +294,13 @@ async def test_scheduled_events_follow_the_session_when_asked_for(
     assert len(fake.requests_to("POST", EVENTS)) == 1
 
     # Alice can't make it: the event is cancelled and the channel removed.
-    cancel = next(c for c in custom_ids(announcement) if c.startswith("pl:session.cancel:"))
-    await reply_to(
-        fake, await fake.interact(fake.button_click("alice", cancel, announcement["id"]))
-    )
+    proposal = [
+        m
+        for m in fake.messages_in(thread_of(fake))
+        if any(c.startswith("pl:session.cancel:") for c in custom_ids(m))
+    ][-1]
+    cancel = next(c for c in custom_ids(proposal) if c.startswith("pl:session.cancel:"))
+    await reply_to(fake, await fake.interact(fake.button_click("alice", cancel, proposal["id"])))
     await app.tick()
     await delivered(app)
     (deleted,) = fake.requests_to("DELETE", EVENT)
