@@ -243,7 +243,12 @@ async def tell_admins_once(tx: UnitOfWork, community: Community, what: str, now:
     settings = fresh.settings
     if what in settings.room_notices:
         return
-    key = f"room-denied:{community.id}:{what}:{now.isoformat()}"
+    # The same for every step that finds the same permission missing under the same setup, so
+    # two workers failing at once still queue one notice (the outbox keeps one per key).
+    key = (
+        f"room-denied:{community.id}:{what}:{settings.voice_category_id}:"
+        f"{settings.session_events}:{settings.voice_set_by}"
+    )
     if settings.admin_channel_id:
         await queue_space(
             tx,
