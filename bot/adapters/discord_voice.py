@@ -144,6 +144,8 @@ class DiscordRoom:
                 entity_metadata={"location": event.location[:LOCATION]},
             )
         http = self.client.http
+        if ref is None:  # made already, by a run that died before recording it?
+            ref = await self._find_event(guild_id, event.marker)
         if ref is None:
             if body["channel_id"] is None:
                 del body["channel_id"]  # an external event is made without one
@@ -155,6 +157,16 @@ class DiscordRoom:
             lambda: http.edit_scheduled_event(int(guild_id), int(ref), **body), "Create Events"
         )
         return ref
+
+    async def _find_event(self, guild_id: str, marker: str) -> str | None:
+        events = await _call(
+            lambda: self.client.http.get_scheduled_events(int(guild_id), False), "Create Events"
+        )
+        me = self.client.user.id if self.client.user is not None else None
+        for made in events:
+            if marker in (made.get("description") or "") and str(made.get("creator_id")) == str(me):
+                return str(made["id"])
+        return None
 
     async def cancel_event(self, guild_id: str, ref: str) -> None:
         """Delete the event; one already gone is fine."""

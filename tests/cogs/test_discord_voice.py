@@ -318,3 +318,36 @@ async def test_no_scheduled_event_when_the_option_is_off(
     await at(app, session.start + timedelta(minutes=session.minutes + 60))
     assert not fake.requests_to("POST", EVENTS) and not fake.requests_to("POST", CHANNELS)
     await settle(client)
+
+
+class CrashingAfterEvent(CrashingAfterOpen):
+    """The Discord chat port, dying right after Discord made the scheduled event."""
+
+    async def put_event(self, *args: Any) -> Any:
+        await self.real.put_event(*args)
+        raise Killed
+
+
+async def test_an_event_step_run_again_after_a_crash_makes_one_event(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"session_events": True})
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    cid = await community_id(app, fake)
+    (session,) = (await app.matching.run_round(cid)).sessions
+    real = app.chats[Platform.DISCORD]
+    app.chats[Platform.DISCORD] = CrashingAfterEvent(real)  # type: ignore[assignment]
+    with pytest.raises(Killed):
+        await app.tick()
+    app.chats[Platform.DISCORD] = real
+    assert (await fresh(app, session.id)).event_ref is None
+    await app.tick()
+    await delivered(app)
+    (made,) = fake.requests_to("POST", EVENTS)
+    assert (await fresh(app, session.id)).event_ref == made.response["id"]
+    assert len(fake.scheduled_events[fake.guild.id]) == 1
+    assert fake.requests_to("GET", EVENTS)  # it looked for the one it made before making one
+    await settle(client)

@@ -34,6 +34,7 @@ class GuildChannelsMixin:
         return [
             ("POST", "/guilds/{guild_id}/channels", self._create_guild_channel),
             ("DELETE", "/channels/{channel_id}", self._delete_channel),
+            ("GET", "/guilds/{guild_id}/scheduled-events", self._list_scheduled_events),
             (
                 "PATCH",
                 "/guilds/{guild_id}/scheduled-events/{event_id}",
@@ -156,6 +157,11 @@ class GuildChannelsMixin:
         return guild is not None and bool(
             self.bot_permissions(guild) & (CREATE_EVENTS | MANAGE_EVENTS | ADMINISTRATOR)
         )
+
+    async def _list_scheduled_events(self, rec: Any, guild_id: str) -> Any:
+        if int(guild_id) not in self.guilds:
+            return self._unknown("Guild")  # type: ignore[attr-defined]
+        return list(self.scheduled_events.get(int(guild_id), []))
 
     async def _patch_scheduled_event(self, rec: Any, guild_id: str, event_id: str) -> Any:
         event = self._event(guild_id, event_id)

@@ -43,6 +43,8 @@ class SessionEvent:
     #: None: an event elsewhere, at ``location``.
     voice_ref: str | None
     location: str
+    #: Unique per session, and in the description: a platform finds an event it already made.
+    marker: str
 
 
 class RoomDenied(Exception):

@@ -216,13 +216,17 @@ class SessionRoom:
             return DONE
         if session.state not in PRE_START_STATES or step.now >= session.start:
             return ActionStatus.SKIPPED, f"session {session.state.value}"
+        marker = f"#{session.id[:12]}"
         event = SessionEvent(
             name=f"Mock interview: {session.interview_type.label}",
-            description="A PeerLoop practice session. Its links are in the pair's thread.",
+            description=(
+                f"A PeerLoop practice session ({marker}). Its links are in the pair's thread."
+            ),
             start=session.start,
             end=session.start + timedelta(minutes=session.minutes),
             voice_ref=session.voice_ref,
             location=EVENT_LOCATION,
+            marker=marker,
         )
         try:
             ref = await chat.put_event(community, event, session.event_ref)
