@@ -56,11 +56,6 @@ from bot.core.services.session_steps import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OPEN_MINUTES = 10
-DEFAULT_CLOSE_MINUTES = 30
-#: The ranges ``setup`` accepts for the two.
-OPEN_RANGE = (1, 120)
-CLOSE_RANGE = (0, 240)
 #: Where the event says the call is, until it moves into the pair's voice channel (the call
 #: link is the pair's only: the whole server may see an event that is not in a private channel).
 EVENT_LOCATION = "The call link is in your PeerLoop pair thread"
@@ -201,7 +196,11 @@ class SessionRoom:
         ref = payload["ref"] if "ref" in payload else session.voice_ref
         community, chat = await self._community(step)
         name = str(payload.get("name") or voice_name(session))
-        await chat.close_voice(community, ref if isinstance(ref, str) else None, name)
+        try:
+            await chat.close_voice(community, ref if isinstance(ref, str) else None, name)
+        except RoomDenied as denied:  # the permission was taken away since the channel opened
+            await tell_admins_once(step.tx, community, denied.what, step.now)
+            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
         if session.voice_ref and session.voice_ref == ref:
             await step.tx.sessions.save(replace(session, voice_ref=None, voice_url=None))
         return DONE
