@@ -196,6 +196,7 @@ async def build_app(
             run_retention=retention.run_step,
             end_suspension=reports.end_step,
         ),
+        chats=chat_map,
     )
     # digest pictures are drawn as each digest is delivered
     delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)

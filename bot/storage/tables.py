@@ -133,6 +133,9 @@ class SessionRow(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=True)
     call_url: str | None = Field(default=None, max_length=400)
     work_url: str | None = Field(default=None, max_length=400)
+    voice_ref: str | None = Field(default=None, max_length=64)
+    voice_url: str | None = Field(default=None, max_length=200)
+    event_ref: str | None = Field(default=None, max_length=64)
 
 
 class ScheduledActionRow(SQLModel, table=True):

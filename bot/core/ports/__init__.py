@@ -34,6 +34,13 @@ from bot.core.ports.repos import (
     RoundRepo,
     SessionRepo,
 )
+from bot.core.ports.room import (
+    RoomDenied,
+    RoomFailed,
+    SessionEvent,
+    VoiceRequest,
+    VoiceRoom,
+)
 from bot.core.ports.runtime import (
     ChatPort,
     DirectMessagesClosed,
@@ -69,10 +76,15 @@ __all__ = [
     "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
+    "RoomDenied",
+    "RoomFailed",
     "RoundRepo",
+    "SessionEvent",
     "SessionRepo",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VoiceRequest",
+    "VoiceRoom",
 ]

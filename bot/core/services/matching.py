@@ -59,6 +59,7 @@ from bot.core.services.rounds import (
 )
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.session_plan import session_steps
+from bot.core.services.session_voice import room_steps
 from bot.core.services.sessions import invite_for
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.matching.model import Pair
@@ -141,6 +142,7 @@ def _plan_bookings(
         session = _session_for(community, prompts, pair, requests, members, seen, about, now)
         out.sessions.append(session)
         out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
+        out.steps.extend(room_steps(session, community.settings, now))
         pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
         out.messages.append(
             OutboxItem(

@@ -21,7 +21,14 @@ from bot.core.report_models import (
     REPORT_SUBMIT,
     ReportReason,
 )
-from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
+from bot.core.services.admin import (
+    MATCH_EVERY_RANGE,
+    SESSION_LENGTHS,
+    VOICE_CLOSE_RANGE,
+    VOICE_OPEN_RANGE,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+)
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
 from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SCHEDULE_SUBMIT
@@ -401,6 +408,35 @@ class SetupArgs:
             max_length=300,
         ),
     ] = None
+    voice_category: Annotated[
+        ChannelRef | None,
+        Opt(
+            "Discord: the category where each session gets a private voice channel",
+            clear=True,
+            category=True,
+        ),
+    ] = None
+    voice_open: Annotated[
+        int | None,
+        Opt(
+            f"Minutes before the start the voice channel opens ({VOICE_OPEN_RANGE[0]}-"
+            f"{VOICE_OPEN_RANGE[1]})",
+            min=VOICE_OPEN_RANGE[0],
+            max=VOICE_OPEN_RANGE[1],
+        ),
+    ] = None
+    voice_close: Annotated[
+        int | None,
+        Opt(
+            f"Minutes after the end the voice channel is removed ({VOICE_CLOSE_RANGE[0]}-"
+            f"{VOICE_CLOSE_RANGE[1]})",
+            min=VOICE_CLOSE_RANGE[0],
+            max=VOICE_CLOSE_RANGE[1],
+        ),
+    ] = None
+    session_events: Annotated[
+        bool | None, Opt("Discord: a scheduled event for each session (default: no)")
+    ] = None
     reset: Annotated[
         str | None,
         Opt(
@@ -413,6 +449,7 @@ class SetupArgs:
                 ("Call: a Jitsi Meet room per session", "call_link"),
                 ("Coding editor: any shared editor", "coding_editor"),
                 ("Design whiteboard: an Excalidraw room per session", "design_board"),
+                ("Voice channels: none", "voice_category"),
             ),
         ),
     ] = None
