@@ -18,6 +18,7 @@ from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.limits import RateLimit, RateLimiter
+from bot.core.loop_commands import declare_loop_commands
 from bot.core.models import Platform
 from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
@@ -29,6 +30,7 @@ from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
+from bot.core.services.loops import LoopService
 from bot.core.services.matching import MatchingService
 from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
@@ -42,6 +44,7 @@ from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
 from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
+from bot.prompts.loops import load_loop_templates
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,8 @@ class App:
     packs: PackService | None
     #: The profile form (guided onboarding) and the admins' sign-up message.
     onboarding: OnboardingService
+    #: Mock loops: booking, status, cancelling and the debrief.
+    loops: LoopService
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
 
@@ -141,8 +146,9 @@ async def build_app(
     requests = RequestService(db.uow, clock, bank)
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
-    matching = MatchingService(db.uow, clock, bank, pool)
-    feedback = FeedbackService(db.uow, clock, bank)
+    loops = LoopService(db.uow, clock, bank, load_loop_templates())
+    matching = MatchingService(db.uow, clock, bank, pool, more_history=loops.partner_history)
+    feedback = FeedbackService(db.uow, clock, bank, on_reveal=loops.after_reveal)
 
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
@@ -191,6 +197,7 @@ async def build_app(
             close_feedback=feedback.close_window,
             run_digest=digests.run_step,
             run_retention=retention.run_step,
+            run_loop_debrief=loops.run_step,
         ),
     )
     # digest pictures are drawn as each digest is delivered
@@ -198,6 +205,7 @@ async def build_app(
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
+    declare_loop_commands(router, loops, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )
@@ -227,4 +235,5 @@ async def build_app(
         retention=retention,
         packs=packs,
         onboarding=onboarding,
+        loops=loops,
     )

@@ -178,6 +178,8 @@ class InterviewRequest:
     #: A rematch after a partner's no-show or cancellation gets priority.
     priority: bool = False
     session_id: str | None = None
+    #: The mock loop this request is a round of (``bot.core.loop_models.Loop``), if any.
+    loop_id: str | None = None
 
 
 class SessionState(StrEnum):
@@ -264,6 +266,8 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: A mock loop's end: its debrief with whatever feedback came in.
+    LOOP_DEBRIEF = "loop_debrief"
 
     @property
     def skippable(self) -> bool:

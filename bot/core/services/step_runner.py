@@ -69,6 +69,8 @@ class StepHooks:
     run_digest: StepHandler
     #: Runs a community's daily retention step.
     run_retention: StepHandler
+    #: Writes a mock loop's debrief when its span has passed.
+    run_loop_debrief: StepHandler
 
     def __post_init__(self) -> None:
         missing = [f.name for f in fields(self) if not callable(getattr(self, f.name))]
@@ -110,6 +112,7 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.EXPIRE_REQUEST: expire_request,
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
+        ActionKind.LOOP_DEBRIEF: hooks.run_loop_debrief,
         **session_steps.handlers(),
     }
 

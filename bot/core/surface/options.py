@@ -65,6 +65,7 @@ class Complete(StrEnum):
     TIMEZONE = "timezone"
     TRACK = "track"
     TYPES = "types"
+    LOOP_TEMPLATE = "loop_template"
 
 
 @dataclass(frozen=True)
