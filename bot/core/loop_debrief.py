@@ -19,6 +19,7 @@ from bot.core.vocab import InterviewType, Level
 
 __all__ = [
     "COMPANY_NOTE",
+    "GUIDE_NOTE",
     "RECOVERY_NOTE",
     "Debrief",
     "RoundResult",
@@ -34,6 +35,13 @@ RECOVERY_NOTE = (
     "knows nothing of the last one. Take two minutes to write down what went wrong, then put "
     "it away; open the next round as if it were the first. Committees look for a consistent "
     "signal, and one weak round next to strong ones reads as a bad hour, not a pattern."
+)
+#: Opens the interviewer guide of a loop round (after the reason the prompt was chosen).
+GUIDE_NOTE = (
+    "This session is a round of your candidate's mock loop. Score this hour on its own "
+    "evidence, as a real loop's interviewers do. If they say an earlier round went badly, "
+    "give them a minute to reset before the prompt: a loop is judged on its consistent "
+    "signal, and recovering well is part of it."
 )
 #: In the debrief: how startup and large-company loops differ.
 COMPANY_NOTE = (

@@ -99,9 +99,7 @@ class SqlLoopRepo:
         result = await self._s.execute(
             select(RequestRow)
             .where(col(RequestRow.loop_id) == loop_id)
-            .order_by(
-                col(RequestRow.created_at), col(RequestRow.window_start), col(RequestRow.id)
-            )
+            .order_by(col(RequestRow.created_at), col(RequestRow.window_start), col(RequestRow.id))
         )
         return [request_from_row(r) for r in result.scalars()]
 

@@ -75,6 +75,10 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     )
     assert sorted(s.interview_type for s in held) == sorted([CODING, DESIGN, BEHAVIORAL])
     partners = {next(m for m in s.member_ids if m != alice.member.id) for s in held}
+    for s in held:  # the guide of the part where Alice is the candidate opens with the loop note
+        part = 0 if s.candidate_id == alice.member.id else 1
+        assert "round of your candidate's mock loop" in s.prompt_reasons[part]
+        assert "mock loop" not in s.prompt_reasons[1 - part]
     assert len(partners) == 3  # a different partner each round
 
     async with app.db.uow() as tx:
@@ -99,6 +103,9 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     progress = await app.router.run(alice, "progress", {})
     latest = {f.name: f.value for f in progress.fields}["Latest mock loop"]
     assert latest.startswith("Backend onsite: Lean hire at Senior")
+    digest = await app.router.run(alice, "digest", {})
+    week = {f.name: f.value for f in digest.fields}
+    assert "Backend onsite: Lean hire at Senior" in week["Mock loop debrief"]
 
 
 async def test_only_the_member_cancels_their_loop(app: App) -> None:

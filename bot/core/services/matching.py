@@ -21,6 +21,7 @@ from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, ProfileIncomplete
 from bot.core.feedback_models import Feedback
+from bot.core.loop_debrief import GUIDE_NOTE
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, message_to_dict, ts
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
@@ -224,7 +225,11 @@ def _session_for(
             rubric=prompts.rubric_for_type(kind),
         )
         prompt_ids.append(choice.prompt.id)
-        reasons.append(choice.reason)
+        in_loop = any(
+            requests[rid].member_id == answerer.id and requests[rid].loop_id
+            for rid in pair.request_ids
+        )
+        reasons.append(f"{choice.reason}\n{GUIDE_NOTE}" if in_loop else choice.reason)
     links = _room(kind, community.settings)
     return Session(
         id=new_id(),
