@@ -30,8 +30,8 @@ from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
-from bot.core.services.loops import LoopService
 from bot.core.services.matching import MatchingService
+from bot.core.services.mock_loop import LoopService
 from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
 from bot.core.services.partners import PartnerService
@@ -44,7 +44,7 @@ from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
 from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
-from bot.prompts.loops import load_loop_templates
+from bot.prompts.loop_templates import load_loop_templates
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 button, and the latest loop's debrief in ``/mock progress``.
 
 Declared in :mod:`bot.core.surface.commands`; bound here to
-:class:`bot.core.services.loops.LoopService`.
+:class:`bot.core.services.mock_loop.LoopService`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.core.errors import InvalidInput
 from bot.core.loop_debrief import digest_line
 from bot.core.messages import Field, OutboundMessage
 from bot.core.services.actor import Actor
-from bot.core.services.loops import LOOP_CANCEL, LoopService
+from bot.core.services.mock_loop import LOOP_CANCEL, LoopService
 from bot.core.services.progress import ProgressService
 from bot.core.surface.commands import LOOP, LoopCancelArgs, LoopStartArgs, NoArgs, command
 

@@ -3,7 +3,7 @@
 A loop is an onsite rehearsal: three or four rounds of different interview types for one
 track, spread over one to two weeks. Each round is an ordinary interview request tagged with
 the loop (``InterviewRequest.loop_id``), matched by the ordinary rounds. Templates are
-written by communities in YAML and checked by the schema below (``bot/prompts/loops.py``
+written by communities in YAML and checked by the schema below (``bot/prompts/loop_templates.py``
 reads the files; ``peerloop prompts check`` checks one).
 """
 

@@ -13,7 +13,7 @@ from bot.core.messages import Tone, message_from_dict
 from bot.core.models import RequestStatus
 from bot.core.services.actor import Actor
 from bot.core.vocab import InterviewType, Level
-from bot.prompts.loops import check_loop_text, load_loop_templates
+from bot.prompts.loop_templates import check_loop_text, load_loop_templates
 from tests.conftest import ready_member
 from tests.loop_helpers import run_rounds
 
@@ -132,7 +132,7 @@ async def test_only_the_member_cancels_their_loop(app: App) -> None:
 
 async def test_bad_options_are_refused_with_what_is_accepted(app: App) -> None:
     actors = await _community(app)
-    alice = list(actors.values())[0]
+    alice = next(iter(actors.values()))
     bad = await app.router.run_path(alice, ("loop", "start"), {"template": "cooking"})
     assert bad.tone is Tone.ERROR and "backend" in bad.text and "sre" in bad.text
     days = await app.router.run_path(alice, ("loop", "start"), {"template": "sre", "days": "30"})
@@ -150,7 +150,7 @@ async def test_the_span_passing_writes_a_debrief_with_what_came_in(
     app: App, clock: FakeClock
 ) -> None:
     actors = await _community(app)
-    alice = list(actors.values())[0]
+    alice = next(iter(actors.values()))
     await app.router.run_path(alice, ("loop", "start"), {"template": "backend", "days": "7"})
     clock.advance(timedelta(days=11))
     await app.tick()

@@ -52,6 +52,7 @@ class RecordingHooks:
             "close_feedback": self.close_feedback,
             "run_digest": self.run_digest,
             "run_retention": self.run_retention,
+            "run_loop_debrief": self.run_retention,
         }
         return StepHooks(**{**given, **replace})
 
@@ -65,7 +66,15 @@ def test_every_step_kind_has_its_own_handler(app: App) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["run_round", "feedback_owed", "close_feedback", "run_digest", "run_retention"]
+    "name",
+    [
+        "run_round",
+        "feedback_owed",
+        "close_feedback",
+        "run_digest",
+        "run_retention",
+        "run_loop_debrief",
+    ],
 )
 def test_a_missing_hook_stops_the_start_and_names_it(name: str) -> None:
     with pytest.raises(StartupError, match=name):
