@@ -74,3 +74,20 @@ async def run_rounds(
         if len(held) >= rounds:
             break
     return held
+
+
+async def actors_of(app: App, community_id: str) -> dict[str, Actor]:
+    """Every member of the community as an actor (for the feedback forms), by member id."""
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(community_id)
+        members = await tx.members.list(community_id)
+    assert community is not None
+    return {m.id: Actor(community, m) for m in members}
+
+
+async def loop_member_id(app: App, community_id: str, external_id: str) -> str:
+    """The member id of a platform user."""
+    async with app.db.uow() as tx:
+        member = await tx.members.find(community_id, external_id)
+    assert member is not None
+    return member.id
