@@ -31,7 +31,7 @@ __all__ = [
 
 #: In the interviewer guide of a loop round and in the debrief: after a bad round.
 RECOVERY_NOTE = (
-    "After a bad round mid-loop: each round is scored on its own, so the next interviewer "
+    "Each round is scored on its own, so the next interviewer "
     "knows nothing of the last one. Take two minutes to write down what went wrong, then put "
     "it away; open the next round as if it were the first. Committees look for a consistent "
     "signal, and one weak round next to strong ones reads as a bad hour, not a pattern."
@@ -45,7 +45,7 @@ GUIDE_NOTE = (
 )
 #: In the debrief: how startup and large-company loops differ.
 COMPANY_NOTE = (
-    "Startup or large company: a startup loop is shorter and looser (often a practical "
+    "A startup loop is shorter and looser (often a practical "
     "exercise in their stack and long talks with founders about ownership and pace), and one "
     "strong advocate can carry a decision. A large company runs a fixed set of rounds "
     "against a written rubric per level, calibrates interviewers, and a committee that never "
@@ -261,7 +261,7 @@ def debrief_fields(debrief: Debrief) -> tuple[Field, ...]:
                 f"`/mock schedule type:{kind.value}`" + (f":\n{practise}" if practise else "."),
             )
         )
-    fields.append(Field("After a bad round", RECOVERY_NOTE))
+    fields.append(Field("After a bad round mid-loop", RECOVERY_NOTE))
     fields.append(Field("Startup or large company", COMPANY_NOTE))
     return tuple(fields)
 

@@ -96,7 +96,7 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     assert "strong yes in Coding" in verdict and "advocate" in verdict
     weakest = fields["Weakest across the loop, and what to practise next"]
     assert "/4" in weakest and "/mock schedule type:" in weakest
-    assert "After a bad round" in fields and "Startup or large company" in fields
+    assert "After a bad round mid-loop" in fields and "Startup or large company" in fields
 
     status = await app.router.run_path(alice, ("loop", "status"), {})
     assert status.title == "Loop debrief: Backend onsite"
