@@ -201,9 +201,9 @@ async def run_loop_demo(database: Path, out: TextIO) -> None:
         erin = next(m.id for m in members.values() if m.external_id == "erin")
         done: set[str] = set()
         print("\n# A week on the simulated clock: the ordinary rounds pair each round.", file=out)
-        for _ in range(4 * 9):
+        for _ in range(2 * 9):
             await app.matching.run_round(cid)
-            clock.advance(timedelta(hours=6))
+            clock.advance(timedelta(hours=12))
             await app.tick()
             async with app.db.uow() as tx:
                 sessions = await tx.sessions.for_community(cid)
