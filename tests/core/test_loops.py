@@ -51,6 +51,7 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     )
     assert booked.tone is Tone.SUCCESS, booked.text
     assert "Backend onsite" in (booked.title or "") and "Senior" in booked.text
+    assert "Startups often swap the algorithm round" in booked.text  # the template's own notes
     assert [b.action.split(":")[1] for b in booked.buttons] == ["loop.cancel"]
     async with app.db.uow() as tx:
         (loop,) = await tx.loops.for_member(alice.member.id)
@@ -97,6 +98,7 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     weakest = fields["Weakest across the loop, and what to practise next"]
     assert "/4" in weakest and "/mock schedule type:" in weakest
     assert "After a bad round mid-loop" in fields and "Startup or large company" in fields
+    assert "Large companies keep" in fields["This loop at a startup or a large company"]
 
     status = await app.router.run_path(alice, ("loop", "status"), {})
     assert status.title == "Loop debrief: Backend onsite"

@@ -17,8 +17,7 @@ from bot.core.actions import Action, encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProfileIncomplete
-from bot.core.feedback_models import FeedbackRole
-from bot.core.loop_debrief import Debrief, RoundResult, debrief_fields, debrief_of
+from bot.core.loop_debrief import Debrief, RoundResult, debrief_of
 from bot.core.loop_models import LOOP_DAYS, Loop, LoopStatus, LoopTemplate
 from bot.core.messages import (
     Button,
@@ -36,24 +35,22 @@ from bot.core.models import (
     RequestStatus,
     ScheduledAction,
     Session,
-    SessionState,
 )
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.feedback_forms import FEEDBACK_WINDOW
+from bot.core.services.loop_debriefs import debrief_message, practise, round_results
 from bot.core.services.outbox import queue_direct
 from bot.core.services.rounds import community_open_for_matching, schedule_next_round
 from bot.core.services.session_steps import DONE, StepOutcome
-from bot.core.vocab import InterviewType, Level, RolePreference
+from bot.core.vocab import Level, RolePreference
 from bot.matching.model import pair_key
 
 __all__ = ["LOOP_CANCEL", "LoopService"]
 
 #: The "Cancel loop" button's verb (``loop.cancel:<loop id>``).
 LOOP_CANCEL = "loop.cancel"
-#: How many prompts the debrief suggests for the weakest dimension.
-PRACTISE_PROMPTS = 3
 
 
 class LoopService:
@@ -208,7 +205,7 @@ class LoopService:
             await schedule_next_round(tx, community, now)
         lines = [
             f"{k + 1}. **{kind.label}** between {ts(a, 'D')} and {ts(b, 'D')}"
-            + (f": {quote(r.focus)}" if r.focus else "")
+            + (f": {quote(r.focus, 200)}" if r.focus else "")
             for k, ((a, b), kind, r) in enumerate(
                 zip(windows, chosen.types, chosen.rounds, strict=True)
             )
@@ -221,6 +218,7 @@ class LoopService:
                 "partner where possible; you'll get a message as each is paired.\n"
                 + "\n".join(lines)
                 + "\nAt the end you get a debrief: every round side by side and a recommendation."
+                + (f"\n\n{quote(chosen.company_notes, 800)}" if chosen.company_notes else "")
             ),
             tone=Tone.SUCCESS,
             buttons=(Button("Cancel loop", encode(LOOP_CANCEL, loop.id), ButtonStyle.DANGER),),
@@ -241,7 +239,7 @@ class LoopService:
             loop = loops[0]
             if loop.debrief is not None:
                 return self.debrief_message(loop)
-            rounds = await self._round_results(tx, loop)
+            rounds = await round_results(tx, self._prompts, loop)
         state = "cancelled" if loop.status is LoopStatus.CANCELLED else "running"
         fields = tuple(
             Field(f"Round {r.index + 1}: {r.interview_type.label}", _round_state(r)) for r in rounds
@@ -338,10 +336,10 @@ class LoopService:
         loop = await tx.loops.get(loop_id, for_update=True)
         if loop is None or loop.status is not LoopStatus.ACTIVE:
             return
-        rounds = await self._round_results(tx, loop)
+        rounds = await round_results(tx, self._prompts, loop)
         if not force and not all(r.has_feedback for r in rounds):
             return
-        debrief = debrief_of(tuple(rounds), loop.level, self._practise(loop, rounds))
+        debrief = debrief_of(tuple(rounds), loop.level, practise(self._prompts, loop, rounds))
         done = Loop(
             **{
                 **loop.__dict__,
@@ -360,63 +358,9 @@ class LoopService:
             message=self.debrief_message(done),
         )
 
-    async def _round_results(self, tx: UnitOfWork, loop: Loop) -> list[RoundResult]:
-        requests = await tx.loops.requests(loop.id)
-        out: list[RoundResult] = []
-        for index, kind in enumerate(loop.rounds):
-            session = None
-            for req in reversed([r for r in requests if r.interview_type is kind]):
-                if req.session_id is None:
-                    continue
-                found = await tx.sessions.get(req.session_id)
-                if found is not None and found.state is not SessionState.CANCELLED:
-                    session = found
-                    break
-            if session is None:
-                out.append(RoundResult(index, kind, held=False))
-                continue
-            held = session.state in (SessionState.COMPLETED, SessionState.IN_PROGRESS)
-            about = [
-                f
-                for f in await tx.feedback.for_session(session.id)
-                if f.role is FeedbackRole.INTERVIEWER
-                and f.subject_id == loop.member_id
-                and f.revealed_at is not None
-            ]
-            if not about or not held:
-                out.append(RoundResult(index, kind, held=held, when=session.start))
-                continue
-            fb = about[0]
-            prompts = await community_prompts(self._prompts, tx, loop.community_id)
-            rubric = prompts.rubric(prompts.get(session.prompt_ids[fb.part - 1]).rubric)
-            scores = tuple(
-                (d.id, d.name, fb.scores[d.id]) for d in rubric.dimensions if d.id in fb.scores
-            )
-            out.append(RoundResult(index, kind, True, session.start, scores, fb.verdict))
-        return out
-
-    def _practise(self, loop: Loop, rounds: Sequence[RoundResult]) -> tuple[str, ...]:
-        """Prompts of the weakest round's type at the loop's level (for its track first)."""
-        scored = [r for r in rounds if r.scores]
-        if not scored:
-            return ()
-        weakest = min(scored, key=lambda r: (min(s for _i, _n, s in r.scores), r.index))
-        kind: InterviewType = weakest.interview_type
-        fit = list(self._prompts.prompts(kind, level=loop.level, track=loop.track))
-        fit += [p for p in self._prompts.prompts(kind, level=loop.level) if p not in fit]
-        return tuple(p.title for p in fit[:PRACTISE_PROMPTS])
-
     def debrief_message(self, loop: Loop) -> OutboundMessage:
         """The loop's debrief as a message (its member only)."""
-        assert loop.debrief is not None
-        debrief = Debrief.from_json(loop.debrief)
-        return OutboundMessage(
-            title=f"Loop debrief: {loop.template_name}",
-            text=f"Your loop at {loop.level.label}, {ts(loop.starts_at, 'D')} to "
-            f"{ts(loop.ends_at, 'D')}: every round side by side.",
-            fields=debrief_fields(debrief),
-            ephemeral=False,
-        )
+        return debrief_message(loop, self.templates)
 
     async def latest_debrief(self, member_id: str) -> tuple[Loop, Debrief] | None:
         """The member's latest debriefed loop, for ``/mock progress``."""
