@@ -15,6 +15,7 @@ from bot.core.services.actor import Actor
 from bot.core.vocab import InterviewType, Level
 from bot.prompts.loop_templates import check_loop_text, load_loop_templates
 from tests.conftest import ready_member
+from tests.core.test_privacy import export_of
 from tests.loop_helpers import run_rounds
 
 CODING, DESIGN, BEHAVIORAL = (
@@ -227,3 +228,26 @@ rounds:
     assert named is None and "the id must be the file's name: mine" in str(errors[0])
     broken, errors = check_loop_text("id: [unclosed\n", "z.yaml")
     assert broken is None and "not valid YAML" in str(errors[0])
+
+
+async def test_export_holds_the_loop_and_forget_me_removes_it(app: App, clock: FakeClock) -> None:
+    actors = await _community(app)
+    alice = next(iter(actors.values()))
+    await app.router.run_path(alice, ("loop", "start"), {"template": "backend"})
+    _reply, doc, _text = await export_of(app, alice)
+    (loop,) = doc["loops"]  # type: ignore[misc]
+    assert loop["template"] == "backend" and loop["rounds"] == [
+        "coding",
+        "system-design",
+        "behavioral",
+    ]
+    assert {r["loop_id"] for r in doc["requests"]} == {loop["id"]}  # type: ignore[attr-defined]
+    delete = (await app.router.run(alice, "forget-me", {})).buttons[0]
+    done = await app.router.act(alice, delete.action)
+    assert done.tone is Tone.SUCCESS, done.text
+    async with app.db.uow() as tx:
+        assert await tx.loops.get(loop["id"]) is None
+    clock.advance(timedelta(days=30))
+    await app.tick()  # the loop's end step finds nothing to debrief
+    async with app.db.uow() as tx:
+        assert await tx.loops.get(loop["id"]) is None
