@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.errors import Conflict
 from bot.core.loop_models import Loop, LoopStatus
 from bot.core.models import InterviewRequest, SessionState
 from bot.core.vocab import InterviewType, Level
@@ -63,8 +65,15 @@ class SqlLoopRepo:
         self._s = session
 
     async def add(self, loop: Loop) -> None:
-        self._s.add(LoopRow(**_values(loop)))
-        await self._s.flush()
+        try:
+            async with self._s.begin_nested():
+                self._s.add(LoopRow(**_values(loop)))
+                await self._s.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "You already have a loop running. See it with `/mock loop status`, or cancel "
+                "it with `/mock loop cancel`."
+            ) from exc
 
     async def get(self, loop_id: str, *, for_update: bool = False) -> Loop | None:
         stmt = select(LoopRow).where(col(LoopRow.id) == loop_id)

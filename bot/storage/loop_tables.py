@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -21,6 +21,14 @@ class LoopRow(SQLModel, table=True):
     __tablename__ = "loops"
     __table_args__ = (
         Index("ix_loops_member", "member_id", "created_at"),
+        # One running loop per member, enforced by the database too.
+        Index(
+            "uq_loops_member_active",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_loops_community_debriefed", "community_id", "debriefed_at"),
     )
 

@@ -3,6 +3,7 @@ ordinary matching rounds, the debrief and its rules, cancelling, and bad templat
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.app import App
@@ -251,3 +252,17 @@ async def test_export_holds_the_loop_and_forget_me_removes_it(app: App, clock: F
     await app.tick()  # the loop's end step finds nothing to debrief
     async with app.db.uow() as tx:
         assert await tx.loops.get(loop["id"]) is None
+
+
+async def test_two_bookings_at_once_make_one_loop(app: App) -> None:
+    actors = await _community(app)
+    alice = next(iter(actors.values()))
+    replies = await asyncio.gather(
+        app.router.run_path(alice, ("loop", "start"), {"template": "backend"}),
+        app.router.run_path(alice, ("loop", "start"), {"template": "data-science"}),
+    )
+    assert sorted(r.tone is Tone.SUCCESS for r in replies) == [False, True]
+    async with app.db.uow() as tx:
+        (loop,) = await tx.loops.for_member(alice.member.id)
+        assert len(await tx.loops.requests(loop.id)) == 3
+        assert len(await tx.requests.open_for_member(alice.member.id)) == 3

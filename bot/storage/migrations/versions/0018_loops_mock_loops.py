@@ -53,6 +53,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_loops_member", "loops", ["member_id", "created_at"])
+    op.create_index(
+        "uq_loops_member_active",
+        "loops",
+        ["member_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'active'"),
+        postgresql_where=sa.text("status = 'active'"),
+    )
     op.create_index("ix_loops_community_debriefed", "loops", ["community_id", "debriefed_at"])
     with op.batch_alter_table("interview_requests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("loop_id", sa.String(length=32), nullable=True))
@@ -64,5 +72,6 @@ def downgrade() -> None:
     with op.batch_alter_table("interview_requests", schema=None) as batch_op:
         batch_op.drop_column("loop_id")
     op.drop_index("ix_loops_community_debriefed", table_name="loops")
+    op.drop_index("uq_loops_member_active", table_name="loops")
     op.drop_index("ix_loops_member", table_name="loops")
     op.drop_table("loops")
