@@ -41,7 +41,9 @@ GUIDE_NOTE = (
     "This session is a round of your candidate's mock loop. Score this hour on its own "
     "evidence, as a real loop's interviewers do. If they say an earlier round went badly, "
     "give them a minute to reset before the prompt: a loop is judged on its consistent "
-    "signal, and recovering well is part of it."
+    "signal, and recovering well is part of it. Write your verdict as a large company's "
+    "committee would read it (evidence against the rubric at their target level); a startup "
+    "would also ask whether you would argue for them, so say that plainly too."
 )
 #: In the debrief: how startup and large-company loops differ.
 COMPANY_NOTE = (
