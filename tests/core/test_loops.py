@@ -141,6 +141,9 @@ async def test_bad_options_are_refused_with_what_is_accepted(app: App) -> None:
     assert bad.tone is Tone.ERROR and "backend" in bad.text and "sre" in bad.text
     days = await app.router.run_path(alice, ("loop", "start"), {"template": "sre", "days": "30"})
     assert days.tone is Tone.ERROR and "7" in days.text and "14" in days.text
+    helped = await app.router.run(alice, "help", {"topic": "loop"})
+    assert "/mock loop start" in helped.text and "/mock loop cancel" in helped.text
+    assert "/mock loop status" in (await app.router.run(alice, "help", {})).text
     form = await app.router.run_path(alice, ("loop", "start"), {})
     assert form.form is not None and any(i.id == "template" for i in form.form.inputs)
     await app.router.run(alice, "schedule", {"type": "coding"})

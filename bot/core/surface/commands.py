@@ -361,7 +361,11 @@ class HelpArgs:
 
     topic: Annotated[
         str | None,
-        Opt("A command to explain", rest=True, choices=tuple((c.name, c.name) for c in MOCK)),
+        Opt(
+            "A command to explain",
+            rest=True,
+            choices=(*((c.name, c.name) for c in MOCK), (LOOP, LOOP)),
+        ),
     ] = None
 
 
@@ -588,8 +592,8 @@ def schedule_form() -> FormSpec:
 
 
 def help_topics() -> dict[str, str]:
-    """``/mock help TOPIC``: each member command's help paragraph."""
-    return {c.name: c.help for c in MOCK}
+    """``/mock help TOPIC``: each member command's help paragraph (``loop``: the loop commands')."""
+    return {c.name: c.help for c in MOCK} | {LOOP: "\n".join(c.help for c in LOOPS)}
 
 
 def help_text() -> str:
