@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
 from bot.adapters.offload import InlineOffload, ProcessOffload
@@ -131,6 +132,7 @@ async def build_app(
     offload: ProcessOffload | InlineOffload | None = None,
     retention_days: int = DEFAULT_DAYS,
     rate_limit: RateLimit | None = None,
+    loop_templates_dir: Path | None = None,
 ) -> App:
     """The app on ``database_url``. The matching engine runs in a worker process
     (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
@@ -146,7 +148,8 @@ async def build_app(
     requests = RequestService(db.uow, clock, bank)
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
-    loops = LoopService(db.uow, clock, bank, load_loop_templates())
+    # the bundled loop templates and the community's own (LOOP_TEMPLATES_DIR), checked first
+    loops = LoopService(db.uow, clock, bank, load_loop_templates(loop_templates_dir))
     matching = MatchingService(db.uow, clock, bank, pool, more_history=loops.partner_history)
     feedback = FeedbackService(db.uow, clock, bank, on_reveal=loops.after_reveal)
 

@@ -13,7 +13,23 @@ from bot.core.loop_models import LoopTemplate, template_problems
 from bot.prompts.parsing import located_errors, parse_text
 from bot.prompts.problems import BankError, PackError
 
-__all__ = ["check_loop_file", "check_loop_text", "is_loop_template", "load_loop_templates"]
+__all__ = [
+    "LoopTemplateError",
+    "check_loop_file",
+    "check_loop_text",
+    "is_loop_template",
+    "load_loop_templates",
+]
+
+
+class LoopTemplateError(RuntimeError):
+    """A community's loop template directory holds a file the schema refuses (each problem
+    with its file, line and what is accepted)."""
+
+    def __init__(self, errors: list[PackError]) -> None:
+        self.errors = tuple(errors)
+        lines = "\n".join(f"  {e}" for e in self.errors[:50])
+        super().__init__(f"the loop templates have {len(self.errors)} problem(s):\n{lines}")
 
 
 def _loop_dir() -> Any:
@@ -53,8 +69,37 @@ def check_loop_file(path: str | Path) -> list[PackError]:
     return check_loop_text(text, file.name)[1]
 
 
+def load_loop_templates(extra_dir: Path | None = None) -> dict[str, LoopTemplate]:
+    """The bundled loop templates and, with ``extra_dir``, a community's own ``*.yaml`` files
+    there, checked the same way; :class:`LoopTemplateError` lists every problem of the
+    community's files (an id already taken by a bundled template is one)."""
+    out = dict(_bundled())
+    if extra_dir is None:
+        return out
+    errors: list[PackError] = []
+    files = sorted(extra_dir.glob("*.y*ml")) if extra_dir.is_dir() else []
+    if not extra_dir.is_dir():
+        errors.append(PackError("", "no such directory", None, str(extra_dir)))
+    for file in files:
+        template, problems = check_loop_text(file.read_text(encoding="utf-8-sig"), file.name)
+        errors += problems
+        if template is None:
+            continue
+        if template.id in out:
+            errors.append(
+                PackError(
+                    "id", f"'{template.id}' is already a template; pick another id", None, file.name
+                )
+            )
+            continue
+        out[template.id] = template
+    if errors:
+        raise LoopTemplateError(errors)
+    return out
+
+
 @lru_cache(maxsize=1)
-def load_loop_templates() -> dict[str, LoopTemplate]:
+def _bundled() -> dict[str, LoopTemplate]:
     """Every bundled loop template by id, checked; :class:`BankError` lists every problem."""
     out: dict[str, LoopTemplate] = {}
     errors: list[PackError] = []
