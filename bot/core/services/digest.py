@@ -329,7 +329,8 @@ class DigestService:
         members: Sequence[DigestMember],
         zones: Sequence[str | None] | None,
     ) -> DigestData:
-        """Everything the digests due between ``first_due`` and ``last_due`` need: four queries."""
+        """Everything the digests due between ``first_due`` and ``last_due`` need: five queries
+        (the fifth: the mock loops debriefed around the weeks)."""
         repo = tx.digests
         sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
         attended = await repo.attended_starts(
