@@ -78,6 +78,9 @@ async def test_a_loop_books_its_rounds_runs_them_and_writes_the_debrief(
     )
     assert sorted(s.interview_type for s in held) == sorted([CODING, DESIGN, BEHAVIORAL])
     partners = {next(m for m in s.member_ids if m != alice.member.id) for s in held}
+    async with app.db.uow() as tx:  # what the matcher reads: each earlier partner as just met
+        met = await app.loops.partner_history(tx, await tx.loops.requests(loop.id), clock.now())
+    assert met == {frozenset({alice.member.id, p}): clock.now() for p in partners}
     for s in held:  # the guide of the part where Alice is the candidate opens with the loop note
         part = 0 if s.candidate_id == alice.member.id else 1
         assert "round of your candidate's mock loop" in s.prompt_reasons[part]
