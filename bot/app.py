@@ -25,6 +25,7 @@ from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
 from bot.core.partner_commands import declare_partner_commands
 from bot.core.ports import ChatPort, PromptSource
+from bot.core.report_commands import declare_report_commands
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
@@ -39,6 +40,7 @@ from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
+from bot.core.services.reports import ReportService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService
@@ -190,6 +192,7 @@ async def build_app(
         funnel_chart=offloaded(render_funnel_png),
     )
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    reports = ReportService(db.uow, clock)
     steps = StepRunner(
         db.uow,
         clock,
@@ -201,6 +204,7 @@ async def build_app(
             run_digest=digests.run_step,
             run_retention=retention.run_step,
             run_loop_debrief=loops.run_step,
+            end_suspension=reports.end_step,
         ),
     )
     # digest pictures are drawn as each digest is delivered
@@ -209,6 +213,7 @@ async def build_app(
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
     declare_loop_commands(router, loops, progress)
+    declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )

@@ -268,6 +268,8 @@ class ActionKind(StrEnum):
     RETENTION = "retention"
     #: A mock loop's end: its debrief with whatever feedback came in.
     LOOP_DEBRIEF = "loop_debrief"
+    #: A member's suspension from matching ends: they are told they can be matched again.
+    SUSPENSION_END = "suspension_end"
 
     @property
     def skippable(self) -> bool:

@@ -13,6 +13,7 @@ from bot.core.ports.feature_repos import (
     FormDraftRepo,
     PrivacyRepo,
     PromptPackRepo,
+    ReportRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "PrivacyRepo",
     "PromptPackRepo",
     "PromptSource",
+    "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
     "RoundRepo",

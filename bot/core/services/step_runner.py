@@ -71,6 +71,8 @@ class StepHooks:
     run_retention: StepHandler
     #: Writes a mock loop's debrief when its span has passed.
     run_loop_debrief: StepHandler
+    #: Tells a member their suspension from matching has ended (``ReportService.end_step``).
+    end_suspension: StepHandler
 
     def __post_init__(self) -> None:
         missing = [f.name for f in fields(self) if not callable(getattr(self, f.name))]
@@ -113,6 +115,7 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
         ActionKind.LOOP_DEBRIEF: hooks.run_loop_debrief,
+        ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),
     }
 

@@ -1,7 +1,7 @@
 """mock loops: the loops table, and each round's request linked to its loop
 
 Revision ID: 0018_loops
-Revises: 0013_room
+Revises: 0015_reports
 Create Date: 2026-12-05
 
 A member books a loop (three or four rounds of different interview types over one to two
@@ -18,7 +18,7 @@ from alembic import op
 from bot.storage.types import UTCDateTime
 
 revision = "0018_loops"
-down_revision = "0013_room"
+down_revision = "0015_reports"
 branch_labels = None
 depends_on = None
 
