@@ -17,6 +17,7 @@ from bot.core.ports.feature_repos import (
     RetentionRepo,
     StatsRepo,
 )
+from bot.core.ports.loop_repo import LoopRepo
 from bot.core.ports.prompts import (
     PackCodec,
     PromptSource,
@@ -33,6 +34,13 @@ from bot.core.ports.repos import (
     RequestRepo,
     RoundRepo,
     SessionRepo,
+)
+from bot.core.ports.room import (
+    RoomDenied,
+    RoomFailed,
+    SessionEvent,
+    VoiceRequest,
+    VoiceRoom,
 )
 from bot.core.ports.runtime import (
     ChatPort,
@@ -56,6 +64,7 @@ __all__ = [
     "FeedbackRepo",
     "FormDraftRepo",
     "JobScheduler",
+    "LoopRepo",
     "MemberRepo",
     "NoShowRepo",
     "Offload",
@@ -69,10 +78,15 @@ __all__ = [
     "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
+    "RoomDenied",
+    "RoomFailed",
     "RoundRepo",
+    "SessionEvent",
     "SessionRepo",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VoiceRequest",
+    "VoiceRoom",
 ]
