@@ -38,8 +38,10 @@ from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
+from bot.core.services.session_early import EarlySessionService
 from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
+from bot.core.session_commands import declare_session_commands
 from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
 from bot.storage.db import Database
@@ -198,6 +200,9 @@ async def build_app(
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
+    declare_session_commands(
+        router, admin_commands, EarlySessionService(db.uow, clock, sessions, steps.run_one)
+    )
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )

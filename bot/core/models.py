@@ -225,6 +225,10 @@ class Session:
     #: The session's own call and work-surface links (bot.core.room), shown only to the pair.
     call_url: str | None = None
     work_url: str | None = None
+    #: Members who pressed "My partner is here" before the start (both: "Start now" is offered).
+    here_by: tuple[str, ...] = ()
+    #: Members who pressed "We're done" during the session (both: it ends at once).
+    done_by: tuple[str, ...] = ()
 
     @property
     def member_ids(self) -> tuple[str, str]:

@@ -48,6 +48,8 @@ def session_from_row(row: SessionRow) -> Session:
         created_at=row.created_at,
         call_url=row.call_url,
         work_url=row.work_url,
+        here_by=tuple(row.here_by or ()),
+        done_by=tuple(row.done_by or ()),
     )
 
 
@@ -72,6 +74,8 @@ def _session_values(s: Session) -> RowValues:
         "created_at": s.created_at,
         "call_url": s.call_url,
         "work_url": s.work_url,
+        "here_by": list(s.here_by),
+        "done_by": list(s.done_by),
     }
 
 

@@ -133,6 +133,8 @@ class SessionRow(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=True)
     call_url: str | None = Field(default=None, max_length=400)
     work_url: str | None = Field(default=None, max_length=400)
+    here_by: list[str] = _json(list)
+    done_by: list[str] = _json(list)
 
 
 class ScheduledActionRow(SQLModel, table=True):

@@ -400,6 +400,16 @@ class MemberArgs:
 
 
 @dataclass(frozen=True)
+class EndSessionArgs:
+    """``/mockadmin end``."""
+
+    session: Annotated[
+        str,
+        Opt("The session's id (the admin member view shows it)", rest=True, max_length=64),
+    ]
+
+
+@dataclass(frozen=True)
 class ImportArgs:
     """``/mockadmin prompts import`` (a file on Discord; a paste form elsewhere)."""
 
@@ -455,6 +465,13 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
     Command(
         (ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs
+    ),
+    Command(
+        (ADMIN, "end"),
+        "End a stuck session: feedback opens and the pair is told",
+        EndSessionArgs,
+        "For a session in progress, or one whose start passed without starting: it is completed, "
+        "both members get their feedback form and the pair space says an admin ended it.",
     ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
     Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
