@@ -23,6 +23,8 @@ from bot.core.models import (
     Member,
     NoShowReport,
     RequestStatus,
+    Session,
+    SessionState,
 )
 from bot.core.packs import CommunityPrompts, thin_message
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
@@ -117,6 +119,8 @@ class MemberReport:
     feedback: tuple[Feedback, ...] | None = None
     #: Interviewers' notes meant for admins about this member, newest first (always shown to admins).
     admin_notes: tuple[Feedback, ...] = ()
+    #: The member's sessions an admin may end: in progress, or past their start without starting.
+    endable: tuple[Session, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -429,6 +433,12 @@ class AdminService:
             rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),
+            endable=tuple(
+                s
+                for s in sorted(sessions.values(), key=lambda s: s.start)
+                if s.state is SessionState.IN_PROGRESS
+                or (s.state in (SessionState.PROPOSED, SessionState.CONFIRMED) and s.start <= now)
+            ),
         )
 
     async def clear_no_shows(self, actor: Actor, member_id: str) -> tuple[Member, int]:
