@@ -17,8 +17,8 @@ from tests.fakes.fake_chat import FakeChat
 
 
 @pytest.fixture
-def app(chat_app: App) -> App:
-    """These tests run on SQLite with a recording chat (``chat``)."""
+def capp(chat_app: App) -> App:
+    """Most of these tests run on SQLite with a recording chat (``chat``)."""
     return chat_app
 
 
@@ -40,8 +40,9 @@ def _statements(chat: FakeChat) -> list[str]:
 
 
 async def test_both_here_then_start_now_moves_the_start_and_replans_the_steps(
-    app: App, chat: FakeChat, clock: FakeClock
+    capp: App, chat: FakeChat, clock: FakeClock
 ) -> None:
+    app = capp
     session = await book_pair(app)
     a, b = await _actors(app, session)
     here = f"pl:session.here:{session.id}"
@@ -102,12 +103,16 @@ async def test_both_here_then_start_now_moves_the_start_and_replans_the_steps(
     assert len(_statements(chat)) == 1
 
 
-async def test_two_start_now_presses_at_once_start_once(
-    app: App, chat: FakeChat, clock: FakeClock
-) -> None:
+async def _queued(app: App, part: str) -> int:
+    async with app.db.uow() as tx:
+        return len([item for item in await tx.outbox.all() if part in item.key])
+
+
+async def test_two_start_now_presses_at_once_start_once(app: App, clock: FakeClock) -> None:
+    """On SQLite and PostgreSQL: one press starts the session, the other reads that it has."""
     session = await book_pair(app)
     a, b = await _actors(app, session)
-    await advance(app, clock, session.start - timedelta(minutes=5))
+    clock.set(session.start - timedelta(minutes=5))
     for actor in (a, b):
         await app.router.act(actor, f"pl:session.here:{session.id}")  # type: ignore[arg-type]
     replies = await asyncio.gather(
@@ -115,14 +120,16 @@ async def test_two_start_now_presses_at_once_start_once(
         app.router.act(b, f"pl:session.start_now:{session.id}"),  # type: ignore[arg-type]
     )
     assert sorted(r.text.startswith("Started") for r in replies) == [False, True]
-    await app.tick()
-    assert len(_statements(chat)) == 1
+    assert await _queued(app, ":statement") == 1
     assert (await session_of(app, session.id)).sequence == session.sequence + 1
+    await app.steps.run_due()
+    assert await _queued(app, ":statement") == 1
 
 
 async def test_we_are_done_needs_both_then_opens_feedback_at_once(
-    app: App, chat: FakeChat, clock: FakeClock
+    capp: App, chat: FakeChat, clock: FakeClock
 ) -> None:
+    app = capp
     session = await book_pair(app)
     a, b = await _actors(app, session)
     done = f"pl:session.done:{session.id}"
@@ -164,23 +171,23 @@ async def test_we_are_done_needs_both_then_opens_feedback_at_once(
     assert form.tone is not Tone.ERROR
 
 
-async def test_both_pressing_we_are_done_at_once_ends_it_once(
-    app: App, chat: FakeChat, clock: FakeClock
-) -> None:
+async def test_both_pressing_we_are_done_at_once_ends_it_once(app: App, clock: FakeClock) -> None:
+    """On SQLite and PostgreSQL: both presses count, the session ends once."""
     session = await book_pair(app)
     a, b = await _actors(app, session)
-    await advance(app, clock, session.start + timedelta(minutes=15))
-    dms_before = len(chat.direct)
+    clock.set(session.start + timedelta(minutes=1))
+    await app.steps.run_due()
+    clock.set(session.start + timedelta(minutes=15))
     await asyncio.gather(
         app.router.act(a, f"pl:session.done:{session.id}"),  # type: ignore[arg-type]
         app.router.act(b, f"pl:session.done:{session.id}"),  # type: ignore[arg-type]
     )
     assert (await session_of(app, session.id)).state is SessionState.COMPLETED
-    await app.tick()
-    assert len([m for _, m in chat.direct[dms_before:] if m.title == "Feedback time"]) == 2
+    assert await _queued(app, ":feedback:") == 2
 
 
-async def test_an_admin_ends_a_stuck_session(app: App, chat: FakeChat, clock: FakeClock) -> None:
+async def test_an_admin_ends_a_stuck_session(capp: App, chat: FakeChat, clock: FakeClock) -> None:
+    app = capp
     session = await book_pair(app)
     a, _b = await _actors(app, session)
     admin = await make_actor(app, "root", admin=True)
