@@ -121,6 +121,7 @@ class AdminRouter:
             call_link=args.call_link,
             coding_editor=args.coding_editor,
             design_board=args.design_board,
+            reputation_weight=args.reputation_weight,
             reset=frozenset(cleared | ({args.reset} if args.reset else set())),
         )
         if not patch.given():
@@ -216,6 +217,11 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
         Field(
             "Design whiteboard (design_board)",
             s.design_board or "an Excalidraw room per session",
+            inline=True,
+        ),
+        Field(
+            "Interviewer reputation in matching (reputation_weight)",
+            f"{s.reputation_weight}%",
             inline=True,
         ),
     )

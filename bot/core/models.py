@@ -48,6 +48,8 @@ class CommunitySettings:
     coding_editor: str | None = None
     #: The whiteboard of design types (``{room}`` allowed); None: an Excalidraw room each.
     design_board: str | None = None
+    #: How much interviewers' reputation counts in matching, in percent of the default (0: not at all).
+    reputation_weight: int = 100
 
     def to_json(self) -> dict[str, object]:
         """The stored form: one JSON object with every setting."""
@@ -67,6 +69,7 @@ class CommunitySettings:
             "call_link": self.call_link,
             "coding_editor": self.coding_editor,
             "design_board": self.design_board,
+            "reputation_weight": self.reputation_weight,
         }
 
     @classmethod

@@ -28,6 +28,7 @@ from bot.core.models import (
 )
 from bot.core.packs import CommunityPrompts, thin_message
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.services.actor import Actor
 from bot.core.services.digest import FunnelChart, funnel_picture, read_funnel
 from bot.core.services.matching import MatchingService, reliability
@@ -59,6 +60,7 @@ SETUP_OPTIONS: dict[str, str] = {
     "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
+    "reputation_weight": f"how much interviewers' ratings count in matching, percent {REPUTATION_WEIGHT_RANGE[0]}-{REPUTATION_WEIGHT_RANGE[1]} (100: the default; 0: not at all)",
 }
 
 
@@ -144,6 +146,8 @@ class SettingsPatch:
     call_link: str | None = None
     coding_editor: str | None = None
     design_board: str | None = None
+    #: Percent of the matcher's default rating weights.
+    reputation_weight: int | None = None
     reset: frozenset[str] = frozenset()
 
     def given(self) -> tuple[str, ...]:
@@ -165,6 +169,7 @@ _FIELD_OF = {
     "call_link": "call_link",
     "coding_editor": "coding_editor",
     "design_board": "design_board",
+    "reputation_weight": "reputation_weight",
 }
 #: What ``reset`` puts back (the options that have a "none" or platform default).
 RESETTABLE: dict[str, object] = {
@@ -180,7 +185,12 @@ RESETTABLE: dict[str, object] = {
 
 def _check(key: str, value: object) -> object:
     """One typed value against the setting's rule; the value as stored."""
-    ranges = {"digest_day": (0, 6), "digest_hour": (0, 23), "match_every": MATCH_EVERY_RANGE}
+    ranges = {
+        "digest_day": (0, 6),
+        "digest_hour": (0, 23),
+        "match_every": MATCH_EVERY_RANGE,
+        "reputation_weight": REPUTATION_WEIGHT_RANGE,
+    }
     if key in ranges and isinstance(value, int):
         low, high = ranges[key]
         if not low <= value <= high:

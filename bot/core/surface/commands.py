@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from bot.core.messages import FormSpec
+from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
@@ -370,6 +371,15 @@ class SetupArgs:
         Opt(
             "Design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
             max_length=300,
+        ),
+    ] = None
+    reputation_weight: Annotated[
+        int | None,
+        Opt(
+            "How much interviewers' ratings count in matching, in percent "
+            f"({REPUTATION_WEIGHT_RANGE[0]}-{REPUTATION_WEIGHT_RANGE[1]}; 100 is the default)",
+            min=REPUTATION_WEIGHT_RANGE[0],
+            max=REPUTATION_WEIGHT_RANGE[1],
         ),
     ] = None
     reset: Annotated[
