@@ -60,6 +60,9 @@ async def test_both_here_then_start_now_moves_the_start_and_replans_the_steps(
     first = await app.router.act(a, here)  # type: ignore[arg-type]
     assert first.tone is Tone.SUCCESS and not first.buttons
     assert first.carrier is not None and "says their partner is here" in first.carrier.note
+    # The pair's message keeps the button for the partner, and its other buttons.
+    assert [x.label for x in first.carrier.buttons][:1] == ["My partner is here"]
+    assert "Reschedule" in [x.label for x in first.carrier.buttons]
     # A third member can press nothing of theirs.
     carol = await make_actor(app, "carol")
     for verb in ("here", "start_now", "done"):
@@ -67,7 +70,8 @@ async def test_both_here_then_start_now_moves_the_start_and_replans_the_steps(
         assert other.tone is Tone.ERROR and "not yours" in other.text
     second = await app.router.act(b, here)  # type: ignore[arg-type]
     assert [x.label for x in second.buttons] == ["Start now"]
-    assert second.carrier is not None and [x.label for x in second.carrier.buttons] == ["Start now"]
+    assert second.carrier is not None and second.carrier.buttons[0].label == "Start now"
+    assert "My partner is here" not in [x.label for x in second.carrier.buttons]
     await app.tick()
     assert any(
         "Start now" in [x.label for x in m.buttons] for _, m in chat.posts

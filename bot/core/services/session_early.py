@@ -126,19 +126,25 @@ class EarlySessionService:
                 now=now,
                 message=_here_notice(session, me, partner, both),
             )
-        buttons = (say.start_now_button(session),) if both else ()
+        now_button = (say.start_now_button(session),) if both else ()
         if both:
             text = "You're both here. Press “Start now” to begin instead of waiting for the start."
         else:
             text = f"Noted. When {partner.display_name} says you're here too, you can start early."
+        # The pressed message is the pair's: it keeps what either of them may still press.
+        kept = now_button + say.session_buttons(
+            session,
+            confirm=not set(session.member_ids) <= set(session.confirmed_by),
+            here=not both,
+        )
         return OutboundMessage(
             text=text,
             tone=Tone.SUCCESS,
-            buttons=buttons,
+            buttons=now_button,
             carrier=Carrier(
                 f"✓ {mention(me)} says their partner is here."
                 + (" You're both here: you can start now." if both else ""),
-                buttons,
+                kept,
                 mentioning(me),
             ),
         )
