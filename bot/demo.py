@@ -70,7 +70,7 @@ SCRIPT = """
 # Time passes: the reminders. An hour before, the reminder offers "My partner is here".
 /clock 2026-12-01 16:30
 /as bob
-/press 2 room-1
+/press 1 room-1
 # Both join the call ten minutes early and say so: "Start now" appears for either of them.
 /clock 2026-12-01 16:50
 /press 1 room-1

@@ -45,11 +45,11 @@ async def test_both_here_start_now_and_we_are_done(rig: tuple[App, Console, io.S
     app, console, out = rig
     session = await booked(app, console, out)
     shown = await say(console, out, "/as Alice", at(session.start - timedelta(minutes=10)))
-    assert "[1] My partner is here" in shown, shown
+    assert "[1] Confirm" in shown and "[2] My partner is here" in shown, shown
     # Carol presses the pair's button: refused, nothing recorded.
-    refused = await say(console, out, "/as Carol", "/press 1 room-1")
+    refused = await say(console, out, "/as Carol", "/press 2 room-1")
     assert "not yours" in refused
-    noted = await say(console, out, "/as Alice", "/press 1 room-1")
+    noted = await say(console, out, "/as Alice", "/press 2 room-1")
     assert "Noted" in noted and "says their partner is here" in noted
     both = await say(console, out, "/as Bob", "/press 1 room-1")
     assert "Start now" in both

@@ -61,7 +61,7 @@ async def test_both_here_then_start_now_moves_the_start_and_replans_the_steps(
     assert first.tone is Tone.SUCCESS and not first.buttons
     assert first.carrier is not None and "says their partner is here" in first.carrier.note
     # The pair's message keeps the button for the partner, and its other buttons.
-    assert [x.label for x in first.carrier.buttons][:1] == ["My partner is here"]
+    assert "My partner is here" in [x.label for x in first.carrier.buttons]
     assert "Reschedule" in [x.label for x in first.carrier.buttons]
     # A third member can press nothing of theirs.
     carol = await make_actor(app, "carol")

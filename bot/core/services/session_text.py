@@ -59,14 +59,14 @@ def session_buttons(
     session: Session, *, confirm: bool = True, here: bool = False
 ) -> tuple[Button, ...]:
     """The buttons under a session message: confirm (when asked), "My partner is here" (close
-    to the start), reschedule and cancel."""
+    to the start), reschedule and cancel, in that order."""
     buttons: list[Button] = []
-    if here:
-        buttons.append(here_button(session))
     if confirm:
         buttons.append(
             Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS)
         )
+    if here:
+        buttons.append(here_button(session))
     buttons.append(
         Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY)
     )

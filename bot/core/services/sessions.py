@@ -132,7 +132,11 @@ class SessionService:
             tone=Tone.SUCCESS,
             carrier=Carrier(
                 f"✓ {mention(actor.member)} confirmed." + (" Both of you are in." if both else ""),
-                say.session_buttons(updated, confirm=not both),
+                say.session_buttons(
+                    updated,
+                    confirm=not both,
+                    here=now >= session.start - timedelta(minutes=say.HERE_FROM_MINUTES),
+                ),
                 mentioning(actor.member),
             ),
         )
