@@ -23,6 +23,7 @@ from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
 from bot.core.partner_commands import declare_partner_commands
 from bot.core.ports import ChatPort, PromptSource
+from bot.core.report_commands import declare_report_commands
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
@@ -36,6 +37,7 @@ from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
+from bot.core.services.reports import ReportService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.session_early import EarlySessionService
@@ -183,6 +185,7 @@ async def build_app(
         funnel_chart=offloaded(render_funnel_png),
     )
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    reports = ReportService(db.uow, clock)
     steps = StepRunner(
         db.uow,
         clock,
@@ -193,7 +196,9 @@ async def build_app(
             close_feedback=feedback.close_window,
             run_digest=digests.run_step,
             run_retention=retention.run_step,
+            end_suspension=reports.end_step,
         ),
+        chats=chat_map,
     )
     # digest pictures are drawn as each digest is delivered
     delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)
@@ -203,6 +208,7 @@ async def build_app(
     declare_session_commands(
         router, admin_commands, EarlySessionService(db.uow, clock, sessions, steps.run_one)
     )
+    declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )

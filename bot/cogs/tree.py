@@ -160,7 +160,7 @@ def _annotation(option: Option) -> Any:
     if option.kind is Kind.MEMBER:
         return discord.User
     if option.kind is Kind.CHANNEL:
-        return discord.TextChannel
+        return discord.CategoryChannel if option.category else discord.TextChannel
     if option.kind is Kind.FILE:
         return discord.Attachment
     if option.max_length is not None and option.complete is None:

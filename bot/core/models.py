@@ -50,6 +50,19 @@ class CommunitySettings:
     design_board: str | None = None
     #: How much interviewers' reputation counts in matching, in percent of the default (0: not at all).
     reputation_weight: int = 100
+    #: The Discord category where each session gets a private voice channel; None: no voice.
+    voice_category_id: str | None = None
+    #: Minutes before the start the voice channel opens, and after the end it is removed.
+    voice_open_minutes: int = 10
+    voice_close_minutes: int = 30
+    #: A scheduled event per session (Discord only); off by default.
+    session_events: bool = False
+    #: The admin who chose the voice category (told when the bot may not create channels and
+    #: there is no admins' channel).
+    voice_set_by: str | None = None
+    #: The permissions the admins were told the bot lacks for voice channels or events (each
+    #: said once; choosing the voice category or events again forgets them).
+    room_notices: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The stored form: one JSON object with every setting."""
@@ -70,6 +83,12 @@ class CommunitySettings:
             "coding_editor": self.coding_editor,
             "design_board": self.design_board,
             "reputation_weight": self.reputation_weight,
+            "voice_category_id": self.voice_category_id,
+            "voice_open_minutes": self.voice_open_minutes,
+            "voice_close_minutes": self.voice_close_minutes,
+            "session_events": self.session_events,
+            "voice_set_by": self.voice_set_by,
+            "room_notices": list(self.room_notices),
         }
 
     @classmethod
@@ -79,7 +98,7 @@ class CommunitySettings:
             return cls()
         known = {f for f in cls.__dataclass_fields__}
         clean: dict[str, object] = {k: v for k, v in data.items() if k in known}
-        for key in ("reminder_minutes", "disabled_types"):
+        for key in ("reminder_minutes", "disabled_types", "room_notices"):
             if key in clean and isinstance(clean[key], list):
                 clean[key] = tuple(clean[key])  # type: ignore[arg-type]
         return cls(**clean)  # type: ignore[arg-type]
@@ -232,6 +251,11 @@ class Session:
     here_by: tuple[str, ...] = ()
     #: Members who pressed "We're done" during the session (both: it ends at once).
     done_by: tuple[str, ...] = ()
+    #: The session's private voice channel while it is open (platform reference and link).
+    voice_ref: str | None = None
+    voice_url: str | None = None
+    #: The session's scheduled event on the platform, when the community asks for one.
+    event_ref: str | None = None
 
     @property
     def member_ids(self) -> tuple[str, str]:
@@ -271,6 +295,14 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: A member's suspension from matching ends: they are told they can be matched again.
+    SUSPENSION_END = "suspension_end"
+    #: A session's private voice channel opens (Discord) shortly before the start.
+    VOICE_OPEN = "voice_open"
+    #: A session's voice channel is removed (a while after the end, or when it is called off).
+    VOICE_CLOSE = "voice_close"
+    #: A session's scheduled event is created or moved (``payload["cancel"]``: cancelled).
+    SESSION_EVENT = "session_event"
 
     @property
     def skippable(self) -> bool:

@@ -32,6 +32,7 @@ from bot.storage.noshow_repo import SqlNoShowRepo
 from bot.storage.outbox_repo import SqlOutboxRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
+from bot.storage.report_repo import SqlReportRepo
 from bot.storage.request_repo import SqlRequestRepo
 from bot.storage.retention_repo import SqlRetentionRepo
 from bot.storage.round_repo import SqlRoundRepo
@@ -139,6 +140,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsRepo(self.session)
         self.form_drafts = SqlFormDraftRepo(self.session)
         self.retention = SqlRetentionRepo(self.session)
+        self.reports = SqlReportRepo(self.session)
         return self
 
     async def __aexit__(

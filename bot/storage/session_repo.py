@@ -50,6 +50,9 @@ def session_from_row(row: SessionRow) -> Session:
         work_url=row.work_url,
         here_by=tuple(row.here_by or ()),
         done_by=tuple(row.done_by or ()),
+        voice_ref=row.voice_ref,
+        voice_url=row.voice_url,
+        event_ref=row.event_ref,
     )
 
 
@@ -76,6 +79,9 @@ def _session_values(s: Session) -> RowValues:
         "work_url": s.work_url,
         "here_by": list(s.here_by),
         "done_by": list(s.done_by),
+        "voice_ref": s.voice_ref,
+        "voice_url": s.voice_url,
+        "event_ref": s.event_ref,
     }
 
 

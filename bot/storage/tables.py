@@ -135,6 +135,9 @@ class SessionRow(SQLModel, table=True):
     work_url: str | None = Field(default=None, max_length=400)
     here_by: list[str] = _json(list)
     done_by: list[str] = _json(list)
+    voice_ref: str | None = Field(default=None, max_length=64)
+    voice_url: str | None = Field(default=None, max_length=200)
+    event_ref: str | None = Field(default=None, max_length=64)
 
 
 class ScheduledActionRow(SQLModel, table=True):
@@ -222,6 +225,8 @@ metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
 from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
+from bot.storage.report_tables import ReportRow as ReportRow  # noqa: E402  (metadata)
+from bot.storage.report_tables import SuspensionRow as SuspensionRow  # noqa: E402  (metadata)
 from bot.storage.slack_events import SlackEventRow as SlackEventRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackBotRow as SlackBotRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackInstallationRow as SlackInstallationRow  # noqa: E402  (metadata)

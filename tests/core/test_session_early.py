@@ -239,3 +239,50 @@ async def test_an_admin_of_another_community_cannot_end_it(app: App, clock: Fake
     refused = await app.router.act(stranger, f"pl:admin.end_session:{session.id}")
     assert refused.tone is Tone.ERROR
     assert (await session_of(app, session.id)).state is SessionState.IN_PROGRESS
+
+
+async def test_the_voice_channel_opens_at_an_early_start_and_is_not_closed_by_an_early_end(
+    capp: App, clock: FakeClock
+) -> None:
+    """A community with voice channels: "Start now" opens the channel now (the name its removal
+    expects), and "We're done" leaves its removal planned: the pair is not cut off mid-call."""
+    from dataclasses import replace
+
+    app = capp
+    session = await book_pair(app)
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(session.community_id)
+        assert community is not None
+        await tx.communities.save_settings(
+            community.id, replace(community.settings, voice_category_id="123")
+        )
+        from bot.core.services.session_voice import room_steps
+
+        await tx.actions.add_many(
+            room_steps(session, replace(community.settings, voice_category_id="123"), clock.now())
+        )
+    a, b = await _actors(app, session)
+    clock.set(session.start - timedelta(minutes=30))
+    for actor in (a, b):
+        await app.router.act(actor, f"pl:session.here:{session.id}")  # type: ignore[arg-type]
+    await app.router.act(a, f"pl:session.start_now:{session.id}")  # type: ignore[arg-type]
+    async with app.db.uow() as tx:
+        voice = [
+            x for x in await tx.actions.for_session(session.id) if x.kind.value.startswith("voice")
+        ]
+    opens = {x.key.split(":")[-1]: x for x in voice if x.kind is ActionKind.VOICE_OPEN}
+    assert opens[f"voice-open-{session.sequence}"].status is ActionStatus.SKIPPED
+    early = opens[f"voice-open-{session.sequence + 1}-early"]
+    assert (
+        early.due_at <= clock.now()
+        and early.payload["name"] == opens[f"voice-open-{session.sequence}"].payload["name"]
+    )
+    clock.set(session.start - timedelta(minutes=10))
+    for actor in (a, b):
+        await app.router.act(actor, f"pl:session.done:{session.id}")  # type: ignore[arg-type]
+    assert (await session_of(app, session.id)).state is SessionState.COMPLETED
+    async with app.db.uow() as tx:
+        closes = [
+            x for x in await tx.actions.for_session(session.id) if x.kind is ActionKind.VOICE_CLOSE
+        ]
+    assert closes and all(x.status is ActionStatus.PENDING for x in closes)

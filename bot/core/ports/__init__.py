@@ -13,6 +13,7 @@ from bot.core.ports.feature_repos import (
     FormDraftRepo,
     PrivacyRepo,
     PromptPackRepo,
+    ReportRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -32,6 +33,13 @@ from bot.core.ports.repos import (
     RequestRepo,
     RoundRepo,
     SessionRepo,
+)
+from bot.core.ports.room import (
+    RoomDenied,
+    RoomFailed,
+    SessionEvent,
+    VoiceRequest,
+    VoiceRoom,
 )
 from bot.core.ports.runtime import (
     ChatPort,
@@ -65,12 +73,18 @@ __all__ = [
     "PrivacyRepo",
     "PromptPackRepo",
     "PromptSource",
+    "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
+    "RoomDenied",
+    "RoomFailed",
     "RoundRepo",
+    "SessionEvent",
     "SessionRepo",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VoiceRequest",
+    "VoiceRoom",
 ]

@@ -12,6 +12,7 @@ from bot.core.ports.feature_repos import (
     FormDraftRepo,
     PrivacyRepo,
     PromptPackRepo,
+    ReportRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -111,6 +112,11 @@ class UnitOfWork(Protocol):
     @property
     def retention(self) -> RetentionRepo:
         """Retention deletes."""
+        ...
+
+    @property
+    def reports(self) -> ReportRepo:
+        """Reports about a session's partner, and suspensions from matching."""
         ...
 
     async def __aenter__(self) -> Self:

@@ -485,7 +485,7 @@ class DigestService:
                 "quiet (nothing in quiet weeks)",
             )
         async with self._uow() as tx:
-            member = await tx.members.get(actor.member.id)
+            member = await tx.members.get(actor.member.id, for_update=True)
             if member is None:
                 raise NotFound("You are not a member of this community any more.")
             changes: dict[str, object] = {"digest_opt_out": choice == "off"}

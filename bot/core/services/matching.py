@@ -43,6 +43,7 @@ from bot.core.ratings import RECENT_VERDICTS, community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import session_space
+from bot.core.services.reports import refuse_if_suspended, suspended_members
 from bot.core.services.round_plan import (
     LEAD_TIME,
     RoundInput,
@@ -58,6 +59,7 @@ from bot.core.services.rounds import (
 )
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.session_plan import session_steps
+from bot.core.services.session_voice import room_steps
 from bot.core.services.sessions import invite_for
 from bot.core.vocab import InterviewType, Level, RolePreference
 from bot.matching.model import Pair
@@ -140,6 +142,7 @@ def _plan_bookings(
         session = _session_for(community, prompts, pair, requests, members, seen, about, now)
         out.sessions.append(session)
         out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
+        out.steps.extend(room_steps(session, community.settings, now))
         pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
         out.messages.append(
             OutboxItem(
@@ -312,6 +315,8 @@ class MatchingService:
         async with self._uow() as tx:
             community = await community_open_for_matching(tx, actor.community.id)
             member = await tx.members.get(actor.member.id)
+            if member is not None:
+                await refuse_if_suspended(tx, member.id, now)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
                 raise ProfileIncomplete(
@@ -397,7 +402,11 @@ class MatchingService:
         offered = await community_prompts(
             self._prompts, tx, community
         )  # a type without prompts is off
-        open_requests = await tx.requests.list_open(community.id)
+        # Suspended members' requests stay open but are left out until the suspension ends.
+        suspended = await suspended_members(tx, community.id, now)
+        open_requests = [
+            r for r in await tx.requests.list_open(community.id) if r.member_id not in suspended
+        ]
         # Asked once per type, not once per request (the bank filters its prompts each time).
         offered_kinds = {k for k in {r.interview_type for r in open_requests} if offered.prompts(k)}
         requests = [

@@ -28,12 +28,24 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Carrier, FormValues, OutboundMessage, Tone, ts
-from bot.core.models import ActionKind, Member, Session, SessionState
+from bot.core.models import (
+    ActionKind,
+    ActionStatus,
+    Member,
+    ScheduledAction,
+    Session,
+    SessionState,
+)
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor
 from bot.core.services.outbox import queue_space, session_space
-from bot.core.services.session_plan import PRE_START_STATES, action_key, session_steps
+from bot.core.services.session_plan import (
+    PRE_START_STATES,
+    action_key,
+    session_step,
+    session_steps,
+)
 from bot.core.services.session_steps import complete_session
 from bot.core.services.sessions import SessionService
 
@@ -44,6 +56,16 @@ DONE_VERB = "session.done"
 ADMIN_END_VERB = "admin.end_session"
 #: Runs one stored step now (the step runner's ``run_one``: it claims the step first).
 RunStep = Callable[[str], Awaitable[bool]]
+#: The steps of a session's own timeline, replaced when it starts early and called off when it
+#: ends early. Its voice channel's steps stay: the channel the pair may be talking in is not
+#: closed under them (it is removed when planned, after the planned end).
+TIMELINE = (
+    ActionKind.REMINDER,
+    ActionKind.START,
+    ActionKind.SWAP,
+    ActionKind.NOSHOW_CHECK,
+    ActionKind.END,
+)
 
 
 def _state(session: Session) -> str:
@@ -168,8 +190,8 @@ class EarlySessionService:
                 raise Conflict("“Start now” opens once you have both pressed “My partner is here”.")
             moved = Session(**{**session.__dict__, "start": now, "sequence": session.sequence + 1})
             await tx.sessions.save(moved)
-            await tx.actions.cancel_for_session(session.id, now)
-            steps = session_steps(moved, (), now)
+            await tx.actions.cancel_for_session(session.id, now, TIMELINE)
+            steps = session_steps(moved, (), now) + await _voice_opens_now(tx, moved, now)
             await tx.actions.add_many(steps)
             start_step = next(step.id for step in steps if step.kind is ActionKind.START)
             await queue_space(
@@ -322,7 +344,7 @@ class EarlySessionService:
         why: str,
     ) -> None:
         """The remaining steps stop and the session completes now, feedback open."""
-        await tx.actions.cancel_for_session(session.id, now)
+        await tx.actions.cancel_for_session(session.id, now, TIMELINE)
         key = action_key(session.id, f"{why}-{session.sequence}")
         await complete_session(tx, session, members, now, key, now)
 
@@ -339,6 +361,30 @@ class EarlySessionService:
         if action.verb == ADMIN_END_VERB:
             return await self.admin_end(actor, action.arg(0))
         raise NotFound("Unknown session action.")
+
+
+async def _voice_opens_now(
+    tx: UnitOfWork, session: Session, now: datetime
+) -> list[ScheduledAction]:
+    """A voice channel not open yet opens now, with the name its removal step expects."""
+    later = [
+        a
+        for a in await tx.actions.for_session(session.id)
+        if a.kind is ActionKind.VOICE_OPEN and a.status is ActionStatus.PENDING and a.due_at > now
+    ]
+    if not later:
+        return []
+    await tx.actions.cancel_for_session(session.id, now, (ActionKind.VOICE_OPEN,))
+    return [
+        session_step(
+            session,
+            f"voice-open-{session.sequence}-early",
+            ActionKind.VOICE_OPEN,
+            now,
+            dict(a.payload),
+        )
+        for a in later[:1]
+    ]
 
 
 def _here_notice(session: Session, me: Member, partner: Member, both: bool) -> OutboundMessage:

@@ -11,6 +11,7 @@ from bot.core.guide_extras import interviewer_extras
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
+from bot.core.report_models import report_button
 from bot.core.vocab import Level, level_note
 
 MAX_ITEM = 1000
@@ -31,8 +32,12 @@ def roles_line(session: Session, members: dict[str, Member]) -> str:
 
 
 def room_text(session: Session) -> list[str]:
-    """The session's call and work-surface lines (only ever in messages to the pair)."""
-    return room.room_lines(session.interview_type, session.call_url, session.work_url)
+    """The session's call, voice channel and work-surface lines (only ever in messages to the
+    pair)."""
+    lines = room.room_lines(session.interview_type, session.call_url, session.work_url)
+    if session.voice_url:
+        lines.insert(1 if session.call_url else 0, f"**Voice channel:** {session.voice_url}")
+    return lines
 
 
 #: "My partner is here" is offered (and accepted) from this long before the start.
@@ -342,6 +347,7 @@ def feedback_request(
         text=text,
         buttons=(
             Button("Give feedback", encode("feedback.open", session.id), ButtonStyle.PRIMARY),
+            report_button(session.id),
         ),
         ephemeral=True,
     )

@@ -23,6 +23,7 @@ from bot.core.messages import (
     ts,
 )
 from bot.core.models import (
+    ActionKind,
     InterviewRequest,
     Member,
     NoShowReport,
@@ -31,6 +32,7 @@ from bot.core.models import (
 )
 from bot.core.packs import prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.report_models import report_button
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_space, session_space
@@ -40,6 +42,7 @@ from bot.core.services.session_plan import (
     roles_for_part,
     schedule_session_steps,
 )
+from bot.core.services.session_voice import call_off_room
 
 #: A rescheduled session starts at least this far ahead, within this many days.
 RESCHEDULE_LEAD = timedelta(minutes=30)
@@ -225,6 +228,7 @@ class SessionService:
             await tx.sessions.save(moved)
             await tx.actions.cancel_for_session(session.id, now)
             await schedule_session_steps(tx, moved, community.settings.reminder_minutes, now)
+            moved = await call_off_room(tx, session, moved, community.settings, now)
             await queue_space(
                 tx,
                 key=f"{session.id}:rescheduled:{moved.sequence}",
@@ -312,7 +316,10 @@ class SessionService:
             absent = session.partner_of(actor.member.id)
             await tx.no_shows.add(NoShowReport(session.id, actor.member.id, absent, now), new_id())
             await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.NO_SHOW}))
-            await tx.actions.cancel_for_session(session.id, now)
+            # the voice channel still closes after the end (the pair may still be talking)
+            await tx.actions.cancel_for_session(
+                session.id, now, [k for k in ActionKind if k is not ActionKind.VOICE_CLOSE]
+            )
             await reopen_request(tx, session, actor.member.id, now, priority=True)
             await queue_direct(
                 tx,
@@ -324,8 +331,10 @@ class SessionService:
                 message=OutboundMessage(
                     text=f"{actor.member.display_name} reported that you didn't join the {ts(session.start)} "
                     "session. Missed sessions lower your matching priority for a few weeks; "
-                    "if this is wrong, ask a community admin to clear it.",
+                    "if this is wrong, press Report a problem (a no-show dispute) or ask a "
+                    "community admin to clear it.",
                     tone=Tone.WARNING,
+                    buttons=(report_button(session.id),),
                     ephemeral=False,
                 ),
             )
@@ -458,6 +467,9 @@ async def _release(
     )
     await tx.sessions.save(cancelled)
     await tx.actions.cancel_for_session(session.id, now)
+    community = await tx.communities.get(session.community_id)
+    if community is not None:
+        cancelled = await call_off_room(tx, session, cancelled, community.settings, now)
     for member_id in [partner.id, actor_id] if both else [partner.id]:
         await reopen_request(tx, session, member_id, now, priority=True)
     await queue_space(

@@ -22,10 +22,11 @@ from bot.core.models import (
     ActionKind,
     ActionStatus,
     InterviewRequest,
+    Platform,
     RequestStatus,
     ScheduledAction,
 )
-from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.ports import ChatPort, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import too_late
 from bot.core.services.session_steps import (
@@ -36,6 +37,7 @@ from bot.core.services.session_steps import (
     StepHandler,
     StepOutcome,
 )
+from bot.core.services.session_voice import SessionRoom
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ class StepHooks:
     run_digest: StepHandler
     #: Runs a community's daily retention step.
     run_retention: StepHandler
+    #: Tells a member their suspension from matching has ended (``ReportService.end_step``).
+    end_suspension: StepHandler
 
     def __post_init__(self) -> None:
         missing = [f.name for f in fields(self) if not callable(getattr(self, f.name))]
@@ -98,7 +102,9 @@ async def expire_request(tx: UnitOfWork, action: ScheduledAction, now: datetime)
     return DONE
 
 
-def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionKind, StepHandler]:
+def step_handlers(
+    hooks: StepHooks, session_steps: SessionSteps, room: SessionRoom
+) -> dict[ActionKind, StepHandler]:
     """The registry: every step kind to the one handler that runs it."""
 
     async def match_round(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
@@ -110,7 +116,9 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.EXPIRE_REQUEST: expire_request,
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
+        ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),
+        **room.handlers(),
     }
 
 
@@ -125,6 +133,7 @@ class StepRunner:
         hooks: StepHooks,
         *,
         metrics: Metrics = NO_METRICS,
+        chats: Mapping[Platform, ChatPort] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -132,7 +141,11 @@ class StepRunner:
         self.metrics = metrics
         #: The handlers of a booked session's steps.
         self.session_steps = SessionSteps(prompts, hooks.feedback_owed, hooks.close_feedback)
-        self._handlers: Mapping[ActionKind, StepHandler] = step_handlers(hooks, self.session_steps)
+        #: A session's voice channel and scheduled event, through the running faces' chat ports.
+        self.room = SessionRoom(chats if chats is not None else {})
+        self._handlers: Mapping[ActionKind, StepHandler] = step_handlers(
+            hooks, self.session_steps, self.room
+        )
         unhandled = [kind.value for kind in ActionKind if kind not in self._handlers]
         if unhandled:
             raise StartupError(f"no step handler for {', '.join(unhandled)}")

@@ -15,7 +15,21 @@ from typing import Annotated
 
 from bot.core.messages import FormSpec
 from bot.core.ratings import REPUTATION_WEIGHT_RANGE
-from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
+from bot.core.report_models import (
+    MAX_REPORT_TEXT,
+    MAX_SUSPEND_DAYS,
+    MAX_SUSPEND_REASON,
+    REPORT_SUBMIT,
+    ReportReason,
+)
+from bot.core.services.admin import (
+    MATCH_EVERY_RANGE,
+    SESSION_LENGTHS,
+    VOICE_CLOSE_RANGE,
+    VOICE_OPEN_RANGE,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+)
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
 from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SCHEDULE_SUBMIT
@@ -207,6 +221,27 @@ class PartnerArgs:
     ]
 
 
+@dataclass(frozen=True)
+class ReportArgs:
+    """The "Report a problem" form of a session (opened by its button, never typed)."""
+
+    reason: Annotated[ReportReason, Opt("What was the problem?")]
+    details: Annotated[
+        str | None, Opt("What happened (only admins read it)", max_length=MAX_REPORT_TEXT)
+    ] = None
+
+
+REPORT_FORM = FormDecl(
+    REPORT_SUBMIT,
+    "Report a problem",
+    submit_label="Send to the admins",
+    page="Report",
+    intro="Only the community's admins read this. Your partner is never told, and you will "
+    "not be paired with them again.",
+    labels=(("reason", "What was the problem?"), ("details", "What happened")),
+)
+
+
 MOCK: tuple[Command, ...] = (
     Command(
         ("profile",),
@@ -383,6 +418,35 @@ class SetupArgs:
             max=REPUTATION_WEIGHT_RANGE[1],
         ),
     ] = None
+    voice_category: Annotated[
+        ChannelRef | None,
+        Opt(
+            "Discord: the category where each session gets a private voice channel",
+            clear=True,
+            category=True,
+        ),
+    ] = None
+    voice_open: Annotated[
+        int | None,
+        Opt(
+            f"Minutes before the start the voice channel opens ({VOICE_OPEN_RANGE[0]}-"
+            f"{VOICE_OPEN_RANGE[1]})",
+            min=VOICE_OPEN_RANGE[0],
+            max=VOICE_OPEN_RANGE[1],
+        ),
+    ] = None
+    voice_close: Annotated[
+        int | None,
+        Opt(
+            f"Minutes after the end the voice channel is removed ({VOICE_CLOSE_RANGE[0]}-"
+            f"{VOICE_CLOSE_RANGE[1]})",
+            min=VOICE_CLOSE_RANGE[0],
+            max=VOICE_CLOSE_RANGE[1],
+        ),
+    ] = None
+    session_events: Annotated[
+        bool | None, Opt("Discord: a scheduled event for each session (default: no)")
+    ] = None
     reset: Annotated[
         str | None,
         Opt(
@@ -395,6 +459,7 @@ class SetupArgs:
                 ("Call: a Jitsi Meet room per session", "call_link"),
                 ("Coding editor: any shared editor", "coding_editor"),
                 ("Design whiteboard: an Excalidraw room per session", "design_board"),
+                ("Voice channels: none", "voice_category"),
             ),
         ),
     ] = None
@@ -464,6 +529,32 @@ class TypesArgs:
     ]
 
 
+@dataclass(frozen=True)
+class SuspendArgs:
+    """``/mockadmin suspend``."""
+
+    member: Annotated[MemberRef, Opt("The member", aliases=("user", "who"), max_length=200)]
+    days: Annotated[
+        int, Opt(f"For how many days (1-{MAX_SUSPEND_DAYS})", min=1, max=MAX_SUSPEND_DAYS)
+    ]
+    reason: Annotated[
+        str | None,
+        Opt(
+            "Why (kept for the admins; the member is not shown it)",
+            max_length=MAX_SUSPEND_REASON,
+        ),
+    ] = None
+
+
+@dataclass(frozen=True)
+class UnsuspendArgs:
+    """``/mockadmin unsuspend``."""
+
+    member: Annotated[
+        MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)
+    ]
+
+
 ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "setup"), "Show PeerLoop's settings here, or change them", SetupArgs),
     Command(
@@ -485,6 +576,17 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
         "both members get their feedback form and the pair space says an admin ended it.",
     ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
+    Command(
+        (ADMIN, "reports"),
+        "Members' reports about a session's partner, and suspensions",
+        NoArgs,
+    ),
+    Command(
+        (ADMIN, "suspend"),
+        "Keep a member out of matching for some days (they are told until when)",
+        SuspendArgs,
+    ),
+    Command((ADMIN, "unsuspend"), "End a member's suspension from matching", UnsuspendArgs),
     Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
     Command((ADMIN, "resume"), "Start pairing again", NoArgs),
     Command(
