@@ -231,7 +231,11 @@ async def _console(url: str, args: argparse.Namespace, settings: Settings) -> in
         sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
     chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
     app = await build_app(
-        url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings)
+        url,
+        clock=clock,
+        chats={Platform.CONSOLE: chat},
+        rate_limit=rate_limit_of(settings),
+        loop_templates_dir=settings.loop_templates_dir,
     )
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)

@@ -200,6 +200,8 @@ class InterviewRequest:
     #: A rematch after a partner's no-show or cancellation gets priority.
     priority: bool = False
     session_id: str | None = None
+    #: The mock loop this request is a round of (``bot.core.loop_models.Loop``), if any.
+    loop_id: str | None = None
 
 
 class SessionState(StrEnum):
@@ -295,6 +297,8 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: A mock loop's end: its debrief with whatever feedback came in.
+    LOOP_DEBRIEF = "loop_debrief"
     #: A member's suspension from matching ends: they are told they can be matched again.
     SUSPENSION_END = "suspension_end"
     #: A session's private voice channel opens (Discord) shortly before the start.

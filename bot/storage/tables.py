@@ -99,6 +99,8 @@ class RequestRow(SQLModel, table=True):
     last_left_out_reason: str | None = Field(default=None, max_length=300)
     priority: bool = False
     session_id: str | None = Field(default=None, max_length=32)
+    #: The mock loop this request is a round of (``loops.id``), if any.
+    loop_id: str | None = Field(default=None, max_length=32, index=True)
 
 
 class SessionRow(SQLModel, table=True):
@@ -224,6 +226,7 @@ class NoShowRow(SQLModel, table=True):
 metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
 from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
+from bot.storage.loop_tables import LoopRow as LoopRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
 from bot.storage.report_tables import ReportRow as ReportRow  # noqa: E402  (metadata)
 from bot.storage.report_tables import SuspensionRow as SuspensionRow  # noqa: E402  (metadata)

@@ -156,7 +156,11 @@ async def test_two_members_are_paired_in_a_private_thread(
     assert set(names) == {"mock", "mockadmin"}
     assert int(names["mockadmin"]["default_member_permissions"]) == 1 << 5  # Manage Server
     subcommands = {o["name"] for o in names["mock"]["options"]}
-    assert set(app.router.command_names) <= subcommands
+    assert {n.split()[0] for n in app.router.command_names} <= subcommands  # groups: `loop`
+    loop = next(o for o in names["mock"]["options"] if o["name"] == "loop")
+    assert {o["name"] for o in loop["options"]} == {
+        n.split()[1] for n in app.router.command_names if n.startswith("loop ")
+    }
 
     await ready(fake, "alice")
     await ready(fake, "bob")

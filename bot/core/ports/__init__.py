@@ -17,6 +17,7 @@ from bot.core.ports.feature_repos import (
     RetentionRepo,
     StatsRepo,
 )
+from bot.core.ports.loop_repo import LoopRepo
 from bot.core.ports.prompts import (
     PackCodec,
     PromptSource,
@@ -63,6 +64,7 @@ __all__ = [
     "FeedbackRepo",
     "FormDraftRepo",
     "JobScheduler",
+    "LoopRepo",
     "MemberRepo",
     "NoShowRepo",
     "Offload",

@@ -16,6 +16,7 @@ from bot.core.ports.feature_repos import (
     RetentionRepo,
     StatsRepo,
 )
+from bot.core.ports.loop_repo import LoopRepo
 from bot.core.ports.repos import (
     ActionRepo,
     BookingRepo,
@@ -112,6 +113,11 @@ class UnitOfWork(Protocol):
     @property
     def retention(self) -> RetentionRepo:
         """Retention deletes."""
+        ...
+
+    @property
+    def loops(self) -> LoopRepo:
+        """Mock loops."""
         ...
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import perf_counter
@@ -21,6 +21,7 @@ from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, ProfileIncomplete
 from bot.core.feedback_models import Feedback
+from bot.core.loop_debrief import GUIDE_NOTE
 from bot.core.messages import Button, ButtonStyle, OutboundMessage, Tone, message_to_dict, ts
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import (
@@ -85,6 +86,10 @@ BOOK_BATCH = 50
 #: Requests left out marked (and told) per statement.
 MARK_BATCH = 250
 _T = TypeVar("_T")
+#: More pairings to count as met at the given time, from the round's requests (mock loops).
+HistoryHook = Callable[
+    [UnitOfWork, Sequence[InterviewRequest], datetime], Awaitable[Mapping[frozenset[str], datetime]]
+]
 
 
 async def _chunked(read: Callable[[Sequence[str]], Awaitable[_T]], ids: Sequence[str]) -> list[_T]:
@@ -223,7 +228,11 @@ def _session_for(
             rubric=prompts.rubric_for_type(kind),
         )
         prompt_ids.append(choice.prompt.id)
-        reasons.append(choice.reason)
+        in_loop = any(
+            requests[rid].member_id == answerer.id and requests[rid].loop_id
+            for rid in pair.request_ids
+        )
+        reasons.append(f"{choice.reason}\n{GUIDE_NOTE}" if in_loop else choice.reason)
     links = _room(kind, community.settings)
     return Session(
         id=new_id(),
@@ -267,10 +276,14 @@ class MatchingService:
         clock: Clock,
         prompts: PromptSource,
         offload: Offload | None = None,
+        *,
+        more_history: HistoryHook | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
+        #: Pairings the engine should treat as just met (a mock loop's earlier partners).
+        self._more_history = more_history
         #: Where the engine runs (the app: a worker process); None: right here, on the loop.
         self._offload = offload
 
@@ -425,6 +438,8 @@ class MatchingService:
         past = await tx.sessions.pairing_history(community.id, member_ids)
         no_shows = [r for part in await _chunked(tx.no_shows.for_members, member_ids) for r in part]
         history, given, taken = past.last_met, past.given, past.taken
+        if self._more_history is not None:
+            history = {**history, **(await self._more_history(tx, requests, now))}
         # Candidates' ratings of their interviewers, summed per interviewer in one grouped
         # query, smoothed toward the community's mean (bot/core/ratings.py).
         rating_totals = await tx.feedback.interviewer_rating_totals(community.id)

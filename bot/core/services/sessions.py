@@ -570,5 +570,6 @@ async def reopen_request(
             created_at=now,
             priority=priority,
             times_left_out=original.times_left_out + 1,
+            loop_id=original.loop_id,
         )
     )

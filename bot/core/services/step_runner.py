@@ -71,6 +71,8 @@ class StepHooks:
     run_digest: StepHandler
     #: Runs a community's daily retention step.
     run_retention: StepHandler
+    #: Writes a mock loop's debrief when its span has passed.
+    run_loop_debrief: StepHandler
     #: Tells a member their suspension from matching has ended (``ReportService.end_step``).
     end_suspension: StepHandler
 
@@ -116,6 +118,7 @@ def step_handlers(
         ActionKind.EXPIRE_REQUEST: expire_request,
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
+        ActionKind.LOOP_DEBRIEF: hooks.run_loop_debrief,
         ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),
         **room.handlers(),

@@ -66,6 +66,7 @@ class Complete(StrEnum):
     TRACK = "track"
     TYPES = "types"
     LANGUAGES = "languages"
+    LOOP_TEMPLATE = "loop_template"
 
 
 @dataclass(frozen=True)
