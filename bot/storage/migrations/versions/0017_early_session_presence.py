@@ -1,7 +1,7 @@
 """start early, end early: who said their partner is here, who said you are done
 
 Revision ID: 0017_early
-Revises: 0018_loops
+Revises: 0016_loops
 Create Date: 2026-12-05
 
 "My partner is here" pressed by both before the start offers "Start now"; "We're done"
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_early"
-down_revision = "0018_loops"
+down_revision = "0016_loops"
 branch_labels = None
 depends_on = None
 
