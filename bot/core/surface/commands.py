@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from bot.core.messages import FormSpec
+from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.report_models import (
     MAX_REPORT_TEXT,
     MAX_SUSPEND_DAYS,
@@ -486,6 +487,15 @@ class SetupArgs:
             max_length=300,
         ),
     ] = None
+    reputation_weight: Annotated[
+        int | None,
+        Opt(
+            "How much interviewers' ratings count in matching, in percent "
+            f"({REPUTATION_WEIGHT_RANGE[0]}-{REPUTATION_WEIGHT_RANGE[1]}; 100 is the default)",
+            min=REPUTATION_WEIGHT_RANGE[0],
+            max=REPUTATION_WEIGHT_RANGE[1],
+        ),
+    ] = None
     voice_category: Annotated[
         ChannelRef | None,
         Opt(
@@ -540,6 +550,16 @@ class MemberArgs:
     user: Annotated[
         MemberRef,
         Opt("The member to look up", rest=True, aliases=("who", "member"), max_length=200),
+    ]
+
+
+@dataclass(frozen=True)
+class EndSessionArgs:
+    """``/mockadmin end``."""
+
+    session: Annotated[
+        str,
+        Opt("The session's id (the admin member view shows it)", rest=True, max_length=64),
     ]
 
 
@@ -625,6 +645,13 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
     Command(
         (ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs
+    ),
+    Command(
+        (ADMIN, "end"),
+        "End a stuck session: feedback opens and the pair is told",
+        EndSessionArgs,
+        "For a session in progress, or one whose start passed without starting: it is completed, "
+        "both members get their feedback form and the pair space says an admin ended it.",
     ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
     Command(
