@@ -88,7 +88,9 @@ class SqlActionRepo:
                 .where(col(ScheduledActionRow.id) == action_id)
                 .values(attempts=col(ScheduledActionRow.attempts))
             )
-        row = (await self._s.execute(stmt)).scalar_one_or_none()
+        row = (
+            await self._s.execute(stmt.execution_options(populate_existing=True))
+        ).scalar_one_or_none()
         return action_from_row(row) if row else None
 
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:

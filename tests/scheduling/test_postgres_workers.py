@@ -85,3 +85,43 @@ async def test_two_rounds_at_once_never_pair_a_member_twice(
         stored = await tx.sessions.for_community(community_id)
     assert len(stored) == len(first.sessions) + len(second.sessions) == 15
     assert min(len(first.sessions), len(second.sessions)) == 0  # the second round found nobody left
+
+
+async def test_a_step_waits_for_its_sessions_start_running_on_another_worker(
+    two_apps: tuple[App, App, RecordingChat, RecordingChat],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker 1 has claimed a session's start and is still in it; worker 2 comes to the same
+    session's end. The end waits for the session, then runs once the start is done: it does
+    not fail "not started yet" and wait for a retry."""
+    from bot.storage.action_repo import SqlActionRepo
+
+    app1, app2, _, _ = two_apps
+    _, sessions = await book_pairs(app1, members=2)
+    session = sessions[0]
+    clock.set(session.start + timedelta(minutes=90))
+    async with app1.db.uow() as tx:
+        steps = {a.kind: a for a in await tx.actions.for_session(session.id)}
+    start_id, end_id = steps[ActionKind.START].id, steps[ActionKind.END].id
+    claim = SqlActionRepo.claim
+
+    async def slow_start(self: SqlActionRepo, action_id: str) -> object:
+        claimed = await claim(self, action_id)
+        if action_id == start_id and claimed is not None:
+            await asyncio.sleep(0.5)  # the start is claimed and still running
+        return claimed
+
+    monkeypatch.setattr(SqlActionRepo, "claim", slow_start)
+
+    async def end_a_moment_later() -> bool:
+        await asyncio.sleep(0.15)
+        return await app2.steps.run_one(end_id)
+
+    started, ended = await asyncio.gather(app1.steps.run_one(start_id), end_a_moment_later())
+    assert started and ended
+    async with app1.db.uow() as tx:
+        done = {a.kind: a for a in await tx.actions.for_session(session.id)}
+    assert done[ActionKind.START].status is ActionStatus.DONE
+    assert done[ActionKind.END].status is ActionStatus.DONE
+    assert done[ActionKind.END].attempts == 0, done[ActionKind.END].last_error

@@ -179,6 +179,16 @@ class StepRunner:
         now = self._clock.now()
         try:
             async with self._uow() as tx:
+                # A session's steps lock the session first, then claim the step: a worker that
+                # finds a step's session busy waits for it, then sees what the other wrote (its
+                # start done, so the swap or end runs now instead of failing "not started" and
+                # waiting for a retry), and the order (session, then step) is the one a
+                # reschedule or an early start takes, so the two never deadlock.
+                peek = await tx.actions.get(action_id)
+                if peek is None or peek.status is not ActionStatus.PENDING or peek.due_at > now:
+                    return False
+                if peek.session_id is not None:
+                    await tx.sessions.get_for_update(peek.session_id)
                 action = await tx.actions.claim(action_id)
                 if action is None or action.due_at > now:
                     return False
