@@ -27,6 +27,7 @@ from bot.storage.community_repo import SqlCommunityRepo
 from bot.storage.digest_repo import SqlDigestRepo
 from bot.storage.feedback_repo import SqlFeedbackRepo
 from bot.storage.form_repo import SqlFormDraftRepo
+from bot.storage.friend_repo import SqlFriendRequestRepo
 from bot.storage.member_repo import SqlMemberRepo
 from bot.storage.noshow_repo import SqlNoShowRepo
 from bot.storage.outbox_repo import SqlOutboxRepo
@@ -139,6 +140,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsRepo(self.session)
         self.form_drafts = SqlFormDraftRepo(self.session)
         self.retention = SqlRetentionRepo(self.session)
+        self.friends = SqlFriendRequestRepo(self.session)
         return self
 
     async def __aexit__(

@@ -224,3 +224,4 @@ from bot.storage.slack_events import SlackEventRow as SlackEventRow  # noqa: E40
 from bot.storage.slack_tables import SlackBotRow as SlackBotRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackInstallationRow as SlackInstallationRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackOAuthStateRow as SlackOAuthStateRow  # noqa: E402  (metadata)
+from bot.storage.friend_tables import FriendRequestRow as FriendRequestRow  # noqa: E402  (metadata)

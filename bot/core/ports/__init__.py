@@ -13,6 +13,7 @@ from bot.core.ports.feature_repos import (
     FormDraftRepo,
     PrivacyRepo,
     PromptPackRepo,
+    FriendRequestRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "PromptPackRepo",
     "PromptSource",
     "RequestRepo",
+    "FriendRequestRepo",
     "RetentionRepo",
     "RoundRepo",
     "SessionRepo",

@@ -56,6 +56,11 @@ class ChatPort(Protocol):
         """Post into a pair space or channel; returns a message reference."""
         ...
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        """Replace a message this port sent (``message_ref`` as ``send_direct`` or ``post``
+        returned it) with ``message``: its text, and only its buttons (none: no buttons left)."""
+        ...
+
 
 class DirectMessagesClosed(Exception):
     """The platform refused a direct message (the member closed their DMs)."""
