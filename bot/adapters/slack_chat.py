@@ -126,7 +126,9 @@ class SlackChat:
         """Replace a message sent as ``channel:ts`` (``chat.update``: its text and blocks)."""
         channel, _, ts = message_ref.partition(":")
         body = render_message(message)
-        await self._call("chat_update", channel=channel, ts=ts, text=body["text"], blocks=body["blocks"])
+        await self._call(
+            "chat_update", channel=channel, ts=ts, text=body["text"], blocks=body["blocks"]
+        )
 
     async def _post(self, channel: str, message: OutboundMessage, *, direct: bool = False) -> str:
         body = render_message(message)

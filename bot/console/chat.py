@@ -200,5 +200,6 @@ class ConsoleChat:
         print(f"  ✎ a message to {who} now reads:", file=self.out, flush=True)
         self._print("", message, ZoneInfo("UTC"))
 
+
 def _zone(member: Member) -> ZoneInfo:
     return ZoneInfo(member.timezone or "UTC")

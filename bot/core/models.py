@@ -264,6 +264,8 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: An invitation to practise with a chosen member lapses unanswered.
+    FRIEND_LAPSE = "friend_lapse"
 
     @property
     def skippable(self) -> bool:

@@ -26,6 +26,7 @@ from bot.core.models import (
     ScheduledAction,
 )
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.services.friends import lapse_invitation
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import too_late
 from bot.core.services.session_steps import (
@@ -110,6 +111,7 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.EXPIRE_REQUEST: expire_request,
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
+        ActionKind.FRIEND_LAPSE: lapse_invitation,
         **session_steps.handlers(),
     }
 
