@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.friend_models import FriendStatus
 from bot.core.messages import OutboundMessage, Tone
+from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.services.friends import ANSWER_WITHIN
 from tests.conftest import make_actor, ready_member
@@ -187,18 +188,31 @@ async def test_admins_pair_two_members_by_hand(app: App, chat: FakeChat) -> None
     assert why.tone is Tone.ERROR and "no common time" in shown(why)
 
 
-async def test_accept_and_withdraw_at_once_one_wins(app: App, chat: FakeChat) -> None:
-    alice, bob = await pair(app)
-    sent, invitation = await invite(app, chat, alice)
-    answers = await asyncio.gather(
-        app.router.act(bob, action(invitation, "Accept")),
-        app.router.act(alice, action(sent, "Withdraw invitation")),
-    )
-    async with app.db.uow() as tx:
-        stored = await tx.friends.pending_from(alice.member.id)
-    assert not stored
-    booked = await sessions_of(app, bob)
-    won = [a for a in answers if "already" not in shown(a) and "was " not in shown(a)]
-    assert len(won) == 1, [shown(a) for a in answers]
-    assert len(booked) == (1 if won[0] is answers[0] else 0)
-    assert FriendStatus.PENDING.value == "pending"
+@pytest.mark.parametrize("second", ["Accept", "Withdraw invitation"])
+async def test_two_presses_at_once_one_wins(
+    database_url: str, clock: FakeClock, second: str
+) -> None:
+    """Accept twice, or accept and withdraw, at the same moment (SQLite and PostgreSQL)."""
+    chat = FakeChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        alice, bob = await pair(app)
+        sent, invitation = await invite(app, chat, alice)
+        presser, message = (alice, sent) if second.startswith("Withdraw") else (bob, invitation)
+        answers = await asyncio.gather(
+            app.router.act(bob, action(invitation, "Accept")),
+            app.router.act(presser, action(message, second)),
+        )
+        won = [a for a in answers if "already" not in shown(a) and "was " not in shown(a)]
+        assert len(won) == 1, [shown(a) for a in answers]
+        async with app.db.uow() as tx:
+            assert not await tx.friends.pending_from(alice.member.id)
+            stored = await tx.friends.get(invitation.buttons[0].action.rsplit(":", 1)[1])
+        assert stored is not None
+        booked = await sessions_of(app, bob)
+        if stored.status is FriendStatus.BOOKED:
+            assert len(booked) == 1 and stored.session_id == booked[0].id  # type: ignore[attr-defined]
+        else:
+            assert stored.status is FriendStatus.CANCELLED and not booked
+    finally:
+        await app.close()
