@@ -113,7 +113,9 @@ async def test_withdrawn_and_lapsed_invitations_lose_their_buttons(
     (edit,) = edits_of(fake, invitation)  # by the delivery, not by a press: no buttons left
     assert edit["components"] == [] and "withdrew" in text_of(edit)
 
-    second = await command(fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")})
+    second = await command(
+        fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")}
+    )
     assert "Invitation sent" in text_of(second)
     await app.tick()
     await settle(client)
@@ -137,7 +139,9 @@ async def test_a_block_cannot_be_arranged_and_admins_pair_by_hand(
     await ready(fake, "alice", "18:00-20:00")
     await ready(fake, "bob", "19:00-22:00")
     await command(fake, "bob", "block", {"member": fake.user("alice")})
-    refused = await command(fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")})
+    refused = await command(
+        fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")}
+    )
     assert "can't be arranged" in text_of(refused) and "block" not in text_of(refused).lower()
     await app.tick()
     await settle(client)
@@ -145,13 +149,17 @@ async def test_a_block_cannot_be_arranged_and_admins_pair_by_hand(
 
     await command(fake, "bob", "unblock", {"member": fake.user("alice")})
     options = {"a": fake.user("alice"), "b": fake.user("bob"), "type": "coding"}
-    sent = await fake.interact(fake.slash_command("owner", fake.guild, "mockadmin", options, "pair"))
+    sent = await fake.interact(
+        fake.slash_command("owner", fake.guild, "mockadmin", options, "pair")
+    )
     paired = await reply_to(fake, sent)
     assert "Paired" in text_of(paired) and "first common time" in text_of(paired)
     await app.tick()
     await settle(client)
     assert "An admin paired you with Bob" in text_of(fake.dms_to("alice")[-1])
     assert "An admin paired you with Alice" in text_of(fake.dms_to("bob")[-1])
-    sent = await fake.interact(fake.slash_command("alice", fake.guild, "mockadmin", options, "pair"))
+    sent = await fake.interact(
+        fake.slash_command("alice", fake.guild, "mockadmin", options, "pair")
+    )
     assert "Paired" not in text_of(await reply_to(fake, sent))  # not an admin
     await settle(client)

@@ -58,7 +58,9 @@ async def test_invited_accepted_and_booked_at_the_first_common_time(
     # Carol has no invitation to press; Bob's is in his direct messages.
     assert "no button to press" in await say(console, out, "/as Carol", "/press 1 dm")
     booked = await say(console, out, "/as Bob", "/press 1 dm")
-    assert "that message now reads: Accepted: booked for" in booked and "(no buttons left)" in booked
+    assert (
+        "that message now reads: Accepted: booked for" in booked and "(no buttons left)" in booked
+    )
     assert "Booked: Coding with Alice" in booked and "19:00" in booked  # Bob's zone: Berlin
     assert "📨 to Alice (direct message)" in booked and "Bob accepted" in booked
     assert "no button to press" in await say(console, out, "/press 1 dm")  # pressed once only

@@ -46,7 +46,9 @@ async def pair(app: App) -> tuple[Actor, Actor]:
     return alice, bob
 
 
-async def invite(app: App, chat: FakeChat, alice: Actor, *extra: str) -> tuple[OutboundMessage, OutboundMessage]:
+async def invite(
+    app: App, chat: FakeChat, alice: Actor, *extra: str
+) -> tuple[OutboundMessage, OutboundMessage]:
     sent = await app.router.run_text(alice, " ".join(["schedule coding partner:bob", *extra]))
     assert sent.tone is Tone.SUCCESS, shown(sent)
     await app.tick()
