@@ -66,7 +66,7 @@ async def test_accepted_books_the_first_common_time_and_tells_both(
     app: App, chat: FakeChat
 ) -> None:
     alice, bob = await pair(app)
-    sent, invitation = await invite(app, chat, alice)
+    _sent, invitation = await invite(app, chat, alice)
     assert "Alice" in shown(invitation) and "Coding" in shown(invitation)
     accept = action(invitation, "Accept")
 
@@ -137,7 +137,7 @@ async def test_withdrawn_by_the_requester_only(app: App, chat: FakeChat) -> None
 
 
 async def test_crafted_ids_are_refused(app: App, chat: FakeChat) -> None:
-    alice, bob = await pair(app)
+    _alice, bob = await pair(app)
     for crafted in ("pl:friend.accept:" + "0" * 32, "pl:friend.decline:nope", "pl:friend.cancel"):
         answer = await app.router.act(bob, crafted)
         assert answer.tone is Tone.ERROR, crafted
@@ -173,7 +173,7 @@ async def test_no_common_time_is_refused_with_the_next_step(app: App, chat: Fake
 
 
 async def test_admins_pair_two_members_by_hand(app: App, chat: FakeChat) -> None:
-    alice, bob = await pair(app)
+    alice, _bob = await pair(app)
     admin = await make_actor(app, "ada", admin=True)
     assert (await app.router.run_text(alice, "admin pair a:alice b:bob type:coding")).tone is (
         Tone.ERROR
