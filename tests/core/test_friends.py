@@ -85,7 +85,8 @@ async def test_accepted_books_the_first_common_time_and_tells_both(
     await app.tick()
     told = chat.dms_to("alice")[-1]
     assert "Bob accepted" in shown(told) and "booked" in shown(told)
-    assert any(title.startswith("Coding") or "Coding" in title for title in chat.titles())
+    (announcement,) = [m for _, m in chat.posts if m.title and "booked" in m.title]
+    assert "Why this pairing:\n- you chose each other" in announcement.text
 
     again = await app.router.act(bob, accept)  # a double press books nothing more
     assert "accepted already" in shown(again)
@@ -185,6 +186,7 @@ async def test_admins_pair_two_members_by_hand(app: App, chat: FakeChat) -> None
     await app.tick()
     assert "An admin paired you with Bob" in shown(chat.dms_to("alice")[-1])
     assert "An admin paired you with Alice" in shown(chat.dms_to("bob")[-1])
+    assert any("- an admin paired you" in m.text for _, m in chat.posts)
     await ready_member(app, "dan", availability="daily 06:00-07:00")
     why = await app.router.run_text(admin, "admin pair a:alice b:dan type:coding")
     assert why.tone is Tone.ERROR and "no common time" in shown(why)

@@ -128,6 +128,7 @@ class FriendService:
         now: datetime,
         *,
         dry_run: bool = False,
+        why: str = "",
     ) -> Session | str | None:
         """Book ``pair`` (or, ``dry_run``, only check it): the session, or why not."""
         if _blocked(*pair):
@@ -140,7 +141,7 @@ class FriendService:
         requests = pair_requests(community.id, *pair, kind, role, days, now)
         if dry_run:
             return await check_chosen(tx, community, requests, now, self._offload)
-        return await book_chosen(tx, community, offered, requests, now, self._offload)
+        return await book_chosen(tx, community, offered, requests, now, self._offload, why=why)
 
     # -- /mock schedule partner:@member --------------------------------------------------------
 
@@ -264,6 +265,7 @@ class FriendService:
                 request.role,
                 request.days,
                 now,
+                why="you chose each other (an invitation, accepted)",
             )
             if isinstance(outcome, Session):
                 await tx.friends.record(request.id, FriendStatus.BOOKED, outcome.id)
@@ -354,7 +356,9 @@ class FriendService:
             for m in (first, second):
                 if not _ready(m):
                     raise Conflict(say.admin_not_ready(m))
-            outcome = await self._book(tx, community, (first, second), kind, role, days, now)
+            outcome = await self._book(
+                tx, community, (first, second), kind, role, days, now, why="an admin paired you"
+            )
             if not isinstance(outcome, Session):
                 raise Conflict(say.admin_why_not(first, second, days, outcome or ""))
             for m, other in ((first, second), (second, first)):

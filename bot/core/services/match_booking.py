@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -334,14 +334,22 @@ async def book_chosen(
     pair: tuple[InterviewRequest, InterviewRequest],
     now: datetime,
     offload: Offload | None = None,
+    *,
+    why: str | None = None,
 ) -> Session | str:
     """Book two members' requests with each other at their first common time, by a round's
     rules, holding the community's round lock (so no round books either of them meanwhile).
     The requests are stored as matched to the session. Returns the session, or the engine's
-    reason code (``bot.matching.model.UnmatchedCode``) for the first of the two."""
+    reason code (``bot.matching.model.UnmatchedCode``) for the first of the two. ``why``
+    leads the session's "why this pairing" (the engine's other reasons, but its mode and
+    time, are about choosing among many)."""
     found, members = await _plan_chosen(tx, community, pair, now, offload)
     if isinstance(found, str):
         return found
+    if why is not None:
+        found = replace(
+            found, reasons=(why, found.reasons[0], "the earliest time you both have free")
+        )
     for request in pair:
         await tx.requests.add(request)
     by_id = {r.id: r for r in pair}
