@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -105,5 +105,19 @@ class SqlFriendRequestRepo:
                 col(FriendRequestRow.status) == FriendStatus.PENDING.value,
             )
             .order_by(col(FriendRequestRow.created_at))
+        )
+        return [_friend(r) for r in rows.scalars()]
+
+    async def for_member(self, member_id: str) -> list[FriendRequest]:
+        """Every invitation the member sent or received, oldest first (their export)."""
+        rows = await self._s.execute(
+            select(FriendRequestRow)
+            .where(
+                or_(
+                    col(FriendRequestRow.requester_id) == member_id,
+                    col(FriendRequestRow.invitee_id) == member_id,
+                )
+            )
+            .order_by(col(FriendRequestRow.created_at), col(FriendRequestRow.id))
         )
         return [_friend(r) for r in rows.scalars()]

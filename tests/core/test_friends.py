@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -103,6 +104,10 @@ async def test_declined_tells_the_requester_kindly(app: App, chat: FakeChat) -> 
     assert "can't practise Coding with you this time" in told and "/mock schedule coding" in told
     late = await app.router.act(bob, action(invitation, "Accept"))
     assert "declined" in shown(late) and not await sessions_of(app, bob)
+    for who, side, other in ((alice, "sent", "Bob"), (bob, "received", "Alice")):
+        exported = json.loads((await app.router.run(who, "export", {})).attachments[0].data)
+        (entry,) = exported["invitations"]
+        assert (entry["you"], entry["with"], entry["status"]) == (side, other, "declined")
 
 
 async def test_an_unanswered_invitation_lapses_and_its_buttons_go(

@@ -98,6 +98,10 @@ class FriendRequestRepo(Protocol):
         """The member's invitations still waiting for an answer, oldest first."""
         ...
 
+    async def for_member(self, member_id: str) -> list[FriendRequest]:
+        """Every invitation the member sent or received, oldest first."""
+        ...
+
 
 class RetentionRepo(Protocol):
     """Deleting rows past the retention period."""
