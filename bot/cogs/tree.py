@@ -26,7 +26,7 @@ from bot.core.availability import common_timezones
 from bot.core.incidents import report_incident
 from bot.core.surface.commands import ADMIN, GROUPS, Command
 from bot.core.surface.options import Complete, Kind, Option
-from bot.core.vocab import DEFAULT_TRACKS, InterviewType
+from bot.core.vocab import DEFAULT_TRACKS, LANGUAGES, InterviewType
 
 log = logging.getLogger(__name__)
 
@@ -110,26 +110,40 @@ async def track_autocomplete(
     )
 
 
+def _list_completions(current: str, names: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Completes the last item of a comma-separated list from ``names`` ((value, label) pairs)."""
+    done, _, last = current.rpartition(",")
+    prefix = ", ".join(p.strip() for p in done.split(",") if p.strip())
+    key = last.strip().lower()
+    out = []
+    for value, label in names:
+        if key in value.lower() or key in label.lower():
+            whole = f"{prefix}, {value}" if prefix else value
+            out.append((whole, whole))
+    return _choices(out)
+
+
 @_answered
 async def types_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Completes the last item of a comma-separated list: ``coding, sys`` → ``coding, system-design``."""
-    done, _, last = current.rpartition(",")
-    prefix = ", ".join(p.strip() for p in done.split(",") if p.strip())
-    key = last.strip().lower()
-    out = []
-    for t in InterviewType:
-        if key in t.value or key in t.label.lower():
-            value = f"{prefix}, {t.value}" if prefix else t.value
-            out.append((value, value))
-    return _choices(out)
+    return _list_completions(current, [(t.value, t.label) for t in InterviewType])
+
+
+@_answered
+async def languages_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Completes the last language of the list from the ones the profile offers."""
+    return _list_completions(current, [(name, name) for name in LANGUAGES])
 
 
 COMPLETERS: dict[Complete, Completer] = {
     Complete.TIMEZONE: timezone_autocomplete,
     Complete.TRACK: track_autocomplete,
     Complete.TYPES: types_autocomplete,
+    Complete.LANGUAGES: languages_autocomplete,
 }
 
 

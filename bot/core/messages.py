@@ -29,6 +29,9 @@ MAX_QUOTE = 60
 MAX_REFUSAL = 1500
 
 TIME_TOKEN = re.compile(r"\{t:(?P<unix>-?\d+):(?P<style>[FfDdTtR])\}")
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): repeated
+#: in a reply they could make the text around them read backwards, so ``quote`` drops them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def ts(when: datetime, style: str = "F") -> str:
@@ -47,8 +50,8 @@ def clip(text: str, limit: int) -> str:
 
 def quote(value: object, limit: int = MAX_QUOTE) -> str:
     """What a member typed, made safe to repeat in a reply: one line, at most ``limit`` characters,
-    with no markup or time token that could change how the reply renders."""
-    text = " ".join(str(value).split())
+    with no markup, time token or bidirectional control that could change how the reply renders."""
+    text = " ".join(_BIDI_CONTROLS.sub("", str(value)).split())
     text = text.replace("`", "'").replace("{t:", "{ t:")
     return clip(text, limit)
 

@@ -230,3 +230,49 @@ def parse_track(text: str, extra_tracks: dict[str, str] | None = None) -> str:
     raise InvalidInput(
         "track", f"“{quote(text.strip())}” is not a known role track.", accepted=", ".join(tracks)
     )
+
+
+#: Programming languages the profile offers as choices, as they are shown.
+LANGUAGES = (
+    "Python",
+    "Java",
+    "JavaScript",
+    "TypeScript",
+    "Go",
+    "C++",
+    "C#",
+    "Rust",
+    "Kotlin",
+    "Swift",
+    "Ruby",
+    "PHP",
+    "Scala",
+    "SQL",
+    "C",
+)
+_LANGUAGE_ALIASES = {
+    "py": "Python",
+    "python3": "Python",
+    "js": "JavaScript",
+    "node": "JavaScript",
+    "nodejs": "JavaScript",
+    "node.js": "JavaScript",
+    "ts": "TypeScript",
+    "golang": "Go",
+    "cpp": "C++",
+    "cplusplus": "C++",
+    "csharp": "C#",
+    "c sharp": "C#",
+    "rs": "Rust",
+    "kt": "Kotlin",
+    "rb": "Ruby",
+}
+_LANGUAGE_NAMES = {name.lower(): name for name in LANGUAGES} | _LANGUAGE_ALIASES
+
+
+def canonical_language(text: str) -> str:
+    """One spelling per known language, whatever case or common alias was typed (``py``,
+    ``golang``, ``cpp`` …), so two members who wrote it differently still share it when
+    matching needs a common language. Other names are kept as typed."""
+    name = " ".join(text.split())
+    return _LANGUAGE_NAMES.get(name.lower(), name)

@@ -222,3 +222,20 @@ async def test_track_autocomplete_offers_the_communitys_own_tracks(
     body = await fake.wait_for_interaction_response(sent)
     assert {"name": "Backend", "value": "backend"} in body["data"]["choices"]
     await settle(client)
+
+
+async def test_languages_autocomplete_completes_the_last_item_of_the_list(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    sent = await fake.interact(
+        fake.autocomplete(
+            "carol", fake.guild, "mock", {"languages": "Python, typ"}, "languages", "profile"
+        )
+    )
+    body = await fake.wait_for_interaction_response(sent)
+    assert body["data"]["choices"] == [
+        {"name": "Python, TypeScript", "value": "Python, TypeScript"}
+    ]
+    await settle(client)

@@ -38,7 +38,7 @@ async def test_profile_is_saved_and_shown_back(app: App) -> None:
     assert saved.track == "sre"
     assert saved.level is Level.SENIOR
     assert saved.interview_types == (InterviewType.CODING, InterviewType.SYSTEM_DESIGN)
-    assert saved.languages == ("python", "go")
+    assert saved.languages == ("Python", "Go")  # known names spelled one way
 
 
 async def test_bad_profile_input_names_what_is_accepted_and_writes_nothing(app: App) -> None:

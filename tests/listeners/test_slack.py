@@ -266,6 +266,58 @@ async def test_app_home_publishes_profile_and_buttons(rig: Rig) -> None:
     assert "pl:schedule.open" in blob(published)
 
 
+def _home_actions(view: object) -> list[str]:
+    """Every ``action_id`` anywhere in a published view."""
+    if isinstance(view, dict):
+        own = [view["action_id"]] if isinstance(view.get("action_id"), str) else []
+        return own + [a for v in view.values() for a in _home_actions(v)]
+    if isinstance(view, list):
+        return [a for v in view for a in _home_actions(v)]
+    return []
+
+
+async def test_every_app_home_button_is_declared_and_answered(rig: Rig) -> None:
+    """The Home tab is built outside the neutral messages the action fixture records, so its
+    buttons are checked here: each one's verb has a handler, and pressing it gets an answer
+    (a modal, a new Home, a file or a private note), never "something went wrong"."""
+    from bot.core.actions import undeclared
+
+    await ready(rig, ALICE)
+    await rig.send.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"})
+    await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
+    ids = _home_actions(rig.fake.of("views.publish")[0]["view"])
+    assert "pl:schedule.open" in ids and len(ids) >= 3
+    assert [i for i in ids if undeclared(i)] == []
+    for n, action_id in enumerate(ids):
+        before = len(rig.fake.calls)
+        status, _ = await rig.send.interaction(
+            {
+                "type": "block_actions",
+                "team": rig.send.team(),
+                "user": rig.send.user(ALICE),
+                "api_app_id": "A1",
+                "token": "legacy",
+                "trigger_id": f"trigger-home-{n}",
+                "view": {"type": "home", "id": "VH"},
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "block_id": f"b{n}",
+                        "value": action_id,
+                        "action_ts": "1.0",
+                        "text": {"type": "plain_text", "text": "press"},
+                    }
+                ],
+            }
+        )
+        assert status == 200
+        await listeners_done()
+        answered = rig.fake.calls[before:]
+        assert answered, f"pressing {action_id} on the Home tab got no answer"
+        assert "went wrong" not in json.dumps(answered).lower(), action_id
+
+
 async def test_admin_pause_needs_a_workspace_admin(rig: Rig) -> None:
     answer = await reply_text(rig, BOB, "admin pause")
     assert ":x:" in blob(answer)

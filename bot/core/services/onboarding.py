@@ -50,8 +50,10 @@ from bot.core.services.requests import SCHEDULE_OPEN
 from bot.core.text import AVAILABILITY_EXAMPLE
 from bot.core.vocab import (
     DEFAULT_TRACKS,
+    LANGUAGES,
     InterviewType,
     Level,
+    canonical_language,
     parse_interview_type,
     parse_level,
     parse_track,
@@ -82,29 +84,11 @@ ONBOARD_JOIN = "onboard.join"
 OTHER_ZONE = "other"
 ZONE_EXAMPLE = "America/Toronto"
 
-#: Programming languages offered as choices (a member's own others are kept as options too).
-COMMON_LANGUAGES = (
-    "Python",
-    "Java",
-    "JavaScript",
-    "TypeScript",
-    "Go",
-    "C++",
-    "C#",
-    "Rust",
-    "Kotlin",
-    "Swift",
-    "Ruby",
-    "PHP",
-    "Scala",
-    "SQL",
-    "C",
-)
 MAX_OPTIONS = 25
 
 
 def _languages(member: Member) -> tuple[Option, ...]:
-    names = list(dict.fromkeys((*member.languages, *COMMON_LANGUAGES)))[:MAX_OPTIONS]
+    names = list(dict.fromkeys((*member.languages, *LANGUAGES)))[:MAX_OPTIONS]
     return tuple(Option(name, name) for name in names)
 
 
@@ -330,7 +314,7 @@ class OnboardingService:
                 interview_types=changes["types"],
                 timezone=changes["timezone"],
                 availability=changes["availability"],
-                languages=tuple(v[:30] for v in languages),
+                languages=tuple(dict.fromkeys(canonical_language(v[:30]) for v in languages)),
             )
             await tx.members.save(updated)
         return self.saved(updated, actor, then)

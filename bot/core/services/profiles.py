@@ -25,6 +25,7 @@ from bot.core.vocab import (
     DEFAULT_TRACKS,
     InterviewType,
     Level,
+    canonical_language,
     parse_track,
 )
 
@@ -33,7 +34,8 @@ MAX_LANGUAGE_LENGTH = 30
 
 
 def parse_languages(text: str) -> tuple[str, ...]:
-    """Languages from a comma-separated list, each name bounded, duplicates dropped."""
+    """Languages from a comma-separated list, each name bounded and known ones spelled one way
+    (:func:`~bot.core.vocab.canonical_language`), duplicates dropped."""
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if len(parts) > MAX_LANGUAGES:
         raise InvalidInput("languages", f"At most {MAX_LANGUAGES} languages, please.")
@@ -43,7 +45,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
                 "languages",
                 f"“{part[:40]}…” is too long for a language name (at most {MAX_LANGUAGE_LENGTH}).",
             )
-    return tuple(dict.fromkeys(parts))
+    return tuple(dict.fromkeys(canonical_language(p) for p in parts))
 
 
 class ProfileService:

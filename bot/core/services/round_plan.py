@@ -23,7 +23,7 @@ from bot.core.availability import candidate_starts
 from bot.core.models import InterviewRequest, Member
 from bot.core.ratings import RatingTotals, match_value, smoothed
 from bot.core.services.rounds import round_up
-from bot.core.vocab import NEIGHBOUR_TRACKS
+from bot.core.vocab import NEIGHBOUR_TRACKS, canonical_language
 from bot.matching import MatchInput, MatchRequest, MatchResult
 from bot.matching.engine import RoundWork, finish_round, solve_type, split_round
 
@@ -158,7 +158,7 @@ def begin_round(inp: RoundInput) -> RoundStart:
                 level=m.level.rank,
                 start_times=tuple(starts),
                 created_at=r.created_at,
-                languages=frozenset(x.lower() for x in m.languages),
+                languages=frozenset(canonical_language(x).lower() for x in m.languages),
                 times_left_out=r.times_left_out + (3 if r.priority else 0),
                 reliability=reliability(inp.absences.get(m.id, ()), now),
                 given_as_interviewer=inp.given.get(m.id, 0),

@@ -115,7 +115,8 @@ class ProfileArgs:
         ),
     ] = None
     languages: Annotated[
-        str | None, Opt("Programming languages, comma-separated", max_length=200)
+        str | None,
+        Opt("Programming languages, comma-separated", complete=Complete.LANGUAGES, max_length=200),
     ] = None
 
 

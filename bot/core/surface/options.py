@@ -65,6 +65,7 @@ class Complete(StrEnum):
     TIMEZONE = "timezone"
     TRACK = "track"
     TYPES = "types"
+    LANGUAGES = "languages"
 
 
 @dataclass(frozen=True)
