@@ -16,7 +16,7 @@ from sqlmodel import col
 from bot.core.friend_models import FriendRequest, FriendStatus
 from bot.core.vocab import InterviewType, RolePreference
 from bot.storage.friend_tables import FriendRequestRow
-from bot.storage.queries import rowcount
+from bot.storage.queries import dialect_name, rowcount
 
 
 def _friend(row: FriendRequestRow) -> FriendRequest:
@@ -62,14 +62,21 @@ class SqlFriendRequestRepo:
         )
         await self._s.flush()
 
-    async def get(self, request_id: str) -> FriendRequest | None:
-        """One invitation as stored now, or None."""
+    async def get(self, request_id: str, *, for_update: bool = False) -> FriendRequest | None:
+        """One invitation as stored now, or None; ``for_update`` locks it first (SQLite: the
+        write lock, so a press that reads it never works from a snapshot another one changed)."""
+        stmt = select(FriendRequestRow).where(col(FriendRequestRow.id) == request_id)
+        if for_update:
+            if dialect_name(self._s) == "postgresql":
+                stmt = stmt.with_for_update()
+            else:
+                await self._s.execute(
+                    update(FriendRequestRow)
+                    .where(col(FriendRequestRow.id) == request_id)
+                    .values(status=col(FriendRequestRow.status))
+                )
         row = (
-            await self._s.execute(
-                select(FriendRequestRow)
-                .where(col(FriendRequestRow.id) == request_id)
-                .execution_options(populate_existing=True)
-            )
+            await self._s.execute(stmt.execution_options(populate_existing=True))
         ).scalar_one_or_none()
         return _friend(row) if row is not None else None
 

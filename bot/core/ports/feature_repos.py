@@ -80,8 +80,8 @@ class FriendRequestRepo(Protocol):
         """Store a new invitation."""
         ...
 
-    async def get(self, request_id: str) -> FriendRequest | None:
-        """One invitation as stored now, or None."""
+    async def get(self, request_id: str, *, for_update: bool = False) -> FriendRequest | None:
+        """One invitation as stored now, or None; ``for_update`` locks it first."""
         ...
 
     async def settle(self, request_id: str, status: FriendStatus, now: datetime) -> bool:

@@ -229,7 +229,7 @@ class FriendService:
     async def _load(
         self, tx: UnitOfWork, actor: Actor, request_id: str, *, invitee: bool
     ) -> FriendRequest:
-        request = await tx.friends.get(request_id)
+        request = await tx.friends.get(request_id, for_update=True)  # one press at a time
         if request is None or request.community_id != actor.community.id:
             raise NotFound("That invitation does not exist any more.")
         if invitee and request.invitee_id != actor.member.id:
@@ -376,7 +376,9 @@ class FriendService:
 async def lapse_invitation(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
     """An invitation nobody answered in time lapses: the requester is told kindly and the
     invited member's copy loses its buttons (a settled invitation stays as it is)."""
-    request = await tx.friends.get(str(action.payload.get("friend_request_id", "")))
+    request = await tx.friends.get(
+        str(action.payload.get("friend_request_id", "")), for_update=True
+    )
     if request is None or not await tx.friends.settle(request.id, FriendStatus.EXPIRED, now):
         return DONE
     people = await tx.members.get_many([request.requester_id, request.invitee_id])
