@@ -225,3 +225,21 @@ async def test_two_presses_at_once_one_wins(
             assert stored.status is FriendStatus.CANCELLED and not booked
     finally:
         await app.close()
+
+
+async def test_the_same_invitation_twice_at_once_is_sent_once(
+    database_url: str, clock: FakeClock
+) -> None:
+    chat = FakeChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    try:
+        alice, _ = await pair(app)
+        answers = await asyncio.gather(
+            *(app.router.run_text(alice, "schedule coding partner:bob") for _ in range(2))
+        )
+        assert sorted(a.tone.value for a in answers) == ["error", "success"]
+        assert any("already invited Bob" in shown(a) for a in answers)
+        await app.tick()
+        assert len(chat.dms_to("bob")) == 1
+    finally:
+        await app.close()

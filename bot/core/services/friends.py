@@ -163,6 +163,7 @@ class FriendService:
                 raise InvalidInput(
                     "partner", "That is you.", accepted="another member of this community"
                 )
+            await tx.rounds.lock_community(community.id)  # two invitations at once: one by one
             pending = await tx.friends.pending_from(me.id)
             for waiting in pending:
                 if waiting.invitee_id == friend.id and waiting.interview_type is kind:
