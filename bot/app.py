@@ -24,6 +24,7 @@ from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
 from bot.core.partner_commands import declare_partner_commands
 from bot.core.ports import ChatPort, PromptSource
+from bot.core.report_commands import declare_report_commands
 from bot.core.services.actor import ActorResolver
 from bot.core.services.admin import AdminService
 from bot.core.services.delivery import DeliveryService
@@ -38,6 +39,7 @@ from bot.core.services.partners import PartnerService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.profiles import ProfileService
 from bot.core.services.progress import ProgressService
+from bot.core.services.reports import ReportService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
 from bot.core.services.sessions import SessionService
@@ -183,6 +185,7 @@ async def build_app(
         funnel_chart=offloaded(render_funnel_png),
     )
     retention = RetentionService(db.uow, clock, retention_days)  # RETENTION_DAYS
+    reports = ReportService(db.uow, clock)
     steps = StepRunner(
         db.uow,
         clock,
@@ -193,6 +196,7 @@ async def build_app(
             close_feedback=feedback.close_window,
             run_digest=digests.run_step,
             run_retention=retention.run_step,
+            end_suspension=reports.end_step,
         ),
     )
     # digest pictures are drawn as each digest is delivered
@@ -201,6 +205,7 @@ async def build_app(
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
     declare_friend_commands(router, FriendService(db.uow, clock, bank))
+    declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
     )

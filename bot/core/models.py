@@ -266,6 +266,8 @@ class ActionKind(StrEnum):
     RETENTION = "retention"
     #: An invitation to practise with a chosen member lapses unanswered.
     FRIEND_LAPSE = "friend_lapse"
+    #: A member's suspension from matching ends: they are told they can be matched again.
+    SUSPENSION_END = "suspension_end"
 
     @property
     def skippable(self) -> bool:

@@ -33,6 +33,7 @@ from bot.storage.noshow_repo import SqlNoShowRepo
 from bot.storage.outbox_repo import SqlOutboxRepo
 from bot.storage.pack_repo import SqlPromptPackRepo
 from bot.storage.privacy_repo import SqlPrivacyRepo
+from bot.storage.report_repo import SqlReportRepo
 from bot.storage.request_repo import SqlRequestRepo
 from bot.storage.retention_repo import SqlRetentionRepo
 from bot.storage.round_repo import SqlRoundRepo
@@ -141,6 +142,7 @@ class SqlUnitOfWork:
         self.form_drafts = SqlFormDraftRepo(self.session)
         self.retention = SqlRetentionRepo(self.session)
         self.friends = SqlFriendRequestRepo(self.session)
+        self.reports = SqlReportRepo(self.session)
         return self
 
     async def __aexit__(

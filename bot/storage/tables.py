@@ -221,6 +221,8 @@ from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402
 from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
 from bot.storage.friend_tables import FriendRequestRow as FriendRequestRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
+from bot.storage.report_tables import ReportRow as ReportRow  # noqa: E402  (metadata)
+from bot.storage.report_tables import SuspensionRow as SuspensionRow  # noqa: E402  (metadata)
 from bot.storage.slack_events import SlackEventRow as SlackEventRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackBotRow as SlackBotRow  # noqa: E402  (metadata)
 from bot.storage.slack_tables import SlackInstallationRow as SlackInstallationRow  # noqa: E402  (metadata)

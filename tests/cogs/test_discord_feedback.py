@@ -301,7 +301,10 @@ async def test_a_session_on_discord_from_pairing_to_the_feedback_reveal(
     for user, partner in ((first, second_name), (second, first_name)):
         (request,) = new_dms(user)
         assert "Feedback time" in text_of(request) and partner in text_of(request)
-        assert custom_ids(request) == [f"pl:feedback.open:{session.id}"]
+        assert custom_ids(request) == [
+            f"pl:feedback.open:{session.id}",
+            f"pl:report.open:{session.id}",
+        ]
         requests[user] = request
     async with app.db.uow() as tx:
         assert (await tx.sessions.get(session.id)).state is SessionState.COMPLETED  # type: ignore[union-attr]

@@ -243,3 +243,19 @@ async def test_the_same_invitation_twice_at_once_is_sent_once(
         assert len(chat.dms_to("bob")) == 1
     finally:
         await app.close()
+
+
+async def test_a_suspended_member_is_not_paired_and_the_other_is_not_told_why(
+    app: App, chat: FakeChat
+) -> None:
+    alice, bob = await pair(app)
+    admin = await make_actor(app, "ada", admin=True)
+    suspended = await app.router.run_text(admin, "admin suspend member:bob days:3")
+    assert suspended.tone is not Tone.ERROR, shown(suspended)
+    refused = await app.router.run_text(alice, "schedule coding partner:bob")
+    assert "can't be arranged" in shown(refused) and "suspend" not in shown(refused).lower()
+    own = await app.router.run_text(bob, "schedule coding partner:alice")
+    assert own.tone is Tone.ERROR and "paused your matching" in shown(own)
+    why = await app.router.run_text(admin, "admin pair a:alice b:bob type:coding")
+    assert why.tone is Tone.ERROR and "suspended" in shown(why)
+    assert not await sessions_of(app, alice)

@@ -45,6 +45,12 @@ class RecordingHooks:
         self.calls.append(("retention", action.id))
         return ActionStatus.SKIPPED, "kept everything"
 
+    async def end_suspension(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> tuple[ActionStatus, None]:
+        self.calls.append(("suspension", action.id))
+        return ActionStatus.DONE, None
+
     def hooks(self, **replace: Any) -> StepHooks:
         given: dict[str, Any] = {
             "run_round": self.run_round,
@@ -52,6 +58,7 @@ class RecordingHooks:
             "close_feedback": self.close_feedback,
             "run_digest": self.run_digest,
             "run_retention": self.run_retention,
+            "end_suspension": self.end_suspension,
         }
         return StepHooks(**{**given, **replace})
 
@@ -65,7 +72,15 @@ def test_every_step_kind_has_its_own_handler(app: App) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["run_round", "feedback_owed", "close_feedback", "run_digest", "run_retention"]
+    "name",
+    [
+        "run_round",
+        "feedback_owed",
+        "close_feedback",
+        "run_digest",
+        "run_retention",
+        "end_suspension",
+    ],
 )
 def test_a_missing_hook_stops_the_start_and_names_it(name: str) -> None:
     with pytest.raises(StartupError, match=name):

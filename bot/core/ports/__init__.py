@@ -14,6 +14,7 @@ from bot.core.ports.feature_repos import (
     FriendRequestRepo,
     PrivacyRepo,
     PromptPackRepo,
+    ReportRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "PrivacyRepo",
     "PromptPackRepo",
     "PromptSource",
+    "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
     "RoundRepo",

@@ -19,6 +19,7 @@ from bot.core.models import (
 from bot.core.pack_models import StoredPack
 from bot.core.progress import Observation
 from bot.core.ratings import RatingTotals
+from bot.core.report_models import Report, Suspension
 from bot.core.stats import CommunityStats
 
 
@@ -304,4 +305,56 @@ class FormDraftRepo(Protocol):
 
     async def delete_for_owner(self, platform: Platform, owner_ref: str) -> int:
         """Delete every draft of a platform user; how many."""
+        ...
+
+
+class ReportRepo(Protocol):
+    """Members' reports about a session's partner, and suspensions from matching."""
+
+    async def add(self, report: Report) -> bool:
+        """Store a report; False if the reporter reported that session already."""
+        ...
+
+    async def get(self, report_id: str) -> Report | None:
+        """One report, or None."""
+        ...
+
+    async def by_reporter(self, session_id: str, reporter_id: str) -> Report | None:
+        """The reporter's report about that session, or None."""
+        ...
+
+    async def reported_sessions(self, reporter_id: str, session_ids: Sequence[str]) -> set[str]:
+        """Which of ``session_ids`` the reporter has reported."""
+        ...
+
+    async def for_community(self, community_id: str, *, limit: int) -> list[Report]:
+        """The community's reports, open ones first, newest first within each, at most ``limit``."""
+        ...
+
+    async def resolve(self, report_id: str, by: str, when: datetime) -> bool:
+        """Mark an open report resolved; False if it was resolved already (or is gone)."""
+        ...
+
+    async def add_suspension(self, suspension: Suspension) -> None:
+        """Store a suspension."""
+        ...
+
+    async def get_suspension(self, suspension_id: str) -> Suspension | None:
+        """One suspension, or None."""
+        ...
+
+    async def active_suspension(self, member_id: str, now: datetime) -> Suspension | None:
+        """The member's suspension in force at ``now`` (the latest-ending), or None."""
+        ...
+
+    async def suspended_members(self, community_id: str, now: datetime) -> set[str]:
+        """The ids of the community's members suspended at ``now`` (one query)."""
+        ...
+
+    async def lift(self, member_id: str, by: str, now: datetime) -> int:
+        """End the member's suspensions in force at ``now``; how many."""
+        ...
+
+    async def suspensions(self, community_id: str, *, limit: int) -> list[Suspension]:
+        """The community's suspensions, newest first (the admins' audit), at most ``limit``."""
         ...

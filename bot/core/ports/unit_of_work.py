@@ -13,6 +13,7 @@ from bot.core.ports.feature_repos import (
     FriendRequestRepo,
     PrivacyRepo,
     PromptPackRepo,
+    ReportRepo,
     RetentionRepo,
     StatsRepo,
 )
@@ -117,6 +118,11 @@ class UnitOfWork(Protocol):
     @property
     def friends(self) -> FriendRequestRepo:
         """Invitations to practise with a chosen member."""
+        ...
+
+    @property
+    def reports(self) -> ReportRepo:
+        """Reports about a session's partner, and suspensions from matching."""
         ...
 
     async def __aenter__(self) -> Self:

@@ -247,6 +247,8 @@ def admin_why_not(a: Member, b: Member, days: int, code: str) -> str:
         )
     if code == "roles_do_not_fit":
         return f"{names} can't be paired with those roles. Try `role:swap`."
+    if code == "suspended":
+        return f"{names} can't be paired now: one of them is suspended from matching (`reports`)."
     if code == "levels_do_not_fit":
         return f"{names} are too far apart in level for a one-way session. Try `role:swap`."
     return f"{names} can't be arranged as a pair."

@@ -37,6 +37,7 @@ from bot.core.services.actor import Actor, new_id
 from bot.core.services.match_booking import book_chosen, check_chosen
 from bot.core.services.outbox import queue_direct, queue_edit
 from bot.core.services.partners import member_named
+from bot.core.services.reports import refuse_if_suspended, suspended_members
 from bot.core.services.rounds import community_open_for_matching
 from bot.core.services.session_steps import DONE, StepOutcome
 from bot.core.vocab import InterviewType, RolePreference
@@ -51,8 +52,10 @@ WITHDRAW = "friend.cancel"
 VERBS = (ACCEPT, DECLINE, WITHDRAW)
 #: The engine's reasons that mean "no start time suits both".
 NO_COMMON_TIME = frozenset({"no_free_times", "no_shared_times"})
-#: Our own reason for a block either way (never shown: it reads as "can't be arranged").
+#: Our own reasons: a block either way, a member suspended from matching (never shown to
+#: members: both read as "can't be arranged").
 BLOCKED = "blocked"
+SUSPENDED = "suspended"
 
 
 def other_role(role: RolePreference) -> RolePreference:
@@ -133,6 +136,8 @@ class FriendService:
         """Book ``pair`` (or, ``dry_run``, only check it): the session, or why not."""
         if _blocked(*pair):
             return BLOCKED
+        if {m.id for m in pair} & await suspended_members(tx, community.id, now):
+            return SUSPENDED
         if not all(_ready(m) for m in pair):
             return "no_free_times"
         offered = await community_prompts(self._prompts, tx, community)
@@ -158,6 +163,7 @@ class FriendService:
                     [] if me and me.availability else ["availability"]
                 )
                 raise ProfileIncomplete(say.profile_first(missing))
+            await refuse_if_suspended(tx, me.id, now)
             friend = await member_named(tx, community.id, who, option="partner")
             if friend.id == me.id:
                 raise InvalidInput(

@@ -36,6 +36,7 @@ from bot.core.services.match_booking import (
     round_input,
     waited_message,
 )
+from bot.core.services.reports import refuse_if_suspended, suspended_members
 from bot.core.services.round_plan import (
     LEAD_TIME,
     plan_round,
@@ -147,6 +148,8 @@ class MatchingService:
         async with self._uow() as tx:
             community = await community_open_for_matching(tx, actor.community.id)
             member = await tx.members.get(actor.member.id)
+            if member is not None:
+                await refuse_if_suspended(tx, member.id, now)
             if member is None or member.missing_profile_fields():
                 missing = member.missing_profile_fields() if member else ["profile"]
                 raise ProfileIncomplete(
@@ -232,7 +235,11 @@ class MatchingService:
         offered = await community_prompts(
             self._prompts, tx, community
         )  # a type without prompts is off
-        open_requests = await tx.requests.list_open(community.id)
+        # Suspended members' requests stay open but are left out until the suspension ends.
+        suspended = await suspended_members(tx, community.id, now)
+        open_requests = [
+            r for r in await tx.requests.list_open(community.id) if r.member_id not in suspended
+        ]
         # Asked once per type, not once per request (the bank filters its prompts each time).
         offered_kinds = {k for k in {r.interview_type for r in open_requests} if offered.prompts(k)}
         requests = [

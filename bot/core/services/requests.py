@@ -21,6 +21,7 @@ from bot.core.models import InterviewRequest, RequestStatus
 from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
+from bot.core.services.reports import refuse_if_suspended
 from bot.core.services.rounds import community_open_for_matching, schedule_next_round
 from bot.core.vocab import InterviewType, RolePreference
 
@@ -66,6 +67,7 @@ class RequestService:
             member = await tx.members.get(actor.member.id)
             if member is None:
                 raise NotFound("Your profile was deleted. Set it up again with `/mock profile`.")
+            await refuse_if_suspended(tx, member.id, now)
             missing = member.missing_profile_fields()
             if not member.availability:
                 missing.append("availability")

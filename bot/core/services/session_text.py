@@ -11,6 +11,7 @@ from bot.core.guide_extras import interviewer_extras
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
 from bot.core.models import Member, Session
+from bot.core.report_models import report_button
 from bot.core.vocab import Level, level_note
 
 MAX_ITEM = 1000
@@ -308,6 +309,7 @@ def feedback_request(
         text=text,
         buttons=(
             Button("Give feedback", encode("feedback.open", session.id), ButtonStyle.PRIMARY),
+            report_button(session.id),
         ),
         ephemeral=True,
     )

@@ -31,6 +31,7 @@ from bot.core.models import (
 )
 from bot.core.packs import prompts_for
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.report_models import report_button
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct, queue_space, session_space
@@ -320,8 +321,10 @@ class SessionService:
                 message=OutboundMessage(
                     text=f"{actor.member.display_name} reported that you didn't join the {ts(session.start)} "
                     "session. Missed sessions lower your matching priority for a few weeks; "
-                    "if this is wrong, ask a community admin to clear it.",
+                    "if this is wrong, press Report a problem (a no-show dispute) or ask a "
+                    "community admin to clear it.",
                     tone=Tone.WARNING,
+                    buttons=(report_button(session.id),),
                     ephemeral=False,
                 ),
             )

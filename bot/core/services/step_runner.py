@@ -70,6 +70,8 @@ class StepHooks:
     run_digest: StepHandler
     #: Runs a community's daily retention step.
     run_retention: StepHandler
+    #: Tells a member their suspension from matching has ended (``ReportService.end_step``).
+    end_suspension: StepHandler
 
     def __post_init__(self) -> None:
         missing = [f.name for f in fields(self) if not callable(getattr(self, f.name))]
@@ -112,6 +114,7 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
         ActionKind.FRIEND_LAPSE: lapse_invitation,
+        ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),
     }
 

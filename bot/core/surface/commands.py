@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from bot.core.messages import FormSpec
+from bot.core.report_models import (
+    MAX_REPORT_TEXT,
+    MAX_SUSPEND_DAYS,
+    MAX_SUSPEND_REASON,
+    REPORT_SUBMIT,
+    ReportReason,
+)
 from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
@@ -213,6 +220,27 @@ class PartnerArgs:
     member: Annotated[
         MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)
     ]
+
+
+@dataclass(frozen=True)
+class ReportArgs:
+    """The "Report a problem" form of a session (opened by its button, never typed)."""
+
+    reason: Annotated[ReportReason, Opt("What was the problem?")]
+    details: Annotated[
+        str | None, Opt("What happened (only admins read it)", max_length=MAX_REPORT_TEXT)
+    ] = None
+
+
+REPORT_FORM = FormDecl(
+    REPORT_SUBMIT,
+    "Report a problem",
+    submit_label="Send to the admins",
+    page="Report",
+    intro="Only the community's admins read this. Your partner is never told, and you will "
+    "not be paired with them again.",
+    labels=(("reason", "What was the problem?"), ("details", "What happened")),
+)
 
 
 MOCK: tuple[Command, ...] = (
@@ -468,6 +496,32 @@ class TypesArgs:
     ]
 
 
+@dataclass(frozen=True)
+class SuspendArgs:
+    """``/mockadmin suspend``."""
+
+    member: Annotated[MemberRef, Opt("The member", aliases=("user", "who"), max_length=200)]
+    days: Annotated[
+        int, Opt(f"For how many days (1-{MAX_SUSPEND_DAYS})", min=1, max=MAX_SUSPEND_DAYS)
+    ]
+    reason: Annotated[
+        str | None,
+        Opt(
+            "Why (kept for the admins; the member is not shown it)",
+            max_length=MAX_SUSPEND_REASON,
+        ),
+    ] = None
+
+
+@dataclass(frozen=True)
+class UnsuspendArgs:
+    """``/mockadmin unsuspend``."""
+
+    member: Annotated[
+        MemberRef, Opt("The member", rest=True, aliases=("user", "who"), max_length=200)
+    ]
+
+
 ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "setup"), "Show PeerLoop's settings here, or change them", SetupArgs),
     Command(
@@ -489,6 +543,17 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
         "blackouts, other sessions, roles), or says why it can't.",
     ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
+    Command(
+        (ADMIN, "reports"),
+        "Members' reports about a session's partner, and suspensions",
+        NoArgs,
+    ),
+    Command(
+        (ADMIN, "suspend"),
+        "Keep a member out of matching for some days (they are told until when)",
+        SuspendArgs,
+    ),
+    Command((ADMIN, "unsuspend"), "End a member's suspension from matching", UnsuspendArgs),
     Command((ADMIN, "pause"), "Stop pairing new sessions (booked ones go ahead)", NoArgs),
     Command((ADMIN, "resume"), "Start pairing again", NoArgs),
     Command(
