@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "application_id", help="your application's id (Developer Portal, General Information)"
     )
+    invite.add_argument(
+        "--no-voice",
+        action="store_true",
+        help="leave out what sessions' voice channels and scheduled events need",
+    )
 
     slack_cmd = sub.add_parser("slack", help="Slack set-up helpers")
     slack_sub = slack_cmd.add_subparsers(dest="slack_command", required=True)
@@ -182,7 +187,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "discord":
         from bot.cogs.client import invite_url
 
-        print(invite_url(args.application_id))
+        print(invite_url(args.application_id, voice=not args.no_voice))
         return 0
     if args.command == "slack":
         from bot.adapters.slack_manifest import print_manifest
@@ -226,7 +231,11 @@ async def _console(url: str, args: argparse.Namespace, settings: Settings) -> in
         sys.stdin.reconfigure(errors="replace")  # a line that is not valid text is read, not fatal
     chat = ConsoleChat(sys.stdout, clock, attachments_dir=files)
     app = await build_app(
-        url, clock=clock, chats={Platform.CONSOLE: chat}, rate_limit=rate_limit_of(settings)
+        url,
+        clock=clock,
+        chats={Platform.CONSOLE: chat},
+        rate_limit=rate_limit_of(settings),
+        loop_templates_dir=settings.loop_templates_dir,
     )
     try:
         console = Console(app, clock, echo=args.echo or not sys.stdin.isatty(), chat=chat)

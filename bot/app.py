@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 from bot.adapters.charts import render_changes_png, render_funnel_png, render_progress_png
 from bot.adapters.offload import InlineOffload, ProcessOffload
@@ -19,6 +20,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
 from bot.core.friend_commands import declare_friend_commands
 from bot.core.limits import RateLimit, RateLimiter
+from bot.core.loop_commands import declare_loop_commands
 from bot.core.models import Platform
 from bot.core.pack_commands import IMPORT_VERB
 from bot.core.packs import CommunityPrompts
@@ -33,6 +35,7 @@ from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
 from bot.core.services.friends import FriendService
 from bot.core.services.matching import MatchingService
+from bot.core.services.mock_loop import LoopService
 from bot.core.services.onboarding import OnboardingService, install_onboarding
 from bot.core.services.packs import PackService
 from bot.core.services.partners import PartnerService
@@ -46,6 +49,7 @@ from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
 from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
+from bot.prompts.loop_templates import load_loop_templates
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -81,6 +85,8 @@ class App:
     packs: PackService | None
     #: The profile form (guided onboarding) and the admins' sign-up message.
     onboarding: OnboardingService
+    #: Mock loops: booking, status, cancelling and the debrief.
+    loops: LoopService
     #: False in a process without the worker role: faces leave steps and the outbox to a worker.
     runs_steps: bool = True
 
@@ -130,6 +136,7 @@ async def build_app(
     offload: ProcessOffload | InlineOffload | None = None,
     retention_days: int = DEFAULT_DAYS,
     rate_limit: RateLimit | None = None,
+    loop_templates_dir: Path | None = None,
 ) -> App:
     """The app on ``database_url``. The matching engine runs in a worker process
     (:class:`ProcessOffload`, started on the first round) unless ``offload`` says otherwise."""
@@ -145,8 +152,10 @@ async def build_app(
     requests = RequestService(db.uow, clock, bank)
     sessions = SessionService(db.uow, clock, bank)
     pool = offload if offload is not None else ProcessOffload()
-    matching = MatchingService(db.uow, clock, bank, pool)
-    feedback = FeedbackService(db.uow, clock, bank)
+    # the bundled loop templates and the community's own (LOOP_TEMPLATES_DIR), checked first
+    loops = LoopService(db.uow, clock, bank, load_loop_templates(loop_templates_dir))
+    matching = MatchingService(db.uow, clock, bank, pool, more_history=loops.partner_history)
+    feedback = FeedbackService(db.uow, clock, bank, on_reveal=loops.after_reveal)
 
     # The per-member limit: the process's settings (``bot/__main__.py``); none when not given
     # (tests and the demo drive many presses per second on purpose).
@@ -196,8 +205,10 @@ async def build_app(
             close_feedback=feedback.close_window,
             run_digest=digests.run_step,
             run_retention=retention.run_step,
+            run_loop_debrief=loops.run_step,
             end_suspension=reports.end_step,
         ),
+        chats=chat_map,
     )
     # digest pictures are drawn as each digest is delivered
     delivery = DeliveryService(db.uow, clock, chat_map, pictures=digests.draw)
@@ -205,6 +216,7 @@ async def build_app(
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
     declare_friend_commands(router, FriendService(db.uow, clock, bank))
+    declare_loop_commands(router, loops, progress)
     declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(
         OnboardingService(db.uow, clock, schedule_form=schedule_form), router
@@ -235,4 +247,5 @@ async def build_app(
         retention=retention,
         packs=packs,
         onboarding=onboarding,
+        loops=loops,
     )

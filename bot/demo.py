@@ -6,6 +6,7 @@ simulated clock, and prints the transcript.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -121,6 +122,148 @@ FINALE = """
 """
 
 
+#: A mock loop, in a community of its own: Erin books the SRE loop; three peers each ask for one
+#: of its round types. The rounds' own messages are left out; the replies are shown.
+LOOP_SCRIPT = """
+# Mock loops: Erin, a senior SRE, books an onsite rehearsal of three rounds over a week.
+/as erin
+/mock profile timezone:Europe/Berlin track:sre level:senior types:"sre, system design, behavioral"
+/mock availability daily 09:00-21:00
+/mock loop start template:sre level:senior days:7
+/as frank
+/mock profile timezone:Europe/Berlin track:sre level:senior types:sre
+/mock availability daily 09:00-21:00
+/mock schedule type:sre days:14
+/as grace
+/mock profile timezone:Europe/Berlin track:backend level:staff+ types:"system design"
+/mock availability daily 09:00-21:00
+/mock schedule type:system-design days:14
+/as heidi
+/mock profile timezone:Europe/Berlin track:sre level:mid types:behavioral
+/mock availability daily 09:00-21:00
+/mock schedule type:behavioral days:14
+/as erin
+/mock loop status
+"""
+#: What each interviewer says of Erin in the demo's loop, by round type.
+LOOP_VERDICTS = {"sre-troubleshooting": "strong-yes", "system-design": "lean-no"}
+
+
+def _answers(form: Any, verdict: str) -> dict[str, str | list[str]]:
+    """A filled feedback form: a 3 on every scale, the verdict given, a sentence in each text."""
+    from bot.core.messages import ChoiceInput
+
+    score = {"strong-yes": "4", "lean-no": "2", "strong-no": "1"}.get(verdict, "3")
+    values: dict[str, str | list[str]] = {}
+    for item in form.inputs:
+        if isinstance(item, ChoiceInput):
+            values[item.id] = score if item.options[0].value == "1" else item.options[-2].value
+        elif item.required:
+            values[item.id] = "Clear reasoning, stated out loud, with one concrete example."
+    if "verdict" in values:
+        values["verdict"] = verdict
+    return values
+
+
+async def run_loop_demo(database: Path, out: TextIO) -> None:
+    """One loop from booking to debrief on its own database; the rounds run on the simulated
+    clock, each interviewer's form filled by the script."""
+    import io
+
+    from bot.adapters.offload import InlineOffload
+    from bot.app import build_app
+    from bot.console.chat import ConsoleChat
+    from bot.console.face import Console
+    from bot.core.clock import FakeClock
+    from bot.core.models import Platform
+    from bot.settings import sqlite_url_for
+
+    clock = FakeClock(DEMO_START)
+    quiet = ConsoleChat(io.StringIO(), clock)
+    app = await build_app(
+        sqlite_url_for(database),
+        clock=clock,
+        chats={Platform.CONSOLE: quiet},
+        offload=InlineOffload(),
+    )
+    try:
+        console = Console(app, clock, out=out, echo=True, chat=quiet)
+        lines = LOOP_SCRIPT.strip().splitlines()
+        for line in lines[:-2]:
+            await console.handle(line)
+        assert console.actor is not None
+        cid = console.actor.community.id
+        async with app.db.uow() as tx:
+            community = await tx.communities.get(cid)
+            members = {m.id: m for m in await tx.members.list(cid)}
+        assert community is not None
+        erin = next(m.id for m in members.values() if m.external_id == "erin")
+        print("\n# A week on the simulated clock: the ordinary rounds pair each round.", file=out)
+        # The clock jumps twelve hours at a time, so the runner skips the reminders it passed
+        # ("too late to be useful"); those log lines are not part of the transcript.
+        runner_log = logging.getLogger("bot.core.services.step_runner")
+        level = runner_log.level
+        runner_log.setLevel(logging.WARNING)
+        try:
+            await _run_rounds(app, clock, cid, members, community, erin, out)
+        finally:
+            runner_log.setLevel(level)
+        await app.tick()
+        for line in lines[-2:]:
+            await console.handle(line)
+    finally:
+        await app.close()
+
+
+async def _run_rounds(
+    app: Any, clock: Any, cid: str, members: Any, community: Any, erin: str, out: TextIO
+) -> None:
+    """The loop's rounds, twelve simulated hours at a time, each interviewer's form filled."""
+    from datetime import timedelta
+
+    from bot.core.models import SessionState
+    from bot.core.services.actor import Actor
+
+    done: set[str] = set()
+    for _ in range(2 * 9):
+        await app.matching.run_round(cid)
+        clock.advance(timedelta(hours=12))
+        await app.tick()
+        async with app.db.uow() as tx:
+            sessions = await tx.sessions.for_community(cid)
+        for s in sessions:
+            if s.id in done or s.state is not SessionState.COMPLETED:
+                continue
+            done.add(s.id)
+            partner = members[next(m for m in s.member_ids if m != erin)].display_name
+            print(
+                f"  {s.interview_type.label} round with {partner}, {s.start:%a %d %b %H:%M} UTC",
+                file=out,
+            )
+            await _feedback(app, Actor, community, members, s, erin)
+        if len(done) == 3:
+            break
+
+
+async def _feedback(
+    app: Any, actor_type: Any, community: Any, members: Any, s: Any, erin: str
+) -> None:
+    """Every form of session ``s``, Erin's interviewer giving the demo's verdict."""
+    parts = [(1, s.interviewer_id, s.candidate_id)] + (
+        [(2, s.candidate_id, s.interviewer_id)] if s.swap else []
+    )
+    for part, interviewer, candidate in parts:
+        for author, role in ((interviewer, "interviewer"), (candidate, "candidate")):
+            who = actor_type(community, members[author])
+            opened = await app.router.act(who, f"pl:feedback.open:{s.id}:{part}:{role}")
+            verdict = (
+                LOOP_VERDICTS.get(s.interview_type.value, "lean-yes")
+                if candidate == erin
+                else "lean-yes"
+            )
+            await app.router.act(who, opened.form.action, _answers(opened.form, verdict))
+
+
 def _fresh_files(database: Path, out_dir: Path) -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -213,6 +356,12 @@ async def run_demo(database: Path, out_dir: Path, stream: TextIO | None = None) 
         _save_pictures(chat.sent, out_dir, out)
     finally:
         await app.close()
+    loop_db = database.with_name(f"{database.stem}-loop{database.suffix}")
+    try:
+        _fresh_files(loop_db, out_dir)
+        print(file=out)
+        await run_loop_demo(loop_db, out)
+    finally:
         use_repeatable_ids(None)
         use_repeatable_rooms(None)
     print("\nEnd of the demo. Try it yourself: `peerloop console` (type /help).", file=out)

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     #: Finished steps, sent messages and round records older than this many days are deleted
     #: by a daily step; 0 keeps everything.
     retention_days: int = Field(90, ge=0)
+    #: A directory of the community's own mock loop templates (``*.yaml``, docs/loops.md),
+    #: offered next to the bundled ones; unset: the bundled ones only.
+    loop_templates_dir: Path | None = None
     #: Error reporting to Sentry (needs the ``sentry`` extra); unset: off.
     sentry_dsn: SecretStr | None = None
     sentry_environment: str | None = None

@@ -16,9 +16,16 @@ from typing import Any, Final, TypeVar
 import discord
 
 from bot.adapters.discord_render import render_message, strip_controls
+from bot.adapters.discord_voice import DiscordRoom
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
-from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+from bot.core.ports import (
+    DirectMessagesClosed,
+    SessionEvent,
+    TemporaryDeliveryError,
+    VoiceRequest,
+    VoiceRoom,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,8 @@ class DiscordChat:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
+        #: The sessions' voice channels and scheduled events.
+        self.room = DiscordRoom(client)
 
     async def send_direct(self, member: Member, message: OutboundMessage) -> str:
         user_id = int(member.external_id)
@@ -146,3 +155,17 @@ class DiscordChat:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         )
+
+    async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
+        return await self.room.open_voice(community.external_id, request)
+
+    async def close_voice(self, community: Community, ref: str | None, name: str) -> None:
+        await self.room.close_voice(community.external_id, ref, name)
+
+    async def put_event(
+        self, community: Community, event: SessionEvent, ref: str | None
+    ) -> str | None:
+        return await self.room.put_event(community.external_id, event, ref)
+
+    async def cancel_event(self, community: Community, ref: str) -> None:
+        await self.room.cancel_event(community.external_id, ref)

@@ -25,6 +25,7 @@ from bot.adapters.slack_render import render_message
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+from bot.core.ports.room import WithoutVoice
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def translate(exc: SlackApiError, *, direct: bool) -> Exception:
     return exc
 
 
-class SlackChat:
+class SlackChat(WithoutVoice):
     """Implements :class:`bot.core.ports.ChatPort` for one workspace's bot token."""
 
     platform = Platform.SLACK

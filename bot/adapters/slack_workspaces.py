@@ -15,6 +15,7 @@ from bot.adapters.slack_chat import SlackChat, make_client
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import TemporaryDeliveryError
+from bot.core.ports.room import WithoutVoice
 
 #: team id -> that workspace's bot token (None when PeerLoop is not installed there)
 TokenLookup = Callable[[str], Awaitable[str | None]]
@@ -22,7 +23,7 @@ TokenLookup = Callable[[str], Awaitable[str | None]]
 CommunityLookup = Callable[[str], Awaitable[Community | None]]
 
 
-class WorkspaceSlackChat:
+class WorkspaceSlackChat(WithoutVoice):
     """Implements :class:`bot.core.ports.ChatPort` across installed workspaces."""
 
     platform = Platform.SLACK

@@ -31,12 +31,23 @@ BOT_PERMISSIONS = discord.Permissions(
     attach_files=True,
     read_message_history=True,
 )
+#: What each session's private voice channel and scheduled event need (docs/discord.md):
+#: making and removing the channel, letting the pair (and denying everyone else) Connect and
+#: Speak there (a bot may grant or deny only what it holds), and the events.
+VOICE_PERMISSIONS = discord.Permissions(
+    manage_channels=True,
+    connect=True,
+    speak=True,
+    create_events=True,
+)
 SCOPES = ("bot", "applications.commands")
 
 
-def invite_url(application_id: int | str) -> str:
-    """The link a server admin opens to add PeerLoop with the permissions above."""
-    return discord.utils.oauth_url(int(application_id), permissions=BOT_PERMISSIONS, scopes=SCOPES)
+def invite_url(application_id: int | str, *, voice: bool = True) -> str:
+    """The link a server admin opens to add PeerLoop with the permissions above (without the
+    voice channels' and events' with ``voice=False``)."""
+    permissions = BOT_PERMISSIONS | VOICE_PERMISSIONS if voice else BOT_PERMISSIONS
+    return discord.utils.oauth_url(int(application_id), permissions=permissions, scopes=SCOPES)
 
 
 class _Client(PeerLoopClient):

@@ -268,6 +268,10 @@ class MockFace:
         community = await self.app.actors.find_community(Platform.DISCORD, str(guild_id))
         return dict(community.settings.extra_tracks) if community is not None else {}
 
+    def loop_templates(self, current: str) -> list[tuple[str, str]]:
+        """(label, id) of the loop templates matching ``current`` (for autocomplete)."""
+        return self.app.loops.template_choices(current)
+
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
         """A button or select press: acknowledged, then its action id goes to the router."""
         data: Mapping[str, Any] = interaction.data or {}

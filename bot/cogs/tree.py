@@ -55,6 +55,10 @@ class Face(Protocol):
         """The community's own tracks (value → label) for autocomplete."""
         ...
 
+    def loop_templates(self, current: str) -> list[tuple[str, str]]:
+        """(label, id) of the loop templates matching what was typed."""
+        ...
+
 
 def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
     """At most 25 choices; a value over 100 characters (a long text typed before the part being
@@ -139,11 +143,21 @@ async def languages_autocomplete(
     return _list_completions(current, [(name, name) for name in LANGUAGES])
 
 
+@_answered
+async def loop_template_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The loop templates whose id, name or track holds what was typed."""
+    face: Face | None = getattr(interaction.client, "face", None)
+    return _choices(face.loop_templates(current)) if face is not None else []
+
+
 COMPLETERS: dict[Complete, Completer] = {
     Complete.TIMEZONE: timezone_autocomplete,
     Complete.TRACK: track_autocomplete,
     Complete.TYPES: types_autocomplete,
     Complete.LANGUAGES: languages_autocomplete,
+    Complete.LOOP_TEMPLATE: loop_template_autocomplete,
 }
 
 
@@ -160,7 +174,7 @@ def _annotation(option: Option) -> Any:
     if option.kind is Kind.MEMBER:
         return discord.User
     if option.kind is Kind.CHANNEL:
-        return discord.TextChannel
+        return discord.CategoryChannel if option.category else discord.TextChannel
     if option.kind is Kind.FILE:
         return discord.Attachment
     if option.max_length is not None and option.complete is None:

@@ -17,6 +17,7 @@ from bot.core.mentions import plain_mentions
 from bot.core.messages import Attachment, OutboundMessage, Tone, replace_time_tokens
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed
+from bot.core.ports.room import WithoutVoice
 
 _TONE_MARK = {Tone.INFO: "•", Tone.SUCCESS: "✓", Tone.WARNING: "!", Tone.ERROR: "✗"}
 
@@ -132,7 +133,7 @@ async def rooms_in_use(app: App) -> int:
     return highest
 
 
-class ConsoleChat:
+class ConsoleChat(WithoutVoice):
     """The console's ChatPort: messages nobody asked for are printed, addressed."""
 
     platform = Platform.CONSOLE

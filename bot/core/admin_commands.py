@@ -105,7 +105,11 @@ class AdminRouter:
     # -- commands ---------------------------------------------------------------------------
 
     async def _setup(self, actor: Actor, args: SetupArgs) -> OutboundMessage:
-        cleared = {name for name in ("pair_channel", "admin_channel") if getattr(args, name) == ""}
+        cleared = {
+            name
+            for name in ("pair_channel", "admin_channel", "voice_category")
+            if getattr(args, name) == ""
+        }
         patch = SettingsPatch(
             pair_channel=args.pair_channel or None,
             admin_channel=args.admin_channel or None,
@@ -120,6 +124,10 @@ class AdminRouter:
             call_link=args.call_link,
             coding_editor=args.coding_editor,
             design_board=args.design_board,
+            voice_category=args.voice_category or None,
+            voice_open=args.voice_open,
+            voice_close=args.voice_close,
+            session_events=args.session_events,
             reset=frozenset(cleared | ({args.reset} if args.reset else set())),
         )
         if not patch.given():
@@ -217,6 +225,17 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
             s.design_board or "an Excalidraw room per session",
             inline=True,
         ),
+        Field(
+            "Voice channels (voice_category, voice_open, voice_close)",
+            (
+                f"in category `{s.voice_category_id}`, open {s.voice_open_minutes} min before "
+                f"the start, removed {s.voice_close_minutes} min after the end"
+                if s.voice_category_id
+                else "none"
+            ),
+            inline=True,
+        ),
+        Field("Scheduled events (session_events)", _yes(s.session_events), inline=True),
     )
     return OutboundMessage(
         title=title, text=text or "Change any of these with `setup name:value`.", fields=fields

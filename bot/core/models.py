@@ -48,6 +48,19 @@ class CommunitySettings:
     coding_editor: str | None = None
     #: The whiteboard of design types (``{room}`` allowed); None: an Excalidraw room each.
     design_board: str | None = None
+    #: The Discord category where each session gets a private voice channel; None: no voice.
+    voice_category_id: str | None = None
+    #: Minutes before the start the voice channel opens, and after the end it is removed.
+    voice_open_minutes: int = 10
+    voice_close_minutes: int = 30
+    #: A scheduled event per session (Discord only); off by default.
+    session_events: bool = False
+    #: The admin who chose the voice category (told when the bot may not create channels and
+    #: there is no admins' channel).
+    voice_set_by: str | None = None
+    #: The permissions the admins were told the bot lacks for voice channels or events (each
+    #: said once; choosing the voice category or events again forgets them).
+    room_notices: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The stored form: one JSON object with every setting."""
@@ -67,6 +80,12 @@ class CommunitySettings:
             "call_link": self.call_link,
             "coding_editor": self.coding_editor,
             "design_board": self.design_board,
+            "voice_category_id": self.voice_category_id,
+            "voice_open_minutes": self.voice_open_minutes,
+            "voice_close_minutes": self.voice_close_minutes,
+            "session_events": self.session_events,
+            "voice_set_by": self.voice_set_by,
+            "room_notices": list(self.room_notices),
         }
 
     @classmethod
@@ -76,7 +95,7 @@ class CommunitySettings:
             return cls()
         known = {f for f in cls.__dataclass_fields__}
         clean: dict[str, object] = {k: v for k, v in data.items() if k in known}
-        for key in ("reminder_minutes", "disabled_types"):
+        for key in ("reminder_minutes", "disabled_types", "room_notices"):
             if key in clean and isinstance(clean[key], list):
                 clean[key] = tuple(clean[key])  # type: ignore[arg-type]
         return cls(**clean)  # type: ignore[arg-type]
@@ -178,6 +197,8 @@ class InterviewRequest:
     #: A rematch after a partner's no-show or cancellation gets priority.
     priority: bool = False
     session_id: str | None = None
+    #: The mock loop this request is a round of (``bot.core.loop_models.Loop``), if any.
+    loop_id: str | None = None
 
 
 class SessionState(StrEnum):
@@ -225,6 +246,11 @@ class Session:
     #: The session's own call and work-surface links (bot.core.room), shown only to the pair.
     call_url: str | None = None
     work_url: str | None = None
+    #: The session's private voice channel while it is open (platform reference and link).
+    voice_ref: str | None = None
+    voice_url: str | None = None
+    #: The session's scheduled event on the platform, when the community asks for one.
+    event_ref: str | None = None
 
     @property
     def member_ids(self) -> tuple[str, str]:
@@ -266,8 +292,16 @@ class ActionKind(StrEnum):
     RETENTION = "retention"
     #: An invitation to practise with a chosen member lapses unanswered.
     FRIEND_LAPSE = "friend_lapse"
+    #: A mock loop's end: its debrief with whatever feedback came in.
+    LOOP_DEBRIEF = "loop_debrief"
     #: A member's suspension from matching ends: they are told they can be matched again.
     SUSPENSION_END = "suspension_end"
+    #: A session's private voice channel opens (Discord) shortly before the start.
+    VOICE_OPEN = "voice_open"
+    #: A session's voice channel is removed (a while after the end, or when it is called off).
+    VOICE_CLOSE = "voice_close"
+    #: A session's scheduled event is created or moved (``payload["cancel"]``: cancelled).
+    SESSION_EVENT = "session_event"
 
     @property
     def skippable(self) -> bool:

@@ -177,6 +177,7 @@ async def run_until_stopped(settings: Settings, roles: Roles, stopping: asyncio.
         settings.database_url,
         retention_days=settings.retention_days,
         rate_limit=rate_limit_of(settings),
+        loop_templates_dir=settings.loop_templates_dir,
     )
     from bot.ops.gc_tuning import tune_for_server
 

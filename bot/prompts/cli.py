@@ -29,6 +29,7 @@ from bot.core.vocab import (
 )
 from bot.prompts.bundled import check_bank_file, load_bundled
 from bot.prompts.loader import check_pack, load_pack
+from bot.prompts.loop_templates import check_loop_file, check_loop_text, is_loop_template
 from bot.prompts.numbers_check import verify as verify_numbers
 from bot.prompts.problems import BankError, PackError
 from bot.prompts.prompt_bank import PromptBank
@@ -62,6 +63,40 @@ def _is_pack(path: Path) -> bool:
     )
 
 
+def _is_loop_file(path: Path) -> bool:
+    """A loop template: YAML with ``rounds`` at the top and no prompts."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        data = yaml.load(
+            path.read_text(encoding="utf-8-sig"),
+            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError):
+        return False
+    return is_loop_template(data)
+
+
+def _check_loop(file: Path, out: TextIO) -> int:
+    """Check a loop template file and print its rounds, or each problem with its place."""
+    errors = check_loop_file(file)
+    if errors:
+        _print_errors(errors, out)
+        noun = "problem" if len(errors) == 1 else "problems"
+        print(f"{file.name}: {len(errors)} {noun}; the loop template would be refused.", file=out)
+        return 1
+    template, _ = check_loop_text(file.read_text(encoding="utf-8-sig"), file.name)
+    assert template is not None
+    print(
+        f"{file.name}: OK, loop template '{template.id}' ({template.name}), track "
+        f"{template.track}, {template.days} days.",
+        file=out,
+    )
+    for k, r in enumerate(template.rounds, start=1):
+        print(f"  round {k}: {r.type.value}" + (f" — {r.focus}" if r.focus else ""), file=out)
+    return 0
+
+
 def _print_errors(errors: Sequence[PackError], out: TextIO) -> None:
     for error in errors:
         print(str(error), file=out)
@@ -88,6 +123,8 @@ def cmd_check(path: str, out: TextIO | None = None) -> int:
     if not file.is_file():
         print(f"{path}: no such file", file=out)
         return 2
+    if _is_loop_file(file):
+        return _check_loop(file, out)
     try:
         bank = load_bundled()
     except BankError as exc:
@@ -317,7 +354,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         prog="python -m bot.prompts", description="PeerLoop question bank tools."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="check a community pack (YAML or TOML)")
+    check = sub.add_parser(
+        "check", help="check a community pack (YAML or TOML) or a loop template (YAML)"
+    )
     check.add_argument("file")
     listing = sub.add_parser("list", help="list the bundled prompts")
     listing.add_argument("--type", dest="type", default=None)

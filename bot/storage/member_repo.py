@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,7 +15,7 @@ from bot.core.models import (
     Platform,
 )
 from bot.core.vocab import InterviewType, Level
-from bot.storage.queries import RowValues, insert_ignore
+from bot.storage.queries import RowValues, dialect_name, insert_ignore
 from bot.storage.tables import (
     MemberRow,
 )
@@ -69,8 +69,21 @@ class SqlMemberRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def get(self, member_id: str) -> Member | None:
-        row = await self._s.get(MemberRow, member_id)
+    async def get(self, member_id: str, *, for_update: bool = False) -> Member | None:
+        if not for_update:
+            row = await self._s.get(MemberRow, member_id)
+            return member_from_row(row) if row else None
+        stmt = select(MemberRow).where(col(MemberRow.id) == member_id)
+        if dialect_name(self._s) == "postgresql":
+            stmt = stmt.with_for_update()
+        else:  # SQLite: take the write lock first, so a simultaneous change waits for this one
+            await self._s.execute(
+                update(MemberRow)
+                .where(col(MemberRow.id) == member_id)
+                .values(display_name=col(MemberRow.display_name))
+            )
+        found = await self._s.execute(stmt.execution_options(populate_existing=True))
+        row = found.scalar_one_or_none()
         return member_from_row(row) if row else None
 
     async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]:

@@ -39,6 +39,7 @@ def request_from_row(row: RequestRow) -> InterviewRequest:
         last_left_out_reason=row.last_left_out_reason,
         priority=row.priority,
         session_id=row.session_id,
+        loop_id=row.loop_id,
     )
 
 
@@ -58,6 +59,7 @@ def _request_values(req: InterviewRequest) -> RowValues:
         "last_left_out_reason": req.last_left_out_reason,
         "priority": req.priority,
         "session_id": req.session_id,
+        "loop_id": req.loop_id,
     }
 
 

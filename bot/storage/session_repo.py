@@ -48,6 +48,9 @@ def session_from_row(row: SessionRow) -> Session:
         created_at=row.created_at,
         call_url=row.call_url,
         work_url=row.work_url,
+        voice_ref=row.voice_ref,
+        voice_url=row.voice_url,
+        event_ref=row.event_ref,
     )
 
 
@@ -72,6 +75,9 @@ def _session_values(s: Session) -> RowValues:
         "created_at": s.created_at,
         "call_url": s.call_url,
         "work_url": s.work_url,
+        "voice_ref": s.voice_ref,
+        "voice_url": s.voice_url,
+        "event_ref": s.event_ref,
     }
 
 

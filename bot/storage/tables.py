@@ -99,6 +99,8 @@ class RequestRow(SQLModel, table=True):
     last_left_out_reason: str | None = Field(default=None, max_length=300)
     priority: bool = False
     session_id: str | None = Field(default=None, max_length=32)
+    #: The mock loop this request is a round of (``loops.id``), if any.
+    loop_id: str | None = Field(default=None, max_length=32, index=True)
 
 
 class SessionRow(SQLModel, table=True):
@@ -133,6 +135,9 @@ class SessionRow(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=True)
     call_url: str | None = Field(default=None, max_length=400)
     work_url: str | None = Field(default=None, max_length=400)
+    voice_ref: str | None = Field(default=None, max_length=64)
+    voice_url: str | None = Field(default=None, max_length=200)
+    event_ref: str | None = Field(default=None, max_length=64)
 
 
 class ScheduledActionRow(SQLModel, table=True):
@@ -220,6 +225,7 @@ metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
 from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
 from bot.storage.friend_tables import FriendRequestRow as FriendRequestRow  # noqa: E402  (metadata)
+from bot.storage.loop_tables import LoopRow as LoopRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
 from bot.storage.report_tables import ReportRow as ReportRow  # noqa: E402  (metadata)
 from bot.storage.report_tables import SuspensionRow as SuspensionRow  # noqa: E402  (metadata)

@@ -21,6 +21,7 @@ from bot.adapters.discord_render import render_message
 from bot.app import App, build_app
 from bot.cogs.client import (
     BOT_PERMISSIONS,
+    VOICE_PERMISSIONS,
     build_discord_client,
     invite_url,
     start_discord,
@@ -155,7 +156,11 @@ async def test_two_members_are_paired_in_a_private_thread(
     assert set(names) == {"mock", "mockadmin"}
     assert int(names["mockadmin"]["default_member_permissions"]) == 1 << 5  # Manage Server
     subcommands = {o["name"] for o in names["mock"]["options"]}
-    assert set(app.router.command_names) <= subcommands
+    assert {n.split()[0] for n in app.router.command_names} <= subcommands  # groups: `loop`
+    loop = next(o for o in names["mock"]["options"] if o["name"] == "loop")
+    assert {o["name"] for o in loop["options"]} == {
+        n.split()[1] for n in app.router.command_names if n.startswith("loop ")
+    }
 
     await ready(fake, "alice")
     await ready(fake, "bob")
@@ -372,9 +377,16 @@ async def test_start_discord_registers_the_chat_and_closes(
 def test_invite_url_asks_for_exactly_what_is_needed() -> None:
     url = invite_url(1234)
     assert "client_id=1234" in url and "scope=bot+applications.commands" in url
-    assert f"permissions={BOT_PERMISSIONS.value}" in url
-    assert not BOT_PERMISSIONS.administrator and not BOT_PERMISSIONS.manage_guild
+    everything = BOT_PERMISSIONS | VOICE_PERMISSIONS
+    assert f"permissions={everything.value}" in url
+    assert not everything.administrator and not everything.manage_guild
+    assert not everything.manage_roles and not everything.move_members
     assert BOT_PERMISSIONS.create_private_threads and BOT_PERMISSIONS.send_messages_in_threads
+    # the voice channels: make and remove them, let the pair connect and speak; the events
+    assert VOICE_PERMISSIONS == discord.Permissions(
+        manage_channels=True, connect=True, speak=True, create_events=True
+    )
+    assert f"permissions={BOT_PERMISSIONS.value}" in invite_url(1234, voice=False)
 
 
 @pytest.mark.undeclared_actions

@@ -13,7 +13,7 @@ from bot.app import App, build_app
 from bot.console.chat import ConsoleChat
 from bot.console.face import Console
 from bot.core.clock import FakeClock
-from bot.core.models import Platform
+from bot.core.models import ActionKind, Platform
 from bot.settings import sqlite_url_for
 
 
@@ -69,3 +69,36 @@ async def test_the_pair_reads_its_room_and_a_third_member_does_not(
 
     blocked = await say(console, out, "/as Alice", "/mock block Carol", "/mock blocked")
     assert "you will not be paired with Carol" in blocked and "Only you see this list" in blocked
+
+
+async def test_voice_channels_are_explained_as_discord_only_and_sessions_go_on(
+    rig: tuple[App, Console, io.StringIO], clock: FakeClock
+) -> None:
+    app, console, out = rig
+    refused = await say(
+        console, out, "/as Ada", "/mock admin setup voice_category:123 session_events:yes"
+    )
+    assert "Nothing was changed" in refused and "Discord feature" in refused
+    assert "voice_category" in refused and "session_events" in refused
+    shown = await say(console, out, "/mock admin setup")
+    assert "Voice channels" in shown and "none" in shown
+    for name in ("Alice", "Bob"):
+        await say(
+            console,
+            out,
+            f"/as {name}",
+            "/mock profile timezone:Europe/Berlin track:backend level:mid types:coding",
+            "/mock availability daily 08:00-22:00",
+            "/mock schedule type:coding",
+        )
+    assert console.actor is not None
+    (session,) = (await app.matching.run_round(console.actor.community.id)).sessions
+    await app.tick()
+    clock.set(session.start)
+    mark = len(out.getvalue())
+    await app.tick()
+    started = out.getvalue()[mark:]
+    assert session.call_url and session.call_url in started and "Voice channel" not in started
+    async with app.db.uow() as tx:
+        kinds = {a.kind for a in await tx.actions.for_session(session.id)}
+    assert not kinds & {ActionKind.VOICE_OPEN, ActionKind.VOICE_CLOSE, ActionKind.SESSION_EVENT}

@@ -131,3 +131,24 @@ def test_wait_sentences() -> None:
     assert "under an hour" in wait_sentence(InterviewType.CODING, [0.2, 0.5, 0.9])
     assert "about 3 days" in wait_sentence(InterviewType.CODING, [70, 72, 80])
     assert "too few" in wait_sentence(InterviewType.CODING, [1.0])
+
+
+async def test_simultaneous_changes_to_one_member_all_land(app: App) -> None:
+    """Two blocks and a profile change sent at the same instant: each reads the member under
+    a lock, so none overwrites another (and none fails on a busy database)."""
+    import asyncio
+
+    alice = await ready_member(app, "alice")
+    await ready_member(app, "bob")
+    await ready_member(app, "carol")
+    replies = await asyncio.gather(
+        app.router.run_text(alice, "block Bob"),
+        app.router.run_text(alice, "block Carol"),
+        app.router.run_text(alice, "profile level:senior"),
+    )
+    assert [r.tone for r in replies[:2]] == [Tone.SUCCESS, Tone.SUCCESS], replies
+    listed = shown(await app.router.run_text(alice, "blocked"))
+    assert "Bob" in listed and "Carol" in listed
+    async with app.db.uow() as tx:
+        me = await tx.members.get(alice.member.id)
+    assert me is not None and len(me.blocked) == 2 and me.level.value == "senior"

@@ -58,6 +58,7 @@ class RecordingHooks:
             "close_feedback": self.close_feedback,
             "run_digest": self.run_digest,
             "run_retention": self.run_retention,
+            "run_loop_debrief": self.run_retention,
             "end_suspension": self.end_suspension,
         }
         return StepHooks(**{**given, **replace})
@@ -79,6 +80,7 @@ def test_every_step_kind_has_its_own_handler(app: App) -> None:
         "close_feedback",
         "run_digest",
         "run_retention",
+        "run_loop_debrief",
         "end_suspension",
     ],
 )

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import DirectMessagesClosed, TemporaryDeliveryError
+from bot.core.ports.room import WithoutVoice
 
 
-class FakeChat:
+class FakeChat(WithoutVoice):
     platform = Platform.CONSOLE
 
     def __init__(self) -> None:

@@ -54,6 +54,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.fake_discord_channels import GuildChannelsMixin
+
 __all__ = [
     "ALL_PERMISSIONS_BOT",
     "DEFAULT_MEMBER_PERMISSIONS",
@@ -82,6 +84,9 @@ CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_EVENTS = 1 << 44
+MANAGE_CHANNELS = 1 << 4
+CONNECT = 1 << 20
+SPEAK = 1 << 21
 
 DEFAULT_MEMBER_PERMISSIONS = (
     ADD_REACTIONS
@@ -95,7 +100,15 @@ DEFAULT_MEMBER_PERMISSIONS = (
     | CREATE_PRIVATE_THREADS
     | SEND_MESSAGES_IN_THREADS
 )
-ALL_PERMISSIONS_BOT = DEFAULT_MEMBER_PERMISSIONS | MANAGE_THREADS | MANAGE_EVENTS | CREATE_EVENTS
+ALL_PERMISSIONS_BOT = (
+    DEFAULT_MEMBER_PERMISSIONS
+    | MANAGE_THREADS
+    | MANAGE_EVENTS
+    | CREATE_EVENTS
+    | MANAGE_CHANNELS
+    | CONNECT
+    | SPEAK
+)
 
 # Gateway intents the fake looks at when deciding which events to push.
 INTENT_GUILDS = 1 << 0
@@ -308,7 +321,7 @@ _FROM_MESSAGE: Any = object()
 _FIRST_GUILD: Any = object()
 
 
-class FakeDiscord:
+class FakeDiscord(GuildChannelsMixin):
     """The fake. ``async with FakeDiscord() as fake:`` or ``await fake.start()``/``close()``."""
 
     def __init__(
@@ -902,6 +915,7 @@ class FakeDiscord:
             ("POST", "/channels/{channel_id}/threads", self._create_thread),
             ("PUT", "/channels/{channel_id}/thread-members/{user_id}", self._add_thread_member),
             ("POST", "/guilds/{guild_id}/scheduled-events", self._create_scheduled_event),
+            *self.channel_routes(),
         ]
         return [(m, _compile_pattern(t), t, h) for m, t, h in table]
 
@@ -1530,6 +1544,8 @@ class FakeDiscord:
     async def _create_scheduled_event(self, rec: RecordedRequest, guild_id: str) -> Any:
         if int(guild_id) not in self.guilds:
             return self._unknown("Guild")
+        if not self.may_manage_events(guild_id):
+            return 403, {"message": "Missing Permissions", "code": 50013}
         body = rec.json or {}
         event = {
             "id": str(self.snowflake()),

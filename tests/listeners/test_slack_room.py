@@ -3,7 +3,10 @@ group DM, ``/mock upcoming`` and the App Home, and nothing of them for a third m
 
 from __future__ import annotations
 
-from bot.core.models import Platform
+from dataclasses import replace
+
+from bot.core.clock import FakeClock
+from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
 from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, blob, community_id, reply_text, rig
 
 __all__ = ["rig"]
@@ -80,3 +83,53 @@ async def test_block_is_confidential_and_who_names_nobody(rig: Rig) -> None:
     who = blob(await reply_text(rig, CAROL, "who"))
     assert "Coding: 2 members" in who and ALICE not in who and BOB not in who
     assert "Never paired with" in blob(await reply_text(rig, ALICE, "blocked"))
+
+
+async def test_voice_channels_and_events_are_discord_only_and_sessions_go_on(rig: Rig) -> None:
+    fake = rig.fake
+    fake.admins.add(ALICE)
+    for option in ("voice_category:C0CATEGORY", "session_events:yes", "voice_open:5"):
+        refused = blob(await reply_text(rig, ALICE, f"admin setup {option}"))
+        assert "Nothing was changed" in refused and "Discord feature" in refused, refused
+    async with rig.app.db.uow() as tx:
+        community = await tx.communities.find(Platform.SLACK, "T1")
+        assert community is not None
+        assert community.settings.voice_category_id is None
+        assert not community.settings.session_events
+        # Even with the settings stored (an earlier version, an edited row), Slack's port
+        # answers "not available" and the session goes on with its links.
+        await tx.communities.save_settings(
+            community.id,
+            replace(community.settings, voice_category_id="C0CATEGORY", session_events=True),
+        )
+    for user in (ALICE, BOB):
+        await reply_text(
+            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+        )
+        await reply_text(rig, user, "availability daily 08:00-22:00")
+        await reply_text(rig, user, "schedule type:coding")
+    outcome = await rig.app.matching.run_round(await community_id(rig.app))
+    (booked,) = outcome.sessions
+    await rig.app.tick()
+    clock = rig.app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(booked.start)
+    await rig.app.tick()
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(booked.id)
+        steps = await tx.actions.for_session(booked.id)
+    assert session is not None and session.state is SessionState.IN_PROGRESS
+    assert session.voice_ref is None and session.event_ref is None
+    room = {s.kind: s for s in steps if s.kind in ROOM_KINDS}
+    assert room[ActionKind.VOICE_OPEN].status is ActionStatus.SKIPPED
+    assert room[ActionKind.SESSION_EVENT].status is ActionStatus.SKIPPED
+    started = [
+        a
+        for a in fake.of("chat.postMessage")
+        if str(a["channel"]).startswith("G") and "interviewer guide" in blob(a)
+    ]
+    assert started and session.call_url and session.call_url in blob(started[0])
+    assert "Voice channel" not in blob(started[0])
+
+
+ROOM_KINDS = (ActionKind.VOICE_OPEN, ActionKind.VOICE_CLOSE, ActionKind.SESSION_EVENT)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from bot.app import App
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform, Session
+from bot.core.ports.room import WithoutVoice
 from bot.core.services.actor import Actor
 from tests.conftest import ready_member
 
 
 @dataclass
-class RecordingChat:
+class RecordingChat(WithoutVoice):
     """A ChatPort for the console platform that records every message it is given."""
 
     platform: Platform = Platform.CONSOLE

@@ -55,6 +55,8 @@ def personal_message(
         return names.get(other, "a former member")
 
     fields: list[Field] = []
+    if d.loops:  # the week's biggest news comes first
+        fields.append(Field("Mock loop debrief", "\n".join(f"- {line}" for line in d.loops[:3])))
     if d.done:
         fields.append(
             Field(

@@ -53,11 +53,13 @@ class PersonalDigest:
     owed: tuple[DigestSession, ...]
     upcoming: tuple[DigestSession, ...]
     streak: int
+    #: The member's mock loops debriefed this week, one line each.
+    loops: tuple[str, ...] = ()
 
     @property
     def quiet(self) -> bool:
         """Nothing happened and nothing is coming: a nudge or nothing, as the member chose."""
-        return not (self.done or self.changes or self.owed or self.upcoming)
+        return not (self.done or self.changes or self.owed or self.upcoming or self.loops)
 
 
 def personal_digest(
@@ -104,6 +106,7 @@ def personal_digest(
         tuple(sorted(owed, key=lambda s: s.start)),
         upcoming,
         streak(data.starts.get(member_id, []), due),
+        tuple(line for at, line in data.loops.get(member_id, ()) if since < at <= due),
     )
 
 

@@ -92,6 +92,8 @@ class DigestData:
     #: Forms each member wrote: (session, part, as interviewer).
     written: dict[str, set[tuple[str, int, bool]]] = field(default_factory=dict)
     starts: dict[str, list[datetime]] = field(default_factory=dict)
+    #: Per member, the mock loops debriefed around the week: (when, the debrief's digest line).
+    loops: dict[str, tuple[tuple[datetime, str], ...]] = field(default_factory=dict)
 
     @cached_property
     def names(self) -> dict[str, str]:

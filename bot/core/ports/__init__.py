@@ -18,6 +18,7 @@ from bot.core.ports.feature_repos import (
     RetentionRepo,
     StatsRepo,
 )
+from bot.core.ports.loop_repo import LoopRepo
 from bot.core.ports.prompts import (
     PackCodec,
     PromptSource,
@@ -34,6 +35,13 @@ from bot.core.ports.repos import (
     RequestRepo,
     RoundRepo,
     SessionRepo,
+)
+from bot.core.ports.room import (
+    RoomDenied,
+    RoomFailed,
+    SessionEvent,
+    VoiceRequest,
+    VoiceRoom,
 )
 from bot.core.ports.runtime import (
     ChatPort,
@@ -58,6 +66,7 @@ __all__ = [
     "FormDraftRepo",
     "FriendRequestRepo",
     "JobScheduler",
+    "LoopRepo",
     "MemberRepo",
     "NoShowRepo",
     "Offload",
@@ -71,10 +80,15 @@ __all__ = [
     "ReportRepo",
     "RequestRepo",
     "RetentionRepo",
+    "RoomDenied",
+    "RoomFailed",
     "RoundRepo",
+    "SessionEvent",
     "SessionRepo",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VoiceRequest",
+    "VoiceRoom",
 ]

@@ -81,8 +81,10 @@ class CommunityRepo(Protocol):
 class MemberRepo(Protocol):
     """Members and their profiles."""
 
-    async def get(self, member_id: str) -> Member | None:
-        """The member with this id, or None."""
+    async def get(self, member_id: str, *, for_update: bool = False) -> Member | None:
+        """The member with this id, or None. ``for_update``: read it under a lock held until the
+        transaction ends, so a change made from what was read (a block added, a profile field
+        set) cannot overwrite a simultaneous one."""
         ...
 
     async def get_many(self, member_ids: Sequence[str]) -> dict[str, Member]:

@@ -13,6 +13,7 @@ from bot.core.models import (
     Member,
     Platform,
 )
+from bot.core.ports.room import SessionEvent, VoiceRequest, VoiceRoom
 
 _T = TypeVar("_T")
 
@@ -59,6 +60,27 @@ class ChatPort(Protocol):
     async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
         """Replace a message this port sent (``message_ref`` as ``send_direct`` or ``post``
         returned it) with ``message``: its text, and only its buttons (none: no buttons left)."""
+        ...
+
+    async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
+        """Open (or find, by its name) the pair's private voice channel; None: the platform has
+        none. Raises :class:`~bot.core.ports.room.RoomDenied` when the bot may not make it."""
+        ...
+
+    async def close_voice(self, community: Community, ref: str | None, name: str) -> None:
+        """Remove the voice channel ``ref`` (or, with no reference, the one called ``name``);
+        one already gone is fine."""
+        ...
+
+    async def put_event(
+        self, community: Community, event: SessionEvent, ref: str | None
+    ) -> str | None:
+        """Create the scheduled event (``ref`` None) or move it; its reference, or None: the
+        platform has none."""
+        ...
+
+    async def cancel_event(self, community: Community, ref: str) -> None:
+        """Cancel the scheduled event ``ref``; one already gone is fine."""
         ...
 
 

@@ -17,6 +17,7 @@ from bot.core.ports.feature_repos import (
     RetentionRepo,
     StatsRepo,
 )
+from bot.core.ports.loop_repo import LoopRepo
 from bot.core.ports.repos import (
     ActionRepo,
     BookingRepo,
@@ -118,6 +119,11 @@ class UnitOfWork(Protocol):
     @property
     def friends(self) -> FriendRequestRepo:
         """Invitations to practise with a chosen member."""
+        ...
+
+    @property
+    def loops(self) -> LoopRepo:
+        """Mock loops."""
         ...
 
     @property

@@ -22,6 +22,7 @@ from bot.core.models import (
     InterviewRequest,
     Member,
     NoShowReport,
+    Platform,
     RequestStatus,
 )
 from bot.core.packs import CommunityPrompts, thin_message
@@ -41,6 +42,10 @@ MATCH_EVERY_RANGE = (5, 1440)
 REMINDER_RANGE = (5, 7 * 24 * 60)
 MAX_REMINDERS = 4
 STATS_PERIODS = (7, 30)
+VOICE_OPEN_RANGE = (1, 120)
+VOICE_CLOSE_RANGE = (0, 240)
+#: The settings only Discord has (voice channels, scheduled events).
+DISCORD_ONLY = ("voice_category", "voice_open", "voice_close", "session_events")
 
 #: Setting keys `setup` accepts (also the neutral option names every face hands over).
 SETUP_OPTIONS: dict[str, str] = {
@@ -57,6 +62,10 @@ SETUP_OPTIONS: dict[str, str] = {
     "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
+    "voice_category": "Discord: the category where each session gets a private voice channel (none: no voice channels)",
+    "voice_open": f"minutes before the start the voice channel opens, {VOICE_OPEN_RANGE[0]}-{VOICE_OPEN_RANGE[1]}",
+    "voice_close": f"minutes after the end the voice channel is removed, {VOICE_CLOSE_RANGE[0]}-{VOICE_CLOSE_RANGE[1]}",
+    "session_events": "yes/no (Discord): a scheduled event for each session",
 }
 
 
@@ -140,6 +149,12 @@ class SettingsPatch:
     call_link: str | None = None
     coding_editor: str | None = None
     design_board: str | None = None
+    #: Discord only: the voice channels' category (a channel id, or ``""`` for none), their
+    #: minutes before the start and after the end, and a scheduled event per session.
+    voice_category: str | None = None
+    voice_open: int | None = None
+    voice_close: int | None = None
+    session_events: bool | None = None
     reset: frozenset[str] = frozenset()
 
     def given(self) -> tuple[str, ...]:
@@ -161,6 +176,10 @@ _FIELD_OF = {
     "call_link": "call_link",
     "coding_editor": "coding_editor",
     "design_board": "design_board",
+    "voice_category": "voice_category_id",
+    "voice_open": "voice_open_minutes",
+    "voice_close": "voice_close_minutes",
+    "session_events": "session_events",
 }
 #: What ``reset`` puts back (the options that have a "none" or platform default).
 RESETTABLE: dict[str, object] = {
@@ -171,12 +190,19 @@ RESETTABLE: dict[str, object] = {
     "call_link": None,
     "coding_editor": None,
     "design_board": None,
+    "voice_category": None,
 }
 
 
 def _check(key: str, value: object) -> object:
     """One typed value against the setting's rule; the value as stored."""
-    ranges = {"digest_day": (0, 6), "digest_hour": (0, 23), "match_every": MATCH_EVERY_RANGE}
+    ranges = {
+        "digest_day": (0, 6),
+        "digest_hour": (0, 23),
+        "match_every": MATCH_EVERY_RANGE,
+        "voice_open": VOICE_OPEN_RANGE,
+        "voice_close": VOICE_CLOSE_RANGE,
+    }
     if key in ranges and isinstance(value, int):
         low, high = ranges[key]
         if not low <= value <= high:
@@ -198,7 +224,11 @@ def _check(key: str, value: object) -> object:
         return tuple(sorted({InterviewType(v).value for v in value}))
     if key in ("call_link", "coding_editor", "design_board") and isinstance(value, str):
         return room.parse_link(key, value)
-    if key in ("pair_channel", "admin_channel") and isinstance(value, str) and not value:
+    if (
+        key in ("pair_channel", "admin_channel", "voice_category")
+        and isinstance(value, str)
+        and not value
+    ):
         return None
     return value
 
@@ -234,6 +264,21 @@ def apply_setup(
     after = replace(current, **changes)  # type: ignore[arg-type]
     changed = tuple(k for k in patch.given() if _settings_differ(k, current, after))
     return after, changed
+
+
+def _discord_only(community: Community, patch: SettingsPatch) -> None:
+    """Voice channels and scheduled events exist on Discord only: elsewhere they are refused
+    (the call link is the session's room there), and nothing is changed."""
+    if community.platform is Platform.DISCORD:
+        return
+    asked = [k for k in DISCORD_ONLY if getattr(patch, k) is not None and k not in patch.reset]
+    if asked:
+        raise InvalidInput(
+            asked[0],
+            f"Nothing was changed. {', '.join(asked)}: voice channels and scheduled events are "
+            "a Discord feature; here each session's call link is its room.",
+            accepted=", ".join(k for k in SETUP_OPTIONS if k not in DISCORD_ONLY),
+        )
 
 
 def _settings_differ(key: str, a: CommunitySettings, b: CommunitySettings) -> bool:
@@ -302,9 +347,13 @@ class AdminService:
             community = await tx.communities.get(actor.community.id)
             if community is None:
                 raise NotFound("This community is not known to PeerLoop any more.")
+            _discord_only(community, patch)
             after, changed = apply_setup(patch, community.settings)
             if not changed:
                 return SettingsChange(community.settings, after, ())
+            if {"voice_category", "session_events"} & set(changed):
+                # whoever chose them hears of a missing permission, once again
+                after = replace(after, voice_set_by=actor.member.id, room_notices=())
             if "disabled_types" in changed and isinstance(self.prompts, CommunityPrompts):
                 # the same rule as `prompts disable`: a type keeps none or enough prompts
                 wanted = frozenset(InterviewType(v) for v in after.disabled_types)

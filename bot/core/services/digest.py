@@ -47,6 +47,7 @@ from bot.core.digest import (
 from bot.core.dimension_names import dimension_names
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.gc_pause import collection_paused, without_collection
+from bot.core.loop_debrief import Debrief, digest_line
 from bot.core.messages import Attachment, Field, OutboundMessage, PictureRef, Tone, quote, ts
 from bot.core.models import ActionKind, ActionStatus, Community, ScheduledAction
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
@@ -328,7 +329,8 @@ class DigestService:
         members: Sequence[DigestMember],
         zones: Sequence[str | None] | None,
     ) -> DigestData:
-        """Everything the digests due between ``first_due`` and ``last_due`` need: four queries."""
+        """Everything the digests due between ``first_due`` and ``last_due`` need: five queries
+        (the fifth: the mock loops debriefed around the weeks)."""
         repo = tx.digests
         sessions = await repo.sessions(community_id, first_due - 2 * WEEK, last_due + WEEK)
         attended = await repo.attended_starts(
@@ -342,9 +344,15 @@ class DigestService:
             recent_from=first_due - 2 * WEEK,
         )
         requests = await repo.requests(community_id, first_due - WEEK, last_due)
-        return await asyncio.to_thread(
+        loops: dict[str, list[tuple[datetime, str]]] = {}
+        for loop in await tx.loops.debriefed_between(community_id, first_due - WEEK, last_due):
+            if loop.debrief is not None and loop.debriefed_at is not None:
+                line = digest_line(loop.template_name, Debrief.from_json(loop.debrief))
+                loops.setdefault(loop.member_id, []).append((loop.debriefed_at, line))
+        data = await asyncio.to_thread(
             without_collection(DigestData.index), members, sessions, feedback, attended, requests
         )
+        return replace(data, loops={k: tuple(v) for k, v in loops.items()})
 
     async def compute_week(self, community_id: str, week: IsoWeek) -> WeekDigests:
         """Every personal digest (each at its member's own due time) and the community digest
@@ -483,7 +491,7 @@ class DigestService:
                 "quiet (nothing in quiet weeks)",
             )
         async with self._uow() as tx:
-            member = await tx.members.get(actor.member.id)
+            member = await tx.members.get(actor.member.id, for_update=True)
             if member is None:
                 raise NotFound("You are not a member of this community any more.")
             changes: dict[str, object] = {"digest_opt_out": choice == "off"}

@@ -9,7 +9,7 @@ feedback window closes (72 hours after the end), whichever comes first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from bot.core.actions import Action, encode
@@ -57,14 +57,27 @@ def _one(values: FormValues, key: str) -> str:
     return raw.strip()
 
 
+#: Runs in the transaction that revealed feedback of a session, after the reveal.
+RevealHook = Callable[[UnitOfWork, Session, datetime], Awaitable[None]]
+
+
 class FeedbackService:
     """Feedback after a session: the forms each member fills, their submission, the reveal when
     both wrote or the window closed, and ``/mock feedback``."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, prompts: PromptSource) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        prompts: PromptSource,
+        *,
+        on_reveal: RevealHook | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
+        #: Runs in the transaction that revealed a session's feedback (a mock loop's debrief).
+        self._on_reveal = on_reveal
 
     # -- loading -------------------------------------------------------------------------
 
@@ -361,6 +374,8 @@ class FeedbackService:
                 session_id=session.id,
                 message=self.reveal_message(session, fb, author),
             )
+        if self._on_reveal is not None:
+            await self._on_reveal(tx, session, now)
 
     def reveal_message(self, session: Session, fb: Feedback, author: Member) -> OutboundMessage:
         """What the subject sees. Never the admin note; never the candidate's self-scores."""

@@ -13,13 +13,14 @@ roles and levels) at their first common time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bot.core import room
 from bot.core.feedback_models import Feedback
+from bot.core.loop_debrief import GUIDE_NOTE
 from bot.core.messages import OutboundMessage, message_to_dict
 from bot.core.models import (
     Community,
@@ -42,6 +43,7 @@ from bot.core.services.round_plan import RoundInput, plan_round, plan_round_away
 from bot.core.services.round_plan import seed_of as _seed
 from bot.core.services.rounds import round_up as _round_up
 from bot.core.services.session_plan import session_steps
+from bot.core.services.session_voice import room_steps
 from bot.core.services.sessions import invite_for
 from bot.core.vocab import InterviewType, Level
 from bot.matching.model import Pair
@@ -53,6 +55,10 @@ READ_CHUNK = 100
 #: (its rows are bound on the loop: 50 pairs are about 300 rows, a few milliseconds).
 BOOK_BATCH = 50
 _T = TypeVar("_T")
+#: More pairings to count as met at the given time, from the round's requests (mock loops).
+HistoryHook = Callable[
+    [UnitOfWork, Sequence[InterviewRequest], datetime], Awaitable[Mapping[frozenset[str], datetime]]
+]
 
 
 async def chunked(read: Callable[[Sequence[str]], Awaitable[_T]], ids: Sequence[str]) -> list[_T]:
@@ -98,6 +104,7 @@ def plan_bookings(
         session = _session_for(community, prompts, pair, requests, members, seen, about, now)
         out.sessions.append(session)
         out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
+        out.steps.extend(room_steps(session, community.settings, now))
         pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
         out.messages.append(
             OutboxItem(
@@ -178,7 +185,11 @@ def _session_for(
             rubric=prompts.rubric_for_type(kind),
         )
         prompt_ids.append(choice.prompt.id)
-        reasons.append(choice.reason)
+        in_loop = any(
+            requests[rid].member_id == answerer.id and requests[rid].loop_id
+            for rid in pair.request_ids
+        )
+        reasons.append(f"{choice.reason}\n{GUIDE_NOTE}" if in_loop else choice.reason)
     links = _room(kind, community.settings)
     return Session(
         id=new_id(),
@@ -207,8 +218,10 @@ async def round_input(
     now: datetime,
     *,
     live: bool,
+    more_history: HistoryHook | None = None,
 ) -> tuple[RoundInput, dict[str, Member]]:
-    """What the engine needs about ``requests`` and their members, read in ``tx``."""
+    """What the engine needs about ``requests`` and their members, read in ``tx``
+    (``more_history``: pairings to count as just met, a mock loop's earlier partners)."""
     member_ids = sorted({r.member_id for r in requests})
     members = {
         k: v for part in await chunked(tx.members.get_many, member_ids) for k, v in part.items()
@@ -218,6 +231,8 @@ async def round_input(
     past = await tx.sessions.pairing_history(community.id, member_ids)
     no_shows = [r for part in await chunked(tx.no_shows.for_members, member_ids) for r in part]
     history, given, taken = past.last_met, past.given, past.taken
+    if more_history is not None:
+        history = {**history, **(await more_history(tx, requests, now))}
     # Candidates' ratings of their interviewers, summed per interviewer in one grouped
     # query, smoothed toward the community's mean (bot/core/ratings.py).
     rating_totals = await tx.feedback.interviewer_rating_totals(community.id)

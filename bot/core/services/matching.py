@@ -31,6 +31,7 @@ from bot.core.packs import community_prompts
 from bot.core.ports import Offload, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.match_booking import (
+    HistoryHook,
     book_pairs,
     direct_item,
     round_input,
@@ -52,6 +53,7 @@ from bot.core.vocab import InterviewType, RolePreference
 
 __all__ = [
     "LEAD_TIME",
+    "HistoryHook",
     "MatchingService",
     "RoundOutcome",
     "parts_played",
@@ -100,10 +102,14 @@ class MatchingService:
         clock: Clock,
         prompts: PromptSource,
         offload: Offload | None = None,
+        *,
+        more_history: HistoryHook | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._prompts = prompts
+        #: Pairings the engine should treat as just met (a mock loop's earlier partners).
+        self._more_history = more_history
         #: Where the engine runs (the app: a worker process); None: right here, on the loop.
         self._offload = offload
 
@@ -247,7 +253,9 @@ class MatchingService:
         ]
         if not requests:
             return RoundOutcome((), (), 0)
-        plan_input, members = await round_input(tx, community, requests, now, live=live)
+        plan_input, members = await round_input(
+            tx, community, requests, now, live=live, more_history=self._more_history
+        )
         # Expanding every request's starts and solving take seconds in a large community:
         # the app runs them in a worker process, so the event loop keeps answering meanwhile.
         plan = (

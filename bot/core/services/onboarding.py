@@ -305,7 +305,7 @@ class OnboardingService:
             raise InvalidInput(next(iter(problems)), " ".join(problems.values()), fields=problems)
         then = action.args[0] if action.args else None
         async with self._uow() as tx:
-            current = await tx.members.get(actor.member.id)
+            current = await tx.members.get(actor.member.id, for_update=True)
             if current is None:
                 raise NotFound("Your profile was deleted. Run the command again to start afresh.")
             updated = current.with_changes(

@@ -97,7 +97,7 @@ class PartnerService:
     async def block(self, actor: Actor, who: str) -> OutboundMessage:
         """Never pair the actor with ``who`` again; only the actor is told."""
         async with self._uow() as tx:
-            me = await tx.members.get(actor.member.id) or actor.member
+            me = await tx.members.get(actor.member.id, for_update=True) or actor.member
             other = await self._other(tx, actor, who)
             if other.id in me.blocked:
                 return OutboundMessage(
@@ -129,7 +129,7 @@ class PartnerService:
     async def unblock(self, actor: Actor, who: str) -> OutboundMessage:
         """Allow pairing with ``who`` again."""
         async with self._uow() as tx:
-            me = await tx.members.get(actor.member.id) or actor.member
+            me = await tx.members.get(actor.member.id, for_update=True) or actor.member
             other = await self._other(tx, actor, who)
             if other.id not in me.blocked:
                 return OutboundMessage(text=f"{other.display_name} is not on your list.")

@@ -83,6 +83,7 @@ class PrivacyService:
             if member is None:
                 raise NotFound("PeerLoop holds no data about you in this community.")
             requests = await tx.requests.for_member(me)
+            loops = await tx.loops.for_member(me)
             sessions = await tx.sessions.for_member(me)
             feedback = await tx.feedback.for_member(me)
             no_shows = await tx.privacy.no_shows_involving(me)
@@ -137,8 +138,25 @@ class PrivacyService:
                     "times_left_out": r.times_left_out,
                     "last_left_out_reason": r.last_left_out_reason,
                     "session_id": r.session_id,
+                    "loop_id": r.loop_id,
                 }
                 for r in requests
+            ],
+            "loops": [
+                {
+                    "id": lp.id,
+                    "template": lp.template_id,
+                    "name": lp.template_name,
+                    "track": lp.track,
+                    "level": lp.level.value,
+                    "rounds": [t.value for t in lp.rounds],
+                    "starts_at": _iso(lp.starts_at),
+                    "ends_at": _iso(lp.ends_at),
+                    "status": lp.status.value,
+                    "debrief": lp.debrief,
+                    "debriefed_at": _iso(lp.debriefed_at),
+                }
+                for lp in loops
             ],
             "sessions": [self._session_entry(s, me, names) for s in sessions],
             "feedback_written": [self._written(f, names) for f in feedback if f.author_id == me],

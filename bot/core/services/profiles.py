@@ -90,7 +90,7 @@ class ProfileService:
         if not changes:
             return await self.show(actor)
         async with self._uow() as tx:
-            current = await tx.members.get(actor.member.id)
+            current = await tx.members.get(actor.member.id, for_update=True)
             if current is None:
                 raise NotFound("Your profile was deleted. Run the command again to start afresh.")
             updated = current.with_changes(**changes)
@@ -142,7 +142,7 @@ class ProfileService:
         weekly = parse_weekly(text)
         dates = parse_blackouts(blackouts) if blackouts is not None and blackouts.strip() else None
         async with self._uow() as tx:
-            current = await tx.members.get(actor.member.id)
+            current = await tx.members.get(actor.member.id, for_update=True)
             if current is None:
                 raise NotFound("Your profile was deleted. Run the command again to start afresh.")
             changes: dict[str, object] = {"availability": weekly}

@@ -133,8 +133,10 @@ class ReportService:
             session = await self._session(tx, actor, session_id)
             await self._not_reported(tx, session, actor)
             partner_id = session.partner_of(actor.member.id)
-            members = await tx.members.get_many([actor.member.id, partner_id])
-            me, partner = members.get(actor.member.id), members.get(partner_id)
+            # The reporter is read under a lock: the block added below cannot overwrite a
+            # block or profile change made at the same moment.
+            me = await tx.members.get(actor.member.id, for_update=True)
+            partner = await tx.members.get(partner_id)
             if me is None or partner is None:
                 raise NotFound("That member is no longer here.")
             report = Report(

@@ -90,7 +90,7 @@ class SessionSteps:
             ActionKind.FEEDBACK_REMINDER: self.feedback_reminder,
             ActionKind.FEEDBACK_CLOSE: self.feedback_close,
         }
-        return {kind: _with_session(handler) for kind, handler in by_kind.items()}
+        return {kind: with_session(handler) for kind, handler in by_kind.items()}
 
     async def reminder(self, step: SessionStep) -> StepOutcome:
         """A reminder before the start (skipped once the session is no longer pending)."""
@@ -218,7 +218,7 @@ class SessionSteps:
             )
 
 
-def _with_session(handler: SessionStepHandler) -> StepHandler:
+def with_session(handler: SessionStepHandler) -> StepHandler:
     """A step handler that locks the step's session and loads its members, then runs ``handler``;
     a step whose session or a member is gone is skipped."""
 

@@ -32,8 +32,12 @@ def roles_line(session: Session, members: dict[str, Member]) -> str:
 
 
 def room_text(session: Session) -> list[str]:
-    """The session's call and work-surface lines (only ever in messages to the pair)."""
-    return room.room_lines(session.interview_type, session.call_url, session.work_url)
+    """The session's call, voice channel and work-surface lines (only ever in messages to the
+    pair)."""
+    lines = room.room_lines(session.interview_type, session.call_url, session.work_url)
+    if session.voice_url:
+        lines.insert(1 if session.call_url else 0, f"**Voice channel:** {session.voice_url}")
+    return lines
 
 
 def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, ...]:

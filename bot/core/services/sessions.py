@@ -23,6 +23,7 @@ from bot.core.messages import (
     ts,
 )
 from bot.core.models import (
+    ActionKind,
     InterviewRequest,
     Member,
     NoShowReport,
@@ -41,6 +42,7 @@ from bot.core.services.session_plan import (
     roles_for_part,
     schedule_session_steps,
 )
+from bot.core.services.session_voice import call_off_room
 
 #: A rescheduled session starts at least this far ahead, within this many days.
 RESCHEDULE_LEAD = timedelta(minutes=30)
@@ -222,6 +224,7 @@ class SessionService:
             await tx.sessions.save(moved)
             await tx.actions.cancel_for_session(session.id, now)
             await schedule_session_steps(tx, moved, community.settings.reminder_minutes, now)
+            moved = await call_off_room(tx, session, moved, community.settings, now)
             await queue_space(
                 tx,
                 key=f"{session.id}:rescheduled:{moved.sequence}",
@@ -309,7 +312,10 @@ class SessionService:
             absent = session.partner_of(actor.member.id)
             await tx.no_shows.add(NoShowReport(session.id, actor.member.id, absent, now), new_id())
             await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.NO_SHOW}))
-            await tx.actions.cancel_for_session(session.id, now)
+            # the voice channel still closes after the end (the pair may still be talking)
+            await tx.actions.cancel_for_session(
+                session.id, now, [k for k in ActionKind if k is not ActionKind.VOICE_CLOSE]
+            )
             await reopen_request(tx, session, actor.member.id, now, priority=True)
             await queue_direct(
                 tx,
@@ -458,6 +464,9 @@ async def _release(
     )
     await tx.sessions.save(cancelled)
     await tx.actions.cancel_for_session(session.id, now)
+    community = await tx.communities.get(session.community_id)
+    if community is not None:
+        cancelled = await call_off_room(tx, session, cancelled, community.settings, now)
     for member_id in [partner.id, actor_id] if both else [partner.id]:
         await reopen_request(tx, session, member_id, now, priority=True)
     await queue_space(
@@ -558,5 +567,6 @@ async def reopen_request(
             created_at=now,
             priority=priority,
             times_left_out=original.times_left_out + 1,
+            loop_id=original.loop_id,
         )
     )

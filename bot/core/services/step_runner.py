@@ -22,10 +22,11 @@ from bot.core.models import (
     ActionKind,
     ActionStatus,
     InterviewRequest,
+    Platform,
     RequestStatus,
     ScheduledAction,
 )
-from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.ports import ChatPort, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.friends import lapse_invitation
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import too_late
@@ -37,6 +38,7 @@ from bot.core.services.session_steps import (
     StepHandler,
     StepOutcome,
 )
+from bot.core.services.session_voice import SessionRoom
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class StepHooks:
     run_digest: StepHandler
     #: Runs a community's daily retention step.
     run_retention: StepHandler
+    #: Writes a mock loop's debrief when its span has passed.
+    run_loop_debrief: StepHandler
     #: Tells a member their suspension from matching has ended (``ReportService.end_step``).
     end_suspension: StepHandler
 
@@ -101,7 +105,9 @@ async def expire_request(tx: UnitOfWork, action: ScheduledAction, now: datetime)
     return DONE
 
 
-def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionKind, StepHandler]:
+def step_handlers(
+    hooks: StepHooks, session_steps: SessionSteps, room: SessionRoom
+) -> dict[ActionKind, StepHandler]:
     """The registry: every step kind to the one handler that runs it."""
 
     async def match_round(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
@@ -114,8 +120,10 @@ def step_handlers(hooks: StepHooks, session_steps: SessionSteps) -> dict[ActionK
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
         ActionKind.FRIEND_LAPSE: lapse_invitation,
+        ActionKind.LOOP_DEBRIEF: hooks.run_loop_debrief,
         ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),
+        **room.handlers(),
     }
 
 
@@ -130,6 +138,7 @@ class StepRunner:
         hooks: StepHooks,
         *,
         metrics: Metrics = NO_METRICS,
+        chats: Mapping[Platform, ChatPort] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -137,7 +146,11 @@ class StepRunner:
         self.metrics = metrics
         #: The handlers of a booked session's steps.
         self.session_steps = SessionSteps(prompts, hooks.feedback_owed, hooks.close_feedback)
-        self._handlers: Mapping[ActionKind, StepHandler] = step_handlers(hooks, self.session_steps)
+        #: A session's voice channel and scheduled event, through the running faces' chat ports.
+        self.room = SessionRoom(chats if chats is not None else {})
+        self._handlers: Mapping[ActionKind, StepHandler] = step_handlers(
+            hooks, self.session_steps, self.room
+        )
         unhandled = [kind.value for kind in ActionKind if kind not in self._handlers]
         if unhandled:
             raise StartupError(f"no step handler for {', '.join(unhandled)}")

@@ -21,7 +21,14 @@ from bot.core.report_models import (
     REPORT_SUBMIT,
     ReportReason,
 )
-from bot.core.services.admin import MATCH_EVERY_RANGE, SESSION_LENGTHS, WEEKDAY_NAMES, WEEKDAYS
+from bot.core.services.admin import (
+    MATCH_EVERY_RANGE,
+    SESSION_LENGTHS,
+    VOICE_CLOSE_RANGE,
+    VOICE_OPEN_RANGE,
+    WEEKDAY_NAMES,
+    WEEKDAYS,
+)
 from bot.core.services.digest import CHOICES as DIGEST_CHOICES
 from bot.core.services.packs import MAX_PACK_BYTES
 from bot.core.services.requests import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SCHEDULE_SUBMIT
@@ -319,13 +326,91 @@ MOCK: tuple[Command, ...] = (
 )
 
 
+# -- /mock loop -------------------------------------------------------------------------------------
+
+#: The group of the mock loop commands (``/mock loop start``).
+LOOP = "loop"
+LOOP_SUBMIT = "loop.submit"
+
+
+@dataclass(frozen=True)
+class LoopStartArgs:
+    """``/mock loop start`` (no options: the loop form)."""
+
+    template: Annotated[
+        str | None,
+        Opt(
+            "The loop template (backend, data-engineering, sre, ml, …)",
+            rest=True,
+            complete=Complete.LOOP_TEMPLATE,
+            max_length=40,
+        ),
+    ] = None
+    level: Annotated[Level | None, Opt("The level you aim at (default: your profile's)")] = None
+    days: Annotated[
+        int | None, Opt("Days the loop spans (default: the template's)", min=7, max=14)
+    ] = None
+
+
+@dataclass(frozen=True)
+class LoopCancelArgs:
+    """``/mock loop cancel``."""
+
+    loop: Annotated[
+        str | None, Opt("Which loop (empty: your running one)", rest=True, max_length=40)
+    ] = None
+
+
+LOOP_FORM = FormDecl(
+    LOOP_SUBMIT,
+    "Book a mock loop",
+    submit_label="Book the loop",
+    page="Loop",
+    intro="An onsite rehearsal: three or four rounds of different types, each with a "
+    "different peer, over one to two weeks, then a debrief.",
+    required=("template",),
+    units=(("days", "day"),),
+)
+
+LOOPS: tuple[Command, ...] = (
+    Command(
+        (LOOP, "start"),
+        "Book a mock loop: an onsite of 3-4 rounds over one to two weeks",
+        LoopStartArgs,
+        "`/mock loop start` — book a mock loop: three or four rounds of different interview "
+        "types for your track (`template:backend`), each an ordinary session with a different "
+        "peer, spread over 7-14 days, then a debrief with a recommendation at your level. "
+        "Alone, it opens a form.",
+        form=LOOP_FORM,
+    ),
+    Command(
+        (LOOP, "status"),
+        "Your loop's rounds, or its debrief once it is written",
+        NoArgs,
+        "`/mock loop status` — where your loop is: each round's partner and time, or the "
+        "debrief once every round's feedback is in (or the loop has ended).",
+    ),
+    Command(
+        (LOOP, "cancel"),
+        "Cancel your running loop (booked rounds stay as sessions)",
+        LoopCancelArgs,
+        "`/mock loop cancel` — withdraw the rounds of your loop not yet paired; booked rounds "
+        "stay as ordinary sessions.",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class HelpArgs:
     """``/mock help``."""
 
     topic: Annotated[
         str | None,
-        Opt("A command to explain", rest=True, choices=tuple((c.name, c.name) for c in MOCK)),
+        Opt(
+            "A command to explain",
+            rest=True,
+            choices=(*((c.name, c.name) for c in MOCK), (LOOP, LOOP)),
+        ),
     ] = None
 
 
@@ -411,6 +496,35 @@ class SetupArgs:
             max_length=300,
         ),
     ] = None
+    voice_category: Annotated[
+        ChannelRef | None,
+        Opt(
+            "Discord: the category where each session gets a private voice channel",
+            clear=True,
+            category=True,
+        ),
+    ] = None
+    voice_open: Annotated[
+        int | None,
+        Opt(
+            f"Minutes before the start the voice channel opens ({VOICE_OPEN_RANGE[0]}-"
+            f"{VOICE_OPEN_RANGE[1]})",
+            min=VOICE_OPEN_RANGE[0],
+            max=VOICE_OPEN_RANGE[1],
+        ),
+    ] = None
+    voice_close: Annotated[
+        int | None,
+        Opt(
+            f"Minutes after the end the voice channel is removed ({VOICE_CLOSE_RANGE[0]}-"
+            f"{VOICE_CLOSE_RANGE[1]})",
+            min=VOICE_CLOSE_RANGE[0],
+            max=VOICE_CLOSE_RANGE[1],
+        ),
+    ] = None
+    session_events: Annotated[
+        bool | None, Opt("Discord: a scheduled event for each session (default: no)")
+    ] = None
     reset: Annotated[
         str | None,
         Opt(
@@ -423,6 +537,7 @@ class SetupArgs:
                 ("Call: a Jitsi Meet room per session", "call_link"),
                 ("Coding editor: any shared editor", "coding_editor"),
                 ("Design whiteboard: an Excalidraw room per session", "design_board"),
+                ("Voice channels: none", "voice_category"),
             ),
         ),
     ] = None
@@ -581,14 +696,16 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
 )
 
 #: Every declared command, ``/mock`` first.
-COMMANDS: tuple[Command, ...] = (HELP, *MOCK, *ADMIN_COMMANDS)
+COMMANDS: tuple[Command, ...] = (HELP, *MOCK, *LOOPS, *ADMIN_COMMANDS)
 #: Groups of commands below a path that runs one of them when given alone.
 GROUP_DEFAULTS: dict[tuple[str, ...], tuple[str, ...]] = {
-    (ADMIN, PROMPTS): (ADMIN, PROMPTS, "list")
+    (ADMIN, PROMPTS): (ADMIN, PROMPTS, "list"),
+    (LOOP,): (LOOP, "status"),
 }
 #: Summaries of the groups, for Discord's command groups and help.
 GROUPS: dict[tuple[str, ...], str] = {
     (): "Practise interviews with a peer",
+    (LOOP,): "Mock loops: an onsite of several rounds, then a debrief",
     (ADMIN,): "Run PeerLoop in this server",
     (ADMIN, PROMPTS): "Community prompt packs",
 }
@@ -608,8 +725,8 @@ def schedule_form() -> FormSpec:
 
 
 def help_topics() -> dict[str, str]:
-    """``/mock help TOPIC``: each member command's help paragraph."""
-    return {c.name: c.help for c in MOCK}
+    """``/mock help TOPIC``: each member command's help paragraph (``loop``: the loop commands')."""
+    return {c.name: c.help for c in MOCK} | {LOOP: "\n".join(c.help for c in LOOPS)}
 
 
 def help_text() -> str:
@@ -619,7 +736,7 @@ def help_text() -> str:
         "collects feedback. Start with your profile and availability, then schedule.",
         "",
     ]
-    lines += [f"- {c.help}" for c in MOCK]
+    lines += [f"- {c.help}" for c in (*MOCK, *LOOPS)]
     return "\n".join(lines)
 
 

@@ -66,6 +66,7 @@ class Complete(StrEnum):
     TRACK = "track"
     TYPES = "types"
     LANGUAGES = "languages"
+    LOOP_TEMPLATE = "loop_template"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Opt:
     max_length: int | None = None
     clear: bool = False
     parse: Callable[[str], object] | None = None
+    #: A channel option that takes a category (a Discord channel picker of categories only).
+    category: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Option:
     value_type: type = str
     clear: bool = False
     parse: Callable[[str], object] | None = None
+    category: bool = False
 
     def accepted(self) -> str:
         """What this option accepts, for refusals and help."""
@@ -131,7 +135,7 @@ class Option:
         if self.kind is Kind.MEMBER:
             return "a mention (@name), a user id or a display name"
         if self.kind is Kind.CHANNEL:
-            return "a channel (#name or its id)"
+            return "a category (its id)" if self.category else "a channel (#name or its id)"
         if self.kind is Kind.LIST and self.vocabulary is not None:
             return "comma-separated: " + ", ".join(str(m.value) for m in self.vocabulary)
         return "text"
@@ -215,6 +219,7 @@ def options_of(args: type) -> tuple[Option, ...]:
                 value_type=value_type,
                 clear=meta.clear,
                 parse=meta.parse,
+                category=meta.category,
             )
         )
     _CACHE[args] = tuple(out)

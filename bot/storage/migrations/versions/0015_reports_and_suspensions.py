@@ -1,7 +1,7 @@
 """reports about a session's partner, and suspensions from matching
 
 Revision ID: 0015_reports
-Revises: 0013_room
+Revises: 0014_voice
 Create Date: 2026-12-05
 
 A member may report their partner once per session (the admins read it; the reported member
@@ -17,7 +17,7 @@ from alembic import op
 from bot.storage.types import UTCDateTime
 
 revision = "0015_reports"
-down_revision = "0013_room"
+down_revision = "0014_voice"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,277 @@
+"""A session's private voice channel and scheduled event (platforms that have them: Discord).
+
+Both are stored steps of the session, planned at booking (:func:`room_steps`), replanned when
+it moves and called off when it is cancelled (:func:`call_off_room`):
+
+- ``VOICE_OPEN`` a few minutes before the start (``voice_open_minutes``) asks the platform for
+  a channel only the pair may see and join, and keeps its reference and link on the session
+  (the start message shows the link). The channel's name is unique per session and version,
+  so a retry after a crash finds the one it made instead of making a second.
+- ``VOICE_CLOSE`` a while after the end (``voice_close_minutes``), or at once when the session
+  is called off or moved, removes it.
+- ``SESSION_EVENT`` creates or moves the scheduled event (``session_events``), and cancels it
+  when the session is called off. It names no member and shows no link: the event is seen by
+  the whole server until the voice channel opens, when it moves into that private channel.
+
+A platform without them answers "not available" and the session goes on with its links. When
+the bot lacks a permission, the admins are told once (the admins' channel, else the admin who
+chose the voice category), and it is stored so it is not said again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.core.messages import OutboundMessage, Tone
+from bot.core.models import (
+    ActionKind,
+    ActionStatus,
+    Community,
+    CommunitySettings,
+    Platform,
+    ScheduledAction,
+    Session,
+    SessionState,
+)
+from bot.core.ports import (
+    ChatPort,
+    RoomDenied,
+    SessionEvent,
+    UnitOfWork,
+    VoiceRequest,
+)
+from bot.core.services.outbox import queue_direct, queue_space
+from bot.core.services.session_plan import PRE_START_STATES, session_step
+from bot.core.services.session_steps import (
+    DONE,
+    SessionStep,
+    SessionStepHandler,
+    StepHandler,
+    StepOutcome,
+    with_session,
+)
+
+log = logging.getLogger(__name__)
+
+#: Where the event says the call is, until it moves into the pair's voice channel (the call
+#: link is the pair's only: the whole server may see an event that is not in a private channel).
+EVENT_LOCATION = "The call link is in your PeerLoop pair thread"
+OPEN_STATES = (*PRE_START_STATES, SessionState.IN_PROGRESS)
+
+
+def voice_name(session: Session) -> str:
+    """The channel's name: the type and the session (unique per session and version)."""
+    return f"mock-{session.interview_type.value}-{session.id[:8]}-{session.sequence}"
+
+
+def room_steps(
+    session: Session, settings: CommunitySettings, now: datetime
+) -> list[ScheduledAction]:
+    """The voice and event steps of a booked (or moved) session under the community's settings."""
+    steps: list[ScheduledAction] = []
+    seq = session.sequence
+    if settings.voice_category_id:
+        opens = max(session.start - timedelta(minutes=settings.voice_open_minutes), now)
+        closes = session.start + timedelta(minutes=session.minutes + settings.voice_close_minutes)
+        data: dict[str, object] = {"name": voice_name(session)}
+        steps.append(session_step(session, f"voice-open-{seq}", ActionKind.VOICE_OPEN, opens, data))
+        steps.append(
+            session_step(session, f"voice-close-{seq}", ActionKind.VOICE_CLOSE, closes, data)
+        )
+    if settings.session_events:
+        steps.append(session_step(session, f"event-{seq}", ActionKind.SESSION_EVENT, now))
+    return steps
+
+
+async def call_off_room(
+    tx: UnitOfWork, before: Session, after: Session, settings: CommunitySettings, now: datetime
+) -> Session:
+    """After a session was cancelled or moved (``after`` is saved): its voice channel closes now
+    and, when cancelled, its event is cancelled; a moved session gets its steps again. Returns
+    the session as saved (without the old channel)."""
+    if before.voice_ref or settings.voice_category_id:
+        data: dict[str, object] = {"name": voice_name(before), "ref": before.voice_ref}
+        await tx.actions.add(
+            session_step(
+                after, f"voice-close-{before.sequence}-off", ActionKind.VOICE_CLOSE, now, data
+            )
+        )
+    if before.voice_ref:
+        after = replace(after, voice_ref=None, voice_url=None)
+        await tx.sessions.save(after)
+    if after.state is SessionState.CANCELLED:
+        if before.event_ref or settings.session_events:
+            await tx.actions.add(
+                session_step(
+                    after,
+                    f"event-cancel-{after.sequence}",
+                    ActionKind.SESSION_EVENT,
+                    now,
+                    {"cancel": True},
+                )
+            )
+    else:
+        await tx.actions.add_many(room_steps(after, settings, now))
+    return after
+
+
+def denied_notice(what: str) -> OutboundMessage:
+    """What the admins read when the bot lacks a permission for voice channels or events."""
+    return OutboundMessage(
+        title="PeerLoop needs a permission",
+        text=(
+            f"PeerLoop could not make a session's private voice channel or event: it lacks the "
+            f"**{what}** permission. Sessions go on with their call links. Give PeerLoop's role "
+            f"{what} (Server Settings → Roles), or turn this off with `/mockadmin setup "
+            "reset:voice_category` (or `session_events:False`). This is said once."
+        ),
+        tone=Tone.WARNING,
+        ephemeral=False,
+    )
+
+
+class SessionRoom:
+    """The handlers of the voice and event steps (``handlers()``: step kind to handler)."""
+
+    def __init__(self, chats: Mapping[Platform, ChatPort]) -> None:
+        #: The running faces' chat ports (a face adds its own when it starts).
+        self.chats = chats
+
+    def handlers(self) -> dict[ActionKind, StepHandler]:
+        """One handler per step kind, each loading the session and its members first."""
+        by_kind: dict[ActionKind, SessionStepHandler] = {
+            ActionKind.VOICE_OPEN: self.voice_open,
+            ActionKind.VOICE_CLOSE: self.voice_close,
+            ActionKind.SESSION_EVENT: self.session_event,
+        }
+        return {kind: with_session(handler) for kind, handler in by_kind.items()}
+
+    async def _community(self, step: SessionStep) -> tuple[Community, ChatPort]:
+        community = await step.tx.communities.get(step.session.community_id)
+        if community is None:
+            raise RuntimeError("the session's community is gone")
+        chat = self.chats.get(community.platform)
+        if chat is None:
+            raise RuntimeError(f"no chat face running for {community.platform.value}")
+        return community, chat
+
+    async def voice_open(self, step: SessionStep) -> StepOutcome:
+        """Open the pair's private voice channel (once: a retry finds the one it made)."""
+        session = step.session
+        if session.state not in OPEN_STATES:
+            return ActionStatus.SKIPPED, f"session {session.state.value}"
+        if session.voice_ref:
+            return DONE
+        community, chat = await self._community(step)
+        category = community.settings.voice_category_id
+        if not category:
+            return ActionStatus.SKIPPED, "no voice category set"
+        refs = (
+            step.members[session.interviewer_id].external_id,
+            step.members[session.candidate_id].external_id,
+        )
+        name = str(step.action.payload.get("name") or voice_name(session))
+        try:
+            opened = await chat.open_voice(community, VoiceRequest(name, category, refs))
+        except RoomDenied as denied:
+            await tell_admins_once(step.tx, community, denied.what, step.now)
+            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
+        if opened is None:
+            return ActionStatus.SKIPPED, "no voice channels on this platform"
+        await step.tx.sessions.save(replace(session, voice_ref=opened.ref, voice_url=opened.url))
+        if session.event_ref and step.now < session.start:  # the event moves into the channel
+            await step.tx.actions.add(
+                session_step(
+                    session, f"event-voice-{session.sequence}", ActionKind.SESSION_EVENT, step.now
+                )
+            )
+        return DONE
+
+    async def voice_close(self, step: SessionStep) -> StepOutcome:
+        """Remove the voice channel (the one named in the step, else the session's)."""
+        session, payload = step.session, step.action.payload
+        ref = payload["ref"] if "ref" in payload else session.voice_ref
+        community, chat = await self._community(step)
+        name = str(payload.get("name") or voice_name(session))
+        try:
+            await chat.close_voice(community, ref if isinstance(ref, str) else None, name)
+        except RoomDenied as denied:  # the permission was taken away since the channel opened
+            await tell_admins_once(step.tx, community, denied.what, step.now)
+            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
+        if session.voice_ref and session.voice_ref == ref:
+            await step.tx.sessions.save(replace(session, voice_ref=None, voice_url=None))
+        return DONE
+
+    async def session_event(self, step: SessionStep) -> StepOutcome:
+        """Create, move or cancel the session's scheduled event."""
+        session = step.session
+        community, chat = await self._community(step)
+        if step.action.payload.get("cancel"):
+            if session.event_ref:
+                await chat.cancel_event(community, session.event_ref)
+            return DONE
+        if session.state not in PRE_START_STATES or step.now >= session.start:
+            return ActionStatus.SKIPPED, f"session {session.state.value}"
+        marker = f"#{session.id[:12]}"
+        event = SessionEvent(
+            name=f"Mock interview: {session.interview_type.label}",
+            description=(
+                f"A PeerLoop practice session ({marker}). Its links are in the pair's thread."
+            ),
+            start=session.start,
+            end=session.start + timedelta(minutes=session.minutes),
+            voice_ref=session.voice_ref,
+            location=EVENT_LOCATION,
+            marker=marker,
+        )
+        try:
+            ref = await chat.put_event(community, event, session.event_ref)
+        except RoomDenied as denied:
+            await tell_admins_once(step.tx, community, denied.what, step.now)
+            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
+        if ref is None:
+            return ActionStatus.SKIPPED, "no scheduled events on this platform"
+        if ref != session.event_ref:
+            await step.tx.sessions.save(replace(session, event_ref=ref))
+        return DONE
+
+
+async def tell_admins_once(tx: UnitOfWork, community: Community, what: str, now: datetime) -> None:
+    """Tell the admins the bot lacks ``what``: in the admins' channel, else to the admin who
+    chose the voice category; stored, so each permission is said once."""
+    fresh = await tx.communities.get(community.id) or community
+    settings = fresh.settings
+    if what in settings.room_notices:
+        return
+    # The same for every step that finds the same permission missing under the same setup, so
+    # two workers failing at once still queue one notice (the outbox keeps one per key).
+    key = (
+        f"room-denied:{community.id}:{what}:{settings.voice_category_id}:"
+        f"{settings.session_events}:{settings.voice_set_by}"
+    )
+    if settings.admin_channel_id:
+        await queue_space(
+            tx,
+            key=key,
+            community_id=community.id,
+            space_ref=settings.admin_channel_id,
+            now=now,
+            message=denied_notice(what),
+        )
+    elif settings.voice_set_by:
+        await queue_direct(
+            tx,
+            key=key,
+            community_id=community.id,
+            member_id=settings.voice_set_by,
+            now=now,
+            message=denied_notice(what),
+        )
+    else:
+        log.warning("community %s: missing %s and nobody to tell", community.id, what)
+    await tx.communities.save_settings(
+        community.id, replace(settings, room_notices=(*settings.room_notices, what))
+    )

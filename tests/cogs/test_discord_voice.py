@@ -1,0 +1,353 @@
+"""A session's private voice channel and scheduled event on Discord, through discord.py against
+the fake Discord: the admin's category, the channel made before the start and visible to the
+pair only, its link in the start message, removed after the end; a bot without Manage Channels
+(the admins are told once, sessions go on); events created, moved and cancelled only when asked
+for; a step claimed twice, or run again after a crash, makes one channel."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.core.clock import FakeClock
+from bot.core.models import ActionKind, ActionStatus, Platform, Session
+from bot.core.services.step_runner import StepRunner
+from tests.cogs.test_discord_face import (
+    app,
+    community_id,
+    custom_ids,
+    reply_to,
+    settle,
+    start_face,
+    text_of,
+)
+from tests.cogs.test_discord_room import admin, ready_for
+from tests.conftest import delivered
+from tests.fakes import discord_fixtures
+from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.discord_spec import load_discord_spec
+from tests.fakes.fake_discord import ALL_PERMISSIONS_BOT, FakeDiscord
+from tests.fakes.fake_discord_channels import CONNECT, MANAGE_CHANNELS, SPEAK, VIEW_CHANNEL
+
+fake_discord = discord_fixtures.fake_discord
+discord_runner = discord_fixtures.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
+
+CHANNELS = "/guilds/{id}/channels"
+EVENTS = "/guilds/{id}/scheduled-events"
+EVENT = "/guilds/{guild}/scheduled-events/{event}"
+
+
+def category_id(fake: FakeDiscord) -> int:
+    return int(next(c["id"] for c in fake.guild.channels if c["type"] == 4))
+
+
+async def booked(app: App, fake: FakeDiscord, kind: str = "coding") -> Session:
+    await ready_for(fake, "alice", kind)
+    await ready_for(fake, "bob", kind)
+    cid = await community_id(app, fake)
+    async with app.db.uow() as tx:
+        known = {s.id for s in await tx.sessions.for_community(cid)}
+    assert len((await app.matching.run_round(cid)).sessions) == 1
+    await app.tick()
+    await delivered(app)
+    async with app.db.uow() as tx:
+        (session,) = [s for s in await tx.sessions.for_community(cid) if s.id not in known]
+    return session
+
+
+async def fresh(app: App, session_id: str) -> Session:
+    async with app.db.uow() as tx:
+        found = await tx.sessions.get(session_id)
+    assert found is not None
+    return found
+
+
+async def at(app: App, when: Any) -> None:
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(when)
+    await app.tick()
+    await delivered(app)
+
+
+def thread_of(fake: FakeDiscord) -> int:
+    create = fake.requests_to("POST", "/channels/{id}/threads")[-1]
+    return int(create.response["id"])
+
+
+async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_after_the_end(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
+    setup = next(
+        o
+        for g in put.json
+        if g["name"] == "mockadmin"
+        for o in g["options"]
+        if o["name"] == "setup"
+    )
+    declared = {o["name"]: o for o in setup["options"]}
+    # a channel picker that offers categories only
+    assert declared["voice_category"]["type"] == 7
+    assert declared["voice_category"]["channel_types"] == [4]
+    assert {"voice_open", "voice_close", "session_events"} <= set(declared)
+
+    category = category_id(fake)
+    saved = await admin(fake, "owner", "setup", {"voice_category": category})
+    assert "voice_category" in text_of(saved) and str(category) in text_of(saved)
+    session = await booked(app, fake)
+    assert not fake.requests_to("POST", CHANNELS)  # not yet: ten minutes before the start
+
+    await at(app, session.start - timedelta(minutes=11))
+    assert not fake.requests_to("POST", CHANNELS)
+    await at(app, session.start - timedelta(minutes=10))
+    (create,) = fake.requests_to("POST", CHANNELS)
+    body = create.json
+    assert body["type"] == 2 and body["parent_id"] == str(category)
+    alice, bob, carol = (fake.user(n) for n in ("alice", "bob", "carol"))
+    overwrites = {str(o["id"]): o for o in body["permission_overwrites"]}
+    assert overwrites[str(fake.guild.id)] == {
+        "id": str(fake.guild.id),
+        "type": 0,
+        "allow": 0,
+        "deny": VIEW_CHANNEL | CONNECT,
+    }
+    for member in (alice, bob):
+        assert overwrites[str(member.id)]["type"] == 1
+        assert overwrites[str(member.id)]["allow"] == VIEW_CHANNEL | CONNECT | SPEAK
+    assert overwrites[str(fake.bot.id)]["allow"] & (VIEW_CHANNEL | MANAGE_CHANNELS)
+    assert set(overwrites) == {str(fake.guild.id), str(alice.id), str(bob.id), str(fake.bot.id)}
+    # the body as Discord's OpenAPI description has it (overwrites' bits are integers there)
+    spec = load_discord_spec()
+    if spec is not None:
+        assert not spec.check_all([create])
+        as_text = [{**o, "allow": str(o["allow"])} for o in body["permission_overwrites"]]
+        assert spec.check_all([replace(create, json={**body, "permission_overwrites": as_text})])
+    channel = int(create.response["id"])
+    # visible to and joinable by exactly the pair among the members
+    assert fake.can_join(channel, alice.id) and fake.can_join(channel, bob.id)
+    assert not fake.can_see(channel, carol.id)
+    opened = await fresh(app, session.id)
+    link = f"https://discord.com/channels/{fake.guild.id}/{channel}"
+    assert opened.voice_url == link
+
+    await at(app, session.start)
+    await settle(client)
+    start = [
+        m for m in fake.messages_in(thread_of(fake)) if "open the interviewer guide" in text_of(m)
+    ]
+    assert start and link in text_of(start[0])
+    # Carol's upcoming says nothing of it
+    await ready_for(fake, "carol", "coding")
+    assert link not in text_of(await admin_free_upcoming(fake, "carol"))
+
+    end = session.start + timedelta(minutes=session.minutes)
+    await at(app, end + timedelta(minutes=29))
+    assert not fake.requests_to("DELETE", "/channels/{id}")
+    await at(app, end + timedelta(minutes=30))
+    (delete,) = fake.requests_to("DELETE", "/channels/{id}")
+    assert delete.path == f"/channels/{channel}" and delete.status == 200
+    assert channel not in fake.channels
+    assert (await fresh(app, session.id)).voice_ref is None
+    await settle(client)
+
+
+async def admin_free_upcoming(fake: FakeDiscord, user: str) -> dict[str, Any]:
+    sent = await fake.interact(fake.slash_command(user, fake.guild, "mock", {}, "upcoming"))
+    return await reply_to(fake, sent)
+
+
+class Killed(BaseException):
+    """The process dies (not an error the runner would catch and retry)."""
+
+
+class CrashingAfterOpen:
+    """The Discord chat port, dying right after Discord made the voice channel."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def open_voice(self, *args: Any) -> Any:
+        await self.real.open_voice(*args)
+        raise Killed
+
+
+async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await booked(app, fake)
+    async with app.db.uow() as tx:
+        (step,) = [
+            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
+        ]
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(step.due_at)
+    # A crash after Discord made the channel, before the step's transaction committed: the
+    # step is still pending and the session knows no channel.
+    real = app.chats[Platform.DISCORD]
+    app.chats[Platform.DISCORD] = CrashingAfterOpen(real)  # type: ignore[assignment]
+    with pytest.raises(Killed):
+        await app.steps.run_one(step.id)
+    app.chats[Platform.DISCORD] = real
+    (create,) = fake.requests_to("POST", CHANNELS)
+    channel = create.response["id"]
+    assert (await fresh(app, session.id)).voice_ref is None
+
+    # After the restart two workers claim the same step at once: one runs it and finds the
+    # channel it made; nothing makes a second one.
+    other = StepRunner(app.db.uow, clock, app.prompts, app.steps.hooks, chats=app.chats)
+    ran = await asyncio.gather(app.steps.run_one(step.id), other.run_one(step.id))
+    assert sorted(ran) == [False, True]
+    assert len(fake.requests_to("POST", CHANNELS)) == 1
+    assert (await fresh(app, session.id)).voice_ref == channel
+    assert len(fake.voice_channels(fake.guild)) == 1
+    await settle(client)
+
+
+async def test_without_manage_channels_the_admins_are_told_once_and_sessions_go_on(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    fake.set_bot_permissions(fake.guild, ALL_PERMISSIONS_BOT & ~MANAGE_CHANNELS)
+    admins = fake.guild.text_channel_id
+    await admin(
+        fake, "owner", "setup", {"voice_category": category_id(fake), "admin_channel": admins}
+    )
+    first = await booked(app, fake, "coding")
+    second = await booked(app, fake, "system-design")
+    assert first.id != second.id
+    await at(app, max(first.start, second.start) + timedelta(minutes=1))
+    await settle(client)
+    refused = fake.requests_to("POST", CHANNELS)
+    assert len(refused) == 2 and {r.status for r in refused} == {403}
+    notices = [m for m in fake.messages_in(admins) if "Manage Channels" in text_of(m)]
+    assert len(notices) == 1, [text_of(m) for m in fake.messages_in(admins)]
+    assert "call links" in text_of(notices[0])
+    for session in (first, second):
+        after = await fresh(app, session.id)
+        assert after.state.value in ("in_progress", "completed") and after.voice_ref is None
+        async with app.db.uow() as tx:
+            steps = await tx.actions.for_session(session.id)
+        (opened,) = [s for s in steps if s.kind is ActionKind.VOICE_OPEN]
+        assert opened.status is ActionStatus.SKIPPED
+    starts = [
+        m for m in fake.messages_in(thread_of(fake)) if "open the interviewer guide" in text_of(m)
+    ]
+    assert starts and "discord.com/channels" not in text_of(starts[-1])
+    assert first.call_url and any(
+        first.call_url in text_of(m)
+        for t in fake.requests_to("POST", "/channels/{id}/threads")
+        for m in fake.messages_in(int(t.response["id"]))
+    )
+    await settle(client)
+
+
+async def test_scheduled_events_follow_the_session_when_asked_for(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(
+        fake, "owner", "setup", {"voice_category": category_id(fake), "session_events": True}
+    )
+    session = await booked(app, fake)
+    (create,) = fake.requests_to("POST", EVENTS)
+    body = create.json
+    assert body["entity_type"] == 3 and body["privacy_level"] == 2
+    assert "Alice" not in body["name"] and "Bob" not in body["name"]
+    assert session.call_url and session.call_url not in str(body)  # the whole server sees it
+    event_id = create.response["id"]
+    assert (await fresh(app, session.id)).event_ref == event_id
+
+    # Bob asks for another time: the event moves.
+    (announcement,) = [m for m in fake.messages_in(thread_of(fake)) if custom_ids(m)][:1]
+    again = next(c for c in custom_ids(announcement) if c.startswith("pl:session.reschedule:"))
+    await reply_to(fake, await fake.interact(fake.button_click("bob", again, announcement["id"])))
+    await app.tick()
+    moved = await fresh(app, session.id)
+    assert moved.start != session.start
+    (patch,) = fake.requests_to("PATCH", EVENT)
+    assert patch.path.endswith(event_id)
+    assert patch.json["scheduled_start_time"] == moved.start.isoformat()
+
+    # Ten minutes before: the channel opens and the event moves into it (only the pair sees it).
+    await at(app, moved.start - timedelta(minutes=10))
+    (channel,) = fake.voice_channels(fake.guild)
+    last = fake.requests_to("PATCH", EVENT)[-1]
+    assert last.json["entity_type"] == 2 and last.json["channel_id"] == channel["id"]
+    assert len(fake.requests_to("POST", EVENTS)) == 1
+
+    # Alice can't make it: the event is cancelled and the channel removed.
+    proposal = [
+        m
+        for m in fake.messages_in(thread_of(fake))
+        if any(c.startswith("pl:session.cancel:") for c in custom_ids(m))
+    ][-1]
+    cancel = next(c for c in custom_ids(proposal) if c.startswith("pl:session.cancel:"))
+    await reply_to(fake, await fake.interact(fake.button_click("alice", cancel, proposal["id"])))
+    await app.tick()
+    await delivered(app)
+    (deleted,) = fake.requests_to("DELETE", EVENT)
+    assert deleted.path.endswith(event_id) and not fake.scheduled_events.get(fake.guild.id)
+    assert not fake.voice_channels(fake.guild)
+    await settle(client)
+
+
+async def test_no_scheduled_event_when_the_option_is_off(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    session = await booked(app, fake)
+    await at(app, session.start + timedelta(minutes=session.minutes + 60))
+    assert not fake.requests_to("POST", EVENTS) and not fake.requests_to("POST", CHANNELS)
+    await settle(client)
+
+
+class CrashingAfterEvent(CrashingAfterOpen):
+    """The Discord chat port, dying right after Discord made the scheduled event."""
+
+    async def put_event(self, *args: Any) -> Any:
+        await self.real.put_event(*args)
+        raise Killed
+
+
+async def test_an_event_step_run_again_after_a_crash_makes_one_event(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"session_events": True})
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    cid = await community_id(app, fake)
+    (session,) = (await app.matching.run_round(cid)).sessions
+    real = app.chats[Platform.DISCORD]
+    app.chats[Platform.DISCORD] = CrashingAfterEvent(real)  # type: ignore[assignment]
+    with pytest.raises(Killed):
+        await app.tick()
+    app.chats[Platform.DISCORD] = real
+    assert (await fresh(app, session.id)).event_ref is None
+    await app.tick()
+    await delivered(app)
+    (made,) = fake.requests_to("POST", EVENTS)
+    assert (await fresh(app, session.id)).event_ref == made.response["id"]
+    assert len(fake.scheduled_events[fake.guild.id]) == 1
+    assert fake.requests_to("GET", EVENTS)  # it looked for the one it made before making one
+    await settle(client)
