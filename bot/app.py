@@ -45,8 +45,10 @@ from bot.core.services.progress import ProgressService
 from bot.core.services.reports import ReportService
 from bot.core.services.requests import RequestService
 from bot.core.services.retention import DEFAULT_DAYS, RetentionService
+from bot.core.services.session_early import EarlySessionService
 from bot.core.services.sessions import SessionService
 from bot.core.services.step_runner import StepHooks, StepRunner
+from bot.core.session_commands import declare_session_commands
 from bot.core.surface.commands import ADMIN, command, schedule_form
 from bot.prompts.codec import BankPackCodec
 from bot.prompts.loop_templates import load_loop_templates
@@ -216,6 +218,9 @@ async def build_app(
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
     declare_friend_commands(router, FriendService(db.uow, clock, bank))
+    declare_session_commands(
+        router, admin_commands, EarlySessionService(db.uow, clock, sessions, steps.run_one)
+    )
     declare_loop_commands(router, loops, progress)
     declare_report_commands(router, admin_commands, reports, progress)
     onboarding = install_onboarding(

@@ -26,6 +26,8 @@ SCRIPT = """
 /mock profile timezone:Europe/Berlin track:backend level:senior types:"coding, system design" languages:python,go
 /mock availability weekdays 18:00-21:00, sat 10-14
 # Bad input is refused with what is accepted, and nothing is written.
+# As an admin, she gives coding sessions a shared editor: each session gets its own link.
+/mock admin setup coding_editor:https://codeshare.io/peerloop-{room}
 /mock profile timezone:Mars/Olympus
 /mock profile level:guru
 /mock availability mon 25:00-26:00
@@ -56,26 +58,43 @@ SCRIPT = """
 # (18:00 Berlin is 12:00 New York); with three people one is left out, and told why.
 /clock +15m
 /mock upcoming
+# Carol is not paired with Bob though their evenings overlap. Bob's own view says nothing
+# of it: no name, no block, just his session with Alice.
+/as bob
+/mock blocked
+/mock upcoming
 /as alice
 /press 1 room-1
 # Alice has closed her direct messages: her interviewer guide will come through a
 # button in the room that only she can open, never as text the candidate could read.
 /dms closed alice
-# Time passes: reminders, the start (prompt to the candidate, guide to the
-# interviewer only), the swap at half time, the no-show check, the end and feedback requests.
+# Time passes: the reminders. An hour before, the reminder offers "My partner is here".
 /clock 2026-12-01 16:30
 /as bob
 /press 1 room-1
+# Both join the call ten minutes early and say so: "Start now" appears for either of them.
+/clock 2026-12-01 16:50
+/press 1 room-1
 /as alice
-/clock 2026-12-01 17:15
+/press 1 room-1
+# The session starts now instead of 17:00 UTC: the prompt to the candidate, the guide to
+# the interviewer only; the swap, the no-show check and the end move with it.
+/press 1 room-1
+/clock 2026-12-01 17:05
 /press 1 room-1
 /as bob
 /press 1 room-1
 # Half time: the roles swap. Bob, interviewing now, gets his guide by direct message;
 # the room's guide button answers only him, never the candidate.
-/clock 2026-12-01 17:31
+/clock 2026-12-01 17:21
 /press 1 room-1
 /as alice
+/press 1 room-1
+# They finish early. "We're done" asks the partner to confirm; when Bob does, the session
+# ends and feedback opens at once.
+/clock 2026-12-01 17:40
+/press 2 room-1
+/as bob
 /press 1 room-1
 /clock 2026-12-01 18:15
 # Feedback: each interviewer rates their candidate on the prompt's rubric.

@@ -40,6 +40,7 @@ from bot.core.services.admin import (
     SettingsPatch,
 )
 from bot.core.services.packs import PackService
+from bot.core.services.session_early import end_button
 from bot.core.stats import CommunityStats, PeriodStats
 from bot.core.surface.commands import ADMIN, MemberArgs, NoArgs, SetupArgs, command
 from bot.core.vocab import DEFAULT_TRACKS, InterviewType
@@ -124,6 +125,7 @@ class AdminRouter:
             call_link=args.call_link,
             coding_editor=args.coding_editor,
             design_board=args.design_board,
+            reputation_weight=args.reputation_weight,
             voice_category=args.voice_category or None,
             voice_open=args.voice_open,
             voice_close=args.voice_close,
@@ -223,6 +225,11 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
         Field(
             "Design whiteboard (design_board)",
             s.design_board or "an Excalidraw room per session",
+            inline=True,
+        ),
+        Field(
+            "Interviewer reputation in matching (reputation_weight)",
+            f"{s.reputation_weight}%",
             inline=True,
         ),
         Field(
@@ -439,7 +446,17 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
         (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),)
         if report.no_shows
         else ()
-    )
+    ) + tuple(end_button(s) for s in report.endable[:3])
+    if report.endable:
+        fields += (
+            Field(
+                "Sessions under way (an admin can end a stuck one)",
+                "\n".join(
+                    f"`{s.id}`: {s.interview_type.label}, {ts(s.start)}, {s.state.value.replace('_', ' ')}"
+                    for s in report.endable[:5]
+                ),
+            ),
+        )
     last = _round_line(report.rounds[0], m.display_name) if report.rounds else None
     text = f"Last round: {last}" if last else "Not considered in a recent round."
     return OutboundMessage(

@@ -63,7 +63,6 @@ SESSION_VERBS = (
     "session.confirm",
     "session.cancel",
     "session.reschedule",
-    "session.here",
     "session.noshow",
     "guide.open",
 )

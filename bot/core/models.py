@@ -48,6 +48,8 @@ class CommunitySettings:
     coding_editor: str | None = None
     #: The whiteboard of design types (``{room}`` allowed); None: an Excalidraw room each.
     design_board: str | None = None
+    #: How much interviewers' reputation counts in matching, in percent of the default (0: not at all).
+    reputation_weight: int = 100
     #: The Discord category where each session gets a private voice channel; None: no voice.
     voice_category_id: str | None = None
     #: Minutes before the start the voice channel opens, and after the end it is removed.
@@ -80,6 +82,7 @@ class CommunitySettings:
             "call_link": self.call_link,
             "coding_editor": self.coding_editor,
             "design_board": self.design_board,
+            "reputation_weight": self.reputation_weight,
             "voice_category_id": self.voice_category_id,
             "voice_open_minutes": self.voice_open_minutes,
             "voice_close_minutes": self.voice_close_minutes,
@@ -246,6 +249,10 @@ class Session:
     #: The session's own call and work-surface links (bot.core.room), shown only to the pair.
     call_url: str | None = None
     work_url: str | None = None
+    #: Members who pressed "My partner is here" before the start (both: "Start now" is offered).
+    here_by: tuple[str, ...] = ()
+    #: Members who pressed "We're done" during the session (both: it ends at once).
+    done_by: tuple[str, ...] = ()
     #: The session's private voice channel while it is open (platform reference and link).
     voice_ref: str | None = None
     voice_url: str | None = None

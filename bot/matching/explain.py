@@ -76,6 +76,11 @@ def describe_pair(
     rated_pts = (
         0 if mode_code == sc.COL_INTERVIEWS else sc.rating_points(w, a.interviewer_rating)
     ) + (0 if mode_code == sc.ROW_INTERVIEWS else sc.rating_points(w, b.interviewer_rating))
+    ra, rb = sc.rating_quanta(a.interviewer_rating), sc.rating_quanta(b.interviewer_rating)
+    na, nb = sc.need_quanta(a.candidate_need), sc.need_quanta(b.candidate_need)
+    mentor_pts = (0 if mode_code == sc.COL_INTERVIEWS else sc.mentoring_points(w, ra, nb)) + (
+        0 if mode_code == sc.ROW_INTERVIEWS else sc.mentoring_points(w, rb, na)
+    )
     last = inp.history.get(pair_key(a.member_id, b.member_id))
     rep_pts = 0
     since = 0.0
@@ -93,6 +98,7 @@ def describe_pair(
         ("reliability", rel_pts),
         ("balance", bal_pts),
         ("interviewer rating", rated_pts),
+        ("mentoring", mentor_pts),
         ("repeat penalty", -rep_pts),
     )
     total = sum(v for _, v in breakdown)

@@ -29,7 +29,9 @@ from bot.matching.scores import (
     balance_points,
     class_tables,
     day_points,
+    need_quanta,
     rating_points,
+    rating_quanta,
     reliability_band,
     reliability_quanta,
     tie_hash,
@@ -60,6 +62,9 @@ class Bucket:
     band: IntArray
     bal: IntArray
     rated: IntArray
+    #: Interviewer ratings and candidate needs in hundredths (the mentoring term).
+    rating_q: IntArray
+    need_q: IntArray
     jitter: IntArray
     tie_order: IntArray
     day_slots: list[FloatArray]
@@ -114,6 +119,8 @@ def build_bucket(
         dtype=np.int64,
     )
     rated = np.asarray([rating_points(weights, r.interviewer_rating) for r in reqs], dtype=np.int64)
+    rating_q = np.asarray([rating_quanta(r.interviewer_rating) for r in reqs], dtype=np.int64)
+    need_q = np.asarray([need_quanta(r.candidate_need) for r in reqs], dtype=np.int64)
     hashes = [tie_hash(seed, r.request_id) for r in reqs]
     jitter = np.asarray([h & 0xFF for h in hashes], dtype=np.int64)
     # The solver breaks ties between equally good matchings by node order: seeded.
@@ -186,6 +193,8 @@ def build_bucket(
         band=np.asarray([reliability_band(int(q)) for q in rel_q.tolist()], dtype=np.int64),
         bal=bal,
         rated=rated,
+        rating_q=rating_q,
+        need_q=need_q,
         jitter=jitter,
         tie_order=tie_order,
         day_slots=day_slots,
@@ -268,7 +277,7 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
 def block_weights(b: Bucket, blk: Block, rr: IntArray, cc: IntArray) -> IntArray:
     """The exact scores of the block entries ``(rr, cc)``: the pair part plus both
     requests' priorities plus the balance points of whoever is a candidate plus the
-    rating points of whoever interviews."""
+    rating points of whoever interviews plus the mentoring points of each direction."""
     mode = blk.mode[rr, cc]
     rows = blk.rows[rr]
     weight = blk.pair[rr, cc].astype(np.int64) + b.priority[rows] + b.priority[cc]
@@ -276,6 +285,10 @@ def block_weights(b: Bucket, blk: Block, rr: IntArray, cc: IntArray) -> IntArray
     weight += np.where(mode == COL_INTERVIEWS, 0, b.bal[cc])
     weight += np.where(mode == COL_INTERVIEWS, 0, b.rated[rows])
     weight += np.where(mode == ROW_INTERVIEWS, 0, b.rated[cc])
+    if b.weights.mentoring:  # the row's member interviews the column's, and the other way
+        m = b.weights.mentoring
+        weight += np.where(mode == COL_INTERVIEWS, 0, m * b.rating_q[rows] * b.need_q[cc] // 10_000)
+        weight += np.where(mode == ROW_INTERVIEWS, 0, m * b.rating_q[cc] * b.need_q[rows] // 10_000)
     return weight
 
 

@@ -58,6 +58,11 @@ class MatchRequest:
     ``interviewer_rating`` (0..1) is how candidates rate this member as an interviewer,
     already smoothed by the caller (0 when unknown: it then adds nothing). Like
     ``blocked`` it never shows up in a reason text.
+
+    ``candidate_need`` (0..1) is how much this member needs a good interviewer when they are
+    the candidate (few sessions so far, weak recent verdicts; the caller says): it pairs with
+    the interviewer's rating in the mentoring term, so good interviewers go where they help
+    most. 0 (the default) adds nothing.
     """
 
     request_id: str
@@ -76,6 +81,7 @@ class MatchRequest:
     blocked: frozenset[str] = frozenset()
     busy: tuple[tuple[datetime, datetime], ...] = ()
     interviewer_rating: float = 0.0
+    candidate_need: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interview_type", _plain(self.interview_type))
@@ -92,6 +98,8 @@ class MatchRequest:
             raise ValueError(
                 f"interviewer_rating must be within 0..1, got {self.interviewer_rating}"
             )
+        if not 0.0 <= self.candidate_need <= 1.0:
+            raise ValueError(f"candidate_need must be within 0..1, got {self.candidate_need}")
         if self.times_left_out < 0 or self.given_as_interviewer < 0 or self.taken_as_candidate < 0:
             raise ValueError("counters must not be negative")
         _require_aware("created_at", self.created_at)
@@ -122,6 +130,9 @@ class Weights:
           + balance (members who gave more interviews than they took, when they are a candidate)
           + interviewer rating (``interviewer_rating * rating`` for each member who interviews
             in the pair: both in a swap, the interviewer in a one-way session)
+          + mentoring (``mentoring * rating(interviewer) * need(candidate)`` for each direction
+            in which one member interviews the other: a well-rated interviewer with a
+            candidate who needs one)
           - repeat penalty (``repeat_penalty * 0.5 ** (days_since / repeat_half_life_days)``)
 
     The matcher first makes as many pairs as possible and then maximises the total
@@ -145,6 +156,7 @@ class Weights:
     balance_per_session: int = 25
     balance_cap: int = 4
     interviewer_rating: int = 150
+    mentoring: int = 200
     tie_break_jitter: bool = True
 
     def __post_init__(self) -> None:
@@ -163,6 +175,7 @@ class Weights:
             self.balance_per_session,
             self.balance_cap,
             self.interviewer_rating,
+            self.mentoring,
             *self.level_closeness,
         )
         if any(v < 0 for v in ints):
@@ -182,6 +195,7 @@ class Weights:
             + self.reliability
             + 2 * self.balance_per_session * self.balance_cap
             + 2 * self.interviewer_rating
+            + 2 * self.mentoring
         )
         if bound >= 2**31:
             raise ValueError("weights are too large; keep a pair's score below 2**31")

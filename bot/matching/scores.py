@@ -1,7 +1,7 @@
 """The score parts and hard rules of one pair of requests, as plain functions.
 
 Roles and levels decide who interviews whom (``role_mode``, ``level_allows``); tracks,
-the earliest common day, reliability, ratings, waiting and past pairings give points.
+the earliest common day, reliability, ratings (and who needs a good interviewer), waiting and past pairings give points.
 ``class_tables`` turns the role/level/track rules into the small tables the compatibility
 graph (``bot.matching.graph``) looks pairs up in.
 """
@@ -110,6 +110,16 @@ def rating_quanta(rating: float) -> int:
 def rating_points(weights: Weights, rating: float) -> int:
     """Points a member brings to a pair in which they interview (0..``interviewer_rating``)."""
     return (weights.interviewer_rating * rating_quanta(rating)) // 100
+
+
+def need_quanta(need: float) -> int:
+    return round(need * 100)
+
+
+def mentoring_points(weights: Weights, rating_q: int, need_q: int) -> int:
+    """Points of one direction of a pair: an interviewer rated ``rating_q`` (hundredths)
+    interviewing a candidate whose need is ``need_q`` (hundredths); 0..``mentoring``."""
+    return (weights.mentoring * rating_q * need_q) // 10_000
 
 
 def tie_hash(seed: int, request_id: str) -> int:

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from bot.core.feedback_models import INTERVIEWER_RATINGS, Feedback, FeedbackRole
 from bot.core.progress import Observation
-from bot.core.ratings import RatingTotals
+from bot.core.ratings import WEAK_VERDICTS, RatingTotals, VerdictCounts
 from bot.storage import queries
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import SessionRow
@@ -218,6 +218,31 @@ class SqlFeedbackRepo:
                     ratings=rated_count, items=sum(counts), total=float(sum(sums))
                 )
         return out
+
+    async def recent_verdicts(self, community_id: str, since: datetime) -> dict[str, VerdictCounts]:
+        """One grouped query: per candidate of the community, their interviewers' revealed
+        verdicts submitted since ``since``, and how many of them were a no."""
+        weak = case((col(FeedbackRow.verdict).in_(WEAK_VERDICTS), 1))
+        result = await self._s.execute(
+            select(
+                col(FeedbackRow.subject_id),
+                func.count(col(FeedbackRow.verdict)),
+                func.count(weak),
+            )
+            .join(SessionRow, col(SessionRow.id) == col(FeedbackRow.session_id))
+            .where(
+                col(SessionRow.community_id) == community_id,
+                col(FeedbackRow.role) == FeedbackRole.INTERVIEWER.value,
+                col(FeedbackRow.revealed_at).is_not(None),
+                col(FeedbackRow.submitted_at) >= since,
+            )
+            .group_by(col(FeedbackRow.subject_id))
+        )
+        return {
+            str(subject): VerdictCounts(int(count or 0), int(no or 0))
+            for subject, count, no in result.all()
+            if count
+        }
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
         if not feedback_ids:

@@ -242,6 +242,8 @@ class SqlPrivacyRepo:
             if row.candidate_id == member_id:
                 row.candidate_id = placeholder_id
             row.confirmed_by = [m for m in row.confirmed_by if m != member_id]
+            row.here_by = [m for m in row.here_by if m != member_id]
+            row.done_by = [m for m in row.done_by if m != member_id]
             row.request_ids = [r for r in row.request_ids if r not in dropped]
             count += 1
         await self._s.flush()

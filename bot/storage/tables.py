@@ -135,6 +135,8 @@ class SessionRow(SQLModel, table=True):
     created_at: datetime | None = _when(nullable=True)
     call_url: str | None = Field(default=None, max_length=400)
     work_url: str | None = Field(default=None, max_length=400)
+    here_by: list[str] = _json(list)
+    done_by: list[str] = _json(list)
     voice_ref: str | None = Field(default=None, max_length=64)
     voice_url: str | None = Field(default=None, max_length=200)
     event_ref: str | None = Field(default=None, max_length=64)

@@ -626,6 +626,9 @@ VERBS = (
     "session.here",
     "session.noshow",
     "session.reschedule",
+    "session.start_now",
+    "session.done",
+    "admin.end_session",
     "no.such.verb",
 )
 ARGS = ("", ":" + "A" * 64, ":1:2:3:4:5:6:7:8", ":99999999999999999999:-1")

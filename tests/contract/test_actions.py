@@ -237,6 +237,7 @@ async def test_every_action_the_scenario_offers_has_a_handler_on_every_face(
         "session.cancel",
         "session.here",
         "session.noshow",
+        "session.done",
         "guide.open",
         "feedback.open",
         "feedback.submit",

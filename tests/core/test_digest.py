@@ -23,6 +23,7 @@ from bot.core.digest import (
 )
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
+from bot.core.ratings import RatingTotals, community_mean
 from bot.core.vocab import RolePreference
 
 MONDAY, SUNDAY = 0, 6
@@ -268,7 +269,7 @@ def test_community_digest_figures_on_a_known_week() -> None:
     assert c.no_show_rate == pytest.approx(1 / 3)
     assert (c.feedback_submitted, c.feedback_expected) == (1, 2)
     assert c.feedback_rate == pytest.approx(0.5)
-    assert c.top_interviewers == (("Ann", 2), ("Ben", 1))
+    assert c.top_interviewers == ()  # nobody has been rated: nobody is ranked
     assert [(t.interview_type, t.candidates, t.interviewers) for t in c.shortages] == [
         ("system-design", 2, 0)
     ]
@@ -291,3 +292,38 @@ def test_community_message_counts_requests_and_sessions_each_in_its_own_unit() -
     assert fields["Sessions"] == "1 session held; 0 no-shows (0% of the sessions that were due)."
     empty = community_digest(week, DUE, DigestData.index(members, [], []))
     assert {f.name: f.value for f in community_message(empty).fields}["Requests"] == "No requests."
+
+
+def test_top_interviewers_are_ranked_by_reputation_not_by_count() -> None:
+    """The community digest's top interviewers: the rating shrunk toward the community's mean,
+    among members with at least three ratings, with the figure shown. Two perfect ratings do
+    not put "eve" on the list; "ben", rated a little higher than "ann" over many sessions,
+    comes first though "ann" interviewed more this week."""
+    week = IsoWeek.of(DUE.date())
+    members = [_member(m) for m in ("ann", "ben", "cat", "eve")]
+    sessions = [
+        _session("h1", "ann", "cat", DUE - 2 * DAY),
+        _session("h2", "ann", "cat", DUE - 3 * DAY),
+        _session("h3", "ben", "cat", DUE - 4 * DAY),
+    ]
+    ratings = {
+        "ann": RatingTotals(ratings=20, items=60, total=60 * 3.4),
+        "ben": RatingTotals(ratings=20, items=60, total=60 * 3.7),
+        "cat": RatingTotals(ratings=3, items=9, total=9 * 2.0),
+        "eve": RatingTotals(ratings=2, items=6, total=6 * 4.0),
+        "gone": RatingTotals(ratings=9, items=27, total=27 * 4.0),  # no longer a member
+    }
+    c = community_digest(week, DUE, DigestData.index(members, sessions, []), ratings)
+    assert [t.name for t in c.top_interviewers] == ["Ben", "Ann", "Cat"]
+    ben, ann, cat = c.top_interviewers
+    assert ann.this_week == 2 and ben.this_week == 1 and cat.ratings == 3
+    mean = community_mean(ratings)
+    for top, raw in ((ben, 3.7), (ann, 3.4), (cat, 2.0)):  # each pulled toward the mean
+        assert min(raw, mean) < top.rating < max(raw, mean)
+    shown = {f.name: f.value for f in community_message(c).fields}
+    listed = next(v for k, v in shown.items() if k.startswith("Top interviewers"))
+    assert (
+        listed.splitlines()[0]
+        == f"- Ben: {ben.rating:.1f}/4 from 20 ratings, 1 interview this week"
+    )
+    assert "Eve" not in listed and "former" not in listed

@@ -19,6 +19,7 @@ from bot.core.progress import CALIBRATED_NOTE, RAW_NOTE
 from bot.core.services.actor import Actor, new_id
 from bot.core.vocab import InterviewType, Level
 from tests.conftest import make_actor
+from tests.core.test_matching_rules import rate
 from tests.fakes.fake_chat import FakeChat
 from tests.feedback_helpers import finished_session
 
@@ -291,16 +292,19 @@ async def test_community_digest_goes_to_the_admins_channel_or_is_skipped_with_a_
         )
     week = await app.digests.compute_week(ann.community.id, IsoWeek(2026, 11))
     assert (week.community.held, week.community.no_shows) == (1, 1)
-    assert week.community.top_interviewers == (("Ann", 1), ("Ben", 1))
+    assert week.community.top_interviewers == ()  # nobody has three ratings yet
     assert week.slots == 1 and len(week.personal) == 2
     await finished_session(app, ann, ben, start=datetime(2026, 3, 12, 17, 0, tzinfo=UTC))
+    for day in (1, 2, 3):  # Ann's reputation: three revealed ratings, long ago
+        await rate(app, ann, ben, (4, 4, 3), at=datetime(2025, 6, day, 17, 0, tzinfo=UTC))
     clock.set(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
     await app.tick()
     ((space, post),) = chat.posts
     assert space == "admins"
     assert post.title == "PeerLoop community week 2026-W12"
     text = " ".join(f"{f.name} {f.value}" for f in post.fields)
-    assert "1 session held" in text and "Gave the most interviews" in text
+    assert "1 session held" in text and "Top interviewers" in text
+    assert "- Ann: 3.7/4 from 3 ratings, 1 interview this week" in text, text
 
 
 async def test_members_without_a_zone_get_it_at_the_hour_in_utc_and_a_day_late_step_is_skipped(

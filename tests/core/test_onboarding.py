@@ -172,6 +172,7 @@ async def test_console_room_buttons_stay_true_after_confirm_and_cancel(
     await app.tick()
     assert [b.label for b in chat.last["room-1"].buttons] == [
         "Confirm",
+        "My partner is here",  # the session starts within the hour
         "Reschedule",
         "Can't make it",
     ], [(k, m.title, m.text[:60]) for k, m in chat.sent]
@@ -179,8 +180,8 @@ async def test_console_room_buttons_stay_true_after_confirm_and_cancel(
     await console.handle("/as alice")
     await console.handle("/press 1 room-1")
     assert (
-        "that message now reads: ✓ alice confirmed. [Confirm] [Reschedule] [Can't make it]"
-        in out.getvalue()
+        "that message now reads: ✓ alice confirmed. [Confirm] [My partner is here] [Reschedule] "
+        "[Can't make it]" in out.getvalue()
     )
     await console.handle("/as bob")
     await console.handle("/mock upcoming")

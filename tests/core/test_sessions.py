@@ -697,4 +697,4 @@ async def test_the_pair_space_reads_the_statement_before_the_guide_button(
         "privately" not in text
         and "open the interviewer guide and rubric with the button below" in text
     )
-    assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide"]
+    assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide", "We're done"]

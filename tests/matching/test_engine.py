@@ -481,3 +481,48 @@ def test_stats_say_whether_the_most_pairs_are_proven() -> None:
     res = match(inp(star, prune_degree=1, band_partners=0, exact_up_to=0))
     assert len(res.pairs) == 1 and not res.stats.max_pairs_proven
     assert match(inp(star)).stats.max_pairs_proven  # the full graph proves it
+
+
+def test_the_better_rated_interviewer_is_chosen_for_the_candidate() -> None:
+    """Two possible interviewers for one candidate: the better rated one interviews them,
+    whichever is listed first and for every seed."""
+    for seed in range(6):
+        for good, weak in (("i1", "i2"), ("i2", "i1")):
+            requests = [
+                req("c", role="candidate", candidate_need=0.8),
+                req(good, role="interviewer", interviewer_rating=0.9),
+                req(weak, role="interviewer", interviewer_rating=0.3),
+            ]
+            assert pairs_of(match(inp(requests, seed=seed))) == {frozenset({"c", good})}
+
+
+def test_good_interviewers_go_to_the_candidates_who_need_them_most() -> None:
+    """Two interviewers, two candidates, everything else equal: the better rated interviewer
+    is paired with the candidate who needs a good interviewer most (few sessions, weak
+    verdicts). The separate rating term alone cannot tell the two matchings apart."""
+    for seed in range(8):
+        for needy, settled in (("c1", "c2"), ("c2", "c1")):
+            requests = [
+                req("good", role="interviewer", interviewer_rating=1.0),
+                req("fair", role="interviewer", interviewer_rating=0.4),
+                req(needy, role="candidate", candidate_need=1.0),
+                req(settled, role="candidate", candidate_need=0.1),
+            ]
+            res = match(inp(requests, seed=seed))
+            assert pairs_of(res) == {frozenset({"good", needy}), frozenset({"fair", settled})}
+            pair = next(p for p in res.pairs if "good" in p.request_ids)
+            assert dict(pair.breakdown)["mentoring"] == Weights().mentoring
+            assert not any("ment" in r or "need" in r for r in pair.reasons)
+    # With the mentoring weight off, the choice is left to the tie-break: both matchings occur.
+    off = Weights(mentoring=0, tie_break_jitter=True)
+    seen = set()
+    for seed in range(16):
+        requests = [
+            req("good", role="interviewer", interviewer_rating=1.0),
+            req("fair", role="interviewer", interviewer_rating=0.4),
+            req("c1", role="candidate", candidate_need=1.0),
+            req("c2", role="candidate", candidate_need=0.1),
+        ]
+        res = match(inp(requests, seed=seed, weights=off))
+        seen.add(frozenset(p.request_ids for p in res.pairs if "good" in p.request_ids))
+    assert len(seen) == 2

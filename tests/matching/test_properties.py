@@ -55,6 +55,7 @@ def rounds(draw: st.DrawFn) -> MatchInput:
                 blocked=frozenset(draw(st.lists(st.sampled_from(MEMBERS), max_size=1))),
                 busy=busy,
                 interviewer_rating=draw(st.sampled_from([0.0, 0.35, 0.8, 1.0])),
+                candidate_need=draw(st.sampled_from([0.0, 0.2, 0.67, 1.0])),
             )
         )
     history = {}

@@ -4,6 +4,7 @@ top interviewers, shortages), and the funnel of recent weeks."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,9 +12,21 @@ from bot.core.digest.rows import DigestData
 from bot.core.digest.timing import FEEDBACK_WINDOW, WEEK, IsoWeek
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
+from bot.core.ratings import DIGEST_MIN_RATINGS, RatingTotals, community_mean, smoothed
 from bot.core.vocab import RolePreference
 
 TOP_INTERVIEWERS = 5
+
+
+@dataclass(frozen=True)
+class TopInterviewer:
+    """One of the community's best-rated interviewers: their reputation (the smoothed rating,
+    1..4, from ``ratings`` ratings) and how many parts they interviewed this week."""
+
+    name: str
+    rating: float
+    ratings: int
+    this_week: int
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,8 @@ class CommunityDigest:
     no_shows: int
     feedback_expected: int
     feedback_submitted: int
-    top_interviewers: tuple[tuple[str, int], ...]
+    #: The best-rated interviewers (reputation, at least ``DIGEST_MIN_RATINGS`` ratings).
+    top_interviewers: tuple[TopInterviewer, ...]
     shortages: tuple[TypeShortage, ...]
 
     @property
@@ -60,8 +74,33 @@ class CommunityDigest:
         return self.feedback_submitted / self.feedback_expected if self.feedback_expected else None
 
 
-def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> CommunityDigest:
-    """The community digest for the week ending at ``due``."""
+def top_interviewers(
+    ratings: Mapping[str, RatingTotals], gave: Mapping[str, int], names: Mapping[str, str]
+) -> tuple[TopInterviewer, ...]:
+    """The best interviewers by reputation: the rating shrunk toward the community's mean
+    (bot/core/ratings.py), among members with at least ``DIGEST_MIN_RATINGS`` ratings; ties go
+    to more interviews this week, then the name."""
+    mean = community_mean(ratings)
+    ranked = []
+    for member_id, totals in ratings.items():
+        if totals.ratings < DIGEST_MIN_RATINGS or member_id not in names:
+            continue
+        rep = smoothed(member_id, ratings, mean=mean)
+        ranked.append(
+            TopInterviewer(names[member_id], rep.smoothed, rep.ratings, gave.get(member_id, 0))
+        )
+    ranked.sort(key=lambda t: (-round(t.rating, 6), -t.this_week, t.name))
+    return tuple(ranked[:TOP_INTERVIEWERS])
+
+
+def community_digest(
+    week: IsoWeek,
+    due: datetime,
+    data: DigestData,
+    ratings: Mapping[str, RatingTotals] | None = None,
+) -> CommunityDigest:
+    """The community digest for the week ending at ``due`` (``ratings``: the community's
+    revealed interviewer ratings, for its top interviewers)."""
     since = due - WEEK
     requests = [r for r in data.requests if since <= r.created_at < due]
     matched = sum(1 for r in requests if r.status == "matched")
@@ -92,15 +131,7 @@ def community_digest(week: IsoWeek, due: datetime, data: DigestData) -> Communit
         for _part, iv, _cand in s.parts():
             gave[iv] += 1
 
-    def name(member_id: str) -> str:
-        m = data.members.get(member_id)
-        return m.display_name if m else "a former member"
-
-    top = tuple(
-        sorted(((name(m), n) for m, n in gave.items()), key=lambda p: (-p[1], p[0]))[
-            :TOP_INTERVIEWERS
-        ]
-    )
+    top = top_interviewers(ratings or {}, gave, data.names)
     wants: dict[str, set[str]] = defaultdict(set)
     offers: dict[str, set[str]] = defaultdict(set)
     for r in requests:

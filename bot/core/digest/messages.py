@@ -151,8 +151,12 @@ def community_message(c: CommunityDigest) -> OutboundMessage:
     if c.top_interviewers:
         fields.append(
             Field(
-                "Gave the most interviews",
-                "\n".join(f"- {who}: {n}" for who, n in c.top_interviewers),
+                "Top interviewers (rating shrunk toward the community's mean)",
+                "\n".join(
+                    f"- {t.name}: {t.rating:.1f}/4 from {_count(t.ratings, 'rating')}"
+                    + (f", {_count(t.this_week, 'interview')} this week" if t.this_week else "")
+                    for t in c.top_interviewers
+                ),
             )
         )
     if c.shortages:

@@ -18,7 +18,7 @@ from bot.core.models import (
 )
 from bot.core.pack_models import StoredPack
 from bot.core.progress import Observation
-from bot.core.ratings import RatingTotals
+from bot.core.ratings import RatingTotals, VerdictCounts
 from bot.core.report_models import Report, Suspension
 from bot.core.stats import CommunityStats
 
@@ -67,6 +67,11 @@ class FeedbackRepo(Protocol):
     async def interviewer_rating_totals(self, community_id: str) -> dict[str, RatingTotals]:
         """Per member of the community rated as an interviewer: their revealed ratings,
         counted and summed in the database (one grouped query; see bot.core.ratings)."""
+        ...
+
+    async def recent_verdicts(self, community_id: str, since: datetime) -> dict[str, VerdictCounts]:
+        """Per candidate of the community: their interviewers' revealed verdicts since
+        ``since``, counted, and how many were a no (one grouped query)."""
         ...
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:

@@ -24,9 +24,12 @@ from bot.core.models import (
     NoShowReport,
     Platform,
     RequestStatus,
+    Session,
+    SessionState,
 )
 from bot.core.packs import CommunityPrompts, thin_message
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.services.actor import Actor
 from bot.core.services.digest import FunnelChart, funnel_picture, read_funnel
 from bot.core.services.matching import MatchingService, reliability
@@ -62,6 +65,7 @@ SETUP_OPTIONS: dict[str, str] = {
     "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
+    "reputation_weight": f"how much interviewers' ratings count in matching, percent {REPUTATION_WEIGHT_RANGE[0]}-{REPUTATION_WEIGHT_RANGE[1]} (100: the default; 0: not at all)",
     "voice_category": "Discord: the category where each session gets a private voice channel (none: no voice channels)",
     "voice_open": f"minutes before the start the voice channel opens, {VOICE_OPEN_RANGE[0]}-{VOICE_OPEN_RANGE[1]}",
     "voice_close": f"minutes after the end the voice channel is removed, {VOICE_CLOSE_RANGE[0]}-{VOICE_CLOSE_RANGE[1]}",
@@ -126,6 +130,8 @@ class MemberReport:
     feedback: tuple[Feedback, ...] | None = None
     #: Interviewers' notes meant for admins about this member, newest first (always shown to admins).
     admin_notes: tuple[Feedback, ...] = ()
+    #: The member's sessions an admin may end: in progress, or past their start without starting.
+    endable: tuple[Session, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,8 @@ class SettingsPatch:
     call_link: str | None = None
     coding_editor: str | None = None
     design_board: str | None = None
+    #: Percent of the matcher's default rating weights.
+    reputation_weight: int | None = None
     #: Discord only: the voice channels' category (a channel id, or ``""`` for none), their
     #: minutes before the start and after the end, and a scheduled event per session.
     voice_category: str | None = None
@@ -176,6 +184,7 @@ _FIELD_OF = {
     "call_link": "call_link",
     "coding_editor": "coding_editor",
     "design_board": "design_board",
+    "reputation_weight": "reputation_weight",
     "voice_category": "voice_category_id",
     "voice_open": "voice_open_minutes",
     "voice_close": "voice_close_minutes",
@@ -200,6 +209,7 @@ def _check(key: str, value: object) -> object:
         "digest_day": (0, 6),
         "digest_hour": (0, 23),
         "match_every": MATCH_EVERY_RANGE,
+        "reputation_weight": REPUTATION_WEIGHT_RANGE,
         "voice_open": VOICE_OPEN_RANGE,
         "voice_close": VOICE_CLOSE_RANGE,
     }
@@ -478,6 +488,12 @@ class AdminService:
             rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),
+            endable=tuple(
+                s
+                for s in sorted(sessions.values(), key=lambda s: s.start)
+                if s.state is SessionState.IN_PROGRESS
+                or (s.state in (SessionState.PROPOSED, SessionState.CONFIRMED) and s.start <= now)
+            ),
         )
 
     async def clear_no_shows(self, actor: Actor, member_id: str) -> tuple[Member, int]:

@@ -287,7 +287,8 @@ class DigestService:
             )
         members = await tx.digests.members(community.id)
         data = await self._fetch(tx, community.id, due, due, members, None)
-        digest = await asyncio.to_thread(community_digest, week, due, data)
+        ratings = await tx.feedback.interviewer_rating_totals(community.id)
+        digest = await asyncio.to_thread(community_digest, week, due, data, ratings)
         message = community_message(digest)
         if self.funnel_chart is not None:
             message = replace(message, pictures=(funnel_picture_ref(community.id, due),))
@@ -372,6 +373,7 @@ class DigestService:
             community_due = local_due(week, s.digest_weekday, s.digest_hour, None)
             instants = [*due_by_zone.values(), community_due]
             data = await self._fetch(tx, community_id, min(instants), max(instants), members, None)
+            ratings = await tx.feedback.interviewer_rating_totals(community_id)
         with (
             collection_paused()
         ):  # thousands of objects, none garbage until the end (bot/core/gc_pause.py)
@@ -382,7 +384,7 @@ class DigestService:
             )
         return WeekDigests(
             personal,
-            community_digest(week, community_due, data),
+            community_digest(week, community_due, data, ratings),
             len({due_by_zone[m.timezone] for m in members if not m.digest_opt_out}),
             data,
         )

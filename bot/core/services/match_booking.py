@@ -35,7 +35,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Offload, PromptSource, UnitOfWork
 from bot.core.prompt_selection import choose_prompt, weakest_dimensions
-from bot.core.ratings import community_mean
+from bot.core.ratings import RECENT_VERDICTS, community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import new_id
 from bot.core.services.outbox import session_space
@@ -237,6 +237,8 @@ async def round_input(
     # query, smoothed toward the community's mean (bot/core/ratings.py).
     rating_totals = await tx.feedback.interviewer_rating_totals(community.id)
     rating_mean = community_mean(rating_totals)
+    # Candidates' recent verdicts (one grouped query): who needs a good interviewer most.
+    verdicts = await tx.feedback.recent_verdicts(community.id, now - RECENT_VERDICTS)
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
     active = {
         s.id: s for part in await chunked(tx.sessions.active_for_members, member_ids) for s in part
@@ -262,6 +264,8 @@ async def round_input(
         taken=taken,
         rating_totals={m: rating_totals[m] for m in member_ids if m in rating_totals},
         rating_mean=rating_mean,
+        verdicts={m: verdicts[m] for m in member_ids if m in verdicts},
+        reputation_weight=community.settings.reputation_weight,
         now=now,
         live=live,
         session_minutes=minutes,

@@ -232,6 +232,8 @@ class PrivacyService:
             "partner": _name(names, s.partner_of(me)),
             "prompt_ids": list(s.prompt_ids),
             "you_confirmed": me in s.confirmed_by,
+            "you_said_partner_here": me in s.here_by,
+            "you_said_done": me in s.done_by,
             "created_at": _iso(s.created_at),
         }
 

@@ -14,14 +14,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.availability import candidate_starts
 from bot.core.models import InterviewRequest, Member
-from bot.core.ratings import RatingTotals, match_value, smoothed
+from bot.core.ratings import (
+    DEFAULT_REPUTATION_WEIGHT,
+    RatingTotals,
+    VerdictCounts,
+    candidate_need,
+    match_value,
+    reputation_weights,
+    smoothed,
+)
 from bot.core.services.rounds import round_up
 from bot.core.vocab import NEIGHBOUR_TRACKS, canonical_language
 from bot.matching import MatchInput, MatchRequest, MatchResult
@@ -72,6 +80,10 @@ class RoundInput:
     session_minutes: int
     seed: int
     next_round_at: datetime
+    #: The round's members' recent verdicts as candidates (their need of a good interviewer).
+    verdicts: Mapping[str, VerdictCounts] = field(default_factory=dict)
+    #: The community's ``reputation_weight``: percent of the matcher's rating weights.
+    reputation_weight: int = DEFAULT_REPUTATION_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,7 @@ def begin_round(inp: RoundInput) -> RoundStart:
                 interviewer_rating=match_value(
                     smoothed(m.id, inp.rating_totals, mean=inp.rating_mean)
                 ),
+                candidate_need=candidate_need(inp.taken.get(m.id, 0), inp.verdicts.get(m.id)),
             )
         )
     if not match_requests:
@@ -182,6 +195,7 @@ def begin_round(inp: RoundInput) -> RoundStart:
             seed=inp.seed,
             next_round_at=inp.next_round_at,
             require_common_language=False,
+            weights=reputation_weights(inp.reputation_weight),
         )
     )
     return RoundStart(tuple(r.request_id for r in match_requests), work)

@@ -134,34 +134,12 @@ class SessionSteps:
     async def end(self, step: SessionStep) -> StepOutcome:
         """The end: the session is completed (unless a no-show was reported) and the feedback
         forms go out."""
-        session, tx, now, key = step.session, step.tx, step.now, step.action.key
+        session = step.session
         _require_started(session)
         if session.state is not SessionState.IN_PROGRESS:
             return _skipped(session)
-        await tx.sessions.save(Session(**{**session.__dict__, "state": SessionState.COMPLETED}))
-        closes = window_end(session)
         end = session.start + timedelta(minutes=session.minutes)
-        if now < closes:  # an end run after the window closed asks for nothing
-            for member_id in session.member_ids:
-                partner = step.members[session.partner_of(member_id)]
-                await queue_direct(
-                    tx,
-                    key=f"{key}:feedback:{member_id}",
-                    community_id=session.community_id,
-                    member_id=member_id,
-                    now=now,
-                    session_id=session.id,
-                    message=say.feedback_request(session, partner, closes),
-                )
-            for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
-                await tx.actions.add(
-                    session_step(
-                        session, f"feedback-reminder-{i}", ActionKind.FEEDBACK_REMINDER, end + delay
-                    )
-                )
-        await tx.actions.add(
-            session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes)
-        )
+        await complete_session(step.tx, session, step.members, step.now, step.action.key, end)
         return DONE
 
     async def feedback_reminder(self, step: SessionStep) -> StepOutcome:
@@ -216,6 +194,46 @@ class SessionSteps:
                 session_id=session.id,
                 message=page,
             )
+
+
+async def complete_session(
+    tx: UnitOfWork,
+    session: Session,
+    members: dict[str, Member],
+    now: datetime,
+    key: str,
+    ended_at: datetime,
+) -> Session:
+    """Complete an in-progress session that ended at ``ended_at``: the feedback forms go out
+    (keyed by ``key``), with their reminders after ``ended_at`` and the window's close. At the
+    planned end (the end step) or earlier (both pressed "We're done", an admin ended it); a
+    session completed after its window closed asks for no feedback."""
+    done = Session(**{**session.__dict__, "state": SessionState.COMPLETED})
+    await tx.sessions.save(done)
+    closes = window_end(session)
+    if now < closes:
+        for member_id in session.member_ids:
+            partner = members[session.partner_of(member_id)]
+            await queue_direct(
+                tx,
+                key=f"{key}:feedback:{member_id}",
+                community_id=session.community_id,
+                member_id=member_id,
+                now=now,
+                session_id=session.id,
+                message=say.feedback_request(session, partner, closes),
+            )
+        for i, delay in enumerate(FEEDBACK_REMINDERS, 1):
+            await tx.actions.add(
+                session_step(
+                    session,
+                    f"feedback-reminder-{i}",
+                    ActionKind.FEEDBACK_REMINDER,
+                    ended_at + delay,
+                )
+            )
+    await tx.actions.add(session_step(session, "feedback-close", ActionKind.FEEDBACK_CLOSE, closes))
+    return done
 
 
 def with_session(handler: SessionStepHandler) -> StepHandler:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core import room
 from bot.core.actions import encode
@@ -40,13 +40,38 @@ def room_text(session: Session) -> list[str]:
     return lines
 
 
-def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, ...]:
-    """The buttons under a session message: confirm (when asked), reschedule and cancel."""
+#: "My partner is here" is offered (and accepted) from this long before the start.
+HERE_FROM_MINUTES = 60
+
+
+def here_button(session: Session) -> Button:
+    """The "My partner is here" button: before the start it counts towards "Start now"; from ten minutes
+    in it answers the no-show check."""
+    return Button("My partner is here", encode("session.here", session.id), ButtonStyle.SUCCESS)
+
+
+def done_button(session: Session) -> Button:
+    """The "We're done" button, during the session; when both press it, the session ends at once."""
+    return Button("We're done", encode("session.done", session.id), ButtonStyle.SECONDARY)
+
+
+def start_now_button(session: Session) -> Button:
+    """The "Start now" button, offered once both members said their partner is here."""
+    return Button("Start now", encode("session.start_now", session.id), ButtonStyle.PRIMARY)
+
+
+def session_buttons(
+    session: Session, *, confirm: bool = True, here: bool = False
+) -> tuple[Button, ...]:
+    """The buttons under a session message: confirm (when asked), "My partner is here" (close
+    to the start), reschedule and cancel, in that order."""
     buttons: list[Button] = []
     if confirm:
         buttons.append(
             Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS)
         )
+    if here:
+        buttons.append(here_button(session))
     buttons.append(
         Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY)
     )
@@ -54,6 +79,12 @@ def session_buttons(session: Session, *, confirm: bool = True) -> tuple[Button, 
         Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER)
     )
     return tuple(buttons)
+
+
+def _soon(session: Session) -> bool:
+    """A session booked to start within the hour (the live queue): "My partner is here" from the start."""
+    booked = session.created_at
+    return booked is not None and session.start - booked <= timedelta(minutes=HERE_FROM_MINUTES)
 
 
 def announcement(session: Session, members: dict[str, Member], invite: bytes) -> OutboundMessage:
@@ -73,7 +104,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
             + (f"\n\nWhy this pairing:\n{reasons}" if reasons else "")
         ),
         tone=Tone.SUCCESS,
-        buttons=session_buttons(session),
+        buttons=session_buttons(session, here=_soon(session)),
         attachments=(
             Attachment(
                 f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"
@@ -100,7 +131,9 @@ def reminder(session: Session, members: dict[str, Member], minutes_before: int) 
     return OutboundMessage(
         title="Reminder",
         text=text,
-        buttons=session_buttons(session, confirm=bool(unconfirmed)),
+        buttons=session_buttons(
+            session, confirm=bool(unconfirmed), here=minutes_before <= HERE_FROM_MINUTES
+        ),
         ephemeral=False,
         mentions=mentioning(*unconfirmed),
     )
@@ -136,6 +169,7 @@ def part_started(
                 encode("guide.open", session.id, str(part)),
                 ButtonStyle.SECONDARY,
             ),
+            done_button(session),
         ),
     )
 
@@ -289,7 +323,7 @@ def noshow_check(session: Session) -> OutboundMessage:
         text="Ten minutes in. If your partner hasn't turned up, say so; it helps us pair you with "
         "reliable partners and gets you a priority rematch.",
         buttons=(
-            Button("My partner is here", encode("session.here", session.id), ButtonStyle.SUCCESS),
+            here_button(session),
             Button(
                 "My partner did not show", encode("session.noshow", session.id), ButtonStyle.DANGER
             ),

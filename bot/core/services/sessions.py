@@ -135,7 +135,11 @@ class SessionService:
             tone=Tone.SUCCESS,
             carrier=Carrier(
                 f"✓ {mention(actor.member)} confirmed." + (" Both of you are in." if both else ""),
-                say.session_buttons(updated, confirm=not both),
+                say.session_buttons(
+                    updated,
+                    confirm=not both,
+                    here=now >= session.start - timedelta(minutes=say.HERE_FROM_MINUTES),
+                ),
                 mentioning(actor.member),
             ),
         )
@@ -414,7 +418,8 @@ class SessionService:
     # -- button routing ------------------------------------------------------------------
 
     async def on_action(self, actor: Actor, action: Action, values: FormValues) -> OutboundMessage:
-        """Handle a session button: confirm, cancel, reschedule, here, no-show, open the guide."""
+        """Handle a session button: confirm, cancel, reschedule, no-show, open the guide ("My
+        partner is here" is :mod:`bot.core.services.session_early`'s)."""
         verb = action.verb
         if verb == "session.confirm":
             return await self.confirm(actor, action.arg(0))
@@ -426,8 +431,6 @@ class SessionService:
                     raise NotFound(f"Unknown reschedule option: only {REMATCH!r} is accepted.")
                 return await self.cancel(actor, action.arg(0), reschedule=True)
             return await self.reschedule(actor, action.arg(0))
-        if verb == "session.here":
-            return await self.report(actor, action.arg(0), partner_absent=False)
         if verb == "session.noshow":
             return await self.report(actor, action.arg(0), partner_absent=True)
         if verb == "guide.open":

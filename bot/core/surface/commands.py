@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from bot.core.messages import FormSpec
+from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.report_models import (
     MAX_REPORT_TEXT,
     MAX_SUSPEND_DAYS,
@@ -496,6 +497,15 @@ class SetupArgs:
             max_length=300,
         ),
     ] = None
+    reputation_weight: Annotated[
+        int | None,
+        Opt(
+            "How much interviewers' ratings count in matching, in percent "
+            f"({REPUTATION_WEIGHT_RANGE[0]}-{REPUTATION_WEIGHT_RANGE[1]}; 100 is the default)",
+            min=REPUTATION_WEIGHT_RANGE[0],
+            max=REPUTATION_WEIGHT_RANGE[1],
+        ),
+    ] = None
     voice_category: Annotated[
         ChannelRef | None,
         Opt(
@@ -565,6 +575,16 @@ class PairArgs:
         int,
         Opt(f"How many days ahead to look (default {DEFAULT_DAYS})", min=MIN_DAYS, max=MAX_DAYS),
     ] = DEFAULT_DAYS
+
+
+@dataclass(frozen=True)
+class EndSessionArgs:
+    """``/mockadmin end``."""
+
+    session: Annotated[
+        str,
+        Opt("The session's id (the admin member view shows it)", rest=True, max_length=64),
+    ]
 
 
 @dataclass(frozen=True)
@@ -656,6 +676,13 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
         PairArgs,
         "Books two members at their first common time by the matching rules (availability, "
         "blackouts, other sessions, roles), or says why it can't.",
+    ),
+    Command(
+        (ADMIN, "end"),
+        "End a stuck session: feedback opens and the pair is told",
+        EndSessionArgs,
+        "For a session in progress, or one whose start passed without starting: it is completed, "
+        "both members get their feedback form and the pair space says an admin ended it.",
     ),
     Command((ADMIN, "status"), "Whether matching is running", NoArgs),
     Command(

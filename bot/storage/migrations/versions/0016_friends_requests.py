@@ -1,7 +1,7 @@
 """friend requests: invitations to practise with a chosen member
 
 Revision ID: 0016_friends
-Revises: 0018_loops
+Revises: 0017_early
 Create Date: 2026-12-05
 
 ``/mock schedule partner:@member`` stores an invitation the invited member accepts or
@@ -17,7 +17,7 @@ from alembic import op
 from bot.storage.types import UTCDateTime
 
 revision = "0016_friends"
-down_revision = "0018_loops"
+down_revision = "0017_early"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """mock loops: the loops table, and each round's request linked to its loop
 
-Revision ID: 0018_loops
+Revision ID: 0016_loops
 Revises: 0015_reports
 Create Date: 2026-12-05
 
@@ -17,7 +17,7 @@ from alembic import op
 
 from bot.storage.types import UTCDateTime
 
-revision = "0018_loops"
+revision = "0016_loops"
 down_revision = "0015_reports"
 branch_labels = None
 depends_on = None

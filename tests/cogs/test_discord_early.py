@@ -1,0 +1,171 @@
+"""Start early and end early on Discord, through discord.py against the fake Discord: "My
+partner is here" on the reminder, "Start now", "We're done", ``/mockadmin end``; a third member
+and crafted ids are refused and nothing is edited for them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.app import App
+from bot.core.models import Session, SessionState
+from tests.cogs.test_discord_face import (
+    app,
+    click,
+    community_id,
+    custom_ids,
+    settle,
+    start_face,
+    text_of,
+)
+from tests.cogs.test_discord_room import admin, ready_for
+from tests.conftest import delivered
+from tests.fakes import discord_fixtures
+from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.fake_discord import FakeDiscord
+
+fake_discord = discord_fixtures.fake_discord
+discord_runner = discord_fixtures.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
+
+EDITS = ("PATCH", "/channels/{channel_id}/messages/{message_id}")
+
+
+async def booked(app: App, fake: FakeDiscord) -> tuple[Session, int]:
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    cid = await community_id(app, fake)
+    assert len((await app.matching.run_round(cid)).sessions) == 1
+    await app.tick()
+    await delivered(app)
+    async with app.db.uow() as tx:
+        (session,) = await tx.sessions.for_community(cid)
+    (create,) = fake.requests_to("POST", "/channels/{id}/threads")
+    return session, int(create.response["id"])
+
+
+async def state_of(app: App, session_id: str) -> Session:
+    async with app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+    assert session is not None
+    return session
+
+
+def with_button(fake: FakeDiscord, thread: int, prefix: str) -> dict[str, Any]:
+    return next(
+        m
+        for m in reversed(fake.messages_in(thread))
+        if any(c.startswith(prefix) for c in custom_ids(m))
+    )
+
+
+def button(message: dict[str, Any], prefix: str) -> str:
+    return next(c for c in custom_ids(message) if c.startswith(prefix))
+
+
+async def test_both_here_start_now_then_we_are_done(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    session, thread = await booked(app, fake)
+    app.clock.set(session.start - timedelta(minutes=60))  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+    reminder = with_button(fake, thread, "pl:session.here:")
+    here = button(reminder, "pl:session.here:")
+
+    # Carol presses the pair's buttons, and crafted ids: refused privately, nothing edited.
+    for custom_id in (
+        here,
+        f"pl:session.start_now:{session.id}",
+        f"pl:session.done:{session.id}",
+        "pl:session.start_now:0000",
+        f"pl:session.done:{session.id}:extra'\u202e",
+    ):
+        reply = await click(fake, "carol", custom_id, reminder["id"])
+        text = text_of(reply)
+        assert any(x in text for x in ("not yours", "does not exist", "not valid any more")), text
+    await settle(client)
+    assert not fake.requests_to(*EDITS)
+
+    reply = await click(fake, "alice", here, reminder["id"])
+    assert "Noted" in text_of(reply)
+    await settle(client)
+    edit = fake.requests_to(*EDITS)[-1]
+    assert "says their partner is here" in edit.json["content"]
+    assert edit.json["allowed_mentions"]["parse"] == []
+    reply = await click(fake, "bob", here, reminder["id"])
+    start_now = button(reply, "pl:session.start_now:")
+    await settle(client)
+    assert start_now in custom_ids(fake.find_message(reminder["id"]) or {})
+    assert (await state_of(app, session.id)).here_by
+
+    reply = await click(fake, "bob", start_now, reminder["id"])
+    assert "Started" in text_of(reply)
+    await delivered(app)
+    await settle(client)
+    started = await state_of(app, session.id)
+    assert started.state is SessionState.IN_PROGRESS and started.start < session.start
+    statement = next(m for m in fake.messages_in(thread) if "Part 1:" in text_of(m))
+    done = button(statement, "pl:session.done:")
+    again = await click(fake, "alice", start_now, reminder["id"])
+    assert "already started" in text_of(again)
+
+    reply = await click(fake, "carol", done, statement["id"])
+    assert "not yours" in text_of(reply)
+    reply = await click(fake, "alice", done, statement["id"])
+    assert "Asked" in text_of(reply)
+    await delivered(app)
+    await settle(client)
+    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    reply = await click(fake, "bob", done, statement["id"])
+    assert "Ended" in text_of(reply)
+    await delivered(app)
+    await settle(client)
+    assert (await state_of(app, session.id)).state is SessionState.COMPLETED
+    for user in ("alice", "bob"):
+        assert any(
+            c.startswith("pl:feedback.open:") for m in fake.dms_to(user) for c in custom_ids(m)
+        )
+    late = await click(fake, "alice", done, statement["id"])
+    assert "already completed" in text_of(late)
+    await settle(client)
+
+
+async def test_an_admin_ends_a_stuck_session(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
+    mockadmin = next(g for g in put.json if g["name"] == "mockadmin")
+    end = next(o for o in mockadmin["options"] if o["name"] == "end")
+    assert [o["name"] for o in end["options"]] == ["session"]
+    session, thread = await booked(app, fake)
+    app.clock.set(session.start + timedelta(minutes=5))  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+
+    refused = await admin(fake, "alice", "end", {"session": session.id})
+    assert "Only community admins" in text_of(refused)
+    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    crafted = await admin(fake, "owner", "end", {"session": "x" * 64})
+    assert "No session of this community" in text_of(crafted)
+
+    view = await admin(fake, "owner", "member", {"user": "alice"})
+    end_id = button(view, "pl:admin.end_session:")
+    assert session.id in text_of(view)
+    reply = await click(fake, "alice", end_id, view["id"])  # a member pressing the admin's button
+    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    assert "Only community admins" in text_of(reply)
+
+    reply = await admin(fake, "owner", "end", {"session": session.id})
+    assert "feedback is open" in text_of(reply)
+    await delivered(app)
+    await settle(client)
+    assert (await state_of(app, session.id)).state is SessionState.COMPLETED
+    assert any("A community admin ended" in text_of(m) for m in fake.messages_in(thread))
+    again = await click(fake, "owner", end_id, view["id"])
+    assert "already completed" in text_of(again)
+    await settle(client)

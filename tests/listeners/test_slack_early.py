@@ -1,0 +1,145 @@
+"""Start early and end early on Slack, through bolt against the fake Web API (signed requests):
+"My partner is here" on the reminder, "Start now", "We're done", ``/mock admin end``; a third
+member and crafted ids are refused and nothing is updated for them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.core.models import Session, SessionState
+from tests.conftest import delivered
+from tests.listeners.test_slack import (
+    ALICE,
+    BOB,
+    CAROL,
+    Rig,
+    blob,
+    community_id,
+    ready,
+    reply_text,
+    responses,
+    rig,
+)
+
+__all__ = ["rig"]
+
+
+async def booked(rig: Rig) -> Session:
+    for user in (ALICE, BOB, CAROL):
+        await ready(rig, user)
+    for user in (ALICE, BOB):
+        await reply_text(rig, user, "schedule type:coding")
+    outcome = await rig.app.matching.run_round(await community_id(rig.app))
+    assert len(outcome.sessions) == 1
+    await rig.app.tick()
+    await delivered(rig.app)
+    return outcome.sessions[0]
+
+
+async def state_of(rig: Rig, session_id: str) -> Session:
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+    assert session is not None
+    return session
+
+
+def pair_posts(rig: Rig) -> list[dict[str, Any]]:
+    return [a for a in rig.fake.of("chat.postMessage") if str(a["channel"]).startswith("G")]
+
+
+def action_ids(message: dict[str, Any]) -> list[str]:
+    return [
+        e["action_id"]
+        for b in message.get("blocks") or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "action_id" in e
+    ]
+
+
+def with_button(rig: Rig, prefix: str) -> tuple[dict[str, Any], str]:
+    for post in reversed(pair_posts(rig)):
+        for action in action_ids(post):
+            if action.startswith(prefix):
+                return post, action
+    raise AssertionError(f"no message with {prefix}")
+
+
+async def press(rig: Rig, user: str, action: str, message: dict[str, Any]) -> dict[str, Any]:
+    status, _, key = await rig.send.click(user, action, message["channel"], message=message)
+    assert status == 200
+    await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) >= 1)
+    return responses(rig.fake, key)[0]
+
+
+async def test_both_here_start_now_then_we_are_done(rig: Rig) -> None:
+    fake, app = rig.fake, rig.app
+    session = await booked(rig)
+    app.clock.set(session.start - timedelta(minutes=60))  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+    reminder, here = with_button(rig, "pl:session.here:")
+
+    updates = fake.count("chat.update")
+    for action in (
+        here,
+        f"pl:session.start_now:{session.id}",
+        f"pl:session.done:{session.id}",
+        "pl:session.start_now:ffff",
+    ):
+        refused = await press(rig, CAROL, action, reminder)
+        assert refused["response_type"] == "ephemeral" and ":x:" in blob(refused)
+    assert fake.count("chat.update") == updates
+    assert not (await state_of(rig, session.id)).here_by
+
+    assert "Noted" in blob(await press(rig, ALICE, here, reminder))
+    await fake.wait_for(lambda: fake.count("chat.update") == updates + 1)
+    assert "says their partner is here" in blob(fake.of("chat.update")[-1])
+    answer = await press(rig, BOB, here, reminder)
+    assert "pl:session.start_now:" in blob(answer)
+    start_now = f"pl:session.start_now:{session.id}"
+    await delivered(app)
+
+    assert "Started" in blob(await press(rig, BOB, start_now, reminder))
+    await delivered(app)
+    started = await state_of(rig, session.id)
+    assert started.state is SessionState.IN_PROGRESS and started.start < session.start
+    statement, done = with_button(rig, "pl:session.done:")
+    assert "Part 1" in blob(statement)
+    assert "already started" in blob(await press(rig, ALICE, start_now, reminder))
+
+    assert ":x:" in blob(await press(rig, CAROL, done, statement))
+    assert "Asked" in blob(await press(rig, ALICE, done, statement))
+    assert (await state_of(rig, session.id)).state is SessionState.IN_PROGRESS
+    assert "Ended" in blob(await press(rig, BOB, done, statement))
+    await delivered(app)
+    assert (await state_of(rig, session.id)).state is SessionState.COMPLETED
+    feedback = [
+        a["channel"]
+        for a in fake.of("chat.postMessage")
+        if "pl:feedback.open:" in blob(a) and not str(a["channel"]).startswith("G")
+    ]
+    assert len(feedback) == 2
+    assert "already completed" in blob(await press(rig, ALICE, done, statement))
+
+
+async def test_an_admin_ends_a_stuck_session(rig: Rig) -> None:
+    fake, app = rig.fake, rig.app
+    session = await booked(rig)
+    app.clock.set(session.start + timedelta(minutes=5))  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+    refused = await reply_text(rig, BOB, f"admin end session:{session.id}")
+    assert ":x:" in blob(refused)
+    fake.admins.add(ALICE)
+    crafted = await reply_text(rig, ALICE, "admin end session:<@U1|x>")
+    assert "No session of this community" in blob(crafted)
+    assert (await state_of(rig, session.id)).state is SessionState.IN_PROGRESS
+    ended = await reply_text(rig, ALICE, f"admin end {session.id}")
+    assert "feedback is open" in blob(ended)
+    await delivered(app)
+    assert (await state_of(rig, session.id)).state is SessionState.COMPLETED
+    assert any("A community admin ended" in blob(p) for p in pair_posts(rig))
+    again = await reply_text(rig, ALICE, f"admin end session:{session.id}")
+    assert "already completed" in blob(again)
