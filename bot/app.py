@@ -18,6 +18,7 @@ from bot.adapters.offload import InlineOffload, ProcessOffload
 from bot.core.admin_commands import AdminRouter
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRouter
+from bot.core.friend_commands import declare_friend_commands
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.loop_commands import declare_loop_commands
 from bot.core.models import Platform
@@ -32,6 +33,7 @@ from bot.core.services.delivery import DeliveryService
 from bot.core.services.digest import DigestService
 from bot.core.services.feedback import FeedbackService
 from bot.core.services.form_drafts import FormDraftService
+from bot.core.services.friends import FriendService
 from bot.core.services.matching import MatchingService
 from bot.core.services.mock_loop import LoopService
 from bot.core.services.onboarding import OnboardingService, install_onboarding
@@ -215,6 +217,7 @@ async def build_app(
     packs = PackService(db.uow, clock, bank) if isinstance(bank, CommunityPrompts) else None
     admin_commands = AdminRouter(admin, router, packs=packs)
     declare_partner_commands(router, PartnerService(db.uow, clock))
+    declare_friend_commands(router, FriendService(db.uow, clock, bank))
     declare_session_commands(
         router, admin_commands, EarlySessionService(db.uow, clock, sessions, steps.run_one)
     )

@@ -140,6 +140,22 @@ class DiscordChat:
         sent = await _call(lambda: channel.send(**render_message(message).send_kwargs()))
         return f"{channel.id}/{sent.id}"
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        """Replace a message sent as ``channel/message`` (no pings: an edit never notifies)."""
+        channel_id, _, message_id = message_ref.partition("/")
+        rendered = render_message(message)
+        target = self.client.get_partial_messageable(int(channel_id)).get_partial_message(
+            int(message_id)
+        )
+        await _call(
+            lambda: target.edit(
+                content=rendered.content or None,
+                embed=rendered.embed,
+                view=rendered.view,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        )
+
     async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
         return await self.room.open_voice(community.external_id, request)
 

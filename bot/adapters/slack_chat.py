@@ -123,6 +123,14 @@ class SlackChat(WithoutVoice):
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
         return await self._post(space_ref, message)
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        """Replace a message sent as ``channel:ts`` (``chat.update``: its text and blocks)."""
+        channel, _, ts = message_ref.partition(":")
+        body = render_message(message)
+        await self._call(
+            "chat_update", channel=channel, ts=ts, text=body["text"], blocks=body["blocks"]
+        )
+
     async def _post(self, channel: str, message: OutboundMessage, *, direct: bool = False) -> str:
         body = render_message(message)
         sent = await self._call(

@@ -64,3 +64,6 @@ class WorkspaceSlackChat(WithoutVoice):
         return await (await self.for_team(community.external_id)).post(
             community, space_ref, message
         )
+
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        await (await self.for_team(community.external_id)).edit(community, message_ref, message)

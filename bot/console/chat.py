@@ -189,6 +189,18 @@ class ConsoleChat(WithoutVoice):
         self._print(f"💬 in {space_ref} ({title})", message, ZoneInfo(zone))
         return f"{space_ref}-{len(self.sent)}"
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        """A message sent earlier now reads differently (its buttons gone or changed)."""
+        number = re.fullmatch(r"(?:.*-)?(\d+)", message_ref)
+        if number is None or not 0 < int(number.group(1)) <= len(self.sent):
+            return
+        where, before = self.sent[int(number.group(1)) - 1]
+        who = where.removeprefix("dm:")
+        if self.last.get(who) is before:
+            self.last[who] = message
+        print(f"  ✎ a message to {who} now reads:", file=self.out, flush=True)
+        self._print("", message, ZoneInfo("UTC"))
+
 
 def _zone(member: Member) -> ZoneInfo:
     return ZoneInfo(member.timezone or "UTC")

@@ -93,6 +93,8 @@ class CommandRouter:
     metrics: Metrics = NO_METRICS
     #: The expected wait for a type, added to the reply to ``/mock schedule`` (bot.core.partner_commands).
     expected_wait: Callable[[str, InterviewType], Awaitable[str]] | None = None
+    #: ``/mock schedule partner:@member``: the invitation (bot.core.friend_commands).
+    invite_partner: Callable[[Actor, ScheduleArgs], Awaitable[OutboundMessage]] | None = None
 
     def __init__(
         self,
@@ -419,6 +421,8 @@ class CommandRouter:
         return await self.profiles.set_availability(actor, args.text, blackouts=args.blackouts)
 
     async def _schedule(self, actor: Actor, args: ScheduleArgs) -> OutboundMessage:
+        if args.partner and self.invite_partner is not None:
+            return await self.invite_partner(actor, args)
         reply = await self.requests.schedule(actor, _kind(args.type), args.role, args.days)
         if self.expected_wait is None or reply.tone is not Tone.SUCCESS:
             return reply

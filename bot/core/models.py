@@ -297,6 +297,8 @@ class ActionKind(StrEnum):
     DIGEST = "digest"
     #: Daily housekeeping: deletes the community's rows past the retention period.
     RETENTION = "retention"
+    #: An invitation to practise with a chosen member lapses unanswered.
+    FRIEND_LAPSE = "friend_lapse"
     #: A mock loop's end: its debrief with whatever feedback came in.
     LOOP_DEBRIEF = "loop_debrief"
     #: A member's suspension from matching ends: they are told they can be matched again.

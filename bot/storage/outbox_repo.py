@@ -184,6 +184,12 @@ class SqlOutboxRepo:
             .execution_options(synchronize_session=False)
         )
 
+    async def by_key(self, key: str) -> OutboxItem | None:
+        row = (
+            await self._s.execute(select(OutboxRow).where(col(OutboxRow.key) == key))
+        ).scalar_one_or_none()
+        return outbox_from_row(row) if row is not None else None
+
     async def all(self) -> list[OutboxItem]:
         result = await self._s.execute(
             select(OutboxRow).order_by(

@@ -229,6 +229,7 @@ class NoShowRow(SQLModel, table=True):
 metadata = SQLModel.metadata
 from bot.storage.feedback_tables import FeedbackRow as FeedbackRow  # noqa: E402  (metadata)
 from bot.storage.form_tables import FormDraftRow as FormDraftRow  # noqa: E402  (metadata)
+from bot.storage.friend_tables import FriendRequestRow as FriendRequestRow  # noqa: E402  (metadata)
 from bot.storage.loop_tables import LoopRow as LoopRow  # noqa: E402  (metadata)
 from bot.storage.pack_tables import PromptPackRow as PromptPackRow  # noqa: E402  (metadata)
 from bot.storage.report_tables import ReportRow as ReportRow  # noqa: E402  (metadata)

@@ -174,8 +174,18 @@ async def scenario(app: App, chat: FakeChat, clock: FakeClock) -> list[Actor]:
     ok(await app.router.act(erin, f"pl:session.noshow:{second[0].id}"))
     await app.tick()
 
+    # Erin invites Frank to practise (he declines) and again (she withdraws it); an admin
+    # pairs them by hand.
+    ok(await app.router.run_text(erin, "schedule behavioral partner:frank"))
+    await app.tick()
+    ok(await app.router.act(frank, chat.dms_to("frank")[-1].buttons[1].action))
+    invited = ok(await app.router.run_text(erin, "schedule behavioral partner:frank"))
+    ok(await app.router.act(erin, invited.buttons[0].action))
+    await app.tick()
+
     # The admins.
     for line in (
+        "pair a:erin b:frank type:behavioral",
         "setup",
         "setup digest_hour:8",
         "stats",
@@ -235,6 +245,9 @@ async def test_every_action_the_scenario_offers_has_a_handler_on_every_face(
         "admin.prompts.import",
         "privacy.forget",
         "privacy.keep",
+        "friend.accept",
+        "friend.decline",
+        "friend.cancel",
     }, sorted(verbs)
 
     unhandled = sorted(

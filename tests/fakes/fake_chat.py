@@ -19,6 +19,7 @@ class FakeChat(WithoutVoice):
         self.spaces: dict[str, tuple[str, ...]] = {}
         self.closed_dms: set[str] = set()
         self.fail_next: list[Exception] = []
+        self.edits: list[tuple[str, OutboundMessage]] = []
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -42,6 +43,10 @@ class FakeChat(WithoutVoice):
         self._maybe_fail()
         self.posts.append((space_ref, message))
         return f"post-{len(self.posts)}"
+
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        self._maybe_fail()
+        self.edits.append((message_ref, message))
 
     def dms_to(self, external_id: str) -> list[OutboundMessage]:
         return [m for who, m in self.direct if who == external_id]

@@ -39,6 +39,9 @@ class RecordingChat(WithoutVoice):
         self.messages.append(("space", space_ref, message))
         return self._ref()
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        self.messages.append(("edit", message_ref, message))
+
     def refs(self) -> list[str]:
         return [f"{self.prefix}-{i}" for i in range(1, len(self.messages) + 1)]
 

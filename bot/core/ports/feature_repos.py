@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.core.digest import DigestFeedback, DigestMember, DigestRequest, DigestSession
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.forms import FormDraft
+from bot.core.friend_models import FriendRequest, FriendStatus
 from bot.core.models import (
     NoShowReport,
     Platform,
@@ -75,6 +76,36 @@ class FeedbackRepo(Protocol):
 
     async def mark_revealed(self, feedback_ids: Sequence[str], when: datetime) -> None:
         """Mark the forms revealed at ``when``."""
+        ...
+
+
+class FriendRequestRepo(Protocol):
+    """Invitations to practise with a chosen member (``/mock schedule partner:``)."""
+
+    async def add(self, request: FriendRequest) -> None:
+        """Store a new invitation."""
+        ...
+
+    async def get(self, request_id: str, *, for_update: bool = False) -> FriendRequest | None:
+        """One invitation as stored now, or None; ``for_update`` locks it first."""
+        ...
+
+    async def settle(self, request_id: str, status: FriendStatus, now: datetime) -> bool:
+        """Move a pending invitation to ``status``; False when it was not pending any more."""
+        ...
+
+    async def record(
+        self, request_id: str, status: FriendStatus, session_id: str | None = None
+    ) -> None:
+        """The outcome of an accepted invitation."""
+        ...
+
+    async def pending_from(self, requester_id: str) -> list[FriendRequest]:
+        """The member's invitations still waiting for an answer, oldest first."""
+        ...
+
+    async def for_member(self, member_id: str) -> list[FriendRequest]:
+        """Every invitation the member sent or received, oldest first."""
         ...
 
 

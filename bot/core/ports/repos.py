@@ -335,6 +335,10 @@ class OutboxRepo(Protocol):
         """Try the message again at ``when``, or give up on it (ending the claim ``token``)."""
         ...
 
+    async def by_key(self, key: str) -> OutboxItem | None:
+        """The message queued under ``key`` (sent or not), or None."""
+        ...
+
     async def all(self) -> list[OutboxItem]:
         """Every message (tests and the console)."""
         ...

@@ -57,6 +57,11 @@ class ChatPort(Protocol):
         """Post into a pair space or channel; returns a message reference."""
         ...
 
+    async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
+        """Replace a message this port sent (``message_ref`` as ``send_direct`` or ``post``
+        returned it) with ``message``: its text, and only its buttons (none: no buttons left)."""
+        ...
+
     async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
         """Open (or find, by its name) the pair's private voice channel; None: the platform has
         none. Raises :class:`~bot.core.ports.room.RoomDenied` when the bot may not make it."""

@@ -10,6 +10,7 @@ from bot.core.ports.feature_repos import (
     DigestRepo,
     FeedbackRepo,
     FormDraftRepo,
+    FriendRequestRepo,
     PrivacyRepo,
     PromptPackRepo,
     ReportRepo,
@@ -113,6 +114,11 @@ class UnitOfWork(Protocol):
     @property
     def retention(self) -> RetentionRepo:
         """Retention deletes."""
+        ...
+
+    @property
+    def friends(self) -> FriendRequestRepo:
+        """Invitations to practise with a chosen member."""
         ...
 
     @property

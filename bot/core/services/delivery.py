@@ -31,7 +31,7 @@ from bot.core.messages import (
     message_from_dict,
 )
 from bot.core.metrics import NO_METRICS, Metrics
-from bot.core.models import Member, OutboxItem, Platform
+from bot.core.models import Member, OutboxItem, OutboxStatus, Platform
 from bot.core.ports import (
     ChatPort,
     DirectMessagesClosed,
@@ -41,7 +41,7 @@ from bot.core.ports import (
     UnitOfWorkFactory,
 )
 from bot.core.services.actor import new_id
-from bot.core.services.outbox import SESSION_SPACE
+from bot.core.services.outbox import EDIT_OF, SESSION_SPACE
 from bot.core.services.progress import PictureCache
 
 log = logging.getLogger(__name__)
@@ -276,6 +276,8 @@ class DeliveryService:
         if chat is None:
             raise TemporaryDeliveryError(f"no chat face running for {community.platform.value}")
         message = self._with_pictures(item, message_from_dict(item.message))
+        if item.member_id is None and (item.space_ref or "").startswith(EDIT_OF):
+            return await self._edit(tx, chat, item, message), False
         if item.member_id is not None:
             member = await tx.members.get(item.member_id)
             if member is None:
@@ -306,6 +308,21 @@ class DeliveryService:
         except _NoPairSpace:
             return await self._post_by_direct_messages(tx, chat, item, message), True
         return await chat.post(community, space, message), False
+
+    @staticmethod
+    async def _edit(
+        tx: UnitOfWork, chat: ChatPort, item: OutboxItem, message: OutboundMessage
+    ) -> str:
+        """Replace a message sent earlier (``queue_edit``): after it is sent, never before."""
+        original = await tx.outbox.by_key((item.space_ref or "").removeprefix(EDIT_OF))
+        if original is None or original.status is OutboxStatus.FAILED:
+            return "edit-nothing-sent"
+        if original.status is not OutboxStatus.SENT or not original.sent_ref:
+            raise TemporaryDeliveryError("the message to replace is not sent yet")
+        community = await tx.communities.get(item.community_id)
+        assert community is not None
+        await chat.edit(community, original.sent_ref, message)
+        return f"edit:{original.sent_ref}"[:128]
 
     async def _post_by_direct_messages(
         self, tx: UnitOfWork, chat: ChatPort, item: OutboxItem, message: OutboundMessage

@@ -14,6 +14,10 @@ from bot.core.services.actor import new_id
 SESSION_SPACE = "session:"
 
 
+#: ``space_ref`` of an edit: "replace the message sent under this outbox key".
+EDIT_OF = "edit:"
+
+
 def session_space(session_id: str) -> str:
     """The space reference of a session's pair space (opened on the first delivery to it)."""
     return f"{SESSION_SPACE}{session_id}"
@@ -98,6 +102,31 @@ async def queue_space(
             community_id=community_id,
             member_id=None,
             space_ref=space_ref,
+            message=message_to_dict(message),
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def queue_edit(
+    tx: UnitOfWork,
+    *,
+    key: str,
+    community_id: str,
+    original_key: str,
+    message: OutboundMessage,
+    now: datetime,
+) -> bool:
+    """Replace the message queued under ``original_key`` once it is sent (its buttons with
+    ``message``'s): an invitation that lapsed or was withdrawn shows so, with no buttons."""
+    return await tx.outbox.add(
+        OutboxItem(
+            id=new_id(),
+            key=key,
+            community_id=community_id,
+            member_id=None,
+            space_ref=f"{EDIT_OF}{original_key}",
             message=message_to_dict(message),
             created_at=now,
             next_attempt_at=now,

@@ -45,6 +45,27 @@ def _span(hours: float) -> str:
     return f"about {days} days"
 
 
+MEMBER_ACCEPTED = "a mention (@name), the member's user id or their display name"
+
+
+async def member_named(
+    tx: UnitOfWork, community_id: str, who: str, *, option: str = "member"
+) -> Member:
+    """The community's member ``who`` names (a platform id, a mention the face turned into
+    one, or a display name); refused with what is accepted when nobody is found."""
+    name = who.strip().removeprefix("@").strip()
+    if not name:
+        raise InvalidInput(option, "Which member?", accepted=MEMBER_ACCEPTED)
+    member = await tx.members.find(community_id, name) or await tx.members.find_by_name(
+        community_id, name
+    )
+    if member is None:
+        raise NotFound(
+            f"No member “{quote(name, 60)}” here. Use a mention (@name) or their user id."
+        )
+    return member
+
+
 def wait_sentence(kind: InterviewType, waits_hours: list[float]) -> str:
     """The expected wait for ``kind`` as a member reads it (the median of recent waits)."""
     if len(waits_hours) < WAIT_MIN_SAMPLES:
@@ -68,19 +89,9 @@ class PartnerService:
     # -- "don't pair me with" ---------------------------------------------------------------
 
     async def _other(self, tx: UnitOfWork, actor: Actor, who: str) -> Member:
-        name = who.strip().removeprefix("@").strip()
-        accepted = "a mention (@name), the member's user id or their display name"
-        if not name:
-            raise InvalidInput("member", "Which member?", accepted=accepted)
-        member = await tx.members.find(actor.community.id, name) or await tx.members.find_by_name(
-            actor.community.id, name
-        )
-        if member is None:
-            raise NotFound(
-                f"No member “{quote(name, 60)}” here. Use a mention (@name) or their user id."
-            )
+        member = await member_named(tx, actor.community.id, who)
         if member.id == actor.member.id:
-            raise InvalidInput("member", "That is you.", accepted=accepted)
+            raise InvalidInput("member", "That is you.", accepted=MEMBER_ACCEPTED)
         return member
 
     async def block(self, actor: Actor, who: str) -> OutboundMessage:

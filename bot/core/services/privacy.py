@@ -88,11 +88,13 @@ class PrivacyService:
             feedback = await tx.feedback.for_member(me)
             no_shows = await tx.privacy.no_shows_involving(me)
             rounds = await tx.privacy.rounds_mentioning(member.community_id, me)
+            invitations = await tx.friends.for_member(me)
             others: set[str] = {s.partner_of(me) for s in sessions}
             others |= {f.author_id for f in feedback} | {f.subject_id for f in feedback}
             others |= {n.reporter_id for n in no_shows} | {n.absent_id for n in no_shows}
             others |= {m for r in rounds for p in r.paired for m in p[:2]}
             others |= set(member.blocked)
+            others |= {i.requester_id for i in invitations} | {i.invitee_id for i in invitations}
             names = await tx.members.get_many(sorted(others - {me}))
         names[me] = member
         return {
@@ -196,6 +198,22 @@ class PrivacyService:
                 ],
             },
             "matching_rounds": self._rounds_summary(rounds, me, names),
+            "invitations": [
+                {
+                    "id": i.id,
+                    "you": "sent" if i.requester_id == me else "received",
+                    "with": _name(names, i.invitee_id if i.requester_id == me else i.requester_id),
+                    "interview_type": i.interview_type.value,
+                    "requester_role": i.role.value,
+                    "days": i.days,
+                    "status": i.status.value,
+                    "created_at": _iso(i.created_at),
+                    "expires_at": _iso(i.expires_at),
+                    "decided_at": _iso(i.decided_at),
+                    "session_id": i.session_id,
+                }
+                for i in invitations
+            ],
         }
 
     @staticmethod

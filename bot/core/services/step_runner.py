@@ -27,6 +27,7 @@ from bot.core.models import (
     ScheduledAction,
 )
 from bot.core.ports import ChatPort, PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.services.friends import lapse_invitation
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import too_late
 from bot.core.services.session_steps import (
@@ -118,6 +119,7 @@ def step_handlers(
         ActionKind.EXPIRE_REQUEST: expire_request,
         ActionKind.DIGEST: hooks.run_digest,
         ActionKind.RETENTION: hooks.run_retention,
+        ActionKind.FRIEND_LAPSE: lapse_invitation,
         ActionKind.LOOP_DEBRIEF: hooks.run_loop_debrief,
         ActionKind.SUSPENSION_END: hooks.end_suspension,
         **session_steps.handlers(),

@@ -157,6 +157,14 @@ class ScheduleArgs:
         int,
         Opt(f"How many days ahead to look (default {DEFAULT_DAYS})", min=MIN_DAYS, max=MAX_DAYS),
     ] = DEFAULT_DAYS
+    partner: Annotated[
+        MemberRef | None,
+        Opt(
+            "Practise with this member: they are asked first",
+            aliases=("with", "friend"),
+            max_length=200,
+        ),
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,7 @@ SCHEDULE_FORM = FormDecl(
     required=("type",),
     labels=(("days", "Within the next"),),
     units=(("days", "day"),),
+    omit=("partner",),
 )
 NOW_FORM = FormDecl(
     NOW_SUBMIT,
@@ -263,7 +272,8 @@ MOCK: tuple[Command, ...] = (
         "`/mock schedule` — ask for a session: an interview type, a role "
         "(swap: you interview each other, the default; or only candidate; or only interviewer) "
         f"and how many days ahead to look ({MIN_DAYS}-{MAX_DAYS}, default {DEFAULT_DAYS}). "
-        "Alone, it opens a form.",
+        "With `partner:@member`, that member is invited and, if they accept, you are both "
+        "booked at your first common time. Alone, it opens a form.",
         form=SCHEDULE_FORM,
     ),
     Command(
@@ -554,6 +564,20 @@ class MemberArgs:
 
 
 @dataclass(frozen=True)
+class PairArgs:
+    """``/mockadmin pair``."""
+
+    a: Annotated[MemberRef, Opt("The first member", max_length=200)]
+    b: Annotated[MemberRef, Opt("The second member", max_length=200)]
+    type: Annotated[InterviewType, Opt("Interview type")]
+    role: Annotated[RolePreference, Opt("The first member's role")] = RolePreference.SWAP
+    days: Annotated[
+        int,
+        Opt(f"How many days ahead to look (default {DEFAULT_DAYS})", min=MIN_DAYS, max=MAX_DAYS),
+    ] = DEFAULT_DAYS
+
+
+@dataclass(frozen=True)
 class EndSessionArgs:
     """``/mockadmin end``."""
 
@@ -645,6 +669,13 @@ ADMIN_COMMANDS: tuple[Command, ...] = (
     Command((ADMIN, "stats"), "Community figures over the last 7 and 30 days", NoArgs),
     Command(
         (ADMIN, "member"), "One member: reliability, no-show marks, why not matched", MemberArgs
+    ),
+    Command(
+        (ADMIN, "pair"),
+        "Pair two members by hand at their first common time",
+        PairArgs,
+        "Books two members at their first common time by the matching rules (availability, "
+        "blackouts, other sessions, roles), or says why it can't.",
     ),
     Command(
         (ADMIN, "end"),

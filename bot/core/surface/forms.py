@@ -49,6 +49,9 @@ class FormDecl:
     labels: tuple[tuple[str, str], ...] = ()
     #: A word for whole-number pickers by option name (``days`` → "1 day", "5 days").
     units: tuple[tuple[str, str], ...] = ()
+    #: Options the form leaves to the command line (``partner`` of ``schedule``: a member
+    #: picker there, which a form cannot offer).
+    omit: tuple[str, ...] = ()
 
 
 def _shown(value: object) -> str:
@@ -126,7 +129,8 @@ def form_of(args: type, decl: FormDecl) -> FormSpec:
     inputs = [
         item
         for option in options_of(args)
-        if (
+        if option.name not in decl.omit
+        and (
             item := form_input(
                 option,
                 defaults[option.name],

@@ -1,7 +1,7 @@
 """outbox: a delivery's claim is a short lease, not a lock held while the platform answers
 
 Revision ID: 0019_perf
-Revises: 0017_early
+Revises: 0018_friends
 Create Date: 2026-12-05
 
 ``outbox.claim_token`` and ``outbox.claimed_until``: a delivery claims a message in one short
@@ -18,7 +18,7 @@ from alembic import op
 from bot.storage.types import UTCDateTime
 
 revision = "0019_perf"
-down_revision = "0017_early"
+down_revision = "0018_friends"
 branch_labels = None
 depends_on = None
 
