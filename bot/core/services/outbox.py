@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.messages import OutboundMessage, message_to_dict
-from bot.core.models import OutboxItem
+from bot.core.models import OutboxItem, Session
 from bot.core.ports import UnitOfWork
 from bot.core.services.actor import new_id
 
@@ -106,6 +106,20 @@ async def queue_space(
             created_at=now,
             next_attempt_at=now,
         )
+    )
+
+
+async def queue_session_post(
+    tx: UnitOfWork, session: Session, *, key: str, message: OutboundMessage, now: datetime
+) -> bool:
+    """Queue a post in ``session``'s pair space; False if ``key`` was queued already."""
+    return await queue_space(
+        tx,
+        key=key,
+        community_id=session.community_id,
+        space_ref=session_space(session.id),
+        message=message,
+        now=now,
     )
 
 

@@ -39,7 +39,7 @@ from bot.core.models import (
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor
-from bot.core.services.outbox import queue_space, session_space
+from bot.core.services.outbox import queue_session_post
 from bot.core.services.session_plan import (
     PRE_START_STATES,
     action_key,
@@ -140,11 +140,10 @@ class EarlySessionService:
         both = set(here) == set(session.member_ids)
         if here != session.here_by:
             await tx.sessions.save(Session(**{**session.__dict__, "here_by": here}))
-            await queue_space(
+            await queue_session_post(
                 tx,
+                session,
                 key=f"{session.id}:here:{me.id}:{session.sequence}",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
                 now=now,
                 message=_here_notice(session, me, partner, both),
             )
@@ -194,11 +193,10 @@ class EarlySessionService:
             steps = session_steps(moved, (), now) + await _voice_opens_now(tx, moved, now)
             await tx.actions.add_many(steps)
             start_step = next(step.id for step in steps if step.kind is ActionKind.START)
-            await queue_space(
+            await queue_session_post(
                 tx,
+                session,
                 key=f"{session.id}:started-early:{moved.sequence}",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
                 now=now,
                 message=OutboundMessage(
                     title="Starting now",
@@ -241,11 +239,10 @@ class EarlySessionService:
             done_by = (*session.done_by, me.id)
             if set(done_by) != set(session.member_ids):
                 await tx.sessions.save(Session(**{**session.__dict__, "done_by": done_by}))
-                await queue_space(
+                await queue_session_post(
                     tx,
+                    session,
                     key=f"{session.id}:done-asked:{me.id}:{session.sequence}",
-                    community_id=session.community_id,
-                    space_ref=session_space(session.id),
                     now=now,
                     message=OutboundMessage(
                         text=f"{me.display_name} says you're done. {mention(partner)}, press "
@@ -264,14 +261,14 @@ class EarlySessionService:
                     ),
                 )
             ended = Session(**{**session.__dict__, "done_by": done_by})
-            await self._end(tx, ended, members, now, "ended-early")
-            await queue_space(
+            await self._end(
                 tx,
-                key=f"{session.id}:ended-early",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
-                now=now,
-                message=OutboundMessage(
+                ended,
+                members,
+                now,
+                "ended-early",
+                "ended-early",
+                OutboundMessage(
                     title="Session ended",
                     text="You both said you're done, so the session has ended. Feedback is open "
                     "now: check your direct messages.",
@@ -314,14 +311,14 @@ class EarlySessionService:
                 raise NotFound("A member of that session has left.")
             if session.state in PRE_START_STATES:  # its start never ran: start it where it was
                 session = Session(**{**session.__dict__, "state": SessionState.IN_PROGRESS})
-            await self._end(tx, session, members, now, "admin-end")
-            await queue_space(
+            await self._end(
                 tx,
-                key=f"{session.id}:admin-ended",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
-                now=now,
-                message=OutboundMessage(
+                session,
+                members,
+                now,
+                "admin-end",
+                "admin-ended",
+                OutboundMessage(
                     title="Session ended by an admin",
                     text="A community admin ended this session. Feedback is open now: check your "
                     "direct messages.",
@@ -342,11 +339,15 @@ class EarlySessionService:
         members: dict[str, Member],
         now: datetime,
         why: str,
+        told: str,
+        notice: OutboundMessage,
     ) -> None:
-        """The remaining steps stop and the session completes now, feedback open."""
+        """The remaining steps stop and the session completes now, feedback open; the pair
+        space gets ``notice`` (once, under the outbox key ``<session id>:<told>``)."""
         await tx.actions.cancel_for_session(session.id, now, TIMELINE)
         key = action_key(session.id, f"{why}-{session.sequence}")
         await complete_session(tx, session, members, now, key, now)
+        await queue_session_post(tx, session, key=f"{session.id}:{told}", message=notice, now=now)
 
     # -- button routing ----------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWork
 from bot.core.services import session_text as say
 from bot.core.services.feedback_forms import window_end
-from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.outbox import queue_direct, queue_session_post
 from bot.core.services.session_plan import (
     FEEDBACK_REMINDERS,
     PRE_START_STATES,
@@ -45,14 +45,7 @@ class SessionStep:
 
     async def post(self, key: str, message: OutboundMessage) -> None:
         """Queue a message in the pair's space."""
-        await queue_space(
-            self.tx,
-            key=key,
-            community_id=self.session.community_id,
-            space_ref=session_space(self.session.id),
-            now=self.now,
-            message=message,
-        )
+        await queue_session_post(self.tx, self.session, key=key, message=message, now=self.now)
 
 
 SessionStepHandler = Callable[[SessionStep], Awaitable[StepOutcome]]

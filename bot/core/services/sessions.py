@@ -35,7 +35,7 @@ from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.report_models import report_button
 from bot.core.services import session_text as say
 from bot.core.services.actor import Actor, new_id
-from bot.core.services.outbox import queue_direct, queue_space, session_space
+from bot.core.services.outbox import queue_direct, queue_session_post
 from bot.core.services.session_plan import (
     NOSHOW_AFTER,
     PRE_START_STATES,
@@ -117,11 +117,10 @@ class SessionService:
                 }
             )
             await tx.sessions.save(updated)
-            await queue_space(
+            await queue_session_post(
                 tx,
+                session,
                 key=f"{session.id}:confirmed:{actor.member.id}:{session.sequence}",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
                 now=now,
                 message=OutboundMessage(
                     text=f"{actor.member.display_name} confirmed."
@@ -229,11 +228,10 @@ class SessionService:
             await tx.actions.cancel_for_session(session.id, now)
             await schedule_session_steps(tx, moved, community.settings.reminder_minutes, now)
             moved = await call_off_room(tx, session, moved, community.settings, now)
-            await queue_space(
+            await queue_session_post(
                 tx,
+                session,
                 key=f"{session.id}:rescheduled:{moved.sequence}",
-                community_id=session.community_id,
-                space_ref=session_space(session.id),
                 now=now,
                 message=OutboundMessage(
                     title="New time proposed",
@@ -472,11 +470,10 @@ async def _release(
         cancelled = await call_off_room(tx, session, cancelled, community.settings, now)
     for member_id in [partner.id, actor_id] if both else [partner.id]:
         await reopen_request(tx, session, member_id, now, priority=True)
-    await queue_space(
+    await queue_session_post(
         tx,
+        session,
         key=f"{session.id}:cancelled",
-        community_id=session.community_id,
-        space_ref=session_space(session.id),
         now=now,
         message=OutboundMessage(
             title="Finding a new time" if both else "Session cancelled",
