@@ -21,7 +21,7 @@ from typing import TypeVar
 from bot.core import room
 from bot.core.feedback_models import Feedback
 from bot.core.loop_debrief import GUIDE_NOTE
-from bot.core.messages import OutboundMessage, message_to_dict
+from bot.core.messages import OutboundMessage
 from bot.core.models import (
     Community,
     CommunitySettings,
@@ -38,7 +38,7 @@ from bot.core.prompt_selection import choose_prompt, weakest_dimensions
 from bot.core.ratings import RECENT_VERDICTS, community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import new_id
-from bot.core.services.outbox import session_space
+from bot.core.services.outbox import direct_item, outbox_item, session_space
 from bot.core.services.round_plan import RoundInput, plan_round, plan_round_away
 from bot.core.services.round_plan import seed_of as _seed
 from bot.core.services.rounds import round_up as _round_up
@@ -107,17 +107,12 @@ def plan_bookings(
         out.steps.extend(room_steps(session, community.settings, now))
         pair_members = {m: members[m] for m in (session.interviewer_id, session.candidate_id)}
         out.messages.append(
-            OutboxItem(
-                id=new_id(),
-                key=f"{session.id}:announce",
-                community_id=community.id,
-                member_id=None,
+            outbox_item(
+                f"{session.id}:announce",
+                community.id,
+                say.announcement(session, pair_members, invite_for(session, pair_members, now)),
+                now,
                 space_ref=session_space(session.id),
-                created_at=now,
-                next_attempt_at=now,
-                message=message_to_dict(
-                    say.announcement(session, pair_members, invite_for(session, pair_members, now))
-                ),
             )
         )
         for rid, days in zip(pair.request_ids, pair.waited_days, strict=True):
@@ -132,22 +127,6 @@ def plan_bookings(
                     )
                 )
     return out
-
-
-def direct_item(
-    key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime
-) -> OutboxItem:
-    """An ordinary direct message (no pair-space fallback), as ``queue_directs`` queues it."""
-    return OutboxItem(
-        id=new_id(),
-        key=key,
-        community_id=community_id,
-        member_id=member_id,
-        space_ref=None,
-        message=message_to_dict(message),
-        created_at=now,
-        next_attempt_at=now,
-    )
 
 
 def _session_for(

@@ -34,10 +34,10 @@ from bot.core.services.actor import Actor, new_id
 from bot.core.services.match_booking import (
     HistoryHook,
     book_pairs,
-    direct_item,
     round_input,
     waited_message,
 )
+from bot.core.services.outbox import direct_item
 from bot.core.services.reports import refuse_if_suspended, suspended_members
 from bot.core.services.round_plan import (
     LEAD_TIME,

@@ -23,6 +23,38 @@ def session_space(session_id: str) -> str:
     return f"{SESSION_SPACE}{session_id}"
 
 
+def outbox_item(
+    key: str,
+    community_id: str,
+    message: OutboundMessage,
+    now: datetime,
+    *,
+    member_id: str | None = None,
+    space_ref: str | None = None,
+    private: bool = False,
+) -> OutboxItem:
+    """A new outbox row, due now: a direct message to ``member_id`` (``space_ref`` its
+    fallback), or, without a member, a post in ``space_ref``."""
+    return OutboxItem(
+        id=new_id(),
+        key=key,
+        community_id=community_id,
+        member_id=member_id,
+        space_ref=space_ref,
+        private=private,
+        message=message_to_dict(message),
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def direct_item(
+    key: str, community_id: str, member_id: str, message: OutboundMessage, now: datetime
+) -> OutboxItem:
+    """An ordinary direct message (no pair-space fallback), as ``queue_directs`` queues it."""
+    return outbox_item(key, community_id, message, now, member_id=member_id)
+
+
 async def queue_direct(
     tx: UnitOfWork,
     *,
@@ -37,16 +69,14 @@ async def queue_direct(
     """A direct message. When DMs are closed it falls back to the session's pair space —
     with the content for ordinary messages, or only a button for ``private`` ones."""
     return await tx.outbox.add(
-        OutboxItem(
-            id=new_id(),
-            key=key,
-            community_id=community_id,
+        outbox_item(
+            key,
+            community_id,
+            message,
+            now,
             member_id=member_id,
             space_ref=session_space(session_id) if session_id else None,
             private=private,
-            message=message_to_dict(message),
-            created_at=now,
-            next_attempt_at=now,
         )
     )
 
@@ -69,16 +99,7 @@ async def queue_directs(
     for start in range(0, len(items), QUEUE_PIECE):
         added += await tx.outbox.add_many(
             [
-                OutboxItem(
-                    id=new_id(),
-                    key=key,
-                    community_id=community_id,
-                    member_id=member_id,
-                    space_ref=None,
-                    message=message_to_dict(message),
-                    created_at=now,
-                    next_attempt_at=now,
-                )
+                direct_item(key, community_id, member_id, message, now)
                 for key, member_id, message in items[start : start + QUEUE_PIECE]
             ]
         )
@@ -95,18 +116,7 @@ async def queue_space(
     now: datetime,
 ) -> bool:
     """Queue a post in a shared space; False if a message with ``key`` was queued already."""
-    return await tx.outbox.add(
-        OutboxItem(
-            id=new_id(),
-            key=key,
-            community_id=community_id,
-            member_id=None,
-            space_ref=space_ref,
-            message=message_to_dict(message),
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    return await tx.outbox.add(outbox_item(key, community_id, message, now, space_ref=space_ref))
 
 
 async def queue_session_post(
@@ -135,14 +145,5 @@ async def queue_edit(
     """Replace the message queued under ``original_key`` once it is sent (its buttons with
     ``message``'s): an invitation that lapsed or was withdrawn shows so, with no buttons."""
     return await tx.outbox.add(
-        OutboxItem(
-            id=new_id(),
-            key=key,
-            community_id=community_id,
-            member_id=None,
-            space_ref=f"{EDIT_OF}{original_key}",
-            message=message_to_dict(message),
-            created_at=now,
-            next_attempt_at=now,
-        )
+        outbox_item(key, community_id, message, now, space_ref=f"{EDIT_OF}{original_key}")
     )
