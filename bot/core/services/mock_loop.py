@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.actions import Action, encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
-from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProfileIncomplete
+from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.core.loop_debrief import Debrief, RoundResult, debrief_of
 from bot.core.loop_models import LOOP_DAYS, Loop, LoopStatus, LoopTemplate
 from bot.core.messages import (
@@ -42,7 +42,12 @@ from bot.core.services.actor import Actor, new_id
 from bot.core.services.feedback_forms import FEEDBACK_WINDOW
 from bot.core.services.loop_debriefs import debrief_message, practise, round_results
 from bot.core.services.outbox import queue_direct
-from bot.core.services.rounds import community_open_for_matching, schedule_next_round
+from bot.core.services.rounds import (
+    community_open_for_matching,
+    member_to_match,
+    require_schedulable,
+    schedule_next_round,
+)
 from bot.core.services.session_steps import DONE, StepOutcome
 from bot.core.vocab import Level, RolePreference
 from bot.matching.model import pair_key
@@ -101,24 +106,14 @@ class LoopService:
         now = self._clock.now()
         async with self._uow() as tx:
             community = await community_open_for_matching(tx, actor.community.id)
-            member = await tx.members.get(actor.member.id)
-            if member is None:
-                raise NotFound("Your profile was deleted. Set it up again with `/mock profile`.")
+            member = await member_to_match(tx, actor.member.id)
             chosen = self._template(template)
             span = days if days is not None else chosen.days
             if not LOOP_DAYS[0] <= span <= LOOP_DAYS[1]:
                 raise InvalidInput(
                     "days", f"{span} days is outside a loop's span.", accepted="7 to 14"
                 )
-            missing = member.missing_profile_fields()
-            if not member.availability:
-                missing.append("availability")
-            if missing:
-                raise ProfileIncomplete(
-                    "Before booking a loop, set your "
-                    + ", ".join(missing)
-                    + " (`/mock profile`, `/mock availability`)."
-                )
+            require_schedulable(member, "booking a loop")
             assert member.timezone is not None and member.availability is not None
             target = level or member.level or Level.MID
             offered = await community_prompts(self._prompts, tx, community)

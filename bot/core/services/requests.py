@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.core.actions import encode
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
-from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProfileIncomplete
+from bot.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -22,7 +22,12 @@ from bot.core.packs import community_prompts
 from bot.core.ports import PromptSource, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.reports import refuse_if_suspended
-from bot.core.services.rounds import community_open_for_matching, schedule_next_round
+from bot.core.services.rounds import (
+    community_open_for_matching,
+    member_to_match,
+    require_schedulable,
+    schedule_next_round,
+)
 from bot.core.vocab import InterviewType, RolePreference
 
 MIN_DAYS = 1
@@ -64,19 +69,9 @@ class RequestService:
         now = self._clock.now()
         async with self._uow() as tx:
             community = await community_open_for_matching(tx, actor.community.id)
-            member = await tx.members.get(actor.member.id)
-            if member is None:
-                raise NotFound("Your profile was deleted. Set it up again with `/mock profile`.")
+            member = await member_to_match(tx, actor.member.id)
             await refuse_if_suspended(tx, member.id, now)
-            missing = member.missing_profile_fields()
-            if not member.availability:
-                missing.append("availability")
-            if missing:
-                raise ProfileIncomplete(
-                    "Before scheduling, set your "
-                    + ", ".join(missing)
-                    + " (`/mock profile`, `/mock availability`)."
-                )
+            require_schedulable(member, "scheduling")
             assert member.timezone is not None and member.availability is not None
             if self.prompts is not None and not (
                 await community_prompts(self.prompts, tx, actor.community.id)

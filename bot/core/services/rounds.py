@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.errors import Conflict, NotFound
-from bot.core.models import ActionKind, Community, ScheduledAction
+from bot.core.errors import Conflict, NotFound, ProfileIncomplete
+from bot.core.models import ActionKind, Community, Member, ScheduledAction
 from bot.core.ports import UnitOfWork
 from bot.core.services.actor import new_id
 
@@ -27,6 +27,28 @@ async def community_open_for_matching(tx: UnitOfWork, community_id: str) -> Comm
     if matching_paused(community):
         raise Conflict(PAUSED)
     return community
+
+
+async def member_to_match(tx: UnitOfWork, member_id: str) -> Member:
+    """The member as stored now (in ``tx``); raises ``NotFound`` once their profile is gone."""
+    member = await tx.members.get(member_id)
+    if member is None:
+        raise NotFound("Your profile was deleted. Set it up again with `/mock profile`.")
+    return member
+
+
+def require_schedulable(member: Member, doing: str) -> None:
+    """Raises ``ProfileIncomplete`` naming what ``member`` must set before ``doing`` (a
+    request or a loop needs a full profile and availability)."""
+    missing = member.missing_profile_fields()
+    if not member.availability:
+        missing.append("availability")
+    if missing:
+        raise ProfileIncomplete(
+            f"Before {doing}, set your "
+            + ", ".join(missing)
+            + " (`/mock profile`, `/mock availability`)."
+        )
 
 
 def round_up(when: datetime, minutes: int) -> datetime:
