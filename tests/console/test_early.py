@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.app import App
 from bot.console.face import Console
 from bot.core.models import Session, SessionState
-from tests.console.test_room import rig, say
+from tests.console.rig import rig, say
 
 __all__ = ["rig"]
 

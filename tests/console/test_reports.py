@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from bot.app import App, build_app
-from bot.console.chat import ConsoleChat
+from bot.app import App
 from bot.console.face import Console
-from bot.core.clock import FakeClock
 from bot.core.messages import message_from_dict
-from bot.core.models import Platform
-from bot.settings import sqlite_url_for
+from tests.console.rig import rig, say
 
-
-@pytest.fixture
-async def rig(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[App, Console, io.StringIO]]:
-    out = io.StringIO()
-    chat = ConsoleChat(out, clock)
-    app = await build_app(
-        sqlite_url_for(tmp_path / "reports.sqlite3"), clock=clock, chats={Platform.CONSOLE: chat}
-    )
-    yield app, Console(app, clock, out=out, chat=chat), out
-    await app.close()
-
-
-async def say(console: Console, out: io.StringIO, *lines: str) -> str:
-    mark = len(out.getvalue())
-    for line in lines:
-        assert await console.handle(line)
-    return out.getvalue()[mark:]
+__all__ = ["rig"]
 
 
 async def to_member(app: App, name: str) -> str:
