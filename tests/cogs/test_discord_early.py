@@ -9,23 +9,23 @@ from typing import Any
 
 from bot.app import App
 from bot.core.models import Session, SessionState
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    admin,
     app,
     click,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
+    ready_for,
     settle,
     start_face,
     text_of,
 )
-from tests.cogs.test_discord_room import admin, ready_for
 from tests.conftest import delivered
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 EDITS = ("PATCH", "/channels/{channel_id}/messages/{message_id}")

@@ -11,23 +11,22 @@ from typing import Any
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.services.friends import ANSWER_WITHIN
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
     app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     reply_to,
     settle,
     start_face,
     text_of,
 )
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 

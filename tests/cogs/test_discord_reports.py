@@ -5,43 +5,32 @@ channel, ``/mockadmin reports|suspend|unsuspend``, and a third member's crafted 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from bot.app import App
 from bot.core.models import Member
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    admin,
     app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     raw_text_of,
     ready,
-    reply_to,
     settle,
     start_face,
     text_of,
 )
 from tests.cogs.test_discord_feedback import fill_form, sent_dms
 from tests.conftest import T0, delivered
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 WROTE = "Kept talking over me **loudly** @everyone <@1>"
-
-
-async def admin(
-    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    sent = await fake.interact(
-        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
-    )
-    return await reply_to(fake, sent)
 
 
 def username(fake: FakeDiscord, member: Member) -> str:

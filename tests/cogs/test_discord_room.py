@@ -4,52 +4,27 @@ in the thread, the .ics, ``/mock upcoming``, and nothing of them for a third mem
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.app import App
 from bot.core.models import Platform
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    admin,
     app,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
+    ready_for,
     reply_to,
     settle,
     start_face,
     text_of,
 )
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
-
-
-async def admin(
-    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    sent = await fake.interact(
-        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
-    )
-    return await reply_to(fake, sent)
-
-
-async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
-    await command(
-        fake,
-        user,
-        "profile",
-        {
-            "timezone": "Europe/Berlin",
-            "track": "backend",
-            "level": "mid",
-            "types": "coding, system-design",
-        },
-    )
-    await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
-    await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 7})
 
 
 async def test_each_session_has_its_own_links_shown_only_to_the_pair(

@@ -17,25 +17,25 @@ from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind, ActionStatus, Platform, Session
 from bot.core.services.step_runner import StepRunner
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    admin,
     app,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
+    ready_for,
     reply_to,
     settle,
     start_face,
     text_of,
 )
-from tests.cogs.test_discord_room import admin, ready_for
 from tests.conftest import delivered
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.discord_spec import load_discord_spec
 from tests.fakes.fake_discord import ALL_PERMISSIONS_BOT, FakeDiscord
 from tests.fakes.fake_discord_channels import CONNECT, MANAGE_CHANNELS, SPEAK, VIEW_CHANNEL
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 CHANNELS = "/guilds/{id}/channels"

@@ -1,0 +1,71 @@
+"""The Discord rig the Discord face tests share: the app and the fake Discord's fixtures, the
+face's helpers (``tests.cogs.test_discord_face``), and the admin's and members' commands
+several features' tests type. A test module imports what it uses from here and lists the
+fixtures in its ``__all__``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cogs.test_discord_face import (
+    app,
+    click,
+    command,
+    community_id,
+    custom_ids,
+    raw_text_of,
+    ready,
+    reply_to,
+    settle,
+    start_face,
+    text_of,
+)
+from tests.fakes import discord_fixtures
+from tests.fakes.fake_discord import FakeDiscord
+
+fake_discord = discord_fixtures.fake_discord
+discord_runner = discord_fixtures.discord_runner
+__all__ = [
+    "admin",
+    "app",
+    "click",
+    "command",
+    "community_id",
+    "custom_ids",
+    "discord_runner",
+    "fake_discord",
+    "raw_text_of",
+    "ready",
+    "ready_for",
+    "reply_to",
+    "settle",
+    "start_face",
+    "text_of",
+]
+
+
+async def admin(
+    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``/mockadmin <sub>`` typed by ``user``; the reply."""
+    sent = await fake.interact(
+        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
+    )
+    return await reply_to(fake, sent)
+
+
+async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
+    """``user`` sets a full profile and wide availability, then asks for a ``kind`` session."""
+    await command(
+        fake,
+        user,
+        "profile",
+        {
+            "timezone": "Europe/Berlin",
+            "track": "backend",
+            "level": "mid",
+            "types": "coding, system-design",
+        },
+    )
+    await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
+    await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 7})
