@@ -2,8 +2,9 @@
 without a gateway runs them too).
 
 The voice channel is made in the admins' category with permission overwrites: @everyone may
-neither see nor join it; each member of the pair may see it, join and speak; PeerLoop itself
-may see it and manage it (to remove it later). Discord lets a bot allow or deny only what it
+neither see nor join it; each member of the pair may see it, join and speak; the community's
+admins (the roles with Manage Server or Administrator, who run ``/mockadmin``) may see and
+join it; PeerLoop itself may see it and manage it (to remove it later). Discord lets a bot allow or deny only what it
 holds itself, so PeerLoop needs Manage Channels, View Channels, Connect and Speak; a 403
 becomes :class:`RoomDenied` naming the missing permission. Events need Create Events.
 
@@ -13,7 +14,7 @@ Errors become the core's: a missing permission :class:`RoomDenied`, anything els
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
@@ -26,6 +27,8 @@ VIEW_CHANNEL: Final = 1 << 10
 CONNECT: Final = 1 << 20
 SPEAK: Final = 1 << 21
 MANAGE_CHANNELS: Final = 1 << 4
+ADMINISTRATOR: Final = 1 << 3
+MANAGE_GUILD: Final = 1 << 5
 #: Channel types and overwrite targets (Discord's numbers).
 GUILD_VOICE: Final = 2
 ROLE, MEMBER = 0, 1
@@ -51,15 +54,35 @@ async def _call(call: Callable[[], Awaitable[T]], needs: str) -> T:
         raise RoomFailed(f"Discord {exc.status} code {exc.code}") from None
 
 
-def overwrites(guild_id: str, request: VoiceRequest, bot_id: int) -> list[dict[str, Any]]:
-    """Who may see and join the pair's channel: the pair and PeerLoop; @everyone may not."""
+def admin_roles(guild_id: str, roles: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The guild's roles whose members are PeerLoop's admins there (Manage Server or
+    Administrator; ``/mockadmin`` needs Manage Server): not @everyone, not a bot's own role."""
+    return [
+        str(role["id"])
+        for role in roles
+        if str(role.get("id")) != guild_id
+        and not role.get("managed")
+        and int(role.get("permissions") or 0) & (MANAGE_GUILD | ADMINISTRATOR)
+    ]
+
+
+def overwrites(
+    guild_id: str, request: VoiceRequest, bot_id: int, admins: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Who may see and join the pair's channel: the pair, the admins' roles and PeerLoop;
+    @everyone may not."""
     pair = [
         {"id": ref, "type": MEMBER, "allow": VIEW_CHANNEL | CONNECT | SPEAK, "deny": 0}
         for ref in request.member_refs
     ]
+    moderators = [
+        {"id": role, "type": ROLE, "allow": VIEW_CHANNEL | CONNECT, "deny": 0}
+        for role in admins or []
+    ]
     return [
         {"id": guild_id, "type": ROLE, "allow": 0, "deny": VIEW_CHANNEL | CONNECT},
         *pair,
+        *moderators,
         {
             "id": str(bot_id),
             "type": MEMBER,
@@ -96,13 +119,18 @@ class DiscordRoom:
         if found is None:
             assert self.client.user is not None  # logged in before anything is delivered
             bot_id = self.client.user.id
+            try:
+                roles = await self.client.http.get_roles(int(guild_id))
+                admins = admin_roles(guild_id, [dict(role) for role in roles])
+            except discord.HTTPException:  # the channel is still the pair's; admins can't see it
+                admins = []
             made = await _call(
                 lambda: self.client.http.create_channel(
                     int(guild_id),
                     discord.ChannelType.voice.value,
                     name=name,
                     parent_id=request.category_ref,
-                    permission_overwrites=overwrites(guild_id, request, bot_id),
+                    permission_overwrites=overwrites(guild_id, request, bot_id, admins),
                     reason="PeerLoop: a session's private voice channel",
                 ),
                 "Manage Channels",

@@ -351,3 +351,55 @@ async def test_an_event_step_run_again_after_a_crash_makes_one_event(
     assert len(fake.scheduled_events[fake.guild.id]) == 1
     assert fake.requests_to("GET", EVENTS)  # it looked for the one it made before making one
     await settle(client)
+
+
+async def test_the_admins_roles_may_see_and_join_the_pairs_channel(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """A role with Manage Server (who run /mockadmin) or Administrator gets View and Connect
+    on the pair's channel; other roles and members get nothing, and a bot's own role is left
+    out."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    manage_guild = 1 << 5
+    moderators, helpers = fake.snowflake(), fake.snowflake()
+    fake.guild.roles += [
+        {
+            **fake.guild.roles[0],
+            "id": str(moderators),
+            "name": "Mods",
+            "permissions": str(manage_guild | VIEW_CHANNEL),
+            "position": 2,
+        },
+        {
+            **fake.guild.roles[0],
+            "id": str(helpers),
+            "name": "Helpers",
+            "permissions": str(VIEW_CHANNEL | CONNECT),
+            "position": 3,
+        },
+    ]
+    mod = fake.add_user("mod")
+    fake.guild.member_roles[mod.id] = [moderators]
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await booked(app, fake)
+    await at(app, session.start - timedelta(minutes=10))
+    (create,) = fake.requests_to("POST", CHANNELS)
+    overwrites = {str(o["id"]): o for o in create.json["permission_overwrites"]}
+    assert overwrites[str(moderators)] == {
+        "id": str(moderators),
+        "type": 0,
+        "allow": VIEW_CHANNEL | CONNECT,
+        "deny": 0,
+    }
+    assert str(helpers) not in overwrites
+    bot_roles = [r["id"] for r in fake.guild.roles if r["managed"]]
+    assert not set(bot_roles) & set(overwrites)
+    spec = load_discord_spec()
+    if spec is not None:
+        assert not spec.check_all([create])
+    channel = int(create.response["id"])
+    assert fake.can_see(channel, mod.id)
+    assert fake.permissions_in(channel, mod.id) & CONNECT
+    assert not fake.can_see(channel, fake.user("carol").id)
+    await settle(client)

@@ -907,6 +907,7 @@ class FakeDiscord(GuildChannelsMixin):
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
             ("GET", "/guilds/{guild_id}", self._get_guild),
             ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
+            ("GET", "/guilds/{guild_id}/roles", self._get_guild_roles),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._post_message),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
@@ -1453,6 +1454,12 @@ class FakeDiscord(GuildChannelsMixin):
         if guild is None:
             return self._unknown("Guild")
         return [c for c in guild.channels if c["type"] not in (10, 11, 12)]
+
+    async def _get_guild_roles(self, rec: RecordedRequest, guild_id: str) -> Any:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return self._unknown("Guild")
+        return guild.roles
 
     async def _get_member(self, rec: RecordedRequest, guild_id: str, user_id: str) -> Any:
         guild = self.guilds.get(int(guild_id))
