@@ -13,7 +13,7 @@ from bot.app import App, build_app
 from bot.console.chat import ConsoleChat
 from bot.console.face import Console
 from bot.core.clock import FakeClock
-from bot.core.models import Platform
+from bot.core.models import Platform, Session
 from bot.settings import sqlite_url_for
 
 Rig = tuple[App, Console, io.StringIO]
@@ -36,3 +36,19 @@ async def say(console: Console, out: io.StringIO, *lines: str) -> str:
     for line in lines:
         assert await console.handle(line)
     return out.getvalue()[mark:]
+
+
+async def book_a_pair(app: App, console: Console, out: io.StringIO) -> Session:
+    """Alice and Bob (Berlin, coding, free all day) ask for a session and a round pairs them."""
+    for name in ("Alice", "Bob"):
+        await say(
+            console,
+            out,
+            f"/as {name}",
+            "/mock profile timezone:Europe/Berlin track:backend level:mid types:coding",
+            "/mock availability daily 08:00-22:00",
+            "/mock schedule type:coding",
+        )
+    assert console.actor is not None
+    (session,) = (await app.matching.run_round(console.actor.community.id)).sessions
+    return session

@@ -9,23 +9,13 @@ from datetime import timedelta
 from bot.app import App
 from bot.console.face import Console
 from bot.core.models import Session, SessionState
-from tests.console.rig import rig, say
+from tests.console.rig import book_a_pair, rig, say
 
 __all__ = ["rig"]
 
 
 async def booked(app: App, console: Console, out: io.StringIO) -> Session:
-    for name in ("Alice", "Bob"):
-        await say(
-            console,
-            out,
-            f"/as {name}",
-            "/mock profile timezone:Europe/Berlin track:backend level:mid types:coding",
-            "/mock availability daily 08:00-22:00",
-            "/mock schedule type:coding",
-        )
-    assert console.actor is not None
-    (session,) = (await app.matching.run_round(console.actor.community.id)).sessions
+    session = await book_a_pair(app, console, out)
     await app.tick()
     return session
 

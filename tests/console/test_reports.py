@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.app import App
 from bot.console.face import Console
 from bot.core.messages import message_from_dict
-from tests.console.rig import rig, say
+from tests.console.rig import book_a_pair, rig, say
 
 __all__ = ["rig"]
 
@@ -31,17 +31,7 @@ async def test_a_report_reaches_the_admins_blocks_the_pair_and_bob_never_learns_
 ) -> None:
     app, console, out = rig
     await say(console, out, "/as Ada", "/mock admin setup admin_channel:admins")
-    for name in ("Alice", "Bob"):
-        await say(
-            console,
-            out,
-            f"/as {name}",
-            "/mock profile timezone:Europe/Berlin track:backend level:mid types:coding",
-            "/mock availability daily 08:00-22:00",
-            "/mock schedule type:coding",
-        )
-    assert console.actor is not None
-    (session,) = (await app.matching.run_round(console.actor.community.id)).sessions
+    session = await book_a_pair(app, console, out)
     await console.advance_to(session.start + timedelta(minutes=session.minutes * 2 + 1))
 
     # Alice presses "Report a problem" on her feedback message and fills the form.

@@ -9,7 +9,7 @@ from bot.app import App
 from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind
-from tests.console.rig import rig, say
+from tests.console.rig import book_a_pair, rig, say
 
 __all__ = ["rig"]
 
@@ -61,17 +61,7 @@ async def test_voice_channels_are_explained_as_discord_only_and_sessions_go_on(
     assert "voice_category" in refused and "session_events" in refused
     shown = await say(console, out, "/mock admin setup")
     assert "Voice channels" in shown and "none" in shown
-    for name in ("Alice", "Bob"):
-        await say(
-            console,
-            out,
-            f"/as {name}",
-            "/mock profile timezone:Europe/Berlin track:backend level:mid types:coding",
-            "/mock availability daily 08:00-22:00",
-            "/mock schedule type:coding",
-        )
-    assert console.actor is not None
-    (session,) = (await app.matching.run_round(console.actor.community.id)).sessions
+    session = await book_a_pair(app, console, out)
     await app.tick()
     clock.set(session.start)
     mark = len(out.getvalue())
