@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from bot.app import App, build_app
 from bot.core.actions import DECLARED_VERBS, undeclared
@@ -20,6 +22,7 @@ from bot.core.services.actor import Actor
 from bot.core.surface.commands import ProfileArgs
 from bot.core.surface.options import parse_args
 from bot.settings import sqlite_url_for
+from bot.storage.tables import metadata
 from tests.fakes.fake_chat import FakeChat
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -198,3 +201,15 @@ async def ready_member(
     )
     await app.profiles.set_availability(actor, availability)
     return await make_actor(app, name)
+
+
+async def schema_drift(app: App, *names: str) -> list[object]:
+    """How the migrated database differs from the modelled tables, in the differences that
+    name any of ``names`` (a table, or part of its name): ``[]`` when the migrations match."""
+
+    def diff(conn: object) -> list[object]:
+        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
+        return [d for d in compare_metadata(ctx, metadata) if any(n in repr(d) for n in names)]
+
+    async with app.db.engine.connect() as conn:
+        return await conn.run_sync(diff)

@@ -7,9 +7,6 @@ import asyncio
 import json
 from datetime import timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from bot.app import App, build_app
 from bot.core.actions import encode
 from bot.core.clock import FakeClock
@@ -17,8 +14,7 @@ from bot.core.messages import OutboundMessage, Tone
 from bot.core.models import Platform, SessionState
 from bot.core.report_models import REPORT_OPEN, REPORT_RESOLVE, REPORT_SUBMIT, ReportStatus
 from bot.core.services.actor import Actor
-from bot.storage.tables import metadata
-from tests.conftest import T0, make_actor, ready_member
+from tests.conftest import T0, make_actor, ready_member, schema_drift
 from tests.fakes.fake_chat import FakeChat
 from tests.feedback_helpers import finished_session
 
@@ -34,16 +30,7 @@ async def report(app: App, actor: Actor, session_id: str, **values: str) -> Outb
 
 
 async def test_the_migration_creates_the_tables_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [
-            d
-            for d in compare_metadata(ctx, metadata)
-            if "reports" in repr(d) or "suspensions" in repr(d)
-        ]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "reports", "suspensions") == []
 
 
 async def test_a_report_reaches_the_admins_only_and_blocks_the_pair(

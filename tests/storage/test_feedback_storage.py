@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from bot.app import App
 from bot.core.feedback_models import Feedback, FeedbackRole
-from bot.storage.tables import metadata
-from tests.conftest import T0, make_actor
+from tests.conftest import T0, make_actor, schema_drift
 from tests.feedback_helpers import finished_session
 
 
 async def test_migration_creates_the_feedback_table_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "feedback" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "feedback") == []
 
 
 async def test_feedback_round_trip_upsert_and_cascade(app: App) -> None:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.messages import ChoiceInput, FormPage, FormSpec, Option, TextInput
 from bot.core.models import Platform
 from bot.core.services.form_drafts import FORM_DRAFT_TTL
-from bot.storage.tables import metadata
+from tests.conftest import schema_drift
 
 FORM = FormSpec(
     action="pl:demo.form",
@@ -51,12 +48,7 @@ FORM = FormSpec(
 
 
 async def test_migration_creates_the_form_drafts_table_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "form_drafts" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "form_drafts") == []
 
 
 async def test_a_draft_round_trips_and_two_presses_at_once_both_count(

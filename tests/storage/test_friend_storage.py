@@ -6,25 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.friend_models import FriendRequest, FriendStatus
 from bot.core.services.actor import new_id
 from bot.core.vocab import InterviewType, RolePreference
-from bot.storage.tables import metadata
-from tests.conftest import ready_member
+from tests.conftest import ready_member, schema_drift
 
 
 async def test_migration_creates_the_friend_requests_table_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "friend_requests" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "friend_requests") == []
 
 
 async def test_an_invitation_round_trips_and_settles_once(app: App, clock: FakeClock) -> None:

@@ -6,24 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from bot.app import App
 from bot.core.errors import Conflict
 from bot.core.loop_models import Loop, LoopStatus
 from bot.core.vocab import InterviewType, Level
-from bot.storage.tables import metadata
-from tests.conftest import T0, make_actor
+from tests.conftest import T0, make_actor, schema_drift
 
 
 async def test_the_migration_matches_the_tables(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "loop" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "loop") == []
 
 
 async def test_one_running_loop_per_member(app: App) -> None:

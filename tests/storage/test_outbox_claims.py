@@ -8,8 +8,6 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
@@ -17,8 +15,7 @@ from bot.core.messages import OutboundMessage
 from bot.core.models import Member, OutboxStatus, Platform
 from bot.core.services.delivery import SEND_LEASE
 from bot.core.services.outbox import queue_direct
-from bot.storage.tables import metadata
-from tests.conftest import make_actor, ready_member
+from tests.conftest import make_actor, ready_member, schema_drift
 from tests.fakes.fake_chat import FakeChat, rate_limited
 
 
@@ -174,12 +171,6 @@ async def test_the_migration_adds_the_claim_columns_as_modelled(
 ) -> None:
     app = await build_app(database_url, clock=clock)
     try:
-
-        def diff(conn: object) -> list[object]:
-            ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-            return [d for d in compare_metadata(ctx, metadata) if "outbox" in repr(d)]
-
-        async with app.db.engine.connect() as conn:
-            assert await conn.run_sync(diff) == []
+        assert await schema_drift(app, "outbox") == []
     finally:
         await app.close()

@@ -5,24 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from bot.app import App
 from bot.core.messages import OutboundMessage
 from bot.core.models import OutboxItem
 from bot.core.services.outbox import QUEUE_PIECE, queue_directs, queue_space
-from bot.storage.tables import metadata
-from tests.conftest import T0, make_actor
+from tests.conftest import T0, make_actor, schema_drift
 
 
 async def test_migration_gives_the_outbox_its_position_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "outbox" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "outbox") == []
 
 
 async def test_messages_queued_together_are_delivered_in_the_order_queued(app: App) -> None:

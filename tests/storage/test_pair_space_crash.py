@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
@@ -20,8 +18,7 @@ from bot.core.messages import OutboundMessage, Tone
 from bot.core.models import Community, Member, OutboxStatus, Platform, Session
 from bot.core.services.delivery import PAIR_SPACE_PATIENCE
 from bot.core.services.outbox import queue_space, session_space
-from bot.storage.tables import metadata
-from tests.conftest import ready_member
+from tests.conftest import ready_member, schema_drift
 from tests.fakes.fake_chat import FakeChat
 
 
@@ -149,13 +146,7 @@ async def test_the_migration_adds_the_claim_columns_as_modelled(
 ) -> None:
     app = await build_app(database_url, clock=clock)
     try:
-
-        def diff(conn: object) -> list[object]:
-            ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-            return [d for d in compare_metadata(ctx, metadata) if "sessions" in repr(d)]
-
-        async with app.db.engine.connect() as conn:
-            assert await conn.run_sync(diff) == []
+        assert await schema_drift(app, "sessions") == []
     finally:
         await app.close()
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import func, select
@@ -18,7 +16,7 @@ from bot.storage.slack_installations import (
     SqlInstallationStore,
     SqlOAuthStateStore,
 )
-from bot.storage.tables import metadata
+from tests.conftest import schema_drift
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -57,12 +55,7 @@ async def count(app: App, table: object) -> int:
 
 
 async def test_migration_creates_the_slack_tables_as_modelled(app: App) -> None:
-    def diff(conn: object) -> list[object]:
-        ctx = MigrationContext.configure(conn)  # type: ignore[arg-type]
-        return [d for d in compare_metadata(ctx, metadata) if "slack_" in repr(d)]
-
-    async with app.db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await schema_drift(app, "slack_") == []
 
 
 async def test_save_and_find_the_newest_installation(app: App) -> None:
