@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from bot.app import App
 from bot.core.messages import Tone
 from bot.core.models import CommunitySettings, Platform
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    admin,
     app,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     ready,
     reply_to,
     settle,
@@ -25,22 +27,10 @@ from tests.cogs.test_discord_face import (
     text_of,
 )
 from tests.core.test_sessions import advance
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
-
-
-async def admin(
-    fake: FakeDiscord, user: str, sub: str, options: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    sent = await fake.interact(
-        fake.slash_command(user, fake.guild, "mockadmin", options or {}, sub)
-    )
-    return await reply_to(fake, sent)
 
 
 async def settings_of(app: App, fake: FakeDiscord) -> CommunitySettings:

@@ -15,15 +15,14 @@ from bot.core.models import Platform
 from bot.core.services.actor import Actor
 from bot.core.vocab import InterviewType, Level
 from bot.settings import sqlite_url_for
-from tests.cogs.test_discord_face import start_face
+from tests.cogs.rig import discord_runner, fake_discord, start_face
 from tests.conftest import T0
 from tests.core.test_digest_pictures import PNG, give_scores, outbox_messages
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
+__all__ = ["discord_runner", "fake_discord"]
+
 #: Monday 7 December 2026, 09:00 in Berlin: the digests of the week after T0.
 DUE = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 

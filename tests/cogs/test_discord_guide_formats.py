@@ -10,24 +10,23 @@ from __future__ import annotations
 import dataclasses
 
 from bot.app import App
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
     app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     settle,
     start_face,
     text_of,
 )
 from tests.conftest import delivered
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
-__all__ = ["app"]
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 FIRST = "sre-pm-checkout-slowdown"
 SECOND = "sre-pm-expired-certificate"

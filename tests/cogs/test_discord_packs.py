@@ -10,14 +10,20 @@ import yaml
 
 from bot.app import App
 from bot.core.services.packs import MAX_PACK_BYTES
-from tests.cogs.test_discord_face import app, community_id, reply_to, settle, start_face, text_of
+from tests.cogs.rig import (
+    app,
+    community_id,
+    discord_runner,
+    fake_discord,
+    reply_to,
+    settle,
+    start_face,
+    text_of,
+)
 from tests.core.test_packs import coding_pack
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 EXAMPLES = Path(__file__).parents[2] / "bot" / "prompts" / "examples"

@@ -15,22 +15,22 @@ from bot.core.clock import FakeClock
 from bot.core.messages import FormPage, FormSpec, TextInput
 from bot.core.models import Platform
 from bot.settings import sqlite_url_for
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     ready,
     start_face,
     text_of,
 )
 from tests.conftest import SETTLE_SECONDS, T0
-from tests.fakes import discord_fixtures
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
 
-fake_discord = discord_fixtures.fake_discord
-discord_runner = discord_fixtures.discord_runner
+__all__ = ["discord_runner", "fake_discord"]
 
 DANGER, SECONDARY = 4, 2
 
