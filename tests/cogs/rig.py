@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.app import App
+from bot.core.models import Session
 from tests.cogs.test_discord_face import (
     app,
     click,
@@ -20,6 +22,7 @@ from tests.cogs.test_discord_face import (
     start_face,
     text_of,
 )
+from tests.conftest import delivered
 from tests.fakes import discord_fixtures
 from tests.fakes.fake_discord import FakeDiscord
 
@@ -28,6 +31,7 @@ discord_runner = discord_fixtures.discord_runner
 __all__ = [
     "admin",
     "app",
+    "book_a_pair",
     "click",
     "command",
     "community_id",
@@ -40,6 +44,7 @@ __all__ = [
     "reply_to",
     "settle",
     "start_face",
+    "stored",
     "text_of",
 ]
 
@@ -69,3 +74,27 @@ async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
     )
     await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
     await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 7})
+
+
+async def book_a_pair(app: App, fake: FakeDiscord, kind: str = "coding") -> Session:
+    """Alice and Bob ask for a ``kind`` session and a round pairs them; the new session as
+    stored once its messages (the thread's among them) are delivered."""
+    await ready_for(fake, "alice", kind)
+    await ready_for(fake, "bob", kind)
+    cid = await community_id(app, fake)
+    async with app.db.uow() as tx:
+        known = {s.id for s in await tx.sessions.for_community(cid)}
+    assert len((await app.matching.run_round(cid)).sessions) == 1
+    await app.tick()
+    await delivered(app)
+    async with app.db.uow() as tx:
+        (session,) = [s for s in await tx.sessions.for_community(cid) if s.id not in known]
+    return session
+
+
+async def stored(app: App, session_id: str) -> Session:
+    """The session as stored now."""
+    async with app.db.uow() as tx:
+        found = await tx.sessions.get(session_id)
+    assert found is not None
+    return found

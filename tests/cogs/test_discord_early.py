@@ -12,14 +12,14 @@ from bot.core.models import Session, SessionState
 from tests.cogs.rig import (
     admin,
     app,
+    book_a_pair,
     click,
-    community_id,
     custom_ids,
     discord_runner,
     fake_discord,
-    ready_for,
     settle,
     start_face,
+    stored,
     text_of,
 )
 from tests.conftest import delivered
@@ -32,23 +32,9 @@ EDITS = ("PATCH", "/channels/{channel_id}/messages/{message_id}")
 
 
 async def booked(app: App, fake: FakeDiscord) -> tuple[Session, int]:
-    await ready_for(fake, "alice", "coding")
-    await ready_for(fake, "bob", "coding")
-    cid = await community_id(app, fake)
-    assert len((await app.matching.run_round(cid)).sessions) == 1
-    await app.tick()
-    await delivered(app)
-    async with app.db.uow() as tx:
-        (session,) = await tx.sessions.for_community(cid)
+    session = await book_a_pair(app, fake)
     (create,) = fake.requests_to("POST", "/channels/{id}/threads")
     return session, int(create.response["id"])
-
-
-async def state_of(app: App, session_id: str) -> Session:
-    async with app.db.uow() as tx:
-        session = await tx.sessions.get(session_id)
-    assert session is not None
-    return session
 
 
 def with_button(fake: FakeDiscord, thread: int, prefix: str) -> dict[str, Any]:
@@ -99,13 +85,13 @@ async def test_both_here_start_now_then_we_are_done(
     start_now = button(reply, "pl:session.start_now:")
     await settle(client)
     assert start_now in custom_ids(fake.find_message(reminder["id"]) or {})
-    assert (await state_of(app, session.id)).here_by
+    assert (await stored(app, session.id)).here_by
 
     reply = await click(fake, "bob", start_now, reminder["id"])
     assert "Started" in text_of(reply)
     await delivered(app)
     await settle(client)
-    started = await state_of(app, session.id)
+    started = await stored(app, session.id)
     assert started.state is SessionState.IN_PROGRESS and started.start < session.start
     statement = next(m for m in fake.messages_in(thread) if "Part 1:" in text_of(m))
     done = button(statement, "pl:session.done:")
@@ -118,12 +104,12 @@ async def test_both_here_start_now_then_we_are_done(
     assert "Asked" in text_of(reply)
     await delivered(app)
     await settle(client)
-    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    assert (await stored(app, session.id)).state is SessionState.IN_PROGRESS
     reply = await click(fake, "bob", done, statement["id"])
     assert "Ended" in text_of(reply)
     await delivered(app)
     await settle(client)
-    assert (await state_of(app, session.id)).state is SessionState.COMPLETED
+    assert (await stored(app, session.id)).state is SessionState.COMPLETED
     for user in ("alice", "bob"):
         assert any(
             c.startswith("pl:feedback.open:") for m in fake.dms_to(user) for c in custom_ids(m)
@@ -149,7 +135,7 @@ async def test_an_admin_ends_a_stuck_session(
 
     refused = await admin(fake, "alice", "end", {"session": session.id})
     assert "Only community admins" in text_of(refused)
-    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    assert (await stored(app, session.id)).state is SessionState.IN_PROGRESS
     crafted = await admin(fake, "owner", "end", {"session": "x" * 64})
     assert "No session of this community" in text_of(crafted)
 
@@ -157,14 +143,14 @@ async def test_an_admin_ends_a_stuck_session(
     end_id = button(view, "pl:admin.end_session:")
     assert session.id in text_of(view)
     reply = await click(fake, "alice", end_id, view["id"])  # a member pressing the admin's button
-    assert (await state_of(app, session.id)).state is SessionState.IN_PROGRESS
+    assert (await stored(app, session.id)).state is SessionState.IN_PROGRESS
     assert "Only community admins" in text_of(reply)
 
     reply = await admin(fake, "owner", "end", {"session": session.id})
     assert "feedback is open" in text_of(reply)
     await delivered(app)
     await settle(client)
-    assert (await state_of(app, session.id)).state is SessionState.COMPLETED
+    assert (await stored(app, session.id)).state is SessionState.COMPLETED
     assert any("A community admin ended" in text_of(m) for m in fake.messages_in(thread))
     again = await click(fake, "owner", end_id, view["id"])
     assert "already completed" in text_of(again)

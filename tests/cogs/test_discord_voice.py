@@ -15,11 +15,12 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import FakeClock
-from bot.core.models import ActionKind, ActionStatus, Platform, Session
+from bot.core.models import ActionKind, ActionStatus, Platform
 from bot.core.services.step_runner import StepRunner
 from tests.cogs.rig import (
     admin,
     app,
+    book_a_pair,
     community_id,
     custom_ids,
     discord_runner,
@@ -28,6 +29,7 @@ from tests.cogs.rig import (
     reply_to,
     settle,
     start_face,
+    stored,
     text_of,
 )
 from tests.conftest import delivered
@@ -45,27 +47,6 @@ EVENT = "/guilds/{guild}/scheduled-events/{event}"
 
 def category_id(fake: FakeDiscord) -> int:
     return int(next(c["id"] for c in fake.guild.channels if c["type"] == 4))
-
-
-async def booked(app: App, fake: FakeDiscord, kind: str = "coding") -> Session:
-    await ready_for(fake, "alice", kind)
-    await ready_for(fake, "bob", kind)
-    cid = await community_id(app, fake)
-    async with app.db.uow() as tx:
-        known = {s.id for s in await tx.sessions.for_community(cid)}
-    assert len((await app.matching.run_round(cid)).sessions) == 1
-    await app.tick()
-    await delivered(app)
-    async with app.db.uow() as tx:
-        (session,) = [s for s in await tx.sessions.for_community(cid) if s.id not in known]
-    return session
-
-
-async def fresh(app: App, session_id: str) -> Session:
-    async with app.db.uow() as tx:
-        found = await tx.sessions.get(session_id)
-    assert found is not None
-    return found
 
 
 async def at(app: App, when: Any) -> None:
@@ -103,7 +84,7 @@ async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_af
     category = category_id(fake)
     saved = await admin(fake, "owner", "setup", {"voice_category": category})
     assert "voice_category" in text_of(saved) and str(category) in text_of(saved)
-    session = await booked(app, fake)
+    session = await book_a_pair(app, fake)
     assert not fake.requests_to("POST", CHANNELS)  # not yet: ten minutes before the start
 
     await at(app, session.start - timedelta(minutes=11))
@@ -135,7 +116,7 @@ async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_af
     # visible to and joinable by exactly the pair among the members
     assert fake.can_join(channel, alice.id) and fake.can_join(channel, bob.id)
     assert not fake.can_see(channel, carol.id)
-    opened = await fresh(app, session.id)
+    opened = await stored(app, session.id)
     link = f"https://discord.com/channels/{fake.guild.id}/{channel}"
     assert opened.voice_url == link
 
@@ -156,7 +137,7 @@ async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_af
     (delete,) = fake.requests_to("DELETE", "/channels/{id}")
     assert delete.path == f"/channels/{channel}" and delete.status == 200
     assert channel not in fake.channels
-    assert (await fresh(app, session.id)).voice_ref is None
+    assert (await stored(app, session.id)).voice_ref is None
     await settle(client)
 
 
@@ -189,7 +170,7 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     fake = fake_discord
     client = await start_face(app, discord_runner)
     await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
-    session = await booked(app, fake)
+    session = await book_a_pair(app, fake)
     async with app.db.uow() as tx:
         (step,) = [
             a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
@@ -206,7 +187,7 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     app.chats[Platform.DISCORD] = real
     (create,) = fake.requests_to("POST", CHANNELS)
     channel = create.response["id"]
-    assert (await fresh(app, session.id)).voice_ref is None
+    assert (await stored(app, session.id)).voice_ref is None
 
     # After the restart two workers claim the same step at once: one runs it and finds the
     # channel it made; nothing makes a second one.
@@ -214,7 +195,7 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     ran = await asyncio.gather(app.steps.run_one(step.id), other.run_one(step.id))
     assert sorted(ran) == [False, True]
     assert len(fake.requests_to("POST", CHANNELS)) == 1
-    assert (await fresh(app, session.id)).voice_ref == channel
+    assert (await stored(app, session.id)).voice_ref == channel
     assert len(fake.voice_channels(fake.guild)) == 1
     await settle(client)
 
@@ -229,8 +210,8 @@ async def test_without_manage_channels_the_admins_are_told_once_and_sessions_go_
     await admin(
         fake, "owner", "setup", {"voice_category": category_id(fake), "admin_channel": admins}
     )
-    first = await booked(app, fake, "coding")
-    second = await booked(app, fake, "system-design")
+    first = await book_a_pair(app, fake, "coding")
+    second = await book_a_pair(app, fake, "system-design")
     assert first.id != second.id
     await at(app, max(first.start, second.start) + timedelta(minutes=1))
     await settle(client)
@@ -240,7 +221,7 @@ async def test_without_manage_channels_the_admins_are_told_once_and_sessions_go_
     assert len(notices) == 1, [text_of(m) for m in fake.messages_in(admins)]
     assert "call links" in text_of(notices[0])
     for session in (first, second):
-        after = await fresh(app, session.id)
+        after = await stored(app, session.id)
         assert after.state.value in ("in_progress", "completed") and after.voice_ref is None
         async with app.db.uow() as tx:
             steps = await tx.actions.for_session(session.id)
@@ -266,21 +247,21 @@ async def test_scheduled_events_follow_the_session_when_asked_for(
     await admin(
         fake, "owner", "setup", {"voice_category": category_id(fake), "session_events": True}
     )
-    session = await booked(app, fake)
+    session = await book_a_pair(app, fake)
     (create,) = fake.requests_to("POST", EVENTS)
     body = create.json
     assert body["entity_type"] == 3 and body["privacy_level"] == 2
     assert "Alice" not in body["name"] and "Bob" not in body["name"]
     assert session.call_url and session.call_url not in str(body)  # the whole server sees it
     event_id = create.response["id"]
-    assert (await fresh(app, session.id)).event_ref == event_id
+    assert (await stored(app, session.id)).event_ref == event_id
 
     # Bob asks for another time: the event moves.
     (announcement,) = [m for m in fake.messages_in(thread_of(fake)) if custom_ids(m)][:1]
     again = next(c for c in custom_ids(announcement) if c.startswith("pl:session.reschedule:"))
     await reply_to(fake, await fake.interact(fake.button_click("bob", again, announcement["id"])))
     await app.tick()
-    moved = await fresh(app, session.id)
+    moved = await stored(app, session.id)
     assert moved.start != session.start
     (patch,) = fake.requests_to("PATCH", EVENT)
     assert patch.path.endswith(event_id)
@@ -314,7 +295,7 @@ async def test_no_scheduled_event_when_the_option_is_off(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    session = await booked(app, fake)
+    session = await book_a_pair(app, fake)
     await at(app, session.start + timedelta(minutes=session.minutes + 60))
     assert not fake.requests_to("POST", EVENTS) and not fake.requests_to("POST", CHANNELS)
     await settle(client)
@@ -343,11 +324,11 @@ async def test_an_event_step_run_again_after_a_crash_makes_one_event(
     with pytest.raises(Killed):
         await app.tick()
     app.chats[Platform.DISCORD] = real
-    assert (await fresh(app, session.id)).event_ref is None
+    assert (await stored(app, session.id)).event_ref is None
     await app.tick()
     await delivered(app)
     (made,) = fake.requests_to("POST", EVENTS)
-    assert (await fresh(app, session.id)).event_ref == made.response["id"]
+    assert (await stored(app, session.id)).event_ref == made.response["id"]
     assert len(fake.scheduled_events[fake.guild.id]) == 1
     assert fake.requests_to("GET", EVENTS)  # it looked for the one it made before making one
     await settle(client)
@@ -382,7 +363,7 @@ async def test_the_admins_roles_may_see_and_join_the_pairs_channel(
     mod = fake.add_user("mod")
     fake.guild.member_roles[mod.id] = [moderators]
     await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
-    session = await booked(app, fake)
+    session = await book_a_pair(app, fake)
     await at(app, session.start - timedelta(minutes=10))
     (create,) = fake.requests_to("POST", CHANNELS)
     overwrites = {str(o["id"]): o for o in create.json["permission_overwrites"]}
