@@ -46,6 +46,7 @@ __all__ = [
     "start_face",
     "stored",
     "text_of",
+    "with_profile",
 ]
 
 
@@ -59,20 +60,22 @@ async def admin(
     return await reply_to(fake, sent)
 
 
-async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
-    """``user`` sets a full profile and wide availability, then asks for a ``kind`` session."""
+async def with_profile(
+    fake: FakeDiscord, user: str, types: str = "coding", hours: str = "08:00-22:00"
+) -> None:
+    """``user`` sets a full profile (Berlin, backend, mid, ``types``) and daily ``hours``."""
     await command(
         fake,
         user,
         "profile",
-        {
-            "timezone": "Europe/Berlin",
-            "track": "backend",
-            "level": "mid",
-            "types": "coding, system-design",
-        },
+        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": types},
     )
-    await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
+    await command(fake, user, "availability", {"text": f"daily {hours}"})
+
+
+async def ready_for(fake: FakeDiscord, user: str, kind: str) -> None:
+    """``user`` sets a full profile and wide availability, then asks for a ``kind`` session."""
+    await with_profile(fake, user, "coding, system-design")
     await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 7})
 
 

@@ -23,6 +23,7 @@ from tests.cogs.rig import (
     settle,
     start_face,
     text_of,
+    with_profile,
 )
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
@@ -30,20 +31,10 @@ from tests.fakes.fake_discord import FakeDiscord
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 
-async def ready(fake: FakeDiscord, user: str, hours: str) -> None:
-    await command(
-        fake,
-        user,
-        "profile",
-        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
-    )
-    await command(fake, user, "availability", {"text": f"daily {hours}"})
-
-
 async def invite(app: App, fake: FakeDiscord, client: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Alice (18-20 Berlin) invites Bob (19-22 Berlin); returns her reply and Bob's invitation."""
-    await ready(fake, "alice", "18:00-20:00")
-    await ready(fake, "bob", "19:00-22:00")
+    await with_profile(fake, "alice", hours="18:00-20:00")
+    await with_profile(fake, "bob", hours="19:00-22:00")
     sent = await command(fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")})
     assert "Invitation sent" in text_of(sent), text_of(sent)
     await app.tick()
@@ -75,7 +66,7 @@ async def test_accepted_booked_and_refused_to_a_third_member(
     _, invitation = await invite(app, fake, client)
     accept, decline = (c for c in custom_ids(invitation))
     assert accept.startswith("pl:friend.accept:") and decline.startswith("pl:friend.decline:")
-    await ready(fake, "carol", "08:00-22:00")
+    await with_profile(fake, "carol", hours="08:00-22:00")
     for crafted in (accept, "pl:friend.accept:" + "f" * 32, "pl:friend.accept"):
         refused = await click(fake, "carol", crafted, invitation["id"])
         assert "Only the invited member" in text_of(refused) or "not" in text_of(refused).lower()
@@ -135,8 +126,8 @@ async def test_a_block_cannot_be_arranged_and_admins_pair_by_hand(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    await ready(fake, "alice", "18:00-20:00")
-    await ready(fake, "bob", "19:00-22:00")
+    await with_profile(fake, "alice", hours="18:00-20:00")
+    await with_profile(fake, "bob", hours="19:00-22:00")
     await command(fake, "bob", "block", {"member": fake.user("alice")})
     refused = await command(
         fake, "alice", "schedule", {"type": "coding", "partner": fake.user("bob")}

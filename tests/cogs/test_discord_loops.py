@@ -21,6 +21,7 @@ from tests.cogs.rig import (
     settle,
     start_face,
     text_of,
+    with_profile,
 )
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
@@ -36,16 +37,6 @@ async def loop(
         fake.slash_command(user, fake.guild, "mock", options or {}, "loop", sub)
     )
     return await reply_to(fake, sent)
-
-
-async def member(fake: FakeDiscord, user: str, types: str) -> None:
-    await command(
-        fake,
-        user,
-        "profile",
-        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": types},
-    )
-    await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
 
 
 async def test_a_loop_is_booked_run_and_debriefed_on_discord(
@@ -80,9 +71,9 @@ async def test_a_loop_is_booked_run_and_debriefed_on_discord(
     assert body["type"] == 8
     assert {c["value"] for c in body["data"]["choices"]} == {"data-engineering", "data-science"}
 
-    await member(fake, "alice", "coding, system-design, behavioral")
+    await with_profile(fake, "alice", "coding, system-design, behavioral")
     for user, kind in (("bob", "coding"), ("carol", "system-design"), ("dave", "behavioral")):
-        await member(fake, user, kind)
+        await with_profile(fake, user, kind)
         await command(fake, user, "schedule", {"type": kind, "role": "swap", "days": 14})
     bad = await loop(fake, "alice", "start", {"template": "cooking"})
     assert "backend" in text_of(bad) and "data-engineering" in text_of(bad)
@@ -91,7 +82,7 @@ async def test_a_loop_is_booked_run_and_debriefed_on_discord(
     (cancel_id,) = [c for c in custom_ids(booked) if c.startswith("pl:loop.cancel:")]
 
     # Mallory presses Alice's button with its real id, and types the loop's id: both refused.
-    await member(fake, "mallory", "coding")
+    await with_profile(fake, "mallory", "coding")
     pressed = await click(fake, "mallory", cancel_id, booked["id"])
     assert "not yours" in text_of(pressed)
     typed = await loop(fake, "mallory", "cancel", {"loop": cancel_id.split(":")[-1]})
