@@ -41,6 +41,7 @@ __all__ = [
     "raw_text_of",
     "ready",
     "ready_for",
+    "registered",
     "reply_to",
     "settle",
     "start_face",
@@ -101,3 +102,10 @@ async def stored(app: App, session_id: str) -> Session:
         found = await tx.sessions.get(session_id)
     assert found is not None
     return found
+
+
+def registered(fake: FakeDiscord, group: str, sub: str) -> dict[str, Any]:
+    """The option ``sub`` of the command ``group`` as last registered with Discord."""
+    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
+    command = next(g for g in put.json if g["name"] == group)
+    return next(o for o in command["options"] if o["name"] == sub)

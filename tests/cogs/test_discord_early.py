@@ -17,6 +17,7 @@ from tests.cogs.rig import (
     custom_ids,
     discord_runner,
     fake_discord,
+    registered,
     settle,
     start_face,
     stored,
@@ -124,9 +125,7 @@ async def test_an_admin_ends_a_stuck_session(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    mockadmin = next(g for g in put.json if g["name"] == "mockadmin")
-    end = next(o for o in mockadmin["options"] if o["name"] == "end")
+    end = registered(fake, "mockadmin", "end")
     assert [o["name"] for o in end["options"]] == ["session"]
     session, thread = await booked(app, fake)
     app.clock.set(session.start + timedelta(minutes=5))  # type: ignore[attr-defined]

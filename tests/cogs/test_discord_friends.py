@@ -19,6 +19,7 @@ from tests.cogs.rig import (
     custom_ids,
     discord_runner,
     fake_discord,
+    registered,
     reply_to,
     settle,
     start_face,
@@ -57,9 +58,7 @@ async def test_accepted_booked_and_refused_to_a_third_member(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    mock = next(g for g in put.json if g["name"] == "mock")
-    schedule = next(o for o in mock["options"] if o["name"] == "schedule")
+    schedule = registered(fake, "mock", "schedule")
     partner = next(o for o in schedule["options"] if o["name"] == "partner")
     assert partner["type"] == 6 and not partner.get("required")  # a member picker, optional
 

@@ -17,6 +17,7 @@ from tests.cogs.rig import (
     custom_ids,
     discord_runner,
     fake_discord,
+    registered,
     reply_to,
     settle,
     start_face,
@@ -46,9 +47,7 @@ async def test_a_loop_is_booked_run_and_debriefed_on_discord(
     fake.add_user("dave")
     fake.add_user("mallory")
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    mock = next(g for g in put.json if g["name"] == "mock")
-    group = next(o for o in mock["options"] if o["name"] == "loop")
+    group = registered(fake, "mock", "loop")
     assert group["type"] == 2  # a subcommand group
     assert {o["name"] for o in group["options"]} == {"start", "status", "cancel"}
     start = next(o for o in group["options"] if o["name"] == "start")

@@ -16,6 +16,7 @@ from tests.cogs.rig import (
     discord_runner,
     fake_discord,
     ready_for,
+    registered,
     reply_to,
     settle,
     start_face,
@@ -32,14 +33,7 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    setup = next(
-        o
-        for g in put.json
-        if g["name"] == "mockadmin"
-        for o in g["options"]
-        if o["name"] == "setup"
-    )
+    setup = registered(fake, "mockadmin", "setup")
     assert {"call_link", "coding_editor", "design_board"} <= {o["name"] for o in setup["options"]}
 
     bad = await admin(fake, "owner", "setup", {"call_link": "zoom.us/j/1"})
@@ -98,9 +92,7 @@ async def test_block_is_confidential_and_who_names_nobody(
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    mock = next(g for g in put.json if g["name"] == "mock")
-    block = next(o for o in mock["options"] if o["name"] == "block")
+    block = registered(fake, "mock", "block")
     assert (
         block["options"][0]["name"] == "member" and block["options"][0]["type"] == 6
     )  # a USER option

@@ -26,6 +26,7 @@ from tests.cogs.rig import (
     discord_runner,
     fake_discord,
     ready_for,
+    registered,
     reply_to,
     settle,
     start_face,
@@ -67,14 +68,7 @@ async def test_the_pair_gets_a_private_voice_channel_from_before_the_start_to_af
 ) -> None:
     fake = fake_discord
     client = await start_face(app, discord_runner)
-    put = fake.requests_to("PUT", "/applications/{app}/guilds/{guild}/commands")[-1]
-    setup = next(
-        o
-        for g in put.json
-        if g["name"] == "mockadmin"
-        for o in g["options"]
-        if o["name"] == "setup"
-    )
+    setup = registered(fake, "mockadmin", "setup")
     declared = {o["name"]: o for o in setup["options"]}
     # a channel picker that offers categories only
     assert declared["voice_category"]["type"] == 7
