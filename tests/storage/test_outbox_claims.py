@@ -166,11 +166,5 @@ async def test_a_cancelled_send_gives_its_claim_back(database_url: str, clock: F
         await app.close()
 
 
-async def test_the_migration_adds_the_claim_columns_as_modelled(
-    database_url: str, clock: FakeClock
-) -> None:
-    app = await build_app(database_url, clock=clock)
-    try:
-        assert await schema_drift(app, "outbox") == []
-    finally:
-        await app.close()
+async def test_the_migration_adds_the_claim_columns_as_modelled(app: App) -> None:
+    assert await schema_drift(app, "outbox") == []

@@ -141,14 +141,8 @@ async def test_a_fresh_claim_is_waited_for_not_doubled(
         await app.close()
 
 
-async def test_the_migration_adds_the_claim_columns_as_modelled(
-    database_url: str, clock: FakeClock
-) -> None:
-    app = await build_app(database_url, clock=clock)
-    try:
-        assert await schema_drift(app, "sessions") == []
-    finally:
-        await app.close()
+async def test_the_migration_adds_the_claim_columns_as_modelled(app: App) -> None:
+    assert await schema_drift(app, "sessions") == []
 
 
 async def test_a_space_being_opened_alongside_is_waited_for_in_place(
