@@ -31,8 +31,6 @@ SCRIPT = """
 /mock profile timezone:Mars/Olympus
 /mock profile level:guru
 /mock availability mon 25:00-26:00
-/mock schedule type:coding role:swap
-/mock schedule type:coding
 # Bob, a mid-level full-stack engineer in New York.
 /as bob
 /mock schedule type:coding
@@ -54,9 +52,16 @@ SCRIPT = """
 /as bob
 /mock upcoming
 /press 1
+# A minute later Alice asks for a coding session; a second ask is refused (one open request
+# per type).
+/clock +1m
+/as alice
+/mock schedule type:coding role:swap
+/mock schedule type:coding
 # The next matching round runs at the quarter hour. Alice and Bob share times
 # (18:00 Berlin is 12:00 New York); with three people one is left out, and told why.
-/clock +15m
+/as bob
+/clock +14m
 /mock upcoming
 # Carol is not paired with Bob though their evenings overlap. Bob's own view says nothing
 # of it: no name, no block, just his session with Alice.

@@ -122,6 +122,7 @@ class AdminRouter:
             disabled_types=args.disabled_types,
             prefer_seen_prompts=args.prefer_seen_prompts,
             admins_see_feedback=args.admins_see_feedback,
+            admins_see_blocks=args.admins_see_blocks,
             call_link=args.call_link,
             coding_editor=args.coding_editor,
             design_board=args.design_board,
@@ -219,6 +220,11 @@ def settings_message(s: CommunitySettings, *, title: str, text: str = "") -> Out
         ),
         Field(
             "Admins see feedback (admins_see_feedback)", _yes(s.admins_see_feedback), inline=True
+        ),
+        Field(
+            "Admins see that blocks exist (admins_see_blocks)",
+            _yes(s.admins_see_blocks),
+            inline=True,
         ),
         Field("Call (call_link)", s.call_link or "a Jitsi Meet room per session", inline=True),
         Field("Coding editor (coding_editor)", s.coding_editor or "any shared editor", inline=True),
@@ -442,6 +448,15 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
             else ()
         ),
     )
+    if report.blocks is not None:
+        blocked, blocked_by = report.blocks
+        fields += (
+            Field(
+                "Blocks (never who)",
+                f"has blocked {_members(blocked)} · blocked by {_members(blocked_by)}",
+                inline=True,
+            ),
+        )
     buttons = (
         (Button("Clear no-show marks", encode(CLEAR_NOSHOW, m.id), ButtonStyle.DANGER),)
         if report.no_shows
@@ -462,3 +477,7 @@ def member_message(report: MemberReport, extra_tracks: Mapping[str, str]) -> Out
     return OutboundMessage(
         title=m.display_name[:80], text=text[:1500], fields=fields, buttons=buttons
     )
+
+
+def _members(n: int) -> str:
+    return f"{n} member" if n == 1 else f"{n} members"

@@ -42,6 +42,9 @@ class CommunitySettings:
     #: Pramp style: prefer a prompt the interviewer already solved as a candidate (the candidate never saw it).
     prefer_prompt_interviewer_has_seen: bool = True
     admins_see_feedback: bool = False
+    #: Admins' member view shows how many members a member blocked and is blocked by (never
+    #: who); off by default: blocks are the member's own.
+    admins_see_blocks: bool = False
     #: The call of every session (``{room}``: a fresh name per session); None: a Jitsi Meet room each.
     call_link: str | None = None
     #: The shared editor of coding types (``{room}`` allowed); None: "use any shared editor".
@@ -79,6 +82,7 @@ class CommunitySettings:
             "disabled_types": list(self.disabled_types),
             "prefer_prompt_interviewer_has_seen": self.prefer_prompt_interviewer_has_seen,
             "admins_see_feedback": self.admins_see_feedback,
+            "admins_see_blocks": self.admins_see_blocks,
             "call_link": self.call_link,
             "coding_editor": self.coding_editor,
             "design_board": self.design_board,

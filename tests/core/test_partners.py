@@ -152,3 +152,29 @@ async def test_simultaneous_changes_to_one_member_all_land(app: App) -> None:
     async with app.db.uow() as tx:
         me = await tx.members.get(alice.member.id)
     assert me is not None and len(me.blocked) == 2 and me.level.value == "senior"
+
+
+async def test_admins_see_that_blocks_exist_only_when_the_community_lets_them(app: App) -> None:
+    alice = await ready_member(app, "alice")
+    await ready_member(app, "bob")
+    await ready_member(app, "carol")
+    await app.router.run_text(alice, "block Bob")
+    await app.router.run_text(alice, "block Carol")
+    ada = await make_actor(app, "ada", admin=True)
+    assert "block" not in shown(await app.router.run_text(ada, "admin member Bob")).lower()
+
+    changed = await app.router.run_text(ada, "admin setup admins_see_blocks:yes")
+    assert changed.tone is not Tone.ERROR, changed.text
+    assert "admins_see_blocks" in shown(await app.router.run_text(ada, "admin setup"))
+    of_alice = shown(await app.router.run_text(ada, "admin member Alice"))
+    assert "has blocked 2 members · blocked by 0 members" in of_alice
+    of_bob = shown(await app.router.run_text(ada, "admin member Bob"))
+    assert "has blocked 0 members · blocked by 1 member" in of_bob
+    # counts only: the view never says who blocked whom
+    assert "alice" not in of_bob.split("Blocks (never who)")[1].lower()
+    # and the blocked member still learns nothing
+    bob = await make_actor(app, "bob")
+    assert "not blocked anyone" in shown(await app.router.run_text(bob, "blocked"))
+
+    await app.router.run_text(ada, "admin setup admins_see_blocks:no")
+    assert "Blocks" not in shown(await app.router.run_text(ada, "admin member Alice"))

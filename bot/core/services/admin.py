@@ -62,6 +62,7 @@ SETUP_OPTIONS: dict[str, str] = {
     "disabled_types": "interview types members may not request, comma-separated (none: all allowed)",
     "prefer_seen_prompts": "yes/no: prefer prompts the interviewer has already seen",
     "admins_see_feedback": "yes/no: admins may read members' feedback",
+    "admins_see_blocks": "yes/no: admins' member view shows that blocks exist (counts, never names)",
     "call_link": "the call of every session: an https link, {room} for a fresh name each (default: a Jitsi Meet room)",
     "coding_editor": "coding types' shared editor: an https link, {room} allowed (default: any shared editor)",
     "design_board": "design types' whiteboard: an https link, {room} allowed (default: an Excalidraw room)",
@@ -132,6 +133,9 @@ class MemberReport:
     admin_notes: tuple[Feedback, ...] = ()
     #: The member's sessions an admin may end: in progress, or past their start without starting.
     endable: tuple[Session, ...] = ()
+    #: How many members this member blocked, and how many blocked them; None unless the
+    #: community lets admins see that blocks exist (``admins_see_blocks``). Never who.
+    blocks: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,7 @@ class SettingsPatch:
     disabled_types: tuple[InterviewType, ...] | None = None
     prefer_seen_prompts: bool | None = None
     admins_see_feedback: bool | None = None
+    admins_see_blocks: bool | None = None
     #: The session room's links: an https link (``{room}`` allowed), or ``default``.
     call_link: str | None = None
     coding_editor: str | None = None
@@ -181,6 +186,7 @@ _FIELD_OF = {
     "disabled_types": "disabled_types",
     "prefer_seen_prompts": "prefer_prompt_interviewer_has_seen",
     "admins_see_feedback": "admins_see_feedback",
+    "admins_see_blocks": "admins_see_blocks",
     "call_link": "call_link",
     "coding_editor": "coding_editor",
     "design_board": "design_board",
@@ -460,6 +466,10 @@ class AdminService:
                 if fb.subject_id == fresh.id and fb.role is FeedbackRole.INTERVIEWER
             ]
             community = await tx.communities.get(actor.community.id)
+            blocks = None
+            if community is not None and community.settings.admins_see_blocks:
+                everyone = await tx.members.list(community.id)
+                blocks = (len(fresh.blocked), sum(fresh.id in m.blocked for m in everyone))
         about.sort(key=lambda fb: fb.submitted_at, reverse=True)
         visible = community.settings.admins_see_feedback if community else False
         marks.sort(key=lambda r: r.reported_at, reverse=True)
@@ -488,6 +498,7 @@ class AdminService:
             rounds=tuple(sorted(rounds, key=lambda r: r.ran_at, reverse=True)),
             feedback=tuple(about) if visible else None,
             admin_notes=tuple(fb for fb in about if fb.admin_note),
+            blocks=blocks,
             endable=tuple(
                 s
                 for s in sorted(sessions.values(), key=lambda s: s.start)

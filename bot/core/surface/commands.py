@@ -474,6 +474,9 @@ class SetupArgs:
         bool | None, Opt("Prefer prompts the interviewer has already seen")
     ] = None
     admins_see_feedback: Annotated[bool | None, Opt("Admins may read members' feedback")] = None
+    admins_see_blocks: Annotated[
+        bool | None, Opt("Admins' member view shows that blocks exist (counts, never who)")
+    ] = None
     call_link: Annotated[
         str | None,
         Opt(
