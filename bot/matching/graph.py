@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -130,20 +131,23 @@ def build_bucket(
 
     # Start times binned by day from now: one 0/1 matrix per day.
     starts = [prepared.starts[i] for i in index]
-    all_minutes = sorted({m for s in starts for m in s})
-    now = prepared.now_minute
-    day_of = {m: (m - now) // 1440 for m in all_minutes}
-    n_days = (max(day_of.values()) + 1) if all_minutes else 0
-    col_in_day: dict[int, int] = {}
-    width = [0] * n_days
-    for m in all_minutes:
-        d = day_of[m]
-        col_in_day[m] = width[d]
-        width[d] += 1
-    day_slots = [np.zeros((n, w), dtype=np.float32) for w in width]
-    for row, s in enumerate(starts):
-        for m in s:
-            day_slots[day_of[m]][row, col_in_day[m]] = 1.0
+    lengths = [len(st) for st in starts]
+    flat = np.fromiter(chain.from_iterable(starts), dtype=np.int64, count=sum(lengths))
+    minutes, column = np.unique(flat, return_inverse=True)  # every start, sorted
+    day_of = (minutes - prepared.now_minute) // 1440
+    n_days = int(day_of[-1]) + 1 if minutes.size else 0
+    width = np.bincount(day_of, minlength=n_days)
+    # a start's column within its day's matrix
+    col_in_day = np.arange(minutes.size) - np.searchsorted(day_of, day_of)
+    row_of = np.repeat(np.arange(n), lengths)
+    flat_day = day_of[column]
+    flat_col = col_in_day[column]
+    day_slots = []
+    for d in range(n_days):
+        mat = np.zeros((n, int(width[d])), dtype=np.float32)
+        on = flat_day == d
+        mat[row_of[on], flat_col[on]] = 1.0
+        day_slots.append(mat)
     day_slots = [d if d.shape[1] else np.zeros((n, 1), dtype=np.float32) for d in day_slots]
     day_bonus = np.asarray([day_points(weights, d) for d in range(max(n_days, 1))], dtype=np.int64)
 
@@ -300,10 +304,31 @@ def blocks(n: int) -> Iterable[IntArray]:
 def joins_components(b: Bucket, label: IntArray) -> bool:
     """Whether any compatible pair of the bucket joins two rows with different ``label``s."""
     for rows in blocks(b.size):
-        ok = score_block(b, rows).ok
+        ok = compatible_block(b, rows)
         if np.any(ok & (label[rows, None] != label[None, :])):
             return True
     return False
+
+
+def compatible_block(b: Bucket, rows: IntArray) -> BoolArray:
+    """Which pairs of the (sorted) bucket rows ``rows`` and the bucket fit every hard rule:
+    ``score_block(b, rows).ok`` without the scores (one product over all starts at once
+    instead of one per day)."""
+    m = int(rows.shape[0])
+    everyday = np.concatenate(b.day_slots, axis=1)
+    ok: BoolArray = (everyday[rows] @ everyday.T) > 0.5
+    if b.lang is not None:
+        ok &= (b.lang[rows] @ b.lang.T) > 0.5
+    ok &= b.mode_table[b.cls[rows, None], b.cls[None, :]] >= 0
+    if b.dup_members:
+        ok &= b.member[rows, None] != b.member[None, :]
+    else:
+        ok[np.arange(m), rows] = False
+    bi, bj = b.blocked
+    if bi.size:
+        sel, pos = _select(bi, rows)
+        ok[pos, bj[sel]] = False
+    return ok
 
 
 def any_partner(b: Bucket, rows: Sequence[int]) -> BoolArray:
@@ -312,6 +337,6 @@ def any_partner(b: Bucket, rows: Sequence[int]) -> BoolArray:
     out = np.zeros(0, dtype=np.bool_)
     parts: list[BoolArray] = [out]
     for start in range(0, picked.shape[0], _BLOCK):
-        blk = score_block(b, picked[start : start + _BLOCK])
-        parts.append(np.asarray(blk.ok.any(axis=1), dtype=np.bool_))
+        ok = compatible_block(b, picked[start : start + _BLOCK])
+        parts.append(np.asarray(ok.any(axis=1), dtype=np.bool_))
     return np.concatenate(parts)

@@ -232,7 +232,7 @@ class MatchInput:
     seed: int = 0
     next_round_at: datetime | None = None
     require_common_language: bool = True
-    prune_degree: int | None = 16
+    prune_degree: int | None = 24
     exact_up_to: int = 500
     band_partners: int = 4
 
