@@ -80,22 +80,22 @@ def bucket_edges(
         else:
             assert prune_degree is not None
             k = prune_degree
-            jit = (
-                (b.jitter[rows, None] ^ b.jitter[None, :]).astype(np.int32)
-                if jitter
-                else np.zeros((1, 1), dtype=np.int32)
-            )
+            # Invalid entries rank 0, below every valid one (ranks and the hash plus one are
+            # positive: the pair part is at least base - repeat_penalty > 0).
+            mix = b.jitter32[rows, None] ^ b.jitter32[None, :]
+            jit = mix if jitter else np.zeros((1, 1), dtype=np.int32)
             # int32 when it fits (default weights: pair part < 2**12): argpartition is faster
             wide = int(blk.pair.max(initial=0)) >= 1 << 22
             rank = blk.pair.astype(np.int64) * 256 + jit if wide else blk.pair * 256 + jit
-            rank[~ok] = -1
+            rank *= ok
             parts = [np.argpartition(-rank, k - 1, axis=1)[:, :k]]
             if extra:
-                rand = np.where(ok, b.jitter[rows, None] ^ b.jitter[None, :], -1)
-                parts.append(np.argpartition(-rand, extra - 1, axis=1)[:, :extra])
+                mix += 1
+                mix *= ok
+                parts.append(np.argpartition(-mix, extra - 1, axis=1)[:, :extra])
             if banded:
                 same = b.band[rows, None] == b.band[None, :]
-                rank[~same] = -1
+                rank *= same
                 parts.append(np.argpartition(-rank, banded - 1, axis=1)[:, :banded])
             cols = np.concatenate(parts, axis=1)
             rr = np.repeat(np.arange(rows.shape[0]), cols.shape[1])

@@ -67,6 +67,7 @@ class Bucket:
     rating_q: IntArray
     need_q: IntArray
     jitter: IntArray
+    jitter32: AnyArray
     tie_order: IntArray
     day_slots: list[FloatArray]
     lang: FloatArray | None
@@ -75,6 +76,24 @@ class Bucket:
     score_table: AnyArray
     day_bonus: IntArray
     day_bonus32: AnyArray
+    #: Every start as a column (the days' matrices side by side), and transposed.
+    slots: FloatArray
+    slots_t: FloatArray
+    #: Per column, ``2 ** (shift * (days - 1 - day))``: one product of ``slots * slot_scale``
+    #: with ``slots_t`` gives, per pair, a float whose binary exponent says the first day with
+    #: a common start (``first_day_of_code``, ``day_bonus_of_code``, by exponent byte).
+    #: None when there are too many days for a float32 exponent: one product per day then.
+    slot_scale: FloatArray | None
+    first_day_of_code: AnyArray
+    day_bonus_of_code: AnyArray
+    #: Reliability points by the distinct reliability quanta (``rel_level`` per row).
+    rel_level: IntArray
+    rel_table: AnyArray
+    #: The class and reliability tables' columns for every row (``mode_table[:, cls]``, ...):
+    #: a block's values are then a gather of whole rows, in C order.
+    mode_cols: AnyArray
+    score_cols: AnyArray
+    rel_cols: AnyArray
     dup_members: bool
     blocked: tuple[IntArray, IntArray]
     repeat: tuple[IntArray, IntArray, IntArray]
@@ -150,6 +169,8 @@ def build_bucket(
         day_slots.append(mat)
     day_slots = [d if d.shape[1] else np.zeros((n, 1), dtype=np.float32) for d in day_slots]
     day_bonus = np.asarray([day_points(weights, d) for d in range(max(n_days, 1))], dtype=np.int64)
+    slots = np.concatenate(day_slots, axis=1) if day_slots else np.zeros((n, 0), dtype=np.float32)
+    slot_scale, first_day_of_code, day_bonus_of_code = _day_codes(day_slots, day_bonus)
 
     lang: FloatArray | None = None
     if require_common_language:
@@ -188,6 +209,8 @@ def build_bucket(
                 ri += (x, y)
                 rj += (y, x)
                 rp += (pen, pen)
+    levels, rel_level = np.unique(rel_q, return_inverse=True)
+    rel_table = (levels[:, None] * levels[None, :] * weights.reliability // 10_000).astype(np.int32)
     return Bucket(
         index=idx,
         member=member,
@@ -200,6 +223,7 @@ def build_bucket(
         rating_q=rating_q,
         need_q=need_q,
         jitter=jitter,
+        jitter32=jitter.astype(np.int32),
         tie_order=tie_order,
         day_slots=day_slots,
         lang=lang,
@@ -208,6 +232,16 @@ def build_bucket(
         score_table=score_table,
         day_bonus=day_bonus,
         day_bonus32=day_bonus.astype(np.int32),
+        slots=slots,
+        slots_t=np.ascontiguousarray(slots.T),
+        slot_scale=slot_scale,
+        first_day_of_code=first_day_of_code,
+        day_bonus_of_code=day_bonus_of_code,
+        rel_level=rel_level,
+        rel_table=rel_table,
+        mode_cols=np.ascontiguousarray(mode_table[:, cls]),
+        score_cols=np.ascontiguousarray(score_table[:, cls]),
+        rel_cols=np.ascontiguousarray(rel_table[:, rel_level]),
         dup_members=dup_members,
         blocked=(np.asarray(bi, dtype=np.int64), np.asarray(bj, dtype=np.int64)),
         repeat=(
@@ -217,6 +251,35 @@ def build_bucket(
         ),
         weights=weights,
     )
+
+
+def _day_codes(
+    day_slots: Sequence[FloatArray], day_bonus: IntArray
+) -> tuple[FloatArray | None, AnyArray, AnyArray]:
+    """The column scales and the tables by exponent byte of ``Bucket`` (see there).
+
+    Day ``d`` of ``D`` gets the scale ``2 ** (shift * (D - 1 - d))`` with ``2 ** shift`` more
+    than twice the most starts of a day: the earliest common day's term then outweighs all
+    later days' together, and the float's exponent lies in that day's band of ``shift``
+    exponents (rounding in the product is far too small to cross a band)."""
+    days = len(day_slots)
+    widest = max((d.shape[1] for d in day_slots), default=1)
+    shift = widest.bit_length() + 1
+    first_day = np.full(256, -1, dtype=np.int8)
+    bonus = np.full(256, day_bonus[0], dtype=np.int32)  # no common start: as day 0 (unused)
+    if days == 0 or days * shift > 120:  # beyond float32's exponents
+        return None, first_day, bonus
+    scale = np.concatenate(
+        [
+            np.full(d.shape[1], 2.0 ** (shift * (days - 1 - k)), dtype=np.float32)
+            for k, d in enumerate(day_slots)
+        ]
+    )
+    for code in range(127, 127 + days * shift):
+        day = days - 1 - (code - 127) // shift
+        first_day[code] = day
+        bonus[code] = day_bonus[day]
+    return scale, first_day, bonus
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,19 +306,24 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
     """Hard rules and exact scores of the (sorted) bucket rows ``rows`` against the bucket."""
     n = b.size
     m = int(rows.shape[0])
-    first_day = np.full((m, n), -1, dtype=np.int8)
-    for d in range(len(b.day_slots) - 1, -1, -1):
-        mat = b.day_slots[d]
-        common = mat[rows] @ mat.T
-        first_day[common > 0.5] = d
+    if b.slot_scale is not None:
+        code = ((b.slots[rows] * b.slot_scale) @ b.slots_t).view(np.int32) >> 23
+        first_day = np.take(b.first_day_of_code, code)
+        day_bonus = np.take(b.day_bonus_of_code, code)
+    else:
+        first_day = np.full((m, n), -1, dtype=np.int8)
+        for d in range(len(b.day_slots) - 1, -1, -1):
+            mat = b.day_slots[d]
+            common = mat[rows] @ mat.T
+            first_day[common > 0.5] = d
+        day_bonus = b.day_bonus32[np.maximum(first_day, 0)]
     ok = first_day >= 0
     lang_ok: BoolArray | None = None
     if b.lang is not None:
         lang_ok = (b.lang[rows] @ b.lang.T) > 0.5
         ok &= lang_ok
-    ci = b.cls[rows, None]
-    cj = b.cls[None, :]
-    mode = b.mode_table[ci, cj]
+    ci = b.cls[rows]
+    mode = b.mode_cols[ci]
     ok &= mode >= 0
     if b.dup_members:
         ok &= b.member[rows, None] != b.member[None, :]
@@ -266,11 +334,9 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
         sel, pos = _select(bi, rows)
         ok[pos, bj[sel]] = False
 
-    pair = b.score_table[ci, cj]  # int32: base + track + level
-    pair += b.day_bonus32[np.maximum(first_day, 0)]
-    pair += (b.rel_q[rows, None] * b.rel_q[None, :] * b.weights.reliability // 10_000).astype(
-        np.int32
-    )
+    pair = b.score_cols[ci]  # int32: base + track + level
+    pair += day_bonus
+    pair += b.rel_cols[b.rel_level[rows]]
     ri, rj, rp = b.repeat
     if ri.size:
         sel, pos = _select(ri, rows)
@@ -315,11 +381,10 @@ def compatible_block(b: Bucket, rows: IntArray) -> BoolArray:
     ``score_block(b, rows).ok`` without the scores (one product over all starts at once
     instead of one per day)."""
     m = int(rows.shape[0])
-    everyday = np.concatenate(b.day_slots, axis=1)
-    ok: BoolArray = (everyday[rows] @ everyday.T) > 0.5
+    ok: BoolArray = (b.slots[rows] @ b.slots_t) > 0.5
     if b.lang is not None:
         ok &= (b.lang[rows] @ b.lang.T) > 0.5
-    ok &= b.mode_table[b.cls[rows, None], b.cls[None, :]] >= 0
+    ok &= b.mode_cols[b.cls[rows]] >= 0
     if b.dup_members:
         ok &= b.member[rows, None] != b.member[None, :]
     else:
