@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.matching.graph import Bucket, block_weights, blocks, score_block
-from bot.matching.scores import IntArray
+from bot.matching.scores import AnyArray, IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def bucket_edges(
             k = prune_degree
             # Invalid entries rank 0, below every valid one (ranks and the hash plus one are
             # positive: the pair part is at least base - repeat_penalty > 0).
-            mix = b.jitter32[rows, None] ^ b.jitter32[None, :]
+            mix: AnyArray = np.bitwise_xor(b.jitter32[rows, None], b.jitter32[None, :])
             jit = mix if jitter else np.zeros((1, 1), dtype=np.int32)
             # int32 when it fits (default weights: pair part < 2**12): argpartition is faster
             wide = int(blk.pair.max(initial=0)) >= 1 << 22

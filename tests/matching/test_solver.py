@@ -10,7 +10,7 @@ import rustworkx as rx
 
 from bot.matching import edges as ed
 from bot.matching import scores as sc
-from bot.matching.engine import solve_edges
+from bot.matching.engine import solve_by_track, solve_edges
 from bot.matching.model import Weights
 
 
@@ -81,3 +81,97 @@ def test_class_tables_match_the_rules() -> None:
                             assert score[a, b] == (
                                 weights.base + tp + weights.level_points(abs(la - lb))
                             )
+
+
+def _tracked_edges(rng: random.Random, n: int, tracks: int) -> tuple[ed.Edges, np.ndarray]:
+    """A random graph whose nodes belong to ``tracks`` groups: most edges inside a group and
+    mostly worth more there (as the same track is), a few across."""
+    piece = np.asarray([rng.randrange(tracks) for _ in range(n)], dtype=np.int64)
+    seen: dict[tuple[int, int], int] = {}
+    for _ in range(rng.randrange(3 * n, 8 * n)):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a == b:
+            continue
+        inside = piece[a] == piece[b]
+        if not inside and rng.random() < 0.8:
+            continue
+        # inside: as the same track; across: mostly less, now and then more
+        weight = rng.randrange(1300, 1700) if inside else rng.choice((1000, 1200, 1900))
+        seen[(min(a, b), max(a, b))] = weight
+    keys = sorted(seen)
+    edges = ed.Edges(
+        u=np.asarray([k[0] for k in keys], dtype=np.int64),
+        v=np.asarray([k[1] for k in keys], dtype=np.int64),
+        weight=np.asarray([seen[k] for k in keys], dtype=np.int64),
+        compatible_pairs=len(keys),
+        full=False,
+    )
+    return edges, piece
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_solving_track_by_track_is_a_matching_at_least_as_good_as_the_tracks_alone(
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    n = rng.randrange(30, 140)
+    e, piece = _tracked_edges(rng, n, tracks=rng.randrange(2, 6))
+    order = np.asarray(rng.sample(range(n), n), dtype=np.int64)
+    weights_of = dict(
+        zip(zip(e.u.tolist(), e.v.tolist(), strict=True), e.weight.tolist(), strict=True)
+    )
+    pairs, sizes = solve_by_track(n, e, order, piece)
+    nodes = [x for a, b, _ in pairs for x in (a, b)]
+    assert len(nodes) == len(set(nodes))
+    assert all(weights_of[(a, b)] == w for a, b, w in pairs)
+    assert sizes == solve_edges(n, e, order)[1]
+    got = (len(pairs), sum(w for _, _, w in pairs))
+    # Never better than the optimum of the graph, never worse than each track alone.
+    assert got <= _whole_graph_optimum(n, e)
+    inside = piece[e.u] == piece[e.v]
+    alone = solve_edges(
+        n, ed.Edges(e.u[inside], e.v[inside], e.weight[inside], e.compatible_pairs, False), order
+    )[0]
+    assert got >= (len(alone), sum(w for _, _, w in alone))
+    # At most one request with a partner left unpaired (the most pairs there can be), or
+    # else exactly the one-solve result.
+    with_partner = set(e.u.tolist()) | set(e.v.tolist())
+    if len(with_partner - set(nodes)) > 1:
+        assert pairs == solve_edges(n, e, order)[0]
+    else:
+        assert len(pairs) == _whole_graph_optimum(n, e)[0]
+    assert (pairs, sizes) == solve_by_track(n, e, order, piece)  # deterministic
+
+
+def test_the_first_common_day_from_one_product_equals_one_product_per_day() -> None:
+    from bot.matching import engine, graph
+    from bot.matching.model import MatchInput, MatchRequest
+    from tests.matching.helpers import NOW, at
+
+    rng = random.Random(5)
+    hours = [d * 24 + h for d in range(9) for h in (1, 1.5, 9, 20, 20.5, 23.5)]
+    requests = [
+        MatchRequest(
+            request_id=f"r{i}",
+            member_id=f"m{i}",
+            interview_type="coding",
+            role="swap",
+            track=rng.choice(("backend", "frontend")),
+            level=rng.randrange(4),
+            start_times=tuple(at(h) for h in sorted(rng.sample(hours, rng.randrange(1, 8)))),
+            created_at=NOW,
+            reliability=rng.choice((1.0, 0.5, 0.93)),
+        )
+        for i in range(300)
+    ]
+    rnd = engine._Round(MatchInput(requests=tuple(requests), now=NOW))
+    b = rnd.bucket("coding", range(len(requests)))
+    assert b.slot_scale is not None and len(b.day_slots) == 9
+    rows = np.arange(0, 300, 3, dtype=np.int64)
+    one = graph.score_block(b, rows)
+    b.slot_scale = None  # too many days for a float's exponent: one product per day
+    per_day = graph.score_block(b, rows)
+    assert np.array_equal(one.first_day, per_day.first_day)
+    assert np.array_equal(one.ok, per_day.ok) and np.array_equal(one.pair, per_day.pair)
+    assert one.ok.any() and (one.first_day >= 1).any()
+    assert np.array_equal(graph.compatible_block(b, rows), one.ok)
