@@ -270,6 +270,7 @@ def bench_size(
         "kept_pairs": stats.kept_pairs,
         "exact_types": stats.exact_types,
         "pruned_types": stats.pruned_types,
+        "split_types": stats.split_types,
         "max_pairs_proven": stats.max_pairs_proven,
         "max_pairs": max_pairs,
         "optimum_weight": optimum,
@@ -298,7 +299,7 @@ def _table(report: dict[str, Any]) -> str:
         proof = "proven" if size["max_pairs_proven"] else "NOT proven"
         lines.append(
             f"{'':<16}maximum number of pairs: {proof} ({size['exact_types']} interview types solved "
-            f"exactly, {size['pruned_types']} pruned)"
+            f"exactly, {size['pruned_types']} pruned, {size['split_types']} of them track by track)"
         )
         lines.append(head)
         for name, m in size["methods"].items():

@@ -46,6 +46,7 @@ class SolvedBucket:
     edges: ed.Edges
     pairs: list[tuple[int, int, int]]  # bucket-local (u, v, exact weight)
     components: list[int]  # sizes of components with an edge
+    split: bool = False  # solved track by track (solve_by_track)
 
 
 def prepare(inp: MatchInput) -> g.Prepared:
@@ -178,9 +179,10 @@ class _Round:
         jitter = self.inp.weights.tie_break_jitter
         edges = ed.bucket_edges(b, prune, jitter, self.inp.band_partners)
         order = b.tie_order if jitter else None
-        if edges.full:
+        if edges.full or b.size <= self.inp.split_above:
             return SolvedBucket(b, edges, *solve_edges(b.size, edges, order))
-        return SolvedBucket(b, edges, *solve_by_track(b.size, edges, order, b.cls // TRACK_CLASSES))
+        pairs, sizes, split = solve_by_track(b.size, edges, order, b.cls // TRACK_CLASSES)
+        return SolvedBucket(b, edges, pairs, sizes, split)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,7 @@ class TypeSolution:
     #: The most pairs the type allows is proven to be made (see :func:`pairs_proven`).
     max_pairs_proven: bool
     exact: bool
+    split: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +344,7 @@ def solve_type(task: TypeTask) -> TypeSolution:
         components=tuple(sb.components),
         max_pairs_proven=proven,
         exact=exact,
+        split=sb.split,
     )
 
 
@@ -440,13 +444,13 @@ def solve_edges(
 TRACK_CLASSES = 12
 
 #: Partners per request, the best by score, that the boundary step of :func:`solve_by_track`
-#: follows beyond the requests left unpaired and their own partners.
+#: follows beyond the requests left unpaired and their own partners (two steps of it).
 BOUNDARY_PARTNERS = 4
 
 
 def solve_by_track(
     n: int, edges: ed.Edges, order: sc.IntArray | None, piece: sc.IntArray
-) -> tuple[list[tuple[int, int, int]], list[int]]:
+) -> tuple[list[tuple[int, int, int]], list[int], bool]:
     """The pairs of a pruned bucket, solved track by track (``piece``: a label per row).
 
     The solver's time grows about with the square of a graph's size, and the best pairs
@@ -455,30 +459,32 @@ def solve_by_track(
 
     1. each track's requests are solved alone, on the kept edges inside the track;
     2. the boundary: the requests left unpaired (one per track of odd size, typically),
-       all their kept partners, those partners' current partners, then the best
-       ``BOUNDARY_PARTNERS`` partners of each of those and theirs again, are solved together
-       on every kept edge among them: this finds the pairs across tracks;
+       all their kept partners and those partners' current partners, then twice over the
+       best ``BOUNDARY_PARTNERS`` partners of each request added and their current
+       partners, are solved together on every kept edge among them: this finds the pairs
+       across tracks (:func:`_boundary`);
     3. the requests whose partner went to a pair across tracks (and any left unpaired) are
-       solved again inside their tracks with all their kept partners, those partners'
-       current partners, all of those's partners and theirs again (solving the whole track
-       again gave the same pairs at 10,000 requests, in half as much time again).
+       solved again inside their tracks, with all their kept partners and those partners'
+       current partners, twice over (solving the whole tracks again gave the same pairs at
+       10,000 requests, in half as much time again).
 
     The result is the better (pairs first, then score) of steps 2 and 3, each at least as good
     as step 1, but it is not guaranteed to be the optimum of the kept graph (docs/matching.md
     measures what it costs). When more than one request with a kept partner is left
     unpaired, the count of pairs could not be proven the most, so the whole kept graph is
     solved at once instead: then the result is exactly the one-solve result.
-    Returns the pairs and the sizes of the kept graph's components with an edge."""
+    Returns the pairs, the sizes of the kept graph's components with an edge, and whether
+    the pairs are the track-by-track ones (False: one solve)."""
     sizes = _component_sizes(n, edges)
     if np.unique(piece).size < 2:
-        return solve_edges(n, edges, order)[0], sizes
+        return solve_edges(n, edges, order)[0], sizes, False
     same = piece[edges.u] == piece[edges.v]
     first, _ = solve_edges(n, _subset(edges, same), order)
     mate = _mates(n, first)
     degree = np.bincount(np.concatenate([edges.u, edges.v]), minlength=n)
     loose = np.flatnonzero((mate < 0) & (degree > 0))
     if loose.size == 0:
-        return first, sizes
+        return first, sizes, True
     region = _boundary(n, edges, mate, loose)
     settled, _ = solve_edges(n, _subset(edges, region[edges.u] & region[edges.v]), order)
     step2 = sorted([p for p in first if not region[p[0]]] + settled)
@@ -498,8 +504,8 @@ def solve_by_track(
     step3.sort()
     pairs = max(step3, step2, key=lambda ps: (len(ps), sum(w for _u, _v, w in ps)))
     if np.count_nonzero((_mates(n, pairs) < 0) & (degree > 0)) > 1:
-        return solve_edges(n, edges, order)[0], sizes
-    return pairs, sizes
+        return solve_edges(n, edges, order)[0], sizes, False
+    return pairs, sizes, True
 
 
 def _subset(edges: ed.Edges, keep: sc.BoolArray) -> ed.Edges:
@@ -527,11 +533,11 @@ def _boundary(
     edges: ed.Edges,
     mate: sc.IntArray,
     loose: sc.IntArray,
-    limits: Sequence[int | None] = (None, BOUNDARY_PARTNERS),
+    limits: Sequence[int | None] = (None, BOUNDARY_PARTNERS, BOUNDARY_PARTNERS),
 ) -> sc.BoolArray:
-    """The rows the boundary step of :func:`solve_by_track` solves again: ``loose``, all
-    their kept partners and those partners' mates, then the best ``BOUNDARY_PARTNERS``
-    partners (by score) of each row added so far beyond ``loose``, and their mates."""
+    """The rows a step of :func:`solve_by_track` solves again: ``loose``, then once per entry
+    of ``limits``, the kept partners of each row added last (the best ``limit`` by score,
+    all of them for None) and those partners' ``mate``s."""
     src = np.concatenate([edges.u, edges.v])
     dst = np.concatenate([edges.v, edges.u])
     weight = np.concatenate([edges.weight, edges.weight])
@@ -627,6 +633,7 @@ def finish_round(work: RoundWork, solutions: Sequence[TypeSolution]) -> MatchRes
         max_pairs_proven=all(s.max_pairs_proven for s in solutions),
         exact_types=sum(1 for s in solutions if s.exact),
         pruned_types=sum(1 for s in solutions if not s.exact),
+        split_types=sum(1 for s in solutions if s.split),
     )
     return MatchResult(pairs=tuple(pairs), unmatched=unmatched, stats=stats)
 

@@ -219,8 +219,10 @@ class MatchInput:
     compatibility graph (provably optimal). Larger ones keep, per request, its best
     ``prune_degree`` partners by pair score, its ``band_partners`` best within its own
     reliability band and a few random ones (an edge stays when either end keeps it);
-    ``prune_degree=None`` never prunes. See docs/matching.md for
-    what pruning costs, measured.
+    ``prune_degree=None`` never prunes. Pruned types with more than ``split_above`` active
+    requests are solved track by track, then across tracks (``engine.solve_by_track``: the
+    solver's time grows with the square of a graph's size). See docs/matching.md for what
+    pruning and splitting cost, measured.
     """
 
     requests: tuple[MatchRequest, ...]
@@ -235,6 +237,7 @@ class MatchInput:
     prune_degree: int | None = 24
     exact_up_to: int = 500
     band_partners: int = 4
+    split_above: int = 1000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "requests", tuple(self.requests))
@@ -247,6 +250,8 @@ class MatchInput:
             raise ValueError("prune_degree must be at least 1 (or None for the full graph)")
         if self.band_partners < 0:
             raise ValueError("band_partners must not be negative")
+        if self.split_above < 0:
+            raise ValueError("split_above must not be negative")
         ids = [r.request_id for r in self.requests]
         if len(set(ids)) != len(ids):
             raise ValueError("request ids must be unique")
@@ -329,6 +334,8 @@ class MatchStats:
     #: Interview types solved on the full graph (the exact optimum) and on a pruned one.
     exact_types: int = 0
     pruned_types: int = 0
+    #: Of the pruned types, those solved track by track (``MatchInput.split_above``).
+    split_types: int = 0
 
 
 @dataclass(frozen=True, slots=True)

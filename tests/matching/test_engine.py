@@ -431,6 +431,24 @@ def test_pruning_keeps_hard_rules_and_cardinality() -> None:
     assert len(members) == len(set(members))
 
 
+def test_a_large_pruned_type_is_solved_track_by_track() -> None:
+    # 21 backend and 19 frontend requests, all compatible: each track alone leaves one
+    # request unpaired; the step across tracks pairs those two, and the stats say how the
+    # type was solved.
+    requests = [
+        req(f"r{i}", level=i % 4, track="backend" if i < 21 else "frontend") for i in range(40)
+    ]
+    split = match(inp(requests, prune_degree=4, exact_up_to=0, split_above=0))
+    whole = match(inp(requests, prune_degree=4, exact_up_to=0))
+    assert len(split.pairs) == len(whole.pairs) == 20
+    assert split.stats.split_types == 1 and whole.stats.split_types == 0
+    assert split.stats.max_pairs_proven and split.stats.pruned_types == 1
+    track = {r.request_id: r.track for r in requests}
+    across = [p for p in split.pairs if len({track[rid] for rid in p.request_ids}) == 2]
+    assert len(across) == 1
+    assert split.total_weight <= match(inp(requests)).total_weight
+
+
 def test_pruning_keeps_partners_within_the_reliability_band() -> None:
     # Twenty reliable members and two flaky ones, all compatible: by pair score every flaky
     # member's best partners are reliable ones (the reliability term), yet the optimum pairs

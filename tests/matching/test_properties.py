@@ -117,8 +117,10 @@ def test_every_pair_respects_every_hard_rule(inp: MatchInput) -> None:
 @SETTINGS
 @given(rounds())
 def test_pruned_matching_still_respects_every_hard_rule(inp: MatchInput) -> None:
-    pruned = _pruned(inp)
-    _check_hard_rules(pruned, match(pruned))
+    for split in (False, True):
+        pruned = _pruned(inp, split)
+        _check_hard_rules(pruned, match(pruned))
+        assert match(pruned) == match(pruned)  # deterministic
 
 
 @SETTINGS
@@ -157,10 +159,13 @@ def pool() -> Iterator[ProcessPoolExecutor]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _pruned(inp: MatchInput) -> MatchInput:
+def _pruned(inp: MatchInput, split: bool = False) -> MatchInput:
+    """Every type pruned (to very few partners); with ``split``, solved track by track."""
     from dataclasses import replace
 
-    return replace(inp, prune_degree=1, band_partners=1, exact_up_to=0)
+    return replace(
+        inp, prune_degree=1, band_partners=1, exact_up_to=0, split_above=0 if split else 10**6
+    )
 
 
 @SETTINGS
@@ -168,7 +173,7 @@ def _pruned(inp: MatchInput) -> MatchInput:
 def test_the_process_pool_gives_the_same_result(pool: ProcessPoolExecutor, inp: MatchInput) -> None:
     # Interview types solved in parallel in worker processes: every hard rule still holds and
     # the result is the one of the process alone (pairs, scores, reasons, left-out, stats).
-    for variant in (inp, _pruned(inp)):
+    for variant in (inp, _pruned(inp), _pruned(inp, split=True)):
         in_pool = match(variant, executor=pool)
         _check_hard_rules(variant, in_pool)
         assert in_pool == match(variant)
@@ -179,12 +184,12 @@ def test_the_process_pool_gives_the_same_result(pool: ProcessPoolExecutor, inp: 
 def test_max_pairs_proven_means_no_larger_matching_exists(inp: MatchInput) -> None:
     exact = match(inp)
     assert exact.stats.max_pairs_proven and exact.stats.pruned_types == 0
-    pruned = _pruned(inp)
-    res = match(pruned)
-    fg = full_graph(pruned)
+    fg = full_graph(inp)
     graph = nx.Graph()
     graph.add_edges_from(zip(fg.u, fg.v, strict=True))
     most = len(nx.max_weight_matching(graph, maxcardinality=True))
-    assert len(res.pairs) <= most
-    if res.stats.max_pairs_proven:
-        assert len(res.pairs) == most
+    for split in (False, True):
+        res = match(_pruned(inp, split))
+        assert len(res.pairs) <= most
+        if res.stats.max_pairs_proven:
+            assert len(res.pairs) == most
