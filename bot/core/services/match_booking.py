@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bot.core import room
+from bot.core.bank import Prompt
 from bot.core.feedback_models import Feedback
 from bot.core.loop_debrief import GUIDE_NOTE
 from bot.core.messages import OutboundMessage
@@ -34,7 +35,7 @@ from bot.core.models import (
     SessionState,
 )
 from bot.core.ports import Offload, PromptSource, UnitOfWork
-from bot.core.prompt_selection import choose_prompt, weakest_dimensions
+from bot.core.prompt_selection import choose_prompt, prompt_tiers, weakest_dimensions
 from bot.core.ratings import RECENT_VERDICTS, community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import new_id
@@ -77,6 +78,32 @@ def waited_message(type_label: str, days: int) -> OutboundMessage:
     )
 
 
+class RoundPrompts:
+    """A round's prompts for its bookings, worked out once per round rather than once per
+    pair: each type's candidates and rubric, and how far each prompt is from each
+    (type, level, track) of candidate (:func:`prompt_tiers`)."""
+
+    def __init__(self, source: PromptSource) -> None:
+        self.source = source
+        self._candidates: dict[InterviewType, tuple[Prompt, ...]] = {}
+        self._tiers: dict[tuple[InterviewType, Level, str], dict[str, tuple[int, int]]] = {}
+
+    def candidates(self, kind: InterviewType) -> tuple[Prompt, ...]:
+        """The type's prompts."""
+        found = self._candidates.get(kind)
+        if found is None:
+            found = self._candidates[kind] = tuple(self.source.prompts(kind))
+        return found
+
+    def tiers(self, kind: InterviewType, level: Level, track: str) -> dict[str, tuple[int, int]]:
+        """:func:`prompt_tiers` of the type's prompts for a candidate's level and track."""
+        key = (kind, level, track)
+        found = self._tiers.get(key)
+        if found is None:
+            found = self._tiers[key] = prompt_tiers(self.candidates(kind), level, track)
+        return found
+
+
 @dataclass(frozen=True)
 class Bookings:
     """A batch of a round's pairs, ready to write: sessions, their steps, and the messages (each
@@ -89,7 +116,7 @@ class Bookings:
 
 def plan_bookings(
     community: Community,
-    prompts: PromptSource,
+    prompts: RoundPrompts,
     pairs: Sequence[Pair],
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
@@ -131,7 +158,7 @@ def plan_bookings(
 
 def _session_for(
     community: Community,
-    prompts: PromptSource,
+    prompts: RoundPrompts,
     pair: Pair,
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
@@ -142,17 +169,18 @@ def _session_for(
     interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
     swap = pair.mode == "swap"
     kind = requests[pair.request_ids[0]].interview_type
-    candidates = prompts.prompts(kind)
+    candidates = prompts.candidates(kind)
     prompt_ids: list[str] = []
     reasons: list[str] = []
     parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
     for asker, answerer in parts:
         # Raw revealed scores (no rater calibration), read once for the round.
         weak = weakest_dimensions(answerer.id, kind, about.get(answerer.id, ()))
+        level, track = answerer.level or Level.MID, answerer.track or "any"
         choice = choose_prompt(
             candidates,
-            level=answerer.level or Level.MID,
-            track=answerer.track or "any",
+            level=level,
+            track=track,
             seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
             candidate_ran=seen.as_interviewer.get(answerer.id, {}),
             interviewer_seen=seen.as_candidate.get(asker.id, {}),
@@ -161,7 +189,8 @@ def _session_for(
             exclude=prompt_ids,
             seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
             interview_type=kind,
-            rubric=prompts.rubric_for_type(kind),
+            rubric=prompts.source.rubric_for_type(kind),
+            tiers=prompts.tiers(kind, level, track),
         )
         prompt_ids.append(choice.prompt.id)
         in_loop = any(
@@ -286,11 +315,12 @@ async def book_pairs(
     # Booked a batch at a time: each batch's sessions, prompts, calendar files and
     # messages are built on a thread (pure work: the loop keeps its turn), then written in
     # four statements whatever the batch's size (``BookingRepo``).
+    round_prompts = RoundPrompts(offered)
     for first in range(0, len(pairs), BOOK_BATCH):
         batch = await asyncio.to_thread(
             plan_bookings,
             community,
-            offered,
+            round_prompts,
             pairs[first : first + BOOK_BATCH],
             by_id,
             members,
