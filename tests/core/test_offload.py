@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 
 from benchmarks import round as round_bench
-from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
+from bot.adapters.offload import WORKER_NICENESS, InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
@@ -234,3 +234,19 @@ async def test_closing_never_hangs_on_a_stuck_worker() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(worker_pid, 0)  # the worker is gone
     stuck.cancel()
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="the platform has no os.nice")
+async def test_workers_run_at_a_lower_priority_than_the_app() -> None:
+    """While matching keeps both cores busy, the app's process (its event loop) gets a core
+    first: the workers are started with a higher niceness (capped at 19)."""
+    offload = ProcessOffload(workers=1)
+    try:
+        assert await offload.run(_niceness) == min(19, os.nice(0) + WORKER_NICENESS)
+        assert WORKER_NICENESS >= 5
+    finally:
+        await offload.close()

@@ -287,6 +287,29 @@ async def round_input(
     return plan_input, members
 
 
+@dataclass(frozen=True)
+class PromptContext:
+    """What choosing the members' prompts needs, read once per round: which prompts each has
+    seen, as candidate and as interviewer, and the feedback about each."""
+
+    seen: PromptHistory
+    about: dict[str, list[Feedback]]
+
+
+async def prompt_context(
+    tx: UnitOfWork, community_id: str, member_ids: Sequence[str]
+) -> PromptContext:
+    """:class:`PromptContext` of these members (the prompt history in one read, streamed raw
+    and decoded on a thread; the feedback a chunk of members at a time)."""
+    wanted = sorted(set(member_ids))
+    seen = await tx.sessions.prompt_history(community_id, wanted)
+    about: dict[str, list[Feedback]] = {}
+    for feedback in await chunked(tx.feedback.about_members, wanted):
+        for f in feedback:
+            about.setdefault(f.subject_id, []).append(f)
+    return PromptContext(seen, about)
+
+
 async def book_pairs(
     tx: UnitOfWork,
     community: Community,
@@ -297,39 +320,52 @@ async def book_pairs(
     now: datetime,
     *,
     held: list[object] | None = None,
+    context: PromptContext | None = None,
 ) -> list[Session]:
     """Book the engine's ``pairs`` in ``tx``: sessions, steps, announcements, notes
-    (``held``: as for :func:`round_input`)."""
+    (``held``: as for :func:`round_input`). ``context``: the paired members'
+    :func:`prompt_context` when already read (a round reads it while the engine works), else
+    it is read here."""
     booked: list[Session] = []
-    # Once per round, not per pair: which prompts each member has seen, as candidate and
-    # as interviewer, and the feedback about everyone being paired (one query for all).
-    paired = sorted({m for p in pairs for m in p.member_ids})
-    # One read: the repository streams the rows raw and decodes them on a thread.
-    seen = await tx.sessions.prompt_history(community.id, paired)
-    about: dict[str, list[Feedback]] = {}
-    for feedback in await chunked(tx.feedback.about_members, paired):
-        for f in feedback:
-            about.setdefault(f.subject_id, []).append(f)
+    if context is None:
+        context = await prompt_context(tx, community.id, [m for p in pairs for m in p.member_ids])
+    seen, about = context.seen, context.about
     if held is not None:
         held += [by_id, seen, about]
     # Booked a batch at a time: each batch's sessions, prompts, calendar files and
     # messages are built on a thread (pure work: the loop keeps its turn), then written in
     # four statements whatever the batch's size (``BookingRepo``).
     round_prompts = RoundPrompts(offered)
-    for first in range(0, len(pairs), BOOK_BATCH):
-        batch = await asyncio.to_thread(
-            plan_bookings,
-            community,
-            round_prompts,
-            pairs[first : first + BOOK_BATCH],
-            by_id,
-            members,
-            seen,
-            about,
-            now,
+
+    def plan(first: int) -> asyncio.Future[Bookings]:
+        return asyncio.ensure_future(
+            asyncio.to_thread(
+                plan_bookings,
+                community,
+                round_prompts,
+                pairs[first : first + BOOK_BATCH],
+                by_id,
+                members,
+                seen,
+                about,
+                now,
+            )
         )
-        await tx.booking.book(batch.sessions, batch.steps, batch.messages)
-        booked += batch.sessions
+
+    # The next batch is built while this one is written: the thread works while the
+    # database does (one batch is planned at a time, so the shared caches see one thread).
+    starts = range(0, len(pairs), BOOK_BATCH)
+    pending = plan(0) if pairs else None
+    try:
+        for first in starts:
+            assert pending is not None
+            batch = await pending
+            pending = plan(first + BOOK_BATCH) if first + BOOK_BATCH < len(pairs) else None
+            await tx.booking.book(batch.sessions, batch.steps, batch.messages)
+            booked += batch.sessions
+    finally:
+        if pending is not None:  # a write failed: let the batch being planned finish unused
+            await asyncio.gather(pending, return_exceptions=True)
     return booked
 
 
