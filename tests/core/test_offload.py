@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -20,11 +21,13 @@ from bot.core.models import Platform
 from bot.core.services.round_plan import (
     RoundInput,
     RoundPlan,
-    begin_round,
+    begin_packed,
     plan_round,
     plan_round_away,
+    solve_packed,
 )
-from bot.matching.engine import TypeTask, solve_type
+from bot.core.slices import Sliced, unpack_fields
+from bot.matching.engine import TypeTask
 from bot.settings import sqlite_url_for
 
 T = TypeVar("T")
@@ -104,9 +107,15 @@ async def test_the_round_hands_the_engine_its_whole_input_as_plain_data(tmp_path
     await app.close()
     # The round's CPU-heavy steps go to the offload: every request's starts and the split into
     # interview types, then the types, handed out largest first.
-    [(begin, (inp,)), (solve, tasks)] = offload.calls
-    assert begin is begin_round and isinstance(inp, RoundInput)
-    assert solve is solve_type and all(isinstance(t, TypeTask) for t in tasks)
+    [(begin, (fields,)), (solve, packed)] = offload.calls
+    # It crosses as bytes pickled a slice at a time, and reads back as the round's input.
+    assert begin is begin_packed and all(isinstance(f, Sliced) for f in fields.values())
+    inp = unpack_fields(RoundInput, fields)
+    assert isinstance(inp, RoundInput) and len(inp.requests) == 60
+    assert fields["requests"].kind == "tuple" and fields["members"].kind == "dict"
+    assert solve is solve_packed and all(isinstance(t, bytes) for t in packed)
+    tasks = [pickle.loads(t) for t in packed]
+    assert all(isinstance(t, TypeTask) for t in tasks)
     sizes = [t.size for t in tasks]
     assert len(sizes) > 1 and sizes == sorted(sizes, reverse=True)
     assert {t.interview_type for t in tasks} == {r.interview_type.value for r in inp.requests}
@@ -140,7 +149,8 @@ async def test_the_worker_returns_exactly_the_in_process_plan(tmp_path: Path) ->
     offload = RecordingOffload()
     app, _ = await _round(template, cid, offload)
     await app.close()
-    [(_, (inp,)), _solved] = offload.calls
+    [(_, (fields,)), _solved] = offload.calls
+    inp = unpack_fields(RoundInput, fields)
     pool = ProcessOffload()
     try:
         in_worker = await pool.run(plan_round, inp)
