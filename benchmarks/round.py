@@ -234,6 +234,13 @@ async def measure(
             cid = actor.community.id
             started = time.perf_counter()
             rows = await fill(app, cid, members, history, requests, seed=seed)
+            if database is not None:
+                # A live PostgreSQL database has planner statistics (autovacuum analyses a
+                # table within a minute of a large load); without them the planner filters
+                # each IN list row by row and a pairing-history read takes seconds.
+                async with app.db.engine.connect() as conn:
+                    await conn.execute(text("ANALYZE"))
+                    await conn.commit()
             insert_seconds = time.perf_counter() - started
             read_seconds = await _time_reads(app, cid)
             # The app starts its worker processes once, on its first round: started here, so

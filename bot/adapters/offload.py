@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +35,20 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
 )
+
+
+#: How much lower than the app's the workers' scheduling priority is (Unix ``nice``): while a
+#: round's matching keeps every core busy, the event loop's process still gets a core the
+#: moment it has work, instead of waiting its turn behind the workers.
+WORKER_NICENESS = 10
+
+
+def start_worker() -> None:
+    """Each worker's start: one BLAS thread (:func:`pin_blas`) and a lower scheduling
+    priority (:data:`WORKER_NICENESS`; where the platform has ``os.nice``)."""
+    pin_blas()
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
 
 def start_method() -> str:
@@ -71,9 +86,10 @@ class ProcessOffload:
                     self._preload
                 )  # only before the forkserver's first start
             # One BLAS thread per worker: the pool already runs a task per core (matching's
-            # interview types in parallel), more threads would only contend.
+            # interview types in parallel), more threads would only contend. Workers yield
+            # the CPU to the app's own process (``start_worker``).
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=context, initializer=pin_blas
+                max_workers=self._workers, mp_context=context, initializer=start_worker
             )
         return self._pool
 

@@ -129,9 +129,10 @@ class Attachment:
 
 @dataclass(frozen=True)
 class PictureRef:
-    """A picture to draw when the message is delivered, not when it is queued: what to draw
-    (``kind``) and the drawer's own JSON text (``data``). The outbox stores this, never the
-    picture's bytes; the delivery worker draws it off the event loop and attaches it."""
+    """A file made when the message is delivered, not when it is queued: what to make
+    (``kind``) and its maker's own JSON text (``data``). The outbox stores this, never the
+    file's bytes; the delivery worker draws a picture off the event loop, or writes a calendar
+    invite (``bot.core.invites``), and attaches it."""
 
     kind: str
     data: str
@@ -173,7 +174,7 @@ class OutboundMessage:
     #: The message that carried the pressed button, as it should read now (faces edit it:
     #: Discord message edit, Slack ``chat.update``); ``None`` leaves it as it is.
     carrier: Carrier | None = None
-    #: Pictures drawn at delivery (:class:`PictureRef`); faces only ever see ``attachments``.
+    #: Files made at delivery (:class:`PictureRef`); faces only ever see ``attachments``.
     pictures: tuple[PictureRef, ...] = ()
 
     def __post_init__(self) -> None:

@@ -38,7 +38,7 @@ from bot.core.messages import ts
 from bot.core.progress import Calibration, member_progress
 from bot.core.vocab import DEFAULT_TRACKS, NEIGHBOUR_TRACKS, InterviewType, Level
 
-__all__ = ["PromptChoice", "choose_prompt", "weakest_dimensions"]
+__all__ = ["PromptChoice", "choose_prompt", "prompt_tiers", "weakest_dimensions"]
 
 
 def weakest_dimensions(
@@ -114,6 +114,16 @@ def _level_distance(prompt: Prompt, level: Level) -> int:
     return min(abs(lv.rank - level.rank) for lv in prompt.levels)
 
 
+def prompt_tiers(
+    candidates: Iterable[Prompt], level: Level, track: str
+) -> dict[str, tuple[int, int]]:
+    """How far each prompt is from a candidate's ``level`` and ``track``, by prompt id: (level
+    steps, 0 own track or ``any`` / 1 neighbouring / 2 other). Pass it to
+    :func:`choose_prompt` when choosing for many candidates of the same level and track (a
+    round's booking): the same for all of them, so worked out once."""
+    return {p.id: (_level_distance(p, level), _track_distance(p, track)) for p in candidates}
+
+
 def _dimension_names(dim_ids: Sequence[str], rubric: Rubric | None) -> list[str]:
     """Display names of rubric dimensions (the id, readable, when the rubric lacks one)."""
     names: list[str] = []
@@ -158,6 +168,7 @@ def choose_prompt(
     seed: int,
     interview_type: InterviewType | None = None,
     rubric: Rubric | None = None,
+    tiers: Mapping[str, tuple[int, int]] | None = None,
 ) -> PromptChoice:
     """Choose the prompt for one candidate in one session.
 
@@ -167,7 +178,9 @@ def choose_prompt(
     candidate, ``candidate_ran`` to when they last ran each as the interviewer, and
     ``interviewer_seen`` to when the interviewer last had each as a candidate;
     ``weakest_dimensions`` are rubric dimension ids, weakest first. ``rubric`` (optional)
-    turns dimension ids into names for the reason.
+    turns dimension ids into names for the reason. ``tiers`` (optional) is
+    :func:`prompt_tiers` of ``candidates`` for this ``level`` and ``track``, worked out once
+    for many choices.
 
     Raises :class:`NotFound` when no prompt of the type is left after ``exclude``.
     """
@@ -187,15 +200,20 @@ def choose_prompt(
         what = kind.label if kind is not None else "this interview type"
         raise NotFound(f"There is no prompt for {what} to choose from.")
 
+    distance = tiers if tiers is not None else prompt_tiers(pool, level, track)
+
     def tier(p: Prompt) -> tuple[int, int]:
-        return (_level_distance(p, level), _track_distance(p, track))
+        found = distance.get(p.id)
+        return (
+            found if found is not None else (_level_distance(p, level), _track_distance(p, track))
+        )
 
     ran = dict(candidate_ran or {})
 
     def last_seen(pid: str) -> datetime:
         return max(when for when in (seen_by_candidate.get(pid), ran.get(pid)) if when is not None)
 
-    near = [p for p in pool if _level_distance(p, level) <= 1]
+    near = [p for p in pool if tier(p)[0] <= 1]
     fitting = near or pool
     unseen = [p for p in fitting if p.id not in seen_by_candidate and p.id not in ran]
     exact = [p for p in pool if tier(p) == (0, 0)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -13,18 +14,20 @@ from typing import Any, TypeVar
 import pytest
 
 from benchmarks import round as round_bench
-from bot.adapters.offload import InlineOffload, ProcessOffload, start_method
+from bot.adapters.offload import WORKER_NICENESS, InlineOffload, ProcessOffload, start_method
 from bot.app import App, build_app
 from bot.core.clock import FakeClock
 from bot.core.models import Platform
 from bot.core.services.round_plan import (
     RoundInput,
     RoundPlan,
-    begin_round,
+    begin_packed,
     plan_round,
     plan_round_away,
+    solve_packed,
 )
-from bot.matching.engine import TypeTask, solve_type
+from bot.core.slices import Sliced, unpack_fields
+from bot.matching.engine import TypeTask
 from bot.settings import sqlite_url_for
 
 T = TypeVar("T")
@@ -104,9 +107,15 @@ async def test_the_round_hands_the_engine_its_whole_input_as_plain_data(tmp_path
     await app.close()
     # The round's CPU-heavy steps go to the offload: every request's starts and the split into
     # interview types, then the types, handed out largest first.
-    [(begin, (inp,)), (solve, tasks)] = offload.calls
-    assert begin is begin_round and isinstance(inp, RoundInput)
-    assert solve is solve_type and all(isinstance(t, TypeTask) for t in tasks)
+    [(begin, (fields,)), (solve, packed)] = offload.calls
+    # It crosses as bytes pickled a slice at a time, and reads back as the round's input.
+    assert begin is begin_packed and all(isinstance(f, Sliced) for f in fields.values())
+    inp = unpack_fields(RoundInput, fields)
+    assert isinstance(inp, RoundInput) and len(inp.requests) == 60
+    assert fields["requests"].kind == "tuple" and fields["members"].kind == "dict"
+    assert solve is solve_packed and all(isinstance(t, bytes) for t in packed)
+    tasks = [pickle.loads(t) for t in packed]
+    assert all(isinstance(t, TypeTask) for t in tasks)
     sizes = [t.size for t in tasks]
     assert len(sizes) > 1 and sizes == sorted(sizes, reverse=True)
     assert {t.interview_type for t in tasks} == {r.interview_type.value for r in inp.requests}
@@ -140,7 +149,8 @@ async def test_the_worker_returns_exactly_the_in_process_plan(tmp_path: Path) ->
     offload = RecordingOffload()
     app, _ = await _round(template, cid, offload)
     await app.close()
-    [(_, (inp,)), _solved] = offload.calls
+    [(_, (fields,)), _solved] = offload.calls
+    inp = unpack_fields(RoundInput, fields)
     pool = ProcessOffload()
     try:
         in_worker = await pool.run(plan_round, inp)
@@ -234,3 +244,19 @@ async def test_closing_never_hangs_on_a_stuck_worker() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(worker_pid, 0)  # the worker is gone
     stuck.cancel()
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="the platform has no os.nice")
+async def test_workers_run_at_a_lower_priority_than_the_app() -> None:
+    """While matching keeps both cores busy, the app's process (its event loop) gets a core
+    first: the workers are started with a higher niceness (capped at 19)."""
+    offload = ProcessOffload(workers=1)
+    try:
+        assert await offload.run(_niceness) == min(19, os.nice(0) + WORKER_NICENESS)
+        assert WORKER_NICENESS >= 5
+    finally:
+        await offload.close()

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import FakeClock
+from bot.core.invites import CALENDAR
 from bot.core.messages import OutboundMessage, Tone, ts
 from bot.core.models import ActionKind, ActionStatus, Platform, RequestStatus, Session, SessionState
 from tests.conftest import T0, make_actor, ready_member
@@ -74,6 +75,29 @@ async def test_booking_announces_with_invite_and_stores_every_step(
         ["reminder", "reminder", "start", "swap", "noshow_check", "end"]
     )  # 24 h is past
     assert requests[0].status is RequestStatus.MATCHED
+
+
+async def test_the_outbox_keeps_the_invite_as_a_reference_and_delivery_writes_it(
+    app: App, chat: FakeChat
+) -> None:
+    """A round that books thousands of sessions stores a few hundred bytes per invite; the
+    calendar file is written as the announcement is sent."""
+    session = await book_pair(app)
+    async with app.db.uow() as tx:
+        item = await tx.outbox.by_key(f"{session.id}:announce")
+    assert item is not None
+    stored = item.message
+    assert stored.get("attachments") == []
+    [[kind, data]] = stored["pictures"]  # type: ignore[misc]
+    assert kind == CALENDAR and len(data) < 1000 and "BEGIN:VCALENDAR" not in data
+    announce = chat.posts[0][1]
+    assert not announce.pictures
+    [invite] = announce.attachments
+    assert invite.mime == "text/calendar" and invite.description == "Calendar invite"
+    assert invite.filename == f"peerloop-session-{session.id[:8]}.ics"
+    event = icalendar.Calendar.from_ical(invite.data).walk("VEVENT")[0]
+    assert str(event["UID"]) == f"session-{session.id}@peerloop"
+    assert event.decoded("DTSTART") == session.start
 
 
 async def test_full_swap_session_keeps_the_guide_from_the_candidate(

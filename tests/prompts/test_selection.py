@@ -16,7 +16,12 @@ from bot.core.bank import Prompt, Rubric
 from bot.core.errors import NotFound
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.messages import ts
-from bot.core.prompt_selection import PromptChoice, choose_prompt, weakest_dimensions
+from bot.core.prompt_selection import (
+    PromptChoice,
+    choose_prompt,
+    prompt_tiers,
+    weakest_dimensions,
+)
 from bot.core.vocab import InterviewType, Level
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -352,6 +357,17 @@ def test_properties(
         seed=seed,
     )
     assert again.prompt.id == choice.prompt.id and again.reason == choice.reason
+    # Tiers worked out once for many choices (a round's booking) change nothing.
+    shared = pick(
+        prompts,
+        seen_by_candidate=seen,
+        candidate_ran=ran,
+        level=level,
+        track=track,
+        seed=seed,
+        tiers=prompt_tiers(prompts, level, track),
+    )
+    assert shared == choice
 
 
 def _fb(

@@ -20,6 +20,7 @@ from datetime import timedelta
 from bot.core.actions import encode
 from bot.core.clock import Clock
 from bot.core.incidents import report_incident
+from bot.core.invites import CALENDAR, invite_attachment
 from bot.core.log_context import DELIVERY, bind, log_context
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
@@ -172,9 +173,19 @@ class DeliveryService:
         return True
 
     def _with_pictures(self, item: OutboxItem, message: OutboundMessage) -> OutboundMessage:
-        """The message with its pictures attached, once drawn (:class:`_NeedsPictures` before)."""
+        """The message with its calendar invites written and its pictures attached, once drawn
+        (:class:`_NeedsPictures` before)."""
         if not message.pictures:
             return message
+        calendars = tuple(invite_attachment(p) for p in message.pictures if p.kind == CALENDAR)
+        if calendars:  # written here, at once (a fraction of a millisecond each)
+            message = replace(
+                message,
+                attachments=(*message.attachments, *calendars),
+                pictures=tuple(p for p in message.pictures if p.kind != CALENDAR),
+            )
+            if not message.pictures:
+                return message
         drawn = self._drawn.get(item.id, message.pictures) if self.pictures is not None else ()
         if drawn is None:
             raise _NeedsPictures(message.pictures, item.attempts)

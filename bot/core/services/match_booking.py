@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bot.core import room
+from bot.core.bank import Prompt
 from bot.core.feedback_models import Feedback
 from bot.core.loop_debrief import GUIDE_NOTE
 from bot.core.messages import OutboundMessage
@@ -34,7 +35,7 @@ from bot.core.models import (
     SessionState,
 )
 from bot.core.ports import Offload, PromptSource, UnitOfWork
-from bot.core.prompt_selection import choose_prompt, weakest_dimensions
+from bot.core.prompt_selection import choose_prompt, prompt_tiers, weakest_dimensions
 from bot.core.ratings import RECENT_VERDICTS, community_mean
 from bot.core.services import session_text as say
 from bot.core.services.actor import new_id
@@ -77,6 +78,32 @@ def waited_message(type_label: str, days: int) -> OutboundMessage:
     )
 
 
+class RoundPrompts:
+    """A round's prompts for its bookings, worked out once per round rather than once per
+    pair: each type's candidates and rubric, and how far each prompt is from each
+    (type, level, track) of candidate (:func:`prompt_tiers`)."""
+
+    def __init__(self, source: PromptSource) -> None:
+        self.source = source
+        self._candidates: dict[InterviewType, tuple[Prompt, ...]] = {}
+        self._tiers: dict[tuple[InterviewType, Level, str], dict[str, tuple[int, int]]] = {}
+
+    def candidates(self, kind: InterviewType) -> tuple[Prompt, ...]:
+        """The type's prompts."""
+        found = self._candidates.get(kind)
+        if found is None:
+            found = self._candidates[kind] = tuple(self.source.prompts(kind))
+        return found
+
+    def tiers(self, kind: InterviewType, level: Level, track: str) -> dict[str, tuple[int, int]]:
+        """:func:`prompt_tiers` of the type's prompts for a candidate's level and track."""
+        key = (kind, level, track)
+        found = self._tiers.get(key)
+        if found is None:
+            found = self._tiers[key] = prompt_tiers(self.candidates(kind), level, track)
+        return found
+
+
 @dataclass(frozen=True)
 class Bookings:
     """A batch of a round's pairs, ready to write: sessions, their steps, and the messages (each
@@ -89,7 +116,7 @@ class Bookings:
 
 def plan_bookings(
     community: Community,
-    prompts: PromptSource,
+    prompts: RoundPrompts,
     pairs: Sequence[Pair],
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
@@ -131,7 +158,7 @@ def plan_bookings(
 
 def _session_for(
     community: Community,
-    prompts: PromptSource,
+    prompts: RoundPrompts,
     pair: Pair,
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
@@ -142,17 +169,18 @@ def _session_for(
     interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
     swap = pair.mode == "swap"
     kind = requests[pair.request_ids[0]].interview_type
-    candidates = prompts.prompts(kind)
+    candidates = prompts.candidates(kind)
     prompt_ids: list[str] = []
     reasons: list[str] = []
     parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
     for asker, answerer in parts:
         # Raw revealed scores (no rater calibration), read once for the round.
         weak = weakest_dimensions(answerer.id, kind, about.get(answerer.id, ()))
+        level, track = answerer.level or Level.MID, answerer.track or "any"
         choice = choose_prompt(
             candidates,
-            level=answerer.level or Level.MID,
-            track=answerer.track or "any",
+            level=level,
+            track=track,
             seen_by_candidate=seen.as_candidate.get(answerer.id, {}),
             candidate_ran=seen.as_interviewer.get(answerer.id, {}),
             interviewer_seen=seen.as_candidate.get(asker.id, {}),
@@ -161,7 +189,8 @@ def _session_for(
             exclude=prompt_ids,
             seed=_seed(":".join(sorted(pair.member_ids)), pair.start),
             interview_type=kind,
-            rubric=prompts.rubric_for_type(kind),
+            rubric=prompts.source.rubric_for_type(kind),
+            tiers=prompts.tiers(kind, level, track),
         )
         prompt_ids.append(choice.prompt.id)
         in_loop = any(
@@ -258,6 +287,29 @@ async def round_input(
     return plan_input, members
 
 
+@dataclass(frozen=True)
+class PromptContext:
+    """What choosing the members' prompts needs, read once per round: which prompts each has
+    seen, as candidate and as interviewer, and the feedback about each."""
+
+    seen: PromptHistory
+    about: dict[str, list[Feedback]]
+
+
+async def prompt_context(
+    tx: UnitOfWork, community_id: str, member_ids: Sequence[str]
+) -> PromptContext:
+    """:class:`PromptContext` of these members (the prompt history in one read, streamed raw
+    and decoded on a thread; the feedback a chunk of members at a time)."""
+    wanted = sorted(set(member_ids))
+    seen = await tx.sessions.prompt_history(community_id, wanted)
+    about: dict[str, list[Feedback]] = {}
+    for feedback in await chunked(tx.feedback.about_members, wanted):
+        for f in feedback:
+            about.setdefault(f.subject_id, []).append(f)
+    return PromptContext(seen, about)
+
+
 async def book_pairs(
     tx: UnitOfWork,
     community: Community,
@@ -268,38 +320,52 @@ async def book_pairs(
     now: datetime,
     *,
     held: list[object] | None = None,
+    context: PromptContext | None = None,
 ) -> list[Session]:
     """Book the engine's ``pairs`` in ``tx``: sessions, steps, announcements, notes
-    (``held``: as for :func:`round_input`)."""
+    (``held``: as for :func:`round_input`). ``context``: the paired members'
+    :func:`prompt_context` when already read (a round reads it while the engine works), else
+    it is read here."""
     booked: list[Session] = []
-    # Once per round, not per pair: which prompts each member has seen, as candidate and
-    # as interviewer, and the feedback about everyone being paired (one query for all).
-    paired = sorted({m for p in pairs for m in p.member_ids})
-    # One read: the repository streams the rows raw and decodes them on a thread.
-    seen = await tx.sessions.prompt_history(community.id, paired)
-    about: dict[str, list[Feedback]] = {}
-    for feedback in await chunked(tx.feedback.about_members, paired):
-        for f in feedback:
-            about.setdefault(f.subject_id, []).append(f)
+    if context is None:
+        context = await prompt_context(tx, community.id, [m for p in pairs for m in p.member_ids])
+    seen, about = context.seen, context.about
     if held is not None:
         held += [by_id, seen, about]
     # Booked a batch at a time: each batch's sessions, prompts, calendar files and
     # messages are built on a thread (pure work: the loop keeps its turn), then written in
     # four statements whatever the batch's size (``BookingRepo``).
-    for first in range(0, len(pairs), BOOK_BATCH):
-        batch = await asyncio.to_thread(
-            plan_bookings,
-            community,
-            offered,
-            pairs[first : first + BOOK_BATCH],
-            by_id,
-            members,
-            seen,
-            about,
-            now,
+    round_prompts = RoundPrompts(offered)
+
+    def plan(first: int) -> asyncio.Future[Bookings]:
+        return asyncio.ensure_future(
+            asyncio.to_thread(
+                plan_bookings,
+                community,
+                round_prompts,
+                pairs[first : first + BOOK_BATCH],
+                by_id,
+                members,
+                seen,
+                about,
+                now,
+            )
         )
-        await tx.booking.book(batch.sessions, batch.steps, batch.messages)
-        booked += batch.sessions
+
+    # The next batch is built while this one is written: the thread works while the
+    # database does (one batch is planned at a time, so the shared caches see one thread).
+    starts = range(0, len(pairs), BOOK_BATCH)
+    pending = plan(0) if pairs else None
+    try:
+        for first in starts:
+            assert pending is not None
+            batch = await pending
+            pending = plan(first + BOOK_BATCH) if first + BOOK_BATCH < len(pairs) else None
+            await tx.booking.book(batch.sessions, batch.steps, batch.messages)
+            booked += batch.sessions
+    finally:
+        if pending is not None:  # a write failed: let the batch being planned finish unused
+            await asyncio.gather(pending, return_exceptions=True)
     return booked
 
 

@@ -33,7 +33,9 @@ from bot.core.ports import Offload, PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.match_booking import (
     HistoryHook,
+    PromptContext,
     book_pairs,
+    prompt_context,
     round_input,
     waited_message,
 )
@@ -282,18 +284,27 @@ class MatchingService:
         # Expanding every request's starts and solving take seconds in a large community:
         # the app runs them in a worker process, so the event loop keeps answering meanwhile.
         held += [open_requests, members, plan_input]
-        plan = (
-            plan_round(plan_input)
-            if self._offload is None
-            else await plan_round_away(self._offload, plan_input)
-        )
-        held.append(plan)
+        context: PromptContext | None = None
+        if self._offload is None:
+            plan = plan_round(plan_input)
+        else:
+            # While the workers match, the prompt history and feedback the booking needs
+            # are read for every requester (a superset of those paired), off the critical path.
+            solving = asyncio.ensure_future(plan_round_away(self._offload, plan_input))
+            try:
+                context = await prompt_context(tx, community.id, [r.member_id for r in requests])
+            except BaseException:
+                solving.cancel()
+                await asyncio.gather(solving, return_exceptions=True)
+                raise
+            plan = await solving
+        held += [plan, context]
         if plan.result is None:
             return RoundOutcome((), (), 0)
         result = plan.result
         by_id = {r.id: r for r in requests}
         booked = await book_pairs(
-            tx, community, offered, result.pairs, by_id, members, now, held=held
+            tx, community, offered, result.pairs, by_id, members, now, held=held, context=context
         )
         left_out: list[tuple[str, str]] = []
         for first in range(

@@ -511,12 +511,13 @@ class PrivacyService:
                     text=f"Your partner can't make it. The {ts(s.start)} session is off.\n"
                     "You get priority in the next matching round.",
                     tone=Tone.WARNING,
-                    attachments=(
-                        Attachment(
-                            f"peerloop-session-{s.id[:8]}.ics",
-                            invite_for(cancelled, {**members, me: forgotten}, now, cancelled=True),
-                            "text/calendar",
-                            "Calendar cancellation",
+                    pictures=(
+                        invite_for(
+                            cancelled,
+                            {**members, me: forgotten},
+                            now,
+                            cancelled=True,
+                            label="Calendar cancellation",
                         ),
                     ),
                     ephemeral=False,

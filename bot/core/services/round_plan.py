@@ -6,13 +6,15 @@ about them) and returns plain data, so the app runs it in a worker process
 matching take seconds in a large community, and the event loop must not wait for them.
 The same function runs in the process for callers without an offload; the result is the same.
 With an offload, :func:`plan_round_away` runs it in parts: the starts and the split into
-interview types in one worker, then the types in parallel across the workers, largest first.
+interview types in one worker, then the types in parallel across the workers, largest first;
+what crosses between the processes is pickled a slice at a time off the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,6 +33,7 @@ from bot.core.ratings import (
     smoothed,
 )
 from bot.core.services.rounds import round_up
+from bot.core.slices import Sliced, pack_fields, unpack_fields
 from bot.core.vocab import NEIGHBOUR_TRACKS, canonical_language
 from bot.matching import MatchInput, MatchRequest, MatchResult
 from bot.matching.engine import RoundWork, finish_round, solve_type, split_round
@@ -117,14 +120,52 @@ def plan_round(inp: RoundInput) -> RoundPlan:
 async def plan_round_away(offload: Offload, inp: RoundInput) -> RoundPlan:
     """The same plan with nothing heavy on the event loop: the candidate starts and the split
     into interview types in one worker, the types in parallel across the workers (largest
-    first), and the assembly of their results (light) on a thread."""
-    start = await offload.run(begin_round, inp)
-    if start.work is None:
+    first), and the assembly of their results (light) on a thread. What crosses to and from
+    the workers is pickled a slice at a time on a thread (``bot.core.slices``): pickled
+    whole, a large round's input held the loop for a quarter of a second. The tasks go from
+    the first worker to the others as bytes, never read back here."""
+    fields = await asyncio.to_thread(pack_fields, inp)
+    start = await offload.run(begin_packed, fields)
+    if start is None:
         return RoundPlan((), None)
-    work = start.work
-    solutions = await offload.map(solve_type, work.tasks)
-    result = await asyncio.to_thread(finish_round, replace(work, tasks=()), solutions)
-    return RoundPlan(start.considered, result)
+    solved = await offload.map(solve_packed, start.tasks)
+    return await asyncio.to_thread(finish_packed, start.rest, solved)
+
+
+@dataclass(frozen=True)
+class PackedStart:
+    """:class:`RoundStart` as bytes: the tasks one by one (each goes to a worker as it is),
+    and the rest (what is considered, and the work without its tasks)."""
+
+    rest: bytes
+    tasks: tuple[bytes, ...]
+
+
+def begin_packed(fields: dict[str, Sliced]) -> PackedStart | None:
+    """:func:`begin_round` of a packed :class:`RoundInput`, packed (None: nothing to match).
+    Runs in a worker."""
+    start = begin_round(unpack_fields(RoundInput, fields))
+    if start.work is None:
+        return None
+    rest = replace(start, work=replace(start.work, tasks=()))
+    return PackedStart(
+        pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
+        tuple(pickle.dumps(t, protocol=pickle.HIGHEST_PROTOCOL) for t in start.work.tasks),
+    )
+
+
+def solve_packed(task: bytes) -> bytes:
+    """:func:`solve_type` of a pickled task, pickled. Runs in a worker."""
+    return pickle.dumps(solve_type(pickle.loads(task)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def finish_packed(rest: bytes, solved: list[bytes]) -> RoundPlan:
+    """The plan from :func:`begin_packed`'s rest and the pickled solutions (on a thread: each
+    read back is a few milliseconds)."""
+    start: RoundStart = pickle.loads(rest)
+    assert start.work is not None
+    solutions = [pickle.loads(s) for s in solved]
+    return RoundPlan(start.considered, finish_round(start.work, solutions))
 
 
 def begin_round(inp: RoundInput) -> RoundStart:

@@ -9,7 +9,7 @@ from bot.core.actions import encode
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
 from bot.core.guide_extras import interviewer_extras
 from bot.core.mentions import mention, mentioning
-from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, Tone, ts
+from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, PictureRef, Tone, ts
 from bot.core.models import Member, Session
 from bot.core.report_models import report_button
 from bot.core.vocab import Level, level_note
@@ -87,10 +87,12 @@ def _soon(session: Session) -> bool:
     return booked is not None and session.start - booked <= timedelta(minutes=HERE_FROM_MINUTES)
 
 
-def announcement(session: Session, members: dict[str, Member], invite: bytes) -> OutboundMessage:
-    """The pair's announcement of a booked session, with its calendar invite."""
+def announcement(
+    session: Session, members: dict[str, Member], invite: PictureRef
+) -> OutboundMessage:
+    """The pair's announcement of a booked session, with its calendar invite (written when the
+    announcement is delivered)."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
-    from bot.core.messages import Attachment
 
     reasons = "\n".join(f"- {r}" for r in session.match_reasons[:6])
     return OutboundMessage(
@@ -105,11 +107,7 @@ def announcement(session: Session, members: dict[str, Member], invite: bytes) ->
         ),
         tone=Tone.SUCCESS,
         buttons=session_buttons(session, here=_soon(session)),
-        attachments=(
-            Attachment(
-                f"peerloop-session-{session.id[:8]}.ics", invite, "text/calendar", "Calendar invite"
-            ),
-        ),
+        pictures=(invite,),
         ephemeral=False,
         mentions=mentioning(a, b),
     )

@@ -12,13 +12,13 @@ from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import (
-    Attachment,
     Button,
     ButtonStyle,
     Carrier,
     Field,
     FormValues,
     OutboundMessage,
+    PictureRef,
     Tone,
     ts,
 )
@@ -52,12 +52,20 @@ REMATCH = "rematch"
 
 
 def invite_for(
-    session: Session, members: dict[str, Member], now: datetime, *, cancelled: bool = False
-) -> bytes:
-    """The session's calendar event: its UID comes from the session id, so every version of
-    it (booked, moved, cancelled) updates the same event; ``session.sequence`` orders them."""
+    session: Session,
+    members: dict[str, Member],
+    now: datetime,
+    *,
+    cancelled: bool = False,
+    label: str = "Calendar invite",
+) -> PictureRef:
+    """The session's calendar event, written when its message is delivered: its UID comes
+    from the session id, so every version of it (booked, moved, cancelled) updates the same
+    event; ``session.sequence`` orders them. ``label`` is the file's description."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
-    return invites.session_invite(
+    return invites.invite_ref(
+        filename=f"peerloop-session-{session.id[:8]}.ics",
+        label=label,
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
         description="\n".join(
@@ -266,14 +274,7 @@ class SessionService:
                             ButtonStyle.DANGER,
                         ),
                     ),
-                    attachments=(
-                        Attachment(
-                            f"peerloop-session-{session.id[:8]}.ics",
-                            invite_for(moved, members, now),
-                            "text/calendar",
-                            "Updated calendar invite",
-                        ),
-                    ),
+                    pictures=(invite_for(moved, members, now, label="Updated calendar invite"),),
                     ephemeral=False,
                 ),
             )
@@ -487,13 +488,8 @@ async def _release(
             ),
             tone=Tone.WARNING,
             mentions=() if both else mentioning(partner),
-            attachments=(
-                Attachment(
-                    f"peerloop-session-{session.id[:8]}.ics",
-                    invite_for(cancelled, members, now, cancelled=True),
-                    "text/calendar",
-                    "Calendar cancellation",
-                ),
+            pictures=(
+                invite_for(cancelled, members, now, cancelled=True, label="Calendar cancellation"),
             ),
             ephemeral=False,
         ),
