@@ -98,7 +98,14 @@ class _Round:
         for i in self.usable:
             code = self.member_codes[reqs[i].member_id]
             self.types_of_member.setdefault(code, set()).add(reqs[i].interview_type)
-        self.repeat_by_type = self._repeats()
+        self._repeat_by_type: dict[str, list[tuple[int, int, int]]] | None = None
+
+    @property
+    def repeat_by_type(self) -> dict[str, list[tuple[int, int, int]]]:
+        """Past pairings' penalties by interview type (computed when first scored)."""
+        if self._repeat_by_type is None:
+            self._repeat_by_type = self._repeats()
+        return self._repeat_by_type
 
     def _repeats(self) -> dict[str, list[tuple[int, int, int]]]:
         out: dict[str, list[tuple[int, int, int]]] = {}
@@ -119,16 +126,19 @@ class _Round:
                     out.setdefault(t, []).append((ca, cb, pen))
         return out
 
-    def bucket(self, interview_type: str, index: Sequence[int]) -> g.Bucket:
+    def bucket(
+        self, interview_type: str, index: Sequence[int], hard_rules_only: bool = False
+    ) -> g.Bucket:
         return g.build_bucket(
             self.prepared,
             index,
             weights=self.inp.weights,
             neighbours=self.neighbours,
-            repeat=self.repeat_by_type.get(interview_type, []),
+            repeat=() if hard_rules_only else self.repeat_by_type.get(interview_type, []),
             seed=self.inp.seed,
             require_common_language=self.inp.require_common_language,
             member_codes=self.member_codes,
+            hard_rules_only=hard_rules_only,
         )
 
     def by_type(self, indices: Sequence[int]) -> dict[str, list[int]]:
@@ -152,7 +162,7 @@ class _Round:
             rows = [k for k, i in enumerate(index) if i in in_multi]
             if not rows:
                 continue
-            b = self.bucket(t, index)
+            b = self.bucket(t, index, hard_rules_only=True)
             found = g.any_partner(b, rows)
             for k, flag in zip(sorted(rows), found.tolist(), strict=True):
                 has_partner[index[k]] = bool(flag)

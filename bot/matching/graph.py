@@ -114,10 +114,13 @@ def build_bucket(
     seed: int,
     require_common_language: bool,
     member_codes: Mapping[str, int],
+    hard_rules_only: bool = False,
 ) -> Bucket:
     """Arrays of one interview type's requests (``index``: global request indices).
 
     ``repeat`` lists ``(member code, member code, penalty points)`` of past pairings.
+    With ``hard_rules_only`` the per-request score parts and the seeded order are left at
+    zero (a bucket for :func:`compatible_block` and :func:`any_partner` only).
     """
     reqs = [prepared.requests[i] for i in index]
     n = len(reqs)
@@ -133,20 +136,26 @@ def build_bucket(
     mode_table, role_table, score_table = class_tables(tuple(tracks), weights, neighbours)
 
     priority = np.asarray([prepared.priority[i] for i in index], dtype=np.int64)
-    rel_q = np.asarray([reliability_quanta(r.reliability) for r in reqs], dtype=np.int64)
-    bal = np.asarray(
-        [balance_points(weights, r.given_as_interviewer, r.taken_as_candidate) for r in reqs],
-        dtype=np.int64,
-    )
-    rated = np.asarray([rating_points(weights, r.interviewer_rating) for r in reqs], dtype=np.int64)
-    rating_q = np.asarray([rating_quanta(r.interviewer_rating) for r in reqs], dtype=np.int64)
-    need_q = np.asarray([need_quanta(r.candidate_need) for r in reqs], dtype=np.int64)
-    hashes = [tie_hash(seed, r.request_id) for r in reqs]
-    jitter = np.asarray([h & 0xFF for h in hashes], dtype=np.int64)
-    # The solver breaks ties between equally good matchings by node order: seeded.
-    seeded = sorted(range(n), key=lambda row: (hashes[row], row))
-    tie_order = np.empty(n, dtype=np.int64)
-    tie_order[seeded] = np.arange(n, dtype=np.int64)
+    if hard_rules_only:
+        rel_q = bal = rated = rating_q = need_q = jitter = np.zeros(n, dtype=np.int64)
+        tie_order = np.arange(n, dtype=np.int64)
+    else:
+        rel_q = np.asarray([reliability_quanta(r.reliability) for r in reqs], dtype=np.int64)
+        bal = np.asarray(
+            [balance_points(weights, r.given_as_interviewer, r.taken_as_candidate) for r in reqs],
+            dtype=np.int64,
+        )
+        rated = np.asarray(
+            [rating_points(weights, r.interviewer_rating) for r in reqs], dtype=np.int64
+        )
+        rating_q = np.asarray([rating_quanta(r.interviewer_rating) for r in reqs], dtype=np.int64)
+        need_q = np.asarray([need_quanta(r.candidate_need) for r in reqs], dtype=np.int64)
+        hashes = [tie_hash(seed, r.request_id) for r in reqs]
+        jitter = np.asarray([h & 0xFF for h in hashes], dtype=np.int64)
+        # The solver breaks ties between equally good matchings by node order: seeded.
+        seeded = sorted(range(n), key=lambda row: (hashes[row], row))
+        tie_order = np.empty(n, dtype=np.int64)
+        tie_order[seeded] = np.arange(n, dtype=np.int64)
 
     # Start times binned by day from now: one 0/1 matrix per day.
     starts = [prepared.starts[i] for i in index]
@@ -217,7 +226,7 @@ def build_bucket(
         cls=cls,
         priority=priority,
         rel_q=rel_q,
-        band=np.asarray([reliability_band(int(q)) for q in rel_q.tolist()], dtype=np.int64),
+        band=np.asarray([reliability_band(q) for q in rel_q.tolist()], dtype=np.int64),
         bal=bal,
         rated=rated,
         rating_q=rating_q,
