@@ -12,7 +12,10 @@ partner with the forgotten member's seat given to an anonymous placeholder membe
 ("Former member"); requests, feedback they wrote or that is about them, no-show reports,
 pending steps and messages addressed to them, and finally the member row itself are
 deleted. A partner's own self-scores survive, stripped of what they said about the
-forgotten interviewer. Any failure rolls the whole erasure back.
+forgotten interviewer. Any failure rolls the whole erasure back. What their sessions hold
+on the platform (a voice channel whose permissions name them, the event of a session that
+will not take place) is removed after the commit by a stored ``ROOM_REMOVE`` step that
+holds only the platform's references (:func:`bot.core.services.session_voice.room_removal`).
 """
 
 from __future__ import annotations
