@@ -214,7 +214,7 @@ async def test_upcoming_and_the_app_home_offer_my_partner_is_here_to_the_pair_on
     for action in (here, start_now):
         status, _, key = await rig.send.click(CAROL, action, "C1", ephemeral=True)
         assert status == 200
-        await fake.wait_for(lambda key=key: len(responses(fake, key)) >= 1)
+        await fake.wait_for(lambda key=key: len(responses(fake, key)) >= 1)  # type: ignore[misc]
         refused = responses(fake, key)
         assert len(refused) == 1 and ":x:" in blob(refused[0]) and "not yours" in blob(refused[0])
         assert not refused[0].get("replace_original")
