@@ -167,5 +167,7 @@ class DiscordChat:
     ) -> str | None:
         return await self.room.put_event(community.external_id, event, ref)
 
-    async def cancel_event(self, community: Community, ref: str) -> None:
-        await self.room.cancel_event(community.external_id, ref)
+    async def cancel_event(
+        self, community: Community, ref: str | None, marker: str | None = None
+    ) -> None:
+        await self.room.cancel_event(community.external_id, ref, marker)

@@ -196,11 +196,15 @@ class DiscordRoom:
                 return str(made["id"])
         return None
 
-    async def cancel_event(self, guild_id: str, ref: str) -> None:
-        """Delete the event; one already gone is fine."""
+    async def cancel_event(self, guild_id: str, ref: str | None, marker: str | None = None) -> None:
+        """Delete the event (by id, else the one PeerLoop made whose description carries
+        ``marker``); one already gone is fine."""
+        target = ref or (await self._find_event(guild_id, marker) if marker else None)
+        if target is None:
+            return
         try:
             await _call(
-                lambda: self.client.http.delete_scheduled_event(int(guild_id), int(ref)),
+                lambda: self.client.http.delete_scheduled_event(int(guild_id), int(target)),
                 "Create Events",
             )
         except RoomFailed as failed:

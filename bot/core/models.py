@@ -313,6 +313,10 @@ class ActionKind(StrEnum):
     VOICE_CLOSE = "voice_close"
     #: A session's scheduled event is created or moved (``payload["cancel"]``: cancelled).
     SESSION_EVENT = "session_event"
+    #: A forgotten member's session room goes: its voice channels are removed and its event
+    #: cancelled. Not tied to the session row (which forget-me deletes): the payload holds only
+    #: the platform's references and the channel names.
+    ROOM_REMOVE = "room_remove"
 
     @property
     def skippable(self) -> bool:

@@ -16,8 +16,9 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.models import NoShowReport, RoundRecord
+from bot.core.models import ActionKind, ActionStatus, NoShowReport, RoundRecord, ScheduledAction
 from bot.core.services.outbox import session_space
+from bot.storage.action_repo import action_from_row
 from bot.storage.feedback_tables import FeedbackRow
 from bot.storage.tables import (
     MatchRoundRow,
@@ -306,6 +307,21 @@ class SqlPrivacyRepo:
             )
         )
         return _rowcount(result)
+
+    async def pending_room_steps(self, session_ids: Sequence[str]) -> list[ScheduledAction]:
+        if not session_ids:
+            return []
+        kinds = (ActionKind.VOICE_OPEN, ActionKind.VOICE_CLOSE, ActionKind.SESSION_EVENT)
+        result = await self._s.execute(
+            select(ScheduledActionRow)
+            .where(
+                col(ScheduledActionRow.session_id).in_(list(session_ids)),
+                col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
+                col(ScheduledActionRow.kind).in_([k.value for k in kinds]),
+            )
+            .order_by(col(ScheduledActionRow.due_at))
+        )
+        return [action_from_row(r) for r in result.scalars()]
 
     async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int:
         count = 0

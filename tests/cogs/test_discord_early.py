@@ -14,6 +14,7 @@ from tests.cogs.rig import (
     app,
     book_a_pair,
     click,
+    command,
     custom_ids,
     discord_runner,
     fake_discord,
@@ -153,4 +154,63 @@ async def test_an_admin_ends_a_stuck_session(
     assert any("A community admin ended" in text_of(m) for m in fake.messages_in(thread))
     again = await click(fake, "owner", end_id, view["id"])
     assert "already completed" in text_of(again)
+    await settle(client)
+
+
+def labelled(message: dict[str, Any]) -> dict[str, str]:
+    """A message's buttons: custom id to label."""
+    return {
+        c["custom_id"]: c.get("label", "")
+        for row in message.get("components") or []
+        for c in row["components"]
+        if "custom_id" in c
+    }
+
+
+async def test_upcoming_offers_my_partner_is_here_within_the_hour_to_the_pair_only(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    session, thread = await booked(app, fake)
+    here, start_now = f"pl:session.here:{session.id}", f"pl:session.start_now:{session.id}"
+    app.clock.set(session.start - timedelta(minutes=61))  # type: ignore[attr-defined]
+    assert here not in custom_ids(await command(fake, "alice", "upcoming"))
+
+    app.clock.set(session.start - timedelta(minutes=30))  # type: ignore[attr-defined]
+    listed = await command(fake, "alice", "upcoming")
+    assert custom_ids(listed)[0] == here  # first, so it is never the button cut off
+    assert labelled(listed)[here] == "My partner is here (Coding)"
+
+    # Carol's own list has nothing of theirs; her crafted presses are refused, nothing changes.
+    theirs = await command(fake, "carol", "upcoming")
+    assert session.id not in str(theirs)
+    for custom_id in (here, start_now):
+        refused = await click(fake, "carol", custom_id, theirs["id"])
+        assert "not yours" in text_of(refused), text_of(refused)
+    assert not (await stored(app, session.id)).here_by
+
+    # Pressed on the list: the same flow as on the reminder (the pair space is told).
+    noted = await click(fake, "alice", here, listed["id"])
+    assert "Noted" in text_of(noted) and noted["flags"] & 64  # private
+    await delivered(app)
+    await settle(client)
+    assert len((await stored(app, session.id)).here_by) == 1
+    assert any(here in custom_ids(m) for m in fake.messages_in(thread))
+    # Her list now shows what is left for her: nothing until Bob says so too.
+    again = await command(fake, "alice", "upcoming")
+    assert here not in custom_ids(again) and start_now not in custom_ids(again)
+
+    bobs = await command(fake, "bob", "upcoming")
+    assert custom_ids(bobs)[0] == here
+    both = await click(fake, "bob", here, bobs["id"])
+    assert start_now in custom_ids(both)
+    listed = await command(fake, "alice", "upcoming")
+    assert custom_ids(listed)[0] == start_now and labelled(listed)[start_now] == "Start Coding now"
+    started = await click(fake, "alice", start_now, listed["id"])
+    assert "Started" in text_of(started)
+    await delivered(app)
+    assert (await stored(app, session.id)).state is SessionState.IN_PROGRESS
+    after = await command(fake, "alice", "upcoming")
+    assert here not in custom_ids(after) and start_now not in custom_ids(after)
     await settle(client)

@@ -21,6 +21,8 @@ from tests.cogs.rig import (
     admin,
     app,
     book_a_pair,
+    click,
+    command,
     community_id,
     custom_ids,
     discord_runner,
@@ -377,4 +379,96 @@ async def test_the_admins_roles_may_see_and_join_the_pairs_channel(
     assert fake.can_see(channel, mod.id)
     assert fake.permissions_in(channel, mod.id) & CONNECT
     assert not fake.can_see(channel, fake.user("carol").id)
+    await settle(client)
+
+
+async def test_forget_me_removes_the_sessions_voice_channel_and_event(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """The voice channel's overwrites name the forgotten member's Discord id, and the session
+    will not take place: a stored step removes both after the erasure, is retried after a
+    failure (by a runner started afresh, as after a restart), and run again is harmless."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(
+        fake, "owner", "setup", {"voice_category": category_id(fake), "session_events": True}
+    )
+    session = await book_a_pair(app, fake)
+    await at(app, session.start - timedelta(minutes=10))
+    (channel,) = fake.voice_channels(fake.guild)
+    alice = fake.user("alice")
+    assert fake.can_join(channel["id"], alice.id)
+    (event,) = fake.scheduled_events[fake.guild.id]
+    assert str(event["channel_id"]) == str(channel["id"])
+
+    failing = fake.fail_next("DELETE", "/channels/{id}", 400, times=100)  # until removed
+    ask = await command(fake, "alice", "forget-me")
+    delete_id = next(c for c in custom_ids(ask) if c.startswith("pl:privacy.forget:"))
+    done = await click(fake, "alice", delete_id, ask["id"])
+    assert "Your data is deleted" in text_of(done)
+    await app.tick()
+    await delivered(app)
+    async with app.db.uow() as tx:
+        assert await tx.sessions.get(session.id) is None
+        (step,) = await tx.actions.by_kind(ActionKind.ROOM_REMOVE)
+    assert step.session_id is None and step.status is ActionStatus.PENDING and step.attempts >= 1
+    assert "Discord 400" in (step.last_error or "")
+    # It holds the platform's references and names, nothing of the member.
+    for kept in (str(alice.id), "alice", "Alice", session.interviewer_id, session.candidate_id):
+        assert kept not in str(step.payload)
+    assert [channel["id"], channel["name"]] in step.payload["channels"]  # type: ignore[operator]
+    assert step.payload["event_ref"] == event["id"]
+    assert fake.voice_channels(fake.guild)  # not yet: the step waits for its retry
+
+    fake.faults.remove(failing)
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(step.due_at + timedelta(hours=1))
+    restarted = StepRunner(app.db.uow, clock, app.prompts, app.steps.hooks, chats=app.chats)
+    assert await restarted.run_one(step.id)
+    assert not fake.voice_channels(fake.guild) and int(channel["id"]) not in fake.channels
+    assert not fake.scheduled_events.get(fake.guild.id)
+    async with app.db.uow() as tx:
+        finished = await tx.actions.get(step.id)
+    assert finished is not None and finished.status is ActionStatus.DONE
+
+    # Run again (a second worker, a retry after a crash before it was marked done): both are
+    # gone already, which is fine.
+    deletes = len(fake.requests_to("DELETE", "/channels/{id}"))
+    async with app.db.uow() as tx:
+        again = await app.steps.handler(ActionKind.ROOM_REMOVE)(tx, step, clock.now())
+    assert again[0] is ActionStatus.DONE
+    assert len(fake.requests_to("DELETE", "/channels/{id}")) == deletes + 1
+    assert fake.requests_to("DELETE", "/channels/{id}")[-1].status == 404
+    assert fake.requests_to("DELETE", EVENT)[-1].status == 404
+    # Bob was told the session is off, and nobody else was told anything about Alice.
+    assert any("session is off" in text_of(m) for m in fake.dms_to("bob"))
+    await settle(client)
+
+
+async def test_forget_me_after_a_session_removes_its_channel_still_open(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """A past session stays for the partner, but its channel (open until a while after the
+    end, naming the forgotten member in its overwrites) goes at once."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await book_a_pair(app, fake)
+    await at(app, session.start + timedelta(minutes=session.minutes + 5))
+    assert (await stored(app, session.id)).state.value == "completed"
+    (channel,) = fake.voice_channels(fake.guild)
+
+    ask = await command(fake, "bob", "forget-me")
+    delete_id = next(c for c in custom_ids(ask) if c.startswith("pl:privacy.forget:"))
+    assert "Your data is deleted" in text_of(await click(fake, "bob", delete_id, ask["id"]))
+    await app.tick()
+    await delivered(app)
+    assert not fake.voice_channels(fake.guild) and int(channel["id"]) not in fake.channels
+    kept = await stored(app, session.id)
+    assert kept.voice_ref is None and kept.voice_url is None
+    assert str(fake.user("bob").id) not in str(kept)
+    async with app.db.uow() as tx:
+        steps = await tx.actions.for_session(session.id)
+    assert not [s for s in steps if s.status is ActionStatus.PENDING]
     await settle(client)

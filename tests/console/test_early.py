@@ -69,3 +69,28 @@ async def test_an_admin_ends_a_stuck_session(rig: tuple[App, Console, io.StringI
     ended = await say(console, out, f"/mock admin end {session.id}")
     assert "feedback is open" in ended and "A community admin ended this session" in ended
     assert await state_of(app, session.id) is SessionState.COMPLETED
+
+
+async def test_upcoming_offers_my_partner_is_here_within_the_hour(
+    rig: tuple[App, Console, io.StringIO],
+) -> None:
+    app, console, out = rig
+    session = await booked(app, console, out)
+    await say(console, out, "/as Alice", at(session.start - timedelta(minutes=30)))
+    listed = await say(console, out, "/mock upcoming")
+    assert "[1] My partner is here (Coding)" in listed, listed
+    # Carol presses the button of Alice's list: refused, nothing recorded.
+    assert "not yours" in await say(console, out, "/as Carol", "/press 1")
+    async with app.db.uow() as tx:
+        stored = await tx.sessions.get(session.id)
+    assert stored is not None and not stored.here_by
+    noted = await say(console, out, "/as Alice", "/mock upcoming", "/press 1")
+    assert "Noted" in noted and "says their partner is here" in noted, noted
+    assert "My partner is here (Coding)" not in await say(console, out, "/mock upcoming")
+    both = await say(console, out, "/as Bob", "/mock upcoming", "/press 1")
+    assert "Start now" in both, both
+    listed = await say(console, out, "/as Alice", "/mock upcoming")
+    assert "[1] Start Coding now" in listed, listed
+    started = await say(console, out, "/press 1")
+    assert "Started" in started, started
+    assert await state_of(app, session.id) is SessionState.IN_PROGRESS

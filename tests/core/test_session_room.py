@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import string
+from collections import Counter
 
 import icalendar
 import pytest
@@ -156,3 +158,17 @@ async def test_links_survive_a_reschedule(app: App, chat: FakeChat) -> None:
     assert (
         all(f"LOCATION:{session.call_url}".encode() in ics for ics in invites) and len(invites) >= 2
     )
+
+
+def test_secret_room_names_use_every_character_evenly() -> None:
+    """Drawn a few bytes at a time, with bytes past the alphabet's last full multiple dropped:
+    every character of a 62-letter alphabet turns up about as often as every other."""
+    alphabet = string.ascii_letters + string.digits
+    draws = "".join(room._secret(alphabet, 24) for _ in range(4_000))
+    assert len(draws) == 96_000 and set(draws) == set(alphabet)
+    counts = Counter(draws)
+    expected = len(draws) / len(alphabet)  # about 1,548 each
+    # Keeping bytes 248-255 (b % 62 gives 0..7) would give the first eight characters five
+    # bytes in 256 instead of four (a quarter more); chance variation is about 2.5 %.
+    assert all(abs(n - expected) < 0.1 * expected for n in counts.values())
+    assert len({room._secret(alphabet, 24) for _ in range(1_000)}) == 1_000

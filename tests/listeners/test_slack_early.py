@@ -14,8 +14,10 @@ from tests.listeners.test_slack import (
     BOB,
     CAROL,
     Rig,
+    _home_actions,
     blob,
     community_id,
+    listeners_done,
     ready,
     reply_text,
     responses,
@@ -143,3 +145,96 @@ async def test_an_admin_ends_a_stuck_session(rig: Rig) -> None:
     assert any("A community admin ended" in blob(p) for p in pair_posts(rig))
     again = await reply_text(rig, ALICE, f"admin end session:{session.id}")
     assert "already completed" in blob(again)
+
+
+async def home_of(rig: Rig, user: str) -> list[str]:
+    """``user`` opens the App Home; the action ids of the Home published for them."""
+    before = len(rig.fake.of("views.publish"))
+    status, _ = await rig.send.event(
+        {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"}
+    )
+    assert status == 200
+    await rig.fake.wait_for(lambda: len(rig.fake.of("views.publish")) > before)
+    published = rig.fake.of("views.publish")[-1]
+    assert published["user_id"] == user
+    return _home_actions(published["view"])
+
+
+async def press_in_home(rig: Rig, user: str, action_id: str) -> list[str]:
+    """``user`` presses ``action_id`` on their App Home; the action ids of the Home published
+    again for them after the press."""
+    before = len(rig.fake.of("views.publish"))
+    status, _ = await rig.send.interaction(
+        {
+            "type": "block_actions",
+            "team": rig.send.team(),
+            "user": rig.send.user(user),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "trigger-home",
+            "view": {"type": "home", "id": "VH"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": action_id,
+                    "action_ts": "1.0",
+                    "text": {"type": "plain_text", "text": "press"},
+                }
+            ],
+        }
+    )
+    assert status == 200
+    await rig.fake.wait_for(lambda: len(rig.fake.of("views.publish")) > before)
+    await listeners_done()
+    published = rig.fake.of("views.publish")[-1]
+    assert published["user_id"] == user
+    return _home_actions(published["view"])
+
+
+async def test_upcoming_and_the_app_home_offer_my_partner_is_here_to_the_pair_only(
+    rig: Rig,
+) -> None:
+    fake, app = rig.fake, rig.app
+    session = await booked(rig)
+    here, start_now = f"pl:session.here:{session.id}", f"pl:session.start_now:{session.id}"
+    app.clock.set(session.start - timedelta(minutes=61))  # type: ignore[attr-defined]
+    assert here not in action_ids(await reply_text(rig, ALICE, "upcoming"))
+    assert here not in await home_of(rig, ALICE)
+
+    app.clock.set(session.start - timedelta(minutes=30))  # type: ignore[attr-defined]
+    listed = await reply_text(rig, ALICE, "upcoming")
+    assert listed["response_type"] == "ephemeral" and action_ids(listed)[0] == here
+    assert "My partner is here (Coding)" in blob(listed)
+    assert here in await home_of(rig, BOB)
+    assert here not in await home_of(rig, CAROL)
+
+    # Carol's crafted presses (from a message, from her Home) are refused; nothing changes.
+    for action in (here, start_now):
+        status, _, key = await rig.send.click(CAROL, action, "C1", ephemeral=True)
+        assert status == 200
+        await fake.wait_for(lambda key=key: len(responses(fake, key)) >= 1)  # type: ignore[misc]
+        refused = responses(fake, key)
+        assert len(refused) == 1 and ":x:" in blob(refused[0]) and "not yours" in blob(refused[0])
+        assert not refused[0].get("replace_original")
+    assert here not in await press_in_home(rig, CAROL, here)
+    assert not (await state_of(rig, session.id)).here_by
+
+    # Alice presses on her list: answered privately, and the list keeps no stale button.
+    status, _, key = await rig.send.click(ALICE, here, "C1", ephemeral=True)
+    assert status == 200
+    await fake.wait_for(lambda: len(responses(fake, key)) >= 2)
+    replaced, answer = responses(fake, key)[:2]
+    assert replaced.get("replace_original") and "says their partner is here" in blob(replaced)
+    assert "Noted" in blob(answer) and answer["response_type"] == "ephemeral"
+    await delivered(app)
+    assert len((await state_of(rig, session.id)).here_by) == 1
+    assert here not in await home_of(rig, ALICE)
+
+    # Bob presses on his Home: the Home is published again with "Start now" in its place.
+    home = await press_in_home(rig, BOB, here)
+    assert here not in home and start_now in home
+    assert start_now in await home_of(rig, ALICE)
+    assert start_now not in await home_of(rig, CAROL)
+    await delivered(app)

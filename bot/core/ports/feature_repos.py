@@ -15,6 +15,7 @@ from bot.core.models import (
     NoShowReport,
     Platform,
     RoundRecord,
+    ScheduledAction,
 )
 from bot.core.pack_models import StoredPack
 from bot.core.progress import Observation
@@ -193,6 +194,10 @@ class PrivacyRepo(Protocol):
 
     async def delete_pending_session_posts(self, session_ids: Sequence[str]) -> int:
         """Undelivered messages tied to these sessions, whoever they are for."""
+        ...
+
+    async def pending_room_steps(self, session_ids: Sequence[str]) -> list[ScheduledAction]:
+        """The pending voice-channel and event steps of these sessions (one query)."""
         ...
 
     async def scrub_rounds(self, community_id: str, member_id: str, replacement: str) -> int:

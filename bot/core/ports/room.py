@@ -78,5 +78,7 @@ class WithoutVoice:
         """Not available here."""
         return None
 
-    async def cancel_event(self, community: Community, ref: str) -> None:
+    async def cancel_event(
+        self, community: Community, ref: str | None, marker: str | None = None
+    ) -> None:
         """Nothing to cancel."""

@@ -79,8 +79,11 @@ class ChatPort(Protocol):
         platform has none."""
         ...
 
-    async def cancel_event(self, community: Community, ref: str) -> None:
-        """Cancel the scheduled event ``ref``; one already gone is fine."""
+    async def cancel_event(
+        self, community: Community, ref: str | None, marker: str | None = None
+    ) -> None:
+        """Cancel the scheduled event ``ref`` (or, with no reference, the one PeerLoop made
+        whose description carries ``marker``); one already gone is fine."""
         ...
 
 

@@ -12,7 +12,10 @@ partner with the forgotten member's seat given to an anonymous placeholder membe
 ("Former member"); requests, feedback they wrote or that is about them, no-show reports,
 pending steps and messages addressed to them, and finally the member row itself are
 deleted. A partner's own self-scores survive, stripped of what they said about the
-forgotten interviewer. Any failure rolls the whole erasure back.
+forgotten interviewer. Any failure rolls the whole erasure back. What their sessions hold
+on the platform (a voice channel whose permissions name them, the event of a session that
+will not take place) is removed after the commit by a stored ``ROOM_REMOVE`` step that
+holds only the platform's references (:func:`bot.core.services.session_voice.room_removal`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.actions import Action, encode
@@ -33,6 +37,7 @@ from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 from bot.core.services.actor import Actor, new_id
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import PRE_START_STATES
+from bot.core.services.session_voice import room_removal
 from bot.core.services.sessions import invite_for, reopen_request
 
 SCHEMA = "peerloop.member-export"
@@ -486,6 +491,7 @@ class PrivacyService:
         # A session that has not started (even if its start step is late) never took place.
         upcoming = [s for s in sessions if s.state in PRE_START_STATES]
         kept = [s for s in sessions if s not in upcoming]
+        await self._remove_rooms(tx, sessions, upcoming, now)
         # What stays stored (messages already sent, calendar files) shows this instead of the member.
         forgotten = member.with_changes(
             display_name=PLACEHOLDER_NAME, external_id=ROUND_PLACEHOLDER
@@ -569,6 +575,30 @@ class PrivacyService:
             {member.display_name: PLACEHOLDER_NAME, member.external_id: ROUND_PLACEHOLDER},
         )
         await tx.members.delete(me)
+
+    @staticmethod
+    async def _remove_rooms(
+        tx: UnitOfWork, sessions: list[Session], upcoming: list[Session], now: datetime
+    ) -> None:
+        """What the member's sessions hold on the platform (a voice channel whose permission
+        overwrites name them, an event of a session that will not take place) goes through a
+        stored ``ROOM_REMOVE`` step, run after this transaction commits and retried like any
+        step: the steps that would have removed them go with the sessions' rows or are
+        cancelled below. Each session is locked first, so a voice or event step running now
+        has saved what it made before it is read."""
+        pending = await tx.privacy.pending_room_steps([s.id for s in sessions])
+        called_off = {s.id for s in upcoming}
+        ids = called_off | {s.id for s in sessions if s.voice_ref}
+        ids |= {a.session_id for a in pending if a.session_id is not None}
+        locked = [fresh for sid in sorted(ids) if (fresh := await tx.sessions.get_for_update(sid))]
+        pending = await tx.privacy.pending_room_steps([s.id for s in locked])
+        for session in locked:
+            steps = [a for a in pending if a.session_id == session.id]
+            removal = room_removal(session, steps, now, called_off=session.id in called_off)
+            if removal is not None:
+                await tx.actions.add(removal)
+            if session.voice_ref and session.id not in called_off:  # kept: its channel goes now
+                await tx.sessions.save(replace(session, voice_ref=None, voice_url=None))
 
     # -- button routing -------------------------------------------------------------------
 

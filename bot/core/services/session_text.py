@@ -12,6 +12,7 @@ from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Field, OutboundMessage, PictureRef, Tone, ts
 from bot.core.models import Member, Session
 from bot.core.report_models import report_button
+from bot.core.services.session_plan import PRE_START_STATES
 from bot.core.vocab import Level, level_note
 
 MAX_ITEM = 1000
@@ -44,10 +45,10 @@ def room_text(session: Session) -> list[str]:
 HERE_FROM_MINUTES = 60
 
 
-def here_button(session: Session) -> Button:
+def here_button(session: Session, label: str = "My partner is here") -> Button:
     """The "My partner is here" button: before the start it counts towards "Start now"; from ten minutes
     in it answers the no-show check."""
-    return Button("My partner is here", encode("session.here", session.id), ButtonStyle.SUCCESS)
+    return Button(label, encode("session.here", session.id), ButtonStyle.SUCCESS)
 
 
 def done_button(session: Session) -> Button:
@@ -55,9 +56,26 @@ def done_button(session: Session) -> Button:
     return Button("We're done", encode("session.done", session.id), ButtonStyle.SECONDARY)
 
 
-def start_now_button(session: Session) -> Button:
+def start_now_button(session: Session, label: str = "Start now") -> Button:
     """The "Start now" button, offered once both members said their partner is here."""
-    return Button("Start now", encode("session.start_now", session.id), ButtonStyle.PRIMARY)
+    return Button(label, encode("session.start_now", session.id), ButtonStyle.PRIMARY)
+
+
+def early_button(session: Session, member_id: str, now: datetime) -> Button | None:
+    """What a list of the member's sessions (``/mock upcoming``, the App Home) offers within the
+    hour before the start, labelled with the session's type: "My partner is here" until the
+    member said so, then "Start now" once both did; else nothing."""
+    if (
+        session.state not in PRE_START_STATES
+        or not session.start - timedelta(minutes=HERE_FROM_MINUTES) <= now < session.start
+    ):
+        return None
+    label = session.interview_type.label
+    if set(session.here_by) >= set(session.member_ids):
+        return start_now_button(session, f"Start {label} now")
+    if member_id not in session.here_by:
+        return here_button(session, f"My partner is here ({label})")
+    return None
 
 
 def session_buttons(

@@ -12,6 +12,11 @@ it moves and called off when it is cancelled (:func:`call_off_room`):
 - ``SESSION_EVENT`` creates or moves the scheduled event (``session_events``), and cancels it
   when the session is called off. It names no member and shows no link: the event is seen by
   the whole server until the voice channel opens, when it moves into that private channel.
+- ``ROOM_REMOVE`` (:func:`room_removal`) removes what a session's room left on the platform
+  when one of its members is forgotten: its voice channels (their permission overwrites name
+  the member's platform id) and, for a session called off, its event. Forget-me deletes the
+  session row (or cancels the steps of a past session), so this step is tied to no session:
+  its payload holds only the platform's references, the channel names and the event's marker.
 
 A platform without them answers "not available" and the session goes on with its links. When
 the bot lacks a permission, the admins are told once (the admins' channel, else the admin who
@@ -21,7 +26,7 @@ chose the voice category), and it is stored so it is not said again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -43,8 +48,9 @@ from bot.core.ports import (
     UnitOfWork,
     VoiceRequest,
 )
+from bot.core.services.actor import new_id
 from bot.core.services.outbox import queue_direct, queue_space
-from bot.core.services.session_plan import PRE_START_STATES, session_step
+from bot.core.services.session_plan import PRE_START_STATES, action_key, session_step
 from bot.core.services.session_steps import (
     DONE,
     SessionStep,
@@ -65,6 +71,11 @@ OPEN_STATES = (*PRE_START_STATES, SessionState.IN_PROGRESS)
 def voice_name(session: Session) -> str:
     """The channel's name: the type and the session (unique per session and version)."""
     return f"mock-{session.interview_type.value}-{session.id[:8]}-{session.sequence}"
+
+
+def event_marker(session: Session) -> str:
+    """What the event's description carries, unique per session: a platform finds it by this."""
+    return f"#{session.id[:12]}"
 
 
 def room_steps(
@@ -118,6 +129,50 @@ async def call_off_room(
     return after
 
 
+def room_removal(
+    session: Session,
+    pending: Sequence[ScheduledAction],
+    now: datetime,
+    *,
+    called_off: bool,
+) -> ScheduledAction | None:
+    """The ``ROOM_REMOVE`` step for a session one of whose members is being forgotten (read
+    with its row locked, so a voice or event step running now has saved what it made), or None
+    when it has nothing on the platform. ``pending`` are its pending voice and event steps, which
+    forget-me deletes or cancels: each channel they would remove goes, and so does the session's
+    own channel (open, or perhaps made by an open step that did not finish); the event is cancelled when the session is ``called_off`` (it never takes
+    place) or a cancel was pending. A step that may have made a channel or an event without
+    recording it (due, not finished) has it found by name or marker."""
+    channels: dict[tuple[str | None, str], None] = {}
+    event = False
+    for step in pending:
+        payload = step.payload
+        if step.kind is ActionKind.VOICE_CLOSE and "ref" in payload:  # an earlier version's
+            ref, name = payload["ref"], str(payload.get("name") or voice_name(session))
+            channels[(ref if isinstance(ref, str) else None, name)] = None
+        elif step.kind is ActionKind.VOICE_OPEN and step.due_at <= now:
+            channels[(None, str(payload.get("name") or voice_name(session)))] = None
+        elif step.kind is ActionKind.SESSION_EVENT:
+            event = event or bool(payload.get("cancel")) or (called_off and step.due_at <= now)
+    if session.voice_ref:
+        channels.pop((None, voice_name(session)), None)
+        channels[(session.voice_ref, voice_name(session))] = None
+    event = event or (called_off and session.event_ref is not None)
+    if not channels and not event:
+        return None
+    data: dict[str, object] = {"channels": [[ref, name] for ref, name in channels]}
+    if event:
+        data.update(event_ref=session.event_ref, event_marker=event_marker(session))
+    return ScheduledAction(
+        id=new_id(),
+        key=action_key(session.id, f"room-remove-{session.sequence}"),
+        kind=ActionKind.ROOM_REMOVE,
+        community_id=session.community_id,
+        due_at=now,
+        payload=data,
+    )
+
+
 def denied_notice(what: str) -> OutboundMessage:
     """What the admins read when the bot lacks a permission for voice channels or events."""
     return OutboundMessage(
@@ -147,7 +202,34 @@ class SessionRoom:
             ActionKind.VOICE_CLOSE: self.voice_close,
             ActionKind.SESSION_EVENT: self.session_event,
         }
-        return {kind: with_session(handler) for kind, handler in by_kind.items()}
+        handlers = {kind: with_session(handler) for kind, handler in by_kind.items()}
+        return {**handlers, ActionKind.ROOM_REMOVE: self.room_remove}
+
+    async def room_remove(
+        self, tx: UnitOfWork, action: ScheduledAction, now: datetime
+    ) -> StepOutcome:
+        """Remove a forgotten member's session room: its channels, then its event. Each call
+        finds one already gone fine, so a retry after a failure part way is harmless."""
+        community = await tx.communities.get(action.community_id)
+        if community is None:
+            return ActionStatus.SKIPPED, "community gone"
+        chat = self.chats.get(community.platform)
+        if chat is None:
+            raise RuntimeError(f"no chat face running for {community.platform.value}")
+        payload = action.payload
+        channels = payload.get("channels")
+        event_ref, marker = payload.get("event_ref"), payload.get("event_marker")
+        try:
+            for ref, name in channels if isinstance(channels, list) else []:
+                await chat.close_voice(community, ref if isinstance(ref, str) else None, str(name))
+            if isinstance(marker, str):
+                await chat.cancel_event(
+                    community, event_ref if isinstance(event_ref, str) else None, marker
+                )
+        except RoomDenied as denied:
+            await tell_admins_once(tx, community, denied.what, now)
+            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
+        return DONE
 
     async def _community(self, step: SessionStep) -> tuple[Community, ChatPort]:
         community = await step.tx.communities.get(step.session.community_id)
@@ -215,7 +297,7 @@ class SessionRoom:
             return DONE
         if session.state not in PRE_START_STATES or step.now >= session.start:
             return ActionStatus.SKIPPED, f"session {session.state.value}"
-        marker = f"#{session.id[:12]}"
+        marker = event_marker(session)
         event = SessionEvent(
             name=f"Mock interview: {session.interview_type.label}",
             description=(

@@ -370,11 +370,13 @@ class SessionService:
 
     async def upcoming_fields(self, actor: Actor) -> tuple[list[Field], list[Button]]:
         """The member's upcoming sessions as fields, with their buttons."""
+        now = self._clock.now()
         async with self._uow() as tx:
             sessions = await tx.sessions.for_member(actor.member.id, active_only=True)
             partners = await tx.members.get_many([s.partner_of(actor.member.id) for s in sessions])
         fields: list[Field] = []
         buttons: list[Button] = []
+        soon: list[Button] = []
         for s in sessions:
             partner = partners[s.partner_of(actor.member.id)]
             role = (
@@ -390,6 +392,10 @@ class SessionService:
                 )
             )
             if s.state in PRE_START_STATES:
+                # Within the hour before the start: the session's own "My partner is here"
+                # (then "Start now"), before every other button, so it is never one cut off.
+                if (early := say.early_button(s, actor.member.id, now)) is not None:
+                    soon.append(early)
                 if actor.member.id not in s.confirmed_by:
                     buttons.append(
                         Button(
@@ -412,7 +418,7 @@ class SessionService:
                         ButtonStyle.DANGER,
                     )
                 )
-        return fields, buttons
+        return fields, [*soon, *buttons]
 
     # -- button routing ------------------------------------------------------------------
 
