@@ -311,6 +311,19 @@ def _select(src: IntArray, rows: IntArray) -> tuple[BoolArray, IntArray]:
     return sel, pos[sel]
 
 
+def _no_self_or_blocked(b: Bucket, rows: IntArray, ok: BoolArray) -> None:
+    """Clear in ``ok`` (rows ``rows`` against the bucket) a member with themselves and every
+    pair one of whom blocked the other."""
+    if b.dup_members:
+        ok &= b.member[rows, None] != b.member[None, :]
+    else:
+        ok[np.arange(int(rows.shape[0])), rows] = False
+    bi, bj = b.blocked
+    if bi.size:
+        sel, pos = _select(bi, rows)
+        ok[pos, bj[sel]] = False
+
+
 def score_block(b: Bucket, rows: IntArray) -> Block:
     """Hard rules and exact scores of the (sorted) bucket rows ``rows`` against the bucket."""
     n = b.size
@@ -334,14 +347,7 @@ def score_block(b: Bucket, rows: IntArray) -> Block:
     ci = b.cls[rows]
     mode = b.mode_cols[ci]
     ok &= mode >= 0
-    if b.dup_members:
-        ok &= b.member[rows, None] != b.member[None, :]
-    else:
-        ok[np.arange(m), rows] = False
-    bi, bj = b.blocked
-    if bi.size:
-        sel, pos = _select(bi, rows)
-        ok[pos, bj[sel]] = False
+    _no_self_or_blocked(b, rows, ok)
 
     pair = b.score_cols[ci]  # int32: base + track + level
     pair += day_bonus
@@ -389,19 +395,11 @@ def compatible_block(b: Bucket, rows: IntArray) -> BoolArray:
     """Which pairs of the (sorted) bucket rows ``rows`` and the bucket fit every hard rule:
     ``score_block(b, rows).ok`` without the scores (one product over all starts at once
     instead of one per day)."""
-    m = int(rows.shape[0])
     ok: BoolArray = (b.slots[rows] @ b.slots_t) > 0.5
     if b.lang is not None:
         ok &= (b.lang[rows] @ b.lang.T) > 0.5
     ok &= b.mode_cols[b.cls[rows]] >= 0
-    if b.dup_members:
-        ok &= b.member[rows, None] != b.member[None, :]
-    else:
-        ok[np.arange(m), rows] = False
-    bi, bj = b.blocked
-    if bi.size:
-        sel, pos = _select(bi, rows)
-        ok[pos, bj[sel]] = False
+    _no_self_or_blocked(b, rows, ok)
     return ok
 
 
