@@ -38,14 +38,17 @@ from bot.core.messages import (
     error_message,
 )
 from bot.core.surface.commands import Command, NoArgs
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    app,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     raw_text_of,
     ready,
     reply_to,
+    settings_for,
     settle,
     start_face,
     text_of,
@@ -56,9 +59,7 @@ from tests.fakes.discord_fixtures import DiscordRunner, client_options
 from tests.fakes.discord_spec import load_discord_spec, requires_discord_spec
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord, RecordedRequest
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 #: Everything a member can type that Discord itself would pass on.
 NASTY = (
@@ -729,7 +730,7 @@ async def test_a_graceful_restart_finishes_the_presses_in_flight_first(
     fake = fake_discord
     received: list[dict[str, Any]] = []
     use_trap_form(app, received)
-    running = await start_discord(app, face.settings_for(fake), **client_options())
+    running = await start_discord(app, settings_for(fake), **client_options())
     try:
         await asyncio.wait_for(running.client.wait_until_ready(), SETTLE_SECONDS)
         start = await command(fake, "alice", "trapdemo")

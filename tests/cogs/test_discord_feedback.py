@@ -17,12 +17,14 @@ from bot.app import App
 from bot.core.bank import VERDICT_LABELS, Prompt, Rubric
 from bot.core.feedback_models import Feedback, FeedbackRole
 from bot.core.models import Member, SessionState
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     ready,
     reply_to,
     settle,
@@ -33,9 +35,7 @@ from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 GUIDE_MARK = "A strong answer covers"
 ADMIN_NOTE = "Admin only: arrived five minutes late."

@@ -24,12 +24,14 @@ from bot.core.services.form_drafts import FORM_DRAFT_TTL, FormDraftService
 from bot.core.services.requests import MAX_DAYS, MIN_DAYS
 from bot.core.surface.commands import Command, NoArgs
 from bot.storage.form_tables import FormDraftRow
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     raw_text_of,
     ready,
     reply_to,
@@ -41,9 +43,7 @@ from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 VERDICTS = ("strong-yes", "lean-yes", "lean-no", "strong-no")
 FORM = FormSpec(

@@ -11,12 +11,14 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.core.models import RequestStatus
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import (
+from tests.cogs.rig import (
+    app,
     click,
     command,
     community_id,
     custom_ids,
+    discord_runner,
+    fake_discord,
     ready,
     reply_to,
     settle,
@@ -28,9 +30,7 @@ from tests.conftest import delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 PROFILE = {
     "Your role track": "backend",

@@ -6,15 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import App
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import click, command, custom_ids, start_face, text_of
+from tests.cogs.rig import (
+    app,
+    click,
+    command,
+    custom_ids,
+    discord_runner,
+    fake_discord,
+    start_face,
+    text_of,
+)
 from tests.cogs.test_discord_feedback import fill_form
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 
 async def test_the_schedule_a_session_button_walks_the_schedule_form(

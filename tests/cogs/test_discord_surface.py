@@ -11,27 +11,23 @@ import pytest
 from bot.app import App
 from bot.core.surface.commands import COMMANDS
 from bot.core.vocab import InterviewType, RolePreference
-from tests.cogs import test_discord_face as face
-from tests.cogs.test_discord_face import click, command, custom_ids, start_face, text_of
+from tests.cogs.rig import (
+    app,
+    click,
+    command,
+    custom_ids,
+    discord_runner,
+    fake_discord,
+    start_face,
+    text_of,
+    with_profile,
+)
 from tests.cogs.test_discord_feedback import fill_form
 from tests.contract.test_surface import Spy
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
-app = face.app
-fake_discord = face.fake_discord
-discord_runner = face.discord_runner
-
-
-async def ready(fake: FakeDiscord, user: str) -> None:
-    """A profile and availability, no request yet."""
-    await command(
-        fake,
-        user,
-        "profile",
-        {"timezone": "Europe/Berlin", "track": "backend", "level": "mid", "types": "coding"},
-    )
-    await command(fake, user, "availability", {"text": "daily 08:00-22:00"})
+__all__ = ["app", "discord_runner", "fake_discord"]
 
 
 async def test_the_tree_has_every_declared_command_with_its_typed_options(
@@ -82,7 +78,7 @@ async def test_typed_options_reach_the_service(
     spy = Spy(app.requests.schedule)
     monkeypatch.setattr(app.requests, "schedule", spy)
     await start_face(app, discord_runner)
-    await ready(fake_discord, "alice")
+    await with_profile(fake_discord, "alice")
     reply = await command(
         fake_discord, "alice", "schedule", {"type": "coding", "role": "candidate", "days": 5}
     )
@@ -96,7 +92,7 @@ async def test_a_value_out_of_range_is_refused_with_what_is_accepted(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     await start_face(app, discord_runner)
-    await ready(fake_discord, "alice")
+    await with_profile(fake_discord, "alice")
     refused = await command(fake_discord, "alice", "schedule", {"type": "coding", "days": 30})
     assert "days" in text_of(refused) and "from 1 to 14" in text_of(refused)
     upcoming = await command(fake_discord, "alice", "upcoming")
@@ -108,7 +104,7 @@ async def test_schedule_alone_opens_the_form_whose_answers_book_a_request(
 ) -> None:
     fake = fake_discord
     await start_face(app, discord_runner)
-    await ready(fake, "alice")
+    await with_profile(fake, "alice")
     start = await command(fake, "alice", "schedule")
     assert "Schedule a mock interview" in text_of(start)
     answers = {"Interview type": "behavioral", "Your role": "swap", "Within the next": "3"}
@@ -123,7 +119,7 @@ async def test_a_third_member_pressing_anothers_button_is_refused(
 ) -> None:
     fake = fake_discord
     await start_face(app, discord_runner)
-    await ready(fake, "alice")
+    await with_profile(fake, "alice")
     await command(fake, "alice", "schedule", {"type": "coding"})
     listed = await command(fake, "alice", "upcoming")
     (cancel_id,) = [c for c in custom_ids(listed) if c.startswith("pl:request.cancel:")]
@@ -144,7 +140,7 @@ async def test_an_option_added_to_the_declaration_is_a_form_screen_input_whose_a
     seen = extended_schedule(app)
     fake = fake_discord
     await start_face(app, discord_runner)
-    await ready(fake, "alice")
+    await with_profile(fake, "alice")
     start = await command(fake, "alice", "schedule")
     answers = {
         "Interview type": "coding",
