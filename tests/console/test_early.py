@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.app import App
 from bot.console.face import Console
 from bot.core.models import Session, SessionState
-from tests.console.rig import book_a_pair, rig, say
+from tests.console.rig import Rig, book_a_pair, rig, say
 
 __all__ = ["rig"]
 
@@ -31,7 +31,7 @@ def at(when: object) -> str:
     return f"/clock {when:%Y-%m-%d %H:%M}"
 
 
-async def test_both_here_start_now_and_we_are_done(rig: tuple[App, Console, io.StringIO]) -> None:
+async def test_both_here_start_now_and_we_are_done(rig: Rig) -> None:
     app, console, out = rig
     session = await booked(app, console, out)
     shown = await say(console, out, "/as Alice", at(session.start - timedelta(minutes=10)))
@@ -55,7 +55,7 @@ async def test_both_here_start_now_and_we_are_done(rig: tuple[App, Console, io.S
     assert "no button" in await say(console, out, "/press 1 room-1")  # the room's last has none
 
 
-async def test_an_admin_ends_a_stuck_session(rig: tuple[App, Console, io.StringIO]) -> None:
+async def test_an_admin_ends_a_stuck_session(rig: Rig) -> None:
     app, console, out = rig
     session = await booked(app, console, out)
     await say(console, out, at(session.start + timedelta(minutes=5)))
@@ -72,7 +72,7 @@ async def test_an_admin_ends_a_stuck_session(rig: tuple[App, Console, io.StringI
 
 
 async def test_upcoming_offers_my_partner_is_here_within_the_hour(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     app, console, out = rig
     session = await booked(app, console, out)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 
-from bot.app import App
 from bot.console.face import Console
-from tests.console.rig import rig, say
+from tests.console.rig import Rig, rig, say
 
 __all__ = ["rig"]
 
@@ -24,7 +23,7 @@ async def members(console: Console, out: io.StringIO, *names: str) -> None:
 
 
 async def test_invited_accepted_and_booked_at_the_first_common_time(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     app, console, out = rig
     await members(console, out, "Alice", "Bob", "Carol")
@@ -47,7 +46,7 @@ async def test_invited_accepted_and_booked_at_the_first_common_time(
 
 
 async def test_a_lapsed_invitation_loses_its_buttons_and_declines_are_kind(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     _, console, out = rig
     await members(console, out, "Alice", "Bob")
@@ -63,7 +62,7 @@ async def test_a_lapsed_invitation_loses_its_buttons_and_declines_are_kind(
     assert "can't practise Coding with you this time" in declined
 
 
-async def test_blocked_and_hand_paired(rig: tuple[App, Console, io.StringIO]) -> None:
+async def test_blocked_and_hand_paired(rig: Rig) -> None:
     _, console, out = rig
     await members(console, out, "Alice", "Bob", "Carol")
     await say(console, out, "/as Bob", "/mock block alice")

@@ -3,21 +3,15 @@ rounds run by the ordinary rounds, and the debrief shown when it is ready."""
 
 from __future__ import annotations
 
-import io
-
-from bot.app import App
-from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.vocab import InterviewType
-from tests.console.rig import rig, say
+from tests.console.rig import Rig, rig, say
 from tests.loop_helpers import actors_of, run_rounds
 
 __all__ = ["rig"]
 
 
-async def test_a_loop_from_its_form_to_its_debrief(
-    rig: tuple[App, Console, io.StringIO], clock: FakeClock
-) -> None:
+async def test_a_loop_from_its_form_to_its_debrief(rig: Rig, clock: FakeClock) -> None:
     app, console, out = rig
     profile = "/mock profile timezone:Europe/Berlin track:data-engineering level:mid"
     await say(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 from bot.app import App
-from bot.console.face import Console
 from bot.core.messages import message_from_dict
-from tests.console.rig import book_a_pair, rig, say
+from tests.console.rig import Rig, book_a_pair, rig, say
 
 __all__ = ["rig"]
 
@@ -27,7 +25,7 @@ async def to_member(app: App, name: str) -> str:
 
 
 async def test_a_report_reaches_the_admins_blocks_the_pair_and_bob_never_learns_of_it(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     app, console, out = rig
     await say(console, out, "/as Ada", "/mock admin setup admin_channel:admins")
@@ -69,7 +67,7 @@ async def test_a_report_reaches_the_admins_blocks_the_pair_and_bob_never_learns_
 
 
 async def test_a_suspended_member_is_refused_with_the_end_date_in_their_zone(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     app, console, out = rig
     for name in ("Alice", "Bob"):

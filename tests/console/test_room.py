@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-from bot.app import App
-from bot.console.face import Console
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind
-from tests.console.rig import book_a_pair, rig, say
+from tests.console.rig import Rig, book_a_pair, rig, say
 
 __all__ = ["rig"]
 
 
 async def test_the_pair_reads_its_room_and_a_third_member_does_not(
-    rig: tuple[App, Console, io.StringIO],
+    rig: Rig,
 ) -> None:
     app, console, out = rig
     saved = await say(
@@ -51,7 +48,7 @@ async def test_the_pair_reads_its_room_and_a_third_member_does_not(
 
 
 async def test_voice_channels_are_explained_as_discord_only_and_sessions_go_on(
-    rig: tuple[App, Console, io.StringIO], clock: FakeClock
+    rig: Rig, clock: FakeClock
 ) -> None:
     app, console, out = rig
     refused = await say(
