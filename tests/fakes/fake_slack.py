@@ -615,6 +615,39 @@ class SlackSender:
         status, text = await self.interaction(payload, **kw)
         return status, text, key
 
+    async def home_click(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        text: str = "press",
+        trigger_id: str = "trigger-home",
+        block_id: str = "b1",
+        **kw: Any,
+    ) -> tuple[int, str]:
+        """A press of the button ``action_id`` (labelled ``text``) on the member's App Home, sent
+        as Slack sends it (a ``home`` view, no ``response_url``)."""
+        payload = {
+            "type": "block_actions",
+            "team": self.team(),
+            "user": self.user(user_id),
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": trigger_id,
+            "view": {"type": "home", "id": "VH"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": action_id,
+                    "action_ts": "1.0",
+                    "text": {"type": "plain_text", "text": text},
+                }
+            ],
+        }
+        return await self.interaction(payload, **kw)
+
     async def submit(
         self, user_id: str, view: dict[str, Any], values: dict[str, Any], **kw: Any
     ) -> tuple[int, str]:

@@ -91,12 +91,21 @@ def blob(message: dict) -> str:
     return json.dumps(message)
 
 
-async def ready(rig: Rig, user: str) -> None:
+async def with_profile(
+    rig: Rig, user: str, hours: str = "08:00-22:00", types: str = "coding"
+) -> dict:
+    """``user`` sets a full profile (Berlin, backend, mid, ``types`` as typed after ``types:``)
+    and daily ``hours``; the answer to the profile."""
     answer = await reply_text(
-        rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
+        rig, user, f"profile timezone:Europe/Berlin track:backend level:mid types:{types}"
     )
+    await reply_text(rig, user, f"availability daily {hours}")
+    return answer
+
+
+async def ready(rig: Rig, user: str) -> None:
+    answer = await with_profile(rig, user)
     assert answer["response_type"] == "ephemeral"
-    await reply_text(rig, user, "availability daily 08:00-22:00")
 
 
 async def community_id(app: App) -> str:
@@ -290,26 +299,8 @@ async def test_every_app_home_button_is_declared_and_answered(rig: Rig) -> None:
     assert [i for i in ids if undeclared(i)] == []
     for n, action_id in enumerate(ids):
         before = len(rig.fake.calls)
-        status, _ = await rig.send.interaction(
-            {
-                "type": "block_actions",
-                "team": rig.send.team(),
-                "user": rig.send.user(ALICE),
-                "api_app_id": "A1",
-                "token": "legacy",
-                "trigger_id": f"trigger-home-{n}",
-                "view": {"type": "home", "id": "VH"},
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": action_id,
-                        "block_id": f"b{n}",
-                        "value": action_id,
-                        "action_ts": "1.0",
-                        "text": {"type": "plain_text", "text": "press"},
-                    }
-                ],
-            }
+        status, _ = await rig.send.home_click(
+            ALICE, action_id, trigger_id=f"trigger-home-{n}", block_id=f"b{n}"
         )
         assert status == 200
         await listeners_done()

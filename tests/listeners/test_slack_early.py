@@ -164,27 +164,7 @@ async def press_in_home(rig: Rig, user: str, action_id: str) -> list[str]:
     """``user`` presses ``action_id`` on their App Home; the action ids of the Home published
     again for them after the press."""
     before = len(rig.fake.of("views.publish"))
-    status, _ = await rig.send.interaction(
-        {
-            "type": "block_actions",
-            "team": rig.send.team(),
-            "user": rig.send.user(user),
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": "trigger-home",
-            "view": {"type": "home", "id": "VH"},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "b1",
-                    "value": action_id,
-                    "action_ts": "1.0",
-                    "text": {"type": "plain_text", "text": "press"},
-                }
-            ],
-        }
-    )
+    status, _ = await rig.send.home_click(user, action_id)
     assert status == 200
     await rig.fake.wait_for(lambda: len(rig.fake.of("views.publish")) > before)
     await listeners_done()

@@ -448,26 +448,8 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
         for part in ("Your profile", "Your progress", "Weekly digest", "pl:slack.chart")
     )
     uploads = fake.count("files.completeUploadExternal")
-    status, _ = await send.interaction(
-        {
-            "type": "block_actions",
-            "team": send.team(),
-            "user": send.user(first_candidate),
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": "trigger-home",
-            "view": {"type": "home", "id": "VH"},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": "pl:slack.chart",
-                    "block_id": "b1",
-                    "value": "pl:slack.chart",
-                    "action_ts": "1.0",
-                    "text": {"type": "plain_text", "text": "Send my progress chart"},
-                }
-            ],
-        }
+    status, _ = await send.home_click(
+        first_candidate, "pl:slack.chart", text="Send my progress chart"
     )
     assert status == 200
     await fake.wait_for(lambda: fake.count("files.completeUploadExternal") == uploads + 1)

@@ -21,6 +21,7 @@ from tests.listeners.test_slack import (
     reply_text,
     responses,
     rig,
+    with_profile,
 )
 
 __all__ = ["rig"]
@@ -28,13 +29,6 @@ __all__ = ["rig"]
 
 def actions_of(blocks: list[dict[str, Any]]) -> list[str]:
     return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-
-
-async def ready(rig: Rig, user: str, hours: str) -> None:
-    await reply_text(
-        rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
-    )
-    await reply_text(rig, user, f"availability daily {hours}")
 
 
 def dms(rig: Rig, user: str) -> list[dict[str, Any]]:
@@ -49,8 +43,8 @@ async def press(rig: Rig, user: str, action: str, message: dict[str, Any]) -> di
 
 
 async def invite(rig: Rig) -> tuple[dict[str, Any], dict[str, Any]]:
-    await ready(rig, ALICE, "18:00-20:00")
-    await ready(rig, BOB, "19:00-22:00")
+    await with_profile(rig, ALICE, "18:00-20:00")
+    await with_profile(rig, BOB, "19:00-22:00")
     sent = await reply_text(rig, ALICE, f"schedule coding partner:<@{BOB}|bob>")
     assert "Invitation sent" in blob(sent), blob(sent)
     await delivered(rig.app)
@@ -64,7 +58,7 @@ async def test_accepted_booked_and_refused_to_a_third_member(rig: Rig) -> None:
     _, invitation = await invite(rig)
     accept, decline = actions_of(invitation["blocks"])
     assert accept.startswith("pl:friend.accept:") and decline.startswith("pl:friend.decline:")
-    await ready(rig, CAROL, "08:00-22:00")
+    await with_profile(rig, CAROL, "08:00-22:00")
     for crafted in (accept, decline, "pl:friend.accept:" + "a" * 32):
         refused = await press(rig, CAROL, crafted, invitation)
         assert ":x:" in blob(refused) or "not" in blob(refused), blob(refused)
@@ -118,8 +112,8 @@ async def test_declined_withdrawn_and_lapsed(rig: Rig, clock: FakeClock) -> None
 
 async def test_a_block_cannot_be_arranged_and_admins_pair_by_hand(rig: Rig) -> None:
     fake = rig.fake
-    await ready(rig, ALICE, "18:00-20:00")
-    await ready(rig, BOB, "19:00-22:00")
+    await with_profile(rig, ALICE, "18:00-20:00")
+    await with_profile(rig, BOB, "19:00-22:00")
     await reply_text(rig, BOB, f"block <@{ALICE}|alice>")
     refused = await reply_text(rig, ALICE, f"schedule coding partner:<@{BOB}|bob>")
     said = blob(refused).lower()

@@ -16,18 +16,12 @@ from tests.listeners.test_slack import (
     reply_text,
     responses,
     rig,
+    with_profile,
 )
 from tests.loop_helpers import actors_of, loop_member_id, run_rounds
 
 __all__ = ["rig"]
 DAVE, MALLORY = "UDAVE", "UMALLORY"
-
-
-async def member(rig: Rig, user: str, types: str) -> None:
-    await reply_text(
-        rig, user, f'profile timezone:Europe/Berlin track:backend level:mid types:"{types}"'
-    )
-    await reply_text(rig, user, "availability daily 08:00-22:00")
 
 
 def buttons(message: dict) -> list[str]:
@@ -41,9 +35,9 @@ def buttons(message: dict) -> list[str]:
 
 async def test_a_loop_is_booked_run_and_debriefed_on_slack(rig: Rig) -> None:
     fake = rig.fake
-    await member(rig, ALICE, "coding, system design, behavioral")
+    await with_profile(rig, ALICE, types='"coding, system design, behavioral"')
     for user, kind in ((BOB, "coding"), (CAROL, "system-design"), (DAVE, "behavioral")):
-        await member(rig, user, kind)
+        await with_profile(rig, user, types=f'"{kind}"')
         await reply_text(rig, user, f"schedule type:{kind} days:14")
 
     before = fake.count("views.open")
@@ -59,7 +53,7 @@ async def test_a_loop_is_booked_run_and_debriefed_on_slack(rig: Rig) -> None:
     assert "Loop booked: Backend onsite" in blob(booked), blob(booked)
     (cancel,) = [a for a in buttons(booked) if a.startswith("pl:loop.cancel:")]
 
-    await member(rig, MALLORY, "coding")
+    await with_profile(rig, MALLORY, types='"coding"')
     status, _, key = await rig.send.click(MALLORY, cancel, "C1")
     assert status == 200
     await fake.wait_for(lambda: len(responses(fake, key)) == 1)

@@ -202,27 +202,7 @@ async def test_opening_the_app_home_draws_no_chart(rig: Rig) -> None:
     assert "Your progress" in home and "scored part(s)" in home  # the summary is there
     assert drawn == []  # but no chart was drawn for it
     uploads = rig.fake.count("files.completeUploadExternal")
-    status, _ = await rig.send.interaction(
-        {
-            "type": "block_actions",
-            "team": rig.send.team(),
-            "user": rig.send.user(BOB),
-            "api_app_id": "A1",
-            "token": "legacy",
-            "trigger_id": "trigger-home",
-            "view": {"type": "home", "id": "VH"},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": SEND_CHART,
-                    "block_id": "b1",
-                    "value": SEND_CHART,
-                    "action_ts": "1.0",
-                    "text": {"type": "plain_text", "text": "Send my progress chart"},
-                }
-            ],
-        }
-    )
+    status, _ = await rig.send.home_click(BOB, SEND_CHART, text="Send my progress chart")
     assert status == 200
     await rig.fake.wait_for(
         lambda: (

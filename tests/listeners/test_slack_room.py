@@ -7,7 +7,17 @@ from dataclasses import replace
 
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind, ActionStatus, Platform, SessionState
-from tests.listeners.test_slack import ALICE, BOB, CAROL, Rig, blob, community_id, reply_text, rig
+from tests.listeners.test_slack import (
+    ALICE,
+    BOB,
+    CAROL,
+    Rig,
+    blob,
+    community_id,
+    reply_text,
+    rig,
+    with_profile,
+)
 
 __all__ = ["rig"]
 
@@ -32,10 +42,7 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -
     saved = await reply_text(rig, ALICE, "admin setup call_link:https://meet.example.org/pl-{room}")
     assert "call_link" in blob(saved)
     for user in (ALICE, BOB, CAROL):
-        await reply_text(
-            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
-        )
-        await reply_text(rig, user, "availability daily 08:00-22:00")
+        await with_profile(rig, user)
     for user in (ALICE, BOB):
         await reply_text(rig, user, "schedule type:coding")
     outcome = await rig.app.matching.run_round(await community_id(rig.app))
@@ -63,10 +70,7 @@ async def test_each_session_has_its_own_links_shown_only_to_the_pair(rig: Rig) -
 async def test_block_is_confidential_and_who_names_nobody(rig: Rig) -> None:
     fake = rig.fake
     for user in (ALICE, BOB):
-        await reply_text(
-            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
-        )
-        await reply_text(rig, user, "availability daily 08:00-22:00")
+        await with_profile(rig, user)
     # Slack hands a mention as <@U…|name>: the face turns it into the member's id.
     done = await reply_text(rig, ALICE, f"block <@{BOB}|bob>")
     assert "you will not be paired with" in blob(done)
@@ -103,10 +107,7 @@ async def test_voice_channels_and_events_are_discord_only_and_sessions_go_on(rig
             replace(community.settings, voice_category_id="C0CATEGORY", session_events=True),
         )
     for user in (ALICE, BOB):
-        await reply_text(
-            rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
-        )
-        await reply_text(rig, user, "availability daily 08:00-22:00")
+        await with_profile(rig, user)
         await reply_text(rig, user, "schedule type:coding")
     outcome = await rig.app.matching.run_round(await community_id(rig.app))
     (booked,) = outcome.sessions

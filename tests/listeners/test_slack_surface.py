@@ -17,17 +17,11 @@ from tests.listeners.test_slack import (
     reply_text,
     responses,
     rig,
+    with_profile,
 )
 from tests.listeners.test_slack_boundary import schedule_values
 
 __all__ = ["rig"]
-
-
-async def profile(rig: Rig, user: str) -> None:
-    await reply_text(
-        rig, user, "profile timezone:Europe/Berlin track:backend level:mid types:coding"
-    )
-    await reply_text(rig, user, "availability daily 08:00-22:00")
 
 
 async def open_requests(rig: Rig, user: str) -> list[str]:
@@ -40,7 +34,7 @@ async def open_requests(rig: Rig, user: str) -> list[str]:
 async def test_typed_options_reach_the_service(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(rig.app.requests.schedule)
     monkeypatch.setattr(rig.app.requests, "schedule", spy)
-    await profile(rig, ALICE)
+    await with_profile(rig, ALICE)
     answer = await reply_text(rig, ALICE, "schedule system design role:candidate days:5")
     assert "Request open" in blob(answer)
     ((_, kind, role, days),) = spy.calls
@@ -48,7 +42,7 @@ async def test_typed_options_reach_the_service(rig: Rig, monkeypatch: pytest.Mon
 
 
 async def test_a_value_out_of_range_is_refused_with_what_is_accepted(rig: Rig) -> None:
-    await profile(rig, ALICE)
+    await with_profile(rig, ALICE)
     refused = await reply_text(rig, ALICE, "schedule coding days:60")
     assert "days" in blob(refused) and "from 1 to 14" in blob(refused)
     assert await open_requests(rig, ALICE) == []
@@ -56,7 +50,7 @@ async def test_a_value_out_of_range_is_refused_with_what_is_accepted(rig: Rig) -
 
 async def test_schedule_alone_opens_the_modal_whose_answers_book_a_request(rig: Rig) -> None:
     fake, send = rig.fake, rig.send
-    await profile(rig, ALICE)
+    await with_profile(rig, ALICE)
     status, _, _ = await send.command(ALICE, "schedule")
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == 1)
@@ -69,7 +63,7 @@ async def test_schedule_alone_opens_the_modal_whose_answers_book_a_request(rig: 
 
 
 async def test_a_third_member_pressing_anothers_button_is_refused(rig: Rig) -> None:
-    await profile(rig, ALICE)
+    await with_profile(rig, ALICE)
     await reply_text(rig, ALICE, "schedule coding")
     (request_id,) = await open_requests(rig, ALICE)
     status, _, key = await rig.send.click(CAROL, f"pl:request.cancel:{request_id}", "C1")
@@ -87,7 +81,7 @@ async def test_an_option_added_to_the_declaration_is_in_the_modal_and_its_answer
 
     seen = extended_schedule(rig.app)
     fake, send = rig.fake, rig.send
-    await profile(rig, ALICE)
+    await with_profile(rig, ALICE)
     status, _, _ = await send.command(ALICE, "schedule")
     assert status == 200
     await fake.wait_for(lambda: fake.count("views.open") == 1)
