@@ -63,9 +63,7 @@ def invite_for(
     from the session id, so every version of it (booked, moved, cancelled) updates the same
     event; ``session.sequence`` orders them. ``label`` is the file's description."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
-    return invites.invite_ref(
-        filename=f"peerloop-session-{session.id[:8]}.ics",
-        label=label,
+    invite = invites.Invite(
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
         description="\n".join(
@@ -80,6 +78,9 @@ def invite_for(
         stamp=now,
         cancelled=cancelled,
         location=session.call_url,
+    )
+    return invites.invite_ref(
+        invite, filename=f"peerloop-session-{session.id[:8]}.ics", label=label
     )
 
 
