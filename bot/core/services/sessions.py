@@ -84,6 +84,20 @@ def invite_for(
     )
 
 
+async def load_own_session(
+    tx: UnitOfWork, actor: Actor, session_id: str
+) -> tuple[Session, dict[str, Member]]:
+    """The session, locked, and its members; only its two members may act on it (checked
+    here, on the server, whatever id a press carries)."""
+    session = await tx.sessions.get_for_update(session_id)
+    if session is None:
+        raise NotFound("That session does not exist any more.")
+    if actor.member.id not in session.member_ids:
+        raise PermissionDenied("That session is not yours: only its two members can act on it.")
+    members = await tx.members.get_many(session.member_ids)
+    return session, members
+
+
 class SessionService:
     """What members do to a session: confirm, reschedule, cancel, report a no-show, open the guide."""
 
@@ -95,13 +109,7 @@ class SessionService:
     async def _load(
         self, tx: UnitOfWork, actor: Actor, session_id: str
     ) -> tuple[Session, dict[str, Member]]:
-        session = await tx.sessions.get_for_update(session_id)
-        if session is None:
-            raise NotFound("That session does not exist any more.")
-        if actor.member.id not in session.member_ids:
-            raise PermissionDenied("That session is not yours: only its two members can act on it.")
-        members = await tx.members.get_many(session.member_ids)
-        return session, members
+        return await load_own_session(tx, actor, session_id)
 
     async def confirm(self, actor: Actor, session_id: str) -> OutboundMessage:
         """The member confirms the session; the pair is told when both have."""
