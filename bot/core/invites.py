@@ -10,6 +10,7 @@ thousands of sessions does not write thousands of calendar files it stores in th
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
@@ -21,85 +22,62 @@ PRODID = "-//PeerLoop//Mock interviews//EN"
 CALENDAR = "calendar"
 
 
-def session_invite(
-    *,
-    session_id: str,
-    summary: str,
-    description: str,
-    start: datetime,
-    minutes: int,
-    sequence: int,
-    stamp: datetime,
-    cancelled: bool = False,
-    location: str | None = None,
-) -> bytes:
-    """A calendar invite (iCalendar bytes) for a session; every version of a session shares its
-    UID, with ``sequence`` raised, and a cancellation is ``METHOD:CANCEL``. ``location`` (the
-    session's call link) is its LOCATION and URL."""
+@dataclass(frozen=True)
+class Invite:
+    """What a session's calendar invite says: every version of a session shares its UID (from
+    ``session_id``), with ``sequence`` raised, and a cancellation is ``METHOD:CANCEL``.
+    ``location`` (the session's call link) is its LOCATION and URL."""
+
+    session_id: str
+    summary: str
+    description: str
+    start: datetime
+    minutes: int
+    sequence: int
+    stamp: datetime
+    cancelled: bool = False
+    location: str | None = None
+
+
+def session_invite(invite: Invite) -> bytes:
+    """The invite as iCalendar bytes."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
+    cal.add("method", "CANCEL" if invite.cancelled else "PUBLISH")
     event = Event()
-    event.add("uid", f"session-{session_id}@peerloop")
-    event.add("summary", summary)
-    event.add("description", description)
-    event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=minutes))
-    event.add("dtstamp", stamp)
-    event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if location:
-        event.add("location", location)
-        event.add("url", location)
+    event.add("uid", f"session-{invite.session_id}@peerloop")
+    event.add("summary", invite.summary)
+    event.add("description", invite.description)
+    event.add("dtstart", invite.start)
+    event.add("dtend", invite.start + timedelta(minutes=invite.minutes))
+    event.add("dtstamp", invite.stamp)
+    event.add("sequence", invite.sequence)
+    event.add("status", "CANCELLED" if invite.cancelled else "CONFIRMED")
+    if invite.location:
+        event.add("location", invite.location)
+        event.add("url", invite.location)
     cal.add_component(event)
     return bytes(cal.to_ical())
 
 
-def invite_ref(
-    *,
-    filename: str,
-    label: str,
-    session_id: str,
-    summary: str,
-    description: str,
-    start: datetime,
-    minutes: int,
-    sequence: int,
-    stamp: datetime,
-    cancelled: bool = False,
-    location: str | None = None,
-) -> PictureRef:
-    """The invite :func:`session_invite` would write, as a reference the outbox stores and the
-    delivery worker turns into the file ``filename`` (shown as ``label``)."""
+def invite_ref(invite: Invite, *, filename: str, label: str) -> PictureRef:
+    """``invite`` as a reference the outbox stores and the delivery worker turns into the file
+    ``filename`` (shown as ``label``)."""
     fields = {
+        **asdict(invite),
+        "start": invite.start.isoformat(),
+        "stamp": invite.stamp.isoformat(),
         "filename": filename,
         "label": label,
-        "session_id": session_id,
-        "summary": summary,
-        "description": description,
-        "start": start.isoformat(),
-        "minutes": minutes,
-        "sequence": sequence,
-        "stamp": stamp.isoformat(),
-        "cancelled": cancelled,
-        "location": location,
     }
     return PictureRef(CALENDAR, json.dumps(fields, separators=(",", ":")))
 
 
 def invite_attachment(ref: PictureRef) -> Attachment:
-    """The calendar file of a :func:`invite_ref` reference."""
+    """The calendar file of an :func:`invite_ref` reference."""
     fields = json.loads(ref.data)
-    data = session_invite(
-        session_id=str(fields["session_id"]),
-        summary=str(fields["summary"]),
-        description=str(fields["description"]),
-        start=datetime.fromisoformat(fields["start"]),
-        minutes=int(fields["minutes"]),
-        sequence=int(fields["sequence"]),
-        stamp=datetime.fromisoformat(fields["stamp"]),
-        cancelled=bool(fields["cancelled"]),
-        location=fields["location"],
-    )
-    return Attachment(str(fields["filename"]), data, "text/calendar", str(fields["label"]))
+    filename, label = str(fields.pop("filename")), str(fields.pop("label"))
+    fields["start"] = datetime.fromisoformat(fields["start"])
+    fields["stamp"] = datetime.fromisoformat(fields["stamp"])
+    return Attachment(filename, session_invite(Invite(**fields)), "text/calendar", label)

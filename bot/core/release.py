@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.core.gc_pause import without_collection
+from bot.core.slices import pieces
 
 #: Containers with more items than this are taken apart before they go.
 BIG = 1000
@@ -31,17 +32,12 @@ def _parts(obj: object) -> list[object]:
         assert isinstance(obj, dict)
         if len(obj) <= BIG:
             return []
-        keys, values = list(obj.keys()), list(obj.values())
-        return [
-            *(keys[i : i + SLICE] for i in range(0, len(keys), SLICE)),
-            *(values[i : i + SLICE] for i in range(0, len(values), SLICE)),
-        ]
+        return [*pieces(list(obj.keys()), SLICE), *pieces(list(obj.values()), SLICE)]
     if kind in (list, tuple, set, frozenset):
         assert isinstance(obj, list | tuple | set | frozenset)
         if len(obj) <= BIG:
             return []
-        items = list(obj)
-        return [items[i : i + SLICE] for i in range(0, len(items), SLICE)]
+        return list(pieces(list(obj), SLICE))
     return []
 
 

@@ -31,6 +31,11 @@ class Sliced:
     parts: tuple[bytes, ...]
 
 
+def pieces(items: list[T], size: int) -> list[list[T]]:
+    """``items`` cut into consecutive lists of at most ``size``."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def _dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -46,7 +51,7 @@ def pack(value: object) -> Sliced:
         kind = type(value).__name__
     else:
         return Sliced("one", (_dumps(value),))
-    return Sliced(kind, tuple(_dumps(items[i : i + SLICE]) for i in range(0, len(items), SLICE)))
+    return Sliced(kind, tuple(_dumps(piece) for piece in pieces(items, SLICE)))
 
 
 def unpack(sliced: Sliced) -> Any:
@@ -75,4 +80,4 @@ def unpack_fields(cls: type[T], fields: dict[str, Sliced]) -> T:
     return cls(**{name: unpack(value) for name, value in fields.items()})
 
 
-__all__ = ["SLICE", "Sliced", "pack", "pack_fields", "unpack", "unpack_fields"]
+__all__ = ["SLICE", "Sliced", "pack", "pack_fields", "pieces", "unpack", "unpack_fields"]

@@ -120,15 +120,14 @@ def plan_bookings(
     pairs: Sequence[Pair],
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
-    seen: PromptHistory,
-    about: dict[str, list[Feedback]],
+    context: PromptContext,
     now: datetime,
 ) -> Bookings:
     """The rows of a batch of pairs (pure: runs on a thread). Each session's prompts are chosen
     for its candidates; its calendar file goes with its announcement into the pair space."""
     out = Bookings([], [], [])
     for pair in pairs:
-        session = _session_for(community, prompts, pair, requests, members, seen, about, now)
+        session = _session_for(community, prompts, pair, requests, members, context, now)
         out.sessions.append(session)
         out.steps.extend(session_steps(session, community.settings.reminder_minutes, now))
         out.steps.extend(room_steps(session, community.settings, now))
@@ -162,10 +161,10 @@ def _session_for(
     pair: Pair,
     requests: dict[str, InterviewRequest],
     members: dict[str, Member],
-    seen: PromptHistory,
-    about: dict[str, list[Feedback]],
+    context: PromptContext,
     now: datetime,
 ) -> Session:
+    seen = context.seen
     interviewer, candidate = members[pair.interviewer_first], members[pair.candidate_first]
     swap = pair.mode == "swap"
     kind = requests[pair.request_ids[0]].interview_type
@@ -175,7 +174,7 @@ def _session_for(
     parts = [(interviewer, candidate)] + ([(candidate, interviewer)] if swap else [])
     for asker, answerer in parts:
         # Raw revealed scores (no rater calibration), read once for the round.
-        weak = weakest_dimensions(answerer.id, kind, about.get(answerer.id, ()))
+        weak = weakest_dimensions(answerer.id, kind, context.about.get(answerer.id, ()))
         level, track = answerer.level or Level.MID, answerer.track or "any"
         choice = choose_prompt(
             candidates,
@@ -329,9 +328,8 @@ async def book_pairs(
     booked: list[Session] = []
     if context is None:
         context = await prompt_context(tx, community.id, [m for p in pairs for m in p.member_ids])
-    seen, about = context.seen, context.about
     if held is not None:
-        held += [by_id, seen, about]
+        held += [by_id, context]
     # Booked a batch at a time: each batch's sessions, prompts, calendar files and
     # messages are built on a thread (pure work: the loop keeps its turn), then written in
     # four statements whatever the batch's size (``BookingRepo``).
@@ -346,8 +344,7 @@ async def book_pairs(
                 pairs[first : first + BOOK_BATCH],
                 by_id,
                 members,
-                seen,
-                about,
+                context,
                 now,
             )
         )

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.core.actions import Action, encode
 from bot.core.clock import Clock
-from bot.core.errors import Conflict, NotFound, PermissionDenied
+from bot.core.errors import Conflict, NotFound
 from bot.core.mentions import mention, mentioning
 from bot.core.messages import Button, ButtonStyle, Carrier, FormValues, OutboundMessage, Tone, ts
 from bot.core.models import (
@@ -47,7 +47,7 @@ from bot.core.services.session_plan import (
     session_steps,
 )
 from bot.core.services.session_steps import complete_session
-from bot.core.services.sessions import SessionService
+from bot.core.services.sessions import SessionService, load_own_session
 
 #: The verbs of the pair's buttons, and the admin's.
 HERE_VERB = "session.here"
@@ -98,13 +98,9 @@ class EarlySessionService:
     async def _load(
         self, tx: UnitOfWork, actor: Actor, session_id: str
     ) -> tuple[Session, dict[str, Member]]:
-        """The session, locked, and its members; only its two members may act on it."""
-        session = await tx.sessions.get_for_update(session_id)
-        if session is None or session.community_id != actor.community.id:
-            raise NotFound("That session does not exist any more.")
-        if actor.member.id not in session.member_ids:
-            raise PermissionDenied("That session is not yours: only its two members can act on it.")
-        members = await tx.members.get_many(session.member_ids)
+        """The session, locked, and its members; only its two members may act on it, and
+        both must still be members."""
+        session, members = await load_own_session(tx, actor, session_id)
         if len(members) < 2:
             raise NotFound("A member of that session has left.")
         return session, members

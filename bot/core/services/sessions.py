@@ -63,9 +63,7 @@ def invite_for(
     from the session id, so every version of it (booked, moved, cancelled) updates the same
     event; ``session.sequence`` orders them. ``label`` is the file's description."""
     a, b = members[session.interviewer_id], members[session.candidate_id]
-    return invites.invite_ref(
-        filename=f"peerloop-session-{session.id[:8]}.ics",
-        label=label,
+    invite = invites.Invite(
         session_id=session.id,
         summary=f"PeerLoop mock interview: {session.interview_type.label} ({a.display_name} & {b.display_name})",
         description="\n".join(
@@ -81,6 +79,23 @@ def invite_for(
         cancelled=cancelled,
         location=session.call_url,
     )
+    return invites.invite_ref(
+        invite, filename=f"peerloop-session-{session.id[:8]}.ics", label=label
+    )
+
+
+async def load_own_session(
+    tx: UnitOfWork, actor: Actor, session_id: str
+) -> tuple[Session, dict[str, Member]]:
+    """The session, locked, and its members; only its two members may act on it (checked
+    here, on the server, whatever id a press carries)."""
+    session = await tx.sessions.get_for_update(session_id)
+    if session is None:
+        raise NotFound("That session does not exist any more.")
+    if actor.member.id not in session.member_ids:
+        raise PermissionDenied("That session is not yours: only its two members can act on it.")
+    members = await tx.members.get_many(session.member_ids)
+    return session, members
 
 
 class SessionService:
@@ -94,13 +109,7 @@ class SessionService:
     async def _load(
         self, tx: UnitOfWork, actor: Actor, session_id: str
     ) -> tuple[Session, dict[str, Member]]:
-        session = await tx.sessions.get_for_update(session_id)
-        if session is None:
-            raise NotFound("That session does not exist any more.")
-        if actor.member.id not in session.member_ids:
-            raise PermissionDenied("That session is not yours: only its two members can act on it.")
-        members = await tx.members.get_many(session.member_ids)
-        return session, members
+        return await load_own_session(tx, actor, session_id)
 
     async def confirm(self, actor: Actor, session_id: str) -> OutboundMessage:
         """The member confirms the session; the pair is told when both have."""
