@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import string
 from collections import Counter
@@ -160,15 +161,39 @@ async def test_links_survive_a_reschedule(app: App, chat: FakeChat) -> None:
     )
 
 
-def test_secret_room_names_use_every_character_evenly() -> None:
+def test_secret_room_names_use_every_character_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     """Drawn a few bytes at a time, with bytes past the alphabet's last full multiple dropped:
-    every character of a 62-letter alphabet turns up about as often as every other."""
+    every character of a 62-letter alphabet turns up about as often as every other. The bytes
+    come from a seeded generator here, so the check gives the same answer on every run."""
     alphabet = string.ascii_letters + string.digits
+    seeded = random.Random(20261205)
+    monkeypatch.setattr(room.secrets, "token_bytes", seeded.randbytes)
     draws = "".join(room._secret(alphabet, 24) for _ in range(4_000))
     assert len(draws) == 96_000 and set(draws) == set(alphabet)
     counts = Counter(draws)
     expected = len(draws) / len(alphabet)  # about 1,548 each
     # Keeping bytes 248-255 (b % 62 gives 0..7) would give the first eight characters five
-    # bytes in 256 instead of four (a quarter more); chance variation is about 2.5 %.
+    # bytes in 256 instead of four (a quarter more, about ten standard deviations).
     assert all(abs(n - expected) < 0.1 * expected for n in counts.values())
+
+
+def test_secret_room_names_drop_the_bytes_past_the_last_full_multiple(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bytes 248-255 would map onto the first eight characters of a 62-letter alphabet a fifth
+    more often than the rest; they are dropped, not folded in."""
+    alphabet = string.ascii_letters + string.digits
+    calls: list[int] = []
+
+    def source(n: int) -> bytes:
+        calls.append(n)
+        return bytes([248 + i % 8 for i in range(n)]) if len(calls) == 1 else bytes(n)
+
+    monkeypatch.setattr(room.secrets, "token_bytes", source)
+    assert room._secret(alphabet, 24) == alphabet[0] * 24
+    assert len(calls) == 2
+
+
+def test_secret_room_names_differ_every_time() -> None:
+    alphabet = string.ascii_letters + string.digits
     assert len({room._secret(alphabet, 24) for _ in range(1_000)}) == 1_000
