@@ -1,0 +1,136 @@
+"""Every declared command and every option of it, on Discord, with what a hostile member can
+send: generic over the declarations (``bot.core.surface.commands.COMMANDS``), so a command or
+an option added later is covered without a new test.
+
+Through the real discord.py client against the fake Discord (request bodies validated against
+Discord's OpenAPI spec at teardown). Discord checks types, ranges and choices in its client,
+but an interaction is only JSON: a modified client sends anything, so each option gets text
+of 6,000 hostile characters, a choice that is not offered, numbers far out of range, and a
+member who is not in the server. Every interaction is answered once and privately, never with
+an incident, never with a ping; an admin command from a member without Manage Server is
+refused; and nothing a member typed reaches a log line at any level.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.core.surface.commands import COMMANDS, Command
+from bot.core.surface.options import Kind, Option
+from tests.cogs.rig import (
+    app,
+    discord_runner,
+    fake_discord,
+    ready,
+    settle,
+    start_face,
+    text_of,
+)
+from tests.cogs.test_discord_adversarial import (
+    LONG,
+    NASTY,
+    assert_every_interaction_answered_once,
+    assert_safe,
+    first_reply,
+)
+from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
+
+__all__ = ["app", "discord_runner", "fake_discord"]
+
+INCIDENT = "Something went wrong (incident"
+ADMINS_ONLY = "Only community admins"
+#: A word no reply of PeerLoop holds: it marks what the member typed, to find it in the logs.
+MARK = "Zqxjkv"
+MARKED = f"{MARK} {NASTY}"
+MARKED_LONG = (MARKED * 60)[:6000]
+
+
+def hostile(option: Option) -> list[Any]:
+    """What a modified client can send for ``option`` (Discord's own client would refuse it)."""
+    if option.kind in (Kind.TEXT, Kind.LIST):
+        # over any limit, then as long as the option takes (so it reaches the service)
+        fits = [MARKED_LONG[: option.max_length]] if option.max_length else []
+        return [MARKED_LONG, MARKED, *fits, "\x00" * 50]
+    if option.kind is Kind.CHOICE:
+        return [9_007_199_254_740_991] if option.value_type is int else [MARKED_LONG, MARKED]
+    if option.kind is Kind.INT:
+        return [-9_007_199_254_740_991, 9_007_199_254_740_991, 0]
+    if option.kind is Kind.BOOL:
+        return [True]
+    if option.kind is Kind.MEMBER:
+        return ["ghost", "owner"]  # not in the server; the server's owner
+    return []  # channels and files: Discord resolves them, they carry no text
+
+
+def valid(option: Option) -> Any:
+    """A value each required option accepts, so the hostile one reaches the service."""
+    if option.kind is Kind.MEMBER:
+        return "bob"
+    if option.kind is Kind.INT:
+        return option.min if option.min is not None else 1
+    if option.kind is Kind.CHOICE:
+        value = option.choices[0][1]
+        return int(value) if option.value_type is int else value
+    if option.kind is Kind.LIST:
+        return "coding"
+    return "x"
+
+
+def cases() -> Iterator[tuple[Command, dict[str, Any]]]:
+    """Each declared command once with its required options, then once per hostile value of
+    each of its options (the others required given a valid value)."""
+    for command in COMMANDS:
+        required = {o.name: valid(o) for o in command.options if o.required}
+        yield command, required
+        for option in command.options:
+            for value in hostile(option):
+                yield command, {**required, option.name: value}
+
+
+def group_and_path(command: Command) -> tuple[str, tuple[str, ...]]:
+    if command.admin:
+        return "mockadmin", command.path[1:]
+    return "mock", command.path
+
+
+async def test_every_option_of_every_command_takes_what_a_modified_client_sends(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = fake_discord
+    fake.add_user("ghost", f"{MARK} ghost")  # a user who never joined the server
+    client = await start_face(app, discord_runner)
+    for user in ("alice", "bob"):
+        await ready(fake, user)
+    caplog.set_level(logging.DEBUG)
+    seen = 0
+    for command, options in cases():
+        group, path = group_and_path(command)
+        # members run /mock; admin commands are tried by the owner and by a member
+        users = ("owner", "carol") if command.admin else ("alice",)
+        for user in users:
+            sent = await fake.interact(fake.slash_command(user, fake.guild, group, options, *path))
+            reply = await first_reply(fake, sent)
+            where = (user, command.usage, {k: str(v)[:30] for k, v in options.items()})
+            if "callback" in reply:  # a modal would be a form screen: no command answers so
+                raise AssertionError((where, reply))
+            assert reply["flags"] & EPHEMERAL, where
+            assert_safe(reply)
+            shown = text_of(reply)
+            assert INCIDENT not in shown, (where, shown[:300])
+            if command.admin and user == "carol":
+                assert ADMINS_ONLY in shown, (where, shown[:300])
+            await settle(client)
+            seen += 1
+    assert seen > 150
+    assert_every_interaction_answered_once(fake)
+    logged = [r for r in caplog.records if MARK in r.getMessage() or MARK in (r.exc_text or "")]
+    assert logged == [], [(r.name, r.levelname, r.getMessage()[:200]) for r in logged]
