@@ -22,6 +22,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_chat import webhook
 from bot.adapters.slack_render import (
     form_values,
     home_view,
@@ -243,10 +244,7 @@ class SlackFace:
         response_url = body.get("response_url")
         channel = channel or (body.get("channel") or {}).get("id") or body.get("channel_id")
         if response_url:
-            from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-            hook = AsyncWebhookClient(response_url)
-            await hook.send(
+            await webhook(response_url).send(
                 text=rendered["text"],
                 blocks=rendered["blocks"],
                 replace_original=False,

@@ -38,7 +38,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_chat import SlackChat, make_client
+from bot.adapters.slack_chat import BOLT_LOGGER, SlackChat, make_client, quiet_logger
 from bot.app import App
 from bot.core.actions import InvalidAction
 from bot.core.incidents import incident_message, report_incident
@@ -87,6 +87,8 @@ def _bolt_options(client: AsyncWebClient, secret: str | None) -> dict[str, Any]:
         "signing_secret": secret,
         "request_verification_enabled": secret is not None,
         "raise_error_for_unhandled_request": False,
+        # bolt's loggers (and its Socket Mode client's) copy this one: no payloads at DEBUG
+        "logger": quiet_logger(BOLT_LOGGER),
     }
 
 

@@ -32,7 +32,6 @@ from tests.cogs.rig import (
     text_of,
 )
 from tests.cogs.test_discord_adversarial import (
-    LONG,
     NASTY,
     assert_every_interaction_answered_once,
     assert_safe,

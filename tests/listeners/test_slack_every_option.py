@@ -1,0 +1,131 @@
+"""Every declared command and every option of it, on Slack, with hostile text: generic over
+the declarations (``bot.core.surface.commands.COMMANDS``), so a command or an option added
+later is covered without a new test.
+
+Through bolt against the fake Slack with signed requests (every block and view the bot sends
+is re-parsed with ``slack_sdk.models`` plus Slack's own limits). Each option gets text of
+thousands of hostile characters (mass mentions in Slack's and Discord's spelling, links,
+RTL overrides, zero-width joiners, NULs), as long as the option takes, and a member who is not
+in the workspace. Every command is answered privately, never with an incident, never with a
+mention or a link the member typed; an admin command from someone who is not a workspace admin
+is refused; and nothing a member typed reaches a log line at any level.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.core.surface.commands import COMMANDS, Command
+from bot.core.surface.options import Kind, Option
+from bot.listeners.base import ADMINS_ONLY
+from tests.listeners.test_slack import (
+    ALICE,
+    BOB,
+    CAROL,
+    Rig,
+    blob,
+    listeners_done,
+    ready,
+    responses,
+    rig,
+)
+from tests.listeners.test_slack_adversarial import INJECTION
+
+__all__ = ["rig"]
+
+#: A word no reply of PeerLoop holds: it marks what the member typed, to find it in the logs.
+MARK = "Zqxjkv"
+MARKED = f"{MARK} {INJECTION} \u202eevil\u202c \u200b\u200d 🧑\u200d💻 @everyone \x00 "
+MARKED_LONG = (MARKED * 40)[:3500]
+#: What a reply or a message may never carry raw: a member's own mentions and links.
+RAW = ("<!channel>", "<!here", "<@UEVIL>", "<#C1|", "<https://evil", "@everyone")
+
+
+def hostile(option: Option) -> list[str]:
+    if option.kind in (Kind.TEXT, Kind.LIST, Kind.CHOICE):
+        fits = [MARKED_LONG[: option.max_length]] if option.max_length else []
+        return [MARKED_LONG, MARKED, *fits]
+    if option.kind is Kind.INT:
+        return ["-99999999999999999999", "99999999999999999999", MARKED]
+    if option.kind is Kind.BOOL:
+        return [MARKED]
+    if option.kind is Kind.MEMBER:
+        return ["<@UGHOST|ghost>", "<!channel>", MARKED]
+    if option.kind is Kind.CHANNEL:
+        return ["<#CNOWHERE|nowhere>", "<!here>", MARKED]
+    return []  # a file: the text faces open a modal instead
+
+
+def valid(option: Option) -> str:
+    """A value each required option accepts, so the hostile one reaches the service."""
+    if option.kind is Kind.MEMBER:
+        return f"<@{BOB}|bob>"
+    if option.kind is Kind.INT:
+        return str(option.min if option.min is not None else 1)
+    if option.kind is Kind.CHOICE:
+        return option.choices[0][1]
+    if option.kind is Kind.LIST:
+        return "coding"
+    return "x"
+
+
+def line(command: Command, options: dict[str, str]) -> str:
+    quoted = " ".join(f'{k}:"{v}"' for k, v in options.items())
+    return f"{' '.join(command.path)} {quoted}".strip()
+
+
+def cases() -> Iterator[tuple[Command, dict[str, str]]]:
+    """Each declared command once with its required options, then once per hostile value of
+    each of its options (the others required given a valid value)."""
+    for command in COMMANDS:
+        required = {o.name: valid(o) for o in command.options if o.required}
+        yield command, required
+        for option in command.options:
+            for value in hostile(option):
+                yield command, {**required, option.name: value}
+
+
+async def test_every_option_of_every_command_takes_hostile_text(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.fake.admins.add(ALICE)
+    for user in (ALICE, BOB):
+        await ready(rig, user)
+    caplog.set_level(logging.DEBUG)
+    seen = 0
+    for command, options in cases():
+        text = line(command, options)
+        if command.form is not None and not options:
+            continue  # the form alone: a modal, tested with the forms
+        users = (ALICE, CAROL) if command.admin else (ALICE,)
+        for user in users:
+            opened = rig.fake.count("views.open")
+            status, _, key = await rig.send.command(user, text)
+            assert status == 200
+            await rig.fake.wait_for(
+                lambda key=key, opened=opened: (
+                    len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") > opened
+                )
+            )
+            await listeners_done()
+            where = (user, text[:80])
+            for answer in responses(rig.fake, key):
+                assert answer["response_type"] == "ephemeral" or text.startswith("admin signup"), (
+                    where
+                )
+                assert "incident" not in blob(answer), (where, blob(answer)[:300])
+                if command.admin and user == CAROL:
+                    assert ADMINS_ONLY[:40] in blob(answer), (where, blob(answer)[:300])
+            seen += 1
+    assert seen > 150
+    for method, args in rig.fake.calls:
+        if method == "upload":  # a file's bytes (an export, a pack): not read as mrkdwn
+            continue
+        out = blob(args)
+        for raw in RAW:
+            assert raw not in out, (method, raw, out[:300])
+    logged = [r for r in caplog.records if MARK in r.getMessage() or MARK in (r.exc_text or "")]
+    assert logged == [], sorted({(r.name, r.levelname) for r in logged})
