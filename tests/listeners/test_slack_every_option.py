@@ -129,3 +129,40 @@ async def test_every_option_of_every_command_takes_hostile_text(
             assert raw not in out, (method, raw, out[:300])
     logged = [r for r in caplog.records if MARK in r.getMessage() or MARK in (r.exc_text or "")]
     assert logged == [], sorted({(r.name, r.levelname) for r in logged})
+
+
+ADMIN_ONLY_CORE = "Only community admins can do that"
+
+
+async def test_every_admin_action_asks_slack_who_administers_the_workspace(rig: Rig) -> None:
+    """Every admin-only action the router declares (``pl:admin.…``), pressed as a button and
+    submitted as a modal: a workspace admin gets past the admin check (a refusal, if any, is
+    about the thing itself), a member is refused, on both paths."""
+    rig.fake.admins.add(ALICE)
+    await ready(rig, ALICE)
+    verbs = sorted(v for v in rig.app.router.action_verbs if v.startswith("admin."))
+    assert "admin.prompts.import" in verbs  # the one admin form (the pasted pack)
+    for verb in verbs:
+        action = f"pl:{verb}:nosuchthing"
+        view = {
+            "type": "modal",
+            "callback_id": action,
+            "title": {"type": "plain_text", "text": "PeerLoop"},
+            "blocks": [],
+        }
+        for user in (ALICE, CAROL):
+            status, _, key = await rig.send.click(user, action, "C1")
+            assert status == 200
+            await rig.fake.wait_for(lambda key=key: len(responses(rig.fake, key)) == 1)
+            pressed = blob(responses(rig.fake, key)[0])
+            posted = rig.fake.count("chat.postMessage")
+            status, text = await rig.send.submit(user, view, {})
+            assert (status, text) == (200, "")
+            await rig.fake.wait_for(
+                lambda posted=posted: rig.fake.count("chat.postMessage") > posted
+            )
+            submitted = blob(rig.fake.of("chat.postMessage")[-1])
+            await listeners_done()
+            for answer in (pressed, submitted):
+                assert "incident" not in answer, (verb, user, answer[:300])
+                assert (ADMIN_ONLY_CORE in answer) is (user == CAROL), (verb, user, answer[:300])
