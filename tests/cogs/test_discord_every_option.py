@@ -24,6 +24,8 @@ from bot.core.surface.commands import COMMANDS, Command
 from bot.core.surface.options import Kind, Option
 from tests.cogs.rig import (
     app,
+    book_a_pair,
+    command,
     discord_runner,
     fake_discord,
     ready,
@@ -84,18 +86,18 @@ def valid(option: Option) -> Any:
 def cases() -> Iterator[tuple[Command, dict[str, Any]]]:
     """Each declared command once with its required options, then once per hostile value of
     each of its options (the others required given a valid value)."""
-    for command in COMMANDS:
-        required = {o.name: valid(o) for o in command.options if o.required}
-        yield command, required
-        for option in command.options:
+    for declared in COMMANDS:
+        required = {o.name: valid(o) for o in declared.options if o.required}
+        yield declared, required
+        for option in declared.options:
             for value in hostile(option):
-                yield command, {**required, option.name: value}
+                yield declared, {**required, option.name: value}
 
 
-def group_and_path(command: Command) -> tuple[str, tuple[str, ...]]:
-    if command.admin:
-        return "mockadmin", command.path[1:]
-    return "mock", command.path
+def group_and_path(declared: Command) -> tuple[str, tuple[str, ...]]:
+    if declared.admin:
+        return "mockadmin", declared.path[1:]
+    return "mock", declared.path
 
 
 async def test_every_option_of_every_command_takes_what_a_modified_client_sends(
@@ -111,21 +113,21 @@ async def test_every_option_of_every_command_takes_what_a_modified_client_sends(
         await ready(fake, user)
     caplog.set_level(logging.DEBUG)
     seen = 0
-    for command, options in cases():
-        group, path = group_and_path(command)
+    for declared, options in cases():
+        group, path = group_and_path(declared)
         # members run /mock; admin commands are tried by the owner and by a member
-        users = ("owner", "carol") if command.admin else ("alice",)
+        users = ("owner", "carol") if declared.admin else ("alice",)
         for user in users:
             sent = await fake.interact(fake.slash_command(user, fake.guild, group, options, *path))
             reply = await first_reply(fake, sent)
-            where = (user, command.usage, {k: str(v)[:30] for k, v in options.items()})
+            where = (user, declared.usage, {k: str(v)[:30] for k, v in options.items()})
             if "callback" in reply:  # a modal would be a form screen: no command answers so
                 raise AssertionError((where, reply))
             assert reply["flags"] & EPHEMERAL, where
             assert_safe(reply)
             shown = text_of(reply)
             assert INCIDENT not in shown, (where, shown[:300])
-            if command.admin and user == "carol":
+            if declared.admin and user == "carol":
                 assert ADMINS_ONLY in shown, (where, shown[:300])
             await settle(client)
             seen += 1
@@ -133,3 +135,68 @@ async def test_every_option_of_every_command_takes_what_a_modified_client_sends(
     assert_every_interaction_answered_once(fake)
     logged = [r for r in caplog.records if MARK in r.getMessage() or MARK in (r.exc_text or "")]
     assert logged == [], [(r.name, r.levelname, r.getMessage()[:200]) for r in logged]
+
+
+async def tables(app: App) -> dict[str, list[str]]:
+    """Every row of every table, as text."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    found = {}
+    async with app.db.engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = (await conn.execute(select(table))).all()
+            found[table.name] = sorted(repr(tuple(row)) for row in rows)
+    return found
+
+
+async def test_every_declared_action_with_another_members_ids_is_refused_and_changes_nothing(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Carol, a member of the server but of nothing here, sends every action verb the router
+    declares with the ids of Alice's and Bob's session, requests and membership, as a button,
+    a select and a modal: each is answered privately, none with an incident, none changes a
+    row (admin ones are refused as admin-only)."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    session = await book_a_pair(app, fake)
+    await ready(fake, "alice")  # another open request
+    await command(fake, "carol", "help")
+    await settle(client)
+    async with app.db.uow() as tx:
+        requests = await tx.requests.open_for_member(session.member_ids[0])
+    ids = [session.id, *(r.id for r in requests), *session.member_ids]
+    host = await command(fake, "alice", "upcoming")
+    verbs = sorted(app.router.action_verbs)
+    assert len(verbs) >= 25
+    sent = 0
+    for verb in verbs:
+        for args in ([], *([i] for i in ids), [session.id, "1"], [session.id, "1", "interviewer"]):
+            custom_id = ":".join(["pl", verb, *args])[:100]
+            builds = [lambda c: fake.button_click("carol", c, host["id"])]
+            if args[:1] == [session.id]:  # as a select and a modal too
+                builds += [
+                    lambda c: fake.select("carol", c, ["yes", "strong-no"], host["id"]),
+                    lambda c: fake.modal_submit(
+                        "carol", c, {"strengths": MARKED, "verdict": "yes"}
+                    ),
+                ]
+            for build in builds:
+                before = await tables(app)
+                reply = await first_reply(fake, await fake.interact(build(custom_id)))
+                await settle(client)
+                shown = text_of(reply)
+                assert INCIDENT not in shown, (custom_id, shown[:200])
+                assert reply.get("flags", 0) & EPHEMERAL, (custom_id, reply)
+                if verb.startswith("admin."):
+                    assert ADMINS_ONLY in shown, (custom_id, shown[:200])
+                after = await tables(app)
+                changed = sorted(t for t in before if before[t] != after[t])
+                # a form Carol opens for herself (onboarding, scheduling) is her own draft
+                carol = str(fake.user("carol").id)
+                drafts = set(after["form_drafts"]) - set(before["form_drafts"])
+                assert all(carol in d for d in drafts), (custom_id, drafts)
+                assert set(changed) <= {"form_drafts"}, (custom_id, changed, shown[:200])
+                sent += 1
+    assert sent > 250
+    assert_every_interaction_answered_once(fake)
