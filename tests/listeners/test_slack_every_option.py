@@ -13,6 +13,7 @@ is refused; and nothing a member typed reaches a log line at any level.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 
@@ -166,3 +167,41 @@ async def test_every_admin_action_asks_slack_who_administers_the_workspace(rig: 
             for answer in (pressed, submitted):
                 assert "incident" not in answer, (verb, user, answer[:300])
                 assert (ADMIN_ONLY_CORE in answer) is (user == CAROL), (verb, user, answer[:300])
+
+
+async def test_first_contact_from_many_members_on_every_path_at_once(rig: Rig) -> None:
+    """A workspace PeerLoop has never seen: ten members at the same instant, each on three
+    paths at once (a command, a button press, opening the App Home), as the very first
+    requests. Every one is answered (the press with the profile form: they have none yet),
+    none with an incident; one community, one row each."""
+    from sqlalchemy import func, select
+
+    from bot.storage.tables import CommunityRow, MemberRow
+
+    users = [f"UNEW{i:02}" for i in range(10)]
+    commands, presses, homes = [], [], []
+    for user in users:
+        commands.append(rig.send.command(user, "upcoming"))
+        presses.append(rig.send.click(user, "pl:schedule.open", "C1"))
+        homes.append(rig.send.event({"type": "app_home_opened", "user": user, "tab": "home"}))
+    results = await asyncio.gather(*commands, *presses, *homes)
+    assert all(r[0] == 200 for r in results)
+    keys = [r[2] for r in results[: 2 * len(users)]]
+    await rig.fake.wait_for(
+        lambda: (
+            all(len(responses(rig.fake, k)) == 1 for k in keys[: len(users)])
+            and rig.fake.count("views.open") == len(users)
+            and rig.fake.count("views.publish") == len(users)
+        )
+    )
+    await listeners_done()
+    opened = [a["view"]["callback_id"] for a in rig.fake.of("views.open")]
+    assert opened == ["pl:onboard.submit"] * len(users), opened
+    published = sorted(a["user_id"] for a in rig.fake.of("views.publish"))
+    assert published == users
+    assert all(responses(rig.fake, k) == [] for k in keys[len(users) :])  # the modal answered
+    assert not [c for c in rig.fake.calls if "incident" in blob(c[1])]
+    async with rig.app.db.engine.connect() as conn:
+        communities = (await conn.execute(select(func.count()).select_from(CommunityRow))).scalar()
+        members = (await conn.execute(select(func.count()).select_from(MemberRow))).scalar()
+    assert (communities, members) == (1, len(users))
