@@ -200,3 +200,62 @@ async def test_every_declared_action_with_another_members_ids_is_refused_and_cha
                 sent += 1
     assert sent > 250
     assert_every_interaction_answered_once(fake)
+
+
+async def test_first_contact_from_many_members_on_both_paths_at_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Ten members PeerLoop has never seen, at the same instant, each with a command and a
+    press of a sign-up message's button as their very first requests (a new server too):
+    every interaction answered once, privately, none with an incident; one community, one row
+    each."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from bot.storage.tables import CommunityRow, MemberRow
+
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    names = [f"new{i}" for i in range(10)]
+    for name in names:
+        fake.guild.member_roles[fake.add_user(name).id] = []
+    signup = {  # a sign-up message posted before a restart (or in another process)
+        "id": str(fake.snowflake()),
+        "channel_id": str(fake.guild.text_channel_id),
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {"type": 2, "style": 1, "label": "Join", "custom_id": "pl:onboard.join"}
+                ],
+            }
+        ],
+        "flags": 0,
+        "content": "",
+        "author": fake.bot.payload(),
+        "attachments": [],
+        "embeds": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": "2026-12-01T00:00:00+00:00",
+        "edited_timestamp": None,
+        "type": 0,
+    }
+    payloads = []
+    for name in names:
+        payloads.append(fake.slash_command(name, fake.guild, "mock", {}, "upcoming"))
+        payloads.append(fake.button_click(name, "pl:onboard.join", signup))
+    sent = [await fake.interact(p) for p in payloads]  # back to back, handled concurrently
+    replies = await asyncio.gather(*(first_reply(fake, s) for s in sent))
+    await settle(client)
+    for reply in replies:
+        assert reply.get("flags", 0) & EPHEMERAL and INCIDENT not in text_of(reply), reply
+    async with app.db.engine.connect() as conn:
+        communities = (await conn.execute(select(func.count()).select_from(CommunityRow))).scalar()
+        members = (await conn.execute(select(func.count()).select_from(MemberRow))).scalar()
+    assert (communities, members) == (1, len(names))
+    assert_every_interaction_answered_once(fake)
