@@ -278,6 +278,39 @@ async def test_a_submission_with_unreadable_state_is_acknowledged(
     assert await open_requests(rig, CAROL) == 0
 
 
+@pytest.mark.parametrize("odd", [123, 1.5, True, {"x": 1}, ["daily 08:00-22:00"]])
+@pytest.mark.parametrize("answer", ["availability", "timezone_other", "track", "types"])
+async def test_an_answer_that_is_not_text_is_refused_as_unreadable(
+    rig: Rig, answer: str, odd: Any
+) -> None:
+    """A submission of the profile form in which one answer is a number, a list or an object
+    (Slack only ever sends text) is acknowledged with a 200 and refused as unreadable,
+    privately, never an error page for the member nor an incident; nothing is saved."""
+    from bot.listeners.face import UNREADABLE_FORM
+    from tests.listeners.test_slack_onboarding import profile_values
+
+    await rig.send.command(CAROL, "")
+    await rig.fake.wait_for(lambda: rig.fake.count("views.open") == 1)
+    view = rig.fake.of("views.open")[0]["view"]
+    assert view["callback_id"] == "pl:onboard.submit"
+    values = profile_values("Europe/Berlin")
+    data = values[answer][answer]
+    if "selected_option" in data:
+        data["selected_option"]["value"] = odd
+    elif "selected_options" in data:
+        data["selected_options"][0]["value"] = odd
+    else:
+        data["value"] = odd
+    (status, text), took = await timed(rig.send.submit(CAROL, view, values))
+    assert (status, text) == (200, "") and took < SLACK_ACK
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    refusal = blob(rig.fake.of("chat.postMessage")[0])
+    assert UNREADABLE_FORM in refusal and "incident" not in refusal, refusal
+    async with rig.app.db.uow() as tx:
+        member = await tx.members.find(await community_id(rig.app), CAROL)
+    assert member is not None and member.timezone is None
+
+
 # -- twice, and at once ----------------------------------------------------------------------------
 
 
