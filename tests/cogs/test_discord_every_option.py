@@ -21,7 +21,7 @@ import pytest
 
 from bot.app import App
 from bot.core.surface.commands import COMMANDS, Command
-from bot.core.surface.options import Kind, Option
+from bot.core.surface.options import Complete, Kind, Option
 from tests.cogs.rig import (
     app,
     book_a_pair,
@@ -258,4 +258,42 @@ async def test_first_contact_from_many_members_on_both_paths_at_once(
         communities = (await conn.execute(select(func.count()).select_from(CommunityRow))).scalar()
         members = (await conn.execute(select(func.count()).select_from(MemberRow))).scalar()
     assert (communities, members) == (1, len(names))
+    assert_every_interaction_answered_once(fake)
+
+
+async def test_every_autocompleted_option_answers_hostile_typing_within_discords_limits(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Every option whose declaration names an autocomplete source, on every command that
+    has it: whatever is typed, the answer comes (an autocomplete cannot be deferred) with at
+    most 25 choices of 1 to 100 characters."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    typed = (MARKED_LONG, MARKED, "", " ", ",", ",,,", "\x00", "x" * 99 + ", a", "a, " * 60)
+    targets = [
+        (declared, option)
+        for declared in COMMANDS
+        for option in declared.options
+        if option.complete is not None
+    ]
+    assert {option.complete for _, option in targets} == set(Complete)
+    for declared, option in targets:
+        group, path = group_and_path(declared)
+        for text in typed:
+            sent = await fake.interact(
+                fake.autocomplete(
+                    "owner", fake.guild, group, {option.name: text}, option.name, *path
+                )
+            )
+            body = await fake.wait_for_interaction_response(sent)
+            assert body["type"] == 8, (declared.usage, option.name, body)
+            choices = body["data"]["choices"]
+            assert len(choices) <= 25, (declared.usage, option.name, len(choices))
+            for choice in choices:
+                assert 1 <= len(choice["name"]) <= 100 and 1 <= len(choice["value"]) <= 100, (
+                    declared.usage,
+                    option.name,
+                    choice,
+                )
+    await settle(client)
     assert_every_interaction_answered_once(fake)
