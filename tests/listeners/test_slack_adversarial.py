@@ -411,6 +411,26 @@ async def test_a_first_delivery_that_arrives_as_a_retry_is_still_handled(rig: Ri
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
 
 
+@pytest.mark.parametrize(
+    "event_ids",
+    [("E" * 64, "E" * 65, "E" * 3000), ("\x00x", "x\x00"), ("é" * 64, "Ev 1", "Ev\u202e1")],
+)
+async def test_odd_event_ids_are_each_handled_once(rig: Rig, event_ids: tuple[str, ...]) -> None:
+    """Event ids Slack would never send (over 64 characters, NUL, spaces, other scripts): each
+    event is still handled once and its retry not at all; none shares another's record, none
+    makes the record fail (PostgreSQL refuses NUL in text)."""
+    for n, event_id in enumerate(event_ids, 1):
+        body = event_body(rig, HOME, event_id)
+        assert (await rig.send.post(body, "application/json"))[0] == 200
+        await rig.fake.wait_for(lambda n=n: rig.fake.count("views.publish") == n)
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await rig.send.post(body, "application/json", headers=retry))[0] == 200
+    await reply_text(rig, BOB, "help")  # something after them
+    await listeners_done()
+    assert rig.fake.count("views.publish") == len(event_ids)
+    assert not [c for c in rig.fake.calls if "incident" in blob(c[1])]
+
+
 async def test_an_event_without_a_workspace_creates_nothing(rig: Rig) -> None:
     status, _ = await rig.send.post(event_body(rig, HOME, "Ev9", team=None), "application/json")
     assert status == 200
