@@ -14,6 +14,7 @@ is refused; and nothing a member typed reaches a log line at any level.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 
@@ -30,6 +31,7 @@ from tests.listeners.test_slack import (
     blob,
     listeners_done,
     ready,
+    reply_text,
     responses,
     rig,
 )
@@ -205,3 +207,75 @@ async def test_first_contact_from_many_members_on_every_path_at_once(rig: Rig) -
         communities = (await conn.execute(select(func.count()).select_from(CommunityRow))).scalar()
         members = (await conn.execute(select(func.count()).select_from(MemberRow))).scalar()
     assert (communities, members) == (1, len(users))
+
+
+async def test_every_declared_action_with_another_pairs_ids_is_refused_and_changes_nothing(
+    rig: Rig,
+) -> None:
+    """Carol, a member of the workspace but of nothing here, sends every action verb the router
+    declares with the ids of Alice's and Bob's session, requests and membership, as a button
+    and as a modal's callback id: each answered privately, none with an incident, no row
+    changed."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    from tests.listeners.test_slack_adversarial import booked
+
+    async def tables() -> dict[str, list[str]]:
+        found = {}
+        async with rig.app.db.engine.connect() as conn:
+            for table in SQLModel.metadata.sorted_tables:
+                if table.name == "slack_events":
+                    continue
+                rows = (await conn.execute(select(table))).all()
+                found[table.name] = sorted(repr(tuple(row)) for row in rows)
+        return found
+
+    session_id, _, channel = await booked(rig)
+    await reply_text(rig, ALICE, "schedule type:behavioral")  # an open request of Alice's
+    await reply_text(rig, CAROL, "help")
+    async with rig.app.db.uow() as tx:
+        session = await tx.sessions.get(session_id)
+        assert session is not None
+        requests = await tx.requests.open_for_member(session.member_ids[0])
+    ids = [session_id, *(r.id for r in requests), *session.member_ids]
+    verbs = sorted(rig.app.router.action_verbs)
+    sent = 0
+    for verb in verbs:
+        for args in ([], *([i] for i in ids), [session_id, "1", "interviewer"]):
+            action = ":".join(["pl", verb, *args])[:100]
+            before = await tables()
+            opened = rig.fake.count("views.open")
+            status, _, key = await rig.send.click(CAROL, action, channel)
+            assert status == 200
+            await rig.fake.wait_for(
+                lambda key=key, opened=opened: (
+                    len(responses(rig.fake, key)) == 1 or rig.fake.count("views.open") > opened
+                )  # a form of her own
+            )
+            posted, opened = rig.fake.count("chat.postMessage"), rig.fake.count("views.open")
+            view = {"type": "modal", "callback_id": action, "blocks": []}
+            view["title"] = {"type": "plain_text", "text": "PeerLoop"}
+            status, text = await rig.send.submit(CAROL, view, {})
+            assert status == 200
+            if text:  # refused beside the inputs, before the ack (the profile form's)
+                assert json.loads(text)["response_action"] == "errors", (action, text)
+            else:
+                await rig.fake.wait_for(
+                    lambda posted=posted, opened=opened: (
+                        rig.fake.count("chat.postMessage") > posted
+                        or rig.fake.count("views.open") > opened
+                    )  # a form of her own
+                )
+            await listeners_done()
+            answers = [blob(a) for a in responses(rig.fake, key)]
+            answers += [blob(a) for a in rig.fake.of("chat.postMessage")[posted:]]
+            for answer in answers:
+                assert "incident" not in answer, (action, answer[:300])
+            for answer in responses(rig.fake, key):
+                assert answer["response_type"] == "ephemeral", action
+            after = await tables()
+            changed = sorted(t for t in before if before[t] != after[t])
+            assert changed == [], (action, changed)
+            sent += 1
+    assert sent >= 150
