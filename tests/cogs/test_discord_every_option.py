@@ -14,16 +14,16 @@ refused; and nothing a member typed reaches a log line at any level.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.core.clock import FakeClock
 from bot.core.surface.commands import COMMANDS, Command
 from bot.core.surface.options import Complete, Kind, Option
 from tests.cogs.rig import (
-    app,
     book_a_pair,
     command,
     discord_runner,
@@ -39,10 +39,23 @@ from tests.cogs.test_discord_adversarial import (
     assert_safe,
     first_reply,
 )
+from tests.conftest import T0
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import EPHEMERAL, FakeDiscord
 
 __all__ = ["app", "discord_runner", "fake_discord"]
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[App]:
+    """The app on SQLite and, when configured, PostgreSQL (which refuses what SQLite takes,
+    such as NUL in text)."""
+    application = await build_app(database_url, clock=FakeClock(T0))
+    try:
+        yield application
+    finally:
+        await application.close()
+
 
 INCIDENT = "Something went wrong (incident"
 ADMINS_ONLY = "Only community admins"
