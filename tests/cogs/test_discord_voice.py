@@ -16,7 +16,8 @@ import pytest
 from bot.app import App
 from bot.core.clock import FakeClock
 from bot.core.models import ActionKind, ActionStatus, Platform
-from bot.core.services.step_runner import StepRunner
+from bot.core.services.session_steps import PlatformCall
+from bot.core.services.step_runner import CALL_LEASE, StepRunner
 from tests.cogs.rig import (
     admin,
     app,
@@ -185,14 +186,91 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     channel = create.response["id"]
     assert (await stored(app, session.id)).voice_ref is None
 
-    # After the restart two workers claim the same step at once: one runs it and finds the
+    # The step was leased before Discord was asked (the lease committed, no transaction held
+    # open while Discord answered): until the lease runs out, no worker asks again while the
+    # first might still be waiting for its answer.
+    async with app.db.uow() as tx:
+        leased = await tx.actions.get(step.id)
+    assert leased is not None and leased.status is ActionStatus.PENDING
+    assert not await app.steps.run_one(step.id)
+    assert len(fake.requests_to("POST", CHANNELS)) == 1
+    # After the lease, two workers claim the same step at once: one runs it and finds the
     # channel it made; nothing makes a second one.
+    clock.set(step.due_at + CALL_LEASE)
     other = StepRunner(app.db.uow, clock, app.prompts, app.steps.hooks, chats=app.chats)
     ran = await asyncio.gather(app.steps.run_one(step.id), other.run_one(step.id))
     assert sorted(ran) == [False, True]
     assert len(fake.requests_to("POST", CHANNELS)) == 1
     assert (await stored(app, session.id)).voice_ref == channel
     assert len(fake.voice_channels(fake.guild)) == 1
+    await settle(client)
+
+
+class SlowToOpen:
+    """The Discord chat port, with Discord slow to make the voice channel (rate limited, say):
+    ``open_voice`` waits for ``answer`` before asking."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.asking = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def open_voice(self, *args: Any) -> Any:
+        self.asking.set()
+        await self.answer.wait()
+        return await self.real.open_voice(*args)
+
+
+async def test_a_slow_discord_holds_no_transaction_and_a_session_called_off_meanwhile_keeps_no_channel(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """While Discord takes its time making the channel, the step holds no transaction: a member
+    cancels the session meanwhile (a write on the same session) and is answered at once. The
+    channel Discord then makes is no longer wanted: it is removed, and the session keeps none."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await book_a_pair(app, fake)
+    async with app.db.uow() as tx:
+        (step,) = [
+            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
+        ]
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(step.due_at)
+    real = app.chats[Platform.DISCORD]
+    slow = SlowToOpen(real)
+    app.chats[Platform.DISCORD] = slow  # type: ignore[assignment]
+    opening = asyncio.create_task(app.steps.run_one(step.id))
+    await asyncio.wait_for(slow.asking.wait(), 5)
+
+    (announcement,) = fake.messages_in(thread_of(fake))
+    cancel = next(c for c in custom_ids(announcement) if c.startswith("pl:session.cancel:"))
+
+    async def alice_cancels() -> None:
+        await click(fake, "alice", cancel, announcement["id"])
+        await settle(client)
+        await app.tick()  # the close step queued by the cancel: no channel by that name yet
+
+    # With the step's transaction open, this write would wait for SQLite's lock (or the
+    # session's row lock on PostgreSQL) until Discord answered.
+    await asyncio.wait_for(alice_cancels(), 5)
+    assert (await stored(app, session.id)).state.value == "cancelled"
+    assert not opening.done()
+
+    slow.answer.set()
+    assert not await opening  # the step was called off meanwhile: not this runner's to finish
+    app.chats[Platform.DISCORD] = real
+    assert len(fake.requests_to("POST", CHANNELS)) == 1
+    await app.tick()
+    await delivered(app)
+    assert not fake.voice_channels(fake.guild)
+    (deleted,) = fake.requests_to("DELETE", "/channels/{id}")
+    assert deleted.path.endswith(str(fake.requests_to("POST", CHANNELS)[0].response["id"]))
+    assert (await stored(app, session.id)).voice_ref is None
     await settle(client)
 
 
@@ -321,6 +399,11 @@ async def test_an_event_step_run_again_after_a_crash_makes_one_event(
         await app.tick()
     app.chats[Platform.DISCORD] = real
     assert (await stored(app, session.id)).event_ref is None
+    await app.tick()  # the crashed call's lease still holds: nobody asks Discord again yet
+    assert len(fake.requests_to("POST", EVENTS)) == 1
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(CALL_LEASE)
     await app.tick()
     await delivered(app)
     (made,) = fake.requests_to("POST", EVENTS)
@@ -437,7 +520,10 @@ async def test_forget_me_removes_the_sessions_voice_channel_and_event(
     deletes = len(fake.requests_to("DELETE", "/channels/{id}"))
     async with app.db.uow() as tx:
         again = await app.steps.handler(ActionKind.ROOM_REMOVE)(tx, step, clock.now())
-    assert again[0] is ActionStatus.DONE
+    assert isinstance(again, PlatformCall)
+    answer = await again.call()
+    async with app.db.uow() as tx:
+        assert await again.record(tx, answer, True) == (ActionStatus.DONE, None)
     assert len(fake.requests_to("DELETE", "/channels/{id}")) == deletes + 1
     assert fake.requests_to("DELETE", "/channels/{id}")[-1].status == 404
     assert fake.requests_to("DELETE", EVENT)[-1].status == 404

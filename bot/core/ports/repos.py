@@ -244,8 +244,20 @@ class ActionRepo(Protocol):
         """The step with this id, or None."""
         ...
 
-    async def claim(self, action_id: str) -> ScheduledAction | None:
-        """Lock a pending action for this transaction; None when done or claimed elsewhere."""
+    async def claim(self, action_id: str, now: datetime) -> ScheduledAction | None:
+        """Lock a pending action for this transaction; None when done, claimed elsewhere, or
+        leased at ``now`` by a step calling a platform."""
+        ...
+
+    async def lease(self, action_id: str, token: str, until: datetime) -> None:
+        """Lease a claimed step until ``until`` under ``token``, before its transaction commits
+        and it calls a platform outside any transaction: no other worker claims it meanwhile."""
+        ...
+
+    async def reclaim(self, action_id: str, token: str) -> ScheduledAction | None:
+        """Lock the step again after its platform call, if it is still pending under this lease
+        (None when it was cancelled meanwhile, or its lease ran out and another worker took it).
+        """
         ...
 
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
