@@ -44,16 +44,34 @@ def carrier_edit(carrier: Carrier, content: str | None) -> dict[str, Any]:
     }
 
 
+def pressed_private_message(interaction: discord.Interaction) -> bool:
+    """A button or select pressed on a private (ephemeral) message, say a ``/mock upcoming``
+    list: only the press's own acknowledgement can edit that message afterwards."""
+    message = interaction.message
+    return (
+        interaction.type is discord.InteractionType.component
+        and message is not None
+        and message.flags.ephemeral
+    )
+
+
 async def edit_carrier(interaction: discord.Interaction, carrier: Carrier) -> bool:
     """Edit the message that carried the pressed button. A message the bot posted (a direct
-    message, a pair thread, a channel) is edited through the channel; an ephemeral one cannot
-    be edited after the press was acknowledged and stays (its buttons answer with the
-    current state). Returns whether it was edited; a failure is logged, never raised."""
+    message, a pair thread, a channel) is edited through the channel; a private one through
+    the press's own token, which may edit it because the press was acknowledged as an update
+    of that message (a deferred update; any other acknowledgement leaves it as it is, and its
+    buttons answer with the current state). Returns whether it was edited; a failure is
+    logged, never raised."""
     message = interaction.message
-    if message is None or message.flags.ephemeral:
+    if message is None:
         return False
     try:
-        await message.edit(**carrier_edit(carrier, message.content))
+        if not message.flags.ephemeral:
+            await message.edit(**carrier_edit(carrier, message.content))
+        elif interaction.response.type is discord.InteractionResponseType.deferred_message_update:
+            await interaction.edit_original_response(**carrier_edit(carrier, message.content))
+        else:
+            return False
     except discord.HTTPException as exc:
         log.warning("Discord: the pressed message could not be edited (%s)", exc.status)
         return False

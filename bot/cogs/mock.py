@@ -26,7 +26,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_carrier import edit_carrier, zone_hints
+from bot.adapters.discord_carrier import edit_carrier, pressed_private_message, zone_hints
 from bot.adapters.discord_forms import is_form_id
 from bot.adapters.discord_render import render_message
 from bot.app import App
@@ -108,8 +108,15 @@ class MockFace:
     # -- replies --------------------------------------------------------------------------
 
     async def defer(self, interaction: discord.Interaction) -> None:
-        """Acknowledge privately (a thinking reply), unless answered already."""
-        if not interaction.response.is_done():
+        """Acknowledge privately (a thinking reply), unless answered already. A press on a
+        private message is acknowledged as an update of that message instead, so the answer
+        can still edit it (its stale buttons go, as on a message the bot posted); the reply
+        comes as a private followup either way."""
+        if interaction.response.is_done():
+            return
+        if pressed_private_message(interaction):
+            await interaction.response.defer()
+        else:
             await interaction.response.defer(ephemeral=True, thinking=True)
 
     async def reply(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
