@@ -532,6 +532,57 @@ async def test_forget_me_removes_the_sessions_voice_channel_and_event(
     await settle(client)
 
 
+async def test_forget_me_without_the_permission_tells_the_admins_and_removes_the_room_once_given(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Forget-me while PeerLoop may no longer manage channels: the admins are told what is
+    missing, and the removal is tried again every few hours (not dropped) until the permission
+    is back; then the channel naming the forgotten member goes."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    admins = fake.guild.text_channel_id
+    await admin(
+        fake, "owner", "setup", {"voice_category": category_id(fake), "admin_channel": admins}
+    )
+    session = await book_a_pair(app, fake)
+    await at(app, session.start - timedelta(minutes=10))
+    (channel,) = fake.voice_channels(fake.guild)
+
+    fake.set_bot_permissions(fake.guild, ALL_PERMISSIONS_BOT & ~MANAGE_CHANNELS)
+    ask = await command(fake, "alice", "forget-me")
+    delete_id = next(c for c in custom_ids(ask) if c.startswith("pl:privacy.forget:"))
+    assert "Your data is deleted" in text_of(await click(fake, "alice", delete_id, ask["id"]))
+    await app.tick()
+    await delivered(app)
+    assert fake.voice_channels(fake.guild)  # refused: 403
+    assert fake.requests_to("DELETE", "/channels/{id}")[-1].status == 403
+    told = [m for m in fake.messages_in(admins) if "needs a permission" in text_of(m)]
+    assert len(told) == 1 and "Manage Channels" in text_of(told[0])
+    async with app.db.uow() as tx:
+        steps = await tx.actions.by_kind(ActionKind.ROOM_REMOVE)
+    (first,) = [s for s in steps if s.status is ActionStatus.SKIPPED]
+    (again,) = [s for s in steps if s.status is ActionStatus.PENDING]
+    assert "missing permission" in (first.last_error or "")
+    assert again.payload["channels"] == first.payload["channels"]
+
+    # Still missing six hours later: tried, refused, told nobody twice, tried again later.
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    await at(app, again.due_at)
+    assert fake.voice_channels(fake.guild)
+    assert len([m for m in fake.messages_in(admins) if "needs a permission" in text_of(m)]) == 1
+
+    # The admins give the permission back: the next try removes the channel, and that is all.
+    fake.set_bot_permissions(fake.guild, ALL_PERMISSIONS_BOT)
+    await at(app, clock.now() + timedelta(hours=6))
+    assert not fake.voice_channels(fake.guild) and int(channel["id"]) not in fake.channels
+    async with app.db.uow() as tx:
+        steps = await tx.actions.by_kind(ActionKind.ROOM_REMOVE)
+    assert [s.status for s in steps].count(ActionStatus.DONE) == 1
+    assert not [s for s in steps if s.status is ActionStatus.PENDING]
+    await settle(client)
+
+
 async def test_forget_me_after_a_session_removes_its_channel_still_open(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:

@@ -20,7 +20,8 @@ it moves and called off when it is cancelled (:func:`call_off_room`):
 
 A platform without them answers "not available" and the session goes on with its links. When
 the bot lacks a permission, the admins are told once (the admins' channel, else the admin who
-chose the voice category), and it is stored so it is not said again.
+chose the voice category), and it is stored so it is not said again. A ``ROOM_REMOVE`` refused
+that way is tried again every six hours for a week: what it removes names a forgotten member.
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: A platform's answer, or its refusal for a missing permission.
 Asked: TypeAlias = T | RoomDenied
+
+#: A forgotten member's room the bot may not remove (a permission taken away) is tried again
+#: this often, this many times (a week), once the admins have been told what is missing.
+REMOVE_RETRY_EVERY = timedelta(hours=6)
+REMOVE_RETRIES = 28
 
 #: Where the event says the call is, until it moves into the pair's voice channel (the call
 #: link is the pair's only: the whole server may see an event that is not in a private channel).
@@ -234,7 +240,28 @@ class SessionRoom:
                 )
 
         async def record(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
-            return await _denied(tx, community, answer, now) or DONE
+            denied = await _denied(tx, community, answer, now)
+            if denied is None:
+                return DONE
+            # What is left names a forgotten member: tried again until the admins have given
+            # the permission back (they were told), not left behind.
+            tries = int(str(payload.get("tries", 0))) + 1
+            if tries > REMOVE_RETRIES:
+                return ActionStatus.SKIPPED, f"{denied[1]}; gave up after {tries} tries"
+            base = str(payload.get("base_key") or action.key)
+            await tx.actions.add(
+                replace(
+                    action,
+                    id=new_id(),
+                    key=f"{base}:again-{tries}",
+                    due_at=now + REMOVE_RETRY_EVERY,
+                    payload={**payload, "tries": tries, "base_key": base},
+                    status=ActionStatus.PENDING,
+                    attempts=0,
+                    last_error=None,
+                )
+            )
+            return ActionStatus.SKIPPED, f"{denied[1]}; tried again in {REMOVE_RETRY_EVERY}"
 
         return PlatformCall(_asking(remove), record)
 
