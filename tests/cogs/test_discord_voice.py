@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.cogs.mock import PeerLoopClient
 from bot.core.clock import FakeClock
-from bot.core.models import ActionKind, ActionStatus, Platform
+from bot.core.models import ActionKind, ActionStatus, Platform, ScheduledAction, Session
 from bot.core.services.session_steps import PlatformCall
 from bot.core.services.step_runner import CALL_LEASE, StepRunner
 from tests.cogs.rig import (
@@ -147,6 +148,24 @@ class Killed(BaseException):
     """The process dies (not an error the runner would catch and retry)."""
 
 
+async def at_voice_open(
+    app: App, fake: FakeDiscord, discord_runner: DiscordRunner
+) -> tuple[PeerLoopClient, Session, ScheduledAction]:
+    """A booked pair with a voice category set, the clock at their channel's opening step
+    (returned, not yet run)."""
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await book_a_pair(app, fake)
+    async with app.db.uow() as tx:
+        (step,) = [
+            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
+        ]
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(step.due_at)
+    return client, session, step
+
+
 class CrashingAfterOpen:
     """The Discord chat port, dying right after Discord made the voice channel."""
 
@@ -165,16 +184,9 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    client = await start_face(app, discord_runner)
-    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
-    session = await book_a_pair(app, fake)
-    async with app.db.uow() as tx:
-        (step,) = [
-            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
-        ]
+    client, session, step = await at_voice_open(app, fake, discord_runner)
     clock = app.clock
     assert isinstance(clock, FakeClock)
-    clock.set(step.due_at)
     # A crash after Discord made the channel, before the step's transaction committed: the
     # step is still pending and the session knows no channel.
     real = app.chats[Platform.DISCORD]
@@ -231,16 +243,9 @@ async def test_a_slow_discord_holds_no_transaction_and_a_session_called_off_mean
     cancels the session meanwhile (a write on the same session) and is answered at once. The
     channel Discord then makes is no longer wanted: it is removed, and the session keeps none."""
     fake = fake_discord
-    client = await start_face(app, discord_runner)
-    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
-    session = await book_a_pair(app, fake)
-    async with app.db.uow() as tx:
-        (step,) = [
-            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
-        ]
+    client, session, step = await at_voice_open(app, fake, discord_runner)
     clock = app.clock
     assert isinstance(clock, FakeClock)
-    clock.set(step.due_at)
     real = app.chats[Platform.DISCORD]
     slow = SlowToOpen(real)
     app.chats[Platform.DISCORD] = slow  # type: ignore[assignment]

@@ -240,9 +240,9 @@ class SessionRoom:
                 )
 
         async def record(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
-            denied = await _denied(tx, community, answer, now)
-            if denied is None:
+            if not isinstance(answer, RoomDenied):
                 return DONE
+            denied = await _refused(tx, community, answer, now)
             # What is left names a forgotten member: tried again until the admins have given
             # the permission back (they were told), not left behind.
             tries = int(str(payload.get("tries", 0))) + 1
@@ -298,9 +298,8 @@ class SessionRoom:
         async def record(
             tx: UnitOfWork, opened: Asked[VoiceRoom | None], mine: bool
         ) -> StepOutcome:
-            denied = await _denied(tx, community, opened, now)
-            if denied or isinstance(opened, RoomDenied):
-                return denied or DONE
+            if isinstance(opened, RoomDenied):
+                return await _refused(tx, community, opened, now)
             if opened is None:
                 return ActionStatus.SKIPPED, "no voice channels on this platform"
             current = await tx.sessions.get(session.id)
@@ -339,10 +338,8 @@ class SessionRoom:
         name = str(payload.get("name") or voice_name(session))
 
         async def record(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
-            # RoomDenied: the permission was taken away since the channel opened.
-            denied = await _denied(tx, community, answer, now)
-            if denied:
-                return denied
+            if isinstance(answer, RoomDenied):  # taken away since the channel opened
+                return await _refused(tx, community, answer, now)
             current = await tx.sessions.get(session.id)
             if current is not None and ref and current.voice_ref == ref:
                 await tx.sessions.save(replace(current, voice_ref=None, voice_url=None))
@@ -360,7 +357,9 @@ class SessionRoom:
             cancelled = session.event_ref
 
             async def recorded(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
-                return await _denied(tx, community, answer, now) or DONE
+                if isinstance(answer, RoomDenied):
+                    return await _refused(tx, community, answer, now)
+                return DONE
 
             return PlatformCall(_asking(lambda: chat.cancel_event(community, cancelled)), recorded)
         if session.state not in PRE_START_STATES or now >= session.start:
@@ -380,9 +379,8 @@ class SessionRoom:
         known = session.event_ref
 
         async def record(tx: UnitOfWork, ref: Asked[str | None], mine: bool) -> StepOutcome:
-            denied = await _denied(tx, community, ref, now)
-            if denied or isinstance(ref, RoomDenied):
-                return denied or DONE
+            if isinstance(ref, RoomDenied):
+                return await _refused(tx, community, ref, now)
             if ref is None:
                 return ActionStatus.SKIPPED, "no scheduled events on this platform"
             current = await tx.sessions.get(session.id)
@@ -420,15 +418,13 @@ def _asking(call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[Asked[T]
     return ask
 
 
-async def _denied(
-    tx: UnitOfWork, community: Community, answer: object, now: datetime
-) -> StepOutcome | None:
-    """When the platform refused for a missing permission: the admins are told (once) and the
-    step is skipped; else None."""
-    if not isinstance(answer, RoomDenied):
-        return None
-    await tell_admins_once(tx, community, answer.what, now)
-    return ActionStatus.SKIPPED, f"missing permission: {answer.what}"
+async def _refused(
+    tx: UnitOfWork, community: Community, denied: RoomDenied, now: datetime
+) -> StepOutcome:
+    """The platform refused for a missing permission: the admins are told (once) and the step
+    is skipped."""
+    await tell_admins_once(tx, community, denied.what, now)
+    return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
 
 
 async def tell_admins_once(tx: UnitOfWork, community: Community, what: str, now: datetime) -> None:
