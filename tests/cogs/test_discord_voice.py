@@ -235,6 +235,11 @@ class SlowToOpen:
         await self.answer.wait()
         return await self.real.open_voice(*args)
 
+    async def put_event(self, *args: Any) -> Any:
+        self.asking.set()
+        await self.answer.wait()
+        return await self.real.put_event(*args)
+
 
 async def test_a_slow_discord_holds_no_transaction_and_a_session_called_off_meanwhile_keeps_no_channel(
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
@@ -276,6 +281,41 @@ async def test_a_slow_discord_holds_no_transaction_and_a_session_called_off_mean
     (deleted,) = fake.requests_to("DELETE", "/channels/{id}")
     assert deleted.path.endswith(str(fake.requests_to("POST", CHANNELS)[0].response["id"]))
     assert (await stored(app, session.id)).voice_ref is None
+    await settle(client)
+
+
+async def test_an_event_made_while_the_session_was_called_off_is_cancelled(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Discord is slow to make the session's event; meanwhile a member cancels the session (the
+    event's cancel step finds no event yet). The event Discord then makes is recorded on the
+    session and cancelled by a step of its own: none is left for the whole server to see."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"session_events": True})
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    real = app.chats[Platform.DISCORD]
+    slow = SlowToOpen(real)
+    app.chats[Platform.DISCORD] = slow  # type: ignore[assignment]
+    (session,) = (await app.matching.run_round(await community_id(app, fake))).sessions
+    ticking = asyncio.create_task(app.tick())  # the event step starts, Discord is slow
+    await asyncio.wait_for(slow.asking.wait(), 5)
+    (alice,) = await app.actors.resolve_direct(Platform.DISCORD, str(fake.user("alice").id))
+    # No lock is held while Discord answers: Alice's cancel goes through at once.
+    await asyncio.wait_for(app.sessions.cancel(alice, session.id), 5)
+    slow.answer.set()
+    await ticking
+    app.chats[Platform.DISCORD] = real
+    await app.tick()
+    await delivered(app)
+    (made,) = fake.requests_to("POST", EVENTS)
+    # Cancelled (the session's own cancel step may find it too, by then: already gone is fine).
+    cancels = fake.requests_to("DELETE", EVENT)
+    assert cancels and all(c.path.endswith(made.response["id"]) for c in cancels)
+    assert cancels[0].status == 204
+    assert not fake.scheduled_events.get(fake.guild.id)
+    assert (await stored(app, session.id)).event_ref == made.response["id"]
     await settle(client)
 
 
