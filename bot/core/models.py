@@ -63,8 +63,9 @@ class CommunitySettings:
     #: The admin who chose the voice category (told when the bot may not create channels and
     #: there is no admins' channel).
     voice_set_by: str | None = None
-    #: The permissions the admins were told the bot lacks for voice channels or events (each
-    #: said once; choosing the voice category or events again forgets them).
+    #: The permissions the admins were told the bot lacks for voice channels or events, and
+    #: ``"pair spaces"`` once told it lost access to them (each said once; choosing the voice
+    #: category, events or the pair channel again forgets them).
     room_notices: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:

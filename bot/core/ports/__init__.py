@@ -48,6 +48,7 @@ from bot.core.ports.runtime import (
     DirectMessagesClosed,
     JobScheduler,
     Offload,
+    SpaceUnavailable,
     TemporaryDeliveryError,
 )
 from bot.core.ports.unit_of_work import (
@@ -85,6 +86,7 @@ __all__ = [
     "RoundRepo",
     "SessionEvent",
     "SessionRepo",
+    "SpaceUnavailable",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",

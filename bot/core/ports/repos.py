@@ -36,7 +36,8 @@ class PairSpaceState(StrEnum):
     #: Claimed by a delivery before the platform was asked to open it.
     OPENING = "opening"
     OPEN = "open"
-    #: Given up after a failed or interrupted opening: the session's messages go by DM.
+    #: Given up after a failed or interrupted opening, or lost since (deleted, archived, closed
+    #: to the app): the session's messages go by DM.
     DIRECT = "direct"
 
 
@@ -190,6 +191,11 @@ class SessionRepo(Protocol):
 
     async def give_up_pair_space(self, session_id: str) -> None:
         """No pair space for this session (a claim was interrupted): its messages go by DM."""
+        ...
+
+    async def lose_pair_space(self, session_id: str, ref: str) -> bool:
+        """The session's open space ``ref`` is gone (deleted, archived, closed to the app): its
+        messages go by DM from now on. False when the session's space is no longer ``ref``."""
         ...
 
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:

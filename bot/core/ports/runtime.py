@@ -54,12 +54,14 @@ class ChatPort(Protocol):
         ...
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
-        """Post into a pair space or channel; returns a message reference."""
+        """Post into a pair space or channel; returns a message reference. Raises
+        :class:`SpaceUnavailable` when the space is gone or closed to the app."""
         ...
 
     async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
         """Replace a message this port sent (``message_ref`` as ``send_direct`` or ``post``
-        returned it) with ``message``: its text, and only its buttons (none: no buttons left)."""
+        returned it) with ``message``: its text, and only its buttons (none: no buttons left).
+        Raises :class:`SpaceUnavailable` when the message or its space is gone."""
         ...
 
     async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
@@ -89,6 +91,19 @@ class ChatPort(Protocol):
 
 class DirectMessagesClosed(Exception):
     """The platform refused a direct message (the member closed their DMs)."""
+
+
+class SpaceUnavailable(Exception):
+    """The space to post in (a pair thread or group DM, a channel), or the message to edit, is
+    gone (deleted, archived) or closed to the app (access or a permission taken away): trying
+    again will not help. ``needs_admin``: an admin can put it right (a permission, a channel
+    setting), so the community's admins are told. ``reason`` is the platform's error code,
+    never a member's text."""
+
+    def __init__(self, reason: str, *, needs_admin: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.needs_admin = needs_admin
 
 
 class TemporaryDeliveryError(Exception):

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
@@ -29,20 +29,22 @@ from bot.core.messages import (
     ButtonStyle,
     OutboundMessage,
     PictureRef,
+    Tone,
     message_from_dict,
 )
 from bot.core.metrics import NO_METRICS, Metrics
-from bot.core.models import Member, OutboxItem, OutboxStatus, Platform
+from bot.core.models import Community, Member, OutboxItem, OutboxStatus, Platform
 from bot.core.ports import (
     ChatPort,
     DirectMessagesClosed,
     PairSpaceState,
+    SpaceUnavailable,
     TemporaryDeliveryError,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from bot.core.services.actor import new_id
-from bot.core.services.outbox import EDIT_OF, SESSION_SPACE
+from bot.core.services.outbox import EDIT_OF, SESSION_SPACE, queue_space
 from bot.core.services.progress import PictureCache
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,22 @@ SEND_LEASE = timedelta(minutes=2)
 #: After this many failed attempts to draw a message's pictures, it goes without them (its
 #: text carries the same figures): a broken chart never holds a digest back for good.
 PICTURE_ATTEMPTS = 3
+
+#: Stored in the community's ``room_notices`` once the admins were told the app may not open
+#: or post in pair spaces (choosing the pair channel again forgets it).
+PAIR_SPACE_NOTICE = "pair spaces"
+PAIR_SPACE_DENIED = OutboundMessage(
+    title="PeerLoop lost access to pair spaces",
+    text=(
+        "PeerLoop could not open or post in a pair's private space: it lacks access to the "
+        "channel (the app was removed from it, or a permission was taken away). Meanwhile the "
+        "pairs get their messages directly. Give PeerLoop its access back (on Discord: View "
+        "Channel, Create Private Threads and Send Messages in Threads in the pair channel), or "
+        "choose another pair channel with the admins' `setup` command. This is said once."
+    ),
+    tone=Tone.WARNING,
+    ephemeral=False,
+)
 
 #: Draws a picture a queued message refers to (off the event loop); None: nothing to draw.
 PictureDrawer = Callable[[PictureRef], Awaitable[Attachment | None]]
@@ -86,6 +104,35 @@ class _NeedsPictures(Exception):
 
 class _NoPairSpace(Exception):
     """The session's pair space was given up: its messages go by DM."""
+
+
+class _SpaceLost(Exception):
+    """The session's pair space turned out gone: it is recorded lost, and the message is sent
+    again at once (by DM)."""
+
+
+async def tell_admins_about_spaces(tx: UnitOfWork, community: Community, now: datetime) -> None:
+    """Tell the admins, once, that the app may not open or post in pair spaces (in the admins'
+    channel; without one the log says so)."""
+    fresh = await tx.communities.get(community.id) or community
+    settings = fresh.settings
+    if PAIR_SPACE_NOTICE in settings.room_notices:
+        return
+    if settings.admin_channel_id:
+        await queue_space(
+            tx,
+            # one notice per pair channel, however many deliveries find it at once
+            key=f"space-denied:{community.id}:{settings.pair_channel_id}",
+            community_id=community.id,
+            space_ref=settings.admin_channel_id,
+            now=now,
+            message=PAIR_SPACE_DENIED,
+        )
+    else:
+        log.warning("community %s: no access to pair spaces and no admins' channel", community.id)
+    await tx.communities.save_settings(
+        community.id, replace(settings, room_notices=(*settings.room_notices, PAIR_SPACE_NOTICE))
+    )
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
@@ -151,6 +198,8 @@ class DeliveryService:
             except _NeedsPictures as need:
                 if not await self._draw(item_id, need):
                     return False
+            except _SpaceLost:
+                continue
         return False
 
     async def _draw(self, item_id: str, need: _NeedsPictures) -> bool:
@@ -216,6 +265,10 @@ class DeliveryService:
             # so the next attempt need not wait for the lease (deliver_one comes back at once).
             await self._release(item.id, token)
             raise
+        if isinstance(failure, SpaceUnavailable):
+            if await self._space_unavailable(item, failure, platform, token):
+                raise _SpaceLost(item.id)
+            return False
         async with self._uow() as tx:
             if failure is not None:
                 await self._record_failure(tx, item, failure, platform, token)
@@ -224,6 +277,40 @@ class DeliveryService:
                 log.warning("delivery of %s outlasted its claim; sent meanwhile again", item.key)
         self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
+
+    async def _space_unavailable(
+        self, item: OutboxItem, exc: SpaceUnavailable, platform: str, token: str
+    ) -> bool:
+        """The space the item went to is gone or closed to the app: trying again would not help.
+        A session's pair space is recorded lost (its messages go by DM from now on; True: send
+        this one again at once); any other channel's message is given up. The admins are told
+        once when one of them can put it right."""
+        now = self._clock.now()
+        async with self._uow() as tx:
+            community = await tx.communities.get(item.community_id)
+            if exc.needs_admin and community is not None:
+                await tell_admins_about_spaces(tx, community, now)
+            session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
+            space = (
+                await tx.sessions.pair_space(session_id)
+                if (item.space_ref or "").startswith(SESSION_SPACE)
+                else None
+            )
+            if space is not None and space.ref is not None:
+                await tx.sessions.lose_pair_space(session_id, space.ref)
+                await tx.outbox.release(item.id, token)
+                log.warning(
+                    "session %s: its pair space is unavailable (%s); its messages go by DM",
+                    session_id,
+                    exc.reason,
+                )
+                return True
+            await tx.outbox.retry_later(
+                item.id, now, f"space unavailable: {exc.reason}", give_up=True, token=token
+            )
+        self.metrics.delivery_finished(platform, "gave_up")
+        log.error("delivery of %s given up: the space is unavailable (%s)", item.key, exc.reason)
+        return False
 
     async def _release(self, item_id: str, token: str) -> None:
         try:
@@ -332,7 +419,11 @@ class DeliveryService:
             raise TemporaryDeliveryError("the message to replace is not sent yet")
         community = await tx.communities.get(item.community_id)
         assert community is not None
-        await chat.edit(community, original.sent_ref, message)
+        try:
+            await chat.edit(community, original.sent_ref, message)
+        except SpaceUnavailable as exc:  # deleted since, or its space is: nothing left to edit
+            log.info("delivery of %s: the message to replace is gone (%s)", item.key, exc.reason)
+            return "edit-target-gone"
         return f"edit:{original.sent_ref}"[:128]
 
     async def _post_by_direct_messages(
@@ -471,6 +562,8 @@ class DeliveryService:
             # Whether the platform made the space before failing is unknown: never try again.
             async with self._uow() as tx:
                 await tx.sessions.give_up_pair_space(session_id)
+                if isinstance(exc, SpaceUnavailable) and exc.needs_admin:
+                    await tell_admins_about_spaces(tx, community, self._clock.now())
             log.warning(
                 "session %s: opening its pair space failed (%s); its messages go by DM",
                 session_id,
