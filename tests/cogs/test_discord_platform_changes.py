@@ -1,0 +1,160 @@
+"""When Discord changes under PeerLoop: a pair thread deleted, access to the pair channel taken
+away, a member who left the server, the bot removed from a server and invited again, long rate
+limits. Through discord.py against the fake Discord, which answers as Discord does (10003
+Unknown Channel, 50001 Missing Access, 50007, 429 with ``retry_after``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from bot.app import App
+from bot.core.models import OutboxStatus, Session
+from bot.core.ports import PairSpaceState
+from tests.cogs.rig import (
+    admin,
+    app,
+    book_a_pair,
+    community_id,
+    discord_runner,
+    fake_discord,
+    ready_for,
+    start_face,
+    stored,
+    text_of,
+)
+from tests.conftest import delivered
+from tests.fakes.discord_fixtures import DiscordRunner
+from tests.fakes.fake_discord import VIEW_CHANNEL, FakeDiscord
+
+__all__ = ["app", "discord_runner", "fake_discord"]
+
+
+async def at(app: App, session: Session, before_start: timedelta) -> None:
+    """Move the clock to ``before_start`` before the session and deliver everything due."""
+    app.clock.set(session.start - before_start)  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+
+
+async def thread_of(app: App, session_id: str) -> int:
+    async with app.db.uow() as tx:
+        space = await tx.sessions.pair_space(session_id)
+    assert space is not None and space.ref is not None
+    return int(space.ref)
+
+
+async def space_state(app: App, session_id: str) -> PairSpaceState:
+    async with app.db.uow() as tx:
+        space = await tx.sessions.pair_space(session_id)
+    assert space is not None
+    return space.state
+
+
+def reminders(fake: FakeDiscord, user: str) -> list[str]:
+    return [text_of(m) for m in fake.dms_to(user) if "starts in about" in text_of(m)]
+
+
+def posts_to(fake: FakeDiscord, channel_id: int, after: int) -> list[int]:
+    """The statuses Discord answered the bot's requests on ``channel_id`` with (looking it up,
+    posting in it), since ``after``."""
+    return [
+        r.status
+        for r in fake.requests[after:]
+        if r.path in (f"/channels/{channel_id}", f"/channels/{channel_id}/messages")
+    ]
+
+
+def incidents(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "incident" in r.getMessage()]
+
+
+async def outbox_statuses(app: App) -> dict[str, OutboxStatus]:
+    from sqlalchemy import text
+
+    async with app.db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT key, status FROM outbox"))).all()
+    return {key: OutboxStatus(status) for key, status in rows}
+
+
+async def test_a_deleted_pair_thread_moves_the_sessions_messages_to_dms_for_good(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    session = await book_a_pair(app, fake)
+    thread = await thread_of(app, session.id)
+    await fake.remove_channel(thread)  # an admin deletes the pair's thread
+    mark = fake.mark()
+
+    with caplog.at_level(logging.INFO):
+        await at(app, session, timedelta(minutes=9))
+    # Tried once (404 Unknown Channel), then the reminder went to both members directly, once.
+    assert posts_to(fake, thread, mark) == [404]
+    assert len(reminders(fake, "alice")) == 1 and len(reminders(fake, "bob")) == 1
+    assert await space_state(app, session.id) is PairSpaceState.DIRECT
+    assert not incidents(caplog)
+    assert any("pair space is unavailable" in m for m in caplog.messages)
+    assert all(s is OutboxStatus.SENT for s in (await outbox_statuses(app)).values())
+
+    # The start's messages go straight to DMs: the deleted thread is not asked again.
+    before = {u: len(fake.dms_to(u)) for u in ("alice", "bob")}
+    await at(app, await stored(app, session.id), timedelta(0))
+    assert posts_to(fake, thread, mark) == [404]
+    assert all(len(fake.dms_to(u)) > before[u] for u in ("alice", "bob"))
+
+
+async def test_access_taken_from_the_pair_channel_is_said_to_the_admins_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    admins = await fake.add_text_channel(fake.guild, "admins")
+    pairs = fake.guild.text_channel_id
+    reply = await admin(
+        fake, "owner", "setup", {"admin_channel": admins["id"], "pair_channel": str(pairs)}
+    )
+    assert "Settings saved" in text_of(reply), text_of(reply)
+    session = await book_a_pair(app, fake)
+    thread = await thread_of(app, session.id)
+
+    def notices() -> list[str]:
+        return [text_of(m) for m in fake.messages_in(admins["id"]) if "lost access" in text_of(m)]
+
+    # View Channel is taken from the bot in the pair channel: its thread answers 50001.
+    await fake.deny_bot(pairs, VIEW_CHANNEL)
+    mark = fake.mark()
+    await at(app, session, timedelta(minutes=9))
+    assert posts_to(fake, thread, mark) == [403]
+    assert len(reminders(fake, "alice")) == 1 and len(reminders(fake, "bob")) == 1
+    assert len(notices()) == 1
+    assert "View Channel" in notices()[0]
+
+    # Another pair: no thread can be opened there now (50001 again). Their messages go by DM;
+    # the admins are not told again.
+    fake.guild.member_roles[fake.add_user("dave").id] = []
+    for user in ("carol", "dave"):
+        await ready_for(fake, user, "coding")
+    (second,) = (await app.matching.run_round(await community_id(app, fake))).sessions
+    await app.tick()
+    await delivered(app)
+    assert [r.status for r in fake.requests_to("POST", f"/channels/{pairs}/threads")][-1] == 403
+    assert await space_state(app, second.id) is PairSpaceState.DIRECT
+    assert any(
+        "You're paired" in text_of(m) or "paired" in text_of(m) for m in fake.dms_to("carol")
+    )
+    assert len(notices()) == 1
+
+    # Choosing the pair channel again: a new loss is said again.
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(await community_id(app, fake))
+    assert community is not None and "pair spaces" in community.settings.room_notices
+    await admin(fake, "owner", "setup", {"pair_channel": str(admins["id"])})
+    async with app.db.uow() as tx:
+        community = await tx.communities.get(community.id)
+    assert community is not None and "pair spaces" not in community.settings.room_notices
