@@ -316,6 +316,17 @@ class MockFace:
                 break
         return result
 
+    # -- servers joined and left ---------------------------------------------------------
+
+    async def server_presence(self, guild_id: int, *, absent: bool) -> None:
+        """The bot was removed from a server (GUILD_DELETE without ``unavailable``): nothing is
+        paired or sent there until it is invited again (GUILD_CREATE), or is back after a
+        restart. Never raises (an event handler)."""
+        try:
+            await self.app.actors.mark_absent(Platform.DISCORD, str(guild_id), absent=absent)
+        except Exception as exc:
+            report_incident(log, exc, "recording a server the bot joined or left")
+
     # -- interactions nobody else answers -----------------------------------------------
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -366,4 +377,17 @@ def setup(client: PeerLoopClient, app: App) -> MockFace:
         await face.on_interaction(interaction)
 
     client.event(on_interaction)
+
+    async def on_guild_remove(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=True)
+
+    async def on_guild_join(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=False)
+
+    async def on_guild_available(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=False)
+
+    client.event(on_guild_remove)
+    client.event(on_guild_join)
+    client.event(on_guild_available)
     return face

@@ -5,10 +5,12 @@ Unknown Channel, 50001 Missing Access, 50007, 429 with ``retry_after``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import App
 from bot.core.models import OutboxStatus, Session
@@ -18,14 +20,16 @@ from tests.cogs.rig import (
     app,
     book_a_pair,
     community_id,
+    custom_ids,
     discord_runner,
     fake_discord,
     ready_for,
+    reply_to,
     start_face,
     stored,
     text_of,
 )
-from tests.conftest import delivered
+from tests.conftest import delivered, eventually
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import VIEW_CHANNEL, FakeDiscord
 
@@ -67,13 +71,17 @@ def posts_to(fake: FakeDiscord, channel_id: int, after: int) -> list[int]:
     ]
 
 
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp as read back by plain SQL (SQLite gives text)."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def incidents(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "incident" in r.getMessage()]
 
 
 async def outbox_statuses(app: App) -> dict[str, OutboxStatus]:
-    from sqlalchemy import text
-
     async with app.db.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT key, status FROM outbox"))).all()
     return {key: OutboxStatus(status) for key, status in rows}
@@ -158,3 +166,129 @@ async def test_access_taken_from_the_pair_channel_is_said_to_the_admins_once(
     async with app.db.uow() as tx:
         community = await tx.communities.get(community.id)
     assert community is not None and "pair spaces" not in community.settings.room_notices
+
+
+async def test_removed_from_a_server_nothing_is_paired_or_sent_there_until_invited_again(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    session = await book_a_pair(app, fake)
+    fake.guild.member_roles[fake.add_user("dave").id] = []
+    for user in ("carol", "dave"):
+        await ready_for(fake, user, "coding")
+    cid = await community_id(app, fake)
+
+    async def absent() -> bool:
+        async with app.db.uow() as tx:
+            community = await tx.communities.get(cid)
+        assert community is not None
+        return community.settings.absent
+
+    await fake.remove_bot(fake.guild)  # kicked: GUILD_DELETE
+    await eventually(absent, what="the server to be recorded as left")
+    mark = fake.mark()
+    with caplog.at_level(logging.INFO):
+        assert (await app.matching.run_round(cid)).sessions == ()
+        await at(app, session, timedelta(minutes=9))
+    # Nothing was asked of Discord for that server: the reminder was given up at once.
+    assert fake.requests[mark:] == []
+    statuses = await outbox_statuses(app)
+    assert [k for k, s in statuses.items() if s is OutboxStatus.FAILED]
+    assert not [k for k, s in statuses.items() if s is OutboxStatus.PENDING]
+    assert not incidents(caplog)
+
+    # Invited again (GUILD_CREATE): pairing and delivery go on.
+    await fake.add_bot(fake.guild)
+
+    async def back() -> bool:
+        return not await absent()
+
+    await eventually(back, what="the server to be recorded as joined again")
+    (second,) = (await app.matching.run_round(cid)).sessions
+    await app.tick()
+    await delivered(app)
+    assert await space_state(app, second.id) is PairSpaceState.OPEN
+    assert any(
+        "paired" in text_of(m).lower() for m in fake.messages_in(await thread_of(app, second.id))
+    )
+
+
+async def test_a_long_rate_limit_is_retried_by_the_outbox_after_it_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """discord.py waits out a short 429 itself; a long one (over RATE_LIMIT_WAIT) is not slept
+    through in place: the message waits in the outbox for ``retry_after``, then goes once."""
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    session = await book_a_pair(app, fake)
+    thread = await thread_of(app, session.id)
+    fake.fail_next("POST", f"/channels/{thread}/messages", 429, retry_after=120)
+    mark = fake.mark()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await at(app, session, timedelta(minutes=9))
+    assert loop.time() - began < 20  # not slept through
+    assert posts_to(fake, thread, mark) == [429]
+    async with app.db.engine.connect() as conn:
+        (due,) = (
+            await conn.execute(text("SELECT next_attempt_at FROM outbox WHERE status = 'pending'"))
+        ).one()
+    assert _utc(due) >= app.clock.now() + timedelta(seconds=120)
+
+    app.clock.set(_utc(due))  # type: ignore[attr-defined]
+    await app.tick()
+    await delivered(app)
+    assert posts_to(fake, thread, mark) == [429, 200]
+    reminder = [m for m in fake.messages_in(thread) if "starts in about" in text_of(m)]
+    assert len(reminder) == 1
+
+
+async def test_a_rate_limited_followup_is_answered_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    fake.fail_next("POST", "/webhooks/{app}/{token}", 429, retry_after=0.2)
+    sent = await fake.interact(fake.slash_command("carol", fake.guild, "mock", {}, "help"))
+
+    def answered() -> list[int]:
+        return [r.status for r in fake.followups(sent["id"]) if r.method == "POST"]
+
+    await fake.wait_until(lambda: 200 in answered(), what="the followup")
+    await asyncio.sleep(0.3)  # room for a second answer, were there one
+    assert answered() == [429, 200]
+
+
+async def test_a_member_who_left_the_server_gets_the_guide_behind_a_button_in_the_thread(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Discord refuses a DM to someone who shares no server with the bot (50007): the same
+    fallback as closed DMs, no incident."""
+    fake = fake_discord
+    await start_face(app, discord_runner)
+    session = await book_a_pair(app, fake)
+    thread = await thread_of(app, session.id)
+    async with app.db.uow() as tx:
+        interviewer = await tx.members.get(session.interviewer_id)
+    assert interviewer is not None
+    fake.remove_member(fake.guild, int(interviewer.external_id))
+    with caplog.at_level(logging.INFO):
+        await at(app, session, timedelta(0))
+    guide = [
+        m
+        for m in fake.messages_in(thread)
+        if any(c.startswith("pl:guide.open:") for c in custom_ids(m))
+        and (m.get("content") or "").startswith(f"<@{interviewer.external_id}>")
+    ]
+    assert len(guide) == 1
+    assert not [
+        m for m in fake.dms_to(int(interviewer.external_id)) if "guide" in text_of(m).lower()
+    ][1:]
+    assert not incidents(caplog)

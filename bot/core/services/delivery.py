@@ -106,6 +106,10 @@ class _NoPairSpace(Exception):
     """The session's pair space was given up: its messages go by DM."""
 
 
+class _CommunityAbsent(Exception):
+    """PeerLoop was removed from the message's community: it cannot be sent there."""
+
+
 class _SpaceLost(Exception):
     """The session's pair space turned out gone: it is recorded lost, and the message is sent
     again at once (by DM)."""
@@ -323,6 +327,13 @@ class DeliveryService:
         self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str, token: str
     ) -> None:
         now = self._clock.now()
+        if isinstance(exc, _CommunityAbsent):  # nobody there to read it: no retries
+            self.metrics.delivery_finished(platform, "gave_up")
+            await tx.outbox.retry_later(
+                item.id, now, "PeerLoop was removed from the community", give_up=True, token=token
+            )
+            log.info("delivery of %s given up: PeerLoop was removed from the community", item.key)
+            return
         give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
         self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
         if isinstance(exc, TemporaryDeliveryError):
@@ -370,6 +381,8 @@ class DeliveryService:
         community = await tx.communities.get(item.community_id)
         if community is None:
             return "community-gone", False
+        if community.settings.absent:
+            raise _CommunityAbsent(community.id)
         chat = self._chats.get(community.platform)
         if chat is None:
             raise TemporaryDeliveryError(f"no chat face running for {community.platform.value}")
