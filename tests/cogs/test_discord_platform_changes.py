@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -24,10 +25,11 @@ from tests.cogs.rig import (
     discord_runner,
     fake_discord,
     ready_for,
-    reply_to,
+    settle,
     start_face,
     stored,
     text_of,
+    with_profile,
 )
 from tests.conftest import delivered, eventually
 from tests.fakes.discord_fixtures import DiscordRunner
@@ -291,4 +293,107 @@ async def test_a_member_who_left_the_server_gets_the_guide_behind_a_button_in_th
     assert not [
         m for m in fake.dms_to(int(interviewer.external_id)) if "guide" in text_of(m).lower()
     ][1:]
+    assert not incidents(caplog)
+
+
+def slow_commands(app: App) -> asyncio.Event:
+    """Every command's work waits until the returned event is set."""
+    go = asyncio.Event()
+    real = app.router.run_path
+
+    async def run_path(*args: Any, **kwargs: Any) -> Any:
+        await go.wait()
+        return await real(*args, **kwargs)
+
+    app.router.run_path = run_path  # type: ignore[method-assign]
+    return go
+
+
+async def test_an_answer_after_the_token_expired_goes_to_the_members_dms(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Work that outlasts Discord's 15 minutes: the followup answers 10015 Unknown Webhook, so
+    the answer goes to the member directly, once, and no incident is reported."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    go = slow_commands(app)
+    sent = await fake.interact(fake.slash_command("carol", fake.guild, "mock", {}, "help"))
+    assert (await fake.wait_for_interaction_response(sent))["type"] == 5  # deferred in time
+    fake.expire(sent)
+    with caplog.at_level(logging.INFO):
+        go.set()
+        await settle(client)
+    assert [r.status for r in fake.followups(sent["id"])] == [404]
+    (answer,) = fake.dms_to("carol")
+    assert "/mock" in text_of(answer)
+    assert not incidents(caplog)
+    assert any("token expired" in m for m in caplog.messages)
+
+
+async def test_an_interaction_replayed_after_a_resume_is_answered_once(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await fake.drop_connection(hold=True)  # the gateway goes; the client will RESUME
+    sent = await fake.interact(fake.slash_command("carol", fake.guild, "mock", {}, "help"))
+    fake.release_connections()
+    await fake.wait_for_connection()
+    reply = await fake.wait_for_interaction_response(sent)
+    assert reply["type"] == 5
+    await settle(client)
+    assert len(fake.interaction_callbacks(sent["id"])) == 1
+    assert [r.status for r in fake.followups(sent["id"])] == [200]
+
+
+async def test_the_gateway_resuming_while_a_command_works_changes_nothing_for_its_answer(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """The answer goes over REST with the interaction's token: a gateway that drops and
+    resumes meanwhile neither loses it nor sends it twice."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    go = slow_commands(app)
+    sent = await fake.interact(fake.slash_command("carol", fake.guild, "mock", {}, "help"))
+    await fake.wait_for_interaction_response(sent)
+    await fake.drop_connection(hold=True)
+    fake.release_connections()
+    await fake.wait_for_connection()
+    go.set()
+    await settle(client)
+    assert len(fake.interaction_callbacks(sent["id"])) == 1
+    assert [r.status for r in fake.followups(sent["id"])] == [200]
+    assert len(fake.resumes) == 1
+
+
+async def test_an_interaction_delivered_too_late_to_answer_is_not_run(
+    app: App,
+    fake_discord: FakeDiscord,
+    discord_runner: DiscordRunner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Replayed after a resume when Discord no longer takes its answer (10062): the member's
+    app already said it failed, so nothing is done behind their back, and no incident."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await with_profile(fake, "carol")
+    await fake.drop_connection(hold=True)
+    sent = await fake.interact(
+        fake.slash_command("carol", fake.guild, "mock", {"type": "coding"}, "schedule")
+    )
+    fake.expire(sent)
+    with caplog.at_level(logging.INFO):
+        fake.release_connections()
+        await fake.wait_for_connection()
+        await fake.wait_until(lambda: fake.interaction_callbacks(sent["id"]), what="an answer")
+        await settle(client)
+    assert [r.status for r in fake.interaction_callbacks(sent["id"])] == [404]
+    assert fake.followups(sent["id"]) == []
+    async with app.db.uow() as tx:
+        member = await tx.members.find(await community_id(app, fake), str(fake.user("carol").id))
+        assert member is not None
+        assert await tx.requests.open_for_member(member.id) == []
     assert not incidents(caplog)

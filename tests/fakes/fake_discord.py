@@ -1598,7 +1598,7 @@ class FakeDiscord(GuildChannelsMixin):
         self, rec: RecordedRequest, interaction_id: str, interaction_token: str
     ) -> Any:
         entry = self.interactions.get(int(interaction_id))
-        if entry is None or entry["token"] != interaction_token:
+        if entry is None or entry["token"] != interaction_token or entry.get("expired"):
             return self._unknown("interaction")
         if entry["responded"]:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
@@ -1689,7 +1689,8 @@ class FakeDiscord(GuildChannelsMixin):
         if webhook_id != str(self.application_id):
             return None
         iid = self._interactions_by_token.get(webhook_token)
-        return None if iid is None else self.interactions[iid]
+        entry = None if iid is None else self.interactions[iid]
+        return None if entry is None or entry.get("expired") else entry
 
     def _webhook_message(
         self, entry: dict[str, Any], message_id: str | None
@@ -2098,6 +2099,13 @@ class FakeDiscord(GuildChannelsMixin):
         data = {"custom_id": custom_id, "components": rows}
         msg = self._message_for(message) if message is not None else None
         return self._envelope(MODAL_SUBMIT, user, g, channel, data, message=msg)
+
+    def expire(self, interaction: int | str | Mapping[str, Any]) -> None:
+        """The interaction's time is up, as Discord has it: no first answer after 3 seconds
+        (its callback answers 404 10062 Unknown interaction), and its token stops working 15
+        minutes after it was created (followups and edits answer 404 10015 Unknown Webhook)."""
+        iid = interaction["id"] if isinstance(interaction, Mapping) else interaction
+        self.interactions[int(iid)]["expired"] = True
 
     async def interact(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Deliver an interaction built by the helpers as INTERACTION_CREATE; returns it."""
