@@ -122,9 +122,7 @@ class ActorResolver:
     async def _set_absent(tx: UnitOfWork, community: Community, *, absent: bool) -> Community:
         settings = replace(community.settings, absent=absent)
         await tx.communities.save_settings(community.id, settings)
-        log.info(
-            "community %s: PeerLoop %s", community.id, "was removed" if absent else "is back"
-        )
+        log.info("community %s: PeerLoop %s", community.id, "was removed" if absent else "is back")
         return replace(community, settings=settings)
 
     async def find_community(
