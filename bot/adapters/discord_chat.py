@@ -69,10 +69,10 @@ async def _call(call: Callable[[], Awaitable[T]]) -> T:
     except discord.HTTPException as exc:
         if exc.status == 429:
             retry_after = getattr(exc, "retry_after", None)
-            raise TemporaryDeliveryError("Discord rate limit", retry_after) from None
+            raise TemporaryDeliveryError("Discord rate limit", retry_after, refused=True) from None
         raise
     except discord.RateLimited as exc:  # longer than the client waits in place
-        raise TemporaryDeliveryError("Discord rate limit", exc.retry_after) from None
+        raise TemporaryDeliveryError("Discord rate limit", exc.retry_after, refused=True) from None
 
 
 async def _in_space(call: Callable[[], Awaitable[T]]) -> T:
@@ -177,6 +177,9 @@ class DiscordChat:
                 log.warning(
                     "a paired member is no longer in the server; the pair thread opened without them"
                 )
+            except TemporaryDeliveryError as exc:
+                # The thread exists now: opening it again later would make a second one.
+                raise TemporaryDeliveryError(str(exc), exc.retry_after) from None
         return str(thread.id)
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:

@@ -136,7 +136,8 @@ def translate(exc: SlackApiError, *, direct: bool) -> Exception:
     status = getattr(response, "status_code", 0) or 0
     if status == 429 or status >= 500 or error in TEMPORARY_ERRORS:
         retry_after = retry_after_of(getattr(response, "headers", None))
-        return TemporaryDeliveryError(f"Slack: {error or status}", retry_after)
+        limited = status == 429 or error in ("ratelimited", "rate_limited")
+        return TemporaryDeliveryError(f"Slack: {error or status}", retry_after, refused=limited)
     if direct and error in DM_CLOSED_ERRORS:
         return DirectMessagesClosed(error)
     if not direct and error in SPACE_GONE_ERRORS | SPACE_DENIED_ERRORS:

@@ -73,6 +73,12 @@ class FakeSlack:
         self.admins: set[str] = set()
         self.groups: dict[str, list[str]] = {}
         self.closed_dms: set[str] = set()
+        #: Channels archived (or, for a group DM, closed for good): posting and updating there
+        #: answers ``is_archived``.
+        self.archived: set[str] = set()
+        #: Members deactivated by an admin: opening a conversation with them answers
+        #: ``user_disabled``.
+        self.deactivated: set[str] = set()
         #: (method, bearer token or None) of every Web API call, in order
         self.tokens: list[tuple[str, str | None]] = []
         #: OAuth: the app's client id and secret oauth.v2.access accepts (see ``authorize``)
@@ -371,6 +377,8 @@ class FakeSlack:
             )
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
+            if self.deactivated & set(users):
+                return {"ok": False, "error": "user_disabled"}
             if len(users) == 1:
                 if users[0] in self.closed_dms:
                     return {"ok": False, "error": "cannot_dm_bot"}
@@ -381,6 +389,8 @@ class FakeSlack:
                     "id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()
                 },
             }
+        if method in ("chat.postMessage", "chat.update") and args.get("channel") in self.archived:
+            return {"ok": False, "error": "is_archived"}
         if method == "chat.postMessage":
             args["answered_ts"] = f"{next(self._ts)}.000100"  # recorded: a test presses its buttons
             return {**ok, "channel": args.get("channel"), "ts": args["answered_ts"]}

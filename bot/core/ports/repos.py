@@ -193,6 +193,11 @@ class SessionRepo(Protocol):
         """No pair space for this session (a claim was interrupted): its messages go by DM."""
         ...
 
+    async def release_pair_space_claim(self, session_id: str, token: str) -> bool:
+        """Give back a claim whose opening the platform turned away unprocessed (a rate limit):
+        the space may be opened later. False when ``token`` no longer holds the claim."""
+        ...
+
     async def lose_pair_space(self, session_id: str, ref: str) -> bool:
         """The session's open space ``ref`` is gone (deleted, archived, closed to the app): its
         messages go by DM from now on. False when the session's space is no longer ``ref``."""

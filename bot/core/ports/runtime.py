@@ -107,11 +107,15 @@ class SpaceUnavailable(Exception):
 
 
 class TemporaryDeliveryError(Exception):
-    """A rate limit or server error: try again later."""
+    """A rate limit or server error: try again later. ``refused``: the platform turned the call
+    away without acting on it (a rate limit), so making it again cannot make anything twice."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.refused = refused
 
 
 class JobScheduler(Protocol):

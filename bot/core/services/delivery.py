@@ -571,20 +571,31 @@ class DeliveryService:
             ref = await chat.open_pair_space(
                 community, [members[m] for m in session.member_ids], title
             )
-        except Exception as exc:
-            # Whether the platform made the space before failing is unknown: never try again.
+        except TemporaryDeliveryError as exc:
+            if not exc.refused:
+                await self._gave_up_opening(session_id, community, exc)
+                return
+            # Turned away unprocessed (a rate limit): nothing was made, so it is opened later.
             async with self._uow() as tx:
-                await tx.sessions.give_up_pair_space(session_id)
-                if isinstance(exc, SpaceUnavailable) and exc.needs_admin:
-                    await tell_admins_about_spaces(tx, community, self._clock.now())
-            log.warning(
-                "session %s: opening its pair space failed (%s); its messages go by DM",
-                session_id,
-                type(exc).__qualname__,
-            )
+                await tx.sessions.release_pair_space_claim(session_id, token)
+            raise
+        except Exception as exc:
+            await self._gave_up_opening(session_id, community, exc)
             return
         async with self._uow() as tx:
             if not await tx.sessions.set_pair_space(session_id, token, ref):
                 log.warning(
                     "session %s: a pair space was opened after its claim was given up", session_id
                 )
+
+    async def _gave_up_opening(self, session_id: str, community: Community, exc: Exception) -> None:
+        """Whether the platform made the space before failing is unknown: never try again."""
+        async with self._uow() as tx:
+            await tx.sessions.give_up_pair_space(session_id)
+            if isinstance(exc, SpaceUnavailable) and exc.needs_admin:
+                await tell_admins_about_spaces(tx, community, self._clock.now())
+        log.warning(
+            "session %s: opening its pair space failed (%s); its messages go by DM",
+            session_id,
+            type(exc).__qualname__,
+        )
