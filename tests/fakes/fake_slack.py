@@ -69,7 +69,9 @@ class FakeSlack:
         self.team_name = team_name
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.invalid: list[tuple[str, str]] = []
-        self.faults: dict[str, list[tuple[int, str, float | None]]] = {}
+        self.faults: dict[
+            str, list[tuple[int, str, float | None, Callable[[dict[str, Any]], bool] | None]]
+        ] = {}
         self.admins: set[str] = set()
         self.groups: dict[str, list[str]] = {}
         self.closed_dms: set[str] = set()
@@ -148,8 +150,11 @@ class FakeSlack:
         status: int = 429,
         error: str = "ratelimited",
         retry_after: float | None = 0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        self.faults.setdefault(method, []).append((status, error, retry_after))
+        """Answer the next call of ``method`` (whose arguments satisfy ``where``, if given) with
+        ``error`` (and ``status``, and a ``Retry-After`` header unless ``retry_after`` is None)."""
+        self.faults.setdefault(method, []).append((status, error, retry_after, where))
 
     def hold(self, method: str) -> asyncio.Event:
         """Answer ``method`` only once the returned event is set (the call is recorded at once)."""
@@ -220,9 +225,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "token_expired"})
         if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
             return web.json_response(self._oauth_answer(method, args, auth, token))
-        faults = self.faults.get(method)
-        if faults:
-            status, error, retry_after = faults.pop(0)
+        fault = next((f for f in self.faults.get(method, []) if f[3] is None or f[3](args)), None)
+        if fault is not None:
+            self.faults[method].remove(fault)
+            status, error, retry_after, _ = fault
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
             return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         if self._validate(method, args):
