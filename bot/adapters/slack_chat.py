@@ -30,7 +30,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_render import render_message
 from bot.core.messages import OutboundMessage
 from bot.core.models import Community, Member, Platform
-from bot.core.ports import DirectMessagesClosed, SpaceUnavailable, TemporaryDeliveryError
+from bot.core.ports import (
+    AttachmentsNotSent,
+    DirectMessagesClosed,
+    SpaceUnavailable,
+    TemporaryDeliveryError,
+)
 from bot.core.ports.room import WithoutVoice
 
 log = logging.getLogger(__name__)
@@ -187,6 +192,13 @@ class SlackChat(WithoutVoice):
         )
 
     async def _post(self, channel: str, message: OutboundMessage, *, direct: bool = False) -> str:
+        """The text, then its files (Slack uploads them apart, under the message). A message of
+        files alone (the files of one sent earlier) is only uploaded."""
+        if message.attachments and not (
+            message.text or message.title or message.fields or message.buttons
+        ):
+            await self._upload(channel, message, None, direct=direct)
+            return f"{channel}:files"
         body = render_message(message)
         sent = await self._call(
             "chat_postMessage",
@@ -198,18 +210,27 @@ class SlackChat(WithoutVoice):
         )
         ts = str(sent.get("ts", ""))
         if message.attachments:
-            await self._call(
-                "files_upload_v2",
-                channel=channel,
-                thread_ts=ts or None,
-                file_uploads=[
-                    {
-                        "content": a.data,
-                        "filename": a.filename,
-                        "title": a.filename,
-                        **({"alt_txt": a.description} if a.description else {}),
-                    }
-                    for a in message.attachments
-                ],
-            )
+            try:
+                await self._upload(channel, message, ts or None, direct=direct)
+            except Exception as exc:  # the text went: only the files are to be sent again
+                raise AttachmentsNotSent(f"{channel}:{ts}", message.attachments, exc) from exc
         return f"{channel}:{ts}"
+
+    async def _upload(
+        self, channel: str, message: OutboundMessage, thread_ts: str | None, *, direct: bool
+    ) -> None:
+        await self._call(
+            "files_upload_v2",
+            direct=direct,
+            channel=channel,
+            thread_ts=thread_ts,
+            file_uploads=[
+                {
+                    "content": a.data,
+                    "filename": a.filename,
+                    "title": a.filename,
+                    **({"alt_txt": a.description} if a.description else {}),
+                }
+                for a in message.attachments
+            ],
+        )

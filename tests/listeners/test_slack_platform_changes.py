@@ -258,3 +258,29 @@ async def test_an_uninstalled_workspace_is_left_alone_until_someone_uses_peerloo
     await reply_text(rig, CAROL, "help")
     assert not await absent()
     assert len((await rig.app.matching.run_round(cid)).sessions) == 1
+
+
+async def test_files_that_fail_after_their_message_went_follow_alone_without_repeating_it(
+    rig: Rig,
+) -> None:
+    """Slack takes a message's files apart from its text: when the upload is refused after the
+    text was posted (here a long rate limit), only the files are sent again."""
+    session = await pair(rig, ALICE, BOB)
+    rig.fake.fail_next("files.getUploadURLExternal", retry_after=30)
+    await deliver(rig)
+    statuses = {key: status for key, status, _ in await outbox(rig)}
+    files_keys = [k for k in statuses if k.endswith(":files")]
+    assert len(files_keys) == 1 and statuses[files_keys[0]] is OutboxStatus.PENDING
+    due = min(d for _, s, d in await outbox(rig) if s is OutboxStatus.PENDING)
+    rig.app.clock.set(due)  # type: ignore[attr-defined]
+    await deliver(rig)
+    assert {s for _, s, _ in await outbox(rig)} == {OutboxStatus.SENT}
+    # The announcement was posted once; its calendar file went once, on its own.
+    _, group = await space_of(rig, session.id)
+    announced = [
+        a for a in posted(rig) if a["channel"] == group and "pl:session.confirm:" in blob(a)
+    ]
+    assert len(announced) == 1
+    shared = [a for a in rig.fake.of("files.completeUploadExternal")]
+    assert len(shared) == 1 and shared[0]["channel_id"] == group
+    assert shared[0]["files"][0]["title"].endswith(".ics")

@@ -44,6 +44,7 @@ from bot.core.ports.room import (
     VoiceRoom,
 )
 from bot.core.ports.runtime import (
+    AttachmentsNotSent,
     ChatPort,
     DirectMessagesClosed,
     JobScheduler,
@@ -58,6 +59,7 @@ from bot.core.ports.unit_of_work import (
 
 __all__ = [
     "ActionRepo",
+    "AttachmentsNotSent",
     "BookingRepo",
     "ChatPort",
     "CommunityRepo",

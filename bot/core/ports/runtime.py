@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bot.core.messages import OutboundMessage
+from bot.core.messages import Attachment, OutboundMessage
 from bot.core.models import (
     Community,
     Member,
@@ -104,6 +104,26 @@ class SpaceUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.needs_admin = needs_admin
+
+
+class AttachmentsNotSent(Exception):
+    """The message was sent (``ref``), but its files could not be added to it (a platform that
+    sends files apart from the text, Slack): sending the message again would repeat it, so only
+    ``attachments`` are to be sent again. ``members``: when the message went to several members
+    directly, those whose files are missing (empty: whoever the message was for)."""
+
+    def __init__(
+        self,
+        ref: str,
+        attachments: tuple[Attachment, ...],
+        cause: Exception,
+        members: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(type(cause).__qualname__)
+        self.ref = ref
+        self.attachments = attachments
+        self.cause = cause
+        self.members = members
 
 
 class TemporaryDeliveryError(Exception):

@@ -35,6 +35,7 @@ from bot.core.messages import (
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.models import Community, Member, OutboxItem, OutboxStatus, Platform
 from bot.core.ports import (
+    AttachmentsNotSent,
     ChatPort,
     DirectMessagesClosed,
     PairSpaceState,
@@ -44,7 +45,7 @@ from bot.core.ports import (
     UnitOfWorkFactory,
 )
 from bot.core.services.actor import new_id
-from bot.core.services.outbox import EDIT_OF, SESSION_SPACE, queue_space
+from bot.core.services.outbox import EDIT_OF, SESSION_SPACE, outbox_item, queue_space
 from bot.core.services.progress import PictureCache
 
 log = logging.getLogger(__name__)
@@ -273,14 +274,50 @@ class DeliveryService:
             if await self._space_unavailable(item, failure, platform, token):
                 raise _SpaceLost(item.id)
             return False
+        if isinstance(failure, AttachmentsNotSent):
+            ref, fallback = failure.ref, False
         async with self._uow() as tx:
-            if failure is not None:
+            if isinstance(failure, AttachmentsNotSent):
+                await self._files_again(tx, item, failure)
+            elif failure is not None:
                 await self._record_failure(tx, item, failure, platform, token)
                 return False
             if not await tx.outbox.mark_sent(item.id, ref, fallback=fallback, token=token):
                 log.warning("delivery of %s outlasted its claim; sent meanwhile again", item.key)
         self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
+
+    async def _files_again(
+        self, tx: UnitOfWork, item: OutboxItem, missing: AttachmentsNotSent
+    ) -> None:
+        """The message went but its files did not: they are queued on their own (sending the
+        message again would repeat it), to whoever lacks them, after the wait the platform
+        asked for (or the first backoff)."""
+        now = self._clock.now()
+        cause = missing.cause
+        wait = retry_delay(
+            0, cause.retry_after if isinstance(cause, TemporaryDeliveryError) else None
+        )
+        files = OutboundMessage(text="", attachments=missing.attachments, ephemeral=False)
+        log.warning(
+            "delivery of %s: sent without its files (%s); they follow on their own",
+            item.key,
+            type(cause).__qualname__,
+        )
+        targets = [(f"{item.key}:files", item.member_id, item.space_ref)]
+        if missing.members:
+            targets = [(f"{item.key}:files:{m}", m, None) for m in missing.members]
+        for key, member_id, space_ref in targets:
+            queued = outbox_item(
+                key,
+                item.community_id,
+                files,
+                now,
+                member_id=member_id,
+                space_ref=space_ref,
+                private=item.private,
+            )
+            await tx.outbox.add(replace(queued, next_attempt_at=now + wait))
 
     async def _space_unavailable(
         self, item: OutboxItem, exc: SpaceUnavailable, platform: str, token: str
@@ -451,7 +488,9 @@ class DeliveryService:
         if session is None:
             return "session-gone"
         members = await tx.members.get_many(session.member_ids)
-        refs = []
+        refs: list[str] = []
+        without_files: list[str] = []
+        attachments: tuple[Attachment, ...] = ()
         for member_id in session.member_ids:
             if (member := members.get(member_id)) is None:
                 continue
@@ -459,12 +498,19 @@ class DeliveryService:
                 refs.append(await chat.send_direct(member, message))
             except DirectMessagesClosed:
                 continue
+            except AttachmentsNotSent as missing:  # the text went: go on to the partner
+                refs.append(missing.ref)
+                without_files.append(member_id)
+                attachments, cause = missing.attachments, missing.cause
         if not refs:
             log.warning(
                 "delivery of %s: no pair space and both members' direct messages closed", item.key
             )
             return "no-space-dms-closed"
-        return ("direct:" + ",".join(refs))[:128]
+        ref = ("direct:" + ",".join(refs))[:128]
+        if without_files:
+            raise AttachmentsNotSent(ref, attachments, cause, tuple(without_files))
+        return ref
 
     def _fallback(
         self, member: Member, message: OutboundMessage, item: OutboxItem
