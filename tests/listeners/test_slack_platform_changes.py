@@ -284,3 +284,30 @@ async def test_files_that_fail_after_their_message_went_follow_alone_without_rep
     shared = [a for a in rig.fake.of("files.completeUploadExternal")]
     assert len(shared) == 1 and shared[0]["channel_id"] == group
     assert shared[0]["files"][0]["title"].endswith(".ics")
+
+
+@pytest.mark.parametrize(
+    ("event", "left"),
+    [
+        ({"type": "app_uninstalled"}, True),
+        ({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, True),
+        ({"type": "tokens_revoked", "tokens": {"oauth": ["UALICE"]}}, False),
+    ],
+)
+async def test_the_workspace_counts_as_left_only_when_the_app_lost_its_bot(
+    rig: Rig, event: dict, left: bool
+) -> None:
+    await ready(rig, ALICE)
+    cid = await community_id(rig.app)
+    status, _ = await rig.send.event(event)
+    assert status == 200
+    await listeners_done()
+
+    async def absent() -> bool:
+        async with rig.app.db.uow() as tx:
+            community = await tx.communities.get(cid)
+        assert community is not None
+        return community.settings.absent
+
+    # Recorded before Slack gets its answer (a middleware in front of the listeners).
+    assert await absent() is left
