@@ -332,13 +332,10 @@ class DeliveryService:
             if exc.needs_admin and community is not None:
                 await tell_admins_about_spaces(tx, community, now)
             session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
-            space = (
-                await tx.sessions.pair_space(session_id)
-                if (item.space_ref or "").startswith(SESSION_SPACE)
-                else None
-            )
-            if space is not None and space.ref is not None:
-                await tx.sessions.lose_pair_space(session_id, space.ref)
+            if (item.space_ref or "").startswith(SESSION_SPACE):
+                space = await tx.sessions.pair_space(session_id)
+                if space is not None and space.ref is not None:  # else lost meanwhile
+                    await tx.sessions.lose_pair_space(session_id, space.ref)
                 await tx.outbox.release(item.id, token)
                 log.warning(
                     "session %s: its pair space is unavailable (%s); its messages go by DM",
