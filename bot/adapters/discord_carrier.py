@@ -28,9 +28,7 @@ def zone_hints(interaction: discord.Interaction) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hints))
 
 
-def carrier_edit(
-    carrier: Carrier, content: str | None, *, private: bool = False
-) -> dict[str, Any]:
+def carrier_edit(carrier: Carrier, content: str | None, *, private: bool = False) -> dict[str, Any]:
     """``Message.edit`` keyword arguments: the note under the old content, only the kept
     buttons (none: no components at all; a ``private`` message keeps the presser's own), no
     pings (an edit never notifies anyway)."""
