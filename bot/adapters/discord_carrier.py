@@ -28,13 +28,14 @@ def zone_hints(interaction: discord.Interaction) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hints))
 
 
-def carrier_edit(carrier: Carrier, content: str | None) -> dict[str, Any]:
+def carrier_edit(carrier: Carrier, content: str | None, *, private: bool = False) -> dict[str, Any]:
     """``Message.edit`` keyword arguments: the note under the old content, only the kept
-    buttons (none: no components at all), no pings (an edit never notifies anyway)."""
+    buttons (none: no components at all; a ``private`` message keeps the presser's own), no
+    pings (an edit never notifies anyway)."""
     note = render_text(carrier.note, carrier.mentions)
     text = f"{content}\n{note}" if content else note
     view = discord.ui.View(timeout=None)
-    for i, button in enumerate(carrier.buttons[: BUTTONS_PER_ROW * ROWS]):
+    for i, button in enumerate(carrier.kept(private=private)[: BUTTONS_PER_ROW * ROWS]):
         view.add_item(action_button(button, i // BUTTONS_PER_ROW))
     view.stop()  # nothing is kept in memory: the persistent handler answers these ids
     return {
@@ -69,7 +70,9 @@ async def edit_carrier(interaction: discord.Interaction, carrier: Carrier) -> bo
         if not message.flags.ephemeral:
             await message.edit(**carrier_edit(carrier, message.content))
         elif interaction.response.type is discord.InteractionResponseType.deferred_message_update:
-            await interaction.edit_original_response(**carrier_edit(carrier, message.content))
+            await interaction.edit_original_response(
+                **carrier_edit(carrier, message.content, private=True)
+            )
         else:
             return False
     except discord.HTTPException as exc:
