@@ -42,7 +42,7 @@ from bot.core.messages import (
     error_message,
 )
 from bot.core.models import Platform
-from bot.core.ports import ChatPort
+from bot.core.ports import AttachmentsNotSent, ChatPort, TemporaryDeliveryError
 from bot.core.services.actor import Actor
 from bot.core.services.requests import SCHEDULE_OPEN
 from bot.listeners import slack_packs
@@ -79,6 +79,12 @@ FORM_TOO_LATE = frozenset({"expired_trigger_id", "trigger_exchanged", "ratelimit
 FORM_NOT_OPENED = (
     "The form could not open in time (Slack gives an app a few seconds, or asked PeerLoop to "
     "slow down). Run the command or press the button again to open it."
+)
+
+
+FILES_NOT_SENT = (
+    "Slack would not take the files just now (it asked PeerLoop to slow down, or was busy). "
+    "Run the command again in a minute to get them."
 )
 
 
@@ -252,12 +258,22 @@ class SlackFace:
                     return
         await self.send(client, body, actor.member.external_id, message, channel=channel)
         if message.attachments:
-            await self.chat.send_direct(
-                actor.member,
-                OutboundMessage(
-                    text="The files for your last request.", attachments=message.attachments
-                ),
-            )
+            try:
+                await self.chat.send_direct(
+                    actor.member,
+                    OutboundMessage(
+                        text="The files for your last request.", attachments=message.attachments
+                    ),
+                )
+            except (AttachmentsNotSent, TemporaryDeliveryError) as exc:
+                log.warning("Slack: a reply's files could not be sent (%s)", type(exc).__name__)
+                await self.send(
+                    client,
+                    body,
+                    actor.member.external_id,
+                    error_message(FILES_NOT_SENT),
+                    channel=channel,
+                )
 
     async def send(
         self,

@@ -311,3 +311,21 @@ async def test_the_workspace_counts_as_left_only_when_the_app_lost_its_bot(
 
     # Recorded before Slack gets its answer (a middleware in front of the listeners).
     assert await absent() is left
+
+
+async def test_a_reply_whose_files_slack_will_not_take_now_says_so_privately(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``/mock export``: the answer is shown; the file upload is rate limited for long, so the
+    member is told to ask again (no incident)."""
+    await ready(rig, ALICE)
+    rig.fake.fail_next("files.getUploadURLExternal", retry_after=30)
+    with caplog.at_level(logging.INFO):
+        status, _, key = await rig.send.command(ALICE, "export")
+        assert status == 200
+        await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 2)
+        await listeners_done()
+    answer, told = responses(rig.fake, key)
+    assert "Your PeerLoop data" in blob(answer)
+    assert told["response_type"] == "ephemeral" and "Run the command again" in blob(told)
+    assert not incidents(caplog)
