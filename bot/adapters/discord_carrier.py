@@ -28,13 +28,14 @@ def zone_hints(interaction: discord.Interaction) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hints))
 
 
-def carrier_edit(carrier: Carrier, content: str | None) -> dict[str, Any]:
+def carrier_edit(carrier: Carrier, content: str | None, *, private: bool = False) -> dict[str, Any]:
     """``Message.edit`` keyword arguments: the note under the old content, only the kept
-    buttons (none: no components at all), no pings (an edit never notifies anyway)."""
+    buttons (none: no components at all; a ``private`` message keeps the presser's own), no
+    pings (an edit never notifies anyway)."""
     note = render_text(carrier.note, carrier.mentions)
     text = f"{content}\n{note}" if content else note
     view = discord.ui.View(timeout=None)
-    for i, button in enumerate(carrier.buttons[: BUTTONS_PER_ROW * ROWS]):
+    for i, button in enumerate(carrier.kept(private=private)[: BUTTONS_PER_ROW * ROWS]):
         view.add_item(action_button(button, i // BUTTONS_PER_ROW))
     view.stop()  # nothing is kept in memory: the persistent handler answers these ids
     return {
@@ -44,16 +45,36 @@ def carrier_edit(carrier: Carrier, content: str | None) -> dict[str, Any]:
     }
 
 
+def pressed_private_message(interaction: discord.Interaction) -> bool:
+    """A button or select pressed on a private (ephemeral) message, say a ``/mock upcoming``
+    list: only the press's own acknowledgement can edit that message afterwards."""
+    message = interaction.message
+    return (
+        interaction.type is discord.InteractionType.component
+        and message is not None
+        and message.flags.ephemeral
+    )
+
+
 async def edit_carrier(interaction: discord.Interaction, carrier: Carrier) -> bool:
     """Edit the message that carried the pressed button. A message the bot posted (a direct
-    message, a pair thread, a channel) is edited through the channel; an ephemeral one cannot
-    be edited after the press was acknowledged and stays (its buttons answer with the
-    current state). Returns whether it was edited; a failure is logged, never raised."""
+    message, a pair thread, a channel) is edited through the channel; a private one through
+    the press's own token, which may edit it because the press was acknowledged as an update
+    of that message (a deferred update; any other acknowledgement leaves it as it is, and its
+    buttons answer with the current state). Returns whether it was edited; a failure is
+    logged, never raised."""
     message = interaction.message
-    if message is None or message.flags.ephemeral:
+    if message is None:
         return False
     try:
-        await message.edit(**carrier_edit(carrier, message.content))
+        if not message.flags.ephemeral:
+            await message.edit(**carrier_edit(carrier, message.content))
+        elif interaction.response.type is discord.InteractionResponseType.deferred_message_update:
+            await interaction.edit_original_response(
+                **carrier_edit(carrier, message.content, private=True)
+            )
+        else:
+            return False
     except discord.HTTPException as exc:
         log.warning("Discord: the pressed message could not be edited (%s)", exc.status)
         return False

@@ -2,8 +2,12 @@
 
 Discord's answers become the core's delivery errors: a closed DM (403, code 50007)
 is :class:`DirectMessagesClosed` (the outbox falls back to the pair thread), a rate
-limit or server error is :class:`TemporaryDeliveryError` (the outbox retries later).
-discord.py already retries 429s and 5xx a few times before giving up.
+limit or server error is :class:`TemporaryDeliveryError` (the outbox retries later), a
+thread or channel deleted (10003 Unknown Channel) or closed to the bot (50001 Missing Access,
+50013 Missing Permissions) is :class:`SpaceUnavailable` (the outbox stops posting there).
+discord.py already retries 429s and 5xx a few times before giving up; it waits out a rate
+limit in place only up to the client's ``max_ratelimit_timeout`` (``RATE_LIMIT_WAIT``), and
+raises ``RateLimited`` for a longer one, which the outbox retries after it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bot.core.models import Community, Member, Platform
 from bot.core.ports import (
     DirectMessagesClosed,
     SessionEvent,
+    SpaceUnavailable,
     TemporaryDeliveryError,
     VoiceRequest,
     VoiceRoom,
@@ -30,6 +35,14 @@ from bot.core.ports import (
 log = logging.getLogger(__name__)
 
 CANNOT_MESSAGE_USER = 50007
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+THREAD_ARCHIVED = 50083
+#: The longest rate limit discord.py waits out in place (its ``max_ratelimit_timeout``, at
+#: least 30): a longer one is handed to the outbox, whose claim on a message outlasts this.
+RATE_LIMIT_WAIT = 30.0
 THREAD_NAME = 100
 #: A week of inactivity before Discord hides the thread (it reopens when someone posts).
 AUTO_ARCHIVE_MINUTES: Final = 10080
@@ -37,8 +50,11 @@ AUTO_ARCHIVE_MINUTES: Final = 10080
 T = TypeVar("T")
 
 
-class PairSpaceUnavailable(TemporaryDeliveryError):
+class PairSpaceUnavailable(SpaceUnavailable):
     """No channel the bot can open a private thread in (an admin needs to fix permissions)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, needs_admin=True)
 
 
 async def _call(call: Callable[[], Awaitable[T]]) -> T:
@@ -53,7 +69,26 @@ async def _call(call: Callable[[], Awaitable[T]]) -> T:
     except discord.HTTPException as exc:
         if exc.status == 429:
             retry_after = getattr(exc, "retry_after", None)
-            raise TemporaryDeliveryError("Discord rate limit", retry_after) from None
+            raise TemporaryDeliveryError("Discord rate limit", retry_after, refused=True) from None
+        raise
+    except discord.RateLimited as exc:  # longer than the client waits in place
+        raise TemporaryDeliveryError("Discord rate limit", exc.retry_after, refused=True) from None
+
+
+async def _in_space(call: Callable[[], Awaitable[T]]) -> T:
+    """A call on a channel, thread or message the bot posted: gone or closed to it is
+    :class:`SpaceUnavailable` (an admin can give access back; a deletion is final)."""
+    try:
+        return await _call(call)
+    except discord.NotFound as exc:
+        if exc.code in (UNKNOWN_CHANNEL, UNKNOWN_MESSAGE):
+            raise SpaceUnavailable(f"Discord {exc.code}") from None
+        raise
+    except discord.Forbidden as exc:
+        if exc.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+            raise SpaceUnavailable(f"Discord {exc.code}", needs_admin=True) from None
+        if exc.code == THREAD_ARCHIVED:
+            raise SpaceUnavailable(f"Discord {exc.code}") from None
         raise
 
 
@@ -83,7 +118,8 @@ class DiscordChat:
 
     async def _pair_parent(self, community: Community) -> discord.TextChannel:
         if community.settings.pair_channel_id:
-            channel = await self._channel(int(community.settings.pair_channel_id))
+            channel_id = int(community.settings.pair_channel_id)
+            channel = await _in_space(lambda: self._channel(channel_id))
             if isinstance(channel, discord.TextChannel):
                 return channel
         guild = self.client.get_guild(int(community.external_id))
@@ -114,8 +150,16 @@ class DiscordChat:
     async def open_pair_space(
         self, community: Community, members: Sequence[Member], title: str
     ) -> str:
+        try:
+            return await self._open_thread(community, members, title)
+        except SpaceUnavailable as exc:  # the pair channel is gone or closed: an admin's to fix
+            raise PairSpaceUnavailable(exc.reason) from None
+
+    async def _open_thread(
+        self, community: Community, members: Sequence[Member], title: str
+    ) -> str:
         parent = await self._pair_parent(community)
-        thread = await _call(
+        thread = await _in_space(
             lambda: parent.create_thread(
                 name=strip_controls(title)[:THREAD_NAME] or "PeerLoop session",
                 type=discord.ChannelType.private_thread,
@@ -133,11 +177,14 @@ class DiscordChat:
                 log.warning(
                     "a paired member is no longer in the server; the pair thread opened without them"
                 )
+            except TemporaryDeliveryError as exc:
+                # The thread exists now: opening it again later would make a second one.
+                raise TemporaryDeliveryError(str(exc), exc.retry_after) from None
         return str(thread.id)
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
-        channel = await self._channel(int(space_ref))
-        sent = await _call(lambda: channel.send(**render_message(message).send_kwargs()))
+        channel = await _in_space(lambda: self._channel(int(space_ref)))
+        sent = await _in_space(lambda: channel.send(**render_message(message).send_kwargs()))
         return f"{channel.id}/{sent.id}"
 
     async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
@@ -147,7 +194,7 @@ class DiscordChat:
         target = self.client.get_partial_messageable(int(channel_id)).get_partial_message(
             int(message_id)
         )
-        await _call(
+        await _in_space(
             lambda: target.edit(
                 content=rendered.content or None,
                 embed=rendered.embed,

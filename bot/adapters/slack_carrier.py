@@ -26,18 +26,20 @@ MAX_ELEMENTS = 25
 MAX_NOTE = 3000
 
 
-def carrier_blocks(blocks: Sequence[Mapping[str, Any]], carrier: Carrier) -> list[dict[str, Any]]:
-    """The message's blocks without its buttons, then the note, then the buttons it keeps."""
+def carrier_blocks(
+    blocks: Sequence[Mapping[str, Any]], carrier: Carrier, *, private: bool = False
+) -> list[dict[str, Any]]:
+    """The message's blocks without its buttons, then the note, then the buttons it keeps (a
+    ``private`` message, the presser's own)."""
+    buttons = carrier.kept(private=private)
     kept = [dict(b) for b in blocks if b.get("type") != "actions"]
     kept.append(
         ContextBlock(
             elements=[MarkdownTextObject(text=mrkdwn(carrier.note, carrier.mentions)[:MAX_NOTE])]
         ).to_dict()
     )
-    if carrier.buttons:
-        kept.append(
-            ActionsBlock(elements=[_button(b) for b in carrier.buttons[:MAX_ELEMENTS]]).to_dict()
-        )
+    if buttons:
+        kept.append(ActionsBlock(elements=[_button(b) for b in buttons[:MAX_ELEMENTS]]).to_dict())
     return kept[-MAX_BLOCKS:]
 
 
@@ -59,7 +61,7 @@ async def update_carrier(client: AsyncWebClient, body: Mapping[str, Any], carrie
             await webhook(str(body["response_url"])).send(
                 replace_original=True,
                 text=plain(plain_mentions(carrier.note)),
-                blocks=carrier_blocks([], carrier),
+                blocks=carrier_blocks([], carrier, private=True),
             )
             return True
     except SlackApiError as exc:

@@ -11,7 +11,7 @@ import logging
 
 import discord
 
-from bot.adapters.discord_chat import DiscordChat
+from bot.adapters.discord_chat import RATE_LIMIT_WAIT, DiscordChat
 from bot.adapters.discord_client import configure_discord_endpoints
 from bot.app import App
 from bot.cogs.mock import PeerLoopClient, setup
@@ -101,6 +101,8 @@ def build_discord_client(app: App, settings: Settings, **options: object) -> Pee
     client_options: dict[str, object] = {
         "intents": discord.Intents.default(),
         "allowed_mentions": discord.AllowedMentions.none(),
+        # a longer rate limit is handed to the outbox (bot/adapters/discord_chat.py)
+        "max_ratelimit_timeout": RATE_LIMIT_WAIT,
     }
     client_options.update(options)
     quiet_payload_logs()

@@ -26,7 +26,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_carrier import edit_carrier, zone_hints
+from bot.adapters.discord_carrier import edit_carrier, pressed_private_message, zone_hints
 from bot.adapters.discord_forms import is_form_id
 from bot.adapters.discord_render import render_message
 from bot.app import App
@@ -51,6 +51,11 @@ OUTDATED_COMMAND = "That command is out of date or its options could not be read
 #: Discord fails an interaction not answered within 3 s: a handler that answers directly (a
 #: form screen, which may be a modal) is deferred by the boundary if it has not answered by then.
 ACK_WITHIN = 2.5
+#: Discord's answer to an interaction acknowledged too late (more than 3 s after it was made,
+#: e.g. delivered late after the gateway resumed), and to a followup after its token expired
+#: (15 minutes).
+UNKNOWN_INTERACTION = 10062
+UNKNOWN_WEBHOOK = 10015
 
 #: A face's own handler for a declared command given a file (the pack import downloads it).
 Upload = Callable[["MockFace", discord.Interaction, Mapping[str, Any]], Awaitable[None]]
@@ -108,8 +113,15 @@ class MockFace:
     # -- replies --------------------------------------------------------------------------
 
     async def defer(self, interaction: discord.Interaction) -> None:
-        """Acknowledge privately (a thinking reply), unless answered already."""
-        if not interaction.response.is_done():
+        """Acknowledge privately (a thinking reply), unless answered already. A press on a
+        private message is acknowledged as an update of that message instead, so the answer
+        can still edit it (its stale buttons go, as on a message the bot posted); the reply
+        comes as a private followup either way."""
+        if interaction.response.is_done():
+            return
+        if pressed_private_message(interaction):
+            await interaction.response.defer()
+        else:
             await interaction.response.defer(ephemeral=True, thinking=True)
 
     async def reply(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
@@ -117,16 +129,29 @@ class MockFace:
         if message.form is not None:
             await self.screens.open(interaction, message)
             return
-        rendered = render_message(message)
-        await interaction.followup.send(ephemeral=True, **rendered.send_kwargs())
+        await self._followup(interaction, message)
 
     async def say(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
         """A private answer, whether or not the interaction was answered already."""
-        kwargs = render_message(message).send_kwargs()
         if interaction.response.is_done():
-            await interaction.followup.send(ephemeral=True, **kwargs)
+            await self._followup(interaction, message)
         else:
+            kwargs = render_message(message).send_kwargs()
             await interaction.response.send_message(ephemeral=True, **kwargs)
+
+    async def _followup(self, interaction: discord.Interaction, message: OutboundMessage) -> None:
+        """A private followup; once the interaction's token has expired (the work outlasted
+        Discord's 15 minutes), the answer goes to the member's direct messages instead."""
+        try:
+            await interaction.followup.send(ephemeral=True, **render_message(message).send_kwargs())
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_WEBHOOK:
+                raise
+            log.warning("a Discord interaction's token expired before its answer; sent by DM")
+            try:
+                await interaction.user.send(**render_message(message).send_kwargs())
+            except discord.HTTPException as dm:
+                log.warning("the late answer could not be sent by DM either (%s)", dm.code)
 
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
         """A private error message."""
@@ -166,7 +191,15 @@ class MockFace:
         watchdog = None if defer else asyncio.create_task(self._ack_late(interaction))
         try:
             if defer:
-                await self.defer(interaction)
+                try:
+                    await self.defer(interaction)
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_INTERACTION:
+                        raise
+                    # Delivered too late to be answered (the member's app already said it
+                    # failed): nothing is done, so nothing happens without them knowing.
+                    log.warning("a Discord interaction came too late to be answered; not run")
+                    return
             await work()
         except Exception as exc:
             await self._answer_anyway(interaction, self._failure_message(exc, where))
@@ -309,6 +342,17 @@ class MockFace:
                 break
         return result
 
+    # -- servers joined and left ---------------------------------------------------------
+
+    async def server_presence(self, guild_id: int, *, absent: bool) -> None:
+        """The bot was removed from a server (GUILD_DELETE without ``unavailable``): nothing is
+        paired or sent there until it is invited again (GUILD_CREATE), or is back after a
+        restart. Never raises (an event handler)."""
+        try:
+            await self.app.actors.mark_absent(Platform.DISCORD, str(guild_id), absent=absent)
+        except Exception as exc:
+            report_incident(log, exc, "recording a server the bot joined or left")
+
     # -- interactions nobody else answers -----------------------------------------------
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -359,4 +403,17 @@ def setup(client: PeerLoopClient, app: App) -> MockFace:
         await face.on_interaction(interaction)
 
     client.event(on_interaction)
+
+    async def on_guild_remove(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=True)
+
+    async def on_guild_join(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=False)
+
+    async def on_guild_available(guild: discord.Guild) -> None:
+        await face.server_presence(guild.id, absent=False)
+
+    client.event(on_guild_remove)
+    client.event(on_guild_join)
+    client.event(on_guild_available)
     return face

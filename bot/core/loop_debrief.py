@@ -73,6 +73,8 @@ class RoundResult:
     #: (dimension id, dimension name, score).
     scores: tuple[tuple[str, str, int], ...] = ()
     verdict: str | None = None
+    #: Why a round was not held, as the member reads it (None: held, or not known).
+    why: str | None = None
 
     @property
     def has_feedback(self) -> bool:
@@ -104,6 +106,7 @@ class Debrief:
                     "when": r.when.isoformat() if r.when else None,
                     "scores": [list(s) for s in r.scores],
                     "verdict": r.verdict,
+                    "why": r.why,
                 }
                 for r in self.rounds
             ],
@@ -129,6 +132,7 @@ class Debrief:
                     when=datetime.fromisoformat(r["when"]) if r.get("when") else None,
                     scores=tuple((str(a), str(b), int(c)) for a, b, c in r.get("scores", [])),
                     verdict=r.get("verdict"),
+                    why=r.get("why"),
                 )
                 for r in data.get("rounds", [])
             ),
@@ -233,7 +237,7 @@ def debrief_of(
 
 def _round_text(r: RoundResult) -> str:
     if not r.held:
-        return "Not held."
+        return f"Not held: {r.why}" if r.why else "Not held."
     if not r.has_feedback:
         return "Held; the interviewer's scores did not come in."
     scores = ", ".join(f"{name} {score}/4" for _id, name, score in r.scores)

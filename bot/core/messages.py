@@ -153,6 +153,13 @@ class Carrier:
     buttons: tuple[Button, ...] = ()
     #: Platform user ids of the members ``note`` mentions.
     mentions: tuple[str, ...] = ()
+    #: What a private message of the presser's own (a ``/mock upcoming`` list) keeps, when it
+    #: differs from what the pair's shared message keeps (None: the same ``buttons``).
+    own: tuple[Button, ...] | None = None
+
+    def kept(self, *, private: bool) -> tuple[Button, ...]:
+        """The buttons the pressed message keeps: a private one's own, else the shared ones."""
+        return self.own if private and self.own is not None else self.buttons
 
 
 @dataclass(frozen=True)

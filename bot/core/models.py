@@ -63,9 +63,14 @@ class CommunitySettings:
     #: The admin who chose the voice category (told when the bot may not create channels and
     #: there is no admins' channel).
     voice_set_by: str | None = None
-    #: The permissions the admins were told the bot lacks for voice channels or events (each
-    #: said once; choosing the voice category or events again forgets them).
+    #: The permissions the admins were told the bot lacks for voice channels or events, and
+    #: ``"pair spaces"`` once told it lost access to them (each said once; choosing the voice
+    #: category, events or the pair channel again forgets them).
     room_notices: tuple[str, ...] = ()
+    #: PeerLoop was removed from the server or workspace (Discord GUILD_DELETE, Slack
+    #: ``app_uninstalled`` or its bot token revoked): no pairing and nothing sent there until it
+    #: is back (invited again, or anyone there uses it again).
+    absent: bool = False
 
     def to_json(self) -> dict[str, object]:
         """The stored form: one JSON object with every setting."""
@@ -93,6 +98,7 @@ class CommunitySettings:
             "session_events": self.session_events,
             "voice_set_by": self.voice_set_by,
             "room_notices": list(self.room_notices),
+            "absent": self.absent,
         }
 
     @classmethod

@@ -44,6 +44,13 @@ class ListenerFace(Protocol):
         """The member acting, in the workspace the request came from."""
         ...
 
+    async def open_view(
+        self, client: AsyncWebClient, trigger_id: str, view: Mapping[str, Any]
+    ) -> None:
+        """Open a modal; a refusal the member can act on (open it again) when Slack says the
+        trigger expired or asks to slow down."""
+        ...
+
     def metadata(self, user_id: str, channel: str | None) -> str:
         """A modal's ``private_metadata``: the channel to answer in, bound to the member."""
         ...

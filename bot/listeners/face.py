@@ -43,7 +43,7 @@ from bot.core.messages import (
     error_message,
 )
 from bot.core.models import Platform
-from bot.core.ports import ChatPort
+from bot.core.ports import AttachmentsNotSent, ChatPort, TemporaryDeliveryError
 from bot.core.services.actor import Actor
 from bot.core.services.requests import SCHEDULE_OPEN
 from bot.listeners import slack_packs
@@ -74,6 +74,38 @@ CHANNEL_GONE = frozenset(
     }
 )
 UNREADABLE_FORM = "PeerLoop could not read that form. Open it again. Nothing was changed."
+#: views.open errors meaning "too late, or too busy, to open the form now": the member is asked
+#: to open it again (a trigger id lives three seconds; a rate limit passes).
+FORM_TOO_LATE = frozenset({"expired_trigger_id", "trigger_exchanged", "ratelimited"})
+FORM_NOT_OPENED = (
+    "The form could not open in time (Slack gives an app a few seconds, or asked PeerLoop to "
+    "slow down). Run the command or press the button again to open it."
+)
+
+
+FILES_NOT_SENT = (
+    "Slack would not take the files just now (it asked PeerLoop to slow down, or was busy). "
+    "Run the command again in a minute to get them."
+)
+
+
+class FormNotOpened(PeerLoopError):
+    """Slack would not open a modal now (its trigger expired, or a rate limit): the member is
+    told privately to open it again."""
+
+    def __init__(self) -> None:
+        super().__init__(FORM_NOT_OPENED)
+
+
+async def open_view(client: AsyncWebClient, trigger_id: str, view: Mapping[str, Any]) -> None:
+    """``views.open``; :class:`FormNotOpened` when Slack says it is too late or too busy."""
+    try:
+        await client.views_open(trigger_id=trigger_id, view=dict(view))
+    except SlackApiError as exc:
+        if _slack_error(exc) not in FORM_TOO_LATE:
+            raise
+        log.warning("Slack: a form could not open (%s)", _slack_error(exc))
+        raise FormNotOpened() from None
 
 
 # -- who is acting -----------------------------------------------------------------------------
@@ -215,19 +247,34 @@ class SlackFace:
         """Answer the member who acted: through the response URL when there is one, else as an
         ephemeral in the channel, else in their direct messages with the app."""
         if message.form is not None and body.get("trigger_id"):
-            await self.open_form(
-                client, body["trigger_id"], message.form, channel, actor.member.external_id
-            )
-            if not message.text and not message.title:
-                return
+            try:
+                await self.open_form(
+                    client, body["trigger_id"], message.form, channel, actor.member.external_id
+                )
+            except FormNotOpened as late:  # what came with the form is still said
+                text = f"{message.text}\n\n{late.message}" if message.text else late.message
+                message = replace(message, text=text, form=None)
+            else:
+                if not message.text and not message.title:
+                    return
         await self.send(client, body, actor.member.external_id, message, channel=channel)
         if message.attachments:
-            await self.chat.send_direct(
-                actor.member,
-                OutboundMessage(
-                    text="The files for your last request.", attachments=message.attachments
-                ),
-            )
+            try:
+                await self.chat.send_direct(
+                    actor.member,
+                    OutboundMessage(
+                        text="The files for your last request.", attachments=message.attachments
+                    ),
+                )
+            except (AttachmentsNotSent, TemporaryDeliveryError) as exc:
+                log.warning("Slack: a reply's files could not be sent (%s)", type(exc).__name__)
+                await self.send(
+                    client,
+                    body,
+                    actor.member.external_id,
+                    error_message(FILES_NOT_SENT),
+                    channel=channel,
+                )
 
     async def send(
         self,
@@ -299,9 +346,15 @@ class SlackFace:
         """Open ``form`` as a modal, its metadata bound to the member and the channel to answer in."""
         from bot.adapters.slack_render import form_view
 
-        await client.views_open(
-            trigger_id=trigger_id, view=form_view(form, self.metadata(user_id, channel)).to_dict()
+        await self.open_view(
+            client, trigger_id, form_view(form, self.metadata(user_id, channel)).to_dict()
         )
+
+    async def open_view(
+        self, client: AsyncWebClient, trigger_id: str, view: Mapping[str, Any]
+    ) -> None:
+        """``views.open``; :class:`FormNotOpened` when Slack says it is too late or too busy."""
+        await open_view(client, trigger_id, view)
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
         """Profile and availability, upcoming sessions, feedback owed, progress and the digest

@@ -58,7 +58,7 @@ from bot.listeners.face import (
     bound_channel,
     profile_name,
 )
-from bot.listeners.slack_events import once_per_event, with_request_id
+from bot.listeners.slack_events import note_app_removed, once_per_event, with_request_id
 from bot.settings import Settings
 from bot.storage.slack_events import SqlSlackEventLog
 
@@ -122,6 +122,7 @@ def build_slack_app(
     # A request id per request; each event handled once across processes (bot/listeners/slack_events.py).
     bolt.use(with_request_id)
     bolt.use(once_per_event(SqlSlackEventLog(app.db.engine, now=app.clock.now)))
+    bolt.use(note_app_removed(app.actors))
 
     @bolt.middleware
     async def answer_presses_that_are_not_ours(

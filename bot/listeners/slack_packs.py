@@ -87,9 +87,10 @@ async def open_import(
     actor = await face.actor(body, client, platform_admin=True)
     if not actor.is_admin:
         return error_message("Only community admins can import prompt packs.")
-    await client.views_open(
-        trigger_id=body["trigger_id"],
-        view=import_view(face.metadata(actor.member.external_id, body.get("channel_id"))),
+    await face.open_view(
+        client,
+        body["trigger_id"],
+        import_view(face.metadata(actor.member.external_id, body.get("channel_id"))),
     )
     return None
 

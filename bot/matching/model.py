@@ -220,7 +220,7 @@ class MatchInput:
     ``prune_degree`` partners by pair score, its ``band_partners`` best within its own
     reliability band and a few random ones (an edge stays when either end keeps it);
     ``prune_degree=None`` never prunes. Pruned types with more than ``split_above`` active
-    requests are solved track by track, then across tracks (``engine.solve_by_track``: the
+    requests are solved track by track, then across tracks (``solve.solve_by_track``: the
     solver's time grows with the square of a graph's size). See docs/matching.md for what
     pruning and splitting cost, measured.
     """

@@ -48,7 +48,7 @@ class RestDiscord:
 async def start_rest_discord(app: App, settings: Settings) -> RestDiscord:
     import discord
 
-    from bot.adapters.discord_chat import DiscordChat
+    from bot.adapters.discord_chat import RATE_LIMIT_WAIT, DiscordChat
     from bot.adapters.discord_client import configure_discord_endpoints
     from bot.cogs.client import quiet_payload_logs
     from bot.core.models import Platform
@@ -57,7 +57,9 @@ async def start_rest_discord(app: App, settings: Settings) -> RestDiscord:
     configure_discord_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
     quiet_payload_logs()
     client = discord.Client(
-        intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none()
+        intents=discord.Intents.none(),
+        allowed_mentions=discord.AllowedMentions.none(),
+        max_ratelimit_timeout=RATE_LIMIT_WAIT,
     )
     await client.login(settings.discord_token.get_secret_value())  # REST only: never connect()
     app.chats[Platform.DISCORD] = DiscordChat(client)

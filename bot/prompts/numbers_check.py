@@ -16,7 +16,8 @@ import math
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
 
-from bot.core.bank import Prompt, WorkedFigure, WorkedNumbers, formula_problems
+from bot.core.bank import Prompt, WorkedFigure, WorkedNumbers
+from bot.core.bank_arithmetic import formula_problems
 
 __all__ = ["FUNCTIONS", "evaluate", "figure_values", "prompt_text", "verify"]
 

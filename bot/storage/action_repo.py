@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -50,6 +51,14 @@ def _action_values(action: ScheduledAction) -> RowValues:
     }
 
 
+def _not_leased(now: datetime) -> Any:
+    """No step calling a platform holds the action's lease at ``now``."""
+    return or_(
+        col(ScheduledActionRow.claimed_until).is_(None),
+        col(ScheduledActionRow.claimed_until) <= now,
+    )
+
+
 class SqlActionRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -72,11 +81,13 @@ class SqlActionRepo:
         row = await self._s.get(ScheduledActionRow, action_id)
         return action_from_row(row) if row else None
 
-    async def claim(self, action_id: str) -> ScheduledAction | None:
-        """Lock a pending action for this transaction; None if done or claimed elsewhere."""
+    async def claim(self, action_id: str, now: datetime) -> ScheduledAction | None:
+        """Lock a pending action for this transaction; None if done, claimed elsewhere, or
+        leased by a step calling a platform (until its lease ends)."""
         stmt = select(ScheduledActionRow).where(
             col(ScheduledActionRow.id) == action_id,
             col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
+            _not_leased(now),
         )
         if dialect_name(self._s) == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
@@ -93,12 +104,34 @@ class SqlActionRepo:
         ).scalar_one_or_none()
         return action_from_row(row) if row else None
 
+    async def lease(self, action_id: str, token: str, until: datetime) -> None:
+        await self._s.execute(
+            update(ScheduledActionRow)
+            .where(col(ScheduledActionRow.id) == action_id)
+            .values(claim_token=token, claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def reclaim(self, action_id: str, token: str) -> ScheduledAction | None:
+        stmt = select(ScheduledActionRow).where(
+            col(ScheduledActionRow.id) == action_id,
+            col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
+            col(ScheduledActionRow.claim_token) == token,
+        )
+        if dialect_name(self._s) == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (
+            await self._s.execute(stmt.execution_options(populate_existing=True))
+        ).scalar_one_or_none()
+        return action_from_row(row) if row else None
+
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:
         stmt = (
             select(col(ScheduledActionRow.id))
             .where(
                 col(ScheduledActionRow.status) == ActionStatus.PENDING.value,
                 col(ScheduledActionRow.due_at) <= now,
+                _not_leased(now),
             )
             .order_by(col(ScheduledActionRow.due_at), col(ScheduledActionRow.id))
             .limit(limit)
@@ -128,6 +161,7 @@ class SqlActionRepo:
             row.status = status.value
             row.finished_at = now
             row.last_error = error[:500] if error else None
+            row.claim_token, row.claimed_until = None, None
             await self._s.flush()
 
     async def retry_later(self, action_id: str, due_at: datetime, error: str) -> int:
@@ -137,6 +171,7 @@ class SqlActionRepo:
         row.attempts += 1
         row.due_at = due_at
         row.last_error = error[:500]
+        row.claim_token, row.claimed_until = None, None
         await self._s.flush()
         return row.attempts
 

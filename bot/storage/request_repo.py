@@ -149,7 +149,9 @@ class SqlRequestRepo:
         self, community_id: str, kind: InterviewType, since: datetime
     ) -> list[timedelta]:
         """How long each request of ``kind`` waited, for those paired in rounds since ``since``
-        (from the request to its session's booking)."""
+        (from the request to its session's booking). A chosen pair (an accepted invitation, an
+        admin's hand pairing) is booked on requests made at the booking itself: it waited for
+        no round, so it is left out rather than counted as no wait."""
         result = await self._s.execute(
             select(col(RequestRow.created_at), col(SessionRow.created_at))
             .join(SessionRow, col(SessionRow.id) == col(RequestRow.session_id))
@@ -158,6 +160,7 @@ class SqlRequestRepo:
                 col(RequestRow.interview_type) == kind.value,
                 col(RequestRow.live).is_(False),
                 col(SessionRow.created_at) >= since,
+                col(RequestRow.created_at) < col(SessionRow.created_at),
             )
         )
         return [

@@ -188,6 +188,25 @@ class SqlSessionRepo:
             session_id, col(SessionRow.space_ref).is_(None), space_state=PairSpaceState.DIRECT.value
         )
 
+    async def release_pair_space_claim(self, session_id: str, token: str) -> bool:
+        return await self._update_space(
+            session_id,
+            col(SessionRow.space_claim) == token,
+            col(SessionRow.space_state) == PairSpaceState.OPENING.value,
+            col(SessionRow.space_ref).is_(None),
+            space_state=None,
+            space_claim=None,
+            space_claimed_at=None,
+        )
+
+    async def lose_pair_space(self, session_id: str, ref: str) -> bool:
+        return await self._update_space(
+            session_id,
+            col(SessionRow.space_ref) == ref,
+            space_state=PairSpaceState.DIRECT.value,
+            space_ref=None,
+        )
+
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         stmt = select(SessionRow).where(
             or_(

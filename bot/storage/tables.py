@@ -165,6 +165,9 @@ class ScheduledActionRow(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     finished_at: datetime | None = _when(nullable=True)
+    #: A step calling a chat platform outside any transaction leases itself until then.
+    claim_token: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = _when(nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.discord_forms import FORM_PREFIX
 from bot.adapters.discord_render import render_message
 from bot.app import App
 from bot.cogs import mock, tree
@@ -87,7 +88,10 @@ async def first_reply(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]
     if body["type"] == 4:
         assert body["data"]["flags"] & EPHEMERAL, body
         return {**body["data"], "id": fake.interactions[int(sent["id"])]["original"]["id"]}
-    if body["type"] != 5:  # a modal, or a silent acknowledgement of a pick
+    custom_id = str((sent.get("data") or {}).get("custom_id", ""))
+    if body["type"] == 6 and not custom_id.startswith(FORM_PREFIX):
+        return await reply_to(fake, sent)  # a press on a private message: a followup answers
+    if body["type"] != 5:  # a modal, or a silent acknowledgement of a pick on a form screen
         return {"callback": body}
     return await reply_to(fake, sent)
 

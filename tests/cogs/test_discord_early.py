@@ -19,6 +19,7 @@ from tests.cogs.rig import (
     discord_runner,
     fake_discord,
     registered,
+    reply_to,
     settle,
     start_face,
     stored,
@@ -191,8 +192,18 @@ async def test_upcoming_offers_my_partner_is_here_within_the_hour_to_the_pair_on
     assert not (await stored(app, session.id)).here_by
 
     # Pressed on the list: the same flow as on the reminder (the pair space is told).
-    noted = await click(fake, "alice", here, listed["id"])
+    pressed = await fake.interact(fake.button_click("alice", here, listed["id"]))
+    noted = await reply_to(fake, pressed)
     assert "Noted" in text_of(noted) and noted["flags"] & 64  # private
+    # Her private list itself is updated (acknowledged as an update of it, then edited through
+    # the press's token): it says so, pings nobody, and keeps what she may still press (not
+    # the button she pressed; the pair's thread keeps it for Bob).
+    (edit,) = [r for r in fake.followups(pressed["id"]) if r.method == "PATCH"]
+    assert edit.path.endswith("/messages/@original")
+    assert "says their partner is here" in edit.json["content"]
+    assert edit.json["allowed_mentions"]["parse"] == []
+    assert here not in custom_ids(edit.json)
+    assert f"pl:session.cancel:{session.id}" in custom_ids(edit.json)
     await delivered(app)
     await settle(client)
     assert len((await stored(app, session.id)).here_by) == 1

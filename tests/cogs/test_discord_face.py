@@ -87,10 +87,23 @@ async def command(
 
 
 async def reply_to(fake: FakeDiscord, sent: dict[str, Any]) -> dict[str, Any]:
+    """The private reply: a thinking acknowledgement then the first followup; for a press on a
+    private message, an update acknowledgement (so the answer may still edit that message)."""
     body = await fake.wait_for_interaction_response(sent)
-    assert body == {"type": 5, "data": {"flags": EPHEMERAL}}, body
-    await fake.wait_until(lambda: bool(fake.followups(sent["id"])), what="a followup")
-    first = fake.followups(sent["id"])[0]
+    pressed = sent.get("message") or {}
+    update = sent["type"] == 3 and bool(int(pressed.get("flags") or 0) & EPHEMERAL)
+    if update:
+        assert body == {"type": 6}, body
+    else:
+        assert body == {"type": 5, "data": {"flags": EPHEMERAL}}, body
+
+    def replies() -> list[Any]:
+        # After an update acknowledgement an edit of the pressed message may come first.
+        sent_back = fake.followups(sent["id"])
+        return [r for r in sent_back if r.method == "POST"] if update else sent_back
+
+    await fake.wait_until(lambda: bool(replies()), what="a followup")
+    first = replies()[0]
     assert first.json["flags"] & EPHEMERAL
     return {**first.json, "id": first.response["id"]}
 

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.cogs.mock import PeerLoopClient
 from bot.core.clock import FakeClock
-from bot.core.models import ActionKind, ActionStatus, Platform
-from bot.core.services.step_runner import StepRunner
+from bot.core.models import ActionKind, ActionStatus, Platform, ScheduledAction, Session
+from bot.core.services.session_steps import PlatformCall
+from bot.core.services.step_runner import CALL_LEASE, StepRunner
 from tests.cogs.rig import (
     admin,
     app,
@@ -146,6 +148,24 @@ class Killed(BaseException):
     """The process dies (not an error the runner would catch and retry)."""
 
 
+async def at_voice_open(
+    app: App, fake: FakeDiscord, discord_runner: DiscordRunner
+) -> tuple[PeerLoopClient, Session, ScheduledAction]:
+    """A booked pair with a voice category set, the clock at their channel's opening step
+    (returned, not yet run)."""
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
+    session = await book_a_pair(app, fake)
+    async with app.db.uow() as tx:
+        (step,) = [
+            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
+        ]
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(step.due_at)
+    return client, session, step
+
+
 class CrashingAfterOpen:
     """The Discord chat port, dying right after Discord made the voice channel."""
 
@@ -164,16 +184,9 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
 ) -> None:
     fake = fake_discord
-    client = await start_face(app, discord_runner)
-    await admin(fake, "owner", "setup", {"voice_category": category_id(fake)})
-    session = await book_a_pair(app, fake)
-    async with app.db.uow() as tx:
-        (step,) = [
-            a for a in await tx.actions.for_session(session.id) if a.kind is ActionKind.VOICE_OPEN
-        ]
+    client, session, step = await at_voice_open(app, fake, discord_runner)
     clock = app.clock
     assert isinstance(clock, FakeClock)
-    clock.set(step.due_at)
     # A crash after Discord made the channel, before the step's transaction committed: the
     # step is still pending and the session knows no channel.
     real = app.chats[Platform.DISCORD]
@@ -185,14 +198,124 @@ async def test_a_step_claimed_twice_or_run_again_after_a_crash_makes_one_channel
     channel = create.response["id"]
     assert (await stored(app, session.id)).voice_ref is None
 
-    # After the restart two workers claim the same step at once: one runs it and finds the
+    # The step was leased before Discord was asked (the lease committed, no transaction held
+    # open while Discord answered): until the lease runs out, no worker asks again while the
+    # first might still be waiting for its answer.
+    async with app.db.uow() as tx:
+        leased = await tx.actions.get(step.id)
+    assert leased is not None and leased.status is ActionStatus.PENDING
+    assert not await app.steps.run_one(step.id)
+    assert len(fake.requests_to("POST", CHANNELS)) == 1
+    # After the lease, two workers claim the same step at once: one runs it and finds the
     # channel it made; nothing makes a second one.
+    clock.set(step.due_at + CALL_LEASE)
     other = StepRunner(app.db.uow, clock, app.prompts, app.steps.hooks, chats=app.chats)
     ran = await asyncio.gather(app.steps.run_one(step.id), other.run_one(step.id))
     assert sorted(ran) == [False, True]
     assert len(fake.requests_to("POST", CHANNELS)) == 1
     assert (await stored(app, session.id)).voice_ref == channel
     assert len(fake.voice_channels(fake.guild)) == 1
+    await settle(client)
+
+
+class SlowToOpen:
+    """The Discord chat port, with Discord slow to make the voice channel (rate limited, say):
+    ``open_voice`` waits for ``answer`` before asking."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.asking = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def open_voice(self, *args: Any) -> Any:
+        self.asking.set()
+        await self.answer.wait()
+        return await self.real.open_voice(*args)
+
+    async def put_event(self, *args: Any) -> Any:
+        self.asking.set()
+        await self.answer.wait()
+        return await self.real.put_event(*args)
+
+
+async def test_a_slow_discord_holds_no_transaction_and_a_session_called_off_meanwhile_keeps_no_channel(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """While Discord takes its time making the channel, the step holds no transaction: a member
+    cancels the session meanwhile (a write on the same session) and is answered at once. The
+    channel Discord then makes is no longer wanted: it is removed, and the session keeps none."""
+    fake = fake_discord
+    client, session, step = await at_voice_open(app, fake, discord_runner)
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    real = app.chats[Platform.DISCORD]
+    slow = SlowToOpen(real)
+    app.chats[Platform.DISCORD] = slow  # type: ignore[assignment]
+    opening = asyncio.create_task(app.steps.run_one(step.id))
+    await asyncio.wait_for(slow.asking.wait(), 5)
+
+    (announcement,) = fake.messages_in(thread_of(fake))
+    cancel = next(c for c in custom_ids(announcement) if c.startswith("pl:session.cancel:"))
+
+    async def alice_cancels() -> None:
+        await click(fake, "alice", cancel, announcement["id"])
+        await settle(client)
+        await app.tick()  # the close step queued by the cancel: no channel by that name yet
+
+    # With the step's transaction open, this write would wait for SQLite's lock (or the
+    # session's row lock on PostgreSQL) until Discord answered.
+    await asyncio.wait_for(alice_cancels(), 5)
+    assert (await stored(app, session.id)).state.value == "cancelled"
+    assert not opening.done()
+
+    slow.answer.set()
+    assert not await opening  # the step was called off meanwhile: not this runner's to finish
+    app.chats[Platform.DISCORD] = real
+    assert len(fake.requests_to("POST", CHANNELS)) == 1
+    await app.tick()
+    await delivered(app)
+    assert not fake.voice_channels(fake.guild)
+    (deleted,) = fake.requests_to("DELETE", "/channels/{id}")
+    assert deleted.path.endswith(str(fake.requests_to("POST", CHANNELS)[0].response["id"]))
+    assert (await stored(app, session.id)).voice_ref is None
+    await settle(client)
+
+
+async def test_an_event_made_while_the_session_was_called_off_is_cancelled(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Discord is slow to make the session's event; meanwhile a member cancels the session (the
+    event's cancel step finds no event yet). The event Discord then makes is recorded on the
+    session and cancelled by a step of its own: none is left for the whole server to see."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    await admin(fake, "owner", "setup", {"session_events": True})
+    await ready_for(fake, "alice", "coding")
+    await ready_for(fake, "bob", "coding")
+    real = app.chats[Platform.DISCORD]
+    slow = SlowToOpen(real)
+    app.chats[Platform.DISCORD] = slow  # type: ignore[assignment]
+    (session,) = (await app.matching.run_round(await community_id(app, fake))).sessions
+    ticking = asyncio.create_task(app.tick())  # the event step starts, Discord is slow
+    await asyncio.wait_for(slow.asking.wait(), 5)
+    (alice,) = await app.actors.resolve_direct(Platform.DISCORD, str(fake.user("alice").id))
+    # No lock is held while Discord answers: Alice's cancel goes through at once.
+    await asyncio.wait_for(app.sessions.cancel(alice, session.id), 5)
+    slow.answer.set()
+    await ticking
+    app.chats[Platform.DISCORD] = real
+    await app.tick()
+    await delivered(app)
+    (made,) = fake.requests_to("POST", EVENTS)
+    # Cancelled (the session's own cancel step may find it too, by then: already gone is fine).
+    cancels = fake.requests_to("DELETE", EVENT)
+    assert cancels and all(c.path.endswith(made.response["id"]) for c in cancels)
+    assert cancels[0].status == 204
+    assert not fake.scheduled_events.get(fake.guild.id)
+    assert (await stored(app, session.id)).event_ref == made.response["id"]
     await settle(client)
 
 
@@ -321,6 +444,11 @@ async def test_an_event_step_run_again_after_a_crash_makes_one_event(
         await app.tick()
     app.chats[Platform.DISCORD] = real
     assert (await stored(app, session.id)).event_ref is None
+    await app.tick()  # the crashed call's lease still holds: nobody asks Discord again yet
+    assert len(fake.requests_to("POST", EVENTS)) == 1
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(CALL_LEASE)
     await app.tick()
     await delivered(app)
     (made,) = fake.requests_to("POST", EVENTS)
@@ -437,12 +565,66 @@ async def test_forget_me_removes_the_sessions_voice_channel_and_event(
     deletes = len(fake.requests_to("DELETE", "/channels/{id}"))
     async with app.db.uow() as tx:
         again = await app.steps.handler(ActionKind.ROOM_REMOVE)(tx, step, clock.now())
-    assert again[0] is ActionStatus.DONE
+    assert isinstance(again, PlatformCall)
+    answer = await again.call()
+    async with app.db.uow() as tx:
+        assert await again.record(tx, answer, True) == (ActionStatus.DONE, None)
     assert len(fake.requests_to("DELETE", "/channels/{id}")) == deletes + 1
     assert fake.requests_to("DELETE", "/channels/{id}")[-1].status == 404
     assert fake.requests_to("DELETE", EVENT)[-1].status == 404
     # Bob was told the session is off, and nobody else was told anything about Alice.
     assert any("session is off" in text_of(m) for m in fake.dms_to("bob"))
+    await settle(client)
+
+
+async def test_forget_me_without_the_permission_tells_the_admins_and_removes_the_room_once_given(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """Forget-me while PeerLoop may no longer manage channels: the admins are told what is
+    missing, and the removal is tried again every few hours (not dropped) until the permission
+    is back; then the channel naming the forgotten member goes."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    admins = fake.guild.text_channel_id
+    await admin(
+        fake, "owner", "setup", {"voice_category": category_id(fake), "admin_channel": admins}
+    )
+    session = await book_a_pair(app, fake)
+    await at(app, session.start - timedelta(minutes=10))
+    (channel,) = fake.voice_channels(fake.guild)
+
+    fake.set_bot_permissions(fake.guild, ALL_PERMISSIONS_BOT & ~MANAGE_CHANNELS)
+    ask = await command(fake, "alice", "forget-me")
+    delete_id = next(c for c in custom_ids(ask) if c.startswith("pl:privacy.forget:"))
+    assert "Your data is deleted" in text_of(await click(fake, "alice", delete_id, ask["id"]))
+    await app.tick()
+    await delivered(app)
+    assert fake.voice_channels(fake.guild)  # refused: 403
+    assert fake.requests_to("DELETE", "/channels/{id}")[-1].status == 403
+    told = [m for m in fake.messages_in(admins) if "needs a permission" in text_of(m)]
+    assert len(told) == 1 and "Manage Channels" in text_of(told[0])
+    async with app.db.uow() as tx:
+        steps = await tx.actions.by_kind(ActionKind.ROOM_REMOVE)
+    (first,) = [s for s in steps if s.status is ActionStatus.SKIPPED]
+    (again,) = [s for s in steps if s.status is ActionStatus.PENDING]
+    assert "missing permission" in (first.last_error or "")
+    assert again.payload["channels"] == first.payload["channels"]
+
+    # Still missing six hours later: tried, refused, told nobody twice, tried again later.
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    await at(app, again.due_at)
+    assert fake.voice_channels(fake.guild)
+    assert len([m for m in fake.messages_in(admins) if "needs a permission" in text_of(m)]) == 1
+
+    # The admins give the permission back: the next try removes the channel, and that is all.
+    fake.set_bot_permissions(fake.guild, ALL_PERMISSIONS_BOT)
+    await at(app, clock.now() + timedelta(hours=6))
+    assert not fake.voice_channels(fake.guild) and int(channel["id"]) not in fake.channels
+    async with app.db.uow() as tx:
+        steps = await tx.actions.by_kind(ActionKind.ROOM_REMOVE)
+    assert [s.status for s in steps].count(ActionStatus.DONE) == 1
+    assert not [s for s in steps if s.status is ActionStatus.PENDING]
     await settle(client)
 
 

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.digest import (
     DigestData,
@@ -18,9 +20,11 @@ from bot.core.digest import (
     community_message,
     due_slots,
     local_due,
+    personal,
     personal_digest,
     streak,
 )
+from bot.core.digest.personal import Focus, ScoreChange
 from bot.core.feedback_models import FeedbackRole
 from bot.core.models import SessionState
 from bot.core.ratings import RatingTotals, community_mean
@@ -327,3 +331,67 @@ def test_top_interviewers_are_ranked_by_reputation_not_by_count() -> None:
         == f"- Ben: {ben.rating:.1f}/4 from 20 ratings, 1 interview this week"
     )
     assert "Eve" not in listed and "former" not in listed
+
+
+def _scores_reference(
+    received: list[DigestFeedback], due: datetime
+) -> tuple[tuple[ScoreChange, ...], Focus | None]:
+    """The rule as first written (grouped, then averaged and sorted per dimension): the
+    digest's single-pass version must give the same changes and the same weakest dimension."""
+    since, oldest = due - personal.WEEK, due - personal.LOOKBACK
+    earlier: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    new: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    for fb in received:
+        seen = fb.revealed_at
+        if seen is None or seen >= due or fb.submitted_at < oldest:
+            continue
+        target = new if seen >= since else earlier
+        for dim, score in fb.scores.items():
+            target.setdefault((fb.interview_type, dim), []).append((fb.submitted_at, score))
+
+    def mean(points: list[tuple[datetime, int]]) -> float:
+        return sum(s for _, s in points) / len(points)
+
+    changes = tuple(
+        ScoreChange(k, d, mean(earlier[(k, d)]) if (k, d) in earlier else None, mean(pts))
+        for (k, d), pts in sorted(new.items())
+    )
+    recent = [
+        Focus(k, d, mean(sorted(earlier.get((k, d), []) + new.get((k, d), []))[-personal.RECENT :]))
+        for k, d in sorted(set(earlier) | set(new))
+    ]
+    weakest = min(recent, key=lambda f: (f.recent, f.interview_type, f.dimension), default=None)
+    return changes, weakest
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["coding", "system-design"]),
+            st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(1, 4), max_size=3),
+            st.integers(0, 120),  # submitted, days before the digest
+            st.one_of(st.none(), st.integers(0, 12)),  # revealed, days after it was submitted
+        ),
+        max_size=25,
+    )
+)
+def test_score_changes_and_the_weakest_dimension_follow_the_rule(
+    rows: list[tuple[str, dict[str, int], int, int | None]],
+) -> None:
+    due = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    received = [
+        DigestFeedback(
+            f"s{i}",
+            1,
+            "author",
+            "me",
+            FeedbackRole.INTERVIEWER,
+            kind,
+            scores,
+            due - timedelta(days=ago),
+            None if later is None else due - timedelta(days=ago) + timedelta(days=later),
+        )
+        for i, (kind, scores, ago, later) in enumerate(rows)
+    ]
+    assert personal._scores(received, due) == _scores_reference(received, due)

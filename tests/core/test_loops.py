@@ -169,7 +169,8 @@ async def test_the_span_passing_writes_a_debrief_with_what_came_in(
     assert loop.status is LoopStatus.DEBRIEFED and loop.debrief is not None
     assert loop.debrief["recommendation"] == "No decision"
     status = await app.router.run_path(alice, ("loop", "status"), {})
-    assert "Not held." in {f.value for f in status.fields}
+    shown = {f.value for f in status.fields}
+    assert "Not held: no partner was free in its part of the loop's span." in shown, shown
 
 
 def _rounds(*verdicts: str | None) -> tuple[RoundResult, ...]:
@@ -272,3 +273,24 @@ async def test_two_bookings_at_once_make_one_loop(app: App) -> None:
         (loop,) = await tx.loops.for_member(alice.member.id)
         assert len(await tx.loops.requests(loop.id)) == 3
         assert len(await tx.requests.open_for_member(alice.member.id)) == 3
+
+
+async def test_the_debrief_says_why_a_round_was_not_held(app: App, clock: FakeClock) -> None:
+    """A round whose session was called off reads so, and a round nobody was free for reads
+    that: not the same bare "not held" for both."""
+    actors = await _community(app)
+    alice = next(a for a in actors.values() if a.member.display_name == "Alice")
+    bob = next(a for a in actors.values() if a.member.display_name == "Bob")
+    await app.router.run_path(alice, ("loop", "start"), {"template": "backend", "days": "7"})
+    reply = await app.router.run(bob, "schedule", {"type": "coding", "days": "14"})
+    assert reply.tone is Tone.SUCCESS, reply.text
+    (session,) = (await app.matching.run_round(alice.community.id)).sessions
+    assert set(session.member_ids) == {alice.member.id, bob.member.id}
+    off = await app.router.act(bob, f"pl:session.cancel:{session.id}")
+    assert off.tone is not Tone.ERROR, off.text
+    clock.advance(timedelta(days=11))
+    await app.tick()
+    status = await app.router.run_path(alice, ("loop", "status"), {})
+    shown = [f.value for f in status.fields]
+    assert "Not held: its session was called off." in shown, shown
+    assert "Not held: no partner was free in its part of the loop's span." in shown, shown

@@ -121,10 +121,18 @@ async def test_the_schedule_reply_states_the_expected_wait_from_recent_rounds(
             await app.router.run(member, "schedule", {"type": "coding"})
         clock.set(clock.now() + timedelta(hours=5))
         await app.matching.run_round(first.community.id)
+    # Pairs an admin booked by hand waited for no round: they do not pull the figure to zero.
+    admin = await make_actor(app, "root", admin=True)
+    for a, b in (("ian", "jo"), ("kim", "lou"), ("max", "ned"), ("oli", "pat")):
+        await ready_member(app, a)
+        await ready_member(app, b)
+        booked = await app.router.run_text(admin, f"admin pair a:{a} b:{b} type:coding")
+        assert booked.tone is Tone.SUCCESS, booked.text
     late = await ready_member(app, "hal")
     reply = await app.router.run(late, "schedule", {"type": "coding"})
     assert reply.tone is Tone.SUCCESS
     assert "Expected wait: about 5 hours for Coding" in (reply.text or ""), reply.text
+    assert "going by the 6 requests" in (reply.text or ""), reply.text
 
 
 def test_wait_sentences() -> None:

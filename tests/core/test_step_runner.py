@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from bot.core.models import ActionKind, ActionStatus, ScheduledAction, Session
 from bot.core.ports import UnitOfWork
 from bot.core.services import step_runner
 from bot.core.services.actor import new_id
+from bot.core.services.session_steps import PlatformCall, StepOutcome, StepResult
 from bot.core.services.step_runner import StartupError, StepHooks, StepRunner
 from tests.conftest import make_actor
 
@@ -141,3 +143,119 @@ async def test_each_kind_reaches_its_hook_and_its_outcome_is_stored(
         ActionKind.DIGEST: (ActionStatus.DONE, None),
         ActionKind.RETENTION: (ActionStatus.SKIPPED, "kept everything"),
     }
+
+
+# ----------------------------------------------------------- steps that call a platform
+
+
+async def digest_step(app: App, clock: FakeClock) -> str:
+    """A due digest step (its hook is the test's), returning its id."""
+    actor = await make_actor(app, "ann")
+    action_id = new_id()
+    async with app.db.uow() as tx:
+        await tx.actions.add(
+            ScheduledAction(
+                id=action_id,
+                key="test:digest-call",
+                kind=ActionKind.DIGEST,
+                community_id=actor.community.id,
+                due_at=clock.now(),
+            )
+        )
+    return action_id
+
+
+async def stored_step(app: App, action_id: str) -> ScheduledAction:
+    async with app.db.uow() as tx:
+        found = await tx.actions.get(action_id)
+    assert found is not None
+    return found
+
+
+async def test_a_platform_call_runs_with_no_transaction_open_under_a_lease(
+    app: App, clock: FakeClock
+) -> None:
+    """The handler's call is made after its transaction committed: meanwhile the step is
+    still pending but leased (a second worker does not take it), and other writes go through;
+    then the answer is recorded and the step finished, once."""
+    action_id = await digest_step(app, clock)
+    recorded: list[tuple[object, bool]] = []
+    asking, answer = asyncio.Event(), asyncio.Event()
+
+    async def call() -> str:
+        asking.set()
+        await answer.wait()
+        return "made"
+
+    async def record(tx: UnitOfWork, made: str, mine: bool) -> StepOutcome:
+        recorded.append((made, mine))
+        return ActionStatus.DONE, None
+
+    async def digest(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepResult:
+        return PlatformCall(call, record)
+
+    runner = StepRunner(app.db.uow, clock, app.prompts, RecordingHooks().hooks(run_digest=digest))
+    first = asyncio.create_task(runner.run_one(action_id))
+    await asyncio.wait_for(asking.wait(), 5)
+    assert (await stored_step(app, action_id)).status is ActionStatus.PENDING
+    other = StepRunner(app.db.uow, clock, app.prompts, RecordingHooks().hooks(run_digest=digest))
+    assert not await asyncio.wait_for(other.run_one(action_id), 5)  # leased: not taken
+    await asyncio.wait_for(make_actor(app, "bo"), 5)  # a write meanwhile is not held up
+    answer.set()
+    assert await first
+    assert recorded == [("made", True)]
+    assert (await stored_step(app, action_id)).status is ActionStatus.DONE
+
+
+async def test_a_failed_platform_call_is_retried_with_backoff_and_its_lease_given_back(
+    app: App, clock: FakeClock
+) -> None:
+    action_id = await digest_step(app, clock)
+    calls = 0
+
+    async def call() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("the platform did not answer")
+
+    async def record(tx: UnitOfWork, answer: None, mine: bool) -> StepOutcome:
+        return ActionStatus.DONE, None
+
+    async def digest(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepResult:
+        return PlatformCall(call, record)
+
+    runner = StepRunner(app.db.uow, clock, app.prompts, RecordingHooks().hooks(run_digest=digest))
+    assert not await runner.run_one(action_id)
+    failed = await stored_step(app, action_id)
+    assert failed.status is ActionStatus.PENDING and failed.attempts == 1
+    assert "did not answer" in (failed.last_error or "")
+    assert failed.due_at == clock.now() + step_runner.backoff(0)
+    # The retry is not kept off by the failed try's lease: it runs when due.
+    clock.set(failed.due_at)
+    assert await runner.run_one(action_id) and calls == 2
+    assert (await stored_step(app, action_id)).status is ActionStatus.DONE
+
+
+async def test_a_step_cancelled_during_its_platform_call_is_left_as_cancelled(
+    app: App, clock: FakeClock
+) -> None:
+    action_id = await digest_step(app, clock)
+    recorded: list[bool] = []
+
+    async def call() -> None:
+        async with app.db.uow() as tx:  # another writer settles the step meanwhile
+            await tx.actions.finish(action_id, ActionStatus.SKIPPED, clock.now(), "called off")
+
+    async def record(tx: UnitOfWork, answer: None, mine: bool) -> StepOutcome:
+        recorded.append(mine)
+        return ActionStatus.DONE, None
+
+    async def digest(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepResult:
+        return PlatformCall(call, record)
+
+    runner = StepRunner(app.db.uow, clock, app.prompts, RecordingHooks().hooks(run_digest=digest))
+    assert not await runner.run_one(action_id)
+    assert recorded == [False]  # told, so it keeps nothing no longer wanted
+    after = await stored_step(app, action_id)
+    assert after.status is ActionStatus.SKIPPED and after.last_error == "called off"

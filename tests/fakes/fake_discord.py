@@ -350,6 +350,8 @@ class FakeDiscord(GuildChannelsMixin):
         self.thread_members: dict[int, set[int]] = {}
         self.dm_channels: dict[int, int] = {}
         self.closed_dms: set[int] = set()
+        self.departed: set[int] = set()
+        self.removed_bot_roles: dict[int, list[int]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.scheduled_events: dict[int, list[dict[str, Any]]] = {}
@@ -1380,8 +1382,10 @@ class FakeDiscord(GuildChannelsMixin):
             return self._unknown("Channel")
         if channel["type"] == 1:
             recipient = int(channel["recipients"][0]["id"])
-            if recipient in self.closed_dms:
+            if recipient in self.closed_dms or recipient in self.departed:
                 return 403, {"message": "Cannot send messages to this user", "code": 50007}
+        elif (refused := self.bot_refusal(cid, post=True)) is not None:
+            return refused
         body = rec.json or {}
         if not (
             body.get("content")
@@ -1401,6 +1405,10 @@ class FakeDiscord(GuildChannelsMixin):
         return message if message is not None else self._unknown("Message")
 
     async def _patch_message(self, rec: RecordedRequest, channel_id: str, message_id: str) -> Any:
+        if int(channel_id) not in self.channels:
+            return self._unknown("Channel")
+        if (refused := self.bot_refusal(channel_id)) is not None:
+            return refused
         message = self._find_message(int(channel_id), message_id)
         if message is None:
             return self._unknown("Message")
@@ -1420,7 +1428,9 @@ class FakeDiscord(GuildChannelsMixin):
 
     async def _get_channel(self, rec: RecordedRequest, channel_id: str) -> Any:
         channel = self.channels.get(int(channel_id))
-        return channel if channel is not None else self._unknown("Channel")
+        if channel is None:
+            return self._unknown("Channel")
+        return self.bot_refusal(channel_id) or channel
 
     async def _get_user(self, rec: RecordedRequest, user_id: str) -> Any:
         user = self.users.get(int(user_id)) if user_id.isdigit() else None
@@ -1430,6 +1440,8 @@ class FakeDiscord(GuildChannelsMixin):
         guild = self.guilds.get(int(guild_id))
         if guild is None:
             return self._unknown("Guild")
+        if not self.bot_in(guild_id):
+            return 403, {"message": "Missing Access", "code": 50001}
         payload = self._guild_create_payload(guild)
         for key in (
             "members",
@@ -1453,6 +1465,8 @@ class FakeDiscord(GuildChannelsMixin):
         guild = self.guilds.get(int(guild_id))
         if guild is None:
             return self._unknown("Guild")
+        if not self.bot_in(guild_id):
+            return 403, {"message": "Missing Access", "code": 50001}
         return [c for c in guild.channels if c["type"] not in (10, 11, 12)]
 
     async def _get_guild_roles(self, rec: RecordedRequest, guild_id: str) -> Any:
@@ -1496,6 +1510,8 @@ class FakeDiscord(GuildChannelsMixin):
             return self._unknown("Channel")
         body = rec.json or {}
         ttype = int(body.get("type", 12))
+        if (refused := self.bot_refusal(channel_id, thread=True)) is not None:
+            return refused
         if parent["type"] not in (0, 5) or ttype not in (10, 11, 12):
             return 400, {"message": "Invalid Form Body", "code": 50035}
         if not body.get("name"):
@@ -1582,7 +1598,7 @@ class FakeDiscord(GuildChannelsMixin):
         self, rec: RecordedRequest, interaction_id: str, interaction_token: str
     ) -> Any:
         entry = self.interactions.get(int(interaction_id))
-        if entry is None or entry["token"] != interaction_token:
+        if entry is None or entry["token"] != interaction_token or entry.get("expired"):
             return self._unknown("interaction")
         if entry["responded"]:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
@@ -1673,7 +1689,8 @@ class FakeDiscord(GuildChannelsMixin):
         if webhook_id != str(self.application_id):
             return None
         iid = self._interactions_by_token.get(webhook_token)
-        return None if iid is None else self.interactions[iid]
+        entry = None if iid is None else self.interactions[iid]
+        return None if entry is None or entry.get("expired") else entry
 
     def _webhook_message(
         self, entry: dict[str, Any], message_id: str | None
@@ -2082,6 +2099,13 @@ class FakeDiscord(GuildChannelsMixin):
         data = {"custom_id": custom_id, "components": rows}
         msg = self._message_for(message) if message is not None else None
         return self._envelope(MODAL_SUBMIT, user, g, channel, data, message=msg)
+
+    def expire(self, interaction: int | str | Mapping[str, Any]) -> None:
+        """The interaction's time is up, as Discord has it: no first answer after 3 seconds
+        (its callback answers 404 10062 Unknown interaction), and its token stops working 15
+        minutes after it was created (followups and edits answer 404 10015 Unknown Webhook)."""
+        iid = interaction["id"] if isinstance(interaction, Mapping) else interaction
+        self.interactions[int(iid)]["expired"] = True
 
     async def interact(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Deliver an interaction built by the helpers as INTERACTION_CREATE; returns it."""

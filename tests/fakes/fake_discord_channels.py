@@ -6,6 +6,15 @@ As on Discord: creating a channel needs Manage Channels, and its permission over
 allow or deny only what the bot holds in the guild (else 403, 50013 Missing Permissions);
 events need Create Events or Manage Events. :meth:`can_see` and :meth:`can_join` compute a
 member's permission in a channel from the guild's roles and the channel's overwrites.
+
+What server admins and members do under the bot, with the events and errors Discord gives
+the bot afterwards: :meth:`remove_channel` (a channel or thread deleted: CHANNEL_DELETE or
+THREAD_DELETE, then 404 10003 Unknown Channel), :meth:`deny_bot` (a channel's overwrite taken
+from the bot: CHANNEL_UPDATE, then 403 50001 Missing Access without View Channel, 50013
+Missing Permissions without the right to post or open threads), :meth:`remove_member` (a
+member leaves: 10007 Unknown Member, and 50007 on a DM once they share no server with the
+bot), :meth:`remove_bot` and :meth:`add_bot` (the bot kicked, GUILD_DELETE without
+``unavailable``, then 50001 on the guild's routes; invited again, GUILD_CREATE).
 """
 
 from __future__ import annotations
@@ -15,11 +24,16 @@ from typing import Any
 MANAGE_CHANNELS = 1 << 4
 ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
 CONNECT = 1 << 20
 SPEAK = 1 << 21
 MANAGE_EVENTS = 1 << 33
+CREATE_PRIVATE_THREADS = 1 << 36
+SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_EVENTS = 1 << 44
 MISSING_PERMISSIONS = (403, {"message": "Missing Permissions", "code": 50013})
+MISSING_ACCESS = (403, {"message": "Missing Access", "code": 50001})
+THREADS = (10, 11, 12)
 
 
 class GuildChannelsMixin:
@@ -88,6 +102,116 @@ class GuildChannelsMixin:
 
     def voice_channels(self, guild: Any) -> list[dict[str, Any]]:
         return [c for c in guild.channels if c["type"] == 2]
+
+    # -- what admins and members do under the bot ----------------------------------------------
+
+    #: Users who share no server with the bot any more (a DM to them fails with 50007).
+    departed: set[int]
+    #: The bot's roles in the servers it was removed from (given back when it is added again).
+    removed_bot_roles: dict[int, list[int]]
+
+    async def add_text_channel(self, guild: Any, name: str) -> dict[str, Any]:
+        """An admin adds a text channel (after the guild's others): CHANNEL_CREATE."""
+        cid = self.snowflake()  # type: ignore[attr-defined]
+        channel = {
+            **guild.text_channel,
+            "id": str(cid),
+            "name": name,
+            "position": len(guild.channels),
+            "permission_overwrites": [],
+        }
+        self.channels[cid] = channel
+        guild.channels.append(channel)
+        await self._emit_guild_event("CHANNEL_CREATE", channel)
+        return channel
+
+    async def remove_channel(self, channel_id: int | str) -> None:
+        """An admin deletes a channel or thread (its messages go with it)."""
+        channel = self.channels.pop(int(channel_id))
+        guild = self.guilds[int(channel["guild_id"])]
+        guild.channels.remove(channel)
+        self.messages.pop(int(channel_id), None)  # type: ignore[attr-defined]
+        if channel["type"] in THREADS:
+            payload = {k: channel[k] for k in ("id", "guild_id", "parent_id", "type")}
+            await self._emit_guild_event("THREAD_DELETE", payload)
+        else:
+            await self._emit_guild_event("CHANNEL_DELETE", channel)
+
+    async def deny_bot(self, channel_id: int | str, permissions: int) -> None:
+        """An admin denies the bot ``permissions`` in a channel (a member overwrite)."""
+        channel = self.channels[int(channel_id)]
+        overwrites = [
+            o for o in channel.get("permission_overwrites") or [] if o["id"] != str(self.bot.id)
+        ]
+        overwrites.append(
+            {"id": str(self.bot.id), "type": 1, "allow": "0", "deny": str(permissions)}
+        )
+        channel["permission_overwrites"] = overwrites
+        await self._emit_guild_event("CHANNEL_UPDATE", channel)
+
+    def remove_member(self, guild: Any, user: Any) -> None:
+        """A member leaves the server (without the privileged members intent the bot gets no
+        event for it)."""
+        user_id = self.user(user).id  # type: ignore[attr-defined]
+        guild.member_roles.pop(user_id, None)
+        self._recount_departed(user_id)
+
+    async def remove_bot(self, guild: Any) -> None:
+        """The bot is removed from the server: GUILD_DELETE (no ``unavailable``: it is gone)."""
+        self.removed_bot_roles[guild.id] = guild.member_roles.pop(self.bot.id)
+        self._recount_departed()
+        session = self.session  # type: ignore[attr-defined]
+        if session is not None and session.intents & 1:
+            await self._emit("GUILD_DELETE", {"id": str(guild.id)})  # type: ignore[attr-defined]
+
+    async def add_bot(self, guild: Any) -> None:
+        """The bot is invited into the server again: GUILD_CREATE."""
+        guild.member_roles[self.bot.id] = self.removed_bot_roles.pop(guild.id)
+        self._recount_departed()
+        session = self.session  # type: ignore[attr-defined]
+        if session is not None and session.intents & 1:
+            await self._emit(  # type: ignore[attr-defined]
+                "GUILD_CREATE",
+                self._guild_create_payload(guild),  # type: ignore[attr-defined]
+            )
+
+    def bot_in(self, guild_id: int | str) -> bool:
+        guild = self.guilds.get(int(guild_id))
+        return guild is not None and self.bot.id in guild.member_roles
+
+    def _recount_departed(self, *left: int) -> None:
+        shared: set[int] = set()
+        known: set[int] = set(self.departed) | set(left)
+        for guild in self.guilds.values():
+            known |= set(guild.member_roles)
+            if self.bot.id in guild.member_roles:
+                shared |= set(guild.member_roles)
+        self.departed = known - shared
+
+    def bot_refusal(
+        self, channel_id: int | str, *, post: bool = False, thread: bool = False
+    ) -> tuple[int, dict[str, Any]] | None:
+        """What Discord answers the bot for a guild channel it may not use: 50001 Missing Access
+        (not in the guild, or no View Channel), 50013 Missing Permissions (it may see the
+        channel but not post, or not open a private thread, there); None: allowed."""
+        channel = self.channels[int(channel_id)]
+        if "guild_id" not in channel:
+            return None
+        if not self.bot_in(channel["guild_id"]):
+            return MISSING_ACCESS
+        where = channel["parent_id"] if channel["type"] in THREADS else channel["id"]
+        perms = self.permissions_in(where, self.bot.id)
+        if not perms & (VIEW_CHANNEL | ADMINISTRATOR):
+            return MISSING_ACCESS
+        if perms & ADMINISTRATOR:
+            return None
+        if post and not perms & (
+            SEND_MESSAGES_IN_THREADS if channel["type"] in THREADS else SEND_MESSAGES
+        ):
+            return MISSING_PERMISSIONS
+        if thread and not perms & CREATE_PRIVATE_THREADS:
+            return MISSING_PERMISSIONS
+        return None
 
     # -- handlers ----------------------------------------------------------------------------
 

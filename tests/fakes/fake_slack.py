@@ -69,10 +69,18 @@ class FakeSlack:
         self.team_name = team_name
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.invalid: list[tuple[str, str]] = []
-        self.faults: dict[str, list[tuple[int, str, float | None]]] = {}
+        self.faults: dict[
+            str, list[tuple[int, str, float | None, Callable[[dict[str, Any]], bool] | None]]
+        ] = {}
         self.admins: set[str] = set()
         self.groups: dict[str, list[str]] = {}
         self.closed_dms: set[str] = set()
+        #: Channels archived (or, for a group DM, closed for good): posting and updating there
+        #: answers ``is_archived``.
+        self.archived: set[str] = set()
+        #: Members deactivated by an admin: opening a conversation with them answers
+        #: ``user_disabled``.
+        self.deactivated: set[str] = set()
         #: (method, bearer token or None) of every Web API call, in order
         self.tokens: list[tuple[str, str | None]] = []
         #: OAuth: the app's client id and secret oauth.v2.access accepts (see ``authorize``)
@@ -142,8 +150,11 @@ class FakeSlack:
         status: int = 429,
         error: str = "ratelimited",
         retry_after: float | None = 0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        self.faults.setdefault(method, []).append((status, error, retry_after))
+        """Answer the next call of ``method`` (whose arguments satisfy ``where``, if given) with
+        ``error`` (and ``status``, and a ``Retry-After`` header unless ``retry_after`` is None)."""
+        self.faults.setdefault(method, []).append((status, error, retry_after, where))
 
     def hold(self, method: str) -> asyncio.Event:
         """Answer ``method`` only once the returned event is set (the call is recorded at once)."""
@@ -214,9 +225,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "token_expired"})
         if method == "oauth.v2.access" or (method == "auth.test" and token in self._issued):
             return web.json_response(self._oauth_answer(method, args, auth, token))
-        faults = self.faults.get(method)
-        if faults:
-            status, error, retry_after = faults.pop(0)
+        fault = next((f for f in self.faults.get(method, []) if f[3] is None or f[3](args)), None)
+        if fault is not None:
+            self.faults[method].remove(fault)
+            status, error, retry_after, _ = fault
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
             return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         if self._validate(method, args):
@@ -371,6 +383,8 @@ class FakeSlack:
             )
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
+            if self.deactivated & set(users):
+                return {"ok": False, "error": "user_disabled"}
             if len(users) == 1:
                 if users[0] in self.closed_dms:
                     return {"ok": False, "error": "cannot_dm_bot"}
@@ -381,6 +395,8 @@ class FakeSlack:
                     "id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:8].upper()
                 },
             }
+        if method in ("chat.postMessage", "chat.update") and args.get("channel") in self.archived:
+            return {"ok": False, "error": "is_archived"}
         if method == "chat.postMessage":
             args["answered_ts"] = f"{next(self._ts)}.000100"  # recorded: a test presses its buttons
             return {**ok, "channel": args.get("channel"), "ts": args["answered_ts"]}

@@ -144,7 +144,7 @@ async def test_a_refusal_raised_outside_the_router_is_shown_as_it_is(rig: Rig) -
 
 
 async def test_a_reply_that_slack_refuses_still_ends_in_a_private_incident_reply(rig: Rig) -> None:
-    rig.fake.fail_next("views.open", status=200, error="expired_trigger_id", retry_after=None)
+    rig.fake.fail_next("views.open", status=200, error="invalid_arguments", retry_after=None)
     status, _, key = await rig.send.command(ALICE, "schedule")
     assert status == 200
     await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 1)

@@ -207,6 +207,8 @@ async def test_upcoming_and_the_app_home_offer_my_partner_is_here_to_the_pair_on
     await fake.wait_for(lambda: len(responses(fake, key)) >= 2)
     replaced, answer = responses(fake, key)[:2]
     assert replaced.get("replace_original") and "says their partner is here" in blob(replaced)
+    assert here not in action_ids(replaced)  # hers: what she may still press
+    assert f"pl:session.cancel:{session.id}" in action_ids(replaced)
     assert "Noted" in blob(answer) and answer["response_type"] == "ephemeral"
     await delivered(app)
     assert len((await state_of(rig, session.id)).here_by) == 1

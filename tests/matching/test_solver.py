@@ -10,8 +10,8 @@ import rustworkx as rx
 
 from bot.matching import edges as ed
 from bot.matching import scores as sc
-from bot.matching.engine import solve_by_track, solve_edges
 from bot.matching.model import Weights
+from bot.matching.solve import solve_by_track, solve_edges
 
 
 def _random_edges(rng: random.Random, n: int, clusters: int, m: int) -> ed.Edges:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core.bank import HOLDS_UP_DIMENSION, Estimates, Prompt, evaluate_formula
+from bot.core.bank import HOLDS_UP_DIMENSION, Estimates, Prompt
+from bot.core.bank_arithmetic import evaluate_formula
 from bot.core.dimension_names import dimension_names
 from bot.core.guide_extras import interviewer_extras
 from bot.core.models import Member, Platform, Session, SessionState

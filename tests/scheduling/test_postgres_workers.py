@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -106,8 +106,8 @@ async def test_a_step_waits_for_its_sessions_start_running_on_another_worker(
     start_id, end_id = steps[ActionKind.START].id, steps[ActionKind.END].id
     claim = SqlActionRepo.claim
 
-    async def slow_start(self: SqlActionRepo, action_id: str) -> object:
-        claimed = await claim(self, action_id)
+    async def slow_start(self: SqlActionRepo, action_id: str, now: datetime) -> object:
+        claimed = await claim(self, action_id, now)
         if action_id == start_id and claimed is not None:
             await asyncio.sleep(0.5)  # the start is claimed and still running
         return claimed

@@ -113,29 +113,42 @@ def personal_digest(
 def _scores(
     received: Sequence[DigestFeedback], due: datetime
 ) -> tuple[tuple[ScoreChange, ...], Focus | None]:
-    """Score changes (this week's revealed scores against the earlier ones) and the weakest dimension."""
+    """Score changes (this week's revealed scores against the earlier ones) and the weakest
+    dimension (the mean of its last :data:`RECENT` scores by submission, the lowest first).
+
+    One pass over the member's feedback builds each dimension's points; a digest run reads
+    this for every member, so it stays a plain loop."""
     since, oldest = due - WEEK, due - LOOKBACK
-    earlier: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
-    new: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+    points: dict[tuple[str, str], list[tuple[datetime, int, bool]]] = {}
     for fb in received:
         seen = fb.revealed_at
         if seen is None or seen >= due or fb.submitted_at < oldest:
             continue
-        target = new if seen >= since else earlier
+        fresh, at, kind = seen >= since, fb.submitted_at, fb.interview_type
         for dim, score in fb.scores.items():
-            target[(fb.interview_type, dim)].append((fb.submitted_at, score))
-    changes = tuple(
-        ScoreChange(
-            kind, dim, _mean(earlier[(kind, dim)]) if (kind, dim) in earlier else None, _mean(pts)
-        )
-        for (kind, dim), pts in sorted(new.items())
-    )
-    recent: list[Focus] = []
-    for key in sorted(set(earlier) | set(new)):
-        pts = sorted(earlier.get(key, []) + new.get(key, []))
-        recent.append(Focus(key[0], key[1], _mean(pts[-RECENT:])))
-    weakest = min(recent, key=lambda f: (f.recent, f.interview_type, f.dimension), default=None)
-    return changes, weakest
+            found = points.get((kind, dim))
+            if found is None:
+                points[(kind, dim)] = [(at, score, fresh)]
+            else:
+                found.append((at, score, fresh))
+    changes: list[ScoreChange] = []
+    weakest: Focus | None = None
+    for key in sorted(points):
+        pts = points[key]
+        new = [score for _at, score, fresh in pts if fresh]
+        if new:
+            old = [score for _at, score, fresh in pts if not fresh]
+            before = sum(old) / len(old) if old else None
+            changes.append(ScoreChange(key[0], key[1], before, sum(new) / len(new)))
+        last = sorted((at, score) for at, score, _fresh in pts)[-RECENT:]
+        focus = Focus(key[0], key[1], sum(score for _at, score in last) / len(last))
+        if weakest is None or (focus.recent, focus.interview_type, focus.dimension) < (
+            weakest.recent,
+            weakest.interview_type,
+            weakest.dimension,
+        ):
+            weakest = focus
+    return tuple(changes), weakest
 
 
 #: "Since last month" in the digest's picture: where a dimension stood this long before the digest.

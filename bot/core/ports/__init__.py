@@ -44,10 +44,12 @@ from bot.core.ports.room import (
     VoiceRoom,
 )
 from bot.core.ports.runtime import (
+    AttachmentsNotSent,
     ChatPort,
     DirectMessagesClosed,
     JobScheduler,
     Offload,
+    SpaceUnavailable,
     TemporaryDeliveryError,
 )
 from bot.core.ports.unit_of_work import (
@@ -57,6 +59,7 @@ from bot.core.ports.unit_of_work import (
 
 __all__ = [
     "ActionRepo",
+    "AttachmentsNotSent",
     "BookingRepo",
     "ChatPort",
     "CommunityRepo",
@@ -85,6 +88,7 @@ __all__ = [
     "RoundRepo",
     "SessionEvent",
     "SessionRepo",
+    "SpaceUnavailable",
     "StatsRepo",
     "TemporaryDeliveryError",
     "UnitOfWork",

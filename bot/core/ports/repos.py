@@ -36,7 +36,8 @@ class PairSpaceState(StrEnum):
     #: Claimed by a delivery before the platform was asked to open it.
     OPENING = "opening"
     OPEN = "open"
-    #: Given up after a failed or interrupted opening: the session's messages go by DM.
+    #: Given up after a failed or interrupted opening, or lost since (deleted, archived, closed
+    #: to the app): the session's messages go by DM.
     DIRECT = "direct"
 
 
@@ -192,6 +193,16 @@ class SessionRepo(Protocol):
         """No pair space for this session (a claim was interrupted): its messages go by DM."""
         ...
 
+    async def release_pair_space_claim(self, session_id: str, token: str) -> bool:
+        """Give back a claim whose opening the platform turned away unprocessed (a rate limit):
+        the space may be opened later. False when ``token`` no longer holds the claim."""
+        ...
+
+    async def lose_pair_space(self, session_id: str, ref: str) -> bool:
+        """The session's open space ``ref`` is gone (deleted, archived, closed to the app): its
+        messages go by DM from now on. False when the session's space is no longer ``ref``."""
+        ...
+
     async def for_member(self, member_id: str, *, active_only: bool = False) -> list[Session]:
         """The member's sessions (only those not yet final with ``active_only``)."""
         ...
@@ -244,8 +255,20 @@ class ActionRepo(Protocol):
         """The step with this id, or None."""
         ...
 
-    async def claim(self, action_id: str) -> ScheduledAction | None:
-        """Lock a pending action for this transaction; None when done or claimed elsewhere."""
+    async def claim(self, action_id: str, now: datetime) -> ScheduledAction | None:
+        """Lock a pending action for this transaction; None when done, claimed elsewhere, or
+        leased at ``now`` by a step calling a platform."""
+        ...
+
+    async def lease(self, action_id: str, token: str, until: datetime) -> None:
+        """Lease a claimed step until ``until`` under ``token``, before its transaction commits
+        and it calls a platform outside any transaction: no other worker claims it meanwhile."""
+        ...
+
+    async def reclaim(self, action_id: str, token: str) -> ScheduledAction | None:
+        """Lock the step again after its platform call, if it is still pending under this lease
+        (None when it was cancelled meanwhile, or its lease ran out and another worker took it).
+        """
         ...
 
     async def due_ids(self, now: datetime, limit: int = 500) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bot.core.messages import OutboundMessage
+from bot.core.messages import Attachment, OutboundMessage
 from bot.core.models import (
     Community,
     Member,
@@ -54,12 +54,14 @@ class ChatPort(Protocol):
         ...
 
     async def post(self, community: Community, space_ref: str, message: OutboundMessage) -> str:
-        """Post into a pair space or channel; returns a message reference."""
+        """Post into a pair space or channel; returns a message reference. Raises
+        :class:`SpaceUnavailable` when the space is gone or closed to the app."""
         ...
 
     async def edit(self, community: Community, message_ref: str, message: OutboundMessage) -> None:
         """Replace a message this port sent (``message_ref`` as ``send_direct`` or ``post``
-        returned it) with ``message``: its text, and only its buttons (none: no buttons left)."""
+        returned it) with ``message``: its text, and only its buttons (none: no buttons left).
+        Raises :class:`SpaceUnavailable` when the message or its space is gone."""
         ...
 
     async def open_voice(self, community: Community, request: VoiceRequest) -> VoiceRoom | None:
@@ -91,12 +93,49 @@ class DirectMessagesClosed(Exception):
     """The platform refused a direct message (the member closed their DMs)."""
 
 
-class TemporaryDeliveryError(Exception):
-    """A rate limit or server error: try again later."""
+class SpaceUnavailable(Exception):
+    """The space to post in (a pair thread or group DM, a channel), or the message to edit, is
+    gone (deleted, archived) or closed to the app (access or a permission taken away): trying
+    again will not help. ``needs_admin``: an admin can put it right (a permission, a channel
+    setting), so the community's admins are told. ``reason`` is the platform's error code,
+    never a member's text."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, needs_admin: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.needs_admin = needs_admin
+
+
+class AttachmentsNotSent(Exception):
+    """The message was sent (``ref``), but its files could not be added to it (a platform that
+    sends files apart from the text, Slack): sending the message again would repeat it, so only
+    ``attachments`` are to be sent again. ``members``: when the message went to several members
+    directly, those whose files are missing (empty: whoever the message was for)."""
+
+    def __init__(
+        self,
+        ref: str,
+        attachments: tuple[Attachment, ...],
+        cause: Exception,
+        members: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(type(cause).__qualname__)
+        self.ref = ref
+        self.attachments = attachments
+        self.cause = cause
+        self.members = members
+
+
+class TemporaryDeliveryError(Exception):
+    """A rate limit or server error: try again later. ``refused``: the platform turned the call
+    away without acting on it (a rate limit), so making it again cannot make anything twice."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.refused = refused
 
 
 class JobScheduler(Protocol):

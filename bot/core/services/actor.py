@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.clock import Clock
 from bot.core.errors import PermissionDenied
 from bot.core.messages import without_nul
 from bot.core.models import Community, Member, Platform
-from bot.core.ports import UnitOfWorkFactory
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,29 @@ class ActorResolver:
             if display_name and member.display_name != display_name[:80]:
                 member = member.with_changes(display_name=display_name[:80])
                 await tx.members.save(member)
+            if community.settings.absent:  # someone there uses PeerLoop: it is back
+                community = await self._set_absent(tx, community, absent=False)
         return Actor(community, member, platform_admin)
+
+    async def mark_absent(
+        self, platform: Platform, community_external_id: str, *, absent: bool
+    ) -> bool:
+        """PeerLoop was removed from a community (``absent``), or is back in it: while absent
+        nothing is paired or sent there. True when that changed (a community never seen is
+        left alone)."""
+        async with self._uow() as tx:
+            community = await tx.communities.find(platform, community_external_id)
+            if community is None or community.settings.absent == absent:
+                return False
+            await self._set_absent(tx, community, absent=absent)
+        return True
+
+    @staticmethod
+    async def _set_absent(tx: UnitOfWork, community: Community, *, absent: bool) -> Community:
+        settings = replace(community.settings, absent=absent)
+        await tx.communities.save_settings(community.id, settings)
+        log.info("community %s: PeerLoop %s", community.id, "was removed" if absent else "is back")
+        return replace(community, settings=settings)
 
     async def find_community(
         self, platform: Platform, community_external_id: str

@@ -31,6 +31,7 @@ from bot.core.packs import CommunityPrompts, thin_message
 from bot.core.ports import PromptSource, UnitOfWork, UnitOfWorkFactory
 from bot.core.ratings import REPUTATION_WEIGHT_RANGE
 from bot.core.services.actor import Actor
+from bot.core.services.delivery import PAIR_SPACE_NOTICE
 from bot.core.services.digest import FunnelChart, funnel_picture, read_funnel
 from bot.core.services.matching import MatchingService, reliability
 from bot.core.services.rounds import schedule_next_round
@@ -370,6 +371,11 @@ class AdminService:
             if {"voice_category", "session_events"} & set(changed):
                 # whoever chose them hears of a missing permission, once again
                 after = replace(after, voice_set_by=actor.member.id, room_notices=())
+            if "pair_channel" in changed:  # a new pair channel: lost access is said once again
+                after = replace(
+                    after,
+                    room_notices=tuple(n for n in after.room_notices if n != PAIR_SPACE_NOTICE),
+                )
             if "disabled_types" in changed and isinstance(self.prompts, CommunityPrompts):
                 # the same rule as `prompts disable`: a type keeps none or enough prompts
                 wanted = frozenset(InterviewType(v) for v in after.disabled_types)

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actions import encode
 from bot.core.clock import Clock
@@ -29,20 +29,23 @@ from bot.core.messages import (
     ButtonStyle,
     OutboundMessage,
     PictureRef,
+    Tone,
     message_from_dict,
 )
 from bot.core.metrics import NO_METRICS, Metrics
-from bot.core.models import Member, OutboxItem, OutboxStatus, Platform
+from bot.core.models import Community, Member, OutboxItem, OutboxStatus, Platform
 from bot.core.ports import (
+    AttachmentsNotSent,
     ChatPort,
     DirectMessagesClosed,
     PairSpaceState,
+    SpaceUnavailable,
     TemporaryDeliveryError,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from bot.core.services.actor import new_id
-from bot.core.services.outbox import EDIT_OF, SESSION_SPACE
+from bot.core.services.outbox import EDIT_OF, SESSION_SPACE, outbox_item, queue_space
 from bot.core.services.progress import PictureCache
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,22 @@ SEND_LEASE = timedelta(minutes=2)
 #: After this many failed attempts to draw a message's pictures, it goes without them (its
 #: text carries the same figures): a broken chart never holds a digest back for good.
 PICTURE_ATTEMPTS = 3
+
+#: Stored in the community's ``room_notices`` once the admins were told the app may not open
+#: or post in pair spaces (choosing the pair channel again forgets it).
+PAIR_SPACE_NOTICE = "pair spaces"
+PAIR_SPACE_DENIED = OutboundMessage(
+    title="PeerLoop lost access to pair spaces",
+    text=(
+        "PeerLoop could not open or post in a pair's private space: it lacks access to the "
+        "channel (the app was removed from it, or a permission was taken away). Meanwhile the "
+        "pairs get their messages directly. Give PeerLoop its access back (on Discord: View "
+        "Channel, Create Private Threads and Send Messages in Threads in the pair channel), or "
+        "choose another pair channel with the admins' `setup` command. This is said once."
+    ),
+    tone=Tone.WARNING,
+    ephemeral=False,
+)
 
 #: Draws a picture a queued message refers to (off the event loop); None: nothing to draw.
 PictureDrawer = Callable[[PictureRef], Awaitable[Attachment | None]]
@@ -86,6 +105,39 @@ class _NeedsPictures(Exception):
 
 class _NoPairSpace(Exception):
     """The session's pair space was given up: its messages go by DM."""
+
+
+class _CommunityAbsent(Exception):
+    """PeerLoop was removed from the message's community: it cannot be sent there."""
+
+
+class _SpaceLost(Exception):
+    """The session's pair space turned out gone: it is recorded lost, and the message is sent
+    again at once (by DM)."""
+
+
+async def tell_admins_about_spaces(tx: UnitOfWork, community: Community, now: datetime) -> None:
+    """Tell the admins, once, that the app may not open or post in pair spaces (in the admins'
+    channel; without one the log says so)."""
+    fresh = await tx.communities.get(community.id) or community
+    settings = fresh.settings
+    if PAIR_SPACE_NOTICE in settings.room_notices:
+        return
+    if settings.admin_channel_id:
+        await queue_space(
+            tx,
+            # one notice per pair channel, however many deliveries find it at once
+            key=f"space-denied:{community.id}:{settings.pair_channel_id}",
+            community_id=community.id,
+            space_ref=settings.admin_channel_id,
+            now=now,
+            message=PAIR_SPACE_DENIED,
+        )
+    else:
+        log.warning("community %s: no access to pair spaces and no admins' channel", community.id)
+    await tx.communities.save_settings(
+        community.id, replace(settings, room_notices=(*settings.room_notices, PAIR_SPACE_NOTICE))
+    )
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
@@ -151,6 +203,8 @@ class DeliveryService:
             except _NeedsPictures as need:
                 if not await self._draw(item_id, need):
                     return False
+            except _SpaceLost:
+                continue
         return False
 
     async def _draw(self, item_id: str, need: _NeedsPictures) -> bool:
@@ -216,14 +270,85 @@ class DeliveryService:
             # so the next attempt need not wait for the lease (deliver_one comes back at once).
             await self._release(item.id, token)
             raise
+        if isinstance(failure, SpaceUnavailable):
+            if await self._space_unavailable(item, failure, platform, token):
+                raise _SpaceLost(item.id)
+            return False
+        if isinstance(failure, AttachmentsNotSent):
+            ref, fallback = failure.ref, False
         async with self._uow() as tx:
-            if failure is not None:
+            if isinstance(failure, AttachmentsNotSent):
+                await self._files_again(tx, item, failure)
+            elif failure is not None:
                 await self._record_failure(tx, item, failure, platform, token)
                 return False
             if not await tx.outbox.mark_sent(item.id, ref, fallback=fallback, token=token):
                 log.warning("delivery of %s outlasted its claim; sent meanwhile again", item.key)
         self.metrics.delivery_finished(platform, "fallback" if fallback else "sent")
         return True
+
+    async def _files_again(
+        self, tx: UnitOfWork, item: OutboxItem, missing: AttachmentsNotSent
+    ) -> None:
+        """The message went but its files did not: they are queued on their own (sending the
+        message again would repeat it), to whoever lacks them, after the wait the platform
+        asked for (or the first backoff)."""
+        now = self._clock.now()
+        cause = missing.cause
+        wait = retry_delay(
+            0, cause.retry_after if isinstance(cause, TemporaryDeliveryError) else None
+        )
+        files = OutboundMessage(text="", attachments=missing.attachments, ephemeral=False)
+        log.warning(
+            "delivery of %s: sent without its files (%s); they follow on their own",
+            item.key,
+            type(cause).__qualname__,
+        )
+        targets = [(f"{item.key}:files", item.member_id, item.space_ref)]
+        if missing.members:
+            targets = [(f"{item.key}:files:{m}", m, None) for m in missing.members]
+        for key, member_id, space_ref in targets:
+            queued = outbox_item(
+                key,
+                item.community_id,
+                files,
+                now,
+                member_id=member_id,
+                space_ref=space_ref,
+                private=item.private,
+            )
+            await tx.outbox.add(replace(queued, next_attempt_at=now + wait))
+
+    async def _space_unavailable(
+        self, item: OutboxItem, exc: SpaceUnavailable, platform: str, token: str
+    ) -> bool:
+        """The space the item went to is gone or closed to the app: trying again would not help.
+        A session's pair space is recorded lost (its messages go by DM from now on; True: send
+        this one again at once); any other channel's message is given up. The admins are told
+        once when one of them can put it right."""
+        now = self._clock.now()
+        async with self._uow() as tx:
+            community = await tx.communities.get(item.community_id)
+            if exc.needs_admin and community is not None:
+                await tell_admins_about_spaces(tx, community, now)
+            session_id = (item.space_ref or "").removeprefix(SESSION_SPACE)
+            if (item.space_ref or "").startswith(SESSION_SPACE):
+                space = await tx.sessions.pair_space(session_id)
+                if space is not None and space.ref is not None:  # else lost meanwhile
+                    await tx.sessions.lose_pair_space(session_id, space.ref)
+                await tx.outbox.release(item.id, token)
+                log.warning(
+                    "session %s: its pair space is unavailable (%s); its messages go by DM",
+                    session_id,
+                    exc.reason,
+                )
+                return True
+            await tx.outbox.retry_later(
+                item.id, now, f"space unavailable: {exc.reason}", give_up=True, token=token
+            )
+        self.metrics.delivery_finished(platform, "gave_up")
+        log.error("delivery of %s given up: the space is unavailable (%s)", item.key, exc.reason)
+        return False
 
     async def _release(self, item_id: str, token: str) -> None:
         try:
@@ -236,6 +361,13 @@ class DeliveryService:
         self, tx: UnitOfWork, item: OutboxItem, exc: Exception, platform: str, token: str
     ) -> None:
         now = self._clock.now()
+        if isinstance(exc, _CommunityAbsent):  # nobody there to read it: no retries
+            self.metrics.delivery_finished(platform, "gave_up")
+            await tx.outbox.retry_later(
+                item.id, now, "PeerLoop was removed from the community", give_up=True, token=token
+            )
+            log.info("delivery of %s given up: PeerLoop was removed from the community", item.key)
+            return
         give_up = item.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
         self.metrics.delivery_finished(platform, "gave_up" if give_up else "retry")
         if isinstance(exc, TemporaryDeliveryError):
@@ -283,6 +415,8 @@ class DeliveryService:
         community = await tx.communities.get(item.community_id)
         if community is None:
             return "community-gone", False
+        if community.settings.absent:
+            raise _CommunityAbsent(community.id)
         chat = self._chats.get(community.platform)
         if chat is None:
             raise TemporaryDeliveryError(f"no chat face running for {community.platform.value}")
@@ -332,7 +466,11 @@ class DeliveryService:
             raise TemporaryDeliveryError("the message to replace is not sent yet")
         community = await tx.communities.get(item.community_id)
         assert community is not None
-        await chat.edit(community, original.sent_ref, message)
+        try:
+            await chat.edit(community, original.sent_ref, message)
+        except SpaceUnavailable as exc:  # deleted since, or its space is: nothing left to edit
+            log.info("delivery of %s: the message to replace is gone (%s)", item.key, exc.reason)
+            return "edit-target-gone"
         return f"edit:{original.sent_ref}"[:128]
 
     async def _post_by_direct_messages(
@@ -347,7 +485,9 @@ class DeliveryService:
         if session is None:
             return "session-gone"
         members = await tx.members.get_many(session.member_ids)
-        refs = []
+        refs: list[str] = []
+        without_files: list[str] = []
+        attachments: tuple[Attachment, ...] = ()
         for member_id in session.member_ids:
             if (member := members.get(member_id)) is None:
                 continue
@@ -355,12 +495,19 @@ class DeliveryService:
                 refs.append(await chat.send_direct(member, message))
             except DirectMessagesClosed:
                 continue
+            except AttachmentsNotSent as missing:  # the text went: go on to the partner
+                refs.append(missing.ref)
+                without_files.append(member_id)
+                attachments, cause = missing.attachments, missing.cause
         if not refs:
             log.warning(
                 "delivery of %s: no pair space and both members' direct messages closed", item.key
             )
             return "no-space-dms-closed"
-        return ("direct:" + ",".join(refs))[:128]
+        ref = ("direct:" + ",".join(refs))[:128]
+        if without_files:
+            raise AttachmentsNotSent(ref, attachments, cause, tuple(without_files))
+        return ref
 
     def _fallback(
         self, member: Member, message: OutboundMessage, item: OutboxItem
@@ -467,18 +614,31 @@ class DeliveryService:
             ref = await chat.open_pair_space(
                 community, [members[m] for m in session.member_ids], title
             )
-        except Exception as exc:
-            # Whether the platform made the space before failing is unknown: never try again.
+        except TemporaryDeliveryError as exc:
+            if not exc.refused:
+                await self._gave_up_opening(session_id, community, exc)
+                return
+            # Turned away unprocessed (a rate limit): nothing was made, so it is opened later.
             async with self._uow() as tx:
-                await tx.sessions.give_up_pair_space(session_id)
-            log.warning(
-                "session %s: opening its pair space failed (%s); its messages go by DM",
-                session_id,
-                type(exc).__qualname__,
-            )
+                await tx.sessions.release_pair_space_claim(session_id, token)
+            raise
+        except Exception as exc:
+            await self._gave_up_opening(session_id, community, exc)
             return
         async with self._uow() as tx:
             if not await tx.sessions.set_pair_space(session_id, token, ref):
                 log.warning(
                     "session %s: a pair space was opened after its claim was given up", session_id
                 )
+
+    async def _gave_up_opening(self, session_id: str, community: Community, exc: Exception) -> None:
+        """Whether the platform made the space before failing is unknown: never try again."""
+        async with self._uow() as tx:
+            await tx.sessions.give_up_pair_space(session_id)
+            if isinstance(exc, SpaceUnavailable) and exc.needs_admin:
+                await tell_admins_about_spaces(tx, community, self._clock.now())
+        log.warning(
+            "session %s: opening its pair space failed (%s); its messages go by DM",
+            session_id,
+            type(exc).__qualname__,
+        )

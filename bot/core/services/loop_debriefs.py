@@ -18,6 +18,11 @@ from bot.core.vocab import InterviewType
 
 __all__ = ["PRACTISE_PROMPTS", "debrief_message", "practise", "round_results"]
 
+#: Why a round was not held, as its line in the debrief says.
+NOT_HELD_UNPAIRED = "no partner was free in its part of the loop's span."
+NOT_HELD_CANCELLED = "its session was called off."
+NOT_HELD_NO_SHOW = "one of you did not turn up."
+
 #: How many prompts the debrief suggests for the weakest dimension.
 PRACTISE_PROMPTS = 3
 
@@ -28,6 +33,7 @@ async def round_results(tx: UnitOfWork, source: PromptSource, loop: Loop) -> lis
     out: list[RoundResult] = []
     for index, kind in enumerate(loop.rounds):
         session = None
+        called_off = False
         for req in reversed([r for r in requests if r.interview_type is kind]):
             if req.session_id is None:
                 continue
@@ -35,8 +41,10 @@ async def round_results(tx: UnitOfWork, source: PromptSource, loop: Loop) -> lis
             if found is not None and found.state is not SessionState.CANCELLED:
                 session = found
                 break
+            called_off = called_off or found is not None
         if session is None:
-            out.append(RoundResult(index, kind, held=False))
+            why = NOT_HELD_CANCELLED if called_off else NOT_HELD_UNPAIRED
+            out.append(RoundResult(index, kind, held=False, why=why))
             continue
         held = session.state in (SessionState.COMPLETED, SessionState.IN_PROGRESS)
         about = [
@@ -47,7 +55,16 @@ async def round_results(tx: UnitOfWork, source: PromptSource, loop: Loop) -> lis
             and f.revealed_at is not None
         ]
         if not about or not held:
-            out.append(RoundResult(index, kind, held=held, when=session.start))
+            no_show = session.state is SessionState.NO_SHOW
+            out.append(
+                RoundResult(
+                    index,
+                    kind,
+                    held=held,
+                    when=session.start,
+                    why=NOT_HELD_NO_SHOW if no_show else None,
+                )
+            )
             continue
         fb = about[0]
         prompts = await community_prompts(source, tx, loop.community_id)

@@ -14,8 +14,9 @@ PAUSED = "Matching is paused in this community by its admins; try again later."
 
 
 def matching_paused(community: Community) -> bool:
-    """The one rule for the admins' pause: no request is opened and no pair is made."""
-    return community.settings.paused
+    """The one rule for the admins' pause (and for a community PeerLoop was removed from): no
+    request is opened and no pair is made."""
+    return community.settings.paused or community.settings.absent
 
 
 async def community_open_for_matching(tx: UnitOfWork, community_id: str) -> Community:

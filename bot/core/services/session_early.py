@@ -163,6 +163,9 @@ class EarlySessionService:
                 + (" You're both here: you can start now." if both else ""),
                 kept,
                 mentioning(me),
+                # The presser's own list keeps what they may still press: not this button.
+                own=now_button
+                + say.session_buttons(session, confirm=me.id not in session.confirmed_by),
             ),
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from bot.core.messages import OutboundMessage
 from bot.core.models import ActionKind, ActionStatus, Member, ScheduledAction, Session, SessionState
@@ -22,11 +23,35 @@ from bot.core.services.session_plan import (
     session_step,
 )
 
+T = TypeVar("T")
+
 #: What a step ended as, and a note (why it was skipped, or how late it ran).
 StepOutcome = tuple[ActionStatus, str | None]
 DONE: StepOutcome = (ActionStatus.DONE, None)
-#: Runs one claimed step inside the transaction that marks it finished.
-StepHandler = Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[StepOutcome]]
+
+
+@dataclass(frozen=True)
+class PlatformCall(Generic[T]):
+    """A step's request to a chat platform, made outside any transaction.
+
+    The handler decides the call in the step's transaction and returns this; the runner leases
+    the step, commits, awaits ``call()`` with no transaction open (so SQLite's write lock is not
+    held across the platform's round trip, however slow or rate-limited), then runs ``record``
+    in a second transaction with the answer. ``mine`` says whether the step is still pending
+    under the runner's lease (False when it was cancelled meanwhile, say because the session
+    was called off): ``record`` then keeps nothing the platform made that is no longer wanted,
+    and the step is left as the other writer left it. An exception from ``call`` is a failure
+    like any other: the step is retried with backoff."""
+
+    call: Callable[[], Awaitable[T]]
+    record: Callable[[UnitOfWork, T, bool], Awaitable[StepOutcome]]
+
+
+#: What a handler returns: the outcome, or a platform call to make before the outcome is known.
+StepResult = StepOutcome | PlatformCall[Any]
+#: Runs one claimed step inside the transaction that marks it finished (or that leases it, for a
+#: step that calls a platform).
+StepHandler = Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[StepResult]]
 #: Who still owes feedback for a session.
 FeedbackOwed = Callable[[UnitOfWork, Session], Awaitable[Sequence[str]]]
 #: What happens when a session's feedback window closes.
@@ -48,7 +73,7 @@ class SessionStep:
         await queue_session_post(self.tx, self.session, key=key, message=message, now=self.now)
 
 
-SessionStepHandler = Callable[[SessionStep], Awaitable[StepOutcome]]
+SessionStepHandler = Callable[[SessionStep], Awaitable[StepResult]]
 
 
 def _skipped(session: Session) -> StepOutcome:
@@ -233,7 +258,7 @@ def with_session(handler: SessionStepHandler) -> StepHandler:
     """A step handler that locks the step's session and loads its members, then runs ``handler``;
     a step whose session or a member is gone is skipped."""
 
-    async def run(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
+    async def run(tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepResult:
         if action.session_id is None:
             return ActionStatus.SKIPPED, "no session"
         session = await tx.sessions.get_for_update(action.session_id)

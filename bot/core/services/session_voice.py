@@ -20,15 +20,17 @@ it moves and called off when it is cancelled (:func:`call_off_room`):
 
 A platform without them answers "not available" and the session goes on with its links. When
 the bot lacks a permission, the admins are told once (the admins' channel, else the admin who
-chose the voice category), and it is stored so it is not said again.
+chose the voice category), and it is stored so it is not said again. A ``ROOM_REMOVE`` refused
+that way is tried again every six hours for a week: what it removes names a forgotten member.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeAlias, TypeVar
 
 from bot.core.messages import OutboundMessage, Tone
 from bot.core.models import (
@@ -47,20 +49,31 @@ from bot.core.ports import (
     SessionEvent,
     UnitOfWork,
     VoiceRequest,
+    VoiceRoom,
 )
 from bot.core.services.actor import new_id
 from bot.core.services.outbox import queue_direct, queue_space
 from bot.core.services.session_plan import PRE_START_STATES, action_key, session_step
 from bot.core.services.session_steps import (
     DONE,
+    PlatformCall,
     SessionStep,
     SessionStepHandler,
     StepHandler,
     StepOutcome,
+    StepResult,
     with_session,
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: A platform's answer, or its refusal for a missing permission.
+Asked: TypeAlias = T | RoomDenied
+
+#: A forgotten member's room the bot may not remove (a permission taken away) is tried again
+#: this often, this many times (a week), once the admins have been told what is missing.
+REMOVE_RETRY_EVERY = timedelta(hours=6)
+REMOVE_RETRIES = 28
 
 #: Where the event says the call is, until it moves into the pair's voice channel (the call
 #: link is the pair's only: the whole server may see an event that is not in a private channel).
@@ -207,42 +220,66 @@ class SessionRoom:
 
     async def room_remove(
         self, tx: UnitOfWork, action: ScheduledAction, now: datetime
-    ) -> StepOutcome:
+    ) -> StepResult:
         """Remove a forgotten member's session room: its channels, then its event. Each call
         finds one already gone fine, so a retry after a failure part way is harmless."""
         community = await tx.communities.get(action.community_id)
         if community is None:
             return ActionStatus.SKIPPED, "community gone"
-        chat = self.chats.get(community.platform)
-        if chat is None:
-            raise RuntimeError(f"no chat face running for {community.platform.value}")
+        chat = self._chat(community)
         payload = action.payload
         channels = payload.get("channels")
         event_ref, marker = payload.get("event_ref"), payload.get("event_marker")
-        try:
+
+        async def remove() -> None:
             for ref, name in channels if isinstance(channels, list) else []:
                 await chat.close_voice(community, ref if isinstance(ref, str) else None, str(name))
             if isinstance(marker, str):
                 await chat.cancel_event(
                     community, event_ref if isinstance(event_ref, str) else None, marker
                 )
-        except RoomDenied as denied:
-            await tell_admins_once(tx, community, denied.what, now)
-            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
-        return DONE
+
+        async def record(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
+            if not isinstance(answer, RoomDenied):
+                return DONE
+            denied = await _refused(tx, community, answer, now)
+            # What is left names a forgotten member: tried again until the admins have given
+            # the permission back (they were told), not left behind.
+            tries = int(str(payload.get("tries", 0))) + 1
+            if tries > REMOVE_RETRIES:
+                return ActionStatus.SKIPPED, f"{denied[1]}; gave up after {tries} tries"
+            base = str(payload.get("base_key") or action.key)
+            await tx.actions.add(
+                replace(
+                    action,
+                    id=new_id(),
+                    key=f"{base}:again-{tries}",
+                    due_at=now + REMOVE_RETRY_EVERY,
+                    payload={**payload, "tries": tries, "base_key": base},
+                    status=ActionStatus.PENDING,
+                    attempts=0,
+                    last_error=None,
+                )
+            )
+            return ActionStatus.SKIPPED, f"{denied[1]}; tried again in {REMOVE_RETRY_EVERY}"
+
+        return PlatformCall(_asking(remove), record)
+
+    def _chat(self, community: Community) -> ChatPort:
+        chat = self.chats.get(community.platform)
+        if chat is None:
+            raise RuntimeError(f"no chat face running for {community.platform.value}")
+        return chat
 
     async def _community(self, step: SessionStep) -> tuple[Community, ChatPort]:
         community = await step.tx.communities.get(step.session.community_id)
         if community is None:
             raise RuntimeError("the session's community is gone")
-        chat = self.chats.get(community.platform)
-        if chat is None:
-            raise RuntimeError(f"no chat face running for {community.platform.value}")
-        return community, chat
+        return community, self._chat(community)
 
-    async def voice_open(self, step: SessionStep) -> StepOutcome:
+    async def voice_open(self, step: SessionStep) -> StepResult:
         """Open the pair's private voice channel (once: a retry finds the one it made)."""
-        session = step.session
+        session, now = step.session, step.now
         if session.state not in OPEN_STATES:
             return ActionStatus.SKIPPED, f"session {session.state.value}"
         if session.voice_ref:
@@ -256,46 +293,76 @@ class SessionRoom:
             step.members[session.candidate_id].external_id,
         )
         name = str(step.action.payload.get("name") or voice_name(session))
-        try:
-            opened = await chat.open_voice(community, VoiceRequest(name, category, refs))
-        except RoomDenied as denied:
-            await tell_admins_once(step.tx, community, denied.what, step.now)
-            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
-        if opened is None:
-            return ActionStatus.SKIPPED, "no voice channels on this platform"
-        await step.tx.sessions.save(replace(session, voice_ref=opened.ref, voice_url=opened.url))
-        if session.event_ref and step.now < session.start:  # the event moves into the channel
-            await step.tx.actions.add(
-                session_step(
-                    session, f"event-voice-{session.sequence}", ActionKind.SESSION_EVENT, step.now
-                )
-            )
-        return DONE
+        request = VoiceRequest(name, category, refs)
 
-    async def voice_close(self, step: SessionStep) -> StepOutcome:
+        async def record(
+            tx: UnitOfWork, opened: Asked[VoiceRoom | None], mine: bool
+        ) -> StepOutcome:
+            if isinstance(opened, RoomDenied):
+                return await _refused(tx, community, opened, now)
+            if opened is None:
+                return ActionStatus.SKIPPED, "no voice channels on this platform"
+            current = await tx.sessions.get(session.id)
+            if current is None:  # forgotten meanwhile: its removal finds the channel by name
+                return ActionStatus.SKIPPED, "session gone"
+            wanted = current.state in OPEN_STATES and current.sequence == session.sequence
+            if not (mine and wanted):
+                if not wanted:  # called off or moved while the channel was being made
+                    await tx.actions.add(
+                        session_step(
+                            current,
+                            f"voice-close-{session.sequence}-late",
+                            ActionKind.VOICE_CLOSE,
+                            now,
+                            {"name": name, "ref": opened.ref},
+                        )
+                    )
+                return ActionStatus.SKIPPED, f"session {current.state.value}"
+            await tx.sessions.save(replace(current, voice_ref=opened.ref, voice_url=opened.url))
+            if current.event_ref and now < current.start:  # the event moves into the channel
+                await tx.actions.add(
+                    session_step(
+                        current, f"event-voice-{current.sequence}", ActionKind.SESSION_EVENT, now
+                    )
+                )
+            return DONE
+
+        return PlatformCall(_asking(lambda: chat.open_voice(community, request)), record)
+
+    async def voice_close(self, step: SessionStep) -> StepResult:
         """Remove the voice channel (the one named in the step, else the session's)."""
-        session, payload = step.session, step.action.payload
+        session, payload, now = step.session, step.action.payload, step.now
         ref = payload["ref"] if "ref" in payload else session.voice_ref
+        ref = ref if isinstance(ref, str) else None
         community, chat = await self._community(step)
         name = str(payload.get("name") or voice_name(session))
-        try:
-            await chat.close_voice(community, ref if isinstance(ref, str) else None, name)
-        except RoomDenied as denied:  # the permission was taken away since the channel opened
-            await tell_admins_once(step.tx, community, denied.what, step.now)
-            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
-        if session.voice_ref and session.voice_ref == ref:
-            await step.tx.sessions.save(replace(session, voice_ref=None, voice_url=None))
-        return DONE
 
-    async def session_event(self, step: SessionStep) -> StepOutcome:
+        async def record(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
+            if isinstance(answer, RoomDenied):  # taken away since the channel opened
+                return await _refused(tx, community, answer, now)
+            current = await tx.sessions.get(session.id)
+            if current is not None and ref and current.voice_ref == ref:
+                await tx.sessions.save(replace(current, voice_ref=None, voice_url=None))
+            return DONE
+
+        return PlatformCall(_asking(lambda: chat.close_voice(community, ref, name)), record)
+
+    async def session_event(self, step: SessionStep) -> StepResult:
         """Create, move or cancel the session's scheduled event."""
-        session = step.session
+        session, now = step.session, step.now
         community, chat = await self._community(step)
         if step.action.payload.get("cancel"):
-            if session.event_ref:
-                await chat.cancel_event(community, session.event_ref)
-            return DONE
-        if session.state not in PRE_START_STATES or step.now >= session.start:
+            if not session.event_ref:
+                return DONE
+            cancelled = session.event_ref
+
+            async def recorded(tx: UnitOfWork, answer: Asked[None], mine: bool) -> StepOutcome:
+                if isinstance(answer, RoomDenied):
+                    return await _refused(tx, community, answer, now)
+                return DONE
+
+            return PlatformCall(_asking(lambda: chat.cancel_event(community, cancelled)), recorded)
+        if session.state not in PRE_START_STATES or now >= session.start:
             return ActionStatus.SKIPPED, f"session {session.state.value}"
         marker = event_marker(session)
         event = SessionEvent(
@@ -309,16 +376,55 @@ class SessionRoom:
             location=EVENT_LOCATION,
             marker=marker,
         )
+        known = session.event_ref
+
+        async def record(tx: UnitOfWork, ref: Asked[str | None], mine: bool) -> StepOutcome:
+            if isinstance(ref, RoomDenied):
+                return await _refused(tx, community, ref, now)
+            if ref is None:
+                return ActionStatus.SKIPPED, "no scheduled events on this platform"
+            current = await tx.sessions.get(session.id)
+            if current is None:  # forgotten meanwhile: its removal finds the event by marker
+                return ActionStatus.SKIPPED, "session gone"
+            if current.event_ref in (None, known) and ref != current.event_ref:
+                # Kept even if the session moved meanwhile: its next event step moves this one.
+                await tx.sessions.save(replace(current, event_ref=ref))
+            if current.state is SessionState.CANCELLED:  # called off while it was being made
+                await tx.actions.add(
+                    session_step(
+                        current,
+                        f"event-cancel-{current.sequence}-late",
+                        ActionKind.SESSION_EVENT,
+                        now,
+                        {"cancel": True},
+                    )
+                )
+                return ActionStatus.SKIPPED, "session cancelled"
+            return DONE
+
+        return PlatformCall(_asking(lambda: chat.put_event(community, event, known)), record)
+
+
+def _asking(call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[Asked[T]]]:
+    """``call``, with a refusal for a missing permission returned rather than raised (any
+    other failure is raised: the step is retried)."""
+
+    async def ask() -> Asked[T]:
         try:
-            ref = await chat.put_event(community, event, session.event_ref)
+            return await call()
         except RoomDenied as denied:
-            await tell_admins_once(step.tx, community, denied.what, step.now)
-            return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
-        if ref is None:
-            return ActionStatus.SKIPPED, "no scheduled events on this platform"
-        if ref != session.event_ref:
-            await step.tx.sessions.save(replace(session, event_ref=ref))
-        return DONE
+            return denied
+
+    return ask
+
+
+async def _refused(
+    tx: UnitOfWork, community: Community, denied: RoomDenied, now: datetime
+) -> StepOutcome:
+    """The platform refused for a missing permission: the admins are told (once) and the step
+    is skipped."""
+    await tell_admins_once(tx, community, denied.what, now)
+    return ActionStatus.SKIPPED, f"missing permission: {denied.what}"
 
 
 async def tell_admins_once(tx: UnitOfWork, community: Community, what: str, now: datetime) -> None:

@@ -2,6 +2,12 @@
 transaction that marks it done, so a step's effects (state changes, queued messages) happen
 at most once; a failed step is retried with backoff, so it happens at least once.
 
+A step that asks a chat platform for something (a voice channel, an event) returns a
+:class:`PlatformCall` instead: the runner leases the step (``CALL_LEASE``), commits, makes the
+call with no transaction open, and records the answer in a second transaction if the step is
+still pending under its lease. Only idempotent calls go this way (they find what an earlier try
+made), since a crash mid-call means the step is tried again once the lease runs out.
+
 Every step kind has exactly one handler (:meth:`StepRunner.handler`); the handlers that belong
 to other services (a matching round, digests, retention, feedback) arrive through
 :class:`StepHooks` when the runner is built, and a missing one stops the start.
@@ -13,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.log_context import STEP, bind, log_context
@@ -27,6 +34,7 @@ from bot.core.models import (
     ScheduledAction,
 )
 from bot.core.ports import ChatPort, PromptSource, UnitOfWork, UnitOfWorkFactory
+from bot.core.services.actor import new_id
 from bot.core.services.friends import lapse_invitation
 from bot.core.services.outbox import queue_direct
 from bot.core.services.session_plan import too_late
@@ -34,15 +42,20 @@ from bot.core.services.session_steps import (
     DONE,
     FeedbackCloser,
     FeedbackOwed,
+    PlatformCall,
     SessionSteps,
     StepHandler,
     StepOutcome,
+    StepResult,
 )
 from bot.core.services.session_voice import SessionRoom
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+#: How long a step calling a platform keeps other workers off it: longer than any call takes
+#: (the chat libraries give up well before), short enough that a crash mid-call is retried soon.
+CALL_LEASE = timedelta(minutes=5)
 
 #: Runs a scheduled matching round (``MatchingService.scheduled_round``).
 RoundHook = Callable[[UnitOfWork, ScheduledAction, datetime], Awaitable[None]]
@@ -191,17 +204,22 @@ class StepRunner:
                     return False
                 if peek.session_id is not None:
                     await tx.sessions.get_for_update(peek.session_id)
-                action = await tx.actions.claim(action_id)
+                action = await tx.actions.claim(action_id, now)
                 if action is None or action.due_at > now:
                     return False
                 bind(community=action.community_id)
-                status, note = await self._execute(tx, action, now)
-                await tx.actions.finish(action.id, status, now, note)
-                if status is ActionStatus.SKIPPED:
-                    log.info("skipped %s %s: %s", action.kind.value, action.key, note)
-            self.metrics.step_finished(
-                action.kind.value, status.value, (now - action.due_at).total_seconds()
-            )
+                result = await self._execute(tx, action, now)
+                if isinstance(result, PlatformCall):
+                    token = new_id()
+                    await tx.actions.lease(action.id, token, now + CALL_LEASE)
+                else:
+                    await self._finish(tx, action, result, now)
+            if isinstance(result, PlatformCall):
+                # The lease is committed: no other worker claims the step while the platform
+                # answers, and no transaction is open meanwhile.
+                answer = await result.call()
+                if not await self._record(action, token, result, answer, now):
+                    return False
             return True
         except Exception as exc:
             async with self._uow() as tx:
@@ -236,7 +254,39 @@ class StepRunner:
                     )
             return False
 
-    async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepOutcome:
+    async def _finish(
+        self, tx: UnitOfWork, action: ScheduledAction, outcome: StepOutcome, now: datetime
+    ) -> None:
+        status, note = outcome
+        await tx.actions.finish(action.id, status, now, note)
+        if status is ActionStatus.SKIPPED:
+            log.info("skipped %s %s: %s", action.kind.value, action.key, note)
+        self.metrics.step_finished(
+            action.kind.value, status.value, (now - action.due_at).total_seconds()
+        )
+
+    async def _record(
+        self,
+        action: ScheduledAction,
+        token: str,
+        call: PlatformCall[Any],
+        answer: object,
+        now: datetime,
+    ) -> bool:
+        """Record a platform call's answer in a new transaction (the session locked first, as
+        when the step was claimed); True when the step was still this runner's to finish."""
+        async with self._uow() as tx:
+            if action.session_id is not None:
+                await tx.sessions.get_for_update(action.session_id)
+            mine = await tx.actions.reclaim(action.id, token)
+            outcome = await call.record(tx, answer, mine is not None)
+            if mine is None:
+                log.info("step %s changed while it called the platform", action.key)
+                return False
+            await self._finish(tx, action, outcome, now)
+        return True
+
+    async def _execute(self, tx: UnitOfWork, action: ScheduledAction, now: datetime) -> StepResult:
         late = too_late(action, now)
         if late is not None:
             return (
