@@ -310,3 +310,22 @@ async def test_every_autocompleted_option_answers_hostile_typing_within_discords
                 )
     await settle(client)
     assert_every_interaction_answered_once(fake)
+
+
+async def test_a_press_whose_data_discord_would_never_send_is_answered(
+    app: App, fake_discord: FakeDiscord, discord_runner: DiscordRunner
+) -> None:
+    """A select press whose ``values`` is not a list of text (null, a number, an object):
+    answered privately, never left unanswered (it raised before the boundary)."""
+    fake = fake_discord
+    client = await start_face(app, discord_runner)
+    host = await command(fake, "alice", "upcoming")
+    for odd in (None, 7, {"a": 1}, [None, 3], "yes"):
+        payload = fake.select("carol", "pl:schedule.open", ["x"], host["id"])
+        payload["data"]["values"] = odd
+        await first_reply(fake, await fake.interact(payload))
+        payload = fake.select("carol", "pl:nothing.here", ["x"], host["id"])
+        payload["data"]["values"] = odd
+        await first_reply(fake, await fake.interact(payload))
+    await settle(client)
+    assert_every_interaction_answered_once(fake)
