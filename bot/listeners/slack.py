@@ -163,8 +163,14 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     async def handle(request: web.Request) -> web.Response:
         """A signed request no listener matches (an event the manifest subscribes to but
         PeerLoop does not use, a closed modal, a shortcut) is answered 200, not bolt's 404:
-        Slack would retry it, or show the member "This app responded with an error"."""
-        bolt_request = await to_bolt_request(request)
+        Slack would retry it, or show the member "This app responded with an error". A body
+        bolt cannot even read into a request (it reads the workspace from it before checking
+        the signature) is no request Slack sends: a 400, without a traceback in the log."""
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:
+            log.warning("Slack: a request bolt could not read (%s)", type(exc).__qualname__)
+            return web.Response(status=400)
         response = await bolt.async_dispatch(bolt_request)
         if response.status == 404:
             response = BoltResponse(status=200, body="")

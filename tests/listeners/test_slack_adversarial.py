@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -439,6 +440,26 @@ async def test_an_event_without_a_workspace_creates_nothing(rig: Rig) -> None:
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "") is None
     assert rig.fake.count("views.publish") == 0
+
+
+@pytest.mark.parametrize("authorizations", [{"team_id": "T1"}, "x", [None], [7]])
+@pytest.mark.parametrize("signed", [True, False])
+async def test_a_body_bolt_cannot_read_is_refused_without_a_traceback(
+    rig: Rig, caplog: pytest.LogCaptureFixture, authorizations: Any, signed: bool
+) -> None:
+    """bolt reads the workspace from a body before it checks the signature: a body it cannot
+    read (``authorizations`` that is no list of objects) gets a 400, signed or not, no work
+    and no error line (it was a 500 with aiohttp's traceback for anyone who posted one)."""
+    payload = actions_payload(
+        rig, CAROL, [{"type": "button", "action_id": "pl:schedule.open", "value": "x"}], "odd"
+    )
+    payload["authorizations"] = authorizations
+    kw: dict[str, Any] = {} if signed else {"secret": "wrong"}
+    status, _ = await rig.send.interaction(payload, **kw)
+    assert status in ((400,) if signed else (400, 401))
+    await listeners_done()
+    assert responses(rig.fake, "odd") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_url_verification_echoes_the_challenge(rig: Rig) -> None:
