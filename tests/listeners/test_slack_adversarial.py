@@ -727,3 +727,14 @@ async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(
     assert [name for name, _ in rig.fake.calls if name != "auth.test"] == []
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "T1") is None
+
+
+async def test_typed_ampersands_and_angle_brackets_are_read_as_typed(rig: Rig) -> None:
+    """Slack sends a slash command's text with ``&``, ``<`` and ``>`` escaped (a member's
+    mention stays a reference): the core reads what was typed, and the reply shows it once,
+    escaped once, not as ``&amp;lt;``."""
+    typed = "&lt;Q&amp;A&gt; &amp;lt;"  # the member typed: <Q&A> &lt;
+    answer = await reply_text(rig, "U1", f"block member:{typed}")
+    shown = blob(answer)
+    assert "&lt;Q&amp;A&gt; &amp;lt;" in shown, shown  # one escape: reads <Q&A> &lt;
+    assert "&amp;lt;Q" not in shown and "&amp;amp;" not in shown, shown
