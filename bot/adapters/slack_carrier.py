@@ -58,12 +58,19 @@ async def update_carrier(client: AsyncWebClient, body: Mapping[str, Any], carrie
             )
             return True
         if container.get("is_ephemeral") and body.get("response_url"):
-            await webhook(str(body["response_url"])).send(
+            replaced = await webhook(str(body["response_url"])).send(
                 replace_original=True,
                 text=plain(plain_mentions(carrier.note)),
                 blocks=carrier_blocks([], carrier, private=True),
             )
-            return True
+            if replaced.status_code == 200:
+                return True
+            # The webhook client does not raise: an expired or used-up URL would go unnoticed.
+            # The private message keeps its buttons, which answer with the current state.
+            log.warning(
+                "Slack: the pressed private message could not be replaced (%s)",
+                replaced.status_code,
+            )
     except SlackApiError as exc:
         log.warning(
             "Slack: the pressed message could not be updated (%s)",

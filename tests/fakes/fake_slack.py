@@ -483,7 +483,7 @@ class FakeSlack:
         self.calls.append(("response_url", {"key": request.match_info["key"], **args}))
         faults = self.faults.get("response_url")  # ``fail_next("response_url", …)``
         if faults:
-            status, error, _ = faults.pop(0)
+            status, error, *_ = faults.pop(0)  # (status, error, retry_after, where)
             return web.Response(status=status, text=error)
         if self._validate("response_url", args):
             return web.Response(status=400, text="invalid_blocks")

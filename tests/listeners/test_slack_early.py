@@ -220,3 +220,28 @@ async def test_upcoming_and_the_app_home_offer_my_partner_is_here_to_the_pair_on
     assert start_now in await home_of(rig, ALICE)
     assert start_now not in await home_of(rig, CAROL)
     await delivered(app)
+
+
+async def test_a_private_list_slack_will_not_replace_still_gets_its_answer(
+    rig: Rig, caplog: Any
+) -> None:
+    """The press's response URL refuses the replacement of the private list (expired, used
+    up): the webhook client does not raise, so it is noticed by its status, logged without
+    any text, and the member's answer still comes."""
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    fake, app = rig.fake, rig.app
+    session = await booked(rig)
+    here = f"pl:session.here:{session.id}"
+    app.clock.set(session.start - timedelta(minutes=30))  # type: ignore[attr-defined]
+    fake.fail_next("response_url", status=404, error="expired_url")
+    status, _, key = await rig.send.click(ALICE, here, "C1", ephemeral=True)
+    assert status == 200
+    await fake.wait_for(lambda: len(responses(fake, key)) >= 2)
+    refused, answer = responses(fake, key)[:2]
+    assert refused.get("replace_original")
+    assert "Noted" in blob(answer) and answer["response_type"] == "ephemeral"
+    lines = [r.getMessage() for r in caplog.records if "could not be replaced" in r.getMessage()]
+    assert lines == ["Slack: the pressed private message could not be replaced (404)"]
+    await delivered(app)
