@@ -6,7 +6,7 @@ arithmetic and a few listed functions pass, so a formula from a community pack i
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 
 _ARITHMETIC = (
     ast.Expression,
@@ -24,6 +24,43 @@ _ARITHMETIC = (
     ast.USub,
     ast.UAdd,
 )
+
+
+def arithmetic(
+    node: ast.expr,
+    names: Mapping[str, float],
+    formula: str,
+    functions: Mapping[str, Callable[..., float]] | None = None,
+    error: type[ValueError] = ValueError,
+) -> float:
+    """The value of a checked formula's syntax tree: numbers, ``names``, ``+ - * / // **`` and
+    calls of ``functions`` (none by default). A division by zero raises ``error``; so does a
+    node the checks should have refused."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return float(names[node.id])
+    if isinstance(node, ast.UnaryOp):
+        inner = arithmetic(node.operand, names, formula, functions, error)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and functions:
+        args = (arithmetic(a, names, formula, functions, error) for a in node.args)
+        return float(functions[node.func.id](*args))
+    if not isinstance(node, ast.BinOp):
+        raise error(f"the formula {formula!r} holds something that is not arithmetic")
+    left = arithmetic(node.left, names, formula, functions, error)
+    right = arithmetic(node.right, names, formula, functions, error)
+    if isinstance(node.op, ast.Add):
+        return left + right
+    if isinstance(node.op, ast.Sub):
+        return left - right
+    if isinstance(node.op, ast.Mult):
+        return left * right
+    if isinstance(node.op, ast.Pow):
+        return float(left**right)  # floats: fast, and an OverflowError when too large
+    if right == 0:
+        raise error(f"the formula {formula!r} divides by zero")
+    return left / right if isinstance(node.op, ast.Div) else float(left // right)
 
 
 def evaluate_formula(formula: str, names: dict[str, float]) -> float:
@@ -58,30 +95,7 @@ def evaluate_formula(formula: str, names: dict[str, float]) -> float:
         ):
             raise ValueError(f"'{formula}': a power needs a small constant exponent (at most 12)")
 
-    def value(node: ast.expr) -> float:
-        if isinstance(node, ast.Constant):
-            assert isinstance(node.value, int | float)
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return float(names[node.id])
-        if isinstance(node, ast.UnaryOp):
-            inner = value(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        assert isinstance(node, ast.BinOp)
-        left, right = value(node.left), value(node.right)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.Pow):
-            return float(left**right)
-        if right == 0:
-            raise ValueError(f"'{formula}' divides by zero")
-        return left / right if isinstance(node.op, ast.Div) else float(left // right)
-
-    return value(tree.body)
+    return arithmetic(tree.body, names, formula)
 
 
 #: The functions a formula may call (``bot.prompts.numbers_check`` defines them): ``z(q)`` is

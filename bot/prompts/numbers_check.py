@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from statistics import NormalDist
 
 from bot.core.bank import Prompt, WorkedFigure, WorkedNumbers
-from bot.core.bank_arithmetic import formula_problems
+from bot.core.bank_arithmetic import arithmetic, formula_problems
 
 __all__ = ["FUNCTIONS", "evaluate", "figure_values", "prompt_text", "verify"]
 
@@ -57,35 +57,8 @@ def evaluate(formula: str, names: Mapping[str, float]) -> float:
         raise FormulaError("; ".join(problems))
     tree = ast.parse(formula, mode="eval")
 
-    def ev(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return float(names[node.id])
-        if isinstance(node, ast.UnaryOp):
-            value = ev(node.operand)
-            return -value if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.BinOp):
-            left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            if isinstance(node.op, ast.Div):
-                if right == 0:
-                    raise FormulaError(f"the formula {formula!r} divides by zero")
-                return left / right
-            return float(left**right)  # floats: fast, and an OverflowError when too large
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            return float(FUNCTIONS[node.func.id](*(ev(arg) for arg in node.args)))
-        raise FormulaError(f"the formula {formula!r} holds something that is not arithmetic")
-
     try:
-        value = ev(tree)
+        value = arithmetic(tree.body, names, formula, FUNCTIONS, FormulaError)
     except (ValueError, OverflowError, TypeError, ZeroDivisionError) as exc:
         if isinstance(exc, FormulaError):
             raise
