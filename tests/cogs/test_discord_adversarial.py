@@ -214,31 +214,7 @@ async def test_commands_and_buttons_sent_from_a_direct_message_are_answered(
     await first_reply(fake, sent)
     # A member PeerLoop has never seen presses a button in a DM (a forwarded or stale message).
     dm = fake.dm_channel_id("carol") or 0
-    message = {
-        "id": str(fake.snowflake()),
-        "channel_id": str(dm),
-        "components": [
-            {
-                "type": 1,
-                "components": [
-                    {"type": 2, "style": 1, "label": "Go", "custom_id": "pl:schedule.open"}
-                ],
-            }
-        ],
-        "flags": 0,
-        "content": "",
-        "author": fake.bot.payload(),
-        "attachments": [],
-        "embeds": [],
-        "mentions": [],
-        "mention_roles": [],
-        "pinned": False,
-        "mention_everyone": False,
-        "tts": False,
-        "timestamp": "2026-12-04T00:00:00+00:00",
-        "edited_timestamp": None,
-        "type": 0,
-    }
+    message = fake.unstored_bot_message(dm, "pl:schedule.open", posted="2026-12-04")
     sent = await fake.interact(fake.button_click("carol", "pl:schedule.open", message, guild=None))
     await first_reply(fake, sent)
     sent = await fake.interact(

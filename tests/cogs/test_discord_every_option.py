@@ -233,31 +233,8 @@ async def test_first_contact_from_many_members_on_both_paths_at_once(
     names = [f"new{i}" for i in range(10)]
     for name in names:
         fake.guild.member_roles[fake.add_user(name).id] = []
-    signup = {  # a sign-up message posted before a restart (or in another process)
-        "id": str(fake.snowflake()),
-        "channel_id": str(fake.guild.text_channel_id),
-        "components": [
-            {
-                "type": 1,
-                "components": [
-                    {"type": 2, "style": 1, "label": "Join", "custom_id": "pl:onboard.join"}
-                ],
-            }
-        ],
-        "flags": 0,
-        "content": "",
-        "author": fake.bot.payload(),
-        "attachments": [],
-        "embeds": [],
-        "mentions": [],
-        "mention_roles": [],
-        "pinned": False,
-        "mention_everyone": False,
-        "tts": False,
-        "timestamp": "2026-12-01T00:00:00+00:00",
-        "edited_timestamp": None,
-        "type": 0,
-    }
+    # a sign-up message posted before a restart (or in another process)
+    signup = fake.unstored_bot_message(fake.guild.text_channel_id, "pl:onboard.join", "Join")
     payloads = []
     for name in names:
         payloads.append(fake.slash_command(name, fake.guild, "mock", {}, "upcoming"))

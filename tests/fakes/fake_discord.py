@@ -2033,6 +2033,35 @@ class FakeDiscord(GuildChannelsMixin):
             itype, user, guild, channel or {"id": msg["channel_id"], "type": 0}, data, message=msg
         )
 
+    def unstored_bot_message(
+        self, channel_id: int, custom_id: str, label: str = "Go", *, posted: str = "2026-12-01"
+    ) -> dict[str, Any]:
+        """A message the bot posted with one button, as Discord would show it, that this fake
+        does not hold (posted before a restart, or by another process): for presses on it."""
+        return {
+            "id": str(self.snowflake()),
+            "channel_id": str(channel_id),
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": label, "custom_id": custom_id}],
+                }
+            ],
+            "flags": 0,
+            "content": "",
+            "author": self.bot.payload(),
+            "attachments": [],
+            "embeds": [],
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+            "timestamp": f"{posted}T00:00:00+00:00",
+            "edited_timestamp": None,
+            "type": 0,
+        }
+
     def button_click(
         self,
         user: int | str | FakeUser,
