@@ -78,6 +78,13 @@ def early_button(session: Session, member_id: str, now: datetime) -> Button | No
     return None
 
 
+def reschedule_button(label: str, session: Session, style: ButtonStyle) -> Button:
+    """A "find another time" button for this version of the session: its id carries
+    ``Session.sequence``, so a press meant for a time already moved (the same button pressed
+    twice at once, or both members at once) moves the session once."""
+    return Button(label, encode("session.reschedule", session.id, str(session.sequence)), style)
+
+
 def session_buttons(
     session: Session, *, confirm: bool = True, here: bool = False
 ) -> tuple[Button, ...]:
@@ -90,9 +97,7 @@ def session_buttons(
         )
     if here:
         buttons.append(here_button(session))
-    buttons.append(
-        Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY)
-    )
+    buttons.append(reschedule_button("Reschedule", session, ButtonStyle.SECONDARY))
     buttons.append(
         Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER)
     )

@@ -196,15 +196,35 @@ class SessionService:
             ),
         )
 
-    async def reschedule(self, actor: Actor, session_id: str) -> OutboundMessage:
+    async def reschedule(
+        self, actor: Actor, session_id: str, *, seen: int | None = None
+    ) -> OutboundMessage:
         """Move the session to the pair's next common time: the same session (so the same
         calendar UID) with SEQUENCE raised, its steps replaced, both asked to confirm again, and
         the partner offered the new time or a priority rematch. With no common time in the next
-        two weeks, the session is released and both get priority in the next round."""
+        two weeks, the session is released and both get priority in the next round.
+
+        ``seen`` is the version of the session the pressed button was shown for (its
+        ``sequence``): once the session has moved since, the press changes nothing and says
+        where it is now (buttons posted before versions were carried give none)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
             _check_before_start(session, now)
+            if seen is not None and seen != session.sequence:
+                return OutboundMessage(
+                    text=f"This session has already moved: {ts(session.start)} is proposed now. "
+                    "Confirm it, or ask for another time from its message.",
+                    buttons=(
+                        Button(
+                            "Confirm new time",
+                            encode("session.confirm", session.id),
+                            ButtonStyle.SUCCESS,
+                        ),
+                    )
+                    if actor.member.id not in session.confirmed_by
+                    else (),
+                )
             partner = members[session.partner_of(actor.member.id)]
             community = await tx.communities.get(session.community_id)
             if community is None:
@@ -267,11 +287,7 @@ class SessionService:
                             encode("session.confirm", session.id),
                             ButtonStyle.SUCCESS,
                         ),
-                        Button(
-                            "Another time",
-                            encode("session.reschedule", session.id),
-                            ButtonStyle.SECONDARY,
-                        ),
+                        say.reschedule_button("Another time", moved, ButtonStyle.SECONDARY),
                         Button(
                             "Priority rematch instead",
                             encode("session.reschedule", session.id, REMATCH),
@@ -414,10 +430,8 @@ class SessionService:
                         )
                     )
                 buttons.append(
-                    Button(
-                        f"Reschedule {s.interview_type.label} session",
-                        encode("session.reschedule", s.id),
-                        ButtonStyle.SECONDARY,
+                    say.reschedule_button(
+                        f"Reschedule {s.interview_type.label} session", s, ButtonStyle.SECONDARY
                     )
                 )
                 buttons.append(
@@ -441,6 +455,8 @@ class SessionService:
             return await self.cancel(actor, action.arg(0))
         if verb == "session.reschedule":
             if len(action.args) > 1:
+                if action.arg(1).isdigit():  # the version of the session the button showed
+                    return await self.reschedule(actor, action.arg(0), seen=int(action.arg(1)))
                 if action.arg(1) != REMATCH:
                     raise NotFound(f"Unknown reschedule option: only {REMATCH!r} is accepted.")
                 return await self.cancel(actor, action.arg(0), reschedule=True)

@@ -1,0 +1,142 @@
+"""Every press, twice at the same instant: the contract scenario (``test_actions.scenario``,
+which reaches every kind of button, select and form the core offers) is run with each press
+sent twice at once by the same member. Every press is answered (never an incident), and the
+community ends exactly as it does when each press is sent once: the same number of rows in
+every table, the same messages queued (by their keys)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from bot.app import App, build_app
+from bot.core.actions import encode
+from bot.core.clock import FakeClock
+from bot.core.commands import CommandRouter
+from bot.core.messages import FormValues, OutboundMessage, Tone
+from bot.core.models import Platform, Session
+from bot.core.services.actor import Actor
+from bot.storage.tables import OutboxRow, metadata
+from tests.conftest import T0, _reset_postgres, ready_member
+from tests.contract.test_actions import scenario
+from tests.fakes.fake_chat import FakeChat
+
+INCIDENT = "Something went wrong"
+#: Ids in outbox keys; and the interviewer guide's pages, whose number depends on the prompt
+#: (chosen with a seed made of the members' ids, which differ from run to run).
+_ID = re.compile(r"[0-9a-f]{32}")
+_PAGES = re.compile(r":guide:.*")
+
+
+@dataclass
+class Ending:
+    rows: dict[str, int]
+    queued: Counter[str]
+    incidents: list[str]
+
+
+async def run_scenario(database_url: str, *, presses: int) -> Ending:
+    """The scenario with every press sent ``presses`` times at once; what it ends with."""
+    clock = FakeClock(T0)
+    chat = FakeChat()
+    app = await build_app(database_url, clock=clock, chats={Platform.CONSOLE: chat})
+    original = CommandRouter.act
+    incidents: list[str] = []
+
+    async def at_once(
+        self: CommandRouter, actor: Actor, action_id: str, values: FormValues | None = None
+    ) -> OutboundMessage:
+        replies = await asyncio.gather(
+            *(original(self, actor, action_id, values) for _ in range(presses))
+        )
+        incidents.extend(f"{action_id}: {r.text}" for r in replies if INCIDENT in r.text)
+        return next((r for r in replies if r.tone is not Tone.ERROR), replies[0])
+
+    CommandRouter.act = at_once  # type: ignore[method-assign]
+    try:
+        await scenario(app, chat, clock)
+        await app.tick()
+        rows = {}
+        async with app.db.engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                count = select(func.count()).select_from(table)
+                rows[table.name] = int((await conn.execute(count)).scalar_one())
+            keys = (await conn.execute(select(OutboxRow.key))).scalars().all()  # type: ignore[call-overload]
+    finally:
+        CommandRouter.act = original  # type: ignore[method-assign]
+        await app.close()
+    queued = Counter(_ID.sub("#", key) for key in keys if not _PAGES.search(key))
+    queued.update({_PAGES.sub(":guide", _ID.sub("#", key)) for key in keys if _PAGES.search(key)})
+    rows.pop("outbox")  # compared by key, the guide's pages aside
+    return Ending(rows, queued, incidents)
+
+
+async def test_every_press_sent_twice_at_once_acts_once_and_is_answered(
+    database_url: str,
+) -> None:
+    once = await run_scenario(database_url, presses=1)
+    if database_url.startswith("sqlite"):
+        database_url = database_url.replace(".sqlite3", "-twice.sqlite3")
+    else:
+        await _reset_postgres(database_url)
+    twice = await run_scenario(database_url, presses=2)
+    assert once.incidents == [] and twice.incidents == [], twice.incidents
+    differing = {
+        name: (count, twice.rows[name])
+        for name, count in once.rows.items()
+        if count != twice.rows[name]
+    }
+    assert differing == {}, differing
+    assert twice.queued == once.queued, (twice.queued - once.queued, once.queued - twice.queued)
+
+
+# -- both members of a pair, at the same instant ----------------------------------------------
+
+
+async def _booked(app: App) -> tuple[Actor, Actor, Session]:
+    alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
+    bob = await ready_member(app, "bob", availability="daily 18:00-20:00")
+    for actor in (alice, bob):
+        assert (await app.router.run(actor, "schedule", {"type": "coding"})).tone is Tone.SUCCESS
+    (session,) = (await app.matching.run_round(alice.community.id)).sessions
+    await app.tick()
+    return alice, bob, session
+
+
+async def _pending_keys(app: App) -> list[str]:
+    async with app.db.engine.connect() as conn:
+        keys = (await conn.execute(select(OutboxRow.key))).scalars().all()  # type: ignore[call-overload]
+    return sorted(keys)
+
+
+async def test_both_members_asking_for_another_time_at_once_move_the_session_once(
+    app: App,
+) -> None:
+    alice, bob, session = await _booked(app)
+    listed = await app.router.run(alice, "upcoming", {})
+    (button,) = [b for b in listed.buttons if b.label.startswith("Reschedule")]
+    replies = await asyncio.gather(
+        app.router.act(alice, button.action),
+        app.router.act(bob, button.action),
+        app.router.act(alice, button.action),
+    )
+    assert not [r.text for r in replies if INCIDENT in r.text]
+    assert sum(r.text.startswith("Proposed") for r in replies) == 1, [r.text for r in replies]
+    assert sum("already moved" in r.text for r in replies) == 2, [r.text for r in replies]
+    async with app.db.uow() as tx:
+        moved = await tx.sessions.get(session.id)
+        steps = await tx.actions.for_session(session.id)
+    assert moved is not None and moved.sequence == 1 and moved.start > session.start
+    assert {a.key.rsplit("-", 1)[1] for a in steps if a.status.value == "pending"} == {"1"}
+    keys = await _pending_keys(app)
+    assert sum(":rescheduled:" in k for k in keys) == 1, keys
+    # The new proposal's own "Another time" moves it on once more.
+    again = await app.router.act(bob, encode("session.reschedule", session.id, "1"))
+    assert again.text.startswith("Proposed"), again.text
+    async with app.db.uow() as tx:
+        latest = await tx.sessions.get(session.id)
+    assert latest is not None and latest.sequence == 2 and latest.start > moved.start
