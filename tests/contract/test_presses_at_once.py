@@ -10,6 +10,9 @@ import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
 
 from sqlalchemy import func, select
 
@@ -140,3 +143,65 @@ async def test_both_members_asking_for_another_time_at_once_move_the_session_onc
     async with app.db.uow() as tx:
         latest = await tx.sessions.get(session.id)
     assert latest is not None and latest.sequence == 2 and latest.start > moved.start
+
+
+#: (how long before the start, Alice's presses, Bob's presses): what both members may press
+#: at the same moment, each with what the other presses.
+PAIR_PRESSES = [
+    (timedelta(hours=20), ("session.confirm",), ("session.confirm",)),
+    (timedelta(hours=20), ("session.cancel",), ("session.reschedule",)),
+    (timedelta(hours=20), ("session.reschedule",), ("session.confirm", "session.cancel")),
+    (timedelta(hours=20), ("session.reschedule:rematch",), ("session.reschedule",)),
+    (timedelta(minutes=30), ("session.here",), ("session.here",)),
+    (
+        timedelta(minutes=30),
+        ("session.here", "session.start_now"),
+        ("session.here", "session.start_now"),
+    ),
+    (-timedelta(minutes=20), ("session.done",), ("session.done",)),
+    (-timedelta(minutes=20), ("session.done", "session.noshow"), ("session.done",)),
+]
+
+
+def _press(session: Session, verb: str) -> str:
+    if verb == "session.reschedule":
+        return encode(verb, session.id, str(session.sequence))
+    if verb == "session.reschedule:rematch":
+        return encode("session.reschedule", session.id, "rematch")
+    return encode(verb, session.id)
+
+
+@pytest.mark.parametrize(("before", "alice_presses", "bob_presses"), PAIR_PRESSES)
+async def test_both_members_pressing_at_once_leave_one_consistent_session(
+    app: App,
+    clock: FakeClock,
+    before: timedelta,
+    alice_presses: tuple[str, ...],
+    bob_presses: tuple[str, ...],
+) -> None:
+    alice, bob, session = await _booked(app)
+    clock.set(session.start - before)
+    await app.tick()
+    async with app.db.uow() as tx:
+        now = await tx.sessions.get(session.id)
+    assert now is not None
+    for verb in ("session.here",) if "session.start_now" in alice_presses else ():
+        await asyncio.gather(
+            app.router.act(alice, _press(now, verb)), app.router.act(bob, _press(now, verb))
+        )
+    presses = [(alice, _press(now, v)) for v in alice_presses for _ in range(2)]
+    presses += [(bob, _press(now, v)) for v in bob_presses for _ in range(2)]
+    replies = await asyncio.gather(*(app.router.act(a, p) for a, p in presses))
+    assert not [r.text for r in replies if INCIDENT in r.text], [r.text for r in replies]
+    await app.tick()
+    async with app.db.uow() as tx:
+        after = await tx.sessions.get(session.id)
+        steps = await tx.actions.for_session(session.id)
+    assert after is not None
+    pending = [a for a in steps if a.status.value == "pending"]
+    versions = {a.key.rsplit("-", 1)[-1] for a in pending if a.kind.value in ("start", "end")}
+    assert len(versions) <= 1, sorted(a.key for a in pending)
+    assert sum(r.text.startswith("Proposed") for r in replies) <= 1, [r.text for r in replies]
+    keys = await _pending_keys(app)
+    assert len(keys) == len(set(keys))
+    assert sum(":rescheduled:" in k for k in keys) <= 1, keys
