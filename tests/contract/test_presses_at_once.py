@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 
 from bot.app import App, build_app
