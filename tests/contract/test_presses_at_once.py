@@ -204,3 +204,26 @@ async def test_both_members_pressing_at_once_leave_one_consistent_session(
     keys = await _pending_keys(app)
     assert len(keys) == len(set(keys))
     assert sum(":rescheduled:" in k for k in keys) <= 1, keys
+
+
+@pytest.mark.parametrize("bob_presses", [("friend.accept",), ("friend.accept", "friend.decline")])
+async def test_an_invitation_accepted_and_withdrawn_at_once_books_at_most_one_session(
+    app: App, bob_presses: tuple[str, ...]
+) -> None:
+    alice = await ready_member(app, "alice", availability="daily 18:00-20:00")
+    bob = await ready_member(app, "bob", availability="daily 18:00-20:00")
+    sent = await app.router.run_text(alice, "schedule coding partner:bob")
+    assert sent.tone is Tone.SUCCESS, sent.text
+    withdraw = next(b.action for b in sent.buttons if b.label == "Withdraw invitation")
+    invitation = withdraw.rsplit(":", 1)[1]
+    presses = [(alice, withdraw), (alice, withdraw)]
+    presses += [(bob, encode(v, invitation)) for v in bob_presses for _ in range(2)]
+    replies = await asyncio.gather(*(app.router.act(a, p) for a, p in presses))
+    assert not [r.text for r in replies if INCIDENT in r.text], [r.text for r in replies]
+    await app.tick()
+    async with app.db.uow() as tx:
+        booked = await tx.sessions.for_member(alice.member.id, active_only=True)
+        opened = await tx.requests.open_for_member(alice.member.id)
+    withdrawn = any(r.tone is Tone.SUCCESS for r in replies[:2])
+    assert len(booked) <= 1 and not (withdrawn and booked), ([r.text for r in replies], booked)
+    assert opened == [], opened  # an invitation withdrawn, declined or booked leaves nothing open
