@@ -111,8 +111,12 @@ class SessionService:
     ) -> tuple[Session, dict[str, Member]]:
         return await load_own_session(tx, actor, session_id)
 
-    async def confirm(self, actor: Actor, session_id: str) -> OutboundMessage:
-        """The member confirms the session; the pair is told when both have."""
+    async def confirm(
+        self, actor: Actor, session_id: str, *, seen: int | None = None
+    ) -> OutboundMessage:
+        """The member confirms the session; the pair is told when both have. ``seen`` is the
+        version of the session the pressed button was shown for: once the session has moved
+        since, the press confirms nothing and asks about the time proposed now."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
@@ -122,6 +126,8 @@ class SessionService:
                     text=f"This session is already {state}.",
                     carrier=Carrier(f"This session is {state}."),
                 )
+            if seen is not None and seen != session.sequence:
+                return _moved_since(session, actor)
             if actor.member.id in session.confirmed_by:
                 return OutboundMessage(text="You have already confirmed. See you there!")
             confirmed = (*session.confirmed_by, actor.member.id)
@@ -212,19 +218,7 @@ class SessionService:
             session, members = await self._load(tx, actor, session_id)
             _check_before_start(session, now)
             if seen is not None and seen != session.sequence:
-                return OutboundMessage(
-                    text=f"This session has already moved: {ts(session.start)} is proposed now. "
-                    "Confirm it, or ask for another time from its message.",
-                    buttons=(
-                        Button(
-                            "Confirm new time",
-                            encode("session.confirm", session.id),
-                            ButtonStyle.SUCCESS,
-                        ),
-                    )
-                    if actor.member.id not in session.confirmed_by
-                    else (),
-                )
+                return _moved_since(session, actor)
             partner = members[session.partner_of(actor.member.id)]
             community = await tx.communities.get(session.community_id)
             if community is None:
@@ -282,11 +276,7 @@ class SessionService:
                     tone=Tone.WARNING,
                     mentions=mentioning(partner),
                     buttons=(
-                        Button(
-                            "Confirm new time",
-                            encode("session.confirm", session.id),
-                            ButtonStyle.SUCCESS,
-                        ),
+                        say.confirm_button("Confirm new time", moved),
                         say.reschedule_button("Another time", moved, ButtonStyle.SECONDARY),
                         Button(
                             "Priority rematch instead",
@@ -307,11 +297,7 @@ class SessionService:
             text=f"Proposed {ts(new_start)} instead; {partner.display_name} has been asked to confirm. "
             "Confirm it yourself too.",
             tone=Tone.SUCCESS,
-            buttons=(
-                Button(
-                    "Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS
-                ),
-            ),
+            buttons=(say.confirm_button("Confirm new time", moved),),
             carrier=Carrier(
                 f"↻ {mention(actor.member)} asked for another time: {ts(new_start)} is proposed "
                 "in a new message.",
@@ -422,13 +408,7 @@ class SessionService:
                 if (early := say.early_button(s, actor.member.id, now)) is not None:
                     soon.append(early)
                 if actor.member.id not in s.confirmed_by:
-                    buttons.append(
-                        Button(
-                            f"Confirm {s.interview_type.label}",
-                            encode("session.confirm", s.id),
-                            ButtonStyle.SUCCESS,
-                        )
-                    )
+                    buttons.append(say.confirm_button(f"Confirm {s.interview_type.label}", s))
                 buttons.append(
                     say.reschedule_button(
                         f"Reschedule {s.interview_type.label} session", s, ButtonStyle.SECONDARY
@@ -450,7 +430,12 @@ class SessionService:
         partner is here" is :mod:`bot.core.services.session_early`'s)."""
         verb = action.verb
         if verb == "session.confirm":
-            return await self.confirm(actor, action.arg(0))
+            seen = action.args[1] if len(action.args) > 1 else None
+            if seen is not None and not seen.isdigit():
+                raise NotFound("That confirm button is not valid any more.")
+            return await self.confirm(
+                actor, action.arg(0), seen=None if seen is None else int(seen)
+            )
         if verb == "session.cancel":
             return await self.cancel(actor, action.arg(0))
         if verb == "session.reschedule":
@@ -470,6 +455,17 @@ class SessionService:
                 raise NotFound("That guide does not exist.")
             return await self.open_guide(actor, action.arg(0), int(part), int(page))
         raise NotFound("Unknown session action.")
+
+
+def _moved_since(session: Session, actor: Actor) -> OutboundMessage:
+    """The answer to a confirm or reschedule button shown for a version of the session that
+    has moved since: it changes nothing and asks about the time proposed now."""
+    confirmed = actor.member.id in session.confirmed_by
+    return OutboundMessage(
+        text=f"This session has moved since: {ts(session.start)} is proposed now. "
+        + ("You have confirmed it." if confirmed else "Confirm it, or ask for another time."),
+        buttons=() if confirmed else (say.confirm_button("Confirm new time", session),),
+    )
 
 
 def _check_before_start(session: Session, now: datetime) -> None:
