@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from bot.core.commands import CommandRouter
 from bot.core.messages import FormValues, OutboundMessage, Tone
 from bot.core.models import Platform, Session
 from bot.core.services.actor import Actor
-from bot.storage.tables import OutboxRow, metadata
+from bot.storage.tables import CommunityRow, MemberRow, OutboxRow, metadata
 from tests.conftest import T0, _reset_postgres, ready_member
 from tests.contract.test_actions import scenario
 from tests.fakes.fake_chat import FakeChat
@@ -128,7 +129,7 @@ async def test_both_members_asking_for_another_time_at_once_move_the_session_onc
     )
     assert not [r.text for r in replies if INCIDENT in r.text]
     assert sum(r.text.startswith("Proposed") for r in replies) == 1, [r.text for r in replies]
-    assert sum("already moved" in r.text for r in replies) == 2, [r.text for r in replies]
+    assert sum("moved since" in r.text for r in replies) == 2, [r.text for r in replies]
     async with app.db.uow() as tx:
         moved = await tx.sessions.get(session.id)
         steps = await tx.actions.for_session(session.id)
@@ -227,3 +228,104 @@ async def test_an_invitation_accepted_and_withdrawn_at_once_books_at_most_one_se
     withdrawn = any(r.tone is Tone.SUCCESS for r in replies[:2])
     assert len(booked) <= 1 and not (withdrawn and booked), ([r.text for r in replies], booked)
     assert opened == [], opened  # an invitation withdrawn, declined or booked leaves nothing open
+
+
+async def test_a_confirm_pressed_as_the_partner_moves_the_session_never_confirms_the_new_time(
+    app: App,
+) -> None:
+    alice, bob, session = await _booked(app)
+    listed = await app.router.run(bob, "upcoming", {})
+    confirm = next(b.action for b in listed.buttons if b.label.startswith("Confirm"))
+    reschedule = next(b.action for b in listed.buttons if b.label.startswith("Reschedule"))
+    replies = await asyncio.gather(app.router.act(alice, reschedule), app.router.act(bob, confirm))
+    assert not [r.text for r in replies if INCIDENT in r.text]
+    async with app.db.uow() as tx:
+        moved = await tx.sessions.get(session.id)
+    assert moved is not None and moved.sequence == 1
+    # Bob confirmed the time he saw, not the one proposed after it: whichever ran first.
+    assert bob.member.id not in moved.confirmed_by, [r.text for r in replies]
+    # Pressed again after the move, the old button asks about the new time instead.
+    late = await app.router.act(bob, confirm)
+    assert "moved" in late.text, late.text
+    (again,) = late.buttons
+    assert (await app.router.act(bob, again.action)).tone is Tone.SUCCESS
+    async with app.db.uow() as tx:
+        confirmed = await tx.sessions.get(session.id)
+    assert confirmed is not None and bob.member.id in confirmed.confirmed_by
+
+
+# -- a member's very first commands, on several paths at once ---------------------------------
+
+
+async def test_a_new_members_first_commands_all_at_once_make_one_member_and_one_community(
+    app: App,
+) -> None:
+    """Every ``/mock`` command (without options) at the same instant from someone PeerLoop has
+    never seen, in a community it has never seen, each resolving the member as a face does,
+    and the same member's first command in a second community at that instant too."""
+
+    async def first(name: str, community: str = "T-NEW") -> OutboundMessage:
+        actor = await app.actors.resolve(Platform.SLACK, community, "New", "U-NEW", "Newcomer")
+        return await app.router.run(actor, name, {})
+
+    names = [n for n in app.router.command_names if n != "help"]
+    assert {"profile", "schedule", "upcoming", "availability", "forget-me"} <= set(names)
+    replies = await asyncio.gather(
+        *(first(n) for n in names for _ in range(2)), first("profile", "T-OTHER")
+    )
+    assert not [r.text for r in replies if INCIDENT in r.text], [r.text for r in replies]
+    async with app.db.engine.connect() as conn:
+        communities = (await conn.execute(select(func.count()).select_from(CommunityRow))).scalar()
+        members = (await conn.execute(select(func.count()).select_from(MemberRow))).scalar()
+    assert (communities, members) == (2, 2)
+
+
+@pytest.mark.parametrize("round_first", [True, False])
+async def test_a_round_running_while_members_cancel_move_and_leave_books_only_whom_it_may(
+    app: App, round_first: bool
+) -> None:
+    """A matching round and, at the same instant, members cancelling their requests, asking to
+    be forgotten, and members of a session booked earlier rescheduling and cancelling it."""
+    actors = [
+        await ready_member(app, f"m{i:02}", availability="daily 08:00-22:00") for i in range(16)
+    ]
+    alice, bob, _earlier = await _booked(app)
+    for actor in actors:
+        assert (await app.router.run(actor, "schedule", {"type": "coding"})).tone is Tone.SUCCESS
+    async with app.db.uow() as tx:
+        requests = {a.member.id: await tx.requests.open_for_member(a.member.id) for a in actors}
+    cancellers, leavers = actors[:4], actors[4:7]
+    asks = [await app.router.run(a, "forget-me", {}) for a in leavers]
+    upcoming = await app.router.run(alice, "upcoming", {})
+    move = next(b.action for b in upcoming.buttons if b.label.startswith("Reschedule"))
+    calls: list[Awaitable[object]] = [app.matching.run_round(actors[0].community.id)]
+    calls += [
+        app.router.act(a, encode("request.cancel", requests[a.member.id][0].id)) for a in cancellers
+    ]
+    calls += [
+        app.router.act(a, ask.buttons[0].action) for a, ask in zip(leavers, asks, strict=True)
+    ]
+    calls += [app.router.act(alice, move), app.router.run(bob, "cancel", {})]
+    if not round_first:
+        calls.append(calls.pop(0))
+    answers = await asyncio.gather(*calls)
+    replies = [a for a in answers if isinstance(a, OutboundMessage)]
+    texts = [r.text for r in replies]
+    assert not [t for t in texts if INCIDENT in t], texts
+    await app.tick()
+    async with app.db.uow() as tx:
+        sessions = await tx.sessions.for_community(actors[0].community.id)
+        gone = [m.member.id for m in leavers if await tx.members.get(m.member.id) is None]
+        cancelled = {
+            r.id
+            for a in cancellers
+            for r in await tx.requests.for_member(a.member.id)
+            if r.status.value == "cancelled"
+        }
+    active = [s for s in sessions if s.state.value in ("proposed", "confirmed")]
+    in_sessions = [m for s in active for m in s.member_ids]
+    assert len(in_sessions) == len(set(in_sessions)), "a member in two sessions at once"
+    assert not set(gone) & set(in_sessions), "a forgotten member still booked"
+    assert not cancelled & {r for s in active for r in s.request_ids}, "a cancelled request booked"
+    assert len(gone) == len(leavers)
+    assert len(cancelled) + sum("already matched" in t for t in texts) == len(cancellers), texts
