@@ -12,8 +12,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, ContextBlock, MarkdownTextObject
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack_chat import webhook
 from bot.adapters.slack_render import _button, mrkdwn, plain
 from bot.core.mentions import plain_mentions
 from bot.core.messages import Carrier
@@ -58,7 +58,7 @@ async def update_carrier(client: AsyncWebClient, body: Mapping[str, Any], carrie
             )
             return True
         if container.get("is_ephemeral") and body.get("response_url"):
-            await AsyncWebhookClient(str(body["response_url"])).send(
+            await webhook(str(body["response_url"])).send(
                 replace_original=True,
                 text=plain(plain_mentions(carrier.note)),
                 blocks=carrier_blocks([], carrier, private=True),

@@ -26,6 +26,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_render import render_message
 from bot.core.messages import OutboundMessage
@@ -79,6 +80,35 @@ TEMPORARY_ERRORS = frozenset(
 )
 
 
+#: slack_sdk and bolt write whole payloads at DEBUG: every request body (what PeerLoop sends
+#: members), every Socket Mode envelope (what members typed, feedback included), every
+#: acknowledgement (a modal's errors quote the answer refused). Every Slack client, the bolt
+#: app and its Socket Mode client log through these two loggers, which drop their DEBUG lines
+#: whatever the level says: bolt sets its own loggers' levels from the root logger's when the
+#: app is built, so holding ``slack_bolt`` at INFO (``bot.logs``) does not hold them.
+SDK_LOGGER = "slack_sdk.peerloop"
+BOLT_LOGGER = "slack_bolt.peerloop"
+
+
+class _NoPayloadsAtDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def quiet_logger(name: str) -> logging.Logger:
+    """The logger ``name``, dropping its DEBUG lines at any level (idempotent). bolt copies a
+    logger it is given, filters included, to the loggers of its middleware and listeners."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, _NoPayloadsAtDebug) for f in logger.filters):
+        logger.addFilter(_NoPayloadsAtDebug())
+    return logger
+
+
+def webhook(response_url: str) -> AsyncWebhookClient:
+    """A client for a press's or a command's response URL (its payloads kept out of the logs)."""
+    return AsyncWebhookClient(response_url, logger=quiet_logger(SDK_LOGGER))
+
+
 #: The longest ``Retry-After`` the Web API client waits out in place. A longer one is handed on
 #: (the outbox retries the message after it; a member is asked to try again): a delivery that
 #: slept through minutes would outlast its claim on the message, and a form's trigger expires
@@ -122,10 +152,11 @@ class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 
 def make_client(token: str | None, base_url: str, *, max_retries: int = 2) -> AsyncWebClient:
     """A Web API client that retries short rate limits (honouring Retry-After), 5xx and
-    dropped connections a few times before giving up."""
+    dropped connections a few times before giving up (its payloads kept out of the logs)."""
     return AsyncWebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
+        logger=quiet_logger(SDK_LOGGER),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
             ShortRateLimitRetryHandler(max_retry_count=max_retries),

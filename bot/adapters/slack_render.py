@@ -333,20 +333,30 @@ def form_view(form: FormSpec, private_metadata: str = "") -> View:
     return view
 
 
+def _text(value: Any) -> str:
+    """An answer as Slack sends it: text. Anything else (a number, a list, an object) is a
+    submission Slack would never send, refused whole as unreadable."""
+    if not isinstance(value, str):
+        raise TypeError(f"a form answer that is not text: {type(value).__name__}")
+    return value
+
+
 def form_values(state: Mapping[str, Any]) -> FormValues:
-    """A ``view_submission``'s ``view.state.values`` as the core's FormValues."""
+    """A ``view_submission``'s ``view.state.values`` as the core's FormValues (every answer
+    text; a submission with any other kind of answer raises ``TypeError``)."""
     values: FormValues = {}
     for block_id, actions in (state.get("values") or {}).items():
         for action_id, data in actions.items():
             key = action_id or block_id
             kind = data.get("type")
             if kind == "multi_static_select":
-                values[key] = tuple(o["value"] for o in data.get("selected_options") or ())
+                values[key] = tuple(_text(o["value"]) for o in data.get("selected_options") or ())
             elif kind == "static_select":
                 selected = data.get("selected_option")
-                values[key] = selected["value"] if selected else ""
+                values[key] = _text(selected["value"]) if selected else ""
             else:
-                values[key] = data.get("value") or ""
+                value = data.get("value")
+                values[key] = "" if value is None else _text(value)
     return values
 
 

@@ -307,11 +307,14 @@ class MockFace:
 
     async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
         """A button or select press: acknowledged, then its action id goes to the router."""
-        data: Mapping[str, Any] = interaction.data or {}
-        picked = tuple(str(v) for v in data.get("values", ()))
-        values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
 
         async def work() -> None:
+            # what a select picked, read inside the boundary: ``values`` that are no list of
+            # text (which Discord never sends) count as nothing picked
+            data: Mapping[str, Any] = interaction.data or {}
+            raw = data.get("values")
+            picked = tuple(v for v in raw if isinstance(v, str)) if isinstance(raw, list) else ()
+            values: FormValues = {"values": picked, "value": picked[0]} if picked else {}
             await self._act_and_reply(interaction, action_id, values)
 
         await self.guard(interaction, work, "a Discord button or select", defer=True)

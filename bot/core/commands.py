@@ -22,7 +22,14 @@ from bot.core.errors import InvalidInput, PeerLoopError, ProfileIncomplete
 from bot.core.incidents import incident_message, report_incident
 from bot.core.limits import RateLimit, RateLimiter
 from bot.core.log_context import INTERACTION, log_context
-from bot.core.messages import FormValues, OutboundMessage, Tone, error_message, quote
+from bot.core.messages import (
+    FormValues,
+    OutboundMessage,
+    Tone,
+    error_message,
+    quote,
+    without_nul,
+)
 from bot.core.metrics import NO_METRICS, Metrics
 from bot.core.services.actor import Actor
 from bot.core.services.digest import DigestService
@@ -248,6 +255,7 @@ class CommandRouter:
         form: bool = True,
     ) -> OutboundMessage:
         """The declared command at ``path``: admitted, checked (admin), parsed once, run."""
+        options = {k: _typed(v) for k, v in options.items()}
         return await self._traced(
             actor,
             guarded(
@@ -259,6 +267,7 @@ class CommandRouter:
 
     async def run_text(self, actor: Actor, text: str) -> OutboundMessage:
         """A text face's line (``schedule coding``, ``admin setup digest_hour:8``)."""
+        text = without_nul(text)
         return await self._traced(
             actor,
             guarded(self._run_text(actor, text), admit=lambda: self.admit(actor), where="command"),
@@ -351,6 +360,7 @@ class CommandRouter:
         self, actor: Actor, action_id: str, values: FormValues | None = None
     ) -> OutboundMessage:
         """A button, select or form: its verb's handler."""
+        values = {k: _typed(v) for k, v in (values or {}).items()}
         return await self._traced(
             actor,
             guarded(
@@ -476,6 +486,15 @@ class CommandRouter:
         """A command's form sent: its answers (by option name) parsed as its options are, the same checks."""
         declared, handler = self._commands[path]
         return await self._call(actor, declared, handler, dict(values))
+
+
+def _typed(value: Any) -> Any:
+    """A value a face hands over, its text without NUL (``without_nul``), whatever it nests in."""
+    if isinstance(value, str):
+        return without_nul(value)
+    if isinstance(value, tuple | list):
+        return type(value)(_typed(v) for v in value)
+    return value
 
 
 def _kind(kind: InterviewType | None) -> InterviewType:

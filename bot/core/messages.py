@@ -56,6 +56,12 @@ def quote(value: object, limit: int = MAX_QUOTE) -> str:
     return clip(text, limit)
 
 
+def without_nul(value: str) -> str:
+    """Text as a database takes it: PostgreSQL refuses NUL in text (in a lookup as in a stored
+    row), and no member means one; every face's input passes through this."""
+    return value.replace("\x00", "")
+
+
 def replace_time_tokens(text: str, render: Callable[[int, str], str]) -> str:
     """Each time token in ``text`` replaced by ``render(unix seconds, style)``."""
     return TIME_TOKEN.sub(lambda m: render(int(m.group("unix")), m.group("style")), text)

@@ -21,9 +21,13 @@ _REFERENCE = re.compile(r"<([@#])([A-Za-z0-9]{1,32})(?:\|[^>]*)?>")
 
 
 def plain_references(text: str) -> str:
-    """A command's text with Slack's user and channel references as the plain ids the core reads
-    (``admin member <@U123|sam>`` -> ``admin member U123``; ``<#C123|general>`` -> ``C123``)."""
-    return _REFERENCE.sub(lambda m: m.group(2), text)
+    """A command's text as the member typed it, with Slack's user and channel references as the
+    plain ids the core reads (``admin member <@U123|sam>`` -> ``admin member U123``;
+    ``<#C123|general>`` -> ``C123``). Slack sends what was typed with ``&``, ``<`` and ``>``
+    escaped (``&amp;``, ``&lt;``, ``&gt;``); they are read back, ``&amp;`` last, so the core
+    sees (and a reply quotes) what was typed, and each face escapes it again on the way out."""
+    plain = _REFERENCE.sub(lambda m: m.group(2), text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class ListenerFace(Protocol):

@@ -22,6 +22,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack_chat import webhook
 from bot.adapters.slack_render import (
     form_values,
     home_view,
@@ -290,15 +291,25 @@ class SlackFace:
         response_url = body.get("response_url")
         channel = channel or (body.get("channel") or {}).get("id") or body.get("channel_id")
         if response_url:
-            from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-            hook = AsyncWebhookClient(response_url)
-            await hook.send(
+            answered = await webhook(response_url).send(
                 text=rendered["text"],
                 blocks=rendered["blocks"],
                 replace_original=False,
                 response_type="ephemeral" if message.ephemeral else "in_channel",
             )
+            if answered.status_code == 200:
+                return
+            # The URL is used up or expired, or Slack refused the answer: the webhook client
+            # does not raise, so the answer would be lost without a word. Posted instead (in
+            # direct messages, or the channel for a public answer); one Slack refuses too
+            # raises, and the boundary answers with the incident.
+            log.warning(
+                "Slack: a response URL refused the answer (%s %s); posted instead",
+                answered.status_code,
+                _code(answered.body),
+            )
+            public = channel if channel and not message.ephemeral else None
+            await client.chat_postMessage(channel=public or user_id, **rendered)
         elif channel and message.ephemeral:
             try:
                 await client.chat_postEphemeral(channel=channel, user=user_id, **rendered)
@@ -430,6 +441,13 @@ class SlackFace:
                 body, client, platform_admin=await self.is_workspace_admin(client, body)
             )
         return await self.actor(body, client)
+
+
+def _code(body: object) -> str:
+    """A Slack error code (``expired_url``, ``invalid_blocks``) from a response body; anything
+    else is left out of the log."""
+    text = str(body or "").strip()
+    return text if re.fullmatch(r"[a-z_]{1,40}", text) else ""
 
 
 def _clip(text: str, limit: int = 2900) -> str:

@@ -38,7 +38,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_chat import SlackChat, make_client
+from bot.adapters.slack_chat import BOLT_LOGGER, SlackChat, make_client, quiet_logger
 from bot.app import App
 from bot.core.actions import InvalidAction
 from bot.core.incidents import incident_message, report_incident
@@ -87,6 +87,8 @@ def _bolt_options(client: AsyncWebClient, secret: str | None) -> dict[str, Any]:
         "signing_secret": secret,
         "request_verification_enabled": secret is not None,
         "raise_error_for_unhandled_request": False,
+        # bolt's loggers (and its Socket Mode client's) copy this one: no payloads at DEBUG
+        "logger": quiet_logger(BOLT_LOGGER),
     }
 
 
@@ -161,8 +163,14 @@ def http_app(bolt: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     async def handle(request: web.Request) -> web.Response:
         """A signed request no listener matches (an event the manifest subscribes to but
         PeerLoop does not use, a closed modal, a shortcut) is answered 200, not bolt's 404:
-        Slack would retry it, or show the member "This app responded with an error"."""
-        bolt_request = await to_bolt_request(request)
+        Slack would retry it, or show the member "This app responded with an error". A body
+        bolt cannot even read into a request (it reads the workspace from it before checking
+        the signature) is no request Slack sends: a 400, without a traceback in the log."""
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:
+            log.warning("Slack: a request bolt could not read (%s)", type(exc).__qualname__)
+            return web.Response(status=400)
         response = await bolt.async_dispatch(bolt_request)
         if response.status == 404:
             response = BoltResponse(status=200, body="")

@@ -50,7 +50,8 @@ def register(bolt: AsyncApp, face: SlackFace) -> None:
         channel = face.channel_of(body, view)
 
         async def work() -> None:
-            actor = await face.actor(body, client)
+            # an admin-only form (``pl:admin.…``) asks Slack whether they administer the workspace
+            actor = await face.action_actor(client, body, callback_id)
             reply = await app.router.act(actor, callback_id, values)
             # a reply with a form (the profile form's, then the schedule form) opens it at once
             await face.reply(

@@ -10,6 +10,8 @@ retries for minutes, not hours) and are deleted a batch at a time as new events 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +42,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: An event id as Slack writes them (``Ev0123ABCD``): stored as it is.
+_PLAIN_ID = re.compile(r"[\x21-\x7e]{1,64}")
+
+
+def event_key(event_id: str) -> str:
+    """The key an event is recorded under: its id, or for an id Slack would never send (over
+    64 characters, spaces, NUL or other characters a column may refuse) a digest of it, so
+    two ids never share a key and no id makes the insert fail."""
+    if _PLAIN_ID.fullmatch(event_id):
+        return event_id
+    return "sha256:" + hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()[:57]
+
+
 class SqlSlackEventLog:
     """Which Slack events some process has already taken (shared through the database)."""
 
@@ -61,7 +76,7 @@ class SqlSlackEventLog:
         """Record ``event_id``; True when no process had recorded it before (handle it), False
         for a re-delivery (acknowledge it and do nothing)."""
         now = self._now()
-        values = {"event_id": event_id[:64], "expires_at": now + self._keep}
+        values = {"event_id": event_key(event_id), "expires_at": now + self._keep}
         async with self._engine.begin() as conn:
             stmt = insert_ignore_on(conn.dialect.name, EVENTS, values, "event_id")
             first = bool((await conn.execute(stmt)).rowcount)

@@ -481,6 +481,10 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         args = await request.json()
         self.calls.append(("response_url", {"key": request.match_info["key"], **args}))
+        faults = self.faults.get("response_url")  # ``fail_next("response_url", …)``
+        if faults:
+            status, error, _ = faults.pop(0)
+            return web.Response(status=status, text=error)
         if self._validate("response_url", args):
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -278,6 +279,39 @@ async def test_a_submission_with_unreadable_state_is_acknowledged(
     assert await open_requests(rig, CAROL) == 0
 
 
+@pytest.mark.parametrize("odd", [123, 1.5, True, {"x": 1}, ["daily 08:00-22:00"]])
+@pytest.mark.parametrize("answer", ["availability", "timezone_other", "track", "types"])
+async def test_an_answer_that_is_not_text_is_refused_as_unreadable(
+    rig: Rig, answer: str, odd: Any
+) -> None:
+    """A submission of the profile form in which one answer is a number, a list or an object
+    (Slack only ever sends text) is acknowledged with a 200 and refused as unreadable,
+    privately, never an error page for the member nor an incident; nothing is saved."""
+    from bot.listeners.face import UNREADABLE_FORM
+    from tests.listeners.test_slack_onboarding import profile_values
+
+    await rig.send.command(CAROL, "")
+    await rig.fake.wait_for(lambda: rig.fake.count("views.open") == 1)
+    view = rig.fake.of("views.open")[0]["view"]
+    assert view["callback_id"] == "pl:onboard.submit"
+    values = profile_values("Europe/Berlin")
+    data = values[answer][answer]
+    if "selected_option" in data:
+        data["selected_option"]["value"] = odd
+    elif "selected_options" in data:
+        data["selected_options"][0]["value"] = odd
+    else:
+        data["value"] = odd
+    (status, text), took = await timed(rig.send.submit(CAROL, view, values))
+    assert (status, text) == (200, "") and took < SLACK_ACK
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    refusal = blob(rig.fake.of("chat.postMessage")[0])
+    assert UNREADABLE_FORM in refusal and "incident" not in refusal, refusal
+    async with rig.app.db.uow() as tx:
+        member = await tx.members.find(await community_id(rig.app), CAROL)
+    assert member is not None and member.timezone is None
+
+
 # -- twice, and at once ----------------------------------------------------------------------------
 
 
@@ -378,6 +412,26 @@ async def test_a_first_delivery_that_arrives_as_a_retry_is_still_handled(rig: Ri
     await rig.fake.wait_for(lambda: rig.fake.count("views.publish") == 1)
 
 
+@pytest.mark.parametrize(
+    "event_ids",
+    [("E" * 64, "E" * 65, "E" * 3000), ("\x00x", "x\x00"), ("é" * 64, "Ev 1", "Ev\u202e1")],
+)
+async def test_odd_event_ids_are_each_handled_once(rig: Rig, event_ids: tuple[str, ...]) -> None:
+    """Event ids Slack would never send (over 64 characters, NUL, spaces, other scripts): each
+    event is still handled once and its retry not at all; none shares another's record, none
+    makes the record fail (PostgreSQL refuses NUL in text)."""
+    for n, event_id in enumerate(event_ids, 1):
+        body = event_body(rig, HOME, event_id)
+        assert (await rig.send.post(body, "application/json"))[0] == 200
+        await rig.fake.wait_for(lambda n=n: rig.fake.count("views.publish") == n)
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await rig.send.post(body, "application/json", headers=retry))[0] == 200
+    await reply_text(rig, BOB, "help")  # something after them
+    await listeners_done()
+    assert rig.fake.count("views.publish") == len(event_ids)
+    assert not [c for c in rig.fake.calls if "incident" in blob(c[1])]
+
+
 async def test_an_event_without_a_workspace_creates_nothing(rig: Rig) -> None:
     status, _ = await rig.send.post(event_body(rig, HOME, "Ev9", team=None), "application/json")
     assert status == 200
@@ -386,6 +440,26 @@ async def test_an_event_without_a_workspace_creates_nothing(rig: Rig) -> None:
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "") is None
     assert rig.fake.count("views.publish") == 0
+
+
+@pytest.mark.parametrize("authorizations", [{"team_id": "T1"}, "x", [None], [7]])
+@pytest.mark.parametrize("signed", [True, False])
+async def test_a_body_bolt_cannot_read_is_refused_without_a_traceback(
+    rig: Rig, caplog: pytest.LogCaptureFixture, authorizations: Any, signed: bool
+) -> None:
+    """bolt reads the workspace from a body before it checks the signature: a body it cannot
+    read (``authorizations`` that is no list of objects) gets a 400, signed or not, no work
+    and no error line (it was a 500 with aiohttp's traceback for anyone who posted one)."""
+    payload = actions_payload(
+        rig, CAROL, [{"type": "button", "action_id": "pl:schedule.open", "value": "x"}], "odd"
+    )
+    payload["authorizations"] = authorizations
+    kw: dict[str, Any] = {} if signed else {"secret": "wrong"}
+    status, _ = await rig.send.interaction(payload, **kw)
+    assert status in ((400,) if signed else (400, 401))
+    await listeners_done()
+    assert responses(rig.fake, "odd") == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_url_verification_echoes_the_challenge(rig: Rig) -> None:
@@ -653,3 +727,14 @@ async def test_unsigned_or_stale_presses_submissions_and_events_do_nothing(
     assert [name for name, _ in rig.fake.calls if name != "auth.test"] == []
     async with rig.app.db.uow() as tx:
         assert await tx.communities.find(Platform.SLACK, "T1") is None
+
+
+async def test_typed_ampersands_and_angle_brackets_are_read_as_typed(rig: Rig) -> None:
+    """Slack sends a slash command's text with ``&``, ``<`` and ``>`` escaped (a member's
+    mention stays a reference): the core reads what was typed, and the reply shows it once,
+    escaped once, not as ``&amp;lt;``."""
+    typed = "&lt;Q&amp;A&gt; &amp;lt;"  # the member typed: <Q&A> &lt;
+    answer = await reply_text(rig, "U1", f"block member:{typed}")
+    shown = blob(answer)
+    assert "&lt;Q&amp;A&gt; &amp;lt;" in shown, shown  # one escape: reads <Q&A> &lt;
+    assert "&amp;lt;Q" not in shown and "&amp;amp;" not in shown, shown

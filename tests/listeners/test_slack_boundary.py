@@ -270,3 +270,42 @@ async def test_any_input_gets_a_private_answer(rig: Rig, text: str) -> None:
     rig.fake.admins.add(ALICE)
     answer = await reply_text(rig, ALICE, text)
     assert answer["response_type"] == "ephemeral" and answer["blocks"]
+
+
+# -- a response URL that refuses ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("refusal", [(404, "expired_url"), (410, "used_url"), (500, "x")])
+async def test_an_answer_a_response_url_refuses_comes_as_a_direct_message(
+    rig: Rig, refusal: tuple[int, str]
+) -> None:
+    """Slack's response URLs expire and take a few answers only, and the webhook client does
+    not raise when one refuses: the answer is posted in the member's direct messages instead
+    of being lost."""
+    await ready(rig, ALICE)
+    status, error = refusal
+    rig.fake.fail_next("response_url", status=status, error=error)
+    sent, _, key = await rig.send.command(ALICE, "upcoming")
+    assert sent == 200
+    await rig.fake.wait_for(lambda: rig.fake.count("chat.postMessage") == 1)
+    (refused,) = responses(rig.fake, key)
+    answer = rig.fake.of("chat.postMessage")[0]
+    assert answer["channel"] == ALICE and answer["blocks"] == refused["blocks"]
+    assert "Upcoming" in blob(answer) and "incident" not in blob(answer)
+
+
+async def test_an_answer_slack_refuses_everywhere_ends_in_the_incident_reply(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack refuses the answer through the response URL and as a direct message: the member
+    reads the incident reply (through the response URL's next use), the log has one line."""
+    caplog.set_level(logging.INFO)
+    await ready(rig, ALICE)
+    rig.fake.fail_next("response_url", status=400, error="invalid_blocks")
+    rig.fake.fail_next("chat.postMessage", status=200, error="invalid_blocks", retry_after=None)
+    sent, _, key = await rig.send.command(ALICE, "upcoming")
+    assert sent == 200
+    await rig.fake.wait_for(lambda: len(responses(rig.fake, key)) == 2)
+    incident = incident_in(responses(rig.fake, key)[1])
+    (line,) = incident_lines(caplog, incident)
+    assert "SlackApiError" in line.getMessage()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.clock import Clock
 from bot.core.errors import PermissionDenied
+from bot.core.messages import without_nul
 from bot.core.models import Community, Member, Platform
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -78,7 +79,13 @@ class ActorResolver:
         platform_admin: bool = False,
     ) -> Actor:
         """The actor for a platform user in a platform community: both are found, or created on
-        first use (the display name kept current)."""
+        first use (the display name kept current). Ids and names are kept without NUL
+        (``without_nul``): a database may refuse it."""
+        community_external_id, user_external_id = (
+            without_nul(community_external_id),
+            without_nul(user_external_id),
+        )
+        community_name, display_name = without_nul(community_name), without_nul(display_name)
         async with self._uow() as tx:
             community = await tx.communities.find(platform, community_external_id)
             if community is None:
@@ -130,12 +137,13 @@ class ActorResolver:
     ) -> Community | None:
         """The community behind a platform id, without creating anything (autocomplete)."""
         async with self._uow() as tx:
-            return await tx.communities.find(platform, community_external_id)
+            return await tx.communities.find(platform, without_nul(community_external_id))
 
     async def resolve_direct(self, platform: Platform, user_external_id: str) -> list[Actor]:
         """A direct-message event carries no community: the member in each known community
         of that platform (action ids are unique, so only the right one accepts an action)."""
         actors: list[Actor] = []
+        user_external_id = without_nul(user_external_id)
         async with self._uow() as tx:
             for community in await tx.communities.list():
                 if community.platform is not platform:
