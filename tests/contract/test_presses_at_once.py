@@ -329,3 +329,29 @@ async def test_a_round_running_while_members_cancel_move_and_leave_books_only_wh
     assert not cancelled & {r for s in active for r in s.request_ids}, "a cancelled request booked"
     assert len(gone) == len(leavers)
     assert len(cancelled) + sum("already matched" in t for t in texts) == len(cancellers), texts
+
+
+async def test_both_members_reporting_each_other_twice_at_once_while_blocking(
+    app: App, clock: FakeClock
+) -> None:
+    alice, bob, session = await _booked(app)
+    clock.set(session.start + timedelta(minutes=session.minutes + 5))
+    await app.tick()
+    submit = encode("report.submit", session.id)
+    calls = [app.router.act(a, submit, {"reason": "rude", "details": "x"}) for a in (alice, bob)]
+    calls += [app.router.act(a, submit, {"reason": "other"}) for a in (alice, bob)]
+    calls += [
+        app.router.run_text(alice, "block member:bob"),
+        app.router.run_text(bob, "unblock member:alice"),
+    ]
+    replies = await asyncio.gather(*calls)
+    texts = [r.text for r in replies]
+    assert not [t for t in texts if INCIDENT in t], texts
+    assert sum(r.title == "Thank you for telling us" for r in replies) == 2, texts
+    async with app.db.uow() as tx:
+        a = await tx.members.get(alice.member.id)
+        b = await tx.members.get(bob.member.id)
+        reports = await tx.reports.for_community(alice.community.id, limit=10)
+    assert a is not None and b is not None
+    assert a.blocked == (bob.member.id,), a.blocked
+    assert len(reports) == 2, reports
