@@ -355,3 +355,35 @@ async def test_both_members_reporting_each_other_twice_at_once_while_blocking(
     assert a is not None and b is not None
     assert a.blocked == (bob.member.id,), a.blocked
     assert len(reports) == 2, reports
+
+
+async def test_both_members_sending_their_feedback_twice_at_once_store_it_once(
+    app: App, clock: FakeClock
+) -> None:
+    from tests.feedback_helpers import fill
+
+    alice, bob, session = await _booked(app)
+    clock.set(session.start + timedelta(minutes=session.minutes + 5))
+    await app.tick()
+    forms = []
+    for actor in (alice, bob):
+        owed = await app.router.run(actor, "feedback", {})
+        for button in owed.buttons:
+            opened = await app.router.act(actor, button.action)
+            assert opened.form is not None, opened.text
+            forms.append((actor, opened.form))
+    assert len(forms) == 2, forms
+    replies = await asyncio.gather(
+        *(app.router.act(a, f.action, fill(f)) for a, f in forms for _ in range(2))
+    )
+    texts = [r.text for r in replies]
+    assert not [t for t in texts if INCIDENT in t], texts
+    assert sum("nothing changed" not in t for t in texts) == 2, texts
+    await app.tick()
+    async with app.db.engine.connect() as conn:
+        from bot.storage.feedback_tables import FeedbackRow
+
+        stored = (await conn.execute(select(func.count()).select_from(FeedbackRow))).scalar()
+    assert stored == 2
+    keys = await _pending_keys(app)
+    assert len(keys) == len(set(keys))
