@@ -387,3 +387,22 @@ async def test_both_members_sending_their_feedback_twice_at_once_store_it_once(
     assert stored == 2
     keys = await _pending_keys(app)
     assert len(keys) == len(set(keys))
+
+
+async def test_the_same_request_asked_for_at_once_on_several_paths_opens_one(app: App) -> None:
+    """``/mock schedule``, the schedule form and ``/mock now`` at the same instant, twice."""
+    from bot.core.surface.commands import schedule_form
+
+    alice = await ready_member(app, "alice")
+    form = schedule_form()
+    values = {"type": "coding", "role": "swap", "days": "7"}
+    replies = await asyncio.gather(
+        *(app.router.run(alice, "schedule", {"type": "coding"}) for _ in range(2)),
+        *(app.router.act(alice, form.action, values) for _ in range(2)),
+        app.router.run(alice, "upcoming", {}),
+    )
+    texts = [r.text for r in replies]
+    assert not [t for t in texts if INCIDENT in t], texts
+    async with app.db.uow() as tx:
+        opened = await tx.requests.open_for_member(alice.member.id)
+    assert len(opened) == 1, (opened, texts)
