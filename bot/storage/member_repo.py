@@ -76,7 +76,11 @@ class SqlMemberRepo:
             return member_from_row(row) if row else None
         stmt = select(MemberRow).where(col(MemberRow.id) == member_id)
         if dialect_name(self._s) == "postgresql":
-            stmt = stmt.with_for_update()
+            # FOR NO KEY UPDATE: it waits for another change of the member, but not for a row
+            # that merely references the member (a foreign key check takes KEY SHARE), so two
+            # members each locking themselves and writing a row naming the other (reports of
+            # each other at once) do not deadlock.
+            stmt = stmt.with_for_update(key_share=True)
         else:  # SQLite: take the write lock first, so a simultaneous change waits for this one
             await self._s.execute(
                 update(MemberRow)

@@ -131,9 +131,11 @@ async def scenario(app: App, chat: FakeChat, clock: FakeClock) -> list[Actor]:
     outcome = await app.matching.run_round(alice.community.id)
     assert len(outcome.sessions) == 1
     await app.tick()
-    ok(await app.router.run(alice, "upcoming", {}))
+    listed = ok(await app.router.run(alice, "upcoming", {}))
     first = outcome.sessions[0]
-    ok(await app.router.act(alice, f"pl:session.reschedule:{first.id}"))
+    reschedule = next(b.action for b in listed.buttons if b.label.startswith("Reschedule"))
+    assert reschedule == f"pl:session.reschedule:{first.id}:{first.sequence}"
+    ok(await app.router.act(alice, reschedule))
     await app.tick()
     ok(await app.router.act(bob, f"pl:session.confirm:{first.id}"))
     await app.tick()

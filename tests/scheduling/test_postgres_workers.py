@@ -125,3 +125,31 @@ async def test_a_step_waits_for_its_sessions_start_running_on_another_worker(
     assert done[ActionKind.START].status is ActionStatus.DONE
     assert done[ActionKind.END].status is ActionStatus.DONE
     assert done[ActionKind.END].attempts == 0, done[ActionKind.END].last_error
+
+
+async def test_two_processes_ticking_together_through_days_run_each_step_and_message_once(
+    two_apps: tuple[App, App, RecordingChat, RecordingChat], clock: FakeClock
+) -> None:
+    """Two app processes on one database ticking at the same moments through three days:
+    matching rounds (stored steps), every session's steps, digests and the outbox. Each step
+    runs once and without a failed attempt, and each message is sent once, by one of them."""
+    app1, app2, chat1, chat2 = two_apps
+    await ready_requests(app1, 12)
+    for _ in range(3 * 24):
+        clock.set(clock.now() + timedelta(hours=1))
+        await asyncio.gather(app1.tick(), app2.tick())
+    async with app1.db.uow() as tx:
+        items = await tx.outbox.all()
+        steps = [
+            a
+            for s in await tx.sessions.for_community(items[0].community_id)
+            for a in await tx.actions.for_session(s.id)
+        ]
+    assert steps and items
+    failed = [
+        (a.kind, a.last_error) for a in steps if a.attempts or a.status is ActionStatus.FAILED
+    ]
+    assert failed == []
+    assert all(i.status is OutboxStatus.SENT for i in items), [i.status for i in items]
+    refs = sorted(i.sent_ref or "" for i in items)
+    assert refs == sorted(chat1.refs() + chat2.refs())  # one send per row, none extra

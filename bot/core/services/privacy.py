@@ -146,7 +146,10 @@ class PrivacyService:
         except (ValueError, OverflowError, OSError):
             raise NotFound("That button is not valid. Run `/mock forget-me` again.") from None
         async with self._uow() as tx:
-            # Lock the member row first: a second click waits here, then finds it gone.
+            # The community's round lock first: a matching round (or a pair booked by hand)
+            # running now books the member before they go, and one starting later does not
+            # find them; then the member row: a second click waits here, then finds it gone.
+            await tx.rounds.lock_community(actor.community.id)
             member = (
                 await tx.members.get(member_id) if await tx.privacy.lock_member(member_id) else None
             )

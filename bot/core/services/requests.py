@@ -128,8 +128,11 @@ class RequestService:
         )
 
     async def cancel(self, actor: Actor, request_id: str | None = None) -> OutboundMessage:
-        """Cancel the member's open request (the only one, or the one named)."""
+        """Cancel the member's open request (the only one, or the one named). The community's
+        round lock is taken first: a matching round running now, which read the request open,
+        books it before the cancel looks (which then finds it matched), never after it."""
         async with self._uow() as tx:
+            await tx.rounds.lock_community(actor.community.id)
             open_requests = await tx.requests.open_for_member(actor.member.id)
             if request_id is None:
                 if not open_requests:

@@ -78,6 +78,21 @@ def early_button(session: Session, member_id: str, now: datetime) -> Button | No
     return None
 
 
+def confirm_button(label: str, session: Session) -> Button:
+    """A confirm button for this version of the session (its id carries ``Session.sequence``),
+    so a press meant for a time since moved never confirms the new one."""
+    return Button(
+        label, encode("session.confirm", session.id, str(session.sequence)), ButtonStyle.SUCCESS
+    )
+
+
+def reschedule_button(label: str, session: Session, style: ButtonStyle) -> Button:
+    """A "find another time" button for this version of the session: its id carries
+    ``Session.sequence``, so a press meant for a time already moved (the same button pressed
+    twice at once, or both members at once) moves the session once."""
+    return Button(label, encode("session.reschedule", session.id, str(session.sequence)), style)
+
+
 def session_buttons(
     session: Session, *, confirm: bool = True, here: bool = False
 ) -> tuple[Button, ...]:
@@ -85,14 +100,10 @@ def session_buttons(
     to the start), reschedule and cancel, in that order."""
     buttons: list[Button] = []
     if confirm:
-        buttons.append(
-            Button("Confirm", encode("session.confirm", session.id), ButtonStyle.SUCCESS)
-        )
+        buttons.append(confirm_button("Confirm", session))
     if here:
         buttons.append(here_button(session))
-    buttons.append(
-        Button("Reschedule", encode("session.reschedule", session.id), ButtonStyle.SECONDARY)
-    )
+    buttons.append(reschedule_button("Reschedule", session, ButtonStyle.SECONDARY))
     buttons.append(
         Button("Can't make it", encode("session.cancel", session.id), ButtonStyle.DANGER)
     )

@@ -111,8 +111,12 @@ class SessionService:
     ) -> tuple[Session, dict[str, Member]]:
         return await load_own_session(tx, actor, session_id)
 
-    async def confirm(self, actor: Actor, session_id: str) -> OutboundMessage:
-        """The member confirms the session; the pair is told when both have."""
+    async def confirm(
+        self, actor: Actor, session_id: str, *, seen: int | None = None
+    ) -> OutboundMessage:
+        """The member confirms the session; the pair is told when both have. ``seen`` is the
+        version of the session the pressed button was shown for: once the session has moved
+        since, the press confirms nothing and asks about the time proposed now."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, _members = await self._load(tx, actor, session_id)
@@ -122,6 +126,8 @@ class SessionService:
                     text=f"This session is already {state}.",
                     carrier=Carrier(f"This session is {state}."),
                 )
+            if seen is not None and seen != session.sequence:
+                return _moved_since(session, actor)
             if actor.member.id in session.confirmed_by:
                 return OutboundMessage(text="You have already confirmed. See you there!")
             confirmed = (*session.confirmed_by, actor.member.id)
@@ -196,15 +202,23 @@ class SessionService:
             ),
         )
 
-    async def reschedule(self, actor: Actor, session_id: str) -> OutboundMessage:
+    async def reschedule(
+        self, actor: Actor, session_id: str, *, seen: int | None = None
+    ) -> OutboundMessage:
         """Move the session to the pair's next common time: the same session (so the same
         calendar UID) with SEQUENCE raised, its steps replaced, both asked to confirm again, and
         the partner offered the new time or a priority rematch. With no common time in the next
-        two weeks, the session is released and both get priority in the next round."""
+        two weeks, the session is released and both get priority in the next round.
+
+        ``seen`` is the version of the session the pressed button was shown for (its
+        ``sequence``): once the session has moved since, the press changes nothing and says
+        where it is now (buttons posted before versions were carried give none)."""
         now = self._clock.now()
         async with self._uow() as tx:
             session, members = await self._load(tx, actor, session_id)
             _check_before_start(session, now)
+            if seen is not None and seen != session.sequence:
+                return _moved_since(session, actor)
             partner = members[session.partner_of(actor.member.id)]
             community = await tx.communities.get(session.community_id)
             if community is None:
@@ -262,16 +276,8 @@ class SessionService:
                     tone=Tone.WARNING,
                     mentions=mentioning(partner),
                     buttons=(
-                        Button(
-                            "Confirm new time",
-                            encode("session.confirm", session.id),
-                            ButtonStyle.SUCCESS,
-                        ),
-                        Button(
-                            "Another time",
-                            encode("session.reschedule", session.id),
-                            ButtonStyle.SECONDARY,
-                        ),
+                        say.confirm_button("Confirm new time", moved),
+                        say.reschedule_button("Another time", moved, ButtonStyle.SECONDARY),
                         Button(
                             "Priority rematch instead",
                             encode("session.reschedule", session.id, REMATCH),
@@ -291,11 +297,7 @@ class SessionService:
             text=f"Proposed {ts(new_start)} instead; {partner.display_name} has been asked to confirm. "
             "Confirm it yourself too.",
             tone=Tone.SUCCESS,
-            buttons=(
-                Button(
-                    "Confirm new time", encode("session.confirm", session.id), ButtonStyle.SUCCESS
-                ),
-            ),
+            buttons=(say.confirm_button("Confirm new time", moved),),
             carrier=Carrier(
                 f"↻ {mention(actor.member)} asked for another time: {ts(new_start)} is proposed "
                 "in a new message.",
@@ -406,18 +408,10 @@ class SessionService:
                 if (early := say.early_button(s, actor.member.id, now)) is not None:
                     soon.append(early)
                 if actor.member.id not in s.confirmed_by:
-                    buttons.append(
-                        Button(
-                            f"Confirm {s.interview_type.label}",
-                            encode("session.confirm", s.id),
-                            ButtonStyle.SUCCESS,
-                        )
-                    )
+                    buttons.append(say.confirm_button(f"Confirm {s.interview_type.label}", s))
                 buttons.append(
-                    Button(
-                        f"Reschedule {s.interview_type.label} session",
-                        encode("session.reschedule", s.id),
-                        ButtonStyle.SECONDARY,
+                    say.reschedule_button(
+                        f"Reschedule {s.interview_type.label} session", s, ButtonStyle.SECONDARY
                     )
                 )
                 buttons.append(
@@ -436,11 +430,18 @@ class SessionService:
         partner is here" is :mod:`bot.core.services.session_early`'s)."""
         verb = action.verb
         if verb == "session.confirm":
-            return await self.confirm(actor, action.arg(0))
+            seen = action.args[1] if len(action.args) > 1 else None
+            if seen is not None and not seen.isdigit():
+                raise NotFound("That confirm button is not valid any more.")
+            return await self.confirm(
+                actor, action.arg(0), seen=None if seen is None else int(seen)
+            )
         if verb == "session.cancel":
             return await self.cancel(actor, action.arg(0))
         if verb == "session.reschedule":
             if len(action.args) > 1:
+                if action.arg(1).isdigit():  # the version of the session the button showed
+                    return await self.reschedule(actor, action.arg(0), seen=int(action.arg(1)))
                 if action.arg(1) != REMATCH:
                     raise NotFound(f"Unknown reschedule option: only {REMATCH!r} is accepted.")
                 return await self.cancel(actor, action.arg(0), reschedule=True)
@@ -454,6 +455,17 @@ class SessionService:
                 raise NotFound("That guide does not exist.")
             return await self.open_guide(actor, action.arg(0), int(part), int(page))
         raise NotFound("Unknown session action.")
+
+
+def _moved_since(session: Session, actor: Actor) -> OutboundMessage:
+    """The answer to a confirm or reschedule button shown for a version of the session that
+    has moved since: it changes nothing and asks about the time proposed now."""
+    confirmed = actor.member.id in session.confirmed_by
+    return OutboundMessage(
+        text=f"This session has moved since: {ts(session.start)} is proposed now. "
+        + ("You have confirmed it." if confirmed else "Confirm it, or ask for another time."),
+        buttons=() if confirmed else (say.confirm_button("Confirm new time", session),),
+    )
 
 
 def _check_before_start(session: Session, now: datetime) -> None:
