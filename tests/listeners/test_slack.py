@@ -144,7 +144,7 @@ async def test_pairing_scenario_end_to_end(rig: Rig) -> None:
         for e in b["elements"]
         if e["action_id"].startswith("pl:session.confirm:")
     )
-    session_id = confirm.split(":")[-1]
+    session_id = confirm.split(":")[2]  # pl:session.confirm:<session>:<version>
     assert "<!date^" in blob(posts[0])
 
     # Carol is not in that session: refused, nothing changes

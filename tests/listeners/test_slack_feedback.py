@@ -207,7 +207,7 @@ async def test_session_and_feedback_end_to_end(rig: Rig, clock: FakeClock) -> No
     (booked,) = [p for p in space_posts(fake) if action_ids([p], "pl:session.confirm:")]
     space = booked["channel"]
     (confirm,) = action_ids([booked], "pl:session.confirm:")
-    session_id = confirm.split(":")[-1]
+    session_id = confirm.split(":")[2]  # pl:session.confirm:<session>:<version>
     for user in (ALICE, BOB):
         answer = await click_reply(rig, user, confirm, space)
         assert answer["response_type"] == "ephemeral" and ":x:" not in seen(answer)

@@ -136,7 +136,7 @@ async def test_a_members_commands_and_presses_alternate_between_processes(cluste
         for e in block["elements"]
         if e["action_id"].startswith("pl:session.confirm:")
     )
-    channel, session_id = posts[0]["channel"], confirm.split(":")[-1]
+    channel, session_id = posts[0]["channel"], confirm.split(":")[2]  # …:<session>:<version>
     for user, node in ((ALICE, b), (BOB, a), (ALICE, a)):  # Alice's second press is a repeat
         status, _, key = await node.send.click(user, confirm, channel)
         assert status == 200
