@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -27,6 +28,14 @@ from tests.fakes.fake_chat import FakeChat
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
 PG_ENV = "PEERLOOP_TEST_DATABASE_URL"
+
+
+#: What PeerLoop says of a report (to the admins, to the reporter): none of it may reach the
+#: reported member. Not the bare word "reported": a prompt's guide may use it.
+REPORT_WORDING = re.compile(
+    r"reported a problem|reported bob|is not told|thank you for telling us|open report|resolve #",
+    re.IGNORECASE,
+)
 
 
 def postgres_url() -> str | None:

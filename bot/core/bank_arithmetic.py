@@ -118,22 +118,8 @@ NUMBER_FUNCTIONS: frozenset[str] = frozenset(
         "z",
     }
 )
-_FORMULA_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Constant,
-    ast.Name,
-    ast.Load,
-    ast.Call,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.Pow,
-    ast.USub,
-    ast.UAdd,
-)
+#: A worked-numbers formula's nodes: an estimate's, less floor division, plus function calls.
+_FORMULA_NODES = (*(n for n in _ARITHMETIC if n is not ast.FloorDiv), ast.Call)
 
 
 def formula_problems(formula: str, known: Collection[str]) -> list[str]:

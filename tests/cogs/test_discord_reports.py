@@ -4,7 +4,6 @@ channel, ``/mockadmin reports|suspend|unsuspend``, and a third member's crafted 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from bot.app import App
@@ -25,21 +24,13 @@ from tests.cogs.rig import (
     text_of,
 )
 from tests.cogs.test_discord_feedback import fill_form, sent_dms
-from tests.conftest import T0, delivered
+from tests.conftest import REPORT_WORDING, T0, delivered
 from tests.fakes.discord_fixtures import DiscordRunner
 from tests.fakes.fake_discord import FakeDiscord
 
 __all__ = ["app", "discord_runner", "fake_discord"]
 
 WROTE = "Kept talking over me **loudly** @everyone <@1>"
-
-
-#: What PeerLoop says of a report (to the admins, to the reporter): none of it may reach the
-#: reported member. Not the bare word "reported": a prompt's guide may use it.
-REPORT_WORDING = re.compile(
-    r"reported a problem|reported bob|is not told|thank you for telling us|open report|resolve #",
-    re.IGNORECASE,
-)
 
 
 def username(fake: FakeDiscord, member: Member) -> str:

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from bot.core.clock import FakeClock
-from tests.conftest import T0, delivered
+from tests.conftest import REPORT_WORDING, T0, delivered
 from tests.listeners.test_slack import (
     ALICE,
     BOB,
@@ -30,12 +29,6 @@ __all__ = ["rig"]
 ADA = "UADA"
 ADMINS = "CADMINS"
 WROTE = "Kept talking over me <!channel> <@UALICE> *loudly*"
-#: What PeerLoop says of a report (to the admins, to the reporter): none of it may reach the
-#: reported member. Not the bare word "reported": a prompt's guide may use it.
-REPORT_WORDING = re.compile(
-    r"reported a problem|reported bob|is not told|thank you for telling us|open report|resolve #",
-    re.IGNORECASE,
-)
 
 
 async def press(rig: Rig, user: str, action_id: str) -> dict[str, Any]:
