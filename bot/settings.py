@@ -91,7 +91,9 @@ class Settings(BaseSettings):
     @field_validator("shard_ids")
     @classmethod
     def _shards(cls, value: str | None) -> str | None:
-        if value is not None and not all(part.strip().isdigit() for part in value.split(",")):
+        if value is not None and not all(
+            part.strip().isascii() and part.strip().isdigit() for part in value.split(",")
+        ):
             raise ValueError("SHARD_IDS must be comma-separated shard numbers such as 0,1")
         return value
 

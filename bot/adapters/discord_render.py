@@ -110,7 +110,9 @@ def render_text(text: str, mentions: Sequence[str] = ()) -> str:
                 replace_mentions(
                     part,
                     lambda ref, name: (
-                        f"<@{ref}>" if ref in mentions and ref.isdigit() else escape_markdown(name)
+                        f"<@{ref}>"
+                        if ref in mentions and ref.isascii() and ref.isdigit()
+                        else escape_markdown(name)
                     ),
                 )
             )
@@ -125,7 +127,7 @@ def render_plain(text: str) -> str:
 
 def allowed_mentions(message: OutboundMessage) -> discord.AllowedMentions:
     """Pings only for the members the message addresses; never everyone, roles or anyone else."""
-    users = sorted({int(ref) for ref in message.mentions if ref.isdigit()})
+    users = sorted({int(ref) for ref in message.mentions if ref.isascii() and ref.isdigit()})
     if not users:
         return discord.AllowedMentions.none()
     return discord.AllowedMentions(

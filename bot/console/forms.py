@@ -75,7 +75,7 @@ class FormFiller:
                 problems.append(f"“{token}” is not ID=VALUE.")
                 continue
             item = next((i for i in inputs if i.id == key), None)
-            if item is None and key.isdigit() and 1 <= int(key) <= len(inputs):
+            if item is None and key.isascii() and key.isdigit() and 1 <= int(key) <= len(inputs):
                 item = inputs[int(key) - 1]
             if item is None:
                 problems.append(f"No input “{key}”; use an id or a number from 1 to {len(inputs)}.")

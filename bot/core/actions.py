@@ -70,6 +70,20 @@ class Action:
         except IndexError:
             raise InvalidAction() from None
 
+    def number(self, index: int) -> int:
+        """The argument at ``index`` as a whole number: ASCII digits only, at most nine (a
+        missing one, or anything else, such as ``²`` which ``str.isdigit`` accepts and ``int``
+        refuses, makes the id invalid)."""
+        text = self.arg(index)
+        if not is_number(text):
+            raise InvalidAction()
+        return int(text)
+
+
+def is_number(text: str) -> bool:
+    """Whether an action argument is a whole number as ids carry them (ASCII digits, 1 to 9)."""
+    return 0 < len(text) <= 9 and text.isascii() and text.isdigit()
+
 
 def encode(verb: str, *args: str) -> str:
     """``pl:<verb>:<arg>…``; a bad verb, argument or length is a programming error (ValueError)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.core.errors import PermissionDenied
+from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.messages import Tone, ts
 from bot.core.models import Platform
+from bot.core.surface.values import parse_reminders
 from tests.conftest import ready_member
 
 
@@ -406,3 +407,17 @@ async def test_the_settings_service_takes_typed_values_and_keeps_its_rules(app: 
     )
     assert reset.changed == ("pair_channel", "reminders")
     assert (reset.after.pair_channel_id, reset.after.reminder_minutes) == (None, ())
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("²h", "is not a time"), ("٣0m", "is not a time"), ("9" * 5000, "out of range")],
+)
+def test_reminders_typed_in_other_digits_or_at_length_are_refused_plainly(
+    typed: str, says: str
+) -> None:
+    """``str.isdigit`` takes ``²`` (which ``int`` refuses) and ``int`` refuses 5,000 digits:
+    both are answered with what is accepted, never an unexpected error."""
+    with pytest.raises(InvalidInput) as refused:
+        parse_reminders(typed)
+    assert says in refused.value.message and "minutes" in refused.value.message

@@ -722,3 +722,25 @@ async def test_the_pair_space_reads_the_statement_before_the_guide_button(
         and "open the interviewer guide and rubric with the button below" in text
     )
     assert [b.label for b in posts[statement].buttons] == ["Open interviewer guide", "We're done"]
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "1" * 30, "-1", "", "0x1"])
+async def test_a_crafted_version_or_page_in_a_session_button_is_refused_plainly(
+    app: App, number: str
+) -> None:
+    """The version a confirm or reschedule button carries, and a guide's page, are whole
+    numbers as PeerLoop writes them: digits ``int`` would refuse (``²``), other scripts, a
+    number no session reaches, or nothing, are answered as a button not valid any more, and
+    the session does not change."""
+    session = await book_pair(app)
+    alice = await make_actor(app, "alice")
+    for crafted in (
+        f"pl:session.confirm:{session.id}:{number}",
+        f"pl:session.reschedule:{session.id}:{number}",
+        f"pl:guide.open:{session.id}:1:{number}",
+    ):
+        answer = await app.router.act(alice, crafted)
+        assert answer.tone is Tone.ERROR, (crafted, answer.text)
+        assert "incident" not in answer.text.lower(), answer.text
+    after = await session_of(app, session.id)
+    assert (after.sequence, after.confirmed_by) == (session.sequence, session.confirmed_by)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import invites
-from bot.core.actions import Action, encode
+from bot.core.actions import Action, encode, is_number
 from bot.core.availability import candidate_starts
 from bot.core.clock import Clock
 from bot.core.errors import Conflict, NotFound, PermissionDenied
@@ -431,7 +431,7 @@ class SessionService:
         verb = action.verb
         if verb == "session.confirm":
             seen = action.args[1] if len(action.args) > 1 else None
-            if seen is not None and not seen.isdigit():
+            if seen is not None and not is_number(seen):
                 raise NotFound("That confirm button is not valid any more.")
             return await self.confirm(
                 actor, action.arg(0), seen=None if seen is None else int(seen)
@@ -440,8 +440,8 @@ class SessionService:
             return await self.cancel(actor, action.arg(0))
         if verb == "session.reschedule":
             if len(action.args) > 1:
-                if action.arg(1).isdigit():  # the version of the session the button showed
-                    return await self.reschedule(actor, action.arg(0), seen=int(action.arg(1)))
+                if is_number(action.arg(1)):  # the version of the session the button showed
+                    return await self.reschedule(actor, action.arg(0), seen=action.number(1))
                 if action.arg(1) != REMATCH:
                     raise NotFound(f"Unknown reschedule option: only {REMATCH!r} is accepted.")
                 return await self.cancel(actor, action.arg(0), reschedule=True)
@@ -451,7 +451,7 @@ class SessionService:
         if verb == "guide.open":
             part = action.arg(1)
             page = action.args[2] if len(action.args) > 2 else "1"
-            if part not in ("1", "2") or not page.isdigit():
+            if part not in ("1", "2") or not is_number(page):
                 raise NotFound("That guide does not exist.")
             return await self.open_guide(actor, action.arg(0), int(part), int(page))
         raise NotFound("Unknown session action.")

@@ -23,11 +23,13 @@ def parse_reminders(value: str) -> tuple[int, ...]:
             continue
         unit = {"m": 1, "h": 60, "d": 1440}.get(part[-1], 0)
         digits = part[:-1].strip() if unit else part
-        if not digits.isdigit():
+        if not (
+            digits.isascii() and digits.isdigit()
+        ):  # ``int`` refuses ``²``, which isdigit takes
             raise InvalidInput(
                 "reminders", f"“{quote(part)}” is not a time before the start.", accepted=accepted
             )
-        minutes = int(digits) * (unit or 1)
+        minutes = int(digits) * (unit or 1) if len(digits) <= 9 else REMINDER_RANGE[1] + 1
         if not REMINDER_RANGE[0] <= minutes <= REMINDER_RANGE[1]:
             raise InvalidInput("reminders", f"“{quote(part)}” is out of range.", accepted=accepted)
         out.add(minutes)
